@@ -1,0 +1,49 @@
+"""Options and output helpers shared by every ``berjasa`` command.
+
+Commands are thin: parse, call a function, print. A user mistake becomes one
+clear line via ``click.ClickException``; a value a command produces is printed alone
+on the last line of stdout, or as JSON with ``--json``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+
+from berjasa.paths import DATA_DIR_ENV, resolve_data_dir
+from berjasa.settings import SettingsError, load_settings
+
+
+def data_dir_option(func: Callable) -> Callable:
+    """``--data-dir DIR`` (else ``$BERJASA_DATA_DIR``, else the user data folder)."""
+    return click.option(
+        "--data-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help=f"Data folder (default: ${DATA_DIR_ENV} or the platform's user data folder).",
+    )(func)
+
+
+def json_option(func: Callable) -> Callable:
+    """``--json``: print a machine-readable answer instead of text."""
+    return click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")(func)
+
+
+def data_dir_and_settings(data_dir: Path | None) -> tuple[Path, dict[str, Any]]:
+    """Resolve the data folder and read its settings, as one clear error if broken."""
+    folder = resolve_data_dir(data_dir)
+    try:
+        return folder, load_settings(folder)
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def emit(value: Any, as_json: bool, text: str | None = None) -> None:
+    """Print a command's answer: ``text`` (then nothing else) or JSON."""
+    if as_json:
+        click.echo(json.dumps(value, ensure_ascii=False, indent=None, default=str))
+    else:
+        click.echo(text if text is not None else str(value))

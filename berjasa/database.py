@@ -1,0 +1,109 @@
+"""SQLite connections and the migration runner shared by the kelurahan server,
+the sync agent and central's SQLite backend.
+
+Every connection runs in autocommit mode (``isolation_level=None``) so that
+transactions are explicit: :func:`transaction` opens ``BEGIN IMMEDIATE`` (the write
+lock is taken up front, so two writers queue instead of failing half-way) and
+commits before the caller acknowledges anything. WAL lets readers run beside the
+writer; ``synchronous=FULL`` makes a committed write survive power loss.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import Iterator
+
+
+class MigrationError(Exception):
+    """A migration file failed; the database is left at the previous version."""
+
+
+def connect(path: Path | str) -> sqlite3.Connection:
+    """Open a SQLite database with the pragmas berjasa relies on."""
+    conn = sqlite3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA busy_timeout=30000")
+    return conn
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection, immediate: bool = True) -> Iterator[sqlite3.Connection]:
+    """Run a block in one transaction; nested calls use a savepoint."""
+    if conn.in_transaction:
+        name = f"sp_{id(conn)}_{datetime.now().timestamp():.0f}".replace(".", "_")
+        conn.execute(f"SAVEPOINT {name}")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute(f"ROLLBACK TO {name}")
+            conn.execute(f"RELEASE {name}")
+            raise
+        conn.execute(f"RELEASE {name}")
+        return
+    conn.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    try:
+        yield conn
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def migration_files(package: str) -> list[Traversable]:
+    """The ``NNNN_name.sql`` files of a migrations package folder, in order."""
+    folder = resources.files(package)
+    files = [f for f in folder.iterdir() if f.name.endswith(".sql") and f.name[:4].isdigit()]
+    return sorted(files, key=lambda f: f.name)
+
+
+def applied_versions(conn: sqlite3.Connection) -> set[str]:
+    """Versions already recorded in ``schema_migrations``."""
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        " version TEXT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+    )
+    return {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
+
+
+def apply_migrations(conn: sqlite3.Connection, package: str) -> list[str]:
+    """Apply the migrations of ``package`` not yet applied, each in its own
+    transaction, and return the names of those applied now."""
+    done = applied_versions(conn)
+    applied = []
+    for file in migration_files(package):
+        version = file.name[:4]
+        if version in done:
+            continue
+        script = file.read_text(encoding="utf-8")
+        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        record = (
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES ("
+            f"{_quote(version)}, {_quote(file.name)}, {_quote(now)});"
+        )
+        try:
+            conn.executescript(f"BEGIN IMMEDIATE;\n{script}\n;{record}\nCOMMIT;")
+        except sqlite3.Error as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise MigrationError(f"migration {file.name} failed: {exc}") from exc
+        applied.append(file.name)
+    return applied
+
+
+def _quote(text: str) -> str:
+    """Quote a literal for the migration bookkeeping line (names we control)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def utc_now() -> str:
+    """The current UTC time as ISO-8601 with microseconds, sortable as text."""
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")

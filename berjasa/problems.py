@@ -1,0 +1,146 @@
+"""The one list of errors berjasa answers with: each has a stable English ``code``,
+an HTTP status and a message in Bahasa Indonesia. Handlers turn any
+:class:`Problem` into the one JSON error shape::
+
+    {"code": "duplicate_nik", "message": "...", ...extra fields}
+
+Validation errors add ``errors`` (field -> messages) and ``error_codes``
+(field -> codes), in the same order.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class Problem(Exception):
+    """A domain error with a stable code and an HTTP status."""
+
+    status = 400
+    code = "bad_request"
+    message = "Permintaan tidak dapat diproses."
+
+    def __init__(self, message: str | None = None, **extra: Any) -> None:
+        super().__init__(message or self.message)
+        self.message = message or self.message
+        self.extra = extra
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON body of this error."""
+        return {"code": self.code, "message": self.message, **self.extra}
+
+
+class MalformedJson(Problem):
+    """The body is not valid JSON, or not a JSON object."""
+
+    code = "malformed_json"
+    message = "Isi permintaan bukan JSON yang sah."
+
+
+class Unauthorized(Problem):
+    """No valid credentials."""
+
+    status = 401
+    code = "unauthorized"
+    message = "Silakan masuk terlebih dahulu (token tidak ada, salah, atau kedaluwarsa)."
+
+
+class BadCredentials(Unauthorized):
+    """Username or password wrong."""
+
+    code = "bad_credentials"
+    message = "Nama pengguna atau kata sandi salah."
+
+
+class Forbidden(Problem):
+    """The role may not do this."""
+
+    status = 403
+    code = "forbidden"
+    message = "Peran Anda tidak diizinkan melakukan ini."
+
+
+class NotFound(Problem):
+    """No such record (or not visible to this user)."""
+
+    status = 404
+    code = "not_found"
+    message = "Data tidak ditemukan."
+
+
+class IdConflict(Problem):
+    """The same client id arrived with different content."""
+
+    status = 409
+    code = "id_conflict"
+    message = "ID ini sudah dipakai untuk data yang berbeda."
+
+
+class DuplicateNik(Problem):
+    """The NIK already has an active enrollment."""
+
+    status = 409
+    code = "duplicate_nik"
+    message = "NIK ini sudah terdaftar."
+
+
+class InvalidTransition(Problem):
+    """The record's status forbids this action."""
+
+    status = 409
+    code = "invalid_transition"
+    message = "Status data tidak mengizinkan tindakan ini."
+
+
+class VersionMismatch(Problem):
+    """If-Match names an older version."""
+
+    status = 412
+    code = "version_mismatch"
+    message = "Data sudah diubah orang lain; muat ulang lalu ulangi perubahan Anda."
+
+
+class PayloadTooLarge(Problem):
+    """The body is over the size limit."""
+
+    status = 413
+    code = "payload_too_large"
+    message = "Isi permintaan terlalu besar."
+
+
+class UnsupportedMediaType(Problem):
+    """The body is not application/json."""
+
+    status = 415
+    code = "unsupported_media_type"
+    message = "Isi permintaan harus berformat application/json."
+
+
+class ValidationFailed(Problem):
+    """One or more fields are invalid; all are named."""
+
+    status = 422
+    code = "validation_error"
+    message = "Ada isian yang tidak valid."
+
+    def __init__(self, errors: dict[str, list[str]], error_codes: dict[str, list[str]],
+                 message: str | None = None) -> None:
+        super().__init__(message, errors=errors, error_codes=error_codes)
+        self.errors = errors
+        self.error_codes = error_codes
+
+
+class PreconditionRequired(Problem):
+    """A PATCH without If-Match."""
+
+    status = 428
+    code = "if_match_required"
+    message = "Sertakan header If-Match berisi versi data yang Anda ubah."
+
+
+class TooManyAttempts(Problem):
+    """Too many failed logins; try later."""
+
+    status = 429
+    code = "too_many_attempts"
+    message = "Terlalu banyak percobaan masuk yang gagal. Coba lagi nanti."

@@ -1,0 +1,148 @@
+"""Every setting berjasa reads, declared once with its default and help text.
+
+Values come from the defaults below, then ``settings.toml`` in the data folder, then
+``BERJASA_<NAME>`` environment variables, then explicit overrides (tests, CLI
+options). ``docs/settings.md`` lists them all; a test fails when one is missing
+there. Dated values (minimum wage, contribution rates) carry their legal basis in
+the help text because they change by regulation, not by code.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+
+class SettingsError(Exception):
+    """A settings file or variable holds an unknown name or a value of the wrong type."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting: its name, default value (which also fixes its type) and help."""
+
+    name: str
+    default: Any
+    help: str
+
+
+SETTINGS: dict[str, Setting] = {
+    s.name: s
+    for s in [
+        Setting("kelurahan_code", "", "Kode kelurahan this laptop serves (set by `berjasa init`)."),
+        Setting("host", "127.0.0.1", "Address `berjasa serve` listens on."),
+        Setting("port", 8080, "Port `berjasa serve` listens on."),
+        Setting("threads", 8, "Waitress worker threads for `berjasa serve`."),
+        Setting("token_ttl_minutes", 720, "Lifetime of an API bearer token (one field shift)."),
+        Setting("session_ttl_minutes", 480, "Lifetime of a supervisor page session."),
+        Setting("login_max_failures", 10, "Failed logins per user or per address before 429."),
+        Setting("login_window_minutes", 15, "Window in which failed logins are counted."),
+        Setting("login_lockout_minutes", 15, "How long further logins get 429 after the limit."),
+        Setting("max_record_bytes", 1_048_576, "Largest request body for one record (413 above)."),
+        Setting("max_batch_bytes", 5_242_880, "Largest request body for a batch (413 above)."),
+        Setting("max_batch_items", 1000, "Most enrollments in one `:batch` request."),
+        Setting("income_min", 0, "Lowest declared monthly income accepted (rupiah)."),
+        Setting("income_max", 50_000_000, "Highest declared monthly income accepted (rupiah)."),
+        Setting("oldest_age_years", 110, "Birth dates implying an older person are implausible."),
+        Setting("eligibility_age_min", 15, "BPU lower age limit (unconfirmed; Permenaker 5/2021)."),
+        Setting("eligibility_age_max", 65, "BPU upper age limit (unconfirmed; Permenaker 5/2021)."),
+        Setting(
+            "city_minimum_wage",
+            3_880_000,
+            "UMK Kota Makassar in rupiah, approximately the 2025 decree (check the "
+            "Gubernur Sulsel decree and update each January). Incomes above it fail "
+            "the income rule.",
+        ),
+        Setting(
+            "excluded_occupations",
+            [
+                "Pegawai Negeri Sipil (PNS)",
+                "Tentara Nasional Indonesia (TNI)",
+                "Kepolisian RI (POLRI)",
+            ],
+            "KTP occupations that the program does not cover (formal state employees).",
+        ),
+        Setting(
+            "work_categories",
+            [
+                "Pedagang kecil / pedagang pasar",
+                "Pengemudi ojek",
+                "Buruh harian lepas",
+                "Asisten rumah tangga",
+                "Seniman / pekerja seni",
+                "Petani kota",
+                "Pekerja terminal",
+                "Nelayan",
+                "Pemulung",
+                "Tukang / buruh bangunan",
+                "Lainnya",
+            ],
+            "Actual informal work categories offered next to the KTP occupation.",
+        ),
+        Setting("dtsen_max_desil", 5, "Highest DTSEN desil the program accepts."),
+        Setting("log_level", "INFO", "Application log level (NIK is always masked in logs)."),
+    ]
+}
+
+
+def register(*settings: Setting) -> None:
+    """Add settings declared by another module (sync agent, central)."""
+    for setting in settings:
+        SETTINGS[setting.name] = setting
+
+
+def _coerce(setting: Setting, raw: Any, source: str) -> Any:
+    """Turn a raw value from TOML or the environment into the setting's type."""
+    kind = type(setting.default)
+    if isinstance(raw, str) and kind is not str:
+        try:
+            raw = json.loads(raw) if kind in (list, dict, bool) else kind(raw)
+        except (ValueError, TypeError) as exc:
+            raise SettingsError(f"{source}: {setting.name} must be {kind.__name__}: {raw!r}") from exc
+    if kind is int and isinstance(raw, bool) or not isinstance(raw, kind):
+        if not (kind is float and isinstance(raw, int)):
+            raise SettingsError(f"{source}: {setting.name} must be {kind.__name__}, got {raw!r}")
+    return raw
+
+
+def load_settings(data_dir: Path | None, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Read the effective settings for a data folder."""
+    values = {name: s.default for name, s in SETTINGS.items()}
+    if data_dir is not None:
+        path = data_dir / "settings.toml"
+        if path.exists():
+            try:
+                from_file = tomllib.loads(path.read_text(encoding="utf-8"))
+            except tomllib.TOMLDecodeError as exc:
+                raise SettingsError(f"{path}: {exc}") from exc
+            for name, raw in from_file.items():
+                if name not in SETTINGS:
+                    raise SettingsError(f"{path}: unknown setting {name!r}")
+                values[name] = _coerce(SETTINGS[name], raw, str(path))
+    for name, setting in SETTINGS.items():
+        env = os.environ.get(f"BERJASA_{name.upper()}")
+        if env is not None:
+            values[name] = _coerce(setting, env, f"BERJASA_{name.upper()}")
+    for name, raw in (overrides or {}).items():
+        if name not in SETTINGS:
+            raise SettingsError(f"unknown setting {name!r}")
+        values[name] = raw
+    return values
+
+
+def write_setting(data_dir: Path, name: str, value: Any) -> None:
+    """Set one value in ``settings.toml``, keeping the others."""
+    path = data_dir / "settings.toml"
+    current = tomllib.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    current[name] = value
+    lines = [f"{key} = {json.dumps(val, ensure_ascii=False)}" for key, val in sorted(current.items())]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
