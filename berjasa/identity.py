@@ -1,0 +1,395 @@
+"""Identity checks: NIK, KK, person names and phone numbers.
+
+Plain functions with no Flask or marshmallow, called by the server's schemas,
+central, the demo data generator and the tests. Every problem has a stable English
+``code`` and a message in Bahasa Indonesia naming the part that is wrong. Messages
+never repeat a whole NIK or KK, because messages end up in logs (UU PDP).
+
+Decisions that docs/domain.md leaves open:
+
+* Inside a NIK/KK only spaces (U+0020 and the no-break spaces) are removed; outer
+  whitespace of any kind is trimmed. Dots, dashes and other separators are refused
+  (``nik_not_digits``), never removed: "73.71..." is as likely a spreadsheet number as
+  a dotted NIK, and the enumerator must retype it from the KTP either way.
+* Non-ASCII digits (full-width, Arabic-Indic) are refused as ``nik_not_digits``.
+* The date inside a NIK/KK is checked in 20YY. 19YY and 20YY share a calendar except
+  for 1900 (not a leap year), so "29-02-00" is accepted.
+* A NIK whose first two digits are no province gets no region warning as well: the
+  error already says the region is wrong.
+* A 7371 NIK/KK whose kecamatan digits are not a Makassar kecamatan gets the warning
+  ``*_kecamatan_unknown`` (not in the brief; it is a warning, so nothing is blocked).
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from berjasa.reference import MAKASSAR, PROVINCE_CODES, kecamatan_codes
+
+_SPACES = ("\u0020", "\u00a0", "\u2007", "\u202f")
+# What spreadsheets make of a long number: 7.37101E+15 (7,37101E+15 in an
+# Indonesian locale) or 7371011234560001.0 after a float round trip.
+_SCIENTIFIC = re.compile(r"^[0-9]+(?:[.,][0-9]+)?[eE]\+?[0-9]+$")
+_DECIMAL_TAIL = re.compile(r"^[0-9]+[.,]0+$")
+_DIGITS = frozenset("0123456789")
+_MAKASSAR_PREFIX = MAKASSAR.replace(".", "")
+_LABELS = {"nik": "NIK", "kk": "Nomor KK"}
+_SEXES = {"L": "laki-laki", "P": "perempuan"}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong (or worth a second look) with an identity number."""
+
+    code: str
+    message: str
+    severity: str = "error"
+
+
+class IdentityError(ValueError):
+    """A value that cannot be normalised; ``code`` is stable, ``message`` Indonesian."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class NikParts:
+    """The fields of a 16-digit NIK (or KK: ``day`` is then the issue day)."""
+
+    region: str
+    province: str
+    day: int
+    month: int
+    year2: int
+    serial: int
+
+    @property
+    def sex(self) -> str | None:
+        """"L" for day 01-31, "P" for 41-71 (women's day plus 40), else None."""
+        if 1 <= self.day <= 31:
+            return "L"
+        if 41 <= self.day <= 71:
+            return "P"
+        return None
+
+    @property
+    def birth_day(self) -> int:
+        """The day of birth, with the 40 added for women taken off."""
+        return self.day - 40 if self.day > 40 else self.day
+
+
+def has_errors(problems: list[Problem]) -> bool:
+    """True when any problem is an error rather than a warning."""
+    return any(p.severity == "error" for p in problems)
+
+
+def nik_parts(nik: str) -> NikParts:
+    """Split a 16-digit NIK or KK into its parts; ValueError for anything else."""
+    if not isinstance(nik, str) or len(nik) != 16 or not set(nik) <= _DIGITS:
+        raise ValueError("nik_parts expects exactly 16 ASCII digits")
+    return NikParts(region=nik[:6], province=nik[:2], day=int(nik[6:8]),
+                    month=int(nik[8:10]), year2=int(nik[10:12]), serial=int(nik[12:]))
+
+
+def _strip_spaces(text: str) -> str:
+    """Trim outer whitespace and drop inner spaces, the only separator people type."""
+    text = text.strip()
+    for space in _SPACES:
+        text = text.replace(space, "")
+    return text
+
+
+def _looks_like_spreadsheet_number(text: str) -> bool:
+    """True for scientific notation or a trailing ".0": digits already lost."""
+    return bool(_SCIENTIFIC.match(text) or _DECIMAL_TAIL.match(text))
+
+
+def is_nik_damaged_by_spreadsheet(value) -> bool:
+    """True when a NIK or KK looks like what a spreadsheet made of it: a float,
+    scientific notation, a trailing ".0", or fewer than 16 digits."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, float):
+        return True  # a float cannot hold 16 digits reliably
+    if isinstance(value, int):
+        return len(str(abs(value))) < 16
+    if not isinstance(value, str):
+        return False
+    text = _strip_spaces(value)
+    if _looks_like_spreadsheet_number(text):
+        return True
+    return bool(text) and set(text) <= _DIGITS and len(text) < 16
+
+
+def _describe_characters(chars) -> str:
+    """Name characters for a message: visible ones quoted, invisible ones as U+XXXX."""
+    seen = list(dict.fromkeys(chars))
+    shown = [f"'{c}'" if c.isprintable() and not c.isspace() else f"U+{ord(c):04X}"
+             for c in seen[:10]]
+    return ", ".join(shown) + (" dan lainnya" if len(seen) > 10 else "")
+
+
+def _parse_number(value, kind: str) -> tuple[str, list[Problem]]:
+    """Return the 16 digits of a NIK/KK, or the one structural problem that stops
+    any further check."""
+    label = _LABELS[kind]
+    if value is None or (isinstance(value, str) and not _strip_spaces(value)):
+        return "", [Problem(f"{kind}_required", f"{label} wajib diisi (16 digit dari "
+                            f"{'KTP' if kind == 'nik' else 'Kartu Keluarga'}).")]
+    if not isinstance(value, str):
+        # JSON numbers lose digits above 2**53 and every leading zero.
+        return "", [Problem(f"{kind}_not_text", f"{label} harus ditulis sebagai teks "
+                            "16 digit, bukan angka.")]
+    text = _strip_spaces(value)
+    retype = f"Ketik ulang {label} dari {'KTP' if kind == 'nik' else 'Kartu Keluarga'}."
+    if _looks_like_spreadsheet_number(text):
+        return "", [Problem(f"{kind}_damaged_by_spreadsheet", f"{label} sudah dirusak "
+                            "spreadsheet (diubah menjadi angka, digit terakhir hilang dan "
+                            f"tidak bisa dipulihkan). {retype}")]
+    bad = [c for c in text if c not in _DIGITS]
+    if bad:
+        return "", [Problem(f"{kind}_not_digits", f"{label} hanya boleh berisi angka 0-9, "
+                            "tanpa titik, tanda hubung atau huruf; ditemukan: "
+                            f"{_describe_characters(bad)}.")]
+    if len(text) < 16:
+        return "", [Problem(f"{kind}_damaged_by_spreadsheet", f"{label} hanya {len(text)} "
+                            "digit, harus 16. Digit yang hilang (sering karena spreadsheet) "
+                            f"tidak bisa ditebak. {retype}")]
+    if len(text) > 16:
+        return "", [Problem(f"{kind}_length", f"{label} terlalu panjang: {len(text)} digit, "
+                            "harus tepat 16.")]
+    return text, []
+
+
+def _region_problems(number: str, kind: str) -> list[Problem]:
+    """Province must exist; outside Makassar is only a warning (people move)."""
+    label = _LABELS[kind]
+    province = number[:2]
+    if int(province) not in PROVINCE_CODES:
+        return [Problem(f"{kind}_province_unknown", f"Kode provinsi di {label} (2 digit "
+                        f"pertama: {province}) tidak dikenal; periksa lagi dari dokumen.")]
+    if number[:4] != _MAKASSAR_PREFIX:
+        return [Problem(f"{kind}_region_outside_makassar", f"Kode wilayah di {label} "
+                        f"({number[:2]}.{number[2:4]}) bukan Kota Makassar ({MAKASSAR}). Ini "
+                        "wajar bagi pendatang; pastikan berdomisili di Makassar.", "warning")]
+    if number[:6] not in kecamatan_codes():
+        return [Problem(f"{kind}_kecamatan_unknown", f"Kode kecamatan di {label} "
+                        f"({MAKASSAR}.{number[4:6]}) bukan kecamatan Makassar; periksa "
+                        "lagi dari dokumen.", "warning")]
+    return []
+
+
+def _date_exists(day: int, month: int, year2: int) -> bool:
+    """Whether DD-MM-YY is a real date (read as 20YY, see the module docstring)."""
+    try:
+        datetime.date(2000 + year2, month, day)
+    except ValueError:
+        return False
+    return True
+
+
+def _nik_date_problems(parts: NikParts) -> list[Problem]:
+    """Day and month ranges, then whether the date exists at all."""
+    problems = []
+    if parts.sex is None:
+        problems.append(Problem("nik_day_invalid", f"Tanggal lahir di NIK (digit 7-8: "
+                                f"{parts.day:02d}) tidak sah: 01-31 untuk laki-laki, 41-71 "
+                                "untuk perempuan (tanggal lahir ditambah 40)."))
+    if not 1 <= parts.month <= 12:
+        problems.append(Problem("nik_month_invalid", f"Bulan lahir di NIK (digit 9-10: "
+                                f"{parts.month:02d}) tidak sah: harus 01-12."))
+    if not problems and not _date_exists(parts.birth_day, parts.month, parts.year2):
+        problems.append(Problem("nik_date_invalid", "Tanggal lahir di NIK (digit 7-12: "
+                                f"{parts.birth_day:02d}-{parts.month:02d}-{parts.year2:02d}) "
+                                "tidak ada di kalender."))
+    return problems
+
+
+def _sex_problems(parts: NikParts, sex: str | None) -> list[Problem]:
+    """The +40 in the day must agree with the declared sex."""
+    declared = sex.strip().upper() if isinstance(sex, str) else None
+    if declared not in _SEXES or parts.sex in (None, declared):
+        return []
+    if declared == "P":
+        detail = (f"Tanggal lahir di NIK ({parts.day:02d}) adalah tanggal laki-laki, padahal "
+                  "di formulir perempuan (P). Untuk perempuan tanggal lahir di NIK ditambah "
+                  f"40 ({parts.day:02d} + 40 = {parts.day + 40}).")
+    else:
+        detail = (f"Tanggal lahir di NIK ({parts.day}) lebih dari 40, tanda perempuan "
+                  f"(perempuan ditambah 40: {parts.day} - 40 = {parts.birth_day:02d}), "
+                  "padahal di formulir laki-laki (L).")
+    return [Problem("nik_sex_mismatch", "Jenis kelamin tidak cocok dengan NIK. " + detail)]
+
+
+def _birth_date_problems(parts: NikParts, birth_date: datetime.date) -> list[Problem]:
+    """One problem per part (hari, bulan, tahun) that disagrees with the form."""
+    found = []
+    if parts.sex is not None and parts.birth_day != birth_date.day:
+        nik_day = (f"{parts.day} - 40 = {parts.birth_day:02d}" if parts.sex == "P"
+                   else f"{parts.day:02d}")
+        found.append(("hari", nik_day, f"{birth_date.day:02d}"))
+    if 1 <= parts.month <= 12 and parts.month != birth_date.month:
+        found.append(("bulan", f"{parts.month:02d}", f"{birth_date.month:02d}"))
+    if parts.year2 != birth_date.year % 100:
+        found.append(("tahun", f"{parts.year2:02d}",
+                      f"{birth_date.year} ({birth_date.year % 100:02d})"))
+    return [Problem("nik_birth_date_mismatch", f"Tanggal lahir tidak cocok dengan NIK: "
+                    f"{part} lahir di NIK {in_nik}, di formulir {in_form}.")
+            for part, in_nik, in_form in found]
+
+
+def _as_date(birth_date) -> datetime.date | None:
+    """Accept a date, a datetime or an ISO "YYYY-MM-DD" string."""
+    if birth_date is None or isinstance(birth_date, datetime.datetime):
+        return birth_date.date() if birth_date else None
+    if isinstance(birth_date, datetime.date):
+        return birth_date
+    if isinstance(birth_date, str):
+        return datetime.date.fromisoformat(birth_date)
+    raise TypeError("birth_date must be a datetime.date")
+
+
+def check_nik(value, birth_date: datetime.date | None = None,
+              sex: str | None = None) -> list[Problem]:
+    """Every problem with a NIK, alone or against the form's birth date and sex
+    ("L"/"P"; other values are not compared). Empty list: the NIK is fine."""
+    number, problems = _parse_number(value, "nik")
+    if problems:
+        return problems
+    parts = nik_parts(number)
+    problems = _region_problems(number, "nik") + _nik_date_problems(parts)
+    if parts.serial == 0:
+        problems.append(Problem("nik_serial_zero", "Nomor urut di NIK (4 digit terakhir) "
+                                "tidak boleh 0000."))
+    problems += _sex_problems(parts, sex)
+    birth = _as_date(birth_date)
+    if birth is not None:
+        problems += _birth_date_problems(parts, birth)
+    return problems
+
+
+def check_kk(value) -> list[Problem]:
+    """Every problem with a KK number (region, issue date DDMMYY without +40, serial)."""
+    number, problems = _parse_number(value, "kk")
+    if problems:
+        return problems
+    parts = nik_parts(number)
+    problems = _region_problems(number, "kk")
+    if not _date_exists(parts.day, parts.month, parts.year2):
+        problems.append(Problem("kk_date_invalid", "Tanggal terbit di Nomor KK (digit 7-12: "
+                                f"{parts.day:02d}-{parts.month:02d}-{parts.year2:02d}) tidak "
+                                "ada di kalender (KK tidak memakai tambahan 40)."))
+    if parts.serial == 0:
+        problems.append(Problem("kk_serial_zero", "Nomor urut di Nomor KK (4 digit terakhir) "
+                                "tidak boleh 0000."))
+    return problems
+
+
+def _region_digits(region: str) -> str:
+    """Six region digits from "737101" or "73.71.01"."""
+    digits = str(region).replace(".", "")
+    if len(digits) != 6 or not set(digits) <= _DIGITS:
+        raise ValueError(f"region must be six digits, got {region!r}")
+    return digits
+
+
+def _serial_digits(serial: int) -> str:
+    """Four serial digits; 0 is allowed so tests can build a bad number."""
+    if not 0 <= serial <= 9999:
+        raise ValueError("serial must be 0..9999")
+    return f"{serial:04d}"
+
+
+def make_nik(birth_date: datetime.date, sex: str, region: str = "737101",
+             serial: int = 1) -> str:
+    """Build the NIK of someone born on ``birth_date`` (for demo data and tests)."""
+    if sex not in _SEXES:
+        raise ValueError("sex must be 'L' or 'P'")
+    day = birth_date.day + (40 if sex == "P" else 0)
+    return (f"{_region_digits(region)}{day:02d}{birth_date.month:02d}"
+            f"{birth_date.year % 100:02d}{_serial_digits(serial)}")
+
+
+def make_kk(issue_date: datetime.date, region: str = "737101", serial: int = 1) -> str:
+    """Build a KK number issued on ``issue_date`` (for demo data and tests)."""
+    return f"{_region_digits(region)}{issue_date:%d%m%y}{_serial_digits(serial)}"
+
+
+# --- person names ----------------------------------------------------------------
+
+_NAME_PUNCTUATION = frozenset(".,'\u2019-")
+_NAME_MAX = 100
+
+
+def _is_name_character(char: str) -> bool:
+    """Letters and combining marks of any script, spaces and . , ' ’ -.
+    Variation selectors are marks too, but only ever dress up emoji."""
+    category = unicodedata.category(char)
+    if category[0] == "M":
+        return not (0xFE00 <= ord(char) <= 0xFE0F or 0xE0100 <= ord(char) <= 0xE01EF)
+    return category[0] == "L" or category == "Zs" or char in _NAME_PUNCTUATION
+
+
+def normalise_person_name(value) -> str:
+    """The name as typed, NFC-normalised, trimmed, inner spaces collapsed;
+    IdentityError (name_required, name_invalid_characters, name_too_long)."""
+    if value is not None and not isinstance(value, str):
+        raise IdentityError("name_invalid_characters", "Nama harus berupa teks.")
+    text = unicodedata.normalize("NFC", value or "").strip()
+    if not text:
+        raise IdentityError("name_required", "Nama wajib diisi.")
+    bad = [c for c in text if not _is_name_character(c)]
+    if bad:
+        raise IdentityError("name_invalid_characters", "Nama hanya boleh berisi huruf, "
+                            "spasi dan tanda . , ' \u2019 -; tidak boleh: "
+                            f"{_describe_characters(bad)}.")
+    # Any space separator (no-break, figure...) becomes one plain space.
+    spaced = "".join(" " if unicodedata.category(c) == "Zs" else c for c in text)
+    text = unicodedata.normalize("NFC", " ".join(part for part in spaced.split(" ") if part))
+    if not any(unicodedata.category(c)[0] == "L" for c in text):
+        raise IdentityError("name_invalid_characters", "Nama harus memuat huruf, bukan "
+                            "hanya tanda baca.")
+    if len(text) > _NAME_MAX:
+        raise IdentityError("name_too_long", f"Nama terlalu panjang: {len(text)} karakter, "
+                            f"paling banyak {_NAME_MAX}.")
+    return text
+
+
+# --- phone numbers ---------------------------------------------------------------
+
+_PHONE_SEPARATORS = re.compile(r"[ \u00a0.\-()]")
+# "+62 (0)812..." is a common way of writing the trunk 0 that must be dropped.
+_TRUNK_ZERO = re.compile(r"^(\+?62)[ \u00a0]*\(0\)")
+_PHONE_HINT = "Tulis seperti 0812-3456-789, +628123456789 atau 0411-123456."
+
+
+def _phone_error(reason: str) -> IdentityError:
+    """The one phone error, with the reason and an example."""
+    return IdentityError("phone_invalid", f"Nomor telepon tidak sah: {reason}. {_PHONE_HINT}")
+
+
+def normalise_phone(value) -> str:
+    """"0812-3456-789", "+62 812 3456 789", "628123456789" -> "+628123456789";
+    IdentityError phone_invalid for anything else."""
+    if not isinstance(value, str):
+        raise _phone_error("harus ditulis sebagai teks")
+    compact = _PHONE_SEPARATORS.sub("", _TRUNK_ZERO.sub(r"\1", value.strip()))
+    for prefix in ("+62", "62", "0"):
+        if compact.startswith(prefix):
+            national = compact[len(prefix):]
+            break
+    else:
+        raise _phone_error("harus diawali 0, 62 atau +62")
+    if not national or not set(national) <= _DIGITS:
+        raise _phone_error("hanya boleh angka, spasi, titik, tanda hubung dan kurung")
+    if national[0] in "01":
+        raise _phone_error("setelah 0 harus kode wilayah atau 8 untuk ponsel")
+    if not 9 <= len(national) <= 13:
+        raise _phone_error(f"{len(national)} digit setelah 0, harus 9-13")
+    return "+62" + national
