@@ -1,0 +1,114 @@
+"""The identity cases shared by berjasa/identity.py and field_client/js/rules.js.
+
+``build_cases()`` runs every input through the Python validators and returns the
+expected codes; field_client/tests/identity_cases.json holds the same list for
+node's test runner. Regenerate it after changing a rule on purpose::
+
+    python tests/browser/field_rules_cases.py
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from berjasa import identity
+
+CASES_FILE = Path(__file__).resolve().parents[2] / "field_client" / "tests" / "identity_cases.json"
+
+# (nik, birth_date, sex): a woman born 12 March 1980 in Mariso has 737101 52 03 80 serial.
+NIK_INPUTS = [
+    ("7371015203800001", "1980-03-12", "P"),
+    ("7371011203800001", "1980-03-12", "L"),
+    ("7371011203800001", "1980-03-12", "P"),
+    ("7371015203800001", "1980-03-12", "L"),
+    ("7371015203800001", "1980-03-13", "P"),
+    ("7371015203800001", "1981-04-13", "P"),
+    ("7371015203800000", "1980-03-12", "P"),
+    ("7371 0152 0380 0001", "1980-03-12", "P"),
+    ("\u00a07371015203800001 ", None, None),
+    ("737101520380001", None, None),
+    ("73710152038000011", None, None),
+    ("7.37101E+15", None, None),
+    ("7,37101E+15", None, None),
+    ("7371015203800001.0", None, None),
+    ("73.71.01.520380.0001", None, None),
+    ("7371-0152-0380-0001", None, None),
+    ("７３７１015203800001", None, None),
+    ("", None, None),
+    ("   ", None, None),
+    (None, None, None),
+    ("9971015203800001", None, None),
+    ("7372015203800001", "1980-03-12", "P"),
+    ("3171015203800001", None, None),
+    ("7371995203800001", None, None),
+    ("7371083203800001", None, None),
+    ("7371017203800001", None, None),
+    ("7371013203800001", None, None),
+    ("7371014103800001", None, "P"),
+    ("7371010013800001", None, None),
+    ("7371011213800001", None, None),
+    ("7371013102800001", None, None),
+    ("7371017102800001", None, None),
+    ("7371012902000001", "2000-02-29", "L"),
+    ("7371012902010001", None, None),
+    ("7371016902040001", "2004-02-29", "P"),
+    ("7371010000000000", None, None),
+    ("7371011203800001", "1880-03-12", "L"),
+    ("7371011203800001", None, "X"),
+    ("7371011203800001", None, " p "),
+    ("7371151203800001", "1980-03-12", "L"),
+]
+KK_INPUTS = [
+    "7371011203150001", "7371013102150001", "7371011203150000", "7.37101E+15",
+    "737101120315000", "7371011203150001.0", "0071011203150001", "3171011203150001",
+    "7371991203150001", "7371011213150001", "", "7371 0112 0315 0001",
+]
+NAME_INPUTS = [
+    "Andi Baso", "  andi   baso  ", "Daeng Ngai'", "I Made Oka", "Ṣiti Nur'aini",
+    "ᨕᨉᨗ", "O’Neil-Jaya, S.Pd.", "Andi2", "<b>Andi</b>", "Andi 😀", "...", "",
+    "   ", "A" * 101, "e\u0301ric", "Andi\u00a0Baso", "Andi\u200bBaso", "Andi\ufe0f",
+]
+PHONE_INPUTS = [
+    "081234567890", "0812-3456-789", "+62 812 3456 789", "628123456789",
+    "+62 (0)812 3456 789", "0411-123456", "812345678", "0812", "08123456789012345",
+    "0012345678", "+62abc", "", "(0411) 123456",
+]
+
+
+def _codes(problems) -> list[list[str]]:
+    return [[p.code, p.severity] for p in problems]
+
+
+def _raises(func, value) -> list[list[str]]:
+    try:
+        return [["ok", func(value)]]
+    except identity.IdentityError as exc:
+        return [[exc.code, "error"]]
+
+
+def build_cases() -> list[dict]:
+    """Every shared input with the codes the Python module gives it."""
+    cases = []
+    for nik, birth, sex in NIK_INPUTS:
+        cases.append({"kind": "nik", "value": nik, "birth_date": birth, "sex": sex,
+                      "expected": _codes(identity.check_nik(nik, birth, sex))})
+    for kk in KK_INPUTS:
+        cases.append({"kind": "kk", "value": kk, "expected": _codes(identity.check_kk(kk))})
+    for name in NAME_INPUTS:
+        cases.append({"kind": "name", "value": name,
+                      "expected": _raises(identity.normalise_person_name, name)})
+    for phone in PHONE_INPUTS:
+        cases.append({"kind": "phone", "value": phone,
+                      "expected": _raises(identity.normalise_phone, phone)})
+    return cases
+
+
+def render(cases: list[dict]) -> str:
+    """The JSON file's text (stable, reviewable diffs)."""
+    return json.dumps(cases, ensure_ascii=False, indent=1) + "\n"
+
+
+if __name__ == "__main__":
+    CASES_FILE.write_text(render(build_cases()), encoding="utf-8")
+    print(f"wrote {CASES_FILE}")

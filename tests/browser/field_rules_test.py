@@ -1,0 +1,50 @@
+"""The phone's validator (field_client/js/rules.js) and berjasa/identity.py agree.
+
+The cases file is checked against the Python module here and against the JS module by
+``node --test field_client/tests/`` (run from this test too, so the one pytest
+command covers both)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from berjasa import reference
+
+sys.path.insert(0, str(Path(__file__).parent))
+import field_rules_cases  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+NODE = shutil.which("node")
+needs_node = pytest.mark.skipif(NODE is None, reason="node is not installed: JS tests skipped")
+
+
+def test_cases_file_matches_python_validators():
+    expected = field_rules_cases.render(field_rules_cases.build_cases())
+    actual = field_rules_cases.CASES_FILE.read_text(encoding="utf-8")
+    assert actual == expected, (
+        "identity.py and identity_cases.json disagree: if the rule change is intended, "
+        "run `python tests/browser/field_rules_cases.py` and make rules.js pass again")
+
+
+@needs_node
+def test_js_constants_match_reference_data():
+    script = ("import('./field_client/js/rules.js').then(m => console.log(JSON.stringify("
+              "{p: m.PROVINCE_CODES, k: m.MAKASSAR_KECAMATAN})))")
+    out = subprocess.run([NODE, "--input-type=module", "-e", script], cwd=ROOT,
+                         capture_output=True, text=True, check=True, timeout=60)
+    constants = json.loads(out.stdout)
+    assert sorted(constants["p"]) == sorted(reference.PROVINCE_CODES)
+    assert sorted(constants["k"]) == sorted(reference.kecamatan_codes())
+
+
+@needs_node
+def test_node_unit_tests_pass():
+    result = subprocess.run([NODE, "--test", "field_client/tests/"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=240)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
