@@ -14,7 +14,9 @@ from pathlib import Path
 
 from berjasa import identity
 
-CASES_FILE = Path(__file__).resolve().parents[2] / "field_client" / "tests" / "identity_cases.json"
+TESTS_DIR = Path(__file__).resolve().parents[2] / "field_client" / "tests"
+CASES_FILE = TESTS_DIR / "identity_cases.json"
+DEDUPE_FILE = TESTS_DIR / "dedupe_cases.json"
 
 # (nik, birth_date, sex): a woman born 12 March 1980 in Mariso has 737101 52 03 80 serial.
 NIK_INPUTS = [
@@ -104,6 +106,32 @@ def build_cases() -> list[dict]:
     return cases
 
 
+def build_dedupe_cases() -> dict:
+    """A small filter built by server/field_dedupe.py with a fixed key, and probes
+    with the answer the Python side gives (dedupe.js must give the same)."""
+    import base64
+
+    from server import field_dedupe
+
+    key = field_dedupe.DedupeKey("test", bytes(range(32)))
+    rows = [("7371015203800001", "Siti Nur'aini", "1980-03-12"),
+            ("7371011203800002", "Andi Baso", "1980-03-12"),
+            ("7371012506650003", "Daeng Ngai", "1965-06-25")]
+    index = field_dedupe.dedupe_index(key, rows)
+    data = base64.b64decode(index["filter"])
+    probes = [f"nik:{row[0]}" for row in rows] + [
+        f"name:{field_dedupe.name_key(n, d)}" for _, n, d in rows] + [
+        f"nik:73710152038{i:05d}" for i in range(40)] + [
+        "name:" + field_dedupe.name_key("  SITI nur aini ", "1980-03-12"),
+        "name:" + field_dedupe.name_key("Siti Nuraini", "1980-03-13")]
+    names = ["Siti Nur'aini", "  ANDI  baso", "Ṣiti Nur’aini", "ᨕᨉᨗ", "Jean-Éric O'Neil"]
+    return {
+        "key": base64.b64encode(key.secret).decode(), "index": index,
+        "probes": [[item, field_dedupe.might_contain(data, key.secret, item)] for item in probes],
+        "name_keys": [[n, "1980-03-12", field_dedupe.name_key(n, "1980-03-12")] for n in names],
+    }
+
+
 def render(cases: list[dict]) -> str:
     """The JSON file's text (stable, reviewable diffs)."""
     return json.dumps(cases, ensure_ascii=False, indent=1) + "\n"
@@ -111,4 +139,5 @@ def render(cases: list[dict]) -> str:
 
 if __name__ == "__main__":
     CASES_FILE.write_text(render(build_cases()), encoding="utf-8")
-    print(f"wrote {CASES_FILE}")
+    DEDUPE_FILE.write_text(render(build_dedupe_cases()), encoding="utf-8")
+    print(f"wrote {CASES_FILE} and {DEDUPE_FILE}")

@@ -32,6 +32,12 @@ def test_cases_file_matches_python_validators():
         "run `python tests/browser/field_rules_cases.py` and make rules.js pass again")
 
 
+def test_dedupe_cases_file_matches_server_filter():
+    expected = field_rules_cases.render(field_rules_cases.build_dedupe_cases())
+    actual = field_rules_cases.DEDUPE_FILE.read_text(encoding="utf-8")
+    assert actual == expected, "run `python tests/browser/field_rules_cases.py`"
+
+
 @needs_node
 def test_js_constants_match_reference_data():
     script = ("import('./field_client/js/rules.js').then(m => console.log(JSON.stringify("
