@@ -31,8 +31,9 @@ from berjasa.reference import MAKASSAR, PROVINCE_CODES, kecamatan_codes
 
 _SPACES = ("\u0020", "\u00a0", "\u2007", "\u202f")
 # What spreadsheets make of a long number: 7.37101E+15 (7,37101E+15 in an
-# Indonesian locale) or 7371011234560001.0 after a float round trip.
-_SCIENTIFIC = re.compile(r"^[0-9]+(?:[.,][0-9]+)?[eE]\+?[0-9]+$")
+# Indonesian locale) or 7371011234560001.0 after a float round trip. One mantissa
+# digit and a short exponent, so a NIK mistyped with an "E" stays nik_not_digits.
+_SCIENTIFIC = re.compile(r"^[0-9](?:[.,][0-9]+)?[eE]\+?[0-9]{1,2}$")
 _DECIMAL_TAIL = re.compile(r"^[0-9]+[.,]0+$")
 _DIGITS = frozenset("0123456789")
 _MAKASSAR_PREFIX = MAKASSAR.replace(".", "")
