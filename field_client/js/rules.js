@@ -17,7 +17,8 @@ export const MAKASSAR_KECAMATAN = Array.from({ length: 15 },
   (_, i) => `7371${String(i + 1).padStart(2, '0')}`);
 
 const SPACES = /[\u0020\u00a0\u2007\u202f]/g;
-const SCIENTIFIC = /^[0-9]+(?:[.,][0-9]+)?[eE]\+?[0-9]+$/;
+// One mantissa digit and a short exponent, so a NIK mistyped with an "E" stays nik_not_digits.
+const SCIENTIFIC = /^[0-9](?:[.,][0-9]+)?[eE]\+?[0-9]{1,2}$/;
 const DECIMAL_TAIL = /^[0-9]+[.,]0+$/;
 const DIGITS = /^[0-9]*$/;
 const LABELS = { nik: 'NIK', kk: 'Nomor KK' };
