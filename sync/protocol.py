@@ -1,0 +1,288 @@
+"""The sync wire protocol shared by the kelurahan agent and central.
+
+A batch of approved enrollments travels as one signed, compressed body::
+
+    POST /api/v1/batches
+    Content-Type: application/vnd.berjasa.batch
+    Berjasa-Protocol: 1
+    Berjasa-Device: <device id>
+    Berjasa-Content-Hash: <base64url SHA-256 of the canonical batch>
+    Berjasa-Signature: <base64url Ed25519 signature>
+    <zstd (or gzip) of the columnar JSON payload>
+
+The content hash is over the canonical row form of the batch (compact JSON,
+sorted keys, UTF-8), so it names the batch's *content* whatever the compression:
+central uses (batch_id, content hash) for idempotency. The signature covers the
+protocol version, the device, the content hash and the SHA-256 of the body bytes
+exactly as sent, so any changed byte is refused before anything is decompressed.
+docs/sync-protocol.md is the reference; :mod:`sync.protocol_columns` holds the
+columnar layout and :mod:`sync.protocol_auth` the keys and signed GET requests.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import hashlib
+import io
+import json
+import uuid
+import zlib
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Callable, Mapping
+
+import zstandard
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from sync import protocol_columns as columns
+from sync.protocol_errors import ProtocolError
+
+PROTOCOL_VERSION = 1
+BATCH_MEDIA_TYPE = "application/vnd.berjasa.batch"
+RESULTS_MEDIA_TYPE = "application/vnd.berjasa.results"
+ZSTD_LEVEL = 15  # measured smaller than 19 on 500-record batches (docs)
+DEFAULT_MAX_BODY_BYTES = 5 * 1024 * 1024
+DEFAULT_MAX_DECOMPRESSED_BYTES = 64 * 1024 * 1024
+
+# The enrollment fields a record carries (design.md "Enrollment fields") plus the
+# kelurahan-side bookkeeping central needs. The order is part of protocol version 1.
+RECORD_FIELDS: tuple[str, ...] = (
+    "id", "nik", "kk_number", "full_name", "birth_place", "birth_date", "sex", "address",
+    "rt", "rw", "kelurahan_code", "mother_name", "phone", "occupation", "work_category",
+    "monthly_income", "heir_name", "heir_relation", "heir_phone", "consent", "location",
+    "captured_at", "notes", "version", "enumerator", "reviewed_by", "reviewed_at",
+)
+JSON_FIELDS = ("consent", "location")
+RESULT_FIELDS = ("result", "central_id", "duplicate_of", "reasons")
+RESULTS = ("accepted", "duplicate", "rejected")
+
+_ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+@dataclass(frozen=True)
+class Batch:
+    """One batch: who sends it, for which kelurahan, and the records."""
+
+    batch_id: str
+    device_id: str
+    kelurahan_code: str
+    created_at: str
+    records: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The row form whose canonical JSON the content hash is over."""
+        return {
+            "protocol": PROTOCOL_VERSION, "batch_id": self.batch_id, "device_id": self.device_id,
+            "kelurahan_code": self.kelurahan_code, "created_at": self.created_at,
+            "records": self.records,
+        }
+
+
+def new_batch(device_id: str, kelurahan_code: str, records: list[Mapping[str, Any]],
+              batch_id: str | None = None, created_at: str | None = None) -> Batch:
+    """A batch with a fresh UUID and creation time; records go through
+    :func:`record_from_row` so a database row can be passed as it is."""
+    return Batch(
+        batch_id=batch_id or str(uuid.uuid4()),
+        device_id=device_id,
+        kelurahan_code=kelurahan_code,
+        created_at=created_at or datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        records=[record_from_row(r) for r in records],
+    )
+
+
+def record_from_row(row: Mapping[str, Any]) -> dict[str, Any]:
+    """Exactly :data:`RECORD_FIELDS` from a record or database row: absent fields
+    become None, other keys are dropped, ``consent``/``location`` held as JSON
+    text are parsed."""
+    record = {}
+    for name in RECORD_FIELDS:
+        value = row[name] if name in row.keys() else None
+        if name in JSON_FIELDS and isinstance(value, str):
+            value = json.loads(value)
+        record[name] = value
+    return record
+
+
+def canonical_json(value: Any) -> bytes:
+    """Compact, key-sorted UTF-8 JSON: the same value always gives the same bytes."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"),
+                      allow_nan=False).encode("utf-8")
+
+
+def content_hash(batch: Batch) -> str:
+    """SHA-256 (hex) of the canonical row form of the batch."""
+    return hashlib.sha256(canonical_json(batch.as_dict())).hexdigest()
+
+
+def encode_batch(batch: Batch, private_key: Ed25519PrivateKey, compression: str = "zstd",
+                 level: int = ZSTD_LEVEL) -> tuple[bytes, dict[str, str]]:
+    """The body and headers to POST for ``batch``, signed by the device key."""
+    payload = canonical_json({
+        "v": PROTOCOL_VERSION, "batch_id": batch.batch_id, "device_id": batch.device_id,
+        "kelurahan_code": batch.kelurahan_code, "created_at": batch.created_at,
+        "n": len(batch.records), "c": columns.encode_columns(batch.records, RECORD_FIELDS),
+    })
+    body = compress(payload, compression, level)
+    digest = content_hash(batch)
+    signature = private_key.sign(_batch_message(PROTOCOL_VERSION, batch.device_id, digest, body))
+    headers = {
+        "Content-Type": BATCH_MEDIA_TYPE,
+        "Berjasa-Protocol": str(PROTOCOL_VERSION),
+        "Berjasa-Device": batch.device_id,
+        "Berjasa-Content-Hash": _b64(bytes.fromhex(digest)),
+        "Berjasa-Signature": _b64(signature),
+    }
+    return body, headers
+
+
+def decode_batch(body: bytes, headers: Mapping[str, str],
+                 public_key_lookup: Callable[[str], Ed25519PublicKey | None],
+                 max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+                 max_decompressed_bytes: int = DEFAULT_MAX_DECOMPRESSED_BYTES) -> Batch:
+    """Verify and unpack a batch body, or raise :class:`ProtocolError`.
+
+    Checks in order: protocol version, body size, device known (the lookup returns
+    its public key, None when unknown; it may raise its own error, e.g. revoked),
+    signature, decompressed size, shape, device named inside, content hash."""
+    version = header(headers, "Berjasa-Protocol")
+    if version is None or not version.isdigit():
+        raise ProtocolError("malformed", "Berjasa-Protocol header missing")
+    if int(version) != PROTOCOL_VERSION:
+        raise ProtocolError("unsupported_version", f"protocol {version} is not supported")
+    if len(body) > max_body_bytes:
+        raise ProtocolError("too_large", "batch body over the size limit")
+    device_id = header(headers, "Berjasa-Device") or ""
+    public_key = public_key_lookup(device_id) if device_id else None
+    if public_key is None:
+        raise ProtocolError("unknown_device", "device not registered")
+    digest_b64 = header(headers, "Berjasa-Content-Hash") or ""
+    digest = _unb64(digest_b64, 32).hex()
+    message = _batch_message(PROTOCOL_VERSION, device_id, digest, body)
+    verify_signature(public_key, header(headers, "Berjasa-Signature") or "", message)
+    payload = decompress(body, max_decompressed_bytes)
+    batch = _batch_from_payload(payload)
+    if batch.device_id != device_id:
+        raise ProtocolError("wrong_device", "batch names another device")
+    if content_hash(batch) != digest:
+        raise ProtocolError("hash_mismatch", "content hash does not match the batch")
+    return batch
+
+
+def encode_results(batch_id: str, results: list[Mapping[str, Any]],
+                   level: int = ZSTD_LEVEL) -> bytes:
+    """Central's answer body: per-record results in batch order, without the ids
+    (the agent has them), columnar and zstd-compressed."""
+    rows = [{name: r.get(name) for name in RESULT_FIELDS} for r in results]
+    payload = canonical_json({"v": PROTOCOL_VERSION, "batch_id": batch_id, "n": len(rows),
+                              "c": columns.encode_columns(rows, RESULT_FIELDS)})
+    return compress(payload, "zstd", level)
+
+
+def decode_results(body: bytes, batch: Batch) -> list[dict[str, Any]]:
+    """The per-record results ``{"id", "result", "central_id"?, "duplicate_of"?,
+    "reasons"?}`` for ``batch``, in its record order."""
+    try:
+        payload = json.loads(decompress(body, DEFAULT_MAX_DECOMPRESSED_BYTES))
+        if payload.get("batch_id") != batch.batch_id or payload.get("n") != len(batch.records):
+            raise ProtocolError("malformed", "results are for another batch")
+        rows = columns.decode_columns(payload["c"], RESULT_FIELDS, payload["n"])
+    except (ValueError, KeyError, TypeError, AttributeError, columns.ColumnError) as exc:
+        raise ProtocolError("malformed", f"results unreadable: {exc}") from exc
+    out = []
+    for record, row in zip(batch.records, rows):
+        result = {"id": record["id"]}
+        result.update({k: v for k, v in row.items() if v is not None})
+        out.append(result)
+    return out
+
+
+def compress(payload: bytes, compression: str = "zstd", level: int = ZSTD_LEVEL) -> bytes:
+    """zstd (with a content checksum) or gzip of ``payload``."""
+    if compression == "zstd":
+        return zstandard.ZstdCompressor(level=level, write_checksum=True).compress(payload)
+    if compression == "gzip":
+        return gzip.compress(payload, compresslevel=9, mtime=0)
+    raise ValueError(f"unknown compression {compression!r}")
+
+
+def decompress(body: bytes, limit: int) -> bytes:
+    """Inflate a zstd or gzip body (told apart by magic bytes), refusing more than
+    ``limit`` bytes of output: a decompression bomb stops at the limit."""
+    try:
+        if body.startswith(_ZSTD_MAGIC):
+            reader = zstandard.ZstdDecompressor().stream_reader(io.BytesIO(body))
+            data = reader.read(limit + 1)
+        elif body.startswith(_GZIP_MAGIC):
+            inflater = zlib.decompressobj(wbits=31)
+            data = inflater.decompress(body, limit + 1)
+            if len(data) <= limit and not inflater.eof:
+                raise ProtocolError("malformed", "gzip stream truncated")
+        else:
+            raise ProtocolError("malformed", "body is neither zstd nor gzip")
+    except (zstandard.ZstdError, zlib.error) as exc:
+        raise ProtocolError("malformed", f"body does not decompress: {exc}") from exc
+    if len(data) > limit:
+        raise ProtocolError("too_large", "decompressed batch over the size limit")
+    return data
+
+
+def verify_signature(public_key: Ed25519PublicKey, signature_b64: str, message: bytes) -> None:
+    """Raise ``bad_signature`` unless ``signature_b64`` signs ``message``."""
+    try:
+        public_key.verify(_unb64(signature_b64, 64), message)
+    except (InvalidSignature, ProtocolError) as exc:
+        raise ProtocolError("bad_signature", "signature does not verify") from exc
+
+
+def header(headers: Mapping[str, str], name: str) -> str | None:
+    """A header value by case-insensitive name (plain dicts and Werkzeug headers)."""
+    value = headers.get(name)
+    if value is None:
+        lowered = name.lower()
+        value = next((v for k, v in headers.items() if k.lower() == lowered), None)
+    return value
+
+
+def _batch_message(version: int, device_id: str, digest_hex: str, body: bytes) -> bytes:
+    """What the device signs: version, device, content hash and body hash."""
+    body_hash = hashlib.sha256(body).hexdigest()
+    return f"berjasa-batch/{version}\n{device_id}\n{digest_hex}\n{body_hash}".encode()
+
+
+def _batch_from_payload(payload: bytes) -> Batch:
+    """Parse and shape-check the decompressed payload."""
+    try:
+        data = json.loads(payload)
+        count = data["n"]
+        if data.get("v") != PROTOCOL_VERSION or not isinstance(count, int) or count < 0:
+            raise ValueError("bad header fields")
+        records = columns.decode_columns(data["c"], RECORD_FIELDS, count)
+        meta = [data[k] for k in ("batch_id", "device_id", "kelurahan_code", "created_at")]
+    except (ValueError, KeyError, TypeError, AttributeError, columns.ColumnError) as exc:
+        raise ProtocolError("malformed", f"batch payload unreadable: {exc}") from exc
+    if not all(isinstance(v, str) for v in meta):
+        raise ProtocolError("malformed", "batch header fields must be text")
+    try:
+        uuid.UUID(meta[0])
+    except ValueError as exc:
+        raise ProtocolError("malformed", "batch_id must be a UUID") from exc
+    return Batch(*meta, records=records)
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def _unb64(text: str, length: int) -> bytes:
+    """Decode unpadded base64url of exactly ``length`` bytes."""
+    try:
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (ValueError, TypeError) as exc:
+        raise ProtocolError("malformed", "bad base64 in a header") from exc
+    if len(raw) != length or _b64(raw) != text:
+        raise ProtocolError("malformed", "bad base64 in a header")
+    return raw

@@ -1,0 +1,110 @@
+"""Device keys and signed GET requests for the sync protocol.
+
+Each kelurahan laptop holds one Ed25519 private key (PEM in its data folder);
+central holds the public key, registered once with a one-time code. Batches are
+signed by :func:`sync.protocol.encode_batch`; other requests (``GET
+/api/v1/updates``) carry four headers made by :func:`sign_request`:
+
+    Berjasa-Device: <device id>
+    Berjasa-Timestamp: <unix seconds>
+    Berjasa-Nonce: <16 random bytes, base64url>
+    Berjasa-Signature: <Ed25519 over "berjasa-request/1\\nMETHOD\\npath?query\\ntimestamp\\nnonce\\ndevice">
+
+Central refuses a timestamp further than its skew setting from its clock and a
+nonce it has already seen within that window (a replayed request).
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+import time
+from typing import Callable, Mapping
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from sync.protocol import PROTOCOL_VERSION, header, verify_signature
+from sync.protocol_errors import ProtocolError
+
+DEFAULT_MAX_SKEW_SECONDS = 300
+
+
+def generate_private_key() -> Ed25519PrivateKey:
+    """A new device key."""
+    return Ed25519PrivateKey.generate()
+
+
+def private_key_pem(key: Ed25519PrivateKey) -> bytes:
+    """PEM (PKCS#8, unencrypted: the data folder is the laptop's protected store)."""
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption())
+
+
+def load_private_key(pem: bytes) -> Ed25519PrivateKey:
+    """The key back from :func:`private_key_pem`."""
+    key = serialization.load_pem_private_key(pem, password=None)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ValueError("not an Ed25519 key")
+    return key
+
+
+def public_key_text(key: Ed25519PrivateKey | Ed25519PublicKey) -> str:
+    """The raw 32-byte public key as unpadded base64url (what registration sends)."""
+    public = key.public_key() if isinstance(key, Ed25519PrivateKey) else key
+    raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def load_public_key(text: str) -> Ed25519PublicKey:
+    """Parse :func:`public_key_text` output; ValueError when it is not a key."""
+    try:
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (ValueError, TypeError) as exc:
+        raise ValueError("public key is not base64url") from exc
+    if len(raw) != 32:
+        raise ValueError("public key must be 32 bytes")
+    return Ed25519PublicKey.from_public_bytes(raw)
+
+
+def request_message(method: str, path_qs: str, timestamp: str, nonce: str, device_id: str) -> bytes:
+    """The bytes a device signs for a request."""
+    return (f"berjasa-request/{PROTOCOL_VERSION}\n{method.upper()}\n{path_qs}\n"
+            f"{timestamp}\n{nonce}\n{device_id}").encode()
+
+
+def sign_request(private_key: Ed25519PrivateKey, device_id: str, method: str, path_qs: str,
+                 now: float | None = None, nonce: str | None = None) -> dict[str, str]:
+    """Headers authenticating one request; ``path_qs`` is the path with its query
+    string exactly as sent (``/api/v1/updates?since=42``)."""
+    timestamp = str(int(now if now is not None else time.time()))
+    nonce = nonce or base64.urlsafe_b64encode(secrets.token_bytes(16)).rstrip(b"=").decode()
+    signature = private_key.sign(request_message(method, path_qs, timestamp, nonce, device_id))
+    return {
+        "Berjasa-Protocol": str(PROTOCOL_VERSION),
+        "Berjasa-Device": device_id,
+        "Berjasa-Timestamp": timestamp,
+        "Berjasa-Nonce": nonce,
+        "Berjasa-Signature": base64.urlsafe_b64encode(signature).rstrip(b"=").decode(),
+    }
+
+
+def verify_request(headers: Mapping[str, str], method: str, path_qs: str,
+                   public_key_lookup: Callable[[str], Ed25519PublicKey | None],
+                   now: float | None = None,
+                   max_skew_seconds: int = DEFAULT_MAX_SKEW_SECONDS) -> tuple[str, str, int]:
+    """Check a signed request; returns (device id, nonce, timestamp). The caller
+    must still refuse a nonce it has seen (it owns the nonce store)."""
+    device_id = header(headers, "Berjasa-Device") or ""
+    timestamp = header(headers, "Berjasa-Timestamp") or ""
+    nonce = header(headers, "Berjasa-Nonce") or ""
+    if not timestamp.isdigit() or not 8 <= len(nonce) <= 64:
+        raise ProtocolError("malformed", "timestamp or nonce header missing")
+    if abs(int(timestamp) - (now if now is not None else time.time())) > max_skew_seconds:
+        raise ProtocolError("stale_request", "timestamp outside the allowed skew")
+    public_key = public_key_lookup(device_id) if device_id else None
+    if public_key is None:
+        raise ProtocolError("unknown_device", "device not registered")
+    message = request_message(method, path_qs, timestamp, nonce, device_id)
+    verify_signature(public_key, header(headers, "Berjasa-Signature") or "", message)
+    return device_id, nonce, int(timestamp)
