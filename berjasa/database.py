@@ -10,6 +10,7 @@ writer; ``synchronous=FULL`` makes a committed write survive power loss.
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -17,6 +18,8 @@ from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Iterator
+
+_savepoints = itertools.count(1)
 
 
 class MigrationError(Exception):
@@ -38,7 +41,7 @@ def connect(path: Path | str) -> sqlite3.Connection:
 def transaction(conn: sqlite3.Connection, immediate: bool = True) -> Iterator[sqlite3.Connection]:
     """Run a block in one transaction; nested calls use a savepoint."""
     if conn.in_transaction:
-        name = f"sp_{id(conn)}_{datetime.now().timestamp():.0f}".replace(".", "_")
+        name = f"sp_{next(_savepoints)}"
         conn.execute(f"SAVEPOINT {name}")
         try:
             yield conn

@@ -129,9 +129,10 @@ def is_nik_damaged_by_spreadsheet(value) -> bool:
 
 
 def _describe_characters(chars) -> str:
-    """Name characters for a message: visible ones quoted, invisible ones as U+XXXX."""
+    """Name characters for a message: visible ones quoted; controls, spaces, marks
+    and format characters (invisible on their own) as U+XXXX."""
     seen = list(dict.fromkeys(chars))
-    shown = [f"'{c}'" if c.isprintable() and not c.isspace() else f"U+{ord(c):04X}"
+    shown = [f"'{c}'" if unicodedata.category(c)[0] in "LNPS" else f"U+{ord(c):04X}"
              for c in seen[:10]]
     return ", ".join(shown) + (" dan lainnya" if len(seen) > 10 else "")
 
@@ -324,7 +325,9 @@ def make_kk(issue_date: datetime.date, region: str = "737101", serial: int = 1) 
 
 # --- person names ----------------------------------------------------------------
 
-_NAME_PUNCTUATION = frozenset(".,'\u2019-")
+# design.md's . , ' ’ - plus Lontara's own two marks (pallawa U+1A1E, end of
+# section U+1A1F), so the whole assigned Buginese block U+1A00-U+1A1F passes.
+_NAME_PUNCTUATION = frozenset(".,'\u2019-\u1a1e\u1a1f")
 _NAME_MAX = 100
 
 

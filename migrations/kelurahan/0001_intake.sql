@@ -116,3 +116,13 @@ CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
 BEGIN
     SELECT RAISE(ABORT, 'audit_log is append-only');
 END;
+
+-- Failed logins, counted per user and per address for the lockout rule.
+CREATE TABLE login_failures (
+    id       INTEGER PRIMARY KEY,
+    at       TEXT NOT NULL,
+    username TEXT NOT NULL COLLATE NOCASE,
+    address  TEXT NOT NULL
+);
+CREATE INDEX login_failures_user ON login_failures(username, at);
+CREATE INDEX login_failures_address ON login_failures(address, at);

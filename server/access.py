@@ -1,0 +1,42 @@
+"""Who may call what: the role matrix as data, checked before every request.
+
+Every endpoint must appear here, either in PUBLIC or in ROUTES; an endpoint in
+neither is refused (fail closed), and a test walks the URL map to make sure each
+route has an entry. Roles (design.md, domain.md): enumerator records and edits
+their own; supervisor reviews and edits in the kelurahan; admin manages users and
+settings but never reviews; auditor reads everything, writes nothing.
+"""
+
+from __future__ import annotations
+
+ENUMERATOR, SUPERVISOR, ADMIN, AUDITOR = "enumerator", "supervisor", "admin", "auditor"
+ALL_ROLES = frozenset({ENUMERATOR, SUPERVISOR, ADMIN, AUDITOR})
+
+PUBLIC = frozenset({
+    "static",
+    "health.health",
+    "auth.issue_token",
+    "api-docs.openapi_json",
+})
+
+ROUTES: dict[str, frozenset[str]] = {
+    "auth.revoke_token": ALL_ROLES,
+    "auth.whoami": ALL_ROLES,
+    "enrollments.create_enrollment": frozenset({ENUMERATOR, SUPERVISOR}),
+    "enrollments.create_batch": frozenset({ENUMERATOR, SUPERVISOR}),
+    "enrollments.list_enrollments": frozenset({ENUMERATOR, SUPERVISOR, AUDITOR}),
+    "enrollments.get_enrollment": frozenset({ENUMERATOR, SUPERVISOR, AUDITOR}),
+    "enrollments.edit_enrollment": frozenset({ENUMERATOR, SUPERVISOR}),
+}
+
+
+def allowed(endpoint: str | None, role: str | None) -> bool:
+    """True when ``role`` may call ``endpoint``."""
+    if endpoint in PUBLIC:
+        return True
+    return role is not None and role in ROUTES.get(endpoint or "", frozenset())
+
+
+def is_public(endpoint: str | None) -> bool:
+    """Endpoints that need no login."""
+    return endpoint in PUBLIC

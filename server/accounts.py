@@ -1,0 +1,104 @@
+"""Users, logins and tokens: the rules, with no HTTP in them.
+
+A login is refused with 429 after ``login_max_failures`` failures for one user or
+one address within ``login_window_minutes``, for ``login_lockout_minutes`` after
+the last of them (design.md). Tokens are random, shown once, stored as SHA-256.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import sqlite3
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from berjasa.database import transaction, utc_now
+from berjasa.problems import BadCredentials, TooManyAttempts
+from server import passwords
+from server.storage import users
+from server.storage.audit import Actor, record_audit_entry
+
+ROLES = ("enumerator", "supervisor", "admin", "auditor")
+
+
+def token_digest(token: str) -> str:
+    """How a token is stored and looked up."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def add_user(conn: sqlite3.Connection, username: str, role: str, password: str,
+             actor: Actor) -> int:
+    """Create a user with a hashed password; audited."""
+    if role not in ROLES:
+        raise ValueError(f"peran tidak dikenal: {role}")
+    username = username.strip()
+    if not username or len(username) > 64 or any(c.isspace() for c in username):
+        raise ValueError("nama pengguna harus 1-64 karakter tanpa spasi")
+    password_hash = passwords.hash_password(password)
+    with transaction(conn):
+        user_id = users.create_user(conn, username, role, password_hash)
+        record_audit_entry(conn, actor, "user.create", f"user:{username}",
+                           {"role": [None, role]})
+    return user_id
+
+
+def _locked_until(failures: list[str], settings: dict[str, Any]) -> datetime | None:
+    """When a lockout ends, if the latest failures form a lockout burst."""
+    if len(failures) < settings["login_max_failures"]:
+        return None
+    newest, oldest = (datetime.fromisoformat(failures[0]), datetime.fromisoformat(failures[-1]))
+    if newest - oldest > timedelta(minutes=settings["login_window_minutes"]):
+        return None
+    return newest + timedelta(minutes=settings["login_lockout_minutes"])
+
+
+def check_not_locked(conn: sqlite3.Connection, username: str, address: str,
+                     settings: dict[str, Any]) -> None:
+    """Raise TooManyAttempts while the user or the address is locked out."""
+    limit = settings["login_max_failures"]
+    now = datetime.now(timezone.utc)
+    for failures in (users.last_failures(conn, username=username, limit=limit),
+                     users.last_failures(conn, address=address, limit=limit)):
+        until = _locked_until(failures, settings)
+        if until and until > now:
+            raise TooManyAttempts(retry_after=int((until - now).total_seconds()) + 1)
+
+
+def authenticate(conn: sqlite3.Connection, username: Any, password: Any, address: str,
+                 settings: dict[str, Any]) -> dict[str, Any]:
+    """Check a username and password; count failures; return the user."""
+    username = username if isinstance(username, str) else ""
+    password = password if isinstance(password, str) else ""
+    check_not_locked(conn, username, address, settings)
+    user = users.get_user_by_name(conn, username) if username else None
+    ok = passwords.verify_password(user["password_hash"] if user else None, password)
+    if not ok or not user["active"]:
+        with transaction(conn):
+            users.record_login_failure(conn, username[:64], address)
+            record_audit_entry(conn, Actor(username[:64] or "-", "unknown", address),
+                               "login.failed")
+        raise BadCredentials()
+    with transaction(conn):
+        users.clear_login_failures(conn, user["username"])
+        record_audit_entry(conn, Actor(user["username"], user["role"], address), "login")
+    return user
+
+
+def issue_token(conn: sqlite3.Connection, user: dict[str, Any],
+                settings: dict[str, Any]) -> dict[str, Any]:
+    """A new bearer token for a user: returned once, stored hashed."""
+    token = secrets.token_urlsafe(32)
+    expires = datetime.now(timezone.utc) + timedelta(minutes=settings["token_ttl_minutes"])
+    expires_at = expires.isoformat(timespec="seconds")
+    with transaction(conn):
+        users.insert_token(conn, token_digest(token), user["id"], expires_at)
+    return {"token": token, "role": user["role"], "expires_at": expires_at,
+            "username": user["username"]}
+
+
+def user_for_bearer(conn: sqlite3.Connection, token: str) -> dict[str, Any] | None:
+    """The user a bearer token belongs to, if it is valid now."""
+    if not token or len(token) > 200:
+        return None
+    return users.user_for_token(conn, token_digest(token), utc_now())

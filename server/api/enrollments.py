@@ -1,0 +1,161 @@
+"""``/api/v1/enrollments``: intake, replay-safe batches, listing, reading and
+editing. Handlers parse, call :mod:`server.intake`, and shape the answer."""
+
+from __future__ import annotations
+
+from flask import current_app, g, request
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields
+
+from berjasa.problems import PreconditionRequired, ValidationFailed
+from server import intake
+from server.db import get_db
+from server.http import current_actor, read_json
+from server.schemas.enrollment import EnrollmentSchema
+from server.storage import enrollments as store
+
+blp = Blueprint("enrollments", __name__, url_prefix="/api/v1", description="Pendaftaran")
+STATUSES = ("submitted", "needs_fix", "approved", "rejected", "synced", "registered",
+            "central_rejected")
+
+
+class BatchSchema(Schema):
+    """An enumerator's outbox, up to ``max_batch_items`` records."""
+
+    enrollments = fields.List(fields.Nested(EnrollmentSchema), required=True)
+
+
+class ProblemSchema(Schema):
+    """The one error shape."""
+
+    code = fields.String(required=True)
+    message = fields.String()
+    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+    error_codes = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+    existing_id = fields.String()
+
+
+def _json(schema) -> dict:
+    return {"content": {"application/json": {"schema": schema}}}
+
+
+def _site() -> tuple[dict, str]:
+    return current_app.config["SETTINGS"], current_app.config["KELURAHAN_CODE"]
+
+
+def _shown(record: dict, with_history: bool = False) -> dict:
+    settings, site = _site()
+    history = store.history(get_db(), record["id"]) if with_history else None
+    return intake.present(record, settings, site, history)
+
+
+def _etag(record: dict) -> dict:
+    return {"ETag": f'"{record["version"]}"'}
+
+
+@blp.route("/enrollments", methods=["POST"])
+@blp.doc(requestBody={"required": True, **_json(EnrollmentSchema)}, responses={
+    "201": {"description": "Tersimpan", **_json(EnrollmentSchema)},
+    "200": {"description": "Pengiriman ulang data yang sama", **_json(EnrollmentSchema)},
+    "409": {"description": "id_conflict atau duplicate_nik", **_json(ProblemSchema)},
+    "413": {"description": "Terlalu besar", **_json(ProblemSchema)},
+    "422": {"description": "Isian tidak valid", **_json(ProblemSchema)},
+})
+def create_enrollment():
+    """Record one enrollment (201), or acknowledge a retry of it (200)."""
+    settings, _ = _site()
+    payload = read_json(settings["max_record_bytes"])
+    outcome = intake.create_enrollment(get_db(), payload, current_actor(), settings)
+    return _shown(outcome.record), outcome.status, _etag(outcome.record)
+
+
+@blp.route("/enrollments:batch", methods=["POST"])
+@blp.doc(requestBody={"required": True, **_json(BatchSchema)}, responses={
+    "200": {"description": "Satu hasil per data, berurutan"},
+    "413": {"description": "Terlalu besar", **_json(ProblemSchema)},
+    "422": {"description": "Bukan batch", **_json(ProblemSchema)},
+})
+def create_batch():
+    """Record an outbox of up to 1,000 enrollments; one result per item, in order."""
+    settings, _ = _site()
+    body = read_json(settings["max_batch_bytes"])
+    items = body.get("enrollments") if isinstance(body, dict) else None
+    if not isinstance(items, list) or set(body) - {"enrollments"}:
+        raise ValidationFailed({"enrollments": ["Harus berupa daftar data pendaftaran."]},
+                               {"enrollments": ["not_list"]})
+    limit = settings["max_batch_items"]
+    if len(items) > limit:
+        raise ValidationFailed({"enrollments": [f"Paling banyak {limit} data per kiriman."]},
+                               {"enrollments": ["too_many_items"]})
+    return {"results": intake.create_batch(get_db(), items, current_actor(), settings)}
+
+
+@blp.route("/enrollments", methods=["GET"])
+@blp.doc(parameters=[
+    {"in": "query", "name": "status", "schema": {"type": "string", "enum": list(STATUSES)}},
+    {"in": "query", "name": "q", "schema": {"type": "string"}},
+    {"in": "query", "name": "limit", "schema": {"type": "integer", "minimum": 1, "maximum": 500}},
+    {"in": "query", "name": "cursor", "schema": {"type": "string"}},
+], responses={"200": {"description": "Satu halaman data"}, "422": _json(ProblemSchema)})
+def list_enrollments():
+    """A page of enrollments (enumerators see only their own), newest first."""
+    args = request.args
+    errors, codes = {}, {}
+    status = args.get("status") or None
+    if status is not None and status not in STATUSES:
+        errors["status"], codes["status"] = ["Status tidak dikenal."], ["invalid_choice"]
+    limit_text = args.get("limit", "50")
+    limit = int(limit_text) if limit_text.isdigit() and 1 <= int(limit_text) <= 500 else None
+    if limit is None:
+        errors["limit"], codes["limit"] = ["limit harus 1 sampai 500."], ["invalid_limit"]
+    after = None
+    if args.get("cursor"):
+        after = store.decode_cursor(args["cursor"])
+        if after is None:
+            errors["cursor"], codes["cursor"] = ["Cursor tidak dikenal."], ["invalid_cursor"]
+    query = (args.get("q") or "").strip()[:100] or None
+    if errors:
+        raise ValidationFailed(errors, codes)
+    enumerator = g.user["username"] if g.user["role"] == "enumerator" else None
+    items, next_cursor = store.list_enrollments(get_db(), status=status, query=query,
+                                                enumerator=enumerator, after=after, limit=limit)
+    return {"items": [_shown(item) for item in items], "next_cursor": next_cursor}
+
+
+@blp.route("/enrollments/<enrollment_id>", methods=["GET"])
+@blp.doc(responses={"200": _json(EnrollmentSchema), "404": _json(ProblemSchema)})
+def get_enrollment(enrollment_id: str):
+    """One enrollment with its status, version and history."""
+    record = intake.visible_record(get_db(), enrollment_id, current_actor())
+    return _shown(record, with_history=True), 200, _etag(record)
+
+
+@blp.route("/enrollments/<enrollment_id>", methods=["PATCH"])
+@blp.doc(parameters=[{"in": "header", "name": "If-Match", "required": True,
+                      "schema": {"type": "string"}}],
+         requestBody={"required": True, **_json(EnrollmentSchema)},
+         responses={"200": _json(EnrollmentSchema), "404": _json(ProblemSchema),
+                    "409": _json(ProblemSchema), "412": _json(ProblemSchema),
+                    "422": _json(ProblemSchema), "428": _json(ProblemSchema)})
+def edit_enrollment(enrollment_id: str):
+    """Change fields while the record is submitted or needs_fix (If-Match: version)."""
+    settings, _ = _site()
+    version = parse_if_match(request.headers.get("If-Match"))
+    payload = read_json(settings["max_record_bytes"])
+    record = intake.edit_enrollment(get_db(), enrollment_id, payload, version, current_actor(),
+                                    settings)
+    return _shown(record, with_history=True), 200, _etag(record)
+
+
+def parse_if_match(header: str | None) -> int:
+    """The version in ``If-Match: 3`` or ``If-Match: "3"`` (also W/"3")."""
+    if not header:
+        raise PreconditionRequired()
+    text = header.strip()
+    if text.startswith("W/"):
+        text = text[2:]
+    text = text.strip('"')
+    if not text.isdigit() or len(text) > 9:
+        raise ValidationFailed({"If-Match": ["If-Match harus berisi versi data, mis. \"3\"."]},
+                               {"If-Match": ["invalid_if_match"]})
+    return int(text)

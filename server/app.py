@@ -1,0 +1,100 @@
+"""The kelurahan server's application factory.
+
+``create_app(config)`` takes what the entry point read (data folder, settings)
+and builds the app; nothing here reads environment variables or global config.
+Blueprints are listed once in :data:`BLUEPRINTS`; each endpoint must also have a
+row in :mod:`server.access`.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from flask_smorest import Api
+
+from berjasa import __version__
+from berjasa.database import connect
+from berjasa.paths import kelurahan_db_path
+from server import db, http
+from server.api import auth, enrollments, health
+from server.schemas import enrollment as enrollment_schemas
+from server.storage.users import get_site
+
+BLUEPRINTS = [health.blp, auth.blp, enrollments.blp]
+
+
+class NotInitialised(Exception):
+    """The data folder has no kelurahan database yet (run ``berjasa init``)."""
+
+
+def secret_key(data_dir: Path) -> str:
+    """The session-signing key, made once per installation and kept in the data folder."""
+    path = data_dir / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
+    return path.read_text(encoding="utf-8").strip()
+
+
+def _api_config(settings: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "API_TITLE": "berjasa kelurahan API",
+        "API_VERSION": __version__,
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "API_SPEC_OPTIONS": {
+            "info": {"description": "Pendaftaran pekerja rentan Makassar ke BPJS Ketenagakerjaan."},
+            "components": {"securitySchemes": {
+                "bearerAuth": {"type": "http", "scheme": "bearer"}}},
+            "security": [{"bearerAuth": []}],
+        },
+        # Werkzeug refuses bodies above the batch limit while reading them; the
+        # per-record limit is checked per route.
+        "MAX_CONTENT_LENGTH": settings["max_batch_bytes"],
+    }
+
+
+def create_app(config: dict[str, Any]) -> Flask:
+    """Build the kelurahan server for a data folder.
+
+    ``config`` needs ``DATA_DIR`` and ``SETTINGS``; other keys override Flask config.
+    """
+    data_dir = Path(config["DATA_DIR"])
+    db_path = kelurahan_db_path(data_dir)
+    if not db_path.exists():
+        raise NotInitialised(f"{data_dir} has no kelurahan database; run `berjasa init` first")
+    conn = connect(db_path)
+    try:
+        kelurahan_code = get_site(conn, "kelurahan_code")
+    finally:
+        conn.close()
+    settings = config["SETTINGS"]
+    app = Flask(__name__)
+    app.config.update(_api_config(settings))
+    app.config.update(
+        DB_PATH=str(db_path),
+        KELURAHAN_CODE=kelurahan_code,
+        SECRET_KEY=secret_key(data_dir),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        JSON_SORT_KEYS=False,
+    )
+    app.config.update({k: v for k, v in config.items() if k not in ("SETTINGS",)})
+    app.config["SETTINGS"] = settings
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+
+    db.init_app(app)
+    api = Api(app)
+    for field in (enrollment_schemas.IdentityNumber, enrollment_schemas.PersonName,
+                  enrollment_schemas.Phone, enrollment_schemas.FreeText,
+                  enrollment_schemas.ListChoice):
+        api.register_field(field, "string", None)
+    api.register_field(enrollment_schemas.StrictBoolean, "boolean", None)
+    for blueprint in BLUEPRINTS:
+        api.register_blueprint(blueprint)
+    http.init_app(app)
+    return app

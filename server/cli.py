@@ -1,0 +1,120 @@
+"""Kelurahan server commands: ``init``, ``user add``, ``serve``."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from berjasa.commandline import data_dir_and_settings, data_dir_option, emit, json_option
+from berjasa.database import connect
+from berjasa.logs import configure_logging
+from berjasa.paths import kelurahan_db_path
+from server import accounts, passwords
+from server.install import KelurahanMismatch, UnknownKelurahan, init_kelurahan
+from server.storage.audit import Actor
+from server.storage.users import UserExists
+
+log = logging.getLogger("berjasa.server")
+
+
+@click.command("init")
+@click.option("--kelurahan", "kelurahan_code", required=True, metavar="CODE",
+              help="Kode kelurahan Kemendagri, e.g. 73.71.01.1001 (Bontorannu).")
+@data_dir_option
+@json_option
+def init_command(kelurahan_code: str, data_dir: Path | None, as_json: bool) -> None:
+    """Create the data folder and database for one kelurahan (safe to run again).
+
+    Example: berjasa init --kelurahan 73.71.01.1001 --data-dir ./data
+    """
+    folder, _ = data_dir_and_settings(data_dir)
+    try:
+        result = init_kelurahan(folder, kelurahan_code)
+    except (UnknownKelurahan, KelurahanMismatch) as exc:
+        raise click.ClickException(str(exc)) from exc
+    answer = {"data_dir": str(result.data_dir), "database": str(result.database),
+              "kelurahan_code": result.kelurahan_code, "kelurahan_name": result.kelurahan_name,
+              "applied_migrations": result.applied}
+    if not as_json:
+        click.echo(f"Kelurahan {result.kelurahan_name} ({result.kelurahan_code})")
+        click.echo(f"Migrasi baru: {', '.join(result.applied) or 'tidak ada (sudah terbaru)'}")
+    emit(answer, as_json, str(result.database))
+
+
+def open_register(data_dir: Path | None):
+    """The data folder, its settings and an open connection, or one clear error."""
+    folder, settings = data_dir_and_settings(data_dir)
+    path = kelurahan_db_path(folder)
+    if not path.exists():
+        raise click.ClickException(f"Belum ada database di {folder}; jalankan `berjasa init` dulu.")
+    return folder, settings, connect(path)
+
+
+@click.group("user")
+def user_group() -> None:
+    """Kelola pengguna (petugas pendata, pengawas, admin, auditor)."""
+
+
+@user_group.command("add")
+@click.argument("name")
+@click.option("--role", required=True, type=click.Choice(accounts.ROLES))
+@click.option("--password-stdin", is_flag=True, help="Read the password from stdin (one line).")
+@data_dir_option
+@json_option
+def user_add(name: str, role: str, password_stdin: bool, data_dir: Path | None,
+             as_json: bool) -> None:
+    """Add a user; the password is asked for (or read from stdin), stored argon2-hashed.
+
+    Example: echo 's3cret-pass' | berjasa user add siti --role supervisor --password-stdin
+    """
+    _, _, conn = open_register(data_dir)
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Kata sandi", hide_input=True, confirmation_prompt=True)
+    try:
+        user_id = accounts.add_user(conn, name, role, password, Actor("cli", "admin"))
+    except UserExists as exc:
+        raise click.ClickException(f"Pengguna {name!r} sudah ada.") from exc
+    except (passwords.WeakPassword, ValueError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        conn.close()
+    emit({"id": user_id, "username": name, "role": role}, as_json, name)
+
+
+@click.command("serve")
+@click.option("--host", default=None, help="Address to listen on (default 127.0.0.1).")
+@click.option("--port", default=None, type=int, help="Port (default 8080).")
+@data_dir_option
+def serve_command(host: str | None, port: int | None, data_dir: Path | None) -> None:
+    """Run the kelurahan server (waitress) until Ctrl+C.
+
+    Example: berjasa serve --port 8080
+    """
+    from waitress import serve
+
+    from server.app import NotInitialised, create_app
+
+    folder, settings = data_dir_and_settings(data_dir)
+    configure_logging(settings["log_level"])
+    try:
+        app = create_app({"DATA_DIR": folder, "SETTINGS": settings})
+    except NotInitialised as exc:
+        raise click.ClickException(str(exc)) from exc
+    host = host or settings["host"]
+    port = port if port is not None else settings["port"]
+    click.echo(f"berjasa kelurahan {app.config['KELURAHAN_CODE']} di http://{host}:{port}/",
+               err=True)
+    serve(app, host=host, port=port, threads=settings["threads"], ident="berjasa",
+          clear_untrusted_proxy_headers=True)
+
+
+def register_server_commands(group: click.Group) -> None:
+    """Attach the kelurahan commands to ``berjasa``."""
+    group.add_command(init_command)
+    group.add_command(user_group)
+    group.add_command(serve_command)

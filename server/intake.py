@@ -1,0 +1,225 @@
+"""Enrollment intake: creating, replaying and editing records. Plain functions
+over a connection; the HTTP layer only parses and shapes.
+
+Replay rules (design.md): the same ``id`` with the same content as first received
+is a retry and answers 200 with the stored record; the same ``id`` with other
+content is 409 ``id_conflict``; a NIK that already has an active enrollment is
+409 ``duplicate_nik``. Every write is one transaction, acknowledged after commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+
+from marshmallow import ValidationError
+
+from berjasa import identity
+from berjasa.database import transaction, utc_now
+from berjasa.problems import (
+    IdConflict, InvalidTransition, NotFound, Problem, ValidationFailed, VersionMismatch,
+)
+from server import eligibility
+from server.schemas.enrollment import EnrollmentSchema
+from server.schemas.messages import flatten_errors
+from server.storage import enrollments as store
+from server.storage.audit import Actor, record_audit_entry
+
+EDITABLE_STATUSES = ("submitted", "needs_fix")
+
+
+@dataclass
+class Outcome:
+    """What an intake call did: the HTTP status and the record."""
+
+    status: int
+    record: dict[str, Any]
+
+
+def load_enrollment(payload: Any, settings: dict[str, Any],
+                    partial: bool = False) -> dict[str, Any]:
+    """Validate a client payload into clean values, or raise ValidationFailed
+    naming every bad field."""
+    try:
+        data = EnrollmentSchema(settings=settings).load(payload, partial=partial)
+    except ValidationError as exc:
+        errors, codes = flatten_errors(exc.messages)
+        raise ValidationFailed(errors, codes) from exc
+    return data
+
+
+def to_storable(data: dict[str, Any]) -> dict[str, Any]:
+    """Loaded values as they are stored and hashed (dates as ISO text)."""
+    out = {}
+    for key, value in data.items():
+        if isinstance(value, (dt.date, dt.datetime)):
+            value = value.isoformat()
+        elif isinstance(value, dict):
+            value = {k: (v.isoformat() if isinstance(v, (dt.date, dt.datetime)) else v)
+                     for k, v in value.items()}
+        out[key] = value
+    return out
+
+
+def content_hash(values: dict[str, Any]) -> str:
+    """A hash of a record's client content, to tell a retry from a conflict."""
+    content = {k: values.get(k) for k in store.CLIENT_FIELDS}
+    text = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def identity_warnings(values: dict[str, Any]) -> list[dict[str, str]]:
+    """Soft findings on NIK and KK (e.g. first registered outside Makassar)."""
+    warnings = []
+    for field, check in (("nik", identity.check_nik), ("kk_number", identity.check_kk)):
+        for problem in check(values[field]):
+            if problem.severity == "warning":
+                warnings.append({"field": field, "code": problem.code, "message": problem.message})
+    return warnings
+
+
+def create_enrollment(conn: sqlite3.Connection, payload: Any, actor: Actor,
+                      settings: dict[str, Any]) -> Outcome:
+    """Validate and store one enrollment (201), or recognise a retry (200)."""
+    values = to_storable(load_enrollment(payload, settings))
+    digest = content_hash(values)
+    with transaction(conn):
+        existing = store.get_enrollment(conn, values["id"])
+        if existing is not None:
+            if existing["intake_hash"] == digest and existing["enumerator"] == actor.username:
+                return Outcome(200, existing)
+            raise IdConflict()
+        now = utc_now()
+        record = {
+            **values,
+            "warnings": identity_warnings(values),
+            "intake_hash": digest,
+            "status": "submitted",
+            "version": 1,
+            "enumerator": actor.username,
+            "last_edited_by": actor.username,
+            "received_at": now,
+            "updated_at": now,
+        }
+        store.insert_enrollment(conn, record)
+        record_audit_entry(conn, actor, "enrollment.create", values["id"],
+                           {"status": [None, "submitted"], "content_hash": [None, digest]})
+    return Outcome(201, store.get_enrollment(conn, values["id"]))
+
+
+def create_batch(conn: sqlite3.Connection, items: list[Any], actor: Actor,
+                 settings: dict[str, Any]) -> list[dict[str, Any]]:
+    """Store an outbox: one result per item, in order; one bad item never blocks
+    the others. All items share one transaction (one fsync) with a savepoint each."""
+    results = []
+    with transaction(conn):
+        for item in items:
+            item_id = item.get("id") if isinstance(item, dict) else None
+            try:
+                outcome = create_enrollment(conn, item, actor, settings)
+            except Problem as problem:
+                results.append({"id": item_id, "status": problem.status, **problem.to_dict()})
+                continue
+            results.append({"id": outcome.record["id"], "status": outcome.status,
+                            "version": outcome.record["version"]})
+    return results
+
+
+def edit_enrollment(conn: sqlite3.Connection, enrollment_id: str, payload: Any,
+                    expected_version: int, actor: Actor, settings: dict[str, Any]) -> dict:
+    """Change fields of a submitted or needs-fix record (If-Match version); an
+    edit after needs_fix returns it to submitted. Old values go to history."""
+    if not isinstance(payload, dict):
+        raise ValidationFailed({"_body": ["Harus berupa objek JSON."]}, {"_body": ["not_object"]})
+    if "id" in payload and payload["id"] != enrollment_id:
+        raise ValidationFailed({"id": ["ID tidak boleh diubah."]}, {"id": ["id_immutable"]})
+    with transaction(conn):
+        current = store.get_enrollment(conn, enrollment_id)
+        if current is None:
+            raise NotFound()
+        if actor.role == "enumerator" and current["enumerator"] != actor.username:
+            raise NotFound()
+        if current["status"] not in EDITABLE_STATUSES:
+            raise InvalidTransition(current_status=current["status"])
+        if current["version"] != expected_version:
+            raise VersionMismatch(current_version=current["version"])
+        merged = {k: current[k] for k in store.CLIENT_FIELDS}
+        merged.update({k: v for k, v in payload.items() if k != "id"})
+        values = to_storable(load_enrollment(_as_input(merged), settings))
+        changed = {k: values[k] for k in store.CLIENT_FIELDS if values[k] != current[k]}
+        if not changed:
+            return current
+        new_status = "submitted"
+        changes = {**changed, "warnings": identity_warnings(values), "status": new_status,
+                   "last_edited_by": actor.username, "updated_at": utc_now()}
+        if not store.update_enrollment(conn, enrollment_id, changes, expected_version):
+            raise VersionMismatch()
+        old = {k: current[k] for k in changed}
+        store.add_history(conn, enrollment_id, current["version"], current["status"],
+                          changes["updated_at"], actor.username, "edit", old, changed)
+        record_audit_entry(conn, actor, "enrollment.edit", enrollment_id,
+                           audit_changes(old, changed, current["status"], new_status))
+    return store.get_enrollment(conn, enrollment_id)
+
+
+def audit_changes(old: dict[str, Any], new: dict[str, Any], old_status: str,
+                  new_status: str) -> dict[str, list]:
+    """Before/after pairs for the audit trail; NIK and KK only masked there."""
+    changes = {}
+    for field in new:
+        before, after = old.get(field), new[field]
+        if field in ("nik", "kk_number"):
+            before, after = mask_number(before), mask_number(after)
+        changes[field] = [before, after]
+    if old_status != new_status:
+        changes["status"] = [old_status, new_status]
+    return changes
+
+
+def mask_number(value: Any) -> Any:
+    """A NIK/KK as 737101******0001: enough to recognise, not enough to misuse."""
+    if not isinstance(value, str) or len(value) != 16:
+        return value
+    return value[:6] + "*" * 6 + value[-4:]
+
+
+def _as_input(values: dict[str, Any]) -> dict[str, Any]:
+    """A stored record as a client payload again (drop empty optionals)."""
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def visible_record(conn: sqlite3.Connection, enrollment_id: str, actor: Actor) -> dict:
+    """A record as this user may see it (enumerators: only their own)."""
+    record = store.get_enrollment(conn, enrollment_id)
+    if record is None or (actor.role == "enumerator" and record["enumerator"] != actor.username):
+        raise NotFound()
+    return record
+
+
+def present(record: dict[str, Any], settings: dict[str, Any], site_kelurahan: str,
+            with_history: list | None = None) -> dict[str, Any]:
+    """The API view of a stored record."""
+    out = {k: record[k] for k in store.CLIENT_FIELDS}
+    out.update({
+        "status": record["status"],
+        "version": record["version"],
+        "enumerator": record["enumerator"],
+        "last_edited_by": record["last_edited_by"],
+        "received_at": record["received_at"],
+        "updated_at": record["updated_at"],
+        "reviewed_by": record["reviewed_by"],
+        "reviewed_at": record["reviewed_at"],
+        "review_reason": record["review_reason"],
+        "warnings": record["warnings"],
+        "eligibility": eligibility.evaluate(record, settings, site_kelurahan),
+        "central": {"status": record["central_status"], "reason": record["central_reason"],
+                    "kpj_number": record["kpj_number"]},
+    })
+    if with_history is not None:
+        out["history"] = with_history
+    return out
+

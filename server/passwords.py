@@ -1,0 +1,31 @@
+"""Password hashing with argon2id (argon2-cffi's recommended parameters)."""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+_hasher = PasswordHasher()
+# A hash of a random password, verified when the user does not exist, so that the
+# time taken does not reveal which usernames exist.
+_DUMMY_HASH = _hasher.hash("tidak-ada-pengguna-ini")
+MIN_LENGTH = 8
+
+
+class WeakPassword(ValueError):
+    """The password is too short."""
+
+
+def hash_password(password: str) -> str:
+    """Hash a new password; refuse ones shorter than MIN_LENGTH."""
+    if len(password) < MIN_LENGTH:
+        raise WeakPassword(f"Kata sandi minimal {MIN_LENGTH} karakter.")
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """True when the password matches; constant work whether or not the user exists."""
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False

@@ -1,0 +1,314 @@
+"""The Enrollment schema: one set of rules for the API, the batch endpoint, the
+supervisor's edit form and the OpenAPI document.
+
+Field rules come from design.md ("Validation details fixed by contract") and the
+identity checks live in :mod:`berjasa.identity`; this module only adapts them to
+marshmallow and the settings of the running kelurahan.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, post_load, validates_schema
+
+from berjasa import identity, reference
+from server.schemas.messages import (
+    BAD_CHOICE, BAD_DATE, BAD_DATETIME, BAD_UUID, NOT_BOOLEAN, NOT_INTEGER, NOT_NUMBER,
+    NOT_OBJECT, NOT_TEXT, NULL, REQUIRED, UNKNOWN_FIELD, coded,
+)
+
+CONSENT_METHODS = ("signature", "verbal", "thumbprint")
+HEIR_RELATIONS = ("Suami", "Istri", "Anak", "Ayah", "Ibu", "Saudara Kandung", "Cucu",
+                  "Kakek/Nenek", "Lainnya")
+RT_RW = re.compile(r"^[0-9]{1,3}$")
+BASE_MESSAGES = {"required": REQUIRED, "null": NULL}
+
+
+def _errors(invalid: Any) -> dict[str, Any]:
+    return {**BASE_MESSAGES, "invalid": invalid}
+
+
+def _raise(problems: list[identity.Problem]) -> None:
+    errors = [coded(p.message, p.code) for p in problems if p.severity == "error"]
+    if errors:
+        raise ValidationError(errors)
+
+
+class IdentityNumber(fields.Field):
+    """NIK or KK: 16 digits as text, structure checked by berjasa.identity."""
+
+    default_error_messages = _errors(NOT_TEXT)
+
+    def __init__(self, check, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.check = check
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        _raise(self.check(value))
+        return "".join(str(value).split())
+
+
+class PersonName(fields.Field):
+    """A person's name: letters of any script, marks, spaces and . , ' ’ -."""
+
+    default_error_messages = _errors(NOT_TEXT)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        try:
+            return identity.normalise_person_name(value)
+        except identity.IdentityError as exc:
+            raise ValidationError(coded(exc.message, exc.code)) from exc
+
+
+class Phone(fields.Field):
+    """An Indonesian phone number, stored as +62..."""
+
+    default_error_messages = _errors(NOT_TEXT)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str | None:
+        if value in ("", None):
+            return None
+        try:
+            return identity.normalise_phone(value)
+        except identity.IdentityError as exc:
+            raise ValidationError(coded(exc.message, exc.code)) from exc
+
+
+class FreeText(fields.Field):
+    """Any printable text, stored exactly as typed (escaped wherever shown)."""
+
+    default_error_messages = _errors(NOT_TEXT)
+
+    def __init__(self, max_length: int, multiline: bool = False, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.max_length = max_length
+        self.multiline = multiline
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str | None:
+        if not isinstance(value, str):
+            raise self.make_error("invalid")
+        if not value.strip():
+            if self.required:
+                raise ValidationError(REQUIRED)
+            return None
+        if len(value) > self.max_length:
+            raise ValidationError(coded(f"Terlalu panjang: paling banyak {self.max_length} "
+                                        "karakter.", "too_long"))
+        allowed = "\n\r\t" if self.multiline else "\t"
+        bad = {c for c in value if c not in allowed and unicodedata.category(c) in ("Cc", "Cs", "Cn")}
+        if bad:
+            raise ValidationError(coded("Berisi karakter kontrol yang tidak dapat dicetak.",
+                                        "unprintable_characters"))
+        return value
+
+
+class ListChoice(fields.Field):
+    """A value from a list, matched case-insensitively, stored in the list's spelling."""
+
+    default_error_messages = _errors(NOT_TEXT)
+
+    def __init__(self, choices, message, matcher=None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.choices = choices
+        self.message = message
+        self.matcher = matcher
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str | None:
+        if not isinstance(value, str):
+            raise self.make_error("invalid")
+        if not value.strip() and not self.required:
+            return None
+        choices = self.choices() if callable(self.choices) else self.choices
+        found = self.matcher(value) if self.matcher else next(
+            (c for c in choices if c.casefold() == value.strip().casefold()), None)
+        if found is None:
+            raise ValidationError(self.message)
+        return found
+
+
+class StrictInteger(fields.Integer):
+    """An integer that refuses strings, floats and booleans."""
+
+    default_error_messages = _errors(NOT_INTEGER)
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(strict=True, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
+        if isinstance(value, bool):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class StrictFloat(fields.Float):
+    """A JSON number (not a string, not a boolean)."""
+
+    default_error_messages = {**_errors(NOT_NUMBER), "special": NOT_NUMBER}
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class StrictBoolean(fields.Boolean):
+    """true or false only (no "yes", no 1)."""
+
+    default_error_messages = _errors(NOT_BOOLEAN)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
+class BaseSchema(Schema):
+    """Unknown fields and non-object bodies are refused with coded messages."""
+
+    error_messages = {"unknown": UNKNOWN_FIELD, "type": NOT_OBJECT}
+
+
+class ConsentSchema(BaseSchema):
+    """How and when the worker agreed (UU PDP lawful basis)."""
+
+    given = StrictBoolean(required=True)
+    method = ListChoice(CONSENT_METHODS, coded(
+        "Metode persetujuan harus signature, verbal atau thumbprint.", "invalid_choice"),
+        required=True)
+    at = fields.AwareDateTime(required=True, error_messages=_errors(BAD_DATETIME))
+
+    @validates_schema
+    def consent_given(self, data: dict, **kwargs: Any) -> None:
+        """Consent is required: given must be true."""
+        if data.get("given") is False:
+            raise ValidationError(coded("Persetujuan pekerja wajib diberikan sebelum didaftarkan.",
+                                        "consent_required"), "given")
+
+
+class LocationSchema(BaseSchema):
+    """Optional GPS fix taken on the phone."""
+
+    lat = StrictFloat(required=True, validate=lambda v: -90 <= v <= 90)
+    lon = StrictFloat(required=True, validate=lambda v: -180 <= v <= 180)
+    accuracy_m = StrictFloat(load_default=None, allow_none=True, validate=lambda v: v >= 0)
+
+
+class EnrollmentSchema(BaseSchema):
+    """An enrollment as the client sends it; server fields are dump-only."""
+
+    id = fields.UUID(required=True, error_messages=_errors(BAD_UUID))
+    nik = IdentityNumber(identity.check_nik, required=True)
+    kk_number = IdentityNumber(identity.check_kk, required=True)
+    full_name = PersonName(required=True)
+    birth_place = FreeText(100, required=True)
+    birth_date = fields.Date(required=True, error_messages=_errors(BAD_DATE))
+    sex = ListChoice(("L", "P"), coded("Jenis kelamin harus L atau P.", "invalid_choice"),
+                     required=True)
+    address = FreeText(500, multiline=True, required=True)
+    rt = fields.String(required=True, error_messages=_errors(NOT_TEXT))
+    rw = fields.String(required=True, error_messages=_errors(NOT_TEXT))
+    kelurahan_code = ListChoice(
+        (), coded("Kode kelurahan tidak dikenal (contoh: 73.71.01.1001).", "unknown_kelurahan"),
+        matcher=lambda v: (reference.kelurahan(v).code if reference.kelurahan(v) else None),
+        required=True)
+    mother_name = PersonName(required=True)
+    phone = Phone(load_default=None, allow_none=True)
+    occupation = ListChoice(reference.occupations, coded(
+        "Pekerjaan tidak ada dalam daftar KTP; pilih yang paling dekat atau \"Lainnya\".",
+        "unknown_occupation"), matcher=reference.match_occupation, required=True)
+    work_category = fields.Raw(load_default=None, allow_none=True)
+    monthly_income = StrictInteger(required=True)
+    heir_name = PersonName(required=True)
+    heir_relation = ListChoice(HEIR_RELATIONS, coded(
+        "Hubungan ahli waris harus salah satu dari: " + ", ".join(HEIR_RELATIONS) + ".",
+        "invalid_choice"), required=True)
+    heir_phone = Phone(load_default=None, allow_none=True)
+    consent = fields.Nested(ConsentSchema, required=True, error_messages=_errors(NOT_OBJECT))
+    location = fields.Nested(LocationSchema, load_default=None, allow_none=True,
+                             error_messages=_errors(NOT_OBJECT))
+    captured_at = fields.AwareDateTime(required=True, error_messages=_errors(BAD_DATETIME))
+    notes = FreeText(2000, multiline=True, load_default=None, allow_none=True)
+
+    status = fields.String(dump_only=True)
+    version = fields.Integer(dump_only=True)
+    enumerator = fields.String(dump_only=True)
+    received_at = fields.String(dump_only=True)
+    reviewed_by = fields.String(dump_only=True)
+    reviewed_at = fields.String(dump_only=True)
+    review_reason = fields.String(dump_only=True)
+    eligibility = fields.List(fields.Dict(), dump_only=True)
+    central = fields.Dict(dump_only=True)
+    warnings = fields.List(fields.Dict(), dump_only=True)
+
+    def __init__(self, settings: dict[str, Any] | None = None, today: dt.date | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.settings = settings or {}
+        self.today = today
+
+    @validates_schema
+    def check_record(self, data: dict, **kwargs: Any) -> None:
+        """Rules that need settings or more than one field, all reported at once."""
+        errors: dict[str, list] = {}
+        today = self.today or dt.date.today()
+        for name in ("rt", "rw"):
+            if name in data and not (RT_RW.match(data[name]) and int(data[name]) > 0):
+                errors.setdefault(name, []).append(coded(
+                    f"{name.upper()} harus 1 sampai 3 angka, bukan 0 (mis. 002).", "invalid_rt_rw"))
+        birth = data.get("birth_date")
+        if birth is not None:
+            oldest = self.settings.get("oldest_age_years", 110)
+            if birth > today:
+                errors.setdefault("birth_date", []).append(coded(
+                    "Tanggal lahir tidak boleh di masa depan.", "birth_date_in_future"))
+            elif (today.year - birth.year) > oldest:
+                errors.setdefault("birth_date", []).append(coded(
+                    f"Tanggal lahir tidak masuk akal (umur lebih dari {oldest} tahun).",
+                    "birth_date_implausible"))
+        if "nik" in data and (birth is not None or "sex" in data):
+            cross = [p for p in identity.check_nik(data["nik"], birth, data.get("sex"))
+                     if p.code in ("nik_birth_date_mismatch", "nik_sex_mismatch")]
+            errors.setdefault("nik", []).extend(coded(p.message, p.code) for p in cross)
+        income = data.get("monthly_income")
+        low, high = self.settings.get("income_min", 0), self.settings.get("income_max", 50_000_000)
+        if income is not None and not low <= income <= high:
+            errors.setdefault("monthly_income", []).append(coded(
+                f"Penghasilan per bulan harus antara Rp{low:,} dan Rp{high:,}.".replace(",", "."),
+                "income_out_of_bounds"))
+        category = data.get("work_category")
+        if category not in (None, ""):
+            choices = self.settings.get("work_categories", [])
+            match = next((c for c in choices if isinstance(category, str)
+                          and c.casefold() == category.strip().casefold()), None)
+            if match is None:
+                errors.setdefault("work_category", []).append(coded(
+                    "Kategori pekerjaan tidak ada dalam daftar; pilih \"Lainnya\" bila tidak ada.",
+                    "unknown_work_category"))
+        captured = data.get("captured_at")
+        if captured is not None and captured > dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=1):
+            errors.setdefault("captured_at", []).append(coded(
+                "Waktu pendataan di masa depan; periksa jam di HP.", "captured_in_future"))
+        errors = {k: v for k, v in errors.items() if v}
+        if errors:
+            raise ValidationError(errors)
+
+    @post_load
+    def normalise(self, data: dict, **kwargs: Any) -> dict:
+        """Store values in one spelling: UUID text, RT/RW as three digits, the
+        work category as the settings list spells it."""
+        if "id" in data:
+            data["id"] = str(data["id"])
+        for name in ("rt", "rw"):
+            if name in data:
+                data[name] = data[name].zfill(3)
+        category = data.get("work_category")
+        if isinstance(category, str) and category.strip():
+            data["work_category"] = next(c for c in self.settings.get("work_categories", [])
+                                         if c.casefold() == category.strip().casefold())
+        elif "work_category" in data:
+            data["work_category"] = None
+        return data

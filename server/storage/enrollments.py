@@ -1,0 +1,196 @@
+"""SQL for enrollments and their edit history. Functions take the connection
+first and return plain dicts; database errors become domain problems here."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import sqlite3
+import unicodedata
+from typing import Any
+
+from berjasa.problems import DuplicateNik, IdConflict
+
+CLIENT_FIELDS = (
+    "id", "nik", "kk_number", "full_name", "birth_place", "birth_date", "sex", "address", "rt",
+    "rw", "kelurahan_code", "mother_name", "phone", "occupation", "work_category",
+    "monthly_income", "heir_name", "heir_relation", "heir_phone", "consent", "location",
+    "captured_at", "notes",
+)
+JSON_FIELDS = ("consent", "location", "warnings")
+SERVER_FIELDS = (
+    "status", "version", "enumerator", "last_edited_by", "received_at", "updated_at",
+    "reviewed_by", "reviewed_at", "review_reason", "central_status", "central_reason",
+    "kpj_number", "warnings",
+)
+
+
+def name_key(name: str) -> str:
+    """Fold a name for search: no accents, no case, single spaces."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return re.sub(r"\s+", " ", plain.casefold()).strip()
+
+
+def _from_row(row: sqlite3.Row | None) -> dict[str, Any] | None:
+    if row is None:
+        return None
+    record = dict(row)
+    for field in JSON_FIELDS:
+        if record.get(field) is not None:
+            record[field] = json.loads(record[field])
+    return record
+
+
+def _to_columns(values: dict[str, Any]) -> dict[str, Any]:
+    columns = dict(values)
+    for field in JSON_FIELDS:
+        if field in columns and columns[field] is not None:
+            columns[field] = json.dumps(columns[field], ensure_ascii=False, sort_keys=True)
+    if "full_name" in columns:
+        columns["name_key"] = name_key(columns["full_name"])
+    return columns
+
+
+def get_enrollment(conn: sqlite3.Connection, enrollment_id: str) -> dict[str, Any] | None:
+    """One enrollment by its client id."""
+    row = conn.execute("SELECT * FROM enrollments WHERE id = ?", (enrollment_id,)).fetchone()
+    return _from_row(row)
+
+
+def active_id_for_nik(conn: sqlite3.Connection, nik: str) -> str | None:
+    """The id of the active (not rejected) enrollment holding a NIK."""
+    row = conn.execute(
+        "SELECT id FROM enrollments WHERE nik = ? AND status <> 'rejected'", (nik,)
+    ).fetchone()
+    return row["id"] if row else None
+
+
+def insert_enrollment(conn: sqlite3.Connection, record: dict[str, Any]) -> None:
+    """Insert a new enrollment; a second active NIK becomes DuplicateNik, a
+    reused id becomes IdConflict."""
+    columns = _to_columns(record)
+    names = ", ".join(columns)
+    marks = ", ".join(f":{name}" for name in columns)
+    try:
+        conn.execute(f"INSERT INTO enrollments ({names}) VALUES ({marks})", columns)
+    except sqlite3.IntegrityError as exc:
+        existing = active_id_for_nik(conn, record["nik"])
+        if existing and existing != record["id"]:
+            raise DuplicateNik(existing_id=existing) from exc
+        raise IdConflict() from exc
+
+
+def update_enrollment(conn: sqlite3.Connection, enrollment_id: str, changes: dict[str, Any],
+                      expected_version: int) -> bool:
+    """Apply changes and bump the version if the record is still at
+    ``expected_version``; False when someone else changed it first."""
+    columns = _to_columns(changes)
+    assignments = ", ".join(f"{name} = :{name}" for name in columns)
+    params = {**columns, "_id": enrollment_id, "_version": expected_version}
+    try:
+        cursor = conn.execute(
+            f"UPDATE enrollments SET {assignments}, version = version + 1"
+            " WHERE id = :_id AND version = :_version",
+            params,
+        )
+    except sqlite3.IntegrityError as exc:
+        existing = active_id_for_nik(conn, changes.get("nik", ""))
+        raise DuplicateNik(existing_id=existing) from exc
+    return cursor.rowcount == 1
+
+
+def add_history(conn: sqlite3.Connection, enrollment_id: str, version: int, status: str,
+                changed_at: str, changed_by: str, action: str, old: dict[str, Any],
+                new: dict[str, Any], reason: str | None = None) -> None:
+    """Keep the values an edit or decision replaced."""
+    conn.execute(
+        "INSERT INTO enrollment_history (enrollment_id, version, status, changed_at, changed_by,"
+        " action, old_values, new_values, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (enrollment_id, version, status, changed_at, changed_by, action,
+         json.dumps(old, ensure_ascii=False, sort_keys=True, default=str),
+         json.dumps(new, ensure_ascii=False, sort_keys=True, default=str), reason),
+    )
+
+
+def history(conn: sqlite3.Connection, enrollment_id: str) -> list[dict[str, Any]]:
+    """The record's history, oldest first."""
+    rows = conn.execute(
+        "SELECT version, status, changed_at, changed_by, action, old_values, new_values, reason"
+        " FROM enrollment_history WHERE enrollment_id = ? ORDER BY id",
+        (enrollment_id,),
+    )
+    return [
+        {**dict(row), "old_values": json.loads(row["old_values"]),
+         "new_values": json.loads(row["new_values"])}
+        for row in rows
+    ]
+
+
+def encode_cursor(received_at: str, enrollment_id: str) -> str:
+    """An opaque cursor for the next page."""
+    raw = json.dumps([received_at, enrollment_id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[str, str] | None:
+    """The position a cursor points after, or None if it is not ours."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        received_at, enrollment_id = json.loads(base64.urlsafe_b64decode(padded))
+    except (ValueError, TypeError):
+        return None
+    if not isinstance(received_at, str) or not isinstance(enrollment_id, str):
+        return None
+    return received_at, enrollment_id
+
+
+def list_enrollments(conn: sqlite3.Connection, *, status: str | None = None,
+                     query: str | None = None, enumerator: str | None = None,
+                     after: tuple[str, str] | None = None,
+                     limit: int = 50) -> tuple[list[dict[str, Any]], str | None]:
+    """A page of enrollments, newest received first, and the cursor of the next page."""
+    where, params = ["1=1"], []
+    if status:
+        where.append("status = ?")
+        params.append(status)
+    if enumerator:
+        where.append("enumerator = ?")
+        params.append(enumerator)
+    if query:
+        digits = "".join(query.split())
+        if digits.isdigit():
+            where.append("(nik LIKE ? ESCAPE '\\' OR kk_number = ?)")
+            params += [_like_prefix(digits), digits]
+        else:
+            where.append("name_key LIKE ? ESCAPE '\\'")
+            params.append("%" + _escape_like(name_key(query)) + "%")
+    if after:
+        where.append("(received_at, id) < (?, ?)")
+        params += list(after)
+    rows = conn.execute(
+        f"SELECT * FROM enrollments WHERE {' AND '.join(where)}"
+        " ORDER BY received_at DESC, id DESC LIMIT ?",
+        (*params, limit + 1),
+    ).fetchall()
+    items = [_from_row(row) for row in rows[:limit]]
+    next_cursor = None
+    if len(rows) > limit:
+        last = items[-1]
+        next_cursor = encode_cursor(last["received_at"], last["id"])
+    return items, next_cursor
+
+
+def count_by_status(conn: sqlite3.Connection) -> dict[str, int]:
+    """How many enrollments are in each status."""
+    return {row[0]: row[1] for row in
+            conn.execute("SELECT status, count(*) FROM enrollments GROUP BY status")}
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _like_prefix(text: str) -> str:
+    return _escape_like(text) + "%"

@@ -1,0 +1,110 @@
+"""Fixtures shared by every test: a real kelurahan data folder with a SQLite file
+on disk, the app, a real HTTP server on 127.0.0.1, users of every role, and an
+API client that logs in as one of them."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+import requests
+
+from berjasa.database import connect
+from berjasa.settings import load_settings
+from berjasa.synthetic import EnrollmentFaker
+from server import accounts
+from server.install import init_kelurahan
+from server.storage.audit import Actor
+
+KELURAHAN = "73.71.01.1001"
+PASSWORD = "kata-sandi-uji-123"
+ROLES = ("enumerator", "supervisor", "admin", "auditor")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """``--slow`` runs the long fault loops."""
+    parser.addoption("--slow", action="store_true", help="run long fault-injection loops")
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    """A kelurahan data folder after ``berjasa init``, with one user per role
+    (``enumerator``, ``enumerator2``, ``supervisor``, ``supervisor2``, ``admin``, ``auditor``)."""
+    folder = tmp_path / "kelurahan"
+    init_kelurahan(folder, KELURAHAN)
+    conn = connect(folder / "kelurahan.db")
+    for name, role in [("enumerator", "enumerator"), ("enumerator2", "enumerator"),
+                       ("supervisor", "supervisor"), ("supervisor2", "supervisor"),
+                       ("admin", "admin"), ("auditor", "auditor")]:
+        accounts.add_user(conn, name, role, PASSWORD, Actor("test", "admin"))
+    conn.close()
+    return folder
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, Any]:
+    """Settings a test module wants changed (override this fixture)."""
+    return {}
+
+
+@pytest.fixture
+def app(data_dir: Path, settings_overrides: dict[str, Any]):
+    """The kelurahan Flask app on the data folder."""
+    from server.app import create_app
+
+    settings = load_settings(data_dir, settings_overrides)
+    return create_app({"DATA_DIR": data_dir, "SETTINGS": settings, "TESTING": True})
+
+
+@pytest.fixture
+def live_server(app) -> Iterator[str]:
+    """The app served by waitress on 127.0.0.1 (a free port); yields its base URL."""
+    from waitress import create_server
+
+    server = create_server(app, host="127.0.0.1", port=0, threads=8)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.effective_port}"
+    server.close()
+
+
+class ApiClient:
+    """requests against the live server, logged in as one user."""
+
+    def __init__(self, base: str, username: str | None = None) -> None:
+        self.base = base
+        self.session = requests.Session()
+        self.username = username
+        if username:
+            answer = self.session.post(f"{base}/api/v1/auth/token",
+                                       json={"username": username, "password": PASSWORD})
+            assert answer.status_code == 200, answer.text
+            self.session.headers["Authorization"] = f"Bearer {answer.json()['token']}"
+
+    def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        """Any request to a path of the server."""
+        kwargs.setdefault("timeout", 60)
+        return self.session.request(method, self.base + path, **kwargs)
+
+    def get(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.request("POST", path, **kwargs)
+
+    def patch(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.request("PATCH", path, **kwargs)
+
+
+@pytest.fixture
+def api(live_server: str):
+    """``api("enumerator")`` is a client logged in as that user; ``api()`` is anonymous."""
+    return lambda username=None: ApiClient(live_server, username)
+
+
+@pytest.fixture
+def records() -> EnrollmentFaker:
+    """Synthetic valid enrollments for the test kelurahan."""
+    return EnrollmentFaker(KELURAHAN, seed=7)
