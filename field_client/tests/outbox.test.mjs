@@ -1,0 +1,136 @@
+// The sending loop with an in-memory store and a fake server: nothing lost,
+// nothing doubled, answers land on the right record.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  applyResult, applyServerStatuses, backoffMs, isEditable, newRecord, payloadOf, saveEdits, sendOutbox,
+} from '../js/outbox.js';
+import { validateRecord } from '../js/validate.js';
+import { formatDateId, formatRupiah } from '../js/dates.js';
+
+function memoryStore(records = []) {
+  const map = new Map(records.map((r) => [r.id, r]));
+  return {
+    map,
+    all: async () => [...map.values()],
+    putMany: async (list) => { for (const r of list) map.set(r.id, structuredClone(r)); },
+  };
+}
+
+function queued(n) {
+  return Array.from({ length: n }, (_, i) => {
+    const r = newRecord(`00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, new Date(Date.UTC(2026, 0, 1, 0, 0, i)));
+    return saveEdits(r, { ...r.data, full_name: `Orang ${i}`, nik: `73710112038${String(i).padStart(5, '0')}` }, true);
+  });
+}
+
+/** A fake server that stores by id and answers like the real one. */
+function fakeServer({ failOn = new Set(), lose = new Set() } = {}) {
+  const stored = new Map();
+  let calls = 0;
+  const post = async (items) => {
+    calls += 1;
+    if (failOn.has(calls)) throw new TypeError('Failed to fetch');
+    const results = items.map((item) => {
+      if (item.nik.endsWith('00007')) return { id: item.id, status: 409, code: 'duplicate_nik', existing_id: 'x' };
+      if (item.full_name === 'Orang 3') return { id: item.id, status: 422, code: 'validation_error', errors: { monthly_income: ['Terlalu besar'] } };
+      const again = stored.has(item.id);
+      stored.set(item.id, JSON.stringify(item));
+      return { id: item.id, status: again ? 200 : 201, version: 1 };
+    });
+    if (lose.has(calls)) throw new TypeError('connection reset after commit');
+    return { status: 200, body: { results } };
+  };
+  return { post, stored, calls: () => calls };
+}
+
+test('sends in chunks and files every answer', async () => {
+  const store = memoryStore(queued(12));
+  const server = fakeServer();
+  const summary = await sendOutbox({ store, post: server.post, chunkSize: 5 });
+  assert.equal(server.calls(), 3);
+  assert.deepEqual([summary.accepted, summary.needs_fix, summary.duplicate, summary.stopped], [10, 1, 1, null]);
+  const states = [...store.map.values()].map((r) => r.state);
+  assert.equal(states.filter((s) => s === 'accepted').length, 10);
+  const fix = [...store.map.values()].find((r) => r.state === 'needs_fix');
+  assert.deepEqual(fix.result.errors, { monthly_income: ['Terlalu besar'] });
+  assert.ok(isEditable(fix));
+});
+
+test('a lost answer leaves records sent; the retry gets 200 and nothing doubles', async () => {
+  const store = memoryStore(queued(6));
+  const server = fakeServer({ lose: new Set([1]) });
+  const first = await sendOutbox({ store, post: server.post, chunkSize: 4 });
+  assert.equal(first.stopped, 'offline');
+  assert.ok([...store.map.values()].slice(0, 4).every((r) => r.state === 'sent' && r.next_try_at));
+  assert.ok([...store.map.values()].slice(4).every((r) => r.state === 'queued'));
+  assert.equal(isEditable([...store.map.values()][0]), false);
+  const second = await sendOutbox({ store, post: server.post, chunkSize: 4 });
+  assert.equal(second.stopped, null);
+  assert.equal(server.stored.size, 5); // 6 records, one 422, none twice
+  assert.equal([...store.map.values()].filter((r) => r.state === 'accepted').length, 5);
+});
+
+test('401 stops with auth and keeps the records', async () => {
+  const store = memoryStore(queued(2));
+  const summary = await sendOutbox({ store, post: async () => ({ status: 401, body: {} }) });
+  assert.equal(summary.stopped, 'auth');
+  assert.equal(store.map.size, 2);
+});
+
+test('413 halves the chunk', async () => {
+  const store = memoryStore(queued(4));
+  const sizes = [];
+  const post = async (items) => {
+    sizes.push(items.length);
+    if (items.length > 1) return { status: 413, body: {} };
+    return { status: 200, body: { results: items.map((i) => ({ id: i.id, status: 201 })) } };
+  };
+  await sendOutbox({ store, post, chunkSize: 4 });
+  assert.deepEqual(sizes, [4, 2, 1, 1, 1, 1]);
+});
+
+test('back-off grows and is capped', () => {
+  assert.equal(backoffMs(1, () => 1), 2000);
+  assert.equal(backoffMs(3, () => 1), 8000);
+  assert.equal(backoffMs(30, () => 1), 300000);
+  assert.equal(backoffMs(1, () => 0), 1000);
+});
+
+test('payload drops empty optionals and keeps the id', () => {
+  const r = newRecord('abc');
+  assert.deepEqual(Object.keys(payloadOf(saveEdits(r, { ...r.data, phone: '', notes: null }, false))).sort(),
+    ['captured_at', 'id']);
+});
+
+test('409 id_conflict is invalid, not editable', () => {
+  const r = applyResult(queued(1)[0], { id: 'x', status: 409, code: 'id_conflict' });
+  assert.equal(r.state, 'invalid');
+  assert.equal(isEditable(r), false);
+});
+
+test('server review statuses attach to accepted records only', () => {
+  const [a, b] = queued(2);
+  const accepted = applyResult(a, { status: 201 });
+  const changed = applyServerStatuses([accepted, b], [
+    { id: a.id, status: 'needs_fix', version: 1, review_reason: 'Foto KTP buram' },
+    { id: b.id, status: 'approved', version: 1 }]);
+  assert.equal(changed.length, 1);
+  assert.equal(changed[0].server.review_reason, 'Foto KTP buram');
+});
+
+test('record validation names fields and cross-checks NIK', () => {
+  const { errors, warnings } = validateRecord({
+    nik: '7371015203800001', birth_date: '1980-03-12', sex: 'L', rt: '0', monthly_income: 5000000,
+    consent: { given: false },
+  }, { city_minimum_wage: 3880000, occupations: ['Lainnya'] });
+  assert.ok(errors.nik[0].includes('Jenis kelamin'));
+  assert.ok(errors.full_name && errors.rt && errors.consent);
+  assert.ok(warnings.monthly_income);
+});
+
+test('dates and money read the Indonesian way', () => {
+  assert.equal(formatDateId('1980-03-12'), '12 Maret 1980');
+  assert.equal(formatDateId('1980-02-30'), '');
+  assert.equal(formatRupiah(1500000), 'Rp1.500.000');
+});
