@@ -1,0 +1,129 @@
+"""The status lifecycle of an enrollment, as data, and the one function that moves
+a record from one status to another (design.md, "Status lifecycle")::
+
+    submitted -> approved -> synced -> registered
+              -> needs_fix -> submitted
+              -> rejected
+    approved  -> central_rejected
+
+Every move goes through :func:`transition`: it checks the move against
+:data:`TRANSITIONS` and the actor's role, changes the row only if nobody changed
+it first (conditional UPDATE on the version read, inside ``BEGIN IMMEDIATE``), bumps
+the version, keeps the replaced values in ``enrollment_history`` and appends an
+audit entry (who, role, when, from, to, reason). No Flask in here: the review
+service, the sync agent and tests call it directly.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from berjasa.database import transaction, utc_now
+from berjasa.problems import Forbidden, InvalidTransition, NotFound, ValidationFailed
+from server.storage import enrollments as store
+from server.storage.audit import Actor, record_audit_entry
+
+SUPERVISOR, ENUMERATOR = "supervisor", "enumerator"
+# The sync agent acts as a machine; it may use either role name.
+SYNC_ROLES = frozenset({"sync", "system"})
+
+STATUSES = ("submitted", "needs_fix", "approved", "rejected", "synced", "registered",
+            "central_rejected")
+
+TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
+    ("submitted", "approved"): frozenset({SUPERVISOR}),
+    ("submitted", "rejected"): frozenset({SUPERVISOR}),
+    ("submitted", "needs_fix"): frozenset({SUPERVISOR}),
+    ("needs_fix", "submitted"): frozenset({ENUMERATOR, SUPERVISOR}),
+    ("approved", "synced"): SYNC_ROLES,
+    ("approved", "central_rejected"): SYNC_ROLES,
+    ("synced", "registered"): SYNC_ROLES,
+    # Central may reject a record it accepted earlier once it learns more (a DTSEN
+    # or BPJS list loaded later); the pull brings that back here.
+    ("synced", "central_rejected"): SYNC_ROLES,
+}
+
+# Decisions that need a reason: the enumerator or the worker must be told why.
+REASON_REQUIRED = frozenset({"rejected", "needs_fix"})
+
+# The verb kept in enrollment_history.action for each target status.
+ACTIONS = {
+    "approved": "approve", "rejected": "reject", "needs_fix": "needs_fix",
+    "submitted": "resubmit", "synced": "sync", "registered": "register",
+    "central_rejected": "central_reject",
+}
+
+# Columns a transition may set beside the status (review and central outcomes).
+EXTRA_COLUMNS = frozenset({
+    "reviewed_by", "reviewed_at", "review_reason", "central_status", "central_reason",
+    "kpj_number",
+})
+
+
+def allowed_targets(from_status: str, role: str) -> list[str]:
+    """The statuses a record in ``from_status`` may move to for this role."""
+    return [to for (frm, to), roles in TRANSITIONS.items() if frm == from_status and role in roles]
+
+
+def check_transition(from_status: str, to_status: str, role: str) -> None:
+    """Raise InvalidTransition (409, with the current status) for a move the
+    lifecycle does not have, Forbidden (403) for a role that may not make it."""
+    roles = TRANSITIONS.get((from_status, to_status))
+    if roles is None:
+        raise InvalidTransition(current_status=from_status)
+    if role not in roles:
+        raise Forbidden()
+
+
+def transition(conn: sqlite3.Connection, enrollment_id: str, to_status: str, actor: Actor,
+               reason: str | None = None, expected_status: str | None = None,
+               extra: dict[str, Any] | None = None,
+               audit_extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Move one record to ``to_status`` and return it as stored afterwards.
+
+    ``expected_status``: the status the caller saw (a review page, a sync batch);
+    if the record has moved since, 409 ``invalid_transition`` with the current status.
+    ``extra``: other columns to set in the same write (see :data:`EXTRA_COLUMNS`).
+    ``audit_extra``: more facts for history and audit (e.g. overridden warnings).
+    Runs in its own transaction, or in a savepoint of the caller's.
+    """
+    extra = dict(extra or {})
+    unknown = set(extra) - EXTRA_COLUMNS
+    if unknown:
+        raise ValueError(f"transition cannot set {sorted(unknown)}")
+    if to_status not in STATUSES:
+        raise ValueError(f"unknown status {to_status!r}")
+    reason = (reason.strip() or None) if isinstance(reason, str) else None
+    if to_status in REASON_REQUIRED and not reason:
+        raise ValidationFailed({"reason": ["Alasan wajib diisi untuk keputusan ini."]},
+                               {"reason": ["reason_required"]})
+    with transaction(conn):
+        current = store.get_enrollment(conn, enrollment_id)
+        if current is None:
+            raise NotFound()
+        from_status = current["status"]
+        if expected_status is not None and from_status != expected_status:
+            raise InvalidTransition(current_status=from_status)
+        check_transition(from_status, to_status, actor.role)
+        now = utc_now()
+        changes = {**extra, "status": to_status, "updated_at": now}
+        # The version condition makes the write lose cleanly if another writer
+        # got in between (two tabs, the agent and a supervisor).
+        if not store.update_enrollment(conn, enrollment_id, changes, current["version"]):
+            latest = store.get_enrollment(conn, enrollment_id)
+            raise InvalidTransition(current_status=latest["status"] if latest else None)
+        old = {k: current.get(k) for k in extra}
+        old["status"] = from_status
+        new = {**extra, "status": to_status, **(audit_extra or {})}
+        store.add_history(conn, enrollment_id, current["version"], from_status, now,
+                          actor.username, ACTIONS[to_status], old, new, reason)
+        audit_changes: dict[str, Any] = {"status": [from_status, to_status]}
+        for key, value in extra.items():
+            if old.get(key) != value:
+                audit_changes[key] = [old.get(key), value]
+        for key, value in (audit_extra or {}).items():
+            audit_changes[key] = [None, value]
+        record_audit_entry(conn, actor, "enrollment.status", enrollment_id, audit_changes,
+                           reason)
+    return store.get_enrollment(conn, enrollment_id)

@@ -1,0 +1,101 @@
+"""lifecycle: the status moves as data, and transition() on a real database."""
+
+from __future__ import annotations
+
+import pytest
+
+from berjasa.database import connect
+from berjasa.problems import Forbidden, InvalidTransition, NotFound, ValidationFailed
+from berjasa.settings import load_settings
+from server import intake, lifecycle
+from server.storage import enrollments as store
+from server.storage.audit import Actor, iter_entries, verify_chain
+
+ENUMERATOR = Actor("enumerator", "enumerator")
+SUPERVISOR = Actor("supervisor2", "supervisor")
+SYNC = Actor("sync", "sync")
+
+
+@pytest.fixture
+def conn(data_dir):
+    connection = connect(data_dir / "kelurahan.db")
+    yield connection
+    connection.close()
+
+
+@pytest.fixture
+def record_id(conn, data_dir, records):
+    payload = records.enrollment()
+    intake.create_enrollment(conn, payload, ENUMERATOR, load_settings(data_dir))
+    return payload["id"]
+
+
+def test_every_transition_names_known_statuses():
+    for (frm, to), roles in lifecycle.TRANSITIONS.items():
+        assert frm in lifecycle.STATUSES and to in lifecycle.STATUSES and roles
+
+
+def test_final_statuses_have_no_way_out():
+    assert lifecycle.allowed_targets("rejected", "supervisor") == []
+    assert lifecycle.allowed_targets("registered", "sync") == []
+
+
+def test_approve_bumps_version_and_writes_history_and_audit(conn, record_id):
+    record = lifecycle.transition(conn, record_id, "approved", SUPERVISOR,
+                                  extra={"reviewed_by": "supervisor2"},
+                                  audit_extra={"overridden_warnings": ["age"]})
+    assert record["status"] == "approved" and record["version"] == 2
+    assert record["reviewed_by"] == "supervisor2"
+    [entry] = store.history(conn, record_id)
+    assert entry["action"] == "approve" and entry["old_values"]["status"] == "submitted"
+    assert entry["new_values"]["overridden_warnings"] == ["age"]
+    audit = [e for e in iter_entries(conn, record_id=record_id) if e["action"] == "enrollment.status"]
+    assert audit[0]["actor"] == "supervisor2" and audit[0]["role"] == "supervisor"
+    assert '"status": ["submitted", "approved"]' in audit[0]["changes"]
+    assert verify_chain(conn)[1] is None
+
+
+def test_sync_path_to_registered(conn, record_id):
+    lifecycle.transition(conn, record_id, "approved", SUPERVISOR)
+    lifecycle.transition(conn, record_id, "synced", SYNC, expected_status="approved")
+    record = lifecycle.transition(conn, record_id, "registered", SYNC,
+                                  extra={"kpj_number": "25012345678"})
+    assert record["status"] == "registered" and record["kpj_number"] == "25012345678"
+
+
+@pytest.mark.parametrize("to_status", ["synced", "registered", "submitted", "central_rejected"])
+def test_illegal_moves_from_submitted_are_409_with_current_status(conn, record_id, to_status):
+    with pytest.raises(InvalidTransition) as caught:
+        lifecycle.transition(conn, record_id, to_status, SYNC)
+    assert caught.value.extra["current_status"] == "submitted"
+
+
+def test_role_that_may_not_move_is_forbidden(conn, record_id):
+    with pytest.raises(Forbidden):
+        lifecycle.transition(conn, record_id, "approved", ENUMERATOR)
+    with pytest.raises(Forbidden):
+        lifecycle.transition(conn, record_id, "approved", Actor("admin", "admin"))
+
+
+def test_expected_status_mismatch_is_409(conn, record_id):
+    with pytest.raises(InvalidTransition) as caught:
+        lifecycle.transition(conn, record_id, "synced", SYNC, expected_status="approved")
+    assert caught.value.extra["current_status"] == "submitted"
+
+
+@pytest.mark.parametrize("to_status", ["rejected", "needs_fix"])
+@pytest.mark.parametrize("reason", [None, "", "   "])
+def test_reject_and_needs_fix_need_a_reason(conn, record_id, to_status, reason):
+    with pytest.raises(ValidationFailed):
+        lifecycle.transition(conn, record_id, to_status, SUPERVISOR, reason=reason)
+    assert store.get_enrollment(conn, record_id)["status"] == "submitted"
+
+
+def test_unknown_record_is_404(conn):
+    with pytest.raises(NotFound):
+        lifecycle.transition(conn, "nope", "approved", SUPERVISOR)
+
+
+def test_extra_columns_are_limited(conn, record_id):
+    with pytest.raises(ValueError):
+        lifecycle.transition(conn, record_id, "approved", SUPERVISOR, extra={"nik": "1"})
