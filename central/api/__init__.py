@@ -1,0 +1,1 @@
+"""Central's HTTP resources, one blueprint per module (no SQL here)."""

@@ -1,0 +1,22 @@
+"""``POST /api/v1/devices/register``: a kelurahan laptop registers its public key."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request
+
+from berjasa.problems import MalformedJson
+from central.app import get_db
+from central.devices import register_device
+
+blp = Blueprint("central_devices", __name__)
+
+
+@blp.post("/api/v1/devices/register")
+def register():
+    """Exchange a one-time code + public key for a device id (201)."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise MalformedJson()
+    device = register_device(get_db(), body.get("code"), body.get("public_key"),
+                             body.get("label") or "", body.get("kelurahan_code"))
+    return jsonify(device), 201

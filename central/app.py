@@ -1,0 +1,74 @@
+"""The central registry's Flask app: ``create_app(config)``.
+
+``config`` is built at the entry point (``berjasa central serve``, tests) and
+passed in: ``database_url``, ``settings`` (the effective berjasa settings) and
+``data_dir``. Each request gets its own database connection on ``g``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, g, jsonify
+
+from berjasa.problems import Problem, SyncProtocolRefused
+from central import settings as _central_settings  # noqa: F401  (declares central settings)
+from central.storage.db import Database, migrate
+from sync.protocol_errors import ProtocolError
+
+log = logging.getLogger("berjasa.central")
+
+
+def create_app(config: dict[str, Any]) -> Flask:
+    """Build the app; migrations are applied once here."""
+    app = Flask(__name__)
+    app.config.update(BERJASA=config, JSON_AS_ASCII=False)
+    database = Database(config["database_url"])
+    try:
+        migrate(database)
+    finally:
+        database.close()
+
+    @app.teardown_appcontext
+    def close_db(_exc: BaseException | None) -> None:
+        db = g.pop("db", None)
+        if db is not None:
+            db.close()
+
+    @app.errorhandler(Problem)
+    def problem(exc: Problem):
+        return jsonify(exc.to_dict()), exc.status
+
+    @app.errorhandler(ProtocolError)
+    def protocol_refused(exc: ProtocolError):
+        log.info("sync protocol refused: %s", exc.code)
+        refused = SyncProtocolRefused(exc.code, exc.status, exc.message)
+        return jsonify(refused.to_dict()), refused.status
+
+    @app.get("/health")
+    def health():
+        return jsonify({"status": "ok", "service": "berjasa-central"})
+
+    from central.api import batches, devices, updates
+    from central import dashboard
+
+    app.register_blueprint(devices.blp)
+    app.register_blueprint(batches.blp)
+    app.register_blueprint(updates.blp)
+    app.register_blueprint(dashboard.blp)
+    return app
+
+
+def get_db() -> Database:
+    """This request's database connection (opened on first use)."""
+    if "db" not in g:
+        from flask import current_app
+        g.db = Database(current_app.config["BERJASA"]["database_url"])
+    return g.db
+
+
+def setting(name: str) -> Any:
+    """One effective setting of the running app."""
+    from flask import current_app
+    return current_app.config["BERJASA"]["settings"][name]

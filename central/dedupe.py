@@ -1,0 +1,107 @@
+"""Likely-duplicate matching across kelurahan (flag, never block).
+
+Two enrollments with different NIKs may still be one person: a mistyped NIK, or
+a KTP and an older KK entry. Central flags a pair when they share KK number and
+birth date, or when their normalised names are similar and the birth date is the
+same. Plain functions; no database, no Flask.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any, Iterable
+
+# Spellings of the same given name or title in Makassar's registers (KTP, KK,
+# DTSEN): folded to one key word, so "Muh. Ali" and "Muhammad Ali" match.
+_SAME_WORD = {
+    "muh": "muhammad", "muhd": "muhammad", "moh": "muhammad", "mohd": "muhammad",
+    "moch": "muhammad", "mochammad": "muhammad", "mohammad": "muhammad",
+    "mohamad": "muhammad", "muhamad": "muhammad", "muhammad": "muhammad", "md": "muhammad",
+    "abd": "abdul", "abdul": "abdul",
+    "st": "sitti", "siti": "sitti", "sitti": "sitti",
+    "nur": "nur", "nurul": "nur",
+}
+# Honorifics and titles that come and go between documents.
+_DROPPED = {"h", "hj", "haji", "hajjah", "hajah", "dg", "daeng", "ir", "dr", "drs", "dra",
+            "s", "sh", "se", "spd", "sos", "ssos", "skm", "st", "amd", "ama", "sag", "ssi"}
+# "St." before a name is Sitti; after it (", S.T.") it is a degree: keep only the first.
+_LEADING_ONLY = {"st"}
+
+
+def name_key(name: str | None) -> str:
+    """A comparison key for a person's name: case, accents, punctuation, spacing,
+    honorifics (H., Hj., Daeng) and degrees dropped, Muh./Moh./Muhammad folded.
+    Non-Latin scripts (Lontara) are kept as letters."""
+    if not name:
+        return ""
+    text = unicodedata.normalize("NFKD", name)
+    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    # degrees after a comma ("Ali, S.Pd.") are not part of the name
+    text = text.split(",")[0]
+    words = [w for w in re.split(r"[^\w]+", text.replace(".", ". ")) if w]
+    out = []
+    for position, word in enumerate(words):
+        if word in _LEADING_ONLY and position == 0:
+            out.append(_SAME_WORD[word])
+        elif word in _DROPPED:
+            continue
+        else:
+            out.append(_SAME_WORD.get(word, word))
+    return " ".join(out)
+
+
+def edit_distance(a: str, b: str, limit: int = 3) -> int:
+    """Levenshtein distance, stopping early once it exceeds ``limit``."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        if min(current) > limit:
+            return limit + 1
+        previous = current
+    return previous[-1]
+
+
+def names_similar(a: str | None, b: str | None) -> bool:
+    """Whether two names probably name the same person: equal keys, the same
+    words in another order, or a small typing difference (≤1 edit for short
+    keys, ≤2 for keys of 12+ letters)."""
+    key_a, key_b = name_key(a), name_key(b)
+    if not key_a or not key_b:
+        return False
+    if key_a == key_b or sorted(key_a.split()) == sorted(key_b.split()):
+        return True
+    allowed = 2 if min(len(key_a), len(key_b)) >= 12 else 1
+    return edit_distance(key_a, key_b, allowed) <= allowed
+
+
+def match_reason(a: dict[str, Any], b: dict[str, Any]) -> str | None:
+    """Why two enrollments look like one person, or None. Records need
+    ``kk_number``, ``birth_date`` and ``full_name``."""
+    if not a.get("birth_date") or a.get("birth_date") != b.get("birth_date"):
+        return None
+    if a.get("kk_number") and a.get("kk_number") == b.get("kk_number"):
+        return "same_kk_birth_date"
+    if names_similar(a.get("full_name"), b.get("full_name")):
+        return "similar_name_birth_date"
+    return None
+
+
+def likely_duplicates(record: dict[str, Any],
+                      candidates: Iterable[dict[str, Any]]) -> list[tuple[dict[str, Any], str]]:
+    """The candidates from *other* kelurahan that look like ``record``, each with
+    its reason. Same-NIK pairs are not flagged: the unique index decides those."""
+    found = []
+    for other in candidates:
+        if other.get("kelurahan_code") == record.get("kelurahan_code"):
+            continue
+        if other.get("nik") == record.get("nik"):
+            continue
+        reason = match_reason(record, other)
+        if reason:
+            found.append((other, reason))
+    return found

@@ -1,0 +1,81 @@
+"""Device registration with one-time codes, and revocation (plain service functions)."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from berjasa.problems import (DeviceRevoked, RegistrationCodeExpired, RegistrationCodeInvalid,
+                              ValidationFailed, WrongKelurahan)
+from berjasa.reference import kelurahan
+from central.storage import devices as store
+from central.storage.db import Database, utc_now
+from sync.protocol_auth import load_public_key
+
+# No 0/O, 1/I/L: codes are read over the phone and typed by hand.
+_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+
+class UnknownKelurahan(ValueError):
+    """The kelurahan code is not one of Makassar's 153."""
+
+
+def new_code() -> str:
+    """A one-time code like ``K7QM-3TXA-PW9C`` (about 59 bits)."""
+    chars = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(12))
+    return "-".join(chars[i:i + 4] for i in range(0, 12, 4))
+
+
+def create_registration_code(db: Database, kelurahan_code: str, ttl_minutes: int) -> dict[str, Any]:
+    """Issue a one-time code for a kelurahan laptop; the code is shown once."""
+    if kelurahan(kelurahan_code) is None:
+        raise UnknownKelurahan(f"kode kelurahan tidak dikenal: {kelurahan_code}")
+    code = new_code()
+    now = datetime.now(timezone.utc)
+    expires = (now + timedelta(minutes=ttl_minutes)).isoformat(timespec="seconds")
+    with db.transaction():
+        store.add_code(db, code, kelurahan_code, now.isoformat(timespec="seconds"), expires)
+    return {"code": code, "kelurahan_code": kelurahan_code, "expires_at": expires}
+
+
+def register_device(db: Database, code: str, public_key: str, label: str,
+                    kelurahan_code: str | None = None) -> dict[str, str]:
+    """Exchange a one-time code and a public key for a device id."""
+    errors = {}
+    try:
+        load_public_key(public_key or "")
+    except ValueError:
+        errors["public_key"] = ["Kunci publik Ed25519 tidak sah."]
+    if not isinstance(code, str) or not code.strip():
+        errors["code"] = ["Kode pendaftaran wajib diisi."]
+    if errors:
+        raise ValidationFailed(errors, {k: ["invalid"] for k in errors})
+    with db.transaction():
+        row = store.get_code(db, code)
+        if row is None or row["used_at"] is not None:
+            raise RegistrationCodeInvalid()
+        if row["expires_at"] < datetime.now(timezone.utc).isoformat(timespec="seconds"):
+            raise RegistrationCodeExpired()
+        if kelurahan_code and kelurahan_code != row["kelurahan_code"]:
+            raise WrongKelurahan(kelurahan_code=row["kelurahan_code"])
+        device_id = "dev-" + secrets.token_hex(6)
+        if not store.mark_code_used(db, code, device_id, utc_now()):
+            raise RegistrationCodeInvalid()
+        store.add_device(db, device_id, row["kelurahan_code"], (label or "")[:200],
+                         public_key, utc_now())
+    return {"device_id": device_id, "kelurahan_code": row["kelurahan_code"]}
+
+
+def active_device(db: Database, device_id: str) -> dict[str, Any] | None:
+    """The device if registered (None when unknown); raises DeviceRevoked."""
+    device = store.get_device(db, device_id)
+    if device is not None and device["revoked_at"] is not None:
+        raise DeviceRevoked(device_id=device_id)
+    return device
+
+
+def revoke(db: Database, device_or_kelurahan: str) -> list[str]:
+    """Revoke a device by id, or every device of a kelurahan; the ids revoked."""
+    with db.transaction():
+        return store.revoke(db, device_or_kelurahan.strip(), utc_now())

@@ -1,0 +1,164 @@
+"""Deciding a batch at central: one transaction, one answer, stored for replays.
+
+For each record: already held (same kelurahan and id) → its earlier decision;
+invalid → ``rejected``; NIK active elsewhere (or earlier in the batch) →
+``duplicate`` (the unique index has the last word); a DTSEN/BPJS rule failing
+on a loaded snapshot → ``rejected``; else ``accepted``. Accepted records are
+then compared with active records born the same day in other kelurahan and
+likely duplicates are flagged to both sides.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from berjasa.problems import BatchConflict
+from central import dedupe, eligibility
+from central.storage import records as store
+from central.storage import snapshots
+from central.storage.db import Database, utc_now
+from sync import protocol
+
+
+def ingest_batch(db: Database, batch: protocol.Batch, body_bytes: int,
+                 max_desil: int) -> tuple[bytes, bool]:
+    """Store ``batch`` and return (answer body, replayed?). Raises BatchConflict
+    when its id was used for other content."""
+    digest = protocol.content_hash(batch)
+    with db.transaction():
+        db.lock_ingest()
+        stored = store.get_batch(db, batch.batch_id)
+        if stored is not None:
+            if stored["content_hash"] != digest:
+                raise BatchConflict(batch_id=batch.batch_id)
+            return stored["answer"], True
+        now = utc_now()
+        results, updates = _decide(db, batch, digest, now, max_desil)
+        answer = protocol.encode_results(batch.batch_id, results)
+        store.add_updates(db, updates, now)
+        store.add_batch(db, {
+            "batch_id": batch.batch_id, "device_id": batch.device_id,
+            "kelurahan_code": batch.kelurahan_code, "content_hash": digest,
+            "created_at": batch.created_at, "received_at": now,
+            "record_count": len(batch.records), "body_bytes": body_bytes, "answer": answer,
+        })
+    return answer, False
+
+
+def _decide(db: Database, batch: protocol.Batch, digest: str, now: str,
+            max_desil: int) -> tuple[list[dict], list[dict]]:
+    """Per-record results (batch order) and the update entries they cause."""
+    kelurahan = batch.kelurahan_code
+    ids = [r["id"] for r in batch.records if isinstance(r.get("id"), str)]
+    held = store.held_records(db, kelurahan, ids)
+    niks = [r["nik"] for r in batch.records if isinstance(r.get("nik"), str)]
+    active = store.active_by_nik(db, niks)
+    snapshot = snapshots.lookup(db, niks)
+    rows, seen_in_batch, results = [], {}, []
+    for record in batch.records:
+        if record.get("id") in held:
+            results.append(held[record["id"]])
+            continue
+        row = _decide_record(record, kelurahan, active, seen_in_batch, snapshot, max_desil)
+        row.update(batch_id=batch.batch_id, content_hash=digest, received_at=now, updated_at=now)
+        rows.append(row)
+        held[record.get("id")] = row  # a repeated id within the batch answers the same
+        results.append(row)
+    store.insert_records(db, rows)
+    ids_now = store.central_ids(db, kelurahan, [r["record_id"] for r in rows])
+    for row in rows:
+        row["central_id"] = ids_now.get(row["record_id"])
+    updates = [u for row in rows for u in _updates_for(row)]
+    updates += _flag_likely_duplicates(db, [r for r in rows if r["status"] == "accepted"], now)
+    return [_result(r) for r in results], updates
+
+
+def _decide_record(record: dict, kelurahan: str, active: dict, seen_in_batch: dict,
+                   snapshot: dict, max_desil: int) -> dict[str, Any]:
+    """The row to store for one new record, with its status and reasons."""
+    row = {c: record.get(c) for c in store.RECORD_COLUMNS if c in record}
+    row.update(kelurahan_code=kelurahan, record_id=record.get("id"), nik=str(record.get("nik")),
+               name_key=dedupe.name_key(record.get("full_name") if isinstance(
+                   record.get("full_name"), str) else ""),
+               status="accepted", reasons=None, checks=None,
+               duplicate_of_kelurahan=None, duplicate_of_record=None)
+    for column in store.RECORD_COLUMNS:
+        row.setdefault(column, None)
+    problems = eligibility.record_problems(record, kelurahan)
+    holder = active.get(row["nik"]) or seen_in_batch.get(row["nik"])
+    if problems:
+        row.update(status="rejected", reasons=problems)
+    elif holder is not None:
+        row.update(status="duplicate", duplicate_of_kelurahan=holder["kelurahan_code"],
+                   duplicate_of_record=holder["record_id"])
+    else:
+        checks = [
+            eligibility.dtsen_check(snapshot["dtsen"].get(row["nik"]), snapshot["dtsen_loaded"], max_desil),
+            eligibility.bpjs_check(snapshot["bpjs"].get(row["nik"]), snapshot["bpjs_loaded"]),
+        ]
+        reasons = eligibility.failing_reasons(checks)
+        row.update(checks=checks, status="rejected" if reasons else "accepted",
+                   reasons=reasons or None)
+        if not reasons:
+            seen_in_batch[row["nik"]] = row
+    return row
+
+
+def _result(row: dict[str, Any]) -> dict[str, Any]:
+    """The protocol result of a stored row (new, or held from an earlier batch)."""
+    result: dict[str, Any] = {"id": row["record_id"]}
+    status = row["status"]
+    result["result"] = "accepted" if status in store.ACTIVE else status
+    if status in store.ACTIVE:
+        result["central_id"] = row["central_id"]
+    if status == "duplicate":
+        result["duplicate_of"] = {"kelurahan_code": row["duplicate_of_kelurahan"],
+                                  "record_id": row["duplicate_of_record"]}
+    if status == "rejected":
+        reasons = row["reasons"]
+        result["reasons"] = reasons if isinstance(reasons, list) else _json_list(reasons)
+    return result
+
+
+def _updates_for(row: dict[str, Any]) -> list[dict[str, Any]]:
+    """Update entries for a newly decided record (and the NIK holder, if any)."""
+    base = {"kelurahan_code": row["kelurahan_code"], "record_id": row["record_id"]}
+    if row["status"] == "accepted":
+        return [{**base, "kind": "accepted", "central_status": "accepted",
+                 "central_id": row["central_id"], "checks": row["checks"]}]
+    if row["status"] == "rejected":
+        return [{**base, "kind": "rejected", "central_status": "rejected", "reasons": row["reasons"]}]
+    holder = {"kelurahan_code": row["duplicate_of_kelurahan"], "record_id": row["duplicate_of_record"]}
+    return [
+        {**base, "kind": "duplicate", "central_status": "duplicate", "duplicate_of": holder},
+        {**holder, "kind": "duplicate_elsewhere",
+         "other": {"kelurahan_code": row["kelurahan_code"], "record_id": row["record_id"]}},
+    ]
+
+
+def _flag_likely_duplicates(db: Database, rows: list[dict], now: str) -> list[dict]:
+    """Flag accepted rows that look like active records of other kelurahan."""
+    if not rows:
+        return []
+    candidates = store.active_by_birth_date(db, [r["birth_date"] for r in rows])
+    by_date: dict[str, list[dict]] = {}
+    for candidate in candidates:
+        by_date.setdefault(candidate["birth_date"], []).append(candidate)
+    flags, updates = [], []
+    for row in rows:
+        for other, match in dedupe.likely_duplicates(row, by_date.get(row["birth_date"], [])):
+            pair = sorted([row["central_id"], other["central_id"]])
+            flags.append((pair[0], pair[1], match, now))
+            for this, that in ((row, other), (other, row)):
+                updates.append({"kelurahan_code": this["kelurahan_code"], "record_id": this["record_id"],
+                                "kind": "possible_duplicate", "match": match,
+                                "other": {"kelurahan_code": that["kelurahan_code"],
+                                          "record_id": that["record_id"]}})
+    store.add_flags(db, flags)
+    return updates
+
+
+def _json_list(text: str | None) -> list:
+    """A list stored as JSON text."""
+    return json.loads(text) if text else []

@@ -1,0 +1,34 @@
+"""Central registry settings, declared once (added to berjasa.settings.SETTINGS).
+
+Import this module before reading settings in any central entry point; the
+``berjasa`` command imports it through central.cli.
+"""
+
+from __future__ import annotations
+
+from berjasa.settings import Setting, register
+
+register(
+    Setting("central_database_url", "",
+            "Central database: sqlite:///path or postgresql://user@host/db (set by "
+            "`berjasa central init`; empty = central.db in the data folder)."),
+    Setting("central_host", "127.0.0.1", "Address `berjasa central serve` listens on."),
+    Setting("central_port", 8090, "Port `berjasa central serve` listens on."),
+    Setting("central_threads", 8, "Waitress worker threads for `berjasa central serve`."),
+    Setting("central_registration_code_ttl_minutes", 1440,
+            "How long a one-time device registration code stays valid."),
+    Setting("central_max_batch_bytes", 5_242_880,
+            "Largest compressed batch body central accepts (413 above)."),
+    Setting("central_max_decompressed_bytes", 67_108_864,
+            "Largest decompressed batch (decompression-bomb guard; 413 above)."),
+    Setting("central_max_batch_records", 1000, "Most records in one batch (413 above)."),
+    Setting("central_request_max_skew_seconds", 300,
+            "Allowed difference between a device's signed request time and central's clock."),
+    Setting("central_updates_page_size", 500, "Most update entries in one /api/v1/updates answer."),
+    Setting("central_targets_file", "",
+            "CSV of enrollment targets per kelurahan (kelurahan_code,target); empty = the "
+            "placeholder shipped in central/data/targets.csv."),
+    Setting("central_contributions_file", "",
+            "JSON of dated contribution rates and income bands; empty = the one shipped in "
+            "central/data/contributions.json (PP 44/2015 Lampiran II)."),
+)

@@ -1,0 +1,1 @@
+"""Central's storage modules: all of central's SQL lives here."""

@@ -1,0 +1,137 @@
+"""Central's database connection: one thin wrapper over SQLite and PostgreSQL.
+
+Storage modules write SQL once with ``?`` placeholders; for PostgreSQL the wrapper
+turns them into psycopg's ``%s`` (storage SQL never holds a literal ``?`` or
+``%``). Rows come back as dicts. :meth:`Database.transaction` is one transaction
+(a savepoint when nested); :data:`IntegrityErrors` lets storage turn a unique
+violation into a domain answer in one place.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+from urllib.parse import urlsplit
+
+import psycopg
+from psycopg.rows import dict_row
+
+from berjasa import database as sqlite_db
+
+IntegrityErrors = (sqlite3.IntegrityError, psycopg.errors.IntegrityError)
+MIGRATIONS = {"sqlite": "migrations.central.sqlite", "postgresql": "migrations.central.postgresql"}
+# Any fixed number: the PostgreSQL advisory lock that serialises batch ingestion.
+INGEST_LOCK_KEY = 7371_0001
+
+
+class DatabaseUrlError(ValueError):
+    """The database URL is neither sqlite:///path nor postgresql://..."""
+
+
+def dialect_of(url: str) -> str:
+    """``sqlite`` or ``postgresql`` for a database URL."""
+    scheme = urlsplit(url).scheme
+    if scheme == "sqlite":
+        return "sqlite"
+    if scheme in ("postgresql", "postgres"):
+        return "postgresql"
+    raise DatabaseUrlError(f"URL basis data tidak dikenal (pakai sqlite:/// atau postgresql://): {url}")
+
+
+def sqlite_path(url: str) -> Path:
+    """The file of a ``sqlite:///path`` URL (``sqlite:////abs`` or ``sqlite:///rel``)."""
+    return Path(url[len("sqlite:///"):])
+
+
+class Database:
+    """A connection with the same small API on both backends."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.dialect = dialect_of(url)
+        if self.dialect == "sqlite":
+            self.conn: Any = sqlite_db.connect(sqlite_path(url))
+        else:
+            self.conn = psycopg.connect(url, autocommit=True, row_factory=dict_row)
+
+    def _sql(self, sql: str) -> str:
+        return sql if self.dialect == "sqlite" else sql.replace("?", "%s")
+
+    def query(self, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
+        """All rows of a SELECT as dicts."""
+        cursor = self.conn.execute(self._sql(sql), tuple(params))
+        rows = cursor.fetchall()
+        return [dict(r) for r in rows] if self.dialect == "sqlite" else rows
+
+    def one(self, sql: str, params: Iterable[Any] = ()) -> dict[str, Any] | None:
+        """The first row, or None."""
+        rows = self.query(sql, params)
+        return rows[0] if rows else None
+
+    def run(self, sql: str, params: Iterable[Any] = ()) -> int:
+        """Execute a write; the number of rows changed."""
+        return self.conn.execute(self._sql(sql), tuple(params)).rowcount
+
+    def many(self, sql: str, rows: list[tuple]) -> None:
+        """One statement for many rows (psycopg pipelines it: one round trip)."""
+        if not rows:
+            return
+        if self.dialect == "sqlite":
+            self.conn.executemany(sql, rows)
+        else:
+            with self.conn.cursor() as cursor:
+                cursor.executemany(self._sql(sql), rows)
+
+    @contextmanager
+    def transaction(self) -> Iterator["Database"]:
+        """One transaction; nested calls become savepoints on both backends."""
+        if self.dialect == "sqlite":
+            with sqlite_db.transaction(self.conn):
+                yield self
+        else:
+            with self.conn.transaction():
+                yield self
+
+    def lock_ingest(self) -> None:
+        """Serialise batch ingestion for the rest of the transaction (SQLite's
+        BEGIN IMMEDIATE already holds the write lock)."""
+        if self.dialect == "postgresql":
+            self.conn.execute("SELECT pg_advisory_xact_lock(%s)", (INGEST_LOCK_KEY,))
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.conn.close()
+
+
+def placeholders(count: int) -> str:
+    """``?, ?, ?`` for an IN list of ``count`` values."""
+    return ", ".join("?" * count)
+
+
+def migrate(db: Database) -> list[str]:
+    """Apply central's migrations for this dialect; the names applied now."""
+    if db.dialect == "sqlite":
+        return sqlite_db.apply_migrations(db.conn, MIGRATIONS["sqlite"])
+    applied = []
+    with db.conn.transaction():
+        # Two processes initialising at once: the second waits, then sees the work done.
+        db.conn.execute("SELECT pg_advisory_xact_lock(%s)", (INGEST_LOCK_KEY + 1,))
+        db.conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations ("
+                        " version TEXT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")
+        done = {r["version"] for r in db.conn.execute("SELECT version FROM schema_migrations")}
+        for file in sqlite_db.migration_files(MIGRATIONS["postgresql"]):
+            if file.name[:4] in done:
+                continue
+            db.conn.execute(file.read_text(encoding="utf-8"))
+            db.conn.execute("INSERT INTO schema_migrations (version, name, applied_at) "
+                            "VALUES (%s, %s, %s)", (file.name[:4], file.name, utc_now()))
+            applied.append(file.name)
+    return applied
+
+
+def utc_now() -> str:
+    """Now, UTC, ISO-8601 with microseconds (sorts as text)."""
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")

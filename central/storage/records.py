@@ -1,0 +1,142 @@
+"""Batches, records held at central, flags and updates (SQL only).
+
+Writes go in bulk (one ``executemany`` per table per batch; psycopg pipelines it)
+so ingestion costs a handful of round trips per batch, not one per record.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Iterable
+
+from central.storage.db import Database, IntegrityErrors, placeholders
+
+RECORD_COLUMNS = (
+    "kelurahan_code", "record_id", "batch_id", "nik", "kk_number", "full_name", "name_key",
+    "birth_place", "birth_date", "sex", "address", "rt", "rw", "mother_name", "phone",
+    "occupation", "work_category", "monthly_income", "heir_name", "heir_relation", "heir_phone",
+    "consent", "location", "captured_at", "notes", "version", "enumerator", "reviewed_by",
+    "reviewed_at", "status", "reasons", "checks", "duplicate_of_kelurahan", "duplicate_of_record",
+    "content_hash", "received_at", "updated_at",
+)
+_INSERT = (f"INSERT INTO records ({', '.join(RECORD_COLUMNS)}) "
+           f"VALUES ({placeholders(len(RECORD_COLUMNS))})")
+ACTIVE = ("accepted", "registered")
+
+
+def get_batch(db: Database, batch_id: str) -> dict[str, Any] | None:
+    """A stored batch (with its answer bytes), or None."""
+    row = db.one("SELECT * FROM batches WHERE batch_id = ?", (batch_id,))
+    if row is not None:
+        row["answer"] = bytes(row["answer"])
+    return row
+
+
+def add_batch(db: Database, row: dict[str, Any]) -> None:
+    """Store a batch and the answer it was given."""
+    db.run("INSERT INTO batches (batch_id, device_id, kelurahan_code, content_hash, created_at,"
+           " received_at, record_count, body_bytes, answer) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+           (row["batch_id"], row["device_id"], row["kelurahan_code"], row["content_hash"],
+            row["created_at"], row["received_at"], row["record_count"], row["body_bytes"],
+            row["answer"]))
+
+
+def held_records(db: Database, kelurahan_code: str, record_ids: list[str]) -> dict[str, dict]:
+    """Records of this kelurahan already at central, by record id."""
+    if not record_ids:
+        return {}
+    rows = db.query(
+        "SELECT central_id, record_id, status, reasons, duplicate_of_kelurahan,"
+        " duplicate_of_record FROM records WHERE kelurahan_code = ?"
+        f" AND record_id IN ({placeholders(len(record_ids))})", [kelurahan_code, *record_ids])
+    return {r["record_id"]: r for r in rows}
+
+
+def active_by_nik(db: Database, niks: list[str]) -> dict[str, dict]:
+    """The active (accepted/registered) record holding each NIK."""
+    if not niks:
+        return {}
+    rows = db.query("SELECT central_id, nik, kelurahan_code, record_id FROM records"
+                    f" WHERE status IN ('accepted', 'registered') AND nik IN ({placeholders(len(niks))})",
+                    niks)
+    return {r["nik"]: r for r in rows}
+
+
+def active_by_birth_date(db: Database, birth_dates: list[str]) -> list[dict]:
+    """Active records born on any of these dates (dedupe candidates)."""
+    dates = sorted(set(d for d in birth_dates if d))
+    if not dates:
+        return []
+    return db.query("SELECT central_id, nik, kk_number, full_name, birth_date, kelurahan_code,"
+                    " record_id FROM records WHERE status IN ('accepted', 'registered')"
+                    f" AND birth_date IN ({placeholders(len(dates))})", dates)
+
+
+def insert_records(db: Database, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Insert the rows in one statement. When the active-NIK unique index refuses
+    one (another writer got there first), insert row by row instead and turn each
+    refused active row into a ``duplicate``: the returned list is the rows that
+    changed that way."""
+    values = [tuple(_db_value(row[c]) for c in RECORD_COLUMNS) for row in rows]
+    try:
+        with db.transaction():
+            db.many(_INSERT, values)
+        return []
+    except IntegrityErrors:
+        pass
+    changed = []
+    for row in rows:
+        try:
+            with db.transaction():
+                db.run(_INSERT, tuple(_db_value(row[c]) for c in RECORD_COLUMNS))
+        except IntegrityErrors:
+            holder = active_by_nik(db, [row["nik"]]).get(row["nik"])
+            if holder is None or row["status"] not in ACTIVE:
+                raise
+            row.update(status="duplicate", reasons=None,
+                       duplicate_of_kelurahan=holder["kelurahan_code"],
+                       duplicate_of_record=holder["record_id"])
+            db.run(_INSERT, tuple(_db_value(row[c]) for c in RECORD_COLUMNS))
+            changed.append(row)
+    return changed
+
+
+def central_ids(db: Database, kelurahan_code: str, record_ids: list[str]) -> dict[str, int]:
+    """central_id of each stored record of this kelurahan."""
+    return {r["record_id"]: r["central_id"] for r in held_records(db, kelurahan_code, record_ids).values()}
+
+
+def add_flags(db: Database, flags: list[tuple[int, int, str, str]]) -> None:
+    """Store likely-duplicate pairs (lower central_id first; repeats ignored)."""
+    db.many("INSERT INTO duplicate_flags (central_id_a, central_id_b, match, flagged_at)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING", flags)
+
+
+def add_updates(db: Database, updates: Iterable[dict[str, Any]], at: str) -> None:
+    """Append update entries ``{kelurahan_code, record_id, kind, ...payload}``."""
+    rows = []
+    for update in updates:
+        payload = {k: v for k, v in update.items() if k not in ("kelurahan_code", "record_id", "kind")}
+        rows.append((update["kelurahan_code"], update["record_id"], update["kind"],
+                     json.dumps(payload, ensure_ascii=False, sort_keys=True), at))
+    db.many("INSERT INTO updates (kelurahan_code, record_id, kind, payload, at)"
+            " VALUES (?, ?, ?, ?, ?)", rows)
+
+
+def updates_since(db: Database, kelurahan_code: str, since: int, limit: int) -> list[dict]:
+    """Update entries of a kelurahan after ``since``, oldest first."""
+    rows = db.query("SELECT seq, kelurahan_code, record_id, kind, payload, at FROM updates"
+                    " WHERE kelurahan_code = ? AND seq > ? ORDER BY seq LIMIT ?",
+                    (kelurahan_code, since, limit))
+    out = []
+    for row in rows:
+        payload = json.loads(row.pop("payload"))
+        out.append({**row, **payload})
+    return out
+
+
+def _db_value(value: Any) -> Any:
+    """Objects and lists are stored as JSON text."""
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return value
