@@ -144,3 +144,55 @@ class TooManyAttempts(Problem):
     status = 429
     code = "too_many_attempts"
     message = "Terlalu banyak percobaan masuk yang gagal. Coba lagi nanti."
+
+
+# Central registry (central/): devices, batches and the sync protocol.
+
+
+class DeviceRevoked(Problem):
+    """The device's registration was revoked at central."""
+
+    status = 403
+    code = "device_revoked"
+    message = "Perangkat ini sudah dicabut di pusat; daftarkan ulang dengan kode baru."
+
+
+class WrongKelurahan(Problem):
+    """The batch or registration names another kelurahan than the device's."""
+
+    status = 403
+    code = "wrong_kelurahan"
+    message = "Kode kelurahan tidak sesuai dengan perangkat yang terdaftar."
+
+
+class RegistrationCodeInvalid(Problem):
+    """The one-time code is unknown or already used."""
+
+    status = 403
+    code = "registration_code_invalid"
+    message = "Kode pendaftaran perangkat tidak dikenal atau sudah dipakai."
+
+
+class RegistrationCodeExpired(Problem):
+    """The one-time code is past its lifetime."""
+
+    status = 403
+    code = "registration_code_expired"
+    message = "Kode pendaftaran perangkat sudah kedaluwarsa; minta kode baru ke pusat."
+
+
+class BatchConflict(Problem):
+    """The same batch id arrived with other content."""
+
+    status = 409
+    code = "batch_conflict"
+    message = "ID batch ini sudah dipakai untuk isi yang berbeda."
+
+
+class SyncProtocolRefused(Problem):
+    """A batch or signed request failed a sync-protocol check (code from sync.protocol_errors)."""
+
+    def __init__(self, code: str, status: int, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.status = status
