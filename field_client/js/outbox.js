@@ -85,12 +85,21 @@ export function payloadOf(record) {
   return out;
 }
 
+/** A NIK as 737101******0001, enough to recognise a record in the list. */
+export function maskNik(nik) {
+  const digits = String(nik || '').replace(/\s/g, '');
+  return digits.length === 16 ? `${digits.slice(0, 6)}******${digits.slice(12)}` : '';
+}
+
 /** The record after the server's per-item answer in a batch. */
 export function applyResult(record, result, now = new Date()) {
   const at = now.toISOString();
   const base = { ...record, updated_at: at, attempts: 0, next_try_at: null };
   if (result.status === 201 || result.status === 200) {
+    // The server has it now: keep only what the list shows, so a lost phone
+    // does not carry the worker's full record (UU PDP: data minimisation).
     return { ...base, state: 'accepted', accepted_at: at, result: { status: result.status },
+      data: { id: record.id, full_name: record.data.full_name || '', nik_masked: maskNik(record.data.nik) },
       server: { status: 'submitted', version: result.version ?? 1, checked_at: at } };
   }
   const answer = {

@@ -1,0 +1,65 @@
+/**
+ * Calls to the kelurahan server (same origin as the app). Every call has a
+ * timeout: on a weak signal a request can hang for minutes, and a hung send
+ * must turn into a retry, not a frozen button.
+ */
+
+const TIMEOUT_MS = 30000;
+
+/** {status, body} for any HTTP answer; throws only when the server was not reached. */
+export async function request(path, { method = 'GET', token = null, body = undefined, timeoutMs = TIMEOUT_MS } = {}) {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  const headers = { Accept: 'application/json' };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  try {
+    const response = await fetch(path, {
+      method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+      signal: controller.signal, cache: 'no-store', credentials: 'omit',
+    });
+    let parsed = null;
+    try { parsed = await response.json(); } catch { parsed = null; }
+    return { status: response.status, body: parsed };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Log in: {token, role, expires_at} on 200. */
+export function login(username, password) {
+  return request('/api/v1/auth/token', { method: 'POST', body: { username, password } });
+}
+
+/** Send a chunk of the outbox. */
+export function postBatch(token, items) {
+  return request('/api/v1/enrollments:batch', { method: 'POST', token, body: { enrollments: items }, timeoutMs: 60000 });
+}
+
+/** Lists for the form. */
+export function getReference(token) {
+  return request('/api/v1/field/reference', { token });
+}
+
+/** The duplicate filter and the key to test it with. */
+export async function getDedupe(token) {
+  const [index, key] = await Promise.all([
+    request('/api/v1/field/dedupe-index', { token }), request('/api/v1/field/dedupe-key', { token })]);
+  if (index.status !== 200 || key.status !== 200 || index.body.key_id !== key.body.key_id) return null;
+  return { ...index.body, key: key.body.key };
+}
+
+/** All of this enumerator's records on the server (statuses), page by page. */
+export async function listOwnRecords(token) {
+  const items = [];
+  let cursor = null;
+  for (let page = 0; page < 100; page += 1) {
+    const query = `limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+    const answer = await request(`/api/v1/enrollments?${query}`, { token });
+    if (answer.status !== 200) return { status: answer.status, items };
+    items.push(...answer.body.items);
+    cursor = answer.body.next_cursor;
+    if (!cursor) break;
+  }
+  return { status: 200, items };
+}

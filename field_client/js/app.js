@@ -1,0 +1,391 @@
+/**
+ * The field app: login, the outbox list, the form, sending and status pulls.
+ * State that matters lives in IndexedDB (store.js); this module only wires the
+ * screens to it, so a reload at any moment resumes where the phone was.
+ */
+import * as api from './api.js';
+import * as store from './store.js';
+import { RecordForm } from './form.js';
+import { fieldForServerKey, isComplete, validateRecord } from './validate.js';
+import { duplicateHints } from './dedupe.js';
+import { formatMomentId } from './dates.js';
+import {
+  STATE_LABELS, SERVER_STATUS_LABELS, applyServerStatuses, isEditable, newRecord, nextRetryAt, saveEdits,
+  sendOutbox,
+} from './outbox.js';
+
+const $ = (sel) => document.querySelector(sel);
+const state = { session: null, reference: null, dedupe: null, record: null, serverErrors: {}, sending: false, retryTimer: null };
+let form;
+
+/** A UUID v4: crypto.randomUUID needs a secure context, getRandomValues does not. */
+export function uuid4() {
+  if (globalThis.crypto?.randomUUID) return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const hex = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+function show(view) {
+  for (const id of ['view-loading', 'view-login', 'view-outbox', 'view-form']) $(`#${id}`).hidden = id !== view;
+}
+
+function say(text, kind = '') {
+  const box = $('#message');
+  box.textContent = text;
+  box.className = `banner ${kind}`;
+  box.hidden = !text;
+}
+
+function sessionValid() {
+  return Boolean(state.session && Date.parse(state.session.expires_at) > Date.now());
+}
+
+function updateNetStatus() {
+  const pill = $('#net-status');
+  pill.textContent = navigator.onLine ? 'Online' : 'Tanpa sinyal';
+  pill.classList.toggle('offline', !navigator.onLine);
+  $('#user-name').textContent = state.session ? state.session.username : '';
+  $('#relogin').hidden = !state.session || sessionValid();
+}
+
+// --- the outbox list ----------------------------------------------------------
+
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function problemLines(record) {
+  const result = record.result || {};
+  const lines = [];
+  if (record.state === 'duplicate') {
+    lines.push('NIK ini sudah terdaftar di kelurahan. Bila NIK salah ketik, ubah lalu simpan lagi; bila orang yang sama, hapus data ini.');
+  }
+  for (const [field, messages] of Object.entries(result.errors || {})) {
+    for (const m of messages) lines.push(`${field}: ${m}`);
+  }
+  if (!lines.length && result.message) lines.push(result.message);
+  return lines;
+}
+
+function card(record) {
+  const li = el('li', 'card');
+  li.dataset.state = record.state;
+  li.dataset.id = record.id;
+  li.append(el('div', 'name', record.data.full_name || '(nama belum diisi)'));
+  const nik = record.data.nik_masked || record.data.nik || '';
+  li.append(el('div', 'meta', `${nik ? `NIK ${nik} · ` : ''}dicatat ${formatMomentId(record.created_at)}`));
+  li.append(el('div', 'state', STATE_LABELS[record.state] || record.state));
+  if (record.state === 'accepted' && record.server) {
+    const label = SERVER_STATUS_LABELS[record.server.status] || record.server.status;
+    const review = el('div', 'server-status', label + (record.server.review_reason ? `: ${record.server.review_reason}` : ''));
+    review.dataset.serverStatus = record.server.status;
+    li.append(review);
+  }
+  const lines = problemLines(record);
+  if (lines.length) {
+    const ul = el('ul', 'problems');
+    lines.forEach((line) => ul.append(el('li', '', line)));
+    li.append(ul);
+  }
+  if (record.state === 'sent' && record.next_try_at) {
+    li.append(el('div', 'meta', `Dicoba lagi otomatis sekitar ${formatMomentId(record.next_try_at)}`));
+  }
+  const actions = el('div', 'card-actions');
+  if (isEditable(record)) {
+    const edit = el('button', 'edit', record.state === 'draft' ? 'Lanjutkan' : 'Ubah');
+    edit.type = 'button';
+    edit.addEventListener('click', () => openForm(record.id));
+    actions.append(edit);
+  }
+  if (['draft', 'needs_fix', 'duplicate', 'invalid'].includes(record.state)) {
+    const remove = el('button', 'delete', 'Hapus');
+    remove.type = 'button';
+    remove.addEventListener('click', () => removeRecord(record));
+    actions.append(remove);
+  }
+  if (actions.childElementCount) li.append(actions);
+  return li;
+}
+
+async function renderOutbox() {
+  const records = (await store.allRecords()).sort((a, b) => b.created_at.localeCompare(a.created_at));
+  const waiting = records.filter((r) => r.state !== 'accepted');
+  const accepted = records.filter((r) => r.state === 'accepted');
+  $('#outbox-list').replaceChildren(...waiting.map(card));
+  $('#sent-list').replaceChildren(...accepted.map(card));
+  $('#outbox-empty').hidden = waiting.length > 0;
+  $('#sent-empty').hidden = accepted.length > 0;
+  const sendable = records.filter((r) => r.state === 'queued' || r.state === 'sent').length;
+  $('#outbox-summary').textContent = `${sendable} siap dikirim · ${waiting.length - sendable} perlu dilengkapi/diperbaiki · ${accepted.length} diterima`;
+  $('#send-all').disabled = sendable === 0 || state.sending;
+  scheduleRetry(records);
+}
+
+async function removeRecord(record) {
+  if (!window.confirm(`Hapus data ${record.data.full_name || 'ini'} dari HP? Data yang dihapus tidak bisa dikembalikan.`)) return;
+  await store.deleteRecord(record.id);
+  await renderOutbox();
+}
+
+// --- the form -----------------------------------------------------------------
+
+async function openForm(id = null) {
+  let record = id ? await store.getRecord(id) : null;
+  if (!record) {
+    // The id exists from the first moment, so every later save and send is the same record.
+    record = newRecord(uuid4(), new Date(), state.reference?.kelurahan?.code || '');
+    record.owner = state.session?.username || null;
+    await store.putRecords([record]);
+  }
+  state.record = record;
+  form.setReference(state.reference);
+  form.setData(record.data);
+  const serverErrors = { ...(record.result?.errors || {}) };
+  state.serverErrors = serverErrors;
+  const banner = $('#form-result');
+  const lines = problemLines(record);
+  banner.textContent = lines.length ? `Jawaban server: ${lines.join(' ')}` : '';
+  banner.hidden = !lines.length;
+  const firstBad = form.showProblems(validateRecord(form.getData(), state.reference), serverErrors, true);
+  if (firstBad && Object.keys(serverErrors).length) form.goTo(firstBad);
+  refreshDedupeHint();
+  show('view-form');
+}
+
+function refreshDedupeHint() {
+  const hints = duplicateHints(state.dedupe, form.getData());
+  const box = $('#dedupe-hint');
+  box.textContent = hints.length
+    ? `Perhatian: ${hints.includes('nik') ? 'NIK ini' : 'nama dan tanggal lahir ini'} mungkin sudah terdaftar di kelurahan. `
+      + 'Tanyakan apakah pekerja pernah didata; server akan memastikan saat dikirim.'
+    : '';
+  box.hidden = !hints.length;
+}
+
+async function saveForm(wantQueue) {
+  const current = await store.getRecord(state.record.id);
+  if (!current || !isEditable(current)) {
+    say('Data ini sedang dikirim dan tidak bisa diubah sekarang.', 'error');
+    show('view-outbox');
+    await renderOutbox();
+    return;
+  }
+  const data = { ...current.data, ...form.getData() };
+  const checked = validateRecord(data, state.reference);
+  const complete = isComplete(data, state.reference);
+  if (wantQueue && !complete) {
+    const step = form.showProblems(checked, {}, false);
+    if (step) form.goTo(step);
+    say('Ada isian yang perlu diperbaiki (tanda merah). Bila belum lengkap, pilih "Simpan sebagai draf".', 'error');
+    return;
+  }
+  const saved = saveEdits(current, data, wantQueue && complete);
+  saved.owner = current.owner || state.session?.username || null;
+  await store.putRecords([saved]);
+  state.record = null;
+  say(saved.state === 'queued' ? 'Tersimpan di HP. Tekan "Kirim" saat ada sinyal.' : 'Draf tersimpan di HP.');
+  show('view-outbox');
+  await renderOutbox();
+}
+
+async function autosaveDraft() {
+  // A draft is kept as typed (power cuts, phone calls); other states only change on "Simpan".
+  if (!state.record) return;
+  const current = await store.getRecord(state.record.id);
+  if (current && current.state === 'draft') {
+    await store.putRecords([{ ...current, data: { ...current.data, ...form.getData() }, updated_at: new Date().toISOString() }]);
+  }
+}
+
+function captureLocation() {
+  if (!navigator.geolocation) {
+    $('#gps-status').textContent = 'HP ini tidak bisa memberi lokasi.';
+    return;
+  }
+  $('#gps-status').textContent = 'Mencari lokasi… (di luar rumah lebih cepat)';
+  navigator.geolocation.getCurrentPosition(
+    (pos) => form.setLocation({ lat: pos.coords.latitude, lon: pos.coords.longitude, accuracy_m: pos.coords.accuracy }),
+    (err) => { $('#gps-status').textContent = `Lokasi tidak didapat (${err.code === 1 ? 'izin ditolak' : 'sinyal GPS lemah'}). Boleh dilewati.`; },
+    { enableHighAccuracy: true, timeout: 30000, maximumAge: 60000 },
+  );
+}
+
+// --- server: login, sending, pulls ------------------------------------------------
+
+async function doLogin(event) {
+  event.preventDefault();
+  const f = event.target;
+  $('#login-error').textContent = '';
+  let answer;
+  try {
+    answer = await api.login(f.username.value.trim(), f.password.value);
+  } catch {
+    $('#login-error').textContent = 'Server tidak terjangkau. Masuk hanya bisa saat terhubung ke server kelurahan.';
+    return;
+  }
+  if (answer.status !== 200) {
+    $('#login-error').textContent = answer.body?.message || `Gagal masuk (kode ${answer.status}).`;
+    return;
+  }
+  state.session = { token: answer.body.token, role: answer.body.role, expires_at: answer.body.expires_at,
+    username: answer.body.username || f.username.value.trim() };
+  await store.setMeta('session', state.session);
+  f.password.value = '';
+  updateNetStatus();
+  show('view-outbox');
+  await refreshFromServer();
+  await renderOutbox();
+}
+
+function askLogin(reason) {
+  $('#login-reason').textContent = reason;
+  $('#login-cancel').hidden = !state.session;
+  show('view-login');
+}
+
+async function send() {
+  if (state.sending) return;
+  if (!sessionValid()) {
+    askLogin('Sesi Anda sudah berakhir. Masuk lagi untuk mengirim; data di HP tetap aman.');
+    return;
+  }
+  state.sending = true;
+  $('#send-all').disabled = true;
+  say('Mengirim…');
+  const mine = { all: async () => (await store.allRecords()).filter((r) => !r.owner || r.owner === state.session.username),
+    putMany: store.putRecords };
+  try {
+    const summary = await sendOutbox({ store: mine, post: (items) => api.postBatch(state.session.token, items),
+      onProgress: (p) => say(`Mengirim… ${p.done} dari ${p.total}`) });
+    if (summary.stopped === 'auth') {
+      state.session = { ...state.session, expires_at: new Date(0).toISOString() };
+      await store.setMeta('session', state.session);
+      askLogin('Sesi Anda sudah berakhir. Masuk lagi untuk mengirim; data di HP tetap aman.');
+    } else if (summary.stopped) {
+      say(`Server tidak terjangkau. ${summary.pending} data menunggu dan akan dicoba lagi otomatis.`, 'warn');
+    } else {
+      say(`Terkirim: ${summary.accepted} diterima, ${summary.needs_fix} perlu perbaikan, ${summary.duplicate} NIK ganda`
+        + `${summary.invalid ? `, ${summary.invalid} tidak diterima` : ''}.`, summary.needs_fix + summary.duplicate + summary.invalid ? 'warn' : '');
+      await pullStatuses();
+    }
+  } finally {
+    state.sending = false;
+    updateNetStatus();
+    await renderOutbox();
+  }
+}
+
+function scheduleRetry(records) {
+  clearTimeout(state.retryTimer);
+  const due = nextRetryAt(records);
+  if (!due || !sessionValid()) return;
+  const wait = Math.max(1000, Date.parse(due) - Date.now());
+  state.retryTimer = setTimeout(() => { if (navigator.onLine && !state.sending) send(); }, wait);
+}
+
+async function pullStatuses() {
+  if (!sessionValid() || !navigator.onLine) return;
+  try {
+    const answer = await api.listOwnRecords(state.session.token);
+    if (answer.status !== 200) return;
+    const changed = applyServerStatuses(await store.allRecords(), answer.items);
+    if (changed.length) await store.putRecords(changed);
+  } catch {
+    // offline again: statuses wait for the next chance
+  }
+}
+
+async function refreshFromServer() {
+  if (!sessionValid() || !navigator.onLine) return;
+  try {
+    const ref = await api.getReference(state.session.token);
+    if (ref.status === 200) {
+      state.reference = ref.body;
+      await store.setMeta('reference', ref.body);
+    }
+    if (state.session.role === 'enumerator') {
+      const dedupe = await api.getDedupe(state.session.token);
+      if (dedupe) {
+        state.dedupe = dedupe;
+        await store.setMeta('dedupe', dedupe);
+      }
+    }
+    await pullStatuses();
+  } catch {
+    // no connection: the cached lists stay in use
+  }
+}
+
+// --- start --------------------------------------------------------------------
+
+function registerServiceWorker() {
+  const secure = window.isSecureContext && 'serviceWorker' in navigator;
+  $('#secure-warning').hidden = secure;
+  if (!secure) return;
+  navigator.serviceWorker.register('/app/sw.js', { scope: '/app/' }).catch(() => {
+    $('#secure-warning').hidden = false;
+  });
+}
+
+function wire() {
+  form = new RecordForm($('#record-form'));
+  $('#login-form').addEventListener('submit', doLogin);
+  $('#login-cancel').addEventListener('click', async () => { show('view-outbox'); await renderOutbox(); });
+  $('#new-record').addEventListener('click', () => openForm());
+  $('#send-all').addEventListener('click', send);
+  $('#relogin').addEventListener('click', () => askLogin('Masuk lagi untuk mengirim.'));
+  $('#logout').addEventListener('click', async () => {
+    const waiting = (await store.allRecords()).filter((r) => r.state !== 'accepted').length;
+    if (waiting && !window.confirm(`${waiting} data belum diterima server dan tetap disimpan di HP. Keluar?`)) return;
+    state.session = null;
+    await store.setMeta('session', undefined);
+    updateNetStatus();
+    askLogin('');
+  });
+  $('#record-form').addEventListener('submit', (e) => { e.preventDefault(); saveForm(true); });
+  $('#save-draft').addEventListener('click', () => saveForm(false));
+  $('#form-cancel').addEventListener('click', async () => { await autosaveDraft(); state.record = null; show('view-outbox'); await renderOutbox(); });
+  $('#step-next').addEventListener('click', autosaveDraft);
+  $('#step-prev').addEventListener('click', autosaveDraft);
+  $('#gps-button').addEventListener('click', captureLocation);
+  $('#gps-clear').addEventListener('click', () => form.setLocation(null));
+  $('#record-form').addEventListener('record-change', (e) => {
+    // A field the enumerator has changed no longer shows the server's old complaint.
+    const changed = e.detail.name === 'consent_method' ? 'consent_method' : e.detail.name;
+    for (const key of Object.keys(state.serverErrors)) if (fieldForServerKey(key) === changed) delete state.serverErrors[key];
+    form.showProblems(validateRecord(form.getData(), state.reference), state.serverErrors, true);
+    if (['nik', 'full_name', 'birth_date'].includes(e.detail.name)) refreshDedupeHint();
+  });
+  $('#record-form').addEventListener('change', () => {
+    form.showProblems(validateRecord(form.getData(), state.reference), state.serverErrors, true);
+  });
+  document.addEventListener('visibilitychange', () => { if (document.hidden) autosaveDraft(); });
+  window.addEventListener('online', async () => { updateNetStatus(); await refreshFromServer(); await renderOutbox(); });
+  window.addEventListener('offline', updateNetStatus);
+}
+
+async function start() {
+  wire();
+  registerServiceWorker();
+  state.session = (await store.getMeta('session')) || null;
+  state.reference = (await store.getMeta('reference')) || null;
+  state.dedupe = (await store.getMeta('dedupe')) || null;
+  updateNetStatus();
+  if (!state.session) {
+    askLogin('Masuk sekali saat terhubung ke server kelurahan; setelah itu aplikasi bisa dipakai tanpa sinyal.');
+    return;
+  }
+  show('view-outbox');
+  await renderOutbox();
+  if (!sessionValid()) say('Sesi Anda sudah berakhir: data tetap bisa dicatat; masuk lagi sebelum mengirim.', 'warn');
+  await refreshFromServer();
+  await renderOutbox();
+}
+
+start().catch((err) => say(`Aplikasi gagal dimulai: ${err.message}`, 'error'));

@@ -1,0 +1,83 @@
+/**
+ * IndexedDB: the outbox ("records", keyed by the client UUID) and small settings
+ * ("meta": the session, cached reference lists, the duplicate index).
+ *
+ * Writes ask for ``durability: 'strict'`` so that a record reported as saved is on
+ * flash, not in a cache, when the battery dies a second later.
+ */
+
+const DB_NAME = 'berjasa-field';
+const DB_VERSION = 1;
+let opening = null;
+
+function promised(request) {
+  return new Promise((resolve, reject) => {
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+}
+
+/** The open database (created on first use). */
+export function openDb() {
+  if (!opening) {
+    opening = new Promise((resolve, reject) => {
+      const request = indexedDB.open(DB_NAME, DB_VERSION);
+      request.onupgradeneeded = () => {
+        const db = request.result;
+        if (!db.objectStoreNames.contains('records')) db.createObjectStore('records', { keyPath: 'id' });
+        if (!db.objectStoreNames.contains('meta')) db.createObjectStore('meta', { keyPath: 'key' });
+      };
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+  }
+  return opening;
+}
+
+async function write(storeName, work) {
+  const db = await openDb();
+  return new Promise((resolve, reject) => {
+    const tx = db.transaction(storeName, 'readwrite', { durability: 'strict' });
+    work(tx.objectStore(storeName));
+    tx.oncomplete = () => resolve();
+    tx.onerror = () => reject(tx.error);
+    tx.onabort = () => reject(tx.error || new Error('transaction aborted'));
+  });
+}
+
+/** Every record in the outbox. */
+export async function allRecords() {
+  const db = await openDb();
+  return promised(db.transaction('records').objectStore('records').getAll());
+}
+
+/** One record, or undefined. */
+export async function getRecord(id) {
+  const db = await openDb();
+  return promised(db.transaction('records').objectStore('records').get(id));
+}
+
+/** Store several records in one transaction (all or none). */
+export function putRecords(records) {
+  return write('records', (store) => records.forEach((r) => store.put(r)));
+}
+
+/** Remove a record (only ever on the enumerator's explicit request). */
+export function deleteRecord(id) {
+  return write('records', (store) => store.delete(id));
+}
+
+/** A meta value, or undefined. */
+export async function getMeta(key) {
+  const db = await openDb();
+  const row = await promised(db.transaction('meta').objectStore('meta').get(key));
+  return row ? row.value : undefined;
+}
+
+/** Set (or with undefined, remove) a meta value. */
+export function setMeta(key, value) {
+  return write('meta', (store) => (value === undefined ? store.delete(key) : store.put({ key, value })));
+}
+
+/** The store interface outbox.sendOutbox expects. */
+export const outboxStore = { all: allRecords, putMany: putRecords };

@@ -1,0 +1,40 @@
+/*
+ * Service worker for /app/: keeps the app shell on the phone so that it opens
+ * with no signal. The server fills in BUILD_ID (a hash of every app file) and
+ * ASSETS (the file list) when it serves this file, so any change to the app makes
+ * a new worker with a new cache and no list can drift.
+ *
+ * API calls are never answered from here: the outbox and the reference lists live
+ * in IndexedDB, and a cached API answer could hide what the server really said.
+ */
+const BUILD_ID = '__BUILD_ID__';
+const ASSETS = __ASSETS__;
+const CACHE = `berjasa-app-${BUILD_ID}`;
+
+self.addEventListener('install', (event) => {
+  event.waitUntil(caches.open(CACHE)
+    .then((cache) => cache.addAll(ASSETS.map((url) => new Request(url, { cache: 'reload' }))))
+    .then(() => self.skipWaiting()));
+});
+
+self.addEventListener('activate', (event) => {
+  event.waitUntil(caches.keys()
+    .then((keys) => Promise.all(keys.filter((k) => k.startsWith('berjasa-app-') && k !== CACHE)
+      .map((k) => caches.delete(k))))
+    .then(() => self.clients.claim()));
+});
+
+self.addEventListener('fetch', (event) => {
+  const url = new URL(event.request.url);
+  if (event.request.method !== 'GET' || url.origin !== self.location.origin
+      || !url.pathname.startsWith('/app/')) {
+    return; // API and everything else: straight to the network
+  }
+  if (event.request.mode === 'navigate') {
+    // Any page inside /app/ is the one-page app.
+    event.respondWith(caches.match('./', { ignoreSearch: true }).then((hit) => hit || fetch(event.request)));
+    return;
+  }
+  event.respondWith(caches.match(event.request, { ignoreSearch: true })
+    .then((hit) => hit || fetch(event.request)));
+});

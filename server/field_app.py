@@ -1,0 +1,164 @@
+"""The field client (PWA) as served by the kelurahan server, and its API.
+
+- ``/app/`` and its files: static, with explicit MIME types (Windows' registry
+  often maps .js to text/plain, which browsers refuse for modules), a strict CSP,
+  and ``no-cache`` so phones revalidate (ETag) whenever they are online; offline,
+  the service worker answers from its cache.
+- ``/app/sw.js``: the service worker with scope ``/app/``. Its cache name and file
+  list are filled in here from the files on disk, so a changed file always reaches
+  the phones and no list can drift.
+- ``GET /api/v1/field/reference``: lists the form needs, from berjasa.reference,
+  the settings and the schema's choices.
+- ``GET /api/v1/field/dedupe-index`` and ``/dedupe-key``: duplicate hints
+  (server/field_dedupe.py).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from functools import lru_cache
+from pathlib import Path
+
+from flask import Blueprint as FlaskBlueprint, Response, abort, current_app, redirect, send_file
+from flask_smorest import Blueprint
+
+from berjasa import reference
+from server import field_dedupe
+from server.db import get_db
+from server.schemas.enrollment import CONSENT_METHODS, HEIR_RELATIONS
+from server.storage.field_index import identity_rows
+
+CLIENT_DIR = Path(__file__).resolve().parent.parent / "field_client"
+MIME_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".json": "application/json",
+    ".webmanifest": "application/manifest+json",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+}
+SERVED_DIRS = ("", "js", "css", "icons")  # never tests/ or Python files
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "connect-src 'self'; worker-src 'self'; manifest-src 'self'; object-src 'none'; "
+       "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+
+blp = Blueprint("field", __name__, url_prefix="/api/v1/field",
+                description="Aplikasi petugas pendata (PWA)")
+
+
+def app_files() -> list[Path]:
+    """Every file the app may serve, relative to field_client/."""
+    found = []
+    for folder in SERVED_DIRS:
+        base = CLIENT_DIR / folder
+        for path in sorted(base.iterdir()) if base.is_dir() else []:
+            if path.is_file() and path.suffix in MIME_TYPES:
+                found.append(path.relative_to(CLIENT_DIR))
+    return found
+
+
+@lru_cache(maxsize=1)
+def build_id() -> str:
+    """A hash of every served file: the service worker's cache version."""
+    digest = hashlib.sha256()
+    for rel in app_files():
+        digest.update(rel.as_posix().encode() + b"\0" + (CLIENT_DIR / rel).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _secure_headers(response: Response) -> Response:
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+def serve_app_file(path: str = "index.html") -> Response:
+    """One file of the app, or 404 for anything not in the served set."""
+    rel = Path(path)
+    if rel.as_posix() not in {p.as_posix() for p in app_files()} or rel.name == "sw.js":
+        abort(404)
+    response = send_file(CLIENT_DIR / rel, mimetype=MIME_TYPES[rel.suffix], conditional=True,
+                         etag=True, max_age=0)
+    return _secure_headers(response)
+
+
+def service_worker() -> Response:
+    """The service worker with its version and file list filled in."""
+    assets = ["./"] + [p.as_posix() for p in app_files() if p.name not in ("sw.js", "index.html")]
+    text = (CLIENT_DIR / "sw.js").read_text(encoding="utf-8")
+    text = text.replace("__BUILD_ID__", build_id()).replace("__ASSETS__", json.dumps(assets))
+    response = Response(text, mimetype="text/javascript")
+    response.headers["Service-Worker-Allowed"] = "/app/"
+    return _secure_headers(response)
+
+
+def app_root_redirect() -> Response:
+    """``/app`` -> ``/app/`` so relative URLs and the SW scope line up."""
+    return redirect("/app/", code=308)
+
+
+# The static part is a plain Flask blueprint: it is not API, so not in OpenAPI.
+static_blp = FlaskBlueprint("field_app", __name__)
+static_blp.add_url_rule("/app", "app_root", app_root_redirect)
+static_blp.add_url_rule("/app/", "app_index", serve_app_file)
+static_blp.add_url_rule("/app/sw.js", "service_worker", service_worker)
+static_blp.add_url_rule("/app/<path:path>", "app_file", serve_app_file)
+
+
+@blp.route("/reference", methods=["GET"])
+@blp.doc(responses={"200": {"description": "Daftar untuk formulir (pekerjaan, kelurahan, ...)"}})
+def field_reference():
+    """Occupations, work categories, heir relations, kelurahan: what the form offers."""
+    settings = current_app.config["SETTINGS"]
+    code = current_app.config["KELURAHAN_CODE"]
+    regions = reference.regions()
+
+    def describe(region):
+        kecamatan = regions.get(region.kecamatan_code)
+        return {"code": region.code, "name": region.name,
+                "kecamatan_code": region.kecamatan_code,
+                "kecamatan_name": kecamatan.name if kecamatan else ""}
+
+    here = reference.kelurahan(code or "")
+    return {
+        "kelurahan": describe(here) if here else {"code": code, "name": code},
+        "kelurahan_list": [describe(r) for r in reference.kelurahan_list()],
+        "occupations": list(reference.occupations()),
+        "work_categories": list(settings["work_categories"]),
+        "heir_relations": list(HEIR_RELATIONS),
+        "consent_methods": list(CONSENT_METHODS),
+        "city_minimum_wage": settings["city_minimum_wage"],
+        "app_build": build_id(),
+    }
+
+
+def _dedupe_key() -> field_dedupe.DedupeKey:
+    return field_dedupe.load_or_create_key(Path(current_app.config["DATA_DIR"]))
+
+
+@blp.route("/dedupe-index", methods=["GET"])
+@blp.doc(responses={"200": {"description": "Bloom filter atas hash berkunci NIK dan nama+tanggal lahir"}})
+def dedupe_index():
+    """A Bloom filter of keyed hashes: no NIK, name or date in clear."""
+    rows = identity_rows(get_db())
+    return field_dedupe.dedupe_index(_dedupe_key(), rows)
+
+
+@blp.route("/dedupe-key", methods=["GET"])
+@blp.doc(responses={"200": {"description": "Kunci HMAC untuk memeriksa filter di HP"}})
+def dedupe_key():
+    """The key the phone tests the filter with (enumerators only, never cached publicly)."""
+    key = _dedupe_key()
+    return {"key_id": key.key_id, "key": base64.b64encode(key.secret).decode("ascii")}
+
+
+@blp.after_request
+def no_store(response: Response) -> Response:
+    """Field API answers hold a key and per-user data: never in a shared cache."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
