@@ -17,6 +17,11 @@ PUBLIC = frozenset({
     "health.health",
     "auth.issue_token",
     "api-docs.openapi_json",
+    # The field app's static files (no data in them; the login happens inside).
+    "field_app.app_root",
+    "field_app.app_index",
+    "field_app.app_file",
+    "field_app.service_worker",
 })
 
 ROUTES: dict[str, frozenset[str]] = {
@@ -27,6 +32,9 @@ ROUTES: dict[str, frozenset[str]] = {
     "enrollments.list_enrollments": frozenset({ENUMERATOR, SUPERVISOR, AUDITOR}),
     "enrollments.get_enrollment": frozenset({ENUMERATOR, SUPERVISOR, AUDITOR}),
     "enrollments.edit_enrollment": frozenset({ENUMERATOR, SUPERVISOR}),
+    "field.field_reference": ALL_ROLES,
+    "field.dedupe_index": frozenset({ENUMERATOR}),
+    "field.dedupe_key": frozenset({ENUMERATOR}),
 }
 
 

@@ -18,12 +18,12 @@ from flask_smorest import Api
 from berjasa import __version__
 from berjasa.database import connect
 from berjasa.paths import kelurahan_db_path
-from server import db, http
+from server import db, field_app, http
 from server.api import auth, enrollments, health
 from server.schemas import enrollment as enrollment_schemas
 from server.storage.users import get_site
 
-BLUEPRINTS = [health.blp, auth.blp, enrollments.blp]
+BLUEPRINTS = [health.blp, auth.blp, enrollments.blp, field_app.blp]
 
 
 class NotInitialised(Exception):
@@ -96,5 +96,6 @@ def create_app(config: dict[str, Any]) -> Flask:
     api.register_field(enrollment_schemas.StrictBoolean, "boolean", None)
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)
+    app.register_blueprint(field_app.static_blp)  # /app/: static, not in OpenAPI
     http.init_app(app)
     return app
