@@ -146,6 +146,22 @@ class TooManyAttempts(Problem):
     message = "Terlalu banyak percobaan masuk yang gagal. Coba lagi nanti."
 
 
+class MakerChecker(Forbidden):
+    """A supervisor may not decide on a record they recorded or last edited."""
+
+    code = "maker_checker"
+    message = ("Anda tidak boleh memutuskan data yang Anda catat atau ubah sendiri; "
+               "minta pengawas lain memeriksanya (prinsip empat mata).")
+
+
+class CsrfFailed(Problem):
+    """A page form arrived without the token of this session (forged or expired)."""
+
+    code = "csrf_failed"
+    message = ("Formulir ini tidak sah atau sudah kedaluwarsa (token keamanan tidak cocok). "
+               "Muat ulang halaman lalu coba lagi.")
+
+
 # Central registry (central/): devices, batches and the sync protocol.
 
 
