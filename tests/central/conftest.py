@@ -1,0 +1,168 @@
+"""Fixtures for central: every test runs on SQLite (a real file) and on the real
+PostgreSQL (a throw-away database per test run, a fresh schema per test), behind
+a real waitress server on 127.0.0.1. PostgreSQL being down is an error, not a skip."""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+from urllib.parse import quote
+
+import psycopg
+import pytest
+import requests
+from waitress.server import create_server
+
+from berjasa.settings import load_settings
+from central import settings as _central_settings  # noqa: F401
+from central.app import create_app
+from central.devices import create_registration_code
+from central.storage.db import Database
+from sync import protocol
+from sync.protocol_auth import generate_private_key, public_key_text, sign_request
+from sync.protocol_samples import synthetic_records
+
+PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
+KELURAHAN_A = "73.71.01.1001"
+KELURAHAN_B = "73.71.02.1001"
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str]:
+    """``berjasa_test_<random>`` on the local PostgreSQL, dropped at the end."""
+    name = f"berjasa_test_{secrets.token_hex(4)}"
+    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{PG_SERVER}/{name}"
+    finally:
+        with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty central database URL on each backend."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'central.db'}"
+        return
+    base = request.getfixturevalue("pg_database")
+    schema = f"t_{secrets.token_hex(5)}"
+    with psycopg.connect(base, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    try:
+        yield f"{base}?options={quote(f'-csearch_path={schema}')}"
+    finally:
+        with psycopg.connect(base, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@dataclass
+class Central:
+    """A running central: its URL, database URL, data folder and settings."""
+
+    url: str
+    database_url: str
+    data_dir: Path
+    settings: dict[str, Any]
+
+    def db(self) -> Database:
+        """A new connection to the central database (close it)."""
+        return Database(self.database_url)
+
+    def query(self, sql: str, params: tuple = ()) -> list[dict]:
+        """Rows of a query run on a fresh connection."""
+        db = self.db()
+        try:
+            return db.query(sql, params)
+        finally:
+            db.close()
+
+    def code(self, kelurahan: str = KELURAHAN_A, ttl_minutes: int = 60) -> str:
+        """A one-time registration code."""
+        db = self.db()
+        try:
+            return create_registration_code(db, kelurahan, ttl_minutes)["code"]
+        finally:
+            db.close()
+
+    def register(self, kelurahan: str = KELURAHAN_A) -> "Device":
+        """A registered device with its own key."""
+        key = generate_private_key()
+        answer = requests.post(f"{self.url}/api/v1/devices/register", timeout=10, json={
+            "code": self.code(kelurahan), "public_key": public_key_text(key),
+            "kelurahan_code": kelurahan, "label": "Laptop uji"})
+        assert answer.status_code == 201, answer.text
+        return Device(self, answer.json()["device_id"], kelurahan, key)
+
+
+@dataclass
+class Device:
+    """A kelurahan laptop as central sees it (the agent's side, minimal)."""
+
+    central: Central
+    device_id: str
+    kelurahan: str
+    key: Any
+
+    def batch(self, records: list[dict], **kwargs: Any) -> protocol.Batch:
+        """A batch of these records from this device."""
+        return protocol.new_batch(self.device_id, kwargs.pop("kelurahan", self.kelurahan),
+                                  records, **kwargs)
+
+    def post(self, batch: protocol.Batch, body: bytes | None = None,
+             headers: dict | None = None) -> requests.Response:
+        """POST a batch (encoded and signed unless body/headers are given)."""
+        encoded_body, encoded_headers = protocol.encode_batch(batch, self.key)
+        return requests.post(f"{self.central.url}/api/v1/batches", timeout=30,
+                             data=encoded_body if body is None else body,
+                             headers=encoded_headers if headers is None else headers)
+
+    def send(self, records: list[dict]) -> list[dict]:
+        """Send records in one batch; the per-record results."""
+        batch = self.batch(records)
+        answer = self.post(batch)
+        assert answer.status_code == 200, answer.text
+        return protocol.decode_results(answer.content, batch)
+
+    def updates(self, since: str = "0", limit: int | None = None) -> requests.Response:
+        """A signed GET of the updates after ``since``."""
+        path = f"/api/v1/updates?since={since}" + (f"&limit={limit}" if limit else "")
+        headers = sign_request(self.key, self.device_id, "GET", path)
+        return requests.get(f"{self.central.url}{path}", headers=headers, timeout=10)
+
+
+def records(count: int, kelurahan: str = KELURAHAN_A, seed: int = 1) -> list[dict]:
+    """Synthetic approved records for a kelurahan."""
+    return synthetic_records(count, kelurahan, seed=seed)
+
+
+def start_central(database_url: str, data_dir: Path, **overrides: Any) -> tuple[Any, Central]:
+    """Create the app and serve it on a free port in a thread."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    settings = load_settings(data_dir, overrides)
+    app = create_app({"database_url": database_url, "settings": settings, "data_dir": data_dir})
+    server = create_server(app, host="127.0.0.1", port=0, threads=4)
+
+    def run() -> None:
+        try:
+            server.run()
+        except OSError:  # the listening socket was closed under select(): shutdown
+            pass
+
+    threading.Thread(target=run, daemon=True).start()
+    return server, Central(f"http://127.0.0.1:{server.effective_port}", database_url, data_dir,
+                           settings)
+
+
+@pytest.fixture
+def central(database_url: str, tmp_path: Path) -> Iterator[Central]:
+    """A running central on a fresh database (both backends)."""
+    server, running = start_central(database_url, tmp_path / "central-data")
+    try:
+        yield running
+    finally:
+        server.close()
