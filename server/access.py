@@ -32,6 +32,8 @@ ROUTES: dict[str, frozenset[str]] = {
     "enrollments.list_enrollments": frozenset({ENUMERATOR, SUPERVISOR, AUDITOR}),
     "enrollments.get_enrollment": frozenset({ENUMERATOR, SUPERVISOR, AUDITOR}),
     "enrollments.edit_enrollment": frozenset({ENUMERATOR, SUPERVISOR}),
+    "review.review_enrollment": frozenset({SUPERVISOR}),
+    "audit.list_audit": frozenset({SUPERVISOR, ADMIN, AUDITOR}),
     "field.field_reference": ALL_ROLES,
     "field.dedupe_index": frozenset({ENUMERATOR}),
     "field.dedupe_key": frozenset({ENUMERATOR}),

@@ -19,11 +19,12 @@ from berjasa import __version__
 from berjasa.database import connect
 from berjasa.paths import kelurahan_db_path
 from server import db, field_app, http
-from server.api import auth, enrollments, health
+from server.api import audit, auth, enrollments, health
+from server.api import review as review_api
 from server.schemas import enrollment as enrollment_schemas
 from server.storage.users import get_site
 
-BLUEPRINTS = [health.blp, auth.blp, enrollments.blp, field_app.blp]
+BLUEPRINTS = [health.blp, auth.blp, enrollments.blp, field_app.blp, review_api.blp, audit.blp]
 
 
 class NotInitialised(Exception):

@@ -81,6 +81,20 @@ def iter_entries(conn: sqlite3.Connection, since: str | None = None,
         yield dict(row)
 
 
+def list_entries(conn: sqlite3.Connection, *, after_seq: int = 0, limit: int = 100,
+                 since: str | None = None, record_id: str | None = None,
+                 action: str | None = None) -> list[dict[str, Any]]:
+    """A page of entries in chain order, after a sequence number."""
+    sql = "SELECT * FROM audit_log WHERE seq > ?"
+    params: list[Any] = [after_seq]
+    for column, value in (("at >=", since), ("record_id =", record_id), ("action =", action)):
+        if value:
+            sql += f" AND {column} ?"
+            params.append(value)
+    rows = conn.execute(sql + " ORDER BY seq LIMIT ?", (*params, limit))
+    return [dict(row) for row in rows]
+
+
 def verify_chain(conn: sqlite3.Connection) -> tuple[int, dict[str, Any] | None]:
     """Recompute the chain. Returns (entries checked, None) when intact, else
     (entries checked, {"seq", "problem"}) naming the first broken entry."""

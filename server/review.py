@@ -1,0 +1,111 @@
+"""The supervisor's review of a submitted enrollment: approve, reject or send
+back for a fix. Plain functions over a connection; the API and the pages call
+them the same way.
+
+Rules (design.md, domain.md):
+- only ``submitted`` records are decided; anything else is 409 with the status,
+  and of two decisions at once exactly one wins (the move is a conditional write
+  in ``BEGIN IMMEDIATE``, see :func:`server.lifecycle.transition`);
+- reject and needs_fix need a reason (422);
+- maker-checker: a supervisor may not decide on a record they recorded or last
+  edited (403 ``maker_checker``);
+- eligibility rules only warn: the decision records which failed rules and
+  identity warnings the supervisor overrode, and which possible duplicates they saw.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from berjasa.database import transaction, utc_now
+from berjasa.problems import InvalidTransition, MakerChecker, NotFound, ValidationFailed
+from server import duplicates, eligibility, lifecycle
+from server.storage import candidates
+from server.storage import enrollments as store
+from server.storage.audit import Actor
+
+DECISIONS = {"approve": "approved", "reject": "rejected", "needs_fix": "needs_fix"}
+DECISION_LABELS = {"approve": "Setujui", "reject": "Tolak", "needs_fix": "Perlu perbaikan"}
+MAX_REASON_CHARS = 2000
+
+
+def check_decision(decision: Any, reason: Any) -> tuple[str, str | None]:
+    """The decision and the trimmed reason, or 422 naming every bad field."""
+    errors: dict[str, list[str]] = {}
+    codes: dict[str, list[str]] = {}
+    if decision not in DECISIONS:
+        errors["decision"] = ["Pilih salah satu: approve, reject, needs_fix."]
+        codes["decision"] = ["invalid_choice"]
+    if reason is not None and not isinstance(reason, str):
+        errors["reason"], codes["reason"] = ["Alasan harus berupa teks."], ["not_text"]
+        reason = None
+    reason = (reason or "").strip() or None
+    if reason and len(reason) > MAX_REASON_CHARS:
+        errors["reason"] = [f"Alasan paling banyak {MAX_REASON_CHARS} karakter."]
+        codes["reason"] = ["too_long"]
+    if decision in ("reject", "needs_fix") and not reason and "reason" not in errors:
+        errors["reason"] = ["Alasan wajib diisi untuk menolak atau meminta perbaikan."]
+        codes["reason"] = ["reason_required"]
+    if errors:
+        raise ValidationFailed(errors, codes)
+    return decision, reason
+
+
+def is_maker(record: dict[str, Any], actor: Actor) -> bool:
+    """True when this user recorded the record or made its last edit."""
+    name = actor.username.casefold()
+    return name in (record["enumerator"].casefold(), record["last_edited_by"].casefold())
+
+
+def review_context(conn: sqlite3.Connection, record: dict[str, Any], settings: dict[str, Any],
+                   site_kelurahan: str) -> dict[str, Any]:
+    """What the supervisor sees beside the fields: eligibility results with their
+    reasons, identity warnings and possible duplicates."""
+    results = eligibility.evaluate(record, settings, site_kelurahan)
+    found = duplicates.find_duplicates(record, candidates.duplicate_candidates(conn, record))
+    return {"eligibility": results, "warnings": record.get("warnings") or [],
+            "duplicates": found}
+
+
+def overridden_warnings(context: dict[str, Any]) -> list[dict[str, str]]:
+    """The warnings an approval goes against: failed rules and identity warnings."""
+    overridden = [{"kind": "eligibility", "code": r["rule"], "reason": r["reason"]}
+                  for r in context["eligibility"] if r["result"] == "fail"]
+    overridden += [{"kind": "identity", "code": w["code"], "reason": w["message"]}
+                   for w in context["warnings"]]
+    return overridden
+
+
+def review_enrollment(conn: sqlite3.Connection, enrollment_id: str, decision: Any, reason: Any,
+                      actor: Actor, settings: dict[str, Any], site_kelurahan: str,
+                      expected_version: int | None = None) -> dict[str, Any]:
+    """Decide on one submitted record and return it as stored afterwards.
+
+    ``expected_version``: the version the page showed; when given and the record
+    changed since, 409 with the current status (the supervisor must look again).
+    """
+    decision, reason = check_decision(decision, reason)
+    with transaction(conn):
+        record = store.get_enrollment(conn, enrollment_id)
+        if record is None:
+            raise NotFound()
+        if record["status"] != "submitted":
+            raise InvalidTransition(current_status=record["status"])
+        if expected_version is not None and record["version"] != expected_version:
+            raise InvalidTransition(current_status=record["status"],
+                                    current_version=record["version"])
+        if is_maker(record, actor):
+            raise MakerChecker()
+        context = review_context(conn, record, settings, site_kelurahan)
+        facts: dict[str, Any] = {"decision": decision}
+        if decision == "approve":
+            facts["overridden_warnings"] = overridden_warnings(context)
+            facts["possible_duplicates"] = [d["id"] for d in context["duplicates"]]
+        return lifecycle.transition(
+            conn, enrollment_id, DECISIONS[decision], actor, reason=reason,
+            expected_status="submitted",
+            extra={"reviewed_by": actor.username, "reviewed_at": utc_now(),
+                   "review_reason": reason},
+            audit_extra=facts,
+        )
