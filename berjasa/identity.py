@@ -18,6 +18,10 @@ Decisions that docs/domain.md leaves open:
   error already says the region is wrong.
 * A 7371 NIK/KK whose kecamatan digits are not a Makassar kecamatan gets the warning
   ``*_kecamatan_unknown`` (not in the brief; it is a warning, so nothing is blocked).
+* Names: tabs, newlines and other controls inside a name are refused, not collapsed;
+  Lontara's pallawa and end-of-section marks count as punctuation.
+* Phones: 9-13 digits after the trunk 0 for mobiles and landlines alike;
+  "+62 (0)812..." is accepted, its "(0)" dropped.
 """
 
 from __future__ import annotations
@@ -38,7 +42,7 @@ _DECIMAL_TAIL = re.compile(r"^[0-9]+[.,]0+$")
 _DIGITS = frozenset("0123456789")
 _MAKASSAR_PREFIX = MAKASSAR.replace(".", "")
 _LABELS = {"nik": "NIK", "kk": "Nomor KK"}
-_SEXES = {"L": "laki-laki", "P": "perempuan"}
+_SEXES = frozenset("LP")
 
 
 @dataclass(frozen=True)
