@@ -13,6 +13,7 @@ from berjasa.database import connect
 from berjasa.logs import configure_logging
 from berjasa.paths import kelurahan_db_path
 from server import accounts, passwords
+from server.cli_audit import audit_group
 from server.install import KelurahanMismatch, UnknownKelurahan, init_kelurahan
 from server.storage.audit import Actor
 from server.storage.users import UserExists
@@ -118,3 +119,4 @@ def register_server_commands(group: click.Group) -> None:
     group.add_command(init_command)
     group.add_command(user_group)
     group.add_command(serve_command)
+    group.add_command(audit_group)

@@ -1,0 +1,119 @@
+"""``berjasa audit verify`` and ``berjasa audit export --since DATE``: the
+auditor's commands over the kelurahan's hash-chained audit trail."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import sys
+from pathlib import Path
+
+import click
+
+from berjasa.commandline import data_dir_and_settings, data_dir_option, emit, json_option
+from berjasa.database import connect, transaction
+from berjasa.paths import kelurahan_db_path
+from server.storage.audit import Actor, iter_entries, record_audit_entry, verify_chain
+
+# Cells a spreadsheet would run as a formula get a leading apostrophe (CSV
+# injection); `audit verify` on the database remains the proof of integrity.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+EXPORT_COLUMNS = ("seq", "at", "actor", "role", "action", "record_id", "changes", "reason",
+                  "address", "prev_hash", "entry_hash")
+
+
+def _open(data_dir: Path | None):
+    """The kelurahan database, or one clear line when there is none."""
+    folder, _ = data_dir_and_settings(data_dir)
+    path = kelurahan_db_path(folder)
+    if not path.exists():
+        raise click.ClickException(f"Belum ada database di {folder}; jalankan `berjasa init` dulu.")
+    return connect(path)
+
+
+def parse_since(text: str) -> str:
+    """A date (YYYY-MM-DD) or an ISO time as the lower bound of ``at`` (UTC text)."""
+    try:
+        if len(text) == 10:
+            return dt.date.fromisoformat(text).isoformat()
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise click.BadParameter("pakai tanggal YYYY-MM-DD, mis. 2025-10-01") from exc
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(dt.timezone.utc)
+    return moment.replace(tzinfo=None).isoformat()
+
+
+def csv_cell(value: object) -> object:
+    """A value as a CSV cell that spreadsheets show as text, not run."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+@click.group("audit")
+def audit_group() -> None:
+    """Jejak audit: periksa rantai hash, ekspor untuk auditor."""
+
+
+@audit_group.command("verify")
+@data_dir_option
+@json_option
+def verify_command(data_dir: Path | None, as_json: bool) -> None:
+    """Recompute the hash chain; exit 0 when intact, 1 naming the first broken entry.
+
+    Example: berjasa audit verify --data-dir ./data
+    """
+    conn = _open(data_dir)
+    try:
+        checked, broken = verify_chain(conn)
+    finally:
+        conn.close()
+    if broken is None:
+        emit({"intact": True, "checked": checked}, as_json,
+             f"Jejak audit utuh: {checked} entri diperiksa.")
+        return
+    if as_json:
+        emit({"intact": False, "checked": checked, "broken": broken}, True)
+    else:
+        click.echo(f"Jejak audit RUSAK pada entri seq={broken['seq']}: {broken['problem']} "
+                   f"({checked} entri sebelumnya utuh).")
+    sys.exit(1)
+
+
+@audit_group.command("export")
+@click.option("--since", "since", required=True, metavar="DATE",
+              help="First day to export (YYYY-MM-DD, UTC).")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="CSV file to write (default: stdout).")
+@data_dir_option
+@json_option
+def export_command(since: str, output: Path | None, data_dir: Path | None, as_json: bool) -> None:
+    """Write the audit entries since DATE as CSV for auditors (the export is itself audited).
+
+    Example: berjasa audit export --since 2025-10-01 --output audit-oktober.csv
+    """
+    lower = parse_since(since)
+    conn = _open(data_dir)
+    try:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(EXPORT_COLUMNS)
+        count = 0
+        for entry in iter_entries(conn, since=lower):
+            writer.writerow([csv_cell(entry[c]) for c in EXPORT_COLUMNS])
+            count += 1
+        with transaction(conn):
+            record_audit_entry(conn, Actor("cli", "auditor"), "audit.export", None,
+                               {"since": [None, lower], "entries": [None, count],
+                                "output": [None, str(output) if output else "stdout"]})
+    finally:
+        conn.close()
+    if output is None:
+        sys.stdout.write(buffer.getvalue())
+        return
+    output.write_text(buffer.getvalue(), encoding="utf-8", newline="")
+    emit({"entries": count, "output": str(output), "since": lower}, as_json, str(output))
