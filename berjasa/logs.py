@@ -32,11 +32,22 @@ class MaskIdentityNumbers(logging.Filter):
         return True
 
 
+_MASK = MaskIdentityNumbers()
+
+
+def get_logger(name: str) -> logging.Logger:
+    """A logger that masks NIK/KK itself, whatever handler ends up writing it."""
+    logger = logging.getLogger(name)
+    if _MASK not in logger.filters:
+        logger.addFilter(_MASK)
+    return logger
+
+
 def configure_logging(level: str = "INFO") -> None:
     """One stderr handler with the mask, for the CLI entry points."""
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(MaskIdentityNumbers())
+    handler.addFilter(_MASK)
     root = logging.getLogger()
     for existing in list(root.handlers):
         root.removeHandler(existing)

@@ -34,6 +34,8 @@ ROUTES: dict[str, frozenset[str]] = {
     "enrollments.edit_enrollment": frozenset({ENUMERATOR, SUPERVISOR}),
     "review.review_enrollment": frozenset({SUPERVISOR}),
     "audit.list_audit": frozenset({SUPERVISOR, ADMIN, AUDITOR}),
+    "sync.status": frozenset({SUPERVISOR, ADMIN, AUDITOR}),
+    "sync.run_now": frozenset({SUPERVISOR}),
     "field.field_reference": ALL_ROLES,
     "field.dedupe_index": frozenset({ENUMERATOR}),
     "field.dedupe_key": frozenset({ENUMERATOR}),

@@ -21,10 +21,12 @@ from berjasa.paths import kelurahan_db_path
 from server import db, field_app, http
 from server.api import audit, auth, enrollments, health
 from server.api import review as review_api
+from server.api import sync_status
 from server.schemas import enrollment as enrollment_schemas
 from server.storage.users import get_site
 
-BLUEPRINTS = [health.blp, auth.blp, enrollments.blp, field_app.blp, review_api.blp, audit.blp]
+BLUEPRINTS = [health.blp, auth.blp, enrollments.blp, field_app.blp, review_api.blp, audit.blp,
+              sync_status.blp]
 
 
 class NotInitialised(Exception):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 from pathlib import Path
 
@@ -10,7 +9,7 @@ import click
 
 from berjasa.commandline import data_dir_and_settings, data_dir_option, emit, json_option
 from berjasa.database import connect
-from berjasa.logs import configure_logging
+from berjasa.logs import configure_logging, get_logger
 from berjasa.paths import kelurahan_db_path
 from server import accounts, passwords
 from server.cli_audit import audit_group
@@ -18,7 +17,7 @@ from server.install import KelurahanMismatch, UnknownKelurahan, init_kelurahan
 from server.storage.audit import Actor
 from server.storage.users import UserExists
 
-log = logging.getLogger("berjasa.server")
+log = get_logger("berjasa.server")
 
 
 @click.command("init")

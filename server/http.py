@@ -4,12 +4,12 @@ caller, checking the role matrix, and the one JSON error shape."""
 from __future__ import annotations
 
 import json
-import logging
 from typing import Any
 
 from flask import Flask, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from berjasa.logs import get_logger
 from berjasa.problems import (
     Forbidden, MalformedJson, PayloadTooLarge, Problem, Unauthorized, UnsupportedMediaType,
 )
@@ -17,7 +17,7 @@ from server import access, accounts
 from server.db import get_db
 from server.storage.audit import Actor
 
-log = logging.getLogger("berjasa.server")
+log = get_logger("berjasa.server")
 HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed",
               413: "payload_too_large", 415: "unsupported_media_type", 500: "internal_error"}
 HTTP_MESSAGES = {404: "Alamat tidak ditemukan.", 405: "Metode HTTP ini tidak didukung di sini.",
@@ -72,7 +72,7 @@ def authorize() -> None:
     if g.user is None:
         raise Unauthorized()
     if not access.allowed(endpoint, g.user["role"]):
-        log.warning("refused %s for role %s", endpoint, g.user["role"])
+        log.warning("refused %s %s for role %s", request.method, request.full_path, g.user["role"])
         raise Forbidden()
 
 

@@ -2,9 +2,136 @@
 
 from __future__ import annotations
 
+import logging
+from pathlib import Path
+
 import click
+
+from berjasa.commandline import data_dir_and_settings, data_dir_option, emit, json_option
+from berjasa.database import apply_migrations, connect
+from berjasa.logs import configure_logging
+from berjasa.paths import kelurahan_db_path
+from sync import agent_settings  # noqa: F401  (declares the sync_* settings)
+
+log = logging.getLogger("berjasa.sync")
 
 
 @click.group("sync")
 def sync_group() -> None:
     """Kirim data yang disetujui ke pusat (sync agent)."""
+
+
+def _open(data_dir: Path | None):
+    """Data folder, settings and a migrated connection, or one clear error."""
+    folder, settings = data_dir_and_settings(data_dir)
+    path = kelurahan_db_path(folder)
+    if not path.exists():
+        raise click.ClickException(f"Belum ada database di {folder}; jalankan `berjasa init` dulu.")
+    conn = connect(path)
+    apply_migrations(conn, "migrations.kelurahan")
+    return folder, settings, conn
+
+
+def _report_line(report) -> str:
+    """One line of what a run did."""
+    return (f"{report.result}: {report.records_sent} data terkirim dalam {report.batches_sent} batch,"
+            f" {report.updates_applied} kabar dari pusat, {report.pending} masih menunggu"
+            f" ({report.seconds:.1f} s)")
+
+
+@sync_group.command("run")
+@click.option("--once", is_flag=True, help="One attempt, then exit (non-zero on failure).")
+@data_dir_option
+@json_option
+def run_command(once: bool, data_dir: Path | None, as_json: bool) -> None:
+    """Push approved records to central and pull its decisions.
+
+    Without --once the agent keeps running on its schedule (sync_interval_minutes),
+    backing off after failures, until Ctrl+C.
+
+    Example: berjasa sync run --once --data-dir ./data
+    """
+    from sync.agent import run_once
+    from sync.scheduler import SyncSchedule
+
+    folder, settings, conn = _open(data_dir)
+    conn.close()
+    configure_logging(settings["log_level"])
+    if once:
+        report = run_once(folder, settings, "cli")
+        if as_json:
+            emit(report.as_dict(), True)
+        elif report.ok:
+            click.echo(_report_line(report))
+        if not report.ok:
+            raise click.ClickException(f"Sinkronisasi gagal: {report.error}")
+        return
+
+    def show(report) -> None:
+        click.echo(_report_line(report) + (f"; galat: {report.error}" if report.error else ""),
+                   err=True)
+
+    schedule = SyncSchedule(folder, settings, blocking=True, on_report=show)
+    try:
+        schedule.start()
+    except (KeyboardInterrupt, SystemExit):
+        schedule.shutdown()
+
+
+@sync_group.command("register")
+@click.option("--central", "central_url", required=True, metavar="URL",
+              help="Central registry base URL, e.g. https://pusat.example")
+@click.option("--code", required=True, help="One-time code from `berjasa central device add`.")
+@click.option("--label", default=None, help="A name for this laptop at central.")
+@data_dir_option
+@json_option
+def register_command(central_url: str, code: str, label: str | None, data_dir: Path | None,
+                     as_json: bool) -> None:
+    """Register this laptop at central: make its Ed25519 key (kept in the data
+    folder) and send the public half with the one-time code.
+
+    Example: berjasa sync register --central https://pusat.example --code K7QM-3TXA-PW9C
+    """
+    from berjasa.settings import write_setting
+    from sync.keys import DeviceError, register_device
+
+    folder, settings, conn = _open(data_dir)
+    try:
+        device = register_device(conn, folder, central_url, code, settings, label)
+    except DeviceError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        conn.close()
+    write_setting(folder, "sync_central_url", device["central_url"])
+    if not as_json:
+        click.echo(f"Terdaftar di {device['central_url']} untuk kelurahan {device['kelurahan_code']}")
+    emit(device, as_json, device["device_id"])
+
+
+@sync_group.command("status")
+@data_dir_option
+@json_option
+def status_command(data_dir: Path | None, as_json: bool) -> None:
+    """Show the last push, what is waiting, the last error and recent runs.
+
+    Example: berjasa sync status --json
+    """
+    from sync.status import sync_status
+
+    _, _, conn = _open(data_dir)
+    try:
+        status = sync_status(conn)
+    finally:
+        conn.close()
+    if as_json:
+        emit(status, True)
+        return
+    last = status["last_push"]
+    click.echo(f"Perangkat: {status['device_id'] or 'belum terdaftar'}"
+               f" -> {status['central_url'] or '-'}")
+    click.echo(f"Terakhir terkirim: {last['at'] if last else 'belum pernah'}")
+    click.echo(f"Menunggu: {status['pending']['records']} data"
+               f" ({status['pending']['batches_unanswered']} batch belum dijawab)")
+    error = status["last_error"]
+    click.echo(f"Galat terakhir: {error['error'] + ' (' + error['finished_at'] + ')' if error else '-'}")
+    click.echo(str(status["pending"]["records"]))

@@ -4,6 +4,7 @@ API client that logs in as one of them."""
 
 from __future__ import annotations
 
+import shutil
 import threading
 from pathlib import Path
 from typing import Any, Iterator
@@ -21,6 +22,9 @@ from server.storage.audit import Actor
 KELURAHAN = "73.71.01.1001"
 PASSWORD = "kata-sandi-uji-123"
 ROLES = ("enumerator", "supervisor", "admin", "auditor")
+USERS = [("enumerator", "enumerator"), ("enumerator2", "enumerator"),
+         ("supervisor", "supervisor"), ("supervisor2", "supervisor"),
+         ("admin", "admin"), ("auditor", "auditor")]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -28,18 +32,26 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--slow", action="store_true", help="run long fault-injection loops")
 
 
+@pytest.fixture(scope="session")
+def _template_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One initialised data folder with users, made once: argon2 hashing is slow
+    on purpose, so tests copy this folder instead of hashing again."""
+    folder = tmp_path_factory.mktemp("template") / "kelurahan"
+    init_kelurahan(folder, KELURAHAN)
+    conn = connect(folder / "kelurahan.db")
+    for name, role in USERS:
+        accounts.add_user(conn, name, role, PASSWORD, Actor("test", "admin"))
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    return folder
+
+
 @pytest.fixture
-def data_dir(tmp_path: Path) -> Path:
+def data_dir(tmp_path: Path, _template_data_dir: Path) -> Path:
     """A kelurahan data folder after ``berjasa init``, with one user per role
     (``enumerator``, ``enumerator2``, ``supervisor``, ``supervisor2``, ``admin``, ``auditor``)."""
     folder = tmp_path / "kelurahan"
-    init_kelurahan(folder, KELURAHAN)
-    conn = connect(folder / "kelurahan.db")
-    for name, role in [("enumerator", "enumerator"), ("enumerator2", "enumerator"),
-                       ("supervisor", "supervisor"), ("supervisor2", "supervisor"),
-                       ("admin", "admin"), ("auditor", "auditor")]:
-        accounts.add_user(conn, name, role, PASSWORD, Actor("test", "admin"))
-    conn.close()
+    shutil.copytree(_template_data_dir, folder)
     return folder
 
 
@@ -64,7 +76,14 @@ def live_server(app) -> Iterator[str]:
     from waitress import create_server
 
     server = create_server(app, host="127.0.0.1", port=0, threads=8)
-    thread = threading.Thread(target=server.run, daemon=True)
+
+    def run() -> None:
+        try:
+            server.run()
+        except OSError:  # the listening socket was closed under select(): shutdown
+            pass
+
+    thread = threading.Thread(target=run, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.effective_port}"
     server.close()

@@ -58,6 +58,8 @@ class PersonName(fields.Field):
     default_error_messages = _errors(NOT_TEXT)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        if not isinstance(value, str):
+            raise self.make_error("invalid")
         try:
             return identity.normalise_person_name(value)
         except identity.IdentityError as exc:
@@ -72,6 +74,8 @@ class Phone(fields.Field):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str | None:
         if value in ("", None):
             return None
+        if not isinstance(value, str):
+            raise self.make_error("invalid")
         try:
             return identity.normalise_phone(value)
         except identity.IdentityError as exc:
@@ -179,9 +183,9 @@ class ConsentSchema(BaseSchema):
     method = ListChoice(CONSENT_METHODS, coded(
         "Metode persetujuan harus signature, verbal atau thumbprint.", "invalid_choice"),
         required=True)
-    at = fields.AwareDateTime(required=True, error_messages=_errors(BAD_DATETIME))
+    at = fields.AwareDateTime(required=True, error_messages={**_errors(BAD_DATETIME), "invalid_awareness": BAD_DATETIME})
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def consent_given(self, data: dict, **kwargs: Any) -> None:
         """Consent is required: given must be true."""
         if data.get("given") is False:
@@ -200,7 +204,7 @@ class LocationSchema(BaseSchema):
 class EnrollmentSchema(BaseSchema):
     """An enrollment as the client sends it; server fields are dump-only."""
 
-    id = fields.UUID(required=True, error_messages=_errors(BAD_UUID))
+    id = fields.UUID(required=True, error_messages={**_errors(BAD_UUID), "invalid_uuid": BAD_UUID})
     nik = IdentityNumber(identity.check_nik, required=True)
     kk_number = IdentityNumber(identity.check_kk, required=True)
     full_name = PersonName(required=True)
@@ -230,7 +234,7 @@ class EnrollmentSchema(BaseSchema):
     consent = fields.Nested(ConsentSchema, required=True, error_messages=_errors(NOT_OBJECT))
     location = fields.Nested(LocationSchema, load_default=None, allow_none=True,
                              error_messages=_errors(NOT_OBJECT))
-    captured_at = fields.AwareDateTime(required=True, error_messages=_errors(BAD_DATETIME))
+    captured_at = fields.AwareDateTime(required=True, error_messages={**_errors(BAD_DATETIME), "invalid_awareness": BAD_DATETIME})
     notes = FreeText(2000, multiline=True, load_default=None, allow_none=True)
 
     status = fields.String(dump_only=True)
@@ -250,7 +254,7 @@ class EnrollmentSchema(BaseSchema):
         self.settings = settings or {}
         self.today = today
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def check_record(self, data: dict, **kwargs: Any) -> None:
         """Rules that need settings or more than one field, all reported at once."""
         errors: dict[str, list] = {}

@@ -1,0 +1,90 @@
+"""Central's decisions applied to the kelurahan register, through
+:func:`server.lifecycle.transition` (history + audit for every change).
+
+Batch answers: ``accepted`` -> synced; ``duplicate`` / ``rejected`` ->
+central_rejected with the reason shown to the supervisor. Updates pulled later may
+move a record further (``registered`` with the KPJ number; a rejection after a
+DTSEN/BPJS import). Applying the same decision twice changes nothing: a move the
+lifecycle does not allow from the current status is skipped, never an error.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from berjasa.problems import InvalidTransition, NotFound
+from server import lifecycle
+from server.storage.audit import Actor
+from sync import storage
+
+SYNC_ACTOR = Actor("sync", "sync")
+# Update kinds that change no status: kept as notices for the supervisor.
+NOTICE_KINDS = frozenset({"duplicate_elsewhere", "possible_duplicate"})
+
+
+def reason_text(decision: dict[str, Any]) -> str | None:
+    """The short reason kept in ``central_reason``: a stable code first (for
+    filters), then what the supervisor needs to find the other record."""
+    kind = decision.get("result") or decision.get("kind")
+    if kind == "duplicate":
+        other = decision.get("duplicate_of") or {}
+        return (f"duplicate_nik: kelurahan {other.get('kelurahan_code', '?')},"
+                f" data {other.get('record_id', '?')}")
+    if kind == "rejected":
+        return "rejected: " + ", ".join(decision.get("reasons") or ["tanpa alasan"])
+    return None
+
+
+def _move(conn: sqlite3.Connection, record_id: str, to_status: str, central_status: str,
+          reason: str | None = None, kpj_number: str | None = None) -> bool:
+    """One lifecycle move; False (and nothing written) when the record is not in
+    a status that allows it, e.g. the decision was already applied."""
+    extra: dict[str, Any] = {"central_status": central_status}
+    if reason is not None:
+        extra["central_reason"] = reason
+    if kpj_number is not None:
+        extra["kpj_number"] = kpj_number
+    try:
+        lifecycle.transition(conn, record_id, to_status, SYNC_ACTOR, reason=reason, extra=extra)
+    except (InvalidTransition, NotFound):
+        return False
+    return True
+
+
+def current_status(conn: sqlite3.Connection, record_id: str) -> str | None:
+    """The record's status now (None when the register does not hold it)."""
+    row = conn.execute("SELECT status FROM enrollments WHERE id = ?", (record_id,)).fetchone()
+    return row["status"] if row else None
+
+
+def apply_decision(conn: sqlite3.Connection, decision: dict[str, Any]) -> bool:
+    """Apply one decision (a batch result or an update entry); True when the
+    record changed. Call inside the transaction that stores the answer."""
+    record_id = decision.get("id") or decision.get("record_id")
+    kind = decision.get("result") or decision.get("kind")
+    status = current_status(conn, record_id)
+    if status is None:
+        return False
+    if kind == "accepted":
+        return status == "approved" and _move(conn, record_id, "synced", "accepted")
+    if kind in ("duplicate", "rejected"):
+        if status not in ("approved", "synced"):
+            return False
+        return _move(conn, record_id, "central_rejected", kind, reason_text(decision))
+    if kind == "registered":
+        if status == "approved":
+            _move(conn, record_id, "synced", "accepted")
+        return _move(conn, record_id, "registered", "registered",
+                     kpj_number=str(decision.get("kpj_number") or "") or None)
+    return False
+
+
+def apply_update(conn: sqlite3.Connection, entry: dict[str, Any]) -> bool:
+    """Apply one ``/api/v1/updates`` entry; notices are kept, not applied."""
+    if entry.get("kind") in NOTICE_KINDS:
+        if storage.has_enrollment(conn, entry["record_id"]):
+            storage.add_notice(conn, int(entry["seq"]), entry["record_id"], entry["kind"], entry)
+            return True
+        return False
+    return apply_decision(conn, entry)

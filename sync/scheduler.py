@@ -1,0 +1,95 @@
+"""The scheduled agent (``berjasa sync run`` without ``--once``) and "sync now".
+
+An APScheduler interval job runs :func:`sync.agent.run_once` every
+``sync_interval_minutes``. After a failed run the next one waits an exponential
+back-off with jitter (``sync_backoff_base_seconds`` doubling per consecutive
+failure up to ``sync_backoff_max_seconds``): 153 laptops must not hammer a
+central that just came back. A run that stopped at its deadline with work left
+is followed at once. ``trigger_now`` starts a run outside the schedule (the
+supervisor's button, the CLI); the run lease keeps it from overlapping another.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+
+from sync.agent import SyncReport, run_once
+
+log = logging.getLogger("berjasa.sync")
+JOB_ID = "berjasa-sync"
+
+
+def backoff_seconds(failures: int, settings: dict[str, Any], rng: random.Random | None = None) -> float:
+    """Wait before the next run after ``failures`` consecutive failed runs
+    ("full jitter": uniform between half and all of the capped exponential)."""
+    if failures <= 0:
+        return 0.0
+    base = float(settings["sync_backoff_base_seconds"])
+    cap = float(settings["sync_backoff_max_seconds"])
+    ceiling = min(cap, base * 2 ** (failures - 1))
+    return (rng or random).uniform(ceiling / 2, ceiling)
+
+
+class SyncSchedule:
+    """Runs the agent on its interval, backing off after failures."""
+
+    def __init__(self, data_dir: Path, settings: dict[str, Any], blocking: bool = False,
+                 on_report: Callable[[SyncReport], None] | None = None) -> None:
+        self.data_dir = data_dir
+        self.settings = settings
+        self.failures = 0
+        self.on_report = on_report
+        scheduler_class = BlockingScheduler if blocking else BackgroundScheduler
+        self.scheduler = scheduler_class(timezone=timezone.utc)
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        """Schedule the first run now and keep going (blocks when blocking)."""
+        self.scheduler.add_job(self._job, "date", run_date=datetime.now(timezone.utc), id=JOB_ID,
+                               max_instances=1, misfire_grace_time=None, coalesce=True)
+        self.scheduler.start()
+
+    def _job(self) -> None:
+        """One run, then schedule the next one (interval, back-off or at once)."""
+        report = self.run("schedule")
+        if report.ok:
+            delay = 1.0 if report.pending and report.records_sent else \
+                60.0 * float(self.settings["sync_interval_minutes"])
+        else:
+            delay = max(backoff_seconds(self.failures, self.settings),
+                        5.0 if report.result == "busy" else 0.0)
+        log.info("next sync run in %.0f s", delay)
+        self.scheduler.add_job(self._job, "date", id=JOB_ID, replace_existing=True,
+                               run_date=datetime.now(timezone.utc) + timedelta(seconds=delay),
+                               max_instances=1, misfire_grace_time=None)
+
+    def run(self, trigger: str) -> SyncReport:
+        """One run now, in this thread; keeps the failure count for back-off."""
+        report = run_once(self.data_dir, self.settings, trigger)
+        with self._lock:
+            self.failures = 0 if report.ok else self.failures + 1
+        if self.on_report:
+            self.on_report(report)
+        return report
+
+    def shutdown(self) -> None:
+        """Stop scheduling (a run in progress finishes)."""
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+
+
+def trigger_now(data_dir: Path, settings: dict[str, Any], trigger: str = "supervisor") -> threading.Thread:
+    """Start one run in a background thread ("sync now"); the lease makes a
+    second click while a run is going a no-op recorded as ``busy``."""
+    thread = threading.Thread(target=run_once, args=(data_dir, settings, trigger),
+                              name="sync-now", daemon=True)
+    thread.start()
+    return thread

@@ -1,0 +1,44 @@
+"""What the sync page, ``GET /api/v1/sync/status`` and ``berjasa sync status``
+show: the device, the last push, what still waits, the last error, recent runs."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from sync import storage
+
+_ATTEMPT_FIELDS = ("id", "started_at", "finished_at", "trigger", "result", "batches_sent",
+                   "records_sent", "updates_applied", "bytes_up", "bytes_down", "error")
+
+
+def sync_status(conn: sqlite3.Connection, attempts: int = 10) -> dict[str, Any]:
+    """The sync state of this kelurahan register as JSON-ready values."""
+    device = storage.get_device(conn)
+    last_ok = storage.last_attempt(conn, "ok") or storage.last_attempt(conn, "partial")
+    counts = storage.outbox_counts(conn)
+    statuses = storage.status_counts(conn)
+    holder = storage.lease_holder(conn)
+    return {
+        "registered": device is not None,
+        "device_id": device["device_id"] if device else None,
+        "central_url": device["central_url"] if device else None,
+        "running": holder is not None,
+        "last_push": {"at": last_ok["finished_at"], "records_sent": last_ok["records_sent"],
+                      "result": last_ok["result"]} if last_ok else None,
+        "pending": {
+            "records": counts["queued"] + counts["in_batches"],
+            "queued": counts["queued"],
+            "in_unanswered_batches": counts["in_batches"],
+            "batches_unanswered": counts["batches_unanswered"],
+        },
+        "statuses": {name: statuses.get(name, 0) for name in
+                     ("approved", "synced", "registered", "central_rejected")},
+        "notices": storage.notice_counts(conn),
+        "last_error": storage.last_error(conn),
+        "updates_cursor": storage.get_state(conn, "updates_cursor", "0"),
+        "consecutive_failures": int(storage.get_state(conn, "consecutive_failures", "0")),
+        "totals": storage.totals(conn),
+        "attempts": [{k: a[k] for k in _ATTEMPT_FIELDS}
+                     for a in storage.recent_attempts(conn, attempts)],
+    }

@@ -1,0 +1,233 @@
+"""SQL of the sync agent (migrations/kelurahan/0003_sync.sql): outbox, stored
+batches, attempts, device identity, agent state, notices and the run lease.
+
+Functions take the connection first and return plain dicts. Callers group them
+in :func:`berjasa.database.transaction` where several writes must land together
+(a batch and its outbox rows; an answer and the records' new statuses).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from typing import Any
+
+from berjasa.database import transaction, utc_now
+
+# --- outbox -------------------------------------------------------------------
+
+
+def drop_stale_outbox(conn: sqlite3.Connection) -> int:
+    """Forget pending outbox rows whose record is no longer ``approved`` (central's
+    decision arrived by the pull first); they must not be packed."""
+    return conn.execute(
+        "DELETE FROM sync_outbox WHERE batch_id IS NULL AND enrollment_id IN ("
+        " SELECT o.enrollment_id FROM sync_outbox o JOIN enrollments e ON e.id = o.enrollment_id"
+        " WHERE o.batch_id IS NULL AND e.status <> 'approved')").rowcount
+
+
+def pending_records(conn: sqlite3.Connection, limit: int) -> list[sqlite3.Row]:
+    """Up to ``limit`` approved records not yet in a batch, oldest queued first."""
+    return conn.execute(
+        "SELECT e.* FROM sync_outbox o JOIN enrollments e ON e.id = o.enrollment_id"
+        " WHERE o.batch_id IS NULL AND e.status = 'approved'"
+        " ORDER BY o.queued_at, o.enrollment_id LIMIT ?", (limit,)).fetchall()
+
+
+def add_batch(conn: sqlite3.Connection, batch_id: str, content_hash: str, record_ids: list[str],
+              body: bytes, headers: dict[str, str]) -> None:
+    """Store a built batch and tie its records to it (call inside a transaction)."""
+    conn.execute(
+        "INSERT INTO sync_batches (batch_id, content_hash, record_ids, record_count, body,"
+        " headers, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (batch_id, content_hash, json.dumps(record_ids), len(record_ids), body,
+         json.dumps(headers, sort_keys=True), utc_now()))
+    conn.executemany("UPDATE sync_outbox SET batch_id = ? WHERE enrollment_id = ? AND batch_id IS NULL",
+                     [(batch_id, rid) for rid in record_ids])
+
+
+def unanswered_batches(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+    """Batches built but not answered yet, oldest first (resent byte for byte)."""
+    rows = conn.execute("SELECT * FROM sync_batches WHERE state = 'pending'"
+                        " ORDER BY created_at, batch_id").fetchall()
+    return [_batch(row) for row in rows]
+
+
+def get_batch(conn: sqlite3.Connection, batch_id: str) -> dict[str, Any] | None:
+    """One stored batch."""
+    row = conn.execute("SELECT * FROM sync_batches WHERE batch_id = ?", (batch_id,)).fetchone()
+    return _batch(row) if row else None
+
+
+def _batch(row: sqlite3.Row) -> dict[str, Any]:
+    batch = dict(row)
+    batch["record_ids"] = json.loads(batch["record_ids"])
+    batch["headers"] = json.loads(batch["headers"])
+    return batch
+
+
+def note_send(conn: sqlite3.Connection, batch_id: str, error: str | None) -> None:
+    """Count one send of a batch and keep its last error (None when it went through)."""
+    with transaction(conn):
+        conn.execute("UPDATE sync_batches SET sends = sends + 1, last_error = ? WHERE batch_id = ?",
+                     (error, batch_id))
+
+
+def mark_answered(conn: sqlite3.Connection, batch_id: str, answer: bytes, accepted: int,
+                  refused: int) -> bool:
+    """Keep central's answer and empty the batch's outbox rows (inside the caller's
+    transaction, with the records' status changes). False when it was already
+    answered (two runs racing: the first one's answer stands)."""
+    changed = conn.execute(
+        "UPDATE sync_batches SET state = 'answered', answered_at = ?, answer = ?, accepted = ?,"
+        " refused = ? WHERE batch_id = ? AND state = 'pending'",
+        (utc_now(), answer, accepted, refused, batch_id)).rowcount
+    conn.execute("DELETE FROM sync_outbox WHERE batch_id = ?", (batch_id,))
+    return changed == 1
+
+
+def outbox_counts(conn: sqlite3.Connection) -> dict[str, int]:
+    """Records waiting: not yet packed, and packed in a batch awaiting an answer."""
+    row = conn.execute(
+        "SELECT count(*) FILTER (WHERE batch_id IS NULL) AS queued,"
+        " count(*) FILTER (WHERE batch_id IS NOT NULL) AS in_batches FROM sync_outbox").fetchone()
+    batches = conn.execute("SELECT count(*) FROM sync_batches WHERE state = 'pending'").fetchone()[0]
+    return {"queued": row["queued"], "in_batches": row["in_batches"], "batches_unanswered": batches}
+
+
+# --- attempts -----------------------------------------------------------------
+
+
+def start_attempt(conn: sqlite3.Connection, trigger: str) -> int:
+    """Record the start of a run; its id."""
+    with transaction(conn):
+        return conn.execute("INSERT INTO sync_attempts (started_at, trigger) VALUES (?, ?)",
+                            (utc_now(), trigger)).lastrowid
+
+
+def finish_attempt(conn: sqlite3.Connection, attempt_id: int, values: dict[str, Any]) -> None:
+    """Close a run with its counts, result and error."""
+    allowed = ("result", "batches_sent", "records_sent", "records_answered", "updates_applied",
+               "bytes_up", "bytes_down", "error")
+    columns = {k: values[k] for k in allowed if k in values}
+    assignments = ", ".join(f"{name} = :{name}" for name in columns)
+    with transaction(conn):
+        conn.execute(f"UPDATE sync_attempts SET finished_at = :_at, {assignments} WHERE id = :_id",
+                     {**columns, "_at": utc_now(), "_id": attempt_id})
+
+
+def recent_attempts(conn: sqlite3.Connection, limit: int = 20) -> list[dict[str, Any]]:
+    """The latest runs, newest first."""
+    rows = conn.execute("SELECT * FROM sync_attempts ORDER BY id DESC LIMIT ?", (limit,))
+    return [dict(row) for row in rows]
+
+
+def last_attempt(conn: sqlite3.Connection, result: str | None = None) -> dict[str, Any] | None:
+    """The latest finished run (with that result, when given)."""
+    sql = "SELECT * FROM sync_attempts WHERE finished_at IS NOT NULL"
+    params: tuple = ()
+    if result:
+        sql, params = sql + " AND result = ?", (result,)
+    row = conn.execute(sql + " ORDER BY id DESC LIMIT 1", params).fetchone()
+    return dict(row) if row else None
+
+
+def last_error(conn: sqlite3.Connection) -> dict[str, Any] | None:
+    """The latest run that ended with an error: when and what."""
+    row = conn.execute("SELECT finished_at, error FROM sync_attempts WHERE error IS NOT NULL"
+                       " ORDER BY id DESC LIMIT 1").fetchone()
+    return dict(row) if row else None
+
+
+def totals(conn: sqlite3.Connection) -> dict[str, int]:
+    """Records sent and bytes moved over all runs."""
+    row = conn.execute("SELECT count(*) AS attempts, coalesce(sum(records_sent), 0) AS records_sent,"
+                       " coalesce(sum(bytes_up), 0) AS bytes_up,"
+                       " coalesce(sum(bytes_down), 0) AS bytes_down FROM sync_attempts").fetchone()
+    return dict(row)
+
+
+# --- device, state, notices ---------------------------------------------------
+
+
+def get_device(conn: sqlite3.Connection) -> dict[str, Any] | None:
+    """The registered device, or None."""
+    row = conn.execute("SELECT * FROM sync_device WHERE singleton = 1").fetchone()
+    return dict(row) if row else None
+
+
+def save_device(conn: sqlite3.Connection, device: dict[str, Any]) -> None:
+    """Store (or replace, after a new registration) the device identity."""
+    with transaction(conn):
+        conn.execute(
+            "INSERT OR REPLACE INTO sync_device (singleton, device_id, kelurahan_code, central_url,"
+            " key_file, public_key, registered_at) VALUES (1, :device_id, :kelurahan_code,"
+            " :central_url, :key_file, :public_key, :registered_at)", device)
+
+
+def get_state(conn: sqlite3.Connection, key: str, default: str | None = None) -> str | None:
+    """One agent state value (updates cursor, failure count)."""
+    row = conn.execute("SELECT value FROM sync_state WHERE key = ?", (key,)).fetchone()
+    return row["value"] if row else default
+
+
+def set_state(conn: sqlite3.Connection, key: str, value: str) -> None:
+    """Set one agent state value (inside the caller's transaction when there is one)."""
+    conn.execute("INSERT INTO sync_state (key, value) VALUES (?, ?)"
+                 " ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
+
+
+def add_notice(conn: sqlite3.Connection, seq: int, enrollment_id: str, kind: str,
+               payload: dict[str, Any]) -> None:
+    """Keep a notice from central that changes no status (idempotent by seq)."""
+    conn.execute("INSERT OR IGNORE INTO sync_notices (seq, enrollment_id, kind, payload, received_at)"
+                 " VALUES (?, ?, ?, ?, ?)",
+                 (seq, enrollment_id, kind, json.dumps(payload, ensure_ascii=False), utc_now()))
+
+
+def notice_counts(conn: sqlite3.Connection) -> dict[str, int]:
+    """Notices per kind."""
+    return {row[0]: row[1] for row in
+            conn.execute("SELECT kind, count(*) FROM sync_notices GROUP BY kind")}
+
+
+def has_enrollment(conn: sqlite3.Connection, enrollment_id: str) -> bool:
+    """Whether the register holds this record (updates may name records it lost)."""
+    return conn.execute("SELECT 1 FROM enrollments WHERE id = ?", (enrollment_id,)).fetchone() is not None
+
+
+def status_counts(conn: sqlite3.Connection) -> dict[str, int]:
+    """Records per status, for the sync page."""
+    return {row[0]: row[1] for row in
+            conn.execute("SELECT status, count(*) FROM enrollments GROUP BY status")}
+
+
+# --- lease --------------------------------------------------------------------
+
+
+def acquire_lease(conn: sqlite3.Connection, holder: str, seconds: float, name: str = "agent") -> bool:
+    """Take the named lease for ``seconds`` unless another live holder has it.
+    ``BEGIN IMMEDIATE`` makes the check and the write one step across processes."""
+    now = time.time()
+    with transaction(conn):
+        row = conn.execute("SELECT holder, expires_at FROM sync_lease WHERE name = ?", (name,)).fetchone()
+        if row and row["holder"] != holder and row["expires_at"] > now:
+            return False
+        conn.execute("INSERT INTO sync_lease (name, holder, expires_at) VALUES (?, ?, ?)"
+                     " ON CONFLICT(name) DO UPDATE SET holder = excluded.holder,"
+                     " expires_at = excluded.expires_at", (name, holder, now + seconds))
+    return True
+
+
+def release_lease(conn: sqlite3.Connection, holder: str, name: str = "agent") -> None:
+    """Give the lease back (only if still ours)."""
+    with transaction(conn):
+        conn.execute("DELETE FROM sync_lease WHERE name = ? AND holder = ?", (name, holder))
+
+
+def lease_holder(conn: sqlite3.Connection, name: str = "agent") -> dict[str, Any] | None:
+    """Who holds the lease now, if anyone."""
+    row = conn.execute("SELECT holder, expires_at FROM sync_lease WHERE name = ? AND expires_at > ?",
+                       (name, time.time())).fetchone()
+    return dict(row) if row else None

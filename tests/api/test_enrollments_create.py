@@ -1,0 +1,293 @@
+"""api: /api/v1/enrollments › POST — creation, replays, conflicts, bad input."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import uuid
+
+import pytest
+
+from berjasa import identity
+
+
+def snapshot(data_dir) -> list[tuple]:
+    """Everything stored about enrollments, to prove bad input changed nothing."""
+    conn = sqlite3.connect(data_dir / "kelurahan.db")
+    rows = conn.execute("SELECT * FROM enrollments ORDER BY id").fetchall()
+    conn.close()
+    return rows
+
+
+def stored(data_dir, enrollment_id: str) -> dict | None:
+    conn = sqlite3.connect(data_dir / "kelurahan.db")
+    conn.row_factory = sqlite3.Row
+    row = conn.execute("SELECT * FROM enrollments WHERE id = ?", (enrollment_id,)).fetchone()
+    conn.close()
+    return dict(row) if row else None
+
+
+def test_create_returns_201_and_stores_the_record(api, records, data_dir):
+    record = records.enrollment(phone="0812-3456-7890")
+    answer = api("enumerator").post("/api/v1/enrollments", json=record)
+    assert answer.status_code == 201
+    body = answer.json()
+    assert body["id"] == record["id"]
+    assert body["status"] == "submitted" and body["version"] == 1
+    assert body["enumerator"] == "enumerator"
+    assert body["phone"] == "+6281234567890"
+    assert answer.headers["ETag"] == '"1"'
+    row = stored(data_dir, record["id"])
+    assert row["nik"] == record["nik"] and row["status"] == "submitted"
+
+
+def test_same_id_same_content_is_a_retry(api, records, data_dir):
+    client = api("enumerator")
+    record = records.enrollment()
+    assert client.post("/api/v1/enrollments", json=record).status_code == 201
+    again = client.post("/api/v1/enrollments", json=record)
+    assert again.status_code == 200
+    assert again.json()["id"] == record["id"]
+    assert len(snapshot(data_dir)) == 1
+
+
+def test_same_id_other_content_is_id_conflict(api, records, data_dir):
+    client = api("enumerator")
+    record = records.enrollment()
+    client.post("/api/v1/enrollments", json=record)
+    before = snapshot(data_dir)
+    changed = dict(record, address=record["address"] + " (pindah)")
+    answer = client.post("/api/v1/enrollments", json=changed)
+    assert answer.status_code == 409
+    assert answer.json()["code"] == "id_conflict"
+    assert snapshot(data_dir) == before
+
+
+def test_same_id_from_another_enumerator_is_id_conflict(api, records):
+    record = records.enrollment()
+    api("enumerator").post("/api/v1/enrollments", json=record)
+    answer = api("enumerator2").post("/api/v1/enrollments", json=record)
+    assert answer.status_code == 409 and answer.json()["code"] == "id_conflict"
+
+
+def test_second_record_with_same_nik_is_duplicate_nik(api, records, data_dir):
+    client = api("enumerator")
+    first = records.enrollment()
+    client.post("/api/v1/enrollments", json=first)
+    second = dict(records.enrollment(), nik=first["nik"], birth_date=first["birth_date"],
+                  sex=first["sex"])
+    answer = client.post("/api/v1/enrollments", json=second)
+    assert answer.status_code == 409
+    assert answer.json() == {"code": "duplicate_nik", "existing_id": first["id"],
+                             "message": answer.json()["message"]}
+    assert stored(data_dir, second["id"]) is None
+
+
+def test_a_thousand_replays_store_one_record(api, records, data_dir):
+    client = api("enumerator")
+    record = records.enrollment()
+    answer = client.post("/api/v1/enrollments:batch", json={"enrollments": [record] * 1000})
+    assert answer.status_code == 200
+    statuses = [r["status"] for r in answer.json()["results"]]
+    assert statuses[0] == 201 and set(statuses[1:]) == {200}
+    results = []
+
+    def replay():
+        results.append(client.post("/api/v1/enrollments", json=record).status_code)
+
+    threads = [threading.Thread(target=replay) for _ in range(40)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert set(results) == {200}
+    assert len(snapshot(data_dir)) == 1
+
+
+def test_two_clients_posting_the_same_nik_at_once_one_wins(api, records, data_dir):
+    base = records.enrollment()
+    clients = [api("enumerator"), api("enumerator2")] * 4
+    payloads = [dict(base, id=str(uuid.uuid4())) for _ in clients]
+    results = [None] * len(clients)
+    barrier = threading.Barrier(len(clients))
+
+    def post(i):
+        barrier.wait()
+        results[i] = clients[i].post("/api/v1/enrollments", json=payloads[i])
+
+    threads = [threading.Thread(target=post, args=(i,)) for i in range(len(clients))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    codes = sorted(r.status_code for r in results)
+    assert codes == [201] + [409] * (len(clients) - 1)
+    winner = next(r.json()["id"] for r in results if r.status_code == 201)
+    assert all(r.json()["existing_id"] == winner for r in results if r.status_code == 409)
+    assert len(snapshot(data_dir)) == 1
+
+
+BAD_FIELDS = [
+    ("nik", "737101410190000", "nik_damaged_by_spreadsheet"),
+    ("nik", "73710141019000011", "nik_length"),
+    ("nik", "73710141O1900001", "nik_not_digits"),
+    ("nik", "7.37101E+15", "nik_damaged_by_spreadsheet"),
+    ("nik", "7371014101900001.0", "nik_damaged_by_spreadsheet"),
+    ("nik", 7371014101900001, "nik_not_text"),
+    ("kk_number", "12345", "kk_damaged_by_spreadsheet"),
+    ("birth_date", "1990-02-31", "invalid_date"),
+    ("birth_date", "2999-01-01", "birth_date_in_future"),
+    ("birth_date", "1801-01-01", "birth_date_implausible"),
+    ("full_name", "<script>alert(1)</script>", "name_invalid_characters"),
+    ("full_name", "Andi 2", "name_invalid_characters"),
+    ("full_name", "Andi 😀", "name_invalid_characters"),
+    ("full_name", "   ", "name_required"),
+    ("full_name", 42, "not_text"),
+    ("mother_name", "Ibu<b>", "name_invalid_characters"),
+    ("rt", "1234", "invalid_rt_rw"),
+    ("rw", "0", "invalid_rt_rw"),
+    ("rt", 5, "not_text"),
+    ("sex", "X", "invalid_choice"),
+    ("phone", "12345", "phone_invalid"),
+    ("occupation", "Astronot", "unknown_occupation"),
+    ("kelurahan_code", "73.71.99.9999", "unknown_kelurahan"),
+    ("monthly_income", "1500000", "not_integer"),
+    ("monthly_income", 1500000.5, "not_integer"),
+    ("monthly_income", True, "not_integer"),
+    ("monthly_income", -5, "income_out_of_bounds"),
+    ("monthly_income", 10**12, "income_out_of_bounds"),
+    ("heir_relation", "Tetangga", "invalid_choice"),
+    ("consent", {"given": False, "method": "verbal", "at": "2026-11-25T09:00:00+08:00"},
+     "consent_required"),
+    ("consent", "ya", "not_object"),
+    ("captured_at", "kemarin", "invalid_datetime"),
+    ("id", "not-a-uuid", "invalid_uuid"),
+    ("notes", "a\x00b", "unprintable_characters"),
+    ("work_category", "Pilot", "unknown_work_category"),
+]
+
+
+@pytest.mark.parametrize("field,value,code", BAD_FIELDS)
+def test_bad_field_is_422_naming_it(api, records, data_dir, field, value, code):
+    record = records.enrollment(**{field: value})
+    answer = api("enumerator").post("/api/v1/enrollments", json=record)
+    assert answer.status_code == 422, answer.text
+    body = answer.json()
+    assert body["code"] == "validation_error"
+    prefix = field if field != "consent" or code == "not_object" else "consent.given"
+    assert code in body["error_codes"][prefix], body
+    assert all(isinstance(m, str) and m for m in body["errors"][prefix])
+    assert snapshot(data_dir) == []
+
+
+def test_every_bad_field_is_named_at_once(api, records):
+    record = records.enrollment(nik="123", full_name="<x>", monthly_income="x", rt="abcd",
+                                surprise=True)
+    del record["heir_name"]
+    body = api("enumerator").post("/api/v1/enrollments", json=record).json()
+    assert set(body["errors"]) >= {"nik", "full_name", "monthly_income", "rt", "surprise",
+                                   "heir_name"}
+    assert body["error_codes"]["surprise"] == ["unknown_field"]
+    assert body["error_codes"]["heir_name"] == ["required"]
+
+
+def test_nik_that_disagrees_with_sex_and_birth_date(api, records):
+    record = records.enrollment()
+    record["sex"] = "P" if record["sex"] == "L" else "L"
+    body = api("enumerator").post("/api/v1/enrollments", json=record).json()
+    assert "nik_sex_mismatch" in body["error_codes"]["nik"]
+
+
+def test_nik_from_outside_makassar_is_a_warning_not_an_error(api, records):
+    record = records.problem_enrollment("moved_in")
+    answer = api("enumerator").post("/api/v1/enrollments", json=record)
+    assert answer.status_code == 201
+    codes = [w["code"] for w in answer.json()["warnings"]]
+    assert "nik_region_outside_makassar" in codes
+
+
+@pytest.mark.parametrize("name", ["Andi Baso Daeng Ngérang", "ᨕᨗᨊᨈ ᨅᨚᨒ", "Muh. Jusuf Ali-Hasan",
+                                  "I Gusti Ayu Ni'mah", "Siti ’Aisyah"])
+def test_names_in_any_script_are_kept_as_typed(api, records, name):
+    answer = api("enumerator").post("/api/v1/enrollments", json=records.enrollment(full_name=name))
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["full_name"] == name
+
+
+def test_name_spaces_are_trimmed_and_collapsed(api, records):
+    answer = api("enumerator").post("/api/v1/enrollments",
+                                    json=records.enrollment(full_name="  Andi   Baso  "))
+    assert answer.json()["full_name"] == "Andi Baso"
+
+
+def test_free_text_is_stored_exactly_as_typed(api, records, data_dir):
+    address = "Jl. <b>Veteran</b> & \"Lr. 3\" 🏠 ᨕᨗ\nRT 2"
+    notes = "<script>alert('x')</script> — catatan"
+    record = records.enrollment(address=address, notes=notes)
+    answer = api("enumerator").post("/api/v1/enrollments", json=record)
+    assert answer.status_code == 201
+    row = stored(data_dir, record["id"])
+    assert row["address"] == address and row["notes"] == notes
+
+
+def test_malformed_json_is_400(api, data_dir):
+    answer = api("enumerator").post("/api/v1/enrollments", data=b"{not json",
+                                    headers={"Content-Type": "application/json"})
+    assert answer.status_code == 400 and answer.json()["code"] == "malformed_json"
+
+
+@pytest.mark.parametrize("body", [b"[1, 2]", b"null", b"\"text\"", b"{\"a\": NaN}"])
+def test_json_that_is_not_an_object_is_refused(api, body):
+    answer = api("enumerator").post("/api/v1/enrollments", data=body,
+                                    headers={"Content-Type": "application/json"})
+    assert answer.status_code in (400, 422)
+    assert answer.json()["code"] in ("malformed_json", "validation_error")
+
+
+def test_wrong_content_type_is_415(api, records):
+    answer = api("enumerator").post("/api/v1/enrollments", data=json.dumps(records.enrollment()),
+                                    headers={"Content-Type": "text/plain"})
+    assert answer.status_code == 415 and answer.json()["code"] == "unsupported_media_type"
+
+
+def test_record_over_one_megabyte_is_413(api, records, data_dir):
+    record = records.enrollment(notes="x" * (1024 * 1024 + 10))
+    answer = api("enumerator").post("/api/v1/enrollments", json=record)
+    assert answer.status_code == 413 and answer.json()["code"] == "payload_too_large"
+    assert snapshot(data_dir) == []
+
+
+def test_missing_or_bad_token_is_401(api, records):
+    anonymous = api()
+    assert anonymous.post("/api/v1/enrollments", json=records.enrollment()).status_code == 401
+    anonymous.session.headers["Authorization"] = "Bearer nope"
+    answer = anonymous.post("/api/v1/enrollments", json=records.enrollment())
+    assert answer.status_code == 401 and answer.json()["code"] == "unauthorized"
+
+
+@pytest.mark.parametrize("role", ["admin", "auditor"])
+def test_roles_that_do_not_record_get_403(api, records, role, data_dir):
+    answer = api(role).post("/api/v1/enrollments", json=records.enrollment())
+    assert answer.status_code == 403 and answer.json()["code"] == "forbidden"
+    assert snapshot(data_dir) == []
+
+
+def test_nik_never_reaches_the_server_log(api, records, caplog):
+    record = records.enrollment()
+    with caplog.at_level("DEBUG"):
+        api("enumerator").get(f"/api/v1/enrollments?q={record['nik']}")
+        api("enumerator").post("/api/v1/enrollments", json=record)
+        api("admin").get(f"/api/v1/enrollments?q={record['nik']}")  # refused: logged
+    server_records = [r for r in caplog.records if not r.name.startswith("urllib3")]
+    assert any(r.name.startswith("berjasa") for r in server_records)
+    for entry in server_records:
+        assert record["nik"] not in entry.getMessage()
+
+
+def test_valid_generated_nik_roundtrip(records):
+    record = records.enrollment()
+    import datetime as dt
+    errors = [p for p in identity.check_nik(record["nik"], dt.date.fromisoformat(
+        record["birth_date"]), record["sex"]) if p.severity == "error"]
+    assert errors == []
