@@ -1,10 +1,234 @@
-"""``berjasa central ...``: the central registry at the city office."""
+"""``berjasa central ...``: the central registry at the city office.
+
+Thin commands: parse, call a service function, print. The database URL chosen
+at ``central init`` is kept in the data folder's settings.toml
+(``central_database_url``) so every later command finds it.
+"""
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Any, Iterator
+
 import click
+import psycopg
+
+from berjasa.commandline import data_dir_and_settings, data_dir_option, emit, json_option
+from berjasa.database import MigrationError
+from berjasa.settings import write_setting
+from central import settings as _central_settings  # noqa: F401  (declares central settings)
+from central.storage.db import Database, DatabaseUrlError, migrate
+
+_DB_ERRORS = (sqlite3.Error, psycopg.Error, DatabaseUrlError, MigrationError, OSError)
+
+
+def default_url(data_dir: Path) -> str:
+    """SQLite file central.db in the data folder."""
+    return f"sqlite:///{data_dir / 'central.db'}"
+
+
+@contextmanager
+def central_db(data_dir: Path | None) -> Iterator[tuple[Database, dict[str, Any], Path]]:
+    """The initialised central database of a data folder, as one clear error if absent."""
+    folder, settings = data_dir_and_settings(data_dir)
+    url = settings["central_database_url"]
+    if not url:
+        if not (folder / "central.db").exists():
+            raise click.ClickException(
+                f"registri pusat belum disiapkan di {folder}: jalankan `berjasa central init` dulu")
+        url = default_url(folder)
+    try:
+        db = Database(url)
+    except _DB_ERRORS as exc:
+        raise click.ClickException(f"tidak dapat membuka basis data pusat: {_one_line(exc)}") from exc
+    try:
+        yield db, settings, folder
+    except _DB_ERRORS as exc:
+        raise click.ClickException(f"kesalahan basis data pusat: {_one_line(exc)}") from exc
+    finally:
+        db.close()
+
+
+def _one_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
 @click.group("central")
 def central_group() -> None:
-    """Registri pusat (kantor Disnaker): terima batch, dedupe, ekspor."""
+    """Registri pusat (kantor Disnaker): terima batch, dedupe, ekspor.
+
+    Example: berjasa central init && berjasa central serve --port 8090
+    """
+
+
+@central_group.command("init")
+@click.option("--database", "database_url", default=None,
+              help="sqlite:///PATH or postgresql://user@host/db (default: central.db in the data folder).")
+@data_dir_option
+@json_option
+def init_command(database_url: str | None, data_dir: Path | None, as_json: bool) -> None:
+    """Prepare the central database and remember its URL.
+
+    Example: berjasa central init --database postgresql://postgres@127.0.0.1/berjasa
+    """
+    folder, settings = data_dir_and_settings(data_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    url = database_url or settings["central_database_url"] or default_url(folder)
+    try:
+        db = Database(url)
+        try:
+            applied = migrate(db)
+        finally:
+            db.close()
+    except _DB_ERRORS as exc:
+        raise click.ClickException(f"tidak dapat menyiapkan basis data pusat: {_one_line(exc)}") from exc
+    write_setting(folder, "central_database_url", url)
+    shown = _hide_password(url)
+    if not as_json:
+        click.echo(f"Registri pusat siap ({len(applied)} migrasi diterapkan).")
+    emit({"database": shown, "migrations_applied": applied}, as_json, shown)
+
+
+def _hide_password(url: str) -> str:
+    """The URL without a password, for printing."""
+    from urllib.parse import urlsplit, urlunsplit
+    parts = urlsplit(url)
+    if parts.password:
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+        return urlunsplit(parts._replace(netloc=netloc))
+    return url
+
+
+@central_group.command("serve")
+@click.option("--host", default=None, help="Address to listen on (default 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Port (default 8090).")
+@data_dir_option
+def serve_command(host: str | None, port: int | None, data_dir: Path | None) -> None:
+    """Serve the central registry API and dashboard with waitress.
+
+    Example: berjasa central serve --port 8090
+    """
+    from waitress import serve
+
+    from central.app import create_app
+
+    with central_db(data_dir) as (db, settings, folder):
+        url = db.url
+    try:
+        app = create_app({"database_url": url, "settings": settings, "data_dir": folder})
+    except _DB_ERRORS as exc:
+        raise click.ClickException(f"tidak dapat membuka basis data pusat: {_one_line(exc)}") from exc
+    host = host or settings["central_host"]
+    port = port or settings["central_port"]
+    click.echo(f"Registri pusat berjalan di http://{host}:{port}/ (Ctrl+C untuk berhenti)")
+    serve(app, host=host, port=port, threads=settings["central_threads"], ident="berjasa-central")
+
+
+@central_group.group("device")
+def device_group() -> None:
+    """Perangkat kelurahan: kode pendaftaran sekali pakai, pencabutan."""
+
+
+@device_group.command("add")
+@click.option("--kelurahan", "kelurahan_code", required=True, help="Kode kelurahan, e.g. 73.71.01.1001.")
+@data_dir_option
+@json_option
+def device_add(kelurahan_code: str, data_dir: Path | None, as_json: bool) -> None:
+    """Issue a one-time registration code for a kelurahan laptop (printed last).
+
+    Example: berjasa central device add --kelurahan 73.71.01.1001
+    """
+    from central.devices import UnknownKelurahan, create_registration_code
+
+    with central_db(data_dir) as (db, settings, _):
+        try:
+            issued = create_registration_code(db, kelurahan_code.strip(),
+                                              settings["central_registration_code_ttl_minutes"])
+        except UnknownKelurahan as exc:
+            raise click.ClickException(str(exc)) from exc
+    if not as_json:
+        click.echo(f"Kode sekali pakai untuk kelurahan {issued['kelurahan_code']}, berlaku sampai "
+                   f"{issued['expires_at']}. Di laptop kelurahan: "
+                   f"berjasa sync register --central URL --code KODE")
+    emit(issued, as_json, issued["code"])
+
+
+@device_group.command("revoke")
+@click.argument("device")
+@data_dir_option
+@json_option
+def device_revoke(device: str, data_dir: Path | None, as_json: bool) -> None:
+    """Revoke a device by id, or every device of a kelurahan code.
+
+    Example: berjasa central device revoke dev-1a2b3c4d5e6f
+    """
+    from central.devices import revoke
+
+    with central_db(data_dir) as (db, _, _):
+        revoked = revoke(db, device)
+    if not revoked:
+        raise click.ClickException(f"tidak ada perangkat aktif dengan id atau kelurahan {device}")
+    emit({"revoked": revoked}, as_json, "\n".join(revoked))
+
+
+@central_group.command("import")
+@click.argument("kind", type=click.Choice(["dtsen", "bpjs-participants"]))
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@data_dir_option
+@json_option
+def import_command(kind: str, file: Path, data_dir: Path | None, as_json: bool) -> None:
+    """Import a DTSEN extract or the BPJS participant list (CSV with a header row).
+
+    Example: berjasa central import dtsen dtsen_makassar.csv --json
+    """
+    from central.imports import ImportFileError, import_file
+
+    if not file.exists():
+        raise click.ClickException(f"berkas tidak ada: {file}")
+    with central_db(data_dir) as (db, settings, folder):
+        try:
+            summary = import_file(db, file, kind, folder, settings["dtsen_max_desil"])
+        except ImportFileError as exc:
+            raise click.ClickException(str(exc)) from exc
+    rechecked = summary.pop("rechecked")
+    if not as_json:
+        click.echo(f"Dibaca {summary['read']}, diterima {summary['accepted']}, ditolak "
+                   f"{summary['rejected']} (lihat {summary['rejects_file']}); {rechecked} data "
+                   f"di pusat diperbarui.")
+    emit(summary, as_json, summary["rejects_file"])
+
+
+@central_group.command("export")
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv", show_default=True)
+@click.option("--what", type=click.Choice(["bpjs-registration", "payment-list", "progress", "all"]),
+              required=True)
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="File to write (CSV goes to stdout when omitted).")
+@click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Payment list: the date whose contribution schedule applies (default today).")
+@data_dir_option
+@json_option
+def export_command(fmt: str, what: str, output: Path | None, as_of: Any, data_dir: Path | None,
+                   as_json: bool) -> None:
+    """Export the BPJS registration file, BPKAD payment list, progress, or all records.
+
+    Example: berjasa central export --format xlsx --what payment-list --output iuran.xlsx
+    """
+    from central.exports import export
+
+    if fmt == "xlsx" and output is None:
+        raise click.ClickException("format xlsx perlu --output BERKAS.xlsx")
+    with central_db(data_dir) as (db, settings, _):
+        try:
+            count, text = export(db, what, fmt, output, as_of=as_of.date() if as_of else date.today(),
+                                 contributions_file=settings["central_contributions_file"] or None,
+                                 targets_file=settings["central_targets_file"] or None)
+        except (ValueError, OSError) as exc:
+            raise click.ClickException(f"ekspor gagal: {_one_line(exc)}") from exc
+    if text is not None:
+        click.echo(text, nl=False)
+        return
+    emit({"what": what, "format": fmt, "rows": count, "output": str(output)}, as_json, str(output))
