@@ -40,7 +40,9 @@ def list_updates():
         raise ProtocolError("replayed_request", "nonce already used")
     since, limit = _paging()
     kelurahan = devices[device_id]["kelurahan_code"]
-    entries = store.updates_since(db, kelurahan, since, limit + 1)
+    # ?skip=accepted: kinds the agent already has from its batch answers.
+    skip = tuple(k for k in request.args.get("skip", "").split(",") if k)[:10]
+    entries = store.updates_since(db, kelurahan, since, limit + 1, skip)
     more = len(entries) > limit
     entries = entries[:limit]
     cursor = str(entries[-1]["seq"]) if entries else str(since)
