@@ -35,11 +35,10 @@ def name_key(name: str | None) -> str:
     Non-Latin scripts (Lontara) are kept as letters."""
     if not name:
         return ""
-    text = unicodedata.normalize("NFKD", name)
-    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    text = _strip_latin_accents(name).casefold()
     # degrees after a comma ("Ali, S.Pd.") are not part of the name
     text = text.split(",")[0]
-    words = [w for w in re.split(r"[^\w]+", text.replace(".", ". ")) if w]
+    words = [w for w in re.split(r"[\s.'’`\-]+", text) if w]
     out = []
     for position, word in enumerate(words):
         if word in _LEADING_ONLY and position == 0:
@@ -49,6 +48,17 @@ def name_key(name: str | None) -> str:
         else:
             out.append(_SAME_WORD.get(word, word))
     return " ".join(out)
+
+
+def _strip_latin_accents(name: str) -> str:
+    """Drop accents on Latin letters (José → Jose) but keep the vowel signs of
+    other scripts (Lontara ᨅᨔᨚ keeps its ᨚ)."""
+    out: list[str] = []
+    for char in unicodedata.normalize("NFKD", name):
+        if unicodedata.combining(char) and out and out[-1].isascii():
+            continue
+        out.append(char)
+    return unicodedata.normalize("NFC", "".join(out))
 
 
 def edit_distance(a: str, b: str, limit: int = 3) -> int:
@@ -68,15 +78,21 @@ def edit_distance(a: str, b: str, limit: int = 3) -> int:
 
 def names_similar(a: str | None, b: str | None) -> bool:
     """Whether two names probably name the same person: equal keys, the same
-    words in another order, or a small typing difference (≤1 edit for short
-    keys, ≤2 for keys of 12+ letters)."""
-    key_a, key_b = name_key(a), name_key(b)
-    if not key_a or not key_b:
+    words in another order, or the same words but one typing slip (one edit) in
+    a word of 5+ letters. Short words must match exactly: "Ali" and "Arif" are
+    different people."""
+    words_a, words_b = name_key(a).split(), name_key(b).split()
+    if not words_a or not words_b:
         return False
-    if key_a == key_b or sorted(key_a.split()) == sorted(key_b.split()):
+    if words_a == words_b or sorted(words_a) == sorted(words_b):
         return True
-    allowed = 2 if min(len(key_a), len(key_b)) >= 12 else 1
-    return edit_distance(key_a, key_b, allowed) <= allowed
+    if len(words_a) != len(words_b):
+        return False
+    differing = [(x, y) for x, y in zip(words_a, words_b) if x != y]
+    if len(differing) != 1:
+        return False
+    x, y = differing[0]
+    return min(len(x), len(y)) >= 5 and edit_distance(x, y, 1) <= 1
 
 
 def match_reason(a: dict[str, Any], b: dict[str, Any]) -> str | None:

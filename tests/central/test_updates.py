@@ -1,0 +1,96 @@
+"""api: GET /api/v1/updates (signed requests, cursor; both backends)."""
+
+from __future__ import annotations
+
+import time
+
+import requests
+
+from sync.protocol_auth import sign_request
+
+from .conftest import KELURAHAN_A, KELURAHAN_B, records
+
+
+def test_updates_follow_the_cursor_in_order(central):
+    device = central.register()
+    sent = records(5)
+    device.send(sent)
+    first = device.updates("0", limit=3).json()
+    assert [u["record_id"] for u in first["updates"]] == [r["id"] for r in sent[:3]]
+    assert first["more"] is True
+    assert all(u["kind"] == "accepted" and u["central_status"] == "accepted" for u in first["updates"])
+    rest = device.updates(first["cursor"]).json()
+    assert [u["record_id"] for u in rest["updates"]] == [r["id"] for r in sent[3:]]
+    assert rest["more"] is False
+    empty = device.updates(rest["cursor"]).json()
+    assert empty == {"updates": [], "cursor": rest["cursor"], "more": False}
+
+
+def test_updates_only_of_the_devices_kelurahan(central):
+    a, b = central.register(KELURAHAN_A), central.register(KELURAHAN_B)
+    a.send(records(2, KELURAHAN_A))
+    b.send(records(3, KELURAHAN_B, seed=7))
+    assert {u["kelurahan_code"] for u in a.updates().json()["updates"]} == {KELURAHAN_A}
+    assert len(b.updates().json()["updates"]) == 3
+
+
+def test_unsigned_request_is_refused(central):
+    answer = requests.get(f"{central.url}/api/v1/updates?since=0", timeout=5)
+    assert answer.status_code == 400
+
+
+def test_request_signed_by_another_key_is_401(central):
+    a, b = central.register(), central.register()
+    path = "/api/v1/updates?since=0"
+    headers = sign_request(b.key, a.device_id, "GET", path)
+    answer = requests.get(f"{central.url}{path}", headers=headers, timeout=5)
+    assert answer.status_code == 401 and answer.json()["code"] == "bad_signature"
+
+
+def test_signature_covers_the_query(central):
+    device = central.register()
+    headers = sign_request(device.key, device.device_id, "GET", "/api/v1/updates?since=0")
+    answer = requests.get(f"{central.url}/api/v1/updates?since=5", headers=headers, timeout=5)
+    assert answer.status_code == 401
+
+
+def test_stale_timestamp_is_401(central):
+    device = central.register()
+    path = "/api/v1/updates?since=0"
+    headers = sign_request(device.key, device.device_id, "GET", path, now=time.time() - 3600)
+    answer = requests.get(f"{central.url}{path}", headers=headers, timeout=5)
+    assert answer.status_code == 401 and answer.json()["code"] == "stale_request"
+
+
+def test_replayed_request_is_401(central):
+    device = central.register()
+    path = "/api/v1/updates?since=0"
+    headers = sign_request(device.key, device.device_id, "GET", path)
+    assert requests.get(f"{central.url}{path}", headers=headers, timeout=5).status_code == 200
+    again = requests.get(f"{central.url}{path}", headers=headers, timeout=5)
+    assert again.status_code == 401 and again.json()["code"] == "replayed_request"
+
+
+def test_likely_duplicate_across_kelurahan_is_flagged_to_both(central):
+    a, b = central.register(KELURAHAN_A), central.register(KELURAHAN_B)
+    first = {**records(1, KELURAHAN_A)[0], "full_name": "Muh. Ridwan Daeng Tompo"}
+    second = {**records(1, KELURAHAN_B, seed=3)[0], "full_name": "MUHAMMAD RIDWAN DG. TOMPO",
+              "birth_date": first["birth_date"]}
+    a.send([first])
+    assert b.send([second])[0]["result"] == "accepted"  # flagged, not blocked
+    flag_a = [u for u in a.updates().json()["updates"] if u["kind"] == "possible_duplicate"]
+    flag_b = [u for u in b.updates().json()["updates"] if u["kind"] == "possible_duplicate"]
+    assert flag_a[0]["other"] == {"kelurahan_code": KELURAHAN_B, "record_id": second["id"]}
+    assert flag_b[0]["other"] == {"kelurahan_code": KELURAHAN_A, "record_id": first["id"]}
+    assert flag_a[0]["match"] == "similar_name_birth_date"
+    assert len(central.query("SELECT match FROM duplicate_flags")) == 1
+
+
+def test_same_kk_and_birth_date_is_flagged(central):
+    a, b = central.register(KELURAHAN_A), central.register(KELURAHAN_B)
+    first = records(1, KELURAHAN_A)[0]
+    second = {**records(1, KELURAHAN_B, seed=3)[0], "kk_number": first["kk_number"],
+              "birth_date": first["birth_date"]}
+    a.send([first])
+    b.send([second])
+    assert central.query("SELECT match FROM duplicate_flags") == [{"match": "same_kk_birth_date"}]
