@@ -1,0 +1,5 @@
+"""``python -m berjasa`` runs the ``berjasa`` command."""
+
+from berjasa.cli import main
+
+main()

@@ -1,0 +1,133 @@
+"""cli: berjasa init / user add / serve, run as real subprocesses."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+BERJASA = [sys.executable, "-m", "berjasa"]
+
+
+def run(*args: str, stdin: str | None = None, data_dir: Path | None = None):
+    """Run one berjasa command to completion."""
+    extra = ["--data-dir", str(data_dir)] if data_dir else []
+    return subprocess.run([*BERJASA, *args, *extra], input=stdin, capture_output=True,
+                          text=True, timeout=120)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(data_dir: Path, port: int) -> subprocess.Popen:
+    """``berjasa serve`` in the background, once /health answers."""
+    process = subprocess.Popen([*BERJASA, "serve", "--port", str(port), "--data-dir",
+                                str(data_dir)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+                return process
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    process.kill()
+    raise AssertionError("server did not start: " + process.stderr.read().decode())
+
+
+def test_init_creates_the_database_with_wal_and_is_safe_to_repeat(tmp_path):
+    first = run("init", "--kelurahan", "73.71.13.1001", "--json", data_dir=tmp_path)
+    assert first.returncode == 0, first.stderr
+    answer = json.loads(first.stdout.splitlines()[-1])
+    assert answer["kelurahan_code"] == "73.71.13.1001"
+    assert answer["applied_migrations"][0].startswith("0001")
+    conn = sqlite3.connect(tmp_path / "kelurahan.db")
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    versions = [r[0] for r in conn.execute("SELECT version FROM schema_migrations")]
+    conn.close()
+    again = run("init", "--kelurahan", "73.71.13.1001", "--json", data_dir=tmp_path)
+    assert again.returncode == 0
+    assert json.loads(again.stdout.splitlines()[-1])["applied_migrations"] == []
+    conn = sqlite3.connect(tmp_path / "kelurahan.db")
+    assert [r[0] for r in conn.execute("SELECT version FROM schema_migrations")] == versions
+    conn.close()
+
+
+def test_init_with_unknown_code_says_how_to_find_it(tmp_path):
+    answer = run("init", "--kelurahan", "73.71.99.1001", data_dir=tmp_path)
+    assert answer.returncode != 0
+    assert "Traceback" not in answer.stderr
+    assert "makassar_wilayah.csv" in answer.stderr and "73.71" in answer.stderr
+
+
+def test_init_refuses_to_switch_a_folder_to_another_kelurahan(tmp_path):
+    assert run("init", "--kelurahan", "73.71.01.1001", data_dir=tmp_path).returncode == 0
+    other = run("init", "--kelurahan", "73.71.01.1002", data_dir=tmp_path)
+    assert other.returncode != 0 and "73.71.01.1001" in other.stderr
+
+
+def test_data_dir_comes_from_the_environment(tmp_path):
+    env = {**os.environ, "BERJASA_DATA_DIR": str(tmp_path / "env")}
+    answer = subprocess.run([*BERJASA, "init", "--kelurahan", "73.71.01.1001"], env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert answer.returncode == 0, answer.stderr
+    assert (tmp_path / "env" / "kelurahan.db").exists()
+
+
+def test_user_add_hashes_with_argon2_and_refuses_duplicates(tmp_path):
+    run("init", "--kelurahan", "73.71.01.1001", data_dir=tmp_path)
+    added = run("user", "add", "rina", "--role", "supervisor", "--password-stdin",
+                stdin="rahasia-panjang\n", data_dir=tmp_path)
+    assert added.returncode == 0, added.stderr
+    assert added.stdout.strip().splitlines()[-1] == "rina"
+    conn = sqlite3.connect(tmp_path / "kelurahan.db")
+    stored = conn.execute("SELECT role, password_hash FROM users").fetchone()
+    conn.close()
+    assert stored[0] == "supervisor" and stored[1].startswith("$argon2id$")
+    again = run("user", "add", "RINA", "--role", "admin", "--password-stdin",
+                stdin="rahasia-panjang\n", data_dir=tmp_path)
+    assert again.returncode != 0 and "sudah ada" in again.stderr
+
+
+@pytest.mark.parametrize("args,stdin,needle", [
+    (["--role", "pilot"], "rahasia-panjang\n", "pilot"),
+    (["--role", "admin"], "pendek\n", "minimal"),
+])
+def test_user_add_bad_input_is_one_clear_line(tmp_path, args, stdin, needle):
+    run("init", "--kelurahan", "73.71.01.1001", data_dir=tmp_path)
+    answer = run("user", "add", "x", *args, "--password-stdin", stdin=stdin, data_dir=tmp_path)
+    assert answer.returncode != 0
+    assert needle in answer.stderr and "Traceback" not in answer.stderr
+
+
+def test_commands_before_init_say_so(tmp_path):
+    answer = run("user", "add", "x", "--role", "admin", "--password-stdin", stdin="x" * 10,
+                 data_dir=tmp_path / "empty")
+    assert answer.returncode != 0 and "berjasa init" in answer.stderr
+
+
+def test_serve_answers_health_and_login(tmp_path):
+    run("init", "--kelurahan", "73.71.01.1001", data_dir=tmp_path)
+    run("user", "add", "ani", "--role", "enumerator", "--password-stdin",
+        stdin="rahasia-panjang\n", data_dir=tmp_path)
+    port = free_port()
+    server = start_server(tmp_path, port)
+    try:
+        health = requests.get(f"http://127.0.0.1:{port}/health", timeout=5).json()
+        assert health["kelurahan_code"] == "73.71.01.1001"
+        token = requests.post(f"http://127.0.0.1:{port}/api/v1/auth/token",
+                              json={"username": "ani", "password": "rahasia-panjang"}, timeout=10)
+        assert token.status_code == 200 and token.json()["role"] == "enumerator"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
