@@ -17,6 +17,7 @@ PUBLIC = frozenset({
     "health.health",
     "auth.issue_token",
     "api-docs.openapi_json",
+    "pages.login",  # the login form itself (CSRF-protected, lockout as for tokens)
     # The field app's static files (no data in them; the login happens inside).
     "field_app.app_root",
     "field_app.app_index",
@@ -34,6 +35,15 @@ ROUTES: dict[str, frozenset[str]] = {
     "enrollments.edit_enrollment": frozenset({ENUMERATOR, SUPERVISOR}),
     "review.review_enrollment": frozenset({SUPERVISOR}),
     "audit.list_audit": frozenset({SUPERVISOR, ADMIN, AUDITOR}),
+    # Supervisor pages (browser sessions go through the same matrix as tokens).
+    "pages.logout": ALL_ROLES,
+    "pages.queue": frozenset({SUPERVISOR, AUDITOR}),
+    "pages.by_status": frozenset({SUPERVISOR, AUDITOR}),
+    "pages.enrollment": frozenset({SUPERVISOR, AUDITOR}),
+    "pages.decide": frozenset({SUPERVISOR}),
+    "pages.users": frozenset({ADMIN}),
+    "pages.user_create": frozenset({ADMIN}),
+    "pages.user_update": frozenset({ADMIN}),
     "sync.status": frozenset({SUPERVISOR, ADMIN, AUDITOR}),
     "sync.run_now": frozenset({SUPERVISOR}),
     "field.field_reference": ALL_ROLES,

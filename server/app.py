@@ -21,6 +21,7 @@ from berjasa.paths import kelurahan_db_path
 from server import db, field_app, http
 from server.api import audit, auth, enrollments, health
 from server.api import review as review_api
+from server.pages import blueprint as pages_blueprint
 from server.api import sync_status
 from server.schemas import enrollment as enrollment_schemas
 from server.storage.users import get_site
@@ -100,5 +101,6 @@ def create_app(config: dict[str, Any]) -> Flask:
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)
     app.register_blueprint(field_app.static_blp)  # /app/: static, not in OpenAPI
+    app.register_blueprint(pages_blueprint.blp)  # supervisor pages: HTML, not in OpenAPI
     http.init_app(app)
     return app

@@ -15,9 +15,11 @@ from berjasa.problems import (
 )
 from server import access, accounts
 from server.db import get_db
+from server.pages import sessions as page_sessions
 from server.storage.audit import Actor
 
 log = get_logger("berjasa.server")
+PAGE_BLUEPRINTS = frozenset({"pages"})  # cookie sessions count only here
 HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed",
               413: "payload_too_large", 415: "unsupported_media_type", 500: "internal_error"}
 HTTP_MESSAGES = {404: "Alamat tidak ditemukan.", 405: "Metode HTTP ini tidak didukung di sini.",
@@ -66,9 +68,9 @@ def authorize() -> None:
     token = bearer_token()
     if token:
         g.user = accounts.user_for_bearer(get_db(), token)
-    if g.user is None:
-        session_user = getattr(g, "session_user", None)
-        g.user = session_user() if callable(session_user) else None
+    if g.user is None and request.blueprint in PAGE_BLUEPRINTS:
+        # Page sessions only for pages: the JSON API takes bearer tokens alone.
+        g.user = page_sessions.session_user(get_db())
     if g.user is None:
         raise Unauthorized()
     if not access.allowed(endpoint, g.user["role"]):

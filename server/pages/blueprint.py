@@ -1,0 +1,104 @@
+"""The supervisor pages' blueprint: the routes (endpoint names are rows of the
+role matrix in :mod:`server.access`), the CSRF check on every form, security
+headers on every page, and errors shown as pages instead of JSON."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
+from werkzeug.exceptions import HTTPException
+
+from berjasa import reference
+from berjasa.problems import CsrfFailed, Problem, TooManyAttempts, Unauthorized
+from server.pages import auth, labels, review, users
+from server.pages.csrf import check_csrf, csrf_token
+
+log = logging.getLogger("berjasa.server")
+blp = Blueprint("pages", __name__)
+
+# No inline script or style anywhere: everything comes from /static/.
+CONTENT_SECURITY_POLICY = ("default-src 'none'; style-src 'self'; img-src 'self'; "
+                           "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+
+blp.add_url_rule("/login", "login", auth.login, methods=["GET", "POST"])
+blp.add_url_rule("/logout", "logout", auth.logout, methods=["POST"])
+blp.add_url_rule("/", "queue", review.queue)
+blp.add_url_rule("/enrollments", "by_status", review.by_status)
+blp.add_url_rule("/enrollments/<enrollment_id>", "enrollment", review.enrollment_page)
+blp.add_url_rule("/enrollments/<enrollment_id>/decision", "decide", review.decide,
+                 methods=["POST"])
+blp.add_url_rule("/admin/users", "users", users.users_page)
+blp.add_url_rule("/admin/users", "user_create", users.create_user, methods=["POST"])
+blp.add_url_rule("/admin/users/<int:user_id>", "user_update", users.update_user,
+                 methods=["POST"])
+
+TITLES = {
+    400: "Permintaan tidak sah", 401: "Silakan masuk", 403: "Tidak diizinkan",
+    404: "Tidak ditemukan", 405: "Metode tidak didukung", 409: "Data sudah berubah",
+    413: "Terlalu besar", 429: "Terlalu banyak percobaan", 500: "Terjadi kesalahan",
+}
+
+
+@blp.before_request
+def require_csrf() -> None:
+    """Every page form that changes something carries this session's token."""
+    check_csrf()
+
+
+@blp.after_request
+def security_headers(response):
+    """A strict CSP and no caching of pages that hold personal data."""
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Referrer-Policy"] = "same-origin"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@blp.context_processor
+def page_context() -> dict:
+    """What every page template may use."""
+    code = current_app.config["KELURAHAN_CODE"]
+    region = reference.kelurahan(code or "")
+    return {"csrf_token": csrf_token, "user": getattr(g, "user", None),
+            "kelurahan_name": region.name if region else code, "kelurahan_code": code}
+
+
+@blp.app_template_global()
+def status_labels() -> dict:
+    """Status names in Bahasa Indonesia."""
+    return labels.STATUS_LABELS
+
+
+for _name, _filter in labels.FILTERS.items():
+    blp.add_app_template_filter(_filter, _name)
+
+
+def error_page(status: int, message: str, title: str | None = None):
+    """An error as a page in Bahasa Indonesia."""
+    return render_template("pages/error.html", status=status, message=message,
+                           title=title or TITLES.get(status, "Kesalahan")), status
+
+
+@blp.errorhandler(Problem)
+def page_problem(problem: Problem):
+    """Domain errors on a page: login redirect for 401, a page for the rest."""
+    if isinstance(problem, Unauthorized):
+        target = request.full_path.rstrip("?") if request.method == "GET" else None
+        return redirect(url_for("pages.login", next=target), code=303)
+    if isinstance(problem, CsrfFailed):
+        return error_page(400, problem.message, "Formulir tidak sah")
+    body, status = error_page(problem.status, problem.message)
+    headers = {}
+    if isinstance(problem, TooManyAttempts) and "retry_after" in problem.extra:
+        headers["Retry-After"] = str(problem.extra["retry_after"])
+    return body, status, headers
+
+
+@blp.errorhandler(HTTPException)
+def page_http_error(exc: HTTPException):
+    """Werkzeug's errors (405, 413, ...) as pages."""
+    status = exc.code or 500
+    return error_page(status, TITLES.get(status, exc.description or ""))

@@ -1,0 +1,99 @@
+"""Words and formats the pages show (Bahasa Indonesia): status names, field
+labels, rule names, rupiah and WITA times. Registered as Jinja filters."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+WITA = dt.timezone(dt.timedelta(hours=8), "WITA")
+
+STATUS_LABELS = {
+    "submitted": "Menunggu pemeriksaan",
+    "needs_fix": "Perlu perbaikan",
+    "approved": "Disetujui",
+    "rejected": "Ditolak",
+    "synced": "Terkirim ke pusat",
+    "registered": "Terdaftar di BPJS",
+    "central_rejected": "Ditolak pusat",
+}
+
+ROLE_LABELS = {"enumerator": "Petugas pendata", "supervisor": "Pengawas",
+               "admin": "Admin", "auditor": "Auditor"}
+
+RULE_LABELS = {
+    "domicile": "Domisili", "occupation": "Pekerjaan", "age": "Umur", "income": "Penghasilan",
+    "dtsen": "DTSEN (desil)", "bpjs_membership": "Kepesertaan BPJS",
+}
+RESULT_LABELS = {"pass": "Memenuhi", "fail": "Peringatan", "unknown": "Belum diketahui"}
+
+FIELD_LABELS = [
+    ("nik", "NIK"), ("kk_number", "Nomor KK"), ("full_name", "Nama lengkap"),
+    ("birth_place", "Tempat lahir"), ("birth_date", "Tanggal lahir"), ("sex", "Jenis kelamin"),
+    ("address", "Alamat"), ("rt", "RT"), ("rw", "RW"), ("kelurahan_code", "Kode kelurahan"),
+    ("mother_name", "Nama ibu kandung"), ("phone", "Telepon"), ("occupation", "Pekerjaan (KTP)"),
+    ("work_category", "Pekerjaan sebenarnya"), ("monthly_income", "Penghasilan per bulan"),
+    ("heir_name", "Ahli waris"), ("heir_relation", "Hubungan ahli waris"),
+    ("heir_phone", "Telepon ahli waris"), ("captured_at", "Dicatat di perangkat"),
+    ("notes", "Catatan"),
+]
+
+ACTION_LABELS = {
+    "edit": "Diubah", "approve": "Disetujui", "reject": "Ditolak", "needs_fix": "Perlu perbaikan",
+    "resubmit": "Diajukan ulang", "sync": "Terkirim", "register": "Terdaftar",
+    "central_reject": "Ditolak pusat",
+}
+
+
+def rupiah(amount: Any) -> str:
+    """12500000 -> "Rp12.500.000"."""
+    if not isinstance(amount, int):
+        return "" if amount is None else str(amount)
+    return f"Rp{amount:,}".replace(",", ".")
+
+
+def wita(moment: Any) -> str:
+    """An ISO-8601 UTC time as "25-11-2025 14:03 WITA" (Makassar time)."""
+    if not moment:
+        return ""
+    try:
+        parsed = dt.datetime.fromisoformat(str(moment))
+    except ValueError:
+        return str(moment)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=dt.timezone.utc)
+    return parsed.astimezone(WITA).strftime("%d-%m-%Y %H:%M WITA")
+
+
+def tanggal(value: Any) -> str:
+    """A date "1990-03-07" as "07-03-1990"."""
+    try:
+        return dt.date.fromisoformat(str(value)).strftime("%d-%m-%Y")
+    except ValueError:
+        return "" if value is None else str(value)
+
+
+def field_value(record: dict[str, Any], field: str) -> str:
+    """A record's field as shown on the review page."""
+    value = record.get(field)
+    if field == "monthly_income":
+        return rupiah(value)
+    if field == "birth_date":
+        return tanggal(value)
+    if field == "captured_at":
+        return wita(value)
+    if field == "sex":
+        return {"L": "Laki-laki", "P": "Perempuan"}.get(value, value or "")
+    return "" if value is None else str(value)
+
+
+FILTERS = {
+    "status_label": lambda s: STATUS_LABELS.get(s, s),
+    "role_label": lambda r: ROLE_LABELS.get(r, r),
+    "rule_label": lambda r: RULE_LABELS.get(r, r),
+    "result_label": lambda r: RESULT_LABELS.get(r, r),
+    "action_label": lambda a: ACTION_LABELS.get(a, a),
+    "rupiah": rupiah,
+    "wita": wita,
+    "tanggal": tanggal,
+}

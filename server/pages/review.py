@@ -1,0 +1,124 @@
+"""The review pages: the queue of submitted entries with search and filters,
+lists by status, the review page of one record and the decision form."""
+
+from __future__ import annotations
+
+from flask import current_app, flash, g, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from berjasa.problems import InvalidTransition, MakerChecker, ValidationFailed
+from server import intake, review
+from server.duplicates import REASON_TEXT
+from server.db import get_db
+from server.http import current_actor
+from server.pages import labels
+from server.pages.sync_panel import sync_status
+from server.storage import enrollments as store
+from server.storage import users
+
+PAGE_SIZE = 50
+
+
+def _site() -> tuple[dict, str]:
+    return current_app.config["SETTINGS"], current_app.config["KELURAHAN_CODE"]
+
+
+def listing(status: str, template: str = "pages/queue.html") -> str:
+    """A page of records in one status, with search (name, NIK, KK) and a filter
+    by the person who recorded them."""
+    settings, site = _site()
+    conn = get_db()
+    query = (request.args.get("q") or "").strip()[:100] or None
+    enumerator = (request.args.get("enumerator") or "").strip()[:64] or None
+    cursor = request.args.get("cursor")
+    after = store.decode_cursor(cursor) if cursor else None
+    items, next_cursor = store.list_enrollments(conn, status=status, query=query,
+                                                enumerator=enumerator, after=after,
+                                                limit=PAGE_SIZE)
+    rows = []
+    for item in items:
+        results = review.review_context(conn, item, settings, site)
+        warnings = [r for r in results["eligibility"] if r["result"] == "fail"]
+        rows.append({"record": item, "warnings": len(warnings) + len(results["warnings"]),
+                     "duplicates": len(results["duplicates"])})
+    recorders = [u["username"] for u in users.list_users(conn)
+                 if u["role"] in ("enumerator", "supervisor")]
+    return render_template(template, rows=rows, status=status, query=query or "",
+                           enumerator=enumerator or "", recorders=recorders,
+                           next_cursor=next_cursor, counts=store.count_by_status(conn),
+                           statuses=list(labels.STATUS_LABELS), sync=sync_status(conn))
+
+
+def queue() -> str:
+    """``/``: the entries waiting for a decision."""
+    return listing("submitted")
+
+
+def by_status() -> str:
+    """``/enrollments?status=...``: every record in one status."""
+    status = request.args.get("status", "approved")
+    if status not in labels.STATUS_LABELS:
+        status = "approved"
+    return listing(status, "pages/list.html")
+
+
+def next_to_review(exclude: str) -> str | None:
+    """The next submitted record this supervisor may decide on, if any."""
+    actor = current_actor()
+    items, _ = store.list_enrollments(get_db(), status="submitted", limit=PAGE_SIZE)
+    for item in items:
+        if item["id"] != exclude and not review.is_maker(item, actor):
+            return item["id"]
+    return None
+
+
+def render_review(enrollment_id: str, status_code: int = 200, error: str | None = None,
+                  errors: dict | None = None, form: dict | None = None):
+    """The review page: every field, eligibility with reasons, identity warnings,
+    possible duplicates, history, central status and (for supervisors) the form."""
+    settings, site = _site()
+    conn = get_db()
+    actor = current_actor()
+    record = intake.visible_record(conn, enrollment_id, actor)
+    context = review.review_context(conn, record, settings, site)
+    can_review = actor.role == "supervisor" and record["status"] == "submitted"
+    html = render_template(
+        "pages/review.html", record=record, fields=labels.FIELD_LABELS,
+        value=labels.field_value, eligibility=context["eligibility"],
+        warnings=context["warnings"], duplicates=context["duplicates"],
+        reason_text=REASON_TEXT, history=store.history(conn, enrollment_id),
+        can_review=can_review, is_maker=can_review and review.is_maker(record, actor),
+        error=error, errors=errors or {}, form=form or {}, decisions=review.DECISION_LABELS)
+    return html, status_code
+
+
+def enrollment_page(enrollment_id: str):
+    """``GET /enrollments/<id>``: the review page."""
+    return render_review(enrollment_id)
+
+
+def decide(enrollment_id: str) -> Response | tuple[str, int]:
+    """``POST /enrollments/<id>/decision``: approve, reject or needs-fix, then on
+    to the next entry in the queue."""
+    settings, site = _site()
+    form = {"decision": request.form.get("decision", ""), "reason": request.form.get("reason", "")}
+    version_text = request.form.get("version", "")
+    version = int(version_text) if version_text.isdigit() else None
+    try:
+        record = review.review_enrollment(get_db(), enrollment_id, form["decision"],
+                                          form["reason"], current_actor(), settings, site,
+                                          expected_version=version)
+    except ValidationFailed as exc:
+        return render_review(enrollment_id, 422, "Keputusan belum tersimpan: periksa isian.",
+                             exc.errors, form)
+    except InvalidTransition as exc:
+        current = labels.STATUS_LABELS.get(exc.extra.get("current_status"), "berubah")
+        return render_review(enrollment_id, 409, "Keputusan tidak tersimpan: data ini sudah "
+                             f"diputuskan atau diubah orang lain (status sekarang: {current}).")
+    except MakerChecker as exc:
+        return render_review(enrollment_id, 403, exc.message)
+    flash(f"{record['full_name']}: {labels.STATUS_LABELS[record['status']]}.")
+    following = next_to_review(enrollment_id)
+    if following and request.form.get("then") != "queue":
+        return redirect(url_for("pages.enrollment", enrollment_id=following), code=303)
+    return redirect(url_for("pages.queue"), code=303)

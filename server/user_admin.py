@@ -1,0 +1,71 @@
+"""User management by the admin (pages): add users, change a role, reset a
+password, deactivate or reactivate. Every change is audited (before/after, never
+the password) and ends the user's tokens and page sessions when it changes what
+they may do. Plain functions over a connection."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from berjasa.database import transaction, utc_now
+from berjasa.problems import NotFound, ValidationFailed
+from server import accounts, passwords
+from server.storage import sessions, users
+from server.storage.audit import Actor, record_audit_entry
+
+
+def _invalid(field: str, message: str, code: str) -> ValidationFailed:
+    return ValidationFailed({field: [message]}, {field: [code]})
+
+
+def create_user(conn: sqlite3.Connection, username: str, role: str, password: str,
+                actor: Actor) -> int:
+    """Add a user (audited by :func:`server.accounts.add_user`); 422 on bad input."""
+    if role not in accounts.ROLES:
+        raise _invalid("role", "Peran tidak dikenal.", "invalid_choice")
+    try:
+        return accounts.add_user(conn, username, role, password, actor)
+    except users.UserExists as exc:
+        raise _invalid("username", "Nama pengguna sudah dipakai.", "user_exists") from exc
+    except passwords.WeakPassword as exc:
+        raise _invalid("password", str(exc), "weak_password") from exc
+    except ValueError as exc:
+        raise _invalid("username", str(exc), "invalid_username") from exc
+
+
+def update_user(conn: sqlite3.Connection, user_id: int, actor: Actor, *, role: str | None = None,
+                active: bool | None = None, password: str | None = None) -> dict[str, Any]:
+    """Change one user; an admin may not lock themselves out."""
+    with transaction(conn):
+        user = users.get_user(conn, user_id)
+        if user is None:
+            raise NotFound()
+        own = user["username"].casefold() == actor.username.casefold()
+        values: dict[str, Any] = {}
+        changes: dict[str, Any] = {}
+        if role is not None and role != user["role"]:
+            if role not in accounts.ROLES:
+                raise _invalid("role", "Peran tidak dikenal.", "invalid_choice")
+            if own:
+                raise _invalid("role", "Anda tidak dapat mengubah peran Anda sendiri.", "own_role")
+            values["role"], changes["role"] = role, [user["role"], role]
+        if active is not None and int(active) != user["active"]:
+            if own and not active:
+                raise _invalid("active", "Anda tidak dapat menonaktifkan akun sendiri.",
+                               "own_account")
+            values["active"], changes["active"] = int(active), [bool(user["active"]), active]
+        if password:
+            try:
+                values["password_hash"] = passwords.hash_password(password)
+            except passwords.WeakPassword as exc:
+                raise _invalid("password", str(exc), "weak_password") from exc
+            changes["password"] = ["(lama)", "(diganti)"]
+        if not values:
+            return user
+        users.update_user(conn, user_id, **values)
+        # A changed role, password or deactivation ends what the old grant allowed.
+        users.revoke_tokens(conn, user_id)
+        sessions.revoke_user_sessions(conn, user_id, utc_now())
+        record_audit_entry(conn, actor, "user.update", f"user:{user['username']}", changes)
+    return users.get_user(conn, user_id)
