@@ -1,0 +1,28 @@
+"""Run central's app under waitress as its own process, for tests that kill it:
+``python central_process.py DATABASE_URL PORT DATA_DIR``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from waitress import serve  # noqa: E402
+
+from berjasa.settings import load_settings  # noqa: E402
+from central import settings as _central_settings  # noqa: E402,F401
+from central.app import create_app  # noqa: E402
+
+
+def main() -> None:
+    """Serve until killed."""
+    database_url, port, data_dir = sys.argv[1], int(sys.argv[2]), Path(sys.argv[3])
+    app = create_app({"database_url": database_url, "settings": load_settings(data_dir),
+                      "data_dir": data_dir})
+    serve(app, host="127.0.0.1", port=port, threads=6, ident="berjasa-central-test")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,230 @@
+"""sync agent: approved records reach a real central exactly once, answers and
+pulled decisions come back, central down ends a run quickly with one clear line.
+Central runs on SQLite and on PostgreSQL; kelurahan registers are real files."""
+
+from __future__ import annotations
+
+import importlib.util
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from berjasa.database import connect
+from central.storage.db import Database, utc_now
+from central.storage.records import add_updates
+from sync import storage
+from sync.agent import build_batch, run_once
+from sync.keys import KEY_FILE, load_device, write_key
+from sync.protocol_auth import generate_private_key, public_key_text
+from sync.scheduler import backoff_seconds
+
+_spec = importlib.util.spec_from_file_location(
+    "sync_harness", Path(__file__).resolve().parents[1] / "reliability" / "harness.py")
+h = sys.modules.setdefault("sync_harness", importlib.util.module_from_spec(_spec))
+_spec.loader.exec_module(h)
+
+A, B = "73.71.01.1001", "73.71.02.1001"
+
+
+@pytest.fixture(scope="module")
+def pg_base():
+    """A throw-away PostgreSQL database for this module."""
+    url = h.pg_database()
+    yield url
+    h.drop_pg(url)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def central(request, tmp_path):
+    """A running central on a fresh database, on each backend."""
+    pg = request.getfixturevalue("pg_base") if request.param == "postgresql" else None
+    running = h.central_in_thread(h.database_urls(request.param, tmp_path, pg), tmp_path / "central")
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def kelurahan(tmp_path, central):
+    """Kelurahan A's data folder, registered at central."""
+    folder = h.make_kelurahan(tmp_path / "kel-a", A)
+    central.register(folder)
+    return folder
+
+
+def test_approved_records_reach_central_exactly_once(central, kelurahan):
+    approved = h.seed_approved(kelurahan, 30, seed=3)
+    report = run_once(kelurahan, h.agent_settings(kelurahan), "test")
+    assert report.ok and report.result == "ok", report
+    assert (report.records_sent, report.accepted, report.pending) == (30, 30, 0)
+    held = h.held_at_central(central, A)
+    assert held == {rid: ["accepted"] for rid in approved}
+    rows = h.kelurahan_rows(kelurahan, "SELECT status, central_status FROM enrollments")
+    assert {(r["status"], r["central_status"]) for r in rows} == {("synced", "accepted")}
+    again = run_once(kelurahan, h.agent_settings(kelurahan), "test")
+    assert again.ok and again.records_sent == 0
+    assert len(central.query("SELECT batch_id FROM batches")) == 1
+    attempts = h.kelurahan_rows(kelurahan, "SELECT result, records_sent FROM sync_attempts ORDER BY id")
+    assert attempts == [{"result": "ok", "records_sent": 30}, {"result": "ok", "records_sent": 0}]
+
+
+def test_only_approved_records_leave(central, kelurahan):
+    h.seed_approved(kelurahan, 2, seed=4)
+    conn = connect(kelurahan / "kelurahan.db")
+    conn.execute("UPDATE enrollments SET status = 'submitted' WHERE rowid = (SELECT min(rowid) FROM enrollments)")
+    conn.close()
+    report = run_once(kelurahan, h.agent_settings(kelurahan), "test")
+    assert report.ok and report.records_sent == 1
+    assert len(h.held_at_central(central, A)) == 1
+
+
+def test_stored_batch_is_resent_byte_identical_and_answered_once(central, kelurahan):
+    h.seed_approved(kelurahan, 12, seed=5)
+    settings = h.agent_settings(kelurahan, sync_batch_size=5)
+    conn = connect(kelurahan / "kelurahan.db")
+    device, key = load_device(conn, kelurahan)
+    built = build_batch(conn, device, key, 5)
+    # Central got this batch and committed it, but the answer was lost on the way.
+    import requests
+    first = requests.post(central.url + "/api/v1/batches", data=built["body"], headers=built["headers"])
+    assert first.status_code == 200
+    report = run_once(kelurahan, settings, "test")
+    assert report.ok and report.records_sent == 12 and report.batches_sent == 3
+    stored = storage.get_batch(conn, built["batch_id"])
+    assert stored["state"] == "answered" and stored["answer"] == first.content
+    conn.close()
+    assert all(v == ["accepted"] for v in h.held_at_central(central, A).values())
+    assert len(h.held_at_central(central, A)) == 12
+    assert len(central.query("SELECT batch_id FROM batches")) == 3
+
+
+def test_pull_brings_kpj_number_and_rejection(central, kelurahan):
+    ids = h.seed_approved(kelurahan, 3, seed=6)
+    assert run_once(kelurahan, h.agent_settings(kelurahan), "test").ok
+    db = Database(central.database_url)
+    with db.transaction():
+        add_updates(db, [
+            {"kelurahan_code": A, "record_id": ids[0], "kind": "registered", "central_status": "registered",
+             "kpj_number": "25012345678"},
+            {"kelurahan_code": A, "record_id": ids[1], "kind": "rejected", "central_status": "rejected",
+             "reasons": ["bpjs_active_participant"]},
+        ], utc_now())
+    db.close()
+    report = run_once(kelurahan, h.agent_settings(kelurahan), "test")
+    assert report.ok and report.updates_applied == 2
+    rows = {r["id"]: r for r in h.kelurahan_rows(kelurahan, "SELECT * FROM enrollments")}
+    assert (rows[ids[0]]["status"], rows[ids[0]]["kpj_number"]) == ("registered", "25012345678")
+    assert rows[ids[1]]["status"] == "central_rejected"
+    assert rows[ids[1]]["central_reason"] == "rejected: bpjs_active_participant"
+    assert rows[ids[2]]["status"] == "synced"
+    # Applying the same page again (cursor lost) changes nothing.
+    conn = connect(kelurahan / "kelurahan.db")
+    conn.execute("UPDATE sync_state SET value = '0' WHERE key = 'updates_cursor'")
+    conn.close()
+    assert run_once(kelurahan, h.agent_settings(kelurahan), "test").updates_applied == 0
+
+
+def test_duplicate_nik_from_second_kelurahan_comes_back_central_rejected(central, kelurahan, tmp_path):
+    first = h.seed_approved(kelurahan, 2, seed=7)
+    original = h.kelurahan_rows(kelurahan, "SELECT nik, birth_date, sex FROM enrollments WHERE id = ?",
+                                (first[0],))[0]
+    other = h.make_kelurahan(tmp_path / "kel-b", B)
+    central.register(other)
+    duplicate = h.seed_approved(other, 1, seed=8, **original)[0]
+    assert run_once(kelurahan, h.agent_settings(kelurahan), "test").ok
+    report = run_once(other, h.agent_settings(other), "test")
+    assert report.ok and report.central_rejected == 1
+    row = h.kelurahan_rows(other, "SELECT status, central_status, central_reason FROM enrollments")[0]
+    assert (row["status"], row["central_status"]) == ("central_rejected", "duplicate")
+    assert row["central_reason"] == f"duplicate_nik: kelurahan {A}, data {first[0]}"
+    assert h.held_at_central(central, B) == {duplicate: ["duplicate"]}
+    # Kelurahan A hears that its worker's NIK was sent elsewhere too.
+    assert run_once(kelurahan, h.agent_settings(kelurahan), "test").ok
+    notices = h.kelurahan_rows(kelurahan, "SELECT enrollment_id, kind FROM sync_notices")
+    assert notices == [{"enrollment_id": first[0], "kind": "duplicate_elsewhere"}]
+
+
+def test_second_run_while_one_holds_the_lease_is_busy(central, kelurahan):
+    h.seed_approved(kelurahan, 1, seed=9)
+    conn = connect(kelurahan / "kelurahan.db")
+    assert storage.acquire_lease(conn, "other-laptop-process", 30)
+    report = run_once(kelurahan, h.agent_settings(kelurahan), "test")
+    assert (report.ok, report.result, report.records_sent) == (False, "busy", 0)
+    storage.release_lease(conn, "other-laptop-process")
+    conn.close()
+    assert run_once(kelurahan, h.agent_settings(kelurahan), "test").records_sent == 1
+
+
+def _run_cli(folder: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", "from berjasa.cli import main; main()", "sync", *args,
+                           "--data-dir", str(folder)], capture_output=True, text=True, timeout=120,
+                          env=env)
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_cli_register_run_status(backend, tmp_path):
+    central = h.central_in_thread(f"sqlite:///{tmp_path / 'c.db'}", tmp_path / "central")
+    try:
+        folder = h.make_kelurahan(tmp_path / "kel", A)
+        answer = _run_cli(folder, "register", "--central", central.url, "--code", central.code(A))
+        assert answer.returncode == 0, answer.stderr
+        assert answer.stdout.strip().splitlines()[-1].startswith("dev-")
+        assert (folder / "device_key.pem").exists()
+        h.seed_approved(folder, 4, seed=10)
+        ran = _run_cli(folder, "run", "--once")
+        assert ran.returncode == 0, ran.stderr
+        assert ran.stdout.startswith("ok: 4 data terkirim")
+        status = _run_cli(folder, "status")
+        assert status.stdout.strip().splitlines()[-1] == "0"
+    finally:
+        central.stop()
+
+
+def test_central_down_once_exits_non_zero_fast_with_one_line(tmp_path):
+    central = h.central_in_thread(f"sqlite:///{tmp_path / 'c.db'}", tmp_path / "central")
+    folder = h.make_kelurahan(tmp_path / "kel", A)
+    central.register(folder)
+    h.seed_approved(folder, 3, seed=11)
+    central.stop()
+    started = time.monotonic()
+    ran = _run_cli(folder, "run", "--once")
+    assert time.monotonic() - started < 60
+    assert ran.returncode != 0
+    lines = [line for line in ran.stderr.splitlines() if line.startswith("Error:")]
+    assert len(lines) == 1 and "Sinkronisasi gagal" in lines[0] and "Traceback" not in ran.stderr
+    attempts = h.kelurahan_rows(folder, "SELECT result, error FROM sync_attempts")
+    assert attempts[-1]["result"] == "failed" and attempts[-1]["error"]
+
+
+@pytest.mark.slow
+def test_hung_central_once_still_ends_within_a_minute(tmp_path, request):
+    if not request.config.getoption("--slow"):
+        pytest.skip("--slow: waits out the default timeouts (~50 s)")
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(100)  # accepts TCP connections, never answers
+    folder = h.make_kelurahan(tmp_path / "kel", A)
+    key = generate_private_key()
+    write_key(folder, key)
+    h.seed_approved(folder, 2, seed=12)
+    conn = connect(folder / "kelurahan.db")
+    storage.save_device(conn, {"device_id": "dev-x", "kelurahan_code": A,
+                               "central_url": f"http://127.0.0.1:{listener.getsockname()[1]}",
+                               "key_file": KEY_FILE, "public_key": public_key_text(key),
+                               "registered_at": "now"})
+    conn.close()
+    started = time.monotonic()
+    ran = _run_cli(folder, "run", "--once")
+    assert ran.returncode != 0 and time.monotonic() - started < 60
+
+
+def test_backoff_doubles_with_jitter_and_caps():
+    settings = {"sync_backoff_base_seconds": 30.0, "sync_backoff_max_seconds": 600.0}
+    assert backoff_seconds(0, settings) == 0
+    for failures, ceiling in [(1, 30), (2, 60), (3, 120), (10, 600)]:
+        waits = [backoff_seconds(failures, settings) for _ in range(50)]
+        assert all(ceiling / 2 <= w <= ceiling for w in waits)
+        assert len(set(waits)) > 1
