@@ -34,7 +34,8 @@ def check_decision(decision: Any, reason: Any) -> tuple[str, str | None]:
     """The decision and the trimmed reason, or 422 naming every bad field."""
     errors: dict[str, list[str]] = {}
     codes: dict[str, list[str]] = {}
-    if decision not in DECISIONS:
+    if not isinstance(decision, str) or decision not in DECISIONS:
+        decision = None
         errors["decision"] = ["Pilih salah satu: approve, reject, needs_fix."]
         codes["decision"] = ["invalid_choice"]
     if reason is not None and not isinstance(reason, str):
