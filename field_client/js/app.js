@@ -260,25 +260,28 @@ async function send() {
   say('Mengirim…');
   const mine = { all: async () => (await store.allRecords()).filter((r) => !r.owner || r.owner === state.session.username),
     putMany: store.putRecords };
+  let message = ['', ''];
   try {
     const summary = await sendOutbox({ store: mine, post: (items) => api.postBatch(state.session.token, items),
       onProgress: (p) => say(`Mengirim… ${p.done} dari ${p.total}`) });
     if (summary.stopped === 'auth') {
       state.session = { ...state.session, expires_at: new Date(0).toISOString() };
       await store.setMeta('session', state.session);
-      askLogin('Sesi Anda sudah berakhir. Masuk lagi untuk mengirim; data di HP tetap aman.');
     } else if (summary.stopped) {
-      say(`Server tidak terjangkau. ${summary.pending} data menunggu dan akan dicoba lagi otomatis.`, 'warn');
+      message = [`Server tidak terjangkau. ${summary.pending} data menunggu dan akan dicoba lagi otomatis.`, 'warn'];
     } else {
-      say(`Terkirim: ${summary.accepted} diterima, ${summary.needs_fix} perlu perbaikan, ${summary.duplicate} NIK ganda`
-        + `${summary.invalid ? `, ${summary.invalid} tidak diterima` : ''}.`, summary.needs_fix + summary.duplicate + summary.invalid ? 'warn' : '');
+      const troubles = summary.needs_fix + summary.duplicate + summary.invalid;
+      message = [`Terkirim: ${summary.accepted} diterima, ${summary.needs_fix} perlu perbaikan, `
+        + `${summary.duplicate} NIK ganda${summary.invalid ? `, ${summary.invalid} tidak diterima` : ''}.`, troubles ? 'warn' : ''];
       await pullStatuses();
     }
   } finally {
     state.sending = false;
     updateNetStatus();
-    await renderOutbox();
+    await renderOutbox(); // the list first, then the message: what the message says is on screen
   }
+  if (!sessionValid()) askLogin('Sesi Anda sudah berakhir. Masuk lagi untuk mengirim; data di HP tetap aman.');
+  else say(...message);
 }
 
 function scheduleRetry(records) {
@@ -308,6 +311,7 @@ async function refreshFromServer() {
     if (ref.status === 200) {
       state.reference = ref.body;
       await store.setMeta('reference', ref.body);
+      document.body.dataset.reference = ref.body.app_build || 'ready'; // lists are on the phone now
     }
     if (state.session.role === 'enumerator') {
       const dedupe = await api.getDedupe(state.session.token);
@@ -317,6 +321,7 @@ async function refreshFromServer() {
       }
     }
     await pullStatuses();
+    document.body.dataset.refreshedAt = new Date().toISOString(); // lists, hints and statuses are current
   } catch {
     // no connection: the cached lists stay in use
   }
@@ -376,6 +381,7 @@ async function start() {
   state.session = (await store.getMeta('session')) || null;
   state.reference = (await store.getMeta('reference')) || null;
   state.dedupe = (await store.getMeta('dedupe')) || null;
+  if (state.reference) document.body.dataset.reference = state.reference.app_build || 'ready';
   updateNetStatus();
   if (!state.session) {
     askLogin('Masuk sekali saat terhubung ke server kelurahan; setelah itu aplikasi bisa dipakai tanpa sinyal.');

@@ -1,0 +1,283 @@
+"""The field app in Debian's Chromium against a real kelurahan server.
+
+The issue's scenario: load on 127.0.0.1, log in, save three records with the
+network off, reload offline and see them, go online, send, see the server's
+answers (accepted, 422 on its field, duplicate NIK); kill the server mid-send
+and find nothing lost or doubled once it is back. Prints the first-load size and
+the time to save one record offline; screenshots go to tests/artifacts/.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+import requests
+
+sys.path.insert(0, str(Path(__file__).parent))
+from field_server import FieldServer  # noqa: E402
+
+from berjasa.identity import make_kk, make_nik  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+               "--disable-component-update", "--disable-sync", "--no-first-run"]
+MOBILE = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 2,
+          "is_mobile": True, "has_touch": True, "locale": "id-ID",
+          "timezone_id": "Asia/Makassar"}
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                       reason="Debian's chromium is missing: apt-get install -y chromium"),
+]
+
+
+def person(serial: int, sex: str = "P", born: dt.date = dt.date(1980, 3, 12), **extra) -> dict:
+    """A valid worker whose NIK agrees with birth date and sex."""
+    record = {
+        "nik": make_nik(born, sex, serial=serial), "kk_number": make_kk(dt.date(2015, 3, 12), serial=serial),
+        "full_name": f"Siti Nur'aini {chr(65 + serial % 26)}", "birth_place": "Makassar",
+        "birth_date": born.isoformat(), "sex": sex, "mother_name": "Hasnah Daeng Bau",
+        "address": "Jl. Rajawali Lr. 3 No. 12", "rt": "2", "rw": "5",
+        "occupation": "Pedagang", "work_category": "Pedagang kecil / pedagang pasar",
+        "monthly_income": 1_500_000, "heir_name": "Andi Baso", "heir_relation": "Anak",
+    }
+    record.update(extra)
+    return record
+
+
+def api_payload(record: dict) -> dict:
+    """The same worker as the API expects it."""
+    now = dt.datetime.now(dt.timezone.utc).isoformat()
+    return {**record, "id": str(uuid.uuid4()), "kelurahan_code": "73.71.01.1001",
+            "consent": {"given": True, "method": "verbal", "at": now}, "captured_at": now}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """A real server with two enumerators (one per scenario, so counts stay clean)."""
+    srv = FieldServer(tmp_path_factory.mktemp("field") / "data", ["petugas", "petugas2", "pengawas"])
+    srv.start()
+    yield srv
+    srv.kill()
+
+
+@pytest.fixture(scope="module")
+def playwright():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="module")
+def browser(playwright):
+    chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
+    yield chromium
+    chromium.close()
+
+
+@pytest.fixture
+def context(browser):
+    ctx = browser.new_context(**MOBILE)
+    ctx.set_default_timeout(20000)
+    yield ctx
+    ctx.close()
+
+
+def login(page, server, username: str) -> None:
+    page.fill("#login-form [name=username]", username)
+    page.fill("#login-form [name=password]", "kata-sandi-lapangan-123")
+    page.click("#login-form button[type=submit]")
+    page.wait_for_selector("#view-outbox:not([hidden])")
+
+
+def fill_record(page, record: dict, screenshot: str | None = None) -> None:
+    """Fill the five steps as an enumerator would (step by step)."""
+    page.click("#new-record")
+    page.wait_for_selector("#view-form:not([hidden])")
+    for name in ("nik", "kk_number", "full_name", "birth_place", "birth_date", "mother_name"):
+        page.fill(f"[name={name}]", record[name])
+    page.check(f"[name=sex][value={record['sex']}]")
+    if screenshot:
+        page.screenshot(path=str(ARTIFACTS / screenshot), full_page=True)
+    page.click("#step-next")
+    page.fill("[name=address]", record["address"])
+    page.fill("[name=rt]", record["rt"])
+    page.fill("[name=rw]", record["rw"])
+    page.click("#step-next")
+    page.select_option("[name=occupation]", record["occupation"])
+    page.select_option("[name=work_category]", record["work_category"])
+    page.fill("[name=monthly_income]", str(record["monthly_income"]))
+    page.click("#step-next")
+    page.fill("[name=heir_name]", record["heir_name"])
+    page.select_option("[name=heir_relation]", record["heir_relation"])
+    page.click("#step-next")
+    page.check("[name=consent]")
+    page.check("[name=consent_method][value=thumbprint]")
+
+
+def save(page) -> float:
+    """Press Simpan and wait until the outbox shows the record; milliseconds taken."""
+    before = page.locator("#outbox-list .card").count()
+    started = time.perf_counter()
+    page.click("#save-record")
+    page.wait_for_function("(n) => document.querySelectorAll('#outbox-list .card').length > n", arg=before)
+    return (time.perf_counter() - started) * 1000
+
+
+def card(page, name: str):
+    return page.locator(".card", has_text=name)
+
+
+def test_offline_enrollment_then_send(context, server):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    accepted = person(11, full_name="Rahmawati Accepted")
+    too_rich = person(12, full_name="Nurhayati Income", monthly_income=75_000_000)
+    twin = person(13, full_name="Hasniah Duplicate")
+    token = server.token("petugas")
+    seeded = requests.post(server.base + "/api/v1/enrollments", json=api_payload(twin),
+                           headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    assert seeded.status_code == 201, seeded.text
+
+    page = context.new_page()
+    page.goto(server.base + "/app/")
+    page.wait_for_selector("#view-login:not([hidden])")
+    first_load = page.evaluate("""() => performance.getEntriesByType('navigation')
+        .concat(performance.getEntriesByType('resource'))
+        .reduce((sum, e) => sum + (e.transferSize || 0), 0)""")
+    print(f"\nfirst load of /app/: {first_load / 1024:.1f} KB transferred")
+    assert page.locator("#secure-warning").is_hidden()  # 127.0.0.1 is a secure context
+    login(page, server, "petugas")
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    page.wait_for_selector("body[data-refreshed-at]", state="attached")
+
+    context.set_offline(True)
+    page.wait_for_selector("#net-status.offline")
+    fill_record(page, accepted, screenshot="field-form-360x740.png")
+    save_ms = save(page)
+    print(f"save one record offline: {save_ms:.0f} ms")
+    fill_record(page, too_rich)
+    save(page)
+    fill_record(page, twin)
+    page.click("#step-prev")
+    page.click("#step-prev")
+    page.click("#step-prev")
+    page.click("#step-prev")
+    assert "mungkin sudah terdaftar" in page.inner_text("#dedupe-hint")
+    for _ in range(4):
+        page.click("#step-next")
+    save(page)
+    assert page.locator("#outbox-list .card[data-state=queued]").count() == 3
+
+    page.reload()  # no network: the service worker serves the app, IndexedDB the records
+    page.wait_for_selector("#view-outbox:not([hidden])")
+    assert page.locator("#outbox-list .card[data-state=queued]").count() == 3
+    page.screenshot(path=str(ARTIFACTS / "field-outbox-offline-360x740.png"), full_page=True)
+
+    context.set_offline(False)
+    page.click("#send-all")
+    page.wait_for_selector("#message:has-text('Terkirim')")
+    assert card(page, "Rahmawati Accepted").get_attribute("data-state") == "accepted"
+    assert card(page, "Nurhayati Income").get_attribute("data-state") == "needs_fix"
+    assert card(page, "Hasniah Duplicate").get_attribute("data-state") == "duplicate"
+    page.screenshot(path=str(ARTIFACTS / "field-outbox-results-360x740.png"), full_page=True)
+
+    card(page, "Nurhayati Income").locator("button.edit").click()
+    income_error = page.locator("[data-error-for=monthly_income]")
+    income_error.wait_for(state="visible")
+    assert "Penghasilan" in income_error.inner_text()  # the server's own message
+    page.fill("[name=monthly_income]", "1.750.000")
+    assert page.inner_text("#income-echo") == "Rp1.750.000"
+    page.click("#step-tabs li[data-step='5']")
+    page.click("#save-record")
+    page.wait_for_selector("#view-outbox:not([hidden])")
+    page.click("#send-all")
+    page.wait_for_selector(".card[data-state=accepted]:has-text('Nurhayati Income')")
+    assert page.locator(".card[data-state=needs_fix]").count() == 0
+
+    stored = server.own_records("petugas")
+    names = sorted(r["full_name"] for r in stored)
+    assert names == ["Hasniah Duplicate", "Nurhayati Income", "Rahmawati Accepted"]
+    assert {r["monthly_income"] for r in stored if r["full_name"] == "Nurhayati Income"} == {1_750_000}
+
+
+def test_server_killed_mid_send_loses_and_doubles_nothing(context, server):
+    page = context.new_page()
+    page.goto(server.base + "/app/")
+    login(page, server, "petugas2")
+    total = 120
+    records = [api_payload(person(1000 + i, sex="L", full_name=f"Pekerja Nomor {chr(65 + i % 26)}"))
+               for i in range(total)]
+    page.evaluate("""async (items) => {
+        const store = await import('/app/js/store.js');
+        const outbox = await import('/app/js/outbox.js');
+        const list = items.map((data, i) => {
+          const r = outbox.newRecord(data.id, new Date(Date.UTC(2026, 0, 1, 0, 0, i)));
+          return { ...outbox.saveEdits(r, data, true), owner: 'petugas2' };
+        });
+        await store.putRecords(list);
+    }""", records)
+    page.reload()
+    page.wait_for_selector("#view-outbox:not([hidden])")
+    assert page.locator("#outbox-list .card[data-state=queued]").count() == total
+
+    calls = []
+
+    def cut_after_commit(route):
+        # The first chunk reaches the server and is committed; then the server
+        # dies before the phone hears the answer. Later chunks find it dead.
+        calls.append(route.request.url)
+        if len(calls) == 1:
+            route.fetch()
+            server.kill()
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    page.route("**/api/v1/enrollments:batch", cut_after_commit)
+    page.click("#send-all")
+    page.wait_for_selector("#message:has-text('tidak terjangkau')")
+    assert page.locator(".card[data-state=sent]").count() == 50
+    assert page.locator(".card[data-state=queued]").count() == total - 50
+
+    page.reload()  # the tab is closed and opened again while the server is down
+    page.wait_for_selector("#view-outbox:not([hidden])")
+    assert page.locator("#outbox-list .card").count() == total
+    page.unroute("**/api/v1/enrollments:batch")
+
+    server.start()
+    page.click("#send-all")
+    page.wait_for_selector("#message:has-text('Terkirim')")
+    assert page.locator(".card[data-state=accepted]").count() == total
+    stored = server.own_records("petugas2")
+    assert len(stored) == total
+    assert sorted(r["id"] for r in stored) == sorted(r["id"] for r in records)
+
+
+def test_plain_http_lan_address_warns_but_keeps_working(playwright, server):
+    """A name that is not localhost over http: no secure context, no service
+    worker; the page says so, and records still save in IndexedDB."""
+    chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+        *LAUNCH_ARGS, "--host-resolver-rules=MAP kelurahan.lan 127.0.0.1"])
+    try:
+        page = chromium.new_context(**MOBILE).new_page()
+        page.goto(f"http://kelurahan.lan:{server.port}/app/")
+        page.wait_for_selector("#secure-warning:not([hidden])")
+        assert "HTTPS" in page.inner_text("#secure-warning")
+        assert page.evaluate("window.isSecureContext") is False
+        login(page, server, "petugas")
+        fill_record(page, person(77, full_name="Tanpa Https"))
+        save(page)
+        assert card(page, "Tanpa Https").get_attribute("data-state") == "queued"
+        uuid.UUID(card(page, "Tanpa Https").get_attribute("data-id"))  # no crypto.randomUUID here
+    finally:
+        chromium.close()
