@@ -1,0 +1,174 @@
+"""api: POST /enrollments/:id/review › decisions, reasons, the lifecycle (409
+with the current status), maker-checker, two tabs at once, another kelurahan's
+record, overridden warnings; then what is in the database."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from berjasa.database import connect
+from server import intake
+from server.install import init_kelurahan
+from server.storage import audit
+from server.storage.audit import Actor
+
+
+def submit(api, records, username="enumerator", **overrides) -> dict:
+    """Record one enrollment as ``username`` and return the payload."""
+    payload = records.enrollment(**overrides)
+    answer = api(username).post("/api/v1/enrollments", json=payload)
+    assert answer.status_code == 201, answer.text
+    return payload
+
+
+def review(client, enrollment_id, decision, reason=None, **extra):
+    return client.post(f"/api/v1/enrollments/{enrollment_id}/review",
+                       json={"decision": decision, "reason": reason, **extra})
+
+
+def test_approve_moves_to_approved_with_history_and_audit(api, records, data_dir):
+    record = submit(api, records)
+    answer = review(api("supervisor"), record["id"], "approve")
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["status"] == "approved" and body["version"] == 2
+    assert body["reviewed_by"] == "supervisor" and body["reviewed_at"]
+    assert answer.headers["ETag"] == '"2"'
+    assert body["history"][-1]["action"] == "approve"
+    conn = connect(data_dir / "kelurahan.db")
+    entries = [e for e in audit.iter_entries(conn, record_id=record["id"])
+               if e["action"] == "enrollment.status"]
+    assert len(entries) == 1 and entries[0]["actor"] == "supervisor"
+    assert '"status": ["submitted", "approved"]' in entries[0]["changes"]
+    assert audit.verify_chain(conn)[1] is None
+
+
+@pytest.mark.parametrize("decision,status", [("reject", "rejected"), ("needs_fix", "needs_fix")])
+def test_reject_and_needs_fix_need_a_reason(api, records, decision, status):
+    record = submit(api, records)
+    supervisor = api("supervisor")
+    for reason in (None, "", "   "):
+        answer = review(supervisor, record["id"], decision, reason)
+        assert answer.status_code == 422
+        assert answer.json()["error_codes"]["reason"] == ["reason_required"]
+    answer = review(supervisor, record["id"], decision, "Foto KTP tidak terbaca <b>")
+    assert answer.status_code == 200
+    assert answer.json()["status"] == status
+    assert answer.json()["review_reason"] == "Foto KTP tidak terbaca <b>"
+
+
+@pytest.mark.parametrize("body", [{"decision": "maybe"}, {"decision": None}, {},
+                                  {"decision": "approve", "reason": 5}])
+def test_bad_decision_bodies_are_422(api, records, body):
+    record = submit(api, records)
+    answer = api("supervisor").post(f"/api/v1/enrollments/{record['id']}/review", json=body)
+    assert answer.status_code == 422
+    assert answer.json()["code"] == "validation_error"
+
+
+def test_second_decision_is_409_with_current_status(api, records):
+    record = submit(api, records)
+    supervisor = api("supervisor")
+    assert review(supervisor, record["id"], "reject", "Bukan warga").status_code == 200
+    for decision in ("approve", "reject", "needs_fix"):
+        answer = review(supervisor, record["id"], decision, "lagi")
+        assert answer.status_code == 409
+        assert answer.json() == {**answer.json(), "code": "invalid_transition",
+                                 "current_status": "rejected"}
+
+
+def test_stale_version_from_the_page_is_409(api, records):
+    record = submit(api, records)
+    answer = review(api("supervisor"), record["id"], "approve", version=7)
+    assert answer.status_code == 409 and answer.json()["current_status"] == "submitted"
+
+
+def test_supervisor_cannot_decide_on_what_they_recorded(api, records):
+    record = submit(api, records, username="supervisor")
+    answer = review(api("supervisor"), record["id"], "approve")
+    assert answer.status_code == 403
+    assert answer.json()["code"] == "maker_checker"
+    assert review(api("supervisor2"), record["id"], "approve").status_code == 200
+
+
+def test_supervisor_cannot_decide_on_what_they_last_edited(api, records):
+    record = submit(api, records)
+    supervisor = api("supervisor")
+    edit = supervisor.patch(f"/api/v1/enrollments/{record['id']}", json={"rt": "009"},
+                            headers={"If-Match": "1"})
+    assert edit.status_code == 200, edit.text
+    assert review(supervisor, record["id"], "approve").json()["code"] == "maker_checker"
+    assert review(api("supervisor2"), record["id"], "approve").status_code == 200
+
+
+def test_needs_fix_then_edit_returns_to_submitted_keeping_old_values(api, records):
+    record = submit(api, records)
+    supervisor = api("supervisor")
+    assert review(supervisor, record["id"], "needs_fix", "RT salah").status_code == 200
+    edit = api("enumerator").patch(f"/api/v1/enrollments/{record['id']}", json={"rt": "011"},
+                                   headers={"If-Match": "2"})
+    assert edit.status_code == 200, edit.text
+    body = edit.json()
+    assert body["status"] == "submitted"
+    assert body["history"][-1]["old_values"] == {"rt": record["rt"]}
+    assert review(supervisor, record["id"], "approve").status_code == 200
+
+
+@pytest.mark.parametrize("username", ["enumerator", "admin", "auditor"])
+def test_only_supervisors_review(api, records, username):
+    record = submit(api, records)
+    answer = review(api(username), record["id"], "approve")
+    assert answer.status_code == 403 and answer.json()["code"] == "forbidden"
+
+
+def test_unknown_and_other_kelurahan_records_are_404(api, records, tmp_path):
+    other_dir = tmp_path / "other"
+    init_kelurahan(other_dir, "73.71.01.1002")
+    conn = connect(other_dir / "kelurahan.db")
+    from berjasa.settings import load_settings
+    from berjasa.synthetic import EnrollmentFaker
+    payload = EnrollmentFaker("73.71.01.1002", seed=99).enrollment()
+    intake.create_enrollment(conn, payload, Actor("petugas", "enumerator"),
+                             load_settings(other_dir))
+    conn.close()
+    supervisor = api("supervisor")
+    assert review(supervisor, payload["id"], "approve").status_code == 404
+    assert review(supervisor, "00000000-0000-4000-8000-000000000000", "approve").status_code == 404
+
+
+def test_two_tabs_at_once_exactly_one_decision_wins(api, records, data_dir):
+    record = submit(api, records)
+    tabs = [api("supervisor") for _ in range(3)] + [api("supervisor2") for _ in range(3)]
+    decisions = ["approve", "reject", "needs_fix"] * 2
+    barrier = threading.Barrier(len(tabs))
+    answers: list = [None] * len(tabs)
+
+    def decide(index):
+        barrier.wait()
+        answers[index] = review(tabs[index], record["id"], decisions[index], "alasan")
+
+    threads = [threading.Thread(target=decide, args=(i,)) for i in range(len(tabs))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    codes = sorted(a.status_code for a in answers)
+    assert codes == [200] + [409] * (len(tabs) - 1)
+    winner = next(a for a in answers if a.status_code == 200).json()["status"]
+    assert {a.json()["current_status"] for a in answers if a.status_code == 409} == {winner}
+    conn = connect(data_dir / "kelurahan.db")
+    decided = [e for e in audit.iter_entries(conn, record_id=record["id"])
+               if e["action"] == "enrollment.status"]
+    assert len(decided) == 1
+
+
+def test_approval_records_the_overridden_warnings(api, records):
+    record = submit(api, records, monthly_income=6_500_000)
+    answer = review(api("supervisor"), record["id"], "approve", "Penghasilan musiman")
+    assert answer.status_code == 200
+    decision = answer.json()["history"][-1]["new_values"]
+    assert "income" in [w["code"] for w in decision["overridden_warnings"]]
+    failed = [r["rule"] for r in answer.json()["eligibility"] if r["result"] == "fail"]
+    assert failed == ["income"]
