@@ -56,6 +56,7 @@ def kelurahan_list() -> list[Region]:
     return sorted((r for r in regions().values() if r.level == "kelurahan"), key=lambda r: r.code)
 
 
+@lru_cache(maxsize=None)
 def kecamatan_codes() -> frozenset[str]:
     """Undotted six-digit kecamatan codes of Makassar (``737101``), for NIK checks.
     Includes 73.71.08 which held the islands before 73.71.15 existed."""

@@ -40,12 +40,25 @@ class Outcome:
     record: dict[str, Any]
 
 
+_schemas: dict[int, tuple[dict, EnrollmentSchema]] = {}
+
+
+def enrollment_schema(settings: dict[str, Any]) -> EnrollmentSchema:
+    """One schema per settings dict: building a marshmallow schema deep-copies
+    every field, which cost more than validating a record."""
+    cached = _schemas.get(id(settings))
+    if cached is None or cached[0] is not settings:
+        cached = (settings, EnrollmentSchema(settings=settings))
+        _schemas[id(settings)] = cached
+    return cached[1]
+
+
 def load_enrollment(payload: Any, settings: dict[str, Any],
                     partial: bool = False) -> dict[str, Any]:
     """Validate a client payload into clean values, or raise ValidationFailed
     naming every bad field."""
     try:
-        data = EnrollmentSchema(settings=settings).load(payload, partial=partial)
+        data = enrollment_schema(settings).load(payload, partial=partial)
     except ValidationError as exc:
         errors, codes = flatten_errors(exc.messages)
         raise ValidationFailed(errors, codes) from exc
@@ -83,8 +96,10 @@ def identity_warnings(values: dict[str, Any]) -> list[dict[str, str]]:
 
 
 def create_enrollment(conn: sqlite3.Connection, payload: Any, actor: Actor,
-                      settings: dict[str, Any]) -> Outcome:
-    """Validate and store one enrollment (201), or recognise a retry (200)."""
+                      settings: dict[str, Any], reread: bool = True) -> Outcome:
+    """Validate and store one enrollment (201), or recognise a retry (200).
+    ``reread=False`` answers with the values written (the batch needs only id
+    and version) instead of reading the row back."""
     values = to_storable(load_enrollment(payload, settings))
     digest = content_hash(values)
     with transaction(conn):
@@ -108,7 +123,7 @@ def create_enrollment(conn: sqlite3.Connection, payload: Any, actor: Actor,
         store.insert_enrollment(conn, record)
         record_audit_entry(conn, actor, "enrollment.create", values["id"],
                            {"status": [None, "submitted"], "content_hash": [None, digest]})
-    return Outcome(201, store.get_enrollment(conn, values["id"]))
+    return Outcome(201, store.get_enrollment(conn, values["id"]) if reread else record)
 
 
 def create_batch(conn: sqlite3.Connection, items: list[Any], actor: Actor,
@@ -120,7 +135,7 @@ def create_batch(conn: sqlite3.Connection, items: list[Any], actor: Actor,
         for item in items:
             item_id = item.get("id") if isinstance(item, dict) else None
             try:
-                outcome = create_enrollment(conn, item, actor, settings)
+                outcome = create_enrollment(conn, item, actor, settings, reread=False)
             except Problem as problem:
                 results.append({"id": item_id, "status": problem.status, **problem.to_dict()})
                 continue
