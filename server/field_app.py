@@ -102,11 +102,27 @@ def app_root_redirect() -> Response:
     return redirect("/app/", code=308)
 
 
+def ca_certificate() -> Response:
+    """The laptop's CA certificate (public by nature) for phones to install; 404
+    until ``berjasa serve --https`` has made one. DER: what Android's installer reads."""
+    path = Path(current_app.config["DATA_DIR"]) / "tls" / "ca.pem"
+    if not path.exists():
+        abort(404)
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    der = x509.load_pem_x509_certificate(path.read_bytes()).public_bytes(Encoding.DER)
+    response = Response(der, mimetype="application/x-x509-ca-cert")
+    response.headers["Content-Disposition"] = 'attachment; filename="berjasa-ca.crt"'
+    return _secure_headers(response)
+
+
 # The static part is a plain Flask blueprint: it is not API, so not in OpenAPI.
 static_blp = FlaskBlueprint("field_app", __name__)
 static_blp.add_url_rule("/app", "app_root", app_root_redirect)
 static_blp.add_url_rule("/app/", "app_index", serve_app_file)
 static_blp.add_url_rule("/app/sw.js", "service_worker", service_worker)
+static_blp.add_url_rule("/app/berjasa-ca.crt", "ca_certificate", ca_certificate)
 static_blp.add_url_rule("/app/<path:path>", "app_file", serve_app_file)
 
 

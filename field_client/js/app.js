@@ -334,7 +334,8 @@ function registerServiceWorker() {
   $('#secure-warning').hidden = secure;
   if (!secure) return;
   navigator.serviceWorker.register('/app/sw.js', { scope: '/app/' }).catch(() => {
-    $('#secure-warning').hidden = false;
+    // Secure context but no worker: over https that means an untrusted certificate.
+    $(location.protocol === 'https:' ? '#cert-warning' : '#secure-warning').hidden = false;
   });
 }
 
