@@ -23,6 +23,7 @@ PUBLIC = frozenset({
     "field_app.app_index",
     "field_app.app_file",
     "field_app.service_worker",
+    "field_app.ca_certificate",
 })
 
 ROUTES: dict[str, frozenset[str]] = {

@@ -89,8 +89,11 @@ def user_add(name: str, role: str, password_stdin: bool, data_dir: Path | None,
 @click.command("serve")
 @click.option("--host", default=None, help="Address to listen on (default 127.0.0.1).")
 @click.option("--port", default=None, type=int, help="Port (default 8080).")
+@click.option("--https", "use_https", is_flag=True,
+              help="Serve HTTPS with a certificate made for this laptop (docs/field-app.md).")
 @data_dir_option
-def serve_command(host: str | None, port: int | None, data_dir: Path | None) -> None:
+def serve_command(host: str | None, port: int | None, data_dir: Path | None,
+                  use_https: bool = False) -> None:
     """Run the kelurahan server (waitress) until Ctrl+C.
 
     Example: berjasa serve --port 8080
@@ -107,6 +110,14 @@ def serve_command(host: str | None, port: int | None, data_dir: Path | None) -> 
         raise click.ClickException(str(exc)) from exc
     host = host or settings["host"]
     port = port if port is not None else settings["port"]
+    if use_https:  # waitress has no TLS: server/tls.py serves through cheroot
+        from server import tls
+
+        files = tls.ensure_certificates(folder)
+        for line in tls.describe(files, host, port):
+            click.echo(line, err=True)
+        tls.serve_https(app, host, port, settings["threads"], files)
+        return
     click.echo(f"berjasa kelurahan {app.config['KELURAHAN_CODE']} di http://{host}:{port}/",
                err=True)
     serve(app, host=host, port=port, threads=settings["threads"], ident="berjasa",
