@@ -1,0 +1,75 @@
+"""berjasa central ...: the commands as subprocesses (both backends)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+
+from .conftest import records, start_central
+
+
+def berjasa(*args, data_dir, check=True):
+    """Run the berjasa command; the completed process."""
+    env = {**os.environ, "BERJASA_DATA_DIR": str(data_dir)}
+    done = subprocess.run([sys.executable, "-c", "from berjasa.cli import main; main()", *args],
+                          capture_output=True, text=True, env=env, timeout=120)
+    if check:
+        assert done.returncode == 0, done.stderr
+    return done
+
+
+def test_init_device_add_import_export(database_url, tmp_path):
+    data = tmp_path / "pusat"
+    init = json.loads(berjasa("central", "init", "--database", database_url, "--json", data_dir=data).stdout)
+    assert init["migrations_applied"] == ["0001_central.sql"]
+    added = berjasa("central", "device", "add", "--kelurahan", "73.71.01.1001", data_dir=data)
+    code = added.stdout.strip().splitlines()[-1]
+    assert len(code) == 14 and code.count("-") == 2
+    as_json = json.loads(berjasa("central", "device", "add", "--kelurahan", "73.71.01.1001", "--json",
+                                 data_dir=data).stdout)
+    assert as_json["kelurahan_code"] == "73.71.01.1001" and as_json["code"] != code
+
+    server, central = start_central(database_url, data)
+    try:
+        device = central.register()
+        sent = device.send(records(3))
+    finally:
+        server.close()
+    assert [r["result"] for r in sent] == ["accepted"] * 3
+
+    dtsen = tmp_path / "dtsen.csv"
+    dtsen.write_text("NIK,Desil\n7371014101900001,2\nbukan-nik,1\n", encoding="utf-8")
+    summary = json.loads(berjasa("central", "import", "dtsen", str(dtsen), "--json", data_dir=data).stdout)
+    assert set(summary) == {"read", "accepted", "rejected", "rejects_file"}
+    assert (summary["read"], summary["accepted"], summary["rejected"]) == (2, 1, 1)
+    assert os.path.exists(summary["rejects_file"])
+
+    exported = berjasa("central", "export", "--format", "csv", "--what", "all", data_dir=data)
+    rows = list(csv.DictReader(io.StringIO(exported.stdout)))
+    assert len(rows) == 3 and {r["STATUS_PUSAT"] for r in rows} == {"accepted"}
+    xlsx = tmp_path / "bayar.xlsx"
+    done = json.loads(berjasa("central", "export", "--format", "xlsx", "--what", "payment-list",
+                              "--output", str(xlsx), "--json", data_dir=data).stdout)
+    assert done["rows"] == 3 and xlsx.exists()
+
+    revoked = berjasa("central", "device", "revoke", "73.71.01.1001", "--json", data_dir=data)
+    assert json.loads(revoked.stdout)["revoked"] == [device.device_id]
+
+
+def test_errors_are_one_line_without_traceback(tmp_path):
+    data = tmp_path / "kosong"
+    done = berjasa("central", "device", "add", "--kelurahan", "73.71.01.1001", data_dir=data, check=False)
+    assert done.returncode != 0
+    assert "Traceback" not in done.stderr and "central init" in done.stderr
+    berjasa("central", "init", data_dir=data)
+    bad = berjasa("central", "device", "add", "--kelurahan", "99.99", data_dir=data, check=False)
+    assert bad.returncode != 0 and "Traceback" not in bad.stderr
+    missing = berjasa("central", "import", "dtsen", str(tmp_path / "tidak-ada.csv"), data_dir=data,
+                      check=False)
+    assert missing.returncode != 0 and len(missing.stderr.strip().splitlines()) == 1
+    bad_url = berjasa("central", "init", "--database", "mysql://x", data_dir=tmp_path / "x", check=False)
+    assert bad_url.returncode != 0 and "Traceback" not in bad_url.stderr
