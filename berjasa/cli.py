@@ -19,6 +19,7 @@ def main() -> None:
 
 def _register() -> None:
     """Attach the commands of every part (imported here to keep startup cheap)."""
+    from berjasa.demo import demo_command
     from central.cli import central_group
     from server.cli import register_server_commands
     from sync.cli import sync_group
@@ -26,6 +27,7 @@ def _register() -> None:
     register_server_commands(main)
     main.add_command(sync_group)
     main.add_command(central_group)
+    main.add_command(demo_command)
 
 
 _register()

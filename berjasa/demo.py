@@ -1,0 +1,215 @@
+"""``berjasa demo``: a whole city on one machine, on the embedded default.
+
+Starts a central registry and two kelurahan servers on 127.0.0.1, each in its own
+data folder under ``<data-dir>/demo``, seeds them with realistic synthetic
+enrollments (Faker id_ID) and one user per role, registers each laptop's sync
+device at central, syncs once (a NIK enrolled in both kelurahan comes back as
+``central_rejected`` to the second), prints URLs and logins, and runs until
+Ctrl+C. Every part is started through the same ``berjasa`` commands an operator
+uses, so the demo also proves them.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import click
+import requests
+
+from berjasa import reference
+from berjasa.database import connect
+from berjasa.settings import load_settings
+from berjasa.synthetic import EnrollmentFaker
+from server import accounts, intake, review
+from server.storage.audit import Actor
+
+KELURAHAN = ["73.71.01.1001", "73.71.13.1001"]
+PASSWORD = "berjasa-demo"
+ROLES = [("petugas", "enumerator"), ("pengawas", "supervisor"), ("admin", "admin"),
+         ("auditor", "auditor"), ("petugas2", "enumerator")]
+PROBLEMS = ["nik_sex_mismatch", "high_income", "moved_in", "other_kelurahan"]
+
+
+@dataclass
+class Site:
+    """One kelurahan laptop of the demo."""
+
+    code: str
+    folder: Path
+    port: int = 0
+    shared_nik: str | None = None
+    process: subprocess.Popen | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def berjasa(*args: str, stdin: str | None = None) -> str:
+    """Run a berjasa command; its last stdout line, or a ClickException."""
+    answer = subprocess.run([sys.executable, "-m", "berjasa", *args], input=stdin,
+                            capture_output=True, text=True, timeout=300)
+    if answer.returncode != 0:
+        raise click.ClickException(f"`berjasa {' '.join(args[:3])}` gagal: "
+                                   f"{answer.stderr.strip().splitlines()[-1:] or answer.stdout}")
+    lines = answer.stdout.strip().splitlines()
+    return lines[-1] if lines else ""
+
+
+def free_port(preferred: int) -> int:
+    """The preferred port when it is free, else any free one."""
+    for port in (preferred, 0):
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return sock.getsockname()[1]
+    raise click.ClickException("tidak ada port bebas")
+
+
+def start(args: list[str], url: str) -> subprocess.Popen:
+    """Start a server command and wait until its /health answers."""
+    process = subprocess.Popen([sys.executable, "-m", "berjasa", *args],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise click.ClickException(f"server berhenti: {process.stderr.read().decode()[-300:]}")
+        try:
+            if requests.get(f"{url}/health", timeout=1).status_code == 200:
+                return process
+        except requests.RequestException:
+            time.sleep(0.2)
+    process.kill()
+    raise click.ClickException(f"{url} tidak menjawab")
+
+
+def seed_kelurahan(site: Site, count: int, approve: int, seed: int) -> None:
+    """Users, enrollments (a few with deliberate problems) and some approvals."""
+    berjasa("init", "--kelurahan", site.code, "--data-dir", str(site.folder))
+    conn = connect(site.folder / "kelurahan.db")
+    settings = load_settings(site.folder)
+    for name, role in ROLES:
+        accounts.add_user(conn, name, role, PASSWORD, Actor("demo", "admin"))
+    faker = EnrollmentFaker(site.code, seed=seed)
+    enumerator = Actor("petugas", "enumerator")
+    created = []
+    for index in range(count):
+        record = faker.enrollment()
+        if site.shared_nik and index == 0:
+            record = faker.enrollment(nik=site.shared_nik["nik"],
+                                      birth_date=site.shared_nik["birth_date"],
+                                      sex=site.shared_nik["sex"])
+        created.append(intake.create_enrollment(conn, record, enumerator, settings).record)
+    for kind in PROBLEMS:
+        try:
+            intake.create_enrollment(conn, faker.problem_enrollment(kind), enumerator, settings)
+        except Exception:  # refused records are the point of the demo: they stay on the phone
+            site.notes.append(f"ditolak saat input: {kind}")
+    supervisor = Actor("pengawas", "supervisor")
+    for record in created[:approve]:
+        review.review_enrollment(conn, record["id"], "approve", None, supervisor, settings,
+                                 site.code)
+    conn.close()
+
+
+def run_demo(root: Path, enrollments: int, keep_running: bool = True) -> dict:
+    """Build and start the demo city; returns what it printed as a dict."""
+    if root.exists():
+        shutil.rmtree(root)
+    root.mkdir(parents=True)
+    central_dir = root / "central"
+    central_port = free_port(8090)
+    central_url = f"http://127.0.0.1:{central_port}"
+    berjasa("central", "init", "--data-dir", str(central_dir))
+    processes = [start(["central", "serve", "--port", str(central_port), "--data-dir",
+                        str(central_dir)], central_url)]
+    sites = [Site(code, root / f"kelurahan-{code}") for code in KELURAHAN]
+    first = EnrollmentFaker(KELURAHAN[0], seed=1).enrollment()
+    sites[0].shared_nik = first
+    sites[1].shared_nik = first  # the same worker enrolled again in another kelurahan
+    try:
+        for index, site in enumerate(sites):
+            seed_kelurahan(site, enrollments, approve=min(20, enrollments // 2), seed=index + 1)
+            code = berjasa("central", "device", "add", "--kelurahan", site.code,
+                           "--data-dir", str(central_dir))
+            berjasa("sync", "register", "--central", central_url, "--code", code,
+                    "--data-dir", str(site.folder))
+            site.port = free_port(8080 + index)
+            site.process = start(["serve", "--port", str(site.port), "--data-dir",
+                                  str(site.folder)], f"http://127.0.0.1:{site.port}")
+            processes.append(site.process)
+        sync_lines = []
+        for site in sites + sites[:1]:  # the first pulls again to hear of the duplicate
+            sync_lines.append(f"{site.code}: " + berjasa("sync", "run", "--once", "--data-dir",
+                                                         str(site.folder)))
+        summary = describe(central_url, sites, sync_lines)
+        click.echo(summary["text"])
+        if keep_running:
+            wait_for_interrupt(processes)
+        return summary
+    finally:
+        stop(processes)
+
+
+def describe(central_url: str, sites: list[Site], sync_lines: list[str]) -> dict:
+    """The URLs, logins and what the first sync did."""
+    lines = ["", "berjasa demo berjalan (Ctrl+C untuk berhenti)", "",
+             f"  Registri pusat     {central_url}/"]
+    for site in sites:
+        name = reference.kelurahan(site.code).name
+        lines.append(f"  Kelurahan {name:<9} http://127.0.0.1:{site.port}/   "
+                     f"(aplikasi petugas: http://127.0.0.1:{site.port}/app/)")
+    lines += ["", f"  Login (semua kata sandi: {PASSWORD}):"]
+    lines += [f"    {name:<9} {role}" for name, role in ROLES]
+    lines += ["", "  Sinkronisasi pertama:"] + [f"    {line}" for line in sync_lines]
+    return {"text": "\n".join(lines), "central": central_url,
+            "kelurahan": {s.code: f"http://127.0.0.1:{s.port}" for s in sites},
+            "password": PASSWORD, "users": dict(ROLES)}
+
+
+def wait_for_interrupt(processes: list[subprocess.Popen]) -> None:
+    """Sleep until Ctrl+C or until a server dies."""
+    try:
+        while all(p.poll() is None for p in processes):
+            time.sleep(0.5)
+        click.echo("Sebuah server berhenti; demo dihentikan.", err=True)
+    except KeyboardInterrupt:
+        click.echo("\nMenghentikan demo...", err=True)
+
+
+def stop(processes: list[subprocess.Popen]) -> None:
+    """Stop every server the demo started."""
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@click.command("demo")
+@click.option("--enrollments", default=60, show_default=True,
+              help="Synthetic enrollments per kelurahan.")
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder under which the demo keeps its data (in <DIR>/demo).")
+@click.option("--once", is_flag=True, help="Stop after the first sync instead of waiting.")
+@click.option("--json", "as_json", is_flag=True, help="Also print URLs and logins as JSON.")
+def demo_command(enrollments: int, data_dir: Path | None, once: bool, as_json: bool) -> None:
+    """Start central and two kelurahan servers with synthetic data; Ctrl+C stops.
+
+    Example: berjasa demo
+    """
+    from berjasa.paths import resolve_data_dir
+
+    root = resolve_data_dir(data_dir) / "demo"
+    summary = run_demo(root, enrollments, keep_running=not once)
+    if as_json:
+        click.echo(json.dumps({k: v for k, v in summary.items() if k != "text"}))

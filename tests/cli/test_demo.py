@@ -1,0 +1,27 @@
+"""cli: berjasa demo — central and two kelurahan, seeded, synced once."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+
+
+def test_demo_syncs_and_returns_the_cross_kelurahan_duplicate(tmp_path):
+    answer = subprocess.run([sys.executable, "-m", "berjasa", "demo", "--once", "--enrollments",
+                             "12", "--data-dir", str(tmp_path)], capture_output=True, text=True,
+                            timeout=300)
+    assert answer.returncode == 0, answer.stderr
+    assert "Registri pusat" in answer.stdout and "pengawas" in answer.stdout
+    first = sqlite3.connect(tmp_path / "demo" / "kelurahan-73.71.01.1001" / "kelurahan.db")
+    second = sqlite3.connect(tmp_path / "demo" / "kelurahan-73.71.13.1001" / "kelurahan.db")
+    statuses_first = dict(first.execute("SELECT status, count(*) FROM enrollments GROUP BY 1"))
+    statuses_second = dict(second.execute("SELECT status, count(*) FROM enrollments GROUP BY 1"))
+    assert statuses_first["synced"] == 6 and statuses_first["submitted"] >= 6
+    assert statuses_second["central_rejected"] == 1 and statuses_second["synced"] == 5
+    shared = second.execute("SELECT nik FROM enrollments WHERE status = 'central_rejected'"
+                            ).fetchone()[0]
+    assert first.execute("SELECT status FROM enrollments WHERE nik = ?", (shared,)).fetchone()[0] \
+        == "synced"
+    roles = dict(first.execute("SELECT username, role FROM users"))
+    assert set(roles.values()) == {"enumerator", "supervisor", "admin", "auditor"}
