@@ -9,6 +9,7 @@ the help text because they change by regulation, not by code.
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import sys
@@ -114,8 +115,19 @@ def _coerce(setting: Setting, raw: Any, source: str) -> Any:
     return raw
 
 
+# Parts that declare their own settings; imported before any settings are read so
+# that one settings.toml may hold the settings of every part on the laptop.
+COMPONENT_SETTINGS = ("sync.agent_settings", "central.settings")
+
+
+def _declare_component_settings() -> None:
+    for module in COMPONENT_SETTINGS:
+        importlib.import_module(module)
+
+
 def load_settings(data_dir: Path | None, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """Read the effective settings for a data folder."""
+    _declare_component_settings()
     values = {name: s.default for name, s in SETTINGS.items()}
     if data_dir is not None:
         path = data_dir / "settings.toml"

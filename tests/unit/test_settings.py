@@ -1,0 +1,39 @@
+"""Settings: declared once, documented, typed, overridable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from berjasa.settings import SETTINGS, SettingsError, load_settings, write_setting
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "settings.md"
+
+
+def test_every_setting_is_documented():
+    load_settings(None)  # declares the settings of every part
+    documented = DOCS.read_text(encoding="utf-8")
+    missing = [name for name in SETTINGS if f"`{name}`" not in documented]
+    assert missing == []
+
+
+def test_file_then_environment_then_overrides(tmp_path, monkeypatch):
+    write_setting(tmp_path, "port", 9000)
+    assert load_settings(tmp_path)["port"] == 9000
+    monkeypatch.setenv("BERJASA_PORT", "9100")
+    assert load_settings(tmp_path)["port"] == 9100
+    assert load_settings(tmp_path, {"port": 9200})["port"] == 9200
+
+
+@pytest.mark.parametrize("text", ['port = "delapan"', "nonsense = 1", "port = [1"])
+def test_bad_settings_file_is_a_clear_error(tmp_path, text):
+    (tmp_path / "settings.toml").write_text(text, encoding="utf-8")
+    with pytest.raises(SettingsError):
+        load_settings(tmp_path)
+
+
+def test_wrong_type_in_environment_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setenv("BERJASA_LOGIN_MAX_FAILURES", "banyak")
+    with pytest.raises(SettingsError, match="BERJASA_LOGIN_MAX_FAILURES"):
+        load_settings(tmp_path)
