@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from typing import Any, Iterable
 
 # Spellings of the same given name or title in Makassar's registers (KTP, KK,
@@ -29,6 +30,7 @@ _DROPPED = {"h", "hj", "haji", "hajjah", "hajah", "dg", "daeng", "ir", "dr", "dr
 _LEADING_ONLY = {"st"}
 
 
+@lru_cache(maxsize=65536)
 def name_key(name: str | None) -> str:
     """A comparison key for a person's name: case, accents, punctuation, spacing,
     honorifics (H., Hj., Daeng) and degrees dropped, Muh./Moh./Muhammad folded.
@@ -53,6 +55,8 @@ def name_key(name: str | None) -> str:
 def _strip_latin_accents(name: str) -> str:
     """Drop accents on Latin letters (José → Jose) but keep the vowel signs of
     other scripts (Lontara ᨅᨔᨚ keeps its ᨚ)."""
+    if name.isascii():
+        return name
     out: list[str] = []
     for char in unicodedata.normalize("NFKD", name):
         if unicodedata.combining(char) and out and out[-1].isascii():

@@ -21,11 +21,12 @@ from central.storage.db import Database, utc_now
 from sync import protocol
 
 
-def ingest_batch(db: Database, batch: protocol.Batch, body_bytes: int,
-                 max_desil: int) -> tuple[bytes, bool]:
+def ingest_batch(db: Database, batch: protocol.Batch, body_bytes: int, max_desil: int,
+                 digest: str | None = None) -> tuple[bytes, bool]:
     """Store ``batch`` and return (answer body, replayed?). Raises BatchConflict
-    when its id was used for other content."""
-    digest = protocol.content_hash(batch)
+    when its id was used for other content. ``digest`` is the content hash when
+    the caller already has it (decode_batch checked it)."""
+    digest = digest or protocol.content_hash(batch)
     with db.transaction():
         db.lock_ingest()
         stored = store.get_batch(db, batch.batch_id)

@@ -38,7 +38,10 @@ def receive_batch():
         raise WrongKelurahan(kelurahan_code=device["kelurahan_code"])
     if len(batch.records) > setting("central_max_batch_records"):
         raise ProtocolError("too_large", "too many records")
-    answer, replayed = ingest_batch(db, batch, len(body), setting("dtsen_max_desil"))
+    # decode_batch verified the signed hash header equals the content: reuse it
+    digest = bytes(protocol.base64.urlsafe_b64decode(
+        protocol.header(request.headers, "Berjasa-Content-Hash") + "=")).hex()
+    answer, replayed = ingest_batch(db, batch, len(body), setting("dtsen_max_desil"), digest)
     response = Response(answer, status=200, content_type=protocol.RESULTS_MEDIA_TYPE)
     if replayed:
         response.headers["Berjasa-Replay"] = "1"

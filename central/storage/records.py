@@ -19,6 +19,11 @@ RECORD_COLUMNS = (
     "reviewed_at", "status", "reasons", "checks", "duplicate_of_kelurahan", "duplicate_of_record",
     "content_hash", "received_at", "updated_at",
 )
+JSON_COLUMNS = frozenset({"consent", "location", "reasons", "checks"})
+# One encoder reused: json.dumps with options builds a new encoder on every call.
+_to_json = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
+_JSON_INDEXES = [i for i, c in enumerate(RECORD_COLUMNS) if c in JSON_COLUMNS]
+_CACHED_INDEXES = {i for i, c in enumerate(RECORD_COLUMNS) if c in ("reasons", "checks")}
 _INSERT = (f"INSERT INTO records ({', '.join(RECORD_COLUMNS)}) "
            f"VALUES ({placeholders(len(RECORD_COLUMNS))})")
 ACTIVE = ("accepted", "registered")
@@ -77,7 +82,7 @@ def insert_records(db: Database, rows: list[dict[str, Any]]) -> list[dict[str, A
     one (another writer got there first), insert row by row instead and turn each
     refused active row into a ``duplicate``: the returned list is the rows that
     changed that way."""
-    values = [tuple(_db_value(row[c]) for c in RECORD_COLUMNS) for row in rows]
+    values = [_row_values(row) for row in rows]
     try:
         with db.transaction():
             db.many(_INSERT, values)
@@ -88,7 +93,7 @@ def insert_records(db: Database, rows: list[dict[str, Any]]) -> list[dict[str, A
     for row in rows:
         try:
             with db.transaction():
-                db.run(_INSERT, tuple(_db_value(row[c]) for c in RECORD_COLUMNS))
+                db.run(_INSERT, _row_values(row))
         except IntegrityErrors:
             holder = active_by_nik(db, [row["nik"]]).get(row["nik"])
             if holder is None or row["status"] not in ACTIVE:
@@ -96,7 +101,7 @@ def insert_records(db: Database, rows: list[dict[str, Any]]) -> list[dict[str, A
             row.update(status="duplicate", reasons=None,
                        duplicate_of_kelurahan=holder["kelurahan_code"],
                        duplicate_of_record=holder["record_id"])
-            db.run(_INSERT, tuple(_db_value(row[c]) for c in RECORD_COLUMNS))
+            db.run(_INSERT, _row_values(row))
             changed.append(row)
     return changed
 
@@ -117,8 +122,11 @@ def add_updates(db: Database, updates: Iterable[dict[str, Any]], at: str) -> Non
     rows = []
     for update in updates:
         payload = {k: v for k, v in update.items() if k not in ("kelurahan_code", "record_id", "kind")}
-        rows.append((update["kelurahan_code"], update["record_id"], update["kind"],
-                     json.dumps(payload, ensure_ascii=False, sort_keys=True), at))
+        checks = payload.pop("checks", None)
+        text = _to_json(payload)
+        if checks is not None:  # spliced in: the same few check lists repeat for every record
+            text = text[:-1] + ("," if len(text) > 2 else "") + '"checks":' + _cached_json(checks) + "}"
+        rows.append((update["kelurahan_code"], update["record_id"], update["kind"], text, at))
     db.many("INSERT INTO updates (kelurahan_code, record_id, kind, payload, at)"
             " VALUES (?, ?, ?, ?, ?)", rows)
 
@@ -139,8 +147,25 @@ def updates_since(db: Database, kelurahan_code: str, since: int, limit: int,
     return out
 
 
-def _db_value(value: Any) -> Any:
-    """Objects and lists are stored as JSON text."""
-    if isinstance(value, (dict, list)):
-        return json.dumps(value, ensure_ascii=False, sort_keys=True)
-    return value
+_json_cache: dict[str, str] = {}
+
+
+def _cached_json(value: Any) -> str:
+    """JSON of small, often-repeated values (check lists, reasons): encoded once."""
+    key = repr(value)
+    text = _json_cache.get(key)
+    if text is None:
+        if len(_json_cache) > 4096:
+            _json_cache.clear()
+        text = _json_cache[key] = _to_json(value)
+    return text
+
+
+def _row_values(row: dict[str, Any]) -> tuple:
+    """A row's values in RECORD_COLUMNS order; objects and lists as JSON text."""
+    values = [row[c] for c in RECORD_COLUMNS]
+    for index in _JSON_INDEXES:
+        value = values[index]
+        if isinstance(value, (dict, list)):
+            values[index] = _cached_json(value) if index in _CACHED_INDEXES else _to_json(value)
+    return tuple(values)
