@@ -60,6 +60,15 @@ function el(tag, className, text) {
   return node;
 }
 
+// Field names as the form shows them, for the server's answers in the list.
+const FIELD_LABELS = {
+  nik: 'NIK', kk_number: 'Nomor KK', full_name: 'Nama', birth_place: 'Tempat lahir', birth_date: 'Tanggal lahir',
+  sex: 'Jenis kelamin', address: 'Alamat', rt: 'RT', rw: 'RW', kelurahan_code: 'Kelurahan', mother_name: 'Nama ibu',
+  phone: 'Nomor HP', occupation: 'Pekerjaan', work_category: 'Pekerjaan sehari-hari', monthly_income: 'Penghasilan',
+  heir_name: 'Ahli waris', heir_relation: 'Hubungan ahli waris', heir_phone: 'HP ahli waris', consent: 'Persetujuan',
+  consent_method: 'Cara persetujuan', location: 'Lokasi', captured_at: 'Waktu pendataan', notes: 'Catatan',
+};
+
 function problemLines(record) {
   const result = record.result || {};
   const lines = [];
@@ -67,7 +76,8 @@ function problemLines(record) {
     lines.push('NIK ini sudah terdaftar di kelurahan. Bila NIK salah ketik, ubah lalu simpan lagi; bila orang yang sama, hapus data ini.');
   }
   for (const [field, messages] of Object.entries(result.errors || {})) {
-    for (const m of messages) lines.push(`${field}: ${m}`);
+    const label = FIELD_LABELS[fieldForServerKey(field)] || field;
+    for (const m of messages) lines.push(`${label}: ${m}`);
   }
   if (!lines.length && result.message) lines.push(result.message);
   return lines;
