@@ -18,7 +18,7 @@ register(
     Setting("sync_interval_minutes", 5, "How often the scheduled agent (`berjasa sync run`) runs."),
     Setting("sync_connect_timeout_seconds", 10.0, "TCP/TLS connect timeout for requests to central."),
     Setting("sync_read_timeout_seconds", 30.0, "Longest wait for central's answer bytes."),
-    Setting("sync_run_seconds", 50.0,
+    Setting("sync_run_seconds", 40.0,
             "A run starts no new request after this many seconds (so `sync run --once` ends "
             "within a minute even when central is down or slow); the rest waits for the next run."),
     Setting("sync_request_retries", 2,

@@ -1,0 +1,198 @@
+"""Exactly-once under faults: kill -9 the agent (at named crash points and at
+random moments) and central (a process, killed and restarted mid-run), cut the
+link mid-upload and mid-answer, drop answers after central committed, duplicate
+and reorder requests, answer 500/503. After recovery every approved record is at
+central exactly once and every kelurahan record shows central's decision.
+
+Runs on both central backends; ``--slow`` runs many more kill points.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import random
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from berjasa.database import connect
+from server.storage.audit import verify_chain
+from sync.agent import run_once
+
+_HERE = Path(__file__).resolve().parent
+
+
+def _load(name: str):
+    spec = importlib.util.spec_from_file_location(f"sync_{name}", _HERE / f"{name}.py")
+    module = sys.modules.setdefault(f"sync_{name}", importlib.util.module_from_spec(spec))
+    spec.loader.exec_module(module)
+    return module
+
+
+h = _load("harness")
+proxy_module = _load("faulty_proxy")
+
+A, B = "73.71.01.1001", "73.71.02.1001"
+CRASH_POINTS = ("after_build", "mid_upload", "after_answer", "after_store", "mid_pull")
+AGENT_ENV = {"BERJASA_SYNC_BATCH_SIZE": "8", "BERJASA_SYNC_PARALLEL_REQUESTS": "3",
+             "BERJASA_SYNC_REQUEST_RETRIES": "1"}
+
+
+@pytest.fixture(scope="module")
+def pg_base():
+    """A throw-away PostgreSQL database for this module."""
+    url = h.pg_database()
+    yield url
+    h.drop_pg(url)
+
+
+@pytest.fixture
+def world(request, tmp_path):
+    """Central as a killable process, a faulty proxy in front of it, kelurahan B's
+    records already at central, and kelurahan A registered."""
+    backend = request.param
+    pg = request.getfixturevalue("pg_base") if backend == "postgresql" else None
+    central = h.central_process(h.database_urls(backend, tmp_path, pg), tmp_path / "central")
+    proxy = proxy_module.FaultyProxy(central.port, seed=hash(backend) & 0xFFFF)
+    other = h.make_kelurahan(tmp_path / "kel-b", B)
+    central.register(other)
+    h.seed_approved(other, 6, seed=99)
+    assert run_once(other, h.agent_settings(other), "test").ok
+    kelurahan = h.make_kelurahan(tmp_path / "kel-a", A)
+    central.register(kelurahan)
+    yield central, proxy, kelurahan, other
+    proxy.close()
+    central.kill()
+
+
+def _add_work(kelurahan: Path, other: Path, rng: random.Random, step: int) -> None:
+    """New approved records, now and then one whose NIK kelurahan B already holds."""
+    h.seed_approved(kelurahan, rng.randint(4, 12), seed=1000 + step)
+    if rng.random() < 0.4:
+        taken = h.kelurahan_rows(other, "SELECT nik, birth_date, sex FROM enrollments")
+        mine = {r["nik"] for r in h.kelurahan_rows(kelurahan, "SELECT nik FROM enrollments")}
+        free = [t for t in taken if t["nik"] not in mine]
+        if free:
+            h.seed_approved(kelurahan, 1, seed=5000 + step, **rng.choice(free))
+
+
+def _fault_run(central, proxy, kelurahan: Path, rng: random.Random) -> str:
+    """One agent run through the proxy with one kind of kill; what was done."""
+    kind = rng.choice(["crash_point", "kill_agent", "kill_central", "link"])
+    crash = None
+    if kind in ("crash_point", "link"):
+        # Link faults come with a crash point too: every round is a kill point.
+        crash = f"{rng.choice(CRASH_POINTS)}:{rng.randint(1, 3)}"
+    proxy.configure(0.35 if kind == "link" else 0.1)
+    agent = h.agent_process(kelurahan, crash_at=crash, central_url=proxy.url, extra_env=AGENT_ENV)
+    if kind == "kill_agent":
+        time.sleep(rng.uniform(0.3, 2.0))
+        agent.kill()
+    elif kind == "kill_central":
+        time.sleep(rng.uniform(0.3, 1.8))
+        central.kill()
+    try:
+        agent.wait(90)
+    finally:
+        if agent.poll() is None:
+            agent.kill()
+        agent.communicate()
+    if kind == "kill_central":
+        central.start()
+    return f"{kind}:{crash or ''}:rc={agent.returncode}"
+
+
+def _recover(central, proxy, kelurahan: Path) -> None:
+    """Clean link, central up: run until nothing waits (a killed run's lease
+    must expire first, so a few runs may answer busy)."""
+    proxy.configure(0.0)
+    settings = h.agent_settings(kelurahan, sync_central_url=proxy.url)
+    for _ in range(20):
+        report = run_once(kelurahan, settings, "test")
+        if report.ok and report.pending == 0:
+            # One more run pulls whatever the last one's decisions produced.
+            assert run_once(kelurahan, settings, "test").ok
+            return
+        time.sleep(1.0)
+    pytest.fail(f"did not recover: {report}")
+
+
+def _check_exactly_once(central, kelurahan: Path) -> dict[str, int]:
+    """Every approved record is at central once, with central's decision here."""
+    local = {r["id"]: r for r in h.kelurahan_rows(kelurahan, "SELECT * FROM enrollments")}
+    held = h.held_at_central(central, A)
+    assert set(held) == set(local), "a record is missing at central, or central has one extra"
+    assert all(len(v) == 1 for v in held.values()), "a record is held twice at central"
+    expected = {"accepted": "synced", "duplicate": "central_rejected", "rejected": "central_rejected"}
+    for record_id, (central_status,) in held.items():
+        assert local[record_id]["status"] == expected[central_status], (record_id, central_status)
+        assert local[record_id]["central_status"] == central_status
+    accepted_updates = central.query("SELECT count(*) AS n FROM updates WHERE kelurahan_code = ?"
+                                     " AND kind = 'accepted'", (A,))[0]["n"]
+    accepted = sum(1 for v in held.values() if v == ["accepted"])
+    assert accepted_updates == accepted, "central ingested a record twice"
+    leftovers = h.kelurahan_rows(kelurahan, "SELECT count(*) AS n FROM sync_outbox")[0]["n"]
+    unanswered = h.kelurahan_rows(kelurahan, "SELECT count(*) AS n FROM sync_batches"
+                                  " WHERE state = 'pending'")[0]["n"]
+    assert (leftovers, unanswered) == (0, 0)
+    conn = connect(kelurahan / "kelurahan.db")
+    try:
+        assert verify_chain(conn)[1] is None
+    finally:
+        conn.close()
+    return {"records": len(held), "accepted": accepted, "rejected": len(held) - accepted}
+
+
+@pytest.mark.parametrize("world", ["sqlite", "postgresql"], indirect=True)
+def test_random_kills_and_link_faults_leave_every_record_at_central_exactly_once(world, request):
+    central, proxy, kelurahan, other = world
+    slow = request.config.getoption("--slow")
+    rounds = 60 if slow else 12
+    rng = random.Random(20251006 + rounds)
+    done = []
+    for step in range(rounds):
+        _add_work(kelurahan, other, rng, step)
+        done.append(_fault_run(central, proxy, kelurahan, rng))
+        if step % 4 == 3:
+            # Check mid-way too: faults so far may leave work, never a duplicate.
+            held = h.held_at_central(central, A)
+            assert all(len(v) == 1 for v in held.values())
+    _recover(central, proxy, kelurahan)
+    summary = _check_exactly_once(central, kelurahan)
+    assert summary["rejected"] >= 1 and summary["accepted"] >= 20
+    print(json.dumps({"runs": done, "proxy_faults": proxy.counts, **summary}))
+
+
+@pytest.mark.parametrize("world", ["sqlite"], indirect=True)
+def test_each_crash_point_then_recovery(world):
+    central, proxy, kelurahan, other = world
+    rng = random.Random(7)
+    for step, point in enumerate(CRASH_POINTS):
+        _add_work(kelurahan, other, rng, 200 + step)
+        if point == "mid_pull":
+            h.seed_approved(kelurahan, 1, seed=7000, **h.kelurahan_rows(
+                other, "SELECT nik, birth_date, sex FROM enrollments LIMIT 1 OFFSET ?", (step,))[0])
+        agent = h.agent_process(kelurahan, crash_at=point, central_url=central.url, extra_env=AGENT_ENV)
+        agent.communicate(timeout=90)
+        assert agent.returncode == 137, point
+        time.sleep(3.2)  # the killed run's lease expires
+    _recover(central, proxy, kelurahan)
+    _check_exactly_once(central, kelurahan)
+
+
+@pytest.mark.parametrize("world", ["sqlite"], indirect=True)
+def test_two_agents_at_once_never_double_send(world):
+    central, proxy, kelurahan, other = world
+    h.seed_approved(kelurahan, 40, seed=77)
+    agents = [h.agent_process(kelurahan, central_url=central.url, extra_env=AGENT_ENV) for _ in range(3)]
+    threads = [threading.Thread(target=a.communicate, kwargs={"timeout": 90}) for a in agents]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    _recover(central, proxy, kelurahan)
+    _check_exactly_once(central, kelurahan)
