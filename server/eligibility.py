@@ -75,3 +75,8 @@ RULES: list[Callable[[dict, dict, str], Result]] = [
 def evaluate(record: dict[str, Any], settings: dict[str, Any], site_kelurahan: str) -> list[Result]:
     """Every configured rule's result for one record."""
     return [rule(record, settings, site_kelurahan) for rule in RULES]
+
+
+def failed(results: list[Result]) -> list[Result]:
+    """The results that warn the supervisor (an approval overrides them, on record)."""
+    return [result for result in results if result["result"] == "fail"]

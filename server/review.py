@@ -72,7 +72,7 @@ def review_context(conn: sqlite3.Connection, record: dict[str, Any], settings: d
 def overridden_warnings(context: dict[str, Any]) -> list[dict[str, str]]:
     """The warnings an approval goes against: failed rules and identity warnings."""
     overridden = [{"kind": "eligibility", "code": r["rule"], "reason": r["reason"]}
-                  for r in context["eligibility"] if r["result"] == "fail"]
+                  for r in eligibility.failed(context["eligibility"])]
     overridden += [{"kind": "identity", "code": w["code"], "reason": w["message"]}
                    for w in context["warnings"]]
     return overridden
