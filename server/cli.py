@@ -130,3 +130,8 @@ def register_server_commands(group: click.Group) -> None:
     group.add_command(user_group)
     group.add_command(serve_command)
     group.add_command(audit_group)
+    from server.cli_data import backup_command, privacy_group, restore_command
+
+    group.add_command(backup_command)
+    group.add_command(restore_command)
+    group.add_command(privacy_group)

@@ -1,0 +1,125 @@
+"""Commands for the data itself: ``backup``, ``restore`` and ``privacy``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from berjasa.commandline import data_dir_and_settings, data_dir_option, emit, json_option
+from berjasa.problems import Problem
+from server import privacy
+from server.backup import BackupError, create_backup, restore_backup
+from server.cli import open_register
+from server.storage.audit import Actor
+
+CLI_ACTOR = Actor("cli", "admin")
+
+
+def _passphrase(from_stdin: bool, confirm: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return click.prompt("Frasa sandi cadangan", hide_input=True, confirmation_prompt=confirm)
+
+
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--passphrase-stdin", is_flag=True, help="Read the passphrase from stdin.")
+@data_dir_option
+@json_option
+def backup_command(path: Path, passphrase_stdin: bool, data_dir: Path | None,
+                   as_json: bool) -> None:
+    """Write an encrypted backup (AES-256-GCM, scrypt passphrase) of the register.
+
+    Example: berjasa backup E:/cadangan/kelurahan-2026-11-25.bjb
+    """
+    folder, _ = data_dir_and_settings(data_dir)
+    try:
+        info = create_backup(folder, path, _passphrase(passphrase_stdin, confirm=True))
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    emit({"path": str(info.path), "kelurahan_code": info.kelurahan_code,
+          "created_at": info.created_at, "files": info.files, "size_bytes": info.size_bytes},
+         as_json, str(info.path))
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--passphrase-stdin", is_flag=True, help="Read the passphrase from stdin.")
+@click.option("--force", is_flag=True, help="Replace an existing database (kept beside it).")
+@data_dir_option
+@json_option
+def restore_command(path: Path, passphrase_stdin: bool, force: bool, data_dir: Path | None,
+                    as_json: bool) -> None:
+    """Restore a backup into the data folder (stop `berjasa serve` first).
+
+    Example: berjasa restore E:/cadangan/kelurahan-2026-11-25.bjb --data-dir ./data
+    """
+    folder, _ = data_dir_and_settings(data_dir)
+    try:
+        info = restore_backup(path, folder, _passphrase(passphrase_stdin, confirm=False), force)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    emit({"restored": str(folder), "kelurahan_code": info.kelurahan_code,
+          "created_at": info.created_at, "files": info.files}, as_json, str(folder))
+
+
+@click.group("privacy")
+def privacy_group() -> None:
+    """Permintaan pemilik data (UU PDP): ekspor atau hapus data satu NIK."""
+
+
+def _problem_line(problem: Problem) -> str:
+    details = "; ".join(m for messages in getattr(problem, "errors", {}).values() for m in messages)
+    return f"{problem.message} {details}".strip()
+
+
+@privacy_group.command("export")
+@click.argument("nik")
+@data_dir_option
+@json_option
+def privacy_export(nik: str, data_dir: Path | None, as_json: bool) -> None:
+    """Everything held about one NIK (records, history, audit), for the data subject.
+
+    Example: berjasa privacy export 7371014101900001 --json > data-subjek.json
+    """
+    _, _, conn = open_register(data_dir)
+    try:
+        answer = privacy.export_subject(conn, nik, CLI_ACTOR)
+    except Problem as problem:
+        raise click.ClickException(_problem_line(problem)) from problem
+    finally:
+        conn.close()
+    if as_json:
+        click.echo(json.dumps(answer, ensure_ascii=False, default=str))
+        return
+    for record in answer["records"]:
+        click.echo(f"{record['id']}  {record['full_name']}  status={record['status']}  "
+                   f"riwayat={len(record['history'])}")
+    click.echo(f"{len(answer['audit'])} entri audit")
+    click.echo(str(len(answer["records"])))
+
+
+@privacy_group.command("erase")
+@click.argument("nik")
+@click.option("--reason", required=True, help="Why (the request's reference), kept in the audit.")
+@data_dir_option
+@json_option
+def privacy_erase(nik: str, reason: str, data_dir: Path | None, as_json: bool) -> None:
+    """Erase the personal data of one NIK; records not yet sent are rejected.
+
+    Example: berjasa privacy erase 7371014101900001 --reason "Surat permohonan 12/XI/2026"
+    """
+    _, _, conn = open_register(data_dir)
+    try:
+        answer = privacy.erase_subject(conn, nik, reason, CLI_ACTOR)
+    except Problem as problem:
+        raise click.ClickException(_problem_line(problem)) from problem
+    finally:
+        conn.close()
+    if not as_json and answer["also_at_central"]:
+        click.echo("Sudah terkirim ke pusat; minta pusat menghapus juga: "
+                   + ", ".join(answer["also_at_central"]))
+    emit(answer, as_json, str(len(answer["erased"])))

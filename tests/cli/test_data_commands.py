@@ -1,0 +1,112 @@
+"""cli: berjasa backup / restore / privacy export / privacy erase."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+from berjasa.database import connect
+from berjasa.settings import load_settings
+from server import intake
+from server.storage.audit import Actor
+
+PASSPHRASE = "frasa-sandi-cadangan"
+
+
+def berjasa(*args, stdin=None):
+    return subprocess.run([sys.executable, "-m", "berjasa", *args], input=stdin,
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture
+def filled(data_dir, records):
+    """The test data folder with three enrollments; returns (folder, records)."""
+    conn = connect(data_dir / "kelurahan.db")
+    settings = load_settings(data_dir)
+    made = [records.enrollment() for _ in range(3)]
+    for record in made:
+        intake.create_enrollment(conn, record, Actor("enumerator", "enumerator"), settings)
+    conn.close()
+    return data_dir, made
+
+
+def test_backup_holds_no_nik_in_clear_and_restores_exactly(filled, tmp_path):
+    folder, made = filled
+    target = tmp_path / "cadangan.bjb"
+    answer = berjasa("backup", str(target), "--passphrase-stdin", "--json", "--data-dir",
+                     str(folder), stdin=PASSPHRASE + "\n")
+    assert answer.returncode == 0, answer.stderr
+    raw = target.read_bytes()
+    assert all(r["nik"].encode() not in raw and r["full_name"].encode() not in raw for r in made)
+    restored = tmp_path / "pulih"
+    answer = berjasa("restore", str(target), "--passphrase-stdin", "--data-dir", str(restored),
+                     stdin=PASSPHRASE + "\n")
+    assert answer.returncode == 0, answer.stderr
+    conn = sqlite3.connect(restored / "kelurahan.db")
+    assert {row[0] for row in conn.execute("SELECT nik FROM enrollments")} == {
+        r["nik"] for r in made}
+    conn.close()
+
+
+def test_restore_with_wrong_passphrase_or_damaged_file_is_one_clear_line(filled, tmp_path):
+    folder, _ = filled
+    target = tmp_path / "cadangan.bjb"
+    berjasa("backup", str(target), "--passphrase-stdin", "--data-dir", str(folder),
+            stdin=PASSPHRASE + "\n")
+    wrong = berjasa("restore", str(target), "--passphrase-stdin", "--data-dir",
+                    str(tmp_path / "a"), stdin="frasa-yang-salah\n")
+    assert wrong.returncode != 0 and "Frasa sandi salah" in wrong.stderr
+    damaged = bytearray(target.read_bytes())
+    damaged[-10] ^= 0x01
+    target.write_bytes(bytes(damaged))
+    broken = berjasa("restore", str(target), "--passphrase-stdin", "--data-dir",
+                     str(tmp_path / "b"), stdin=PASSPHRASE + "\n")
+    assert broken.returncode != 0 and "Traceback" not in broken.stderr
+    assert not (tmp_path / "b" / "kelurahan.db").exists()
+
+
+def test_restore_does_not_overwrite_without_force(filled, tmp_path):
+    folder, _ = filled
+    target = tmp_path / "cadangan.bjb"
+    berjasa("backup", str(target), "--passphrase-stdin", "--data-dir", str(folder),
+            stdin=PASSPHRASE + "\n")
+    answer = berjasa("restore", str(target), "--passphrase-stdin", "--data-dir", str(folder),
+                     stdin=PASSPHRASE + "\n")
+    assert answer.returncode != 0 and "--force" in answer.stderr
+
+
+def test_privacy_export_then_erase(filled):
+    folder, made = filled
+    nik = made[0]["nik"]
+    exported = berjasa("privacy", "export", nik, "--json", "--data-dir", str(folder))
+    assert exported.returncode == 0, exported.stderr
+    body = json.loads(exported.stdout)
+    assert body["records"][0]["id"] == made[0]["id"]
+    assert body["records"][0]["full_name"] == made[0]["full_name"]
+    erased = berjasa("privacy", "erase", nik, "--reason", "Permohonan 1/XI/2026", "--json",
+                     "--data-dir", str(folder))
+    assert erased.returncode == 0, erased.stderr
+    assert json.loads(erased.stdout)["erased"] == [made[0]["id"]]
+    conn = sqlite3.connect(folder / "kelurahan.db")
+    row = conn.execute("SELECT nik, full_name, address, status FROM enrollments WHERE id = ?",
+                       (made[0]["id"],)).fetchone()
+    audit = conn.execute("SELECT group_concat(changes) FROM audit_log").fetchone()[0]
+    conn.close()
+    assert nik not in row[0] and row[1] == "[dihapus]" and row[3] == "rejected"
+    assert nik not in audit
+    again = berjasa("privacy", "export", nik, "--data-dir", str(folder))
+    assert again.returncode != 0 and "Tidak ada data" in again.stderr
+    verify = berjasa("audit", "verify", "--data-dir", str(folder))
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+
+
+@pytest.mark.parametrize("args", [["privacy", "export", "12345"],
+                                  ["privacy", "erase", "7371014101900001", "--reason", " "]])
+def test_privacy_bad_input_is_one_clear_line(data_dir, args):
+    answer = berjasa(*args, "--data-dir", str(data_dir))
+    assert answer.returncode != 0 and "Traceback" not in answer.stderr
+    assert answer.stderr.startswith("Error:")
