@@ -53,6 +53,12 @@ class FieldServer:
     def base(self) -> str:
         return f"{'https' if self.https else 'http'}://127.0.0.1:{self.port}"
 
+    @property
+    def verify(self) -> str | bool:
+        """What requests should trust: the server's own CA once it has made one."""
+        ca = self.data_dir / "tls" / "ca.pem"
+        return str(ca) if self.https and ca.exists() else not self.https
+
     def start(self) -> None:
         """Start ``berjasa serve`` and wait until /health answers."""
         args = ["serve", "--port", str(self.port), "--data-dir", str(self.data_dir)]
@@ -64,7 +70,8 @@ class FieldServer:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
-                if requests.get(self.base + "/health", timeout=2, verify=False).status_code == 200:
+                if requests.get(self.base + "/health", timeout=2,
+                                verify=self.verify).status_code == 200:
                     return
             except requests.RequestException:
                 pass
@@ -84,7 +91,7 @@ class FieldServer:
 
     def token(self, username: str) -> str:
         """A bearer token for ``username``."""
-        answer = requests.post(self.base + "/api/v1/auth/token", verify=False, timeout=10,
+        answer = requests.post(self.base + "/api/v1/auth/token", verify=self.verify, timeout=10,
                                json={"username": username, "password": PASSWORD})
         answer.raise_for_status()
         return answer.json()["token"]
@@ -96,7 +103,7 @@ class FieldServer:
         while True:
             params = {"limit": 500, **({"cursor": cursor} if cursor else {})}
             page = requests.get(self.base + "/api/v1/enrollments", params=params,
-                                headers=headers, verify=False, timeout=10).json()
+                                headers=headers, verify=self.verify, timeout=10).json()
             items += page["items"]
             cursor = page.get("next_cursor")
             if not cursor:
