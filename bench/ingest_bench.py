@@ -1,0 +1,226 @@
+"""Central ingest speed against raw inserts of the same rows, measured in the same run.
+
+    python bench/ingest_bench.py [--records 20000] [--batch 500] [--kelurahan 8]
+                                 [--backend sqlite --backend postgresql] [--rounds 1]
+
+For each backend, on a fresh database with central's migrations:
+
+* ``central``: ``central.ingest.ingest_batch`` (what ``POST /api/v1/batches`` calls
+  once the signature is verified) for every batch: ingest lock, replay check,
+  eligibility, city-wide NIK dedupe, likely-duplicate flags, updates, stored answer;
+  one transaction per batch.
+* ``raw``: the rows central stored (read back, ``central_id`` left to the database)
+  into the same ``records`` table (same indexes) on a second fresh database, one
+  transaction per batch: ``executemany`` on SQLite, ``COPY`` on PostgreSQL. No
+  dedupe, no updates, no answers. Rows are built before the clock starts, so raw is
+  the database's write cost alone.
+
+About 3% of the records reuse another kelurahan's NIK (``duplicate``), 2% share a KK
+and birth date with another kelurahan's record and 2% carry a variant spelling of
+another's name with the same birth date (both flagged), so every dedupe path runs.
+Prints JSON: records, seconds and records/s for each, and central/raw.
+PostgreSQL: a throw-away ``berjasa_bench_<random>`` database each, dropped at the end
+(``--pg-server``, default postgresql://postgres@127.0.0.1:5432).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import secrets
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+import psycopg
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from berjasa.database import connect  # noqa: E402
+from berjasa.reference import kelurahan_list  # noqa: E402
+from berjasa.synthetic import EnrollmentFaker  # noqa: E402
+from central.ingest import ingest_batch  # noqa: E402
+from central.storage.db import Database, migrate, sqlite_path, utc_now  # noqa: E402
+from central.storage.devices import add_device  # noqa: E402
+from sync import protocol  # noqa: E402
+
+MAX_DESIL = 4
+NAME_VARIANTS = (("Muhammad ", "Muh. "), ("Sitti ", "St. "), ("Abdul ", "Abd. "))
+
+
+def make_records(count: int, kelurahan: list[str], seed: int = 7) -> dict[str, list[dict]]:
+    """``count`` approved records spread over the kelurahan, with planted duplicates."""
+    rng = random.Random(seed)
+    fakers = {code: EnrollmentFaker(code, seed=seed + i) for i, code in enumerate(kelurahan)}
+    out: dict[str, list[dict]] = {code: [] for code in kelurahan}
+    made: list[dict] = []
+    for n in range(count):
+        code = kelurahan[n % len(kelurahan)]
+        record = fakers[code].enrollment()
+        others = [r for r in made[-2000:] if r["kelurahan_code"] != code] if made else []
+        roll = rng.random()
+        if others and roll < 0.07:
+            other = rng.choice(others)
+            if roll < 0.03:                      # same person sent by two kelurahan
+                record.update(nik=other["nik"])
+            elif roll < 0.05:                    # same KK and birth date, other NIK
+                record.update(kk_number=other["kk_number"], birth_date=other["birth_date"])
+            else:                                # the name written another way
+                name = "Muhammad " + other["full_name"] if rng.random() < 0.5 else other["full_name"].upper()
+                for long, short in NAME_VARIANTS:
+                    name = name.replace(long, short)
+                record.update(full_name=name, birth_date=other["birth_date"])
+        record.update(version=1, enumerator="petugas01", reviewed_by="lurah001",
+                      reviewed_at=record["captured_at"])
+        made.append(record)
+        out[code].append(protocol.record_from_row(record))
+    return out
+
+
+def make_batches(by_kelurahan: dict[str, list[dict]], size: int) -> list[protocol.Batch]:
+    """Batches of ``size`` per kelurahan, interleaved as laptops would send them."""
+    queues = {code: [records[i:i + size] for i in range(0, len(records), size)]
+              for code, records in by_kelurahan.items()}
+    batches = []
+    while any(queues.values()):
+        for code, chunks in queues.items():
+            if chunks:
+                batches.append(protocol.new_batch(f"dev-{code}", code, chunks.pop(0)))
+    return batches
+
+
+@contextmanager
+def fresh_database(backend: str, pg_server: str, folder: Path, name: str) -> Iterator[str]:
+    """The URL of an empty database with central's migrations applied."""
+    if backend == "sqlite":
+        url = f"sqlite:///{folder / (name + '.db')}"
+        _migrate(url)
+        yield url
+        return
+    db_name = f"berjasa_bench_{secrets.token_hex(4)}"
+    with psycopg.connect(f"{pg_server}/postgres", autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{db_name}"')
+    try:
+        url = f"{pg_server}/{db_name}"
+        _migrate(url)
+        yield url
+    finally:
+        with psycopg.connect(f"{pg_server}/postgres", autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
+
+
+def _migrate(url: str) -> None:
+    db = Database(url)
+    try:
+        migrate(db)
+    finally:
+        db.close()
+
+
+def run_central(url: str, batches: list[protocol.Batch]) -> tuple[float, dict[str, int]]:
+    """Seconds for central's ingest of every batch, and the results by kind."""
+    db = Database(url)
+    try:
+        with db.transaction():
+            for code in sorted({b.kelurahan_code for b in batches}):
+                add_device(db, f"dev-{code}", code, "bench", "-", utc_now())
+        digests = [protocol.content_hash(b) for b in batches]   # the endpoint has it from the header
+        started = time.perf_counter()
+        for batch, digest in zip(batches, digests):
+            ingest_batch(db, batch, 1, MAX_DESIL, digest)
+        seconds = time.perf_counter() - started
+        counts = {r["status"]: r["n"] for r in db.query(
+            "SELECT status, COUNT(*) AS n FROM records GROUP BY status")}
+        counts["flags"] = db.one("SELECT COUNT(*) AS n FROM duplicate_flags")["n"]
+        counts["updates"] = db.one("SELECT COUNT(*) AS n FROM updates")["n"]
+        return seconds, counts
+    finally:
+        db.close()
+
+
+def stored_rows(url: str) -> tuple[list[str], list[tuple]]:
+    """The records central stored (without central_id), in insertion order."""
+    db = Database(url)
+    try:
+        rows = db.query("SELECT * FROM records ORDER BY central_id")
+    finally:
+        db.close()
+    columns = [c for c in rows[0] if c != "central_id"]
+    return columns, [tuple(r[c] for c in columns) for r in rows]
+
+
+def run_raw(backend: str, url: str, columns: list[str], rows: list[tuple], size: int) -> float:
+    """Seconds to write ``rows`` in batches of ``size``, one transaction each."""
+    chunks = [rows[i:i + size] for i in range(0, len(rows), size)]
+    names = ", ".join(columns)
+    if backend == "sqlite":
+        conn = connect(sqlite_path(url))
+        sql = f"INSERT INTO records ({names}) VALUES ({', '.join('?' * len(columns))})"
+        started = time.perf_counter()
+        for chunk in chunks:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.executemany(sql, chunk)
+            conn.execute("COMMIT")
+        seconds = time.perf_counter() - started
+        conn.close()
+        return seconds
+    with psycopg.connect(url, autocommit=True) as conn:
+        started = time.perf_counter()
+        for chunk in chunks:
+            with conn.transaction(), conn.cursor() as cursor:
+                with cursor.copy(f"COPY records ({names}) FROM STDIN") as copy:
+                    for row in chunk:
+                        copy.write_row(row)
+        return time.perf_counter() - started
+
+
+def measure(backend: str, batches: list[protocol.Batch], size: int, pg_server: str,
+            folder: Path, rounds: int) -> dict[str, Any]:
+    """Best of ``rounds`` for central and raw on one backend."""
+    records = sum(len(b.records) for b in batches)
+    central_times, raw_times, counts = [], [], {}
+    for n in range(rounds):
+        with fresh_database(backend, pg_server, folder, f"central{n}") as url:
+            seconds, counts = run_central(url, batches)
+            central_times.append(seconds)
+            columns, rows = stored_rows(url)
+        with fresh_database(backend, pg_server, folder, f"raw{n}") as url:
+            raw_times.append(run_raw(backend, url, columns, rows, size))
+    central_s, raw_s = min(central_times), min(raw_times)
+    return {
+        "records": records,
+        "central": {"seconds": round(central_s, 3), "records_per_s": round(records / central_s)},
+        "raw": {"seconds": round(raw_s, 3), "records_per_s": round(records / raw_s),
+                "method": "executemany" if backend == "sqlite" else "COPY"},
+        "ratio_to_raw": round(raw_s / central_s, 3),
+        "stored": counts,
+    }
+
+
+def main() -> None:
+    """Parse options, build the data once, measure each backend, print JSON."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--records", type=int, default=20_000)
+    parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument("--kelurahan", type=int, default=8, help="how many kelurahan send")
+    parser.add_argument("--backend", action="append", choices=["sqlite", "postgresql"])
+    parser.add_argument("--rounds", type=int, default=1, help="best of this many runs each")
+    parser.add_argument("--pg-server", default="postgresql://postgres@127.0.0.1:5432")
+    args = parser.parse_args()
+    codes = [k.code for k in kelurahan_list()][:: max(1, 153 // args.kelurahan)][:args.kelurahan]
+    batches = make_batches(make_records(args.records, codes), args.batch)
+    report: dict[str, Any] = {"records": args.records, "batch_size": args.batch,
+                              "kelurahan": len(codes), "batches": len(batches)}
+    with tempfile.TemporaryDirectory(prefix="berjasa-ingest-bench-") as folder:
+        for backend in args.backend or ["sqlite", "postgresql"]:
+            report[backend] = measure(backend, batches, args.batch, args.pg_server,
+                                      Path(folder), args.rounds)
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()
