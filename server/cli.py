@@ -105,7 +105,9 @@ def serve_command(host: str | None, port: int | None, data_dir: Path | None,
     folder, settings = data_dir_and_settings(data_dir)
     configure_logging(settings["log_level"])
     try:
-        app = create_app({"DATA_DIR": folder, "SETTINGS": settings})
+        # Over HTTPS the session cookie must never travel in clear.
+        app = create_app({"DATA_DIR": folder, "SETTINGS": settings,
+                          "SESSION_COOKIE_SECURE": use_https})
     except NotInitialised as exc:
         raise click.ClickException(str(exc)) from exc
     host = host or settings["host"]
