@@ -23,7 +23,7 @@ def _site() -> tuple[dict, str]:
     return current_app.config["SETTINGS"], current_app.config["KELURAHAN_CODE"]
 
 
-def listing(status: str, template: str = "pages/queue.html") -> str:
+def listing(status: str, template: str = "pages/queue.html", oldest_first: bool = False) -> str:
     """A page of records in one status, with search (name, NIK, KK) and a filter
     by the person who recorded them."""
     settings, site = _site()
@@ -34,7 +34,7 @@ def listing(status: str, template: str = "pages/queue.html") -> str:
     after = store.decode_cursor(cursor) if cursor else None
     items, next_cursor = store.list_enrollments(conn, status=status, query=query,
                                                 enumerator=enumerator, after=after,
-                                                limit=PAGE_SIZE)
+                                                limit=PAGE_SIZE, oldest_first=oldest_first)
     rows = []
     for item in items:
         results = review.review_context(conn, item, settings, site)
@@ -50,8 +50,8 @@ def listing(status: str, template: str = "pages/queue.html") -> str:
 
 
 def queue() -> str:
-    """``/``: the entries waiting for a decision."""
-    return listing("submitted")
+    """``/``: the entries waiting for a decision, first come first served."""
+    return listing("submitted", oldest_first=True)
 
 
 def by_status() -> str:
@@ -65,7 +65,8 @@ def by_status() -> str:
 def next_to_review(exclude: str) -> str | None:
     """The next submitted record this supervisor may decide on, if any."""
     actor = current_actor()
-    items, _ = store.list_enrollments(get_db(), status="submitted", limit=PAGE_SIZE)
+    items, _ = store.list_enrollments(get_db(), status="submitted", limit=PAGE_SIZE,
+                                      oldest_first=True)
     for item in items:
         if item["id"] != exclude and not review.is_maker(item, actor):
             return item["id"]

@@ -148,9 +148,10 @@ def decode_cursor(cursor: str) -> tuple[str, str] | None:
 
 def list_enrollments(conn: sqlite3.Connection, *, status: str | None = None,
                      query: str | None = None, enumerator: str | None = None,
-                     after: tuple[str, str] | None = None,
-                     limit: int = 50) -> tuple[list[dict[str, Any]], str | None]:
-    """A page of enrollments, newest received first, and the cursor of the next page."""
+                     after: tuple[str, str] | None = None, limit: int = 50,
+                     oldest_first: bool = False) -> tuple[list[dict[str, Any]], str | None]:
+    """A page of enrollments, newest received first (a review queue: oldest first),
+    and the cursor of the next page."""
     where, params = ["1=1"], []
     if status:
         where.append("status = ?")
@@ -167,11 +168,12 @@ def list_enrollments(conn: sqlite3.Connection, *, status: str | None = None,
             where.append("name_key LIKE ? ESCAPE '\\'")
             params.append("%" + _escape_like(name_key(query)) + "%")
     if after:
-        where.append("(received_at, id) < (?, ?)")
+        where.append(f"(received_at, id) {'>' if oldest_first else '<'} (?, ?)")
         params += list(after)
+    order = "ASC" if oldest_first else "DESC"
     rows = conn.execute(
         f"SELECT * FROM enrollments WHERE {' AND '.join(where)}"
-        " ORDER BY received_at DESC, id DESC LIMIT ?",
+        f" ORDER BY received_at {order}, id {order} LIMIT ?",
         (*params, limit + 1),
     ).fetchall()
     items = [_from_row(row) for row in rows[:limit]]
