@@ -6,6 +6,12 @@ central_rejected with the reason shown to the supervisor. Updates pulled later m
 move a record further (``registered`` with the KPJ number; a rejection after a
 DTSEN/BPJS import). Applying the same decision twice changes nothing: a move the
 lifecycle does not allow from the current status is skipped, never an error.
+
+A batch answer (up to 1,000 records) goes through :func:`apply_batch_results`:
+the same rules (:func:`server.lifecycle.check_transition`), the same history rows
+and audit entries as :func:`server.lifecycle.transition` writes, but one read and
+one UPDATE for the whole batch: one ``transition()`` per record (nine statements
+each) cost more CPU than the 1 Mbit/s link takes to carry the batch.
 """
 
 from __future__ import annotations
@@ -13,9 +19,11 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from berjasa.problems import InvalidTransition, NotFound
+from berjasa.database import utc_now
+from berjasa.problems import Forbidden, InvalidTransition, NotFound
 from server import lifecycle
-from server.storage.audit import Actor
+from server.storage import enrollments as enrollment_store
+from server.storage.audit import Actor, record_audit_entry
 from sync import storage
 
 SYNC_ACTOR = Actor("sync", "sync")
@@ -88,3 +96,45 @@ def apply_update(conn: sqlite3.Connection, entry: dict[str, Any]) -> bool:
             return True
         return False
     return apply_decision(conn, entry)
+
+
+def _batch_move(decision: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    """Target status and central columns for one batch result."""
+    kind = decision.get("result")
+    if kind == "accepted":
+        return "synced", {"central_status": "accepted", "central_reason": None}
+    if kind in ("duplicate", "rejected"):
+        return "central_rejected", {"central_status": kind, "central_reason": reason_text(decision)}
+    return None
+
+
+def apply_batch_results(conn: sqlite3.Connection, results: list[dict[str, Any]]) -> int:
+    """Apply a batch answer's results in bulk (inside the caller's transaction);
+    the number of records changed. Moves the lifecycle refuses are skipped."""
+    states = storage.enrollment_states(conn, [r["id"] for r in results])
+    now = utc_now()
+    changes, moved = [], []
+    for result in results:
+        current, move = states.get(result["id"]), _batch_move(result)
+        if current is None or move is None:
+            continue
+        to_status, extra = move
+        try:
+            lifecycle.check_transition(current["status"], to_status, SYNC_ACTOR.role)
+        except (InvalidTransition, Forbidden):
+            continue
+        changes.append({"id": result["id"], "version": current["version"], "status": to_status,
+                        "updated_at": now, **extra})
+        moved.append((current, to_status, extra))
+    storage.set_central_outcomes(conn, changes)
+    for change, (current, to_status, extra) in zip(changes, moved):
+        record_id, reason = change["id"], extra.get("central_reason")
+        old = {k: current.get(k) for k in extra}
+        old["status"] = current["status"]
+        enrollment_store.add_history(conn, record_id, current["version"], current["status"], now,
+                                     SYNC_ACTOR.username, lifecycle.ACTIONS[to_status], old,
+                                     {**extra, "status": to_status}, reason)
+        audit = {"status": [current["status"], to_status]}
+        audit.update({k: [old.get(k), v] for k, v in extra.items() if old.get(k) != v})
+        record_audit_entry(conn, SYNC_ACTOR, "enrollment.status", record_id, audit, reason)
+    return len(changes)

@@ -55,6 +55,7 @@ RECORD_FIELDS: tuple[str, ...] = (
     "captured_at", "notes", "version", "enumerator", "reviewed_by", "reviewed_at",
 )
 JSON_FIELDS = ("consent", "location")
+_INT_BOUNDS = {"monthly_income": 2 ** 63, "version": 2 ** 31}  # BIGINT, INTEGER at central
 RESULT_FIELDS = ("result", "central_id", "duplicate_of", "reasons")
 RESULTS = ("accepted", "duplicate", "rejected")
 
@@ -149,7 +150,7 @@ def decode_batch(body: bytes, headers: Mapping[str, str],
     its public key, None when unknown; it may raise its own error, e.g. revoked),
     signature, decompressed size, shape, device named inside, content hash."""
     version = header(headers, "Berjasa-Protocol")
-    if version is None or not version.isdigit():
+    if version is None or not (version.isascii() and version.isdigit() and len(version) < 10):
         raise ProtocolError("malformed", "Berjasa-Protocol header missing")
     if int(version) != PROTOCOL_VERSION:
         raise ProtocolError("unsupported_version", f"protocol {version} is not supported")
@@ -256,7 +257,7 @@ def _batch_message(version: int, device_id: str, digest_hex: str, body: bytes) -
 def _batch_from_payload(payload: bytes) -> Batch:
     """Parse and shape-check the decompressed payload."""
     try:
-        data = json.loads(payload)
+        data = json.loads(payload, parse_constant=_refuse_constant)
         count = data["n"]
         if data.get("v") != PROTOCOL_VERSION or not isinstance(count, int) or count < 0:
             raise ValueError("bad header fields")
@@ -270,7 +271,31 @@ def _batch_from_payload(payload: bytes) -> Batch:
         uuid.UUID(meta[0])
     except ValueError as exc:
         raise ProtocolError("malformed", "batch_id must be a UUID") from exc
+    for record in records:
+        _check_record_types(record)
     return Batch(*meta, records=records)
+
+
+def _check_record_types(record: dict[str, Any]) -> None:
+    """Each field of the JSON type the kelurahan stores (the id always present):
+    text without NUL, whole numbers in the database's range, objects for
+    consent/location. Anything else is a malformed batch, refused before storing."""
+    for name, value in record.items():
+        if value is None and name != "id":
+            continue
+        if name in _INT_BOUNDS:
+            ok = type(value) is int and abs(value) < _INT_BOUNDS[name]
+        elif name in JSON_FIELDS:
+            ok = isinstance(value, dict)
+        else:
+            ok = isinstance(value, str) and "\x00" not in value and (value or name != "id")
+        if not ok:
+            raise ProtocolError("malformed", f"record field {name} has the wrong type")
+
+
+def _refuse_constant(name: str) -> Any:
+    """NaN and Infinity are not JSON (and canonical_json refuses them)."""
+    raise ValueError(f"{name} is not valid JSON")
 
 
 def _b64(raw: bytes) -> str:

@@ -98,7 +98,8 @@ def verify_request(headers: Mapping[str, str], method: str, path_qs: str,
     device_id = header(headers, "Berjasa-Device") or ""
     timestamp = header(headers, "Berjasa-Timestamp") or ""
     nonce = header(headers, "Berjasa-Nonce") or ""
-    if not timestamp.isdigit() or not 8 <= len(nonce) <= 64:
+    if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) < 16) \
+            or not 8 <= len(nonce) <= 64:
         raise ProtocolError("malformed", "timestamp or nonce header missing")
     if abs(int(timestamp) - (now if now is not None else time.time())) > max_skew_seconds:
         raise ProtocolError("stale_request", "timestamp outside the allowed skew")
