@@ -12,7 +12,7 @@ register(
     Setting("sync_central_url", "",
             "Central registry base URL (set by `berjasa sync register`), e.g. https://pusat.example/."),
     Setting("sync_batch_size", 500, "Records per batch sent to central (central allows up to 1000)."),
-    Setting("sync_parallel_requests", 4,
+    Setting("sync_parallel_requests", 8,
             "Batches in flight at once: one TCP stream on a lossy 300 ms link fills only part "
             "of it; each batch is idempotent at central, so concurrency keeps exactly-once."),
     Setting("sync_interval_minutes", 5, "How often the scheduled agent (`berjasa sync run`) runs."),
