@@ -15,6 +15,9 @@ register(
     Setting("sync_parallel_requests", 8,
             "Batches in flight at once: one TCP stream on a lossy 300 ms link fills only part "
             "of it; each batch is idempotent at central, so concurrency keeps exactly-once."),
+    Setting("sync_encode_processes", 1,
+            "Helper processes that encode batches while the agent sends (0 = encode in "
+            "the agent's own process; runs of fewer than three batches always do)."),
     Setting("sync_interval_minutes", 5, "How often the scheduled agent (`berjasa sync run`) runs."),
     Setting("sync_connect_timeout_seconds", 10.0, "TCP/TLS connect timeout for requests to central."),
     Setting("sync_read_timeout_seconds", 30.0, "Longest wait for central's answer bytes."),

@@ -18,15 +18,28 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from typing import Any
+from typing import Any, Iterator
 
 from berjasa.database import transaction
 from sync import faults, outcomes, protocol, storage
+from sync.encoding import encode_rows, encoder
+from sync.protocol_auth import private_key_pem
 from sync.protocol_errors import ProtocolError
 from sync.run_state import RunState
 from sync.transport import CentralRefused, TransientError, wire_size
 
 log = logging.getLogger("berjasa.sync")
+
+
+def _store_encoded(conn, encoded: dict[str, Any]) -> dict[str, Any]:
+    """Store a freshly encoded batch and claim its outbox rows (one transaction)."""
+    with transaction(conn):
+        storage.add_batch(conn, encoded["batch_id"], encoded["content_hash"], encoded["record_ids"],
+                          encoded["body"], encoded["headers"])
+    faults.crash_point("after_build")
+    log.debug("batch %s built (%d records, %d bytes)", encoded["batch_id"],
+              len(encoded["record_ids"]), len(encoded["body"]))
+    return {k: encoded[k] for k in ("batch_id", "record_ids", "body", "headers")}
 
 
 def build_batch(conn, device: dict[str, Any], key, size: int) -> dict[str, Any] | None:
@@ -35,14 +48,29 @@ def build_batch(conn, device: dict[str, Any], key, size: int) -> dict[str, Any] 
     rows = storage.pending_records(conn, size)
     if not rows:
         return None
-    batch = protocol.new_batch(device["device_id"], device["kelurahan_code"], rows)
-    body, headers = protocol.encode_batch(batch, key)
-    record_ids = [r["id"] for r in batch.records]
-    with transaction(conn):
-        storage.add_batch(conn, batch.batch_id, protocol.content_hash(batch), record_ids, body, headers)
-    faults.crash_point("after_build")
-    log.debug("batch %s built (%d records, %d bytes)", batch.batch_id, len(record_ids), len(body))
-    return {"batch_id": batch.batch_id, "record_ids": record_ids, "body": body, "headers": headers}
+    return _store_encoded(conn, encode_rows(device["device_id"], device["kelurahan_code"],
+                                            [dict(r) for r in rows], private_key_pem(key)))
+
+
+def build_batches(run: RunState, conn, device: dict[str, Any], key, size: int, ahead: int,
+                  processes: int) -> Iterator[dict[str, Any]]:
+    """New batches, stored, in outbox order: ``ahead`` batches are read and encoded
+    at a time (in helper processes when there are many); the rows are claimed only
+    when each batch is stored, so a crash before that loses nothing."""
+    pem = private_key_pem(key)
+    waiting = storage.outbox_counts(conn)["queued"]
+    pool = encoder(processes, -(-waiting // size))
+    try:
+        while run.can_start():
+            rows = [dict(r) for r in storage.pending_records(conn, size * ahead)]
+            if not rows:
+                return
+            futures = [pool.submit(encode_rows, device["device_id"], device["kelurahan_code"],
+                                   rows[i:i + size], pem) for i in range(0, len(rows), size)]
+            for future in futures:
+                yield _store_encoded(conn, future.result())
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def send_batch(run: RunState, batch: dict[str, Any]) -> tuple[bytes, list[dict]] | None:
@@ -139,10 +167,11 @@ def push(run: RunState, conn, device: dict[str, Any], key, settings: dict[str, A
         with transaction(conn):
             storage.drop_stale_outbox(conn)
         offered = all(_offer(run, todo, batch) for batch in storage.unanswered_batches(conn))
-        while offered and run.can_start():
-            batch = build_batch(conn, device, key, size)
-            if batch is None or not _offer(run, todo, batch):
-                break
+        if offered:
+            processes = int(settings["sync_encode_processes"])
+            for batch in build_batches(run, conn, device, key, size, parallel, processes):
+                if not _offer(run, todo, batch):
+                    break
     finally:
         for _ in senders:
             todo.put(None)
