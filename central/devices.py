@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import unicodedata
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -49,6 +50,10 @@ def register_device(db: Database, code: str, public_key: str, label: str,
         errors["public_key"] = ["Kunci publik Ed25519 tidak sah."]
     if not isinstance(code, str) or not code.strip():
         errors["code"] = ["Kode pendaftaran wajib diisi."]
+    if label is not None and (not isinstance(label, str) or not _printable(label)):
+        errors["label"] = ["Label harus teks tanpa karakter kontrol."]
+    if kelurahan_code is not None and not isinstance(kelurahan_code, str):
+        errors["kelurahan_code"] = ["Kode kelurahan harus teks, misalnya 73.71.01.1001."]
     if errors:
         raise ValidationFailed(errors, {k: ["invalid"] for k in errors})
     with db.transaction():
@@ -65,6 +70,11 @@ def register_device(db: Database, code: str, public_key: str, label: str,
         store.add_device(db, device_id, row["kelurahan_code"], (label or "")[:200],
                          public_key, utc_now())
     return {"device_id": device_id, "kelurahan_code": row["kelurahan_code"]}
+
+
+def _printable(text: str) -> bool:
+    """No control characters (a tab is fine): labels are shown on pages and logs."""
+    return all(c == "\t" or unicodedata.category(c) not in ("Cc", "Cs", "Cn") for c in text)
 
 
 def active_device(db: Database, device_id: str) -> dict[str, Any] | None:

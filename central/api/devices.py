@@ -18,5 +18,5 @@ def register():
     if not isinstance(body, dict):
         raise MalformedJson()
     device = register_device(get_db(), body.get("code"), body.get("public_key"),
-                             body.get("label") or "", body.get("kelurahan_code"))
+                             body.get("label"), body.get("kelurahan_code"))
     return jsonify(device), 201
