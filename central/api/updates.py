@@ -53,6 +53,12 @@ def _paging() -> tuple[int, int]:
     """``since`` and ``limit`` from the query string (422 when not numbers)."""
     page = setting("central_updates_page_size")
     since, limit = request.args.get("since", "0") or "0", request.args.get("limit", str(page))
-    if not since.isdigit() or not limit.isdigit() or int(limit) < 1:
-        raise ValidationFailed({"since": ["Kursor harus bilangan bulat >= 0."]}, {"since": ["invalid"]})
+    errors = {}
+    # ASCII digits only ("²".isdigit() is True), and within the database's BIGINT
+    if not (since.isascii() and since.isdigit() and len(since) < 19):
+        errors["since"] = ["Kursor harus bilangan bulat >= 0."]
+    if not (limit.isascii() and limit.isdigit() and len(limit) < 19) or int(limit) < 1:
+        errors["limit"] = [f"Batas harus bilangan bulat 1..{page}."]
+    if errors:
+        raise ValidationFailed(errors, {name: ["invalid"] for name in errors})
     return int(since), min(int(limit), page)
