@@ -11,6 +11,7 @@ import logging
 from typing import Any
 
 from flask import Flask, g, jsonify
+from werkzeug.exceptions import HTTPException
 
 from berjasa.problems import Problem, SyncProtocolRefused
 from central import settings as _central_settings  # noqa: F401  (declares central settings)
@@ -18,6 +19,13 @@ from central.storage.db import Database, migrate
 from sync.protocol_errors import ProtocolError
 
 log = logging.getLogger("berjasa.central")
+_HTTP_ERRORS = {
+    400: ("bad_request", "Permintaan tidak dapat diproses."),
+    404: ("not_found", "Alamat tidak ditemukan."),
+    405: ("method_not_allowed", "Metode HTTP ini tidak didukung di sini."),
+    413: ("payload_too_large", "Isi permintaan terlalu besar."),
+    500: ("internal_error", "Terjadi kesalahan di server."),
+}
 
 
 def create_app(config: dict[str, Any]) -> Flask:
@@ -45,6 +53,14 @@ def create_app(config: dict[str, Any]) -> Flask:
         log.info("sync protocol refused: %s", exc.code)
         refused = SyncProtocolRefused(exc.code, exc.status, exc.message)
         return jsonify(refused.to_dict()), refused.status
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        # 404, 405, 413 from Werkzeug in the same JSON shape as every other error
+        status = exc.code or 500
+        code, message = _HTTP_ERRORS.get(status, ("http_error", exc.name))
+        allow = {k: v for k, v in exc.get_headers() if k == "Allow"}
+        return jsonify({"code": code, "message": message}), status, allow
 
     @app.get("/health")
     def health():
