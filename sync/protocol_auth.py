@@ -95,6 +95,9 @@ def verify_request(headers: Mapping[str, str], method: str, path_qs: str,
                    max_skew_seconds: int = DEFAULT_MAX_SKEW_SECONDS) -> tuple[str, str, int]:
     """Check a signed request; returns (device id, nonce, timestamp). The caller
     must still refuse a nonce it has seen (it owns the nonce store)."""
+    version = header(headers, "Berjasa-Protocol")
+    if version is not None and version != str(PROTOCOL_VERSION):
+        raise ProtocolError("unsupported_version", f"protocol {version[:10]!r} is not supported")
     device_id = header(headers, "Berjasa-Device") or ""
     timestamp = header(headers, "Berjasa-Timestamp") or ""
     nonce = header(headers, "Berjasa-Nonce") or ""
