@@ -11,7 +11,7 @@ likely duplicates are flagged to both sides.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Callable
 
 from berjasa.problems import BatchConflict
 from central import dedupe, eligibility
@@ -49,43 +49,41 @@ def ingest_batch(db: Database, batch: protocol.Batch, body_bytes: int, max_desil
 
 def _decide(db: Database, batch: protocol.Batch, digest: str, now: str,
             max_desil: int) -> tuple[list[dict], list[dict]]:
-    """Per-record results (batch order) and the update entries they cause."""
+    """Per-record results (batch order) and the update entries they cause. The
+    database is asked once per batch for everything the records need."""
     kelurahan = batch.kelurahan_code
     ids = [r["id"] for r in batch.records if isinstance(r.get("id"), str)]
     held = store.held_records(db, kelurahan, ids)
     niks = [r["nik"] for r in batch.records if isinstance(r.get("nik"), str)]
     active = store.active_by_nik(db, niks)
-    snapshot = snapshots.lookup(db, niks)
+    checks_for = _checks_lookup(snapshots.lookup(db, niks), max_desil)
+    stamp = {"kelurahan_code": kelurahan, "batch_id": batch.batch_id, "content_hash": digest,
+             "received_at": now, "updated_at": now}
     rows, seen_in_batch, results = [], {}, []
     for record in batch.records:
         if record.get("id") in held:
             results.append(held[record["id"]])
             continue
-        row = _decide_record(record, kelurahan, active, seen_in_batch, snapshot, max_desil)
-        row.update(batch_id=batch.batch_id, content_hash=digest, received_at=now, updated_at=now)
+        row = _decide_record(record, kelurahan, active, seen_in_batch, checks_for)
+        row.update(stamp)
         rows.append(row)
         held[record.get("id")] = row  # a repeated id within the batch answers the same
         results.append(row)
-    store.insert_records(db, rows)
-    ids_now = store.central_ids(db, kelurahan, [r["record_id"] for r in rows])
-    for row in rows:
-        row["central_id"] = ids_now.get(row["record_id"])
+    store.insert_records(db, rows)  # gives each row its central_id
     updates = [u for row in rows for u in _updates_for(row)]
     updates += _flag_likely_duplicates(db, [r for r in rows if r["status"] == "accepted"], now)
     return [_result(r) for r in results], updates
 
 
 def _decide_record(record: dict, kelurahan: str, active: dict, seen_in_batch: dict,
-                   snapshot: dict, max_desil: int) -> dict[str, Any]:
-    """The row to store for one new record, with its status and reasons."""
-    row = {c: record.get(c) for c in store.RECORD_COLUMNS if c in record}
-    row.update(kelurahan_code=kelurahan, record_id=record.get("id"), nik=str(record.get("nik")),
-               name_key=dedupe.name_key(record.get("full_name") if isinstance(
-                   record.get("full_name"), str) else ""),
+                   checks_for: Callable[[str], tuple[list, list]]) -> dict[str, Any]:
+    """The row to store for one new record (a copy of it plus the decision)."""
+    row = dict(record)
+    name = record.get("full_name")
+    row.update(record_id=record.get("id"), nik=str(record.get("nik")),
+               name_key=dedupe.name_key(name if isinstance(name, str) else ""),
                status="accepted", reasons=None, checks=None,
                duplicate_of_kelurahan=None, duplicate_of_record=None)
-    for column in store.RECORD_COLUMNS:
-        row.setdefault(column, None)
     problems = eligibility.record_problems(record, kelurahan)
     holder = active.get(row["nik"]) or seen_in_batch.get(row["nik"])
     if problems:
@@ -94,16 +92,29 @@ def _decide_record(record: dict, kelurahan: str, active: dict, seen_in_batch: di
         row.update(status="duplicate", duplicate_of_kelurahan=holder["kelurahan_code"],
                    duplicate_of_record=holder["record_id"])
     else:
-        checks = [
-            eligibility.dtsen_check(snapshot["dtsen"].get(row["nik"]), snapshot["dtsen_loaded"], max_desil),
-            eligibility.bpjs_check(snapshot["bpjs"].get(row["nik"]), snapshot["bpjs_loaded"]),
-        ]
-        reasons = eligibility.failing_reasons(checks)
+        checks, reasons = checks_for(row["nik"])
         row.update(checks=checks, status="rejected" if reasons else "accepted",
                    reasons=reasons or None)
         if not reasons:
             seen_in_batch[row["nik"]] = row
     return row
+
+
+def _checks_lookup(snapshot: dict, max_desil: int) -> Callable[[str], tuple[list, list]]:
+    """nik -> (DTSEN/BPJS checks, failing reasons) for one batch. Records whose
+    snapshot rows say the same share one checks list (most of a batch, when a
+    snapshot is not loaded or a NIK is absent), so it is built and stored once."""
+    made: dict[tuple, tuple[list, list]] = {}
+
+    def checks_for(nik: str) -> tuple[list, list]:
+        dtsen, bpjs = snapshot["dtsen"].get(nik), snapshot["bpjs"].get(nik)
+        key = (dtsen and int(dtsen["desil"]), bpjs and eligibility.is_active_participant(bpjs))
+        if key not in made:
+            checks = [eligibility.dtsen_check(dtsen, snapshot["dtsen_loaded"], max_desil),
+                      eligibility.bpjs_check(bpjs, snapshot["bpjs_loaded"])]
+            made[key] = (checks, eligibility.failing_reasons(checks))
+        return made[key]
+    return checks_for
 
 
 def _result(row: dict[str, Any]) -> dict[str, Any]:

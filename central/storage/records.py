@@ -1,7 +1,7 @@
 """Batches, records held at central, flags and updates (SQL only).
 
-Writes go in bulk (one ``executemany`` per table per batch; psycopg pipelines it)
-so ingestion costs a handful of round trips per batch, not one per record.
+Writes go in bulk (``COPY`` on PostgreSQL, one ``executemany`` on SQLite, per table
+per batch) so ingestion costs a handful of round trips per batch, not one per record.
 """
 
 from __future__ import annotations
@@ -22,10 +22,12 @@ RECORD_COLUMNS = (
 JSON_COLUMNS = frozenset({"consent", "location", "reasons", "checks"})
 # One encoder reused: json.dumps with options builds a new encoder on every call.
 _to_json = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
-_JSON_INDEXES = [i for i, c in enumerate(RECORD_COLUMNS) if c in JSON_COLUMNS]
-_CACHED_INDEXES = {i for i, c in enumerate(RECORD_COLUMNS) if c in ("reasons", "checks")}
-_INSERT = (f"INSERT INTO records ({', '.join(RECORD_COLUMNS)}) "
-           f"VALUES ({placeholders(len(RECORD_COLUMNS))})")
+_INSERT_COLUMNS = ("central_id", *RECORD_COLUMNS)
+_JSON_INDEXES = [i for i, c in enumerate(_INSERT_COLUMNS) if c in JSON_COLUMNS]
+_SHARED_INDEXES = {i for i, c in enumerate(_INSERT_COLUMNS) if c in ("reasons", "checks")}
+_INSERT = (f"INSERT INTO records ({', '.join(_INSERT_COLUMNS)}) "
+           f"VALUES ({placeholders(len(_INSERT_COLUMNS))})")
+_UPDATE_KEYS = frozenset({"kelurahan_code", "record_id", "kind"})
 ACTIVE = ("accepted", "registered")
 
 
@@ -50,10 +52,11 @@ def held_records(db: Database, kelurahan_code: str, record_ids: list[str]) -> di
     """Records of this kelurahan already at central, by record id."""
     if not record_ids:
         return {}
+    ids, params = db.in_list("record_id", record_ids)
     rows = db.query(
         "SELECT central_id, record_id, status, reasons, duplicate_of_kelurahan,"
-        " duplicate_of_record FROM records WHERE kelurahan_code = ?"
-        f" AND record_id IN ({placeholders(len(record_ids))})", [kelurahan_code, *record_ids])
+        f" duplicate_of_record FROM records WHERE kelurahan_code = ? AND {ids}",
+        [kelurahan_code, *params])
     return {r["record_id"]: r for r in rows}
 
 
@@ -61,9 +64,9 @@ def active_by_nik(db: Database, niks: list[str]) -> dict[str, dict]:
     """The active (accepted/registered) record holding each NIK."""
     if not niks:
         return {}
+    among, params = db.in_list("nik", niks)
     rows = db.query("SELECT central_id, nik, kelurahan_code, record_id FROM records"
-                    f" WHERE status IN ('accepted', 'registered') AND nik IN ({placeholders(len(niks))})",
-                    niks)
+                    f" WHERE status IN ('accepted', 'registered') AND {among}", params)
     return {r["nik"]: r for r in rows}
 
 
@@ -72,43 +75,56 @@ def active_by_birth_date(db: Database, birth_dates: list[str]) -> list[dict]:
     dates = sorted(set(d for d in birth_dates if d))
     if not dates:
         return []
+    among, params = db.in_list("birth_date", dates)
     return db.query("SELECT central_id, nik, kk_number, full_name, birth_date, kelurahan_code,"
-                    " record_id FROM records WHERE status IN ('accepted', 'registered')"
-                    f" AND birth_date IN ({placeholders(len(dates))})", dates)
+                    " record_id FROM records"
+                    f" WHERE status IN ('accepted', 'registered') AND {among}", params)
 
 
 def insert_records(db: Database, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Insert the rows in one statement. When the active-NIK unique index refuses
-    one (another writer got there first), insert row by row instead and turn each
+    """Give each row its ``central_id`` and insert them in one bulk write (call it
+    inside the ingest transaction). When the active-NIK unique index refuses one
+    (another writer got there first), insert row by row instead and turn each
     refused active row into a ``duplicate``: the returned list is the rows that
     changed that way."""
-    values = [_row_values(row) for row in rows]
+    if not rows:
+        return []
+    for row, central_id in zip(rows, _new_central_ids(db, len(rows))):
+        row["central_id"] = central_id
+    values = _rows_values(rows)
     try:
         with db.transaction():
-            db.many(_INSERT, values)
+            db.insert_rows("records", _INSERT_COLUMNS, values)
         return []
     except IntegrityErrors:
         pass
     changed = []
-    for row in rows:
+    for row, row_values in zip(rows, values):
         try:
             with db.transaction():
-                db.run(_INSERT, _row_values(row))
+                db.run(_INSERT, row_values)
         except IntegrityErrors:
             holder = active_by_nik(db, [row["nik"]]).get(row["nik"])
             if holder is None or row["status"] not in ACTIVE:
                 raise
-            row.update(status="duplicate", reasons=None,
+            row.update(status="duplicate", reasons=None, checks=None,
                        duplicate_of_kelurahan=holder["kelurahan_code"],
                        duplicate_of_record=holder["record_id"])
-            db.run(_INSERT, _row_values(row))
+            db.run(_INSERT, _rows_values([row])[0])
             changed.append(row)
     return changed
 
 
-def central_ids(db: Database, kelurahan_code: str, record_ids: list[str]) -> dict[str, int]:
-    """central_id of each stored record of this kelurahan."""
-    return {r["record_id"]: r["central_id"] for r in held_records(db, kelurahan_code, record_ids).values()}
+def _new_central_ids(db: Database, count: int) -> list[int]:
+    """``count`` new central ids, ascending. PostgreSQL draws them from the column's
+    sequence; SQLite continues after the highest, as INTEGER PRIMARY KEY would
+    (the ingest transaction holds the write lock, so nobody else takes them)."""
+    if db.dialect == "postgresql":
+        rows = db.query("SELECT nextval(pg_get_serial_sequence('records', 'central_id')) AS id"
+                        " FROM generate_series(1, ?)", (count,))
+        return sorted(r["id"] for r in rows)
+    top = db.one("SELECT COALESCE(MAX(central_id), 0) AS top FROM records")["top"]
+    return list(range(top + 1, top + count + 1))
 
 
 def add_flags(db: Database, flags: list[tuple[int, int, str, str]]) -> None:
@@ -118,17 +134,24 @@ def add_flags(db: Database, flags: list[tuple[int, int, str, str]]) -> None:
 
 
 def add_updates(db: Database, updates: Iterable[dict[str, Any]], at: str) -> None:
-    """Append update entries ``{kelurahan_code, record_id, kind, ...payload}``."""
-    rows = []
-    for update in updates:
-        payload = {k: v for k, v in update.items() if k not in ("kelurahan_code", "record_id", "kind")}
-        checks = payload.pop("checks", None)
-        text = _to_json(payload)
-        if checks is not None:  # spliced in: the same few check lists repeat for every record
-            text = text[:-1] + ("," if len(text) > 2 else "") + '"checks":' + _cached_json(checks) + "}"
-        rows.append((update["kelurahan_code"], update["record_id"], update["kind"], text, at))
-    db.many("INSERT INTO updates (kelurahan_code, record_id, kind, payload, at)"
-            " VALUES (?, ?, ?, ?, ?)", rows)
+    """Append update entries ``{kelurahan_code, record_id, kind, ...payload}`` in
+    order (their ``seq`` follows the list)."""
+    shared: dict[int, str] = {}
+    rows = [(u["kelurahan_code"], u["record_id"], u["kind"], _payload_json(u, shared), at)
+            for u in updates]
+    db.insert_rows("updates", ("kelurahan_code", "record_id", "kind", "payload", "at"), rows)
+
+
+def _payload_json(update: dict[str, Any], shared: dict[int, str]) -> str:
+    """The payload of an update entry as JSON text; its ``checks`` list, the same
+    few objects for a whole batch, is encoded once per list (``shared``)."""
+    payload = {k: v for k, v in update.items() if k not in _UPDATE_KEYS}
+    checks = payload.pop("checks", None)
+    text = _to_json(payload)
+    if checks is None:
+        return text
+    # spliced in where sort_keys would put it: "checks" sorts after the other keys used
+    return text[:-1] + ("," if len(text) > 2 else "") + '"checks":' + _shared_json(checks, shared) + "}"
 
 
 def updates_since(db: Database, kelurahan_code: str, since: int, limit: int,
@@ -147,25 +170,26 @@ def updates_since(db: Database, kelurahan_code: str, since: int, limit: int,
     return out
 
 
-_json_cache: dict[str, str] = {}
-
-
-def _cached_json(value: Any) -> str:
-    """JSON of small, often-repeated values (check lists, reasons): encoded once."""
-    key = repr(value)
-    text = _json_cache.get(key)
+def _shared_json(value: Any, shared: dict[int, str]) -> str:
+    """JSON of a value that many rows of one call hold (the same list object):
+    encoded once. Keyed by id(), so ``shared`` must not outlive the rows."""
+    text = shared.get(id(value))
     if text is None:
-        if len(_json_cache) > 4096:
-            _json_cache.clear()
-        text = _json_cache[key] = _to_json(value)
+        text = shared[id(value)] = _to_json(value)
     return text
 
 
-def _row_values(row: dict[str, Any]) -> tuple:
-    """A row's values in RECORD_COLUMNS order; objects and lists as JSON text."""
-    values = [row[c] for c in RECORD_COLUMNS]
-    for index in _JSON_INDEXES:
-        value = values[index]
-        if isinstance(value, (dict, list)):
-            values[index] = _cached_json(value) if index in _CACHED_INDEXES else _to_json(value)
-    return tuple(values)
+def _rows_values(rows: list[dict[str, Any]]) -> list[tuple]:
+    """Each row's values in _INSERT_COLUMNS order (absent keys as NULL); objects
+    and lists as JSON text."""
+    shared: dict[int, str] = {}
+    out = []
+    for row in rows:
+        values = list(map(row.get, _INSERT_COLUMNS))
+        for index in _JSON_INDEXES:
+            value = values[index]
+            if isinstance(value, (dict, list)):
+                values[index] = (_shared_json(value, shared) if index in _SHARED_INDEXES
+                                 else _to_json(value))
+        out.append(tuple(values))
+    return out

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from central.storage.db import Database, placeholders
+from central.storage.db import Database
 
 
 def lookup(db: Database, niks: list[str]) -> dict[str, Any]:
@@ -14,7 +14,8 @@ def lookup(db: Database, niks: list[str]) -> dict[str, Any]:
     for kind, table in (("dtsen", "dtsen"), ("bpjs", "bpjs_participants")):
         out[f"{kind}_loaded"] = db.one(f"SELECT 1 AS x FROM imports WHERE kind = ?", (kind,)) is not None
         if niks and out[f"{kind}_loaded"]:
-            rows = db.query(f"SELECT * FROM {table} WHERE nik IN ({placeholders(len(niks))})", niks)
+            among, params = db.in_list("nik", niks)
+            rows = db.query(f"SELECT * FROM {table} WHERE {among}", params)
             out[kind] = {r["nik"]: r for r in rows}
     return out
 
