@@ -98,14 +98,24 @@ def enrollment_page(enrollment_id: str):
     return render_review(enrollment_id)
 
 
+def _form_version(text: str) -> int | None:
+    """The version the page showed (None when the form has none); anything but a
+    plain number is refused, never treated as "no check"."""
+    if not text:
+        return None
+    if not (text.isascii() and text.isdigit() and len(text) < 10):
+        raise ValidationFailed({"version": ["Versi data tidak sah; muat ulang halaman."]},
+                               {"version": ["invalid"]})
+    return int(text)
+
+
 def decide(enrollment_id: str) -> Response | tuple[str, int]:
     """``POST /enrollments/<id>/decision``: approve, reject or needs-fix, then on
     to the next entry in the queue."""
     settings, site = _site()
     form = {"decision": request.form.get("decision", ""), "reason": request.form.get("reason", "")}
-    version_text = request.form.get("version", "")
-    version = int(version_text) if version_text.isdigit() else None
     try:
+        version = _form_version(request.form.get("version", ""))
         record = review.review_enrollment(get_db(), enrollment_id, form["decision"],
                                           form["reason"], current_actor(), settings, site,
                                           expected_version=version)
