@@ -30,7 +30,7 @@ blp.add_url_rule("/enrollments/<enrollment_id>/decision", "decide", review.decid
                  methods=["POST"])
 blp.add_url_rule("/admin/users", "users", users.users_page)
 blp.add_url_rule("/admin/users", "user_create", users.create_user, methods=["POST"])
-blp.add_url_rule("/admin/users/<int:user_id>", "user_update", users.update_user,
+blp.add_url_rule("/admin/users/<user_id>", "user_update", users.update_user,
                  methods=["POST"])
 
 TITLES = {

@@ -35,8 +35,11 @@ def create_user():
     return redirect(url_for("pages.users"), code=303)
 
 
-def update_user(user_id: int):
+def update_user(user_id: str):
     """``POST /admin/users/<id>``: change role, password or active flag."""
+    # Not Werkzeug's int converter: it calls int() on any run of digits (5,000 digits: 500).
+    if not (user_id.isascii() and user_id.isdigit() and len(user_id) < 19):
+        raise NotFound()
     action = request.form.get("action", "")
     changes: dict = {}
     if action == "role":
@@ -50,7 +53,7 @@ def update_user(user_id: int):
     else:
         return render_users(422, {"action": ["Tindakan tidak dikenal."]})
     try:
-        user = user_admin.update_user(get_db(), user_id, current_actor(), **changes)
+        user = user_admin.update_user(get_db(), int(user_id), current_actor(), **changes)
     except ValidationFailed as exc:
         return render_users(422, exc.errors)
     except NotFound:
