@@ -31,6 +31,8 @@ def safe_next(target: str | None) -> str | None:
     """A same-site path to return to after login, never another site."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return None
+    if not target.isprintable():
+        return None  # browsers drop tabs and newlines: "/\t/evil" would become "//evil"
     return target
 
 
