@@ -33,7 +33,8 @@ def add_user(conn: sqlite3.Connection, username: str, role: str, password: str,
     if role not in ROLES:
         raise ValueError(f"peran tidak dikenal: {role}")
     username = username.strip()
-    if not username or len(username) > 64 or any(c.isspace() for c in username):
+    if not username or len(username) > 64 or not all(c.isprintable() and not c.isspace()
+                                                      for c in username):
         raise ValueError("nama pengguna harus 1-64 karakter tanpa spasi")
     password_hash = passwords.hash_password(password)
     with transaction(conn):
