@@ -11,6 +11,9 @@ process costs more than it saves.
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.connection
+import os
+import threading
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from typing import Any, Callable
 
@@ -40,9 +43,23 @@ class InlineExecutor(Executor):
         return future
 
 
+def _exit_with_parent() -> None:
+    """In a helper: end as soon as the agent ends, even by kill -9 (the parent's
+    sentinel works on Windows and POSIX); no orphan keeps encoding."""
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        multiprocessing.connection.wait([parent.sentinel])
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True, name="watch-agent").start()
+
+
 def encoder(processes: int, batches_waiting: int) -> Executor:
     """Helper processes when there is enough to encode, else inline."""
     if processes < 1 or batches_waiting < 3:
         return InlineExecutor()
-    return ProcessPoolExecutor(max_workers=processes,
+    return ProcessPoolExecutor(max_workers=processes, initializer=_exit_with_parent,
                                mp_context=multiprocessing.get_context("spawn"))

@@ -100,7 +100,7 @@ def _fault_run(central, proxy, kelurahan: Path, rng: random.Random) -> str:
     finally:
         if agent.poll() is None:
             agent.kill()
-        agent.communicate()
+        agent.communicate(timeout=30)
     if kind == "kill_central":
         central.start()
     return f"{kind}:{crash or ''}:rc={agent.returncode}"
