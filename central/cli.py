@@ -104,7 +104,7 @@ def _hide_password(url: str) -> str:
 
 @central_group.command("serve")
 @click.option("--host", default=None, help="Address to listen on (default 127.0.0.1).")
-@click.option("--port", type=int, default=None, help="Port (default 8090).")
+@click.option("--port", type=click.IntRange(0, 65535), default=None, help="Port (default 8090).")
 @data_dir_option
 def serve_command(host: str | None, port: int | None, data_dir: Path | None) -> None:
     """Serve the central registry API and dashboard with waitress.

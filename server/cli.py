@@ -88,7 +88,7 @@ def user_add(name: str, role: str, password_stdin: bool, data_dir: Path | None,
 
 @click.command("serve")
 @click.option("--host", default=None, help="Address to listen on (default 127.0.0.1).")
-@click.option("--port", default=None, type=int, help="Port (default 8080).")
+@click.option("--port", default=None, type=click.IntRange(0, 65535), help="Port (default 8080).")
 @click.option("--https", "use_https", is_flag=True,
               help="Serve HTTPS with a certificate made for this laptop (docs/field-app.md).")
 @data_dir_option
