@@ -95,10 +95,13 @@ def create_backup(data_dir: Path, output: Path, passphrase: str) -> BackupInfo:
               "files": files}
     header_line = json.dumps(header, sort_keys=True).encode() + b"\n"
     cipher = AESGCM(_key(passphrase, salt, SCRYPT)).encrypt(nonce, plain, MAGIC + header_line)
-    output.parent.mkdir(parents=True, exist_ok=True)
     temp = output.with_name(output.name + ".tmp")
-    temp.write_bytes(MAGIC + header_line + cipher)
-    os.replace(temp, output)
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        temp.write_bytes(MAGIC + header_line + cipher)
+        os.replace(temp, output)
+    except OSError as exc:
+        raise BackupError(f"Tidak bisa menulis {output}: {exc.strerror}") from exc
     return BackupInfo(output, kelurahan, header["created_at"], files, output.stat().st_size)
 
 
