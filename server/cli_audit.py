@@ -115,5 +115,8 @@ def export_command(since: str, output: Path | None, data_dir: Path | None, as_js
     if output is None:
         sys.stdout.write(buffer.getvalue())
         return
-    output.write_text(buffer.getvalue(), encoding="utf-8", newline="")
+    try:
+        output.write_text(buffer.getvalue(), encoding="utf-8", newline="")
+    except OSError as exc:
+        raise click.ClickException(f"Tidak bisa menulis {output}: {exc.strerror}") from exc
     emit({"entries": count, "output": str(output), "since": lower}, as_json, str(output))
