@@ -70,6 +70,7 @@ def _decide(db: Database, batch: protocol.Batch, digest: str, now: str,
         held[record.get("id")] = row  # a repeated id within the batch answers the same
         results.append(row)
     store.insert_records(db, rows)  # gives each row its central_id
+    store.refresh_planner_statistics(db, [r["central_id"] for r in rows])
     updates = [u for row in rows for u in _updates_for(row)]
     updates += _flag_likely_duplicates(db, [r for r in rows if r["status"] == "accepted"], now)
     return [_result(r) for r in results], updates
@@ -153,7 +154,9 @@ def _flag_likely_duplicates(db: Database, rows: list[dict], now: str) -> list[di
     """Flag accepted rows that look like active records of other kelurahan."""
     if not rows:
         return []
-    candidates = store.active_by_birth_date(db, [r["birth_date"] for r in rows])
+    # all rows are the batch's kelurahan: its own records are never candidates
+    candidates = store.active_by_birth_date(db, [r["birth_date"] for r in rows],
+                                            other_than=rows[0]["kelurahan_code"])
     by_date: dict[str, list[dict]] = {}
     for candidate in candidates:
         by_date.setdefault(candidate["birth_date"], []).append(candidate)

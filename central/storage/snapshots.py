@@ -10,10 +10,12 @@ from central.storage.db import Database
 
 def lookup(db: Database, niks: list[str]) -> dict[str, Any]:
     """Snapshot rows for these NIKs and whether each snapshot is loaded at all."""
+    loaded = {r["kind"] for r in db.query("SELECT DISTINCT kind FROM imports"
+                                          " WHERE kind IN ('dtsen', 'bpjs')")}
     out: dict[str, Any] = {"dtsen": {}, "bpjs": {}}
     for kind, table in (("dtsen", "dtsen"), ("bpjs", "bpjs_participants")):
-        out[f"{kind}_loaded"] = db.one(f"SELECT 1 AS x FROM imports WHERE kind = ?", (kind,)) is not None
-        if niks and out[f"{kind}_loaded"]:
+        out[f"{kind}_loaded"] = kind in loaded
+        if niks and kind in loaded:
             among, params = db.in_list("nik", niks)
             rows = db.query(f"SELECT * FROM {table} WHERE {among}", params)
             out[kind] = {r["nik"]: r for r in rows}
