@@ -16,6 +16,9 @@ from flask import Flask, current_app, g
 from berjasa.database import connect
 
 _local = threading.local()
+# A server has one database; more happen only when one process builds several apps
+# (tests, benchmarks). Close the least recently used beyond this many.
+MAX_DATABASES_PER_THREAD = 4
 
 
 def get_db() -> sqlite3.Connection:
@@ -25,9 +28,12 @@ def get_db() -> sqlite3.Connection:
         connections = getattr(_local, "connections", None)
         if connections is None:
             connections = _local.connections = {}
-        conn = connections.get(path)
+        conn = connections.pop(path, None)
         if conn is None:
-            conn = connections[path] = connect(path)
+            conn = connect(path)
+        connections[path] = conn  # most recently used last
+        while len(connections) > MAX_DATABASES_PER_THREAD:
+            connections.pop(next(iter(connections))).close()
         g.db = conn
     return g.db
 
