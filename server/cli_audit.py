@@ -106,6 +106,12 @@ def export_command(since: str, output: Path | None, data_dir: Path | None, as_js
         for entry in iter_entries(conn, since=lower):
             writer.writerow([csv_cell(entry[c]) for c in EXPORT_COLUMNS])
             count += 1
+        # Write first, then audit: the trail must not record an export that failed.
+        if output is not None:
+            try:
+                output.write_text(buffer.getvalue(), encoding="utf-8", newline="")
+            except OSError as exc:
+                raise click.ClickException(f"Tidak bisa menulis {output}: {exc.strerror}") from exc
         with transaction(conn):
             record_audit_entry(conn, Actor("cli", "auditor"), "audit.export", None,
                                {"since": [None, lower], "entries": [None, count],
@@ -115,8 +121,4 @@ def export_command(since: str, output: Path | None, data_dir: Path | None, as_js
     if output is None:
         sys.stdout.write(buffer.getvalue())
         return
-    try:
-        output.write_text(buffer.getvalue(), encoding="utf-8", newline="")
-    except OSError as exc:
-        raise click.ClickException(f"Tidak bisa menulis {output}: {exc.strerror}") from exc
     emit({"entries": count, "output": str(output), "since": lower}, as_json, str(output))
