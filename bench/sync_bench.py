@@ -164,7 +164,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=20000)
     parser.add_argument("--batch", type=int, default=500)
-    parser.add_argument("--parallel", type=int, default=8)
+    parser.add_argument("--parallel", type=int, default=16)
     parser.add_argument("--rate-kbit", type=float, default=1000.0, help="the link's rate (for the limit)")
     parser.add_argument("--database", default=None, help="central database URL (default SQLite)")
     parser.add_argument("--agent-phase", nargs=2, metavar=("KEL_DIR", "CODE"), help=argparse.SUPPRESS)

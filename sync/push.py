@@ -22,7 +22,7 @@ from typing import Any, Iterator
 
 from berjasa.database import transaction
 from sync import faults, outcomes, protocol, storage
-from sync.encoding import encode_rows, encoder
+from sync.encoding import InlineExecutor, encode_rows, encoder
 from sync.protocol_auth import private_key_pem
 from sync.protocol_errors import ProtocolError
 from sync.run_state import RunState
@@ -60,13 +60,22 @@ def build_batches(run: RunState, conn, device: dict[str, Any], key, size: int, a
     pem = private_key_pem(key)
     waiting = storage.outbox_counts(conn)["queued"]
     pool = encoder(processes, -(-waiting // size))
+    inline = InlineExecutor()
+    first = 0 if isinstance(pool, InlineExecutor) else 1
     try:
         while run.can_start():
             rows = [dict(r) for r in storage.pending_records(conn, size * ahead)]
             if not rows:
                 return
+            chunks = [rows[i:i + size] for i in range(0, len(rows), size)]
             futures = [pool.submit(encode_rows, device["device_id"], device["kelurahan_code"],
-                                   rows[i:i + size], pem) for i in range(0, len(rows), size)]
+                                   chunk, pem) for chunk in chunks[first:]]
+            if first:
+                # The very first batch is encoded here, so the link is busy while
+                # the helper process starts (about a second).
+                futures.insert(0, inline.submit(encode_rows, device["device_id"],
+                                                device["kelurahan_code"], chunks[0], pem))
+                first = 0
             for future in futures:
                 yield _store_encoded(conn, future.result())
     finally:
