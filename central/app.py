@@ -2,12 +2,14 @@
 
 ``config`` is built at the entry point (``berjasa central serve``, tests) and
 passed in: ``database_url``, ``settings`` (the effective berjasa settings) and
-``data_dir``. Each request gets its own database connection on ``g``.
+``data_dir``. Each request gets its own database connection on ``g`` (borrowed
+from a small pool on PostgreSQL).
 """
 
 from __future__ import annotations
 
 import logging
+import weakref
 from typing import Any
 
 from flask import Flask, g, jsonify
@@ -15,7 +17,7 @@ from werkzeug.exceptions import HTTPException
 
 from berjasa.problems import Problem, SyncProtocolRefused
 from central import settings as _central_settings  # noqa: F401  (declares central settings)
-from central.storage.db import Database, migrate
+from central.storage.db import Database, migrate, open_pool
 from sync.protocol_errors import ProtocolError
 
 log = logging.getLogger("berjasa.central")
@@ -37,6 +39,12 @@ def create_app(config: dict[str, Any]) -> Flask:
         migrate(database)
     finally:
         database.close()
+    # PostgreSQL: requests borrow pooled connections; the pool closes with the app
+    # or at interpreter exit, whichever comes first
+    pool = open_pool(config["database_url"], config["settings"].get("central_threads", 4))
+    if pool is not None:
+        app.extensions["berjasa_central_pool"] = pool
+        weakref.finalize(app, pool.close)
 
     @app.teardown_appcontext
     def close_db(_exc: BaseException | None) -> None:
@@ -80,7 +88,8 @@ def get_db() -> Database:
     """This request's database connection (opened on first use)."""
     if "db" not in g:
         from flask import current_app
-        g.db = Database(current_app.config["BERJASA"]["database_url"])
+        g.db = Database(current_app.config["BERJASA"]["database_url"],
+                        pool=current_app.extensions.get("berjasa_central_pool"))
     return g.db
 
 

@@ -146,6 +146,7 @@ def start_central(database_url: str, data_dir: Path, **overrides: Any) -> tuple[
     settings = load_settings(data_dir, overrides)
     app = create_app({"database_url": database_url, "settings": settings, "data_dir": data_dir})
     server = create_server(app, host="127.0.0.1", port=0, threads=4)
+    server.berjasa_pool = app.extensions.get("berjasa_central_pool")  # PostgreSQL only
 
     def run() -> None:
         try:
@@ -166,3 +167,5 @@ def central(database_url: str, tmp_path: Path) -> Iterator[Central]:
         yield running
     finally:
         server.close()
+        if server.berjasa_pool is not None:  # give the connections back now, not at exit
+            server.berjasa_pool.close()
