@@ -1,7 +1,7 @@
 """Central ingest speed against raw inserts of the same rows, measured in the same run.
 
     python bench/ingest_bench.py [--records 20000] [--batch 500] [--kelurahan 8]
-                                 [--backend sqlite --backend postgresql] [--rounds 1]
+                                 [--backend sqlite --backend postgresql] [--rounds 3]
 
 For each backend, on a fresh database with central's migrations:
 
@@ -18,7 +18,9 @@ For each backend, on a fresh database with central's migrations:
 About 3% of the records reuse another kelurahan's NIK (``duplicate``), 2% share a KK
 and birth date with another kelurahan's record and 2% carry a variant spelling of
 another's name with the same birth date (both flagged), so every dedupe path runs.
-Prints JSON: records, seconds and records/s for each, and central/raw.
+Each round runs central then raw back to back on fresh databases; the JSON gives
+records, median seconds and records/s for each, the median of the per-round
+ratios (raw seconds / central seconds) and every round.
 PostgreSQL: a throw-away ``berjasa_bench_<random>`` database each, dropped at the end
 (``--pg-server``, default postgresql://postgres@127.0.0.1:5432).
 """
@@ -34,6 +36,7 @@ import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
+from statistics import median
 from typing import Any, Iterator
 
 import psycopg
@@ -180,7 +183,8 @@ def run_raw(backend: str, url: str, columns: list[str], rows: list[tuple], size:
 
 def measure(backend: str, batches: list[protocol.Batch], size: int, pg_server: str,
             folder: Path, rounds: int) -> dict[str, Any]:
-    """Best of ``rounds`` for central and raw on one backend."""
+    """Central then raw, ``rounds`` times on one backend; medians, and the median of
+    the per-round ratios (each round's pair ran back to back, under the same load)."""
     records = sum(len(b.records) for b in batches)
     central_times, raw_times, counts = [], [], {}
     for n in range(rounds):
@@ -190,13 +194,15 @@ def measure(backend: str, batches: list[protocol.Batch], size: int, pg_server: s
             columns, rows = stored_rows(url)
         with fresh_database(backend, pg_server, folder, f"raw{n}") as url:
             raw_times.append(run_raw(backend, url, columns, rows, size))
-    central_s, raw_s = min(central_times), min(raw_times)
+    central_s, raw_s = median(central_times), median(raw_times)
     return {
         "records": records,
         "central": {"seconds": round(central_s, 3), "records_per_s": round(records / central_s)},
         "raw": {"seconds": round(raw_s, 3), "records_per_s": round(records / raw_s),
                 "method": "executemany" if backend == "sqlite" else "COPY"},
-        "ratio_to_raw": round(raw_s / central_s, 3),
+        "ratio_to_raw": round(median(r / c for r, c in zip(raw_times, central_times)), 3),
+        "rounds": [{"central_s": round(c, 3), "raw_s": round(r, 3), "ratio": round(r / c, 3)}
+                   for c, r in zip(central_times, raw_times)],
         "stored": counts,
     }
 
@@ -208,7 +214,8 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=500)
     parser.add_argument("--kelurahan", type=int, default=8, help="how many kelurahan send")
     parser.add_argument("--backend", action="append", choices=["sqlite", "postgresql"])
-    parser.add_argument("--rounds", type=int, default=1, help="best of this many runs each")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="central+raw pairs per backend; medians are reported")
     parser.add_argument("--pg-server", default="postgresql://postgres@127.0.0.1:5432")
     args = parser.parse_args()
     codes = [k.code for k in kelurahan_list()][:: max(1, 153 // args.kelurahan)][:args.kelurahan]

@@ -7,6 +7,7 @@ per batch) so ingestion costs a handful of round trips per batch, not one per re
 from __future__ import annotations
 
 import json
+import operator
 from typing import Any, Callable, Iterable
 
 from central.storage.db import Database, IntegrityErrors, placeholders
@@ -37,12 +38,14 @@ def _compact_json_encoder() -> Callable[[Any], str]:
 
 
 _to_json = _compact_json_encoder()
-_INSERT_COLUMNS = ("central_id", *RECORD_COLUMNS)
-_JSON_INDEXES = [i for i, c in enumerate(_INSERT_COLUMNS) if c in JSON_COLUMNS]
-_SHARED_INDEXES = {i for i, c in enumerate(_INSERT_COLUMNS) if c in ("reasons", "checks")}
+# Written in this order: plain values first, then the JSON columns
+_PLAIN_COLUMNS = ("central_id", *(c for c in RECORD_COLUMNS if c not in JSON_COLUMNS))
+_INSERT_COLUMNS = (*_PLAIN_COLUMNS, "consent", "location", "reasons", "checks")
+_plain_values = operator.itemgetter(*_PLAIN_COLUMNS)
 _INSERT = (f"INSERT INTO records ({', '.join(_INSERT_COLUMNS)}) "
            f"VALUES ({placeholders(len(_INSERT_COLUMNS))})")
 _UPDATE_KEYS = frozenset({"kelurahan_code", "record_id", "kind"})
+_ACCEPTED_KEYS = frozenset({*_UPDATE_KEYS, "central_status", "central_id", "checks"})
 ACTIVE = ("accepted", "registered")
 
 
@@ -177,6 +180,10 @@ def add_updates(db: Database, updates: Iterable[dict[str, Any]], at: str) -> Non
 def _payload_json(update: dict[str, Any], shared: dict[int, str]) -> str:
     """The payload of an update entry as JSON text; its ``checks`` list, the same
     few objects for a whole batch, is encoded once per list (``shared``)."""
+    if update.keys() == _ACCEPTED_KEYS and type(update["central_id"]) is int:
+        # the entry every accepted record gets: keys already in sorted order
+        return (f'{{"central_id":{update["central_id"]},"central_status":'
+                f'{_to_json(update["central_status"])},"checks":{_shared_json(update["checks"], shared)}}}')
     payload = {k: v for k, v in update.items() if k not in _UPDATE_KEYS}
     checks = payload.pop("checks", None)
     text = _to_json(payload)
@@ -215,13 +222,33 @@ def _rows_values(rows: list[dict[str, Any]]) -> list[tuple]:
     """Each row's values in _INSERT_COLUMNS order (absent keys as NULL); objects
     and lists as JSON text."""
     shared: dict[int, str] = {}
+    consents = _json_each([row.get("consent") for row in rows])
+    locations = _json_each([row.get("location") for row in rows])
     out = []
-    for row in rows:
-        values = list(map(row.get, _INSERT_COLUMNS))
-        for index in _JSON_INDEXES:
-            value = values[index]
-            if isinstance(value, (dict, list)):
-                values[index] = (_shared_json(value, shared) if index in _SHARED_INDEXES
-                                 else _to_json(value))
-        out.append(tuple(values))
+    for row, consent, location in zip(rows, consents, locations):
+        try:
+            plain = _plain_values(row)
+        except KeyError:
+            plain = tuple(map(row.get, _PLAIN_COLUMNS))
+        out.append((*plain, consent, location, _json_or_value(row.get("reasons"), shared),
+                    _json_or_value(row.get("checks"), shared)))
     return out
+
+
+def _json_or_value(value: Any, shared: dict[int, str]) -> Any:
+    """Objects and lists as (shared) JSON text; text, numbers and None as they are."""
+    return _shared_json(value, shared) if isinstance(value, (dict, list)) else value
+
+
+def _json_each(values: list[Any]) -> list[Any]:
+    """``_to_json`` of each dict in ``values`` (other values as they are), for a
+    whole column in one encoder call when every value is a dict: the list's JSON
+    is then the dicts' JSON joined by ``,``, so it splits at each ``},{``
+    provided that sequence occurs exactly len-1 times (no string or nested value
+    holds one). Otherwise one call per value."""
+    if len(values) > 1 and all(type(v) is dict for v in values):
+        text = _to_json(values)
+        if text.count("},{") == len(values) - 1:
+            parts = text[2:-2].split("},{")
+            return ["{" + part + "}" for part in parts]
+    return [_to_json(v) if isinstance(v, (dict, list)) else v for v in values]
