@@ -94,14 +94,18 @@ class Database:
             with self.conn.cursor() as cursor:
                 cursor.executemany(self._sql(sql), rows)
 
-    def in_list(self, column: str, values: list[Any]) -> tuple[str, list[Any]]:
-        """``column IN (?, ...)`` and its parameters; on PostgreSQL ``column = ANY(?)``
-        with one array parameter, so a batch lookup is one short statement whatever
-        the batch size (psycopg does not cache the conversion of long query texts and
-        re-parsed a 500-placeholder list on every batch)."""
+    def in_list(self, column: str, values: list[str]) -> tuple[str, list[Any]]:
+        """``column IN (?, ...)`` for text values, and its parameters.
+
+        On PostgreSQL: ``column = ANY(ARRAY(SELECT unnest(?::text[])))``, one array
+        parameter. One short statement whatever the batch size (psycopg does not
+        cache the conversion of long query texts and re-parsed a 500-placeholder
+        list on every batch), and the planner sees an array it cannot look into:
+        planning takes 0.2 ms instead of 2-4 ms of per-value estimates, and the
+        plan is an index scan with or without statistics."""
         if self.dialect == "sqlite":
             return f"{column} IN ({placeholders(len(values))})", list(values)
-        return f"{column} = ANY(?)", [list(values)]
+        return f"{column} = ANY(ARRAY(SELECT unnest(?::text[])))", [list(values)]
 
     def insert_rows(self, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
         """Bulk insert: ``COPY`` on PostgreSQL (several times faster than a

@@ -159,7 +159,7 @@ def refresh_planner_statistics(db: Database, central_ids: list[int]) -> None:
         return
     first, last = min(central_ids), max(central_ids)
     if last >= 1024 and (first - 1).bit_length() < last.bit_length():
-        db.run("ANALYZE records (status, birth_date, kelurahan_code)")
+        db.run("ANALYZE records (status, birth_date)")
 
 
 def add_flags(db: Database, flags: list[tuple[int, int, str, str]]) -> None:
