@@ -166,7 +166,6 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=500)
     parser.add_argument("--parallel", type=int, default=16)
     parser.add_argument("--rate-kbit", type=float, default=1000.0, help="the link's rate (for the limit)")
-    parser.add_argument("--database", default=None, help="central database URL (default SQLite)")
     parser.add_argument("--agent-phase", nargs=2, metavar=("KEL_DIR", "CODE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.agent_phase:
@@ -174,7 +173,7 @@ def main() -> None:
         return
     records = make_records(args.records)
     work = Path(tempfile.mkdtemp(prefix="berjasa-sync-bench-"))
-    ready = prepare(work, records, args.database)
+    ready = prepare(work, records, None)
     central = subprocess.Popen(["ip", "netns", "exec", NS_C, *BERJASA, "central", "serve", "--host",
                                 CENTRAL_IP, "--port", str(PORT), "--data-dir", str(ready["central"])],
                                stdout=subprocess.DEVNULL, stderr=open(work / "central.log", "wb"))
