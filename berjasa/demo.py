@@ -196,7 +196,7 @@ def stop(processes: list[subprocess.Popen]) -> None:
 
 
 @click.command("demo")
-@click.option("--enrollments", default=60, show_default=True,
+@click.option("--enrollments", default=80, show_default=True,
               help="Synthetic enrollments per kelurahan.")
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder under which the demo keeps its data (in <DIR>/demo).")
