@@ -60,18 +60,12 @@ def _move(conn: sqlite3.Connection, record_id: str, to_status: str, central_stat
     return True
 
 
-def current_status(conn: sqlite3.Connection, record_id: str) -> str | None:
-    """The record's status now (None when the register does not hold it)."""
-    row = conn.execute("SELECT status FROM enrollments WHERE id = ?", (record_id,)).fetchone()
-    return row["status"] if row else None
-
-
 def apply_decision(conn: sqlite3.Connection, decision: dict[str, Any]) -> bool:
     """Apply one decision (a batch result or an update entry); True when the
     record changed. Call inside the transaction that stores the answer."""
     record_id = decision.get("id") or decision.get("record_id")
     kind = decision.get("result") or decision.get("kind")
-    status = current_status(conn, record_id)
+    status = storage.enrollment_status(conn, record_id)
     if status is None:
         return False
     if kind == "accepted":

@@ -197,6 +197,12 @@ def has_enrollment(conn: sqlite3.Connection, enrollment_id: str) -> bool:
     return conn.execute("SELECT 1 FROM enrollments WHERE id = ?", (enrollment_id,)).fetchone() is not None
 
 
+def enrollment_status(conn: sqlite3.Connection, enrollment_id: str) -> str | None:
+    """A record's status now (None when the register does not hold it)."""
+    row = conn.execute("SELECT status FROM enrollments WHERE id = ?", (enrollment_id,)).fetchone()
+    return row["status"] if row else None
+
+
 def status_counts(conn: sqlite3.Connection) -> dict[str, int]:
     """Records per status, for the sync page."""
     return {row[0]: row[1] for row in

@@ -228,3 +228,21 @@ def test_backoff_doubles_with_jitter_and_caps():
         waits = [backoff_seconds(failures, settings) for _ in range(50)]
         assert all(ceiling / 2 <= w <= ceiling for w in waits)
         assert len(set(waits)) > 1
+
+
+def test_scheduled_agent_runs_and_reschedules(central, kelurahan):
+    from sync.scheduler import SyncSchedule
+
+    h.seed_approved(kelurahan, 3, seed=13)
+    reports = []
+    schedule = SyncSchedule(kelurahan, h.agent_settings(kelurahan), on_report=reports.append)
+    schedule.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not reports and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        schedule.shutdown()
+    assert reports and reports[0].ok and reports[0].records_sent == 3
+    assert reports[0].attempt_id is not None
+    assert len(h.held_at_central(central, A)) == 3
