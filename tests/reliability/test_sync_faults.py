@@ -147,6 +147,7 @@ def _check_exactly_once(central, kelurahan: Path) -> dict[str, int]:
     return {"records": len(held), "accepted": accepted, "rejected": len(held) - accepted}
 
 
+@pytest.mark.timeout(1200)  # --slow: 60 kill points per backend
 @pytest.mark.parametrize("world", ["sqlite", "postgresql"], indirect=True)
 def test_random_kills_and_link_faults_leave_every_record_at_central_exactly_once(world, request):
     central, proxy, kelurahan, other = world
