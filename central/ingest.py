@@ -70,7 +70,6 @@ def _decide(db: Database, batch: protocol.Batch, digest: str, now: str,
         held[record.get("id")] = row  # a repeated id within the batch answers the same
         results.append(row)
     store.insert_records(db, rows)  # gives each row its central_id
-    store.refresh_planner_statistics(db, [r["central_id"] for r in rows])
     updates = [u for row in rows for u in _updates_for(row)]
     updates += _flag_likely_duplicates(db, [r for r in rows if r["status"] == "accepted"], now)
     return [_result(r) for r in results], updates

@@ -148,20 +148,6 @@ def _new_central_ids(db: Database, count: int) -> list[int]:
     return list(range(top + 1, top + count + 1))
 
 
-def refresh_planner_statistics(db: Database, central_ids: list[int]) -> None:
-    """PostgreSQL: ANALYZE the columns the batch lookups filter on each time the
-    new ``central_ids`` cross a power of two from 1,024 up (the table has doubled;
-    log2(n) times in all). Autovacuum may be off, and when on it waits a minute;
-    without statistics the planner guessed a few active records and read all of
-    them for every batch's likely-duplicate candidates (20 ms a batch at 20,000
-    records, growing). SQLite plans these lookups by index without statistics."""
-    if db.dialect != "postgresql" or not central_ids:
-        return
-    first, last = min(central_ids), max(central_ids)
-    if last >= 1024 and (first - 1).bit_length() < last.bit_length():
-        db.run("ANALYZE records (status, birth_date)")
-
-
 def add_flags(db: Database, flags: list[tuple[int, int, str, str]]) -> None:
     """Store likely-duplicate pairs (lower central_id first; repeats ignored)."""
     db.many("INSERT INTO duplicate_flags (central_id_a, central_id_b, match, flagged_at)"
