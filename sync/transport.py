@@ -77,7 +77,8 @@ class CentralClient:
         """One request; TransientError for timeouts, cut links and 5xx/429,
         CentralRefused for other errors, the response for 2xx."""
         try:
-            response = self._session().request(method, self.base_url + path,
+            # verify per request: a session's own value loses to REQUESTS_CA_BUNDLE.
+            response = self._session().request(method, self.base_url + path, verify=self.verify,
                                                timeout=self._timeouts(), **kwargs)
         except requests.exceptions.SSLError as exc:
             # A certificate problem does not heal by retrying.
