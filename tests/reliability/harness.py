@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[2]
 ENUMERATOR = Actor("enumerator", "enumerator")
 SUPERVISOR = Actor("supervisor", "supervisor")
 FAST = {"sync_connect_timeout_seconds": 3.0, "sync_read_timeout_seconds": 10.0,
-        "sync_lease_seconds": 3.0, "sync_run_seconds": 50.0}
+        "sync_lease_seconds": 2.0, "sync_run_seconds": 50.0}
 
 
 def free_port() -> int:
