@@ -42,6 +42,7 @@ ROUTES: dict[str, frozenset[str]] = {
     "pages.by_status": frozenset({SUPERVISOR, AUDITOR}),
     "pages.enrollment": frozenset({SUPERVISOR, AUDITOR}),
     "pages.decide": frozenset({SUPERVISOR}),
+    "pages.sync_now": frozenset({SUPERVISOR}),
     "pages.users": frozenset({ADMIN}),
     "pages.user_create": frozenset({ADMIN}),
     "pages.user_update": frozenset({ADMIN}),

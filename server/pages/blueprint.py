@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 from berjasa import reference
 from berjasa.problems import CsrfFailed, Problem, TooManyAttempts, Unauthorized
-from server.pages import auth, labels, review, users
+from server.pages import auth, labels, review, sync_panel, users
 from server.pages.csrf import check_csrf, csrf_token
 
 log = logging.getLogger("berjasa.server")
@@ -28,6 +28,7 @@ blp.add_url_rule("/enrollments", "by_status", review.by_status)
 blp.add_url_rule("/enrollments/<enrollment_id>", "enrollment", review.enrollment_page)
 blp.add_url_rule("/enrollments/<enrollment_id>/decision", "decide", review.decide,
                  methods=["POST"])
+blp.add_url_rule("/sync", "sync_now", sync_panel.sync_now, methods=["POST"])
 blp.add_url_rule("/admin/users", "users", users.users_page)
 blp.add_url_rule("/admin/users", "user_create", users.create_user, methods=["POST"])
 blp.add_url_rule("/admin/users/<user_id>", "user_update", users.update_user,

@@ -1,17 +1,42 @@
 """The sync status panel on the queue page (template
-``pages/partials/sync_status.html``).
-
-PLACEHOLDER for the sync agent engineer: return a summary such as
-``{"last_push_at", "pending", "last_error"}`` from the sync agent's tables (the
-same data as ``GET /api/v1/sync/status``); ``None`` shows "belum tersedia".
-"""
+``pages/partials/sync_status.html``) and its "Kirim sekarang" button: the same
+data as ``GET /api/v1/sync/status`` and the same trigger as ``POST /api/v1/sync/run``."""
 
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 from typing import Any
 
+from flask import current_app, redirect, url_for
+from werkzeug.wrappers import Response
 
-def sync_status(conn: sqlite3.Connection) -> dict[str, Any] | None:
-    """The sync summary for the panel, or None while the agent provides none."""
-    return None
+from berjasa.settings import load_settings
+from server.db import get_db
+from sync.scheduler import trigger_now
+from sync.status import sync_status as agent_status
+
+
+def sync_status(conn: sqlite3.Connection) -> dict[str, Any]:
+    """The summary the panel shows: last push, what waits, the last error."""
+    state = agent_status(conn, attempts=1)
+    last_push = state["last_push"] or {}
+    error = state["last_error"] or {}
+    return {
+        "registered": state["registered"],
+        "running": state["running"],
+        "last_push_at": last_push.get("at"),
+        "pending": state["pending"]["records"],
+        "central_rejected": state["statuses"]["central_rejected"],
+        "last_error": error.get("error"),
+        "last_error_at": error.get("finished_at"),
+    }
+
+
+def sync_now() -> Response:
+    """Start a sync run in the background and return to the queue."""
+    data_dir = Path(current_app.config["DATA_DIR"])
+    settings = {**load_settings(data_dir), **current_app.config["SETTINGS"]}
+    if sync_status(get_db())["registered"]:
+        trigger_now(data_dir, settings, "supervisor")
+    return redirect(url_for("pages.queue", sync="started"))
