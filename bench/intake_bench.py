@@ -23,8 +23,8 @@ from pathlib import Path
 
 import requests
 from flask import Flask, request
-from waitress import create_server
 
+from berjasa.background_server import BackgroundServer
 from berjasa.database import connect
 from berjasa.settings import load_settings
 from berjasa.synthetic import EnrollmentFaker
@@ -81,10 +81,9 @@ def berjasa_app(folder: Path) -> Flask:
     return create_app({"DATA_DIR": folder, "SETTINGS": load_settings(folder)})
 
 
-def serve(app: Flask) -> tuple[str, object]:
-    server = create_server(app, host="127.0.0.1", port=0, threads=8)
-    threading.Thread(target=server.run, daemon=True).start()
-    return f"http://127.0.0.1:{server.effective_port}", server
+def serve(app: Flask) -> tuple[str, BackgroundServer]:
+    server = BackgroundServer(app, threads=8).start()
+    return server.url, server
 
 
 def measure(base: str, headers: dict, singles: list[dict], clients: int,

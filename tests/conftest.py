@@ -5,13 +5,13 @@ API client that logs in as one of them."""
 from __future__ import annotations
 
 import shutil
-import threading
 from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
 import requests
 
+from berjasa.background_server import BackgroundServer
 from berjasa.database import connect
 from berjasa.settings import load_settings
 from berjasa.synthetic import EnrollmentFaker
@@ -73,20 +73,9 @@ def app(data_dir: Path, settings_overrides: dict[str, Any]):
 @pytest.fixture
 def live_server(app) -> Iterator[str]:
     """The app served by waitress on 127.0.0.1 (a free port); yields its base URL."""
-    from waitress import create_server
-
-    server = create_server(app, host="127.0.0.1", port=0, threads=8)
-
-    def run() -> None:
-        try:
-            server.run()
-        except OSError:  # the listening socket was closed under select(): shutdown
-            pass
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    server.close()
+    server = BackgroundServer(app, threads=8).start()
+    yield server.url
+    server.stop()
 
 
 class ApiClient:

@@ -5,7 +5,6 @@ a real waitress server on 127.0.0.1. PostgreSQL being down is an error, not a sk
 from __future__ import annotations
 
 import secrets
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
@@ -14,8 +13,8 @@ from urllib.parse import quote
 import psycopg
 import pytest
 import requests
-from waitress.server import create_server
 
+from berjasa.background_server import BackgroundServer
 from berjasa.settings import load_settings
 from central import settings as _central_settings  # noqa: F401
 from central.app import create_app
@@ -145,16 +144,8 @@ def start_central(database_url: str, data_dir: Path, **overrides: Any) -> tuple[
     data_dir.mkdir(parents=True, exist_ok=True)
     settings = load_settings(data_dir, overrides)
     app = create_app({"database_url": database_url, "settings": settings, "data_dir": data_dir})
-    server = create_server(app, host="127.0.0.1", port=0, threads=4)
+    server = BackgroundServer(app, threads=4).start()
     server.berjasa_pool = app.extensions.get("berjasa_central_pool")  # PostgreSQL only
-
-    def run() -> None:
-        try:
-            server.run()
-        except OSError:  # the listening socket was closed under select(): shutdown
-            pass
-
-    threading.Thread(target=run, daemon=True).start()
     return server, Central(f"http://127.0.0.1:{server.effective_port}", database_url, data_dir,
                            settings)
 

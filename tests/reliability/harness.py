@@ -10,7 +10,6 @@ import secrets
 import socket
 import subprocess
 import sys
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -200,22 +199,13 @@ def wait_healthy(url: str, process: subprocess.Popen | None = None, seconds: flo
 
 def central_in_thread(database_url: str, data_dir: Path) -> Central:
     """Central's app behind waitress in a thread of this process."""
-    from waitress import create_server
-
+    from berjasa.background_server import BackgroundServer
     from central.app import create_app
 
     data_dir.mkdir(parents=True, exist_ok=True)
     app = create_app({"database_url": database_url, "settings": load_settings(data_dir),
                       "data_dir": data_dir})
-    server = create_server(app, host="127.0.0.1", port=0, threads=6)
-
-    def run() -> None:
-        try:
-            server.run()
-        except OSError:
-            pass
-
-    threading.Thread(target=run, daemon=True).start()
+    server = BackgroundServer(app, threads=6).start()
     url = f"http://127.0.0.1:{server.effective_port}"
     return Central(url, database_url, data_dir, server=server, port=server.effective_port)
 

@@ -1,0 +1,60 @@
+"""A WSGI app served by waitress in a background thread, stoppable cleanly (used
+by the test suite and the benchmarks).
+
+Closing a waitress server from another thread while its loop sits in select()
+races with file-descriptor reuse: the next server may get the same descriptor and
+the old loop then handles, or kills, the new server's connections. Here the loop
+runs in short rounds and the thread that runs it also closes its sockets, and the
+worker threads are shut down too.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from waitress import create_server, wasyncore
+
+
+class BackgroundServer:
+    """``with BackgroundServer(app) as server: requests.get(server.url)``."""
+
+    def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0, threads: int = 8,
+                 **adjustments: Any) -> None:
+        self._map: dict = {}
+        self._server = create_server(app, map=self._map, host=host, port=port, threads=threads,
+                                     **adjustments)
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="waitress-loop", daemon=True)
+        self.url = f"http://{host}:{self._server.effective_port}"
+        self.port = self._server.effective_port
+
+    def _run(self) -> None:
+        timeout = self._server.adj.asyncore_loop_timeout
+        while not self._stopping.is_set():
+            wasyncore.loop(timeout=min(timeout, 0.05), map=self._map, count=1)
+        wasyncore.close_all(self._map)
+
+    def start(self) -> "BackgroundServer":
+        """Start serving."""
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop accepting, close every socket in the loop's own thread, end workers."""
+        self._stopping.set()
+        self._thread.join(timeout=10)
+        self._server.task_dispatcher.shutdown(timeout=5)
+
+    close = stop
+
+    @property
+    def effective_port(self) -> int:
+        """The port actually bound (as waitress names it)."""
+        return self.port
+
+    def __enter__(self) -> "BackgroundServer":
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
