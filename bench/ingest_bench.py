@@ -35,22 +35,23 @@ import secrets
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from statistics import median
-from typing import Any, Iterator
+from typing import Any
 
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from berjasa.database import connect  # noqa: E402
-from berjasa.reference import kelurahan_list  # noqa: E402
-from berjasa.synthetic import EnrollmentFaker  # noqa: E402
-from central.ingest import ingest_batch  # noqa: E402
-from central.storage.db import Database, migrate, sqlite_path, utc_now  # noqa: E402
-from central.storage.devices import add_device  # noqa: E402
-from sync import protocol  # noqa: E402
+from berjasa.database import connect
+from berjasa.reference import kelurahan_list
+from berjasa.synthetic import EnrollmentFaker
+from central.ingest import ingest_batch
+from central.storage.db import Database, migrate, sqlite_path, utc_now
+from central.storage.devices import add_device
+from sync import protocol
 
 MAX_DESIL = 4
 NAME_VARIANTS = (("Muhammad ", "Muh. "), ("Sitti ", "St. "), ("Abdul ", "Abd. "))

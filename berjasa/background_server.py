@@ -35,7 +35,7 @@ class BackgroundServer:
             wasyncore.loop(timeout=min(timeout, 0.05), map=self._map, count=1)
         wasyncore.close_all(self._map)
 
-    def start(self) -> "BackgroundServer":
+    def start(self) -> BackgroundServer:
         """Start serving."""
         self._thread.start()
         return self
@@ -53,8 +53,8 @@ class BackgroundServer:
         """The port actually bound (as waitress names it)."""
         return self.port
 
-    def __enter__(self) -> "BackgroundServer":
+    def __enter__(self) -> BackgroundServer:
         return self.start()
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.stop()

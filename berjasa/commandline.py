@@ -8,8 +8,9 @@ on the last line of stdout, or as JSON with ``--json``.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import click
 

@@ -8,7 +8,7 @@ import csv
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 
 # Province codes in use (Kemendagri): 11-19 Sumatra, 21 Kepri, 31-36 Java, 51-53
@@ -36,7 +36,7 @@ def _rows(filename: str) -> list[dict[str, str]]:
     return list(csv.DictReader(text.splitlines()))
 
 
-@lru_cache(maxsize=None)
+@cache
 def regions() -> dict[str, Region]:
     """All kecamatan and kelurahan of Makassar, by dotted code."""
     return {
@@ -56,7 +56,7 @@ def kelurahan_list() -> list[Region]:
     return sorted((r for r in regions().values() if r.level == "kelurahan"), key=lambda r: r.code)
 
 
-@lru_cache(maxsize=None)
+@cache
 def kecamatan_codes() -> frozenset[str]:
     """Undotted six-digit kecamatan codes of Makassar (``737101``), for NIK checks.
     Includes 73.71.08 which held the islands before 73.71.15 existed."""
@@ -78,7 +78,7 @@ def find_kelurahan(text: str, limit: int = 5) -> list[Region]:
     return found[:limit]
 
 
-@lru_cache(maxsize=None)
+@cache
 def occupations() -> tuple[str, ...]:
     """KTP occupation names in the list's spelling, in code order."""
     return tuple(row["nama"] for row in _rows("occupations.csv"))
@@ -92,7 +92,7 @@ def _occupation_key(text: str) -> str:
     return re.sub(r"\s+", " ", key).casefold()
 
 
-@lru_cache(maxsize=None)
+@cache
 def _occupation_index() -> dict[str, str]:
     index = {}
     for name in occupations():

@@ -74,8 +74,8 @@ def create_app(config: dict[str, Any]) -> Flask:
     def health():
         return jsonify({"status": "ok", "service": "berjasa-central"})
 
-    from central.api import batches, devices, updates
     from central import dashboard
+    from central.api import batches, devices, updates
 
     app.register_blueprint(devices.blp)
     app.register_blueprint(batches.blp)

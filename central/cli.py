@@ -8,10 +8,11 @@ at ``central init`` is kept in the data folder's settings.toml
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import click
 import psycopg

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from functools import lru_cache
-from typing import Any, Iterable
+from typing import Any
 
 # Spellings of the same given name or title in Makassar's registers (KTP, KK,
 # DTSEN): folded to one key word, so "Muh. Ali" and "Muhammad Ali" match.

@@ -7,8 +7,13 @@ import unicodedata
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from berjasa.problems import (DeviceRevoked, RegistrationCodeExpired, RegistrationCodeInvalid,
-                              ValidationFailed, WrongKelurahan)
+from berjasa.problems import (
+    DeviceRevoked,
+    RegistrationCodeExpired,
+    RegistrationCodeInvalid,
+    ValidationFailed,
+    WrongKelurahan,
+)
 from berjasa.reference import kelurahan
 from central.storage import devices as store
 from central.storage.db import Database, utc_now

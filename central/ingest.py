@@ -11,7 +11,8 @@ likely duplicates are flagged to both sides.
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from berjasa.problems import BatchConflict
 from central import dedupe, eligibility

@@ -19,10 +19,9 @@ from berjasa import __version__
 from berjasa.database import connect
 from berjasa.paths import kelurahan_db_path
 from server import db, field_app, http
-from server.api import audit, auth, enrollments, health
+from server.api import audit, auth, enrollments, health, sync_status
 from server.api import review as review_api
 from server.pages import blueprint as pages_blueprint
-from server.api import sync_status
 from server.schemas import enrollment as enrollment_schemas
 from server.storage.users import get_site
 

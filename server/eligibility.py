@@ -6,7 +6,8 @@ Rules whose data is not held here (DTSEN, BPJS membership) answer ``unknown``.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from berjasa import reference
 

@@ -21,7 +21,8 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
-from flask import Blueprint as FlaskBlueprint, Response, abort, current_app, redirect, send_file
+from flask import Blueprint as FlaskBlueprint
+from flask import Response, abort, current_app, redirect, send_file
 from flask_smorest import Blueprint
 
 from berjasa import reference

@@ -23,9 +23,9 @@ import hmac
 import math
 import os
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 FORMAT_VERSION = 1
 DEFAULT_FALSE_POSITIVE_RATE = 0.01

@@ -11,7 +11,12 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from berjasa.logs import get_logger
 from berjasa.problems import (
-    Forbidden, MalformedJson, PayloadTooLarge, Problem, Unauthorized, UnsupportedMediaType,
+    Forbidden,
+    MalformedJson,
+    PayloadTooLarge,
+    Problem,
+    Unauthorized,
+    UnsupportedMediaType,
 )
 from server import access, accounts
 from server.db import get_db

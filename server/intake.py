@@ -21,7 +21,12 @@ from marshmallow import ValidationError
 from berjasa import identity
 from berjasa.database import transaction, utc_now
 from berjasa.problems import (
-    IdConflict, InvalidTransition, NotFound, Problem, ValidationFailed, VersionMismatch,
+    IdConflict,
+    InvalidTransition,
+    NotFound,
+    Problem,
+    ValidationFailed,
+    VersionMismatch,
 )
 from server import eligibility
 from server.schemas.enrollment import EnrollmentSchema

@@ -20,7 +20,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from berjasa.database import utc_now
 from server.storage.users import get_site
 from sync import storage
-from sync.protocol_auth import generate_private_key, load_private_key, private_key_pem, public_key_text
+from sync.protocol_auth import (
+    generate_private_key,
+    load_private_key,
+    private_key_pem,
+    public_key_text,
+)
 
 KEY_FILE = "device_key.pem"
 

@@ -28,9 +28,10 @@ import io
 import json
 import uuid
 import zlib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import zstandard
 from cryptography.exceptions import InvalidSignature

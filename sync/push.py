@@ -18,7 +18,8 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from berjasa.database import transaction
 from sync import faults, outcomes, protocol, storage

@@ -10,10 +10,11 @@ violation into a domain answer in one place.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 from urllib.parse import urlsplit
 
 import psycopg
@@ -125,7 +126,7 @@ class Database:
                 copy.write_row(row)
 
     @contextmanager
-    def transaction(self) -> Iterator["Database"]:
+    def transaction(self) -> Iterator[Database]:
         """One transaction; nested calls become savepoints on both backends."""
         if self.dialect == "sqlite":
             with sqlite_db.transaction(self.conn):

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 import operator
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from central.storage.db import Database, IntegrityErrors, placeholders
 

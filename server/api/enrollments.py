@@ -152,8 +152,7 @@ def parse_if_match(header: str | None) -> int:
     if not header:
         raise PreconditionRequired()
     text = header.strip()
-    if text.startswith("W/"):
-        text = text[2:]
+    text = text.removeprefix("W/")
     text = text.strip('"')
     if not text.isdigit() or len(text) > 9:
         raise ValidationFailed({"If-Match": ["If-Match harus berisi versi data, mis. \"3\"."]},

@@ -3,13 +3,13 @@ lists by status, the review page of one record and the decision form."""
 
 from __future__ import annotations
 
-from flask import current_app, flash, g, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from berjasa.problems import InvalidTransition, MakerChecker, ValidationFailed
 from server import intake, review
-from server.duplicates import REASON_TEXT
 from server.db import get_db
+from server.duplicates import REASON_TEXT
 from server.http import current_actor
 from server.pages import labels
 from server.pages.sync_panel import sync_status

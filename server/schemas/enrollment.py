@@ -17,8 +17,18 @@ from marshmallow import Schema, ValidationError, fields, post_load, validates_sc
 
 from berjasa import identity, reference
 from server.schemas.messages import (
-    BAD_CHOICE, BAD_DATE, BAD_DATETIME, BAD_UUID, NOT_BOOLEAN, NOT_INTEGER, NOT_NUMBER,
-    NOT_OBJECT, NOT_TEXT, NULL, REQUIRED, UNKNOWN_FIELD, coded,
+    BAD_DATE,
+    BAD_DATETIME,
+    BAD_UUID,
+    NOT_BOOLEAN,
+    NOT_INTEGER,
+    NOT_NUMBER,
+    NOT_OBJECT,
+    NOT_TEXT,
+    NULL,
+    REQUIRED,
+    UNKNOWN_FIELD,
+    coded,
 )
 
 CONSENT_METHODS = ("signature", "verbal", "thumbprint")

@@ -17,7 +17,7 @@ class Coded(str):
 
     code: str
 
-    def __new__(cls, text: str, code: str) -> "Coded":
+    def __new__(cls, text: str, code: str) -> Coded:
         obj = super().__new__(cls, text)
         obj.code = code
         _CODES.setdefault(text, code)

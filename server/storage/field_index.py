@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from typing import Iterator
+from collections.abc import Iterator
 
 
 def identity_rows(conn: sqlite3.Connection) -> Iterator[tuple[str, str, str]]:

@@ -7,7 +7,6 @@ import sqlite3
 import pytest
 import requests
 
-
 PASSWORD = "kata-sandi-uji-123"
 
 

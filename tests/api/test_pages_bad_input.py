@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from berjasa.database import connect
 
 PASSWORD = "kata-sandi-uji-123"

@@ -17,7 +17,7 @@ import pytest
 from berjasa import reference
 
 sys.path.insert(0, str(Path(__file__).parent))
-import field_rules_cases  # noqa: E402
+import field_rules_cases
 
 ROOT = Path(__file__).resolve().parents[2]
 NODE = shutil.which("node")

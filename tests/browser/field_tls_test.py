@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from server import tls
 
 sys.path.insert(0, str(Path(__file__).parent))
-from field_server import FieldServer  # noqa: E402
+from field_server import FieldServer
 
 CHROMIUM = "/usr/bin/chromium"
 

@@ -10,7 +10,6 @@ the time to save one record offline; screenshots go to tests/artifacts/.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import sys
 import time
 import uuid
@@ -20,9 +19,9 @@ import pytest
 import requests
 
 sys.path.insert(0, str(Path(__file__).parent))
-from field_server import FieldServer  # noqa: E402
+from field_server import FieldServer
 
-from berjasa.identity import make_kk, make_nik  # noqa: E402
+from berjasa.identity import make_kk, make_nik
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"

@@ -6,8 +6,8 @@ and no Content-Security-Policy violations on the way."""
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 

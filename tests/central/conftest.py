@@ -5,9 +5,10 @@ a real waitress server on 127.0.0.1. PostgreSQL being down is an error, not a sk
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 from urllib.parse import quote
 
 import psycopg
@@ -88,7 +89,7 @@ class Central:
         finally:
             db.close()
 
-    def register(self, kelurahan: str = KELURAHAN_A) -> "Device":
+    def register(self, kelurahan: str = KELURAHAN_A) -> Device:
         """A registered device with its own key."""
         key = generate_private_key()
         answer = requests.post(f"{self.url}/api/v1/devices/register", timeout=10, json={

@@ -6,7 +6,6 @@ stale signatures, replays, revoked devices, another kelurahan's device. Never a
 from __future__ import annotations
 
 import base64
-import copy
 import gzip
 import time
 

@@ -178,6 +178,7 @@ def test_record_resent_in_another_batch_gets_its_first_answer(central):
 
 def test_active_nik_is_unique_in_the_database(central):
     import pytest
+
     from central.storage.db import IntegrityErrors
     device = central.register()
     device.send(records(1))

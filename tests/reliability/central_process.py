@@ -9,11 +9,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from waitress import serve  # noqa: E402
+from waitress import serve
 
-from berjasa.settings import load_settings  # noqa: E402
-from central import settings as _central_settings  # noqa: E402,F401
-from central.app import create_app  # noqa: E402
+from berjasa.settings import load_settings
+from central import settings as _central_settings  # noqa: F401
+from central.app import create_app
 
 
 def main() -> None:

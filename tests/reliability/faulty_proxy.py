@@ -10,7 +10,7 @@ import random
 import socket
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable
 
 FAULTS = ("cut_upload", "drop_answer", "cut_answer", "duplicate", "delay", "http503", "http500_after")
 

@@ -6,10 +6,11 @@ import copy
 import string
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from sync import protocol
-from sync.protocol_auth import generate_private_key, public_key_text, load_public_key
+from sync.protocol_auth import generate_private_key, load_public_key, public_key_text
 from sync.protocol_errors import ProtocolError
 from sync.protocol_samples import synthetic_records
 

@@ -8,8 +8,16 @@ import datetime
 import pytest
 
 from berjasa.identity import (
-    IdentityError, NikParts, Problem, check_kk, check_nik, has_errors,
-    is_nik_damaged_by_spreadsheet, make_kk, make_nik, nik_parts,
+    IdentityError,
+    NikParts,
+    Problem,
+    check_kk,
+    check_nik,
+    has_errors,
+    is_nik_damaged_by_spreadsheet,
+    make_kk,
+    make_nik,
+    nik_parts,
 )
 
 # A man born 1 Oct 1990 in Mariso, serial 0001: PPKKCC=737101 DD=01 MM=10 YY=90.

@@ -6,7 +6,8 @@ from __future__ import annotations
 import datetime
 import string
 
-from hypothesis import assume, given, settings, strategies as st
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from berjasa.identity import check_kk, check_nik, has_errors, make_kk, make_nik, nik_parts
 from berjasa.reference import PROVINCE_CODES, kecamatan_codes

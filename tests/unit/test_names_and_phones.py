@@ -6,7 +6,8 @@ from __future__ import annotations
 import unicodedata
 
 import pytest
-from hypothesis import assume, given, settings, strategies as st
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from berjasa.identity import IdentityError, normalise_person_name, normalise_phone
 
