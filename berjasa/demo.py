@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -21,10 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
-import requests
 
 from berjasa import reference
 from berjasa.database import connect
+from berjasa.problems import Problem
+from berjasa.processes import ServerDidNotStart, free_port, start_server
 from berjasa.settings import load_settings
 from berjasa.synthetic import EnrollmentFaker
 from server import accounts, intake, review
@@ -60,33 +60,12 @@ def berjasa(*args: str, stdin: str | None = None) -> str:
     return lines[-1] if lines else ""
 
 
-def free_port(preferred: int) -> int:
-    """The preferred port when it is free, else any free one."""
-    for port in (preferred, 0):
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return sock.getsockname()[1]
-    raise click.ClickException("tidak ada port bebas")
-
-
 def start(args: list[str], url: str) -> subprocess.Popen:
     """Start a server command and wait until its /health answers."""
-    process = subprocess.Popen([sys.executable, "-m", "berjasa", *args],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise click.ClickException(f"server berhenti: {process.stderr.read().decode()[-300:]}")
-        try:
-            if requests.get(f"{url}/health", timeout=1).status_code == 200:
-                return process
-        except requests.RequestException:
-            time.sleep(0.2)
-    process.kill()
-    raise click.ClickException(f"{url} tidak menjawab")
+    try:
+        return start_server(args, url)
+    except ServerDidNotStart as exc:
+        raise click.ClickException(f"server tidak berjalan: {exc}") from exc
 
 
 def seed_kelurahan(site: Site, count: int, approve: int, seed: int) -> None:
@@ -109,7 +88,7 @@ def seed_kelurahan(site: Site, count: int, approve: int, seed: int) -> None:
     for kind in PROBLEMS:
         try:
             intake.create_enrollment(conn, faker.problem_enrollment(kind), enumerator, settings)
-        except Exception:  # refused records are the point of the demo: they stay on the phone
+        except Problem:  # refused records are the point of the demo: they stay on the phone
             site.notes.append(f"ditolak saat input: {kind}")
     supervisor = Actor("pengawas", "supervisor")
     for record in created[:approve]:

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 import requests
+
+from berjasa import processes
 
 BERJASA = [sys.executable, "-m", "berjasa"]
 
@@ -24,25 +24,10 @@ def run(*args: str, stdin: str | None = None, data_dir: Path | None = None):
                           text=True, timeout=120)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def start_server(data_dir: Path, port: int) -> subprocess.Popen:
     """``berjasa serve`` in the background, once /health answers."""
-    process = subprocess.Popen([*BERJASA, "serve", "--port", str(port), "--data-dir",
-                                str(data_dir)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
-                return process
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    process.kill()
-    raise AssertionError("server did not start: " + process.stderr.read().decode())
+    return processes.start_server(["serve", "--port", str(port), "--data-dir", str(data_dir)],
+                                  f"http://127.0.0.1:{port}", timeout=30)
 
 
 def test_init_creates_the_database_with_wal_and_is_safe_to_repeat(tmp_path):
@@ -120,7 +105,7 @@ def test_serve_answers_health_and_login(tmp_path):
     run("init", "--kelurahan", "73.71.01.1001", data_dir=tmp_path)
     run("user", "add", "ani", "--role", "enumerator", "--password-stdin",
         stdin="rahasia-panjang\n", data_dir=tmp_path)
-    port = free_port()
+    port = processes.free_port()
     server = start_server(tmp_path, port)
     try:
         health = requests.get(f"http://127.0.0.1:{port}/health", timeout=5).json()

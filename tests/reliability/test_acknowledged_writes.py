@@ -5,16 +5,15 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 import requests
 
+from berjasa.processes import free_port, start_server
 from berjasa.synthetic import EnrollmentFaker
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
@@ -22,25 +21,9 @@ BERJASA = [sys.executable, "-m", "berjasa"]
 PASSWORD = "rahasia-panjang"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def serve(data_dir: Path, port: int) -> subprocess.Popen:
-    process = subprocess.Popen([*BERJASA, "serve", "--port", str(port), "--data-dir",
-                                str(data_dir)], stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            requests.get(f"http://127.0.0.1:{port}/health", timeout=1)
-            return process
-        except requests.ConnectionError:
-            time.sleep(0.05)
-    process.kill()
-    raise AssertionError("server did not start")
+    return start_server(["serve", "--port", str(port), "--data-dir", str(data_dir)],
+                        f"http://127.0.0.1:{port}", timeout=30, stderr=subprocess.DEVNULL)
 
 
 @pytest.fixture
@@ -89,7 +72,7 @@ def test_acknowledged_records_survive_sigkill(folder):
     try:
         token = requests.post(f"http://127.0.0.1:{port}/api/v1/auth/token",
                               json={"username": "ani", "password": PASSWORD}, timeout=10).json()
-        some = sorted(acknowledged)[0]
+        some = min(acknowledged)
         answer = requests.get(f"http://127.0.0.1:{port}/api/v1/enrollments/{some}",
                               headers={"Authorization": f"Bearer {token['token']}"}, timeout=10)
         assert answer.status_code == 200
