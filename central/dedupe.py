@@ -36,21 +36,43 @@ def name_key(name: str | None) -> str:
     """A comparison key for a person's name: case, accents, punctuation, spacing,
     honorifics (H., Hj., Daeng) and degrees dropped, Muh./Moh./Muhammad folded.
     Non-Latin scripts (Lontara) are kept as letters."""
+    return " ".join(name_parts(name)[0])
+
+
+# Words one register writes and another leaves out: the Bugis-Makassar noble title
+# "Andi" (a word of the name on the KTP, often missing in older lists).
+_OPTIONAL = {"andi", "andy"}
+_DAENG = {"dg", "daeng"}
+
+
+@lru_cache(maxsize=65536)
+def name_parts(name: str | None) -> tuple[tuple[str, ...], frozenset[str]]:
+    """The words of :func:`name_key` and, among them, those a register may leave
+    out: "Andi" and the daeng name (the word after "Daeng"/"Dg.", as in
+    "Baso Daeng Ngalle"). Used by the identity matcher (central/identity_match.py)."""
     if not name:
-        return ""
+        return (), frozenset()
     text = _strip_latin_accents(name).casefold()
     # degrees after a comma ("Ali, S.Pd.") are not part of the name
     text = text.split(",")[0]
     words = [w for w in re.split(r"[\s.'’`\-]+", text) if w]
-    out = []
-    for position, word in enumerate(words):
-        if word in _LEADING_ONLY and position == 0:
+    out: list[str] = []
+    optional: set[str] = set()
+    after_daeng = False
+    for word in words:
+        # "St." before any name word ("Hj. St. Aminah") is Sitti
+        if word in _LEADING_ONLY and all(w in _OPTIONAL for w in out):
             out.append(_SAME_WORD[word])
         elif word in _DROPPED:
+            after_daeng = word in _DAENG
             continue
         else:
-            out.append(_SAME_WORD.get(word, word))
-    return " ".join(out)
+            folded = _SAME_WORD.get(word, word)
+            if after_daeng or folded in _OPTIONAL:
+                optional.add(folded)
+            out.append(folded)
+        after_daeng = False
+    return tuple(out), frozenset(optional)
 
 
 def _strip_latin_accents(name: str) -> str:
