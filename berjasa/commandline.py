@@ -48,3 +48,15 @@ def emit(value: Any, as_json: bool, text: str | None = None) -> None:
         click.echo(json.dumps(value, ensure_ascii=False, indent=None, default=str))
     else:
         click.echo(text if text is not None else str(value))
+
+
+def hold_folder(folder: Path, command: str):
+    """The running lock of ``command`` on ``folder`` (berjasa.folder_lock), held
+    until released or the process ends; one clear error while an offline command
+    works on the folder."""
+    from berjasa.folder_lock import FolderInUse, hold_running
+
+    try:
+        return hold_running(folder, command)
+    except FolderInUse as exc:
+        raise click.ClickException(str(exc)) from exc

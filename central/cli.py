@@ -17,7 +17,13 @@ from typing import Any
 import click
 import psycopg
 
-from berjasa.commandline import data_dir_and_settings, data_dir_option, emit, json_option
+from berjasa.commandline import (
+    data_dir_and_settings,
+    data_dir_option,
+    emit,
+    hold_folder,
+    json_option,
+)
 from berjasa.database import MigrationError
 from berjasa.settings import write_setting
 from central import settings as _central_settings  # noqa: F401  (declares central settings)
@@ -124,8 +130,10 @@ def serve_command(host: str | None, port: int | None, data_dir: Path | None) -> 
         raise click.ClickException(f"tidak dapat membuka basis data pusat: {_one_line(exc)}") from exc
     host = host or settings["central_host"]
     port = port or settings["central_port"]
+    running = hold_folder(folder, "central serve")  # until this process ends
     click.echo(f"Registri pusat berjalan di http://{host}:{port}/ (Ctrl+C untuk berhenti)")
     serve(app, host=host, port=port, threads=settings["central_threads"], ident="berjasa-central")
+    running.release()
 
 
 @central_group.group("device")

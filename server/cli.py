@@ -7,7 +7,13 @@ from pathlib import Path
 
 import click
 
-from berjasa.commandline import data_dir_and_settings, data_dir_option, emit, json_option
+from berjasa.commandline import (
+    data_dir_and_settings,
+    data_dir_option,
+    emit,
+    hold_folder,
+    json_option,
+)
 from berjasa.database import connect
 from berjasa.logs import configure_logging, get_logger
 from berjasa.paths import kelurahan_db_path
@@ -104,6 +110,7 @@ def serve_command(host: str | None, port: int | None, data_dir: Path | None,
 
     folder, settings = data_dir_and_settings(data_dir)
     configure_logging(settings["log_level"])
+    running = hold_folder(folder, "serve")  # held until this process ends (restore refuses)
     try:
         # Over HTTPS the session cookie must never travel in clear.
         app = create_app({"DATA_DIR": folder, "SETTINGS": settings,
@@ -124,6 +131,7 @@ def serve_command(host: str | None, port: int | None, data_dir: Path | None,
                err=True)
     serve(app, host=host, port=port, threads=settings["threads"], ident="berjasa",
           clear_untrusted_proxy_headers=True)
+    running.release()
 
 
 def register_server_commands(group: click.Group) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from berjasa.commandline import data_dir_and_settings, data_dir_option, emit, json_option
+from berjasa.folder_lock import FolderInUse, offline
 from berjasa.problems import Problem
 from server import privacy
 from server.backup import BackupError, create_backup, restore_backup
@@ -59,8 +60,10 @@ def restore_command(path: Path, passphrase_stdin: bool, force: bool, data_dir: P
     """
     folder, _ = data_dir_and_settings(data_dir)
     try:
-        info = restore_backup(path, folder, _passphrase(passphrase_stdin, confirm=False), force)
-    except BackupError as exc:
+        with offline(folder, "restore"):
+            info = restore_backup(path, folder, _passphrase(passphrase_stdin, confirm=False),
+                                  force)
+    except (BackupError, FolderInUse) as exc:
         raise click.ClickException(str(exc)) from exc
     emit({"restored": str(folder), "kelurahan_code": info.kelurahan_code,
           "created_at": info.created_at, "files": info.files}, as_json, str(folder))

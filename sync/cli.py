@@ -7,7 +7,13 @@ from pathlib import Path
 
 import click
 
-from berjasa.commandline import data_dir_and_settings, data_dir_option, emit, json_option
+from berjasa.commandline import (
+    data_dir_and_settings,
+    data_dir_option,
+    emit,
+    hold_folder,
+    json_option,
+)
 from berjasa.database import apply_migrations, connect
 from berjasa.logs import configure_logging
 from berjasa.paths import kelurahan_db_path
@@ -57,6 +63,7 @@ def run_command(once: bool, data_dir: Path | None, as_json: bool) -> None:
     folder, settings, conn = _open(data_dir)
     conn.close()
     configure_logging(settings["log_level"])
+    running = hold_folder(folder, "sync run")  # held until this process ends (restore refuses)
     if once:
         report = run_once(folder, settings, "cli")
         if as_json:
@@ -76,6 +83,7 @@ def run_command(once: bool, data_dir: Path | None, as_json: bool) -> None:
         schedule.start()
     except (KeyboardInterrupt, SystemExit):
         schedule.shutdown()
+    running.release()
 
 
 @sync_group.command("register")

@@ -1,0 +1,94 @@
+"""Offline commands refuse while a server or agent holds the data folder
+(issue 13 item 1); a dead holder never blocks (real processes, SIGKILL)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from berjasa.folder_lock import FolderInUse, hold_running, offline, running_holders
+from berjasa.processes import BERJASA, free_port, start_server
+
+PASSPHRASE = "frasa-sandi-cadangan"
+pytestmark = pytest.mark.skipif(os.name == "nt", reason="SIGKILL is POSIX")
+
+
+def berjasa(*args, stdin=None):
+    return subprocess.run([*BERJASA, *args], input=stdin, capture_output=True, text=True,
+                          timeout=120)
+
+
+def _backup(folder: Path, target: Path) -> None:
+    answer = berjasa("backup", str(target), "--passphrase-stdin", "--data-dir", str(folder),
+                     stdin=PASSPHRASE + "\n")
+    assert answer.returncode == 0, answer.stderr
+
+
+def _restore(folder: Path, target: Path):
+    return berjasa("restore", str(target), "--force", "--passphrase-stdin", "--data-dir",
+                   str(folder), stdin=PASSPHRASE + "\n")
+
+
+def test_restore_refuses_while_serve_runs_and_other_commands_keep_working(data_dir, tmp_path):
+    target = tmp_path / "cadangan.bjb"
+    _backup(data_dir, target)
+    port = free_port()
+    server = start_server(["serve", "--port", str(port), "--data-dir", str(data_dir)],
+                          f"http://127.0.0.1:{port}")
+    try:
+        refused = _restore(data_dir, target)
+        assert refused.returncode != 0
+        lines = [line for line in refused.stderr.splitlines() if line.strip()]
+        assert len(lines) == 1 and "serve (pid" in lines[0] and "Traceback" not in refused.stderr
+        assert not list(data_dir.glob("kelurahan.db.before-restore-*"))  # nothing moved
+        # everything else works beside the running server
+        _backup(data_dir, tmp_path / "kedua.bjb")
+        assert berjasa("audit", "verify", "--data-dir", str(data_dir)).returncode == 0
+        assert berjasa("sync", "status", "--data-dir", str(data_dir)).returncode == 0
+    finally:
+        server.send_signal(signal.SIGKILL)
+        server.wait()
+    # the killed server's lock went with its process: restore proceeds at once
+    assert running_holders(data_dir) == []
+    answer = _restore(data_dir, target)
+    assert answer.returncode == 0, answer.stderr
+
+
+def test_restore_refuses_while_the_agent_loop_runs(data_dir, tmp_path):
+    target = tmp_path / "cadangan.bjb"
+    _backup(data_dir, target)
+    agent = subprocess.Popen([*BERJASA, "sync", "run", "--data-dir", str(data_dir)],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while not running_holders(data_dir) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert running_holders(data_dir) == [f"sync run (pid {agent.pid})"]
+        refused = _restore(data_dir, target)
+        assert refused.returncode != 0 and "sync run" in refused.stderr
+    finally:
+        agent.send_signal(signal.SIGKILL)
+        agent.wait()
+    assert _restore(data_dir, target).returncode == 0
+
+
+def test_a_server_does_not_start_while_an_offline_command_works(data_dir):
+    with offline(data_dir, "restore"):
+        port = free_port()
+        answer = subprocess.run([*BERJASA, "serve", "--port", str(port), "--data-dir",
+                                 str(data_dir)], capture_output=True, text=True, timeout=60)
+        assert answer.returncode != 0 and "restore/migrate" in answer.stderr
+        with pytest.raises(FolderInUse):
+            hold_running(data_dir, "serve")
+    held = hold_running(data_dir, "serve")
+    with pytest.raises(FolderInUse, match="serve"), offline(data_dir, "restore"):
+        pass
+    held.release()
+    with offline(data_dir, "restore"):
+        pass
