@@ -3,8 +3,10 @@ decisions back (design.md "Sync"; docs/sync-agent.md).
 
 A run, in order:
 
-1. take the run lease (one agent at a time, on every platform; a killed run's
-   lease expires after ``sync_lease_seconds``);
+1. take the run lock and lease (one agent at a time, on every platform): the lock
+   is an OS lock on ``locks/sync-run.lock`` (berjasa.folder_lock), gone with its
+   process, so after a ``kill -9`` the next run takes the lease over at once; the
+   lease row in the database says who runs (``sync status``);
 2. resend every stored, unanswered batch exactly as stored (central answers a
    replay with its stored answer), then pack the outbox into new batches, each
    stored before its first send, and send them, ``sync_parallel_requests`` at a time;
@@ -31,6 +33,7 @@ from typing import Any
 from urllib.parse import quote
 
 from berjasa.database import apply_migrations, connect, transaction
+from berjasa.folder_lock import lock_dir, try_lock
 from berjasa.paths import kelurahan_db_path
 from sync import (
     agent_settings,  # noqa: F401  (declares the sync_* settings)
@@ -44,6 +47,7 @@ from sync.run_state import RunState, SyncReport
 from sync.transport import CentralClient, CentralRefused, TransientError, wire_size
 
 log = logging.getLogger("berjasa.sync")
+RUN_LOCK = "sync-run.lock"
 TRIGGERS = ("cli", "schedule", "supervisor", "demo", "test")
 
 
@@ -108,7 +112,11 @@ def _run_with_lease(conn, data_dir: Path, db_path: Path, settings: dict[str, Any
     holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
     lease_seconds = float(settings["sync_lease_seconds"])
     attempt_id = storage.start_attempt(conn, trigger)
-    if not storage.acquire_lease(conn, holder, lease_seconds):
+    run_lock = try_lock(lock_dir(data_dir) / RUN_LOCK)
+    # Holding the OS lock proves the lease's holder (if any) is dead: take it over.
+    if run_lock is None or not storage.acquire_lease(conn, holder, lease_seconds, takeover=True):
+        if run_lock is not None:
+            run_lock.release()
         report = SyncReport(ok=False, result="busy", attempt_id=attempt_id,
                             error="Sinkronisasi lain sedang berjalan; coba lagi sebentar lagi.")
         storage.finish_attempt(conn, attempt_id, {"result": "busy", "error": report.error})
@@ -149,6 +157,7 @@ def _run_with_lease(conn, data_dir: Path, db_path: Path, settings: dict[str, Any
         failures = 0 if report.ok else int(storage.get_state(conn, "consecutive_failures", "0")) + 1
         storage.set_state(conn, "consecutive_failures", str(failures))
     storage.release_lease(conn, holder)
+    run_lock.release()
     log.info("sync run %s: %s batches, %s records, %s updates, error=%s", report.result,
              report.batches_sent, report.records_sent, report.updates_applied, report.error)
     return report

@@ -212,13 +212,15 @@ def status_counts(conn: sqlite3.Connection) -> dict[str, int]:
 # --- lease --------------------------------------------------------------------
 
 
-def acquire_lease(conn: sqlite3.Connection, holder: str, seconds: float, name: str = "agent") -> bool:
-    """Take the named lease for ``seconds`` unless another live holder has it.
+def acquire_lease(conn: sqlite3.Connection, holder: str, seconds: float, name: str = "agent",
+                  takeover: bool = False) -> bool:
+    """Take the named lease for ``seconds`` unless another live holder has it
+    (``takeover``: the caller knows the holder is dead, e.g. it holds its OS lock).
     ``BEGIN IMMEDIATE`` makes the check and the write one step across processes."""
     now = time.time()
     with transaction(conn):
         row = conn.execute("SELECT holder, expires_at FROM sync_lease WHERE name = ?", (name,)).fetchone()
-        if row and row["holder"] != holder and row["expires_at"] > now:
+        if row and row["holder"] != holder and row["expires_at"] > now and not takeover:
             return False
         conn.execute("INSERT INTO sync_lease (name, holder, expires_at) VALUES (?, ?, ?)"
                      " ON CONFLICT(name) DO UPDATE SET holder = excluded.holder,"

@@ -5,6 +5,7 @@ Central runs on SQLite and on PostgreSQL; kelurahan registers are real files."""
 from __future__ import annotations
 
 import importlib.util
+import signal
 import socket
 import subprocess
 import sys
@@ -17,7 +18,8 @@ from berjasa.database import connect
 from central.storage.db import Database, utc_now
 from central.storage.records import add_updates
 from sync import storage
-from sync.agent import build_batch, run_once
+from berjasa.folder_lock import lock_dir, try_lock
+from sync.agent import RUN_LOCK, build_batch, run_once
 from sync.keys import KEY_FILE, load_device, write_key
 from sync.protocol_auth import generate_private_key, public_key_text
 from sync.scheduler import backoff_seconds
@@ -150,12 +152,45 @@ def test_duplicate_nik_from_second_kelurahan_comes_back_central_rejected(central
 def test_second_run_while_one_holds_the_lease_is_busy(central, kelurahan):
     h.seed_approved(kelurahan, 1, seed=9)
     conn = connect(kelurahan / "kelurahan.db")
+    # A live run holds the OS run lock (and the lease row).
+    live = try_lock(lock_dir(kelurahan) / RUN_LOCK)
     assert storage.acquire_lease(conn, "other-laptop-process", 30)
     report = run_once(kelurahan, h.agent_settings(kelurahan), "test")
     assert (report.ok, report.result, report.records_sent) == (False, "busy", 0)
-    storage.release_lease(conn, "other-laptop-process")
+    live.release()  # its process ended without giving the lease back
     conn.close()
     assert run_once(kelurahan, h.agent_settings(kelurahan), "test").records_sent == 1
+
+
+@pytest.mark.parametrize("central", ["sqlite"], indirect=True)
+def test_a_killed_agent_never_blocks_the_next_run(central, kelurahan):
+    """kill -9 in the middle of a run (central stalls), then `sync run --once`
+    takes over at once although the lease row has 60 s left."""
+    h.seed_approved(kelurahan, 3, seed=11)
+    stall = socket.socket()
+    stall.bind(("127.0.0.1", 0))
+    stall.listen(8)  # accepts, never answers
+    env = {"BERJASA_SYNC_LEASE_SECONDS": "60"}
+    agent = h.agent_process(kelurahan, central_url=f"http://127.0.0.1:{stall.getsockname()[1]}",
+                            extra_env=env)
+    try:
+        deadline = time.monotonic() + 30
+        while not h.kelurahan_rows(kelurahan, "SELECT 1 FROM sync_lease WHERE expires_at > ?",
+                                   (time.time(),)):
+            assert time.monotonic() < deadline and agent.poll() is None
+            time.sleep(0.05)
+        agent.send_signal(signal.SIGKILL)
+        agent.communicate(timeout=30)
+    finally:
+        stall.close()
+    assert agent.returncode == -signal.SIGKILL
+    assert h.kelurahan_rows(kelurahan, "SELECT 1 FROM sync_lease WHERE expires_at > ?",
+                            (time.time() + 30,))  # the dead run's lease is still "valid"
+    started = time.monotonic()
+    again = h.agent_process(kelurahan, central_url=central.url, extra_env=env)
+    out, err = again.communicate(timeout=120)
+    assert again.returncode == 0, err
+    assert '"result": "ok"' in out and time.monotonic() - started < 30
 
 
 def _run_cli(folder: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
