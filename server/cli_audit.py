@@ -3,9 +3,7 @@ auditor's commands over the kelurahan's hash-chained audit trail."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import sys
 from pathlib import Path
 
@@ -14,13 +12,15 @@ import click
 from berjasa.commandline import data_dir_and_settings, data_dir_option, emit, json_option
 from berjasa.database import connect, transaction
 from berjasa.paths import kelurahan_db_path
+from berjasa.spreadsheet import NUMBER, TEXT, Column, write_export
 from server.storage.audit import Actor, iter_entries, record_audit_entry, verify_chain
 
-# Cells a spreadsheet would run as a formula get a leading apostrophe (CSV
-# injection); `audit verify` on the database remains the proof of integrity.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# The CSV goes through berjasa.spreadsheet like every export: UTF-8 with BOM, no
+# cell a spreadsheet would run as a formula; `audit verify` on the database
+# remains the proof of integrity.
 EXPORT_COLUMNS = ("seq", "at", "actor", "role", "action", "record_id", "changes", "reason",
                   "address", "prev_hash", "entry_hash")
+SHEET_COLUMNS = [Column(name, name, NUMBER if name == "seq" else TEXT) for name in EXPORT_COLUMNS]
 
 
 def _open(data_dir: Path | None):
@@ -43,15 +43,6 @@ def parse_since(text: str) -> str:
     if moment.tzinfo is not None:
         moment = moment.astimezone(dt.timezone.utc)
     return moment.replace(tzinfo=None).isoformat()
-
-
-def csv_cell(value: object) -> object:
-    """A value as a CSV cell that spreadsheets show as text, not run."""
-    if value is None:
-        return ""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 @click.group("audit")
@@ -99,26 +90,22 @@ def export_command(since: str, output: Path | None, data_dir: Path | None, as_js
     lower = parse_since(since)
     conn = _open(data_dir)
     try:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(EXPORT_COLUMNS)
-        count = 0
-        for entry in iter_entries(conn, since=lower):
-            writer.writerow([csv_cell(entry[c]) for c in EXPORT_COLUMNS])
-            count += 1
         # Write first, then audit: the trail must not record an export that failed.
-        if output is not None:
-            try:
-                output.write_text(buffer.getvalue(), encoding="utf-8", newline="")
-            except OSError as exc:
-                raise click.ClickException(f"Tidak bisa menulis {output}: {exc.strerror}") from exc
+        # The file is complete or absent (temporary file renamed into place).
+        try:
+            written = write_export("csv", SHEET_COLUMNS, iter_entries(conn, since=lower),
+                                   output if output is not None else sys.stdout.buffer)
+        except OSError as exc:
+            raise click.ClickException(
+                f"Tidak bisa menulis {output or 'stdout'}: {exc.strerror or exc}") from exc
         with transaction(conn):
             record_audit_entry(conn, Actor("cli", "auditor"), "audit.export", None,
-                               {"since": [None, lower], "entries": [None, count],
+                               {"since": [None, lower], "entries": [None, written.rows],
+                                "sha256": [None, written.sha256],
                                 "output": [None, str(output) if output else "stdout"]})
     finally:
         conn.close()
     if output is None:
-        sys.stdout.write(buffer.getvalue())
         return
-    emit({"entries": count, "output": str(output), "since": lower}, as_json, str(output))
+    emit({"entries": written.rows, "output": str(output), "since": lower,
+          "sha256": written.sha256}, as_json, str(output))

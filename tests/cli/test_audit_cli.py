@@ -48,11 +48,12 @@ def test_export_since_writes_csv_and_is_audited(folder, tmp_path):
                    data_dir=folder)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == str(out)
-    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM for Excel
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
     assert [r["action"] for r in rows] == ["site.init"] + ["user.create"] * 3
     assert rows[1]["record_id"] == "user:siti" and len(rows[0]["entry_hash"]) == 64
     to_stdout = berjasa("audit", "export", "--since", "2999-01-01", data_dir=folder)
-    assert to_stdout.stdout.splitlines() == [",".join(rows[0].keys())]
+    assert to_stdout.stdout.lstrip("\ufeff").splitlines() == [",".join(rows[0].keys())]
     conn = sqlite3.connect(folder / "kelurahan.db")
     actions = [row[0] for row in conn.execute("SELECT action FROM audit_log ORDER BY seq")]
     assert actions[-2:] == ["audit.export", "audit.export"]

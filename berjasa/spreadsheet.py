@@ -1,0 +1,288 @@
+"""Spreadsheet files that people open in Excel: CSV (UTF-8 with BOM) and XLSX.
+
+Every export of the project (central's registration file, payment list, progress,
+``all``; the kelurahan's audit export) writes through this module, so the rules
+hold in one place:
+
+- No cell is ever a formula. A text cell never begins with ``=``, ``+``, ``-``,
+  ``@``, tab or carriage return (nor their full-width forms, nor after leading
+  spaces): such a value gets a ``'`` in front, so it reads as the text typed.
+- Control characters (C0, DEL, C1, line and paragraph separators) become spaces;
+  lone surrogates and the XML non-characters U+FFFE/U+FFFF become U+FFFD. Text
+  is cut at Excel's 32,767 characters.
+- Identifier columns (NIK, KK, KPJ, codes, RT/RW) and phones are strings; in XLSX
+  they are string cells formatted ``@`` so Excel never turns them into numbers.
+  Phones are written in the national ``08...`` form (``+62812...`` would start
+  with ``+``).
+- Rows come from an iterator and are written as they come: CSV through the csv
+  module, XLSX with openpyxl's write-only mode (inline strings, bounded memory).
+- :func:`write_export` writes to a temporary file first and renames it into place
+  only when complete (or copies it to a stream), so a failure half-way never
+  leaves a file that looks complete; it returns the row count and the SHA-256 of
+  the bytes written.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import IO, Any
+
+FORMATS = ("csv", "xlsx")
+TEXT, ID, PHONE, NUMBER = "text", "id", "phone", "number"
+KINDS = (TEXT, ID, PHONE, NUMBER)
+# First characters a spreadsheet may read as the start of a formula (and the
+# full-width forms some Excel versions fold into them).
+DANGEROUS_FIRST = frozenset("=+-@\t\r\n\uff1d\uff0b\uff0d\uff20")
+MAX_CELL = 32_767
+_CONTROLS = re.compile("[\u0000-\u001f\u007f-\u009f\u2028\u2029]")
+_NON_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")
+_PHONE_INTERNATIONAL = re.compile(r"^\+?62(?=[1-9])")
+BOM = "\ufeff"
+CHUNK = 1 << 16
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of an export: the row key, the header shown, and its kind.
+
+    ``text`` free text; ``id`` an identifier written as text (NIK, KK, KPJ, codes,
+    RT/RW); ``phone`` text in the national 08... form; ``number`` an integer or
+    decimal written as a number (anything else in it is written as safe text)."""
+
+    key: str
+    header: str
+    kind: str = TEXT
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown column kind {self.kind!r} for {self.key}")
+
+
+@dataclass(frozen=True)
+class Written:
+    """What :func:`write_export` wrote."""
+
+    rows: int
+    sha256: str
+    size: int
+    content: bytes | None = None
+
+
+def safe_text(value: Any) -> str:
+    """``value`` as text a spreadsheet shows as typed and never evaluates."""
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else str(value)
+    text = _NON_XML.sub("\ufffd", _CONTROLS.sub(" ", text))
+    stripped = text.lstrip(" \u00a0\u3000")
+    if stripped[:1] in DANGEROUS_FIRST or text[:1] in DANGEROUS_FIRST:
+        text = "'" + text
+    return text[:MAX_CELL]
+
+
+def national_phone(value: Any) -> str:
+    """A phone number in the national 08... form ("+628123..." -> "08123...");
+    anything else as safe text."""
+    if value is None:
+        return ""
+    text = str(value).strip()
+    if _PHONE_INTERNATIONAL.match(text):
+        text = "0" + _PHONE_INTERNATIONAL.sub("", text, count=1)
+    return safe_text(text)
+
+
+def cell_value(value: Any, kind: str) -> Any:
+    """The value to write for a cell of ``kind``: a str (possibly empty), an int,
+    or a Decimal/float for number columns."""
+    if kind == NUMBER:
+        if value is None or value == "":
+            return ""
+        if isinstance(value, bool):
+            return safe_text("Ya" if value else "Tidak")
+        if isinstance(value, int):
+            return value
+        if isinstance(value, Decimal):
+            return int(value) if value == value.to_integral_value() else value
+        if isinstance(value, float):
+            return value
+        return safe_text(value)
+    if kind == PHONE:
+        return national_phone(value)
+    return safe_text(value)
+
+
+def _row_values(columns: Sequence[Column], row: Mapping[str, Any] | Sequence[Any]) -> list[Any]:
+    if isinstance(row, Mapping):
+        return [cell_value(row.get(c.key), c.kind) for c in columns]
+    return [cell_value(v, c.kind) for c, v in zip(columns, row, strict=True)]
+
+
+def write_csv(stream: IO[bytes], columns: Sequence[Column],
+              rows: Iterable[Mapping[str, Any] | Sequence[Any]],
+              title_lines: Sequence[str] = ()) -> int:
+    """CSV, UTF-8 with a BOM, CRLF lines; title lines (one cell each) and an empty
+    line above the header when given. The number of data rows written."""
+    text = io.TextIOWrapper(stream, encoding="utf-8", newline="", write_through=False)
+    try:
+        text.write(BOM)
+        writer = csv.writer(text, lineterminator="\r\n")
+        for line in title_lines:
+            writer.writerow([safe_text(line)])
+        if title_lines:
+            writer.writerow([])
+        writer.writerow([safe_text(c.header) for c in columns])
+        count = 0
+        for row in rows:
+            writer.writerow(_row_values(columns, row))
+            count += 1
+        text.flush()
+    finally:
+        text.detach()
+    return count
+
+
+def write_xlsx(stream: IO[bytes], columns: Sequence[Column],
+               rows: Iterable[Mapping[str, Any] | Sequence[Any]],
+               title_lines: Sequence[str] = (), sheet_title: str = "Data") -> int:
+    """XLSX with one sheet (openpyxl write-only: rows go to disk as they come).
+    Text, id and phone cells are string cells formatted ``@``; no cell is a
+    formula. The number of data rows written."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(safe_text(sheet_title).lstrip("'")[:31] or "Data")
+    for index, column in enumerate(columns, 1):
+        width = 14 if column.kind == NUMBER else max(12, min(40, len(column.header) + 2))
+        sheet.column_dimensions[get_column_letter(index)].width = width
+
+    def text_cell(value: str, bold: bool = False) -> Any:
+        cell = WriteOnlyCell(sheet)
+        cell.number_format = "@"
+        if bold:
+            cell.font = Font(bold=True)
+        _set_text(cell, value)
+        return cell
+
+    for line in title_lines:
+        sheet.append([text_cell(safe_text(line), bold=True)])
+    if title_lines:
+        sheet.append([])
+    sheet.append([text_cell(safe_text(c.header), bold=True) for c in columns])
+
+    # One styled cell per text column, refilled for each row: openpyxl serialises a
+    # row as soon as it is appended, so reusing the cell objects is safe and avoids
+    # creating a styled cell per value.
+    cells: list[Any] = []
+    for column in columns:
+        cell = WriteOnlyCell(sheet)
+        if column.kind != NUMBER:
+            cell.number_format = "@"
+        cells.append(cell)
+    count = 0
+    try:
+        for row in rows:
+            values = _row_values(columns, row)
+            out: list[Any] = []
+            for cell, column, value in zip(cells, columns, values, strict=True):
+                if isinstance(value, str):
+                    if column.kind == NUMBER:  # text in a number column: plain text cell
+                        out.append(value or None)
+                        continue
+                    _set_text(cell, value)
+                    out.append(cell)
+                else:
+                    out.append(value)
+            sheet.append(out)
+            count += 1
+    except BaseException:
+        _discard(sheet)
+        raise
+    workbook.save(stream)
+    return count
+
+
+def _discard(sheet: Any) -> None:
+    """Close an abandoned write-only sheet and remove openpyxl's temporary file
+    (it holds the rows written so far: personal data must not stay behind)."""
+    try:
+        sheet.close()
+        sheet._writer.cleanup()  # noqa: SLF001  (openpyxl offers no public way)
+    except Exception:  # noqa: BLE001  (best effort while another error propagates)
+        pass
+
+
+def _set_text(cell: Any, value: str) -> None:
+    """A string cell, never a formula or an error value, whatever the text."""
+    cell.value = value if value else None
+    if value:
+        cell.data_type = "s"
+
+
+def write_export(fmt: str, columns: Sequence[Column],
+                 rows: Iterable[Mapping[str, Any] | Sequence[Any]],
+                 output: Path | IO[bytes] | None = None, *, title_lines: Sequence[str] = (),
+                 sheet_title: str = "Data") -> Written:
+    """Write a whole export, atomically, and hash it.
+
+    ``output`` a path: written to a temporary file beside it and renamed into
+    place when complete (any error removes the temporary file and leaves an
+    existing file untouched). ``output`` a binary stream: the complete file is
+    copied into it only after it was written in full. ``None``: the bytes are
+    returned in :attr:`Written.content`. An exception raised by ``rows`` (a
+    refusal found at the end, say) therefore never leaves a partial export."""
+    if fmt not in FORMATS:
+        raise ValueError(f"format tidak dikenal: {fmt} (pilih csv atau xlsx)")
+    if isinstance(output, (str, Path)):
+        path = Path(output)
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part",
+                                             dir=path.parent if str(path.parent) else ".")
+        try:
+            with os.fdopen(handle, "w+b") as stream:
+                count = _write(fmt, stream, columns, rows, title_lines, sheet_title)
+                stream.flush()
+                os.fsync(stream.fileno())
+                digest, size = _digest(stream)
+            os.replace(temporary, path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+        return Written(count, digest, size)
+    with tempfile.TemporaryFile() as stream:
+        count = _write(fmt, stream, columns, rows, title_lines, sheet_title)
+        digest, size = _digest(stream)
+        stream.seek(0)
+        if output is None:
+            return Written(count, digest, size, stream.read())
+        shutil.copyfileobj(stream, output, CHUNK)
+        output.flush()
+    return Written(count, digest, size)
+
+
+def _write(fmt: str, stream: IO[bytes], columns: Sequence[Column], rows: Iterable[Any],
+           title_lines: Sequence[str], sheet_title: str) -> int:
+    if fmt == "xlsx":
+        return write_xlsx(stream, columns, rows, title_lines, sheet_title)
+    return write_csv(stream, columns, rows, title_lines)
+
+
+def _digest(stream: IO[bytes]) -> tuple[str, int]:
+    stream.flush()
+    stream.seek(0)
+    sha, size = hashlib.sha256(), 0
+    while chunk := stream.read(CHUNK):
+        sha.update(chunk)
+        size += len(chunk)
+    return sha.hexdigest(), size

@@ -1,0 +1,128 @@
+"""berjasa.spreadsheet: no text ever becomes a formula or starts dangerously, read
+back with openpyxl and the csv module; identifiers stay text; writes are atomic."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from openpyxl import load_workbook
+
+from berjasa.spreadsheet import (
+    ID,
+    NUMBER,
+    PHONE,
+    TEXT,
+    Column,
+    national_phone,
+    safe_text,
+    write_export,
+)
+
+DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
+COLUMNS = [Column("nik", "NIK", ID), Column("name", "NAMA", TEXT), Column("phone", "NO_HP", PHONE),
+           Column("amount", "JUMLAH", NUMBER)]
+nasty = st.one_of(
+    st.text(),
+    st.sampled_from(["=1+1", "+62812", "-5", "@SUM(A1)", "\t=1", "\r=1", " =1", "\n=cmd",
+                     '=HYPERLINK("http://x","y")', "=cmd|' /C calc'!A0", "#N/A", "'=1",
+                     "\uff1d1+1", "\x00\x01=", "\ud800x", "0812\x0b34"]).flatmap(
+        lambda s: st.just(s) | st.text().map(lambda t: s + t)),
+)
+
+
+def _xlsx_cells(path: Path) -> list:
+    sheet = load_workbook(path).active
+    return [cell for row in sheet.iter_rows() for cell in row]
+
+
+def _assert_inert(texts: list[str]) -> None:
+    for text in texts:
+        assert not text.startswith(DANGEROUS), repr(text)
+        assert not text.lstrip(" \u00a0\u3000").startswith(DANGEROUS), repr(text)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(values=st.lists(st.tuples(nasty, nasty, nasty), min_size=1, max_size=5))
+def test_no_generated_text_is_a_formula_or_starts_dangerously(values, tmp_path):
+    rows = [{"nik": a, "name": b, "phone": c, "amount": 1} for a, b, c in values]
+    xlsx = tmp_path / "t.xlsx"
+    write_export("xlsx", COLUMNS, iter(rows), xlsx, sheet_title="=evil")
+    cells = _xlsx_cells(xlsx)
+    assert all(c.data_type != "f" for c in cells)
+    _assert_inert([c.value for c in cells if isinstance(c.value, str)])
+    text_cells = [c for c in cells[len(COLUMNS):] if c.column <= 3 and c.value is not None]
+    assert all(c.data_type == "s" for c in text_cells)
+
+    content = write_export("csv", COLUMNS, iter(rows)).content
+    assert content.startswith(b"\xef\xbb\xbf")
+    parsed = list(csv.reader(io.StringIO(content.decode("utf-8-sig"), newline="")))
+    assert len(parsed) == len(rows) + 1
+    _assert_inert([cell for row in parsed for cell in row])
+
+
+def test_formula_text_arrives_inert_and_readable(tmp_path):
+    path = tmp_path / "a.xlsx"
+    write_export("xlsx", COLUMNS, [{"nik": "3201010101010001", "name": '=HYPERLINK("http://x","y")',
+                                    "phone": "+6281234567890", "amount": 16800}], path)
+    sheet = load_workbook(path).active
+    nik, name, phone, amount = (sheet.cell(2, i) for i in range(1, 5))
+    assert name.value == '\'=HYPERLINK("http://x","y")' and name.data_type == "s"
+    assert nik.value == "3201010101010001" and nik.data_type == "s" and nik.number_format == "@"
+    assert phone.value == "081234567890" and phone.number_format == "@"
+    assert amount.value == 16800 and amount.data_type == "n"
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("=1+1", "'=1+1"), ("+1", "'+1"), ("-1", "'-1"), ("@a", "'@a"), ("\t=1", "' =1"),
+    ("\r=1", "' =1"), ("  =1", "'  =1"), ("a\x00b\nc", "a b c"), ("Jl. Ratulangi", "Jl. Ratulangi"),
+    ("\ud800", "\ufffd"), (None, ""), (123, "123"), ("#N/A", "#N/A"),
+])
+def test_safe_text(value, expected):
+    assert safe_text(value) == expected
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("+6281234567890", "081234567890"), ("6281234567890", "081234567890"),
+    ("081234567890", "081234567890"), ("+14155550100", "'+14155550100"), (None, ""),
+])
+def test_national_phone(value, expected):
+    assert national_phone(value) == expected
+
+
+def test_csv_has_bom_title_lines_and_hash(tmp_path):
+    path = tmp_path / "x.csv"
+    written = write_export("csv", COLUMNS, [{"nik": "0001", "amount": 5}], path,
+                           title_lines=["DRAF - BUKAN UNTUK PEMBAYARAN", "-3 baris"])
+    data = path.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf") and written.sha256 == hashlib.sha256(data).hexdigest()
+    lines = data.decode("utf-8-sig").split("\r\n")
+    assert lines[:4] == ["DRAF - BUKAN UNTUK PEMBAYARAN", "'-3 baris", "", "NIK,NAMA,NO_HP,JUMLAH"]
+    assert lines[4] == "0001,,,5" and written.rows == 1
+
+
+def test_a_failure_half_way_leaves_no_file_and_keeps_the_old_one(tmp_path):
+    path = tmp_path / "out.xlsx"
+    path.write_bytes(b"old")
+
+    def rows():
+        yield {"nik": "1"}
+        raise RuntimeError("refused at the end")
+
+    for fmt in ("csv", "xlsx"):
+        with pytest.raises(RuntimeError):
+            write_export(fmt, COLUMNS, rows(), path)
+        assert path.read_bytes() == b"old"
+        assert [p.name for p in tmp_path.iterdir()] == ["out.xlsx"]
+
+
+def test_stream_output_gets_the_whole_file_only(tmp_path):
+    stream = io.BytesIO()
+    written = write_export("xlsx", COLUMNS, [{"nik": "1"}] * 3, stream)
+    assert written.rows == 3 and hashlib.sha256(stream.getvalue()).hexdigest() == written.sha256
+    assert load_workbook(io.BytesIO(stream.getvalue())).active.max_row == 4
