@@ -90,6 +90,13 @@ SETTINGS: dict[str, Setting] = {
             "Actual informal work categories offered next to the KTP occupation.",
         ),
         Setting("dtsen_max_desil", 5, "Highest DTSEN desil the program accepts."),
+        Setting(
+            "eligibility_parameters_file",
+            "",
+            "JSON of dated eligibility parameter sets (valid_from, UMK, desil cut-off, age "
+            "limits, occupations); empty = berjasa/data/eligibility.json. A setting above "
+            "moved away from its default overrides the set in force (docs/eligibility.md).",
+        ),
         Setting("log_level", "INFO", "Application log level (NIK is always masked in logs)."),
     ]
 }

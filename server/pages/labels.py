@@ -22,8 +22,9 @@ ROLE_LABELS = {"enumerator": "Petugas pendata", "supervisor": "Pengawas",
                "admin": "Admin", "auditor": "Auditor"}
 
 RULE_LABELS = {
-    "domicile": "Domisili", "occupation": "Pekerjaan", "age": "Umur", "income": "Penghasilan",
-    "dtsen": "DTSEN (desil)", "bpjs_membership": "Kepesertaan BPJS",
+    "domicile": "Domisili", "occupation": "Pekerjaan", "age": "Umur",
+    "council": "Kriteria DPRD (miskin/P3KE, pekerja harian, atau di bawah UMK)",
+    "income": "Penghasilan", "dtsen": "DTSEN (desil)", "bpjs_membership": "Kepesertaan BPJS",
 }
 RESULT_LABELS = {"pass": "Memenuhi", "fail": "Peringatan", "unknown": "Belum diketahui"}
 

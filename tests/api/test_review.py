@@ -165,10 +165,10 @@ def test_two_tabs_at_once_exactly_one_decision_wins(api, records, data_dir):
 
 
 def test_approval_records_the_overridden_warnings(api, records):
-    record = submit(api, records, monthly_income=6_500_000)
-    answer = review(api("supervisor"), record["id"], "approve", "Penghasilan musiman")
+    record = submit(api, records, occupation="Pegawai Negeri Sipil (PNS)")
+    answer = review(api("supervisor"), record["id"], "approve", "Honorer, bukan PNS")
     assert answer.status_code == 200
     decision = answer.json()["history"][-1]["new_values"]
-    assert "income" in [w["code"] for w in decision["overridden_warnings"]]
+    assert "occupation" in [w["code"] for w in decision["overridden_warnings"]]
     failed = [r["rule"] for r in answer.json()["eligibility"] if r["result"] == "fail"]
-    assert failed == ["income"]
+    assert failed == ["occupation"]
