@@ -24,7 +24,14 @@ import click
 from berjasa import reference
 from berjasa.database import connect
 from berjasa.problems import Problem
-from berjasa.processes import ServerDidNotStart, free_port, start_server
+from berjasa.processes import (
+    ServerDidNotStart,
+    Stopped,
+    free_port,
+    start_server,
+    stop_all,
+    stop_on_signals,
+)
 from berjasa.settings import load_settings
 from berjasa.synthetic import EnrollmentFaker
 from server import accounts, intake, review
@@ -97,29 +104,55 @@ def seed_kelurahan(site: Site, count: int, approve: int, seed: int) -> None:
     conn.close()
 
 
-def run_demo(root: Path, enrollments: int, keep_running: bool = True) -> dict:
-    """Build and start the demo city; returns what it printed as a dict."""
+def demo_ports(port_base: int | None) -> list[int]:
+    """Central's port, then one per kelurahan: ``port_base``, +1, +2 when given
+    (refused when taken), else 8090, 8080, 8081 or any free port."""
+    if port_base is None:
+        return [free_port(8090)] + [free_port(8080 + i) for i in range(len(KELURAHAN))]
+    ports = [port_base + i for i in range(len(KELURAHAN) + 1)]
+    for port in ports:
+        if port > 65535 or free_port(port) != port:
+            raise click.ClickException(f"port {port} sedang dipakai atau tidak sah; "
+                                       f"pilih --port-base lain")
+    return ports
+
+
+def run_demo(root: Path, enrollments: int, keep_running: bool = True,
+             port_base: int | None = None) -> dict:
+    """Build and start the demo city; returns what it printed as a dict. SIGTERM,
+    SIGINT (Ctrl+C) and SIGHUP stop every server it started (berjasa.processes)."""
+    with stop_on_signals():
+        try:
+            return _run_demo(root, enrollments, keep_running, port_base)
+        except Stopped:
+            click.echo("\nMenghentikan demo...", err=True)
+            return {}
+
+
+def _run_demo(root: Path, enrollments: int, keep_running: bool, port_base: int | None) -> dict:
+    ports = demo_ports(port_base)
     if root.exists():
         shutil.rmtree(root)
     root.mkdir(parents=True)
     central_dir = root / "central"
-    central_port = free_port(8090)
+    central_port = ports[0]
     central_url = f"http://127.0.0.1:{central_port}"
-    berjasa("central", "init", "--data-dir", str(central_dir))
-    processes = [start(["central", "serve", "--port", str(central_port), "--data-dir",
-                        str(central_dir)], central_url)]
+    processes: list[subprocess.Popen] = []
     sites = [Site(code, root / f"kelurahan-{code}") for code in KELURAHAN]
     first = EnrollmentFaker(KELURAHAN[0], seed=1).enrollment()
     sites[0].shared_nik = first
     sites[1].shared_nik = first  # the same worker enrolled again in another kelurahan
     try:
+        berjasa("central", "init", "--data-dir", str(central_dir))
+        processes.append(start(["central", "serve", "--port", str(central_port), "--data-dir",
+                                str(central_dir)], central_url))
         for index, site in enumerate(sites):
             seed_kelurahan(site, enrollments, approve=min(20, enrollments // 2), seed=index + 1)
             code = berjasa("central", "device", "add", "--kelurahan", site.code,
                            "--data-dir", str(central_dir))
             berjasa("sync", "register", "--central", central_url, "--code", code,
                     "--data-dir", str(site.folder))
-            site.port = free_port(8080 + index)
+            site.port = ports[index + 1]
             site.process = start(["serve", "--port", str(site.port), "--data-dir",
                                   str(site.folder)], f"http://127.0.0.1:{site.port}")
             processes.append(site.process)
@@ -128,12 +161,13 @@ def run_demo(root: Path, enrollments: int, keep_running: bool = True) -> dict:
             sync_lines.append(f"{site.code}: " + berjasa("sync", "run", "--once", "--data-dir",
                                                          str(site.folder)))
         summary = describe(central_url, sites, sync_lines)
-        click.echo(summary["text"])
+        click.echo(summary["text"], nl=True)
+        sys.stdout.flush()
         if keep_running:
             wait_for_interrupt(processes)
         return summary
     finally:
-        stop(processes)
+        stop_all(processes)
 
 
 def describe(central_url: str, sites: list[Site], sync_lines: list[str]) -> dict:
@@ -153,42 +187,31 @@ def describe(central_url: str, sites: list[Site], sync_lines: list[str]) -> dict
 
 
 def wait_for_interrupt(processes: list[subprocess.Popen]) -> None:
-    """Sleep until Ctrl+C or until a server dies."""
-    try:
-        while all(p.poll() is None for p in processes):
-            time.sleep(0.5)
-        click.echo("Sebuah server berhenti; demo dihentikan.", err=True)
-    except KeyboardInterrupt:
-        click.echo("\nMenghentikan demo...", err=True)
-
-
-def stop(processes: list[subprocess.Popen]) -> None:
-    """Stop every server the demo started."""
-    for process in processes:
-        if process.poll() is None:
-            process.terminate()
-    for process in processes:
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    """Sleep until a stop signal (raised as Stopped) or until a server dies."""
+    while all(p.poll() is None for p in processes):
+        time.sleep(0.5)
+    click.echo("Sebuah server berhenti; demo dihentikan.", err=True)
 
 
 @click.command("demo")
 @click.option("--enrollments", default=80, show_default=True,
-              help="Synthetic enrollments per kelurahan.")
+              help="Jumlah pendaftaran sintetis per kelurahan.")
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder under which the demo keeps its data (in <DIR>/demo).")
-@click.option("--once", is_flag=True, help="Stop after the first sync instead of waiting.")
-@click.option("--json", "as_json", is_flag=True, help="Also print URLs and logins as JSON.")
-def demo_command(enrollments: int, data_dir: Path | None, once: bool, as_json: bool) -> None:
-    """Start central and two kelurahan servers with synthetic data; Ctrl+C stops.
+              help="Folder tempat demo menyimpan datanya (di <DIR>/demo).")
+@click.option("--once", is_flag=True, help="Berhenti setelah sinkronisasi pertama.")
+@click.option("--port-base", type=click.IntRange(1, 65533), default=None,
+              help="Port registri pusat; kelurahan memakai port berikutnya (bawaan: 8090, 8080, 8081).")
+@click.option("--json", "as_json", is_flag=True, help="Cetak juga URL dan login sebagai JSON.")
+def demo_command(enrollments: int, data_dir: Path | None, once: bool, port_base: int | None,
+                 as_json: bool) -> None:
+    """Jalankan registri pusat dan dua server kelurahan berisi data sintetis;
+    Ctrl+C (atau SIGTERM) menghentikan semuanya.
 
-    Example: berjasa demo
+    Contoh: berjasa demo --port-base 9000
     """
     from berjasa.paths import resolve_data_dir
 
     root = resolve_data_dir(data_dir) / "demo"
-    summary = run_demo(root, enrollments, keep_running=not once)
-    if as_json:
+    summary = run_demo(root, enrollments, keep_running=not once, port_base=port_base)
+    if as_json and summary:
         click.echo(json.dumps({k: v for k, v in summary.items() if k != "text"}))
