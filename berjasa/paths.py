@@ -29,3 +29,50 @@ def kelurahan_db_path(data_dir: Path) -> Path:
 def settings_path(data_dir: Path) -> Path:
     """The settings file (TOML) inside a data folder."""
     return data_dir / "settings.toml"
+
+
+def tighten(folder: Path) -> None:
+    """Owner-only access on POSIX: ``folder`` and every folder inside it 0700,
+    every file 0600 (symlinks are left alone). Windows keeps the per-user ACL of
+    the profile folder; docs/operator-guide.md gives the steps for other places."""
+    if os.name == "nt":  # pragma: no cover - ACLs, not mode bits
+        return
+    folder = Path(folder)
+    os.chmod(folder, 0o700)
+    for root, dirs, files in os.walk(folder):
+        for name in dirs:
+            path = Path(root) / name
+            if not path.is_symlink():
+                os.chmod(path, 0o700)
+        for name in files:
+            path = Path(root) / name
+            if not path.is_symlink():
+                os.chmod(path, 0o600)
+
+
+def private_folder(folder: Path) -> Path:
+    """Create ``folder`` (and parents) if needed and make it owner-only."""
+    folder = Path(folder)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if os.name != "nt":
+        os.chmod(folder, 0o700)
+    return folder
+
+
+def write_private(path: Path, content: bytes) -> Path:
+    """Write ``content`` to ``path`` atomically, readable by the owner only from its
+    first byte (never a moment at 0644): a crash leaves the old file or the new one."""
+    path = Path(path)
+    temp = path.with_name(path.name + ".tmp")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        view = memoryview(content)
+        while view:
+            view = view[os.write(fd, view):]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    if os.name != "nt":
+        os.chmod(temp, 0o600)  # an older temp file keeps its mode through O_CREAT
+    os.replace(temp, path)
+    return path

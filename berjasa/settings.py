@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from berjasa.paths import write_private
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
@@ -164,4 +166,4 @@ def write_setting(data_dir: Path, name: str, value: Any) -> None:
     current = tomllib.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
     current[name] = value
     lines = [f"{key} = {json.dumps(val, ensure_ascii=False)}" for key, val in sorted(current.items())]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    write_private(path, ("\n".join(lines) + "\n").encode("utf-8"))

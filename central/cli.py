@@ -25,6 +25,7 @@ from berjasa.commandline import (
     json_option,
 )
 from berjasa.database import MigrationError
+from berjasa.paths import private_folder, tighten
 from berjasa.settings import write_setting
 from central import settings as _central_settings  # noqa: F401  (declares central settings)
 from central.storage.db import Database, DatabaseUrlError, migrate
@@ -82,7 +83,7 @@ def init_command(database_url: str | None, data_dir: Path | None, as_json: bool)
     Example: berjasa central init --database postgresql://postgres@127.0.0.1/berjasa
     """
     folder, settings = data_dir_and_settings(data_dir)
-    folder.mkdir(parents=True, exist_ok=True)
+    private_folder(folder)
     url = database_url or settings["central_database_url"] or default_url(folder)
     try:
         db = Database(url)
@@ -93,6 +94,7 @@ def init_command(database_url: str | None, data_dir: Path | None, as_json: bool)
     except _DB_ERRORS as exc:
         raise click.ClickException(f"tidak dapat menyiapkan basis data pusat: {_one_line(exc)}") from exc
     write_setting(folder, "central_database_url", url)
+    tighten(folder)  # 0700 folder, 0600 files (an existing folder too)
     shown = _hide_password(url)
     if not as_json:
         click.echo(f"Registri pusat siap ({len(applied)} migrasi diterapkan).")

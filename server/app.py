@@ -17,7 +17,7 @@ from flask_smorest import Api
 
 from berjasa import __version__
 from berjasa.database import connect
-from berjasa.paths import kelurahan_db_path
+from berjasa.paths import kelurahan_db_path, write_private
 from server import db, field_app, http
 from server.api import audit, auth, enrollments, health, sync_status
 from server.api import review as review_api
@@ -37,7 +37,7 @@ def secret_key(data_dir: Path) -> str:
     """The session-signing key, made once per installation and kept in the data folder."""
     path = data_dir / "secret_key"
     if not path.exists():
-        path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
+        write_private(path, secrets.token_urlsafe(48).encode())
     return path.read_text(encoding="utf-8").strip()
 
 

@@ -26,7 +26,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
-from berjasa.paths import kelurahan_db_path
+from berjasa.paths import kelurahan_db_path, private_folder, tighten, write_private
 
 MAGIC = b"BERJASA-BACKUP-1\n"
 DATABASE_NAME = "kelurahan.db"
@@ -138,7 +138,7 @@ def restore_backup(path: Path, data_dir: Path, passphrase: str, force: bool = Fa
     if db_path.exists() and not force:
         raise BackupError(f"Sudah ada database di {data_dir}; pakai --force untuk menggantinya "
                           "(database lama disimpan di sebelahnya).")
-    data_dir.mkdir(parents=True, exist_ok=True)
+    private_folder(data_dir)
     if db_path.exists():
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
         for suffix in ("", "-wal", "-shm"):
@@ -148,8 +148,7 @@ def restore_backup(path: Path, data_dir: Path, passphrase: str, force: bool = Fa
     for name, content in files.items():
         if Path(name).name != name:
             raise BackupError(f"Nama berkas tidak sah di dalam cadangan: {name!r}")
-        temp = data_dir / (name + ".restoring")
-        temp.write_bytes(content)
-        os.replace(temp, data_dir / name)
+        write_private(data_dir / name, content)  # 0600 from the first byte
+    tighten(data_dir)
     return BackupInfo(path, header.get("kelurahan_code"), header.get("created_at", ""),
                       sorted(files), path.stat().st_size)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from berjasa import reference
 from berjasa.database import apply_migrations, connect, transaction
-from berjasa.paths import kelurahan_db_path
+from berjasa.paths import kelurahan_db_path, private_folder, tighten
 from berjasa.settings import write_setting
 from server.storage.audit import SYSTEM, record_audit_entry
 from server.storage.users import get_site, set_site
@@ -50,7 +50,7 @@ def init_kelurahan(data_dir: Path, kelurahan_code: str) -> InitResult:
     region = reference.kelurahan(kelurahan_code)
     if region is None:
         raise UnknownKelurahan(unknown_kelurahan_message(kelurahan_code))
-    data_dir.mkdir(parents=True, exist_ok=True)
+    private_folder(data_dir)  # 0700; an existing folder is tightened below
     db_path = kelurahan_db_path(data_dir)
     conn = connect(db_path)
     try:
@@ -68,4 +68,5 @@ def init_kelurahan(data_dir: Path, kelurahan_code: str) -> InitResult:
     finally:
         conn.close()
     write_setting(data_dir, "kelurahan_code", region.code)
+    tighten(data_dir)
     return InitResult(data_dir, db_path, region.code, region.name, applied)

@@ -18,6 +18,7 @@ import requests
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from berjasa.database import utc_now
+from berjasa.paths import write_private
 from server.storage.users import get_site
 from sync import storage
 from sync.protocol_auth import (
@@ -37,15 +38,7 @@ class DeviceError(Exception):
 def write_key(data_dir: Path, key: Ed25519PrivateKey, name: str = KEY_FILE) -> Path:
     """Write the PEM readable by the owner only (where the platform supports it),
     atomically: a crash leaves the old file or the new one, never half."""
-    path = data_dir / name
-    temp = path.with_suffix(".tmp")
-    temp.write_bytes(private_key_pem(key))
-    try:
-        os.chmod(temp, 0o600)
-    except OSError:  # pragma: no cover - Windows ACLs protect the user's folder instead
-        pass
-    os.replace(temp, path)
-    return path
+    return write_private(data_dir / name, private_key_pem(key))
 
 
 def register_device(conn: sqlite3.Connection, data_dir: Path, central_url: str, code: str,
