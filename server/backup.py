@@ -50,6 +50,29 @@ class BackupInfo:
     size_bytes: int
 
 
+# The header is read before the key exists, so its KDF parameters are untrusted:
+# bounded before use (n = 2**24 would ask scrypt for 16 GiB).
+SCRYPT_BOUNDS = {"n": (2**10, 2**20), "r": (1, 32), "p": (1, 16)}
+SCRYPT_MAX_MEMORY = 256 * 2**20  # bytes: 128 * n * r
+
+
+def _checked_kdf(header: dict) -> dict:
+    """The header's scrypt parameters, or BackupError when any is out of bounds."""
+    if header.get("kdf", "scrypt") != "scrypt":
+        raise BackupError(f"Cadangan memakai KDF yang tidak dikenal: {str(header.get('kdf'))[:40]!r}.")
+    params = {}
+    for name, (low, high) in SCRYPT_BOUNDS.items():
+        value = header.get(name)
+        if type(value) is not int or not low <= value <= high:
+            raise BackupError(f"Kepala cadangan rusak: parameter KDF {name}={str(value)[:40]} di "
+                              f"luar batas {low}..{high}; berkas bukan cadangan berjasa yang utuh.")
+        params[name] = value
+    if params["n"] & (params["n"] - 1) or 128 * params["n"] * params["r"] > SCRYPT_MAX_MEMORY:
+        raise BackupError(f"Kepala cadangan rusak: parameter KDF n={params['n']}, r={params['r']} "
+                          "tidak sah (harus pangkat 2, memori paling banyak 256 MiB).")
+    return params
+
+
 def _key(passphrase: str, salt: bytes, params: dict) -> bytes:
     kdf = Scrypt(salt=salt, length=32, n=params["n"], r=params["r"], p=params["p"])
     return kdf.derive(passphrase.encode("utf-8"))
@@ -116,7 +139,9 @@ def read_backup(path: Path, passphrase: str) -> tuple[dict, dict[str, bytes]]:
     header_line, _, cipher = raw[len(MAGIC):].partition(b"\n")
     try:
         header = json.loads(header_line)
-        key = _key(passphrase, bytes.fromhex(header["salt"]), header)
+        if not isinstance(header, dict):
+            raise TypeError("header is not an object")
+        key = _key(passphrase, bytes.fromhex(header["salt"]), _checked_kdf(header))
         plain = AESGCM(key).decrypt(bytes.fromhex(header["nonce"]), cipher,
                                     MAGIC + header_line + b"\n")
     except InvalidTag as exc:
