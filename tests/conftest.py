@@ -33,6 +33,39 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--slow", action="store_true", help="run long fault-injection loops")
 
 
+# Markers follow the folders, so a new test is marked by where it lives:
+# ``pytest -m "not browser and not reliability"`` is the quick loop (README.md, Tests).
+FOLDER_MARKERS = {"browser": "browser", "reliability": "reliability"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark tests by folder (browser, reliability), every test that runs on the
+    PostgreSQL backend ``postgres``, and the reliability loops also ``slow``."""
+    tests_root = Path(__file__).parent
+    for item in items:
+        try:
+            folder = Path(item.path).relative_to(tests_root).parts[0]
+        except ValueError:
+            continue
+        marker = FOLDER_MARKERS.get(folder)
+        if marker:
+            item.add_marker(marker)
+        if folder == "reliability":
+            item.add_marker("slow")
+        if _uses_postgres(item):
+            item.add_marker("postgres")
+
+
+def _uses_postgres(item: pytest.Item) -> bool:
+    """True when the test runs on PostgreSQL: a "postgresql" parameter
+    (the central ``database_url`` fixture, the reliability ``world``) or the
+    ``pg_database`` fixture."""
+    callspec = getattr(item, "callspec", None)
+    if callspec is not None and "postgresql" in callspec.params.values():
+        return True
+    return "pg_database" in getattr(item, "fixturenames", ())
+
+
 @pytest.fixture(scope="session")
 def _template_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One initialised data folder with users, made once: argon2 hashing is slow

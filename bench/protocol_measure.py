@@ -1,7 +1,7 @@
 """Bytes on the wire per record for the sync protocol against the reference
 (plain zstd level 3 of the same records as compact JSON, batches of 500).
 
-    python -m sync.protocol_measure [--batches 20] [--size 500]
+    python bench/protocol_measure.py [--batches 20] [--size 500]
 
 Prints JSON. The wire count is everything a batch costs: body, the protocol
 headers (name, ": ", value, CRLF) and central's compressed answer.
@@ -11,9 +11,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
+from pathlib import Path
 
 import zstandard
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from berjasa.reference import kelurahan_list
 from sync import protocol

@@ -1,0 +1,45 @@
+"""The layers of docs/architecture.md hold: import-linter checks the contracts in
+pyproject.toml ([tool.importlinter]) over the real import graph of the code."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+ROOT = Path(__file__).resolve().parents[2]
+CONTRACTS = {c["id"]: c for c in
+             tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+             ["tool"]["importlinter"]["contracts"]}
+
+
+def test_import_contracts_are_kept():
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-c", "from importlinter.cli import lint_imports_command as m; m()",
+         "--no-cache", "--config", str(ROOT / "pyproject.toml")],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+    assert f"Contracts: {len(CONTRACTS)} kept, 0 broken." in done.stdout
+
+
+def _sync_modules_outside_the_protocol() -> set[str]:
+    return {f"sync.{path.stem}" for path in (ROOT / "sync").glob("*.py")
+            if not path.stem.startswith(("protocol", "__"))}
+
+
+def test_protocol_contracts_name_every_non_protocol_sync_module():
+    """import-linter has no "every sync module except protocol*" expression, so the
+    contracts list them; a new sync module must be added there."""
+    outside = _sync_modules_outside_the_protocol()
+    protocol_forbidden = set(CONTRACTS["protocol-alone"]["forbidden_modules"]) - {"server"}
+    assert protocol_forbidden == outside
+    assert set(CONTRACTS["central-protocol-only"]["forbidden_modules"]) == outside
+    protocol = {f"sync.{p.stem}" for p in (ROOT / "sync").glob("protocol*.py")}
+    assert set(CONTRACTS["protocol-alone"]["source_modules"]) == protocol
