@@ -34,6 +34,8 @@ def connect(path: Path | str) -> sqlite3.Connection:
     conn.execute("PRAGMA synchronous=FULL")
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute("PRAGMA busy_timeout=30000")
+    # deleted or overwritten personal data is zeroed in the file, not left in free pages
+    conn.execute("PRAGMA secure_delete=ON")
     return conn
 
 

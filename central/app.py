@@ -15,6 +15,7 @@ from typing import Any
 from flask import Flask, g, jsonify
 from werkzeug.exceptions import HTTPException
 
+from berjasa import http_cache
 from berjasa.problems import Problem, SyncProtocolRefused
 from central import settings as _central_settings  # noqa: F401  (declares central settings)
 from central.storage.db import Database, migrate, open_pool
@@ -69,6 +70,8 @@ def create_app(config: dict[str, Any]) -> Flask:
         code, message = _HTTP_ERRORS.get(status, ("http_error", exc.name))
         allow = {k: v for k, v in exc.get_headers() if k == "Allow"}
         return jsonify({"code": code, "message": message}), status, allow
+
+    http_cache.install(app)  # JSON answers may carry personal data
 
     @app.get("/health")
     def health():

@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from berjasa import http_cache
 from berjasa.logs import get_logger
 from berjasa.problems import (
     Forbidden,
@@ -117,6 +118,7 @@ def unexpected_error_response(exc: Exception) -> Response:
 def init_app(app: Flask) -> None:
     """Install the role check and the error handlers."""
     app.before_request(authorize)
+    http_cache.install(app)  # JSON answers may carry personal data
     app.register_error_handler(Problem, problem_response)
     app.register_error_handler(HTTPException, http_error_response)
     app.register_error_handler(Exception, unexpected_error_response)
