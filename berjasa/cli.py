@@ -20,6 +20,7 @@ def main() -> None:
 def _register() -> None:
     """Attach the commands of every part (imported here to keep startup cheap)."""
     from berjasa.demo import demo_command
+    from central import cli_verify  # noqa: F401  (adds the verification commands)
     from central.cli import central_group
     from server.cli import register_server_commands
     from sync.cli import sync_group

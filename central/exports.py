@@ -23,6 +23,7 @@ from typing import Any
 from berjasa.reference import kelurahan, regions
 from central.contributions import contribution, load_schedules, schedule_for
 from central.progress import progress_by_kelurahan
+from central.storage import findings as findings_store
 from central.storage import reports
 from central.storage.db import Database, utc_now
 
@@ -42,7 +43,11 @@ def _names(code: str) -> tuple[str, str]:
 def bpjs_registration(db: Database, **_: Any) -> list[dict[str, Any]]:
     """Rows of the BPJS bulk registration file."""
     out = []
+    # a record with an open verification finding waits for a verifier (design.md)
+    held_back = findings_store.records_with_open_findings(db)
     for r in reports.records_for_export(db, active_only=True):
+        if r["central_id"] in held_back:
+            continue
         kel, kec = _names(r["kelurahan_code"])
         out.append({
             "NIK": r["nik"], "NAMA_LENGKAP": r["full_name"], "TEMPAT_LAHIR": r["birth_place"],
@@ -61,7 +66,11 @@ def payment_list(db: Database, as_of: date | None = None,
     """Rows of the BPKAD payment list for the month of ``as_of`` (default today)."""
     schedule = schedule_for(load_schedules(contributions_file), as_of or date.today())
     out = []
+    # a record with an open verification finding waits for a verifier (design.md)
+    held_back = findings_store.records_with_open_findings(db)
     for r in reports.records_for_export(db, active_only=True):
+        if r["central_id"] in held_back:
+            continue
         kel, kec = _names(r["kelurahan_code"])
         due = contribution(int(r["monthly_income"] or 0), schedule)
         out.append({

@@ -17,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from central import verification
 from central.storage import records as record_store
 from central.storage import snapshots
 from central.storage.db import Database, utc_now
@@ -172,6 +173,8 @@ def import_file(db: Database, path: Path, kind: str, data_dir: Path, max_desil: 
                                   "file_name": path.name, "imported_at": utc_now(),
                                   "imported_by": getpass.getuser()})
         summary["rechecked"] = recheck(db, kind, max_desil)
+        if kind == "dtsen":  # identity findings against the new snapshot (not a rule)
+            verification.check_dtsen(db)
     return summary
 
 

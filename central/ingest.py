@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from berjasa.problems import BatchConflict
-from central import dedupe, eligibility
+from central import dedupe, eligibility, verification
 from central.storage import records as store
 from central.storage import snapshots
 from central.storage.db import Database, utc_now
@@ -60,25 +60,51 @@ def _decide(db: Database, batch: protocol.Batch, digest: str, now: str,
     checks_for = _checks_lookup(snapshots.lookup(db, niks), max_desil)
     stamp = {"kelurahan_code": kelurahan, "batch_id": batch.batch_id, "content_hash": digest,
              "received_at": now, "updated_at": now}
-    rows, seen_in_batch, results = [], {}, []
+    rows, replaced, seen_in_batch, results = [], [], {}, []
+    stored = set(held)
     for record in batch.records:
-        if record.get("id") in held:
-            results.append(held[record["id"]])
+        old = held.get(record.get("id"))
+        newer = old is not None and record.get("id") in stored and _newer_version(record, old)
+        if old is not None and not newer:
+            results.append(old)
             continue
-        row = _decide_record(record, kelurahan, active, seen_in_batch, checks_for)
+        row = _decide_record(record, kelurahan, active, seen_in_batch, checks_for,
+                             itself=old["central_id"] if newer else None)
         row.update(stamp)
-        rows.append(row)
+        if newer:
+            # a fix after central sent the record back: same central_id, re-evaluated
+            row["central_id"] = old["central_id"]
+            replaced.append(row)
+            stored.discard(record.get("id"))
+        else:
+            rows.append(row)
         held[record.get("id")] = row  # a repeated id within the batch answers the same
         results.append(row)
     store.insert_records(db, rows)  # gives each row its central_id
-    updates = [u for row in rows for u in _updates_for(row)]
-    updates += _flag_likely_duplicates(db, [r for r in rows if r["status"] == "accepted"], now)
+    for row in replaced:
+        store.replace_record(db, row)
+        verification.after_new_version(db, row["central_id"], now)
+    decided = rows + replaced
+    updates = [u for row in decided for u in _updates_for(row)]
+    updates += _flag_likely_duplicates(db, [r for r in decided if r["status"] == "accepted"], now)
+    verification.check_dtsen(db, [r["central_id"] for r in decided if r["status"] == "accepted"],
+                             at=now)
     return [_result(r) for r in results], updates
 
 
+def _newer_version(record: dict, held: dict) -> bool:
+    """Whether an arriving record is a newer version of the one held (a fix)."""
+    version, old = record.get("version"), held.get("version")
+    return (isinstance(version, int) and not isinstance(version, bool)
+            and isinstance(old, int) and version > old)
+
+
 def _decide_record(record: dict, kelurahan: str, active: dict, seen_in_batch: dict,
-                   checks_for: Callable[[str], tuple[list, list]]) -> dict[str, Any]:
-    """The row to store for one new record (a copy of it plus the decision)."""
+                   checks_for: Callable[[str], tuple[list, list]],
+                   itself: int | None = None) -> dict[str, Any]:
+    """The row to store for one new record (a copy of it plus the decision).
+    ``itself``: the central_id this record replaces (it does not hold its own NIK
+    against itself)."""
     row = dict(record)
     name = record.get("full_name")
     row.update(record_id=record.get("id"), nik=str(record.get("nik")),
@@ -87,6 +113,8 @@ def _decide_record(record: dict, kelurahan: str, active: dict, seen_in_batch: di
                duplicate_of_kelurahan=None, duplicate_of_record=None)
     problems = eligibility.record_problems(record, kelurahan)
     holder = active.get(row["nik"]) or seen_in_batch.get(row["nik"])
+    if holder is not None and itself is not None and holder.get("central_id") == itself:
+        holder = None
     if problems:
         row.update(status="rejected", reasons=problems)
     elif holder is not None:

@@ -5,6 +5,7 @@ a record from one status to another (design.md, "Status lifecycle")::
               -> needs_fix -> submitted
               -> rejected
     approved  -> central_rejected
+    synced    -> needs_fix          (sent back by a verifier at central)
 
 Every move goes through :func:`transition`: it checks the move against
 :data:`TRANSITIONS` and the actor's role, changes the row only if nobody changed
@@ -42,6 +43,10 @@ TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
     # Central may reject a record it accepted earlier once it learns more (a DTSEN
     # or BPJS list loaded later); the pull brings that back here.
     ("synced", "central_rejected"): SYNC_ROLES,
+    # A verifier at central sends the record back to be fixed (the pull brings
+    # the reason); approved: central's answer to the batch was not stored yet.
+    ("synced", "needs_fix"): SYNC_ROLES,
+    ("approved", "needs_fix"): SYNC_ROLES,
 }
 
 # Decisions that need a reason: the enumerator or the worker must be told why.

@@ -28,7 +28,9 @@ from sync import storage
 
 SYNC_ACTOR = Actor("sync", "sync")
 # Update kinds that change no status: kept as notices for the supervisor.
-NOTICE_KINDS = frozenset({"duplicate_elsewhere", "possible_duplicate"})
+NOTICE_KINDS = frozenset({"duplicate_elsewhere", "possible_duplicate", "duplicate_decision"})
+# central's reasons shown to the supervisor and the enumerator start with this
+SENT_BACK_PREFIX = "Dikirim balik oleh pusat: "
 
 
 def reason_text(decision: dict[str, Any]) -> str | None:
@@ -74,6 +76,13 @@ def apply_decision(conn: sqlite3.Connection, decision: dict[str, Any]) -> bool:
         if status not in ("approved", "synced"):
             return False
         return _move(conn, record_id, "central_rejected", kind, reason_text(decision))
+    if kind == "needs_fix":
+        # a verifier at central sent it back: the enumerator fixes it, the
+        # supervisor approves again, the agent sends the new version
+        if status not in ("approved", "synced"):
+            return False
+        reason = SENT_BACK_PREFIX + str(decision.get("reason") or "tanpa alasan")
+        return _move(conn, record_id, "needs_fix", "sent_back", reason)
     if kind == "registered":
         if status == "approved":
             _move(conn, record_id, "synced", "accepted")

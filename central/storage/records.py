@@ -74,7 +74,7 @@ def held_records(db: Database, kelurahan_code: str, record_ids: list[str]) -> di
     ids, params = db.in_list("record_id", record_ids)
     rows = db.query(
         "SELECT central_id, record_id, status, reasons, duplicate_of_kelurahan,"
-        f" duplicate_of_record FROM records WHERE kelurahan_code = ? AND {ids}",
+        f" duplicate_of_record, version FROM records WHERE kelurahan_code = ? AND {ids}",
         [kelurahan_code, *params])
     return {r["record_id"]: r for r in rows}
 
@@ -133,6 +133,16 @@ def insert_records(db: Database, rows: list[dict[str, Any]]) -> list[dict[str, A
             db.run(_INSERT, _rows_values([row])[0])
             changed.append(row)
     return changed
+
+
+def replace_record(db: Database, row: dict[str, Any]) -> None:
+    """Replace a held record by a newer version of it (same ``central_id``, a
+    fix sent after central sent it back), with its new decision."""
+    columns = [c for c in RECORD_COLUMNS if c not in ("kelurahan_code", "record_id")]
+    values = _rows_values([row])[0]
+    by_name = dict(zip(_INSERT_COLUMNS, values))
+    db.run(f"UPDATE records SET {', '.join(f'{c} = ?' for c in columns)} WHERE central_id = ?",
+           [*(by_name[c] for c in columns), row["central_id"]])
 
 
 def _new_central_ids(db: Database, count: int) -> list[int]:

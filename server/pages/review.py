@@ -43,15 +43,25 @@ def listing(status: str, template: str = "pages/queue.html", oldest_first: bool 
                      "duplicates": len(results["duplicates"])})
     recorders = [u["username"] for u in users.list_users(conn)
                  if u["role"] in ("enumerator", "supervisor")]
+    sent_back = sent_back_by_central() if template == "pages/queue.html" else []
     return render_template(template, rows=rows, status=status, query=query or "",
+                           sent_back=sent_back,
                            enumerator=enumerator or "", recorders=recorders,
                            next_cursor=next_cursor, counts=store.count_by_status(conn),
                            statuses=list(labels.STATUS_LABELS), sync=sync_status(conn))
 
 
 def queue() -> str:
-    """``/``: the entries waiting for a decision, first come first served."""
+    """``/``: the entries waiting for a decision, first come first served, and
+    the records central sent back (waiting for the enumerator's fix)."""
     return listing("submitted", oldest_first=True)
+
+
+def sent_back_by_central(limit: int = 50) -> list[dict]:
+    """Records central's verifiers sent back, still waiting for a fix (needs_fix
+    with central status ``sent_back``), with central's reason."""
+    items, _ = store.list_enrollments(get_db(), status="needs_fix", limit=limit, oldest_first=True)
+    return [item for item in items if item.get("central_status") == "sent_back"]
 
 
 def by_status() -> str:

@@ -1,0 +1,154 @@
+"""``berjasa central send-back|verify|findings|decide|duplicates|decide-pair|dukcapil-standin``:
+verification at central from the command line (thin: parse, call
+central.verification / central.dukcapil, print)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from berjasa.commandline import emit, data_dir_option, json_option
+from berjasa.problems import Problem
+from central.cli import central_db, central_group
+
+
+def _actor(name: str | None) -> str:
+    import getpass
+    return name or f"cli:{getpass.getuser()}"
+
+
+def _problem(exc: Problem) -> click.ClickException:
+    """One clear line (Indonesian) for a refused verification step."""
+    detail = getattr(exc, "extra", {}) or {}
+    if "errors" in detail:
+        fields = "; ".join(f"{k}: {' '.join(v)}" for k, v in detail["errors"].items())
+        return click.ClickException(fields)
+    status = detail.get("status")
+    suffix = f" (status di pusat: {status})" if status else ""
+    return click.ClickException(f"{exc.message}{suffix} [{exc.code}]")
+
+
+@central_group.command("send-back")
+@click.argument("nik")
+@click.option("--reason", required=True, help="Why the kelurahan must fix it (Bahasa Indonesia).")
+@click.option("--by", "actor", default=None, help="Verifier name for the trail (default cli:USER).")
+@data_dir_option
+@json_option
+def send_back_command(nik: str, reason: str, actor: str | None, data_dir: Path | None,
+                      as_json: bool) -> None:
+    """Send a record held at central back to its kelurahan as needs_fix.
+
+    Example: berjasa central send-back 7371014101900001 --reason "Nama beda dengan DTSEN"
+    """
+    from central.verification import send_back
+
+    with central_db(data_dir) as (db, _, _):
+        try:
+            outcome = send_back(db, nik, reason, _actor(actor))
+        except Problem as exc:
+            raise _problem(exc) from exc
+    if not as_json:
+        click.echo(f"Dikirim balik ke kelurahan {outcome['kelurahan_code']} "
+                   f"(data {outcome['record_id']}); terkirim pada tarikan berikutnya.")
+    emit(outcome, as_json, outcome["record_id"])
+
+
+@central_group.command("findings")
+@click.option("--status", type=click.Choice(["open", "decided", "all"]), default="open",
+              show_default=True)
+@click.option("--kind", default=None, help="Only this kind (dtsen_mismatch, dukcapil_..., sent_back).")
+@click.option("--limit", type=click.IntRange(1, 10000), default=200, show_default=True)
+@data_dir_option
+@json_option
+def findings_command(status: str, kind: str | None, limit: int, data_dir: Path | None,
+                     as_json: bool) -> None:
+    """List verification findings (evidence side by side).
+
+    Example: berjasa central findings --kind dtsen_mismatch --json
+    """
+    from central.storage.findings import list_findings
+    from central.verification import KIND_LABELS
+
+    with central_db(data_dir) as (db, _, _):
+        found = list_findings(db, None if status == "all" else status, kind, limit=limit)
+    if as_json:
+        emit(found, True)
+        return
+    for f in found:
+        click.echo(f"#{f['id']} {KIND_LABELS.get(f['kind'], f['kind'])} | {f['full_name']} "
+                   f"| kelurahan {f['kelurahan_code']} | {f['status']}")
+    click.echo(str(len(found)))
+
+
+@central_group.command("decide")
+@click.argument("finding_id", type=int)
+@click.option("--decision", type=click.Choice(["confirm", "send_back", "reject"]), required=True)
+@click.option("--reason", required=True)
+@click.option("--by", "actor", default=None)
+@data_dir_option
+@json_option
+def decide_command(finding_id: int, decision: str, reason: str, actor: str | None,
+                   data_dir: Path | None, as_json: bool) -> None:
+    """Decide an open finding: confirm, send_back or reject (with a reason).
+
+    Example: berjasa central decide 12 --decision confirm --reason "Sesuai KTP"
+    """
+    from central.verification import decide_finding
+
+    with central_db(data_dir) as (db, _, _):
+        try:
+            outcome = decide_finding(db, finding_id, decision, reason, _actor(actor))
+        except Problem as exc:
+            raise _problem(exc) from exc
+    emit(outcome, as_json, decision)
+
+
+@central_group.command("duplicates")
+@click.option("--all", "include_decided", is_flag=True, help="Decided pairs too.")
+@click.option("--limit", type=click.IntRange(1, 10000), default=200, show_default=True)
+@data_dir_option
+@json_option
+def duplicates_command(include_decided: bool, limit: int, data_dir: Path | None,
+                       as_json: bool) -> None:
+    """List likely-duplicate pairs (two records side by side).
+
+    Example: berjasa central duplicates --json
+    """
+    from central.storage.findings import duplicate_pairs
+
+    with central_db(data_dir) as (db, _, _):
+        pairs = duplicate_pairs(db, open_only=not include_decided, limit=limit)
+    if as_json:
+        emit(pairs, True)
+        return
+    for p in pairs:
+        a, b = p["a"] or {}, p["b"] or {}
+        click.echo(f"{p['central_id_a']} {p['central_id_b']} {p['match']}: "
+                   f"A {a.get('full_name')} ({a.get('kelurahan_code')}) | "
+                   f"B {b.get('full_name')} ({b.get('kelurahan_code')}) | {p.get('decision') or 'terbuka'}")
+    click.echo(str(len(pairs)))
+
+
+@central_group.command("decide-pair")
+@click.argument("central_id_a", type=int)
+@click.argument("central_id_b", type=int)
+@click.option("--decision", type=click.Choice(["keep_a", "keep_b", "different"]), required=True)
+@click.option("--reason", required=True)
+@click.option("--by", "actor", default=None)
+@data_dir_option
+@json_option
+def decide_pair_command(central_id_a: int, central_id_b: int, decision: str, reason: str,
+                        actor: str | None, data_dir: Path | None, as_json: bool) -> None:
+    """Decide a likely-duplicate pair: keep_a / keep_b (same person) or different.
+
+    Example: berjasa central decide-pair 10 42 --decision different --reason "Kembar"
+    """
+    from central.verification import decide_pair
+
+    with central_db(data_dir) as (db, _, _):
+        try:
+            outcome = decide_pair(db, central_id_a, central_id_b, decision, reason, _actor(actor))
+        except Problem as exc:
+            raise _problem(exc) from exc
+    emit(outcome, as_json, outcome["decision"])

@@ -1,0 +1,255 @@
+"""Findings for verifiers, Dukcapil progress and quota, duplicate-pair decisions
+(migrations/central/*/0007_verification.sql). SQL only."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from central.storage.db import Database
+
+# SQL condition on ``records`` (alias ``r``): the record has no open finding.
+# Exports that must leave such records out (the BPJS registration file) add it.
+NO_OPEN_FINDING = ("NOT EXISTS (SELECT 1 FROM findings f"
+                   " WHERE f.central_id = r.central_id AND f.status = 'open')")
+
+_RECORD_SUMMARY = ("r.central_id, r.kelurahan_code, r.record_id, r.nik, r.kk_number, r.full_name,"
+                   " r.birth_date, r.birth_place, r.sex, r.address, r.rt, r.rw, r.mother_name,"
+                   " r.version, r.status, r.received_at")
+
+
+def records_with_open_findings(db: Database) -> set[int]:
+    """Central ids of the records with at least one open finding."""
+    rows = db.query("SELECT DISTINCT central_id FROM findings WHERE status = 'open'")
+    return {int(r["central_id"]) for r in rows}
+
+
+def add_finding(db: Database, row: dict[str, Any]) -> int | None:
+    """Raise a finding; its id, or None when one of that kind is already open
+    for the record (the partial unique index decides)."""
+    found = db.one(
+        "INSERT INTO findings (central_id, record_version, kind, source, evidence, status,"
+        " raised_at, raised_by) VALUES (?, ?, ?, ?, ?, 'open', ?, ?)"
+        " ON CONFLICT DO NOTHING RETURNING id",
+        (row["central_id"], row.get("record_version"), row["kind"], row["source"],
+         json.dumps(row["evidence"], ensure_ascii=False, sort_keys=True), row["raised_at"],
+         row["raised_by"]))
+    return int(found["id"]) if found else None
+
+
+def _finding(row: dict[str, Any]) -> dict[str, Any]:
+    row = dict(row)
+    row["evidence"] = json.loads(row["evidence"]) if row.get("evidence") else {}
+    return row
+
+
+def get_finding(db: Database, finding_id: int) -> dict[str, Any] | None:
+    """One finding with its record's summary."""
+    row = db.one(f"SELECT f.*, {_RECORD_SUMMARY.replace('r.status', 'r.status AS record_status')}"
+                 " FROM findings f JOIN records r ON r.central_id = f.central_id WHERE f.id = ?",
+                 (finding_id,))
+    return _finding(row) if row else None
+
+
+def list_findings(db: Database, status: str | None = "open", kind: str | None = None,
+                  central_id: int | None = None, limit: int = 200) -> list[dict[str, Any]]:
+    """Findings (oldest first) with their records' summaries."""
+    where, params = [], []
+    if status:
+        where.append("f.status = ?")
+        params.append(status)
+    if kind:
+        where.append("f.kind = ?")
+        params.append(kind)
+    if central_id is not None:
+        where.append("f.central_id = ?")
+        params.append(central_id)
+    clause = (" WHERE " + " AND ".join(where)) if where else ""
+    rows = db.query(f"SELECT f.*, {_RECORD_SUMMARY.replace('r.status', 'r.status AS record_status')}"
+                    f" FROM findings f JOIN records r ON r.central_id = f.central_id{clause}"
+                    " ORDER BY f.id LIMIT ?", (*params, limit))
+    return [_finding(r) for r in rows]
+
+
+def open_kinds(db: Database, central_id: int) -> list[str]:
+    """Kinds of the record's open findings."""
+    return [r["kind"] for r in db.query(
+        "SELECT kind FROM findings WHERE central_id = ? AND status = 'open' ORDER BY id",
+        (central_id,))]
+
+
+def decide_finding(db: Database, finding_id: int, decision: str, reason: str | None,
+                   decided_by: str, at: str) -> bool:
+    """Decide an open finding; False when it was not open any more (someone else
+    decided first)."""
+    return db.run("UPDATE findings SET status = 'decided', decision = ?, reason = ?,"
+                  " decided_by = ?, decided_at = ? WHERE id = ? AND status = 'open'",
+                  (decision, reason, decided_by, at, finding_id)) == 1
+
+
+def close_open_findings(db: Database, central_id: int, decision: str, reason: str | None,
+                        decided_by: str, at: str, kinds: tuple[str, ...] | None = None) -> int:
+    """Close a record's open findings (all, or of these kinds); how many."""
+    sql = ("UPDATE findings SET status = 'decided', decision = ?, reason = ?, decided_by = ?,"
+           " decided_at = ? WHERE central_id = ? AND status = 'open'")
+    params: list[Any] = [decision, reason, decided_by, at, central_id]
+    if kinds:
+        sql += f" AND kind IN ({', '.join('?' * len(kinds))})"
+        params += list(kinds)
+    return db.run(sql, params)
+
+
+def finding_counts(db: Database) -> dict[str, int]:
+    """Open findings per kind."""
+    return {r["kind"]: int(r["n"]) for r in db.query(
+        "SELECT kind, count(*) AS n FROM findings WHERE status = 'open' GROUP BY kind")}
+
+
+# --- records a verifier acts on ----------------------------------------------------
+
+
+def record_by_nik(db: Database, nik: str) -> dict[str, Any] | None:
+    """The record holding this NIK at central: the active one, else the latest."""
+    return db.one(f"SELECT {_RECORD_SUMMARY} FROM records r WHERE r.nik = ?"
+                  " ORDER BY CASE WHEN r.status IN ('accepted', 'registered') THEN 0 ELSE 1 END,"
+                  " r.central_id DESC LIMIT 1", (nik,))
+
+
+def record_by_id(db: Database, central_id: int) -> dict[str, Any] | None:
+    """One held record, every column."""
+    return db.one("SELECT * FROM records WHERE central_id = ?", (central_id,))
+
+
+def records_by_ids(db: Database, central_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Held records by central id."""
+    if not central_ids:
+        return {}
+    rows = db.query(f"SELECT * FROM records WHERE central_id IN ({', '.join('?' * len(central_ids))})",
+                    [int(i) for i in central_ids])
+    return {int(r["central_id"]): r for r in rows}
+
+
+def set_record_status(db: Database, central_id: int, status: str, reasons: list | None,
+                      at: str) -> None:
+    """A verifier's decision on a held record (e.g. rejected after a finding)."""
+    db.run("UPDATE records SET status = ?, reasons = ?, updated_at = ? WHERE central_id = ?",
+           (status, json.dumps(reasons) if reasons else None, at, central_id))
+
+
+def mark_duplicate_of(db: Database, central_id: int, kelurahan_code: str, record_id: str,
+                      at: str) -> None:
+    """A verifier found the record to be the same person as another one, kept."""
+    db.run("UPDATE records SET status = 'duplicate', duplicate_of_kelurahan = ?,"
+           " duplicate_of_record = ?, updated_at = ? WHERE central_id = ?",
+           (kelurahan_code, record_id, at, central_id))
+
+
+def active_with_dtsen(db: Database, central_ids: list[int] | None = None,
+                      limit: int | None = None) -> list[dict[str, Any]]:
+    """Active records whose NIK is in the DTSEN snapshot, with the DTSEN row's
+    name, birth date and kelurahan (``dtsen_*``)."""
+    sql = ("SELECT r.central_id, r.version, r.full_name, r.birth_date, r.kelurahan_code,"
+           " d.full_name AS dtsen_full_name, d.birth_date AS dtsen_birth_date,"
+           " d.kelurahan_code AS dtsen_kelurahan_code FROM records r JOIN dtsen d ON d.nik = r.nik"
+           " WHERE r.status IN ('accepted', 'registered')")
+    params: list[Any] = []
+    if central_ids is not None:
+        if not central_ids:
+            return []
+        sql += f" AND r.central_id IN ({', '.join('?' * len(central_ids))})"
+        params += list(central_ids)
+    sql += " ORDER BY r.central_id"
+    if limit:
+        sql += " LIMIT ?"
+        params.append(limit)
+    return db.query(sql, params)
+
+
+# --- Dukcapil progress and quota ---------------------------------------------------
+
+
+def records_to_verify(db: Database, limit: int) -> list[dict[str, Any]]:
+    """Active records not yet answered by Dukcapil at their current version
+    (deferred ones again), oldest first."""
+    return db.query(
+        "SELECT r.central_id, r.version, r.nik, r.kk_number, r.full_name, r.birth_date,"
+        " r.birth_place, r.address, r.kelurahan_code, r.record_id FROM records r"
+        " LEFT JOIN dukcapil_checks c ON c.central_id = r.central_id"
+        " AND c.record_version = COALESCE(r.version, 0)"
+        " WHERE r.status IN ('accepted', 'registered') AND (c.state IS NULL OR c.state = 'deferred')"
+        " ORDER BY r.central_id LIMIT ?", (limit,))
+
+
+def save_check(db: Database, row: dict[str, Any]) -> None:
+    """Record one record's Dukcapil outcome (done or deferred), counting attempts."""
+    db.run("INSERT INTO dukcapil_checks (central_id, record_version, state, response_code,"
+           " elements, attempts, last_error, checked_at) VALUES (?, ?, ?, ?, ?, 1, ?, ?)"
+           " ON CONFLICT (central_id, record_version) DO UPDATE SET state = excluded.state,"
+           " response_code = excluded.response_code, elements = excluded.elements,"
+           " attempts = dukcapil_checks.attempts + 1, last_error = excluded.last_error,"
+           " checked_at = excluded.checked_at",
+           (row["central_id"], row["record_version"], row["state"], row.get("response_code"),
+            json.dumps(row.get("elements"), ensure_ascii=False) if row.get("elements") else None,
+            row.get("last_error"), row["checked_at"]))
+
+
+def check_counts(db: Database) -> dict[str, int]:
+    """Dukcapil checks per state."""
+    return {r["state"]: int(r["n"]) for r in db.query(
+        "SELECT state, count(*) AS n FROM dukcapil_checks GROUP BY state")}
+
+
+def get_checks(db: Database, central_id: int) -> list[dict[str, Any]]:
+    """A record's Dukcapil checks, newest version first."""
+    rows = db.query("SELECT * FROM dukcapil_checks WHERE central_id = ?"
+                    " ORDER BY record_version DESC", (central_id,))
+    for row in rows:
+        row["elements"] = json.loads(row["elements"]) if row["elements"] else None
+    return rows
+
+
+def calls_on(db: Database, day: str) -> int:
+    """Dukcapil calls made on this day."""
+    row = db.one("SELECT calls FROM dukcapil_usage WHERE day = ?", (day,))
+    return int(row["calls"]) if row else 0
+
+
+def count_call(db: Database, day: str) -> None:
+    """One more Dukcapil call today."""
+    db.run("INSERT INTO dukcapil_usage (day, calls) VALUES (?, 1)"
+           " ON CONFLICT (day) DO UPDATE SET calls = dukcapil_usage.calls + 1", (day,))
+
+
+# --- likely-duplicate pairs ---------------------------------------------------------
+
+
+def duplicate_pairs(db: Database, open_only: bool = True, limit: int = 200) -> list[dict[str, Any]]:
+    """Flagged pairs (oldest first), each with both records."""
+    where = " WHERE d.decided_at IS NULL" if open_only else ""
+    pairs = db.query("SELECT d.* FROM duplicate_flags d" + where +
+                     " ORDER BY d.flagged_at, d.central_id_a, d.central_id_b LIMIT ?", (limit,))
+    ids = sorted({int(p["central_id_a"]) for p in pairs} | {int(p["central_id_b"]) for p in pairs})
+    held = records_by_ids(db, ids)
+    for pair in pairs:
+        pair["a"], pair["b"] = held.get(int(pair["central_id_a"])), held.get(int(pair["central_id_b"]))
+    return pairs
+
+
+def get_pair(db: Database, central_id_a: int, central_id_b: int) -> dict[str, Any] | None:
+    """One flagged pair with both records."""
+    pair = db.one("SELECT * FROM duplicate_flags WHERE central_id_a = ? AND central_id_b = ?",
+                  (central_id_a, central_id_b))
+    if pair is None:
+        return None
+    held = records_by_ids(db, [central_id_a, central_id_b])
+    pair["a"], pair["b"] = held.get(central_id_a), held.get(central_id_b)
+    return pair
+
+
+def decide_pair(db: Database, central_id_a: int, central_id_b: int, decision: str,
+                reason: str, decided_by: str, at: str) -> bool:
+    """Decide an open pair; False when another verifier decided it first."""
+    return db.run("UPDATE duplicate_flags SET decision = ?, reason = ?, decided_by = ?,"
+                  " decided_at = ? WHERE central_id_a = ? AND central_id_b = ?"
+                  " AND decided_at IS NULL",
+                  (decision, reason, decided_by, at, central_id_a, central_id_b)) == 1

@@ -1,0 +1,244 @@
+"""Verification at central: findings for verifiers, the DTSEN identity check,
+sending a record back to its kelurahan, and verifiers' decisions on findings and
+on likely-duplicate pairs. Plain functions (no Flask); SQL in
+central/storage/findings.py.
+
+A finding is never a rejection. While a record has an open finding it stays off
+the BPJS registration file; a verifier decides: ``confirm`` (the identity is
+right, the record goes on), ``send_back`` (the record goes back to its kelurahan
+as ``needs_fix`` with the reason) or ``reject`` (central rejects it, with the
+reason; the kelurahan hears it with the next pull).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from berjasa.problems import NotFound, Problem, ValidationFailed
+from central import identity_match
+from central.storage import findings as store
+from central.storage import records as records_store
+from central.storage.db import Database, utc_now
+
+SYSTEM = "sistem"
+KIND_LABELS = {
+    "dtsen_mismatch": "Identitas tidak sama dengan DTSEN",
+    "dukcapil_mismatch": "Elemen data tidak sesuai Dukcapil",
+    "dukcapil_deceased": "Dukcapil: penduduk sudah meninggal dunia",
+    "dukcapil_not_found": "Dukcapil: NIK tidak ditemukan",
+    "dukcapil_multiple_nik": "Dukcapil: NIK dipakai lebih dari satu orang",
+    "dukcapil_inactive": "Dukcapil: NIK tidak aktif",
+    "sent_back": "Dikirim balik ke kelurahan untuk diperbaiki",
+}
+FINDING_DECISIONS = {"confirm": "Identitas benar, lanjutkan",
+                     "send_back": "Kirim balik ke kelurahan",
+                     "reject": "Tolak"}
+PAIR_DECISIONS = {"keep_a": "Sama orang, pertahankan A",
+                  "keep_b": "Sama orang, pertahankan B",
+                  "different": "Orang berbeda"}
+MAX_REASON = 500
+
+
+class NotActiveAtCentral(Problem):
+    """The record is not (any more) an active record at central."""
+
+    status = 409
+    code = "not_active"
+    message = "Data ini tidak lagi aktif di pusat; tidak dapat dikirim balik."
+
+
+class AlreadySentBack(Problem):
+    """The record was sent back already and its fix has not arrived."""
+
+    status = 409
+    code = "already_sent_back"
+    message = "Data ini sudah dikirim balik dan perbaikannya belum diterima."
+
+
+class AlreadyDecided(Problem):
+    """Another verifier decided first."""
+
+    status = 409
+    code = "already_decided"
+    message = "Sudah diputuskan oleh verifikator lain."
+
+
+def _reason(reason: str | None, required: bool = True) -> str | None:
+    """A trimmed reason; 422 when required and empty, or too long."""
+    text = " ".join(reason.split()) if isinstance(reason, str) else ""
+    if required and not text:
+        raise ValidationFailed({"reason": ["Alasan wajib diisi."]}, {"reason": ["reason_required"]})
+    if len(text) > MAX_REASON:
+        raise ValidationFailed({"reason": [f"Alasan paling banyak {MAX_REASON} karakter."]},
+                               {"reason": ["too_long"]})
+    return text or None
+
+
+# --- raising findings -----------------------------------------------------------
+
+
+def raise_finding(db: Database, record: dict[str, Any], kind: str, source: str,
+                  evidence: dict[str, Any], raised_by: str = SYSTEM,
+                  at: str | None = None) -> int | None:
+    """Raise one finding on a held record (nothing when one of that kind is open)."""
+    return store.add_finding(db, {
+        "central_id": record["central_id"], "record_version": record.get("version"),
+        "kind": kind, "source": source, "evidence": evidence, "raised_at": at or utc_now(),
+        "raised_by": raised_by})
+
+
+def check_dtsen(db: Database, central_ids: list[int] | None = None, at: str | None = None,
+                limit: int | None = None) -> dict[str, int]:
+    """Compare active records whose NIK is in the DTSEN snapshot with their DTSEN
+    row (name, birth date, kelurahan); each mismatch raises a ``dtsen_mismatch``
+    finding with the evidence side by side. ``central_ids``: only these records.
+    Returns ``{"compared", "raised"}``."""
+    at = at or utc_now()
+    compared = raised = 0
+    for row in store.active_with_dtsen(db, central_ids, limit):
+        compared += 1
+        dtsen = {"full_name": row["dtsen_full_name"], "birth_date": row["dtsen_birth_date"],
+                 "kelurahan_code": row["dtsen_kelurahan_code"]}
+        evidence = identity_match.dtsen_evidence(row, dtsen)
+        if evidence and raise_finding(db, row, "dtsen_mismatch", "dtsen", evidence, at=at):
+            raised += 1
+    return {"compared": compared, "raised": raised}
+
+
+# --- send back ----------------------------------------------------------------------
+
+
+def send_back(db: Database, nik: str, reason: str | None, actor: str) -> dict[str, Any]:
+    """Send the active record holding ``nik`` back to its kelurahan as
+    ``needs_fix`` with ``reason``: an open ``sent_back`` finding keeps it off the
+    registration file until the fix arrives, and an update entry of kind
+    ``needs_fix`` reaches the kelurahan with its next pull.
+    409 ``not_active`` when central holds no active record for the NIK,
+    409 ``already_sent_back`` when it is waiting for a fix already."""
+    text = _reason(reason)
+    nik = (nik or "").strip()
+    if not (len(nik) == 16 and nik.isascii() and nik.isdigit()):
+        raise ValidationFailed({"nik": ["NIK harus 16 angka."]}, {"nik": ["invalid"]})
+    now = utc_now()
+    with db.transaction():
+        db.lock_ingest()  # update sequence numbers commit in order (central.ingest)
+        record = store.record_by_nik(db, nik)
+        if record is None:
+            raise NotFound("NIK ini tidak ada di registri pusat.")
+        if record["status"] != "accepted":
+            raise NotActiveAtCentral(status=record["status"])
+        return _send_back_record(db, record, text, actor, now)
+
+
+def _send_back_record(db: Database, record: dict[str, Any], text: str, actor: str,
+                      now: str) -> dict[str, Any]:
+    """Inside the caller's transaction (ingest lock held)."""
+    finding = raise_finding(db, record, "sent_back", "verifier",
+                            {"reason": text, "version": record.get("version")},
+                            raised_by=actor, at=now)
+    if finding is None:
+        raise AlreadySentBack()
+    records_store.add_updates(db, [{
+        "kelurahan_code": record["kelurahan_code"], "record_id": record["record_id"],
+        "kind": "needs_fix", "central_status": "sent_back", "reason": text,
+        "central_id": record["central_id"], "version": record.get("version"),
+        "by": actor}], now)
+    return {"central_id": record["central_id"], "kelurahan_code": record["kelurahan_code"],
+            "record_id": record["record_id"], "version": record.get("version"),
+            "status": "sent_back", "reason": text, "finding_id": finding}
+
+
+# --- deciding findings ----------------------------------------------------------------
+
+
+def decide_finding(db: Database, finding_id: int, decision: str, reason: str | None,
+                   actor: str) -> dict[str, Any]:
+    """A verifier's decision on an open finding (see the module docstring)."""
+    if decision not in FINDING_DECISIONS:
+        raise ValidationFailed({"decision": ["Pilih: " + ", ".join(FINDING_DECISIONS)]},
+                               {"decision": ["invalid_choice"]})
+    text = _reason(reason)
+    now = utc_now()
+    with db.transaction():
+        db.lock_ingest()
+        finding = store.get_finding(db, finding_id)
+        if finding is None:
+            raise NotFound("Temuan tidak ditemukan.")
+        if finding["kind"] == "sent_back" and decision != "reject":
+            raise ValidationFailed({"decision": ["Data yang dikirim balik menunggu perbaikan "
+                                                 "dari kelurahan; hanya dapat ditolak."]},
+                                   {"decision": ["waiting_for_fix"]})
+        if not store.decide_finding(db, finding_id, decision, text, actor, now):
+            raise AlreadyDecided()
+        record = store.record_by_id(db, int(finding["central_id"]))
+        outcome: dict[str, Any] = {"finding_id": finding_id, "decision": decision}
+        if decision == "send_back":
+            if record["status"] != "accepted":
+                raise NotActiveAtCentral(status=record["status"])
+            outcome["send_back"] = _send_back_record(db, record, text, actor, now)
+        elif decision == "reject":
+            if record["status"] not in records_store.ACTIVE:
+                raise NotActiveAtCentral(status=record["status"])
+            reasons = [f"verifikasi: {text}"]
+            store.set_record_status(db, record["central_id"], "rejected", reasons, now)
+            store.close_open_findings(db, record["central_id"], "reject", text, actor, now)
+            records_store.add_updates(db, [{
+                "kelurahan_code": record["kelurahan_code"], "record_id": record["record_id"],
+                "kind": "rejected", "central_status": "rejected", "reasons": reasons}], now)
+        return outcome
+
+
+def after_new_version(db: Database, central_id: int, at: str) -> None:
+    """A fixed record (a higher version) replaced the one held: its open findings
+    are closed (``sent_back`` as fixed, the others superseded) and the DTSEN
+    check runs again on the new version. Inside the ingest transaction."""
+    store.close_open_findings(db, central_id, "fixed", "versi baru dari kelurahan", SYSTEM, at,
+                              kinds=("sent_back",))
+    store.close_open_findings(db, central_id, "superseded", "versi baru dari kelurahan", SYSTEM,
+                              at)
+
+
+# --- likely-duplicate pairs ---------------------------------------------------------------
+
+
+def decide_pair(db: Database, central_id_a: int, central_id_b: int, decision: str,
+                reason: str | None, actor: str) -> dict[str, Any]:
+    """A verifier's decision on a flagged pair: ``keep_a`` / ``keep_b`` (the same
+    person: the other record is rejected at central as a duplicate of the one
+    kept) or ``different`` (two people: nothing changes). Two verifiers at once:
+    the first wins, the second gets 409 ``already_decided``. Both kelurahan hear
+    the decision with their next pull (update kind ``duplicate_decision``)."""
+    if decision not in PAIR_DECISIONS:
+        raise ValidationFailed({"decision": ["Pilih: " + ", ".join(PAIR_DECISIONS)]},
+                               {"decision": ["invalid_choice"]})
+    text = _reason(reason)
+    a_id, b_id = sorted((int(central_id_a), int(central_id_b)))
+    if (a_id, b_id) != (int(central_id_a), int(central_id_b)) and decision != "different":
+        decision = {"keep_a": "keep_b", "keep_b": "keep_a"}[decision]  # as the caller named them
+    now = utc_now()
+    with db.transaction():
+        db.lock_ingest()
+        pair = store.get_pair(db, a_id, b_id)
+        if pair is None or pair["a"] is None or pair["b"] is None:
+            raise NotFound("Pasangan tidak ditemukan.")
+        if not store.decide_pair(db, a_id, b_id, decision, text, actor, now):
+            raise AlreadyDecided()
+        a, b = pair["a"], pair["b"]
+        updates = []
+        for this, that, side in ((a, b, "a"), (b, a, "b")):
+            updates.append({"kelurahan_code": this["kelurahan_code"], "record_id": this["record_id"],
+                            "kind": "duplicate_decision", "decision": decision, "reason": text,
+                            "side": side, "other": {"kelurahan_code": that["kelurahan_code"],
+                                                    "record_id": that["record_id"]}})
+        if decision in ("keep_a", "keep_b"):
+            drop, keep = (b, a) if decision == "keep_a" else (a, b)
+            if drop["status"] in records_store.ACTIVE:
+                store.mark_duplicate_of(db, int(drop["central_id"]), keep["kelurahan_code"],
+                                        keep["record_id"], now)
+                updates.append({"kelurahan_code": drop["kelurahan_code"],
+                                "record_id": drop["record_id"], "kind": "duplicate",
+                                "central_status": "duplicate",
+                                "duplicate_of": {"kelurahan_code": keep["kelurahan_code"],
+                                                 "record_id": keep["record_id"]}})
+        records_store.add_updates(db, updates, now)
+    return {"central_id_a": a_id, "central_id_b": b_id, "decision": decision, "reason": text}

@@ -1,0 +1,250 @@
+"""Verification at central (both backends): DTSEN identity findings, send-back
+(409 when not active), a fixed version replacing the held one, findings keeping
+a record off the BPJS registration file, likely-duplicate decisions (two
+verifiers at once: one wins) flowing back to both kelurahan."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import threading
+
+import pytest
+
+from berjasa.problems import NotFound, ValidationFailed
+from central import exports, verification
+from central.imports import import_file
+from central.storage import findings as store
+
+from .conftest import KELURAHAN_A, KELURAHAN_B, records
+from .test_cli import berjasa
+
+
+def _dtsen_file(tmp_path, rows):
+    path = tmp_path / "dtsen.csv"
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["nik", "no_kk", "nama", "tgl_lahir", "kode_kelurahan", "desil"])
+        writer.writerows(rows)
+    return path
+
+
+def _import_dtsen(central, tmp_path, rows):
+    db = central.db()
+    try:
+        return import_file(db, _dtsen_file(tmp_path, rows), "dtsen", tmp_path, 5)
+    finally:
+        db.close()
+
+
+def _registration_niks(central):
+    db = central.db()
+    try:
+        return {row["NIK"] for row in exports.bpjs_registration(db)}
+    finally:
+        db.close()
+
+
+def test_dtsen_name_mismatch_is_a_finding_not_a_rejection(central, tmp_path):
+    device = central.register()
+    sent = records(3)
+    same, other, variant = sent
+    _import_dtsen(central, tmp_path, [
+        (other["nik"], other["kk_number"], "Abdul Kadir Tompo", other["birth_date"], KELURAHAN_A, 2),
+        (variant["nik"], variant["kk_number"], variant["full_name"].upper(), variant["birth_date"],
+         KELURAHAN_A, 2),
+    ])
+    results = device.send(sent)
+    assert [r["result"] for r in results] == ["accepted"] * 3   # never a silent reject
+    db = central.db()
+    try:
+        found = store.list_findings(db)
+    finally:
+        db.close()
+    assert [(f["nik"], f["kind"]) for f in found] == [(other["nik"], "dtsen_mismatch")]
+    evidence = found[0]["evidence"]
+    assert evidence["mismatch"] == ["full_name"]
+    name = next(f for f in evidence["fields"] if f["field"] == "full_name")
+    assert (name["record"], name["reference"]) == (other["full_name"], "Abdul Kadir Tompo")
+    # off the registration file until a verifier decides
+    niks = _registration_niks(central)
+    assert other["nik"] not in niks and {same["nik"], variant["nik"]} <= niks
+    db = central.db()
+    try:
+        verification.decide_finding(db, found[0]["id"], "confirm", "Sesuai KTP asli", "vera")
+        with pytest.raises(verification.AlreadyDecided):
+            verification.decide_finding(db, found[0]["id"], "confirm", "lagi", "vera")
+    finally:
+        db.close()
+    assert other["nik"] in _registration_niks(central)
+
+
+def test_dtsen_import_checks_records_already_held(central, tmp_path):
+    device = central.register()
+    sent = records(2)
+    device.send(sent)
+    summary = _import_dtsen(central, tmp_path, [
+        (sent[1]["nik"], sent[1]["kk_number"], sent[1]["full_name"], "1950-01-01", KELURAHAN_B, 1)])
+    assert summary["accepted"] == 1
+    found = central.query("SELECT kind, evidence FROM findings")
+    assert len(found) == 1 and found[0]["kind"] == "dtsen_mismatch"
+    assert json.loads(found[0]["evidence"])["mismatch"] == ["birth_date", "kelurahan_code"]
+
+
+def test_send_back_reaches_the_kelurahan_and_the_fix_replaces_the_record(central):
+    device = central.register()
+    first = {**records(1)[0], "version": 2}
+    device.send([first])
+    db = central.db()
+    try:
+        outcome = verification.send_back(db, first["nik"], "Nama tidak sama dengan KTP", "vera")
+        with pytest.raises(verification.AlreadySentBack):
+            verification.send_back(db, first["nik"], "lagi", "vera")
+    finally:
+        db.close()
+    assert outcome["status"] == "sent_back" and outcome["record_id"] == first["id"]
+    assert first["nik"] not in _registration_niks(central)
+    entries = device.updates("0").json()["updates"]
+    back = [u for u in entries if u["kind"] == "needs_fix"]
+    assert back and back[0]["record_id"] == first["id"]
+    assert back[0]["reason"] == "Nama tidak sama dengan KTP"
+
+    # the same version again answers as before (a replay of the old batch content)
+    again = device.send([first])
+    assert again[0]["result"] == "accepted"
+    # the fix: same id, higher version, new name
+    fixed = {**first, "version": 4, "full_name": "Nama Sudah Diperbaiki"}
+    answer = device.send([fixed])
+    assert answer[0]["result"] == "accepted"
+    held = central.query("SELECT central_id, version, full_name, status FROM records")
+    assert len(held) == 1 and held[0]["version"] == 4
+    assert held[0]["full_name"] == "Nama Sudah Diperbaiki"
+    assert answer[0]["central_id"] == held[0]["central_id"]
+    assert first["nik"] in _registration_niks(central)
+    decided = central.query("SELECT kind, status, decision FROM findings")
+    assert decided == [{"kind": "sent_back", "status": "decided", "decision": "fixed"}]
+    # a lower version arriving late changes nothing
+    late = device.send([{**first, "version": 3, "full_name": "Versi Lama"}])
+    assert late[0]["result"] == "accepted"
+    assert central.query("SELECT full_name FROM records")[0]["full_name"] == "Nama Sudah Diperbaiki"
+
+
+def test_send_back_of_a_record_not_active_is_409(central):
+    a, b = central.register(KELURAHAN_A), central.register(KELURAHAN_B)
+    original = records(1)[0]
+    a.send([original])
+    copy = {**records(1, KELURAHAN_B, seed=5)[0], "nik": original["nik"]}
+    assert b.send([copy])[0]["result"] == "duplicate"
+    db = central.db()
+    try:
+        # rejected at central: nothing holds the NIK actively any more
+        db.run("UPDATE records SET status = 'rejected' WHERE record_id = ?", (original["id"],))
+        with pytest.raises(verification.NotActiveAtCentral) as refused:
+            verification.send_back(db, original["nik"], "Alasan", "vera")
+        assert refused.value.status == 409
+        with pytest.raises(NotFound):
+            verification.send_back(db, "7371019999999999", "Alasan", "vera")
+        with pytest.raises(ValidationFailed):
+            verification.send_back(db, original["nik"], "   ", "vera")
+        with pytest.raises(ValidationFailed):
+            verification.send_back(db, "12345", "Alasan", "vera")
+    finally:
+        db.close()
+
+
+def test_send_back_command_json_and_409_exit(central, tmp_path):
+    device = central.register()
+    sent = records(1)
+    device.send(sent)
+    data = central.data_dir
+    berjasa("central", "init", "--database", central.database_url, data_dir=data)
+    done = berjasa("central", "send-back", sent[0]["nik"], "--reason", "Alamat <b>kurang</b>",
+                   "--json", data_dir=data)
+    outcome = json.loads(done.stdout)
+    assert outcome["status"] == "sent_back" and outcome["reason"] == "Alamat <b>kurang</b>"
+    refused = berjasa("central", "send-back", sent[0]["nik"], "--reason", "lagi", data_dir=data,
+                      check=False)
+    assert refused.returncode != 0 and "Traceback" not in refused.stderr
+    assert "already_sent_back" in refused.stderr
+    unknown = berjasa("central", "send-back", "7371010000000000", "--reason", "x", data_dir=data,
+                      check=False)
+    assert unknown.returncode != 0 and "tidak ada" in unknown.stderr
+    listed = json.loads(berjasa("central", "findings", "--json", data_dir=data).stdout)
+    assert [f["kind"] for f in listed] == ["sent_back"]
+
+
+def _flagged_pair(central):
+    a, b = central.register(KELURAHAN_A), central.register(KELURAHAN_B)
+    first = {**records(1, KELURAHAN_A)[0], "full_name": "Muh. Ridwan Daeng Tompo"}
+    second = {**records(1, KELURAHAN_B, seed=3)[0], "full_name": "MUHAMMAD RIDWAN DG. TOMPO",
+              "birth_date": first["birth_date"]}
+    a.send([first])
+    b.send([second])
+    pair = central.query("SELECT central_id_a, central_id_b FROM duplicate_flags")[0]
+    return a, b, first, second, pair
+
+
+def test_two_verifiers_deciding_one_pair_at_once_one_wins(central):
+    a, b, first, second, pair = _flagged_pair(central)
+    outcomes, barrier = [], threading.Barrier(2)
+
+    def decide(decision, who):
+        db = central.db()
+        try:
+            barrier.wait()
+            outcomes.append(verification.decide_pair(db, pair["central_id_a"], pair["central_id_b"],
+                                                     decision, "Dicek di lapangan", who))
+        except verification.AlreadyDecided:
+            outcomes.append("lost")
+        finally:
+            db.close()
+
+    threads = [threading.Thread(target=decide, args=("keep_a", "vera")),
+               threading.Thread(target=decide, args=("different", "vino"))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert outcomes.count("lost") == 1
+    won = next(o for o in outcomes if o != "lost")
+    stored = central.query("SELECT decision, decided_by FROM duplicate_flags")[0]
+    assert stored["decision"] == won["decision"]
+    # both kelurahan hear it
+    for device, record in ((a, first), (b, second)):
+        kinds = [u for u in device.updates("0").json()["updates"] if u["kind"] == "duplicate_decision"]
+        assert kinds and kinds[0]["record_id"] == record["id"]
+        assert kinds[0]["decision"] == stored["decision"]
+
+
+def test_keep_a_makes_b_a_duplicate_at_central(central):
+    a, b, first, second, pair = _flagged_pair(central)
+    db = central.db()
+    try:
+        verification.decide_pair(db, pair["central_id_a"], pair["central_id_b"], "keep_a",
+                                 "Orang yang sama, KTP sama", "vera")
+    finally:
+        db.close()
+    statuses = {r["record_id"]: r["status"] for r in central.query("SELECT record_id, status FROM records")}
+    assert statuses == {first["id"]: "accepted", second["id"]: "duplicate"}
+    dup = [u for u in b.updates("0").json()["updates"] if u["kind"] == "duplicate"]
+    assert dup and dup[0]["duplicate_of"]["record_id"] == first["id"]
+    listed = berjasa("central", "duplicates", "--all", "--json", data_dir=_init(central))
+    assert json.loads(listed.stdout)[0]["decision"] == "keep_a"
+
+
+def _init(central):
+    berjasa("central", "init", "--database", central.database_url, data_dir=central.data_dir)
+    return central.data_dir
+
+
+def test_registration_csv_export_leaves_out_open_findings(central):
+    device = central.register()
+    sent = records(2)
+    device.send(sent)
+    data = _init(central)
+    berjasa("central", "send-back", sent[0]["nik"], "--reason", "Perbaiki nama", data_dir=data)
+    exported = berjasa("central", "export", "--format", "csv", "--what", "bpjs-registration",
+                       data_dir=data)
+    niks = {row["NIK"].lstrip("'") for row in csv.DictReader(io.StringIO(exported.stdout.lstrip("\ufeff")))}
+    assert niks == {sent[1]["nik"]}
