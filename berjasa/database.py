@@ -79,6 +79,29 @@ def applied_versions(conn: sqlite3.Connection) -> set[str]:
     return {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
 
 
+class SchemaBehind(Exception):
+    """The database is older than the code: migrations are pending."""
+
+
+def pending_migrations(conn: sqlite3.Connection, package: str) -> list[str]:
+    """The names of the migrations of ``package`` not yet applied, in order."""
+    done = applied_versions(conn)
+    return [f.name for f in migration_files(package) if f.name[:4] not in done]
+
+
+def require_current(conn: sqlite3.Connection, package: str, command: str) -> None:
+    """Raise :class:`SchemaBehind` naming ``command`` when migrations are pending."""
+    pending = pending_migrations(conn, package)
+    if pending:
+        raise SchemaBehind(behind_message(pending, command))
+
+
+def behind_message(pending: list[str], command: str) -> str:
+    """One line for a database that is behind the code."""
+    return (f"Basis data lebih lama dari program ({len(pending)} migrasi belum diterapkan: "
+            f"{', '.join(pending)}); hentikan server dan agen, lalu jalankan `{command}`.")
+
+
 def apply_migrations(conn: sqlite3.Connection, package: str) -> list[str]:
     """Apply the migrations of ``package`` not yet applied, each in its own
     transaction, and return the names of those applied now."""

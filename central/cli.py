@@ -24,11 +24,11 @@ from berjasa.commandline import (
     hold_folder,
     json_option,
 )
-from berjasa.database import MigrationError
+from berjasa.database import MigrationError, behind_message
 from berjasa.paths import private_folder, tighten
 from berjasa.settings import write_setting
 from central import settings as _central_settings  # noqa: F401  (declares central settings)
-from central.storage.db import Database, DatabaseUrlError, migrate
+from central.storage.db import Database, DatabaseUrlError, migrate, pending_migrations
 
 _DB_ERRORS = (sqlite3.Error, psycopg.Error, DatabaseUrlError, MigrationError, OSError)
 
@@ -126,6 +126,9 @@ def serve_command(host: str | None, port: int | None, data_dir: Path | None) -> 
 
     with central_db(data_dir) as (db, settings, folder):
         url = db.url
+        pending = pending_migrations(db)
+    if pending:
+        raise click.ClickException(behind_message(pending, "berjasa central migrate"))
     try:
         app = create_app({"database_url": url, "settings": settings, "data_dir": folder})
     except _DB_ERRORS as exc:
@@ -136,6 +139,38 @@ def serve_command(host: str | None, port: int | None, data_dir: Path | None) -> 
     click.echo(f"Registri pusat berjalan di http://{host}:{port}/ (Ctrl+C untuk berhenti)")
     serve(app, host=host, port=port, threads=settings["central_threads"], ident="berjasa-central")
     running.release()
+
+
+@central_group.command("migrate")
+@click.option("--dry-run", is_flag=True, help="Hanya tampilkan migrasi yang akan diterapkan.")
+@data_dir_option
+@json_option
+def migrate_command(dry_run: bool, data_dir: Path | None, as_json: bool) -> None:
+    """Perbarui basis data pusat ke versi program ini (luring: hentikan `central serve` dulu).
+
+    Setiap migrasi dalam transaksinya sendiri. Di PostgreSQL, buat cadangan (pg_dump)
+    sebelumnya; kunci folder hanya melihat server yang memakai folder data ini.
+
+    Contoh: berjasa central migrate
+    """
+    from berjasa.folder_lock import FolderInUse, offline
+
+    folder, _ = data_dir_and_settings(data_dir)
+    try:
+        with offline(folder, "central migrate"), central_db(data_dir) as (db, _, _):
+            pending = pending_migrations(db)
+            if not as_json:
+                if not pending:
+                    click.echo("Basis data pusat sudah versi terbaru; tidak ada migrasi.")
+                else:
+                    click.echo(f"{'Akan diterapkan' if dry_run else 'Menerapkan'} "
+                               f"{len(pending)} migrasi:")
+                    for name in pending:
+                        click.echo(f"  {name}")
+            applied = [] if dry_run else migrate(db)
+    except FolderInUse as exc:
+        raise click.ClickException(str(exc)) from exc
+    emit({"pending": pending, "applied": applied}, as_json, ", ".join(applied) or "sudah terbaru")
 
 
 @central_group.group("device")

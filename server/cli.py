@@ -50,6 +50,17 @@ def init_command(kelurahan_code: str, data_dir: Path | None, as_json: bool) -> N
     emit(answer, as_json, str(result.database))
 
 
+def _refuse_when_behind(folder: Path) -> None:
+    """One clear line when the database needs `berjasa migrate` first."""
+    from berjasa.database import behind_message
+    from server.install import pending_kelurahan_migrations
+
+    if kelurahan_db_path(folder).exists():
+        pending = pending_kelurahan_migrations(folder)
+        if pending:
+            raise click.ClickException(behind_message(pending, "berjasa migrate"))
+
+
 def open_register(data_dir: Path | None):
     """The data folder, its settings and an open connection, or one clear error."""
     folder, settings = data_dir_and_settings(data_dir)
@@ -110,6 +121,7 @@ def serve_command(host: str | None, port: int | None, data_dir: Path | None,
 
     folder, settings = data_dir_and_settings(data_dir)
     configure_logging(settings["log_level"])
+    _refuse_when_behind(folder)
     running = hold_folder(folder, "serve")  # held until this process ends (restore refuses)
     try:
         # Over HTTPS the session cookie must never travel in clear.
@@ -141,6 +153,9 @@ def register_server_commands(group: click.Group) -> None:
     group.add_command(serve_command)
     group.add_command(audit_group)
     from server.cli_data import backup_command, privacy_group, restore_command
+    from server.cli_migrate import migrate_command
+
+    group.add_command(migrate_command)
 
     group.add_command(backup_command)
     group.add_command(restore_command)

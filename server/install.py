@@ -3,11 +3,14 @@ migrations. Running it again applies new migrations and changes nothing else."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 
 from berjasa import reference
-from berjasa.database import apply_migrations, connect, transaction
+from berjasa.database import apply_migrations, connect, pending_migrations, transaction
 from berjasa.paths import kelurahan_db_path, private_folder, tighten
 from berjasa.settings import write_setting
 from server.storage.audit import SYSTEM, record_audit_entry
@@ -70,3 +73,62 @@ def init_kelurahan(data_dir: Path, kelurahan_code: str) -> InitResult:
     write_setting(data_dir, "kelurahan_code", region.code)
     tighten(data_dir)
     return InitResult(data_dir, db_path, region.code, region.name, applied)
+
+
+KELURAHAN_MIGRATIONS = "migrations.kelurahan"
+
+
+@dataclass
+class MigrateResult:
+    """What ``berjasa migrate`` found and did."""
+
+    database: Path
+    pending: list[str]
+    applied: list[str] = field(default_factory=list)
+    backup: Path | None = None
+
+
+def pending_kelurahan_migrations(data_dir: Path) -> list[str]:
+    """Migrations the kelurahan database in ``data_dir`` still lacks."""
+    conn = connect(kelurahan_db_path(data_dir))
+    try:
+        return pending_migrations(conn, KELURAHAN_MIGRATIONS)
+    finally:
+        conn.close()
+
+
+def migrate_kelurahan(data_dir: Path, dry_run: bool = False) -> MigrateResult:
+    """Back the database up, then apply each pending migration in its own
+    transaction. The caller holds the folder offline (no server, no agent).
+    The backup is a consistent copy (SQLite's backup API) in ``backups/`` of the
+    data folder, owner-only on POSIX, named after the first pending migration."""
+    db_path = kelurahan_db_path(data_dir)
+    conn = connect(db_path)
+    try:
+        result = MigrateResult(db_path, pending_migrations(conn, KELURAHAN_MIGRATIONS))
+        if not result.pending or dry_run:
+            return result
+        result.backup = _backup_copy(conn, data_dir, result.pending[0][:4])
+        result.applied = apply_migrations(conn, KELURAHAN_MIGRATIONS)
+        with transaction(conn):
+            record_audit_entry(conn, SYSTEM, "site.migrate", None,
+                               {"migrations": [None, ", ".join(result.applied)]})
+        return result
+    finally:
+        conn.close()
+
+
+def _backup_copy(conn: sqlite3.Connection, data_dir: Path, before: str) -> Path:
+    folder = private_folder(data_dir / "backups")
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    path = folder / f"kelurahan-sebelum-migrasi-{before}-{stamp}.db"
+    partial = path.with_suffix(".db.partial")
+    target = sqlite3.connect(str(partial))
+    try:
+        conn.backup(target)
+    finally:
+        target.close()
+    if os.name != "nt":
+        os.chmod(partial, 0o600)
+    partial.replace(path)  # only a complete copy carries the final name
+    return path

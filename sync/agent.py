@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from berjasa.database import apply_migrations, connect, transaction
+from berjasa.database import SchemaBehind, connect, require_current, transaction
 from berjasa.folder_lock import lock_dir, try_lock
 from berjasa.paths import kelurahan_db_path
 from sync import (
@@ -100,7 +100,10 @@ def run_once(data_dir: Path, settings: dict[str, Any], trigger: str = "cli") -> 
                           error=f"Belum ada database di {data_dir}; jalankan `berjasa init` dulu.")
     conn = connect(db_path)
     try:
-        apply_migrations(conn, "migrations.kelurahan")
+        try:
+            require_current(conn, "migrations.kelurahan", "berjasa migrate")
+        except SchemaBehind as exc:
+            return SyncReport(ok=False, result="failed", error=str(exc))
         return _run_with_lease(conn, Path(data_dir), db_path, settings, trigger, started)
     finally:
         conn.close()

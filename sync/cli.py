@@ -14,7 +14,7 @@ from berjasa.commandline import (
     hold_folder,
     json_option,
 )
-from berjasa.database import apply_migrations, connect
+from berjasa.database import SchemaBehind, connect, require_current
 from berjasa.logs import configure_logging
 from berjasa.paths import kelurahan_db_path
 from sync import agent_settings  # noqa: F401  (declares the sync_* settings)
@@ -28,13 +28,17 @@ def sync_group() -> None:
 
 
 def _open(data_dir: Path | None):
-    """Data folder, settings and a migrated connection, or one clear error."""
+    """Data folder, settings and a connection to an up-to-date database, or one clear error."""
     folder, settings = data_dir_and_settings(data_dir)
     path = kelurahan_db_path(folder)
     if not path.exists():
         raise click.ClickException(f"Belum ada database di {folder}; jalankan `berjasa init` dulu.")
     conn = connect(path)
-    apply_migrations(conn, "migrations.kelurahan")
+    try:
+        require_current(conn, "migrations.kelurahan", "berjasa migrate")
+    except SchemaBehind as exc:
+        conn.close()
+        raise click.ClickException(str(exc)) from exc
     return folder, settings, conn
 
 

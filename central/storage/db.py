@@ -178,18 +178,30 @@ def placeholders(count: int) -> str:
     return ", ".join("?" * count)
 
 
+def pending_migrations(db: Database) -> list[str]:
+    """The names of central's migrations not yet applied to this database."""
+    if db.dialect == "sqlite":
+        return sqlite_db.pending_migrations(db.conn, MIGRATIONS["sqlite"])
+    exists = db.one("SELECT to_regclass('schema_migrations') IS NOT NULL AS present")
+    done = ({r["version"] for r in db.query("SELECT version FROM schema_migrations")}
+            if exists and exists["present"] else set())
+    return [f.name for f in sqlite_db.migration_files(MIGRATIONS["postgresql"])
+            if f.name[:4] not in done]
+
+
 def migrate(db: Database) -> list[str]:
-    """Apply central's migrations for this dialect; the names applied now."""
+    """Apply central's migrations for this dialect, each in its own transaction
+    (a failing step leaves the database at the step before); the names applied now."""
     if db.dialect == "sqlite":
         return sqlite_db.apply_migrations(db.conn, MIGRATIONS["sqlite"])
     applied = []
-    with db.conn.transaction():
-        # Two processes initialising at once: the second waits, then sees the work done.
-        db.conn.execute("SELECT pg_advisory_xact_lock(%s)", (INGEST_LOCK_KEY + 1,))
-        db.conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations ("
-                        " version TEXT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")
-        done = {r["version"] for r in db.conn.execute("SELECT version FROM schema_migrations")}
-        for file in sqlite_db.migration_files(MIGRATIONS["postgresql"]):
+    for file in sqlite_db.migration_files(MIGRATIONS["postgresql"]):
+        with db.conn.transaction():
+            # Two processes migrating at once: the second waits, then sees the step done.
+            db.conn.execute("SELECT pg_advisory_xact_lock(%s)", (INGEST_LOCK_KEY + 1,))
+            db.conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations ("
+                            " version TEXT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")
+            done = {r["version"] for r in db.conn.execute("SELECT version FROM schema_migrations")}
             if file.name[:4] in done:
                 continue
             db.conn.execute(file.read_text(encoding="utf-8"))

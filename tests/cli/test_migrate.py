@@ -1,0 +1,149 @@
+"""cli: ``berjasa migrate`` / ``berjasa central migrate`` upgrade without loss, and
+servers and the agent refuse a database that is behind the code."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from importlib import resources
+from pathlib import Path
+
+import requests
+
+from berjasa.background_server import BackgroundServer
+from berjasa.processes import free_port, start_server, stop_all
+from berjasa.settings import load_settings, write_setting
+from berjasa.synthetic import EnrollmentFaker
+from server.passwords import hash_password
+
+KELURAHAN = "73.71.01.1001"
+PASSWORD = "kata-sandi-migrasi-1"
+COUNT = 25
+
+
+def berjasa(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "berjasa", *args], capture_output=True,
+                          text=True, timeout=120)
+
+
+def _first_migration_only(path: Path, package: str) -> None:
+    """A database as the first release left it: migration 0001 and nothing after."""
+    first = sorted(f for f in resources.files(package).iterdir() if f.name.endswith(".sql"))[0]
+    conn = sqlite3.connect(path)
+    conn.executescript(first.read_text(encoding="utf-8"))
+    conn.execute("CREATE TABLE schema_migrations (version TEXT PRIMARY KEY, name TEXT NOT NULL,"
+                 " applied_at TEXT NOT NULL)")
+    conn.execute("INSERT INTO schema_migrations VALUES (?, ?, '2025-10-01T00:00:00+00:00')",
+                 (first.name[:4], first.name))
+    conn.commit()
+    conn.close()
+
+
+def _old_laptop(folder: Path) -> list[dict]:
+    """A kelurahan folder at schema 0001 holding COUNT enrollments and two users,
+    written with the columns the first release wrote."""
+    folder.mkdir(parents=True)
+    db = folder / "kelurahan.db"
+    _first_migration_only(db, "migrations.kelurahan")
+    write_setting(folder, "kelurahan_code", KELURAHAN)
+    conn = sqlite3.connect(db)
+    now = "2025-10-02T08:00:00+00:00"
+    conn.execute("INSERT INTO site (key, value) VALUES ('kelurahan_code', ?)", (KELURAHAN,))
+    for name, role in (("petugas", "enumerator"), ("pengawas", "supervisor")):
+        conn.execute("INSERT INTO users (username, role, password_hash, created_at, updated_at)"
+                     " VALUES (?, ?, ?, ?, ?)", (name, role, hash_password(PASSWORD), now, now))
+    faker = EnrollmentFaker(KELURAHAN, seed=11)
+    records = [faker.enrollment() for _ in range(COUNT)]
+    for index, r in enumerate(records):
+        conn.execute(
+            "INSERT INTO enrollments (id, nik, kk_number, full_name, name_key, birth_place,"
+            " birth_date, sex, address, rt, rw, kelurahan_code, mother_name, phone, occupation,"
+            " work_category, monthly_income, heir_name, heir_relation, heir_phone, consent,"
+            " location, captured_at, notes, intake_hash, status, enumerator, last_edited_by,"
+            " received_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+            " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (r["id"], r["nik"], r["kk_number"], r["full_name"], r["full_name"].casefold(),
+             r["birth_place"], r["birth_date"], r["sex"], r["address"], r["rt"], r["rw"],
+             r["kelurahan_code"], r["mother_name"], r.get("phone"), r["occupation"],
+             r.get("work_category"), r["monthly_income"], r["heir_name"], r["heir_relation"],
+             r.get("heir_phone"), json.dumps(r["consent"]), None, r["captured_at"], r.get("notes"),
+             f"hash-{index}", "submitted", "petugas", "petugas", now, now))
+    conn.commit()
+    conn.close()
+    return records
+
+
+def test_an_old_laptop_upgrades_with_every_record_intact(tmp_path):
+    folder = tmp_path / "kelurahan"
+    records = _old_laptop(folder)
+
+    refused = berjasa("serve", "--port", str(free_port()), "--data-dir", str(folder))
+    assert refused.returncode != 0 and "berjasa migrate" in refused.stderr, refused.stderr
+    assert "Traceback" not in refused.stderr
+    agent = berjasa("sync", "run", "--once", "--data-dir", str(folder))
+    assert agent.returncode != 0 and "berjasa migrate" in agent.stderr, agent.stderr
+
+    planned = berjasa("migrate", "--dry-run", "--json", "--data-dir", str(folder))
+    assert planned.returncode == 0, planned.stderr
+    plan = json.loads(planned.stdout.strip().splitlines()[-1])
+    assert plan["applied"] == [] and plan["pending"][0].startswith("0002")
+
+    done = berjasa("migrate", "--json", "--data-dir", str(folder))
+    assert done.returncode == 0, done.stderr
+    answer = json.loads(done.stdout.strip().splitlines()[-1])
+    assert answer["applied"] == plan["pending"]
+    backup = Path(answer["backup"])
+    assert backup.parent == folder / "backups"
+    with sqlite3.connect(backup) as copy:  # the copy is the database as it was
+        assert copy.execute("SELECT count(*) FROM enrollments").fetchone()[0] == COUNT
+        assert copy.execute("SELECT max(version) FROM schema_migrations").fetchone()[0] == "0001"
+
+    again = berjasa("migrate", "--data-dir", str(folder))
+    assert again.returncode == 0 and "sudah versi terbaru" in again.stdout
+
+    from server.app import create_app
+
+    app = create_app({"DATA_DIR": folder, "SETTINGS": load_settings(folder), "TESTING": True})
+    with BackgroundServer(app) as server:
+        token = requests.post(f"{server.url}/api/v1/auth/token", timeout=30,
+                              json={"username": "pengawas", "password": PASSWORD}).json()["token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        for record in records:
+            held = requests.get(f"{server.url}/api/v1/enrollments/{record['id']}",
+                                headers=headers, timeout=30)
+            assert held.status_code == 200, held.text
+            body = held.json()
+            for name in ("nik", "kk_number", "full_name", "birth_date", "address",
+                         "monthly_income", "mother_name", "heir_name"):
+                assert body[name] == record[name], name
+            assert body["status"] == "submitted"
+
+
+def test_migrate_refuses_while_the_server_runs(tmp_path):
+    folder = tmp_path / "kelurahan"
+    assert berjasa("init", "--kelurahan", KELURAHAN, "--data-dir", str(folder)).returncode == 0
+    port = free_port()
+    server = start_server(["serve", "--port", str(port), "--data-dir", str(folder)],
+                          f"http://127.0.0.1:{port}")
+    try:
+        refused = berjasa("migrate", "--data-dir", str(folder))
+        assert refused.returncode != 0 and "sedang dipakai" in refused.stderr, refused.stderr
+    finally:
+        stop_all([server])
+    assert berjasa("migrate", "--data-dir", str(folder)).returncode == 0
+
+
+def test_central_serve_refuses_an_old_database_until_central_migrate(tmp_path):
+    folder = tmp_path / "central"
+    folder.mkdir()
+    _first_migration_only(folder / "central.db", "migrations.central.sqlite")
+    refused = berjasa("central", "serve", "--port", str(free_port()), "--data-dir", str(folder))
+    assert refused.returncode != 0 and "berjasa central migrate" in refused.stderr, refused.stderr
+    done = berjasa("central", "migrate", "--json", "--data-dir", str(folder))
+    assert done.returncode == 0, done.stderr
+    applied = json.loads(done.stdout.strip().splitlines()[-1])["applied"]
+    assert applied and applied[0].startswith("0002")
+    again = berjasa("central", "migrate", "--json", "--data-dir", str(folder))
+    assert json.loads(again.stdout.strip().splitlines()[-1]) == {"pending": [], "applied": []}
