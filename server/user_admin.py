@@ -69,3 +69,9 @@ def update_user(conn: sqlite3.Connection, user_id: int, actor: Actor, *, role: s
         sessions.revoke_user_sessions(conn, user_id, utc_now())
         record_audit_entry(conn, actor, "user.update", f"user:{user['username']}", changes)
     return users.get_user(conn, user_id)
+
+
+def username(conn: sqlite3.Connection, user_id: int) -> str | None:
+    """A user's name by id (None when there is no such user)."""
+    user = users.get_user(conn, user_id)
+    return user["username"] if user else None

@@ -68,6 +68,14 @@ def page_context() -> dict:
 
 
 @blp.app_template_global()
+def flash_notices() -> list[str]:
+    """The notices waiting for this session (pages/notices.py: no names in the cookie)."""
+    from server.pages import notices
+
+    return notices.texts()
+
+
+@blp.app_template_global()
 def status_labels() -> dict:
     """Status names in Bahasa Indonesia."""
     return labels.STATUS_LABELS

@@ -3,7 +3,7 @@ lists by status, the review page of one record and the decision form."""
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from berjasa.problems import InvalidTransition, MakerChecker, ValidationFailed
@@ -11,7 +11,7 @@ from server import intake, review
 from server.db import get_db
 from server.duplicates import REASON_TEXT
 from server.http import current_actor
-from server.pages import labels
+from server.pages import labels, notices
 from server.pages.sync_panel import sync_status
 from server.storage import enrollments as store
 from server.storage import users
@@ -138,7 +138,7 @@ def decide(enrollment_id: str) -> Response | tuple[str, int]:
                              f"diputuskan atau diubah orang lain (status sekarang: {current}).")
     except MakerChecker as exc:
         return render_review(enrollment_id, 403, exc.message)
-    flash(f"{record['full_name']}: {labels.STATUS_LABELS[record['status']]}.")
+    notices.record_decided(record["id"], record["status"])  # no name in the cookie
     following = next_to_review(enrollment_id)
     if following and request.form.get("then") != "queue":
         return redirect(url_for("pages.enrollment", enrollment_id=following), code=303)

@@ -3,12 +3,13 @@ deactivate or reactivate. Every change is audited by :mod:`server.user_admin`.""
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 
 from berjasa.problems import NotFound, ValidationFailed
 from server import accounts, user_admin
 from server.db import get_db
 from server.http import current_actor
+from server.pages import notices
 from server.storage import users
 
 
@@ -27,11 +28,11 @@ def create_user():
     """``POST /admin/users``: add a user."""
     form = {"username": request.form.get("username", ""), "role": request.form.get("role", "")}
     try:
-        user_admin.create_user(get_db(), form["username"], form["role"],
+        user_id = user_admin.create_user(get_db(), form["username"], form["role"],
                                request.form.get("password", ""), current_actor())
     except ValidationFailed as exc:
         return render_users(422, exc.errors, form)
-    flash(f"Pengguna {form['username'].strip()} ditambahkan.")
+    notices.user_changed(user_id, "added")  # no name in the cookie
     return redirect(url_for("pages.users"), code=303)
 
 
@@ -58,5 +59,5 @@ def update_user(user_id: str):
         return render_users(422, exc.errors)
     except NotFound:
         raise
-    flash(f"Pengguna {user['username']} diperbarui.")
+    notices.user_changed(user["id"], "updated")
     return redirect(url_for("pages.users"), code=303)
