@@ -34,7 +34,8 @@ def connect(path: Path | str) -> sqlite3.Connection:
     conn.execute("PRAGMA synchronous=FULL")
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute("PRAGMA busy_timeout=30000")
-    # deleted or overwritten personal data is zeroed in the file, not left in free pages
+    # Deleted content is overwritten with zeros, not left in free pages (UU PDP
+    # erasure; docs/privacy.md): set on every connection, it is not persistent.
     conn.execute("PRAGMA secure_delete=ON")
     return conn
 

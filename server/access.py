@@ -54,6 +54,17 @@ ROUTES: dict[str, frozenset[str]] = {
 }
 
 
+# Who sees the personal values beside audit entries (old/new name, address, phone,
+# review reasons): the roles that may read records. Admins see field names, who
+# changed them and when, and the keyed tags the chain holds; never the values.
+AUDIT_VALUES = frozenset({SUPERVISOR, AUDITOR})
+
+
+def sees_personal_values(role: str | None) -> bool:
+    """True when ``role`` may read the personal values of the audit trail."""
+    return role in AUDIT_VALUES and role in ROUTES["enrollments.get_enrollment"]
+
+
 def allowed(endpoint: str | None, role: str | None) -> bool:
     """True when ``role`` may call ``endpoint``."""
     if endpoint in PUBLIC:

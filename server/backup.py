@@ -30,7 +30,7 @@ from berjasa.paths import kelurahan_db_path, private_folder, tighten, write_priv
 
 MAGIC = b"BERJASA-BACKUP-1\n"
 DATABASE_NAME = "kelurahan.db"
-EXTRA_FILES = ("settings.toml", "secret_key", "device_key.pem")
+EXTRA_FILES = ("settings.toml", "secret_key", "device_key.pem", "privacy.key")
 SCRYPT = {"n": 2**15, "r": 8, "p": 1}
 MIN_PASSPHRASE = 10
 

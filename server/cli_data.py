@@ -111,7 +111,10 @@ def privacy_export(nik: str, data_dir: Path | None, as_json: bool) -> None:
 @data_dir_option
 @json_option
 def privacy_erase(nik: str, reason: str, data_dir: Path | None, as_json: bool) -> None:
-    """Erase the personal data of one NIK; records not yet sent are rejected.
+    """Erase every record of one NIK here, and at central with the next sync.
+
+    Removes the person from the register, from stored sync batches, review reasons
+    and the audit trail's values, then compacts the database (docs/privacy.md).
 
     Example: berjasa privacy erase 7371014101900001 --reason "Surat permohonan 12/XI/2026"
     """
@@ -122,7 +125,11 @@ def privacy_erase(nik: str, reason: str, data_dir: Path | None, as_json: bool) -
         raise click.ClickException(_problem_line(problem)) from problem
     finally:
         conn.close()
-    if not as_json and answer["also_at_central"]:
-        click.echo("Sudah terkirim ke pusat; minta pusat menghapus juga: "
-                   + ", ".join(answer["also_at_central"]))
+    if not as_json:
+        if answer["already_erased"]:
+            click.echo(f"NIK ini sudah dihapus sebelumnya ({answer['erased_at']}); "
+                       "tidak ada lagi yang tersimpan.")
+        else:
+            click.echo(f"Dihapus: {len(answer['erased'])} data. Penghapusan dikirim ke pusat "
+                       "pada sinkronisasi berikutnya.")
     emit(answer, as_json, str(len(answer["erased"])))

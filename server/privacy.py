@@ -1,31 +1,38 @@
 """Data-subject requests under UU 27/2022 (Pelindungan Data Pribadi): export
 everything the kelurahan holds about one NIK (Pasal 7), and erase it (Pasal 8, 43).
 
-Erasure overwrites the personal fields of every record with that NIK, blanks the
-values kept in the record's edit history, and moves a record that has not left the
-kelurahan to ``rejected`` so it is never sent. The audit trail keeps who erased
-what and why; it only ever held the NIK masked. Records already sent to central
-must also be erased there; the answer says which.
+Erasure removes every record of the NIK from the register with everything keyed
+by it (edit history, outbox row, notices, the personal values of its audit
+entries), drops each unanswered sync batch holding it (its other records go back
+to the outbox and leave under a new batch id, so what central receives never
+contains the person), strips the bodies of answered batches that held it, and
+then checkpoints and VACUUMs the database (``secure_delete`` is on for every
+connection) so no file of the data folder keeps a readable copy. What remains is
+the record id, the NIK's keyed pseudonym and the audit entry saying who erased
+it, when and why. The erasure is queued for central (a signed erasure with the
+next sync run); an erasure that came from central is not sent back.
+
+It works beside a running sync agent: each step is one ``BEGIN IMMEDIATE``
+transaction, and the agent checks that a stored batch still exists right before
+each POST. A killed agent holds nothing (no lock is waited for).
 """
 
 from __future__ import annotations
 
-import hashlib
 import sqlite3
 from typing import Any
 
 from berjasa import identity
 from berjasa.database import transaction, utc_now
 from berjasa.problems import NotFound, ValidationFailed
-from server.intake import mask_number
+from berjasa.pseudonyms import key_for_connection, pseudonym
+from server.storage import audit as audit_store
 from server.storage import enrollments as store
 from server.storage import privacy as privacy_store
 from server.storage.audit import Actor, record_audit_entry
 
-ERASED = "[dihapus]"
-PERSONAL_FIELDS = ("full_name", "mother_name", "heir_name", "birth_place", "address", "phone",
-                   "heir_phone", "notes", "location")
-AT_CENTRAL = ("synced", "registered", "central_rejected")
+CENTRAL_ACTOR = Actor("pusat", "sync")
+ERASED_AT_CENTRAL = "Dihapus di pusat (erased at central)"
 
 
 def _clean_nik(nik: str) -> str:
@@ -37,6 +44,11 @@ def _clean_nik(nik: str) -> str:
     return cleaned
 
 
+def nik_pseudonym(conn: sqlite3.Connection, nik: str) -> str:
+    """The keyed pseudonym of a NIK in this data folder (HMAC-SHA256)."""
+    return pseudonym(key_for_connection(conn), nik)
+
+
 def export_subject(conn: sqlite3.Connection, nik: str, actor: Actor) -> dict[str, Any]:
     """Every record, its history and its audit entries for one NIK; audited."""
     nik = _clean_nik(nik)
@@ -44,51 +56,96 @@ def export_subject(conn: sqlite3.Connection, nik: str, actor: Actor) -> dict[str
     if not records:
         raise NotFound("Tidak ada data dengan NIK ini di kelurahan ini.")
     ids = [r["id"] for r in records]
+    entries = privacy_store.audit_entries_for(conn, ids)
+    values = audit_store.values_for(conn, [e["seq"] for e in entries])
     answer = {
         "nik": nik,
         "exported_at": utc_now(),
         "records": [{**{k: r[k] for k in store.CLIENT_FIELDS},
                      **{k: r[k] for k in store.SERVER_FIELDS if k in r},
                      "history": store.history(conn, r["id"])} for r in records],
-        "audit": privacy_store.audit_entries_for(conn, ids),
+        "audit": [audit_store.with_values(e, values.get(e["seq"])) for e in entries],
     }
     with transaction(conn):
-        record_audit_entry(conn, actor, "privacy.export", None, {"nik": [None, mask_number(nik)],
-                                                                 "records": [None, ids]})
+        record_audit_entry(conn, actor, "privacy.export", None,
+                           {"pseudonym": [None, nik_pseudonym(conn, nik)], "records": [None, ids]})
     return answer
 
 
-def erased_number(nik: str) -> str:
-    """What replaces an erased NIK/KK: not the number, but unique per number so the
-    one-active-NIK index still holds."""
-    return "erased:" + hashlib.sha256(nik.encode()).hexdigest()[:24]
-
-
-def erase_subject(conn: sqlite3.Connection, nik: str, reason: str, actor: Actor) -> dict:
-    """Erase every record of one NIK; returns the ids and which are also at central."""
-    nik = _clean_nik(nik)
+def _reason(reason: str | None) -> str:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed({"reason": ["Alasan penghapusan wajib diisi."]},
                                {"reason": ["reason_required"]})
+    if len(reason) > 500:
+        raise ValidationFailed({"reason": ["Alasan paling panjang 500 karakter."]},
+                               {"reason": ["too_long"]})
+    return reason
+
+
+def erase_subject(conn: sqlite3.Connection, nik: str, reason: str, actor: Actor) -> dict:
+    """Erase every record of one NIK. Answers the ids erased, which had reached
+    central, and ``already_erased`` when the NIK was erased before (nothing left)."""
+    nik = _clean_nik(nik)
+    reason = _reason(reason)
+    alias = nik_pseudonym(conn, nik)
     with transaction(conn):
         records = privacy_store.enrollments_for_nik(conn, nik)
         if not records:
+            earlier = privacy_store.erasures_by_pseudonym(conn, alias)
+            if earlier:
+                return {"erased": [], "already_erased": [e["record_id"] for e in earlier],
+                        "erased_at": earlier[-1]["erased_at"], "pseudonym": alias,
+                        "also_at_central": [], "compacted": False}
             raise NotFound("Tidak ada data dengan NIK ini di kelurahan ini.")
         for record in records:
-            values: dict[str, Any] = {f: (None if f in ("phone", "heir_phone", "notes", "location")
-                                          else ERASED) for f in PERSONAL_FIELDS}
-            values.update(nik=erased_number(nik), kk_number=erased_number(record["kk_number"]),
-                          name_key="", birth_date=record["birth_date"][:4] + "-01-01",
-                          warnings="[]", updated_at=utc_now(), last_edited_by=actor.username)
-            if record["status"] not in AT_CENTRAL and record["status"] != "rejected":
-                values.update(status="rejected",
-                              review_reason=f"Dihapus atas permintaan pemilik data: {reason}")
-            privacy_store.redact_enrollment(conn, record["id"], values)
-            record_audit_entry(conn, actor, "privacy.erase", record["id"],
-                               {"nik": [mask_number(nik), "erased"],
-                                "status": [record["status"], values.get("status",
-                                                                        record["status"])]},
-                               reason)
-    return {"erased": [r["id"] for r in records],
-            "also_at_central": [r["id"] for r in records if r["status"] in AT_CENTRAL]}
+            _erase_record(conn, record, alias, reason, actor, origin="kelurahan")
+    compaction = privacy_store.compact(conn)
+    return {"erased": [r["id"] for r in records], "already_erased": [], "pseudonym": alias,
+            "also_at_central": [r["id"] for r in records
+                                if r["status"] in ("synced", "registered", "central_rejected")],
+            "queued_for_central": [r["id"] for r in records],
+            "compacted": not compaction["checkpoint_busy"]}
+
+
+def erase_from_central(conn: sqlite3.Connection, record_id: str, reason: str | None = None) -> bool:
+    """Central erased this record (an ``erased`` update): erase the local copy too,
+    audited as erased at central; not sent back. False when it is not held."""
+    with transaction(conn):
+        record = privacy_store.enrollment_by_id(conn, record_id)
+        if record is None:
+            return False
+        alias = nik_pseudonym(conn, record["nik"])
+        _erase_record(conn, record, alias, ERASED_AT_CENTRAL + (f": {reason}" if reason else ""),
+                      CENTRAL_ACTOR, origin="central")
+    return True
+
+
+def _erase_record(conn: sqlite3.Connection, record: dict[str, Any], alias: str, reason: str,
+                  actor: Actor, origin: str) -> None:
+    """Remove one record and every copy of it (inside the caller's transaction)."""
+    record_id = record["id"]
+    for batch in privacy_store.batches_holding(conn, record_id):
+        if batch["state"] == "pending":
+            privacy_store.drop_pending_batch(conn, batch["batch_id"])
+        else:
+            privacy_store.strip_answered_body(conn, batch["batch_id"])
+    privacy_store.delete_record(conn, record_id)
+    audit_store.erase_values(conn, [record_id])
+    now = utc_now()
+    privacy_store.add_erasure(conn, {
+        "record_id": record_id, "pseudonym": alias, "erased_at": now,
+        "erased_by": actor.username, "origin": origin, "reason": reason,
+        "sent_at": now if origin == "central" else None,
+        "central_result": "erased" if origin == "central" else None})
+    record_audit_entry(conn, actor, "privacy.erase", record_id,
+                       {"pseudonym": [None, alias], "status": [record["status"], "erased"],
+                        "origin": [None, origin]}, reason)
+
+
+def erased_record(conn: sqlite3.Connection, record_id: str) -> dict[str, Any] | None:
+    """When and by whom a record id was erased (pages say the record is gone)."""
+    row = privacy_store.erasure_of_record(conn, record_id)
+    if row is None:
+        return None
+    return {"record_id": record_id, "erased_at": row["erased_at"], "origin": row["origin"]}

@@ -32,11 +32,18 @@ from sync.transport import CentralRefused, TransientError, wire_size
 log = logging.getLogger("berjasa.sync")
 
 
-def _store_encoded(conn, encoded: dict[str, Any]) -> dict[str, Any]:
-    """Store a freshly encoded batch and claim its outbox rows (one transaction)."""
-    with transaction(conn):
-        storage.add_batch(conn, encoded["batch_id"], encoded["content_hash"], encoded["record_ids"],
-                          encoded["body"], encoded["headers"])
+def _store_encoded(conn, encoded: dict[str, Any]) -> dict[str, Any] | None:
+    """Store a freshly encoded batch and claim its outbox rows (one transaction);
+    None when a record left the outbox while it was packed (an erasure): the
+    batch is thrown away and its other records are packed again."""
+    try:
+        with transaction(conn):
+            storage.add_batch(conn, encoded["batch_id"], encoded["content_hash"],
+                              encoded["record_ids"], encoded["body"], encoded["headers"])
+    except storage.StaleBatch:
+        log.info("batch %s dropped: a record left the outbox while it was packed",
+                 encoded["batch_id"])
+        return None
     faults.crash_point("after_build")
     log.debug("batch %s built (%d records, %d bytes)", encoded["batch_id"],
               len(encoded["record_ids"]), len(encoded["body"]))
@@ -46,11 +53,15 @@ def _store_encoded(conn, encoded: dict[str, Any]) -> dict[str, Any]:
 def build_batch(conn, device: dict[str, Any], key, size: int) -> dict[str, Any] | None:
     """Pack up to ``size`` outbox records into a new batch and store it (body and
     headers exactly as they will be sent); None when the outbox is empty."""
-    rows = storage.pending_records(conn, size)
-    if not rows:
-        return None
-    return _store_encoded(conn, encode_rows(device["device_id"], device["kelurahan_code"],
-                                            [dict(r) for r in rows], private_key_pem(key)))
+    for _ in range(3):
+        rows = storage.pending_records(conn, size)
+        if not rows:
+            return None
+        stored = _store_encoded(conn, encode_rows(device["device_id"], device["kelurahan_code"],
+                                                  [dict(r) for r in rows], private_key_pem(key)))
+        if stored is not None:
+            return stored
+    return None
 
 
 def build_batches(run: RunState, conn, device: dict[str, Any], key, size: int, ahead: int,
@@ -78,7 +89,9 @@ def build_batches(run: RunState, conn, device: dict[str, Any], key, size: int, a
                                                 device["kelurahan_code"], chunks[0], pem))
                 first = 0
             for future in futures:
-                yield _store_encoded(conn, future.result())
+                stored = _store_encoded(conn, future.result())
+                if stored is not None:
+                    yield stored
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
 
@@ -89,6 +102,10 @@ def send_batch(run: RunState, batch: dict[str, Any]) -> tuple[bytes, list[dict]]
     shell = protocol.Batch(batch["batch_id"], "", "", "", [{"id": rid} for rid in batch["record_ids"]])
     for attempt in range(run.retries + 1):
         if not run.can_start():
+            return None
+        if not storage.batch_is_pending(run.conn(), batch["batch_id"]):
+            # dropped by an erasure since it was read: never send it
+            log.info("batch %s no longer pending; not sent", batch["batch_id"])
             return None
         run.add(bytes_up=wire_size(batch["headers"], len(batch["body"])))
         try:

@@ -35,16 +35,33 @@ def pending_records(conn: sqlite3.Connection, limit: int) -> list[sqlite3.Row]:
         " ORDER BY o.queued_at, o.enrollment_id LIMIT ?", (limit,)).fetchall()
 
 
+class StaleBatch(Exception):
+    """A record of a freshly built batch left the outbox meanwhile (erased, or
+    claimed by another run): the batch must not be stored or sent."""
+
+
 def add_batch(conn: sqlite3.Connection, batch_id: str, content_hash: str, record_ids: list[str],
               body: bytes, headers: dict[str, str]) -> None:
-    """Store a built batch and tie its records to it (call inside a transaction)."""
+    """Store a built batch and tie its records to it (call inside a transaction).
+    Raises :class:`StaleBatch` (the caller's transaction rolls back) when any of
+    its records is no longer waiting in the outbox, e.g. erased while it was packed."""
     conn.execute(
         "INSERT INTO sync_batches (batch_id, content_hash, record_ids, record_count, body,"
         " headers, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
         (batch_id, content_hash, json.dumps(record_ids), len(record_ids), body,
          json.dumps(headers, sort_keys=True), utc_now()))
-    conn.executemany("UPDATE sync_outbox SET batch_id = ? WHERE enrollment_id = ? AND batch_id IS NULL",
-                     [(batch_id, rid) for rid in record_ids])
+    claimed = conn.executemany(
+        "UPDATE sync_outbox SET batch_id = ? WHERE enrollment_id = ? AND batch_id IS NULL",
+        [(batch_id, rid) for rid in record_ids]).rowcount
+    if claimed != len(record_ids):
+        raise StaleBatch(batch_id)
+
+
+def batch_is_pending(conn: sqlite3.Connection, batch_id: str) -> bool:
+    """Whether a stored batch is still waiting for its answer (an erasure drops
+    a batch holding the erased person: it must not be sent)."""
+    return conn.execute("SELECT 1 FROM sync_batches WHERE batch_id = ? AND state = 'pending'",
+                        (batch_id,)).fetchone() is not None
 
 
 def unanswered_batches(conn: sqlite3.Connection) -> list[dict[str, Any]]:

@@ -3,13 +3,13 @@ paged in chain order with each entry's hashes so a reader can verify it."""
 
 from __future__ import annotations
 
-import json
-
 from flask import request
 from flask_smorest import Blueprint
 
 from berjasa.problems import ValidationFailed
+from server.access import sees_personal_values
 from server.db import get_db
+from server.http import current_actor
 from server.storage import audit
 
 blp = Blueprint("audit", __name__, url_prefix="/api/v1", description="Jejak audit")
@@ -28,9 +28,14 @@ def _int_arg(name: str, default: int, low: int, high: int, errors: dict, codes: 
     return int(text)
 
 
-def shown(entry: dict) -> dict:
-    """An entry as the API shows it: ``changes`` as JSON, not text."""
-    return {**entry, "changes": json.loads(entry["changes"])}
+def shown(conn, entries: list[dict], role: str | None) -> list[dict]:
+    """Entries as this role may see them: with the personal values for roles that
+    may read records (``sealed`` keeps the chained form), else the chained form
+    only (field names, who, when, keyed tags)."""
+    if not sees_personal_values(role):
+        return [audit.sealed_view(e) for e in entries]
+    values = audit.values_for(conn, [e["seq"] for e in entries])
+    return [audit.with_values(e, values.get(e["seq"])) for e in entries]
 
 
 @blp.route("/audit", methods=["GET"])
@@ -60,7 +65,7 @@ def list_audit():
                                  record_id=request.args.get("record_id") or None,
                                  action=request.args.get("action") or None)
     page = entries[:limit]
-    body = {"items": [shown(e) for e in page],
+    body = {"items": shown(conn, page, current_actor().role),
             "next_cursor": page[-1]["seq"] if len(entries) > limit else None,
             "genesis_hash": audit.GENESIS_HASH}
     if request.args.get("verify") in ("1", "true", "yes"):

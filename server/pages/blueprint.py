@@ -10,7 +10,9 @@ from flask import Blueprint, current_app, g, redirect, render_template, request,
 from werkzeug.exceptions import HTTPException
 
 from berjasa import reference
-from berjasa.problems import CsrfFailed, Problem, TooManyAttempts, Unauthorized
+from berjasa.problems import CsrfFailed, NotFound, Problem, TooManyAttempts, Unauthorized
+from server import privacy
+from server.db import get_db
 from server.pages import auth, labels, review, sync_panel, users
 from server.pages.csrf import check_csrf, csrf_token
 
@@ -99,6 +101,11 @@ def page_problem(problem: Problem):
         return redirect(url_for("pages.login", next=target), code=303)
     if isinstance(problem, CsrfFailed):
         return error_page(400, problem.message, "Formulir tidak sah")
+    record_id = (request.view_args or {}).get("enrollment_id")
+    if isinstance(problem, NotFound) and record_id and privacy.erased_record(get_db(), record_id):
+        # erased while the page was open: say so (410), never a 500
+        return error_page(410, "Data ini sudah dihapus atas permintaan pemilik data (UU PDP); "
+                          "tidak ada lagi yang dapat ditinjau.", "Data sudah dihapus")
     body, status = error_page(problem.status, problem.message)
     headers = {}
     if isinstance(problem, TooManyAttempts) and "retry_after" in problem.extra:

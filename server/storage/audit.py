@@ -3,6 +3,14 @@
 Each entry's hash covers its own fields and the previous entry's hash, so editing,
 deleting or reordering any row breaks the chain from that row on. Triggers refuse
 UPDATE and DELETE; :func:`verify_chain` finds what a hand edit of the file did.
+
+Personal values never enter the chain (docs/privacy.md, "Jejak audit"): for a
+personal field the chained ``changes`` hold keyed tags
+(:func:`berjasa.pseudonyms.value_tag`: HMAC-SHA256 with the data folder's key over
+seq, field and value) and the values themselves go to ``audit_values``, outside
+the chain. Erasure deletes a person's ``audit_values`` rows; the chain, which only
+ever covered the tags, still verifies and still says who changed which field when.
+An auditor given a value proves it with ``berjasa audit prove``.
 """
 
 from __future__ import annotations
@@ -15,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from berjasa.database import utc_now
+from berjasa.pseudonyms import key_for_connection, value_tag
 
 GENESIS_HASH = "0" * 64
 HASHED_FIELDS = ("seq", "at", "actor", "role", "action", "record_id", "changes", "reason",
@@ -32,6 +41,31 @@ class Actor:
 
 SYSTEM = Actor("system", "system")
 
+# Values of these fields are personal data wherever they appear in an entry.
+PERSONAL_FIELDS = frozenset({
+    "nik", "kk_number", "full_name", "birth_place", "birth_date", "sex", "address", "rt", "rw",
+    "mother_name", "phone", "occupation", "work_category", "monthly_income",
+    "heir_name", "heir_relation", "heir_phone", "consent", "location", "captured_at", "notes",
+    "disability", "review_reason", "kpj_number",
+})
+# About a record, every field is sealed except these bookkeeping ones.
+RECORD_BOOKKEEPING = frozenset({"status", "content_hash", "central_status", "central_reason",
+                                "version", "records", "pseudonym"})
+REASON_FIELD = "_reason"
+
+
+def _sealed(action: str, field: str) -> bool:
+    """Whether a field's values go to ``audit_values`` (tags in the chain)."""
+    if field in PERSONAL_FIELDS:
+        return True
+    return action.startswith("enrollment.") and field not in RECORD_BOOKKEEPING
+
+
+def _reason_sealed(action: str) -> bool:
+    """Free-text reasons about a record (review, edits) may name the person; the
+    reason of an erasure or an account change is kept in clear."""
+    return action.startswith("enrollment.")
+
 
 def entry_hash(entry: dict[str, Any]) -> str:
     """The SHA-256 of an entry's hashed fields, as canonical JSON."""
@@ -45,14 +79,29 @@ def record_audit_entry(conn: sqlite3.Connection, actor: Actor, action: str,
                        reason: str | None = None) -> int:
     """Append one entry inside the caller's transaction and return its sequence number."""
     last = conn.execute("SELECT seq, entry_hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
+    seq = (last["seq"] + 1) if last else 1
+    chained: dict[str, Any] = {}
+    values: list[tuple] = []
+    key = None
+    for field, pair in (changes or {}).items():
+        if not _sealed(action, field) or not isinstance(pair, (list, tuple)) or len(pair) != 2:
+            chained[field] = pair if not _sealed(action, field) else None
+            continue
+        key = key or key_for_connection(conn)
+        chained[field] = [value_tag(key, seq, field, v) for v in pair]
+        values.append((seq, record_id, field, _json(pair[0]), _json(pair[1])))
+    if reason is not None and _reason_sealed(action):
+        key = key or key_for_connection(conn)
+        values.append((seq, record_id, REASON_FIELD, None, _json(reason)))
+        reason = value_tag(key, seq, REASON_FIELD, reason)
     entry = {
-        "seq": (last["seq"] + 1) if last else 1,
+        "seq": seq,
         "at": utc_now(),
         "actor": actor.username,
         "role": actor.role,
         "action": action,
         "record_id": record_id,
-        "changes": json.dumps(changes or {}, sort_keys=True, ensure_ascii=False),
+        "changes": json.dumps(chained, sort_keys=True, ensure_ascii=False),
         "reason": reason,
         "address": actor.address,
         "prev_hash": last["entry_hash"] if last else GENESIS_HASH,
@@ -64,7 +113,72 @@ def record_audit_entry(conn: sqlite3.Connection, actor: Actor, action: str,
         " :record_id, :changes, :reason, :address, :prev_hash, :entry_hash)",
         entry,
     )
+    if values:
+        conn.executemany("INSERT INTO audit_values (seq, record_id, field, old_value, new_value)"
+                         " VALUES (?, ?, ?, ?, ?)", values)
     return entry["seq"]
+
+
+def _json(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def values_for(conn: sqlite3.Connection, seqs: list[int]) -> dict[int, dict[str, list]]:
+    """The personal values kept beside entries: {seq: {field: [old, new]}}."""
+    out: dict[int, dict[str, list]] = {}
+    for start in range(0, len(seqs), 900):
+        chunk = seqs[start:start + 900]
+        marks = ", ".join("?" * len(chunk))
+        for row in conn.execute(f"SELECT seq, field, old_value, new_value FROM audit_values"
+                                f" WHERE seq IN ({marks})", chunk):
+            out.setdefault(row["seq"], {})[row["field"]] = [
+                None if row["old_value"] is None else json.loads(row["old_value"]),
+                None if row["new_value"] is None else json.loads(row["new_value"])]
+    return out
+
+
+def with_values(entry: dict[str, Any], values: dict[str, list] | None) -> dict[str, Any]:
+    """An entry as a reader who may see personal data sees it: the tags of the
+    chain replaced by the values still held (erased values stay tags); the stored
+    form is kept under ``sealed`` so the reader can still recompute the hash."""
+    changes = json.loads(entry["changes"])
+    reason = entry["reason"]
+    for field, pair in (values or {}).items():
+        if field == REASON_FIELD:
+            reason = pair[1]
+        elif field in changes:
+            changes[field] = pair
+    return {**entry, "changes": changes, "reason": reason,
+            "sealed": {"changes": entry["changes"], "reason": entry["reason"]}}
+
+
+def sealed_view(entry: dict[str, Any]) -> dict[str, Any]:
+    """An entry as stored in the chain (tags, no personal values)."""
+    return {**entry, "changes": json.loads(entry["changes"])}
+
+
+def erase_values(conn: sqlite3.Connection, record_ids: list[str]) -> int:
+    """Delete the personal values kept beside the entries of these records."""
+    marks = ", ".join("?" * len(record_ids))
+    return conn.execute(f"DELETE FROM audit_values WHERE record_id IN ({marks})",
+                        record_ids).rowcount
+
+
+def prove(conn: sqlite3.Connection, seq: int, field: str, value: Any) -> dict[str, Any]:
+    """Whether entry ``seq`` recorded ``value`` for ``field`` (old or new side)."""
+    row = conn.execute("SELECT * FROM audit_log WHERE seq = ?", (seq,)).fetchone()
+    if row is None:
+        return {"seq": seq, "found": False}
+    key = key_for_connection(conn)
+    tag = value_tag(key, seq, field, value)
+    if field == REASON_FIELD:
+        sides = ["new"] if row["reason"] == tag else []
+    else:
+        pair = json.loads(row["changes"]).get(field) or [None, None]
+        sides = [side for side, stored in zip(("old", "new"), pair) if stored == tag]
+    return {"seq": seq, "found": True, "at": row["at"], "actor": row["actor"],
+            "action": row["action"], "record_id": row["record_id"], "field": field,
+            "matches": sides, "proven": bool(sides)}
 
 
 def iter_entries(conn: sqlite3.Connection, since: str | None = None,

@@ -1,10 +1,12 @@
 """SQL for the data-subject requests of UU PDP: everything held about one NIK,
-and its erasure."""
+its erasure (register, history, sync batches, notices, audit values), the
+erasures queue for central, and the compaction that leaves no readable trace."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from typing import Any
 
 from server.storage.enrollments import _from_row
@@ -16,21 +18,111 @@ def enrollments_for_nik(conn: sqlite3.Connection, nik: str) -> list[dict[str, An
     return [_from_row(row) for row in rows]
 
 
+def enrollment_by_id(conn: sqlite3.Connection, record_id: str) -> dict[str, Any] | None:
+    """One enrollment by id, or None."""
+    row = conn.execute("SELECT * FROM enrollments WHERE id = ?", (record_id,)).fetchone()
+    return _from_row(row) if row else None
+
+
 def audit_entries_for(conn: sqlite3.Connection, record_ids: list[str]) -> list[dict[str, Any]]:
-    """Audit entries about these records."""
+    """Audit entries about these records (chained form)."""
     if not record_ids:
         return []
     marks = ", ".join("?" for _ in record_ids)
     rows = conn.execute(f"SELECT seq, at, actor, role, action, record_id, changes, reason"
                         f" FROM audit_log WHERE record_id IN ({marks}) ORDER BY seq", record_ids)
-    return [{**dict(row), "changes": json.loads(row["changes"])} for row in rows]
+    return [dict(row) for row in rows]
 
 
-def redact_enrollment(conn: sqlite3.Connection, enrollment_id: str,
-                      values: dict[str, Any]) -> None:
-    """Overwrite personal fields of one record and blank its history's values."""
-    assignments = ", ".join(f"{name} = :{name}" for name in values)
-    conn.execute(f"UPDATE enrollments SET {assignments}, version = version + 1 WHERE id = :_id",
-                 {**values, "_id": enrollment_id})
-    conn.execute("UPDATE enrollment_history SET old_values = '{}', new_values = '{}'"
-                 " WHERE enrollment_id = ?", (enrollment_id,))
+# --- sync batches holding a record ---------------------------------------------
+
+
+def batches_holding(conn: sqlite3.Connection, record_id: str) -> list[dict[str, Any]]:
+    """Stored batches whose records include ``record_id``: id and state."""
+    rows = conn.execute(
+        "SELECT batch_id, state FROM sync_batches WHERE batch_id IN ("
+        " SELECT batch_id FROM sync_outbox WHERE enrollment_id = ? AND batch_id IS NOT NULL)"
+        " OR (instr(record_ids, ?) > 0 AND length(body) > 0)",
+        (record_id, json.dumps(record_id))).fetchall()
+    return [dict(r) for r in rows]
+
+
+def drop_pending_batch(conn: sqlite3.Connection, batch_id: str) -> int:
+    """Forget an unanswered batch: its other records go back to the outbox (the
+    next run packs them under a new batch id); the stored body is deleted."""
+    freed = conn.execute("UPDATE sync_outbox SET batch_id = NULL WHERE batch_id = ?",
+                         (batch_id,)).rowcount
+    conn.execute("DELETE FROM sync_batches WHERE batch_id = ? AND state = 'pending'", (batch_id,))
+    return freed
+
+
+def strip_answered_body(conn: sqlite3.Connection, batch_id: str) -> None:
+    """An answered batch keeps only what the protocol needs (id, content hash,
+    record ids, central's answer); its body and signed headers go."""
+    conn.execute("UPDATE sync_batches SET body = x'', headers = '{}' WHERE batch_id = ?"
+                 " AND state = 'answered'", (batch_id,))
+
+
+def delete_record(conn: sqlite3.Connection, record_id: str) -> None:
+    """Remove a record and everything keyed by it (outbox row, history, notices)."""
+    for sql in ("DELETE FROM sync_outbox WHERE enrollment_id = ?",
+                "DELETE FROM sync_notices WHERE enrollment_id = ?",
+                "DELETE FROM enrollment_history WHERE enrollment_id = ?",
+                "DELETE FROM enrollments WHERE id = ?"):
+        conn.execute(sql, (record_id,))
+
+
+# --- erasures ------------------------------------------------------------------
+
+
+def add_erasure(conn: sqlite3.Connection, row: dict[str, Any]) -> None:
+    """Remember an erasure (inside the erasing transaction)."""
+    conn.execute(
+        "INSERT INTO privacy_erasures (record_id, pseudonym, erased_at, erased_by, origin, reason,"
+        " sent_at, central_result) VALUES (:record_id, :pseudonym, :erased_at, :erased_by,"
+        " :origin, :reason, :sent_at, :central_result)",
+        {"sent_at": None, "central_result": None, **row})
+
+
+def erasures_by_pseudonym(conn: sqlite3.Connection, pseudonym: str) -> list[dict[str, Any]]:
+    """Erasures already made for this NIK (by its pseudonym)."""
+    rows = conn.execute("SELECT * FROM privacy_erasures WHERE pseudonym = ? ORDER BY id",
+                        (pseudonym,))
+    return [dict(r) for r in rows]
+
+
+def erasure_of_record(conn: sqlite3.Connection, record_id: str) -> dict[str, Any] | None:
+    """The erasure of one record id, if it was erased."""
+    row = conn.execute("SELECT * FROM privacy_erasures WHERE record_id = ?", (record_id,)).fetchone()
+    return dict(row) if row else None
+
+
+def unsent_erasures(conn: sqlite3.Connection, limit: int = 1000) -> list[dict[str, Any]]:
+    """Erasures central has not confirmed yet, oldest first."""
+    rows = conn.execute("SELECT * FROM privacy_erasures WHERE sent_at IS NULL ORDER BY id LIMIT ?",
+                        (limit,))
+    return [dict(r) for r in rows]
+
+
+def mark_erasures_sent(conn: sqlite3.Connection, results: dict[str, str], at: str) -> None:
+    """Central confirmed these erasures: {record_id: result}."""
+    conn.executemany("UPDATE privacy_erasures SET sent_at = ?, central_result = ?"
+                     " WHERE record_id = ?", [(at, r, rid) for rid, r in results.items()])
+
+
+# --- compaction ----------------------------------------------------------------
+
+
+def compact(conn: sqlite3.Connection) -> dict[str, Any]:
+    """Leave nothing of deleted rows readable: checkpoint the WAL into the file,
+    rebuild the file (VACUUM), and truncate the WAL again. ``secure_delete`` (on
+    for every connection) already zeroed the deleted cells."""
+    before = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    conn.execute("VACUUM")
+    after = None
+    for _ in range(50):
+        after = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        if after[0] == 0:
+            break
+        time.sleep(0.1)  # a reader is still on an old snapshot
+    return {"checkpoint_busy": bool(after and after[0]), "first_busy": bool(before[0])}

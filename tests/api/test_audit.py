@@ -86,8 +86,53 @@ def test_nik_only_masked_in_the_audit_trail(api, records, data_dir):
                            json={"decision": "approve"})
     conn = connect(data_dir / "kelurahan.db")
     text = json.dumps(list(audit.iter_entries(conn)))
+    # The chain holds keyed tags for personal fields: no NIK, masked or not.
     assert payload["nik"] not in text and other["nik"] not in text
-    assert payload["nik"][:6] + "******" + payload["nik"][-4:] in text
+    assert "******" not in text
+    [edited] = [e for e in audit.iter_entries(conn) if e["action"] == "enrollment.edit"]
+    assert all(v.startswith("h1:") for v in json.loads(edited["changes"])["nik"])
+    # Supervisors see the (masked) NIK beside the entry.
+    items = api("supervisor").get(f"/api/v1/audit?record_id={payload['id']}").json()["items"]
+    [edit] = [e for e in items if e["action"] == "enrollment.edit"]
+    assert edit["changes"]["nik"] == [payload["nik"][:6] + "******" + payload["nik"][-4:],
+                                      other["nik"][:6] + "******" + other["nik"][-4:]]
+
+
+@pytest.mark.parametrize("username,sees_values", [("supervisor", True), ("auditor", True),
+                                                  ("admin", False)])
+def test_role_matrix_row_for_audit_values(api, records, username, sees_values):
+    """docs/roles.md: the audit trail's personal values only for roles that may read
+    records; admins see field names, who and when, not the values."""
+    payload = records.enrollment()
+    enumerator = api("enumerator")
+    assert enumerator.post("/api/v1/enrollments", json=payload).status_code == 201
+    edit = enumerator.patch(f"/api/v1/enrollments/{payload['id']}", headers={"If-Match": "1"},
+                            json={"full_name": "Wa Ode Nurhayati", "address": "Jl. Rahasia 7",
+                                  "phone": "081299887766"})
+    assert edit.status_code == 200, edit.text
+    api("supervisor").post(f"/api/v1/enrollments/{payload['id']}/review",
+                           json={"decision": "needs_fix", "reason": "Alamat Jl. Rahasia 7 salah"})
+    answer = api(username).get(f"/api/v1/audit?record_id={payload['id']}&verify=1")
+    assert answer.status_code == 200
+    body = answer.json()
+    text = json.dumps(body, ensure_ascii=False)
+    [edited] = [e for e in body["items"] if e["action"] == "enrollment.edit"]
+    assert {"full_name", "address", "phone"} <= set(edited["changes"])
+    assert edited["actor"] == "enumerator" and edited["at"]
+    secrets = ("Wa Ode Nurhayati", "Rahasia", "81299887766", payload["full_name"],
+               payload["address"])
+    if sees_values:
+        assert edited["changes"]["full_name"] == [payload["full_name"], "Wa Ode Nurhayati"]
+        assert all(s in text for s in secrets)
+    else:
+        assert not any(s in text for s in secrets)
+        assert edited["changes"]["full_name"][1].startswith("h1:")
+    assert body["verification"]["intact"]
+    # Either way, the entry's hash can be recomputed from what the reader got.
+    sealed = edited.get("sealed") or {"changes": json.dumps(edited["changes"], sort_keys=True,
+                                                            ensure_ascii=False),
+                                      "reason": edited["reason"]}
+    assert audit.entry_hash({**edited, **sealed}) == edited["entry_hash"]
 
 
 @pytest.fixture

@@ -1,0 +1,229 @@
+"""privacy erase at the kelurahan: after erasure, checkpoint and VACUUM no file of
+the data folder (database, -wal, -shm, a backup made afterwards, stored batch
+bodies decompressed) holds the person's NIK, names, address or phone; the
+unanswered batch holding them is rebuilt without them under a new id; answered
+bodies keep only what the protocol needs; the audit chain still verifies.
+Real pieces: SQLite files on disk, a real central (SQLite) behind waitress."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import zstandard
+
+from berjasa.database import connect
+from berjasa.settings import load_settings
+from berjasa.synthetic import EnrollmentFaker
+from server import intake, lifecycle, privacy, review
+from server.backup import create_backup, restore_backup
+from server.storage.audit import Actor, verify_chain
+from sync import storage
+from sync.agent import build_batch, run_once
+from sync.keys import load_device
+
+_spec = importlib.util.spec_from_file_location(
+    "sync_harness", Path(__file__).resolve().parents[1] / "reliability" / "harness.py")
+h = sys.modules.setdefault("sync_harness", importlib.util.module_from_spec(_spec))
+_spec.loader.exec_module(h)
+
+A = "73.71.01.1001"
+ENUMERATOR = Actor("enumerator", "enumerator")
+SUPERVISOR = Actor("supervisor", "supervisor")
+OPERATOR = Actor("cli", "admin")
+
+
+@pytest.fixture
+def central(tmp_path):
+    running = h.central_in_thread(f"sqlite:///{tmp_path / 'central.db'}", tmp_path / "central")
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def kelurahan(tmp_path, central):
+    folder = h.make_kelurahan(tmp_path / "kel-a", A)
+    central.register(folder)
+    return folder
+
+
+def enrol_person(folder: Path, seed: int) -> dict:
+    """One person recorded, edited (name, address, phone, mother), sent back with a
+    reason naming them, fixed and approved: their values are in history, audit,
+    review reasons."""
+    settings = load_settings(folder)
+    faker = EnrollmentFaker(A, seed=seed)
+    person = faker.enrollment()
+    conn = connect(folder / "kelurahan.db")
+    try:
+        assert intake.create_enrollment(conn, person, ENUMERATOR, settings).status == 201
+        edited = faker.enrollment()
+        changes = {k: edited[k] for k in ("full_name", "address", "phone", "mother_name")}
+        intake.edit_enrollment(conn, person["id"], changes, 1, ENUMERATOR, settings)
+        review.review_enrollment(conn, person["id"], "needs_fix",
+                                 f"Alamat {changes['address']} tidak cocok dengan KK "
+                                 f"{person['kk_number']}", SUPERVISOR, settings, A)
+        record = intake.edit_enrollment(conn, person["id"], {"notes": "sudah dicek"}, 3,
+                                        ENUMERATOR, settings)
+        review.review_enrollment(conn, person["id"], "approve", None, SUPERVISOR, settings, A,
+                                 expected_version=record["version"])
+    finally:
+        conn.close()
+    return {"before": person, "after": changes}
+
+
+def secrets_of(person: dict) -> list[str]:
+    """What must not remain readable: NIK, KK, names, address, phone (both versions)."""
+    out = []
+    for values in (person["before"], person["after"]):
+        for field in ("nik", "kk_number", "full_name", "mother_name", "heir_name", "address"):
+            if values.get(field):
+                out.append(values[field])
+        if values.get("phone"):
+            out.append(values["phone"][1:])  # stored as +62..., typed as 08...
+    return out
+
+
+def readable_texts(folder: Path) -> dict[str, bytes]:
+    """Every file of the folder (recursively), plus every zstd frame found in
+    them and every stored batch body, decompressed."""
+    texts = {}
+    for path in folder.rglob("*"):
+        if path.is_file():
+            raw = path.read_bytes()
+            texts[str(path)] = raw
+            start = raw.find(b"\x28\xb5\x2f\xfd")
+            while start >= 0:
+                try:
+                    reader = zstandard.ZstdDecompressor().stream_reader(raw[start:])
+                    texts[f"{path}@{start}"] = reader.read(64 * 1024 * 1024)
+                except zstandard.ZstdError:
+                    pass
+                start = raw.find(b"\x28\xb5\x2f\xfd", start + 1)
+    conn = connect(folder / "kelurahan.db")
+    try:
+        for row in conn.execute("SELECT batch_id, body FROM sync_batches"):
+            if row["body"]:
+                texts[f"batch {row['batch_id']}"] = zstandard.ZstdDecompressor().stream_reader(
+                    bytes(row["body"])).read(64 * 1024 * 1024)
+    finally:
+        conn.close()
+    return texts
+
+
+def found(texts: dict[str, bytes], needles: list[str]) -> list[tuple[str, str]]:
+    """(file, needle) for each needle still present, case-insensitive."""
+    hits = []
+    for name, raw in texts.items():
+        low = raw.lower()
+        for needle in needles:
+            if needle.lower().encode() in low:
+                hits.append((name, needle))
+    return hits
+
+
+def test_erasure_leaves_nothing_readable_in_the_data_folder(kelurahan, central, tmp_path):
+    answered = enrol_person(kelurahan, seed=11)          # reaches central (answered batch)
+    h.seed_approved(kelurahan, 4, seed=12)
+    assert run_once(kelurahan, h.agent_settings(kelurahan), "test").ok
+    pending = enrol_person(kelurahan, seed=13)           # packed, not yet sent
+    others = h.seed_approved(kelurahan, 3, seed=14)
+    conn = connect(kelurahan / "kelurahan.db")
+    device, key = load_device(conn, kelurahan)
+    built = build_batch(conn, device, key, 100)
+    assert pending["before"]["id"] in built["record_ids"]
+    before = readable_texts(kelurahan)
+    assert found(before, secrets_of(answered)) and found(before, secrets_of(pending))
+    # a running server keeps its own connection open (the WAL stays on disk)
+    server_conn = connect(kelurahan / "kelurahan.db")
+    server_conn.execute("SELECT count(*) FROM enrollments").fetchone()
+
+    for person in (answered, pending):
+        result = privacy.erase_subject(conn, person["before"]["nik"], "Surat 12/XI/2026", OPERATOR)
+        assert result["erased"] == [person["before"]["id"]] and result["compacted"]
+        assert result["pseudonym"].startswith("p1:")
+    # the unanswered batch is gone; its other records wait for a new batch
+    assert storage.get_batch(conn, built["batch_id"]) is None
+    waiting = {r["id"] for r in storage.pending_records(conn, 100)}
+    assert set(others) <= waiting and pending["before"]["id"] not in waiting
+    # the answered batch keeps ids, hash and answer only
+    [old] = [b for b in conn.execute("SELECT * FROM sync_batches WHERE state = 'answered'")]
+    assert answered["before"]["id"] in json.loads(old["record_ids"]) and old["answer"]
+    assert bytes(old["body"]) == b"" and old["content_hash"]
+    assert verify_chain(conn)[1] is None
+    conn.close()
+
+    create_backup(kelurahan, kelurahan / "cadangan-setelah.bjb", "frasa-sandi-panjang")
+    restored = tmp_path / "restored"
+    restore_backup(kelurahan / "cadangan-setelah.bjb", restored, "frasa-sandi-panjang")
+    texts = {**readable_texts(kelurahan), **readable_texts(restored)}
+    assert any(name.endswith("kelurahan.db-wal") for name in texts)
+    assert found(texts, secrets_of(answered) + secrets_of(pending)) == []
+    server_conn.close()
+
+    # the audit trail still says who changed which field when, and verifies
+    verify = subprocess.run([sys.executable, "-m", "berjasa", "audit", "verify", "--data-dir",
+                             str(kelurahan)], capture_output=True, text=True, timeout=60)
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+    rows = h.kelurahan_rows(kelurahan, "SELECT action, actor, changes FROM audit_log"
+                            " WHERE record_id = ? ORDER BY seq", (pending["before"]["id"],))
+    edits = [r for r in rows if r["action"] == "enrollment.edit"]
+    assert edits and "full_name" in json.loads(edits[0]["changes"])
+    assert rows[-1]["action"] == "privacy.erase"
+
+    # the rebuilt batch goes out without the person; the others arrive
+    report = run_once(kelurahan, h.agent_settings(kelurahan), "test")
+    assert report.ok, report
+    held = h.held_at_central(central, A)
+    assert set(others) <= set(held) and pending["before"]["id"] not in held
+    assert central.query("SELECT batch_id FROM batches WHERE batch_id = ?",
+                         (built["batch_id"],)) == []
+
+
+def test_erase_unknown_twice_and_bad_input(kelurahan):
+    person = enrol_person(kelurahan, seed=21)
+    nik = person["before"]["nik"]
+    run = [sys.executable, "-m", "berjasa", "privacy", "erase"]
+    folder = ["--data-dir", str(kelurahan)]
+    unknown = subprocess.run([*run, "7371014101900001", "--reason", "x", *folder],
+                             capture_output=True, text=True, timeout=60)
+    assert unknown.returncode != 0 and "Tidak ada data" in unknown.stderr
+    assert "Traceback" not in unknown.stderr and len(unknown.stderr.strip().splitlines()) == 1
+    first = subprocess.run([*run, nik, "--reason", "Surat 1", "--json", *folder],
+                           capture_output=True, text=True, timeout=60)
+    assert first.returncode == 0, first.stderr
+    assert json.loads(first.stdout)["erased"] == [person["before"]["id"]]
+    again = subprocess.run([*run, nik, "--reason", "Surat 1", *folder],
+                           capture_output=True, text=True, timeout=60)
+    assert again.returncode == 0 and "sudah dihapus sebelumnya" in again.stdout
+    # a NIK another kelurahan holds is simply not here
+    other = EnrollmentFaker("73.71.02.1001", seed=5).enrollment()["nik"]
+    elsewhere = subprocess.run([*run, other, "--reason", "Surat 2", *folder],
+                               capture_output=True, text=True, timeout=60)
+    assert elsewhere.returncode != 0 and "di kelurahan ini" in elsewhere.stderr
+    assert h.kelurahan_rows(kelurahan, "SELECT count(*) AS n FROM enrollments")[0]["n"] == 0
+
+
+def test_erase_beside_a_killed_agent_and_a_batch_in_the_making(kelurahan):
+    """A killed agent's lease blocks nothing; a batch packed from rows read before the
+    erasure is thrown away when it would be stored."""
+    person = enrol_person(kelurahan, seed=31)
+    others = h.seed_approved(kelurahan, 2, seed=32)
+    conn = connect(kelurahan / "kelurahan.db")
+    storage.acquire_lease(conn, "dead-host:999999:0000", 3600)  # a killed agent's lease
+    rows = [dict(r) for r in storage.pending_records(conn, 10)]
+    privacy.erase_subject(conn, person["before"]["nik"], "Surat 3", OPERATOR)
+    from sync.encoding import encode_rows
+    from sync.protocol_auth import private_key_pem
+    from sync.push import _store_encoded
+    device, key = load_device(conn, kelurahan)
+    encoded = encode_rows(device["device_id"], A, rows, private_key_pem(key))
+    assert person["before"]["id"] in encoded["record_ids"]
+    assert _store_encoded(conn, encoded) is None
+    assert storage.get_batch(conn, encoded["batch_id"]) is None
+    assert {r["id"] for r in storage.pending_records(conn, 10)} == set(others)
+    conn.close()
