@@ -8,6 +8,7 @@ the last of them (design.md). Tokens are random, shown once, stored as SHA-256.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 import sqlite3
 from datetime import datetime, timedelta, timezone
@@ -66,19 +67,42 @@ def check_not_locked(conn: sqlite3.Connection, username: str, address: str,
             raise TooManyAttempts(retry_after=int((until - now).total_seconds()) + 1)
 
 
+def failed_login_name(user: dict[str, Any] | None, username: str, key: bytes) -> str:
+    """What the permanent trail records for a failed login: a known user's name,
+    else ``unknown:`` and a keyed hash (HMAC-SHA256 with the installation's secret,
+    16 hex digits) of what was typed. The caller chooses that text: it may be a
+    password typed in the wrong box, a NIK, markup or a terminal escape, and it must
+    not enter a trail kept forever. The same typed name always gives the same hash,
+    so repeated guesses still show as one name, and lockout still counts them."""
+    if user is not None:
+        return user["username"]
+    if not username:
+        return "-"
+    digest = hmac.new(key, b"login-name\0" + username.encode("utf-8", "replace"),
+                      hashlib.sha256).hexdigest()
+    return f"unknown:{digest[:16]}"
+
+
+def login_name_key(secret: str | bytes | None) -> bytes:
+    """The key for :func:`failed_login_name`, derived from the app's secret."""
+    raw = secret.encode() if isinstance(secret, str) else (secret or b"")
+    return hashlib.sha256(b"berjasa failed-login names\0" + raw).digest()
+
+
 def authenticate(conn: sqlite3.Connection, username: Any, password: Any, address: str,
-                 settings: dict[str, Any]) -> dict[str, Any]:
-    """Check a username and password; count failures; return the user."""
+                 settings: dict[str, Any], name_key: bytes = b"") -> dict[str, Any]:
+    """Check a username and password; count failures; return the user.
+    ``name_key`` keys the hash recorded for an unknown username."""
     username = username if isinstance(username, str) else ""
     password = password if isinstance(password, str) else ""
-    check_not_locked(conn, username, address, settings)
     user = users.get_user_by_name(conn, username) if username else None
+    recorded = failed_login_name(user, username, name_key)
+    check_not_locked(conn, recorded, address, settings)
     ok = passwords.verify_password(user["password_hash"] if user else None, password)
     if not ok or not user["active"]:
         with transaction(conn):
-            users.record_login_failure(conn, username[:64], address)
-            record_audit_entry(conn, Actor(username[:64] or "-", "unknown", address),
-                               "login.failed")
+            users.record_login_failure(conn, recorded, address)
+            record_audit_entry(conn, Actor(recorded, "unknown", address), "login.failed")
         raise BadCredentials()
     with transaction(conn):
         users.clear_login_failures(conn, user["username"])

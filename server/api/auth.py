@@ -32,7 +32,8 @@ def issue_token():
     body = body if isinstance(body, dict) else {}
     conn = get_db()
     user = accounts.authenticate(conn, body.get("username"), body.get("password"),
-                                 request.remote_addr or "-", settings)
+                                 request.remote_addr or "-", settings,
+                                 name_key=accounts.login_name_key(current_app.secret_key))
     return accounts.issue_token(conn, user, settings)
 
 

@@ -47,9 +47,10 @@ def login() -> Response | tuple[str, int] | str:
     conn = get_db()
     try:
         user = accounts.authenticate(conn, username, request.form.get("password", ""), address,
-                                     settings)
+                                     settings,
+                                     name_key=accounts.login_name_key(current_app.secret_key))
     except BadCredentials:
-        log.warning("page login failed for %r from %s", username, address)
+        log.warning("page login failed from %s", address)  # the typed name is not logged
         return render_template("pages/login.html", next_path=next_path, username=username,
                                error="Nama pengguna atau kata sandi salah."), 401
     except TooManyAttempts:

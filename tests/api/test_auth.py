@@ -82,3 +82,4 @@ def test_failed_logins_are_audited_without_passwords(live_server, data_dir):
     conn.close()
     assert ("login.failed", "supervisor", "{}") in rows
     assert all("rahasia-salah-1" not in str(row) for row in rows)
+
