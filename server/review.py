@@ -7,8 +7,8 @@ Rules (design.md, domain.md):
   and of two decisions at once exactly one wins (the move is a conditional write
   in ``BEGIN IMMEDIATE``, see :func:`server.lifecycle.transition`);
 - reject and needs_fix need a reason (422);
-- maker-checker: a supervisor may not decide on a record they recorded or last
-  edited (403 ``maker_checker``);
+- maker-checker: a supervisor may not decide on a record they recorded or edited
+  at any point since it was submitted (403 ``maker_checker``);
 - eligibility rules only warn: the decision records which failed rules and
   identity warnings the supervisor overrode, and which possible duplicates they saw.
 """
@@ -53,10 +53,19 @@ def check_decision(decision: Any, reason: Any) -> tuple[str, str | None]:
     return decision, reason
 
 
-def is_maker(record: dict[str, Any], actor: Actor) -> bool:
-    """True when this user recorded the record or made its last edit."""
+def is_maker(record: dict[str, Any], actor: Actor, editors: set[str] = frozenset()) -> bool:
+    """True when this user recorded the record, or edited it at any time since it
+    was first submitted (``editors``: everyone in its edit history), not only when
+    they made the last edit: a supervisor who changed the income stays a maker
+    after the enumerator edits the notes."""
     name = actor.username.casefold()
-    return name in (record["enumerator"].casefold(), record["last_edited_by"].casefold())
+    makers = {record["enumerator"], record["last_edited_by"], *editors}
+    return name in {maker.casefold() for maker in makers}
+
+
+def is_maker_of(conn: sqlite3.Connection, record: dict[str, Any], actor: Actor) -> bool:
+    """:func:`is_maker` with the record's edit history read from the register."""
+    return is_maker(record, actor, store.editors(conn, record["id"]))
 
 
 def review_context(conn: sqlite3.Connection, record: dict[str, Any], settings: dict[str, Any],
@@ -96,7 +105,7 @@ def review_enrollment(conn: sqlite3.Connection, enrollment_id: str, decision: An
         if expected_version is not None and record["version"] != expected_version:
             raise InvalidTransition(current_status=record["status"],
                                     current_version=record["version"])
-        if is_maker(record, actor):
+        if is_maker_of(conn, record, actor):
             raise MakerChecker()
         context = review_context(conn, record, settings, site_kelurahan)
         facts: dict[str, Any] = {"decision": decision}

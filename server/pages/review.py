@@ -78,7 +78,7 @@ def next_to_review(exclude: str) -> str | None:
     items, _ = store.list_enrollments(get_db(), status="submitted", limit=PAGE_SIZE,
                                       oldest_first=True)
     for item in items:
-        if item["id"] != exclude and not review.is_maker(item, actor):
+        if item["id"] != exclude and not review.is_maker_of(get_db(), item, actor):
             return item["id"]
     return None
 
@@ -98,7 +98,7 @@ def render_review(enrollment_id: str, status_code: int = 200, error: str | None 
         value=labels.field_value, eligibility=context["eligibility"],
         warnings=context["warnings"], duplicates=context["duplicates"],
         reason_text=REASON_TEXT, history=store.history(conn, enrollment_id),
-        can_review=can_review, is_maker=can_review and review.is_maker(record, actor),
+        can_review=can_review, is_maker=can_review and review.is_maker_of(conn, record, actor),
         error=error, errors=errors or {}, form=form or {}, decisions=review.DECISION_LABELS)
     return html, status_code
 

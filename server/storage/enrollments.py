@@ -101,6 +101,13 @@ def update_enrollment(conn: sqlite3.Connection, enrollment_id: str, changes: dic
     return cursor.rowcount == 1
 
 
+def editors(conn: sqlite3.Connection, enrollment_id: str) -> set[str]:
+    """Everyone who ever changed a record's fields (its ``edit`` history)."""
+    return {row[0] for row in conn.execute(
+        "SELECT DISTINCT changed_by FROM enrollment_history"
+        " WHERE enrollment_id = ? AND action = 'edit'", (enrollment_id,))}
+
+
 def add_history(conn: sqlite3.Connection, enrollment_id: str, version: int, status: str,
                 changed_at: str, changed_by: str, action: str, old: dict[str, Any],
                 new: dict[str, Any], reason: str | None = None) -> None:

@@ -103,6 +103,23 @@ def test_supervisor_cannot_decide_on_what_they_last_edited(api, records):
     assert review(api("supervisor2"), record["id"], "approve").status_code == 200
 
 
+def test_a_supervisor_who_edited_stays_a_maker_after_someone_else_edits(api, records):
+    """Issue 13 item 3: the supervisor changed the income, the enumerator then
+    edited the notes (so the supervisor is no longer the last editor)."""
+    record = submit(api, records)
+    supervisor = api("supervisor")
+    edit = supervisor.patch(f"/api/v1/enrollments/{record['id']}",
+                            json={"monthly_income": 1_750_000}, headers={"If-Match": "1"})
+    assert edit.status_code == 200, edit.text
+    edit = api("enumerator").patch(f"/api/v1/enrollments/{record['id']}",
+                                   json={"notes": "catatan diperbaiki"}, headers={"If-Match": "2"})
+    assert edit.status_code == 200, edit.text
+    assert edit.json()["last_edited_by"] == "enumerator"
+    answer = review(supervisor, record["id"], "approve")
+    assert answer.status_code == 403 and answer.json()["code"] == "maker_checker"
+    assert review(api("supervisor2"), record["id"], "approve").status_code == 200
+
+
 def test_needs_fix_then_edit_returns_to_submitted_keeping_old_values(api, records):
     record = submit(api, records)
     supervisor = api("supervisor")
