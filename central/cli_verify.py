@@ -4,6 +4,7 @@ central.verification / central.dukcapil, print)."""
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import click
@@ -152,3 +153,68 @@ def decide_pair_command(central_id_a: int, central_id_b: int, decision: str, rea
         except Problem as exc:
             raise _problem(exc) from exc
     emit(outcome, as_json, outcome["decision"])
+
+
+@central_group.command("verify")
+@click.option("--limit", type=click.IntRange(1, 1_000_000), default=500, show_default=True,
+              help="Most records to ask Dukcapil about in this run.")
+@data_dir_option
+@json_option
+def verify_command(limit: int, data_dir: Path | None, as_json: bool) -> None:
+    """Identity checks: every held record against the DTSEN snapshot, then up to
+    --limit records against Dukcapil (when configured). A stopped run resumes.
+
+    Example: berjasa central verify --limit 200 --json
+    """
+    from central import dukcapil
+    from central.verification import check_dtsen
+
+    with central_db(data_dir) as (db, settings, _):
+        with db.transaction():
+            dtsen = check_dtsen(db)
+        config = dukcapil.DukcapilConfig.from_settings(settings)
+        outcome = dukcapil.run(db, config, limit=limit)
+    summary = {"dtsen": dtsen, "dukcapil": outcome}
+    if not as_json:
+        click.echo(f"DTSEN: {dtsen['compared']} dibandingkan, {dtsen['raised']} temuan baru.")
+        if not outcome["enabled"]:
+            click.echo("Dukcapil: pemeriksaan identitas ke Dukcapil tidak aktif "
+                       "(central_dukcapil_url belum diatur).")
+        else:
+            click.echo(f"Dukcapil: {outcome['asked']} ditanyakan, {outcome['done']} terjawab, "
+                       f"{outcome['deferred']} ditunda, {outcome['findings']} temuan baru"
+                       + (f"; berhenti: {outcome['stopped']}" if outcome["stopped"] else "") + ".")
+    emit(summary, as_json, str(outcome["findings"] + dtsen["raised"]))
+
+
+@central_group.command("dukcapil-standin")
+@click.option("--csv", "csv_file", required=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="People the stand-in knows (nik, full_name, birth_date, ..., status, respond).")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=click.IntRange(0, 65535), default=8099, show_default=True)
+@click.option("--user-id", default="berjasa", show_default=True)
+@click.option("--password-stdin", is_flag=True, help="Read the password it accepts from stdin "
+              "(default: 'rahasia', for local tests only).")
+@click.option("--quota", type=click.IntRange(0, None), default=1_000_000, show_default=True)
+def standin_command(csv_file: Path, host: str, port: int, user_id: str, password_stdin: bool,
+                    quota: int) -> None:
+    """A local stand-in for Dukcapil's NIK web service, answering from a CSV (tests, demo).
+
+    Example: berjasa central dukcapil-standin --csv orang.csv --port 8099
+    """
+    import sys
+
+    from waitress import serve
+
+    from central.dukcapil_standin import create_standin, read_people
+
+    password = sys.stdin.readline().rstrip("\r\n") if password_stdin else "rahasia"
+    try:
+        people = read_people(csv_file)
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise click.ClickException(f"berkas CSV tidak dapat dibaca: {exc}") from exc
+    app = create_standin(people, user_id=user_id, password=password, quota=quota)
+    click.echo(f"Pengganti Dukcapil ({len(people)} penduduk) di http://{host}:{port}/ "
+               "(Ctrl+C untuk berhenti)")
+    serve(app, host=host, port=port, threads=4, ident="berjasa-dukcapil-standin")

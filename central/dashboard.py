@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template
 
+from central import dukcapil, verification
 from central.app import get_db, setting
 from central.progress import progress_by_kecamatan
 from central.storage import reports
@@ -22,4 +23,7 @@ def dashboard():
               ("target", "active", "registered", "duplicate", "rejected")}
     totals["percent"] = round(100 * totals["active"] / totals["target"], 1) if totals["target"] else 0.0
     return render_template("central/dashboard.html", kecamatan=kecamatan, totals=totals,
-                           batches=reports.last_batches(db))
+                           batches=reports.last_batches(db),
+                           verification=verification.summary(db),
+                           dukcapil=dukcapil.status(db, dukcapil.DukcapilConfig.from_settings(
+                               current_app.config["BERJASA"]["settings"])))

@@ -31,4 +31,23 @@ register(
     Setting("central_contributions_file", "",
             "JSON of dated contribution rates and income bands; empty = the one shipped in "
             "central/data/contributions.json (PP 44/2015 Lampiran II)."),
+    Setting("central_dukcapil_url", "",
+            "Dukcapil NIK web service base URL (over the VPN of the access agreement); empty = "
+            "identity checks against Dukcapil are off and raise no finding."),
+    Setting("central_dukcapil_agency", "disnaker_makassar",
+            "Agency path segment of the Dukcapil URL (/dukcapil/get_json/<agency>/...)."),
+    Setting("central_dukcapil_user_id", "", "Dukcapil user id (set it in settings.toml of the "
+            "data folder or BERJASA_CENTRAL_DUKCAPIL_USER_ID, never in the repository)."),
+    Setting("central_dukcapil_password", "", "Dukcapil password (BERJASA_CENTRAL_DUKCAPIL_PASSWORD "
+            "or settings.toml of the data folder; never in the repository)."),
+    Setting("central_dukcapil_ip_user", "127.0.0.1", "The client IP registered with Dukcapil."),
+    Setting("central_dukcapil_threshold", 90, "Dukcapil's fuzzy-match threshold (TRESHOLD, 1-95)."),
+    Setting("central_dukcapil_daily_quota", 1000,
+            "Dukcapil calls allowed per day (Makassar date) under the access agreement."),
+    Setting("central_dukcapil_hours", "07:00-17:00",
+            "Dukcapil access hours, Makassar time (WITA), HH:MM-HH:MM."),
+    Setting("central_dukcapil_timeout_seconds", 10.0, "Timeout of one Dukcapil call."),
+    Setting("central_dukcapil_retries", 3, "Attempts per record on a timeout, 5xx or garbage."),
+    Setting("central_dukcapil_backoff_seconds", 1.0,
+            "First wait between attempts (doubles each time)."),
 )

@@ -242,3 +242,12 @@ def decide_pair(db: Database, central_id_a: int, central_id_b: int, decision: st
                                                  "record_id": keep["record_id"]}})
         records_store.add_updates(db, updates, now)
     return {"central_id_a": a_id, "central_id_b": b_id, "decision": decision, "reason": text}
+
+
+def summary(db: Database) -> dict[str, Any]:
+    """For the dashboard: open findings per kind (with labels) and open pairs."""
+    counts = store.finding_counts(db)
+    return {"findings": [{"kind": k, "label": KIND_LABELS.get(k, k), "open": n}
+                         for k, n in sorted(counts.items())],
+            "open_findings": sum(counts.values()),
+            "open_pairs": len(store.duplicate_pairs(db, open_only=True, limit=10000))}

@@ -1,0 +1,307 @@
+"""Dukcapil's NIK web service: the client behind a small interface, the mapping
+of its call shapes (all of it here, so the real agreement's document can correct
+it in one place; ../shared/docs/dukcapil.md), and the verification run.
+
+The run asks ``CALL_VERIFY_BY_ELEMEN`` (the privacy-friendlier call: central
+sends what it holds and learns only whether it matches) for each active record
+not yet answered at its current version, and:
+
+- ``01`` found: each element's result ("Sesuai" / "Tidak Sesuai (59)") is kept;
+  any "Tidak Sesuai" raises a ``dukcapil_mismatch`` finding with the elements;
+- ``11`` deceased, ``12`` NIK held by several people, ``13`` not found, ``14``
+  inactive: a finding for a verifier, never an automatic rejection;
+- ``03 04 05 06 16 17`` (login, IP, quota, hours, access): cannot verify now:
+  the record is left ``deferred`` and the run stops; the next run resumes there;
+- ``07 08`` (a defect of ours): the record is ``deferred`` with the error, the run
+  goes on;
+- a timeout, a 5xx or an answer that is not the expected JSON: retried with
+  backoff; still failing, the record is ``deferred`` and the run stops.
+
+Each record's outcome is stored in its own transaction (``dukcapil_checks``), so
+a run stopped at any point loses nothing and decides nothing wrongly. The daily
+quota and the access hours are respected before calling. With no Dukcapil URL
+configured nothing is asked and no finding is raised.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any, Protocol
+
+import requests
+
+from berjasa.logs import get_logger
+from central import verification
+from central.storage import findings as store
+from central.storage.db import Database, utc_now
+
+log = get_logger("berjasa.central.dukcapil")
+WITA = timezone(timedelta(hours=8), "WITA")  # Asia/Makassar, no daylight saving
+
+FOUND = "01"
+CANNOT_VERIFY_NOW = frozenset({"03", "04", "05", "06", "16", "17"})
+OUR_DEFECT = frozenset({"07", "08"})
+FINDING_CODES = {"11": "dukcapil_deceased", "12": "dukcapil_multiple_nik",
+                 "13": "dukcapil_not_found", "14": "dukcapil_inactive"}
+CODE_MEANINGS = {
+    "01": "ditemukan", "03": "login gagal", "04": "IP klien tidak diizinkan",
+    "05": "kuota harian habis", "06": "di luar jam akses", "07": "permintaan tidak lengkap",
+    "08": "tidak dapat diproses", "11": "meninggal dunia", "12": "NIK dipakai lebih dari satu orang",
+    "13": "tidak ditemukan", "14": "NIK tidak aktif", "16": "akses instansi tidak aktif",
+    "17": "pengguna tidak aktif",
+}
+# Error texts Dukcapil puts in content[0].RESPON, when no RESPONSE_CODE comes with them
+RESPON_CODES = {"login gagal": "03", "ip address tidak sesuai": "04", "data tidak ditemukan": "13",
+                "kuota": "05", "jam akses": "06"}
+# Elements sent: Dukcapil's name -> the record's field
+ELEMENTS = {"NAMA_LGKP": "full_name", "TGL_LHR": "birth_date", "NO_KK": "kk_number",
+            "TMPT_LHR": "birth_place", "ALAMAT": "address"}
+
+
+@dataclass(frozen=True)
+class DukcapilConfig:
+    """Where and how to ask. Credentials come from settings.toml in the data
+    folder or ``BERJASA_CENTRAL_DUKCAPIL_*`` variables, never from the repository."""
+
+    url: str
+    agency: str
+    user_id: str
+    password: str
+    ip_user: str
+    threshold: int = 90
+    daily_quota: int = 1000
+    hours: str = "07:00-17:00"
+    timeout_seconds: float = 10.0
+    retries: int = 3
+    backoff_seconds: float = 1.0
+
+    @classmethod
+    def from_settings(cls, settings: dict[str, Any]) -> DukcapilConfig | None:
+        """The configuration, or None when no Dukcapil URL is set (checks off)."""
+        url = str(settings.get("central_dukcapil_url") or "").strip()
+        if not url:
+            return None
+        return cls(url=url.rstrip("/"), agency=settings["central_dukcapil_agency"],
+                   user_id=settings["central_dukcapil_user_id"],
+                   password=settings["central_dukcapil_password"],
+                   ip_user=settings["central_dukcapil_ip_user"],
+                   threshold=int(settings["central_dukcapil_threshold"]),
+                   daily_quota=int(settings["central_dukcapil_daily_quota"]),
+                   hours=settings["central_dukcapil_hours"],
+                   timeout_seconds=float(settings["central_dukcapil_timeout_seconds"]),
+                   retries=int(settings["central_dukcapil_retries"]),
+                   backoff_seconds=float(settings["central_dukcapil_backoff_seconds"]))
+
+    def within_hours(self, now: datetime) -> bool:
+        """Whether ``now`` (any timezone) is inside the access hours, Makassar time."""
+        match = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*", self.hours or "")
+        if not match:
+            return True
+        start_h, start_m, end_h, end_m = map(int, match.groups())
+        local = now.astimezone(WITA)
+        minutes = local.hour * 60 + local.minute
+        start, end = start_h * 60 + start_m, end_h * 60 + end_m
+        return start <= minutes < end if start <= end else minutes >= start or minutes < end
+
+
+@dataclass
+class Answer:
+    """One verification answer: the response code and each element's result."""
+
+    code: str
+    elements: dict[str, dict[str, Any]]
+    message: str = ""
+
+
+class Unavailable(Exception):
+    """The service could not be asked (timeout, 5xx, not the expected JSON)."""
+
+
+class DukcapilClient(Protocol):
+    """The small interface the run needs (the HTTP client, or a test double)."""
+
+    def verify(self, record: dict[str, Any]) -> Answer: ...
+
+
+# --- the mapping of Dukcapil's shapes ------------------------------------------------
+
+
+def request_body(config: DukcapilConfig, record: dict[str, Any]) -> dict[str, Any]:
+    """The CALL_VERIFY_BY_ELEMEN body for a record (dates as DD-MM-YYYY)."""
+    body: dict[str, Any] = {"USER_ID": config.user_id, "PASSWORD": config.password,
+                            "IP_USER": config.ip_user, "TRESHOLD": config.threshold,
+                            "NIK": record["nik"]}
+    for element, field in ELEMENTS.items():
+        value = record.get(field)
+        if not value:
+            continue
+        if element == "TGL_LHR":
+            year, month, day = str(value)[:10].split("-")
+            value = f"{day}-{month}-{year}"
+        body[element] = value
+    return body
+
+
+_RESULT = re.compile(r"^\s*(Sesuai|Tidak Sesuai)\s*(?:\(\s*(\d{1,3})\s*\))?\s*$", re.I)
+
+
+def parse_answer(payload: Any) -> Answer:
+    """An Answer from the decoded JSON; Unavailable when it is not the expected shape."""
+    if not isinstance(payload, dict) or not isinstance(payload.get("content"), list) \
+            or not payload["content"] or not isinstance(payload["content"][0], dict):
+        raise Unavailable("jawaban bukan bentuk yang dikenal")
+    item = payload["content"][0]
+    code = str(item.get("RESPONSE_CODE") or payload.get("RESPONSE_CODE") or "").strip()
+    message = str(item.get("RESPON") or "")
+    if not code and message:
+        lowered = message.casefold()
+        code = next((c for text, c in RESPON_CODES.items() if text in lowered), "")
+    elements: dict[str, dict[str, Any]] = {}
+    for element in ("NIK", *ELEMENTS):
+        raw = item.get(element)
+        if not isinstance(raw, str):
+            continue
+        match = _RESULT.match(raw)
+        if match:
+            matched = match.group(1).casefold() == "sesuai"
+            elements[element] = {"result": "Sesuai" if matched else "Tidak Sesuai",
+                                 "score": int(match.group(2)) if match.group(2) else None}
+    if not code:
+        code = FOUND if elements else ""
+    if not re.fullmatch(r"\d{2}", code):
+        raise Unavailable("jawaban tanpa kode respons")
+    return Answer(code=code, elements=elements, message=message)
+
+
+class HttpDukcapil:
+    """The HTTP client: POST JSON, retries with backoff on timeouts, 5xx and garbage."""
+
+    def __init__(self, config: DukcapilConfig, session: requests.Session | None = None,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.config = config
+        self.session = session or requests.Session()
+        self.sleep = sleep
+
+    def endpoint(self) -> str:
+        return f"{self.config.url}/dukcapil/get_json/{self.config.agency}/CALL_VERIFY_BY_ELEMEN"
+
+    def verify(self, record: dict[str, Any]) -> Answer:
+        body = request_body(self.config, record)
+        last = "?"
+        for attempt in range(max(1, self.config.retries)):
+            if attempt:
+                self.sleep(self.config.backoff_seconds * (2 ** (attempt - 1)))
+            try:
+                answer = self.session.post(self.endpoint(), json=body,
+                                           timeout=self.config.timeout_seconds)
+            except requests.RequestException as exc:
+                last = f"{type(exc).__name__}"
+                continue
+            if answer.status_code >= 500 or answer.status_code == 429:
+                last = f"HTTP {answer.status_code}"
+                continue
+            try:
+                return parse_answer(answer.json())
+            except (ValueError, Unavailable) as exc:
+                last = f"HTTP {answer.status_code}: {exc if isinstance(exc, Unavailable) else 'bukan JSON'}"
+                continue
+        raise Unavailable(last)
+
+
+# --- the run -----------------------------------------------------------------------------
+
+
+def today_wita(now: datetime | None = None) -> str:
+    return (now or datetime.now(timezone.utc)).astimezone(WITA).date().isoformat()
+
+
+def run(db: Database, config: DukcapilConfig | None, client: DukcapilClient | None = None,
+        limit: int = 500, now: Callable[[], datetime] | None = None) -> dict[str, Any]:
+    """Verify up to ``limit`` records; a summary ``{"enabled", "asked", "done",
+    "deferred", "findings", "stopped"}`` (``stopped``: why the run ended early)."""
+    summary: dict[str, Any] = {"enabled": config is not None, "asked": 0, "done": 0,
+                               "deferred": 0, "findings": 0, "stopped": None}
+    if config is None:
+        summary["stopped"] = "not_configured"
+        return summary
+    client = client or HttpDukcapil(config)
+    clock = now or (lambda: datetime.now(timezone.utc))
+    for record in store.records_to_verify(db, limit):
+        moment = clock()
+        if not config.within_hours(moment):
+            summary["stopped"] = "outside_hours"
+            break
+        day = today_wita(moment)
+        if store.calls_on(db, day) >= config.daily_quota:
+            summary["stopped"] = "quota_used_up"
+            break
+        with db.transaction():
+            store.count_call(db, day)
+        summary["asked"] += 1
+        try:
+            answer = client.verify(record)
+        except Unavailable as exc:
+            _save(db, record, "deferred", None, None, f"tidak tersedia: {exc}")
+            summary["deferred"] += 1
+            summary["stopped"] = "unavailable"
+            log.info("dukcapil unavailable: %s", exc)
+            break
+        if answer.code in CANNOT_VERIFY_NOW:
+            _save(db, record, "deferred", answer.code, None, CODE_MEANINGS.get(answer.code))
+            summary["deferred"] += 1
+            summary["stopped"] = f"code_{answer.code}"
+            break
+        if answer.code in OUR_DEFECT or (answer.code != FOUND and answer.code not in FINDING_CODES):
+            _save(db, record, "deferred", answer.code, answer.elements,
+                  CODE_MEANINGS.get(answer.code, f"kode {answer.code} tidak dikenal"))
+            summary["deferred"] += 1
+            continue
+        summary["findings"] += _record_answer(db, record, answer)
+        summary["done"] += 1
+    return summary
+
+
+def _save(db: Database, record: dict[str, Any], state: str, code: str | None,
+          elements: dict | None, error: str | None) -> None:
+    with db.transaction():
+        store.save_check(db, {"central_id": record["central_id"],
+                              "record_version": record.get("version") or 0, "state": state,
+                              "response_code": code, "elements": elements, "last_error": error,
+                              "checked_at": utc_now()})
+
+
+def _record_answer(db: Database, record: dict[str, Any], answer: Answer) -> int:
+    """Store a definite answer and its finding (one transaction); findings raised."""
+    evidence = {"source": "dukcapil", "response_code": answer.code,
+                "meaning": CODE_MEANINGS.get(answer.code, ""), "elements": answer.elements,
+                "record": {field: record.get(field) for field in ("nik", *ELEMENTS.values())}}
+    kind = FINDING_CODES.get(answer.code)
+    if kind is None and any(e["result"] != "Sesuai" for e in answer.elements.values()):
+        kind = "dukcapil_mismatch"
+    now = utc_now()
+    with db.transaction():
+        store.save_check(db, {"central_id": record["central_id"],
+                              "record_version": record.get("version") or 0, "state": "done",
+                              "response_code": answer.code, "elements": answer.elements,
+                              "last_error": None, "checked_at": now})
+        raised = kind is not None and verification.raise_finding(
+            db, record, kind, "dukcapil", evidence, at=now) is not None
+    return int(raised)
+
+
+def status(db: Database, config: DukcapilConfig | None) -> dict[str, Any]:
+    """For the dashboard: whether checks are on, calls today, checks per state."""
+    return {"enabled": config is not None,
+            "calls_today": store.calls_on(db, today_wita()) if config else 0,
+            "daily_quota": config.daily_quota if config else 0,
+            "checks": store.check_counts(db)}
+
+
+def describe(value: Any) -> str:
+    """Compact JSON for logs and CLI output."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
