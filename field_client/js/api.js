@@ -31,6 +31,11 @@ export function login(username, password) {
   return request('/api/v1/auth/token', { method: 'POST', body: { username, password } });
 }
 
+/** Log out: revoke this token at the server (204; 401 when already invalid). */
+export function revokeToken(token) {
+  return request('/api/v1/auth/token', { method: 'DELETE', token });
+}
+
 /** Send a chunk of the outbox. */
 export function postBatch(token, items) {
   return request('/api/v1/enrollments:batch', { method: 'POST', token, body: { enrollments: items }, timeoutMs: 60000 });

@@ -123,8 +123,23 @@ function card(record) {
   return li;
 }
 
+// The outbox belongs to the user who wrote it: on a shared phone another user
+// sees only how many records others left (never their names or NIKs).
+function ownedByMe(record) {
+  return Boolean(state.session) && (!record.owner || record.owner === state.session.username);
+}
+
+async function myRecords() {
+  return (await store.allRecords()).filter(ownedByMe);
+}
+
 async function renderOutbox() {
-  const records = (await store.allRecords()).sort((a, b) => b.created_at.localeCompare(a.created_at));
+  const all = await store.allRecords();
+  const records = all.filter(ownedByMe).sort((a, b) => b.created_at.localeCompare(a.created_at));
+  const others = all.filter((r) => !ownedByMe(r) && r.state !== 'accepted').length;
+  $('#outbox-others').hidden = others === 0;
+  $('#outbox-others').textContent = others
+    ? `${others} data milik petugas lain tersimpan di HP ini (tidak ditampilkan; dikirim saat petugas itu masuk).` : '';
   const waiting = records.filter((r) => r.state !== 'accepted');
   const accepted = records.filter((r) => r.state === 'accepted');
   $('#outbox-list').replaceChildren(...waiting.map(card));
@@ -268,8 +283,7 @@ async function send() {
   state.sending = true;
   $('#send-all').disabled = true;
   say('Mengirim…');
-  const mine = { all: async () => (await store.allRecords()).filter((r) => !r.owner || r.owner === state.session.username),
-    putMany: store.putRecords };
+  const mine = { all: myRecords, putMany: store.putRecords };
   let message = ['', ''];
   try {
     const summary = await sendOutbox({ store: mine, post: (items) => api.postBatch(state.session.token, items),
@@ -300,6 +314,21 @@ function scheduleRetry(records) {
   if (!due || !sessionValid()) return;
   const wait = Math.max(1000, Date.parse(due) - Date.now());
   state.retryTimer = setTimeout(() => { if (navigator.onLine && !state.sending) send(); }, wait);
+}
+
+async function revokePending() {
+  const tokens = (await store.getMeta('revoke')) || [];
+  if (!tokens.length || !navigator.onLine) return;
+  const left = [];
+  for (const token of tokens) {
+    try {
+      const answer = await api.revokeToken(token);
+      if (answer.status >= 500) left.push(token);
+    } catch {
+      left.push(token); // unreachable: try again later
+    }
+  }
+  await store.setMeta('revoke', left.length ? left : undefined);
 }
 
 async function pullStatuses() {
@@ -357,10 +386,15 @@ function wire() {
   $('#send-all').addEventListener('click', send);
   $('#relogin').addEventListener('click', () => askLogin('Masuk lagi untuk mengirim.'));
   $('#logout').addEventListener('click', async () => {
-    const waiting = (await store.allRecords()).filter((r) => r.state !== 'accepted').length;
+    const waiting = (await myRecords()).filter((r) => r.state !== 'accepted').length;
     if (waiting && !window.confirm(`${waiting} data belum diterima server dan tetap disimpan di HP. Keluar?`)) return;
+    const token = state.session?.token;
     state.session = null;
     await store.setMeta('session', undefined);
+    // The token is revoked at the server, not only forgotten here; offline, it is
+    // kept (alone) and revoked at the next chance.
+    if (token) await store.setMeta('revoke', [...((await store.getMeta('revoke')) || []), token]);
+    await revokePending();
     updateNetStatus();
     askLogin('');
   });
@@ -382,7 +416,7 @@ function wire() {
     form.showProblems(validateRecord(form.getData(), state.reference), state.serverErrors, true);
   });
   document.addEventListener('visibilitychange', () => { if (document.hidden) autosaveDraft(); });
-  window.addEventListener('online', async () => { updateNetStatus(); await refreshFromServer(); await renderOutbox(); });
+  window.addEventListener('online', async () => { updateNetStatus(); await revokePending(); await refreshFromServer(); await renderOutbox(); });
   window.addEventListener('offline', updateNetStatus);
 }
 
@@ -394,6 +428,7 @@ async function start() {
   state.dedupe = (await store.getMeta('dedupe')) || null;
   if (state.reference) document.body.dataset.reference = state.reference.app_build || 'ready';
   updateNetStatus();
+  revokePending().catch(() => {});
   if (!state.session) {
     askLogin('Masuk sekali saat terhubung ke server kelurahan; setelah itu aplikasi bisa dipakai tanpa sinyal.');
     return;

@@ -284,3 +284,43 @@ def test_plain_http_lan_address_warns_but_keeps_working(playwright, server):
         uuid.UUID(card(page, "Tanpa Https").get_attribute("data-id"))  # no crypto.randomUUID here
     finally:
         chromium.close()
+
+
+def test_logout_revokes_the_token_and_the_next_user_sees_only_a_count(context, server):
+    """Issue 13 item 9: logging out (even offline) revokes the token at the server;
+    on a shared phone the next user sees how many records others left, not them."""
+    page = context.new_page()
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.goto(server.base + "/app/")
+    page.wait_for_selector("#view-login:not([hidden])")
+    with page.expect_response(lambda r: r.url.endswith("/api/v1/auth/token")
+                              and r.request.method == "POST") as answer:
+        login(page, server, "petugas")
+    token = answer.value.json()["token"]
+    page.wait_for_selector("body[data-refreshed-at]", state="attached")
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert requests.get(server.base + "/api/v1/enrollments", headers=bearer,
+                        timeout=10).status_code == 200
+
+    context.set_offline(True)
+    page.wait_for_selector("#net-status.offline")
+    fill_record(page, person(41, full_name="Halimah Rahasia"))
+    save(page)
+    page.click("#logout")  # offline: the token waits on the phone to be revoked
+    page.wait_for_selector("#view-login:not([hidden])")
+    context.set_offline(False)
+    deadline = time.monotonic() + 20
+    while requests.get(server.base + "/api/v1/enrollments", headers=bearer,
+                       timeout=10).status_code != 401:
+        assert time.monotonic() < deadline, "the logged-out token still works"
+        time.sleep(0.2)
+
+    login(page, server, "petugas2")
+    assert page.locator("#outbox-list .card").count() == 0
+    assert "Halimah" not in page.inner_text("#view-outbox")
+    assert page.inner_text("#outbox-others").startswith("1 data milik petugas lain")
+    page.click("#logout")
+    page.wait_for_selector("#view-login:not([hidden])")
+    login(page, server, "petugas")
+    assert card(page, "Halimah Rahasia").get_attribute("data-state") == "queued"
+    assert page.locator("#outbox-others").is_hidden()
