@@ -94,6 +94,7 @@ class Evidence:
     bpjs_status: str | None = None          # None: not in the loaded list
     bpjs_kpj: str | None = None
     registered_by_program: bool = False     # central put it on a registration file
+    cohort_start: str | None = None         # YYYY-MM when in the 2024 cohort the city pays
     at_central: bool = False
 
 
@@ -256,7 +257,11 @@ def is_active_status(status: str | None) -> bool:
 
 
 def bpjs_membership(record: dict, params: Parameters, evidence: Evidence) -> Result:
-    """Not already an active BPJS Ketenagakerjaan participant."""
+    """Not already an active BPJS Ketenagakerjaan participant (nor in the cohort
+    the city already pays for)."""
+    if evidence.cohort_start and not evidence.registered_by_program:
+        return _result("bpjs_membership", FAIL, f"Sudah ditanggung program sejak {evidence.cohort_start} "
+                       "(kohort 2024).")
     if not evidence.bpjs_loaded:
         text = ("Daftar peserta BPJS belum dimuat di pusat." if evidence.at_central
                 else "Kepesertaan BPJS diperiksa di pusat.")

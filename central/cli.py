@@ -221,30 +221,74 @@ def device_revoke(device: str, data_dir: Path | None, as_json: bool) -> None:
 
 
 @central_group.command("import")
-@click.argument("kind", type=click.Choice(["dtsen", "bpjs-participants"]))
+@click.argument("kind", type=click.Choice(["dtsen", "bpjs-participants", "cohort"]))
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True,
+              help="Replace the snapshot even when more rows are rejected than accepted.")
 @data_dir_option
 @json_option
-def import_command(kind: str, file: Path, data_dir: Path | None, as_json: bool) -> None:
-    """Import a DTSEN extract or the BPJS participant list (CSV with a header row).
+def import_command(kind: str, file: Path, force: bool, data_dir: Path | None, as_json: bool) -> None:
+    """Import a DTSEN extract, the BPJS participant list or the 2024 cohort (CSV
+    with a header row, as Excel saves it). Records held are re-evaluated at once.
 
     Example: berjasa central import dtsen dtsen_makassar.csv --json
     """
-    from central.imports import ImportFileError, import_file
+    from central.imports import ImportFileError, ImportRefused, import_file
 
     if not file.exists():
         raise click.ClickException(f"berkas tidak ada: {file}")
-    with central_db(data_dir) as (db, settings, folder):
+    with central_db(data_dir) as (db, settings, folder), _progress(as_json, file.name) as progress:
         try:
-            summary = import_file(db, file, kind, folder, settings["dtsen_max_desil"])
-        except ImportFileError as exc:
+            summary = import_file(db, file, kind, folder, settings, force=force, progress=progress)
+        except (ImportFileError, ImportRefused) as exc:
             raise click.ClickException(str(exc)) from exc
     rechecked = summary.pop("rechecked")
     if not as_json:
         click.echo(f"Dibaca {summary['read']}, diterima {summary['accepted']}, ditolak "
-                   f"{summary['rejected']} (lihat {summary['rejects_file']}); {rechecked} data "
-                   f"di pusat diperbarui.")
+                   f"{summary['rejected']} (lihat {summary['rejects_file']}); snapshot "
+                   f"{summary['snapshot_id']}; {rechecked['changed']} data di pusat berubah.")
     emit(summary, as_json, summary["rejects_file"])
+
+
+@contextmanager
+def _progress(as_json: bool, label: str) -> Iterator[Any]:
+    """A progress bar (rich) on a terminal; nothing when piped or with --json."""
+    import sys
+    if as_json or not sys.stdout.isatty():
+        yield None
+        return
+    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+    with Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
+                  TimeRemainingColumn(), transient=True) as bar:
+        task = bar.add_task(f"Membaca {label}", total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+        yield update
+
+
+@central_group.command("recheck")
+@data_dir_option
+@json_option
+def recheck_command(data_dir: Path | None, as_json: bool) -> None:
+    """Re-evaluate every record held (after a parameter change or new snapshots);
+    changes go back to the kelurahan with the next pull.
+
+    Example: berjasa central recheck --json
+    """
+    from berjasa.eligibility import ParameterError
+    from central.recheck import recheck
+
+    with central_db(data_dir) as (db, settings, _):
+        try:
+            with db.transaction():
+                db.lock_ingest()
+                summary = recheck(db, settings)
+        except ParameterError as exc:
+            raise click.ClickException(str(exc)) from exc
+    emit(summary, as_json, f"Dievaluasi {summary['evaluated']}: {summary['rejected']} ditolak, "
+         f"{summary['accepted']} diterima kembali, {summary['registered']} terdaftar, "
+         f"{summary['eligibility_changed']} hasil aturan berubah.")
 
 
 @central_group.command("export")

@@ -1,19 +1,24 @@
-"""The rules central decides on: only what it can prove on data it holds.
+"""Central's use of the shared rules (:mod:`berjasa.eligibility`): what it can
+prove on data it holds. Plain functions: no database, no Flask.
 
-Each check is ``{"rule", "result": "pass"|"fail"|"unknown", "reason"?}``. A rule
-whose data (a DTSEN or BPJS snapshot) is not loaded is ``unknown`` and does not
-refuse the record; a failing rule on loaded data gives the reason code that goes
-back to the kelurahan. Plain functions: no database, no Flask.
+A record is ``rejected`` at central only when it is invalid (:func:`record_problems`)
+or when a rule fails on a loaded snapshot: ``dtsen`` (desil above the cut-off on
+the loaded DTSEN) or ``bpjs_membership`` (an active row of the loaded BPJS list, or
+the NIK is in the loaded 2024 cohort). Every other failing or unknown rule keeps
+the record ``accepted`` but off the registration file (docs/eligibility.md).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
-from datetime import date
 from typing import Any
 
+from berjasa import eligibility as rules
+
 _NIK = re.compile(r"^\d{16}$")
-ACTIVE_BPJS = {"aktif", "active", "a", "1", "ya", "y"}
+# reason codes sent back when a rule on loaded data rejects a record
+REJECTION_CODES = frozenset({"dtsen_desil_above_cutoff", "already_bpjs_participant", "already_in_cohort"})
 
 
 def record_problems(record: dict[str, Any], kelurahan_code: str) -> list[str]:
@@ -22,7 +27,7 @@ def record_problems(record: dict[str, Any], kelurahan_code: str) -> list[str]:
     if not isinstance(record.get("nik"), str) or not _NIK.match(record["nik"]):
         reasons.append("invalid_nik")
     try:
-        date.fromisoformat(record.get("birth_date") or "")
+        dt.date.fromisoformat(record.get("birth_date") or "")
     except (TypeError, ValueError):
         reasons.append("invalid_birth_date")
     if record.get("kelurahan_code") != kelurahan_code:
@@ -37,35 +42,45 @@ def record_problems(record: dict[str, Any], kelurahan_code: str) -> list[str]:
     return reasons
 
 
-def dtsen_check(dtsen_row: dict[str, Any] | None, loaded: bool, max_desil: int) -> dict[str, Any]:
-    """DTSEN desil within the program's cut-off."""
-    if not loaded:
-        return {"rule": "dtsen_desil", "result": "unknown", "reason": "dtsen_not_loaded"}
-    if dtsen_row is None:
-        # An extract may be partial: absence is not proof of ineligibility.
-        return {"rule": "dtsen_desil", "result": "unknown", "reason": "not_in_dtsen_snapshot"}
-    if int(dtsen_row["desil"]) > max_desil:
-        return {"rule": "dtsen_desil", "result": "fail", "reason": "dtsen_desil_above_cutoff",
-                "desil": int(dtsen_row["desil"])}
-    return {"rule": "dtsen_desil", "result": "pass", "desil": int(dtsen_row["desil"])}
+def evidence(loaded: dict[str, Any], dtsen_desil: int | None, bpjs_row: dict | None,
+             cohort_start: str | None, registered_by_program: bool) -> rules.Evidence:
+    """What central holds about one NIK. ``loaded``: the current snapshot ids
+    (``{"dtsen": id|None, "bpjs": id|None, "cohort": id|None}``)."""
+    return rules.Evidence(
+        at_central=True,
+        dtsen_loaded=loaded.get("dtsen") is not None,
+        dtsen_desil=None if dtsen_desil is None else int(dtsen_desil),
+        bpjs_loaded=loaded.get("bpjs") is not None,
+        bpjs_status=(bpjs_row.get("status") or "") if bpjs_row is not None else None,
+        bpjs_kpj=bpjs_row.get("kpj_number") if bpjs_row is not None else None,
+        cohort_start=cohort_start if loaded.get("cohort") is not None else None,
+        registered_by_program=registered_by_program,
+    )
 
 
-def bpjs_check(bpjs_row: dict[str, Any] | None, loaded: bool) -> dict[str, Any]:
-    """Not already an active BPJS Ketenagakerjaan participant."""
-    if not loaded:
-        return {"rule": "bpjs_not_participant", "result": "unknown", "reason": "bpjs_not_loaded"}
-    if bpjs_row is not None and is_active_participant(bpjs_row):
-        return {"rule": "bpjs_not_participant", "result": "fail",
-                "reason": "already_bpjs_participant"}
-    return {"rule": "bpjs_not_participant", "result": "pass"}
+def decide(record: dict[str, Any], params: rules.Parameters, proof: rules.Evidence,
+           today: dt.date) -> tuple[list[dict], list[str]]:
+    """(rule results, rejection codes) for one record held at central."""
+    results = rules.evaluate(record, params, today=today, evidence=proof)
+    codes = []
+    for result in results:
+        if result["result"] != rules.FAIL:
+            continue
+        if result["rule"] == "dtsen":
+            codes.append("dtsen_desil_above_cutoff")
+        elif result["rule"] == "bpjs_membership":
+            codes.append("already_in_cohort" if proof.cohort_start else "already_bpjs_participant")
+    return results, codes
 
 
-def is_active_participant(bpjs_row: dict[str, Any]) -> bool:
-    """A BPJS participant row whose status says active (empty status counts as active)."""
-    status = (bpjs_row.get("status") or "aktif").strip().casefold()
-    return status in ACTIVE_BPJS
+def snapshot_stamp(loaded: dict[str, Any], params: rules.Parameters) -> dict[str, Any]:
+    """What a decision records: the snapshot ids and the parameter set used."""
+    return {"dtsen": loaded.get("dtsen"), "bpjs": loaded.get("bpjs"), "cohort": loaded.get("cohort"),
+            "parameters": params.label()}
 
 
-def failing_reasons(checks: list[dict[str, Any]]) -> list[str]:
-    """The reason codes of the failing checks."""
-    return [c["reason"] for c in checks if c["result"] == "fail"]
+def same_outcome(old: list[dict] | None, new: list[dict]) -> bool:
+    """The same rules with the same results (reason wording aside)."""
+    if not old:
+        return False
+    return [(r.get("rule"), r.get("result")) for r in old] == [(r["rule"], r["result"]) for r in new]

@@ -1,202 +1,470 @@
-"""Importing the DTSEN extract and the BPJS participant list (CSV with a header).
+"""Importing the DTSEN extract, the BPJS participant list and the 2024 cohort.
 
-Column names are matched case-insensitively, spaces and dashes read as ``_``,
-and the Indonesian names are accepted (design.md "Central registry"). Comma,
-semicolon or tab separated (Indonesian Excel writes ``;``). Bad rows go to a
-rejects CSV (the row as read + ``alasan``); the good rows replace the previous
-snapshot in one transaction, and records already held are re-checked against it.
+Files are what Excel saves (design.md "Central office (round 2)"): UTF-8 with or
+without BOM, else Windows-1252 (decided by one streaming pass that checks the
+bytes are valid UTF-8); ``,`` ``;`` or tab (sniffed from the header); column names
+matched case-insensitively, spaces and dashes read as ``_``, Indonesian names too;
+an apostrophe before NIK/KK/KPJ removed; spaces trimmed.
+
+The file is read streaming: a csv reader over a text stream, good rows inserted in
+batches (``COPY`` on PostgreSQL), rejected rows written to the rejects CSV as they
+come (the row as read + ``alasan`` + ``kolom``). Memory grows only with the set of
+NIKs seen (duplicate check: one int per row).
+
+All in one transaction: the old snapshot is deleted, the new rows inserted, the
+records held re-evaluated (``central.recheck``). When no row is accepted, or more
+rows are rejected than accepted without ``force``, the transaction is rolled back:
+nothing already held changes, and :class:`ImportRefused` says why in one line.
+Each import that replaces a snapshot is a row of ``imports``; its id is the
+snapshot id the rows and the eligibility decisions carry.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import getpass
+import hashlib
 import io
 import re
-from datetime import datetime
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
+from berjasa import reference
+from berjasa.identity import is_nik_damaged_by_spreadsheet
+from central import recheck as rechecking
 from central import verification
-from central.storage import records as record_store
 from central.storage import snapshots
 from central.storage.db import Database, utc_now
 
-DTSEN_COLUMNS = {
-    "nik": ("nik", "nomor_induk_kependudukan"),
-    "kk_number": ("kk_number", "no_kk", "nomor_kartu_keluarga"),
-    "full_name": ("full_name", "nama"),
-    "birth_date": ("birth_date", "tgl_lahir", "tanggal_lahir"),
-    "kelurahan_code": ("kelurahan_code", "kode_kelurahan"),
-    "desil": ("desil", "desil_nasional"),
+KINDS = ("dtsen", "bpjs-participants", "cohort")
+SNAPSHOT_KIND = {"dtsen": "dtsen", "bpjs-participants": "bpjs", "cohort": "cohort"}
+BATCH_ROWS = 10_000
+
+COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
+    "dtsen": {
+        "nik": ("nik", "nomor_induk_kependudukan"),
+        "kk_number": ("kk_number", "no_kk", "nomor_kartu_keluarga", "kk"),
+        "full_name": ("full_name", "nama", "nama_lengkap"),
+        "birth_date": ("birth_date", "tgl_lahir", "tanggal_lahir"),
+        "kelurahan_code": ("kelurahan_code", "kode_kelurahan", "kode_desa"),
+        "desil": ("desil", "desil_nasional"),
+    },
+    "bpjs-participants": {
+        "nik": ("nik", "nomor_induk_kependudukan"),
+        "kpj_number": ("kpj_number", "no_kpj", "nomor_kpj", "kpj"),
+        "program": ("program",),
+        "status": ("status", "status_kepesertaan"),
+        "coverage_start": ("coverage_start", "mulai_kepesertaan", "tgl_kepesertaan"),
+    },
+    "cohort": {
+        "nik": ("nik", "nomor_induk_kependudukan"),
+        "kpj_number": ("kpj_number", "no_kpj", "nomor_kpj", "kpj"),
+        "full_name": ("full_name", "nama", "nama_lengkap"),
+        "birth_date": ("birth_date", "tgl_lahir", "tanggal_lahir"),
+        "kelurahan_code": ("kelurahan_code", "kode_kelurahan"),
+        "coverage_start": ("coverage_start", "mulai_kepesertaan"),
+        "monthly_income": ("monthly_income", "penghasilan", "penghasilan_per_bulan"),
+        "jht": ("jht",),
+    },
 }
-BPJS_COLUMNS = {
-    "nik": ("nik", "nomor_induk_kependudukan"),
-    "kpj_number": ("kpj_number", "no_kpj", "nomor_kpj"),
-    "program": ("program",),
-    "status": ("status", "status_kepesertaan"),
+REQUIRED = {"dtsen": ("nik", "desil"), "bpjs-participants": ("nik",),
+            "cohort": ("nik", "kelurahan_code", "coverage_start")}
+# Reason codes (rejects file ``alasan``) and what they mean (``keterangan``).
+REASONS = {
+    "nik_damaged_by_spreadsheet": "rusak oleh spreadsheet (notasi ilmiah, kurang dari 16 digit, "
+                                  "atau akhiran .0); digit terakhir hilang, tidak diperbaiki",
+    "nik_invalid": "harus 16 digit angka",
+    "kpj_damaged_by_spreadsheet": "rusak oleh spreadsheet (notasi ilmiah atau akhiran .0)",
+    "kpj_invalid": "harus 6-20 huruf/angka",
+    "birth_date_invalid": "tanggal tidak mungkin atau tidak terbaca (pakai YYYY-MM-DD atau DD-MM-YYYY)",
+    "kelurahan_unknown": "bukan kode kelurahan Kota Makassar",
+    "kelurahan_missing": "kode kelurahan wajib diisi",
+    "desil_invalid": "desil harus angka 1 sampai 10",
+    "coverage_start_invalid": "bulan mulai harus YYYY-MM",
+    "income_invalid": "penghasilan harus angka rupiah",
+    "duplicate_nik_in_file": "NIK yang sama sudah ada di baris sebelumnya",
 }
-REQUIRED = {"dtsen": ("nik", "desil"), "bpjs-participants": ("nik",)}
 
 
 class ImportFileError(ValueError):
-    """The file cannot be imported at all (unreadable, required column missing)."""
+    """The file cannot be imported at all (unreadable, empty, columns missing)."""
+
+
+class ImportRefused(ValueError):
+    """The file was read but replaces nothing (nothing accepted, or --force needed)."""
+
+    def __init__(self, message: str, summary: dict[str, Any]) -> None:
+        super().__init__(message)
+        self.summary = summary
+
+
+class RowRejected(ValueError):
+    """One row refused: ``code`` (REASONS) and the column it concerns."""
+
+    def __init__(self, code: str, column: str) -> None:
+        super().__init__(code)
+        self.code, self.column = code, column
+
+
+# --- cell cleaners (plain functions; hypothesis-tested) ------------------------
+
+_SPACES = re.compile(r"[\s\u00a0\u200b]+")
+_APOSTROPHES = "'\u2019\u2018`"
+
+
+def strip_cell(raw: str | None) -> str:
+    """Trim outer spaces (NBSP too); None as empty."""
+    return (raw or "").strip().strip("\u00a0\u200b\ufeff").strip()
+
+
+def clean_identifier(raw: str | None, column: str = "nik") -> str:
+    """A NIK or KK: apostrophe and spaces removed, 16 digits. Spreadsheet damage
+    (scientific notation, ``.0``, fewer than 16 digits) raises
+    ``nik_damaged_by_spreadsheet``; anything else not 16 digits ``nik_invalid``."""
+    text = _SPACES.sub("", strip_cell(raw)).lstrip(_APOSTROPHES)
+    if is_nik_damaged_by_spreadsheet(text):
+        raise RowRejected("nik_damaged_by_spreadsheet", column)
+    if not (len(text) == 16 and text.isascii() and text.isdigit()):
+        raise RowRejected("nik_invalid", column)
+    return text
+
+
+def clean_optional_identifier(raw: str | None, column: str) -> str | None:
+    """A KK that may be empty."""
+    return clean_identifier(raw, column) if strip_cell(raw).lstrip(_APOSTROPHES) else None
+
+
+def clean_kpj(raw: str | None) -> str | None:
+    """A KPJ number (optional): apostrophe and spaces removed, 6-20 letters/digits."""
+    text = _SPACES.sub("", strip_cell(raw)).lstrip(_APOSTROPHES)
+    if not text:
+        return None
+    if re.fullmatch(r"\d+(\.\d+)?[eE][+-]?\d+|\d+\.0+", text):
+        raise RowRejected("kpj_damaged_by_spreadsheet", "kpj_number")
+    if not re.fullmatch(r"[0-9A-Za-z]{6,20}", text):
+        raise RowRejected("kpj_invalid", "kpj_number")
+    return text
+
+
+_DATE_FORMATS = ("%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y", "%Y/%m/%d")
+
+
+def clean_date(raw: str | None, column: str = "birth_date", today: date | None = None) -> str | None:
+    """YYYY-MM-DD from ISO or DD-MM-YYYY (``-`` ``/`` ``.``), or None when empty;
+    an impossible date (31-02, month 13, before 1900, in the future) raises."""
+    text = strip_cell(raw)
+    if not text:
+        return None
+    text = text.split(" ")[0].split("T")[0]  # "1990-01-01 00:00:00" from a date cell
+    for fmt in _DATE_FORMATS:
+        try:
+            day = datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+        if day.year < 1900 or day > (today or date.today()):
+            break
+        return day.isoformat()
+    raise RowRejected("birth_date_invalid", column)
+
+
+def clean_month(raw: str | None, column: str = "coverage_start") -> str | None:
+    """YYYY-MM from ``YYYY-MM``, ``YYYY-MM-DD``, ``MM/YYYY`` or ``MM-YYYY``; None when empty."""
+    text = strip_cell(raw)
+    if not text:
+        return None
+    match = (re.fullmatch(r"(\d{4})[-/](\d{1,2})(?:[-/]\d{1,2})?", text)
+             or re.fullmatch(r"(\d{1,2})[-/](\d{4})", text))
+    if match:
+        a, b = match.groups()
+        year, month = (int(a), int(b)) if len(a) == 4 else (int(b), int(a))
+        if 2000 <= year <= 2100 and 1 <= month <= 12:
+            return f"{year:04d}-{month:02d}"
+    raise RowRejected("coverage_start_invalid", column)
+
+
+def clean_kelurahan(raw: str | None, required: bool = False) -> str | None:
+    """A dotted Makassar kelurahan code (``7371011001`` is read as ``73.71.01.1001``)."""
+    text = _SPACES.sub("", strip_cell(raw)).lstrip(_APOSTROPHES)
+    if not text:
+        if required:
+            raise RowRejected("kelurahan_missing", "kelurahan_code")
+        return None
+    if re.fullmatch(r"\d{10}", text):
+        text = f"{text[:2]}.{text[2:4]}.{text[4:6]}.{text[6:]}"
+    if reference.kelurahan(text) is None:
+        raise RowRejected("kelurahan_unknown", "kelurahan_code")
+    return text
+
+
+def clean_desil(raw: str | None) -> int:
+    """1..10."""
+    text = strip_cell(raw)
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 10:
+        raise RowRejected("desil_invalid", "desil")
+    return int(text)
+
+
+def clean_income(raw: str | None) -> int | None:
+    """Integer rupiah from ``2500000``, ``2.500.000`` or ``Rp 2.500.000``; None when empty."""
+    text = _SPACES.sub("", strip_cell(raw))
+    if text.casefold().startswith("rp"):
+        text = text[2:]
+    if not text:
+        return None
+    if re.fullmatch(r"\d{1,3}(\.\d{3})+", text):
+        text = text.replace(".", "")
+    if not (text.isascii() and text.isdigit()) or len(text) > 12:
+        raise RowRejected("income_invalid", "monthly_income")
+    return int(text)
+
+
+def clean_flag(raw: str | None) -> int:
+    """1 for ya/y/1/true/x, else 0."""
+    return 1 if strip_cell(raw).casefold() in {"1", "ya", "y", "true", "x", "yes"} else 0
+
+
+def _text_or_none(raw: str | None) -> str | None:
+    return strip_cell(raw) or None
+
+
+# --- rows per kind --------------------------------------------------------------
+
+def _dtsen_row(cells: dict[str, str], snapshot_id: int) -> tuple:
+    nik = clean_identifier(cells.get("nik"))
+    kk = clean_optional_identifier(cells.get("kk_number"), "kk_number")
+    return (nik, kk, _text_or_none(cells.get("full_name")), clean_date(cells.get("birth_date")),
+            clean_kelurahan(cells.get("kelurahan_code")), clean_desil(cells.get("desil")), snapshot_id)
+
+
+def _bpjs_row(cells: dict[str, str], snapshot_id: int) -> tuple:
+    return (clean_identifier(cells.get("nik")), clean_kpj(cells.get("kpj_number")),
+            _text_or_none(cells.get("program")), _text_or_none(cells.get("status")),
+            clean_month(cells.get("coverage_start")), snapshot_id)
+
+
+def _cohort_row(cells: dict[str, str], snapshot_id: int) -> tuple:
+    nik = clean_identifier(cells.get("nik"))
+    kpj = clean_kpj(cells.get("kpj_number"))
+    kelurahan = clean_kelurahan(cells.get("kelurahan_code"), required=True)
+    start = clean_month(cells.get("coverage_start"))
+    if start is None:
+        raise RowRejected("coverage_start_invalid", "coverage_start")
+    return (nik, kpj, _text_or_none(cells.get("full_name")), clean_date(cells.get("birth_date")),
+            kelurahan, start, clean_income(cells.get("monthly_income")), clean_flag(cells.get("jht")),
+            snapshot_id)
+
+
+CONVERT: dict[str, Callable[[dict[str, str], int], tuple]] = {
+    "dtsen": _dtsen_row, "bpjs-participants": _bpjs_row, "cohort": _cohort_row}
+
+
+# --- reading --------------------------------------------------------------------
+
+class _CountingReader(io.RawIOBase):
+    """A binary file that counts the bytes read and hashes them (progress, SHA-256)."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self.raw, self.count, self.sha = raw, 0, hashlib.sha256()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        n = self.raw.readinto(buffer)
+        if n:
+            self.count += n
+            self.sha.update(memoryview(buffer)[:n])
+        return n or 0
+
+
+def detect_encoding(path: Path, chunk: int = 1 << 20) -> str:
+    """``utf-8-sig`` when every byte is valid UTF-8 (BOM or not), else ``cp1252``.
+    One streaming pass with an incremental decoder: bounded memory."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        with path.open("rb") as raw:
+            while block := raw.read(chunk):
+                decoder.decode(block)
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return "cp1252"
+    except OSError as exc:
+        raise ImportFileError(f"berkas tidak dapat dibaca: {path} ({exc.strerror or exc})") from exc
+    return "utf-8-sig"
 
 
 def _key(name: str) -> str:
-    return re.sub(r"[\s\-]+", "_", name.strip().lstrip("\ufeff").casefold())
+    return re.sub(r"[\s\-]+", "_", name.strip().lstrip("\ufeff").strip('"').casefold())
 
 
-def map_header(header: list[str], columns: dict[str, tuple[str, ...]], kind: str) -> dict[str, int]:
-    """{field: column index} for the columns found; ImportFileError when a required one is missing."""
-    positions = {_key(h): i for i, h in enumerate(header)}
+def expected_columns(kind: str) -> str:
+    """``nik (nomor_induk_kependudukan), ...`` for error messages."""
+    return ", ".join(f"{names[0]} ({', '.join(names[1:])})" if len(names) > 1 else names[0]
+                     for names in COLUMNS[kind].values())
+
+
+def map_header(header: list[str], kind: str) -> dict[str, int]:
+    """{field: column index}; ImportFileError naming the expected columns when a
+    required one is missing."""
+    positions: dict[str, int] = {}
+    for index, name in enumerate(header):
+        positions.setdefault(_key(name), index)
     found = {}
-    for field, names in columns.items():
+    for field, names in COLUMNS[kind].items():
         for name in names:
             if name in positions:
                 found[field] = positions[name]
                 break
     missing = [f for f in REQUIRED[kind] if f not in found]
     if missing:
-        raise ImportFileError(f"kolom wajib tidak ada: {', '.join(missing)} "
-                              f"(kolom terbaca: {', '.join(header)})")
+        shown = ", ".join(h.strip() for h in header)[:200]
+        raise ImportFileError(
+            f"kolom wajib tidak ada: {', '.join(missing)}; kolom yang diharapkan: "
+            f"{expected_columns(kind)}; kolom terbaca: {shown or '(kosong)'}")
     return found
 
 
-def read_rows(path: Path) -> tuple[list[str], list[list[str]]]:
-    """Header and rows of a CSV file, separator sniffed."""
+@dataclass
+class Reading:
+    """An open import file: its header, the row iterator and counters."""
+
+    header: list[str]
+    rows: Iterator[list[str]]
+    counter: _CountingReader
+    size: int
+    encoding: str
+
+
+def open_file(path: Path) -> tuple[Reading, Any]:
+    """Open ``path`` for streaming: (reading, the open text stream to close)."""
+    encoding = detect_encoding(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ImportFileError(f"berkas tidak dapat dibaca: {path} ({exc})") from exc
-    first = text.splitlines()[0] if text.strip() else ""
-    delimiter = max(",;\t", key=first.count) if first else ","
-    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
-    if not rows:
-        raise ImportFileError(f"berkas kosong: {path}")
-    return rows[0], [r for r in rows[1:] if any(cell.strip() for cell in r)]
+        raw = path.open("rb")
+    except OSError as exc:
+        raise ImportFileError(f"berkas tidak dapat dibaca: {path} ({exc.strerror or exc})") from exc
+    counter = _CountingReader(raw)
+    text = io.TextIOWrapper(io.BufferedReader(counter, 1 << 16), encoding=encoding,
+                            errors="replace", newline="")
+    first = text.readline()
+    while first and not first.strip():
+        first = text.readline()
+    if not first.strip():
+        text.close()
+        raise ImportFileError(f"berkas kosong: {path.name}")
+    delimiter = max(",;\t", key=first.count)
+    header = next(csv.reader([first], delimiter=delimiter))
+    rows = csv.reader(text, delimiter=delimiter)
+    return Reading(header, rows, counter, path.stat().st_size, encoding), text
 
 
-def clean_nik(raw: str) -> tuple[str | None, str | None]:
-    """(nik, None) or (None, reason). Spreadsheet damage is never repaired."""
-    text = raw.strip().replace(" ", "")
-    if re.search(r"[eE][+-]?\d+$", text) or text.endswith(".0"):
-        return None, "nik_damaged_by_spreadsheet"
-    if not re.fullmatch(r"\d{16}", text):
-        return None, "nik_invalid"
-    return text, None
+# --- the import -----------------------------------------------------------------
+
+class _Rejects:
+    """The rejects CSV, written as rows are refused."""
+
+    def __init__(self, folder: Path, kind: str, header: list[str]) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+        self.path = folder / f"{kind}-{stamp}-rejects.csv"
+        self.handle = self.path.open("w", encoding="utf-8-sig", newline="")
+        self.writer = csv.writer(self.handle)
+        self.writer.writerow([*header, "alasan", "kolom", "keterangan"])
+
+    def add(self, row: list[str], code: str, column: str) -> None:
+        self.writer.writerow([*(_safe_cell(c) for c in row), code, column, REASONS.get(code, code)])
+
+    def close(self) -> None:
+        self.handle.close()
 
 
-def clean_date(raw: str) -> str | None:
-    """YYYY-MM-DD from ISO or DD-MM-YYYY / DD/MM/YYYY; None when unreadable."""
-    text = raw.strip()
-    for fmt in ("%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y"):
+def _safe_cell(value: str) -> str:
+    """Rejects are opened in Excel: a cell that would start a formula gets a ``'``."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def import_file(db: Database, path: Path, kind: str, data_dir: Path,
+                settings: dict[str, Any] | int | None = None, *, force: bool = False,
+                progress: Callable[[int, int], None] | None = None,
+                today: date | None = None) -> dict[str, Any]:
+    """Import one file. Returns ``{"read", "accepted", "rejected", "rejects_file",
+    "snapshot_id", "rechecked"}``; raises ImportFileError (file unusable) or
+    ImportRefused (nothing replaced). ``progress(bytes_read, size)`` is called
+    after each batch."""
+    if kind not in KINDS:
+        raise ImportFileError(f"jenis impor tidak dikenal: {kind} (pilih {', '.join(KINDS)})")
+    settings = rechecking.as_settings(settings)
+    reading, stream = open_file(path)
+    try:
+        found = map_header(reading.header, kind)
+        rejects = _Rejects(data_dir / "imports", kind, reading.header)
         try:
-            return datetime.strptime(text, fmt).date().isoformat()
-        except ValueError:
-            continue
-    return None
+            return _load(db, path, kind, reading, found, rejects, settings, force, progress, today)
+        finally:
+            rejects.close()
+    finally:
+        stream.close()
 
 
-def _dtsen_row(cells: dict[str, str]) -> tuple[tuple | None, str | None]:
-    nik, reason = clean_nik(cells.get("nik", ""))
-    if reason:
-        return None, reason
-    desil = cells.get("desil", "").strip()
-    if not desil.isdigit() or not 1 <= int(desil) <= 10:
-        return None, "desil_invalid"
-    birth = cells.get("birth_date", "").strip()
-    birth_date = clean_date(birth) if birth else None
-    if birth and birth_date is None:
-        return None, "birth_date_invalid"
-    return (nik, cells.get("kk_number", "").strip() or None, cells.get("full_name", "").strip() or None,
-            birth_date, cells.get("kelurahan_code", "").strip() or None, int(desil)), None
-
-
-def _bpjs_row(cells: dict[str, str]) -> tuple[tuple | None, str | None]:
-    nik, reason = clean_nik(cells.get("nik", ""))
-    if reason:
-        return None, reason
-    kpj = cells.get("kpj_number", "").strip()
-    if kpj and not re.fullmatch(r"[0-9A-Za-z]{6,20}", kpj):
-        return None, "kpj_invalid"
-    return (nik, kpj or None, cells.get("program", "").strip() or None,
-            cells.get("status", "").strip() or None), None
-
-
-def parse_file(path: Path, kind: str) -> tuple[list[tuple], list[tuple[list[str], str]], list[str]]:
-    """(good rows, [(bad row, reason)], header)."""
-    header, rows = read_rows(path)
-    columns = DTSEN_COLUMNS if kind == "dtsen" else BPJS_COLUMNS
-    found = map_header(header, columns, kind)
-    convert = _dtsen_row if kind == "dtsen" else _bpjs_row
-    good, bad, seen = [], [], set()
-    for row in rows:
-        cells = {field: row[i] if i < len(row) else "" for field, i in found.items()}
-        parsed, reason = convert(cells)
-        if parsed is not None and parsed[0] in seen:
-            parsed, reason = None, "duplicate_nik_in_file"
-        if parsed is None:
-            bad.append((row, reason or "invalid"))
-        else:
-            seen.add(parsed[0])
-            good.append(parsed)
-    return good, bad, header
-
-
-def write_rejects(folder: Path, kind: str, header: list[str], bad: list[tuple[list[str], str]]) -> Path:
-    """The rejected rows as read, plus the reason, in ``imports/`` of the data folder."""
-    folder.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-    path = folder / f"{kind}-{stamp}-rejects.csv"
-    with path.open("w", encoding="utf-8", newline="") as out:
-        writer = csv.writer(out)
-        writer.writerow([*header, "alasan"])
-        for row, reason in bad:
-            writer.writerow([*row, reason])
-    return path
-
-
-def import_file(db: Database, path: Path, kind: str, data_dir: Path, max_desil: int) -> dict[str, Any]:
-    """Import one file; ``{"read", "accepted", "rejected", "rejects_file", "rechecked"}``."""
-    good, bad, header = parse_file(path, kind)
-    rejects = write_rejects(data_dir / "imports", kind, header, bad)
-    summary = {"read": len(good) + len(bad), "accepted": len(good), "rejected": len(bad),
-               "rejects_file": str(rejects)}
+def _load(db: Database, path: Path, kind: str, reading: Reading, found: dict[str, int],
+          rejects: _Rejects, settings: dict[str, Any], force: bool,
+          progress: Callable[[int, int], None] | None, today: date | None) -> dict[str, Any]:
+    convert = CONVERT[kind]
+    read = accepted = 0
+    summary: dict[str, Any] = {}
     with db.transaction():
-        db.lock_ingest()  # re-check writes updates: keep the cursor order (see ingest)
-        if kind == "dtsen":
-            snapshots.replace_dtsen(db, good)
-        else:
-            snapshots.replace_bpjs(db, good)
-        snapshots.add_import(db, {**summary, "kind": "dtsen" if kind == "dtsen" else "bpjs",
-                                  "file_name": path.name, "imported_at": utc_now(),
-                                  "imported_by": getpass.getuser()})
-        summary["rechecked"] = recheck(db, kind, max_desil)
+        db.lock_ingest()  # the recheck writes updates: keep the cursor order (see ingest)
+        snapshot_id = snapshots.start_import(db, SNAPSHOT_KIND[kind], path.name, str(rejects.path),
+                                             utc_now(), getpass.getuser())
+        snapshots.clear(db, SNAPSHOT_KIND[kind])
+        seen: set[int] = set()
+        batch: list[tuple] = []
+        width = max(found.values()) + 1
+        for row in reading.rows:
+            if not any(cell.strip() for cell in row):
+                continue
+            read += 1
+            if len(row) < width:
+                row = row + [""] * (width - len(row))
+            cells = {field: row[index] for field, index in found.items()}
+            try:
+                values = convert(cells, snapshot_id)
+            except RowRejected as refused:
+                rejects.add(row, refused.code, refused.column)
+                continue
+            key = int(values[0])
+            if key in seen:
+                rejects.add(row, "duplicate_nik_in_file", "nik")
+                continue
+            seen.add(key)
+            batch.append(values)
+            accepted += 1
+            if len(batch) >= BATCH_ROWS:
+                snapshots.insert(db, SNAPSHOT_KIND[kind], batch)
+                batch = []
+                if progress:
+                    progress(reading.counter.count, reading.size)
+        snapshots.insert(db, SNAPSHOT_KIND[kind], batch)
+        if progress:
+            progress(reading.size, reading.size)
+        rejected = read - accepted
+        summary = {"read": read, "accepted": accepted, "rejected": rejected,
+                   "rejects_file": str(rejects.path), "snapshot_id": snapshot_id}
+        if read == 0:
+            raise ImportFileError(f"berkas hanya berisi baris judul, tidak ada data: {path.name}")
+        if accepted == 0:
+            raise ImportRefused(f"tidak ada baris yang diterima ({rejected} ditolak, lihat "
+                                f"{rejects.path}); data lama tidak diganti", summary)
+        if rejected > accepted and not force:
+            raise ImportRefused(f"{rejected} baris ditolak, lebih banyak dari {accepted} yang diterima "
+                                f"(lihat {rejects.path}); data lama tidak diganti: periksa berkas, "
+                                f"atau ulangi dengan --force", summary)
+        snapshots.finish_import(db, snapshot_id, read, accepted, rejected, reading.counter.sha.hexdigest())
+        summary["rechecked"] = rechecking.recheck(db, settings, today=today,
+                                                  import_month=(today or date.today()).strftime("%Y-%m"))
         if kind == "dtsen":  # identity findings against the new snapshot (not a rule)
             verification.check_dtsen(db)
     return summary
-
-
-def recheck(db: Database, kind: str, max_desil: int) -> int:
-    """Apply the new snapshot to records already held; the number changed.
-    DTSEN: accepted records above the desil cut-off become ``rejected``. BPJS:
-    active records whose NIK has a KPJ become ``registered`` with it."""
-    now = utc_now()
-    updates = []
-    if kind == "dtsen":
-        for row in snapshots.accepted_with_desil_above(db, max_desil):
-            reasons = ["dtsen_desil_above_cutoff"]
-            snapshots.set_status(db, row["central_id"], "rejected", now, reasons=reasons)
-            updates.append({"kelurahan_code": row["kelurahan_code"], "record_id": row["record_id"],
-                            "kind": "rejected", "central_status": "rejected", "reasons": reasons,
-                            "desil": int(row["desil"])})
-    else:
-        for row in snapshots.active_in_bpjs(db):
-            snapshots.set_status(db, row["central_id"], "registered", now, kpj_number=row["kpj_number"])
-            updates.append({"kelurahan_code": row["kelurahan_code"], "record_id": row["record_id"],
-                            "kind": "registered", "central_status": "registered",
-                            "kpj_number": row["kpj_number"]})
-    record_store.add_updates(db, updates, now)
-    return len(updates)
-

@@ -3,30 +3,37 @@
 For each record: already held (same kelurahan and id) → its earlier decision;
 invalid → ``rejected``; NIK active elsewhere (or earlier in the batch) →
 ``duplicate`` (the unique index has the last word); a DTSEN/BPJS rule failing
-on a loaded snapshot → ``rejected``; else ``accepted``. Accepted records are
+on a loaded snapshot → ``rejected``; else ``accepted``. Every new record is
+evaluated with the shared rules (berjasa.eligibility) and keeps its results, the
+snapshot ids and the parameter set used (``eligibility``, ``eligibility_snapshots``). Accepted records are
 then compared with active records born the same day in other kelurahan and
 likely duplicates are flagged to both sides.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable
 from typing import Any
 
+from berjasa import eligibility as rules
 from berjasa.problems import BatchConflict
 from central import dedupe, eligibility, verification
+from central.recheck import as_settings
 from central.storage import records as store
 from central.storage import snapshots
 from central.storage.db import Database, utc_now
 from sync import protocol
 
 
-def ingest_batch(db: Database, batch: protocol.Batch, body_bytes: int, max_desil: int,
+def ingest_batch(db: Database, batch: protocol.Batch, body_bytes: int,
+                 settings: dict[str, Any] | int | None = None,
                  digest: str | None = None) -> tuple[bytes, bool]:
     """Store ``batch`` and return (answer body, replayed?). Raises BatchConflict
     when its id was used for other content. ``digest`` is the content hash when
-    the caller already has it (decode_batch checked it)."""
+    the caller already has it (decode_batch checked it). ``settings`` are the
+    effective settings (rule overrides); a bare int is the old ``max_desil``."""
     digest = digest or protocol.content_hash(batch)
     with db.transaction():
         db.lock_ingest()
@@ -36,7 +43,7 @@ def ingest_batch(db: Database, batch: protocol.Batch, body_bytes: int, max_desil
                 raise BatchConflict(batch_id=batch.batch_id)
             return stored["answer"], True
         now = utc_now()
-        results, updates = _decide(db, batch, digest, now, max_desil)
+        results, updates = _decide(db, batch, digest, now, as_settings(settings))
         answer = protocol.encode_results(batch.batch_id, results)
         store.add_updates(db, updates, now)
         store.add_batch(db, {
@@ -49,7 +56,7 @@ def ingest_batch(db: Database, batch: protocol.Batch, body_bytes: int, max_desil
 
 
 def _decide(db: Database, batch: protocol.Batch, digest: str, now: str,
-            max_desil: int) -> tuple[list[dict], list[dict]]:
+            settings: dict[str, Any]) -> tuple[list[dict], list[dict]]:
     """Per-record results (batch order) and the update entries they cause. The
     database is asked once per batch for everything the records need."""
     kelurahan = batch.kelurahan_code
@@ -57,9 +64,11 @@ def _decide(db: Database, batch: protocol.Batch, digest: str, now: str,
     held = store.held_records(db, kelurahan, ids)
     niks = [r["nik"] for r in batch.records if isinstance(r.get("nik"), str)]
     active = store.active_by_nik(db, niks)
-    checks_for = _checks_lookup(snapshots.lookup(db, niks), max_desil)
+    snapshot = snapshots.lookup(db, niks)
+    checks_for = _checks_lookup(snapshot, settings)
     stamp = {"kelurahan_code": kelurahan, "batch_id": batch.batch_id, "content_hash": digest,
-             "received_at": now, "updated_at": now}
+             "received_at": now, "updated_at": now, "evaluated_at": now,
+             "eligibility_snapshots": checks_for.stamp}
     rows, replaced, seen_in_batch, results = [], [], {}, []
     stored = set(held)
     for record in batch.records:
@@ -100,7 +109,7 @@ def _newer_version(record: dict, held: dict) -> bool:
 
 
 def _decide_record(record: dict, kelurahan: str, active: dict, seen_in_batch: dict,
-                   checks_for: Callable[[str], tuple[list, list]],
+                   checks_for: Callable[[dict], tuple[list, list]],
                    itself: int | None = None) -> dict[str, Any]:
     """The row to store for one new record (a copy of it plus the decision).
     ``itself``: the central_id this record replaces (it does not hold its own NIK
@@ -109,7 +118,8 @@ def _decide_record(record: dict, kelurahan: str, active: dict, seen_in_batch: di
     name = record.get("full_name")
     row.update(record_id=record.get("id"), nik=str(record.get("nik")),
                name_key=dedupe.name_key(name if isinstance(name, str) else ""),
-               status="accepted", reasons=None, checks=None,
+               status="accepted", reasons=None, checks=None, eligibility=None,
+               disability=record.get("disability"),
                duplicate_of_kelurahan=None, duplicate_of_record=None)
     problems = eligibility.record_problems(record, kelurahan)
     holder = active.get(row["nik"]) or seen_in_batch.get(row["nik"])
@@ -121,29 +131,37 @@ def _decide_record(record: dict, kelurahan: str, active: dict, seen_in_batch: di
         row.update(status="duplicate", duplicate_of_kelurahan=holder["kelurahan_code"],
                    duplicate_of_record=holder["record_id"])
     else:
-        checks, reasons = checks_for(row["nik"])
-        row.update(checks=checks, status="rejected" if reasons else "accepted",
+        checks, reasons = checks_for(row)
+        row.update(checks=checks, eligibility=checks, status="rejected" if reasons else "accepted",
                    reasons=reasons or None)
         if not reasons:
             seen_in_batch[row["nik"]] = row
     return row
 
 
-def _checks_lookup(snapshot: dict, max_desil: int) -> Callable[[str], tuple[list, list]]:
-    """nik -> (DTSEN/BPJS checks, failing reasons) for one batch. Records whose
-    snapshot rows say the same share one checks list (most of a batch, when a
-    snapshot is not loaded or a NIK is absent), so it is built and stored once."""
-    made: dict[tuple, tuple[list, list]] = {}
+class _Checks:
+    """row -> (rule results, rejection codes) for one batch, with the shared rules
+    and what central holds; ``stamp`` is the snapshot ids and parameter set used."""
 
-    def checks_for(nik: str) -> tuple[list, list]:
-        dtsen, bpjs = snapshot["dtsen"].get(nik), snapshot["bpjs"].get(nik)
-        key = (dtsen and int(dtsen["desil"]), bpjs and eligibility.is_active_participant(bpjs))
-        if key not in made:
-            checks = [eligibility.dtsen_check(dtsen, snapshot["dtsen_loaded"], max_desil),
-                      eligibility.bpjs_check(bpjs, snapshot["bpjs_loaded"])]
-            made[key] = (checks, eligibility.failing_reasons(checks))
-        return made[key]
-    return checks_for
+    def __init__(self, snapshot: dict, settings: dict[str, Any]) -> None:
+        self.today = dt.date.today()
+        self.params = rules.parameters_on(self.today, settings)
+        self.snapshot = snapshot
+        self.stamp = eligibility.snapshot_stamp(snapshot["ids"], self.params)
+
+    def __call__(self, row: dict) -> tuple[list, list]:
+        nik = row["nik"]
+        dtsen = self.snapshot["dtsen"].get(nik)
+        cohort = self.snapshot["cohort"].get(nik)
+        proof = eligibility.evidence(self.snapshot["ids"], dtsen and dtsen["desil"],
+                                     self.snapshot["bpjs"].get(nik),
+                                     cohort and cohort["coverage_start"], False)
+        return eligibility.decide(row, self.params, proof, self.today)
+
+
+def _checks_lookup(snapshot: dict, settings: dict[str, Any]) -> _Checks:
+    """The per-batch rule evaluator."""
+    return _Checks(snapshot, settings)
 
 
 def _result(row: dict[str, Any]) -> dict[str, Any]:

@@ -41,7 +41,9 @@ def receive_batch():
     # decode_batch verified the signed hash header equals the content: reuse it
     digest = bytes(protocol.base64.urlsafe_b64decode(
         protocol.header(request.headers, "Berjasa-Content-Hash") + "=")).hex()
-    answer, replayed = ingest_batch(db, batch, len(body), setting("dtsen_max_desil"), digest)
+    from flask import current_app
+    answer, replayed = ingest_batch(db, batch, len(body), current_app.config["BERJASA"]["settings"],
+                                    digest)
     response = Response(answer, status=200, content_type=protocol.RESULTS_MEDIA_TYPE)
     if replayed:
         response.headers["Berjasa-Replay"] = "1"

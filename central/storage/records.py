@@ -21,9 +21,11 @@ RECORD_COLUMNS = (
     "occupation", "work_category", "monthly_income", "heir_name", "heir_relation", "heir_phone",
     "consent", "location", "captured_at", "notes", "version", "enumerator", "reviewed_by",
     "reviewed_at", "status", "reasons", "checks", "duplicate_of_kelurahan", "duplicate_of_record",
-    "content_hash", "received_at", "updated_at",
+    "content_hash", "received_at", "updated_at", "evaluated_at", "disability", "eligibility",
+    "eligibility_snapshots",
 )
-JSON_COLUMNS = frozenset({"consent", "location", "reasons", "checks"})
+JSON_COLUMNS = frozenset({"consent", "location", "reasons", "checks", "disability", "eligibility",
+                          "eligibility_snapshots"})
 
 
 def _to_json(value: Any) -> str:
@@ -35,7 +37,8 @@ def _to_json(value: Any) -> str:
 
 # Written in this order: plain values first, then the JSON columns
 _PLAIN_COLUMNS = ("central_id", *(c for c in RECORD_COLUMNS if c not in JSON_COLUMNS))
-_INSERT_COLUMNS = (*_PLAIN_COLUMNS, "consent", "location", "reasons", "checks")
+_INSERT_COLUMNS = (*_PLAIN_COLUMNS, "consent", "location", "reasons", "checks", "disability",
+                   "eligibility", "eligibility_snapshots")
 _plain_values = operator.itemgetter(*_PLAIN_COLUMNS)
 _INSERT = (f"INSERT INTO records ({', '.join(_INSERT_COLUMNS)}) "
            f"VALUES ({placeholders(len(_INSERT_COLUMNS))})")
@@ -120,7 +123,7 @@ def insert_records(db: Database, rows: list[dict[str, Any]]) -> list[dict[str, A
             holder = active_by_nik(db, [row["nik"]]).get(row["nik"])
             if holder is None or row["status"] not in ACTIVE:
                 raise
-            row.update(status="duplicate", reasons=None, checks=None,
+            row.update(status="duplicate", reasons=None, checks=None, eligibility=None,
                        duplicate_of_kelurahan=holder["kelurahan_code"],
                        duplicate_of_record=holder["record_id"])
             db.run(_INSERT, _rows_values([row])[0])
@@ -209,7 +212,10 @@ def _rows_values(rows: list[dict[str, Any]]) -> list[tuple]:
         except KeyError:
             plain = tuple(map(row.get, _PLAIN_COLUMNS))
         out.append((*plain, consent, location, _json_or_value(row.get("reasons"), shared),
-                    _json_or_value(row.get("checks"), shared)))
+                    _json_or_value(row.get("checks"), shared),
+                    _json_or_value(row.get("disability"), shared),
+                    _json_or_value(row.get("eligibility"), shared),
+                    _json_or_value(row.get("eligibility_snapshots"), shared)))
     return out
 
 

@@ -1,68 +1,129 @@
-"""DTSEN and BPJS participant snapshots, imports and the re-check queries (SQL only)."""
+"""DTSEN, BPJS participant and cohort snapshots, imports, and the set-based
+re-evaluation reads and writes (SQL only).
+
+A snapshot id is the ``imports.id`` of the import that loaded the table's rows;
+each import replaces its table whole, so the current id of a kind is the newest
+import of that kind (a refused import is rolled back and leaves no row).
+"""
 
 from __future__ import annotations
 
-import json
+from collections.abc import Iterator
 from typing import Any
 
 from central.storage.db import Database
 
+TABLES = {"dtsen": "dtsen", "bpjs": "bpjs_participants", "cohort": "cohort"}
+COLUMNS = {
+    "dtsen": ("nik", "kk_number", "full_name", "birth_date", "kelurahan_code", "desil", "snapshot_id"),
+    "bpjs": ("nik", "kpj_number", "program", "status", "coverage_start", "snapshot_id"),
+    "cohort": ("nik", "kpj_number", "full_name", "birth_date", "kelurahan_code", "coverage_start",
+               "monthly_income", "jht", "snapshot_id"),
+}
+
+
+def current_ids(db: Database) -> dict[str, int | None]:
+    """The snapshot id in force per kind (None: never loaded)."""
+    rows = db.query("SELECT kind, MAX(id) AS id FROM imports GROUP BY kind")
+    found = {r["kind"]: r["id"] for r in rows}
+    return {kind: found.get(kind) for kind in TABLES}
+
 
 def lookup(db: Database, niks: list[str]) -> dict[str, Any]:
-    """Snapshot rows for these NIKs and whether each snapshot is loaded at all."""
-    loaded = {r["kind"] for r in db.query("SELECT DISTINCT kind FROM imports"
-                                          " WHERE kind IN ('dtsen', 'bpjs')")}
-    out: dict[str, Any] = {"dtsen": {}, "bpjs": {}}
-    for kind, table in (("dtsen", "dtsen"), ("bpjs", "bpjs_participants")):
-        out[f"{kind}_loaded"] = kind in loaded
-        if niks and kind in loaded:
+    """Snapshot rows for these NIKs (one query per loaded snapshot) and the ids in force."""
+    ids = current_ids(db)
+    out: dict[str, Any] = {"ids": ids, "dtsen": {}, "bpjs": {}, "cohort": {}}
+    for kind, table in TABLES.items():
+        if niks and ids[kind] is not None:
             among, params = db.in_list("nik", niks)
-            rows = db.query(f"SELECT * FROM {table} WHERE {among}", params)
-            out[kind] = {r["nik"]: r for r in rows}
+            out[kind] = {r["nik"]: r for r in db.query(f"SELECT * FROM {table} WHERE {among}", params)}
     return out
 
 
-def replace_dtsen(db: Database, rows: list[tuple]) -> None:
-    """The new DTSEN snapshot replaces the old one (nik, kk, name, birth date, kelurahan, desil)."""
-    db.run("DELETE FROM dtsen")
-    db.many("INSERT INTO dtsen (nik, kk_number, full_name, birth_date, kelurahan_code, desil)"
-            " VALUES (?, ?, ?, ?, ?, ?)", rows)
+def start_import(db: Database, kind: str, file_name: str, rejects_file: str, at: str, by: str) -> int:
+    """A new imports row (counts filled by :func:`finish_import`); its id."""
+    row = db.one("INSERT INTO imports (kind, file_name, read_count, accepted, rejected, rejects_file,"
+                 " imported_at, imported_by) VALUES (?, ?, 0, 0, 0, ?, ?, ?) RETURNING id",
+                 (kind, file_name, rejects_file, at, by))
+    return int(row["id"])
 
 
-def replace_bpjs(db: Database, rows: list[tuple]) -> None:
-    """The new BPJS participant list replaces the old one (nik, kpj, program, status)."""
-    db.run("DELETE FROM bpjs_participants")
-    db.many("INSERT INTO bpjs_participants (nik, kpj_number, program, status) VALUES (?, ?, ?, ?)",
-            rows)
+def finish_import(db: Database, snapshot_id: int, read: int, accepted: int, rejected: int,
+                  sha256: str) -> None:
+    """The counts and file hash of a finished import (it is now the snapshot in force)."""
+    db.run("UPDATE imports SET read_count = ?, accepted = ?, rejected = ?, file_sha256 = ?"
+           " WHERE id = ?", (read, accepted, rejected, sha256, snapshot_id))
 
 
-def add_import(db: Database, row: dict[str, Any]) -> None:
-    """Record one import run."""
-    db.run("INSERT INTO imports (kind, file_name, read_count, accepted, rejected, rejects_file,"
-           " imported_at, imported_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-           (row["kind"], row["file_name"], row["read"], row["accepted"], row["rejected"],
-            row["rejects_file"], row["imported_at"], row["imported_by"]))
+def clear(db: Database, kind: str) -> None:
+    """Empty a snapshot table (inside the import transaction)."""
+    table = TABLES[kind]
+    db.run(f"TRUNCATE {table}" if db.dialect == "postgresql" else f"DELETE FROM {table}")
 
 
-def accepted_with_desil_above(db: Database, max_desil: int) -> list[dict]:
-    """Accepted records whose NIK the DTSEN snapshot places above the cut-off."""
-    return db.query("SELECT r.central_id, r.kelurahan_code, r.record_id, d.desil FROM records r"
-                    " JOIN dtsen d ON d.nik = r.nik WHERE r.status = 'accepted' AND d.desil > ?"
-                    " ORDER BY r.central_id", (max_desil,))
+def insert(db: Database, kind: str, rows: list[tuple]) -> None:
+    """Bulk insert snapshot rows (COPY on PostgreSQL)."""
+    db.insert_rows(TABLES[kind], COLUMNS[kind], rows)
 
 
-def active_in_bpjs(db: Database) -> list[dict]:
-    """Active records whose NIK is in the BPJS list with a KPJ not yet recorded."""
-    return db.query("SELECT r.central_id, r.kelurahan_code, r.record_id, b.kpj_number, b.status"
-                    " FROM records r JOIN bpjs_participants b ON b.nik = r.nik"
-                    " WHERE r.status IN ('accepted', 'registered') AND b.kpj_number IS NOT NULL"
-                    " AND b.kpj_number <> '' AND (r.kpj_number IS NULL OR r.kpj_number <> b.kpj_number)"
-                    " ORDER BY r.central_id")
+def imports(db: Database) -> list[dict]:
+    """Every finished import, newest first."""
+    return db.query("SELECT id, kind, file_name, file_sha256, read_count, accepted, rejected,"
+                    " rejects_file, imported_at, imported_by FROM imports ORDER BY id DESC")
 
 
-def set_status(db: Database, central_id: int, status: str, at: str, reasons: list | None = None,
-               kpj_number: str | None = None) -> None:
-    """Change a held record's central status (and reasons or KPJ)."""
-    db.run("UPDATE records SET status = ?, reasons = COALESCE(?, reasons),"
-           " kpj_number = COALESCE(?, kpj_number), updated_at = ? WHERE central_id = ?",
-           (status, json.dumps(reasons) if reasons else None, kpj_number, at, central_id))
+_RECHECK = (
+    "SELECT r.central_id, r.kelurahan_code, r.record_id, r.nik, r.birth_date, r.occupation,"
+    " r.work_category, r.monthly_income, r.status, r.reasons, r.eligibility,"
+    " r.registration_exported_at, r.kpj_number, r.coverage_start, r.updated_at,"
+    " d.desil, b.nik AS bpjs_nik, b.status AS bpjs_status, b.kpj_number AS bpjs_kpj,"
+    " b.coverage_start AS bpjs_coverage, c.coverage_start AS cohort_start"
+    " FROM records r LEFT JOIN dtsen d ON d.nik = r.nik"
+    " LEFT JOIN bpjs_participants b ON b.nik = r.nik LEFT JOIN cohort c ON c.nik = r.nik"
+    " WHERE r.status IN ('accepted', 'registered', 'rejected') AND r.central_id > ?"
+    " ORDER BY r.central_id LIMIT ?"
+)
+
+
+def records_for_recheck(db: Database, chunk: int = 5000) -> Iterator[list[dict]]:
+    """Held records with their snapshot rows, ``chunk`` at a time (keyset pages:
+    one query per page, never one per record)."""
+    after = 0
+    while True:
+        rows = db.query(_RECHECK, (after, chunk))
+        if not rows:
+            return
+        yield rows
+        after = rows[-1]["central_id"]
+
+
+def active_niks(db: Database, niks: list[str]) -> set[str]:
+    """Which of these NIKs an active (accepted/registered) record holds."""
+    if not niks:
+        return set()
+    among, params = db.in_list("nik", niks)
+    return {r["nik"] for r in db.query("SELECT nik FROM records WHERE status IN ('accepted', 'registered')"
+                                       f" AND {among}", params)}
+
+
+EVALUATION_COLUMNS = ("central_id", "status", "reasons", "kpj_number", "coverage_start",
+                      "eligibility", "eligibility_snapshots", "evaluated_at", "updated_at")
+
+
+def write_evaluations(db: Database, rows: list[tuple]) -> None:
+    """Store re-evaluated records (tuples in EVALUATION_COLUMNS order). PostgreSQL:
+    COPY into a temporary table and one UPDATE ... FROM; SQLite: executemany."""
+    if not rows:
+        return
+    sets = ", ".join(f"{c} = t.{c}" for c in EVALUATION_COLUMNS[1:])
+    if db.dialect == "postgresql":
+        db.run("CREATE TEMP TABLE IF NOT EXISTS recheck_rows (central_id BIGINT PRIMARY KEY,"
+               " status TEXT, reasons TEXT, kpj_number TEXT, coverage_start TEXT, eligibility TEXT,"
+               " eligibility_snapshots TEXT, evaluated_at TEXT, updated_at TEXT) ON COMMIT DROP")
+        db.run("TRUNCATE recheck_rows")
+        db.insert_rows("recheck_rows", EVALUATION_COLUMNS, rows)
+        db.run(f"UPDATE records SET {sets} FROM recheck_rows t WHERE records.central_id = t.central_id")
+        return
+    assignments = ", ".join(f"{c} = ?" for c in EVALUATION_COLUMNS[1:])
+    db.many(f"UPDATE records SET {assignments} WHERE central_id = ?",
+            [(*row[1:], row[0]) for row in rows])

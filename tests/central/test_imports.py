@@ -1,90 +1,256 @@
-"""central import dtsen / bpjs-participants: header matching, rejects, re-check (both backends)."""
+"""central import dtsen / bpjs-participants / cohort: what Excel writes, per-row
+refusals, nothing replaced on a bad file, snapshot ids, and the re-evaluation of
+the records held (both backends)."""
 
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 import pytest
 
-from central.imports import ImportFileError, import_file
+from central.imports import ImportFileError, ImportRefused, import_file
+from central.recheck import recheck
+from central.storage.db import Database, migrate
 
 from .conftest import records
 
+NIK_A, NIK_B, NIK_C = "7371014101900001", "7371014101900002", "7371014101900003"
 
-def _write(path: Path, text: str) -> Path:
-    path.write_text(text, encoding="utf-8")
+
+def _write(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    path.write_bytes(text.encode(encoding))
     return path
 
 
-def _import(central, path, kind):
+def _import(central, path, kind, force=False):
     db = central.db()
     try:
-        return import_file(db, path, kind, central.data_dir, central.settings["dtsen_max_desil"])
+        return import_file(db, path, kind, central.data_dir, central.settings, force=force)
     finally:
         db.close()
+
+
+@pytest.fixture
+def store(database_url, tmp_path):
+    """A migrated central database without a server (imports need none)."""
+    db = Database(database_url)
+    migrate(db)
+    yield db
+    db.close()
+
+
+def _rejects(summary) -> list[dict]:
+    with open(summary["rejects_file"], encoding="utf-8-sig") as handle:
+        return list(csv.DictReader(handle))
 
 
 def test_dtsen_with_indonesian_columns_and_bad_rows(central, tmp_path):
     path = _write(tmp_path / "dtsen.csv",
                   "Nomor_Induk_Kependudukan;No_KK;Nama;Tanggal_Lahir;Kode_Kelurahan;Desil_Nasional\n"
-                  "7371014101900001;7371010101200001;Sitti Aminah;01-01-1990;73.71.01.1001;3\n"
+                  f"{NIK_A};7371010101200001;Sitti Aminah;01-01-1990;73.71.01.1001;3\n"
+                  f"{NIK_C};;Daeng Baji;1990-01-01;73.71.01.1001;4\n"
                   "7.37101E+15;7371010101200001;Rusak;01-01-1990;73.71.01.1001;3\n"
-                  "7371014101900002;;Desil Salah;1990-01-01;73.71.01.1001;11\n"
-                  "7371014101900001;;Kembar;1990-01-01;73.71.01.1001;2\n")
-    summary = _import(central, path, "dtsen")
-    assert {k: summary[k] for k in ("read", "accepted", "rejected")} == {"read": 4, "accepted": 1, "rejected": 3}
-    with open(summary["rejects_file"], encoding="utf-8") as handle:
-        rejects = list(csv.DictReader(handle))
-    assert [r["alasan"] for r in rejects] == ["nik_damaged_by_spreadsheet", "desil_invalid",
-                                              "duplicate_nik_in_file"]
-    assert central.query("SELECT nik, birth_date, desil FROM dtsen") == [
-        {"nik": "7371014101900001", "birth_date": "1990-01-01", "desil": 3}]
+                  f"{NIK_B};;Desil Salah;1990-01-01;73.71.01.1001;11\n"
+                  f"{NIK_A};;Kembar;1990-01-01;73.71.01.1001;2\n")
+    summary = _import(central, path, "dtsen", force=True)
+    assert {k: summary[k] for k in ("read", "accepted", "rejected")} == {"read": 5, "accepted": 2, "rejected": 3}
+    assert [r["alasan"] for r in _rejects(summary)] == ["nik_damaged_by_spreadsheet", "desil_invalid",
+                                                        "duplicate_nik_in_file"]
+    assert central.query("SELECT nik, birth_date, desil, snapshot_id FROM dtsen ORDER BY nik") == [
+        {"nik": NIK_A, "birth_date": "1990-01-01", "desil": 3, "snapshot_id": summary["snapshot_id"]},
+        {"nik": NIK_C, "birth_date": "1990-01-01", "desil": 4, "snapshot_id": summary["snapshot_id"]}]
+    imported = central.query("SELECT kind, read_count, accepted, rejected, file_sha256 FROM imports")
+    assert imported[0]["kind"] == "dtsen" and len(imported[0]["file_sha256"]) == 64
 
 
-def test_missing_required_column_refuses_the_file(central, tmp_path):
-    path = _write(tmp_path / "dtsen.csv", "nama,desil\nA,1\n")
-    with pytest.raises(ImportFileError, match="nik"):
-        _import(central, path, "dtsen")
+GOOD = f"{NIK_A},2\n{NIK_B},3\n"
+DAMAGED_FILES = [
+    # (name, bytes, encoding, expected accepted, expected reasons)
+    ("cp1252 with ; and apostrophes",
+     f"nik;nama;desil\n'{NIK_A};Andi Baso’ Daéng;2\n'{NIK_B};Sitti;3\n", "cp1252", 2, []),
+    ("utf-8 BOM with tab", f"\ufeffNIK\tDESIL\n {NIK_A} \t 2 \n{NIK_B}\t3\n", "utf-8", 2, []),
+    ("scientific notation", f"nik,desil\n{NIK_A},2\n{NIK_B},3\n7.37101E+15,2\n", "utf-8", 2,
+     ["nik_damaged_by_spreadsheet"]),
+    ("15 digits", f"nik,desil\n{NIK_A},2\n{NIK_B},3\n737101410190000,2\n", "utf-8", 2,
+     ["nik_damaged_by_spreadsheet"]),
+    ("trailing .0", f"nik,desil\n{NIK_A},2\n{NIK_B},3\n7371014101900003.0,2\n", "utf-8", 2,
+     ["nik_damaged_by_spreadsheet"]),
+    ("impossible date", f"nik,tgl_lahir,desil\n{NIK_A},01-01-1990,2\n{NIK_B},,3\n{NIK_C},31-02-1990,2\n",
+     "utf-8", 2, ["birth_date_invalid"]),
+    ("unknown kelurahan", f"nik,kode_kelurahan,desil\n{NIK_A},73.71.01.1001,2\n{NIK_B},7371011001,3\n"
+     f"{NIK_C},73.71.99.9999,2\n", "utf-8", 2, ["kelurahan_unknown"]),
+    ("desil 0 and 11", f"nik,desil\n{NIK_A},2\n{NIK_B},3\n{NIK_C},0\n7371014101900004,11\n"
+     "7371014101900005,10\n", "utf-8", 3, ["desil_invalid", "desil_invalid"]),
+    ("duplicate NIK", f"nik,desil\n{NIK_A},2\n{NIK_B},3\n{NIK_A},4\n", "utf-8", 2, ["duplicate_nik_in_file"]),
+]
 
 
-def test_dtsen_import_rejects_held_records_above_the_cutoff(central, tmp_path):
+@pytest.mark.parametrize("name,text,encoding,accepted,reasons", DAMAGED_FILES,
+                         ids=[d[0] for d in DAMAGED_FILES])
+def test_damaged_dtsen_files(store, tmp_path, name, text, encoding, accepted, reasons):
+    summary = import_file(store, _write(tmp_path / "d.csv", text, encoding), "dtsen", tmp_path, {})
+    assert summary["accepted"] == accepted
+    assert [r["alasan"] for r in _rejects(summary)] == reasons
+    niks = {r["nik"] for r in store.query("SELECT nik FROM dtsen")}
+    assert {NIK_A, NIK_B} <= niks
+    if name.startswith("cp1252"):
+        names = {r["full_name"] for r in store.query("SELECT full_name FROM dtsen")}
+        assert "Andi Baso’ Daéng" in names
+    if name == "unknown kelurahan":
+        assert store.one("SELECT kelurahan_code FROM dtsen WHERE nik = ?", (NIK_B,))["kelurahan_code"] \
+            == "73.71.01.1001"
+
+
+@pytest.mark.parametrize("text,message", [
+    ("", "berkas kosong"),
+    ("\n\n", "berkas kosong"),
+    ("nik,desil\n", "hanya berisi baris judul"),
+    ("nama,umur\nA,1\n", "kolom yang diharapkan: nik"),
+])
+def test_unusable_files_change_nothing(store, tmp_path, text, message):
+    import_file(store, _write(tmp_path / "ok.csv", f"nik,desil\n{GOOD}"), "dtsen", tmp_path, {})
+    with pytest.raises(ImportFileError, match=message):
+        import_file(store, _write(tmp_path / "bad.csv", text), "dtsen", tmp_path, {})
+    assert len(store.query("SELECT nik FROM dtsen")) == 2
+    assert len(store.query("SELECT id FROM imports")) == 1
+
+
+def test_all_rejected_replaces_nothing(store, tmp_path):
+    first = import_file(store, _write(tmp_path / "ok.csv", f"nik,desil\n{GOOD}"), "dtsen", tmp_path, {})
+    with pytest.raises(ImportRefused, match="tidak ada baris yang diterima") as refused:
+        import_file(store, _write(tmp_path / "bad.csv", "nik,desil\n7.37E+15,1\n123,2\n"), "dtsen",
+                    tmp_path, {}, force=True)
+    assert refused.value.summary["rejected"] == 2
+    assert {r["snapshot_id"] for r in store.query("SELECT snapshot_id FROM dtsen")} == {first["snapshot_id"]}
+    assert len(store.query("SELECT id FROM imports")) == 1
+
+
+def test_more_rejected_than_accepted_needs_force(store, tmp_path):
+    import_file(store, _write(tmp_path / "ok.csv", f"nik,desil\n{GOOD}"), "dtsen", tmp_path, {})
+    mostly_bad = _write(tmp_path / "bad.csv", f"nik,desil\n{NIK_C},1\n7.37E+15,1\n123,2\n")
+    with pytest.raises(ImportRefused, match="--force"):
+        import_file(store, mostly_bad, "dtsen", tmp_path, {})
+    assert {r["nik"] for r in store.query("SELECT nik FROM dtsen")} == {NIK_A, NIK_B}
+    summary = import_file(store, mostly_bad, "dtsen", tmp_path, {}, force=True)
+    assert summary["accepted"] == 1
+    assert {r["nik"] for r in store.query("SELECT nik FROM dtsen")} == {NIK_C}
+
+
+def test_rejects_file_never_holds_a_formula(store, tmp_path):
+    summary = import_file(store, _write(tmp_path / "d.csv", f"nik,nama,desil\n{NIK_A},A,1\n{NIK_B},B,1\n"
+                                        "=HYPERLINK(\"x\"),=1+1,1\n"), "dtsen", tmp_path, {})
+    row = _rejects(summary)[0]
+    assert row["nik"].startswith("'=") and row["nama"].startswith("'=")
+
+
+def test_cohort_import(store, tmp_path):
+    path = _write(tmp_path / "k.csv",
+                  "NIK;No_KPJ;Nama;Tgl_Lahir;Kode_Kelurahan;Mulai_Kepesertaan;Penghasilan\n"
+                  f"'{NIK_A};'24012345678;Sitti;1980-05-01;73.71.01.1001;2024-03;Rp 2.500.000\n"
+                  f"{NIK_B};24012345679;Baso;1981-05-01;73.71.01.1001;01/2024;\n"
+                  f"{NIK_C};24012345670;Tanpa;1982-05-01;;2024-01;\n"
+                  f"7371014101900004;24012345671;Bulan;1982-05-01;73.71.01.1001;2024-13;\n", "cp1252")
+    summary = import_file(store, path, "cohort", tmp_path, {}, force=True)
+    assert (summary["accepted"], summary["rejected"]) == (2, 2)
+    assert [r["alasan"] for r in _rejects(summary)] == ["kelurahan_missing", "coverage_start_invalid"]
+    rows = store.query("SELECT nik, kpj_number, coverage_start, monthly_income, jht, snapshot_id"
+                       " FROM cohort ORDER BY nik")
+    assert rows == [
+        {"nik": NIK_A, "kpj_number": "24012345678", "coverage_start": "2024-03",
+         "monthly_income": 2_500_000, "jht": 0, "snapshot_id": summary["snapshot_id"]},
+        {"nik": NIK_B, "kpj_number": "24012345679", "coverage_start": "2024-01",
+         "monthly_income": None, "jht": 0, "snapshot_id": summary["snapshot_id"]}]
+
+
+def test_cohort_without_coverage_start_column_names_it(store, tmp_path):
+    with pytest.raises(ImportFileError, match="coverage_start"):
+        import_file(store, _write(tmp_path / "k.csv", f"nik,kode_kelurahan\n{NIK_A},73.71.01.1001\n"),
+                    "cohort", tmp_path, {})
+
+
+# --- re-evaluation of the records held ------------------------------------------
+
+def _eligibility(central, record_id):
+    row = central.query("SELECT status, reasons, eligibility, eligibility_snapshots, evaluated_at"
+                        " FROM records WHERE record_id = ?", (record_id,))[0]
+    return row, {r["rule"]: r for r in json.loads(row["eligibility"])}, json.loads(row["eligibility_snapshots"])
+
+
+def test_arriving_records_are_evaluated_with_snapshot_ids(central, tmp_path):
+    device = central.register()
+    sent = records(3)
+    summary = _import(central, _write(tmp_path / "d.csv", f"nik,desil\n{sent[0]['nik']},8\n"
+                                      f"{sent[1]['nik']},1\n"), "dtsen")
+    results = device.send(sent)
+    assert results[0] == {"id": sent[0]["id"], "result": "rejected", "reasons": ["dtsen_desil_above_cutoff"]}
+    assert results[1]["result"] == "accepted"
+    assert results[2]["result"] == "accepted"  # not in the extract: not proof of anything
+    row, rules, stamp = _eligibility(central, sent[1]["id"])
+    assert rules["dtsen"]["result"] == "pass" and rules["council"]["result"] == "pass"
+    assert rules["bpjs_membership"]["result"] == "unknown"  # BPJS list not loaded: accepted
+    assert stamp["dtsen"] == summary["snapshot_id"] and stamp["bpjs"] is None and stamp["parameters"]
+    assert row["evaluated_at"]
+    _, rules, _ = _eligibility(central, sent[0]["id"])
+    assert "di atas batas" in rules["dtsen"]["reason"]
+    accepted = [u for u in device.updates().json()["updates"] if u["kind"] == "accepted"]
+    assert {c["rule"] for c in accepted[-1]["checks"]} >= {"dtsen", "council", "age"}
+
+
+def test_dtsen_import_rejects_held_records_above_the_cutoff_and_back(central, tmp_path):
     device = central.register()
     sent = records(2)
     device.send(sent)
     path = _write(tmp_path / "dtsen.csv", f"NIK,DESIL\n{sent[0]['nik']},9\n{sent[1]['nik']},2\n")
-    assert _import(central, path, "dtsen")["rechecked"] == 1
+    summary = _import(central, path, "dtsen")
+    assert summary["rechecked"]["rejected"] == 1
     statuses = central.query("SELECT record_id, status FROM records ORDER BY central_id")
     assert [s["status"] for s in statuses] == ["rejected", "accepted"]
-    last = device.updates().json()["updates"][-1]
+    updates = device.updates().json()["updates"]
+    last = [u for u in updates if u["record_id"] == sent[0]["id"]][-1]
     assert last["kind"] == "rejected" and last["reasons"] == ["dtsen_desil_above_cutoff"]
-    assert last["record_id"] == sent[0]["id"]
+    assert any("desil 9" in r["reason"] for r in last["eligibility"])
+    other = [u for u in updates if u["record_id"] == sent[1]["id"]][-1]
+    assert other["kind"] == "eligibility" and other["central_status"] == "accepted"
+    # a corrected extract: the record is accepted again and the kelurahan told
+    _import(central, _write(tmp_path / "d2.csv", f"NIK,DESIL\n{sent[0]['nik']},3\n"), "dtsen")
+    assert central.query("SELECT status FROM records WHERE record_id = ?", (sent[0]["id"],)) == [
+        {"status": "accepted"}]
+    last = [u for u in device.updates().json()["updates"] if u["record_id"] == sent[0]["id"]][-1]
+    assert last["kind"] == "accepted" and last["reaccepted"] is True
 
 
-def test_records_after_a_dtsen_import_are_checked(central, tmp_path):
+def test_bpjs_list_registers_what_we_exported_and_rejects_participants(central, tmp_path):
     device = central.register()
     sent = records(3)
-    _write(tmp_path / "d.csv", f"nik,desil\n{sent[0]['nik']},8\n{sent[1]['nik']},1\n")
-    _import(central, tmp_path / "d.csv", "dtsen")
-    results = device.send(sent)
-    assert results[0] == {"id": sent[0]["id"], "result": "rejected", "reasons": ["dtsen_desil_above_cutoff"]}
-    assert results[1]["result"] == "accepted"
-    assert results[2]["result"] == "accepted"  # not in the snapshot: unknown, accepted
-    checks = device.updates().json()["updates"][-1]["checks"]
-    assert {"rule": "dtsen_desil", "result": "unknown", "reason": "not_in_dtsen_snapshot"} in checks
-
-
-def test_bpjs_import_registers_held_records_with_their_kpj(central, tmp_path):
-    device = central.register()
-    sent = records(2)
     device.send(sent)
-    path = _write(tmp_path / "bpjs.csv", f"NIK,No_KPJ,Program,Status\n{sent[1]['nik']},25012345678,JKK+JKM,Aktif\n")
+    db = central.db()
+    try:
+        db.run("UPDATE records SET registration_exported_at = '2026-01-05T00:00:00+00:00'"
+               " WHERE record_id = ?", (sent[1]["id"],))
+    finally:
+        db.close()
+    path = _write(tmp_path / "bpjs.csv", "NIK,No_KPJ,Program,Status,Mulai_Kepesertaan\n"
+                  f"{sent[1]['nik']},25012345678,JKK+JKM,Aktif,\n"
+                  f"{sent[0]['nik']},25012345679,JKK+JKM,AKTIF,2023-04\n"
+                  f"{sent[2]['nik']},25012345670,JKK+JKM,Nonaktif,2022-01\n")
     summary = _import(central, path, "bpjs-participants")
-    assert summary["accepted"] == 1 and summary["rechecked"] == 1
-    row = central.query("SELECT status, kpj_number FROM records WHERE record_id = ?", (sent[1]["id"],))
-    assert row == [{"status": "registered", "kpj_number": "25012345678"}]
-    last = device.updates().json()["updates"][-1]
-    assert last["kind"] == "registered" and last["kpj_number"] == "25012345678"
+    assert summary["accepted"] == 3
+    assert summary["rechecked"]["registered"] == 1 and summary["rechecked"]["rejected"] == 1
+    rows = {r["record_id"]: r for r in central.query("SELECT record_id, status, kpj_number, coverage_start,"
+                                                     " reasons FROM records")}
+    assert rows[sent[1]["id"]]["status"] == "registered"
+    assert rows[sent[1]["id"]]["kpj_number"] == "25012345678"
+    assert len(rows[sent[1]["id"]]["coverage_start"]) == 7  # the import month
+    assert rows[sent[0]["id"]]["status"] == "rejected"
+    assert json.loads(rows[sent[0]["id"]]["reasons"]) == ["already_bpjs_participant"]
+    assert rows[sent[2]["id"]]["status"] == "accepted"  # nonaktif is not participation
+    kinds = {u["record_id"]: u for u in device.updates().json()["updates"]}
+    assert kinds[sent[1]["id"]]["kind"] == "registered" and kinds[sent[1]["id"]]["kpj_number"] == "25012345678"
+    assert kinds[sent[0]["id"]]["kind"] == "rejected"
+    _, rules, _ = _eligibility(central, sent[1]["id"])
+    assert rules["bpjs_membership"]["result"] == "pass"  # our own registration
 
 
 def test_active_bpjs_participant_is_rejected_at_ingest(central, tmp_path):
@@ -94,3 +260,29 @@ def test_active_bpjs_participant_is_rejected_at_ingest(central, tmp_path):
     _import(central, tmp_path / "b.csv", "bpjs-participants")
     assert device.send(sent)[0] == {"id": sent[0]["id"], "result": "rejected",
                                     "reasons": ["already_bpjs_participant"]}
+
+
+def test_cohort_worker_enrolled_again_is_rejected(central, tmp_path):
+    device = central.register()
+    sent = records(1)
+    _import(central, _write(tmp_path / "k.csv", "nik,kode_kelurahan,mulai_kepesertaan\n"
+                            f"{sent[0]['nik']},73.71.01.1001,2024-02\n"), "cohort")
+    assert device.send(sent)[0]["reasons"] == ["already_in_cohort"]
+
+
+def test_recheck_after_a_parameter_change(central, tmp_path):
+    device = central.register()
+    sent = records(2)
+    device.send(sent)
+    _import(central, _write(tmp_path / "d.csv", f"nik,desil\n{sent[0]['nik']},4\n{sent[1]['nik']},2\n"),
+            "dtsen")
+    db = central.db()
+    try:
+        with db.transaction():
+            summary = recheck(db, {**central.settings, "dtsen_max_desil": 3})
+    finally:
+        db.close()
+    assert summary["evaluated"] == 2 and summary["rejected"] == 1
+    row, rules, stamp = _eligibility(central, sent[0]["id"])
+    assert row["status"] == "rejected" and stamp["parameters"].endswith("+dtsen_max_desil")
+    assert "batas desil 3" in rules["dtsen"]["reason"]

@@ -1,0 +1,126 @@
+"""Re-evaluating every record held at central (after an import or a parameter
+change), set-based: records are read in keyset pages joined with their snapshot
+rows (one query per page), decided in Python with the shared rules, and written
+back with one bulk write per page. Runs inside the caller's transaction.
+
+Status moves (each one an update entry for the kelurahan, in Indonesian):
+- a record central put on a registration file (``registration_exported_at``) that
+  the BPJS list now shows -> ``registered`` with its KPJ and ``coverage_start`` (the
+  list's start month, else the import month);
+- ``accepted`` with a rule failing on a loaded snapshot -> ``rejected``;
+- ``rejected`` only for such rules, no longer failing -> ``accepted`` again (when no
+  other active record holds the NIK).
+A change of rule results alone sends an ``eligibility`` update.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from berjasa import eligibility as rules
+from central import eligibility as central_rules
+from central.storage import records as record_store
+from central.storage import snapshots
+from central.storage.db import Database, utc_now
+
+
+def as_settings(settings: dict[str, Any] | int | None) -> dict[str, Any]:
+    """Settings for the rules; a bare int is the old ``dtsen_max_desil`` argument."""
+    if settings is None:
+        return {}
+    if isinstance(settings, int):
+        return {"dtsen_max_desil": settings}
+    return settings
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _loads(text: Any) -> Any:
+    if text is None or isinstance(text, (list, dict)):
+        return text
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
+def recheck(db: Database, settings: dict[str, Any] | int | None = None, *,
+            today: dt.date | None = None, import_month: str | None = None,
+            chunk: int = 5000) -> dict[str, int]:
+    """Re-evaluate every held record; a summary of what changed."""
+    today = today or dt.date.today()
+    import_month = import_month or today.strftime("%Y-%m")
+    params = rules.parameters_on(today, as_settings(settings))
+    loaded = snapshots.current_ids(db)
+    stamp = _json(central_rules.snapshot_stamp(loaded, params))
+    now = utc_now()
+    summary = {"evaluated": 0, "rejected": 0, "accepted": 0, "registered": 0, "eligibility_changed": 0}
+    for page in snapshots.records_for_recheck(db, chunk):
+        writes, updates, wanting_active = [], [], []
+        decided = []
+        for row in page:
+            reasons = _loads(row["reasons"]) or []
+            if row["status"] == "rejected" and not set(reasons) <= central_rules.REJECTION_CODES:
+                continue  # invalid records stay as they are
+            decided.append((row, reasons, *_decide(row, params, loaded, today, import_month)))
+            if decided[-1][3] in ("accepted", "registered") and row["status"] == "rejected":
+                wanting_active.append(row["nik"])
+        taken = snapshots.active_niks(db, wanting_active)
+        for row, reasons, results, status, codes, kpj, coverage in decided:
+            if status in ("accepted", "registered") and row["status"] == "rejected":
+                if row["nik"] in taken:
+                    status, codes = "rejected", reasons
+                else:
+                    taken.add(row["nik"])
+            summary["evaluated"] += 1
+            old_results = _loads(row["eligibility"])
+            status_changed = status != row["status"] or (status == "registered" and kpj != row["kpj_number"])
+            results_changed = not central_rules.same_outcome(old_results, results)
+            base = {"kelurahan_code": row["kelurahan_code"], "record_id": row["record_id"]}
+            if status_changed:
+                summary[status] += 1
+                entry = {**base, "kind": status, "central_status": status, "eligibility": results}
+                if status == "rejected":
+                    entry["reasons"] = codes
+                elif status == "registered":
+                    entry.update(kpj_number=kpj, coverage_start=coverage)
+                else:
+                    entry.update(central_id=row["central_id"], reaccepted=True)
+                updates.append(entry)
+            elif results_changed and old_results is not None:
+                summary["eligibility_changed"] += 1
+                updates.append({**base, "kind": "eligibility", "central_status": status,
+                                "eligibility": results})
+            new_reasons = _json(codes) if status == "rejected" else (
+                None if row["status"] == "rejected" else row["reasons"])
+            writes.append((row["central_id"], status, new_reasons, kpj, coverage, _json(results), stamp,
+                           now, now if (status_changed or results_changed) else row["updated_at"]))
+        snapshots.write_evaluations(db, writes)
+        record_store.add_updates(db, updates, now)
+    summary["changed"] = (summary["rejected"] + summary["accepted"] + summary["registered"]
+                          + summary["eligibility_changed"])
+    return summary
+
+
+def _decide(row: dict[str, Any], params: rules.Parameters, loaded: dict[str, Any], today: dt.date,
+            import_month: str) -> tuple[list[dict], str, list[str], str | None, str | None]:
+    """(results, new status, rejection codes, kpj, coverage_start) for one row."""
+    listed = row["bpjs_nik"] is not None and loaded.get("bpjs") is not None
+    ours = row["registration_exported_at"] is not None or row["status"] == "registered"
+    bpjs_row = {"status": row["bpjs_status"], "kpj_number": row["bpjs_kpj"]} if listed else None
+    proof = central_rules.evidence(loaded, row["desil"], bpjs_row, row["cohort_start"], ours)
+    results, codes = central_rules.decide(row, params, proof, today)
+    status, kpj, coverage = row["status"], row["kpj_number"], row["coverage_start"]
+    if ours and listed and row["bpjs_kpj"]:
+        status, kpj = "registered", row["bpjs_kpj"]
+        coverage = coverage or row["bpjs_coverage"] or import_month
+        codes = []
+    elif status == "accepted" and codes:
+        status = "rejected"
+    elif status == "rejected" and not codes:
+        status = "accepted"
+    return results, status, codes, kpj, coverage
