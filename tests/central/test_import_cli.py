@@ -1,0 +1,63 @@
+"""berjasa central import / recheck as subprocesses: exit codes and one-line errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from .test_cli import berjasa
+
+NIK_A, NIK_B = "7371014101900001", "7371014101900002"
+
+
+@pytest.fixture
+def folder(database_url, tmp_path):
+    data = tmp_path / "pusat"
+    berjasa("central", "init", "--database", database_url, data_dir=data)
+    return data
+
+
+def _one_line_error(done):
+    assert done.returncode != 0
+    assert "Traceback" not in done.stderr
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, done.stderr
+    return lines[0]
+
+
+def test_import_exit_codes_and_messages(folder, tmp_path):
+    good = tmp_path / "good.csv"
+    good.write_bytes(f"nik;desil\r\n'{NIK_A};2\r\n'{NIK_B};3\r\n".encode("cp1252"))
+    done = berjasa("central", "import", "dtsen", str(good), "--json", data_dir=folder)
+    summary = json.loads(done.stdout)
+    assert (summary["read"], summary["accepted"], summary["rejected"]) == (2, 2, 0)
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text(f"nik,desil\n{NIK_A},1\n7.37E+15,1\n123,2\n", encoding="utf-8")
+    line = _one_line_error(berjasa("central", "import", "dtsen", str(bad), data_dir=folder, check=False))
+    assert "--force" in line and "tidak diganti" in line
+    forced = berjasa("central", "import", "dtsen", str(bad), "--force", "--json", data_dir=folder)
+    assert json.loads(forced.stdout)["accepted"] == 1
+
+    allbad = tmp_path / "allbad.csv"
+    allbad.write_text("nik,desil\n7.37E+15,1\n", encoding="utf-8")
+    line = _one_line_error(berjasa("central", "import", "dtsen", str(allbad), "--force", data_dir=folder,
+                                   check=False))
+    assert "tidak ada baris yang diterima" in line
+
+    columns = tmp_path / "columns.csv"
+    columns.write_text("foo,bar\n1,2\n", encoding="utf-8")
+    line = _one_line_error(berjasa("central", "import", "cohort", str(columns), data_dir=folder, check=False))
+    assert "kolom yang diharapkan" in line and "coverage_start" in line
+
+    empty = tmp_path / "empty.csv"
+    empty.write_text("", encoding="utf-8")
+    assert "kosong" in _one_line_error(berjasa("central", "import", "bpjs-participants", str(empty),
+                                               data_dir=folder, check=False))
+    missing = _one_line_error(berjasa("central", "import", "dtsen", str(tmp_path / "none.csv"),
+                                      data_dir=folder, check=False))
+    assert "tidak ada" in missing
+
+    rechecked = json.loads(berjasa("central", "recheck", "--json", data_dir=folder).stdout)
+    assert rechecked["evaluated"] == 0 and "changed" in rechecked

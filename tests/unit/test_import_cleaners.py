@@ -1,0 +1,98 @@
+"""The import cell cleaners (central/imports.py) under hypothesis."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from central.imports import (
+    RowRejected,
+    clean_date,
+    clean_desil,
+    clean_identifier,
+    clean_income,
+    clean_kelurahan,
+    clean_kpj,
+    clean_month,
+)
+
+digits16 = st.text("0123456789", min_size=16, max_size=16)
+padding = st.sampled_from(["", " ", "  ", "\u00a0", "\t"])
+
+
+@given(digits16, padding, padding, st.sampled_from(["", "'", "’"]))
+def test_identifier_survives_apostrophe_and_spaces(nik, before, after, apostrophe):
+    assert clean_identifier(f"{before}{apostrophe}{nik}{after}") == nik
+
+
+@given(st.integers(min_value=10**15, max_value=10**16 - 1))
+def test_spreadsheet_numbers_are_refused_not_repaired(number):
+    for damaged in (f"{number:.5E}", f"{number}.0", str(number)[:15], f"{float(number)}"):
+        with pytest.raises(RowRejected) as refused:
+            clean_identifier(damaged)
+        assert refused.value.code == "nik_damaged_by_spreadsheet"
+
+
+@given(st.text(max_size=40))
+def test_identifier_is_16_digits_or_a_refusal(text):
+    try:
+        cleaned = clean_identifier(text)
+    except RowRejected as refused:
+        assert refused.code in ("nik_damaged_by_spreadsheet", "nik_invalid")
+    else:
+        assert len(cleaned) == 16 and cleaned.isdigit() and cleaned.isascii()
+
+
+@given(st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date.today()))
+def test_dates_in_the_formats_people_type(day):
+    for text in (day.isoformat(), day.strftime("%d-%m-%Y"), day.strftime("%d/%m/%Y"),
+                 f" {day.strftime('%d.%m.%Y')} "):
+        assert clean_date(text) == day.isoformat()
+
+
+@pytest.mark.parametrize("text", ["31-02-1990", "1990-13-01", "00-01-1990", "32874", "kemarin",
+                                  "1899-12-31", "01-01-2999"])
+def test_impossible_dates(text):
+    with pytest.raises(RowRejected):
+        clean_date(text)
+
+
+@given(st.text(max_size=12))
+def test_desil_is_1_to_10_or_refused(text):
+    try:
+        value = clean_desil(text)
+    except RowRejected as refused:
+        assert refused.code == "desil_invalid"
+    else:
+        assert 1 <= value <= 10
+
+
+@pytest.mark.parametrize("text,month", [("2024-03", "2024-03"), ("2024-3", "2024-03"),
+                                        ("03/2024", "2024-03"), ("2024-03-15", "2024-03"), ("", None)])
+def test_months(text, month):
+    assert clean_month(text) == month
+
+
+@pytest.mark.parametrize("text,amount", [("2500000", 2_500_000), ("2.500.000", 2_500_000),
+                                         ("Rp 2.500.000", 2_500_000), ("", None)])
+def test_income(text, amount):
+    assert clean_income(text) == amount
+
+
+@given(st.text(max_size=20))
+def test_cleaners_never_crash(text):
+    for clean in (clean_income, clean_kpj, clean_month, clean_kelurahan):
+        try:
+            clean(text)
+        except RowRejected:
+            pass
+
+
+def test_kelurahan_codes():
+    assert clean_kelurahan("7371011001") == "73.71.01.1001"
+    assert clean_kelurahan("") is None
+    with pytest.raises(RowRejected):
+        clean_kelurahan("73.71.99.9999")
