@@ -10,7 +10,6 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -293,32 +292,51 @@ def recheck_command(data_dir: Path | None, as_json: bool) -> None:
 
 @central_group.command("export")
 @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv", show_default=True)
-@click.option("--what", type=click.Choice(["bpjs-registration", "payment-list", "progress", "all"]),
-              required=True)
+@click.option("--what", type=click.Choice(["bpjs-registration", "payment-list", "rejections",
+                                           "progress", "all"]), required=True)
+@click.option("--month", default=None, metavar="YYYY-MM",
+              help="Payment list: the month to pay for (default: the current month).")
+@click.option("--draft", is_flag=True, default=False,
+              help="Payment list: show it even with unconfirmed bands/rates, marked DRAF.")
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="File to write (CSV goes to stdout when omitted).")
 @click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="Payment list: the date whose contribution schedule applies (default today).")
+              help="Older form of --month: the month of this date (YYYY-MM-DD).")
 @data_dir_option
 @json_option
-def export_command(fmt: str, what: str, output: Path | None, as_of: Any, data_dir: Path | None,
-                   as_json: bool) -> None:
-    """Export the BPJS registration file, BPKAD payment list, progress, or all records.
+def export_command(fmt: str, what: str, month: str | None, draft: bool, output: Path | None,
+                   as_of: Any, data_dir: Path | None, as_json: bool) -> None:
+    """Export the BPJS registration file, BPKAD payment list, rejections, progress, or all.
 
-    Example: berjasa central export --format xlsx --what payment-list --output iuran.xlsx
+    Example: berjasa central export --format xlsx --what payment-list --month 2025-10 --output iuran.xlsx
     """
-    from central.exports import export
+    import sys
+
+    from central.exports import ExportError, export, parse_month
 
     if fmt == "xlsx" and output is None:
         raise click.ClickException("format xlsx perlu --output BERKAS.xlsx")
+    try:
+        month = parse_month(month) if month is not None else (
+            as_of.strftime("%Y-%m") if as_of else None)
+    except ExportError as exc:
+        raise click.ClickException(str(exc)) from exc
     with central_db(data_dir) as (db, settings, _):
         try:
-            count, text = export(db, what, fmt, output, as_of=as_of.date() if as_of else date.today(),
-                                 contributions_file=settings["central_contributions_file"] or None,
-                                 targets_file=settings["central_targets_file"] or None)
-        except (ValueError, OSError) as exc:
-            raise click.ClickException(f"ekspor gagal: {_one_line(exc)}") from exc
-    if text is not None:
-        click.echo(text, nl=False)
+            result = export(db, what, fmt, output if output is not None else sys.stdout.buffer,
+                            month=month, draft=draft,
+                            contributions_file=settings["central_contributions_file"] or None,
+                            targets_file=settings["central_targets_file"] or None,
+                            columns_file=settings["central_export_columns_file"] or None,
+                            work_categories=list(settings["work_categories"]))
+        except ExportError as exc:
+            raise click.ClickException(str(exc)) from exc
+        except OSError as exc:
+            target = output or "stdout"
+            raise click.ClickException(
+                f"ekspor gagal: tidak dapat menulis {target}: {exc.strerror or exc}") from exc
+    if output is None:
         return
-    emit({"what": what, "format": fmt, "rows": count, "output": str(output)}, as_json, str(output))
+    if not as_json:
+        click.echo(f"Ekspor {what} ({fmt}): {result.rows} baris, SHA-256 {result.sha256}.")
+    emit(result.summary(), as_json, str(output))

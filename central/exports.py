@@ -1,35 +1,159 @@
-"""Exports for BPJS, BPKAD and Disnaker, as CSV or XLSX; each one audited.
+"""Central's exports for BPJS, BPKAD and Disnaker, as CSV or XLSX; each one audited.
 
-- ``bpjs-registration``: the BPJS Ketenagakerjaan bulk registration file, one row per
-  active record (accepted or registered), program JKK+JKM, KPJ when known.
-- ``payment-list``: BPKAD's list with each worker's monthly JKK and JKM from the
-  dated contribution schedule, and the total the city pays.
-- ``progress``: per kelurahan against targets (kecamatan in a column).
+One service, :func:`export`, for the CLI and the dashboard's downloads:
+``export(db, what, fmt, output, actor, **filters) -> ExportResult`` (rows, SHA-256).
+
+- ``bpjs-registration``: one row per record that passes EVERY stored rule (none
+  failing, none unknown) and that BPJS does not list yet (status accepted, no KPJ,
+  not an active participant in the loaded list, not in the 2024 cohort); see
+  :func:`central.storage.reports.registration_exclusions` for the one place to add
+  conditions (open verification findings). Records put on a file get
+  ``registration_exported_at`` (first time only).
+- ``payment-list``: BPKAD's list for one month: the 2024 cohort and the registered
+  new workers whose coverage started by then, with band, JKK, JKM, JHT and total per
+  row, a subtotal row per kelurahan and a grand total, under header lines (month,
+  legal basis, payer, generation time). A registered worker whose stored income rule
+  failed is not billed. Refused while any row uses an unconfirmed band or rate,
+  unless ``draft`` (then the first line is the watermark :data:`DRAFT_WATERMARK`).
+- ``rejections``: records central rejected or holds as duplicates, with reason codes
+  and Indonesian reasons.
+- ``progress``: per kelurahan and kecamatan against targets, the 2024 cohort and the
+  new workers apart, counts by sex, disability and work category; a city row.
 - ``all``: one row per record held at central with its central status.
-Headers are Indonesian (the readers are Indonesian offices); NIK, KK and KPJ are
-text cells in XLSX so no spreadsheet turns them into numbers.
+
+Columns are defined once, in central/data/export_columns.json (or the file the
+``central_export_columns_file`` setting names), so a branch office's template can
+replace them. Every file goes through :mod:`berjasa.spreadsheet` (formula-safe,
+identifiers as text, atomic, hashed).
 """
 
 from __future__ import annotations
 
-import csv
 import getpass
-import io
 import json
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import date
+from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from berjasa.reference import kelurahan, regions
-from central.contributions import contribution, load_schedules, schedule_for
-from central.progress import progress_by_kelurahan
-from central.storage import findings as findings_store
+from berjasa.spreadsheet import KINDS, Column, write_export
+from central import progress as progress_rules
+from central.contributions import Calculator, ContributionConfigError, load_config, rupiah
 from central.storage import reports
 from central.storage.db import Database, utc_now
 
-WHATS = ("bpjs-registration", "payment-list", "progress", "all")
-TEXT_COLUMNS = {"NIK", "NO_KK", "NO_KPJ", "NO_HP", "KODE_KELURAHAN", "RT", "RW"}
+WHATS = ("bpjs-registration", "payment-list", "rejections", "progress", "all")
+SHEET_TITLES = {"bpjs-registration": "Pendaftaran BPJS", "payment-list": "Daftar Pembayaran",
+                "rejections": "Penolakan", "progress": "Capaian", "all": "Semua Data"}
 SEX = {"L": "Laki-laki", "P": "Perempuan"}
+CITY = "Kota Makassar"
+DRAFT_WATERMARK = ("DRAF - BUKAN UNTUK PEMBAYARAN: memakai band atau tarif yang belum "
+                   "terkonfirmasi peraturan")
+DISABILITY_KINDS = {"seeing": "melihat", "hearing": "mendengar", "walking": "berjalan",
+                    "cognition": "mengingat/berkonsentrasi", "self_care": "mengurus diri",
+                    "communication": "berkomunikasi"}
+# Rules whose failure means the declared income is outside the program: such a
+# worker is not billed even when registered (berjasa/eligibility.py: the council
+# rule holds the income alternative).
+INCOME_RULES = frozenset({"income", "council"})
+REASON_TEXT = {
+    "invalid_nik": "NIK tidak sah (harus 16 angka)",
+    "invalid_birth_date": "Tanggal lahir tidak sah",
+    "kelurahan_mismatch": "Kelurahan data tidak sama dengan kelurahan pengirim",
+    "missing_name": "Nama kosong",
+    "missing_id": "ID data kosong",
+    "invalid_income": "Penghasilan tidak sah",
+    "dtsen_desil_above_cutoff": "Desil DTSEN di atas batas program",
+    "already_bpjs_participant": "Sudah peserta aktif BPJS Ketenagakerjaan",
+    "duplicate": "NIK sudah terdaftar aktif di kelurahan lain",
+    "duplicate_nik": "NIK sudah terdaftar aktif di kelurahan lain",
+}
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+MONTH_NAMES = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
+               "September", "Oktober", "November", "Desember")
+
+
+class ExportError(ValueError):
+    """An export cannot be made (one clear line for the user)."""
+
+
+class PaymentListRefused(ExportError):
+    """A final payment list would use an unconfirmed band or rate."""
+
+
+@dataclass
+class ExportResult:
+    """What :func:`export` wrote and audited."""
+
+    what: str
+    format: str
+    rows: int
+    sha256: str
+    size: int
+    output: str
+    filters: dict[str, Any] = field(default_factory=dict)
+    content: bytes | None = None
+
+    def summary(self) -> dict[str, Any]:
+        """The JSON answer of the CLI (no file content)."""
+        return {"what": self.what, "format": self.format, "rows": self.rows,
+                "sha256": self.sha256, "bytes": self.size, "output": self.output,
+                "filters": self.filters}
+
+
+# -- column definitions -------------------------------------------------------------
+
+def load_columns(path: str | Path | None = None) -> dict[str, list[Column]]:
+    """{what: [Column, ...]} from the export columns file (default: the shipped one).
+    A replacement file may reorder, rename or drop columns; an unknown key or kind
+    is an ExportError naming it."""
+    shipped = json.loads(resources.files("central").joinpath("data", "export_columns.json")
+                         .read_text(encoding="utf-8"))
+    chosen = shipped
+    if path:
+        try:
+            chosen = json.loads(Path(path).read_text(encoding="utf-8-sig"))
+        except (OSError, ValueError) as exc:
+            raise ExportError(f"berkas kolom ekspor tidak dapat dibaca ({path}): {exc}") from exc
+    out = {}
+    for what in WHATS:
+        known = {c["key"] for c in shipped[what]}
+        entries = chosen.get(what, shipped[what])
+        columns = []
+        for entry in entries:
+            key, kind = entry.get("key"), entry.get("kind", "text")
+            if key not in known:
+                raise ExportError(f"berkas kolom ekspor: kolom '{key}' tidak dikenal untuk {what}"
+                                  f" (pilih dari: {', '.join(sorted(known))})")
+            if kind not in KINDS:
+                raise ExportError(f"berkas kolom ekspor: jenis '{kind}' untuk {what}.{key} tidak"
+                                  f" dikenal (pilih dari: {', '.join(KINDS)})")
+            columns.append(Column(key, str(entry.get("header") or key), kind))
+        out[what] = columns
+    return out
+
+
+# -- shared helpers -----------------------------------------------------------------
+
+def parse_month(text: str | None, today: date | None = None) -> str:
+    """``YYYY-MM`` checked (default: the current month); ExportError otherwise."""
+    if text is None:
+        return (today or date.today()).strftime("%Y-%m")
+    match = _MONTH.match(text.strip())
+    if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 2000:
+        raise ExportError(f"--month tidak sah: {text} (pakai YYYY-MM, mis. 2025-10)")
+    return text.strip()
+
+
+def month_label(month: str) -> str:
+    """2025-10 -> Oktober 2025."""
+    year, number = month.split("-")
+    return f"{MONTH_NAMES[int(number) - 1]} {year}"
 
 
 def _names(code: str) -> tuple[str, str]:
@@ -40,141 +164,331 @@ def _names(code: str) -> tuple[str, str]:
     return region.name, regions()[region.kecamatan_code].name
 
 
-def bpjs_registration(db: Database, **_: Any) -> list[dict[str, Any]]:
-    """Rows of the BPJS bulk registration file."""
-    out = []
-    # a record with an open verification finding waits for a verifier (design.md)
-    held_back = findings_store.records_with_open_findings(db)
-    for r in reports.records_for_export(db, active_only=True):
-        if r["central_id"] in held_back:
-            continue
-        kel, kec = _names(r["kelurahan_code"])
-        out.append({
-            "NIK": r["nik"], "NAMA_LENGKAP": r["full_name"], "TEMPAT_LAHIR": r["birth_place"],
-            "TANGGAL_LAHIR": r["birth_date"], "JENIS_KELAMIN": SEX.get(r["sex"], r["sex"]),
-            "NAMA_IBU_KANDUNG": r["mother_name"], "ALAMAT": r["address"], "RT": r["rt"],
-            "RW": r["rw"], "KODE_KELURAHAN": r["kelurahan_code"], "KELURAHAN": kel,
-            "KECAMATAN": kec, "KOTA": "Kota Makassar", "NO_HP": r["phone"] or "",
-            "PEKERJAAN": r["occupation"], "JENIS_PEKERJAAN": r["work_category"] or "",
-            "PROGRAM": "JKK+JKM", "NO_KPJ": r["kpj_number"] or "",
-        })
-    return out
+def _json(text: Any, default: Any) -> Any:
+    if text is None or text == "":
+        return default
+    if not isinstance(text, str):
+        return text
+    try:
+        return json.loads(text)
+    except ValueError:
+        return default
 
 
-def payment_list(db: Database, as_of: date | None = None,
-                 contributions_file: str | None = None, **_: Any) -> list[dict[str, Any]]:
-    """Rows of the BPKAD payment list for the month of ``as_of`` (default today)."""
-    schedule = schedule_for(load_schedules(contributions_file), as_of or date.today())
-    out = []
-    # a record with an open verification finding waits for a verifier (design.md)
-    held_back = findings_store.records_with_open_findings(db)
-    for r in reports.records_for_export(db, active_only=True):
-        if r["central_id"] in held_back:
-            continue
-        kel, kec = _names(r["kelurahan_code"])
-        due = contribution(int(r["monthly_income"] or 0), schedule)
-        out.append({
-            "NIK": r["nik"], "NAMA_LENGKAP": r["full_name"], "KODE_KELURAHAN": r["kelurahan_code"],
-            "KELURAHAN": kel, "KECAMATAN": kec, "NO_KPJ": r["kpj_number"] or "",
-            "PENGHASILAN": due.income, "UPAH_DASAR_BAND": due.base, "IURAN_JKK": due.jkk,
-            "IURAN_JKM": due.jkm, "TOTAL_IURAN": due.total,
-            "BAND_TERKONFIRMASI": "Ya" if due.band_confirmed else "Belum",
-            "BERLAKU_SEJAK": due.effective_from, "DASAR_HUKUM": due.legal_basis,
-        })
-    return out
+def disability_fields(value: Any) -> tuple[str, str]:
+    """(Ya/Tidak/"" when not asked, the kinds in Indonesian)."""
+    data = _json(value, None)
+    if not isinstance(data, dict):
+        return "", ""
+    if not data.get("has_disability"):
+        return "Tidak", ""
+    kinds = [DISABILITY_KINDS.get(k, str(k)) for k in data.get("kinds") or []]
+    return "Ya", ", ".join(kinds)
 
 
-def progress(db: Database, targets_file: str | None = None, **_: Any) -> list[dict[str, Any]]:
-    """Rows of progress per kelurahan against targets."""
-    return [{
-        "KODE_KECAMATAN": p["kecamatan_code"], "KECAMATAN": p["kecamatan"],
-        "KODE_KELURAHAN": p["kelurahan_code"], "KELURAHAN": p["kelurahan"], "TARGET": p["target"],
-        "DITERIMA": p["active"], "TERDAFTAR_BPJS": p["registered"], "DUPLIKAT": p["duplicate"],
-        "DITOLAK": p["rejected"], "CAPAIAN_PERSEN": p["percent"],
-    } for p in progress_by_kelurahan(reports.counts_by_kelurahan(db), targets_file)]
+def has_disability(value: Any) -> bool:
+    """True when the stored disability says so."""
+    data = _json(value, None)
+    return isinstance(data, dict) and bool(data.get("has_disability"))
 
 
-def all_records(db: Database, **_: Any) -> list[dict[str, Any]]:
+def passes_every_rule(eligibility: Any) -> bool:
+    """True when the stored eligibility is a non-empty list with every rule ``pass``."""
+    rules = _json(eligibility, None)
+    return bool(rules) and isinstance(rules, list) and all(
+        isinstance(r, dict) and r.get("result") == "pass" for r in rules)
+
+
+def income_failed(eligibility: Any) -> bool:
+    """True when the stored eligibility has a failing income rule."""
+    rules = _json(eligibility, None) or []
+    return any(isinstance(r, dict) and r.get("rule") in INCOME_RULES and r.get("result") == "fail"
+               for r in rules)
+
+
+def _duplicate_of(record: dict[str, Any]) -> str:
+    if not record.get("duplicate_of_record"):
+        return ""
+    return f"{record['duplicate_of_kelurahan']}/{record['duplicate_of_record']}"
+
+
+# -- the exports --------------------------------------------------------------------
+
+class _Builder:
+    """Rows of one export as an iterator, plus what the audit needs."""
+
+    title_lines: list[str]
+
+    def __init__(self) -> None:
+        self.title_lines = []
+        self.count = 0
+
+    def rows(self) -> Iterator[dict[str, Any]]:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def finished(self, db: Database, at: str) -> None:
+        """After the file is complete, in the audit's transaction."""
+
+
+class Registration(_Builder):
+    """The BPJS registration file."""
+
+    def __init__(self, db: Database, calculator: Calculator) -> None:
+        super().__init__()
+        self.db, self.calculator = db, calculator
+        self.central_ids: list[int] = []
+
+    def rows(self) -> Iterator[dict[str, Any]]:
+        for r in reports.stream_registration_candidates(self.db):
+            if not passes_every_rule(r["eligibility"]):
+                continue
+            kel, kec = _names(r["kelurahan_code"])
+            disabled, kinds = disability_fields(r["disability"])
+            jht = bool(r["jht"])
+            income = r["monthly_income"]
+            self.central_ids.append(int(r["central_id"]))
+            self.count += 1
+            yield {
+                "nik": r["nik"], "kk_number": r["kk_number"], "full_name": r["full_name"],
+                "mother_name": r["mother_name"], "birth_place": r["birth_place"],
+                "birth_date": r["birth_date"], "sex": SEX.get(r["sex"], r["sex"]),
+                "address": r["address"], "rt": r["rt"], "rw": r["rw"],
+                "kelurahan_code": r["kelurahan_code"], "kelurahan": kel, "kecamatan": kec,
+                "city": CITY, "phone": r["phone"], "occupation": r["occupation"],
+                "work_category": r["work_category"], "monthly_income": income,
+                "band_base": self.calculator(income, jht=jht).base,
+                "heir_name": r["heir_name"], "heir_relation": r["heir_relation"],
+                "heir_phone": r["heir_phone"], "disability": disabled, "disability_kinds": kinds,
+                "program": "JKK+JKM+JHT" if jht else "JKK+JKM", "payer": self.calculator.payer,
+            }
+
+    def finished(self, db: Database, at: str) -> None:
+        reports.mark_registration_exported(db, self.central_ids, at)
+
+
+class PaymentList(_Builder):
+    """BPKAD's monthly payment list with subtotals per kelurahan and a grand total."""
+
+    MONEY = ("jkk", "jkm", "jht", "total")
+
+    def __init__(self, db: Database, month: str, draft: bool, config: dict[str, Any],
+                 generated_at: str) -> None:
+        super().__init__()
+        self.db, self.month, self.draft = db, month, draft
+        year, number = (int(p) for p in month.split("-"))
+        self.calculator = Calculator(config, date(year, number, 1))
+        schedule = self.calculator.schedule
+        self.excluded_income = 0
+        self.unconfirmed: Counter[str] = Counter()
+        self.unconfirmed_rows = 0
+        discounts = ", ".join(self.calculator.discounts) or (
+            f"tidak ada (pembayar {self.calculator.payer}; PP 50/2025 tidak berlaku)")
+        self.title_lines = ([DRAFT_WATERMARK] if draft else []) + [
+            "DAFTAR PEMBAYARAN IURAN BPJS KETENAGAKERJAAN - PROGRAM MAKASSAR BERJASA",
+            f"Bulan: {month} ({month_label(month)})",
+            f"Pembayar: {self.calculator.payer} {CITY}",
+            f"Dasar hukum: {schedule['legal_basis']} (jadwal berlaku sejak "
+            f"{schedule['effective_from']})",
+            f"Potongan iuran: {discounts}",
+            "Iuran dalam rupiah bulat: JKK dan JHT dari upah dasar band, JKM tetap; "
+            "penghasilan kosong = band terendah",
+            f"Dibuat: {generated_at} (UTC)",
+        ]
+
+    def _subtotal(self, label: str, sums: dict[str, int], workers: int) -> dict[str, Any]:
+        return {"full_name": f"{label} ({workers} pekerja)", **sums}
+
+    def rows(self) -> Iterator[dict[str, Any]]:
+        grand = dict.fromkeys(self.MONEY, 0)
+        current, sums, workers = None, dict.fromkeys(self.MONEY, 0), 0
+        for r in reports.stream_payable(self.db, self.month):
+            if r["source"] == "new" and income_failed(r["eligibility"]):
+                self.excluded_income += 1
+                continue
+            if r["kelurahan_code"] != current:
+                if current is not None:
+                    yield self._subtotal(f"SUBTOTAL {_names(current)[0]} {current}", sums, workers)
+                current, sums, workers = r["kelurahan_code"], dict.fromkeys(self.MONEY, 0), 0
+            due = self.calculator(r["monthly_income"], jht=bool(r["jht"]))
+            if due.unconfirmed:
+                self.unconfirmed_rows += 1
+                self.unconfirmed.update(due.unconfirmed)
+            kel, kec = _names(r["kelurahan_code"])
+            self.count += 1
+            workers += 1
+            amounts = {"jkk": due.jkk, "jkm": due.jkm, "jht": due.jht, "total": due.total}
+            for key, value in amounts.items():
+                sums[key] += value
+                grand[key] += value
+            yield {
+                "no": self.count, "nik": r["nik"], "kpj_number": r["kpj_number"],
+                "full_name": r["full_name"], "kelurahan_code": r["kelurahan_code"],
+                "kelurahan": kel, "kecamatan": kec,
+                "group": "Kohort 2024" if r["source"] == "cohort" else "Pekerja baru",
+                "coverage_start": r["coverage_start"], "monthly_income": r["monthly_income"],
+                "band_base": due.base, "band_confirmed": "Ya" if not due.unconfirmed else "Belum",
+                **amounts,
+            }
+        if current is not None:
+            yield self._subtotal(f"SUBTOTAL {_names(current)[0]} {current}", sums, workers)
+        if self.unconfirmed_rows and not self.draft:
+            which = ", ".join(f"{name} ({n} baris)" for name, n in sorted(self.unconfirmed.items()))
+            raise PaymentListRefused(
+                f"daftar pembayaran final ditolak: {self.unconfirmed_rows} baris memakai band/tarif "
+                f"belum terkonfirmasi: {which}; pakai --draft untuk melihatnya dengan tanda DRAF")
+        yield self._subtotal("TOTAL KESELURUHAN", grand, self.count)
+
+
+class Rejections(_Builder):
+    """Rejected and duplicate records with reason codes and Indonesian reasons."""
+
+    def __init__(self, db: Database) -> None:
+        super().__init__()
+        self.db = db
+
+    def rows(self) -> Iterator[dict[str, Any]]:
+        for r in reports.stream_rejections(self.db):
+            codes = [str(c) for c in _json(r["reasons"], [])]
+            texts = [REASON_TEXT.get(c, c) for c in codes]
+            for rule in _json(r["eligibility"], []) or []:
+                if isinstance(rule, dict) and rule.get("result") == "fail":
+                    code = str(rule.get("rule"))
+                    if code not in codes:
+                        codes.append(code)
+                        texts.append(str(rule.get("reason") or REASON_TEXT.get(code, code)))
+            if r["status"] == "duplicate" and not codes:
+                codes, texts = ["duplicate"], [REASON_TEXT["duplicate"]]
+            kel, kec = _names(r["kelurahan_code"])
+            self.count += 1
+            yield {"nik": r["nik"], "full_name": r["full_name"],
+                   "kelurahan_code": r["kelurahan_code"], "kelurahan": kel, "kecamatan": kec,
+                   "record_id": r["record_id"],
+                   "status": "ditolak" if r["status"] == "rejected" else "duplikat",
+                   "reason_codes": "; ".join(codes), "reasons": "; ".join(texts),
+                   "duplicate_of": _duplicate_of(r), "updated_at": r["updated_at"]}
+
+
+class Progress(_Builder):
+    """Progress per kelurahan, kecamatan and the city against targets."""
+
+    def __init__(self, db: Database, targets_file: str | None,
+                 work_categories: list[str]) -> None:
+        super().__init__()
+        self.db, self.targets_file, self.categories = db, targets_file, work_categories
+
+    def rows(self) -> Iterator[dict[str, Any]]:
+        groups: dict[str, Counter[str]] = defaultdict(Counter)
+        for g in reports.active_groups(self.db):
+            into = groups[g["kelurahan_code"]]
+            n = int(g["n"])
+            into["male" if g["sex"] == "L" else "female" if g["sex"] == "P" else "sex_unknown"] += n
+            if has_disability(g["disability"]):
+                into["disability"] += n
+            category = g["work_category"] or ""
+            if category in self.categories:
+                into[f"work:{category}"] += n
+            elif category and "Lainnya" in self.categories:
+                into["work:Lainnya"] += n
+        rows = progress_rules.program_progress(reports.counts_by_kelurahan(self.db),
+                                               reports.cohort_by_kelurahan(self.db), groups,
+                                               self.targets_file)
+        for row in rows:
+            self.count += 1
+            yield {**row, "level": {"kelurahan": "Kelurahan", "kecamatan": "Kecamatan",
+                                    "city": "Kota"}[row["level"]]}
+
+
+class AllRecords(_Builder):
     """One row per record held at central with its central status."""
-    out = []
-    for r in reports.records_for_export(db, active_only=False):
-        reasons = json.loads(r["reasons"]) if r["reasons"] else []
-        duplicate_of = (f"{r['duplicate_of_kelurahan']}/{r['duplicate_of_record']}"
-                        if r["duplicate_of_record"] else "")
-        out.append({
-            "CENTRAL_ID": r["central_id"], "KODE_KELURAHAN": r["kelurahan_code"],
-            "ID_DATA": r["record_id"], "NIK": r["nik"], "NAMA_LENGKAP": r["full_name"],
-            "TANGGAL_LAHIR": r["birth_date"], "JENIS_KELAMIN": r["sex"],
-            "PENGHASILAN": r["monthly_income"], "STATUS_PUSAT": r["status"],
-            "ALASAN": ";".join(reasons), "DUPLIKAT_DARI": duplicate_of,
-            "NO_KPJ": r["kpj_number"] or "", "DITERIMA_PADA": r["received_at"],
-            "DIPERBARUI_PADA": r["updated_at"],
-        })
-    return out
+
+    def __init__(self, db: Database) -> None:
+        super().__init__()
+        self.db = db
+
+    def rows(self) -> Iterator[dict[str, Any]]:
+        for r in reports.stream_records(self.db):
+            disabled, kinds = disability_fields(r["disability"])
+            rules = _json(r["eligibility"], None)
+            if isinstance(rules, list):
+                verdict = ("lolos semua" if passes_every_rule(rules) else "; ".join(
+                    f"{x.get('rule')}: {x.get('result')}" for x in rules
+                    if isinstance(x, dict) and x.get("result") != "pass"))
+            else:
+                verdict = "belum dinilai"
+            self.count += 1
+            yield {
+                "central_id": r["central_id"], "kelurahan_code": r["kelurahan_code"],
+                "record_id": r["record_id"], "nik": r["nik"], "kk_number": r["kk_number"],
+                "full_name": r["full_name"], "birth_date": r["birth_date"], "sex": r["sex"],
+                "monthly_income": r["monthly_income"], "work_category": r["work_category"],
+                "disability": disabled, "disability_kinds": kinds,
+                "jht": "Ya" if r["jht"] else "Tidak", "status": r["status"],
+                "eligibility": verdict, "reasons": ";".join(str(x) for x in _json(r["reasons"], [])),
+                "duplicate_of": _duplicate_of(r), "kpj_number": r["kpj_number"],
+                "registration_exported_at": r["registration_exported_at"],
+                "coverage_start": r["coverage_start"], "received_at": r["received_at"],
+                "updated_at": r["updated_at"],
+            }
 
 
-COLUMNS = {
-    "bpjs-registration": ["NIK", "NAMA_LENGKAP", "TEMPAT_LAHIR", "TANGGAL_LAHIR", "JENIS_KELAMIN",
-                          "NAMA_IBU_KANDUNG", "ALAMAT", "RT", "RW", "KODE_KELURAHAN", "KELURAHAN",
-                          "KECAMATAN", "KOTA", "NO_HP", "PEKERJAAN", "JENIS_PEKERJAAN", "PROGRAM",
-                          "NO_KPJ"],
-    "payment-list": ["NIK", "NAMA_LENGKAP", "KODE_KELURAHAN", "KELURAHAN", "KECAMATAN", "NO_KPJ",
-                     "PENGHASILAN", "UPAH_DASAR_BAND", "IURAN_JKK", "IURAN_JKM", "TOTAL_IURAN",
-                     "BAND_TERKONFIRMASI", "BERLAKU_SEJAK", "DASAR_HUKUM"],
-    "progress": ["KODE_KECAMATAN", "KECAMATAN", "KODE_KELURAHAN", "KELURAHAN", "TARGET", "DITERIMA",
-                 "TERDAFTAR_BPJS", "DUPLIKAT", "DITOLAK", "CAPAIAN_PERSEN"],
-    "all": ["CENTRAL_ID", "KODE_KELURAHAN", "ID_DATA", "NIK", "NAMA_LENGKAP", "TANGGAL_LAHIR",
-            "JENIS_KELAMIN", "PENGHASILAN", "STATUS_PUSAT", "ALASAN", "DUPLIKAT_DARI", "NO_KPJ",
-            "DITERIMA_PADA", "DIPERBARUI_PADA"],
-}
-BUILDERS = {"bpjs-registration": bpjs_registration, "payment-list": payment_list,
-            "progress": progress, "all": all_records}
+# -- the service --------------------------------------------------------------------
 
+def export(db: Database, what: str, fmt: str, output: Path | IO[bytes] | None,
+           actor: str | None = None, *, month: str | None = None, draft: bool = False,
+           as_of: date | None = None, contributions_file: str | None = None,
+           targets_file: str | None = None, columns_file: str | None = None,
+           work_categories: list[str] | None = None) -> ExportResult:
+    """Build one export, write it (a path: atomically; a binary stream: copied after it
+    is complete; None: returned in ``content``), and audit it (who, what, filters, row
+    count, SHA-256). ExportError (PaymentListRefused) for what the user must change.
 
-def to_csv(rows: list[dict[str, Any]], columns: list[str]) -> str:
-    """CSV text with a header row."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue()
-
-
-def write_xlsx(rows: list[dict[str, Any]], columns: list[str], path: Path, title: str) -> None:
-    """An XLSX workbook with one sheet; identifier columns as text."""
-    from openpyxl import Workbook
-
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = title[:31]
-    sheet.append(columns)
-    for row in rows:
-        sheet.append([row[c] for c in columns])
-    for index, name in enumerate(columns, 1):
-        if name in TEXT_COLUMNS:
-            for cell in sheet.iter_cols(min_col=index, max_col=index, min_row=2):
-                for c in cell:
-                    c.number_format = "@"
-    sheet.freeze_panes = "A2"
-    workbook.save(path)
-
-
-def export(db: Database, what: str, fmt: str, output: Path | None, actor: str | None = None,
-           **options: Any) -> tuple[int, str | None]:
-    """Build and write one export, audit it; (row count, CSV text when no output file)."""
-    rows = BUILDERS[what](db, **options)
-    columns = COLUMNS[what]
-    text = None
-    if fmt == "xlsx":
-        if output is None:
-            raise ValueError("XLSX perlu --output BERKAS")
-        write_xlsx(rows, columns, output, what)
-    else:
-        text = to_csv(rows, columns)
-        if output is not None:
-            output.write_text(text, encoding="utf-8")
-            text = None
+    ``month`` (YYYY-MM) is the payment list's month; ``as_of`` (a date) is accepted
+    for the older ``--as-of`` and means its month."""
+    if what not in WHATS:
+        raise ExportError(f"--what tidak dikenal: {what} (pilih dari: {', '.join(WHATS)})")
+    if fmt not in ("csv", "xlsx"):
+        raise ExportError(f"--format tidak dikenal: {fmt} (pilih csv atau xlsx)")
+    if month is None and as_of is not None:
+        month = as_of.strftime("%Y-%m")
+    month = parse_month(month)
+    columns = load_columns(columns_file)[what]
+    generated_at = utc_now()[:19].replace("T", " ")
+    try:
+        config = load_config(contributions_file)
+        builder: _Builder
+        filters: dict[str, Any] = {}
+        if what == "bpjs-registration":
+            year, number = (int(p) for p in month.split("-"))
+            builder = Registration(db, Calculator(config, date(year, number, 1)))
+        elif what == "payment-list":
+            builder = PaymentList(db, month, draft, config, generated_at)
+            filters = {"month": month, "draft": draft}
+        elif what == "rejections":
+            builder = Rejections(db)
+        elif what == "progress":
+            builder = Progress(db, targets_file, list(work_categories or []))
+            columns = columns + [Column(f"work:{c}", f"PEKERJAAN: {c}", "number")
+                                 for c in work_categories or []]
+        else:
+            builder = AllRecords(db)
+        written = write_export(fmt, columns, builder.rows(), output,
+                               title_lines=builder.title_lines, sheet_title=SHEET_TITLES[what])
+    except ContributionConfigError as exc:
+        raise ExportError(str(exc)) from exc
+    where = (str(output) if isinstance(output, (str, Path))
+             else "stdout" if output is not None else "unduhan")
+    at = utc_now()
     with db.transaction():
-        reports.add_export_audit(db, utc_now(), actor or getpass.getuser(), what, fmt, len(rows),
-                                 str(output) if output else "stdout")
-    return len(rows), text
+        builder.finished(db, at)
+        reports.add_export_audit(db, at, actor or getpass.getuser(), what, fmt, builder.count,
+                                 where, written.sha256, json.dumps(filters, sort_keys=True))
+    if isinstance(builder, PaymentList):
+        filters["excluded_income_failed"] = builder.excluded_income
+        if builder.unconfirmed_rows:
+            filters["unconfirmed_rows"] = builder.unconfirmed_rows
+    return ExportResult(what, fmt, builder.count, written.sha256, written.size, where, filters,
+                        written.content)
+
+
+__all__ = ["WHATS", "DRAFT_WATERMARK", "ExportError", "ExportResult", "PaymentListRefused",
+           "export", "load_columns", "parse_month", "rupiah"]

@@ -63,3 +63,71 @@ def progress_by_kecamatan(counts: dict[str, dict[str, int]],
         row["percent"] = round(100 * row["active"] / row["target"], 1) if row["target"] else 0.0
         row["bar"] = min(100, int(row["percent"]))
     return [summed[k] for k in sorted(summed)]
+
+
+# Program targets (domain.md, press reports 2024-2025): about 81,466 workers in all,
+# 35,782 of them the 2024 cohort. The new workers' target (45,000) is the sum of the
+# per-kelurahan targets file. The press figures do not add up exactly
+# (35,782 + 45,000 = 80,782); the city row shows each figure as published.
+PROGRAM_TARGET_TOTAL = 81_466
+COHORT_TARGET = 35_782
+_SUMMED = ("target_new", "cohort", "new_active", "new_registered", "covered", "duplicate",
+           "rejected", "male", "female", "disability")
+
+
+def _percent(part: int, whole: int | str) -> float | str:
+    return round(100 * part / whole, 1) if isinstance(whole, int) and whole else ""
+
+
+def program_progress(counts: dict[str, dict[str, int]], cohort: dict[str, int],
+                     groups: dict[str, Any], targets_file: str | None = None) -> list[dict[str, Any]]:
+    """Rows for the progress export: each kelurahan, then its kecamatan's sum after
+    its last kelurahan, then the city. The 2024 cohort and the new workers apart;
+    ``groups[kelurahan_code]`` holds counts by sex (``male``/``female``),
+    ``disability`` and ``work:<category>`` for the active new workers."""
+    rows: list[dict[str, Any]] = []
+    city: dict[str, Any] = dict.fromkeys(_SUMMED, 0)
+    city_groups: dict[str, int] = {}
+    by_kecamatan: dict[str, list[dict[str, Any]]] = {}
+    for base in progress_by_kelurahan(counts, targets_file):
+        code = base["kelurahan_code"]
+        extra = dict(groups.get(code, {}))
+        row = {
+            "level": "kelurahan", "kecamatan_code": base["kecamatan_code"],
+            "kecamatan": base["kecamatan"], "kelurahan_code": code, "kelurahan": base["kelurahan"],
+            "target_total": "", "target_cohort": "", "target_new": base["target"],
+            "cohort": cohort.get(code, 0), "new_active": base["active"],
+            "new_registered": base["registered"], "duplicate": base["duplicate"],
+            "rejected": base["rejected"], "male": extra.pop("male", 0),
+            "female": extra.pop("female", 0), "disability": extra.pop("disability", 0),
+        }
+        row["covered"] = row["cohort"] + row["new_active"]
+        row["percent_new"] = _percent(row["new_active"], row["target_new"])
+        row["percent_total"] = ""
+        row.update({k: v for k, v in extra.items() if k.startswith("work:")})
+        by_kecamatan.setdefault(row["kecamatan_code"], []).append(row)
+    for code in sorted(by_kecamatan):
+        members = by_kecamatan[code]
+        rows.extend(members)
+        summed: dict[str, Any] = {
+            "level": "kecamatan", "kecamatan_code": code, "kecamatan": members[0]["kecamatan"],
+            "kelurahan_code": "", "kelurahan": f"{len(members)} kelurahan",
+            "target_total": "", "target_cohort": "", "percent_total": ""}
+        for key in _SUMMED:
+            summed[key] = sum(int(m[key]) for m in members)
+            city[key] += summed[key]
+        for m in members:
+            for key, value in m.items():
+                if key.startswith("work:"):
+                    summed[key] = summed.get(key, 0) + value
+                    city_groups[key] = city_groups.get(key, 0) + value
+        summed["percent_new"] = _percent(summed["new_active"], summed["target_new"])
+        rows.append(summed)
+    rows.append({
+        **city, **city_groups, "level": "city", "kecamatan_code": "", "kecamatan": "",
+        "kelurahan_code": "73.71", "kelurahan": "Kota Makassar",
+        "target_total": PROGRAM_TARGET_TOTAL, "target_cohort": COHORT_TARGET,
+        "percent_new": _percent(city["new_active"], city["target_new"]),
+        "percent_total": _percent(city["covered"], PROGRAM_TARGET_TOTAL),
+    })
+    return rows

@@ -50,4 +50,7 @@ register(
     Setting("central_dukcapil_retries", 3, "Attempts per record on a timeout, 5xx or garbage."),
     Setting("central_dukcapil_backoff_seconds", 1.0,
             "First wait between attempts (doubles each time)."),
+    Setting("central_export_columns_file", "",
+            "JSON of the columns of each central export (order, headers, kinds), e.g. a BPJS "
+            "branch office's template; empty = central/data/export_columns.json."),
 )

@@ -76,6 +76,26 @@ class Database:
         rows = cursor.fetchall()
         return [dict(r) for r in rows] if self.dialect == "sqlite" else rows
 
+    def stream(self, sql: str, params: Iterable[Any] = (), size: int = 2000) -> Iterator[dict[str, Any]]:
+        """The rows of a SELECT as dicts, fetched ``size`` at a time (bounded memory
+        for exports of any length). PostgreSQL: a server-side cursor inside its own
+        read transaction; SQLite: ``fetchmany`` on a cursor. Consume it fully or
+        close the generator."""
+        if self.dialect == "sqlite":
+            cursor = self.conn.execute(self._sql(sql), tuple(params))
+            try:
+                while rows := cursor.fetchmany(size):
+                    for row in rows:
+                        yield dict(row)
+            finally:
+                cursor.close()
+            return
+        with self.conn.transaction(), self.conn.cursor(name="berjasa_stream") as cursor:
+            cursor.itersize = size
+            cursor.execute(self._sql(sql), tuple(params))
+            while rows := cursor.fetchmany(size):
+                yield from rows
+
     def one(self, sql: str, params: Iterable[Any] = ()) -> dict[str, Any] | None:
         """The first row, or None."""
         rows = self.query(sql, params)

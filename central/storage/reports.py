@@ -1,7 +1,12 @@
-"""Read queries for exports, progress and the dashboard, and the export audit (SQL only)."""
+"""Read queries for exports, progress and the dashboard, and the export audit (SQL only).
+
+Export queries stream (:meth:`Database.stream`): rows arrive in chunks, never as a
+whole list, so a 100,000-row export keeps memory bounded.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from central.storage.db import Database
@@ -10,14 +15,97 @@ EXPORT_COLUMNS = (
     "central_id, kelurahan_code, record_id, nik, kk_number, full_name, birth_place, birth_date,"
     " sex, address, rt, rw, mother_name, phone, occupation, work_category, monthly_income,"
     " heir_name, heir_relation, heir_phone, status, reasons, duplicate_of_kelurahan,"
-    " duplicate_of_record, kpj_number, received_at, updated_at"
+    " duplicate_of_record, kpj_number, received_at, updated_at, disability, jht, eligibility,"
+    " eligibility_snapshots, evaluated_at, registration_exported_at, coverage_start"
 )
+# BPJS participant status values that mean "active" (as central.eligibility reads them).
+ACTIVE_BPJS_STATUSES = ("aktif", "active", "a", "1", "ya", "y")
 
 
 def records_for_export(db: Database, active_only: bool) -> list[dict[str, Any]]:
-    """Records in central_id order; only accepted/registered when ``active_only``."""
+    """Records in central_id order; only accepted/registered when ``active_only``
+    (small lists: the dashboard and tests; exports use :func:`stream_records`)."""
     where = " WHERE status IN ('accepted', 'registered')" if active_only else ""
     return db.query(f"SELECT {EXPORT_COLUMNS} FROM records{where} ORDER BY central_id")
+
+
+def stream_records(db: Database, statuses: tuple[str, ...] | None = None) -> Iterator[dict[str, Any]]:
+    """Every record held (or those with one of ``statuses``), central_id order, streamed."""
+    where, params = "", []
+    if statuses:
+        where = f" WHERE status IN ({', '.join('?' * len(statuses))})"
+        params = list(statuses)
+    return db.stream(f"SELECT {EXPORT_COLUMNS} FROM records{where} ORDER BY central_id", params)
+
+
+# A record with an open verification finding waits for a verifier (design.md).
+NO_OPEN_FINDING = ("NOT EXISTS (SELECT 1 FROM findings f WHERE f.central_id = r.central_id"
+                   " AND f.status = 'open')")
+
+
+def registration_exclusions() -> list[str]:
+    """SQL conditions (on ``records r``) a record must meet to go on the BPJS
+    registration file, besides passing every rule (checked by the service on the
+    stored eligibility). The one place to add a condition."""
+    active = ", ".join(f"'{s}'" for s in ACTIVE_BPJS_STATUSES)
+    return [
+        "r.status = 'accepted'",                       # not registered, duplicate, rejected, erased
+        "(r.kpj_number IS NULL OR r.kpj_number = '')",  # BPJS has not given a KPJ yet
+        "r.eligibility IS NOT NULL",                   # evaluated (NULL = not yet: not passing)
+        # BPJS does not list the NIK as an active participant (whatever the stored rule says).
+        "NOT EXISTS (SELECT 1 FROM bpjs_participants p WHERE p.nik = r.nik"
+        f" AND LOWER(COALESCE(NULLIF(TRIM(p.status), ''), 'aktif')) IN ({active}))",
+        # The city already pays for the 2024 cohort: never registered twice.
+        "NOT EXISTS (SELECT 1 FROM cohort c WHERE c.nik = r.nik)",
+        NO_OPEN_FINDING,
+    ]
+
+
+def stream_registration_candidates(db: Database) -> Iterator[dict[str, Any]]:
+    """Records that may go on the BPJS registration file (the service still checks
+    that every stored rule passes), by kelurahan then central_id, streamed."""
+    columns = ", ".join(f"r.{c.strip()}" for c in EXPORT_COLUMNS.split(","))
+    where = " AND ".join(registration_exclusions())
+    return db.stream(f"SELECT {columns} FROM records r WHERE {where}"
+                     " ORDER BY r.kelurahan_code, r.central_id")
+
+
+def mark_registration_exported(db: Database, central_ids: list[int], at: str) -> None:
+    """Remember that these records were put on a registration file (first time only)."""
+    for start in range(0, len(central_ids), 500):
+        chunk = [int(i) for i in central_ids[start:start + 500]]
+        if db.dialect == "sqlite":
+            among, params = f"central_id IN ({', '.join('?' * len(chunk))})", chunk
+        else:
+            among, params = "central_id = ANY(?)", [chunk]
+        db.run(f"UPDATE records SET registration_exported_at = ? WHERE {among}"
+               " AND registration_exported_at IS NULL", [at, *params])
+
+
+def stream_payable(db: Database, month: str) -> Iterator[dict[str, Any]]:
+    """Everyone the city pays for in ``month`` (YYYY-MM): the 2024 cohort whose
+    coverage started by then, and registered new workers whose coverage started by
+    then (a cohort NIK is paid once, as cohort) and have no open verification
+    finding; by kelurahan then NIK, streamed.
+    The service drops those whose stored income rule failed."""
+    return db.stream(
+        "SELECT 'cohort' AS source, c.nik, c.kpj_number, c.full_name, c.kelurahan_code,"
+        " c.coverage_start, c.monthly_income, c.jht, NULL AS eligibility FROM cohort c"
+        " WHERE c.coverage_start <= ?"
+        " UNION ALL"
+        " SELECT 'new' AS source, r.nik, r.kpj_number, r.full_name, r.kelurahan_code,"
+        " r.coverage_start, r.monthly_income, r.jht, r.eligibility FROM records r"
+        " WHERE r.status = 'registered' AND r.coverage_start IS NOT NULL"
+        " AND r.coverage_start <= ?"
+        " AND NOT EXISTS (SELECT 1 FROM cohort c2 WHERE c2.nik = r.nik)"
+        f" AND {NO_OPEN_FINDING}"
+        " ORDER BY kelurahan_code, nik", (month, month))
+
+
+def stream_rejections(db: Database) -> Iterator[dict[str, Any]]:
+    """Records central refused (rejected) or holds as duplicates, by kelurahan, streamed."""
+    return db.stream(f"SELECT {EXPORT_COLUMNS} FROM records WHERE status IN ('rejected', 'duplicate')"
+                     " ORDER BY kelurahan_code, central_id")
 
 
 def counts_by_kelurahan(db: Database) -> dict[str, dict[str, int]]:
@@ -29,11 +117,25 @@ def counts_by_kelurahan(db: Database) -> dict[str, dict[str, int]]:
     return out
 
 
+def cohort_by_kelurahan(db: Database) -> dict[str, int]:
+    """{kelurahan_code: workers of the 2024 cohort}."""
+    return {r["kelurahan_code"]: int(r["n"]) for r in db.query(
+        "SELECT kelurahan_code, COUNT(*) AS n FROM cohort GROUP BY kelurahan_code")}
+
+
+def active_groups(db: Database) -> list[dict[str, Any]]:
+    """Active new workers (accepted or registered) counted by kelurahan, sex, work
+    category and disability (the JSON text as stored; the service reads it)."""
+    return db.query("SELECT kelurahan_code, sex, work_category, disability, COUNT(*) AS n"
+                    " FROM records WHERE status IN ('accepted', 'registered')"
+                    " GROUP BY kelurahan_code, sex, work_category, disability")
+
+
 def add_export_audit(db: Database, at: str, actor: str, what: str, fmt: str, rows: int,
-                     output: str) -> None:
-    """Who exported what, when (every export writes one)."""
-    db.run("INSERT INTO export_audit (at, actor, what, format, row_count, output)"
-           " VALUES (?, ?, ?, ?, ?, ?)", (at, actor, what, fmt, rows, output))
+                     output: str, sha256: str | None = None, filters: str | None = None) -> None:
+    """Who exported what, when, with which filters, and the file's SHA-256."""
+    db.run("INSERT INTO export_audit (at, actor, what, format, row_count, output, sha256, filters)"
+           " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (at, actor, what, fmt, rows, output, sha256, filters))
 
 
 def export_audit(db: Database) -> list[dict[str, Any]]:

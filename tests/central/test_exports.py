@@ -1,95 +1,301 @@
-"""central exports: BPJS registration, BPKAD payment list, progress, all; CSV and XLSX (both backends)."""
+"""central exports (both backends): the BPJS registration file, the BPKAD payment list,
+rejections, progress and all; read back with openpyxl and csv: no formula, NIK as
+text, nothing starting with = + - @ tab CR, totals that match a hand sum."""
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
-from datetime import date
+import json
 
 import pytest
 from openpyxl import load_workbook
 
-from central.contributions import contribution, load_schedules, schedule_for
-from central.exports import export
+from central.exports import DRAFT_WATERMARK, ExportError, PaymentListRefused, export
 
 from .conftest import KELURAHAN_A, KELURAHAN_B, records
 
+DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
+PASS_ALL = [{"rule": r, "result": "pass", "reason": "memenuhi"} for r in
+            ("domicile", "occupation", "age", "council", "dtsen", "bpjs_membership")]
+HYPERLINK = '=HYPERLINK("http://x","y")'
 
-def _export(central, what, fmt="csv", output=None):
+
+def _export(central, what, fmt="csv", output=None, **filters):
     db = central.db()
     try:
-        return export(db, what, fmt, output, actor="operator-uji", as_of=date(2025, 10, 1))
+        return export(db, what, fmt, output, actor="operator-uji", **filters)
     finally:
         db.close()
 
 
+def _set(central, nik, **values):
+    db = central.db()
+    try:
+        with db.transaction():
+            sets = ", ".join(f"{k} = ?" for k in values)
+            db.run(f"UPDATE records SET {sets} WHERE nik = ? AND status <> 'duplicate'",
+                   [*values.values(), nik])
+    finally:
+        db.close()
+
+
+def _sql(central, sql, params=()):
+    db = central.db()
+    try:
+        with db.transaction():
+            db.run(sql, params)
+    finally:
+        db.close()
+
+
+def _csv_rows(content: bytes) -> list[dict]:
+    assert content.startswith(b"\xef\xbb\xbf")
+    return list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"), newline="")))
+
+
+def _csv_table(content: bytes) -> list[list[str]]:
+    assert content.startswith(b"\xef\xbb\xbf")
+    return list(csv.reader(io.StringIO(content.decode("utf-8-sig"), newline="")))
+
+
+def _assert_inert_xlsx(path):
+    sheet = load_workbook(path).active
+    cells = [c for row in sheet.iter_rows() for c in row]
+    assert cells and all(c.data_type != "f" for c in cells)
+    for c in cells:
+        if isinstance(c.value, str):
+            assert not c.value.startswith(DANGEROUS), c.value
+    return sheet
+
+
 @pytest.fixture
 def held(central):
-    """Two accepted records in A and a duplicate from B."""
+    """Records in A: 0 passes every rule, 1 has an unknown rule, 2 passes with a formula
+    typed as address, 3 passes but is an active BPJS participant; a duplicate from B."""
     a, b = central.register(KELURAHAN_A), central.register(KELURAHAN_B)
-    sent = records(2)
+    sent = records(4)
     sent[0]["monthly_income"] = 1_500_000
+    sent[2]["address"] = HYPERLINK
+    sent[2]["phone"] = "+6281234567890"
     a.send(sent)
     b.send([{**records(1, KELURAHAN_B, seed=4)[0], "nik": sent[0]["nik"]}])
+    unknown = [*PASS_ALL[:-1], {"rule": "bpjs_membership", "result": "unknown",
+                                "reason": "data BPJS belum dimuat"}]
+    for index, rules in ((0, PASS_ALL), (1, unknown), (2, PASS_ALL), (3, PASS_ALL)):
+        _set(central, sent[index]["nik"], eligibility=json.dumps(rules))
+    _set(central, sent[0]["nik"], disability=json.dumps(
+        {"has_disability": True, "kinds": ["walking", "seeing"]}), jht=1)
+    _sql(central, "INSERT INTO bpjs_participants (nik, kpj_number, program, status)"
+                  " VALUES (?, ?, ?, ?)", (sent[3]["nik"], "KPJ3", "BPU", "aktif"))
     return sent
 
 
-def test_bpjs_registration_csv(central, held):
-    count, text = _export(central, "bpjs-registration")
-    rows = list(csv.DictReader(io.StringIO(text)))
-    assert count == 2 and [r["NIK"] for r in rows] == [held[0]["nik"], held[1]["nik"]]
+def test_registration_lists_records_passing_every_rule_and_not_listed_by_bpjs(central, held):
+    result = _export(central, "bpjs-registration")
+    rows = _csv_rows(result.content)
+    assert result.rows == 2 and [r["NIK"] for r in rows] == [held[0]["nik"], held[2]["nik"]]
     first = rows[0]
-    assert first["NAMA_LENGKAP"] == held[0]["full_name"]
-    assert first["NAMA_IBU_KANDUNG"] == held[0]["mother_name"]
-    assert first["PROGRAM"] == "JKK+JKM" and first["KELURAHAN"] == "Bontorannu"
-    assert first["KECAMATAN"] == "Mariso"
+    assert first["NO_KK"] == held[0]["kk_number"] and first["NAMA_IBU_KANDUNG"] == held[0]["mother_name"]
+    assert (first["PENGHASILAN"], first["UPAH_DASAR_BAND"]) == ("1500000", "1600000")
+    assert first["NAMA_AHLI_WARIS"] == held[0]["heir_name"]
+    assert first["HUBUNGAN_AHLI_WARIS"] == held[0]["heir_relation"]
+    assert (first["DISABILITAS"], first["JENIS_DISABILITAS"]) == ("Ya", "berjalan, melihat")
+    assert first["PROGRAM"] == "JKK+JKM+JHT" and first["PEMBAYAR"] == "APBD"
+    assert (first["KELURAHAN"], first["KECAMATAN"], first["RT"]) == ("Bontorannu", "Mariso",
+                                                                     held[0]["rt"])
+    assert rows[1]["ALAMAT"] == "'" + HYPERLINK and rows[1]["NO_HP"] == "081234567890"
+
+    marked = central.query("SELECT nik, registration_exported_at FROM records"
+                           " WHERE registration_exported_at IS NOT NULL ORDER BY nik")
+    assert sorted(m["nik"] for m in marked) == sorted([held[0]["nik"], held[2]["nik"]])
+    again = _export(central, "bpjs-registration")  # still unregistered: listed again
+    assert again.rows == 2
+    assert central.query("SELECT nik, registration_exported_at FROM records"
+                         " WHERE registration_exported_at IS NOT NULL ORDER BY nik") == marked
+
+    _set(central, held[2]["nik"], status="registered", kpj_number="KPJ2")
+    _sql(central, "UPDATE bpjs_participants SET status = 'nonaktif'")  # not participation
+    assert sorted(r["NIK"] for r in _csv_rows(_export(central, "bpjs-registration").content)) \
+        == sorted([held[0]["nik"], held[3]["nik"]])
 
 
-def test_payment_list_uses_the_band_base(central, held):
-    _, text = _export(central, "payment-list")
-    row = next(csv.DictReader(io.StringIO(text)))
-    assert row["UPAH_DASAR_BAND"] == "1600000"
-    assert (row["IURAN_JKK"], row["IURAN_JKM"], row["TOTAL_IURAN"]) == ("16000", "6800", "22800")
-    assert row["BERLAKU_SEJAK"] == "2015-07-01"
+def test_registration_xlsx_is_inert_nik_is_text_and_the_export_is_audited(central, held, tmp_path):
+    path = tmp_path / "bpjs.xlsx"
+    result = _export(central, "bpjs-registration", "xlsx", path)
+    assert result.content is None and result.rows == 2
+    sheet = _assert_inert_xlsx(path)
+    header = [c.value for c in sheet[1]]
+    nik = sheet.cell(2, header.index("NIK") + 1)
+    assert nik.value == held[0]["nik"] and nik.data_type == "s" and nik.number_format == "@"
+    address = sheet.cell(3, header.index("ALAMAT") + 1)
+    assert address.value == "'" + HYPERLINK and address.data_type == "s"
+    assert sheet.cell(3, header.index("NO_HP") + 1).value == "081234567890"
+    assert sheet.cell(2, header.index("PENGHASILAN") + 1).value == 1_500_000
+    audit = central.query("SELECT actor, what, format, row_count, output, sha256 FROM export_audit")
+    assert audit == [{"actor": "operator-uji", "what": "bpjs-registration", "format": "xlsx",
+                      "row_count": 2, "output": str(path),
+                      "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}]
+
+
+def _cohort(central, rows):
+    for nik, kpj, name, kel, start, income, jht in rows:
+        _sql(central, "INSERT INTO cohort (nik, kpj_number, full_name, birth_date, kelurahan_code,"
+                      " coverage_start, monthly_income, jht) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+             (nik, kpj, name, "1980-01-01", kel, start, income, jht))
+
+
+@pytest.fixture
+def payable(central, held):
+    """Cohort: two in A from 2024-01 (one without income, one with JHT), one in B from
+    2025-12. New: held[0] registered from 2025-11; held[2] registered from 2025-11 but
+    its income rule failed (not billed)."""
+    _cohort(central, [
+        ("7371010101800001", "11000001", "Daeng Sikki", KELURAHAN_A, "2024-01", None, 0),
+        ("7371010101800002", "11000002", "=cmd|' /C calc'!A0", KELURAHAN_A, "2024-01", 1_250_000, 1),
+        ("7371020101800003", "11000003", "Hj. Besse", KELURAHAN_B, "2025-12", 800_000, 0),
+    ])
+    _set(central, held[0]["nik"], status="registered", kpj_number="KPJ0", coverage_start="2025-11")
+    failed = [*PASS_ALL[:3], {"rule": "council", "result": "fail", "reason": "penghasilan di atas UMK"},
+              *PASS_ALL[4:]]
+    _set(central, held[2]["nik"], status="registered", kpj_number="KPJ2", coverage_start="2025-11",
+         eligibility=json.dumps(failed))
+    return held
+
+
+def _money(row):
+    return tuple(int(row[k]) for k in ("IURAN_JKK", "IURAN_JKM", "IURAN_JHT", "TOTAL_IURAN"))
+
+
+def _payment_table(content):
+    table = _csv_table(content)
+    start = table.index(next(r for r in table if r and r[0] == "NO"))
+    header = table[start]
+    return table[:start], [dict(zip(header, r, strict=True)) for r in table[start + 1:]]
+
+
+def test_payment_list_by_month_with_subtotals_and_a_hand_checked_total(central, payable):
+    titles, rows = _payment_table(_export(central, "payment-list", month="2025-10").content)
+    assert any("2025-10 (Oktober 2025)" in t[0] for t in titles)
+    assert any("PP 44/2015" in t[0] for t in titles) and any(t and t[0].startswith("Dibuat") for t in titles)
+    workers = [r for r in rows if r["NO"]]
+    assert [r["NIK"] for r in workers] == ["7371010101800001", "7371010101800002"]
+    # Lowest band for no income: 10.000 + 6.800; band 1.200.000 with JHT: 12.000 + 6.800 + 24.000.
+    assert _money(workers[0]) == (10_000, 6_800, 0, 16_800)
+    assert _money(workers[1]) == (12_000, 6_800, 24_000, 42_800)
+    assert workers[1]["NAMA_LENGKAP"].startswith("'=")
+    subtotal, total = rows[-2], rows[-1]
+    assert subtotal["NAMA_LENGKAP"] == f"SUBTOTAL Bontorannu {KELURAHAN_A} (2 pekerja)"
+    assert _money(subtotal) == _money(total) == (22_000, 13_600, 24_000, 59_600)
+    assert total["NAMA_LENGKAP"] == "TOTAL KESELURUHAN (2 pekerja)"
+
+    _, rows = _payment_table(_export(central, "payment-list", month="2025-11").content)
+    workers = [r for r in rows if r["NO"]]
+    # held[0] joins from its coverage_start (band 1.600.000, JHT); held[2] failed income.
+    assert sorted(r["NIK"] for r in workers) == sorted(
+        ["7371010101800001", "7371010101800002", payable[0]["nik"]])
+    new = next(r for r in workers if r["NIK"] == payable[0]["nik"])
+    assert new["KELOMPOK"] == "Pekerja baru" and _money(new) == (16_000, 6_800, 32_000, 54_800)
+    assert _money(rows[-1]) == (38_000, 20_400, 56_000, 114_400)
+
+    path = central.data_dir / "bayar-2025-12.xlsx"
+    result = _export(central, "payment-list", "xlsx", path, month="2025-12")
+    assert result.rows == 4 and result.filters["excluded_income_failed"] == 1
+    sheet = _assert_inert_xlsx(path)
+    values = [[c.value for c in row] for row in sheet.iter_rows()]
+    start = next(i for i, r in enumerate(values) if r[0] == "NO")
+    header = values[start]
+    body = [dict(zip(header, r, strict=False)) for r in values[start + 1:]]
+    workers = [r for r in body if r["NO"] is not None]
+    labels = [r["NAMA_LENGKAP"] for r in body if r["NO"] is None]
+    assert labels[0] == f"SUBTOTAL Bontorannu {KELURAHAN_A} (3 pekerja)"
+    assert labels[1].startswith("SUBTOTAL ") and labels[1].endswith(f"{KELURAHAN_B} (1 pekerja)")
+    assert labels[2] == "TOTAL KESELURUHAN (4 pekerja)"
+    assert all(isinstance(r["TOTAL_IURAN"], int) for r in body)
+    assert sum(r["TOTAL_IURAN"] for r in workers) == body[-1]["TOTAL_IURAN"] == 114_400 + 16_800  # + cohort B, band 1.000.000
+    nik_cell = sheet.cell(start + 2, header.index("NIK") + 1)
+    assert nik_cell.data_type == "s" and nik_cell.number_format == "@"
+
+
+def test_unconfirmed_band_refuses_the_final_list_and_draft_watermarks(central, payable, tmp_path):
+    _set(central, payable[0]["nik"], monthly_income=5_000_000)
+    folder = tmp_path / "keluaran"
+    folder.mkdir()
+    path = folder / "bayar.xlsx"
+    with pytest.raises(PaymentListRefused) as refused:
+        _export(central, "payment-list", "xlsx", path, month="2025-11")
+    assert "1 baris" in str(refused.value) and "band Rp20.700.000" in str(refused.value)
+    assert list(folder.iterdir()) == []  # no file, no temporary left behind
+    assert central.query("SELECT COUNT(*) AS n FROM export_audit")[0]["n"] == 0
+
+    result = _export(central, "payment-list", "xlsx", path, month="2025-11", draft=True)
+    sheet = _assert_inert_xlsx(path)
+    assert sheet["A1"].value == DRAFT_WATERMARK and result.filters["draft"] is True
+    titles, rows = _payment_table(_export(central, "payment-list", month="2025-11",
+                                          draft=True).content)
+    assert titles[0] == [DRAFT_WATERMARK]
+    row = next(r for r in rows if r["NIK"] == payable[0]["nik"])
+    assert row["BAND_TERKONFIRMASI"] == "Belum" and row["UPAH_DASAR_BAND"] == "20700000"
+
+
+def test_an_empty_month_is_a_header_and_a_zero_total(central):
+    result = _export(central, "payment-list", month="2023-01")
+    titles, rows = _payment_table(result.content)
+    assert result.rows == 0 and titles
+    assert len(rows) == 1 and rows[0]["NAMA_LENGKAP"] == "TOTAL KESELURUHAN (0 pekerja)"
+    assert _money(rows[0]) == (0, 0, 0, 0)
+
+
+def test_rejections_give_codes_and_indonesian_reasons(central, held):
+    _set(central, held[1]["nik"], status="rejected", reasons=json.dumps(["dtsen_desil_above_cutoff"]))
+    rows = _csv_rows(_export(central, "rejections").content)
+    by_status = {r["STATUS_PUSAT"]: r for r in rows}
+    assert set(by_status) == {"ditolak", "duplikat"}
+    assert by_status["ditolak"]["KODE_ALASAN"] == "dtsen_desil_above_cutoff"
+    assert by_status["ditolak"]["ALASAN"] == "Desil DTSEN di atas batas program"
+    assert by_status["duplikat"]["DUPLIKAT_DARI"] == f"{KELURAHAN_A}/{held[0]['id']}"
+    assert "kelurahan lain" in by_status["duplikat"]["ALASAN"]
+
+
+def test_progress_has_the_cohort_and_new_workers_apart(central, payable):
+    rows = _csv_rows(_export(central, "progress", work_categories=["Nelayan", "Lainnya"]).content)
+    kel = {r["KODE_KELURAHAN"]: r for r in rows if r["TINGKAT"] == "Kelurahan"}
+    assert len(kel) == 153
+    assert (kel[KELURAHAN_A]["KOHORT_2024"], kel[KELURAHAN_A]["BARU_DITERIMA"]) == ("2", "4")
+    assert kel[KELURAHAN_A]["TOTAL_DICAKUP"] == "6" and kel[KELURAHAN_A]["DISABILITAS"] == "1"
+    males = sum(1 for r in payable if r["sex"] == "L")
+    assert (kel[KELURAHAN_A]["LAKI_LAKI"], kel[KELURAHAN_A]["PEREMPUAN"]) == (str(males), str(4 - males))
+    kecamatan = [r for r in rows if r["TINGKAT"] == "Kecamatan"]
+    assert len(kecamatan) == 15 and kecamatan[0]["KOHORT_2024"] == "2"
+    city = rows[-1]
+    assert city["TINGKAT"] == "Kota" and city["TARGET_TOTAL"] == "81466"
+    assert city["TARGET_KOHORT_2024"] == "35782" and city["KOHORT_2024"] == "3"
+    assert city["BARU_DITERIMA"] == "4" and "PEKERJAAN: Nelayan" in city
 
 
 def test_all_lists_every_record_with_its_status(central, held):
-    count, text = _export(central, "all")
-    rows = list(csv.DictReader(io.StringIO(text)))
-    assert count == 3
-    assert [r["STATUS_PUSAT"] for r in rows] == ["accepted", "accepted", "duplicate"]
-    assert rows[2]["DUPLIKAT_DARI"] == f"{KELURAHAN_A}/{held[0]['id']}"
+    result = _export(central, "all")
+    rows = _csv_rows(result.content)
+    assert result.rows == 5
+    assert sorted(r["STATUS_PUSAT"] for r in rows) == ["accepted"] * 4 + ["duplicate"]
+    duplicate = next(r for r in rows if r["STATUS_PUSAT"] == "duplicate")
+    assert duplicate["DUPLIKAT_DARI"] == f"{KELURAHAN_A}/{held[0]['id']}"
+    assert next(r for r in rows if r["NIK"] == held[0]["nik"])["DISABILITAS"] == "Ya"
 
 
-def test_xlsx_keeps_nik_as_text_and_is_audited(central, held, tmp_path):
-    path = tmp_path / "bpjs.xlsx"
-    count, text = _export(central, "bpjs-registration", "xlsx", path)
-    assert text is None and count == 2
-    sheet = load_workbook(path).active
-    assert sheet["A1"].value == "NIK"
-    assert sheet["A2"].value == held[0]["nik"] and isinstance(sheet["A2"].value, str)
-    audit = central.query("SELECT actor, what, format, row_count FROM export_audit")
-    assert audit == [{"actor": "operator-uji", "what": "bpjs-registration", "format": "xlsx",
-                      "row_count": 2}]
+def test_a_columns_file_replaces_the_template(central, held, tmp_path):
+    template = tmp_path / "kolom.json"
+    template.write_text(json.dumps({"bpjs-registration": [
+        {"key": "full_name", "header": "Nama"}, {"key": "nik", "header": "No. KTP", "kind": "id"}]}))
+    rows = _csv_rows(_export(central, "bpjs-registration", columns_file=str(template)).content)
+    assert list(rows[0]) == ["Nama", "No. KTP"]
+    template.write_text(json.dumps({"all": [{"key": "gaji", "header": "X"}]}))
+    with pytest.raises(ExportError, match="gaji"):
+        _export(central, "all", columns_file=str(template))
 
 
-def test_progress_has_every_kelurahan(central, held):
-    count, text = _export(central, "progress")
-    rows = {r["KODE_KELURAHAN"]: r for r in csv.DictReader(io.StringIO(text))}
-    assert count == 153
-    assert rows[KELURAHAN_A]["DITERIMA"] == "2" and rows[KELURAHAN_B]["DUPLIKAT"] == "1"
-
-
-@pytest.mark.parametrize("income, base, jkk", [
-    (0, 1_000_000, 10_000), (1_099_000, 1_000_000, 10_000), (1_100_000, 1_200_000, 12_000),
-    (2_699_000, 2_600_000, 26_000),
-])
-def test_contribution_bands(income, base, jkk):
-    due = contribution(income, schedule_for(load_schedules(), date(2025, 10, 1)))
-    assert (due.base, due.jkk, due.jkm, due.total) == (base, jkk, 6_800, jkk + 6_800)
-    assert due.total >= 16_800
-
-
-def test_no_schedule_before_the_first_effective_date():
-    with pytest.raises(ValueError):
-        schedule_for(load_schedules(), date(2010, 1, 1))
+def test_bad_month_is_refused(central):
+    for bad in ("2025-13", "2025-1", "Oktober", "1999-01"):
+        with pytest.raises(ExportError, match="--month"):
+            _export(central, "payment-list", month=bad)
