@@ -1,0 +1,90 @@
+"""berjasa central export as a subprocess: exit codes and one-line errors; nothing
+that looks complete is left behind by a failed export. SQLite only: the service
+under the command runs on both backends in test_exports.py, and each subprocess
+costs seconds in the quick loop."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+
+from .test_cli import berjasa
+
+
+def _init(database_url, tmp_path):
+    data = tmp_path / "pusat"
+    database_url = database_url or f"sqlite:///{tmp_path / 'central.db'}"
+    berjasa("central", "init", "--database", database_url, data_dir=data)
+    return data
+
+
+def _one_line_error(done):
+    assert done.returncode != 0 and "Traceback" not in done.stderr, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    return lines[0]
+
+
+def _cohort(database_url, rows):
+    conn = sqlite3.connect(database_url[len("sqlite:///"):])
+    with conn:
+        conn.executemany("INSERT INTO cohort (nik, kpj_number, full_name,"
+                         " kelurahan_code, coverage_start, monthly_income, jht)"
+                         " VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+    conn.close()
+
+
+def test_bad_month_and_unwritable_output_are_one_line(tmp_path):
+    data = _init(None, tmp_path)
+    line = _one_line_error(berjasa("central", "export", "--what", "payment-list", "--month",
+                                   "2025-13", data_dir=data, check=False))
+    assert "--month" in line and "2025-13" in line
+    missing = tmp_path / "tidak-ada" / "bayar.csv"
+    line = _one_line_error(berjasa("central", "export", "--what", "all", "--output", str(missing),
+                                   data_dir=data, check=False))
+    assert str(missing) in line and not missing.parent.exists()
+    if os.name == "posix" and os.geteuid() != 0:  # root writes anywhere
+        locked = tmp_path / "terkunci"
+        locked.mkdir(mode=0o500)
+        _one_line_error(berjasa("central", "export", "--what", "all", "--output",
+                                str(locked / "a.csv"), data_dir=data, check=False))
+        assert list(locked.iterdir()) == []
+    line = _one_line_error(berjasa("central", "export", "--format", "xlsx", "--what", "all",
+                                   data_dir=data, check=False))
+    assert "--output" in line
+
+
+def test_payment_list_refuses_unconfirmed_bands_and_draft_exits_0(tmp_path):
+    data = _init(None, tmp_path)
+    _cohort(f"sqlite:///{tmp_path / 'central.db'}", [
+        ("7371010101800001", "1", "Daeng Sikki", "73.71.01.1001", "2024-01", None, 0),
+        ("7371010101800002", "2", "Besse", "73.71.01.1001", "2024-01", 3_000_000, 0),
+        ("7371010101800003", "3", "Baso", "73.71.02.1001", "2024-01", 9_000_000, 0),
+    ])
+    out = tmp_path / "keluaran"
+    out.mkdir()
+    final = out / "bayar.xlsx"
+    done = berjasa("central", "export", "--format", "xlsx", "--what", "payment-list", "--month",
+                   "2025-10", "--output", str(final), data_dir=data, check=False)
+    line = _one_line_error(done)
+    assert "2 baris" in line and "band Rp2.950.000" in line and "band Rp20.700.000" in line
+    assert "--draft" in line and list(out.iterdir()) == []
+
+    draft = berjasa("central", "export", "--what", "payment-list", "--month", "2025-10",
+                    "--draft", data_dir=data)
+    lines = draft.stdout.lstrip("\ufeff").splitlines()
+    assert lines[0].startswith("DRAF - BUKAN UNTUK PEMBAYARAN")
+    assert lines[-1].startswith(",,,TOTAL KESELURUHAN (3 pekerja)")
+
+    as_of = berjasa("central", "export", "--what", "payment-list", "--as-of", "2025-10-15",
+                    "--draft", data_dir=data)  # the older flag still picks the month
+    assert "Bulan: 2025-10" in as_of.stdout
+
+    empty = berjasa("central", "export", "--what", "payment-list", "--month", "2023-12",
+                    "--output", str(out / "kosong.csv"), "--json", data_dir=data)
+    answer = json.loads(empty.stdout)
+    assert answer["rows"] == 0 and answer["filters"]["month"] == "2023-12"
+    text = (out / "kosong.csv").read_text(encoding="utf-8-sig")
+    assert "Bulan: 2023-12" in text and text.splitlines()[-1].endswith(",0,0,0,0")
+
