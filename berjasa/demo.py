@@ -33,7 +33,7 @@ from berjasa.processes import (
     stop_on_signals,
 )
 from berjasa.settings import load_settings
-from berjasa.synthetic import EnrollmentFaker
+from berjasa.synthetic import EnrollmentFaker, write_program_data
 from server import accounts, intake, review
 from server.storage.audit import Actor
 
@@ -54,6 +54,7 @@ class Site:
     shared_nik: str | None = None
     process: subprocess.Popen | None = None
     notes: list[str] = field(default_factory=list)
+    records: list[dict] = field(default_factory=list)
 
 
 def berjasa(*args: str, stdin: str | None = None) -> str:
@@ -92,6 +93,7 @@ def seed_kelurahan(site: Site, count: int, approve: int, seed: int) -> None:
                                       birth_date=site.shared_nik["birth_date"],
                                       sex=site.shared_nik["sex"])
         created.append(intake.create_enrollment(conn, record, enumerator, settings).record)
+    site.records = created
     for kind in PROBLEMS:
         try:
             intake.create_enrollment(conn, faker.problem_enrollment(kind), enumerator, settings)
@@ -102,6 +104,16 @@ def seed_kelurahan(site: Site, count: int, approve: int, seed: int) -> None:
         review.review_enrollment(conn, record["id"], "approve", None, supervisor, settings,
                                  site.code)
     conn.close()
+
+
+def import_program_data(central_dir: Path, sites: list[Site]) -> None:
+    """Synthetic DTSEN extract, BPJS participant list and 2024 cohort (with the
+    spreadsheet damage offices see) matching some of the demo's records, imported
+    at central before the first sync so arriving records are evaluated against them."""
+    known = [record for site in sites for record in site.records]
+    paths = write_program_data(central_dir / "program", known, seed=7)
+    for kind in ("dtsen", "cohort", "bpjs-participants"):
+        berjasa("central", "import", kind, str(paths[kind]), "--data-dir", str(central_dir))
 
 
 def demo_ports(port_base: int | None) -> list[int]:
@@ -156,6 +168,7 @@ def _run_demo(root: Path, enrollments: int, keep_running: bool, port_base: int |
             site.process = start(["serve", "--port", str(site.port), "--data-dir",
                                   str(site.folder)], f"http://127.0.0.1:{site.port}")
             processes.append(site.process)
+        import_program_data(central_dir, sites)
         sync_lines = []
         for site in sites + sites[:1]:  # the first pulls again to hear of the duplicate
             sync_lines.append(f"{site.code}: " + berjasa("sync", "run", "--once", "--data-dir",
