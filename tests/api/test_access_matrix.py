@@ -11,8 +11,8 @@ import pytest
 import requests
 
 from server import access
+from tests.helpers import PASSWORD
 
-PASSWORD = "kata-sandi-uji-123"
 ROLE_USERS = {"enumerator": "enumerator", "supervisor": "supervisor", "admin": "admin",
               "auditor": "auditor"}
 # Requests that end the caller's login go last so the others still run logged in.

@@ -12,8 +12,7 @@ import requests
 
 from berjasa.database import connect
 from server.storage import audit
-
-PASSWORD = "kata-sandi-uji-123"
+from tests.helpers import PASSWORD
 
 
 def page_session(base: str, username: str, password: str = PASSWORD):

@@ -7,7 +7,7 @@ import sqlite3
 import pytest
 import requests
 
-PASSWORD = "kata-sandi-uji-123"
+from tests.helpers import PASSWORD
 
 
 def login(base: str, username, password, **kwargs) -> requests.Response:

@@ -10,8 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 
 from berjasa import reference
-
-PASSWORD = "kata-sandi-uji-123"
+from tests.helpers import PASSWORD, examples
 
 
 @pytest.fixture
@@ -50,7 +49,7 @@ def test_fuzzing_finds_no_server_error(fuzz_target):
         if operation.path == "/api/v1/auth/token" and operation.method.upper() == "DELETE":
             continue  # revoking the fuzzer's own token would end the run
 
-        @settings(max_examples=25, deadline=None, database=None,
+        @settings(max_examples=examples(25), deadline=None, database=None,
                   suppress_health_check=list(HealthCheck))
         @given(case=operation.as_strategy())
         def fuzz(case):

@@ -8,8 +8,8 @@ from __future__ import annotations
 import re
 
 from berjasa.database import connect
+from tests.helpers import PASSWORD
 
-PASSWORD = "kata-sandi-uji-123"
 SCRIPT = "<script>alert('x')</script>"
 
 

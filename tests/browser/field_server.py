@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -14,24 +13,16 @@ from pathlib import Path
 
 import requests
 
+from tests.helpers import berjasa, free_port  # noqa: F401  (free_port: the browser tests)
+
 KELURAHAN = "73.71.01.1001"
 PASSWORD = "kata-sandi-lapangan-123"
 BERJASA = [sys.executable, "-c", "from berjasa.cli import main; main()"]
 
 
-def free_port() -> int:
-    """A port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def run_cli(*args: str, stdin: str | None = None, env: dict | None = None) -> str:
     """Run one ``berjasa`` command; fail the test with its output if it fails."""
-    done = subprocess.run([*BERJASA, *args], input=stdin, capture_output=True, text=True,
-                          timeout=120, env=env)
-    assert done.returncode == 0, f"berjasa {' '.join(args)}: {done.stdout}\n{done.stderr}"
-    return done.stdout
+    return berjasa(*args, stdin=stdin, env=env, check=True).stdout
 
 
 class FieldServer:

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import PASSWORD
+
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
-PASSWORD = "kata-sandi-uji-123"
 
 pytestmark = [
     pytest.mark.browser,

@@ -6,20 +6,15 @@ import csv
 import io
 import json
 import os
-import subprocess
-import sys
+
+from tests.helpers import berjasa as run_berjasa
 
 from .conftest import records, start_central
 
 
 def berjasa(*args, data_dir, check=True):
-    """Run the berjasa command; the completed process."""
-    env = {**os.environ, "BERJASA_DATA_DIR": str(data_dir)}
-    done = subprocess.run([sys.executable, "-c", "from berjasa.cli import main; main()", *args],
-                          capture_output=True, text=True, env=env, timeout=120)
-    if check:
-        assert done.returncode == 0, done.stderr
-    return done
+    """Run the berjasa command with the data folder from the environment."""
+    return run_berjasa(*args, env={"BERJASA_DATA_DIR": str(data_dir)}, check=check)
 
 
 def test_init_device_add_import_export(database_url, tmp_path):

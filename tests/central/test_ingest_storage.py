@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from central.storage import records as store
 from central.storage.db import Database, migrate
+from tests.helpers import examples
 
 
 def _row(record_id: str, nik: str, kelurahan: str = "73.71.01.1001") -> dict:
@@ -100,7 +101,7 @@ _json_values = st.recursive(
     max_leaves=12)
 
 
-@settings(max_examples=60, deadline=None,
+@settings(max_examples=examples(60), deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(consents=st.lists(st.dictionaries(st.text(max_size=8), _json_values, max_size=5),
                          min_size=1, max_size=5))

@@ -7,19 +7,11 @@ import csv
 import io
 import json
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-BERJASA = [sys.executable, "-m", "berjasa"]
-
-
-def berjasa(*args: str, data_dir: Path, stdin: str | None = None) -> subprocess.CompletedProcess:
-    """Run the real command line in a subprocess."""
-    return subprocess.run([*BERJASA, *args, "--data-dir", str(data_dir)], input=stdin,
-                          capture_output=True, text=True, timeout=120)
+from tests.helpers import berjasa
 
 
 @pytest.fixture(scope="module")

@@ -4,20 +4,16 @@ asking scrypt for 16 GiB is one clear line, not an allocation and a traceback.""
 from __future__ import annotations
 
 import json
-import subprocess
 import time
 
 import pytest
 
-from berjasa.processes import BERJASA
 from server.backup import MAGIC, BackupError, read_backup
+from tests.helpers import berjasa
 
 PASSPHRASE = "frasa-sandi-cadangan"
 
 
-def berjasa(*args, stdin=None):
-    return subprocess.run([*BERJASA, *args], input=stdin, capture_output=True, text=True,
-                          timeout=120)
 
 
 def _with_header(path, **changes):

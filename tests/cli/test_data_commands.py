@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import subprocess
-import sys
 
 import pytest
 
@@ -13,13 +11,9 @@ from berjasa.database import connect
 from berjasa.settings import load_settings
 from server import intake
 from server.storage.audit import Actor
+from tests.helpers import berjasa
 
 PASSPHRASE = "frasa-sandi-cadangan"
-
-
-def berjasa(*args, stdin=None):
-    return subprocess.run([sys.executable, "-m", "berjasa", *args], input=stdin,
-                          capture_output=True, text=True, timeout=120)
 
 
 @pytest.fixture

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import os
 import stat
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from berjasa.processes import BERJASA
+from tests.helpers import berjasa as run_berjasa
 
 pytestmark = pytest.mark.skipif(os.name == "nt", reason="POSIX modes; Windows uses ACLs "
                                 "(docs/operator-guide.md, not testable here)")
@@ -18,10 +17,7 @@ PASSPHRASE = "frasa-sandi-cadangan"
 
 
 def berjasa(*args, stdin=None):
-    answer = subprocess.run([*BERJASA, *args], input=stdin, capture_output=True, text=True,
-                            timeout=120)
-    assert answer.returncode == 0, answer.stderr
-    return answer
+    return run_berjasa(*args, stdin=stdin, check=True)
 
 
 def _modes(folder: Path) -> dict[str, int]:

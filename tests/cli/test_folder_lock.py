@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -14,14 +13,10 @@ import pytest
 
 from berjasa.folder_lock import FolderInUse, hold_running, offline, running_holders
 from berjasa.processes import BERJASA, free_port, start_server
+from tests.helpers import berjasa
 
 PASSPHRASE = "frasa-sandi-cadangan"
 pytestmark = pytest.mark.skipif(os.name == "nt", reason="SIGKILL is POSIX")
-
-
-def berjasa(*args, stdin=None):
-    return subprocess.run([*BERJASA, *args], input=stdin, capture_output=True, text=True,
-                          timeout=120)
 
 
 def _backup(folder: Path, target: Path) -> None:

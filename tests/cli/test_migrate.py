@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import subprocess
-import sys
 from importlib import resources
 from pathlib import Path
 
@@ -17,15 +15,11 @@ from berjasa.processes import free_port, start_server, stop_all
 from berjasa.settings import load_settings, write_setting
 from berjasa.synthetic import EnrollmentFaker
 from server.passwords import hash_password
+from tests.helpers import berjasa
 
 KELURAHAN = "73.71.01.1001"
 PASSWORD = "kata-sandi-migrasi-1"
 COUNT = 25
-
-
-def berjasa(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "berjasa", *args], capture_output=True,
-                          text=True, timeout=120)
 
 
 def _first_migration_only(path: Path, package: str) -> None:

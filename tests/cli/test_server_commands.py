@@ -6,22 +6,14 @@ import json
 import os
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import requests
 
 from berjasa import processes
-
-BERJASA = [sys.executable, "-m", "berjasa"]
-
-
-def run(*args: str, stdin: str | None = None, data_dir: Path | None = None):
-    """Run one berjasa command to completion."""
-    extra = ["--data-dir", str(data_dir)] if data_dir else []
-    return subprocess.run([*BERJASA, *args, *extra], input=stdin, capture_output=True,
-                          text=True, timeout=120)
+from tests.helpers import BERJASA
+from tests.helpers import berjasa as run
 
 
 def start_server(data_dir: Path, port: int) -> subprocess.Popen:

@@ -15,14 +15,15 @@ from pathlib import Path
 import pytest
 
 from berjasa.database import connect
+from berjasa.folder_lock import lock_dir, try_lock
 from central.storage.db import Database, utc_now
 from central.storage.records import add_updates
 from sync import storage
-from berjasa.folder_lock import lock_dir, try_lock
 from sync.agent import RUN_LOCK, build_batch, run_once
 from sync.keys import KEY_FILE, load_device, write_key
 from sync.protocol_auth import generate_private_key, public_key_text
 from sync.scheduler import backoff_seconds
+from tests.helpers import berjasa
 
 _spec = importlib.util.spec_from_file_location(
     "sync_harness", Path(__file__).resolve().parents[1] / "reliability" / "harness.py")
@@ -194,9 +195,7 @@ def test_a_killed_agent_never_blocks_the_next_run(central, kelurahan):
 
 
 def _run_cli(folder: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", "from berjasa.cli import main; main()", "sync", *args,
-                           "--data-dir", str(folder)], capture_output=True, text=True, timeout=120,
-                          env=env)
+    return berjasa("sync", *args, data_dir=folder, env=env)
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])

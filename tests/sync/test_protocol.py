@@ -13,6 +13,7 @@ from sync import protocol
 from sync.protocol_auth import generate_private_key, load_public_key, public_key_text
 from sync.protocol_errors import ProtocolError
 from sync.protocol_samples import synthetic_records
+from tests.helpers import examples
 
 KEY = generate_private_key()
 OTHER_KEY = generate_private_key()
@@ -73,7 +74,7 @@ def lookup(device_id):
     return KEY.public_key() if device_id == DEVICE else None
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(batches, st.sampled_from(["zstd", "gzip"]))
 def test_any_batch_round_trips_exactly(batch, compression):
     body, headers = protocol.encode_batch(batch, KEY, compression=compression)
@@ -82,7 +83,7 @@ def test_any_batch_round_trips_exactly(batch, compression):
     assert protocol.canonical_json(decoded.as_dict()) == protocol.canonical_json(batch.as_dict())
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(batches, st.data())
 def test_any_flipped_body_byte_is_refused(batch, data):
     body, headers = protocol.encode_batch(batch, KEY)
@@ -94,7 +95,7 @@ def test_any_flipped_body_byte_is_refused(batch, data):
     assert caught.value.code == "bad_signature"
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(batches, st.data())
 def test_any_flipped_signature_byte_is_refused(batch, data):
     body, headers = protocol.encode_batch(batch, KEY)
@@ -108,7 +109,7 @@ def test_any_flipped_signature_byte_is_refused(batch, data):
     assert caught.value.code == "bad_signature"
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=examples(30), deadline=None)
 @given(batches)
 def test_batch_signed_by_another_key_is_refused(batch):
     body, headers = protocol.encode_batch(batch, OTHER_KEY)

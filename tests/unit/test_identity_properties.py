@@ -11,8 +11,9 @@ from hypothesis import strategies as st
 
 from berjasa.identity import check_kk, check_nik, has_errors, make_kk, make_nik, nik_parts
 from berjasa.reference import PROVINCE_CODES, kecamatan_codes
+from tests.helpers import examples
 
-PROPERTY = settings(max_examples=200, deadline=None)
+PROPERTY = settings(max_examples=examples(200), deadline=None)
 
 MAKASSAR_KECAMATAN = sorted(kecamatan_codes())
 ELSEWHERE = st.builds(lambda p, kab, kec: f"{p:02d}{kab:02d}{kec:02d}",

@@ -10,8 +10,9 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from berjasa.identity import IdentityError, normalise_person_name, normalise_phone
+from tests.helpers import examples
 
-PROPERTY = settings(max_examples=200, deadline=None)
+PROPERTY = settings(max_examples=examples(200), deadline=None)
 
 
 def refusal(function, value) -> IdentityError:

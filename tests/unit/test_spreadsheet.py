@@ -23,6 +23,7 @@ from berjasa.spreadsheet import (
     safe_text,
     write_export,
 )
+from tests.helpers import examples
 
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 COLUMNS = [Column("nik", "NIK", ID), Column("name", "NAMA", TEXT), Column("phone", "NO_HP", PHONE),
@@ -47,7 +48,7 @@ def _assert_inert(texts: list[str]) -> None:
         assert not text.lstrip(" \u00a0\u3000").startswith(DANGEROUS), repr(text)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(values=st.lists(st.tuples(nasty, nasty, nasty), min_size=1, max_size=5))
 def test_no_generated_text_is_a_formula_or_starts_dangerously(values, tmp_path):
     rows = [{"nik": a, "name": b, "phone": c, "amount": 1} for a, b, c in values]
