@@ -125,10 +125,11 @@ def agent_phase(kel: Path, code: str, parallel: int, batch: int) -> None:
     """Inside netns berjasa-k: register, count veth bytes around one run, print JSON."""
     import requests
 
+    from berjasa.cli import declare_settings
     from berjasa.settings import load_settings
-    from sync import agent_settings  # noqa: F401
     from sync.agent import run_once
 
+    declare_settings()
     url = f"http://{CENTRAL_IP}:{PORT}"
     for _ in range(600):
         try:

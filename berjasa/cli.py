@@ -14,6 +14,7 @@ import importlib
 import click
 
 from berjasa import __version__
+from berjasa.settings import register
 
 # Groups and commands of the other parts: name -> (module, attribute, modules that
 # add more commands to that group when imported).
@@ -22,6 +23,19 @@ PARTS = {
     "sync": ("sync.cli", "sync_group", ()),
     "demo": ("berjasa.demo", "demo_command", ()),
 }
+
+
+def declare_settings() -> None:
+    """Add the settings the sync agent and central declare to the registry
+    (berjasa.settings), before any settings are read: one settings.toml may hold
+    the settings of every part on the machine. Safe to call again."""
+    from central.settings import CENTRAL_SETTINGS
+    from sync.agent_settings import AGENT_SETTINGS
+
+    register(*AGENT_SETTINGS, *CENTRAL_SETTINGS)
+
+
+declare_settings()
 
 
 class _PartsGroup(click.Group):

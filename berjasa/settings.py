@@ -9,7 +9,6 @@ the help text because they change by regulation, not by code.
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import sys
@@ -105,7 +104,10 @@ SETTINGS: dict[str, Setting] = {
 
 
 def register(*settings: Setting) -> None:
-    """Add settings declared by another module (sync agent, central)."""
+    """Add settings declared by another part (sync agent, central). The entry
+    point does it (:func:`berjasa.cli.declare_settings`) before any settings are
+    read, so one settings.toml may hold the settings of every part on the machine;
+    the core never imports the parts."""
     for setting in settings:
         SETTINGS[setting.name] = setting
 
@@ -124,19 +126,8 @@ def _coerce(setting: Setting, raw: Any, source: str) -> Any:
     return raw
 
 
-# Parts that declare their own settings; imported before any settings are read so
-# that one settings.toml may hold the settings of every part on the laptop.
-COMPONENT_SETTINGS = ("sync.agent_settings", "central.settings")
-
-
-def _declare_component_settings() -> None:
-    for module in COMPONENT_SETTINGS:
-        importlib.import_module(module)
-
-
 def load_settings(data_dir: Path | None, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """Read the effective settings for a data folder."""
-    _declare_component_settings()
     values = {name: s.default for name, s in SETTINGS.items()}
     if data_dir is not None:
         path = data_dir / "settings.toml"

@@ -17,7 +17,6 @@ from werkzeug.exceptions import HTTPException
 
 from berjasa import http_cache
 from berjasa.problems import Problem, SyncProtocolRefused
-from central import settings as _central_settings  # noqa: F401  (declares central settings)
 from central.storage.db import Database, migrate, open_pool
 from sync.protocol_errors import ProtocolError
 
@@ -42,7 +41,7 @@ def create_app(config: dict[str, Any]) -> Flask:
         database.close()
     # PostgreSQL: requests borrow pooled connections; the pool closes with the app
     # or at interpreter exit, whichever comes first
-    pool = open_pool(config["database_url"], config["settings"].get("central_threads", 4))
+    pool = open_pool(config["database_url"], config["settings"]["central_threads"])
     if pool is not None:
         app.extensions["berjasa_central_pool"] = pool
         weakref.finalize(app, pool.close)

@@ -26,7 +26,6 @@ from berjasa.commandline import (
 from berjasa.database import MigrationError, behind_message
 from berjasa.paths import private_folder, tighten
 from berjasa.settings import write_setting
-from central import settings as _central_settings  # noqa: F401  (declares central settings)
 from central.storage.db import Database, DatabaseUrlError, migrate, pending_migrations
 
 _DB_ERRORS = (sqlite3.Error, psycopg.Error, DatabaseUrlError, MigrationError, OSError)

@@ -1,14 +1,12 @@
-"""Central registry settings, declared once (added to berjasa.settings.SETTINGS).
-
-Import this module before reading settings in any central entry point; the
-``berjasa`` command imports it through central.cli.
+"""Central registry settings, declared once. The entry point
+(:func:`berjasa.cli.declare_settings`) adds them to berjasa.settings.SETTINGS.
 """
 
 from __future__ import annotations
 
-from berjasa.settings import Setting, register
+from berjasa.settings import Setting
 
-register(
+CENTRAL_SETTINGS = (
     Setting("central_database_url", "",
             "Central database: sqlite:///path or postgresql://user@host/db (set by "
             "`berjasa central init`; empty = central.db in the data folder)."),

@@ -35,12 +35,7 @@ from urllib.parse import quote
 from berjasa.database import SchemaBehind, connect, require_current, transaction
 from berjasa.folder_lock import lock_dir, try_lock
 from berjasa.paths import kelurahan_db_path
-from sync import (
-    agent_settings,  # noqa: F401  (declares the sync_* settings)
-    faults,
-    outcomes,
-    storage,
-)
+from sync import faults, outcomes, storage
 from sync.keys import DeviceError, load_device
 from sync.push import build_batch, push  # noqa: F401  (build_batch: tests, tools)
 from sync.run_state import RunState, SyncReport

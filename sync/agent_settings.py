@@ -1,14 +1,12 @@
-"""Sync agent settings, declared once (added to berjasa.settings.SETTINGS).
-
-Imported by every sync entry point (CLI, scheduler, status endpoint) before
-settings are read; docs/sync-agent.md lists them.
+"""Sync agent settings, declared once; docs/sync-agent.md lists them. The entry
+point (:func:`berjasa.cli.declare_settings`) adds them to berjasa.settings.SETTINGS.
 """
 
 from __future__ import annotations
 
-from berjasa.settings import Setting, register
+from berjasa.settings import Setting
 
-register(
+AGENT_SETTINGS = (
     Setting("sync_central_url", "",
             "Central registry base URL (set by `berjasa sync register`), e.g. https://pusat.example/."),
     Setting("sync_batch_size", 500, "Records per batch sent to central (central allows up to 1000)."),

@@ -17,7 +17,6 @@ from berjasa.commandline import (
 from berjasa.database import SchemaBehind, connect, require_current
 from berjasa.logs import configure_logging
 from berjasa.paths import kelurahan_db_path
-from sync import agent_settings  # noqa: F401  (declares the sync_* settings)
 
 log = logging.getLogger("berjasa.sync")
 

@@ -4,6 +4,7 @@ API client that logs in as one of them."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,15 +14,18 @@ import pytest
 import requests
 
 from berjasa.background_server import BackgroundServer
+from berjasa.cli import declare_settings
 from berjasa.database import connect
 from berjasa.settings import load_settings
 from berjasa.synthetic import EnrollmentFaker
 from server import accounts
 from server.install import init_kelurahan
 from server.storage.audit import Actor
+from tests.helpers import PASSWORD
+
+declare_settings()  # what the `berjasa` entry point does: every part's settings
 
 KELURAHAN = "73.71.01.1001"
-PASSWORD = "kata-sandi-uji-123"
 ROLES = ("enumerator", "supervisor", "admin", "auditor")
 USERS = [("enumerator", "enumerator"), ("enumerator2", "enumerator"),
          ("supervisor", "supervisor"), ("supervisor2", "supervisor"),
@@ -31,6 +35,14 @@ USERS = [("enumerator", "enumerator"), ("enumerator2", "enumerator"),
 def pytest_addoption(parser: pytest.Parser) -> None:
     """``--slow`` runs the long fault loops."""
     parser.addoption("--slow", action="store_true", help="run long fault-injection loops")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The quick loop (a marker expression leaving out the reliability loops) runs
+    property tests with fewer examples (tests.helpers.examples); set
+    BERJASA_TEST_QUICK=0 to run them all anyway."""
+    if "not reliability" in (config.option.markexpr or ""):
+        os.environ.setdefault("BERJASA_TEST_QUICK", "1")
 
 
 # Markers follow the folders, so a new test is marked by where it lives:

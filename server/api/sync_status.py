@@ -8,22 +8,13 @@ from pathlib import Path
 from flask import current_app, request
 from flask_smorest import Blueprint
 
-from berjasa.settings import load_settings
 from server.db import get_db
 from server.http import read_json
-from sync import agent_settings  # noqa: F401  (declares the sync_* settings)
 from sync.agent import run_once
 from sync.scheduler import trigger_now
 from sync.status import sync_status
 
 blp = Blueprint("sync", __name__, url_prefix="/api/v1", description="Sinkronisasi ke pusat")
-
-
-def _settings() -> dict:
-    """The app's settings over the defaults (the sync_* ones included even when
-    the app was configured before the sync settings were declared)."""
-    data_dir = Path(current_app.config["DATA_DIR"])
-    return {**load_settings(data_dir), **current_app.config["SETTINGS"]}
 
 
 @blp.route("/sync/status", methods=["GET"])
@@ -42,7 +33,7 @@ def run_now():
     body = read_json(4096) if request.content_length else {}
     data_dir = Path(current_app.config["DATA_DIR"])
     if isinstance(body, dict) and body.get("wait") is True:
-        report = run_once(data_dir, _settings(), "supervisor")
+        report = run_once(data_dir, current_app.config["SETTINGS"], "supervisor")
         return report.as_dict(), 200
-    trigger_now(data_dir, _settings(), "supervisor")
+    trigger_now(data_dir, current_app.config["SETTINGS"], "supervisor")
     return {"started": True}, 202

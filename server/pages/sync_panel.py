@@ -11,7 +11,6 @@ from typing import Any
 from flask import current_app, redirect, url_for
 from werkzeug.wrappers import Response
 
-from berjasa.settings import load_settings
 from server.db import get_db
 from sync.scheduler import trigger_now
 from sync.status import sync_status as agent_status
@@ -36,7 +35,6 @@ def sync_status(conn: sqlite3.Connection) -> dict[str, Any]:
 def sync_now() -> Response:
     """Start a sync run in the background and return to the queue."""
     data_dir = Path(current_app.config["DATA_DIR"])
-    settings = {**load_settings(data_dir), **current_app.config["SETTINGS"]}
     if sync_status(get_db())["registered"]:
-        trigger_now(data_dir, settings, "supervisor")
+        trigger_now(data_dir, current_app.config["SETTINGS"], "supervisor")
     return redirect(url_for("pages.queue", sync="started"))

@@ -17,7 +17,6 @@ import requests
 
 from berjasa.background_server import BackgroundServer
 from berjasa.settings import load_settings
-from central import settings as _central_settings  # noqa: F401
 from central.app import create_app
 from central.devices import create_registration_code
 from central.storage.db import Database

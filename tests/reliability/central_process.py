@@ -11,13 +11,14 @@ sys.path.insert(0, str(ROOT))
 
 from waitress import serve
 
+from berjasa.cli import declare_settings
 from berjasa.settings import load_settings
-from central import settings as _central_settings  # noqa: F401
 from central.app import create_app
 
 
 def main() -> None:
     """Serve until killed."""
+    declare_settings()
     database_url, port, data_dir = sys.argv[1], int(sys.argv[2]), Path(sys.argv[3])
     app = create_app({"database_url": database_url, "settings": load_settings(data_dir),
                       "data_dir": data_dir})

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import time
@@ -23,14 +22,13 @@ import requests
 from berjasa.database import connect
 from berjasa.settings import load_settings
 from berjasa.synthetic import EnrollmentFaker
-from central import settings as _central_settings  # noqa: F401
 from central.storage.db import Database
 from server import lifecycle
 from server.install import init_kelurahan
 from server.intake import create_batch
 from server.storage.audit import Actor
-from sync import agent_settings as _agent_settings  # noqa: F401
 from sync.keys import register_device
+from tests.helpers import free_port
 
 PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,13 +36,6 @@ ENUMERATOR = Actor("enumerator", "enumerator")
 SUPERVISOR = Actor("supervisor", "supervisor")
 FAST = {"sync_connect_timeout_seconds": 3.0, "sync_read_timeout_seconds": 10.0,
         "sync_lease_seconds": 2.0, "sync_run_seconds": 50.0}
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 # --- kelurahan side -----------------------------------------------------------
