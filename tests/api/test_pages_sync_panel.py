@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-PASSWORD = "kata-sandi-uji-123"
+from tests.helpers import PASSWORD
 
 
 def login(client, username: str) -> None:
