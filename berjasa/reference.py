@@ -114,3 +114,25 @@ def _fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
     plain = "".join(c for c in decomposed if not unicodedata.combining(c))
     return re.sub(r"[^a-z0-9]", "", plain.casefold())
+
+
+@cache
+def kecamatan_neighbours() -> dict[str, frozenset[str]]:
+    """Kecamatan sharing a border (data/kecamatan_neighbours.csv, made symmetric):
+    the reach of the phone's duplicate hints (docs/field-app.md)."""
+    pairs: dict[str, set[str]] = {}
+    for row in _rows("kecamatan_neighbours.csv"):
+        for other in row["tetangga_kode"].split():
+            pairs.setdefault(row["kecamatan_kode"], set()).add(other)
+            pairs.setdefault(other, set()).add(row["kecamatan_kode"])
+    return {code: frozenset(others) for code, others in pairs.items()}
+
+
+def hint_area(kelurahan_code: str) -> frozenset[str]:
+    """Kelurahan codes of this kelurahan's kecamatan and its neighbours (empty when
+    the code is unknown: the caller then falls back to the whole city)."""
+    here = kelurahan(kelurahan_code or "")
+    if here is None:
+        return frozenset()
+    reach = {here.kecamatan_code} | kecamatan_neighbours().get(here.kecamatan_code, frozenset())
+    return frozenset(r.code for r in kelurahan_list() if r.kecamatan_code in reach)

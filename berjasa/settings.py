@@ -99,6 +99,19 @@ SETTINGS: dict[str, Setting] = {
             "moved away from its default overrides the set in force (docs/eligibility.md).",
         ),
         Setting("log_level", "INFO", "Application log level (NIK is always masked in logs)."),
+        Setting("field_hint_false_positive_rate", 0.01,
+                "False-positive rate of the phone's duplicate-hint filter (issue 14)."),
+        Setting("field_hint_scope", "neighbours",
+                "Records the phone's duplicate hints cover: 'neighbours' (this kecamatan and "
+                "the kecamatan bordering it, berjasa/data/kecamatan_neighbours.csv) or 'city'."),
+        Setting("field_hint_fetches_per_hour", 60,
+                "Duplicate index / key downloads one enumerator may make per hour (429 above)."),
+        Setting("field_stale_days", 7,
+                "The phone warns when its lists or duplicate index are older than this."),
+        Setting("field_outbox_stale_days", 3,
+                "The phone warns when its outbox holds a record unsent for longer than this."),
+        Setting("receipt_lookups_per_hour", 20,
+                "Receipt status lookups one address may make per hour (429 above)."),
     ]
 }
 

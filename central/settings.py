@@ -23,6 +23,11 @@ CENTRAL_SETTINGS = (
     Setting("central_request_max_skew_seconds", 300,
             "Allowed difference between a device's signed request time and central's clock."),
     Setting("central_updates_page_size", 500, "Most update entries in one /api/v1/updates answer."),
+    Setting("central_hint_key_days", 30,
+            "Central's duplicate-hint key is replaced after this many days."),
+    Setting("central_hint_key_change", 0.25,
+            "...or when the active set grew or shrank by more than this share since the key was made."),
+    Setting("central_hints_page_size", 20000, "Most records' hashes in one /api/v1/hints answer."),
     Setting("central_targets_file", "",
             "CSV of enrollment targets per kelurahan (kelurahan_code,target); empty = the "
             "placeholder shipped in central/data/targets.csv."),

@@ -16,20 +16,21 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import json
 from functools import lru_cache
 from pathlib import Path
 
 from flask import Blueprint as FlaskBlueprint
-from flask import Response, abort, current_app, redirect, send_file
+from flask import Response, abort, current_app, g, redirect, request, send_file
 from flask_smorest import Blueprint
 
 from berjasa import reference
+from berjasa.problems import TooManyAttempts
 from server import field_dedupe
 from server.db import get_db
 from server.schemas.enrollment import CONSENT_METHODS, HEIR_RELATIONS
-from server.storage.field_index import identity_rows
 
 CLIENT_DIR = Path(__file__).resolve().parent.parent / "field_client"
 MIME_TYPES = {
@@ -154,24 +155,43 @@ def field_reference():
     }
 
 
-def _dedupe_key() -> field_dedupe.DedupeKey:
-    return field_dedupe.load_or_create_key(Path(current_app.config["DATA_DIR"]))
+class TooManyHintFetches(TooManyAttempts):
+    """More index/key downloads in an hour than ``field_hint_fetches_per_hour``."""
+
+    code = "too_many_fetches"
+    message = "Terlalu sering mengunduh daftar petunjuk duplikat. Coba lagi nanti."
+
+
+def _counted(what: str, key_id: str) -> None:
+    """Record who downloaded what (audit) and enforce the hourly limit (429)."""
+    try:
+        field_dedupe.note_fetch(get_db(), current_app.config["SETTINGS"], g.user["username"],
+                                what, key_id, request.remote_addr)
+    except field_dedupe.TooManyFetches:
+        raise TooManyHintFetches() from None
 
 
 @blp.route("/dedupe-index", methods=["GET"])
-@blp.doc(responses={"200": {"description": "Bloom filter atas hash berkunci NIK dan nama+tanggal lahir"}})
+@blp.doc(responses={"200": {"description": "Bloom filter atas hash berkunci NIK dan nama+tanggal lahir"},
+                    "429": {"description": "Terlalu sering diunduh"}})
 def dedupe_index():
     """A Bloom filter of keyed hashes: no NIK, name or date in clear."""
-    rows = identity_rows(get_db())
-    return field_dedupe.dedupe_index(_dedupe_key(), rows)
+    body = field_dedupe.dedupe_index(get_db(), Path(current_app.config["DATA_DIR"]),
+                                     current_app.config["SETTINGS"])
+    _counted("index", body["key_id"])
+    return body
 
 
 @blp.route("/dedupe-key", methods=["GET"])
-@blp.doc(responses={"200": {"description": "Kunci HMAC untuk memeriksa filter di HP"}})
+@blp.doc(responses={"200": {"description": "Kunci HMAC untuk memeriksa filter di HP"},
+                    "429": {"description": "Terlalu sering diunduh"}})
 def dedupe_key():
-    """The key the phone tests the filter with (enumerators only, never cached publicly)."""
-    key = _dedupe_key()
-    return {"key_id": key.key_id, "key": base64.b64encode(key.secret).decode("ascii")}
+    """The key the phone tests the filter with (enumerators only, never cached). The
+    phone keeps it with the filter only while its token lasts."""
+    key = field_dedupe.current_key(get_db(), Path(current_app.config["DATA_DIR"]))
+    _counted("key", key.key_id)
+    return {"key_id": key.key_id, "key": base64.b64encode(key.secret).decode("ascii"),
+            "server_time": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
 
 
 @blp.after_request

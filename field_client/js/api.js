@@ -4,6 +4,8 @@
  * must turn into a retry, not a frozen button.
  */
 
+import { FilterError, loadIndex } from './dedupe.js';
+
 const TIMEOUT_MS = 30000;
 
 /** {status, body} for any HTTP answer; throws only when the server was not reached. */
@@ -46,12 +48,21 @@ export function getReference(token) {
   return request('/api/v1/field/reference', { token });
 }
 
-/** The duplicate filter and the key to test it with. */
+/**
+ * The duplicate filter and the key to test it with, checked (same key version,
+ * checksum) before the phone keeps it; null when either is missing or refused
+ * (the index the phone already holds stays in use). fetched_at is the server's time.
+ */
 export async function getDedupe(token) {
   const [index, key] = await Promise.all([
     request('/api/v1/field/dedupe-index', { token }), request('/api/v1/field/dedupe-key', { token })]);
-  if (index.status !== 200 || key.status !== 200 || index.body.key_id !== key.body.key_id) return null;
-  return { ...index.body, key: key.body.key };
+  if (index.status !== 200 || key.status !== 200) return null;
+  try {
+    return { ...loadIndex(index.body, key.body), fetched_at: key.body.server_time || null };
+  } catch (err) {
+    if (err instanceof FilterError) return null;
+    throw err;
+  }
 }
 
 /** All of this enumerator's records on the server (statuses), page by page. */

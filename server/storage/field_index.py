@@ -11,3 +11,37 @@ def identity_rows(conn: sqlite3.Connection) -> Iterator[tuple[str, str, str]]:
     status: a rejected record's NIK is still worth a second look at the door."""
     for row in conn.execute("SELECT nik, full_name, birth_date FROM enrollments"):
         yield row[0], row[1], row[2]
+
+
+def newest_hint_secret(conn: sqlite3.Connection) -> bytes | None:
+    """Central's newest hint key (as the sync agent stored it), or None."""
+    row = conn.execute("SELECT secret FROM hint_keys ORDER BY received_at DESC, rowid DESC LIMIT 1").fetchone()
+    return bytes(row[0]) if row else None
+
+
+def central_hash_blobs(conn: sqlite3.Connection, key_id: str,
+                       kelurahan_codes: frozenset[str] | None) -> Iterator[bytes]:
+    """Central's 16-byte record hashes under ``key_id``, for these kelurahan (None: all)."""
+    rows = conn.execute("SELECT kelurahan_code, hashes FROM hint_hashes WHERE key_id = ?", (key_id,))
+    for code, blob in rows:
+        if kelurahan_codes is None or code in kelurahan_codes:
+            yield bytes(blob)
+
+
+def fetches_since(conn: sqlite3.Connection, username: str, since: str) -> int:
+    return conn.execute("SELECT count(*) FROM field_index_fetches WHERE username = ? AND at >= ?",
+                        (username, since)).fetchone()[0]
+
+
+def add_fetch(conn: sqlite3.Connection, username: str, what: str, key_id: str, at: str,
+              address: str | None) -> None:
+    with conn:
+        conn.execute("INSERT INTO field_index_fetches (username, what, key_id, at, address) "
+                     "VALUES (?, ?, ?, ?, ?)", (username, what, key_id, at, address))
+
+
+def recent_fetches(conn: sqlite3.Connection, limit: int = 100) -> list[dict]:
+    """The newest downloads, for the supervisor / auditor."""
+    rows = conn.execute("SELECT username, what, key_id, at, address FROM field_index_fetches "
+                        "ORDER BY id DESC LIMIT ?", (limit,))
+    return [dict(zip(("username", "what", "key_id", "at", "address"), r)) for r in rows]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 
+from berjasa import hints
 from server import field_dedupe
 
 
@@ -78,8 +79,9 @@ def test_dedupe_index_shape_access_and_membership(api, records, data_dir):
     assert known["nik"] not in answer.text and known["full_name"] not in answer.text
     key = enumerator.get("/api/v1/field/dedupe-key").json()
     assert key["key_id"] == body["key_id"]
-    secret = base64.b64decode(key["key"])
-    assert field_dedupe.might_contain(raw, secret, f"nik:{known['nik']}")
-    name_item = "name:" + field_dedupe.name_key(known["full_name"].upper(), known["birth_date"])
-    assert field_dedupe.might_contain(raw, secret, name_item)
+    secret = hints.HintKey.from_secret(base64.b64decode(key["key"]))
+    assert secret.key_id == body["key_id"]
+    assert hints.might_contain(raw, secret, f"nik:{known['nik']}")
+    name_item = "name:" + hints.name_key(known["full_name"].upper(), known["birth_date"])
+    assert hints.might_contain(raw, secret, name_item)
     assert (data_dir / field_dedupe.KEY_FILE).exists()

@@ -110,28 +110,41 @@ def build_cases() -> list[dict]:
 
 
 def build_dedupe_cases() -> dict:
-    """A small filter built by server/field_dedupe.py with a fixed key, and probes
-    with the answer the Python side gives (dedupe.js must give the same)."""
+    """A small filter built by berjasa/hints.py with a fixed key, probes with the
+    answer the Python side gives (dedupe.js must give the same), and filters the
+    phone must refuse (another key version, damaged bytes)."""
     import base64
 
-    from server import field_dedupe
+    from berjasa import hints
 
-    key = field_dedupe.DedupeKey("test", bytes(range(32)))
+    key = hints.HintKey.from_secret(bytes(range(32)))
+    other = hints.HintKey.from_secret(bytes(range(1, 33)))
     rows = [("7371015203800001", "Siti Nur'aini", "1980-03-12"),
             ("7371011203800002", "Andi Baso", "1980-03-12"),
             ("7371012506650003", "Daeng Ngai", "1965-06-25")]
-    index = field_dedupe.dedupe_index(key, rows)
+    items = [hints.item_hash(key.secret, item) for row in rows for item in hints.record_items(*row)]
+    index = hints.index_body(key, items, len(rows))
     data = base64.b64decode(index["filter"])
     probes = [f"nik:{row[0]}" for row in rows] + [
-        f"name:{field_dedupe.name_key(n, d)}" for _, n, d in rows] + [
+        f"name:{hints.name_key(n, d)}" for _, n, d in rows] + [
         f"nik:73710152038{i:05d}" for i in range(40)] + [
-        "name:" + field_dedupe.name_key("  SITI nur aini ", "1980-03-12"),
-        "name:" + field_dedupe.name_key("Siti Nuraini", "1980-03-13")]
+        "name:" + hints.name_key("  SITI nur aini ", "1980-03-12"),
+        "name:" + hints.name_key("Siti Nuraini", "1980-03-13")]
     names = ["Siti Nur'aini", "  ANDI  baso", "Ṣiti Nur’aini", "ᨕᨉᨗ", "Jean-Éric O'Neil"]
+    flipped = bytearray(data)
+    flipped[-1] ^= 0x10
+    other_index = hints.index_body(other, [hints.item_hash(other.secret, "nik:7371015203800001")], 1)
     return {
         "key": base64.b64encode(key.secret).decode(), "index": index,
-        "probes": [[item, field_dedupe.might_contain(data, key.secret, item)] for item in probes],
-        "name_keys": [[n, "1980-03-12", field_dedupe.name_key(n, "1980-03-12")] for n in names],
+        "probes": [[item, hints.might_contain(data, key, item)] for item in probes],
+        "item_hashes": [[item, hints.item_hash(key.secret, item).hex()] for item in probes[:6]],
+        "name_keys": [[n, "1980-03-12", hints.name_key(n, "1980-03-12")] for n in names],
+        "refused": [
+            ["key_mismatch", other_index["filter"]],
+            ["corrupt", base64.b64encode(bytes(flipped)).decode()],
+            ["corrupt", base64.b64encode(data[:-3]).decode()],
+            ["format", base64.b64encode(b"\x01\x07" + data[18:]).decode()],
+        ],
     }
 
 
