@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import weakref
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, g, jsonify
@@ -17,6 +18,7 @@ from werkzeug.exceptions import HTTPException
 
 from berjasa import http_cache
 from berjasa.problems import Problem, SyncProtocolRefused
+from central import signing
 from central.storage.db import Database, migrate, open_pool
 from sync.protocol_errors import ProtocolError
 
@@ -71,6 +73,7 @@ def create_app(config: dict[str, Any]) -> Flask:
         return jsonify({"code": code, "message": message}), status, allow
 
     http_cache.install(app)  # JSON answers may carry personal data
+    signing.install(app, Path(config["data_dir"]))  # every /api/ answer signed (pinned key)
 
     @app.get("/health")
     def health():

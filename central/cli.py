@@ -171,6 +171,66 @@ def migrate_command(dry_run: bool, data_dir: Path | None, as_json: bool) -> None
     emit({"pending": pending, "applied": applied}, as_json, ", ".join(applied) or "sudah terbaru")
 
 
+@central_group.group("key")
+def key_group() -> None:
+    """Kunci tanda tangan pusat (jawaban pusat ditandatangani; kelurahan menyematkannya)."""
+
+
+def _key_answer(keys: dict, as_json: bool, note: str) -> None:
+    if not as_json:
+        click.echo(note)
+        click.echo(f"Kunci sekarang: {keys['central_key_id']}")
+        click.echo(f"Kunci berikutnya: {keys['central_next_key'] or '-'}")
+    emit(keys, as_json, keys["central_public_key"])
+
+
+@key_group.command("show")
+@data_dir_option
+@json_option
+def key_show(data_dir: Path | None, as_json: bool) -> None:
+    """Show central's signing key (and the prepared next one).
+
+    Example: berjasa central key show --json
+    """
+    from central import signing
+
+    folder, _ = data_dir_and_settings(data_dir)
+    signing.ensure_key(folder)
+    try:
+        keys = signing.public_keys(folder)
+    except signing.CentralKeyError as exc:
+        raise click.ClickException(str(exc)) from exc
+    _key_answer(keys, as_json, "Kunci tanda tangan pusat.")
+
+
+@key_group.command("rotate")
+@click.option("--finish", is_flag=True,
+              help="Step 2: switch to the prepared key (after every kelurahan synced once).")
+@data_dir_option
+@json_option
+def key_rotate(finish: bool, data_dir: Path | None, as_json: bool) -> None:
+    """Rotate central's signing key in two steps (docs/central.md).
+
+    Step 1 prepares the next key; answers announce it and every agent that syncs
+    pins it. Step 2 (--finish) signs with it from then on. A running
+    `central serve` picks the change up without a restart.
+
+    Example: berjasa central key rotate && berjasa central key rotate --finish
+    """
+    from central import signing
+
+    folder, _ = data_dir_and_settings(data_dir)
+    try:
+        keys = signing.finish_rotation(folder) if finish else signing.rotate(folder)
+    except signing.CentralKeyError as exc:
+        raise click.ClickException(str(exc)) from exc
+    note = ("Kunci berikutnya kini dipakai; kelurahan yang belum sinkron sejak langkah 1 harus "
+            "mendaftar ulang." if finish else
+            "Kunci berikutnya disiapkan; tunggu semua kelurahan sinkron sekali, lalu jalankan "
+            "`berjasa central key rotate --finish`.")
+    _key_answer(keys, as_json, note)
+
+
 @central_group.group("device")
 def device_group() -> None:
     """Perangkat kelurahan: kode pendaftaran sekali pakai, pencabutan."""

@@ -36,7 +36,8 @@ from berjasa.database import SchemaBehind, connect, require_current, transaction
 from berjasa.folder_lock import lock_dir, try_lock
 from berjasa.paths import kelurahan_db_path
 from sync import faults, outcomes, storage
-from sync.keys import DeviceError, load_device
+from sync.keys import DeviceError, load_device, pinned_central_keys
+from sync.protocol_auth import key_id, load_public_key
 from sync.push import build_batch, push  # noqa: F401  (build_batch: tests, tools)
 from sync.run_state import RunState, SyncReport
 from sync.transport import CentralClient, CentralRefused, TransientError, wire_size
@@ -125,7 +126,8 @@ def _run_with_lease(conn, data_dir: Path, db_path: Path, settings: dict[str, Any
     renewing = threading.Event()
     try:
         device, key = load_device(conn, data_dir)
-        client = CentralClient(settings["sync_central_url"] or device["central_url"], settings, deadline)
+        client = CentralClient(settings["sync_central_url"] or device["central_url"], settings, deadline,
+                               pinned_central_keys(device))
         run = RunState(db_path, client, settings)
         heartbeat = threading.Thread(target=_renew_lease, daemon=True,
                                      args=(db_path, holder, lease_seconds, renewing, run))
@@ -142,6 +144,7 @@ def _run_with_lease(conn, data_dir: Path, db_path: Path, settings: dict[str, Any
             run.close()
         if client is not None:
             client.close()
+            _follow_central_key(conn, device, client)
     counts = storage.outbox_counts(conn)
     report.pending = counts["queued"] + counts["in_batches"]
     report.attempt_id = attempt_id
@@ -159,6 +162,22 @@ def _run_with_lease(conn, data_dir: Path, db_path: Path, settings: dict[str, Any
     log.info("sync run %s: %s batches, %s records, %s updates, error=%s", report.result,
              report.batches_sent, report.records_sent, report.updates_applied, report.error)
     return report
+
+
+def _follow_central_key(conn, device: dict[str, Any], client: CentralClient) -> None:
+    """Pin the successor key central announced (inside a verified signature), and
+    make it current once central signs with it (docs/central.md, key rotation)."""
+    if not client.pinned:
+        return
+    current, following = device.get("central_public_key"), device.get("central_next_key")
+    if following and key_id(load_public_key(following)) in client.signed_by:
+        current, following = following, None
+    if client.announced_next and client.announced_next != current:
+        following = client.announced_next
+    if (current, following) != (device.get("central_public_key"), device.get("central_next_key")):
+        storage.set_central_keys(conn, current, following)
+        log.info("central signing key pinned: %s (next: %s)", key_id(load_public_key(current)),
+                 key_id(load_public_key(following)) if following else "-")
 
 
 def _renew_lease(db_path: Path, holder: str, seconds: float, done: threading.Event, run: RunState) -> None:

@@ -94,10 +94,12 @@ def run_command(once: bool, data_dir: Path | None, as_json: bool) -> None:
               help="Central registry base URL, e.g. https://pusat.example")
 @click.option("--code", required=True, help="One-time code from `berjasa central device add`.")
 @click.option("--label", default=None, help="A name for this laptop at central.")
+@click.option("--insecure-http", is_flag=True,
+              help="Allow an http:// central that is not on this machine (test networks only).")
 @data_dir_option
 @json_option
 def register_command(central_url: str, code: str, label: str | None, data_dir: Path | None,
-                     as_json: bool) -> None:
+                     as_json: bool, insecure_http: bool = False) -> None:
     """Register this laptop at central: make its Ed25519 key (kept in the data
     folder) and send the public half with the one-time code.
 
@@ -108,7 +110,7 @@ def register_command(central_url: str, code: str, label: str | None, data_dir: P
 
     folder, settings, conn = _open(data_dir)
     try:
-        device = register_device(conn, folder, central_url, code, settings, label)
+        device = register_device(conn, folder, central_url, code, settings, label, insecure_http)
     except DeviceError as exc:
         raise click.ClickException(str(exc)) from exc
     finally:

@@ -8,11 +8,13 @@ that can be registered again with a new code.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import socket
 import sqlite3
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -23,12 +25,17 @@ from server.storage.users import get_site
 from sync import storage
 from sync.protocol_auth import (
     generate_private_key,
+    key_id,
     load_private_key,
+    load_public_key,
     private_key_pem,
     public_key_text,
+    verify_answer,
 )
+from sync.protocol_errors import ProtocolError
 
 KEY_FILE = "device_key.pem"
+REGISTER_PATH = "/api/v1/devices/register"
 
 
 class DeviceError(Exception):
@@ -41,17 +48,43 @@ def write_key(data_dir: Path, key: Ed25519PrivateKey, name: str = KEY_FILE) -> P
     return write_private(data_dir / name, private_key_pem(key))
 
 
+def check_central_url(central_url: str, insecure_http: bool = False) -> None:
+    """``https://``, or ``http://`` to a loopback address, or ``http://`` with
+    ``insecure_http``; anything else is DeviceError (design.md)."""
+    parts = urlsplit(central_url.strip())
+    if parts.scheme == "https" and parts.hostname:
+        return
+    if parts.scheme != "http" or not parts.hostname:
+        raise DeviceError(f"Alamat pusat tidak sah: {central_url[:100]!r} (harus https://...).")
+    if insecure_http or _loopback(parts.hostname):
+        return
+    raise DeviceError(f"Pusat di {central_url[:100]} memakai http:// tanpa enkripsi; pakai https://"
+                      " (atau --insecure-http bila memang disengaja, mis. jaringan uji).")
+
+
+def _loopback(host: str) -> bool:
+    if host.lower() in ("localhost", "localhost."):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def register_device(conn: sqlite3.Connection, data_dir: Path, central_url: str, code: str,
-                    settings: dict[str, Any], label: str | None = None) -> dict[str, Any]:
-    """Make a key, send its public half with the one-time code, store the device.
-    Raises DeviceError with one clear line."""
+                    settings: dict[str, Any], label: str | None = None,
+                    insecure_http: bool = False) -> dict[str, Any]:
+    """Make a key, send its public half with the one-time code, store the device
+    and pin central's signing key from the answer. Raises DeviceError with one
+    clear line."""
+    check_central_url(central_url, insecure_http)
     kelurahan_code = get_site(conn, "kelurahan_code")
     if not kelurahan_code:
         raise DeviceError("Folder data belum di-init; jalankan `berjasa init` dulu.")
     key = generate_private_key()
     key_name = "device_key.pending.pem"
     write_key(data_dir, key, key_name)
-    url = central_url.rstrip("/") + "/api/v1/devices/register"
+    url = central_url.rstrip("/") + REGISTER_PATH
     body = {"code": code.strip(), "public_key": public_key_text(key),
             "kelurahan_code": kelurahan_code,
             "label": label or f"Laptop kelurahan {kelurahan_code} ({socket.gethostname()})"}
@@ -68,13 +101,43 @@ def register_device(conn: sqlite3.Connection, data_dir: Path, central_url: str, 
         except ValueError:
             message = f"HTTP {answer.status_code}"
         raise DeviceError(f"Pendaftaran perangkat ditolak pusat ({message}).")
+    pinned = _central_keys(answer, url)
     device_id = answer.json()["device_id"]
     os.replace(data_dir / key_name, data_dir / KEY_FILE)
     device = {"device_id": device_id, "kelurahan_code": kelurahan_code,
               "central_url": central_url.rstrip("/"), "key_file": KEY_FILE,
-              "public_key": public_key_text(key), "registered_at": utc_now()}
+              "public_key": public_key_text(key), "registered_at": utc_now(), **pinned}
     storage.save_device(conn, device)
     return device
+
+
+def _central_keys(answer: requests.Response, url: str) -> dict[str, str | None]:
+    """Central's signing key(s) from the registration answer, checked against the
+    answer's own signature (over TLS, this is the trust-on-registration moment)."""
+    try:
+        body = answer.json()
+        current = body["central_public_key"]
+        following = body.get("central_next_key") or None
+        pinned = {key_id(load_public_key(current)): load_public_key(current)}
+        if following:
+            pinned[key_id(load_public_key(following))] = load_public_key(following)
+        verify_answer(answer.headers, "POST", REGISTER_PATH, answer.status_code, "",
+                      answer.content, pinned)
+    except (ValueError, KeyError, TypeError, ProtocolError) as exc:
+        raise DeviceError("Pusat tidak mengirim kunci tanda tangan yang sah saat pendaftaran; "
+                          "perbarui berjasa di pusat.") from exc
+    return {"central_public_key": current, "central_next_key": following}
+
+
+def pinned_central_keys(device: dict[str, Any]) -> dict[str, Any]:
+    """key id -> public key for the keys this laptop accepts central's answers from
+    (empty for a device registered before keys were pinned)."""
+    pinned = {}
+    for text in (device.get("central_public_key"), device.get("central_next_key")):
+        if text:
+            public = load_public_key(text)
+            pinned[key_id(public)] = public
+    return pinned
 
 
 def load_device(conn: sqlite3.Connection, data_dir: Path) -> tuple[dict[str, Any], Ed25519PrivateKey]:

@@ -12,11 +12,25 @@ signed by :func:`sync.protocol.encode_batch`; other requests (``GET
 
 Central refuses a timestamp further than its skew setting from its clock and a
 nonce it has already seen within that window (a replayed request).
+
+Central's answers are signed too (issue 13): central holds its own Ed25519 key,
+whose public half the kelurahan pins at registration. Every ``/api/`` answer
+carries
+
+    Berjasa-Central-Key: <key id of the signing key>
+    Berjasa-Central-Next-Key: <public key central will sign with next, if any>
+    Berjasa-Central-Signature: <Ed25519 over :func:`answer_message`>
+
+The message binds the answer to the request it answers (method, path and query,
+the request's own ``Berjasa-Signature``), its status, the announced next key and
+the SHA-256 of the body: an answer cannot be altered, moved to another request
+or replayed for a later one.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import secrets
 import time
 from collections.abc import Callable, Mapping
@@ -112,3 +126,56 @@ def verify_request(headers: Mapping[str, str], method: str, path_qs: str,
     message = request_message(method, path_qs, timestamp, nonce, device_id)
     verify_signature(public_key, header(headers, "Berjasa-Signature") or "", message)
     return device_id, nonce, int(timestamp)
+
+
+# --- central's signed answers ---------------------------------------------------
+
+
+def key_id(key: Ed25519PrivateKey | Ed25519PublicKey) -> str:
+    """A short name for a public key: 16 base64url characters of its SHA-256."""
+    raw = base64.urlsafe_b64decode(public_key_text(key) + "=")
+    return base64.urlsafe_b64encode(hashlib.sha256(raw).digest()).decode()[:16]
+
+
+def answer_message(method: str, path_qs: str, status: int, binding: str, next_key: str,
+                   body: bytes) -> bytes:
+    """The bytes central signs for an answer (``binding``: the request's
+    ``Berjasa-Signature``, empty for an unsigned request)."""
+    return (f"berjasa-answer/{PROTOCOL_VERSION}\n{method.upper()}\n{path_qs}\n{int(status)}\n"
+            f"{binding}\n{next_key}\n{hashlib.sha256(body).hexdigest()}").encode()
+
+
+def sign_answer(key: Ed25519PrivateKey, method: str, path_qs: str, status: int, binding: str,
+                body: bytes, next_key: str = "") -> dict[str, str]:
+    """Headers signing one answer with central's key."""
+    signature = key.sign(answer_message(method, path_qs, status, binding, next_key, body))
+    headers = {"Berjasa-Central-Key": key_id(key),
+               "Berjasa-Central-Signature": base64.urlsafe_b64encode(signature).rstrip(b"=").decode()}
+    if next_key:
+        headers["Berjasa-Central-Next-Key"] = next_key
+    return headers
+
+
+def verify_answer(headers: Mapping[str, str], method: str, path_qs: str, status: int,
+                  binding: str, body: bytes,
+                  pinned: Mapping[str, Ed25519PublicKey]) -> tuple[str, str]:
+    """Check central's signature on an answer against the pinned keys (key id ->
+    key); returns (the key id that signed, the next key announced or "").
+    Raises ``bad_central_signature``."""
+    used = header(headers, "Berjasa-Central-Key") or ""
+    next_key = header(headers, "Berjasa-Central-Next-Key") or ""
+    public_key = pinned.get(used)
+    if public_key is None:
+        raise ProtocolError("bad_central_signature",
+                            f"answer signed by key {used[:20]!r}, not a pinned one")
+    try:
+        verify_signature(public_key, header(headers, "Berjasa-Central-Signature") or "",
+                         answer_message(method, path_qs, status, binding, next_key, body))
+    except ProtocolError as exc:
+        raise ProtocolError("bad_central_signature", "signature does not verify") from exc
+    if next_key:
+        try:
+            load_public_key(next_key)
+        except ValueError as exc:
+            raise ProtocolError("bad_central_signature", "announced next key is not a key") from exc
+    return used, next_key

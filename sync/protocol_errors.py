@@ -14,6 +14,9 @@ PROTOCOL_ERRORS: dict[str, tuple[int, str]] = {
     "replayed_request": (401, "Permintaan ini sudah pernah dipakai (nonce berulang)."),
     "wrong_device": (403, "Batch menyebut perangkat lain."),
     "too_large": (413, "Batch terlalu besar."),
+    # raised by the agent, never sent by central: an answer central did not sign
+    "bad_central_signature": (502, "Jawaban pusat tidak bertanda tangan sah (kunci pusat yang "
+                                   "disematkan saat pendaftaran); jawaban diabaikan."),
 }
 
 

@@ -179,8 +179,17 @@ def save_device(conn: sqlite3.Connection, device: dict[str, Any]) -> None:
     with transaction(conn):
         conn.execute(
             "INSERT OR REPLACE INTO sync_device (singleton, device_id, kelurahan_code, central_url,"
-            " key_file, public_key, registered_at) VALUES (1, :device_id, :kelurahan_code,"
-            " :central_url, :key_file, :public_key, :registered_at)", device)
+            " key_file, public_key, registered_at, central_public_key, central_next_key)"
+            " VALUES (1, :device_id, :kelurahan_code, :central_url, :key_file, :public_key,"
+            " :registered_at, :central_public_key, :central_next_key)",
+            {"central_public_key": None, "central_next_key": None, **device})
+
+
+def set_central_keys(conn: sqlite3.Connection, current: str | None, following: str | None) -> None:
+    """Pin central's signing key and its announced successor."""
+    with transaction(conn):
+        conn.execute("UPDATE sync_device SET central_public_key = ?, central_next_key = ?"
+                     " WHERE singleton = 1", (current, following))
 
 
 def get_state(conn: sqlite3.Connection, key: str, default: str | None = None) -> str | None:

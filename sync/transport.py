@@ -13,11 +13,12 @@ from typing import Any
 import requests
 
 from sync import faults
-from sync.protocol_auth import sign_request
+from sync.protocol_auth import sign_request, verify_answer
+from sync.protocol_errors import ProtocolError
 
 # Central's error codes that no resend can fix and that stop the whole run.
 FATAL_CODES = frozenset({"unknown_device", "device_revoked", "bad_signature", "wrong_device",
-                         "wrong_kelurahan", "unsupported_version"})
+                         "wrong_kelurahan", "unsupported_version", "bad_central_signature"})
 
 
 class TransientError(Exception):
@@ -41,8 +42,14 @@ class CentralRefused(Exception):
 class CentralClient:
     """Requests to one central registry within one run's deadline."""
 
-    def __init__(self, base_url: str, settings: dict[str, Any], deadline: float) -> None:
+    def __init__(self, base_url: str, settings: dict[str, Any], deadline: float,
+                 pinned: dict[str, Any] | None = None) -> None:
         self.base_url = base_url.rstrip("/")
+        # key id -> central's public key; every 2xx answer must be signed by one
+        # (empty: a device registered before keys were pinned, nothing checked)
+        self.pinned = dict(pinned or {})
+        self.signed_by: set[str] = set()  # key ids seen signing answers this run
+        self.announced_next: str | None = None
         self.connect_timeout = float(settings["sync_connect_timeout_seconds"])
         self.read_timeout = float(settings["sync_read_timeout_seconds"])
         self.verify: bool | str = settings["sync_ca_bundle"] or True
@@ -90,7 +97,24 @@ class CentralClient:
         if response.status_code >= 400:
             code, message = _error_of(response)
             raise CentralRefused(response.status_code, code, message)
+        self._verify(method, path, response, kwargs.get("headers") or {})
         return response
+
+    def _verify(self, method: str, path: str, response: requests.Response,
+                sent: dict[str, str]) -> None:
+        """Central's signature on a 2xx answer, against the pinned keys."""
+        if not self.pinned:
+            return
+        try:
+            used, following = verify_answer(response.headers, method, path, response.status_code,
+                                            sent.get("Berjasa-Signature", ""), response.content,
+                                            self.pinned)
+        except ProtocolError as exc:
+            raise CentralRefused(0, exc.code, f"{exc.message} ({exc.detail})") from exc
+        with self._lock:
+            self.signed_by.add(used)
+            if following:
+                self.announced_next = following
 
     def post_batch(self, body: bytes, headers: dict[str, str]) -> requests.Response:
         """POST one stored batch exactly as stored."""

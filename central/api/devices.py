@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from pathlib import Path
+
+from flask import Blueprint, current_app, jsonify, request
 
 from berjasa.problems import MalformedJson
 from central.app import get_db
 from central.devices import register_device
+from central.signing import public_keys
 
 blp = Blueprint("central_devices", __name__)
 
@@ -19,4 +22,5 @@ def register():
         raise MalformedJson()
     device = register_device(get_db(), body.get("code"), body.get("public_key"),
                              body.get("label"), body.get("kelurahan_code"))
-    return jsonify(device), 201
+    # the kelurahan pins central's signing key(s) from this answer
+    return jsonify({**device, **public_keys(Path(current_app.config["BERJASA"]["data_dir"]))}), 201
