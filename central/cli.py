@@ -231,6 +231,68 @@ def key_rotate(finish: bool, data_dir: Path | None, as_json: bool) -> None:
     _key_answer(keys, as_json, note)
 
 
+@central_group.command("import-batches")
+@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@data_dir_option
+@json_option
+def import_batches_command(file: Path, data_dir: Path | None, as_json: bool) -> None:
+    """Terapkan berkas batch dari laptop kelurahan (flashdisk); aman diulang.
+
+    Contoh: berjasa central import-batches E:/berjasa-batch.bjs
+    """
+    from sync.protocol_sealed import SealedFileError
+
+    from central.usb import UsbError, import_batches
+
+    with central_db(data_dir) as (db, settings, folder):
+        try:
+            summary = import_batches(db, folder, file.read_bytes(), settings)
+        except (UsbError, SealedFileError, OSError) as exc:
+            raise click.ClickException(f"impor batch gagal: {exc}") from exc
+    answer = {"kelurahan_code": summary.kelurahan_code, "device_id": summary.device_id,
+              "batches": summary.batches, "new": summary.new, "replayed": summary.replayed,
+              "records": summary.records, "refused": summary.refused}
+    if not as_json:
+        click.echo(f"Kelurahan {summary.kelurahan_code}: {summary.batches} batch "
+                   f"({summary.new} baru, {summary.replayed} sudah pernah diterima, "
+                   f"{len(summary.refused)} ditolak), {summary.records} data.")
+        for item in summary.refused:
+            click.echo(f"  ditolak {item['batch_id']}: {item['reason']}")
+    emit(answer, as_json, str(summary.new))
+    if summary.refused:
+        raise click.exceptions.Exit(1)
+
+
+@central_group.command("export-answers")
+@click.option("--kelurahan", "kelurahan_code", required=True, help="Kode kelurahan, e.g. 73.71.15.1001.")
+@click.option("--to", "target", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Berkas tujuan di flashdisk.")
+@data_dir_option
+@json_option
+def export_answers_command(kelurahan_code: str, target: Path, data_dir: Path | None,
+                           as_json: bool) -> None:
+    """Tulis jawaban pusat untuk satu kelurahan ke berkas (flashdisk), terenkripsi untuk laptopnya.
+
+    Di laptop kelurahan: berjasa sync import-answers BERKAS.
+
+    Contoh: berjasa central export-answers --kelurahan 73.71.15.1001 --to E:/jawaban.bja
+    """
+    from berjasa.paths import write_private
+    from central.usb import UsbError, export_answers
+
+    with central_db(data_dir) as (db, _, folder):
+        try:
+            data, summary = export_answers(db, folder, kelurahan_code.strip())
+            write_private(target, data)
+        except (UsbError, OSError) as exc:
+            raise click.ClickException(f"ekspor jawaban gagal: {exc}") from exc
+    summary["file"] = str(target)
+    if not as_json:
+        click.echo(f"{summary['answers']} jawaban batch dan {summary['updates']} kabar untuk "
+                   f"{kelurahan_code} ditulis ke {target}.")
+    emit(summary, as_json, str(target))
+
+
 @central_group.group("device")
 def device_group() -> None:
     """Perangkat kelurahan: kode pendaftaran sekali pakai, pencabutan."""

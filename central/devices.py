@@ -18,6 +18,7 @@ from berjasa.reference import kelurahan
 from central.storage import devices as store
 from central.storage.db import Database, utc_now
 from sync.protocol_auth import load_public_key
+from sync.protocol_sealed import load_public as load_exchange_public
 
 # No 0/O, 1/I/L: codes are read over the phone and typed by hand.
 _CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -46,9 +47,17 @@ def create_registration_code(db: Database, kelurahan_code: str, ttl_minutes: int
 
 
 def register_device(db: Database, code: str, public_key: str, label: str,
-                    kelurahan_code: str | None = None) -> dict[str, str]:
-    """Exchange a one-time code and a public key for a device id."""
+                    kelurahan_code: str | None = None, exchange_public_key: Any = None,
+                    central_exchange_key: str | None = None) -> dict[str, str]:
+    """Exchange a one-time code and a public key for a device id. The device may
+    also register its USB exchange key; the answer then carries central's
+    (``central_exchange_key``), which the laptop pins (sync/protocol_sealed.py)."""
     errors = {}
+    if exchange_public_key is not None:
+        try:
+            load_exchange_public(exchange_public_key)
+        except ValueError:
+            errors["exchange_public_key"] = ["Kunci pertukaran X25519 tidak sah."]
     try:
         load_public_key(public_key or "")
     except ValueError:
@@ -74,7 +83,12 @@ def register_device(db: Database, code: str, public_key: str, label: str,
             raise RegistrationCodeInvalid()
         store.add_device(db, device_id, row["kelurahan_code"], (label or "")[:200],
                          public_key, utc_now())
-    return {"device_id": device_id, "kelurahan_code": row["kelurahan_code"]}
+        if exchange_public_key is not None:
+            store.set_exchange_key(db, device_id, exchange_public_key, utc_now())
+    answer = {"device_id": device_id, "kelurahan_code": row["kelurahan_code"]}
+    if exchange_public_key is not None and central_exchange_key:
+        answer["central_exchange_key"] = central_exchange_key
+    return answer
 
 
 def _printable(text: str) -> bool:

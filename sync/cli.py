@@ -148,3 +148,61 @@ def status_command(data_dir: Path | None, as_json: bool) -> None:
     error = status["last_error"]
     click.echo(f"Galat terakhir: {error['error'] + ' (' + error['finished_at'] + ')' if error else '-'}")
     click.echo(str(status["pending"]["records"]))
+
+
+@sync_group.command("export")
+@click.option("--to", "target", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Berkas tujuan, misalnya E:/berjasa-73.71.15.1001.bjs (flashdisk).")
+@data_dir_option
+@json_option
+def export_command(target: Path, data_dir: Path | None, as_json: bool) -> None:
+    """Tulis semua batch yang menunggu ke satu berkas untuk dibawa ke pusat (flashdisk).
+
+    Berkas ditandatangani perangkat dan dienkripsi untuk pusat; tanpa kata sandi.
+    Di pusat: berjasa central import-batches BERKAS.
+
+    Contoh: berjasa sync export --to E:/berjasa-batch.bjs
+    """
+    from berjasa.paths import write_private
+    from sync.keys import DeviceError
+    from sync.usb import UsbSyncError, export_batches
+
+    folder, settings, conn = _open(data_dir)
+    try:
+        data, summary = export_batches(conn, folder, max(1, int(settings["sync_batch_size"])))
+        write_private(target, data)
+    except (DeviceError, UsbSyncError, OSError) as exc:
+        raise click.ClickException(f"ekspor USB gagal: {exc}") from exc
+    finally:
+        conn.close()
+    summary["file"] = str(target)
+    if not as_json:
+        click.echo(f"{summary['records']} data dalam {summary['batches']} batch ditulis ke {target} "
+                   f"({summary['bytes']:,} byte). Bawa ke kantor pusat.")
+    emit(summary, as_json, str(target))
+
+
+@sync_group.command("import-answers")
+@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@data_dir_option
+@json_option
+def import_answers_command(file: Path, data_dir: Path | None, as_json: bool) -> None:
+    """Terapkan berkas jawaban dari pusat (flashdisk); aman diulang.
+
+    Contoh: berjasa sync import-answers E:/jawaban-73.71.15.1001.bja
+    """
+    from sync import protocol_sealed
+    from sync.keys import DeviceError
+    from sync.usb import UsbSyncError, import_answers
+
+    folder, _, conn = _open(data_dir)
+    try:
+        summary = import_answers(conn, folder, file.read_bytes())
+    except (DeviceError, UsbSyncError, protocol_sealed.SealedFileError, OSError) as exc:
+        raise click.ClickException(f"impor jawaban gagal: {exc}") from exc
+    finally:
+        conn.close()
+    if not as_json:
+        click.echo(f"{summary['records_answered']} data terjawab dalam {summary['batches_answered']}"
+                   f" batch; {summary['updates_applied']} kabar dari pusat diterapkan.")
+    emit(summary, as_json, str(summary["records_answered"]))

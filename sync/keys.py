@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from berjasa.database import utc_now
 from berjasa.paths import write_private
 from server.storage.users import get_site
+from sync import protocol_sealed as sealed
 from sync import storage
 from sync.protocol_auth import (
     generate_private_key,
@@ -36,6 +37,7 @@ from sync.protocol_errors import ProtocolError
 
 KEY_FILE = "device_key.pem"
 REGISTER_PATH = "/api/v1/devices/register"
+CENTRAL_EXCHANGE_FILE = "central_exchange.pub"  # central's X25519 key, for USB files
 
 
 class DeviceError(Exception):
@@ -86,6 +88,7 @@ def register_device(conn: sqlite3.Connection, data_dir: Path, central_url: str, 
     write_key(data_dir, key, key_name)
     url = central_url.rstrip("/") + REGISTER_PATH
     body = {"code": code.strip(), "public_key": public_key_text(key),
+            "exchange_public_key": sealed.public_text(sealed.exchange_key_from_device_key(key)),
             "kelurahan_code": kelurahan_code,
             "label": label or f"Laptop kelurahan {kelurahan_code} ({socket.gethostname()})"}
     timeout = (float(settings["sync_connect_timeout_seconds"]),
@@ -103,7 +106,11 @@ def register_device(conn: sqlite3.Connection, data_dir: Path, central_url: str, 
         raise DeviceError(f"Pendaftaran perangkat ditolak pusat ({message}).")
     pinned = _central_keys(answer, url)
     device_id = answer.json()["device_id"]
+    central_exchange = answer.json().get("central_exchange_key")
     os.replace(data_dir / key_name, data_dir / KEY_FILE)
+    if isinstance(central_exchange, str) and _valid_exchange_key(central_exchange):
+        # pinned for sync by USB stick (sync/usb.py)
+        write_private(data_dir / CENTRAL_EXCHANGE_FILE, central_exchange.encode())
     device = {"device_id": device_id, "kelurahan_code": kelurahan_code,
               "central_url": central_url.rstrip("/"), "key_file": KEY_FILE,
               "public_key": public_key_text(key), "registered_at": utc_now(), **pinned}
@@ -138,6 +145,14 @@ def pinned_central_keys(device: dict[str, Any]) -> dict[str, Any]:
             public = load_public_key(text)
             pinned[key_id(public)] = public
     return pinned
+
+
+def _valid_exchange_key(text: str) -> bool:
+    try:
+        sealed.load_public(text)
+    except ValueError:
+        return False
+    return True
 
 
 def load_device(conn: sqlite3.Connection, data_dir: Path) -> tuple[dict[str, Any], Ed25519PrivateKey]:

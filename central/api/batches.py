@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
-from berjasa.problems import WrongKelurahan
 from central.app import get_db, setting
-from central.devices import active_device
-from central.ingest import ingest_batch
+from central.receive import receive_signed_batch
 from sync import protocol
-from sync.protocol_auth import load_public_key
 from sync.protocol_errors import ProtocolError
 
 blp = Blueprint("central_batches", __name__)
+
+
+def current_settings():
+    """The running app's settings."""
+    from flask import current_app
+    return current_app.config["BERJASA"]["settings"]
 
 
 @blp.post("/api/v1/batches")
@@ -24,26 +27,7 @@ def receive_batch():
     body = request.stream.read(limit + 1)
     if len(body) > limit:
         raise ProtocolError("too_large", "body over the limit")
-    db = get_db()
-    devices = {}
-
-    def public_key(device_id: str):
-        devices[device_id] = active_device(db, device_id)
-        return load_public_key(devices[device_id]["public_key"]) if devices[device_id] else None
-
-    batch = protocol.decode_batch(body, request.headers, public_key, max_body_bytes=limit,
-                                  max_decompressed_bytes=setting("central_max_decompressed_bytes"))
-    device = devices[batch.device_id]
-    if batch.kelurahan_code != device["kelurahan_code"]:
-        raise WrongKelurahan(kelurahan_code=device["kelurahan_code"])
-    if len(batch.records) > setting("central_max_batch_records"):
-        raise ProtocolError("too_large", "too many records")
-    # decode_batch verified the signed hash header equals the content: reuse it
-    digest = bytes(protocol.base64.urlsafe_b64decode(
-        protocol.header(request.headers, "Berjasa-Content-Hash") + "=")).hex()
-    from flask import current_app
-    answer, replayed = ingest_batch(db, batch, len(body), current_app.config["BERJASA"]["settings"],
-                                    digest)
+    answer, replayed, _ = receive_signed_batch(get_db(), body, request.headers, current_settings())
     response = Response(answer, status=200, content_type=protocol.RESULTS_MEDIA_TYPE)
     if replayed:
         response.headers["Berjasa-Replay"] = "1"

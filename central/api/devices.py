@@ -20,7 +20,13 @@ def register():
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise MalformedJson()
+    from flask import current_app
+
+    from central.usb import central_exchange_public
+
     device = register_device(get_db(), body.get("code"), body.get("public_key"),
-                             body.get("label"), body.get("kelurahan_code"))
+                             body.get("label"), body.get("kelurahan_code"),
+                             body.get("exchange_public_key"),
+                             central_exchange_public(current_app.config["BERJASA"]["data_dir"]))
     # the kelurahan pins central's signing key(s) from this answer
     return jsonify({**device, **public_keys(Path(current_app.config["BERJASA"]["data_dir"]))}), 201

@@ -64,3 +64,30 @@ def remember_nonce(db: Database, device_id: str, nonce: str, seen_at: int, forge
         db.run("INSERT INTO request_nonces (device_id, nonce, seen_at) VALUES (?, ?, ?)",
                (device_id, nonce, seen_at))
     return True
+
+
+def set_exchange_key(db: Database, device_id: str, public_key: str, added_at: str) -> None:
+    """Register a device's USB exchange key (public half)."""
+    db.run("INSERT INTO device_exchange_keys (device_id, public_key, added_at) VALUES (?, ?, ?)",
+           (device_id, public_key, added_at))
+
+
+def exchange_key(db: Database, device_id: str) -> str | None:
+    """A device's registered exchange key, or None."""
+    row = db.one("SELECT public_key FROM device_exchange_keys WHERE device_id = ?", (device_id,))
+    return row["public_key"] if row else None
+
+
+def latest_active_device(db: Database, kelurahan_code: str) -> dict[str, Any] | None:
+    """The kelurahan's most recently registered device that is not revoked."""
+    return db.one("SELECT * FROM devices WHERE kelurahan_code = ? AND revoked_at IS NULL"
+                  " ORDER BY registered_at DESC, device_id DESC LIMIT 1", (kelurahan_code,))
+
+
+def batches_of_kelurahan(db: Database, kelurahan_code: str) -> list[dict[str, Any]]:
+    """Every batch central holds from a kelurahan, with its answer bytes, oldest first."""
+    rows = db.query("SELECT batch_id, answer FROM batches WHERE kelurahan_code = ?"
+                    " ORDER BY received_at, batch_id", (kelurahan_code,))
+    for row in rows:
+        row["answer"] = bytes(row["answer"])
+    return rows

@@ -1,0 +1,137 @@
+"""Sync by USB stick at the kelurahan (``berjasa sync export`` / ``sync import-answers``).
+
+``export`` packs every approved record not yet answered into batches exactly as
+the online agent does (stored first, so a later online run resends the same batch
+ids and central answers them once), and writes them as one file sealed to
+central's pinned exchange key. ``import-answers`` opens central's sealed answers
+file and applies, in one transaction each, the answers to batches still pending
+and the update entries after the stored cursor: a second import, or answers that
+already came online, change nothing.
+
+Both hold the agent's run lock, so a scheduled online run never works beside them.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from berjasa.database import transaction
+from berjasa.folder_lock import lock_dir, try_lock
+from sync import outcomes, protocol, storage
+from sync import protocol_sealed as sealed
+from sync.encoding import encode_rows
+from sync.keys import CENTRAL_EXCHANGE_FILE as CENTRAL_KEY_FILE
+from sync.keys import load_device
+from sync.protocol_auth import private_key_pem
+from sync.protocol_errors import ProtocolError
+
+RUN_LOCK = "sync-run.lock"  # the agent's (sync/agent.py)
+
+
+class UsbSyncError(Exception):
+    """Why the stick file cannot be written or applied: one clear line."""
+
+
+def _central_key(data_dir: Path):
+    path = Path(data_dir) / CENTRAL_KEY_FILE
+    try:
+        return sealed.load_public(path.read_text(encoding="utf-8").strip())
+    except (OSError, ValueError) as exc:
+        raise UsbSyncError("kunci pertukaran pusat belum tersimpan di laptop ini; daftarkan "
+                           "ulang perangkat (berjasa sync register) agar sinkronisasi USB "
+                           "dapat dipakai") from exc
+
+
+def _run_lock(data_dir: Path):
+    held = try_lock(lock_dir(data_dir) / RUN_LOCK)
+    if held is None:
+        raise UsbSyncError("sinkronisasi lain sedang berjalan; coba lagi setelah selesai")
+    return held
+
+
+def export_batches(conn: sqlite3.Connection, data_dir: Path, batch_size: int) -> tuple[bytes, dict]:
+    """(sealed batches file, summary): every unanswered stored batch, then new ones
+    packed from the outbox."""
+    central = _central_key(data_dir)
+    with _run_lock(data_dir):
+        device, key = load_device(conn, data_dir)
+        pem = private_key_pem(key)
+        with transaction(conn):
+            storage.drop_stale_outbox(conn)
+        while True:
+            rows = [dict(r) for r in storage.pending_records(conn, batch_size)]
+            if not rows:
+                break
+            encoded = encode_rows(device["device_id"], device["kelurahan_code"], rows, pem)
+            try:
+                with transaction(conn):
+                    storage.add_batch(conn, encoded["batch_id"], encoded["content_hash"],
+                                      encoded["record_ids"], encoded["body"], encoded["headers"])
+            except storage.StaleBatch:
+                continue  # a record was erased while packed: pack the rest again
+        batches = storage.unanswered_batches(conn)
+        payload = {"device_id": device["device_id"], "kelurahan_code": device["kelurahan_code"],
+                   "batches": [{"batch_id": b["batch_id"], "headers": b["headers"],
+                                "body": sealed.encode_bytes(bytes(b["body"]))} for b in batches]}
+        data = sealed.seal("batches", payload, sealed.exchange_key_from_device_key(key), central,
+                           {"device_id": device["device_id"],
+                            "kelurahan_code": device["kelurahan_code"]})
+    return data, {"device_id": device["device_id"], "batches": len(batches),
+                  "records": sum(len(b["record_ids"]) for b in batches), "bytes": len(data)}
+
+
+def import_answers(conn: sqlite3.Connection, data_dir: Path, data: bytes) -> dict[str, Any]:
+    """Apply a sealed answers file from central; what it changed."""
+    central = _central_key(data_dir)
+    with _run_lock(data_dir):
+        device, key = load_device(conn, data_dir)
+        header, payload = sealed.open_sealed(data, sealed.exchange_key_from_device_key(key),
+                                             "answers", central)
+        if header.get("device_id") != device["device_id"]:
+            raise UsbSyncError(f"berkas jawaban ini untuk perangkat {header.get('device_id')}, "
+                               f"bukan {device['device_id']}")
+        answered = records = 0
+        for item in payload.get("answers") or []:
+            answered_now, count = _apply_answer(conn, item)
+            answered += answered_now
+            records += count
+        applied = _apply_updates(conn, payload.get("updates") or [])
+    return {"batches_answered": answered, "records_answered": records, "updates_applied": applied}
+
+
+def _apply_answer(conn: sqlite3.Connection, item: Any) -> tuple[int, int]:
+    if not isinstance(item, dict) or not isinstance(item.get("batch_id"), str):
+        return 0, 0
+    stored = storage.get_batch(conn, item["batch_id"])
+    if stored is None or stored["state"] != "pending":
+        return 0, 0  # answered online already, dropped by an erasure, or not ours
+    answer = sealed.decode_bytes(item.get("answer"))
+    shell = protocol.Batch(stored["batch_id"], "", "", "",
+                           [{"id": rid} for rid in stored["record_ids"]])
+    try:
+        results = protocol.decode_results(answer, shell)
+    except ProtocolError as exc:
+        raise UsbSyncError(f"jawaban batch {stored['batch_id']} rusak: {exc}") from exc
+    accepted = sum(1 for r in results if r.get("result") == "accepted")
+    with transaction(conn):
+        if not storage.mark_answered(conn, stored["batch_id"], answer, accepted,
+                                     len(results) - accepted):
+            return 0, 0
+        outcomes.apply_batch_results(conn, results)
+    return 1, len(results)
+
+
+def _apply_updates(conn: sqlite3.Connection, entries: list[Any]) -> int:
+    cursor = int(storage.get_state(conn, "updates_cursor", "0") or 0)
+    fresh = sorted((e for e in entries if isinstance(e, dict) and isinstance(e.get("seq"), int)
+                    and e["seq"] > cursor), key=lambda e: e["seq"])
+    if not fresh:
+        return 0
+    applied = 0
+    with transaction(conn):
+        for entry in fresh:
+            applied += outcomes.apply_update(conn, entry)
+        storage.set_state(conn, "updates_cursor", str(fresh[-1]["seq"]))
+    return applied

@@ -1,0 +1,157 @@
+"""Sync by USB stick: `sync export` -> `central import-batches` -> `central
+export-answers` -> `sync import-answers`, against a real central on both backends.
+Importing either file twice changes nothing, and mixing it with online sync loses
+and doubles nothing."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from berjasa.settings import write_setting
+from sync.agent import run_once
+
+_spec = importlib.util.spec_from_file_location(
+    "sync_harness", Path(__file__).resolve().parents[1] / "reliability" / "harness.py")
+h = sys.modules.setdefault("sync_harness", importlib.util.module_from_spec(_spec))
+_spec.loader.exec_module(h)
+
+A = "73.71.15.1001"
+
+
+@pytest.fixture(scope="module")
+def pg_base():
+    url = h.pg_database()
+    yield url
+    h.drop_pg(url)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def central(request, tmp_path):
+    pg = request.getfixturevalue("pg_base") if request.param == "postgresql" else None
+    running = h.central_in_thread(h.database_urls(request.param, tmp_path, pg), tmp_path / "central")
+    write_setting(running.data_dir, "central_database_url", running.database_url)
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def island(tmp_path, central):
+    """An island kelurahan's laptop, registered at central while a link existed."""
+    folder = h.make_kelurahan(tmp_path / "pulau", A)
+    central.register(folder)
+    return folder
+
+
+def berjasa(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "berjasa", *args], capture_output=True,
+                          text=True, timeout=180)
+
+
+def ok_json(answer: subprocess.CompletedProcess) -> dict:
+    assert answer.returncode == 0, answer.stderr
+    return json.loads(answer.stdout.strip().splitlines()[-1])
+
+
+def test_a_round_trip_by_stick_and_each_file_imported_twice(central, island, tmp_path):
+    approved = h.seed_approved(island, 12, seed=21)
+    stick = tmp_path / "flashdisk"
+    stick.mkdir()
+    out = ok_json(berjasa("sync", "export", "--to", str(stick / "batch.bjs"), "--json",
+                          "--data-dir", str(island)))
+    assert out["records"] == 12 and out["batches"] >= 1
+    raw = (stick / "batch.bjs").read_bytes()
+    nik = h.kelurahan_rows(island, "SELECT nik FROM enrollments LIMIT 1")[0]["nik"]
+    assert nik.encode() not in raw  # sealed: nothing readable on a lost stick
+
+    first = ok_json(berjasa("central", "import-batches", str(stick / "batch.bjs"), "--json",
+                            "--data-dir", str(central.data_dir)))
+    assert (first["new"], first["replayed"], first["records"]) == (out["batches"], 0, 12)
+    again = ok_json(berjasa("central", "import-batches", str(stick / "batch.bjs"), "--json",
+                            "--data-dir", str(central.data_dir)))
+    assert (again["new"], again["replayed"]) == (0, out["batches"])
+    assert h.held_at_central(central, A) == {rid: ["accepted"] for rid in approved}
+
+    answers = ok_json(berjasa("central", "export-answers", "--kelurahan", A, "--to",
+                              str(stick / "jawaban.bja"), "--json",
+                              "--data-dir", str(central.data_dir)))
+    assert answers["answers"] == out["batches"]
+    applied = ok_json(berjasa("sync", "import-answers", str(stick / "jawaban.bja"), "--json",
+                              "--data-dir", str(island)))
+    assert applied["records_answered"] == 12
+    assert set(h.statuses(island).values()) == {"synced"}
+    twice = ok_json(berjasa("sync", "import-answers", str(stick / "jawaban.bja"), "--json",
+                            "--data-dir", str(island)))
+    assert twice == {"batches_answered": 0, "records_answered": 0, "updates_applied": 0}
+    # the stick emptied the outbox: the next online run has nothing to send
+    online = run_once(island, h.agent_settings(island), "test")
+    assert online.ok and online.records_sent == 0
+
+
+def test_mixing_stick_and_online_sync_loses_and_doubles_nothing(central, island, tmp_path):
+    from central.storage.db import Database
+    from central.usb import export_answers, import_batches
+    from berjasa.database import connect
+    from berjasa.settings import load_settings
+    from sync.usb import export_batches, import_answers
+
+    first = h.seed_approved(island, 10, seed=31)
+    conn = connect(island / "kelurahan.db")
+    try:
+        stick_1, _ = export_batches(conn, island, 4)  # three batches stored, none answered
+    finally:
+        conn.close()
+    # the link came back for a moment: the agent resends the SAME stored batches
+    online = run_once(island, h.agent_settings(island), "test")
+    assert online.ok and online.records_sent == 10
+    db = Database(central.database_url)
+    try:
+        late = import_batches(db, central.data_dir, stick_1, load_settings(central.data_dir))
+        assert (late.new, late.replayed, late.refused) == (0, late.batches, [])
+        second = h.seed_approved(island, 5, seed=32, start=10)
+        conn = connect(island / "kelurahan.db")
+        try:
+            stick_2, summary = export_batches(conn, island, 500)
+            assert summary["records"] == 5  # only what is still unanswered
+            came = import_batches(db, central.data_dir, stick_2, load_settings(central.data_dir))
+            assert came.new == 1 and came.records == 5
+            back, _ = export_answers(db, central.data_dir, A)
+            applied = import_answers(conn, island, back)
+            assert applied["records_answered"] == 5  # the first ten were answered online
+        finally:
+            conn.close()
+    finally:
+        db.close()
+    held = h.held_at_central(central, A)
+    assert held == {rid: ["accepted"] for rid in [*first, *second]}
+    assert set(h.statuses(island).values()) == {"synced"}
+
+
+def test_a_damaged_or_foreign_file_is_one_clear_line_and_changes_nothing(central, island,
+                                                                        tmp_path):
+    h.seed_approved(island, 3, seed=41)
+    target = tmp_path / "batch.bjs"
+    ok_json(berjasa("sync", "export", "--to", str(target), "--json", "--data-dir", str(island)))
+    data = bytearray(target.read_bytes())
+    data[-20] ^= 0x01
+    damaged = tmp_path / "rusak.bjs"
+    damaged.write_bytes(bytes(data))
+    refused = berjasa("central", "import-batches", str(damaged), "--data-dir", str(central.data_dir))
+    assert refused.returncode != 0 and "autentikasi gagal" in refused.stderr, refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert h.held_at_central(central, A) == {}
+    # a batches file is not an answers file, and a random file is neither
+    wrong_kind = berjasa("sync", "import-answers", str(target), "--data-dir", str(island))
+    assert wrong_kind.returncode != 0 and "bukan 'answers'" in wrong_kind.stderr
+    junk = tmp_path / "foto.jpg"
+    junk.write_bytes(b"\xff\xd8\xff\xe0" + b"0" * 100)
+    for args in (("central", "import-batches", str(junk), "--data-dir", str(central.data_dir)),
+                 ("sync", "import-answers", str(junk), "--data-dir", str(island))):
+        answer = berjasa(*args)
+        assert answer.returncode != 0 and "bukan berkas sinkronisasi USB" in answer.stderr
+        assert "Traceback" not in answer.stderr
