@@ -19,7 +19,7 @@ from berjasa.settings import register
 # Groups and commands of the other parts: name -> (module, attribute, modules that
 # add more commands to that group when imported).
 PARTS = {
-    "central": ("central.cli", "central_group", ("central.cli_verify",)),
+    "central": ("central.cli", "central_group", ("central.cli_verify", "central.cli_privacy")),
     "sync": ("sync.cli", "sync_group", ()),
     "demo": ("berjasa.demo", "demo_command", ()),
 }

@@ -21,6 +21,7 @@ from berjasa import eligibility as rules
 from berjasa.problems import BatchConflict
 from central import dedupe, eligibility, verification
 from central.recheck import as_settings
+from central.storage import privacy as privacy_store
 from central.storage import records as store
 from central.storage import snapshots
 from central.storage.db import Database, utc_now
@@ -62,6 +63,9 @@ def _decide(db: Database, batch: protocol.Batch, digest: str, now: str,
     kelurahan = batch.kelurahan_code
     ids = [r["id"] for r in batch.records if isinstance(r.get("id"), str)]
     held = store.held_records(db, kelurahan, ids)
+    # erased here or at the kelurahan (a tombstone when it had not arrived yet):
+    # never stored again, whatever version or batch brings it
+    erased = set(privacy_store.erasures_of(db, kelurahan, ids))
     niks = [r["nik"] for r in batch.records if isinstance(r.get("nik"), str)]
     active = store.active_by_nik(db, niks)
     snapshot = snapshots.lookup(db, niks)
@@ -72,6 +76,9 @@ def _decide(db: Database, batch: protocol.Batch, digest: str, now: str,
     rows, replaced, seen_in_batch, results = [], [], {}, []
     stored = set(held)
     for record in batch.records:
+        if record.get("id") in erased:
+            results.append({"record_id": record["id"], "status": "erased"})
+            continue
         old = held.get(record.get("id"))
         newer = old is not None and record.get("id") in stored and _newer_version(record, old)
         if old is not None and not newer:
@@ -168,6 +175,8 @@ def _result(row: dict[str, Any]) -> dict[str, Any]:
     """The protocol result of a stored row (new, or held from an earlier batch)."""
     result: dict[str, Any] = {"id": row["record_id"]}
     status = row["status"]
+    if status == "erased":  # protocol 1 knows three results: an erased record is refused
+        return {**result, "result": "rejected", "reasons": ["erased"]}
     result["result"] = "accepted" if status in store.ACTIVE else status
     if status in store.ACTIVE:
         result["central_id"] = row["central_id"]

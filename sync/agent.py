@@ -38,6 +38,7 @@ from berjasa.paths import kelurahan_db_path
 from sync import faults, outcomes, storage
 from sync.keys import DeviceError, load_device, pinned_central_keys
 from sync.protocol_auth import key_id, load_public_key
+from sync.erasures import send_erasures
 from sync.push import build_batch, push  # noqa: F401  (build_batch: tests, tools)
 from sync.run_state import RunState, SyncReport
 from sync.transport import CentralClient, CentralRefused, TransientError, wire_size
@@ -75,11 +76,15 @@ def pull(run: RunState, conn, device: dict[str, Any], key) -> None:
             return
         attempt = 0
         faults.crash_point("mid_pull")
-        applied = 0
+        applied = erased = 0
         with transaction(conn):
             for entry in entries:
-                applied += outcomes.apply_update(conn, entry)
+                changed = outcomes.apply_update(conn, entry)
+                applied += changed
+                erased += changed and entry.get("kind") == "erased"
             storage.set_state(conn, "updates_cursor", cursor_next)
+        if erased:
+            outcomes.after_erasures(conn)
         run.add(updates_applied=applied)
         cursor = cursor_next
         if not page.get("more") or not entries:
@@ -132,7 +137,9 @@ def _run_with_lease(conn, data_dir: Path, db_path: Path, settings: dict[str, Any
         heartbeat = threading.Thread(target=_renew_lease, daemon=True,
                                      args=(db_path, holder, lease_seconds, renewing, run))
         heartbeat.start()
-        push(run, conn, device, key, settings)
+        send_erasures(run, conn, device, key)
+        if not run.stop.is_set():
+            push(run, conn, device, key, settings)
         if not run.stop.is_set():
             pull(run, conn, device, key)
         report = run.report

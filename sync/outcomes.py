@@ -21,7 +21,8 @@ from typing import Any
 
 from berjasa.database import utc_now
 from berjasa.problems import Forbidden, InvalidTransition, NotFound
-from server import lifecycle
+from server import lifecycle, privacy
+from server.storage import privacy as privacy_store
 from server.storage import enrollments as enrollment_store
 from server.storage.audit import Actor, record_audit_entry
 from sync import storage
@@ -92,7 +93,10 @@ def apply_decision(conn: sqlite3.Connection, decision: dict[str, Any]) -> bool:
 
 
 def apply_update(conn: sqlite3.Connection, entry: dict[str, Any]) -> bool:
-    """Apply one ``/api/v1/updates`` entry; notices are kept, not applied."""
+    """Apply one ``/api/v1/updates`` entry; notices are kept, not applied. An
+    ``erased`` entry (central erased the record) erases the local copy too."""
+    if entry.get("kind") == "erased":
+        return privacy.erase_from_central(conn, str(entry.get("record_id")))
     if entry.get("kind") in NOTICE_KINDS:
         if storage.has_enrollment(conn, entry["record_id"]):
             storage.add_notice(conn, int(entry["seq"]), entry["record_id"], entry["kind"], entry)
@@ -141,3 +145,9 @@ def apply_batch_results(conn: sqlite3.Connection, results: list[dict[str, Any]])
         audit.update({k: [old.get(k), v] for k, v in extra.items() if old.get(k) != v})
         record_audit_entry(conn, SYNC_ACTOR, "enrollment.status", record_id, audit, reason)
     return len(changes)
+
+
+def after_erasures(conn: sqlite3.Connection) -> None:
+    """Once erasures from central are committed: checkpoint and VACUUM so no
+    readable copy stays in the database or its WAL (outside any transaction)."""
+    privacy_store.compact(conn)

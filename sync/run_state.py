@@ -24,6 +24,7 @@ class SyncReport:
     accepted: int = 0
     central_rejected: int = 0
     updates_applied: int = 0
+    erasures_sent: int = 0
     pending: int = 0
     bytes_up: int = 0
     bytes_down: int = 0

@@ -235,6 +235,24 @@ def status_counts(conn: sqlite3.Connection) -> dict[str, int]:
             conn.execute("SELECT status, count(*) FROM enrollments GROUP BY status")}
 
 
+# --- erasures for central (server/privacy.py fills the table) ------------------
+
+
+def unsent_erasures(conn: sqlite3.Connection, limit: int = 1000) -> list[dict[str, Any]]:
+    """Erasures made here that central has not confirmed yet, oldest first (record
+    ids and times only: nothing personal is kept for them)."""
+    rows = conn.execute("SELECT record_id, erased_at, origin FROM privacy_erasures"
+                        " WHERE sent_at IS NULL ORDER BY id LIMIT ?", (limit,))
+    return [dict(r) for r in rows]
+
+
+def mark_erasures_sent(conn: sqlite3.Connection, results: dict[str, str]) -> None:
+    """Central confirmed these erasures: {record_id: result}."""
+    with transaction(conn):
+        conn.executemany("UPDATE privacy_erasures SET sent_at = ?, central_result = ?"
+                         " WHERE record_id = ?", [(utc_now(), r, rid) for rid, r in results.items()])
+
+
 # --- lease --------------------------------------------------------------------
 
 

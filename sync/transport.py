@@ -120,6 +120,10 @@ class CentralClient:
         """POST one stored batch exactly as stored."""
         return self.request("POST", "/api/v1/batches", data=faults.upload_body(body), headers=headers)
 
+    def post_erasures(self, body: bytes, headers: dict[str, str]) -> requests.Response:
+        """POST a signed erasure list (sync/protocol_erasures.py)."""
+        return self.request("POST", "/api/v1/erasures", data=body, headers=headers)
+
     def get_signed(self, key: Any, device_id: str, path_qs: str) -> requests.Response:
         """A signed GET; fresh timestamp and nonce for every attempt."""
         headers = sign_request(key, device_id, "GET", path_qs)

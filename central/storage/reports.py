@@ -25,13 +25,16 @@ ACTIVE_BPJS_STATUSES = ("aktif", "active", "a", "1", "ya", "y")
 def records_for_export(db: Database, active_only: bool) -> list[dict[str, Any]]:
     """Records in central_id order; only accepted/registered when ``active_only``
     (small lists: the dashboard and tests; exports use :func:`stream_records`)."""
-    where = " WHERE status IN ('accepted', 'registered')" if active_only else ""
+    # An erased record leaves every export, `--what all` included (docs/privacy.md).
+    where = (" WHERE status IN ('accepted', 'registered')" if active_only
+             else " WHERE status <> 'erased'")
     return db.query(f"SELECT {EXPORT_COLUMNS} FROM records{where} ORDER BY central_id")
 
 
 def stream_records(db: Database, statuses: tuple[str, ...] | None = None) -> Iterator[dict[str, Any]]:
-    """Every record held (or those with one of ``statuses``), central_id order, streamed."""
-    where, params = "", []
+    """Every record held (or those with one of ``statuses``), central_id order,
+    streamed; an erased record is never among them (it leaves every export)."""
+    where, params = " WHERE status <> 'erased'", []
     if statuses:
         where = f" WHERE status IN ({', '.join('?' * len(statuses))})"
         params = list(statuses)
@@ -112,7 +115,7 @@ def counts_by_kelurahan(db: Database) -> dict[str, dict[str, int]]:
     """{kelurahan_code: {status: count}}."""
     out: dict[str, dict[str, int]] = {}
     for row in db.query("SELECT kelurahan_code, status, COUNT(*) AS n FROM records"
-                        " GROUP BY kelurahan_code, status"):
+                        " WHERE status <> 'erased' GROUP BY kelurahan_code, status"):
         out.setdefault(row["kelurahan_code"], {})[row["status"]] = int(row["n"])
     return out
 

@@ -97,19 +97,6 @@ def erasure_of_record(conn: sqlite3.Connection, record_id: str) -> dict[str, Any
     return dict(row) if row else None
 
 
-def unsent_erasures(conn: sqlite3.Connection, limit: int = 1000) -> list[dict[str, Any]]:
-    """Erasures central has not confirmed yet, oldest first."""
-    rows = conn.execute("SELECT * FROM privacy_erasures WHERE sent_at IS NULL ORDER BY id LIMIT ?",
-                        (limit,))
-    return [dict(r) for r in rows]
-
-
-def mark_erasures_sent(conn: sqlite3.Connection, results: dict[str, str], at: str) -> None:
-    """Central confirmed these erasures: {record_id: result}."""
-    conn.executemany("UPDATE privacy_erasures SET sent_at = ?, central_result = ?"
-                     " WHERE record_id = ?", [(at, r, rid) for rid, r in results.items()])
-
-
 # --- compaction ----------------------------------------------------------------
 
 

@@ -1,0 +1,36 @@
+"""``POST /api/v1/erasures``: a kelurahan's signed erasure (sync/protocol_erasures.py)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, request
+
+from central.app import get_db
+from central.devices import active_device
+from central.privacy import erase_from_device
+from sync.protocol_auth import load_public_key
+from sync.protocol_erasures import MAX_BODY_BYTES, decode_erasures
+from sync.protocol_errors import ProtocolError
+
+blp = Blueprint("central_erasures", __name__)
+
+
+@blp.post("/api/v1/erasures")
+def receive_erasures():
+    """Verify the device's signature, erase its records (tombstones for those not
+    received yet), answer per record. Sending it again changes nothing."""
+    if (request.content_length or 0) > MAX_BODY_BYTES:
+        raise ProtocolError("too_large", "Content-Length over the limit")
+    body = request.stream.read(MAX_BODY_BYTES + 1)
+    if len(body) > MAX_BODY_BYTES:
+        raise ProtocolError("too_large", "body over the limit")
+    db = get_db()
+    devices = {}
+
+    def public_key(device_id: str):
+        devices[device_id] = active_device(db, device_id)
+        return load_public_key(devices[device_id]["public_key"]) if devices[device_id] else None
+
+    erasures = decode_erasures(body, request.headers, public_key)
+    answer = erase_from_device(db, current_app.config["BERJASA"]["data_dir"], erasures,
+                               devices[erasures.device_id])
+    return jsonify(answer)

@@ -1,0 +1,50 @@
+"""``berjasa central privacy erase NIK --reason TEXT``: erasure at central (thin:
+parse, call central.privacy, print)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from berjasa.commandline import data_dir_option, emit, json_option
+from berjasa.problems import Problem
+from central.cli import central_db, central_group
+
+
+@central_group.group("privacy")
+def central_privacy_group() -> None:
+    """Permintaan pemilik data (UU PDP) di registri pusat."""
+
+
+@central_privacy_group.command("erase")
+@click.argument("nik")
+@click.option("--reason", required=True, help="Why (the request's reference), kept in the audit.")
+@click.option("--by", "actor", default=None, help="Operator name for the audit (default cli:USER).")
+@data_dir_option
+@json_option
+def central_erase_command(nik: str, reason: str, actor: str | None, data_dir: Path | None,
+                          as_json: bool) -> None:
+    """Erase every record of one NIK at central; each kelurahan erases its copy on its next pull.
+
+    Example: berjasa central privacy erase 7371014101900001 --reason "Surat 12/XI/2026"
+    """
+    import getpass
+
+    from central.privacy import erase_nik
+
+    with central_db(data_dir) as (db, _, folder):
+        try:
+            answer = erase_nik(db, folder, nik, reason, actor or f"cli:{getpass.getuser()}")
+        except Problem as exc:
+            errors = getattr(exc, "errors", None) or {}
+            details = "; ".join(m for ms in errors.values() for m in ms)
+            raise click.ClickException(f"{exc.message} {details}".strip()) from exc
+    if not as_json:
+        if answer["already_erased"]:
+            click.echo(f"NIK ini sudah dihapus sebelumnya ({answer['erased_at']}).")
+        else:
+            places = ", ".join(sorted({r["kelurahan_code"] for r in answer["erased"]}))
+            click.echo(f"Dihapus di pusat: {len(answer['erased'])} data; kelurahan {places} "
+                       "menghapus salinannya pada tarikan berikutnya.")
+    emit(answer, as_json, str(len(answer["erased"])))

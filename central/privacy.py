@@ -1,0 +1,125 @@
+"""Erasure at central (UU 27/2022; docs/privacy.md), plain service functions.
+
+* :func:`erase_nik`: ``berjasa central privacy erase NIK --reason``: every record of
+  the NIK, whichever kelurahan sent it, is wiped (status ``erased``, personal
+  fields NULL, the NIK replaced by its keyed pseudonym) and each kelurahan is told
+  with an ``erased`` update on its next pull.
+* :func:`erase_from_device`: a kelurahan's signed erasure: its own records are
+  wiped; a record central has not received yet gets a tombstone, so a batch built
+  before the erasure (sent late, or resent) never makes the person active here.
+
+An erased record leaves every export (exports take active statuses only) and the
+one-active-NIK index. Each erasure is a row of ``erasures``: who, when, why, from
+where; the NIK only as its HMAC-SHA256 pseudonym under central's own key.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from berjasa import identity
+from berjasa.problems import NotFound, ValidationFailed, WrongKelurahan
+from berjasa.pseudonyms import load_key, pseudonym
+from central.storage import privacy as store
+from central.storage import records as records_store
+from central.storage.db import Database, utc_now
+from sync.protocol_erasures import Erasures
+
+ERASED_REASON = "erased"
+
+
+def _clean_nik(nik: str) -> str:
+    cleaned = "".join(str(nik).split())
+    errors = [p for p in identity.check_nik(cleaned) if p.severity == "error"]
+    if errors:
+        raise ValidationFailed({"nik": [p.message for p in errors]},
+                               {"nik": [p.code for p in errors]})
+    return cleaned
+
+
+def _reason(reason: str | None) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed({"reason": ["Alasan penghapusan wajib diisi."]},
+                               {"reason": ["reason_required"]})
+    if len(reason) > 500:
+        raise ValidationFailed({"reason": ["Alasan paling panjang 500 karakter."]},
+                               {"reason": ["too_long"]})
+    return reason
+
+
+def _wipe(db: Database, record: dict[str, Any], alias: str, now: str) -> None:
+    store.wipe_record(db, record["central_id"], alias, now)
+    store.delete_traces(db, record["central_id"], record["kelurahan_code"], record["record_id"])
+
+
+def erase_nik(db: Database, data_dir: Path, nik: str, reason: str, actor: str) -> dict[str, Any]:
+    """Erase every record of a NIK at central and queue an ``erased`` update for
+    each kelurahan that holds one. NotFound when central never held it."""
+    nik = _clean_nik(nik)
+    reason = _reason(reason)
+    alias = pseudonym(load_key(data_dir), nik)
+    now = utc_now()
+    with db.transaction():
+        db.lock_ingest()
+        records = store.records_by_nik(db, nik)
+        if not records:
+            earlier = store.erasures_by_pseudonym(db, alias)
+            if earlier:
+                return {"erased": [], "already_erased": [
+                    {"kelurahan_code": e["kelurahan_code"], "record_id": e["record_id"]}
+                    for e in earlier], "erased_at": earlier[-1]["erased_at"], "pseudonym": alias}
+            raise NotFound("Tidak ada data dengan NIK ini di registri pusat.")
+        updates = []
+        for record in records:
+            _wipe(db, record, alias, now)
+            store.add_erasure(db, {**record, "pseudonym": alias, "origin": "central",
+                                   "reason": reason, "erased_by": actor, "erased_at": now})
+            updates.append({"kelurahan_code": record["kelurahan_code"],
+                            "record_id": record["record_id"], "kind": "erased",
+                            "central_status": "erased"})
+        records_store.add_updates(db, updates, now)
+    return {"erased": [{"kelurahan_code": r["kelurahan_code"], "record_id": r["record_id"],
+                        "status_before": r["status"]} for r in records],
+            "already_erased": [], "pseudonym": alias, "erased_at": now}
+
+
+def erase_from_device(db: Database, data_dir: Path, erasures: Erasures,
+                      device: dict[str, Any]) -> dict[str, Any]:
+    """Apply a kelurahan's signed erasure (its own records only); the answer."""
+    if erasures.kelurahan_code != device["kelurahan_code"]:
+        raise WrongKelurahan(kelurahan_code=device["kelurahan_code"])
+    key = load_key(data_dir)
+    kelurahan = erasures.kelurahan_code
+    ids = list(dict.fromkeys(r["record_id"] for r in erasures.records))
+    now = utc_now()
+    results = []
+    with db.transaction():
+        db.lock_ingest()  # one at a time with batch ingestion: no batch slips between
+        held = store.records_by_ids(db, kelurahan, ids)
+        done = store.erasures_of(db, kelurahan, ids)
+        for record_id in ids:
+            record = held.get(record_id)
+            if record_id in done or (record and record["status"] == "erased"):
+                result = "already_erased"
+            elif record is not None:
+                alias = pseudonym(key, record["nik"])
+                _wipe(db, record, alias, now)
+                store.add_erasure(db, {**record, "pseudonym": alias, "origin": "kelurahan",
+                                       "device_id": device["device_id"], "erased_by": kelurahan,
+                                       "reason": "Dihapus di kelurahan", "erased_at": now})
+                result = "erased"
+            else:
+                store.add_erasure(db, {"kelurahan_code": kelurahan, "record_id": record_id,
+                                       "origin": "kelurahan", "device_id": device["device_id"],
+                                       "erased_by": kelurahan, "reason": "Dihapus di kelurahan"
+                                       " sebelum diterima pusat", "erased_at": now})
+                result = "tombstoned"
+            results.append({"record_id": record_id, "result": result})
+    return {"erasure_id": erasures.erasure_id, "results": results}
+
+
+def tombstoned_ids(db: Database, kelurahan_code: str, record_ids: list[str]) -> set[str]:
+    """Record ids of a batch that were erased before (never to be stored)."""
+    return set(store.erasures_of(db, kelurahan_code, record_ids))

@@ -1,0 +1,128 @@
+"""Signed erasures: a kelurahan tells central which of its records were erased
+(UU 27/2022; docs/sync-protocol.md "Erasures"). An addition to protocol 1: a new
+endpoint, nothing changes for batches, updates or older agents.
+
+    POST /api/v1/erasures
+    Content-Type: application/vnd.berjasa.erasures+json
+    Berjasa-Protocol: 1
+    Berjasa-Device: <device id>
+    Berjasa-Signature: <base64url Ed25519 over "berjasa-erasures/1\\n<device>\\n<sha256 hex of body>">
+    {"v": 1, "erasure_id": UUID, "device_id", "kelurahan_code", "created_at",
+     "records": [{"record_id", "erased_at", "origin"}]}
+
+The body names records by their ids only (random UUIDs): no NIK, name or reason
+travels, so the queue kept at the kelurahan until central confirms holds nothing
+personal. Central answers ``{"erasure_id", "results": [{"record_id", "result"}]}``
+with ``result`` one of ``erased`` (held, now wiped), ``tombstoned`` (not received
+yet: a later arrival is refused) or ``already_erased``. Sending the same erasure
+again is harmless (the answer is ``already_erased``), so a replay changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from sync.protocol import PROTOCOL_VERSION, _b64, canonical_json, header, verify_signature
+from sync.protocol_errors import ProtocolError
+
+ERASURES_MEDIA_TYPE = "application/vnd.berjasa.erasures+json"
+MAX_ERASURES = 1000
+MAX_BODY_BYTES = 1024 * 1024
+ORIGINS = ("kelurahan", "central")
+RESULTS = ("erased", "tombstoned", "already_erased")
+
+
+@dataclass(frozen=True)
+class Erasures:
+    """One signed list of erased record ids from one device."""
+
+    erasure_id: str
+    device_id: str
+    kelurahan_code: str
+    created_at: str
+    records: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _message(device_id: str, body: bytes) -> bytes:
+    return f"berjasa-erasures/{PROTOCOL_VERSION}\n{device_id}\n{hashlib.sha256(body).hexdigest()}".encode()
+
+
+def encode_erasures(device_id: str, kelurahan_code: str, records: list[Mapping[str, Any]],
+                    private_key: Ed25519PrivateKey, erasure_id: str | None = None,
+                    created_at: str | None = None) -> tuple[bytes, dict[str, str]]:
+    """The body and headers to POST, signed by the device key."""
+    body = canonical_json({
+        "v": PROTOCOL_VERSION, "erasure_id": erasure_id or str(uuid.uuid4()),
+        "device_id": device_id, "kelurahan_code": kelurahan_code,
+        "created_at": created_at or datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "records": [{"record_id": r["record_id"], "erased_at": r["erased_at"],
+                     "origin": r.get("origin", "kelurahan")} for r in records],
+    })
+    headers = {
+        "Content-Type": ERASURES_MEDIA_TYPE,
+        "Berjasa-Protocol": str(PROTOCOL_VERSION),
+        "Berjasa-Device": device_id,
+        "Berjasa-Signature": _b64(private_key.sign(_message(device_id, body))),
+    }
+    return body, headers
+
+
+def decode_erasures(body: bytes, headers: Mapping[str, str],
+                    public_key_lookup: Callable[[str], Ed25519PublicKey | None],
+                    max_body_bytes: int = MAX_BODY_BYTES) -> Erasures:
+    """Verify and parse an erasures body, or raise :class:`ProtocolError`:
+    version, size, device known, signature, shape, device named inside."""
+    version = header(headers, "Berjasa-Protocol")
+    if version is None or not (version.isascii() and version.isdigit() and len(version) < 10):
+        raise ProtocolError("malformed", "Berjasa-Protocol header missing")
+    if int(version) != PROTOCOL_VERSION:
+        raise ProtocolError("unsupported_version", f"protocol {version} is not supported")
+    if len(body) > max_body_bytes:
+        raise ProtocolError("too_large", "erasures body over the size limit")
+    device_id = header(headers, "Berjasa-Device") or ""
+    public_key = public_key_lookup(device_id) if device_id else None
+    if public_key is None:
+        raise ProtocolError("unknown_device", "device not registered")
+    verify_signature(public_key, header(headers, "Berjasa-Signature") or "", _message(device_id, body))
+    try:
+        data = json.loads(body)
+        if not isinstance(data, dict) or data.get("v") != PROTOCOL_VERSION:
+            raise ValueError("bad version")
+        meta = [data[k] for k in ("erasure_id", "device_id", "kelurahan_code", "created_at")]
+        records = data["records"]
+        if not all(isinstance(v, str) and 0 < len(v) <= 100 for v in meta):
+            raise ValueError("header fields must be short text")
+        uuid.UUID(meta[0])
+        if not isinstance(records, list) or len(records) > MAX_ERASURES:
+            raise ValueError(f"records must be a list of at most {MAX_ERASURES}")
+        clean = []
+        for item in records:
+            rid, at, origin = item["record_id"], item["erased_at"], item.get("origin", "kelurahan")
+            if not (isinstance(rid, str) and 0 < len(rid) <= 100 and "\x00" not in rid
+                    and isinstance(at, str) and len(at) <= 40 and origin in ORIGINS):
+                raise ValueError("bad record entry")
+            clean.append({"record_id": rid, "erased_at": at, "origin": origin})
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ProtocolError("malformed", f"erasures unreadable: {exc}") from exc
+    if meta[1] != device_id:
+        raise ProtocolError("wrong_device", "erasures name another device")
+    return Erasures(*meta, records=clean)
+
+
+def decode_answer(body: bytes, erasure_id: str) -> dict[str, str]:
+    """Central's answer as {record_id: result}."""
+    try:
+        data = json.loads(body)
+        if data["erasure_id"] != erasure_id:
+            raise ValueError("answer for another erasure")
+        return {r["record_id"]: r["result"] for r in data["results"] if r["result"] in RESULTS}
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ProtocolError("malformed", f"erasures answer unreadable: {exc}") from exc
