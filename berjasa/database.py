@@ -40,6 +40,11 @@ def connect(path: Path | str) -> sqlite3.Connection:
     return conn
 
 
+def ping(conn: sqlite3.Connection) -> None:
+    """Raise sqlite3.Error unless the database answers a query (health checks)."""
+    conn.execute("SELECT 1").fetchone()
+
+
 @contextmanager
 def transaction(conn: sqlite3.Connection, immediate: bool = True) -> Iterator[sqlite3.Connection]:
     """Run a block in one transaction; nested calls use a savepoint."""

@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-import time
-
 from flask import Blueprint, jsonify, request
 
 from berjasa.problems import ValidationFailed
 from central.app import get_db, setting
-from central.devices import active_device
-from central.storage import devices as device_store
-from central.storage import records as store
-from central.storage.db import IntegrityErrors
-from sync.protocol_auth import load_public_key, verify_request
-from sync.protocol_errors import ProtocolError
+from central.updates import updates_page, verify_device_request
 
 blp = Blueprint("central_updates", __name__)
 
@@ -22,31 +15,13 @@ blp = Blueprint("central_updates", __name__)
 def list_updates():
     """Entries after ``since`` for the signing device's kelurahan, with the next cursor."""
     db = get_db()
-    devices = {}
-
-    def public_key(device_id: str):
-        devices[device_id] = active_device(db, device_id)
-        return load_public_key(devices[device_id]["public_key"]) if devices[device_id] else None
-
     path_qs = request.full_path.rstrip("?") if not request.query_string else request.full_path
-    skew = setting("central_request_max_skew_seconds")
-    device_id, nonce, stamp = verify_request(request.headers, "GET", path_qs, public_key,
-                                             max_skew_seconds=skew)
-    try:
-        fresh = device_store.remember_nonce(db, device_id, nonce, stamp, int(time.time()) - 2 * skew)
-    except IntegrityErrors:
-        fresh = False
-    if not fresh:
-        raise ProtocolError("replayed_request", "nonce already used")
+    device = verify_device_request(db, request.headers, "GET", path_qs,
+                                   setting("central_request_max_skew_seconds"))
     since, limit = _paging()
-    kelurahan = devices[device_id]["kelurahan_code"]
     # ?skip=accepted: kinds the agent already has from its batch answers.
     skip = tuple(k for k in request.args.get("skip", "").split(",") if k)[:10]
-    entries = store.updates_since(db, kelurahan, since, limit + 1, skip)
-    more = len(entries) > limit
-    entries = entries[:limit]
-    cursor = str(entries[-1]["seq"]) if entries else str(since)
-    return jsonify({"updates": entries, "cursor": cursor, "more": more})
+    return jsonify(updates_page(db, device["kelurahan_code"], since, limit, skip))
 
 
 def _paging() -> tuple[int, int]:

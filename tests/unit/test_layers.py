@@ -4,6 +4,7 @@ pyproject.toml ([tool.importlinter]) over the real import graph of the code."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -38,8 +39,35 @@ def test_protocol_contracts_name_every_non_protocol_sync_module():
     """import-linter has no "every sync module except protocol*" expression, so the
     contracts list them; a new sync module must be added there."""
     outside = _sync_modules_outside_the_protocol()
+    hint = ("pyproject.toml [tool.importlinter]: list every sync module that is not "
+            "sync/protocol*.py in forbidden_modules of protocol-alone and central-protocol-only")
     protocol_forbidden = set(CONTRACTS["protocol-alone"]["forbidden_modules"]) - {"server"}
-    assert protocol_forbidden == outside
-    assert set(CONTRACTS["central-protocol-only"]["forbidden_modules"]) == outside
+    assert protocol_forbidden == outside, hint
+    assert set(CONTRACTS["central-protocol-only"]["forbidden_modules"]) == outside, hint
     protocol = {f"sync.{p.stem}" for p in (ROOT / "sync").glob("protocol*.py")}
-    assert set(CONTRACTS["protocol-alone"]["source_modules"]) == protocol
+    assert set(CONTRACTS["protocol-alone"]["source_modules"]) == protocol, (
+        "pyproject.toml [tool.importlinter]: list every sync/protocol*.py in the "
+        "source_modules of protocol-alone")
+
+
+HTTP_FOLDERS = ("server/api", "server/pages", "central/api")
+SQL_CALL = re.compile(r"\.(execute|executemany|executescript|query|one|run|many)\(")
+
+
+def test_http_modules_run_no_sql():
+    """HTTP modules parse, call a service and shape the answer: no queries."""
+    found = [f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+             for folder in HTTP_FOLDERS for path in sorted((ROOT / folder).glob("*.py"))
+             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+             if SQL_CALL.search(line)]
+    assert found == []
+
+
+def test_the_core_imports_no_part_by_name():
+    """import-linter sees only import statements: the core (entry points aside)
+    must not load a part by name either (importlib)."""
+    entry_points = {"cli.py", "demo.py", "__main__.py"}
+    found = [str(path.relative_to(ROOT)) for path in sorted((ROOT / "berjasa").rglob("*.py"))
+             if path.name not in entry_points
+             and re.search(r"import_module\(|__import__\(", path.read_text(encoding="utf-8"))]
+    assert found == []

@@ -1,0 +1,47 @@
+"""What ``GET /api/v1/updates`` does once the request is parsed (plain functions,
+no Flask): check the device's signed request, refuse a replayed nonce, page the
+update entries of its kelurahan."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from central.devices import active_device
+from central.storage import devices as device_store
+from central.storage import records as store
+from central.storage.db import Database, IntegrityErrors
+from sync.protocol_auth import load_public_key, verify_request
+from sync.protocol_errors import ProtocolError
+
+
+def verify_device_request(db: Database, headers: Any, method: str, path_qs: str,
+                          max_skew_seconds: int) -> dict[str, Any]:
+    """The active device that signed this request; ProtocolError when the
+    signature, the device or the time is wrong, or the nonce was used before."""
+    devices: dict[str, Any] = {}
+
+    def public_key(device_id: str):
+        devices[device_id] = active_device(db, device_id)
+        return load_public_key(devices[device_id]["public_key"]) if devices[device_id] else None
+
+    device_id, nonce, stamp = verify_request(headers, method, path_qs, public_key,
+                                             max_skew_seconds=max_skew_seconds)
+    try:
+        fresh = device_store.remember_nonce(db, device_id, nonce, stamp,
+                                            int(time.time()) - 2 * max_skew_seconds)
+    except IntegrityErrors:  # the same nonce inserted by a concurrent request
+        fresh = False
+    if not fresh:
+        raise ProtocolError("replayed_request", "nonce already used")
+    return devices[device_id]
+
+
+def updates_page(db: Database, kelurahan_code: str, since: int, limit: int,
+                 skip_kinds: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Up to ``limit`` entries after ``since``, the next cursor, and whether more wait."""
+    entries = store.updates_since(db, kelurahan_code, since, limit + 1, skip_kinds)
+    more = len(entries) > limit
+    entries = entries[:limit]
+    cursor = str(entries[-1]["seq"]) if entries else str(since)
+    return {"updates": entries, "cursor": cursor, "more": more}
