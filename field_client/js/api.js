@@ -65,6 +65,29 @@ export async function getDedupe(token) {
   }
 }
 
+/** One record (with its version), e.g. to reload after a 412. */
+export function getEnrollment(token, id) {
+  return request(`/api/v1/enrollments/${encodeURIComponent(id)}`, { token });
+}
+
+/** Send a fix: PATCH with If-Match (the version the fix was made on). */
+export async function patchEnrollment(token, id, version, body) {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), TIMEOUT_MS);
+  try {
+    const response = await fetch(`/api/v1/enrollments/${encodeURIComponent(id)}`, {
+      method: 'PATCH', body: JSON.stringify(body), signal: controller.signal, cache: 'no-store', credentials: 'omit',
+      headers: { Accept: 'application/json', 'Content-Type': 'application/json', Authorization: `Bearer ${token}`,
+        'If-Match': `"${version}"` },
+    });
+    let parsed = null;
+    try { parsed = await response.json(); } catch { parsed = null; }
+    return { status: response.status, body: parsed };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** All of this enumerator's records on the server (statuses), page by page. */
 export async function listOwnRecords(token) {
   const items = [];

@@ -13,6 +13,10 @@ import {
   STATE_LABELS, SERVER_STATUS_LABELS, applyServerStatuses, isEditable, newRecord, nextRetryAt, saveEdits,
   sendOutbox,
 } from './outbox.js';
+import {
+  FIX_EDITABLE, FIX_STATES, FIX_STATE_LABELS, centralNote, fixRecord, mergeFixes, minimised, saveFix, sendFixes,
+  serverView,
+} from './fixes.js';
 
 const $ = (sel) => document.querySelector(sel);
 const state = { session: null, reference: null, dedupe: null, record: null, serverErrors: {}, sending: false, retryTimer: null };
@@ -90,7 +94,17 @@ function card(record) {
   li.append(el('div', 'name', record.data.full_name || '(nama belum diisi)'));
   const nik = record.data.nik_masked || record.data.nik || '';
   li.append(el('div', 'meta', `${nik ? `NIK ${nik} · ` : ''}dicatat ${formatMomentId(record.created_at)}`));
-  li.append(el('div', 'state', STATE_LABELS[record.state] || record.state));
+  li.append(el('div', 'state', STATE_LABELS[record.state] || FIX_STATE_LABELS[record.state] || record.state));
+  if (FIX_STATES.has(record.state) && record.reason?.text) {
+    const why = el('div', 'fix-reason', `Alasan dari ${record.reason.from}: ${record.reason.text}`);
+    li.append(why);
+  }
+  const note = record.state === 'accepted' ? centralNote(record.server) : '';
+  if (note) {
+    const central = el('div', 'central-note', note);
+    central.dataset.centralStatus = record.server.central_status || record.server.status;
+    li.append(central);
+  }
   if (record.state === 'accepted' && record.server) {
     const label = SERVER_STATUS_LABELS[record.server.status] || record.server.status;
     const review = el('div', 'server-status', label + (record.server.review_reason ? `: ${record.server.review_reason}` : ''));
@@ -107,6 +121,18 @@ function card(record) {
     li.append(el('div', 'meta', `Dicoba lagi otomatis sekitar ${formatMomentId(record.next_try_at)}`));
   }
   const actions = el('div', 'card-actions');
+  if (FIX_EDITABLE.has(record.state)) {
+    const fix = el('button', 'edit fix', 'Perbaiki');
+    fix.type = 'button';
+    fix.addEventListener('click', () => openForm(record.id));
+    actions.append(fix);
+  }
+  if (record.state === 'fix_conflict') {
+    const reload = el('button', 'reload', 'Muat ulang');
+    reload.type = 'button';
+    reload.addEventListener('click', () => reloadFix(record));
+    actions.append(reload);
+  }
   if (isEditable(record)) {
     const edit = el('button', 'edit', record.state === 'draft' ? 'Lanjutkan' : 'Ubah');
     edit.type = 'button';
@@ -146,7 +172,7 @@ async function renderOutbox() {
   $('#sent-list').replaceChildren(...accepted.map(card));
   $('#outbox-empty').hidden = waiting.length > 0;
   $('#sent-empty').hidden = accepted.length > 0;
-  const sendable = records.filter((r) => r.state === 'queued' || r.state === 'sent').length;
+  const sendable = records.filter((r) => r.state === 'queued' || r.state === 'sent' || r.state === 'fix_queued').length;
   $('#outbox-summary').textContent = `${sendable} siap dikirim · ${waiting.length - sendable} perlu dilengkapi/diperbaiki · ${accepted.length} diterima`;
   $('#send-all').disabled = sendable === 0 || state.sending;
   scheduleRetry(records);
@@ -175,8 +201,9 @@ async function openForm(id = null) {
   state.serverErrors = serverErrors;
   const banner = $('#form-result');
   const lines = problemLines(record);
-  banner.textContent = lines.length ? `Jawaban server: ${lines.join(' ')}` : '';
-  banner.hidden = !lines.length;
+  const why = FIX_STATES.has(record.state) && record.reason?.text ? `Perlu diperbaiki (alasan dari ${record.reason.from}): ${record.reason.text}. ` : '';
+  banner.textContent = (why + (lines.length ? `Jawaban server: ${lines.join(' ')}` : '')).trim();
+  banner.hidden = !banner.textContent;
   const firstBad = form.showProblems(validateRecord(form.getData(), state.reference), serverErrors, true);
   if (firstBad && Object.keys(serverErrors).length) form.goTo(firstBad);
   refreshDedupeHint();
@@ -195,6 +222,10 @@ function refreshDedupeHint() {
 
 async function saveForm(wantQueue) {
   const current = await store.getRecord(state.record.id);
+  if (current && FIX_EDITABLE.has(current.state)) {
+    await saveFixForm(current, wantQueue);
+    return;
+  }
   if (!current || !isEditable(current)) {
     say('Data ini sedang dikirim dan tidak bisa diubah sekarang.', 'error');
     show('view-outbox');
@@ -216,6 +247,45 @@ async function saveForm(wantQueue) {
   state.record = null;
   say(saved.state === 'queued' ? 'Tersimpan di HP. Tekan "Kirim" saat ada sinyal.' : 'Draf tersimpan di HP.');
   show('view-outbox');
+  await renderOutbox();
+}
+
+async function saveFixForm(current, wantQueue) {
+  const data = { ...current.data, ...form.getData() };
+  if (!isComplete(data, state.reference)) {
+    const step = form.showProblems(validateRecord(data, state.reference), {}, false);
+    if (step) form.goTo(step);
+    say('Ada isian yang perlu diperbaiki (tanda merah).', 'error');
+    return;
+  }
+  if (!wantQueue) {
+    await store.putRecords([{ ...current, data: { ...data, id: current.id }, updated_at: new Date().toISOString() }]);
+  } else {
+    await store.putRecords([saveFix(current, data)]);
+  }
+  state.record = null;
+  say(wantQueue ? 'Perbaikan tersimpan di HP. Tekan "Kirim" saat ada sinyal.' : 'Perbaikan disimpan sebagai draf.');
+  show('view-outbox');
+  await renderOutbox();
+}
+
+async function reloadFix(record) {
+  if (!sessionValid() || !navigator.onLine) {
+    say('Muat ulang perlu sinyal dan sesi yang masih berlaku.', 'warn');
+    return;
+  }
+  try {
+    const answer = await api.getEnrollment(state.session.token, record.id);
+    if (answer.status !== 200) {
+      say(`Data tidak dapat dimuat ulang (kode ${answer.status}).`, 'error');
+      return;
+    }
+    const fresh = answer.body.status === 'needs_fix' ? fixRecord(answer.body, record) : minimised(record, answer.body);
+    await store.putRecords([fresh]);
+    say(fresh.state === 'fix' ? 'Versi terbaru dimuat. Periksa lalu perbaiki lagi.' : 'Versi terbaru dimuat: data ini tidak perlu diperbaiki lagi.');
+  } catch {
+    say('Server tidak terjangkau. Coba lagi nanti.', 'warn');
+  }
   await renderOutbox();
 }
 
@@ -297,6 +367,13 @@ async function send() {
       const troubles = summary.needs_fix + summary.duplicate + summary.invalid;
       message = [`Terkirim: ${summary.accepted} diterima, ${summary.needs_fix} perlu perbaikan, `
         + `${summary.duplicate} NIK ganda${summary.invalid ? `, ${summary.invalid} tidak diterima` : ''}.`, troubles ? 'warn' : ''];
+      const fixes = await sendFixes({ store: mine, patch: (id, version, body) => api.patchEnrollment(state.session.token, id, version, body) });
+      if (fixes.fixed || fixes.conflict || fixes.invalid || fixes.stopped) {
+        message = [`${message[0]} Perbaikan: ${fixes.fixed} terkirim`
+          + `${fixes.conflict ? `, ${fixes.conflict} sudah diubah orang lain (tekan "Muat ulang")` : ''}`
+          + `${fixes.invalid ? `, ${fixes.invalid} perlu diperiksa lagi` : ''}`
+          + `${fixes.stopped ? `, ${fixes.pending} menunggu sinyal` : ''}.`, fixes.conflict || fixes.invalid || fixes.stopped ? 'warn' : message[1]];
+      }
       await pullStatuses();
     }
   } finally {
@@ -336,11 +413,34 @@ async function pullStatuses() {
   try {
     const answer = await api.listOwnRecords(state.session.token);
     if (answer.status !== 200) return;
-    const changed = applyServerStatuses(await store.allRecords(), answer.items);
+    const records = await store.allRecords();
+    const changed = applyServerStatuses(records, answer.items);
     if (changed.length) await store.putRecords(changed);
+    await mergeFromServer(answer.items);
   } catch {
     // offline again: statuses wait for the next chance
   }
+}
+
+/** Records sent back for a fix come to the phone whole; central's decisions show on accepted ones. */
+async function mergeFromServer(items) {
+  const records = await store.allRecords();
+  const fixes = mergeFixes(records, items);
+  const fixed = new Set(fixes.map((r) => r.id));
+  const byId = new Map(items.map((item) => [item.id, item]));
+  const at = new Date().toISOString();
+  const notes = [];
+  for (const record of records) {
+    const item = byId.get(record.id);
+    if (!item || record.state !== 'accepted' || fixed.has(record.id)) continue;
+    const view = serverView(item, at);
+    const before = record.server || {};
+    if (before.status !== view.status || before.central_status !== view.central_status
+        || before.central_reason !== view.central_reason || before.kpj_number !== view.kpj_number) {
+      notes.push({ ...record, server: view });
+    }
+  }
+  if (fixes.length || notes.length) await store.putRecords([...fixes, ...notes]);
 }
 
 async function refreshFromServer() {
