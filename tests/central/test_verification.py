@@ -266,3 +266,23 @@ def test_registration_csv_export_leaves_out_open_findings(central):
                        data_dir=data)
     niks = {row["NIK"].lstrip("'") for row in csv.DictReader(io.StringIO(exported.stdout.lstrip("\ufeff")))}
     assert niks == {sent[1]["nik"]}
+
+
+def test_a_fix_for_a_record_central_erased_is_refused_with_the_reason(central):
+    from central.privacy import erase_nik
+
+    device = central.register()
+    first = {**records(1)[0], "version": 2}
+    device.send([first])
+    db = central.db()
+    try:
+        verification.send_back(db, first["nik"], "Perbaiki nama", "vera")
+        erase_nik(db, central.data_dir, first["nik"], "Permintaan warga (UU PDP)", "vera")
+        # the erased record is no longer active: a send-back is 409
+        with pytest.raises((verification.NotActiveAtCentral, NotFound)):
+            verification.send_back(db, first["nik"], "lagi", "vera")
+    finally:
+        db.close()
+    answer = device.send([{**first, "version": 5, "full_name": "Nama Diperbaiki"}])
+    assert answer[0]["result"] == "rejected" and answer[0]["reasons"] == ["erased"]
+    assert central.query("SELECT count(*) AS n FROM records WHERE status IN ('accepted', 'registered')")[0]["n"] == 0
