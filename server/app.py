@@ -23,6 +23,7 @@ from server.api import audit, auth, enrollments, health, sync_status
 from server.api import review as review_api
 from server.pages import blueprint as pages_blueprint
 from server.schemas import enrollment as enrollment_schemas
+from server.storage.audit import seal_unsealed
 from server.storage.users import get_site
 
 BLUEPRINTS = [health.blp, auth.blp, enrollments.blp, field_app.blp, review_api.blp, audit.blp,
@@ -72,6 +73,7 @@ def create_app(config: dict[str, Any]) -> Flask:
     conn = connect(db_path)
     try:
         kelurahan_code = get_site(conn, "kelurahan_code")
+        seal_unsealed(conn)  # once per folder: entries from before the keyed seal
     finally:
         conn.close()
     settings = config["SETTINGS"]

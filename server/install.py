@@ -13,7 +13,7 @@ from berjasa import reference
 from berjasa.database import apply_migrations, connect, pending_migrations, transaction
 from berjasa.paths import kelurahan_db_path, private_folder, tighten
 from berjasa.settings import write_setting
-from server.storage.audit import SYSTEM, record_audit_entry
+from server.storage.audit import SYSTEM, record_audit_entry, seal_unsealed
 from server.storage.users import get_site, set_site
 
 
@@ -68,6 +68,7 @@ def init_kelurahan(data_dir: Path, kelurahan_code: str) -> InitResult:
                 set_site(conn, "kelurahan_code", region.code)
                 record_audit_entry(conn, SYSTEM, "site.init", None,
                                    {"kelurahan_code": [None, region.code]})
+        seal_unsealed(conn)  # an upgraded folder: seal the entries written before sealing
     finally:
         conn.close()
     write_setting(data_dir, "kelurahan_code", region.code)

@@ -22,7 +22,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from berjasa.database import utc_now
+from berjasa import audit_seal
+from berjasa.database import transaction, utc_now
 from berjasa.pseudonyms import key_for_connection, value_tag
 
 GENESIS_HASH = "0" * 64
@@ -113,6 +114,9 @@ def record_audit_entry(conn: sqlite3.Connection, actor: Actor, action: str,
         " :record_id, :changes, :reason, :address, :prev_hash, :entry_hash)",
         entry,
     )
+    key = key or key_for_connection(conn)
+    conn.execute("INSERT INTO audit_seals (seq, mac) VALUES (?, ?)",
+                 (seq, audit_seal.seal(audit_seal.seal_key(key), seq, entry["entry_hash"])))
     if values:
         conn.executemany("INSERT INTO audit_values (seq, record_id, field, old_value, new_value)"
                          " VALUES (?, ?, ?, ?, ?)", values)
@@ -210,12 +214,44 @@ def list_entries(conn: sqlite3.Connection, *, after_seq: int = 0, limit: int = 1
     return [dict(row) for row in rows]
 
 
-def verify_chain(conn: sqlite3.Connection) -> tuple[int, dict[str, Any] | None]:
-    """Recompute the chain. Returns (entries checked, None) when intact, else
-    (entries checked, {"seq", "problem"}) naming the first broken entry."""
+def _folder(conn: sqlite3.Connection):
+    from pathlib import Path
+
+    return Path(conn.execute("PRAGMA database_list").fetchone()[2]).parent
+
+
+def seal_unsealed(conn: sqlite3.Connection) -> int:
+    """Seal the entries written before sealing existed, once per data folder and
+    only when the chain verifies (so a forgery is never sealed); the number sealed."""
+    folder = _folder(conn)
+    if audit_seal.backfilled(folder):
+        return 0
+    _, broken = verify_chain(conn, seals=False)
+    if broken is not None:
+        return 0
+    key = audit_seal.seal_key(key_for_connection(conn))
+    with transaction(conn):
+        rows = conn.execute("SELECT l.seq, l.entry_hash FROM audit_log l LEFT JOIN audit_seals s"
+                            " ON s.seq = l.seq WHERE s.seq IS NULL ORDER BY l.seq").fetchall()
+        conn.executemany("INSERT INTO audit_seals (seq, mac) VALUES (?, ?)",
+                         [(r["seq"], audit_seal.seal(key, r["seq"], r["entry_hash"])) for r in rows])
+        last = conn.execute("SELECT max(seq) FROM audit_log").fetchone()[0] or 0
+    audit_seal.mark_backfilled(folder, last)
+    return len(rows)
+
+
+def verify_chain(conn: sqlite3.Connection, seals: bool = True) -> tuple[int, dict[str, Any] | None]:
+    """Recompute the chain and check every entry's keyed seal (berjasa.audit_seal).
+    Returns (entries checked, None) when intact, else (entries checked,
+    {"seq", "problem"}) naming the first broken entry."""
     prev = GENESIS_HASH
     expected_seq = 1
     checked = 0
+    macs: dict[int, str] = {}
+    key = b""
+    if seals:
+        macs = dict(conn.execute("SELECT seq, mac FROM audit_seals").fetchall())
+        key = audit_seal.seal_key(key_for_connection(conn))
     for entry in iter_entries(conn):
         if entry["seq"] != expected_seq:
             return checked, {"seq": expected_seq, "problem": "missing entry (deleted?)"}
@@ -223,6 +259,11 @@ def verify_chain(conn: sqlite3.Connection) -> tuple[int, dict[str, Any] | None]:
             return checked, {"seq": entry["seq"], "problem": "prev_hash does not match"}
         if entry_hash(entry) != entry["entry_hash"]:
             return checked, {"seq": entry["seq"], "problem": "content changed after writing"}
+        if seals and not audit_seal.seal_matches(key, entry["seq"], entry["entry_hash"],
+                                                 macs.get(entry["seq"])):
+            problem = ("seal missing" if entry["seq"] not in macs else "seal does not match")
+            return checked, {"seq": entry["seq"], "problem": problem + " (rewritten without the "
+                             "data folder's key?)"}
         prev = entry["entry_hash"]
         expected_seq += 1
         checked += 1

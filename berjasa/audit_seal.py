@@ -1,0 +1,54 @@
+"""The keyed seal of a hash-chained audit trail (issue 13 item 2; docs/audit-chain.md).
+
+A SHA-256 chain shows that rows were changed only to someone who cannot rewrite
+them all: anyone able to write the database can change an entry and recompute
+every later hash. Each entry therefore also gets a *seal*,
+``HMAC-SHA256(seal_key, "berjasa-audit-seal/1\\n<seq>\\n<entry_hash>")``, kept in an
+append-only table beside the chain. The seal key is derived from the data
+folder's ``privacy.key`` file (berjasa.pseudonyms), which is not in the database:
+a database writer without that file cannot make seals that verify.
+
+Entries written before sealing existed are sealed once, when the folder is first
+opened with this version (after the chain has verified); a marker file
+``audit.sealed`` beside the key records that this happened, so a later deletion of
+seals is reported instead of being quietly sealed again.
+
+Shared by every hash-chained trail in berjasa (the kelurahan's ``audit_log``; the
+same functions serve a central trail).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from pathlib import Path
+
+from berjasa.paths import write_private
+
+SEALED_MARKER = "audit.sealed"
+
+
+def seal_key(folder_key: bytes) -> bytes:
+    """The seal key derived from the data folder's key (separate purpose)."""
+    return hmac.new(folder_key, b"berjasa audit seal key/1", hashlib.sha256).digest()
+
+
+def seal(key: bytes, seq: int, entry_hash: str) -> str:
+    """The seal of one entry (hex)."""
+    message = f"berjasa-audit-seal/1\n{int(seq)}\n{entry_hash}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def seal_matches(key: bytes, seq: int, entry_hash: str, mac: str | None) -> bool:
+    """Whether ``mac`` is the seal of this entry (constant-time compare)."""
+    return mac is not None and hmac.compare_digest(seal(key, seq, entry_hash), mac)
+
+
+def backfilled(data_dir: Path) -> bool:
+    """Whether entries written before sealing were sealed already in this folder."""
+    return (Path(data_dir) / SEALED_MARKER).exists()
+
+
+def mark_backfilled(data_dir: Path, upto_seq: int) -> None:
+    """Record that every entry up to ``upto_seq`` was sealed (never again)."""
+    write_private(Path(data_dir) / SEALED_MARKER, f"{int(upto_seq)}\n".encode())
