@@ -80,12 +80,13 @@ def create_app(config: dict[str, Any]) -> Flask:
         return jsonify({"status": "ok", "service": "berjasa-central"})
 
     from central import dashboard
-    from central.api import batches, devices, erasures, updates
+    from central.api import batches, devices, erasures, hints, updates
 
     app.register_blueprint(devices.blp)
     app.register_blueprint(batches.blp)
     app.register_blueprint(updates.blp)
     app.register_blueprint(erasures.blp)
+    app.register_blueprint(hints.blp)
     app.register_blueprint(dashboard.blp)
     return app
 

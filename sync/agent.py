@@ -39,6 +39,7 @@ from sync import faults, outcomes, storage
 from sync.keys import DeviceError, load_device, pinned_central_keys
 from sync.protocol_auth import key_id, load_public_key
 from sync.erasures import send_erasures
+from sync.hints_pull import pull_hints
 from sync.push import build_batch, push  # noqa: F401  (build_batch: tests, tools)
 from sync.run_state import RunState, SyncReport
 from sync.transport import CentralClient, CentralRefused, TransientError, wire_size
@@ -142,6 +143,8 @@ def _run_with_lease(conn, data_dir: Path, db_path: Path, settings: dict[str, Any
             push(run, conn, device, key, settings)
         if not run.stop.is_set():
             pull(run, conn, device, key)
+        if not run.stop.is_set() and run.report.error is None:
+            pull_hints(run, conn, device, key)
         report = run.report
     except DeviceError as exc:
         report = SyncReport(ok=False, result="failed", error=str(exc))

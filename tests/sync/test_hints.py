@@ -1,0 +1,135 @@
+"""City-wide duplicate hints: central's keyed hashes travel with the sync pull, the
+kelurahan merges them into the filter its phones download (design.md "Duplicate
+hints for the phone"). Real central (SQLite and PostgreSQL), real kelurahan files,
+the kelurahan server on waitress."""
+
+from __future__ import annotations
+
+import base64
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from berjasa import hints
+from central import hints as central_hints
+from central.storage.db import Database
+from sync.agent import run_once
+
+_spec = importlib.util.spec_from_file_location(
+    "sync_harness", Path(__file__).resolve().parents[1] / "reliability" / "harness.py")
+h = sys.modules.setdefault("sync_harness", importlib.util.module_from_spec(_spec))
+_spec.loader.exec_module(h)
+
+A = "73.71.01.1001"            # the conftest kelurahan (Mariso)
+NEIGHBOUR = "73.71.02.1001"    # Mamajang borders Mariso
+FAR = "73.71.11.1001"          # Biringkanaya does not
+CENTRAL_SETTINGS = {"central_hint_key_days": 30, "central_hint_key_change": 0.25,
+                    "central_hints_page_size": 20000}
+
+
+@pytest.fixture(scope="module")
+def pg_base():
+    url = h.pg_database()
+    yield url
+    h.drop_pg(url)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def central(request, tmp_path):
+    pg = request.getfixturevalue("pg_base") if request.param == "postgresql" else None
+    running = h.central_in_thread(h.database_urls(request.param, tmp_path, pg), tmp_path / "central")
+    yield running
+    running.stop()
+
+
+def _synced(central, folder: Path, code: str, count: int, seed: int) -> list[dict]:
+    h.make_kelurahan(folder, code)
+    central.register(folder)
+    ids = h.seed_approved(folder, count, seed=seed)
+    assert run_once(folder, h.agent_settings(folder), "test").ok
+    return h.kelurahan_rows(folder, "SELECT id, nik, full_name, birth_date FROM enrollments"
+                            f" WHERE id IN ({','.join('?' * len(ids))})", tuple(ids))
+
+
+def _index(api) -> tuple[dict, hints.HintKey, bytes]:
+    enumerator = api("enumerator")
+    body = enumerator.get("/api/v1/field/dedupe-index").json()
+    key = enumerator.get("/api/v1/field/dedupe-key").json()
+    secret = hints.HintKey.from_secret(base64.b64decode(key["key"]))
+    assert secret.key_id == body["key_id"] == key["key_id"]
+    return body, secret, base64.b64decode(body["filter"])
+
+
+def test_a_record_synced_by_a_neighbour_reaches_this_kelurahans_phones(central, data_dir, api, tmp_path):
+    near = _synced(central, tmp_path / "near", NEIGHBOUR, 3, seed=21)
+    far = _synced(central, tmp_path / "far", FAR, 2, seed=22)
+    central.register(data_dir)
+    before, _, _ = _index(api)
+    assert before["count"] == 0
+    report = run_once(data_dir, h.agent_settings(data_dir), "test")
+    assert report.ok, report
+    body, key, data = _index(api)
+    assert body["count"] == 3          # the neighbour's records; the far kecamatan's are left out
+    for row in near:
+        assert hints.might_contain(data, key, f"nik:{row['nik']}")
+        assert hints.might_contain(data, key, "name:" + hints.name_key(row["full_name"], row["birth_date"]))
+    assert not any(hints.might_contain(data, key, f"nik:{row['nik']}") for row in far)
+    # what central sent is stored as hashes only
+    stored = h.kelurahan_rows(data_dir, "SELECT hashes FROM hint_hashes")
+    raw = b"".join(bytes(r["hashes"]) for r in stored)
+    assert len(raw) == 16 * 5
+    for row in near + far:
+        assert row["nik"].encode() not in raw
+
+
+def test_city_scope_covers_every_kecamatan(central, data_dir, tmp_path):
+    from berjasa.settings import load_settings
+    from server import field_dedupe
+    from berjasa.database import connect
+
+    far = _synced(central, tmp_path / "far", FAR, 2, seed=23)
+    central.register(data_dir)
+    assert run_once(data_dir, h.agent_settings(data_dir), "test").ok
+    conn = connect(data_dir / "kelurahan.db")
+    try:
+        settings = {**load_settings(data_dir), "field_hint_scope": "city"}
+        body = field_dedupe.dedupe_index(conn, data_dir, settings)
+        key = field_dedupe.current_key(conn, data_dir)
+    finally:
+        conn.close()
+    assert body["count"] == 2
+    assert all(hints.might_contain(base64.b64decode(body["filter"]), key, f"nik:{r['nik']}") for r in far)
+
+
+def test_hint_page_carries_no_clear_nik_name_or_date_and_a_new_key_resets(central, tmp_path):
+    rows = _synced(central, tmp_path / "near", NEIGHBOUR, 4, seed=24)
+    db = Database(central.database_url)
+    try:
+        page = central_hints.page(db, CENTRAL_SETTINGS, "", 0)
+        text = json.dumps(page) + "".join(
+            base64.b64decode(e["hashes"]).decode("latin-1") for e in page["entries"])
+        for row in rows:
+            for value in (row["nik"], row["full_name"], row["birth_date"], row["full_name"].lower()):
+                assert value not in text
+        assert page["reset"] and len(base64.b64decode(page["entries"][0]["hashes"])) == 4 * 16
+        same = central_hints.page(db, CENTRAL_SETTINGS, page["key_id"], int(page["cursor"]))
+        assert not same["reset"] and same["entries"] == [] and same["key_id"] == page["key_id"]
+        # the set grew past the share: a new key, and a device holding the old one starts again
+        _synced(central, tmp_path / "near2", "73.71.02.1002", 4, seed=25)
+        rotated = central_hints.page(db, CENTRAL_SETTINGS, page["key_id"], int(page["cursor"]))
+        assert rotated["key_id"] != page["key_id"] and rotated["reset"]
+        assert sum(len(base64.b64decode(e["hashes"])) for e in rotated["entries"]) == 8 * 16
+    finally:
+        db.close()
+
+
+def test_rotation_rules():
+    key = {"created_at": "2026-01-01T00:00:00+00:00", "active_count": 100}
+    assert central_hints.rotation_due(None, "2026-01-01T00:00:00+00:00", 0, 0, 30, 0.25)
+    assert not central_hints.rotation_due(key, "2026-01-20T00:00:00+00:00", 110, 10, 30, 0.25)
+    assert central_hints.rotation_due(key, "2026-01-31T00:00:00+00:00", 100, 0, 30, 0.25)
+    assert central_hints.rotation_due(key, "2026-01-02T00:00:00+00:00", 126, 26, 30, 0.25)
+    assert central_hints.rotation_due(key, "2026-01-02T00:00:00+00:00", 70, 0, 30, 0.25)
