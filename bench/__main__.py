@@ -69,6 +69,12 @@ BENCHES: list[Bench] = [
         Figure("central ingest, PostgreSQL", "postgresql.central.records_per_s",
                "records/s", "postgresql.raw.records_per_s", "postgresql.ratio_to_raw"),
     ]),
+    Bench("export", "export_bench.py", [], ["--rows", "10000"], [
+        Figure("payment list XLSX, 100k rows", "berjasa.seconds", "s",
+               "baseline_openpyxl.seconds", None, "<= 20 s", higher_is_better=False),
+        Figure("payment list XLSX, peak memory", "berjasa.peak_rss_mb", "MB",
+               "baseline_openpyxl.peak_rss_mb", None, "<= 200 MB", higher_is_better=False),
+    ]),
     Bench("identity", "identity_match_bench.py", [], ["--pairs", "2000"], [
         Figure("DTSEN name match precision", "matcher.precision", "",
                "baseline_exact.precision", None, ">= 0.98"),

@@ -188,7 +188,14 @@ class Calculator:
         self.payer = str(config.get("payer") or DEFAULT_PAYER)
         self.schedule = schedule_for(config["schedules"], month_start)
         self.discounts = discounts_for(config, month_start, self.payer)
+        self._known: dict[tuple[int | None, bool], Contribution] = {}
 
     def __call__(self, income: int | None, jht: bool = False) -> Contribution:
-        return contribution(income, self.schedule, jht=jht, payer=self.payer,
-                            discounts=self.discounts)
+        key = (income, bool(jht))
+        known = self._known.get(key)
+        if known is None:
+            known = contribution(income, self.schedule, jht=jht, payer=self.payer,
+                                 discounts=self.discounts)
+            if len(self._known) < 50_000:  # incomes repeat; the memo stays small
+                self._known[key] = known
+        return known

@@ -35,6 +35,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import date
 from importlib import resources
 from pathlib import Path
@@ -156,6 +157,7 @@ def month_label(month: str) -> str:
     return f"{MONTH_NAMES[int(number) - 1]} {year}"
 
 
+@lru_cache(maxsize=512)
 def _names(code: str) -> tuple[str, str]:
     """(kelurahan name, kecamatan name) for a kelurahan code."""
     region = kelurahan(code or "")
