@@ -44,6 +44,9 @@ SETTINGS: dict[str, Setting] = {
         Setting("host", "127.0.0.1", "Address `berjasa serve` listens on."),
         Setting("port", 8080, "Port `berjasa serve` listens on."),
         Setting("threads", 8, "Waitress worker threads for `berjasa serve`."),
+        Setting("tls_ca_dir", "",
+                "Folder for the `serve --https` CA key, kept apart from the data folder "
+                "(empty = the user's config folder, berjasa/tls-ca/<data folder hash>)."),
         Setting("token_ttl_minutes", 720, "Lifetime of an API bearer token (one field shift)."),
         Setting("session_ttl_minutes", 480, "Lifetime of a supervisor page session."),
         Setting("login_max_failures", 10, "Failed logins per user or per address before 429."),

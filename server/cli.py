@@ -134,10 +134,12 @@ def serve_command(host: str | None, port: int | None, data_dir: Path | None,
     if use_https:  # waitress has no TLS: server/tls.py serves through cheroot
         from server import tls
 
-        files = tls.ensure_certificates(folder)
+        ca_dir = Path(settings["tls_ca_dir"]) if settings["tls_ca_dir"] else None
+        files = tls.ensure_certificates(folder, ca_dir=ca_dir)
         for line in tls.describe(files, host, port):
             click.echo(line, err=True)
-        tls.serve_https(app, host, port, settings["threads"], files)
+        tls.serve_https(app, host, port, settings["threads"], files,
+                        renew=lambda: tls.ensure_certificates(folder, ca_dir=ca_dir))
         return
     click.echo(f"berjasa kelurahan {app.config['KELURAHAN_CODE']} di http://{host}:{port}/",
                err=True)
