@@ -19,8 +19,10 @@ its alone:
   subtotals, no safety, no styles, no hash. The floor of what writing this XLSX costs.
 * with ``--csv`` also ``berjasa_csv`` and ``baseline_csv`` (the csv module).
 
-Prints JSON: rows, seconds and peak_rss_mb for each, the time ratio berjasa/baseline,
-and whether the targets hold (<= 20 s, <= 200 MB for the XLSX).
+Prints JSON: rows, seconds (wall), cpu_seconds (this process's CPU time: less
+sensitive to other work on a shared machine) and peak_rss_mb for each, the ratios
+berjasa/baseline, the load average, and whether the targets hold (<= 20 s wall,
+<= 200 MB for the XLSX).
 """
 
 from __future__ import annotations
@@ -109,7 +111,7 @@ def child(kind: str, url: str, output: Path) -> dict[str, Any]:
     from central.storage.db import Database
 
     db = Database(url)
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     try:
         if kind.startswith("berjasa"):
             from central.exports import export
@@ -141,7 +143,8 @@ def child(kind: str, url: str, output: Path) -> dict[str, Any]:
     finally:
         db.close()
     seconds = time.perf_counter() - started
-    return {"rows": rows, "seconds": round(seconds, 2), "peak_rss_mb": peak_rss_mb(),
+    return {"rows": rows, "seconds": round(seconds, 2),
+            "cpu_seconds": round(time.process_time() - cpu_started, 2), "peak_rss_mb": peak_rss_mb(),
             "bytes": output.stat().st_size}
 
 
@@ -200,6 +203,8 @@ def main() -> None:
         "bench": "export", "backend": args.backend, "month": MONTH, "payable_rows": args.rows,
         "setup_seconds": setup, **results,
         "time_ratio_to_baseline": round(ours["seconds"] / base["seconds"], 2),
+        "cpu_ratio_to_baseline": round(ours["cpu_seconds"] / base["cpu_seconds"], 2),
+        "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
         "targets": {"seconds": TARGET_SECONDS, "peak_rss_mb": TARGET_MB},
         "within_targets": ours["seconds"] <= TARGET_SECONDS and (
             ours["peak_rss_mb"] is None or ours["peak_rss_mb"] <= TARGET_MB),
