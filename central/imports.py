@@ -35,6 +35,7 @@ from typing import Any, BinaryIO
 
 from berjasa import reference
 from berjasa.identity import is_nik_damaged_by_spreadsheet
+from berjasa.spreadsheet import safe_text
 from central import recheck as rechecking
 from central import verification
 from central.storage import snapshots
@@ -372,7 +373,7 @@ class _Rejects:
         self.path = folder / f"{kind}-{stamp}-rejects.csv"
         self.handle = self.path.open("w", encoding="utf-8-sig", newline="")
         self.writer = csv.writer(self.handle)
-        self.writer.writerow([*header, "alasan", "kolom", "keterangan"])
+        self.writer.writerow([*(_safe_cell(h) for h in header), "alasan", "kolom", "keterangan"])
 
     def add(self, row: list[str], code: str, column: str) -> None:
         self.writer.writerow([*(_safe_cell(c) for c in row), code, column, REASONS.get(code, code)])
@@ -382,8 +383,10 @@ class _Rejects:
 
 
 def _safe_cell(value: str) -> str:
-    """Rejects are opened in Excel: a cell that would start a formula gets a ``'``."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+    """Rejects are opened in Excel: the one formula-safe rule of every export
+    (berjasa.spreadsheet: a leading ``'`` before = + - @ tab CR, control characters
+    neutralised)."""
+    return safe_text(value)
 
 
 def import_file(db: Database, path: Path, kind: str, data_dir: Path,
