@@ -62,7 +62,14 @@ def load_key(data_dir: Path) -> bytes:
             if len(text) == 64:
                 break
             threading.Event().wait(0.02)
-        key = bytes.fromhex(text)
+        try:
+            key = bytes.fromhex(text)
+        except ValueError:
+            key = b""
+        if len(key) != 32:
+            # never silently a new key: every pseudonym and audit tag depends on it
+            raise ValueError(f"{path} rusak (bukan kunci 64 digit heksadesimal); pulihkan dari "
+                             "cadangan terenkripsi")
         _cache[str(path)] = key
         return key
 

@@ -13,7 +13,7 @@ from berjasa.commandline import data_dir_and_settings, data_dir_option, emit, js
 from berjasa.database import connect, transaction
 from berjasa.paths import kelurahan_db_path
 from berjasa.spreadsheet import NUMBER, TEXT, Column, write_export
-from server.storage.audit import Actor, iter_entries, record_audit_entry, verify_chain
+from server.storage.audit import Actor, iter_entries, prove, record_audit_entry, verify_chain
 
 # The CSV goes through berjasa.spreadsheet like every export: UTF-8 with BOM, no
 # cell a spreadsheet would run as a formula; `audit verify` on the database
@@ -109,3 +109,47 @@ def export_command(since: str, output: Path | None, data_dir: Path | None, as_js
         return
     emit({"entries": written.rows, "output": str(output), "since": lower,
           "sha256": written.sha256}, as_json, str(output))
+
+
+@audit_group.command("prove")
+@click.option("--seq", type=click.IntRange(min=1), required=True, help="The entry's sequence number.")
+@click.option("--field", required=True, help="The field (e.g. full_name, address, _reason).")
+@click.option("--value", required=True, help="The value to prove (as stored, e.g. +62812...).")
+@data_dir_option
+@json_option
+def prove_command(seq: int, field: str, value: str, data_dir: Path | None, as_json: bool) -> None:
+    """Prove that audit entry SEQ recorded VALUE for FIELD (exit 0), or not (exit 1).
+
+    The chain holds HMAC-SHA256 tags of personal values, not the values
+    (docs/privacy.md): given the value, this recomputes the tag with the data
+    folder's key and compares. Works after an erasure too.
+
+    Example: berjasa audit prove --seq 42 --field address --value "Jl. Somba Opu No. 5"
+    """
+    import json
+
+    conn = _open(data_dir)
+    try:
+        answer = prove(conn, seq, field, value)
+        if answer.get("found") and not answer["proven"]:
+            try:  # a number or an object, typed as JSON (monthly_income, consent)
+                parsed = json.loads(value)
+            except ValueError:
+                parsed = None
+            if parsed is not None and not isinstance(parsed, str):
+                answer = prove(conn, seq, field, parsed)
+    finally:
+        conn.close()
+    if not answer["found"]:
+        raise click.ClickException(f"Tidak ada entri audit seq={seq}.")
+    if as_json:
+        emit(answer, True)
+    elif answer["proven"]:
+        sides = {"old": "nilai lama", "new": "nilai baru"}
+        click.echo(f"TERBUKTI: entri {seq} ({answer['action']}, {answer['actor']}, {answer['at']}) "
+                   f"mencatat nilai ini sebagai {', '.join(sides[s] for s in answer['matches'])} "
+                   f"untuk {field}.")
+    else:
+        click.echo(f"TIDAK COCOK: entri {seq} tidak mencatat nilai ini untuk {field}.")
+    if not answer["proven"]:
+        sys.exit(1)

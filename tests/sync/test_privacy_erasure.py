@@ -227,3 +227,25 @@ def test_erase_beside_a_killed_agent_and_a_batch_in_the_making(kelurahan):
     assert storage.get_batch(conn, encoded["batch_id"]) is None
     assert {r["id"] for r in storage.pending_records(conn, 10)} == set(others)
     conn.close()
+
+
+def test_audit_prove_after_erasure(kelurahan):
+    person = enrol_person(kelurahan, seed=41)
+    conn = connect(kelurahan / "kelurahan.db")
+    privacy.erase_subject(conn, person["before"]["nik"], "Surat 4", OPERATOR)
+    conn.close()
+    [edit] = h.kelurahan_rows(kelurahan, "SELECT seq FROM audit_log WHERE action = 'enrollment.edit'"
+                              " AND record_id = ? ORDER BY seq LIMIT 1", (person["before"]["id"],))
+    prove = [sys.executable, "-m", "berjasa", "audit", "prove", "--seq", str(edit["seq"]),
+             "--data-dir", str(kelurahan)]
+    new_name = person["after"]["full_name"]
+    yes = subprocess.run([*prove, "--field", "full_name", "--value", new_name, "--json"],
+                         capture_output=True, text=True, timeout=60)
+    assert yes.returncode == 0, yes.stdout + yes.stderr
+    assert json.loads(yes.stdout)["matches"] == ["new"]
+    old = subprocess.run([*prove, "--field", "full_name", "--value", person["before"]["full_name"]],
+                         capture_output=True, text=True, timeout=60)
+    assert old.returncode == 0 and "nilai lama" in old.stdout
+    no = subprocess.run([*prove, "--field", "full_name", "--value", "Orang Lain"],
+                        capture_output=True, text=True, timeout=60)
+    assert no.returncode == 1 and "TIDAK COCOK" in no.stdout
