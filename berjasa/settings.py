@@ -115,6 +115,21 @@ SETTINGS: dict[str, Setting] = {
                 "The phone warns when its outbox holds a record unsent for longer than this."),
         Setting("receipt_lookups_per_hour", 20,
                 "Receipt status lookups one address may make per hour (429 above)."),
+        Setting("retention_policy_date", "2026-11-25",
+                "Date the retention periods below were decided (the kelurahan's decision "
+                "letter); printed and audited with every `berjasa privacy purge`."),
+        Setting("retention_rejected_days", 365,
+                "Records rejected at the kelurahan (never sent) are erased this many days "
+                "after their last change."),
+        Setting("retention_erased_traces_days", 730,
+                "An erased person's remaining trace (record id, keyed NIK pseudonym, reason) "
+                "is deleted this many days after central confirmed the erasure."),
+        Setting("retention_batch_bodies_days", 30,
+                "Answered sync batch bodies are emptied this many days after central's "
+                "answer (ids, content hash and the answer stay)."),
+        Setting("retention_logs_days", 90,
+                "Sync run records, failed-login records and expired sessions/tokens are "
+                "deleted after this many days. The audit trail is never purged."),
     ]
 }
 

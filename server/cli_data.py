@@ -133,3 +133,29 @@ def privacy_erase(nik: str, reason: str, data_dir: Path | None, as_json: bool) -
             click.echo(f"Dihapus: {len(answer['erased'])} data. Penghapusan dikirim ke pusat "
                        "pada sinkronisasi berikutnya.")
     emit(answer, as_json, str(len(answer["erased"])))
+
+
+@privacy_group.command("purge")
+@data_dir_option
+@json_option
+def privacy_purge(data_dir: Path | None, as_json: bool) -> None:
+    """Apply the retention settings (retention_*): erase long-rejected records, old
+    erasure traces, old answered batch bodies and old logs; audited. The scheduled
+    sync agent runs this once a day.
+
+    Example: berjasa privacy purge --json
+    """
+    _, settings, conn = open_register(data_dir)
+    try:
+        answer = privacy.purge(conn, settings)
+    except Problem as problem:
+        raise click.ClickException(_problem_line(problem)) from problem
+    finally:
+        conn.close()
+    if not as_json:
+        click.echo(f"Retensi (keputusan {answer['policy_date']}): {answer['rejected_erased']} data "
+                   f"ditolak dihapus, {answer['erasure_traces_deleted']} jejak penghapusan, "
+                   f"{answer['batch_bodies_emptied']} isi batch, {answer['log_rows_deleted']} "
+                   "baris log.")
+    emit(answer, as_json, str(sum(answer[k] for k in ("rejected_erased", "erasure_traces_deleted",
+                                                       "batch_bodies_emptied", "log_rows_deleted"))))

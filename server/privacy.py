@@ -20,6 +20,7 @@ each POST. A killed agent holds nothing (no lock is waited for).
 from __future__ import annotations
 
 import sqlite3
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from berjasa import identity
@@ -32,6 +33,7 @@ from server.storage import privacy as privacy_store
 from server.storage.audit import Actor, record_audit_entry
 
 CENTRAL_ACTOR = Actor("pusat", "sync")
+RETENTION_ACTOR = Actor("retensi", "system")
 ERASED_AT_CENTRAL = "Dihapus di pusat (erased at central)"
 
 
@@ -122,7 +124,7 @@ def erase_from_central(conn: sqlite3.Connection, record_id: str, reason: str | N
 
 
 def _erase_record(conn: sqlite3.Connection, record: dict[str, Any], alias: str, reason: str,
-                  actor: Actor, origin: str) -> None:
+                  actor: Actor, origin: str, notify_central: bool | None = None) -> None:
     """Remove one record and every copy of it (inside the caller's transaction)."""
     record_id = record["id"]
     for batch in privacy_store.batches_holding(conn, record_id):
@@ -133,11 +135,12 @@ def _erase_record(conn: sqlite3.Connection, record: dict[str, Any], alias: str, 
     privacy_store.delete_record(conn, record_id)
     audit_store.erase_values(conn, [record_id])
     now = utc_now()
+    notify = origin == "kelurahan" if notify_central is None else notify_central
     privacy_store.add_erasure(conn, {
         "record_id": record_id, "pseudonym": alias, "erased_at": now,
         "erased_by": actor.username, "origin": origin, "reason": reason,
-        "sent_at": now if origin == "central" else None,
-        "central_result": "erased" if origin == "central" else None})
+        "sent_at": None if notify else now,
+        "central_result": None if notify else ("erased" if origin == "central" else "not_sent")})
     record_audit_entry(conn, actor, "privacy.erase", record_id,
                        {"pseudonym": [None, alias], "status": [record["status"], "erased"],
                         "origin": [None, origin]}, reason)
@@ -149,3 +152,36 @@ def erased_record(conn: sqlite3.Connection, record_id: str) -> dict[str, Any] | 
     if row is None:
         return None
     return {"record_id": record_id, "erased_at": row["erased_at"], "origin": row["origin"]}
+
+
+def purge(conn: sqlite3.Connection, settings: dict[str, Any], actor: Actor = RETENTION_ACTOR,
+          now: datetime | None = None) -> dict[str, Any]:
+    """Apply the retention settings (docs/privacy.md "Retensi"): erase records
+    rejected long ago, delete old erasure traces, empty old answered batch
+    bodies, delete old operational logs; audited as one ``privacy.purge`` entry;
+    then compact when anything went."""
+    now = now or datetime.now(timezone.utc)
+
+    def cutoff(name: str) -> str:
+        return (now - timedelta(days=int(settings[name]))).isoformat(timespec="microseconds")
+
+    with transaction(conn):
+        rejected = privacy_store.rejected_before(conn, cutoff("retention_rejected_days"))
+        for record in rejected:
+            _erase_record(conn, record, nik_pseudonym(conn, record["nik"]),
+                          f"Retensi: ditolak lebih dari {settings['retention_rejected_days']} hari",
+                          actor, origin="kelurahan", notify_central=False)  # never sent
+        counts = {
+            "rejected_erased": len(rejected),
+            "erasure_traces_deleted": privacy_store.delete_erasure_traces(
+                conn, cutoff("retention_erased_traces_days")),
+            "batch_bodies_emptied": privacy_store.strip_answered_bodies(
+                conn, cutoff("retention_batch_bodies_days")),
+            "log_rows_deleted": privacy_store.delete_logs(conn, cutoff("retention_logs_days")),
+        }
+        record_audit_entry(conn, actor, "privacy.purge", None,
+                           {name: [None, value] for name, value in counts.items()},
+                           f"Retensi sesuai keputusan tanggal {settings['retention_policy_date']}")
+    compacted = privacy_store.compact(conn) if any(counts.values()) else None
+    return {**counts, "policy_date": settings["retention_policy_date"], "at": now.isoformat(),
+            "compacted": compacted is not None and not compacted["checkpoint_busy"]}

@@ -23,6 +23,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from sync.agent import SyncReport, run_once
+from sync.retention import purge_if_due
 
 log = logging.getLogger("berjasa.sync")
 JOB_ID = "berjasa-sync"
@@ -59,8 +60,10 @@ class SyncSchedule:
         self.scheduler.start()
 
     def _job(self) -> None:
-        """One run, then schedule the next one (interval, back-off or at once)."""
+        """One run (and the daily retention purge), then schedule the next one
+        (interval, back-off or at once)."""
         report = self.run("schedule")
+        purge_if_due(self.data_dir, self.settings)
         if report.ok:
             delay = 1.0 if report.pending and report.records_sent else \
                 60.0 * float(self.settings["sync_interval_minutes"])

@@ -97,6 +97,46 @@ def erasure_of_record(conn: sqlite3.Connection, record_id: str) -> dict[str, Any
     return dict(row) if row else None
 
 
+# --- retention (berjasa privacy purge) ------------------------------------------
+
+
+def rejected_before(conn: sqlite3.Connection, cutoff: str) -> list[dict[str, Any]]:
+    """Records rejected at the kelurahan whose last change is older than ``cutoff``."""
+    rows = conn.execute("SELECT * FROM enrollments WHERE status = 'rejected' AND updated_at < ?"
+                        " ORDER BY updated_at", (cutoff,))
+    return [_from_row(row) for row in rows]
+
+
+def delete_erasure_traces(conn: sqlite3.Connection, cutoff: str) -> int:
+    """Erasure rows central confirmed before ``cutoff`` (pseudonym, id, reason)."""
+    return conn.execute("DELETE FROM privacy_erasures WHERE sent_at IS NOT NULL AND sent_at < ?",
+                        (cutoff,)).rowcount
+
+
+def strip_answered_bodies(conn: sqlite3.Connection, cutoff: str) -> int:
+    """Empty the bodies of batches central answered before ``cutoff``."""
+    return conn.execute("UPDATE sync_batches SET body = x'', headers = '{}' WHERE state = 'answered'"
+                        " AND answered_at < ? AND length(body) > 0", (cutoff,)).rowcount
+
+
+# table -> time column; rows older than the logs cutoff go (tables a later
+# migration has not created yet are skipped)
+LOG_TABLES = {"sync_attempts": "started_at", "login_failures": "at", "web_sessions": "expires_at",
+              "api_tokens": "expires_at", "field_index_fetches": "at", "receipt_lookups": "at"}
+
+
+def delete_logs(conn: sqlite3.Connection, cutoff: str) -> int:
+    """Operational records older than ``cutoff`` (never the audit trail)."""
+    present = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    deleted = 0
+    for table, column in LOG_TABLES.items():
+        if table in present:
+            extra = " AND finished_at IS NOT NULL" if table == "sync_attempts" else ""
+            deleted += conn.execute(f"DELETE FROM {table} WHERE {column} < ?{extra}",
+                                    (cutoff,)).rowcount
+    return deleted
+
+
 # --- compaction ----------------------------------------------------------------
 
 
