@@ -81,6 +81,41 @@ def check_transition(from_status: str, to_status: str, role: str) -> None:
         raise Forbidden()
 
 
+def transition_many(conn: sqlite3.Connection, moves: list[tuple[str, str, dict[str, Any]]],
+                    actor: Actor) -> int:
+    """Move many records at once (a sync batch answer): ``moves`` holds
+    ``(enrollment_id, to_status, extra)`` with ``extra`` the central columns
+    (``central_status``, ``central_reason``). Moves the role may not make, and
+    records that are gone, are skipped; history and audit as :func:`transition`.
+    Call inside the caller's transaction; the number of records changed."""
+    states = store.states_of(conn, [record_id for record_id, _, _ in moves])
+    now = utc_now()
+    changes, moved = [], []
+    for record_id, to_status, extra in moves:
+        current = states.get(record_id)
+        if current is None:
+            continue
+        try:
+            check_transition(current["status"], to_status, actor.role)
+        except (InvalidTransition, Forbidden):
+            continue
+        changes.append({"id": record_id, "version": current["version"], "status": to_status,
+                        "updated_at": now, **extra})
+        moved.append((current, to_status, extra))
+    store.set_statuses(conn, changes)
+    for change, (current, to_status, extra) in zip(changes, moved):
+        record_id, reason = change["id"], extra.get("central_reason")
+        old = {k: current.get(k) for k in extra}
+        old["status"] = current["status"]
+        store.add_history(conn, record_id, current["version"], current["status"], now,
+                          actor.username, ACTIONS[to_status], old, {**extra, "status": to_status},
+                          reason)
+        audit = {"status": [current["status"], to_status]}
+        audit.update({k: [old.get(k), v] for k, v in extra.items() if old.get(k) != v})
+        record_audit_entry(conn, actor, "enrollment.status", record_id, audit, reason)
+    return len(changes)
+
+
 def transition(conn: sqlite3.Connection, enrollment_id: str, to_status: str, actor: Actor,
                reason: str | None = None, expected_status: str | None = None,
                extra: dict[str, Any] | None = None,

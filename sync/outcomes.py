@@ -19,12 +19,11 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from berjasa.database import utc_now
-from berjasa.problems import Forbidden, InvalidTransition, NotFound
+from berjasa.problems import InvalidTransition, NotFound
 from server import lifecycle, privacy
-from server.storage import privacy as privacy_store
 from server.storage import enrollments as enrollment_store
-from server.storage.audit import Actor, record_audit_entry
+from server.storage import privacy as privacy_store
+from server.storage.audit import Actor
 from sync import storage
 
 SYNC_ACTOR = Actor("sync", "sync")
@@ -68,7 +67,7 @@ def apply_decision(conn: sqlite3.Connection, decision: dict[str, Any]) -> bool:
     record changed. Call inside the transaction that stores the answer."""
     record_id = decision.get("id") or decision.get("record_id")
     kind = decision.get("result") or decision.get("kind")
-    status = storage.enrollment_status(conn, record_id)
+    status = enrollment_store.status_of(conn, record_id)
     if status is None:
         return False
     if kind == "accepted":
@@ -98,7 +97,7 @@ def apply_update(conn: sqlite3.Connection, entry: dict[str, Any]) -> bool:
     if entry.get("kind") == "erased":
         return privacy.erase_from_central(conn, str(entry.get("record_id")))
     if entry.get("kind") in NOTICE_KINDS:
-        if storage.has_enrollment(conn, entry["record_id"]):
+        if enrollment_store.status_of(conn, entry["record_id"]) is not None:
             storage.add_notice(conn, int(entry["seq"]), entry["record_id"], entry["kind"], entry)
             return True
         return False
@@ -118,33 +117,12 @@ def _batch_move(decision: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
 def apply_batch_results(conn: sqlite3.Connection, results: list[dict[str, Any]]) -> int:
     """Apply a batch answer's results in bulk (inside the caller's transaction);
     the number of records changed. Moves the lifecycle refuses are skipped."""
-    states = storage.enrollment_states(conn, [r["id"] for r in results])
-    now = utc_now()
-    changes, moved = [], []
+    moves = []
     for result in results:
-        current, move = states.get(result["id"]), _batch_move(result)
-        if current is None or move is None:
-            continue
-        to_status, extra = move
-        try:
-            lifecycle.check_transition(current["status"], to_status, SYNC_ACTOR.role)
-        except (InvalidTransition, Forbidden):
-            continue
-        changes.append({"id": result["id"], "version": current["version"], "status": to_status,
-                        "updated_at": now, **extra})
-        moved.append((current, to_status, extra))
-    storage.set_central_outcomes(conn, changes)
-    for change, (current, to_status, extra) in zip(changes, moved):
-        record_id, reason = change["id"], extra.get("central_reason")
-        old = {k: current.get(k) for k in extra}
-        old["status"] = current["status"]
-        enrollment_store.add_history(conn, record_id, current["version"], current["status"], now,
-                                     SYNC_ACTOR.username, lifecycle.ACTIONS[to_status], old,
-                                     {**extra, "status": to_status}, reason)
-        audit = {"status": [current["status"], to_status]}
-        audit.update({k: [old.get(k), v] for k, v in extra.items() if old.get(k) != v})
-        record_audit_entry(conn, SYNC_ACTOR, "enrollment.status", record_id, audit, reason)
-    return len(changes)
+        move = _batch_move(result)
+        if move is not None:
+            moves.append((result["id"], *move))
+    return lifecycle.transition_many(conn, moves, SYNC_ACTOR)
 
 
 def after_erasures(conn: sqlite3.Connection) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
+from server.storage import enrollments as enrollment_store
 from sync import storage
 
 _ATTEMPT_FIELDS = ("id", "started_at", "finished_at", "trigger", "result", "batches_sent",
@@ -17,7 +18,7 @@ def sync_status(conn: sqlite3.Connection, attempts: int = 10) -> dict[str, Any]:
     device = storage.get_device(conn)
     last_ok = storage.last_attempt(conn, "ok") or storage.last_attempt(conn, "partial")
     counts = storage.outbox_counts(conn)
-    statuses = storage.status_counts(conn)
+    statuses = enrollment_store.count_by_status(conn)
     holder = storage.lease_holder(conn)
     return {
         "registered": device is not None,

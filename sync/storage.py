@@ -218,23 +218,6 @@ def notice_counts(conn: sqlite3.Connection) -> dict[str, int]:
             conn.execute("SELECT kind, count(*) FROM sync_notices GROUP BY kind")}
 
 
-def has_enrollment(conn: sqlite3.Connection, enrollment_id: str) -> bool:
-    """Whether the register holds this record (updates may name records it lost)."""
-    return conn.execute("SELECT 1 FROM enrollments WHERE id = ?", (enrollment_id,)).fetchone() is not None
-
-
-def enrollment_status(conn: sqlite3.Connection, enrollment_id: str) -> str | None:
-    """A record's status now (None when the register does not hold it)."""
-    row = conn.execute("SELECT status FROM enrollments WHERE id = ?", (enrollment_id,)).fetchone()
-    return row["status"] if row else None
-
-
-def status_counts(conn: sqlite3.Connection) -> dict[str, int]:
-    """Records per status, for the sync page."""
-    return {row[0]: row[1] for row in
-            conn.execute("SELECT status, count(*) FROM enrollments GROUP BY status")}
-
-
 # --- erasures for central (server/privacy.py fills the table) ------------------
 
 
@@ -283,30 +266,3 @@ def lease_holder(conn: sqlite3.Connection, name: str = "agent") -> dict[str, Any
     row = conn.execute("SELECT holder, expires_at FROM sync_lease WHERE name = ? AND expires_at > ?",
                        (name, time.time())).fetchone()
     return dict(row) if row else None
-
-
-# --- bulk status changes for a batch answer ------------------------------------
-
-STATE_COLUMNS = ("status", "version", "central_status", "central_reason", "kpj_number")
-
-
-def enrollment_states(conn: sqlite3.Connection, ids: list[str]) -> dict[str, dict[str, Any]]:
-    """Status, version and central columns of many records, by id."""
-    out: dict[str, dict[str, Any]] = {}
-    for start in range(0, len(ids), 900):  # stay under SQLite's bound-variable limit
-        chunk = ids[start:start + 900]
-        marks = ", ".join("?" * len(chunk))
-        for row in conn.execute(f"SELECT id, {', '.join(STATE_COLUMNS)} FROM enrollments"
-                                f" WHERE id IN ({marks})", chunk):
-            out[row["id"]] = dict(row)
-    return out
-
-
-def set_central_outcomes(conn: sqlite3.Connection, changes: list[dict[str, Any]]) -> int:
-    """Status and central columns of many records, each only if still at the
-    version read (inside the caller's transaction); the rows changed."""
-    cursor = conn.executemany(
-        "UPDATE enrollments SET status = :status, central_status = :central_status,"
-        " central_reason = :central_reason, updated_at = :updated_at, version = version + 1"
-        " WHERE id = :id AND version = :version", changes)
-    return cursor.rowcount

@@ -101,6 +101,39 @@ def update_enrollment(conn: sqlite3.Connection, enrollment_id: str, changes: dic
     return cursor.rowcount == 1
 
 
+def status_of(conn: sqlite3.Connection, enrollment_id: str) -> str | None:
+    """A record's status now (None when the register does not hold it)."""
+    row = conn.execute("SELECT status FROM enrollments WHERE id = ?", (enrollment_id,)).fetchone()
+    return row["status"] if row else None
+
+
+STATE_COLUMNS = ("status", "version", "central_status", "central_reason", "kpj_number")
+
+
+def states_of(conn: sqlite3.Connection, ids: list[str]) -> dict[str, dict[str, Any]]:
+    """Status, version and central columns of many records, by id."""
+    out: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(ids), 900):  # stay under SQLite's bound-variable limit
+        chunk = ids[start:start + 900]
+        marks = ", ".join("?" * len(chunk))
+        for row in conn.execute(f"SELECT id, {', '.join(STATE_COLUMNS)} FROM enrollments"
+                                f" WHERE id IN ({marks})", chunk):
+            out[row["id"]] = dict(row)
+    return out
+
+
+def set_statuses(conn: sqlite3.Connection, changes: list[dict[str, Any]]) -> int:
+    """Status and central columns of many records (``id``, ``version``, ``status``,
+    ``central_status``, ``central_reason``, ``updated_at``), each only if still at
+    the version read (inside the caller's transaction); the rows changed.
+    Only :mod:`server.lifecycle` changes statuses."""
+    cursor = conn.executemany(
+        "UPDATE enrollments SET status = :status, central_status = :central_status,"
+        " central_reason = :central_reason, updated_at = :updated_at, version = version + 1"
+        " WHERE id = :id AND version = :version", changes)
+    return cursor.rowcount
+
+
 def editors(conn: sqlite3.Connection, enrollment_id: str) -> set[str]:
     """Everyone who ever changed a record's fields (its ``edit`` history)."""
     return {row[0] for row in conn.execute(
