@@ -78,6 +78,37 @@ def review_context(conn: sqlite3.Connection, record: dict[str, Any], settings: d
             "duplicates": found}
 
 
+# Central's notices in words for the supervisor (update kinds, docs/sync-protocol.md)
+PAIR_DECISION_TEXT = {
+    "keep_a": "sama orang; data {keep} dipertahankan",
+    "keep_b": "sama orang; data {keep} dipertahankan",
+    "different": "orang berbeda; kedua data tetap",
+}
+
+
+def central_notice_texts(conn: sqlite3.Connection, enrollment_id: str) -> list[str]:
+    """Central's notices about a record (likely duplicates, verifiers' decisions) in
+    Bahasa Indonesia, oldest first."""
+    out = []
+    for notice in store.central_notices(conn, enrollment_id):
+        payload, kind = notice["payload"], notice["kind"]
+        other = payload.get("other") or {}
+        where = f"kelurahan {other.get('kelurahan_code', '?')}"
+        if kind == "possible_duplicate":
+            out.append(f"Pusat: kemungkinan orang yang sama dengan data di {where}; "
+                       "menunggu keputusan verifikator.")
+        elif kind == "duplicate_elsewhere":
+            out.append(f"Pusat: NIK ini juga dikirim oleh {where}.")
+        elif kind == "duplicate_decision":
+            decision = payload.get("decision")
+            kept_side = {"keep_a": "a", "keep_b": "b"}.get(decision)
+            keep = ("ini" if kept_side == payload.get("side") else f"di {where}") if kept_side else ""
+            text = PAIR_DECISION_TEXT.get(decision, str(decision)).format(keep=keep)
+            reason = payload.get("reason")
+            out.append(f"Keputusan verifikator pusat: {text}" + (f" (alasan: {reason})" if reason else "") + ".")
+    return out
+
+
 def overridden_warnings(context: dict[str, Any]) -> list[dict[str, str]]:
     """The warnings an approval goes against: failed rules and identity warnings."""
     overridden = [{"kind": "eligibility", "code": r["rule"], "reason": r["reason"]}

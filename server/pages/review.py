@@ -98,6 +98,7 @@ def render_review(enrollment_id: str, status_code: int = 200, error: str | None 
         value=labels.field_value, eligibility=context["eligibility"],
         warnings=context["warnings"], duplicates=context["duplicates"],
         reason_text=REASON_TEXT, history=store.history(conn, enrollment_id),
+        central_notices=review.central_notice_texts(conn, enrollment_id),
         can_review=can_review, is_maker=can_review and review.is_maker_of(conn, record, actor),
         error=error, errors=errors or {}, form=form or {}, decisions=review.DECISION_LABELS)
     return html, status_code

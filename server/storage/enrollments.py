@@ -236,3 +236,12 @@ def _escape_like(text: str) -> str:
 
 def _like_prefix(text: str) -> str:
     return _escape_like(text) + "%"
+
+
+def central_notices(conn: sqlite3.Connection, enrollment_id: str) -> list[dict[str, Any]]:
+    """Central's notices about one record that change no status (a likely
+    duplicate pair flagged, a verifier's decision on it), oldest first."""
+    rows = conn.execute("SELECT seq, kind, payload, received_at FROM sync_notices"
+                        " WHERE enrollment_id = ? ORDER BY seq", (enrollment_id,)).fetchall()
+    return [{"seq": r["seq"], "kind": r["kind"], "payload": json.loads(r["payload"]),
+             "received_at": r["received_at"]} for r in rows]

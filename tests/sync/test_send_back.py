@@ -1,0 +1,122 @@
+"""Send-back and pair decisions through the real agent (both central backends):
+central's needs_fix reaches the kelurahan audited, the fixed record goes out
+again and central holds the higher version; a verifier's pair decision reaches
+both kelurahan as a notice the supervisor reads."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+from berjasa.database import connect
+from central import verification
+from central.storage.db import Database
+from server import lifecycle
+from server.review import central_notice_texts
+from server.storage.audit import Actor
+from sync.agent import run_once
+
+_spec = importlib.util.spec_from_file_location(
+    "sync_harness", Path(__file__).resolve().parents[1] / "reliability" / "harness.py")
+h = sys.modules.setdefault("sync_harness", importlib.util.module_from_spec(_spec))
+_spec.loader.exec_module(h)
+
+A, B = "73.71.01.1001", "73.71.02.1001"
+
+
+@pytest.fixture(scope="module")
+def pg_base():
+    url = h.pg_database()
+    yield url
+    h.drop_pg(url)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def central(request, tmp_path):
+    pg = request.getfixturevalue("pg_base") if request.param == "postgresql" else None
+    running = h.central_in_thread(h.database_urls(request.param, tmp_path, pg), tmp_path / "central")
+    yield running
+    running.stop()
+
+
+def _central_db(central):
+    return Database(central.database_url)
+
+
+def test_send_back_round_trip_holds_the_higher_version(central, tmp_path):
+    folder = h.make_kelurahan(tmp_path / "kel-a", A)
+    central.register(folder)
+    ids = h.seed_approved(folder, 2, seed=21)
+    assert run_once(folder, h.agent_settings(folder), "test").ok
+    nik = h.kelurahan_rows(folder, "SELECT nik FROM enrollments WHERE id = ?", (ids[0],))[0]["nik"]
+    first = central.query("SELECT central_id, version FROM records WHERE record_id = ?", (ids[0],))[0]
+    db = _central_db(central)
+    try:
+        verification.send_back(db, nik, "Alamat tidak lengkap", "verifikator1")
+    finally:
+        db.close()
+    report = run_once(folder, h.agent_settings(folder), "test")
+    assert report.ok and report.updates_applied >= 1
+    row = h.kelurahan_rows(folder, "SELECT status, central_status, central_reason, version"
+                                   " FROM enrollments WHERE id = ?", (ids[0],))[0]
+    assert (row["status"], row["central_status"]) == ("needs_fix", "sent_back")
+    assert row["central_reason"] == "Dikirim balik oleh pusat: Alamat tidak lengkap"
+    trail = h.kelurahan_rows(folder, "SELECT actor, changes, reason FROM audit_log"
+                                     " WHERE record_id = ? ORDER BY seq", (ids[0],))
+    # the reason is kept in the trail (as the trail keeps reasons: hashed, issue 12)
+    assert any('["synced", "needs_fix"]' in entry["changes"] and entry["reason"]
+               for entry in trail), trail
+    other = h.kelurahan_rows(folder, "SELECT status FROM enrollments WHERE id = ?", (ids[1],))[0]
+    assert other["status"] == "synced"
+    # the fix: edited (needs_fix -> submitted) and approved again, then pushed
+    conn = connect(folder / "kelurahan.db")
+    try:
+        conn.execute("UPDATE enrollments SET address = 'Jl. Rajawali Lr. 3 No. 12'"
+                     " WHERE id = ?", (ids[0],))
+        lifecycle.transition(conn, ids[0], "submitted", Actor("petugas", "enumerator"))
+        lifecycle.transition(conn, ids[0], "approved", Actor("pengawas", "supervisor"))
+    finally:
+        conn.close()
+    report = run_once(folder, h.agent_settings(folder), "test")
+    assert report.ok and report.records_sent == 1
+    held = central.query("SELECT central_id, version, status, address FROM records WHERE record_id = ?",
+                         (ids[0],))
+    assert len(held) == 1 and held[0]["central_id"] == first["central_id"]
+    assert held[0]["version"] > first["version"] and held[0]["status"] == "accepted"
+    assert held[0]["address"] == "Jl. Rajawali Lr. 3 No. 12"
+    row = h.kelurahan_rows(folder, "SELECT status FROM enrollments WHERE id = ?", (ids[0],))[0]
+    assert row["status"] == "synced"
+
+
+def test_pair_decision_reaches_both_kelurahan(central, tmp_path):
+    a = h.make_kelurahan(tmp_path / "kel-a", A)
+    b = h.make_kelurahan(tmp_path / "kel-b", B)
+    central.register(a)
+    central.register(b)
+    first = h.seed_approved(a, 1, seed=31)[0]
+    person = h.kelurahan_rows(a, "SELECT nik, kk_number, birth_date, sex FROM enrollments")[0]
+    # another NIK (a mistyped serial), same KK and birth date: a likely duplicate
+    second = h.seed_approved(b, 1, seed=32, nik=person["nik"][:12] + "9876",
+                             kk_number=person["kk_number"], birth_date=person["birth_date"],
+                             sex=person["sex"])[0]
+    assert run_once(a, h.agent_settings(a), "test").ok
+    assert run_once(b, h.agent_settings(b), "test").ok
+    pair = central.query("SELECT central_id_a, central_id_b FROM duplicate_flags")
+    assert len(pair) == 1
+    db = _central_db(central)
+    try:
+        verification.decide_pair(db, pair[0]["central_id_a"], pair[0]["central_id_b"], "different",
+                                  "Kakak beradik, KTP berbeda", "verifikator1")
+    finally:
+        db.close()
+    for folder, record_id in ((a, first), (b, second)):
+        assert run_once(folder, h.agent_settings(folder), "test").ok
+        conn = connect(folder / "kelurahan.db")
+        try:
+            texts = central_notice_texts(conn, record_id)
+        finally:
+            conn.close()
+        assert any("orang berbeda" in t and "Kakak beradik" in t for t in texts), texts
