@@ -232,3 +232,26 @@ def test_login_form_with_hostile_values(app, data_dir):
         location = answer.headers["Location"]
         assert "evil.example" not in location and "\n" not in location, location
     assert _snapshot(data_dir)[0] == before[0]
+
+
+def test_record_erased_while_its_review_page_is_open(app, records, data_dir):
+    """privacy erase while a supervisor has the review page open: reloading or
+    deciding shows that the record is gone (410), never a 500."""
+    from server import privacy
+    from server.storage.audit import Actor
+
+    [enrollment_id] = _enroll(app, records)
+    supervisor = Browser(app, "supervisor")
+    page = supervisor.get(f"/enrollments/{enrollment_id}")
+    assert page.status_code == 200
+    conn = connect(data_dir / "kelurahan.db")
+    nik = conn.execute("SELECT nik FROM enrollments WHERE id = ?", (enrollment_id,)).fetchone()[0]
+    privacy.erase_subject(conn, nik, "Surat 7/XI/2026", Actor("cli", "admin"))
+    conn.close()
+    for answer in (supervisor.get(f"/enrollments/{enrollment_id}"),
+                   supervisor.post(f"/enrollments/{enrollment_id}/decision",
+                                   {"decision": "approve", "version": "1"})):
+        html = _page_error(answer, 410)
+        assert "sudah dihapus" in html and nik not in html
+    # an id that never existed stays a plain 404
+    _page_error(supervisor.get("/enrollments/00000000-0000-4000-8000-000000000000"), 404)
