@@ -36,10 +36,10 @@ from berjasa.database import SchemaBehind, connect, require_current, transaction
 from berjasa.folder_lock import lock_dir, try_lock
 from berjasa.paths import kelurahan_db_path
 from sync import faults, outcomes, storage
-from sync.keys import DeviceError, load_device, pinned_central_keys
-from sync.protocol_auth import key_id, load_public_key
 from sync.erasures import send_erasures
 from sync.hints_pull import pull_hints
+from sync.keys import DeviceError, load_device, pinned_central_keys
+from sync.protocol_auth import key_id, load_public_key
 from sync.push import build_batch, push  # noqa: F401  (build_batch: tests, tools)
 from sync.run_state import RunState, SyncReport
 from sync.transport import CentralClient, CentralRefused, TransientError, wire_size

@@ -5,6 +5,7 @@ is kept in the agent state, so a restarted agent does not purge again at once.""
 from __future__ import annotations
 
 import logging
+import sqlite3
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,7 @@ def purge_if_due(data_dir: Path, settings: dict[str, Any],
     now = now or datetime.now(timezone.utc)
     try:
         conn = connect(kelurahan_db_path(Path(data_dir)))
-    except Exception:  # no database yet: nothing to purge
+    except sqlite3.Error:  # no database yet: nothing to purge
         return None
     try:
         last = storage.get_state(conn, "retention_last_purge")

@@ -213,18 +213,18 @@ def test_central_erase_command_line(central, kelurahan, backend):
     (folder / "settings.toml").write_text(f'central_database_url = "{central.database_url}"\n')
     args = [*BERJASA, "central", "privacy", "erase"]
     done = subprocess.run([*args, nik, "--reason", "Surat 10/XI/2026", "--json", "--data-dir",
-                           str(folder)], capture_output=True, text=True, timeout=120)
+                           str(folder)], check=False, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["erased"][0]["record_id"] == ids[0]
     twice = subprocess.run([*args, nik, "--reason", "lagi", "--data-dir", str(folder)],
-                           capture_output=True, text=True, timeout=120)
+                           check=False, capture_output=True, text=True, timeout=120)
     assert twice.returncode == 0 and "sudah dihapus" in twice.stdout
     unknown = subprocess.run([*args, "7371014101900001", "--reason", "x", "--data-dir", str(folder)],
-                             capture_output=True, text=True, timeout=120)
+                             check=False, capture_output=True, text=True, timeout=120)
     assert unknown.returncode != 0 and "Tidak ada data" in unknown.stderr
     assert len(unknown.stderr.strip().splitlines()) == 1 and "Traceback" not in unknown.stderr
     no_reason = subprocess.run([*args, nik, "--reason", " ", "--data-dir", str(folder)],
-                               capture_output=True, text=True, timeout=120)
+                               check=False, capture_output=True, text=True, timeout=120)
     assert no_reason.returncode != 0 and "Alasan" in no_reason.stderr
 
 
@@ -249,7 +249,7 @@ def test_in_flight_batch_then_erasure_end_to_end(tmp_path, backend_name, request
         time.sleep(1.0)  # the POST is on its way to the stopped central
         erase = subprocess.run([*BERJASA, "privacy", "erase", person["nik"], "--reason",
                                 "Surat 11/XI/2026", "--json", "--data-dir", str(folder)],
-                               capture_output=True, text=True, timeout=120)
+                               check=False, capture_output=True, text=True, timeout=120)
         assert erase.returncode == 0, erase.stderr
         os.kill(central.process.pid, signal.SIGCONT)
         agent.wait(120)

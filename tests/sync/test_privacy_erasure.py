@@ -19,7 +19,7 @@ import zstandard
 from berjasa.database import connect
 from berjasa.settings import load_settings
 from berjasa.synthetic import EnrollmentFaker
-from server import intake, lifecycle, privacy, review
+from server import intake, privacy, review
 from server.backup import create_backup, restore_backup
 from server.storage.audit import Actor, verify_chain
 from sync import storage
@@ -167,7 +167,7 @@ def test_erasure_leaves_nothing_readable_in_the_data_folder(kelurahan, central, 
 
     # the audit trail still says who changed which field when, and verifies
     verify = subprocess.run([sys.executable, "-m", "berjasa", "audit", "verify", "--data-dir",
-                             str(kelurahan)], capture_output=True, text=True, timeout=60)
+                             str(kelurahan)], check=False, capture_output=True, text=True, timeout=60)
     assert verify.returncode == 0, verify.stdout + verify.stderr
     rows = h.kelurahan_rows(kelurahan, "SELECT action, actor, changes FROM audit_log"
                             " WHERE record_id = ? ORDER BY seq", (pending["before"]["id"],))
@@ -190,20 +190,20 @@ def test_erase_unknown_twice_and_bad_input(kelurahan):
     run = [sys.executable, "-m", "berjasa", "privacy", "erase"]
     folder = ["--data-dir", str(kelurahan)]
     unknown = subprocess.run([*run, "7371014101900001", "--reason", "x", *folder],
-                             capture_output=True, text=True, timeout=60)
+                             check=False, capture_output=True, text=True, timeout=60)
     assert unknown.returncode != 0 and "Tidak ada data" in unknown.stderr
     assert "Traceback" not in unknown.stderr and len(unknown.stderr.strip().splitlines()) == 1
     first = subprocess.run([*run, nik, "--reason", "Surat 1", "--json", *folder],
-                           capture_output=True, text=True, timeout=60)
+                           check=False, capture_output=True, text=True, timeout=60)
     assert first.returncode == 0, first.stderr
     assert json.loads(first.stdout)["erased"] == [person["before"]["id"]]
     again = subprocess.run([*run, nik, "--reason", "Surat 1", *folder],
-                           capture_output=True, text=True, timeout=60)
+                           check=False, capture_output=True, text=True, timeout=60)
     assert again.returncode == 0 and "sudah dihapus sebelumnya" in again.stdout
     # a NIK another kelurahan holds is simply not here
     other = EnrollmentFaker("73.71.02.1001", seed=5).enrollment()["nik"]
     elsewhere = subprocess.run([*run, other, "--reason", "Surat 2", *folder],
-                               capture_output=True, text=True, timeout=60)
+                               check=False, capture_output=True, text=True, timeout=60)
     assert elsewhere.returncode != 0 and "di kelurahan ini" in elsewhere.stderr
     assert h.kelurahan_rows(kelurahan, "SELECT count(*) AS n FROM enrollments")[0]["n"] == 0
 
@@ -240,12 +240,12 @@ def test_audit_prove_after_erasure(kelurahan):
              "--data-dir", str(kelurahan)]
     new_name = person["after"]["full_name"]
     yes = subprocess.run([*prove, "--field", "full_name", "--value", new_name, "--json"],
-                         capture_output=True, text=True, timeout=60)
+                         check=False, capture_output=True, text=True, timeout=60)
     assert yes.returncode == 0, yes.stdout + yes.stderr
     assert json.loads(yes.stdout)["matches"] == ["new"]
     old = subprocess.run([*prove, "--field", "full_name", "--value", person["before"]["full_name"]],
-                         capture_output=True, text=True, timeout=60)
+                         check=False, capture_output=True, text=True, timeout=60)
     assert old.returncode == 0 and "nilai lama" in old.stdout
     no = subprocess.run([*prove, "--field", "full_name", "--value", "Orang Lain"],
-                        capture_output=True, text=True, timeout=60)
+                        check=False, capture_output=True, text=True, timeout=60)
     assert no.returncode == 1 and "TIDAK COCOK" in no.stdout
