@@ -29,6 +29,7 @@ import io
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -126,6 +127,11 @@ def clean_identifier(raw: str | None, column: str = "nik") -> str:
     """A NIK or KK: apostrophe and spaces removed, 16 digits. Spreadsheet damage
     (scientific notation, ``.0``, fewer than 16 digits) raises
     ``nik_damaged_by_spreadsheet``; anything else not 16 digits ``nik_invalid``."""
+    text = (raw or "").strip()
+    if text[:1] in _APOSTROPHES:
+        text = text[1:]
+    if len(text) == 16 and text.isdigit() and text.isascii():  # the common case, fast
+        return text
     text = _SPACES.sub("", strip_cell(raw)).lstrip(_APOSTROPHES)
     if is_nik_damaged_by_spreadsheet(text):
         raise RowRejected("nik_damaged_by_spreadsheet", column)
@@ -136,6 +142,8 @@ def clean_identifier(raw: str | None, column: str = "nik") -> str:
 
 def clean_optional_identifier(raw: str | None, column: str) -> str | None:
     """A KK that may be empty."""
+    if raw and len(raw) == 17 and raw[0] == "'" and raw[1:].isdigit() and raw.isascii():
+        return raw[1:]
     return clean_identifier(raw, column) if strip_cell(raw).lstrip(_APOSTROPHES) else None
 
 
@@ -151,25 +159,52 @@ def clean_kpj(raw: str | None) -> str | None:
     return text
 
 
-_DATE_FORMATS = ("%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y", "%Y/%m/%d")
+_DAY_FIRST = re.compile(r"(\d{1,2})([-/.])(\d{1,2})\2(\d{4})")
+_YEAR_FIRST = re.compile(r"(\d{4})([-/])(\d{1,2})\2(\d{1,2})")
+
+
+_TODAY: list = [0.0, ""]
+
+
+def _today_iso() -> str:
+    """Today's date, asked of the clock at most once a second (once per row cost
+    as much as the rest of the date check)."""
+    import time
+    now = time.monotonic()
+    if now - _TODAY[0] > 1.0:
+        _TODAY[0], _TODAY[1] = now, date.today().isoformat()
+    return _TODAY[1]
+
+
+@lru_cache(maxsize=1 << 16)
+def _parse_date(text: str) -> str | None:
+    """YYYY-MM-DD of an existing day written ISO or DD-MM-YYYY (``-`` ``/`` ``.``);
+    None otherwise. Cached: an extract repeats the same few thousand birth dates."""
+    match = _YEAR_FIRST.fullmatch(text)
+    if match:
+        year, month, day = int(match[1]), int(match[3]), int(match[4])
+    else:
+        match = _DAY_FIRST.fullmatch(text)
+        if not match:
+            return None
+        day, month, year = int(match[1]), int(match[3]), int(match[4])
+    try:
+        return date(year, month, day).isoformat() if year >= 1900 else None
+    except ValueError:
+        return None
 
 
 def clean_date(raw: str | None, column: str = "birth_date", today: date | None = None) -> str | None:
     """YYYY-MM-DD from ISO or DD-MM-YYYY (``-`` ``/`` ``.``), or None when empty;
     an impossible date (31-02, month 13, before 1900, in the future) raises."""
-    text = strip_cell(raw)
+    text = (raw or "").strip()
     if not text:
         return None
     text = text.split(" ")[0].split("T")[0]  # "1990-01-01 00:00:00" from a date cell
-    for fmt in _DATE_FORMATS:
-        try:
-            day = datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-        if day.year < 1900 or day > (today or date.today()):
-            break
-        return day.isoformat()
-    raise RowRejected("birth_date_invalid", column)
+    parsed = _parse_date(text)
+    if parsed is None or parsed > (today.isoformat() if today else _today_iso()):
+        raise RowRejected("birth_date_invalid", column)
+    return parsed
 
 
 def clean_month(raw: str | None, column: str = "coverage_start") -> str | None:
@@ -187,22 +222,36 @@ def clean_month(raw: str | None, column: str = "coverage_start") -> str | None:
     raise RowRejected("coverage_start_invalid", column)
 
 
+@lru_cache(maxsize=4096)
+def _kelurahan_code(text: str) -> str | None:
+    if re.fullmatch(r"\d{10}", text):
+        text = f"{text[:2]}.{text[2:4]}.{text[4:6]}.{text[6:]}"
+    return text if reference.kelurahan(text) is not None else None
+
+
 def clean_kelurahan(raw: str | None, required: bool = False) -> str | None:
     """A dotted Makassar kelurahan code (``7371011001`` is read as ``73.71.01.1001``)."""
+    if raw and raw in _KNOWN_CODES:
+        return raw
     text = _SPACES.sub("", strip_cell(raw)).lstrip(_APOSTROPHES)
     if not text:
         if required:
             raise RowRejected("kelurahan_missing", "kelurahan_code")
         return None
-    if re.fullmatch(r"\d{10}", text):
-        text = f"{text[:2]}.{text[2:4]}.{text[4:6]}.{text[6:]}"
-    if reference.kelurahan(text) is None:
+    code = _kelurahan_code(text)
+    if code is None:
         raise RowRejected("kelurahan_unknown", "kelurahan_code")
-    return text
+    return code
+
+
+_KNOWN_CODES = frozenset(r.code for r in reference.kelurahan_list())
+_DESIL = {str(n): n for n in range(1, 11)}
 
 
 def clean_desil(raw: str | None) -> int:
     """1..10."""
+    if raw in _DESIL:
+        return _DESIL[raw]
     text = strip_cell(raw)
     if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 10:
         raise RowRejected("desil_invalid", "desil")
@@ -427,7 +476,7 @@ def _load(db: Database, path: Path, kind: str, reading: Reading, found: dict[str
         batch: list[tuple] = []
         width = max(found.values()) + 1
         for row in reading.rows:
-            if not any(cell.strip() for cell in row):
+            if not "".join(row).strip():
                 continue
             read += 1
             if len(row) < width:

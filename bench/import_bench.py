@@ -1,0 +1,163 @@
+"""DTSEN import speed and peak memory against a raw ``COPY`` of the same file, in one run.
+
+    python bench/import_bench.py [--rows 1000000] [--pg-server postgresql://postgres@127.0.0.1:5432]
+
+Writes one DTSEN extract as Excel saves it in Indonesia (Windows-1252, ``;``, an
+apostrophe before each NIK and KK, DD-MM-YYYY dates, about 0.1% damaged rows), then on
+throw-away PostgreSQL databases with central's migrations:
+
+* ``central``: ``berjasa central import dtsen FILE --force --json`` work, i.e.
+  ``central.imports.import_file`` (encoding check, streaming csv, per-row cleaning and
+  refusals, duplicate check, rejects file, batched ``COPY`` into ``dtsen``, import row,
+  re-evaluation of held records) in a child process, whose peak RSS
+  (``resource.getrusage``) is the memory figure;
+* ``raw_copy``: ``COPY staging FROM STDIN (FORMAT csv, DELIMITER ';', HEADER, ENCODING
+  'WIN1252')`` of the same bytes into a text-only table: the database's load cost alone,
+  no cleaning.
+
+Prints JSON: rows, seconds and rows/s for both, the ratio, the child's peak memory,
+and the targets (<= 30 s, <= 300 MB). Linux/macOS (``resource``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import random
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parents[1]
+NAMES = ["Andi", "Baso", "Sitti", "Muh.", "Nurhayati", "Daeng", "Rahmat", "Hasnah", "Syamsul",
+         "Haerani", "Abd.", "Rosmini", "Ilham", "Nurul", "Fitri", "Asri"]
+
+
+def write_file(path: Path, rows: int, seed: int = 1) -> dict[str, int]:
+    """The DTSEN extract: ``rows`` data rows; returns how many were damaged."""
+    sys.path.insert(0, str(ROOT))
+    from berjasa import reference
+    kelurahan = [r.code for r in reference.kelurahan_list()]
+    rng = random.Random(seed)
+    damaged = 0
+    base = dt.date(1960, 1, 1)
+    with path.open("w", encoding="cp1252", newline="") as out:
+        out.write("NIK;No_KK;Nama;Tanggal_Lahir;Kode_Kelurahan;Desil_Nasional\r\n")
+        for index in range(rows):
+            born = base + dt.timedelta(days=rng.randint(0, 365 * 45))
+            kel = rng.choice(kelurahan)
+            region = kel.replace(".", "")[:6]
+            day = born.day + (40 if index % 2 else 0)
+            nik = f"{region}{day:02d}{born.month:02d}{born.year % 100:02d}{index % 10000:04d}"
+            # unique: the serial and a varying region digit keep 1M NIKs distinct
+            nik = f"{nik[:12]}{index // 10000 % 100:02d}{index % 100:02d}"
+            kk = f"{region}0101{rng.randint(10, 24)}{rng.randint(1, 9999):04d}"
+            name = f"{rng.choice(NAMES)} {rng.choice(NAMES)}"
+            desil = rng.randint(1, 10)
+            shown = f"'{nik}"
+            if index % 1000 == 999:
+                damaged += 1
+                shown = f"{int(nik):.5E}"
+            out.write(f"{shown};'{kk};{name};{born:%d-%m-%Y};{kel};{desil}\r\n")
+    return {"damaged": damaged}
+
+
+CHILD = r"""
+import json, resource, sys, time
+from pathlib import Path
+from central.imports import import_file
+from central.storage.db import Database
+db = Database(sys.argv[1])
+start = time.perf_counter()
+summary = import_file(db, Path(sys.argv[2]), "dtsen", Path(sys.argv[3]), {}, force=True)
+seconds = time.perf_counter() - start
+db.close()
+usage = resource.getrusage(resource.RUSAGE_SELF)
+peak_kb = usage.ru_maxrss
+print(json.dumps({"seconds": seconds, "peak_mb": round(peak_kb / 1024, 1),
+                  "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 2),
+                  "accepted": summary["accepted"], "rejected": summary["rejected"]}))
+"""
+
+
+def fresh_database(server: str) -> str:
+    name = f"berjasa_bench_{secrets.token_hex(4)}"
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    return name
+
+
+def drop_database(server: str, name: str) -> None:
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def migrated(url: str) -> None:
+    sys.path.insert(0, str(ROOT))
+    from central.storage.db import Database, migrate
+    db = Database(url)
+    migrate(db)
+    db.close()
+
+
+def raw_copy(url: str, path: Path) -> float:
+    """Seconds to COPY the file's bytes into a text-only table (one transaction)."""
+    with psycopg.connect(url) as conn:
+        conn.execute("CREATE TABLE staging (nik TEXT, kk TEXT, nama TEXT, tgl TEXT, kel TEXT, desil TEXT)")
+        conn.commit()
+        start = time.perf_counter()
+        with conn.cursor() as cursor, cursor.copy("COPY staging FROM STDIN (FORMAT csv, DELIMITER ';',"
+                                                  " HEADER, ENCODING 'WIN1252')") as copy, \
+                path.open("rb") as source:
+            while block := source.read(1 << 20):
+                copy.write(block)
+        conn.commit()
+        return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--pg-server", default="postgresql://postgres@127.0.0.1:5432")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="berjasa-import-bench-") as tmp:
+        folder = Path(tmp)
+        path = folder / "dtsen.csv"
+        made = write_file(path, args.rows)
+        size_mb = path.stat().st_size / 2**20
+        names = [fresh_database(args.pg_server), fresh_database(args.pg_server)]
+        try:
+            central_url, raw_url = (f"{args.pg_server}/{n}" for n in names)
+            migrated(central_url)
+            raw_seconds = raw_copy(raw_url, path)
+            child = subprocess.run([sys.executable, "-c", CHILD, central_url, str(path), str(folder)],
+                                   capture_output=True, text=True, cwd=ROOT,
+                                   env={**__import__("os").environ, "PYTHONPATH": str(ROOT)})
+            if child.returncode != 0:
+                raise SystemExit(child.stderr)
+            central = json.loads(child.stdout.strip().splitlines()[-1])
+        finally:
+            for name in names:
+                drop_database(args.pg_server, name)
+    print(json.dumps({
+        "rows": args.rows, "file_mb": round(size_mb, 1), "damaged_rows": made["damaged"],
+        "central": {"seconds": round(central["seconds"], 2),
+                    "rows_per_s": round(args.rows / central["seconds"]),
+                    "cpu_seconds_whole_child": central["cpu_seconds"],
+                    "peak_mb": central["peak_mb"], "accepted": central["accepted"],
+                    "rejected": central["rejected"]},
+        "raw_copy": {"seconds": round(raw_seconds, 2), "rows_per_s": round(args.rows / raw_seconds)},
+        "ratio_central_to_raw": round(central["seconds"] / raw_seconds, 2),
+        "targets": {"seconds": 30, "peak_mb": 300},
+        "load_average": [round(x, 1) for x in __import__("os").getloadavg()],
+    }, indent=2))
+
+
+if __name__ == "__main__":
+    main()
