@@ -55,7 +55,14 @@ RECORD_FIELDS: tuple[str, ...] = (
     "monthly_income", "heir_name", "heir_relation", "heir_phone", "consent", "location",
     "captured_at", "notes", "version", "enumerator", "reviewed_by", "reviewed_at",
 )
-JSON_FIELDS = ("consent", "location")
+# Optional fields added after version 1 (round 2), in this order after RECORD_FIELDS.
+# Backwards compatible both ways: a record carries the key only when the value is
+# not null, and a batch has the extra columns only when one of its records uses
+# them, so a batch without them is byte-for-byte what an older agent sends and an
+# older central reads; a decoded null optional value is dropped again, so the
+# content hash is the sender's.
+OPTIONAL_FIELDS: tuple[str, ...] = ("disability",)
+JSON_FIELDS = ("consent", "location", "disability")
 _INT_BOUNDS = {"monthly_income": 2 ** 63, "version": 2 ** 31}  # BIGINT, INTEGER at central
 RESULT_FIELDS = ("result", "central_id", "duplicate_of", "reasons")
 RESULTS = ("accepted", "duplicate", "rejected")
@@ -101,12 +108,29 @@ def record_from_row(row: Mapping[str, Any]) -> dict[str, Any]:
     become None, other keys are dropped, ``consent``/``location`` held as JSON
     text are parsed."""
     record = {}
+    keys = row.keys()
     for name in RECORD_FIELDS:
-        value = row[name] if name in row.keys() else None
+        value = row[name] if name in keys else None
         if name in JSON_FIELDS and isinstance(value, str):
             value = json.loads(value)
         record[name] = value
+    for name in OPTIONAL_FIELDS:
+        value = row[name] if name in keys else None
+        if isinstance(value, str):
+            value = json.loads(value)
+        if value is not None:
+            record[name] = value
     return record
+
+
+def batch_fields(records: list[dict[str, Any]]) -> tuple[str, ...]:
+    """The columns of a batch: RECORD_FIELDS, plus the optional ones in use."""
+    used = [name for name in OPTIONAL_FIELDS if any(r.get(name) is not None for r in records)]
+    if not used:
+        return RECORD_FIELDS
+    # optional columns keep their order: one in use pulls in those before it
+    last = max(OPTIONAL_FIELDS.index(name) for name in used)
+    return RECORD_FIELDS + OPTIONAL_FIELDS[:last + 1]
 
 
 def canonical_json(value: Any) -> bytes:
@@ -123,10 +147,13 @@ def content_hash(batch: Batch) -> str:
 def encode_batch(batch: Batch, private_key: Ed25519PrivateKey, compression: str = "zstd",
                  level: int = ZSTD_LEVEL) -> tuple[bytes, dict[str, str]]:
     """The body and headers to POST for ``batch``, signed by the device key."""
+    fields = batch_fields(batch.records)
+    rows = batch.records if fields is RECORD_FIELDS else [
+        {**dict.fromkeys(OPTIONAL_FIELDS), **r} for r in batch.records]
     payload = canonical_json({
         "v": PROTOCOL_VERSION, "batch_id": batch.batch_id, "device_id": batch.device_id,
         "kelurahan_code": batch.kelurahan_code, "created_at": batch.created_at,
-        "n": len(batch.records), "c": columns.encode_columns(batch.records, RECORD_FIELDS),
+        "n": len(batch.records), "c": columns.encode_columns(rows, fields),
     })
     body = compress(payload, compression, level)
     digest = content_hash(batch)
@@ -262,7 +289,14 @@ def _batch_from_payload(payload: bytes) -> Batch:
         count = data["n"]
         if data.get("v") != PROTOCOL_VERSION or not isinstance(count, int) or count < 0:
             raise ValueError("bad header fields")
-        records = columns.decode_columns(data["c"], RECORD_FIELDS, count)
+        extra = len(data["c"]) - len(RECORD_FIELDS) if isinstance(data["c"], list) else 0
+        if not 0 <= extra <= len(OPTIONAL_FIELDS):
+            raise ValueError("wrong number of columns")
+        records = columns.decode_columns(data["c"], RECORD_FIELDS + OPTIONAL_FIELDS[:extra], count)
+        for record in records:
+            for name in OPTIONAL_FIELDS[:extra]:
+                if record[name] is None:
+                    del record[name]
         meta = [data[k] for k in ("batch_id", "device_id", "kelurahan_code", "created_at")]
     except (ValueError, KeyError, TypeError, AttributeError, columns.ColumnError) as exc:
         raise ProtocolError("malformed", f"batch payload unreadable: {exc}") from exc
