@@ -193,8 +193,14 @@ def _updates_for(row: dict[str, Any]) -> list[dict[str, Any]]:
     """Update entries for a newly decided record (and the NIK holder, if any)."""
     base = {"kelurahan_code": row["kelurahan_code"], "record_id": row["record_id"]}
     if row["status"] == "accepted":
-        return [{**base, "kind": "accepted", "central_status": "accepted",
-                 "central_id": row["central_id"], "checks": row["checks"]}]
+        accepted = {**base, "kind": "accepted", "central_status": "accepted",
+                    "central_id": row["central_id"], "checks": row["checks"]}
+        if not any(c["result"] == "fail" for c in row["checks"] or ()):
+            return [accepted]
+        # accepted but a rule fails (kept off the registration file): the agent
+        # skips "accepted" entries, so the supervisor hears it through this one
+        return [accepted, {**base, "kind": "eligibility", "central_status": "accepted",
+                           "eligibility": row["checks"]}]
     if row["status"] == "rejected":
         return [{**base, "kind": "rejected", "central_status": "rejected", "reasons": row["reasons"]}]
     holder = {"kelurahan_code": row["duplicate_of_kelurahan"], "record_id": row["duplicate_of_record"]}

@@ -43,6 +43,8 @@ TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
     # Central may reject a record it accepted earlier once it learns more (a DTSEN
     # or BPJS list loaded later); the pull brings that back here.
     ("synced", "central_rejected"): SYNC_ROLES,
+    # ... and accept it again when a corrected snapshot no longer proves it ineligible.
+    ("central_rejected", "synced"): SYNC_ROLES,
     # A verifier at central sends the record back to be fixed (the pull brings
     # the reason); approved: central's answer to the batch was not stored yet.
     ("synced", "needs_fix"): SYNC_ROLES,

@@ -71,6 +71,10 @@ def apply_decision(conn: sqlite3.Connection, decision: dict[str, Any]) -> bool:
     if status is None:
         return False
     if kind == "accepted":
+        if status == "central_rejected" and decision.get("reaccepted") \
+                and str(enrollment_store.central_reason_of(conn, record_id)).startswith("rejected:"):
+            # a corrected DTSEN/BPJS snapshot: central accepts the record again
+            return _move(conn, record_id, "synced", "accepted", "Diterima kembali oleh pusat.")
         return status == "approved" and _move(conn, record_id, "synced", "accepted")
     if kind in ("duplicate", "rejected"):
         if status not in ("approved", "synced"):
@@ -96,6 +100,12 @@ def apply_update(conn: sqlite3.Connection, entry: dict[str, Any]) -> bool:
     ``erased`` entry (central erased the record) erases the local copy too."""
     if entry.get("kind") == "erased":
         return privacy.erase_from_central(conn, str(entry.get("record_id")))
+    results = entry.get("eligibility")
+    changed = False
+    if isinstance(results, list):
+        changed = enrollment_store.set_central_eligibility(conn, str(entry.get("record_id")), results)
+    if entry.get("kind") == "eligibility":  # rule results only, no status change
+        return changed
     if entry.get("kind") in NOTICE_KINDS:
         if enrollment_store.status_of(conn, entry["record_id"]) is not None:
             storage.add_notice(conn, int(entry["seq"]), entry["record_id"], entry["kind"], entry)

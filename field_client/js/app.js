@@ -71,6 +71,7 @@ const FIELD_LABELS = {
   phone: 'Nomor HP', occupation: 'Pekerjaan', work_category: 'Pekerjaan sehari-hari', monthly_income: 'Penghasilan',
   heir_name: 'Ahli waris', heir_relation: 'Hubungan ahli waris', heir_phone: 'HP ahli waris', consent: 'Persetujuan',
   consent_method: 'Cara persetujuan', location: 'Lokasi', captured_at: 'Waktu pendataan', notes: 'Catatan',
+  disability: 'Disabilitas', disability_kinds: 'Jenis disabilitas',
 };
 
 function problemLines(record) {

@@ -76,6 +76,11 @@ export class RecordForm {
     this.form.querySelectorAll('[name=consent_method]').forEach((r) => { r.checked = r.value === consent.method; });
     this.consentAt = consent.given ? consent.at : null;
     this.location = data.location || null;
+    const disability = data.disability || null;
+    const answer = disability ? (disability.has_disability ? 'yes' : 'no') : '';
+    this.form.querySelectorAll('[name=disability]').forEach((r) => { r.checked = r.value === answer; });
+    const kinds = new Set(disability?.kinds || []);
+    this.form.querySelectorAll('[name=disability_kinds]').forEach((c) => { c.checked = kinds.has(c.value); });
     this.touched = new Set();
     this.refreshEchoes();
     this.showProblems({}, {});
@@ -95,6 +100,10 @@ export class RecordForm {
     const method = this.form.querySelector('[name=consent_method]:checked')?.value || '';
     data.consent = given ? { given: true, method, at: this.consentAt } : null;
     data.location = this.location;
+    const answer = this.form.querySelector('[name=disability]:checked')?.value || '';
+    const kinds = [...this.form.querySelectorAll('[name=disability_kinds]:checked')].map((c) => c.value);
+    data.disability = answer === '' ? null
+      : { has_disability: answer === 'yes', kinds: answer === 'yes' ? kinds : [] };
     return data;
   }
 

@@ -79,5 +79,6 @@ export function isComplete(data, reference = null) {
  */
 export function fieldForServerKey(key) {
   if (key === 'consent.method') return 'consent_method';
+  if (key.startsWith('disability.kinds')) return 'disability_kinds';
   return key.split('.')[0];
 }

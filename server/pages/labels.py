@@ -36,8 +36,22 @@ FIELD_LABELS = [
     ("work_category", "Pekerjaan sebenarnya"), ("monthly_income", "Penghasilan per bulan"),
     ("heir_name", "Ahli waris"), ("heir_relation", "Hubungan ahli waris"),
     ("heir_phone", "Telepon ahli waris"), ("captured_at", "Dicatat di perangkat"),
-    ("notes", "Catatan"),
+    ("notes", "Catatan"), ("disability", "Disabilitas"),
 ]
+DISABILITY_LABELS = {"seeing": "melihat", "hearing": "mendengar", "walking": "berjalan/naik tangga",
+                     "cognition": "mengingat/berkonsentrasi", "self_care": "mengurus diri sendiri",
+                     "communication": "berkomunikasi"}
+CENTRAL_STATUS_LABELS = {"accepted": "Diterima pusat", "registered": "Terdaftar di BPJS",
+                         "rejected": "Ditolak pusat", "duplicate": "Ganda (NIK aktif di kelurahan lain)"}
+# Reason codes central sends back (central/eligibility.py and ingest), in Indonesian.
+CENTRAL_REASON_LABELS = {
+    "dtsen_desil_above_cutoff": "DTSEN: desil di atas batas program",
+    "already_bpjs_participant": "Sudah peserta aktif BPJS Ketenagakerjaan",
+    "already_in_cohort": "Sudah ditanggung program (kohort 2024)",
+    "invalid_nik": "NIK tidak sah", "invalid_birth_date": "Tanggal lahir tidak sah",
+    "kelurahan_mismatch": "Kelurahan tidak sesuai perangkat", "missing_name": "Nama kosong",
+    "missing_id": "ID data kosong", "invalid_income": "Penghasilan tidak sah",
+}
 
 ACTION_LABELS = {
     "edit": "Diubah", "approve": "Disetujui", "reject": "Ditolak", "needs_fix": "Perlu perbaikan",
@@ -85,6 +99,8 @@ def field_value(record: dict[str, Any], field: str) -> str:
         return wita(value)
     if field == "sex":
         return {"L": "Laki-laki", "P": "Perempuan"}.get(value, value or "")
+    if field == "disability":
+        return disability_text(value)
     return "" if value is None else str(value)
 
 
@@ -94,7 +110,32 @@ FILTERS = {
     "rule_label": lambda r: RULE_LABELS.get(r, r),
     "result_label": lambda r: RESULT_LABELS.get(r, r),
     "action_label": lambda a: ACTION_LABELS.get(a, a),
+    "central_status_label": lambda s: CENTRAL_STATUS_LABELS.get(s, s or ""),
+    "central_reason": lambda r: central_reason_text(r),
     "rupiah": rupiah,
     "wita": wita,
     "tanggal": tanggal,
 }
+
+
+def disability_text(value: Any) -> str:
+    """``{"has_disability": true, "kinds": ["walking"]}`` as "Ya: berjalan/naik tangga"."""
+    if not isinstance(value, dict):
+        return "Tidak ditanyakan"
+    if not value.get("has_disability"):
+        return "Tidak"
+    kinds = [DISABILITY_LABELS.get(k, str(k)) for k in value.get("kinds") or []]
+    return "Ya" + (": " + ", ".join(kinds) if kinds else "")
+
+
+def central_reason_text(reason: Any) -> str:
+    """``rejected: dtsen_desil_above_cutoff, ...`` (as the agent keeps it) in Indonesian."""
+    if not reason:
+        return ""
+    text = str(reason)
+    head, _, rest = text.partition(": ")
+    if head == "rejected":
+        return "; ".join(CENTRAL_REASON_LABELS.get(code.strip(), code.strip()) for code in rest.split(","))
+    if head == "duplicate_nik":
+        return "NIK sudah aktif di " + rest
+    return text

@@ -22,6 +22,7 @@ from server.schemas.messages import (
     BAD_UUID,
     NOT_BOOLEAN,
     NOT_INTEGER,
+    NOT_LIST,
     NOT_NUMBER,
     NOT_OBJECT,
     NOT_TEXT,
@@ -211,6 +212,31 @@ class LocationSchema(BaseSchema):
     accuracy_m = StrictFloat(load_default=None, allow_none=True, validate=lambda v: v >= 0)
 
 
+DISABILITY_KINDS = ("seeing", "hearing", "walking", "cognition", "self_care", "communication")
+
+
+class DisabilitySchema(BaseSchema):
+    """Optional: the Washington Group short set (design.md, round 2)."""
+
+    has_disability = StrictBoolean(required=True)
+    kinds = fields.List(ListChoice(DISABILITY_KINDS, coded(
+        "Jenis disabilitas harus salah satu dari: " + ", ".join(DISABILITY_KINDS) + ".",
+        "invalid_choice")), load_default=list, error_messages=_errors(NOT_LIST))
+
+    @validates_schema(skip_on_field_errors=True)
+    def kinds_need_a_disability(self, data: dict, **kwargs: Any) -> None:
+        """Kinds only when has_disability is true."""
+        if data.get("has_disability") is False and data.get("kinds"):
+            raise ValidationError(coded("Jenis disabilitas hanya diisi bila has_disability true.",
+                                        "kinds_without_disability"), "kinds")
+
+    @post_load
+    def normalise(self, data: dict, **kwargs: Any) -> dict:
+        """Kinds once each, in the list's order."""
+        data["kinds"] = [k for k in DISABILITY_KINDS if k in set(data.get("kinds") or [])]
+        return data
+
+
 class EnrollmentSchema(BaseSchema):
     """An enrollment as the client sends it; server fields are dump-only."""
 
@@ -246,6 +272,8 @@ class EnrollmentSchema(BaseSchema):
                              error_messages=_errors(NOT_OBJECT))
     captured_at = fields.AwareDateTime(required=True, error_messages={**_errors(BAD_DATETIME), "invalid_awareness": BAD_DATETIME})
     notes = FreeText(2000, multiline=True, load_default=None, allow_none=True)
+    disability = fields.Nested(DisabilitySchema, load_default=None, allow_none=True,
+                               error_messages=_errors(NOT_OBJECT))
 
     status = fields.String(dump_only=True)
     version = fields.Integer(dump_only=True)

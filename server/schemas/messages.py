@@ -43,6 +43,7 @@ UNKNOWN_FIELD = coded("Kolom ini tidak dikenal; hapus kolom ini.", "unknown_fiel
 NOT_INTEGER = coded("Harus bilangan bulat (rupiah, tanpa titik atau koma).", "not_integer")
 NOT_BOOLEAN = coded("Harus true atau false.", "not_boolean")
 NOT_NUMBER = coded("Harus berupa angka.", "not_number")
+NOT_LIST = coded("Harus berupa daftar (JSON array).", "not_list")
 BAD_DATE = coded("Tanggal tidak valid; gunakan format TTTT-BB-HH yang benar (mis. 1980-03-12).",
                  "invalid_date")
 BAD_DATETIME = coded("Waktu tidak valid; gunakan ISO-8601 dengan zona waktu "

@@ -16,13 +16,13 @@ CLIENT_FIELDS = (
     "id", "nik", "kk_number", "full_name", "birth_place", "birth_date", "sex", "address", "rt",
     "rw", "kelurahan_code", "mother_name", "phone", "occupation", "work_category",
     "monthly_income", "heir_name", "heir_relation", "heir_phone", "consent", "location",
-    "captured_at", "notes",
+    "captured_at", "notes", "disability",
 )
-JSON_FIELDS = ("consent", "location", "warnings")
+JSON_FIELDS = ("consent", "location", "warnings", "disability", "central_eligibility")
 SERVER_FIELDS = (
     "status", "version", "enumerator", "last_edited_by", "received_at", "updated_at",
     "reviewed_by", "reviewed_at", "review_reason", "central_status", "central_reason",
-    "kpj_number", "warnings",
+    "kpj_number", "warnings", "central_eligibility",
 )
 
 
@@ -108,6 +108,20 @@ def status_of(conn: sqlite3.Connection, enrollment_id: str) -> str | None:
 
 
 STATE_COLUMNS = ("status", "version", "central_status", "central_reason", "kpj_number")
+
+
+def central_reason_of(conn: sqlite3.Connection, enrollment_id: str) -> str | None:
+    """The central reason a record holds now."""
+    row = conn.execute("SELECT central_reason FROM enrollments WHERE id = ?", (enrollment_id,)).fetchone()
+    return row[0] if row else None
+
+
+def set_central_eligibility(conn: sqlite3.Connection, enrollment_id: str, results: list) -> bool:
+    """Keep central's latest rule results for the review page (not a status change);
+    False when the register does not hold the record."""
+    cursor = conn.execute("UPDATE enrollments SET central_eligibility = ? WHERE id = ?",
+                          (json.dumps(results, ensure_ascii=False), enrollment_id))
+    return cursor.rowcount > 0
 
 
 def states_of(conn: sqlite3.Connection, ids: list[str]) -> dict[str, dict[str, Any]]:
