@@ -41,6 +41,8 @@ class EnrollmentFaker:
         self.kecamatan = [c for c in sorted(reference.kecamatan_codes())]
         self.serial = self.random.randint(1, 5000)
         self.occupations = {o.casefold(): o for o in reference.occupations()}
+        # a stream of its own, so adding the field left every other value as it was
+        self.disability_random = random.Random(seed + 7919)
 
     def _region(self) -> str:
         """Mostly the kelurahan's own kecamatan, sometimes elsewhere in Makassar or
@@ -95,9 +97,21 @@ class EnrollmentFaker:
                          "accuracy_m": float(r.randint(4, 40))},
             "captured_at": captured.isoformat(),
             "notes": None,
+            "disability": self._disability(),
         }
         record.update(overrides)
         return {k: v for k, v in record.items() if v is not None}
+
+    def _disability(self) -> dict[str, Any] | None:
+        """About 30% not asked, 8% with a disability (Washington Group kinds)."""
+        roll = self.disability_random.random()
+        if roll < 0.3:
+            return None
+        if roll < 0.38:
+            kinds = ["seeing", "hearing", "walking", "cognition", "self_care", "communication"]
+            chosen = set(self.disability_random.sample(kinds, self.disability_random.choice([1, 1, 2])))
+            return {"has_disability": True, "kinds": [k for k in kinds if k in chosen]}
+        return {"has_disability": False, "kinds": []}
 
     def problem_enrollment(self, kind: str) -> dict[str, Any]:
         """A record with a deliberate, realistic problem, for demos and tests."""

@@ -286,3 +286,13 @@ def test_recheck_after_a_parameter_change(central, tmp_path):
     row, rules, stamp = _eligibility(central, sent[0]["id"])
     assert row["status"] == "rejected" and stamp["parameters"].endswith("+dtsen_max_desil")
     assert "batas desil 3" in rules["dtsen"]["reason"]
+
+
+def test_disability_reaches_central(central):
+    device = central.register()
+    sent = records(2)
+    sent[0]["disability"] = {"has_disability": True, "kinds": ["walking"]}
+    assert [r["result"] for r in device.send(sent)] == ["accepted", "accepted"]
+    rows = {r["record_id"]: r["disability"] for r in central.query("SELECT record_id, disability FROM records")}
+    assert json.loads(rows[sent[0]["id"]]) == {"has_disability": True, "kinds": ["walking"]}
+    assert rows[sent[1]["id"]] is None
