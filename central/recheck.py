@@ -9,7 +9,7 @@ Status moves (each one an update entry for the kelurahan, in Indonesian):
   list's start month, else the import month);
 - ``accepted`` with a rule failing on a loaded snapshot -> ``rejected``;
 - ``rejected`` only for such rules, no longer failing -> ``accepted`` again (when no
-  other active record holds the NIK).
+  other active record holds the NIK; update kind ``reaccepted``).
 A change of rule results alone sends an ``eligibility`` update.
 """
 
@@ -83,13 +83,15 @@ def recheck(db: Database, settings: dict[str, Any] | int | None = None, *,
             base = {"kelurahan_code": row["kelurahan_code"], "record_id": row["record_id"]}
             if status_changed:
                 summary[status] += 1
-                entry = {**base, "kind": status, "central_status": status, "eligibility": results}
+                # a re-acceptance has its own kind: agents skip "accepted" entries
+                kind = "reaccepted" if status == "accepted" else status
+                entry = {**base, "kind": kind, "central_status": status, "eligibility": results}
                 if status == "rejected":
                     entry["reasons"] = codes
                 elif status == "registered":
                     entry.update(kpj_number=kpj, coverage_start=coverage)
                 else:
-                    entry.update(central_id=row["central_id"], reaccepted=True)
+                    entry.update(central_id=row["central_id"])
                 updates.append(entry)
             elif results_changed and old_results is not None:
                 summary["eligibility_changed"] += 1

@@ -70,11 +70,13 @@ def apply_decision(conn: sqlite3.Connection, decision: dict[str, Any]) -> bool:
     status = enrollment_store.status_of(conn, record_id)
     if status is None:
         return False
+    if kind == "reaccepted":
+        # a corrected DTSEN/BPJS snapshot: central accepts a record it had rejected
+        if status != "central_rejected" or not str(
+                enrollment_store.central_reason_of(conn, record_id)).startswith("rejected:"):
+            return False
+        return _move(conn, record_id, "synced", "accepted", "Diterima kembali oleh pusat.")
     if kind == "accepted":
-        if status == "central_rejected" and decision.get("reaccepted") \
-                and str(enrollment_store.central_reason_of(conn, record_id)).startswith("rejected:"):
-            # a corrected DTSEN/BPJS snapshot: central accepts the record again
-            return _move(conn, record_id, "synced", "accepted", "Diterima kembali oleh pusat.")
         return status == "approved" and _move(conn, record_id, "synced", "accepted")
     if kind in ("duplicate", "rejected"):
         if status not in ("approved", "synced"):

@@ -52,3 +52,8 @@ def test_review_page_shows_disability_and_central_rules_in_indonesian(api, recor
     page = api("supervisor").get(f"/enrollments/{payload['id']}").text
     assert "Ya: mendengar" in page
     assert "DTSEN desil 8, di atas batas desil 5." in page and "Hasil aturan di pusat" in page
+
+
+def test_phone_form_fields_carry_the_api_names(api):
+    page = api().get("/app/").text
+    assert 'name="disability"' in page and 'name="disability_kinds"' in page

@@ -218,7 +218,7 @@ def test_dtsen_import_rejects_held_records_above_the_cutoff_and_back(central, tm
     assert central.query("SELECT status FROM records WHERE record_id = ?", (sent[0]["id"],)) == [
         {"status": "accepted"}]
     last = [u for u in device.updates().json()["updates"] if u["record_id"] == sent[0]["id"]][-1]
-    assert last["kind"] == "accepted" and last["reaccepted"] is True
+    assert last["kind"] == "reaccepted" and last["central_status"] == "accepted"
 
 
 def test_bpjs_list_registers_what_we_exported_and_rejects_participants(central, tmp_path):
@@ -296,3 +296,15 @@ def test_disability_reaches_central(central):
     rows = {r["record_id"]: r["disability"] for r in central.query("SELECT record_id, disability FROM records")}
     assert json.loads(rows[sent[0]["id"]]) == {"has_disability": True, "kinds": ["walking"]}
     assert rows[sent[1]["id"]] is None
+
+
+def test_accepted_with_a_failing_rule_tells_the_kelurahan_why(central, tmp_path):
+    device = central.register()
+    sent = records(2)
+    sent[0].update(monthly_income=9_000_000, work_category=None, occupation="Pedagang")
+    _import(central, _write(tmp_path / "d.csv", f"nik,desil\n{sent[1]['nik']},2\n"), "dtsen")
+    assert [r["result"] for r in device.send(sent)] == ["accepted", "accepted"]
+    entries = [u for u in device.updates().json()["updates"] if u["kind"] == "eligibility"]
+    assert [e["record_id"] for e in entries] == [sent[0]["id"]]
+    council = next(r for r in entries[0]["eligibility"] if r["rule"] == "council")
+    assert council["result"] == "fail" and "tidak di bawah UMK" in council["reason"]
