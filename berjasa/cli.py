@@ -80,5 +80,5 @@ class _PartsGroup(click.Group):
 def main() -> None:
     """berjasa: pendaftaran pekerja rentan Makassar ke BPJS Ketenagakerjaan.
 
-    Example: berjasa init --kelurahan 73.71.01.1001 && berjasa serve
+    Contoh: berjasa init --kelurahan 73.71.01.1001 && berjasa serve
     """

@@ -24,13 +24,13 @@ def data_dir_option(func: Callable) -> Callable:
         "--data-dir",
         type=click.Path(file_okay=False, path_type=Path),
         default=None,
-        help=f"Data folder (default: ${DATA_DIR_ENV} or the platform's user data folder).",
+        help=f"Folder data (bawaan: ${DATA_DIR_ENV}, atau folder data pengguna di sistem ini).",
     )(func)
 
 
 def json_option(func: Callable) -> Callable:
     """``--json``: print a machine-readable answer instead of text."""
-    return click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")(func)
+    return click.option("--json", "as_json", is_flag=True, help="Cetak jawaban sebagai JSON.")(func)
 
 
 def data_dir_and_settings(data_dir: Path | None) -> tuple[Path, dict[str, Any]]:

@@ -28,13 +28,13 @@ log = get_logger("berjasa.server")
 
 @click.command("init")
 @click.option("--kelurahan", "kelurahan_code", required=True, metavar="CODE",
-              help="Kode kelurahan Kemendagri, e.g. 73.71.01.1001 (Bontorannu).")
+              help="Kode kelurahan Kemendagri, misalnya 73.71.01.1001 (Bontorannu).")
 @data_dir_option
 @json_option
 def init_command(kelurahan_code: str, data_dir: Path | None, as_json: bool) -> None:
-    """Create the data folder and database for one kelurahan (safe to run again).
+    """Siapkan folder data dan basis data untuk satu kelurahan (aman diulang).
 
-    Example: berjasa init --kelurahan 73.71.01.1001 --data-dir ./data
+    Contoh: berjasa init --kelurahan 73.71.01.1001 --data-dir ./data
     """
     folder, _ = data_dir_and_settings(data_dir)
     try:
@@ -78,14 +78,14 @@ def user_group() -> None:
 @user_group.command("add")
 @click.argument("name")
 @click.option("--role", required=True, type=click.Choice(accounts.ROLES))
-@click.option("--password-stdin", is_flag=True, help="Read the password from stdin (one line).")
+@click.option("--password-stdin", is_flag=True, help="Baca kata sandi dari stdin (satu baris).")
 @data_dir_option
 @json_option
 def user_add(name: str, role: str, password_stdin: bool, data_dir: Path | None,
              as_json: bool) -> None:
-    """Add a user; the password is asked for (or read from stdin), stored argon2-hashed.
+    """Tambah pengguna; kata sandi ditanyakan (atau dibaca dari stdin), disimpan sebagai hash argon2.
 
-    Example: echo 's3cret-pass' | berjasa user add siti --role supervisor --password-stdin
+    Contoh: echo 's3cret-pass' | berjasa user add siti --role supervisor --password-stdin
     """
     _, _, conn = open_register(data_dir)
     if password_stdin:
@@ -104,16 +104,16 @@ def user_add(name: str, role: str, password_stdin: bool, data_dir: Path | None,
 
 
 @click.command("serve")
-@click.option("--host", default=None, help="Address to listen on (default 127.0.0.1).")
-@click.option("--port", default=None, type=click.IntRange(0, 65535), help="Port (default 8080).")
+@click.option("--host", default=None, help="Alamat yang didengarkan (bawaan 127.0.0.1).")
+@click.option("--port", default=None, type=click.IntRange(0, 65535), help="Port (bawaan 8080).")
 @click.option("--https", "use_https", is_flag=True,
-              help="Serve HTTPS with a certificate made for this laptop (docs/field-app.md).")
+              help="Layani HTTPS dengan sertifikat yang dibuat untuk laptop ini (docs/field-app.md).")
 @data_dir_option
 def serve_command(host: str | None, port: int | None, data_dir: Path | None,
                   use_https: bool = False) -> None:
-    """Run the kelurahan server (waitress) until Ctrl+C.
+    """Jalankan server kelurahan (waitress) sampai Ctrl+C.
 
-    Example: berjasa serve --port 8080
+    Contoh: berjasa serve --port 8080
     """
     from waitress import serve
 

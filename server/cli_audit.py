@@ -54,9 +54,9 @@ def audit_group() -> None:
 @data_dir_option
 @json_option
 def verify_command(data_dir: Path | None, as_json: bool) -> None:
-    """Recompute the hash chain; exit 0 when intact, 1 naming the first broken entry.
+    """Hitung ulang rantai hash; keluar 0 bila utuh, 1 dengan menyebut entri rusak pertama.
 
-    Example: berjasa audit verify --data-dir ./data
+    Contoh: berjasa audit verify --data-dir ./data
     """
     conn = _open(data_dir)
     try:
@@ -77,15 +77,15 @@ def verify_command(data_dir: Path | None, as_json: bool) -> None:
 
 @audit_group.command("export")
 @click.option("--since", "since", required=True, metavar="DATE",
-              help="First day to export (YYYY-MM-DD, UTC).")
+              help="Hari pertama yang diekspor (YYYY-MM-DD, UTC).")
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="CSV file to write (default: stdout).")
+              help="Berkas CSV tujuan (bawaan: stdout).")
 @data_dir_option
 @json_option
 def export_command(since: str, output: Path | None, data_dir: Path | None, as_json: bool) -> None:
-    """Write the audit entries since DATE as CSV for auditors (the export is itself audited).
+    """Tulis entri audit sejak TANGGAL sebagai CSV untuk auditor (ekspornya sendiri tercatat di audit).
 
-    Example: berjasa audit export --since 2025-10-01 --output audit-oktober.csv
+    Contoh: berjasa audit export --since 2025-10-01 --output audit-oktober.csv
     """
     lower = parse_since(since)
     conn = _open(data_dir)
@@ -112,19 +112,19 @@ def export_command(since: str, output: Path | None, data_dir: Path | None, as_js
 
 
 @audit_group.command("prove")
-@click.option("--seq", type=click.IntRange(min=1), required=True, help="The entry's sequence number.")
-@click.option("--field", required=True, help="The field (e.g. full_name, address, _reason).")
-@click.option("--value", required=True, help="The value to prove (as stored, e.g. +62812...).")
+@click.option("--seq", type=click.IntRange(min=1), required=True, help="Nomor urut entri.")
+@click.option("--field", required=True, help="Nama kolom (misalnya full_name, address, _reason).")
+@click.option("--value", required=True, help="Nilai yang dibuktikan (seperti tersimpan, misalnya +62812...).")
 @data_dir_option
 @json_option
 def prove_command(seq: int, field: str, value: str, data_dir: Path | None, as_json: bool) -> None:
-    """Prove that audit entry SEQ recorded VALUE for FIELD (exit 0), or not (exit 1).
+    """Buktikan bahwa entri audit SEQ mencatat NILAI untuk KOLOM (keluar 0), atau tidak (keluar 1).
 
     The chain holds HMAC-SHA256 tags of personal values, not the values
     (docs/privacy.md): given the value, this recomputes the tag with the data
     folder's key and compares. Works after an erasure too.
 
-    Example: berjasa audit prove --seq 42 --field address --value "Jl. Somba Opu No. 5"
+    Contoh: berjasa audit prove --seq 42 --field address --value "Jl. Somba Opu No. 5"
     """
     import json
 

@@ -27,14 +27,14 @@ def _passphrase(from_stdin: bool, confirm: bool) -> str:
 
 @click.command("backup")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--passphrase-stdin", is_flag=True, help="Read the passphrase from stdin.")
+@click.option("--passphrase-stdin", is_flag=True, help="Baca frasa sandi dari stdin.")
 @data_dir_option
 @json_option
 def backup_command(path: Path, passphrase_stdin: bool, data_dir: Path | None,
                    as_json: bool) -> None:
-    """Write an encrypted backup (AES-256-GCM, scrypt passphrase) of the register.
+    """Tulis cadangan terenkripsi (AES-256-GCM, frasa sandi scrypt) dari register.
 
-    Example: berjasa backup E:/cadangan/kelurahan-2026-11-25.bjb
+    Contoh: berjasa backup E:/cadangan/kelurahan-2026-11-25.bjb
     """
     folder, _ = data_dir_and_settings(data_dir)
     try:
@@ -48,15 +48,15 @@ def backup_command(path: Path, passphrase_stdin: bool, data_dir: Path | None,
 
 @click.command("restore")
 @click.argument("path", type=click.Path(dir_okay=False, exists=True, path_type=Path))
-@click.option("--passphrase-stdin", is_flag=True, help="Read the passphrase from stdin.")
-@click.option("--force", is_flag=True, help="Replace an existing database (kept beside it).")
+@click.option("--passphrase-stdin", is_flag=True, help="Baca frasa sandi dari stdin.")
+@click.option("--force", is_flag=True, help="Ganti basis data yang ada (yang lama disimpan di sebelahnya).")
 @data_dir_option
 @json_option
 def restore_command(path: Path, passphrase_stdin: bool, force: bool, data_dir: Path | None,
                     as_json: bool) -> None:
-    """Restore a backup into the data folder (stop `berjasa serve` first).
+    """Pulihkan cadangan ke folder data (hentikan `berjasa serve` dulu).
 
-    Example: berjasa restore E:/cadangan/kelurahan-2026-11-25.bjb --data-dir ./data
+    Contoh: berjasa restore E:/cadangan/kelurahan-2026-11-25.bjb --data-dir ./data
     """
     folder, _ = data_dir_and_settings(data_dir)
     try:
@@ -84,9 +84,9 @@ def _problem_line(problem: Problem) -> str:
 @data_dir_option
 @json_option
 def privacy_export(nik: str, data_dir: Path | None, as_json: bool) -> None:
-    """Everything held about one NIK (records, history, audit), for the data subject.
+    """Semua yang disimpan tentang satu NIK (data, riwayat, audit), untuk pemilik data.
 
-    Example: berjasa privacy export 7371014101900001 --json > data-subjek.json
+    Contoh: berjasa privacy export 7371014101900001 --json > data-subjek.json
     """
     _, _, conn = open_register(data_dir)
     try:
@@ -107,16 +107,16 @@ def privacy_export(nik: str, data_dir: Path | None, as_json: bool) -> None:
 
 @privacy_group.command("erase")
 @click.argument("nik")
-@click.option("--reason", required=True, help="Why (the request's reference), kept in the audit.")
+@click.option("--reason", required=True, help="Alasan (nomor surat permohonan), disimpan di audit.")
 @data_dir_option
 @json_option
 def privacy_erase(nik: str, reason: str, data_dir: Path | None, as_json: bool) -> None:
-    """Erase every record of one NIK here, and at central with the next sync.
+    """Hapus semua data satu NIK di sini, dan di pusat pada sinkronisasi berikutnya.
 
     Removes the person from the register, from stored sync batches, review reasons
     and the audit trail's values, then compacts the database (docs/privacy.md).
 
-    Example: berjasa privacy erase 7371014101900001 --reason "Surat permohonan 12/XI/2026"
+    Contoh: berjasa privacy erase 7371014101900001 --reason "Surat permohonan 12/XI/2026"
     """
     _, _, conn = open_register(data_dir)
     try:
@@ -143,7 +143,7 @@ def privacy_purge(data_dir: Path | None, as_json: bool) -> None:
     erasure traces, old answered batch bodies and old logs; audited. The scheduled
     sync agent runs this once a day.
 
-    Example: berjasa privacy purge --json
+    Contoh: berjasa privacy purge --json
     """
     _, settings, conn = open_register(data_dir)
     try:

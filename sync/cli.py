@@ -49,16 +49,16 @@ def _report_line(report) -> str:
 
 
 @sync_group.command("run")
-@click.option("--once", is_flag=True, help="One attempt, then exit (non-zero on failure).")
+@click.option("--once", is_flag=True, help="Satu kali percobaan, lalu keluar (bukan nol bila gagal).")
 @data_dir_option
 @json_option
 def run_command(once: bool, data_dir: Path | None, as_json: bool) -> None:
-    """Push approved records to central and pull its decisions.
+    """Kirim data yang disetujui ke pusat dan ambil keputusan pusat.
 
     Without --once the agent keeps running on its schedule (sync_interval_minutes),
     backing off after failures, until Ctrl+C.
 
-    Example: berjasa sync run --once --data-dir ./data
+    Contoh: berjasa sync run --once --data-dir ./data
     """
     from sync.agent import run_once
     from sync.scheduler import SyncSchedule
@@ -91,19 +91,19 @@ def run_command(once: bool, data_dir: Path | None, as_json: bool) -> None:
 
 @sync_group.command("register")
 @click.option("--central", "central_url", required=True, metavar="URL",
-              help="Central registry base URL, e.g. https://pusat.example")
-@click.option("--code", required=True, help="One-time code from `berjasa central device add`.")
-@click.option("--label", default=None, help="A name for this laptop at central.")
+              help="Alamat dasar registri pusat, misalnya https://pusat.example")
+@click.option("--code", required=True, help="Kode sekali pakai dari `berjasa central device add`.")
+@click.option("--label", default=None, help="Nama laptop ini di pusat.")
 @click.option("--insecure-http", is_flag=True,
-              help="Allow an http:// central that is not on this machine (test networks only).")
+              help="Izinkan pusat http:// yang bukan di mesin ini (hanya untuk jaringan uji).")
 @data_dir_option
 @json_option
 def register_command(central_url: str, code: str, label: str | None, data_dir: Path | None,
                      as_json: bool, insecure_http: bool = False) -> None:
-    """Register this laptop at central: make its Ed25519 key (kept in the data
-    folder) and send the public half with the one-time code.
+    """Daftarkan laptop ini di pusat: buat kunci Ed25519 (disimpan di folder
+    data) dan kirim bagian publiknya bersama kode sekali pakai.
 
-    Example: berjasa sync register --central https://pusat.example --code K7QM-3TXA-PW9C
+    Contoh: berjasa sync register --central https://pusat.example --code K7QM-3TXA-PW9C
     """
     from berjasa.settings import write_setting
     from sync.keys import DeviceError, register_device
@@ -125,9 +125,9 @@ def register_command(central_url: str, code: str, label: str | None, data_dir: P
 @data_dir_option
 @json_option
 def status_command(data_dir: Path | None, as_json: bool) -> None:
-    """Show the last push, what is waiting, the last error and recent runs.
+    """Tampilkan pengiriman terakhir, yang menunggu, galat terakhir dan riwayat.
 
-    Example: berjasa sync status --json
+    Contoh: berjasa sync status --json
     """
     from sync.status import sync_status
 
