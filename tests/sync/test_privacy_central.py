@@ -270,3 +270,30 @@ def test_in_flight_batch_then_erasure_end_to_end(tmp_path, backend_name, request
         except OSError:
             pass
         central.stop()
+
+
+@pytest.mark.parametrize("crash_at", ["after_build", "after_answer"])
+def test_erase_right_after_a_killed_agent(central, kelurahan, crash_at, backend):
+    """The agent dies (like kill -9) with the person packed in a stored batch, before
+    or after central answered it: the erasure is not blocked by the dead run, and the
+    next run never makes the person active at central."""
+    if backend == "postgresql" and crash_at == "after_build":
+        pytest.skip("one backend is enough for the crash before any send")
+    ids = h.seed_approved(kelurahan, 4, seed=101)
+    person = person_of(kelurahan, ids[0])
+    agent = h.agent_process(kelurahan, crash_at=crash_at, central_url=central.url)
+    assert agent.wait(120) == 137, agent.stderr.read()
+    stored = h.kelurahan_rows(kelurahan, "SELECT batch_id, state FROM sync_batches")
+    assert stored and stored[0]["state"] == "pending"
+    erase = subprocess.run([*BERJASA, "privacy", "erase", person["nik"], "--reason", "Surat 12",
+                            "--json", "--data-dir", str(kelurahan)],
+                           check=False, capture_output=True, text=True, timeout=60)
+    assert erase.returncode == 0, erase.stderr
+    assert h.kelurahan_rows(kelurahan, "SELECT batch_id FROM sync_batches") == []
+    report = run_once(kelurahan, h.agent_settings(kelurahan), "test")
+    assert report.ok, report
+    row = central_row(central, ids[0])
+    assert row is None or (row["status"] == "erased" and row["full_name"] is None)
+    assert set(ids[1:]) <= set(h.held_at_central(central, A))
+    exported = every_export(central.database_url)
+    assert person["nik"] not in exported and person["full_name"] not in exported
