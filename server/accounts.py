@@ -14,9 +14,10 @@ import sqlite3
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from berjasa import passwords
 from berjasa.database import transaction, utc_now
-from berjasa.problems import BadCredentials, TooManyAttempts
-from server import passwords
+from berjasa.problems import BadCredentials
+from berjasa.web import lockout
 from server.storage import users
 from server.storage.audit import Actor, record_audit_entry
 
@@ -45,26 +46,12 @@ def add_user(conn: sqlite3.Connection, username: str, role: str, password: str,
     return user_id
 
 
-def _locked_until(failures: list[str], settings: dict[str, Any]) -> datetime | None:
-    """When a lockout ends, if the latest failures form a lockout burst."""
-    if len(failures) < settings["login_max_failures"]:
-        return None
-    newest, oldest = (datetime.fromisoformat(failures[0]), datetime.fromisoformat(failures[-1]))
-    if newest - oldest > timedelta(minutes=settings["login_window_minutes"]):
-        return None
-    return newest + timedelta(minutes=settings["login_lockout_minutes"])
-
-
 def check_not_locked(conn: sqlite3.Connection, username: str, address: str,
                      settings: dict[str, Any]) -> None:
     """Raise TooManyAttempts while the user or the address is locked out."""
     limit = settings["login_max_failures"]
-    now = datetime.now(timezone.utc)
-    for failures in (users.last_failures(conn, username=username, limit=limit),
-                     users.last_failures(conn, address=address, limit=limit)):
-        until = _locked_until(failures, settings)
-        if until and until > now:
-            raise TooManyAttempts(retry_after=int((until - now).total_seconds()) + 1)
+    lockout.check_not_locked((users.last_failures(conn, username=username, limit=limit),
+                              users.last_failures(conn, address=address, limit=limit)), settings)
 
 
 def failed_login_name(user: dict[str, Any] | None, username: str, key: bytes) -> str:

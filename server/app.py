@@ -8,7 +8,6 @@ row in :mod:`server.access`.
 
 from __future__ import annotations
 
-import secrets
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,8 @@ from flask_smorest import Api
 
 from berjasa import __version__
 from berjasa.database import connect
-from berjasa.paths import kelurahan_db_path, write_private
+from berjasa.paths import kelurahan_db_path
+from berjasa.web.sessions import secret_key
 from server import db, field_app, http
 from server.api import audit, auth, enrollments, health, sync_status
 from server.api import review as review_api
@@ -32,14 +32,6 @@ BLUEPRINTS = [health.blp, auth.blp, enrollments.blp, field_app.blp, review_api.b
 
 class NotInitialised(Exception):
     """The data folder has no kelurahan database yet (run ``berjasa init``)."""
-
-
-def secret_key(data_dir: Path) -> str:
-    """The session-signing key, made once per installation and kept in the data folder."""
-    path = data_dir / "secret_key"
-    if not path.exists():
-        write_private(path, secrets.token_urlsafe(48).encode())
-    return path.read_text(encoding="utf-8").strip()
 
 
 def _api_config(settings: dict[str, Any]) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from berjasa import passwords
 from berjasa.commandline import (
     data_dir_and_settings,
     data_dir_option,
@@ -17,7 +18,7 @@ from berjasa.commandline import (
 from berjasa.database import connect
 from berjasa.logs import configure_logging, get_logger
 from berjasa.paths import kelurahan_db_path
-from server import accounts, passwords
+from server import accounts
 from server.cli_audit import audit_group
 from server.install import KelurahanMismatch, UnknownKelurahan, init_kelurahan
 from server.storage.audit import Actor

@@ -19,9 +19,10 @@ from berjasa.problems import (
     Unauthorized,
     UnsupportedMediaType,
 )
+from berjasa.web import sessions as web_sessions
 from server import access, accounts
 from server.db import get_db
-from server.pages import sessions as page_sessions
+from server.storage import sessions as session_store
 from server.storage.audit import Actor
 
 log = get_logger("berjasa.server")
@@ -76,7 +77,7 @@ def authorize() -> None:
         g.user = accounts.user_for_bearer(get_db(), token)
     if g.user is None and request.blueprint in PAGE_BLUEPRINTS:
         # Page sessions only for pages: the JSON API takes bearer tokens alone.
-        g.user = page_sessions.session_user(get_db())
+        g.user = web_sessions.session_user(session_store, get_db())
     if g.user is None:
         raise Unauthorized()
     if not access.allowed(endpoint, g.user["role"]):

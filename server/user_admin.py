@@ -8,9 +8,10 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
+from berjasa import passwords
 from berjasa.database import transaction, utc_now
 from berjasa.problems import NotFound, ValidationFailed
-from server import accounts, passwords
+from server import accounts
 from server.storage import sessions, users
 from server.storage.audit import Actor, record_audit_entry
 

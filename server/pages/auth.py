@@ -11,10 +11,12 @@ from werkzeug.wrappers import Response
 
 from berjasa.database import transaction
 from berjasa.problems import BadCredentials, TooManyAttempts
+from berjasa.web import sessions
+from berjasa.web.pages import safe_next
 from server import accounts
 from server.db import get_db
 from server.http import current_actor
-from server.pages import sessions
+from server.storage import sessions as session_store
 from server.storage.audit import record_audit_entry
 
 log = logging.getLogger("berjasa.server")
@@ -25,15 +27,6 @@ def home_for(role: str) -> str:
     """Where a role lands after login (enumerators use the field app)."""
     endpoint = HOMES.get(role)
     return url_for(endpoint) if endpoint else "/app/"
-
-
-def safe_next(target: str | None) -> str | None:
-    """A same-site path to return to after login, never another site."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return None
-    if not target.isprintable():
-        return None  # browsers drop tabs and newlines: "/\t/evil" would become "//evil"
-    return target
 
 
 def login() -> Response | tuple[str, int] | str:
@@ -56,7 +49,7 @@ def login() -> Response | tuple[str, int] | str:
     except TooManyAttempts:
         log.warning("page login refused (too many failures) for %r from %s", username, address)
         raise
-    sessions.start_session(conn, user, address, settings["session_ttl_minutes"])
+    sessions.start_session(session_store, conn, user, address, settings["session_ttl_minutes"])
     log.info("page login %s (%s) from %s", user["username"], user["role"], address)
     return redirect(next_path or home_for(user["role"]), code=303)
 
@@ -66,7 +59,7 @@ def logout() -> Response:
     conn = get_db()
     actor = current_actor()
     with transaction(conn):
-        sessions.end_session(conn)
+        sessions.end_session(session_store, conn)
         record_audit_entry(conn, actor, "logout")
     log.info("page logout %s", actor.username)
     g.user = None

@@ -11,17 +11,14 @@ from werkzeug.exceptions import HTTPException
 
 from berjasa import reference
 from berjasa.problems import CsrfFailed, NotFound, Problem, TooManyAttempts, Unauthorized
+from berjasa.web.csrf import check_csrf, csrf_token
+from berjasa.web.pages import security_headers as _security_headers
 from server import privacy
 from server.db import get_db
 from server.pages import auth, labels, review, sync_panel, users
-from server.pages.csrf import check_csrf, csrf_token
 
 log = logging.getLogger("berjasa.server")
 blp = Blueprint("pages", __name__)
-
-# No inline script or style anywhere: everything comes from /static/.
-CONTENT_SECURITY_POLICY = ("default-src 'none'; style-src 'self'; img-src 'self'; "
-                           "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 
 blp.add_url_rule("/login", "login", auth.login, methods=["GET", "POST"])
 blp.add_url_rule("/logout", "logout", auth.logout, methods=["POST"])
@@ -52,12 +49,7 @@ def require_csrf() -> None:
 @blp.after_request
 def security_headers(response):
     """A strict CSP and no caching of pages that hold personal data."""
-    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["X-Frame-Options"] = "DENY"
-    response.headers["Referrer-Policy"] = "same-origin"
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return _security_headers(response)
 
 
 @blp.context_processor

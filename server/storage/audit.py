@@ -3,6 +3,8 @@
 Each entry's hash covers its own fields and the previous entry's hash, so editing,
 deleting or reordering any row breaks the chain from that row on. Triggers refuse
 UPDATE and DELETE; :func:`verify_chain` finds what a hand edit of the file did.
+The chain primitives (entry hash, verification, ``Actor``) are shared with
+central in :mod:`berjasa.audit`; this module holds the kelurahan's SQL and sealing.
 
 Personal values never enter the chain (docs/privacy.md, "Jejak audit"): for a
 personal field the chained ``changes`` hold keyed tags
@@ -23,24 +25,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from berjasa import audit_seal
+from berjasa.audit import (  # noqa: F401  (Actor, SYSTEM: re-exported for callers)
+    GENESIS_HASH,
+    SYSTEM,
+    Actor,
+    entry_hash,
+    verify_entries,
+)
 from berjasa.database import transaction, utc_now
 from berjasa.pseudonyms import key_for_connection, value_tag
-
-GENESIS_HASH = "0" * 64
-HASHED_FIELDS = ("seq", "at", "actor", "role", "action", "record_id", "changes", "reason",
-                 "address", "prev_hash")
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who acts: the username, their role and the address they came from."""
-
-    username: str
-    role: str
-    address: str | None = None
-
-
-SYSTEM = Actor("system", "system")
 
 # Values of these fields are personal data wherever they appear in an entry.
 PERSONAL_FIELDS = frozenset({
@@ -66,13 +59,6 @@ def _reason_sealed(action: str) -> bool:
     """Free-text reasons about a record (review, edits) may name the person; the
     reason of an erasure or an account change is kept in clear."""
     return action.startswith("enrollment.")
-
-
-def entry_hash(entry: dict[str, Any]) -> str:
-    """The SHA-256 of an entry's hashed fields, as canonical JSON."""
-    material = json.dumps({k: entry[k] for k in HASHED_FIELDS}, sort_keys=True,
-                          ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
 
 def record_audit_entry(conn: sqlite3.Connection, actor: Actor, action: str,
@@ -241,30 +227,19 @@ def seal_unsealed(conn: sqlite3.Connection) -> int:
 
 
 def verify_chain(conn: sqlite3.Connection, seals: bool = True) -> tuple[int, dict[str, Any] | None]:
-    """Recompute the chain and check every entry's keyed seal (berjasa.audit_seal).
+    """Recompute the chain (:func:`berjasa.audit.verify_entries`, shared with
+    central) and check every entry's keyed seal (berjasa.audit_seal).
     Returns (entries checked, None) when intact, else (entries checked,
     {"seq", "problem"}) naming the first broken entry."""
-    prev = GENESIS_HASH
-    expected_seq = 1
-    checked = 0
-    macs: dict[int, str] = {}
-    key = b""
-    if seals:
-        macs = dict(conn.execute("SELECT seq, mac FROM audit_seals").fetchall())
-        key = audit_seal.seal_key(key_for_connection(conn))
-    for entry in iter_entries(conn):
-        if entry["seq"] != expected_seq:
-            return checked, {"seq": expected_seq, "problem": "missing entry (deleted?)"}
-        if entry["prev_hash"] != prev:
-            return checked, {"seq": entry["seq"], "problem": "prev_hash does not match"}
-        if entry_hash(entry) != entry["entry_hash"]:
-            return checked, {"seq": entry["seq"], "problem": "content changed after writing"}
-        if seals and not audit_seal.seal_matches(key, entry["seq"], entry["entry_hash"],
-                                                 macs.get(entry["seq"])):
-            problem = ("seal missing" if entry["seq"] not in macs else "seal does not match")
-            return checked, {"seq": entry["seq"], "problem": problem + " (rewritten without the "
-                             "data folder's key?)"}
-        prev = entry["entry_hash"]
-        expected_seq += 1
-        checked += 1
-    return checked, None
+    if not seals:
+        return verify_entries(iter_entries(conn))
+    macs: dict[int, str] = dict(conn.execute("SELECT seq, mac FROM audit_seals").fetchall())
+    key = audit_seal.seal_key(key_for_connection(conn))
+
+    def sealed(entry: dict[str, Any]) -> str | None:
+        if audit_seal.seal_matches(key, entry["seq"], entry["entry_hash"], macs.get(entry["seq"])):
+            return None
+        problem = "seal missing" if entry["seq"] not in macs else "seal does not match"
+        return problem + " (rewritten without the data folder's key?)"
+
+    return verify_entries(iter_entries(conn), sealed)

@@ -13,7 +13,7 @@ from flask import request, session
 
 from berjasa.problems import CsrfFailed
 
-log = logging.getLogger("berjasa.server")
+log = logging.getLogger("berjasa.web")
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 

@@ -1,0 +1,89 @@
+"""The hash-chained, append-only audit trail shared by the kelurahan register and
+central: the entry format, its hash and the chain check. No SQL here; each app's
+storage module reads and writes its own ``audit_log`` table with these functions
+(:mod:`server.storage.audit`, :mod:`central.storage.audit`).
+
+Each entry's hash covers its own fields and the previous entry's hash, so editing,
+deleting or reordering any row breaks the chain from that row on. The tables have
+triggers that refuse UPDATE and DELETE; :func:`verify_entries` finds what a hand
+edit of the database did anyway.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+GENESIS_HASH = "0" * 64
+HASHED_FIELDS = ("seq", "at", "actor", "role", "action", "record_id", "changes", "reason",
+                 "address", "prev_hash")
+COLUMNS = (*HASHED_FIELDS, "entry_hash")
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: the username, their role and the address they came from."""
+
+    username: str
+    role: str
+    address: str | None = None
+
+
+SYSTEM = Actor("system", "system")
+
+
+def entry_hash(entry: dict[str, Any]) -> str:
+    """The SHA-256 of an entry's hashed fields, as canonical JSON."""
+    material = json.dumps({k: entry[k] for k in HASHED_FIELDS}, sort_keys=True,
+                          ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(material.encode("utf-8")).hexdigest()
+
+
+def next_entry(last: dict[str, Any] | None, at: str, actor: Actor, action: str,
+               record_id: str | None = None, changes: dict[str, Any] | None = None,
+               reason: str | None = None) -> dict[str, Any]:
+    """The entry that follows ``last`` (``{"seq", "entry_hash"}`` or None), hashed."""
+    entry = {
+        "seq": (int(last["seq"]) + 1) if last else 1,
+        "at": at,
+        "actor": actor.username,
+        "role": actor.role,
+        "action": action,
+        "record_id": record_id,
+        "changes": json.dumps(changes or {}, sort_keys=True, ensure_ascii=False),
+        "reason": reason,
+        "address": actor.address,
+        "prev_hash": last["entry_hash"] if last else GENESIS_HASH,
+    }
+    entry["entry_hash"] = entry_hash(entry)
+    return entry
+
+
+def verify_entries(entries: Iterable[dict[str, Any]],
+                   check: Callable[[dict[str, Any]], str | None] | None = None,
+                   ) -> tuple[int, dict[str, Any] | None]:
+    """Recompute the chain over entries in ``seq`` order; ``check`` may add a test
+    per entry (the kelurahan's keyed seals) returning a problem or None. Returns
+    (entries checked, None) when intact, else (entries checked, {"seq", "problem"})
+    naming the first broken entry."""
+    prev = GENESIS_HASH
+    expected_seq = 1
+    checked = 0
+    for entry in entries:
+        seq = int(entry["seq"])
+        if seq != expected_seq:
+            return checked, {"seq": expected_seq, "problem": "missing entry (deleted?)"}
+        if entry["prev_hash"] != prev:
+            return checked, {"seq": seq, "problem": "prev_hash does not match"}
+        if entry_hash({**entry, "seq": seq}) != entry["entry_hash"]:
+            return checked, {"seq": seq, "problem": "content changed after writing"}
+        problem = check(entry) if check is not None else None
+        if problem:
+            return checked, {"seq": seq, "problem": problem}
+        prev = entry["entry_hash"]
+        expected_seq += 1
+        checked += 1
+    return checked, None

@@ -1,0 +1,73 @@
+"""Server-side browser sessions for the page apps (kelurahan and central).
+
+The signed cookie holds only a random session id; the app's session table holds
+its SHA-256 with the user and an expiry, so logout, deactivating a user or
+changing their role ends the session at the next request. The SQL lives in each
+app's storage module, passed in as ``store``: a module with
+``insert_session(conn, id_hash, user_id, created_at, expires_at, address)``,
+``user_for_session(conn, id_hash, now)`` (the active user or None),
+``revoke_session(conn, id_hash, now)`` and ``revoke_user_sessions(conn, user_id, now)``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from flask import session
+
+from berjasa.paths import write_private
+
+
+def now_text() -> str:
+    """Now, UTC, ISO-8601 with microseconds (sorts as text)."""
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+def secret_key(data_dir: Path) -> str:
+    """The session-signing key, made once per installation and kept in the data folder."""
+    path = data_dir / "secret_key"
+    if not path.exists():
+        write_private(path, secrets.token_urlsafe(48).encode())
+    return path.read_text(encoding="utf-8").strip()
+
+
+def _digest(session_id: str) -> str:
+    return hashlib.sha256(session_id.encode("utf-8")).hexdigest()
+
+
+def start_session(store: ModuleType, conn: Any, user: dict[str, Any], address: str | None,
+                  ttl_minutes: int) -> None:
+    """Log a user in: a fresh cookie (no fixation), a new CSRF token, a stored session."""
+    session_id = secrets.token_urlsafe(32)
+    expires = datetime.now(timezone.utc) + timedelta(minutes=ttl_minutes)
+    store.insert_session(conn, _digest(session_id), user["id"], now_text(),
+                         expires.isoformat(timespec="microseconds"), address)
+    session.clear()
+    session["sid"] = session_id
+    session["csrf"] = secrets.token_urlsafe(32)
+
+
+def session_user(store: ModuleType, conn: Any) -> dict[str, Any] | None:
+    """The user of this request's session, if it is valid now (and the user active)."""
+    session_id = session.get("sid")
+    if not isinstance(session_id, str) or len(session_id) > 100:
+        return None
+    return store.user_for_session(conn, _digest(session_id), now_text())
+
+
+def end_session(store: ModuleType, conn: Any) -> None:
+    """Log out: revoke the stored session and clear the cookie."""
+    session_id = session.get("sid")
+    if isinstance(session_id, str):
+        store.revoke_session(conn, _digest(session_id), now_text())
+    session.clear()
+
+
+def end_user_sessions(store: ModuleType, conn: Any, user_id: int) -> None:
+    """Revoke every session of a user (inside the caller's transaction)."""
+    store.revoke_user_sessions(conn, user_id, now_text())
