@@ -212,3 +212,11 @@ class SyncProtocolRefused(Problem):
         super().__init__(message)
         self.code = code
         self.status = status
+
+
+class BadFilter(ValidationFailed):
+    """A filter in the query string is not one of the values offered (400)."""
+
+    status = 400
+    code = "invalid_filter"
+    message = "Filter tidak sah."

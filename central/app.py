@@ -8,34 +8,28 @@ from a small pool on PostgreSQL).
 
 from __future__ import annotations
 
-import logging
 import weakref
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, g, jsonify
-from werkzeug.exceptions import HTTPException
 
 from berjasa import http_cache
-from berjasa.problems import Problem, SyncProtocolRefused
+from berjasa.web.sessions import secret_key
 from central import signing
 from central.storage.db import Database, migrate, open_pool
-from sync.protocol_errors import ProtocolError
-
-log = logging.getLogger("berjasa.central")
-_HTTP_ERRORS = {
-    400: ("bad_request", "Permintaan tidak dapat diproses."),
-    404: ("not_found", "Alamat tidak ditemukan."),
-    405: ("method_not_allowed", "Metode HTTP ini tidak didukung di sini."),
-    413: ("payload_too_large", "Isi permintaan terlalu besar."),
-    500: ("internal_error", "Terjadi kesalahan di server."),
-}
 
 
 def create_app(config: dict[str, Any]) -> Flask:
     """Build the app; migrations are applied once here."""
     app = Flask(__name__)
-    app.config.update(BERJASA=config, JSON_AS_ASCII=False)
+    app.config.update(BERJASA=config, JSON_AS_ASCII=False,
+                      SECRET_KEY=secret_key(Path(config["data_dir"])),
+                      # Its own cookie name: the kelurahan pages on the same host
+                      # (127.0.0.1 in the demo) use Flask's default "session".
+                      SESSION_COOKIE_NAME="berjasa_central",
+                      SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
+                      SESSION_COOKIE_SECURE=bool(config["settings"].get("central_cookie_secure")))
     database = Database(config["database_url"])
     try:
         migrate(database)
@@ -54,24 +48,6 @@ def create_app(config: dict[str, Any]) -> Flask:
         if db is not None:
             db.close()
 
-    @app.errorhandler(Problem)
-    def problem(exc: Problem):
-        return jsonify(exc.to_dict()), exc.status
-
-    @app.errorhandler(ProtocolError)
-    def protocol_refused(exc: ProtocolError):
-        log.info("sync protocol refused: %s", exc.code)
-        refused = SyncProtocolRefused(exc.code, exc.status, exc.message)
-        return jsonify(refused.to_dict()), refused.status
-
-    @app.errorhandler(HTTPException)
-    def http_error(exc: HTTPException):
-        # 404, 405, 413 from Werkzeug in the same JSON shape as every other error
-        status = exc.code or 500
-        code, message = _HTTP_ERRORS.get(status, ("http_error", exc.name))
-        allow = {k: v for k, v in exc.get_headers() if k == "Allow"}
-        return jsonify({"code": code, "message": message}), status, allow
-
     http_cache.install(app)  # JSON answers may carry personal data
     signing.install(app, Path(config["data_dir"]))  # every /api/ answer signed (pinned key)
 
@@ -79,15 +55,17 @@ def create_app(config: dict[str, Any]) -> Flask:
     def health():
         return jsonify({"status": "ok", "service": "berjasa-central"})
 
-    from central import dashboard
+    from central import http
     from central.api import batches, devices, erasures, hints, updates
+    from central.pages import blueprint as pages
 
     app.register_blueprint(devices.blp)
     app.register_blueprint(batches.blp)
     app.register_blueprint(updates.blp)
     app.register_blueprint(erasures.blp)
     app.register_blueprint(hints.blp)
-    app.register_blueprint(dashboard.blp)
+    app.register_blueprint(pages.blp)
+    http.init_app(app)
     return app
 
 

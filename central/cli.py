@@ -240,9 +240,8 @@ def import_batches_command(file: Path, data_dir: Path | None, as_json: bool) -> 
 
     Contoh: berjasa central import-batches E:/berjasa-batch.bjs
     """
-    from sync.protocol_sealed import SealedFileError
-
     from central.usb import UsbError, import_batches
+    from sync.protocol_sealed import SealedFileError
 
     with central_db(data_dir) as (db, settings, folder):
         try:
@@ -308,11 +307,13 @@ def device_add(kelurahan_code: str, data_dir: Path | None, as_json: bool) -> Non
     Example: berjasa central device add --kelurahan 73.71.01.1001
     """
     from central.devices import UnknownKelurahan, create_registration_code
+    from central.trail import cli_actor
 
     with central_db(data_dir) as (db, settings, _):
         try:
             issued = create_registration_code(db, kelurahan_code.strip(),
-                                              settings["central_registration_code_ttl_minutes"])
+                                              settings["central_registration_code_ttl_minutes"],
+                                              cli_actor())
         except UnknownKelurahan as exc:
             raise click.ClickException(str(exc)) from exc
     if not as_json:
@@ -332,9 +333,10 @@ def device_revoke(device: str, data_dir: Path | None, as_json: bool) -> None:
     Example: berjasa central device revoke dev-1a2b3c4d5e6f
     """
     from central.devices import revoke
+    from central.trail import cli_actor
 
     with central_db(data_dir) as (db, _, _):
-        revoked = revoke(db, device)
+        revoked = revoke(db, device, cli_actor())
     if not revoked:
         raise click.ClickException(f"tidak ada perangkat aktif dengan id atau kelurahan {device}")
     emit({"revoked": revoked}, as_json, "\n".join(revoked))
@@ -362,6 +364,8 @@ def import_command(kind: str, file: Path, force: bool, data_dir: Path | None, as
             summary = import_file(db, file, kind, folder, settings, force=force, progress=progress)
         except (ImportFileError, ImportRefused) as exc:
             raise click.ClickException(str(exc)) from exc
+        from central.trail import cli_actor, record
+        record(db, cli_actor(), f"import.{kind}", file.name, summary)
     rechecked = summary.pop("rechecked")
     if not as_json:
         click.echo(f"Dibaca {summary['read']}, diterima {summary['accepted']}, ditolak "
@@ -456,8 +460,21 @@ def export_command(fmt: str, what: str, month: str | None, draft: bool, output: 
             target = output or "stdout"
             raise click.ClickException(
                 f"ekspor gagal: tidak dapat menulis {target}: {exc.strerror or exc}") from exc
+        from central.downloads import record_cli_export
+        record_cli_export(db, result)
     if output is None:
         return
     if not as_json:
         click.echo(f"Ekspor {what} ({fmt}): {result.rows} baris, SHA-256 {result.sha256}.")
     emit(result.summary(), as_json, str(output))
+
+
+def _register_office_commands() -> None:
+    """Users and the trail live in central.cli_office (issue 11)."""
+    from central.cli_office import audit_group, user_group
+
+    central_group.add_command(user_group)
+    central_group.add_command(audit_group)
+
+
+_register_office_commands()

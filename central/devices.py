@@ -7,6 +7,7 @@ import unicodedata
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from berjasa.audit import SYSTEM, Actor
 from berjasa.problems import (
     DeviceRevoked,
     RegistrationCodeExpired,
@@ -15,6 +16,7 @@ from berjasa.problems import (
     WrongKelurahan,
 )
 from berjasa.reference import kelurahan
+from central.storage import audit as trail
 from central.storage import devices as store
 from central.storage.db import Database, utc_now
 from sync.protocol_auth import load_public_key
@@ -34,7 +36,8 @@ def new_code() -> str:
     return "-".join(chars[i:i + 4] for i in range(0, 12, 4))
 
 
-def create_registration_code(db: Database, kelurahan_code: str, ttl_minutes: int) -> dict[str, Any]:
+def create_registration_code(db: Database, kelurahan_code: str, ttl_minutes: int,
+                             actor: Actor = SYSTEM) -> dict[str, Any]:
     """Issue a one-time code for a kelurahan laptop; the code is shown once."""
     if kelurahan(kelurahan_code) is None:
         raise UnknownKelurahan(f"kode kelurahan tidak dikenal: {kelurahan_code}")
@@ -43,6 +46,8 @@ def create_registration_code(db: Database, kelurahan_code: str, ttl_minutes: int
     expires = (now + timedelta(minutes=ttl_minutes)).isoformat(timespec="seconds")
     with db.transaction():
         store.add_code(db, code, kelurahan_code, now.isoformat(timespec="seconds"), expires)
+        trail.append(db, actor, "device.code", f"kelurahan:{kelurahan_code}",
+                     {"expires_at": expires})
     return {"code": code, "kelurahan_code": kelurahan_code, "expires_at": expires}
 
 
@@ -85,6 +90,8 @@ def register_device(db: Database, code: str, public_key: str, label: str,
                          public_key, utc_now())
         if exchange_public_key is not None:
             store.set_exchange_key(db, device_id, exchange_public_key, utc_now())
+        trail.append(db, Actor(device_id, "device"), "device.register",
+                     f"device:{device_id}", {"kelurahan_code": row["kelurahan_code"]})
     answer = {"device_id": device_id, "kelurahan_code": row["kelurahan_code"]}
     if exchange_public_key is not None and central_exchange_key:
         answer["central_exchange_key"] = central_exchange_key
@@ -104,7 +111,10 @@ def active_device(db: Database, device_id: str) -> dict[str, Any] | None:
     return device
 
 
-def revoke(db: Database, device_or_kelurahan: str) -> list[str]:
+def revoke(db: Database, device_or_kelurahan: str, actor: Actor = SYSTEM) -> list[str]:
     """Revoke a device by id, or every device of a kelurahan; the ids revoked."""
     with db.transaction():
-        return store.revoke(db, device_or_kelurahan.strip(), utc_now())
+        revoked = store.revoke(db, device_or_kelurahan.strip(), utc_now())
+        for device_id in revoked:
+            trail.append(db, actor, "device.revoke", f"device:{device_id}")
+        return revoked

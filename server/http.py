@@ -3,9 +3,6 @@ caller, checking the role matrix, and the one JSON error shape."""
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 from flask import Flask, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
@@ -13,11 +10,9 @@ from berjasa import http_cache
 from berjasa.logs import get_logger
 from berjasa.problems import (
     Forbidden,
-    MalformedJson,
     PayloadTooLarge,
     Problem,
     Unauthorized,
-    UnsupportedMediaType,
 )
 from berjasa.web import sessions as web_sessions
 from server import access, accounts
@@ -31,26 +26,6 @@ HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed",
               413: "payload_too_large", 415: "unsupported_media_type", 500: "internal_error"}
 HTTP_MESSAGES = {404: "Alamat tidak ditemukan.", 405: "Metode HTTP ini tidak didukung di sini.",
                  413: "Isi permintaan terlalu besar.", 500: "Terjadi kesalahan di server."}
-
-
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
-
-
-def read_json(limit_bytes: int) -> Any:
-    """The request body as JSON: 415 when not JSON, 413 over the limit, 400 when
-    malformed (also NaN/Infinity and invalid UTF-8)."""
-    if request.mimetype != "application/json":
-        raise UnsupportedMediaType()
-    if request.content_length is not None and request.content_length > limit_bytes:
-        raise PayloadTooLarge(limit_bytes=limit_bytes)
-    raw = request.get_data(cache=False)
-    if len(raw) > limit_bytes:
-        raise PayloadTooLarge(limit_bytes=limit_bytes)
-    try:
-        return json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise MalformedJson() from exc
 
 
 def current_actor() -> Actor:

@@ -6,9 +6,10 @@ from flask import current_app, g, request
 from flask_smorest import Blueprint
 
 from berjasa.database import transaction
+from berjasa.web.bodies import read_json
 from server import accounts
 from server.db import get_db
-from server.http import bearer_token, current_actor, read_json
+from server.http import bearer_token, current_actor
 from server.schemas.auth import TokenRequestSchema, TokenSchema
 from server.storage import users
 from server.storage.audit import record_audit_entry

@@ -8,9 +8,10 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from berjasa.problems import PreconditionRequired, ValidationFailed
+from berjasa.web.bodies import read_json
 from server import intake
 from server.db import get_db
-from server.http import current_actor, read_json
+from server.http import current_actor
 from server.schemas.enrollment import EnrollmentSchema
 from server.storage import enrollments as store
 

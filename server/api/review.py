@@ -7,9 +7,10 @@ from flask import current_app
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
+from berjasa.web.bodies import read_json
 from server import intake, review
 from server.db import get_db
-from server.http import current_actor, read_json
+from server.http import current_actor
 from server.storage import enrollments as store
 
 blp = Blueprint("review", __name__, url_prefix="/api/v1", description="Pemeriksaan pengawas")

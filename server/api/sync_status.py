@@ -9,7 +9,7 @@ from flask import current_app, request
 from flask_smorest import Blueprint
 
 from server.db import get_db
-from server.http import read_json
+from berjasa.web.bodies import read_json
 from sync.agent import run_once
 from sync.scheduler import trigger_now
 from sync.status import sync_status

@@ -17,11 +17,9 @@ An auditor given a value proves it with ``berjasa audit prove``.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from berjasa import audit_seal

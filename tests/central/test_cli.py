@@ -21,6 +21,7 @@ def test_init_device_add_import_export(database_url, tmp_path):
     data = tmp_path / "pusat"
     init = json.loads(berjasa("central", "init", "--database", database_url, "--json", data_dir=data).stdout)
     assert init["migrations_applied"][0] == "0001_central.sql"  # later ones follow
+    assert "0003_workspace.sql" in init["migrations_applied"]
     added = berjasa("central", "device", "add", "--kelurahan", "73.71.01.1001", data_dir=data)
     code = added.stdout.strip().splitlines()[-1]
     assert len(code) == 14 and code.count("-") == 2

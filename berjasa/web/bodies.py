@@ -1,0 +1,41 @@
+"""Request bodies within limits, shared by the kelurahan and central apps: the
+declared length is checked before anything is read, a chunked body is read
+through a capped stream, and JSON that is malformed, too deep, NaN/Infinity or
+not UTF-8 is a 400 (never a 500)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import request
+
+from berjasa.problems import MalformedJson, PayloadTooLarge, UnsupportedMediaType
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def limit_body(limit_bytes: int) -> None:
+    """Before a view reads anything: 413 when the declared length is over the limit;
+    otherwise cap the stream (a chunked body over the limit is a 413 while read)."""
+    if request.content_length is not None and request.content_length > limit_bytes:
+        raise PayloadTooLarge(limit_bytes=limit_bytes)
+    request.max_content_length = limit_bytes
+
+
+def read_json(limit_bytes: int) -> Any:
+    """The request body as JSON: 415 when not JSON, 413 over the limit, 400 when
+    malformed (also too deeply nested, NaN/Infinity and invalid UTF-8)."""
+    if request.mimetype != "application/json":
+        raise UnsupportedMediaType()
+    if request.content_length is not None and request.content_length > limit_bytes:
+        raise PayloadTooLarge(limit_bytes=limit_bytes)
+    raw = request.get_data(cache=False)
+    if len(raw) > limit_bytes:
+        raise PayloadTooLarge(limit_bytes=limit_bytes)
+    try:
+        return json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise MalformedJson() from exc

@@ -1,0 +1,128 @@
+"""``berjasa central user ...`` and ``berjasa central audit verify``: central's
+office users and its hash-chained trail (registered on the central group by
+:mod:`central.cli`)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from berjasa.commandline import data_dir_option, emit, json_option
+from berjasa.problems import NotFound, ValidationFailed
+
+
+def _read_password(password_stdin: bool) -> str:
+    if password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return click.prompt("Kata sandi", hide_input=True, confirmation_prompt=True)
+
+
+def _refusal(exc: ValidationFailed | NotFound) -> click.ClickException:
+    if isinstance(exc, ValidationFailed):
+        return click.ClickException("; ".join(m for ms in exc.errors.values() for m in ms))
+    return click.ClickException(exc.message)
+
+
+@click.group("user")
+def user_group() -> None:
+    """Pengguna kantor pusat: operator, verifikator, admin, auditor."""
+
+
+@user_group.command("add")
+@click.argument("name")
+@click.option("--role", required=True, type=click.Choice(["operator", "verifier", "admin",
+                                                          "auditor"]))
+@click.option("--password-stdin", is_flag=True, help="Read the password from stdin (one line).")
+@data_dir_option
+@json_option
+def user_add(name: str, role: str, password_stdin: bool, data_dir: Path | None,
+             as_json: bool) -> None:
+    """Add an office user; the password is asked for (or read from stdin), argon2-hashed.
+
+    Example: echo 's3cret-pass' | berjasa central user add rina --role operator --password-stdin
+    """
+    from central import accounts, trail
+    from central.cli import central_db
+
+    password = _read_password(password_stdin)
+    with central_db(data_dir) as (db, _, _):
+        try:
+            user_id = accounts.add_user(db, name, role, password, trail.cli_actor())
+        except ValidationFailed as exc:
+            raise _refusal(exc) from exc
+    emit({"id": user_id, "username": name.strip(), "role": role}, as_json, name.strip())
+
+
+@user_group.command("disable")
+@click.argument("name")
+@data_dir_option
+@json_option
+def user_disable(name: str, data_dir: Path | None, as_json: bool) -> None:
+    """Disable an office user; their open sessions stop at the next request.
+
+    Example: berjasa central user disable rina
+    """
+    from central import accounts, trail
+    from central.cli import central_db
+
+    with central_db(data_dir) as (db, _, _):
+        try:
+            user = accounts.disable_user(db, name, trail.cli_actor())
+        except (ValidationFailed, NotFound) as exc:
+            raise _refusal(exc) from exc
+    emit({"username": user["username"], "active": False}, as_json, user["username"])
+
+
+@user_group.command("reset-password")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True, help="Read the new password from stdin.")
+@data_dir_option
+@json_option
+def user_reset_password(name: str, password_stdin: bool, data_dir: Path | None,
+                        as_json: bool) -> None:
+    """Set a new password for an office user (their sessions end).
+
+    Example: echo 'n3w-pass-123' | berjasa central user reset-password rina --password-stdin
+    """
+    from central import accounts, trail
+    from central.cli import central_db
+
+    password = _read_password(password_stdin)
+    with central_db(data_dir) as (db, _, _):
+        try:
+            user = accounts.reset_password(db, name, password, trail.cli_actor())
+        except (ValidationFailed, NotFound) as exc:
+            raise _refusal(exc) from exc
+    emit({"username": user["username"], "password_reset": True}, as_json, user["username"])
+
+
+@click.group("audit")
+def audit_group() -> None:
+    """Jejak audit pusat (rantai hash, hanya-tambah)."""
+
+
+@audit_group.command("verify")
+@data_dir_option
+@json_option
+def audit_verify(data_dir: Path | None, as_json: bool) -> None:
+    """Recompute central's hash chain; exit 0 when intact, 1 naming the first broken entry.
+
+    Example: berjasa central audit verify
+    """
+    from central import trail
+    from central.cli import central_db
+
+    with central_db(data_dir) as (db, _, _):
+        checked, broken = trail.verify(db)
+    if broken is None:
+        emit({"intact": True, "checked": checked}, as_json,
+             f"Jejak audit pusat utuh: {checked} entri diperiksa.")
+        return
+    if as_json:
+        emit({"intact": False, "checked": checked, "broken": broken}, True)
+    else:
+        click.echo(f"Jejak audit pusat RUSAK pada entri seq={broken['seq']}: {broken['problem']} "
+                   f"({checked} entri sebelumnya utuh).")
+    sys.exit(1)

@@ -1,0 +1,129 @@
+"""Exports as downloads and as CLI files, each one written to central's trail
+(who, what, filters, row count, SHA-256 of the file). No HTTP, no SQL here.
+
+The download filters are validated against what the export offers: an unknown
+export is a 404, a forged filter (a format not offered, a month not YYYY-MM, an
+unknown parameter) a 400 naming it. The file itself comes from
+:func:`central.exports.export`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from berjasa.audit import Actor
+from berjasa.problems import BadFilter, NotFound, Problem
+from central import exports, trail
+from central.storage.db import Database
+
+FORMATS = {"csv": "text/csv", "xlsx":
+           "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+LABELS = {
+    "bpjs-registration": "Berkas pendaftaran BPJS",
+    "payment-list": "Daftar pembayaran iuran (BPKAD)",
+    "rejections": "Penolakan pusat",
+    "progress": "Capaian per kelurahan",
+    "all": "Semua data di pusat",
+}
+MONTH_EXPORTS = {"payment-list"}
+
+
+class ExportRefused(Problem):
+    """The export cannot be made as asked (e.g. a final payment list with an
+    unconfirmed band: ask for the draft)."""
+
+    status = 409
+    code = "export_refused"
+
+ALLOWED_ARGS = {"format", "month", "draft"}
+_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+
+def offered() -> list[dict[str, Any]]:
+    """The exports offered as downloads, in order, with their labels."""
+    return [{"what": what, "label": LABELS.get(what, what), "month": what in MONTH_EXPORTS}
+            for what in exports.WHATS]
+
+
+def _refuse(field: str, message: str) -> BadFilter:
+    return BadFilter({field: [message]}, {field: ["invalid"]}, message=message)
+
+
+def parse_filters(what: str, args: Any) -> dict[str, Any]:
+    """The download's filters from the query string, or BadFilter (400) naming the field."""
+    if what not in exports.WHATS:
+        raise NotFound(f"Unduhan {what[:40]!r} tidak ada.")
+    unknown = sorted(set(args.keys()) - ALLOWED_ARGS)
+    if unknown:
+        raise _refuse(unknown[0][:40], f"Parameter {unknown[0][:40]!r} tidak dikenal untuk unduhan.")
+    fmt = args.get("format", "csv")
+    if fmt not in FORMATS:
+        raise _refuse("format", "format harus csv atau xlsx.")
+    filters: dict[str, Any] = {"format": fmt}
+    month = args.get("month", "")
+    if month:
+        if what not in MONTH_EXPORTS:
+            raise _refuse("month", f"month hanya untuk {', '.join(sorted(MONTH_EXPORTS))}.")
+        match = _MONTH.match(month)
+        if not match or not 2000 <= int(match.group(1)) <= 2100:
+            raise _refuse("month", "month harus YYYY-MM, mis. 2025-10.")
+        filters["month"] = month
+    draft = args.get("draft", "")
+    if draft:
+        if what not in MONTH_EXPORTS or draft not in ("0", "1"):
+            raise _refuse("draft", "draft hanya 0 atau 1, untuk daftar pembayaran.")
+        filters["draft"] = draft == "1"
+    return filters
+
+
+def _export_options(filters: dict[str, Any], settings: dict[str, Any]) -> dict[str, Any]:
+    """The keyword arguments of :func:`central.exports.export` for these filters."""
+    options: dict[str, Any] = {
+        "contributions_file": settings.get("central_contributions_file") or None,
+        "targets_file": settings.get("central_targets_file") or None,
+        "columns_file": settings.get("central_export_columns_file") or None,
+        "work_categories": list(settings.get("work_categories") or []),
+    }
+    if "month" in filters:
+        options["month"] = filters["month"]
+    if "draft" in filters:
+        options["draft"] = filters["draft"]
+    return options
+
+
+def file_name(what: str, filters: dict[str, Any]) -> str:
+    """The download's file name, e.g. ``payment-list-2025-10.xlsx``."""
+    suffix = f"-{filters['month']}" if filters.get("month") else ""
+    return f"{what}{suffix}.{filters['format']}"
+
+
+def produce(db: Database, what: str, filters: dict[str, Any], actor: Actor,
+            settings: dict[str, Any]) -> dict[str, Any]:
+    """Build the export, write the trail entry; ``{"content", "rows", "sha256", ...}``.
+    An export the user must change something for (a final payment list with an
+    unconfirmed band) is :class:`ExportRefused` (409) with the export's own message."""
+    try:
+        result = exports.export(db, what, filters["format"], None, actor.username,
+                                **_export_options(filters, settings))
+    except exports.ExportError as exc:
+        raise ExportRefused(str(exc)) from exc
+    record(db, actor, what, {**filters, **result.filters}, result.rows, result.sha256,
+           "download")
+    return {"content": result.content, "rows": result.rows, "sha256": result.sha256,
+            "file_name": file_name(what, filters), "mimetype": FORMATS[filters["format"]]}
+
+
+def record(db: Database, actor: Actor, what: str, filters: dict[str, Any], rows: int,
+           sha256: str, action: str = "download", output: str | None = None) -> None:
+    """The trail entry of one export or download."""
+    details = {"what": what, "filters": filters, "rows": rows, "sha256": sha256}
+    if output:
+        details["output"] = output
+    trail.record(db, actor, f"{action}.{what}", what, details)
+
+
+def record_cli_export(db: Database, result: Any) -> None:
+    """The trail entry of ``berjasa central export`` (an ``ExportResult``)."""
+    record(db, trail.cli_actor(), result.what, {"format": result.format, **result.filters},
+           result.rows, result.sha256, "export", result.output)

@@ -1,0 +1,65 @@
+"""Central's page routes (endpoint names are rows of :mod:`central.access`), the
+CSRF check on every form, the security headers, and the template helpers.
+
+Adding a page (docs/central.md): write the view in a module of this package,
+add a ``blp.add_url_rule`` line here, and a row in ``central.access.ROUTES``
+naming the roles; the matrix test fails until the row exists."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from flask import Blueprint, g
+from markupsafe import Markup, escape
+
+from berjasa.web.csrf import check_csrf, csrf_token
+from berjasa.web.pages import security_headers
+from central import access, accounts
+from central.pages import audit, auth, dashboard, downloads, users
+
+blp = Blueprint("pages", __name__)
+
+blp.add_url_rule("/login", "login", auth.login, methods=["GET", "POST"])
+blp.add_url_rule("/logout", "logout", auth.logout, methods=["POST"])
+blp.add_url_rule("/", "dashboard", dashboard.dashboard)
+blp.add_url_rule("/kecamatan/<code>", "kecamatan", dashboard.kecamatan)
+blp.add_url_rule("/unduh/<what>", "download", downloads.download)
+blp.add_url_rule("/admin/users", "users", users.users_page)
+blp.add_url_rule("/admin/users", "user_create", users.create_user, methods=["POST"])
+blp.add_url_rule("/admin/users/<user_id>", "user_update", users.update_user, methods=["POST"])
+blp.add_url_rule("/audit", "audit", audit.audit_page)
+blp.add_url_rule("/audit/export.csv", "audit_export", audit.audit_export)
+
+
+@blp.before_request
+def require_csrf() -> None:
+    """Every form that changes something carries this session's token."""
+    check_csrf()
+
+
+@blp.after_request
+def headers(response):
+    """Strict CSP, no framing or sniffing, no caching (pages hold personal data)."""
+    return security_headers(response)
+
+
+@blp.context_processor
+def page_context() -> dict:
+    """What every page template may use."""
+    user = getattr(g, "user", None)
+    return {"csrf_token": csrf_token, "user": user, "role_labels": accounts.ROLE_LABELS,
+            "may": lambda endpoint: access.may(user["role"] if user else None, endpoint)}
+
+
+def inert(value: object) -> Markup:
+    """Text from outside shown as typed and harmless: HTML escaped, and the
+    direction and other invisible format characters (U+202E ...) shown as their
+    code instead of reordering the page."""
+    text = "" if value is None else str(value)
+    shown = "".join(f"[U+{ord(c):04X}]" if unicodedata.category(c) in ("Cf", "Cc") else c
+                    for c in text)
+    return escape(shown)
+
+
+blp.add_app_template_filter(inert, "inert")
+blp.add_app_template_filter(lambda n: f"{int(n or 0):,}".replace(",", "."), "ribuan")

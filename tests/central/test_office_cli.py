@@ -1,0 +1,124 @@
+"""``berjasa central user ...`` and ``berjasa central audit verify`` as
+subprocesses, and the trail written by imports, exports and device changes
+(both backends)."""
+
+from __future__ import annotations
+
+import json
+
+import psycopg
+
+from central.storage.db import Database
+
+from tests.helpers import berjasa as run_berjasa
+
+
+def berjasa(*args, data_dir, check=True, input=None):
+    """Run the berjasa command with this data folder; stdin from ``input``."""
+    return run_berjasa(*args, stdin=input, env={"BERJASA_DATA_DIR": str(data_dir)},
+                       check=check)
+
+
+def _init(database_url, tmp_path):
+    data = tmp_path / "pusat"
+    berjasa("central", "init", "--database", database_url, data_dir=data)
+    return data
+
+
+def _run_sql(database_url: str, *statements: str) -> None:
+    db = Database(database_url)
+    try:
+        for statement in statements:
+            db.conn.execute(statement)
+    finally:
+        db.close()
+
+
+def _trail(database_url: str) -> list[dict]:
+    db = Database(database_url)
+    try:
+        return db.query("SELECT * FROM audit_log ORDER BY seq")
+    finally:
+        db.close()
+
+
+def test_user_add_disable_reset_password(database_url, tmp_path):
+    data = _init(database_url, tmp_path)
+    done = berjasa("central", "user", "add", "rina", "--role", "operator", "--password-stdin",
+                   "--json", data_dir=data, input="kata-sandi-rina\n")
+    assert json.loads(done.stdout)["role"] == "operator"
+    again = berjasa("central", "user", "add", "rina", "--role", "auditor", "--password-stdin",
+                    data_dir=data, input="kata-sandi-rina\n", check=False)
+    assert again.returncode != 0 and "sudah dipakai" in again.stderr
+    assert "Traceback" not in again.stderr
+    weak = berjasa("central", "user", "add", "budi", "--role", "admin", "--password-stdin",
+                   data_dir=data, input="pendek\n", check=False)
+    assert weak.returncode != 0 and "minimal 8" in weak.stderr
+    wrong_role = berjasa("central", "user", "add", "budi", "--role", "supervisor",
+                         "--password-stdin", data_dir=data, input="kata-sandi-budi\n", check=False)
+    assert wrong_role.returncode != 0 and "Traceback" not in wrong_role.stderr
+    berjasa("central", "user", "reset-password", "rina", "--password-stdin", data_dir=data,
+            input="sandi-baru-rina\n")
+    berjasa("central", "user", "disable", "rina", data_dir=data)
+    missing = berjasa("central", "user", "disable", "siapa", data_dir=data, check=False)
+    assert missing.returncode != 0 and "tidak ada" in missing.stderr
+    actions = [e["action"] for e in _trail(database_url)]
+    assert actions == ["user.create", "user.reset_password", "user.disable"]
+    stored = Database(database_url)
+    try:
+        user = stored.one("SELECT * FROM users WHERE username = 'rina'")
+    finally:
+        stored.close()
+    assert user["active"] == 0 and user["password_hash"].startswith("$argon2id$")
+    assert "sandi-baru" not in repr(_trail(database_url))
+
+
+def test_audit_verify_names_a_hand_edited_row(database_url, tmp_path):
+    data = _init(database_url, tmp_path)
+    for name in ("a1", "a2", "a3"):
+        berjasa("central", "user", "add", name, "--role", "auditor", "--password-stdin",
+                data_dir=data, input="kata-sandi-uji\n")
+    berjasa("central", "device", "add", "--kelurahan", "73.71.01.1001", data_dir=data)
+    ok = berjasa("central", "audit", "verify", "--json", data_dir=data)
+    assert json.loads(ok.stdout) == {"intact": True, "checked": 4}
+    # the trigger refuses the edit ...
+    try:
+        _run_sql(database_url, "UPDATE audit_log SET actor = 'orang lain' WHERE seq = 2")
+        refused = False
+    except (psycopg.Error, Exception) as exc:  # sqlite3.IntegrityError or psycopg.RaiseException
+        refused = "append-only" in str(exc)
+    assert refused
+    # ... so the forger drops it first
+    if database_url.startswith("sqlite"):
+        _run_sql(database_url, "DROP TRIGGER audit_log_no_update",
+                 "UPDATE audit_log SET actor = 'orang lain' WHERE seq = 2")
+    else:
+        _run_sql(database_url, "DROP TRIGGER audit_log_no_update_delete ON audit_log",
+                 "UPDATE audit_log SET actor = 'orang lain' WHERE seq = 2")
+    broken = berjasa("central", "audit", "verify", data_dir=data, check=False)
+    assert broken.returncode == 1
+    assert "seq=2" in broken.stdout and "Traceback" not in broken.stderr
+    as_json = json.loads(berjasa("central", "audit", "verify", "--json", data_dir=data,
+                                 check=False).stdout)
+    assert as_json["broken"]["seq"] == 2 and as_json["checked"] == 1
+
+
+def test_imports_exports_and_devices_are_in_the_trail(database_url, tmp_path):
+    data = _init(database_url, tmp_path)
+    dtsen = tmp_path / "dtsen.csv"
+    dtsen.write_text("NIK,Desil\n7371014101900001,2\n", encoding="utf-8")
+    berjasa("central", "import", "dtsen", str(dtsen), data_dir=data)
+    berjasa("central", "device", "add", "--kelurahan", "73.71.01.1001", data_dir=data)
+    out = tmp_path / "semua.csv"
+    berjasa("central", "export", "--what", "all", "--output", str(out), data_dir=data)
+    berjasa("central", "export", "--what", "progress", data_dir=data)
+    trail = _trail(database_url)
+    assert [e["action"] for e in trail] == ["import.dtsen", "device.code", "export.all",
+                                            "export.progress"]
+    assert all(e["actor"].startswith("cli:") for e in trail)
+    details = json.loads(trail[2]["changes"])
+    import hashlib
+    assert details["sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()
+    assert details["rows"] == 0 and details["output"] == str(out)
+    assert details["filters"]["format"] == "csv"
+    assert berjasa("central", "audit", "verify", data_dir=data).returncode == 0
