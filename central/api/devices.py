@@ -20,6 +20,7 @@ def register():
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise MalformedJson()
+    from flask import current_app
 
     from central.usb import central_exchange_public
 
