@@ -26,6 +26,8 @@ from sync.protocol_errors import ProtocolError
 
 log = get_logger("berjasa.central")
 BATCH_ENDPOINT = "central_batches.receive_batch"
+# Signed sync bodies: an oversized one is the sync protocol's own 413 ("too_large").
+PROTOCOL_ENDPOINTS = frozenset({BATCH_ENDPOINT, "central_erasures.receive_erasures"})
 OTHER_BODY_LIMIT = 1_048_576  # every route but batches: 1 MB (design.md)
 HTTP_ERRORS = {
     400: ("bad_request", "Permintaan tidak dapat diproses."),
@@ -61,7 +63,10 @@ def before_request() -> None:
     """413 for an oversized body (nothing read yet), then the session and the role matrix."""
     from central.app import get_db
 
-    limit_body(body_limit(request.endpoint, settings()))
+    limit = body_limit(request.endpoint, settings())
+    if request.endpoint in PROTOCOL_ENDPOINTS and (request.content_length or 0) > limit:
+        raise ProtocolError("too_large", "Content-Length over the limit")
+    limit_body(limit)
     g.user = None
     endpoint = request.endpoint
     if endpoint is None or access.is_public(endpoint):

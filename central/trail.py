@@ -15,7 +15,7 @@ from typing import Any
 
 from berjasa import spreadsheet
 from berjasa.audit import Actor, verify_entries
-from berjasa.problems import ValidationFailed
+from berjasa.problems import BadFilter
 from central.storage import audit as store
 from central.storage.db import Database
 
@@ -71,7 +71,7 @@ def parse_filters(args: Any) -> dict[str, str]:
         else:
             filters[key] = (day + timedelta(days=shift)).isoformat()
     if errors:
-        raise ValidationFailed(errors, {k: ["invalid"] for k in errors},
+        raise BadFilter(errors, {k: ["invalid"] for k in errors},
                                message="Filter jejak audit tidak sah: " + "; ".join(
                                    m for ms in errors.values() for m in ms))
     return filters

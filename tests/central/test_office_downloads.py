@@ -1,0 +1,87 @@
+"""Downloads on the dashboard and the auditor's trail page (both backends)."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+
+from openpyxl import load_workbook
+
+from .conftest import records
+from .office import signed_in
+
+
+def test_operator_downloads_the_payment_list_and_the_auditor_sees_it_in_the_trail(central):
+    central.register().send(records(4))
+    operator = signed_in(central, "operator")
+    page = operator.get(f"{central.url}/", timeout=30).text
+    for what in ("bpjs-registration", "payment-list", "rejections", "progress", "all"):
+        assert f"/unduh/{what}?format=xlsx" in page
+    answer = operator.get(f"{central.url}/unduh/payment-list?format=xlsx&month=2025-10&draft=1",
+                          timeout=60)
+    assert answer.status_code == 200, answer.text[:300]
+    assert answer.headers["Content-Type"].startswith(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    assert "payment-list-2025-10.xlsx" in answer.headers["Content-Disposition"]
+    digest = hashlib.sha256(answer.content).hexdigest()
+    assert answer.headers["X-Berjasa-SHA256"] == digest
+    sheet = load_workbook(io.BytesIO(answer.content)).active
+    cells = [c for row in sheet.iter_rows(values_only=True) for c in row if c is not None]
+    assert any("NIK" in str(c) for c in cells)  # the header row is there
+    registration = operator.get(f"{central.url}/unduh/bpjs-registration?format=csv", timeout=60)
+    assert registration.status_code == 200 and registration.content.startswith(b"\xef\xbb\xbf")
+
+    auditor = signed_in(central, "auditor")
+    trail = auditor.get(f"{central.url}/audit?action=download.payment-list", timeout=30)
+    assert trail.status_code == 200 and "operator-uji" in trail.text and digest in trail.text
+    assert "Rantai hash utuh" in trail.text
+    exported = auditor.get(f"{central.url}/audit/export.csv?actor=operator-uji", timeout=30)
+    assert exported.status_code == 200 and exported.content.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(exported.content.decode("utf-8-sig"))))
+    actions = [r["action"] for r in rows]
+    assert "download.payment-list" in actions and "download.bpjs-registration" in actions
+    entry = next(r for r in rows if r["action"] == "download.payment-list")
+    details = json.loads(entry["changes"])
+    assert details["sha256"] == digest and details["filters"]["month"] == "2025-10"
+    assert details["filters"]["format"] == "xlsx" and details["rows"] == int(
+        answer.headers["X-Berjasa-Rows"])
+    # the export of the trail is itself in the trail
+    actions = [e["action"] for e in central.query("SELECT action FROM audit_log ORDER BY seq")]
+    assert actions[-1] == "download.audit"
+
+
+def test_forged_download_filters_are_400_with_a_clear_message(central):
+    operator = signed_in(central, "operator")
+    before = len(central.query("SELECT seq FROM audit_log"))
+    for query in ("payment-list?format=exe", "payment-list?format=xlsx&month=2025-13",
+                  "payment-list?month=%27%3B%20DROP%20TABLE%20records", "progress?month=2025-10",
+                  "payment-list?format=csv&nik=7371014101900001", "payment-list?draft=ya",
+                  "all?format=csv&format=xlsx&sort=nik"):
+        answer = operator.get(f"{central.url}/unduh/{query}", timeout=30,
+                              headers={"Accept": "application/json"})
+        assert answer.status_code == 400, query
+        body = answer.json()
+        assert body["code"] == "invalid_filter" and body["message"] and body["errors"], query
+    assert operator.get(f"{central.url}/unduh/rahasia?format=csv", timeout=30).status_code == 404
+    # a browser gets the same refusal as a page in Bahasa Indonesia
+    page = operator.get(f"{central.url}/unduh/payment-list?format=exe", timeout=30,
+                        headers={"Accept": "text/html"})
+    assert page.status_code == 400 and "format harus csv atau xlsx" in page.text
+    assert len(central.query("SELECT seq FROM audit_log")) == before
+
+
+def test_trail_filters_are_checked_and_the_csv_is_formula_safe(central):
+    auditor = signed_in(central, "auditor")
+    assert auditor.get(f"{central.url}/audit?from=kemarin", timeout=30).status_code == 400
+    assert auditor.get(f"{central.url}/audit?from=2025-10-01&to=2099-01-01",
+                       timeout=30).status_code == 200
+    from .office import login
+    login(central, "=HYPERLINK(\"http://x\")", "salah-salah-1")  # unknown: keyed hash only
+    login(central, "auditor-uji", "salah-salah-1")  # known user: named
+    exported = auditor.get(f"{central.url}/audit/export.csv", timeout=30).content
+    text = exported.decode("utf-8-sig")
+    assert "HYPERLINK" not in text
+    for row in csv.reader(io.StringIO(text)):
+        assert not any(cell.startswith(("=", "+", "-", "@")) for cell in row), row
