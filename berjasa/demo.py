@@ -111,9 +111,28 @@ def import_program_data(central_dir: Path, sites: list[Site]) -> None:
     spreadsheet damage offices see) matching some of the demo's records, imported
     at central before the first sync so arriving records are evaluated against them."""
     known = [record for site in sites for record in site.records]
-    paths = write_program_data(central_dir / "program", known, seed=7)
+    paths = write_program_data(central_dir / "program", known, seed=7, name_mismatches=3)
     for kind in ("dtsen", "cohort", "bpjs-participants"):
         berjasa("central", "import", kind, str(paths[kind]), "--data-dir", str(central_dir))
+
+
+def send_back_one(central_dir: Path, sites: list[Site]) -> list[str]:
+    """A verifier sends back the first record whose name differs from DTSEN; its
+    kelurahan pulls it as ``needs_fix`` (the supervisor queue and the phone show it)."""
+    found = json.loads(berjasa("central", "findings", "--kind", "dtsen_mismatch", "--json",
+                               "--data-dir", str(central_dir)))
+    if not found:
+        return []
+    finding = found[-1]  # the latest: the first records also carry the demo's shared NIK
+    dtsen_name = next((f["reference"] for f in finding["evidence"]["fields"]
+                       if f["field"] == "full_name"), "?")
+    berjasa("central", "decide", str(finding["id"]), "--decision", "send_back", "--reason",
+            f"Nama berbeda dengan DTSEN ({dtsen_name}); cocokkan dengan KTP", "--by", "verifikator",
+            "--data-dir", str(central_dir))
+    site = next(s for s in sites if s.code == finding["kelurahan_code"])
+    berjasa("sync", "run", "--once", "--data-dir", str(site.folder))
+    return [f"{len(found)} temuan identitas (nama beda dengan DTSEN); 1 dikirim balik ke "
+            f"kelurahan {site.code} untuk diperbaiki"]
 
 
 def demo_ports(port_base: int | None) -> list[int]:
@@ -173,6 +192,7 @@ def _run_demo(root: Path, enrollments: int, keep_running: bool, port_base: int |
         for site in sites + sites[:1]:  # the first pulls again to hear of the duplicate
             sync_lines.append(f"{site.code}: " + berjasa("sync", "run", "--once", "--data-dir",
                                                          str(site.folder)))
+        sync_lines += send_back_one(central_dir, sites)
         summary = describe(central_url, sites, sync_lines)
         click.echo(summary["text"], nl=True)
         sys.stdout.flush()

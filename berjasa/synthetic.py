@@ -170,8 +170,12 @@ class ProgramDataFaker:
         return f"{self.random.randint(10**10, 10**11 - 1)}"
 
     def write(self, folder: Path, known: list[dict[str, Any]] | None = None, dtsen_rows: int = 2000,
-              cohort_rows: int = 300, participants: int = 200, damage: bool = True) -> dict[str, Path]:
-        """Write ``dtsen.csv``, ``bpjs_peserta.csv`` and ``kohort_2024.csv``; their paths."""
+              cohort_rows: int = 300, participants: int = 200, damage: bool = True,
+              name_mismatches: int = 0) -> dict[str, Path]:
+        """Write ``dtsen.csv``, ``bpjs_peserta.csv`` and ``kohort_2024.csv``; their paths.
+        ``name_mismatches``: that many known records listed (within the cut-off) under
+        another given name, as registers sometimes disagree: central raises an identity
+        finding for each (the demo sends one back to its kelurahan)."""
         folder.mkdir(parents=True, exist_ok=True)
         r = self.random
         known = list(known or [])
@@ -182,6 +186,11 @@ class ProgramDataFaker:
                 listed_known.append({**record, "desil": r.randint(7, 10)})
             elif r.random() < 0.6:
                 listed_known.append({**record, "desil": r.randint(1, 5)})
+        within = [row for row in listed_known if row["desil"] <= 5]
+        for row in within[:name_mismatches]:
+            words = row["full_name"].split()
+            given = self.fake.first_name_male() if row.get("sex") == "L" else self.fake.first_name_female()
+            row["full_name"] = " ".join([given, *words[1:]]) if len(words) > 1 else f"{given} {words[0]}"
         others = [self._person() for _ in range(dtsen_rows)]
         for row in others:
             row["desil"] = r.choices(range(1, 11), DESIL_WEIGHTS)[0]
