@@ -127,6 +127,7 @@ def _decide_record(record: dict, kelurahan: str, active: dict, seen_in_batch: di
                name_key=dedupe.name_key(name if isinstance(name, str) else ""),
                status="accepted", reasons=None, checks=None, eligibility=None,
                disability=record.get("disability"),
+               possible_duplicate=record.get("possible_duplicate"),
                duplicate_of_kelurahan=None, duplicate_of_record=None)
     problems = eligibility.record_problems(record, kelurahan)
     holder = active.get(row["nik"]) or seen_in_batch.get(row["nik"])

@@ -61,7 +61,9 @@ RECORD_FIELDS: tuple[str, ...] = (
 # them, so a batch without them is byte-for-byte what an older agent sends and an
 # older central reads; a decoded null optional value is dropped again, so the
 # content hash is the sender's.
-OPTIONAL_FIELDS: tuple[str, ...] = ("disability",)
+# possible_duplicate (issue 14): "nik", "name_birth" or both joined by a comma, when
+# the phone hinted "maybe registered" and the record was saved anyway.
+OPTIONAL_FIELDS: tuple[str, ...] = ("disability", "possible_duplicate")
 JSON_FIELDS = ("consent", "location", "disability")
 _INT_BOUNDS = {"monthly_income": 2 ** 63, "version": 2 ** 31}  # BIGINT, INTEGER at central
 RESULT_FIELDS = ("result", "central_id", "duplicate_of", "reasons")

@@ -224,10 +224,15 @@ def count_call(db: Database, day: str) -> None:
 
 
 def duplicate_pairs(db: Database, open_only: bool = True, limit: int = 200) -> list[dict[str, Any]]:
-    """Flagged pairs (oldest first), each with both records."""
+    """Flagged pairs, each with both records: first the pairs where the phone had
+    already hinted "maybe registered" (records.possible_duplicate), then oldest first."""
     where = " WHERE d.decided_at IS NULL" if open_only else ""
-    pairs = db.query("SELECT d.* FROM duplicate_flags d" + where +
-                     " ORDER BY d.flagged_at, d.central_id_a, d.central_id_b LIMIT ?", (limit,))
+    pairs = db.query("SELECT d.* FROM duplicate_flags d"
+                     " LEFT JOIN records ra ON ra.central_id = d.central_id_a"
+                     " LEFT JOIN records rb ON rb.central_id = d.central_id_b" + where +
+                     " ORDER BY CASE WHEN ra.possible_duplicate IS NOT NULL"
+                     " OR rb.possible_duplicate IS NOT NULL THEN 0 ELSE 1 END,"
+                     " d.flagged_at, d.central_id_a, d.central_id_b LIMIT ?", (limit,))
     ids = sorted({int(p["central_id_a"]) for p in pairs} | {int(p["central_id_b"]) for p in pairs})
     held = records_by_ids(db, ids)
     for pair in pairs:

@@ -22,7 +22,7 @@ RECORD_COLUMNS = (
     "consent", "location", "captured_at", "notes", "version", "enumerator", "reviewed_by",
     "reviewed_at", "status", "reasons", "checks", "duplicate_of_kelurahan", "duplicate_of_record",
     "content_hash", "received_at", "updated_at", "evaluated_at", "disability", "eligibility",
-    "eligibility_snapshots",
+    "eligibility_snapshots", "possible_duplicate",
 )
 JSON_COLUMNS = frozenset({"consent", "location", "reasons", "checks", "disability", "eligibility",
                           "eligibility_snapshots"})

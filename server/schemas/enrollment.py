@@ -93,6 +93,24 @@ class Phone(fields.Field):
             raise ValidationError(coded(exc.message, exc.code)) from exc
 
 
+class DuplicateHint(fields.Field):
+    """``possible_duplicate``: which of the phone's duplicate hints the record was saved
+    despite: "nik", "name_birth" or "nik,name_birth" (a list of those is accepted too)."""
+
+    KEYS = ("nik", "name_birth")
+    default_error_messages = _errors(coded(
+        'Petunjuk duplikat harus "nik", "name_birth" atau keduanya.', "invalid_choice"))
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str | None:
+        parts = value.split(",") if isinstance(value, str) else value
+        if not isinstance(parts, list) or not all(isinstance(p, str) for p in parts):
+            raise self.make_error("invalid")
+        chosen = {p.strip() for p in parts if p.strip()}
+        if not chosen <= set(self.KEYS):
+            raise self.make_error("invalid")
+        return ",".join(k for k in self.KEYS if k in chosen) or None
+
+
 class FreeText(fields.Field):
     """Any printable text, stored exactly as typed (escaped wherever shown)."""
 
@@ -274,6 +292,7 @@ class EnrollmentSchema(BaseSchema):
     notes = FreeText(2000, multiline=True, load_default=None, allow_none=True)
     disability = fields.Nested(DisabilitySchema, load_default=None, allow_none=True,
                                error_messages=_errors(NOT_OBJECT))
+    possible_duplicate = DuplicateHint(load_default=None, allow_none=True)
 
     status = fields.String(dump_only=True)
     version = fields.Integer(dump_only=True)

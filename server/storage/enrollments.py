@@ -16,7 +16,7 @@ CLIENT_FIELDS = (
     "id", "nik", "kk_number", "full_name", "birth_place", "birth_date", "sex", "address", "rt",
     "rw", "kelurahan_code", "mother_name", "phone", "occupation", "work_category",
     "monthly_income", "heir_name", "heir_relation", "heir_phone", "consent", "location",
-    "captured_at", "notes", "disability",
+    "captured_at", "notes", "disability", "possible_duplicate",
 )
 JSON_FIELDS = ("consent", "location", "warnings", "disability", "central_eligibility")
 SERVER_FIELDS = (

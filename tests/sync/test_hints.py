@@ -133,3 +133,15 @@ def test_rotation_rules():
     assert central_hints.rotation_due(key, "2026-01-31T00:00:00+00:00", 100, 0, 30, 0.25)
     assert central_hints.rotation_due(key, "2026-01-02T00:00:00+00:00", 126, 26, 30, 0.25)
     assert central_hints.rotation_due(key, "2026-01-02T00:00:00+00:00", 70, 0, 30, 0.25)
+
+
+def test_the_hint_flag_travels_to_central_and_leads_its_duplicate_queue(central, tmp_path):
+    folder = tmp_path / "flagged"
+    h.make_kelurahan(folder, NEIGHBOUR)
+    central.register(folder)
+    flagged = h.seed_approved(folder, 2, seed=31, possible_duplicate=["name_birth", "nik"])
+    plain = h.seed_approved(folder, 1, seed=32)
+    assert run_once(folder, h.agent_settings(folder), "test").ok
+    held = {r["record_id"]: r["possible_duplicate"] for r in central.query(
+        "SELECT record_id, possible_duplicate FROM records")}
+    assert held == {**{i: "nik,name_birth" for i in flagged}, plain[0]: None}
