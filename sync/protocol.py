@@ -118,7 +118,7 @@ def record_from_row(row: Mapping[str, Any]) -> dict[str, Any]:
         record[name] = value
     for name in OPTIONAL_FIELDS:
         value = row[name] if name in keys else None
-        if isinstance(value, str):
+        if name in JSON_FIELDS and isinstance(value, str):
             value = json.loads(value)
         if value is not None:
             record[name] = value
