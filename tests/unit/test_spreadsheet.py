@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
+from berjasa import spreadsheet
 from berjasa.spreadsheet import (
     ID,
     NUMBER,
@@ -67,7 +68,15 @@ def test_no_generated_text_is_a_formula_or_starts_dangerously(values, tmp_path):
     _assert_inert([cell for row in parsed for cell in row])
 
 
-def test_formula_text_arrives_inert_and_readable(tmp_path):
+@pytest.fixture(params=["lxml_rows", "cells"])
+def row_path(request, monkeypatch):
+    """Both ways of writing XLSX data rows (lxml row XML, prepared cells)."""
+    if request.param == "cells":
+        monkeypatch.setattr(spreadsheet, "_lxml_row_writer", lambda *args: None)
+    return request.param
+
+
+def test_formula_text_arrives_inert_and_readable(tmp_path, row_path):
     path = tmp_path / "a.xlsx"
     write_export("xlsx", COLUMNS, [{"nik": "3201010101010001", "name": '=HYPERLINK("http://x","y")',
                                     "phone": "+6281234567890", "amount": 16800}], path)
@@ -77,6 +86,17 @@ def test_formula_text_arrives_inert_and_readable(tmp_path):
     assert nik.value == "3201010101010001" and nik.data_type == "s" and nik.number_format == "@"
     assert phone.value == "081234567890" and phone.number_format == "@"
     assert amount.value == 16800 and amount.data_type == "n"
+    path = tmp_path / "b.xlsx"
+    odd = ["", "  padded  ", "a & b <c> ]]> \"q\" 'x'", "#N/A", "Lontara \u1a00\u1a01", "x" * 40_000]
+    write_export("xlsx", COLUMNS, [{"nik": v, "name": v, "phone": "", "amount": 1.5} for v in odd]
+                 + [{"amount": "=1+1"}], path)
+    sheet = load_workbook(path).active
+    for row, value in enumerate(odd, 2):
+        cell = sheet.cell(row, 2)
+        assert (cell.value or "") == value[:32_767] and cell.number_format == "@"
+        assert cell.data_type == "s" or not value
+    assert sheet.cell(2, 4).value == 1.5
+    assert sheet.cell(len(odd) + 2, 4).value == "'=1+1" and sheet.cell(len(odd) + 2, 4).data_type == "s"
 
 
 @pytest.mark.parametrize("value, expected", [
