@@ -24,6 +24,9 @@ PUBLIC = frozenset({
     "field_app.app_file",
     "field_app.service_worker",
     "field_app.ca_certificate",
+    # A worker checks their status with the receipt's id + birth date (rate-limited;
+    # a wrong date is answered like an unknown id).
+    "receipts.receipt_status",
 })
 
 ROUTES: dict[str, frozenset[str]] = {
@@ -42,6 +45,7 @@ ROUTES: dict[str, frozenset[str]] = {
     "pages.by_status": frozenset({SUPERVISOR, AUDITOR}),
     "pages.enrollment": frozenset({SUPERVISOR, AUDITOR}),
     "pages.decide": frozenset({SUPERVISOR}),
+    "pages.receipt": frozenset({SUPERVISOR, AUDITOR}),
     "pages.sync_now": frozenset({SUPERVISOR}),
     "pages.users": frozenset({ADMIN}),
     "pages.user_create": frozenset({ADMIN}),

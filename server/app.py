@@ -19,14 +19,14 @@ from berjasa.database import connect
 from berjasa.paths import kelurahan_db_path
 from berjasa.web.sessions import secret_key
 from server import db, field_app, http
-from server.api import audit, auth, enrollments, health, sync_status
+from server.api import audit, auth, enrollments, health, receipts, sync_status
 from server.api import review as review_api
 from server.pages import blueprint as pages_blueprint
 from server.schemas import enrollment as enrollment_schemas
 from server.storage.audit import seal_unsealed
 from server.storage.users import get_site
 
-BLUEPRINTS = [health.blp, auth.blp, enrollments.blp, field_app.blp, review_api.blp, audit.blp,
+BLUEPRINTS = [health.blp, receipts.blp, auth.blp, enrollments.blp, field_app.blp, review_api.blp, audit.blp,
               sync_status.blp]
 
 

@@ -27,6 +27,7 @@ blp.add_url_rule("/enrollments", "by_status", review.by_status)
 blp.add_url_rule("/enrollments/<enrollment_id>", "enrollment", review.enrollment_page)
 blp.add_url_rule("/enrollments/<enrollment_id>/decision", "decide", review.decide,
                  methods=["POST"])
+blp.add_url_rule("/enrollments/<enrollment_id>/receipt", "receipt", review.receipt_page)
 blp.add_url_rule("/sync", "sync_now", sync_panel.sync_now, methods=["POST"])
 blp.add_url_rule("/admin/users", "users", users.users_page)
 blp.add_url_rule("/admin/users", "user_create", users.create_user, methods=["POST"])

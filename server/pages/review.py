@@ -7,7 +7,7 @@ from flask import current_app, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from berjasa.problems import InvalidTransition, MakerChecker, ValidationFailed
-from server import intake, review
+from server import intake, receipts, review
 from server.db import get_db
 from server.duplicates import REASON_TEXT
 from server.http import current_actor
@@ -102,6 +102,13 @@ def render_review(enrollment_id: str, status_code: int = 200, error: str | None 
         can_review=can_review, is_maker=can_review and review.is_maker_of(conn, record, actor),
         error=error, errors=errors or {}, form=form or {}, decisions=review.DECISION_LABELS)
     return html, status_code
+
+
+def receipt_page(enrollment_id: str) -> str:
+    """``GET /enrollments/<id>/receipt``: the printable tanda terima (A6 / thermal)."""
+    actor = current_actor()
+    record = intake.visible_record(get_db(), enrollment_id, actor)  # 404 when not visible
+    return render_template("pages/receipt.html", r=receipts.receipt(get_db(), record["id"]))
 
 
 def enrollment_page(enrollment_id: str):
