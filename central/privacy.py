@@ -80,6 +80,7 @@ def erase_nik(db: Database, data_dir: Path, nik: str, reason: str, actor: str) -
                             "record_id": record["record_id"], "kind": "erased",
                             "central_status": "erased"})
         records_store.add_updates(db, updates, now)
+    store.compact(db)
     return {"erased": [{"kelurahan_code": r["kelurahan_code"], "record_id": r["record_id"],
                         "status_before": r["status"]} for r in records],
             "already_erased": [], "pseudonym": alias, "erased_at": now}
@@ -117,6 +118,8 @@ def erase_from_device(db: Database, data_dir: Path, erasures: Erasures,
                                        " sebelum diterima pusat", "erased_at": now})
                 result = "tombstoned"
             results.append({"record_id": record_id, "result": result})
+    if any(r["result"] == "erased" for r in results):
+        store.compact(db)
     return {"erasure_id": erasures.erasure_id, "results": results}
 
 

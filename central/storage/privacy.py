@@ -100,3 +100,17 @@ def erasures_by_pseudonym(db: Database, pseudonym: str) -> list[dict[str, Any]]:
 def list_erasures(db: Database, limit: int = 1000) -> list[dict[str, Any]]:
     """The latest erasures, newest first (for the audit)."""
     return db.query("SELECT * FROM erasures ORDER BY id DESC LIMIT ?", (limit,))
+
+
+def compact(db: Database) -> None:
+    """After an erasure (outside any transaction): SQLite checkpoints its WAL into the
+    file and truncates it (``secure_delete`` already zeroed the old cells); PostgreSQL
+    vacuums the tables that held the record, so the dead row versions with the old
+    values are cleared for reuse (docs/privacy.md: what PostgreSQL's own WAL and base
+    backups keep is the city's backup retention)."""
+    if db.dialect == "sqlite":
+        db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return
+    for table in ("records", "updates", "findings"):
+        if _table_exists(db, table):
+            db.conn.execute(f"VACUUM {table}")

@@ -112,6 +112,13 @@ def test_erasure_travels_to_central_and_leaves_every_export(central, kelurahan):
     for value in (person["nik"], person["full_name"], person["address"], ids[0]):
         assert value not in exported
     assert person_of(kelurahan, ids[1])["nik"] in exported  # the others stay
+    if central.database_url.startswith("sqlite:///"):
+        # central's own files keep no readable copy either (secure_delete + checkpoint)
+        db_file = Path(central.database_url[len("sqlite:///"):])
+        for path in (db_file, Path(f"{db_file}-wal")):
+            raw = path.read_bytes() if path.exists() else b""
+            for value in (person["nik"], person["full_name"], person["address"]):
+                assert value.encode() not in raw, (path.name, value)
     erasure = central.query("SELECT * FROM erasures WHERE record_id = ?", (ids[0],))[0]
     assert (erasure["origin"], erasure["kelurahan_code"]) == ("kelurahan", A)
     sent = h.kelurahan_rows(kelurahan, "SELECT sent_at, central_result FROM privacy_erasures")
