@@ -19,8 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from berjasa import identity
+from berjasa.audit import Actor
 from berjasa.problems import NotFound, ValidationFailed, WrongKelurahan
 from berjasa.pseudonyms import load_key, pseudonym
+from central.storage import audit as trail
 from central.storage import privacy as store
 from central.storage import records as records_store
 from central.storage.db import Database, utc_now
@@ -49,17 +51,28 @@ def _reason(reason: str | None) -> str:
     return reason
 
 
-def _wipe(db: Database, record: dict[str, Any], alias: str, now: str) -> None:
+def _wipe(db: Database, record: dict[str, Any], alias: str, now: str, actor: Actor,
+          origin: str, reason: str) -> None:
+    """Wipe one held record and write the trail entry (no NIK: its pseudonym)."""
     store.wipe_record(db, record["central_id"], alias, now)
     store.delete_traces(db, record["central_id"], record["kelurahan_code"], record["record_id"])
+    trail.append(db, actor, "privacy.erase", f"{record['kelurahan_code']}/{record['record_id']}",
+                 {"status": [record["status"], "erased"], "pseudonym": [None, alias],
+                  "origin": [None, origin]}, reason)
 
 
-def erase_nik(db: Database, data_dir: Path, nik: str, reason: str, actor: str) -> dict[str, Any]:
+def _actor(actor: Actor | str) -> Actor:
+    return actor if isinstance(actor, Actor) else Actor(str(actor), "cli")
+
+
+def erase_nik(db: Database, data_dir: Path, nik: str, reason: str,
+              actor: Actor | str) -> dict[str, Any]:
     """Erase every record of a NIK at central and queue an ``erased`` update for
     each kelurahan that holds one. NotFound when central never held it."""
     nik = _clean_nik(nik)
     reason = _reason(reason)
     alias = pseudonym(load_key(data_dir), nik)
+    actor = _actor(actor)
     now = utc_now()
     with db.transaction():
         db.lock_ingest()
@@ -73,9 +86,10 @@ def erase_nik(db: Database, data_dir: Path, nik: str, reason: str, actor: str) -
             raise NotFound("Tidak ada data dengan NIK ini di registri pusat.")
         updates = []
         for record in records:
-            _wipe(db, record, alias, now)
+            _wipe(db, record, alias, now, actor, "central", reason)
             store.add_erasure(db, {**record, "pseudonym": alias, "origin": "central",
-                                   "reason": reason, "erased_by": actor, "erased_at": now})
+                                   "reason": reason, "erased_by": actor.username,
+                                   "erased_at": now})
             updates.append({"kelurahan_code": record["kelurahan_code"],
                             "record_id": record["record_id"], "kind": "erased",
                             "central_status": "erased"})
@@ -93,6 +107,7 @@ def erase_from_device(db: Database, data_dir: Path, erasures: Erasures,
         raise WrongKelurahan(kelurahan_code=device["kelurahan_code"])
     key = load_key(data_dir)
     kelurahan = erasures.kelurahan_code
+    actor = Actor(device["device_id"], "device")
     ids = list(dict.fromkeys(r["record_id"] for r in erasures.records))
     now = utc_now()
     results = []
@@ -106,12 +121,15 @@ def erase_from_device(db: Database, data_dir: Path, erasures: Erasures,
                 result = "already_erased"
             elif record is not None:
                 alias = pseudonym(key, record["nik"])
-                _wipe(db, record, alias, now)
+                _wipe(db, record, alias, now, actor, "kelurahan", "Dihapus di kelurahan")
                 store.add_erasure(db, {**record, "pseudonym": alias, "origin": "kelurahan",
                                        "device_id": device["device_id"], "erased_by": kelurahan,
                                        "reason": "Dihapus di kelurahan", "erased_at": now})
                 result = "erased"
             else:
+                trail.append(db, actor, "privacy.tombstone", f"{kelurahan}/{record_id}",
+                             {"origin": [None, "kelurahan"]},
+                             "Dihapus di kelurahan sebelum diterima pusat")
                 store.add_erasure(db, {"kelurahan_code": kelurahan, "record_id": record_id,
                                        "origin": "kelurahan", "device_id": device["device_id"],
                                        "erased_by": kelurahan, "reason": "Dihapus di kelurahan"

@@ -119,6 +119,8 @@ def test_erasure_travels_to_central_and_leaves_every_export(central, kelurahan):
             raw = path.read_bytes() if path.exists() else b""
             for value in (person["nik"], person["full_name"], person["address"]):
                 assert value.encode() not in raw, (path.name, value)
+    [entry] = central.query("SELECT actor, role, changes FROM audit_log WHERE action = 'privacy.erase'")
+    assert entry["role"] == "device" and person["nik"] not in entry["changes"]
     erasure = central.query("SELECT * FROM erasures WHERE record_id = ?", (ids[0],))[0]
     assert (erasure["origin"], erasure["kelurahan_code"]) == ("kelurahan", A)
     sent = h.kelurahan_rows(kelurahan, "SELECT sent_at, central_result FROM privacy_erasures")
@@ -230,6 +232,15 @@ def test_central_erase_command_line(central, kelurahan, backend):
                              check=False, capture_output=True, text=True, timeout=120)
     assert unknown.returncode != 0 and "Tidak ada data" in unknown.stderr
     assert len(unknown.stderr.strip().splitlines()) == 1 and "Traceback" not in unknown.stderr
+    # central's hash-chained trail says who erased what and why, without the NIK
+    entries = central.query("SELECT actor, action, record_id, changes, reason FROM audit_log"
+                            " WHERE action = 'privacy.erase'")
+    assert [e["record_id"] for e in entries] == [f"{A}/{ids[0]}"]
+    assert entries[0]["actor"].startswith("cli:") and entries[0]["reason"] == "Surat 10/XI/2026"
+    assert nik not in json.dumps(entries) and '"p1:' in entries[0]["changes"]
+    verify = subprocess.run([*BERJASA, "central", "audit", "verify", "--data-dir", str(folder)],
+                            check=False, capture_output=True, text=True, timeout=120)
+    assert verify.returncode == 0, verify.stdout + verify.stderr
     no_reason = subprocess.run([*args, nik, "--reason", " ", "--data-dir", str(folder)],
                                check=False, capture_output=True, text=True, timeout=120)
     assert no_reason.returncode != 0 and "Alasan" in no_reason.stderr
