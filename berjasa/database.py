@@ -22,6 +22,29 @@ from pathlib import Path
 _savepoints = itertools.count(1)
 
 
+SQLITE_FULL = 13
+
+
+def is_storage_full(exc: BaseException) -> bool:
+    """Whether an error means the disk (or quota) is full: SQLite's SQLITE_FULL
+    ("database or disk is full") or an OS ENOSPC/EDQUOT, also when wrapped."""
+    import errno
+
+    seen = 0
+    while exc is not None and seen < 5:
+        if isinstance(exc, sqlite3.Error) and (
+                getattr(exc, "sqlite_errorcode", None) == SQLITE_FULL
+                or "database or disk is full" in str(exc)):
+            return True
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)):
+            return True
+        if type(exc).__name__ == "DiskFull":  # psycopg.errors.DiskFull (PostgreSQL 53100)
+            return True
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return False
+
+
 class MigrationError(Exception):
     """A migration file failed; the database is left at the previous version."""
 

@@ -220,3 +220,12 @@ class BadFilter(ValidationFailed):
     status = 400
     code = "invalid_filter"
     message = "Filter tidak sah."
+
+
+class StorageFull(Problem):
+    """The disk is full: nothing of this request was stored (the transaction rolled back)."""
+
+    status = 507
+    code = "storage_full"
+    message = ("Penyimpanan laptop penuh: data ini TIDAK tersimpan. Kosongkan ruang disk, lalu "
+               "kirim ulang (data di HP tetap aman).")

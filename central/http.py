@@ -11,12 +11,14 @@ from flask import Flask, Response, g, jsonify, redirect, render_template, reques
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from berjasa.audit import Actor
+from berjasa.database import is_storage_full
 from berjasa.logs import get_logger
 from berjasa.problems import (
     CsrfFailed,
     Forbidden,
     PayloadTooLarge,
     Problem,
+    StorageFull,
     SyncProtocolRefused,
     Unauthorized,
 )
@@ -144,9 +146,13 @@ def http_error_response(exc: HTTPException) -> Response:
 
 
 def unexpected_error_response(exc: Exception) -> Response:
-    """A bug: logged, answered without details."""
+    """A bug: logged, answered without details. A full disk is no bug: 507
+    ``storage_full`` (the transaction rolled back, nothing stored)."""
     if isinstance(exc, HTTPException):
         return http_error_response(exc)
+    if is_storage_full(exc):
+        log.error("storage full on %s %s: nothing stored", request.method, request.path)
+        return problem_response(StorageFull())
     log.exception("unexpected error on %s %s", request.method, request.path)
     return http_error_response(HTTPException(description="internal", response=None))
 

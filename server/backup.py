@@ -121,9 +121,17 @@ def create_backup(data_dir: Path, output: Path, passphrase: str) -> BackupInfo:
     temp = output.with_name(output.name + ".tmp")
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
-        temp.write_bytes(MAGIC + header_line + cipher)
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            view = memoryview(MAGIC + header_line + cipher)
+            while view:
+                view = view[os.write(fd, view):]
+            os.fsync(fd)  # a full disk shows here, not after the rename
+        finally:
+            os.close(fd)
         os.replace(temp, output)
     except OSError as exc:
+        temp.unlink(missing_ok=True)  # never leave a partial file behind (full disk)
         raise BackupError(f"Tidak bisa menulis {output}: {exc.strerror}") from exc
     return BackupInfo(output, kelurahan, header["created_at"], files, output.stat().st_size)
 

@@ -7,11 +7,13 @@ from flask import Flask, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from berjasa import http_cache
+from berjasa.database import is_storage_full
 from berjasa.logs import get_logger
 from berjasa.problems import (
     Forbidden,
     PayloadTooLarge,
     Problem,
+    StorageFull,
     Unauthorized,
 )
 from berjasa.web import sessions as web_sessions
@@ -86,7 +88,11 @@ def http_error_response(exc: HTTPException) -> Response:
 
 
 def unexpected_error_response(exc: Exception) -> Response:
-    """A bug: logged (NIK masked by the log filter), answered without details."""
+    """A bug: logged (NIK masked by the log filter), answered without details.
+    A full disk is no bug: 507 ``storage_full`` (the transaction rolled back)."""
+    if is_storage_full(exc):
+        log.error("storage full on %s %s: nothing stored", request.method, request.path)
+        return problem_response(StorageFull())
     log.exception("unexpected error on %s %s", request.method, request.path)
     return http_error_response(HTTPException(description="internal", response=None))
 
