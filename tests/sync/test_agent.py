@@ -33,31 +33,6 @@ _spec.loader.exec_module(h)
 A, B = "73.71.01.1001", "73.71.02.1001"
 
 
-@pytest.fixture(scope="module")
-def pg_base():
-    """A throw-away PostgreSQL database for this module."""
-    url = h.pg_database()
-    yield url
-    h.drop_pg(url)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def central(request, tmp_path):
-    """A running central on a fresh database, on each backend."""
-    pg = request.getfixturevalue("pg_base") if request.param == "postgresql" else None
-    running = h.central_in_thread(h.database_urls(request.param, tmp_path, pg), tmp_path / "central")
-    yield running
-    running.stop()
-
-
-@pytest.fixture
-def kelurahan(tmp_path, central):
-    """Kelurahan A's data folder, registered at central."""
-    folder = h.make_kelurahan(tmp_path / "kel-a", A)
-    central.register(folder)
-    return folder
-
-
 def test_approved_records_reach_central_exactly_once(central, kelurahan):
     approved = h.seed_approved(kelurahan, 30, seed=3)
     report = run_once(kelurahan, h.agent_settings(kelurahan), "test")

@@ -11,7 +11,6 @@ import json
 import sys
 from pathlib import Path
 
-import pytest
 
 from berjasa import hints
 from central import hints as central_hints
@@ -28,21 +27,6 @@ NEIGHBOUR = "73.71.02.1001"    # Mamajang borders Mariso
 FAR = "73.71.11.1001"          # Biringkanaya does not
 CENTRAL_SETTINGS = {"central_hint_key_days": 30, "central_hint_key_change": 0.25,
                     "central_hints_page_size": 20000}
-
-
-@pytest.fixture(scope="module")
-def pg_base():
-    url = h.pg_database()
-    yield url
-    h.drop_pg(url)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def central(request, tmp_path):
-    pg = request.getfixturevalue("pg_base") if request.param == "postgresql" else None
-    running = h.central_in_thread(h.database_urls(request.param, tmp_path, pg), tmp_path / "central")
-    yield running
-    running.stop()
 
 
 def _synced(central, folder: Path, code: str, count: int, seed: int) -> list[dict]:

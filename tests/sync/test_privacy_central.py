@@ -39,13 +39,6 @@ OPERATOR = Actor("cli", "admin")
 BERJASA = [sys.executable, "-m", "berjasa"]
 
 
-@pytest.fixture(scope="module")
-def pg_base():
-    url = h.pg_database()
-    yield url
-    h.drop_pg(url)
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def backend(request):
     return request.param

@@ -9,7 +9,6 @@ import importlib.util
 import sys
 from pathlib import Path
 
-import pytest
 
 from berjasa.database import connect
 from central import verification
@@ -25,21 +24,6 @@ h = sys.modules.setdefault("sync_harness", importlib.util.module_from_spec(_spec
 _spec.loader.exec_module(h)
 
 A, B = "73.71.01.1001", "73.71.02.1001"
-
-
-@pytest.fixture(scope="module")
-def pg_base():
-    url = h.pg_database()
-    yield url
-    h.drop_pg(url)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def central(request, tmp_path):
-    pg = request.getfixturevalue("pg_base") if request.param == "postgresql" else None
-    running = h.central_in_thread(h.database_urls(request.param, tmp_path, pg), tmp_path / "central")
-    yield running
-    running.stop()
 
 
 def _central_db(central):

@@ -24,13 +24,6 @@ _spec.loader.exec_module(h)
 A = "73.71.15.1001"
 
 
-@pytest.fixture(scope="module")
-def pg_base():
-    url = h.pg_database()
-    yield url
-    h.drop_pg(url)
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def central(request, tmp_path):
     pg = request.getfixturevalue("pg_base") if request.param == "postgresql" else None
