@@ -9,7 +9,7 @@ from central.storage.db import Database, utc_now
 from central.storage.records import add_updates
 from sync.agent import run_once
 
-from .test_agent import A, central, h, kelurahan, pg_base  # noqa: F401  (fixtures)
+from .test_agent import A, h  # central, kelurahan, pg_base: tests/sync/conftest.py
 
 RESULTS = [{"rule": "dtsen", "result": "fail", "reason": "DTSEN desil 8, di atas batas desil 5."}]
 
