@@ -11,10 +11,10 @@ from pathlib import Path
 import requests
 
 from berjasa.background_server import BackgroundServer
+from berjasa.passwords import hash_password
 from berjasa.processes import free_port, start_server, stop_all
 from berjasa.settings import load_settings, write_setting
 from berjasa.synthetic import EnrollmentFaker
-from server.passwords import hash_password
 from tests.helpers import berjasa
 
 KELURAHAN = "73.71.01.1001"
