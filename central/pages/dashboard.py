@@ -1,4 +1,5 @@
-"""``GET /``: the central dashboard (server-rendered, Bahasa Indonesia, no scripts)."""
+"""``GET /``: the central dashboard, and ``GET /kecamatan/<code>`` its drill-down
+(server-rendered, Bahasa Indonesia, no scripts; the chart is SVG made here)."""
 
 from __future__ import annotations
 
@@ -6,29 +7,31 @@ from datetime import date
 
 from flask import render_template
 
-from central import downloads, dukcapil, verification
+from berjasa.problems import NotFound
+from central import downloads, dukcapil, overview, verification
 from central.app import get_db, setting
 from central.http import settings
-from central.progress import progress_by_kecamatan
 from central.storage import reports
 
 
 def dashboard():
-    """Progress per kecamatan against targets, with CSS bars, and the downloads."""
+    """Totals against the targets, progress per kecamatan, the week chart, last
+    sync per kelurahan, central rejections, verification, and the downloads."""
     db = get_db()
-    kecamatan = progress_by_kecamatan(reports.counts_by_kelurahan(db),
-                                      setting("central_targets_file") or None)
-    totals = {key: sum(k[key] for k in kecamatan) for key in
-              ("target", "active", "registered", "duplicate", "rejected")}
-    totals["percent"] = round(100 * totals["active"] / totals["target"], 1) if totals["target"] else 0.0
-    return render_template("central/dashboard.html", kecamatan=kecamatan, totals=totals,
+    data = overview.dashboard(db, setting("central_targets_file") or None)
+    return render_template("central/dashboard.html", **data,
                            batches=reports.last_batches(db), downloads=downloads.offered(),
                            this_month=date.today().strftime("%Y-%m"),
+                           silent_days=overview.SILENT_DAYS,
                            verification=verification.summary(db),
                            dukcapil=dukcapil.status(db, dukcapil.DukcapilConfig.from_settings(
                                settings())))
 
 
 def kecamatan(code: str):
-    """``GET /kecamatan/<code>``: the kelurahan of one kecamatan."""
-    return dashboard()
+    """The kelurahan of one kecamatan with counts by status, and each kelurahan's
+    per-enumerator quality table."""
+    detail = overview.kecamatan_detail(get_db(), code[:20], setting("central_targets_file") or None)
+    if detail is None:
+        raise NotFound("Kecamatan tidak dikenal.")
+    return render_template("central/kecamatan.html", detail=detail)
