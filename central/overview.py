@@ -8,6 +8,8 @@ workers from October 2025 (the records kelurahan send)."""
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections import Counter
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
@@ -107,12 +109,36 @@ def rejections(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             for code, n in counts.most_common()]
 
 
+_CACHE: dict[str, tuple[float, tuple, dict[str, Any]]] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def dashboard_cached(db: Database, targets_file: str | None, ttl_seconds: float) -> dict[str, Any]:
+    """:func:`dashboard`, reused for up to ``ttl_seconds`` while the data it counts
+    has not changed (:func:`central.storage.dashboard.data_version`), so a room of
+    people refreshing the page does not recount 100,000 records each time."""
+    if ttl_seconds <= 0:
+        return dashboard(db, targets_file)
+    key = f"{db.url}|{targets_file}"
+    version = store.data_version(db)
+    now = time.monotonic()
+    with _CACHE_LOCK:
+        hit = _CACHE.get(key)
+    if hit and hit[0] > now and hit[1] == version:
+        return hit[2]
+    data = dashboard(db, targets_file)
+    with _CACHE_LOCK:
+        _CACHE[key] = (now + ttl_seconds, version, data)
+    return data
+
+
 def dashboard(db: Database, targets_file: str | None) -> dict[str, Any]:
     """Everything the dashboard page shows."""
     counts = reports.counts_by_kelurahan(db)
     cohort = store.cohort_by_kelurahan(db)
     kecamatan = progress_by_kecamatan(counts, targets_file)
     return {"totals": totals(counts, cohort), "kecamatan": kecamatan,
+            "counted_at": datetime.now(timezone.utc).strftime("%H:%M:%S"),
             "weekly": weekly(store.received_per_day(db)),
             "sync": last_sync(store.last_sync_by_kelurahan(db)),
             "rejections": rejections(store.rejection_reasons(db))}

@@ -23,6 +23,10 @@ CENTRAL_SETTINGS = (
     Setting("central_request_max_skew_seconds", 300,
             "Allowed difference between a device's signed request time and central's clock."),
     Setting("central_updates_page_size", 500, "Most update entries in one /api/v1/updates answer."),
+    Setting("central_dashboard_cache_seconds", 30,
+            "Longest the dashboard's figures are reused before they are counted again (they "
+            "are counted again at once when a batch, import, update or laptop changes; 0 = "
+            "count on every request)."),
     Setting("central_hint_key_days", 30,
             "Central's duplicate-hint key is replaced after this many days."),
     Setting("central_hint_key_change", 0.25,

@@ -18,7 +18,8 @@ def dashboard():
     """Totals against the targets, progress per kecamatan, the week chart, last
     sync per kelurahan, central rejections, verification, and the downloads."""
     db = get_db()
-    data = overview.dashboard(db, setting("central_targets_file") or None)
+    data = overview.dashboard_cached(db, setting("central_targets_file") or None,
+                                     setting("central_dashboard_cache_seconds"))
     return render_template("central/dashboard.html", **data,
                            batches=reports.last_batches(db), downloads=downloads.offered(),
                            this_month=date.today().strftime("%Y-%m"),

@@ -63,3 +63,16 @@ def enumerator_quality(db: Database, kelurahan_codes: list[str]) -> list[dict[st
              "duplicate": int(r["duplicate"] or 0),
              "sent_back": sent_back.get((r["kelurahan_code"], r["enumerator"]), 0)}
             for r in rows]
+
+
+def data_version(db: Database) -> tuple:
+    """A cheap fingerprint of what the dashboard counts: it changes when a batch
+    arrives, an update (decision, recheck, erasure) or an import is written, or a
+    laptop is registered or revoked."""
+    row = db.one("SELECT (SELECT MAX(seq) FROM updates) AS updates,"
+                 " (SELECT COUNT(*) FROM batches) AS batches,"
+                 " (SELECT MAX(id) FROM imports) AS imports,"
+                 " (SELECT COUNT(*) FROM records) AS records,"
+                 " (SELECT COUNT(*) FROM devices WHERE revoked_at IS NULL) AS devices,"
+                 " (SELECT MAX(registered_at) FROM devices) AS registered")
+    return tuple(row.values()) if row else ()
