@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 _hasher = PasswordHasher()
-# A hash of a random password, verified when the user does not exist, so that the
-# time taken does not reveal which usernames exist.
-_DUMMY_HASH = _hasher.hash("tidak-ada-pengguna-ini")
 MIN_LENGTH = 8
+
+
+@cache
+def _dummy_hash() -> str:
+    """A hash of a random password, verified when the user does not exist, so that
+    the time taken does not reveal which usernames exist. Made on first use, not at
+    import: hashing costs a quarter second of CPU, and most commands never log in."""
+    return _hasher.hash("tidak-ada-pengguna-ini")
 
 
 class WeakPassword(ValueError):
@@ -25,7 +32,8 @@ def hash_password(password: str) -> str:
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     """True when the password matches; constant work whether or not the user exists."""
+    dummy = _dummy_hash()  # first call pays for it whether or not the user exists
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return _hasher.verify(password_hash or dummy, password) and password_hash is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False

@@ -85,6 +85,9 @@ def _start_demo(tmp_path: Path, base: int) -> tuple[subprocess.Popen, str]:
     return demo, seen
 
 
+# A kill loop (three demos, each killed): in the reliability set, not the quick loop.
+@pytest.mark.reliability
+@pytest.mark.slow
 @pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGKILL, signal.SIGINT])
 def test_no_server_outlives_the_demo(tmp_path, how, request):
     if how == signal.SIGINT and not request.config.getoption("--slow"):
