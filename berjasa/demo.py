@@ -41,6 +41,9 @@ KELURAHAN = ["73.71.01.1001", "73.71.13.1001"]
 PASSWORD = "berjasa-demo"
 ROLES = [("petugas", "enumerator"), ("pengawas", "supervisor"), ("admin", "admin"),
          ("auditor", "auditor"), ("petugas2", "enumerator")]
+# Office users at central, one per role (design.md "Central office").
+CENTRAL_ROLES = [("operator-kota", "operator"), ("verifikator", "verifier"),
+                 ("admin-kota", "admin"), ("auditor-bpkp", "auditor")]
 PROBLEMS = ["nik_sex_mismatch", "high_income", "moved_in", "other_kelurahan"]
 
 
@@ -175,6 +178,7 @@ def _run_demo(root: Path, enrollments: int, keep_running: bool, port_base: int |
     sites[1].shared_nik = first  # the same worker enrolled again in another kelurahan
     try:
         berjasa("central", "init", "--data-dir", str(central_dir))
+        add_central_users(central_dir)
         processes.append(start(["central", "serve", "--port", str(central_port), "--data-dir",
                                 str(central_dir)], central_url))
         for index, site in enumerate(sites):
@@ -203,6 +207,19 @@ def _run_demo(root: Path, enrollments: int, keep_running: bool, port_base: int |
         stop_all(processes)
 
 
+def add_central_users(central_dir: Path) -> None:
+    """One office user per role at central (argon2, audited in central's trail)."""
+    from central import accounts as central_accounts
+    from central.storage.db import Database
+
+    db = Database(f"sqlite:///{central_dir / 'central.db'}")
+    try:
+        for name, role in CENTRAL_ROLES:
+            central_accounts.add_user(db, name, role, PASSWORD, Actor("demo", "admin"))
+    finally:
+        db.close()
+
+
 def describe(central_url: str, sites: list[Site], sync_lines: list[str]) -> dict:
     """The URLs, logins and what the first sync did."""
     lines = ["", "berjasa demo berjalan (Ctrl+C untuk berhenti)", "",
@@ -213,10 +230,12 @@ def describe(central_url: str, sites: list[Site], sync_lines: list[str]) -> dict
                      f"(aplikasi petugas: http://127.0.0.1:{site.port}/app/)")
     lines += ["", f"  Login (semua kata sandi: {PASSWORD}):"]
     lines += [f"    {name:<9} {role}" for name, role in ROLES]
+    lines += ["", f"  Login registri pusat {central_url}/login (kata sandi: {PASSWORD}):"]
+    lines += [f"    {name:<13} {role}" for name, role in CENTRAL_ROLES]
     lines += ["", "  Sinkronisasi pertama:"] + [f"    {line}" for line in sync_lines]
     return {"text": "\n".join(lines), "central": central_url,
             "kelurahan": {s.code: f"http://127.0.0.1:{s.port}" for s in sites},
-            "password": PASSWORD, "users": dict(ROLES)}
+            "password": PASSWORD, "users": dict(ROLES), "central_users": dict(CENTRAL_ROLES)}
 
 
 def wait_for_interrupt(processes: list[subprocess.Popen]) -> None:
