@@ -102,6 +102,9 @@ SETTINGS: dict[str, Setting] = {
             "moved away from its default overrides the set in force (docs/eligibility.md).",
         ),
         Setting("log_level", "INFO", "Application log level (NIK is always masked in logs)."),
+        Setting("log_format", "json",
+                "Log lines on stderr: \"json\" (one JSON object per line, with the request id) "
+                "or \"text\" (readable lines)."),
         Setting("field_hint_false_positive_rate", 0.01,
                 "False-positive rate of the phone's duplicate-hint filter (issue 14)."),
         Setting("field_hint_scope", "neighbours",

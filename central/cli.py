@@ -133,6 +133,9 @@ def serve_command(host: str | None, port: int | None, data_dir: Path | None) -> 
         raise click.ClickException(f"tidak dapat membuka basis data pusat: {_one_line(exc)}") from exc
     host = host or settings["central_host"]
     port = port or settings["central_port"]
+    from berjasa.logs import configure_logging
+
+    configure_logging(settings["log_level"], settings["log_format"])
     running = hold_folder(folder, "central serve")  # until this process ends
     click.echo(f"Registri pusat berjalan di http://{host}:{port}/ (Ctrl+C untuk berhenti)")
     serve(app, host=host, port=port, threads=settings["central_threads"], ident="berjasa-central")

@@ -11,6 +11,7 @@ from flask import Flask, Response, g, jsonify, redirect, render_template, reques
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from berjasa.audit import Actor
+from berjasa import request_log
 from berjasa.database import is_storage_full
 from berjasa.logs import get_logger
 from berjasa.problems import (
@@ -159,6 +160,7 @@ def unexpected_error_response(exc: Exception) -> Response:
 
 def init_app(app: Flask) -> None:
     """Install the body limit, the role check and the error handlers."""
+    request_log.install(app)  # X-Request-Id and one JSON access line per request
     app.before_request(before_request)
     app.register_error_handler(Problem, problem_response)
     app.register_error_handler(ProtocolError, protocol_response)

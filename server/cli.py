@@ -121,7 +121,7 @@ def serve_command(host: str | None, port: int | None, data_dir: Path | None,
     from server.app import NotInitialised, create_app
 
     folder, settings = data_dir_and_settings(data_dir)
-    configure_logging(settings["log_level"])
+    configure_logging(settings["log_level"], settings["log_format"])
     _refuse_when_behind(folder)
     running = hold_folder(folder, "serve")  # held until this process ends (restore refuses)
     try:

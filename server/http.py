@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Flask, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from berjasa import http_cache
+from berjasa import http_cache, request_log
 from berjasa.database import is_storage_full
 from berjasa.logs import get_logger
 from berjasa.problems import (
@@ -99,6 +99,7 @@ def unexpected_error_response(exc: Exception) -> Response:
 
 def init_app(app: Flask) -> None:
     """Install the role check and the error handlers."""
+    request_log.install(app)  # X-Request-Id and one JSON access line per request
     app.before_request(authorize)
     http_cache.install(app)  # JSON answers may carry personal data
     app.register_error_handler(Problem, problem_response)

@@ -65,7 +65,7 @@ def run_command(once: bool, data_dir: Path | None, as_json: bool) -> None:
 
     folder, settings, conn = _open(data_dir)
     conn.close()
-    configure_logging(settings["log_level"])
+    configure_logging(settings["log_level"], settings["log_format"])
     running = hold_folder(folder, "sync run")  # held until this process ends (restore refuses)
     if once:
         report = run_once(folder, settings, "cli")

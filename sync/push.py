@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from berjasa.database import transaction
+from berjasa.logs import new_request_id
 from sync import faults, outcomes, protocol, storage
 from sync.encoding import InlineExecutor, encode_rows, encoder
 from sync.protocol_auth import private_key_pem
@@ -109,7 +110,12 @@ def send_batch(run: RunState, batch: dict[str, Any]) -> tuple[bytes, list[dict]]
             return None
         run.add(bytes_up=wire_size(batch["headers"], len(batch["body"])))
         try:
-            response = run.client.post_batch(batch["body"], batch["headers"])
+            request_id = new_request_id()
+            log.info("batch %s sent (%d records)", batch["batch_id"], len(batch["record_ids"]),
+                     extra={"event": "batch_sent", "request_id": request_id,
+                            "batch_id": batch["batch_id"], "record_ids": batch["record_ids"]})
+            response = run.client.post_batch(batch["body"],
+                                             {**batch["headers"], "X-Request-Id": request_id})
             run.add(bytes_down=wire_size(dict(response.headers), len(response.content)))
             faults.crash_point("after_answer")
             results = protocol.decode_results(response.content, shell)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
+from berjasa.logs import get_logger
+from berjasa.request_log import note_records
 from central.app import get_db, setting
 from central.receive import receive_signed_batch
 from sync import protocol
 from sync.protocol_errors import ProtocolError
 
 blp = Blueprint("central_batches", __name__)
+log = get_logger("berjasa.central")
 
 
 def current_settings():
@@ -27,7 +30,12 @@ def receive_batch():
     body = request.stream.read(limit + 1)
     if len(body) > limit:
         raise ProtocolError("too_large", "body over the limit")
-    answer, replayed, _ = receive_signed_batch(get_db(), body, request.headers, current_settings())
+    answer, replayed, batch = receive_signed_batch(get_db(), body, request.headers, current_settings())
+    note_records([record["id"] for record in batch.records])
+    log.info("batch %s from %s: %d records%s", batch.batch_id, batch.kelurahan_code,
+             len(batch.records), " (replay)" if replayed else "",
+             extra={"event": "batch_received", "batch_id": batch.batch_id,
+                    "records": len(batch.records)})
     response = Response(answer, status=200, content_type=protocol.RESULTS_MEDIA_TYPE)
     if replayed:
         response.headers["Berjasa-Replay"] = "1"

@@ -8,11 +8,20 @@ import { FilterError, loadIndex } from './dedupe.js';
 
 const TIMEOUT_MS = 30000;
 
+function newRequestId() {
+  if (globalThis.crypto?.randomUUID) return `hp-${crypto.randomUUID()}`;
+  const bytes = new Uint8Array(16);
+  globalThis.crypto.getRandomValues(bytes);
+  return `hp-${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`;
+}
+
 /** {status, body} for any HTTP answer; throws only when the server was not reached. */
 export async function request(path, { method = 'GET', token = null, body = undefined, timeoutMs = TIMEOUT_MS } = {}) {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
-  const headers = { Accept: 'application/json' };
+  // A request id per call: the kelurahan logs it with the records it stored, so a
+  // record can be followed from this phone to central (docs/operator-guide.md).
+  const headers = { Accept: 'application/json', 'X-Request-Id': newRequestId() };
   if (token) headers.Authorization = `Bearer ${token}`;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   try {

@@ -8,6 +8,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from berjasa.problems import PreconditionRequired, ValidationFailed
+from berjasa.request_log import note_records
 from berjasa.web.bodies import read_json
 from server import intake
 from server.db import get_db
@@ -67,6 +68,7 @@ def create_enrollment():
     settings, _ = _site()
     payload = read_json(settings["max_record_bytes"])
     outcome = intake.create_enrollment(get_db(), payload, current_actor(), settings)
+    note_records([outcome.record["id"]])
     return _shown(outcome.record), outcome.status, _etag(outcome.record)
 
 
@@ -88,7 +90,9 @@ def create_batch():
     if len(items) > limit:
         raise ValidationFailed({"enrollments": [f"Paling banyak {limit} data per kiriman."]},
                                {"enrollments": ["too_many_items"]})
-    return {"results": intake.create_batch(get_db(), items, current_actor(), settings)}
+    results = intake.create_batch(get_db(), items, current_actor(), settings)
+    note_records([r["id"] for r in results if r.get("status") in (200, 201) and r.get("id")])
+    return {"results": results}
 
 
 @blp.route("/enrollments", methods=["GET"])

@@ -157,6 +157,33 @@ def _check_exactly_once(central, kelurahan: Path) -> dict[str, int]:
     return {"records": len(held), "accepted": accepted, "rejected": len(held) - accepted}
 
 
+def _integrity_problem(central, kelurahan: Path) -> str | None:
+    """PRAGMA integrity_check of the kelurahan register (and of central on SQLite)
+    and the kelurahan audit chain with its seals; None when all hold."""
+    from berjasa.database import connect
+    from server.storage.audit import verify_chain
+
+    conn = connect(kelurahan / "kelurahan.db")
+    try:
+        if conn.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
+            return "kelurahan integrity_check"
+        _, broken = verify_chain(conn)
+        if broken:
+            return f"kelurahan audit: {broken}"
+    finally:
+        conn.close()
+    if central.database_url.startswith("sqlite:///"):
+        import sqlite3
+
+        db = sqlite3.connect(central.database_url[len("sqlite:///"):])
+        try:
+            if db.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
+                return "central integrity_check"
+        finally:
+            db.close()
+    return None
+
+
 @pytest.mark.timeout(1200)  # --slow: 60 kill points per backend
 @pytest.mark.parametrize("world", ["sqlite", "postgresql"], indirect=True)
 def test_random_kills_and_link_faults_leave_every_record_at_central_exactly_once(world, request):
@@ -165,9 +192,14 @@ def test_random_kills_and_link_faults_leave_every_record_at_central_exactly_once
     rounds = 60 if slow else 16
     rng = random.Random(20251006 + rounds)
     done = []
+    integrity_failures = []
     for step in range(rounds):
         _add_work(kelurahan, other, rng, step)
         done.append(_fault_run(central, proxy, kelurahan, rng))
+        # after every kill: the kelurahan file, its audit chain and seals, central's file
+        problem = _integrity_problem(central, kelurahan)
+        if problem:
+            integrity_failures.append((step, problem))
         if step % 4 == 3:
             # Check mid-way too: faults so far may leave work, never a duplicate.
             held = h.held_at_central(central, A)
@@ -178,7 +210,9 @@ def test_random_kills_and_link_faults_leave_every_record_at_central_exactly_once
     # A kill "lands" when the agent died by it or noticed central dying.
     landed = sum(1 for run in done if run.endswith(("rc=137", "rc=-9"))
                  or run.startswith("kill_central") and not run.endswith("rc=0"))
-    print(json.dumps({"runs": done, "kills_landed": landed, "proxy_faults": proxy.counts, **summary}))
+    print(json.dumps({"runs": done, "kills_landed": landed, "proxy_faults": proxy.counts,
+                      "integrity_failures": integrity_failures, **summary}))
+    assert integrity_failures == []
     assert landed >= rounds // 2
 
 
