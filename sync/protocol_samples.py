@@ -23,7 +23,9 @@ _WORK = ["Pedagang kecil / pedagang pasar", "Pengemudi ojek", "Buruh harian lepa
          "Asisten rumah tangga", "Nelayan", "Pemulung", "Tukang / buruh bangunan", None]
 _OCCUPATIONS_USED = ["Wiraswasta", "Buruh Harian Lepas", "Mengurus Rumah Tangga", "Pedagang",
                      "Nelayan/Perikanan", "Belum/Tidak Bekerja", "Tukang Batu", "Sopir"]
-_RELATIONS = ["Suami", "Istri", "Anak", "Orang Tua", "Saudara Kandung"]
+# Values the enrollment schema accepts (server/schemas/enrollment.py HEIR_RELATIONS):
+# "Orang Tua" was refused there. Same length, so seeded samples keep their other fields.
+_RELATIONS = ["Suami", "Istri", "Anak", "Ayah", "Saudara Kandung"]
 
 
 def _name(fake: Faker, rng: random.Random, female: bool) -> str:

@@ -217,3 +217,17 @@ def test_text_with_nul_is_refused_before_storing():
     with pytest.raises(ProtocolError) as caught:
         protocol.decode_batch(body, headers, lookup)
     assert caught.value.code == "malformed"
+
+
+def test_synthetic_records_pass_the_kelurahan_schema():
+    """The protocol's sample records are ones a kelurahan would accept."""
+    from berjasa.cli import declare_settings
+    from berjasa.settings import load_settings
+    from server.intake import load_enrollment
+    from server.schemas.enrollment import EnrollmentSchema
+
+    declare_settings()
+    settings = load_settings(None)
+    client_fields = set(EnrollmentSchema().load_fields)
+    for record in synthetic_records(200, "73.71.01.1001", seed=5):
+        load_enrollment({k: v for k, v in record.items() if k in client_fields}, settings)
