@@ -38,3 +38,13 @@ self.addEventListener('fetch', (event) => {
   event.respondWith(caches.match(event.request, { ignoreSearch: true })
     .then((hit) => hit || fetch(event.request)));
 });
+
+// Background Sync (Android Chrome): the app asks for a one-off 'outbox' sync after
+// saving; the browser fires it when connectivity returns. The open app (or the one
+// this opens in the background) sends with the same idempotent :batch; with no
+// window at all the outbox goes at the next open.
+self.addEventListener('sync', (event) => {
+  if (event.tag !== 'outbox') return;
+  event.waitUntil(self.clients.matchAll({ type: 'window', includeUncontrolled: true })
+    .then((windows) => windows.forEach((w) => w.postMessage({ type: 'send-outbox' }))));
+});

@@ -152,6 +152,10 @@ def field_reference():
         "consent_methods": list(CONSENT_METHODS),
         "city_minimum_wage": settings["city_minimum_wage"],
         "app_build": build_id(),
+        # issue 14: freshness warnings, measured against the server's clock
+        "field_stale_days": settings["field_stale_days"],
+        "field_outbox_stale_days": settings["field_outbox_stale_days"],
+        "server_time": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
     }
 
 

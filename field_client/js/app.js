@@ -9,6 +9,9 @@ import { RecordForm } from './form.js';
 import { fieldForServerKey, isComplete, validateRecord } from './validate.js';
 import { duplicateHints } from './dedupe.js';
 import { formatMomentId } from './dates.js';
+import { freshnessLines, offsetOf, stamp } from './freshness.js';
+import { householdCopy, proposeFromNik, toDmy } from './nikpropose.js';
+import { qrDataUrl, receiptOf } from './receipt.js';
 import {
   STATE_LABELS, SERVER_STATUS_LABELS, applyServerStatuses, isEditable, newRecord, nextRetryAt, saveEdits,
   sendOutbox,
@@ -33,7 +36,7 @@ export function uuid4() {
 }
 
 function show(view) {
-  for (const id of ['view-loading', 'view-login', 'view-outbox', 'view-form']) $(`#${id}`).hidden = id !== view;
+  for (const id of ['view-loading', 'view-login', 'view-outbox', 'view-form', 'view-receipt']) $(`#${id}`).hidden = id !== view;
 }
 
 function say(text, kind = '') {
@@ -146,6 +149,12 @@ function card(record) {
     remove.addEventListener('click', () => removeRecord(record));
     actions.append(remove);
   }
+  if (['queued', 'sent', 'accepted'].includes(record.state)) {
+    const receipt = el('button', 'receipt-open', 'Tanda terima');
+    receipt.type = 'button';
+    receipt.addEventListener('click', () => showReceipt(record));
+    actions.append(receipt);
+  }
   if (actions.childElementCount) li.append(actions);
   return li;
 }
@@ -176,7 +185,83 @@ async function renderOutbox() {
   const sendable = records.filter((r) => r.state === 'queued' || r.state === 'sent' || r.state === 'fix_queued').length;
   $('#outbox-summary').textContent = `${sendable} siap dikirim · ${waiting.length - sendable} perlu dilengkapi/diperbaiki · ${accepted.length} diterima`;
   $('#send-all').disabled = sendable === 0 || state.sending;
+  await renderFreshness(records);
   scheduleRetry(records);
+}
+
+// --- freshness, receipt, NIK proposal, household (issue 14) -------------------------
+
+async function renderFreshness(records) {
+  const ref = state.reference || {};
+  const lines = freshnessLines({ reference: await store.getMeta('reference_stamp'), dedupe: await store.getMeta('dedupe_stamp'),
+    records, staleDays: ref.field_stale_days || 7, outboxDays: ref.field_outbox_stale_days || 3,
+    offsetMs: (await store.getMeta('clock_offset')) ?? null });
+  const items = lines.map((line) => {
+    const li = el('li', line.warn ? 'warn' : 'ok', line.text);
+    li.dataset.kind = line.kind;
+    li.dataset.warn = String(line.warn);
+    return li;
+  });
+  if (state.session?.role !== 'enumerator') items.splice(1, 1);
+  $('#freshness').replaceChildren(...items);
+}
+
+function showReceipt(record) {
+  const r = receiptOf(record, state.session?.username);
+  $('#receipt-id').textContent = r.id;
+  $('#receipt-name').textContent = r.full_name;
+  $('#receipt-nik').textContent = r.nik_masked;
+  $('#receipt-date').textContent = r.date;
+  $('#receipt-enumerator').textContent = r.enumerator;
+  $('#receipt-qr').src = qrDataUrl(r.id);
+  $('#receipt').dataset.id = r.id;
+  state.receiptRecord = record;
+  show('view-receipt');
+}
+
+async function addHouseholdMember() {
+  const from = state.receiptRecord;
+  await openForm(null, from ? householdCopy(from.data) : {});
+  say('Data rumah tangga (KK, alamat, RT/RW, kelurahan) disalin: periksa sebelum melanjutkan.', 'warn');
+}
+
+function refreshNikProposal() {
+  const data = form.getData();
+  const proposal = proposeFromNik(data.nik);
+  const box = $('#nik-proposal');
+  if (!proposal || (proposal.birth_date === data.birth_date && proposal.sex === data.sex)) {
+    box.hidden = true;
+    return;
+  }
+  state.nikProposal = proposal;
+  $('#nik-proposal-text').textContent = `Dari NIK: lahir ${toDmy(proposal.birth_date)}, ${proposal.sex === 'P' ? 'perempuan' : 'laki-laki'}. Benar?`;
+  box.hidden = false;
+}
+
+function useNikProposal() {
+  const proposal = state.nikProposal;
+  if (!proposal) return;
+  const root = $('#record-form');
+  const date = root.querySelector('[name=birth_date]');
+  date.value = proposal.birth_date;
+  date.dispatchEvent(new Event('input', { bubbles: true }));
+  const sex = root.querySelector(`[name=sex][value=${proposal.sex}]`);
+  sex.checked = true;
+  sex.dispatchEvent(new Event('change', { bubbles: true }));
+  sex.dispatchEvent(new Event('input', { bubbles: true }));
+  $('#nik-proposal').hidden = true;
+}
+
+async function forgetHints() {
+  state.dedupe = null;
+  await store.setMeta('dedupe', undefined);
+  await store.setMeta('dedupe_stamp', undefined);
+}
+
+function askBackgroundSync() {
+  // Android Chrome: the service worker's sync event fires when the signal returns,
+  // even with the app closed; elsewhere the outbox goes at the next open (start()).
+  navigator.serviceWorker?.ready?.then((reg) => reg.sync?.register('outbox')).catch(() => {});
 }
 
 async function removeRecord(record) {
@@ -187,11 +272,12 @@ async function removeRecord(record) {
 
 // --- the form -----------------------------------------------------------------
 
-async function openForm(id = null) {
+async function openForm(id = null, prefill = {}) {
   let record = id ? await store.getRecord(id) : null;
   if (!record) {
     // The id exists from the first moment, so every later save and send is the same record.
     record = newRecord(uuid4(), new Date(), state.reference?.kelurahan?.code || '');
+    record.data = { ...record.data, ...prefill };
     record.owner = state.session?.username || null;
     await store.putRecords([record]);
   }
@@ -208,6 +294,7 @@ async function openForm(id = null) {
   const firstBad = form.showProblems(validateRecord(form.getData(), state.reference), serverErrors, true);
   if (firstBad && Object.keys(serverErrors).length) form.goTo(firstBad);
   refreshDedupeHint();
+  refreshNikProposal();
   show('view-form');
 }
 
@@ -215,7 +302,7 @@ function refreshDedupeHint() {
   const hints = duplicateHints(state.dedupe, form.getData());
   const box = $('#dedupe-hint');
   box.textContent = hints.length
-    ? `Perhatian: ${hints.includes('nik') ? 'NIK ini' : 'nama dan tanggal lahir ini'} mungkin sudah terdaftar di kelurahan. `
+    ? `Perhatian: ${hints.includes('nik') ? 'NIK ini' : 'nama dan tanggal lahir ini'} mungkin sudah terdaftar (di kelurahan ini atau sekitarnya). `
       + 'Tanyakan apakah pekerja pernah didata; server akan memastikan saat dikirim.'
     : '';
   box.hidden = !hints.length;
@@ -242,9 +329,21 @@ async function saveForm(wantQueue) {
     say('Ada isian yang perlu diperbaiki (tanda merah). Bila belum lengkap, pilih "Simpan sebagai draf".', 'error');
     return;
   }
+  const hints = duplicateHints(state.dedupe, data);
+  if (hints.length) data.possible_duplicate = hints.join(','); // saved despite the hint: the flag travels
+  else delete data.possible_duplicate;
   const saved = saveEdits(current, data, wantQueue && complete);
   saved.owner = current.owner || state.session?.username || null;
-  await store.putRecords([saved]);
+  try {
+    await store.putRecords([saved]);
+  } catch (err) {
+    if (err?.name === 'QuotaExceededError' || /quota/i.test(String(err?.message))) {
+      say('Memori HP penuh: data ini BELUM tersimpan dan masih ada di formulir. Kirim data yang menunggu atau kosongkan ruang, lalu tekan Simpan lagi.', 'error');
+      return;
+    }
+    throw err;
+  }
+  if (saved.state === 'queued') askBackgroundSync();
   state.record = null;
   say(saved.state === 'queued' ? 'Tersimpan di HP. Tekan "Kirim" saat ada sinyal.' : 'Draf tersimpan di HP.');
   show('view-outbox');
@@ -451,6 +550,9 @@ async function refreshFromServer() {
     if (ref.status === 200) {
       state.reference = ref.body;
       await store.setMeta('reference', ref.body);
+      const refStamp = stamp(ref.body.server_time);
+      await store.setMeta('reference_stamp', refStamp);
+      if (offsetOf(refStamp) !== null) await store.setMeta('clock_offset', offsetOf(refStamp));
       document.body.dataset.reference = ref.body.app_build || 'ready'; // lists are on the phone now
     }
     if (state.session.role === 'enumerator') {
@@ -458,6 +560,7 @@ async function refreshFromServer() {
       if (dedupe) {
         state.dedupe = dedupe;
         await store.setMeta('dedupe', dedupe);
+        await store.setMeta('dedupe_stamp', stamp(dedupe.fetched_at));
       }
     }
     await pullStatuses();
@@ -492,6 +595,7 @@ function wire() {
     const token = state.session?.token;
     state.session = null;
     await store.setMeta('session', undefined);
+    await forgetHints(); // the key and filter leave with the token
     // The token is revoked at the server, not only forgotten here; offline, it is
     // kept (alone) and revoked at the next chance.
     if (token) await store.setMeta('revoke', [...((await store.getMeta('revoke')) || []), token]);
@@ -505,6 +609,12 @@ function wire() {
   $('#step-next').addEventListener('click', autosaveDraft);
   $('#step-prev').addEventListener('click', autosaveDraft);
   $('#gps-button').addEventListener('click', captureLocation);
+  $('#nik-proposal-use').addEventListener('click', useNikProposal);
+  $('#receipt-done').addEventListener('click', async () => { show('view-outbox'); await renderOutbox(); });
+  $('#receipt-household').addEventListener('click', addHouseholdMember);
+  navigator.serviceWorker?.addEventListener('message', (e) => {
+    if (e.data?.type === 'send-outbox' && navigator.onLine && sessionValid() && !state.sending) send();
+  });
   $('#gps-clear').addEventListener('click', () => form.setLocation(null));
   $('#record-form').addEventListener('record-change', (e) => {
     // A field the enumerator has changed no longer shows the server's old complaint.
@@ -512,6 +622,7 @@ function wire() {
     for (const key of Object.keys(state.serverErrors)) if (fieldForServerKey(key) === changed) delete state.serverErrors[key];
     form.showProblems(validateRecord(form.getData(), state.reference), state.serverErrors, true);
     if (['nik', 'full_name', 'birth_date'].includes(e.detail.name)) refreshDedupeHint();
+    if (['nik', 'birth_date', 'sex'].includes(e.detail.name)) refreshNikProposal();
   });
   $('#record-form').addEventListener('change', () => {
     form.showProblems(validateRecord(form.getData(), state.reference), state.serverErrors, true);
@@ -527,6 +638,7 @@ async function start() {
   state.session = (await store.getMeta('session')) || null;
   state.reference = (await store.getMeta('reference')) || null;
   state.dedupe = (await store.getMeta('dedupe')) || null;
+  if (state.dedupe && !sessionValid()) await forgetHints(); // tied to the token: gone when it ends
   if (state.reference) document.body.dataset.reference = state.reference.app_build || 'ready';
   updateNetStatus();
   revokePending().catch(() => {});
@@ -539,6 +651,9 @@ async function start() {
   if (!sessionValid()) say('Sesi Anda sudah berakhir: data tetap bisa dicatat; masuk lagi sebelum mengirim.', 'warn');
   await refreshFromServer();
   await renderOutbox();
+  // Without Background Sync the outbox goes at the next open (the same idempotent :batch).
+  const waiting = (await myRecords()).some((r) => r.state === 'queued');
+  if (waiting && navigator.onLine && sessionValid() && !state.sending) await send();
 }
 
 start().catch((err) => say(`Aplikasi gagal dimulai: ${err.message}`, 'error'));

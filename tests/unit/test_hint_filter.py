@@ -113,3 +113,12 @@ def test_node_side_runs_the_same_vectors():
 @pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
 def test_node_side_measures_the_same_150000_filter(big):
     assert "# skipped 0" in _node_test({"DEDUPE_BIG": str(big["path"])})
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+def test_node_phone_round2_modules():
+    """freshness.js (a phone clock days off), nikpropose.js, receipt.js under node --test."""
+    result = subprocess.run(
+        [shutil.which("node"), "--test", str(ROOT / "field_client" / "tests" / "phone2.test.mjs")],
+        capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0 and "# fail 0" in result.stdout, result.stdout[-3000:]

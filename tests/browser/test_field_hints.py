@@ -1,0 +1,144 @@
+"""The phone, round 2, in real Chromium: a NIK enrolled in another kelurahan (its
+hashes brought by the sync pull) raises the hint with the network off, a new NIK
+does not; the record saved despite the hint carries the flag to the supervisor's
+queue after sending; the receipt (screenshot in tests/artifacts/); the outbox goes
+at the next open without Background Sync; the hints leave with the logout."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+
+sys.path.insert(0, str(Path(__file__).parent))
+from field_server import PASSWORD, FieldServer
+from test_field_app import ARTIFACTS, LAUNCH_ARGS, MOBILE, fill_record, login, person
+
+from berjasa import hints
+from berjasa.database import connect, transaction
+from berjasa.identity import make_nik
+from sync import hint_storage
+
+CHROMIUM = "/usr/bin/chromium"
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is missing"),
+]
+ELSEWHERE_NIK = make_nik(dt.date(1980, 3, 12), "P", serial=7777)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """A kelurahan server whose agent has pulled central's key and one record of the
+    neighbouring kelurahan (written as the agent writes them)."""
+    srv = FieldServer(tmp_path_factory.mktemp("hints") / "data", ["petugas", "pengawas"])
+    key = hints.HintKey.new()
+    conn = connect(srv.data_dir / "kelurahan.db")
+    try:
+        with transaction(conn):
+            hint_storage.replace_key(conn, key.key_id, key.secret, "2026-11-01T00:00:00+00:00",
+                                     dt.datetime.now(dt.timezone.utc).isoformat())
+            blob = hints.record_hashes(key.secret, ELSEWHERE_NIK, "Rahmawati Daeng Te'ne", "1980-03-12")
+            hint_storage.add_hashes(conn, key.key_id, [("73.71.02.1001", blob)])
+    finally:
+        conn.close()
+    srv.start()
+    yield srv
+    srv.kill()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def _supervisor_queue(server) -> str:
+    session = requests.Session()
+    page = session.get(f"{server.base}/login", timeout=10)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    session.post(f"{server.base}/login", timeout=10,
+                 data={"username": "pengawas", "password": PASSWORD, "csrf_token": token})
+    return session.get(f"{server.base}/", timeout=10).text
+
+
+def test_hint_offline_flag_travels_receipt_and_logout(browser, server):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(**MOBILE)
+    context.set_default_timeout(20000)
+    page = context.new_page()
+    page.goto(server.base + "/app/")
+    login(page, server, "petugas")
+    page.wait_for_function("() => document.body.dataset.refreshedAt")
+    assert page.locator("#freshness li[data-kind=dedupe][data-warn=false]").count() == 1
+
+    context.set_offline(True)
+    worker = person(41, full_name="Siti Aminah", nik=ELSEWHERE_NIK)
+    fill_record(page, worker)
+    page.click("#step-tabs li[data-step='1']")
+    assert page.locator("#dedupe-hint").is_visible()
+    assert "NIK ini" in page.locator("#dedupe-hint").inner_text()
+    new_nik = make_nik(dt.date(1980, 3, 12), "P", serial=4242)
+    page.fill("[name=nik]", new_nik)
+    assert page.locator("#dedupe-hint").is_hidden()
+    page.fill("[name=nik]", ELSEWHERE_NIK)
+    assert page.locator("#dedupe-hint").is_visible()
+    page.click("#step-tabs li[data-step='5']")
+    page.click("#save-record")
+    page.wait_for_selector("#outbox-list .card")
+    flagged = page.evaluate("""async () => {
+      const store = await import('/app/js/store.js');
+      return (await store.allRecords()).map((r) => [r.state, r.data.possible_duplicate || null]);
+    }""")
+    assert flagged == [["queued", "nik"]]
+
+    page.click("#outbox-list .card .receipt-open")
+    page.wait_for_selector("#view-receipt:not([hidden])")
+    assert page.locator("#receipt-nik").inner_text() == f"{ELSEWHERE_NIK[:4]} •••• •••• ••{ELSEWHERE_NIK[-2:]}"
+    receipt_text = page.locator("#view-receipt").inner_text()
+    assert ELSEWHERE_NIK not in receipt_text and worker["kk_number"] not in receipt_text
+    assert worker["address"] not in receipt_text
+    page.wait_for_function("() => document.querySelector('#receipt-qr').naturalWidth > 0")
+    page.screenshot(path=str(ARTIFACTS / "field-receipt.png"), full_page=True)
+
+    # Tambah anggota keluarga: KK, address, RT/RW copied; NIK and name empty
+    page.click("#receipt-household")
+    page.wait_for_selector("#view-form:not([hidden])")
+    assert page.input_value("[name=kk_number]") == worker["kk_number"]
+    assert page.input_value("[name=nik]") == ""
+    page.fill("[name=nik]", make_nik(dt.date(1990, 7, 5), "P", serial=12))
+    assert page.locator("#nik-proposal").is_visible()
+    assert "05-07-1990, perempuan" in page.locator("#nik-proposal-text").inner_text()
+    assert page.input_value("[name=birth_date]") == ""      # proposed, never filled silently
+    page.click("#nik-proposal-use")
+    assert page.input_value("[name=birth_date]") == "1990-07-05"
+    assert page.is_checked("[name=sex][value=P]")
+    page.click("#form-cancel")
+
+    # back online, no Background Sync in headless: the outbox goes at the next open
+    context.set_offline(False)
+    page.reload()
+    page.wait_for_function("""async () => {
+      const store = await import('/app/js/store.js');
+      return (await store.allRecords()).some((r) => r.state === 'accepted');
+    }""", timeout=30000)
+    queue = _supervisor_queue(server)
+    assert 'data-possible-duplicate="nik"' in queue and "Siti Aminah" in queue
+
+    page.once("dialog", lambda dialog: dialog.accept())   # the household draft stays on the phone
+    page.click("#logout")
+    page.wait_for_selector("#view-login:not([hidden])")
+    left = page.evaluate("""async () => {
+      const store = await import('/app/js/store.js');
+      return [await store.getMeta('dedupe'), await store.getMeta('dedupe_stamp')];
+    }""")
+    assert left == [None, None]
+    context.close()
