@@ -23,7 +23,7 @@ PUBLIC = frozenset({
     "static",
     "pages.static",
     "health",
-    "api-docs.openapi_json",
+    "openapi_json",
     "pages.login",
     "central_devices.register",
     "central_batches.receive_batch",

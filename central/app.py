@@ -55,6 +55,11 @@ def create_app(config: dict[str, Any]) -> Flask:
     def health():
         return jsonify({"status": "ok", "service": "berjasa-central"})
 
+    @app.get("/openapi.json", endpoint="openapi_json")
+    def openapi_json():
+        from central import openapi
+        return jsonify(openapi.build())
+
     from central import http
     from central.api import batches, devices, erasures, hints, updates
     from central.pages import blueprint as pages

@@ -9,12 +9,12 @@ unknown parameter) a 400 naming it. The file itself comes from
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from berjasa.audit import Actor
 from berjasa.problems import BadFilter, NotFound, Problem
 from central import exports, trail
+from central.schemas import DownloadQuery
 from central.storage.db import Database
 
 FORMATS = {"csv": "text/csv", "xlsx":
@@ -36,8 +36,6 @@ class ExportRefused(Problem):
     status = 409
     code = "export_refused"
 
-ALLOWED_ARGS = {"format", "month", "draft"}
-_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 
 def offered() -> list[dict[str, Any]]:
@@ -50,30 +48,35 @@ def _refuse(field: str, message: str) -> BadFilter:
     return BadFilter({field: [message]}, {field: ["invalid"]}, message=message)
 
 
+MESSAGES = {"format": "format harus csv atau xlsx.",
+            "month": "month harus YYYY-MM, mis. 2025-10.",
+            "draft": "draft hanya 0 atau 1, untuk daftar pembayaran."}
+
+
 def parse_filters(what: str, args: Any) -> dict[str, Any]:
-    """The download's filters from the query string, or BadFilter (400) naming the field."""
+    """The download's filters from the query string (checked with
+    :class:`central.schemas.DownloadQuery`, the schema /openapi.json shows), or
+    BadFilter (400) naming the field."""
     if what not in exports.WHATS:
         raise NotFound(f"Unduhan {what[:40]!r} tidak ada.")
-    unknown = sorted(set(args.keys()) - ALLOWED_ARGS)
-    if unknown:
-        raise _refuse(unknown[0][:40], f"Parameter {unknown[0][:40]!r} tidak dikenal untuk unduhan.")
-    fmt = args.get("format", "csv")
-    if fmt not in FORMATS:
-        raise _refuse("format", "format harus csv atau xlsx.")
-    filters: dict[str, Any] = {"format": fmt}
-    month = args.get("month", "")
-    if month:
+    repeated = sorted(k for k in args if len(args.getlist(k)) > 1)
+    if repeated:
+        raise _refuse(repeated[0][:40], f"Parameter {repeated[0][:40]!r} diberikan lebih dari sekali.")
+    errors = DownloadQuery().validate(args.to_dict())
+    for name in sorted(errors):
+        if name in MESSAGES:
+            raise _refuse(name, MESSAGES[name])
+        raise _refuse(name[:40], f"Parameter {name[:40]!r} tidak dikenal untuk unduhan.")
+    values = DownloadQuery().load(args.to_dict())
+    filters: dict[str, Any] = {"format": values["format"]}
+    if "month" in values:
         if what not in MONTH_EXPORTS:
             raise _refuse("month", f"month hanya untuk {', '.join(sorted(MONTH_EXPORTS))}.")
-        match = _MONTH.match(month)
-        if not match or not 2000 <= int(match.group(1)) <= 2100:
-            raise _refuse("month", "month harus YYYY-MM, mis. 2025-10.")
-        filters["month"] = month
-    draft = args.get("draft", "")
-    if draft:
-        if what not in MONTH_EXPORTS or draft not in ("0", "1"):
-            raise _refuse("draft", "draft hanya 0 atau 1, untuk daftar pembayaran.")
-        filters["draft"] = draft == "1"
+        filters["month"] = values["month"]
+    if "draft" in values:
+        if what not in MONTH_EXPORTS:
+            raise _refuse("draft", MESSAGES["draft"])
+        filters["draft"] = values["draft"] == "1"
     return filters
 
 

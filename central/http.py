@@ -92,7 +92,8 @@ def wants_page() -> bool:
     """A browser on a page (HTML errors) rather than an API client (JSON errors)."""
     if request.blueprint != "pages":
         return False
-    return request.accept_mimetypes.accept_html
+    # browsers ask for text/html first; curl, requests and programs (*/*) get JSON
+    return request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html"
 
 
 def error_page(status: int, message: str, title: str | None = None,

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import getpass
 import string
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from berjasa import spreadsheet
 from berjasa.audit import Actor, verify_entries
 from berjasa.problems import BadFilter
+from central.schemas import TrailQuery
 from central.storage import audit as store
 from central.storage.db import Database
 
@@ -48,32 +49,36 @@ def verify(db: Database) -> tuple[int, dict[str, Any] | None]:
 
 
 def parse_filters(args: Any) -> dict[str, str]:
-    """The trail filters from a query string: actor, action, from/to dates
-    (YYYY-MM-DD, ``to`` inclusive). A bad value is a 400 naming the field."""
-    filters: dict[str, str] = {}
-    errors: dict[str, list[str]] = {}
-    for name in ("actor", "action"):
-        value = args.get(name, "")
-        if not isinstance(value, str) or len(value) > 100 or not value.isprintable():
-            errors[name] = [f"{name}: teks 1-100 karakter tanpa karakter kontrol."]
-        elif value.strip():
-            filters[name] = value.strip()
-    for name, key, shift in (("from", "since", 0), ("to", "until", 1)):
-        value = args.get(name, "")
-        if not value:
-            continue
-        try:
-            day = date.fromisoformat(value) if len(value) == 10 else None
-        except ValueError:
-            day = None
-        if day is None:
-            errors[name] = [f"{name}: tanggal harus YYYY-MM-DD, mis. 2025-10-01."]
-        else:
-            filters[key] = (day + timedelta(days=shift)).isoformat()
+    """The trail filters from a query string (checked with
+    :class:`central.schemas.TrailQuery`): actor, action, from/to dates (YYYY-MM-DD,
+    ``to`` inclusive). A bad value is a 400 naming the field."""
+    raw = {k: v for k, v in args.items()}
+    errors = TrailQuery().validate(raw)
+    for name, message in (("actor", "actor: teks sampai 100 karakter."),
+                          ("action", "action: teks sampai 100 karakter."),
+                          ("from", "from: tanggal harus YYYY-MM-DD, mis. 2025-10-01."),
+                          ("to", "to: tanggal harus YYYY-MM-DD, mis. 2025-10-31."),
+                          ("page", "page: bilangan bulat >= 1.")):
+        if name in errors:
+            raise BadFilter({name: [message]}, {name: ["invalid"]},
+                            message="Filter jejak audit tidak sah: " + message)
     if errors:
-        raise BadFilter(errors, {k: ["invalid"] for k in errors},
-                               message="Filter jejak audit tidak sah: " + "; ".join(
-                                   m for ms in errors.values() for m in ms))
+        name = min(errors)[:40]
+        raise BadFilter({name: ["tidak dikenal"]}, {name: ["unknown"]},
+                        message=f"Filter jejak audit tidak sah: {name!r} tidak dikenal.")
+    values = TrailQuery().load(raw)
+    filters: dict[str, str] = {}
+    for name in ("actor", "action"):
+        text = values.get(name, "").strip()
+        if text:
+            if not text.isprintable():
+                raise BadFilter({name: ["karakter kontrol"]}, {name: ["invalid"]},
+                                message=f"Filter jejak audit tidak sah: {name} tanpa karakter kontrol.")
+            filters[name] = text
+    if values.get("from_"):
+        filters["since"] = values["from_"].isoformat()
+    if values.get("to"):
+        filters["until"] = (values["to"] + timedelta(days=1)).isoformat()
     return filters
 
 

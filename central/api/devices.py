@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify
 
 from berjasa.problems import MalformedJson
+from berjasa.web.bodies import read_json
 from central.app import get_db
 from central.devices import register_device
+from central.http import OTHER_BODY_LIMIT
 from central.signing import public_keys
 
 blp = Blueprint("central_devices", __name__)
@@ -17,10 +19,10 @@ blp = Blueprint("central_devices", __name__)
 @blp.post("/api/v1/devices/register")
 def register():
     """Exchange a one-time code + public key for a device id (201)."""
-    body = request.get_json(silent=True)
+    # 415 when not JSON, 413 over 1 MB, 400 when malformed or nested too deep
+    body = read_json(OTHER_BODY_LIMIT)
     if not isinstance(body, dict):
         raise MalformedJson()
-    from flask import current_app
 
     from central.usb import central_exchange_public
 
