@@ -212,6 +212,11 @@ def _as_input(values: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v is not None}
 
 
+def record_history(conn: sqlite3.Connection, enrollment_id: str) -> list[dict[str, Any]]:
+    """A record's earlier versions and decisions, oldest first."""
+    return store.history(conn, enrollment_id)
+
+
 def visible_record(conn: sqlite3.Connection, enrollment_id: str, actor: Actor) -> dict:
     """A record as this user may see it (enumerators: only their own)."""
     record = store.get_enrollment(conn, enrollment_id)

@@ -72,6 +72,11 @@ def update_user(conn: sqlite3.Connection, user_id: int, actor: Actor, *, role: s
     return users.get_user(conn, user_id)
 
 
+def list_users(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+    """Every user, for the admin's list."""
+    return users.list_users(conn)
+
+
 def username(conn: sqlite3.Connection, user_id: int) -> str | None:
     """A user's name by id (None when there is no such user)."""
     user = users.get_user(conn, user_id)

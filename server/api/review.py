@@ -11,7 +11,6 @@ from berjasa.web.bodies import read_json
 from server import intake, review
 from server.db import get_db
 from server.http import current_actor
-from server.storage import enrollments as store
 
 blp = Blueprint("review", __name__, url_prefix="/api/v1", description="Pemeriksaan pengawas")
 REVIEW_BODY_LIMIT = 16 * 1024
@@ -51,5 +50,5 @@ def review_enrollment(enrollment_id: str):
     record = review.review_enrollment(conn, enrollment_id, body.get("decision"),
                                       body.get("reason"), current_actor(), settings, site,
                                       expected_version=version)
-    shown = intake.present(record, settings, site, store.history(conn, enrollment_id))
+    shown = intake.present(record, settings, site, intake.record_history(conn, enrollment_id))
     return shown, 200, {"ETag": f'"{record["version"]}"'}

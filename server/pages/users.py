@@ -10,12 +10,11 @@ from server import accounts, user_admin
 from server.db import get_db
 from server.http import current_actor
 from server.pages import notices
-from server.storage import users
 
 
 def render_users(status_code: int = 200, errors: dict | None = None, form: dict | None = None):
     """The user list with the add form."""
-    return render_template("pages/users.html", users=users.list_users(get_db()),
+    return render_template("pages/users.html", users=user_admin.list_users(get_db()),
                            roles=accounts.ROLES, errors=errors or {}, form=form or {}), status_code
 
 
