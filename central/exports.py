@@ -71,6 +71,7 @@ REASON_TEXT = {
     "invalid_income": "Penghasilan tidak sah",
     "dtsen_desil_above_cutoff": "Desil DTSEN di atas batas program",
     "already_bpjs_participant": "Sudah peserta aktif BPJS Ketenagakerjaan",
+    "already_in_cohort": "Sudah termasuk kohort 2024 yang iurannya dibayar kota",
     "duplicate": "NIK sudah terdaftar aktif di kelurahan lain",
     "duplicate_nik": "NIK sudah terdaftar aktif di kelurahan lain",
 }
