@@ -1,0 +1,139 @@
+"""browser: central's office pages in Debian's Chromium (Playwright, headless), one
+pass per role: log in through the form, see what the role may see (and be refused
+what it may not), the operator downloads the payment list and it opens with
+openpyxl, the auditor finds the download in the trail. Screenshots go to
+tests/artifacts/central-<role>.png; no CSP violations on the way."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from tests.central.conftest import records, start_central
+from tests.central.office import PASSWORD, add_user
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                       reason="Debian's chromium is missing: apt-get install -y chromium"),
+]
+USERS = {"operator": "rina.operator", "verifier": "budi.verifikator", "admin": "sari.admin",
+         "auditor": "andi.bpkp"}
+# role -> (menu links it sees, menu links it must not see)
+MENU = {"operator": ({"Dasbor"}, {"Pengguna", "Jejak audit"}),
+        "verifier": ({"Dasbor"}, {"Pengguna", "Jejak audit"}),
+        "admin": ({"Dasbor", "Pengguna"}, {"Jejak audit"}),
+        "auditor": ({"Dasbor", "Jejak audit"}, {"Pengguna"})}
+
+
+@pytest.fixture(scope="module")
+def central(tmp_path_factory) -> Iterator:
+    """A central on SQLite with a few records and one user per role."""
+    folder = tmp_path_factory.mktemp("central-office")
+    server, running = start_central(f"sqlite:///{folder / 'central.db'}", folder / "data")
+    try:
+        running.register().send(records(8))
+        for role, name in USERS.items():
+            add_user(running, name, role)
+        yield running
+    finally:
+        server.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"])
+        yield chromium
+        chromium.close()
+
+
+def _page(browser):
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="id-ID",
+                                  accept_downloads=True)
+    tab = context.new_page()
+    tab.csp_violations = []  # type: ignore[attr-defined]
+    tab.on("console", lambda message: "Content Security Policy" in message.text
+           and tab.csp_violations.append(message.text))
+    return context, tab
+
+
+def _log_in(tab, base: str, name: str) -> None:
+    tab.goto(f"{base}/")
+    assert "/login" in tab.url  # no session: the login form
+    tab.fill("input[name=username]", name)
+    tab.fill("input[name=password]", PASSWORD)
+    tab.click("button[type=submit]")
+    tab.wait_for_url(f"{base}/")
+    assert tab.locator(".username").inner_text() == name
+
+
+@pytest.mark.parametrize("role", ["operator", "verifier", "admin", "auditor"])
+def test_each_role_sees_what_it_may(browser, central, role):
+    ARTIFACTS.mkdir(exist_ok=True)
+    context, tab = _page(browser)
+    try:
+        _log_in(tab, central.url, USERS[role])
+        menu = set(tab.locator("nav.nav a").all_inner_texts())
+        shown, hidden = MENU[role]
+        assert shown <= menu and not (hidden & menu), menu
+        downloads = tab.locator("a.download")
+        if role in ("operator", "auditor"):
+            assert downloads.count() >= 10
+        else:
+            assert downloads.count() == 0
+        tab.screenshot(path=str(ARTIFACTS / f"central-{role}.png"), full_page=True)
+        answer = tab.goto(f"{central.url}/admin/users")
+        assert answer.status == (200 if role == "admin" else 403)
+        if role != "admin":
+            assert "Tidak diizinkan" in tab.content()
+        answer = tab.goto(f"{central.url}/audit")
+        assert answer.status == (200 if role == "auditor" else 403)
+        if role == "auditor":
+            tab.screenshot(path=str(ARTIFACTS / "central-auditor-trail.png"), full_page=True)
+        tab.goto(f"{central.url}/kecamatan/73.71.01")
+        assert "Mutu per petugas pendata" in tab.content()
+        assert tab.csp_violations == []
+    finally:
+        context.close()
+
+
+def test_operator_downloads_the_payment_list_and_the_auditor_sees_it(browser, central, tmp_path):
+    context, tab = _page(browser)
+    try:
+        _log_in(tab, central.url, USERS["operator"])
+        form = tab.locator("form[action$='/unduh/payment-list']")
+        form.locator("input[name=month]").fill("2025-10")
+        form.locator("select[name=format]").select_option("xlsx")
+        form.locator("input[name=draft]").check()
+        with tab.expect_download() as info:
+            form.locator("button[type=submit]").click()
+        saved = tmp_path / info.value.suggested_filename
+        info.value.save_as(saved)
+        assert saved.name == "payment-list-2025-10.xlsx"
+        workbook = load_workbook(saved)
+        cells = [c for row in workbook.active.iter_rows(values_only=True) for c in row if c]
+        assert any("NIK" in str(c) for c in cells)
+    finally:
+        context.close()
+    context, tab = _page(browser)
+    try:
+        _log_in(tab, central.url, USERS["auditor"])
+        tab.goto(f"{central.url}/audit?action=download.payment-list")
+        row = tab.locator("table.trail tbody tr").first
+        assert USERS["operator"] in row.inner_text() and "2025-10" in row.inner_text()
+        tab.screenshot(path=str(ARTIFACTS / "central-auditor-download.png"), full_page=True)
+        assert tab.csp_violations == []
+    finally:
+        context.close()
