@@ -34,3 +34,19 @@ def test_fetches_are_audited_and_rate_limited(api, data_dir):
     assert rows == [("enumerator", "index"), ("enumerator", "key"), ("enumerator", "index"),
                     ("enumerator2", "key")]
     assert len(key_ids) == 1 and len(next(iter(key_ids))) == 16
+
+
+def test_index_travels_gzipped_when_the_phone_accepts_it(api, records):
+    import gzip
+    import json
+
+    import requests
+
+    enumerator = api("enumerator")
+    for _ in range(3):
+        assert enumerator.post("/api/v1/enrollments", json=records.enrollment()).status_code == 201
+    raw = requests.get(enumerator.base + "/api/v1/field/dedupe-index", stream=True, timeout=30,
+                       headers={**enumerator.session.headers, "Accept-Encoding": "gzip"})
+    assert raw.headers["Content-Encoding"] == "gzip"
+    body = json.loads(gzip.decompress(raw.raw.read()))
+    assert body["count"] == 3
