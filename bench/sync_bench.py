@@ -137,8 +137,9 @@ def agent_phase(kel: Path, code: str, parallel: int, batch: int) -> None:
                 break
         except requests.RequestException:
             time.sleep(0.5)
+    # a private test network between two namespaces: plain http on purpose
     subprocess.run([*BERJASA, "sync", "register", "--central", url, "--code", code, "--data-dir",
-                    str(kel)], check=True, capture_output=True)
+                    str(kel), "--insecure-http"], check=True, capture_output=True)
     settings = load_settings(kel, {"sync_parallel_requests": parallel, "sync_batch_size": batch,
                                    "sync_run_seconds": 900.0, "sync_read_timeout_seconds": 60.0})
     if os.environ.get("SYNC_BENCH_LOG"):
