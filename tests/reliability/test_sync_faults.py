@@ -89,10 +89,10 @@ def _wait_lease_free(kelurahan: Path) -> None:
         time.sleep(0.2)
 
 
-def _fault_run(central, proxy, kelurahan: Path, rng: random.Random) -> str:
+def _fault_run(central, proxy, kelurahan: Path, rng: random.Random, kind: str | None = None) -> str:
     """One agent run through the proxy with one kind of kill; what was done."""
     _wait_lease_free(kelurahan)
-    kind = rng.choice(["crash_point", "kill_agent", "kill_central", "link"])
+    kind = kind or rng.choice(["crash_point", "kill_agent", "kill_central", "link"])
     crash = None
     if kind in ("crash_point", "link"):
         # Link faults come with a crash point too: every round is a kill point.
@@ -195,7 +195,10 @@ def test_random_kills_and_link_faults_leave_every_record_at_central_exactly_once
     integrity_failures = []
     for step in range(rounds):
         _add_work(kelurahan, other, rng, step)
-        done.append(_fault_run(central, proxy, kelurahan, rng))
+        # every other round kills central, the others the agent (a crash point, a
+        # SIGKILL from outside, or link faults with a crash point): >= 8 per target
+        kind = "kill_central" if step % 2 else rng.choice(["crash_point", "kill_agent", "link"])
+        done.append(_fault_run(central, proxy, kelurahan, rng, kind))
         # after every kill: the kelurahan file, its audit chain and seals, central's file
         problem = _integrity_problem(central, kelurahan)
         if problem:
@@ -210,7 +213,10 @@ def test_random_kills_and_link_faults_leave_every_record_at_central_exactly_once
     # A kill "lands" when the agent died by it or noticed central dying.
     landed = sum(1 for run in done if run.endswith(("rc=137", "rc=-9"))
                  or run.startswith("kill_central") and not run.endswith("rc=0"))
-    print(json.dumps({"runs": done, "kills_landed": landed, "proxy_faults": proxy.counts,
+    per_target = {"central": sum(run.startswith("kill_central") for run in done),
+                  "agent": sum(not run.startswith("kill_central") for run in done)}
+    print(json.dumps({"runs": done, "kills_landed": landed, "per_target": per_target,
+                      "proxy_faults": proxy.counts,
                       "integrity_failures": integrity_failures, **summary}))
     assert integrity_failures == []
     assert landed >= rounds // 2
