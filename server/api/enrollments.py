@@ -10,11 +10,10 @@ from marshmallow import Schema, fields
 from berjasa.problems import PreconditionRequired, ValidationFailed
 from berjasa.request_log import note_records
 from berjasa.web.bodies import read_json
-from server import intake
+from server import intake, listing
 from server.db import get_db
 from server.http import current_actor
 from server.schemas.enrollment import EnrollmentSchema
-from server.storage import enrollments as store
 
 blp = Blueprint("enrollments", __name__, url_prefix="/api/v1", description="Pendaftaran")
 STATUSES = ("submitted", "needs_fix", "approved", "rejected", "synced", "registered",
@@ -47,7 +46,7 @@ def _site() -> tuple[dict, str]:
 
 def _shown(record: dict, with_history: bool = False) -> dict:
     settings, site = _site()
-    history = store.history(get_db(), record["id"]) if with_history else None
+    history = intake.record_history(get_db(), record["id"]) if with_history else None
     return intake.present(record, settings, site, history)
 
 
@@ -115,15 +114,15 @@ def list_enrollments():
         errors["limit"], codes["limit"] = ["limit harus 1 sampai 500."], ["invalid_limit"]
     after = None
     if args.get("cursor"):
-        after = store.decode_cursor(args["cursor"])
+        after = listing.decode_cursor(args["cursor"])
         if after is None:
             errors["cursor"], codes["cursor"] = ["Cursor tidak dikenal."], ["invalid_cursor"]
     query = (args.get("q") or "").strip()[:100] or None
     if errors:
         raise ValidationFailed(errors, codes)
     enumerator = g.user["username"] if g.user["role"] == "enumerator" else None
-    items, next_cursor = store.list_enrollments(get_db(), status=status, query=query,
-                                                enumerator=enumerator, after=after, limit=limit)
+    items, next_cursor = listing.list_records(get_db(), status=status, query=query,
+                                              enumerator=enumerator, after=after, limit=limit)
     return {"items": [_shown(item) for item in items], "next_cursor": next_cursor}
 
 
