@@ -243,7 +243,7 @@ function useNikProposal() {
   if (!proposal) return;
   const root = $('#record-form');
   const date = root.querySelector('[name=birth_date]');
-  date.value = proposal.birth_date;
+  date.value = toDmy(proposal.birth_date);
   date.dispatchEvent(new Event('input', { bubbles: true }));
   const sex = root.querySelector(`[name=sex][value=${proposal.sex}]`);
   sex.checked = true;

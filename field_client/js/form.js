@@ -5,6 +5,7 @@
  */
 import { ageOn, formatDateId, formatMomentId, formatRupiah, todayIso } from './dates.js';
 import { fieldForServerKey } from './validate.js';
+import { fromDmy, toDmy } from './nikpropose.js';
 
 const TEXT_FIELDS = ['nik', 'kk_number', 'full_name', 'birth_place', 'birth_date', 'mother_name', 'address',
   'rt', 'rw', 'kelurahan_code', 'occupation', 'work_category', 'phone', 'heir_name', 'heir_relation',
@@ -23,6 +24,13 @@ export function parseIncome(text) {
   const compact = String(text ?? '').replace(/[\s.]/g, '').replace(/^Rp/i, '');
   if (compact === '') return '';
   return /^\d{1,12}$/.test(compact) ? Number(compact) : String(text);
+}
+
+/** A typed birth date as ISO: dd-mm-yyyy (also with / or .) or ISO as is; else the
+ * text unchanged, so the validator names the field. */
+export function isoBirthDate(text) {
+  if (/^\d{4}-\d{2}-\d{2}$/.test(text)) return text;
+  return fromDmy(text) || text;
 }
 
 /** Controller for #record-form. */
@@ -68,6 +76,8 @@ export class RecordForm {
       }
       el.value = value ?? '';
     }
+    // dates show and type as dd-mm-yyyy whatever the phone's language
+    this.form.elements.birth_date.value = toDmy(data.birth_date) || (data.birth_date ?? '');
     this.form.elements.monthly_income.value = Number.isInteger(data.monthly_income)
       ? String(data.monthly_income) : (data.monthly_income ?? '');
     this.form.querySelectorAll('[name=sex]').forEach((r) => { r.checked = r.value === data.sex; });
@@ -94,6 +104,7 @@ export class RecordForm {
       const el = this.form.elements[name];
       if (el) data[name] = el.value.trim();
     }
+    data.birth_date = isoBirthDate(data.birth_date);
     data.monthly_income = parseIncome(this.form.elements.monthly_income.value);
     data.sex = this.form.querySelector('[name=sex]:checked')?.value || '';
     const given = this.form.elements.consent.checked;
@@ -119,7 +130,7 @@ export class RecordForm {
 
   /** The human-readable echoes under date, income, consent and GPS. */
   refreshEchoes() {
-    const birth = this.form.elements.birth_date.value;
+    const birth = isoBirthDate(this.form.elements.birth_date.value.trim());
     const shown = formatDateId(birth);
     this.$('#birth-date-echo').textContent = shown ? `${shown} (umur ${ageOn(birth)} tahun)` : '';
     const income = parseIncome(this.form.elements.monthly_income.value);

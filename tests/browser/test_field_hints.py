@@ -91,14 +91,16 @@ def test_hint_offline_flag_travels_receipt_and_logout(browser, server):
     assert page.locator("#dedupe-hint").is_hidden()
     page.fill("[name=nik]", ELSEWHERE_NIK)
     assert page.locator("#dedupe-hint").is_visible()
+    page.fill("[name=birth_date]", "12-03-1980")          # typed as dd-mm-yyyy
+    assert "12 Maret 1980" in page.inner_text("#birth-date-echo")
     page.click("#step-tabs li[data-step='5']")
     page.click("#save-record")
     page.wait_for_selector("#outbox-list .card")
     flagged = page.evaluate("""async () => {
       const store = await import('/app/js/store.js');
-      return (await store.allRecords()).map((r) => [r.state, r.data.possible_duplicate || null]);
+      return (await store.allRecords()).map((r) => [r.state, r.data.possible_duplicate || null, r.data.birth_date]);
     }""")
-    assert flagged == [["queued", "nik"]]
+    assert flagged == [["queued", "nik", "1980-03-12"]]
 
     page.click("#outbox-list .card .receipt-open")
     page.wait_for_selector("#view-receipt:not([hidden])")
@@ -119,7 +121,8 @@ def test_hint_offline_flag_travels_receipt_and_logout(browser, server):
     assert "05-07-1990, perempuan" in page.locator("#nik-proposal-text").inner_text()
     assert page.input_value("[name=birth_date]") == ""      # proposed, never filled silently
     page.click("#nik-proposal-use")
-    assert page.input_value("[name=birth_date]") == "1990-07-05"
+    assert page.input_value("[name=birth_date]") == "05-07-1990"   # dd-mm-yyyy whatever the locale
+    assert "5 Juli 1990" in page.inner_text("#birth-date-echo")
     assert page.is_checked("[name=sex][value=P]")
     page.click("#form-cancel")
 
