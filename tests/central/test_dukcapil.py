@@ -18,6 +18,7 @@ from central.dukcapil_standin import create_standin, read_people
 from central.storage import findings as store
 
 from .conftest import records
+from .office import signed_in
 from .test_cli import berjasa
 
 NOON_WITA = datetime(2026, 11, 25, 4, 0, tzinfo=timezone.utc)
@@ -183,9 +184,8 @@ def test_not_configured_raises_nothing_and_the_dashboard_says_so(central):
     assert _run(central, None) == {"enabled": False, "asked": 0, "done": 0, "deferred": 0,
                                    "findings": 0, "stopped": "not_configured"}
     assert _findings(central) == {}
-    page = requests.get(f"{central.url}/", timeout=10, allow_redirects=True)
-    if page.url.rstrip("/").endswith("/login"):
-        pytest.skip("dashboard behind the login (covered by the page tests)")
+    page = signed_in(central, "operator").get(f"{central.url}/", timeout=30)
+    assert page.status_code == 200
     assert "Pemeriksaan identitas ke Dukcapil tidak aktif" in page.text
 
 
