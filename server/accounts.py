@@ -109,6 +109,13 @@ def issue_token(conn: sqlite3.Connection, user: dict[str, Any],
             "username": user["username"]}
 
 
+def revoke_token(conn: sqlite3.Connection, token: str, actor: Actor) -> None:
+    """Log out: the token stops working at once, and the trail says so."""
+    with transaction(conn):
+        users.revoke_token(conn, token_digest(token))
+        record_audit_entry(conn, actor, "logout")
+
+
 def user_for_bearer(conn: sqlite3.Connection, token: str) -> dict[str, Any] | None:
     """The user a bearer token belongs to, if it is valid now."""
     if not token or len(token) > 200:

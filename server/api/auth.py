@@ -5,14 +5,11 @@ from __future__ import annotations
 from flask import current_app, g, request
 from flask_smorest import Blueprint
 
-from berjasa.database import transaction
 from berjasa.web.bodies import read_json
 from server import accounts
 from server.db import get_db
 from server.http import bearer_token, current_actor
 from server.schemas.auth import TokenRequestSchema, TokenSchema
-from server.storage import users
-from server.storage.audit import record_audit_entry
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Masuk dan token")
 TOKEN_BODY_LIMIT = 16 * 1024
@@ -42,10 +39,7 @@ def issue_token():
 @blp.doc(responses={"204": {"description": "Token dicabut"}})
 def revoke_token():
     """Log out: revoke the token used for this call."""
-    conn = get_db()
-    with transaction(conn):
-        users.revoke_token(conn, accounts.token_digest(bearer_token() or ""))
-        record_audit_entry(conn, current_actor(), "logout")
+    accounts.revoke_token(get_db(), bearer_token() or "", current_actor())
     return "", 204
 
 
