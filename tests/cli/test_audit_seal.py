@@ -10,18 +10,24 @@ from pathlib import Path
 
 import pytest
 
-from server.storage.audit import entry_hash
+from berjasa.database import connect
+from server.accounts import add_user
+from server.install import init_kelurahan
+from server.storage.audit import Actor, entry_hash
 from tests.helpers import berjasa
 
 
 @pytest.fixture
 def folder(tmp_path) -> Path:
+    """A folder as `berjasa init` + two `user add` leave it (in-process, for speed)."""
     path = tmp_path / "data"
-    assert berjasa("init", "--kelurahan", "73.71.01.1001", data_dir=path).returncode == 0
-    for name in ("siti", "baso"):
-        done = berjasa("user", "add", name, "--role", "supervisor", "--password-stdin",
-                       data_dir=path, stdin="kata-sandi-uji-123\n")
-        assert done.returncode == 0, done.stderr
+    init_kelurahan(path, "73.71.01.1001")
+    conn = connect(path / "kelurahan.db")
+    try:
+        for name in ("siti", "baso"):
+            add_user(conn, name, "supervisor", "kata-sandi-uji-123", Actor("cli", "admin"))
+    finally:
+        conn.close()
     return path
 
 

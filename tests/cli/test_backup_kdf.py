@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from server.backup import MAGIC, BackupError, read_backup
+from server.backup import MAGIC, BackupError, create_backup, read_backup
 from tests.helpers import berjasa
 
 PASSPHRASE = "frasa-sandi-cadangan"
@@ -27,11 +27,8 @@ def _with_header(path, **changes):
 
 @pytest.fixture
 def backup(data_dir, tmp_path):
-    target = tmp_path / "cadangan.bjb"
-    answer = berjasa("backup", str(target), "--passphrase-stdin", "--data-dir", str(data_dir),
-                     stdin=PASSPHRASE + "\n")
-    assert answer.returncode == 0, answer.stderr
-    return target
+    """A real backup of the test folder (in-process: the CLI path is tested above)."""
+    return create_backup(data_dir, tmp_path / "cadangan.bjb", PASSPHRASE).path
 
 
 def test_huge_scrypt_n_is_one_clear_line(backup, tmp_path):
