@@ -33,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from berjasa import hints  # noqa: E402
+from berjasa import hints
 
 CHROMIUM = "/usr/bin/chromium"
 

@@ -16,8 +16,8 @@
 from __future__ import annotations
 
 import base64
-import gzip
 import datetime as dt
+import gzip
 import hashlib
 import json
 from functools import lru_cache

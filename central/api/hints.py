@@ -7,8 +7,8 @@ from flask import Blueprint, jsonify, request
 
 from berjasa.problems import ValidationFailed
 from central import hints
-from central.updates import verify_device_request
 from central.app import get_db, setting
+from central.updates import verify_device_request
 
 blp = Blueprint("central_hints", __name__)
 SETTINGS = ("central_hint_key_days", "central_hint_key_change", "central_hints_page_size")

@@ -11,7 +11,6 @@ import json
 import sys
 from pathlib import Path
 
-
 from berjasa import hints
 from central import hints as central_hints
 from central.storage.db import Database
@@ -70,9 +69,9 @@ def test_a_record_synced_by_a_neighbour_reaches_this_kelurahans_phones(central, 
 
 
 def test_city_scope_covers_every_kecamatan(central, data_dir, tmp_path):
+    from berjasa.database import connect
     from berjasa.settings import load_settings
     from server import field_dedupe
-    from berjasa.database import connect
 
     far = _synced(central, tmp_path / "far", FAR, 2, seed=23)
     central.register(data_dir)
@@ -129,3 +128,37 @@ def test_the_hint_flag_travels_to_central_and_leads_its_duplicate_queue(central,
     held = {r["record_id"]: r["possible_duplicate"] for r in central.query(
         "SELECT record_id, possible_duplicate FROM records")}
     assert held == {**{i: "nik,name_birth" for i in flagged}, plain[0]: None}
+
+
+def test_central_likely_duplicate_queue_shows_phone_flagged_pairs_first(central, tmp_path):
+    import datetime as dt
+
+    from berjasa.identity import make_kk, make_nik
+    from central.storage.findings import duplicate_pairs
+
+    x, y = tmp_path / "x", tmp_path / "y"
+    for folder, code in ((x, NEIGHBOUR), (y, FAR)):
+        h.make_kelurahan(folder, code)
+        central.register(folder)
+
+    def one(folder, serial, born, kk, **extra):
+        return h.seed_approved(folder, 1, seed=serial, nik=make_nik(born, "L", serial=serial),
+                               birth_date=born.isoformat(), sex="L", kk_number=kk, **extra)[0]
+
+    first, second = dt.date(1981, 4, 5), dt.date(1983, 6, 7)
+    plain = [one(x, 101, first, make_kk(dt.date(2015, 1, 2), serial=101)),
+             one(y, 102, first, make_kk(dt.date(2015, 1, 2), serial=101))]
+    for folder in (x, y):
+        assert run_once(folder, h.agent_settings(folder), "test").ok
+    hinted = [one(x, 103, second, make_kk(dt.date(2016, 1, 2), serial=103)),
+              one(y, 104, second, make_kk(dt.date(2016, 1, 2), serial=103), possible_duplicate="nik")]
+    for folder in (x, y):
+        assert run_once(folder, h.agent_settings(folder), "test").ok
+    db = Database(central.database_url)
+    try:
+        pairs = duplicate_pairs(db)
+    finally:
+        db.close()
+    assert len(pairs) == 2
+    assert {pairs[0]["a"]["record_id"], pairs[0]["b"]["record_id"]} == set(hinted)
+    assert {pairs[1]["a"]["record_id"], pairs[1]["b"]["record_id"]} == set(plain)
