@@ -145,3 +145,25 @@ def test_hint_offline_flag_travels_receipt_and_logout(browser, server):
     }""")
     assert left == [None, None]
     context.close()
+
+
+def test_indexeddb_quota_exceeded_keeps_the_form_and_says_so(browser, server):
+    context = browser.new_context(**MOBILE)
+    context.set_default_timeout(20000)
+    page = context.new_page()
+    page.goto(server.base + "/app/")
+    login(page, server, "petugas")
+    worker = person(77, full_name="Nurmala Penuh")
+    fill_record(page, worker)
+    page.evaluate("""() => {
+      window.__put = IDBObjectStore.prototype.put;
+      IDBObjectStore.prototype.put = function () { throw new DOMException('disk full', 'QuotaExceededError'); };
+    }""")
+    page.click("#save-record")
+    page.wait_for_selector("#message:has-text('Memori HP penuh')")
+    assert page.locator("#view-form").is_visible()                 # nothing lost: still on the form
+    assert page.input_value("[name=heir_name]") == worker["heir_name"]
+    page.evaluate("() => { IDBObjectStore.prototype.put = window.__put; }")
+    page.click("#save-record")
+    page.wait_for_selector("#outbox-list .card:has-text('Nurmala Penuh')")
+    context.close()
