@@ -138,7 +138,10 @@ def serve_command(host: str | None, port: int | None, data_dir: Path | None) -> 
     configure_logging(settings["log_level"], settings["log_format"])
     running = hold_folder(folder, "central serve")  # until this process ends
     click.echo(f"Registri pusat berjalan di http://{host}:{port}/ (Ctrl+C untuk berhenti)")
-    serve(app, host=host, port=port, threads=settings["central_threads"], ident="berjasa-central")
+    # waitress buffers a body before the app sees it: cap that at twice the batch limit
+    # (the app answers 413 in the JSON shape for anything over its own limits)
+    serve(app, host=host, port=port, threads=settings["central_threads"], ident="berjasa-central",
+          max_request_body_size=2 * settings["central_max_batch_bytes"])
     running.release()
 
 
