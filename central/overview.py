@@ -141,7 +141,8 @@ def dashboard(db: Database, targets_file: str | None) -> dict[str, Any]:
             "counted_at": datetime.now(timezone.utc).strftime("%H:%M:%S"),
             "weekly": weekly(store.received_per_day(db)),
             "sync": last_sync(store.last_sync_by_kelurahan(db)),
-            "rejections": rejections(store.rejection_reasons(db))}
+            "rejections": rejections(store.rejection_reasons(db)),
+            "batches": reports.last_batches(db)}
 
 
 def kecamatan_detail(db: Database, code: str, targets_file: str | None) -> dict[str, Any] | None:

@@ -11,7 +11,6 @@ from berjasa.problems import NotFound
 from central import downloads, dukcapil, overview, verification
 from central.app import get_db, setting
 from central.http import settings
-from central.storage import reports
 
 
 def dashboard():
@@ -21,7 +20,7 @@ def dashboard():
     data = overview.dashboard_cached(db, setting("central_targets_file") or None,
                                      setting("central_dashboard_cache_seconds"))
     return render_template("central/dashboard.html", **data,
-                           batches=reports.last_batches(db), downloads=downloads.offered(),
+                           downloads=downloads.offered(),
                            this_month=date.today().strftime("%Y-%m"),
                            silent_days=overview.SILENT_DAYS,
                            verification=verification.summary(db),
