@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import threading
 from pathlib import Path
 
 from berjasa import hints, reference
@@ -67,13 +68,32 @@ def note_fetch(conn, settings: dict, username: str, what: str, key_id: str, addr
     store.add_fetch(conn, username, what, key_id, _now(), address)
 
 
+_CACHE: dict[str, tuple[tuple, dict]] = {}
+_CACHE_LOCK = threading.Lock()
+
+
 def dedupe_index(conn, data_dir: Path, settings: dict) -> dict:
-    """The ``GET /api/v1/field/dedupe-index`` body. ``count`` is the number of distinct
-    records (by NIK hash) the filter covers; it holds two items per record."""
+    """The ``GET /api/v1/field/dedupe-index`` body, rebuilt only when a record, central's
+    hashes, the key or the settings changed (150,000 records take seconds to hash)."""
     key = current_key(conn, data_dir)
+    scope = area(settings)
+    mark = (key.key_id, store.signature(conn), scope, float(settings["field_hint_false_positive_rate"]))
+    with _CACHE_LOCK:
+        held = _CACHE.get(str(data_dir))
+        if held and held[0] == mark:
+            return held[1]
+    body = _build(conn, key, scope, settings)
+    with _CACHE_LOCK:
+        _CACHE[str(data_dir)] = (mark, body)
+    return body
+
+
+def _build(conn, key: hints.HintKey, scope: frozenset[str] | None, settings: dict) -> dict:
+    """``count`` is the number of distinct records (by NIK hash) the filter covers;
+    it holds two items per record."""
     record_hashes = [hints.record_hashes(key.secret, nik, name, birth)
                      for nik, name, birth in store.identity_rows(conn)]
-    for blob in store.central_hash_blobs(conn, key.key_id, area(settings)):
+    for blob in store.central_hash_blobs(conn, key.key_id, scope):
         record_hashes.extend(blob[i:i + 16] for i in range(0, len(blob) - 15, 16))
     niks = {h[:8] for h in record_hashes}
     items = niks | {h[8:16] for h in record_hashes}

@@ -45,3 +45,11 @@ def recent_fetches(conn: sqlite3.Connection, limit: int = 100) -> list[dict]:
     rows = conn.execute("SELECT username, what, key_id, at, address FROM field_index_fetches "
                         "ORDER BY id DESC LIMIT ?", (limit,))
     return [dict(zip(("username", "what", "key_id", "at", "address"), r)) for r in rows]
+
+
+def signature(conn: sqlite3.Connection) -> tuple:
+    """Changes whenever a record or a central hash that feeds the filter changes
+    (count, newest rowid, newest edit; central hashes' count and newest id)."""
+    own = conn.execute("SELECT count(*), max(rowid), max(updated_at) FROM enrollments").fetchone()
+    central = conn.execute("SELECT count(*), max(id) FROM hint_hashes").fetchone()
+    return (*tuple(own), *tuple(central))

@@ -50,3 +50,6 @@ def test_index_travels_gzipped_when_the_phone_accepts_it(api, records):
     assert raw.headers["Content-Encoding"] == "gzip"
     body = json.loads(gzip.decompress(raw.raw.read()))
     assert body["count"] == 3
+    # the index is kept between downloads and rebuilt when a record arrives
+    assert enumerator.post("/api/v1/enrollments", json=records.enrollment()).status_code == 201
+    assert enumerator.get("/api/v1/field/dedupe-index").json()["count"] == 4
