@@ -14,8 +14,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from berjasa.audit import Actor
 from berjasa.problems import NotFound, Problem, ValidationFailed
 from central import identity_match
+from central.storage import audit as trail
 from central.storage import findings as store
 from central.storage import records as records_store
 from central.storage.db import Database, utc_now
@@ -143,6 +145,7 @@ def _send_back_record(db: Database, record: dict[str, Any], text: str, actor: st
         "kind": "needs_fix", "central_status": "sent_back", "reason": text,
         "central_id": record["central_id"], "version": record.get("version"),
         "by": actor}], now)
+    _trail(db, actor, "decision.send_back", record, {"finding_id": finding})
     return {"central_id": record["central_id"], "kelurahan_code": record["kelurahan_code"],
             "record_id": record["record_id"], "version": record.get("version"),
             "status": "sent_back", "reason": text, "finding_id": finding}
@@ -185,6 +188,8 @@ def decide_finding(db: Database, finding_id: int, decision: str, reason: str | N
             records_store.add_updates(db, [{
                 "kelurahan_code": record["kelurahan_code"], "record_id": record["record_id"],
                 "kind": "rejected", "central_status": "rejected", "reasons": reasons}], now)
+        _trail(db, actor, f"decision.finding.{decision}", record,
+               {"finding_id": finding_id, "kind": finding["kind"]})
         return outcome
 
 
@@ -199,6 +204,15 @@ def after_new_version(db: Database, central_id: int, at: str) -> None:
 
 
 # --- likely-duplicate pairs ---------------------------------------------------------------
+
+
+def _trail(db: Database, actor: str, action: str, record: dict[str, Any],
+           details: dict[str, Any]) -> None:
+    """The decision in central's audit trail (issue 11): who, which record, what;
+    the reason text stays with the finding (it may name the person)."""
+    role = "cli" if str(actor).startswith("cli:") else "verifier"
+    trail.append(db, Actor(str(actor), role), action,
+                 f"{record['kelurahan_code']}/{record['record_id']}", details)
 
 
 def decide_pair(db: Database, central_id_a: int, central_id_b: int, decision: str,
@@ -241,6 +255,8 @@ def decide_pair(db: Database, central_id_a: int, central_id_b: int, decision: st
                                 "duplicate_of": {"kelurahan_code": keep["kelurahan_code"],
                                                  "record_id": keep["record_id"]}})
         records_store.add_updates(db, updates, now)
+        _trail(db, actor, f"decision.pair.{decision}", a,
+               {"other": f"{b['kelurahan_code']}/{b['record_id']}"})
     return {"central_id_a": a_id, "central_id_b": b_id, "decision": decision, "reason": text}
 
 

@@ -122,3 +122,24 @@ def test_imports_exports_and_devices_are_in_the_trail(database_url, tmp_path):
     assert details["rows"] == 0 and details["output"] == str(out)
     assert details["filters"]["format"] == "csv"
     assert berjasa("central", "audit", "verify", data_dir=data).returncode == 0
+
+
+def test_verifier_decisions_are_in_the_trail_without_the_reason_text(central):
+    from central import verification
+
+    from .conftest import records as make_records
+
+    sent = make_records(2)
+    central.register().send(sent)
+    db = central.db()
+    try:
+        verification.send_back(db, sent[0]["nik"], "Nama Andi Daeng beda dengan KTP", "vera")
+    finally:
+        db.close()
+    entries = [e for e in central.query("SELECT actor, role, action, record_id, changes"
+                                        " FROM audit_log ORDER BY seq")
+               if e["action"].startswith("decision.")]
+    assert [(e["actor"], e["role"], e["action"]) for e in entries] == [
+        ("vera", "verifier", "decision.send_back")]
+    assert entries[0]["record_id"].endswith(sent[0]["id"])
+    assert "Andi Daeng" not in repr(entries)
