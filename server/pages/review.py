@@ -7,14 +7,13 @@ from flask import current_app, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from berjasa.problems import InvalidTransition, MakerChecker, ValidationFailed
-from server import intake, receipts, review
+from server import intake, receipts, review, user_admin
+from server import listing as lists
 from server.db import get_db
 from server.duplicates import REASON_TEXT
 from server.http import current_actor
 from server.pages import labels, notices
 from server.pages.sync_panel import sync_status
-from server.storage import enrollments as store
-from server.storage import users
 
 PAGE_SIZE = 50
 
@@ -31,23 +30,23 @@ def listing(status: str, template: str = "pages/queue.html", oldest_first: bool 
     query = (request.args.get("q") or "").strip()[:100] or None
     enumerator = (request.args.get("enumerator") or "").strip()[:64] or None
     cursor = request.args.get("cursor")
-    after = store.decode_cursor(cursor) if cursor else None
-    items, next_cursor = store.list_enrollments(conn, status=status, query=query,
-                                                enumerator=enumerator, after=after,
-                                                limit=PAGE_SIZE, oldest_first=oldest_first)
+    after = lists.decode_cursor(cursor) if cursor else None
+    items, next_cursor = lists.list_records(conn, status=status, query=query,
+                                            enumerator=enumerator, after=after,
+                                            limit=PAGE_SIZE, oldest_first=oldest_first)
     rows = []
     for item in items:
         results = review.review_context(conn, item, settings, site)
         warnings = [r for r in results["eligibility"] if r["result"] == "fail"]
         rows.append({"record": item, "warnings": len(warnings) + len(results["warnings"]),
                      "duplicates": len(results["duplicates"])})
-    recorders = [u["username"] for u in users.list_users(conn)
+    recorders = [u["username"] for u in user_admin.list_users(conn)
                  if u["role"] in ("enumerator", "supervisor")]
     sent_back = sent_back_by_central() if template == "pages/queue.html" else []
     return render_template(template, rows=rows, status=status, query=query or "",
                            sent_back=sent_back,
                            enumerator=enumerator or "", recorders=recorders,
-                           next_cursor=next_cursor, counts=store.count_by_status(conn),
+                           next_cursor=next_cursor, counts=lists.status_counts(conn),
                            statuses=list(labels.STATUS_LABELS), sync=sync_status(conn))
 
 
@@ -60,7 +59,7 @@ def queue() -> str:
 def sent_back_by_central(limit: int = 50) -> list[dict]:
     """Records central's verifiers sent back, still waiting for a fix (needs_fix
     with central status ``sent_back``), with central's reason."""
-    items, _ = store.list_enrollments(get_db(), status="needs_fix", limit=limit, oldest_first=True)
+    items, _ = lists.list_records(get_db(), status="needs_fix", limit=limit, oldest_first=True)
     return [item for item in items if item.get("central_status") == "sent_back"]
 
 
@@ -75,8 +74,8 @@ def by_status() -> str:
 def next_to_review(exclude: str) -> str | None:
     """The next submitted record this supervisor may decide on, if any."""
     actor = current_actor()
-    items, _ = store.list_enrollments(get_db(), status="submitted", limit=PAGE_SIZE,
-                                      oldest_first=True)
+    items, _ = lists.list_records(get_db(), status="submitted", limit=PAGE_SIZE,
+                                  oldest_first=True)
     for item in items:
         if item["id"] != exclude and not review.is_maker_of(get_db(), item, actor):
             return item["id"]
@@ -97,7 +96,7 @@ def render_review(enrollment_id: str, status_code: int = 200, error: str | None 
         "pages/review.html", record=record, fields=labels.FIELD_LABELS,
         value=labels.field_value, eligibility=context["eligibility"],
         warnings=context["warnings"], duplicates=context["duplicates"],
-        reason_text=REASON_TEXT, history=store.history(conn, enrollment_id),
+        reason_text=REASON_TEXT, history=intake.record_history(conn, enrollment_id),
         central_notices=review.central_notice_texts(conn, enrollment_id),
         can_review=can_review, is_maker=can_review and review.is_maker_of(conn, record, actor),
         error=error, errors=errors or {}, form=form or {}, decisions=review.DECISION_LABELS)
