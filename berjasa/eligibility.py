@@ -182,7 +182,7 @@ def occupation(record: dict, params: Parameters) -> Result:
     job = _text(record, "occupation")
     if not job:
         return _result("occupation", UNKNOWN, "Pekerjaan KTP tidak diisi.")
-    if job.casefold() in {o.casefold() for o in params.excluded_occupations}:
+    if job.casefold() in _folded(params.excluded_occupations):
         return _result("occupation", FAIL, f"Pekerjaan KTP \"{job}\" bukan pekerja informal (PNS/TNI/POLRI).")
     return _result("occupation", PASS, "Pekerjaan termasuk sektor informal/rentan.")
 
@@ -205,11 +205,16 @@ def age(record: dict, params: Parameters, today: dt.date) -> Result:
     return _result("age", FAIL, f"Umur {years} tahun, di luar batas {low}-{high} tahun.")
 
 
+@cache
+def _folded(values: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(v.casefold() for v in values)
+
+
 def _is_casual(record: dict, params: Parameters) -> bool:
     category = _text(record, "work_category").casefold()
     job = _text(record, "occupation").casefold()
-    return (bool(category) and category in {c.casefold() for c in params.casual_work_categories}) or (
-        bool(job) and job in {c.casefold() for c in params.casual_occupations})
+    return (bool(category) and category in _folded(params.casual_work_categories)) or (
+        bool(job) and job in _folded(params.casual_occupations))
 
 
 def council(record: dict, params: Parameters, evidence: Evidence) -> Result:

@@ -19,6 +19,8 @@ import datetime as dt
 import json
 from typing import Any
 
+import orjson
+
 from berjasa import eligibility as rules
 from central import eligibility as central_rules
 from central.storage import records as record_store
@@ -36,7 +38,7 @@ def as_settings(settings: dict[str, Any] | int | None) -> dict[str, Any]:
 
 
 def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return orjson.dumps(value).decode()
 
 
 def _loads(text: Any) -> Any:
