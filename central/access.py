@@ -44,6 +44,11 @@ ROUTES: dict[str, frozenset[str]] = {
     "pages.user_update": frozenset({ADMIN}),
     "pages.audit": frozenset({AUDITOR}),
     "pages.audit_export": frozenset({AUDITOR}),
+    # Verification (issue 10): verifiers decide, the auditor reads
+    "pages.verification": frozenset({VERIFIER, AUDITOR}),
+    "pages.decide_finding": frozenset({VERIFIER}),
+    "pages.decide_pair": frozenset({VERIFIER}),
+    "pages.send_back": frozenset({VERIFIER}),
 }
 
 

@@ -65,6 +65,13 @@ class AlreadyDecided(Problem):
     message = "Sudah diputuskan oleh verifikator lain."
 
 
+def _actor(actor: Actor | str) -> Actor:
+    """The trail actor: a signed-in verifier (pages) or a name from the CLI."""
+    if isinstance(actor, Actor):
+        return actor
+    return Actor(str(actor), "cli" if str(actor).startswith("cli:") else "verifier")
+
+
 def _reason(reason: str | None, required: bool = True) -> str | None:
     """A trimmed reason; 422 when required and empty, or too long."""
     text = " ".join(reason.split()) if isinstance(reason, str) else ""
@@ -110,7 +117,7 @@ def check_dtsen(db: Database, central_ids: list[int] | None = None, at: str | No
 # --- send back ----------------------------------------------------------------------
 
 
-def send_back(db: Database, nik: str, reason: str | None, actor: str) -> dict[str, Any]:
+def send_back(db: Database, nik: str, reason: str | None, actor: Actor | str) -> dict[str, Any]:
     """Send the active record holding ``nik`` back to its kelurahan as
     ``needs_fix`` with ``reason``: an open ``sent_back`` finding keeps it off the
     registration file until the fix arrives, and an update entry of kind
@@ -129,12 +136,13 @@ def send_back(db: Database, nik: str, reason: str | None, actor: str) -> dict[st
             raise NotFound("NIK ini tidak ada di registri pusat.")
         if record["status"] != "accepted":
             raise NotActiveAtCentral(status=record["status"])
-        return _send_back_record(db, record, text, actor, now)
+        return _send_back_record(db, record, text, _actor(actor), now)
 
 
-def _send_back_record(db: Database, record: dict[str, Any], text: str, actor: str,
+def _send_back_record(db: Database, record: dict[str, Any], text: str, who: Actor,
                       now: str) -> dict[str, Any]:
     """Inside the caller's transaction (ingest lock held)."""
+    actor = who.username
     finding = raise_finding(db, record, "sent_back", "verifier",
                             {"reason": text, "version": record.get("version")},
                             raised_by=actor, at=now)
@@ -145,7 +153,7 @@ def _send_back_record(db: Database, record: dict[str, Any], text: str, actor: st
         "kind": "needs_fix", "central_status": "sent_back", "reason": text,
         "central_id": record["central_id"], "version": record.get("version"),
         "by": actor}], now)
-    _trail(db, actor, "decision.send_back", record, {"finding_id": finding})
+    _trail(db, who, "decision.send_back", record, {"finding_id": finding})
     return {"central_id": record["central_id"], "kelurahan_code": record["kelurahan_code"],
             "record_id": record["record_id"], "version": record.get("version"),
             "status": "sent_back", "reason": text, "finding_id": finding}
@@ -155,12 +163,14 @@ def _send_back_record(db: Database, record: dict[str, Any], text: str, actor: st
 
 
 def decide_finding(db: Database, finding_id: int, decision: str, reason: str | None,
-                   actor: str) -> dict[str, Any]:
+                   actor: Actor | str) -> dict[str, Any]:
     """A verifier's decision on an open finding (see the module docstring)."""
     if decision not in FINDING_DECISIONS:
         raise ValidationFailed({"decision": ["Pilih: " + ", ".join(FINDING_DECISIONS)]},
                                {"decision": ["invalid_choice"]})
     text = _reason(reason)
+    who = _actor(actor)
+    actor = who.username
     now = utc_now()
     with db.transaction():
         db.lock_ingest()
@@ -178,7 +188,7 @@ def decide_finding(db: Database, finding_id: int, decision: str, reason: str | N
         if decision == "send_back":
             if record["status"] != "accepted":
                 raise NotActiveAtCentral(status=record["status"])
-            outcome["send_back"] = _send_back_record(db, record, text, actor, now)
+            outcome["send_back"] = _send_back_record(db, record, text, who, now)
         elif decision == "reject":
             if record["status"] not in records_store.ACTIVE:
                 raise NotActiveAtCentral(status=record["status"])
@@ -188,7 +198,7 @@ def decide_finding(db: Database, finding_id: int, decision: str, reason: str | N
             records_store.add_updates(db, [{
                 "kelurahan_code": record["kelurahan_code"], "record_id": record["record_id"],
                 "kind": "rejected", "central_status": "rejected", "reasons": reasons}], now)
-        _trail(db, actor, f"decision.finding.{decision}", record,
+        _trail(db, who, f"decision.finding.{decision}", record,
                {"finding_id": finding_id, "kind": finding["kind"]})
         return outcome
 
@@ -206,17 +216,15 @@ def after_new_version(db: Database, central_id: int, at: str) -> None:
 # --- likely-duplicate pairs ---------------------------------------------------------------
 
 
-def _trail(db: Database, actor: str, action: str, record: dict[str, Any],
+def _trail(db: Database, who: Actor, action: str, record: dict[str, Any],
            details: dict[str, Any]) -> None:
     """The decision in central's audit trail (issue 11): who, which record, what;
     the reason text stays with the finding (it may name the person)."""
-    role = "cli" if str(actor).startswith("cli:") else "verifier"
-    trail.append(db, Actor(str(actor), role), action,
-                 f"{record['kelurahan_code']}/{record['record_id']}", details)
+    trail.append(db, who, action, f"{record['kelurahan_code']}/{record['record_id']}", details)
 
 
 def decide_pair(db: Database, central_id_a: int, central_id_b: int, decision: str,
-                reason: str | None, actor: str) -> dict[str, Any]:
+                reason: str | None, actor: Actor | str) -> dict[str, Any]:
     """A verifier's decision on a flagged pair: ``keep_a`` / ``keep_b`` (the same
     person: the other record is rejected at central as a duplicate of the one
     kept) or ``different`` (two people: nothing changes). Two verifiers at once:
@@ -226,6 +234,8 @@ def decide_pair(db: Database, central_id_a: int, central_id_b: int, decision: st
         raise ValidationFailed({"decision": ["Pilih: " + ", ".join(PAIR_DECISIONS)]},
                                {"decision": ["invalid_choice"]})
     text = _reason(reason)
+    who = _actor(actor)
+    actor = who.username
     a_id, b_id = sorted((int(central_id_a), int(central_id_b)))
     if (a_id, b_id) != (int(central_id_a), int(central_id_b)) and decision != "different":
         decision = {"keep_a": "keep_b", "keep_b": "keep_a"}[decision]  # as the caller named them
@@ -255,7 +265,7 @@ def decide_pair(db: Database, central_id_a: int, central_id_b: int, decision: st
                                 "duplicate_of": {"kelurahan_code": keep["kelurahan_code"],
                                                  "record_id": keep["record_id"]}})
         records_store.add_updates(db, updates, now)
-        _trail(db, actor, f"decision.pair.{decision}", a,
+        _trail(db, who, f"decision.pair.{decision}", a,
                {"other": f"{b['kelurahan_code']}/{b['record_id']}"})
     return {"central_id_a": a_id, "central_id_b": b_id, "decision": decision, "reason": text}
 
@@ -267,3 +277,9 @@ def summary(db: Database) -> dict[str, Any]:
                          for k, n in sorted(counts.items())],
             "open_findings": sum(counts.values()),
             "open_pairs": len(store.duplicate_pairs(db, open_only=True, limit=10000))}
+
+
+def queue(db: Database) -> dict[str, Any]:
+    """The verifiers' page: open findings and open likely-duplicate pairs."""
+    return {"findings": store.list_findings(db, "open", limit=200),
+            "pairs": store.duplicate_pairs(db, open_only=True, limit=200)}

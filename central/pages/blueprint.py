@@ -15,7 +15,7 @@ from markupsafe import Markup, escape
 from berjasa.web.csrf import check_csrf, csrf_token
 from berjasa.web.pages import security_headers
 from central import access, accounts
-from central.pages import audit, auth, dashboard, downloads, users
+from central.pages import audit, auth, dashboard, downloads, users, verify
 
 blp = Blueprint("pages", __name__)
 
@@ -29,6 +29,12 @@ blp.add_url_rule("/admin/users", "user_create", users.create_user, methods=["POS
 blp.add_url_rule("/admin/users/<user_id>", "user_update", users.update_user, methods=["POST"])
 blp.add_url_rule("/audit", "audit", audit.audit_page)
 blp.add_url_rule("/audit/export.csv", "audit_export", audit.audit_export)
+blp.add_url_rule("/verifikasi", "verification", verify.page)
+blp.add_url_rule("/verifikasi/temuan/<finding_id>", "decide_finding", verify.decide_finding,
+                 methods=["POST"])
+blp.add_url_rule("/verifikasi/pasangan/<a>/<b>", "decide_pair", verify.decide_pair,
+                 methods=["POST"])
+blp.add_url_rule("/verifikasi/kirim-balik", "send_back", verify.send_back, methods=["POST"])
 
 
 @blp.before_request

@@ -17,9 +17,14 @@ from .office import PASSWORD, ROLES, add_user, login, signed_in, token
 # Every GET page with a concrete path, to walk with each role.
 GET_PAGES = {"pages.dashboard": "/", "pages.kecamatan": "/kecamatan/73.71.01",
              "pages.download": "/unduh/progress?format=csv", "pages.users": "/admin/users",
-             "pages.audit": "/audit", "pages.audit_export": "/audit/export.csv"}
+             "pages.audit": "/audit", "pages.audit_export": "/audit/export.csv",
+             "pages.verification": "/verifikasi"}
 WRITES = [("/admin/users", {"username": "baru", "role": "operator", "password": PASSWORD}),
           ("/admin/users/1", {"action": "disable"})]
+# the verifiers' decisions (issue 10): verifier only
+VERIFY_WRITES = [("/verifikasi/kirim-balik", {"nik": "7371010101900001", "reason": "x"}),
+                 ("/verifikasi/temuan/1", {"decision": "confirm", "reason": "x"}),
+                 ("/verifikasi/pasangan/1/2", {"decision": "different", "reason": "x"})]
 
 
 def test_every_central_route_has_a_row_in_the_role_matrix(tmp_path: Path):
@@ -30,7 +35,8 @@ def test_every_central_route_has_a_row_in_the_role_matrix(tmp_path: Path):
     assert missing == []
     stale = [e for e in access.ROUTES if e not in {r.endpoint for r in app.url_map.iter_rules()}]
     assert stale == []
-    assert set(GET_PAGES) | {"pages.logout", "pages.user_create", "pages.user_update"} == \
+    assert set(GET_PAGES) | {"pages.logout", "pages.user_create", "pages.user_update",
+                             "pages.send_back", "pages.decide_finding", "pages.decide_pair"} == \
         set(access.ROUTES)
 
 
@@ -83,7 +89,7 @@ def test_each_role_opens_exactly_what_the_matrix_allows(central, role):
 
 def test_every_form_refuses_a_missing_or_forged_csrf_token(central):
     admin = signed_in(central, "admin")
-    forms = [("/logout", {}), *WRITES]
+    forms = [("/logout", {}), *WRITES]  # VERIFY_WRITES: test_verification_pages.py
     for path, data in forms:
         for forged in (None, "palsu-" + "x" * 40):
             body = dict(data) if forged is None else {**data, "csrf_token": forged}
@@ -105,7 +111,7 @@ def test_auditor_and_operator_cannot_write_or_open_admin_pages(central):
     for role in ("auditor", "operator", "verifier"):
         browser = signed_in(central, role)
         csrf = token(browser, central)
-        for path, data in WRITES:
+        for path, data in WRITES + (VERIFY_WRITES if role != "verifier" else []):
             answer = browser.post(f"{central.url}{path}", data={**data, "csrf_token": csrf},
                                   timeout=10, allow_redirects=False)
             assert answer.status_code == 403, (role, path)

@@ -1,0 +1,68 @@
+"""The verifiers' page: open identity findings and likely-duplicate pairs with
+the two sides next to each other, and the decisions (verifier only; the auditor
+reads). Each decision goes through :mod:`central.verification` (conditional
+updates: of two verifiers deciding at once one wins) and the trail."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+
+from berjasa.problems import NotFound, Problem
+from central import verification
+from central.app import get_db
+from central.http import current_actor
+
+
+def page():
+    """``GET /verifikasi``."""
+    return render_template("central/verification.html", **verification.queue(get_db()),
+                           kind_labels=verification.KIND_LABELS,
+                           finding_decisions=verification.FINDING_DECISIONS,
+                           pair_decisions=verification.PAIR_DECISIONS)
+
+
+def _done(message: str):
+    flash(message)
+    return redirect(url_for("pages.verification"), code=303)
+
+
+def _refused(exc: Problem):
+    errors = exc.extra.get("errors") if isinstance(exc.extra, dict) else None
+    text = "; ".join(m for ms in (errors or {}).values() for m in ms) or exc.message
+    return _done(f"Tidak dapat disimpan: {text}")
+
+
+def _number(text: str) -> int:
+    if not (text.isascii() and text.isdigit() and len(text) < 19):
+        raise NotFound()
+    return int(text)
+
+
+def decide_finding(finding_id: str):
+    """``POST /verifikasi/temuan/<id>``: confirm, send_back or reject, with a reason."""
+    try:
+        verification.decide_finding(get_db(), _number(finding_id), request.form.get("decision", ""),
+                                    request.form.get("reason"), current_actor())
+    except Problem as exc:
+        return _refused(exc)
+    return _done("Keputusan atas temuan disimpan.")
+
+
+def decide_pair(a: str, b: str):
+    """``POST /verifikasi/pasangan/<a>/<b>``: keep_a, keep_b or different, with a reason."""
+    try:
+        verification.decide_pair(get_db(), _number(a), _number(b), request.form.get("decision", ""),
+                                 request.form.get("reason"), current_actor())
+    except Problem as exc:
+        return _refused(exc)
+    return _done("Keputusan atas pasangan disimpan; kedua kelurahan menerimanya pada tarikan berikutnya.")
+
+
+def send_back():
+    """``POST /verifikasi/kirim-balik``: a record (by NIK) back to its kelurahan."""
+    try:
+        outcome = verification.send_back(get_db(), request.form.get("nik", ""),
+                                         request.form.get("reason"), current_actor())
+    except Problem as exc:
+        return _refused(exc)
+    return _done(f"Dikirim balik ke kelurahan {outcome['kelurahan_code']}.")

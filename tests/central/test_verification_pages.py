@@ -1,0 +1,87 @@
+"""The verifiers' page (both backends): the queue with both sides, decisions by a
+verifier (written to the trail), the auditor reads but may not decide, a second
+decision on the same pair is refused with a clear line, send-back from the page."""
+
+from __future__ import annotations
+
+from .conftest import KELURAHAN_A, KELURAHAN_B, records
+from .office import signed_in, token
+
+
+def _pair(central):
+    a, b = central.register(KELURAHAN_A), central.register(KELURAHAN_B)
+    first = {**records(1, KELURAHAN_A)[0], "full_name": "Muh. Ridwan Daeng Tompo"}
+    second = {**records(1, KELURAHAN_B, seed=3)[0], "full_name": "MUHAMMAD RIDWAN DG. TOMPO",
+              "birth_date": first["birth_date"]}
+    a.send([first])
+    b.send([second])
+    return first, second, central.query("SELECT central_id_a, central_id_b FROM duplicate_flags")[0]
+
+
+def test_verifier_decides_a_pair_on_the_page_once(central):
+    first, second, pair = _pair(central)
+    verifier = signed_in(central, "verifier")
+    page = verifier.get(f"{central.url}/verifikasi", timeout=10)
+    assert page.status_code == 200
+    assert "Muh. Ridwan Daeng Tompo" in page.text and "MUHAMMAD RIDWAN DG. TOMPO" in page.text
+    url = f"{central.url}/verifikasi/pasangan/{pair['central_id_a']}/{pair['central_id_b']}"
+    form = {"decision": "different", "reason": "Kembar <b>beda</b> NIK",
+            "csrf_token": token(verifier, central, "/verifikasi")}
+    done = verifier.post(url, data=form, timeout=10)
+    assert done.status_code == 200 and "Keputusan atas pasangan disimpan" in done.text
+    again = verifier.post(url, data={**form, "decision": "keep_a"}, timeout=10)
+    assert "Sudah diputuskan oleh verifikator lain" in again.text
+    stored = central.query("SELECT decision, decided_by FROM duplicate_flags")[0]
+    assert stored == {"decision": "different", "decided_by": "verifier-uji"}
+    trail = central.query("SELECT actor, role, action FROM audit_log WHERE action LIKE ?",
+                          ("decision.%",))
+    assert trail == [{"actor": "verifier-uji", "role": "verifier", "action": "decision.pair.different"}]
+
+
+def test_auditor_reads_but_may_not_decide(central):
+    _, _, pair = _pair(central)
+    auditor = signed_in(central, "auditor")
+    page = auditor.get(f"{central.url}/verifikasi", timeout=10)
+    assert page.status_code == 200 and "Simpan keputusan" not in page.text
+    refused = auditor.post(f"{central.url}/verifikasi/pasangan/{pair['central_id_a']}/"
+                           f"{pair['central_id_b']}", timeout=10,
+                           data={"decision": "keep_a", "reason": "x",
+                                 "csrf_token": token(auditor, central, "/verifikasi")})
+    assert refused.status_code == 403
+    operator = signed_in(central, "operator")
+    assert operator.get(f"{central.url}/verifikasi", timeout=10).status_code == 403
+    assert central.query("SELECT decided_at FROM duplicate_flags")[0]["decided_at"] is None
+
+
+def test_send_back_from_the_page_and_409_as_a_clear_line(central):
+    device = central.register()
+    sent = records(1)
+    device.send(sent)
+    verifier = signed_in(central, "verifier")
+    form = {"nik": sent[0]["nik"], "reason": "Alamat kurang lengkap",
+            "csrf_token": token(verifier, central, "/verifikasi")}
+    done = verifier.post(f"{central.url}/verifikasi/kirim-balik", data=form, timeout=10)
+    assert "Dikirim balik ke kelurahan" in done.text
+    assert "Dikirim balik ke kelurahan untuk diperbaiki" in done.text  # the open finding listed
+    again = verifier.post(f"{central.url}/verifikasi/kirim-balik", data=form, timeout=10)
+    assert "sudah dikirim balik" in again.text
+    empty = verifier.post(f"{central.url}/verifikasi/kirim-balik", timeout=10,
+                          data={**form, "reason": "  "})
+    assert "Alasan wajib diisi" in empty.text
+    kinds = [u["kind"] for u in device.updates("0").json()["updates"]]
+    assert kinds.count("needs_fix") == 1
+
+
+def test_verifier_forms_refuse_a_missing_or_forged_csrf_token(central):
+    device = central.register()
+    sent = records(1)
+    device.send(sent)
+    verifier = signed_in(central, "verifier")
+    for forged in (None, "palsu-" + "x" * 40):
+        body = {"nik": sent[0]["nik"], "reason": "x"}
+        if forged:
+            body["csrf_token"] = forged
+        answer = verifier.post(f"{central.url}/verifikasi/kirim-balik", data=body, timeout=10,
+                               allow_redirects=False)
+        assert answer.status_code == 400
+    assert central.query("SELECT count(*) AS n FROM findings")[0]["n"] == 0
