@@ -256,11 +256,12 @@ def import_batches_command(file: Path, data_dir: Path | None, as_json: bool) -> 
             raise click.ClickException(f"impor batch gagal: {exc}") from exc
     answer = {"kelurahan_code": summary.kelurahan_code, "device_id": summary.device_id,
               "batches": summary.batches, "new": summary.new, "replayed": summary.replayed,
-              "records": summary.records, "refused": summary.refused}
+              "records": summary.records, "erased": summary.erased, "refused": summary.refused}
     if not as_json:
         click.echo(f"Kelurahan {summary.kelurahan_code}: {summary.batches} batch "
                    f"({summary.new} baru, {summary.replayed} sudah pernah diterima, "
-                   f"{len(summary.refused)} ditolak), {summary.records} data.")
+                   f"{len(summary.refused)} ditolak), {summary.records} data, "
+                   f"{summary.erased} data dihapus atas permintaan kelurahan.")
         for item in summary.refused:
             click.echo(f"  ditolak {item['batch_id']}: {item['reason']}")
     emit(answer, as_json, str(summary.new))

@@ -18,11 +18,16 @@ from typing import Any
 
 from berjasa.paths import write_private
 from berjasa.problems import Problem
+from central.devices import active_device
+from central.privacy import erase_from_device
 from central.receive import receive_signed_batch
+from central.storage import privacy as privacy_store
 from central.storage import devices as device_store
 from central.storage import records as record_store
 from central.storage.db import Database
 from sync import protocol_sealed as sealed
+from sync.protocol_auth import load_public_key
+from sync.protocol_erasures import decode_erasures
 from sync.protocol_errors import ProtocolError
 
 KEY_FILE = "central_exchange_key.pem"
@@ -58,6 +63,7 @@ class ImportSummary:
     replayed: int = 0
     refused: list[dict[str, str]] = field(default_factory=list)
     records: int = 0
+    erased: int = 0
 
 
 def import_batches(db: Database, data_dir: Path, data: bytes,
@@ -75,6 +81,19 @@ def import_batches(db: Database, data_dir: Path, data: bytes,
     _, payload = sealed.open_sealed(data, central_exchange_key(data_dir), "batches",
                                     sealed.load_public(writer_text))
     summary = ImportSummary(device["kelurahan_code"], device_id)
+    # erasures first: a batch built before an erasure then meets its tombstone
+    for item in payload.get("erasures") or []:
+        try:
+            if not isinstance(item, dict) or not isinstance(item.get("headers"), dict):
+                raise sealed.SealedFileError("bagian penghapusan rusak")
+            erasures = decode_erasures(sealed.decode_bytes(item.get("body")), item["headers"],
+                                       lambda did: _device_key(db, did))
+            answer = erase_from_device(db, data_dir, erasures,
+                                       device_store.get_device(db, erasures.device_id))
+        except (ProtocolError, Problem, sealed.SealedFileError) as exc:
+            summary.refused.append({"batch_id": "penghapusan", "reason": _reason(exc)})
+            continue
+        summary.erased += sum(1 for r in answer["results"] if r["result"] == "erased")
     for item in payload.get("batches") or []:
         summary.batches += 1
         batch_id = str(item.get("batch_id", "?")) if isinstance(item, dict) else "?"
@@ -90,6 +109,11 @@ def import_batches(db: Database, data_dir: Path, data: bytes,
         summary.replayed += int(replayed)
         summary.new += int(not replayed)
     return summary
+
+
+def _device_key(db: Database, device_id: str):
+    device = active_device(db, device_id)
+    return load_public_key(device["public_key"]) if device else None
 
 
 def _reason(exc: Exception) -> str:
@@ -111,7 +135,8 @@ def export_answers(db: Database, data_dir: Path, kelurahan_code: str) -> tuple[b
     # the laptop has every "accepted" from the answers themselves (as online: skip=accepted)
     updates = record_store.updates_since(db, kelurahan_code, 0, 10_000_000, ("accepted",))
     payload = {"kelurahan_code": kelurahan_code, "device_id": device["device_id"],
-               "answers": answers, "updates": updates}
+               "answers": answers, "updates": updates,
+               "erasures": privacy_store.kelurahan_erasure_ids(db, kelurahan_code)}
     data = sealed.seal("answers", payload, central_exchange_key(data_dir),
                        sealed.load_public(reader_text),
                        {"device_id": device["device_id"], "kelurahan_code": kelurahan_code})

@@ -19,7 +19,7 @@ from typing import Any
 
 from berjasa.database import transaction
 from berjasa.folder_lock import lock_dir, try_lock
-from sync import outcomes, protocol, storage
+from sync import outcomes, protocol, protocol_erasures, storage
 from sync import protocol_sealed as sealed
 from sync.encoding import encode_rows
 from sync.keys import CENTRAL_EXCHANGE_FILE as CENTRAL_KEY_FILE
@@ -72,14 +72,30 @@ def export_batches(conn: sqlite3.Connection, data_dir: Path, batch_size: int) ->
             except storage.StaleBatch:
                 continue  # a record was erased while packed: pack the rest again
         batches = storage.unanswered_batches(conn)
+        erasures = _erasure_messages(conn, device, key)
         payload = {"device_id": device["device_id"], "kelurahan_code": device["kelurahan_code"],
+                   "erasures": erasures,
                    "batches": [{"batch_id": b["batch_id"], "headers": b["headers"],
                                 "body": sealed.encode_bytes(bytes(b["body"]))} for b in batches]}
         data = sealed.seal("batches", payload, sealed.exchange_key_from_device_key(key), central,
                            {"device_id": device["device_id"],
                             "kelurahan_code": device["kelurahan_code"]})
     return data, {"device_id": device["device_id"], "batches": len(batches),
+                  "erasures": sum(m["count"] for m in erasures),
                   "records": sum(len(b["record_ids"]) for b in batches), "bytes": len(data)}
+
+
+def _erasure_messages(conn: sqlite3.Connection, device: dict[str, Any], key) -> list[dict]:
+    """The unconfirmed erasures, signed as the agent sends them (sync/erasures.py)."""
+    items = storage.unsent_erasures(conn, 10_000_000)
+    size = protocol_erasures.MAX_ERASURES
+    messages = []
+    for start in range(0, len(items), size):
+        body, headers = protocol_erasures.encode_erasures(
+            device["device_id"], device["kelurahan_code"], items[start:start + size], key)
+        messages.append({"body": sealed.encode_bytes(body), "headers": headers,
+                         "count": len(items[start:start + size])})
+    return messages
 
 
 def import_answers(conn: sqlite3.Connection, data_dir: Path, data: bytes) -> dict[str, Any]:
@@ -98,7 +114,19 @@ def import_answers(conn: sqlite3.Connection, data_dir: Path, data: bytes) -> dic
             answered += answered_now
             records += count
         applied = _apply_updates(conn, payload.get("updates") or [])
-    return {"batches_answered": answered, "records_answered": records, "updates_applied": applied}
+        confirmed = _confirm_erasures(conn, payload.get("erasures") or [])
+    return {"batches_answered": answered, "records_answered": records, "updates_applied": applied,
+            "erasures_confirmed": confirmed}
+
+
+def _confirm_erasures(conn: sqlite3.Connection, record_ids: list[Any]) -> int:
+    """Central holds these erasures: they need not travel again."""
+    held = {rid for rid in record_ids if isinstance(rid, str)}
+    waiting = {e["record_id"] for e in storage.unsent_erasures(conn, 10_000_000)}
+    confirmed = {rid: "erased" for rid in waiting & held}
+    if confirmed:
+        storage.mark_erasures_sent(conn, confirmed)
+    return len(confirmed)
 
 
 def _apply_answer(conn: sqlite3.Connection, item: Any) -> tuple[int, int]:

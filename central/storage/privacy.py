@@ -114,3 +114,10 @@ def compact(db: Database) -> None:
     for table in ("records", "updates", "findings"):
         if _table_exists(db, table):
             db.conn.execute(f"VACUUM {table}")
+
+
+def kelurahan_erasure_ids(db: Database, kelurahan_code: str) -> list[str]:
+    """Record ids of the erasures a kelurahan sent (for its USB answers file)."""
+    return [r["record_id"] for r in db.query(
+        "SELECT record_id FROM erasures WHERE kelurahan_code = ? AND origin = 'kelurahan'"
+        " ORDER BY id", (kelurahan_code,))]

@@ -80,7 +80,8 @@ def test_a_round_trip_by_stick_and_each_file_imported_twice(central, island, tmp
     assert set(h.statuses(island).values()) == {"synced"}
     twice = ok_json(berjasa("sync", "import-answers", str(stick / "jawaban.bja"), "--json",
                             "--data-dir", str(island)))
-    assert twice == {"batches_answered": 0, "records_answered": 0, "updates_applied": 0}
+    assert twice == {"batches_answered": 0, "records_answered": 0, "updates_applied": 0,
+                     "erasures_confirmed": 0}
     # the stick emptied the outbox: the next online run has nothing to send
     online = run_once(island, h.agent_settings(island), "test")
     assert online.ok and online.records_sent == 0
@@ -148,3 +149,36 @@ def test_a_damaged_or_foreign_file_is_one_clear_line_and_changes_nothing(central
         answer = berjasa(*args)
         assert answer.returncode != 0 and "bukan berkas sinkronisasi USB" in answer.stderr
         assert "Traceback" not in answer.stderr
+
+
+def test_an_erasure_travels_by_stick_whichever_file_arrives_first(central, island, tmp_path):
+    """An island laptop never online: the erasure reaches central on the stick, and a
+    stick made before the erasure never leaves the person active there."""
+    approved = h.seed_approved(island, 4, seed=51)
+    before = tmp_path / "sebelum.bjs"
+    ok_json(berjasa("sync", "export", "--to", str(before), "--json", "--data-dir", str(island)))
+    nik = h.kelurahan_rows(island, "SELECT nik FROM enrollments WHERE id = ?", (approved[0],))[0]["nik"]
+    erased = berjasa("privacy", "erase", nik, "--reason", "Permohonan 1/XI", "--data-dir", str(island))
+    assert erased.returncode == 0, erased.stderr
+    after = tmp_path / "sesudah.bjs"
+    out = ok_json(berjasa("sync", "export", "--to", str(after), "--json", "--data-dir", str(island)))
+    assert out["erasures"] == 1 and out["records"] == 3
+    # the later stick arrives first, then the old one
+    first = ok_json(berjasa("central", "import-batches", str(after), "--json",
+                            "--data-dir", str(central.data_dir)))
+    assert first["erased"] == 0 and first["refused"] == []  # a tombstone: not received yet
+    ok_json(berjasa("central", "import-batches", str(before), "--json",
+                    "--data-dir", str(central.data_dir)))
+    held = h.held_at_central(central, A)
+    assert held.get(approved[0]) in (None, ["rejected"])  # never active
+    assert all(held[rid] == ["accepted"] for rid in approved[1:])
+    niks = {r["nik"] for r in central.query("SELECT nik FROM records")}
+    assert nik not in niks
+    back = tmp_path / "jawaban.bja"
+    ok_json(berjasa("central", "export-answers", "--kelurahan", A, "--to", str(back), "--json",
+                    "--data-dir", str(central.data_dir)))
+    applied = ok_json(berjasa("sync", "import-answers", str(back), "--json", "--data-dir", str(island)))
+    assert applied["erasures_confirmed"] == 1
+    again = ok_json(berjasa("sync", "export", "--to", str(tmp_path / "lagi.bjs"), "--json",
+                            "--data-dir", str(island)))
+    assert again["erasures"] == 0  # confirmed: it does not travel again
