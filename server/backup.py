@@ -11,6 +11,8 @@ data, so changing it makes the file unreadable instead of silently different.
 
 from __future__ import annotations
 
+import contextlib
+
 import io
 import json
 import os
@@ -131,7 +133,8 @@ def create_backup(data_dir: Path, output: Path, passphrase: str) -> BackupInfo:
             os.close(fd)
         os.replace(temp, output)
     except OSError as exc:
-        temp.unlink(missing_ok=True)  # never leave a partial file behind (full disk)
+        with contextlib.suppress(OSError):  # the folder may not even exist
+            temp.unlink(missing_ok=True)  # never leave a partial file behind (full disk)
         raise BackupError(f"Tidak bisa menulis {output}: {exc.strerror}") from exc
     return BackupInfo(output, kelurahan, header["created_at"], files, output.stat().st_size)
 

@@ -36,7 +36,11 @@ def all_problems():
 def test_every_problem_has_a_code_status_and_indonesian_message(cls):
     arguments = {problems.ValidationFailed: ({"f": ["m"]}, {"f": ["c"]}),
                  problems.SyncProtocolRefused: ("bad_signature", 401, "Tanda tangan salah.")}
-    instance = cls(*arguments.get(cls, ()))
+    if issubclass(cls, problems.ValidationFailed):
+        cls_arguments = arguments[problems.ValidationFailed]
+    else:
+        cls_arguments = arguments.get(cls, ())
+    instance = cls(*cls_arguments)
     body = instance.to_dict()
     assert body["code"] and body["code"].islower() and " " not in body["code"]
     assert body["message"]
