@@ -160,10 +160,10 @@ def test_every_command_refuses_bad_input_with_one_error_line(tmp_path, files, da
             failures.append(str(exc)[:600])
     assert not failures, "\n\n".join(failures)
     assert not (fresh / "kelurahan.db").exists()
-    # a header with no rows is a valid, empty import (not an error)
+    # a header with no rows replaces nothing and says so (issue 9: nothing accepted -> non-zero)
     empty = run_cases([{"args": ["central", "import", "dtsen", str(files["header_only"]),
                                  "--json", *cen]}], env)[0]
-    assert empty["code"] == 0 and json.loads(empty["out"].splitlines()[-1])["read"] == 0, empty
+    assert empty["code"] != 0 and "baris judul" in empty["err"], empty
 
 
 def test_real_subprocess_errors_are_one_line(tmp_path):
