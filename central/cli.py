@@ -66,7 +66,7 @@ def _one_line(exc: BaseException) -> str:
 def central_group() -> None:
     """Registri pusat (kantor Disnaker): terima batch, dedupe, ekspor.
 
-    Example: berjasa central init && berjasa central serve --port 8090
+    Contoh: berjasa central init && berjasa central serve --port 8090
     """
 
 
@@ -78,7 +78,7 @@ def central_group() -> None:
 def init_command(database_url: str | None, data_dir: Path | None, as_json: bool) -> None:
     """Prepare the central database and remember its URL.
 
-    Example: berjasa central init --database postgresql://postgres@127.0.0.1/berjasa
+    Contoh: berjasa central init --database postgresql://postgres@127.0.0.1/berjasa
     """
     folder, settings = data_dir_and_settings(data_dir)
     private_folder(folder)
@@ -116,7 +116,7 @@ def _hide_password(url: str) -> str:
 def serve_command(host: str | None, port: int | None, data_dir: Path | None) -> None:
     """Serve the central registry API and dashboard with waitress.
 
-    Example: berjasa central serve --port 8090
+    Contoh: berjasa central serve --port 8090
     """
     from waitress import serve
 
@@ -196,7 +196,7 @@ def _key_answer(keys: dict, as_json: bool, note: str) -> None:
 def key_show(data_dir: Path | None, as_json: bool) -> None:
     """Show central's signing key (and the prepared next one).
 
-    Example: berjasa central key show --json
+    Contoh: berjasa central key show --json
     """
     from central import signing
 
@@ -221,7 +221,7 @@ def key_rotate(finish: bool, data_dir: Path | None, as_json: bool) -> None:
     pins it. Step 2 (--finish) signs with it from then on. A running
     `central serve` picks the change up without a restart.
 
-    Example: berjasa central key rotate && berjasa central key rotate --finish
+    Contoh: berjasa central key rotate && berjasa central key rotate --finish
     """
     from central import signing
 
@@ -311,7 +311,7 @@ def device_group() -> None:
 def device_add(kelurahan_code: str, data_dir: Path | None, as_json: bool) -> None:
     """Issue a one-time registration code for a kelurahan laptop (printed last).
 
-    Example: berjasa central device add --kelurahan 73.71.01.1001
+    Contoh: berjasa central device add --kelurahan 73.71.01.1001
     """
     from central.devices import UnknownKelurahan, create_registration_code
     from central.trail import cli_actor
@@ -337,7 +337,7 @@ def device_add(kelurahan_code: str, data_dir: Path | None, as_json: bool) -> Non
 def device_revoke(device: str, data_dir: Path | None, as_json: bool) -> None:
     """Revoke a device by id, or every device of a kelurahan code.
 
-    Example: berjasa central device revoke dev-1a2b3c4d5e6f
+    Contoh: berjasa central device revoke dev-1a2b3c4d5e6f
     """
     from central.devices import revoke
     from central.trail import cli_actor
@@ -360,7 +360,7 @@ def import_command(kind: str, file: Path, force: bool, data_dir: Path | None, as
     """Import a DTSEN extract, the BPJS participant list or the 2024 cohort (CSV
     with a header row, as Excel saves it). Records held are re-evaluated at once.
 
-    Example: berjasa central import dtsen dtsen_makassar.csv --json
+    Contoh: berjasa central import dtsen dtsen_makassar.csv --json
     """
     from central.imports import ImportFileError, ImportRefused, import_file
 
@@ -405,7 +405,7 @@ def recheck_command(data_dir: Path | None, as_json: bool) -> None:
     """Re-evaluate every record held (after a parameter change or new snapshots);
     changes go back to the kelurahan with the next pull.
 
-    Example: berjasa central recheck --json
+    Contoh: berjasa central recheck --json
     """
     from berjasa.eligibility import ParameterError
     from central.recheck import recheck
@@ -440,7 +440,7 @@ def export_command(fmt: str, what: str, month: str | None, draft: bool, output: 
                    as_of: Any, data_dir: Path | None, as_json: bool) -> None:
     """Export the BPJS registration file, BPKAD payment list, rejections, progress, or all.
 
-    Example: berjasa central export --format xlsx --what payment-list --month 2025-10 --output iuran.xlsx
+    Contoh: berjasa central export --format xlsx --what payment-list --month 2025-10 --output iuran.xlsx
     """
     import sys
 

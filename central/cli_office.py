@@ -41,7 +41,7 @@ def user_add(name: str, role: str, password_stdin: bool, data_dir: Path | None,
              as_json: bool) -> None:
     """Add an office user; the password is asked for (or read from stdin), argon2-hashed.
 
-    Example: echo 's3cret-pass' | berjasa central user add rina --role operator --password-stdin
+    Contoh: echo 's3cret-pass' | berjasa central user add rina --role operator --password-stdin
     """
     from central import accounts, trail
     from central.cli import central_db
@@ -62,7 +62,7 @@ def user_add(name: str, role: str, password_stdin: bool, data_dir: Path | None,
 def user_disable(name: str, data_dir: Path | None, as_json: bool) -> None:
     """Disable an office user; their open sessions stop at the next request.
 
-    Example: berjasa central user disable rina
+    Contoh: berjasa central user disable rina
     """
     from central import accounts, trail
     from central.cli import central_db
@@ -84,7 +84,7 @@ def user_reset_password(name: str, password_stdin: bool, data_dir: Path | None,
                         as_json: bool) -> None:
     """Set a new password for an office user (their sessions end).
 
-    Example: echo 'n3w-pass-123' | berjasa central user reset-password rina --password-stdin
+    Contoh: echo 'n3w-pass-123' | berjasa central user reset-password rina --password-stdin
     """
     from central import accounts, trail
     from central.cli import central_db
@@ -109,7 +109,7 @@ def audit_group() -> None:
 def audit_verify(data_dir: Path | None, as_json: bool) -> None:
     """Recompute central's hash chain; exit 0 when intact, 1 naming the first broken entry.
 
-    Example: berjasa central audit verify
+    Contoh: berjasa central audit verify
     """
     from central import trail
     from central.cli import central_db

@@ -27,7 +27,7 @@ def central_erase_command(nik: str, reason: str, actor: str | None, data_dir: Pa
                           as_json: bool) -> None:
     """Erase every record of one NIK at central; each kelurahan erases its copy on its next pull.
 
-    Example: berjasa central privacy erase 7371014101900001 --reason "Surat 12/XI/2026"
+    Contoh: berjasa central privacy erase 7371014101900001 --reason "Surat 12/XI/2026"
     """
     from berjasa.audit import Actor
     from central.privacy import erase_nik

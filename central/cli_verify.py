@@ -40,7 +40,7 @@ def send_back_command(nik: str, reason: str, actor: str | None, data_dir: Path |
                       as_json: bool) -> None:
     """Send a record held at central back to its kelurahan as needs_fix.
 
-    Example: berjasa central send-back 7371014101900001 --reason "Nama beda dengan DTSEN"
+    Contoh: berjasa central send-back 7371014101900001 --reason "Nama beda dengan DTSEN"
     """
     from central.verification import send_back
 
@@ -66,7 +66,7 @@ def findings_command(status: str, kind: str | None, limit: int, data_dir: Path |
                      as_json: bool) -> None:
     """List verification findings (evidence side by side).
 
-    Example: berjasa central findings --kind dtsen_mismatch --json
+    Contoh: berjasa central findings --kind dtsen_mismatch --json
     """
     from central.storage.findings import list_findings
     from central.verification import KIND_LABELS
@@ -93,7 +93,7 @@ def decide_command(finding_id: int, decision: str, reason: str, actor: str | Non
                    data_dir: Path | None, as_json: bool) -> None:
     """Decide an open finding: confirm, send_back or reject (with a reason).
 
-    Example: berjasa central decide 12 --decision confirm --reason "Sesuai KTP"
+    Contoh: berjasa central decide 12 --decision confirm --reason "Sesuai KTP"
     """
     from central.verification import decide_finding
 
@@ -114,7 +114,7 @@ def duplicates_command(include_decided: bool, limit: int, data_dir: Path | None,
                        as_json: bool) -> None:
     """List likely-duplicate pairs (two records side by side).
 
-    Example: berjasa central duplicates --json
+    Contoh: berjasa central duplicates --json
     """
     from central.storage.findings import duplicate_pairs
 
@@ -143,7 +143,7 @@ def decide_pair_command(central_id_a: int, central_id_b: int, decision: str, rea
                         actor: str | None, data_dir: Path | None, as_json: bool) -> None:
     """Decide a likely-duplicate pair: keep_a / keep_b (same person) or different.
 
-    Example: berjasa central decide-pair 10 42 --decision different --reason "Kembar"
+    Contoh: berjasa central decide-pair 10 42 --decision different --reason "Kembar"
     """
     from central.verification import decide_pair
 
@@ -164,7 +164,7 @@ def verify_command(limit: int, data_dir: Path | None, as_json: bool) -> None:
     """Identity checks: every held record against the DTSEN snapshot, then up to
     --limit records against Dukcapil (when configured). A stopped run resumes.
 
-    Example: berjasa central verify --limit 200 --json
+    Contoh: berjasa central verify --limit 200 --json
     """
     from central import dukcapil
     from central.verification import check_dtsen
@@ -201,7 +201,7 @@ def standin_command(csv_file: Path, host: str, port: int, user_id: str, password
                     quota: int) -> None:
     """A local stand-in for Dukcapil's NIK web service, answering from a CSV (tests, demo).
 
-    Example: berjasa central dukcapil-standin --csv orang.csv --port 8099
+    Contoh: berjasa central dukcapil-standin --csv orang.csv --port 8099
     """
     import sys
 
