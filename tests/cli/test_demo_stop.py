@@ -39,6 +39,19 @@ def _free(port: int) -> bool:
         return True
 
 
+def _listenable(port: int) -> bool:
+    """A new server could listen on ``port`` (with SO_REUSEADDR, as waitress does:
+    connections in TIME_WAIT from the demo's own health checks do not count)."""
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+            sock.listen()
+        except OSError:
+            return False
+        return True
+
+
 def _descendants(pid: int) -> set[int]:
     """Every process below ``pid`` (from /proc/<pid>/task/*/children)."""
     found: set[int] = set()
@@ -109,7 +122,10 @@ def test_no_server_outlives_the_demo(tmp_path, how, request):
             time.sleep(0.2)
         assert not [p for p in servers if _alive(p)], "a demo server outlived the demo"
         for port in (base, base + 1, base + 2):
-            assert _free(port), f"port {port} still held after the demo stopped"
+            waited = time.monotonic() + 15  # the kernel closes a killed process's sockets
+            while time.monotonic() < waited and not _listenable(port):
+                time.sleep(0.5)
+            assert _listenable(port), f"port {port} still held after the demo stopped"
     finally:
         if demo.poll() is None:
             demo.kill()
