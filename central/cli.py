@@ -72,11 +72,11 @@ def central_group() -> None:
 
 @central_group.command("init")
 @click.option("--database", "database_url", default=None,
-              help="sqlite:///PATH or postgresql://user@host/db (default: central.db in the data folder).")
+              help="sqlite:///PATH atau postgresql://user@host/db (bawaan: central.db di folder data).")
 @data_dir_option
 @json_option
 def init_command(database_url: str | None, data_dir: Path | None, as_json: bool) -> None:
-    """Prepare the central database and remember its URL.
+    """Siapkan basis data pusat dan ingat alamat URL-nya.
 
     Contoh: berjasa central init --database postgresql://postgres@127.0.0.1/berjasa
     """
@@ -110,11 +110,11 @@ def _hide_password(url: str) -> str:
 
 
 @central_group.command("serve")
-@click.option("--host", default=None, help="Address to listen on (default 127.0.0.1).")
-@click.option("--port", type=click.IntRange(0, 65535), default=None, help="Port (default 8090).")
+@click.option("--host", default=None, help="Alamat yang didengarkan (bawaan 127.0.0.1).")
+@click.option("--port", type=click.IntRange(0, 65535), default=None, help="Port (bawaan 8090).")
 @data_dir_option
 def serve_command(host: str | None, port: int | None, data_dir: Path | None) -> None:
-    """Serve the central registry API and dashboard with waitress.
+    """Jalankan API dan dasbor registri pusat dengan waitress.
 
     Contoh: berjasa central serve --port 8090
     """
@@ -194,7 +194,7 @@ def _key_answer(keys: dict, as_json: bool, note: str) -> None:
 @data_dir_option
 @json_option
 def key_show(data_dir: Path | None, as_json: bool) -> None:
-    """Show central's signing key (and the prepared next one).
+    """Tampilkan kunci tanda tangan pusat (dan kunci berikutnya yang disiapkan).
 
     Contoh: berjasa central key show --json
     """
@@ -211,15 +211,15 @@ def key_show(data_dir: Path | None, as_json: bool) -> None:
 
 @key_group.command("rotate")
 @click.option("--finish", is_flag=True,
-              help="Step 2: switch to the prepared key (after every kelurahan synced once).")
+              help="Langkah 2: pakai kunci yang disiapkan (setelah semua kelurahan sinkron sekali).")
 @data_dir_option
 @json_option
 def key_rotate(finish: bool, data_dir: Path | None, as_json: bool) -> None:
-    """Rotate central's signing key in two steps (docs/central.md).
+    """Ganti kunci tanda tangan pusat dalam dua langkah (docs/central.md).
 
-    Step 1 prepares the next key; answers announce it and every agent that syncs
-    pins it. Step 2 (--finish) signs with it from then on. A running
-    `central serve` picks the change up without a restart.
+    Langkah 1 menyiapkan kunci berikutnya; jawaban pusat mengumumkannya dan setiap
+    agen yang sinkron menyematkannya. Langkah 2 (--finish) mulai menandatangani
+    dengannya. `central serve` yang berjalan ikut berganti tanpa dimulai ulang.
 
     Contoh: berjasa central key rotate && berjasa central key rotate --finish
     """
@@ -279,7 +279,7 @@ def export_answers_command(kelurahan_code: str, target: Path, data_dir: Path | N
                            as_json: bool) -> None:
     """Tulis jawaban pusat untuk satu kelurahan ke berkas (flashdisk), terenkripsi untuk laptopnya.
 
-    Di laptop kelurahan: berjasa sync import-answers BERKAS.
+    Lalu di laptop kelurahan jalankan `sync import-answers` dengan berkas itu.
 
     Contoh: berjasa central export-answers --kelurahan 73.71.15.1001 --to E:/jawaban.bja
     """
@@ -309,7 +309,7 @@ def device_group() -> None:
 @data_dir_option
 @json_option
 def device_add(kelurahan_code: str, data_dir: Path | None, as_json: bool) -> None:
-    """Issue a one-time registration code for a kelurahan laptop (printed last).
+    """Buat kode pendaftaran sekali pakai untuk laptop kelurahan (dicetak di baris terakhir).
 
     Contoh: berjasa central device add --kelurahan 73.71.01.1001
     """
@@ -335,7 +335,7 @@ def device_add(kelurahan_code: str, data_dir: Path | None, as_json: bool) -> Non
 @data_dir_option
 @json_option
 def device_revoke(device: str, data_dir: Path | None, as_json: bool) -> None:
-    """Revoke a device by id, or every device of a kelurahan code.
+    """Cabut perangkat menurut id, atau semua perangkat satu kode kelurahan.
 
     Contoh: berjasa central device revoke dev-1a2b3c4d5e6f
     """
@@ -353,12 +353,12 @@ def device_revoke(device: str, data_dir: Path | None, as_json: bool) -> None:
 @click.argument("kind", type=click.Choice(["dtsen", "bpjs-participants", "cohort"]))
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--force", is_flag=True,
-              help="Replace the snapshot even when more rows are rejected than accepted.")
+              help="Ganti data lama walau baris yang ditolak lebih banyak dari yang diterima.")
 @data_dir_option
 @json_option
 def import_command(kind: str, file: Path, force: bool, data_dir: Path | None, as_json: bool) -> None:
-    """Import a DTSEN extract, the BPJS participant list or the 2024 cohort (CSV
-    with a header row, as Excel saves it). Records held are re-evaluated at once.
+    """Impor ekstrak DTSEN, daftar peserta BPJS atau kohort 2024 (CSV berbaris
+    judul, seperti disimpan Excel). Data di pusat langsung dinilai ulang.
 
     Contoh: berjasa central import dtsen dtsen_makassar.csv --json
     """
@@ -402,8 +402,8 @@ def _progress(as_json: bool, label: str) -> Iterator[Any]:
 @data_dir_option
 @json_option
 def recheck_command(data_dir: Path | None, as_json: bool) -> None:
-    """Re-evaluate every record held (after a parameter change or new snapshots);
-    changes go back to the kelurahan with the next pull.
+    """Nilai ulang semua data di pusat (setelah parameter berubah atau impor baru);
+    perubahan dikabarkan ke kelurahan pada sinkronisasi berikutnya.
 
     Contoh: berjasa central recheck --json
     """
@@ -427,18 +427,18 @@ def recheck_command(data_dir: Path | None, as_json: bool) -> None:
 @click.option("--what", type=click.Choice(["bpjs-registration", "payment-list", "rejections",
                                            "progress", "all"]), required=True)
 @click.option("--month", default=None, metavar="YYYY-MM",
-              help="Payment list: the month to pay for (default: the current month).")
+              help="Daftar iuran: bulan yang dibayar (bawaan: bulan ini).")
 @click.option("--draft", is_flag=True, default=False,
-              help="Payment list: show it even with unconfirmed bands/rates, marked DRAF.")
+              help="Daftar iuran: tampilkan walau ada band/tarif belum terkonfirmasi, bertanda DRAF.")
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="File to write (CSV goes to stdout when omitted).")
+              help="Berkas tujuan (tanpa ini, CSV ditulis ke stdout).")
 @click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="Older form of --month: the month of this date (YYYY-MM-DD).")
+              help="Bentuk lama --month: bulan dari tanggal ini (YYYY-MM-DD).")
 @data_dir_option
 @json_option
 def export_command(fmt: str, what: str, month: str | None, draft: bool, output: Path | None,
                    as_of: Any, data_dir: Path | None, as_json: bool) -> None:
-    """Export the BPJS registration file, BPKAD payment list, rejections, progress, or all.
+    """Ekspor berkas pendaftaran BPJS, daftar iuran BPKAD, penolakan, capaian, atau semua data.
 
     Contoh: berjasa central export --format xlsx --what payment-list --month 2025-10 --output iuran.xlsx
     """

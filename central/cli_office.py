@@ -34,12 +34,12 @@ def user_group() -> None:
 @click.argument("name")
 @click.option("--role", required=True, type=click.Choice(["operator", "verifier", "admin",
                                                           "auditor"]))
-@click.option("--password-stdin", is_flag=True, help="Read the password from stdin (one line).")
+@click.option("--password-stdin", is_flag=True, help="Baca kata sandi dari stdin (satu baris).")
 @data_dir_option
 @json_option
 def user_add(name: str, role: str, password_stdin: bool, data_dir: Path | None,
              as_json: bool) -> None:
-    """Add an office user; the password is asked for (or read from stdin), argon2-hashed.
+    """Tambah pengguna kantor pusat; kata sandi ditanyakan (atau dibaca dari stdin), disimpan sebagai hash argon2.
 
     Contoh: echo 's3cret-pass' | berjasa central user add rina --role operator --password-stdin
     """
@@ -60,7 +60,7 @@ def user_add(name: str, role: str, password_stdin: bool, data_dir: Path | None,
 @data_dir_option
 @json_option
 def user_disable(name: str, data_dir: Path | None, as_json: bool) -> None:
-    """Disable an office user; their open sessions stop at the next request.
+    """Nonaktifkan pengguna kantor; sesinya yang terbuka berakhir pada permintaan berikutnya.
 
     Contoh: berjasa central user disable rina
     """
@@ -77,12 +77,12 @@ def user_disable(name: str, data_dir: Path | None, as_json: bool) -> None:
 
 @user_group.command("reset-password")
 @click.argument("name")
-@click.option("--password-stdin", is_flag=True, help="Read the new password from stdin.")
+@click.option("--password-stdin", is_flag=True, help="Baca kata sandi baru dari stdin.")
 @data_dir_option
 @json_option
 def user_reset_password(name: str, password_stdin: bool, data_dir: Path | None,
                         as_json: bool) -> None:
-    """Set a new password for an office user (their sessions end).
+    """Atur kata sandi baru pengguna kantor (sesinya berakhir).
 
     Contoh: echo 'n3w-pass-123' | berjasa central user reset-password rina --password-stdin
     """
@@ -107,7 +107,7 @@ def audit_group() -> None:
 @data_dir_option
 @json_option
 def audit_verify(data_dir: Path | None, as_json: bool) -> None:
-    """Recompute central's hash chain; exit 0 when intact, 1 naming the first broken entry.
+    """Hitung ulang rantai hash pusat; keluar 0 bila utuh, 1 dengan menyebut entri rusak pertama.
 
     Contoh: berjasa central audit verify
     """

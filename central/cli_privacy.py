@@ -19,13 +19,13 @@ def central_privacy_group() -> None:
 
 @central_privacy_group.command("erase")
 @click.argument("nik")
-@click.option("--reason", required=True, help="Why (the request's reference), kept in the audit.")
-@click.option("--by", "actor", default=None, help="Operator name for the audit (default cli:USER).")
+@click.option("--reason", required=True, help="Alasan (nomor surat permohonan), disimpan di audit.")
+@click.option("--by", "actor", default=None, help="Nama operator untuk audit (bawaan cli:USER).")
 @data_dir_option
 @json_option
 def central_erase_command(nik: str, reason: str, actor: str | None, data_dir: Path | None,
                           as_json: bool) -> None:
-    """Erase every record of one NIK at central; each kelurahan erases its copy on its next pull.
+    """Hapus semua data satu NIK di pusat; kelurahan menghapus salinannya pada sinkronisasi berikutnya.
 
     Contoh: berjasa central privacy erase 7371014101900001 --reason "Surat 12/XI/2026"
     """

@@ -32,13 +32,13 @@ def _problem(exc: Problem) -> click.ClickException:
 
 @central_group.command("send-back")
 @click.argument("nik")
-@click.option("--reason", required=True, help="Why the kelurahan must fix it (Bahasa Indonesia).")
-@click.option("--by", "actor", default=None, help="Verifier name for the trail (default cli:USER).")
+@click.option("--reason", required=True, help="Alasan kelurahan harus memperbaikinya (Bahasa Indonesia).")
+@click.option("--by", "actor", default=None, help="Nama verifikator untuk jejak audit (bawaan cli:USER).")
 @data_dir_option
 @json_option
 def send_back_command(nik: str, reason: str, actor: str | None, data_dir: Path | None,
                       as_json: bool) -> None:
-    """Send a record held at central back to its kelurahan as needs_fix.
+    """Kembalikan data di pusat ke kelurahannya sebagai perlu perbaikan (needs_fix).
 
     Contoh: berjasa central send-back 7371014101900001 --reason "Nama beda dengan DTSEN"
     """
@@ -58,7 +58,7 @@ def send_back_command(nik: str, reason: str, actor: str | None, data_dir: Path |
 @central_group.command("findings")
 @click.option("--status", type=click.Choice(["open", "decided", "all"]), default="open",
               show_default=True)
-@click.option("--kind", default=None, help="Only this kind (dtsen_mismatch, dukcapil_..., sent_back).")
+@click.option("--kind", default=None, help="Hanya jenis ini (dtsen_mismatch, dukcapil_..., sent_back).")
 @click.option("--limit", type=click.IntRange(1, 10000), default=200, show_default=True)
 @data_dir_option
 @json_option
@@ -91,7 +91,7 @@ def findings_command(status: str, kind: str | None, limit: int, data_dir: Path |
 @json_option
 def decide_command(finding_id: int, decision: str, reason: str, actor: str | None,
                    data_dir: Path | None, as_json: bool) -> None:
-    """Decide an open finding: confirm, send_back or reject (with a reason).
+    """Putuskan temuan terbuka: confirm, send_back atau reject (beserta alasan).
 
     Contoh: berjasa central decide 12 --decision confirm --reason "Sesuai KTP"
     """
@@ -112,7 +112,7 @@ def decide_command(finding_id: int, decision: str, reason: str, actor: str | Non
 @json_option
 def duplicates_command(include_decided: bool, limit: int, data_dir: Path | None,
                        as_json: bool) -> None:
-    """List likely-duplicate pairs (two records side by side).
+    """Daftar pasangan dugaan duplikat (dua data berdampingan).
 
     Contoh: berjasa central duplicates --json
     """
@@ -157,12 +157,12 @@ def decide_pair_command(central_id_a: int, central_id_b: int, decision: str, rea
 
 @central_group.command("verify")
 @click.option("--limit", type=click.IntRange(1, 1_000_000), default=500, show_default=True,
-              help="Most records to ask Dukcapil about in this run.")
+              help="Jumlah data terbanyak yang ditanyakan ke Dukcapil dalam satu proses.")
 @data_dir_option
 @json_option
 def verify_command(limit: int, data_dir: Path | None, as_json: bool) -> None:
-    """Identity checks: every held record against the DTSEN snapshot, then up to
-    --limit records against Dukcapil (when configured). A stopped run resumes.
+    """Pemeriksaan identitas: semua data di pusat dengan DTSEN, lalu paling banyak
+    --limit data ke Dukcapil (bila diatur). Proses yang terhenti dilanjutkan.
 
     Contoh: berjasa central verify --limit 200 --json
     """
@@ -190,16 +190,16 @@ def verify_command(limit: int, data_dir: Path | None, as_json: bool) -> None:
 @central_group.command("dukcapil-standin")
 @click.option("--csv", "csv_file", required=True,
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="People the stand-in knows (nik, full_name, birth_date, ..., status, respond).")
+              help="Penduduk yang dikenal pengganti ini (nik, full_name, birth_date, ..., status, respond).")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=click.IntRange(0, 65535), default=8099, show_default=True)
 @click.option("--user-id", default="berjasa", show_default=True)
-@click.option("--password-stdin", is_flag=True, help="Read the password it accepts from stdin "
-              "(default: 'rahasia', for local tests only).")
+@click.option("--password-stdin", is_flag=True, help="Baca kata sandi yang diterimanya dari stdin "
+              "(bawaan: 'rahasia', hanya untuk uji lokal).")
 @click.option("--quota", type=click.IntRange(0, None), default=1_000_000, show_default=True)
 def standin_command(csv_file: Path, host: str, port: int, user_id: str, password_stdin: bool,
                     quota: int) -> None:
-    """A local stand-in for Dukcapil's NIK web service, answering from a CSV (tests, demo).
+    """Pengganti lokal layanan web NIK Dukcapil, menjawab dari CSV (uji, demo).
 
     Contoh: berjasa central dukcapil-standin --csv orang.csv --port 8099
     """

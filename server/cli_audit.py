@@ -120,9 +120,9 @@ def export_command(since: str, output: Path | None, data_dir: Path | None, as_js
 def prove_command(seq: int, field: str, value: str, data_dir: Path | None, as_json: bool) -> None:
     """Buktikan bahwa entri audit SEQ mencatat NILAI untuk KOLOM (keluar 0), atau tidak (keluar 1).
 
-    The chain holds HMAC-SHA256 tags of personal values, not the values
-    (docs/privacy.md): given the value, this recomputes the tag with the data
-    folder's key and compares. Works after an erasure too.
+    Rantai audit menyimpan tag HMAC-SHA256 dari nilai pribadi, bukan nilainya
+    (docs/privacy.md): dengan nilai yang diberikan, tag dihitung ulang memakai kunci
+    folder data lalu dibandingkan. Tetap berlaku setelah penghapusan.
 
     Contoh: berjasa audit prove --seq 42 --field address --value "Jl. Somba Opu No. 5"
     """

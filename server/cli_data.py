@@ -113,8 +113,8 @@ def privacy_export(nik: str, data_dir: Path | None, as_json: bool) -> None:
 def privacy_erase(nik: str, reason: str, data_dir: Path | None, as_json: bool) -> None:
     """Hapus semua data satu NIK di sini, dan di pusat pada sinkronisasi berikutnya.
 
-    Removes the person from the register, from stored sync batches, review reasons
-    and the audit trail's values, then compacts the database (docs/privacy.md).
+    Menghapus orang itu dari register, batch sinkronisasi tersimpan, alasan
+    pemeriksaan dan nilai di jejak audit, lalu memadatkan basis data (docs/privacy.md).
 
     Contoh: berjasa privacy erase 7371014101900001 --reason "Surat permohonan 12/XI/2026"
     """
@@ -139,9 +139,9 @@ def privacy_erase(nik: str, reason: str, data_dir: Path | None, as_json: bool) -
 @data_dir_option
 @json_option
 def privacy_purge(data_dir: Path | None, as_json: bool) -> None:
-    """Apply the retention settings (retention_*): erase long-rejected records, old
-    erasure traces, old answered batch bodies and old logs; audited. The scheduled
-    sync agent runs this once a day.
+    """Terapkan pengaturan masa simpan (retention_*): hapus data yang lama ditolak, jejak
+    penghapusan lama, isi batch lama yang sudah dijawab dan log lama; tercatat di audit.
+    Agen sinkronisasi terjadwal menjalankannya sekali sehari.
 
     Contoh: berjasa privacy purge --json
     """

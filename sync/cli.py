@@ -55,8 +55,8 @@ def _report_line(report) -> str:
 def run_command(once: bool, data_dir: Path | None, as_json: bool) -> None:
     """Kirim data yang disetujui ke pusat dan ambil keputusan pusat.
 
-    Without --once the agent keeps running on its schedule (sync_interval_minutes),
-    backing off after failures, until Ctrl+C.
+    Tanpa --once agen terus berjalan sesuai jadwal (sync_interval_minutes),
+    menunda setelah gagal, sampai Ctrl+C.
 
     Contoh: berjasa sync run --once --data-dir ./data
     """
