@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from berjasa.commandline import emit, data_dir_option, json_option
+from berjasa.commandline import data_dir_option, emit, json_option
 from berjasa.problems import Problem
 from central.cli import central_db, central_group
 
