@@ -30,9 +30,9 @@ import psycopg
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from central.recheck import recheck  # noqa: E402
-from central.storage import snapshots  # noqa: E402
-from central.storage.db import Database, migrate, utc_now  # noqa: E402
+from central.recheck import recheck
+from central.storage import snapshots
+from central.storage.db import Database, migrate, utc_now
 
 COLUMNS = ("kelurahan_code", "record_id", "batch_id", "nik", "name_key", "birth_date", "occupation",
            "work_category", "monthly_income", "status", "content_hash", "received_at", "updated_at")

@@ -31,12 +31,12 @@ _spec = importlib.util.spec_from_file_location("ingest_bench", HERE / "ingest_be
 ingest_bench = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(ingest_bench)
 
-from berjasa.reference import kelurahan_list  # noqa: E402
-from central.ingest import ingest_batch  # noqa: E402
-from central.storage import records as store  # noqa: E402
-from central.storage.db import Database, utc_now  # noqa: E402
-from central.storage.devices import add_device  # noqa: E402
-from sync import protocol  # noqa: E402
+from berjasa.reference import kelurahan_list
+from central.ingest import ingest_batch
+from central.storage import records as store
+from central.storage.db import Database, utc_now
+from central.storage.devices import add_device
+from sync import protocol
 
 
 def percentile(values: list[float], share: float) -> float:

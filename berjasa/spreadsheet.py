@@ -232,14 +232,14 @@ def write_xlsx(stream: IO[bytes], columns: Sequence[Column],
         if row_writer is not None:
             # Fastest: each row's XML built by lxml in one go (values are already safe
             # text or numbers), written through openpyxl's own stream.
-            sheet._values_to_row = _as_is  # noqa: SLF001
-            sheet._writer.write_row = row_writer  # noqa: SLF001
+            sheet._values_to_row = _as_is
+            sheet._writer.write_row = row_writer
             for row in rows:
                 sheet.append(convert(row))
                 count += 1
             rows = ()
         elif fast:
-            sheet._values_to_row = _stamp_row  # noqa: SLF001
+            sheet._values_to_row = _stamp_row
         for row in rows:
             values = convert(row)
             out: list[Any] = []
@@ -279,7 +279,7 @@ def _lxml_row_writer(sheet: Any, columns: Sequence[Column], text_cells: list[Any
     import openpyxl
 
     if not openpyxl.LXML or getattr(sheet, "_writer", None) is None \
-            or not hasattr(sheet._writer, "write_row"):  # noqa: SLF001
+            or not hasattr(sheet._writer, "write_row"):
         return None
     from lxml.etree import fromstring
     from openpyxl.utils import get_column_letter
@@ -322,7 +322,7 @@ def _discard(sheet: Any) -> None:
     (it holds the rows written so far: personal data must not stay behind)."""
     try:
         sheet.close()
-        sheet._writer.cleanup()  # noqa: SLF001  (openpyxl offers no public way)
+        sheet._writer.cleanup()  # openpyxl offers no public way
     except Exception:  # noqa: BLE001  (best effort while another error propagates)
         pass
 

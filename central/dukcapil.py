@@ -147,7 +147,7 @@ def request_body(config: DukcapilConfig, record: dict[str, Any]) -> dict[str, An
     return body
 
 
-_RESULT = re.compile(r"^\s*(Sesuai|Tidak Sesuai)\s*(?:\(\s*(\d{1,3})\s*\))?\s*$", re.I)
+_RESULT = re.compile(r"^\s*(Sesuai|Tidak Sesuai)\s*(?:\(\s*(\d{1,3})\s*\))?\s*$", re.IGNORECASE)
 
 
 def parse_answer(payload: Any) -> Answer:

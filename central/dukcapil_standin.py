@@ -23,7 +23,7 @@ from typing import Any
 
 from flask import Flask, jsonify, request
 
-from central.identity_match import VARIANT, SAME, compare_names
+from central.identity_match import SAME, VARIANT, compare_names
 
 _COLUMNS = {"nik": ("nik",), "full_name": ("full_name", "nama_lgkp", "nama"),
             "birth_date": ("birth_date", "tgl_lahir"), "kk_number": ("kk_number", "no_kk"),

@@ -35,8 +35,8 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
 from datetime import date
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import IO, Any
@@ -493,5 +493,14 @@ def export(db: Database, what: str, fmt: str, output: Path | IO[bytes] | None,
                         written.content)
 
 
-__all__ = ["WHATS", "DRAFT_WATERMARK", "ExportError", "ExportResult", "PaymentListRefused",
-           "export", "load_columns", "parse_month", "rupiah"]
+__all__ = [
+    "DRAFT_WATERMARK",
+    "WHATS",
+    "ExportError",
+    "ExportResult",
+    "PaymentListRefused",
+    "export",
+    "load_columns",
+    "parse_month",
+    "rupiah",
+]

@@ -10,8 +10,8 @@ from typing import Any
 from flask import Flask, Response, g, jsonify, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from berjasa.audit import Actor
 from berjasa import request_log
+from berjasa.audit import Actor
 from berjasa.database import is_storage_full
 from berjasa.logs import get_logger
 from berjasa.problems import (

@@ -21,8 +21,8 @@ from berjasa.problems import Problem
 from central.devices import active_device
 from central.privacy import erase_from_device
 from central.receive import receive_signed_batch
-from central.storage import privacy as privacy_store
 from central.storage import devices as device_store
+from central.storage import privacy as privacy_store
 from central.storage import records as record_store
 from central.storage.db import Database
 from sync import protocol_sealed as sealed

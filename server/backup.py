@@ -12,7 +12,6 @@ data, so changing it makes the file unreadable instead of silently different.
 from __future__ import annotations
 
 import contextlib
-
 import io
 import json
 import os

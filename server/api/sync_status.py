@@ -8,8 +8,8 @@ from pathlib import Path
 from flask import current_app, request
 from flask_smorest import Blueprint
 
-from server.db import get_db
 from berjasa.web.bodies import read_json
+from server.db import get_db
 from sync.agent import run_once
 from sync.scheduler import trigger_now
 from sync.status import sync_status

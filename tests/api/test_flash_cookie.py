@@ -10,7 +10,6 @@ import re
 import zlib
 
 from berjasa.database import connect
-
 from tests.api.test_pages_bad_input import Browser, _enroll
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import requests
 
-from tests.helpers import berjasa, free_port  # noqa: F401  (free_port: the browser tests)
+from tests.helpers import berjasa, free_port
 
 KELURAHAN = "73.71.01.1001"
 PASSWORD = "kata-sandi-lapangan-123"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import requests
-
 from .conftest import records
 from .office import signed_in
 

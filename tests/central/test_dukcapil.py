@@ -15,7 +15,6 @@ import requests
 from berjasa.background_server import BackgroundServer
 from central import dukcapil
 from central.dukcapil_standin import create_standin, read_people
-from central.storage import findings as store
 
 from .conftest import records
 from .office import signed_in

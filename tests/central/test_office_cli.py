@@ -9,7 +9,6 @@ import json
 import psycopg
 
 from central.storage.db import Database
-
 from tests.helpers import berjasa as run_berjasa
 
 

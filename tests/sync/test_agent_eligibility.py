@@ -14,7 +14,7 @@ from .test_agent import A, h  # central, kelurahan, pg_base: tests/sync/conftest
 RESULTS = [{"rule": "dtsen", "result": "fail", "reason": "DTSEN desil 8, di atas batas desil 5."}]
 
 
-def test_eligibility_rejection_and_reacceptance_reach_the_kelurahan(central, kelurahan):  # noqa: F811
+def test_eligibility_rejection_and_reacceptance_reach_the_kelurahan(central, kelurahan):
     ids = h.seed_approved(kelurahan, 2, seed=9)
     assert run_once(kelurahan, h.agent_settings(kelurahan), "test").ok
     db = Database(central.database_url)

@@ -9,7 +9,6 @@ import importlib.util
 import sys
 from pathlib import Path
 
-
 from berjasa.database import connect
 from central import verification
 from central.storage.db import Database

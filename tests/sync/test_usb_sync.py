@@ -88,10 +88,10 @@ def test_a_round_trip_by_stick_and_each_file_imported_twice(central, island, tmp
 
 
 def test_mixing_stick_and_online_sync_loses_and_doubles_nothing(central, island, tmp_path):
-    from central.storage.db import Database
-    from central.usb import export_answers, import_batches
     from berjasa.database import connect
     from berjasa.settings import load_settings
+    from central.storage.db import Database
+    from central.usb import export_answers, import_batches
     from sync.usb import export_batches, import_answers
 
     first = h.seed_approved(island, 10, seed=31)

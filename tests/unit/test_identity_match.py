@@ -8,7 +8,13 @@ import pytest
 
 from berjasa.synthetic_identity import IdentityPairs, evaluate
 from central.identity_match import (
-    DIFFERENT, MISSING, SAME, VARIANT, compare_identity, compare_names, dtsen_evidence,
+    DIFFERENT,
+    MISSING,
+    SAME,
+    VARIANT,
+    compare_identity,
+    compare_names,
+    dtsen_evidence,
     same_person,
 )
 

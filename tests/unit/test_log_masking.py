@@ -45,8 +45,8 @@ def written_forms(draw):
 
 def _leaks(nik: str, output: str) -> bool:
     """Does the output still hold the NIK's middle six digits in any spelling?"""
-    from urllib.parse import unquote_plus
     import unicodedata
+    from urllib.parse import unquote_plus
 
     flat = "".join(str(unicodedata.digit(c)) if c.isdecimal() else c
                    for c in unquote_plus(output))
