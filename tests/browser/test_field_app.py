@@ -92,10 +92,14 @@ def context(browser):
 
 
 def login(page, server, username: str) -> None:
+    """Sign in and wait until the lists, hints and statuses have arrived: the outbox
+    is re-rendered when they do, so a test that counts cards must start after it."""
+    page.evaluate("() => { delete document.body.dataset.refreshedAt; }")
     page.fill("#login-form [name=username]", username)
     page.fill("#login-form [name=password]", "kata-sandi-lapangan-123")
     page.click("#login-form button[type=submit]")
     page.wait_for_selector("#view-outbox:not([hidden])")
+    page.wait_for_selector("body[data-refreshed-at]", state="attached")
 
 
 def fill_record(page, record: dict, screenshot: str | None = None) -> None:
