@@ -1,5 +1,5 @@
 // sha256.js against node:crypto, and dedupe.js against filters built by
-// berjasa/hints.py (dedupe_cases.json, written by tests/browser/field_rules_cases.py).
+// berjasa/hints.py (dedupe_cases.json, written by tests/unit/field_rules_cases.py).
 // tests/unit/test_hint_filter.py runs this file with DEDUPE_BIG set to a 150,000-record
 // filter it built, so the false-positive rate is measured on both sides.
 import { test } from 'node:test';

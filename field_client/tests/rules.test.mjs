@@ -1,5 +1,5 @@
 // rules.js against the cases that berjasa/identity.py produced
-// (tests/browser/field_rules_cases.py writes identity_cases.json).
+// (tests/unit/field_rules_cases.py writes identity_cases.json).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';

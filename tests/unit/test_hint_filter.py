@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from berjasa import hints
-from tests.browser.field_rules_cases import DEDUPE_FILE, build_dedupe_cases
+from tests.unit.field_rules_cases import DEDUPE_FILE, build_dedupe_cases
 
 ROOT = Path(__file__).resolve().parents[2]
 RECORDS = 150_000

@@ -9,15 +9,12 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from berjasa import reference
-
-sys.path.insert(0, str(Path(__file__).parent))
-import field_rules_cases
+from tests.unit import field_rules_cases
 
 ROOT = Path(__file__).resolve().parents[2]
 NODE = shutil.which("node")
@@ -29,13 +26,13 @@ def test_cases_file_matches_python_validators():
     actual = field_rules_cases.CASES_FILE.read_text(encoding="utf-8")
     assert actual == expected, (
         "identity.py and identity_cases.json disagree: if the rule change is intended, "
-        "run `python tests/browser/field_rules_cases.py` and make rules.js pass again")
+        "run `python tests/unit/field_rules_cases.py` and make rules.js pass again")
 
 
 def test_dedupe_cases_file_matches_server_filter():
     expected = field_rules_cases.render(field_rules_cases.build_dedupe_cases())
     actual = field_rules_cases.DEDUPE_FILE.read_text(encoding="utf-8")
-    assert actual == expected, "run `python tests/browser/field_rules_cases.py`"
+    assert actual == expected, "run `python tests/unit/field_rules_cases.py`"
 
 
 @needs_node

@@ -4,7 +4,7 @@
 expected codes; field_client/tests/identity_cases.json holds the same list for
 node's test runner. Regenerate it after changing a rule on purpose::
 
-    python tests/browser/field_rules_cases.py
+    python tests/unit/field_rules_cases.py
 """
 
 from __future__ import annotations
