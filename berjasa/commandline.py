@@ -8,6 +8,7 @@ on the last line of stdout, or as JSON with ``--json``.
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,22 @@ def emit(value: Any, as_json: bool, text: str | None = None) -> None:
         click.echo(json.dumps(value, ensure_ascii=False, indent=None, default=str))
     else:
         click.echo(text if text is not None else str(value))
+
+
+def report_chain(checked: int, broken: dict[str, Any] | None, as_json: bool,
+                 trail: str = "Jejak audit") -> None:
+    """``audit verify``'s answer for either trail (``trail`` names it): intact, exit 0;
+    else the first broken entry, exit 1."""
+    if broken is None:
+        emit({"intact": True, "checked": checked}, as_json,
+             f"{trail} utuh: {checked} entri diperiksa.")
+        return
+    if as_json:
+        emit({"intact": False, "checked": checked, "broken": broken}, True)
+    else:
+        click.echo(f"{trail} RUSAK pada entri seq={broken['seq']}: {broken['problem']} "
+                   f"({checked} entri sebelumnya utuh).")
+    sys.exit(1)
 
 
 def hold_folder(folder: Path, command: str):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from berjasa.commandline import data_dir_option, emit, json_option
+from berjasa.commandline import data_dir_option, emit, json_option, report_chain
 from berjasa.problems import NotFound, ValidationFailed
 
 
@@ -116,13 +116,4 @@ def audit_verify(data_dir: Path | None, as_json: bool) -> None:
 
     with central_db(data_dir) as (db, _, _):
         checked, broken = trail.verify(db)
-    if broken is None:
-        emit({"intact": True, "checked": checked}, as_json,
-             f"Jejak audit pusat utuh: {checked} entri diperiksa.")
-        return
-    if as_json:
-        emit({"intact": False, "checked": checked, "broken": broken}, True)
-    else:
-        click.echo(f"Jejak audit pusat RUSAK pada entri seq={broken['seq']}: {broken['problem']} "
-                   f"({checked} entri sebelumnya utuh).")
-    sys.exit(1)
+    report_chain(checked, broken, as_json, "Jejak audit pusat")

@@ -3,23 +3,11 @@ own session table (:mod:`central.storage.users`)."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from berjasa.web import sessions as web_sessions
+from berjasa.web.sessions import PageSessions
 from central.storage import users as store
-from central.storage.db import Database
 
-
-def start(db: Database, user: dict[str, Any], address: str | None, ttl_minutes: int) -> None:
-    """A fresh session cookie for a signed-in user."""
-    web_sessions.start_session(store, db, user, address, ttl_minutes)
-
-
-def current_user(db: Database) -> dict[str, Any] | None:
-    """The active user of this request's session (a disabled user's is refused)."""
-    return web_sessions.session_user(store, db)
-
-
-def end(db: Database) -> None:
-    """Revoke this request's session and clear the cookie."""
-    web_sessions.end_session(store, db)
+PAGE_SESSIONS = PageSessions(store)
+start = PAGE_SESSIONS.start
+current_user = PAGE_SESSIONS.current_user
+end = PAGE_SESSIONS.end
+end_for_user = PAGE_SESSIONS.end_for_user

@@ -9,7 +9,13 @@ from pathlib import Path
 
 import click
 
-from berjasa.commandline import data_dir_and_settings, data_dir_option, emit, json_option
+from berjasa.commandline import (
+    data_dir_and_settings,
+    data_dir_option,
+    emit,
+    json_option,
+    report_chain,
+)
 from berjasa.database import connect, transaction
 from berjasa.paths import kelurahan_db_path
 from berjasa.spreadsheet import NUMBER, TEXT, Column, write_export
@@ -63,16 +69,7 @@ def verify_command(data_dir: Path | None, as_json: bool) -> None:
         checked, broken = verify_chain(conn)
     finally:
         conn.close()
-    if broken is None:
-        emit({"intact": True, "checked": checked}, as_json,
-             f"Jejak audit utuh: {checked} entri diperiksa.")
-        return
-    if as_json:
-        emit({"intact": False, "checked": checked, "broken": broken}, True)
-    else:
-        click.echo(f"Jejak audit RUSAK pada entri seq={broken['seq']}: {broken['problem']} "
-                   f"({checked} entri sebelumnya utuh).")
-    sys.exit(1)
+    report_chain(checked, broken, as_json)
 
 
 @audit_group.command("export")

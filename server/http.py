@@ -16,10 +16,8 @@ from berjasa.problems import (
     StorageFull,
     Unauthorized,
 )
-from berjasa.web import sessions as web_sessions
-from server import access, accounts
+from server import access, accounts, sessions
 from server.db import get_db
-from server.storage import sessions as session_store
 from server.storage.audit import Actor
 
 log = get_logger("berjasa.server")
@@ -54,7 +52,7 @@ def authorize() -> None:
         g.user = accounts.user_for_bearer(get_db(), token)
     if g.user is None and request.blueprint in PAGE_BLUEPRINTS:
         # Page sessions only for pages: the JSON API takes bearer tokens alone.
-        g.user = web_sessions.session_user(session_store, get_db())
+        g.user = sessions.current_user(get_db())
     if g.user is None:
         raise Unauthorized()
     if not access.allowed(endpoint, g.user["role"]):

@@ -9,10 +9,10 @@ import sqlite3
 from typing import Any
 
 from berjasa import passwords
-from berjasa.database import transaction, utc_now
+from berjasa.database import transaction
 from berjasa.problems import NotFound, ValidationFailed
-from server import accounts
-from server.storage import sessions, users
+from server import accounts, sessions
+from server.storage import users
 from server.storage.audit import Actor, record_audit_entry
 
 
@@ -67,7 +67,7 @@ def update_user(conn: sqlite3.Connection, user_id: int, actor: Actor, *, role: s
         users.update_user(conn, user_id, **values)
         # A changed role, password or deactivation ends what the old grant allowed.
         users.revoke_tokens(conn, user_id)
-        sessions.revoke_user_sessions(conn, user_id, utc_now())
+        sessions.end_for_user(conn, user_id)
         record_audit_entry(conn, actor, "user.update", f"user:{user['username']}", changes)
     return users.get_user(conn, user_id)
 

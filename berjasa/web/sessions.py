@@ -71,3 +71,28 @@ def end_session(store: ModuleType, conn: Any) -> None:
 def end_user_sessions(store: ModuleType, conn: Any, user_id: int) -> None:
     """Revoke every session of a user (inside the caller's transaction)."""
     store.revoke_user_sessions(conn, user_id, now_text())
+
+
+class PageSessions:
+    """The page sessions of one app, bound to its session table's storage module
+    (``store``, as described above): what each app's sessions service exposes."""
+
+    def __init__(self, store: ModuleType) -> None:
+        self.store = store
+
+    def start(self, conn: Any, user: dict[str, Any], address: str | None,
+              ttl_minutes: int) -> None:
+        """A fresh session cookie for a signed-in user."""
+        start_session(self.store, conn, user, address, ttl_minutes)
+
+    def current_user(self, conn: Any) -> dict[str, Any] | None:
+        """The active user of this request's session (a disabled user's is refused)."""
+        return session_user(self.store, conn)
+
+    def end(self, conn: Any) -> None:
+        """Revoke this request's session and clear the cookie."""
+        end_session(self.store, conn)
+
+    def end_for_user(self, conn: Any, user_id: int) -> None:
+        """Revoke every session of a user (inside the caller's transaction)."""
+        end_user_sessions(self.store, conn, user_id)

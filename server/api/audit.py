@@ -10,7 +10,7 @@ from berjasa.problems import ValidationFailed
 from server.access import sees_personal_values
 from server.db import get_db
 from server.http import current_actor
-from server.storage import audit
+from server import trail
 
 blp = Blueprint("audit", __name__, url_prefix="/api/v1", description="Jejak audit")
 MAX_PAGE = 1000
@@ -26,16 +26,6 @@ def _int_arg(name: str, default: int, low: int, high: int, errors: dict, codes: 
         codes[name] = ["invalid_number"]
         return default
     return int(text)
-
-
-def shown(conn, entries: list[dict], role: str | None) -> list[dict]:
-    """Entries as this role may see them: with the personal values for roles that
-    may read records (``sealed`` keeps the chained form), else the chained form
-    only (field names, who, when, keyed tags)."""
-    if not sees_personal_values(role):
-        return [audit.sealed_view(e) for e in entries]
-    values = audit.values_for(conn, [e["seq"] for e in entries])
-    return [audit.with_values(e, values.get(e["seq"])) for e in entries]
 
 
 @blp.route("/audit", methods=["GET"])
@@ -60,15 +50,12 @@ def list_audit():
     if errors:
         raise ValidationFailed(errors, codes)
     conn = get_db()
-    entries = audit.list_entries(conn, after_seq=after, limit=limit + 1,
-                                 since=request.args.get("since") or None,
-                                 record_id=request.args.get("record_id") or None,
-                                 action=request.args.get("action") or None)
-    page = entries[:limit]
-    body = {"items": shown(conn, page, current_actor().role),
-            "next_cursor": page[-1]["seq"] if len(entries) > limit else None,
-            "genesis_hash": audit.GENESIS_HASH}
+    body = trail.page(conn, after=after, limit=limit,
+                      personal=sees_personal_values(current_actor().role),
+                      since=request.args.get("since") or None,
+                      record_id=request.args.get("record_id") or None,
+                      action=request.args.get("action") or None)
     if request.args.get("verify") in ("1", "true", "yes"):
-        checked, broken = audit.verify_chain(conn)
+        checked, broken = trail.verify(conn)
         body["verification"] = {"checked": checked, "intact": broken is None, "broken": broken}
     return body

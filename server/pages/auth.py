@@ -9,15 +9,11 @@ import logging
 from flask import current_app, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from berjasa.database import transaction
 from berjasa.problems import BadCredentials, TooManyAttempts
-from berjasa.web import sessions
 from berjasa.web.pages import safe_next
-from server import accounts
+from server import accounts, sessions
 from server.db import get_db
 from server.http import current_actor
-from server.storage import sessions as session_store
-from server.storage.audit import record_audit_entry
 
 log = logging.getLogger("berjasa.server")
 HOMES = {"supervisor": "pages.queue", "auditor": "pages.queue", "admin": "pages.users"}
@@ -49,7 +45,7 @@ def login() -> Response | tuple[str, int] | str:
     except TooManyAttempts:
         log.warning("page login refused (too many failures) for %r from %s", username, address)
         raise
-    sessions.start_session(session_store, conn, user, address, settings["session_ttl_minutes"])
+    sessions.start(conn, user, address, settings["session_ttl_minutes"])
     log.info("page login %s (%s) from %s", user["username"], user["role"], address)
     return redirect(next_path or home_for(user["role"]), code=303)
 
@@ -58,9 +54,7 @@ def logout() -> Response:
     """End the page session (audited) and go back to the login form."""
     conn = get_db()
     actor = current_actor()
-    with transaction(conn):
-        sessions.end_session(session_store, conn)
-        record_audit_entry(conn, actor, "logout")
+    sessions.sign_out(conn, actor)
     log.info("page logout %s", actor.username)
     g.user = None
     return redirect(url_for("pages.login"), code=303)
