@@ -1,0 +1,109 @@
+/**
+ * The session: login, logout, the token's life and its revocation at the server,
+ * and whose records the open outbox shows. A token that could not be revoked
+ * offline is kept (alone) and revoked at the next chance.
+ */
+import * as api from './api.js';
+import * as store from './store.js';
+import { $, show, state } from './ui.js';
+
+export function sessionValid() {
+  return Boolean(state.session && Date.parse(state.session.expires_at) > Date.now());
+}
+
+export function updateNetStatus() {
+  const pill = $('#net-status');
+  pill.textContent = navigator.onLine ? 'Online' : 'Tanpa sinyal';
+  pill.classList.toggle('offline', !navigator.onLine);
+  $('#user-name').textContent = state.session ? state.session.username : '';
+  $('#relogin').hidden = !state.session || sessionValid();
+}
+
+// The outbox belongs to the user who wrote it: on a shared phone another user
+// sees only how many records others left (never their names or NIKs).
+export function ownedByMe(record) {
+  return Boolean(state.session) && (!record.owner || record.owner === state.session.username);
+}
+
+export async function myRecords() {
+  return (await store.allRecords()).filter(ownedByMe);
+}
+
+export function askLogin(reason) {
+  $('#login-reason').textContent = reason;
+  $('#login-cancel').hidden = !state.session;
+  show('view-login');
+}
+
+/** The login form's submit; ``afterLogin`` runs once the new session is stored. */
+export async function login(event, afterLogin) {
+  event.preventDefault();
+  const f = event.target;
+  $('#login-error').textContent = '';
+  let answer;
+  try {
+    answer = await api.login(f.username.value.trim(), f.password.value);
+  } catch {
+    $('#login-error').textContent = 'Server tidak terjangkau. Masuk hanya bisa saat terhubung ke server kelurahan.';
+    return;
+  }
+  if (answer.status !== 200) {
+    $('#login-error').textContent = answer.body?.message || `Gagal masuk (kode ${answer.status}).`;
+    return;
+  }
+  state.session = { token: answer.body.token, role: answer.body.role, expires_at: answer.body.expires_at,
+    username: answer.body.username || f.username.value.trim() };
+  await store.setMeta('session', state.session);
+  f.password.value = '';
+  updateNetStatus();
+  await afterLogin();
+}
+
+/** The server refused the token (401 while sending): the session is over, the data stays. */
+export async function expireSession() {
+  state.session = { ...state.session, expires_at: new Date(0).toISOString() };
+  await store.setMeta('session', state.session);
+}
+
+export async function forgetHints() {
+  state.dedupe = null;
+  await store.setMeta('dedupe', undefined);
+  await store.setMeta('dedupe_stamp', undefined);
+}
+
+export async function revokePending() {
+  const tokens = (await store.getMeta('revoke')) || [];
+  if (!tokens.length || !navigator.onLine) return;
+  const left = [];
+  for (const token of tokens) {
+    try {
+      const answer = await api.revokeToken(token);
+      if (answer.status >= 500) left.push(token);
+    } catch {
+      left.push(token); // unreachable: try again later
+    }
+  }
+  await store.setMeta('revoke', left.length ? left : undefined);
+}
+
+export async function logout() {
+  const waiting = (await myRecords()).filter((r) => r.state !== 'accepted').length;
+  if (waiting && !window.confirm(`${waiting} data belum diterima server dan tetap disimpan di HP. Keluar?`)) return;
+  const token = state.session?.token;
+  state.session = null;
+  await store.setMeta('session', undefined);
+  await forgetHints(); // the key and filter leave with the token
+  // The token is revoked at the server, not only forgotten here; offline, it is
+  // kept (alone) and revoked at the next chance.
+  if (token) await store.setMeta('revoke', [...((await store.getMeta('revoke')) || []), token]);
+  await revokePending();
+  updateNetStatus();
+  askLogin('');
+}
+
+/** At start: the stored session and the duplicate hints, which end with the token. */
+export async function restoreSession() {
+  state.session = (await store.getMeta('session')) || null;
+  state.dedupe = (await store.getMeta('dedupe')) || null;
+  if (state.dedupe && !sessionValid()) await forgetHints(); // tied to the token: gone when it ends
+}
