@@ -14,7 +14,10 @@ import importlib
 import click
 
 from berjasa import __version__
+from berjasa.cli_language import use_indonesian
 from berjasa.settings import register
+
+use_indonesian()  # before any command is defined (click.Path names its kind when made)
 
 # Groups and commands of the other parts: name -> (module, attribute, modules that
 # add more commands to that group when imported).

@@ -24,6 +24,7 @@ from berjasa.commandline import (
     json_option,
 )
 from berjasa.database import MigrationError, behind_message
+from berjasa.os_errors import os_error_text
 from berjasa.paths import private_folder, tighten
 from berjasa.settings import write_setting
 from central.storage.db import Database, DatabaseUrlError, migrate, pending_migrations
@@ -59,7 +60,32 @@ def central_db(data_dir: Path | None) -> Iterator[tuple[Database, dict[str, Any]
 
 
 def _one_line(exc: BaseException) -> str:
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    """A database error as one Indonesian line: the common causes by name, any other
+    with the driver's own first line marked as technical detail for the IT officer."""
+    if isinstance(exc, OSError):
+        return os_error_text(exc)
+    detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if isinstance(exc, (DatabaseUrlError, MigrationError)):
+        return detail  # our own messages, already Indonesian
+    lowered = detail.lower()
+    for needle, text in _DB_CAUSES:
+        if needle in lowered:
+            return text
+    return f"galat basis data (rincian teknis: {detail})"
+
+
+# Driver messages (sqlite3, psycopg) an operator meets, in Indonesian.
+_DB_CAUSES = (
+    ("unable to open database file", "berkas basis data tidak dapat dibuka (folder tidak ada "
+                                     "atau tidak boleh ditulisi)"),
+    ("database is locked", "basis data sedang dikunci program lain; coba lagi sebentar"),
+    ("database or disk is full", "disk penuh; kosongkan ruang lalu ulangi"),
+    ("connection refused", "server PostgreSQL tidak menjawab (koneksi ditolak); periksa alamat, "
+                           "port dan apakah PostgreSQL berjalan"),
+    ("password authentication failed", "PostgreSQL menolak nama pengguna atau kata sandi"),
+    ("does not exist", "basis data atau pengguna PostgreSQL itu tidak ada"),
+    ("timeout", "server PostgreSQL tidak menjawab (waktu habis)"),
+)
 
 
 @click.group("central")

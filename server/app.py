@@ -61,7 +61,7 @@ def create_app(config: dict[str, Any]) -> Flask:
     data_dir = Path(config["DATA_DIR"])
     db_path = kelurahan_db_path(data_dir)
     if not db_path.exists():
-        raise NotInitialised(f"{data_dir} has no kelurahan database; run `berjasa init` first")
+        raise NotInitialised(f"Belum ada database di {data_dir}; jalankan `berjasa init` dulu.")
     conn = connect(db_path)
     try:
         kelurahan_code = get_site(conn, "kelurahan_code")

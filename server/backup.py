@@ -27,6 +27,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
+from berjasa.os_errors import os_error_text
 from berjasa.paths import kelurahan_db_path, private_folder, tighten, write_private
 
 MAGIC = b"BERJASA-BACKUP-1\n"
@@ -134,7 +135,7 @@ def create_backup(data_dir: Path, output: Path, passphrase: str) -> BackupInfo:
     except OSError as exc:
         with contextlib.suppress(OSError):  # the folder may not even exist
             temp.unlink(missing_ok=True)  # never leave a partial file behind (full disk)
-        raise BackupError(f"Tidak bisa menulis {output}: {exc.strerror}") from exc
+        raise BackupError(f"Tidak bisa menulis {output}: {os_error_text(exc)}") from exc
     return BackupInfo(output, kelurahan, header["created_at"], files, output.stat().st_size)
 
 
@@ -143,7 +144,7 @@ def read_backup(path: Path, passphrase: str) -> tuple[dict, dict[str, bytes]]:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise BackupError(f"Tidak bisa membaca {path}: {exc.strerror}") from exc
+        raise BackupError(f"Tidak bisa membaca {path}: {os_error_text(exc)}") from exc
     if not raw.startswith(MAGIC):
         raise BackupError(f"{path} bukan berkas cadangan berjasa.")
     header_line, _, cipher = raw[len(MAGIC):].partition(b"\n")

@@ -17,6 +17,7 @@ from berjasa.commandline import (
     report_chain,
 )
 from berjasa.database import connect, transaction
+from berjasa.os_errors import os_error_text
 from berjasa.paths import kelurahan_db_path
 from berjasa.spreadsheet import NUMBER, TEXT, Column, write_export
 from server.storage.audit import Actor, iter_entries, prove, record_audit_entry, verify_chain
@@ -94,7 +95,7 @@ def export_command(since: str, output: Path | None, data_dir: Path | None, as_js
                                    output if output is not None else sys.stdout.buffer)
         except OSError as exc:
             raise click.ClickException(
-                f"Tidak bisa menulis {output or 'stdout'}: {exc.strerror or exc}") from exc
+                f"Tidak bisa menulis {output or 'stdout'}: {os_error_text(exc)}") from exc
         with transaction(conn):
             record_audit_entry(conn, Actor("cli", "auditor"), "audit.export", None,
                                {"since": [None, lower], "entries": [None, written.rows],

@@ -1,6 +1,6 @@
 """cli: every command with missing arguments, wrong types, nonexistent or unreadable
 files, bad URLs and data folders that were never initialised. Each must exit
-non-zero with one clear ``Error:`` line and no traceback.
+non-zero with one clear ``Galat:`` line and no traceback.
 
 Starting Python costs about a second, so most cases run through one driver
 subprocess that calls the ``berjasa`` click group once per case (standalone mode,
@@ -16,6 +16,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from tests.cli.language import english_words
 
 DRIVER = r"""
 import contextlib, io, json, sys, traceback
@@ -48,13 +50,15 @@ def run_cases(cases: list[dict], env: dict) -> list[dict]:
 
 
 def assert_clear_refusal(result: dict) -> None:
-    """Non-zero, no traceback, one line starting ``Error:`` on stderr."""
+    """Non-zero, no traceback, one line starting ``Galat:`` on stderr, no English."""
     text = result["out"] + result["err"]
     assert result["code"] not in (0, "traceback"), result
     assert "Traceback" not in text, result
-    errors = [line for line in result["err"].splitlines() if line.startswith("Error:")]
+    errors = [line for line in result["err"].splitlines() if line.startswith("Galat:")]
     assert len(errors) == 1, result
-    assert len(errors[0]) > len("Error: ") + 5, result
+    assert len(errors[0]) > len("Galat: ") + 5, result
+    prose = [line for line in text.splitlines() if not line.startswith("{")]  # JSON logs
+    assert not english_words("\n".join(prose)), result
 
 
 @pytest.fixture(scope="module")
@@ -176,5 +180,5 @@ def test_real_subprocess_errors_are_one_line(tmp_path):
                                 text=True, timeout=60, env=env)
         assert answer.returncode != 0
         assert "Traceback" not in answer.stderr
-        assert [line for line in answer.stderr.splitlines() if line.startswith("Error:")], \
+        assert [line for line in answer.stderr.splitlines() if line.startswith("Galat:")], \
             answer.stderr

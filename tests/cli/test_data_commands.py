@@ -103,4 +103,4 @@ def test_privacy_export_then_erase(filled):
 def test_privacy_bad_input_is_one_clear_line(data_dir, args):
     answer = berjasa(*args, "--data-dir", str(data_dir))
     assert answer.returncode != 0 and "Traceback" not in answer.stderr
-    assert answer.stderr.startswith("Error:")
+    assert answer.stderr.startswith("Galat:")

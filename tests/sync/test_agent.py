@@ -202,7 +202,7 @@ def test_central_down_once_exits_non_zero_fast_with_one_line(tmp_path):
     ran = _run_cli(folder, "run", "--once")
     assert time.monotonic() - started < 60
     assert ran.returncode != 0
-    lines = [line for line in ran.stderr.splitlines() if line.startswith("Error:")]
+    lines = [line for line in ran.stderr.splitlines() if line.startswith("Galat:")]
     assert len(lines) == 1 and "Sinkronisasi gagal" in lines[0] and "Traceback" not in ran.stderr
     attempts = h.kelurahan_rows(folder, "SELECT result, error FROM sync_attempts")
     assert attempts[-1]["result"] == "failed" and attempts[-1]["error"]
