@@ -10,8 +10,11 @@ from pathlib import Path
 
 from berjasa.processes import BERJASA, free_port, start_server  # noqa: F401  (re-exported)
 
-# The password of every user the fixtures create (tests/conftest.py).
+# The password of every user the tests create (tests/conftest.py, the subprocess
+# servers of tests/browser and tests/reliability, central's office users).
 PASSWORD = "kata-sandi-uji-123"
+# The passphrase of the tests' encrypted backups.
+PASSPHRASE = "frasa-sandi-cadangan"
 
 
 def examples(count: int) -> int:

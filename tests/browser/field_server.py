@@ -7,17 +7,14 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import requests
 
-from tests.helpers import berjasa, free_port
+from tests.helpers import BERJASA, PASSWORD, berjasa, free_port
 
 KELURAHAN = "73.71.01.1001"
-PASSWORD = "kata-sandi-lapangan-123"
-BERJASA = [sys.executable, "-c", "from berjasa.cli import main; main()"]
 
 
 def run_cli(*args: str, stdin: str | None = None, env: dict | None = None) -> str:

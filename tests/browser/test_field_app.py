@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from field_server import FieldServer
 
 from berjasa.identity import make_kk, make_nik
+from tests.helpers import PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
@@ -96,7 +97,7 @@ def login(page, server, username: str) -> None:
     is re-rendered when they do, so a test that counts cards must start after it."""
     page.evaluate("() => { delete document.body.dataset.refreshedAt; }")
     page.fill("#login-form [name=username]", username)
-    page.fill("#login-form [name=password]", "kata-sandi-lapangan-123")
+    page.fill("#login-form [name=password]", PASSWORD)
     page.click("#login-form button[type=submit]")
     page.wait_for_selector("#view-outbox:not([hidden])")
     page.wait_for_selector("body[data-refreshed-at]", state="attached")

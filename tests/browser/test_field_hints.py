@@ -15,13 +15,14 @@ import pytest
 import requests
 
 sys.path.insert(0, str(Path(__file__).parent))
-from field_server import PASSWORD, FieldServer
+from field_server import FieldServer
 from test_field_app import ARTIFACTS, LAUNCH_ARGS, MOBILE, fill_record, login, person
 
 from berjasa import hints
 from berjasa.database import connect, transaction
 from berjasa.identity import make_nik
 from sync import hint_storage
+from tests.helpers import PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
 pytestmark = [

@@ -28,9 +28,10 @@ import pytest
 import requests
 
 sys.path.insert(0, str(Path(__file__).parent))
-from field_server import BERJASA, KELURAHAN, PASSWORD, FieldServer, free_port, run_cli
+from field_server import KELURAHAN, FieldServer, run_cli
 
 from berjasa.identity import make_kk, make_nik
+from tests.helpers import BERJASA, PASSWORD, free_port
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"

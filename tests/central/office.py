@@ -9,8 +9,8 @@ import requests
 
 from berjasa.audit import Actor
 from central import accounts
+from tests.helpers import PASSWORD
 
-PASSWORD = "rahasia-kantor-1"
 ROLES = ("operator", "verifier", "admin", "auditor")
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 

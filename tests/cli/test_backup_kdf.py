@@ -9,9 +9,8 @@ import time
 import pytest
 
 from server.backup import MAGIC, BackupError, create_backup, read_backup
-from tests.helpers import berjasa
+from tests.helpers import PASSPHRASE, berjasa
 
-PASSPHRASE = "frasa-sandi-cadangan"
 
 
 

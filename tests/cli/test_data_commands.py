@@ -11,9 +11,8 @@ from berjasa.database import connect
 from berjasa.settings import load_settings
 from server import intake
 from server.storage.audit import Actor
-from tests.helpers import berjasa
+from tests.helpers import PASSPHRASE, berjasa
 
-PASSPHRASE = "frasa-sandi-cadangan"
 
 
 @pytest.fixture

@@ -13,9 +13,8 @@ import pytest
 
 from berjasa.folder_lock import FolderInUse, hold_running, offline, running_holders
 from berjasa.processes import BERJASA, free_port, start_server
-from tests.helpers import berjasa
+from tests.helpers import PASSPHRASE, berjasa
 
-PASSPHRASE = "frasa-sandi-cadangan"
 pytestmark = pytest.mark.skipif(os.name == "nt", reason="SIGKILL is POSIX")
 
 

@@ -14,16 +14,13 @@ from pathlib import Path
 import requests
 
 from berjasa.logs import configure_logging, get_logger
-from berjasa.processes import BERJASA, free_port, start_server
+from berjasa.processes import start_server
+from tests.helpers import PASSWORD, berjasa, free_port
 
-PASSWORD = "kata-sandi-uji-123"
 
 
-def _run(*args, env=None, stdin=None) -> subprocess.CompletedProcess:
-    done = subprocess.run([*BERJASA, *args], capture_output=True, text=True, timeout=180,
-                          env=env, input=stdin)
-    assert done.returncode == 0, done.stderr[-2000:]
-    return done
+def _run(*args: str) -> subprocess.CompletedProcess:
+    return berjasa(*args, check=True, timeout=180)
 
 
 def _json_lines(text: str) -> list[dict]:

@@ -13,12 +13,11 @@ from pathlib import Path
 import pytest
 import requests
 
-from berjasa.processes import free_port, start_server
+from berjasa.processes import start_server
 from berjasa.synthetic import EnrollmentFaker
+from tests.helpers import PASSWORD, berjasa, free_port
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
-BERJASA = [sys.executable, "-m", "berjasa"]
-PASSWORD = "rahasia-panjang"
 
 
 def serve(data_dir: Path, port: int) -> subprocess.Popen:
@@ -28,11 +27,9 @@ def serve(data_dir: Path, port: int) -> subprocess.Popen:
 
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
-    subprocess.run([*BERJASA, "init", "--kelurahan", "73.71.01.1001", "--data-dir",
-                    str(tmp_path)], check=True, capture_output=True)
-    subprocess.run([*BERJASA, "user", "add", "ani", "--role", "enumerator", "--password-stdin",
-                    "--data-dir", str(tmp_path)], input=PASSWORD + "\n", text=True, check=True,
-                   capture_output=True)
+    berjasa("init", "--kelurahan", "73.71.01.1001", data_dir=tmp_path, check=True)
+    berjasa("user", "add", "ani", "--role", "enumerator", "--password-stdin",
+            stdin=PASSWORD + "\n", data_dir=tmp_path, check=True)
     return tmp_path
 
 

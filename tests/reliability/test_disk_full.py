@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from berjasa.processes import BERJASA, free_port, start_server
+from berjasa.processes import start_server
+from tests.helpers import PASSWORD, berjasa, free_port
 
-PASSWORD = "kata-sandi-uji-123"
 
 
 @pytest.fixture
@@ -46,11 +46,6 @@ def _fill(folder: Path) -> Path:
             except OSError:
                 pass
     return filler
-
-
-def _berjasa(*args, stdin=None):
-    return subprocess.run([*BERJASA, *args], input=stdin, capture_output=True, text=True,
-                          timeout=120)
 
 
 def test_full_disk_is_507_nothing_half_written_and_everything_continues(
@@ -93,12 +88,12 @@ def test_full_disk_is_507_nothing_half_written_and_everything_continues(
 
         # a backup or an export that cannot be written leaves nothing that looks complete
         target = small_disk / "cadangan.bjb"
-        backup = _berjasa("backup", str(target), "--passphrase-stdin", "--data-dir", str(folder),
+        backup = berjasa("backup", str(target), "--passphrase-stdin", "--data-dir", str(folder),
                           stdin="frasa-sandi-cadangan\n")
         assert backup.returncode != 0 and "Traceback" not in backup.stderr
         assert not target.exists() and not list(small_disk.glob("cadangan.bjb*"))
         export = small_disk / "audit.csv"
-        exported = _berjasa("audit", "export", "--since", "2000-01-01", "--output", str(export),
+        exported = berjasa("audit", "export", "--since", "2000-01-01", "--output", str(export),
                             "--data-dir", str(folder))
         assert exported.returncode != 0 and "Traceback" not in exported.stderr
         assert not export.exists() and not list(small_disk.glob("audit.csv*"))
@@ -107,7 +102,7 @@ def test_full_disk_is_507_nothing_half_written_and_everything_continues(
         again = session.post(f"{base}/api/v1/enrollments", json=record, timeout=30)
         assert again.status_code == 201, again.text
         acknowledged.append(record["id"])
-        assert _berjasa("backup", str(target), "--passphrase-stdin", "--data-dir", str(folder),
+        assert berjasa("backup", str(target), "--passphrase-stdin", "--data-dir", str(folder),
                         stdin="frasa-sandi-cadangan\n").returncode == 0
     finally:
         server.kill()
@@ -117,7 +112,7 @@ def test_full_disk_is_507_nothing_half_written_and_everything_continues(
     held = [row[0] for row in conn.execute("SELECT id FROM enrollments")]
     conn.close()
     assert sorted(held) == sorted(acknowledged)  # every acknowledged record, once
-    verify = _berjasa("audit", "verify", "--data-dir", str(folder))
+    verify = berjasa("audit", "verify", "--data-dir", str(folder))
     assert verify.returncode == 0, verify.stdout + verify.stderr
     print(f"\ndisk full: {len(acknowledged) - 1} records before the disk filled, 507 on the "
           f"next, integrity ok, audit intact, backup/export left no partial file")

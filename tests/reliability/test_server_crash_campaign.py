@@ -20,24 +20,21 @@ import pytest
 import requests
 
 from berjasa.database import connect
-from berjasa.processes import free_port, start_server
+from berjasa.processes import start_server
 from berjasa.synthetic import EnrollmentFaker
 from server.storage.audit import verify_chain
+from tests.helpers import PASSWORD, berjasa, free_port
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
-BERJASA = [sys.executable, "-m", "berjasa"]
-PASSWORD = "rahasia-panjang"
 CLIENTS = 4
 
 
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
-    subprocess.run([*BERJASA, "init", "--kelurahan", "73.71.01.1001", "--data-dir",
-                    str(tmp_path)], check=True, capture_output=True)
+    berjasa("init", "--kelurahan", "73.71.01.1001", data_dir=tmp_path, check=True)
     for name in ("ani", "budi"):
-        subprocess.run([*BERJASA, "user", "add", name, "--role", "enumerator",
-                        "--password-stdin", "--data-dir", str(tmp_path)], input=PASSWORD + "\n",
-                       text=True, check=True, capture_output=True)
+        berjasa("user", "add", name, "--role", "enumerator", "--password-stdin",
+                stdin=PASSWORD + "\n", data_dir=tmp_path, check=True)
     return tmp_path
 
 

@@ -28,6 +28,7 @@ from sync import protocol_erasures, storage
 from sync.agent import build_batch, run_once
 from sync.keys import load_device
 from sync.protocol_auth import generate_private_key
+from tests.helpers import BERJASA
 
 _spec = importlib.util.spec_from_file_location(
     "sync_harness", Path(__file__).resolve().parents[1] / "reliability" / "harness.py")
@@ -36,7 +37,6 @@ _spec.loader.exec_module(h)
 
 A, B = "73.71.01.1001", "73.71.02.1001"
 OPERATOR = Actor("cli", "admin")
-BERJASA = [sys.executable, "-m", "berjasa"]
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -15,6 +15,7 @@ import pytest
 
 from berjasa.settings import write_setting
 from sync.agent import run_once
+from tests.helpers import berjasa
 
 _spec = importlib.util.spec_from_file_location(
     "sync_harness", Path(__file__).resolve().parents[1] / "reliability" / "harness.py")
@@ -39,11 +40,6 @@ def island(tmp_path, central):
     folder = h.make_kelurahan(tmp_path / "pulau", A)
     central.register(folder)
     return folder
-
-
-def berjasa(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "berjasa", *args], capture_output=True,
-                          text=True, timeout=180)
 
 
 def ok_json(answer: subprocess.CompletedProcess) -> dict:
