@@ -35,7 +35,7 @@ import secrets
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from statistics import median
@@ -57,18 +57,23 @@ MAX_DESIL = 4
 NAME_VARIANTS = (("Muhammad ", "Muh. "), ("Sitti ", "St. "), ("Abdul ", "Abd. "))
 
 
-def make_records(count: int, kelurahan: list[str], seed: int = 7) -> dict[str, list[dict]]:
-    """``count`` approved records spread over the kelurahan, with planted duplicates."""
+def make_records(count: int, kelurahan: list[str], seed: int = 7,
+                 makers: dict[str, Callable[[], dict]] | None = None) -> dict[str, list[dict]]:
+    """``count`` approved records spread over the kelurahan, with planted duplicates.
+    ``makers`` (one per kelurahan code) make the records; EnrollmentFaker by default."""
     rng = random.Random(seed)
-    fakers = {code: EnrollmentFaker(code, seed=seed + i) for i, code in enumerate(kelurahan)}
+    if makers is None:
+        makers = {code: EnrollmentFaker(code, seed=seed + i).enrollment
+                  for i, code in enumerate(kelurahan)}
     out: dict[str, list[dict]] = {code: [] for code in kelurahan}
     made: list[dict] = []
     for n in range(count):
         code = kelurahan[n % len(kelurahan)]
-        record = fakers[code].enrollment()
-        others = [r for r in made[-2000:] if r["kelurahan_code"] != code] if made else []
+        record = makers[code]()
         roll = rng.random()
-        if others and roll < 0.07:
+        others = [r for r in made[-2000:] if r["kelurahan_code"] != code] \
+            if made and roll < 0.07 else []
+        if others:
             other = rng.choice(others)
             if roll < 0.03:                      # same person sent by two kelurahan
                 record.update(nik=other["nik"])

@@ -1,15 +1,20 @@
 """City-scale ingest on PostgreSQL: a million records, and the duplicate lookups at that size.
 
-    python bench/scale_bench.py [--records 1000000] [--chunk 50000] [--batch 500]
+    python bench/scale_bench.py [--records 1000000] [--chunk 76500] [--batch 500]
 
 Fills a throw-away PostgreSQL database through ``central.ingest.ingest_batch`` (the
 same path ``POST /api/v1/batches`` takes after the signature check), from all 153
 kelurahan, in chunks of synthetic records made between timings (record making is
-not on the clock). Reports the ingest rate per chunk (does it hold as the table
-grows?), then at full size: the city-wide NIK lookup and the likely-duplicate
-candidate lookup for a 500-record batch (median and p95 of 30), and one more
-batch's whole ingest. Baseline in the same run: the first chunk's rate (an almost
-empty table). Used by docs/architecture.md's scale plan.
+not on the clock; recombined from a pool of EnrollmentFaker records, see
+``fast_makers``). Reports the ingest rate per chunk (does it hold as the table
+grows?), then the city-wide lookups central's dedupe runs for every batch
+(``records.active_by_nik``: by NIK; ``records.active_by_birth_date``: the candidates
+for name + birth date), each for a 500-record batch (median and p95 of 30), and one
+more batch's whole ingest. Baselines measured in the same run: the first chunk's
+ingest rate and the same lookups after the first chunk (an almost empty table), so
+each ratio says what a million rows cost. ``EXPLAIN`` of each lookup at full size
+shows whether it stays an index scan. Checks free disk first (about 2.5 kB per
+record with indexes) and measures what fits. Used by docs/architecture.md's scale plan.
 """
 
 from __future__ import annotations
@@ -18,9 +23,15 @@ import argparse
 import gc
 import importlib.util
 import json
+import os
 import random
+import shutil
+import signal
 import sys
 import time
+import uuid
+from collections.abc import Callable
+from datetime import date, timedelta
 from pathlib import Path
 from statistics import median
 from typing import Any
@@ -31,7 +42,9 @@ _spec = importlib.util.spec_from_file_location("ingest_bench", HERE / "ingest_be
 ingest_bench = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(ingest_bench)
 
+from berjasa.identity import make_kk, make_nik
 from berjasa.reference import kelurahan_list
+from berjasa.synthetic import EnrollmentFaker
 from central.ingest import ingest_batch
 from central.storage import records as store
 from central.storage.db import Database, utc_now
@@ -39,20 +52,122 @@ from central.storage.devices import add_device
 from sync import protocol
 
 
+BYTES_PER_RECORD = 2500      # table + indexes + WAL headroom, measured at 1M (records_table_bytes)
+POOL = 40                    # EnrollmentFaker records per kelurahan the fast makers recombine
+
+
+def fast_makers(codes: list[str], seed: int) -> dict[str, Callable[[], dict]]:
+    """Record makers per kelurahan, ~50x cheaper than EnrollmentFaker (Faker costs
+    ~0.6 ms a record: most of an hour at a million): each record is a pooled
+    EnrollmentFaker record of that kelurahan with a new id, sex and birth date, the
+    NIK and KK that go with them, and a name recombined from the whole city's pool
+    (first name of one, family name of another)."""
+    rng = random.Random(seed)
+    pools = {code: [f.enrollment() for _ in range(POOL)]
+             for code, f in ((c, EnrollmentFaker(c, seed=seed + i)) for i, c in enumerate(codes))}
+    names = [r["full_name"].split() for pool in pools.values() for r in pool]
+    firsts, lasts = [n[0] for n in names], [n[-1] for n in names]
+    serial = iter(range(10**9))
+    start = date(1960, 1, 1)
+
+    def maker(code: str) -> Callable[[], dict]:
+        region = code.replace(".", "")[:6]
+
+        def make() -> dict:
+            record = dict(rng.choice(pools[code]))
+            sex = rng.choice("LP")
+            born = start + timedelta(days=rng.randrange(365 * 44))
+            number = next(serial)
+            record.update(id=str(uuid.UUID(int=rng.getrandbits(128), version=4)), sex=sex,
+                          birth_date=born.isoformat(),
+                          nik=make_nik(born, sex, region, number % 9999 + 1),
+                          kk_number=make_kk(born + timedelta(days=rng.randrange(6000, 12000)),
+                                            region, rng.randrange(1, 9999)),
+                          full_name=f"{rng.choice(firsts)} {rng.choice(lasts)}")
+            return record
+        return make
+
+    return {code: maker(code) for code in codes}
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
+def ms(values: list[float]) -> dict[str, float]:
+    return {"median": round(1000 * median(values), 2), "p95": round(1000 * percentile(values, 0.95), 2)}
+
+
+def probes(makers: dict[str, Callable[[], dict]], rounds: int = 30,
+           size: int = 500) -> list[protocol.Batch]:
+    """``rounds`` batches of ``size`` records not yet at central (new people, as most
+    of a real batch is), each from one kelurahan."""
+    codes = sorted(makers)
+    rng = random.Random(11)
+    return [protocol.new_batch("probe", code, [protocol.record_from_row(
+        {**makers[code](), "version": 1}) for _ in range(size)])
+        for code in (rng.choice(codes) for _ in range(rounds))]
+
+
+def lookups(db: Database, batches: list[protocol.Batch]) -> dict[str, Any]:
+    """The two city-wide dedupe lookups central runs for each batch, timed per batch."""
+    store.active_by_nik(db, [r["nik"] for r in batches[0].records])   # warm the connection
+    nik_times, date_times, candidates = [], [], []
+    for batch in batches:
+        niks = [r["nik"] for r in batch.records]
+        dates = [r["birth_date"] for r in batch.records]
+        started = time.perf_counter()
+        store.active_by_nik(db, niks)
+        nik_times.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        found = store.active_by_birth_date(db, dates, other_than=batch.kelurahan_code)
+        date_times.append(time.perf_counter() - started)
+        candidates.append(len(found))
+    return {"nik_lookup_500_ms": ms(nik_times), "likely_duplicate_candidates_500_ms": ms(date_times),
+            "candidates_per_batch_median": median(candidates)}
+
+
+def plans(db: Database, batch: protocol.Batch) -> dict[str, list[str]]:
+    """EXPLAIN of both lookups (are they still index scans at this size?)."""
+    out = {}
+    for name, column, values, extra in (
+            ("nik", "nik", [r["nik"] for r in batch.records], ""),
+            ("birth_date", "birth_date", sorted({r["birth_date"] for r in batch.records}),
+             " AND kelurahan_code <> ?")):
+        among, params = db.in_list(column, values)
+        rows = db.query(f"EXPLAIN SELECT central_id FROM records WHERE status IN ('accepted',"
+                        f" 'registered') AND {among}{extra}",
+                        [*params, *([batch.kelurahan_code] if extra else [])])
+        out[name] = [next(iter(r.values())).strip() for r in rows]
+    return out
+
+
+def fits(records: int, folder: Path) -> tuple[int, int]:
+    """How many records the free disk holds (with half of it kept free), and the free bytes."""
+    free = shutil.disk_usage(folder).free
+    return min(records, int(free / 2 / BYTES_PER_RECORD)), free
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=1_000_000)
-    parser.add_argument("--chunk", type=int, default=50_000)
+    parser.add_argument("--chunk", type=int, default=76_500,
+                        help="records made and ingested between timings (153 x 500)")
     parser.add_argument("--batch", type=int, default=500)
     parser.add_argument("--pg-server", default="postgresql://postgres@127.0.0.1:5432")
+    parser.add_argument("--pg-data", type=Path, default=Path("/var/lib/postgresql"),
+                        help="where PostgreSQL keeps its files (for the free-disk check)")
     args = parser.parse_args()
+    # a run stopped by SIGTERM still drops its database (the finally below)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("stopped (SIGTERM)"))
+    asked = args.records
+    args.records, free_bytes = fits(args.records, args.pg_data if args.pg_data.exists() else HERE)
+    if args.records < asked:
+        print(f"only {args.records} records fit in {free_bytes / 2**30:.1f} GiB free", file=sys.stderr)
     codes = [k.code for k in kelurahan_list()]
     chunks: list[dict[str, Any]] = []
+    load_before = os.getloadavg() if hasattr(os, "getloadavg") else None
     with ingest_bench.fresh_database("postgresql", args.pg_server, HERE, "scale") as url:
         db = Database(url)
         try:
@@ -61,12 +176,14 @@ def main() -> None:
                     add_device(db, f"dev-{code}", code, "bench", "-", utc_now())
             done = 0
             seed = 100
-            sample: list[protocol.Batch] = []
+            makers = fast_makers(codes, seed)
+            probe = probes(makers)
+            first_lookups: dict[str, Any] = {}
             while done < args.records:
                 size = min(args.chunk, args.records - done)
                 batches = ingest_bench.make_batches(
-                    ingest_bench.make_records(size, codes, seed=seed), args.batch)
-                seed += 1000  # each EnrollmentFaker is seeded seed + kelurahan index
+                    ingest_bench.make_records(size, codes, seed=seed, makers=makers), args.batch)
+                seed += 1  # the planted duplicates of the next chunk
                 digests = [protocol.content_hash(b) for b in batches]
                 gc.collect()
                 gc.freeze()
@@ -77,44 +194,48 @@ def main() -> None:
                 gc.unfreeze()
                 done += size
                 chunks.append({"records_so_far": done, "seconds": round(seconds, 2),
-                               "records_per_s": round(size / seconds)})
+                               "records_per_s": round(size / seconds),
+                               "load_1min": round(os.getloadavg()[0], 1)
+                               if hasattr(os, "getloadavg") else None})
                 print(json.dumps(chunks[-1]), file=sys.stderr, flush=True)
-                sample = batches[:40]
-            rng = random.Random(5)
-            nik_times, date_times = [], []
-            for batch in rng.sample(sample, min(30, len(sample))):
-                niks = [r["nik"] for r in batch.records]
-                dates = [r["birth_date"] for r in batch.records]
-                started = time.perf_counter()
-                store.active_by_nik(db, niks)
-                nik_times.append(time.perf_counter() - started)
-                started = time.perf_counter()
-                store.active_by_birth_date(db, dates, other_than=batch.kelurahan_code)
-                date_times.append(time.perf_counter() - started)
-            extra = ingest_bench.make_batches(ingest_bench.make_records(args.batch, codes[:1],
-                                                                        seed=9999), args.batch)[0]
+                if len(chunks) == 1:
+                    first_lookups = {"records": done, **lookups(db, probe)}
+            at_size = {"records": done, **lookups(db, probe)}
+            plan = plans(db, probe[0])
+            extra = ingest_bench.make_batches(ingest_bench.make_records(
+                args.batch, codes[:1], seed=9999, makers=makers), args.batch)[0]
             started = time.perf_counter()
             ingest_batch(db, extra, 1, ingest_bench.MAX_DESIL, protocol.content_hash(extra))
             one_batch = time.perf_counter() - started
             statuses = {r["status"]: r["n"] for r in db.query(
                 "SELECT status, COUNT(*) AS n FROM records GROUP BY status")}
             size_bytes = db.one("SELECT pg_total_relation_size('records') AS n")["n"]
+            database_bytes = db.one("SELECT pg_database_size(current_database()) AS n")["n"]
         finally:
             db.close()
     total_seconds = sum(c["seconds"] for c in chunks)
+
+    def ratio(key: str) -> float:
+        return round(at_size[key]["p95"] / first_lookups[key]["p95"], 2)
+
     print(json.dumps({
-        "records": args.records, "batch_size": args.batch, "kelurahan": len(codes),
+        "records": args.records, "records_asked": asked, "free_disk_gib": round(free_bytes / 2**30, 1),
+        "batch_size": args.batch, "kelurahan": len(codes),
         "ingest": {"seconds": round(total_seconds, 1),
                    "records_per_s": round(args.records / total_seconds)},
         "baseline_first_chunk_records_per_s": chunks[0]["records_per_s"],
         "last_chunk_records_per_s": chunks[-1]["records_per_s"],
         "ratio_last_to_first_chunk": round(chunks[-1]["records_per_s"] / chunks[0]["records_per_s"], 3),
-        "nik_lookup_500_ms": {"median": round(1000 * median(nik_times), 2),
-                              "p95": round(1000 * percentile(nik_times, 0.95), 2)},
-        "likely_duplicate_candidates_500_ms": {"median": round(1000 * median(date_times), 2),
-                                               "p95": round(1000 * percentile(date_times, 0.95), 2)},
+        **{k: v for k, v in at_size.items() if k != "records"},
+        "baseline_first_chunk_lookups": first_lookups,
+        "nik_lookup_p95_ratio_full_to_first_chunk": ratio("nik_lookup_500_ms"),
+        "likely_duplicate_p95_ratio_full_to_first_chunk": ratio("likely_duplicate_candidates_500_ms"),
+        "explain": plan,
         "one_more_batch_ingest_ms": round(1000 * one_batch, 1),
-        "records_table_bytes": size_bytes, "stored": statuses, "chunks": chunks,
+        "records_table_bytes": size_bytes, "database_bytes": database_bytes,
+        "stored": statuses, "chunks": chunks,
+        "load_average_before": load_before,
+        "load_average_after": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
     }, indent=2))
 
 
