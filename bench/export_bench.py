@@ -1,11 +1,15 @@
-"""The BPKAD payment list as XLSX for 100,000 workers: time and peak memory, against
-raw openpyxl write-only of the same rows, measured in the same run.
+"""The BPKAD payment list as XLSX for 100,000 workers, and the BPJS registration file:
+time and peak memory, against raw openpyxl write-only of the same rows, measured in
+the same run.
 
-    python bench/export_bench.py [--rows 100000] [--backend sqlite|postgresql] [--csv]
+    python bench/export_bench.py [--rows 100000] [--bpjs-rows 20000]
+                                 [--backend sqlite|postgresql] [--csv]
 
 Set-up (not timed): a fresh central database with its migrations, holding ``--rows``
 payable workers spread over the 153 kelurahan: 80% 2024 cohort rows and 20%
-registered new workers (records), incomes in the confirmed bands, some with JHT.
+registered new workers (records), incomes in the confirmed bands, some with JHT;
+and ``--bpjs-rows`` accepted records that pass every rule (the registration file's
+rows; 0 leaves the BPJS file out).
 
 Each measurement runs in its own subprocess, so its peak resident memory (the
 child's own VmHWM on Linux, ``ru_maxrss`` elsewhere, psutil's peak on Windows) is
@@ -17,6 +21,11 @@ its alone:
 * ``baseline_openpyxl``: the same rows (the same UNION query, fetched in chunks)
   appended as plain tuples to an openpyxl write-only sheet: no contributions, no
   subtotals, no safety, no styles, no hash. The floor of what writing this XLSX costs.
+* ``berjasa_bpjs``: ``export(db, "bpjs-registration", "xlsx", ...)``: the candidates
+  query (no KPJ, not an active BPJS participant, not in the cohort, no open finding),
+  the stored rules, contribution band, names of kelurahan/kecamatan, 26 columns,
+  marking the rows exported, audit row. ``baseline_bpjs``: the same candidates
+  query's rows appended as plain tuples to an openpyxl write-only sheet.
 * with ``--csv`` also ``berjasa_csv`` and ``baseline_csv`` (the csv module).
 
 Prints JSON: rows, seconds (wall), cpu_seconds (this process's CPU time: less
@@ -68,8 +77,9 @@ def peak_rss_mb() -> float | None:
             return None
 
 
-def populate(url: str, rows: int, seed: int = 11) -> None:
-    """``rows`` payable workers: 80% cohort, 20% registered records."""
+def populate(url: str, rows: int, bpjs_rows: int = 0, seed: int = 11) -> None:
+    """``rows`` payable workers: 80% cohort, 20% registered records; ``bpjs_rows``
+    accepted records waiting for the BPJS registration file."""
     from berjasa.reference import kelurahan_list
     from central.storage.db import Database, migrate, utc_now
 
@@ -91,6 +101,13 @@ def populate(url: str, rows: int, seed: int = 11) -> None:
                             "registered", f"KPJ{n:08d}", income or 0, jht, "2025-10",
                             json.dumps([{"rule": "council", "result": "pass", "reason": "ok"}]),
                             "hash", now, now))
+    passing = json.dumps([{"rule": "council", "result": "pass", "reason": "ok"}])
+    waiting = [(codes[n % len(codes)], f"acc-{n}", "bench-batch", f"75{n:014d}", f"75{n:014d}",
+                f"Calon {n} Daeng Tompo", f"calon {n} daeng tompo", "1985-03-12", "Makassar",
+                rng.choice("LP"), f"Jl. Sultan Alauddin Lr. {n % 12} No. {n % 90}", "003", "002",
+                "Sitti Aminah", "081234567890", "Pedagang", "Pedagang kaki lima",
+                rng.choice(incomes[1:]), 1 if rng.random() < 0.1 else 0, "Andi Baso", "Anak",
+                "accepted", passing, "hash", now, now) for n in range(bpjs_rows)]
     db = Database(url)
     try:
         migrate(db)
@@ -102,6 +119,13 @@ def populate(url: str, rows: int, seed: int = 11) -> None:
                                        "full_name", "name_key", "status", "kpj_number",
                                        "monthly_income", "jht", "coverage_start", "eligibility",
                                        "content_hash", "received_at", "updated_at"), records)
+            db.insert_rows("records", ("kelurahan_code", "record_id", "batch_id", "nik",
+                                       "kk_number", "full_name", "name_key", "birth_date",
+                                       "birth_place", "sex", "address", "rt", "rw", "mother_name",
+                                       "phone", "occupation", "work_category", "monthly_income",
+                                       "jht", "heir_name", "heir_relation", "status",
+                                       "eligibility", "content_hash", "received_at",
+                                       "updated_at"), waiting)
     finally:
         db.close()
 
@@ -116,7 +140,8 @@ def child(kind: str, url: str, output: Path) -> dict[str, Any]:
         if kind.startswith("berjasa"):
             from central.exports import export
             fmt = "csv" if kind.endswith("csv") else "xlsx"
-            result = export(db, "payment-list", fmt, output, actor="bench", month=MONTH)
+            what = "bpjs-registration" if kind == "berjasa_bpjs" else "payment-list"
+            result = export(db, what, fmt, output, actor="bench", month=MONTH)
             rows = result.rows
         else:
             from central.storage import reports
@@ -136,7 +161,12 @@ def child(kind: str, url: str, output: Path) -> dict[str, Any]:
                 workbook = Workbook(write_only=True)
                 sheet = workbook.create_sheet("Data")
                 sheet.append(columns)
-                for r in reports.stream_payable(db, MONTH):
+                source = reports.stream_payable(db, MONTH)
+                if kind == "baseline_bpjs":
+                    columns = tuple(c.strip() for c in reports.EXPORT_COLUMNS.split(",")
+                                    if c.strip() not in ("eligibility", "eligibility_snapshots"))
+                    source = reports.stream_registration_candidates(db)
+                for r in source:
                     sheet.append([r[c] for c in columns])
                     rows += 1
                 workbook.save(output)
@@ -164,6 +194,8 @@ def measure(kind: str, url: str, folder: Path) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--bpjs-rows", type=int, default=20_000,
+                        help="accepted records for the BPJS registration file (0: leave it out)")
     parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--csv", action="store_true", help="also measure the CSV export")
     parser.add_argument("--child", help=argparse.SUPPRESS)
@@ -187,9 +219,11 @@ def main() -> None:
             url = f"{PG_SERVER}/{pg_name}"
         try:
             started = time.perf_counter()
-            populate(url, args.rows)
+            populate(url, args.rows, args.bpjs_rows)
             setup = round(time.perf_counter() - started, 1)
             kinds = ["baseline_openpyxl", "berjasa"]
+            if args.bpjs_rows:
+                kinds += ["baseline_bpjs", "berjasa_bpjs"]
             if args.csv:
                 kinds += ["baseline_csv", "berjasa_csv"]
             results = {kind: measure(kind, url, folder) for kind in kinds}
@@ -209,6 +243,9 @@ def main() -> None:
         "within_targets": ours["seconds"] <= TARGET_SECONDS and (
             ours["peak_rss_mb"] is None or ours["peak_rss_mb"] <= TARGET_MB),
     }
+    if args.bpjs_rows:
+        report["bpjs_time_ratio_to_baseline"] = round(
+            results["berjasa_bpjs"]["seconds"] / results["baseline_bpjs"]["seconds"], 2)
     if args.csv:
         report["csv_time_ratio_to_baseline"] = round(
             results["berjasa_csv"]["seconds"] / results["baseline_csv"]["seconds"], 2)
