@@ -1,44 +1,54 @@
-"""bench runner: figures next to their baselines, errors and left-out benches shown."""
+"""``python -m bench``: a tiny subset run through the command line writes one JSON
+file and a table where every figure stands next to a baseline and a ratio.
+Nothing here is timed (speed is the benches' business, not the tests')."""
 
 from __future__ import annotations
 
-import importlib.util
+import json
+import os
+import subprocess
 import sys
 from pathlib import Path
 
-# bench/ is not an installed package: load the runner from its file
-_spec = importlib.util.spec_from_file_location(
-    "berjasa_bench_runner", Path(__file__).resolve().parents[2] / "bench" / "__main__.py")
-runner = importlib.util.module_from_spec(_spec)
-sys.modules[_spec.name] = runner  # dataclasses look their module up
-_spec.loader.exec_module(runner)
+ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_a_ratio_is_computed_when_the_bench_gives_none():
-    bench = runner.Bench("x", "x.py", [], [], [
-        runner.Figure("speed", "ours.rate", "rec/s", "base.rate"),
-        runner.Figure("time", "ours.seconds", "s", "base.seconds", higher_is_better=False)])
-    table = runner.rows(bench, {"result": {"ours": {"rate": 50, "seconds": 4.0},
-                                           "base": {"rate": 200, "seconds": 1.0}}})
-    assert [r["ratio"] for r in table] == [0.25, 0.25]
-    assert table[0]["value"] == 50 and table[0]["baseline"] == 200
+def run_bench(*args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)}
+    return subprocess.run([sys.executable, "-m", "bench", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
 
 
-def test_the_bench_s_own_ratio_wins_and_missing_paths_are_none():
-    bench = runner.Bench("x", "x.py", [], [], [
-        runner.Figure("a", "v", "", "b", "r"), runner.Figure("b", "nope.deeper", "", None)])
-    table = runner.rows(bench, {"result": {"v": 3, "b": 4, "r": 0.7}})
-    assert table[0]["ratio"] == 0.7
-    assert table[1]["value"] is None and table[1]["ratio"] is None
+def test_a_quick_subset_writes_figures_with_baselines_and_ratios(tmp_path):
+    out = tmp_path / "bench.json"
+    done = run_bench("--quick", "--only", "identity,scale", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    report = json.loads(out.read_text(encoding="utf-8"))
+
+    assert report["quick"] is True
+    assert set(report["benches"]) == {"identity"}           # scale is not quick
+    assert any(item.startswith("scale") for item in report["left_out"])
+    assert len(report["load_before"]["load_average"]) == 3
+    figures = report["table"]
+    assert figures and {f["bench"] for f in figures} == {"identity"}
+    for figure in figures:
+        assert isinstance(figure["value"], (int, float)), figure
+        assert isinstance(figure["baseline"], (int, float)), figure
+        assert isinstance(figure["ratio"], (int, float)), figure
+        assert figure["unit"] is not None and figure["figure"]
+    recall = next(f for f in figures if "recall" in f["figure"])
+    assert recall["ratio"] == round(recall["value"] / recall["baseline"], 3)
+
+    lines = done.stdout.splitlines()
+    assert lines[0].split()[:5] == ["bench", "figure", "berjasa", "baseline", "ratio"]
+    assert any(line.startswith("left out: scale") for line in lines)
+    assert str(out) in done.stdout
 
 
-def test_errors_and_left_out_benches_reach_the_table():
-    bench = runner.Bench("broken", "x.py", [], [], [runner.Figure("a", "v", "")])
-    table = runner.rows(bench, {"error": "exit 1: boom"})
-    text = runner.table(table, ["sync (needs root)"])
-    assert "ERROR" in text and "exit 1: boom" in text and "left out: sync (needs root)" in text
-
-
-def test_last_json_reads_a_pretty_object_after_log_lines():
-    assert runner.last_json('starting\n{\n  "a": 1\n}\n') == {"a": 1}
-    assert runner.last_json('{"a": 2}') == {"a": 2}
+def test_an_unknown_bench_name_is_refused_before_anything_runs(tmp_path):
+    out = tmp_path / "bench.json"
+    done = run_bench("--quick", "--only", "identity,nope", "--out", str(out))
+    assert done.returncode != 0
+    assert "nope" in done.stderr and "identity" in done.stderr
+    assert not out.exists()
