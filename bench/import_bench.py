@@ -1,6 +1,8 @@
-"""DTSEN import speed and peak memory against a raw ``COPY`` of the same file, in one run.
+"""Import speed (DTSEN, BPJS participants, 2024 cohort) and peak memory against a raw
+``COPY`` of the same file, in one run.
 
-    python bench/import_bench.py [--rows 1000000] [--pg-server postgresql://postgres@127.0.0.1:5432]
+    python bench/import_bench.py [--rows 1000000] [--program-rows 35782]
+                                 [--pg-server postgresql://postgres@127.0.0.1:5432]
 
 Writes one DTSEN extract as Excel saves it in Indonesia (Windows-1252, ``;``, an
 apostrophe before each NIK and KK, DD-MM-YYYY dates, about 0.1% damaged rows), then on
@@ -15,8 +17,13 @@ throw-away PostgreSQL databases with central's migrations:
   'WIN1252')`` of the same bytes into a text-only table: the database's load cost alone,
   no cleaning.
 
+Then the same pair for the BPJS participant list (UTF-8 with BOM, ``,``) and the 2024
+cohort (Windows-1252, ``;``, incomes written ``1.500.000``) as
+``berjasa.synthetic.ProgramDataFaker`` writes them, ``--program-rows`` rows each (the
+real cohort's size by default; 0 leaves them out), under ``bpjs`` and ``cohort``.
+
 Prints JSON: rows, seconds and rows/s for both, the ratio, the child's peak memory,
-and the targets (<= 30 s, <= 300 MB). Linux/macOS (``resource``).
+and the targets (<= 30 s, <= 300 MB, for DTSEN at 1M). Linux/macOS (``resource``).
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import random
 import secrets
 import subprocess
@@ -75,7 +83,7 @@ from central.imports import import_file
 from central.storage.db import Database
 db = Database(sys.argv[1])
 start = time.perf_counter()
-summary = import_file(db, Path(sys.argv[2]), "dtsen", Path(sys.argv[3]), {}, force=True)
+summary = import_file(db, Path(sys.argv[2]), sys.argv[4], Path(sys.argv[3]), {}, force=True)
 seconds = time.perf_counter() - start
 db.close()
 usage = resource.getrusage(resource.RUSAGE_SELF)
@@ -106,56 +114,83 @@ def migrated(url: str) -> None:
     db.close()
 
 
-def raw_copy(url: str, path: Path) -> float:
+COPY_OPTIONS = {"dtsen": (6, "DELIMITER ';', HEADER, ENCODING 'WIN1252'"),
+                "bpjs-participants": (5, "DELIMITER ',', HEADER, ENCODING 'UTF8'"),
+                "cohort": (8, "DELIMITER ';', HEADER, ENCODING 'WIN1252'")}
+
+
+def raw_copy(url: str, path: Path, kind: str = "dtsen") -> float:
     """Seconds to COPY the file's bytes into a text-only table (one transaction)."""
+    columns, options = COPY_OPTIONS[kind]
     with psycopg.connect(url) as conn:
-        conn.execute("CREATE TABLE staging (nik TEXT, kk TEXT, nama TEXT, tgl TEXT, kel TEXT, desil TEXT)")
+        conn.execute("CREATE TABLE staging ("
+                     + ", ".join(f"c{n} TEXT" for n in range(columns)) + ")")
         conn.commit()
         start = time.perf_counter()
-        with conn.cursor() as cursor, cursor.copy("COPY staging FROM STDIN (FORMAT csv, DELIMITER ';',"
-                                                  " HEADER, ENCODING 'WIN1252')") as copy, \
-                path.open("rb") as source:
+        with conn.cursor() as cursor, cursor.copy(f"COPY staging FROM STDIN (FORMAT csv, {options})") \
+                as copy, path.open("rb") as source:
             while block := source.read(1 << 20):
                 copy.write(block)
         conn.commit()
         return time.perf_counter() - start
 
 
+def measure(server: str, path: Path, kind: str, folder: Path, rows: int) -> dict:
+    """``import_file`` in a child process and raw COPY, each on its own fresh database."""
+    names = [fresh_database(server), fresh_database(server)]
+    try:
+        central_url, raw_url = (f"{server}/{n}" for n in names)
+        migrated(central_url)
+        raw_seconds = raw_copy(raw_url, path, kind)
+        child = subprocess.run([sys.executable, "-c", CHILD, central_url, str(path), str(folder), kind],
+                               capture_output=True, text=True, cwd=ROOT,
+                               env={**os.environ, "PYTHONPATH": str(ROOT)})
+        if child.returncode != 0:
+            raise SystemExit(child.stderr)
+        central = json.loads(child.stdout.strip().splitlines()[-1])
+    finally:
+        for name in names:
+            drop_database(server, name)
+    return {
+        "rows": rows, "file_mb": round(path.stat().st_size / 2**20, 1),
+        "central": {"seconds": round(central["seconds"], 2),
+                    "rows_per_s": round(rows / central["seconds"]),
+                    "cpu_seconds_whole_child": central["cpu_seconds"],
+                    "peak_mb": central["peak_mb"], "accepted": central["accepted"],
+                    "rejected": central["rejected"]},
+        "raw_copy": {"seconds": round(raw_seconds, 2), "rows_per_s": round(rows / raw_seconds)},
+        "ratio_central_to_raw": round(central["seconds"] / raw_seconds, 2),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--program-rows", type=int, default=35_782,
+                        help="rows of the BPJS participant list and of the cohort (0: leave out)")
     parser.add_argument("--pg-server", default="postgresql://postgres@127.0.0.1:5432")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="berjasa-import-bench-") as tmp:
         folder = Path(tmp)
         path = folder / "dtsen.csv"
         made = write_file(path, args.rows)
-        size_mb = path.stat().st_size / 2**20
-        names = [fresh_database(args.pg_server), fresh_database(args.pg_server)]
-        try:
-            central_url, raw_url = (f"{args.pg_server}/{n}" for n in names)
-            migrated(central_url)
-            raw_seconds = raw_copy(raw_url, path)
-            child = subprocess.run([sys.executable, "-c", CHILD, central_url, str(path), str(folder)],
-                                   capture_output=True, text=True, cwd=ROOT,
-                                   env={**__import__("os").environ, "PYTHONPATH": str(ROOT)})
-            if child.returncode != 0:
-                raise SystemExit(child.stderr)
-            central = json.loads(child.stdout.strip().splitlines()[-1])
-        finally:
-            for name in names:
-                drop_database(args.pg_server, name)
+        report = {**measure(args.pg_server, path, "dtsen", folder, args.rows),
+                  "damaged_rows": made["damaged"]}
+        if args.program_rows:
+            sys.path.insert(0, str(ROOT))
+            from berjasa.synthetic import write_program_data
+            files = write_program_data(folder / "program", seed=3, dtsen_rows=0, damage=False,
+                                       cohort_rows=args.program_rows,
+                                       participants=args.program_rows // 2)
+            # the participant list holds the cohort too (as BPJS's does)
+            participants = args.program_rows + args.program_rows // 2
+            report["bpjs"] = measure(args.pg_server, files["bpjs-participants"],
+                                     "bpjs-participants", folder, participants)
+            report["cohort"] = measure(args.pg_server, files["cohort"], "cohort", folder,
+                                       args.program_rows)
     print(json.dumps({
-        "rows": args.rows, "file_mb": round(size_mb, 1), "damaged_rows": made["damaged"],
-        "central": {"seconds": round(central["seconds"], 2),
-                    "rows_per_s": round(args.rows / central["seconds"]),
-                    "cpu_seconds_whole_child": central["cpu_seconds"],
-                    "peak_mb": central["peak_mb"], "accepted": central["accepted"],
-                    "rejected": central["rejected"]},
-        "raw_copy": {"seconds": round(raw_seconds, 2), "rows_per_s": round(args.rows / raw_seconds)},
-        "ratio_central_to_raw": round(central["seconds"] / raw_seconds, 2),
-        "targets": {"seconds": 30, "peak_mb": 300},
-        "load_average": [round(x, 1) for x in __import__("os").getloadavg()],
+        **report, "targets": {"seconds": 30, "peak_mb": 300},
+        "load_average": [round(x, 1) for x in os.getloadavg()],
     }, indent=2))
 
 
