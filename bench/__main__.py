@@ -265,10 +265,11 @@ def rows(bench: Bench, outcome: dict[str, Any]) -> list[dict[str, Any]]:
     if "error" in outcome:
         return [{**base_row, "figure": f.label, "unit": f.unit, "target": f.target,
                  "error": outcome["error"]} for f in bench.figures or [Figure("(all)", "", "")]]
-    if isinstance(result, dict) and "skipped" in result:
+    figures = bench.figures if bench.figures else sync_figures(result or {})
+    if isinstance(result, dict) and "skipped" in result and all(
+            dig(result, f.value) is None for f in figures):
         return [{**base_row, "figure": "(all)", "unit": "", "target": "",
                  "skipped": str(result["skipped"])}]
-    figures = bench.figures if bench.figures else sync_figures(result or {})
     out = []
     for figure in figures:
         value, base = dig(result, figure.value), dig(result, figure.baseline)
