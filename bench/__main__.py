@@ -247,10 +247,18 @@ def sync_figures(result: dict[str, Any]) -> list[Figure]:
         if not isinstance(data, dict):
             return
         if "ratio_to_link_limit" in data and "seconds" in data:
-            name = path or "profile"
-            figures.append(Figure(f"sync {name}: seconds vs link limit", f"{path}.seconds".strip("."),
-                                  "s", f"{path}.link_limit_seconds".strip("."), None, "<= 1.5x",
-                                  higher_is_better=False))
+            name = path.removeprefix("profiles.").replace(".", " ") or "profile"
+            figures.append(Figure(f"{name}: seconds / link limit", f"{path}.seconds".strip("."),
+                                  "s", f"{path}.link_limit_seconds".strip("."), None,
+                                  ">= 0.67 (<= 1.5x the limit)", higher_is_better=False))
+        ours, pouch = data.get("berjasa"), data.get("pouchdb")
+        if isinstance(ours, dict) and isinstance(pouch, dict):
+            name = path.removeprefix("profiles.").replace(".", " ") or "profile"
+            for key, unit in (("seconds", "s"), ("wire_bytes", "bytes")):
+                if key in ours and key in pouch:
+                    figures.append(Figure(f"{name}: berjasa / PouchDB {key.replace('_', ' ')}",
+                                          f"{path}.berjasa.{key}", unit, f"{path}.pouchdb.{key}",
+                                          None, "", higher_is_better=False))
         for key, value in data.items():
             walk(value, f"{path}.{key}" if path else key)
 
@@ -266,6 +274,9 @@ def rows(bench: Bench, outcome: dict[str, Any]) -> list[dict[str, Any]]:
         return [{**base_row, "figure": f.label, "unit": f.unit, "target": f.target,
                  "error": outcome["error"]} for f in bench.figures or [Figure("(all)", "", "")]]
     figures = bench.figures if bench.figures else sync_figures(result or {})
+    if isinstance(result, dict) and "error" in result and not figures:
+        return [{**base_row, "figure": "(all)", "unit": "", "target": "",
+                 "error": str(result["error"])}]
     if isinstance(result, dict) and "skipped" in result and all(
             dig(result, f.value) is None for f in figures):
         return [{**base_row, "figure": "(all)", "unit": "", "target": "",
@@ -347,10 +358,13 @@ def main(argv: list[str] | None = None) -> int:
         if args.quick and bench.quick is None:
             left_out.append(f"{bench.name} ({bench.why_not_quick or 'not quick'})")
             continue
-        if args.quick and bench.quick_leaves_out:
-            left_out.append(bench.quick_leaves_out)
         print(f"[bench] {bench.name} ...", file=sys.stderr, flush=True)
         outcome = run(bench, args.quick)
+        own = dig(outcome, "result.left_out")    # what the bench itself says it left out
+        if isinstance(own, list) and own:
+            left_out += [f"{bench.name}: {item}" for item in own]
+        elif args.quick and bench.quick_leaves_out:
+            left_out.append(bench.quick_leaves_out)
         report["benches"][bench.name] = outcome
         all_rows += rows(bench, outcome)
     seconds = round(time.monotonic() - started, 1)
