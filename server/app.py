@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from flask_smorest import Api
+from berjasa.web.arguments import Api
 
 from berjasa import __version__
 from berjasa.database import connect

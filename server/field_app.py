@@ -25,7 +25,7 @@ from pathlib import Path
 
 from flask import Blueprint as FlaskBlueprint
 from flask import Response, abort, current_app, g, jsonify, redirect, request, send_file
-from flask_smorest import Blueprint
+from berjasa.web.arguments import Blueprint
 
 from berjasa import reference
 from berjasa.problems import TooManyAttempts

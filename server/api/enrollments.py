@@ -3,12 +3,15 @@ editing. Handlers parse, call :mod:`server.intake`, and shape the answer."""
 
 from __future__ import annotations
 
-from flask import current_app, g, request
-from flask_smorest import Blueprint
-from marshmallow import Schema, fields
+from typing import Any
 
+from flask import current_app, g, request
+from marshmallow import Schema, ValidationError, fields, validate
+
+from berjasa.messages import coded
 from berjasa.problems import PreconditionRequired, ValidationFailed
 from berjasa.request_log import note_records
+from berjasa.web.arguments import Blueprint, ProblemSchema, QueryArgs, whole_number
 from berjasa.web.bodies import read_json
 from server import intake, listing
 from server.db import get_db
@@ -26,14 +29,26 @@ class BatchSchema(Schema):
     enrollments = fields.List(fields.Nested(EnrollmentSchema), required=True)
 
 
-class ProblemSchema(Schema):
-    """The one error shape."""
+class Cursor(fields.String):
+    """A ``next_cursor`` of an earlier page, read back as the position it names."""
 
-    code = fields.String(required=True)
-    message = fields.String()
-    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
-    error_codes = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
-    existing_id = fields.String()
+    default_error_messages = {"invalid": coded("Cursor tidak dikenal.", "invalid_cursor")}
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        after = listing.decode_cursor(super()._deserialize(value, attr, data, **kwargs))
+        if after is None:
+            raise ValidationError(self.error_messages["invalid"])
+        return after
+
+
+class ListQuery(QueryArgs):
+    """Filters and paging of the enrollment list."""
+
+    status = fields.String(validate=validate.OneOf(
+        STATUSES, error=coded("Status tidak dikenal.", "invalid_choice")))
+    q = fields.String(metadata={"description": "NIK (awal), nomor KK, atau bagian nama"})
+    limit = whole_number(1, 500, "limit harus 1 sampai 500.", "invalid_limit", load_default=50)
+    cursor = Cursor()
 
 
 def _json(schema) -> dict:
@@ -95,34 +110,15 @@ def create_batch():
 
 
 @blp.route("/enrollments", methods=["GET"])
-@blp.doc(parameters=[
-    {"in": "query", "name": "status", "schema": {"type": "string", "enum": list(STATUSES)}},
-    {"in": "query", "name": "q", "schema": {"type": "string"}},
-    {"in": "query", "name": "limit", "schema": {"type": "integer", "minimum": 1, "maximum": 500}},
-    {"in": "query", "name": "cursor", "schema": {"type": "string"}},
-], responses={"200": {"description": "Satu halaman data"}, "422": _json(ProblemSchema)})
-def list_enrollments():
+@blp.arguments(ListQuery, location="query")
+@blp.doc(responses={"200": {"description": "Satu halaman data"}})
+def list_enrollments(args: dict):
     """A page of enrollments (enumerators see only their own), newest first."""
-    args = request.args
-    errors, codes = {}, {}
-    status = args.get("status") or None
-    if status is not None and status not in STATUSES:
-        errors["status"], codes["status"] = ["Status tidak dikenal."], ["invalid_choice"]
-    limit_text = args.get("limit", "50")
-    limit = int(limit_text) if limit_text.isdigit() and 1 <= int(limit_text) <= 500 else None
-    if limit is None:
-        errors["limit"], codes["limit"] = ["limit harus 1 sampai 500."], ["invalid_limit"]
-    after = None
-    if args.get("cursor"):
-        after = listing.decode_cursor(args["cursor"])
-        if after is None:
-            errors["cursor"], codes["cursor"] = ["Cursor tidak dikenal."], ["invalid_cursor"]
     query = (args.get("q") or "").strip()[:100] or None
-    if errors:
-        raise ValidationFailed(errors, codes)
     enumerator = g.user["username"] if g.user["role"] == "enumerator" else None
-    items, next_cursor = listing.list_records(get_db(), status=status, query=query,
-                                              enumerator=enumerator, after=after, limit=limit)
+    items, next_cursor = listing.list_records(get_db(), status=args.get("status"), query=query,
+                                              enumerator=enumerator, after=args.get("cursor"),
+                                              limit=args["limit"])
     return {"items": [_shown(item) for item in items], "next_cursor": next_cursor}
 
 

@@ -4,10 +4,14 @@ rate-limited per address)."""
 
 from __future__ import annotations
 
-from flask import current_app, request
-from flask_smorest import Blueprint
+from typing import Any
 
-from berjasa.problems import NotFound, TooManyAttempts, ValidationFailed
+from flask import current_app, request
+from marshmallow import ValidationError, fields
+
+from berjasa.messages import coded
+from berjasa.problems import NotFound, TooManyAttempts
+from berjasa.web.arguments import Blueprint, JsonBody
 from server import receipts
 from server.db import get_db
 
@@ -24,25 +28,57 @@ class UnknownReceipt(NotFound):
     message = "Nomor pendaftaran dan tanggal lahir tidak cocok dengan data mana pun."
 
 
+class ReceiptText(fields.String):
+    """Non-blank text of at most 64 characters, trimmed; one message for every fault."""
+
+    def __init__(self, label: str, example: str | None = None) -> None:
+        message = coded(f"{label} wajib diisi (teks).", "required")
+        metadata: dict[str, Any] = {"minLength": 1, "maxLength": 64}
+        if example:
+            metadata["example"] = example
+        super().__init__(required=True, validate=self._filled, metadata=metadata,
+                         error_messages={"required": message, "null": message, "invalid": message})
+
+    def _filled(self, value: str) -> None:
+        if not value:
+            raise ValidationError(self.error_messages["required"])
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if len(text) > 64:
+            raise self.make_error("invalid")
+        return text.strip()
+
+
+class ReceiptQuery(JsonBody):
+    """The receipt's id and the worker's birth date (a missing or unreadable body:
+    both named as missing, 422)."""
+
+    body_lenient = True
+
+    id = ReceiptText("Nomor pendaftaran")
+    birth_date = ReceiptText("Tanggal lahir", example="1980-03-12")
+
+
+class ReceiptStatus(JsonBody):
+    """The status in English (``status``) and in words (``status_text``)."""
+
+    id = fields.String()
+    status = fields.String()
+    status_text = fields.String()
+
+
 @blp.route("/status", methods=["POST"])
-@blp.doc(security=[], responses={"200": {"description": "Status pendaftaran"},
-                                 "404": {"description": "Tidak cocok (id tidak dikenal atau tanggal lahir salah)"},
+@blp.arguments(ReceiptQuery)
+@blp.response(200, ReceiptStatus, description="Status pendaftaran")
+@blp.doc(security=[], responses={"404": {"description": "Tidak cocok (id tidak dikenal atau tanggal lahir salah)"},
                                  "429": {"description": "Terlalu sering"}})
-def receipt_status():
+def receipt_status(body: dict):
     """``{"id", "birth_date"}`` -> ``{"id", "status", "status_text"}``; 404 alike for an
     unknown id or a wrong birth date."""
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        body = {}
-    errors = {}
-    for name, label in (("id", "Nomor pendaftaran"), ("birth_date", "Tanggal lahir")):
-        if not isinstance(body.get(name), str) or not body[name].strip() or len(body[name]) > 64:
-            errors[name] = [f"{label} wajib diisi (teks)."]
-    if errors:
-        raise ValidationFailed(errors, {name: ["required"] for name in errors})
     try:
         found = receipts.lookup(get_db(), current_app.config["SETTINGS"], request.remote_addr or "-",
-                                body["id"].strip(), body["birth_date"].strip())
+                                body["id"], body["birth_date"])
     except receipts.TooManyLookups:
         raise TooManyLookups() from None
     if found is None:

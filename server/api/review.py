@@ -1,54 +1,56 @@
 """``POST /api/v1/enrollments/<id>/review``: a supervisor's decision on a
-submitted record. The handler parses, calls :mod:`server.review`, and shapes."""
+submitted record. :class:`ReviewSchema` validates the body and is its OpenAPI
+description; the rule that reject and needs_fix need a reason stays in
+:func:`server.review.check_decision` (the pages' form goes through it too)."""
 
 from __future__ import annotations
 
 from flask import current_app
-from flask_smorest import Blueprint
-from marshmallow import Schema, fields
+from marshmallow import fields, validate
 
-from berjasa.web.bodies import read_json
+from berjasa.messages import coded
+from berjasa.web.arguments import Blueprint, JsonBody
 from server import intake, review
 from server.db import get_db
 from server.http import current_actor
 
 blp = Blueprint("review", __name__, url_prefix="/api/v1", description="Pemeriksaan pengawas")
-REVIEW_BODY_LIMIT = 16 * 1024
+CHOOSE = coded("Pilih salah satu: approve, reject, needs_fix.", "invalid_choice")
+REASON_NOT_TEXT = coded("Alasan harus berupa teks.", "not_text")
+REASON_TOO_LONG = coded(f"Alasan paling banyak {review.MAX_REASON_CHARS} karakter.", "too_long")
+VERSION_NOT_INTEGER = coded("Versi harus bilangan bulat.", "not_integer")
 
 
-class ReviewSchema(Schema):
+class ReviewSchema(JsonBody):
     """A decision: ``approve``, ``reject`` or ``needs_fix``; reject and needs_fix need a reason."""
 
-    decision = fields.String(required=True, metadata={"enum": list(review.DECISIONS)})
-    reason = fields.String(allow_none=True)
-    version = fields.Integer(metadata={"description": "Versi yang dilihat (opsional)."})
+    body_limit = 16 * 1024
 
-
-def _json(description: str, schema=None) -> dict:
-    body = {"description": description}
-    if schema is not None:
-        body["content"] = {"application/json": {"schema": schema}}
-    return body
+    decision = fields.String(
+        required=True, validate=validate.OneOf(list(review.DECISIONS), error=CHOOSE),
+        error_messages={"required": CHOOSE, "null": CHOOSE, "invalid": CHOOSE})
+    reason = fields.String(
+        allow_none=True, validate=validate.Length(max=review.MAX_REASON_CHARS, error=REASON_TOO_LONG),
+        error_messages={"invalid": REASON_NOT_TEXT},
+        metadata={"description": "Wajib untuk reject dan needs_fix."})
+    version = fields.Integer(
+        strict=True, allow_none=True, error_messages={"invalid": VERSION_NOT_INTEGER},
+        metadata={"description": "Versi yang dilihat (opsional); 409 bila data sudah berubah."})
 
 
 @blp.route("/enrollments/<enrollment_id>/review", methods=["POST"])
-@blp.doc(requestBody={"required": True, "content": {"application/json": {"schema": ReviewSchema}}},
-         responses={"200": _json("Keputusan tersimpan; data dengan status baru"),
-                    "403": _json("Bukan pengawas, atau pengawas yang mencatat/mengubahnya"),
-                    "404": _json("Data tidak ditemukan"),
-                    "409": _json("Status bukan submitted (current_status)"),
-                    "422": _json("Keputusan tidak dikenal atau alasan kosong")})
-def review_enrollment(enrollment_id: str):
+@blp.arguments(ReviewSchema)
+@blp.doc(responses={"200": {"description": "Keputusan tersimpan; data dengan status baru"},
+                    "403": {"description": "Bukan pengawas, atau pengawas yang mencatat/mengubahnya"},
+                    "404": {"description": "Data tidak ditemukan"},
+                    "409": {"description": "Status bukan submitted (current_status)"}})
+def review_enrollment(body: dict, enrollment_id: str):
     """Approve, reject or send back one submitted record."""
     settings = current_app.config["SETTINGS"]
     site = current_app.config["KELURAHAN_CODE"]
-    body = read_json(REVIEW_BODY_LIMIT)
-    body = body if isinstance(body, dict) else {}
-    version = body.get("version")
-    version = version if isinstance(version, int) and not isinstance(version, bool) else None
     conn = get_db()
-    record = review.review_enrollment(conn, enrollment_id, body.get("decision"),
-                                      body.get("reason"), current_actor(), settings, site,
-                                      expected_version=version)
+    record = review.review_enrollment(conn, enrollment_id, body["decision"], body.get("reason"),
+                                      current_actor(), settings, site,
+                                      expected_version=body.get("version"))
     shown = intake.present(record, settings, site, intake.record_history(conn, enrollment_id))
     return shown, 200, {"ETag": f'"{record["version"]}"'}

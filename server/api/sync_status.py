@@ -5,16 +5,27 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import current_app, request
-from flask_smorest import Blueprint
+from flask import current_app
+from marshmallow import fields
 
-from berjasa.web.bodies import read_json
+from berjasa.web.arguments import Blueprint, JsonBody
 from server.db import get_db
+from server.schemas.enrollment import StrictBoolean
 from sync.agent import run_once
 from sync.scheduler import trigger_now
 from sync.status import sync_status
 
 blp = Blueprint("sync", __name__, url_prefix="/api/v1", description="Sinkronisasi ke pusat")
+
+
+class SyncRunSchema(JsonBody):
+    """Optional body of "sync now"; without one the run starts in the background."""
+
+    body_limit = 4096
+    body_optional = True
+
+    wait = StrictBoolean(load_default=False,
+                         metadata={"description": "true: tunggu sampai selesai, jawab laporannya"})
 
 
 @blp.route("/sync/status", methods=["GET"])
@@ -25,14 +36,14 @@ def status():
 
 
 @blp.route("/sync/run", methods=["POST"])
+@blp.arguments(SyncRunSchema, required=False)
 @blp.doc(responses={"202": {"description": "A run was started in the background"},
                     "200": {"description": "With {\"wait\": true}: the run's report"}})
-def run_now():
+def run_now(body: dict):
     """"Sync now": start a run (a second one while one is going records ``busy``).
     With ``{"wait": true}`` the answer is the finished run's report."""
-    body = read_json(4096) if request.content_length else {}
     data_dir = Path(current_app.config["DATA_DIR"])
-    if isinstance(body, dict) and body.get("wait") is True:
+    if body["wait"]:
         report = run_once(data_dir, current_app.config["SETTINGS"], "supervisor")
         return report.as_dict(), 200
     trigger_now(data_dir, current_app.config["SETTINGS"], "supervisor")

@@ -1,22 +1,48 @@
-"""Schemas of the token endpoint (documentation; the body is read by hand so
-that wrong types count as failed logins, not as 422 hints)."""
+"""Schemas of the token endpoints. A username or password of the wrong type is
+read as empty, so it counts as a failed login (401, and toward the lockout)
+rather than a 422 that would tell a guesser which part was wrong."""
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from typing import Any
+
+from marshmallow import fields, pre_load
+
+from berjasa.web.arguments import JsonBody
 
 
-class TokenRequestSchema(Schema):
-    """Username and password."""
+class LoginText(fields.String):
+    """Text as given; anything else (a number, null, a list) reads as ``""``."""
 
-    username = fields.String(required=True)
-    password = fields.String(required=True)
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        return value if isinstance(value, str) else ""
 
 
-class TokenSchema(Schema):
+class TokenRequestSchema(JsonBody):
+    """Username and password (missing or not text: a failed login, 401)."""
+
+    body_limit = 16 * 1024
+
+    username = LoginText(load_default="", allow_none=True)
+    password = LoginText(load_default="", allow_none=True)
+
+    @pre_load
+    def _object(self, data: Any, **kwargs: Any) -> Any:
+        return data if isinstance(data, dict) else {}
+
+
+class TokenSchema(JsonBody):
     """A bearer token, shown once."""
 
     token = fields.String()
     role = fields.String()
     expires_at = fields.String()
     username = fields.String()
+
+
+class WhoAmISchema(JsonBody):
+    """The token's user, role and kelurahan."""
+
+    username = fields.String()
+    role = fields.String()
+    kelurahan_code = fields.String()

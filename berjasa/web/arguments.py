@@ -1,0 +1,123 @@
+"""Request schemas that are both the validation and the OpenAPI document, for the
+kelurahan server and central (flask-smorest ``@blp.arguments`` / ``@blp.response``).
+
+Use :class:`Blueprint` and :class:`Api` from here, never flask-smorest's own:
+
+- a JSON body is read by :func:`berjasa.web.bodies.read_json` (415 when not JSON,
+  413 over the route's limit, 400 ``malformed_json``), never by webargs;
+- a body that fails its schema is the one error shape, 422 ``validation_error``
+  naming every bad field (:class:`berjasa.problems.ValidationFailed`), never
+  webargs' 422 body: :meth:`Parser.handle_error` is the single place that turns
+  marshmallow's messages into it;
+- the document's error responses are the project's :class:`ProblemSchema`.
+
+Body schemas derive from :class:`JsonBody` (its class attributes say how the body
+is read); query-string schemas from :class:`QueryArgs`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, NoReturn
+
+import flask_smorest
+from flask import request
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, pre_load, validate
+from webargs import core
+from webargs.flaskparser import FlaskParser
+
+from berjasa.messages import NOT_OBJECT, UNKNOWN_FIELD, coded, flatten_errors
+from berjasa.problems import ValidationFailed
+from berjasa.web.bodies import read_json
+
+class ProblemSchema(Schema):
+    """The one error shape (docs/api.md): ``code`` and ``message`` always; 422 adds
+    ``errors`` and ``error_codes`` (field -> Indonesian messages / stable codes)."""
+
+    code = fields.String(required=True)
+    message = fields.String(required=True)
+    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+    error_codes = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+    existing_id = fields.String()
+
+
+class JsonBody(Schema):
+    """A JSON request body. Fields not declared are ignored (``unknown = EXCLUDE``)
+    unless a schema says ``RAISE``; a body that is not an object is a 422 on ``_body``.
+
+    Class attributes (not fields) say how the body is read:
+    ``body_limit`` bytes (None: the app's limit), ``body_optional`` (a request
+    without a body reads as ``{}``), ``body_lenient`` (a missing, non-JSON,
+    unreadable or non-object body reads as ``{}``: for a route whose only answer to
+    any bad input is its field errors, like the receipt lookup)."""
+
+    body_limit: ClassVar[int | None] = None
+    body_optional: ClassVar[bool] = False
+    body_lenient: ClassVar[bool] = False
+    error_messages: ClassVar[dict[str, str]] = {"type": NOT_OBJECT, "unknown": UNKNOWN_FIELD}
+
+    class Meta:
+        unknown = EXCLUDE
+
+
+class QueryArgs(Schema):
+    """Query-string arguments: unknown names are ignored and an empty value
+    (``?status=``) counts as not given."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    @pre_load
+    def _drop_empty(self, data: Any, **kwargs: Any) -> dict[str, Any]:
+        return {name: data[name] for name in data if data[name] != ""}
+
+
+def whole_number(low: int, high: int, message: str, code: str, **kwargs: Any) -> fields.Integer:
+    """An integer field within ``low..high`` whose every fault (not a number, out
+    of range) is one coded message; ``strict`` for JSON bodies, text in a query."""
+    text = coded(message, code)
+    return fields.Integer(validate=validate.Range(low, high, error=text),
+                          error_messages={"invalid": text, "null": text, "required": text},
+                          **kwargs)
+
+
+class Parser(FlaskParser):
+    """webargs' parser with the project's body reading and its one error shape."""
+
+    def load_json(self, req: Any, schema: Schema) -> Any:
+        """The body as :func:`read_json` reads it, within the schema's limit."""
+        if getattr(schema, "body_lenient", False):
+            body = req.get_json(silent=True)
+            return body if isinstance(body, dict) else core.missing
+        if getattr(schema, "body_optional", False) and not req.content_length:
+            return core.missing
+        limit = getattr(schema, "body_limit", None) or req.max_content_length
+        return read_json(limit)
+
+    def handle_error(self, error: ValidationError, req: Any, schema: Schema, *,
+                     error_status_code: int | None,
+                     error_headers: Any) -> NoReturn:
+        """Every schema failure, any location: 422 naming each bad field."""
+        messages = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
+        merged: dict[str, Any] = {}
+        for location_messages in messages.values():  # {"json": {...}, "query": {...}}
+            if isinstance(location_messages, dict):
+                merged.update(location_messages)
+            else:
+                merged.setdefault("_schema", []).extend(location_messages)
+        raise ValidationFailed(*flatten_errors(merged))
+
+
+class Blueprint(flask_smorest.Blueprint):
+    """flask-smorest's Blueprint with :class:`Parser`."""
+
+    ARGUMENTS_PARSER = Parser()
+
+
+class Api(flask_smorest.Api):
+    """flask-smorest's Api whose documented errors are :class:`ProblemSchema`."""
+
+    ERROR_SCHEMA = ProblemSchema
+
+
+__all__ = ["RAISE", "Api", "Blueprint", "JsonBody", "Parser", "ProblemSchema", "QueryArgs",
+           "whole_number"]
