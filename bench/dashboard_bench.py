@@ -40,7 +40,7 @@ from berjasa.audit import Actor
 from berjasa.background_server import BackgroundServer
 from berjasa.cli import declare_settings
 from berjasa.reference import kelurahan_list
-from berjasa.settings import load_settings
+from berjasa.settings import AppConfig, load_settings
 from central import accounts
 from central.app import create_app
 from central.storage.db import Database, migrate
@@ -109,7 +109,7 @@ def summary(values: list[float]) -> dict[str, float]:
 def measure(url: str, folder: Path, rounds: int, cache_seconds: int) -> dict[str, dict[str, float]]:
     """Alternate GET / and GET /health; times in ms."""
     settings = load_settings(folder, {"central_dashboard_cache_seconds": cache_seconds})
-    app = create_app({"database_url": url, "settings": settings, "data_dir": folder})
+    app = create_app(AppConfig(folder, settings, database_url=url))
     server = BackgroundServer(app, threads=4).start()
     try:
         base = server.url

@@ -26,7 +26,7 @@ from flask import Flask, request
 
 from berjasa.background_server import BackgroundServer
 from berjasa.database import connect
-from berjasa.settings import load_settings
+from berjasa.settings import read_app_config
 from berjasa.synthetic import EnrollmentFaker
 from server import accounts
 from server.app import create_app
@@ -78,7 +78,7 @@ def berjasa_app(folder: Path) -> Flask:
     conn = connect(folder / "kelurahan.db")
     accounts.add_user(conn, "bench", "enumerator", PASSWORD, Actor("bench", "admin"))
     conn.close()
-    return create_app({"DATA_DIR": folder, "SETTINGS": load_settings(folder)})
+    return create_app(read_app_config(folder))
 
 
 def serve(app: Flask) -> tuple[str, BackgroundServer]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -183,6 +184,48 @@ def load_settings(data_dir: Path | None, overrides: dict[str, Any] | None = None
             raise SettingsError(f"unknown setting {name!r}")
         values[name] = raw
     return values
+
+
+class FrozenSettings(dict):
+    """The effective settings of a running app: read once at start, never changed
+    while it runs (a change to settings.toml takes effect at the next start). A
+    dict, so it is passed, copied (``dict(settings)``) and dumped as one; every
+    mutation raises ``TypeError``."""
+
+    def _refuse(self, *_args: Any, **_kwargs: Any) -> None:
+        raise TypeError("settings are read once at start; restart to change them")
+
+    __setitem__ = __delitem__ = __ior__ = _refuse  # type: ignore[assignment]
+    update = pop = popitem = clear = setdefault = _refuse  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple:
+        return (FrozenSettings, (dict(self),))
+
+
+@dataclass(frozen=True)
+class AppConfig:
+    """What either app (the kelurahan server, central) is built from:
+    ``create_app(AppConfig)``. The entry point reads it once (:func:`read_app_config`)
+    and passes it in; nothing re-reads settings.toml while the app runs."""
+
+    data_dir: Path
+    settings: Mapping[str, Any]
+    # Central's database (sqlite:///... or postgresql://...); the kelurahan
+    # server's database is always the file in data_dir.
+    database_url: str = ""
+    secure_cookies: bool = False  # served over HTTPS only: cookies marked Secure
+    testing: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "data_dir", Path(self.data_dir))
+        if not isinstance(self.settings, FrozenSettings):
+            object.__setattr__(self, "settings", FrozenSettings(self.settings))
+
+
+def read_app_config(data_dir: Path, overrides: dict[str, Any] | None = None,
+                    **fields: Any) -> AppConfig:
+    """An app's config for a data folder: its settings read once, now."""
+    return AppConfig(Path(data_dir), load_settings(Path(data_dir), overrides), **fields)
 
 
 def write_setting(data_dir: Path, name: str, value: Any) -> None:

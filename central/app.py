@@ -1,43 +1,44 @@
 """The central registry's Flask app: ``create_app(config)``.
 
-``config`` is built at the entry point (``berjasa central serve``, tests) and
-passed in: ``database_url``, ``settings`` (the effective berjasa settings) and
-``data_dir``. Each request gets its own database connection on ``g`` (borrowed
-from a small pool on PostgreSQL).
+``config`` (:class:`berjasa.settings.AppConfig`, the kelurahan server's shape) is
+read once at the entry point (``berjasa central serve``, tests) and passed in: the
+data folder, the settings (read-only while the app runs) and ``database_url``.
+Each request gets its own database connection on ``g`` (borrowed from a small pool
+on PostgreSQL).
 """
 
 from __future__ import annotations
 
 import weakref
-from pathlib import Path
 from typing import Any
 
 from flask import Flask, g, jsonify
 
 from berjasa import http_cache
+from berjasa.settings import AppConfig
 from berjasa.web.sessions import secret_key
 from central import signing
 from central.storage.db import Database, migrate, open_pool
 
 
-def create_app(config: dict[str, Any]) -> Flask:
+def create_app(config: AppConfig) -> Flask:
     """Build the app; migrations are applied once here."""
     app = Flask(__name__)
-    app.config.update(BERJASA=config, JSON_AS_ASCII=False,
-                      SECRET_KEY=secret_key(Path(config["data_dir"])),
+    app.config.update(BERJASA=config, SETTINGS=config.settings, DATA_DIR=config.data_dir,
+                      JSON_AS_ASCII=False, SECRET_KEY=secret_key(config.data_dir),
                       # Its own cookie name: the kelurahan pages on the same host
                       # (127.0.0.1 in the demo) use Flask's default "session".
                       SESSION_COOKIE_NAME="berjasa_central",
                       SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
-                      SESSION_COOKIE_SECURE=bool(config["settings"].get("central_cookie_secure")))
-    database = Database(config["database_url"])
+                      SESSION_COOKIE_SECURE=config.secure_cookies, TESTING=config.testing)
+    database = Database(config.database_url)
     try:
         migrate(database)
     finally:
         database.close()
     # PostgreSQL: requests borrow pooled connections; the pool closes with the app
     # or at interpreter exit, whichever comes first
-    pool = open_pool(config["database_url"], config["settings"]["central_threads"])
+    pool = open_pool(config.database_url, config.settings["central_threads"])
     if pool is not None:
         app.extensions["berjasa_central_pool"] = pool
         weakref.finalize(app, pool.close)
@@ -49,7 +50,7 @@ def create_app(config: dict[str, Any]) -> Flask:
             db.close()
 
     http_cache.install(app)  # JSON answers may carry personal data
-    signing.install(app, Path(config["data_dir"]))  # every /api/ answer signed (pinned key)
+    signing.install(app, config.data_dir)  # every /api/ answer signed (pinned key)
 
     @app.get("/health")
     def health():
@@ -78,7 +79,7 @@ def get_db() -> Database:
     """This request's database connection (opened on first use)."""
     if "db" not in g:
         from flask import current_app
-        g.db = Database(current_app.config["BERJASA"]["database_url"],
+        g.db = Database(current_app.config["BERJASA"].database_url,
                         pool=current_app.extensions.get("berjasa_central_pool"))
     return g.db
 
@@ -86,4 +87,4 @@ def get_db() -> Database:
 def setting(name: str) -> Any:
     """One effective setting of the running app."""
     from flask import current_app
-    return current_app.config["BERJASA"]["settings"][name]
+    return current_app.config["SETTINGS"][name]

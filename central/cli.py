@@ -146,6 +146,7 @@ def serve_command(host: str | None, port: int | None, data_dir: Path | None) -> 
     """
     from waitress import serve
 
+    from berjasa.settings import AppConfig
     from central.app import create_app
 
     with central_db(data_dir) as (db, settings, folder):
@@ -154,7 +155,7 @@ def serve_command(host: str | None, port: int | None, data_dir: Path | None) -> 
     if pending:
         raise click.ClickException(behind_message(pending, "berjasa central migrate"))
     try:
-        app = create_app({"database_url": url, "settings": settings, "data_dir": folder})
+        app = create_app(AppConfig(folder, settings, database_url=url))
     except _DB_ERRORS as exc:
         raise click.ClickException(f"tidak dapat membuka basis data pusat: {_one_line(exc)}") from exc
     host = host or settings["central_host"]

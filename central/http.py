@@ -85,7 +85,7 @@ def before_request() -> None:
 def settings() -> dict[str, Any]:
     """The effective berjasa settings of the running app."""
     from flask import current_app
-    return current_app.config["BERJASA"]["settings"]
+    return current_app.config["SETTINGS"]
 
 
 def wants_page() -> bool:

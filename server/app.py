@@ -1,7 +1,8 @@
 """The kelurahan server's application factory.
 
-``create_app(config)`` takes what the entry point read (data folder, settings)
-and builds the app; nothing here reads environment variables or global config.
+``create_app(config)`` takes what the entry point read once
+(:class:`berjasa.settings.AppConfig`: data folder, settings) and builds the app;
+nothing here reads environment variables, global config or settings.toml.
 Blueprints are listed once in :data:`BLUEPRINTS`; each endpoint must also have a
 row in :mod:`server.access`.
 """
@@ -17,6 +18,7 @@ from berjasa.web.arguments import Api
 from berjasa import __version__
 from berjasa.database import connect
 from berjasa.paths import kelurahan_db_path
+from berjasa.settings import AppConfig
 from berjasa.web.sessions import secret_key
 from server import db, field_app, http
 from server.api import audit, auth, enrollments, health, receipts, sync_status
@@ -53,12 +55,10 @@ def _api_config(settings: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def create_app(config: dict[str, Any]) -> Flask:
-    """Build the kelurahan server for a data folder.
-
-    ``config`` needs ``DATA_DIR`` and ``SETTINGS``; other keys override Flask config.
-    """
-    data_dir = Path(config["DATA_DIR"])
+def create_app(config: AppConfig) -> Flask:
+    """Build the kelurahan server for a data folder, from the config the entry
+    point read (the same shape as central's :func:`central.app.create_app`)."""
+    data_dir = config.data_dir
     db_path = kelurahan_db_path(data_dir)
     if not db_path.exists():
         raise NotInitialised(f"Belum ada database di {data_dir}; jalankan `berjasa init` dulu.")
@@ -68,19 +68,23 @@ def create_app(config: dict[str, Any]) -> Flask:
         seal_unsealed(conn)  # once per folder: entries from before the keyed seal
     finally:
         conn.close()
-    settings = config["SETTINGS"]
+    settings = config.settings
     app = Flask(__name__)
     app.config.update(_api_config(settings))
     app.config.update(
+        BERJASA=config,
+        SETTINGS=settings,
+        DATA_DIR=data_dir,
         DB_PATH=str(db_path),
         KELURAHAN_CODE=kelurahan_code,
         SECRET_KEY=secret_key(data_dir),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        # Over HTTPS the session cookie must never travel in clear.
+        SESSION_COOKIE_SECURE=config.secure_cookies,
+        TESTING=config.testing,
         JSON_SORT_KEYS=False,
     )
-    app.config.update({k: v for k, v in config.items() if k not in ("SETTINGS",)})
-    app.config["SETTINGS"] = settings
     app.json.ensure_ascii = False
     app.json.sort_keys = False
 

@@ -18,6 +18,7 @@ from berjasa.commandline import (
 from berjasa.database import connect
 from berjasa.logs import configure_logging, get_logger
 from berjasa.paths import kelurahan_db_path
+from berjasa.settings import AppConfig
 from server import accounts
 from server.cli_audit import audit_group
 from server.install import KelurahanMismatch, UnknownKelurahan, init_kelurahan
@@ -125,9 +126,7 @@ def serve_command(host: str | None, port: int | None, data_dir: Path | None,
     _refuse_when_behind(folder)
     running = hold_folder(folder, "serve")  # held until this process ends (restore refuses)
     try:
-        # Over HTTPS the session cookie must never travel in clear.
-        app = create_app({"DATA_DIR": folder, "SETTINGS": settings,
-                          "SESSION_COOKIE_SECURE": use_https})
+        app = create_app(AppConfig(folder, settings, secure_cookies=use_https))
     except NotInitialised as exc:
         raise click.ClickException(str(exc)) from exc
     host = host or settings["host"]

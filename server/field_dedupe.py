@@ -51,9 +51,9 @@ def current_key(conn, data_dir: Path) -> hints.HintKey:
 
 def area(settings: dict) -> frozenset[str] | None:
     """Kelurahan codes whose central hashes enter the filter (None: the whole city)."""
-    if settings.get("field_hint_scope", "neighbours") == "city":
+    if settings["field_hint_scope"] == "city":
         return None
-    return reference.hint_area(settings.get("kelurahan_code", "")) or None
+    return reference.hint_area(settings["kelurahan_code"]) or None
 
 
 def _now() -> str:

@@ -16,7 +16,7 @@ import requests
 from berjasa.background_server import BackgroundServer
 from berjasa.cli import declare_settings
 from berjasa.database import connect
-from berjasa.settings import load_settings
+from berjasa.settings import AppConfig, load_settings
 from berjasa.synthetic import EnrollmentFaker
 from server import accounts
 from server.install import init_kelurahan
@@ -113,7 +113,7 @@ def app(data_dir: Path, settings_overrides: dict[str, Any]):
     from server.app import create_app
 
     settings = load_settings(data_dir, settings_overrides)
-    return create_app({"DATA_DIR": data_dir, "SETTINGS": settings, "TESTING": True})
+    return create_app(AppConfig(data_dir, settings, testing=True))
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ log = get_logger("berjasa.central")
 def current_settings():
     """The running app's settings."""
     from flask import current_app
-    return current_app.config["BERJASA"]["settings"]
+    return current_app.config["SETTINGS"]
 
 
 @blp.post("/api/v1/batches")

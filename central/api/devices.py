@@ -29,6 +29,6 @@ def register():
     device = register_device(get_db(), body.get("code"), body.get("public_key"),
                              body.get("label"), body.get("kelurahan_code"),
                              body.get("exchange_public_key"),
-                             central_exchange_public(current_app.config["BERJASA"]["data_dir"]))
+                             central_exchange_public(current_app.config["DATA_DIR"]))
     # the kelurahan pins central's signing key(s) from this answer
-    return jsonify({**device, **public_keys(Path(current_app.config["BERJASA"]["data_dir"]))}), 201
+    return jsonify({**device, **public_keys(Path(current_app.config["DATA_DIR"]))}), 201

@@ -31,6 +31,6 @@ def receive_erasures():
         return load_public_key(devices[device_id]["public_key"]) if devices[device_id] else None
 
     erasures = decode_erasures(body, request.headers, public_key)
-    answer = erase_from_device(db, current_app.config["BERJASA"]["data_dir"], erasures,
+    answer = erase_from_device(db, current_app.config["DATA_DIR"], erasures,
                                devices[erasures.device_id])
     return jsonify(answer)

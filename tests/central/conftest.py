@@ -16,7 +16,7 @@ import pytest
 import requests
 
 from berjasa.background_server import BackgroundServer
-from berjasa.settings import load_settings
+from berjasa.settings import AppConfig, load_settings
 from central.app import create_app
 from central.devices import create_registration_code
 from central.storage.db import Database
@@ -143,7 +143,7 @@ def start_central(database_url: str, data_dir: Path, **overrides: Any) -> tuple[
     """Create the app and serve it on a free port in a thread."""
     data_dir.mkdir(parents=True, exist_ok=True)
     settings = load_settings(data_dir, overrides)
-    app = create_app({"database_url": database_url, "settings": settings, "data_dir": data_dir})
+    app = create_app(AppConfig(data_dir, settings, database_url=database_url))
     server = BackgroundServer(app, threads=4).start()
     server.berjasa_pool = app.extensions.get("berjasa_central_pool")  # PostgreSQL only
     return server, Central(f"http://127.0.0.1:{server.effective_port}", database_url, data_dir,

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from berjasa.settings import load_settings
+from berjasa.settings import read_app_config
 from central import access
 from central.app import create_app
 
@@ -28,8 +28,7 @@ VERIFY_WRITES = [("/verifikasi/kirim-balik", {"nik": "7371010101900001", "reason
 
 
 def test_every_central_route_has_a_row_in_the_role_matrix(tmp_path: Path):
-    app = create_app({"database_url": f"sqlite:///{tmp_path / 'c.db'}",
-                      "settings": load_settings(tmp_path), "data_dir": tmp_path})
+    app = create_app(read_app_config(tmp_path, database_url=f"sqlite:///{tmp_path / 'c.db'}"))
     missing = [rule.endpoint for rule in app.url_map.iter_rules()
                if rule.endpoint not in access.PUBLIC and rule.endpoint not in access.ROUTES]
     assert missing == []

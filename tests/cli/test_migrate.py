@@ -13,7 +13,7 @@ import requests
 from berjasa.background_server import BackgroundServer
 from berjasa.passwords import hash_password
 from berjasa.processes import free_port, start_server, stop_all
-from berjasa.settings import load_settings, write_setting
+from berjasa.settings import read_app_config, write_setting
 from berjasa.synthetic import EnrollmentFaker
 from tests.helpers import berjasa
 
@@ -99,7 +99,7 @@ def test_an_old_laptop_upgrades_with_every_record_intact(tmp_path):
 
     from server.app import create_app
 
-    app = create_app({"DATA_DIR": folder, "SETTINGS": load_settings(folder), "TESTING": True})
+    app = create_app(read_app_config(folder, testing=True))
     with BackgroundServer(app) as server:
         token = requests.post(f"{server.url}/api/v1/auth/token", timeout=30,
                               json={"username": "pengawas", "password": PASSWORD}).json()["token"]

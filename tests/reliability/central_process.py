@@ -12,7 +12,7 @@ sys.path.insert(0, str(ROOT))
 from waitress import serve
 
 from berjasa.cli import declare_settings
-from berjasa.settings import load_settings
+from berjasa.settings import read_app_config
 from central.app import create_app
 
 
@@ -20,8 +20,7 @@ def main() -> None:
     """Serve until killed."""
     declare_settings()
     database_url, port, data_dir = sys.argv[1], int(sys.argv[2]), Path(sys.argv[3])
-    app = create_app({"database_url": database_url, "settings": load_settings(data_dir),
-                      "data_dir": data_dir})
+    app = create_app(read_app_config(data_dir, database_url=database_url))
     serve(app, host="127.0.0.1", port=port, threads=6, ident="berjasa-central-test")
 
 

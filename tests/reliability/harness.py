@@ -20,7 +20,7 @@ import psycopg
 import requests
 
 from berjasa.database import connect
-from berjasa.settings import load_settings
+from berjasa.settings import load_settings, read_app_config
 from berjasa.synthetic import EnrollmentFaker
 from central.storage.db import Database
 from server import lifecycle
@@ -195,8 +195,7 @@ def central_in_thread(database_url: str, data_dir: Path) -> Central:
     from central.app import create_app
 
     data_dir.mkdir(parents=True, exist_ok=True)
-    app = create_app({"database_url": database_url, "settings": load_settings(data_dir),
-                      "data_dir": data_dir})
+    app = create_app(read_app_config(data_dir, database_url=database_url))
     server = BackgroundServer(app, threads=6).start()
     url = f"http://127.0.0.1:{server.effective_port}"
     return Central(url, database_url, data_dir, server=server, port=server.effective_port)
