@@ -1,8 +1,16 @@
-"""Security headers and login helpers shared by the kelurahan and central pages."""
+"""Security headers, the CSRF hook and login helpers shared by the kelurahan and
+central pages."""
 
 from __future__ import annotations
 
-from flask import Response
+from pathlib import Path
+
+from flask import Blueprint, Response
+
+from berjasa.web.csrf import check_csrf, csrf_token
+
+# Templates both apps' pages use (``web/forms.html``: the login and add-user forms).
+TEMPLATES = Path(__file__).parent / "templates"
 
 # No inline script or style anywhere: everything comes from /static/.
 CONTENT_SECURITY_POLICY = ("default-src 'none'; style-src 'self'; img-src 'self'; "
@@ -27,3 +35,13 @@ def safe_next(target: str | None) -> str | None:
     if not target.isprintable():
         return None  # browsers drop tabs and newlines: "/\t/evil" would become "//evil"
     return target
+
+
+def protect(blueprint: Blueprint) -> Blueprint:
+    """Make a page blueprint safe: every form that changes something carries this
+    session's CSRF token (checked before the request), every page gets the security
+    headers, and templates may call ``csrf_token()``."""
+    blueprint.before_request(check_csrf)
+    blueprint.after_request(security_headers)
+    blueprint.context_processor(lambda: {"csrf_token": csrf_token})
+    return blueprint

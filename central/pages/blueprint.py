@@ -1,5 +1,6 @@
 """Central's page routes (endpoint names are rows of :mod:`central.access`), the
-CSRF check on every form, the security headers, and the template helpers.
+CSRF check on every form and the security headers (:func:`berjasa.web.pages.protect`,
+shared with the kelurahan pages), and the template helpers.
 
 Adding a page (docs/central.md): write the view in a module of this package,
 add a ``blp.add_url_rule`` line here, and a row in ``central.access.ROUTES``
@@ -12,12 +13,11 @@ import unicodedata
 from flask import Blueprint, g
 from markupsafe import Markup, escape
 
-from berjasa.web.csrf import check_csrf, csrf_token
-from berjasa.web.pages import security_headers
+from berjasa.web import pages as web_pages
 from central import access, accounts
 from central.pages import audit, auth, dashboard, downloads, users, verify
 
-blp = Blueprint("pages", __name__)
+blp = web_pages.protect(Blueprint("pages", __name__, template_folder=web_pages.TEMPLATES))
 
 blp.add_url_rule("/login", "login", auth.login, methods=["GET", "POST"])
 blp.add_url_rule("/logout", "logout", auth.logout, methods=["POST"])
@@ -37,23 +37,11 @@ blp.add_url_rule("/verifikasi/pasangan/<a>/<b>", "decide_pair", verify.decide_pa
 blp.add_url_rule("/verifikasi/kirim-balik", "send_back", verify.send_back, methods=["POST"])
 
 
-@blp.before_request
-def require_csrf() -> None:
-    """Every form that changes something carries this session's token."""
-    check_csrf()
-
-
-@blp.after_request
-def headers(response):
-    """Strict CSP, no framing or sniffing, no caching (pages hold personal data)."""
-    return security_headers(response)
-
-
 @blp.context_processor
 def page_context() -> dict:
     """What every page template may use."""
     user = getattr(g, "user", None)
-    return {"csrf_token": csrf_token, "user": user, "role_labels": accounts.ROLE_LABELS,
+    return {"user": user, "role_labels": accounts.ROLE_LABELS,
             "may": lambda endpoint: access.may(user["role"] if user else None, endpoint)}
 
 

@@ -1,6 +1,7 @@
 """The supervisor pages' blueprint: the routes (endpoint names are rows of the
-role matrix in :mod:`server.access`), the CSRF check on every form, security
-headers on every page, and errors shown as pages instead of JSON."""
+role matrix in :mod:`server.access`), the CSRF check on every form and security
+headers on every page (:func:`berjasa.web.pages.protect`, shared with central),
+and errors shown as pages instead of JSON."""
 
 from __future__ import annotations
 
@@ -11,14 +12,13 @@ from werkzeug.exceptions import HTTPException
 
 from berjasa import reference
 from berjasa.problems import CsrfFailed, NotFound, Problem, TooManyAttempts, Unauthorized
-from berjasa.web.csrf import check_csrf, csrf_token
-from berjasa.web.pages import security_headers as _security_headers
+from berjasa.web import pages as web_pages
 from server import privacy
 from server.db import get_db
 from server.pages import auth, labels, review, sync_panel, users
 
 log = logging.getLogger("berjasa.server")
-blp = Blueprint("pages", __name__)
+blp = web_pages.protect(Blueprint("pages", __name__, template_folder=web_pages.TEMPLATES))
 
 blp.add_url_rule("/login", "login", auth.login, methods=["GET", "POST"])
 blp.add_url_rule("/logout", "logout", auth.logout, methods=["POST"])
@@ -41,24 +41,12 @@ TITLES = {
 }
 
 
-@blp.before_request
-def require_csrf() -> None:
-    """Every page form that changes something carries this session's token."""
-    check_csrf()
-
-
-@blp.after_request
-def security_headers(response):
-    """A strict CSP and no caching of pages that hold personal data."""
-    return _security_headers(response)
-
-
 @blp.context_processor
 def page_context() -> dict:
     """What every page template may use."""
     code = current_app.config["KELURAHAN_CODE"]
     region = reference.kelurahan(code or "")
-    return {"csrf_token": csrf_token, "user": getattr(g, "user", None),
+    return {"user": getattr(g, "user", None), "role_labels": labels.ROLE_LABELS,
             "kelurahan_name": region.name if region else code, "kelurahan_code": code}
 
 
