@@ -54,7 +54,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from berjasa.background_server import BackgroundServer
 from berjasa.database import connect, transaction
 from berjasa.reference import kelurahan_list
-from berjasa.settings import load_settings
+from berjasa.settings import read_app_config
 from berjasa.synthetic import EnrollmentFaker
 from central.storage import findings
 from central.storage import records as central_records
@@ -161,7 +161,7 @@ def kelurahan_search(folder: Path, count: int, queries: int) -> dict[str, Any]:
         result[f"listing_by_{kind}"] = pair("listing", *alternate(ours, base), what)
     conn.close()
 
-    app = create_app({"DATA_DIR": folder, "SETTINGS": load_settings(folder)})
+    app = create_app(read_app_config(folder))
     server = BackgroundServer(app, threads=4).start()
     try:
         browser = requests.Session()
