@@ -43,6 +43,25 @@ def test_every_http_package_is_held_by_the_services_contract():
     assert http <= set(CONTRACTS["http-through-services"]["source_modules"])
 
 
+def test_the_architecture_drawing_is_the_contracts():
+    """docs/architecture.md draws what the linter enforces: every contract id is in
+    the drawing and has a table row naming its modules (the agent's own modules
+    aside, which the table sums up as "every other sync module")."""
+    text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    section = text[text.index("### What the import linter enforces"):]
+    drawing = section[section.index("```"):section.index("```", section.index("```") + 3)]
+    rows = {line.split("|")[1].strip().strip("`"): line for line in section.splitlines()
+            if line.startswith("| `")}
+    assert {cid for cid in CONTRACTS if f"[{cid}]" not in drawing} == set()
+    assert set(rows) == set(CONTRACTS)
+    for cid, contract in CONTRACTS.items():
+        named = [m for key in ("source_modules", "forbidden_modules", "modules",
+                               "protected_modules", "allowed_importers")
+                 for m in contract.get(key, [])
+                 if not (cid in ("protocol-alone", "central-protocol-only") and m.startswith("sync."))]
+        assert [m for m in named if f"`{m}`" not in rows[cid]] == [], cid
+
+
 def _sync_modules_outside_the_protocol() -> set[str]:
     return {f"sync.{path.stem}" for path in (ROOT / "sync").glob("*.py")
             if not path.stem.startswith(("protocol", "__"))}
