@@ -1,20 +1,33 @@
 """City-scale ingest on PostgreSQL: a million records, and the duplicate lookups at that size.
 
-    python bench/scale_bench.py [--records 1000000] [--chunk 76500] [--batch 500]
+    python bench/scale_bench.py [--records 1000000] [--central-records 76500] [--tail 10000]
+                                [--chunk 76500] [--batch 500]
 
-Fills a throw-away PostgreSQL database through ``central.ingest.ingest_batch`` (the
-same path ``POST /api/v1/batches`` takes after the signature check), from all 153
-kelurahan, in chunks of synthetic records made between timings (record making is
-not on the clock; recombined from a pool of EnrollmentFaker records, see
-``fast_makers``). Reports the ingest rate per chunk (does it hold as the table
-grows?), then the city-wide lookups central's dedupe runs for every batch
-(``records.active_by_nik``: by NIK; ``records.active_by_birth_date``: the candidates
-for name + birth date), each for a 500-record batch (median and p95 of 30), and one
-more batch's whole ingest. Baselines measured in the same run: the first chunk's
-ingest rate and the same lookups after the first chunk (an almost empty table), so
-each ratio says what a million rows cost. ``EXPLAIN`` of each lookup at full size
-shows whether it stays an index scan. Checks free disk first (about 2.5 kB per
-record with indexes) and measures what fits. Used by docs/architecture.md's scale plan.
+On a throw-away PostgreSQL database with central's migrations and a laptop for each
+of the 153 kelurahan:
+
+1. ``--central-records`` records (the first 153 x 500) go through
+   ``central.ingest.ingest_batch`` (the path ``POST /api/v1/batches`` takes after the
+   signature check), in chunks made between timings (record making is not on the
+   clock; EnrollmentFaker records recombined, see ``fast_makers``), with the planted
+   duplicates of ingest_bench.py. The first chunk's rate (an almost empty table) is
+   the baseline.
+2. The rest up to ``--records`` is bulk-loaded: rows shaped as central stored the
+   first chunk (same statuses, eligibility, columns) with new ids, sexes, birth
+   dates, NIKs, KKs and names, by COPY (timed as ``bulk_copy``). Every record
+   through central instead (``--central-records`` = ``--records``) takes hours at a
+   million here: the name + birth-date candidates of each batch grow with the table
+   (see the JSON's ``candidates_per_batch_median``).
+3. At full size: the two city-wide lookups central's dedupe runs for each batch
+   (``records.active_by_nik``: by NIK; ``records.active_by_birth_date``: the
+   candidates for name + birth date) for 30 batches of 500 new people (median, p95;
+   the same after the first chunk = the baseline), ``EXPLAIN`` of both, and
+   ``--tail`` more records through central's ingest (the rate at size, against the
+   first chunk's).
+
+Checks free disk first (about 2.5 kB per record with indexes; half the free space at
+most) and measures what fits. The database is dropped at the end, also on SIGTERM.
+Used by docs/architecture.md's scale plan.
 """
 
 from __future__ import annotations
@@ -45,6 +58,7 @@ _spec.loader.exec_module(ingest_bench)
 from berjasa.identity import make_kk, make_nik
 from berjasa.reference import kelurahan_list
 from berjasa.synthetic import EnrollmentFaker
+from central import dedupe
 from central.ingest import ingest_batch
 from central.storage import records as store
 from central.storage.db import Database, utc_now
@@ -149,11 +163,71 @@ def fits(records: int, folder: Path) -> tuple[int, int]:
     return min(records, int(free / 2 / BYTES_PER_RECORD)), free
 
 
+def clone_rows(db: Database, template: list[dict[str, Any]], count: int, seed: int,
+               names: tuple[list[str], list[str]]) -> float:
+    """``count`` more records in the shape central stored ``template`` (statuses,
+    eligibility, every column), each with a new record id, sex, birth date, NIK, KK
+    and recombined name, written by COPY into a temporary table and INSERT ... SELECT
+    in transactions of 50,000 (the few that draw a NIK already active are left out);
+    the seconds."""
+    rng = random.Random(seed)
+    columns = tuple(c for c in template[0] if c != "central_id")
+    firsts, lasts = names
+    start, written, seconds = date(1960, 1, 1), 0, 0.0
+    while written < count:
+        rows = []
+        for _ in range(min(50_000, count - written)):
+            row = dict(rng.choice(template))
+            sex = rng.choice("LP")
+            born = start + timedelta(days=rng.randrange(365 * 44))
+            name = f"{rng.choice(firsts)} {rng.choice(lasts)}"
+            region = row["kelurahan_code"].replace(".", "")[:6]
+            row.update(record_id=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                       sex=sex, birth_date=born.isoformat(), full_name=name,
+                       name_key=dedupe.name_key(name),
+                       nik=make_nik(born, sex, region, rng.randrange(1, 9999)),
+                       kk_number=make_kk(born + timedelta(days=rng.randrange(6000, 12000)),
+                                         region, rng.randrange(1, 9999)))
+            rows.append(tuple(row[c] for c in columns))
+            written += 1
+        started = time.perf_counter()
+        with db.transaction():
+            # a clone that draws a NIK someone active holds is left out (a handful)
+            db.run("CREATE TEMP TABLE IF NOT EXISTS incoming (LIKE records INCLUDING DEFAULTS)"
+                   " ON COMMIT DELETE ROWS")
+            db.insert_rows("incoming", columns, rows)
+            names_sql = ", ".join(columns)
+            db.run(f"INSERT INTO records ({names_sql}) SELECT {names_sql} FROM incoming"
+                   " ON CONFLICT (nik) WHERE status IN ('accepted', 'registered') DO NOTHING")
+        seconds += time.perf_counter() - started
+        print(json.dumps({"cloned_so_far": written, "seconds": round(seconds, 1)}),
+              file=sys.stderr, flush=True)
+    return seconds
+
+
+def through_central(db: Database, batches: list[protocol.Batch]) -> float:
+    """Seconds for central's ingest of every batch (one transaction each)."""
+    digests = [protocol.content_hash(b) for b in batches]   # the endpoint has it from the header
+    gc.collect()
+    gc.freeze()
+    started = time.perf_counter()
+    for batch, digest in zip(batches, digests):
+        ingest_batch(db, batch, 1, ingest_bench.MAX_DESIL, digest)
+    seconds = time.perf_counter() - started
+    gc.unfreeze()
+    return seconds
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=1_000_000)
     parser.add_argument("--chunk", type=int, default=76_500,
                         help="records made and ingested between timings (153 x 500)")
+    parser.add_argument("--central-records", type=int, default=76_500,
+                        help="records through central's ingest before the bulk fill (all of"
+                             " --records: every record through central, hours at 1M)")
+    parser.add_argument("--tail", type=int, default=10_000,
+                        help="records through central's ingest once the table is full")
     parser.add_argument("--batch", type=int, default=500)
     parser.add_argument("--pg-server", default="postgresql://postgres@127.0.0.1:5432")
     parser.add_argument("--pg-data", type=Path, default=Path("/var/lib/postgresql"),
@@ -168,6 +242,7 @@ def main() -> None:
     codes = [k.code for k in kelurahan_list()]
     chunks: list[dict[str, Any]] = []
     load_before = os.getloadavg() if hasattr(os, "getloadavg") else None
+    bulk_seconds, cloned = 0.0, 0
     with ingest_bench.fresh_database("postgresql", args.pg_server, HERE, "scale") as url:
         db = Database(url)
         try:
@@ -179,19 +254,12 @@ def main() -> None:
             makers = fast_makers(codes, seed)
             probe = probes(makers)
             first_lookups: dict[str, Any] = {}
-            while done < args.records:
-                size = min(args.chunk, args.records - done)
+            while done < min(args.central_records, args.records):
+                size = min(args.chunk, args.central_records - done, args.records - done)
                 batches = ingest_bench.make_batches(
                     ingest_bench.make_records(size, codes, seed=seed, makers=makers), args.batch)
                 seed += 1  # the planted duplicates of the next chunk
-                digests = [protocol.content_hash(b) for b in batches]
-                gc.collect()
-                gc.freeze()
-                started = time.perf_counter()
-                for batch, digest in zip(batches, digests):
-                    ingest_batch(db, batch, 1, ingest_bench.MAX_DESIL, digest)
-                seconds = time.perf_counter() - started
-                gc.unfreeze()
+                seconds = through_central(db, batches)
                 done += size
                 chunks.append({"records_so_far": done, "seconds": round(seconds, 2),
                                "records_per_s": round(size / seconds),
@@ -200,38 +268,51 @@ def main() -> None:
                 print(json.dumps(chunks[-1]), file=sys.stderr, flush=True)
                 if len(chunks) == 1:
                     first_lookups = {"records": done, **lookups(db, probe)}
-            at_size = {"records": done, **lookups(db, probe)}
+            if done < args.records:
+                template = db.query("SELECT * FROM records")
+                names = ([r["full_name"].split()[0] for r in template],
+                         [r["full_name"].split()[-1] for r in template])
+                cloned = args.records - done
+                bulk_seconds = clone_rows(db, template, cloned, seed, names)
+                del template
+                db.run("ANALYZE records")   # what autovacuum does after a bulk load
+            held = db.one("SELECT COUNT(*) AS n FROM records")["n"]
+            at_size = {"records": held, **lookups(db, probe)}
             plan = plans(db, probe[0])
-            extra = ingest_bench.make_batches(ingest_bench.make_records(
-                args.batch, codes[:1], seed=9999, makers=makers), args.batch)[0]
-            started = time.perf_counter()
-            ingest_batch(db, extra, 1, ingest_bench.MAX_DESIL, protocol.content_hash(extra))
-            one_batch = time.perf_counter() - started
+            tail_codes = codes[::max(1, len(codes) // max(1, args.tail // args.batch))]
+            tail = ingest_bench.make_batches(ingest_bench.make_records(
+                args.tail, tail_codes, seed=9999, makers=makers), args.batch)
+            tail_seconds = through_central(db, tail)
             statuses = {r["status"]: r["n"] for r in db.query(
                 "SELECT status, COUNT(*) AS n FROM records GROUP BY status")}
             size_bytes = db.one("SELECT pg_total_relation_size('records') AS n")["n"]
             database_bytes = db.one("SELECT pg_database_size(current_database()) AS n")["n"]
         finally:
             db.close()
-    total_seconds = sum(c["seconds"] for c in chunks)
+    central_seconds = sum(c["seconds"] for c in chunks)
 
     def ratio(key: str) -> float:
         return round(at_size[key]["p95"] / first_lookups[key]["p95"], 2)
 
+    tail_rate = round(args.tail / tail_seconds)
     print(json.dumps({
         "records": args.records, "records_asked": asked, "free_disk_gib": round(free_bytes / 2**30, 1),
         "batch_size": args.batch, "kelurahan": len(codes),
-        "ingest": {"seconds": round(total_seconds, 1),
-                   "records_per_s": round(args.records / total_seconds)},
+        "through_central": {"records": done, "seconds": round(central_seconds, 1),
+                            "records_per_s": round(done / central_seconds)},
+        "bulk_copy": {"records": cloned, "seconds": round(bulk_seconds, 1),
+                      "records_per_s": round(cloned / bulk_seconds) if bulk_seconds else None},
         "baseline_first_chunk_records_per_s": chunks[0]["records_per_s"],
-        "last_chunk_records_per_s": chunks[-1]["records_per_s"],
-        "ratio_last_to_first_chunk": round(chunks[-1]["records_per_s"] / chunks[0]["records_per_s"], 3),
+        "at_size_ingest": {"records": args.tail, "batches": len(tail),
+                           "seconds": round(tail_seconds, 1), "records_per_s": tail_rate,
+                           "ms_per_batch": round(1000 * tail_seconds / len(tail), 1)},
+        "ratio_at_size_to_first_chunk": round(tail_rate / chunks[0]["records_per_s"], 3),
         **{k: v for k, v in at_size.items() if k != "records"},
+        "records_at_lookup": held,
         "baseline_first_chunk_lookups": first_lookups,
         "nik_lookup_p95_ratio_full_to_first_chunk": ratio("nik_lookup_500_ms"),
         "likely_duplicate_p95_ratio_full_to_first_chunk": ratio("likely_duplicate_candidates_500_ms"),
         "explain": plan,
-        "one_more_batch_ingest_ms": round(1000 * one_batch, 1),
         "records_table_bytes": size_bytes, "database_bytes": database_bytes,
         "stored": statuses, "chunks": chunks,
         "load_average_before": load_before,
