@@ -29,6 +29,7 @@ from flask import Flask, Response, request
 
 from berjasa.paths import write_private
 from sync.protocol_auth import (
+    answer_version,
     generate_private_key,
     key_id,
     load_private_key,
@@ -124,5 +125,6 @@ def install(app: Flask, data_dir: Path) -> None:
         binding = request.headers.get("Berjasa-Signature", "")
         response.headers.update(sign_answer(
             current, request.method, path_qs, response.status_code, binding,
-            response.get_data(), public_key_text(following) if following else ""))
+            response.get_data(), public_key_text(following) if following else "",
+            answer_version(request.headers)))
         return response

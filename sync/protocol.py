@@ -40,7 +40,16 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from sync import protocol_columns as columns
 from sync.protocol_errors import ProtocolError
 
-PROTOCOL_VERSION = 1
+# Versions (docs/sync-protocol.md "Versions"). A sender labels what it sends with
+# PROTOCOL_VERSION (header Berjasa-Protocol, and the signed strings); central reads
+# every version from OLDEST_PROTOCOL_VERSION on, so a laptop one version behind keeps
+# syncing while it waits for its upgrade, and anything older or newer is refused with
+# a message naming both sides' versions and the fix (protocol_version()).
+#   1  round 1: a batch has exactly the RECORD_FIELDS columns.
+#   2  a batch may carry the OPTIONAL_FIELDS columns after them (disability,
+#      possible_duplicate), which a version-1 central refuses as malformed.
+PROTOCOL_VERSION = 2
+OLDEST_PROTOCOL_VERSION = 1
 BATCH_MEDIA_TYPE = "application/vnd.berjasa.batch"
 RESULTS_MEDIA_TYPE = "application/vnd.berjasa.results"
 ZSTD_LEVEL = 15  # measured smaller than 19 on 500-record batches (docs)
@@ -55,12 +64,10 @@ RECORD_FIELDS: tuple[str, ...] = (
     "monthly_income", "heir_name", "heir_relation", "heir_phone", "consent", "location",
     "captured_at", "notes", "version", "enumerator", "reviewed_by", "reviewed_at",
 )
-# Optional fields added after version 1 (round 2), in this order after RECORD_FIELDS.
-# Backwards compatible both ways: a record carries the key only when the value is
-# not null, and a batch has the extra columns only when one of its records uses
-# them, so a batch without them is byte-for-byte what an older agent sends and an
-# older central reads; a decoded null optional value is dropped again, so the
-# content hash is the sender's.
+# Optional fields of version 2 (round 2), in this order after RECORD_FIELDS. A record
+# carries the key only when the value is not null, and a batch has the extra columns
+# only when one of its records uses them; a decoded null optional value is dropped
+# again, so the content hash is the sender's. A version-1 batch has none of them.
 # possible_duplicate (issue 14): "nik", "name_birth" or both joined by a comma, when
 # the phone hinted "maybe registered" and the record was saved anyway.
 OPTIONAL_FIELDS: tuple[str, ...] = ("disability", "possible_duplicate")
@@ -82,11 +89,12 @@ class Batch:
     kelurahan_code: str
     created_at: str
     records: list[dict[str, Any]] = field(default_factory=list)
+    protocol: int = PROTOCOL_VERSION
 
     def as_dict(self) -> dict[str, Any]:
         """The row form whose canonical JSON the content hash is over."""
         return {
-            "protocol": PROTOCOL_VERSION, "batch_id": self.batch_id, "device_id": self.device_id,
+            "protocol": self.protocol, "batch_id": self.batch_id, "device_id": self.device_id,
             "kelurahan_code": self.kelurahan_code, "created_at": self.created_at,
             "records": self.records,
         }
@@ -148,21 +156,27 @@ def content_hash(batch: Batch) -> str:
 
 def encode_batch(batch: Batch, private_key: Ed25519PrivateKey, compression: str = "zstd",
                  level: int = ZSTD_LEVEL) -> tuple[bytes, dict[str, str]]:
-    """The body and headers to POST for ``batch``, signed by the device key."""
+    """The body and headers to POST for ``batch``, signed by the device key, in
+    the batch's protocol version (a version-1 batch cannot carry optional fields)."""
     fields = batch_fields(batch.records)
+    version = batch.protocol
+    if not OLDEST_PROTOCOL_VERSION <= version <= PROTOCOL_VERSION:
+        raise ValueError(f"protocol version {version} is not one this code writes")
+    if version < 2 and fields is not RECORD_FIELDS:
+        raise ValueError("a protocol 1 batch has no optional fields")
     rows = batch.records if fields is RECORD_FIELDS else [
         {**dict.fromkeys(OPTIONAL_FIELDS), **r} for r in batch.records]
     payload = canonical_json({
-        "v": PROTOCOL_VERSION, "batch_id": batch.batch_id, "device_id": batch.device_id,
+        "v": version, "batch_id": batch.batch_id, "device_id": batch.device_id,
         "kelurahan_code": batch.kelurahan_code, "created_at": batch.created_at,
         "n": len(batch.records), "c": columns.encode_columns(rows, fields),
     })
     body = compress(payload, compression, level)
     digest = content_hash(batch)
-    signature = private_key.sign(_batch_message(PROTOCOL_VERSION, batch.device_id, digest, body))
+    signature = private_key.sign(_batch_message(version, batch.device_id, digest, body))
     headers = {
         "Content-Type": BATCH_MEDIA_TYPE,
-        "Berjasa-Protocol": str(PROTOCOL_VERSION),
+        "Berjasa-Protocol": str(version),
         "Berjasa-Device": batch.device_id,
         "Berjasa-Content-Hash": _b64(bytes.fromhex(digest)),
         "Berjasa-Signature": _b64(signature),
@@ -178,12 +192,9 @@ def decode_batch(body: bytes, headers: Mapping[str, str],
 
     Checks in order: protocol version, body size, device known (the lookup returns
     its public key, None when unknown; it may raise its own error, e.g. revoked),
-    signature, decompressed size, shape, device named inside, content hash."""
-    version = header(headers, "Berjasa-Protocol")
-    if version is None or not (version.isascii() and version.isdigit() and len(version) < 10):
-        raise ProtocolError("malformed", "Berjasa-Protocol header missing")
-    if int(version) != PROTOCOL_VERSION:
-        raise ProtocolError("unsupported_version", f"protocol {version} is not supported")
+    signature, decompressed size, shape, device named inside, content hash.
+    Every version from OLDEST_PROTOCOL_VERSION is read; the batch keeps its version."""
+    version = protocol_version(headers)
     if len(body) > max_body_bytes:
         raise ProtocolError("too_large", "batch body over the size limit")
     device_id = header(headers, "Berjasa-Device") or ""
@@ -192,10 +203,10 @@ def decode_batch(body: bytes, headers: Mapping[str, str],
         raise ProtocolError("unknown_device", "device not registered")
     digest_b64 = header(headers, "Berjasa-Content-Hash") or ""
     digest = _unb64(digest_b64, 32).hex()
-    message = _batch_message(PROTOCOL_VERSION, device_id, digest, body)
+    message = _batch_message(version, device_id, digest, body)
     verify_signature(public_key, header(headers, "Berjasa-Signature") or "", message)
     payload = decompress(body, max_decompressed_bytes)
-    batch = _batch_from_payload(payload)
+    batch = _batch_from_payload(payload, version)
     if batch.device_id != device_id:
         raise ProtocolError("wrong_device", "batch names another device")
     if content_hash(batch) != digest:
@@ -269,6 +280,34 @@ def verify_signature(public_key: Ed25519PublicKey, signature_b64: str, message: 
         raise ProtocolError("bad_signature", "signature does not verify") from exc
 
 
+def protocol_version(headers: Mapping[str, str]) -> int:
+    """The version in the ``Berjasa-Protocol`` header when central reads it; else
+    ``malformed`` (missing) or ``unsupported_version`` with a message for the
+    operator naming the laptop's version, the versions central reads, and the fix."""
+    text = header(headers, "Berjasa-Protocol")
+    if text is None or not (text.isascii() and text.isdigit() and len(text) < 10):
+        raise ProtocolError("malformed", "Berjasa-Protocol header missing")
+    version = int(text)
+    if OLDEST_PROTOCOL_VERSION <= version <= PROTOCOL_VERSION:
+        return version
+    names = {"sent": version, "oldest": OLDEST_PROTOCOL_VERSION, "newest": PROTOCOL_VERSION}
+    if version < OLDEST_PROTOCOL_VERSION:
+        raise ProtocolError("unsupported_version", f"protocol {version} is too old",
+                            message=TOO_OLD.format(**names))
+    raise ProtocolError("unsupported_version", f"protocol {version} is newer than central's",
+                        message=TOO_NEW.format(**names))
+
+
+TOO_OLD = ("Laptop kelurahan memakai protokol sinkronisasi versi {sent}, terlalu lama: pusat "
+           "menerima versi {oldest} sampai {newest}. Pasang versi berjasa terbaru di laptop "
+           "kelurahan, jalankan `berjasa migrate`, lalu sinkron lagi. Data yang belum terkirim "
+           "tetap aman di laptop.")
+TOO_NEW = ("Laptop kelurahan memakai protokol sinkronisasi versi {sent}, lebih baru dari pusat "
+           "(pusat menerima versi {oldest} sampai {newest}). Perbarui pusat dulu: pasang versi "
+           "berjasa yang sama di server pusat dan jalankan `berjasa central migrate`. Data yang "
+           "belum terkirim tetap aman di laptop.")
+
+
 def header(headers: Mapping[str, str], name: str) -> str | None:
     """A header value by case-insensitive name (plain dicts and Werkzeug headers)."""
     value = headers.get(name)
@@ -284,15 +323,15 @@ def _batch_message(version: int, device_id: str, digest_hex: str, body: bytes) -
     return f"berjasa-batch/{version}\n{device_id}\n{digest_hex}\n{body_hash}".encode()
 
 
-def _batch_from_payload(payload: bytes) -> Batch:
-    """Parse and shape-check the decompressed payload."""
+def _batch_from_payload(payload: bytes, version: int) -> Batch:
+    """Parse and shape-check the decompressed payload of a ``version`` batch."""
     try:
         data = json.loads(payload, parse_constant=_refuse_constant)
         count = data["n"]
-        if data.get("v") != PROTOCOL_VERSION or not isinstance(count, int) or count < 0:
+        if data.get("v") != version or not isinstance(count, int) or count < 0:
             raise ValueError("bad header fields")
         extra = len(data["c"]) - len(RECORD_FIELDS) if isinstance(data["c"], list) else 0
-        if not 0 <= extra <= len(OPTIONAL_FIELDS):
+        if not 0 <= extra <= (len(OPTIONAL_FIELDS) if version >= 2 else 0):
             raise ValueError("wrong number of columns")
         records = columns.decode_columns(data["c"], RECORD_FIELDS + OPTIONAL_FIELDS[:extra], count)
         for record in records:
@@ -310,7 +349,7 @@ def _batch_from_payload(payload: bytes) -> Batch:
         raise ProtocolError("malformed", "batch_id must be a UUID") from exc
     for record in records:
         _check_record_types(record)
-    return Batch(*meta, records=records)
+    return Batch(*meta, records=records, protocol=version)
 
 
 def _check_record_types(record: dict[str, Any]) -> None:

@@ -38,7 +38,7 @@ from collections.abc import Callable, Mapping
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from sync.protocol import PROTOCOL_VERSION, header, verify_signature
+from sync.protocol import PROTOCOL_VERSION, header, protocol_version, verify_signature
 from sync.protocol_errors import ProtocolError
 
 DEFAULT_MAX_SKEW_SECONDS = 300
@@ -81,9 +81,10 @@ def load_public_key(text: str) -> Ed25519PublicKey:
     return Ed25519PublicKey.from_public_bytes(raw)
 
 
-def request_message(method: str, path_qs: str, timestamp: str, nonce: str, device_id: str) -> bytes:
-    """The bytes a device signs for a request."""
-    return (f"berjasa-request/{PROTOCOL_VERSION}\n{method.upper()}\n{path_qs}\n"
+def request_message(method: str, path_qs: str, timestamp: str, nonce: str, device_id: str,
+                    version: int = PROTOCOL_VERSION) -> bytes:
+    """The bytes a device signs for a request (in protocol ``version``)."""
+    return (f"berjasa-request/{version}\n{method.upper()}\n{path_qs}\n"
             f"{timestamp}\n{nonce}\n{device_id}").encode()
 
 
@@ -109,9 +110,8 @@ def verify_request(headers: Mapping[str, str], method: str, path_qs: str,
                    max_skew_seconds: int = DEFAULT_MAX_SKEW_SECONDS) -> tuple[str, str, int]:
     """Check a signed request; returns (device id, nonce, timestamp). The caller
     must still refuse a nonce it has seen (it owns the nonce store)."""
-    version = header(headers, "Berjasa-Protocol")
-    if version is not None and version != str(PROTOCOL_VERSION):
-        raise ProtocolError("unsupported_version", f"protocol {version[:10]!r} is not supported")
+    version = (protocol_version(headers) if header(headers, "Berjasa-Protocol") is not None
+               else PROTOCOL_VERSION)
     device_id = header(headers, "Berjasa-Device") or ""
     timestamp = header(headers, "Berjasa-Timestamp") or ""
     nonce = header(headers, "Berjasa-Nonce") or ""
@@ -123,12 +123,20 @@ def verify_request(headers: Mapping[str, str], method: str, path_qs: str,
     public_key = public_key_lookup(device_id) if device_id else None
     if public_key is None:
         raise ProtocolError("unknown_device", "device not registered")
-    message = request_message(method, path_qs, timestamp, nonce, device_id)
+    message = request_message(method, path_qs, timestamp, nonce, device_id, version)
     verify_signature(public_key, header(headers, "Berjasa-Signature") or "", message)
     return device_id, nonce, int(timestamp)
 
 
 # --- central's signed answers ---------------------------------------------------
+
+
+def answer_version(request_headers: Mapping[str, str]) -> int:
+    """The version central signs an answer in: the request's, when it reads it."""
+    try:
+        return protocol_version(request_headers)
+    except ProtocolError:
+        return PROTOCOL_VERSION
 
 
 def key_id(key: Ed25519PrivateKey | Ed25519PublicKey) -> str:
@@ -138,17 +146,18 @@ def key_id(key: Ed25519PrivateKey | Ed25519PublicKey) -> str:
 
 
 def answer_message(method: str, path_qs: str, status: int, binding: str, next_key: str,
-                   body: bytes) -> bytes:
+                   body: bytes, version: int = PROTOCOL_VERSION) -> bytes:
     """The bytes central signs for an answer (``binding``: the request's
-    ``Berjasa-Signature``, empty for an unsigned request)."""
-    return (f"berjasa-answer/{PROTOCOL_VERSION}\n{method.upper()}\n{path_qs}\n{int(status)}\n"
+    ``Berjasa-Signature``, empty for an unsigned request), in the protocol version
+    of the request it answers."""
+    return (f"berjasa-answer/{version}\n{method.upper()}\n{path_qs}\n{int(status)}\n"
             f"{binding}\n{next_key}\n{hashlib.sha256(body).hexdigest()}").encode()
 
 
 def sign_answer(key: Ed25519PrivateKey, method: str, path_qs: str, status: int, binding: str,
-                body: bytes, next_key: str = "") -> dict[str, str]:
-    """Headers signing one answer with central's key."""
-    signature = key.sign(answer_message(method, path_qs, status, binding, next_key, body))
+                body: bytes, next_key: str = "", version: int = PROTOCOL_VERSION) -> dict[str, str]:
+    """Headers signing one answer with central's key, in the request's ``version``."""
+    signature = key.sign(answer_message(method, path_qs, status, binding, next_key, body, version))
     headers = {"Berjasa-Central-Key": key_id(key),
                "Berjasa-Central-Signature": base64.urlsafe_b64encode(signature).rstrip(b"=").decode()}
     if next_key:
@@ -158,9 +167,12 @@ def sign_answer(key: Ed25519PrivateKey, method: str, path_qs: str, status: int, 
 
 def verify_answer(headers: Mapping[str, str], method: str, path_qs: str, status: int,
                   binding: str, body: bytes,
-                  pinned: Mapping[str, Ed25519PublicKey]) -> tuple[str, str]:
+                  pinned: Mapping[str, Ed25519PublicKey],
+                  version: int = PROTOCOL_VERSION) -> tuple[str, str]:
     """Check central's signature on an answer against the pinned keys (key id ->
-    key); returns (the key id that signed, the next key announced or "").
+    key), in the protocol ``version`` the request was sent in (a batch stored before
+    an upgrade goes out again in its own version); returns (the key id that signed,
+    the next key announced or "").
     Raises ``bad_central_signature``."""
     used = header(headers, "Berjasa-Central-Key") or ""
     next_key = header(headers, "Berjasa-Central-Next-Key") or ""
@@ -170,7 +182,7 @@ def verify_answer(headers: Mapping[str, str], method: str, path_qs: str, status:
                             f"answer signed by key {used[:20]!r}, not a pinned one")
     try:
         verify_signature(public_key, header(headers, "Berjasa-Central-Signature") or "",
-                         answer_message(method, path_qs, status, binding, next_key, body))
+                         answer_message(method, path_qs, status, binding, next_key, body, version))
     except ProtocolError as exc:
         raise ProtocolError("bad_central_signature", "signature does not verify") from exc
     if next_key:

@@ -30,7 +30,14 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from sync.protocol import PROTOCOL_VERSION, _b64, canonical_json, header, verify_signature
+from sync.protocol import (
+    PROTOCOL_VERSION,
+    _b64,
+    canonical_json,
+    header,
+    protocol_version,
+    verify_signature,
+)
 from sync.protocol_errors import ProtocolError
 
 ERASURES_MEDIA_TYPE = "application/vnd.berjasa.erasures+json"
@@ -51,8 +58,8 @@ class Erasures:
     records: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _message(device_id: str, body: bytes) -> bytes:
-    return f"berjasa-erasures/{PROTOCOL_VERSION}\n{device_id}\n{hashlib.sha256(body).hexdigest()}".encode()
+def _message(device_id: str, body: bytes, version: int = PROTOCOL_VERSION) -> bytes:
+    return f"berjasa-erasures/{version}\n{device_id}\n{hashlib.sha256(body).hexdigest()}".encode()
 
 
 def encode_erasures(device_id: str, kelurahan_code: str, records: list[Mapping[str, Any]],
@@ -80,21 +87,18 @@ def decode_erasures(body: bytes, headers: Mapping[str, str],
                     max_body_bytes: int = MAX_BODY_BYTES) -> Erasures:
     """Verify and parse an erasures body, or raise :class:`ProtocolError`:
     version, size, device known, signature, shape, device named inside."""
-    version = header(headers, "Berjasa-Protocol")
-    if version is None or not (version.isascii() and version.isdigit() and len(version) < 10):
-        raise ProtocolError("malformed", "Berjasa-Protocol header missing")
-    if int(version) != PROTOCOL_VERSION:
-        raise ProtocolError("unsupported_version", f"protocol {version} is not supported")
+    version = protocol_version(headers)  # every version central reads; the format is the same
     if len(body) > max_body_bytes:
         raise ProtocolError("too_large", "erasures body over the size limit")
     device_id = header(headers, "Berjasa-Device") or ""
     public_key = public_key_lookup(device_id) if device_id else None
     if public_key is None:
         raise ProtocolError("unknown_device", "device not registered")
-    verify_signature(public_key, header(headers, "Berjasa-Signature") or "", _message(device_id, body))
+    verify_signature(public_key, header(headers, "Berjasa-Signature") or "",
+                     _message(device_id, body, version))
     try:
         data = json.loads(body)
-        if not isinstance(data, dict) or data.get("v") != PROTOCOL_VERSION:
+        if not isinstance(data, dict) or data.get("v") != version:
             raise ValueError("bad version")
         meta = [data[k] for k in ("erasure_id", "device_id", "kelurahan_code", "created_at")]
         records = data["records"]

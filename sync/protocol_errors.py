@@ -23,10 +23,12 @@ PROTOCOL_ERRORS: dict[str, tuple[int, str]] = {
 class ProtocolError(Exception):
     """A batch or signed request refused by the protocol checks."""
 
-    def __init__(self, code: str, detail: str = "") -> None:
+    def __init__(self, code: str, detail: str = "", message: str | None = None) -> None:
         if code not in PROTOCOL_ERRORS:
             raise ValueError(f"unknown protocol error code {code!r}")
         self.code = code
         self.status, self.message = PROTOCOL_ERRORS[code]
+        if message is not None:  # the table's text made specific (versions named)
+            self.message = message
         self.detail = detail
         super().__init__(f"{code}: {detail}" if detail else code)

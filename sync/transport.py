@@ -13,7 +13,7 @@ from typing import Any
 import requests
 
 from sync import faults
-from sync.protocol_auth import sign_request, verify_answer
+from sync.protocol_auth import answer_version, sign_request, verify_answer
 from sync.protocol_errors import ProtocolError
 
 # Central's error codes that no resend can fix and that stop the whole run.
@@ -108,7 +108,7 @@ class CentralClient:
         try:
             used, following = verify_answer(response.headers, method, path, response.status_code,
                                             sent.get("Berjasa-Signature", ""), response.content,
-                                            self.pinned)
+                                            self.pinned, answer_version(sent))
         except ProtocolError as exc:
             raise CentralRefused(0, exc.code, f"{exc.message} ({exc.detail})") from exc
         with self._lock:

@@ -132,7 +132,7 @@ def test_unknown_device_is_refused():
 def test_unsupported_version_is_refused():
     body, headers = protocol.encode_batch(_sample_batch(), KEY)
     with pytest.raises(ProtocolError) as caught:
-        protocol.decode_batch(body, {**headers, "Berjasa-Protocol": "2"}, lookup)
+        protocol.decode_batch(body, {**headers, "Berjasa-Protocol": "3"}, lookup)
     assert caught.value.code == "unsupported_version"
 
 
@@ -154,7 +154,7 @@ def test_content_hash_that_does_not_match_is_refused():
     _, forged_headers = protocol.encode_batch(forged, KEY)
     # a (buggy) device signing the hash of other content than it sends
     digest = bytes.fromhex(protocol.content_hash(forged)).hex()
-    message = protocol._batch_message(1, DEVICE, digest, body)
+    message = protocol._batch_message(protocol.PROTOCOL_VERSION, DEVICE, digest, body)
     headers = {**headers, "Berjasa-Content-Hash": forged_headers["Berjasa-Content-Hash"],
                "Berjasa-Signature": protocol._b64(KEY.sign(message))}
     with pytest.raises(ProtocolError) as caught:

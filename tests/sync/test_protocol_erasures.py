@@ -58,13 +58,13 @@ def test_refusals_name_the_reason():
     assert unknown.value.code == "unknown_device"
     body, headers = pe.encode_erasures(DEVICE, "73.71.01.1001", records, KEY)
     with pytest.raises(ProtocolError) as version:
-        pe.decode_erasures(body, {**headers, "Berjasa-Protocol": "2"}, lookup)
+        pe.decode_erasures(body, {**headers, "Berjasa-Protocol": "3"}, lookup)
     assert version.value.code == "unsupported_version"
     with pytest.raises(ProtocolError) as large:
         pe.decode_erasures(b"x" * (pe.MAX_BODY_BYTES + 1), headers, lookup)
     assert large.value.code == "too_large"
     # a body naming another device, signed by this one
-    forged = json.dumps({"v": 1, "erasure_id": "00000000-0000-4000-8000-000000000000",
+    forged = json.dumps({"v": pe.PROTOCOL_VERSION, "erasure_id": "00000000-0000-4000-8000-000000000000",
                          "device_id": "dev-2", "kelurahan_code": "73.71.01.1001",
                          "created_at": "x", "records": []}).encode()
     from sync.protocol import _b64
@@ -75,7 +75,7 @@ def test_refusals_name_the_reason():
     for bad in ({"records": "x"}, {"records": [{"record_id": ""}]},
                 {"records": [{"record_id": "a", "erased_at": "t", "origin": "mars"}]},
                 {"records": [{"record_id": "a", "erased_at": "t"}] * (pe.MAX_ERASURES + 1)}):
-        payload = json.dumps({"v": 1, "erasure_id": "00000000-0000-4000-8000-000000000000",
+        payload = json.dumps({"v": pe.PROTOCOL_VERSION, "erasure_id": "00000000-0000-4000-8000-000000000000",
                               "device_id": DEVICE, "kelurahan_code": "k", "created_at": "x",
                               **bad}).encode()
         signed = {**headers, "Berjasa-Signature": _b64(KEY.sign(pe._message(DEVICE, payload)))}

@@ -1,0 +1,99 @@
+"""api: protocol versions at central (docs/sync-protocol.md "Versions"). A laptop one
+version behind still syncs through the real HTTP API, its answers signed in its own
+version; an older or newer laptop is refused with the versions named and the fix."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+import requests
+
+from sync import protocol
+from sync.protocol_auth import load_private_key, request_message, verify_answer
+from sync.protocol_errors import ProtocolError
+
+from .conftest import records
+
+PREVIOUS = protocol.PROTOCOL_VERSION - 1
+
+
+def _central_key(central) -> dict:
+    """Central's answer key as the agent pins it (key id -> public key)."""
+    from sync.protocol_auth import key_id
+    key = load_private_key((central.data_dir / "central_key.pem").read_bytes()).public_key()
+    return {key_id(key): key}
+
+
+def test_previous_version_is_current_minus_one_and_still_read():
+    assert PREVIOUS == protocol.OLDEST_PROTOCOL_VERSION == 1
+
+
+def test_batch_of_the_previous_version_is_ingested(central):
+    device = central.register()
+    batch = dataclasses.replace(device.batch(records(4)), protocol=PREVIOUS)
+    body, headers = protocol.encode_batch(batch, device.key)
+    assert headers["Berjasa-Protocol"] == str(PREVIOUS)
+    answer = device.post(batch, body=body, headers=headers)
+    assert answer.status_code == 200, answer.text
+    results = protocol.decode_results(answer.content, batch)
+    assert [r["result"] for r in results] == ["accepted"] * 4
+    rows = central.query("SELECT record_id, status FROM records ORDER BY record_id")
+    assert sorted(r["record_id"] for r in rows) == sorted(r["id"] for r in batch.records)
+    # the old agent checks central's signature in its own version
+    verify_answer(answer.headers, "POST", "/api/v1/batches", 200, headers["Berjasa-Signature"],
+                  answer.content, _central_key(central), version=PREVIOUS)
+    with pytest.raises(ProtocolError):
+        verify_answer(answer.headers, "POST", "/api/v1/batches", 200,
+                      headers["Berjasa-Signature"], answer.content, _central_key(central))
+    # resending it (an old stored batch after the upgrade) replays the same answer
+    again = device.post(batch, body=body, headers=headers)
+    assert again.status_code == 200 and again.content == answer.content
+
+
+def test_signed_pull_of_the_previous_version_is_answered(central):
+    import base64
+    import time
+    device = central.register()
+    path, timestamp, nonce = "/api/v1/updates?since=0", str(int(time.time())), "n" * 22
+    signature = device.key.sign(request_message("GET", path, timestamp, nonce, device.device_id,
+                                                PREVIOUS))
+    headers = {"Berjasa-Protocol": str(PREVIOUS), "Berjasa-Device": device.device_id,
+               "Berjasa-Timestamp": timestamp, "Berjasa-Nonce": nonce,
+               "Berjasa-Signature": base64.urlsafe_b64encode(signature).rstrip(b"=").decode()}
+    answer = requests.get(central.url + path, headers=headers, timeout=10)
+    assert answer.status_code == 200, answer.text
+    verify_answer(answer.headers, "GET", path, 200, headers["Berjasa-Signature"], answer.content,
+                  _central_key(central), version=PREVIOUS)
+
+
+def test_previous_version_cannot_carry_the_newer_columns(central):
+    device = central.register()
+    with_disability = [{**r, "disability": {"has": True}} for r in records(2)]
+    batch = dataclasses.replace(device.batch(with_disability), protocol=PREVIOUS)
+    with pytest.raises(ValueError):
+        protocol.encode_batch(batch, device.key)
+    current = device.batch(with_disability)
+    answer = device.post(current)
+    assert answer.status_code == 200, answer.text
+    assert current.protocol == protocol.PROTOCOL_VERSION
+
+
+@pytest.mark.parametrize("sent, fix", [
+    (protocol.OLDEST_PROTOCOL_VERSION - 1, "berjasa migrate"),
+    (protocol.PROTOCOL_VERSION + 1, "berjasa central migrate"),
+])
+def test_too_old_or_too_new_laptop_is_told_what_to_do(central, sent, fix):
+    device = central.register()
+    batch = device.batch(records(1))
+    body, headers = protocol.encode_batch(batch, device.key)
+    answer = device.post(batch, body=body, headers={**headers, "Berjasa-Protocol": str(sent)})
+    assert answer.status_code == 400
+    error = answer.json()
+    assert error["code"] == "unsupported_version"
+    message = error["message"]
+    assert f"versi {sent}" in message, message
+    assert (f"versi {protocol.OLDEST_PROTOCOL_VERSION} sampai {protocol.PROTOCOL_VERSION}"
+            in message), message
+    assert f"`{fix}`" in message and "asang versi berjasa" in message, message
+    assert central.query("SELECT batch_id FROM batches") == []
