@@ -7,14 +7,17 @@ on the last line of stdout, or as JSON with ``--json``.
 
 from __future__ import annotations
 
+import errno
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import click
 
+from berjasa.os_errors import os_error_text
 from berjasa.paths import DATA_DIR_ENV, resolve_data_dir
 from berjasa.settings import SettingsError, load_settings
 
@@ -77,3 +80,22 @@ def hold_folder(folder: Path, command: str):
         return hold_running(folder, command)
     except FolderInUse as exc:
         raise click.ClickException(str(exc)) from exc
+
+
+@contextmanager
+def listening(host: str, port: int) -> Iterator[None]:
+    """Run a server; a socket error (the port taken, an address not on this machine)
+    becomes one clear line instead of a traceback."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            text = (f"port {port} di {host} sudah dipakai program lain (mungkin berjasa yang "
+                    f"sudah berjalan); hentikan program itu atau pakai --port lain")
+        elif exc.errno == errno.EADDRNOTAVAIL:
+            text = f"alamat {host} bukan alamat komputer ini; pakai --host 127.0.0.1 atau 0.0.0.0"
+        elif exc.errno in (errno.EACCES, errno.EPERM):
+            text = f"tidak boleh memakai port {port} (port di bawah 1024 perlu hak admin)"
+        else:
+            text = f"server tidak dapat mendengarkan {host}:{port}: {os_error_text(exc)}"
+        raise click.ClickException(text) from exc

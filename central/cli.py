@@ -22,6 +22,7 @@ from berjasa.commandline import (
     emit,
     hold_folder,
     json_option,
+    listening,
 )
 from berjasa.database import MigrationError, behind_message
 from berjasa.os_errors import os_error_text
@@ -167,8 +168,9 @@ def serve_command(host: str | None, port: int | None, data_dir: Path | None) -> 
     click.echo(f"Registri pusat berjalan di http://{host}:{port}/ (Ctrl+C untuk berhenti)")
     # waitress buffers a body before the app sees it: cap that at twice the batch limit
     # (the app answers 413 in the JSON shape for anything over its own limits)
-    serve(app, host=host, port=port, threads=settings["central_threads"], ident="berjasa-central",
-          max_request_body_size=2 * settings["central_max_batch_bytes"])
+    with listening(host, port):
+        serve(app, host=host, port=port, threads=settings["central_threads"],
+              ident="berjasa-central", max_request_body_size=2 * settings["central_max_batch_bytes"])
     running.release()
 
 

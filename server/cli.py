@@ -14,6 +14,7 @@ from berjasa.commandline import (
     emit,
     hold_folder,
     json_option,
+    listening,
 )
 from berjasa.database import connect
 from berjasa.logs import configure_logging, get_logger
@@ -138,13 +139,15 @@ def serve_command(host: str | None, port: int | None, data_dir: Path | None,
         files = tls.ensure_certificates(folder, ca_dir=ca_dir)
         for line in tls.describe(files, host, port):
             click.echo(line, err=True)
-        tls.serve_https(app, host, port, settings["threads"], files,
-                        renew=lambda: tls.ensure_certificates(folder, ca_dir=ca_dir))
+        with listening(host, port):
+            tls.serve_https(app, host, port, settings["threads"], files,
+                            renew=lambda: tls.ensure_certificates(folder, ca_dir=ca_dir))
         return
     click.echo(f"berjasa kelurahan {app.config['KELURAHAN_CODE']} di http://{host}:{port}/",
                err=True)
-    serve(app, host=host, port=port, threads=settings["threads"], ident="berjasa",
-          clear_untrusted_proxy_headers=True)
+    with listening(host, port):
+        serve(app, host=host, port=port, threads=settings["threads"], ident="berjasa",
+              clear_untrusted_proxy_headers=True)
     running.release()
 
 

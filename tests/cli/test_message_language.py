@@ -86,3 +86,23 @@ def test_json_answers_keep_english_keys(data_dir):
     answer = berjasa("sync", "status", "--json", data_dir=data_dir, check=True)
     keys = set(json.loads(answer.stdout.strip().splitlines()[-1]))
     assert "pending" in keys and "device_id" in keys, keys
+
+
+def test_port_in_use_is_one_indonesian_line(tmp_path, data_dir):
+    """`serve` and `central serve` on a taken port: no traceback, the fix named."""
+    import socket
+    cen = ["--data-dir", str(tmp_path / "pusat")]
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        results = run_cases([{"args": ["serve", "--port", port, "--data-dir", str(data_dir)]},
+                             {"args": ["central", "init", *cen]},
+                             {"args": ["central", "serve", "--port", port, *cen]}],
+                            {**os.environ, "PYTHONIOENCODING": "utf-8"})
+    for result in (results[0], results[2]):
+        assert result["code"] == 1, result
+        text = result["out"] + result["err"]
+        assert "Traceback" not in text and f"port {port}" in text and "--port" in text, text
+        prose = "\n".join(line for line in text.splitlines() if not line.startswith("{"))
+        assert not english_words(prose), prose
