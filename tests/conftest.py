@@ -12,7 +12,9 @@ from typing import Any
 
 import pytest
 import requests
+from argon2.profiles import CHEAPEST
 
+from berjasa import passwords
 from berjasa.background_server import BackgroundServer
 from berjasa.cli import declare_settings
 from berjasa.database import connect
@@ -24,6 +26,10 @@ from server.storage.audit import Actor
 from tests.helpers import PASSWORD
 
 declare_settings()  # what the `berjasa` entry point does: every part's settings
+# Users made in this process get argon2's cheapest hashes, so each login costs
+# microseconds instead of a quarter second of CPU. Product defaults are untouched:
+# ``berjasa`` subprocesses hash as operators' laptops do (tests/cli/test_server_commands.py).
+passwords.use_parameters(CHEAPEST)
 
 KELURAHAN = "73.71.01.1001"
 ROLES = ("enumerator", "supervisor", "admin", "auditor")
@@ -66,6 +72,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker("slow")
         if _uses_postgres(item):
             item.add_marker("postgres")
+    # Every collected test's markers before ``-m`` deselects any (tests/unit/test_markers.py).
+    config.berjasa_markers = {item.nodeid: {m.name for m in item.iter_markers()}
+                              for item in items}
 
 
 def _uses_postgres(item: pytest.Item) -> bool:

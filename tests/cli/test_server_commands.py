@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from argon2 import PasswordHasher
 
 from berjasa import processes
 from tests.helpers import BERJASA
@@ -71,6 +72,10 @@ def test_user_add_hashes_with_argon2_and_refuses_duplicates(tmp_path):
     stored = conn.execute("SELECT role, password_hash FROM users").fetchone()
     conn.close()
     assert stored[0] == "supervisor" and stored[1].startswith("$argon2id$")
+    # argon2-cffi's defaults (RFC 9106 low-memory), not the tests' cheap ones
+    defaults = PasswordHasher()
+    assert f"$m={defaults.memory_cost},t={defaults.time_cost},p={defaults.parallelism}$" \
+        in stored[1]
     again = run("user", "add", "RINA", "--role", "admin", "--password-stdin",
                 stdin="rahasia-panjang\n", data_dir=tmp_path)
     assert again.returncode != 0 and "sudah ada" in again.stderr

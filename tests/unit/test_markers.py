@@ -1,0 +1,40 @@
+"""The quick loop leaves out what it says it leaves out: every test in
+tests/browser carries ``browser``, every test in tests/reliability carries
+``reliability`` and ``slow``, and every test on the PostgreSQL backend carries
+``postgres``, whatever the test file declares itself. tests/conftest.py records
+each collected test's markers before ``-m`` deselects any, so this check also
+covers the tests the quick loop leaves out (it checks the folders that the run
+collected: all of them under plain ``pytest`` and the quick loop)."""
+
+from __future__ import annotations
+
+import pytest
+
+REQUIRED = {"tests/browser/": {"browser"}, "tests/reliability/": {"reliability", "slow"}}
+
+
+def _markers(config: pytest.Config) -> dict[str, set[str]]:
+    return config.berjasa_markers
+
+
+def test_browser_and_reliability_tests_carry_their_markers(pytestconfig):
+    markers = _markers(pytestconfig)
+    missing = {test: sorted(needed - markers[test])
+               for folder, needed in REQUIRED.items()
+               for test in markers if test.startswith(folder) and needed - markers[test]}
+    assert missing == {}
+
+
+def test_tests_on_the_postgresql_backend_carry_postgres(pytestconfig):
+    markers = _markers(pytestconfig)
+    missing = [test for test, names in markers.items()
+               if "postgresql" in test.partition("[")[2] and "postgres" not in names]
+    assert missing == []
+
+
+def test_the_quick_loop_expression_leaves_out_browser_and_reliability_tests(pytestconfig):
+    """What ``-m "not browser and not reliability"`` would select holds no test
+    of those folders."""
+    selected = [test for test, names in _markers(pytestconfig).items()
+                if not names & {"browser", "reliability"}]
+    assert [t for t in selected if t.startswith(tuple(REQUIRED))] == []
