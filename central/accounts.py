@@ -16,6 +16,8 @@ import hmac
 from typing import Any
 
 from berjasa import passwords
+from berjasa.accounts import invalid as _invalid
+from berjasa.accounts import planned_change
 from berjasa.audit import Actor
 from berjasa.problems import BadCredentials, NotFound, ValidationFailed
 from berjasa.web import lockout
@@ -28,10 +30,6 @@ OPERATOR, VERIFIER, ADMIN, AUDITOR = "operator", "verifier", "admin", "auditor"
 ROLES = (OPERATOR, VERIFIER, ADMIN, AUDITOR)
 ROLE_LABELS = {OPERATOR: "Operator", VERIFIER: "Verifikator", ADMIN: "Admin",
                AUDITOR: "Auditor"}
-
-
-def _invalid(field: str, message: str, code: str) -> ValidationFailed:
-    return ValidationFailed({field: [message]}, {field: [code]})
 
 
 def check_username(username: Any) -> str:
@@ -74,26 +72,8 @@ def update_user(db: Database, user: dict[str, Any], actor: Actor, *, role: str |
     """Change role, active flag or password; every change ends the user's sessions
     at once (the next request of a disabled user is refused) and is audited. An
     admin cannot disable or demote their own account."""
-    own = user["username"] == actor.username
-    values: dict[str, Any] = {}
-    changes: dict[str, Any] = {}
-    if role is not None and role != user["role"]:
-        if role not in ROLES:
-            raise _invalid("role", "Peran tidak dikenal.", "invalid_choice")
-        if own:
-            raise _invalid("role", "Anda tidak dapat mengubah peran Anda sendiri.", "own_role")
-        values["role"], changes["role"] = role, [user["role"], role]
-    if active is not None and int(active) != int(user["active"]):
-        if own and not active:
-            raise _invalid("active", "Anda tidak dapat menonaktifkan akun sendiri.",
-                           "own_account")
-        values["active"], changes["active"] = int(active), [bool(user["active"]), bool(active)]
-    if password is not None:
-        try:
-            values["password_hash"] = passwords.hash_password(password)
-        except passwords.WeakPassword as exc:
-            raise _invalid("password", str(exc), "weak_password") from exc
-        changes["password"] = ["(lama)", "(diganti)"]
+    values, changes = planned_change(user, actor.username, ROLES, role=role, active=active,
+                                     password=password)
     if not values:
         return user
     action = ("user.disable" if values.get("active") == 0 else

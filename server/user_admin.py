@@ -9,30 +9,27 @@ import sqlite3
 from typing import Any
 
 from berjasa import passwords
+from berjasa.accounts import invalid, planned_change
 from berjasa.database import transaction
-from berjasa.problems import NotFound, ValidationFailed
+from berjasa.problems import NotFound
 from server import accounts, sessions
 from server.storage import users
 from server.storage.audit import Actor, record_audit_entry
-
-
-def _invalid(field: str, message: str, code: str) -> ValidationFailed:
-    return ValidationFailed({field: [message]}, {field: [code]})
 
 
 def create_user(conn: sqlite3.Connection, username: str, role: str, password: str,
                 actor: Actor) -> int:
     """Add a user (audited by :func:`server.accounts.add_user`); 422 on bad input."""
     if role not in accounts.ROLES:
-        raise _invalid("role", "Peran tidak dikenal.", "invalid_choice")
+        raise invalid("role", "Peran tidak dikenal.", "invalid_choice")
     try:
         return accounts.add_user(conn, username, role, password, actor)
     except users.UserExists as exc:
-        raise _invalid("username", "Nama pengguna sudah dipakai.", "user_exists") from exc
+        raise invalid("username", "Nama pengguna sudah dipakai.", "user_exists") from exc
     except passwords.WeakPassword as exc:
-        raise _invalid("password", str(exc), "weak_password") from exc
+        raise invalid("password", str(exc), "weak_password") from exc
     except ValueError as exc:
-        raise _invalid("username", str(exc), "invalid_username") from exc
+        raise invalid("username", str(exc), "invalid_username") from exc
 
 
 def update_user(conn: sqlite3.Connection, user_id: int, actor: Actor, *, role: str | None = None,
@@ -42,26 +39,8 @@ def update_user(conn: sqlite3.Connection, user_id: int, actor: Actor, *, role: s
         user = users.get_user(conn, user_id)
         if user is None:
             raise NotFound()
-        own = user["username"].casefold() == actor.username.casefold()
-        values: dict[str, Any] = {}
-        changes: dict[str, Any] = {}
-        if role is not None and role != user["role"]:
-            if role not in accounts.ROLES:
-                raise _invalid("role", "Peran tidak dikenal.", "invalid_choice")
-            if own:
-                raise _invalid("role", "Anda tidak dapat mengubah peran Anda sendiri.", "own_role")
-            values["role"], changes["role"] = role, [user["role"], role]
-        if active is not None and int(active) != user["active"]:
-            if own and not active:
-                raise _invalid("active", "Anda tidak dapat menonaktifkan akun sendiri.",
-                               "own_account")
-            values["active"], changes["active"] = int(active), [bool(user["active"]), active]
-        if password:
-            try:
-                values["password_hash"] = passwords.hash_password(password)
-            except passwords.WeakPassword as exc:
-                raise _invalid("password", str(exc), "weak_password") from exc
-            changes["password"] = ["(lama)", "(diganti)"]
+        values, changes = planned_change(user, actor.username, accounts.ROLES, role=role,
+                                         active=active, password=password)
         if not values:
             return user
         users.update_user(conn, user_id, **values)

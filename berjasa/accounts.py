@@ -1,0 +1,44 @@
+"""Account rules both apps share (kelurahan users, central's office users): what
+an admin's change to a user means, checked before anything is stored. No SQL and
+no HTTP here; each app stores the change and writes its trail."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Any
+
+from berjasa import passwords
+from berjasa.problems import ValidationFailed
+
+
+def invalid(field: str, message: str, code: str) -> ValidationFailed:
+    """A 422 naming one field, with its message (Indonesian) and code."""
+    return ValidationFailed({field: [message]}, {field: [code]})
+
+
+def planned_change(user: dict[str, Any], actor_name: str, roles: Collection[str], *,
+                   role: str | None = None, active: bool | None = None,
+                   password: str | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The column values to store and the audit entry's changes (never the password)
+    for a change of role, active flag or password; both empty when nothing changes.
+    An admin may not change their own role or deactivate their own account."""
+    own = user["username"].casefold() == actor_name.casefold()
+    values: dict[str, Any] = {}
+    changes: dict[str, Any] = {}
+    if role is not None and role != user["role"]:
+        if role not in roles:
+            raise invalid("role", "Peran tidak dikenal.", "invalid_choice")
+        if own:
+            raise invalid("role", "Anda tidak dapat mengubah peran Anda sendiri.", "own_role")
+        values["role"], changes["role"] = role, [user["role"], role]
+    if active is not None and int(active) != int(user["active"]):
+        if own and not active:
+            raise invalid("active", "Anda tidak dapat menonaktifkan akun sendiri.", "own_account")
+        values["active"], changes["active"] = int(active), [bool(user["active"]), bool(active)]
+    if password is not None:
+        try:
+            values["password_hash"] = passwords.hash_password(password)
+        except passwords.WeakPassword as exc:
+            raise invalid("password", str(exc), "weak_password") from exc
+        changes["password"] = ["(lama)", "(diganti)"]
+    return values, changes
