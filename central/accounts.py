@@ -19,7 +19,7 @@ from berjasa import passwords
 from berjasa.accounts import invalid as _invalid
 from berjasa.accounts import planned_change
 from berjasa.audit import Actor
-from berjasa.problems import BadCredentials, NotFound, ValidationFailed
+from berjasa.problems import BadCredentials, NotFound
 from berjasa.web import lockout
 from berjasa.web import sessions as web_sessions
 from central.storage import audit as trail

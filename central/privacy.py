@@ -18,9 +18,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from berjasa import identity
 from berjasa.audit import Actor
-from berjasa.problems import NotFound, ValidationFailed, WrongKelurahan
+from berjasa.erasure import checked_nik, erasure_reason
+from berjasa.problems import NotFound, WrongKelurahan
 from berjasa.pseudonyms import load_key, pseudonym
 from central.storage import audit as trail
 from central.storage import privacy as store
@@ -29,26 +29,6 @@ from central.storage.db import Database, utc_now
 from sync.protocol_erasures import Erasures
 
 ERASED_REASON = "erased"
-
-
-def _clean_nik(nik: str) -> str:
-    cleaned = "".join(str(nik).split())
-    errors = [p for p in identity.check_nik(cleaned) if p.severity == "error"]
-    if errors:
-        raise ValidationFailed({"nik": [p.message for p in errors]},
-                               {"nik": [p.code for p in errors]})
-    return cleaned
-
-
-def _reason(reason: str | None) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationFailed({"reason": ["Alasan penghapusan wajib diisi."]},
-                               {"reason": ["reason_required"]})
-    if len(reason) > 500:
-        raise ValidationFailed({"reason": ["Alasan paling panjang 500 karakter."]},
-                               {"reason": ["too_long"]})
-    return reason
 
 
 def _wipe(db: Database, record: dict[str, Any], alias: str, now: str, actor: Actor,
@@ -69,8 +49,8 @@ def erase_nik(db: Database, data_dir: Path, nik: str, reason: str,
               actor: Actor | str) -> dict[str, Any]:
     """Erase every record of a NIK at central and queue an ``erased`` update for
     each kelurahan that holds one. NotFound when central never held it."""
-    nik = _clean_nik(nik)
-    reason = _reason(reason)
+    nik = checked_nik(nik)
+    reason = erasure_reason(reason)
     alias = pseudonym(load_key(data_dir), nik)
     actor = _actor(actor)
     now = utc_now()

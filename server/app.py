@@ -9,16 +9,15 @@ row in :mod:`server.access`.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from berjasa.web.arguments import Api
 
 from berjasa import __version__
 from berjasa.database import connect
 from berjasa.paths import kelurahan_db_path
 from berjasa.settings import AppConfig
+from berjasa.web.arguments import Api
 from berjasa.web.sessions import secret_key
 from server import db, field_app, http
 from server.api import audit, auth, enrollments, health, receipts, sync_status

@@ -23,9 +23,9 @@ import sqlite3
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from berjasa import identity
 from berjasa.database import transaction, utc_now
-from berjasa.problems import NotFound, ValidationFailed
+from berjasa.erasure import checked_nik, erasure_reason
+from berjasa.problems import NotFound
 from berjasa.pseudonyms import key_for_connection, pseudonym
 from server.storage import audit as audit_store
 from server.storage import enrollments as store
@@ -37,15 +37,6 @@ RETENTION_ACTOR = Actor("retensi", "system")
 ERASED_AT_CENTRAL = "Dihapus di pusat (erased at central)"
 
 
-def _clean_nik(nik: str) -> str:
-    cleaned = "".join(str(nik).split())
-    errors = [p for p in identity.check_nik(cleaned) if p.severity == "error"]
-    if errors:
-        raise ValidationFailed({"nik": [p.message for p in errors]},
-                               {"nik": [p.code for p in errors]})
-    return cleaned
-
-
 def nik_pseudonym(conn: sqlite3.Connection, nik: str) -> str:
     """The keyed pseudonym of a NIK in this data folder (HMAC-SHA256)."""
     return pseudonym(key_for_connection(conn), nik)
@@ -53,7 +44,7 @@ def nik_pseudonym(conn: sqlite3.Connection, nik: str) -> str:
 
 def export_subject(conn: sqlite3.Connection, nik: str, actor: Actor) -> dict[str, Any]:
     """Every record, its history and its audit entries for one NIK; audited."""
-    nik = _clean_nik(nik)
+    nik = checked_nik(nik)
     records = privacy_store.enrollments_for_nik(conn, nik)
     if not records:
         raise NotFound("Tidak ada data dengan NIK ini di kelurahan ini.")
@@ -74,22 +65,11 @@ def export_subject(conn: sqlite3.Connection, nik: str, actor: Actor) -> dict[str
     return answer
 
 
-def _reason(reason: str | None) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationFailed({"reason": ["Alasan penghapusan wajib diisi."]},
-                               {"reason": ["reason_required"]})
-    if len(reason) > 500:
-        raise ValidationFailed({"reason": ["Alasan paling panjang 500 karakter."]},
-                               {"reason": ["too_long"]})
-    return reason
-
-
 def erase_subject(conn: sqlite3.Connection, nik: str, reason: str, actor: Actor) -> dict:
     """Erase every record of one NIK. Answers the ids erased, which had reached
     central, and ``already_erased`` when the NIK was erased before (nothing left)."""
-    nik = _clean_nik(nik)
-    reason = _reason(reason)
+    nik = checked_nik(nik)
+    reason = erasure_reason(reason)
     alias = nik_pseudonym(conn, nik)
     with transaction(conn):
         records = privacy_store.enrollments_for_nik(conn, nik)

@@ -1,0 +1,31 @@
+"""What an erasure or export request (UU PDP) must carry, checked the same way at
+the kelurahan (:mod:`server.privacy`) and at central (:mod:`central.privacy`)."""
+
+from __future__ import annotations
+
+from berjasa import identity
+from berjasa.problems import ValidationFailed
+
+MAX_REASON = 500
+
+
+def checked_nik(nik: str) -> str:
+    """The NIK without spaces, or a 422 naming what is wrong with it."""
+    cleaned = "".join(str(nik).split())
+    errors = [p for p in identity.check_nik(cleaned) if p.severity == "error"]
+    if errors:
+        raise ValidationFailed({"nik": [p.message for p in errors]},
+                               {"nik": [p.code for p in errors]})
+    return cleaned
+
+
+def erasure_reason(reason: str | None) -> str:
+    """The reason trimmed: required, at most 500 characters (it is kept in the trail)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed({"reason": ["Alasan penghapusan wajib diisi."]},
+                               {"reason": ["reason_required"]})
+    if len(reason) > MAX_REASON:
+        raise ValidationFailed({"reason": [f"Alasan paling panjang {MAX_REASON} karakter."]},
+                               {"reason": ["too_long"]})
+    return reason
