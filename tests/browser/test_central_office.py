@@ -94,6 +94,9 @@ def test_each_role_sees_what_it_may(browser, central, role):
         else:
             assert downloads.count() == 0
         tab.screenshot(path=str(ARTIFACTS / f"central-{role}.png"), full_page=True)
+        if role == "verifier":
+            assert tab.goto(f"{central.url}/verifikasi").status == 200
+            tab.screenshot(path=str(ARTIFACTS / "central-verification.png"), full_page=True)
         answer = tab.goto(f"{central.url}/admin/users")
         assert answer.status == (200 if role == "admin" else 403)
         if role != "admin":

@@ -92,6 +92,8 @@ def test_hint_offline_flag_travels_receipt_and_logout(browser, server):
     assert page.locator("#dedupe-hint").is_hidden()
     page.fill("[name=nik]", ELSEWHERE_NIK)
     assert page.locator("#dedupe-hint").is_visible()
+    page.locator("#dedupe-hint").scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "field-dedupe-hint.png"))  # the screen with the hint
     page.fill("[name=birth_date]", "12-03-1980")          # typed as dd-mm-yyyy
     assert "12 Maret 1980" in page.inner_text("#birth-date-echo")
     page.click("#step-tabs li[data-step='5']")
