@@ -1,5 +1,5 @@
 """Precision and recall of the DTSEN identity matcher (central/identity_match.py)
-on a labelled synthetic set (berjasa/synthetic_identity.py), with the baseline of
+on a labelled synthetic set (berjasa/synthetic/identity_pairs.py), with the baseline of
 an exact comparison (case and spacing folded) measured in the same run.
 
     python bench/identity_match_bench.py [--pairs 2400] [--seed 10] [--show-errors]
@@ -15,7 +15,7 @@ import json
 import time
 from collections import Counter
 
-from berjasa.synthetic_identity import IdentityPairs, evaluate
+from berjasa.synthetic.identity_pairs import IdentityPairs, evaluate
 from central.identity_match import same_person
 
 

@@ -51,6 +51,7 @@ def write_file(path: Path, rows: int, seed: int = 1) -> dict[str, int]:
     """The DTSEN extract: ``rows`` data rows; returns how many were damaged."""
     sys.path.insert(0, str(ROOT))
     from berjasa import reference
+    from berjasa.synthetic import make_nik
     kelurahan = [r.code for r in reference.kelurahan_list()]
     rng = random.Random(seed)
     damaged = 0
@@ -61,10 +62,9 @@ def write_file(path: Path, rows: int, seed: int = 1) -> dict[str, int]:
             born = base + dt.timedelta(days=rng.randint(0, 365 * 45))
             kel = rng.choice(kelurahan)
             region = kel.replace(".", "")[:6]
-            day = born.day + (40 if index % 2 else 0)
-            nik = f"{region}{day:02d}{born.month:02d}{born.year % 100:02d}{index % 10000:04d}"
-            # unique: the serial and a varying region digit keep 1M NIKs distinct
-            nik = f"{nik[:12]}{index // 10000 % 100:02d}{index % 100:02d}"
+            # unique: the birth date, sex and a serial from the index keep 1M NIKs distinct
+            serial = index // 10000 % 100 * 100 + index % 100
+            nik = make_nik(born, "P" if index % 2 else "L", region, serial)
             kk = f"{region}0101{rng.randint(10, 24)}{rng.randint(1, 9999):04d}"
             name = f"{rng.choice(NAMES)} {rng.choice(NAMES)}"
             desil = rng.randint(1, 10)

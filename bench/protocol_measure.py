@@ -20,9 +20,9 @@ import zstandard
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from berjasa.reference import kelurahan_list
+from berjasa.synthetic import approved_records
 from sync import protocol
 from sync.protocol_auth import generate_private_key
-from sync.protocol_samples import synthetic_records
 
 
 def measure(batches: int = 20, size: int = 500) -> dict:
@@ -32,7 +32,7 @@ def measure(batches: int = 20, size: int = 500) -> dict:
     reference = body_bytes = header_bytes = answer_bytes = 0
     encode_seconds = 0.0
     for number in range(batches):
-        records = synthetic_records(size, kelurahan[number % len(kelurahan)].code, seed=number)
+        records = approved_records(size, kelurahan[number % len(kelurahan)].code, seed=number)
         plain = json.dumps(records, separators=(",", ":"), ensure_ascii=False).encode()
         reference += len(zstandard.ZstdCompressor(level=3).compress(plain))
         batch = protocol.new_batch("dev-0123456789ab", records[0]["kelurahan_code"], records)

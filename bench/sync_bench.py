@@ -44,12 +44,12 @@ COUCH_RESPONSE_HEADERS = ("HTTP/1.1 201 Created\r\nCache-Control: must-revalidat
 
 def make_records(count: int) -> list[dict]:
     """The synthetic approved records (unique NIKs), shaped as the agent sends them."""
-    from sync.protocol_samples import synthetic_records
+    from berjasa.synthetic import approved_records
 
     records, seen = [], set()
     seed = 0
     while len(records) < count:
-        for record in synthetic_records(count, KELURAHAN, seed=seed):
+        for record in approved_records(count, KELURAHAN, seed=seed):
             if record["nik"] not in seen and len(records) < count:
                 seen.add(record["nik"])
                 records.append(record)

@@ -21,7 +21,7 @@ import requests
 sys.path.insert(0, str(Path(__file__).parent))
 from field_server import FieldServer
 
-from berjasa.identity import make_kk, make_nik
+from berjasa.synthetic import make_kk, make_nik
 from tests.helpers import PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"

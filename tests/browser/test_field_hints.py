@@ -20,7 +20,7 @@ from test_field_app import ARTIFACTS, LAUNCH_ARGS, MOBILE, fill_record, login, p
 
 from berjasa import hints
 from berjasa.database import connect, transaction
-from berjasa.identity import make_nik
+from berjasa.synthetic import make_nik
 from sync import hint_storage
 from tests.helpers import PASSWORD
 

@@ -30,7 +30,7 @@ import requests
 sys.path.insert(0, str(Path(__file__).parent))
 from field_server import KELURAHAN, FieldServer, run_cli
 
-from berjasa.identity import make_kk, make_nik
+from berjasa.synthetic import make_kk, make_nik
 from tests.helpers import BERJASA, PASSWORD, free_port
 
 CHROMIUM = "/usr/bin/chromium"

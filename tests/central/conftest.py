@@ -17,12 +17,12 @@ import requests
 
 from berjasa.background_server import BackgroundServer
 from berjasa.settings import AppConfig, load_settings
+from berjasa.synthetic import approved_records
 from central.app import create_app
 from central.devices import create_registration_code
 from central.storage.db import Database
 from sync import protocol
 from sync.protocol_auth import generate_private_key, public_key_text, sign_request
-from sync.protocol_samples import synthetic_records
 
 PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
 KELURAHAN_A = "73.71.01.1001"
@@ -136,7 +136,7 @@ class Device:
 
 def records(count: int, kelurahan: str = KELURAHAN_A, seed: int = 1) -> list[dict]:
     """Synthetic approved records for a kelurahan."""
-    return synthetic_records(count, kelurahan, seed=seed)
+    return approved_records(count, kelurahan, seed=seed)
 
 
 def start_central(database_url: str, data_dir: Path, **overrides: Any) -> tuple[Any, Central]:

@@ -292,6 +292,7 @@ def test_disability_reaches_central(central):
     device = central.register()
     sent = records(2)
     sent[0]["disability"] = {"has_disability": True, "kinds": ["walking"]}
+    sent[1]["disability"] = None  # not asked
     assert [r["result"] for r in device.send(sent)] == ["accepted", "accepted"]
     rows = {r["record_id"]: r["disability"] for r in central.query("SELECT record_id, disability FROM records")}
     assert json.loads(rows[sent[0]["id"]]) == {"has_disability": True, "kinds": ["walking"]}

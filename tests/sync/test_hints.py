@@ -133,7 +133,7 @@ def test_the_hint_flag_travels_to_central_and_leads_its_duplicate_queue(central,
 def test_central_likely_duplicate_queue_shows_phone_flagged_pairs_first(central, tmp_path):
     import datetime as dt
 
-    from berjasa.identity import make_kk, make_nik
+    from berjasa.synthetic import make_kk, make_nik
     from central.storage.findings import duplicate_pairs
 
     x, y = tmp_path / "x", tmp_path / "y"

@@ -9,10 +9,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from berjasa.synthetic import approved_records
 from sync import protocol
 from sync.protocol_auth import generate_private_key, load_public_key, public_key_text
 from sync.protocol_errors import ProtocolError
-from sync.protocol_samples import synthetic_records
 from tests.helpers import examples
 
 KEY = generate_private_key()
@@ -119,7 +119,7 @@ def test_batch_signed_by_another_key_is_refused(batch):
 
 
 def _sample_batch(count=20):
-    return protocol.new_batch(DEVICE, "73.71.01.1001", synthetic_records(count, "73.71.01.1001"))
+    return protocol.new_batch(DEVICE, "73.71.01.1001", approved_records(count, "73.71.01.1001"))
 
 
 def test_unknown_device_is_refused():
@@ -211,23 +211,10 @@ def test_public_key_text_round_trips():
 def test_text_with_nul_is_refused_before_storing():
     """The kelurahan never stores NUL and PostgreSQL cannot hold it: a batch that
     carries one is malformed."""
-    rows = synthetic_records(2, "73.71.01.1001")
+    rows = approved_records(2, "73.71.01.1001")
     rows[0]["notes"] = "a\x00b"
     body, headers = protocol.encode_batch(protocol.new_batch(DEVICE, "73.71.01.1001", rows), KEY)
     with pytest.raises(ProtocolError) as caught:
         protocol.decode_batch(body, headers, lookup)
     assert caught.value.code == "malformed"
 
-
-def test_synthetic_records_pass_the_kelurahan_schema():
-    """The protocol's sample records are ones a kelurahan would accept."""
-    from berjasa.cli import declare_settings
-    from berjasa.settings import load_settings
-    from server.intake import load_enrollment
-    from server.schemas.enrollment import EnrollmentSchema
-
-    declare_settings()
-    settings = load_settings(None)
-    client_fields = set(EnrollmentSchema().load_fields)
-    for record in synthetic_records(200, "73.71.01.1001", seed=5):
-        load_enrollment({k: v for k, v in record.items() if k in client_fields}, settings)

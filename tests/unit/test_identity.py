@@ -15,10 +15,9 @@ from berjasa.identity import (
     check_nik,
     has_errors,
     is_nik_damaged_by_spreadsheet,
-    make_kk,
-    make_nik,
     nik_parts,
 )
+from berjasa.synthetic import make_kk, make_nik
 
 # A man born 1 Oct 1990 in Mariso, serial 0001: PPKKCC=737101 DD=01 MM=10 YY=90.
 MAN = "7371010110900001"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from berjasa.synthetic_identity import IdentityPairs, evaluate
+from berjasa.synthetic.identity_pairs import IdentityPairs, evaluate
 from central.identity_match import (
     DIFFERENT,
     MISSING,

@@ -9,7 +9,8 @@ import string
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from berjasa.identity import check_kk, check_nik, has_errors, make_kk, make_nik, nik_parts
+from berjasa.identity import check_kk, check_nik, has_errors, nik_parts
+from berjasa.synthetic import make_kk, make_nik
 from berjasa.reference import PROVINCE_CODES, kecamatan_codes
 from tests.helpers import examples
 

@@ -13,7 +13,7 @@ import sqlite3
 import pytest
 
 from berjasa import pseudonyms
-from berjasa.identity import make_nik
+from berjasa.synthetic import make_nik
 
 REGION = "737101"
 

@@ -1,9 +1,9 @@
-"""Identity checks: NIK, KK, person names and phone numbers.
+"""NIK and KK numbers: parsing, structure, region, the date inside, and the
+cross-checks against the form's birth date and sex.
 
-Plain functions with no Flask or marshmallow, called by the server's schemas,
-central, the demo data generator and the tests. Every problem has a stable English
-``code`` and a message in Bahasa Indonesia naming the part that is wrong. Messages
-never repeat a whole NIK or KK, because messages end up in logs (UU PDP).
+Every problem has a stable English ``code`` and a message in Bahasa Indonesia
+naming the part that is wrong. Messages never repeat a whole NIK or KK, because
+messages end up in logs (UU PDP).
 
 Decisions that docs/domain.md leaves open:
 
@@ -18,19 +18,15 @@ Decisions that docs/domain.md leaves open:
   error already says the region is wrong.
 * A 7371 NIK/KK whose kecamatan digits are not a Makassar kecamatan gets the warning
   ``*_kecamatan_unknown`` (not in the brief; it is a warning, so nothing is blocked).
-* Names: tabs, newlines and other controls inside a name are refused, not collapsed;
-  Lontara's pallawa and end-of-section marks count as punctuation.
-* Phones: 9-13 digits after the trunk 0 for mobiles and landlines alike;
-  "+62 (0)812..." is accepted, its "(0)" dropped.
 """
 
 from __future__ import annotations
 
 import datetime
 import re
-import unicodedata
 from dataclasses import dataclass
 
+from berjasa.identity.common import DIGITS, describe_characters
 from berjasa.reference import MAKASSAR, PROVINCE_CODES, kecamatan_codes
 
 _SPACES = ("\u0020", "\u00a0", "\u2007", "\u202f")
@@ -39,7 +35,6 @@ _SPACES = ("\u0020", "\u00a0", "\u2007", "\u202f")
 # digit and a short exponent, so a NIK mistyped with an "E" stays nik_not_digits.
 _SCIENTIFIC = re.compile(r"^[0-9](?:[.,][0-9]+)?[eE]\+?[0-9]{1,2}$")
 _DECIMAL_TAIL = re.compile(r"^[0-9]+[.,]0+$")
-_DIGITS = frozenset("0123456789")
 _MAKASSAR_PREFIX = MAKASSAR.replace(".", "")
 _LABELS = {"nik": "NIK", "kk": "Nomor KK"}
 _SEXES = frozenset("LP")
@@ -52,15 +47,6 @@ class Problem:
     code: str
     message: str
     severity: str = "error"
-
-
-class IdentityError(ValueError):
-    """A value that cannot be normalised; ``code`` is stable, ``message`` Indonesian."""
-
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -96,7 +82,7 @@ def has_errors(problems: list[Problem]) -> bool:
 
 def nik_parts(nik: str) -> NikParts:
     """Split a 16-digit NIK or KK into its parts; ValueError for anything else."""
-    if not isinstance(nik, str) or len(nik) != 16 or not set(nik) <= _DIGITS:
+    if not isinstance(nik, str) or len(nik) != 16 or not set(nik) <= DIGITS:
         raise ValueError("nik_parts expects exactly 16 ASCII digits")
     return NikParts(region=nik[:6], province=nik[:2], day=int(nik[6:8]),
                     month=int(nik[8:10]), year2=int(nik[10:12]), serial=int(nik[12:]))
@@ -129,16 +115,7 @@ def is_nik_damaged_by_spreadsheet(value) -> bool:
     text = _strip_spaces(value)
     if _looks_like_spreadsheet_number(text):
         return True
-    return bool(text) and set(text) <= _DIGITS and len(text) < 16
-
-
-def _describe_characters(chars) -> str:
-    """Name characters for a message: visible ones quoted; controls, spaces, marks
-    and format characters (invisible on their own) as U+XXXX."""
-    seen = list(dict.fromkeys(chars))
-    shown = [f"'{c}'" if unicodedata.category(c)[0] in "LNPS" else f"U+{ord(c):04X}"
-             for c in seen[:10]]
-    return ", ".join(shown) + (" dan lainnya" if len(seen) > 10 else "")
+    return bool(text) and set(text) <= DIGITS and len(text) < 16
 
 
 def _parse_number(value, kind: str) -> tuple[str, list[Problem]]:
@@ -158,11 +135,11 @@ def _parse_number(value, kind: str) -> tuple[str, list[Problem]]:
         return "", [Problem(f"{kind}_damaged_by_spreadsheet", f"{label} sudah dirusak "
                             "spreadsheet (diubah menjadi angka, digit terakhir hilang dan "
                             f"tidak bisa dipulihkan). {retype}")]
-    bad = [c for c in text if c not in _DIGITS]
+    bad = [c for c in text if c not in DIGITS]
     if bad:
         return "", [Problem(f"{kind}_not_digits", f"{label} hanya boleh berisi angka 0-9, "
                             "tanpa titik, tanda hubung atau huruf; ditemukan: "
-                            f"{_describe_characters(bad)}.")]
+                            f"{describe_characters(bad)}.")]
     if len(text) < 16:
         return "", [Problem(f"{kind}_damaged_by_spreadsheet", f"{label} hanya {len(text)} "
                             "digit, harus 16. Digit yang hilang (sering karena spreadsheet) "
@@ -295,109 +272,3 @@ def check_kk(value) -> list[Problem]:
         problems.append(Problem("kk_serial_zero", "Nomor urut di Nomor KK (4 digit terakhir) "
                                 "tidak boleh 0000."))
     return problems
-
-
-def _region_digits(region: str) -> str:
-    """Six region digits from "737101" or "73.71.01"."""
-    digits = str(region).replace(".", "")
-    if len(digits) != 6 or not set(digits) <= _DIGITS:
-        raise ValueError(f"region must be six digits, got {region!r}")
-    return digits
-
-
-def _serial_digits(serial: int) -> str:
-    """Four serial digits; 0 is allowed so tests can build a bad number."""
-    if not 0 <= serial <= 9999:
-        raise ValueError("serial must be 0..9999")
-    return f"{serial:04d}"
-
-
-def make_nik(birth_date: datetime.date, sex: str, region: str = "737101",
-             serial: int = 1) -> str:
-    """Build the NIK of someone born on ``birth_date`` (for demo data and tests)."""
-    if sex not in _SEXES:
-        raise ValueError("sex must be 'L' or 'P'")
-    day = birth_date.day + (40 if sex == "P" else 0)
-    return (f"{_region_digits(region)}{day:02d}{birth_date.month:02d}"
-            f"{birth_date.year % 100:02d}{_serial_digits(serial)}")
-
-
-def make_kk(issue_date: datetime.date, region: str = "737101", serial: int = 1) -> str:
-    """Build a KK number issued on ``issue_date`` (for demo data and tests)."""
-    return f"{_region_digits(region)}{issue_date:%d%m%y}{_serial_digits(serial)}"
-
-
-# --- person names ----------------------------------------------------------------
-
-# design.md's . , ' ’ - plus Lontara's own two marks (pallawa U+1A1E, end of
-# section U+1A1F), so the whole assigned Buginese block U+1A00-U+1A1F passes.
-_NAME_PUNCTUATION = frozenset(".,'\u2019-\u1a1e\u1a1f")
-_NAME_MAX = 100
-
-
-def _is_name_character(char: str) -> bool:
-    """Letters and combining marks of any script, spaces and . , ' ’ -.
-    Variation selectors are marks too, but only ever dress up emoji."""
-    category = unicodedata.category(char)
-    if category[0] == "M":
-        return not (0xFE00 <= ord(char) <= 0xFE0F or 0xE0100 <= ord(char) <= 0xE01EF)
-    return category[0] == "L" or category == "Zs" or char in _NAME_PUNCTUATION
-
-
-def normalise_person_name(value) -> str:
-    """The name as typed, NFC-normalised, trimmed, inner spaces collapsed;
-    IdentityError (name_required, name_invalid_characters, name_too_long)."""
-    if value is not None and not isinstance(value, str):
-        raise IdentityError("name_invalid_characters", "Nama harus berupa teks.")
-    text = unicodedata.normalize("NFC", value or "").strip()
-    if not text:
-        raise IdentityError("name_required", "Nama wajib diisi.")
-    bad = [c for c in text if not _is_name_character(c)]
-    if bad:
-        raise IdentityError("name_invalid_characters", "Nama hanya boleh berisi huruf, "
-                            "spasi dan tanda . , ' \u2019 -; tidak boleh: "
-                            f"{_describe_characters(bad)}.")
-    # Any space separator (no-break, figure...) becomes one plain space.
-    spaced = "".join(" " if unicodedata.category(c) == "Zs" else c for c in text)
-    text = unicodedata.normalize("NFC", " ".join(part for part in spaced.split(" ") if part))
-    if not any(unicodedata.category(c)[0] == "L" for c in text):
-        raise IdentityError("name_invalid_characters", "Nama harus memuat huruf, bukan "
-                            "hanya tanda baca.")
-    if len(text) > _NAME_MAX:
-        raise IdentityError("name_too_long", f"Nama terlalu panjang: {len(text)} karakter, "
-                            f"paling banyak {_NAME_MAX}.")
-    return text
-
-
-# --- phone numbers ---------------------------------------------------------------
-
-_PHONE_SEPARATORS = re.compile(r"[ \u00a0.\-()]")
-# "+62 (0)812..." is a common way of writing the trunk 0 that must be dropped.
-_TRUNK_ZERO = re.compile(r"^(\+?62)[ \u00a0]*\(0\)")
-_PHONE_HINT = "Tulis seperti 0812-3456-789, +628123456789 atau 0411-123456."
-
-
-def _phone_error(reason: str) -> IdentityError:
-    """The one phone error, with the reason and an example."""
-    return IdentityError("phone_invalid", f"Nomor telepon tidak sah: {reason}. {_PHONE_HINT}")
-
-
-def normalise_phone(value) -> str:
-    """"0812-3456-789", "+62 812 3456 789", "628123456789" -> "+628123456789";
-    IdentityError phone_invalid for anything else."""
-    if not isinstance(value, str):
-        raise _phone_error("harus ditulis sebagai teks")
-    compact = _PHONE_SEPARATORS.sub("", _TRUNK_ZERO.sub(r"\1", value.strip()))
-    for prefix in ("+62", "62", "0"):
-        if compact.startswith(prefix):
-            national = compact[len(prefix):]
-            break
-    else:
-        raise _phone_error("harus diawali 0, 62 atau +62")
-    if not national or not set(national) <= _DIGITS:
-        raise _phone_error("hanya boleh angka, spasi, titik, tanda hubung dan kurung")
-    if national[0] in "01":
-        raise _phone_error("setelah 0 harus kode wilayah atau 8 untuk ponsel")
-    if not 9 <= len(national) <= 13:
-        raise _phone_error(f"{len(national)} digit setelah 0, harus 9-13")
-    return "+62" + national
