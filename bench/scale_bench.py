@@ -55,9 +55,8 @@ _spec = importlib.util.spec_from_file_location("ingest_bench", HERE / "ingest_be
 ingest_bench = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(ingest_bench)
 
-from berjasa.identity import make_kk, make_nik
 from berjasa.reference import kelurahan_list
-from berjasa.synthetic import EnrollmentFaker
+from berjasa.synthetic import EnrollmentFaker, make_kk, make_nik
 from central import dedupe
 from central.ingest import ingest_batch
 from central.storage import records as store
