@@ -22,8 +22,8 @@ ALL_ROLES = frozenset({OPERATOR, VERIFIER, ADMIN, AUDITOR})
 PUBLIC = frozenset({
     "static",
     "pages.static",
-    "health",
-    "openapi_json",
+    "central_health.health",
+    "api-docs.openapi_json",
     "pages.login",
     "central_devices.register",
     "central_batches.receive_batch",

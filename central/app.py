@@ -12,7 +12,7 @@ from __future__ import annotations
 import weakref
 from typing import Any
 
-from flask import Flask, g, jsonify
+from flask import Flask, g
 
 from berjasa import http_cache
 from berjasa.settings import AppConfig
@@ -52,25 +52,14 @@ def create_app(config: AppConfig) -> Flask:
     http_cache.install(app)  # JSON answers may carry personal data
     signing.install(app, config.data_dir)  # every /api/ answer signed (pinned key)
 
-    @app.get("/health")
-    def health():
-        return jsonify({"status": "ok", "service": "berjasa-central"})
-
-    @app.get("/openapi.json", endpoint="openapi_json")
-    def openapi_json():
-        from central import openapi
-        return jsonify(openapi.build())
-
-    from central import http
-    from central.api import batches, devices, erasures, hints, updates
+    from central import http, openapi
+    from central.api import batches, devices, erasures, health, hints, updates
     from central.pages import blueprint as pages
 
-    app.register_blueprint(devices.blp)
-    app.register_blueprint(batches.blp)
-    app.register_blueprint(updates.blp)
-    app.register_blueprint(erasures.blp)
-    app.register_blueprint(hints.blp)
     app.register_blueprint(pages.blp)
+    # /openapi.json from the schemas that validate the device API (flask-smorest)
+    openapi.install(app, [health.blp, devices.blp, batches.blp, updates.blp, erasures.blp,
+                          hints.blp])
     http.init_app(app)
     return app
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-import unicodedata
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -12,15 +11,12 @@ from berjasa.problems import (
     DeviceRevoked,
     RegistrationCodeExpired,
     RegistrationCodeInvalid,
-    ValidationFailed,
     WrongKelurahan,
 )
 from berjasa.reference import kelurahan
 from central.storage import audit as trail
 from central.storage import devices as store
 from central.storage.db import Database, utc_now
-from sync.protocol_auth import load_public_key
-from sync.protocol_sealed import load_public as load_exchange_public
 
 # No 0/O, 1/I/L: codes are read over the phone and typed by hand.
 _CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -56,25 +52,9 @@ def register_device(db: Database, code: str, public_key: str, label: str,
                     central_exchange_key: str | None = None) -> dict[str, str]:
     """Exchange a one-time code and a public key for a device id. The device may
     also register its USB exchange key; the answer then carries central's
-    (``central_exchange_key``), which the laptop pins (sync/protocol_sealed.py)."""
-    errors = {}
-    if exchange_public_key is not None:
-        try:
-            load_exchange_public(exchange_public_key)
-        except ValueError:
-            errors["exchange_public_key"] = ["Kunci pertukaran X25519 tidak sah."]
-    try:
-        load_public_key(public_key or "")
-    except ValueError:
-        errors["public_key"] = ["Kunci publik Ed25519 tidak sah."]
-    if not isinstance(code, str) or not code.strip():
-        errors["code"] = ["Kode pendaftaran wajib diisi."]
-    if label is not None and (not isinstance(label, str) or not _printable(label)):
-        errors["label"] = ["Label harus teks tanpa karakter kontrol."]
-    if kelurahan_code is not None and not isinstance(kelurahan_code, str):
-        errors["kelurahan_code"] = ["Kode kelurahan harus teks, misalnya 73.71.01.1001."]
-    if errors:
-        raise ValidationFailed(errors, {k: ["invalid"] for k in errors})
+    (``central_exchange_key``), which the laptop pins (sync/protocol_sealed.py).
+    The values were checked by :class:`central.schemas.RegisterBody` (types, keys
+    that parse, a label without control characters)."""
     with db.transaction():
         row = store.get_code(db, code)
         if row is None or row["used_at"] is not None:
@@ -96,11 +76,6 @@ def register_device(db: Database, code: str, public_key: str, label: str,
     if exchange_public_key is not None and central_exchange_key:
         answer["central_exchange_key"] = central_exchange_key
     return answer
-
-
-def _printable(text: str) -> bool:
-    """No control characters (a tab is fine): labels are shown on pages and logs."""
-    return all(c == "\t" or unicodedata.category(c) not in ("Cc", "Cs", "Cn") for c in text)
 
 
 def active_device(db: Database, device_id: str) -> dict[str, Any] | None:

@@ -1,10 +1,21 @@
-"""Marshmallow schemas of central's HTTP interface: the download and trail
-filters are validated with them (:mod:`central.downloads`, :mod:`central.trail`)
-and ``/openapi.json`` is generated from the same classes (:mod:`central.openapi`)."""
+"""Marshmallow schemas of central's HTTP interface, each both the validation and
+its part of ``/openapi.json``: the device API's bodies and query strings through
+``@blp.arguments`` (:mod:`central.api`), the download and trail filters through
+:mod:`central.downloads` and :mod:`central.trail` (pages, documented by
+:mod:`central.openapi`)."""
 
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, fields, validate
+import re
+import unicodedata
+from typing import Any
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
+
+from berjasa.messages import coded
+from berjasa.web.arguments import JsonBody, QueryArgs, whole_number
+from sync.protocol_auth import load_public_key
+from sync.protocol_sealed import load_public as load_exchange_public
 
 MONTH_PATTERN = r"^(20\d\d|2100)-(0[1-9]|1[0-2])$"
 
@@ -37,23 +48,85 @@ class TrailQuery(Schema):
     page = fields.Integer(validate=validate.Range(min=1, max=999_999))
 
 
-class RegisterBody(Schema):
-    """``POST /api/v1/devices/register`` (docs/sync-protocol.md)."""
-
-    code = fields.String(required=True, metadata={"example": "K7QM-3TXA-PW9C"})
-    public_key = fields.String(required=True, metadata={"description": "Ed25519, base64"})
-    label = fields.String(allow_none=True)
-    kelurahan_code = fields.String(allow_none=True, metadata={"example": "73.71.01.1001"})
-    exchange_public_key = fields.String(allow_none=True)
+def _invalid(text: str) -> Any:
+    return coded(text, "invalid")
 
 
-class Problem(Schema):
-    """The one error shape (docs/api.md)."""
+CODE_MISSING = _invalid("Kode pendaftaran wajib diisi.")
+BAD_PUBLIC_KEY = _invalid("Kunci publik Ed25519 tidak sah.")
+BAD_EXCHANGE_KEY = _invalid("Kunci pertukaran X25519 tidak sah.")
+BAD_LABEL = _invalid("Label harus teks tanpa karakter kontrol.")
+BAD_KELURAHAN = _invalid("Kode kelurahan harus teks, misalnya 73.71.01.1001.")
 
-    code = fields.String(required=True)
-    message = fields.String(required=True)
-    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
-    error_codes = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+
+def _all(message: str) -> dict[str, str]:
+    return {"required": message, "null": message, "invalid": message}
+
+
+def _key_check(load: Any, message: str) -> Any:
+    def check(text: str) -> None:
+        try:
+            load(text)
+        except ValueError:
+            raise ValidationError(message) from None
+    return check
+
+
+def _filled(text: str) -> None:
+    if not text.strip():
+        raise ValidationError(CODE_MISSING)
+
+
+def _printable(text: str) -> None:
+    """No control characters (a tab is fine): labels are shown on pages and logs."""
+    if not all(c == "\t" or unicodedata.category(c) not in ("Cc", "Cs", "Cn") for c in text):
+        raise ValidationError(BAD_LABEL)
+
+
+class RegisterBody(JsonBody):
+    """``POST /api/v1/devices/register`` (docs/sync-protocol.md); every bad field named (422)."""
+
+    non_object_is_malformed = True  # the body limit: 1 MB, central/http.py
+
+    code = fields.String(required=True, validate=_filled, error_messages=_all(CODE_MISSING),
+                         metadata={"example": "K7QM-3TXA-PW9C"})
+    public_key = fields.String(required=True, validate=_key_check(load_public_key, BAD_PUBLIC_KEY),
+                               error_messages=_all(BAD_PUBLIC_KEY),
+                               metadata={"description": "Ed25519, base64"})
+    label = fields.String(allow_none=True, validate=_printable, error_messages=_all(BAD_LABEL))
+    kelurahan_code = fields.String(allow_none=True, error_messages=_all(BAD_KELURAHAN),
+                                   metadata={"example": "73.71.01.1001"})
+    exchange_public_key = fields.String(
+        allow_none=True, validate=_key_check(load_exchange_public, BAD_EXCHANGE_KEY),
+        error_messages=_all(BAD_EXCHANGE_KEY), metadata={"description": "X25519, base64"})
+
+
+CURSOR = "Kursor harus bilangan bulat >= 0."
+
+
+class UpdatesQuery(QueryArgs):
+    """``GET /api/v1/updates``: entries after ``since``, at most ``limit`` (capped
+    by ``central_updates_page_size``); ``skip``: kinds the agent already has."""
+
+    since = whole_number(0, 10**18 - 1, CURSOR, "invalid", load_default=0)
+    limit = whole_number(1, 10**18 - 1, "Batas harus bilangan bulat >= 1.", "invalid")
+    skip = fields.String(metadata={"description": "Jenis dipisah koma, mis. accepted"})
+
+
+def _key_id(text: str) -> None:
+    if not re.fullmatch(r"[0-9a-f]{0,64}", text):
+        raise ValidationError(UNKNOWN_KEY)
+
+
+UNKNOWN_KEY = _invalid("Versi kunci tidak dikenal.")
+
+
+class HintsQuery(QueryArgs):
+    """``GET /api/v1/hints``: the key id the device holds and its cursor."""
+
+    key_id = fields.String(load_default="", validate=_key_id,
+                           metadata={"pattern": "^[0-9a-f]{0,64}$", "maxLength": 64})
+    since = whole_number(0, 10**18 - 1, CURSOR, "invalid", load_default=0)
 
 
 class Health(Schema):

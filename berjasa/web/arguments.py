@@ -17,6 +17,7 @@ is read); query-string schemas from :class:`QueryArgs`.
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Any, ClassVar, NoReturn
 
 import flask_smorest
@@ -26,7 +27,7 @@ from webargs import core
 from webargs.flaskparser import FlaskParser
 
 from berjasa.messages import NOT_OBJECT, UNKNOWN_FIELD, coded, flatten_errors
-from berjasa.problems import ValidationFailed
+from berjasa.problems import MalformedJson, ValidationFailed
 from berjasa.web.bodies import read_json
 
 class ProblemSchema(Schema):
@@ -48,11 +49,14 @@ class JsonBody(Schema):
     ``body_limit`` bytes (None: the app's limit), ``body_optional`` (a request
     without a body reads as ``{}``), ``body_lenient`` (a missing, non-JSON,
     unreadable or non-object body reads as ``{}``: for a route whose only answer to
-    any bad input is its field errors, like the receipt lookup)."""
+    any bad input is its field errors, like the receipt lookup),
+    ``non_object_is_malformed`` (JSON that is not an object is 400 ``malformed_json``,
+    as central's device API has always answered)."""
 
     body_limit: ClassVar[int | None] = None
     body_optional: ClassVar[bool] = False
     body_lenient: ClassVar[bool] = False
+    non_object_is_malformed: ClassVar[bool] = False
     error_messages: ClassVar[dict[str, str]] = {"type": NOT_OBJECT, "unknown": UNKNOWN_FIELD}
 
     class Meta:
@@ -91,7 +95,10 @@ class Parser(FlaskParser):
         if getattr(schema, "body_optional", False) and not req.content_length:
             return core.missing
         limit = getattr(schema, "body_limit", None) or req.max_content_length
-        return read_json(limit)
+        body = read_json(limit)
+        if getattr(schema, "non_object_is_malformed", False) and not isinstance(body, dict):
+            raise MalformedJson()
+        return body
 
     def handle_error(self, error: ValidationError, req: Any, schema: Schema, *,
                      error_status_code: int | None,
@@ -108,9 +115,25 @@ class Parser(FlaskParser):
 
 
 class Blueprint(flask_smorest.Blueprint):
-    """flask-smorest's Blueprint with :class:`Parser`."""
+    """flask-smorest's Blueprint with :class:`Parser`; a JSON body's route also
+    documents the 400 (malformed), 413 (too large) and 415 (not JSON) answers."""
 
     ARGUMENTS_PARSER = Parser()
+
+    def arguments(self, schema: Any, *, location: str = "json", **kwargs: Any) -> Any:
+        """``@blp.arguments`` (see flask-smorest) with the body answers documented."""
+        decorator = super().arguments(schema, location=location, **kwargs)
+        if location != "json" or getattr(schema, "body_lenient", False):
+            return decorator
+
+        def documented(func: Any) -> Any:
+            wrapper = decorator(func)
+            responses = wrapper._apidoc["arguments"]["responses"]
+            for status in (400, 413, 415):
+                responses.setdefault(status, HTTPStatus(status).name)
+            return wrapper
+
+        return documented
 
 
 class Api(flask_smorest.Api):

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, request
+from flask import Response, request
 
 from berjasa.logs import get_logger
+from berjasa.web.arguments import Blueprint
 from berjasa.request_log import note_records
 from central.app import get_db, setting
 from central.receive import receive_signed_batch
 from sync import protocol
 from sync.protocol_errors import ProtocolError
 
-blp = Blueprint("central_batches", __name__)
+blp = Blueprint("central_batches", __name__, description="Sinkronisasi: batch")
 log = get_logger("berjasa.central")
 
 
@@ -21,7 +22,16 @@ def current_settings():
     return current_app.config["SETTINGS"]
 
 
-@blp.post("/api/v1/batches")
+@blp.route("/api/v1/batches", methods=["POST"])
+@blp.doc(summary="Batch bertanda tangan", security=[],
+         description="Ditandatangani perangkat (docs/sync-protocol.md); isi biner, bukan JSON.",
+         requestBody={"required": True, "content": {protocol.BATCH_MEDIA_TYPE: {
+             "schema": {"type": "string", "format": "binary"}}}},
+         responses={"200": {"description": "Jawaban per data", "content": {
+             protocol.RESULTS_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}}},
+             "400": {"description": "Ditolak protokol"}, "403": {"description": "Perangkat"},
+             "409": {"description": "ID batch dipakai untuk isi lain"},
+             "413": {"description": "Terlalu besar"}})
 def receive_batch():
     """Verify, store in one transaction, answer per record (same answer on replay)."""
     limit = setting("central_max_batch_bytes")

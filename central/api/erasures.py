@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import current_app, jsonify, request
 
+from berjasa.web.arguments import Blueprint
 from central.app import get_db
 from central.devices import active_device
 from central.privacy import erase_from_device
 from sync.protocol_auth import load_public_key
-from sync.protocol_erasures import MAX_BODY_BYTES, decode_erasures
+from sync.protocol_erasures import ERASURES_MEDIA_TYPE, MAX_BODY_BYTES, decode_erasures
 from sync.protocol_errors import ProtocolError
 
-blp = Blueprint("central_erasures", __name__)
+blp = Blueprint("central_erasures", __name__, description="Sinkronisasi: penghapusan")
 
 
-@blp.post("/api/v1/erasures")
+@blp.route("/api/v1/erasures", methods=["POST"])
+@blp.doc(summary="Penghapusan dari kelurahan", security=[],
+         description="Ditandatangani perangkat; isi dibaca oleh sync/protocol_erasures.py.",
+         requestBody={"required": True, "content": {ERASURES_MEDIA_TYPE: {
+             "schema": {"type": "string", "format": "binary"}}}},
+         responses={"200": {"description": "Jawaban per data"},
+                    "400": {"description": "Ditolak protokol"}, "403": {"description": "Perangkat"},
+                    "413": {"description": "Terlalu besar"}})
 def receive_erasures():
     """Verify the device's signature, erase its records (tombstones for those not
     received yet), answer per record. Sending it again changes nothing."""
