@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from berjasa.settings import load_settings
+from berjasa.settings import AppConfig, load_settings
 from tests.helpers import PASSWORD
 
 BODY_METHODS = {"post", "put", "patch"}
@@ -34,8 +34,8 @@ def central_app(tmp_path: Path):
 
     folder = tmp_path / "central"
     folder.mkdir()
-    return create_app({"database_url": f"sqlite:///{folder / 'central.db'}",
-                       "settings": load_settings(folder, {}), "data_dir": folder})
+    return create_app(AppConfig(folder, load_settings(folder, {}),
+                                database_url=f"sqlite:///{folder / 'central.db'}"))
 
 
 @pytest.fixture
