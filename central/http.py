@@ -10,19 +10,17 @@ from typing import Any
 from flask import Flask, Response, g, jsonify, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from berjasa import request_log
 from berjasa.audit import Actor
-from berjasa.database import is_storage_full
 from berjasa.logs import get_logger
 from berjasa.problems import (
     CsrfFailed,
     Forbidden,
     PayloadTooLarge,
     Problem,
-    StorageFull,
     SyncProtocolRefused,
     Unauthorized,
 )
+from berjasa.web import errors
 from berjasa.web.bodies import limit_body
 from central import access, sessions
 from sync.protocol_errors import ProtocolError
@@ -147,23 +145,7 @@ def http_error_response(exc: HTTPException) -> Response:
     return response
 
 
-def unexpected_error_response(exc: Exception) -> Response:
-    """A bug: logged, answered without details. A full disk is no bug: 507
-    ``storage_full`` (the transaction rolled back, nothing stored)."""
-    if isinstance(exc, HTTPException):
-        return http_error_response(exc)
-    if is_storage_full(exc):
-        log.error("storage full on %s %s: nothing stored", request.method, request.path)
-        return problem_response(StorageFull())
-    log.exception("unexpected error on %s %s", request.method, request.path)
-    return http_error_response(HTTPException(description="internal", response=None))
-
-
 def init_app(app: Flask) -> None:
     """Install the body limit, the role check and the error handlers."""
-    request_log.install(app)  # X-Request-Id and one JSON access line per request
-    app.before_request(before_request)
-    app.register_error_handler(Problem, problem_response)
-    app.register_error_handler(ProtocolError, protocol_response)
-    app.register_error_handler(HTTPException, http_error_response)
-    app.register_error_handler(Exception, unexpected_error_response)
+    errors.install(app, log, before_request, problem_response, http_error_response,
+                   more=[(ProtocolError, protocol_response)])

@@ -6,16 +6,15 @@ from __future__ import annotations
 from flask import Flask, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from berjasa import http_cache, request_log
-from berjasa.database import is_storage_full
+from berjasa import http_cache
 from berjasa.logs import get_logger
 from berjasa.problems import (
     Forbidden,
     PayloadTooLarge,
     Problem,
-    StorageFull,
     Unauthorized,
 )
+from berjasa.web import errors
 from server import access, accounts, sessions
 from server.db import get_db
 from server.storage.audit import Actor
@@ -85,21 +84,7 @@ def http_error_response(exc: HTTPException) -> Response:
     return response
 
 
-def unexpected_error_response(exc: Exception) -> Response:
-    """A bug: logged (NIK masked by the log filter), answered without details.
-    A full disk is no bug: 507 ``storage_full`` (the transaction rolled back)."""
-    if is_storage_full(exc):
-        log.error("storage full on %s %s: nothing stored", request.method, request.path)
-        return problem_response(StorageFull())
-    log.exception("unexpected error on %s %s", request.method, request.path)
-    return http_error_response(HTTPException(description="internal", response=None))
-
-
 def init_app(app: Flask) -> None:
     """Install the role check and the error handlers."""
-    request_log.install(app)  # X-Request-Id and one JSON access line per request
-    app.before_request(authorize)
+    errors.install(app, log, authorize, problem_response, http_error_response)
     http_cache.install(app)  # JSON answers may carry personal data
-    app.register_error_handler(Problem, problem_response)
-    app.register_error_handler(HTTPException, http_error_response)
-    app.register_error_handler(Exception, unexpected_error_response)

@@ -4,6 +4,7 @@ central pages."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from flask import Blueprint, Response
 
@@ -45,3 +46,16 @@ def protect(blueprint: Blueprint) -> Blueprint:
     blueprint.after_request(security_headers)
     blueprint.context_processor(lambda: {"csrf_token": csrf_token})
     return blueprint
+
+
+def add_account_routes(blueprint: Blueprint, auth: Any, users: Any) -> None:
+    """The routes both apps' pages have: sign-in and sign-out (``auth.login``,
+    ``auth.logout``) and the admin's user page (``users.users_page``,
+    ``users.create_user``, ``users.update_user``); endpoint names are rows of
+    each app's role matrix."""
+    blueprint.add_url_rule("/login", "login", auth.login, methods=["GET", "POST"])
+    blueprint.add_url_rule("/logout", "logout", auth.logout, methods=["POST"])
+    blueprint.add_url_rule("/admin/users", "users", users.users_page)
+    blueprint.add_url_rule("/admin/users", "user_create", users.create_user, methods=["POST"])
+    blueprint.add_url_rule("/admin/users/<user_id>", "user_update", users.update_user,
+                           methods=["POST"])

@@ -18,15 +18,11 @@ from central import access, accounts
 from central.pages import audit, auth, dashboard, downloads, users, verify
 
 blp = web_pages.protect(Blueprint("pages", __name__, template_folder=web_pages.TEMPLATES))
+web_pages.add_account_routes(blp, auth, users)  # /login, /logout, /admin/users[/<user_id>]
 
-blp.add_url_rule("/login", "login", auth.login, methods=["GET", "POST"])
-blp.add_url_rule("/logout", "logout", auth.logout, methods=["POST"])
 blp.add_url_rule("/", "dashboard", dashboard.dashboard)
 blp.add_url_rule("/kecamatan/<code>", "kecamatan", dashboard.kecamatan)
 blp.add_url_rule("/unduh/<what>", "download", downloads.download)
-blp.add_url_rule("/admin/users", "users", users.users_page)
-blp.add_url_rule("/admin/users", "user_create", users.create_user, methods=["POST"])
-blp.add_url_rule("/admin/users/<user_id>", "user_update", users.update_user, methods=["POST"])
 blp.add_url_rule("/audit", "audit", audit.audit_page)
 blp.add_url_rule("/audit/export.csv", "audit_export", audit.audit_export)
 blp.add_url_rule("/verifikasi", "verification", verify.page)

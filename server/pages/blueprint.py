@@ -19,9 +19,8 @@ from server.pages import auth, labels, review, sync_panel, users
 
 log = logging.getLogger("berjasa.server")
 blp = web_pages.protect(Blueprint("pages", __name__, template_folder=web_pages.TEMPLATES))
+web_pages.add_account_routes(blp, auth, users)  # /login, /logout, /admin/users[/<user_id>]
 
-blp.add_url_rule("/login", "login", auth.login, methods=["GET", "POST"])
-blp.add_url_rule("/logout", "logout", auth.logout, methods=["POST"])
 blp.add_url_rule("/", "queue", review.queue)
 blp.add_url_rule("/enrollments", "by_status", review.by_status)
 blp.add_url_rule("/enrollments/<enrollment_id>", "enrollment", review.enrollment_page)
@@ -29,10 +28,6 @@ blp.add_url_rule("/enrollments/<enrollment_id>/decision", "decide", review.decid
                  methods=["POST"])
 blp.add_url_rule("/enrollments/<enrollment_id>/receipt", "receipt", review.receipt_page)
 blp.add_url_rule("/sync", "sync_now", sync_panel.sync_now, methods=["POST"])
-blp.add_url_rule("/admin/users", "users", users.users_page)
-blp.add_url_rule("/admin/users", "user_create", users.create_user, methods=["POST"])
-blp.add_url_rule("/admin/users/<user_id>", "user_update", users.update_user,
-                 methods=["POST"])
 
 TITLES = {
     400: "Permintaan tidak sah", 401: "Silakan masuk", 403: "Tidak diizinkan",

@@ -1,0 +1,46 @@
+"""How both apps (kelurahan server, central) install their request hooks and error
+handlers, and answer an unexpected error; each app keeps its own error shape
+(``problem_response``, ``http_error_response``)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from flask import Flask, Response, request
+from werkzeug.exceptions import HTTPException
+
+from berjasa import request_log
+from berjasa.database import is_storage_full
+from berjasa.problems import Problem, StorageFull
+
+Handler = Callable[[Any], Response]
+
+
+def install(app: Flask, log: logging.Logger, before_request: Callable[[], None],
+            problem_response: Handler, http_error_response: Handler,
+            more: Iterable[tuple[type[Exception], Handler]] = ()) -> None:
+    """X-Request-Id and one JSON access line per request, the app's check before
+    each request, and its error handlers: domain problems, Werkzeug's errors,
+    ``more`` (exception type, handler), and any other exception as a bug."""
+    request_log.install(app)
+    app.before_request(before_request)
+    app.register_error_handler(Problem, problem_response)
+    for kind, handler in more:
+        app.register_error_handler(kind, handler)
+    app.register_error_handler(HTTPException, http_error_response)
+
+    def unexpected_error_response(exc: Exception) -> Response:
+        """A bug: logged (NIK masked by the log filter), answered without details.
+        A full disk is no bug: 507 ``storage_full`` (the transaction rolled back,
+        nothing stored)."""
+        if isinstance(exc, HTTPException):
+            return http_error_response(exc)
+        if is_storage_full(exc):
+            log.error("storage full on %s %s: nothing stored", request.method, request.path)
+            return problem_response(StorageFull())
+        log.exception("unexpected error on %s %s", request.method, request.path)
+        return http_error_response(HTTPException(description="internal", response=None))
+
+    app.register_error_handler(Exception, unexpected_error_response)
