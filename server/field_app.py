@@ -25,10 +25,11 @@ from pathlib import Path
 
 from flask import Blueprint as FlaskBlueprint
 from flask import Response, abort, current_app, g, jsonify, redirect, request, send_file
-from berjasa.web.arguments import Blueprint
+from marshmallow import Schema, fields
 
 from berjasa import reference
 from berjasa.problems import TooManyAttempts
+from berjasa.web.arguments import Blueprint
 from server import field_dedupe
 from server.db import get_db
 from server.schemas.enrollment import CONSENT_METHODS, HEIR_RELATIONS
@@ -176,9 +177,28 @@ def _counted(what: str, key_id: str) -> None:
         raise TooManyHintFetches() from None
 
 
+class DedupeIndexSchema(Schema):
+    """The phone's duplicate hints: a filter over keyed hashes, no NIK, name or date."""
+
+    key_id = fields.String()
+    count = fields.Integer()
+    false_positive_rate = fields.Float()
+    size_bytes = fields.Integer()
+    filter = fields.String(metadata={"description": "base64"})
+
+
+class DedupeKeySchema(Schema):
+    """The key the phone tests the filter with, and the server's clock."""
+
+    key_id = fields.String()
+    key = fields.String(metadata={"description": "base64"})
+    server_time = fields.String()
+
+
 @blp.route("/dedupe-index", methods=["GET"])
-@blp.doc(responses={"200": {"description": "Bloom filter atas hash berkunci NIK dan nama+tanggal lahir"},
-                    "429": {"description": "Terlalu sering diunduh"}})
+@blp.response(200, DedupeIndexSchema,
+              description="Bloom filter atas hash berkunci NIK dan nama+tanggal lahir")
+@blp.doc(responses={"429": {"description": "Terlalu sering diunduh"}})
 def dedupe_index():
     """A Bloom filter of keyed hashes: no NIK, name or date in clear."""
     body = field_dedupe.dedupe_index(get_db(), Path(current_app.config["DATA_DIR"]),
@@ -195,8 +215,8 @@ def dedupe_index():
 
 
 @blp.route("/dedupe-key", methods=["GET"])
-@blp.doc(responses={"200": {"description": "Kunci HMAC untuk memeriksa filter di HP"},
-                    "429": {"description": "Terlalu sering diunduh"}})
+@blp.response(200, DedupeKeySchema, description="Kunci HMAC untuk memeriksa filter di HP")
+@blp.doc(responses={"429": {"description": "Terlalu sering diunduh"}})
 def dedupe_key():
     """The key the phone tests the filter with (enumerators only, never cached). The
     phone keeps it with the filter only while its token lasts."""
