@@ -23,6 +23,7 @@ from typing import Any
 
 from berjasa.database import transaction
 from berjasa.logs import new_request_id
+from server.storage import outbox
 from sync import faults, outcomes, protocol, storage
 from sync.encoding import InlineExecutor, encode_rows, encoder
 from sync.protocol_auth import private_key_pem
@@ -55,7 +56,7 @@ def build_batch(conn, device: dict[str, Any], key, size: int) -> dict[str, Any] 
     """Pack up to ``size`` outbox records into a new batch and store it (body and
     headers exactly as they will be sent); None when the outbox is empty."""
     for _ in range(3):
-        rows = storage.pending_records(conn, size)
+        rows = outbox.pending_records(conn, size)
         if not rows:
             return None
         stored = _store_encoded(conn, encode_rows(device["device_id"], device["kelurahan_code"],
@@ -77,7 +78,7 @@ def build_batches(run: RunState, conn, device: dict[str, Any], key, size: int, a
     first = 0 if isinstance(pool, InlineExecutor) else 1
     try:
         while run.can_start():
-            rows = [dict(r) for r in storage.pending_records(conn, size * ahead)]
+            rows = [dict(r) for r in outbox.pending_records(conn, size * ahead)]
             if not rows:
                 return
             chunks = [rows[i:i + size] for i in range(0, len(rows), size)]
@@ -198,7 +199,7 @@ def push(run: RunState, conn, device: dict[str, Any], key, settings: dict[str, A
         thread.start()
     try:
         with transaction(conn):
-            storage.drop_stale_outbox(conn)
+            outbox.drop_stale_outbox(conn)
         offered = all(_offer(run, todo, batch) for batch in storage.unanswered_batches(conn))
         if offered:
             processes = int(settings["sync_encode_processes"])

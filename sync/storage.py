@@ -1,5 +1,7 @@
-"""SQL of the sync agent (migrations/kelurahan/0003_sync.sql): outbox, stored
-batches, attempts, device identity, agent state, notices and the run lease.
+"""SQL of the sync agent (migrations/kelurahan/0003_sync.sql): stored batches and
+their outbox claims, attempts, device identity, agent state, notices and the run
+lease. The records waiting in the outbox are read from the kelurahan's
+``enrollments`` by :mod:`server.storage.outbox` (no SQL on server tables here).
 
 Functions take the connection first and return plain dicts. Callers group them
 in :func:`berjasa.database.transaction` where several writes must land together
@@ -16,23 +18,6 @@ from typing import Any
 from berjasa.database import transaction, utc_now
 
 # --- outbox -------------------------------------------------------------------
-
-
-def drop_stale_outbox(conn: sqlite3.Connection) -> int:
-    """Forget pending outbox rows whose record is no longer ``approved`` (central's
-    decision arrived by the pull first); they must not be packed."""
-    return conn.execute(
-        "DELETE FROM sync_outbox WHERE batch_id IS NULL AND enrollment_id IN ("
-        " SELECT o.enrollment_id FROM sync_outbox o JOIN enrollments e ON e.id = o.enrollment_id"
-        " WHERE o.batch_id IS NULL AND e.status <> 'approved')").rowcount
-
-
-def pending_records(conn: sqlite3.Connection, limit: int) -> list[sqlite3.Row]:
-    """Up to ``limit`` approved records not yet in a batch, oldest queued first."""
-    return conn.execute(
-        "SELECT e.* FROM sync_outbox o JOIN enrollments e ON e.id = o.enrollment_id"
-        " WHERE o.batch_id IS NULL AND e.status = 'approved'"
-        " ORDER BY o.queued_at, o.enrollment_id LIMIT ?", (limit,)).fetchall()
 
 
 class StaleBatch(Exception):

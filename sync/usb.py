@@ -19,6 +19,7 @@ from typing import Any
 
 from berjasa.database import transaction
 from berjasa.folder_lock import lock_dir, try_lock
+from server.storage import outbox
 from sync import outcomes, protocol, protocol_erasures, storage
 from sync import protocol_sealed as sealed
 from sync.encoding import encode_rows
@@ -59,9 +60,9 @@ def export_batches(conn: sqlite3.Connection, data_dir: Path, batch_size: int) ->
         device, key = load_device(conn, data_dir)
         pem = private_key_pem(key)
         with transaction(conn):
-            storage.drop_stale_outbox(conn)
+            outbox.drop_stale_outbox(conn)
         while True:
-            rows = [dict(r) for r in storage.pending_records(conn, batch_size)]
+            rows = [dict(r) for r in outbox.pending_records(conn, batch_size)]
             if not rows:
                 break
             encoded = encode_rows(device["device_id"], device["kelurahan_code"], rows, pem)

@@ -21,6 +21,7 @@ from berjasa.settings import load_settings
 from berjasa.synthetic import EnrollmentFaker
 from server import intake, privacy, review
 from server.backup import create_backup, restore_backup
+from server.storage import outbox
 from server.storage.audit import Actor, verify_chain
 from sync import storage
 from sync.agent import build_batch, run_once
@@ -148,7 +149,7 @@ def test_erasure_leaves_nothing_readable_in_the_data_folder(kelurahan, central, 
         assert result["pseudonym"].startswith("p1:")
     # the unanswered batch is gone; its other records wait for a new batch
     assert storage.get_batch(conn, built["batch_id"]) is None
-    waiting = {r["id"] for r in storage.pending_records(conn, 100)}
+    waiting = {r["id"] for r in outbox.pending_records(conn, 100)}
     assert set(others) <= waiting and pending["before"]["id"] not in waiting
     # the answered batch keeps ids, hash and answer only
     [old] = [b for b in conn.execute("SELECT * FROM sync_batches WHERE state = 'answered'")]
@@ -215,7 +216,7 @@ def test_erase_beside_a_killed_agent_and_a_batch_in_the_making(kelurahan):
     others = h.seed_approved(kelurahan, 2, seed=32)
     conn = connect(kelurahan / "kelurahan.db")
     storage.acquire_lease(conn, "dead-host:999999:0000", 3600)  # a killed agent's lease
-    rows = [dict(r) for r in storage.pending_records(conn, 10)]
+    rows = [dict(r) for r in outbox.pending_records(conn, 10)]
     privacy.erase_subject(conn, person["before"]["nik"], "Surat 3", OPERATOR)
     from sync.encoding import encode_rows
     from sync.protocol_auth import private_key_pem
@@ -225,7 +226,7 @@ def test_erase_beside_a_killed_agent_and_a_batch_in_the_making(kelurahan):
     assert person["before"]["id"] in encoded["record_ids"]
     assert _store_encoded(conn, encoded) is None
     assert storage.get_batch(conn, encoded["batch_id"]) is None
-    assert {r["id"] for r in storage.pending_records(conn, 10)} == set(others)
+    assert {r["id"] for r in outbox.pending_records(conn, 10)} == set(others)
     conn.close()
 
 

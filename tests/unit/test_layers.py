@@ -95,6 +95,19 @@ def test_http_modules_run_no_sql():
     assert found == []
 
 
+SERVER_TABLE_SQL = re.compile(r"\b(FROM|JOIN|UPDATE|INTO)\s+(enrollments|enrollment_history)\b",
+                              re.IGNORECASE)
+
+
+def test_only_server_storage_queries_the_enrollments():
+    """The agent reads and changes the kelurahan's records through server/storage
+    and server/lifecycle.py: no SQL on the enrollment tables in sync/ (issue 16)."""
+    found = [f"{path.relative_to(ROOT)}:{number}" for path in sorted((ROOT / "sync").glob("*.py"))
+             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+             if SERVER_TABLE_SQL.search(line)]
+    assert found == []
+
+
 def test_the_core_imports_no_part_by_name():
     """import-linter sees only import statements: the core (entry points aside)
     must not load a part by name either (importlib)."""
