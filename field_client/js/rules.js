@@ -1,8 +1,9 @@
 /**
  * Identity rules for the phone: NIK, KK, person names and phone numbers.
  *
- * A port of berjasa/identity.py. The server stays the authority; this module
- * exists so that the enumerator hears about a typo at the door, not hours later.
+ * A port of berjasa/identity/ (nik.py, names.py, phones.py). The server stays the
+ * authority; this module exists so that the enumerator hears about a typo at the
+ * door, not hours later.
  * Both implementations run the same cases (field_client/tests/identity_cases.json,
  * checked by node --test here and by pytest against the Python module), so a
  * change on one side without the other fails CI. Codes are the contract; the

@@ -1,4 +1,4 @@
-"""The identity cases shared by berjasa/identity.py and field_client/js/rules.js.
+"""The identity cases shared by berjasa/identity/ and field_client/js/rules.js.
 
 ``build_cases()`` runs every input through the Python validators and returns the
 expected codes; field_client/tests/identity_cases.json holds the same list for

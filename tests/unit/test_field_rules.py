@@ -1,4 +1,4 @@
-"""The phone's validator (field_client/js/rules.js) and berjasa/identity.py agree.
+"""The phone's validator (field_client/js/rules.js) and berjasa/identity/ agree.
 
 The cases file is checked against the Python module here and against the JS module by
 ``node --test field_client/tests/`` (run from this test too, so the one pytest
@@ -25,7 +25,7 @@ def test_cases_file_matches_python_validators():
     expected = field_rules_cases.render(field_rules_cases.build_cases())
     actual = field_rules_cases.CASES_FILE.read_text(encoding="utf-8")
     assert actual == expected, (
-        "identity.py and identity_cases.json disagree: if the rule change is intended, "
+        "berjasa/identity/ and identity_cases.json disagree: if the rule change is intended, "
         "run `python tests/unit/field_rules_cases.py` and make rules.js pass again")
 
 
