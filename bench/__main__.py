@@ -280,7 +280,7 @@ def sync_figures(result: dict[str, Any]) -> list[Figure]:
     return figures
 
 
-def rows(bench: Bench, outcome: dict[str, Any]) -> list[dict[str, Any]]:
+def rows(bench: Bench, outcome: dict[str, Any], quick: bool = False) -> list[dict[str, Any]]:
     """The table rows of one bench's outcome."""
     result = outcome.get("result")
     base_row = {"bench": bench.name}
@@ -304,7 +304,8 @@ def rows(bench: Bench, outcome: dict[str, Any]) -> list[dict[str, Any]]:
         row = {**base_row, "figure": figure.label, "unit": figure.unit, "target": figure.target,
                "value": value, "baseline": base, "ratio": ratio}
         if value is None:
-            row["skipped"] = "not in this run's JSON"
+            row["skipped"] = ("left out by --quick" if quick and bench.quick_leaves_out
+                              else "not in this run's JSON")
         out.append(row)
     return out
 
@@ -380,7 +381,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.quick and bench.quick_leaves_out:
             left_out.append(bench.quick_leaves_out)
         report["benches"][bench.name] = outcome
-        all_rows += rows(bench, outcome)
+        all_rows += rows(bench, outcome, args.quick)
     seconds = round(time.monotonic() - started, 1)
     cpu = sum(o.get("cpu_seconds") or 0 for o in report["benches"].values())
     report.update(table=all_rows, left_out=left_out, seconds=seconds, cpu_seconds=round(cpu, 1),
