@@ -4,14 +4,17 @@ version; an older or newer laptop is refused with the versions named and the fix
 
 from __future__ import annotations
 
+import base64
 import dataclasses
+import time
 
 import pytest
 import requests
 
 from sync import protocol
-from sync.protocol_auth import load_private_key, request_message, verify_answer
+from sync.protocol_auth import key_id, load_private_key, request_message, verify_answer
 from sync.protocol_errors import ProtocolError
+from sync.transport import CentralClient
 
 from .conftest import records
 
@@ -20,7 +23,6 @@ PREVIOUS = protocol.PROTOCOL_VERSION - 1
 
 def _central_key(central) -> dict:
     """Central's answer key as the agent pins it (key id -> public key)."""
-    from sync.protocol_auth import key_id
     key = load_private_key((central.data_dir / "central_key.pem").read_bytes()).public_key()
     return {key_id(key): key}
 
@@ -52,8 +54,6 @@ def test_batch_of_the_previous_version_is_ingested(central):
 
 
 def test_signed_pull_of_the_previous_version_is_answered(central):
-    import base64
-    import time
     device = central.register()
     path, timestamp, nonce = "/api/v1/updates?since=0", str(int(time.time())), "n" * 22
     signature = device.key.sign(request_message("GET", path, timestamp, nonce, device.device_id,
@@ -97,3 +97,23 @@ def test_too_old_or_too_new_laptop_is_told_what_to_do(central, sent, fix):
             in message), message
     assert f"`{fix}`" in message and "asang versi berjasa" in message, message
     assert central.query("SELECT batch_id FROM batches") == []
+
+
+def test_agent_client_resends_a_batch_stored_before_the_upgrade(central):
+    """The agent's own HTTP client, with central's key pinned, posts a version-1 batch
+    exactly as stored and accepts the answer (signed in version 1), then a current one."""
+    device = central.register()
+    client = CentralClient(central.url, {"sync_connect_timeout_seconds": 10,
+                                         "sync_read_timeout_seconds": 30,
+                                         "sync_ca_bundle": ""},
+                           deadline=time.monotonic() + 60, pinned=_central_key(central))
+    stored = dataclasses.replace(device.batch(records(3)), protocol=PREVIOUS)
+    body, headers = protocol.encode_batch(stored, device.key)
+    answer = client.post_batch(body, headers)  # CentralRefused if the signature did not verify
+    assert [r["result"] for r in protocol.decode_results(answer.content, stored)] == ["accepted"] * 3
+    current = device.batch(records(2, seed=7))
+    body, headers = protocol.encode_batch(current, device.key)
+    assert headers["Berjasa-Protocol"] == str(protocol.PROTOCOL_VERSION)
+    answer = client.post_batch(body, headers)
+    assert len(protocol.decode_results(answer.content, current)) == 2
+    assert client.signed_by == set(_central_key(central))
