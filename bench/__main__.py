@@ -7,7 +7,7 @@ and puts each headline figure next to its baseline with the ratio. The sync benc
 is called through ``bench.sync_bench.measure(quick)`` (in a subprocess too).
 
     python -m bench                          # the full set (tens of minutes, scale included)
-    python -m bench --quick                  # everything in under two minutes, smaller counts
+    python -m bench --quick                  # everything, smaller counts (~30 s of its own CPU)
     python -m bench --only intake,search     # a subset (names: see --help)
     python -m bench --quick --out /tmp/b.json
 
@@ -355,7 +355,7 @@ def chosen_benches(only: list[str] | None) -> list[Bench]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true",
-                        help="under two minutes: smaller counts, the slow parts left out")
+                        help="smaller counts, the slow parts left out (~30 s of CPU)")
     parser.add_argument("--only", action="append", metavar="NAME[,NAME]",
                         help=f"run only these ({', '.join(NAMES)})")
     parser.add_argument("--out", "--output", dest="out", type=Path, default=DEFAULT_OUT,
