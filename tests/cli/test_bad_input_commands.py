@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli.language import english_words
+from tests.helpers import BERJASA
 
 DRIVER = r"""
 import contextlib, io, json, sys, traceback
@@ -176,7 +177,7 @@ def test_real_subprocess_errors_are_one_line(tmp_path):
     env = {**os.environ, "BERJASA_DATA_DIR": str(tmp_path / "none")}
     for args in (["central", "import", "dtsen", str(tmp_path / "missing.csv")],
                  ["user", "add", "budi", "--role", "admin"]):
-        answer = subprocess.run([sys.executable, "-m", "berjasa", *args], capture_output=True,
+        answer = subprocess.run([*BERJASA, *args], capture_output=True,
                                 text=True, timeout=60, env=env)
         assert answer.returncode != 0
         assert "Traceback" not in answer.stderr

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import sqlite3
 import subprocess
-import sys
+
+from tests.helpers import BERJASA
 
 
 def test_demo_syncs_and_returns_the_cross_kelurahan_duplicate(tmp_path):
-    answer = subprocess.run([sys.executable, "-m", "berjasa", "demo", "--once", "--enrollments",
+    answer = subprocess.run([*BERJASA, "demo", "--once", "--enrollments",
                              "12", "--data-dir", str(tmp_path)], capture_output=True, text=True,
                             timeout=300)
     assert answer.returncode == 0, answer.stderr

@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import re
 import subprocess
-import sys
 import time
 
 import pytest
@@ -15,6 +14,7 @@ import requests
 from openpyxl import load_workbook
 
 from berjasa.demo import CENTRAL_ROLES, PASSWORD
+from tests.helpers import BERJASA
 
 pytestmark = pytest.mark.slow
 
@@ -30,7 +30,7 @@ def _login(central: str, name: str) -> requests.Session:
 
 
 def test_operator_downloads_from_the_demo_and_the_auditor_sees_it(tmp_path):
-    demo = subprocess.Popen([sys.executable, "-m", "berjasa", "demo", "--enrollments", "12",
+    demo = subprocess.Popen([*BERJASA, "demo", "--enrollments", "12",
                              "--data-dir", str(tmp_path)], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     try:

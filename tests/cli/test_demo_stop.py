@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import BERJASA
+
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
                                 reason="reads /proc to find the demo's children")
 
@@ -79,7 +81,7 @@ def _alive(pid: int) -> bool:
 
 
 def _start_demo(tmp_path: Path, base: int) -> tuple[subprocess.Popen, str]:
-    demo = subprocess.Popen([sys.executable, "-m", "berjasa", "demo", "--enrollments", "4",
+    demo = subprocess.Popen([*BERJASA, "demo", "--enrollments", "4",
                              "--port-base", str(base), "--data-dir", str(tmp_path)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     lines: queue.Queue[str] = queue.Queue()
@@ -141,7 +143,7 @@ def test_port_base_taken_is_one_clear_line(tmp_path):
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        answer = subprocess.run([sys.executable, "-m", "berjasa", "demo", "--once",
+        answer = subprocess.run([*BERJASA, "demo", "--once",
                                  "--port-base", str(port), "--data-dir", str(tmp_path)],
                                 capture_output=True, text=True, timeout=60)
     assert answer.returncode != 0

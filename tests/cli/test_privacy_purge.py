@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from datetime import datetime, timedelta, timezone
 
 from berjasa.database import connect
@@ -15,6 +14,7 @@ from berjasa.synthetic import EnrollmentFaker
 from server import intake, review
 from server.storage.audit import Actor, verify_chain
 from sync.retention import purge_if_due
+from tests.helpers import BERJASA
 
 ENUMERATOR = Actor("enumerator", "enumerator")
 SUPERVISOR = Actor("supervisor", "supervisor")
@@ -39,7 +39,7 @@ def test_purge_applies_retention_and_is_audited(data_dir):
     conn.execute("INSERT INTO login_failures (at, username, address) VALUES (?, 'x', '1.2.3.4')",
                  (OLD,))
     conn.close()
-    done = subprocess.run([sys.executable, "-m", "berjasa", "privacy", "purge", "--json",
+    done = subprocess.run([*BERJASA, "privacy", "purge", "--json",
                            "--data-dir", str(data_dir)], check=False, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     counts = json.loads(done.stdout)
@@ -58,7 +58,7 @@ def test_purge_applies_retention_and_is_audited(data_dir):
     assert old["nik"].encode() not in raw and old["address"].encode() not in raw
     conn.close()
     # a second purge finds nothing more (and is audited too)
-    again = subprocess.run([sys.executable, "-m", "berjasa", "privacy", "purge", "--data-dir",
+    again = subprocess.run([*BERJASA, "privacy", "purge", "--data-dir",
                             str(data_dir)], check=False, capture_output=True, text=True, timeout=60)
     assert again.returncode == 0 and again.stdout.strip().splitlines()[-1] == "0"
 

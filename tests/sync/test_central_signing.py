@@ -27,6 +27,7 @@ from sync.protocol_auth import (
     verify_answer,
 )
 from sync.protocol_errors import ProtocolError
+from tests.helpers import BERJASA
 
 _spec = importlib.util.spec_from_file_location(
     "sync_harness", Path(__file__).resolve().parents[1] / "reliability" / "harness.py")
@@ -69,7 +70,7 @@ def test_https_and_loopback_are_accepted(url):
 
 
 def test_register_command_refuses_http_in_one_line_and_insecure_http_passes_the_check(data_dir):
-    base = [sys.executable, "-m", "berjasa", "sync", "register", "--code", "AAAA-BBBB-CCCC",
+    base = [*BERJASA, "sync", "register", "--code", "AAAA-BBBB-CCCC",
             "--data-dir", str(data_dir), "--central", "http://192.0.2.10:9"]
     refused = subprocess.run(base, capture_output=True, text=True, timeout=60)
     lines = [line for line in refused.stderr.splitlines() if line.strip()]

@@ -26,6 +26,7 @@ from server.storage.audit import Actor, verify_chain
 from sync import storage
 from sync.agent import build_batch, run_once
 from sync.keys import load_device
+from tests.helpers import BERJASA
 
 _spec = importlib.util.spec_from_file_location(
     "sync_harness", Path(__file__).resolve().parents[1] / "reliability" / "harness.py")
@@ -167,7 +168,7 @@ def test_erasure_leaves_nothing_readable_in_the_data_folder(kelurahan, central, 
     server_conn.close()
 
     # the audit trail still says who changed which field when, and verifies
-    verify = subprocess.run([sys.executable, "-m", "berjasa", "audit", "verify", "--data-dir",
+    verify = subprocess.run([*BERJASA, "audit", "verify", "--data-dir",
                              str(kelurahan)], check=False, capture_output=True, text=True, timeout=60)
     assert verify.returncode == 0, verify.stdout + verify.stderr
     rows = h.kelurahan_rows(kelurahan, "SELECT action, actor, changes FROM audit_log"
@@ -188,7 +189,7 @@ def test_erasure_leaves_nothing_readable_in_the_data_folder(kelurahan, central, 
 def test_erase_unknown_twice_and_bad_input(kelurahan):
     person = enrol_person(kelurahan, seed=21)
     nik = person["before"]["nik"]
-    run = [sys.executable, "-m", "berjasa", "privacy", "erase"]
+    run = [*BERJASA, "privacy", "erase"]
     folder = ["--data-dir", str(kelurahan)]
     unknown = subprocess.run([*run, "7371014101900001", "--reason", "x", *folder],
                              check=False, capture_output=True, text=True, timeout=60)
@@ -237,7 +238,7 @@ def test_audit_prove_after_erasure(kelurahan):
     conn.close()
     [edit] = h.kelurahan_rows(kelurahan, "SELECT seq FROM audit_log WHERE action = 'enrollment.edit'"
                               " AND record_id = ? ORDER BY seq LIMIT 1", (person["before"]["id"],))
-    prove = [sys.executable, "-m", "berjasa", "audit", "prove", "--seq", str(edit["seq"]),
+    prove = [*BERJASA, "audit", "prove", "--seq", str(edit["seq"]),
              "--data-dir", str(kelurahan)]
     new_name = person["after"]["full_name"]
     yes = subprocess.run([*prove, "--field", "full_name", "--value", new_name, "--json"],
