@@ -20,7 +20,9 @@ from marshmallow import ValidationError
 
 from berjasa import identity
 from berjasa.database import transaction, utc_now
+from berjasa.pseudonyms import key_for_connection
 from berjasa.problems import (
+    DuplicateNik,
     IdConflict,
     InvalidTransition,
     NotFound,
@@ -29,12 +31,14 @@ from berjasa.problems import (
     VersionMismatch,
 )
 from server import eligibility
+from server.schemas.compiled import CompiledLoader, NeedsFullLoad
 from server.schemas.enrollment import EnrollmentSchema
 from server.schemas.messages import flatten_errors
 from server.storage import enrollments as store
-from server.storage.audit import Actor, record_audit_entry
+from server.storage.audit import Actor, record_audit_entries, record_audit_entry
 
 EDITABLE_STATUSES = ("submitted", "needs_fix")
+_DATES = (dt.date, dt.datetime)  # what the schema loads dates as (never subclassed there)
 
 
 @dataclass
@@ -45,25 +49,39 @@ class Outcome:
     record: dict[str, Any]
 
 
-_schemas: dict[int, tuple[dict, EnrollmentSchema]] = {}
+_schemas: dict[int, tuple[dict, EnrollmentSchema, CompiledLoader]] = {}
+
+
+def _loaders(settings: dict[str, Any]) -> tuple[EnrollmentSchema, CompiledLoader]:
+    """One schema (and its compiled loader) per settings dict: building a
+    marshmallow schema deep-copies every field, which cost more than validating
+    a record."""
+    cached = _schemas.get(id(settings))
+    if cached is None or cached[0] is not settings:
+        schema = EnrollmentSchema(settings=settings)
+        cached = (settings, schema, CompiledLoader(schema))
+        _schemas[id(settings)] = cached
+    return cached[1], cached[2]
 
 
 def enrollment_schema(settings: dict[str, Any]) -> EnrollmentSchema:
-    """One schema per settings dict: building a marshmallow schema deep-copies
-    every field, which cost more than validating a record."""
-    cached = _schemas.get(id(settings))
-    if cached is None or cached[0] is not settings:
-        cached = (settings, EnrollmentSchema(settings=settings))
-        _schemas[id(settings)] = cached
-    return cached[1]
+    """The Enrollment schema for these settings (cached)."""
+    return _loaders(settings)[0]
 
 
 def load_enrollment(payload: Any, settings: dict[str, Any],
                     partial: bool = False) -> dict[str, Any]:
     """Validate a client payload into clean values, or raise ValidationFailed
-    naming every bad field."""
+    naming every bad field. A valid payload takes the schema's compiled path; any
+    doubt goes through marshmallow itself, which names the errors."""
+    schema, compiled = _loaders(settings)
+    if not partial:
+        try:
+            return compiled.load(payload)
+        except NeedsFullLoad:
+            pass
     try:
-        data = enrollment_schema(settings).load(payload, partial=partial)
+        data = schema.load(payload, partial=partial)
     except ValidationError as exc:
         errors, codes = flatten_errors(exc.messages)
         raise ValidationFailed(errors, codes) from exc
@@ -74,11 +92,11 @@ def to_storable(data: dict[str, Any]) -> dict[str, Any]:
     """Loaded values as they are stored and hashed (dates as ISO text)."""
     out = {}
     for key, value in data.items():
-        if isinstance(value, (dt.date, dt.datetime)):
+        kind = type(value)
+        if kind in _DATES:
             value = value.isoformat()
-        elif isinstance(value, dict):
-            value = {k: (v.isoformat() if isinstance(v, (dt.date, dt.datetime)) else v)
-                     for k, v in value.items()}
+        elif kind is dict:
+            value = {k: (v.isoformat() if type(v) in _DATES else v) for k, v in value.items()}
         out[key] = value
     return out
 
@@ -100,53 +118,150 @@ def identity_warnings(values: dict[str, Any]) -> list[dict[str, str]]:
     return warnings
 
 
-def create_enrollment(conn: sqlite3.Connection, payload: Any, actor: Actor,
-                      settings: dict[str, Any], reread: bool = True) -> Outcome:
-    """Validate and store one enrollment (201), or recognise a retry (200).
-    ``reread=False`` answers with the values written (the batch needs only id
-    and version) instead of reading the row back."""
+@dataclass
+class Prepared:
+    """A payload that passed validation: its stored values and content hash."""
+
+    values: dict[str, Any]
+    digest: str
+
+
+def prepare(payload: Any, settings: dict[str, Any]) -> Prepared:
+    """Validate a payload (ValidationFailed naming every bad field) for storing."""
     values = to_storable(load_enrollment(payload, settings))
-    digest = content_hash(values)
+    return Prepared(values, content_hash(values))
+
+
+def _replay(existing: dict[str, Any], item: Prepared, actor: Actor) -> Outcome | Problem:
+    """The answer to an id already held: a retry (200) or an id conflict."""
+    if existing["intake_hash"] == item.digest and existing["enumerator"] == actor.username:
+        return Outcome(200, existing)
+    return IdConflict()
+
+
+def _new_record(item: Prepared, actor: Actor) -> dict[str, Any]:
+    """The row of a new enrollment."""
+    now = utc_now()
+    return {
+        **item.values,
+        "warnings": identity_warnings(item.values),
+        "intake_hash": item.digest,
+        "status": "submitted",
+        "version": 1,
+        "enumerator": actor.username,
+        "last_edited_by": actor.username,
+        "received_at": now,
+        "updated_at": now,
+    }
+
+
+def _created(record: dict[str, Any]) -> tuple:
+    """The audit item of a new enrollment."""
+    return ("enrollment.create", record["id"],
+            {"status": [None, "submitted"], "content_hash": [None, record["intake_hash"]]}, None)
+
+
+def create_enrollment(conn: sqlite3.Connection, payload: Any, actor: Actor,
+                      settings: dict[str, Any]) -> Outcome:
+    """Validate and store one enrollment (201), or recognise a retry (200)."""
+    item = prepare(payload, settings)
+    outcome = _store_one(conn, item, actor)
+    if outcome.status == 201:
+        outcome = Outcome(201, store.get_enrollment(conn, item.values["id"]))
+    return outcome
+
+
+def _store_one(conn: sqlite3.Connection, item: Prepared, actor: Actor) -> Outcome:
+    """Store one prepared enrollment in its own transaction (a savepoint inside a
+    batch); the Outcome, or the Problem raised. The row and its audit entry are
+    built before the write lock is taken, and a new record (the usual case) is
+    simply inserted: only when the database refuses it is the id looked up, to
+    tell a retry from a conflict (the id is answered first, as always)."""
+    record = _new_record(item, actor)
+    key = key_for_connection(conn)
     with transaction(conn):
-        existing = store.get_enrollment(conn, values["id"])
-        if existing is not None:
-            if existing["intake_hash"] == digest and existing["enumerator"] == actor.username:
-                return Outcome(200, existing)
-            raise IdConflict()
-        now = utc_now()
-        record = {
-            **values,
-            "warnings": identity_warnings(values),
-            "intake_hash": digest,
-            "status": "submitted",
-            "version": 1,
-            "enumerator": actor.username,
-            "last_edited_by": actor.username,
-            "received_at": now,
-            "updated_at": now,
-        }
-        store.insert_enrollment(conn, record)
-        record_audit_entry(conn, actor, "enrollment.create", values["id"],
-                           {"status": [None, "submitted"], "content_hash": [None, digest]})
-    return Outcome(201, store.get_enrollment(conn, values["id"]) if reread else record)
+        try:
+            store.insert_enrollment(conn, record)
+        except (IdConflict, DuplicateNik):
+            existing = store.get_enrollment(conn, item.values["id"])
+            if existing is None:
+                raise
+            answer = _replay(existing, item, actor)
+            if isinstance(answer, Problem):
+                raise answer from None
+            return answer
+        record_audit_entries(conn, actor, [_created(record)], key)
+    return Outcome(201, record)
 
 
 def create_batch(conn: sqlite3.Connection, items: list[Any], actor: Actor,
                  settings: dict[str, Any]) -> list[dict[str, Any]]:
     """Store an outbox: one result per item, in order; one bad item never blocks
-    the others. All items share one transaction (one fsync) with a savepoint each."""
-    results = []
+    the others. Every item is validated first; then one transaction (one fsync)
+    decides each item in order as :func:`create_enrollment` would, from the ids and
+    NIKs held, and writes the new records and their audit entries with one
+    statement per table."""
+    prepared: list[Prepared | Problem] = []
+    for payload in items:
+        try:
+            prepared.append(prepare(payload, settings))
+        except Problem as problem:
+            prepared.append(problem)
     with transaction(conn):
-        for item in items:
-            item_id = item.get("id") if isinstance(item, dict) else None
-            try:
-                outcome = create_enrollment(conn, item, actor, settings, reread=False)
-            except Problem as problem:
-                results.append({"id": item_id, "status": problem.status, **problem.to_dict()})
-                continue
-            results.append({"id": outcome.record["id"], "status": outcome.status,
-                            "version": outcome.record["version"]})
-    return results
+        try:
+            with transaction(conn):  # a savepoint: the plan is written whole or not at all
+                outcomes = _store_planned(conn, prepared, actor)
+        except sqlite3.IntegrityError:
+            # The plan missed a constraint (it should not): one item at a time.
+            outcomes = [item if isinstance(item, Problem) else _attempt(conn, item, actor)
+                        for item in prepared]
+    return [_result(payload, outcome) for payload, outcome in zip(items, outcomes)]
+
+
+def _attempt(conn: sqlite3.Connection, item: Prepared, actor: Actor) -> Outcome | Problem:
+    """:func:`_store_one`, with its Problem as the answer."""
+    try:
+        return _store_one(conn, item, actor)
+    except Problem as problem:
+        return problem
+
+
+def _store_planned(conn: sqlite3.Connection, prepared: list[Prepared | Problem],
+                   actor: Actor) -> list[Outcome | Problem]:
+    """Decide every prepared item in order against the ids and active NIKs held
+    (and those of the items before it), then insert the new ones at once."""
+    valid = [item for item in prepared if isinstance(item, Prepared)]
+    held = store.intake_keys(conn, [item.values["id"] for item in valid])
+    holders = store.active_ids_for_niks(conn, [item.values["nik"] for item in valid])
+    outcomes: list[Outcome | Problem] = []
+    new: list[dict[str, Any]] = []
+    for item in prepared:
+        if isinstance(item, Problem):
+            outcomes.append(item)
+            continue
+        record_id, nik = item.values["id"], item.values["nik"]
+        if record_id in held:
+            outcomes.append(_replay(held[record_id], item, actor))
+            continue
+        if nik in holders:
+            outcomes.append(DuplicateNik(existing_id=holders[nik]))
+            continue
+        record = _new_record(item, actor)
+        held[record_id], holders[nik] = record, record_id
+        new.append(record)
+        outcomes.append(Outcome(201, record))
+    store.insert_enrollments(conn, new)
+    record_audit_entries(conn, actor, [_created(record) for record in new])
+    return outcomes
+
+
+def _result(payload: Any, outcome: Outcome | Problem) -> dict[str, Any]:
+    """One item's entry in the batch answer."""
+    if isinstance(outcome, Problem):
+        item_id = payload.get("id") if isinstance(payload, dict) else None
+        return {"id": item_id, "status": outcome.status, **outcome.to_dict()}
+    return {"id": outcome.record["id"], "status": outcome.status,
+            "version": outcome.record["version"]}
 
 
 def edit_enrollment(conn: sqlite3.Connection, enrollment_id: str, payload: Any,

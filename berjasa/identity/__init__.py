@@ -19,6 +19,7 @@ from berjasa.identity.nik import (
     check_nik,
     has_errors,
     is_nik_damaged_by_spreadsheet,
+    nik_form_problems,
     nik_parts,
 )
 from berjasa.identity.phones import normalise_phone
@@ -31,6 +32,7 @@ __all__ = [
     "check_nik",
     "has_errors",
     "is_nik_damaged_by_spreadsheet",
+    "nik_form_problems",
     "nik_parts",
     "normalise_person_name",
     "normalise_phone",

@@ -9,6 +9,7 @@ as punctuation.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from berjasa.identity.common import IdentityError, describe_characters
@@ -17,6 +18,9 @@ from berjasa.identity.common import IdentityError, describe_characters
 # section U+1A1F), so the whole assigned Buginese block U+1A00-U+1A1F passes.
 _NAME_PUNCTUATION = frozenset(".,'\u2019-\u1a1e\u1a1f")
 _NAME_MAX = 100
+# A name that normalising leaves as it is: ASCII, at least one letter, single spaces
+# between words, no outer spaces (NFC changes no ASCII text).
+_PLAIN_NAME = re.compile(r"(?=[^A-Za-z]*[A-Za-z])[A-Za-z.,'-]+(?: [A-Za-z.,'-]+)*")
 
 
 def _is_name_character(char: str) -> bool:
@@ -31,6 +35,13 @@ def _is_name_character(char: str) -> bool:
 def normalise_person_name(value) -> str:
     """The name as typed, NFC-normalised, trimmed, inner spaces collapsed;
     IdentityError (name_required, name_invalid_characters, name_too_long)."""
+    if isinstance(value, str) and len(value) <= _NAME_MAX and _PLAIN_NAME.fullmatch(value):
+        return value  # ASCII letters and . , ' - between single spaces: already normal
+    return _normalise_any_name(value)
+
+
+def _normalise_any_name(value) -> str:
+    """:func:`normalise_person_name` for any input, step by step."""
     if value is not None and not isinstance(value, str):
         raise IdentityError("name_invalid_characters", "Nama harus berupa teks.")
     text = unicodedata.normalize("NFC", value or "").strip()

@@ -16,6 +16,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, post_load, validates_schema
 
 from berjasa import identity, reference
+from berjasa.checks import check_enrollment, work_category
 from server.schemas.messages import (
     BAD_DATE,
     BAD_DATETIME,
@@ -131,6 +132,8 @@ class FreeText(fields.Field):
         if len(value) > self.max_length:
             raise ValidationError(coded(f"Terlalu panjang: paling banyak {self.max_length} "
                                         "karakter.", "too_long"))
+        if value.isprintable():  # then no Cc, Cs or Cn character at all
+            return value
         allowed = "\n\r\t" if self.multiline else "\t"
         bad = {c for c in value if c not in allowed and unicodedata.category(c) in ("Cc", "Cs", "Cn")}
         if bad:
@@ -199,10 +202,43 @@ class StrictBoolean(fields.Boolean):
         return value
 
 
+def rt_rw_check(label: str):
+    """The validator of RT or RW: 1 to 3 digits, not 0."""
+    message = coded(f"{label} harus 1 sampai 3 angka, bukan 0 (mis. 002).", "invalid_rt_rw")
+
+    def check(value: str) -> None:
+        if not (RT_RW.match(value) and int(value) > 0):
+            raise ValidationError(message)
+
+    return check
+
+
 class BaseSchema(Schema):
-    """Unknown fields and non-object bodies are refused with coded messages."""
+    """Unknown fields and non-object bodies are refused with coded messages. A
+    schema's rules over more than one field are :meth:`record_errors` and its
+    stored spelling :meth:`normalised`: plain methods that marshmallow's hooks call
+    here and that the compiled loader (server.schemas.compiled) calls directly."""
 
     error_messages = {"unknown": UNKNOWN_FIELD, "type": NOT_OBJECT}
+
+    def record_errors(self, data: dict) -> dict[str, list]:
+        """Problems that need more than one field, as {field: [coded message]}."""
+        return {}
+
+    def normalised(self, data: dict) -> dict:
+        """The loaded values in their stored spelling."""
+        return data
+
+    @validates_schema(skip_on_field_errors=False)
+    def _check_record(self, data: dict, **kwargs: Any) -> None:
+        """Run :meth:`record_errors` on what loaded (fields that failed are absent)."""
+        errors = self.record_errors(data)
+        if errors:
+            raise ValidationError(errors)
+
+    @post_load
+    def _normalise(self, data: dict, **kwargs: Any) -> dict:
+        return self.normalised(data)
 
 
 class ConsentSchema(BaseSchema):
@@ -214,12 +250,12 @@ class ConsentSchema(BaseSchema):
         required=True)
     at = fields.AwareDateTime(required=True, error_messages={**_errors(BAD_DATETIME), "invalid_awareness": BAD_DATETIME})
 
-    @validates_schema(skip_on_field_errors=False)
-    def consent_given(self, data: dict, **kwargs: Any) -> None:
+    def record_errors(self, data: dict) -> dict[str, list]:
         """Consent is required: given must be true."""
         if data.get("given") is False:
-            raise ValidationError(coded("Persetujuan pekerja wajib diberikan sebelum didaftarkan.",
-                                        "consent_required"), "given")
+            return {"given": [coded("Persetujuan pekerja wajib diberikan sebelum didaftarkan.",
+                                    "consent_required")]}
+        return {}
 
 
 class LocationSchema(BaseSchema):
@@ -242,14 +278,18 @@ class DisabilitySchema(BaseSchema):
         "invalid_choice")), load_default=list, error_messages=_errors(NOT_LIST))
 
     @validates_schema(skip_on_field_errors=True)
-    def kinds_need_a_disability(self, data: dict, **kwargs: Any) -> None:
+    def _check_record(self, data: dict, **kwargs: Any) -> None:
+        """As for every schema, but not when a field (or an unknown key) failed."""
+        super()._check_record(data)
+
+    def record_errors(self, data: dict) -> dict[str, list]:
         """Kinds only when has_disability is true."""
         if data.get("has_disability") is False and data.get("kinds"):
-            raise ValidationError(coded("Jenis disabilitas hanya diisi bila has_disability true.",
-                                        "kinds_without_disability"), "kinds")
+            return {"kinds": [coded("Jenis disabilitas hanya diisi bila has_disability true.",
+                                    "kinds_without_disability")]}
+        return {}
 
-    @post_load
-    def normalise(self, data: dict, **kwargs: Any) -> dict:
+    def normalised(self, data: dict) -> dict:
         """Kinds once each, in the list's order."""
         data["kinds"] = [k for k in DISABILITY_KINDS if k in set(data.get("kinds") or [])]
         return data
@@ -267,8 +307,8 @@ class EnrollmentSchema(BaseSchema):
     sex = ListChoice(("L", "P"), coded("Jenis kelamin harus L atau P.", "invalid_choice"),
                      required=True)
     address = FreeText(500, multiline=True, required=True)
-    rt = fields.String(required=True, error_messages=_errors(NOT_TEXT))
-    rw = fields.String(required=True, error_messages=_errors(NOT_TEXT))
+    rt = fields.String(required=True, validate=rt_rw_check("RT"), error_messages=_errors(NOT_TEXT))
+    rw = fields.String(required=True, validate=rt_rw_check("RW"), error_messages=_errors(NOT_TEXT))
     kelurahan_code = ListChoice(
         (), coded("Kode kelurahan tidak dikenal (contoh: 73.71.01.1001).", "unknown_kelurahan"),
         matcher=lambda v: (reference.kelurahan(v).code if reference.kelurahan(v) else None),
@@ -311,54 +351,14 @@ class EnrollmentSchema(BaseSchema):
         self.settings = settings or {}
         self.today = today
 
-    @validates_schema(skip_on_field_errors=False)
-    def check_record(self, data: dict, **kwargs: Any) -> None:
-        """Rules that need settings or more than one field, all reported at once."""
-        errors: dict[str, list] = {}
-        today = self.today or dt.date.today()
-        for name in ("rt", "rw"):
-            if name in data and not (RT_RW.match(data[name]) and int(data[name]) > 0):
-                errors.setdefault(name, []).append(coded(
-                    f"{name.upper()} harus 1 sampai 3 angka, bukan 0 (mis. 002).", "invalid_rt_rw"))
-        birth = data.get("birth_date")
-        if birth is not None:
-            oldest = self.settings.get("oldest_age_years", 110)
-            if birth > today:
-                errors.setdefault("birth_date", []).append(coded(
-                    "Tanggal lahir tidak boleh di masa depan.", "birth_date_in_future"))
-            elif (today.year - birth.year) > oldest:
-                errors.setdefault("birth_date", []).append(coded(
-                    f"Tanggal lahir tidak masuk akal (umur lebih dari {oldest} tahun).",
-                    "birth_date_implausible"))
-        if "nik" in data and (birth is not None or "sex" in data):
-            cross = [p for p in identity.check_nik(data["nik"], birth, data.get("sex"))
-                     if p.code in ("nik_birth_date_mismatch", "nik_sex_mismatch")]
-            errors.setdefault("nik", []).extend(coded(p.message, p.code) for p in cross)
-        income = data.get("monthly_income")
-        low, high = self.settings.get("income_min", 0), self.settings.get("income_max", 50_000_000)
-        if income is not None and not low <= income <= high:
-            errors.setdefault("monthly_income", []).append(coded(
-                f"Penghasilan per bulan harus antara Rp{low:,} dan Rp{high:,}.".replace(",", "."),
-                "income_out_of_bounds"))
-        category = data.get("work_category")
-        if category not in (None, ""):
-            choices = self.settings.get("work_categories", [])
-            match = next((c for c in choices if isinstance(category, str)
-                          and c.casefold() == category.strip().casefold()), None)
-            if match is None:
-                errors.setdefault("work_category", []).append(coded(
-                    "Kategori pekerjaan tidak ada dalam daftar; pilih \"Lainnya\" bila tidak ada.",
-                    "unknown_work_category"))
-        captured = data.get("captured_at")
-        if captured is not None and captured > dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=1):
-            errors.setdefault("captured_at", []).append(coded(
-                "Waktu pendataan di masa depan; periksa jam di HP.", "captured_in_future"))
-        errors = {k: v for k, v in errors.items() if v}
-        if errors:
-            raise ValidationError(errors)
+    def record_errors(self, data: dict) -> dict[str, list]:
+        """The business checks (:func:`berjasa.checks.check_enrollment`), all at
+        once, as coded messages under their fields."""
+        found = check_enrollment(data, self.settings, self.today or dt.date.today())
+        return {field: [coded(p.message, p.code) for p in problems]
+                for field, problems in found.items()}
 
-    @post_load
-    def normalise(self, data: dict, **kwargs: Any) -> dict:
+    def normalised(self, data: dict) -> dict:
         """Store values in one spelling: UUID text, RT/RW as three digits, the
         work category as the settings list spells it."""
         if "id" in data:
@@ -368,8 +368,7 @@ class EnrollmentSchema(BaseSchema):
                 data[name] = data[name].zfill(3)
         category = data.get("work_category")
         if isinstance(category, str) and category.strip():
-            data["work_category"] = next(c for c in self.settings.get("work_categories", [])
-                                         if c.casefold() == category.strip().casefold())
+            data["work_category"] = work_category(category, self.settings)
         elif "work_category" in data:
             data["work_category"] = None
         return data

@@ -63,20 +63,58 @@ def record_audit_entry(conn: sqlite3.Connection, actor: Actor, action: str,
                        record_id: str | None = None, changes: dict[str, Any] | None = None,
                        reason: str | None = None) -> int:
     """Append one entry inside the caller's transaction and return its sequence number."""
+    return record_audit_entries(conn, actor, [(action, record_id, changes, reason)])[0]
+
+
+AuditItem = tuple[str, str | None, dict[str, Any] | None, str | None]
+
+
+def record_audit_entries(conn: sqlite3.Connection, actor: Actor, items: list[AuditItem],
+                         key: bytes | None = None) -> list[int]:
+    """Append entries ``(action, record_id, changes, reason)`` in order, inside the
+    caller's transaction, with one statement per table; their sequence numbers.
+    Each entry is chained, sealed and split exactly as if appended alone. ``key``
+    is the data folder's (:func:`key_for_connection`), when the caller has it."""
+    if not items:
+        return []
+    key = key or key_for_connection(conn)
     last = conn.execute("SELECT seq, entry_hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
-    seq = (last["seq"] + 1) if last else 1
-    chained: dict[str, Any] = {}
+    seq, prev_hash = (last["seq"], last["entry_hash"]) if last else (0, GENESIS_HASH)
+    sealing = audit_seal.seal_key(key)
+    entries: list[dict[str, Any]] = []
+    seals: list[tuple[int, str]] = []
     values: list[tuple] = []
-    key = None
+    for action, record_id, changes, reason in items:
+        seq += 1
+        entry = _entry(key, seq, prev_hash, actor, action, record_id, changes, reason, values)
+        entries.append(entry)
+        seals.append((seq, audit_seal.seal(sealing, seq, entry["entry_hash"])))
+        prev_hash = entry["entry_hash"]
+    conn.executemany(
+        "INSERT INTO audit_log (seq, at, actor, role, action, record_id, changes, reason,"
+        " address, prev_hash, entry_hash) VALUES (:seq, :at, :actor, :role, :action,"
+        " :record_id, :changes, :reason, :address, :prev_hash, :entry_hash)",
+        entries,
+    )
+    conn.executemany("INSERT INTO audit_seals (seq, mac) VALUES (?, ?)", seals)
+    if values:
+        conn.executemany("INSERT INTO audit_values (seq, record_id, field, old_value, new_value)"
+                         " VALUES (?, ?, ?, ?, ?)", values)
+    return [entry["seq"] for entry in entries]
+
+
+def _entry(key: bytes, seq: int, prev_hash: str, actor: Actor, action: str,
+           record_id: str | None, changes: dict[str, Any] | None, reason: str | None,
+           values: list[tuple]) -> dict[str, Any]:
+    """One hashed entry; the personal values it stands for are appended to ``values``."""
+    chained: dict[str, Any] = {}
     for field, pair in (changes or {}).items():
         if not _sealed(action, field) or not isinstance(pair, (list, tuple)) or len(pair) != 2:
             chained[field] = pair if not _sealed(action, field) else None
             continue
-        key = key or key_for_connection(conn)
         chained[field] = [value_tag(key, seq, field, v) for v in pair]
         values.append((seq, record_id, field, _json(pair[0]), _json(pair[1])))
     if reason is not None and _reason_sealed(action):
-        key = key or key_for_connection(conn)
         values.append((seq, record_id, REASON_FIELD, None, _json(reason)))
         reason = value_tag(key, seq, REASON_FIELD, reason)
     entry = {
@@ -89,22 +127,10 @@ def record_audit_entry(conn: sqlite3.Connection, actor: Actor, action: str,
         "changes": json.dumps(chained, sort_keys=True, ensure_ascii=False),
         "reason": reason,
         "address": actor.address,
-        "prev_hash": last["entry_hash"] if last else GENESIS_HASH,
+        "prev_hash": prev_hash,
     }
     entry["entry_hash"] = entry_hash(entry)
-    conn.execute(
-        "INSERT INTO audit_log (seq, at, actor, role, action, record_id, changes, reason,"
-        " address, prev_hash, entry_hash) VALUES (:seq, :at, :actor, :role, :action,"
-        " :record_id, :changes, :reason, :address, :prev_hash, :entry_hash)",
-        entry,
-    )
-    key = key or key_for_connection(conn)
-    conn.execute("INSERT INTO audit_seals (seq, mac) VALUES (?, ?)",
-                 (seq, audit_seal.seal(audit_seal.seal_key(key), seq, entry["entry_hash"])))
-    if values:
-        conn.executemany("INSERT INTO audit_values (seq, record_id, field, old_value, new_value)"
-                         " VALUES (?, ?, ?, ?, ?)", values)
-    return entry["seq"]
+    return entry
 
 
 def _json(value: Any) -> str | None:

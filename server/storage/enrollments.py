@@ -26,11 +26,16 @@ SERVER_FIELDS = (
 )
 
 
+_SPACE_RUNS = re.compile(r"\s+")
+
+
 def name_key(name: str) -> str:
     """Fold a name for search: no accents, no case, single spaces."""
-    decomposed = unicodedata.normalize("NFKD", name)
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return re.sub(r"\s+", " ", plain.casefold()).strip()
+    plain = name
+    if not name.isascii():  # ASCII has nothing to decompose
+        decomposed = unicodedata.normalize("NFKD", name)
+        plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return _SPACE_RUNS.sub(" ", plain.casefold()).strip()
 
 
 def _from_row(row: sqlite3.Row | None) -> dict[str, Any] | None:
@@ -82,6 +87,48 @@ def insert_enrollment(conn: sqlite3.Connection, record: dict[str, Any]) -> None:
         raise IdConflict() from exc
 
 
+def insert_enrollments(conn: sqlite3.Connection, records: list[dict[str, Any]]) -> None:
+    """Insert many new enrollments (the same keys each) in one statement. The caller
+    planned them against :func:`intake_keys` and :func:`active_ids_for_niks` read in
+    the same transaction; sqlite3.IntegrityError means that plan was wrong, and the
+    caller, inside a savepoint, goes back to :func:`insert_enrollment` one by one."""
+    if not records:
+        return
+    rows = [_to_columns(record) for record in records]
+    names = ", ".join(rows[0])
+    marks = ", ".join(f":{name}" for name in rows[0])
+    conn.executemany(f"INSERT INTO enrollments ({names}) VALUES ({marks})", rows)
+
+
+def _chunks(values: list[str], size: int = 900):
+    """Slices that stay under SQLite's bound-variable limit."""
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+def intake_keys(conn: sqlite3.Connection, ids: list[str]) -> dict[str, dict[str, Any]]:
+    """What a replay check needs of the records that hold these ids:
+    {id: {"intake_hash", "enumerator", "version"}}."""
+    out: dict[str, dict[str, Any]] = {}
+    for chunk in _chunks(list(dict.fromkeys(ids))):
+        marks = ", ".join("?" * len(chunk))
+        for row in conn.execute("SELECT id, intake_hash, enumerator, version FROM enrollments"
+                                f" WHERE id IN ({marks})", chunk):
+            out[row["id"]] = dict(row)
+    return out
+
+
+def active_ids_for_niks(conn: sqlite3.Connection, niks: list[str]) -> dict[str, str]:
+    """{nik: id} of the active (not rejected) enrollments holding these NIKs."""
+    out: dict[str, str] = {}
+    for chunk in _chunks(list(dict.fromkeys(niks))):
+        marks = ", ".join("?" * len(chunk))
+        for row in conn.execute(f"SELECT nik, id FROM enrollments WHERE nik IN ({marks})"
+                                " AND status <> 'rejected'", chunk):
+            out[row["nik"]] = row["id"]
+    return out
+
+
 def update_enrollment(conn: sqlite3.Connection, enrollment_id: str, changes: dict[str, Any],
                       expected_version: int) -> bool:
     """Apply changes and bump the version if the record is still at
@@ -127,8 +174,7 @@ def set_central_eligibility(conn: sqlite3.Connection, enrollment_id: str, result
 def states_of(conn: sqlite3.Connection, ids: list[str]) -> dict[str, dict[str, Any]]:
     """Status, version and central columns of many records, by id."""
     out: dict[str, dict[str, Any]] = {}
-    for start in range(0, len(ids), 900):  # stay under SQLite's bound-variable limit
-        chunk = ids[start:start + 900]
+    for chunk in _chunks(ids):
         marks = ", ".join("?" * len(chunk))
         for row in conn.execute(f"SELECT id, {', '.join(STATE_COLUMNS)} FROM enrollments"
                                 f" WHERE id IN ({marks})", chunk):

@@ -57,3 +57,45 @@ def test_batch_over_five_megabytes_is_413(api, records, data_dir):
 def test_empty_batch_is_fine(api):
     answer = api("enumerator").post("/api/v1/enrollments:batch", json={"enrollments": []})
     assert answer.status_code == 200 and answer.json() == {"results": []}
+
+
+def test_ids_and_niks_already_held_are_answered_as_single_posts_would_be(api, records,
+                                                                         data_dir):
+    client = api("enumerator")
+    held = records.enrollment()
+    assert client.post("/api/v1/enrollments", json=held).status_code == 201
+    fresh = records.enrollment()
+    items = [held, dict(held, address="Jl. Lain No. 1"),
+             dict(records.enrollment(), nik=held["nik"], birth_date=held["birth_date"],
+                  sex=held["sex"]),
+             fresh, dict(fresh, address="Jl. Lain No. 2"), fresh]
+    answer = client.post("/api/v1/enrollments:batch", json={"enrollments": items})
+    results = answer.json()["results"]
+    assert [(r["status"], r.get("code")) for r in results] == [
+        (200, None), (409, "id_conflict"), (409, "duplicate_nik"), (201, None),
+        (409, "id_conflict"), (200, None)]
+    assert results[2]["existing_id"] == held["id"]
+    assert [r.get("version") for r in results] == [1, None, None, 1, None, 1]
+    other = api("enumerator2").post("/api/v1/enrollments:batch", json={"enrollments": [fresh]})
+    assert other.json()["results"][0]["code"] == "id_conflict"  # a retry is the sender's own
+    conn = sqlite3.connect(data_dir / "kelurahan.db")
+    created = conn.execute("SELECT record_id FROM audit_log WHERE action = 'enrollment.create'"
+                           " ORDER BY seq").fetchall()
+    conn.close()
+    assert [row[0] for row in created] == [held["id"], fresh["id"]]
+    assert count(data_dir) == 2
+
+
+def test_a_batch_leaves_the_audit_chain_intact_one_entry_per_record(api, records, data_dir):
+    from berjasa.database import connect
+    from server.storage import audit
+
+    items = [records.enrollment() for _ in range(30)]
+    answer = api("enumerator").post("/api/v1/enrollments:batch", json={"enrollments": items})
+    assert [r["status"] for r in answer.json()["results"]] == [201] * 30
+    conn = connect(data_dir / "kelurahan.db")
+    checked, broken = audit.verify_chain(conn)
+    entries = [e for e in audit.iter_entries(conn) if e["action"] == "enrollment.create"]
+    conn.close()
+    assert broken is None and checked >= 30
+    assert [e["record_id"] for e in entries] == [item["id"] for item in items]

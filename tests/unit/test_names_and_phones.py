@@ -204,3 +204,18 @@ def test_a_stray_character_is_refused(national, char, data):
     position = data.draw(st.integers(1, len(national)))
     typed = "0" + national[:position] + char + national[position:]
     assert refusal(normalise_phone, typed).code == "phone_invalid"
+
+
+def _outcome(normalise, value):
+    try:
+        return normalise(value)
+    except IdentityError as exc:
+        return exc.code
+
+
+@settings(max_examples=examples(300), deadline=None)
+@given(st.text(alphabet="aZ .,'-\t\u00a0\u00e9\u2019", max_size=110))
+def test_the_quick_path_for_plain_names_answers_as_the_full_one(text):
+    from berjasa.identity.names import _normalise_any_name
+
+    assert _outcome(normalise_person_name, text) == _outcome(_normalise_any_name, text)

@@ -1,0 +1,99 @@
+"""The business checks of an enrollment: the rules that need the settings, the
+date, or more than one field. Plain functions: no Flask, no marshmallow.
+
+The schema (``server/schemas/enrollment.py``) checks types and shapes and turns
+the payload into values; :func:`check_enrollment` then judges those values. Both
+run for every record, single or batch; the schema reports the problems found here
+under their field names, next to its own.
+
+``values`` may be partial: a field the schema refused is absent, and every check
+that needs it is skipped (each bad field is reported once, for its own reason).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from berjasa import identity
+from berjasa.identity import Problem
+
+DEFAULT_OLDEST_AGE = 110
+DEFAULT_INCOME_MIN = 0
+DEFAULT_INCOME_MAX = 50_000_000
+CAPTURE_CLOCK_SLACK = dt.timedelta(days=1)
+
+FieldProblems = dict[str, list[Problem]]
+
+
+def check_enrollment(values: dict[str, Any], settings: dict[str, Any], today: dt.date,
+                     now: dt.datetime | None = None) -> FieldProblems:
+    """Every business problem of loaded enrollment values, by field name, in field
+    order; empty when there is none. ``now`` (aware) defaults to the current time."""
+    problems: FieldProblems = {}
+    for field, found in (
+        ("birth_date", birth_date_problems(values.get("birth_date"), settings, today)),
+        ("nik", nik_cross_problems(values)),
+        ("monthly_income", income_problems(values.get("monthly_income"), settings)),
+        ("work_category", work_category_problems(values.get("work_category"), settings)),
+        ("captured_at", captured_at_problems(values.get("captured_at"), now)),
+    ):
+        if found:
+            problems[field] = found
+    return problems
+
+
+def birth_date_problems(birth: dt.date | None, settings: dict[str, Any],
+                        today: dt.date) -> list[Problem]:
+    """Not in the future, and not older than ``oldest_age_years``."""
+    if birth is None:
+        return []
+    oldest = settings.get("oldest_age_years", DEFAULT_OLDEST_AGE)
+    if birth > today:
+        return [Problem("birth_date_in_future", "Tanggal lahir tidak boleh di masa depan.")]
+    if today.year - birth.year > oldest:
+        return [Problem("birth_date_implausible",
+                        f"Tanggal lahir tidak masuk akal (umur lebih dari {oldest} tahun).")]
+    return []
+
+
+def nik_cross_problems(values: dict[str, Any]) -> list[Problem]:
+    """The NIK's date and sex digits against the form's birth date and sex."""
+    if "nik" not in values or (values.get("birth_date") is None and "sex" not in values):
+        return []
+    return identity.nik_form_problems(values["nik"], values.get("birth_date"), values.get("sex"))
+
+
+def income_problems(income: int | None, settings: dict[str, Any]) -> list[Problem]:
+    """Declared monthly income within ``income_min``..``income_max``."""
+    low = settings.get("income_min", DEFAULT_INCOME_MIN)
+    high = settings.get("income_max", DEFAULT_INCOME_MAX)
+    if income is None or low <= income <= high:
+        return []
+    return [Problem("income_out_of_bounds", f"Penghasilan per bulan harus antara Rp{low:,} "
+                    f"dan Rp{high:,}.".replace(",", "."))]
+
+
+def work_category(value: Any, settings: dict[str, Any]) -> str | None:
+    """The settings list's spelling of a work category (case-insensitive), or None."""
+    if not isinstance(value, str):
+        return None
+    wanted = value.strip().casefold()
+    return next((c for c in settings.get("work_categories", []) if c.casefold() == wanted), None)
+
+
+def work_category_problems(value: Any, settings: dict[str, Any]) -> list[Problem]:
+    """An optional work category must be one of the configured list."""
+    if value in (None, "") or work_category(value, settings) is not None:
+        return []
+    return [Problem("unknown_work_category", "Kategori pekerjaan tidak ada dalam daftar; "
+                    "pilih \"Lainnya\" bila tidak ada.")]
+
+
+def captured_at_problems(captured: dt.datetime | None,
+                         now: dt.datetime | None = None) -> list[Problem]:
+    """Captured no later than a day from now (a phone's clock may be off a little)."""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    if captured is None or captured <= now + CAPTURE_CLOCK_SLACK:
+        return []
+    return [Problem("captured_in_future", "Waktu pendataan di masa depan; periksa jam di HP.")]

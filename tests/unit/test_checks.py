@@ -1,0 +1,86 @@
+"""berjasa.checks — the business checks of an enrollment, without HTTP or a schema."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from berjasa.checks import check_enrollment
+from berjasa.identity import make_nik
+
+TODAY = dt.date(2026, 11, 26)
+NOW = dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.timezone.utc)
+SETTINGS = {"oldest_age_years": 110, "income_min": 0, "income_max": 50_000_000,
+            "work_categories": ["Pengemudi ojek", "Lainnya"]}
+BORN = dt.date(1980, 4, 7)
+
+
+def values(**changes):
+    """Loaded values of a sound enrollment (as the schema hands them over)."""
+    base = {"nik": make_nik(BORN, "P"), "birth_date": BORN, "sex": "P", "monthly_income": 900_000,
+            "work_category": "Pengemudi ojek", "captured_at": NOW - dt.timedelta(hours=1)}
+    base.update(changes)
+    return {k: v for k, v in base.items() if v is not ...}
+
+
+def codes(found):
+    return {field: [p.code for p in problems] for field, problems in found.items()}
+
+
+def check(record, settings=SETTINGS):
+    return codes(check_enrollment(record, settings, TODAY, now=NOW))
+
+
+def test_sound_values_have_no_problem():
+    assert check(values()) == {}
+
+
+@pytest.mark.parametrize("changes, expected", [
+    ({"birth_date": TODAY + dt.timedelta(days=1)}, {"birth_date": ["birth_date_in_future"],
+                                                     "nik": ["nik_birth_date_mismatch"] * 3}),
+    ({"birth_date": dt.date(1915, 1, 1), "nik": make_nik(dt.date(1915, 1, 1), "P")},
+     {"birth_date": ["birth_date_implausible"]}),
+    ({"birth_date": dt.date(1916, 1, 1), "nik": make_nik(dt.date(1916, 1, 1), "P")}, {}),
+    ({"sex": "L"}, {"nik": ["nik_sex_mismatch"]}),
+    ({"birth_date": dt.date(1980, 4, 8)}, {"nik": ["nik_birth_date_mismatch"]}),
+    ({"monthly_income": 50_000_001}, {"monthly_income": ["income_out_of_bounds"]}),
+    ({"monthly_income": -1}, {"monthly_income": ["income_out_of_bounds"]}),
+    ({"monthly_income": 50_000_000}, {}),
+    ({"work_category": "  PENGEMUDI OJEK "}, {}),
+    ({"work_category": "Pilot"}, {"work_category": ["unknown_work_category"]}),
+    ({"work_category": 7}, {"work_category": ["unknown_work_category"]}),
+    ({"work_category": ""}, {}),
+    ({"work_category": None}, {}),
+    ({"captured_at": NOW + dt.timedelta(days=1)}, {}),
+    ({"captured_at": NOW + dt.timedelta(days=1, seconds=1)}, {"captured_at": ["captured_in_future"]}),
+])
+def test_each_rule_names_its_field_and_reason(changes, expected):
+    assert check(values(**changes)) == expected
+
+
+def test_every_problem_is_reported_at_once_in_field_order():
+    found = check(values(monthly_income=-5, work_category="Pilot", sex="L"))
+    assert list(found) == ["nik", "monthly_income", "work_category"]
+
+
+def test_messages_are_indonesian_and_carry_the_settings():
+    found = check_enrollment(values(monthly_income=10), {**SETTINGS, "income_min": 500_000},
+                             TODAY, now=NOW)
+    assert found["monthly_income"][0].message == \
+        "Penghasilan per bulan harus antara Rp500.000 dan Rp50.000.000."
+
+
+def test_fields_the_schema_refused_are_absent_and_skip_their_checks():
+    partial = values(birth_date=..., monthly_income=..., captured_at=..., sex=...)
+    assert check(partial) == {}
+    assert check({}) == {}
+
+
+def test_an_unreadable_nik_is_the_schemas_problem_not_a_cross_check():
+    assert check(values(nik="7.37101E+15")) == {}
+
+
+def test_settings_missing_fall_back_to_the_declared_defaults():
+    assert check(values(monthly_income=60_000_000), {}) == {
+        "monthly_income": ["income_out_of_bounds"], "work_category": ["unknown_work_category"]}

@@ -1,0 +1,91 @@
+"""server.schemas.compiled — the compiled load agrees with marshmallow's: whatever
+it accepts, marshmallow accepts with the same values; whatever else, it hands back
+to marshmallow (which names the errors). Valid records take the compiled path."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from marshmallow import ValidationError
+
+from berjasa.settings import load_settings
+from berjasa.synthetic import EnrollmentFaker
+from server.schemas.compiled import CompiledLoader, NeedsFullLoad
+from server.schemas.enrollment import EnrollmentSchema
+from tests.helpers import examples
+
+SETTINGS = load_settings(None)
+SCHEMA = EnrollmentSchema(settings=SETTINGS)
+COMPILED = CompiledLoader(SCHEMA)
+RECORDS = [EnrollmentFaker("73.71.01.1001", seed=seed).enrollment() for seed in range(40)]
+NESTED = {"consent": ["given", "method", "at"], "location": ["lat", "lon", "accuracy_m"],
+          "disability": ["has_disability", "kinds"]}
+PATHS = [(name,) for name in SCHEMA.load_fields] + [
+    (outer, inner) for outer, names in NESTED.items() for inner in names]
+
+scalars = (st.none() | st.booleans() | st.integers(-10**17, 10**17)
+           | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=30))
+json_values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=3)
+                           | st.dictionaries(st.text(max_size=8), inner, max_size=3), max_leaves=6)
+
+
+def loads(payload):
+    """(compiled answer or None when handed back, marshmallow answer or None when refused)."""
+    try:
+        fast = COMPILED.load(copy.deepcopy(payload))
+    except NeedsFullLoad:
+        fast = None
+    try:
+        full = SCHEMA.load(copy.deepcopy(payload))
+    except ValidationError:
+        full = None
+    return fast, full
+
+
+@pytest.mark.parametrize("record", RECORDS[:10])
+def test_valid_records_take_the_compiled_path_with_the_same_values(record):
+    fast, full = loads(record)
+    assert fast is not None and fast == full
+
+
+@st.composite
+def variants(draw):
+    """A valid record with one field (top-level or nested) replaced, removed, or
+    respelled, or with an unknown key added."""
+    record = copy.deepcopy(draw(st.sampled_from(RECORDS)))
+    path = draw(st.sampled_from(PATHS))
+    target = record
+    for part in path[:-1]:
+        if not isinstance(target.get(part), dict):
+            target[part] = {"given": True, "method": "verbal", "at": "2026-11-25T09:30:00+08:00",
+                            "lat": -5.1, "lon": 119.4, "has_disability": False}
+        target = target[part]
+    name, original = path[-1], target.get(path[-1])
+    action = draw(st.sampled_from(["replace", "remove", "respell", "unknown"]))
+    if action == "replace":
+        target[name] = draw(json_values)
+    elif action == "remove":
+        target.pop(name, None)
+    elif action == "respell" and isinstance(original, str):
+        target[name] = draw(st.sampled_from([original.upper(), original.lower(), f" {original} ",
+                                             original.replace(" ", "  "), original + "\n",
+                                             original[:-1], original + "0", "\u00a0" + original]))
+    else:
+        target[draw(st.text(min_size=1, max_size=5))] = 1
+    return record
+
+
+@settings(max_examples=examples(500), deadline=None)
+@given(variants())
+def test_what_the_compiled_path_accepts_marshmallow_accepts_alike(payload):
+    fast, full = loads(payload)
+    if fast is not None:
+        assert fast == full
+
+
+@pytest.mark.parametrize("payload", ["not an object", [], None, 3])
+def test_bodies_that_are_not_objects_go_to_marshmallow(payload):
+    assert loads(payload) == (None, None)
