@@ -6,12 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app, g, request
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import ValidationError, fields, pre_load, validate
 
 from berjasa.messages import coded
 from berjasa.problems import PreconditionRequired, ValidationFailed
 from berjasa.request_log import note_records
-from berjasa.web.arguments import Blueprint, ProblemSchema, QueryArgs, whole_number
+from berjasa.web.arguments import Blueprint, JsonBody, ProblemSchema, QueryArgs, whole_number
 from berjasa.web.bodies import read_json
 from server import intake, listing
 from server.db import get_db
@@ -23,10 +23,34 @@ STATUSES = ("submitted", "needs_fix", "approved", "rejected", "synced", "registe
             "central_rejected")
 
 
-class BatchSchema(Schema):
-    """An enumerator's outbox, up to ``max_batch_items`` records."""
+NOT_A_BATCH = coded("Harus berupa daftar data pendaftaran.", "not_list")
 
-    enrollments = fields.List(fields.Nested(EnrollmentSchema), required=True)
+
+class Outbox(fields.List):
+    """The records of a batch: documented as Enrollments, loaded as they came.
+    Each is validated on its own by :func:`server.intake.create_batch` with the
+    same Enrollment schema, so one bad record never fails the batch."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> list:
+        if not isinstance(value, list):
+            raise ValidationError(NOT_A_BATCH)
+        return value
+
+
+class BatchSchema(JsonBody):
+    """An enumerator's outbox: ``{"enrollments": [...]}`` and nothing else, up to
+    ``max_batch_items`` records (a setting, checked by the handler)."""
+
+    enrollments = Outbox(fields.Nested(EnrollmentSchema), required=True)
+
+    @pre_load
+    def _only_an_outbox(self, data: Any, **kwargs: Any) -> Any:
+        """Anything but an object holding just a list of records is one error on
+        ``enrollments`` (a list, another key, a missing list alike)."""
+        if not (isinstance(data, dict) and set(data) == {"enrollments"}
+                and isinstance(data["enrollments"], list)):
+            raise ValidationError({"enrollments": [NOT_A_BATCH]})
+        return data
 
 
 class Cursor(fields.String):
@@ -87,19 +111,15 @@ def create_enrollment():
 
 
 @blp.route("/enrollments:batch", methods=["POST"])
-@blp.doc(requestBody={"required": True, **_json(BatchSchema)}, responses={
+@blp.arguments(BatchSchema)
+@blp.doc(responses={
     "200": {"description": "Satu hasil per data, berurutan"},
     "413": {"description": "Terlalu besar", **_json(ProblemSchema)},
-    "422": {"description": "Bukan batch", **_json(ProblemSchema)},
 })
-def create_batch():
+def create_batch(body: dict):
     """Record an outbox of up to 1,000 enrollments; one result per item, in order."""
     settings, _ = _site()
-    body = read_json(settings["max_batch_bytes"])
-    items = body.get("enrollments") if isinstance(body, dict) else None
-    if not isinstance(items, list) or set(body) - {"enrollments"}:
-        raise ValidationFailed({"enrollments": ["Harus berupa daftar data pendaftaran."]},
-                               {"enrollments": ["not_list"]})
+    items = body["enrollments"]
     limit = settings["max_batch_items"]
     if len(items) > limit:
         raise ValidationFailed({"enrollments": [f"Paling banyak {limit} data per kiriman."]},

@@ -291,3 +291,30 @@ def test_valid_generated_nik_roundtrip(records):
     errors = [p for p in identity.check_nik(record["nik"], dt.date.fromisoformat(
         record["birth_date"]), record["sex"]) if p.severity == "error"]
     assert errors == []
+
+
+def test_the_documented_enrollment_is_what_validates_the_body(api, records, data_dir):
+    """/openapi.json's Enrollment (from EnrollmentSchema) against the handler: every
+    documented required field, left out, is a 422 on that field; every documented
+    client field is accepted; a field the document does not list is refused."""
+    client = api("enumerator")
+    document = client.get("/openapi.json").json()
+    enrollment = document["components"]["schemas"]["Enrollment"]
+    writable = {name for name, spec in enrollment["properties"].items()
+                if not spec.get("readOnly")}
+    for path in ("/api/v1/enrollments", "/api/v1/enrollments/{enrollment_id}"):
+        operation = document["paths"][path]["post" if path.endswith("enrollments") else "patch"]
+        body = operation["requestBody"]["content"]["application/json"]["schema"]
+        assert body == {"$ref": "#/components/schemas/Enrollment"}
+    record = records.enrollment(phone="0812-3456-7890", notes="catatan",
+                                location={"lat": -5.1, "lon": 119.4, "accuracy_m": 5.0},
+                                possible_duplicate="nik", heir_phone="0411-123456",
+                                disability={"has_disability": True, "kinds": ["walking"]})
+    assert writable == set(record)
+    for name in enrollment["required"]:
+        answer = client.post("/api/v1/enrollments",
+                             json={k: v for k, v in record.items() if k != name})
+        assert answer.status_code == 422 and list(answer.json()["errors"]) == [name], name
+    undocumented = client.post("/api/v1/enrollments", json=dict(record, status="approved"))
+    assert undocumented.json()["error_codes"] == {"status": ["unknown_field"]}
+    assert client.post("/api/v1/enrollments", json=record).status_code == 201
