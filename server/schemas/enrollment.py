@@ -152,6 +152,11 @@ class ListChoice(fields.Field):
         self.choices = choices
         self.message = message
         self.matcher = matcher
+        if matcher is None and not callable(choices):  # a fixed list: look it up folded
+            folded: dict[str, str] = {}
+            for choice in choices:
+                folded.setdefault(choice.casefold(), choice)
+            self.matcher = lambda value: folded.get(value.strip().casefold())
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str | None:
         if not isinstance(value, str):
