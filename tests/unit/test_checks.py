@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from berjasa.checks import check_enrollment
-from berjasa.identity import make_nik
+from berjasa.synthetic import make_nik
 
 TODAY = dt.date(2026, 11, 26)
 NOW = dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.timezone.utc)
