@@ -14,6 +14,8 @@ changes nothing).
 
 from __future__ import annotations
 
+from berjasa.web.roles import RoleMatrix
+
 OPERATOR, VERIFIER, ADMIN, AUDITOR = "operator", "verifier", "admin", "auditor"
 ALL_ROLES = frozenset({OPERATOR, VERIFIER, ADMIN, AUDITOR})
 
@@ -52,16 +54,9 @@ ROUTES: dict[str, frozenset[str]] = {
 }
 
 
-def allowed(endpoint: str | None, role: str | None) -> bool:
-    """True when ``role`` may open ``endpoint``."""
-    if endpoint in PUBLIC:
-        return True
-    return role is not None and role in ROUTES.get(endpoint or "", frozenset())
-
-
-def is_public(endpoint: str | None) -> bool:
-    """Endpoints that need no session."""
-    return endpoint in PUBLIC
+MATRIX = RoleMatrix(PUBLIC, ROUTES)
+allowed = MATRIX.allowed  # (endpoint, role) -> may this role open it
+is_public = MATRIX.is_public
 
 
 def may(role: str | None, endpoint: str) -> bool:

@@ -14,7 +14,6 @@ from berjasa.audit import Actor
 from berjasa.logs import get_logger
 from berjasa.problems import (
     CsrfFailed,
-    Forbidden,
     PayloadTooLarge,
     Problem,
     SyncProtocolRefused,
@@ -73,11 +72,7 @@ def before_request() -> None:
     if endpoint is None or access.is_public(endpoint):
         return
     g.user = sessions.current_user(get_db())
-    if g.user is None:
-        raise Unauthorized()
-    if not access.allowed(endpoint, g.user["role"]):
-        log.warning("refused %s %s for role %s", request.method, request.path, g.user["role"])
-        raise Forbidden()
+    access.MATRIX.require(g.user, endpoint, log)
 
 
 def settings() -> dict[str, Any]:

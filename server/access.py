@@ -9,6 +9,8 @@ settings but never reviews; auditor reads everything, writes nothing.
 
 from __future__ import annotations
 
+from berjasa.web.roles import RoleMatrix
+
 ENUMERATOR, SUPERVISOR, ADMIN, AUDITOR = "enumerator", "supervisor", "admin", "auditor"
 ALL_ROLES = frozenset({ENUMERATOR, SUPERVISOR, ADMIN, AUDITOR})
 
@@ -69,13 +71,6 @@ def sees_personal_values(role: str | None) -> bool:
     return role in AUDIT_VALUES and role in ROUTES["enrollments.get_enrollment"]
 
 
-def allowed(endpoint: str | None, role: str | None) -> bool:
-    """True when ``role`` may call ``endpoint``."""
-    if endpoint in PUBLIC:
-        return True
-    return role is not None and role in ROUTES.get(endpoint or "", frozenset())
-
-
-def is_public(endpoint: str | None) -> bool:
-    """Endpoints that need no login."""
-    return endpoint in PUBLIC
+MATRIX = RoleMatrix(PUBLIC, ROUTES)
+allowed = MATRIX.allowed  # (endpoint, role) -> may this role open it
+is_public = MATRIX.is_public

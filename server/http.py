@@ -9,10 +9,8 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from berjasa import http_cache
 from berjasa.logs import get_logger
 from berjasa.problems import (
-    Forbidden,
     PayloadTooLarge,
     Problem,
-    Unauthorized,
 )
 from berjasa.web import errors
 from server import access, accounts, sessions
@@ -52,11 +50,7 @@ def authorize() -> None:
     if g.user is None and request.blueprint in PAGE_BLUEPRINTS:
         # Page sessions only for pages: the JSON API takes bearer tokens alone.
         g.user = sessions.current_user(get_db())
-    if g.user is None:
-        raise Unauthorized()
-    if not access.allowed(endpoint, g.user["role"]):
-        log.warning("refused %s %s for role %s", request.method, request.full_path, g.user["role"])
-        raise Forbidden()
+    access.MATRIX.require(g.user, endpoint, log)
 
 
 def problem_response(problem: Problem) -> Response:
