@@ -67,12 +67,16 @@ def enumerator_quality(db: Database, kelurahan_codes: list[str]) -> list[dict[st
 
 def data_version(db: Database) -> tuple:
     """A cheap fingerprint of what the dashboard counts: it changes when a batch
-    arrives, an update (decision, recheck, erasure) or an import is written, or a
-    laptop is registered or revoked."""
+    arrives or a record is stored (highest ``central_id``: records are never
+    deleted, only wiped), an update (decision, recheck, erasure) or an import is
+    written, a kelurahan erasure is applied, or a laptop is registered or revoked.
+    Every part is an index probe or a small table: no count over ``records``
+    (580 ms a request at a million records, docs/architecture.md "Scale plan")."""
     row = db.one("SELECT (SELECT MAX(seq) FROM updates) AS updates,"
                  " (SELECT COUNT(*) FROM batches) AS batches,"
                  " (SELECT MAX(id) FROM imports) AS imports,"
-                 " (SELECT COUNT(*) FROM records) AS records,"
+                 " (SELECT MAX(central_id) FROM records) AS records,"
+                 " (SELECT MAX(id) FROM erasures) AS erasures,"
                  " (SELECT COUNT(*) FROM devices WHERE revoked_at IS NULL) AS devices,"
                  " (SELECT MAX(registered_at) FROM devices) AS registered")
     return tuple(row.values()) if row else ()

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from .conftest import records
+from central import verification
+from central.privacy import erase_nik
+from central.storage.dashboard import data_version
+
+from .conftest import KELURAHAN_A, KELURAHAN_B, records
 from .office import signed_in
 
 
@@ -61,3 +65,37 @@ def test_hostile_text_is_shown_inert_on_the_drill_down(central):
     assert "Mutu per petugas pendata" in html and "Bontorannu" in html
     assert operator.get(f"{central.url}/kecamatan/99.99.99", timeout=30).status_code == 404
     assert operator.get(f"{central.url}/kecamatan/73.71.01.1001", timeout=30).status_code == 404
+
+
+def _version(central):
+    db = central.db()
+    try:
+        return data_version(db)
+    finally:
+        db.close()
+
+
+def test_data_version_changes_with_an_ingest_a_decision_and_an_erasure(central):
+    """The dashboard cache's change check (no count over records) still sees each
+    write that changes the dashboard's numbers."""
+    a, b = central.register(KELURAHAN_A), central.register(KELURAHAN_B)
+    first = {**records(1, KELURAHAN_A)[0], "full_name": "Muh. Ridwan Daeng Tompo"}
+    second = {**records(1, KELURAHAN_B, seed=3)[0], "full_name": "MUHAMMAD RIDWAN DG. TOMPO",
+              "birth_date": first["birth_date"]}
+    a.send([first])
+    before_ingest = _version(central)
+    assert _version(central) == before_ingest  # nothing written: the same
+    b.send([second])
+    after_ingest = _version(central)
+    assert after_ingest != before_ingest
+    pair = central.query("SELECT central_id_a, central_id_b FROM duplicate_flags")[0]
+    db = central.db()
+    try:
+        verification.decide_pair(db, pair["central_id_a"], pair["central_id_b"], "keep_a",
+                                 "Orang yang sama", "vera")
+        after_decision = data_version(db)
+        assert after_decision != after_ingest
+        erase_nik(db, central.data_dir, first["nik"], "Permintaan warga (UU PDP)", "vera")
+        assert data_version(db) != after_decision
+    finally:
+        db.close()
