@@ -13,7 +13,7 @@ import re
 import unicodedata
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, post_load, validates_schema
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from berjasa import identity, reference
 from berjasa.checks import check_enrollment, work_category
@@ -266,9 +266,13 @@ class ConsentSchema(BaseSchema):
 class LocationSchema(BaseSchema):
     """Optional GPS fix taken on the phone."""
 
-    lat = StrictFloat(required=True, validate=lambda v: -90 <= v <= 90)
-    lon = StrictFloat(required=True, validate=lambda v: -180 <= v <= 180)
-    accuracy_m = StrictFloat(load_default=None, allow_none=True, validate=lambda v: v >= 0)
+    # marshmallow 4 ignores a validator's return value: a range must raise.
+    lat = StrictFloat(required=True, validate=validate.Range(
+        -90, 90, error=coded("Lintang harus antara -90 dan 90.", "out_of_range")))
+    lon = StrictFloat(required=True, validate=validate.Range(
+        -180, 180, error=coded("Bujur harus antara -180 dan 180.", "out_of_range")))
+    accuracy_m = StrictFloat(load_default=None, allow_none=True, validate=validate.Range(
+        min=0, error=coded("Akurasi GPS tidak boleh negatif.", "out_of_range")))
 
 
 DISABILITY_KINDS = ("seeing", "hearing", "walking", "cognition", "self_care", "communication")

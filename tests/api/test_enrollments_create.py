@@ -318,3 +318,20 @@ def test_the_documented_enrollment_is_what_validates_the_body(api, records, data
     undocumented = client.post("/api/v1/enrollments", json=dict(record, status="approved"))
     assert undocumented.json()["error_codes"] == {"status": ["unknown_field"]}
     assert client.post("/api/v1/enrollments", json=record).status_code == 201
+
+
+@pytest.mark.parametrize(("location", "field"), [
+    ({"lat": 100.0, "lon": 119.4}, "lat"), ({"lat": -90.5, "lon": 119.4}, "lat"),
+    ({"lat": -5.1, "lon": 181.0}, "lon"), ({"lat": -5.1, "lon": 119.4, "accuracy_m": -1.0}, "accuracy_m"),
+])
+def test_a_gps_fix_off_the_globe_is_422_naming_the_coordinate(api, records, location, field):
+    """A latitude of 100 is a phone or typing fault: refused, and nothing is stored."""
+    client = api("enumerator")
+    payload = records.enrollment(location=location)
+    answer = client.post("/api/v1/enrollments", json=payload)
+    assert answer.status_code == 422
+    errors = answer.json()["errors"]
+    assert list(errors) == [f"location.{field}"], errors
+    assert client.get(f"/api/v1/enrollments/{payload['id']}").status_code == 404
+    batch = client.post("/api/v1/enrollments:batch", json={"enrollments": [payload]})
+    assert batch.status_code == 200 and f"location.{field}" in json.dumps(batch.json())
