@@ -6,19 +6,84 @@ thread-safe), and central's answers sorted into retry / give up.
 
 from __future__ import annotations
 
+import json
+import socket
 import threading
 import time
 from typing import Any
 
 import requests
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from sync import faults
+from sync.protocol import decompress
 from sync.protocol_auth import answer_version, sign_request, verify_answer
 from sync.protocol_errors import ProtocolError
 
 # Central's error codes that no resend can fix and that stop the whole run.
 FATAL_CODES = frozenset({"unknown_device", "device_revoked", "bad_signature", "wrong_device",
                          "wrong_kelurahan", "unsupported_version", "bad_central_signature"})
+
+
+# Unsent bytes the kernel may hold for a connection (where the OS has the option:
+# Linux, macOS). Without it a whole batch sits in the socket buffer at once, the
+# read timeout then also counts the time the link needs for our own queued bytes,
+# and every batch in flight when a link is cut for a few seconds times out and is
+# sent again. With it, a send waits for the link, so both timeouts mean "no
+# progress for that long" (bench/README.md, sync over the link).
+NOTSENT_LOWAT_BYTES = 16 * 1024
+SOCKET_OPTIONS = list(HTTPConnection.default_socket_options) + (
+    [(socket.IPPROTO_TCP, socket.TCP_NOTSENT_LOWAT, NOTSENT_LOWAT_BYTES)]
+    if hasattr(socket, "TCP_NOTSENT_LOWAT") else [])
+
+
+# The wait allowed for a send to make progress, per thread (each sender thread has
+# its own session): the request's read timeout. urllib3 sends the request under the
+# *connect* timeout, so a link cut longer than that aborted every upload in flight.
+_SENDING = threading.local()
+
+
+class _SendTimeout:
+    """Connection mixin: once connected, sends wait as long as reads may."""
+
+    sock: Any
+    timeout: Any
+
+    def connect(self) -> None:
+        super().connect()  # type: ignore[misc]
+        self.sock.settimeout(getattr(_SENDING, "timeout", self.timeout))
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        if self.sock is not None:  # a kept-alive connection: urllib3 sets self.timeout on it
+            self.timeout = getattr(_SENDING, "timeout", self.timeout)
+        super().request(*args, **kwargs)  # type: ignore[misc]
+
+
+class _HTTPConnection(_SendTimeout, HTTPConnection):
+    pass
+
+
+class _HTTPSConnection(_SendTimeout, HTTPSConnection):
+    pass
+
+
+class _HTTPPool(HTTPConnectionPool):
+    ConnectionCls = _HTTPConnection
+
+
+class _HTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _HTTPSConnection
+
+
+class _Adapter(HTTPAdapter):
+    """requests' adapter with the agent's socket options and send timeout."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["socket_options"] = SOCKET_OPTIONS
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
 
 
 class TransientError(Exception):
@@ -66,6 +131,8 @@ class CentralClient:
         session = getattr(self._local, "session", None)
         if session is None:
             session = requests.Session()
+            for scheme in ("http://", "https://"):
+                session.mount(scheme, _Adapter())
             session.verify = self.verify
             # requests would otherwise add Accept-Encoding and decode answers itself;
             # our bodies are compressed by the protocol and recognised by magic bytes.
@@ -83,10 +150,12 @@ class CentralClient:
     def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         """One request; TransientError for timeouts, cut links and 5xx/429,
         CentralRefused for other errors, the response for 2xx."""
+        timeouts = self._timeouts()
+        _SENDING.timeout = timeouts[1]
         try:
             # verify per request: a session's own value loses to REQUESTS_CA_BUNDLE.
             response = self._session().request(method, self.base_url + path, verify=self.verify,
-                                               timeout=self._timeouts(), **kwargs)
+                                               timeout=timeouts, **kwargs)
         except requests.exceptions.SSLError as exc:
             # A certificate problem does not heal by retrying.
             raise CentralRefused(0, "tls_error", f"sertifikat pusat tidak dapat diverifikasi: {exc}") from exc
@@ -149,3 +218,15 @@ def _error_of(response: requests.Response) -> tuple[str, str]:
 def wire_size(headers: dict[str, str], body_len: int) -> int:
     """Approximate bytes of a request or answer: headers as sent plus the body."""
     return body_len + sum(len(k) + len(v) + 4 for k, v in headers.items()) + 40
+
+
+# Largest JSON answer the agent inflates (a page of updates is far smaller).
+MAX_JSON_ANSWER_BYTES = 64 * 1024 * 1024
+
+
+def json_body(body: bytes):
+    """An answer's JSON, plain or zstd/gzip-compressed (told apart by magic bytes);
+    ValueError for a body that is neither, ProtocolError for one that does not inflate."""
+    if body[:1] in (b"{", b"["):
+        return json.loads(body)
+    return json.loads(decompress(body, MAX_JSON_ANSWER_BYTES))
