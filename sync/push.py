@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -110,6 +111,7 @@ def send_batch(run: RunState, batch: dict[str, Any]) -> tuple[bytes, list[dict]]
             log.info("batch %s no longer pending; not sent", batch["batch_id"])
             return None
         run.add(bytes_up=wire_size(batch["headers"], len(batch["body"])))
+        sent_at = time.monotonic()
         try:
             request_id = new_request_id()
             log.info("batch %s sent (%d records)", batch["batch_id"], len(batch["record_ids"]),
@@ -125,12 +127,17 @@ def send_batch(run: RunState, batch: dict[str, Any]) -> tuple[bytes, list[dict]]
             log.info("batch %s: %s (try %d)", batch["batch_id"], exc, attempt + 1)
             if attempt < run.retries and run.pause(attempt):
                 continue
+            out_of_time = attempt < run.retries or run.client.remaining() < 1
+            if out_of_time and run.stopped_by_deadline():
+                log.info("batch %s left for the next run (run deadline)", batch["batch_id"])
+                return None
             run.fail(str(exc))
             return None
         except CentralRefused as exc:
             storage.note_send(run.conn(), batch["batch_id"], str(exc))
             run.fail(f"pusat menolak batch: {exc}", stop=exc.fatal)
             return None
+        run.answered_after(time.monotonic() - sent_at)
         log.debug("batch %s answered after %d tries", batch["batch_id"], attempt + 1)
         return response.content, results
     return None
@@ -155,8 +162,8 @@ def _sender(run: RunState, todo: queue.Queue, answers: queue.Queue) -> None:
         batch = todo.get()
         if batch is None:
             return
-        if not run.can_start():
-            continue  # drain: the batch stays stored for the next run
+        if not run.can_start_batch():
+            continue  # drain: the batch stays stored for the next run, sent once
         answer = send_batch(run, batch)
         if answer is not None:
             answers.put((batch["batch_id"], *answer))

@@ -4,7 +4,9 @@ flag, one SQLite connection per thread, and the retry pause."""
 from __future__ import annotations
 
 import random
+import statistics
 import threading
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -49,6 +51,7 @@ class RunState:
         self.lock = threading.Lock()
         self.local = threading.local()
         self.connections: list[Any] = []
+        self.batch_seconds: list[float] = []  # send -> answer of each answered batch
 
     def conn(self):
         """This thread's own SQLite connection (sqlite3 objects are not shared)."""
@@ -76,6 +79,31 @@ class RunState:
     def can_start(self) -> bool:
         """Whether a new request may start (not stopped, time left)."""
         return not self.stop.is_set() and self.client.remaining() > 0
+
+    def answered_after(self, seconds: float) -> None:
+        """Note how long an answered batch took from its (last) send."""
+        with self.lock:
+            self.batch_seconds.append(seconds)
+
+    def can_start_batch(self) -> bool:
+        """Whether a new batch upload may start: a request may start and the time
+        left covers what a batch has taken in this run (median). A batch that could
+        not finish would be cut at the deadline and sent again by the next run; left
+        alone, it goes first in the next run, sent once."""
+        if not self.can_start():
+            return False
+        with self.lock:
+            typical = statistics.median(self.batch_seconds) if self.batch_seconds else 0.0
+        return self.client.remaining() > typical
+
+    def stopped_by_deadline(self) -> bool:
+        """Called when a batch has no time left for another try: after this run
+        moved records, what is left waits for the next run (which the schedule
+        starts at once), not a failure. A run that got no answer at all before its
+        deadline (central hangs) still fails."""
+        with self.lock:
+            answered = bool(self.batch_seconds)
+        return answered and not self.stop.is_set()
 
     def pause(self, attempt: int) -> bool:
         """Wait before retry number ``attempt + 1``: exponential with jitter, cut to

@@ -1,0 +1,47 @@
+"""A run near its deadline (sync.run_state.RunState): a new batch starts only when
+the time left covers what a batch has taken in this run, and a batch out of time
+after the run moved records waits for the next run instead of failing the run (the
+schedule then follows at once, not after a back-off). A run that got no answer at
+all still fails: a hung central must end `sync run --once` non-zero."""
+
+from __future__ import annotations
+
+import time
+
+from sync.run_state import RunState
+from sync.transport import CentralClient
+
+SETTINGS = {"sync_connect_timeout_seconds": 1.0, "sync_read_timeout_seconds": 1.0,
+            "sync_ca_bundle": "", "sync_request_retries": 2}
+
+
+def _run(tmp_path, seconds_left: float) -> RunState:
+    client = CentralClient("http://127.0.0.1:9", SETTINGS, time.monotonic() + seconds_left)
+    return RunState(tmp_path / "kelurahan.db", client, SETTINGS)
+
+
+def test_before_any_answer_a_batch_may_start_while_time_is_left(tmp_path):
+    assert _run(tmp_path, 100).can_start_batch()
+    assert not _run(tmp_path, -1).can_start_batch()
+
+
+def test_the_median_batch_time_decides(tmp_path):
+    short = _run(tmp_path, 25)
+    for seconds in (10.0, 20.0, 30.0):
+        short.answered_after(seconds)
+    assert short.can_start_batch()             # 25 s left > median 20 s
+    tight = _run(tmp_path, 15)
+    for seconds in (10.0, 20.0, 30.0):
+        tight.answered_after(seconds)
+    assert not tight.can_start_batch()         # 15 s left < median 20 s
+    assert tight.can_start()                   # other requests (the pull) still may
+
+
+def test_out_of_time_after_answers_is_not_a_failure_but_without_answers_it_is(tmp_path):
+    hung = _run(tmp_path, 0)
+    assert not hung.stopped_by_deadline()      # no answer at all: the run fails
+    moved = _run(tmp_path, 0)
+    moved.answered_after(12.0)
+    assert moved.stopped_by_deadline()
+    moved.fail("fatal", stop=True)
+    assert not moved.stopped_by_deadline()     # a stopped run keeps its error
