@@ -55,14 +55,16 @@ def current_key(db: Database, settings: dict[str, Any]) -> dict[str, Any]:
     return key
 
 
-def page(db: Database, settings: dict[str, Any], held_key_id: str, since: int) -> dict[str, Any]:
-    """One ``GET /api/v1/hints`` answer for an agent holding ``held_key_id`` up to ``since``."""
+def page(db: Database, settings: dict[str, Any], held_key_id: str, since: int,
+         skip_device: str | None = None) -> dict[str, Any]:
+    """One ``GET /api/v1/hints`` answer for an agent holding ``held_key_id`` up to ``since``;
+    ``skip_device``: leave out the records that device sent (``?skip=own``)."""
     key = current_key(db, settings)
     secret = bytes.fromhex(key["secret"])
     reset = held_key_id != key["key_id"]
     after = 0 if reset else since
     limit = int(settings["central_hints_page_size"])
-    rows = store.active_identities(db, after, limit + 1)
+    rows = store.active_identities(db, after, limit + 1, skip_device)
     more = len(rows) > limit
     rows = rows[:limit]
     grouped: dict[str, list[bytes]] = {}

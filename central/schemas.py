@@ -111,6 +111,8 @@ class UpdatesQuery(QueryArgs):
     since = whole_number(0, 10**18 - 1, CURSOR, "invalid", load_default=0)
     limit = whole_number(1, 10**18 - 1, "Batas harus bilangan bulat >= 1.", "invalid")
     skip = fields.String(metadata={"description": "Jenis dipisah koma, mis. accepted"})
+    encoding = fields.String(validate=validate.OneOf(["zstd"]),
+                             metadata={"description": "zstd: halaman yang sama, dipadatkan zstd"})
 
 
 def _key_id(text: str) -> None:
@@ -127,6 +129,8 @@ class HintsQuery(QueryArgs):
     key_id = fields.String(load_default="", validate=_key_id,
                            metadata={"pattern": "^[0-9a-f]{0,64}$", "maxLength": 64})
     since = whole_number(0, 10**18 - 1, CURSOR, "invalid", load_default=0)
+    skip = fields.String(validate=validate.OneOf(["own"]),
+                         metadata={"description": "own: tanpa catatan yang dikirim perangkat ini"})
 
 
 class Health(Schema):

@@ -45,7 +45,8 @@ def pull_hints(run: RunState, conn, device: dict[str, Any], key) -> None:
     held = storage.get_state(conn, "hints_key_id", "") or ""
     cursor = storage.get_state(conn, "hints_cursor", "0") or "0"
     while run.can_start():
-        path = f"/api/v1/hints?key_id={quote(held)}&since={quote(cursor)}"
+        # skip=own: this laptop's own records are in its filter already (server/field_dedupe.py)
+        path = f"/api/v1/hints?key_id={quote(held)}&since={quote(cursor)}&skip=own"
         try:
             response = run.client.get_signed(key, device["device_id"], path)
             run.add(bytes_up=300, bytes_down=wire_size(dict(response.headers), len(response.content)))

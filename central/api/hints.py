@@ -3,7 +3,7 @@ every active record, for a signed device (central/hints.py; sent with the sync p
 
 from __future__ import annotations
 
-from flask import jsonify
+from flask import g, jsonify
 
 from berjasa.web.arguments import Blueprint
 from central import hints
@@ -23,5 +23,7 @@ SETTINGS = ("central_hint_key_days", "central_hint_key_change", "central_hints_p
 def hint_page(args: dict):
     """The current key and the next page of 16-byte record hashes after ``since``
     (``reset: true`` when the device holds another key id: start again from 0)."""
+    # ?skip=own: the laptop has its own records; their hashes need not cross the link
+    skip = g.device["device_id"] if args.get("skip") == "own" else None
     return jsonify(hints.page(get_db(), {name: setting(name) for name in SETTINGS},
-                              args["key_id"], args["since"]))
+                              args["key_id"], args["since"], skip))

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from flask import g, jsonify
+import json
+
+from flask import Response, g, jsonify
 
 from berjasa.web.arguments import Blueprint
 from central.api.signed import REFUSED, SIGNED, signed_by_device
 from central.app import get_db, setting
 from central.schemas import UpdatesQuery
 from central.updates import updates_page
+from sync.protocol import compress
 
 blp = Blueprint("central_updates", __name__, description="Sinkronisasi: keputusan pusat")
 
@@ -24,4 +27,11 @@ def list_updates(args: dict):
     limit = min(args.get("limit") or page, page)
     # ?skip=accepted: kinds the agent already has from its batch answers.
     skip = tuple(k for k in (args.get("skip") or "").split(",") if k)[:10]
-    return jsonify(updates_page(get_db(), g.device["kelurahan_code"], args["since"], limit, skip))
+    page = updates_page(get_db(), g.device["kelurahan_code"], args["since"], limit, skip)
+    if args.get("encoding") == "zstd":
+        # ?encoding=zstd: the same JSON, zstd-compressed (a page of rule results is
+        # mostly repeated text; on a lossy 256 kbit/s link it is the pull's time).
+        # The answer's signature covers these compressed bytes.
+        body = json.dumps(page, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        return Response(compress(body, "zstd"), mimetype="application/zstd")
+    return jsonify(page)

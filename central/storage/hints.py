@@ -32,7 +32,14 @@ def added_since(db: Database, created_at: str) -> int:
     return int(row["n"])
 
 
-def active_identities(db: Database, after: int, limit: int) -> list[dict[str, Any]]:
-    """(central_id, kelurahan_code, nik, full_name, birth_date) of active records after a cursor."""
+def active_identities(db: Database, after: int, limit: int,
+                      skip_device: str | None = None) -> list[dict[str, Any]]:
+    """(central_id, kelurahan_code, nik, full_name, birth_date) of active records after a
+    cursor; without the records ``skip_device`` sent (the asking laptop holds those)."""
+    if skip_device is None:
+        return db.query("SELECT central_id, kelurahan_code, nik, full_name, birth_date FROM records"
+                        f" WHERE {ACTIVE} AND central_id > ? ORDER BY central_id LIMIT ?", (after, limit))
     return db.query("SELECT central_id, kelurahan_code, nik, full_name, birth_date FROM records"
-                    f" WHERE {ACTIVE} AND central_id > ? ORDER BY central_id LIMIT ?", (after, limit))
+                    f" WHERE {ACTIVE} AND central_id > ? AND NOT EXISTS (SELECT 1 FROM batches b"
+                    " WHERE b.batch_id = records.batch_id AND b.device_id = ?)"
+                    " ORDER BY central_id LIMIT ?", (after, skip_device, limit))

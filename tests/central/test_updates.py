@@ -6,7 +6,9 @@ import time
 
 import requests
 
-from sync.protocol_auth import sign_request
+from central import signing
+from sync.protocol_auth import key_id, sign_request, verify_answer
+from sync.transport import json_body
 
 from .conftest import KELURAHAN_A, KELURAHAN_B, records
 
@@ -94,3 +96,21 @@ def test_same_kk_and_birth_date_is_flagged(central):
     a.send([first])
     b.send([second])
     assert central.query("SELECT match FROM duplicate_flags") == [{"match": "same_kk_birth_date"}]
+
+
+def test_encoding_zstd_is_the_same_page_compressed(central):
+    device = central.register()
+    device.send(records(30))
+    plain = device.updates("0")
+    path = "/api/v1/updates?since=0&encoding=zstd"
+    headers = sign_request(device.key, device.device_id, "GET", path)
+    packed = requests.get(f"{central.url}{path}", headers=headers, timeout=10)
+    assert packed.status_code == 200
+    assert packed.headers["Content-Type"] == "application/zstd"
+    assert packed.content.startswith(b"\x28\xb5\x2f\xfd")  # zstd frame magic
+    # central signs the compressed bytes the agent receives
+    current, _ = signing.keys(central.data_dir)
+    verify_answer(packed.headers, "GET", path, 200, headers["Berjasa-Signature"], packed.content,
+                  {key_id(current.public_key()): current.public_key()})
+    assert len(packed.content) < len(plain.content) / 3
+    assert json_body(packed.content) == plain.json()

@@ -162,3 +162,23 @@ def test_central_likely_duplicate_queue_shows_phone_flagged_pairs_first(central,
     assert len(pairs) == 2
     assert {pairs[0]["a"]["record_id"], pairs[0]["b"]["record_id"]} == set(hinted)
     assert {pairs[1]["a"]["record_id"], pairs[1]["b"]["record_id"]} == set(plain)
+
+
+def test_a_laptop_is_not_sent_the_hashes_of_its_own_records(central, tmp_path):
+    _synced(central, tmp_path / "own", NEIGHBOUR, 4, seed=26)
+    _synced(central, tmp_path / "other", FAR, 3, seed=27)
+    own_device = h.kelurahan_rows(tmp_path / "own", "SELECT device_id FROM sync_device")[0]["device_id"]
+    db = Database(central.database_url)
+    try:
+        everything = central_hints.page(db, CENTRAL_SETTINGS, "", 0)
+        without_own = central_hints.page(db, CENTRAL_SETTINGS, "", 0, skip_device=own_device)
+    finally:
+        db.close()
+    sizes = {e["kelurahan_code"]: len(base64.b64decode(e["hashes"])) for e in everything["entries"]}
+    assert sizes == {NEIGHBOUR: 4 * 16, FAR: 3 * 16}
+    assert [(e["kelurahan_code"], len(base64.b64decode(e["hashes"]))) for e in without_own["entries"]] \
+        == [(FAR, 3 * 16)]
+    # the laptop's next pull (?skip=own) brings the other laptop's hashes, not its own
+    assert run_once(tmp_path / "own", h.agent_settings(tmp_path / "own"), "test").ok
+    stored = h.kelurahan_rows(tmp_path / "own", "SELECT kelurahan_code, hashes FROM hint_hashes")
+    assert [(r["kelurahan_code"], len(r["hashes"])) for r in stored] == [(FAR, 3 * 16)]
