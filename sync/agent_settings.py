@@ -22,6 +22,10 @@ AGENT_SETTINGS = (
     Setting("sync_run_seconds", 40.0,
             "A run starts no new request after this many seconds (so `sync run --once` ends "
             "within a minute even when central is down or slow); the rest waits for the next run."),
+    Setting("sync_scheduled_run_seconds", 600.0,
+            "Scheduled agent (`berjasa sync run`): its runs may start requests this long, so a "
+            "backlog on a slow link goes in one run instead of 40-second runs that each ramp "
+            "up and drain; `--once` and \"sync now\" keep sync_run_seconds."),
     Setting("sync_request_retries", 2,
             "Extra tries of one request inside a run after a timeout, cut link or 5xx."),
     Setting("sync_backoff_base_seconds", 30.0,

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import random
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -38,6 +38,14 @@ def backoff_seconds(failures: int, settings: dict[str, Any], rng: random.Random 
     cap = float(settings["sync_backoff_max_seconds"])
     ceiling = min(cap, base * 2 ** (failures - 1))
     return (rng or random).uniform(ceiling / 2, ceiling)
+
+
+def scheduled_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """The scheduled agent's run budget: ``sync_scheduled_run_seconds`` (nobody waits
+    at a prompt for it; a backlog on a slow link moves in one run, not in 40-second
+    runs that each ramp up and leave the link idle while they drain)."""
+    longest = max(float(settings["sync_run_seconds"]), float(settings["sync_scheduled_run_seconds"]))
+    return {**settings, "sync_run_seconds": longest}
 
 
 class SyncSchedule:
@@ -77,7 +85,7 @@ class SyncSchedule:
 
     def run(self, trigger: str) -> SyncReport:
         """One run now, in this thread; keeps the failure count for back-off."""
-        report = run_once(self.data_dir, self.settings, trigger)
+        report = run_once(self.data_dir, scheduled_settings(self.settings), trigger)
         with self._lock:
             self.failures = 0 if report.ok else self.failures + 1
         if self.on_report:

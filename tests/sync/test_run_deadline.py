@@ -45,3 +45,12 @@ def test_out_of_time_after_answers_is_not_a_failure_but_without_answers_it_is(tm
     assert moved.stopped_by_deadline()
     moved.fail("fatal", stop=True)
     assert not moved.stopped_by_deadline()     # a stopped run keeps its error
+
+
+def test_the_scheduled_agent_has_the_longer_budget_and_never_a_shorter_one():
+    from sync.scheduler import scheduled_settings
+
+    base = {"sync_run_seconds": 40.0, "sync_scheduled_run_seconds": 600.0, "sync_batch_size": 500}
+    assert scheduled_settings(base) == {**base, "sync_run_seconds": 600.0}
+    assert scheduled_settings({**base, "sync_run_seconds": 900.0})["sync_run_seconds"] == 900.0
+    assert base["sync_run_seconds"] == 40.0    # --once and "sync now" keep theirs
