@@ -72,7 +72,7 @@ PROFILES = {
 
 # --------------------------------------------------------------------------- set-up
 
-def missing_tools(pouchdb: bool) -> str | None:
+def missing_tools() -> str | None:
     """Why the bench cannot run here, or None."""
     if not hasattr(os, "geteuid") or os.geteuid() != 0:
         return "butuh root (network namespaces); jalankan sebagai root"
@@ -83,8 +83,13 @@ def missing_tools(pouchdb: bool) -> str | None:
             return f"alat '{tool}' tidak ada (apt-get install -y nftables ethtool iputils-ping iptables)"
     if shutil.which("iptables-legacy") is None and shutil.which("iptables") is None:
         return "alat 'iptables' tidak ada (apt-get install -y iptables)"
-    if pouchdb and (shutil.which("node") is None or not (POUCH_DIR / "node_modules").exists()):
-        return "PouchDB: node atau bench/pouchdb/node_modules tidak ada (cd bench/pouchdb && npm ci)"
+    return None
+
+
+def _without_pouchdb() -> str | None:
+    """Why the PouchDB comparison cannot run here (ours still can), or None."""
+    if shutil.which("node") is None or not (POUCH_DIR / "node_modules").exists():
+        return "node atau bench/pouchdb/node_modules tidak ada (cd bench/pouchdb && npm ci)"
     return None
 
 
@@ -193,6 +198,7 @@ def resends_after_cuts(sends: list[list], answers: dict[str, float], cuts: list[
     before_first = len({b for at, b in again if not cuts or at < cuts[0][0]})
     return {"per_cut": per_cut, "max_after_a_cut": max(per_cut, default=0),
             "resent_without_cut": before_first, "resends_total": len(again),
+            "connect_retries": sum(1 for send in sends if not send[2]),
             "resent_after_answer": sum(1 for at, b in again if b in answers and at > answers[b])}
 
 
@@ -435,14 +441,18 @@ def measure(quick: bool, profiles: list[str] | None = None, records: int | None 
     with_pouch = (not quick) if pouchdb is None else pouchdb
     count = records or (RECORDS_QUICK if quick else RECORDS_FULL)
     try:
-        why = missing_tools(with_pouch)
+        why = missing_tools()
         if why:
             return {"skipped": why}
         out: dict[str, Any] = {"records": count, "profiles": {}}
         left_out = []
+        no_pouch = _without_pouchdb() if with_pouch else None
+        if no_pouch:
+            with_pouch = False
+            left_out.append(f"PouchDB: {no_pouch}")
         if "island" not in names:
             left_out.append(f"profile island ({PROFILES['island'].describe()})")
-        if not with_pouch:
+        if not with_pouch and not no_pouch:
             left_out.append("PouchDB -> CouchDB-protocol replication")
         if quick:
             left_out.append(f"full record count ({RECORDS_FULL}; quick uses {count})")
