@@ -40,7 +40,7 @@ if not LINK.exists():
 POUCH_DIR = Path(__file__).resolve().parent / "pouchdb"
 BERJASA = [sys.executable, "-c", "from berjasa.cli import main; main()"]
 RECORDS_FULL, RECORDS_QUICK = 5000, 1000
-POUCH_TIMEOUT_SECONDS = 1800.0
+POUCH_TIMEOUT_SECONDS = float(os.environ.get("SYNC_BENCH_POUCH_SECONDS", "1800"))
 
 
 @dataclass(frozen=True)
@@ -297,22 +297,47 @@ def _cpu_seconds(pid: int) -> float | None:
         return None
 
 
-def _run_with_cuts(command: list[str], profile: Profile, timeout: float, env: dict | None = None
-                   ) -> tuple[dict, Cutter]:
-    """Start ``command`` (in netns berjasa-k); when it prints its start mark, start
-    the cut schedule; its last JSON line and the cutter."""
+class TimedOut(Exception):
+    """The transfer was stopped at the bench's time limit."""
+
+    def __init__(self, started: float, cutter: Cutter) -> None:
+        super().__init__("time limit")
+        self.started, self.ended, self.cutter = started, time.time(), cutter
+
+
+def veth_bytes() -> tuple[int, int]:
+    """(tx, rx) bytes so far on the kelurahan side's veth, read from outside."""
+    read = [subprocess.run(["ip", "netns", "exec", NS_K, "cat", f"/sys/class/net/veth-k/statistics/{n}"],
+                           capture_output=True, text=True, check=True).stdout for n in ("tx_bytes", "rx_bytes")]
+    return int(read[0]), int(read[1])
+
+
+def _run_with_cuts(command: list[str], profile: Profile, timeout: float, env: dict | None = None,
+                   on_start=None) -> tuple[dict, Cutter]:
+    """Start ``command`` (in netns berjasa-k); when it prints its start mark, call
+    ``on_start`` and start the cut schedule; its last JSON line and the cutter.
+    TimedOut when it was still running after ``timeout`` seconds."""
     cutter = Cutter(profile)
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env=env)
-    killer = threading.Timer(timeout, proc.kill)
+    killed = threading.Event()
+
+    def kill() -> None:
+        killed.set()
+        proc.kill()
+
+    killer = threading.Timer(timeout, kill)
     killer.start()
-    last = None
+    last, started = None, time.time()
     try:
         assert proc.stdout is not None
         for line in proc.stdout:
             if line.startswith("{"):
                 data = json.loads(line)
                 if "started" in data and len(data) == 1:
+                    started = time.time()
+                    if on_start:
+                        on_start()
                     cutter.start()
                 else:
                     last = data
@@ -321,6 +346,8 @@ def _run_with_cuts(command: list[str], profile: Profile, timeout: float, env: di
     finally:
         killer.cancel()
         cutter.stop()
+    if killed.is_set():
+        raise TimedOut(started, cutter)
     if proc.returncode != 0 or last is None:
         raise RuntimeError(f"exit {proc.returncode}: {stderr.strip()[-1500:]}")
     return last, cutter
@@ -394,7 +421,12 @@ def measure_pouchdb(profile: Profile, records: list[dict], work: Path) -> dict[s
         server.stdout.readline()  # {"listening": ...}
         command = ["ip", "netns", "exec", NS_K, "node", str(POUCH_DIR / "replicate.js"), str(jsonl),
                    str(work / "pouch"), f"http://{CENTRAL_IP}:{COUCH_PORT}/berjasa"]
-        result, cutter = _run_with_cuts(command, profile, POUCH_TIMEOUT_SECONDS)
+        before: list[tuple[int, int]] = []
+        try:
+            result, cutter = _run_with_cuts(command, profile, POUCH_TIMEOUT_SECONDS,
+                                            on_start=lambda: before.append(veth_bytes()))
+        except TimedOut as stopped:
+            return _pouchdb_timed_out(profile, len(records), stopped, before[0] if before else (0, 0))
     finally:
         server.terminate()
         server.wait(10)
@@ -406,6 +438,26 @@ def measure_pouchdb(profile: Profile, records: list[dict], work: Path) -> dict[s
                 "batch_size": result["batch_size"],
                 "what": "pouchdb-node 9 -> express-pouchdb 4 (pouchdb-node, LevelDB), "
                         "PouchDB.replicate defaults"})
+    return out
+
+
+def _pouchdb_timed_out(profile: Profile, total: int, stopped: TimedOut, before: tuple[int, int]
+                       ) -> dict[str, Any]:
+    """Figures of a replication stopped at the time limit: what had arrived, the
+    bytes so far, and the time all records would take at that pace."""
+    tx, rx = veth_bytes()
+    count = subprocess.run(["ip", "netns", "exec", NS_K, sys.executable, "-c",
+                            "import json, urllib.request; print(json.load(urllib.request.urlopen("
+                            f"'http://{CENTRAL_IP}:{COUCH_PORT}/berjasa', timeout=30))['doc_count'])"],
+                           capture_output=True, text=True)
+    arrived = int(count.stdout.strip() or 0) if count.returncode == 0 else 0
+    seconds = stopped.ended - stopped.started
+    out = figures(profile, seconds, stopped.started, stopped.ended, tx - before[0], rx - before[1],
+                  arrived, stopped.cutter)
+    out.update({"ok": False, "timed_out": True, "time_limit_seconds": POUCH_TIMEOUT_SECONDS,
+                "remote_doc_count": arrived,
+                "projected_seconds_for_all": round(seconds * total / arrived, 1) if arrived else None,
+                "what": "pouchdb-node 9 -> express-pouchdb 4; stopped at the time limit"})
     return out
 
 
