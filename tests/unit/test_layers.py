@@ -48,7 +48,10 @@ def test_the_architecture_drawing_is_the_contracts():
     the drawing and has a table row naming its modules (the agent's own modules
     aside, which the table sums up as "every other sync module")."""
     text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
-    section = text[text.index("### What the import linter enforces"):]
+    start = text.index("### What the import linter enforces")
+    end = min((i for i in (text.find("\n## ", start), text.find("\n### ", start + 4)) if i > 0),
+              default=len(text))
+    section = text[start:end]  # this subsection only: other tables may start with code
     drawing = section[section.index("```"):section.index("```", section.index("```") + 3)]
     rows = {line.split("|")[1].strip().strip("`"): line for line in section.splitlines()
             if line.startswith("| `")}
