@@ -1,10 +1,10 @@
 """The ``berjasa`` command: one entry point for the kelurahan server, the sync
-agent, central and the demo. Each part registers its own commands here.
+agent, central and the demo. Every command is listed here (``COMMANDS``).
 
-A part's modules are imported only when one of its commands runs (``berjasa
-central ...`` never imports the kelurahan server, ``berjasa init`` never imports
-psycopg or Faker): starting Python and importing every part cost about a second
-of CPU per command, most of it for parts the command does not use.
+A command's module is imported only when that command runs or shows its help
+(``berjasa central ...`` never imports the kelurahan server, ``berjasa init`` never
+imports psycopg or Faker): starting Python and importing every part cost about a
+second of CPU per command, most of it for parts the command does not use.
 """
 
 from __future__ import annotations
@@ -19,12 +19,30 @@ from berjasa.settings import register
 
 use_indonesian()  # before any command is defined (click.Path names its kind when made)
 
-# Groups and commands of the other parts: name -> (module, attribute, modules that
-# add more commands to that group when imported).
-PARTS = {
-    "central": ("central.cli", "central_group", ("central.cli_verify", "central.cli_privacy")),
-    "sync": ("sync.cli", "sync_group", ()),
-    "demo": ("berjasa.demo", "demo_command", ()),
+# Every command of `berjasa`: name -> "module:attribute" of its click command or group.
+# A command's module is imported only when that command runs or its help is shown
+# (click's lazy-loading pattern, LazyGroup below): `berjasa central ...` never imports
+# the kelurahan server, `berjasa init` never imports psycopg. The modules keep their
+# heavy libraries (Flask, psycopg, openpyxl, Faker, ...) inside the commands that use
+# them, so listing every command for `berjasa --help` stays cheap
+# (tests/cli/test_startup.py).
+COMMANDS = {
+    "audit": "server.cli_audit:audit_group",
+    "backup": "server.cli_data:backup_command",
+    "central": "central.cli:central_group",
+    "demo": "berjasa.demo:demo_command",
+    "init": "server.cli:init_command",
+    "migrate": "server.cli_migrate:migrate_command",
+    "privacy": "server.cli_data:privacy_group",
+    "restore": "server.cli_data:restore_command",
+    "serve": "server.cli:serve_command",
+    "sync": "sync.cli:sync_group",
+    "user": "server.cli:user_group",
+}
+
+# Modules that add commands to a group when imported: name -> modules.
+EXTENSIONS = {
+    "central": ("central.cli_verify", "central.cli_privacy"),
 }
 
 
@@ -41,43 +59,29 @@ def declare_settings() -> None:
 declare_settings()
 
 
-class _PartsGroup(click.Group):
-    """A click group that imports a part when one of its commands is asked for;
-    every other name belongs to the kelurahan server's commands."""
-
-    _server_loaded = False
+class LazyGroup(click.Group):
+    """A click group whose commands are imported by name from ``COMMANDS`` when
+    asked for: listing them imports nothing."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        for name in PARTS:
-            self._load(name)
-        self._load_server()
-        return super().list_commands(ctx)
+        return sorted({*self.commands, *COMMANDS})
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name not in self.commands:
-            if cmd_name in PARTS:
-                self._load(cmd_name)
-            else:
-                self._load_server()
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            self.add_command(_load(cmd_name), cmd_name)
         return super().get_command(ctx, cmd_name)
 
-    def _load(self, name: str) -> None:
-        if name not in self.commands:
-            module, attribute, extensions = PARTS[name]
-            command = getattr(importlib.import_module(module), attribute)
-            for extension in extensions:
-                importlib.import_module(extension)
-            self.add_command(command, name)
 
-    def _load_server(self) -> None:
-        if not self._server_loaded:
-            from server.cli import register_server_commands
-
-            register_server_commands(self)
-            self._server_loaded = True
+def _load(name: str) -> click.Command:
+    """Import the command ``name`` (and the modules that add to it)."""
+    module, attribute = COMMANDS[name].split(":")
+    command = getattr(importlib.import_module(module), attribute)
+    for extension in EXTENSIONS.get(name, ()):
+        importlib.import_module(extension)
+    return command
 
 
-@click.group(cls=_PartsGroup,
+@click.group(cls=LazyGroup,
              context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="berjasa")
 def main() -> None:

@@ -24,18 +24,11 @@ import click
 from berjasa import reference
 from berjasa.database import connect
 from berjasa.problems import Problem
-from berjasa.processes import (
-    ServerDidNotStart,
-    Stopped,
-    free_port,
-    start_server,
-    stop_all,
-    stop_on_signals,
-)
 from berjasa.settings import load_settings
-from berjasa.synthetic import EnrollmentFaker, write_program_data
-from server import accounts, intake, review
-from server.storage.audit import Actor
+
+# berjasa.processes (requests), berjasa.synthetic (Faker) and the server's modules
+# (marshmallow) are imported in the functions that use them: `berjasa --help` loads
+# this module to list `demo` and must not pay for them (tests/cli/test_startup.py).
 
 KELURAHAN = ["73.71.01.1001", "73.71.13.1001"]
 PASSWORD = "berjasa-demo"
@@ -73,6 +66,8 @@ def berjasa(*args: str, stdin: str | None = None) -> str:
 
 def start(args: list[str], url: str) -> subprocess.Popen:
     """Start a server command and wait until its /health answers."""
+    from berjasa.processes import ServerDidNotStart, start_server
+
     try:
         return start_server(args, url)
     except ServerDidNotStart as exc:
@@ -81,6 +76,10 @@ def start(args: list[str], url: str) -> subprocess.Popen:
 
 def seed_kelurahan(site: Site, count: int, approve: int, seed: int) -> None:
     """Users, enrollments (a few with deliberate problems) and some approvals."""
+    from berjasa.synthetic import EnrollmentFaker
+    from server import accounts, intake, review
+    from server.storage.audit import Actor
+
     berjasa("init", "--kelurahan", site.code, "--data-dir", str(site.folder))
     conn = connect(site.folder / "kelurahan.db")
     settings = load_settings(site.folder)
@@ -113,6 +112,8 @@ def import_program_data(central_dir: Path, sites: list[Site]) -> None:
     """Synthetic DTSEN extract, BPJS participant list and 2024 cohort (with the
     spreadsheet damage offices see) matching some of the demo's records, imported
     at central before the first sync so arriving records are evaluated against them."""
+    from berjasa.synthetic import write_program_data
+
     known = [record for site in sites for record in site.records]
     paths = write_program_data(central_dir / "program", known, seed=7, name_mismatches=3)
     for kind in ("dtsen", "cohort", "bpjs-participants"):
@@ -141,6 +142,8 @@ def send_back_one(central_dir: Path, sites: list[Site]) -> list[str]:
 def demo_ports(port_base: int | None) -> list[int]:
     """Central's port, then one per kelurahan: ``port_base``, +1, +2 when given
     (refused when taken), else 8090, 8080, 8081 or any free port."""
+    from berjasa.processes import free_port
+
     if port_base is None:
         return [free_port(8090)] + [free_port(8080 + i) for i in range(len(KELURAHAN))]
     ports = [port_base + i for i in range(len(KELURAHAN) + 1)]
@@ -155,6 +158,8 @@ def run_demo(root: Path, enrollments: int, keep_running: bool = True,
              port_base: int | None = None) -> dict:
     """Build and start the demo city; returns what it printed as a dict. SIGTERM,
     SIGINT (Ctrl+C) and SIGHUP stop every server it started (berjasa.processes)."""
+    from berjasa.processes import Stopped, stop_on_signals
+
     with stop_on_signals():
         try:
             return _run_demo(root, enrollments, keep_running, port_base)
@@ -164,6 +169,9 @@ def run_demo(root: Path, enrollments: int, keep_running: bool = True,
 
 
 def _run_demo(root: Path, enrollments: int, keep_running: bool, port_base: int | None) -> dict:
+    from berjasa.processes import stop_all
+    from berjasa.synthetic import EnrollmentFaker
+
     ports = demo_ports(port_base)
     if root.exists():
         shutil.rmtree(root)
@@ -211,6 +219,7 @@ def add_central_users(central_dir: Path) -> None:
     """One office user per role at central (argon2, audited in central's trail)."""
     from central import accounts as central_accounts
     from central.storage.db import Database
+    from server.storage.audit import Actor
 
     db = Database(f"sqlite:///{central_dir / 'central.db'}")
     try:

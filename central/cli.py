@@ -11,10 +11,9 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-import psycopg
 
 from berjasa.commandline import (
     data_dir_and_settings,
@@ -28,9 +27,20 @@ from berjasa.database import MigrationError, behind_message
 from berjasa.os_errors import os_error_text
 from berjasa.paths import private_folder, tighten
 from berjasa.settings import write_setting
-from central.storage.db import Database, DatabaseUrlError, migrate, pending_migrations
 
-_DB_ERRORS = (sqlite3.Error, psycopg.Error, DatabaseUrlError, MigrationError, OSError)
+if TYPE_CHECKING:
+    from central.storage.db import Database
+
+
+def _db_errors() -> tuple[type[BaseException], ...]:
+    """The errors a database command turns into one clear line. psycopg and the
+    storage module are imported here, not at module level: ``berjasa central --help``
+    must not pay for them (tests/cli/test_startup.py)."""
+    import psycopg
+
+    from central.storage.db import DatabaseUrlError
+
+    return (sqlite3.Error, psycopg.Error, DatabaseUrlError, MigrationError, OSError)
 
 
 def default_url(data_dir: Path) -> str:
@@ -41,6 +51,8 @@ def default_url(data_dir: Path) -> str:
 @contextmanager
 def central_db(data_dir: Path | None) -> Iterator[tuple[Database, dict[str, Any], Path]]:
     """The initialised central database of a data folder, as one clear error if absent."""
+    from central.storage.db import Database
+
     folder, settings = data_dir_and_settings(data_dir)
     url = settings["central_database_url"]
     if not url:
@@ -50,11 +62,11 @@ def central_db(data_dir: Path | None) -> Iterator[tuple[Database, dict[str, Any]
         url = default_url(folder)
     try:
         db = Database(url)
-    except _DB_ERRORS as exc:
+    except _db_errors() as exc:
         raise click.ClickException(f"tidak dapat membuka basis data pusat: {_one_line(exc)}") from exc
     try:
         yield db, settings, folder
-    except _DB_ERRORS as exc:
+    except _db_errors() as exc:
         raise click.ClickException(f"kesalahan basis data pusat: {_one_line(exc)}") from exc
     finally:
         db.close()
@@ -63,6 +75,8 @@ def central_db(data_dir: Path | None) -> Iterator[tuple[Database, dict[str, Any]
 def _one_line(exc: BaseException) -> str:
     """A database error as one Indonesian line: the common causes by name, any other
     with the driver's own first line marked as technical detail for the IT officer."""
+    from central.storage.db import DatabaseUrlError
+
     if isinstance(exc, OSError):
         return os_error_text(exc)
     detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
@@ -107,6 +121,8 @@ def init_command(database_url: str | None, data_dir: Path | None, as_json: bool)
 
     Contoh: berjasa central init --database postgresql://postgres@127.0.0.1/berjasa
     """
+    from central.storage.db import Database, migrate
+
     folder, settings = data_dir_and_settings(data_dir)
     private_folder(folder)
     url = database_url or settings["central_database_url"] or default_url(folder)
@@ -116,7 +132,7 @@ def init_command(database_url: str | None, data_dir: Path | None, as_json: bool)
             applied = migrate(db)
         finally:
             db.close()
-    except _DB_ERRORS as exc:
+    except _db_errors() as exc:
         raise click.ClickException(f"tidak dapat menyiapkan basis data pusat: {_one_line(exc)}") from exc
     write_setting(folder, "central_database_url", url)
     tighten(folder)  # 0700 folder, 0600 files (an existing folder too)
@@ -149,6 +165,7 @@ def serve_command(host: str | None, port: int | None, data_dir: Path | None) -> 
 
     from berjasa.settings import AppConfig
     from central.app import create_app
+    from central.storage.db import pending_migrations
 
     with central_db(data_dir) as (db, settings, folder):
         url = db.url
@@ -157,7 +174,7 @@ def serve_command(host: str | None, port: int | None, data_dir: Path | None) -> 
         raise click.ClickException(behind_message(pending, "berjasa central migrate"))
     try:
         app = create_app(AppConfig(folder, settings, database_url=url))
-    except _DB_ERRORS as exc:
+    except _db_errors() as exc:
         raise click.ClickException(f"tidak dapat membuka basis data pusat: {_one_line(exc)}") from exc
     host = host or settings["central_host"]
     port = port or settings["central_port"]
@@ -187,6 +204,7 @@ def migrate_command(dry_run: bool, data_dir: Path | None, as_json: bool) -> None
     Contoh: berjasa central migrate
     """
     from berjasa.folder_lock import FolderInUse, offline
+    from central.storage.db import migrate, pending_migrations
 
     folder, _ = data_dir_and_settings(data_dir)
     try:

@@ -1,4 +1,4 @@
-"""Kelurahan server commands: ``init``, ``user add``, ``serve``."""
+"""Kelurahan server commands: ``init``, ``user add``, ``serve`` (listed in berjasa.cli.COMMANDS)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,6 @@ from berjasa.logs import configure_logging, get_logger
 from berjasa.paths import kelurahan_db_path
 from berjasa.settings import AppConfig
 from server import accounts
-from server.cli_audit import audit_group
 from server.install import KelurahanMismatch, UnknownKelurahan, init_kelurahan
 from server.storage.audit import Actor
 from server.storage.users import UserExists
@@ -149,19 +148,3 @@ def serve_command(host: str | None, port: int | None, data_dir: Path | None,
         serve(app, host=host, port=port, threads=settings["threads"], ident="berjasa",
               clear_untrusted_proxy_headers=True)
     running.release()
-
-
-def register_server_commands(group: click.Group) -> None:
-    """Attach the kelurahan commands to ``berjasa``."""
-    group.add_command(init_command)
-    group.add_command(user_group)
-    group.add_command(serve_command)
-    group.add_command(audit_group)
-    from server.cli_data import backup_command, privacy_group, restore_command
-    from server.cli_migrate import migrate_command
-
-    group.add_command(migrate_command)
-
-    group.add_command(backup_command)
-    group.add_command(restore_command)
-    group.add_command(privacy_group)

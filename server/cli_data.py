@@ -11,12 +11,12 @@ import click
 from berjasa.commandline import data_dir_and_settings, data_dir_option, emit, json_option
 from berjasa.folder_lock import FolderInUse, offline
 from berjasa.problems import Problem
-from server import privacy
-from server.backup import BackupError, create_backup, restore_backup
 from server.cli import open_register
 from server.storage.audit import Actor
 
 CLI_ACTOR = Actor("cli", "admin")
+# server.backup (zstandard, cryptography) and server.privacy are imported in the commands
+# that use them: `berjasa --help` lists these commands (tests/cli/test_startup.py).
 
 
 def _passphrase(from_stdin: bool, confirm: bool) -> str:
@@ -36,6 +36,8 @@ def backup_command(path: Path, passphrase_stdin: bool, data_dir: Path | None,
 
     Contoh: berjasa backup E:/cadangan/kelurahan-2026-11-25.bjb
     """
+    from server.backup import BackupError, create_backup
+
     folder, _ = data_dir_and_settings(data_dir)
     try:
         info = create_backup(folder, path, _passphrase(passphrase_stdin, confirm=True))
@@ -58,6 +60,8 @@ def restore_command(path: Path, passphrase_stdin: bool, force: bool, data_dir: P
 
     Contoh: berjasa restore E:/cadangan/kelurahan-2026-11-25.bjb --data-dir ./data
     """
+    from server.backup import BackupError, restore_backup
+
     folder, _ = data_dir_and_settings(data_dir)
     try:
         with offline(folder, "restore"):
@@ -88,6 +92,8 @@ def privacy_export(nik: str, data_dir: Path | None, as_json: bool) -> None:
 
     Contoh: berjasa privacy export 7371014101900001 --json > data-subjek.json
     """
+    from server import privacy
+
     _, _, conn = open_register(data_dir)
     try:
         answer = privacy.export_subject(conn, nik, CLI_ACTOR)
@@ -118,6 +124,8 @@ def privacy_erase(nik: str, reason: str, data_dir: Path | None, as_json: bool) -
 
     Contoh: berjasa privacy erase 7371014101900001 --reason "Surat permohonan 12/XI/2026"
     """
+    from server import privacy
+
     _, _, conn = open_register(data_dir)
     try:
         answer = privacy.erase_subject(conn, nik, reason, CLI_ACTOR)
@@ -145,6 +153,8 @@ def privacy_purge(data_dir: Path | None, as_json: bool) -> None:
 
     Contoh: berjasa privacy purge --json
     """
+    from server import privacy
+
     _, settings, conn = open_register(data_dir)
     try:
         answer = privacy.purge(conn, settings)

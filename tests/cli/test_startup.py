@@ -1,0 +1,63 @@
+"""cli: asking for help loads no heavy library. Every ``berjasa`` command starts a
+Python process; on the kelurahan laptops importing Flask, psycopg, openpyxl or Faker
+for a command that does not use them cost seconds (berjasa.cli.COMMANDS imports a
+command's module only when asked for; the modules import those libraries inside the
+commands that use them). Not timed: the test looks at what was imported."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+HEAVY = ("flask", "werkzeug", "marshmallow", "flask_smorest", "openpyxl", "psycopg",
+         "cryptography", "faker", "rich", "zstandard", "requests", "waitress", "apscheduler")
+
+# Runs the entry point's click group in a fresh interpreter, then prints which of
+# the given top-level packages ended up in sys.modules.
+PROBE = """
+import json, sys
+from berjasa.cli import main
+heavy = json.loads(sys.argv[1])
+try:
+    main(sys.argv[2:], prog_name="berjasa")
+except SystemExit as stop:
+    code = stop.code
+print(json.dumps({"code": code, "loaded": sorted(name for name in heavy if name in sys.modules)}))
+"""
+
+
+def run_probe(args: list[str]) -> tuple[int, list[str], str]:
+    """Exit code, the heavy packages imported, and the help text of ``berjasa ARGS``."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    answer = subprocess.run([sys.executable, "-c", PROBE, json.dumps(HEAVY), *args],
+                            capture_output=True, text=True, timeout=120, env=env, check=False)
+    assert answer.returncode == 0, answer.stderr[-3000:]
+    *help_lines, last = answer.stdout.strip().splitlines()
+    result = json.loads(last)
+    return result["code"], result["loaded"], "\n".join(help_lines)
+
+
+@pytest.mark.parametrize("args", [["--help"], ["central", "--help"], ["init", "--help"],
+                                  ["sync", "status", "--help"]], ids=" ".join)
+def test_help_imports_no_heavy_library(args):
+    code, loaded, text = run_probe(args)
+    assert code == 0
+    assert "Penggunaan:" in text  # the help really was printed
+    assert loaded == []
+
+
+def test_the_probe_sees_a_heavy_import(tmp_path):
+    """The probe can fail: a command that needs psycopg to run (central init on an
+    unreachable PostgreSQL) shows it in the list."""
+    code, loaded, _ = run_probe(["central", "init", "--database",
+                                 "postgresql://nobody@127.0.0.1:1/none", "--data-dir",
+                                 str(tmp_path / "central")])
+    assert code != 0
+    assert "psycopg" in loaded
