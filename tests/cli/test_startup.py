@@ -61,3 +61,35 @@ def test_the_probe_sees_a_heavy_import(tmp_path):
                                  str(tmp_path / "central")])
     assert code != 0
     assert "psycopg" in loaded
+
+
+def test_listing_the_commands_imports_no_part():
+    """``berjasa``'s group lists its commands from berjasa.cli.COMMANDS without
+    importing a part's commands (server, central, sync) or the demo; only the
+    settings declarations the entry point registers (berjasa.cli.declare_settings)."""
+    probe = ("import json, sys, click\n"
+             "from berjasa.cli import main\n"
+             "names = main.list_commands(click.Context(main))\n"
+             "parts = sorted(m for m in sys.modules if m.split('.')[0] in ('server', 'central', 'sync')"
+             " or m == 'berjasa.demo')\n"
+             "print(json.dumps([names, parts]))\n")
+    answer = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)}, check=False)
+    assert answer.returncode == 0, answer.stderr[-3000:]
+    names, parts = json.loads(answer.stdout)
+    assert "central" in names and "init" in names
+    assert set(parts) <= {"central", "central.settings", "sync", "sync.agent_settings"}
+
+
+def test_every_listed_command_loads_under_its_name():
+    """A name in COMMANDS points at the command of that name (a typo in the table
+    would show one command under another's name)."""
+    import click
+
+    from berjasa.cli import COMMANDS, main
+
+    ctx = click.Context(main)
+    for name in COMMANDS:
+        command = main.get_command(ctx, name)
+        assert isinstance(command, click.Command), name
+        assert command.name == name
