@@ -217,8 +217,7 @@ def _flag_likely_duplicates(db: Database, rows: list[dict], now: str) -> list[di
     if not rows:
         return []
     # all rows are the batch's kelurahan: its own records are never candidates
-    candidates = store.active_by_birth_date(db, [r["birth_date"] for r in rows],
-                                            other_than=rows[0]["kelurahan_code"])
+    candidates = store.likely_duplicate_candidates(db, rows, other_than=rows[0]["kelurahan_code"])
     by_date: dict[str, list[dict]] = {}
     for candidate in candidates:
         by_date.setdefault(candidate["birth_date"], []).append(candidate)

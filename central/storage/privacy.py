@@ -59,6 +59,7 @@ def delete_traces(db: Database, central_id: int, kelurahan_code: str, record_id:
             db.run(f"DELETE FROM {table} WHERE central_id = ?", (central_id,))
     db.run("DELETE FROM duplicate_flags WHERE central_id_a = ? OR central_id_b = ?",
            (central_id, central_id))
+    db.run("DELETE FROM record_name_words WHERE central_id = ?", (central_id,))
     db.run("DELETE FROM updates WHERE kelurahan_code = ? AND record_id = ?",
            (kelurahan_code, record_id))
 

@@ -87,14 +87,88 @@ def active_by_nik(db: Database, niks: list[str]) -> dict[str, dict]:
 
 def active_by_birth_date(db: Database, birth_dates: list[str], other_than: str) -> list[dict]:
     """Active records born on any of these dates in kelurahan other than
-    ``other_than`` (dedupe candidates)."""
+    ``other_than``: every candidate the likely-duplicate check could flag, and many
+    more (the full scan that :func:`likely_duplicate_candidates` replaced; kept as
+    its reference in tests)."""
     dates = sorted(set(d for d in birth_dates if d))
     if not dates:
         return []
     among, params = db.in_list("birth_date", dates)
-    return db.query("SELECT central_id, nik, kk_number, full_name, birth_date, kelurahan_code,"
-                    " record_id FROM records WHERE status IN ('accepted', 'registered')"
+    return db.query(f"SELECT {_CANDIDATE_COLUMNS} FROM records WHERE status IN ('accepted', 'registered')"
                     f" AND kelurahan_code <> ? AND {among}", [other_than, *params])
+
+
+_CANDIDATE_COLUMNS = "central_id, nik, kk_number, full_name, birth_date, kelurahan_code, record_id"
+
+
+def likely_duplicate_candidates(db: Database, rows: list[dict[str, Any]],
+                                other_than: str) -> list[dict]:
+    """Active records in kelurahan other than ``other_than`` that
+    :func:`central.dedupe.match_reason` could pair with one of ``rows`` (each with
+    ``birth_date``, ``kk_number`` and ``name_key``): born the same day and with the
+    same KK, or sharing a word of the name key, or, for a one-word name, another
+    one-word name (two similar names of two or more words share a word; a one-word
+    name is only similar to a one-word name). Index lookups through
+    ``record_name_words`` (migration 0010) instead of everyone born that day."""
+    by_kk, by_word, one_word = set(), set(), set()
+    for row in rows:
+        date = row.get("birth_date")
+        if not date:
+            continue
+        if row.get("kk_number"):
+            by_kk.add((date, row["kk_number"]))
+        words = (row.get("name_key") or "").split()
+        if len(words) == 1:
+            one_word.add(date)
+        else:
+            by_word.update((date, word) for word in words)
+    if not (by_kk or by_word or one_word):
+        return []
+    kk_pairs, kk_params = _pairs(db, "kk", ("birth_date", "kk_number"), sorted(by_kk))
+    word_pairs, word_params = _pairs(db, "w", ("birth_date", "word"), sorted(by_word))
+    dates, date_params = db.in_list("n.birth_date", sorted(one_word) or [""])
+    return db.query(
+        f"WITH {kk_pairs}, {word_pairs}, ids AS ("
+        " SELECT r.central_id FROM records r JOIN kk ON r.birth_date = kk.birth_date"
+        " AND r.kk_number = kk.kk_number"
+        " UNION SELECT n.central_id FROM record_name_words n JOIN w ON n.birth_date = w.birth_date"
+        " AND n.word = w.word"
+        f" UNION SELECT n.central_id FROM record_name_words n WHERE n.word_count = 1 AND {dates})"
+        f" SELECT {_CANDIDATE_COLUMNS} FROM records WHERE central_id IN (SELECT central_id FROM ids)"
+        " AND status IN ('accepted', 'registered') AND kelurahan_code <> ? ORDER BY central_id",
+        [*kk_params, *word_params, *date_params, other_than])
+
+
+def _pairs(db: Database, name: str, columns: tuple[str, str],
+           pairs: list[tuple[str, str]]) -> tuple[str, list[Any]]:
+    """A common table expression ``name(columns)`` holding ``pairs`` of text, and
+    its parameters: two arrays unnested on PostgreSQL (one short statement, as
+    :meth:`Database.in_list`), a VALUES list on SQLite. No pairs: one row of NULLs,
+    which joins nothing."""
+    pairs = pairs or [(None, None)]
+    head = f"{name}({', '.join(columns)}) AS "
+    if db.dialect == "postgresql":
+        return (head + "(SELECT * FROM unnest(?::text[], ?::text[]))",
+                [[a for a, _ in pairs], [b for _, b in pairs]])
+    return (head + f"(VALUES {', '.join(['(?, ?)'] * len(pairs))})",
+            [value for pair in pairs for value in pair])
+
+
+def add_name_words(db: Database, rows: list[dict[str, Any]]) -> None:
+    """Index the name-key words of stored rows (with ``central_id``) for
+    :func:`likely_duplicate_candidates`; call it in the transaction that stores them."""
+    values = []
+    for row in rows:
+        words = (row.get("name_key") or "").split()
+        if row.get("birth_date") and words:
+            values += [(row["central_id"], row["birth_date"], word, len(words))
+                       for word in dict.fromkeys(words)]
+    db.insert_rows("record_name_words", ("central_id", "birth_date", "word", "word_count"), values)
+
+
+def remove_name_words(db: Database, central_id: int) -> None:
+    """Forget a record's name words (before it is replaced, or when it is erased)."""
+    db.run("DELETE FROM record_name_words WHERE central_id = ?", (central_id,))
 
 
 def insert_records(db: Database, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -111,6 +185,7 @@ def insert_records(db: Database, rows: list[dict[str, Any]]) -> list[dict[str, A
     try:
         with db.transaction():
             db.insert_rows("records", _INSERT_COLUMNS, values)
+        add_name_words(db, rows)
         return []
     except IntegrityErrors:
         pass
@@ -128,6 +203,7 @@ def insert_records(db: Database, rows: list[dict[str, Any]]) -> list[dict[str, A
                        duplicate_of_record=holder["record_id"])
             db.run(_INSERT, _rows_values([row])[0])
             changed.append(row)
+    add_name_words(db, rows)
     return changed
 
 
@@ -139,6 +215,8 @@ def replace_record(db: Database, row: dict[str, Any]) -> None:
     by_name = dict(zip(_INSERT_COLUMNS, values))
     db.run(f"UPDATE records SET {', '.join(f'{c} = ?' for c in columns)} WHERE central_id = ?",
            [*(by_name[c] for c in columns), row["central_id"]])
+    remove_name_words(db, row["central_id"])
+    add_name_words(db, [row])
 
 
 def _new_central_ids(db: Database, count: int) -> list[int]:
