@@ -19,8 +19,9 @@ of the 153 kelurahan:
    million here: the name + birth-date candidates of each batch grow with the table
    (see the JSON's ``candidates_per_batch_median``).
 3. At full size: the two city-wide lookups central's dedupe runs for each batch
-   (``records.active_by_nik``: by NIK; ``records.active_by_birth_date``: the
-   candidates for name + birth date) for 30 batches of 500 new people (median, p95;
+   (``records.active_by_nik``: by NIK; ``records.likely_duplicate_candidates``: the
+   candidates for name + birth date, with the full scan of the dates that it
+   replaced beside it) for 30 batches of 500 new people (median, p95;
    the same after the first chunk = the baseline), ``EXPLAIN`` of both, and
    ``--tail`` more records through central's ingest (the rate at size, against the
    first chunk's).
@@ -124,21 +125,32 @@ def probes(makers: dict[str, Callable[[], dict]], rounds: int = 30,
 
 
 def lookups(db: Database, batches: list[protocol.Batch]) -> dict[str, Any]:
-    """The two city-wide dedupe lookups central runs for each batch, timed per batch."""
+    """The city-wide dedupe lookups central runs for each batch, timed per batch:
+    by NIK, and the likely-duplicate candidates (``records.likely_duplicate_candidates``,
+    by birth date with KK or a name word); the full scan of everyone born on the
+    batch's dates (``records.active_by_birth_date``, what ingest ran before migration
+    0010) is timed beside it."""
     store.active_by_nik(db, [r["nik"] for r in batches[0].records])   # warm the connection
-    nik_times, date_times, candidates = [], [], []
+    nik_times, date_times, scan_times, candidates, scanned = [], [], [], [], []
     for batch in batches:
         niks = [r["nik"] for r in batch.records]
-        dates = [r["birth_date"] for r in batch.records]
+        rows = [{**r, "name_key": dedupe.name_key(r["full_name"])} for r in batch.records]
         started = time.perf_counter()
         store.active_by_nik(db, niks)
         nik_times.append(time.perf_counter() - started)
         started = time.perf_counter()
-        found = store.active_by_birth_date(db, dates, other_than=batch.kelurahan_code)
+        found = store.likely_duplicate_candidates(db, rows, other_than=batch.kelurahan_code)
         date_times.append(time.perf_counter() - started)
         candidates.append(len(found))
+        started = time.perf_counter()
+        found = store.active_by_birth_date(db, [r["birth_date"] for r in rows],
+                                           other_than=batch.kelurahan_code)
+        scan_times.append(time.perf_counter() - started)
+        scanned.append(len(found))
     return {"nik_lookup_500_ms": ms(nik_times), "likely_duplicate_candidates_500_ms": ms(date_times),
-            "candidates_per_batch_median": median(candidates)}
+            "candidates_per_batch_median": median(candidates),
+            "full_date_scan_500_ms": ms(scan_times),
+            "full_date_scan_rows_per_batch_median": median(scanned)}
 
 
 def plans(db: Database, batch: protocol.Batch) -> dict[str, list[str]]:
@@ -196,8 +208,15 @@ def clone_rows(db: Database, template: list[dict[str, Any]], count: int, seed: i
                    " ON COMMIT DELETE ROWS")
             db.insert_rows("incoming", columns, rows)
             names_sql = ", ".join(columns)
+            top = db.one("SELECT COALESCE(MAX(central_id), 0) AS top FROM records")["top"]
             db.run(f"INSERT INTO records ({names_sql}) SELECT {names_sql} FROM incoming"
                    " ON CONFLICT (nik) WHERE status IN ('accepted', 'registered') DO NOTHING")
+            # their name words, as central's ingest writes them (migration 0010's fill)
+            db.run("INSERT INTO record_name_words (central_id, birth_date, word, word_count)"
+                   " SELECT DISTINCT r.central_id, r.birth_date, w.word,"
+                   " cardinality(string_to_array(r.name_key, ' ')) FROM records r,"
+                   " unnest(string_to_array(r.name_key, ' ')) AS w(word)"
+                   " WHERE r.central_id > ? AND r.name_key <> '' AND r.birth_date <> ''", (top,))
         seconds += time.perf_counter() - started
         print(json.dumps({"cloned_so_far": written, "seconds": round(seconds, 1)}),
               file=sys.stderr, flush=True)
