@@ -10,7 +10,7 @@ from typing import Any
 from central.devices import active_device
 from central.storage import devices as device_store
 from central.storage import records as store
-from central.storage.db import Database, IntegrityErrors
+from central.storage.db import Database, integrity_errors
 from sync.protocol_auth import load_public_key, verify_request
 from sync.protocol_errors import ProtocolError
 
@@ -30,7 +30,7 @@ def verify_device_request(db: Database, headers: Any, method: str, path_qs: str,
     try:
         fresh = device_store.remember_nonce(db, device_id, nonce, stamp,
                                             int(time.time()) - 2 * max_skew_seconds)
-    except IntegrityErrors:  # the same nonce inserted by a concurrent request
+    except integrity_errors():  # the same nonce inserted by a concurrent request
         fresh = False
     if not fresh:
         raise ProtocolError("replayed_request", "nonce already used")

@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 
-from central.storage.db import Database, IntegrityErrors, placeholders
+from central.storage.db import Database, integrity_errors, placeholders
 
 RECORD_COLUMNS = (
     "kelurahan_code", "record_id", "batch_id", "nik", "kk_number", "full_name", "name_key",
@@ -187,14 +187,14 @@ def insert_records(db: Database, rows: list[dict[str, Any]]) -> list[dict[str, A
             db.insert_rows("records", _INSERT_COLUMNS, values)
         add_name_words(db, rows)
         return []
-    except IntegrityErrors:
+    except integrity_errors():
         pass
     changed = []
     for row, row_values in zip(rows, values):
         try:
             with db.transaction():
                 db.run(_INSERT, row_values)
-        except IntegrityErrors:
+        except integrity_errors():
             holder = active_by_nik(db, [row["nik"]]).get(row["nik"])
             if holder is None or row["status"] not in ACTIVE:
                 raise

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from central.storage.db import Database, IntegrityErrors, utc_now
+from central.storage.db import Database, integrity_errors, utc_now
 
 
 class UserExists(Exception):
@@ -22,7 +22,7 @@ def create_user(db: Database, username: str, role: str, password_hash: str) -> i
             row = db.one("INSERT INTO users (username, role, password_hash, active, created_at,"
                          " updated_at) VALUES (?, ?, ?, 1, ?, ?) RETURNING id",
                          (username, role, password_hash, now, now))
-    except IntegrityErrors as exc:
+    except integrity_errors() as exc:
         raise UserExists(username) from exc
     return int(row["id"])
 

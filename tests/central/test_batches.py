@@ -179,12 +179,12 @@ def test_record_resent_in_another_batch_gets_its_first_answer(central):
 def test_active_nik_is_unique_in_the_database(central):
     import pytest
 
-    from central.storage.db import IntegrityErrors
+    from central.storage.db import integrity_errors
     device = central.register()
     device.send(records(1))
     db = central.db()
     try:
-        with pytest.raises(IntegrityErrors):
+        with pytest.raises(integrity_errors()):
             with db.transaction():
                 db.run("INSERT INTO records (kelurahan_code, record_id, batch_id, nik, name_key, status,"
                        " content_hash, received_at, updated_at) SELECT ?, 'x', batch_id, nik, name_key,"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from central.storage.db import Database, IntegrityErrors, migrate
+from central.storage.db import Database, integrity_errors, migrate
 
 COLUMNS = ("kelurahan_code", "record_id", "batch_id", "nik", "name_key", "status",
            "content_hash", "received_at", "updated_at")
@@ -23,9 +23,9 @@ def test_erased_status_and_the_active_nik_index(database_url):
         migrate(db)
         with db.transaction():
             insert(db, "r1", "7371014101900001", "accepted")
-        with pytest.raises(IntegrityErrors), db.transaction():
+        with pytest.raises(integrity_errors()), db.transaction():
             insert(db, "r2", "7371014101900001", "accepted")  # one active NIK city-wide
-        with pytest.raises(IntegrityErrors), db.transaction():
+        with pytest.raises(integrity_errors()), db.transaction():
             insert(db, "r3", "7371014101900002", "gone")  # CHECK still refuses other values
         with db.transaction():
             db.run("UPDATE records SET status = 'erased' WHERE record_id = 'r1'")

@@ -93,3 +93,14 @@ def test_every_listed_command_loads_under_its_name():
         command = main.get_command(ctx, name)
         assert isinstance(command, click.Command), name
         assert command.name == name
+
+
+def test_central_on_sqlite_imports_no_psycopg(tmp_path):
+    """psycopg is for a PostgreSQL central only (central.storage.db imports it when
+    one is opened): ``central init`` and ``central migrate`` on SQLite do without it."""
+    folder = str(tmp_path / "central")
+    for args in (["central", "init", "--data-dir", folder],
+                 ["central", "migrate", "--data-dir", folder]):
+        code, loaded, _ = run_probe(args)
+        assert code == 0, args
+        assert "psycopg" not in loaded, args
