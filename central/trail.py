@@ -16,7 +16,6 @@ from typing import Any
 from berjasa import spreadsheet
 from berjasa.audit import Actor, verify_entries
 from berjasa.problems import BadFilter
-from central.schemas import TrailQuery
 from central.storage import audit as store
 from central.storage.db import Database
 
@@ -51,7 +50,11 @@ def verify(db: Database) -> tuple[int, dict[str, Any] | None]:
 def parse_filters(args: Any) -> dict[str, str]:
     """The trail filters from a query string (checked with
     :class:`central.schemas.TrailQuery`): actor, action, from/to dates (YYYY-MM-DD,
-    ``to`` inclusive). A bad value is a 400 naming the field."""
+    ``to`` inclusive). A bad value is a 400 naming the field. The schema module
+    (marshmallow, Flask) is imported here: the CLI commands that record to the
+    trail run without it."""
+    from central.schemas import TrailQuery
+
     raw = {k: v for k, v in args.items()}
     errors = TrailQuery().validate(raw)
     for name, message in (("actor", "actor: teks sampai 100 karakter."),

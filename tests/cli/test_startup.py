@@ -95,12 +95,14 @@ def test_every_listed_command_loads_under_its_name():
         assert command.name == name
 
 
-def test_central_on_sqlite_imports_no_psycopg(tmp_path):
+def test_central_on_sqlite_imports_no_psycopg_nor_flask(tmp_path):
     """psycopg is for a PostgreSQL central only (central.storage.db imports it when
-    one is opened): ``central init`` and ``central migrate`` on SQLite do without it."""
+    one is opened), Flask and marshmallow for its web pages: central commands on
+    SQLite do without them (one that records to the trail too)."""
     folder = str(tmp_path / "central")
     for args in (["central", "init", "--data-dir", folder],
-                 ["central", "migrate", "--data-dir", folder]):
+                 ["central", "migrate", "--data-dir", folder],
+                 ["central", "device", "add", "--kelurahan", "73.71.01.1001", "--data-dir", folder]):
         code, loaded, _ = run_probe(args)
         assert code == 0, args
-        assert "psycopg" not in loaded, args
+        assert not {"psycopg", "flask", "marshmallow"} & set(loaded), (args, loaded)
