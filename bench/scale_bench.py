@@ -65,7 +65,6 @@ from central.storage.db import Database, utc_now
 from central.storage.devices import add_device
 from sync import protocol
 
-
 BYTES_PER_RECORD = 2500      # table + indexes + WAL headroom, measured at 1M (records_table_bytes)
 POOL = 40                    # EnrollmentFaker records per kelurahan the fast makers recombine
 

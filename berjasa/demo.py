@@ -56,7 +56,7 @@ class Site:
 def berjasa(*args: str, stdin: str | None = None) -> str:
     """Run a berjasa command; its last stdout line, or a ClickException."""
     answer = subprocess.run([sys.executable, "-m", "berjasa", *args], input=stdin,
-                            capture_output=True, text=True, timeout=300)
+                            capture_output=True, text=True, timeout=300, check=False)
     if answer.returncode != 0:
         raise click.ClickException(f"`berjasa {' '.join(args[:3])}` gagal: "
                                    f"{answer.stderr.strip().splitlines()[-1:] or answer.stdout}")

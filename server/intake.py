@@ -20,7 +20,6 @@ from marshmallow import ValidationError
 
 from berjasa import identity
 from berjasa.database import transaction, utc_now
-from berjasa.pseudonyms import key_for_connection
 from berjasa.problems import (
     DuplicateNik,
     IdConflict,
@@ -30,6 +29,7 @@ from berjasa.problems import (
     ValidationFailed,
     VersionMismatch,
 )
+from berjasa.pseudonyms import key_for_connection
 from server import eligibility
 from server.schemas.compiled import CompiledLoader, NeedsFullLoad
 from server.schemas.enrollment import EnrollmentSchema

@@ -6,7 +6,6 @@ from __future__ import annotations
 import random
 import statistics
 import threading
-import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any

@@ -21,7 +21,6 @@ from http import HTTPStatus
 from typing import Any, ClassVar, NoReturn
 
 import flask_smorest
-from flask import request
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, pre_load, validate
 from webargs import core
 from webargs.flaskparser import FlaskParser
@@ -29,6 +28,7 @@ from webargs.flaskparser import FlaskParser
 from berjasa.messages import NOT_OBJECT, UNKNOWN_FIELD, coded, flatten_errors
 from berjasa.problems import MalformedJson, ValidationFailed
 from berjasa.web.bodies import read_json
+
 
 class ProblemSchema(Schema):
     """The one error shape (docs/api.md): ``code`` and ``message`` always; 422 adds

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Response, request
 
 from berjasa.logs import get_logger
-from berjasa.web.arguments import Blueprint
 from berjasa.request_log import note_records
+from berjasa.web.arguments import Blueprint
 from central.app import get_db, setting
 from central.receive import receive_signed_batch
 from sync import protocol

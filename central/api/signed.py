@@ -4,8 +4,9 @@ the arguments (403/401 first, then 422)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
-from typing import Any, Callable
+from typing import Any
 
 from flask import g, request
 

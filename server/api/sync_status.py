@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import current_app
-from marshmallow import fields
 
 from berjasa.web.arguments import Blueprint, JsonBody
 from server.db import get_db

@@ -12,9 +12,6 @@ from server.backup import MAGIC, BackupError, create_backup, read_backup
 from tests.helpers import PASSPHRASE, berjasa
 
 
-
-
-
 def _with_header(path, **changes):
     raw = path.read_bytes()
     header_line, _, cipher = raw[len(MAGIC):].partition(b"\n")

@@ -14,7 +14,6 @@ from server.storage.audit import Actor
 from tests.helpers import PASSPHRASE, berjasa
 
 
-
 @pytest.fixture
 def filled(data_dir, records):
     """The test data folder with three enrollments; returns (folder, records)."""

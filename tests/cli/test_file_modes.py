@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import PASSPHRASE, berjasa as run_berjasa
+from tests.helpers import PASSPHRASE
+from tests.helpers import berjasa as run_berjasa
 
 pytestmark = pytest.mark.skipif(os.name == "nt", reason="POSIX modes; Windows uses ACLs "
                                 "(docs/operator-guide.md, not testable here)")

@@ -15,6 +15,7 @@ from tests.cli.language import english_words
 from tests.cli.test_bad_input_commands import run_cases
 from tests.helpers import berjasa
 
+
 @pytest.fixture()
 def backup_file(data_dir, tmp_path):
     """A real backup of the test data folder, passphrase ``frasa sandi yang benar``."""

@@ -18,7 +18,6 @@ from berjasa.processes import start_server
 from tests.helpers import PASSWORD, berjasa, free_port
 
 
-
 def _run(*args: str) -> subprocess.CompletedProcess:
     return berjasa(*args, check=True, timeout=180)
 

@@ -49,5 +49,5 @@ def test_js_constants_match_reference_data():
 @needs_node
 def test_node_unit_tests_pass():
     result = subprocess.run([NODE, "--test", "field_client/tests/"], cwd=ROOT,
-                            capture_output=True, text=True, timeout=240)
+                            capture_output=True, text=True, timeout=240, check=False)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]

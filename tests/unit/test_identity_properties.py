@@ -10,8 +10,8 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from berjasa.identity import check_kk, check_nik, has_errors, nik_parts
-from berjasa.synthetic import make_kk, make_nik
 from berjasa.reference import PROVINCE_CODES, kecamatan_codes
+from berjasa.synthetic import make_kk, make_nik
 from tests.helpers import examples
 
 PROPERTY = settings(max_examples=examples(200), deadline=None)

@@ -25,7 +25,7 @@ def test_import_contracts_are_kept():
     done = subprocess.run(
         [sys.executable, "-c", "from importlinter.cli import lint_imports_command as m; m()",
          "--no-cache", "--config", str(ROOT / "pyproject.toml")],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
     assert f"Contracts: {len(CONTRACTS)} kept, 0 broken." in done.stdout
 
