@@ -40,9 +40,11 @@ PERSONAL_FIELDS = frozenset({
     "heir_name", "heir_relation", "heir_phone", "consent", "location", "captured_at", "notes",
     "disability", "review_reason", "kpj_number",
 })
-# About a record, every field is sealed except these bookkeeping ones.
-RECORD_BOOKKEEPING = frozenset({"status", "content_hash", "central_status", "central_reason",
-                                "version", "records", "pseudonym"})
+# About a record, every field is sealed except these bookkeeping ones. Not
+# ``central_reason``: a verifier's send-back or rejection reason is free text that
+# may name the person, like a review reason.
+RECORD_BOOKKEEPING = frozenset({"status", "content_hash", "central_status", "version", "records",
+                                "pseudonym"})
 REASON_FIELD = "_reason"
 
 

@@ -251,3 +251,34 @@ def test_audit_prove_after_erasure(kelurahan):
     no = subprocess.run([*prove, "--field", "full_name", "--value", "Orang Lain"],
                         check=False, capture_output=True, text=True, timeout=60)
     assert no.returncode == 1 and "TIDAK COCOK" in no.stdout
+
+
+def test_central_free_text_reason_leaves_nothing_after_erasure(kelurahan, central):
+    """A verifier at central sends a record back with a reason naming the person; the
+    reason reaches the kelurahan's record, its history and its audit entry. After the
+    erasure no file holds it: the audit chain kept only a keyed tag of it."""
+    from central.storage.db import Database
+    from central.verification import send_back
+
+    person = enrol_person(kelurahan, seed=51)
+    assert run_once(kelurahan, h.agent_settings(kelurahan), "test").ok
+    after = person["after"]
+    db = Database(central.database_url)
+    try:
+        send_back(db, person["before"]["nik"], f"Nama ibu bukan {after['mother_name']}, alamat"
+                  f" {after['address']}, HP {after['phone']}", "verifikator")
+    finally:
+        db.close()
+    assert run_once(kelurahan, h.agent_settings(kelurahan), "test").ok
+    [row] = h.kelurahan_rows(kelurahan, "SELECT status, central_reason FROM enrollments")
+    assert row["status"] == "needs_fix" and after["mother_name"] in row["central_reason"]
+    # the chained form (what an admin reads) never held the reason's words
+    chained = h.kelurahan_rows(kelurahan, "SELECT changes, reason FROM audit_log")
+    assert after["mother_name"] not in json.dumps(chained, ensure_ascii=False)
+    conn = connect(kelurahan / "kelurahan.db")
+    try:
+        privacy.erase_subject(conn, person["before"]["nik"], "Surat 5", OPERATOR)
+        assert verify_chain(conn)[1] is None
+    finally:
+        conn.close()
+    assert found(readable_texts(kelurahan), secrets_of(person)) == []
