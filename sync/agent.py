@@ -7,12 +7,15 @@ A run, in order:
    is an OS lock on ``locks/sync-run.lock`` (berjasa.folder_lock), gone with its
    process, so after a ``kill -9`` the next run takes the lease over at once; the
    lease row in the database says who runs (``sync status``);
-2. resend every stored, unanswered batch exactly as stored (central answers a
-   replay with its stored answer), then pack the outbox into new batches, each
-   stored before its first send, and send them, ``sync_parallel_requests`` at a time;
+2. send the unconfirmed erasures (sync/erasures.py), then resend every stored,
+   unanswered batch exactly as stored (central answers a replay with its stored
+   answer), then pack the outbox into new batches, each stored before its first
+   send, and send them, ``sync_parallel_requests`` at a time;
 3. store each answer and the records' new statuses in one transaction;
-4. pull ``/api/v1/updates`` from the stored cursor and apply them, page by page;
-5. record the attempt (time, bytes, records, result, error).
+4. send the erasures made while the batches were on their way (a batch already
+   sent may have carried the person: central wipes it now, not a run later);
+5. pull ``/api/v1/updates`` from the stored cursor and apply them, page by page;
+6. record the attempt (time, bytes, records, result, error).
 
 Exactly-once rests on three facts: a record enters at most one batch (outbox rows
 are claimed inside ``BEGIN IMMEDIATE``), a batch's bytes never change once
@@ -150,6 +153,10 @@ def _run_with_lease(conn, data_dir: Path, db_path: Path, settings: dict[str, Any
         if not run.stop.is_set():
             hints.start()
             push(run, conn, device, key, settings)
+        if not run.stop.is_set():
+            # an erasure made while the batches were on their way (one may have
+            # carried the person) goes now, not with the next run
+            send_erasures(run, conn, device, key)
         if not run.stop.is_set():
             pull(run, conn, device, key)
         report = run.report

@@ -1,5 +1,6 @@
-"""Sending the kelurahan's erasures to central with each run, before any batch
-(docs/sync-protocol.md "Erasures"): record ids only, signed by the device key.
+"""Sending the kelurahan's erasures to central with each run, before any batch and
+again once the run's batches are answered (docs/sync-protocol.md "Erasures"):
+record ids only, signed by the device key.
 An erasure stays queued until central's answer is stored, so a cut link or a
 central that is down only delays it; sending it twice changes nothing."""
 
