@@ -123,8 +123,8 @@ SETTINGS: dict[str, Setting] = {
                 "Date the retention periods below were decided (the kelurahan's decision "
                 "letter); printed and audited with every `berjasa privacy purge`."),
         Setting("retention_rejected_days", 365,
-                "Records rejected at the kelurahan (never sent) are erased this many days "
-                "after their last change."),
+                "Records rejected at the kelurahan are erased this many days after their "
+                "last change (central too, when an earlier version reached it)."),
         Setting("retention_erased_traces_days", 730,
                 "An erased person's remaining trace (record id, keyed NIK pseudonym, reason) "
                 "is deleted this many days after central confirmed the erasure."),

@@ -148,9 +148,13 @@ def purge(conn: sqlite3.Connection, settings: dict[str, Any], actor: Actor = RET
     with transaction(conn):
         rejected = privacy_store.rejected_before(conn, cutoff("retention_rejected_days"))
         for record in rejected:
+            # rejected here, but an earlier version may have reached central (sent
+            # back by a verifier, fixed, then rejected): central erases it too
+            reached = record.get("central_status") is not None or bool(
+                privacy_store.batches_holding(conn, record["id"]))
             _erase_record(conn, record, nik_pseudonym(conn, record["nik"]),
                           f"Retensi: ditolak lebih dari {settings['retention_rejected_days']} hari",
-                          actor, origin="kelurahan", notify_central=False)  # never sent
+                          actor, origin="kelurahan", notify_central=reached)
         counts = {
             "rejected_erased": len(rejected),
             "erasure_traces_deleted": privacy_store.delete_erasure_traces(

@@ -282,3 +282,45 @@ def test_central_free_text_reason_leaves_nothing_after_erasure(kelurahan, centra
     finally:
         conn.close()
     assert found(readable_texts(kelurahan), secrets_of(person)) == []
+
+
+def test_retention_purge_of_a_record_central_holds_erases_it_there(kelurahan, central):
+    """Sent back by central, edited, then rejected at the kelurahan: central still holds
+    the earlier version. When retention purges the rejected record, the erasure goes
+    to central with the next sync as for `privacy erase`, so central keeps nothing."""
+    from central.storage.db import Database
+    from central.verification import send_back
+
+    ids = h.seed_approved(kelurahan, 2, seed=61)
+    assert run_once(kelurahan, h.agent_settings(kelurahan), "test").ok
+    nik = h.kelurahan_rows(kelurahan, "SELECT nik FROM enrollments WHERE id = ?", (ids[0],))[0]["nik"]
+    db = Database(central.database_url)
+    try:
+        send_back(db, nik, "Alamat tidak lengkap", "verifikator")
+    finally:
+        db.close()
+    assert run_once(kelurahan, h.agent_settings(kelurahan), "test").ok
+    settings = load_settings(kelurahan)
+    conn = connect(kelurahan / "kelurahan.db")
+    try:
+        [row] = conn.execute("SELECT status, version FROM enrollments WHERE id = ?", (ids[0],))
+        assert row["status"] == "needs_fix"
+        edited = intake.edit_enrollment(conn, ids[0], {"notes": "alamat dilengkapi"},
+                                        row["version"], ENUMERATOR, settings)
+        review.review_enrollment(conn, ids[0], "reject", "Pindah ke luar kota", SUPERVISOR,
+                                 settings, A, expected_version=edited["version"])
+        conn.execute("UPDATE enrollments SET updated_at = '2020-01-01T00:00:00+00:00'"
+                     " WHERE id = ?", (ids[0],))
+        counts = privacy.purge(conn, settings)
+        assert counts["rejected_erased"] == 1
+    finally:
+        conn.close()
+    report = run_once(kelurahan, h.agent_settings(kelurahan), "test")
+    assert report.ok and report.erasures_sent == 1, report
+    [held] = central.query("SELECT status, full_name, address FROM records WHERE record_id = ?",
+                           (ids[0],))
+    assert (held["status"], held["full_name"], held["address"]) == ("erased", None, None)
+    [trace] = h.kelurahan_rows(kelurahan, "SELECT central_result FROM privacy_erasures")
+    assert trace["central_result"] == "erased"
+    assert central.query("SELECT status FROM records WHERE record_id = ?", (ids[1],)) == [
+        {"status": "accepted"}]
