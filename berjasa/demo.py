@@ -112,10 +112,12 @@ def import_program_data(central_dir: Path, sites: list[Site]) -> None:
     """Synthetic DTSEN extract, BPJS participant list and 2024 cohort (with the
     spreadsheet damage offices see) matching some of the demo's records, imported
     at central before the first sync so arriving records are evaluated against them."""
+    from berjasa.paths import tighten
     from berjasa.synthetic import write_program_data
 
     known = [record for site in sites for record in site.records]
     paths = write_program_data(central_dir / "program", known, seed=7, name_mismatches=3)
+    tighten(central_dir / "program")  # inside the owner-only data folder, like its other files
     for kind in ("dtsen", "cohort", "bpjs-participants"):
         berjasa("central", "import", kind, str(paths[kind]), "--data-dir", str(central_dir))
 

@@ -2,9 +2,11 @@
 
 Files are what Excel saves (design.md "Central office (round 2)"): UTF-8 with or
 without BOM, else Windows-1252 (decided by one streaming pass that checks the
-bytes are valid UTF-8); ``,`` ``;`` or tab (sniffed from the header); column names
-matched case-insensitively, spaces and dashes read as ``_``, Indonesian names too;
-an apostrophe before NIK/KK/KPJ removed; spaces trimmed.
+bytes are valid UTF-8), and UTF-16 with its BOM (Excel's "Unicode Text"); a
+workbook (XLSX, XLS) is refused with how to save it as CSV; ``,`` ``;`` or tab
+(sniffed from the header); column names matched case-insensitively, spaces and
+dashes read as ``_``, Indonesian names too; an apostrophe before NIK/KK/KPJ
+removed; spaces trimmed.
 
 The file is read streaming: a csv reader over a text stream, good rows inserted in
 batches (``COPY`` on PostgreSQL), rejected rows written to the rejects CSV as they
@@ -26,6 +28,7 @@ import csv
 import getpass
 import hashlib
 import io
+import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -36,6 +39,7 @@ from typing import Any, BinaryIO
 
 from berjasa import reference
 from berjasa.identity import is_nik_damaged_by_spreadsheet
+from berjasa.paths import private_folder
 from berjasa.spreadsheet import safe_text
 from central import recheck as rechecking
 from central import verification
@@ -331,12 +335,27 @@ class _CountingReader(io.RawIOBase):
         return n or 0
 
 
+# What a workbook starts with: XLSX is a zip file, the old XLS an OLE2 file.
+_WORKBOOKS = {b"PK\x03\x04": "XLSX", b"\xd0\xcf\x11\xe0": "XLS"}
+
+
 def detect_encoding(path: Path, chunk: int = 1 << 20) -> str:
-    """``utf-8-sig`` when every byte is valid UTF-8 (BOM or not), else ``cp1252``.
-    One streaming pass with an incremental decoder: bounded memory."""
+    """``utf-16`` for Excel's "Unicode Text" (a UTF-16 BOM); ``utf-8-sig`` when every
+    byte is valid UTF-8 (BOM or not), else ``cp1252``. One streaming pass with an
+    incremental decoder: bounded memory. A workbook (XLSX, XLS) saved under any
+    name is an ImportFileError saying how to save it as CSV."""
     decoder = codecs.getincrementaldecoder("utf-8")()
     try:
         with path.open("rb") as raw:
+            start = raw.read(4)
+            if start in _WORKBOOKS:
+                raise ImportFileError(
+                    f"{path.name} adalah buku kerja Excel ({_WORKBOOKS[start]}), bukan CSV: buka di "
+                    f"Excel lalu Simpan Sebagai \"CSV UTF-8\" atau \"CSV (dipisah koma)\", "
+                    f"dan impor berkas CSV itu")
+            if start[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+                return "utf-16"
+            decoder.decode(start)
             while block := raw.read(chunk):
                 decoder.decode(block)
             decoder.decode(b"", final=True)
@@ -414,13 +433,16 @@ def open_file(path: Path) -> tuple[Reading, Any]:
 # --- the import -----------------------------------------------------------------
 
 class _Rejects:
-    """The rejects CSV, written as rows are refused."""
+    """The rejects CSV, written as rows are refused. It holds NIKs and names: the
+    folder is owner-only and the file 0600 from its first byte, like the rest of
+    the data folder (design.md "Operations and security")."""
 
     def __init__(self, folder: Path, kind: str, header: list[str]) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
+        private_folder(folder)
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
         self.path = folder / f"{kind}-{stamp}-rejects.csv"
-        self.handle = self.path.open("w", encoding="utf-8-sig", newline="")
+        descriptor = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        self.handle = open(descriptor, "w", encoding="utf-8-sig", newline="")
         self.writer = csv.writer(self.handle)
         self.writer.writerow([*(_safe_cell(h) for h in header), "alasan", "kolom", "keterangan"])
 
@@ -455,6 +477,10 @@ def import_file(db: Database, path: Path, kind: str, data_dir: Path,
         rejects = _Rejects(data_dir / "imports", kind, reading.header)
         try:
             return _load(db, path, kind, reading, found, rejects, settings, force, progress, today)
+        except ImportFileError:  # no data row: a rejects file would only hold the header
+            rejects.close()
+            rejects.path.unlink(missing_ok=True)
+            raise
         finally:
             rejects.close()
     finally:

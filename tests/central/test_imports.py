@@ -84,6 +84,9 @@ DAMAGED_FILES = [
     ("desil 0 and 11", f"nik,desil\n{NIK_A},2\n{NIK_B},3\n{NIK_C},0\n7371014101900004,11\n"
      "7371014101900005,10\n", "utf-8", 3, ["desil_invalid", "desil_invalid"]),
     ("duplicate NIK", f"nik,desil\n{NIK_A},2\n{NIK_B},3\n{NIK_A},4\n", "utf-8", 2, ["duplicate_nik_in_file"]),
+    # Excel's "Unicode Text" (Teks Unicode): UTF-16 with a BOM, tab-separated
+    ("utf-16 unicode text", f"NIK\tNama\tDesil\r\n'{NIK_A}\tAndi Daéng\t2\r\n{NIK_B}\tSitti\t3\r\n",
+     "utf-16", 2, []),
 ]
 
 
@@ -115,6 +118,24 @@ def test_unusable_files_change_nothing(store, tmp_path, text, message):
         import_file(store, _write(tmp_path / "bad.csv", text), "dtsen", tmp_path, {})
     assert len(store.query("SELECT nik FROM dtsen")) == 2
     assert len(store.query("SELECT id FROM imports")) == 1
+    assert len(list((tmp_path / "imports").iterdir())) == 1  # the good import's rejects file only
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "xls"])
+def test_a_workbook_is_refused_with_how_to_save_it_as_csv(store, tmp_path, kind):
+    import_file(store, _write(tmp_path / "ok.csv", f"nik,desil\n{GOOD}"), "dtsen", tmp_path, {})
+    book = tmp_path / "dtsen.csv"  # the name does not say what it is
+    if kind == "xlsx":
+        from openpyxl import Workbook
+        workbook = Workbook()
+        workbook.active.append(["nik", "desil"])
+        workbook.active.append([NIK_C, 2])
+        workbook.save(book)
+    else:
+        book.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
+    with pytest.raises(ImportFileError, match=f"buku kerja Excel \\({kind.upper()}\\).*CSV UTF-8"):
+        import_file(store, book, "dtsen", tmp_path, {})
+    assert {r["nik"] for r in store.query("SELECT nik FROM dtsen")} == {NIK_A, NIK_B}
 
 
 def test_all_rejected_replaces_nothing(store, tmp_path):

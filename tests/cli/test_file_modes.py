@@ -48,6 +48,12 @@ def test_init_makes_and_tightens_an_owner_only_folder(tmp_path):
         central.mkdir(mode=0o755)
         berjasa("central", "init", "--data-dir", str(central))
         _assert_private(central)
+        # an import writes its rejects file (NIKs, names) inside the data folder
+        extract = tmp_path / "dtsen.csv"
+        extract.write_text("nik;desil\n7371014101900001;2\n7371014101900002;3\n7.37E+15;1\n")
+        berjasa("central", "import", "dtsen", str(extract), "--data-dir", str(central))
+        assert list((central / "imports").glob("dtsen-*-rejects.csv"))
+        _assert_private(central)
     finally:
         os.umask(old)
 
