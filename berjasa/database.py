@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import itertools
 import sqlite3
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
+from typing import Any, Generic, TypeVar
 
 _savepoints = itertools.count(1)
 
@@ -90,6 +92,85 @@ def transaction(conn: sqlite3.Connection, immediate: bool = True) -> Iterator[sq
             conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
+
+
+Item = TypeVar("Item")
+Answer = TypeVar("Answer")
+
+
+class _Waiter(Generic[Item, Answer]):
+    """One caller's item in a :class:`GroupCommit`, and what became of it."""
+
+    __slots__ = ("answered", "answer", "error", "item", "turn")
+
+    def __init__(self, item: Item) -> None:
+        self.item = item
+        self.answered = False
+        self.answer: Any = None
+        self.error: BaseException | None = None
+        self.turn = threading.Event()  # set when answered, or when it is this caller's turn to write
+
+    def result(self) -> Answer:
+        if self.error is not None:
+            raise self.error
+        return self.answer
+
+
+class GroupCommit(Generic[Item, Answer]):
+    """Group commit: writes that arrive while another is committing share the next
+    transaction, so N concurrent callers cost one write lock and one fsync instead
+    of N (what databases do with a commit delay, here without any delay).
+
+    The first caller to find no write in progress leads: it takes every queued
+    item, writes them with ``write_many(conn, items)`` in one transaction on its own
+    connection, answers each caller, and hands the lead to the oldest caller that
+    queued meanwhile. Every caller returns only after the transaction holding its
+    item has committed, so an acknowledgement still means durable. ``write_many``
+    answers each item in order and must not raise for one item's fault (return it
+    as that item's answer); an exception fails the whole group, and every caller in
+    it raises it. One instance per database file, shared by its request threads.
+    """
+
+    def __init__(self, write_many: Callable[[sqlite3.Connection, list[Item]], list[Answer]]) -> None:
+        self._write_many = write_many
+        self._lock = threading.Lock()
+        self._queue: list[_Waiter[Item, Answer]] = []
+        self._writing = False
+
+    def write(self, conn: sqlite3.Connection, item: Item) -> Answer:
+        """Write one item, grouped with the items of concurrent callers; its answer."""
+        waiter: _Waiter[Item, Answer] = _Waiter(item)
+        with self._lock:
+            self._queue.append(waiter)
+            leads = not self._writing
+            self._writing = True
+        if not leads:
+            waiter.turn.wait()
+            if waiter.answered:
+                return waiter.result()
+        self._lead(conn)
+        return waiter.result()
+
+    def _lead(self, conn: sqlite3.Connection) -> None:
+        with self._lock:
+            group, self._queue = self._queue, []
+        try:
+            with transaction(conn):
+                answers = self._write_many(conn, [waiter.item for waiter in group])
+            for waiter, answer in zip(group, answers, strict=True):
+                waiter.answer = answer
+        except BaseException as exc:  # noqa: BLE001 - every caller of the group raises it
+            for waiter in group:
+                waiter.error = exc
+        finally:
+            with self._lock:
+                following = self._queue[0] if self._queue else None
+                self._writing = following is not None
+            for waiter in group:
+                waiter.answered = True
+                waiter.turn.set()
+            if following is not None:
+                following.turn.set()
 
 
 def migration_files(package: str) -> list[Traversable]:

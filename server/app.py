@@ -19,7 +19,7 @@ from berjasa.paths import kelurahan_db_path
 from berjasa.settings import AppConfig
 from berjasa.web.arguments import Api
 from berjasa.web.sessions import secret_key
-from server import db, field_app, http
+from server import db, field_app, http, intake
 from server.api import audit, auth, enrollments, health, receipts, sync_status
 from server.api import review as review_api
 from server.pages import blueprint as pages_blueprint
@@ -88,6 +88,8 @@ def create_app(config: AppConfig) -> Flask:
     app.json.sort_keys = False
 
     db.init_app(app)
+    # concurrent single POSTs share one transaction and fsync (server.intake)
+    app.extensions[intake.WRITER_EXTENSION] = intake.group_writer()
     api = Api(app)
     for field in (enrollment_schemas.IdentityNumber, enrollment_schemas.PersonName,
                   enrollment_schemas.Phone, enrollment_schemas.FreeText,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import json
 import sqlite3
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from typing import Any
 from marshmallow import ValidationError
 
 from berjasa import identity
-from berjasa.database import transaction, utc_now
+from berjasa.database import GroupCommit, transaction, utc_now
 from berjasa.problems import (
     DuplicateNik,
     IdConflict,
@@ -38,6 +39,7 @@ from server.storage import enrollments as store
 from server.storage.audit import Actor, record_audit_entries, record_audit_entry
 
 EDITABLE_STATUSES = ("submitted", "needs_fix")
+WRITER_EXTENSION = "berjasa.enrollment_writer"  # the app's group_writer(), in app.extensions
 _DATES = (dt.date, dt.datetime)  # what the schema loads dates as (never subclassed there)
 
 
@@ -162,19 +164,29 @@ def _created(record: dict[str, Any]) -> tuple:
 
 
 def create_enrollment(conn: sqlite3.Connection, payload: Any, actor: Actor,
-                      settings: dict[str, Any]) -> Outcome:
-    """Validate and store one enrollment (201), or recognise a retry (200)."""
+                      settings: dict[str, Any], writer: GroupCommit | None = None) -> Outcome:
+    """Validate and store one enrollment (201), or recognise a retry (200).
+    ``writer`` (the app's :func:`group_writer`) lets concurrent POSTs share one
+    transaction; without it the record is written alone. Either way the answer
+    comes after the commit that holds it."""
     item = prepare(payload, settings)
-    outcome = _store_one(conn, item, actor)
-    if outcome.status == 201:
-        outcome = Outcome(201, store.get_enrollment(conn, item.values["id"]))
-    return outcome
+    outcome = (writer or group_writer()).write(conn, (item, actor))
+    if isinstance(outcome, Problem):
+        raise outcome
+    # the record as stored (a retry's too: the plan held only its keys)
+    return Outcome(outcome.status, store.get_enrollment(conn, item.values["id"]))
+
+
+def group_writer() -> GroupCommit:
+    """A group commit for single enrollments: one per database, shared by the
+    request threads (the kelurahan app makes one at start)."""
+    return GroupCommit(lambda conn, entries: _store_all(
+        conn, [item for item, _ in entries], [actor for _, actor in entries]))
 
 
 def _store_one(conn: sqlite3.Connection, item: Prepared, actor: Actor) -> Outcome:
     """Store one prepared enrollment in its own transaction (a savepoint inside a
-    batch); the Outcome, or the Problem raised. The row and its audit entry are
-    built before the write lock is taken, and a new record (the usual case) is
+    batch); the Outcome, or the Problem raised. A new record (the usual case) is
     simply inserted: only when the database refuses it is the id looked up, to
     tell a retry from a conflict (the id is answered first, as always)."""
     record = _new_record(item, actor)
@@ -208,14 +220,20 @@ def create_batch(conn: sqlite3.Connection, items: list[Any], actor: Actor,
         except Problem as problem:
             prepared.append(problem)
     with transaction(conn):
-        try:
-            with transaction(conn):  # a savepoint: the plan is written whole or not at all
-                outcomes = _store_planned(conn, prepared, actor)
-        except sqlite3.IntegrityError:
-            # The plan missed a constraint (it should not): one item at a time.
-            outcomes = [item if isinstance(item, Problem) else _attempt(conn, item, actor)
-                        for item in prepared]
+        outcomes = _store_all(conn, prepared, [actor] * len(prepared))
     return [_result(payload, outcome) for payload, outcome in zip(items, outcomes)]
+
+
+def _store_all(conn: sqlite3.Connection, prepared: list[Prepared | Problem],
+               actors: list[Actor]) -> list[Outcome | Problem]:
+    """Inside the caller's transaction: every item's outcome, in order, written as
+    one plan; if the plan misses a constraint (it should not), one item at a time."""
+    try:
+        with transaction(conn):  # a savepoint: the plan is written whole or not at all
+            return _store_planned(conn, prepared, actors)
+    except sqlite3.IntegrityError:
+        return [item if isinstance(item, Problem) else _attempt(conn, item, actor)
+                for item, actor in zip(prepared, actors)]
 
 
 def _attempt(conn: sqlite3.Connection, item: Prepared, actor: Actor) -> Outcome | Problem:
@@ -227,15 +245,16 @@ def _attempt(conn: sqlite3.Connection, item: Prepared, actor: Actor) -> Outcome 
 
 
 def _store_planned(conn: sqlite3.Connection, prepared: list[Prepared | Problem],
-                   actor: Actor) -> list[Outcome | Problem]:
+                   actors: list[Actor]) -> list[Outcome | Problem]:
     """Decide every prepared item in order against the ids and active NIKs held
-    (and those of the items before it), then insert the new ones at once."""
+    (and those of the items before it), then insert the new ones at once. Each
+    item is decided and audited as its own actor's."""
     valid = [item for item in prepared if isinstance(item, Prepared)]
     held = store.intake_keys(conn, [item.values["id"] for item in valid])
     holders = store.active_ids_for_niks(conn, [item.values["nik"] for item in valid])
     outcomes: list[Outcome | Problem] = []
-    new: list[dict[str, Any]] = []
-    for item in prepared:
+    new: list[tuple[Actor, dict[str, Any]]] = []
+    for item, actor in zip(prepared, actors, strict=True):
         if isinstance(item, Problem):
             outcomes.append(item)
             continue
@@ -248,10 +267,11 @@ def _store_planned(conn: sqlite3.Connection, prepared: list[Prepared | Problem],
             continue
         record = _new_record(item, actor)
         held[record_id], holders[nik] = record, record_id
-        new.append(record)
+        new.append((actor, record))
         outcomes.append(Outcome(201, record))
-    store.insert_enrollments(conn, new)
-    record_audit_entries(conn, actor, [_created(record) for record in new])
+    store.insert_enrollments(conn, [record for _, record in new])
+    for actor, records in itertools.groupby(new, key=lambda pair: pair[0]):
+        record_audit_entries(conn, actor, [_created(record) for _, record in records])
     return outcomes
 
 

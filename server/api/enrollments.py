@@ -105,7 +105,8 @@ def create_enrollment():
     """Record one enrollment (201), or acknowledge a retry of it (200)."""
     settings, _ = _site()
     payload = read_json(settings["max_record_bytes"])
-    outcome = intake.create_enrollment(get_db(), payload, current_actor(), settings)
+    outcome = intake.create_enrollment(get_db(), payload, current_actor(), settings,
+                                       current_app.extensions[intake.WRITER_EXTENSION])
     note_records([outcome.record["id"]])
     return _shown(outcome.record), outcome.status, _etag(outcome.record)
 

@@ -128,6 +128,40 @@ def test_two_clients_posting_the_same_nik_at_once_one_wins(api, records, data_di
     assert len(snapshot(data_dir)) == 1
 
 
+
+def test_concurrent_posts_by_two_enumerators_are_each_stored_and_audited_as_theirs(
+        api, records, data_dir):
+    """Single POSTs that arrive together share a transaction (group commit): each
+    still gets its own 201 with its record, and the audit names its own poster."""
+    clients = [api("enumerator"), api("enumerator2")] * 8
+    payloads = [records.enrollment() for _ in clients]
+    results = [None] * len(clients)
+    barrier = threading.Barrier(len(clients))
+
+    def post(i):
+        barrier.wait()
+        results[i] = clients[i].post("/api/v1/enrollments", json=payloads[i])
+
+    threads = [threading.Thread(target=post, args=(i,)) for i in range(len(clients))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [r.status_code for r in results] == [201] * len(clients)
+    for i, answer in enumerate(results):
+        body = answer.json()
+        assert body["id"] == payloads[i]["id"] and body["nik"] == payloads[i]["nik"]
+        assert body["enumerator"] == ("enumerator", "enumerator2")[i % 2]
+    conn = sqlite3.connect(data_dir / "kelurahan.db")
+    actors = dict(conn.execute(
+        "SELECT record_id, actor FROM audit_log WHERE action = 'enrollment.create'").fetchall())
+    conn.close()
+    assert actors == {p["id"]: ("enumerator", "enumerator2")[i % 2] for i, p in enumerate(payloads)}
+    verification = api("auditor").get("/api/v1/audit", params={"verify": "true"}).json()
+    assert verification["verification"]["intact"] is True
+    assert verification["verification"]["checked"] >= len(clients)
+
+
 BAD_FIELDS = [
     ("nik", "737101410190000", "nik_damaged_by_spreadsheet"),
     ("nik", "73710141019000011", "nik_length"),
