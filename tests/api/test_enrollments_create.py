@@ -28,6 +28,23 @@ def stored(data_dir, enrollment_id: str) -> dict | None:
     return dict(row) if row else None
 
 
+def post_at_once(clients: list, payloads: list[dict]) -> list:
+    """Each client POSTs its payload, all released together; the answers in order."""
+    results = [None] * len(clients)
+    barrier = threading.Barrier(len(clients))
+
+    def post(i):
+        barrier.wait()
+        results[i] = clients[i].post("/api/v1/enrollments", json=payloads[i])
+
+    threads = [threading.Thread(target=post, args=(i,)) for i in range(len(clients))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
 def test_create_returns_201_and_stores_the_record(api, records, data_dir):
     record = records.enrollment(phone="0812-3456-7890")
     answer = api("enumerator").post("/api/v1/enrollments", json=record)
@@ -109,24 +126,12 @@ def test_two_clients_posting_the_same_nik_at_once_one_wins(api, records, data_di
     base = records.enrollment()
     clients = [api("enumerator"), api("enumerator2")] * 4
     payloads = [dict(base, id=str(uuid.uuid4())) for _ in clients]
-    results = [None] * len(clients)
-    barrier = threading.Barrier(len(clients))
-
-    def post(i):
-        barrier.wait()
-        results[i] = clients[i].post("/api/v1/enrollments", json=payloads[i])
-
-    threads = [threading.Thread(target=post, args=(i,)) for i in range(len(clients))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = post_at_once(clients, payloads)
     codes = sorted(r.status_code for r in results)
     assert codes == [201] + [409] * (len(clients) - 1)
     winner = next(r.json()["id"] for r in results if r.status_code == 201)
     assert all(r.json()["existing_id"] == winner for r in results if r.status_code == 409)
     assert len(snapshot(data_dir)) == 1
-
 
 
 def test_concurrent_posts_by_two_enumerators_are_each_stored_and_audited_as_theirs(
@@ -135,18 +140,7 @@ def test_concurrent_posts_by_two_enumerators_are_each_stored_and_audited_as_thei
     still gets its own 201 with its record, and the audit names its own poster."""
     clients = [api("enumerator"), api("enumerator2")] * 8
     payloads = [records.enrollment() for _ in clients]
-    results = [None] * len(clients)
-    barrier = threading.Barrier(len(clients))
-
-    def post(i):
-        barrier.wait()
-        results[i] = clients[i].post("/api/v1/enrollments", json=payloads[i])
-
-    threads = [threading.Thread(target=post, args=(i,)) for i in range(len(clients))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = post_at_once(clients, payloads)
     assert [r.status_code for r in results] == [201] * len(clients)
     for i, answer in enumerate(results):
         body = answer.json()
