@@ -84,6 +84,15 @@ class DuplicateNik(Problem):
     message = "NIK ini sudah terdaftar."
 
 
+class RecordErased(Problem):
+    """The record id belongs to a person erased under UU PDP (a phone resending it)."""
+
+    status = 409
+    code = "erased"
+    message = ("Data ini sudah dihapus atas permintaan pemiliknya (UU PDP) dan tidak diterima "
+               "lagi; hapus dari HP. Pendataan ulang dengan persetujuan baru dibuat sebagai data baru.")
+
+
 class InvalidTransition(Problem):
     """The record's status forbids this action."""
 

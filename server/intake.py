@@ -4,7 +4,9 @@ over a connection; the HTTP layer only parses and shapes.
 Replay rules (design.md): the same ``id`` with the same content as first received
 is a retry and answers 200 with the stored record; the same ``id`` with other
 content is 409 ``id_conflict``; a NIK that already has an active enrollment is
-409 ``duplicate_nik``. Every write is one transaction, acknowledged after commit.
+409 ``duplicate_nik``; the id of a record erased under UU PDP (a phone resending it)
+is 409 ``erased`` and nothing is stored. Every write is one transaction,
+acknowledged after commit.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from berjasa.problems import (
     InvalidTransition,
     NotFound,
     Problem,
+    RecordErased,
     ValidationFailed,
     VersionMismatch,
 )
@@ -36,6 +39,7 @@ from server.schemas.compiled import CompiledLoader, NeedsFullLoad
 from server.schemas.enrollment import EnrollmentSchema
 from server.schemas.messages import flatten_errors
 from server.storage import enrollments as store
+from server.storage import privacy as privacy_store
 from server.storage.audit import Actor, record_audit_entries, record_audit_entry
 
 EDITABLE_STATUSES = ("submitted", "needs_fix")
@@ -192,6 +196,8 @@ def _store_one(conn: sqlite3.Connection, item: Prepared, actor: Actor) -> Outcom
     record = _new_record(item, actor)
     key = key_for_connection(conn)
     with transaction(conn):
+        if privacy_store.erased_ids(conn, [record["id"]]):
+            raise RecordErased()
         try:
             store.insert_enrollment(conn, record)
         except (IdConflict, DuplicateNik):
@@ -251,6 +257,7 @@ def _store_planned(conn: sqlite3.Connection, prepared: list[Prepared | Problem],
     item is decided and audited as its own actor's."""
     valid = [item for item in prepared if isinstance(item, Prepared)]
     held = store.intake_keys(conn, [item.values["id"] for item in valid])
+    erased = privacy_store.erased_ids(conn, [item.values["id"] for item in valid])
     holders = store.active_ids_for_niks(conn, [item.values["nik"] for item in valid])
     outcomes: list[Outcome | Problem] = []
     new: list[tuple[Actor, dict[str, Any]]] = []
@@ -261,6 +268,9 @@ def _store_planned(conn: sqlite3.Connection, prepared: list[Prepared | Problem],
         record_id, nik = item.values["id"], item.values["nik"]
         if record_id in held:
             outcomes.append(_replay(held[record_id], item, actor))
+            continue
+        if record_id in erased:
+            outcomes.append(RecordErased())
             continue
         if nik in holders:
             outcomes.append(DuplicateNik(existing_id=holders[nik]))

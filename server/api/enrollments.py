@@ -97,7 +97,8 @@ def _etag(record: dict) -> dict:
 @blp.doc(requestBody={"required": True, **_json(EnrollmentSchema)}, responses={
     "201": {"description": "Tersimpan", **_json(EnrollmentSchema)},
     "200": {"description": "Pengiriman ulang data yang sama", **_json(EnrollmentSchema)},
-    "409": {"description": "id_conflict atau duplicate_nik", **_json(ProblemSchema)},
+    "409": {"description": "id_conflict, duplicate_nik, atau erased (id data yang sudah dihapus)",
+            **_json(ProblemSchema)},
     "413": {"description": "Terlalu besar", **_json(ProblemSchema)},
     "422": {"description": "Isian tidak valid", **_json(ProblemSchema)},
 })

@@ -97,6 +97,17 @@ def erasure_of_record(conn: sqlite3.Connection, record_id: str) -> dict[str, Any
     return dict(row) if row else None
 
 
+def erased_ids(conn: sqlite3.Connection, record_ids: list[str]) -> set[str]:
+    """Which of these record ids were erased (intake refuses them again)."""
+    found: set[str] = set()
+    for start in range(0, len(record_ids), 900):
+        chunk = record_ids[start:start + 900]
+        marks = ", ".join("?" * len(chunk))
+        found.update(r[0] for r in conn.execute(
+            f"SELECT record_id FROM privacy_erasures WHERE record_id IN ({marks})", chunk))
+    return found
+
+
 # --- retention (berjasa privacy purge) ------------------------------------------
 
 

@@ -17,6 +17,7 @@ import pytest
 import zstandard
 
 from berjasa.database import connect
+from berjasa.problems import Problem
 from berjasa.settings import load_settings
 from berjasa.synthetic import EnrollmentFaker
 from server import intake, privacy, review
@@ -324,3 +325,28 @@ def test_retention_purge_of_a_record_central_holds_erases_it_there(kelurahan, ce
     assert trace["central_result"] == "erased"
     assert central.query("SELECT status FROM records WHERE record_id = ?", (ids[1],)) == [
         {"status": "accepted"}]
+
+
+def test_a_phone_resending_an_erased_record_does_not_bring_the_person_back(kelurahan):
+    """The phone's first POST was stored but its answer lost; the person is erased; the
+    phone's outbox sends the same record again (alone or in a batch): 409 ``erased``,
+    nothing stored. A new capture (a new id) of the same NIK, with new consent, is accepted."""
+    settings = load_settings(kelurahan)
+    faker = EnrollmentFaker(A, seed=71)
+    person, neighbour = faker.enrollment(), faker.enrollment()
+    conn = connect(kelurahan / "kelurahan.db")
+    try:
+        assert intake.create_enrollment(conn, person, ENUMERATOR, settings).status == 201
+        privacy.erase_subject(conn, person["nik"], "Surat 7", OPERATOR)
+        with pytest.raises(Problem) as refused:
+            intake.create_enrollment(conn, person, ENUMERATOR, settings)
+        assert refused.value.status == 409 and refused.value.code == "erased"
+        answers = intake.create_batch(conn, [person, neighbour], ENUMERATOR, settings)
+        assert [(a["status"], a.get("code")) for a in answers] == [(409, "erased"), (201, None)]
+        assert conn.execute("SELECT count(*) FROM enrollments WHERE nik = ?",
+                            (person["nik"],)).fetchone()[0] == 0
+        again = {**person, "id": faker.enrollment()["id"]}
+        assert intake.create_enrollment(conn, again, ENUMERATOR, settings).status == 201
+        assert verify_chain(conn)[1] is None
+    finally:
+        conn.close()
