@@ -1,7 +1,9 @@
 """central's two migration folders (migrations/central/sqlite and .../postgresql)
-build the same tables with the same columns of compatible types and apply the same
-versions, whatever migrations exist: a column added to one dialect only, or given
-a type of another kind (text in one, integer in the other), fails here.
+build the same tables with the same columns of compatible types and the same named
+indexes, and apply the same versions, whatever migrations exist: a column added to
+one dialect only, or given a type of another kind (text in one, integer in the
+other), fails here, and so does an index that one dialect lost (SQLite rebuilds a
+table to change it, and a rebuild drops the table's indexes).
 
 SQLite is read with ``PRAGMA table_info`` (the declared types), PostgreSQL with
 ``information_schema.columns``; sqlite-utils would only wrap the pragma
@@ -42,6 +44,21 @@ def _postgres_schema(db: Database) -> dict[str, dict[str, str]]:
     return schema
 
 
+def _sqlite_indexes(db: Database) -> set[tuple[str, str]]:
+    """(table, index) of every index a migration created (not a constraint's own)."""
+    return {(r["tbl_name"], r["name"]) for r in db.query(
+        "SELECT tbl_name, name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")}
+
+
+def _postgres_indexes(db: Database) -> set[tuple[str, str]]:
+    """(table, index) of every index a migration created (not a constraint's own)."""
+    return {(r["tbl"], r["name"]) for r in db.query(
+        "SELECT t.relname AS tbl, c.relname AS name FROM pg_index i"
+        " JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid"
+        " JOIN pg_namespace n ON n.oid = t.relnamespace WHERE n.nspname = current_schema()"
+        " AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)")}
+
+
 def test_sqlite_and_postgresql_migrations_build_the_same_tables_and_columns(tmp_path,
                                                                            pg_database):
     lite = Database(f"sqlite:///{tmp_path / 'central.db'}")
@@ -62,6 +79,11 @@ def test_sqlite_and_postgresql_migrations_build_the_same_tables_and_columns(tmp_
             for table in lite_schema if lite_schema[table] != pg_schema[table]}
         assert differences == {}
         assert not [k for t in lite_schema.values() for k in t.values() if k.startswith("unknown")]
+        lite_indexes, pg_indexes = _sqlite_indexes(lite), _postgres_indexes(pg)
+        assert {"sqlite only": sorted(lite_indexes - pg_indexes),
+                "postgresql only": sorted(pg_indexes - lite_indexes)} == {
+            "sqlite only": [], "postgresql only": []}
+        assert ("records", "records_received_at") in lite_indexes
     finally:
         lite.close()
         pg.close()
