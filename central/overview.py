@@ -53,32 +53,34 @@ def totals(counts: dict[str, dict[str, int]], cohort: dict[str, int]) -> dict[st
     }
 
 
-def weekly(days: list[dict[str, Any]], today: date | None = None) -> dict[str, Any]:
-    """Records received per ISO week (Monday first) for the last WEEKS_SHOWN weeks,
-    with the coordinates of a server-rendered SVG bar chart."""
+def week_starts(today: date | None = None) -> list[date]:
+    """The Mondays of the last WEEKS_SHOWN ISO weeks, this week's last."""
     today = today or datetime.now(timezone.utc).date()
     first_monday = today - timedelta(days=today.weekday()) - timedelta(weeks=WEEKS_SHOWN - 1)
-    weeks = [first_monday + timedelta(weeks=i) for i in range(WEEKS_SHOWN)]
-    counts: Counter = Counter()
-    for row in days:
-        try:
-            day = date.fromisoformat(str(row["day"]))
-        except ValueError:
-            continue
-        monday = day - timedelta(days=day.weekday())
-        if monday >= first_monday:
-            counts[monday] += int(row["n"])
-    top = max(counts.values(), default=0)
+    return [first_monday + timedelta(weeks=i) for i in range(WEEKS_SHOWN)]
+
+
+def weekly(weeks: list[date], counts: list[int]) -> dict[str, Any]:
+    """Records received per ISO week (``counts[i]`` in the week starting
+    ``weeks[i]``), with the coordinates of a server-rendered SVG bar chart."""
+    top = max(counts, default=0)
     width, height, gap = 20, 120, 4
     bars = []
-    for index, monday in enumerate(weeks):
-        n = counts[monday]
+    for index, (monday, n) in enumerate(zip(weeks, counts)):
         bar = round(height * n / top) if top else 0
         bars.append({"week": monday.isoformat(), "n": n, "x": index * (width + gap),
                      "y": height - bar, "height": bar, "width": width,
                      "label": monday.strftime("%d/%m")})
-    return {"bars": bars, "max": top, "width": WEEKS_SHOWN * (width + gap), "height": height,
-            "total": sum(counts.values())}
+    return {"bars": bars, "max": top, "width": len(weeks) * (width + gap), "height": height,
+            "total": sum(counts)}
+
+
+def received_weekly(db: Database, today: date | None = None) -> dict[str, Any]:
+    """The week chart: records received (by central's clock) in the last WEEKS_SHOWN weeks."""
+    weeks = week_starts(today)
+    bounds = [monday.isoformat() for monday in weeks] + [
+        (weeks[-1] + timedelta(weeks=1)).isoformat()]
+    return weekly(weeks, store.received_per_week(db, bounds))
 
 
 def last_sync(rows: list[dict[str, Any]], now: datetime | None = None) -> list[dict[str, Any]]:
@@ -139,7 +141,7 @@ def dashboard(db: Database, targets_file: str | None) -> dict[str, Any]:
     kecamatan = progress_by_kecamatan(counts, targets_file)
     return {"totals": totals(counts, cohort), "kecamatan": kecamatan,
             "counted_at": datetime.now(timezone.utc).strftime("%H:%M:%S"),
-            "weekly": weekly(store.received_per_day(db)),
+            "weekly": received_weekly(db),
             "sync": last_sync(store.last_sync_by_kelurahan(db)),
             "rejections": rejections(store.rejection_reasons(db)),
             "batches": reports.last_batches(db)}

@@ -14,10 +14,21 @@ def cohort_by_kelurahan(db: Database) -> dict[str, int]:
     return {r["kelurahan_code"]: int(r["n"]) for r in rows}
 
 
-def received_per_day(db: Database) -> list[dict[str, Any]]:
-    """Records received per day (``YYYY-MM-DD``), oldest first."""
-    return db.query("SELECT substr(received_at, 1, 10) AS day, COUNT(*) AS n FROM records"
-                    " GROUP BY substr(received_at, 1, 10) ORDER BY day")
+def received_per_week(db: Database, bounds: list[str]) -> list[int]:
+    """Records received in each week between consecutive ``bounds`` (ISO dates,
+    ascending: week *i* is ``bounds[i] <= received_at < bounds[i + 1]``).
+
+    One range count per week on the ``received_at`` index, not a GROUP BY over
+    every record: that sorted the whole table by day (650 ms of the dashboard's
+    uncached 900 ms at 100,000 records on PostgreSQL) to draw 26 bars. A date
+    bound compares with the ISO timestamps as text the way their date does."""
+    if len(bounds) < 2:
+        return []
+    weeks = range(len(bounds) - 1)
+    row = db.one("SELECT " + ", ".join(
+        f"(SELECT COUNT(*) FROM records WHERE received_at >= ? AND received_at < ?) AS w{i}"
+        for i in weeks), [bound for i in weeks for bound in (bounds[i], bounds[i + 1])])
+    return [int(row[f"w{i}"]) for i in weeks] if row else [0 for _ in weeks]
 
 
 def last_sync_by_kelurahan(db: Database) -> list[dict[str, Any]]:
