@@ -14,7 +14,9 @@ One service, :func:`export`, for the CLI and the dashboard's downloads:
   row, a subtotal row per kelurahan and a grand total, under header lines (month,
   legal basis, payer, generation time). A registered worker whose stored income rule
   failed is not billed. Refused while any row uses an unconfirmed band or rate,
-  unless ``draft`` (then the first line is the watermark :data:`DRAFT_WATERMARK`).
+  unless ``draft`` (then the first line is the watermark :data:`DRAFT_WATERMARK`, and
+  such rows stay out of the subtotals and the total: their placeholder sums are a
+  row of their own, never summed as if real).
 - ``rejections``: records central rejected or holds as duplicates, with reason codes
   and Indonesian reasons.
 - ``progress``: per kelurahan and kecamatan against targets, the 2024 cohort and the
@@ -55,6 +57,8 @@ SEX = {"L": "Laki-laki", "P": "Perempuan"}
 CITY = "Kota Makassar"
 DRAFT_WATERMARK = ("DRAF - BUKAN UNTUK PEMBAYARAN: memakai band atau tarif yang belum "
                    "terkonfirmasi peraturan")
+# The draft's row of the placeholder sums (band or rate not confirmed by regulation).
+PLACEHOLDER_LABEL = "BELUM TERKONFIRMASI (PERKIRAAN)"
 DISABILITY_KINDS = {"seeing": "melihat", "hearing": "mendengar", "walking": "berjalan",
                     "cognition": "mengingat/berkonsentrasi", "self_care": "mengurus diri",
                     "communication": "berkomunikasi"}
@@ -298,31 +302,45 @@ class PaymentList(_Builder):
             f"Dibuat: {generated_at} (UTC)",
         ]
 
-    def _subtotal(self, label: str, sums: dict[str, int], workers: int) -> dict[str, Any]:
-        return {"full_name": f"{label} ({workers} pekerja)", **sums}
+    def _subtotal(self, label: str, sums: dict[str, int], workers: int,
+                  left_out: int = 0) -> dict[str, Any]:
+        """A subtotal or total row: ``workers`` summed; ``left_out`` draft rows on an
+        unconfirmed band or rate, which are never summed as if real."""
+        counted = f"{workers} pekerja" + (
+            f"; {left_out} pekerja band belum terkonfirmasi tidak dijumlahkan" if left_out else "")
+        return {"full_name": f"{label} ({counted})", **sums}
 
     def rows(self) -> Iterator[dict[str, Any]]:
-        grand = dict.fromkeys(self.MONEY, 0)
-        current, sums, workers = None, dict.fromkeys(self.MONEY, 0), 0
+        """Worker rows by kelurahan, a SUBTOTAL after each kelurahan, the grand total
+        last. A draft's rows on an unconfirmed band or rate show their placeholder
+        amounts (BAND_TERKONFIRMASI Belum) but stay out of the subtotals and the
+        total: their sums are one row of their own above the total."""
+        grand, placeholder = dict.fromkeys(self.MONEY, 0), dict.fromkeys(self.MONEY, 0)
+        current, sums, workers, left_out = None, dict.fromkeys(self.MONEY, 0), 0, 0
         for r in reports.stream_payable(self.db, self.month):
             if r["source"] == "new" and income_failed(r["eligibility"]):
                 self.excluded_income += 1
                 continue
             if r["kelurahan_code"] != current:
                 if current is not None:
-                    yield self._subtotal(f"SUBTOTAL {_names(current)[0]} {current}", sums, workers)
-                current, sums, workers = r["kelurahan_code"], dict.fromkeys(self.MONEY, 0), 0
+                    yield self._subtotal(f"SUBTOTAL {_names(current)[0]} {current}", sums, workers,
+                                         left_out)
+                current, sums, workers, left_out = r["kelurahan_code"], dict.fromkeys(self.MONEY, 0), 0, 0
             due = self.calculator(r["monthly_income"], jht=bool(r["jht"]))
+            kel, kec = _names(r["kelurahan_code"])
+            self.count += 1
+            amounts = {"jkk": due.jkk, "jkm": due.jkm, "jht": due.jht, "total": due.total}
             if due.unconfirmed:
                 self.unconfirmed_rows += 1
                 self.unconfirmed.update(due.unconfirmed)
-            kel, kec = _names(r["kelurahan_code"])
-            self.count += 1
-            workers += 1
-            amounts = {"jkk": due.jkk, "jkm": due.jkm, "jht": due.jht, "total": due.total}
-            for key, value in amounts.items():
-                sums[key] += value
-                grand[key] += value
+                left_out += 1
+                for key, value in amounts.items():
+                    placeholder[key] += value
+            else:
+                workers += 1
+                for key, value in amounts.items():
+                    sums[key] += value
+                    grand[key] += value
             yield {
                 "no": self.count, "nik": r["nik"], "kpj_number": r["kpj_number"],
                 "full_name": r["full_name"], "kelurahan_code": r["kelurahan_code"],
@@ -333,13 +351,17 @@ class PaymentList(_Builder):
                 **amounts,
             }
         if current is not None:
-            yield self._subtotal(f"SUBTOTAL {_names(current)[0]} {current}", sums, workers)
+            yield self._subtotal(f"SUBTOTAL {_names(current)[0]} {current}", sums, workers, left_out)
         if self.unconfirmed_rows and not self.draft:
             which = ", ".join(f"{name} ({n} baris)" for name, n in sorted(self.unconfirmed.items()))
             raise PaymentListRefused(
                 f"daftar pembayaran final ditolak: {self.unconfirmed_rows} baris memakai band/tarif "
                 f"belum terkonfirmasi: {which}; pakai --draft untuk melihatnya dengan tanda DRAF")
-        yield self._subtotal("TOTAL KESELURUHAN", grand, self.count)
+        if self.unconfirmed_rows:
+            yield self._subtotal(f"{PLACEHOLDER_LABEL}, TIDAK DIJUMLAHKAN", placeholder,
+                                 self.unconfirmed_rows)
+        yield self._subtotal("TOTAL KESELURUHAN", grand, self.count - self.unconfirmed_rows,
+                             self.unconfirmed_rows)
 
 
 class Rejections(_Builder):

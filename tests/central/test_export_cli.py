@@ -75,7 +75,11 @@ def test_payment_list_refuses_unconfirmed_bands_and_draft_exits_0(tmp_path):
                     "--draft", data_dir=data)
     lines = draft.stdout.lstrip("\ufeff").splitlines()
     assert lines[0].startswith("DRAF - BUKAN UNTUK PEMBAYARAN")
-    assert lines[-1].startswith(",,,TOTAL KESELURUHAN (3 pekerja)")
+    # the two placeholder bands are shown, summed apart, and never in the total
+    assert lines[-2].startswith(",,,\"BELUM TERKONFIRMASI (PERKIRAAN), TIDAK DIJUMLAHKAN (2 pekerja)\"")
+    assert lines[-2].endswith(",236500,13600,0,250100")  # 29.500 + 207.000 JKK
+    assert lines[-1].startswith(",,,TOTAL KESELURUHAN (1 pekerja; 2 pekerja band belum terkonfirmasi")
+    assert lines[-1].endswith(",10000,6800,0,16800")
 
     as_of = berjasa("central", "export", "--what", "payment-list", "--as-of", "2025-10-15",
                     "--draft", data_dir=data)  # the older flag still picks the month

@@ -237,6 +237,21 @@ def test_unconfirmed_band_refuses_the_final_list_and_draft_watermarks(central, p
     assert titles[0] == [DRAFT_WATERMARK]
     row = next(r for r in rows if r["NIK"] == payable[0]["nik"])
     assert row["BAND_TERKONFIRMASI"] == "Belum" and row["UPAH_DASAR_BAND"] == "20700000"
+    # The placeholder band (JKK 207.000 + JKM 6.800 + JHT 414.000) is shown on its row but
+    # never summed as if real: subtotal and total are the two confirmed cohort rows only.
+    placeholder = (207_000, 6_800, 414_000, 627_800)
+    assert _money(row) == placeholder
+    subtotal, unconfirmed, total = rows[-3:]
+    assert subtotal["NAMA_LENGKAP"] == (f"SUBTOTAL Bontorannu {KELURAHAN_A} (2 pekerja; 1 pekerja "
+                                        "band belum terkonfirmasi tidak dijumlahkan)")
+    assert _money(subtotal) == _money(total) == (22_000, 13_600, 24_000, 59_600)
+    confirmed = [r for r in rows if r["NO"] and r["BAND_TERKONFIRMASI"] == "Ya"]
+    assert sum(int(r["TOTAL_IURAN"]) for r in confirmed) == int(total["TOTAL_IURAN"])
+    assert unconfirmed["NAMA_LENGKAP"] == ("BELUM TERKONFIRMASI (PERKIRAAN), TIDAK DIJUMLAHKAN"
+                                           " (1 pekerja)")
+    assert _money(unconfirmed) == placeholder
+    assert total["NAMA_LENGKAP"] == ("TOTAL KESELURUHAN (2 pekerja; 1 pekerja band belum "
+                                     "terkonfirmasi tidak dijumlahkan)")
 
 
 def test_an_empty_month_is_a_header_and_a_zero_total(central):
