@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 
 from berjasa.problems import NotFound, Problem
-from central import verification
+from central import identity_match, verification
 from central.app import get_db
 from central.http import current_actor
 
@@ -17,6 +17,8 @@ def page():
     """``GET /verifikasi``."""
     return render_template("central/verification.html", **verification.queue(get_db()),
                            kind_labels=verification.KIND_LABELS,
+                           field_labels=identity_match.FIELD_LABELS,
+                           result_labels=identity_match.RESULT_LABELS,
                            finding_decisions=verification.FINDING_DECISIONS,
                            pair_decisions=verification.PAIR_DECISIONS)
 

@@ -85,3 +85,22 @@ def test_verifier_forms_refuse_a_missing_or_forged_csrf_token(central):
                                allow_redirects=False)
         assert answer.status_code == 400
     assert central.query("SELECT count(*) AS n FROM findings")[0]["n"] == 0
+
+
+def test_dtsen_finding_side_by_side_in_indonesian(central, tmp_path):
+    """The evidence table names each element and its result in Bahasa Indonesia,
+    the record's value beside DTSEN's, both escaped."""
+    from .test_verification import _import_dtsen
+
+    device = central.register()
+    sent = records(1)
+    _import_dtsen(central, tmp_path, [(sent[0]["nik"], sent[0]["kk_number"], "Abdul <b>Kadir</b>",
+                                       sent[0]["birth_date"], KELURAHAN_A, 2)])
+    device.send(sent)
+    page = signed_in(central, "verifier").get(f"{central.url}/verifikasi", timeout=10)
+    assert page.status_code == 200
+    rows = page.text.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    assert '<th scope="row">Nama lengkap</th>' in rows and "Tanggal lahir" in rows
+    assert "Kelurahan</th>" in rows
+    assert "full_name" not in rows and "birth_date" not in rows
+    assert "Tidak sama" in rows and "Abdul &lt;b&gt;Kadir&lt;/b&gt;" in rows
