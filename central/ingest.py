@@ -99,7 +99,7 @@ def _decide(db: Database, batch: protocol.Batch, digest: str, now: str,
     store.insert_records(db, rows)  # gives each row its central_id
     for row in replaced:
         store.replace_record(db, row)
-        verification.after_new_version(db, row["central_id"], now)
+        verification.after_new_version(db, row, now, batch.device_id)
     decided = rows + replaced
     updates = [u for row in decided for u in _updates_for(row)]
     updates += _flag_likely_duplicates(db, [r for r in decided if r["status"] == "accepted"], now)

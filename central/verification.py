@@ -203,14 +203,21 @@ def decide_finding(db: Database, finding_id: int, decision: str, reason: str | N
         return outcome
 
 
-def after_new_version(db: Database, central_id: int, at: str) -> None:
-    """A fixed record (a higher version) replaced the one held: its open findings
-    are closed (``sent_back`` as fixed, the others superseded) and the DTSEN
-    check runs again on the new version. Inside the ingest transaction."""
-    store.close_open_findings(db, central_id, "fixed", "versi baru dari kelurahan", SYSTEM, at,
-                              kinds=("sent_back",))
-    store.close_open_findings(db, central_id, "superseded", "versi baru dari kelurahan", SYSTEM,
-                              at)
+def after_new_version(db: Database, row: dict[str, Any], at: str, device_id: str) -> None:
+    """A fixed record (a higher version, ``row`` as stored) replaced the one held:
+    its open findings are closed (``sent_back`` as fixed, the others superseded)
+    and the arrival goes into central's trail (``record.new_version``, by the
+    sending device), the other end of the kelurahan's audited moves; the ingest
+    then runs the DTSEN check again on the new version. Inside the ingest
+    transaction."""
+    central_id = row["central_id"]
+    fixed = store.close_open_findings(db, central_id, "fixed", "versi baru dari kelurahan",
+                                      SYSTEM, at, kinds=("sent_back",))
+    superseded = store.close_open_findings(db, central_id, "superseded",
+                                           "versi baru dari kelurahan", SYSTEM, at)
+    _trail(db, Actor(device_id, "device"), "record.new_version", row,
+           {"version": row.get("version"), "findings_fixed": fixed,
+            "findings_superseded": superseded})
 
 
 # --- likely-duplicate pairs ---------------------------------------------------------------

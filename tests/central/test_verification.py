@@ -141,6 +141,14 @@ def test_send_back_reaches_the_kelurahan_and_the_fix_replaces_the_record(central
     assert first["nik"] in _registration_niks(central)
     decided = central.query("SELECT kind, status, decision FROM findings")
     assert decided == [{"kind": "sent_back", "status": "decided", "decision": "fixed"}]
+    # both moves are in central's trail: the send-back by the verifier, the fix by the device
+    trail = central.query("SELECT actor, role, action, record_id, changes FROM audit_log"
+                          " WHERE action IN ('decision.send_back', 'record.new_version') ORDER BY seq")
+    assert [(t["actor"], t["role"], t["action"]) for t in trail] == [
+        ("vera", "verifier", "decision.send_back"), (device.device_id, "device", "record.new_version")]
+    assert {t["record_id"] for t in trail} == {f"{KELURAHAN_A}/{first['id']}"}
+    assert json.loads(trail[1]["changes"]) == {"version": 4, "findings_fixed": 1,
+                                               "findings_superseded": 0}
     # a lower version arriving late changes nothing
     late = device.send([{**first, "version": 3, "full_name": "Versi Lama"}])
     assert late[0]["result"] == "accepted"

@@ -99,3 +99,21 @@ def test_unknown_record_is_404(conn):
 def test_extra_columns_are_limited(conn, record_id):
     with pytest.raises(ValueError):
         lifecycle.transition(conn, record_id, "approved", SUPERVISOR, extra={"nik": "1"})
+
+
+def test_docs_roles_table_lists_every_move():
+    """docs/roles.md, "Status lifecycle and who moves it": every move of
+    TRANSITIONS is a row (``from → to``, several targets joined by ``/``), and the
+    table names no move the code does not allow."""
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "roles.md").read_text(encoding="utf-8")
+    section = text.split("## Status lifecycle and who moves it", 1)[1].split("\n## ", 1)[0]
+    documented = set()
+    for line in section.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if not line.startswith("|") or "→" not in cells[0] or cells[0].startswith("From"):
+            continue
+        sources, targets = (part.strip() for part in cells[0].split("→"))
+        documented |= {(a.strip(), b.strip()) for a in sources.split("/") for b in targets.split("/")}
+    assert documented == set(lifecycle.TRANSITIONS)
