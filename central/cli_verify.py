@@ -166,13 +166,17 @@ def verify_command(limit: int, data_dir: Path | None, as_json: bool) -> None:
 
     Contoh: berjasa central verify --limit 200 --json
     """
+    from berjasa.settings import SettingsError
     from central import dukcapil
     from central.verification import check_dtsen
 
     with central_db(data_dir) as (db, settings, _):
+        try:
+            config = dukcapil.DukcapilConfig.from_settings(settings)
+        except SettingsError as exc:
+            raise click.ClickException(f"Dukcapil: {exc}") from exc
         with db.transaction():
             dtsen = check_dtsen(db)
-        config = dukcapil.DukcapilConfig.from_settings(settings)
         outcome = dukcapil.run(db, config, limit=limit)
     summary = {"dtsen": dtsen, "dukcapil": outcome}
     if not as_json:

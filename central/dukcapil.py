@@ -36,6 +36,7 @@ from typing import Any, Protocol
 import requests
 
 from berjasa.logs import get_logger
+from berjasa.settings import SettingsError
 from central import verification
 from central.storage import findings as store
 from central.storage.db import Database, utc_now
@@ -82,10 +83,25 @@ class DukcapilConfig:
 
     @classmethod
     def from_settings(cls, settings: dict[str, Any]) -> DukcapilConfig | None:
-        """The configuration, or None when no Dukcapil URL is set (checks off)."""
+        """The configuration, or None when no Dukcapil URL is set (checks off).
+        SettingsError naming the setting when a URL is set but the credentials are
+        missing, or the access hours or the threshold cannot be read: a run must
+        never call outside the hours because a typo made them unreadable."""
         url = str(settings.get("central_dukcapil_url") or "").strip()
         if not url:
             return None
+        missing = [name for name in ("central_dukcapil_user_id", "central_dukcapil_password")
+                   if not str(settings.get(name) or "").strip()]
+        if missing:
+            raise SettingsError(f"{' dan '.join(missing)} wajib diisi bila central_dukcapil_url "
+                                "diatur (settings.toml di folder data atau variabel lingkungan "
+                                "BERJASA_" + missing[0].upper() + ", jangan di repositori)")
+        if parse_hours(settings["central_dukcapil_hours"]) is None:
+            raise SettingsError("central_dukcapil_hours harus berbentuk JJ:MM-JJ:MM waktu Makassar "
+                                f"(WITA), misalnya 07:00-17:00: {settings['central_dukcapil_hours']!r}")
+        if not 1 <= int(settings["central_dukcapil_threshold"]) <= 95:
+            raise SettingsError("central_dukcapil_threshold harus 1 sampai 95: "
+                                f"{settings['central_dukcapil_threshold']!r}")
         return cls(url=url.rstrip("/"), agency=settings["central_dukcapil_agency"],
                    user_id=settings["central_dukcapil_user_id"],
                    password=settings["central_dukcapil_password"],
@@ -98,15 +114,28 @@ class DukcapilConfig:
                    backoff_seconds=float(settings["central_dukcapil_backoff_seconds"]))
 
     def within_hours(self, now: datetime) -> bool:
-        """Whether ``now`` (any timezone) is inside the access hours, Makassar time."""
-        match = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*", self.hours or "")
-        if not match:
-            return True
-        start_h, start_m, end_h, end_m = map(int, match.groups())
+        """Whether ``now`` (any timezone) is inside the access hours, Makassar time;
+        never when the hours cannot be read."""
+        hours = parse_hours(self.hours)
+        if hours is None:
+            return False
+        start, end = hours
         local = now.astimezone(WITA)
         minutes = local.hour * 60 + local.minute
-        start, end = start_h * 60 + start_m, end_h * 60 + end_m
         return start <= minutes < end if start <= end else minutes >= start or minutes < end
+
+
+def parse_hours(text: Any) -> tuple[int, int] | None:
+    """``"07:00-17:00"`` as minutes after midnight ``(420, 1020)``; None when it is
+    not HH:MM-HH:MM with hours 0-24 and minutes 0-59 (24:00 only as the end)."""
+    match = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*", str(text or ""))
+    if not match:
+        return None
+    start_h, start_m, end_h, end_m = map(int, match.groups())
+    if start_h > 23 or end_h > 24 or start_m > 59 or end_m > 59 or (end_h == 24 and end_m):
+        return None
+    start, end = start_h * 60 + start_m, end_h * 60 + end_m
+    return None if start == end else (start, end)
 
 
 @dataclass
@@ -294,9 +323,14 @@ def _record_answer(db: Database, record: dict[str, Any], answer: Answer) -> int:
     return int(raised)
 
 
-def status(db: Database, config: DukcapilConfig | None) -> dict[str, Any]:
-    """For the dashboard: whether checks are on, calls today, checks per state."""
-    return {"enabled": config is not None,
+def status(db: Database, settings: dict[str, Any]) -> dict[str, Any]:
+    """For the dashboard: whether checks are on, calls today, checks per state, and
+    ``problem``: why they are off although a URL is set (a setting to correct)."""
+    try:
+        config, problem = DukcapilConfig.from_settings(settings), None
+    except SettingsError as exc:
+        config, problem = None, str(exc)
+    return {"enabled": config is not None, "problem": problem,
             "calls_today": store.calls_on(db, today_wita()) if config else 0,
             "daily_quota": config.daily_quota if config else 0,
             "checks": store.check_counts(db)}

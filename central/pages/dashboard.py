@@ -24,8 +24,7 @@ def dashboard():
                            this_month=date.today().strftime("%Y-%m"),
                            silent_days=overview.SILENT_DAYS,
                            verification=verification.summary(db),
-                           dukcapil=dukcapil.status(db, dukcapil.DukcapilConfig.from_settings(
-                               settings())))
+                           dukcapil=dukcapil.status(db, settings()))
 
 
 def kecamatan(code: str):

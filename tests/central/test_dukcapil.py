@@ -13,6 +13,7 @@ import pytest
 import requests
 
 from berjasa.background_server import BackgroundServer
+from berjasa.settings import SettingsError
 from central import dukcapil
 from central.dukcapil_standin import create_standin, read_people
 
@@ -224,3 +225,75 @@ def test_verify_command_runs_against_the_standin(central, standin, monkeypatch):
     monkeypatch.setenv("BERJASA_CENTRAL_DUKCAPIL_HOURS", "00:00-23:59")
     on = json.loads(berjasa("central", "verify", "--limit", "5", "--json", data_dir=data).stdout)
     assert on["dukcapil"]["asked"] == 2 and on["dukcapil"]["findings"] == 1
+
+
+def _settings(**values):
+    """Central's declared defaults with these values (as settings.toml or the
+    environment would give them)."""
+    from berjasa.cli import declare_settings
+    from berjasa.settings import SETTINGS
+
+    declare_settings()
+    return {**{name: s.default for name, s in SETTINGS.items()}, **values}
+
+
+@pytest.mark.parametrize("values, named", [
+    ({"central_dukcapil_user_id": ""}, "central_dukcapil_user_id"),
+    ({"central_dukcapil_password": ""}, "central_dukcapil_password"),
+    ({"central_dukcapil_user_id": "berjasa", "central_dukcapil_password": "  "},
+     "central_dukcapil_password"),
+    ({"central_dukcapil_hours": "7-17"}, "central_dukcapil_hours"),
+    ({"central_dukcapil_hours": "07:00-25:00"}, "central_dukcapil_hours"),
+    ({"central_dukcapil_hours": "07:60-17:00"}, "central_dukcapil_hours"),
+    ({"central_dukcapil_threshold": 0}, "central_dukcapil_threshold"),
+    ({"central_dukcapil_threshold": 96}, "central_dukcapil_threshold"),
+])
+def test_settings_that_cannot_work_are_refused_by_name(values, named):
+    """A URL with no credentials, unreadable access hours or a threshold Dukcapil
+    does not take: one clear error naming the setting, not a run that calls
+    outside the hours or only ever meets "Login Gagal"."""
+    base = {"central_dukcapil_url": "http://127.0.0.1:9", "central_dukcapil_user_id": "berjasa",
+            "central_dukcapil_password": "rahasia"}
+    with pytest.raises(SettingsError) as refused:
+        dukcapil.DukcapilConfig.from_settings(_settings(**{**base, **values}))
+    assert named in str(refused.value)
+    assert "rahasia" not in str(refused.value)  # the password never in a message
+
+
+def test_credentials_come_only_from_the_settings_given():
+    """No default credentials: with only the URL set, the configuration refuses
+    (the repository ships none); with them set it carries what was given."""
+    assert dukcapil.DukcapilConfig.from_settings(_settings()) is None
+    config = dukcapil.DukcapilConfig.from_settings(_settings(
+        central_dukcapil_url="http://127.0.0.1:9/", central_dukcapil_user_id="u1",
+        central_dukcapil_password="p1", central_dukcapil_hours="22:00-06:00"))
+    assert (config.url, config.user_id, config.password) == ("http://127.0.0.1:9", "u1", "p1")
+    # hours across midnight, Makassar time
+    assert config.within_hours(datetime(2026, 11, 25, 15, 0, tzinfo=timezone.utc))    # 23:00 WITA
+    assert not config.within_hours(NOON_WITA)
+
+
+def test_unreadable_hours_never_mean_always_open():
+    config = _config("http://x", hours="tujuh sampai lima")
+    assert not config.within_hours(NOON_WITA)
+    assert dukcapil.parse_hours("00:00-24:00") == (0, 1440)
+
+
+def test_dashboard_says_why_dukcapil_is_off(central):
+    db = central.db()
+    try:
+        shown = dukcapil.status(db, _settings(central_dukcapil_url="http://127.0.0.1:9"))
+    finally:
+        db.close()
+    assert shown["enabled"] is False and "central_dukcapil_user_id" in shown["problem"]
+
+
+def test_verify_command_refuses_a_url_without_credentials(central, monkeypatch):
+    data = central.data_dir
+    berjasa("central", "init", "--database", central.database_url, data_dir=data)
+    monkeypatch.setenv("BERJASA_CENTRAL_DUKCAPIL_URL", "http://127.0.0.1:9")
+    for name in ("USER_ID", "PASSWORD"):
+        monkeypatch.delenv(f"BERJASA_CENTRAL_DUKCAPIL_{name}", raising=False)
+    refused = berjasa("central", "verify", data_dir=data, check=False)
+    assert refused.returncode != 0 and "Traceback" not in refused.stderr
+    assert "central_dukcapil_user_id" in refused.stderr and len(refused.stderr.strip().splitlines()) == 1
