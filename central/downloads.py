@@ -109,6 +109,9 @@ def produce(db: Database, what: str, filters: dict[str, Any], actor: Actor,
     try:
         result = exports.export(db, what, filters["format"], None, actor.username,
                                 **_export_options(filters, settings))
+    except exports.PaymentListRefused as exc:
+        raise ExportRefused(f"{exc.detail}. Centang “draf” lalu unduh lagi untuk"
+                            " melihatnya dengan tanda DRAF.") from exc
     except exports.ExportError as exc:
         raise ExportRefused(str(exc)) from exc
     record(db, actor, what, {**filters, **result.filters}, result.rows, result.sha256,

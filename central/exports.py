@@ -89,7 +89,13 @@ class ExportError(ValueError):
 
 
 class PaymentListRefused(ExportError):
-    """A final payment list would use an unconfirmed band or rate."""
+    """A final payment list would use an unconfirmed band or rate. ``detail`` says
+    which; the message adds the command line's way out (``--draft``), a page says
+    its own (:func:`central.downloads.produce`)."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(f"{detail}; pakai --draft untuk melihatnya dengan tanda DRAF")
+        self.detail = detail
 
 
 @dataclass
@@ -356,7 +362,7 @@ class PaymentList(_Builder):
             which = ", ".join(f"{name} ({n} baris)" for name, n in sorted(self.unconfirmed.items()))
             raise PaymentListRefused(
                 f"daftar pembayaran final ditolak: {self.unconfirmed_rows} baris memakai band/tarif "
-                f"belum terkonfirmasi: {which}; pakai --draft untuk melihatnya dengan tanda DRAF")
+                f"belum terkonfirmasi: {which}")
         if self.unconfirmed_rows:
             yield self._subtotal(f"{PLACEHOLDER_LABEL}, TIDAK DIJUMLAHKAN", placeholder,
                                  self.unconfirmed_rows)

@@ -38,8 +38,8 @@ HTTP_ERRORS = {
     500: ("internal_error", "Terjadi kesalahan di server."),
 }
 TITLES = {400: "Permintaan tidak sah", 401: "Silakan masuk", 403: "Tidak diizinkan",
-          404: "Tidak ditemukan", 405: "Metode tidak didukung", 413: "Terlalu besar",
-          422: "Isian tidak valid", 429: "Terlalu banyak percobaan",
+          404: "Tidak ditemukan", 405: "Metode tidak didukung", 409: "Tidak dapat dilakukan",
+          413: "Terlalu besar", 422: "Isian tidak valid", 429: "Terlalu banyak percobaan",
           500: "Terjadi kesalahan"}
 
 

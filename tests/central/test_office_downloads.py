@@ -85,3 +85,28 @@ def test_trail_filters_are_checked_and_the_csv_is_formula_safe(central):
     assert "HYPERLINK" not in text
     for row in csv.reader(io.StringIO(text)):
         assert not any(cell.startswith(("=", "+", "-", "@")) for cell in row), row
+
+
+def test_a_refused_final_payment_list_tells_the_page_user_to_tick_draft(central):
+    """The refusal names the unconfirmed band and the page's way out (the "draf"
+    box), not the command line's ``--draft``; the draft then downloads."""
+    db = central.db()
+    try:
+        with db.transaction():
+            db.insert_rows("cohort", ("nik", "kpj_number", "full_name", "kelurahan_code",
+                                      "coverage_start", "monthly_income", "jht"),
+                           [("7371010101800002", "2", "Besse", "73.71.01.1001", "2024-01",
+                             3_000_000, 0)])
+    finally:
+        db.close()
+    operator = signed_in(central, "operator")
+    final = f"{central.url}/unduh/payment-list?format=xlsx&month=2025-10"
+    answer = operator.get(final, timeout=60, headers={"Accept": "application/json"})
+    assert answer.status_code == 409
+    body = answer.json()
+    assert body["code"] == "export_refused" and "band Rp2.950.000" in body["message"]
+    assert "--draft" not in body["message"] and "Centang “draf”" in body["message"]
+    page = operator.get(final, timeout=60, headers={"Accept": "text/html"})
+    assert page.status_code == 409 and "Centang “draf”" in page.text
+    assert "Tidak dapat dilakukan" in page.text
+    assert operator.get(final + "&draft=1", timeout=60).status_code == 200
