@@ -207,7 +207,7 @@ def _run_demo(root: Path, enrollments: int, keep_running: bool, port_base: int |
             sync_lines.append(f"{site.code}: " + berjasa("sync", "run", "--once", "--data-dir",
                                                          str(site.folder)))
         sync_lines += send_back_one(central_dir, sites)
-        summary = describe(central_url, sites, sync_lines)
+        summary = describe(central_url, sites, sync_lines, central_dir)
         click.echo(summary["text"], nl=True)
         sys.stdout.flush()
         if keep_running:
@@ -231,8 +231,10 @@ def add_central_users(central_dir: Path) -> None:
         db.close()
 
 
-def describe(central_url: str, sites: list[Site], sync_lines: list[str]) -> dict:
-    """The URLs, logins and what the first sync did."""
+def describe(central_url: str, sites: list[Site], sync_lines: list[str],
+             central_dir: Path | None = None) -> dict:
+    """The URLs, logins, what the first sync did, and central's data folder with the
+    commands of the office's story (import, BPJS registration file, payment list)."""
     lines = ["", "berjasa demo berjalan (Ctrl+C untuk berhenti)", "",
              f"  Registri pusat     {central_url}/"]
     for site in sites:
@@ -244,6 +246,18 @@ def describe(central_url: str, sites: list[Site], sync_lines: list[str]) -> dict
     lines += ["", f"  Login registri pusat {central_url}/login (kata sandi: {PASSWORD}):"]
     lines += [f"    {name:<13} {role}" for name, role in CENTRAL_ROLES]
     lines += ["", "  Sinkronisasi pertama:"] + [f"    {line}" for line in sync_lines]
+    if central_dir is not None:
+        def quoted(path: Path) -> str:
+            return f'"{path}"' if " " in str(path) else str(path)
+        folder = quoted(central_dir)
+        lines += ["", f"  Data registri pusat: {folder} (berkas program: "
+                      f"{quoted(central_dir / 'program')})",
+                  f"    berjasa central import dtsen {quoted(central_dir / 'program' / 'dtsen.csv')}"
+                  f" --data-dir {folder}",
+                  f"    berjasa central export --what bpjs-registration --format xlsx"
+                  f" --output pendaftaran.xlsx --data-dir {folder}",
+                  f"    berjasa central export --what payment-list --month YYYY-MM --draft"
+                  f" --format xlsx --output iuran.xlsx --data-dir {folder}"]
     return {"text": "\n".join(lines), "central": central_url,
             "kelurahan": {s.code: f"http://127.0.0.1:{s.port}" for s in sites},
             "password": PASSWORD, "users": dict(ROLES), "central_users": dict(CENTRAL_ROLES)}

@@ -14,6 +14,10 @@ def test_demo_syncs_and_returns_the_cross_kelurahan_duplicate(tmp_path):
                             timeout=300, check=False)
     assert answer.returncode == 0, answer.stderr
     assert "Registri pusat" in answer.stdout and "pengawas" in answer.stdout
+    # the office's story needs central's data folder: the demo says where it is
+    central = tmp_path / "demo" / "central"
+    assert f"Data registri pusat: {central}" in answer.stdout
+    assert f"--output pendaftaran.xlsx --data-dir {central}" in answer.stdout
     first = sqlite3.connect(tmp_path / "demo" / "kelurahan-73.71.01.1001" / "kelurahan.db")
     second = sqlite3.connect(tmp_path / "demo" / "kelurahan-73.71.13.1001" / "kelurahan.db")
     statuses_first = dict(first.execute("SELECT status, count(*) FROM enrollments GROUP BY 1"))
