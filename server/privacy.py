@@ -79,7 +79,9 @@ def erase_subject(conn: sqlite3.Connection, nik: str, reason: str, actor: Actor)
                 return {"erased": [], "already_erased": [e["record_id"] for e in earlier],
                         "erased_at": earlier[-1]["erased_at"], "pseudonym": alias,
                         "also_at_central": [], "compacted": False}
-            raise NotFound("Tidak ada data dengan NIK ini di kelurahan ini.")
+            raise NotFound("Tidak ada data dengan NIK ini di kelurahan ini. Bila data itu ada di "
+                           "kelurahan lain atau di pusat, penghapusannya di pusat: berjasa central "
+                           "privacy erase NIK --reason ALASAN.")
         for record in records:
             _erase_record(conn, record, alias, reason, actor, origin="kelurahan")
     compaction = privacy_store.compact(conn)

@@ -208,6 +208,8 @@ def test_erase_unknown_twice_and_bad_input(kelurahan):
     elsewhere = subprocess.run([*run, other, "--reason", "Surat 2", *folder],
                                check=False, capture_output=True, text=True, timeout=60)
     assert elsewhere.returncode != 0 and "di kelurahan ini" in elsewhere.stderr
+    assert "berjasa central privacy erase" in elsewhere.stderr  # where to ask instead
+    assert len(elsewhere.stderr.strip().splitlines()) == 1
     assert h.kelurahan_rows(kelurahan, "SELECT count(*) AS n FROM enrollments")[0]["n"] == 0
 
 
