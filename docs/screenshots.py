@@ -33,14 +33,14 @@ SHOTS = {
     "central-verification.png": "pusat-verifikasi.png",
     "central-auditor-trail.png": "pusat-jejak-audit.png",
     "review-page.png": "pengawas-pemeriksaan.png",
-    "send-back-1-supervisor-queue.png": "pengawas-antrian.png",
-    "send-back-6-supervisor-review-again.png": "pengawas-periksa-ulang.png",
+    "send-back-3-supervisor-queue.png": "pengawas-antrian.png",
+    "send-back-8-supervisor-review-again.png": "pengawas-periksa-ulang.png",
     "field-form-360x740.png": "petugas-formulir.png",
     "field-dedupe-hint.png": "petugas-petunjuk-ganda.png",
     "field-outbox-results-360x740.png": "petugas-kotak-keluar.png",
     "field-receipt.png": "petugas-tanda-terima.png",
-    "send-back-2-phone-needs-fix.png": "petugas-perlu-perbaikan.png",
-    "send-back-7-phone-accepted-at-central.png": "petugas-diterima-pusat.png",
+    "send-back-4-phone-needs-fix.png": "petugas-perlu-perbaikan.png",
+    "send-back-10-phone-accepted-at-central.png": "petugas-diterima-pusat.png",
 }
 # the browser tests that write them
 TESTS = [

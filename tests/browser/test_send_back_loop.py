@@ -8,7 +8,10 @@ enumerator's phone (Chromium) lists it, opens it prefilled, fixes it offline;
 meanwhile a supervisor changed the record, so the phone's PATCH gets 412, shows
 a clear message and reloads; the fix goes out; the supervisor approves again;
 the agent pushes; central holds the higher version under the same central id,
-re-evaluated, the finding closed. Screenshots of each step go to tests/artifacts/.
+re-evaluated, the finding closed. The central steps go through central's pages in
+Chromium too: the verifier sees the DTSEN evidence side by side and sends the record
+back from the page; the auditor's trail shows the send-back and the new version.
+Screenshots of each step go to tests/artifacts/send-back-N-*.png (1-10, in order).
 """
 
 from __future__ import annotations
@@ -97,6 +100,9 @@ def world(tmp_path):
     central = Central(tmp_path / "pusat")
     kelurahan = FieldServer(tmp_path / "kelurahan", ["petugas", "pengawas", "pengawas2"])
     kelurahan.start()
+    for name, role in (("verifikator1", "verifier"), ("auditor1", "auditor")):
+        run_cli("central", "user", "add", name, "--role", role, "--password-stdin",
+                "--data-dir", str(central.data_dir), stdin=PASSWORD + "\n")
     code = central.cli("device", "add", "--kelurahan", KELURAHAN).strip().splitlines()[-1]
     run_cli("sync", "register", "--central", central.url, "--code", code,
             "--data-dir", str(kelurahan.data_dir))
@@ -114,14 +120,16 @@ def _sync(kelurahan) -> None:
     run_cli("sync", "run", "--once", "--data-dir", str(kelurahan.data_dir))
 
 
-def _supervisor_page(browser, kelurahan, username="pengawas"):
+def _desktop_page(browser, base: str, username: str):
+    """A page signed in at ``base`` (a kelurahan's supervisor pages or central's
+    office pages: the same login form), on a desktop-sized window."""
     ctx = browser.new_context(viewport={"width": 1200, "height": 900}, locale="id-ID")
     page = ctx.new_page()
-    page.goto(kelurahan.base + "/login")
+    page.goto(base + "/login")
     page.fill("[name=username]", username)
     page.fill("[name=password]", PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_load_state()
+    page.wait_for_url(lambda url: "/login" not in url)
     return ctx, page
 
 
@@ -149,7 +157,7 @@ def test_dtsen_mismatch_sent_back_fixed_on_the_phone_and_accepted(world, tmp_pat
                          record["birth_date"], KELURAHAN, 2])
     central.cli("import", "dtsen", str(dtsen))
 
-    # 1. recorded, approved, synced: central accepts and raises a finding
+    # 0. recorded, approved, synced: central accepts and raises a finding
     created = _api(kelurahan, "petugas", "POST", "/api/v1/enrollments", json=record)
     assert created.status_code == 201, created.text
     review = _api(kelurahan, "pengawas", "POST", f"/api/v1/enrollments/{record['id']}/review",
@@ -163,23 +171,38 @@ def test_dtsen_mismatch_sent_back_fixed_on_the_phone_and_accepted(world, tmp_pat
     assert [f["kind"] for f in findings] == ["dtsen_mismatch"]
     assert findings[0]["evidence"]["mismatch"] == ["full_name"]
 
-    # 2. a verifier sends it back (the finding's decision)
-    central.cli("decide", str(findings[0]["id"]), "--decision", "send_back", "--reason", REASON,
-                "--by", "verifikator1")
-    _sync(kelurahan)
-    at_kelurahan = _api(kelurahan, "pengawas", "GET", f"/api/v1/enrollments/{record['id']}").json()
-    assert at_kelurahan["status"] == "needs_fix"
-    assert REASON in at_kelurahan["central"]["reason"]
-
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
         try:
+            # 1. the verifier sees the finding: the record's name beside DTSEN's
+            office_ctx, office = _desktop_page(browser, central.url, "verifikator1")
+            office.goto(central.url + "/verifikasi")
+            card = office.locator(f"#temuan-{findings[0]['id']}")
+            name_row = card.locator("tr.mismatch").inner_text()
+            assert "Nama lengkap" in name_row and "Rahman Kadir" in name_row
+            assert "Abdul Kadir Tompo" in name_row and "Tidak sama" in name_row
+            shot(office, "1-central-finding")
+
+            # 2. ... and sends it back from the page, with the reason
+            card.locator("select[name=decision]").select_option("send_back")
+            card.locator("input[name=reason]").fill(REASON)
+            card.locator("button[type=submit]").click()
+            office.wait_for_selector("text=Keputusan atas temuan disimpan")
+            assert "Dikirim balik ke kelurahan untuk diperbaiki" in office.inner_text("main")
+            shot(office, "2-central-sent-back")
+            office_ctx.close()
+            _sync(kelurahan)
+            at_kelurahan = _api(kelurahan, "pengawas", "GET",
+                                f"/api/v1/enrollments/{record['id']}").json()
+            assert at_kelurahan["status"] == "needs_fix"
+            assert REASON in at_kelurahan["central"]["reason"]
+
             # 3. the supervisor sees it in the queue with central's reason
-            sup_ctx, sup = _supervisor_page(browser, kelurahan)
+            sup_ctx, sup = _desktop_page(browser, kelurahan.base, "pengawas")
             sup.goto(kelurahan.base + "/")
             section = sup.locator("table.sent-back")
             assert REASON in section.inner_text()
-            shot(sup, "1-supervisor-queue")
+            shot(sup, "3-supervisor-queue")
             sup_ctx.close()
 
             # 4. the phone lists it with the reason and opens it prefilled
@@ -195,7 +218,7 @@ def test_dtsen_mismatch_sent_back_fixed_on_the_phone_and_accepted(world, tmp_pat
             page.wait_for_selector(".card[data-state=fix]")
             fix_card = page.locator(".card[data-state=fix]")
             assert REASON in fix_card.inner_text() and "pusat" in fix_card.inner_text()
-            shot(page, "2-phone-needs-fix")
+            shot(page, "4-phone-needs-fix")
 
             # someone else changes the record meanwhile (the phone has version N)
             current = _api(kelurahan, "pengawas", "GET", f"/api/v1/enrollments/{record['id']}")
@@ -217,7 +240,7 @@ def test_dtsen_mismatch_sent_back_fixed_on_the_phone_and_accepted(world, tmp_pat
             assert page.input_value("[name=nik]") == record["nik"]
             assert REASON in page.inner_text("#form-result")
             page.fill("[name=full_name]", "Abdul Kadir Tompo")
-            shot(page, "3-phone-fix-form-offline")
+            shot(page, "5-phone-fix-form-offline")
             page.click("#step-tabs li[data-step='5']")
             page.click("#save-record")
             page.wait_for_selector(".card[data-state=fix_queued]")
@@ -228,8 +251,9 @@ def test_dtsen_mismatch_sent_back_fixed_on_the_phone_and_accepted(world, tmp_pat
             page.wait_for_selector(".card[data-state=fix_conflict]")
             conflict = page.locator(".card[data-state=fix_conflict]")
             assert "diubah orang lain" in page.inner_text("#message") + conflict.inner_text()
-            shot(page, "4-phone-412-conflict")
+            shot(page, "6-phone-412-conflict")
             conflict.locator("button.reload").click()
+            # 7. fixed again on the latest version and sent
             page.wait_for_selector(".card[data-state=fix]")
             page.locator(".card[data-state=fix] button.fix").click()
             page.wait_for_selector("#view-form:not([hidden])")
@@ -239,22 +263,22 @@ def test_dtsen_mismatch_sent_back_fixed_on_the_phone_and_accepted(world, tmp_pat
             page.wait_for_selector(".card[data-state=fix_queued]")
             page.click("#send-all")
             page.wait_for_selector(".card[data-state=accepted]:has-text('Abdul Kadir Tompo')")
-            shot(page, "5-phone-fix-sent")
+            shot(page, "7-phone-fix-sent")
 
             fixed = _api(kelurahan, "pengawas", "GET", f"/api/v1/enrollments/{record['id']}").json()
             assert fixed["status"] == "submitted" and fixed["full_name"] == "Abdul Kadir Tompo"
 
-            # 7. a supervisor approves again (one who did not edit it), the agent pushes
-            sup_ctx, sup = _supervisor_page(browser, kelurahan, "pengawas2")
+            # 8. a supervisor approves again (one who did not edit it), the agent pushes
+            sup_ctx, sup = _desktop_page(browser, kelurahan.base, "pengawas2")
             sup.goto(kelurahan.base + f"/enrollments/{record['id']}")
-            shot(sup, "6-supervisor-review-again")
+            shot(sup, "8-supervisor-review-again")
             sup_ctx.close()
             approved = _api(kelurahan, "pengawas2", "POST",
                             f"/api/v1/enrollments/{record['id']}/review", json={"decision": "approve"})
             assert approved.status_code == 200, approved.text
             _sync(kelurahan)
 
-            # 8. central holds the new version under the same id, re-evaluated
+            # 9. central holds the new version under the same id, re-evaluated
             held = central.query("SELECT central_id, version, status, full_name FROM records")
             assert len(held) == 1 and held[0]["central_id"] == central_id
             assert held[0]["version"] > first_version and held[0]["status"] == "accepted"
@@ -262,13 +286,22 @@ def test_dtsen_mismatch_sent_back_fixed_on_the_phone_and_accepted(world, tmp_pat
             assert central.query("SELECT count(*) AS n FROM findings WHERE status = 'open'")[0]["n"] == 0
             synced = _api(kelurahan, "pengawas", "GET", f"/api/v1/enrollments/{record['id']}").json()
             assert synced["status"] == "synced"
+            # central's trail holds both of its ends of the loop
+            office_ctx, office = _desktop_page(browser, central.url, "auditor1")
+            office.goto(central.url + "/audit")
+            trail = office.inner_text("main")
+            assert "decision.send_back" in trail and "record.new_version" in trail
+            assert "verifikator1" in trail
+            shot(office, "9-central-trail-send-back-and-new-version")
+            office_ctx.close()
 
-            # the phone shows central's decision once it pulls
+            # 10. the phone shows central's decision once it pulls
+
             page.reload()
             page.wait_for_selector("body[data-refreshed-at]", state="attached")
             page.wait_for_selector(".card[data-state=accepted] .central-note")
             assert "Diterima pusat" in page.inner_text(".card[data-state=accepted] .central-note")
-            shot(page, "7-phone-accepted-at-central")
+            shot(page, "10-phone-accepted-at-central")
             ctx.close()
         finally:
             browser.close()
