@@ -40,11 +40,25 @@ self.addEventListener('fetch', (event) => {
 });
 
 // Background Sync (Android Chrome): the app asks for a one-off 'outbox' sync after
-// saving; the browser fires it when connectivity returns. The open app (or the one
-// this opens in the background) sends with the same idempotent :batch; with no
-// window at all the outbox goes at the next open.
+// saving; the browser fires it when connectivity returns, even with the app closed.
+// An open, visible app sends itself (and shows it) with the same idempotent :batch;
+// with no visible window the module worker (sw_send.js, registered where Background
+// Sync exists) sends from here. The classic worker alone has no sender: the outbox
+// then goes at the next open.
 self.addEventListener('sync', (event) => {
   if (event.tag !== 'outbox') return;
-  event.waitUntil(self.clients.matchAll({ type: 'window', includeUncontrolled: true })
-    .then((windows) => windows.forEach((w) => w.postMessage({ type: 'send-outbox' }))));
+  event.waitUntil(syncOutbox());
 });
+
+async function syncOutbox() {
+  const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
+  const visible = windows.some((w) => w.visibilityState === 'visible');
+  if (visible || typeof self.sendOutboxInBackground !== 'function') {
+    windows.forEach((w) => w.postMessage({ type: 'send-outbox' }));
+    return;
+  }
+  const summary = await self.sendOutboxInBackground();
+  windows.forEach((w) => w.postMessage({ type: 'outbox-changed' }));
+  // Not reached or refused for now: a rejected sync is tried again later by the browser.
+  if (summary.stopped === 'offline' || summary.stopped === 'server') throw new Error('outbox not sent yet');
+}

@@ -25,6 +25,7 @@ PUBLIC = frozenset({
     "field_app.app_index",
     "field_app.app_file",
     "field_app.service_worker",
+    "field_app.service_worker_send",
     "field_app.ca_certificate",
     # A worker checks their status with the receipt's id + birth date (rate-limited;
     # a wrong date is answered like an unknown id).

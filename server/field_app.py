@@ -6,7 +6,9 @@
   the service worker answers from its cache.
 - ``/app/sw.js``: the service worker with scope ``/app/``. Its cache name and file
   list are filled in here from the files on disk, so a changed file always reaches
-  the phones and no list can drift.
+  the phones and no list can drift. ``/app/sw_send.js``: the same as a module
+  worker plus sending the outbox from Background Sync with the app closed, for the
+  browsers that have it.
 - ``GET /api/v1/field/reference``: lists the form needs, from berjasa.reference,
   the settings and the schema's choices.
 - ``GET /api/v1/field/dedupe-index`` and ``/dedupe-key``: duplicate hints
@@ -45,6 +47,7 @@ MIME_TYPES = {
     ".png": "image/png",
 }
 SERVED_DIRS = ("", "js", "css", "icons")  # never tests/ or Python files
+WORKERS = ("sw.js", "sw_send.js")  # served filled in by service_worker(), never as plain files
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self'; worker-src 'self'; manifest-src 'self'; object-src 'none'; "
        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
@@ -84,17 +87,18 @@ def _secure_headers(response: Response) -> Response:
 def serve_app_file(path: str = "index.html") -> Response:
     """One file of the app, or 404 for anything not in the served set."""
     rel = Path(path)
-    if rel.as_posix() not in {p.as_posix() for p in app_files()} or rel.name == "sw.js":
+    if rel.as_posix() not in {p.as_posix() for p in app_files()} or rel.as_posix() in WORKERS:
         abort(404)
     response = send_file(CLIENT_DIR / rel, mimetype=MIME_TYPES[rel.suffix], conditional=True,
                          etag=True, max_age=0)
     return _secure_headers(response)
 
 
-def service_worker() -> Response:
-    """The service worker with its version and file list filled in."""
-    assets = ["./"] + [p.as_posix() for p in app_files() if p.name not in ("sw.js", "index.html")]
-    text = (CLIENT_DIR / "sw.js").read_text(encoding="utf-8")
+def service_worker(name: str = "sw.js") -> Response:
+    """A service worker with its version and file list filled in: ``sw.js`` (classic)
+    or ``sw_send.js`` (the module that adds sending with the app closed)."""
+    assets = ["./"] + [p.as_posix() for p in app_files() if p.name not in (*WORKERS, "index.html")]
+    text = (CLIENT_DIR / name).read_text(encoding="utf-8")
     text = text.replace("__BUILD_ID__", build_id()).replace("__ASSETS__", json.dumps(assets))
     response = Response(text, mimetype="text/javascript")
     response.headers["Service-Worker-Allowed"] = "/app/"
@@ -126,6 +130,7 @@ static_blp = FlaskBlueprint("field_app", __name__)
 static_blp.add_url_rule("/app", "app_root", app_root_redirect)
 static_blp.add_url_rule("/app/", "app_index", serve_app_file)
 static_blp.add_url_rule("/app/sw.js", "service_worker", service_worker)
+static_blp.add_url_rule("/app/sw_send.js", "service_worker_send", service_worker, defaults={"name": "sw_send.js"})
 static_blp.add_url_rule("/app/berjasa-ca.crt", "ca_certificate", ca_certificate)
 static_blp.add_url_rule("/app/<path:path>", "app_file", serve_app_file)
 

@@ -21,7 +21,13 @@ function registerServiceWorker() {
   const secure = window.isSecureContext && 'serviceWorker' in navigator;
   $('#secure-warning').hidden = secure;
   if (!secure) return;
-  navigator.serviceWorker.register('/app/sw.js', { scope: '/app/' }).catch(() => {
+  // Where Background Sync exists (Chromium: Android Chrome) the module worker also
+  // sends the outbox with the app closed; elsewhere the classic worker keeps the shell.
+  const classic = () => navigator.serviceWorker.register('/app/sw.js', { scope: '/app/' });
+  const registered = 'SyncManager' in window
+    ? navigator.serviceWorker.register('/app/sw_send.js', { scope: '/app/', type: 'module' }).catch(classic)
+    : classic();
+  registered.catch(() => {
     // Secure context but no worker: over https that means an untrusted certificate.
     $(location.protocol === 'https:' ? '#cert-warning' : '#secure-warning').hidden = false;
   });
@@ -53,6 +59,7 @@ function wire() {
   $('#receipt-household').addEventListener('click', addHouseholdMember);
   navigator.serviceWorker?.addEventListener('message', (e) => {
     if (e.data?.type === 'send-outbox' && navigator.onLine && sessionValid() && !state.sending) send();
+    if (e.data?.type === 'outbox-changed') renderOutbox(); // the worker sent while the app was hidden
   });
   $('#gps-clear').addEventListener('click', clearLocation);
   $('#record-form').addEventListener('record-change', onRecordChange);

@@ -12,6 +12,7 @@ import { householdCopy, proposeFromNik, toDmy } from './nikpropose.js';
 import { isEditable, newRecord, saveEdits } from './outbox.js';
 import { FIX_EDITABLE, FIX_STATES, saveFix } from './fixes.js';
 import { problemLines, showOutbox } from './outbox_view.js';
+import { hintsInForce } from './session.js';
 import { $, say, show, state } from './ui.js';
 
 let form;
@@ -72,7 +73,7 @@ export function recheck() {
 }
 
 function refreshDedupeHint() {
-  const hints = duplicateHints(state.dedupe, form.getData());
+  const hints = duplicateHints(hintsInForce(), form.getData());
   const box = $('#dedupe-hint');
   box.textContent = hints.length
     ? `Perhatian: ${hints.includes('nik') ? 'NIK ini' : 'nama dan tanggal lahir ini'} mungkin sudah terdaftar (di kelurahan ini atau sekitarnya). `
@@ -107,7 +108,7 @@ export async function saveForm(wantQueue) {
     say('Ada isian yang perlu diperbaiki (tanda merah). Bila belum lengkap, pilih "Simpan sebagai draf".', 'error');
     return;
   }
-  const hints = duplicateHints(state.dedupe, data);
+  const hints = duplicateHints(hintsInForce(), data);
   if (hints.length) data.possible_duplicate = hints.join(','); // saved despite the hint: the flag travels
   else delete data.possible_duplicate;
   const saved = saveEdits(current, data, wantQueue && complete);

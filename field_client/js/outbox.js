@@ -51,6 +51,11 @@ export function newRecord(id, now = new Date(), kelurahanCode = '') {
 }
 
 /** Whether the enumerator may change this record now. */
+/** A record belongs to the user who wrote it (records from before owners existed: to anyone). */
+export function ownedBy(record, username) {
+  return Boolean(username) && (!record.owner || record.owner === username);
+}
+
 export function isEditable(record) {
   return EDITABLE.has(record.state);
 }

@@ -9,7 +9,7 @@ import * as store from './store.js';
 import { offsetOf, stamp } from './freshness.js';
 import { applyServerStatuses } from './outbox.js';
 import { mergeFixes, serverView } from './fixes.js';
-import { sessionValid } from './session.js';
+import { expireSession, sessionValid } from './session.js';
 import { state } from './ui.js';
 
 export async function pullStatuses() {
@@ -51,6 +51,12 @@ export async function refreshFromServer() {
   if (!sessionValid() || !navigator.onLine) return;
   try {
     const ref = await api.getReference(state.session.token);
+    if (ref.status === 401) {
+      // The token was revoked at the server (a lost phone logged out from the laptop):
+      // the session ends here too, and the duplicate key and filter leave with it.
+      await expireSession();
+      return;
+    }
     if (ref.status === 200) {
       state.reference = ref.body;
       await store.setMeta('reference', ref.body);

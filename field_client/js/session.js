@@ -5,6 +5,7 @@
  */
 import * as api from './api.js';
 import * as store from './store.js';
+import { ownedBy } from './outbox.js';
 import { $, show, state } from './ui.js';
 
 export function sessionValid() {
@@ -22,7 +23,7 @@ export function updateNetStatus() {
 // The outbox belongs to the user who wrote it: on a shared phone another user
 // sees only how many records others left (never their names or NIKs).
 export function ownedByMe(record) {
-  return Boolean(state.session) && (!record.owner || record.owner === state.session.username);
+  return ownedBy(record, state.session?.username);
 }
 
 export async function myRecords() {
@@ -54,6 +55,7 @@ export async function login(event, afterLogin) {
   state.session = { token: answer.body.token, role: answer.body.role, expires_at: answer.body.expires_at,
     username: answer.body.username || f.username.value.trim() };
   await store.setMeta('session', state.session);
+  dropHintsAtExpiry();
   f.password.value = '';
   updateNetStatus();
   await afterLogin();
@@ -61,14 +63,40 @@ export async function login(event, afterLogin) {
 
 /** The server refused the token (401 while sending): the session is over, the data stays. */
 export async function expireSession() {
-  state.session = { ...state.session, expires_at: new Date(0).toISOString() };
-  await store.setMeta('session', state.session);
+  const ended = state.session;
+  state.session = { ...ended, expires_at: new Date(0).toISOString() };
+  state.dedupe = null;
+  await store.endSession(ended); // the key and filter end with the token
+  updateNetStatus(); // offers "Masuk lagi"
 }
 
 export async function forgetHints() {
   state.dedupe = null;
-  await store.setMeta('dedupe', undefined);
-  await store.setMeta('dedupe_stamp', undefined);
+  await store.forgetHints();
+}
+
+/**
+ * The duplicate index while the token is valid, else null (and it leaves the
+ * phone): a token that ran out with the app open takes the key with it.
+ */
+export function hintsInForce() {
+  if (sessionValid()) return state.dedupe;
+  if (state.dedupe) forgetHints().catch(() => {});
+  return null;
+}
+
+let hintsTimer = null;
+
+/** Drops the hints when the token's time is up, even with the app left open and offline. */
+export function dropHintsAtExpiry() {
+  clearTimeout(hintsTimer);
+  if (!state.session) return;
+  const left = Date.parse(state.session.expires_at) - Date.now();
+  if (left <= 0) {
+    hintsInForce();
+    return;
+  }
+  hintsTimer = setTimeout(dropHintsAtExpiry, Math.min(left + 1000, 2 ** 31 - 1));
 }
 
 export async function revokePending() {
@@ -106,4 +134,5 @@ export async function restoreSession() {
   state.session = (await store.getMeta('session')) || null;
   state.dedupe = (await store.getMeta('dedupe')) || null;
   if (state.dedupe && !sessionValid()) await forgetHints(); // tied to the token: gone when it ends
+  dropHintsAtExpiry();
 }

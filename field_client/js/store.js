@@ -79,5 +79,17 @@ export function setMeta(key, value) {
   return write('meta', (store) => (value === undefined ? store.delete(key) : store.put({ key, value })));
 }
 
+/** The duplicate hints (filter and key) leave the phone: they live only with a valid token. */
+export async function forgetHints() {
+  await setMeta('dedupe', undefined);
+  await setMeta('dedupe_stamp', undefined);
+}
+
+/** The server refused the token: the session is marked over (its records stay) and the hints go. */
+export async function endSession(session) {
+  await setMeta('session', { ...session, expires_at: new Date(0).toISOString() });
+  await forgetHints();
+}
+
 /** The store interface outbox.sendOutbox expects. */
 export const outboxStore = { all: allRecords, putMany: putRecords };

@@ -85,3 +85,19 @@ def test_dedupe_index_shape_access_and_membership(api, records, data_dir):
     name_item = "name:" + hints.name_key(known["full_name"].upper(), known["birth_date"])
     assert hints.might_contain(raw, secret, name_item)
     assert (data_dir / field_dedupe.KEY_FILE).exists()
+
+
+def test_background_sync_worker_is_the_shell_plus_the_sender(api):
+    """sw_send.js (registered where Background Sync exists) is filled in like sw.js, imports
+    it and the sender, and is never precached or served as a plain file."""
+    client = api()
+    worker = client.get("/app/sw_send.js")
+    assert worker.status_code == 200
+    assert worker.headers["Content-Type"].startswith("text/javascript")
+    assert "__BUILD_ID__" not in worker.text
+    assert "import './sw.js';" in worker.text and "from './js/background_send.js'" in worker.text
+    shell = client.get("/app/sw.js").text
+    assets = json.loads(shell.split("const ASSETS = ", 1)[1].split(";\n", 1)[0])
+    assert "sw_send.js" not in assets and "js/background_send.js" in assets
+    build = shell.split("const BUILD_ID = '", 1)[1].split("'", 1)[0]
+    assert f"Build {build}" in worker.text

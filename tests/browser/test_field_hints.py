@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -169,4 +170,48 @@ def test_indexeddb_quota_exceeded_keeps_the_form_and_says_so(browser, server):
     page.evaluate("() => { IDBObjectStore.prototype.put = window.__put; }")
     page.click("#save-record")
     page.wait_for_selector("#outbox-list .card:has-text('Nurmala Penuh')")
+    context.close()
+
+
+HELD = """async () => {
+  const store = await import('/app/js/store.js');
+  return [Boolean(await store.getMeta('dedupe')), Boolean(await store.getMeta('dedupe_stamp'))];
+}"""
+
+
+def test_hints_leave_the_phone_when_the_token_ends(browser, server):
+    """The key and filter live only with a valid token: with the app left open and
+    offline they go when the token's time is up (token_ttl_minutes, 720), and a token
+    revoked at the laptop (a lost phone) takes them at the phone's next contact."""
+    context = browser.new_context(**MOBILE)
+    context.set_default_timeout(20000)
+    page = context.new_page()
+    page.clock.install()                       # the phone's own clock, moved on below
+    page.goto(server.base + "/app/")
+    login(page, server, "petugas")
+    assert page.evaluate(HELD) == [True, True]
+    context.set_offline(True)
+    page.clock.fast_forward("12:00:30")
+    deadline = time.monotonic() + 10
+    while page.evaluate(HELD) != [False, False] and time.monotonic() < deadline:
+        page.wait_for_timeout(200)
+    assert page.evaluate(HELD) == [False, False]
+    page.click("#new-record")
+    page.fill("[name=nik]", ELSEWHERE_NIK)
+    assert page.locator("#dedupe-hint").is_hidden()
+    context.close()
+
+    context = browser.new_context(**MOBILE)
+    context.set_default_timeout(20000)
+    page = context.new_page()
+    page.goto(server.base + "/app/")
+    login(page, server, "petugas")
+    assert page.evaluate(HELD) == [True, True]
+    token = page.evaluate("""async () => (await (await import('/app/js/store.js')).getMeta('session')).token""")
+    revoked = requests.delete(f"{server.base}/api/v1/auth/token", headers={"Authorization": f"Bearer {token}"},
+                              timeout=10)
+    assert revoked.status_code == 204
+    page.reload()                              # the next contact with the laptop
+    page.wait_for_selector("#relogin:not([hidden])")
+    assert page.evaluate(HELD) == [False, False]
     context.close()
