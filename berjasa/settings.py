@@ -31,11 +31,14 @@ class SettingsError(Exception):
 
 @dataclass(frozen=True)
 class Setting:
-    """One setting: its name, default value (which also fixes its type) and help."""
+    """One setting: its name, default value (which also fixes its type) and help;
+    ``choices``, the only values allowed; ``between``, an open range for a number."""
 
     name: str
     default: Any
     help: str
+    choices: tuple[str, ...] | None = None
+    between: tuple[float, float] | None = None
 
 
 SETTINGS: dict[str, Setting] = {
@@ -107,10 +110,13 @@ SETTINGS: dict[str, Setting] = {
                 "Log lines on stderr: \"json\" (one JSON object per line, with the request id) "
                 "or \"text\" (readable lines)."),
         Setting("field_hint_false_positive_rate", 0.01,
-                "False-positive rate of the phone's duplicate-hint filter (issue 14)."),
-        Setting("field_hint_scope", "neighbours",
-                "Records the phone's duplicate hints cover: 'neighbours' (this kecamatan and "
-                "the kecamatan bordering it, berjasa/data/kecamatan_neighbours.csv) or 'city'."),
+                "False-positive rate of the phone's duplicate-hint filter (issue 14), "
+                "above 0 and below 0.5.", between=(0.0, 0.5)),
+        Setting("field_hint_scope", "city",
+                "Records the phone's duplicate hints cover: 'city' (every active record central "
+                "holds) or 'neighbours' (only this kecamatan and the kecamatan bordering it, "
+                "berjasa/data/kecamatan_neighbours.csv: fewer NIKs a stolen phone can test, for a "
+                "kelurahan whose workers are enrolled near home).", choices=("city", "neighbours")),
         Setting("field_hint_fetches_per_hour", 60,
                 "Duplicate index / key downloads one enumerator may make per hour (429 above)."),
         Setting("field_stale_days", 7,
@@ -158,6 +164,11 @@ def _coerce(setting: Setting, raw: Any, source: str) -> Any:
     if kind is int and isinstance(raw, bool) or not isinstance(raw, kind):
         if not (kind is float and isinstance(raw, int)):
             raise SettingsError(f"{source}: {setting.name} must be {kind.__name__}, got {raw!r}")
+    if setting.choices is not None and raw not in setting.choices:
+        raise SettingsError(f"{source}: {setting.name} must be one of {', '.join(setting.choices)}, got {raw!r}")
+    if setting.between is not None and not setting.between[0] < raw < setting.between[1]:
+        low, high = setting.between
+        raise SettingsError(f"{source}: {setting.name} must be above {low} and below {high}, got {raw!r}")
     return raw
 
 

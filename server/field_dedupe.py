@@ -1,9 +1,10 @@
 """Duplicate hints for the phone (design.md "Duplicate hints for the phone").
 
 The filter (berjasa/hints.py) covers every record the kelurahan holds and the
-keyed hashes central sent with the sync pull, all under central's current key,
-limited to this kecamatan and its neighbours (setting ``field_hint_scope``). Before
-the first pull brings central's key, a key made in the data folder is used.
+keyed hashes central sent with the sync pull, all under central's current key:
+city-wide by default, or only this kecamatan and its neighbours where that is
+enough (setting ``field_hint_scope``). Before the first pull brings central's key,
+a key made in the data folder is used.
 
 What a stolen phone gives is limited (docs/field-app.md "Remaining guessing risk"):
 the key travels only with the filter, only to an enumerator's token, both fetches

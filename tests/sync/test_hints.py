@@ -46,7 +46,9 @@ def _index(api) -> tuple[dict, hints.HintKey, bytes]:
     return body, secret, base64.b64decode(body["filter"])
 
 
-def test_a_record_synced_by_a_neighbour_reaches_this_kelurahans_phones(central, data_dir, api, tmp_path):
+def test_a_record_synced_anywhere_in_the_city_reaches_this_kelurahans_phones(central, data_dir, api, tmp_path):
+    """Issue 14 from outside: after kelurahan B synced and kelurahan A pulled, A's
+    dedupe-index covers B's records, B in a bordering kecamatan or across the city."""
     near = _synced(central, tmp_path / "near", NEIGHBOUR, 3, seed=21)
     far = _synced(central, tmp_path / "far", FAR, 2, seed=22)
     central.register(data_dir)
@@ -55,11 +57,10 @@ def test_a_record_synced_by_a_neighbour_reaches_this_kelurahans_phones(central, 
     report = run_once(data_dir, h.agent_settings(data_dir), "test")
     assert report.ok, report
     body, key, data = _index(api)
-    assert body["count"] == 3          # the neighbour's records; the far kecamatan's are left out
-    for row in near:
+    assert body["count"] == 5
+    for row in near + far:
         assert hints.might_contain(data, key, f"nik:{row['nik']}")
         assert hints.might_contain(data, key, "name:" + hints.name_key(row["full_name"], row["birth_date"]))
-    assert not any(hints.might_contain(data, key, f"nik:{row['nik']}") for row in far)
     # what central sent is stored as hashes only
     stored = h.kelurahan_rows(data_dir, "SELECT hashes FROM hint_hashes")
     raw = b"".join(bytes(r["hashes"]) for r in stored)
@@ -68,23 +69,27 @@ def test_a_record_synced_by_a_neighbour_reaches_this_kelurahans_phones(central, 
         assert row["nik"].encode() not in raw
 
 
-def test_city_scope_covers_every_kecamatan(central, data_dir, tmp_path):
+def test_neighbours_scope_leaves_a_far_kecamatan_out(central, data_dir, tmp_path):
+    """field_hint_scope = "neighbours": only this kecamatan and those bordering it."""
     from berjasa.database import connect
     from berjasa.settings import load_settings
     from server import field_dedupe
 
-    far = _synced(central, tmp_path / "far", FAR, 2, seed=23)
+    near = _synced(central, tmp_path / "near", NEIGHBOUR, 3, seed=23)
+    far = _synced(central, tmp_path / "far", FAR, 2, seed=24)
     central.register(data_dir)
     assert run_once(data_dir, h.agent_settings(data_dir), "test").ok
     conn = connect(data_dir / "kelurahan.db")
     try:
-        settings = {**load_settings(data_dir), "field_hint_scope": "city"}
+        settings = {**load_settings(data_dir), "field_hint_scope": "neighbours"}
         body = field_dedupe.dedupe_index(conn, data_dir, settings)
         key = field_dedupe.current_key(conn, data_dir)
     finally:
         conn.close()
-    assert body["count"] == 2
-    assert all(hints.might_contain(base64.b64decode(body["filter"]), key, f"nik:{r['nik']}") for r in far)
+    data = base64.b64decode(body["filter"])
+    assert body["count"] == 3
+    assert all(hints.might_contain(data, key, f"nik:{r['nik']}") for r in near)
+    assert not any(hints.might_contain(data, key, f"nik:{r['nik']}") for r in far)
 
 
 def test_hint_page_carries_no_clear_nik_name_or_date_and_a_new_key_resets(central, tmp_path):

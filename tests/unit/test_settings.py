@@ -37,3 +37,17 @@ def test_wrong_type_in_environment_is_refused(tmp_path, monkeypatch):
     monkeypatch.setenv("BERJASA_LOGIN_MAX_FAILURES", "banyak")
     with pytest.raises(SettingsError, match="BERJASA_LOGIN_MAX_FAILURES"):
         load_settings(tmp_path)
+
+
+@pytest.mark.parametrize(("name", "value"), [
+    ("field_hint_false_positive_rate", "0"), ("field_hint_false_positive_rate", "1.5"),
+    ("field_hint_false_positive_rate", "-0.01"), ("field_hint_scope", "kota"),
+])
+def test_a_value_outside_what_the_setting_allows_is_refused_by_name(tmp_path, monkeypatch, name, value):
+    monkeypatch.setenv(f"BERJASA_{name.upper()}", value)
+    with pytest.raises(SettingsError, match=f"BERJASA_{name.upper()}: {name} must be"):
+        load_settings(tmp_path)
+    write_setting(tmp_path, name, float(value) if name.endswith("rate") else value)
+    monkeypatch.delenv(f"BERJASA_{name.upper()}")
+    with pytest.raises(SettingsError, match=name):
+        load_settings(tmp_path)
