@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
+
+from tests.helpers import BERJASA
 
 from .test_cli import berjasa
 
@@ -61,3 +66,39 @@ def test_import_exit_codes_and_messages(folder, tmp_path):
 
     rechecked = json.loads(berjasa("central", "recheck", "--json", data_dir=folder).stdout)
     assert rechecked["evaluated"] == 0 and "changed" in rechecked
+
+
+def _on_a_terminal(args: list[str], folder) -> tuple[int, str]:
+    """Run berjasa with stdout and stderr on a pseudo-terminal; (exit code, output)."""
+    import pty
+
+    leader, follower = pty.openpty()
+    done = subprocess.Popen([*BERJASA, *args], stdout=follower, stderr=follower, stdin=subprocess.DEVNULL,
+                            env={**os.environ, "BERJASA_DATA_DIR": str(folder), "COLUMNS": "100"})
+    os.close(follower)
+    output = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        output += chunk
+    os.close(leader)
+    return done.wait(timeout=120), output.decode("utf-8", "replace")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals are POSIX")
+def test_a_progress_bar_on_a_terminal_only(folder, tmp_path):
+    extract = tmp_path / "dtsen_besar.csv"
+    extract.write_text("nik;desil\n" + "".join(f"73710141019{n:05d};{n % 10 + 1}\n"
+                                                 for n in range(1, 12_001)), encoding="utf-8")
+    code, shown = _on_a_terminal(["central", "import", "dtsen", str(extract)], folder)
+    assert code == 0, shown
+    assert "Membaca dtsen_besar.csv" in shown and "\u2501" in shown  # rich's bar, drawn
+    assert "diterima 12000" in shown
+    code, shown = _on_a_terminal(["central", "import", "dtsen", str(extract), "--json"], folder)
+    assert code == 0 and "Membaca" not in shown and json.loads(shown)["accepted"] == 12_000
+    piped = berjasa("central", "import", "dtsen", str(extract), data_dir=folder)
+    assert "Membaca" not in piped.stdout + piped.stderr
