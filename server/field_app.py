@@ -34,6 +34,7 @@ from berjasa.problems import TooManyAttempts
 from berjasa.web.arguments import Blueprint
 from server import field_dedupe
 from server.db import get_db
+from server.pages.labels import CENTRAL_REASON_LABELS
 from server.schemas.enrollment import CONSENT_METHODS, HEIR_RELATIONS
 
 CLIENT_DIR = Path(__file__).resolve().parent.parent / "field_client"
@@ -157,6 +158,8 @@ def field_reference():
         "work_categories": list(settings["work_categories"]),
         "heir_relations": list(HEIR_RELATIONS),
         "consent_methods": list(CONSENT_METHODS),
+        # central's rejection codes in words, for the phone's notes on its records
+        "central_reasons": dict(CENTRAL_REASON_LABELS),
         "city_minimum_wage": settings["city_minimum_wage"],
         "app_build": build_id(),
         # issue 14: freshness warnings, measured against the server's clock

@@ -158,8 +158,12 @@ export async function sendFixes({ store, patch, now = () => new Date(), random =
   return summary;
 }
 
-/** Central's decision on an accepted record, in words for the list (or ''). */
-export function centralNote(server) {
+/**
+ * Central's decision on an accepted record, in words for the list (or '').
+ * ``reasons``: central's rejection codes in Indonesian (``central_reasons`` of
+ * /api/v1/field/reference, kept offline with the other lists).
+ */
+export function centralNote(server, reasons = {}) {
   if (!server) return '';
   if (server.status === 'registered' || server.central_status === 'registered') {
     return `Terdaftar di BPJS Ketenagakerjaan${server.kpj_number ? ` (KPJ ${server.kpj_number})` : ''}.`;
@@ -169,7 +173,12 @@ export function centralNote(server) {
     return 'Ditolak pusat: orang ini sudah terdaftar di kelurahan lain.';
   }
   if (server.status === 'central_rejected' || server.central_status === 'rejected') {
-    return `Ditolak pusat${reason ? `: ${reason.replace(/^rejected: /, '')}` : ''}.`;
+    // codes joined by commas; a verifier's own words ("verifikasi: ...") stay as written
+    const text = reason.replace(/^rejected: /, '');
+    const codes = text.split(',').map((code) => code.trim()).filter(Boolean);
+    const words = codes.length && codes.every((code) => reasons[code])
+      ? codes.map((code) => reasons[code]).join('; ') : text;
+    return `Ditolak pusat${words ? `: ${words}` : ''}.`;
   }
   if (server.central_status === 'accepted' && server.status === 'synced') return 'Diterima pusat.';
   return '';

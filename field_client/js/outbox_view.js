@@ -61,7 +61,7 @@ function card(record) {
     const why = el('div', 'fix-reason', `Alasan dari ${record.reason.from}: ${record.reason.text}`);
     li.append(why);
   }
-  const note = record.state === 'accepted' ? centralNote(record.server) : '';
+  const note = record.state === 'accepted' ? centralNote(record.server, state.reference?.central_reasons) : '';
   if (note) {
     const central = el('div', 'central-note', note);
     central.dataset.centralStatus = record.server.central_status || record.server.status;

@@ -62,5 +62,10 @@ test('central decisions in words', () => {
   assert.match(centralNote({ status: 'registered', kpj_number: '12345678901' }), /KPJ 12345678901/);
   assert.match(centralNote({ status: 'central_rejected', central_status: 'duplicate', central_reason: 'duplicate_nik: kelurahan x' }), /kelurahan lain/);
   assert.match(centralNote({ status: 'central_rejected', central_status: 'rejected', central_reason: 'rejected: dtsen_desil_above_cutoff' }), /dtsen_desil/);
+  const reasons = { dtsen_desil_above_cutoff: 'DTSEN: desil di atas batas program', already_in_cohort: 'Sudah ditanggung program (kohort 2024)' };
+  assert.equal(centralNote({ status: 'central_rejected', central_status: 'rejected', central_reason: 'rejected: dtsen_desil_above_cutoff, already_in_cohort' }, reasons),
+    'Ditolak pusat: DTSEN: desil di atas batas program; Sudah ditanggung program (kohort 2024).');
+  assert.equal(centralNote({ status: 'central_rejected', central_status: 'rejected', central_reason: 'rejected: verifikasi: Orang sudah pindah, rumah kosong' }, reasons),
+    'Ditolak pusat: verifikasi: Orang sudah pindah, rumah kosong.');
   assert.equal(centralNote({ status: 'submitted' }), '');
 });

@@ -62,6 +62,17 @@ def test_reference_lists_come_from_the_server(api):
     assert ref.headers["Cache-Control"] == "no-store"
 
 
+def test_reference_names_every_central_rejection_in_indonesian(api):
+    """The phone shows central's rejections in words, offline too: every code
+    central rejects with has its Indonesian label in the reference lists."""
+    from central.eligibility import REJECTION_CODES
+
+    reasons = api("enumerator").get("/api/v1/field/reference").json()["central_reasons"]
+    assert REJECTION_CODES <= set(reasons)
+    assert reasons["dtsen_desil_above_cutoff"] == "DTSEN: desil di atas batas program"
+    assert all(label and label != code for code, label in reasons.items())
+
+
 def test_dedupe_index_shape_access_and_membership(api, records, data_dir):
     enumerator = api("enumerator")
     known = records.enrollment()
