@@ -7,7 +7,8 @@ birth_date (tgl_lahir, YYYY-MM-DD), kk_number (no_kk), birth_place (tmpt_lhr),
 address (alamat), status`` where ``status`` is empty (alive), ``deceased``,
 ``multiple`` (NIK held by more than one person) or ``inactive``, and an optional
 ``respond`` column that makes the stand-in misbehave for that NIK: ``timeout``,
-``500``, ``garbage``, ``login_gagal``, ``incomplete`` (07). A NIK not in the file
+``500``, ``garbage``, ``login_gagal``, ``incomplete`` (07), or any two-digit
+response code (``04``, ``06``, ``08``, ``16``, ``17``...) answered as such. A NIK not in the file
 is "not found" (13). ``quota`` calls a day, then 05. Every call is counted per
 NIK (``GET /_calls``) so tests can see what was asked.
 """
@@ -95,6 +96,8 @@ def create_standin(people: dict[str, dict[str, str]], user_id: str = "berjasa",
         if total > state["quota"]:
             return jsonify({"content": [{"RESPONSE_CODE": "05",
                                          "RESPON": "Kuota Akses Hari Ini Telah Habis"}]})
+        if len(respond) == 2 and respond.isdigit():
+            return jsonify({"content": [{"RESPONSE_CODE": respond, "RESPON": f"kode {respond}"}]})
         if respond == "incomplete" or not nik:
             return jsonify({"content": [{"RESPONSE_CODE": "07", "RESPON": "Permintaan tidak lengkap"}]})
         if person is None:

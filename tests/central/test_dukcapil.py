@@ -297,3 +297,33 @@ def test_verify_command_refuses_a_url_without_credentials(central, monkeypatch):
     refused = berjasa("central", "verify", data_dir=data, check=False)
     assert refused.returncode != 0 and "Traceback" not in refused.stderr
     assert "central_dukcapil_user_id" in refused.stderr and len(refused.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("code", ["04", "06", "16", "17"])
+def test_cannot_verify_now_codes_defer_and_stop(central, standin, code):
+    """IP not allowed, outside hours, agency or user inactive: decide nothing,
+    stop, and the next run starts again at that record."""
+    device = central.register()
+    sent = records(3)
+    device.send(sent)
+    url = standin([sent[0], {**sent[1], "respond": code}, sent[2]])
+    summary = _run(central, _config(url))
+    assert (summary["done"], summary["deferred"], summary["stopped"]) == (1, 1, f"code_{code}")
+    assert _state(central) == {sent[0]["nik"]: ("done", "01"), sent[1]["nik"]: ("deferred", code)}
+    assert _findings(central) == {}
+    assert _run(central, _config(standin(sent)))["done"] == 2
+
+
+@pytest.mark.parametrize("code", ["07", "08"])
+def test_our_defect_codes_defer_the_record_and_go_on(central, standin, code):
+    """Request incomplete / cannot be processed: a defect of ours, not of the
+    person: the record is deferred with the code, no finding, the run goes on."""
+    device = central.register()
+    sent = records(3)
+    device.send(sent)
+    url = standin([sent[0], {**sent[1], "respond": code}, sent[2]])
+    summary = _run(central, _config(url))
+    assert (summary["done"], summary["deferred"], summary["stopped"]) == (2, 1, None)
+    assert _state(central)[sent[1]["nik"]] == ("deferred", code)
+    assert _findings(central) == {}
+    assert {r["status"] for r in central.query("SELECT status FROM records")} == {"accepted"}
