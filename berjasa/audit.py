@@ -62,6 +62,25 @@ def next_entry(last: dict[str, Any] | None, at: str, actor: Actor, action: str,
     return entry
 
 
+# A broken chain said to a person; the ``problem`` values stay English, as
+# ``audit verify --json`` answers them and scripts match them.
+PROBLEM_TEXT = {
+    "missing entry (deleted?)": "entri hilang (dihapus?)",
+    "prev_hash does not match": "prev_hash tidak cocok dengan entri sebelumnya",
+    "content changed after writing": "isinya diubah setelah ditulis",
+    "seal missing": "segel hilang",
+    "seal does not match": "segel tidak cocok",
+    "(rewritten without the data folder's key?)": "(ditulis ulang tanpa kunci folder data?)",
+}
+
+
+def problem_text(problem: str) -> str:
+    """A broken entry's ``problem`` in Bahasa Indonesia (the CLI line, the auditor's page)."""
+    for english, indonesian in PROBLEM_TEXT.items():
+        problem = problem.replace(english, indonesian)
+    return problem
+
+
 def verify_entries(entries: Iterable[dict[str, Any]],
                    check: Callable[[dict[str, Any]], str | None] | None = None,
                    ) -> tuple[int, dict[str, Any] | None]:

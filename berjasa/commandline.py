@@ -17,6 +17,7 @@ from typing import Any
 
 import click
 
+from berjasa.audit import problem_text
 from berjasa.os_errors import os_error_text
 from berjasa.paths import DATA_DIR_ENV, resolve_data_dir
 from berjasa.settings import SettingsError, load_settings
@@ -65,8 +66,8 @@ def report_chain(checked: int, broken: dict[str, Any] | None, as_json: bool,
     if as_json:
         emit({"intact": False, "checked": checked, "broken": broken}, True)
     else:
-        click.echo(f"{trail} RUSAK pada entri seq={broken['seq']}: {broken['problem']} "
-                   f"({checked} entri sebelumnya utuh).")
+        click.echo(f"{trail} RUSAK pada entri seq={broken['seq']}: "
+                   f"{problem_text(broken['problem'])} ({checked} entri sebelumnya utuh).")
     sys.exit(1)
 
 

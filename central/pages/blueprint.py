@@ -13,6 +13,7 @@ import unicodedata
 from flask import Blueprint, g
 from markupsafe import Markup, escape
 
+from berjasa.audit import problem_text
 from berjasa.web import pages as web_pages
 from central import access, accounts
 from central.pages import audit, auth, dashboard, downloads, users, verify
@@ -52,4 +53,5 @@ def inert(value: object) -> Markup:
 
 
 blp.add_app_template_filter(inert, "inert")
+blp.add_app_template_filter(problem_text, "problem_text")
 blp.add_app_template_filter(lambda n: f"{int(n or 0):,}".replace(",", "."), "ribuan")

@@ -97,6 +97,8 @@ def test_audit_verify_names_a_hand_edited_row(database_url, tmp_path):
     broken = berjasa("central", "audit", "verify", data_dir=data, check=False)
     assert broken.returncode == 1
     assert "seq=2" in broken.stdout and "Traceback" not in broken.stderr
+    assert "isinya diubah setelah ditulis" in broken.stdout  # said in Bahasa Indonesia
+    assert "content changed" not in broken.stdout
     as_json = json.loads(berjasa("central", "audit", "verify", "--json", data_dir=data,
                                  check=False).stdout)
     assert as_json["broken"]["seq"] == 2 and as_json["checked"] == 1

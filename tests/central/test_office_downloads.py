@@ -110,3 +110,18 @@ def test_a_refused_final_payment_list_tells_the_page_user_to_tick_draft(central)
     assert page.status_code == 409 and "Centang “draf”" in page.text
     assert "Tidak dapat dilakukan" in page.text
     assert operator.get(final + "&draft=1", timeout=60).status_code == 200
+
+
+def test_the_auditor_page_names_a_hand_edited_entry_in_bahasa_indonesia(central):
+    auditor = signed_in(central, "auditor")
+    trigger = ("DROP TRIGGER audit_log_no_update" if central.database_url.startswith("sqlite")
+               else "DROP TRIGGER audit_log_no_update_delete ON audit_log")
+    db = central.db()
+    try:
+        db.conn.execute(trigger)
+        db.conn.execute("UPDATE audit_log SET actor = 'orang lain' WHERE seq = 1")
+    finally:
+        db.close()
+    page = auditor.get(f"{central.url}/audit", timeout=30).text
+    assert "Rantai hash RUSAK pada entri seq=1: isinya diubah setelah ditulis" in page
+    assert "content changed" not in page
