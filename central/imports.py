@@ -397,6 +397,19 @@ def map_header(header: list[str], kind: str) -> dict[str, int]:
     return found
 
 
+def _parsed(reader: Any, name: str) -> Iterator[list[str]]:
+    """The reader's rows; a line the csv module cannot parse (an unclosed quote runs
+    on until a field passes csv's 128 KB limit, which also bounds memory) becomes
+    one clear ImportFileError instead of a traceback."""
+    try:
+        yield from reader
+    except csv.Error as exc:
+        raise ImportFileError(
+            f"{name}: baris {reader.line_num + 1} tidak terbaca sebagai CSV ({exc}); periksa tanda "
+            f"kutip (\") yang tidak ditutup di baris itu atau sebelumnya; data lama tidak diganti"
+        ) from exc
+
+
 @dataclass
 class Reading:
     """An open import file: its header, the row iterator and counters."""
@@ -426,7 +439,7 @@ def open_file(path: Path) -> tuple[Reading, Any]:
         raise ImportFileError(f"berkas kosong: {path.name}")
     delimiter = max(",;\t", key=first.count)
     header = next(csv.reader([first], delimiter=delimiter))
-    rows = csv.reader(text, delimiter=delimiter)
+    rows = _parsed(csv.reader(text, delimiter=delimiter), path.name)
     return Reading(header, rows, counter, path.stat().st_size, encoding), text
 
 

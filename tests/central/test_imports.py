@@ -111,6 +111,9 @@ def test_damaged_dtsen_files(store, tmp_path, name, text, encoding, accepted, re
     ("\n\n", "berkas kosong"),
     ("nik,desil\n", "hanya berisi baris judul"),
     ("nama,umur\nA,1\n", "kolom yang diharapkan: nik"),
+    # a stray quote runs on past csv's field limit: one line, not a traceback
+    (f"nik,nama,desil\n{NIK_C},\"Andi,2\n" + "7371014101900009,Budi,3\n" * 9000,
+     "tidak terbaca sebagai CSV .*tanda kutip"),
 ])
 def test_unusable_files_change_nothing(store, tmp_path, text, message):
     import_file(store, _write(tmp_path / "ok.csv", f"nik,desil\n{GOOD}"), "dtsen", tmp_path, {})
