@@ -26,7 +26,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from flask import Blueprint as FlaskBlueprint
-from flask import Response, abort, current_app, g, jsonify, redirect, request, send_file
+from flask import Response, abort, current_app, jsonify, redirect, request, send_file
 from marshmallow import Schema, fields
 
 from berjasa import reference
@@ -34,6 +34,7 @@ from berjasa.problems import TooManyAttempts
 from berjasa.web.arguments import Blueprint
 from server import field_dedupe
 from server.db import get_db
+from server.http import current_actor
 from server.pages.labels import CENTRAL_REASON_LABELS
 from server.schemas.enrollment import CONSENT_METHODS, HEIR_RELATIONS
 
@@ -177,10 +178,9 @@ class TooManyHintFetches(TooManyAttempts):
 
 
 def _counted(what: str, key_id: str) -> None:
-    """Record who downloaded what (audit) and enforce the hourly limit (429)."""
+    """Record who downloaded what (audit trail) and enforce the hourly limit (429)."""
     try:
-        field_dedupe.note_fetch(get_db(), current_app.config["SETTINGS"], g.user["username"],
-                                what, key_id, request.remote_addr)
+        field_dedupe.note_fetch(get_db(), current_app.config["SETTINGS"], current_actor(), what, key_id)
     except field_dedupe.TooManyFetches:
         raise TooManyHintFetches() from None
 

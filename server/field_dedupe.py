@@ -8,7 +8,8 @@ a key made in the data folder is used.
 
 What a stolen phone gives is limited (docs/field-app.md "Remaining guessing risk"):
 the key travels only with the filter, only to an enumerator's token, both fetches
-are counted (a rate limit per enumerator) and recorded (who, when, which key).
+are counted (a rate limit per enumerator) and written to the audit trail (who, when,
+from which address, which key: action ``field.hint_download``).
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ import threading
 from pathlib import Path
 
 from berjasa import hints, reference
+from berjasa.database import transaction
 from server.storage import field_index as store
+from server.storage.audit import Actor, record_audit_entry
 
 KEY_FILE = "field_dedupe.key"
 
@@ -61,12 +64,15 @@ def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
 
-def note_fetch(conn, settings: dict, username: str, what: str, key_id: str, address: str | None) -> None:
-    """Count and record one download; TooManyFetches over the hourly limit."""
+def note_fetch(conn, settings: dict, actor: Actor, what: str, key_id: str) -> None:
+    """Count one download and write it to the audit trail (one transaction);
+    TooManyFetches over the hourly limit."""
     since = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=1)).isoformat(timespec="seconds")
-    if store.fetches_since(conn, username, since) >= int(settings["field_hint_fetches_per_hour"]):
-        raise TooManyFetches()
-    store.add_fetch(conn, username, what, key_id, _now(), address)
+    with transaction(conn):
+        if store.fetches_since(conn, actor.username, since) >= int(settings["field_hint_fetches_per_hour"]):
+            raise TooManyFetches()
+        store.add_fetch(conn, actor.username, what, key_id, _now(), actor.address)
+        record_audit_entry(conn, actor, "field.hint_download", changes={"what": what, "key_id": key_id})
 
 
 _CACHE: dict[str, tuple[tuple, dict]] = {}

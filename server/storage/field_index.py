@@ -35,9 +35,8 @@ def fetches_since(conn: sqlite3.Connection, username: str, since: str) -> int:
 
 def add_fetch(conn: sqlite3.Connection, username: str, what: str, key_id: str, at: str,
               address: str | None) -> None:
-    with conn:
-        conn.execute("INSERT INTO field_index_fetches (username, what, key_id, at, address) "
-                     "VALUES (?, ?, ?, ?, ?)", (username, what, key_id, at, address))
+    conn.execute("INSERT INTO field_index_fetches (username, what, key_id, at, address) "
+                 "VALUES (?, ?, ?, ?, ?)", (username, what, key_id, at, address))
 
 
 def recent_fetches(conn: sqlite3.Connection, limit: int = 100) -> list[dict]:

@@ -1,5 +1,5 @@
-"""Downloads of the duplicate index and key are recorded (who, what, key) and
-limited per enumerator per hour; the key only for enumerators."""
+"""Downloads of the duplicate index and key are recorded (who, what, key) in the
+audit trail and limited per enumerator per hour; the key only for enumerators."""
 
 from __future__ import annotations
 
@@ -34,6 +34,13 @@ def test_fetches_are_audited_and_rate_limited(api, data_dir):
     assert rows == [("enumerator", "index"), ("enumerator", "key"), ("enumerator", "index"),
                     ("enumerator2", "key")]
     assert len(key_ids) == 1 and len(next(iter(key_ids))) == 16
+    # and in the audit trail, which the auditor reads (who, what, which key; no key itself)
+    trail = api("auditor").get("/api/v1/audit", params={"limit": 500}).json()["items"]
+    downloads = [(e["actor"], e["changes"]["what"], e["changes"]["key_id"])
+                 for e in trail if e["action"] == "field.hint_download"]
+    key_id = next(iter(key_ids))
+    assert downloads == [("enumerator", "index", key_id), ("enumerator", "key", key_id),
+                         ("enumerator", "index", key_id), ("enumerator2", "key", key_id)]
 
 
 def test_index_travels_gzipped_when_the_phone_accepts_it(api, records):
