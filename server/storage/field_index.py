@@ -39,13 +39,6 @@ def add_fetch(conn: sqlite3.Connection, username: str, what: str, key_id: str, a
                  "VALUES (?, ?, ?, ?, ?)", (username, what, key_id, at, address))
 
 
-def recent_fetches(conn: sqlite3.Connection, limit: int = 100) -> list[dict]:
-    """The newest downloads, for the supervisor / auditor."""
-    rows = conn.execute("SELECT username, what, key_id, at, address FROM field_index_fetches "
-                        "ORDER BY id DESC LIMIT ?", (limit,))
-    return [dict(zip(("username", "what", "key_id", "at", "address"), r)) for r in rows]
-
-
 def signature(conn: sqlite3.Connection) -> tuple:
     """Changes whenever a record or a central hash that feeds the filter changes
     (count, newest rowid, newest edit; central hashes' count and newest id)."""
