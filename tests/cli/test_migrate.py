@@ -141,3 +141,20 @@ def test_central_serve_refuses_an_old_database_until_central_migrate(tmp_path):
     assert applied and applied[0].startswith("0002")
     again = berjasa("central", "migrate", "--json", "--data-dir", str(folder))
     assert json.loads(again.stdout.strip().splitlines()[-1]) == {"pending": [], "applied": []}
+
+
+def test_central_migrate_refuses_while_central_serve_runs(tmp_path):
+    """Issue 13 item 1 for central: `central migrate` is an offline command."""
+    folder = tmp_path / "central"
+    assert berjasa("central", "init", "--data-dir", str(folder)).returncode == 0
+    port = free_port()
+    server = start_server(["central", "serve", "--port", str(port), "--data-dir", str(folder)],
+                          f"http://127.0.0.1:{port}")
+    try:
+        refused = berjasa("central", "migrate", "--data-dir", str(folder))
+        assert refused.returncode != 0, refused.stdout
+        assert "central serve (pid" in refused.stderr and "Traceback" not in refused.stderr, \
+            refused.stderr
+    finally:
+        stop_all([server])
+    assert berjasa("central", "migrate", "--data-dir", str(folder)).returncode == 0
