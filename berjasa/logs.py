@@ -21,8 +21,13 @@ import uuid
 from datetime import datetime, timezone
 from typing import Any
 
-_SEPARATOR = r"[\s\-.+_/\u2010-\u2015\u2212\u30fc\uff0d\uff0e]"
-SIXTEEN_DIGITS = re.compile(rf"(?<!\d)(\d(?:{_SEPARATOR}{{0,3}}\d){{15}})(?!\d)")
+# Between two digits of a NIK: any run of whitespace (the search drops every
+# whitespace character, however many: server/storage/enrollments.py) or '+' (a
+# space in a URL query), with up to three other separators among it.
+_SPACE = r"[\s+]"
+_OTHER_SEPARATOR = r"[\-._/\u2010-\u2015\u2212\u30fc\uff0d\uff0e]"
+_GAP = rf"{_SPACE}*(?:{_OTHER_SEPARATOR}{_SPACE}*){{0,3}}"
+SIXTEEN_DIGITS = re.compile(rf"(?<!\d)(\d(?:{_GAP}\d){{15}})(?!\d)")
 _PERCENT = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
 
 
