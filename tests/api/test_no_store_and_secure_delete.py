@@ -24,7 +24,22 @@ def test_json_answers_with_personal_data_are_no_store(api, records):
                                                                answer.status_code)
 
 
-def test_kelurahan_connections_zero_deleted_content(tmp_path):
+def _library_default_off(monkeypatch) -> None:
+    """Open connections as a SQLite built without SECURE_DELETE does (python.org's
+    Windows build; Debian's library turns it on by default, which would hide a
+    connect() that forgot the pragma)."""
+    opened = sqlite3.connect
+
+    def plain(*args, **kwargs):
+        conn = opened(*args, **kwargs)
+        conn.execute("PRAGMA secure_delete=OFF")
+        return conn
+
+    monkeypatch.setattr(sqlite3, "connect", plain)
+
+
+def test_kelurahan_connections_zero_deleted_content(tmp_path, monkeypatch):
+    _library_default_off(monkeypatch)
     path = tmp_path / "k.db"
     conn = connect(path)
     assert conn.execute("PRAGMA secure_delete").fetchone()[0] == 1
@@ -38,4 +53,5 @@ def test_kelurahan_connections_zero_deleted_content(tmp_path):
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
     assert b"SITTI-RAHMAWATI" not in path.read_bytes()
+    monkeypatch.undo()
     assert sqlite3.connect(path).execute("SELECT count(*) FROM t").fetchone()[0] == 100
