@@ -41,7 +41,9 @@ ROUTES: dict[str, frozenset[str]] = {
     # Downloads of the exports: the people who send them (operator) and check them
     # (auditor). Each one is written to the trail.
     "pages.download": frozenset({OPERATOR, AUDITOR}),
-    "pages.users": frozenset({ADMIN}),
+    # The user list: the admin changes it; the auditor reads it (who may do what is
+    # an audit question), without the forms.
+    "pages.users": frozenset({ADMIN, AUDITOR}),
     "pages.user_create": frozenset({ADMIN}),
     "pages.user_update": frozenset({ADMIN}),
     "pages.audit": frozenset({AUDITOR}),
