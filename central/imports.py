@@ -211,18 +211,40 @@ def clean_date(raw: str | None, column: str = "birth_date", today: date | None =
     return parsed
 
 
+# Month names Excel writes for a date cell formatted mmm-yy (English and Indonesian).
+_MONTH_NAMES = {name: number for number, names in enumerate((
+    ("jan", "januari", "january"), ("feb", "peb", "februari", "february"), ("mar", "maret", "march"),
+    ("apr", "april"), ("may", "mei"), ("jun", "juni", "june"), ("jul", "juli", "july"),
+    ("aug", "agu", "agt", "agustus", "august"), ("sep", "sept", "september"),
+    ("oct", "okt", "oktober", "october"), ("nov", "nop", "november", "nopember"),
+    ("dec", "des", "desember", "december")), 1) for name in names}
+
+
 def clean_month(raw: str | None, column: str = "coverage_start") -> str | None:
-    """YYYY-MM from ``YYYY-MM``, ``YYYY-MM-DD``, ``MM/YYYY`` or ``MM-YYYY``; None when empty."""
-    text = strip_cell(raw)
+    """YYYY-MM from ``YYYY-MM``, ``YYYY-MM-DD``, ``MM/YYYY`` or ``MM-YYYY``; None when empty.
+
+    Excel turns a typed ``2024-03`` into the date 1 March 2024 and saves it as
+    ``Mar-24`` / ``Mar-2024`` (``Mei-24`` in Indonesian) or as a whole date, ``01/03/2024``
+    (day first) or ``3/1/2024`` (month first): a month name is read in either
+    language, and of a whole date's first two parts the one that is not the 1st of
+    the month is the month (both 1: January; neither: day first, as dates are read)."""
+    text = strip_cell(raw).split(" 00:00")[0]
     if not text:
         return None
+    year = month = 0
     match = (re.fullmatch(r"(\d{4})[-/](\d{1,2})(?:[-/]\d{1,2})?", text)
              or re.fullmatch(r"(\d{1,2})[-/](\d{4})", text))
     if match:
         a, b = match.groups()
         year, month = (int(a), int(b)) if len(a) == 4 else (int(b), int(a))
-        if 2000 <= year <= 2100 and 1 <= month <= 12:
-            return f"{year:04d}-{month:02d}"
+    elif match := re.fullmatch(r"(\d{1,2})([-/.])(\d{1,2})\2(\d{4})", text):
+        first, second, year = int(match[1]), int(match[3]), int(match[4])
+        month = first if second == 1 and first != 1 else second
+    elif match := re.fullmatch(r"([A-Za-z]{3,9})\.?[-\s/](\d{2}|\d{4})", text):
+        month = _MONTH_NAMES.get(match[1].casefold(), 0)
+        year = int(match[2]) + (2000 if len(match[2]) == 2 else 0)
+    if 2000 <= year <= 2100 and 1 <= month <= 12:
+        return f"{year:04d}-{month:02d}"
     raise RowRejected("coverage_start_invalid", column)
 
 

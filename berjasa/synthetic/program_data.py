@@ -13,6 +13,8 @@ from faker import Faker
 from berjasa import reference
 from berjasa.synthetic.numbers import make_kk, make_nik
 
+# Excel's short month names in an Indonesian locale (a date cell formatted mmm-yy).
+MONTHS_ID = ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des")
 # DTSEN desil of Makassar households, poorest first (the extract leans poor).
 DESIL_WEIGHTS = [15, 14, 13, 12, 11, 10, 8, 7, 5, 5]
 
@@ -22,7 +24,7 @@ class ProgramDataFaker:
     a DTSEN extract (Windows-1252, ``;``, an apostrophe before each NIK/KK, a few
     NIKs turned into scientific notation or cut to 15 digits, impossible dates,
     unknown kelurahan), the BPJS participant list (UTF-8 with BOM) and the 2024
-    cohort (Windows-1252, ``;``). ``known`` records (e.g. what ``berjasa demo``
+    cohort (Windows-1252, ``;``, some coverage months turned into dates by Excel). ``known`` records (e.g. what ``berjasa demo``
     seeds) appear in the files so that the demo's records match some rows."""
 
     def __init__(self, seed: int = 0) -> None:
@@ -131,10 +133,15 @@ class ProgramDataFaker:
 
     def _write_cohort(self, path: Path, rows: list[dict], damage: bool) -> None:
         lines = ["NIK;No_KPJ;Nama;Tgl_Lahir;Kode_Kelurahan;Mulai_Kepesertaan;Penghasilan;JHT"]
-        for row in rows:
+        for index, row in enumerate(rows):
             income = "" if row["monthly_income"] is None else f"{row['monthly_income']:,}".replace(",", ".")
+            start = row["coverage_start"]
+            if damage and index % 5 == 4:  # Excel made the typed month a date: "Mar-24", "01/03/2024"
+                year, month = (int(part) for part in start.split("-"))
+                start = (f"{MONTHS_ID[month - 1]}-{year % 100:02d}" if index % 10 == 4
+                         else f"01/{month:02d}/{year}")
             lines.append(f"'{row['nik']};'{row['kpj_number']};{row['full_name']};{row['birth_date']};"
-                         f"{row['kelurahan_code']};{row['coverage_start']};{income};{'ya' if row['jht'] else ''}")
+                         f"{row['kelurahan_code']};{start};{income};{'ya' if row['jht'] else ''}")
         if damage:
             person = self._person()
             lines.append(f"{person['nik'][:15]};{self._kpj()};{person['full_name']};{person['birth_date']};"

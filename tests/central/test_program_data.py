@@ -33,6 +33,10 @@ def test_synthetic_program_files_import_with_their_damage(central, tmp_path):
     assert all(row["Nama"].endswith(" Daéng") for row in rejects)  # Windows-1252 read right
     assert reasons == {"nik_damaged_by_spreadsheet": 5, "birth_date_invalid": 2, "kelurahan_unknown": 2}
     assert summaries["cohort"]["accepted"] == 50 and summaries["cohort"]["rejected"] == 2
+    # coverage months Excel turned into dates ("Mei-24", "01/05/2024") are read as months
+    months = [line.split(";")[5] for line in paths["cohort"].read_text(encoding="cp1252").splitlines()[1:]]
+    assert any("/" in month for month in months) and any(month[:1].isalpha() for month in months)
+    assert {r["coverage_start"][:5] for r in central.query("SELECT coverage_start FROM cohort")} == {"2024-"}
     assert summaries["bpjs-participants"]["rejected"] == 0
     listed = {r["nik"] for r in central.query("SELECT nik FROM dtsen")}
     assert listed & {r["nik"] for r in sent}  # the records sent match some DTSEN rows

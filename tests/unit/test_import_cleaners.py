@@ -71,9 +71,21 @@ def test_desil_is_1_to_10_or_refused(text):
 
 
 @pytest.mark.parametrize("text,month", [("2024-03", "2024-03"), ("2024-3", "2024-03"),
-                                        ("03/2024", "2024-03"), ("2024-03-15", "2024-03"), ("", None)])
+                                        ("03/2024", "2024-03"), ("2024-03-15", "2024-03"), ("", None),
+                                        # what Excel saves after turning a typed 2024-03 into a date
+                                        ("Mar-24", "2024-03"), ("Mei-24", "2024-05"), ("Okt-2024", "2024-10"),
+                                        ("agu-24", "2024-08"), ("Des 24", "2024-12"), ("May-24", "2024-05"),
+                                        ("01/03/2024", "2024-03"), ("3/1/2024", "2024-03"),
+                                        ("1/1/2024", "2024-01"), ("15/03/2024", "2024-03"),
+                                        ("2024-03-01 00:00:00", "2024-03")])
 def test_months(text, month):
     assert clean_month(text) == month
+
+
+@pytest.mark.parametrize("text", ["Foo-24", "13/2024", "2024-13", "Mar-1999", "32/13/2024", "Maret"])
+def test_impossible_months(text):
+    with pytest.raises(RowRejected, match="coverage_start_invalid"):
+        clean_month(text)
 
 
 @pytest.mark.parametrize("text,amount", [("2500000", 2_500_000), ("2.500.000", 2_500_000),
