@@ -117,3 +117,30 @@ def test_docs_roles_table_lists_every_move():
         sources, targets = (part.strip() for part in cells[0].split("→"))
         documented |= {(a.strip(), b.strip()) for a in sources.split("/") for b in targets.split("/")}
     assert documented == set(lifecycle.TRANSITIONS)
+
+
+def test_transition_many_appends_the_audit_entries_in_one_go(conn, data_dir, records):
+    """A batch answer moves hundreds of records: their audit entries are chained in
+    one append (the chain head read once), and the chain verifies as if one by one."""
+    ids = []
+    for _ in range(5):
+        payload = records.enrollment()
+        intake.create_enrollment(conn, payload, ENUMERATOR, load_settings(data_dir))
+        lifecycle.transition(conn, payload["id"], "approved", SUPERVISOR)
+        ids.append(payload["id"])
+    statements: list[str] = []
+    conn.set_trace_callback(statements.append)
+    with conn:
+        moved = lifecycle.transition_many(
+            conn, [(rid, "synced", {"central_status": "accepted", "central_reason": None})
+                   for rid in ids[:4]] + [(ids[4], "central_rejected",
+                                           {"central_status": "duplicate", "central_reason": "x"})],
+            SYNC)
+    conn.set_trace_callback(None)
+    assert moved == 5
+    heads = [s for s in statements if "FROM audit_log ORDER BY seq DESC" in s]
+    assert len(heads) == 1
+    entries = [e for e in iter_entries(conn) if e["action"] == "enrollment.status"
+               and e["actor"] == "sync"]
+    assert [e["record_id"] for e in entries] == ids
+    assert verify_chain(conn)[1] is None
