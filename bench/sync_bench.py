@@ -272,6 +272,7 @@ def agent_phase(kel: Path, code: str, overrides: dict[str, Any]) -> None:
     schedule.shutdown()
     cpu_after = resource.getrusage(resource.RUSAGE_SELF)
     after = {n: int((stats / n).read_text()) for n in ("tx_bytes", "rx_bytes")}
+    payload = payload_bytes(kel)
     report = {"seconds": round(ended - began, 3), "runs": len(reports),
               "results": [r["result"] for r in reports],
               "errors": [r["error"] for r in reports if r["error"]],
@@ -283,9 +284,27 @@ def agent_phase(kel: Path, code: str, overrides: dict[str, Any]) -> None:
     print(json.dumps({"report": report, "began": began, "ended": ended,
                       "veth_tx_bytes": after["tx_bytes"] - before["tx_bytes"],
                       "veth_rx_bytes": after["rx_bytes"] - before["rx_bytes"],
-                      "sends": sends, "answers": answers,
+                      "sends": sends, "answers": answers, "payload_bytes": payload,
                       "agent_cpu_seconds": round(cpu_after.ru_utime + cpu_after.ru_stime
                                                  - cpu.ru_utime - cpu.ru_stime, 2)}), flush=True)
+
+
+def payload_bytes(kel: Path) -> int:
+    """What the sync must carry at least: every batch once (body and protocol
+    headers) and its answer, as stored by the agent; the issue's "link limit" is
+    these bytes over the link rate (bench/README.md)."""
+    from berjasa.database import connect
+
+    conn = connect(kel / "kelurahan.db")
+    try:
+        total = 0
+        for body, headers, answer in conn.execute(
+                "SELECT length(body), headers, length(answer) FROM sync_batches"):
+            total += (body or 0) + (answer or 0) + sum(
+                len(k) + len(v) + 4 for k, v in json.loads(headers).items())
+        return total
+    finally:
+        conn.close()
 
 
 def _cpu_seconds(pid: int) -> float | None:
@@ -354,17 +373,25 @@ def _run_with_cuts(command: list[str], profile: Profile, timeout: float, env: di
 
 
 def figures(profile: Profile, seconds: float, began: float, ended: float, tx: int, rx: int,
-            records: int, cutter: Cutter) -> dict[str, Any]:
-    """The common figures of one transfer: wire bytes, the link limit, the ratio."""
+            records: int, cutter: Cutter, payload: int | None = None) -> dict[str, Any]:
+    """The common figures of one transfer: wire bytes, the link limit, the ratio;
+    with ``payload`` (the protocol bytes the records need) also the issue's
+    definition: payload / rate + the seconds the link was cut."""
     rate = profile.rate_kbit * 1000 / 8
     cut = round(cutter.overlap(began, ended), 1)
     limit = max(tx, rx) / rate + cut
-    return {"records": records, "seconds": round(seconds, 2),
-            "wire_bytes": tx + rx, "wire_bytes_up": tx, "wire_bytes_down": rx,
-            "wire_bytes_per_record": round((tx + rx) / max(1, records), 1),
-            "cut_seconds_during_run": cut, "cuts": len(cutter.cuts),
-            "link_limit_seconds": round(limit, 2),
-            "ratio_to_link_limit": round(seconds / limit, 2) if limit else None}
+    out = {"records": records, "seconds": round(seconds, 2),
+           "wire_bytes": tx + rx, "wire_bytes_up": tx, "wire_bytes_down": rx,
+           "wire_bytes_per_record": round((tx + rx) / max(1, records), 1),
+           "cut_seconds_during_run": cut, "cuts": len(cutter.cuts),
+           "link_limit_seconds": round(limit, 2),
+           "ratio_to_link_limit": round(seconds / limit, 2) if limit else None}
+    if payload:
+        payload_limit = payload / rate + cut
+        out.update({"payload_bytes": payload,
+                    "payload_limit_seconds": round(payload_limit, 2),
+                    "ratio_to_payload_limit": round(seconds / payload_limit, 2)})
+    return out
 
 
 def measure_ours(profile: Profile, records: list[dict], work: Path,
@@ -388,7 +415,8 @@ def measure_ours(profile: Profile, records: list[dict], work: Path,
         central.wait(10)
     report = result["report"]
     out = figures(profile, report["seconds"], result["began"], result["ended"],
-                  result["veth_tx_bytes"], result["veth_rx_bytes"], report["records_sent"], cutter)
+                  result["veth_tx_bytes"], result["veth_rx_bytes"], report["records_sent"], cutter,
+                  result.get("payload_bytes"))
     out.update({
         "ok": report["ok"], "error": report["error"], "pending_after": report["pending"],
         "runs": report["runs"], "run_results": report["results"], "run_errors": report["errors"],
@@ -515,9 +543,10 @@ def measure(quick: bool, profiles: list[str] | None = None, records: int | None 
                 out["profiles"][name] = run_profile(PROFILES[name], count, with_pouch, overrides or {})
         finally:
             subprocess.run(["bash", str(LINK), "down"], capture_output=True, check=False)
-        out["targets"] = {"ratio_to_link_limit": "<= 1.5", "batches_sent_again_after_a_cut": "<= 1"}
+        out["targets"] = {"ratio_to_payload_limit": "<= 1.5 (the issue's link limit)",
+                          "batches_sent_again_after_a_cut": "<= 1"}
         out["within_targets"] = all(
-            p["berjasa"]["ratio_to_link_limit"] <= 1.5
+            p["berjasa"].get("ratio_to_payload_limit", p["berjasa"]["ratio_to_link_limit"]) <= 1.5
             and p["berjasa"]["batches_sent_again"]["max_after_a_cut"] <= 1
             and p["berjasa"]["ok"] for p in out["profiles"].values())
         return out
