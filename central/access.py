@@ -29,6 +29,7 @@ PUBLIC = frozenset({
     "pages.login",
     "central_devices.register",
     "central_batches.receive_batch",
+    "central_batches.batch_answer",
     "central_updates.list_updates",
     "central_erasures.receive_erasures",
     "central_hints.hint_page",

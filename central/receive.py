@@ -11,6 +11,7 @@ from typing import Any
 from berjasa.problems import WrongKelurahan
 from central.devices import active_device
 from central.ingest import ingest_batch
+from central.storage import records as store
 from central.storage.db import Database
 from sync import protocol
 from sync.protocol_auth import load_public_key
@@ -39,3 +40,12 @@ def receive_signed_batch(db: Database, body: bytes, headers: Mapping[str, str],
         protocol.header(headers, "Berjasa-Content-Hash") + "=")).hex()
     answer, replayed = ingest_batch(db, batch, len(body), settings, digest)
     return answer, replayed, batch
+
+
+def stored_answer(db: Database, device_id: str, batch_id: str) -> bytes | None:
+    """The answer central gave to a batch of this device, byte for byte, or None
+    when it holds no such batch from it (``GET /api/v1/batches/<id>``)."""
+    stored = store.get_batch(db, batch_id)
+    if stored is None or stored["device_id"] != device_id:
+        return None
+    return stored["answer"]

@@ -152,6 +152,9 @@ def _run_with_lease(conn, data_dir: Path, db_path: Path, settings: dict[str, Any
                                  daemon=True, name="sync-hints")
         if not run.stop.is_set():
             hints.start()
+            # the updates pull comes after the push, on this thread's connection:
+            # open it now, while the link is still quiet
+            client.warm(background=True)
             push(run, conn, device, key, settings)
         if not run.stop.is_set():
             # an erasure made while the batches were on their way (one may have

@@ -79,18 +79,20 @@ def build_batches(run: RunState, conn, device: dict[str, Any], key, size: int, a
     first = 0 if isinstance(pool, InlineExecutor) else 1
     try:
         while run.can_start():
-            rows = [dict(r) for r in outbox.pending_records(conn, size * ahead)]
+            # The very first batch is read and encoded here, alone, so it is on the
+            # link while the helper process starts (about a second) and the rows
+            # of the next ones are read and handed to it.
+            rows = [dict(r) for r in outbox.pending_records(conn, size if first else size * ahead)]
             if not rows:
                 return
-            chunks = [rows[i:i + size] for i in range(0, len(rows), size)]
-            futures = [pool.submit(encode_rows, device["device_id"], device["kelurahan_code"],
-                                   chunk, pem) for chunk in chunks[first:]]
             if first:
-                # The very first batch is encoded here, so the link is busy while
-                # the helper process starts (about a second).
-                futures.insert(0, inline.submit(encode_rows, device["device_id"],
-                                                device["kelurahan_code"], chunks[0], pem))
+                pool.submit(len, ())  # starts the helper process now
+                futures = [inline.submit(encode_rows, device["device_id"],
+                                         device["kelurahan_code"], rows, pem)]
                 first = 0
+            else:
+                futures = [pool.submit(encode_rows, device["device_id"], device["kelurahan_code"],
+                                       rows[i:i + size], pem) for i in range(0, len(rows), size)]
             for future in futures:
                 stored = _store_encoded(conn, future.result())
                 if stored is not None:
@@ -99,10 +101,44 @@ def build_batches(run: RunState, conn, device: dict[str, Any], key, size: int, a
         pool.shutdown(wait=False, cancel_futures=True)
 
 
-def send_batch(run: RunState, batch: dict[str, Any]) -> tuple[bytes, list[dict]] | None:
+def answer_by_id(run: RunState, device: dict[str, Any], key, batch_id: str) -> bytes | None:
+    """Central's stored answer of a batch sent before (signed ``GET
+    /api/v1/batches/<id>``), None when central has not received it (404: the
+    earlier try truly failed, send it again). TransientError when central cannot
+    be asked now; a central without the endpoint answers 404 too."""
+    try:
+        response = run.client.get_signed(key, device["device_id"], f"/api/v1/batches/{batch_id}")
+    except CentralRefused as exc:
+        if exc.fatal:
+            raise
+        # 404 unknown_batch, or a refusal of the question only: send it again as before
+        log.info("batch %s: not at central (%s)", batch_id, exc.code)
+        return None
+    run.add(bytes_up=300, bytes_down=wire_size(dict(response.headers), len(response.content)))
+    return response.content
+
+
+def _try_again(run: RunState, batch_id: str, exc: Exception, attempt: int) -> bool:
+    """After a failed try: True once the pause is over and another try may go;
+    False when the batch waits for the next run (run deadline) or the run failed."""
+    if attempt < run.retries and run.pause(attempt):
+        return True
+    out_of_time = attempt < run.retries or run.client.remaining() < 1
+    if out_of_time and run.stopped_by_deadline():
+        log.info("batch %s left for the next run (run deadline)", batch_id)
+        return False
+    run.fail(str(exc))
+    return False
+
+
+def send_batch(run: RunState, batch: dict[str, Any], lookup=None) -> tuple[bytes, list[dict]] | None:
     """POST one stored batch until central answers, the retries are spent or the
-    run stops; the answer and its decoded results, or None."""
+    run stops; the answer and its decoded results, or None. Before sending a
+    batch again (a try that failed, here or in an earlier run), ``lookup(batch_id)``
+    asks central for its answer: a try whose answer was lost on the way back is
+    not sent a second time."""
     shell = protocol.Batch(batch["batch_id"], "", "", "", [{"id": rid} for rid in batch["record_ids"]])
+    tried = bool(batch.get("sends"))
     for attempt in range(run.retries + 1):
         if not run.can_start():
             return None
@@ -110,6 +146,25 @@ def send_batch(run: RunState, batch: dict[str, Any]) -> tuple[bytes, list[dict]]
             # dropped by an erasure since it was read: never send it
             log.info("batch %s no longer pending; not sent", batch["batch_id"])
             return None
+        if tried and lookup is not None:
+            try:
+                stored = lookup(batch["batch_id"])
+                if stored is not None:
+                    results = protocol.decode_results(stored, shell)
+                    log.debug("batch %s answered after %d tries", batch["batch_id"], attempt,
+                              extra={"event": "batch_answer_fetched", "batch_id": batch["batch_id"]})
+                    return stored, results
+            except (TransientError, ProtocolError) as exc:
+                # central cannot be asked now: ask again after the pause, never send blind
+                log.info("batch %s: %s (asking for its answer, try %d)", batch["batch_id"], exc,
+                         attempt + 1)
+                if _try_again(run, batch["batch_id"], exc, attempt):
+                    continue
+                return None
+            except CentralRefused as exc:  # fatal: the device or central's signature
+                run.fail(f"pusat menolak permintaan jawaban batch: {exc}")
+                return None
+        tried = True
         run.add(bytes_up=wire_size(batch["headers"], len(batch["body"])))
         sent_at = time.monotonic()
         try:
@@ -125,13 +180,8 @@ def send_batch(run: RunState, batch: dict[str, Any]) -> tuple[bytes, list[dict]]
         except (TransientError, ProtocolError) as exc:
             storage.note_send(run.conn(), batch["batch_id"], str(exc))
             log.info("batch %s: %s (try %d)", batch["batch_id"], exc, attempt + 1)
-            if attempt < run.retries and run.pause(attempt):
+            if _try_again(run, batch["batch_id"], exc, attempt):
                 continue
-            out_of_time = attempt < run.retries or run.client.remaining() < 1
-            if out_of_time and run.stopped_by_deadline():
-                log.info("batch %s left for the next run (run deadline)", batch["batch_id"])
-                return None
-            run.fail(str(exc))
             return None
         except CentralRefused as exc:
             storage.note_send(run.conn(), batch["batch_id"], str(exc))
@@ -156,15 +206,19 @@ def store_answer(run: RunState, batch_id: str, answer: bytes, results: list[dict
             central_rejected=len(results) - accepted)
 
 
-def _sender(run: RunState, todo: queue.Queue, answers: queue.Queue) -> None:
-    """Send batches from ``todo`` until the builder's end mark."""
+def _sender(run: RunState, todo: queue.Queue, answers: queue.Queue, warm: bool,
+            lookup) -> None:
+    """Send batches from ``todo`` until the builder's end mark; ``warm``: connect
+    to central first, while the builder packs the first batches."""
+    if warm:
+        run.client.warm()
     while True:
         batch = todo.get()
         if batch is None:
             return
         if not run.can_start_batch():
             continue  # drain: the batch stays stored for the next run, sent once
-        answer = send_batch(run, batch)
+        answer = send_batch(run, batch, lookup)
         if answer is not None:
             answers.put((batch["batch_id"], *answer))
 
@@ -199,8 +253,13 @@ def push(run: RunState, conn, device: dict[str, Any], key, settings: dict[str, A
     size = max(1, int(settings["sync_batch_size"]))
     todo: queue.Queue = queue.Queue(maxsize=parallel + 2)
     answers: queue.Queue = queue.Queue()
-    senders = [threading.Thread(target=_sender, args=(run, todo, answers), daemon=True,
-                                name=f"sync-send-{n}") for n in range(parallel)]
+    counts = storage.outbox_counts(conn)
+    expected = counts["batches_unanswered"] + -(-counts["queued"] // size)
+    def lookup(batch_id: str) -> bytes | None:
+        return answer_by_id(run, device, key, batch_id)
+
+    senders = [threading.Thread(target=_sender, args=(run, todo, answers, n < expected, lookup),
+                                daemon=True, name=f"sync-send-{n}") for n in range(parallel)]
     writer = threading.Thread(target=_writer, args=(run, answers), daemon=True, name="sync-store")
     for thread in (*senders, writer):
         thread.start()

@@ -13,6 +13,7 @@ import time
 from typing import Any
 
 import requests
+import urllib3.exceptions
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
@@ -69,11 +70,29 @@ class _HTTPSConnection(_SendTimeout, HTTPSConnection):
     pass
 
 
-class _HTTPPool(HTTPConnectionPool):
+class _Warm:
+    """Pool mixin: open one connection ahead of the first request."""
+
+    def warm(self, timeout: float) -> None:
+        """Connect (TCP, and TLS for https) one idle connection of this pool now,
+        without a request; the next request on the pool reuses it. A failure is
+        left for that request to meet (it connects again and reports it)."""
+        conn = self._get_conn()  # type: ignore[attr-defined]
+        try:
+            if not conn.is_connected:
+                conn.timeout = timeout
+                conn.connect()
+        except (OSError, urllib3.exceptions.HTTPError):
+            conn.close()
+        finally:
+            self._put_conn(conn)  # type: ignore[attr-defined]
+
+
+class _HTTPPool(_Warm, HTTPConnectionPool):
     ConnectionCls = _HTTPConnection
 
 
-class _HTTPSPool(HTTPSConnectionPool):
+class _HTTPSPool(_Warm, HTTPSConnectionPool):
     ConnectionCls = _HTTPSConnection
 
 
@@ -141,6 +160,31 @@ class CentralClient:
             with self._lock:
                 self._sessions.append(session)
         return session
+
+    def warm(self, background: bool = False) -> None:
+        """Open this thread's connection to central before its first request, so
+        that request does not also wait for the TCP (and TLS) handshake: at 300 ms
+        RTT that is 0.3 s (0.9 s with TLS) per connection. ``background``: connect
+        from a helper thread (for a request that comes much later)."""
+        session = self._session()
+
+        def connect() -> None:
+            try:
+                url = self.base_url + "/"
+                # the pool a request would use: the same merged settings as Session.request
+                merged = session.merge_environment_settings(url, {}, None, self.verify, None)
+                pool = session.get_adapter(url).get_connection_with_tls_context(
+                    requests.Request("GET", url).prepare(), merged["verify"], merged["proxies"],
+                    merged["cert"])
+                if isinstance(pool, _Warm):
+                    pool.warm(min(self.connect_timeout, max(1.0, self.remaining())))
+            except (requests.RequestException, OSError, ValueError):
+                pass  # the request itself connects and says what is wrong
+
+        if background:
+            threading.Thread(target=connect, daemon=True, name="sync-warm").start()
+        else:
+            connect()
 
     def _timeouts(self) -> tuple[float, float]:
         """Connect/read timeouts, never past the deadline (plus a little slack)."""

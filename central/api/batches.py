@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
-from flask import Response, request
+from flask import Response, g, request
 
 from berjasa.logs import get_logger
+from berjasa.problems import NotFound
 from berjasa.request_log import note_records
 from berjasa.web.arguments import Blueprint
+from central.api.signed import REFUSED, SIGNED, signed_by_device
 from central.app import get_db, setting
-from central.receive import receive_signed_batch
+from central.receive import receive_signed_batch, stored_answer
 from sync import protocol
 from sync.protocol_errors import ProtocolError
 
 blp = Blueprint("central_batches", __name__, description="Sinkronisasi: batch")
 log = get_logger("berjasa.central")
+
+
+class UnknownBatch(NotFound):
+    """Central holds no batch of that id from this device."""
+
+    code = "unknown_batch"
+    message = "Pusat belum menerima batch ini."
 
 
 def current_settings():
@@ -49,4 +58,22 @@ def receive_batch():
     response = Response(answer, status=200, content_type=protocol.RESULTS_MEDIA_TYPE)
     if replayed:
         response.headers["Berjasa-Replay"] = "1"
+    return response
+
+
+@blp.route("/api/v1/batches/<string:batch_id>", methods=["GET"])
+@signed_by_device
+@blp.doc(summary="Jawaban batch yang sudah diterima", **SIGNED,
+         responses={"200": {"description": "Jawaban tersimpan, byte demi byte", "content": {
+             protocol.RESULTS_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}}},
+             "404": {"description": "Pusat belum menerima batch ini (unknown_batch)"}, **REFUSED})
+def batch_answer(batch_id: str):
+    """The stored answer of a batch the signing device sent, exactly as POST
+    answered it; 404 ``unknown_batch`` when central has not received it. The agent
+    asks this before sending a batch again (docs/sync-protocol.md)."""
+    answer = stored_answer(get_db(), g.device["device_id"], batch_id)
+    if answer is None:
+        raise UnknownBatch()
+    response = Response(answer, status=200, content_type=protocol.RESULTS_MEDIA_TYPE)
+    response.headers["Berjasa-Replay"] = "1"
     return response

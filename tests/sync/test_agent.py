@@ -255,3 +255,109 @@ def test_scheduled_agent_runs_and_reschedules(central, kelurahan):
     assert reports and reports[0].ok and reports[0].records_sent == 3
     assert reports[0].attempt_id is not None
     assert len(h.held_at_central(central, A)) == 3
+
+
+def _posted_batches(caplog) -> list[str]:
+    return [r.batch_id for r in caplog.records if getattr(r, "event", None) == "batch_sent"]
+
+
+def test_a_batch_whose_answer_was_lost_is_asked_for_not_sent_again(central, kelurahan, caplog):
+    """The try reached central but its answer was lost (a cut link): before a
+    resend the agent asks central for the answer by batch id and gets it, so the
+    batch crosses the link once."""
+    import logging
+
+    import requests
+    h.seed_approved(kelurahan, 12, seed=5)
+    conn = connect(kelurahan / "kelurahan.db")
+    device, key = load_device(conn, kelurahan)
+    built = build_batch(conn, device, key, 5)
+    first = requests.post(central.url + "/api/v1/batches", data=built["body"], headers=built["headers"])
+    assert first.status_code == 200
+    storage.note_send(conn, built["batch_id"], "pusat tidak dapat dihubungi: ReadTimeout")
+    caplog.set_level(logging.DEBUG, logger="berjasa.sync")
+    report = run_once(kelurahan, h.agent_settings(kelurahan, sync_batch_size=5), "test")
+    assert report.ok and report.records_sent == 12 and report.batches_sent == 3
+    assert built["batch_id"] not in _posted_batches(caplog)
+    assert len(_posted_batches(caplog)) == 2
+    stored = storage.get_batch(conn, built["batch_id"])
+    assert stored["state"] == "answered" and stored["answer"] == first.content
+    conn.close()
+    assert len(h.held_at_central(central, A)) == 12
+
+
+def test_a_batch_that_never_reached_central_is_sent_again(central, kelurahan, caplog):
+    """Central answers 404 unknown_batch: the earlier try truly failed, so it is sent."""
+    import logging
+    h.seed_approved(kelurahan, 5, seed=6)
+    conn = connect(kelurahan / "kelurahan.db")
+    device, key = load_device(conn, kelurahan)
+    built = build_batch(conn, device, key, 5)
+    storage.note_send(conn, built["batch_id"], "pusat tidak dapat dihubungi: ConnectionError")
+    conn.close()
+    caplog.set_level(logging.DEBUG, logger="berjasa.sync")
+    report = run_once(kelurahan, h.agent_settings(kelurahan, sync_batch_size=5), "test")
+    assert report.ok and report.records_sent == 5
+    assert _posted_batches(caplog) == [built["batch_id"]]
+    assert len(h.held_at_central(central, A)) == 5
+
+
+def test_central_answers_a_batch_by_id_only_to_its_device(central, kelurahan, tmp_path):
+    """GET /api/v1/batches/<id>: the stored answer byte for byte, signed by the
+    device; another device gets 404 as for an unknown id; unsigned is refused."""
+    import requests
+
+    from sync.protocol_auth import sign_request
+    h.seed_approved(kelurahan, 3, seed=8)
+    conn = connect(kelurahan / "kelurahan.db")
+    device, key = load_device(conn, kelurahan)
+    built = build_batch(conn, device, key, 5)
+    conn.close()
+    first = requests.post(central.url + "/api/v1/batches", data=built["body"], headers=built["headers"])
+    path = f"/api/v1/batches/{built['batch_id']}"
+    mine = requests.get(central.url + path, headers=sign_request(key, device["device_id"], "GET", path))
+    assert mine.status_code == 200 and mine.content == first.content
+    assert mine.headers["Berjasa-Replay"] == "1" and mine.headers.get("Berjasa-Central-Signature")
+    unknown = f"/api/v1/batches/{built['batch_id'][:-1]}0"
+    missing = requests.get(central.url + unknown,
+                           headers=sign_request(key, device["device_id"], "GET", unknown))
+    assert missing.status_code == 404 and missing.json()["code"] == "unknown_batch"
+    other = h.make_kelurahan(tmp_path / "kel-b", B)
+    central.register(other)
+    conn = connect(other / "kelurahan.db")
+    other_device, other_key = load_device(conn, other)
+    conn.close()
+    theirs = requests.get(central.url + path,
+                          headers=sign_request(other_key, other_device["device_id"], "GET", path))
+    assert theirs.status_code == 404 and theirs.json()["code"] == "unknown_batch"
+    assert requests.get(central.url + path).status_code in (400, 401)
+
+
+@pytest.mark.parametrize("central", ["sqlite"], indirect=True)
+def test_the_first_batch_is_read_and_packed_alone(central, kelurahan, monkeypatch):
+    """With a helper process encoding, the first batch is read (500 rows, not the
+    4,000 of eight batches ahead) and packed inline, so it is on the link while the
+    helper starts and the next rows are read."""
+    from server.storage import outbox
+    from sync.push import build_batches
+    from sync.run_state import RunState
+    from sync.transport import CentralClient
+    h.seed_approved(kelurahan, 12, seed=9)
+    reads: list[int] = []
+    real = outbox.pending_records
+    monkeypatch.setattr(outbox, "pending_records", lambda conn, limit: reads.append(limit) or real(conn, limit))
+    settings = h.agent_settings(kelurahan)
+    conn = connect(kelurahan / "kelurahan.db")
+    device, key = load_device(conn, kelurahan)
+    client = CentralClient(central.url, settings, time.monotonic() + 60)
+    run = RunState(kelurahan / "kelurahan.db", client, settings)
+    try:
+        batches = build_batches(run, conn, device, key, size=3, ahead=4, processes=1)
+        first = next(batches)
+        assert reads == [3] and len(first["record_ids"]) == 3
+        rest = list(batches)
+    finally:
+        run.close()
+        client.close()
+        conn.close()
+    assert reads[1] == 12 and sum(len(b["record_ids"]) for b in [first, *rest]) == 12

@@ -51,3 +51,63 @@ def test_an_upload_stalled_longer_than_the_connect_timeout_goes_through():
         client.close()
         listener.close()
     assert first.status_code == 200 and second.status_code == 200
+
+
+def test_warm_connects_before_the_first_request_and_that_request_reuses_it():
+    """The senders connect while the first batches are packed: at 300 ms RTT the
+    handshake is 0.3 s (0.9 s with TLS) that the first upload no longer waits for."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(4)
+    accepted: list[float] = []
+    requested: list[float] = []
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            accepted.append(time.monotonic())
+            with conn:
+                head = b""
+                while b"\r\n\r\n" not in head:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        break
+                    head += chunk
+                if head:
+                    requested.append(time.monotonic())
+                    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n"
+                                 b"Content-Type: application/json\r\n\r\n{}")
+                    conn.recv(1)  # hold until the client closes
+
+    threading.Thread(target=serve, daemon=True).start()
+    settings = {"sync_connect_timeout_seconds": 2.0, "sync_read_timeout_seconds": 5.0,
+                "sync_ca_bundle": ""}
+    client = CentralClient(f"http://127.0.0.1:{listener.getsockname()[1]}", settings,
+                           time.monotonic() + 60)
+    try:
+        client.warm()
+        time.sleep(0.3)
+        assert len(accepted) == 1 and not requested  # connected, nothing sent
+        assert client.request("GET", "/health").status_code == 200
+    finally:
+        client.close()
+        listener.close()
+    assert len(accepted) == 1 and len(requested) == 1  # the request used the warm connection
+
+
+def test_warm_with_central_down_is_quiet():
+    """Nothing listens: warm() returns; the request then says central is unreachable."""
+    spare = socket.socket()
+    spare.bind(("127.0.0.1", 0))
+    port = spare.getsockname()[1]
+    spare.close()
+    settings = {"sync_connect_timeout_seconds": 1.0, "sync_read_timeout_seconds": 1.0,
+                "sync_ca_bundle": ""}
+    client = CentralClient(f"http://127.0.0.1:{port}", settings, time.monotonic() + 30)
+    try:
+        client.warm()
+    finally:
+        client.close()
