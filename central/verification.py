@@ -268,7 +268,7 @@ def decide_pair(db: Database, central_id_a: int, central_id_b: int, decision: st
                                         keep["record_id"], now)
                 updates.append({"kelurahan_code": drop["kelurahan_code"],
                                 "record_id": drop["record_id"], "kind": "duplicate",
-                                "central_status": "duplicate",
+                                "central_status": "duplicate", "same_person": True,
                                 "duplicate_of": {"kelurahan_code": keep["kelurahan_code"],
                                                  "record_id": keep["record_id"]}})
         records_store.add_updates(db, updates, now)

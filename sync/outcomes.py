@@ -39,7 +39,9 @@ def reason_text(decision: dict[str, Any]) -> str | None:
     kind = decision.get("result") or decision.get("kind")
     if kind == "duplicate":
         other = decision.get("duplicate_of") or {}
-        return (f"duplicate_nik: kelurahan {other.get('kelurahan_code', '?')},"
+        # a verifier found another NIK to be the same person: not "NIK active elsewhere"
+        code = "duplicate_person" if decision.get("same_person") is True else "duplicate_nik"
+        return (f"{code}: kelurahan {other.get('kelurahan_code', '?')},"
                 f" data {other.get('record_id', '?')}")
     if kind == "rejected":
         return "rejected: " + ", ".join(decision.get("reasons") or ["tanpa alasan"])

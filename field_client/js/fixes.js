@@ -169,7 +169,7 @@ export function centralNote(server, reasons = {}) {
     return `Terdaftar di BPJS Ketenagakerjaan${server.kpj_number ? ` (KPJ ${server.kpj_number})` : ''}.`;
   }
   const reason = server.central_reason || '';
-  if (server.central_status === 'duplicate' || reason.startsWith('duplicate_nik')) {
+  if (server.central_status === 'duplicate' || reason.startsWith('duplicate_')) {
     return 'Ditolak pusat: orang ini sudah terdaftar di kelurahan lain.';
   }
   if (server.status === 'central_rejected' || server.central_status === 'rejected') {

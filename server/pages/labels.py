@@ -138,4 +138,6 @@ def central_reason_text(reason: Any) -> str:
         return "; ".join(CENTRAL_REASON_LABELS.get(code.strip(), code.strip()) for code in rest.split(","))
     if head == "duplicate_nik":
         return "NIK sudah aktif di " + rest
+    if head == "duplicate_person":
+        return "Orang yang sama dengan data di " + rest + " (keputusan verifikator pusat)"
     return text

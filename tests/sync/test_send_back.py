@@ -74,7 +74,10 @@ def test_send_back_round_trip_holds_the_higher_version(central, tmp_path):
     assert row["status"] == "synced"
 
 
-def test_pair_decision_reaches_both_kelurahan(central, tmp_path):
+def _decided_pair(central, tmp_path, decision: str, reason: str):
+    """Kelurahan A and B with one approved record each: another NIK (a mistyped
+    serial), same KK and birth date, synced; central flagged the pair and a
+    verifier decided it."""
     a = h.make_kelurahan(tmp_path / "kel-a", A)
     b = h.make_kelurahan(tmp_path / "kel-b", B)
     central.register(a)
@@ -91,10 +94,15 @@ def test_pair_decision_reaches_both_kelurahan(central, tmp_path):
     assert len(pair) == 1
     db = _central_db(central)
     try:
-        verification.decide_pair(db, pair[0]["central_id_a"], pair[0]["central_id_b"], "different",
-                                  "Kakak beradik, KTP berbeda", "verifikator1")
+        verification.decide_pair(db, pair[0]["central_id_a"], pair[0]["central_id_b"], decision,
+                                  reason, "verifikator1")
     finally:
         db.close()
+    return a, b, first, second
+
+
+def test_pair_decision_reaches_both_kelurahan(central, tmp_path):
+    a, b, first, second = _decided_pair(central, tmp_path, "different", "Kakak beradik, KTP berbeda")
     for folder, record_id in ((a, first), (b, second)):
         assert run_once(folder, h.agent_settings(folder), "test").ok
         conn = connect(folder / "kelurahan.db")
@@ -103,3 +111,25 @@ def test_pair_decision_reaches_both_kelurahan(central, tmp_path):
         finally:
             conn.close()
         assert any("orang berbeda" in t and "Kakak beradik" in t for t in texts), texts
+
+
+def test_same_person_decision_rejects_the_other_record_for_what_it_is(central, tmp_path):
+    """keep_a: B's record (another NIK) becomes central_rejected at B; the
+    supervisor reads that a verifier found it to be the same person as A's record,
+    never that its NIK is active elsewhere (the NIKs differ)."""
+    from server.pages.labels import central_reason_text
+
+    _, b, first, second = _decided_pair(central, tmp_path, "keep_a", "KTP A benar; NIK B salah ketik")
+    assert run_once(b, h.agent_settings(b), "test").ok
+    conn = connect(b / "kelurahan.db")
+    try:
+        row = conn.execute("SELECT status, central_status, central_reason FROM enrollments"
+                           " WHERE id = ?", (second,)).fetchone()
+        texts = central_notice_texts(conn, second)
+    finally:
+        conn.close()
+    assert (row[0], row[1]) == ("central_rejected", "duplicate")
+    shown = central_reason_text(row[2])
+    assert "NIK sudah aktif" not in shown
+    assert "orang yang sama" in shown.lower() and A in shown and first in shown
+    assert any("data di kelurahan" in t and "dipertahankan" in t for t in texts), texts
