@@ -140,6 +140,10 @@ def privacy_erase(nik: str, reason: str, data_dir: Path | None, as_json: bool) -
         else:
             click.echo(f"Dihapus: {len(answer['erased'])} data. Penghapusan dikirim ke pusat "
                        "pada sinkronisasi berikutnya.")
+            if not answer["compacted"]:
+                click.echo("Perhatian: basis data belum dapat dipadatkan (ada pembacaan yang masih "
+                           "terbuka); sinkronisasi berikutnya atau `berjasa privacy purge` "
+                           "menyelesaikannya.", err=True)
     emit(answer, as_json, str(len(answer["erased"])))
 
 

@@ -141,7 +141,7 @@ def purge(conn: sqlite3.Connection, settings: dict[str, Any], actor: Actor = RET
     """Apply the retention settings (docs/privacy.md "Retensi"): erase records
     rejected long ago, delete old erasure traces, empty old answered batch
     bodies, delete old operational logs; audited as one ``privacy.purge`` entry;
-    then compact when anything went."""
+    then compact when anything went (or an earlier compaction is still owed)."""
     now = now or datetime.now(timezone.utc)
 
     def cutoff(name: str) -> str:
@@ -168,6 +168,9 @@ def purge(conn: sqlite3.Connection, settings: dict[str, Any], actor: Actor = RET
         record_audit_entry(conn, actor, "privacy.purge", None,
                            {name: [None, value] for name, value in counts.items()},
                            f"Retensi sesuai keputusan tanggal {settings['retention_policy_date']}")
-    compacted = privacy_store.compact(conn) if any(counts.values()) else None
+    if any(counts.values()):
+        compacted = not privacy_store.compact(conn)["checkpoint_busy"]
+    else:  # an earlier erasure's compaction a reader blocked is finished here
+        compacted = bool(privacy_store.finish_compaction(conn))
     return {**counts, "policy_date": settings["retention_policy_date"], "at": now.isoformat(),
-            "compacted": compacted is not None and not compacted["checkpoint_busy"]}
+            "compacted": compacted}

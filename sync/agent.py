@@ -15,7 +15,8 @@ A run, in order:
 4. send the erasures made while the batches were on their way (a batch already
    sent may have carried the person: central wipes it now, not a run later);
 5. pull ``/api/v1/updates`` from the stored cursor and apply them, page by page;
-6. record the attempt (time, bytes, records, result, error).
+6. record the attempt (time, bytes, records, result, error), and finish an
+   erasure's compaction that a reader blocked (server/storage/privacy.py).
 
 Exactly-once rests on three facts: a record enters at most one batch (outbox rows
 are claimed inside ``BEGIN IMMEDIATE``), a batch's bytes never change once
@@ -28,6 +29,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import sqlite3
 import threading
 import time
 import uuid
@@ -38,6 +40,7 @@ from urllib.parse import quote
 from berjasa.database import SchemaBehind, connect, require_current, transaction
 from berjasa.folder_lock import lock_dir, try_lock
 from berjasa.paths import kelurahan_db_path
+from server.storage import privacy as privacy_store
 from sync import faults, outcomes, storage
 from sync.erasures import send_erasures
 from sync.hints_pull import pull_hints
@@ -186,11 +189,22 @@ def _run_with_lease(conn, data_dir: Path, db_path: Path, settings: dict[str, Any
     with transaction(conn):
         failures = 0 if report.ok else int(storage.get_state(conn, "consecutive_failures", "0")) + 1
         storage.set_state(conn, "consecutive_failures", str(failures))
+    _finish_compaction(conn)
     storage.release_lease(conn, holder)
     run_lock.release()
     log.info("sync run %s: %s batches, %s records, %s updates, error=%s", report.result,
              report.batches_sent, report.records_sent, report.updates_applied, report.error)
     return report
+
+
+def _finish_compaction(conn) -> None:
+    """An erasure whose compaction a reader blocked (server/storage/privacy.py) is
+    finished by the next run; a failure is logged and tried again next run."""
+    try:
+        if privacy_store.finish_compaction(conn) is False:
+            log.warning("erasure compaction still blocked by a reader; next run tries again")
+    except sqlite3.Error:
+        log.exception("erasure compaction failed; next run tries again")
 
 
 def _pull_hints_beside(run: RunState, device: dict[str, Any], key) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from pathlib import Path
 from typing import Any
 
 from server.storage.enrollments import _from_row
@@ -150,17 +151,65 @@ def delete_logs(conn: sqlite3.Connection, cutoff: str) -> int:
 
 # --- compaction ----------------------------------------------------------------
 
+# How long a compaction waits for readers still on an old snapshot (each checkpoint
+# try waits at most CHECKPOINT_TRY_MS, not the connection's 30-second busy timeout).
+CHECKPOINT_WAIT_SECONDS = 10.0
+CHECKPOINT_TRY_MS = 200
+# Beside the database while a compaction is owed: an erasure whose checkpoint a
+# reader blocked (or a process killed mid-compaction); the next agent run,
+# ``privacy purge`` or erasure finishes it.
+PENDING_MARKER = "compaction.pending"
+
+
+def _marker(conn_or_folder: sqlite3.Connection | Path) -> Path:
+    if isinstance(conn_or_folder, sqlite3.Connection):
+        folder = Path(conn_or_folder.execute("PRAGMA database_list").fetchone()[2]).parent
+    else:
+        folder = Path(conn_or_folder)
+    return folder / PENDING_MARKER
+
+
+def compaction_pending(data_dir: Path) -> bool:
+    """Whether an erasure's compaction is still owed in this data folder."""
+    return _marker(data_dir).exists()
+
+
+def _checkpoint(conn: sqlite3.Connection, deadline: float) -> bool:
+    """``wal_checkpoint(TRUNCATE)`` until it completes or ``deadline``; True when done."""
+    (timeout,) = conn.execute("PRAGMA busy_timeout").fetchone()
+    conn.execute(f"PRAGMA busy_timeout = {CHECKPOINT_TRY_MS}")
+    try:
+        while True:
+            if conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0] == 0:
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.1)  # a reader is still on an old snapshot
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {int(timeout)}")
+
 
 def compact(conn: sqlite3.Connection) -> dict[str, Any]:
     """Leave nothing of deleted rows readable: checkpoint the WAL into the file,
     rebuild the file (VACUUM), and truncate the WAL again. ``secure_delete`` (on
-    for every connection) already zeroed the deleted cells."""
-    before = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    for every connection) already zeroed the deleted cells. A reader on an old
+    snapshot blocks the checkpoint (the old pages stay in the file): after
+    :data:`CHECKPOINT_WAIT_SECONDS` this answers ``checkpoint_busy`` and leaves the
+    marker for :func:`finish_compaction`."""
+    marker = _marker(conn)
+    marker.touch()
+    deadline = time.monotonic() + CHECKPOINT_WAIT_SECONDS
+    first = _checkpoint(conn, deadline)
     conn.execute("VACUUM")
-    after = None
-    for _ in range(50):
-        after = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-        if after[0] == 0:
-            break
-        time.sleep(0.1)  # a reader is still on an old snapshot
-    return {"checkpoint_busy": bool(after and after[0]), "first_busy": bool(before[0])}
+    done = _checkpoint(conn, deadline)
+    if done:
+        marker.unlink(missing_ok=True)
+    return {"checkpoint_busy": not done, "first_busy": not first}
+
+
+def finish_compaction(conn: sqlite3.Connection) -> bool | None:
+    """Compact when an earlier compaction is owed; None when none was, else whether
+    it is done now."""
+    if not _marker(conn).exists():
+        return None
+    return not compact(conn)["checkpoint_busy"]

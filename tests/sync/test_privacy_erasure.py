@@ -352,3 +352,33 @@ def test_a_phone_resending_an_erased_record_does_not_bring_the_person_back(kelur
         assert verify_chain(conn)[1] is None
     finally:
         conn.close()
+
+
+def test_compaction_blocked_by_a_reader_is_finished_by_the_next_agent_run(kelurahan, monkeypatch):
+    """A reader holds an old snapshot while the person is erased (a long page or report,
+    a sqlite3 shell left in BEGIN): the checkpoint cannot finish, so the old pages stay
+    in the database file. The erasure says so, and the next agent run finishes the
+    compaction; then no file holds the person."""
+    from server.storage import privacy as privacy_store
+
+    monkeypatch.setattr(privacy_store, "CHECKPOINT_WAIT_SECONDS", 0.5)
+    person = enrol_person(kelurahan, seed=81)
+    conn = connect(kelurahan / "kelurahan.db")
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the person is in the database file
+    server_conn = connect(kelurahan / "kelurahan.db")  # a running server's idle connection
+    server_conn.execute("SELECT count(*) FROM enrollments").fetchone()
+    reader = connect(kelurahan / "kelurahan.db")
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM enrollments").fetchone()
+    try:
+        answer = privacy.erase_subject(conn, person["before"]["nik"], "Surat 8", OPERATOR)
+        assert answer["compacted"] is False
+        reader.rollback()
+        assert found(readable_texts(kelurahan), secrets_of(person))  # not yet
+        assert run_once(kelurahan, h.agent_settings(kelurahan), "test").ok
+        assert found(readable_texts(kelurahan), secrets_of(person)) == []
+        assert privacy_store.compaction_pending(kelurahan) is False
+    finally:
+        reader.close()
+        server_conn.close()
+        conn.close()
