@@ -187,3 +187,19 @@ def test_a_laptop_is_not_sent_the_hashes_of_its_own_records(central, tmp_path):
     assert run_once(tmp_path / "own", h.agent_settings(tmp_path / "own"), "test").ok
     stored = h.kelurahan_rows(tmp_path / "own", "SELECT kelurahan_code, hashes FROM hint_hashes")
     assert [(r["kelurahan_code"], len(r["hashes"])) for r in stored] == [(FAR, 3 * 16)]
+
+
+def test_a_new_central_key_rebuilds_this_kelurahans_filter(central, data_dir, api, tmp_path):
+    """Central's set grows past central_hint_key_change: its next answer carries a new
+    key, the agent drops the old key and hashes, and the phones' filter is rebuilt
+    under the new key with every record, old and new."""
+    first = _synced(central, tmp_path / "b", FAR, 4, seed=41)
+    central.register(data_dir)
+    assert run_once(data_dir, h.agent_settings(data_dir), "test").ok
+    before, _, _ = _index(api)
+    second = _synced(central, tmp_path / "c", NEIGHBOUR, 4, seed=42)   # +100 % > 25 %
+    assert run_once(data_dir, h.agent_settings(data_dir), "test").ok
+    after, key, data = _index(api)
+    assert after["key_id"] != before["key_id"] and after["count"] == 8
+    assert all(hints.might_contain(data, key, f"nik:{r['nik']}") for r in first + second)
+    assert h.kelurahan_rows(data_dir, "SELECT count(*) AS n FROM hint_keys")[0]["n"] == 1
