@@ -62,6 +62,9 @@ RESPON_CODES = {"login gagal": "03", "ip address tidak sesuai": "04", "data tida
 # Elements sent: Dukcapil's name -> the record's field
 ELEMENTS = {"NAMA_LGKP": "full_name", "TGL_LHR": "birth_date", "NO_KK": "kk_number",
             "TMPT_LHR": "birth_place", "ALAMAT": "address"}
+# ... and as the verifiers' page names them (Bahasa Indonesia)
+ELEMENT_LABELS = {"NIK": "NIK", "NAMA_LGKP": "Nama lengkap", "TGL_LHR": "Tanggal lahir",
+                  "NO_KK": "No. KK", "TMPT_LHR": "Tempat lahir", "ALAMAT": "Alamat"}
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 
 from berjasa.problems import NotFound, Problem
-from central import identity_match, verification
+from central import dukcapil, identity_match, verification
 from central.app import get_db
 from central.http import current_actor
 
@@ -19,6 +19,8 @@ def page():
                            kind_labels=verification.KIND_LABELS,
                            field_labels=identity_match.FIELD_LABELS,
                            result_labels=identity_match.RESULT_LABELS,
+                           element_labels=dukcapil.ELEMENT_LABELS,
+                           element_fields={**dukcapil.ELEMENTS, "NIK": "nik"},
                            finding_decisions=verification.FINDING_DECISIONS,
                            pair_decisions=verification.PAIR_DECISIONS)
 

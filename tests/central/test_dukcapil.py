@@ -327,3 +327,18 @@ def test_our_defect_codes_defer_the_record_and_go_on(central, standin, code):
     assert _state(central)[sent[1]["nik"]] == ("deferred", code)
     assert _findings(central) == {}
     assert {r["status"] for r in central.query("SELECT status FROM records")} == {"accepted"}
+
+
+def test_verifier_page_shows_dukcapil_elements_beside_what_was_sent(central, standin):
+    """A dukcapil_mismatch finding on the verifiers' page: each element named in
+    Indonesian, the record's value beside Dukcapil's answer and score."""
+    device = central.register()
+    sent = records(1)
+    device.send(sent)
+    url = standin([{**sent[0], "full_name": "Abdul Kadir Tompo"}])
+    assert _run(central, _config(url))["findings"] == 1
+    page = signed_in(central, "verifier").get(f"{central.url}/verifikasi", timeout=10)
+    card = page.text.split('class="card finding"', 1)[1].split("</article>", 1)[0]
+    name_row = card.split('<th scope="row">Nama lengkap</th>', 1)[1].split("</tr>", 1)[0]
+    assert sent[0]["full_name"] in name_row and "Tidak Sesuai (skor" in name_row
+    assert '<th scope="row">Tanggal lahir</th>' in card and "NAMA_LGKP" not in card
