@@ -155,7 +155,11 @@ class Unavailable(Exception):
 
 
 class DukcapilClient(Protocol):
-    """The small interface the run needs (the HTTP client, or a test double)."""
+    """The small interface the run needs (the HTTP client, or a test double).
+    ``attempts``: the calls the last ``verify`` made (retries included), each
+    counted against the daily quota."""
+
+    attempts: int
 
     def verify(self, record: dict[str, Any]) -> Answer: ...
 
@@ -218,6 +222,7 @@ class HttpDukcapil:
         self.config = config
         self.session = session or requests.Session()
         self.sleep = sleep
+        self.attempts = 0
 
     def endpoint(self) -> str:
         return f"{self.config.url}/dukcapil/get_json/{self.config.agency}/CALL_VERIFY_BY_ELEMEN"
@@ -225,9 +230,11 @@ class HttpDukcapil:
     def verify(self, record: dict[str, Any]) -> Answer:
         body = request_body(self.config, record)
         last = "?"
+        self.attempts = 0
         for attempt in range(max(1, self.config.retries)):
             if attempt:
                 self.sleep(self.config.backoff_seconds * (2 ** (attempt - 1)))
+            self.attempts += 1
             try:
                 answer = self.session.post(self.endpoint(), json=body,
                                            timeout=self.config.timeout_seconds)
@@ -272,17 +279,19 @@ def run(db: Database, config: DukcapilConfig | None, client: DukcapilClient | No
         if store.calls_on(db, day) >= config.daily_quota:
             summary["stopped"] = "quota_used_up"
             break
-        with db.transaction():
+        with db.transaction():  # counted before asking: a crash mid-call still counts
             store.count_call(db, day)
         summary["asked"] += 1
         try:
             answer = client.verify(record)
         except Unavailable as exc:
+            _count_retries(db, client, day)
             _save(db, record, "deferred", None, None, f"tidak tersedia: {exc}")
             summary["deferred"] += 1
             summary["stopped"] = "unavailable"
             log.info("dukcapil unavailable: %s", exc)
             break
+        _count_retries(db, client, day)
         if answer.code in CANNOT_VERIFY_NOW:
             _save(db, record, "deferred", answer.code, None, CODE_MEANINGS.get(answer.code))
             summary["deferred"] += 1
@@ -296,6 +305,15 @@ def run(db: Database, config: DukcapilConfig | None, client: DukcapilClient | No
         summary["findings"] += _record_answer(db, record, answer)
         summary["done"] += 1
     return summary
+
+
+def _count_retries(db: Database, client: DukcapilClient, day: str) -> None:
+    """The calls beyond the first that the last verify made (retries after a
+    timeout, a 5xx or garbage): Dukcapil counts each against the daily quota."""
+    extra = int(getattr(client, "attempts", 1) or 1) - 1
+    if extra > 0:
+        with db.transaction():
+            store.count_call(db, day, extra)
 
 
 def _save(db: Database, record: dict[str, Any], state: str, code: str | None,

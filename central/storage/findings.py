@@ -214,10 +214,11 @@ def calls_on(db: Database, day: str) -> int:
     return int(row["calls"]) if row else 0
 
 
-def count_call(db: Database, day: str) -> None:
-    """One more Dukcapil call today."""
-    db.run("INSERT INTO dukcapil_usage (day, calls) VALUES (?, 1)"
-           " ON CONFLICT (day) DO UPDATE SET calls = dukcapil_usage.calls + 1", (day,))
+def count_call(db: Database, day: str, calls: int = 1) -> None:
+    """``calls`` more Dukcapil calls today."""
+    db.run("INSERT INTO dukcapil_usage (day, calls) VALUES (?, ?)"
+           " ON CONFLICT (day) DO UPDATE SET calls = dukcapil_usage.calls + excluded.calls",
+           (day, int(calls)))
 
 
 # --- likely-duplicate pairs ---------------------------------------------------------

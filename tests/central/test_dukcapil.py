@@ -128,6 +128,8 @@ def test_outage_defers_the_record_stops_and_the_next_run_resumes(central, standi
     assert _state(central) == {sent[0]["nik"]: ("done", "01"), broken["nik"]: ("deferred", None)}
     assert _findings(central) == {}                # nothing decided on a failure
     assert _calls(url)[broken["nik"]] == 2         # retried (2 attempts)
+    # every call made counts against the daily quota, the retry too
+    assert central.query("SELECT calls FROM dukcapil_usage")[0]["calls"] == sum(_calls(url).values()) == 3
     # the service recovers: the next run starts at the deferred record
     fixed = standin(sent)
     second = _run(central, _config(fixed))
