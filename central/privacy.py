@@ -63,7 +63,9 @@ def erase_nik(db: Database, data_dir: Path, nik: str, reason: str,
                 return {"erased": [], "already_erased": [
                     {"kelurahan_code": e["kelurahan_code"], "record_id": e["record_id"]}
                     for e in earlier], "erased_at": earlier[-1]["erased_at"], "pseudonym": alias}
-            raise NotFound("Tidak ada data dengan NIK ini di registri pusat.")
+            raise NotFound("Tidak ada data dengan NIK ini di registri pusat. Bila kelurahan "
+                           "masih menyimpannya (belum terkirim), hapus di kelurahan itu: berjasa "
+                           "privacy erase NIK --reason ALASAN.")
         updates = []
         for record in records:
             _wipe(db, record, alias, now, actor, "central", reason)
