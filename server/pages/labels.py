@@ -51,6 +51,8 @@ CENTRAL_REASON_LABELS = {
     "invalid_nik": "NIK tidak sah", "invalid_birth_date": "Tanggal lahir tidak sah",
     "kelurahan_mismatch": "Kelurahan tidak sesuai perangkat", "missing_name": "Nama kosong",
     "missing_id": "ID data kosong", "invalid_income": "Penghasilan tidak sah",
+    # a version (e.g. a fix) that reached central after central erased the person
+    "erased": "Data orang ini sudah dihapus di pusat (pelindungan data pribadi)",
 }
 
 ACTION_LABELS = {
