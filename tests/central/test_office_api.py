@@ -14,6 +14,10 @@ from .office import ROLES, signed_in
 
 FUZZED = {("GET", "/unduh/{what}"), ("GET", "/audit/export.csv"), ("GET", "/health"),
           ("POST", "/api/v1/devices/register")}
+# The device API answers to a signature, not a session: fuzzed once, without one.
+# (POST /api/v1/batches takes a binary body schemathesis cannot make; tests/sync and
+# test_bad_input send it forged and broken bodies instead.)
+SIGNED = {("GET", "/api/v1/updates"), ("POST", "/api/v1/erasures"), ("GET", "/api/v1/hints")}
 
 
 def test_openapi_is_generated_from_the_validating_schemas(central):
@@ -35,10 +39,12 @@ def test_fuzzing_as_each_role_finds_no_server_error(central):
     operations = [r.ok() for r in schema.get_all_operations()]
     operations = [o for o in operations if (o.method.upper(), o.path) in FUZZED]
     assert len(operations) == len(FUZZED)
-    for role in ROLES:
-        browser = signed_in(central, role)
-        cookies = browser.cookies.get_dict()
-        for operation in operations:
+    signed = [o for o in (r.ok() for r in schema.get_all_operations())
+              if (o.method.upper(), o.path) in SIGNED]
+    assert len(signed) == len(SIGNED)
+    passes = [(role, signed_in(central, role).cookies.get_dict(), operations) for role in ROLES]
+    for role, cookies, chosen in [*passes, ("no session", {}, signed)]:
+        for operation in chosen:
 
             @settings(max_examples=examples(10), deadline=None, database=None,
                       suppress_health_check=list(HealthCheck))
