@@ -100,8 +100,10 @@ def check_dtsen(db: Database, central_ids: list[int] | None = None, at: str | No
                 limit: int | None = None) -> dict[str, int]:
     """Compare active records whose NIK is in the DTSEN snapshot with their DTSEN
     row (name, birth date, kelurahan); each mismatch raises a ``dtsen_mismatch``
-    finding with the evidence side by side. ``central_ids``: only these records.
-    Returns ``{"compared", "raised"}``."""
+    finding with the evidence side by side, unless a verifier already decided one
+    on this version of the record with the same evidence (`central verify` and a
+    re-import of the same extract ask nobody twice). ``central_ids``: only these
+    records. Returns ``{"compared", "raised"}``."""
     at = at or utc_now()
     compared = raised = 0
     for row in store.active_with_dtsen(db, central_ids, limit):
@@ -109,7 +111,10 @@ def check_dtsen(db: Database, central_ids: list[int] | None = None, at: str | No
         dtsen = {"full_name": row["dtsen_full_name"], "birth_date": row["dtsen_birth_date"],
                  "kelurahan_code": row["dtsen_kelurahan_code"]}
         evidence = identity_match.dtsen_evidence(row, dtsen)
-        if evidence and raise_finding(db, row, "dtsen_mismatch", "dtsen", evidence, at=at):
+        if evidence is None or store.decided_before(db, row["central_id"], "dtsen_mismatch",
+                                                    row.get("version"), evidence):
+            continue
+        if raise_finding(db, row, "dtsen_mismatch", "dtsen", evidence, at=at):
             raised += 1
     return {"compared": compared, "raised": raised}
 

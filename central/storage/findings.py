@@ -24,6 +24,11 @@ def records_with_open_findings(db: Database) -> set[int]:
     return {int(r["central_id"]) for r in rows}
 
 
+def _evidence_text(evidence: dict[str, Any]) -> str:
+    """The stored form of a finding's evidence (canonical: equal evidence, equal text)."""
+    return json.dumps(evidence, ensure_ascii=False, sort_keys=True)
+
+
 def add_finding(db: Database, row: dict[str, Any]) -> int | None:
     """Raise a finding; its id, or None when one of that kind is already open
     for the record (the partial unique index decides)."""
@@ -32,9 +37,19 @@ def add_finding(db: Database, row: dict[str, Any]) -> int | None:
         " raised_at, raised_by) VALUES (?, ?, ?, ?, ?, 'open', ?, ?)"
         " ON CONFLICT DO NOTHING RETURNING id",
         (row["central_id"], row.get("record_version"), row["kind"], row["source"],
-         json.dumps(row["evidence"], ensure_ascii=False, sort_keys=True), row["raised_at"],
-         row["raised_by"]))
+         _evidence_text(row["evidence"]), row["raised_at"], row["raised_by"]))
     return int(found["id"]) if found else None
+
+
+def decided_before(db: Database, central_id: int, kind: str, record_version: int | None,
+                   evidence: dict[str, Any]) -> bool:
+    """Whether a verifier already decided a finding of this kind on this version
+    of the record with this very evidence."""
+    return db.one(
+        "SELECT 1 AS x FROM findings WHERE central_id = ? AND kind = ? AND status = 'decided'"
+        " AND COALESCE(record_version, -1) = ? AND evidence = ? LIMIT 1",
+        (central_id, kind, -1 if record_version is None else int(record_version),
+         _evidence_text(evidence))) is not None
 
 
 def _finding(row: dict[str, Any]) -> dict[str, Any]:

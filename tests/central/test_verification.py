@@ -294,3 +294,30 @@ def test_a_fix_for_a_record_central_erased_is_refused_with_the_reason(central):
     answer = device.send([{**first, "version": 5, "full_name": "Nama Diperbaiki"}])
     assert answer[0]["result"] == "rejected" and answer[0]["reasons"] == ["erased"]
     assert central.query("SELECT count(*) AS n FROM records WHERE status IN ('accepted', 'registered')")[0]["n"] == 0
+
+
+def test_a_confirmed_mismatch_is_not_raised_again_for_the_same_evidence(central, tmp_path):
+    """A verifier confirmed the identity: `central verify` and a re-import of the same
+    DTSEN extract leave it decided (the record stays on the registration file); a
+    DTSEN row that changes, or a new version of the record, is looked at again."""
+    device = central.register()
+    person = records(1)[0]
+    row = (person["nik"], person["kk_number"], "Abdul Kadir Tompo", person["birth_date"],
+           KELURAHAN_A, 2)
+    _import_dtsen(central, tmp_path, [row])
+    device.send([person])
+    db = central.db()
+    try:
+        found = store.list_findings(db)
+        assert [f["kind"] for f in found] == ["dtsen_mismatch"]
+        verification.decide_finding(db, found[0]["id"], "confirm", "Nama alias, sesuai KTP", "vera")
+        with db.transaction():
+            assert verification.check_dtsen(db) == {"compared": 1, "raised": 0}
+    finally:
+        db.close()
+    _import_dtsen(central, tmp_path, [row])
+    assert central.query("SELECT count(*) AS n FROM findings WHERE status = 'open'")[0]["n"] == 0
+    assert person["nik"] in _registration_niks(central)
+    # the register changed its answer: a verifier looks again
+    _import_dtsen(central, tmp_path, [(*row[:2], "Abdul Kadir Tompo Daeng Ngalle Baso", *row[3:])])
+    assert central.query("SELECT count(*) AS n FROM findings WHERE status = 'open'")[0]["n"] == 1
