@@ -397,15 +397,16 @@ def device_revoke(device: str, data_dir: Path | None, as_json: bool) -> None:
 
 
 @central_group.command("import")
-@click.argument("kind", type=click.Choice(["dtsen", "bpjs-participants", "cohort"]))
+@click.argument("kind", type=click.Choice(["dtsen", "bpjs-participants", "cohort", "jht"]))
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--force", is_flag=True,
               help="Ganti data lama walau baris yang ditolak lebih banyak dari yang diterima.")
 @data_dir_option
 @json_option
 def import_command(kind: str, file: Path, force: bool, data_dir: Path | None, as_json: bool) -> None:
-    """Impor ekstrak DTSEN, daftar peserta BPJS atau kohort 2024 (CSV berbaris
-    judul, seperti disimpan Excel). Data di pusat langsung dinilai ulang.
+    """Impor ekstrak DTSEN, daftar peserta BPJS, kohort 2024, atau daftar JHT (NIK dan
+    bulan mulai JHT dibayar kota) (CSV berbaris judul, seperti disimpan Excel). Data di
+    pusat langsung dinilai ulang.
 
     Contoh: berjasa central import dtsen dtsen_makassar.csv --json
     """

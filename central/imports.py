@@ -1,4 +1,5 @@
-"""Importing the DTSEN extract, the BPJS participant list and the 2024 cohort.
+"""Importing the DTSEN extract, the BPJS participant list, the 2024 cohort and the
+JHT list (whose JHT the city pays, from which month).
 
 Files are what Excel saves (design.md "Central office (round 2)"): UTF-8 with or
 without BOM, else Windows-1252 (decided by one streaming pass that checks the
@@ -46,8 +47,8 @@ from central import verification
 from central.storage import snapshots
 from central.storage.db import Database, utc_now
 
-KINDS = ("dtsen", "bpjs-participants", "cohort")
-SNAPSHOT_KIND = {"dtsen": "dtsen", "bpjs-participants": "bpjs", "cohort": "cohort"}
+KINDS = ("dtsen", "bpjs-participants", "cohort", "jht")
+SNAPSHOT_KIND = {"dtsen": "dtsen", "bpjs-participants": "bpjs", "cohort": "cohort", "jht": "jht"}
 BATCH_ROWS = 10_000
 
 COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
@@ -76,9 +77,14 @@ COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
         "monthly_income": ("monthly_income", "penghasilan", "penghasilan_per_bulan"),
         "jht": ("jht",),
     },
+    # the workers whose JHT the city pays, from a month (domain.md: from the 2026 budget)
+    "jht": {
+        "nik": ("nik", "nomor_induk_kependudukan"),
+        "jht_from": ("jht_from", "mulai_jht", "jht_mulai"),
+    },
 }
 REQUIRED = {"dtsen": ("nik", "desil"), "bpjs-participants": ("nik",),
-            "cohort": ("nik", "kelurahan_code", "coverage_start")}
+            "cohort": ("nik", "kelurahan_code", "coverage_start"), "jht": ("nik", "jht_from")}
 # Reason codes (rejects file ``alasan``) and what they mean (``keterangan``).
 REASONS = {
     "nik_damaged_by_spreadsheet": "rusak oleh spreadsheet (notasi ilmiah, kurang dari 16 digit, "
@@ -91,6 +97,7 @@ REASONS = {
     "kelurahan_missing": "kode kelurahan wajib diisi",
     "desil_invalid": "desil harus angka 1 sampai 10",
     "coverage_start_invalid": "bulan mulai harus YYYY-MM",
+    "jht_from_invalid": "bulan mulai JHT harus YYYY-MM",
     "income_invalid": "penghasilan harus angka rupiah",
     "duplicate_nik_in_file": "NIK yang sama sudah ada di baris sebelumnya",
 }
@@ -334,8 +341,19 @@ def _cohort_row(cells: dict[str, str], snapshot_id: int) -> tuple:
             snapshot_id)
 
 
+def _jht_row(cells: dict[str, str], snapshot_id: int) -> tuple:
+    nik = clean_identifier(cells.get("nik"))
+    try:
+        start = clean_month(cells.get("jht_from"), "jht_from")
+    except RowRejected:
+        start = None
+    if start is None:
+        raise RowRejected("jht_from_invalid", "jht_from")
+    return (nik, start, snapshot_id)
+
+
 CONVERT: dict[str, Callable[[dict[str, str], int], tuple]] = {
-    "dtsen": _dtsen_row, "bpjs-participants": _bpjs_row, "cohort": _cohort_row}
+    "dtsen": _dtsen_row, "bpjs-participants": _bpjs_row, "cohort": _cohort_row, "jht": _jht_row}
 
 
 # --- reading --------------------------------------------------------------------

@@ -89,20 +89,27 @@ def stream_payable(db: Database, month: str) -> Iterator[dict[str, Any]]:
     """Everyone the city pays for in ``month`` (YYYY-MM): the 2024 cohort whose
     coverage started by then, and registered new workers whose coverage started by
     then (a cohort NIK is paid once, as cohort) and have no open verification
-    finding; by kelurahan then NIK, streamed.
+    finding; by kelurahan then NIK, streamed. ``jht`` is 1 when the row's own flag
+    says so or the JHT list has the NIK from ``month`` or earlier.
     The service drops those whose stored income rule failed."""
     return db.stream(
         "SELECT 'cohort' AS source, c.nik, c.kpj_number, c.full_name, c.kelurahan_code,"
-        " c.coverage_start, c.monthly_income, c.jht, NULL AS eligibility FROM cohort c"
-        " WHERE c.coverage_start <= ?"
+        f" c.coverage_start, c.monthly_income, {_jht('c')} AS jht, NULL AS eligibility"
+        " FROM cohort c WHERE c.coverage_start <= ?"
         " UNION ALL"
         " SELECT 'new' AS source, r.nik, r.kpj_number, r.full_name, r.kelurahan_code,"
-        " r.coverage_start, r.monthly_income, r.jht, r.eligibility FROM records r"
+        f" r.coverage_start, r.monthly_income, {_jht('r')} AS jht, r.eligibility FROM records r"
         " WHERE r.status = 'registered' AND r.coverage_start IS NOT NULL"
         " AND r.coverage_start <= ?"
         " AND NOT EXISTS (SELECT 1 FROM cohort c2 WHERE c2.nik = r.nik)"
         f" AND {NO_OPEN_FINDING}"
-        " ORDER BY kelurahan_code, nik", (month, month))
+        " ORDER BY kelurahan_code, nik", (month, month, month, month))
+
+
+def _jht(alias: str) -> str:
+    """SQL: 1 when row ``alias`` is flagged for JHT in ``?`` (a YYYY-MM parameter)."""
+    return (f"CASE WHEN {alias}.jht = 1 OR EXISTS (SELECT 1 FROM jht_list j WHERE j.nik = {alias}.nik"
+            " AND j.jht_from <= ?) THEN 1 ELSE 0 END")
 
 
 def stream_rejections(db: Database) -> Iterator[dict[str, Any]]:

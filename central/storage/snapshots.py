@@ -13,12 +13,15 @@ from typing import Any
 
 from central.storage.db import Database
 
-TABLES = {"dtsen": "dtsen", "bpjs": "bpjs_participants", "cohort": "cohort"}
+TABLES = {"dtsen": "dtsen", "bpjs": "bpjs_participants", "cohort": "cohort", "jht": "jht_list"}
+# The snapshots the eligibility rules read (the JHT list only changes what is paid).
+RULE_KINDS = ("dtsen", "bpjs", "cohort")
 COLUMNS = {
     "dtsen": ("nik", "kk_number", "full_name", "birth_date", "kelurahan_code", "desil", "snapshot_id"),
     "bpjs": ("nik", "kpj_number", "program", "status", "coverage_start", "snapshot_id"),
     "cohort": ("nik", "kpj_number", "full_name", "birth_date", "kelurahan_code", "coverage_start",
                "monthly_income", "jht", "snapshot_id"),
+    "jht": ("nik", "jht_from", "snapshot_id"),
 }
 
 
@@ -33,7 +36,8 @@ def lookup(db: Database, niks: list[str]) -> dict[str, Any]:
     """Snapshot rows for these NIKs (one query per loaded snapshot) and the ids in force."""
     ids = current_ids(db)
     out: dict[str, Any] = {"ids": ids, "dtsen": {}, "bpjs": {}, "cohort": {}}
-    for kind, table in TABLES.items():
+    for kind in RULE_KINDS:
+        table = TABLES[kind]
         if niks and ids[kind] is not None:
             among, params = db.in_list("nik", niks)
             out[kind] = {r["nik"]: r for r in db.query(f"SELECT * FROM {table} WHERE {among}", params)}

@@ -218,6 +218,34 @@ def test_payment_list_by_month_with_subtotals_and_a_hand_checked_total(central, 
     assert nik_cell.data_type == "s" and nik_cell.number_format == "@"
 
 
+def test_the_jht_list_adds_jht_from_its_month(central, payable, tmp_path):
+    from central.imports import import_file
+
+    listed = tmp_path / "jht.csv"  # as Excel saves it: cp1252, ;, an apostrophe, a month made a date
+    listed.write_bytes("NIK;Mulai_JHT\r\n'7371010101800001;Des-25\r\n"
+                       "7371010101800003;bulan depan\r\n".encode("cp1252"))
+    db = central.db()
+    try:
+        summary = import_file(db, listed, "jht", central.data_dir, central.settings)
+    finally:
+        db.close()
+    assert (summary["accepted"], summary["rejected"]) == (1, 1)
+    with open(summary["rejects_file"], encoding="utf-8-sig") as handle:
+        assert "jht_from_invalid" in handle.read()
+
+    def cohort_row(month):
+        _, rows = _payment_table(_export(central, "payment-list", month=month).content)
+        return next(r for r in rows if r["NIK"] == "7371010101800001"), rows[-1]
+
+    november, total_november = cohort_row("2025-11")
+    december, total_december = cohort_row("2025-12")
+    assert _money(november) == (10_000, 6_800, 0, 16_800)  # an earlier month stays as it was
+    assert _money(december) == (10_000, 6_800, 20_000, 36_800)  # domain.md: Rp36.800 with JHT
+    # JHT in the totals: held[0] (flagged on its record) and the JHT-flagged cohort row,
+    # then this cohort row too from December
+    assert (int(total_november["IURAN_JHT"]), int(total_december["IURAN_JHT"])) == (56_000, 76_000)
+
+
 def test_unconfirmed_band_refuses_the_final_list_and_draft_watermarks(central, payable, tmp_path):
     _set(central, payable[0]["nik"], monthly_income=5_000_000)
     folder = tmp_path / "keluaran"
