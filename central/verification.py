@@ -49,6 +49,13 @@ class NotActiveAtCentral(Problem):
     message = "Data ini tidak lagi aktif di pusat; tidak dapat dikirim balik."
 
 
+class KeptRecordNotActive(NotActiveAtCentral):
+    """A pair decision would keep a record central no longer holds as active."""
+
+    message = ("Data yang akan dipertahankan tidak lagi aktif di pusat; pilih data yang lain "
+               "atau \"Orang berbeda\".")
+
+
 class AlreadySentBack(Problem):
     """The record was sent back already and its fix has not arrived."""
 
@@ -239,7 +246,8 @@ def decide_pair(db: Database, central_id_a: int, central_id_b: int, decision: st
                 reason: str | None, actor: Actor | str) -> dict[str, Any]:
     """A verifier's decision on a flagged pair: ``keep_a`` / ``keep_b`` (the same
     person: the other record is rejected at central as a duplicate of the one
-    kept) or ``different`` (two people: nothing changes). Two verifiers at once:
+    kept; 409 ``not_active`` when the one to keep is no longer active) or
+    ``different`` (two people: nothing changes). Two verifiers at once:
     the first wins, the second gets 409 ``already_decided``. Both kelurahan hear
     the decision with their next pull (update kind ``duplicate_decision``)."""
     if decision not in PAIR_DECISIONS:
@@ -268,6 +276,9 @@ def decide_pair(db: Database, central_id_a: int, central_id_b: int, decision: st
                                                     "record_id": that["record_id"]}})
         if decision in ("keep_a", "keep_b"):
             drop, keep = (b, a) if decision == "keep_a" else (a, b)
+            if keep["status"] not in records_store.ACTIVE:
+                # keeping a rejected/erased record would leave the person with none
+                raise KeptRecordNotActive(status=keep["status"])
             if drop["status"] in records_store.ACTIVE:
                 store.mark_duplicate_of(db, int(drop["central_id"]), keep["kelurahan_code"],
                                         keep["record_id"], now)

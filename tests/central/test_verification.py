@@ -321,3 +321,22 @@ def test_a_confirmed_mismatch_is_not_raised_again_for_the_same_evidence(central,
     # the register changed its answer: a verifier looks again
     _import_dtsen(central, tmp_path, [(*row[:2], "Abdul Kadir Tompo Daeng Ngalle Baso", *row[3:])])
     assert central.query("SELECT count(*) AS n FROM findings WHERE status = 'open'")[0]["n"] == 1
+
+
+def test_keeping_a_record_that_is_no_longer_active_is_refused(central):
+    """The pair waited in the queue while A was rejected (a finding decided by
+    another verifier): "same person, keep A" would leave that person with no active
+    record at all. 409 not_active; B stays accepted and the pair stays open."""
+    _, _, first, _, pair = _flagged_pair(central)
+    db = central.db()
+    try:
+        found = verification.send_back(db, first["nik"], "Periksa KTP", "vera")
+        verification.decide_finding(db, found["finding_id"], "reject", "Bukan warga Makassar", "vera")
+        with pytest.raises(verification.NotActiveAtCentral):
+            verification.decide_pair(db, pair["central_id_a"], pair["central_id_b"], "keep_a",
+                                     "Orang yang sama", "vino")
+    finally:
+        db.close()
+    statuses = {r["central_id"]: r["status"] for r in central.query("SELECT central_id, status FROM records")}
+    assert statuses == {pair["central_id_a"]: "rejected", pair["central_id_b"]: "accepted"}
+    assert central.query("SELECT decided_at FROM duplicate_flags")[0]["decided_at"] is None
