@@ -242,14 +242,19 @@ def test_two_verifiers_deciding_one_pair_at_once_one_wins(central):
         assert kinds[0]["decision"] == stored["decision"]
 
 
-def test_keep_a_makes_b_a_duplicate_at_central(central):
-    a, b, first, second, pair = _flagged_pair(central)
+def _decide_pair(central, pair, decision: str, reason: str, who: str):
+    """A verifier's decision on the flagged pair, on a connection of its own."""
     db = central.db()
     try:
-        verification.decide_pair(db, pair["central_id_a"], pair["central_id_b"], "keep_a",
-                                 "Orang yang sama, KTP sama", "vera")
+        return verification.decide_pair(db, pair["central_id_a"], pair["central_id_b"], decision,
+                                        reason, who)
     finally:
         db.close()
+
+
+def test_keep_a_makes_b_a_duplicate_at_central(central):
+    a, b, first, second, pair = _flagged_pair(central)
+    _decide_pair(central, pair, "keep_a", "Orang yang sama, KTP sama", "vera")
     statuses = {r["record_id"]: r["status"] for r in central.query("SELECT record_id, status FROM records")}
     assert statuses == {first["id"]: "accepted", second["id"]: "duplicate"}
     dup = [u for u in b.updates("0").json()["updates"] if u["kind"] == "duplicate"]
@@ -332,11 +337,10 @@ def test_keeping_a_record_that_is_no_longer_active_is_refused(central):
     try:
         found = verification.send_back(db, first["nik"], "Periksa KTP", "vera")
         verification.decide_finding(db, found["finding_id"], "reject", "Bukan warga Makassar", "vera")
-        with pytest.raises(verification.NotActiveAtCentral):
-            verification.decide_pair(db, pair["central_id_a"], pair["central_id_b"], "keep_a",
-                                     "Orang yang sama", "vino")
     finally:
         db.close()
+    with pytest.raises(verification.NotActiveAtCentral):
+        _decide_pair(central, pair, "keep_a", "Orang yang sama", "vino")
     statuses = {r["central_id"]: r["status"] for r in central.query("SELECT central_id, status FROM records")}
     assert statuses == {pair["central_id_a"]: "rejected", pair["central_id_b"]: "accepted"}
     assert central.query("SELECT decided_at FROM duplicate_flags")[0]["decided_at"] is None
