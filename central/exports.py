@@ -257,7 +257,7 @@ class Registration(_Builder):
                 continue
             kel, kec = _names(r["kelurahan_code"])
             disabled, kinds = disability_fields(r["disability"])
-            jht = bool(r["jht"])
+            jht = bool(r["jht"]) or r["jht_from"] is not None  # flagged, or on the JHT list
             income = r["monthly_income"]
             self.central_ids.append(int(r["central_id"]))
             self.count += 1
@@ -453,7 +453,8 @@ class AllRecords(_Builder):
                 "full_name": r["full_name"], "birth_date": r["birth_date"], "sex": r["sex"],
                 "monthly_income": r["monthly_income"], "work_category": r["work_category"],
                 "disability": disabled, "disability_kinds": kinds,
-                "jht": "Ya" if r["jht"] else "Tidak", "status": r["status"],
+                "jht": ("Ya" if r["jht"] else f"Ya, sejak {r['jht_from']}" if r["jht_from"]
+                        else "Tidak"), "status": r["status"],
                 "eligibility": verdict, "reasons": ";".join(str(x) for x in _json(r["reasons"], [])),
                 "duplicate_of": _duplicate_of(r), "kpj_number": r["kpj_number"],
                 "registration_exported_at": r["registration_exported_at"],

@@ -38,7 +38,12 @@ def stream_records(db: Database, statuses: tuple[str, ...] | None = None) -> Ite
     if statuses:
         where = f" WHERE status IN ({', '.join('?' * len(statuses))})"
         params = list(statuses)
-    return db.stream(f"SELECT {EXPORT_COLUMNS} FROM records{where} ORDER BY central_id", params)
+    return db.stream(f"SELECT {EXPORT_COLUMNS}, {JHT_FROM.format(alias='records')} FROM records{where}"
+                     " ORDER BY central_id", params)
+
+
+# The month the JHT list pays a record's JHT from (NULL: not listed), as column jht_from.
+JHT_FROM = "(SELECT j.jht_from FROM jht_list j WHERE j.nik = {alias}.nik) AS jht_from"
 
 
 # A record with an open verification finding waits for a verifier (design.md).
@@ -69,7 +74,7 @@ def stream_registration_candidates(db: Database) -> Iterator[dict[str, Any]]:
     that every stored rule passes), by kelurahan then central_id, streamed."""
     columns = ", ".join(f"r.{c.strip()}" for c in EXPORT_COLUMNS.split(","))
     where = " AND ".join(registration_exclusions())
-    return db.stream(f"SELECT {columns} FROM records r WHERE {where}"
+    return db.stream(f"SELECT {columns}, {JHT_FROM.format(alias='r')} FROM records r WHERE {where}"
                      " ORDER BY r.kelurahan_code, r.central_id")
 
 

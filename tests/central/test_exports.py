@@ -237,6 +237,26 @@ def test_the_jht_list_adds_jht_from_its_month(central, payable, tmp_path):
         _, rows = _payment_table(_export(central, "payment-list", month=month).content)
         return next(r for r in rows if r["NIK"] == "7371010101800001"), rows[-1]
 
+    new_worker = payable[1]["nik"]  # accepted, waiting for registration
+    _set(central, new_worker, eligibility=json.dumps(PASS_ALL))
+    waiting = {r["NIK"]: r for r in _csv_rows(_export(central, "bpjs-registration").content)}
+    assert waiting[new_worker]["PROGRAM"] == "JKK+JKM"
+    listed = tmp_path / "jht-baru.csv"  # the list is replaced whole: now a new worker too
+    listed.write_text(f"nik,jht_from\n7371010101800001,2025-12\n{new_worker},2026-01\n",
+                      encoding="utf-8")
+    db = central.db()
+    try:
+        import_file(db, listed, "jht", central.data_dir, central.settings)
+    finally:
+        db.close()
+    _set(central, new_worker, eligibility=json.dumps(PASS_ALL))  # the import re-evaluated it
+    registration = {r["NIK"]: r for r in _csv_rows(_export(central, "bpjs-registration").content)}
+    assert registration[new_worker]["PROGRAM"] == "JKK+JKM+JHT"  # BPJS enrolls it in JHT
+    every = {r["NIK"]: r for r in _csv_rows(_export(central, "all").content)
+             if r["STATUS_PUSAT"] != "duplicate"}
+    assert every[new_worker]["JHT"] == "Ya, sejak 2026-01"
+    assert every[payable[0]["nik"]]["JHT"] == "Ya"  # flagged on its record
+
     november, total_november = cohort_row("2025-11")
     december, total_december = cohort_row("2025-12")
     assert _money(november) == (10_000, 6_800, 0, 16_800)  # an earlier month stays as it was
