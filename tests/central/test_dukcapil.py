@@ -344,3 +344,52 @@ def test_verifier_page_shows_dukcapil_elements_beside_what_was_sent(central, sta
     name_row = card.split('<th scope="row">Nama lengkap</th>', 1)[1].split("</tr>", 1)[0]
     assert sent[0]["full_name"] in name_row and "Tidak Sesuai (skor" in name_row
     assert '<th scope="row">Tanggal lahir</th>' in card and "NAMA_LGKP" not in card
+
+
+def test_standin_command_serves_central_verify(central, tmp_path, monkeypatch):
+    """`berjasa central dukcapil-standin` as a process, with the password it
+    accepts from stdin (none in the repository), answers `central verify`; a CSV it
+    cannot read is one clear line."""
+    import subprocess
+    import time
+
+    from tests.helpers import BERJASA, free_port
+
+    device = central.register()
+    sent = records(2)
+    device.send(sent)
+    people = _people_csv(tmp_path, [sent[0], {**sent[1], "status": "deceased"}])
+    port = free_port()
+    standin_process = subprocess.Popen(
+        [*BERJASA, "central", "dukcapil-standin", "--csv", str(people), "--port", str(port),
+         "--user-id", "disnaker", "--password-stdin"],
+        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        standin_process.stdin.write(b"kata-sandi-uji\n")
+        standin_process.stdin.close()
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"{url}/_calls", timeout=1).status_code == 200:
+                    break
+            except requests.RequestException:
+                assert standin_process.poll() is None, standin_process.stderr.read()
+                time.sleep(0.2)
+        data = central.data_dir
+        berjasa("central", "init", "--database", central.database_url, data_dir=data)
+        for name, value in (("URL", url), ("USER_ID", "disnaker"), ("PASSWORD", "kata-sandi-uji"),
+                            ("HOURS", "00:00-24:00")):
+            monkeypatch.setenv(f"BERJASA_CENTRAL_DUKCAPIL_{name}", value)
+        done = json.loads(berjasa("central", "verify", "--json", data_dir=data).stdout)["dukcapil"]
+        assert (done["asked"], done["done"], done["findings"]) == (2, 2, 1)
+        assert _findings(central)[sent[1]["nik"]][0] == "dukcapil_deceased"
+    finally:
+        standin_process.terminate()
+        standin_process.wait(timeout=20)
+    bad = tmp_path / "rusak.csv"
+    bad.write_bytes(b"nik,nama\n\xff\xfe\x00rusak\n")
+    refused = berjasa("central", "dukcapil-standin", "--csv", str(bad), "--port", "0",
+                      data_dir=central.data_dir, check=False)
+    assert refused.returncode != 0 and "berkas CSV tidak dapat dibaca" in refused.stderr
+    assert "Traceback" not in refused.stderr
