@@ -41,8 +41,15 @@ SOCKET_OPTIONS = list(HTTPConnection.default_socket_options) + (
 
 
 # The wait allowed for a send to make progress, per thread (each sender thread has
-# its own session): the request's read timeout. urllib3 sends the request under the
-# *connect* timeout, so a link cut longer than that aborted every upload in flight.
+# its own session). urllib3 sends the request under the *connect* timeout, so a link
+# cut longer than that aborted every upload in flight. A send may wait
+# SEND_STALL_FACTOR times the read timeout (90 s by default): after a cut, TCP's
+# retransmission back-off (the timer doubles per loss, 800 ms RTT and 10 % loss on
+# an island link) leaves an upload silent for 30 s and more although its connection
+# is fine and goes on by itself; abandoning it sends the whole batch again, while
+# waiting costs nothing as the other batches in flight use the link meanwhile
+# (bench/README.md, sync over the link). The run's deadline still caps it.
+SEND_STALL_FACTOR = 3
 _SENDING = threading.local()
 
 
@@ -195,7 +202,7 @@ class CentralClient:
         """One request; TransientError for timeouts, cut links and 5xx/429,
         CentralRefused for other errors, the response for 2xx."""
         timeouts = self._timeouts()
-        _SENDING.timeout = timeouts[1]
+        _SENDING.timeout = min(SEND_STALL_FACTOR * self.read_timeout, max(1.0, self.remaining() + 2.0))
         try:
             # verify per request: a session's own value loses to REQUESTS_CA_BUNDLE.
             response = self._session().request(method, self.base_url + path, verify=self.verify,

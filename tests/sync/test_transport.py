@@ -111,3 +111,24 @@ def test_warm_with_central_down_is_quiet():
         client.warm()
     finally:
         client.close()
+
+
+def test_an_upload_stalled_longer_than_the_read_timeout_still_goes_through():
+    """After a link cut TCP's back-off can leave an upload silent longer than the
+    read timeout; the send waits (up to three read timeouts) instead of abandoning
+    the upload, which would send the whole batch again."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    server = threading.Thread(target=_stalling_server, args=(listener, 2.0, 1), daemon=True)
+    server.start()
+    settings = {"sync_connect_timeout_seconds": 1.0, "sync_read_timeout_seconds": 1.2,
+                "sync_ca_bundle": ""}
+    client = CentralClient(f"http://127.0.0.1:{listener.getsockname()[1]}", settings,
+                           time.monotonic() + 120)
+    try:
+        answer = client.request("POST", "/api/v1/batches", data=BODY)
+    finally:
+        client.close()
+        listener.close()
+    assert answer.status_code == 200
