@@ -215,18 +215,28 @@ def decide_finding(db: Database, finding_id: int, decision: str, reason: str | N
         return outcome
 
 
+# Dukcapil's answers about the NIK itself, whatever the other fields say
+NIK_FINDINGS = frozenset({"dukcapil_deceased", "dukcapil_multiple_nik", "dukcapil_not_found",
+                          "dukcapil_inactive"})
+
+
 def after_new_version(db: Database, row: dict[str, Any], at: str, device_id: str) -> None:
     """A fixed record (a higher version, ``row`` as stored) replaced the one held:
-    its open findings are closed (``sent_back`` as fixed, the others superseded)
-    and the arrival goes into central's trail (``record.new_version``, by the
-    sending device), the other end of the kelurahan's audited moves; the ingest
-    then runs the DTSEN check again on the new version. Inside the ingest
-    transaction."""
+    its open findings are closed (``sent_back`` as fixed, the others superseded,
+    except a Dukcapil answer about the NIK when the NIK did not change: a fix of
+    the address does not bring a deceased person back) and the arrival goes into
+    central's trail (``record.new_version``, by the sending device), the other end
+    of the kelurahan's audited moves; the ingest then runs the DTSEN check again on
+    the new version. Inside the ingest transaction."""
     central_id = row["central_id"]
     fixed = store.close_open_findings(db, central_id, "fixed", "versi baru dari kelurahan",
                                       SYSTEM, at, kinds=("sent_back",))
-    superseded = store.close_open_findings(db, central_id, "superseded",
-                                           "versi baru dari kelurahan", SYSTEM, at)
+    still_true = {f["kind"] for f in store.list_findings(db, "open", central_id=central_id)
+                  if f["kind"] in NIK_FINDINGS
+                  and (f["evidence"].get("record") or {}).get("nik") == row.get("nik")}
+    stale = tuple(kind for kind in store.open_kinds(db, central_id) if kind not in still_true)
+    superseded = store.close_open_findings(db, central_id, "superseded", "versi baru dari kelurahan",
+                                           SYSTEM, at, kinds=stale) if stale else 0
     _trail(db, Actor(device_id, "device"), "record.new_version", row,
            {"version": row.get("version"), "findings_fixed": fixed,
             "findings_superseded": superseded})

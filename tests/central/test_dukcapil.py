@@ -393,3 +393,30 @@ def test_standin_command_serves_central_verify(central, tmp_path, monkeypatch):
                       data_dir=central.data_dir, check=False)
     assert refused.returncode != 0 and "berkas CSV tidak dapat dibaca" in refused.stderr
     assert "Traceback" not in refused.stderr
+
+
+def test_a_fix_keeps_a_finding_about_the_nik_open(central, standin):
+    """Dukcapil said the NIK's holder is deceased; the record was sent back and a
+    fix with the same NIK arrived: the finding is about the NIK, not the edited
+    fields, so it stays open (off the registration file) until a verifier decides.
+    A fix that corrects the NIK itself supersedes it."""
+    from central import verification
+
+    device = central.register()
+    same, renumbered = [{**r, "version": 2} for r in records(2)]
+    device.send([same, renumbered])
+    url = standin([{**same, "status": "deceased"}, {**renumbered, "status": "multiple"}])
+    assert _run(central, _config(url))["findings"] == 2
+    db = central.db()
+    try:
+        for person in (same, renumbered):
+            verification.send_back(db, person["nik"], "Periksa KTP", "vera")
+    finally:
+        db.close()
+    other_nik = records(3, seed=9)[2]["nik"]
+    device.send([{**same, "version": 4, "address": "Jl. Baru No. 1"},
+                 {**renumbered, "version": 4, "nik": other_nik}])
+    open_kinds = {(r["record_id"], r["kind"]) for r in central.query(
+        "SELECT r.record_id, f.kind FROM findings f JOIN records r ON r.central_id = f.central_id"
+        " WHERE f.status = 'open'")}
+    assert open_kinds == {(same["id"], "dukcapil_deceased")}
