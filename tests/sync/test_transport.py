@@ -34,23 +34,29 @@ def _stalling_server(listener: socket.socket, stall: float, requests: int) -> No
             conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: application/json\r\n\r\n{}")
 
 
-def test_an_upload_stalled_longer_than_the_connect_timeout_goes_through():
+def _uploads_through_a_stall(stall: float, read_timeout: float, uploads: int) -> list[int]:
+    """POST ``uploads`` big bodies on one connection to a server that reads nothing
+    for ``stall`` seconds per request; the answers' status codes."""
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(1)
-    server = threading.Thread(target=_stalling_server, args=(listener, 2.5, 2), daemon=True)
+    server = threading.Thread(target=_stalling_server, args=(listener, stall, uploads), daemon=True)
     server.start()
-    settings = {"sync_connect_timeout_seconds": 1.0, "sync_read_timeout_seconds": 20.0,
+    settings = {"sync_connect_timeout_seconds": 1.0, "sync_read_timeout_seconds": read_timeout,
                 "sync_ca_bundle": ""}
     client = CentralClient(f"http://127.0.0.1:{listener.getsockname()[1]}", settings,
                            time.monotonic() + 120)
     try:
-        first = client.request("POST", "/api/v1/batches", data=BODY)    # a fresh connection
-        second = client.request("POST", "/api/v1/batches", data=BODY)   # the kept-alive one
+        # the first on a fresh connection, the next on the kept-alive one
+        return [client.request("POST", "/api/v1/batches", data=BODY).status_code
+                for _ in range(uploads)]
     finally:
         client.close()
         listener.close()
-    assert first.status_code == 200 and second.status_code == 200
+
+
+def test_an_upload_stalled_longer_than_the_connect_timeout_goes_through():
+    assert _uploads_through_a_stall(2.5, 20.0, 2) == [200, 200]
 
 
 def test_warm_connects_before_the_first_request_and_that_request_reuses_it():
@@ -117,18 +123,4 @@ def test_an_upload_stalled_longer_than_the_read_timeout_still_goes_through():
     """After a link cut TCP's back-off can leave an upload silent longer than the
     read timeout; the send waits (up to three read timeouts) instead of abandoning
     the upload, which would send the whole batch again."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(1)
-    server = threading.Thread(target=_stalling_server, args=(listener, 2.0, 1), daemon=True)
-    server.start()
-    settings = {"sync_connect_timeout_seconds": 1.0, "sync_read_timeout_seconds": 1.2,
-                "sync_ca_bundle": ""}
-    client = CentralClient(f"http://127.0.0.1:{listener.getsockname()[1]}", settings,
-                           time.monotonic() + 120)
-    try:
-        answer = client.request("POST", "/api/v1/batches", data=BODY)
-    finally:
-        client.close()
-        listener.close()
-    assert answer.status_code == 200
+    assert _uploads_through_a_stall(2.0, 1.2, 1) == [200]
