@@ -187,7 +187,8 @@ def verify_command(limit: int, data_dir: Path | None, as_json: bool) -> None:
         else:
             click.echo(f"Dukcapil: {outcome['asked']} ditanyakan, {outcome['done']} terjawab, "
                        f"{outcome['deferred']} ditunda, {outcome['findings']} temuan baru"
-                       + (f"; berhenti: {outcome['stopped']}" if outcome["stopped"] else "") + ".")
+                       + (f"; berhenti: {dukcapil.stop_text(outcome['stopped'])}; dilanjutkan "
+                          "pada proses berikutnya" if outcome["stopped"] else "") + ".")
     emit(summary, as_json, str(outcome["findings"] + dtsen["raised"]))
 
 

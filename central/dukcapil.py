@@ -357,6 +357,22 @@ def status(db: Database, settings: dict[str, Any]) -> dict[str, Any]:
             "checks": store.check_counts(db)}
 
 
+STOP_TEXTS = {"outside_hours": "di luar jam akses (central_dukcapil_hours)",
+              "quota_used_up": "kuota harian sudah terpakai (central_dukcapil_daily_quota)",
+              "unavailable": "layanan Dukcapil tidak menjawab dengan benar",
+              "not_configured": "belum diatur"}
+
+
+def stop_text(stopped: str | None) -> str:
+    """Why a run stopped early, in Indonesian (the summary's ``stopped`` code)."""
+    if not stopped:
+        return ""
+    if stopped.startswith("code_"):
+        code = stopped[5:]
+        return f"Dukcapil menjawab kode {code} ({CODE_MEANINGS.get(code, 'tidak dikenal')})"
+    return STOP_TEXTS.get(stopped, stopped)
+
+
 def describe(value: Any) -> str:
     """Compact JSON for logs and CLI output."""
     return json.dumps(value, ensure_ascii=False, sort_keys=True)

@@ -420,3 +420,21 @@ def test_a_fix_keeps_a_finding_about_the_nik_open(central, standin):
         "SELECT r.record_id, f.kind FROM findings f JOIN records r ON r.central_id = f.central_id"
         " WHERE f.status = 'open'")}
     assert open_kinds == {(same["id"], "dukcapil_deceased")}
+
+
+def test_verify_command_says_in_indonesian_why_it_stopped(central, standin, monkeypatch):
+    """Outside the access hours the run asks nobody and says so in words (not the
+    summary's code), with the setting to look at."""
+    device = central.register()
+    device.send(records(1))
+    data = central.data_dir
+    berjasa("central", "init", "--database", central.database_url, data_dir=data)
+    later = datetime.now(timezone.utc).astimezone(dukcapil.WITA).hour
+    window = f"{(later + 6) % 24:02d}:00-{(later + 7) % 24:02d}:00"  # hours away from now
+    for name, value in (("URL", standin([])), ("USER_ID", "berjasa"), ("PASSWORD", "rahasia"),
+                        ("HOURS", window)):
+        monkeypatch.setenv(f"BERJASA_CENTRAL_DUKCAPIL_{name}", value)
+    said = berjasa("central", "verify", data_dir=data).stdout
+    assert "berhenti: di luar jam akses (central_dukcapil_hours)" in said
+    assert "outside_hours" not in said
+    assert dukcapil.stop_text("code_05") == "Dukcapil menjawab kode 05 (kuota harian habis)"
