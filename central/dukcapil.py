@@ -13,7 +13,8 @@ not yet answered at its current version, and:
 - ``03 04 05 06 16 17`` (login, IP, quota, hours, access): cannot verify now:
   the record is left ``deferred`` and the run stops; the next run resumes there;
 - ``07 08`` (a defect of ours): the record is ``deferred`` with the error, the run
-  goes on;
+  goes on; after DEFECT_ATTEMPTS such answers it is not asked again (a person looks
+  at ``dukcapil_checks.last_error``), so it cannot use up every day's quota;
 - a timeout, a 5xx or an answer that is not the expected JSON: retried with
   backoff; still failing, the record is ``deferred`` and the run stops.
 
@@ -47,6 +48,8 @@ WITA = timezone(timedelta(hours=8), "WITA")  # Asia/Makassar, no daylight saving
 FOUND = "01"
 CANNOT_VERIFY_NOW = frozenset({"03", "04", "05", "06", "16", "17"})
 OUR_DEFECT = frozenset({"07", "08"})
+# after this many 07/08 answers for one record version it is not asked again (see the log)
+DEFECT_ATTEMPTS = 3
 FINDING_CODES = {"11": "dukcapil_deceased", "12": "dukcapil_multiple_nik",
                  "13": "dukcapil_not_found", "14": "dukcapil_inactive"}
 CODE_MEANINGS = {
@@ -270,7 +273,7 @@ def run(db: Database, config: DukcapilConfig | None, client: DukcapilClient | No
         return summary
     client = client or HttpDukcapil(config)
     clock = now or (lambda: datetime.now(timezone.utc))
-    for record in store.records_to_verify(db, limit):
+    for record in store.records_to_verify(db, limit, tuple(sorted(OUR_DEFECT)), DEFECT_ATTEMPTS):
         moment = clock()
         if not config.within_hours(moment):
             summary["stopped"] = "outside_hours"

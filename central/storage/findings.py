@@ -183,16 +183,21 @@ def active_with_dtsen(db: Database, central_ids: list[int] | None = None,
 # --- Dukcapil progress and quota ---------------------------------------------------
 
 
-def records_to_verify(db: Database, limit: int) -> list[dict[str, Any]]:
+def records_to_verify(db: Database, limit: int, defect_codes: tuple[str, ...] = ("07", "08"),
+                      defect_attempts: int = 3) -> list[dict[str, Any]]:
     """Active records not yet answered by Dukcapil at their current version
-    (deferred ones again), oldest first."""
+    (deferred ones again), oldest first; a record Dukcapil refused ``defect_attempts``
+    times with a code that is a defect of ours (``defect_codes``) waits for a person
+    instead of using the daily quota on every run."""
+    codes = ", ".join("?" * len(defect_codes))
     return db.query(
         "SELECT r.central_id, r.version, r.nik, r.kk_number, r.full_name, r.birth_date,"
         " r.birth_place, r.address, r.kelurahan_code, r.record_id FROM records r"
         " LEFT JOIN dukcapil_checks c ON c.central_id = r.central_id"
         " AND c.record_version = COALESCE(r.version, 0)"
-        " WHERE r.status IN ('accepted', 'registered') AND (c.state IS NULL OR c.state = 'deferred')"
-        " ORDER BY r.central_id LIMIT ?", (limit,))
+        " WHERE r.status IN ('accepted', 'registered') AND (c.state IS NULL OR (c.state = 'deferred'"
+        f" AND NOT (c.response_code IN ({codes}) AND c.attempts >= ?)))"
+        " ORDER BY r.central_id LIMIT ?", (*defect_codes, defect_attempts, limit))
 
 
 def save_check(db: Database, row: dict[str, Any]) -> None:

@@ -438,3 +438,16 @@ def test_verify_command_says_in_indonesian_why_it_stopped(central, standin, monk
     assert "berhenti: di luar jam akses (central_dukcapil_hours)" in said
     assert "outside_hours" not in said
     assert dukcapil.stop_text("code_05") == "Dukcapil menjawab kode 05 (kuota harian habis)"
+
+
+def test_a_record_dukcapil_cannot_process_stops_using_the_quota(central, standin):
+    """07/08 again and again: after DEFECT_ATTEMPTS answers the record is left for a
+    person and the daily quota goes to the records that can be checked."""
+    device = central.register()
+    sent = records(2)
+    device.send(sent)
+    url = standin([{**sent[0], "respond": "08"}])
+    for _ in range(dukcapil.DEFECT_ATTEMPTS + 2):
+        _run(central, _config(url))
+    assert _calls(url)[sent[0]["nik"]] == dukcapil.DEFECT_ATTEMPTS
+    assert _state(central)[sent[0]["nik"]] == ("deferred", "08")
