@@ -25,11 +25,29 @@ _savepoints = itertools.count(1)
 
 
 SQLITE_FULL = 13
+SQLITE_IOERR = 10
+# An I/O error with less than this free beside the database is a full disk.
+NEARLY_FULL_BYTES = 1 << 20
 
 
-def is_storage_full(exc: BaseException) -> bool:
+def _nearly_full(near: Path) -> bool:
+    import shutil
+
+    try:
+        return shutil.disk_usage(near).free < NEARLY_FULL_BYTES
+    except OSError:
+        return False
+
+
+def is_storage_full(exc: BaseException, near: Path | None = None) -> bool:
     """Whether an error means the disk (or quota) is full: SQLite's SQLITE_FULL
-    ("database or disk is full") or an OS ENOSPC/EDQUOT, also when wrapped."""
+    ("database or disk is full") or an OS ENOSPC/EDQUOT, also when wrapped.
+
+    SQLite reports some writes on a full disk only as SQLITE_IOERR ("disk I/O
+    error"): opening a connection that must create the ``-wal``/``-shm`` files
+    the last connection removed, or growing ``-shm``. With ``near`` (a folder on
+    the database's filesystem), such an I/O error counts as a full disk when that
+    filesystem has less than NEARLY_FULL_BYTES free."""
     import errno
 
     seen = 0
@@ -37,6 +55,10 @@ def is_storage_full(exc: BaseException) -> bool:
         if isinstance(exc, sqlite3.Error) and (
                 getattr(exc, "sqlite_errorcode", None) == SQLITE_FULL
                 or "database or disk is full" in str(exc)):
+            return True
+        if isinstance(exc, sqlite3.Error) and near is not None and (
+                (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF == SQLITE_IOERR
+                or "disk I/O error" in str(exc)) and _nearly_full(near):
             return True
         if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)):
             return True

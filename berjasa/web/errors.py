@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, request
+from flask import Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException
 
 from berjasa import request_log
@@ -37,10 +38,25 @@ def install(app: Flask, log: logging.Logger, before_request: Callable[[], None],
         nothing stored)."""
         if isinstance(exc, HTTPException):
             return http_error_response(exc)
-        if is_storage_full(exc):
+        if is_storage_full(exc, _database_folder()):
             log.error("storage full on %s %s: nothing stored", request.method, request.path)
             return problem_response(StorageFull())
         log.exception("unexpected error on %s %s", request.method, request.path)
         return http_error_response(HTTPException(description="internal", response=None))
 
     app.register_error_handler(Exception, unexpected_error_response)
+
+
+def _database_folder() -> Path | None:
+    """The folder of this app's SQLite database (the kelurahan's data folder, or
+    central's ``sqlite:///`` file); None on PostgreSQL, whose full disk is its own
+    error (DiskFull)."""
+    config = current_app.config.get("BERJASA")
+    if config is None:
+        return None
+    url = config.database_url
+    if not url:
+        return Path(config.data_dir)
+    if url.startswith("sqlite:///"):
+        return Path(url[len("sqlite:///"):]).parent
+    return None
