@@ -309,10 +309,16 @@ def summary(db: Database) -> dict[str, Any]:
     return {"findings": [{"kind": k, "label": KIND_LABELS.get(k, k), "open": n}
                          for k, n in sorted(counts.items())],
             "open_findings": sum(counts.values()),
-            "open_pairs": len(store.duplicate_pairs(db, open_only=True, limit=10000))}
+            "open_pairs": store.open_pair_count(db)}
+
+
+QUEUE_LIMIT = 200  # findings and pairs shown at once on the verifiers' page
 
 
 def queue(db: Database) -> dict[str, Any]:
-    """The verifiers' page: open findings and open likely-duplicate pairs."""
-    return {"findings": store.list_findings(db, "open", limit=200),
-            "pairs": store.duplicate_pairs(db, open_only=True, limit=200)}
+    """The verifiers' page: the oldest open findings and open likely-duplicate
+    pairs (``QUEUE_LIMIT`` of each), and how many are open in all."""
+    counts = summary(db)
+    return {"findings": store.list_findings(db, "open", limit=QUEUE_LIMIT),
+            "pairs": store.duplicate_pairs(db, open_only=True, limit=QUEUE_LIMIT),
+            "open_findings": counts["open_findings"], "open_pairs": counts["open_pairs"]}

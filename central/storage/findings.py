@@ -261,6 +261,11 @@ def duplicate_pairs(db: Database, open_only: bool = True, limit: int = 200) -> l
     return pairs
 
 
+def open_pair_count(db: Database) -> int:
+    """Flagged pairs no verifier has decided yet."""
+    return int(db.one("SELECT count(*) AS n FROM duplicate_flags WHERE decided_at IS NULL")["n"])
+
+
 def get_pair(db: Database, central_id_a: int, central_id_b: int) -> dict[str, Any] | None:
     """One flagged pair with both records."""
     pair = db.one("SELECT * FROM duplicate_flags WHERE central_id_a = ? AND central_id_b = ?",

@@ -104,3 +104,24 @@ def test_dtsen_finding_side_by_side_in_indonesian(central, tmp_path):
     assert "Kelurahan</th>" in rows
     assert "full_name" not in rows and "birth_date" not in rows
     assert "Tidak sama" in rows and "Abdul &lt;b&gt;Kadir&lt;/b&gt;" in rows
+
+
+def test_queue_counts_every_open_finding_beyond_what_it_shows(central, monkeypatch):
+    """More open findings than the page lists: the heading counts them all and
+    says only the oldest are shown (a verifier must not think the queue is done)."""
+    from central import verification
+
+    monkeypatch.setattr(verification, "QUEUE_LIMIT", 2)
+    device = central.register()
+    sent = records(3)
+    device.send(sent)
+    db = central.db()
+    try:
+        for person in sent:
+            verification.send_back(db, person["nik"], "Periksa alamat", "vera")
+    finally:
+        db.close()
+    page = signed_in(central, "verifier").get(f"{central.url}/verifikasi", timeout=10).text
+    assert "Temuan terbuka (3)" in page
+    assert "Ditampilkan 2 temuan tertua dari 3" in page
+    assert page.count('class="card finding"') == 2
