@@ -13,11 +13,24 @@ from berjasa import reference
 from tests.helpers import PASSWORD, examples
 
 
+# Every role, and nobody signed in (None).
+FUZZ_USERS = ("enumerator", "supervisor", "admin", "auditor", None)
+
+
+def fuzz_examples(config: pytest.Config) -> int:
+    """Examples per operation and user: 200 under ``--slow`` (issue 13), else
+    25 (a fifth of that in the quick loop)."""
+    return 200 if config.getoption("--slow") else examples(25)
+
+
 @pytest.fixture
 def fuzz_target(live_server):
-    token = requests.post(f"{live_server}/api/v1/auth/token",
-                          json={"username": "supervisor", "password": PASSWORD}, timeout=30)
-    return live_server, token.json()["token"]
+    tokens = {}
+    for user in FUZZ_USERS:
+        if user is not None:
+            tokens[user] = requests.post(f"{live_server}/api/v1/auth/token", timeout=30, json={
+                "username": user, "password": PASSWORD}).json()["token"]
+    return live_server, tokens
 
 
 def test_openapi_document_describes_the_contract(live_server):
@@ -38,26 +51,32 @@ def test_openapi_document_describes_the_contract(live_server):
     assert len(reference.occupations()) == 89
 
 
-def test_fuzzing_finds_no_server_error(fuzz_target):
-    """Every operation, fuzzed with schemathesis' generated cases (driven by
-    hypothesis directly: schemathesis' pytest plugin breaks with newer pytest)."""
-    base, token = fuzz_target
+@pytest.mark.timeout(3600)  # --slow: 200 examples x 5 users x every operation
+def test_fuzzing_as_every_role_finds_no_server_error(fuzz_target, request):
+    """Every operation, as every role and signed out, fuzzed with schemathesis'
+    generated cases (driven by hypothesis directly: schemathesis' pytest plugin
+    breaks with newer pytest)."""
+    base, tokens = fuzz_target
     schema = schemathesis.openapi.from_url(f"{base}/openapi.json")
+    count = fuzz_examples(request.config)
     fuzzed = []
     for result in schema.get_all_operations():
         operation = result.ok()
         if operation.path == "/api/v1/auth/token" and operation.method.upper() == "DELETE":
             continue  # revoking the fuzzer's own token would end the run
+        for user in FUZZ_USERS:
+            headers = {"Authorization": f"Bearer {tokens[user]}"} if user else {}
 
-        @settings(max_examples=examples(25), deadline=None, database=None,
-                  suppress_health_check=list(HealthCheck))
-        @given(case=operation.as_strategy())
-        def fuzz(case):
-            response = case.call(headers={"Authorization": f"Bearer {token}"})
-            assert response.status_code < 500, (case.method, case.path, response.text[:500])
-            case.validate_response(response, checks=[not_a_server_error])
+            @settings(max_examples=count, deadline=None, database=None,
+                      suppress_health_check=list(HealthCheck))
+            @given(case=operation.as_strategy())
+            def fuzz(case):
+                response = case.call(headers=headers)
+                assert response.status_code < 500, (user, case.method, case.path,
+                                                    response.text[:500])
+                case.validate_response(response, checks=[not_a_server_error])
 
-        fuzz()
+            fuzz()
         fuzzed.append(f"{operation.method.upper()} {operation.path}")
     assert "POST /api/v1/enrollments" in fuzzed and "POST /api/v1/enrollments:batch" in fuzzed
     assert len(fuzzed) >= 10

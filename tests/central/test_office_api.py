@@ -3,11 +3,16 @@ on every route, deeply nested JSON, one error shape (both backends)."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
+import pytest
 import requests
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 
+from sync.protocol_auth import sign_request
 from tests.helpers import examples
 
 from .office import ROLES, signed_in
@@ -18,6 +23,15 @@ FUZZED = {("GET", "/unduh/{what}"), ("GET", "/audit/export.csv"), ("GET", "/heal
 # (POST /api/v1/batches takes a binary body schemathesis cannot make; tests/sync and
 # test_bad_input send it forged and broken bodies instead.)
 SIGNED = {("GET", "/api/v1/updates"), ("POST", "/api/v1/erasures"), ("GET", "/api/v1/hints")}
+# ...and as a registered device: GETs signed as sent, POSTs with any bytes.
+SIGNED_GETS = {("GET", "/api/v1/updates"), ("GET", "/api/v1/hints")}
+SIGNED_POSTS = {("POST", "/api/v1/batches"), ("POST", "/api/v1/erasures")}
+
+
+def fuzz_examples(config: pytest.Config) -> int:
+    """Examples per operation and role: 200 under ``--slow`` (issue 13), else
+    10 (a fifth of that, at least 10, in the quick loop)."""
+    return 200 if config.getoption("--slow") else examples(10)
 
 
 def test_openapi_is_generated_from_the_validating_schemas(central):
@@ -34,7 +48,9 @@ def test_openapi_is_generated_from_the_validating_schemas(central):
         assert path in document["paths"]
 
 
-def test_fuzzing_as_each_role_finds_no_server_error(central):
+@pytest.mark.timeout(3600)  # --slow: 200 examples per operation and role
+def test_fuzzing_as_each_role_finds_no_server_error(central, request):
+    count = fuzz_examples(request.config)
     schema = schemathesis.openapi.from_url(f"{central.url}/openapi.json")
     operations = [r.ok() for r in schema.get_all_operations()]
     operations = [o for o in operations if (o.method.upper(), o.path) in FUZZED]
@@ -46,7 +62,7 @@ def test_fuzzing_as_each_role_finds_no_server_error(central):
     for role, cookies, chosen in [*passes, ("no session", {}, signed)]:
         for operation in chosen:
 
-            @settings(max_examples=examples(10), deadline=None, database=None,
+            @settings(max_examples=count, deadline=None, database=None,
                       suppress_health_check=list(HealthCheck))
             @given(case=operation.as_strategy())
             def fuzz(case):
@@ -57,6 +73,52 @@ def test_fuzzing_as_each_role_finds_no_server_error(central):
 
             fuzz()
 
+
+@pytest.mark.timeout(3600)  # --slow: 200 examples per operation and role
+def test_fuzzing_as_a_device_finds_no_server_error(central, request):
+    """The device API as a registered laptop: the signed GETs with schemathesis'
+    queries, each request signed as sent (so the query checks behind the signature
+    are reached), and the signed POST routes with generated bodies."""
+    count = fuzz_examples(request.config)
+    device = central.register()
+    schema = schemathesis.openapi.from_url(f"{central.url}/openapi.json")
+    operations = {(o.method.upper(), o.path): o
+                  for o in (r.ok() for r in schema.get_all_operations())}
+    assert SIGNED_GETS | SIGNED_POSTS <= set(operations)
+    past_signature = []
+    for key in sorted(SIGNED_GETS):
+        operation = operations[key]
+
+        @settings(max_examples=count, deadline=None, database=None,
+                  suppress_health_check=list(HealthCheck))
+        @given(case=operation.as_strategy())
+        def fuzz_get(case):
+            query = urlencode(case.query or {}, doseq=True)
+            path = case.formatted_path + (f"?{query}" if query else "")
+            headers = sign_request(device.key, device.device_id, "GET", path)
+            response = requests.get(central.url + path, headers=headers, timeout=30)
+            if response.status_code != 401:
+                past_signature.append(key)
+            assert response.status_code < 500, (key, path, response.text[:300])
+
+        fuzz_get()
+    for key in sorted(SIGNED_POSTS):
+        # signed binary bodies (schemathesis has no serializer for them): any bytes
+        media_types = [body.media_type for body in operations[key].body]
+
+        @settings(max_examples=count, deadline=None, database=None,
+                  suppress_health_check=list(HealthCheck))
+        @given(body=st.binary(max_size=2048), media_type=st.sampled_from(media_types),
+               protocol=st.sampled_from(["1", "2", "0", "x"]))
+        def fuzz_post(body, media_type, protocol):
+            headers = {**sign_request(device.key, device.device_id, "POST", key[1]),
+                       "Content-Type": media_type, "Berjasa-Protocol": protocol}
+            response = requests.post(central.url + key[1], data=body, headers=headers,
+                                     timeout=30)
+            assert response.status_code < 500, (key, response.text[:300])
+
+        fuzz_post()
+    assert {key for key in past_signature} == SIGNED_GETS  # the queries were checked
 
 def test_every_route_refuses_an_oversized_body_before_reading_it(central):
     big = b"x" * (1_048_576 + 1)
