@@ -8,11 +8,6 @@ from typing import Any
 
 from central.storage.db import Database
 
-# SQL condition on ``records`` (alias ``r``): the record has no open finding.
-# Exports that must leave such records out (the BPJS registration file) add it.
-NO_OPEN_FINDING = ("NOT EXISTS (SELECT 1 FROM findings f"
-                   " WHERE f.central_id = r.central_id AND f.status = 'open')")
-
 _RECORD_SUMMARY = ("r.central_id, r.kelurahan_code, r.record_id, r.nik, r.kk_number, r.full_name,"
                    " r.birth_date, r.birth_place, r.sex, r.address, r.rt, r.rw, r.mother_name,"
                    " r.version, r.status, r.received_at")
