@@ -4,8 +4,10 @@ quick loop. Import as ``from tests.helpers import ...``."""
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
+import traceback
 from pathlib import Path
 
 from berjasa.processes import BERJASA, free_port, start_server  # noqa: F401  (re-exported)
@@ -25,16 +27,69 @@ def examples(count: int) -> int:
     return max(10, count // 5) if os.environ.get("BERJASA_TEST_QUICK") == "1" else count
 
 
+# Commands that serve until stopped: always a real process (a server that
+# failed to refuse would otherwise hang the test run instead of timing out).
+_SERVING = (("serve",), ("central", "serve"), ("demo",))
+
+
 def berjasa(*args: str, stdin: str | None = None, data_dir: Path | None = None,
             env: dict[str, str] | None = None, check: bool = False,
-            timeout: float = 120) -> subprocess.CompletedProcess:
+            timeout: float = 120, process: bool = False) -> subprocess.CompletedProcess:
     """Run ``berjasa ARGS`` (``--data-dir`` appended when given, ``env`` added to
     this process's environment) to completion; ``check`` fails the test with the
-    command's output when it exits non-zero."""
+    command's output when it exits non-zero.
+
+    The command runs in this process through click's test runner (a new Python
+    costs about a second of CPU per command), exactly as the console script calls
+    it: the same click group in standalone mode, its exit code, stdout and stderr,
+    and an uncaught exception's traceback on stderr with exit code 1. ``process=True``
+    runs ``python -m berjasa`` instead: for what only a real process shows (the
+    entry point, product argon2 parameters, locks held until the process ends,
+    signals); the serving commands always run as a process."""
     extra = ["--data-dir", str(data_dir)] if data_dir is not None else []
-    done = subprocess.run([*BERJASA, *args, *extra], input=stdin, capture_output=True,
-                          text=True, timeout=timeout,
-                          env={**os.environ, **env} if env is not None else None, check=False)
+    argv = [*args, *extra]
+    if process or any(tuple(args[:len(s)]) == s for s in _SERVING) or _runs_forever(args):
+        done = subprocess.run([*BERJASA, *argv], input=stdin, capture_output=True, text=True,
+                              timeout=timeout, check=False,
+                              env={**os.environ, **env} if env is not None else None)
+    else:
+        done = _in_process(argv, stdin, env)
     if check:
         assert done.returncode == 0, f"berjasa {' '.join(args)}: {done.stdout}\n{done.stderr}"
     return done
+
+
+def _runs_forever(args: tuple[str, ...]) -> bool:
+    """``sync run`` without ``--once`` runs on its schedule until stopped."""
+    return tuple(args[:2]) == ("sync", "run") and "--once" not in args
+
+
+def _in_process(argv: list[str], stdin: str | None,
+                env: dict[str, str] | None) -> subprocess.CompletedProcess:
+    """``berjasa ARGV`` through click's CliRunner, as a CompletedProcess."""
+    from click.testing import CliRunner
+
+    from berjasa.cli import main
+
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level  # the CLI's logging setup replaces them
+    try:
+        result = CliRunner().invoke(main, argv, input=stdin, env=env, prog_name="berjasa")
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
+        _forget_process_state()
+    stderr = result.stderr
+    if result.exc_info is not None and not isinstance(result.exception, SystemExit):
+        # what Python prints for an uncaught exception (exit code 1, as here)
+        stderr += "".join(traceback.format_exception(*result.exc_info))
+    return subprocess.CompletedProcess([*BERJASA, *argv], result.exit_code, result.stdout,
+                                       stderr)
+
+
+def _forget_process_state() -> None:
+    """Drop what a command keeps for its process's life, as if it had exited:
+    cached pseudonym keys (a restore may replace a folder's key)."""
+    from berjasa import pseudonyms
+
+    pseudonyms._cache.clear()

@@ -1,4 +1,6 @@
-"""cli: berjasa init / user add / serve, run as real subprocesses."""
+"""cli: berjasa init / user add / serve: ``serve``, the environment's data folder
+and the product's argon2 parameters as real subprocesses, the rest through the
+in-process runner (tests/helpers.py)."""
 
 from __future__ import annotations
 
@@ -64,8 +66,9 @@ def test_data_dir_comes_from_the_environment(tmp_path):
 
 def test_user_add_hashes_with_argon2_and_refuses_duplicates(tmp_path):
     run("init", "--kelurahan", "73.71.01.1001", data_dir=tmp_path)
+    # a real process: this one hashes with the product's argon2 parameters
     added = run("user", "add", "rina", "--role", "supervisor", "--password-stdin",
-                stdin="rahasia-panjang\n", data_dir=tmp_path)
+                stdin="rahasia-panjang\n", data_dir=tmp_path, process=True)
     assert added.returncode == 0, added.stderr
     assert added.stdout.strip().splitlines()[-1] == "rina"
     conn = sqlite3.connect(tmp_path / "kelurahan.db")
