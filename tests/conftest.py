@@ -23,7 +23,7 @@ from berjasa.synthetic import EnrollmentFaker
 from server import accounts
 from server.install import init_kelurahan
 from server.storage.audit import Actor
-from tests.helpers import PASSWORD
+from tests.helpers import PASSWORD, QUICK_LOOP_WORKERS, is_quick_loop
 
 declare_settings()  # what the `berjasa` entry point does: every part's settings
 # Users made in this process get argon2's cheapest hashes, so each login costs
@@ -41,6 +41,23 @@ USERS = [("enumerator", "enumerator"), ("enumerator2", "enumerator"),
 def pytest_addoption(parser: pytest.Parser) -> None:
     """``--slow`` runs the long fault loops."""
     parser.addoption("--slow", action="store_true", help="run long fault-injection loops")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> None:
+    """The quick loop runs on ``QUICK_LOOP_WORKERS`` pytest-xdist workers unless
+    ``-n`` is given (``-n 0``: one process) or ``--pdb`` asks for one process. Any
+    other run, plain ``pytest`` (CI) above all, stays in one process: the
+    reliability tests time their kills and the browser tests their pages, and two
+    workers would share the cores under them. Runs before xdist's own hook, which
+    then starts the workers; the workers themselves never get here again."""
+    if (getattr(config.option, "numprocesses", 0) is None and is_quick_loop(config)
+            and not hasattr(config, "workerinput") and not config.option.usepdb):
+        config.option.numprocesses = QUICK_LOOP_WORKERS
+        if config.option.dist == "no":
+            # load balancing, but tests marked xdist_group("...") share one worker
+            # (tests/unit/test_hint_filter.py builds its 150,000-record filter once)
+            config.option.dist = "loadgroup"
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -9,6 +9,9 @@ import os
 import subprocess
 import traceback
 from pathlib import Path
+from typing import Any
+
+from _pytest.mark.expression import Expression
 
 from berjasa.processes import BERJASA, free_port, start_server  # noqa: F401  (re-exported)
 
@@ -17,6 +20,19 @@ from berjasa.processes import BERJASA, free_port, start_server  # noqa: F401  (r
 PASSWORD = "kata-sandi-uji-123"
 # The passphrase of the tests' encrypted backups.
 PASSPHRASE = "frasa-sandi-cadangan"
+
+# Workers of the quick loop: the machine's two cores (README.md, Tests).
+QUICK_LOOP_WORKERS = 2
+
+
+def is_quick_loop(config: Any) -> bool:
+    """The ``-m`` expression leaves out every browser and every reliability test
+    (``not browser and not reliability``, or any equal expression)."""
+    if not config.option.markexpr:
+        return False
+    expression = Expression.compile(config.option.markexpr)
+    return not any(expression.evaluate(lambda name, marker=marker, **_: name == marker)
+                   for marker in ("browser", "reliability"))
 
 
 def examples(count: int) -> int:

@@ -48,6 +48,12 @@ def test_vectors_file_is_current():
         json.dumps(build_dedupe_cases(), ensure_ascii=False))
 
 
+# The tests of the 150,000-record filter share one xdist worker in the quick loop
+# (--dist loadgroup, tests/conftest.py): the filter is built once per worker.
+BIG = pytest.mark.xdist_group("hint_filter_150000")
+
+
+@BIG
 @pytest.mark.slow
 def test_no_false_negatives_and_rate_within_setting_at_150000(big):
     key, parsed = big["key"], big["parsed"]
@@ -62,6 +68,7 @@ def test_no_false_negatives_and_rate_within_setting_at_150000(big):
     assert big["body"]["size_bytes"] < 400_000
 
 
+@BIG
 @pytest.mark.slow
 def test_filter_of_another_key_version_or_damaged_is_refused(big):
     other = hints.HintKey.new()
@@ -109,6 +116,7 @@ def test_node_side_runs_the_same_vectors():
     _node_test({"DEDUPE_BIG": ""})
 
 
+@BIG
 @pytest.mark.slow
 @pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
 def test_node_side_measures_the_same_150000_filter(big):

@@ -8,7 +8,11 @@ collected: all of them under plain ``pytest`` and the quick loop)."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
+
+from tests.helpers import QUICK_LOOP_WORKERS, is_quick_loop
 
 REQUIRED = {"tests/browser/": {"browser"}, "tests/reliability/": {"reliability", "slow"}}
 
@@ -38,3 +42,24 @@ def test_the_quick_loop_expression_leaves_out_browser_and_reliability_tests(pyte
     selected = [test for test, names in _markers(pytestconfig).items()
                 if not names & {"browser", "reliability"}]
     assert [t for t in selected if t.startswith(tuple(REQUIRED))] == []
+
+
+@pytest.mark.parametrize("expression,quick", [
+    ("not browser and not reliability", True), ("not (reliability or browser)", True),
+    ("not browser and not reliability and not postgres", True),
+    ("", False), ("not reliability", False), ("not browser", False), ("browser", False),
+    ("not browser or not reliability", False)])
+def test_the_quick_loop_is_told_by_what_its_expression_leaves_out(expression, quick):
+    assert is_quick_loop(SimpleNamespace(option=SimpleNamespace(markexpr=expression))) is quick
+
+
+def test_the_quick_loop_runs_on_workers_and_ci_in_one_process(pytestconfig):
+    """tests/conftest.py turns pytest-xdist on for the quick loop only (unless -n is given)."""
+    workers = getattr(pytestconfig, "workerinput", {}).get("workercount")
+    if pytestconfig.getoption("numprocesses", None) == 0 or pytestconfig.option.usepdb:
+        pytest.skip("one process asked for (-n 0 or --pdb)")
+    if is_quick_loop(pytestconfig):
+        assert workers == QUICK_LOOP_WORKERS
+    elif pytestconfig.option.markexpr in ("", None) and pytestconfig.getoption("numprocesses",
+                                                                                 None) is None:
+        assert workers is None  # plain pytest, as CI runs it
