@@ -104,6 +104,12 @@ def update_user_by_id(db: Database, user_id: int, actor: Actor, **changes: Any) 
     return update_user(db, user, actor, **changes)
 
 
+def username(db: Database, user_id: int) -> str | None:
+    """A user's name by id (the page notices name the user only on the server)."""
+    user = users.get_user(db, user_id)
+    return user["username"] if user else None
+
+
 def list_users(db: Database) -> list[dict[str, Any]]:
     """Every office user (no password hashes)."""
     return users.list_users(db)

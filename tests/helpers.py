@@ -109,3 +109,18 @@ def _forget_process_state() -> None:
     from berjasa import pseudonyms
 
     pseudonyms._cache.clear()
+
+
+def flask_session_payload(value: str) -> str:
+    """A Flask session cookie's content as text (itsdangerous: ``[.]payload.time.sig``,
+    a leading dot when zlib-compressed): what anyone holding the cookie can read."""
+    import base64
+    import json
+    import zlib
+
+    compressed = value.startswith(".")
+    payload = value.lstrip(".").split(".")[0]
+    raw = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    text = (zlib.decompress(raw) if compressed else raw).decode()
+    json.loads(text)  # really the session
+    return text

@@ -38,7 +38,7 @@ blp.add_url_rule("/verifikasi/kirim-balik", "send_back", verify.send_back, metho
 def page_context() -> dict:
     """What every page template may use."""
     user = getattr(g, "user", None)
-    return {"user": user, "role_labels": accounts.ROLE_LABELS,
+    return {"user": user, "role_labels": accounts.ROLE_LABELS, "notices": users.notice_texts,
             "may": lambda endpoint: access.may(user["role"] if user else None, endpoint)}
 
 

@@ -4,8 +4,9 @@ Every change is audited by :mod:`central.accounts`."""
 
 from __future__ import annotations
 
-from flask import flash
+from flask import get_flashed_messages
 
+from berjasa.web import notices
 from berjasa.web.user_pages import UserPages
 from central import accounts
 from central.app import get_db
@@ -15,8 +16,17 @@ PAGES = UserPages(
     template="central/users.html", roles=accounts.ROLES, connection=get_db, actor=current_actor,
     list_users=accounts.list_users, add_user=accounts.add_user,
     update_user=accounts.update_user_by_id, toggle_actions=("enable", "disable"),
-    added=lambda _user_id, name: flash(f"Pengguna {name} ditambahkan."),
-    updated=lambda user: flash(f"Pengguna {user['username']} diperbarui."))
+    added=lambda user_id, _name: notices.user_changed(user_id, "added"),
+    updated=lambda user: notices.user_changed(user["id"], "updated"))
 users_page = PAGES.page
 create_user = PAGES.create
 update_user = PAGES.update
+
+
+def notice_texts() -> list[str]:
+    """The notices waiting for this session, as text (read once): a user notice
+    gets its name here, on the server (the cookie holds only the id); the
+    verification notices carry no personal data and are shown as flashed."""
+    return [notices.user_text(message, lambda user_id: accounts.username(get_db(), user_id))
+            or message
+            for message in get_flashed_messages()]

@@ -13,12 +13,11 @@ from __future__ import annotations
 from flask import flash, get_flashed_messages
 
 from berjasa.problems import Problem
+from berjasa.web import notices
 from server import intake, user_admin
 from server.db import get_db
 from server.http import current_actor
 from server.pages import labels
-
-_USER_TEXT = {"added": "ditambahkan", "updated": "diperbarui"}
 
 
 def record_decided(record_id: str, status: str) -> None:
@@ -28,7 +27,7 @@ def record_decided(record_id: str, status: str) -> None:
 
 def user_changed(user_id: int, change: str) -> None:
     """Queue "Pengguna <name> ditambahkan/diperbarui." for the next page."""
-    flash(f"user|{int(user_id)}|{change}")
+    notices.user_changed(user_id, change)
 
 
 def _text(message: str) -> str | None:
@@ -41,10 +40,7 @@ def _text(message: str) -> str | None:
         except Problem:
             return f"Data diputuskan: {status}."
         return f"{record['full_name']}: {status}."
-    if kind == "user" and ref.isdigit():
-        name = user_admin.username(get_db(), int(ref)) or ""
-        return f"Pengguna {name} {_USER_TEXT.get(word, word)}.".replace("  ", " ")
-    return None
+    return notices.user_text(message, lambda user_id: user_admin.username(get_db(), user_id))
 
 
 def texts() -> list[str]:

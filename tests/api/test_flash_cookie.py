@@ -4,26 +4,18 @@ the username; the next page still shows the notice with the name."""
 
 from __future__ import annotations
 
-import base64
-import json
 import re
-import zlib
 
 from berjasa.database import connect
 from tests.api.test_pages_bad_input import Browser, _enroll
+from tests.helpers import flask_session_payload
 
 
 def _cookie_payload(browser) -> str:
-    """The Flask session cookie decoded (itsdangerous: [.]payload.time.signature)."""
+    """The Flask session cookie decoded."""
     cookie = browser.client.get_cookie("session")
     assert cookie is not None
-    value = cookie.value
-    compressed = value.startswith(".")
-    payload = value.lstrip(".").split(".")[0]
-    raw = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
-    text = (zlib.decompress(raw) if compressed else raw).decode()
-    json.loads(text)  # really the session
-    return text
+    return flask_session_payload(cookie.value)
 
 
 def test_decision_notice_keeps_the_name_out_of_the_cookie(app, records, data_dir):
