@@ -5,7 +5,6 @@ the scheduled agent's daily purge runs once a day."""
 from __future__ import annotations
 
 import json
-import subprocess
 from datetime import datetime, timedelta, timezone
 
 from berjasa.database import connect
@@ -14,7 +13,7 @@ from berjasa.synthetic import EnrollmentFaker
 from server import intake, review
 from server.storage.audit import Actor, verify_chain
 from sync.retention import purge_if_due
-from tests.helpers import BERJASA
+from tests.helpers import berjasa
 
 ENUMERATOR = Actor("enumerator", "enumerator")
 SUPERVISOR = Actor("supervisor", "supervisor")
@@ -39,8 +38,7 @@ def test_purge_applies_retention_and_is_audited(data_dir):
     conn.execute("INSERT INTO login_failures (at, username, address) VALUES (?, 'x', '1.2.3.4')",
                  (OLD,))
     conn.close()
-    done = subprocess.run([*BERJASA, "privacy", "purge", "--json",
-                           "--data-dir", str(data_dir)], check=False, capture_output=True, text=True, timeout=60)
+    done = berjasa("privacy", "purge", "--json", "--data-dir", str(data_dir))
     assert done.returncode == 0, done.stderr
     counts = json.loads(done.stdout)
     assert counts["rejected_erased"] == 1 and counts["batch_bodies_emptied"] == 1
@@ -58,8 +56,7 @@ def test_purge_applies_retention_and_is_audited(data_dir):
     assert old["nik"].encode() not in raw and old["address"].encode() not in raw
     conn.close()
     # a second purge finds nothing more (and is audited too)
-    again = subprocess.run([*BERJASA, "privacy", "purge", "--data-dir",
-                            str(data_dir)], check=False, capture_output=True, text=True, timeout=60)
+    again = berjasa("privacy", "purge", "--data-dir", str(data_dir))
     assert again.returncode == 0 and again.stdout.strip().splitlines()[-1] == "0"
 
 

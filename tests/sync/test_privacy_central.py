@@ -11,7 +11,6 @@ import importlib.util
 import json
 import os
 import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -28,7 +27,7 @@ from sync import protocol_erasures, storage
 from sync.agent import build_batch, run_once
 from sync.keys import load_device
 from sync.protocol_auth import generate_private_key
-from tests.helpers import BERJASA
+from tests.helpers import berjasa
 
 _spec = importlib.util.spec_from_file_location(
     "sync_harness", Path(__file__).resolve().parents[1] / "reliability" / "harness.py")
@@ -213,16 +212,13 @@ def test_central_erase_command_line(central, kelurahan, backend):
     nik = nik_of(kelurahan, ids[0])
     folder = central.data_dir
     (folder / "settings.toml").write_text(f'central_database_url = "{central.database_url}"\n')
-    args = [*BERJASA, "central", "privacy", "erase"]
-    done = subprocess.run([*args, nik, "--reason", "Surat 10/XI/2026", "--json", "--data-dir",
-                           str(folder)], check=False, capture_output=True, text=True, timeout=120)
+    args = ["central", "privacy", "erase"]
+    done = berjasa(*args, nik, "--reason", "Surat 10/XI/2026", "--json", data_dir=folder)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["erased"][0]["record_id"] == ids[0]
-    twice = subprocess.run([*args, nik, "--reason", "lagi", "--data-dir", str(folder)],
-                           check=False, capture_output=True, text=True, timeout=120)
+    twice = berjasa(*args, nik, "--reason", "lagi", data_dir=folder)
     assert twice.returncode == 0 and "sudah dihapus" in twice.stdout
-    unknown = subprocess.run([*args, "7371014101900001", "--reason", "x", "--data-dir", str(folder)],
-                             check=False, capture_output=True, text=True, timeout=120)
+    unknown = berjasa(*args, "7371014101900001", "--reason", "x", data_dir=folder)
     assert unknown.returncode != 0 and "Tidak ada data" in unknown.stderr
     assert "berjasa privacy erase" in unknown.stderr  # a kelurahan may still hold it
     assert len(unknown.stderr.strip().splitlines()) == 1 and "Traceback" not in unknown.stderr
@@ -232,11 +228,9 @@ def test_central_erase_command_line(central, kelurahan, backend):
     assert [e["record_id"] for e in entries] == [f"{A}/{ids[0]}"]
     assert entries[0]["actor"].startswith("cli:") and entries[0]["reason"] == "Surat 10/XI/2026"
     assert nik not in json.dumps(entries) and '"p1:' in entries[0]["changes"]
-    verify = subprocess.run([*BERJASA, "central", "audit", "verify", "--data-dir", str(folder)],
-                            check=False, capture_output=True, text=True, timeout=120)
+    verify = berjasa("central", "audit", "verify", data_dir=folder)
     assert verify.returncode == 0, verify.stdout + verify.stderr
-    no_reason = subprocess.run([*args, nik, "--reason", " ", "--data-dir", str(folder)],
-                               check=False, capture_output=True, text=True, timeout=120)
+    no_reason = berjasa(*args, nik, "--reason", " ", data_dir=folder)
     assert no_reason.returncode != 0 and "Alasan" in no_reason.stderr
 
 
@@ -259,9 +253,8 @@ def test_in_flight_batch_then_erasure_end_to_end(tmp_path, backend_name, request
                 folder, "SELECT batch_id FROM sync_batches"):
             time.sleep(0.1)
         time.sleep(1.0)  # the POST is on its way to the stopped central
-        erase = subprocess.run([*BERJASA, "privacy", "erase", person["nik"], "--reason",
-                                "Surat 11/XI/2026", "--json", "--data-dir", str(folder)],
-                               check=False, capture_output=True, text=True, timeout=120)
+        erase = berjasa("privacy", "erase", person["nik"], "--reason", "Surat 11/XI/2026",
+                        "--json", data_dir=folder)
         assert erase.returncode == 0, erase.stderr
         os.kill(central.process.pid, signal.SIGCONT)
         assert agent.wait(120) == 0, agent.stderr.read()
@@ -306,9 +299,8 @@ def test_erase_right_after_a_killed_agent(central, kelurahan, crash_at, backend)
     assert agent.wait(120) == 137, agent.stderr.read()
     stored = h.kelurahan_rows(kelurahan, "SELECT batch_id, state FROM sync_batches")
     assert stored and stored[0]["state"] == "pending"
-    erase = subprocess.run([*BERJASA, "privacy", "erase", person["nik"], "--reason", "Surat 12",
-                            "--json", "--data-dir", str(kelurahan)],
-                           check=False, capture_output=True, text=True, timeout=60)
+    erase = berjasa("privacy", "erase", person["nik"], "--reason", "Surat 12", "--json",
+                    data_dir=kelurahan)
     assert erase.returncode == 0, erase.stderr
     assert h.kelurahan_rows(kelurahan, "SELECT batch_id FROM sync_batches") == []
     report = run_once(kelurahan, h.agent_settings(kelurahan), "test")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import subprocess
 import sys
 from pathlib import Path
 
@@ -27,7 +26,7 @@ from server.storage.audit import Actor, verify_chain
 from sync import storage
 from sync.agent import build_batch, run_once
 from sync.keys import load_device
-from tests.helpers import BERJASA
+from tests.helpers import berjasa
 
 _spec = importlib.util.spec_from_file_location(
     "sync_harness", Path(__file__).resolve().parents[1] / "reliability" / "harness.py")
@@ -169,8 +168,7 @@ def test_erasure_leaves_nothing_readable_in_the_data_folder(kelurahan, central, 
     server_conn.close()
 
     # the audit trail still says who changed which field when, and verifies
-    verify = subprocess.run([*BERJASA, "audit", "verify", "--data-dir",
-                             str(kelurahan)], check=False, capture_output=True, text=True, timeout=60)
+    verify = berjasa("audit", "verify", "--data-dir", str(kelurahan))
     assert verify.returncode == 0, verify.stdout + verify.stderr
     rows = h.kelurahan_rows(kelurahan, "SELECT action, actor, changes FROM audit_log"
                             " WHERE record_id = ? ORDER BY seq", (pending["before"]["id"],))
@@ -190,23 +188,19 @@ def test_erasure_leaves_nothing_readable_in_the_data_folder(kelurahan, central, 
 def test_erase_unknown_twice_and_bad_input(kelurahan):
     person = enrol_person(kelurahan, seed=21)
     nik = person["before"]["nik"]
-    run = [*BERJASA, "privacy", "erase"]
+    run = ["privacy", "erase"]
     folder = ["--data-dir", str(kelurahan)]
-    unknown = subprocess.run([*run, "7371014101900001", "--reason", "x", *folder],
-                             check=False, capture_output=True, text=True, timeout=60)
+    unknown = berjasa(*run, "7371014101900001", "--reason", "x", *folder)
     assert unknown.returncode != 0 and "Tidak ada data" in unknown.stderr
     assert "Traceback" not in unknown.stderr and len(unknown.stderr.strip().splitlines()) == 1
-    first = subprocess.run([*run, nik, "--reason", "Surat 1", "--json", *folder],
-                           check=False, capture_output=True, text=True, timeout=60)
+    first = berjasa(*run, nik, "--reason", "Surat 1", "--json", *folder)
     assert first.returncode == 0, first.stderr
     assert json.loads(first.stdout)["erased"] == [person["before"]["id"]]
-    again = subprocess.run([*run, nik, "--reason", "Surat 1", *folder],
-                           check=False, capture_output=True, text=True, timeout=60)
+    again = berjasa(*run, nik, "--reason", "Surat 1", *folder)
     assert again.returncode == 0 and "sudah dihapus sebelumnya" in again.stdout
     # a NIK another kelurahan holds is simply not here
     other = EnrollmentFaker("73.71.02.1001", seed=5).enrollment()["nik"]
-    elsewhere = subprocess.run([*run, other, "--reason", "Surat 2", *folder],
-                               check=False, capture_output=True, text=True, timeout=60)
+    elsewhere = berjasa(*run, other, "--reason", "Surat 2", *folder)
     assert elsewhere.returncode != 0 and "di kelurahan ini" in elsewhere.stderr
     assert "berjasa central privacy erase" in elsewhere.stderr  # where to ask instead
     assert len(elsewhere.stderr.strip().splitlines()) == 1
@@ -241,18 +235,15 @@ def test_audit_prove_after_erasure(kelurahan):
     conn.close()
     [edit] = h.kelurahan_rows(kelurahan, "SELECT seq FROM audit_log WHERE action = 'enrollment.edit'"
                               " AND record_id = ? ORDER BY seq LIMIT 1", (person["before"]["id"],))
-    prove = [*BERJASA, "audit", "prove", "--seq", str(edit["seq"]),
+    prove = ["audit", "prove", "--seq", str(edit["seq"]),
              "--data-dir", str(kelurahan)]
     new_name = person["after"]["full_name"]
-    yes = subprocess.run([*prove, "--field", "full_name", "--value", new_name, "--json"],
-                         check=False, capture_output=True, text=True, timeout=60)
+    yes = berjasa(*prove, "--field", "full_name", "--value", new_name, "--json")
     assert yes.returncode == 0, yes.stdout + yes.stderr
     assert json.loads(yes.stdout)["matches"] == ["new"]
-    old = subprocess.run([*prove, "--field", "full_name", "--value", person["before"]["full_name"]],
-                         check=False, capture_output=True, text=True, timeout=60)
+    old = berjasa(*prove, "--field", "full_name", "--value", person["before"]["full_name"])
     assert old.returncode == 0 and "nilai lama" in old.stdout
-    no = subprocess.run([*prove, "--field", "full_name", "--value", "Orang Lain"],
-                        check=False, capture_output=True, text=True, timeout=60)
+    no = berjasa(*prove, "--field", "full_name", "--value", "Orang Lain")
     assert no.returncode == 1 and "TIDAK COCOK" in no.stdout
 
 
