@@ -60,10 +60,20 @@ def pytest_cmdline_main(config: pytest.Config) -> None:
             config.option.dist = "loadgroup"
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """xdist starts a worker: tell it the quick loop's ``--dist loadgroup`` (a worker
+    reads only the command line, where the quick loop does not say it)."""
+    node.workerinput["berjasa_loadgroup"] = node.config.option.dist == "loadgroup"
+
+
 def pytest_configure(config: pytest.Config) -> None:
-    """The quick loop (a marker expression leaving out the reliability loops) runs
-    property tests with fewer examples (tests.helpers.examples); set
-    BERJASA_TEST_QUICK=0 to run them all anyway."""
+    """A quick-loop worker groups tests by ``xdist_group``. The quick loop (a
+    marker expression leaving out the reliability loops) runs property tests with
+    fewer examples (tests.helpers.examples); set BERJASA_TEST_QUICK=0 to run them
+    all anyway."""
+    if getattr(config, "workerinput", {}).get("berjasa_loadgroup"):
+        config.option.loadgroup = True  # xdist_group marks keep their tests on one worker
     if "not reliability" in (config.option.markexpr or ""):
         os.environ.setdefault("BERJASA_TEST_QUICK", "1")
 

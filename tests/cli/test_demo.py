@@ -1,18 +1,17 @@
-"""cli: berjasa demo — central and two kelurahan, seeded, synced once."""
+"""cli: berjasa demo — central and two kelurahan, seeded, synced once (the demo
+city of tests/cli/conftest.py, shared with test_demo_central.py)."""
 
 from __future__ import annotations
 
 import sqlite3
-import subprocess
 
-from tests.helpers import BERJASA
+import pytest
 
 
-def test_demo_syncs_and_returns_the_cross_kelurahan_duplicate(tmp_path):
-    answer = subprocess.run([*BERJASA, "demo", "--once", "--enrollments",
-                             "12", "--data-dir", str(tmp_path)], capture_output=True, text=True,
-                            timeout=300, check=False)
-    assert answer.returncode == 0, answer.stderr
+@pytest.mark.xdist_group("demo_city")
+def test_demo_syncs_and_returns_the_cross_kelurahan_duplicate(demo_city):
+    assert demo_city.process.poll() is None, demo_city.stdout + demo_city.errors()
+    answer, tmp_path = demo_city, demo_city.root
     assert "Registri pusat" in answer.stdout and "pengawas" in answer.stdout
     # the office's story needs central's data folder: the demo says where it is
     central = tmp_path / "demo" / "central"

@@ -1,20 +1,18 @@
 """The issue 11 story: from `berjasa demo`, a city operator signs in to central and
 downloads the registration file and the payment list; the auditor then sees both
-downloads in central's trail."""
+downloads in central's trail (the demo city of tests/cli/conftest.py, shared with
+test_demo.py)."""
 
 from __future__ import annotations
 
 import io
 import re
-import subprocess
-import time
 
 import pytest
 import requests
 from openpyxl import load_workbook
 
 from berjasa.demo import CENTRAL_ROLES, PASSWORD
-from tests.helpers import BERJASA
 
 pytestmark = pytest.mark.slow
 
@@ -29,38 +27,21 @@ def _login(central: str, name: str) -> requests.Session:
     return browser
 
 
-def test_operator_downloads_from_the_demo_and_the_auditor_sees_it(tmp_path):
-    demo = subprocess.Popen([*BERJASA, "demo", "--enrollments", "12",
-                             "--data-dir", str(tmp_path)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
-    try:
-        central = None
-        deadline = time.monotonic() + 240
-        lines = []
-        while time.monotonic() < deadline:
-            line = demo.stdout.readline()
-            if not line:
-                break
-            lines.append(line)
-            match = re.search(r"Login registri pusat (http://127\.0\.0\.1:\d+)/login", line)
-            if match:
-                central = match.group(1)
-                break
-        assert central, "".join(lines) + demo.stderr.read() if demo.poll() is not None else ""
-        names = dict(CENTRAL_ROLES)
-        assert set(names.values()) == {"operator", "verifier", "admin", "auditor"}
-        operator = _login(central, "operator-kota")
-        registration = operator.get(f"{central}/unduh/bpjs-registration?format=xlsx", timeout=60)
-        assert registration.status_code == 200
-        load_workbook(io.BytesIO(registration.content))
-        payment = operator.get(f"{central}/unduh/payment-list?format=xlsx&draft=1", timeout=60)
-        assert payment.status_code == 200, payment.text[:300]
-        load_workbook(io.BytesIO(payment.content))
-        auditor = _login(central, "auditor-bpkp")
-        trail = auditor.get(f"{central}/audit?actor=operator-kota", timeout=30).text
-        assert "download.bpjs-registration" in trail and "download.payment-list" in trail
-        assert registration.headers["X-Berjasa-SHA256"] in trail
-        assert payment.headers["X-Berjasa-SHA256"] in trail
-    finally:
-        demo.terminate()
-        demo.wait(timeout=60)
+@pytest.mark.xdist_group("demo_city")
+def test_operator_downloads_from_the_demo_and_the_auditor_sees_it(demo_city):
+    assert demo_city.process.poll() is None, demo_city.stdout + demo_city.errors()
+    central = demo_city.central
+    names = dict(CENTRAL_ROLES)
+    assert set(names.values()) == {"operator", "verifier", "admin", "auditor"}
+    operator = _login(central, "operator-kota")
+    registration = operator.get(f"{central}/unduh/bpjs-registration?format=xlsx", timeout=60)
+    assert registration.status_code == 200
+    load_workbook(io.BytesIO(registration.content))
+    payment = operator.get(f"{central}/unduh/payment-list?format=xlsx&draft=1", timeout=60)
+    assert payment.status_code == 200, payment.text[:300]
+    load_workbook(io.BytesIO(payment.content))
+    auditor = _login(central, "auditor-bpkp")
+    trail = auditor.get(f"{central}/audit?actor=operator-kota", timeout=30).text
+    assert "download.bpjs-registration" in trail and "download.payment-list" in trail
+    assert registration.headers["X-Berjasa-SHA256"] in trail
+    assert payment.headers["X-Berjasa-SHA256"] in trail

@@ -60,6 +60,7 @@ def test_the_quick_loop_runs_on_workers_and_ci_in_one_process(pytestconfig):
         pytest.skip("one process asked for (-n 0 or --pdb)")
     if is_quick_loop(pytestconfig):
         assert workers == QUICK_LOOP_WORKERS
+        assert pytestconfig.option.loadgroup  # xdist_group tests share a worker
     elif pytestconfig.option.markexpr in ("", None) and pytestconfig.getoption("numprocesses",
                                                                                  None) is None:
         assert workers is None  # plain pytest, as CI runs it
