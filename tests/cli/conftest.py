@@ -1,63 +1,44 @@
 """The demo city that tests/cli/test_demo.py and test_demo_central.py look at: one
-``berjasa demo`` run (persistent, as an operator starts it), started once for both.
-A demo costs about 15 CPU-s: central, two kelurahan servers and a dozen commands,
-each a process. The two tests share one xdist worker (``xdist_group("demo_city")``)."""
+``berjasa demo --once`` run, made once for both. A demo costs about 15 CPU-s:
+central, two kelurahan servers and a dozen commands, each a process. After it
+exits, ``berjasa central serve`` serves its central folder again for the office's
+story (the persistent demo's servers are checked by tests/cli/test_demo_stop.py).
+The two tests share one xdist worker (``xdist_group("demo_city")``)."""
 
 from __future__ import annotations
 
-import re
 import subprocess
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import BERJASA
-
-# The summary's last line: the payment-list command of the office's story.
-SUMMARY_END = "--output iuran.xlsx"
+from tests.helpers import BERJASA, free_port, start_server
 
 
 @dataclass
 class DemoCity:
-    """A running ``berjasa demo``: its process, what it printed, its --data-dir."""
+    """What ``berjasa demo --once`` did (its answer, its --data-dir) and central's
+    URL, served again from the demo's central folder."""
 
-    process: subprocess.Popen
-    stdout: str
+    answer: subprocess.CompletedProcess
     root: Path
-
-    def errors(self) -> str:
-        """What the demo wrote to stderr so far."""
-        return (self.root / "demo-stderr.log").read_text(errors="replace")
-
-    @property
-    def central(self) -> str:
-        """Central's base URL, from the printed login line."""
-        found = re.search(r"Login registri pusat (http://127\.0\.0\.1:\d+)/login", self.stdout)
-        assert found, self.stdout + self.errors()
-        return found.group(1)
+    central: str
 
 
 @pytest.fixture(scope="session")
 def demo_city(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoCity]:
-    """``berjasa demo --enrollments 12``, once its summary is printed; stopped at the end."""
+    """``berjasa demo --once --enrollments 12``; then central on its folder until the end."""
     root = tmp_path_factory.mktemp("demo-city")
-    with open(root / "demo-stderr.log", "w") as stderr:
-        demo = subprocess.Popen([*BERJASA, "demo", "--enrollments", "12", "--data-dir", str(root)],
-                                stdout=subprocess.PIPE, stderr=stderr, text=True)
-    lines: list[str] = []
-    deadline = time.monotonic() + 240
-    while time.monotonic() < deadline:
-        line = demo.stdout.readline()
-        if not line:
-            break
-        lines.append(line)
-        if SUMMARY_END in line:
-            break
+    answer = subprocess.run([*BERJASA, "demo", "--once", "--enrollments", "12", "--data-dir",
+                             str(root)], capture_output=True, text=True, timeout=300, check=False)
+    assert answer.returncode == 0, answer.stderr
+    port = free_port()
+    central = start_server(["central", "serve", "--port", str(port), "--data-dir",
+                            str(root / "demo" / "central")], f"http://127.0.0.1:{port}")
     try:
-        yield DemoCity(demo, "".join(lines), root)
+        yield DemoCity(answer, root, f"http://127.0.0.1:{port}")
     finally:
-        demo.terminate()
-        demo.wait(timeout=60)
+        central.terminate()
+        central.wait(timeout=60)
