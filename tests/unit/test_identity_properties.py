@@ -137,8 +137,11 @@ def test_forty_added_or_forgotten_is_a_sex_mismatch_only(person):
 @given(people(), st.integers(0, 15), st.sampled_from(string.ascii_letters + "-./"))
 def test_one_digit_replaced_by_a_letter(person, position, char):
     nik, born, sex = person
-    assert [p.code for p in check_nik(splice(nik, position, char), born, sex)] == [
-        "nik_not_digits"]
+    damaged = splice(nik, position, char)
+    # digits then ".0" / ".00" is what a spreadsheet writes for a number: its own code
+    tail = damaged[position + 1:]
+    assume(not (char == "." and tail and set(tail) == {"0"}))
+    assert [p.code for p in check_nik(damaged, born, sex)] == ["nik_not_digits"]
 
 
 @PROPERTY
