@@ -13,6 +13,8 @@ from berjasa.commandline import data_dir_option, emit, json_option
 from berjasa.problems import Problem
 from central.cli import central_db, central_group
 
+VERIFY_LOCK = "central-verify.lock"  # in <data folder>/locks, held for a whole run
+
 
 def _actor(name: str | None) -> str:
     import getpass
@@ -166,18 +168,26 @@ def verify_command(limit: int, data_dir: Path | None, as_json: bool) -> None:
 
     Contoh: berjasa central verify --limit 200 --json
     """
+    from berjasa.folder_lock import lock_dir, try_lock
     from berjasa.settings import SettingsError
     from central import dukcapil
     from central.verification import check_dtsen
 
-    with central_db(data_dir) as (db, settings, _):
+    with central_db(data_dir) as (db, settings, folder):
         try:
             config = dukcapil.DukcapilConfig.from_settings(settings)
         except SettingsError as exc:
             raise click.ClickException(f"Dukcapil: {exc}") from exc
-        with db.transaction():
-            dtsen = check_dtsen(db)
-        outcome = dukcapil.run(db, config, limit=limit)
+        # one run at a time: two would ask Dukcapil twice for a record (quota)
+        held = try_lock(lock_dir(folder) / VERIFY_LOCK)
+        if held is None:
+            raise click.ClickException(
+                "`berjasa central verify` lain sedang berjalan di folder data ini; tunggu "
+                "sampai selesai (proses yang terhenti dilanjutkan oleh proses berikutnya).")
+        with held:
+            with db.transaction():
+                dtsen = check_dtsen(db)
+            outcome = dukcapil.run(db, config, limit=limit)
     summary = {"dtsen": dtsen, "dukcapil": outcome}
     if not as_json:
         click.echo(f"DTSEN: {dtsen['compared']} dibandingkan, {dtsen['raised']} temuan baru.")

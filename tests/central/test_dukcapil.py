@@ -301,6 +301,32 @@ def test_verify_command_refuses_a_url_without_credentials(central, monkeypatch):
     assert "central_dukcapil_user_id" in refused.stderr and len(refused.stderr.strip().splitlines()) == 1
 
 
+
+def test_a_second_verify_run_is_refused_while_one_runs(central, standin, monkeypatch):
+    """Two runs at once would ask Dukcapil twice for a record (and spend the quota):
+    while one holds the folder's verify lock, another stops with one line."""
+    from berjasa.folder_lock import lock_dir, try_lock
+    from central.cli_verify import VERIFY_LOCK
+
+    device = central.register()
+    sent = records(2)
+    device.send(sent)
+    url = standin([sent[0]])
+    data = central.data_dir
+    berjasa("central", "init", "--database", central.database_url, data_dir=data)
+    for name, value in (("URL", url), ("USER_ID", "berjasa"), ("PASSWORD", "rahasia"),
+                        ("HOURS", "00:00-23:59")):
+        monkeypatch.setenv(f"BERJASA_CENTRAL_DUKCAPIL_{name}", value)
+    running = try_lock(lock_dir(data) / VERIFY_LOCK)  # what a running verify holds
+    assert running is not None
+    with running:
+        refused = berjasa("central", "verify", "--json", data_dir=data, check=False)
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    assert "sedang berjalan" in refused.stderr and len(refused.stderr.strip().splitlines()) == 1
+    after = json.loads(berjasa("central", "verify", "--json", data_dir=data).stdout)
+    assert after["dukcapil"]["asked"] == 2  # nothing was asked by the refused run
+
+
 @pytest.mark.parametrize("code", ["04", "06", "16", "17"])
 def test_cannot_verify_now_codes_defer_and_stop(central, standin, code):
     """IP not allowed, outside hours, agency or user inactive: decide nothing,
