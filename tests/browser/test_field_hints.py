@@ -133,10 +133,18 @@ def test_hint_offline_flag_travels_receipt_and_logout(browser, server):
     # back online, no Background Sync in headless: the outbox goes at the next open
     context.set_offline(False)
     page.reload()
-    page.wait_for_function("""async () => {
-      const store = await import('/app/js/store.js');
-      return (await store.allRecords()).some((r) => r.state === 'accepted');
-    }""", timeout=30000)
+    # polled from here: wait_for_function took the async predicate's promise as a
+    # truthy answer and returned before the send, so the queue was read too early
+    deadline = time.monotonic() + 30
+    while True:
+        states = page.evaluate("""async () => {
+          const store = await import('/app/js/store.js');
+          return (await store.allRecords()).map((r) => r.state);
+        }""")
+        if "accepted" in states:
+            break
+        assert time.monotonic() < deadline, states
+        page.wait_for_timeout(200)
     queue = _supervisor_queue(server)
     assert 'data-possible-duplicate="nik"' in queue and "Siti Aminah" in queue
 
