@@ -212,19 +212,28 @@ def test_request_body_sends_dates_as_dukcapil_writes_them():
     assert body["NAMA_LGKP"] == "Baso" and "ALAMAT" not in body
 
 
-def test_verify_command_runs_against_the_standin(central, standin, monkeypatch):
+def _two_records_and_a_standin(central, standin) -> tuple:
+    """Two records at an initialised central, the first known to a stand-in;
+    (data folder, the stand-in's URL)."""
     device = central.register()
     sent = records(2)
     device.send(sent)
     url = standin([sent[0]])
-    data = central.data_dir
-    berjasa("central", "init", "--database", central.database_url, data_dir=data)
+    berjasa("central", "init", "--database", central.database_url, data_dir=central.data_dir)
+    return central.data_dir, url
+
+
+def _dukcapil_on(monkeypatch, url: str) -> None:
+    for name, value in (("URL", url), ("USER_ID", "berjasa"), ("PASSWORD", "rahasia"),
+                        ("HOURS", "00:00-23:59")):
+        monkeypatch.setenv(f"BERJASA_CENTRAL_DUKCAPIL_{name}", value)
+
+
+def test_verify_command_runs_against_the_standin(central, standin, monkeypatch):
+    data, url = _two_records_and_a_standin(central, standin)
     off = json.loads(berjasa("central", "verify", "--json", data_dir=data).stdout)
     assert off["dukcapil"]["enabled"] is False and off["dukcapil"]["asked"] == 0
-    monkeypatch.setenv("BERJASA_CENTRAL_DUKCAPIL_URL", url)
-    monkeypatch.setenv("BERJASA_CENTRAL_DUKCAPIL_USER_ID", "berjasa")
-    monkeypatch.setenv("BERJASA_CENTRAL_DUKCAPIL_PASSWORD", "rahasia")
-    monkeypatch.setenv("BERJASA_CENTRAL_DUKCAPIL_HOURS", "00:00-23:59")
+    _dukcapil_on(monkeypatch, url)
     on = json.loads(berjasa("central", "verify", "--limit", "5", "--json", data_dir=data).stdout)
     assert on["dukcapil"]["asked"] == 2 and on["dukcapil"]["findings"] == 1
 
@@ -301,22 +310,14 @@ def test_verify_command_refuses_a_url_without_credentials(central, monkeypatch):
     assert "central_dukcapil_user_id" in refused.stderr and len(refused.stderr.strip().splitlines()) == 1
 
 
-
 def test_a_second_verify_run_is_refused_while_one_runs(central, standin, monkeypatch):
     """Two runs at once would ask Dukcapil twice for a record (and spend the quota):
     while one holds the folder's verify lock, another stops with one line."""
     from berjasa.folder_lock import lock_dir, try_lock
     from central.cli_verify import VERIFY_LOCK
 
-    device = central.register()
-    sent = records(2)
-    device.send(sent)
-    url = standin([sent[0]])
-    data = central.data_dir
-    berjasa("central", "init", "--database", central.database_url, data_dir=data)
-    for name, value in (("URL", url), ("USER_ID", "berjasa"), ("PASSWORD", "rahasia"),
-                        ("HOURS", "00:00-23:59")):
-        monkeypatch.setenv(f"BERJASA_CENTRAL_DUKCAPIL_{name}", value)
+    data, url = _two_records_and_a_standin(central, standin)
+    _dukcapil_on(monkeypatch, url)
     running = try_lock(lock_dir(data) / VERIFY_LOCK)  # what a running verify holds
     assert running is not None
     with running:
