@@ -76,7 +76,7 @@ def test_neighbours_scope_leaves_a_far_kecamatan_out(central, data_dir, tmp_path
     from server import field_dedupe
 
     near = _synced(central, tmp_path / "near", NEIGHBOUR, 3, seed=23)
-    far = _synced(central, tmp_path / "far", FAR, 2, seed=24)
+    far = _synced(central, tmp_path / "far", FAR, 3, seed=24)
     central.register(data_dir)
     assert run_once(data_dir, h.agent_settings(data_dir), "test").ok
     conn = connect(data_dir / "kelurahan.db")
@@ -89,7 +89,13 @@ def test_neighbours_scope_leaves_a_far_kecamatan_out(central, data_dir, tmp_path
     data = base64.b64decode(body["filter"])
     assert body["count"] == 3
     assert all(hints.might_contain(data, key, f"nik:{r['nik']}") for r in near)
-    assert not any(hints.might_contain(data, key, f"nik:{r['nik']}") for r in far)
+    # A Bloom filter answers "maybe" for about 1 % of what it does not hold, so one
+    # far record may test positive by chance (it did in CI); a far kecamatan let in
+    # makes all six probes hit, left out leaves at most one or two.
+    far_probes = [f"nik:{r['nik']}" for r in far] + [
+        "name:" + hints.name_key(r["full_name"], r["birth_date"]) for r in far]
+    hits = sum(hints.might_contain(data, key, probe) for probe in far_probes)
+    assert hits <= 2, f"{hits} of {len(far_probes)} far probes are in the filter"
 
 
 def test_hint_page_carries_no_clear_nik_name_or_date_and_a_new_key_resets(central, tmp_path):
