@@ -17,6 +17,7 @@ from berjasa.audit import problem_text
 from berjasa.web import pages as web_pages
 from central import access, accounts
 from central.pages import audit, auth, dashboard, downloads, users, verify
+from central.trail_labels import action_label
 
 blp = web_pages.protect(Blueprint("pages", __name__, template_folder=web_pages.TEMPLATES))
 web_pages.add_account_routes(blp, auth, users)  # /login, /logout, /admin/users[/<user_id>]
@@ -54,4 +55,5 @@ def inert(value: object) -> Markup:
 
 blp.add_app_template_filter(inert, "inert")
 blp.add_app_template_filter(problem_text, "problem_text")
+blp.add_app_template_filter(action_label, "action_label")
 blp.add_app_template_filter(lambda n: f"{int(n or 0):,}".replace(",", "."), "ribuan")

@@ -37,6 +37,9 @@ def test_operator_downloads_the_payment_list_and_the_auditor_sees_it_in_the_trai
     trail = auditor.get(f"{central.url}/audit?action=download.payment-list", timeout=30)
     assert trail.status_code == 200 and "operator-uji" in trail.text and digest in trail.text
     assert "Rantai hash utuh" in trail.text
+    # the action by its name, with the code beside it
+    assert "Unduhan: Daftar pembayaran iuran (BPKAD) <code>download.payment-list</code>" in trail.text
+    assert ">Masuk (login)</option>" in trail.text
     exported = auditor.get(f"{central.url}/audit/export.csv?actor=operator-uji", timeout=30)
     assert exported.status_code == 200 and exported.content.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(exported.content.decode("utf-8-sig"))))
