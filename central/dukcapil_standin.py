@@ -18,7 +18,6 @@ from __future__ import annotations
 import csv
 import difflib
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -67,9 +66,13 @@ def _iso(ddmmyyyy: str) -> str:
 
 def create_standin(people: dict[str, dict[str, str]], user_id: str = "berjasa",
                    password: str = "rahasia", quota: int = 1_000_000,
-                   slow_seconds: float = 30.0) -> Flask:
-    """The stand-in app."""
+                   slow_seconds: float = 30.0,
+                   released: threading.Event | None = None) -> Flask:
+    """The stand-in app. A ``timeout`` NIK hangs ``slow_seconds``, or until
+    ``released`` is set (a test sets it when it ends, so no worker thread is
+    left hanging after it)."""
     app = Flask(__name__)
+    released = released or threading.Event()
     calls: dict[str, int] = {}
     lock = threading.Lock()
     state = {"total": 0, "quota": quota}
@@ -85,7 +88,7 @@ def create_standin(people: dict[str, dict[str, str]], user_id: str = "berjasa",
         person = people.get(nik)
         respond = (person or {}).get("respond", "")
         if respond == "timeout":
-            time.sleep(slow_seconds)
+            released.wait(slow_seconds)
         if respond == "500":
             return "Internal Server Error", 500
         if respond == "garbage":

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import json
+import threading
 from datetime import datetime, timezone
 
 import pytest
@@ -22,6 +23,9 @@ from .office import signed_in
 from .test_cli import berjasa
 
 NOON_WITA = datetime(2026, 11, 25, 4, 0, tzinfo=timezone.utc)
+# The client's timeout where a test waits for one (the stand-in hangs for the
+# ``timeout`` NIK): long enough for a loaded machine to answer the other NIKs.
+SHORT_TIMEOUT = 0.4
 
 
 def _people_csv(tmp_path, people):
@@ -40,15 +44,19 @@ def _people_csv(tmp_path, people):
 
 @pytest.fixture
 def standin(tmp_path):
+    """``standin(people)`` serves them; a ``timeout`` NIK hangs until the test ends."""
     servers = []
+    test_over = threading.Event()
 
     def start(people, **kwargs):
-        app = create_standin(read_people(_people_csv(tmp_path, people)), slow_seconds=3, **kwargs)
+        app = create_standin(read_people(_people_csv(tmp_path, people)), slow_seconds=30,
+                             released=test_over, **kwargs)
         server = BackgroundServer(app, threads=4).start()
         servers.append(server)
         return f"http://127.0.0.1:{server.effective_port}"
 
     yield start
+    test_over.set()
     for server in servers:
         server.close()
 
@@ -122,7 +130,8 @@ def test_outage_defers_the_record_stops_and_the_next_run_resumes(central, standi
     device.send(sent)
     broken = sent[1]
     url = standin([sent[0], {**broken, "respond": respond}, sent[2], sent[3]])
-    first = _run(central, _config(url))
+    # a short timeout: the hanging stand-in costs two of them, not two seconds
+    first = _run(central, _config(url, timeout_seconds=SHORT_TIMEOUT))
     assert first["stopped"] == "unavailable"
     assert (first["done"], first["deferred"]) == (1, 1)
     assert _state(central) == {sent[0]["nik"]: ("done", "01"), broken["nik"]: ("deferred", None)}
