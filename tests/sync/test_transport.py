@@ -13,6 +13,9 @@ import time
 from sync.transport import CentralClient
 
 BODY = b"x" * (32 * 1024 * 1024)  # far more than the socket buffers hold
+# Timeouts a fifth of a second long (settings, as an operator would set them): a
+# stall of a few of them proves what a stall of seconds would, in less time.
+CONNECT_TIMEOUT = 0.2
 
 
 def _stalling_server(listener: socket.socket, stall: float, requests: int) -> None:
@@ -42,8 +45,8 @@ def _uploads_through_a_stall(stall: float, read_timeout: float, uploads: int) ->
     listener.listen(1)
     server = threading.Thread(target=_stalling_server, args=(listener, stall, uploads), daemon=True)
     server.start()
-    settings = {"sync_connect_timeout_seconds": 1.0, "sync_read_timeout_seconds": read_timeout,
-                "sync_ca_bundle": ""}
+    settings = {"sync_connect_timeout_seconds": CONNECT_TIMEOUT,
+                "sync_read_timeout_seconds": read_timeout, "sync_ca_bundle": ""}
     client = CentralClient(f"http://127.0.0.1:{listener.getsockname()[1]}", settings,
                            time.monotonic() + 120)
     try:
@@ -56,7 +59,7 @@ def _uploads_through_a_stall(stall: float, read_timeout: float, uploads: int) ->
 
 
 def test_an_upload_stalled_longer_than_the_connect_timeout_goes_through():
-    assert _uploads_through_a_stall(2.5, 20.0, 2) == [200, 200]
+    assert _uploads_through_a_stall(3 * CONNECT_TIMEOUT, 20.0, 2) == [200, 200]
 
 
 def test_warm_connects_before_the_first_request_and_that_request_reuses_it():
@@ -123,4 +126,6 @@ def test_an_upload_stalled_longer_than_the_read_timeout_still_goes_through():
     """After a link cut TCP's back-off can leave an upload silent longer than the
     read timeout; the send waits (up to three read timeouts) instead of abandoning
     the upload, which would send the whole batch again."""
-    assert _uploads_through_a_stall(2.0, 1.2, 1) == [200]
+    read_timeout = 2 * CONNECT_TIMEOUT
+    # silent 1.75 read timeouts, less than the three a send may wait
+    assert _uploads_through_a_stall(1.75 * read_timeout, read_timeout, 1) == [200]
