@@ -87,6 +87,36 @@ def connect(path: Path | str) -> sqlite3.Connection:
     return conn
 
 
+# Rows per multi-row INSERT at most (a 1,000-record batch of enrollments: two).
+ROWS_PER_INSERT = 500
+
+
+def insert_rows(conn: sqlite3.Connection, table: str, columns: tuple[str, ...],
+                rows: list[tuple]) -> None:
+    """Insert rows (tuples in ``columns`` order) with multi-row ``INSERT ...
+    VALUES (...), (...)`` statements, each within SQLite's bound-variable limit.
+    Inside a transaction, every statement that may fail half-way copies each page
+    it changes into a statement journal first: ``executemany`` is one statement
+    per row, so a table with several indexes journals the same pages again for
+    every row (about 40 % of an enrollment's insert); one statement over many rows
+    journals each page once. ``table`` and ``columns`` are the caller's constants."""
+    if not rows:
+        return
+    width = len(columns)
+    per_statement = max(1, min(ROWS_PER_INSERT, _variable_limit(conn) // width))
+    head = f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
+    marks = "(" + ", ".join("?" * width) + ")"
+    for start in range(0, len(rows), per_statement):
+        chunk = rows[start:start + per_statement]
+        conn.execute(head + ", ".join([marks] * len(chunk)), [v for row in chunk for v in row])
+
+
+def _variable_limit(conn: sqlite3.Connection) -> int:
+    """How many ``?`` one statement may bind (999 where Python cannot ask)."""
+    getlimit = getattr(conn, "getlimit", None)  # Python 3.11+
+    return getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) if getlimit else 999
+
+
 def ping(conn: sqlite3.Connection) -> None:
     """Raise sqlite3.Error unless the database answers a query (health checks)."""
     conn.execute("SELECT 1").fetchone()

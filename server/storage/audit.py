@@ -18,19 +18,21 @@ An auditor given a value proves it with ``berjasa audit prove``.
 from __future__ import annotations
 
 import json
+import operator
 import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
 from berjasa import audit_seal
 from berjasa.audit import (  # noqa: F401  (Actor, SYSTEM: re-exported for callers)
+    COLUMNS,
     GENESIS_HASH,
     SYSTEM,
     Actor,
     entry_hash,
     verify_entries,
 )
-from berjasa.database import transaction, utc_now
+from berjasa.database import insert_rows, transaction, utc_now
 from berjasa.pseudonyms import key_for_connection, value_tag
 
 # Values of these fields are personal data wherever they appear in an entry.
@@ -92,16 +94,11 @@ def record_audit_entries(conn: sqlite3.Connection, actor: Actor, items: list[Aud
         entries.append(entry)
         seals.append((seq, audit_seal.seal(sealing, seq, entry["entry_hash"])))
         prev_hash = entry["entry_hash"]
-    conn.executemany(
-        "INSERT INTO audit_log (seq, at, actor, role, action, record_id, changes, reason,"
-        " address, prev_hash, entry_hash) VALUES (:seq, :at, :actor, :role, :action,"
-        " :record_id, :changes, :reason, :address, :prev_hash, :entry_hash)",
-        entries,
-    )
-    conn.executemany("INSERT INTO audit_seals (seq, mac) VALUES (?, ?)", seals)
-    if values:
-        conn.executemany("INSERT INTO audit_values (seq, record_id, field, old_value, new_value)"
-                         " VALUES (?, ?, ?, ?, ?)", values)
+    row = operator.itemgetter(*COLUMNS)
+    insert_rows(conn, "audit_log", COLUMNS, [row(entry) for entry in entries])
+    insert_rows(conn, "audit_seals", ("seq", "mac"), seals)
+    insert_rows(conn, "audit_values", ("seq", "record_id", "field", "old_value", "new_value"),
+                values)
     return [entry["seq"] for entry in entries]
 
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import base64
 import json
+import operator
 import re
 import sqlite3
 import unicodedata
 from typing import Any
 
+from berjasa.database import insert_rows
 from berjasa.problems import DuplicateNik, IdConflict
 
 CLIENT_FIELDS = (
@@ -95,9 +97,9 @@ def insert_enrollments(conn: sqlite3.Connection, records: list[dict[str, Any]]) 
     if not records:
         return
     rows = [_to_columns(record) for record in records]
-    names = ", ".join(rows[0])
-    marks = ", ".join(f":{name}" for name in rows[0])
-    conn.executemany(f"INSERT INTO enrollments ({names}) VALUES ({marks})", rows)
+    columns = tuple(rows[0])
+    values = operator.itemgetter(*columns)
+    insert_rows(conn, "enrollments", columns, [values(row) for row in rows])
 
 
 def _chunks(values: list[str], size: int = 900):

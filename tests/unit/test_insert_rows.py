@@ -1,0 +1,63 @@
+"""unit: berjasa.database.insert_rows — many rows in few multi-row INSERTs, in
+order, within the bound-variable limit, all or nothing inside a savepoint."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from berjasa import database
+from berjasa.database import connect, insert_rows, transaction
+
+COLUMNS = ("id", "name", "size")
+
+
+@pytest.fixture
+def conn(tmp_path):
+    conn = connect(tmp_path / "rows.db")
+    conn.execute("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT UNIQUE, size INTEGER)")
+    yield conn
+    conn.close()
+
+
+def rows(count: int, start: int = 0) -> list[tuple]:
+    return [(n, f"item-{n}", n * 3) for n in range(start, start + count)]
+
+
+def stored(conn) -> list[tuple]:
+    return [tuple(r) for r in conn.execute("SELECT id, name, size FROM items ORDER BY rowid")]
+
+
+def test_every_row_in_order_across_statements(conn, monkeypatch):
+    monkeypatch.setattr(database, "ROWS_PER_INSERT", 7)
+    statements = []
+    conn.set_trace_callback(statements.append)
+    with transaction(conn):
+        insert_rows(conn, "items", COLUMNS, rows(50))
+    conn.set_trace_callback(None)
+    assert stored(conn) == rows(50)
+    assert sum(s.startswith("INSERT") for s in statements) == 8  # 7 * 7 + 1
+
+
+def test_statements_stay_within_the_variable_limit(conn):
+    conn.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 10)  # three rows of three columns
+    insert_rows(conn, "items", COLUMNS, rows(10))
+    assert stored(conn) == rows(10)
+
+
+def test_no_rows_no_statement(conn):
+    statements = []
+    conn.set_trace_callback(statements.append)
+    insert_rows(conn, "items", COLUMNS, [])
+    assert statements == []
+
+
+def test_a_refused_row_leaves_none_inside_a_savepoint(conn, monkeypatch):
+    monkeypatch.setattr(database, "ROWS_PER_INSERT", 4)
+    clash = [*rows(6), (99, "item-2", 0)]  # the 7th row repeats a unique name
+    with transaction(conn):
+        with pytest.raises(sqlite3.IntegrityError):
+            with transaction(conn):
+                insert_rows(conn, "items", COLUMNS, clash)
+        assert stored(conn) == []
