@@ -27,6 +27,8 @@ class BackgroundServer:
         self._server = create_server(app, map=self._map, host=host, port=port, threads=threads,
                                      **adjustments)
         self._stopping = threading.Event()
+        self._closing = threading.Lock()  # the trigger is pulled only while still open
+        self._closed = False
         self._thread = threading.Thread(target=self._run, name="waitress-loop", daemon=True)
         self.url = f"http://{host}:{self._server.effective_port}"
         self.port = self._server.effective_port
@@ -35,7 +37,9 @@ class BackgroundServer:
         timeout = self._server.adj.asyncore_loop_timeout  # waitress's round, 1 s by default
         while not self._stopping.is_set():
             wasyncore.loop(timeout=timeout, map=self._map, count=1)
-        wasyncore.close_all(self._map)
+        with self._closing:
+            wasyncore.close_all(self._map)
+            self._closed = True
 
     def start(self) -> BackgroundServer:
         """Start serving."""
@@ -44,9 +48,10 @@ class BackgroundServer:
 
     def stop(self) -> None:
         """Stop accepting, close every socket in the loop's own thread, end workers."""
-        self._stopping.set()
-        if self._thread.is_alive():
-            self._server.pull_trigger()  # wake select() now; the loop sees _stopping
+        with self._closing:
+            self._stopping.set()
+            if not self._closed and self._thread.is_alive():
+                self._server.pull_trigger()  # wake select() now; the loop sees _stopping
         self._thread.join(timeout=10)
         self._server.task_dispatcher.shutdown(timeout=5)
 
