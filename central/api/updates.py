@@ -25,8 +25,9 @@ def list_updates(args: dict):
     """Entries after ``since`` for the signing device's kelurahan, with the next cursor."""
     page = setting("central_updates_page_size")
     limit = min(args.get("limit") or page, page)
-    # ?skip=accepted: kinds the agent already has from its batch answers.
-    skip = tuple(k for k in (args.get("skip") or "").split(",") if k)[:10]
+    # ?skip=accepted: kinds the agent already has from its batch answers. A name
+    # with a NUL matches no kind (and PostgreSQL text cannot hold one): left out.
+    skip = tuple(k for k in (args.get("skip") or "").split(",") if k and "\x00" not in k)[:10]
     page = updates_page(get_db(), g.device["kelurahan_code"], args["since"], limit, skip)
     if args.get("encoding") == "zstd":
         # ?encoding=zstd: the same JSON, zstd-compressed (a page of rule results is

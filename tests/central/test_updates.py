@@ -98,6 +98,18 @@ def test_same_kk_and_birth_date_is_flagged(central):
     assert central.query("SELECT match FROM duplicate_flags") == [{"match": "same_kk_birth_date"}]
 
 
+def test_skip_with_a_byte_no_kind_has_is_not_a_server_error(central):
+    """?skip= names kinds; a NUL in it (PostgreSQL text cannot hold one; found by
+    the device fuzz test) matches no kind: the whole page, not a 500."""
+    device = central.register()
+    device.send(records(2))
+    path = "/api/v1/updates?since=0&skip=%00,accepted%00"
+    headers = sign_request(device.key, device.device_id, "GET", path)
+    answer = requests.get(f"{central.url}{path}", headers=headers, timeout=10)
+    assert answer.status_code == 200, answer.text
+    assert len(answer.json()["updates"]) == 2
+
+
 def test_encoding_zstd_is_the_same_page_compressed(central):
     device = central.register()
     device.send(records(30))
