@@ -12,10 +12,11 @@ edit of the database did anyway.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
+
+from berjasa.canonical import canonical_bytes, stored_json
 
 GENESIS_HASH = "0" * 64
 HASHED_FIELDS = ("seq", "at", "actor", "role", "action", "record_id", "changes", "reason",
@@ -37,9 +38,8 @@ SYSTEM = Actor("system", "system")
 
 def entry_hash(entry: dict[str, Any]) -> str:
     """The SHA-256 of an entry's hashed fields, as canonical JSON."""
-    material = json.dumps({k: entry[k] for k in HASHED_FIELDS}, sort_keys=True,
-                          ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(material.encode("utf-8")).hexdigest()
+    material = canonical_bytes({k: entry[k] for k in HASHED_FIELDS})
+    return hashlib.sha256(material).hexdigest()
 
 
 def next_entry(last: dict[str, Any] | None, at: str, actor: Actor, action: str,
@@ -53,7 +53,7 @@ def next_entry(last: dict[str, Any] | None, at: str, actor: Actor, action: str,
         "role": actor.role,
         "action": action,
         "record_id": record_id,
-        "changes": json.dumps(changes or {}, sort_keys=True, ensure_ascii=False),
+        "changes": stored_json(changes or {}),
         "reason": reason,
         "address": actor.address,
         "prev_hash": last["entry_hash"] if last else GENESIS_HASH,

@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import os
 import secrets
 import sqlite3
 import threading
 from pathlib import Path
 from typing import Any
+
+from berjasa.canonical import canonical_text
 
 KEY_FILE = "privacy.key"
 PSEUDONYM_PREFIX = "p1:"
@@ -88,7 +89,7 @@ def pseudonym(key: bytes, value: str, kind: str = "nik") -> str:
 
 def canonical(value: Any) -> str:
     """The text a value is tagged as (compact, key-sorted JSON)."""
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return canonical_text(value)
 
 
 def value_tag(key: bytes, seq: int, field: str, value: Any) -> str | None:

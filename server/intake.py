@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import itertools
-import json
 import sqlite3
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +21,7 @@ from typing import Any
 from marshmallow import ValidationError
 
 from berjasa import identity
+from berjasa.canonical import canonical_bytes
 from berjasa.database import GroupCommit, transaction, utc_now
 from berjasa.problems import (
     DuplicateNik,
@@ -110,8 +110,7 @@ def to_storable(data: dict[str, Any]) -> dict[str, Any]:
 def content_hash(values: dict[str, Any]) -> str:
     """A hash of a record's client content, to tell a retry from a conflict."""
     content = {k: values.get(k) for k in store.CLIENT_FIELDS}
-    text = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return hashlib.sha256(canonical_bytes(content)).hexdigest()
 
 
 def identity_warnings(values: dict[str, Any]) -> list[dict[str, str]]:

@@ -32,6 +32,7 @@ from berjasa.audit import (  # noqa: F401  (Actor, SYSTEM: re-exported for calle
     entry_hash,
     verify_entries,
 )
+from berjasa.canonical import stored_json
 from berjasa.database import insert_rows, transaction, utc_now
 from berjasa.pseudonyms import key_for_connection, value_tag
 
@@ -123,7 +124,7 @@ def _entry(key: bytes, seq: int, prev_hash: str, actor: Actor, action: str,
         "role": actor.role,
         "action": action,
         "record_id": record_id,
-        "changes": json.dumps(chained, sort_keys=True, ensure_ascii=False),
+        "changes": stored_json(chained),
         "reason": reason,
         "address": actor.address,
         "prev_hash": prev_hash,
@@ -133,7 +134,7 @@ def _entry(key: bytes, seq: int, prev_hash: str, actor: Actor, action: str,
 
 
 def _json(value: Any) -> str | None:
-    return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return None if value is None else stored_json(value)
 
 
 def values_for(conn: sqlite3.Connection, seqs: list[int]) -> dict[int, dict[str, list]]:

@@ -11,6 +11,7 @@ import sqlite3
 import unicodedata
 from typing import Any
 
+from berjasa.canonical import stored_json
 from berjasa.database import insert_rows
 from berjasa.problems import DuplicateNik, IdConflict
 
@@ -54,7 +55,7 @@ def _to_columns(values: dict[str, Any]) -> dict[str, Any]:
     columns = dict(values)
     for field in JSON_FIELDS:
         if field in columns and columns[field] is not None:
-            columns[field] = json.dumps(columns[field], ensure_ascii=False, sort_keys=True)
+            columns[field] = stored_json(columns[field])
     if "full_name" in columns:
         columns["name_key"] = name_key(columns["full_name"])
     return columns

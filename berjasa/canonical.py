@@ -1,0 +1,71 @@
+"""The JSON texts that are hashed or stored, written fast and always the same.
+
+:func:`canonical_bytes` / :func:`canonical_text` are exactly
+``json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))``
+(UTF-8 encoded for the bytes): the text under the audit chain's entry hashes,
+the intake replay hash and the audit value tags, so it must never change. orjson
+writes the very same text several times faster for values made of dicts with
+text keys, lists, text, booleans, None, 64-bit integers and floats that the
+standard library writes without an exponent (0 and 1e-4 <= |x| < 1e16; both
+give the shortest round-trip digits there). Anything else (1e-05, 1e+16, NaN,
+big integers, other types, text orjson refuses such as lone surrogates) goes
+through the standard library, as before. tests/unit/test_canonical.py holds the
+two to the same output over arbitrary values.
+
+:func:`stored_json` is ``json.dumps(value, ensure_ascii=False, sort_keys=True)``,
+the text of the JSON columns, with its encoder built once instead of per call.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import orjson
+
+_CANONICAL = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
+stored_json = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+_SCALARS = frozenset({str, bool, type(None)})
+_INT_RANGE = range(-(2 ** 63), 2 ** 64)  # what orjson writes (i64 and u64)
+
+
+def canonical_text(value: Any) -> str:
+    """Compact, key-sorted JSON of ``value``, non-ASCII as is."""
+    if _written_alike(value):
+        try:
+            return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+        except orjson.JSONEncodeError:
+            pass
+    return _CANONICAL(value)
+
+
+def canonical_bytes(value: Any) -> bytes:
+    """:func:`canonical_text` as UTF-8."""
+    if _written_alike(value):
+        try:
+            return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+        except orjson.JSONEncodeError:
+            pass
+    return _CANONICAL(value).encode("utf-8")
+
+
+def _written_alike(value: Any) -> bool:
+    """Whether orjson writes ``value`` as the standard library does (or refuses it)."""
+    kind = type(value)
+    if kind in _SCALARS:
+        return True
+    if kind is dict:
+        for key, item in value.items():
+            if type(key) is not str or (type(item) not in _SCALARS and not _written_alike(item)):
+                return False
+        return True
+    if kind is list or kind is tuple:
+        for item in value:
+            if type(item) not in _SCALARS and not _written_alike(item):
+                return False
+        return True
+    if kind is int:
+        return value in _INT_RANGE
+    if kind is float:
+        return value == 0.0 or 1e-4 <= abs(value) < 1e16  # False for NaN and infinities
+    return False
