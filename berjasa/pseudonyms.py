@@ -33,6 +33,7 @@ KEY_FILE = "privacy.key"
 PSEUDONYM_PREFIX = "p1:"
 TAG_PREFIX = "h1:"
 _cache: dict[str, bytes] = {}
+_key_files: dict[str, str] = {}  # SQLite database file -> its folder's key file (as text)
 _lock = threading.Lock()
 
 
@@ -76,9 +77,15 @@ def load_key(data_dir: Path) -> bytes:
 
 
 def key_for_connection(conn: sqlite3.Connection) -> bytes:
-    """The key of the data folder that holds this SQLite database."""
-    row = conn.execute("PRAGMA database_list").fetchone()
-    return load_key(Path(row[2]).parent)
+    """The key of the data folder that holds this SQLite database. Every audited
+    write asks, so the key file's name is kept per database file (building the
+    paths cost more than the PRAGMA); the key itself stays in :data:`_cache` alone,
+    so forgetting that forgets both."""
+    database = conn.execute("PRAGMA database_list").fetchone()[2]
+    key_file = _key_files.get(database)
+    if key_file is None:
+        key_file = _key_files[database] = str(key_path(Path(database).parent))
+    return _cache.get(key_file) or load_key(Path(key_file).parent)
 
 
 def pseudonym(key: bytes, value: str, kind: str = "nik") -> str:
