@@ -10,9 +10,11 @@ handler noted with :func:`note_records`.
 
 from __future__ import annotations
 
+import logging
 import time
 
-from flask import Flask, Response, g, request
+from flask import Flask, Request, Response, g, request
+from flask.ctx import _AppCtxGlobals
 
 from berjasa.logs import REQUEST_ID, get_logger, new_request_id
 
@@ -24,26 +26,35 @@ def note_records(record_ids: list[str]) -> None:
     g.log_record_ids = [str(rid) for rid in record_ids][:1000]
 
 
+def _log_access(served: Request, response: Response, state: _AppCtxGlobals) -> None:
+    """The access line of one request."""
+    extra = {"event": "request", "method": served.method, "path": served.path,
+             "status": response.status_code,
+             "ms": round((time.perf_counter() - state.request_started) * 1000, 1)}
+    if state.get("log_record_ids"):
+        extra["record_ids"] = state.log_record_ids
+    log.info("%s %s %s", served.method, served.path, response.status_code, extra=extra)
+
+
 def install(app: Flask) -> None:
     """Add the request id and the access line to ``app``."""
 
     @app.before_request
     def start() -> None:
-        g.request_id = new_request_id(request.headers.get("X-Request-Id"))
-        g.request_started = time.perf_counter()
-        g.request_id_token = REQUEST_ID.set(g.request_id)
+        request_id = new_request_id(request.headers.get("X-Request-Id"))
+        state = g._get_current_object()  # one context lookup for the three names
+        state.request_id = request_id
+        state.request_started = time.perf_counter()
+        state.request_id_token = REQUEST_ID.set(request_id)
 
     @app.after_request
     def finish(response: Response) -> Response:
-        request_id = g.get("request_id")
+        state = g._get_current_object()
+        request_id = state.get("request_id")
         if request_id:
             response.headers["X-Request-Id"] = request_id
-            extra = {"event": "request", "method": request.method, "path": request.path,
-                     "status": response.status_code,
-                     "ms": round((time.perf_counter() - g.request_started) * 1000, 1)}
-            if g.get("log_record_ids"):
-                extra["record_ids"] = g.log_record_ids
-            log.info("%s %s %s", request.method, request.path, response.status_code, extra=extra)
+            if log.isEnabledFor(logging.INFO):  # the line is built only when written
+                _log_access(request._get_current_object(), response, state)
         return response
 
     @app.teardown_request
