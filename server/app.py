@@ -18,7 +18,7 @@ from berjasa.database import connect
 from berjasa.paths import kelurahan_db_path
 from berjasa.settings import AppConfig
 from berjasa.web.arguments import Api
-from berjasa.web.sessions import secret_key
+from berjasa.web.sessions import SignedCookieSessions, secret_key
 from server import db, field_app, http, intake
 from server.api import audit, auth, enrollments, health, receipts, sync_status
 from server.api import review as review_api
@@ -86,6 +86,7 @@ def create_app(config: AppConfig) -> Flask:
     )
     app.json.ensure_ascii = False
     app.json.sort_keys = False
+    app.session_interface = SignedCookieSessions()
 
     db.init_app(app)
     # concurrent single POSTs share one transaction and fsync (server.intake)

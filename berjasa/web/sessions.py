@@ -18,7 +18,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from flask import session
+from flask import Flask, session
+from flask.sessions import SecureCookieSessionInterface
+from itsdangerous import URLSafeTimedSerializer
 
 from berjasa.paths import write_private
 
@@ -96,3 +98,20 @@ class PageSessions:
     def end_for_user(self, conn: Any, user_id: int) -> None:
         """Revoke every session of a user (inside the caller's transaction)."""
         end_user_sessions(self.store, conn, user_id)
+
+
+class SignedCookieSessions(SecureCookieSessionInterface):
+    """Flask's signed session cookie, the same bytes, with its signing serializer
+    made once per secret key instead of on every request (Flask makes a new one
+    each time it opens or saves a session; that cost more than a token lookup)."""
+
+    def __init__(self) -> None:
+        self._signing: tuple[tuple, URLSafeTimedSerializer | None] | None = None
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        """Flask's serializer for the app's current keys (made again when they change)."""
+        keys = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        signing = self._signing
+        if signing is None or signing[0] != keys:
+            signing = self._signing = (keys, super().get_signing_serializer(app))
+        return signing[1]
