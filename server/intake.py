@@ -176,8 +176,10 @@ def create_enrollment(conn: sqlite3.Connection, payload: Any, actor: Actor,
     outcome = (writer or group_writer()).write(conn, (item, actor))
     if isinstance(outcome, Problem):
         raise outcome
-    # the record as stored (a retry's too: the plan held only its keys)
-    return Outcome(outcome.status, store.get_enrollment(conn, item.values["id"]))
+    # The answer is the record as stored: a new one's row is known from what was
+    # written; a retry's is read (the plan held only its keys).
+    stored = store.inserted_row(outcome.record) if outcome.status == 201 else None
+    return Outcome(outcome.status, stored or store.get_enrollment(conn, item.values["id"]))
 
 
 def group_writer() -> GroupCommit:

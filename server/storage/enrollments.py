@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 import operator
 import re
 import sqlite3
@@ -59,6 +60,54 @@ def _to_columns(values: dict[str, Any]) -> dict[str, Any]:
     if "full_name" in columns:
         columns["name_key"] = name_key(columns["full_name"])
     return columns
+
+
+_INTEGER_COLUMNS = frozenset({"monthly_income", "version"})  # the rest of the row is TEXT
+_UNWRITTEN = dict.fromkeys(SERVER_FIELDS)  # columns a new record leaves NULL
+
+
+def inserted_row(record: dict[str, Any]) -> dict[str, Any] | None:
+    """What :func:`get_enrollment` reads back right after ``record`` was inserted
+    by :func:`insert_enrollments`, made without the read: JSON columns as their
+    stored key-sorted text parses, unwritten columns None. None when a value is of
+    a type SQLite would convert on the way in (then read the row instead)."""
+    row = {**_UNWRITTEN, **record}
+    for name, value in row.items():
+        if name in JSON_FIELDS:
+            if value is not None:
+                value = row[name] = _as_json_text_parses(value)
+                if value is _CONVERTED:
+                    return None
+        elif not (value is None or type(value) is (int if name in _INTEGER_COLUMNS else str)):
+            return None
+    row["name_key"] = name_key(row["full_name"])
+    return row
+
+
+_CONVERTED = object()
+_JSON_SCALARS = (str, int, bool, type(None))
+
+
+def _as_json_text_parses(value: Any) -> Any:
+    """``json.loads(json.dumps(value, sort_keys=True))`` for plain JSON values,
+    without the text; _CONVERTED for anything the round trip would change (a
+    tuple, a non-text key, a float that is not finite, another type)."""
+    kind = type(value)
+    if kind is dict:
+        out = {}
+        for key in sorted(value):
+            if type(key) is not str:
+                return _CONVERTED
+            item = out[key] = _as_json_text_parses(value[key])
+            if item is _CONVERTED:
+                return _CONVERTED
+        return out
+    if kind is list:
+        items = [_as_json_text_parses(item) for item in value]
+        return _CONVERTED if any(item is _CONVERTED for item in items) else items
+    if kind in _JSON_SCALARS or (kind is float and math.isfinite(value)):
+        return value
+    return _CONVERTED
 
 
 def get_enrollment(conn: sqlite3.Connection, enrollment_id: str) -> dict[str, Any] | None:

@@ -363,3 +363,63 @@ def test_a_gps_fix_off_the_globe_is_422_naming_the_coordinate(api, records, loca
     assert client.get(f"/api/v1/enrollments/{payload['id']}").status_code == 404
     batch = client.post("/api/v1/enrollments:batch", json={"enrollments": [payload]})
     assert batch.status_code == 200 and f"location.{field}" in json.dumps(batch.json())
+
+
+def _answer_read_back(app, enrollment_id: str) -> bytes:
+    """The 201 body as it was made before the answer stopped reading the row back:
+    the stored row, presented and encoded by the app."""
+    from berjasa.database import connect
+    from server import intake
+    from server.storage import enrollments as store
+
+    conn = connect(app.config["DB_PATH"])
+    try:
+        row = store.get_enrollment(conn, enrollment_id)
+    finally:
+        conn.close()
+    with app.app_context():
+        shown = intake.present(row, app.config["SETTINGS"], app.config["KELURAHAN_CODE"])
+        return app.json.response(shown).get_data()
+
+
+def test_a_new_records_answer_is_byte_for_byte_its_stored_row(api, app, records):
+    """The 201 body is built from what was written; it must equal the body built
+    from reading the row back (key order of JSON columns, NULL columns, warnings)."""
+    client = api("enumerator")
+    sent = [records.enrollment(), records.problem_enrollment("moved_in"),
+            records.enrollment(full_name="Andi Baso Daeng Ngérang", phone=None,
+                               notes="catatan — 🏠\n<b>", location=None),
+            records.enrollment(possible_duplicate=["name_birth", "nik"]),
+            *(records.enrollment() for _ in range(20))]
+    for record in sent:
+        answer = client.post("/api/v1/enrollments", json=record)
+        assert answer.status_code == 201, answer.text
+        assert answer.content == _answer_read_back(app, record["id"])
+
+
+def test_the_row_made_from_a_new_record_is_the_row_read_back(app, records):
+    """server.storage.enrollments.inserted_row against get_enrollment, key order of
+    the JSON columns included; a value SQLite would convert gives None (read it)."""
+    from berjasa.database import connect, transaction
+    from server import intake
+    from server.storage import enrollments as store
+    from server.storage.audit import Actor
+
+    actor = Actor("enumerator", "enumerator")
+    conn = connect(app.config["DB_PATH"])
+    for payload in [records.problem_enrollment("moved_in"),
+                    *(records.enrollment() for _ in range(30))]:
+        record = intake._new_record(intake.prepare(payload, app.config["SETTINGS"]), actor)
+        with transaction(conn):
+            store.insert_enrollments(conn, [record])
+        made, read = store.inserted_row(record), store.get_enrollment(conn, record["id"])
+        assert made == read
+        assert [json.dumps(made[f]) for f in store.JSON_FIELDS] == \
+            [json.dumps(read[f]) for f in store.JSON_FIELDS]
+    conn.close()
+    record = intake._new_record(intake.prepare(records.enrollment(), app.config["SETTINGS"]), actor)
+    assert store.inserted_row(record) is not None
+    for name, value in [("monthly_income", 1500000.0), ("possible_duplicate", True),
+                        ("rt", 1), ("consent", {"at": ("2024", 1)}),
+                        ("location", {"lat": float("nan"), "lon": 1.0})]:
+        assert store.inserted_row({**record, name: value}) is None, name
