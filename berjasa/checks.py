@@ -13,6 +13,7 @@ that needs it is skipped (each bad field is reported once, for its own reason).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
 from berjasa import identity
@@ -79,7 +80,23 @@ def work_category(value: Any, settings: dict[str, Any]) -> str | None:
     if not isinstance(value, str):
         return None
     wanted = value.strip().casefold()
-    return next((c for c in settings.get("work_categories", []) if c.casefold() == wanted), None)
+    categories = tuple(settings.get("work_categories", []))
+    folded = _folded_categories(categories)
+    if folded is None:  # a list with something other than text: look through it as it is
+        return next((c for c in categories if c.casefold() == wanted), None)
+    return folded.get(wanted)
+
+
+@functools.lru_cache(maxsize=8)
+def _folded_categories(categories: tuple) -> dict[str, str] | None:
+    """{folded: the list's first spelling} of a settings list of categories, built
+    once per list instead of folding every category for every record."""
+    if not all(isinstance(c, str) for c in categories):
+        return None
+    folded: dict[str, str] = {}
+    for category in categories:
+        folded.setdefault(category.casefold(), category)
+    return folded
 
 
 def work_category_problems(value: Any, settings: dict[str, Any]) -> list[Problem]:

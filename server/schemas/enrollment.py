@@ -37,6 +37,7 @@ CONSENT_METHODS = ("signature", "verbal", "thumbprint")
 HEIR_RELATIONS = ("Suami", "Istri", "Anak", "Ayah", "Ibu", "Saudara Kandung", "Cucu",
                   "Kakek/Nenek", "Lainnya")
 RT_RW = re.compile(r"^[0-9]{1,3}$")
+UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 BASE_MESSAGES = {"required": REQUIRED, "null": NULL}
 
 
@@ -48,6 +49,17 @@ def _raise(problems: list[identity.Problem]) -> None:
     errors = [coded(p.message, p.code) for p in problems if p.severity == "error"]
     if errors:
         raise ValidationError(errors)
+
+
+class ClientId(fields.UUID):
+    """The record's UUID, made on the phone. Its usual spelling (lowercase, with
+    hyphens) is already what :meth:`EnrollmentSchema.normalised` stores, so it is
+    taken as it is; any other spelling or type is marshmallow's UUID load."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if type(value) is str and UUID_TEXT.fullmatch(value):
+            return value  # str(uuid.UUID(value)) == value
+        return super()._deserialize(value, attr, data, **kwargs)
 
 
 class IdentityNumber(fields.Field):
@@ -307,7 +319,7 @@ class DisabilitySchema(BaseSchema):
 class EnrollmentSchema(BaseSchema):
     """An enrollment as the client sends it; server fields are dump-only."""
 
-    id = fields.UUID(required=True, error_messages={**_errors(BAD_UUID), "invalid_uuid": BAD_UUID})
+    id = ClientId(required=True, error_messages={**_errors(BAD_UUID), "invalid_uuid": BAD_UUID})
     nik = IdentityNumber(identity.check_nik, required=True)
     kk_number = IdentityNumber(identity.check_kk, required=True)
     full_name = PersonName(required=True)

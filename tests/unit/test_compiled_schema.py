@@ -9,8 +9,9 @@ import copy
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from marshmallow import ValidationError
+from marshmallow import ValidationError, fields
 
+from berjasa.checks import work_category
 from berjasa.settings import load_settings
 from berjasa.synthetic import EnrollmentFaker
 from server.schemas.compiled import CompiledLoader, NeedsFullLoad
@@ -89,3 +90,51 @@ def test_what_the_compiled_path_accepts_marshmallow_accepts_alike(payload):
 @pytest.mark.parametrize("payload", ["not an object", [], None, 3])
 def test_bodies_that_are_not_objects_go_to_marshmallow(payload):
     assert loads(payload) == (None, None)
+
+
+def old_work_category(value, categories):
+    """What berjasa.checks.work_category answered before it kept a folded list."""
+    if not isinstance(value, str):
+        return None
+    wanted = value.strip().casefold()
+    return next((c for c in categories if c.casefold() == wanted), None)
+
+
+CATEGORY_LISTS = [list(SETTINGS["work_categories"]), ["Nelayan", "NELAYAN", "ß", "ss", " x "],
+                  []]
+
+
+@settings(max_examples=examples(300), deadline=None)
+@given(st.sampled_from(CATEGORY_LISTS), st.one_of(
+    st.sampled_from([c for cats in CATEGORY_LISTS for c in cats]).map(
+        lambda c: st.sampled_from([c, c.upper(), c.lower(), f"  {c}\n", c + "x"])).flatmap(
+        lambda s: s), st.text(max_size=12), st.none(), st.integers()))
+def test_work_category_answers_as_the_scan_of_the_list(categories, value):
+    assert work_category(value, {"work_categories": categories}) == old_work_category(
+        value, categories)
+
+
+def test_work_category_of_a_list_with_other_types_still_scans_it():
+    assert work_category("nelayan", {"work_categories": ["Nelayan", 3]}) == "Nelayan"
+    with pytest.raises(AttributeError):
+        work_category("x", {"work_categories": ["Nelayan", 3]})
+
+
+uuid_texts = st.one_of(
+    st.uuids().map(str), st.uuids().map(lambda u: str(u).upper()), st.uuids().map(lambda u: u.hex),
+    st.uuids().map(lambda u: f"{{{u}}}"), st.uuids().map(lambda u: f"urn:uuid:{u}"),
+    st.uuids().map(lambda u: f" {u}"), st.uuids().map(lambda u: str(u)[:-1] + "g"),
+    st.text(max_size=40), st.binary(min_size=16, max_size=16), st.integers(), st.none())
+
+
+@settings(max_examples=examples(500), deadline=None)
+@given(uuid_texts)
+def test_the_client_id_loads_as_marshmallows_uuid_stored_as_text(value):
+    def load(field):
+        try:
+            return str(field.deserialize(value))
+        except ValidationError as exc:
+            return exc.messages
+
+    assert load(SCHEMA.fields["id"]) == load(
+        fields.UUID(required=True, error_messages=SCHEMA.fields["id"].error_messages))
