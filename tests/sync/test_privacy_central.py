@@ -234,6 +234,26 @@ def test_central_erase_command_line(central, kelurahan, backend):
     assert no_reason.returncode != 0 and "Alasan" in no_reason.stderr
 
 
+def _wait_for_bytes_held_at(port: int, size: int, deadline: float) -> None:
+    """Until a connection to ``port`` holds at least ``size`` unread bytes (Linux:
+    /proc/net/tcp, the receive queue of the stopped server's side); elsewhere a
+    second's sleep."""
+    tables = [Path("/proc/net/tcp"), Path("/proc/net/tcp6")]
+    if not tables[0].exists():
+        time.sleep(1.0)
+        return
+    while time.monotonic() < deadline:
+        rows = [row.split() for table in tables if table.exists()
+                for row in table.read_text().splitlines()[1:]]
+        # columns: sl, local address:port, remote, state (01: established), tx:rx queues
+        if any(int(local.rsplit(":", 1)[1], 16) == port and state == "01"
+               and int(queues.split(":")[1], 16) >= size
+               for _, local, _, state, queues, *_ in rows):
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"no request of {size} bytes reached port {port}")
+
+
 @pytest.mark.skipif(os.name == "nt", reason="SIGSTOP is POSIX")
 @pytest.mark.parametrize("backend_name", ["sqlite", "postgresql"])
 def test_in_flight_batch_then_erasure_end_to_end(tmp_path, backend_name, request):
@@ -252,7 +272,9 @@ def test_in_flight_batch_then_erasure_end_to_end(tmp_path, backend_name, request
         while time.monotonic() < deadline and not h.kelurahan_rows(
                 folder, "SELECT batch_id FROM sync_batches"):
             time.sleep(0.1)
-        time.sleep(1.0)  # the POST is on its way to the stopped central
+        # the POST is on its way: the stopped central's kernel holds its bytes
+        body = h.kelurahan_rows(folder, "SELECT body FROM sync_batches")[0]["body"]
+        _wait_for_bytes_held_at(central.port, len(body), time.monotonic() + 30)
         erase = berjasa("privacy", "erase", person["nik"], "--reason", "Surat 11/XI/2026",
                         "--json", data_dir=folder)
         assert erase.returncode == 0, erase.stderr
