@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from berjasa.synthetic import EnrollmentFaker
 from server import accounts
 from server.install import init_kelurahan
 from server.storage.audit import Actor
+from tests.central_databases import migrated_sqlite_template, sqlite_copy
 from tests.helpers import PASSWORD, QUICK_LOOP_WORKERS, is_quick_loop
 
 declare_settings()  # what the `berjasa` entry point does: every part's settings
@@ -198,3 +199,30 @@ def api(live_server: str):
 def records() -> EnrollmentFaker:
     """Synthetic valid enrollments for the test kelurahan."""
     return EnrollmentFaker(KELURAHAN, seed=7)
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A central SQLite file with every migration applied, to copy."""
+    return migrated_sqlite_template(tmp_path_factory.mktemp("central-template"))
+
+
+@pytest.fixture
+def migrated_databases(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[str], str]]:
+    """``migrated_databases(backend)``: a central database URL ("sqlite": the file
+    ``central.db`` of the test's folder; "postgresql": a schema of the folder's
+    ``migrated_schemas``) as a fresh ``central migrate`` leaves it. Schemas go back
+    after the test, so fixtures using them close their connections first
+    (tests/central_databases.py)."""
+    taken: list[tuple[Any, str]] = []
+
+    def migrated(backend: str) -> str:
+        if backend == "sqlite":
+            return sqlite_copy(request.getfixturevalue("migrated_sqlite"), tmp_path / "central.db")
+        schemas = request.getfixturevalue("migrated_schemas")
+        taken.append((schemas, schemas.take()))
+        return taken[-1][1]
+
+    yield migrated
+    for schemas, url in taken:
+        schemas.give_back(url)

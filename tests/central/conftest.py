@@ -1,6 +1,10 @@
 """Fixtures for central: every test runs on SQLite (a real file) and on the real
-PostgreSQL (a throw-away database per test run, a fresh schema per test), behind
-a real waitress server on 127.0.0.1. PostgreSQL being down is an error, not a skip."""
+PostgreSQL (a throw-away database per test run, a schema per test), behind a real
+waitress server on 127.0.0.1. PostgreSQL being down is an error, not a skip.
+
+``database_url`` is a fresh empty database (for tests of ``central init`` and of
+migrating); ``central`` runs on a database as a fresh migrate leaves it, taken
+from tests/central_databases.py (a copied SQLite file, a reset PostgreSQL schema)."""
 
 from __future__ import annotations
 
@@ -9,7 +13,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import psycopg
 import pytest
@@ -23,6 +26,7 @@ from central.devices import create_registration_code
 from central.storage.db import Database
 from sync import protocol
 from sync.protocol_auth import generate_private_key, public_key_text, sign_request
+from tests.central_databases import MigratedSchemas, schema_url
 
 PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
 KELURAHAN_A = "73.71.01.1001"
@@ -42,10 +46,22 @@ def pg_database() -> Iterator[str]:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@pytest.fixture(scope="session")
+def migrated_schemas(pg_database: str) -> MigratedSchemas:
+    """This process's migrated PostgreSQL schemas, reused between tests."""
+    return MigratedSchemas(pg_database)
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+def backend(request: pytest.FixtureRequest) -> str:
+    """Each central test runs on both backends."""
+    return request.param
+
+
+@pytest.fixture
+def database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh, empty central database URL on each backend."""
-    if request.param == "sqlite":
+    if backend == "sqlite":
         yield f"sqlite:///{tmp_path / 'central.db'}"
         return
     base = request.getfixturevalue("pg_database")
@@ -53,10 +69,17 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     with psycopg.connect(base, autocommit=True) as conn:
         conn.execute(f"CREATE SCHEMA {schema}")
     try:
-        yield f"{base}?options={quote(f'-csearch_path={schema}')}"
+        yield schema_url(base, schema)
     finally:
         with psycopg.connect(base, autocommit=True) as conn:
             conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.fixture
+def migrated_database_url(backend: str, migrated_databases) -> str:
+    """A central database URL on each backend as a fresh ``central migrate``
+    leaves it (tests/conftest.py)."""
+    return migrated_databases(backend)
 
 
 @dataclass
@@ -151,9 +174,14 @@ def start_central(database_url: str, data_dir: Path, **overrides: Any) -> tuple[
 
 
 @pytest.fixture
-def central(database_url: str, tmp_path: Path) -> Iterator[Central]:
-    """A running central on a fresh database (both backends)."""
-    server, running = start_central(database_url, tmp_path / "central-data")
+def central(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Central]:
+    """A running central on a freshly migrated database (both backends); on the
+    test's ``database_url`` when it asks for one too (migrated by central)."""
+    if "database_url" in request.fixturenames:
+        url = request.getfixturevalue("database_url")
+    else:
+        url = request.getfixturevalue("migrated_database_url")
+    server, running = start_central(url, tmp_path / "central-data")
     try:
         yield running
     finally:

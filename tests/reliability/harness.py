@@ -125,6 +125,7 @@ class Central:
     process: subprocess.Popen | None = None
     server: Any = None
     port: int = 0
+    pool: Any = None  # the in-thread app's PostgreSQL connections
 
     def query(self, sql: str, params: tuple = ()) -> list[dict]:
         """Rows of a query on central's database."""
@@ -171,6 +172,8 @@ class Central:
         """Stop central, whatever runs it."""
         if self.server is not None:
             self.server.close()
+        if self.pool is not None:  # give the connections back now, not at exit
+            self.pool.close()
         self.kill()
 
 
@@ -198,7 +201,8 @@ def central_in_thread(database_url: str, data_dir: Path) -> Central:
     app = create_app(read_app_config(data_dir, database_url=database_url))
     server = BackgroundServer(app, threads=6).start()
     url = f"http://127.0.0.1:{server.effective_port}"
-    return Central(url, database_url, data_dir, server=server, port=server.effective_port)
+    return Central(url, database_url, data_dir, server=server, port=server.effective_port,
+                   pool=app.extensions.get("berjasa_central_pool"))
 
 
 def central_process(database_url: str, data_dir: Path) -> Central:

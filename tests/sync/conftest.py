@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.central_databases import MigratedSchemas
+
 _spec = importlib.util.spec_from_file_location(
     "sync_harness", Path(__file__).resolve().parents[1] / "reliability" / "harness.py")
 h = sys.modules.setdefault("sync_harness", importlib.util.module_from_spec(_spec))
@@ -27,11 +29,16 @@ def pg_base():
     h.drop_pg(url)
 
 
+@pytest.fixture(scope="session")
+def migrated_schemas(pg_base):
+    """This process's migrated PostgreSQL schemas, reused between tests."""
+    return MigratedSchemas(pg_base)
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
-def central(request, tmp_path):
-    """A running central on a fresh database, on each backend."""
-    pg = request.getfixturevalue("pg_base") if request.param == "postgresql" else None
-    running = h.central_in_thread(h.database_urls(request.param, tmp_path, pg), tmp_path / "central")
+def central(request, tmp_path, migrated_databases):
+    """A running central on a freshly migrated database, on each backend."""
+    running = h.central_in_thread(migrated_databases(request.param), tmp_path / "central")
     yield running
     running.stop()
 

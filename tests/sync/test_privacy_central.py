@@ -44,9 +44,8 @@ def backend(request):
 
 
 @pytest.fixture
-def central(request, backend, tmp_path):
-    pg = request.getfixturevalue("pg_base") if backend == "postgresql" else None
-    running = h.central_in_thread(h.database_urls(backend, tmp_path, pg), tmp_path / "central")
+def central(backend, tmp_path, migrated_databases):
+    running = h.central_in_thread(migrated_databases(backend), tmp_path / "central")
     yield running
     running.stop()
 

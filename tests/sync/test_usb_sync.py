@@ -26,9 +26,8 @@ A = "73.71.15.1001"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def central(request, tmp_path):
-    pg = request.getfixturevalue("pg_base") if request.param == "postgresql" else None
-    running = h.central_in_thread(h.database_urls(request.param, tmp_path, pg), tmp_path / "central")
+def central(request, tmp_path, migrated_databases):
+    running = h.central_in_thread(migrated_databases(request.param), tmp_path / "central")
     write_setting(running.data_dir, "central_database_url", running.database_url)
     yield running
     running.stop()

@@ -1,0 +1,149 @@
+"""Central databases as a fresh ``central migrate`` leaves them, made cheaply for
+the hundreds of tests that run a central (tests/central, tests/sync).
+
+SQLite: the migrated file is made once per process and copied per test (a file
+copy is the database byte for byte). PostgreSQL: migrating a schema and dropping
+it cost about 0.2 s per test, so each process keeps its migrated schemas and
+hands one out again after setting it back to as-migrated: every table the test
+wrote to (any table with a page on disk) is truncated, every sequence restarts,
+and a schema whose objects changed (a test's DDL) is never handed out again.
+
+Tests of migrating itself (tests/unit/test_migrations*, ``central init`` on an
+empty database) use the fresh empty databases of tests/central/conftest.py's
+``database_url``. psycopg is imported only when PostgreSQL is used.
+"""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+from pathlib import Path
+from urllib.parse import quote
+
+from central.storage.db import Database, migrate
+
+# One round trip describing a schema's objects (tables, indexes, sequences,
+# columns, constraints, triggers, functions) and its applied migrations: a reset
+# schema must show the same as right after migrating.
+_SHAPE = """
+SELECT md5(concat_ws('|',
+  (SELECT string_agg(c.relname || ':' || c.relkind::text, ',' ORDER BY c.relname)
+     FROM pg_class c WHERE c.relnamespace = %(s)s::regnamespace),
+  (SELECT string_agg(c.relname || '.' || a.attname || ':' || a.atttypid::text || a.attnotnull::text
+                     || a.atthasdef::text, ',' ORDER BY c.relname, a.attnum)
+     FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+     WHERE c.relnamespace = %(s)s::regnamespace AND a.attnum > 0 AND NOT a.attisdropped),
+  (SELECT string_agg(conname || ':' || pg_get_constraintdef(k.oid), ',' ORDER BY conname)
+     FROM pg_constraint k WHERE k.connamespace = %(s)s::regnamespace),
+  (SELECT string_agg(t.tgname || ':' || t.tgenabled::text, ',' ORDER BY t.tgname)
+     FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+     WHERE c.relnamespace = %(s)s::regnamespace AND NOT t.tgisinternal),
+  (SELECT string_agg(p.proname || ':' || md5(p.prosrc), ',' ORDER BY p.proname)
+     FROM pg_proc p WHERE p.pronamespace = %(s)s::regnamespace),
+  (SELECT string_agg(version || name, ',' ORDER BY version) FROM {schema}.schema_migrations)
+)) AS shape
+"""
+# Tables written to since the last reset: a table that never held a row has no page.
+_WRITTEN = """
+SELECT format('%%I.%%I', n.nspname, c.relname) AS name FROM pg_class c
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = %(s)s AND c.relkind = 'r' AND c.relname <> 'schema_migrations'
+  AND pg_relation_size(c.oid) > 0
+"""
+# A fresh sequence has not been read: its last_value shows as NULL.
+_RESTART_SEQUENCES = """
+SELECT setval(format('%%I.%%I', schemaname, sequencename)::regclass, 1, false)
+FROM pg_sequences WHERE schemaname = %(s)s AND last_value IS NOT NULL
+"""
+
+
+def migrated_sqlite_template(folder: Path) -> Path:
+    """A central SQLite file in ``folder`` with every migration applied (its WAL
+    folded in, so the file alone is the database)."""
+    path = folder / "central-migrated.db"
+    db = Database(f"sqlite:///{path}")
+    try:
+        migrate(db)
+        db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        db.close()
+    return path
+
+
+def sqlite_copy(template: Path, path: Path) -> str:
+    """The URL of a copy of the migrated template at ``path``."""
+    shutil.copyfile(template, path)
+    return f"sqlite:///{path}"
+
+
+def schema_url(base: str, schema: str) -> str:
+    """The URL of one schema of the database at ``base`` (its search_path)."""
+    return f"{base}?options={quote(f'-csearch_path={schema}')}"
+
+
+class MigratedSchemas:
+    """Migrated PostgreSQL schemas of one test database, reused in this process.
+
+    ``take()`` gives a schema's URL as a fresh migrate leaves it; ``give_back(url)``
+    when the test's connections are closed (the central server and its pool
+    stopped)."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self._free: list[str] = []
+        self._shape: str | None = None
+
+    def take(self) -> str:
+        """A migrated schema's URL: a reset one, or a new one migrated now."""
+        if self._free:
+            return schema_url(self.base, self._free.pop())
+        schema = f"t_{secrets.token_hex(5)}"
+        db = Database(self.base)
+        try:
+            db.run(f"CREATE SCHEMA {schema}")
+        finally:
+            db.close()
+        db = Database(schema_url(self.base, schema))
+        try:
+            migrate(db)
+            shape = self._shape_of(db, schema)
+        finally:
+            db.close()
+        assert self._shape in (None, shape), "two fresh migrations differ"
+        self._shape = shape
+        return schema_url(self.base, schema)
+
+    def give_back(self, url: str) -> None:
+        """Set the schema back to as-migrated and keep it for the next test; one
+        still locked by a test's connection, or changed by its DDL, is left
+        alone (the whole test database is dropped at the end)."""
+        schema = url.rsplit("search_path%3D", 1)[1]
+        db = Database(self.base)
+        try:
+            if self._reset(db, schema):
+                self._free.append(schema)
+        finally:
+            db.close()
+
+    def _reset(self, db: Database, schema: str) -> bool:
+        import psycopg
+
+        try:
+            with db.conn.transaction():
+                db.run("SET LOCAL lock_timeout = '5s'")
+                # audit_log refuses TRUNCATE by trigger; replica mode skips user triggers
+                db.run("SET LOCAL session_replication_role = replica")
+                written = [r["name"] for r in db.conn.execute(_WRITTEN, {"s": schema})]
+                if written:
+                    # CASCADE: the (empty) tables whose foreign keys point at them too
+                    db.run(f"TRUNCATE {', '.join(written)} RESTART IDENTITY CASCADE")
+                db.conn.execute(_RESTART_SEQUENCES, {"s": schema})
+                db.run(f"SET LOCAL search_path = {schema}")  # constraints read as when made
+                return self._shape_of(db, schema) == self._shape
+        except psycopg.errors.LockNotAvailable:
+            return False
+
+    @staticmethod
+    def _shape_of(db: Database, schema: str) -> str:
+        """A digest of the schema's objects and applied migrations."""
+        return db.conn.execute(_SHAPE.format(schema=schema), {"s": schema}).fetchone()["shape"]
