@@ -12,7 +12,7 @@ import pytest
 
 from central.imports import ImportFileError, ImportRefused, import_file
 from central.recheck import recheck
-from central.storage.db import Database, migrate
+from central.storage.db import Database
 
 from .conftest import records
 
@@ -33,10 +33,9 @@ def _import(central, path, kind, force=False):
 
 
 @pytest.fixture
-def store(database_url, tmp_path):
+def store(migrated_database_url):
     """A migrated central database without a server (imports need none)."""
-    db = Database(database_url)
-    migrate(db)
+    db = Database(migrated_database_url)
     yield db
     db.close()
 
