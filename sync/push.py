@@ -67,6 +67,42 @@ def build_batch(conn, device: dict[str, Any], key, size: int) -> dict[str, Any] 
     return None
 
 
+# Batches get smaller towards the end of a run, down to this many records.
+TAIL_MIN_RECORDS = 100
+
+
+def batch_sizes(queued: int, size: int, parallel: int) -> list[int]:
+    """Records per batch for ``queued`` records: at most ``size``, and never more
+    than an equal share of what is left among the ``parallel`` senders (not fewer
+    than TAIL_MIN_RECORDS), so the last batches are small and every sender has work
+    until the end. With equal batches the last few ran alone on their connections
+    while the others idled, and on a lossy link a lone TCP flow crawls (10 % loss,
+    800 ms: a few KB/s); smaller batches cost bytes (each is compressed on its
+    own, plus its header and answer: 5,000 records take ~10 % more), so only the
+    tail is cut (bench/README.md, sync over the link). A remainder too small for
+    a batch of its own goes with the last one."""
+    sizes, left = [], queued
+    while left > 0:
+        n = min(size, left)
+        if parallel > 1:
+            n = min(n, max(TAIL_MIN_RECORDS, -(-left // parallel)))
+        if left - n < TAIL_MIN_RECORDS // 2 and left <= size:
+            n = left
+        sizes.append(n)
+        left -= n
+    return sizes
+
+
+def _chunks(rows: list[dict], sizes: list[int], size: int) -> list[list[dict]]:
+    """``rows`` cut into batches of the planned ``sizes`` (then ``size`` each)."""
+    out, at = [], 0
+    while at < len(rows):
+        n = sizes.pop(0) if sizes else size
+        out.append(rows[at:at + n])
+        at += n
+    return out
+
+
 def build_batches(run: RunState, conn, device: dict[str, Any], key, size: int, ahead: int,
                   processes: int) -> Iterator[dict[str, Any]]:
     """New batches, stored, in outbox order: ``ahead`` batches are read and encoded
@@ -74,7 +110,8 @@ def build_batches(run: RunState, conn, device: dict[str, Any], key, size: int, a
     when each batch is stored, so a crash before that loses nothing."""
     pem = private_key_pem(key)
     waiting = storage.outbox_counts(conn)["queued"]
-    pool = encoder(processes, -(-waiting // size))
+    sizes = batch_sizes(waiting, size, ahead)
+    pool = encoder(processes, len(sizes))
     inline = InlineExecutor()
     first = 0 if isinstance(pool, InlineExecutor) else 1
     try:
@@ -82,17 +119,20 @@ def build_batches(run: RunState, conn, device: dict[str, Any], key, size: int, a
             # The very first batch is read and encoded here, alone, so it is on the
             # link while the helper process starts (about a second) and the rows
             # of the next ones are read and handed to it.
-            rows = [dict(r) for r in outbox.pending_records(conn, size if first else size * ahead)]
+            count = 1 if first else ahead
+            want = sum(sizes[:count]) + size * max(0, count - len(sizes))
+            rows = [dict(r) for r in outbox.pending_records(conn, want)]
             if not rows:
                 return
+            chunks = _chunks(rows, sizes, size)
             if first:
                 pool.submit(len, ())  # starts the helper process now
                 futures = [inline.submit(encode_rows, device["device_id"],
-                                         device["kelurahan_code"], rows, pem)]
+                                         device["kelurahan_code"], chunks[0], pem)]
                 first = 0
             else:
                 futures = [pool.submit(encode_rows, device["device_id"], device["kelurahan_code"],
-                                       rows[i:i + size], pem) for i in range(0, len(rows), size)]
+                                       chunk, pem) for chunk in chunks]
             for future in futures:
                 stored = _store_encoded(conn, future.result())
                 if stored is not None:
@@ -254,7 +294,7 @@ def push(run: RunState, conn, device: dict[str, Any], key, settings: dict[str, A
     todo: queue.Queue = queue.Queue(maxsize=parallel + 2)
     answers: queue.Queue = queue.Queue()
     counts = storage.outbox_counts(conn)
-    expected = counts["batches_unanswered"] + -(-counts["queued"] // size)
+    expected = counts["batches_unanswered"] + len(batch_sizes(counts["queued"], size, parallel))
     def lookup(batch_id: str) -> bytes | None:
         return answer_by_id(run, device, key, batch_id)
 

@@ -10,12 +10,22 @@ import socket
 import threading
 import time
 
+import pytest
+
+from sync import transport
 from sync.transport import CentralClient
 
 BODY = b"x" * (32 * 1024 * 1024)  # far more than the socket buffers hold
 # Timeouts a fifth of a second long (settings, as an operator would set them): a
 # stall of a few of them proves what a stall of seconds would, in less time.
 CONNECT_TIMEOUT = 0.2
+
+
+def _client(port: int, connect_timeout: float, read_timeout: float, seconds: float) -> CentralClient:
+    """An agent client of a local test server, its run ending in ``seconds``."""
+    settings = {"sync_connect_timeout_seconds": connect_timeout,
+                "sync_read_timeout_seconds": read_timeout, "sync_ca_bundle": ""}
+    return CentralClient(f"http://127.0.0.1:{port}", settings, time.monotonic() + seconds)
 
 
 def _stalling_server(listener: socket.socket, stall: float, requests: int) -> None:
@@ -45,10 +55,7 @@ def _uploads_through_a_stall(stall: float, read_timeout: float, uploads: int) ->
     listener.listen(1)
     server = threading.Thread(target=_stalling_server, args=(listener, stall, uploads), daemon=True)
     server.start()
-    settings = {"sync_connect_timeout_seconds": CONNECT_TIMEOUT,
-                "sync_read_timeout_seconds": read_timeout, "sync_ca_bundle": ""}
-    client = CentralClient(f"http://127.0.0.1:{listener.getsockname()[1]}", settings,
-                           time.monotonic() + 120)
+    client = _client(listener.getsockname()[1], CONNECT_TIMEOUT, read_timeout, 120)
     try:
         # the first on a fresh connection, the next on the kept-alive one
         return [client.request("POST", "/api/v1/batches", data=BODY).status_code
@@ -92,10 +99,7 @@ def test_warm_connects_before_the_first_request_and_that_request_reuses_it():
                     conn.recv(1)  # hold until the client closes
 
     threading.Thread(target=serve, daemon=True).start()
-    settings = {"sync_connect_timeout_seconds": 2.0, "sync_read_timeout_seconds": 5.0,
-                "sync_ca_bundle": ""}
-    client = CentralClient(f"http://127.0.0.1:{listener.getsockname()[1]}", settings,
-                           time.monotonic() + 60)
+    client = _client(listener.getsockname()[1], 2.0, 5.0, 60)
     try:
         client.warm()
         time.sleep(0.3)
@@ -113,9 +117,7 @@ def test_warm_with_central_down_is_quiet():
     spare.bind(("127.0.0.1", 0))
     port = spare.getsockname()[1]
     spare.close()
-    settings = {"sync_connect_timeout_seconds": 1.0, "sync_read_timeout_seconds": 1.0,
-                "sync_ca_bundle": ""}
-    client = CentralClient(f"http://127.0.0.1:{port}", settings, time.monotonic() + 30)
+    client = _client(port, 1.0, 1.0, 30)
     try:
         client.warm()
     finally:
@@ -129,3 +131,23 @@ def test_an_upload_stalled_longer_than_the_read_timeout_still_goes_through():
     read_timeout = 2 * CONNECT_TIMEOUT
     # silent 1.75 read timeouts, less than the three a send may wait
     assert _uploads_through_a_stall(1.75 * read_timeout, read_timeout, 1) == [200]
+
+
+def test_connections_cap_tcp_retransmission_back_off():
+    """After a link cut every upload waited out its doubled retransmission timer;
+    the agent's connections cap it (Linux >= 6.15) so they resume soon after."""
+    if not transport._rto_cap_option():
+        pytest.skip("this kernel has no TCP_RTO_MAX_MS")
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    client = _client(listener.getsockname()[1], 2.0, 5.0, 60)
+    try:
+        client.warm()
+        pools = client._sessions[0].get_adapter("http://x/").poolmanager.pools
+        conns = [c for key in pools.keys() for c in pools[key].pool.queue if c and c.sock]
+        assert [c.sock.getsockopt(socket.IPPROTO_TCP, transport.TCP_RTO_MAX_MS)
+                for c in conns] == [transport.RTO_MAX_MS]
+    finally:
+        client.close()
+        listener.close()
