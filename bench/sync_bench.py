@@ -32,7 +32,10 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 KELURAHAN = "73.71.01.1001"
-NS_K, NS_C, CENTRAL_IP = "berjasa-k", "berjasa-c", "10.77.0.2"
+# link.sh's namespaces (its LAB_NS_K / LAB_NS_C, which it reads from the same environment)
+NS_K = os.environ.get("LAB_NS_K", "berjasa-k")
+NS_C = os.environ.get("LAB_NS_C", "berjasa-c")
+CENTRAL_IP = "10.77.0.2"
 CENTRAL_PORT, COUCH_PORT = 8090, 5984
 LINK = Path(os.environ.get("BERJASA_BADLINK", ROOT.parent / "shared" / "tools" / "badlink" / "link.sh"))
 if not LINK.exists():
@@ -40,6 +43,7 @@ if not LINK.exists():
 POUCH_DIR = Path(__file__).resolve().parent / "pouchdb"
 BERJASA = [sys.executable, "-c", "from berjasa.cli import main; main()"]
 RECORDS_FULL, RECORDS_QUICK = 5000, 1000
+POUCH_BATCH_SIZE = 100  # PouchDB's default batch_size
 POUCH_TIMEOUT_SECONDS = float(os.environ.get("SYNC_BENCH_POUCH_SECONDS", "1800"))
 
 
@@ -252,6 +256,8 @@ def agent_phase(kel: Path, code: str, overrides: dict[str, Any]) -> None:
                             format="%(created).3f %(threadName)s %(name)s %(message)s")
     stats = Path("/sys/class/net/veth-k/statistics")
     before = {n: int((stats / n).read_text()) for n in ("tx_bytes", "rx_bytes")}
+    if os.environ.get("SYNC_BENCH_LOG"):
+        threading.Thread(target=_log_veth_bytes, args=(stats,), daemon=True, name="veth").start()
     cpu = resource.getrusage(resource.RUSAGE_SELF)
     # The scheduled agent as `berjasa sync run` runs it: runs of sync_run_seconds,
     # the next one at once while work is left, back-off after a failed run.
@@ -287,6 +293,17 @@ def agent_phase(kel: Path, code: str, overrides: dict[str, Any]) -> None:
                       "sends": sends, "answers": answers, "payload_bytes": payload,
                       "agent_cpu_seconds": round(cpu_after.ru_utime + cpu_after.ru_stime
                                                  - cpu.ru_utime - cpu.ru_stime, 2)}), flush=True)
+
+
+def _log_veth_bytes(stats: Path) -> None:
+    """Every 0.1 s, the veth's bytes so far into the run's timeline log."""
+    import logging
+
+    log = logging.getLogger("bench.veth")
+    while True:
+        log.warning("veth tx %s rx %s", (stats / "tx_bytes").read_text().strip(),
+                    (stats / "rx_bytes").read_text().strip())
+        time.sleep(0.1)
 
 
 def payload_bytes(kel: Path) -> int:
@@ -433,8 +450,11 @@ def measure_ours(profile: Profile, records: list[dict], work: Path,
 
 # --------------------------------------------------------------------------- PouchDB
 
-def measure_pouchdb(profile: Profile, records: list[dict], work: Path) -> dict[str, Any]:
-    """pouchdb-node in berjasa-k replicating into express-pouchdb in berjasa-c."""
+def measure_pouchdb(profile: Profile, records: list[dict], work: Path,
+                    retry: bool = False) -> dict[str, Any]:
+    """pouchdb-node in berjasa-k replicating into express-pouchdb in berjasa-c;
+    ``retry``: a live replication with ``retry: true`` (goes on after a cut), else
+    the one-shot ``PouchDB.replicate`` (stops at the first failed request)."""
     work.mkdir(parents=True, exist_ok=True)
     jsonl = work / "records.jsonl"
     jsonl.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records),
@@ -448,7 +468,8 @@ def measure_pouchdb(profile: Profile, records: list[dict], work: Path) -> dict[s
         assert server.stdout is not None
         server.stdout.readline()  # {"listening": ...}
         command = ["ip", "netns", "exec", NS_K, "node", str(POUCH_DIR / "replicate.js"), str(jsonl),
-                   str(work / "pouch"), f"http://{CENTRAL_IP}:{COUCH_PORT}/berjasa"]
+                   str(work / "pouch"), f"http://{CENTRAL_IP}:{COUCH_PORT}/berjasa",
+                   str(POUCH_BATCH_SIZE), *(["retry"] if retry else [])]
         before: list[tuple[int, int]] = []
         try:
             result, cutter = _run_with_cuts(command, profile, POUCH_TIMEOUT_SECONDS,
@@ -464,8 +485,11 @@ def measure_pouchdb(profile: Profile, records: list[dict], work: Path) -> dict[s
                 "remote_doc_count": result["remote_doc_count"],
                 "doc_write_failures": result["doc_write_failures"],
                 "batch_size": result["batch_size"],
-                "what": "pouchdb-node 9 -> express-pouchdb 4 (pouchdb-node, LevelDB), "
-                        "PouchDB.replicate defaults"})
+                "retry": result.get("retry", False),
+                "failed_tries": result.get("failed_tries", 0),
+                "what": "pouchdb-node 9 -> express-pouchdb 4 (pouchdb-node, LevelDB), " + (
+                    "live replication with retry: true, cancelled once every document is written"
+                    if retry else "PouchDB.replicate defaults")})
     return out
 
 
@@ -491,8 +515,11 @@ def _pouchdb_timed_out(profile: Profile, total: int, stopped: TimedOut, before: 
 
 # --------------------------------------------------------------------------- runner
 
-def run_profile(profile: Profile, count: int, pouchdb: bool, overrides: dict[str, Any]) -> dict:
-    """Bring the link up at ``profile``, measure ours (and PouchDB), return figures."""
+def run_profile(profile: Profile, count: int, pouchdb: bool, overrides: dict[str, Any],
+                pouch_retry: bool = False) -> dict:
+    """Bring the link up at ``profile``, measure ours (and PouchDB), return figures.
+    PouchDB replicates live with ``retry: true`` on a profile with cuts (a one-shot
+    replication ends at the first cut) or when ``pouch_retry``."""
     records = make_records(count)
     link("up", str(profile.rate_kbit), str(profile.rtt_ms), f"{profile.loss_pct:g}", "--no-check")
     out: dict[str, Any] = {"link": profile.describe()}
@@ -500,7 +527,8 @@ def run_profile(profile: Profile, count: int, pouchdb: bool, overrides: dict[str
         out["berjasa"] = measure_ours(profile, records, Path(tmp) / "ours", overrides)
         if pouchdb:
             try:
-                out["pouchdb"] = measure_pouchdb(profile, records, Path(tmp) / "pouch")
+                out["pouchdb"] = measure_pouchdb(profile, records, Path(tmp) / "pouch",
+                                                 pouch_retry or bool(profile.cut_seconds))
             except Exception as exc:  # noqa: BLE001  the comparison failing must not hide ours
                 out["pouchdb"] = {"error": f"{type(exc).__name__}: {exc}"[:2000]}
     ours, pouch = out["berjasa"], out.get("pouchdb", {})
@@ -511,7 +539,8 @@ def run_profile(profile: Profile, count: int, pouchdb: bool, overrides: dict[str
 
 
 def measure(quick: bool, profiles: list[str] | None = None, records: int | None = None,
-            pouchdb: bool | None = None, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+            pouchdb: bool | None = None, overrides: dict[str, Any] | None = None,
+            pouch_retry: bool = False) -> dict[str, Any]:
     """Sync over the emulated link, for ``python -m bench``. Never raises:
     ``{"skipped": reason}`` without root or tools, ``{"error": ...}`` if a run failed.
 
@@ -540,7 +569,8 @@ def measure(quick: bool, profiles: list[str] | None = None, records: int | None 
             out["left_out"] = left_out
         try:
             for name in names:
-                out["profiles"][name] = run_profile(PROFILES[name], count, with_pouch, overrides or {})
+                out["profiles"][name] = run_profile(PROFILES[name], count, with_pouch, overrides or {},
+                                                    pouch_retry)
         finally:
             subprocess.run(["bash", str(LINK), "down"], capture_output=True, check=False)
         out["targets"] = {"ratio_to_payload_limit": "<= 1.5 (the issue's link limit)",
@@ -561,6 +591,9 @@ def main() -> None:
     parser.add_argument("--profile", action="append", choices=sorted(PROFILES))
     parser.add_argument("--records", type=int)
     parser.add_argument("--no-pouchdb", action="store_true")
+    parser.add_argument("--pouchdb-retry", action="store_true",
+                        help="PouchDB replicates live with retry: true on every profile "
+                             "(always on a profile with cuts)")
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                         help="an agent setting for the run, e.g. sync_batch_size=250")
     parser.add_argument("--agent-phase", nargs=3, help=argparse.SUPPRESS)
@@ -573,7 +606,7 @@ def main() -> None:
         name, value = item.split("=", 1)
         overrides[name] = json.loads(value) if value.replace(".", "", 1).isdigit() else value
     result = measure(args.quick, args.profile, args.records, False if args.no_pouchdb else None,
-                     overrides)
+                     overrides, args.pouchdb_retry)
     print(json.dumps(result, indent=2))
 
 

@@ -1,14 +1,19 @@
 // PouchDB -> CouchDB-protocol push of the benchmark's records, timed, with the
 // bytes on the kelurahan side's veth counted around the replication only.
-//   node replicate.js RECORDS.jsonl LOCAL_DIR REMOTE_DB_URL [BATCH_SIZE]
+//   node replicate.js RECORDS.jsonl LOCAL_DIR REMOTE_DB_URL [BATCH_SIZE] [retry]
 // Prints one JSON line: docs_written, seconds, veth tx/rx bytes, replication errors.
+// `retry`: a live replication with `retry: true` (PouchDB backs off and goes on after
+// a failed request, e.g. a cut link), cancelled once every document is written and
+// the replication is idle; the one-shot `replicate()` otherwise (it stops at the
+// first request that fails).
 'use strict';
 const fs = require('fs');
 const path = require('path');
 const PouchDB = require('pouchdb-node');
 
-const [recordsFile, localDir, remoteUrl, batchArg] = process.argv.slice(2);
+const [recordsFile, localDir, remoteUrl, batchArg, mode] = process.argv.slice(2);
 const batchSize = Number(batchArg || 100); // PouchDB's default batch_size
+const retry = mode === 'retry';
 
 function veth() {
   const dir = '/sys/class/net/veth-k/statistics/';
@@ -16,6 +21,35 @@ function veth() {
     return { tx: Number(fs.readFileSync(dir + 'tx_bytes', 'utf8')), rx: Number(fs.readFileSync(dir + 'rx_bytes', 'utf8')) };
   } catch (e) {
     return { tx: 0, rx: 0 };
+  }
+}
+
+// live + retry: resolves with the last change's counters once `total` documents are
+// written and the replication has paused (caught up), after cancelling it.
+function liveWithRetry(local, remote, total) {
+  return new Promise((resolve, reject) => {
+    let last = { ok: true, docs_read: 0, docs_written: 0, doc_write_failures: 0, errors: [] };
+    let failedTries = 0;
+    const rep = PouchDB.replicate(local, remote, { batch_size: batchSize, live: true, retry: true });
+    rep.on('change', (info) => { last = info; });
+    rep.on('paused', (err) => {
+      if (err) { failedTries += 1; return; } // offline: PouchDB retries after its back-off
+      if (last.docs_written >= total) rep.cancel();
+    });
+    rep.on('complete', () => resolve({ ...last, ok: last.doc_write_failures === 0, failed_tries: failedTries }));
+    rep.on('error', reject);
+  });
+}
+
+// The remote's info, asked again while the link is cut (up to ~2 minutes).
+async function remoteInfo(remote) {
+  for (let i = 0; ; i += 1) {
+    try {
+      return await remote.info();
+    } catch (err) {
+      if (i >= 60) throw err;
+      await new Promise((r) => setTimeout(r, 2000));
+    }
   }
 }
 
@@ -34,15 +68,16 @@ async function main() {
   const began = Date.now() / 1000;
   const before = veth();
   const started = process.hrtime.bigint();
-  const result = await PouchDB.replicate(local, remote, { batch_size: batchSize });
+  const result = retry ? await liveWithRetry(local, remote, docs.length)
+    : await PouchDB.replicate(local, remote, { batch_size: batchSize });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const after = veth();
   const ended = Date.now() / 1000;
-  const info = await remote.info();
+  const info = await remoteInfo(remote);
   console.log(JSON.stringify({
     ok: result.ok, docs_read: result.docs_read, docs_written: result.docs_written,
     doc_write_failures: result.doc_write_failures, errors: (result.errors || []).length,
-    remote_doc_count: info.doc_count, batch_size: batchSize, seconds: Math.round(seconds * 1000) / 1000, began, ended,
+    remote_doc_count: info.doc_count, batch_size: batchSize, retry, failed_tries: result.failed_tries || 0, seconds: Math.round(seconds * 1000) / 1000, began, ended,
     veth_tx_bytes: after.tx - before.tx, veth_rx_bytes: after.rx - before.rx,
   }));
 }
