@@ -235,6 +235,8 @@ def migrate(db: Database) -> list[str]:
     (a failing step leaves the database at the step before); the names applied now."""
     if db.dialect == "sqlite":
         return sqlite_db.apply_migrations(db.conn, MIGRATIONS["sqlite"])
+    if not pending_migrations(db):
+        return []  # up to date (every start of central): one query, not a locked step per file
     applied = []
     for file in sqlite_db.migration_files(MIGRATIONS["postgresql"]):
         with db.conn.transaction():
