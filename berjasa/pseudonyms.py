@@ -42,6 +42,11 @@ def key_path(data_dir: Path) -> Path:
     return Path(data_dir) / KEY_FILE
 
 
+# How long a reader waits for a key file that another process has just created to
+# hold its key, before calling it damaged (the damaged-file tests set it short).
+KEY_WRITE_WAIT_SECONDS = 1.0
+
+
 def load_key(data_dir: Path) -> bytes:
     """The data folder's pseudonym key, made (32 random bytes, 0600) on first use.
     Two processes making it at once agree: the file is created exclusively."""
@@ -59,11 +64,11 @@ def load_key(data_dir: Path) -> bytes:
                 handle.write(secrets.token_hex(32) + "\n")
                 handle.flush()
                 os.fsync(handle.fileno())
-        for _ in range(50):  # the other process may still be writing it
+        for _ in range(max(1, round(KEY_WRITE_WAIT_SECONDS / 0.02))):
             text = path.read_text(encoding="ascii").strip()
             if len(text) == 64:
                 break
-            threading.Event().wait(0.02)
+            threading.Event().wait(0.02)  # the other process may still be writing it
         try:
             key = bytes.fromhex(text)
         except ValueError:

@@ -9,6 +9,7 @@ import datetime as dt
 import hashlib
 import os
 import sqlite3
+import threading
 
 import pytest
 
@@ -80,7 +81,21 @@ def test_key_for_a_connection_is_its_folders_key(tmp_path):
 
 
 @pytest.mark.parametrize("bad", ["", "xyz"])
-def test_a_damaged_key_file_is_an_error_not_a_new_key(tmp_path, bad):
+def test_a_damaged_key_file_is_an_error_not_a_new_key(tmp_path, bad, monkeypatch):
+    monkeypatch.setattr(pseudonyms, "KEY_WRITE_WAIT_SECONDS", 0.06)  # not the second's wait
     (tmp_path / "privacy.key").write_text(bad)
     with pytest.raises(ValueError):
         pseudonyms.load_key(tmp_path)
+
+
+def test_a_key_file_still_being_written_is_waited_for(tmp_path):
+    """Another process created the file and writes the key a moment later."""
+    path = tmp_path / "privacy.key"
+    path.write_text("")
+    key = "ab" * 32
+    writer = threading.Timer(0.1, path.write_text, (key + "\n",))
+    writer.start()
+    try:
+        assert pseudonyms.load_key(tmp_path) == bytes.fromhex(key)
+    finally:
+        writer.join()
