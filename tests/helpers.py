@@ -46,7 +46,7 @@ def examples(count: int, least: int = 10) -> int:
 
 # Commands that serve until stopped: always a real process (a server that
 # failed to refuse would otherwise hang the test run instead of timing out).
-_SERVING = (("serve",), ("central", "serve"), ("demo",))
+_SERVING = (("serve",), ("central", "serve"))
 
 
 def berjasa(*args: str, stdin: str | None = None, data_dir: Path | None = None,
@@ -77,8 +77,9 @@ def berjasa(*args: str, stdin: str | None = None, data_dir: Path | None = None,
 
 
 def _runs_forever(args: tuple[str, ...]) -> bool:
-    """``sync run`` without ``--once`` runs on its schedule until stopped."""
-    return tuple(args[:2]) == ("sync", "run") and "--once" not in args
+    """``sync run`` without ``--once`` runs on its schedule until stopped, and
+    ``demo`` without ``--once`` serves its city until stopped."""
+    return "--once" not in args and (tuple(args[:2]) == ("sync", "run") or args[:1] == ("demo",))
 
 
 def _in_process(argv: list[str], stdin: str | None,

@@ -1,5 +1,5 @@
 """The demo city that tests/cli/test_demo.py and test_demo_central.py look at: one
-``berjasa demo --once`` run, made once for both. A demo costs about 15 CPU-s:
+``berjasa demo --once`` run, made once for both. A demo costs about 7 CPU-s:
 central, two kelurahan servers and a dozen commands, each a process. After it
 exits, ``berjasa central serve`` serves its central folder again for the office's
 story (the persistent demo's servers are checked by tests/cli/test_demo_stop.py).
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import BERJASA, free_port, start_server
+from tests.helpers import berjasa, free_port, start_server
 
 
 @dataclass
@@ -29,10 +29,11 @@ class DemoCity:
 
 @pytest.fixture(scope="session")
 def demo_city(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoCity]:
-    """``berjasa demo --once --enrollments 12``; then central on its folder until the end."""
+    """``berjasa demo --once --enrollments 12`` (in this process: the users it makes
+    get the suite's cheap argon2 hashes, a second of CPU each otherwise; its servers
+    and commands are processes as always); then central on its folder until the end."""
     root = tmp_path_factory.mktemp("demo-city")
-    answer = subprocess.run([*BERJASA, "demo", "--once", "--enrollments", "12", "--data-dir",
-                             str(root)], capture_output=True, text=True, timeout=300, check=False)
+    answer = berjasa("demo", "--once", "--enrollments", "12", data_dir=root)
     assert answer.returncode == 0, answer.stderr
     port = free_port()
     central = start_server(["central", "serve", "--port", str(port), "--data-dir",
