@@ -115,12 +115,9 @@ def content_hash(values: dict[str, Any]) -> str:
 
 def identity_warnings(values: dict[str, Any]) -> list[dict[str, str]]:
     """Soft findings on NIK and KK (e.g. first registered outside Makassar)."""
-    warnings = []
-    for field, check in (("nik", identity.check_nik), ("kk_number", identity.check_kk)):
-        for problem in check(values[field]):
-            if problem.severity == "warning":
-                warnings.append({"field": field, "code": problem.code, "message": problem.message})
-    return warnings
+    return [{"field": field, "code": problem.code, "message": problem.message}
+            for field, kind in (("nik", "nik"), ("kk_number", "kk"))
+            for problem in identity.region_warnings(values[field], kind)]
 
 
 @dataclass

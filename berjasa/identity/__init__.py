@@ -21,6 +21,7 @@ from berjasa.identity.nik import (
     is_nik_damaged_by_spreadsheet,
     nik_form_problems,
     nik_parts,
+    region_warnings,
 )
 from berjasa.identity.phones import normalise_phone
 
@@ -36,4 +37,5 @@ __all__ = [
     "nik_parts",
     "normalise_person_name",
     "normalise_phone",
+    "region_warnings",
 ]

@@ -277,6 +277,17 @@ def _form_problems(parts: NikParts, birth_date, sex: str | None) -> list[Problem
     return problems
 
 
+def region_warnings(value, kind: str = "nik") -> list[Problem]:
+    """The warnings among the problems of :func:`check_nik` (``kind="nik"``) or
+    :func:`check_kk` (``"kk"``): a region outside Makassar or an unknown Makassar
+    kecamatan. Only the region check gives warnings, so the date and serial checks
+    (errors) are skipped; nothing when the number cannot be read."""
+    number, problems = _parse_number(value, kind)
+    if problems:
+        return []
+    return [p for p in _region_problems(number, kind) if p.severity == "warning"]
+
+
 def check_kk(value) -> list[Problem]:
     """Every problem with a KK number (region, issue date DDMMYY without +40, serial)."""
     number, problems = _parse_number(value, "kk")

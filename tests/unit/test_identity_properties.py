@@ -9,7 +9,7 @@ import string
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from berjasa.identity import check_kk, check_nik, has_errors, nik_parts
+from berjasa.identity import check_kk, check_nik, has_errors, nik_parts, region_warnings
 from berjasa.reference import PROVINCE_CODES, kecamatan_codes
 from berjasa.synthetic import make_kk, make_nik
 from tests.helpers import examples
@@ -231,3 +231,25 @@ def test_kk_one_digit_mutations(kk, position, letter):
 @given(kks(), st.sampled_from(UNKNOWN_PROVINCES))
 def test_kk_unknown_province(kk, province):
     assert "kk_province_unknown" in codes(check_kk(splice(kk, 0, f"{province:02d}")))
+
+
+# --- region warnings (what a stored record keeps) -------------------------------
+
+def broken(number: str, position: int, char: str) -> str:
+    return splice(number, position % 16, char)
+
+
+numbers = st.one_of(
+    people().map(lambda person: person[0]), kks(),
+    st.builds(broken, people().map(lambda person: person[0]), st.integers(0, 15),
+              st.sampled_from("0049x ")),
+    st.builds(broken, kks(), st.integers(0, 15), st.sampled_from("0049x ")),
+    st.text(alphabet="0123456789 .E+", max_size=20), st.text(max_size=20), st.integers(),
+    st.none())
+
+
+@PROPERTY
+@given(numbers)
+def test_region_warnings_are_the_warnings_of_the_full_check(value):
+    for kind, check in (("nik", check_nik), ("kk", check_kk)):
+        assert region_warnings(value, kind) == [p for p in check(value) if p.severity == "warning"]
