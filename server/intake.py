@@ -96,14 +96,15 @@ def load_enrollment(payload: Any, settings: dict[str, Any],
 
 def to_storable(data: dict[str, Any]) -> dict[str, Any]:
     """Loaded values as they are stored and hashed (dates as ISO text)."""
-    out = {}
+    out = dict(data)
     for key, value in data.items():
         kind = type(value)
+        if kind is str or value is None:  # most values: nothing to do
+            continue
         if kind in _DATES:
-            value = value.isoformat()
+            out[key] = value.isoformat()
         elif kind is dict:
-            value = {k: (v.isoformat() if type(v) in _DATES else v) for k, v in value.items()}
-        out[key] = value
+            out[key] = {k: (v.isoformat() if type(v) in _DATES else v) for k, v in value.items()}
     return out
 
 

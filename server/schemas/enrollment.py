@@ -332,7 +332,7 @@ class EnrollmentSchema(BaseSchema):
     rw = fields.String(required=True, validate=rt_rw_check("RW"), error_messages=_errors(NOT_TEXT))
     kelurahan_code = ListChoice(
         (), coded("Kode kelurahan tidak dikenal (contoh: 73.71.01.1001).", "unknown_kelurahan"),
-        matcher=lambda v: (reference.kelurahan(v).code if reference.kelurahan(v) else None),
+        matcher=lambda v: getattr(reference.kelurahan(v), "code", None),
         required=True)
     mother_name = PersonName(required=True)
     phone = Phone(load_default=None, allow_none=True)
