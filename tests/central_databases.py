@@ -3,10 +3,11 @@ the hundreds of tests that run a central (tests/central, tests/sync).
 
 SQLite: the migrated file is made once per process and copied per test (a file
 copy is the database byte for byte). PostgreSQL: migrating a schema and dropping
-it cost about 0.2 s per test, so each process keeps its migrated schemas and
-hands one out again after setting it back to as-migrated: every table the test
-wrote to (any table with a page on disk) is truncated, every sequence restarts,
-and a schema whose objects changed (a test's DDL) is never handed out again.
+it cost about 0.2 s per test, so each process keeps a few migrated schemas and
+hands one out again after setting it back to as-migrated (in a thread, while the
+next test runs): every table the test wrote to (any table with a page on disk) is
+truncated, every sequence restarts, and a schema whose objects changed (a test's
+DDL) is never handed out again.
 
 Tests of migrating itself (tests/unit/test_migrations*, ``central init`` on an
 empty database) use the fresh empty databases of tests/central/conftest.py's
@@ -15,8 +16,11 @@ empty database) use the fresh empty databases of tests/central/conftest.py's
 
 from __future__ import annotations
 
+import queue
 import secrets
 import shutil
+import threading
+from contextlib import closing
 from pathlib import Path
 from urllib.parse import quote
 
@@ -85,45 +89,69 @@ class MigratedSchemas:
     """Migrated PostgreSQL schemas of one test database, reused in this process.
 
     ``take()`` gives a schema's URL as a fresh migrate leaves it; ``give_back(url)``
-    when the test's connections are closed (the central server and its pool
-    stopped)."""
+    once the test's connections are closed (the central server and its pool
+    stopped). Resetting is mostly PostgreSQL waiting on its files, so a thread
+    does it while the next test runs on another schema: up to ``most`` schemas
+    are kept (more only while a test holds them all)."""
 
-    def __init__(self, base: str) -> None:
+    def __init__(self, base: str, most: int = 2) -> None:
         self.base = base
-        self._free: list[str] = []
+        self._most = most
+        self._clean: queue.SimpleQueue[str | None] = queue.SimpleQueue()  # None: make one
+        self._dirty: queue.SimpleQueue[str] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._made = 0  # schemas in use, being reset or clean
+        self._in_use = 0
+        self._resetter: threading.Thread | None = None
         self._shape: str | None = None
 
     def take(self) -> str:
         """A migrated schema's URL: a reset one, or a new one migrated now."""
-        if self._free:
-            return schema_url(self.base, self._free.pop())
-        schema = f"t_{secrets.token_hex(5)}"
-        db = Database(self.base)
-        try:
-            db.run(f"CREATE SCHEMA {schema}")
-        finally:
-            db.close()
-        db = Database(schema_url(self.base, schema))
-        try:
-            migrate(db)
-            shape = self._shape_of(db, schema)
-        finally:
-            db.close()
-        assert self._shape in (None, shape), "two fresh migrations differ"
-        self._shape = shape
-        return schema_url(self.base, schema)
+        with self._lock:
+            coming_back = self._made - self._in_use  # clean or being reset
+            grow = coming_back == 0 or (self._clean.empty() and self._made < self._most)
+            self._made += grow
+            self._in_use += 1
+        schema = None if grow else self._clean.get(timeout=120)
+        return schema_url(self.base, schema or self._new())
 
     def give_back(self, url: str) -> None:
-        """Set the schema back to as-migrated and keep it for the next test; one
-        still locked by a test's connection, or changed by its DDL, is left
-        alone (the whole test database is dropped at the end)."""
-        schema = url.rsplit("search_path%3D", 1)[1]
-        db = Database(self.base)
-        try:
-            if self._reset(db, schema):
-                self._free.append(schema)
-        finally:
-            db.close()
+        """Hand the schema to the resetting thread (started on first use)."""
+        with self._lock:
+            self._in_use -= 1
+            if self._resetter is None:
+                self._resetter = threading.Thread(target=self._reset_each, daemon=True,
+                                                  name="schema-reset")
+                self._resetter.start()
+        self._dirty.put(url.rsplit("search_path%3D", 1)[1])
+
+    def _new(self) -> str:
+        """A new schema, migrated now."""
+        schema = f"t_{secrets.token_hex(5)}"
+        with closing(Database(self.base)) as db:
+            db.run(f"CREATE SCHEMA {schema}")
+        with closing(Database(schema_url(self.base, schema))) as db:
+            migrate(db)
+            shape = self._shape_of(db, schema)
+        assert self._shape in (None, shape), "two fresh migrations differ"
+        self._shape = shape
+        return schema
+
+    def _reset_each(self) -> None:
+        """Set each given-back schema back to as-migrated. One still locked by a
+        test's connection, or changed by its DDL, is left alone (the whole test
+        database is dropped at the end) and a new one is made in its place."""
+        import psycopg
+
+        db = None
+        while True:
+            schema = self._dirty.get()
+            try:
+                db = db or Database(self.base)
+                clean = self._reset(db, schema)
+            except psycopg.Error:  # e.g. the test database dropped at the end of the run
+                db, clean = None, False
+            self._clean.put(schema if clean else None)
 
     def _reset(self, db: Database, schema: str) -> bool:
         import psycopg
