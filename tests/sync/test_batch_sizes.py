@@ -8,12 +8,13 @@ import importlib.util
 import sys
 from pathlib import Path
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from berjasa.database import connect
 from sync.agent import run_once
 from sync.push import TAIL_MIN_RECORDS, batch_sizes
+from tests.helpers import examples
 
 _spec = importlib.util.spec_from_file_location(
     "sync_harness", Path(__file__).resolve().parents[1] / "reliability" / "harness.py")
@@ -34,6 +35,7 @@ def test_one_sender_keeps_full_batches():
     assert batch_sizes(1200, 500, 1) == [500, 500, 200]
 
 
+@settings(max_examples=examples(100))  # hypothesis' default; a fifth in the quick loop
 @given(st.integers(0, 20000), st.integers(1, 1000), st.integers(1, 16))
 def test_every_record_once_and_no_batch_above_the_setting(queued, size, parallel):
     sizes = batch_sizes(queued, size, parallel)

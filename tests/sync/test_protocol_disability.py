@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from berjasa.synthetic import approved_records
 from sync import protocol
 from sync.protocol_auth import generate_private_key
+from tests.helpers import examples
 
 KEY = generate_private_key()
 KINDS = ["seeing", "hearing", "walking", "cognition", "self_care", "communication"]
@@ -20,7 +21,7 @@ def _round_trip(batch):
     return protocol.decode_batch(body, headers, lambda _: KEY.public_key())
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(30), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(disability, min_size=1, max_size=6))
 def test_disability_round_trips_and_the_hash_holds(values):
     records = approved_records(len(values), "73.71.01.1001")

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from sync import protocol_erasures as pe
 from sync.protocol_auth import generate_private_key
 from sync.protocol_errors import ProtocolError
+from tests.helpers import examples
 
 KEY = generate_private_key()
 OTHER = generate_private_key()
@@ -27,7 +28,7 @@ def lookup(device_id: str):
     return KEY.public_key() if device_id == DEVICE else None
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(items)
 def test_round_trip(records):
     body, headers = pe.encode_erasures(DEVICE, "73.71.01.1001", records, KEY)
@@ -36,7 +37,7 @@ def test_round_trip(records):
     assert decoded.kelurahan_code == "73.71.01.1001" and decoded.device_id == DEVICE
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(items, st.data())
 def test_any_changed_byte_is_refused(records, data):
     body, headers = pe.encode_erasures(DEVICE, "73.71.01.1001", records, KEY)

@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from berjasa.canonical import canonical_bytes, canonical_text, stored_json
+from tests.helpers import examples
 
 EDGE_NUMBERS = [0.0, -0.0, 1e-4, 9.99e-5, 1e-05, 2.5e-05, 1e16, 9999999999999998.0, 1e15,
                 123456789012345678.0, 5e-324, 1.7976931348623157e308, math.nan, math.inf,
@@ -43,13 +44,13 @@ def outcome(write, value):
         return type(exc)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(values)
 def test_text_is_the_standard_librarys(value):
     assert outcome(canonical_text, value) == outcome(standard, value)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(values)
 def test_bytes_are_the_standard_text_in_utf8(value):
     assert outcome(canonical_bytes, value) == outcome(lambda v: standard(v).encode("utf-8"), value)
@@ -69,7 +70,7 @@ def test_keys_sorted_by_code_point_and_other_key_types_as_before():
     assert outcome(canonical_text, {1: "x", "a": "y"}) == outcome(standard, {1: "x", "a": "y"})
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(values)
 def test_stored_text_is_json_dumps(value):
     assert outcome(stored_json, value) == outcome(

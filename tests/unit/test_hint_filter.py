@@ -98,7 +98,7 @@ def test_body_carries_no_clear_nik_name_or_date():
         assert needle not in text
 
 
-@settings(max_examples=40)
+@settings(max_examples=examples(40))
 @given(st.text(max_size=40), st.dates().map(str))
 def test_name_key_ignores_case_spacing_and_punctuation(name, birth):
     folded = hints.name_key(name, birth)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from central.imports import (
@@ -18,16 +18,19 @@ from central.imports import (
     clean_kpj,
     clean_month,
 )
+from tests.helpers import examples
 
 digits16 = st.text("0123456789", min_size=16, max_size=16)
 padding = st.sampled_from(["", " ", "  ", "\u00a0", "\t"])
 
 
+@settings(max_examples=examples(100))  # hypothesis' default; a fifth in the quick loop
 @given(digits16, padding, padding, st.sampled_from(["", "'", "’"]))
 def test_identifier_survives_apostrophe_and_spaces(nik, before, after, apostrophe):
     assert clean_identifier(f"{before}{apostrophe}{nik}{after}") == nik
 
 
+@settings(max_examples=examples(100))  # hypothesis' default; a fifth in the quick loop
 @given(st.integers(min_value=10**15, max_value=10**16 - 1))
 def test_spreadsheet_numbers_are_refused_not_repaired(number):
     for damaged in (f"{number:.5E}", f"{number}.0", str(number)[:15], f"{float(number)}"):
@@ -36,6 +39,7 @@ def test_spreadsheet_numbers_are_refused_not_repaired(number):
         assert refused.value.code == "nik_damaged_by_spreadsheet"
 
 
+@settings(max_examples=examples(100))  # hypothesis' default; a fifth in the quick loop
 @given(st.text(max_size=40))
 def test_identifier_is_16_digits_or_a_refusal(text):
     try:
@@ -46,6 +50,7 @@ def test_identifier_is_16_digits_or_a_refusal(text):
         assert len(cleaned) == 16 and cleaned.isdigit() and cleaned.isascii()
 
 
+@settings(max_examples=examples(100))  # hypothesis' default; a fifth in the quick loop
 @given(st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date.today()))
 def test_dates_in_the_formats_people_type(day):
     for text in (day.isoformat(), day.strftime("%d-%m-%Y"), day.strftime("%d/%m/%Y"),
@@ -60,6 +65,7 @@ def test_impossible_dates(text):
         clean_date(text)
 
 
+@settings(max_examples=examples(100))  # hypothesis' default; a fifth in the quick loop
 @given(st.text(max_size=12))
 def test_desil_is_1_to_10_or_refused(text):
     try:
@@ -94,6 +100,7 @@ def test_income(text, amount):
     assert clean_income(text) == amount
 
 
+@settings(max_examples=examples(100))  # hypothesis' default; a fifth in the quick loop
 @given(st.text(max_size=20))
 def test_cleaners_never_crash(text):
     for clean in (clean_income, clean_kpj, clean_month, clean_kelurahan):

@@ -6,10 +6,11 @@ from __future__ import annotations
 import logging
 from urllib.parse import quote, quote_plus
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from berjasa.logs import get_logger, mask_identity_numbers
+from tests.helpers import examples
 
 SEPARATORS = [" ", "  ", "\t", "\u00a0", "-", " - ", ".", "/", "_", "\u2013", "\u2212", "\u3000"]
 FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
@@ -54,6 +55,7 @@ def _leaks(nik: str, output: str) -> bool:
     return nik[6:12] in digits.replace(nik[:6] + "******" + nik[12:], "")
 
 
+@settings(max_examples=examples(100))  # hypothesis' default; a fifth in the quick loop
 @given(written_forms(), st.sampled_from(["GET /api/v1/enrollments?q=", "cari ", "q=", "("]),
        st.sampled_from(["", "&status=submitted", " HTTP/1.1", ")", " oleh siti"]))
 def test_every_spelling_of_a_nik_is_masked(form, before, after):
@@ -64,6 +66,7 @@ def test_every_spelling_of_a_nik_is_masked(form, before, after):
     assert not _leaks(nik, output), output
 
 
+@settings(max_examples=examples(100))  # hypothesis' default; a fifth in the quick loop
 @given(written_forms())
 def test_logger_masks_what_the_search_accepts(form):
     nik, text = form
@@ -93,6 +96,7 @@ def test_other_numbers_stay_readable():
 WHITESPACE = [" ", "\t", "\n", "\u00a0", "\u2003", "\u3000", "\x1f"]
 
 
+@settings(max_examples=examples(100))  # hypothesis' default; a fifth in the quick loop
 @given(niks, st.lists(st.lists(st.sampled_from(WHITESPACE), min_size=0, max_size=12),
                       min_size=15, max_size=15),
        st.sampled_from(["plain", "quote_plus"]))
