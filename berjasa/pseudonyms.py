@@ -84,9 +84,11 @@ def load_key(data_dir: Path) -> bytes:
 def key_for_connection(conn: sqlite3.Connection) -> bytes:
     """The key of the data folder that holds this SQLite database. Every audited
     write asks, so the key file's name is kept per database file (building the
-    paths cost more than the PRAGMA); the key itself stays in :data:`_cache` alone,
-    so forgetting that forgets both."""
-    database = conn.execute("PRAGMA database_list").fetchone()[2]
+    paths cost more than the PRAGMA; a connection from :func:`berjasa.database.connect`
+    knows its file without one); the key itself stays in :data:`_cache` alone, so
+    forgetting that forgets both."""
+    database = (getattr(conn, "database_file", "")
+                or conn.execute("PRAGMA database_list").fetchone()[2])
     key_file = _key_files.get(database)
     if key_file is None:
         key_file = _key_files[database] = str(key_path(Path(database).parent))

@@ -73,11 +73,19 @@ def test_value_tags_depend_on_entry_field_and_key(tmp_path):
 
 
 def test_key_for_a_connection_is_its_folders_key(tmp_path):
-    conn = sqlite3.connect(tmp_path / "kelurahan.db")
+    from berjasa.database import connect
+
+    (tmp_path / "other").mkdir()
+    plain, ours = sqlite3.connect(tmp_path / "kelurahan.db"), connect(tmp_path / "other" / "x.db")
     try:
-        assert pseudonyms.key_for_connection(conn) == pseudonyms.load_key(tmp_path)
+        assert pseudonyms.key_for_connection(plain) == pseudonyms.load_key(tmp_path)
+        # berjasa's connection names its file as SQLite does, so no PRAGMA is needed
+        assert ours.database_file == ours.execute("PRAGMA database_list").fetchone()[2]
+        assert pseudonyms.key_for_connection(ours) == pseudonyms.load_key(tmp_path / "other")
+        assert pseudonyms.load_key(tmp_path) != pseudonyms.load_key(tmp_path / "other")
     finally:
-        conn.close()
+        plain.close()
+        ours.close()
 
 
 @pytest.mark.parametrize("bad", ["", "xyz"])
