@@ -90,7 +90,7 @@ def create_app(config: AppConfig) -> Flask:
 
     db.init_app(app)
     # concurrent single POSTs share one transaction and fsync (server.intake)
-    app.extensions[intake.WRITER_EXTENSION] = intake.group_writer()
+    app.extensions[intake.WRITER_EXTENSION] = intake.group_writer(str(db_path))
     api = Api(app)
     for field in (enrollment_schemas.IdentityNumber, enrollment_schemas.PersonName,
                   enrollment_schemas.Phone, enrollment_schemas.FreeText,

@@ -22,7 +22,7 @@ from marshmallow import ValidationError
 
 from berjasa import identity
 from berjasa.canonical import canonical_bytes
-from berjasa.database import GroupCommit, transaction, utc_now
+from berjasa.database import GroupCommit, connect, transaction, utc_now
 from berjasa.problems import (
     DuplicateNik,
     IdConflict,
@@ -180,11 +180,13 @@ def create_enrollment(conn: sqlite3.Connection, payload: Any, actor: Actor,
     return Outcome(outcome.status, stored or store.get_enrollment(conn, item.values["id"]))
 
 
-def group_writer() -> GroupCommit:
+def group_writer(db_path: str | None = None) -> GroupCommit:
     """A group commit for single enrollments: one per database, shared by the
-    request threads (the kelurahan app makes one at start)."""
+    request threads (the kelurahan app makes one at start, with ``db_path``: then
+    the groups are written on one connection of its own, whose cache stays warm)."""
     return GroupCommit(lambda conn, entries: _store_all(
-        conn, [item for item, _ in entries], [actor for _, actor in entries]))
+        conn, [item for item, _ in entries], [actor for _, actor in entries]),
+        (lambda: connect(db_path)) if db_path else None)
 
 
 def _store_one(conn: sqlite3.Connection, item: Prepared, actor: Actor) -> Outcome:

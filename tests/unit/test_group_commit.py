@@ -117,3 +117,39 @@ def test_an_answer_count_that_does_not_match_fails_the_group(db_path):
     with pytest.raises(ValueError):
         writer.write(conn, 1)
     conn.close()
+
+
+def test_with_connect_every_group_is_written_on_the_writers_one_connection(db_path):
+    """The groups go through one connection the writer keeps (its page cache stays
+    warm), never the callers'; a COMMIT that fails (a deferred foreign key) fails
+    that group and leaves the connection ready for the next one."""
+    conn = connect(db_path)
+    conn.execute("CREATE TABLE parents (id INTEGER PRIMARY KEY)")
+    conn.execute("CREATE TABLE children (parent INTEGER REFERENCES parents(id)"
+                 " DEFERRABLE INITIALLY DEFERRED)")
+    used: list[sqlite3.Connection] = []
+    opened: list[sqlite3.Connection] = []
+
+    def write_many(written: sqlite3.Connection, values: list[int]) -> list[int]:
+        used.append(written)
+        if values == [-1]:  # a child of no parent: refused only at COMMIT
+            written.execute("INSERT INTO children VALUES (-1)")
+        else:
+            written.executemany("INSERT INTO items VALUES (?, 0)", [(v,) for v in values])
+        return values
+
+    def open_writer() -> sqlite3.Connection:
+        opened.append(connect(db_path))
+        return opened[-1]
+
+    writer = GroupCommit(write_many, open_writer)
+    assert writer.write(conn, 1) == 1
+    with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
+        writer.write(conn, -1)
+    results = run_threads(4, lambda i: writer.write(connect(db_path), 10 + i))
+    assert results == [10 + i for i in range(4)]
+    assert len(opened) == 1 and all(written is opened[0] for written in used)
+    assert not opened[0].in_transaction
+    assert conn.execute("SELECT COUNT(*) FROM items").fetchone()[0] == 5
+    assert conn.execute("SELECT COUNT(*) FROM children").fetchone()[0] == 0
+    conn.close()
