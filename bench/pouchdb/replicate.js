@@ -24,20 +24,34 @@ function veth() {
   }
 }
 
-// live + retry: resolves with the last change's counters once `total` documents are
-// written and the replication has paused (caught up), after cancelling it.
+// live + retry: resolves once `total` documents are written (the remote holds them)
+// and the replication has paused (caught up), after cancelling it. A retry restarts
+// the replication and its counters, so the documents written are summed per change;
+// a live replication waits on the local database without holding the event loop,
+// hence the interval that keeps node running until the end.
 function liveWithRetry(local, remote, total) {
   return new Promise((resolve, reject) => {
-    let last = { ok: true, docs_read: 0, docs_written: 0, doc_write_failures: 0, errors: [] };
+    let written = 0;
+    let failures = 0;
     let failedTries = 0;
+    const alive = setInterval(() => {}, 1000);
     const rep = PouchDB.replicate(local, remote, { batch_size: batchSize, live: true, retry: true });
-    rep.on('change', (info) => { last = info; });
-    rep.on('paused', (err) => {
-      if (err) { failedTries += 1; return; } // offline: PouchDB retries after its back-off
-      if (last.docs_written >= total) rep.cancel();
+    rep.on('change', (info) => {
+      written += (info.docs || []).length;
+      failures = Math.max(failures, info.doc_write_failures || 0);
     });
-    rep.on('complete', () => resolve({ ...last, ok: last.doc_write_failures === 0, failed_tries: failedTries }));
-    rep.on('error', reject);
+    rep.on('paused', async (err) => {
+      if (err) { failedTries += 1; return; } // offline: PouchDB retries after its back-off
+      if (written < total) return;
+      const info = await remoteInfo(remote).catch(() => ({ doc_count: 0 }));
+      if (info.doc_count >= total) rep.cancel();
+    });
+    rep.on('complete', () => {
+      clearInterval(alive);
+      resolve({ ok: failures === 0, docs_read: written, docs_written: written,
+                doc_write_failures: failures, errors: [], failed_tries: failedTries });
+    });
+    rep.on('error', (err) => { clearInterval(alive); reject(err); });
   });
 }
 
