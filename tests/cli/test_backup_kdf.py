@@ -4,6 +4,7 @@ asking scrypt for 16 GiB is one clear line, not an allocation and a traceback.""
 from __future__ import annotations
 
 import json
+import shutil
 import time
 
 import pytest
@@ -21,10 +22,14 @@ def _with_header(path, **changes):
     return out
 
 
-@pytest.fixture
-def backup(data_dir, tmp_path):
-    """A real backup of the test folder (in-process: the CLI path is tested above)."""
-    return create_backup(data_dir, tmp_path / "cadangan.bjb", PASSPHRASE).path
+@pytest.fixture(scope="module")
+def backup(_template_data_dir, tmp_path_factory):
+    """A real backup of a copy of the test folder (in-process: the CLI path is
+    tested above), made once: scrypt costs about 0.4 s, and the tests only read
+    the backup (altered copies go beside it under their own names)."""
+    folder = tmp_path_factory.mktemp("backup-kdf")
+    shutil.copytree(_template_data_dir, folder / "kelurahan")
+    return create_backup(folder / "kelurahan", folder / "cadangan.bjb", PASSPHRASE).path
 
 
 def test_huge_scrypt_n_is_one_clear_line(backup, tmp_path):
