@@ -9,6 +9,7 @@ marshmallow and the settings of the running kelurahan.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import unicodedata
 from typing import Any
@@ -192,6 +193,8 @@ class StrictInteger(fields.Integer):
         super().__init__(strict=True, **kwargs)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
+        if type(value) is int:
+            return value  # what Integer(strict=True) makes of an int
         if isinstance(value, bool):
             raise self.make_error("invalid")
         return super()._deserialize(value, attr, data, **kwargs)
@@ -203,8 +206,41 @@ class StrictFloat(fields.Float):
     default_error_messages = {**_errors(NOT_NUMBER), "special": NOT_NUMBER}
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> float:
+        if type(value) is float and math.isfinite(value):
+            return value  # what Float makes of a finite float
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+ISO_FORMATS = (None, "iso", "iso8601")
+
+
+class IsoDate(fields.Date):
+    """marshmallow's Date; ISO text is read with ``date.fromisoformat`` directly
+    (what Date does, after looking up its format), anything else by Date."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> dt.date:
+        if type(value) is str and self.format in ISO_FORMATS:
+            try:
+                return dt.date.fromisoformat(value)
+            except ValueError:
+                pass  # Date says why
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class AwareIsoDateTime(fields.AwareDateTime):
+    """marshmallow's AwareDateTime; ISO text with an offset is read with
+    ``datetime.fromisoformat`` directly, anything else by AwareDateTime."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> dt.datetime:
+        if type(value) is str and self.format in ISO_FORMATS:
+            try:
+                parsed = dt.datetime.fromisoformat(value)
+            except ValueError:
+                parsed = None
+            if parsed is not None and parsed.utcoffset() is not None:
+                return parsed
         return super()._deserialize(value, attr, data, **kwargs)
 
 
@@ -265,7 +301,7 @@ class ConsentSchema(BaseSchema):
     method = ListChoice(CONSENT_METHODS, coded(
         "Metode persetujuan harus signature, verbal atau thumbprint.", "invalid_choice"),
         required=True)
-    at = fields.AwareDateTime(required=True, error_messages={**_errors(BAD_DATETIME), "invalid_awareness": BAD_DATETIME})
+    at = AwareIsoDateTime(required=True, error_messages={**_errors(BAD_DATETIME), "invalid_awareness": BAD_DATETIME})
 
     def record_errors(self, data: dict) -> dict[str, list]:
         """Consent is required: given must be true."""
@@ -324,7 +360,7 @@ class EnrollmentSchema(BaseSchema):
     kk_number = IdentityNumber(identity.check_kk, required=True)
     full_name = PersonName(required=True)
     birth_place = FreeText(100, required=True)
-    birth_date = fields.Date(required=True, error_messages=_errors(BAD_DATE))
+    birth_date = IsoDate(required=True, error_messages=_errors(BAD_DATE))
     sex = ListChoice(("L", "P"), coded("Jenis kelamin harus L atau P.", "invalid_choice"),
                      required=True)
     address = FreeText(500, multiline=True, required=True)
@@ -349,7 +385,7 @@ class EnrollmentSchema(BaseSchema):
     consent = fields.Nested(ConsentSchema, required=True, error_messages=_errors(NOT_OBJECT))
     location = fields.Nested(LocationSchema, load_default=None, allow_none=True,
                              error_messages=_errors(NOT_OBJECT))
-    captured_at = fields.AwareDateTime(required=True, error_messages={**_errors(BAD_DATETIME), "invalid_awareness": BAD_DATETIME})
+    captured_at = AwareIsoDateTime(required=True, error_messages={**_errors(BAD_DATETIME), "invalid_awareness": BAD_DATETIME})
     notes = FreeText(2000, multiline=True, load_default=None, allow_none=True)
     disability = fields.Nested(DisabilitySchema, load_default=None, allow_none=True,
                                error_messages=_errors(NOT_OBJECT))
