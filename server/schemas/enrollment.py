@@ -176,9 +176,11 @@ class ListChoice(fields.Field):
             raise self.make_error("invalid")
         if not value.strip() and not self.required:
             return None
-        choices = self.choices() if callable(self.choices) else self.choices
-        found = self.matcher(value) if self.matcher else next(
-            (c for c in choices if c.casefold() == value.strip().casefold()), None)
+        if self.matcher:
+            found = self.matcher(value)
+        else:
+            choices = self.choices() if callable(self.choices) else self.choices
+            found = next((c for c in choices if c.casefold() == value.strip().casefold()), None)
         if found is None:
             raise ValidationError(self.message)
         return found
@@ -348,7 +350,8 @@ class DisabilitySchema(BaseSchema):
 
     def normalised(self, data: dict) -> dict:
         """Kinds once each, in the list's order."""
-        data["kinds"] = [k for k in DISABILITY_KINDS if k in set(data.get("kinds") or [])]
+        chosen = set(data.get("kinds") or [])
+        data["kinds"] = [k for k in DISABILITY_KINDS if k in chosen]
         return data
 
 

@@ -109,8 +109,9 @@ def _entry(key: bytes, seq: int, prev_hash: str, actor: Actor, action: str,
     """One hashed entry; the personal values it stands for are appended to ``values``."""
     chained: dict[str, Any] = {}
     for field, pair in (changes or {}).items():
-        if not _sealed(action, field) or not isinstance(pair, (list, tuple)) or len(pair) != 2:
-            chained[field] = pair if not _sealed(action, field) else None
+        sealed = _sealed(action, field)
+        if not sealed or not isinstance(pair, (list, tuple)) or len(pair) != 2:
+            chained[field] = None if sealed else pair
             continue
         chained[field] = [value_tag(key, seq, field, v) for v in pair]
         values.append((seq, record_id, field, _json(pair[0]), _json(pair[1])))
