@@ -117,10 +117,37 @@ def load_sets(path: str | Path | None = None) -> tuple[dict, ...]:
         raise ParameterError(f"berkas parameter kelayakan tidak dapat dibaca: {path} ({exc})") from exc
 
 
+_UNSET = object()
+_shipped_on: dict[tuple, Parameters] = {}  # (day, override values) -> the shipped set's
+
+
 def parameters_on(day: dt.date, settings: dict[str, Any] | None = None,
                   sets: tuple[dict, ...] | None = None) -> Parameters:
-    """The parameter set in force on ``day``, with settings overrides applied."""
+    """The parameter set in force on ``day``, with settings overrides applied.
+    From the shipped file the answer is kept per day and override values (every
+    record shown asks); a parameters file named in the settings is read each time."""
     settings = settings or {}
+    if sets is not None or settings.get("eligibility_parameters_file"):
+        return _parameters_on(day, settings, sets)
+    try:
+        key = (day, *(_typed(settings.get(name, _UNSET)) for name in SETTING_OVERRIDES))
+        known = _shipped_on.get(key)
+    except TypeError:  # an override value that cannot be a key: not kept
+        return _parameters_on(day, settings, None)
+    if known is None:
+        if len(_shipped_on) >= 64:
+            _shipped_on.clear()
+        known = _shipped_on[key] = _parameters_on(day, settings, None)
+    return known
+
+
+def _typed(value: Any) -> tuple:
+    """A settings value as part of a key (its type too: 5 and 5.0 are kept apart)."""
+    return type(value), tuple(value) if isinstance(value, list) else value
+
+
+def _parameters_on(day: dt.date, settings: dict[str, Any],
+                   sets: tuple[dict, ...] | None) -> Parameters:
     sets = sets if sets is not None else load_sets(settings.get("eligibility_parameters_file"))
     in_force = [s for s in sets if s["valid_from"] <= day.isoformat()]
     if not in_force:

@@ -55,6 +55,24 @@ def test_shipped_file_has_a_set_for_today():
     assert rules.parameters_on(dt.date.today()).city_minimum_wage > 0
 
 
+def test_the_shipped_sets_answer_is_kept_per_day_and_override_values():
+    """parameters_on keeps the shipped file's answer: the same as reading it each
+    time, for each day and each override (a changed setting is a new answer)."""
+    settings = load_settings(None)
+    moved = dict(settings, city_minimum_wage=2_500_000)
+    listed = dict(settings, excluded_occupations=["Pedagang"])
+    for day in (dt.date(2025, 1, 1), TODAY, dt.date(2024, 6, 1)):
+        for given in (settings, moved, listed, {}):
+            kept = rules.parameters_on(day, given)
+            assert kept == rules._parameters_on(day, given or {}, None)
+            assert rules.parameters_on(day, given) is kept
+    assert rules.parameters_on(TODAY, moved).city_minimum_wage == 2_500_000
+    assert rules.parameters_on(TODAY, listed).excluded_occupations == ("Pedagang",)
+    assert not rules.parameters_on(TODAY, settings).overridden
+    as_float = dict(settings, city_minimum_wage=2_500_000.0)  # equal to moved's, not the same
+    assert type(rules.parameters_on(TODAY, as_float).city_minimum_wage) is float
+
+
 @pytest.mark.parametrize("income,on,result", [
     (3_879_999, TODAY, "pass"),
     (3_880_000, TODAY, "unknown"),          # exactly at UMK is not below; DTSEN unknown
