@@ -26,6 +26,8 @@ from urllib.parse import quote
 
 from central.storage.db import Database, migrate
 
+PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
+
 # One round trip describing a schema's objects (tables, indexes, sequences,
 # columns, constraints, triggers, functions) and its applied migrations: a reset
 # schema must show the same as right after migrating.

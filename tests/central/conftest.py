@@ -1,5 +1,5 @@
 """Fixtures for central: every test runs on SQLite (a real file) and on the real
-PostgreSQL (a throw-away database per test run, a schema per test), behind a real
+PostgreSQL (tests/conftest.py's throw-away database, a schema per test), behind a real
 waitress server on 127.0.0.1. PostgreSQL being down is an error, not a skip.
 
 ``database_url`` is a fresh empty database (for tests of ``central init`` and of
@@ -26,30 +26,9 @@ from central.devices import create_registration_code
 from central.storage.db import Database
 from sync import protocol
 from sync.protocol_auth import generate_private_key, public_key_text, sign_request
-from tests.central_databases import MigratedSchemas, schema_url
-
-PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
+from tests.central_databases import schema_url
 KELURAHAN_A = "73.71.01.1001"
 KELURAHAN_B = "73.71.02.1001"
-
-
-@pytest.fixture(scope="session")
-def pg_database() -> Iterator[str]:
-    """``berjasa_test_<random>`` on the local PostgreSQL, dropped at the end."""
-    name = f"berjasa_test_{secrets.token_hex(4)}"
-    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"{PG_SERVER}/{name}"
-    finally:
-        with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-@pytest.fixture(scope="session")
-def migrated_schemas(pg_database: str) -> MigratedSchemas:
-    """This process's migrated PostgreSQL schemas, reused between tests."""
-    return MigratedSchemas(pg_database)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

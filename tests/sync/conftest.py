@@ -10,8 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.central_databases import MigratedSchemas
-
 _spec = importlib.util.spec_from_file_location(
     "sync_harness", Path(__file__).resolve().parents[1] / "reliability" / "harness.py")
 h = sys.modules.setdefault("sync_harness", importlib.util.module_from_spec(_spec))
@@ -21,18 +19,10 @@ A = "73.71.01.1001"
 
 
 @pytest.fixture(scope="session")
-def pg_base():
-    """One throw-away PostgreSQL database for the sync tests (each central gets
-    its own schema in it)."""
-    url = h.pg_database()
-    yield url
-    h.drop_pg(url)
-
-
-@pytest.fixture(scope="session")
-def migrated_schemas(pg_base):
-    """This process's migrated PostgreSQL schemas, reused between tests."""
-    return MigratedSchemas(pg_base)
+def pg_base(pg_database):
+    """The run's throw-away PostgreSQL database (tests/conftest.py): each central
+    gets its own schema in it."""
+    return pg_database
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
