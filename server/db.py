@@ -23,7 +23,8 @@ MAX_DATABASES_PER_THREAD = 4
 
 def get_db() -> sqlite3.Connection:
     """The connection for this request (this thread's, for this app's database)."""
-    if "db" not in g:
+    conn = g.get("db")  # one context lookup: every request asks two or three times
+    if conn is None:
         path = current_app.config["DB_PATH"]
         connections = getattr(_local, "connections", None)
         if connections is None:
@@ -35,7 +36,7 @@ def get_db() -> sqlite3.Connection:
         while len(connections) > MAX_DATABASES_PER_THREAD:
             connections.pop(next(iter(connections))).close()
         g.db = conn
-    return g.db
+    return conn
 
 
 def release_db(exc: BaseException | None = None) -> None:

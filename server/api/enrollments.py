@@ -80,7 +80,8 @@ def _json(schema) -> dict:
 
 
 def _site() -> tuple[dict, str]:
-    return current_app.config["SETTINGS"], current_app.config["KELURAHAN_CODE"]
+    config = current_app.config
+    return config["SETTINGS"], config["KELURAHAN_CODE"]
 
 
 def _shown(record: dict, with_history: bool = False) -> dict:
