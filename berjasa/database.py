@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -325,6 +326,17 @@ def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+_second: tuple[int, str] = (-1, "")  # the last second written, and its text
+
+
 def utc_now() -> str:
-    """The current UTC time as ISO-8601 with microseconds, sortable as text."""
-    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+    """The current UTC time as ISO-8601 with microseconds, sortable as text: what
+    ``datetime.now(timezone.utc).isoformat(timespec="microseconds")`` gives (the
+    same clock, microseconds floored), in a third of its time; every new record
+    and audit entry takes one or two."""
+    global _second
+    seconds, micros = divmod(time.time_ns() // 1000, 1_000_000)
+    second = _second
+    if second[0] != seconds:
+        second = _second = (seconds, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)))
+    return f"{second[1]}.{micros:06d}+00:00"
