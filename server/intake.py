@@ -45,6 +45,7 @@ from server.storage.audit import Actor, record_audit_entries, record_audit_entry
 EDITABLE_STATUSES = ("submitted", "needs_fix")
 WRITER_EXTENSION = "berjasa.enrollment_writer"  # the app's group_writer(), in app.extensions
 _DATES = (dt.date, dt.datetime)  # what the schema loads dates as (never subclassed there)
+_CLIENT_KEYS = frozenset(store.CLIENT_FIELDS)
 
 
 @dataclass
@@ -110,7 +111,9 @@ def to_storable(data: dict[str, Any]) -> dict[str, Any]:
 
 def content_hash(values: dict[str, Any]) -> str:
     """A hash of a record's client content, to tell a retry from a conflict."""
-    content = {k: values.get(k) for k in store.CLIENT_FIELDS}
+    content = values  # a loaded record holds exactly the client fields
+    if values.keys() != _CLIENT_KEYS:
+        content = {k: values.get(k) for k in store.CLIENT_FIELDS}
     return hashlib.sha256(canonical_bytes(content)).hexdigest()
 
 
