@@ -24,9 +24,9 @@ function veth() {
   }
 }
 
-// live + retry: resolves once `total` documents are written (the remote holds them)
-// and the replication has paused (caught up), after cancelling it. A retry restarts
-// the replication and its counters, so the documents written are summed per change;
+// live + retry: resolves once the replication has paused (caught up) and the remote
+// holds `total` documents, after cancelling it. A retry restarts the replication
+// and its counters, so the documents written are summed per change;
 // a live replication waits on the local database without holding the event loop,
 // hence the interval that keeps node running until the end.
 function liveWithRetry(local, remote, total) {
@@ -42,7 +42,8 @@ function liveWithRetry(local, remote, total) {
     });
     rep.on('paused', async (err) => {
       if (err) { failedTries += 1; return; } // offline: PouchDB retries after its back-off
-      if (written < total) return;
+      // caught up: done when the remote holds every document (a write whose answer a
+      // cut lost is not written again after a retry, so `written` may stay short)
       const info = await remoteInfo(remote).catch(() => ({ doc_count: 0 }));
       if (info.doc_count >= total) rep.cancel();
     });
