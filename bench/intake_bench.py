@@ -1,12 +1,18 @@
 """Intake speed of the kelurahan server against a minimal Flask + sqlite3 baseline,
 measured in the same run on the same machine.
 
-    python bench/intake_bench.py [--singles 400] [--clients 4] [--batch 1000]
+    python bench/intake_bench.py [--singles 400] [--clients 4] [--batch 1000] [--rounds 3]
 
 Prints JSON: req/s for single POSTs (several clients, keep-alive), seconds and
-records/s for one 1,000-record ``:batch``, for berjasa and the baseline. Both are
+records/s for a 1,000-record ``:batch``, for berjasa and the baseline. Both are
 served by waitress on 127.0.0.1 with WAL + synchronous=FULL, so the difference is
 what berjasa does per record: validation, NIK checks, replay hash, audit chain.
+
+Both servers run side by side and are measured in turns, ``--rounds`` times, each
+round with new records, after a small warm-up of each (a cold first server had made
+the baseline look slower). Each round gives a ratio of two measurements taken
+seconds apart, so a load from elsewhere weighs on both; the ratios reported are
+the median of the rounds' ratios, each round's figures are listed too.
 """
 
 from __future__ import annotations
@@ -119,30 +125,63 @@ def measure(base: str, headers: dict, singles: list[dict], clients: int,
     }
 
 
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def _records(faker: EnrollmentFaker, count: int) -> list[dict]:
+    return [faker.enrollment() for _ in range(count)]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--singles", type=int, default=400)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--batch", type=int, default=1000)
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     faker = EnrollmentFaker(KELURAHAN, seed=11)
-    singles = [faker.enrollment() for _ in range(args.singles)]
-    batch = [faker.enrollment() for _ in range(args.batch)]
+    rounds = []
     with tempfile.TemporaryDirectory() as tmp:
-        base, server = serve(baseline_app(Path(tmp) / "baseline.db"))
-        baseline = measure(base, {}, singles, args.clients, batch)
-        server.close()
-        base, server = serve(berjasa_app(Path(tmp) / "kelurahan"))
-        token = requests.post(f"{base}/api/v1/auth/token",
+        base_url, base_server = serve(baseline_app(Path(tmp) / "baseline.db"))
+        our_url, our_server = serve(berjasa_app(Path(tmp) / "kelurahan"))
+        token = requests.post(f"{our_url}/api/v1/auth/token",
                               json={"username": "bench", "password": PASSWORD}).json()["token"]
-        ours = measure(base, {"Authorization": f"Bearer {token}"}, singles, args.clients, batch)
-        server.close()
+        sides = {"baseline": (base_url, {}),
+                 "berjasa": (our_url, {"Authorization": f"Bearer {token}"})}
+        for url, headers in sides.values():  # warm-up, not reported
+            measure(url, headers, _records(faker, 8 * args.clients), args.clients,
+                    _records(faker, 50))
+        for _ in range(max(1, args.rounds)):
+            figures = {name: measure(url, headers, _records(faker, args.singles), args.clients,
+                                     _records(faker, args.batch))
+                       for name, (url, headers) in sides.items()}
+            rounds.append({
+                **figures,
+                "single_ratio": round(figures["berjasa"]["single_req_per_s"]
+                                      / figures["baseline"]["single_req_per_s"], 3),
+                "batch_ratio": round(figures["berjasa"]["batch_records_per_s"]
+                                     / figures["baseline"]["batch_records_per_s"], 3),
+            })
+        our_server.close()
+        base_server.close()
+
+    def median_of(side: str, key: str) -> float:
+        return round(_median([r[side][key] for r in rounds]), 1)
+
     result = {
         "bench": "intake", "python": sys.version.split()[0], "clients": args.clients,
-        "berjasa": ours, "baseline_flask_sqlite3": baseline,
-        "single_ratio_to_baseline": round(ours["single_req_per_s"] / baseline["single_req_per_s"], 3),
-        "batch_ratio_to_baseline": round(ours["batch_records_per_s"]
-                                         / baseline["batch_records_per_s"], 3),
+        "rounds": len(rounds),
+        "berjasa": {"single_req_per_s": median_of("berjasa", "single_req_per_s"),
+                    "batch_records_per_s": median_of("berjasa", "batch_records_per_s")},
+        "baseline_flask_sqlite3": {
+            "single_req_per_s": median_of("baseline", "single_req_per_s"),
+            "batch_records_per_s": median_of("baseline", "batch_records_per_s")},
+        "single_ratio_to_baseline": _median([r["single_ratio"] for r in rounds]),
+        "batch_ratio_to_baseline": _median([r["batch_ratio"] for r in rounds]),
+        "each_round": rounds,
     }
     print(json.dumps(result, indent=2))
 
