@@ -238,3 +238,42 @@ class StorageFull(Problem):
     code = "storage_full"
     message = ("Penyimpanan laptop penuh: data ini TIDAK tersimpan. Kosongkan ruang disk, lalu "
                "kirim ulang (data di HP tetap aman).")
+
+
+class ExportRefused(Problem):
+    """The export cannot be made as asked (e.g. a final payment list with an
+    unconfirmed band: ask for the draft)."""
+
+    status = 409
+    code = "export_refused"
+
+
+class NotActiveAtCentral(Problem):
+    """The record is not (any more) an active record at central."""
+
+    status = 409
+    code = "not_active"
+    message = "Data ini tidak lagi aktif di pusat; tidak dapat dikirim balik."
+
+
+class KeptRecordNotActive(NotActiveAtCentral):
+    """A pair decision would keep a record central no longer holds as active."""
+
+    message = ("Data yang akan dipertahankan tidak lagi aktif di pusat; pilih data yang lain "
+               "atau \"Orang berbeda\".")
+
+
+class AlreadySentBack(Problem):
+    """The record was sent back already and its fix has not arrived."""
+
+    status = 409
+    code = "already_sent_back"
+    message = "Data ini sudah dikirim balik dan perbaikannya belum diterima."
+
+
+class AlreadyDecided(Problem):
+    """Another verifier decided first."""
+
+    status = 409
+    code = "already_decided"
+    message = "Sudah diputuskan oleh verifikator lain."

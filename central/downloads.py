@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from berjasa.audit import Actor
-from berjasa.problems import BadFilter, NotFound, Problem
+from berjasa.problems import BadFilter, ExportRefused, NotFound
 from central import exports, trail
 from central.schemas import DownloadQuery
 from central.storage.db import Database
@@ -27,15 +27,6 @@ LABELS = {
     "all": "Semua data di pusat",
 }
 MONTH_EXPORTS = {"payment-list"}
-
-
-class ExportRefused(Problem):
-    """The export cannot be made as asked (e.g. a final payment list with an
-    unconfirmed band: ask for the draft)."""
-
-    status = 409
-    code = "export_refused"
-
 
 
 def offered() -> list[dict[str, Any]]:

@@ -15,7 +15,8 @@ from __future__ import annotations
 from typing import Any
 
 from berjasa.audit import Actor
-from berjasa.problems import NotFound, Problem, ValidationFailed
+from berjasa.problems import (AlreadyDecided, AlreadySentBack, KeptRecordNotActive,
+                              NotActiveAtCentral, NotFound, ValidationFailed)
 from central import identity_match
 from central.storage import audit as trail
 from central.storage import findings as store
@@ -39,37 +40,6 @@ PAIR_DECISIONS = {"keep_a": "Sama orang, pertahankan A",
                   "keep_b": "Sama orang, pertahankan B",
                   "different": "Orang berbeda"}
 MAX_REASON = 500
-
-
-class NotActiveAtCentral(Problem):
-    """The record is not (any more) an active record at central."""
-
-    status = 409
-    code = "not_active"
-    message = "Data ini tidak lagi aktif di pusat; tidak dapat dikirim balik."
-
-
-class KeptRecordNotActive(NotActiveAtCentral):
-    """A pair decision would keep a record central no longer holds as active."""
-
-    message = ("Data yang akan dipertahankan tidak lagi aktif di pusat; pilih data yang lain "
-               "atau \"Orang berbeda\".")
-
-
-class AlreadySentBack(Problem):
-    """The record was sent back already and its fix has not arrived."""
-
-    status = 409
-    code = "already_sent_back"
-    message = "Data ini sudah dikirim balik dan perbaikannya belum diterima."
-
-
-class AlreadyDecided(Problem):
-    """Another verifier decided first."""
-
-    status = 409
-    code = "already_decided"
-    message = "Sudah diputuskan oleh verifikator lain."
 
 
 def _actor(actor: Actor | str) -> Actor:
