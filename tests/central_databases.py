@@ -9,9 +9,10 @@ next test runs): every table the test wrote to (any table with a page on disk) i
 truncated, every sequence restarts, and a schema whose objects changed (a test's
 DDL) is never handed out again.
 
-Tests of migrating itself (tests/unit/test_migrations*, ``central init`` on an
-empty database) use the fresh empty databases of tests/central/conftest.py's
-``database_url``. psycopg is imported only when PostgreSQL is used.
+Tests of migrating itself (tests/central/test_migrations_match.py, ``central
+init`` on an empty database, migration 0010) make their own empty databases or use
+tests/central/conftest.py's ``database_url``. psycopg is imported only when
+PostgreSQL is used.
 """
 
 from __future__ import annotations
