@@ -27,6 +27,7 @@ from berjasa.database import MigrationError, behind_message
 from berjasa.os_errors import os_error_text
 from berjasa.paths import private_folder, tighten
 from berjasa.settings import write_setting
+from berjasa.tcp import cap_listeners
 
 if TYPE_CHECKING:
     from central.storage.db import Database
@@ -70,6 +71,14 @@ def central_db(data_dir: Path | None) -> Iterator[tuple[Database, dict[str, Any]
         raise click.ClickException(f"kesalahan basis data pusat: {_one_line(exc)}") from exc
     finally:
         db.close()
+
+
+def cap_server(server) -> None:
+    """TCP's retransmission back-off capped on every connection the waitress
+    ``server`` accepts (berjasa/tcp.py): an answer written while a kelurahan's link
+    is cut then arrives soon after it is back, not after the agent's read timeout."""
+    channels = getattr(server, "map", None) or server._map  # several addresses: a MultiSocketServer
+    cap_listeners(ch.socket for ch in list(channels.values()) if getattr(ch, "socket", None))
 
 
 def _one_line(exc: BaseException) -> str:
@@ -161,7 +170,7 @@ def serve_command(host: str | None, port: int | None, data_dir: Path | None) -> 
 
     Contoh: berjasa central serve --port 8090
     """
-    from waitress import serve
+    from waitress import create_server
 
     from berjasa.settings import AppConfig
     from central.app import create_app
@@ -186,8 +195,11 @@ def serve_command(host: str | None, port: int | None, data_dir: Path | None) -> 
     # waitress buffers a body before the app sees it: cap that at twice the batch limit
     # (the app answers 413 in the JSON shape for anything over its own limits)
     with listening(host, port):
-        serve(app, host=host, port=port, threads=settings["central_threads"],
-              ident="berjasa-central", max_request_body_size=2 * settings["central_max_batch_bytes"])
+        server = create_server(app, host=host, port=port, threads=settings["central_threads"],
+                               ident="berjasa-central",
+                               max_request_body_size=2 * settings["central_max_batch_bytes"])
+        cap_server(server)
+        server.run()
     running.release()
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import socket
-import sys
 import threading
 import time
 from typing import Any
@@ -19,6 +18,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
+from berjasa.tcp import rto_cap_options
 from sync import faults
 from sync.protocol import decompress
 from sync.protocol_auth import answer_version, sign_request, verify_answer
@@ -37,36 +37,9 @@ FATAL_CODES = frozenset({"unknown_device", "device_revoked", "bad_signature", "w
 # progress for that long" (bench/README.md, sync over the link).
 NOTSENT_LOWAT_BYTES = 16 * 1024
 
-# The longest retransmission timeout TCP may back off to (Linux >= 6.15, option
-# TCP_RTO_MAX_MS; the default is 120 s). Each retransmission lost during a link cut
-# doubles the timer, so after a 10 s cut every upload stayed silent 6-8 s more
-# (800 ms RTT): the link was back but nobody knocked. Capped, a flow knocks at most
-# every 2 s and goes on within 2 s of the link coming back; above the 0.8 s
-# island RTT plus its queue, so it does not fire while packets are merely queued.
-# Measured on the island profile, 5,000 records: 33-43 s instead of 39-102 s
-# (bench/README.md, sync over the link).
-RTO_MAX_MS = 2000
-TCP_RTO_MAX_MS = getattr(socket, "TCP_RTO_MAX_MS", 44)
-
-
-def _rto_cap_option() -> list[tuple[int, int, int]]:
-    """The RTO cap as a socket option where this kernel takes it, else nothing
-    (an unknown option would fail every connect)."""
-    if not sys.platform.startswith("linux"):
-        return []
-    probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    try:
-        probe.setsockopt(socket.IPPROTO_TCP, TCP_RTO_MAX_MS, RTO_MAX_MS)
-    except OSError:
-        return []
-    finally:
-        probe.close()
-    return [(socket.IPPROTO_TCP, TCP_RTO_MAX_MS, RTO_MAX_MS)]
-
-
 SOCKET_OPTIONS = list(HTTPConnection.default_socket_options) + (
     [(socket.IPPROTO_TCP, socket.TCP_NOTSENT_LOWAT, NOTSENT_LOWAT_BYTES)]
-    if hasattr(socket, "TCP_NOTSENT_LOWAT") else []) + _rto_cap_option()
+    if hasattr(socket, "TCP_NOTSENT_LOWAT") else []) + rto_cap_options()  # berjasa/tcp.py
 
 
 # The wait allowed for a send to make progress, per thread (each sender thread has

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from sync import transport
+from berjasa import tcp
 from sync.transport import CentralClient
 
 BODY = b"x" * (32 * 1024 * 1024)  # far more than the socket buffers hold
@@ -139,7 +139,7 @@ def test_an_upload_stalled_longer_than_the_read_timeout_still_goes_through():
 def test_connections_cap_tcp_retransmission_back_off():
     """After a link cut every upload waited out its doubled retransmission timer;
     the agent's connections cap it (Linux >= 6.15) so they resume soon after."""
-    if not transport._rto_cap_option():
+    if not tcp.rto_cap_options():
         pytest.skip("this kernel has no TCP_RTO_MAX_MS")
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
@@ -149,8 +149,8 @@ def test_connections_cap_tcp_retransmission_back_off():
         client.warm()
         pools = client._sessions[0].get_adapter("http://x/").poolmanager.pools
         conns = [c for key in pools.keys() for c in pools[key].pool.queue if c and c.sock]
-        assert [c.sock.getsockopt(socket.IPPROTO_TCP, transport.TCP_RTO_MAX_MS)
-                for c in conns] == [transport.RTO_MAX_MS]
+        assert [c.sock.getsockopt(socket.IPPROTO_TCP, tcp.TCP_RTO_MAX_MS)
+                for c in conns] == [tcp.RTO_MAX_MS]
     finally:
         client.close()
         listener.close()
