@@ -31,20 +31,44 @@ class TooManyFetches(Exception):
     """An enumerator passed ``field_hint_fetches_per_hour``."""
 
 
+KEY_BYTES = 32
+# How long a reader waits for a key file that another process has just created to
+# hold its 32 bytes (the file is created first, then written).
+KEY_WRITE_WAIT_SECONDS = 1.0
+_KEY_LOCK = threading.Lock()
+
+
 def _local_key(data_dir: Path) -> hints.HintKey:
-    """The data folder's key (32 random bytes, made on first use): used until central's arrives."""
+    """The data folder's key (32 random bytes, made on first use): used until central's
+    arrives. The phone fetches the filter and the key at once, so two requests race on
+    first use: they take turns here, and a reader in another process waits until the
+    file holds the whole key (never a key from a half-written file)."""
     path = Path(data_dir) / KEY_FILE
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # O_EXCL: two threads racing on first use must not write two different keys.
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(os.urandom(32))
-    return hints.HintKey.from_secret(path.read_bytes())
+    with _KEY_LOCK:
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # O_EXCL: two processes racing on first use must not write two different keys.
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:
+                pass
+            else:
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(os.urandom(KEY_BYTES))
+                    handle.flush()
+                    os.fsync(handle.fileno())
+        return hints.HintKey.from_secret(_whole_key(path))
+
+
+def _whole_key(path: Path) -> bytes:
+    """The key file's 32 bytes, waiting a moment for a writer in another process."""
+    for _ in range(max(1, round(KEY_WRITE_WAIT_SECONDS / 0.02))):
+        secret = path.read_bytes()
+        if len(secret) == KEY_BYTES:
+            return secret
+        threading.Event().wait(0.02)
+    raise ValueError(f"{path} rusak (bukan kunci {KEY_BYTES} bita); hapus berkas itu agar "
+                     "kunci baru dibuat (HP mengunduh filter baru)")
 
 
 def current_key(conn, data_dir: Path) -> hints.HintKey:
