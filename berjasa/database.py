@@ -248,7 +248,6 @@ class GroupCommit(Generic[Item, Answer]):
             if following is not None:
                 following.turn.set()
 
-
     def _writer_connection(self) -> sqlite3.Connection:
         """The writer's own connection (only the leader, one at a time, uses it)."""
         if self._connection is None:
