@@ -46,27 +46,30 @@ def install(app: Flask, blueprints: list[Any]) -> Api:
     api = Api(app)
     for blueprint in blueprints:
         api.register_blueprint(blueprint)
-    spec = api.spec
-    for name in ("DownloadQuery", "TrailQuery"):
-        spec.components.schema(name, schema=getattr(schemas, name))
-    spec.components.security_scheme("session", {"type": "apiKey", "in": "cookie",
-                                                "name": "berjasa_central"})
-    rules = {rule.endpoint: rule for rule in app.url_map.iter_rules()}
-    spec.path(rule=rules["pages.download"], operations={"get": {
-        "summary": "Unduh ekspor (operator, auditor); dicatat di jejak audit",
-        "security": [{"session": []}],
-        "parameters": [{"in": "path", "name": "what", "required": True,
-                        "schema": {"type": "string", "enum": list(exports.WHATS)}},
-                       {"in": "query", "schema": "DownloadQuery"}],
-        "responses": {"200": {"description": "Berkas CSV atau XLSX", "content": {
-            "text/csv": {"schema": {"type": "string", "format": "binary"}},
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+
+    def describe_downloads(spec: Any) -> None:
+        rules = {rule.endpoint: rule for rule in app.url_map.iter_rules()}
+        for name in ("DownloadQuery", "TrailQuery"):
+            spec.components.schema(name, schema=getattr(schemas, name))
+        spec.components.security_scheme("session", {"type": "apiKey", "in": "cookie",
+                                                    "name": "berjasa_central"})
+        spec.path(rule=rules["pages.download"], operations={"get": {
+            "summary": "Unduh ekspor (operator, auditor); dicatat di jejak audit",
+            "security": [{"session": []}],
+            "parameters": [{"in": "path", "name": "what", "required": True,
+                            "schema": {"type": "string", "enum": list(exports.WHATS)}},
+                           {"in": "query", "schema": "DownloadQuery"}],
+            "responses": {"200": {"description": "Berkas CSV atau XLSX", "content": {
+                "text/csv": {"schema": {"type": "string", "format": "binary"}},
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+                    "schema": {"type": "string", "format": "binary"}}}},
+                **_REDIRECT, **_errors("400", "403", "404", "409")}}})
+        spec.path(rule=rules["pages.audit_export"], operations={"get": {
+            "summary": "Jejak audit sebagai CSV (auditor)", "security": [{"session": []}],
+            "parameters": [{"in": "query", "schema": "TrailQuery"}],
+            "responses": {"200": {"description": "CSV", "content": {"text/csv": {
                 "schema": {"type": "string", "format": "binary"}}}},
-            **_REDIRECT, **_errors("400", "403", "404", "409")}}})
-    spec.path(rule=rules["pages.audit_export"], operations={"get": {
-        "summary": "Jejak audit sebagai CSV (auditor)", "security": [{"session": []}],
-        "parameters": [{"in": "query", "schema": "TrailQuery"}],
-        "responses": {"200": {"description": "CSV", "content": {"text/csv": {
-            "schema": {"type": "string", "format": "binary"}}}},
-            **_REDIRECT, **_errors("400", "403")}}})
+                **_REDIRECT, **_errors("400", "403")}}})
+
+    api.document(describe_downloads)
     return api

@@ -187,3 +187,40 @@ def test_review_decision_outside_the_documented_enum_is_the_projects_422(app):
         "errors": {"decision": ["Pilih salah satu: approve, reject, needs_fix."],
                    "reason": ["Alasan harus berupa teks."]},
         "error_codes": {"decision": ["invalid_choice"], "reason": ["not_text"]}}
+
+
+@pytest.mark.parametrize("which", ["kelurahan", "central"])
+def test_the_document_written_on_first_read_is_whole_and_the_same_for_every_reader(
+        both: dict[str, Any], which: str) -> None:
+    """The document is written when first read, not while the app is built
+    (berjasa.web.arguments.Api): eight readers racing for a fresh app's first
+    document all get the same whole one, and the routes of every blueprint were
+    served before anyone read it."""
+    import threading
+
+    app = both[which]
+    api = app.extensions["flask-smorest"]["apis"][""]["ext_obj"]
+    assert not api.written  # building the app wrote nothing
+    assert app.test_client().get("/health").status_code == 200
+    assert not api.written  # serving a route does not write it either
+    bodies: list[bytes] = []
+    barrier = threading.Barrier(8)
+
+    def read() -> None:
+        barrier.wait()
+        bodies.append(app.test_client().get("/openapi.json").data)
+
+    readers = [threading.Thread(target=read) for _ in range(8)]
+    for reader in readers:
+        reader.start()
+    for reader in readers:
+        reader.join()
+    assert len(bodies) == 8 and len(set(bodies)) == 1
+    assert api.written
+    document = app.test_client().get("/openapi.json").get_json()
+    assert document == api.spec.to_dict()
+    paths = set(document["paths"])
+    routed = {re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
+              for rule in app.url_map.iter_rules()
+              if rule.endpoint.split(".")[0] in app.extensions["flask-smorest"]["blp_name_to_api"]}
+    assert len(routed) > 5 and routed <= paths  # every documented blueprint's routes
