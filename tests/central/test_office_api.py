@@ -59,12 +59,15 @@ def test_fuzzing_as_each_role_finds_no_server_error(central, request):
               if (o.method.upper(), o.path) in SIGNED]
     assert len(signed) == len(SIGNED)
     passes = [(role, signed_in(central, role).cookies.get_dict(), operations) for role in ROLES]
+    strategies: dict = {}  # one per operation, drawn from for every role
     for role, cookies, chosen in [*passes, ("no session", {}, signed)]:
         for operation in chosen:
+            strategy = strategies.setdefault((operation.method, operation.path),
+                                             operation.as_strategy())
 
             @settings(max_examples=count, deadline=None, database=None,
                       suppress_health_check=list(HealthCheck))
-            @given(case=operation.as_strategy())
+            @given(case=strategy)
             def fuzz(case):
                 response = case.call(cookies=cookies, allow_redirects=False)
                 assert response.status_code < 500, (role, case.method, case.formatted_path,
