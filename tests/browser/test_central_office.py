@@ -43,6 +43,7 @@ def central(tmp_path_factory) -> Iterator:
             add_user(running, name, role)
         yield running
     finally:
+        running.close()
         server.close()
 
 

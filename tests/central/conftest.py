@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -70,25 +70,33 @@ class Central:
     data_dir: Path
     settings: dict[str, Any]
 
+    _shared: Database | None = field(default=None, init=False, repr=False)
+
     def db(self) -> Database:
         """A new connection to the central database (close it)."""
         return Database(self.database_url)
 
     def query(self, sql: str, params: tuple = ()) -> list[dict]:
-        """Rows of a query run on a fresh connection."""
-        db = self.db()
-        try:
-            return db.query(sql, params)
-        finally:
-            db.close()
+        """Rows of a query, on the test's own connection (autocommit on both
+        backends: each query sees what central has committed)."""
+        return self._connection().query(sql, params)
 
     def code(self, kelurahan: str = KELURAHAN_A, ttl_minutes: int = 60) -> str:
         """A one-time registration code."""
-        db = self.db()
-        try:
-            return create_registration_code(db, kelurahan, ttl_minutes)["code"]
-        finally:
-            db.close()
+        return create_registration_code(self._connection(), kelurahan, ttl_minutes)["code"]
+
+    def _connection(self) -> Database:
+        """The test's connection for :meth:`query` and :meth:`code`, opened on
+        first use (a PostgreSQL connection costs both sides a few ms)."""
+        if self._shared is None:
+            self._shared = Database(self.database_url)
+        return self._shared
+
+    def close(self) -> None:
+        """Close the test's connection (before the database is reset or dropped)."""
+        if self._shared is not None:
+            self._shared.close()
+            self._shared = None
 
     def register(self, kelurahan: str = KELURAHAN_A) -> Device:
         """A registered device with its own key."""
@@ -164,6 +172,7 @@ def central(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Ite
     try:
         yield running
     finally:
+        running.close()
         server.close()
         if server.berjasa_pool is not None:  # give the connections back now, not at exit
             server.berjasa_pool.close()

@@ -34,6 +34,7 @@ def test_init_device_add_import_export(database_url, tmp_path):
         device = central.register()
         sent = device.send(records(3))
     finally:
+        central.close()
         server.close()
     assert [r["result"] for r in sent] == ["accepted"] * 3
 

@@ -59,6 +59,7 @@ def _use(url: str, folder) -> None:
         finally:
             db.close()
     finally:
+        central.close()
         server.close()
         if server.berjasa_pool is not None:
             server.berjasa_pool.close()
