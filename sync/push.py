@@ -256,11 +256,17 @@ def _sender(run: RunState, todo: queue.Queue, answers: queue.Queue, warm: bool,
         batch = todo.get()
         if batch is None:
             return
-        if not run.can_start_batch():
-            continue  # drain: the batch stays stored for the next run, sent once
-        answer = send_batch(run, batch, lookup)
-        if answer is not None:
-            answers.put((batch["batch_id"], *answer))
+        try:
+            if not run.can_start_batch():
+                continue  # drain: the batch stays stored for the next run, sent once
+            answer = send_batch(run, batch, lookup)
+            if answer is not None:
+                answers.put((batch["batch_id"], *answer))
+        except Exception as exc:  # a damaged stored batch, a disk problem, a bug
+            # stop the run and go on taking the queue: a sender that died left the
+            # builder waiting forever to hand on the rest (and the end marks)
+            log.exception("sending batch %s failed", batch.get("batch_id"))
+            run.fail(f"pengiriman gagal: {type(exc).__name__}: {exc}")
 
 
 def _writer(run: RunState, answers: queue.Queue) -> None:

@@ -365,3 +365,27 @@ def test_the_first_batch_is_read_and_packed_alone(central, kelurahan, monkeypatc
         client.close()
         conn.close()
     assert reads[1] == 12 and sum(len(b["record_ids"]) for b in [first, *rest]) == 12
+
+
+@pytest.mark.parametrize("central", ["sqlite"], indirect=True)
+def test_a_damaged_stored_batch_fails_the_run_instead_of_hanging_it(central, kelurahan):
+    """A sender that meets something unexpected (here stored headers that are not
+    an object) stops the run with an error and keeps taking the queue's end marks:
+    before, its thread died and the builder waited forever to hand on the rest."""
+    import threading
+
+    h.seed_approved(kelurahan, 6, seed=9)
+    conn = connect(kelurahan / "kelurahan.db")
+    device, key = load_device(conn, kelurahan)
+    for _ in range(6):
+        build_batch(conn, device, key, 1)
+    conn.execute("UPDATE sync_batches SET headers = '[]'")
+    conn.close()
+    reports = []
+    runner = threading.Thread(target=lambda: reports.append(run_once(
+        kelurahan, h.agent_settings(kelurahan, sync_parallel_requests=1), "test")), daemon=True)
+    runner.start()
+    runner.join(30)
+    assert not runner.is_alive(), "the run hangs"
+    assert not reports[0].ok and "AttributeError" in reports[0].error
+    assert len(central.query("SELECT batch_id FROM batches")) == 0
