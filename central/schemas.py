@@ -113,6 +113,11 @@ class UpdatesQuery(QueryArgs):
     skip = fields.String(metadata={"description": "Jenis dipisah koma, mis. accepted"})
     encoding = fields.String(validate=validate.OneOf(["zstd"]),
                              metadata={"description": "zstd: halaman yang sama, dipadatkan zstd"})
+    wait_for = fields.String(
+        validate=validate.Regexp(r"^[0-9A-Za-z-]{1,64}(,[0-9A-Za-z-]{1,64}){0,15}$",
+                                 error="Daftar ID batch tidak sah."),
+        metadata={"description": "ID batch (dipisah koma, paling banyak 16) yang ditunggu "
+                                 "tersimpan sebelum halaman dibuat (docs/sync-protocol.md)"})
 
 
 def _key_id(text: str) -> None:

@@ -23,6 +23,9 @@ CENTRAL_SETTINGS = (
     Setting("central_request_max_skew_seconds", 300,
             "Allowed difference between a device's signed request time and central's clock."),
     Setting("central_updates_page_size", 500, "Most update entries in one /api/v1/updates answer."),
+    Setting("central_updates_wait_seconds", 15.0,
+            "Longest /api/v1/updates?wait_for= waits for the named batches to be stored "
+            "before it answers (the agent asks it beside the end of its push)."),
     Setting("central_dashboard_cache_seconds", 30,
             "Longest the dashboard's figures are reused before they are counted again (they "
             "are counted again at once when a batch, import, update or laptop changes; 0 = "

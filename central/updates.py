@@ -4,6 +4,7 @@ update entries of its kelurahan."""
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any
 
@@ -35,6 +36,38 @@ def verify_device_request(db: Database, headers: Any, method: str, path_qs: str,
     if not fresh:
         raise ProtocolError("replayed_request", "nonce already used")
     return devices[device_id]
+
+
+# How often a waiting updates request looks for the batches it waits for.
+WAIT_POLL_SECONDS = 0.05
+# At most this many updates requests wait at once: each holds a server thread
+# (central_threads, 8) that the batches it waits for need too; any other one looks
+# once and answers at once.
+MAX_WAITING = 2
+_waiting = threading.BoundedSemaphore(MAX_WAITING)
+
+
+def wait_for_batches(db: Database, device_id: str, batch_ids: list[str], seconds: float) -> bool:
+    """Wait until every batch of ``batch_ids`` sent by this device is stored, at
+    most ``seconds``; whether they all are. When MAX_WAITING requests wait already,
+    look once and do not wait. Each look is its own short read, so a waiting
+    request holds no lock (the batches are ingested meanwhile)."""
+    wanted = set(batch_ids)
+
+    def stored() -> bool:
+        return store.stored_batch_ids(db, device_id, sorted(wanted)) >= wanted
+
+    if not _waiting.acquire(blocking=False):
+        return stored()
+    try:
+        end = time.monotonic() + seconds
+        while not stored():
+            if time.monotonic() >= end:
+                return False
+            time.sleep(WAIT_POLL_SECONDS)
+        return True
+    finally:
+        _waiting.release()
 
 
 def updates_page(db: Database, kelurahan_code: str, since: int, limit: int,

@@ -247,7 +247,7 @@ def store_answer(run: RunState, batch_id: str, answer: bytes, results: list[dict
 
 
 def _sender(run: RunState, todo: queue.Queue, answers: queue.Queue, warm: bool,
-            lookup) -> None:
+            lookup, handed: _Handed) -> None:
     """Send batches from ``todo`` until the builder's end mark; ``warm``: connect
     to central first, while the builder packs the first batches."""
     if warm:
@@ -257,6 +257,7 @@ def _sender(run: RunState, todo: queue.Queue, answers: queue.Queue, warm: bool,
         if batch is None:
             return
         try:
+            handed.taken()
             if not run.can_start_batch():
                 continue  # drain: the batch stays stored for the next run, sent once
             answer = send_batch(run, batch, lookup)
@@ -269,7 +270,53 @@ def _sender(run: RunState, todo: queue.Queue, answers: queue.Queue, warm: bool,
             run.fail(f"pengiriman gagal: {type(exc).__name__}: {exc}")
 
 
-def _writer(run: RunState, answers: queue.Queue) -> None:
+class _Handed:
+    """The batches of this run handed to the senders, which are answered, and the
+    moment the senders have taken the last one (``on_all_taken``, called once)."""
+
+    def __init__(self, on_all_taken) -> None:
+        self.lock = threading.Lock()
+        self.ids: list[str] = []
+        self.answered: set[str] = set()
+        self.on_all_taken = on_all_taken
+        self.all_offered = False
+        self.taken_count = 0
+        self.told = False
+
+    def add(self, batch_id: str) -> None:
+        with self.lock:
+            self.ids.append(batch_id)
+
+    def stored(self, batch_id: str) -> None:
+        with self.lock:
+            self.answered.add(batch_id)
+
+    def offered_all(self) -> None:
+        """The builder has handed on every batch of the run."""
+        with self.lock:
+            self.all_offered = True
+        self._check()
+
+    def taken(self) -> None:
+        """A sender took a batch off the queue."""
+        with self.lock:
+            self.taken_count += 1
+        self._check()
+
+    def _check(self) -> None:
+        """Once every batch is taken, tell ``on_all_taken`` which are still
+        unanswered (the last ones are on their way now)."""
+        with self.lock:
+            if (self.told or not self.all_offered or self.taken_count < len(self.ids)
+                    or self.on_all_taken is None):
+                return
+            self.told = True
+            waiting = [b for b in self.ids if b not in self.answered]
+        if waiting:
+            self.on_all_taken(waiting)
+
+
+def _writer(run: RunState, answers: queue.Queue, handed: _Handed) -> None:
     """Store answers as they come, until the end mark."""
     while True:
         item = answers.get()
@@ -277,24 +324,29 @@ def _writer(run: RunState, answers: queue.Queue) -> None:
             return
         try:
             store_answer(run, *item)
+            handed.stored(item[0])
         except Exception as exc:  # a disk problem: stop the run, keep the batch for later
             log.exception("storing the answer of batch %s failed", item[0])
             run.fail(f"jawaban pusat tidak dapat disimpan: {type(exc).__name__}: {exc}")
 
 
-def _offer(run: RunState, todo: queue.Queue, batch: dict[str, Any]) -> bool:
+def _offer(run: RunState, todo: queue.Queue, batch: dict[str, Any], handed: _Handed) -> bool:
     """Hand a batch to the senders; False when the run stopped meanwhile."""
     while True:
         try:
             todo.put(batch, timeout=0.2)
+            handed.add(batch["batch_id"])
             return True
         except queue.Full:
             if not run.can_start():
                 return False
 
 
-def push(run: RunState, conn, device: dict[str, Any], key, settings: dict[str, Any]) -> None:
-    """Resend stored batches, then build and send new ones, several in flight."""
+def push(run: RunState, conn, device: dict[str, Any], key, settings: dict[str, Any],
+         on_all_taken=None) -> None:
+    """Resend stored batches, then build and send new ones, several in flight.
+    ``on_all_taken(batch_ids)``: called (from a helper thread) once the senders have
+    taken the run's last batch, with the ids of the batches still unanswered."""
     parallel = max(1, int(settings["sync_parallel_requests"]))
     size = max(1, int(settings["sync_batch_size"]))
     todo: queue.Queue = queue.Queue(maxsize=parallel + 2)
@@ -304,20 +356,25 @@ def push(run: RunState, conn, device: dict[str, Any], key, settings: dict[str, A
     def lookup(batch_id: str) -> bytes | None:
         return answer_by_id(run, device, key, batch_id)
 
-    senders = [threading.Thread(target=_sender, args=(run, todo, answers, n < expected, lookup),
+    handed = _Handed(on_all_taken)
+    senders = [threading.Thread(target=_sender, args=(run, todo, answers, n < expected, lookup, handed),
                                 daemon=True, name=f"sync-send-{n}") for n in range(parallel)]
-    writer = threading.Thread(target=_writer, args=(run, answers), daemon=True, name="sync-store")
+    writer = threading.Thread(target=_writer, args=(run, answers, handed), daemon=True,
+                              name="sync-store")
     for thread in (*senders, writer):
         thread.start()
     try:
         with transaction(conn):
             outbox.drop_stale_outbox(conn)
-        offered = all(_offer(run, todo, batch) for batch in storage.unanswered_batches(conn))
+        offered = all(_offer(run, todo, batch, handed) for batch in storage.unanswered_batches(conn))
         if offered:
             processes = int(settings["sync_encode_processes"])
             for batch in build_batches(run, conn, device, key, size, parallel, processes):
-                if not _offer(run, todo, batch):
+                if not _offer(run, todo, batch, handed):
+                    offered = False
                     break
+        if offered and run.can_start():
+            handed.offered_all()
     finally:
         for _ in senders:
             todo.put(None)

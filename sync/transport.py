@@ -200,15 +200,23 @@ class CentralClient:
         left = max(1.0, self.remaining() + 2.0)
         return min(self.connect_timeout, left), min(self.read_timeout, left)
 
-    def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
-        """One request; TransientError for timeouts, cut links and 5xx/429,
-        CentralRefused for other errors, the response for 2xx."""
+    def thread_session(self) -> requests.Session:
+        """The calling thread's session (connections), for another thread to use
+        while this one makes no request (``request(session=...)``)."""
+        return self._session()
+
+    def request(self, method: str, path: str, session: requests.Session | None = None,
+                **kwargs: Any) -> requests.Response:
+        """One request (on ``session``, else this thread's); TransientError for
+        timeouts, cut links and 5xx/429, CentralRefused for other errors, the
+        response for 2xx."""
         timeouts = self._timeouts()
         _SENDING.timeout = min(SEND_STALL_FACTOR * self.read_timeout, max(1.0, self.remaining() + 2.0))
         try:
             # verify per request: a session's own value loses to REQUESTS_CA_BUNDLE.
-            response = self._session().request(method, self.base_url + path, verify=self.verify,
-                                               timeout=timeouts, **kwargs)
+            response = (session or self._session()).request(method, self.base_url + path,
+                                                            verify=self.verify, timeout=timeouts,
+                                                            **kwargs)
         except requests.exceptions.SSLError as exc:
             # A certificate problem does not heal by retrying.
             raise CentralRefused(0, "tls_error", f"sertifikat pusat tidak dapat diverifikasi: {exc}") from exc
@@ -246,10 +254,11 @@ class CentralClient:
         """POST a signed erasure list (sync/protocol_erasures.py)."""
         return self.request("POST", "/api/v1/erasures", data=body, headers=headers)
 
-    def get_signed(self, key: Any, device_id: str, path_qs: str) -> requests.Response:
+    def get_signed(self, key: Any, device_id: str, path_qs: str,
+                   session: requests.Session | None = None) -> requests.Response:
         """A signed GET; fresh timestamp and nonce for every attempt."""
         headers = sign_request(key, device_id, "GET", path_qs)
-        return self.request("GET", path_qs, headers=headers)
+        return self.request("GET", path_qs, session=session, headers=headers)
 
     def close(self) -> None:
         """Close every thread's session."""

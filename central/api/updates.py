@@ -10,7 +10,7 @@ from berjasa.web.arguments import Blueprint
 from central.api.signed import REFUSED, SIGNED, signed_by_device
 from central.app import get_db, setting
 from central.schemas import UpdatesQuery
-from central.updates import updates_page
+from central.updates import updates_page, wait_for_batches
 from sync.protocol import compress
 
 blp = Blueprint("central_updates", __name__, description="Sinkronisasi: keputusan pusat")
@@ -28,7 +28,16 @@ def list_updates(args: dict):
     # ?skip=accepted: kinds the agent already has from its batch answers. A name
     # with a NUL matches no kind (and PostgreSQL text cannot hold one): left out.
     skip = tuple(k for k in (args.get("skip") or "").split(",") if k and "\x00" not in k)[:10]
+    stored = None
+    if args.get("wait_for"):
+        # ?wait_for=<batch ids>: the agent asks beside the end of its push; the page
+        # is made once those batches are stored (so it holds what their ingest
+        # wrote), or after central_updates_wait_seconds with "stored": false
+        stored = wait_for_batches(get_db(), g.device["device_id"], args["wait_for"].split(","),
+                                  float(setting("central_updates_wait_seconds")))
     page = updates_page(get_db(), g.device["kelurahan_code"], args["since"], limit, skip)
+    if stored is not None:
+        page["stored"] = stored
     if args.get("encoding") == "zstd":
         # ?encoding=zstd: the same JSON, zstd-compressed (a page of rule results is
         # mostly repeated text; on a lossy 256 kbit/s link it is the pull's time).

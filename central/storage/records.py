@@ -54,6 +54,15 @@ def get_batch(db: Database, batch_id: str) -> dict[str, Any] | None:
     return row
 
 
+def stored_batch_ids(db: Database, device_id: str, batch_ids: list[str]) -> set[str]:
+    """Which of ``batch_ids`` central holds from this device."""
+    if not batch_ids:
+        return set()
+    return {r["batch_id"] for r in db.query(
+        f"SELECT batch_id FROM batches WHERE device_id = ? AND batch_id IN ({placeholders(len(batch_ids))})",
+        (device_id, *batch_ids))}
+
+
 def add_batch(db: Database, row: dict[str, Any]) -> None:
     """Store a batch and the answer it was given."""
     db.run("INSERT INTO batches (batch_id, device_id, kelurahan_code, content_hash, created_at,"

@@ -1,0 +1,181 @@
+"""The first updates page asked for beside the end of the push
+(``GET /api/v1/updates?wait_for=<batch ids>``, docs/sync-protocol.md "Updates
+cursor"): central answers once the named batches are stored, so the page holds
+what their ingest wrote; the agent applies it after the push instead of asking
+then, and asks after the push as before when the page may have missed something
+or central does not know ``wait_for``."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+import time
+
+import pytest
+import requests
+
+from berjasa.background_server import BackgroundServer
+from berjasa.database import connect
+from berjasa.settings import read_app_config
+from central.storage.db import Database, utc_now
+from central.storage.records import add_updates
+from sync.agent import build_batch, run_once
+from sync.keys import load_device
+from sync.protocol_auth import sign_request
+from sync.transport import json_body
+
+h = sys.modules["sync_harness"]  # tests/reliability/harness.py, loaded by tests/sync/conftest.py
+A = "73.71.01.1001"
+
+
+def _signed_get(central, kelurahan, path: str) -> requests.Response:
+    conn = connect(kelurahan / "kelurahan.db")
+    device, key = load_device(conn, kelurahan)
+    conn.close()
+    return requests.get(central.url + path, headers=sign_request(key, device["device_id"], "GET", path))
+
+
+def test_a_waiting_page_holds_what_the_named_batch_wrote(central, kelurahan):
+    h.seed_approved(kelurahan, 4, seed=41)
+    conn = connect(kelurahan / "kelurahan.db")
+    device, key = load_device(conn, kelurahan)
+    built = build_batch(conn, device, key, 10)
+    conn.close()
+    answers = []
+    path = f"/api/v1/updates?since=0&wait_for={built['batch_id']}"
+    asking = threading.Thread(target=lambda: answers.append(_signed_get(central, kelurahan, path)))
+    asking.start()
+    time.sleep(0.5)  # the question waits at central while the batch is still on its way
+    assert asking.is_alive()
+    posted = requests.post(central.url + "/api/v1/batches", data=built["body"], headers=built["headers"])
+    assert posted.status_code == 200
+    asking.join(20)
+    answer = answers[0]
+    assert answer.status_code == 200 and answer.headers.get("Berjasa-Central-Signature")
+    page = json_body(answer.content)
+    assert page["stored"] is True
+    assert {u["record_id"] for u in page["updates"] if u["kind"] == "accepted"} == set(built["record_ids"])
+
+
+def test_a_page_without_wait_for_has_no_stored_field_and_bad_ids_are_refused(central, kelurahan):
+    plain = _signed_get(central, kelurahan, "/api/v1/updates?since=0")
+    assert plain.status_code == 200 and "stored" not in plain.json()
+    bad = _signed_get(central, kelurahan, "/api/v1/updates?since=0&wait_for=a;b")
+    assert bad.status_code == 422
+    many = ",".join(f"b{i}" for i in range(17))
+    assert _signed_get(central, kelurahan, f"/api/v1/updates?since=0&wait_for={many}").status_code == 422
+
+
+@pytest.fixture
+def impatient_central(tmp_path, migrated_databases, monkeypatch):
+    """Central waiting at most 0.5 s for named batches."""
+    from central.app import create_app
+
+    monkeypatch.setenv("BERJASA_CENTRAL_UPDATES_WAIT_SECONDS", "0.5")
+    database_url = migrated_databases("sqlite")
+    data_dir = tmp_path / "central-impatient"
+    data_dir.mkdir()
+    server = BackgroundServer(create_app(read_app_config(data_dir, database_url=database_url)),
+                              threads=4).start()
+    yield h.Central(f"http://127.0.0.1:{server.effective_port}", database_url, data_dir,
+                    server=server, port=server.effective_port)
+    server.close()
+
+
+def test_a_batch_that_never_comes_is_waited_for_only_so_long(impatient_central, tmp_path):
+    folder = h.make_kelurahan(tmp_path / "kel-a", A)
+    impatient_central.register(folder)
+    began = time.monotonic()
+    answer = _signed_get(impatient_central, folder, "/api/v1/updates?since=0&wait_for=never-sent")
+    assert answer.status_code == 200 and answer.json()["stored"] is False
+    assert 0.5 <= time.monotonic() - began < 5
+
+
+def test_only_two_requests_wait_at_once_the_others_answer_at_once(impatient_central, tmp_path):
+    """Each waiting request holds a server thread that batches need too: a third
+    one looks once and answers at once."""
+    folder = h.make_kelurahan(tmp_path / "kel-a", A)
+    impatient_central.register(folder)
+    path = "/api/v1/updates?since=0&wait_for=never-sent"
+    waiting = [threading.Thread(target=_signed_get, args=(impatient_central, folder, path))
+               for _ in range(2)]
+    for thread in waiting:
+        thread.start()
+    time.sleep(0.2)
+    began = time.monotonic()
+    third = _signed_get(impatient_central, folder, path)
+    took = time.monotonic() - began
+    for thread in waiting:
+        thread.join()
+    assert third.status_code == 200 and third.json()["stored"] is False
+    assert took < 0.25, took
+
+
+def _update_gets(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records
+            if r.name == "urllib3.connectionpool" and "GET /api/v1/updates" in r.getMessage()]
+
+
+def test_the_run_applies_the_page_asked_beside_its_push_and_asks_no_more(central, kelurahan, caplog):
+    ids = h.seed_approved(kelurahan, 3, seed=42)
+    assert run_once(kelurahan, h.agent_settings(kelurahan), "test").ok
+    db = Database(central.database_url)
+    with db.transaction():
+        add_updates(db, [{"kelurahan_code": A, "record_id": ids[0], "kind": "registered",
+                          "central_status": "registered", "kpj_number": "25012345678"}], utc_now())
+    db.close()
+    h.seed_approved(kelurahan, 40, seed=43)
+    caplog.set_level(logging.DEBUG)
+    # two senders, four batches: when a sender takes the last one, it is still unanswered
+    settings = h.agent_settings(kelurahan, sync_batch_size=10, sync_parallel_requests=2,
+                                sync_encode_processes=0)
+    report = run_once(kelurahan, settings, "test")
+    assert report.ok and report.records_sent == 40 and report.updates_applied >= 1
+    gets = _update_gets(caplog)
+    assert len(gets) == 1 and "wait_for=" in gets[0], gets
+    assert [r for r in caplog.records if getattr(r, "event", None) == "updates_beside_applied"]
+    row = h.kelurahan_rows(kelurahan, "SELECT status, kpj_number FROM enrollments WHERE id = ?", (ids[0],))[0]
+    assert (row["status"], row["kpj_number"]) == ("registered", "25012345678")
+    cursor = h.kelurahan_rows(kelurahan, "SELECT value FROM sync_state WHERE key = 'updates_cursor'")[0]
+    last = central.query("SELECT max(seq) AS seq FROM updates WHERE kelurahan_code = ?", (A,))[0]["seq"]
+    assert int(cursor["value"]) <= last  # accepted entries are skipped, never a later one
+
+
+class _OneVersionBehind:
+    """Central before ``wait_for``: the same app, but a request naming it is
+    answered as central then answered an unknown query parameter (422)."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        if "wait_for=" in environ.get("QUERY_STRING", ""):
+            start_response("422 UNPROCESSABLE ENTITY", [("Content-Type", "application/json")])
+            return [b'{"code": "validation_error", "message": "Isian tidak valid."}']
+        return self.app(environ, start_response)
+
+
+def test_a_central_without_wait_for_is_asked_after_the_push_as_before(tmp_path, migrated_databases,
+                                                                     caplog):
+    from central.app import create_app
+
+    database_url = migrated_databases("sqlite")
+    data_dir = tmp_path / "central-old"
+    data_dir.mkdir()
+    server = BackgroundServer(_OneVersionBehind(create_app(read_app_config(
+        data_dir, database_url=database_url))), threads=4).start()
+    try:
+        old = h.Central(f"http://127.0.0.1:{server.effective_port}", database_url, data_dir,
+                        server=server, port=server.effective_port)
+        folder = h.make_kelurahan(tmp_path / "kel-a", A)
+        old.register(folder)
+        h.seed_approved(folder, 30, seed=44)
+        caplog.set_level(logging.DEBUG)
+        report = run_once(folder, h.agent_settings(folder, sync_batch_size=10, sync_parallel_requests=2,
+                                                   sync_encode_processes=0), "test")
+    finally:
+        server.close()
+    assert report.ok and report.records_sent == 30, report
+    gets = _update_gets(caplog)
+    assert len(gets) == 2 and "wait_for=" in gets[0] and "wait_for=" not in gets[1], gets
