@@ -28,15 +28,24 @@ from berjasa.paths import write_private
 SEALED_MARKER = "audit.sealed"
 
 
+_seal_keys: dict[bytes, bytes] = {}  # folder key -> seal key (a process holds one or two)
+
+
 def seal_key(folder_key: bytes) -> bytes:
-    """The seal key derived from the data folder's key (separate purpose)."""
-    return hmac.new(folder_key, b"berjasa audit seal key/1", hashlib.sha256).digest()
+    """The seal key derived from the data folder's key (separate purpose); derived
+    once per folder key (every audited write asks)."""
+    derived = _seal_keys.get(folder_key)
+    if derived is None:
+        derived = hmac.new(folder_key, b"berjasa audit seal key/1", hashlib.sha256).digest()
+        if len(_seal_keys) < 64:
+            _seal_keys[folder_key] = derived
+    return derived
 
 
 def seal(key: bytes, seq: int, entry_hash: str) -> str:
-    """The seal of one entry (hex)."""
+    """The seal of one entry (hex): hmac.digest, the one-shot HMAC-SHA256."""
     message = f"berjasa-audit-seal/1\n{int(seq)}\n{entry_hash}".encode()
-    return hmac.new(key, message, hashlib.sha256).hexdigest()
+    return hmac.digest(key, message, "sha256").hex()
 
 
 def seal_matches(key: bytes, seq: int, entry_hash: str, mac: str | None) -> bool:

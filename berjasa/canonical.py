@@ -12,6 +12,10 @@ big integers, other types, text orjson refuses such as lone surrogates) goes
 through the standard library, as before. tests/unit/test_canonical.py holds the
 two to the same output over arbitrary values.
 
+:func:`compact_text` is the same with the keys in their own order: the text of the
+JSON answers (Flask's compact ``json.dumps(value, ensure_ascii=False,
+separators=(",", ":"))``), for :class:`berjasa.web.json.FastJSONProvider`.
+
 :func:`stored_json` is ``json.dumps(value, ensure_ascii=False, sort_keys=True)``,
 the text of the JSON columns, with its encoder built once instead of per call.
 """
@@ -24,6 +28,7 @@ from typing import Any
 import orjson
 
 _CANONICAL = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
+_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 stored_json = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
 _SCALARS = frozenset({str, bool, type(None)})
 _INT_RANGE = range(-(2 ** 63), 2 ** 64)  # what orjson writes (i64 and u64)
@@ -31,7 +36,7 @@ _INT_RANGE = range(-(2 ** 63), 2 ** 64)  # what orjson writes (i64 and u64)
 
 def canonical_text(value: Any) -> str:
     """Compact, key-sorted JSON of ``value``, non-ASCII as is."""
-    if _written_alike(value):
+    if written_alike(value):
         try:
             return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
         except orjson.JSONEncodeError:
@@ -41,7 +46,7 @@ def canonical_text(value: Any) -> str:
 
 def canonical_bytes(value: Any) -> bytes:
     """:func:`canonical_text` as UTF-8."""
-    if _written_alike(value):
+    if written_alike(value):
         try:
             return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
         except orjson.JSONEncodeError:
@@ -49,19 +54,36 @@ def canonical_bytes(value: Any) -> bytes:
     return _CANONICAL(value).encode("utf-8")
 
 
-def _written_alike(value: Any) -> bool:
+def compact_text(value: Any) -> str:
+    """Compact JSON of ``value``, keys in their order, non-ASCII as is."""
+    text = orjson_compact_text(value)
+    return _COMPACT(value) if text is None else text
+
+
+def orjson_compact_text(value: Any) -> str | None:
+    """:func:`compact_text` when orjson writes it, else None (the caller writes it
+    with the standard library, as it would have)."""
+    if written_alike(value):
+        try:
+            return orjson.dumps(value).decode()
+        except orjson.JSONEncodeError:
+            pass
+    return None
+
+
+def written_alike(value: Any) -> bool:
     """Whether orjson writes ``value`` as the standard library does (or refuses it)."""
     kind = type(value)
     if kind in _SCALARS:
         return True
     if kind is dict:
         for key, item in value.items():
-            if type(key) is not str or (type(item) not in _SCALARS and not _written_alike(item)):
+            if type(key) is not str or (type(item) not in _SCALARS and not written_alike(item)):
                 return False
         return True
     if kind is list or kind is tuple:
         for item in value:
-            if type(item) not in _SCALARS and not _written_alike(item):
+            if type(item) not in _SCALARS and not written_alike(item):
                 return False
         return True
     if kind is int:

@@ -171,7 +171,14 @@ class _Waiter(Generic[Item, Answer]):
         self.answered = False
         self.answer: Any = None
         self.error: BaseException | None = None
-        self.turn = threading.Event()  # set when answered, or when it is this caller's turn to write
+        # Set when answered, or when it is this caller's turn to write; made only for
+        # a caller that waits (under the group's lock): a leader never needs one.
+        self.turn: threading.Event | None = None
+
+    def wake(self) -> None:
+        """Let this caller go on (if it waits)."""
+        if self.turn is not None:
+            self.turn.set()
 
     def result(self) -> Answer:
         if self.error is not None:
@@ -216,6 +223,8 @@ class GroupCommit(Generic[Item, Answer]):
             self._queue.append(waiter)
             leads = not self._writing
             self._writing = True
+            if not leads:
+                waiter.turn = threading.Event()
         if not leads:
             waiter.turn.wait()
             if waiter.answered:
@@ -244,9 +253,9 @@ class GroupCommit(Generic[Item, Answer]):
                 self._writing = following is not None
             for waiter in group:
                 waiter.answered = True
-                waiter.turn.set()
+                waiter.wake()
             if following is not None:
-                following.turn.set()
+                following.wake()
 
     def _writer_connection(self) -> sqlite3.Connection:
         """The writer's own connection (only the leader, one at a time, uses it)."""

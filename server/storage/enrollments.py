@@ -12,7 +12,7 @@ import sqlite3
 import unicodedata
 from typing import Any
 
-from berjasa.canonical import stored_json
+from berjasa.canonical import canonical_text
 from berjasa.database import insert_rows
 from berjasa.problems import DuplicateNik, IdConflict
 
@@ -53,10 +53,13 @@ def _from_row(row: sqlite3.Row | None) -> dict[str, Any] | None:
 
 
 def _to_columns(values: dict[str, Any]) -> dict[str, Any]:
+    """Values as columns: JSON fields as their canonical text (compact, key-sorted:
+    :func:`berjasa.canonical.canonical_text`; rows written before 2026-11-26 hold
+    ``json.dumps(sort_keys=True)``'s spaced text, which parses the same)."""
     columns = dict(values)
     for field in JSON_FIELDS:
         if field in columns and columns[field] is not None:
-            columns[field] = stored_json(columns[field])
+            columns[field] = canonical_text(columns[field])
     if "full_name" in columns:
         columns["name_key"] = name_key(columns["full_name"])
     return columns

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from berjasa.canonical import canonical_bytes, canonical_text, stored_json
+from berjasa.canonical import canonical_bytes, canonical_text, compact_text, stored_json
 from tests.helpers import examples
 
 EDGE_NUMBERS = [0.0, -0.0, 1e-4, 9.99e-5, 1e-05, 2.5e-05, 1e16, 9999999999999998.0, 1e15,
@@ -75,3 +75,20 @@ def test_keys_sorted_by_code_point_and_other_key_types_as_before():
 def test_stored_text_is_json_dumps(value):
     assert outcome(stored_json, value) == outcome(
         lambda v: json.dumps(v, ensure_ascii=False, sort_keys=True), value)
+
+
+def compact_standard(value):
+    """Flask's compact answer text (keys in their order)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+@settings(max_examples=examples(300), deadline=None)
+@given(values)
+def test_compact_text_is_the_standard_librarys(value):
+    assert outcome(compact_text, value) == outcome(compact_standard, value)
+
+
+def test_compact_text_keeps_key_order():
+    record = {"b": 1, "a": [2, {"z": 1, "é": None}], "😀": 5.5}
+    assert compact_text(record) == compact_standard(record) == \
+        '{"b":1,"a":[2,{"z":1,"é":null}],"😀":5.5}'
