@@ -161,14 +161,21 @@ def start_central(database_url: str, data_dir: Path, **overrides: Any) -> tuple[
 
 
 @pytest.fixture
-def central(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Central]:
+def central_settings() -> dict[str, Any]:
+    """Settings a test module wants changed in its ``central`` (override this fixture)."""
+    return {}
+
+
+@pytest.fixture
+def central(backend: str, request: pytest.FixtureRequest, tmp_path: Path,
+            central_settings: dict[str, Any]) -> Iterator[Central]:
     """A running central on a freshly migrated database (both backends); on the
     test's ``database_url`` when it asks for one too (migrated by central)."""
     if "database_url" in request.fixturenames:
         url = request.getfixturevalue("database_url")
     else:
         url = request.getfixturevalue("migrated_database_url")
-    server, running = start_central(url, tmp_path / "central-data")
+    server, running = start_central(url, tmp_path / "central-data", **central_settings)
     try:
         yield running
     finally:

@@ -28,6 +28,13 @@ SIGNED_GETS = {("GET", "/api/v1/updates"), ("GET", "/api/v1/hints")}
 SIGNED_POSTS = {("POST", "/api/v1/batches"), ("POST", "/api/v1/erasures")}
 
 
+@pytest.fixture
+def central_settings() -> dict:
+    """The updates route waits up to this long for a fuzzed ``?wait_for=`` that names
+    batches nobody sends (15 s each by default: 75 s of the quick loop's wall)."""
+    return {"central_updates_wait_seconds": 0.2}
+
+
 def fuzz_examples(config: pytest.Config) -> int:
     """Examples per operation and role: 200 under ``--slow`` (issue 13), else
     10 (half of that, 5, in the quick loop: 19 operation-role pairs)."""
