@@ -186,10 +186,10 @@ def run_raw(backend: str, url: str, columns: list[str], rows: list[tuple], size:
     with psycopg.connect(url, autocommit=True) as conn:
         started = time.perf_counter()
         for chunk in chunks:
-            with conn.transaction(), conn.cursor() as cursor:
-                with cursor.copy(f"COPY records ({names}) FROM STDIN") as copy:
-                    for row in chunk:
-                        copy.write_row(row)
+            with conn.transaction(), conn.cursor() as cursor, \
+                    cursor.copy(f"COPY records ({names}) FROM STDIN") as copy:
+                for row in chunk:
+                    copy.write_row(row)
         return time.perf_counter() - started
 
 

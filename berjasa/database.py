@@ -164,7 +164,7 @@ Answer = TypeVar("Answer")
 class _Waiter(Generic[Item, Answer]):
     """One caller's item in a :class:`GroupCommit`, and what became of it."""
 
-    __slots__ = ("answered", "answer", "error", "item", "turn")
+    __slots__ = ("answer", "answered", "error", "item", "turn")
 
     def __init__(self, item: Item) -> None:
         self.item = item

@@ -100,12 +100,12 @@ def _one_line(exc: BaseException) -> str:
 
 # Driver messages (sqlite3, psycopg) an operator meets, in Indonesian.
 _DB_CAUSES = (
-    ("unable to open database file", "berkas basis data tidak dapat dibuka (folder tidak ada "
-                                     "atau tidak boleh ditulisi)"),
+    ("unable to open database file", ("berkas basis data tidak dapat dibuka (folder tidak ada "
+                                     "atau tidak boleh ditulisi)")),
     ("database is locked", "basis data sedang dikunci program lain; coba lagi sebentar"),
     ("database or disk is full", "disk penuh; kosongkan ruang lalu ulangi"),
-    ("connection refused", "server PostgreSQL tidak menjawab (koneksi ditolak); periksa alamat, "
-                           "port dan apakah PostgreSQL berjalan"),
+    ("connection refused", ("server PostgreSQL tidak menjawab (koneksi ditolak); periksa alamat, "
+                           "port dan apakah PostgreSQL berjalan")),
     ("password authentication failed", "PostgreSQL menolak nama pengguna atau kata sandi"),
     ("does not exist", "basis data atau pengguna PostgreSQL itu tidak ada"),
     ("timeout", "server PostgreSQL tidak menjawab (waktu habis)"),

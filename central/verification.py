@@ -15,8 +15,14 @@ from __future__ import annotations
 from typing import Any
 
 from berjasa.audit import Actor
-from berjasa.problems import (AlreadyDecided, AlreadySentBack, KeptRecordNotActive,
-                              NotActiveAtCentral, NotFound, ValidationFailed)
+from berjasa.problems import (
+    AlreadyDecided,
+    AlreadySentBack,
+    KeptRecordNotActive,
+    NotActiveAtCentral,
+    NotFound,
+    ValidationFailed,
+)
 from central import identity_match
 from central.storage import audit as trail
 from central.storage import findings as store
@@ -160,8 +166,8 @@ def decide_finding(db: Database, finding_id: int, decision: str, reason: str | N
         if finding is None:
             raise NotFound("Temuan tidak ditemukan.")
         if finding["kind"] == "sent_back" and decision != "reject":
-            raise ValidationFailed({"decision": ["Data yang dikirim balik menunggu perbaikan "
-                                                 "dari kelurahan; hanya dapat ditolak."]},
+            raise ValidationFailed({"decision": [("Data yang dikirim balik menunggu perbaikan "
+                                                 "dari kelurahan; hanya dapat ditolak.")]},
                                    {"decision": ["waiting_for_fix"]})
         if not store.decide_finding(db, finding_id, decision, text, actor, now):
             raise AlreadyDecided()

@@ -339,8 +339,8 @@ def audit_changes(old: dict[str, Any], new: dict[str, Any], old_status: str,
                   new_status: str) -> dict[str, list]:
     """Before/after pairs for the audit trail; NIK and KK only masked there."""
     changes = {}
-    for field in new:
-        before, after = old.get(field), new[field]
+    for field, after in new.items():
+        before = old.get(field)
         if field in ("nik", "kk_number"):
             before, after = mask_number(before), mask_number(after)
         changes[field] = [before, after]

@@ -25,8 +25,12 @@ from berjasa.synthetic import EnrollmentFaker
 from server import accounts
 from server.install import init_kelurahan
 from server.storage.audit import Actor
-from tests.central_databases import (PG_SERVER, MigratedSchemas, migrated_sqlite_template,
-                                     sqlite_copy)
+from tests.central_databases import (
+    PG_SERVER,
+    MigratedSchemas,
+    migrated_sqlite_template,
+    sqlite_copy,
+)
 from tests.helpers import PASSWORD, QUICK_LOOP_WORKERS, is_quick_loop
 
 declare_settings()  # what the `berjasa` entry point does: every part's settings

@@ -99,7 +99,7 @@ def active_by_birth_date(db: Database, birth_dates: list[str], other_than: str) 
     ``other_than``: every candidate the likely-duplicate check could flag, and many
     more (the full scan that :func:`likely_duplicate_candidates` replaced; kept as
     its reference in tests)."""
-    dates = sorted(set(d for d in birth_dates if d))
+    dates = sorted({d for d in birth_dates if d})
     if not dates:
         return []
     among, params = db.in_list("birth_date", dates)

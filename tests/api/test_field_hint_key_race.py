@@ -20,7 +20,7 @@ def test_threads_racing_on_first_use_get_the_same_whole_key(data_dir):
         start = threading.Barrier(6)
         keys = []
 
-        def ask() -> None:
+        def ask(start: threading.Barrier = start, keys: list = keys) -> None:
             conn = connect(data_dir / "kelurahan.db")
             try:
                 start.wait()

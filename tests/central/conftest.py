@@ -27,6 +27,7 @@ from central.storage.db import Database
 from sync import protocol
 from sync.protocol_auth import generate_private_key, public_key_text, sign_request
 from tests.central_databases import schema_url
+
 KELURAHAN_A = "73.71.01.1001"
 KELURAHAN_B = "73.71.02.1001"
 

@@ -184,10 +184,9 @@ def test_active_nik_is_unique_in_the_database(central):
     device.send(records(1))
     db = central.db()
     try:
-        with pytest.raises(integrity_errors()):
-            with db.transaction():
-                db.run("INSERT INTO records (kelurahan_code, record_id, batch_id, nik, name_key, status,"
-                       " content_hash, received_at, updated_at) SELECT ?, 'x', batch_id, nik, name_key,"
-                       " 'accepted', content_hash, received_at, updated_at FROM records", (KELURAHAN_B,))
+        with pytest.raises(integrity_errors()), db.transaction():
+            db.run("INSERT INTO records (kelurahan_code, record_id, batch_id, nik, name_key, status,"
+                   " content_hash, received_at, updated_at) SELECT ?, 'x', batch_id, nik, name_key,"
+                   " 'accepted', content_hash, received_at, updated_at FROM records", (KELURAHAN_B,))
     finally:
         db.close()

@@ -311,7 +311,7 @@ def test_each_crash_point_then_recovery(world):
 
 @pytest.mark.parametrize("world", ["sqlite"], indirect=True)
 def test_two_agents_at_once_never_double_send(world):
-    central, proxy, kelurahan, other = world
+    central, proxy, kelurahan, _other = world
     h.seed_approved(kelurahan, 40, seed=77)
     agents = [h.agent_process(kelurahan, central_url=central.url, extra_env=AGENT_ENV) for _ in range(3)]
     threads = [threading.Thread(target=a.communicate, kwargs={"timeout": 90}) for a in agents]

@@ -38,8 +38,8 @@ def _stalling_server(listener: socket.socket, stall: float, requests: int) -> No
             while b"\r\n\r\n" not in head:
                 head += conn.recv(65536)
             header, rest = head.split(b"\r\n\r\n", 1)
-            length = int([line.split(b":")[1] for line in header.split(b"\r\n")
-                          if line.lower().startswith(b"content-length")][0])
+            length = int(next(line.split(b":")[1] for line in header.split(b"\r\n")
+                          if line.lower().startswith(b"content-length")))
             time.sleep(stall)
             got = len(rest)
             while got < length:
@@ -148,7 +148,8 @@ def test_connections_cap_tcp_retransmission_back_off():
     try:
         client.warm()
         pools = client._sessions[0].get_adapter("http://x/").poolmanager.pools
-        conns = [c for key in pools.keys() for c in pools[key].pool.queue if c and c.sock]
+        # urllib3's pool container refuses plain iteration; keys() is its way
+        conns = [c for key in pools.keys() for c in pools[key].pool.queue if c and c.sock]  # noqa: SIM118
         assert [c.sock.getsockopt(socket.IPPROTO_TCP, tcp.TCP_RTO_MAX_MS)
                 for c in conns] == [tcp.RTO_MAX_MS]
     finally:

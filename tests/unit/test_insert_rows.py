@@ -57,7 +57,6 @@ def test_a_refused_row_leaves_none_inside_a_savepoint(conn, monkeypatch):
     monkeypatch.setattr(database, "ROWS_PER_INSERT", 4)
     clash = [*rows(6), (99, "item-2", 0)]  # the 7th row repeats a unique name
     with transaction(conn):
-        with pytest.raises(sqlite3.IntegrityError):
-            with transaction(conn):
-                insert_rows(conn, "items", COLUMNS, clash)
+        with pytest.raises(sqlite3.IntegrityError), transaction(conn):
+            insert_rows(conn, "items", COLUMNS, clash)
         assert stored(conn) == []
