@@ -14,7 +14,8 @@ two to the same output over arbitrary values.
 
 :func:`compact_text` is the same with the keys in their own order: the text of the
 JSON answers (Flask's compact ``json.dumps(value, ensure_ascii=False,
-separators=(",", ":"))``), for :class:`berjasa.web.json.FastJSONProvider`.
+separators=(",", ":"))``) that :class:`berjasa.web.json_answers.FastJSONProvider`
+writes through :func:`orjson_compact_text`.
 
 :func:`stored_json` is ``json.dumps(value, ensure_ascii=False, sort_keys=True)``,
 the text of the JSON columns, with its encoder built once instead of per call.

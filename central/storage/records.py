@@ -58,9 +58,9 @@ def stored_batch_ids(db: Database, device_id: str, batch_ids: list[str]) -> set[
     """Which of ``batch_ids`` central holds from this device."""
     if not batch_ids:
         return set()
+    among, params = db.in_list("batch_id", batch_ids)
     return {r["batch_id"] for r in db.query(
-        f"SELECT batch_id FROM batches WHERE device_id = ? AND batch_id IN ({placeholders(len(batch_ids))})",
-        (device_id, *batch_ids))}
+        f"SELECT batch_id FROM batches WHERE device_id = ? AND {among}", (device_id, *params))}
 
 
 def add_batch(db: Database, row: dict[str, Any]) -> None:
