@@ -4,6 +4,7 @@ update entries of its kelurahan."""
 
 from __future__ import annotations
 
+import base64
 import threading
 import time
 from typing import Any
@@ -68,6 +69,14 @@ def wait_for_batches(db: Database, device_id: str, batch_ids: list[str], seconds
         return True
     finally:
         _waiting.release()
+
+
+def batch_answers(db: Database, device_id: str, batch_ids: list[str]) -> dict[str, str]:
+    """The stored answers of the named batches (base64 of the bytes ``POST
+    /api/v1/batches`` answered), for the page asked beside the push: an answer
+    lost on the way back then needs no retransmission or request of its own."""
+    return {batch_id: base64.b64encode(answer).decode("ascii")
+            for batch_id, answer in store.stored_answers(db, device_id, batch_ids).items()}
 
 
 def updates_page(db: Database, kelurahan_code: str, since: int, limit: int,

@@ -84,14 +84,17 @@ class PullBeside:
         self.page: tuple[str, dict[str, Any]] | None = None  # (cursor asked from, page)
         self.thread: threading.Thread | None = None
 
-    def start(self, batch_ids: list[str]) -> None:
-        """Ask now, on a thread of its own, waiting for ``batch_ids``."""
+    def start(self, batch_ids: list[str], fetch_answers=None) -> None:
+        """Ask now, on a thread of its own, waiting for ``batch_ids``; once the page
+        says central holds them, ``fetch_answers(batch_ids, session, carried)`` (the
+        push's) takes the answers of those whose POST answer has not come from the
+        page's ``answers`` or fetches them."""
         if batch_ids:
-            self.thread = threading.Thread(target=self._fetch, args=(batch_ids[:16],), daemon=True,
-                                           name="sync-pull-beside")
+            self.thread = threading.Thread(target=self._fetch, args=(batch_ids[:16], fetch_answers),
+                                           daemon=True, name="sync-pull-beside")
             self.thread.start()
 
-    def _fetch(self, batch_ids: list[str]) -> None:
+    def _fetch(self, batch_ids: list[str], fetch_answers) -> None:
         conn = self.run.conn()
         cursor = storage.get_state(conn, "updates_cursor", "0")
         try:
@@ -105,6 +108,8 @@ class PullBeside:
             log.info("updates beside the push: %s (asked after the push)", exc)
             return
         self.page = (cursor, page)
+        if page.get("stored") is True and fetch_answers is not None:
+            fetch_answers(batch_ids, self.session, page.get("answers"))
 
     def result(self) -> tuple[str, dict[str, Any]] | None:
         """The page (and the cursor it was asked from) once the push is over; None

@@ -10,11 +10,18 @@ Three kinds of thread, so the link never waits on the disk or the CPU:
 - one writer stores each answer and the status changes in one transaction.
 
 A batch in flight is never in two places: the builder hands each batch to one
-sender, and an unanswered batch is only picked up again by a later run.
+sender, and an unanswered batch is only picked up again by a later run. Its
+answer may come two ways: at the end of a run, once central says it holds the
+last batches (the updates page asked beside the push), the stored answer of one
+whose POST answer has not come is fetched on another connection
+(``fetch_answers``); the first answer to come is the one stored, and the push ends
+without waiting for TCP to recover the other (a lost answer segment waits out a
+retransmission timeout, 0.5-2 s on a lossy link).
 """
 
 from __future__ import annotations
 
+import base64
 import logging
 import queue
 import threading
@@ -141,13 +148,16 @@ def build_batches(run: RunState, conn, device: dict[str, Any], key, size: int, a
         pool.shutdown(wait=False, cancel_futures=True)
 
 
-def answer_by_id(run: RunState, device: dict[str, Any], key, batch_id: str) -> bytes | None:
+def answer_by_id(run: RunState, device: dict[str, Any], key, batch_id: str,
+                 session=None) -> bytes | None:
     """Central's stored answer of a batch sent before (signed ``GET
     /api/v1/batches/<id>``), None when central has not received it (404: the
     earlier try truly failed, send it again). TransientError when central cannot
-    be asked now; a central without the endpoint answers 404 too."""
+    be asked now; a central without the endpoint answers 404 too. ``session``: the
+    connection to ask on (default: this thread's)."""
     try:
-        response = run.client.get_signed(key, device["device_id"], f"/api/v1/batches/{batch_id}")
+        response = run.client.get_signed(key, device["device_id"], f"/api/v1/batches/{batch_id}",
+                                         session)
     except CentralRefused as exc:
         if exc.fatal:
             raise
@@ -171,16 +181,24 @@ def _try_again(run: RunState, batch_id: str, exc: Exception, attempt: int) -> bo
     return False
 
 
-def send_batch(run: RunState, batch: dict[str, Any], lookup=None) -> tuple[bytes, list[dict]] | None:
+def _shell(batch_id: str, record_ids: list[str]) -> protocol.Batch:
+    """What decoding an answer needs of its batch: the id and the record ids."""
+    return protocol.Batch(batch_id, "", "", "", [{"id": rid} for rid in record_ids])
+
+
+def send_batch(run: RunState, batch: dict[str, Any], lookup=None,
+               answered_elsewhere=None) -> tuple[bytes, list[dict]] | None:
     """POST one stored batch until central answers, the retries are spent or the
     run stops; the answer and its decoded results, or None. Before sending a
     batch again (a try that failed, here or in an earlier run), ``lookup(batch_id)``
     asks central for its answer: a try whose answer was lost on the way back is
-    not sent a second time."""
-    shell = protocol.Batch(batch["batch_id"], "", "", "", [{"id": rid} for rid in batch["record_ids"]])
+    not sent a second time. ``answered_elsewhere(batch_id)``: True once the answer
+    came another way (fetched beside the push); no further try or note is made."""
+    shell = _shell(batch["batch_id"], batch["record_ids"])
     tried = bool(batch.get("sends"))
+    settled = answered_elsewhere or (lambda _batch_id: False)
     for attempt in range(run.retries + 1):
-        if not run.can_start():
+        if not run.can_start() or settled(batch["batch_id"]):
             return None
         if not storage.batch_is_pending(run.conn(), batch["batch_id"]):
             # dropped by an erasure since it was read: never send it
@@ -218,6 +236,8 @@ def send_batch(run: RunState, batch: dict[str, Any], lookup=None) -> tuple[bytes
             faults.crash_point("after_answer")
             results = protocol.decode_results(response.content, shell)
         except (TransientError, ProtocolError) as exc:
+            if settled(batch["batch_id"]):
+                return None  # its answer came the other way meanwhile
             storage.note_send(run.conn(), batch["batch_id"], str(exc))
             log.info("batch %s: %s (try %d)", batch["batch_id"], exc, attempt + 1)
             if _try_again(run, batch["batch_id"], exc, attempt):
@@ -246,50 +266,88 @@ def store_answer(run: RunState, batch_id: str, answer: bytes, results: list[dict
             central_rejected=len(results) - accepted)
 
 
-def _sender(run: RunState, todo: queue.Queue, answers: queue.Queue, warm: bool,
-            lookup, handed: _Handed) -> None:
+def _sender(run: RunState, todo: queue.Queue, warm: bool, lookup, handed: _Handed) -> None:
     """Send batches from ``todo`` until the builder's end mark; ``warm``: connect
     to central first, while the builder packs the first batches."""
-    if warm:
-        run.client.warm()
-    while True:
-        batch = todo.get()
-        if batch is None:
+    try:
+        if warm:
+            run.client.warm()
+        while True:
+            batch = todo.get()
+            if batch is None:
+                return
+            _send_one(run, batch, lookup, handed)
+    finally:
+        handed.sender_done()
+
+
+def _send_one(run: RunState, batch: dict[str, Any], lookup, handed: _Handed) -> None:
+    """One batch taken off the queue: sent, and its answer handed to the writer
+    unless it came the other way first."""
+    try:
+        handed.taken()
+        if not run.can_start_batch():
+            return  # drain: the batch stays stored for the next run, sent once
+        answer = send_batch(run, batch, lookup, handed.is_answered)
+        if answer is not None:
+            handed.answer(batch["batch_id"], *answer)
+    except Exception as exc:  # a damaged stored batch, a disk problem, a bug
+        if handed.is_answered(batch.get("batch_id")):
+            # its answer came the other way and the run may be over (its
+            # connections closed) while this request was still waiting
+            log.info("batch %s: %s after its answer came beside the push", batch.get("batch_id"),
+                     type(exc).__name__)
             return
-        try:
-            handed.taken()
-            if not run.can_start_batch():
-                continue  # drain: the batch stays stored for the next run, sent once
-            answer = send_batch(run, batch, lookup)
-            if answer is not None:
-                answers.put((batch["batch_id"], *answer))
-        except Exception as exc:  # a damaged stored batch, a disk problem, a bug
-            # stop the run and go on taking the queue: a sender that died left the
-            # builder waiting forever to hand on the rest (and the end marks)
-            log.exception("sending batch %s failed", batch.get("batch_id"))
-            run.fail(f"pengiriman gagal: {type(exc).__name__}: {exc}")
+        # stop the run and go on taking the queue: a sender that died left the
+        # builder waiting forever to hand on the rest (and the end marks)
+        log.exception("sending batch %s failed", batch.get("batch_id"))
+        run.fail(f"pengiriman gagal: {type(exc).__name__}: {exc}")
 
 
 class _Handed:
-    """The batches of this run handed to the senders, which are answered, and the
-    moment the senders have taken the last one (``on_all_taken``, called once)."""
+    """The batches of this run handed to the senders, which have an answer (handed
+    on to the writer through ``answers``), the moment the senders have taken the
+    last one (``on_all_taken``, called once), and which senders are done."""
 
-    def __init__(self, on_all_taken) -> None:
+    def __init__(self, on_all_taken, senders: int, answers: queue.Queue) -> None:
+        self.answers = answers
         self.lock = threading.Lock()
-        self.ids: list[str] = []
+        self.changed = threading.Condition(self.lock)
+        self.record_ids: dict[str, list[str]] = {}  # batch id -> its record ids, in handing order
         self.answered: set[str] = set()
         self.on_all_taken = on_all_taken
         self.all_offered = False
         self.taken_count = 0
         self.told = False
+        self.senders_left = senders
 
-    def add(self, batch_id: str) -> None:
+    def add(self, batch: dict[str, Any]) -> None:
         with self.lock:
-            self.ids.append(batch_id)
+            self.record_ids[batch["batch_id"]] = batch["record_ids"]
 
-    def stored(self, batch_id: str) -> None:
-        with self.lock:
+    def answer(self, batch_id: str, answer: bytes, results: list[dict]) -> bool:
+        """The answer of a batch, handed to the writer if it is the first to come
+        (True); False when the batch already has one. Queued before anyone can
+        see the batch answered, so the push never ends ahead of it."""
+        with self.changed:
+            if batch_id in self.answered:
+                return False
+            self.answers.put((batch_id, answer, results))
             self.answered.add(batch_id)
+            self.changed.notify_all()
+            return True
+
+    def is_answered(self, batch_id: str | None) -> bool:
+        with self.lock:
+            return batch_id in self.answered
+
+    def unanswered(self, batch_ids: list[str]) -> list[str]:
+        with self.lock:
+            return [b for b in batch_ids if b not in self.answered]
+
+    def shell(self, batch_id: str) -> protocol.Batch:
+        with self.lock:
+            return _shell(batch_id, self.record_ids[batch_id])
 
     def offered_all(self) -> None:
         """The builder has handed on every batch of the run."""
@@ -303,20 +361,34 @@ class _Handed:
             self.taken_count += 1
         self._check()
 
+    def sender_done(self) -> None:
+        with self.changed:
+            self.senders_left -= 1
+            self.changed.notify_all()
+
+    def wait_senders(self) -> None:
+        """Until every sender is done, or every batch of the run has its answer:
+        a sender still waiting then waits for an answer that came the other way,
+        and its request is left to end on its own (daemon thread; it stores and
+        sends nothing more)."""
+        with self.changed:
+            self.changed.wait_for(lambda: self.senders_left == 0 or (
+                self.all_offered and len(self.answered) == len(self.record_ids)))
+
     def _check(self) -> None:
         """Once every batch is taken, tell ``on_all_taken`` which are still
         unanswered (the last ones are on their way now)."""
         with self.lock:
-            if (self.told or not self.all_offered or self.taken_count < len(self.ids)
+            if (self.told or not self.all_offered or self.taken_count < len(self.record_ids)
                     or self.on_all_taken is None):
                 return
             self.told = True
-            waiting = [b for b in self.ids if b not in self.answered]
+            waiting = [b for b in self.record_ids if b not in self.answered]
         if waiting:
             self.on_all_taken(waiting)
 
 
-def _writer(run: RunState, answers: queue.Queue, handed: _Handed) -> None:
+def _writer(run: RunState, answers: queue.Queue) -> None:
     """Store answers as they come, until the end mark."""
     while True:
         item = answers.get()
@@ -324,7 +396,6 @@ def _writer(run: RunState, answers: queue.Queue, handed: _Handed) -> None:
             return
         try:
             store_answer(run, *item)
-            handed.stored(item[0])
         except Exception as exc:  # a disk problem: stop the run, keep the batch for later
             log.exception("storing the answer of batch %s failed", item[0])
             run.fail(f"jawaban pusat tidak dapat disimpan: {type(exc).__name__}: {exc}")
@@ -332,10 +403,10 @@ def _writer(run: RunState, answers: queue.Queue, handed: _Handed) -> None:
 
 def _offer(run: RunState, todo: queue.Queue, batch: dict[str, Any], handed: _Handed) -> bool:
     """Hand a batch to the senders; False when the run stopped meanwhile."""
+    handed.add(batch)
     while True:
         try:
             todo.put(batch, timeout=0.2)
-            handed.add(batch["batch_id"])
             return True
         except queue.Full:
             if not run.can_start():
@@ -345,8 +416,11 @@ def _offer(run: RunState, todo: queue.Queue, batch: dict[str, Any], handed: _Han
 def push(run: RunState, conn, device: dict[str, Any], key, settings: dict[str, Any],
          on_all_taken=None) -> None:
     """Resend stored batches, then build and send new ones, several in flight.
-    ``on_all_taken(batch_ids)``: called (from a helper thread) once the senders have
-    taken the run's last batch, with the ids of the batches still unanswered."""
+    ``on_all_taken(batch_ids, fetch_answers)``: called (from a helper thread) once
+    the senders have taken the run's last batch, with the ids of the batches still
+    unanswered; ``fetch_answers(batch_ids, session, carried)`` takes the answers of
+    those of them still unanswered from ``carried`` or fetches them, to be called
+    once central holds them."""
     parallel = max(1, int(settings["sync_parallel_requests"]))
     size = max(1, int(settings["sync_batch_size"]))
     todo: queue.Queue = queue.Queue(maxsize=parallel + 2)
@@ -356,11 +430,14 @@ def push(run: RunState, conn, device: dict[str, Any], key, settings: dict[str, A
     def lookup(batch_id: str) -> bytes | None:
         return answer_by_id(run, device, key, batch_id)
 
-    handed = _Handed(on_all_taken)
-    senders = [threading.Thread(target=_sender, args=(run, todo, answers, n < expected, lookup, handed),
+    def fetch_answers(batch_ids: list[str], session, carried: Any = None) -> None:
+        _fetch_answers(run, device, key, handed, batch_ids, session, carried)
+
+    handed = _Handed(None if on_all_taken is None else
+                     lambda waiting: on_all_taken(waiting, fetch_answers), parallel, answers)
+    senders = [threading.Thread(target=_sender, args=(run, todo, n < expected, lookup, handed),
                                 daemon=True, name=f"sync-send-{n}") for n in range(parallel)]
-    writer = threading.Thread(target=_writer, args=(run, answers, handed), daemon=True,
-                              name="sync-store")
+    writer = threading.Thread(target=_writer, args=(run, answers), daemon=True, name="sync-store")
     for thread in (*senders, writer):
         thread.start()
     try:
@@ -378,7 +455,48 @@ def push(run: RunState, conn, device: dict[str, Any], key, settings: dict[str, A
     finally:
         for _ in senders:
             todo.put(None)
-        for thread in senders:
-            thread.join()
+        handed.wait_senders()
         answers.put(None)
         writer.join()
+
+
+# A POST answer is not asked for again if it comes within this long after central
+# said it holds the batch: it is usually on its way already.
+ANSWER_GRACE_SECONDS = 0.1
+
+
+def _fetch_answers(run: RunState, device: dict[str, Any], key, handed: _Handed,
+                   batch_ids: list[str], session, carried: Any = None) -> None:
+    """Central holds ``batch_ids`` (the updates page beside the push said so): take
+    the answer of each one whose POST answer has not come from ``carried`` (the
+    page's ``answers``, base64 by batch id), else fetch it on ``session``, and hand
+    it to the writer unless the POST answer comes first. A lost last segment of an
+    answer otherwise holds the end of the run for a retransmission timeout. Any
+    trouble leaves the answer to the POST."""
+    carried = carried if isinstance(carried, dict) else {}
+    for batch_id in handed.unanswered(batch_ids):
+        if isinstance(carried.get(batch_id), str):
+            try:
+                answer = base64.b64decode(carried[batch_id], validate=True)
+                _take_answer(handed, batch_id, answer, "page")
+            except (ValueError, ProtocolError) as exc:
+                log.info("batch %s: answer in the page unreadable (%s)", batch_id, exc)
+    with handed.changed:
+        handed.changed.wait_for(lambda: not [b for b in batch_ids if b not in handed.answered],
+                                timeout=ANSWER_GRACE_SECONDS)
+    for batch_id in handed.unanswered(batch_ids):
+        try:
+            stored = answer_by_id(run, device, key, batch_id, session)
+            if stored is not None:
+                _take_answer(handed, batch_id, stored, "request")
+        except (TransientError, ProtocolError, CentralRefused) as exc:
+            log.info("batch %s: answer not fetched beside the push (%s)", batch_id, exc)
+            return
+
+
+def _take_answer(handed: _Handed, batch_id: str, answer: bytes, way: str) -> None:
+    """An answer that came beside the POST; ProtocolError when it is not one."""
+    results = protocol.decode_results(answer, handed.shell(batch_id))
+    if handed.answer(batch_id, answer, results):
+        log.debug("batch %s answered after %d tries", batch_id, 1,
+                  extra={"event": "batch_answer_fetched", "batch_id": batch_id, "way": way})

@@ -10,7 +10,7 @@ from berjasa.web.arguments import Blueprint
 from central.api.signed import REFUSED, SIGNED, signed_by_device
 from central.app import get_db, setting
 from central.schemas import UpdatesQuery
-from central.updates import updates_page, wait_for_batches
+from central.updates import batch_answers, updates_page, wait_for_batches
 from sync.protocol import compress
 
 blp = Blueprint("central_updates", __name__, description="Sinkronisasi: keputusan pusat")
@@ -29,15 +29,18 @@ def list_updates(args: dict):
     # with a NUL matches no kind (and PostgreSQL text cannot hold one): left out.
     skip = tuple(k for k in (args.get("skip") or "").split(",") if k and "\x00" not in k)[:10]
     stored = None
-    if args.get("wait_for"):
+    waited_for = args["wait_for"].split(",") if args.get("wait_for") else []
+    if waited_for:
         # ?wait_for=<batch ids>: the agent asks beside the end of its push; the page
         # is made once those batches are stored (so it holds what their ingest
         # wrote), or after central_updates_wait_seconds with "stored": false
-        stored = wait_for_batches(get_db(), g.device["device_id"], args["wait_for"].split(","),
+        stored = wait_for_batches(get_db(), g.device["device_id"], waited_for,
                                   float(setting("central_updates_wait_seconds")))
     page = updates_page(get_db(), g.device["kelurahan_code"], args["since"], limit, skip)
     if stored is not None:
         page["stored"] = stored
+        # and their answers, in case one is lost on its way back
+        page["answers"] = batch_answers(get_db(), g.device["device_id"], waited_for)
     if args.get("encoding") == "zstd":
         # ?encoding=zstd: the same JSON, zstd-compressed (a page of rule results is
         # mostly repeated text; on a lossy 256 kbit/s link it is the pull's time).

@@ -63,6 +63,15 @@ def stored_batch_ids(db: Database, device_id: str, batch_ids: list[str]) -> set[
         f"SELECT batch_id FROM batches WHERE device_id = ? AND {among}", (device_id, *params))}
 
 
+def stored_answers(db: Database, device_id: str, batch_ids: list[str]) -> dict[str, bytes]:
+    """The stored answers of those of ``batch_ids`` central holds from this device."""
+    if not batch_ids:
+        return {}
+    among, params = db.in_list("batch_id", batch_ids)
+    return {r["batch_id"]: bytes(r["answer"]) for r in db.query(
+        f"SELECT batch_id, answer FROM batches WHERE device_id = ? AND {among}", (device_id, *params))}
+
+
 def add_batch(db: Database, row: dict[str, Any]) -> None:
     """Store a batch and the answer it was given."""
     db.run("INSERT INTO batches (batch_id, device_id, kelurahan_code, content_hash, created_at,"

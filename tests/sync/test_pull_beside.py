@@ -7,6 +7,7 @@ or central does not know ``wait_for``."""
 
 from __future__ import annotations
 
+import base64
 import logging
 import sys
 import threading
@@ -56,6 +57,8 @@ def test_a_waiting_page_holds_what_the_named_batch_wrote(central, kelurahan):
     page = json_body(answer.content)
     assert page["stored"] is True
     assert {u["record_id"] for u in page["updates"] if u["kind"] == "accepted"} == set(built["record_ids"])
+    # and the batch's answer, byte for byte as the POST got it
+    assert base64.b64decode(page["answers"][built["batch_id"]]) == posted.content
 
 
 def test_a_page_without_wait_for_has_no_stored_field_and_bad_ids_are_refused(central, kelurahan):
@@ -179,3 +182,81 @@ def test_a_central_without_wait_for_is_asked_after_the_push_as_before(tmp_path, 
     assert report.ok and report.records_sent == 30, report
     gets = _update_gets(caplog)
     assert len(gets) == 2 and "wait_for=" in gets[0] and "wait_for=" not in gets[1], gets
+
+
+class _AnswerHeld:
+    """Central whose answer to the ``nth`` batch POST is held back until
+    ``release`` is set, after central has stored the batch: an answer lost on the
+    way back, which TCP would only deliver after a retransmission timeout."""
+
+    def __init__(self, app, nth: int) -> None:
+        self.app, self.nth = app, nth
+        self.release = threading.Event()
+        self.posts = 0
+        self.lock = threading.Lock()
+
+    def __call__(self, environ, start_response):
+        is_batch = environ["REQUEST_METHOD"] == "POST" and environ["PATH_INFO"] == "/api/v1/batches"
+        with self.lock:
+            self.posts += is_batch
+            hold = is_batch and self.posts == self.nth
+        body = self.app(environ, start_response)
+        if hold:
+            body = list(body)  # central has decided and stored the batch by now
+            self.release.wait(60)
+        return body
+
+
+@pytest.mark.parametrize("answers_in_page", [True, False], ids=["in-page", "asked-for"])
+def test_an_answer_held_on_the_way_is_fetched_and_the_run_ends_without_it(
+        tmp_path, migrated_databases, caplog, monkeypatch, answers_in_page):
+    """The page beside the push carries the answers of the batches it waited for;
+    from a central one version behind (no ``answers``) the agent asks for them."""
+    from central.api import updates as updates_api
+    from central.app import create_app
+
+    if not answers_in_page:
+        monkeypatch.setattr(updates_api, "batch_answers", lambda *args: {})
+    database_url = migrated_databases("sqlite")
+    data_dir = tmp_path / "central-held"
+    data_dir.mkdir()
+    # two senders, four batches of 10: the fourth POST is the run's last batch
+    held = _AnswerHeld(create_app(read_app_config(data_dir, database_url=database_url)), nth=4)
+    server = BackgroundServer(held, threads=8).start()
+    try:
+        central = h.Central(f"http://127.0.0.1:{server.effective_port}", database_url, data_dir,
+                            server=server, port=server.effective_port)
+        folder = h.make_kelurahan(tmp_path / "kel-a", A)
+        central.register(folder)
+        h.seed_approved(folder, 40, seed=45)
+        caplog.set_level(logging.DEBUG)
+        settings = h.agent_settings(folder, sync_batch_size=10, sync_parallel_requests=2,
+                                    sync_encode_processes=0)
+        report = run_once(folder, settings, "test")
+        still_held = not held.release.is_set()
+        held.release.set()
+        for thread in threading.enumerate():
+            if thread.name.startswith("sync-send-"):
+                thread.join(20)
+                assert not thread.is_alive()
+        again = run_once(folder, settings, "test")  # nothing left to send
+    finally:
+        held.release.set()
+        server.close()
+    assert still_held  # the run ended while the POST's answer was still held at central,
+    # and long before the POST's read timeout would have let it ask for the answer
+    assert report.seconds < settings["sync_read_timeout_seconds"] / 2, report
+    assert report.ok and report.records_sent == 40 and report.batches_sent == 4, report
+    assert held.posts == 4  # the held batch was not sent again
+    fetched = [r for r in caplog.records if getattr(r, "event", None) == "batch_answer_fetched"]
+    assert [r.way for r in fetched] == ["page" if answers_in_page else "request"]
+    asked = [r for r in caplog.records if "GET /api/v1/batches/" in r.getMessage()
+             and r.name == "urllib3.connectionpool"]
+    assert len(asked) == (0 if answers_in_page else 1)
+    statuses = h.kelurahan_rows(folder, "SELECT status, count(*) AS n FROM enrollments GROUP BY status")
+    assert [(r["status"], r["n"]) for r in statuses] == [("synced", 40)]
+    pending = h.kelurahan_rows(folder, "SELECT count(*) AS n FROM sync_batches WHERE state != 'answered'")
+    assert pending[0]["n"] == 0
+    # the held answer that came last was dropped quietly: no sender failed on it
+    assert not [r for r in caplog.records if r.getMessage().startswith("sending batch")]
+    assert again.ok and again.records_sent == 0 and held.posts == 4
