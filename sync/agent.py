@@ -67,56 +67,106 @@ def _updates_path(cursor: str, wait_for: list[str] | None = None) -> str:
     return path + (f"&wait_for={','.join(wait_for)}" if wait_for else "")
 
 
+# The page beside the push normally comes with the push's last answers (central
+# makes it once it holds the last batch). When it has not come this long after the
+# push ended, a lost segment is holding it (TCP's retransmission timeout is 0.6-3 s
+# on these links), so it is asked again on a spare connection opened beforehand.
+PAGE_AGAIN_AFTER_SECONDS = 0.5
+
+
 class PullBeside:
     """The first updates page, asked for while the push's last batches are still on
     their way (``wait_for``: central answers once it has stored them, so the page
     holds what their ingest wrote). The run then applies it after the push instead
     of asking then: the pull's round trip (0.3 s on a 300 ms link, 1-4 s on a lossy
-    800 ms one) leaves the end of the run. Any trouble, or a central that does not
-    know ``wait_for`` (one version behind: 422), just leaves the pull to the end."""
+    800 ms one) leaves the end of the run. A page still missing
+    PAGE_AGAIN_AFTER_SECONDS after the push is asked again on a spare connection
+    (a GET: nothing is sent twice but the question), and the first page to come is
+    used. Any trouble, or a central that does not know ``wait_for`` (one version
+    behind: 422), just leaves the pull to the end."""
 
     def __init__(self, run: RunState, device: dict[str, Any], key) -> None:
         self.run, self.device, self.key = run, device, key
         # the run thread's connection (warm, idle during the push): a new one would
-        # first wait for its handshake; the run thread uses it again only in pull(),
-        # after result() has joined this fetch
+        # first wait for its handshake; the run thread uses it again in pull(), after
+        # result() (when the page came on the spare connection and more pages are
+        # needed, both may be in use at once: urllib3 then opens another)
         self.session = run.client.thread_session()
         self.page: tuple[str, dict[str, Any]] | None = None  # (cursor asked from, page)
-        self.thread: threading.Thread | None = None
+        self.lock = threading.Lock()
+        self.done = threading.Event()  # a page came, or every question asked failed
+        self.asked = self.failed = 0
+        self.again = threading.Event()  # result() has decided about the spare
+        self.ask_again = False
+        self.batch_ids: list[str] = []
+        self.fetch_answers = None
 
     def start(self, batch_ids: list[str], fetch_answers=None) -> None:
         """Ask now, on a thread of its own, waiting for ``batch_ids``; once the page
         says central holds them, ``fetch_answers(batch_ids, session, carried)`` (the
         push's) takes the answers of those whose POST answer has not come from the
-        page's ``answers`` or fetches them."""
-        if batch_ids:
-            self.thread = threading.Thread(target=self._fetch, args=(batch_ids[:16], fetch_answers),
-                                           daemon=True, name="sync-pull-beside")
-            self.thread.start()
+        page's ``answers`` or fetches them. A second thread opens the spare
+        connection meanwhile."""
+        if not batch_ids:
+            return
+        self.batch_ids, self.fetch_answers = batch_ids[:16], fetch_answers
+        self.asked = 1
+        threading.Thread(target=self._fetch, args=(self.session,), daemon=True,
+                         name="sync-pull-beside").start()
+        threading.Thread(target=self._spare, daemon=True, name="sync-pull-beside-2").start()
 
-    def _fetch(self, batch_ids: list[str], fetch_answers) -> None:
-        conn = self.run.conn()
-        cursor = storage.get_state(conn, "updates_cursor", "0")
+    def _spare(self) -> None:
+        """Open a connection of this thread's own now; ask on it if result() says so."""
+        self.run.client.warm()
+        self.again.wait()
+        if self.ask_again:
+            self._fetch(self.run.client.thread_session())
+
+    def _fetch(self, session) -> None:
+        cursor = storage.get_state(self.run.conn(), "updates_cursor", "0")
         try:
             response = self.run.client.get_signed(self.key, self.device["device_id"],
-                                                  _updates_path(cursor, batch_ids), self.session)
+                                                  _updates_path(cursor, self.batch_ids), session)
             self.run.add(bytes_up=300, bytes_down=wire_size(dict(response.headers), len(response.content)))
             page = json_body(response.content)
             if not isinstance(page.get("updates"), list) or "cursor" not in page:
                 raise ValueError("not a page of updates")
         except (TransientError, ProtocolError, CentralRefused, ValueError, KeyError, TypeError) as exc:
             log.info("updates beside the push: %s (asked after the push)", exc)
+            with self.lock:
+                self.failed += 1
+                if self.failed >= self.asked:
+                    self.done.set()
             return
-        self.page = (cursor, page)
-        if page.get("stored") is True and fetch_answers is not None:
-            fetch_answers(batch_ids, self.session, page.get("answers"))
+        with self.lock:
+            if self.page is not None:
+                return  # the other question's page came first
+            self.page = (cursor, page)
+        if page.get("stored") is True and self.fetch_answers is not None:
+            self.fetch_answers(self.batch_ids, session, page.get("answers"))
+        self.done.set()
 
     def result(self) -> tuple[str, dict[str, Any]] | None:
         """The page (and the cursor it was asked from) once the push is over; None
-        when there is none."""
-        if self.thread is not None:
-            self.thread.join()
+        when there is none. Asks again on the spare connection when it is late."""
+        if not self.asked:
+            return None
+        if not self.done.wait(PAGE_AGAIN_AFTER_SECONDS) and self.run.can_start():
+            with self.lock:
+                if self.page is None and self.failed < self.asked:
+                    self.ask_again = True
+                    self.asked += 1
+            if self.ask_again:
+                log.info("updates page beside the push is late: asked again on another connection",
+                         extra={"event": "updates_beside_asked_again"})
+        self.again.set()
+        self.done.wait()
         return self.page
+
+    def release_spare(self) -> None:
+        """Let the spare connection's thread end when it was not needed (also when
+        the push failed before result())."""
+        self.again.set()
 
 
 def _apply_page(run: RunState, conn, page: dict[str, Any]) -> str:
@@ -234,8 +284,11 @@ def _run_with_lease(conn, data_dir: Path, db_path: Path, settings: dict[str, Any
             # beside the end of the push): open it now, while the link is still quiet
             client.warm(background=True)
             pull_beside = PullBeside(run, device, key)
-            push(run, conn, device, key, settings, on_all_taken=pull_beside.start)
-            beside = pull_beside.result()  # waits for it: the connection is this thread's again
+            try:
+                push(run, conn, device, key, settings, on_all_taken=pull_beside.start)
+                beside = pull_beside.result()  # waits for it (or asks again)
+            finally:
+                pull_beside.release_spare()
         if not run.stop.is_set():
             # an erasure made while the batches were on their way (one may have
             # carried the person) goes now, not with the next run

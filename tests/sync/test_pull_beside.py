@@ -260,3 +260,72 @@ def test_an_answer_held_on_the_way_is_fetched_and_the_run_ends_without_it(
     # the held answer that came last was dropped quietly: no sender failed on it
     assert not [r for r in caplog.records if r.getMessage().startswith("sending batch")]
     assert again.ok and again.records_sent == 0 and held.posts == 4
+
+
+class _PageHeld:
+    """Central whose first ``wait_for`` page is held back after it was made, until
+    ``release`` is set: a page whose last segment is lost on the way back."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self.release = threading.Event()
+        self.pages = 0
+        self.lock = threading.Lock()
+
+    def __call__(self, environ, start_response):
+        waiting = environ["PATH_INFO"] == "/api/v1/updates" and "wait_for=" in environ["QUERY_STRING"]
+        with self.lock:
+            self.pages += waiting
+            hold = waiting and self.pages == 1
+        body = self.app(environ, start_response)
+        if hold:
+            body = list(body)
+            self.release.wait(60)
+        return body
+
+
+def test_a_late_page_is_asked_again_on_another_connection(tmp_path, migrated_databases, caplog):
+    from central.app import create_app
+
+    database_url = migrated_databases("sqlite")
+    data_dir = tmp_path / "central-page-held"
+    data_dir.mkdir()
+    held = _PageHeld(create_app(read_app_config(data_dir, database_url=database_url)))
+    server = BackgroundServer(held, threads=8).start()
+    try:
+        central = h.Central(f"http://127.0.0.1:{server.effective_port}", database_url, data_dir,
+                            server=server, port=server.effective_port)
+        folder = h.make_kelurahan(tmp_path / "kel-a", A)
+        central.register(folder)
+        ids = h.seed_approved(folder, 30, seed=46)
+        db = Database(database_url)
+        with db.transaction():  # a decision the page must bring
+            add_updates(db, [{"kelurahan_code": A, "record_id": ids[0], "kind": "registered",
+                              "central_status": "registered", "kpj_number": "25012345679"}], utc_now())
+        db.close()
+        caplog.set_level(logging.DEBUG)
+        settings = h.agent_settings(folder, sync_batch_size=10, sync_parallel_requests=2,
+                                    sync_encode_processes=0)
+        report = run_once(folder, settings, "test")
+        still_held = not held.release.is_set()
+    finally:
+        held.release.set()
+        server.close()
+    assert still_held and report.seconds < settings["sync_read_timeout_seconds"] / 2, report
+    assert report.ok and report.records_sent == 30, report
+    assert [r for r in caplog.records if getattr(r, "event", None) == "updates_beside_asked_again"]
+    gets = _update_gets(caplog)
+    # the held question (answered once released) and the one asked again; no pull after the push
+    assert held.pages == 2 and all("wait_for=" in get for get in gets), gets
+    row = h.kelurahan_rows(folder, "SELECT status, kpj_number FROM enrollments WHERE id = ?", (ids[0],))[0]
+    assert (row["status"], row["kpj_number"]) == ("registered", "25012345679")
+
+
+def test_a_page_on_time_is_asked_once(central, kelurahan, caplog):
+    h.seed_approved(kelurahan, 30, seed=47)
+    caplog.set_level(logging.DEBUG)
+    settings = h.agent_settings(kelurahan, sync_batch_size=10, sync_parallel_requests=2,
+                                sync_encode_processes=0)
+    assert run_once(kelurahan, settings, "test").ok
+    assert not [r for r in caplog.records if getattr(r, "event", None) == "updates_beside_asked_again"]
+    assert len(_update_gets(caplog)) == 1
