@@ -10,6 +10,7 @@ writer; ``synchronous=FULL`` makes a committed write survive power loss.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import sqlite3
 import threading
@@ -98,8 +99,10 @@ def connect(path: Path | str) -> sqlite3.Connection:
     return conn
 
 
-# Rows per multi-row INSERT at most (a 1,000-record batch of enrollments: two).
-ROWS_PER_INSERT = 500
+# Rows per multi-row INSERT at most; a statement holds a power of two of rows
+# (or this many), so a connection prepares at most a handful of texts per table
+# and then finds them in its statement cache.
+ROWS_PER_INSERT = 64
 
 
 def insert_rows(conn: sqlite3.Connection, table: str, columns: tuple[str, ...],
@@ -110,16 +113,27 @@ def insert_rows(conn: sqlite3.Connection, table: str, columns: tuple[str, ...],
     it changes into a statement journal first: ``executemany`` is one statement
     per row, so a table with several indexes journals the same pages again for
     every row (about 40 % of an enrollment's insert); one statement over many rows
-    journals each page once. ``table`` and ``columns`` are the caller's constants."""
+    journals each page once. Statements hold ``ROWS_PER_INSERT`` rows, then the
+    rest in powers of two: parsing a statement costs more than running it, and
+    these few texts stay prepared in the connection's statement cache (one text
+    per batch size had been parsed again for every batch). ``table`` and
+    ``columns`` are the caller's constants."""
     if not rows:
         return
-    width = len(columns)
-    per_statement = max(1, min(ROWS_PER_INSERT, _variable_limit(conn) // width))
-    head = f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
-    marks = "(" + ", ".join("?" * width) + ")"
-    for start in range(0, len(rows), per_statement):
-        chunk = rows[start:start + per_statement]
-        conn.execute(head + ", ".join([marks] * len(chunk)), [v for row in chunk for v in row])
+    largest = max(1, min(ROWS_PER_INSERT, _variable_limit(conn) // len(columns)))
+    start, count = 0, len(rows)
+    while start < count:
+        size = min(largest, 1 << ((count - start).bit_length() - 1))
+        chunk = rows[start:start + size]
+        conn.execute(_insert_text(table, columns, size), [v for row in chunk for v in row])
+        start += size
+
+
+@functools.lru_cache(maxsize=256)
+def _insert_text(table: str, columns: tuple[str, ...], size: int) -> str:
+    """``INSERT INTO table (columns) VALUES (?, ...), ...`` for ``size`` rows."""
+    marks = "(" + ", ".join("?" * len(columns)) + ")"
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES " + ", ".join([marks] * size)
 
 
 def _variable_limit(conn: sqlite3.Connection) -> int:

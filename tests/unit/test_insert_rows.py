@@ -40,6 +40,22 @@ def test_every_row_in_order_across_statements(conn, monkeypatch):
     assert sum(s.startswith("INSERT") for s in statements) == 8  # 7 * 7 + 1
 
 
+def test_any_batch_size_uses_a_few_statement_texts(conn, monkeypatch):
+    """Chunks of ROWS_PER_INSERT, then powers of two: the texts repeat across batch
+    sizes, so the connection's statement cache keeps them prepared."""
+    monkeypatch.setattr(database, "ROWS_PER_INSERT", 16)
+    texts, total = set(), 0
+    conn.set_trace_callback(texts.add)
+    for count in range(1, 60):
+        with transaction(conn):
+            insert_rows(conn, "items", COLUMNS, rows(count, start=total))
+        total += count
+    conn.set_trace_callback(None)
+    assert stored(conn) == rows(total)
+    sizes = {text.count("), (") + 1 for text in texts if text.startswith("INSERT")}
+    assert sizes == {1, 2, 4, 8, 16}
+
+
 def test_statements_stay_within_the_variable_limit(conn):
     conn.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 10)  # three rows of three columns
     insert_rows(conn, "items", COLUMNS, rows(10))
