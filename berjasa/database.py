@@ -11,7 +11,6 @@ writer; ``synchronous=FULL`` makes a committed write survive power loss.
 from __future__ import annotations
 
 import functools
-import itertools
 import sqlite3
 import threading
 import time
@@ -22,9 +21,6 @@ from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, Generic, TypeVar
-
-_savepoints = itertools.count(1)
-
 
 SQLITE_FULL = 13
 SQLITE_IOERR = 10
@@ -149,9 +145,13 @@ def ping(conn: sqlite3.Connection) -> None:
 
 @contextmanager
 def transaction(conn: sqlite3.Connection, immediate: bool = True) -> Iterator[sqlite3.Connection]:
-    """Run a block in one transaction; nested calls use a savepoint."""
+    """Run a block in one transaction; nested calls use a savepoint. Every
+    savepoint has the same name: SQLite's ``RELEASE``/``ROLLBACK TO`` take the most
+    recent one of a name, which is this block's (they nest), and the three texts
+    stay prepared in the connection's statement cache (a new name per savepoint
+    was parsed anew each time and pushed other statements out of the cache)."""
     if conn.in_transaction:
-        name = f"sp_{next(_savepoints)}"
+        name = "berjasa_sp"
         conn.execute(f"SAVEPOINT {name}")
         try:
             yield conn
