@@ -188,7 +188,7 @@ def group_writer(db_path: str | None = None) -> GroupCommit:
     request threads (the kelurahan app makes one at start, with ``db_path``: then
     the groups are written on one connection of its own, whose cache stays warm)."""
     return GroupCommit(lambda conn, entries: _store_all(
-        conn, [item for item, _ in entries], [actor for _, actor in entries]),
+        conn, [item for item, _ in entries], [actor for _, actor in entries], read_held=False),
         (lambda: connect(db_path)) if db_path else None)
 
 
@@ -235,12 +235,16 @@ def create_batch(conn: sqlite3.Connection, items: list[Any], actor: Actor,
 
 
 def _store_all(conn: sqlite3.Connection, prepared: list[Prepared | Problem],
-               actors: list[Actor]) -> list[Outcome | Problem]:
+               actors: list[Actor], read_held: bool = True) -> list[Outcome | Problem]:
     """Inside the caller's transaction: every item's outcome, in order, written as
-    one plan; if the plan misses a constraint (it should not), one item at a time."""
+    one plan; if the database refuses it, one item at a time. ``read_held=False``
+    (a group of single POSTs: new records, almost always) plans without reading
+    the ids and NIKs held: a held one makes the plan's INSERT fail, and the items
+    are then decided one at a time as :func:`_store_one` does, with the same
+    answers; a batch (often an outbox sent again) reads them first."""
     try:
         with transaction(conn):  # a savepoint: the plan is written whole or not at all
-            return _store_planned(conn, prepared, actors)
+            return _store_planned(conn, prepared, actors, read_held)
     except sqlite3.IntegrityError:
         return [item if isinstance(item, Problem) else _attempt(conn, item, actor)
                 for item, actor in zip(prepared, actors)]
@@ -255,14 +259,18 @@ def _attempt(conn: sqlite3.Connection, item: Prepared, actor: Actor) -> Outcome 
 
 
 def _store_planned(conn: sqlite3.Connection, prepared: list[Prepared | Problem],
-                   actors: list[Actor]) -> list[Outcome | Problem]:
+                   actors: list[Actor], read_held: bool = True) -> list[Outcome | Problem]:
     """Decide every prepared item in order against the ids and active NIKs held
-    (and those of the items before it), then insert the new ones at once. Each
-    item is decided and audited as its own actor's."""
+    (read unless ``read_held`` is False) and those of the items before it, then
+    insert the new ones at once. Each item is decided and audited as its own
+    actor's."""
     valid = [item for item in prepared if isinstance(item, Prepared)]
-    held = store.intake_keys(conn, [item.values["id"] for item in valid])
+    held: dict[str, dict[str, Any]] = {}
+    holders: dict[str, str] = {}
+    if read_held:
+        held = store.intake_keys(conn, [item.values["id"] for item in valid])
+        holders = store.active_ids_for_niks(conn, [item.values["nik"] for item in valid])
     erased = privacy_store.erased_ids(conn, [item.values["id"] for item in valid])
-    holders = store.active_ids_for_niks(conn, [item.values["nik"] for item in valid])
     outcomes: list[Outcome | Problem] = []
     new: list[tuple[Actor, dict[str, Any]]] = []
     for item, actor in zip(prepared, actors, strict=True):

@@ -1,0 +1,80 @@
+"""unit: server.intake's planned write — a group of single POSTs planned without
+reading the ids and NIKs held answers every item exactly as the plan that reads
+them (retries, id conflicts, duplicate NIKs, erased ids, repeats inside the group)."""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+
+import pytest
+
+from berjasa.database import connect, transaction
+from berjasa.problems import Problem
+from berjasa.settings import load_settings
+from berjasa.synthetic import EnrollmentFaker
+from server import intake, privacy
+from server.storage.audit import Actor, verify_chain
+
+SETTINGS = load_settings(None)
+ENUMERATOR = Actor("enumerator", "enumerator", "127.0.0.1")
+OTHER = Actor("enumerator2", "enumerator", "127.0.0.1")
+
+
+def held_records(conn, faker):
+    """Three stored records: one to retry, one to conflict with, one NIK to repeat."""
+    payloads = [faker.enrollment() for _ in range(4)]
+    intake.create_batch(conn, payloads, ENUMERATOR, SETTINGS)
+    privacy.erase_subject(conn, payloads[3]["nik"], "permintaan subjek data (uji)",
+                          Actor("admin", "admin"))
+    return payloads
+
+
+def group(faker, stored, mix):
+    """A group mixing every case (``all``), or only those no held row refuses
+    (``unheld``: the plan's INSERT goes through), as (payload, actor)."""
+    fresh = faker.enrollment()
+    items = [
+        (faker.enrollment(), ENUMERATOR),  # new
+        (stored[0], ENUMERATOR),  # a retry: 200
+        (stored[0], OTHER),  # the same content from someone else: id_conflict
+        ({**stored[1], "notes": "lain"}, ENUMERATOR),  # the same id, other content
+        ({**stored[2], "id": str(uuid.uuid4())}, OTHER),  # duplicate_nik
+        (stored[3], ENUMERATOR),  # erased: refused
+        (fresh, OTHER),  # new, then repeated inside the group:
+        (fresh, OTHER),  # a retry of the one before it
+        ({**fresh, "id": str(uuid.uuid4())}, ENUMERATOR),  # its NIK again
+    ]
+    return items if mix == "all" else [items[0], *items[5:]]
+
+
+def answers(conn, items, read_held):
+    prepared = [intake.prepare(payload, SETTINGS) for payload, _ in items]
+    with transaction(conn):
+        outcomes = intake._store_all(conn, prepared, [actor for _, actor in items],
+                                     read_held=read_held)
+    return [(o.status, o.to_dict()) if isinstance(o, Problem)
+            else (o.status, o.record["id"], o.record["enumerator"]) for o in outcomes]
+
+
+@pytest.mark.parametrize(("mix", "statuses"), [
+    ("all", [201, 200, 409, 409, 409, 409, 201, 200, 409]),
+    ("unheld", [201, 409, 201, 200, 409]),
+])
+def test_a_group_planned_without_reads_answers_as_the_reading_plan(tmp_path, data_dir, mix,
+                                                                  statuses):
+    copy = tmp_path / "copy"
+    shutil.copytree(data_dir, copy)
+    results, rows = [], []
+    for folder, read_held in ((data_dir, True), (copy, False)):
+        faker = EnrollmentFaker("73.71.01.1001", seed=5)
+        conn = connect(folder / "kelurahan.db")
+        items = group(faker, held_records(conn, faker), mix)
+        results.append(answers(conn, items, read_held))
+        rows.append([tuple(r) for r in conn.execute(
+            "SELECT id, nik, enumerator, status, intake_hash FROM enrollments ORDER BY id")])
+        assert verify_chain(conn)[1] is None
+        conn.close()
+    assert results[0] == results[1]
+    assert [r[0] for r in results[0]] == statuses
+    assert rows[0] == rows[1]
