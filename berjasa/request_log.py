@@ -23,7 +23,7 @@ log = get_logger("berjasa.access")
 
 def note_records(record_ids: list[str]) -> None:
     """Name the records this request stored (ids only) in its access line."""
-    g.log_record_ids = [str(rid) for rid in record_ids][:1000]
+    g._get_current_object().log_record_ids = [str(rid) for rid in record_ids][:1000]
 
 
 def _log_access(served: Request, response: Response, state: _AppCtxGlobals) -> None:
@@ -41,7 +41,7 @@ def install(app: Flask) -> None:
 
     @app.before_request
     def start() -> None:
-        request_id = new_request_id(request.headers.get("X-Request-Id"))
+        request_id = new_request_id(request._get_current_object().headers.get("X-Request-Id"))
         state = g._get_current_object()  # one context lookup for the three names
         state.request_id = request_id
         state.request_started = time.perf_counter()
@@ -59,7 +59,7 @@ def install(app: Flask) -> None:
 
     @app.teardown_request
     def forget(_exc: BaseException | None) -> None:
-        token = g.pop("request_id_token", None)
+        token = g._get_current_object().pop("request_id_token", None)
         if token is not None:
             try:
                 REQUEST_ID.reset(token)
