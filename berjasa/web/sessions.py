@@ -18,8 +18,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from flask import Flask, session
-from flask.sessions import SecureCookieSessionInterface
+from flask import Flask, Request, session
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from itsdangerous import URLSafeTimedSerializer
 
 from berjasa.paths import write_private
@@ -107,6 +107,14 @@ class SignedCookieSessions(SecureCookieSessionInterface):
 
     def __init__(self) -> None:
         self._signing: tuple[tuple, URLSafeTimedSerializer | None] | None = None
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        """Flask's session; a request that sends no cookie at all (the JSON API's
+        bearer-token calls) gets Flask's answer for a missing session cookie, a new
+        empty session, without parsing cookies or finding the serializer."""
+        if app.secret_key and "HTTP_COOKIE" not in request.environ:
+            return self.session_class()
+        return super().open_session(app, request)
 
     def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
         """Flask's serializer for the app's current keys (made again when they change)."""
