@@ -1,5 +1,6 @@
 """unit: berjasa.database.insert_rows — many rows in few multi-row INSERTs, in
-order, within the bound-variable limit, all or nothing inside a savepoint."""
+order, within the bound-variable limit, all or nothing inside a savepoint; and
+``transaction``'s savepoints: a failed inner block undoes only its own writes."""
 
 from __future__ import annotations
 
@@ -76,3 +77,32 @@ def test_a_refused_row_leaves_none_inside_a_savepoint(conn, monkeypatch):
         with pytest.raises(sqlite3.IntegrityError), transaction(conn):
             insert_rows(conn, "items", COLUMNS, clash)
         assert stored(conn) == []
+
+
+def test_a_failed_inner_block_undoes_only_its_own_writes_at_every_depth(conn):
+    with transaction(conn):
+        insert_rows(conn, "items", COLUMNS, rows(1))
+        with transaction(conn):
+            insert_rows(conn, "items", COLUMNS, rows(1, start=1))
+            with pytest.raises(ValueError), transaction(conn):
+                insert_rows(conn, "items", COLUMNS, rows(1, start=2))
+                raise ValueError
+            insert_rows(conn, "items", COLUMNS, rows(1, start=3))
+        with pytest.raises(ValueError), transaction(conn):
+            insert_rows(conn, "items", COLUMNS, rows(1, start=4))
+            with transaction(conn):  # kept until its outer block fails
+                insert_rows(conn, "items", COLUMNS, rows(1, start=5))
+            raise ValueError
+        insert_rows(conn, "items", COLUMNS, rows(1, start=6))
+    assert not conn.in_transaction
+    assert stored(conn) == [*rows(2), *rows(1, start=3), *rows(1, start=6)]
+
+
+def test_a_failed_outer_block_undoes_its_inner_blocks_too(conn):
+    with pytest.raises(ValueError), transaction(conn):
+        insert_rows(conn, "items", COLUMNS, rows(1))
+        with transaction(conn):
+            insert_rows(conn, "items", COLUMNS, rows(1, start=1))
+        raise ValueError
+    assert not conn.in_transaction
+    assert stored(conn) == []
