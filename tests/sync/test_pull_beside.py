@@ -329,3 +329,95 @@ def test_a_page_on_time_is_asked_once(central, kelurahan, caplog):
     assert run_once(kelurahan, settings, "test").ok
     assert not [r for r in caplog.records if getattr(r, "event", None) == "updates_beside_asked_again"]
     assert len(_update_gets(caplog)) == 1
+
+
+class _UploadHeld:
+    """Central that receives the batch POSTs numbered in ``held`` only once
+    ``release`` is set: an upload crawling on a connection in retransmission
+    back-off while the others are done."""
+
+    def __init__(self, app, held: set[int]) -> None:
+        self.app, self.held = app, held
+        self.release = threading.Event()
+        self.posts = 0
+        self.lock = threading.Lock()
+
+    def __call__(self, environ, start_response):
+        is_batch = environ["REQUEST_METHOD"] == "POST" and environ["PATH_INFO"] == "/api/v1/batches"
+        with self.lock:
+            self.posts += is_batch
+            hold = is_batch and self.posts in self.held
+        if hold:
+            self.release.wait(60)
+        return self.app(environ, start_response)
+
+
+@pytest.fixture
+def upload_held_central(tmp_path, migrated_databases, monkeypatch):
+    """(start(held POST numbers) -> (central wrapper, kelurahan folder)); the agent
+    sends a straggler again after 0.5 s here (3 s at least in the product)."""
+    from central.app import create_app
+    from sync import push
+
+    monkeypatch.setattr(push, "STRAGGLER_MIN_SECONDS", 0.5)
+    database_url = migrated_databases("sqlite")
+    data_dir = tmp_path / "central-upload-held"
+    data_dir.mkdir()
+    servers = []
+
+    def start(held: set[int]):
+        wrapper = _UploadHeld(create_app(read_app_config(data_dir, database_url=database_url)), held)
+        server = BackgroundServer(wrapper, threads=8).start()
+        servers.append((wrapper, server))
+        central = h.Central(f"http://127.0.0.1:{server.effective_port}", database_url, data_dir,
+                            server=server, port=server.effective_port)
+        folder = h.make_kelurahan(tmp_path / "kel-a", A)
+        central.register(folder)
+        return wrapper, folder
+
+    yield start
+    for wrapper, server in servers:
+        wrapper.release.set()
+        server.close()
+
+
+def _run_40(folder):
+    h.seed_approved(folder, 40, seed=48)
+    return run_once(folder, h.agent_settings(folder, sync_batch_size=10, sync_parallel_requests=2,
+                                             sync_encode_processes=0), "test")
+
+
+def _join_senders() -> None:
+    for thread in threading.enumerate():
+        if thread.name.startswith("sync-send-"):
+            thread.join(20)
+            assert not thread.is_alive()
+
+
+def test_a_crawling_upload_is_sent_once_more_and_the_run_ends_with_the_copy(upload_held_central,
+                                                                          caplog):
+    held, folder = upload_held_central({4})  # the run's last batch
+    caplog.set_level(logging.DEBUG)
+    report = _run_40(folder)
+    still_held = not held.release.is_set()
+    held.release.set()
+    _join_senders()  # the first send is answered too (central replays its answer)
+    assert still_held and report.seconds < 5, report
+    assert report.ok and report.records_sent == 40 and report.batches_sent == 4, report
+    assert held.posts == 5  # four batches, one of them twice
+    copies = [r for r in caplog.records if getattr(r, "event", None) == "straggler_sent_again"]
+    assert len(copies) == 1
+    assert not [r for r in caplog.records if r.getMessage().startswith("sending batch")]
+    statuses = h.kelurahan_rows(folder, "SELECT status, count(*) AS n FROM enrollments GROUP BY status")
+    assert [(r["status"], r["n"]) for r in statuses] == [("synced", 40)]
+
+
+def test_no_more_than_one_batch_a_run_is_sent_once_more(upload_held_central, caplog):
+    held, folder = upload_held_central({3, 4})  # both senders' last batches crawl
+    caplog.set_level(logging.DEBUG)
+    threading.Timer(2.0, held.release.set).start()
+    report = _run_40(folder)
+    _join_senders()
+    assert report.ok and report.records_sent == 40, report
+    assert held.posts == 5  # one copy, not two
+    assert len([r for r in caplog.records if getattr(r, "event", None) == "straggler_sent_again"]) == 1
