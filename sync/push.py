@@ -9,9 +9,9 @@ Three kinds of thread, so the link never waits on the disk or the CPU:
   stream at 3% loss and 300 ms RTT fills only part of a 1 Mbit/s link);
 - one writer stores each answer and the status changes in one transaction.
 
-The builder hands each batch to one sender, and an unanswered batch is picked up
-again by a later run; within a run only a straggler (STRAGGLER_FACTOR) is sent
-once more, by an idle sender, at most one a run. An answer may come two ways: at the end of a run, once central says it holds the
+A batch in flight is never in two places: the builder hands each batch to one
+sender, and an unanswered batch is only picked up again by a later run. Its
+answer may come two ways: at the end of a run, once central says it holds the
 last batches (the updates page asked beside the push), the stored answer of one
 whose POST answer has not come is fetched on another connection
 (``fetch_answers``); the first answer to come is the one stored, and the push ends
@@ -222,12 +222,19 @@ def send_batch(run: RunState, batch: dict[str, Any], lookup=None,
             except CentralRefused as exc:  # fatal: the device or central's signature
                 run.fail(f"pusat menolak permintaan jawaban batch: {exc}")
                 return None
-        if tried:
-            run.sent_again()
         tried = True
+        run.add(bytes_up=wire_size(batch["headers"], len(batch["body"])))
         sent_at = time.monotonic()
         try:
-            answer, results = _post(run, batch, shell)
+            request_id = new_request_id()
+            log.info("batch %s sent (%d records)", batch["batch_id"], len(batch["record_ids"]),
+                     extra={"event": "batch_sent", "request_id": request_id,
+                            "batch_id": batch["batch_id"], "record_ids": batch["record_ids"]})
+            response = run.client.post_batch(batch["body"],
+                                             {**batch["headers"], "X-Request-Id": request_id})
+            run.add(bytes_down=wire_size(dict(response.headers), len(response.content)))
+            faults.crash_point("after_answer")
+            results = protocol.decode_results(response.content, shell)
         except (TransientError, ProtocolError) as exc:
             if settled(batch["batch_id"]):
                 return None  # its answer came the other way meanwhile
@@ -242,22 +249,8 @@ def send_batch(run: RunState, batch: dict[str, Any], lookup=None,
             return None
         run.answered_after(time.monotonic() - sent_at)
         log.debug("batch %s answered after %d tries", batch["batch_id"], attempt + 1)
-        return answer, results
+        return response.content, results
     return None
-
-
-def _post(run: RunState, batch: dict[str, Any], shell: protocol.Batch) -> tuple[bytes, list[dict]]:
-    """One POST of a stored batch: central's answer and its decoded results;
-    TransientError, ProtocolError or CentralRefused as the transport raises them."""
-    run.add(bytes_up=wire_size(batch["headers"], len(batch["body"])))
-    request_id = new_request_id()
-    log.info("batch %s sent (%d records)", batch["batch_id"], len(batch["record_ids"]),
-             extra={"event": "batch_sent", "request_id": request_id,
-                    "batch_id": batch["batch_id"], "record_ids": batch["record_ids"]})
-    response = run.client.post_batch(batch["body"], {**batch["headers"], "X-Request-Id": request_id})
-    run.add(bytes_down=wire_size(dict(response.headers), len(response.content)))
-    faults.crash_point("after_answer")
-    return response.content, protocol.decode_results(response.content, shell)
 
 
 def store_answer(run: RunState, batch_id: str, answer: bytes, results: list[dict]) -> None:
@@ -282,9 +275,8 @@ def _sender(run: RunState, todo: queue.Queue, warm: bool, lookup, handed: _Hande
         while True:
             batch = todo.get()
             if batch is None:
-                break
+                return
             _send_one(run, batch, lookup, handed)
-        _watch_for_straggler(run, handed)
     finally:
         handed.sender_done()
 
@@ -296,7 +288,6 @@ def _send_one(run: RunState, batch: dict[str, Any], lookup, handed: _Handed) -> 
         handed.taken()
         if not run.can_start_batch():
             return  # drain: the batch stays stored for the next run, sent once
-        handed.sending(batch)
         answer = send_batch(run, batch, lookup, handed.is_answered)
         if answer is not None:
             handed.answer(batch["batch_id"], *answer)
@@ -311,47 +302,6 @@ def _send_one(run: RunState, batch: dict[str, Any], lookup, handed: _Handed) -> 
         # builder waiting forever to hand on the rest (and the end marks)
         log.exception("sending batch %s failed", batch.get("batch_id"))
         run.fail(f"pengiriman gagal: {type(exc).__name__}: {exc}")
-    finally:
-        handed.not_sending(batch.get("batch_id"))
-
-
-# A batch still unanswered this long after it was sent (STRAGGLER_FACTOR times the
-# run's median batch time, at least STRAGGLER_MIN_SECONDS), once a sender has
-# nothing left to send, is sent once more on that sender's connection. On a lossy
-# link one TCP flow now and then crawls in retransmission back-off (800 ms RTT,
-# 10 % loss: 10-16 s for one 15 KB batch while the link idles, bench/README.md);
-# a fresh connection carries the copy in a few round trips. At most one batch per
-# run is sent twice this way, and none in a run that has sent a batch again already.
-STRAGGLER_FACTOR = 2.0
-STRAGGLER_MIN_SECONDS = 3.0
-STRAGGLER_LOOK_SECONDS = 0.25
-
-
-def _watch_for_straggler(run: RunState, handed: _Handed) -> None:
-    """An idle sender at the end of the push: send the straggler once more when
-    there is one, else return once nothing is left to wait for."""
-    while run.can_start():
-        batch, over = handed.straggler(run)
-        if over:
-            return
-        if batch is not None:
-            _send_copy(run, batch, handed)
-            return
-        with handed.changed:
-            handed.changed.wait(STRAGGLER_LOOK_SECONDS)
-
-
-def _send_copy(run: RunState, batch: dict[str, Any], handed: _Handed) -> None:
-    """One more POST of a batch still on its way; the first answer to come is stored."""
-    run.sent_again()
-    log.info("batch %s: still unanswered while the other senders are done; sent once more",
-             batch["batch_id"], extra={"event": "straggler_sent_again", "batch_id": batch["batch_id"]})
-    try:
-        answer, results = _post(run, batch, _shell(batch["batch_id"], batch["record_ids"]))
-    except (TransientError, ProtocolError, CentralRefused) as exc:
-        log.info("batch %s: its copy failed (%s); the first send goes on", batch["batch_id"], exc)
-        return
-    handed.answer(batch["batch_id"], answer, results)
 
 
 class _Handed:
@@ -370,8 +320,6 @@ class _Handed:
         self.taken_count = 0
         self.told = False
         self.senders_left = senders
-        self.in_flight: dict[str, tuple[float, dict[str, Any]]] = {}  # id -> (sent at, batch)
-        self.copied = False  # a straggler was sent once more
 
     def add(self, batch: dict[str, Any]) -> None:
         with self.lock:
@@ -392,32 +340,6 @@ class _Handed:
     def is_answered(self, batch_id: str | None) -> bool:
         with self.lock:
             return batch_id in self.answered
-
-    def sending(self, batch: dict[str, Any]) -> None:
-        with self.lock:
-            self.in_flight[batch["batch_id"]] = (time.monotonic(), batch)
-
-    def not_sending(self, batch_id: str | None) -> None:
-        with self.changed:
-            self.in_flight.pop(batch_id, None)
-            self.changed.notify_all()
-
-    def straggler(self, run: RunState) -> tuple[dict[str, Any] | None, bool]:
-        """(the batch to send once more, or None; whether to stop looking). Looking
-        stops once no batch is on its way, or a batch was sent again in this run."""
-        typical = run.typical_batch_seconds()
-        with self.lock:
-            waiting = [(sent_at, batch) for batch_id, (sent_at, batch) in self.in_flight.items()
-                       if batch_id not in self.answered]
-            if not waiting or self.copied or run.batches_sent_again:
-                return None, True
-            if typical is None:
-                return None, False
-            sent_at, batch = min(waiting, key=lambda item: item[0])
-            if time.monotonic() - sent_at < max(STRAGGLER_MIN_SECONDS, STRAGGLER_FACTOR * typical):
-                return None, False
-            self.copied = True
-            return batch, False
 
     def unanswered(self, batch_ids: list[str]) -> list[str]:
         with self.lock:

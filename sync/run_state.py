@@ -51,7 +51,6 @@ class RunState:
         self.local = threading.local()
         self.connections: list[Any] = []
         self.batch_seconds: list[float] = []  # send -> answer of each answered batch
-        self.batches_sent_again = 0  # POSTs of a batch sent before (this run or an earlier one)
 
     def conn(self):
         """This thread's own SQLite connection (sqlite3 objects are not shared)."""
@@ -85,16 +84,6 @@ class RunState:
         with self.lock:
             self.batch_seconds.append(seconds)
 
-    def sent_again(self) -> None:
-        """A batch is POSTed again (its earlier try failed, or a straggler's copy)."""
-        with self.lock:
-            self.batches_sent_again += 1
-
-    def typical_batch_seconds(self) -> float | None:
-        """The median send -> answer time of this run's answered batches."""
-        with self.lock:
-            return statistics.median(self.batch_seconds) if self.batch_seconds else None
-
     def can_start_batch(self) -> bool:
         """Whether a new batch upload may start: a request may start and the time
         left covers what a batch has taken in this run (median). A batch that could
@@ -102,7 +91,9 @@ class RunState:
         alone, it goes first in the next run, sent once."""
         if not self.can_start():
             return False
-        return self.client.remaining() > (self.typical_batch_seconds() or 0.0)
+        with self.lock:
+            typical = statistics.median(self.batch_seconds) if self.batch_seconds else 0.0
+        return self.client.remaining() > typical
 
     def stopped_by_deadline(self) -> bool:
         """Called when a batch has no time left for another try: after this run
