@@ -145,6 +145,35 @@ def test_the_run_applies_the_page_asked_beside_its_push_and_asks_no_more(central
     assert int(cursor["value"]) <= last  # accepted entries are skipped, never a later one
 
 
+@pytest.fixture
+def wrapped_central(tmp_path, migrated_databases):
+    """``start(wrap)``: a central on SQLite whose app is served as ``wrap(app)``, with
+    kelurahan A registered at it; returns (wrapper, kelurahan folder, database URL).
+    A wrapper holding requests back is released before its server closes."""
+    from central.app import create_app
+
+    running = []
+
+    def start(wrap):
+        database_url = migrated_databases("sqlite")
+        data_dir = tmp_path / "central-wrapped"
+        data_dir.mkdir()
+        wrapper = wrap(create_app(read_app_config(data_dir, database_url=database_url)))
+        server = BackgroundServer(wrapper, threads=8).start()
+        running.append((wrapper, server))
+        central = h.Central(f"http://127.0.0.1:{server.effective_port}", database_url, data_dir,
+                            server=server, port=server.effective_port)
+        folder = h.make_kelurahan(tmp_path / "kel-a", A)
+        central.register(folder)
+        return wrapper, folder, database_url
+
+    yield start
+    for wrapper, server in running:
+        if hasattr(wrapper, "release"):
+            wrapper.release.set()
+        server.close()
+
+
 class _OneVersionBehind:
     """Central before ``wait_for``: the same app, but a request naming it is
     answered as central then answered an unknown query parameter (422)."""
@@ -159,26 +188,12 @@ class _OneVersionBehind:
         return self.app(environ, start_response)
 
 
-def test_a_central_without_wait_for_is_asked_after_the_push_as_before(tmp_path, migrated_databases,
-                                                                     caplog):
-    from central.app import create_app
-
-    database_url = migrated_databases("sqlite")
-    data_dir = tmp_path / "central-old"
-    data_dir.mkdir()
-    server = BackgroundServer(_OneVersionBehind(create_app(read_app_config(
-        data_dir, database_url=database_url))), threads=4).start()
-    try:
-        old = h.Central(f"http://127.0.0.1:{server.effective_port}", database_url, data_dir,
-                        server=server, port=server.effective_port)
-        folder = h.make_kelurahan(tmp_path / "kel-a", A)
-        old.register(folder)
-        h.seed_approved(folder, 30, seed=44)
-        caplog.set_level(logging.DEBUG)
-        report = run_once(folder, h.agent_settings(folder, sync_batch_size=10, sync_parallel_requests=2,
-                                                   sync_encode_processes=0), "test")
-    finally:
-        server.close()
+def test_a_central_without_wait_for_is_asked_after_the_push_as_before(wrapped_central, caplog):
+    _, folder, _ = wrapped_central(_OneVersionBehind)
+    h.seed_approved(folder, 30, seed=44)
+    caplog.set_level(logging.DEBUG)
+    report = run_once(folder, h.agent_settings(folder, sync_batch_size=10, sync_parallel_requests=2,
+                                               sync_encode_processes=0), "test")
     assert report.ok and report.records_sent == 30, report
     gets = _update_gets(caplog)
     assert len(gets) == 2 and "wait_for=" in gets[0] and "wait_for=" not in gets[1], gets
@@ -207,45 +222,40 @@ class _AnswerHeld:
         return body
 
 
+def _run_while_held(held, folder):
+    """One run (two senders, batches of 10) while ``held`` holds something back;
+    (settings, report) once checked that the run ended with it still held, in less
+    than half the read timeout that would otherwise have ended the wait."""
+    settings = h.agent_settings(folder, sync_batch_size=10, sync_parallel_requests=2,
+                                sync_encode_processes=0)
+    report = run_once(folder, settings, "test")
+    still_held = not held.release.is_set()
+    held.release.set()
+    assert still_held and report.seconds < settings["sync_read_timeout_seconds"] / 2, report
+    return settings, report
+
+
 @pytest.mark.parametrize("answers_in_page", [True, False], ids=["in-page", "asked-for"])
 def test_an_answer_held_on_the_way_is_fetched_and_the_run_ends_without_it(
-        tmp_path, migrated_databases, caplog, monkeypatch, answers_in_page):
+        wrapped_central, caplog, monkeypatch, answers_in_page):
     """The page beside the push carries the answers of the batches it waited for;
     from a central one version behind (no ``answers``) the agent asks for them."""
     from central.api import updates as updates_api
-    from central.app import create_app
 
     if not answers_in_page:
         monkeypatch.setattr(updates_api, "batch_answers", lambda *args: {})
-    database_url = migrated_databases("sqlite")
-    data_dir = tmp_path / "central-held"
-    data_dir.mkdir()
     # two senders, four batches of 10: the fourth POST is the run's last batch
-    held = _AnswerHeld(create_app(read_app_config(data_dir, database_url=database_url)), nth=4)
-    server = BackgroundServer(held, threads=8).start()
-    try:
-        central = h.Central(f"http://127.0.0.1:{server.effective_port}", database_url, data_dir,
-                            server=server, port=server.effective_port)
-        folder = h.make_kelurahan(tmp_path / "kel-a", A)
-        central.register(folder)
-        h.seed_approved(folder, 40, seed=45)
-        caplog.set_level(logging.DEBUG)
-        settings = h.agent_settings(folder, sync_batch_size=10, sync_parallel_requests=2,
-                                    sync_encode_processes=0)
-        report = run_once(folder, settings, "test")
-        still_held = not held.release.is_set()
-        held.release.set()
-        for thread in threading.enumerate():
-            if thread.name.startswith("sync-send-"):
-                thread.join(20)
-                assert not thread.is_alive()
-        again = run_once(folder, settings, "test")  # nothing left to send
-    finally:
-        held.release.set()
-        server.close()
-    assert still_held  # the run ended while the POST's answer was still held at central,
-    # and long before the POST's read timeout would have let it ask for the answer
-    assert report.seconds < settings["sync_read_timeout_seconds"] / 2, report
+    held, folder, _ = wrapped_central(lambda app: _AnswerHeld(app, nth=4))
+    h.seed_approved(folder, 40, seed=45)
+    caplog.set_level(logging.DEBUG)
+    settings, report = _run_while_held(held, folder)
+    for thread in threading.enumerate():
+        if thread.name.startswith("sync-send-"):
+            thread.join(20)
+            assert not thread.is_alive()
+    again = run_once(folder, settings, "test")  # nothing left to send
+    # the run ended while the POST's answer was still held at central, long before
+    # the POST's read timeout would have let it ask for the answer (_run_while_held)
     assert report.ok and report.records_sent == 40 and report.batches_sent == 4, report
     assert held.posts == 4  # the held batch was not sent again
     fetched = [r for r in caplog.records if getattr(r, "event", None) == "batch_answer_fetched"]
@@ -284,34 +294,16 @@ class _PageHeld:
         return body
 
 
-def test_a_late_page_is_asked_again_on_another_connection(tmp_path, migrated_databases, caplog):
-    from central.app import create_app
-
-    database_url = migrated_databases("sqlite")
-    data_dir = tmp_path / "central-page-held"
-    data_dir.mkdir()
-    held = _PageHeld(create_app(read_app_config(data_dir, database_url=database_url)))
-    server = BackgroundServer(held, threads=8).start()
-    try:
-        central = h.Central(f"http://127.0.0.1:{server.effective_port}", database_url, data_dir,
-                            server=server, port=server.effective_port)
-        folder = h.make_kelurahan(tmp_path / "kel-a", A)
-        central.register(folder)
-        ids = h.seed_approved(folder, 30, seed=46)
-        db = Database(database_url)
-        with db.transaction():  # a decision the page must bring
-            add_updates(db, [{"kelurahan_code": A, "record_id": ids[0], "kind": "registered",
-                              "central_status": "registered", "kpj_number": "25012345679"}], utc_now())
-        db.close()
-        caplog.set_level(logging.DEBUG)
-        settings = h.agent_settings(folder, sync_batch_size=10, sync_parallel_requests=2,
-                                    sync_encode_processes=0)
-        report = run_once(folder, settings, "test")
-        still_held = not held.release.is_set()
-    finally:
-        held.release.set()
-        server.close()
-    assert still_held and report.seconds < settings["sync_read_timeout_seconds"] / 2, report
+def test_a_late_page_is_asked_again_on_another_connection(wrapped_central, caplog):
+    held, folder, database_url = wrapped_central(_PageHeld)
+    ids = h.seed_approved(folder, 30, seed=46)
+    db = Database(database_url)
+    with db.transaction():  # a decision the page must bring
+        add_updates(db, [{"kelurahan_code": A, "record_id": ids[0], "kind": "registered",
+                          "central_status": "registered", "kpj_number": "25012345679"}], utc_now())
+    db.close()
+    caplog.set_level(logging.DEBUG)
+    _, report = _run_while_held(held, folder)
     assert report.ok and report.records_sent == 30, report
     assert [r for r in caplog.records if getattr(r, "event", None) == "updates_beside_asked_again"]
     gets = _update_gets(caplog)
