@@ -18,6 +18,7 @@ from berjasa.database import connect
 from berjasa.paths import kelurahan_db_path
 from berjasa.settings import AppConfig
 from berjasa.web.arguments import Api
+from berjasa.web.flask_app import CachedSyncFlask
 from berjasa.web.json_answers import FastJSONProvider
 from berjasa.web.sessions import SignedCookieSessions, secret_key
 from server import db, field_app, http, intake
@@ -69,7 +70,7 @@ def create_app(config: AppConfig) -> Flask:
     finally:
         conn.close()
     settings = config.settings
-    app = Flask(__name__)
+    app = CachedSyncFlask(__name__)
     app.json = FastJSONProvider(app)
     app.config.update(_api_config(settings))
     app.config.update(
