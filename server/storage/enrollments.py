@@ -66,6 +66,8 @@ def _to_columns(values: dict[str, Any]) -> dict[str, Any]:
 
 
 _INTEGER_COLUMNS = frozenset({"monthly_income", "version"})  # the rest of the row is TEXT
+_JSON_COLUMNS = frozenset(JSON_FIELDS)
+_NOT_TEXT = _INTEGER_COLUMNS | _JSON_COLUMNS  # a text value here is converted or parsed
 _UNWRITTEN = dict.fromkeys(SERVER_FIELDS)  # columns a new record leaves NULL
 
 
@@ -76,12 +78,13 @@ def inserted_row(record: dict[str, Any]) -> dict[str, Any] | None:
     a type SQLite would convert on the way in (then read the row instead)."""
     row = {**_UNWRITTEN, **record}
     for name, value in row.items():
-        if name in JSON_FIELDS:
-            if value is not None:
-                value = row[name] = _as_json_text_parses(value)
-                if value is _CONVERTED:
-                    return None
-        elif not (value is None or type(value) is (int if name in _INTEGER_COLUMNS else str)):
+        if value is None or type(value) is str and name not in _NOT_TEXT:
+            continue  # most of a row
+        if name in _JSON_COLUMNS:
+            value = row[name] = _as_json_text_parses(value)
+            if value is _CONVERTED:
+                return None
+        elif not (name in _INTEGER_COLUMNS and type(value) is int):
             return None
     row["name_key"] = name_key(row["full_name"])
     return row

@@ -420,6 +420,7 @@ def test_the_row_made_from_a_new_record_is_the_row_read_back(app, records):
     record = intake._new_record(intake.prepare(records.enrollment(), app.config["SETTINGS"]), actor)
     assert store.inserted_row(record) is not None
     for name, value in [("monthly_income", 1500000.0), ("possible_duplicate", True),
+                        ("monthly_income", "1500000"), ("version", True), ("status", b"x"),
                         ("rt", 1), ("consent", {"at": ("2024", 1)}),
                         ("location", {"lat": float("nan"), "lon": 1.0})]:
         assert store.inserted_row({**record, name: value}) is None, name
