@@ -23,6 +23,7 @@ Decisions that docs/domain.md leaves open:
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -155,20 +156,28 @@ def _parse_number(value, kind: str) -> tuple[str, list[Problem]]:
 
 def _region_problems(number: str, kind: str) -> list[Problem]:
     """Province must exist; outside Makassar is only a warning (people move)."""
+    return list(_region_problems_of(number[:6], kind))
+
+
+@functools.lru_cache(maxsize=4096)
+def _region_problems_of(number: str, kind: str) -> tuple[Problem, ...]:
+    """:func:`_region_problems` of a number's six region digits (all it reads), kept:
+    a kelurahan's numbers share a handful of regions, and every record's NIK and KK
+    are checked two or three times each (Problems are frozen, so shared safely)."""
     label = _LABELS[kind]
     province = number[:2]
     if int(province) not in PROVINCE_CODES:
-        return [Problem(f"{kind}_province_unknown", f"Kode provinsi di {label} (2 digit "
-                        f"pertama: {province}) tidak dikenal; periksa lagi dari dokumen.")]
+        return (Problem(f"{kind}_province_unknown", f"Kode provinsi di {label} (2 digit "
+                        f"pertama: {province}) tidak dikenal; periksa lagi dari dokumen."),)
     if number[:4] != _MAKASSAR_PREFIX:
-        return [Problem(f"{kind}_region_outside_makassar", f"Kode wilayah di {label} "
+        return (Problem(f"{kind}_region_outside_makassar", f"Kode wilayah di {label} "
                         f"({number[:2]}.{number[2:4]}) bukan Kota Makassar ({MAKASSAR}). Ini "
-                        "wajar bagi pendatang; pastikan berdomisili di Makassar.", "warning")]
+                        "wajar bagi pendatang; pastikan berdomisili di Makassar.", "warning"),)
     if number[:6] not in kecamatan_codes():
-        return [Problem(f"{kind}_kecamatan_unknown", f"Kode kecamatan di {label} "
+        return (Problem(f"{kind}_kecamatan_unknown", f"Kode kecamatan di {label} "
                         f"({MAKASSAR}.{number[4:6]}) bukan kecamatan Makassar; periksa "
-                        "lagi dari dokumen.", "warning")]
-    return []
+                        "lagi dari dokumen.", "warning"),)
+    return ()
 
 
 def _date_exists(day: int, month: int, year2: int) -> bool:
