@@ -99,6 +99,7 @@ class PullBeside:
         self.again = threading.Event()  # result() has decided about the spare
         self.ask_again = False
         self.batch_ids: list[str] = []
+        self.cursor = "0"
         self.fetch_answers = None
 
     def start(self, batch_ids: list[str], fetch_answers=None) -> None:
@@ -110,6 +111,9 @@ class PullBeside:
         if not batch_ids:
             return
         self.batch_ids, self.fetch_answers = batch_ids[:16], fetch_answers
+        # read here, on the calling sender's connection: a second question may start
+        # after the run has closed its threads' connections
+        self.cursor = storage.get_state(self.run.conn(), "updates_cursor", "0")
         self.asked = 1
         threading.Thread(target=self._fetch, args=(self.session,), daemon=True,
                          name="sync-pull-beside").start()
@@ -123,7 +127,7 @@ class PullBeside:
             self._fetch(self.run.client.thread_session())
 
     def _fetch(self, session) -> None:
-        cursor = storage.get_state(self.run.conn(), "updates_cursor", "0")
+        cursor = self.cursor
         try:
             response = self.run.client.get_signed(self.key, self.device["device_id"],
                                                   _updates_path(cursor, self.batch_ids), session)
