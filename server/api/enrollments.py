@@ -3,7 +3,7 @@ editing. Handlers parse, call :mod:`server.intake`, and shape the answer."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from flask import current_app, g, request
 from marshmallow import ValidationError, fields, pre_load, validate
@@ -56,7 +56,7 @@ class BatchSchema(JsonBody):
 class Cursor(fields.String):
     """A ``next_cursor`` of an earlier page, read back as the position it names."""
 
-    default_error_messages = {"invalid": coded("Cursor tidak dikenal.", "invalid_cursor")}
+    default_error_messages: ClassVar[dict] = {"invalid": coded("Cursor tidak dikenal.", "invalid_cursor")}
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
         after = listing.decode_cursor(super()._deserialize(value, attr, data, **kwargs))
