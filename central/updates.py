@@ -56,7 +56,7 @@ def wait_for_batches(db: Database, device_id: str, batch_ids: list[str], seconds
     wanted = set(batch_ids)
 
     def stored() -> bool:
-        return store.stored_batch_ids(db, device_id, sorted(wanted)) >= wanted
+        return store.stored_answers(db, device_id, sorted(wanted)).keys() >= wanted
 
     if not _waiting.acquire(blocking=False):
         return stored()

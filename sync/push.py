@@ -341,6 +341,11 @@ class _Handed:
         with self.lock:
             return batch_id in self.answered
 
+    def wait_answered(self, batch_ids: list[str], seconds: float) -> None:
+        """Until every one of ``batch_ids`` has an answer, at most ``seconds``."""
+        with self.changed:
+            self.changed.wait_for(lambda: self.answered.issuperset(batch_ids), timeout=seconds)
+
     def unanswered(self, batch_ids: list[str]) -> list[str]:
         with self.lock:
             return [b for b in batch_ids if b not in self.answered]
@@ -481,9 +486,7 @@ def _fetch_answers(run: RunState, device: dict[str, Any], key, handed: _Handed,
                 _take_answer(handed, batch_id, answer, "page")
             except (ValueError, ProtocolError) as exc:
                 log.info("batch %s: answer in the page unreadable (%s)", batch_id, exc)
-    with handed.changed:
-        handed.changed.wait_for(lambda: not [b for b in batch_ids if b not in handed.answered],
-                                timeout=ANSWER_GRACE_SECONDS)
+    handed.wait_answered(batch_ids, ANSWER_GRACE_SECONDS)
     for batch_id in handed.unanswered(batch_ids):
         try:
             stored = answer_by_id(run, device, key, batch_id, session)

@@ -54,17 +54,9 @@ def get_batch(db: Database, batch_id: str) -> dict[str, Any] | None:
     return row
 
 
-def stored_batch_ids(db: Database, device_id: str, batch_ids: list[str]) -> set[str]:
-    """Which of ``batch_ids`` central holds from this device."""
-    if not batch_ids:
-        return set()
-    among, params = db.in_list("batch_id", batch_ids)
-    return {r["batch_id"] for r in db.query(
-        f"SELECT batch_id FROM batches WHERE device_id = ? AND {among}", (device_id, *params))}
-
-
 def stored_answers(db: Database, device_id: str, batch_ids: list[str]) -> dict[str, bytes]:
-    """The stored answers of those of ``batch_ids`` central holds from this device."""
+    """The stored answers of those of ``batch_ids`` central holds from this device
+    (its keys: which of them central holds)."""
     if not batch_ids:
         return {}
     among, params = db.in_list("batch_id", batch_ids)
