@@ -23,6 +23,7 @@ from berjasa.database import connect
 from berjasa.settings import AppConfig, load_settings
 from berjasa.synthetic import EnrollmentFaker
 from server import accounts
+from server.backup import use_scrypt_parameters
 from server.install import init_kelurahan
 from server.storage.audit import Actor
 from tests.central_databases import (
@@ -44,6 +45,9 @@ os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 # microseconds instead of a quarter second of CPU. Product defaults are untouched:
 # ``berjasa`` subprocesses hash as operators' laptops do (tests/cli/test_server_commands.py).
 passwords.use_parameters(CHEAPEST)
+# The same for the scrypt key of backups made in this process (tests/cli/test_backup_kdf.py
+# checks that a ``berjasa backup`` process writes the product's parameters).
+use_scrypt_parameters(n=2**10, r=8, p=1)
 
 KELURAHAN = "73.71.01.1001"
 ROLES = ("enumerator", "supervisor", "admin", "auditor")

@@ -10,8 +10,6 @@ from flask import current_app
 from berjasa.web.arguments import Blueprint, JsonBody
 from server.db import get_db
 from server.schemas.enrollment import StrictBoolean
-from sync.agent import run_once
-from sync.scheduler import trigger_now
 from sync.status import sync_status
 
 blp = Blueprint("sync", __name__, url_prefix="/api/v1", description="Sinkronisasi ke pusat")
@@ -41,6 +39,11 @@ def status():
 def run_now(body: dict):
     """"Sync now": start a run (a second one while one is going records ``busy``).
     With ``{"wait": true}`` the answer is the finished run's report."""
+    # imported here: the agent brings requests and APScheduler, which ``serve`` needs
+    # only when somebody presses "sync now" (startup: 0.6 s of CPU instead of 0.9 s)
+    from sync.agent import run_once
+    from sync.scheduler import trigger_now
+
     data_dir = Path(current_app.config["DATA_DIR"])
     if body["wait"]:
         report = run_once(data_dir, current_app.config["SETTINGS"], "supervisor")

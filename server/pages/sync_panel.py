@@ -12,7 +12,6 @@ from flask import current_app, redirect, url_for
 from werkzeug.wrappers import Response
 
 from server.db import get_db
-from sync.scheduler import trigger_now
 from sync.status import sync_status as agent_status
 
 
@@ -34,6 +33,8 @@ def sync_status(conn: sqlite3.Connection) -> dict[str, Any]:
 
 def sync_now() -> Response:
     """Start a sync run in the background and return to the queue."""
+    from sync.scheduler import trigger_now  # on use: see server/api/sync_status.py
+
     data_dir = Path(current_app.config["DATA_DIR"])
     if sync_status(get_db())["registered"]:
         trigger_now(data_dir, current_app.config["SETTINGS"], "supervisor")

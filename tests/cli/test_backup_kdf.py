@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from server.backup import MAGIC, BackupError, create_backup, read_backup
+from server.backup import MAGIC, SCRYPT, BackupError, create_backup, read_backup
 from tests.helpers import PASSPHRASE, berjasa
 
 
@@ -25,7 +25,7 @@ def _with_header(path, **changes):
 @pytest.fixture(scope="module")
 def backup(_template_data_dir, tmp_path_factory):
     """A real backup of a copy of the test folder (in-process: the CLI path is
-    tested above), made once: scrypt costs about 0.4 s, and the tests only read
+    tested below), made once, and the tests only read
     the backup (altered copies go beside it under their own names)."""
     folder = tmp_path_factory.mktemp("backup-kdf")
     shutil.copytree(_template_data_dir, folder / "kelurahan")
@@ -53,6 +53,20 @@ def test_every_out_of_bounds_parameter_is_refused_before_the_kdf(backup, changes
         read_backup(_with_header(backup, **changes), PASSPHRASE)
 
 
-def test_the_parameters_berjasa_writes_still_restore(backup):
+def test_the_parameters_berjasa_writes_still_restore(_template_data_dir, tmp_path):
+    """A ``berjasa backup`` process writes the product's scrypt parameters (the
+    tests' own process makes cheaper ones, tests/conftest.py), and they restore."""
+    folder = tmp_path / "kelurahan"
+    shutil.copytree(_template_data_dir, folder)
+    target = tmp_path / "cadangan.bjb"
+    answer = berjasa("backup", str(target), "--passphrase-stdin", "--data-dir", str(folder),
+                     stdin=PASSPHRASE + "\n", process=True)
+    assert answer.returncode == 0, answer.stderr
+    header, files = read_backup(target, PASSPHRASE)
+    assert "kelurahan.db" in files
+    assert {name: header[name] for name in SCRYPT} == SCRYPT == {"n": 2**15, "r": 8, "p": 1}
+
+
+def test_the_tests_own_backups_are_cheaper_and_restore_alike(backup):
     header, files = read_backup(backup, PASSPHRASE)
-    assert "kelurahan.db" in files and header["n"] == 2**15
+    assert "kelurahan.db" in files and header["n"] == 2**10

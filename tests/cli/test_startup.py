@@ -106,3 +106,17 @@ def test_central_on_sqlite_imports_no_psycopg_nor_flask(tmp_path):
         code, loaded, _ = run_probe(args)
         assert code == 0, args
         assert not {"psycopg", "flask", "marshmallow"} & set(loaded), (args, loaded)
+
+
+def test_the_kelurahan_app_loads_the_sync_agent_only_when_asked():
+    """``serve`` builds server.app; the agent (requests, APScheduler) comes in only
+    when a supervisor presses "sync now" (server/api/sync_status.py): on an old
+    laptop that is a third of the server's start."""
+    probe = ("import json, sys\n"
+             "import server.app\n"
+             "print(json.dumps(sorted(m for m in ('requests', 'apscheduler', 'sync.agent')"
+             " if m in sys.modules)))\n")
+    answer = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)}, check=False)
+    assert answer.returncode == 0, answer.stderr[-3000:]
+    assert json.loads(answer.stdout) == []
