@@ -31,17 +31,19 @@ def create_app(config: AppConfig) -> Flask:
                       SESSION_COOKIE_NAME="berjasa_central",
                       SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
                       SESSION_COOKIE_SECURE=config.secure_cookies, TESTING=config.testing)
-    database = Database(config.database_url)
-    try:
-        migrate(database)
-    finally:
-        database.close()
     # PostgreSQL: requests borrow pooled connections; the pool closes with the app
     # or at interpreter exit, whichever comes first
     pool = open_pool(config.database_url, config.settings["central_threads"])
     if pool is not None:
         app.extensions["berjasa_central_pool"] = pool
         weakref.finalize(app, pool.close)
+    # migrating on a pooled connection leaves it to the first request (one backend
+    # fewer for PostgreSQL to start)
+    database = Database(config.database_url, pool=pool)
+    try:
+        migrate(database)
+    finally:
+        database.close()
 
     @app.teardown_appcontext
     def close_db(_exc: BaseException | None) -> None:
