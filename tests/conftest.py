@@ -8,6 +8,7 @@ import os
 import secrets
 import shutil
 import sys
+import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,7 @@ from tests.central_databases import (
     migrated_sqlite_template,
     sqlite_copy,
 )
-from tests.helpers import PASSWORD, QUICK_LOOP_WORKERS, is_quick_loop
+from tests.helpers import PASSWORD, QUICK_LOOP_WORKERS, is_quick_loop, quick_run
 
 declare_settings()  # what the `berjasa` entry point does: every part's settings
 # Bytecode caches are written even where PYTHONDONTWRITEBYTECODE is set (as on the CI
@@ -120,6 +121,39 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     # Every collected test's markers before ``-m`` deselects any (tests/unit/test_markers.py).
     config.berjasa_markers = {item.nodeid: {m.name for m in item.iter_markers()}
                               for item in items}
+    if quick_run():
+        _one_backend_each(config, items)
+
+
+BACKENDS = ("sqlite", "postgresql")
+
+
+def _one_backend_each(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The quick loop runs a test written for both central backends once: on SQLite
+    or on PostgreSQL, chosen by a stable hash of its name, so about half of such
+    tests run on each and every one runs (plain ``pytest``, CI, runs both). A test
+    on one backend only always runs. Identical in every xdist worker (the hash is
+    not Python's salted one)."""
+    pairs: dict[str, dict[str, pytest.Item]] = {}
+    for item in items:
+        backend = _backend_of(item)
+        if backend is not None:
+            name, _, params = item.nodeid.partition("[")
+            pairs.setdefault(f"{name}[{params.replace(backend, '*')}", {})[backend] = item
+    dropped = {id(pair[backend]) for base, pair in pairs.items() if len(pair) == 2
+               for backend in BACKENDS if backend != BACKENDS[zlib.crc32(base.encode()) % 2]}
+    if dropped:
+        config.hook.pytest_deselected(items=[i for i in items if id(i) in dropped])
+        items[:] = [i for i in items if id(i) not in dropped]
+
+
+def _backend_of(item: pytest.Item) -> str | None:
+    """``sqlite`` or ``postgresql`` when a parameter of the test picks the backend."""
+    callspec = getattr(item, "callspec", None)
+    if callspec is None:
+        return None
+    values = [v for v in callspec.params.values() if isinstance(v, str) and v in BACKENDS]
+    return values[0] if len(values) == 1 else None
 
 
 def _uses_postgres(item: pytest.Item) -> bool:

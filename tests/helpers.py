@@ -43,7 +43,13 @@ def examples(count: int, least: int = 10) -> int:
     sets ``BERJASA_TEST_QUICK=1`` (tests/conftest.py); plain ``pytest`` (CI) runs
     every example. The fuzz tests run ``count`` per operation and user, so they
     allow a lower floor: their examples multiply."""
-    return max(least, count // 5) if os.environ.get("BERJASA_TEST_QUICK") == "1" else count
+    return max(least, count // 5) if quick_run() else count
+
+
+def quick_run() -> bool:
+    """This run is the quick loop's (``BERJASA_TEST_QUICK=1``, set by tests/conftest.py
+    for ``-m "not browser and not reliability"``; ``BERJASA_TEST_QUICK=0`` runs it whole)."""
+    return os.environ.get("BERJASA_TEST_QUICK") == "1"
 
 
 # Commands that serve until stopped: always a real process (a server that

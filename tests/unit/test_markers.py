@@ -12,7 +12,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from tests.helpers import QUICK_LOOP_WORKERS, is_quick_loop
+from tests.helpers import QUICK_LOOP_WORKERS, is_quick_loop, quick_run
 
 REQUIRED = {"tests/browser/": {"browser"}, "tests/reliability/": {"reliability", "slow"}}
 
@@ -64,3 +64,40 @@ def test_the_quick_loop_runs_on_workers_and_ci_in_one_process(pytestconfig):
     elif pytestconfig.option.markexpr in ("", None) and pytestconfig.getoption("numprocesses",
                                                                                  None) is None:
         assert workers is None  # plain pytest, as CI runs it
+
+
+def _pairs(nodeids: list[str]) -> dict[str, set[str]]:
+    """Tests written for both central backends, by their name with the backend left out."""
+    pairs: dict[str, set[str]] = {}
+    for nodeid in nodeids:
+        name, _, params = nodeid.partition("[")
+        for backend in ("sqlite", "postgresql"):
+            if backend in params.split("-") or params.startswith(f"{backend}]"):
+                pairs.setdefault(f"{name}[{params.replace(backend, '*')}", set()).add(backend)
+    return pairs
+
+
+def test_the_quick_loop_runs_a_two_backend_test_on_one_backend_ci_on_both(request):
+    """tests/conftest.py (_one_backend_each): in the quick loop each test of both
+    backends runs once, about half on each backend; plain ``pytest`` runs both."""
+    if request.config.option.keyword or request.config.option.deselect:
+        pytest.skip("-k or --deselect chose the tests")
+    collected = [t for t, names in _markers(request.config).items()
+                 if not names & {"browser", "reliability"}]  # what the quick loop selects
+    running = [item.nodeid for item in request.session.items]
+    every = _pairs(collected)
+    pairs = {base: backends for base, backends in every.items() if len(backends) == 2}
+    ran = _pairs(running)
+    # some tests name one backend only: those always run
+    assert [base for base, backends in every.items()
+            if len(backends) == 1 and ran.get(base) != backends] == []
+    if not any(t.startswith("tests/central/") for t in collected):
+        pytest.skip("tests/central was not collected")
+    assert pairs  # every central test file runs on both backends
+    if quick_run():
+        assert [base for base in pairs if len(ran.get(base, ())) != 1] == []
+        on_postgresql = sum("postgresql" in ran[base] for base in pairs)
+        if len(pairs) > 100:  # the whole suite: about half on each
+            assert 0.35 < on_postgresql / len(pairs) < 0.65
+    elif not request.config.option.markexpr:
+        assert [base for base in pairs if ran.get(base) != {"sqlite", "postgresql"}] == []
