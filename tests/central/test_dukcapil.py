@@ -62,9 +62,10 @@ def standin(tmp_path):
 
 
 def _config(url, **kwargs):
-    values = dict(url=url, agency="disnaker_makassar", user_id="berjasa", password="rahasia",
-                  ip_user="127.0.0.1", timeout_seconds=1.0, retries=2, backoff_seconds=0.01,
-                  hours="07:00-17:00", daily_quota=1000)
+    values = {"url": url, "agency": "disnaker_makassar", "user_id": "berjasa",
+              "password": "rahasia", "ip_user": "127.0.0.1", "timeout_seconds": 1.0,
+              "retries": 2, "backoff_seconds": 0.01, "hours": "07:00-17:00",
+              "daily_quota": 1000}
     values.update(kwargs)
     return dukcapil.DukcapilConfig(**values)
 
@@ -234,7 +235,7 @@ def _two_records_and_a_standin(central, standin) -> tuple:
 
 def _dukcapil_on(monkeypatch, url: str) -> None:
     for name, value in (("URL", url), ("USER_ID", "berjasa"), ("PASSWORD", "rahasia"),
-                        ("HOURS", "00:00-23:59")):
+                        ("HOURS", "00:00-24:00")):  # all day (23:59 would leave out 23:59 WITA)
         monkeypatch.setenv(f"BERJASA_CENTRAL_DUKCAPIL_{name}", value)
 
 
