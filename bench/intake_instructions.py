@@ -121,8 +121,10 @@ def child(side: str, kind: str, singles: int, batch: int, helper: str) -> None:
     session.headers.update(headers)
     for _ in range(10):  # warm-up
         assert session.post(f"{url}/api/v1/enrollments", json=faker.enrollment()).status_code == 201
+    # and one batch of the measured size: its multi-row INSERT texts are then
+    # prepared, as on a server that has taken such a batch before (the steady state)
     session.post(f"{url}/api/v1/enrollments:batch",
-                 json={"enrollments": [faker.enrollment() for _ in range(20)]})
+                 json={"enrollments": [faker.enrollment() for _ in range(batch)]})
     records = [faker.enrollment() for _ in range(singles if kind == "single" else batch)]
     counting.cg_start()
     if kind == "single":

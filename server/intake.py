@@ -183,13 +183,37 @@ def create_enrollment(conn: sqlite3.Connection, payload: Any, actor: Actor,
     return Outcome(outcome.status, stored or store.get_enrollment(conn, item.values["id"]))
 
 
+@dataclass
+class _Batch:
+    """A whole outbox as one entry of the group writer."""
+
+    prepared: list[Prepared | Problem]
+    actor: Actor
+
+
 def group_writer(db_path: str | None = None) -> GroupCommit:
-    """A group commit for single enrollments: one per database, shared by the
-    request threads (the kelurahan app makes one at start, with ``db_path``: then
-    the groups are written on one connection of its own, whose cache stays warm)."""
-    return GroupCommit(lambda conn, entries: _store_all(
-        conn, [item for item, _ in entries], [actor for _, actor in entries], read_held=False),
-        (lambda: connect(db_path)) if db_path else None)
+    """A group commit for enrollments: one per database, shared by the request
+    threads (the kelurahan app makes one at start, with ``db_path``: then the groups
+    are written on one connection of its own, whose page and statement caches stay
+    warm). Its entries are single POSTs, ``(Prepared, Actor)``, and whole batches."""
+    return GroupCommit(_write_group, (lambda: connect(db_path)) if db_path else None)
+
+
+def _write_group(conn: sqlite3.Connection, entries: list[Any]) -> list[Any]:
+    """Inside the group's transaction, in arrival order: each run of single POSTs
+    planned at once without reading what is held (``_store_all``'s ``read_held``),
+    each batch as :func:`create_batch` plans it (reading first: an outbox is often
+    sent again). A batch's answer is its list of outcomes."""
+    answers: list[Any] = []
+    for is_batch, run in itertools.groupby(entries, key=lambda entry: isinstance(entry, _Batch)):
+        if is_batch:
+            answers += [_store_all(conn, batch.prepared, [batch.actor] * len(batch.prepared))
+                        for batch in run]
+        else:
+            singles = list(run)
+            answers += _store_all(conn, [item for item, _ in singles],
+                                  [actor for _, actor in singles], read_held=False)
+    return answers
 
 
 def _store_one(conn: sqlite3.Connection, item: Prepared, actor: Actor) -> Outcome:
@@ -217,20 +241,23 @@ def _store_one(conn: sqlite3.Connection, item: Prepared, actor: Actor) -> Outcom
 
 
 def create_batch(conn: sqlite3.Connection, items: list[Any], actor: Actor,
-                 settings: dict[str, Any]) -> list[dict[str, Any]]:
+                 settings: dict[str, Any], writer: GroupCommit | None = None
+                 ) -> list[dict[str, Any]]:
     """Store an outbox: one result per item, in order; one bad item never blocks
     the others. Every item is validated first; then one transaction (one fsync)
     decides each item in order as :func:`create_enrollment` would, from the ids and
     NIKs held, and writes the new records and their audit entries with one
-    statement per table."""
+    statement per table. ``writer`` (the app's :func:`group_writer`) writes it on
+    the writer's own connection, in a group with any single POSTs that arrive
+    meanwhile: its multi-row statements stay prepared there and its pages cached,
+    where each request thread's connection would prepare and read them again."""
     prepared: list[Prepared | Problem] = []
     for payload in items:
         try:
             prepared.append(prepare(payload, settings))
         except Problem as problem:
             prepared.append(problem)
-    with transaction(conn):
-        outcomes = _store_all(conn, prepared, [actor] * len(prepared))
+    outcomes = (writer or group_writer()).write(conn, _Batch(prepared, actor))
     return [_result(payload, outcome) for payload, outcome in zip(items, outcomes)]
 
 

@@ -73,6 +73,7 @@ def pytest_cmdline_main(config: pytest.Config) -> None:
     if (getattr(config.option, "numprocesses", 0) is None and is_quick_loop(config)
             and not hasattr(config, "workerinput") and not config.option.usepdb):
         config.option.numprocesses = QUICK_LOOP_WORKERS
+        config.berjasa_auto_workers = True  # told to each worker (tests/unit/test_markers.py)
         if config.option.dist == "no":
             # load balancing, but tests marked xdist_group("...") share one worker
             # (tests/unit/test_hint_filter.py builds its 150,000-record filter once)
@@ -84,6 +85,7 @@ def pytest_configure_node(node: Any) -> None:
     """xdist starts a worker: tell it the quick loop's ``--dist loadgroup`` (a worker
     reads only the command line, where the quick loop does not say it)."""
     node.workerinput["berjasa_loadgroup"] = node.config.option.dist == "loadgroup"
+    node.workerinput["berjasa_auto_workers"] = getattr(node.config, "berjasa_auto_workers", False)
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -128,7 +128,8 @@ def create_batch(body: dict):
     if len(items) > limit:
         raise ValidationFailed({"enrollments": [f"Paling banyak {limit} data per kiriman."]},
                                {"enrollments": ["too_many_items"]})
-    results = intake.create_batch(get_db(), items, current_actor(), settings)
+    results = intake.create_batch(get_db(), items, current_actor(), settings,
+                                  current_app.extensions[intake.WRITER_EXTENSION])
     note_records([r["id"] for r in results if r.get("status") in (200, 201) and r.get("id")])
     return {"results": results}
 

@@ -55,14 +55,16 @@ def test_the_quick_loop_is_told_by_what_its_expression_leaves_out(expression, qu
 
 def test_the_quick_loop_runs_on_workers_and_ci_in_one_process(pytestconfig):
     """tests/conftest.py turns pytest-xdist on for the quick loop only (unless -n is given)."""
-    workers = getattr(pytestconfig, "workerinput", {}).get("workercount")
+    workerinput = getattr(pytestconfig, "workerinput", {})
+    workers = workerinput.get("workercount")
     if pytestconfig.getoption("numprocesses", None) == 0 or pytestconfig.option.usepdb:
         pytest.skip("one process asked for (-n 0 or --pdb)")
+    if workers is not None and not workerinput.get("berjasa_auto_workers"):
+        pytest.skip("-n was given")
     if is_quick_loop(pytestconfig):
         assert workers == QUICK_LOOP_WORKERS
         assert pytestconfig.option.loadgroup  # xdist_group tests share a worker
-    elif pytestconfig.option.markexpr in ("", None) and pytestconfig.getoption("numprocesses",
-                                                                                 None) is None:
+    elif pytestconfig.option.markexpr in ("", None):
         assert workers is None  # plain pytest, as CI runs it
 
 
