@@ -44,6 +44,14 @@ def run_probe(args: list[str]) -> tuple[int, list[str], str]:
     return result["code"], result["loaded"], "\n".join(help_lines)
 
 
+def run_python(code: str):
+    """What a fresh interpreter running ``code`` prints, read as JSON."""
+    answer = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)}, check=False)
+    assert answer.returncode == 0, answer.stderr[-3000:]
+    return json.loads(answer.stdout)
+
+
 @pytest.mark.parametrize("args", [["--help"], ["central", "--help"], ["init", "--help"],
                                   ["sync", "status", "--help"]], ids=" ".join)
 def test_help_imports_no_heavy_library(args):
@@ -73,10 +81,7 @@ def test_listing_the_commands_imports_no_part():
              "parts = sorted(m for m in sys.modules if m.split('.')[0] in ('server', 'central', 'sync')"
              " or m == 'berjasa.demo')\n"
              "print(json.dumps([names, parts]))\n")
-    answer = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                            timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)}, check=False)
-    assert answer.returncode == 0, answer.stderr[-3000:]
-    names, parts = json.loads(answer.stdout)
+    names, parts = run_python(probe)
     assert "central" in names and "init" in names
     assert set(parts) <= {"central", "central.settings", "sync", "sync.agent_settings"}
 
@@ -116,7 +121,4 @@ def test_the_kelurahan_app_loads_the_sync_agent_only_when_asked():
              "import server.app\n"
              "print(json.dumps(sorted(m for m in ('requests', 'apscheduler', 'sync.agent')"
              " if m in sys.modules)))\n")
-    answer = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                            timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)}, check=False)
-    assert answer.returncode == 0, answer.stderr[-3000:]
-    assert json.loads(answer.stdout) == []
+    assert run_python(probe) == []
