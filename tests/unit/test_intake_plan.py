@@ -82,3 +82,32 @@ def test_a_group_planned_without_reads_answers_as_the_reading_plan(tmp_path, dat
     assert results[0] == results[1]
     assert [r[0] for r in results[0]] == statuses
     assert rows[0] == rows[1]
+
+
+def test_a_batch_in_a_group_with_single_posts_is_decided_in_arrival_order(data_dir):
+    """The writer's group may hold single POSTs and whole batches (server/intake.py:
+    _write_group): each is decided in the order it came, against what the ones
+    before it wrote in the same transaction."""
+    faker = EnrollmentFaker("73.71.01.1001", seed=8)
+    first, fresh = faker.enrollment(), faker.enrollment()
+    same_nik = {**first, "id": str(uuid.uuid4())}
+    entries = [
+        (intake.prepare(first, SETTINGS), ENUMERATOR),  # single: new
+        intake._Batch([intake.prepare(same_nik, SETTINGS), intake.prepare(fresh, SETTINGS)],
+                      OTHER),  # batch: the first's NIK again, then a new record
+        (intake.prepare(first, SETTINGS), ENUMERATOR),  # single: a retry of the first
+        (intake.prepare(fresh, SETTINGS), ENUMERATOR),  # single: the batch's record, by another
+    ]
+    conn = connect(data_dir / "kelurahan.db")
+    with transaction(conn):
+        answers = intake._write_group(conn, entries)
+    assert [type(a).__name__ for a in answers] == ["Outcome", "list", "Outcome", "IdConflict"]
+    assert answers[0].status == 201 and answers[2].status == 200
+    duplicate, created = answers[1]
+    assert isinstance(duplicate, Problem) and duplicate.to_dict()["code"] == "duplicate_nik"
+    assert created.status == 201 and created.record["enumerator"] == "enumerator2"
+    stored = {r[0]: r[1] for r in conn.execute("SELECT id, enumerator FROM enrollments")}
+    assert stored[first["id"]] == "enumerator" and stored[fresh["id"]] == "enumerator2"
+    assert same_nik["id"] not in stored
+    assert verify_chain(conn)[1] is None
+    conn.close()
