@@ -73,6 +73,14 @@ def _updates_path(cursor: str, wait_for: list[str] | None = None) -> str:
 # on these links), so it is asked again on a spare connection opened beforehand.
 PAGE_AGAIN_AFTER_SECONDS = 0.5
 
+# During a push, the updates written so far are fetched (not applied) each time this
+# many more batches have their answers, on a connection of their own: the page asked
+# beside the end then holds only what the last batches wrote. A 5,000-record push's
+# one page was 7 KB at its end, where a lost segment of it held the run for a
+# retransmission timeout (bench/README.md, session g); the pages along the way use
+# the link's idle downstream.
+PAGE_AHEAD_EVERY_ANSWERS = 2
+
 
 class PullBeside:
     """The first updates page, asked for while the push's last batches are still on
@@ -83,7 +91,13 @@ class PullBeside:
     PAGE_AGAIN_AFTER_SECONDS after the push is asked again on a spare connection
     (a GET: nothing is sent twice but the question), and the first page to come is
     used. Any trouble, or a central that does not know ``wait_for`` (one version
-    behind: 422), just leaves the pull to the end."""
+    behind: 422), just leaves the pull to the end.
+
+    Pages ahead: every PAGE_AHEAD_EVERY_ANSWERS answers (``answered()``), one more
+    page is fetched from where the previous one ended, on a connection of its own;
+    the page beside the end is asked from where they end. A page ahead still on
+    its way then is dropped (the page beside the end covers it), and the first
+    failure stops them. Nothing is applied before the push ends."""
 
     def __init__(self, run: RunState, device: dict[str, Any], key) -> None:
         self.run, self.device, self.key = run, device, key
@@ -101,6 +115,70 @@ class PullBeside:
         self.batch_ids: list[str] = []
         self.cursor = "0"
         self.fetch_answers = None
+        # pages ahead: (cursor asked from, page), each starting where the last ended
+        self.ahead: list[tuple[str, dict[str, Any]]] = []
+        self.ahead_lock = threading.Condition()
+        self.ahead_cursor: str | None = None  # read by the first page ahead
+        self.unpaged = 0  # answers since the last page ahead was asked
+        self.ahead_thread: threading.Thread | None = None
+        self.closed = False  # the page beside the end was asked, or the push is over
+
+    def answered(self) -> None:
+        """A batch of the push has its answer: ask a page ahead every
+        PAGE_AHEAD_EVERY_ANSWERS of them (called from the thread that got it)."""
+        with self.ahead_lock:
+            self.unpaged += 1
+            if self.closed:
+                return
+            if self.ahead_thread is None:  # the first answer: open its connection now
+                self.ahead_cursor = storage.get_state(self.run.conn(), "updates_cursor", "0")
+                self.ahead_thread = threading.Thread(target=self._pages_ahead, daemon=True,
+                                                     name="sync-pages-ahead")
+                self.ahead_thread.start()
+            if self.unpaged >= PAGE_AHEAD_EVERY_ANSWERS:
+                self.ahead_lock.notify_all()
+
+    def _pages_ahead(self) -> None:
+        self.run.client.warm()
+        session = self.run.client.thread_session()
+        while True:
+            with self.ahead_lock:
+                self.ahead_lock.wait_for(
+                    lambda: self.closed or self.unpaged >= PAGE_AHEAD_EVERY_ANSWERS)
+                if self.closed or not self.run.can_start():
+                    return
+                self.unpaged = 0
+                cursor = self.ahead_cursor
+            try:
+                page = self._get_page(_updates_path(cursor), session)
+            except _PAGE_TROUBLE as exc:
+                log.info("updates ahead of the push's end: %s (no more asked)", exc)
+                with self.ahead_lock:
+                    self.closed = True
+                return
+            with self.ahead_lock:
+                if self.closed:
+                    return  # the page beside the end was asked from this cursor too
+                self.ahead.append((cursor, page))
+                self.ahead_cursor = str(page["cursor"])
+                if page.get("more") and page["updates"]:
+                    self.unpaged = PAGE_AHEAD_EVERY_ANSWERS  # the rest at once
+
+    def _close_ahead(self) -> str | None:
+        """No page ahead is asked any more; the cursor where the kept ones end
+        (None when none was asked)."""
+        with self.ahead_lock:
+            self.closed = True
+            self.ahead_lock.notify_all()
+            return self.ahead_cursor
+
+    def _get_page(self, path: str, session) -> dict[str, Any]:
+        response = self.run.client.get_signed(self.key, self.device["device_id"], path, session)
+        self.run.add(bytes_up=300, bytes_down=wire_size(dict(response.headers), len(response.content)))
+        page = json_body(response.content)
+        if not isinstance(page.get("updates"), list) or "cursor" not in page:
+            raise ValueError("not a page of updates")
+        return page
 
     def start(self, batch_ids: list[str], fetch_answers=None) -> None:
         """Ask now, on a thread of its own, waiting for ``batch_ids``; once the page
@@ -108,12 +186,13 @@ class PullBeside:
         push's) takes the answers of those whose POST answer has not come from the
         page's ``answers`` or fetches them. A second thread opens the spare
         connection meanwhile."""
+        ahead_to = self._close_ahead()
         if not batch_ids:
             return
         self.batch_ids, self.fetch_answers = batch_ids[:16], fetch_answers
         # read here, on the calling sender's connection: a second question may start
         # after the run has closed its threads' connections
-        self.cursor = storage.get_state(self.run.conn(), "updates_cursor", "0")
+        self.cursor = ahead_to or storage.get_state(self.run.conn(), "updates_cursor", "0")
         self.asked = 1
         threading.Thread(target=self._fetch, args=(self.session,), daemon=True,
                          name="sync-pull-beside").start()
@@ -129,13 +208,8 @@ class PullBeside:
     def _fetch(self, session) -> None:
         cursor = self.cursor
         try:
-            response = self.run.client.get_signed(self.key, self.device["device_id"],
-                                                  _updates_path(cursor, self.batch_ids), session)
-            self.run.add(bytes_up=300, bytes_down=wire_size(dict(response.headers), len(response.content)))
-            page = json_body(response.content)
-            if not isinstance(page.get("updates"), list) or "cursor" not in page:
-                raise ValueError("not a page of updates")
-        except (TransientError, ProtocolError, CentralRefused, ValueError, KeyError, TypeError) as exc:
+            page = self._get_page(_updates_path(cursor, self.batch_ids), session)
+        except _PAGE_TROUBLE as exc:
             log.info("updates beside the push: %s (asked after the push)", exc)
             with self.lock:
                 self.failed += 1
@@ -150,11 +224,19 @@ class PullBeside:
             self.fetch_answers(self.batch_ids, session, page.get("answers"))
         self.done.set()
 
-    def result(self) -> tuple[str, dict[str, Any]] | None:
-        """The page (and the cursor it was asked from) once the push is over; None
-        when there is none. Asks again on the spare connection when it is late."""
+    def result(self) -> list[tuple[str, dict[str, Any]]]:
+        """The pages ahead and the page beside the end, each with the cursor it was
+        asked from, once the push is over. Asks again on the spare connection when
+        the page beside the end is late."""
+        self._close_ahead()
+        with self.ahead_lock:
+            pages = list(self.ahead)
+        return pages + ([self.page] if self._page_beside() else [])
+
+    def _page_beside(self) -> bool:
+        """Whether the page beside the end came (waits for it, or asks again)."""
         if not self.asked:
-            return None
+            return False
         if not self.done.wait(PAGE_AGAIN_AFTER_SECONDS) and self.run.can_start():
             with self.lock:
                 if self.page is None and self.failed < self.asked:
@@ -165,12 +247,16 @@ class PullBeside:
                          extra={"event": "updates_beside_asked_again"})
         self.again.set()
         self.done.wait()
-        return self.page
+        return self.page is not None
 
     def release_spare(self) -> None:
-        """Let the spare connection's thread end when it was not needed (also when
-        the push failed before result())."""
+        """Let the spare connection's thread end when it was not needed, and stop
+        the pages ahead (also when the push failed before result())."""
+        self._close_ahead()
         self.again.set()
+
+
+_PAGE_TROUBLE = (TransientError, ProtocolError, CentralRefused, ValueError, KeyError, TypeError)
 
 
 def _apply_page(run: RunState, conn, page: dict[str, Any]) -> str:
@@ -191,17 +277,22 @@ def _apply_page(run: RunState, conn, page: dict[str, Any]) -> str:
 
 
 def pull(run: RunState, conn, device: dict[str, Any], key,
-         beside: tuple[str, dict[str, Any]] | None = None) -> None:
+         beside: list[tuple[str, dict[str, Any]]] = ()) -> None:
     """Fetch central's decisions from the stored cursor and apply them; the cursor
-    moves in the same transaction as the page it covers. ``beside``: a first page
-    asked for beside the push (PullBeside), applied first when it starts at the
-    stored cursor; asking again is needed only when it did not cover every batch
-    of the run (``stored`` false) or more pages wait."""
+    moves in the same transaction as the page it covers. ``beside``: pages asked
+    for during the push (PullBeside), each with the cursor it was asked from,
+    applied first while each starts where the cursor stands; asking again is
+    needed only when the last did not cover every batch of the run (``stored``
+    false) or more pages wait."""
     cursor = storage.get_state(conn, "updates_cursor", "0")
-    if beside is not None and beside[0] == cursor and run.can_start():
-        page = beside[1]
+    page: dict[str, Any] = {}
+    for asked_from, page in beside:
+        if asked_from != cursor or not run.can_start():
+            page = {}
+            break
         cursor = _apply_page(run, conn, page)
-        log.debug("updates applied from the page asked beside the push",
+    if page:
+        log.debug("updates applied from the pages asked beside the push",
                   extra={"event": "updates_beside_applied"})
         if page.get("stored") is True and (not page.get("more") or not page["updates"]):
             return
@@ -267,7 +358,7 @@ def _run_with_lease(conn, data_dir: Path, db_path: Path, settings: dict[str, Any
     run = None
     renewing = threading.Event()
     hints = None
-    beside = None
+    beside: list[tuple[str, dict[str, Any]]] = []
     try:
         device, key = load_device(conn, data_dir)
         client = CentralClient(settings["sync_central_url"] or device["central_url"], settings, deadline,
@@ -289,7 +380,8 @@ def _run_with_lease(conn, data_dir: Path, db_path: Path, settings: dict[str, Any
             client.warm(background=True)
             pull_beside = PullBeside(run, device, key)
             try:
-                push(run, conn, device, key, settings, on_all_taken=pull_beside.start)
+                push(run, conn, device, key, settings, on_all_taken=pull_beside.start,
+                     on_answer=pull_beside.answered)
                 beside = pull_beside.result()  # waits for it (or asks again)
             finally:
                 pull_beside.release_spare()

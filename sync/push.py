@@ -307,10 +307,12 @@ def _send_one(run: RunState, batch: dict[str, Any], lookup, handed: _Handed) -> 
 class _Handed:
     """The batches of this run handed to the senders, which have an answer (handed
     on to the writer through ``answers``), the moment the senders have taken the
-    last one (``on_all_taken``, called once), and which senders are done."""
+    last one (``on_all_taken``, called once), and which senders are done.
+    ``on_answer()`` is called after each first answer is handed on."""
 
-    def __init__(self, on_all_taken, senders: int, answers: queue.Queue) -> None:
+    def __init__(self, on_all_taken, senders: int, answers: queue.Queue, on_answer=None) -> None:
         self.answers = answers
+        self.on_answer = on_answer
         self.lock = threading.Lock()
         self.changed = threading.Condition(self.lock)
         self.record_ids: dict[str, list[str]] = {}  # batch id -> its record ids, in handing order
@@ -335,7 +337,9 @@ class _Handed:
             self.answers.put((batch_id, answer, results))
             self.answered.add(batch_id)
             self.changed.notify_all()
-            return True
+        if self.on_answer is not None:
+            self.on_answer()
+        return True
 
     def is_answered(self, batch_id: str | None) -> bool:
         with self.lock:
@@ -419,13 +423,14 @@ def _offer(run: RunState, todo: queue.Queue, batch: dict[str, Any], handed: _Han
 
 
 def push(run: RunState, conn, device: dict[str, Any], key, settings: dict[str, Any],
-         on_all_taken=None) -> None:
+         on_all_taken=None, on_answer=None) -> None:
     """Resend stored batches, then build and send new ones, several in flight.
     ``on_all_taken(batch_ids, fetch_answers)``: called (from a helper thread) once
     the senders have taken the run's last batch, with the ids of the batches still
     unanswered; ``fetch_answers(batch_ids, session, carried)`` takes the answers of
     those of them still unanswered from ``carried`` or fetches them, to be called
-    once central holds them."""
+    once central holds them. ``on_answer()``: called (from the thread that got
+    it) after each batch's first answer."""
     parallel = max(1, int(settings["sync_parallel_requests"]))
     size = max(1, int(settings["sync_batch_size"]))
     todo: queue.Queue = queue.Queue(maxsize=parallel + 2)
@@ -439,7 +444,8 @@ def push(run: RunState, conn, device: dict[str, Any], key, settings: dict[str, A
         _fetch_answers(run, device, key, handed, batch_ids, session, carried)
 
     handed = _Handed(None if on_all_taken is None else
-                     lambda waiting: on_all_taken(waiting, fetch_answers), parallel, answers)
+                     lambda waiting: on_all_taken(waiting, fetch_answers), parallel, answers,
+                     on_answer)
     senders = [threading.Thread(target=_sender, args=(run, todo, n < expected, lookup, handed),
                                 daemon=True, name=f"sync-send-{n}") for n in range(parallel)]
     writer = threading.Thread(target=_writer, args=(run, answers), daemon=True, name="sync-store")

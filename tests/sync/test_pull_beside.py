@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import re
 import sys
 import threading
 import time
@@ -321,3 +322,84 @@ def test_a_page_on_time_is_asked_once(central, kelurahan, caplog):
     assert run_once(kelurahan, settings, "test").ok
     assert not [r for r in caplog.records if getattr(r, "event", None) == "updates_beside_asked_again"]
     assert len(_update_gets(caplog)) == 1
+
+
+class _DecidesDuringPush:
+    """Central that, after each batch POST it answers, writes a ``registered``
+    decision for the next of ``ids`` (records of an earlier run), so decisions are
+    spread over the whole push; with ``fail_ahead``, every updates question that
+    does not wait for batches (a page ahead) answers 503."""
+
+    def __init__(self, app, fail_ahead: bool = False) -> None:
+        self.app, self.fail_ahead = app, fail_ahead
+        self.database_url = ""
+        self.ids: list[str] = []
+        self.lock = threading.Lock()
+
+    def __call__(self, environ, start_response):
+        if (self.fail_ahead and environ["PATH_INFO"] == "/api/v1/updates"
+                and "wait_for=" not in environ["QUERY_STRING"]):
+            start_response("503 SERVICE UNAVAILABLE", [("Content-Type", "application/json")])
+            return [b'{"code": "unavailable", "message": "Coba lagi."}']
+        body = list(self.app(environ, start_response))
+        if environ["REQUEST_METHOD"] == "POST" and environ["PATH_INFO"] == "/api/v1/batches":
+            with self.lock:
+                record_id = self.ids.pop(0) if self.ids else None
+            if record_id is not None:
+                db = Database(self.database_url)
+                with db.transaction():
+                    add_updates(db, [{"kelurahan_code": A, "record_id": record_id, "kind": "registered",
+                                      "central_status": "registered",
+                                      "kpj_number": f"25{record_id[:8].encode().hex()[:9]}"}], utc_now())
+                db.close()
+        return body
+
+
+
+def _decisions_spread_over_a_push(wrapped_central, caplog, fail_ahead: bool):
+    """Run 1 syncs 12 records; run 2 pushes 60 more in 12 batches while central
+    registers run 1's records one by one. Returns (run 2's report, its updates
+    questions' ``since``, whether each waited for batches), after checking that
+    every decision reached the kelurahan."""
+    decider, folder, database_url = wrapped_central(lambda app: _DecidesDuringPush(app, fail_ahead))
+    decider.database_url = database_url
+    settings = h.agent_settings(folder, sync_batch_size=5, sync_parallel_requests=2,
+                                sync_encode_processes=0)
+    first = h.seed_approved(folder, 12, seed=48)
+    assert run_once(folder, settings, "test").ok
+    decider.ids = list(first)
+    h.seed_approved(folder, 60, seed=49)
+    caplog.clear()
+    caplog.set_level(logging.DEBUG)
+    report = run_once(folder, settings, "test")
+    assert report.ok and report.records_sent == 60, report
+    assert not decider.ids  # a decision was written during each of the first 12 POSTs
+    rows = h.kelurahan_rows(folder, "SELECT id, status, kpj_number FROM enrollments")
+    by_id = {r["id"]: r for r in rows}
+    assert [i for i in first if by_id[i]["status"] != "registered" or not by_id[i]["kpj_number"]] == []
+    assert sum(r["status"] == "synced" for r in rows) == 60
+    gets = _update_gets(caplog)
+    return report, [(int(re.search(r"since=(\d+)", g).group(1)), "wait_for=" in g) for g in gets]
+
+
+def test_pages_ahead_and_the_page_at_the_end_bring_every_decision_made_during_the_push(
+        wrapped_central, caplog):
+    """Pages are fetched during the push (applied after it, in order), so the page
+    asked beside the end starts where they end and holds only the last decisions."""
+    report, asked = _decisions_spread_over_a_push(wrapped_central, caplog, fail_ahead=False)
+    ahead = [since for since, waits in asked if not waits]
+    at_end = [since for since, waits in asked if waits]
+    assert ahead and len(at_end) == 1 and not asked[0][1], asked
+    assert at_end[0] > ahead[0], asked  # not asked from the start again
+    assert sorted(ahead) == ahead  # each page ahead starts where the one before ended
+    assert asked[-1][1] or len(asked) == len(ahead) + 1  # nothing asked after the push
+    assert report.updates_applied >= 12
+
+
+def test_a_failing_page_ahead_stops_them_and_the_page_at_the_end_brings_everything(
+        wrapped_central, caplog):
+    _, asked = _decisions_spread_over_a_push(wrapped_central, caplog, fail_ahead=True)
+    # one page ahead was refused (503), none asked after it; the page at the end
+    # starts at the stored cursor and, with the pull after it if needed, brings all
+    assert [waits for _, waits in asked][:2] == [False, True], asked
+    assert asked[1][0] == asked[0][0]
