@@ -54,3 +54,20 @@ def test_the_scheduled_agent_has_the_longer_budget_and_never_a_shorter_one():
     assert scheduled_settings(base) == {**base, "sync_run_seconds": 600.0}
     assert scheduled_settings({**base, "sync_run_seconds": 900.0})["sync_run_seconds"] == 900.0
     assert base["sync_run_seconds"] == 40.0    # --once and "sync now" keep theirs
+
+
+def test_the_retry_and_backoff_jitter_leave_the_global_random_state_alone(tmp_path):
+    """The agent's threads may outlive the call that started them; their jitter has
+    its own generator, so a seeded ``random`` elsewhere in the process is not moved."""
+    import random
+
+    from sync.scheduler import backoff_seconds
+
+    random.seed(1234)
+    state = random.getstate()
+    run = _run(tmp_path, 100)
+    run.stop.set()  # pause() then returns at once, after drawing its jitter
+    assert run.pause(0) is False
+    settings = {"sync_backoff_base_seconds": 30.0, "sync_backoff_max_seconds": 600.0}
+    assert 15 <= backoff_seconds(1, settings) <= 30
+    assert random.getstate() == state
