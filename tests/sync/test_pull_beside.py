@@ -325,10 +325,11 @@ def test_a_page_on_time_is_asked_once(central, kelurahan, caplog):
 
 
 class _DecidesDuringPush:
-    """Central that, after each batch POST it answers, writes a ``registered``
-    decision for the next of ``ids`` (records of an earlier run), so decisions are
-    spread over the whole push; with ``fail_ahead``, every updates question that
-    does not wait for batches (a page ahead) answers 503."""
+    """Central that, as each batch POST comes in, writes a ``registered`` decision
+    for the next of ``ids`` (records of an earlier run) before it takes the batch,
+    so decisions are spread over the whole push and each one is written before a
+    page waiting for that batch can be made; with ``fail_ahead``, every updates
+    question that does not wait for batches (a page ahead) answers 503."""
 
     def __init__(self, app, fail_ahead: bool = False) -> None:
         self.app, self.fail_ahead = app, fail_ahead
@@ -341,7 +342,6 @@ class _DecidesDuringPush:
                 and "wait_for=" not in environ["QUERY_STRING"]):
             start_response("503 SERVICE UNAVAILABLE", [("Content-Type", "application/json")])
             return [b'{"code": "unavailable", "message": "Coba lagi."}']
-        body = list(self.app(environ, start_response))
         if environ["REQUEST_METHOD"] == "POST" and environ["PATH_INFO"] == "/api/v1/batches":
             with self.lock:
                 record_id = self.ids.pop(0) if self.ids else None
@@ -352,7 +352,7 @@ class _DecidesDuringPush:
                                       "central_status": "registered",
                                       "kpj_number": f"25{record_id[:8].encode().hex()[:9]}"}], utc_now())
                 db.close()
-        return body
+        return self.app(environ, start_response)
 
 
 
