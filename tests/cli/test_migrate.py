@@ -24,7 +24,8 @@ COUNT = 25
 
 def _first_migration_only(path: Path, package: str) -> None:
     """A database as the first release left it: migration 0001 and nothing after."""
-    first = sorted(f for f in resources.files(package).iterdir() if f.name.endswith(".sql"))[0]
+    first = min((f for f in resources.files(package).iterdir() if f.name.endswith(".sql")),
+                key=lambda f: f.name)
     conn = sqlite3.connect(path)
     conn.executescript(first.read_text(encoding="utf-8"))
     conn.execute("CREATE TABLE schema_migrations (version TEXT PRIMARY KEY, name TEXT NOT NULL,"

@@ -166,10 +166,12 @@ class Central:
 
     def start(self) -> None:
         """(Re)start central as a process on the same port and wait until it answers."""
-        self.process = subprocess.Popen(
-            [sys.executable, str(Path(__file__).with_name("central_process.py")), self.database_url,
-             str(self.port), str(self.data_dir)], cwd=ROOT,
-            stdout=subprocess.DEVNULL, stderr=open(self.data_dir / "central.log", "ab"))
+        # the child keeps its own copy of the log's descriptor: ours is closed at once
+        with open(self.data_dir / "central.log", "ab") as log_file:
+            self.process = subprocess.Popen(
+                [sys.executable, str(Path(__file__).with_name("central_process.py")), self.database_url,
+                 str(self.port), str(self.data_dir)], cwd=ROOT,
+                stdout=subprocess.DEVNULL, stderr=log_file)
         wait_healthy(self.url, self.process)
 
     def stop(self) -> None:
