@@ -13,9 +13,10 @@ from typing import Any
 from berjasa.database import connect
 from sync.transport import CentralClient
 
-# The retry jitter's own generator: the agent's threads never move the process's
-# global ``random`` state (which an application or a test may have seeded).
-_JITTER = random.Random()
+# The agent's own generator for jitter (retry pauses here, the schedule's back-off):
+# its threads never move the process's global ``random`` state (which an
+# application or a test may have seeded).
+JITTER = random.Random()
 
 
 @dataclass
@@ -111,7 +112,7 @@ class RunState:
     def pause(self, attempt: int) -> bool:
         """Wait before retry number ``attempt + 1``: exponential with jitter, cut to
         the time left. False when there is no time for another try."""
-        delay = min(8.0, 0.5 * 2 ** attempt) * _JITTER.uniform(0.5, 1.5)
+        delay = min(8.0, 0.5 * 2 ** attempt) * JITTER.uniform(0.5, 1.5)
         if self.client.remaining() <= delay + 1:
             return False
         return not self.stop.wait(delay)

@@ -24,11 +24,10 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 
 from sync.agent import SyncReport, run_once
 from sync.retention import purge_if_due
+from sync.run_state import JITTER
 
 log = logging.getLogger("berjasa.sync")
 JOB_ID = "berjasa-sync"
-# The back-off jitter's own generator, as in sync/run_state.py.
-_JITTER = random.Random()
 
 
 def backoff_seconds(failures: int, settings: dict[str, Any], rng: random.Random | None = None) -> float:
@@ -39,7 +38,7 @@ def backoff_seconds(failures: int, settings: dict[str, Any], rng: random.Random 
     base = float(settings["sync_backoff_base_seconds"])
     cap = float(settings["sync_backoff_max_seconds"])
     ceiling = min(cap, base * 2 ** (failures - 1))
-    return (rng or _JITTER).uniform(ceiling / 2, ceiling)
+    return (rng or JITTER).uniform(ceiling / 2, ceiling)
 
 
 def scheduled_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
