@@ -31,11 +31,12 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any, Protocol
 
 import requests
 
+from berjasa.local_time import WITA
 from berjasa.logs import get_logger
 from berjasa.settings import SettingsError
 from central import verification
@@ -43,7 +44,6 @@ from central.storage import findings as store
 from central.storage.db import Database, utc_now
 
 log = get_logger("berjasa.central.dukcapil")
-WITA = timezone(timedelta(hours=8), "WITA")  # Asia/Makassar, no daylight saving
 
 FOUND = "01"
 CANNOT_VERIFY_NOW = frozenset({"03", "04", "05", "06", "16", "17"})

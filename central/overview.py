@@ -140,7 +140,7 @@ def dashboard(db: Database, targets_file: str | None) -> dict[str, Any]:
     cohort = store.cohort_by_kelurahan(db)
     kecamatan = progress_by_kecamatan(counts, targets_file)
     return {"totals": totals(counts, cohort), "kecamatan": kecamatan,
-            "counted_at": datetime.now(timezone.utc).strftime("%H:%M:%S"),
+            "counted_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "weekly": received_weekly(db),
             "sync": last_sync(store.last_sync_by_kelurahan(db)),
             "rejections": rejections(store.rejection_reasons(db)),

@@ -18,6 +18,7 @@ from typing import Any
 from faker import Faker
 
 from berjasa import reference
+from berjasa.local_time import WITA
 from berjasa.synthetic.numbers import make_kk, make_nik
 
 # Informal work with its usual KTP occupation and a plausible monthly income range.
@@ -38,7 +39,6 @@ WORK = [
 RELATIONS = ["Istri", "Suami", "Anak", "Ibu", "Ayah", "Saudara Kandung"]
 NOTES = ["Rumah di belakang masjid", "Ditemui di pasar", "Nomor HP milik anak",
          "Pendataan ulang setelah pindah", "Bekerja malam hari"]
-WITA = dt.timezone(dt.timedelta(hours=8))
 
 
 class EnrollmentFaker:

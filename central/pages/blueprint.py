@@ -14,6 +14,7 @@ from flask import Blueprint, g
 from markupsafe import Markup, escape
 
 from berjasa.audit import problem_text
+from berjasa.local_time import wita
 from berjasa.web import pages as web_pages
 from central import access, accounts
 from central.pages import audit, auth, dashboard, downloads, users, verify
@@ -56,4 +57,5 @@ def inert(value: object) -> Markup:
 blp.add_app_template_filter(inert, "inert")
 blp.add_app_template_filter(problem_text, "problem_text")
 blp.add_app_template_filter(action_label, "action_label")
+blp.add_app_template_filter(wita, "wita")  # Makassar time, as the kelurahan pages show it
 blp.add_app_template_filter(lambda n: f"{int(n or 0):,}".replace(",", "."), "ribuan")

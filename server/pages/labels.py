@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-WITA = dt.timezone(dt.timedelta(hours=8), "WITA")
+from berjasa.local_time import wita
 
 STATUS_LABELS = {
     "submitted": "Menunggu pemeriksaan",
@@ -67,19 +67,6 @@ def rupiah(amount: Any) -> str:
     if not isinstance(amount, int):
         return "" if amount is None else str(amount)
     return f"Rp{amount:,}".replace(",", ".")
-
-
-def wita(moment: Any) -> str:
-    """An ISO-8601 UTC time as "25-11-2025 14:03 WITA" (Makassar time)."""
-    if not moment:
-        return ""
-    try:
-        parsed = dt.datetime.fromisoformat(str(moment))
-    except ValueError:
-        return str(moment)
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=dt.timezone.utc)
-    return parsed.astimezone(WITA).strftime("%d-%m-%Y %H:%M WITA")
 
 
 def tanggal(value: Any) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 
 from central import overview, verification
 from central.privacy import erase_nik
@@ -33,12 +33,24 @@ def test_dashboard_totals_week_chart_sync_and_rejections(central):
     sent = records(6)
     sent[0]["nik"] = "123"  # central rejects it (invalid NIK)
     device.send(sent)
+    # the batch came an hour ago: stored in UTC, shown in Makassar time (UTC+8)
+    came = (datetime.now(timezone.utc) - timedelta(hours=1)).replace(microsecond=0)
+    db = central.db()
+    try:
+        with db.transaction():
+            db.run("UPDATE batches SET received_at = ?", (came.isoformat(),))
+    finally:
+        db.close()
+    local = came + timedelta(hours=8)
     html = signed_in(central, "auditor").get(f"{central.url}/", timeout=30).text
     assert "81.466" in html and "45.000" in html and "Kohort 2024" in html
     assert "Pekerja baru aktif" in html and "<svg" in html and 'class="bar"' in html
     assert "Data diterima per minggu" in html and "6 data dalam" in html
     assert "Bontorannu" in html and "Diam lebih dari" not in html  # it just synced
+    assert f"<td>{local:%d-%m-%Y %H:%M} WITA</td>" in html  # the laptop's last batch
+    assert f"{local:%d-%m-%Y %H:%M:%S} WITA — kelurahan" in html  # the latest batches
     assert "Penolakan pusat menurut alasan" in html and "invalid_nik" in html
+    assert "UTC" not in html  # times in Makassar time (WITA), as the kelurahan pages show them
     # a laptop registered long ago that never sent is highlighted
     db = central.db()
     try:

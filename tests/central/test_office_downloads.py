@@ -6,6 +6,8 @@ import csv
 import hashlib
 import io
 import json
+import re
+from datetime import datetime, timedelta, timezone
 
 from openpyxl import load_workbook
 
@@ -113,6 +115,18 @@ def test_a_refused_final_payment_list_tells_the_page_user_to_tick_draft(central)
     assert page.status_code == 409 and "Centang “draf”" in page.text
     assert "Tidak dapat dilakukan" in page.text
     assert operator.get(final + "&draft=1", timeout=60).status_code == 200
+
+
+def test_the_auditor_page_shows_each_entry_in_makassar_time_with_its_utc_stamp(central):
+    """Times are stored in UTC; the page shows WITA (UTC+8), as the kelurahan pages
+    do, and keeps the stored stamp in the cell's <time datetime>."""
+    page = signed_in(central, "auditor").get(f"{central.url}/audit", timeout=30).text
+    assert "Waktu (WITA)" in page and "(UTC)" not in page
+    cells = re.findall(r'<time datetime="([^"]+)">([^<]+)</time>', page)
+    assert cells
+    for stored, shown in cells:
+        moment = datetime.fromisoformat(stored).astimezone(timezone.utc) + timedelta(hours=8)
+        assert shown == moment.strftime("%d-%m-%Y %H:%M:%S") + " WITA", (stored, shown)
 
 
 def test_the_auditor_page_names_a_hand_edited_entry_in_bahasa_indonesia(central):

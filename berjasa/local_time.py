@@ -1,0 +1,29 @@
+"""Makassar time (WITA: UTC+8, no daylight saving) for what people read.
+
+Times are stored and exchanged as ISO-8601 UTC everywhere (records, audit entries,
+batches, exports' data columns). The people of the program all work in WITA, the
+kelurahan offices and the city office alike, so pages show times in WITA, and the
+program's local rules (Dukcapil's access hours) count in it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+WITA = dt.timezone(dt.timedelta(hours=8), "WITA")
+
+
+def wita(moment: Any, seconds: bool = False) -> str:
+    """An ISO-8601 time (UTC when it names no offset) as "25-11-2025 14:03 WITA", or
+    with ``seconds`` "25-11-2025 14:03:09 WITA"; "" for nothing, and the value as
+    text when it is not a time (a page never fails on one odd value)."""
+    if not moment:
+        return ""
+    try:
+        parsed = dt.datetime.fromisoformat(str(moment))
+    except ValueError:
+        return str(moment)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=dt.timezone.utc)
+    shape = "%d-%m-%Y %H:%M:%S WITA" if seconds else "%d-%m-%Y %H:%M WITA"
+    return parsed.astimezone(WITA).strftime(shape)

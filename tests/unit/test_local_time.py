@@ -1,0 +1,36 @@
+"""berjasa.local_time: stored UTC times shown as Makassar time (WITA, UTC+8)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from berjasa.local_time import WITA, wita
+
+
+def test_a_utc_time_late_in_the_day_is_the_next_morning_in_makassar():
+    assert wita("2026-11-25T20:30:09+00:00") == "26-11-2026 04:30 WITA"
+    assert wita("2026-11-25T20:30:09+00:00", seconds=True) == "26-11-2026 04:30:09 WITA"
+
+
+def test_a_time_without_an_offset_is_taken_as_utc_and_other_offsets_are_converted():
+    assert wita("2026-11-25T00:00:00") == "25-11-2026 08:00 WITA"
+    assert wita("2026-11-25T09:00:00+07:00") == "25-11-2026 10:00 WITA"  # WIB
+    assert wita("2026-11-25T10:00:00+08:00") == "25-11-2026 10:00 WITA"
+    assert wita(dt.datetime(2026, 1, 1, 16, 0, tzinfo=dt.timezone.utc)) == "02-01-2026 00:00 WITA"
+
+
+def test_nothing_shows_as_nothing_and_an_odd_value_as_itself():
+    assert wita(None) == "" and wita("") == ""
+    assert wita("belum pernah") == "belum pernah"
+    assert wita("2026-13-45T99:00:00") == "2026-13-45T99:00:00"
+
+
+@given(st.datetimes(min_value=dt.datetime(1970, 1, 2), max_value=dt.datetime(9998, 12, 30),
+                    timezones=st.just(dt.timezone.utc)))
+def test_the_text_read_back_as_wita_is_the_same_moment_to_the_second(moment):
+    shown = wita(moment.isoformat(), seconds=True)
+    read = dt.datetime.strptime(shown, "%d-%m-%Y %H:%M:%S WITA").replace(tzinfo=WITA)
+    assert read == moment.replace(microsecond=0)
