@@ -27,3 +27,12 @@ def wita(moment: Any, seconds: bool = False) -> str:
         parsed = parsed.replace(tzinfo=dt.timezone.utc)
     shape = "%d-%m-%Y %H:%M:%S WITA" if seconds else "%d-%m-%Y %H:%M WITA"
     return parsed.astimezone(WITA).strftime(shape)
+
+
+def day_start_utc(day: dt.date) -> str:
+    """The stored (UTC, ISO-8601 with microseconds) stamp at which a Makassar day
+    begins: 2026-11-26 -> "2026-11-25T16:00:00.000000+00:00". Stamps stored that way
+    compare as text, so ``day_start_utc(d) <= at < day_start_utc(d + 1 day)`` holds
+    exactly the entries a page shows on day ``d``."""
+    start = dt.datetime(day.year, day.month, day.day, tzinfo=WITA)
+    return start.astimezone(dt.timezone.utc).isoformat(timespec="microseconds")

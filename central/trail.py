@@ -15,6 +15,7 @@ from typing import Any
 
 from berjasa import spreadsheet
 from berjasa.audit import Actor, verify_entries
+from berjasa.local_time import day_start_utc
 from berjasa.problems import BadFilter
 from central.storage import audit as store
 from central.storage.db import Database
@@ -52,7 +53,8 @@ def parse_filters(args: Any) -> dict[str, str]:
     :class:`central.schemas.TrailQuery`): actor, action, from/to dates (YYYY-MM-DD,
     ``to`` inclusive). A bad value is a 400 naming the field. The schema module
     (marshmallow, Flask) is imported here: the CLI commands that record to the
-    trail run without it."""
+    trail run without it. The dates are Makassar days (WITA), as the page
+    shows the entries' times."""
     from central.schemas import TrailQuery
 
     raw = {k: v for k, v in args.items()}
@@ -78,10 +80,11 @@ def parse_filters(args: Any) -> dict[str, str]:
                 raise BadFilter({name: ["karakter kontrol"]}, {name: ["invalid"]},
                                 message=f"Filter jejak audit tidak sah: {name} tanpa karakter kontrol.")
             filters[name] = text
+    # days as the page shows its times: Makassar days (WITA), not UTC ones
     if values.get("from_"):
-        filters["since"] = values["from_"].isoformat()
+        filters["since"] = day_start_utc(values["from_"])
     if values.get("to"):
-        filters["until"] = (values["to"] + timedelta(days=1)).isoformat()
+        filters["until"] = day_start_utc(values["to"] + timedelta(days=1))
     return filters
 
 

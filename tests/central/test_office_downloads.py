@@ -129,6 +129,36 @@ def test_the_auditor_page_shows_each_entry_in_makassar_time_with_its_utc_stamp(c
         assert shown == moment.strftime("%d-%m-%Y %H:%M:%S") + " WITA", (stored, shown)
 
 
+def test_trail_date_filters_are_makassar_days(central):
+    """``from``/``to`` pick the days the page shows (WITA, UTC+8): 2026-11-26 runs
+    from 2026-11-25 16:00 UTC to 2026-11-26 16:00 UTC, on the page and in the CSV."""
+    from central import trail
+    from central.storage.db import Database
+
+    stamps = {"2026-11-25T15:59:59.999999+00:00": False, "2026-11-25T16:00:00.000000+00:00": True,
+              "2026-11-26T15:59:59.999999+00:00": True, "2026-11-26T16:00:00.000000+00:00": False}
+    db = Database(central.database_url)
+    try:
+        with db.transaction():
+            first = [trail.record(db, trail.Actor("uji-hari", "admin"), "uji.hari", f"t:{i}")
+                     for i in range(len(stamps))]
+        db.conn.execute("DROP TRIGGER audit_log_no_update" if central.database_url.startswith("sqlite")
+                        else "DROP TRIGGER audit_log_no_update_delete ON audit_log")
+        with db.transaction():
+            for seq, stamp in zip(first, stamps):
+                db.run("UPDATE audit_log SET at = ? WHERE seq = ?", (stamp, seq))
+    finally:
+        db.close()
+    auditor = signed_in(central, "auditor")
+    query = "actor=uji-hari&from=2026-11-26&to=2026-11-26"
+    exported = auditor.get(f"{central.url}/audit/export.csv?{query}", timeout=30)
+    rows = list(csv.DictReader(io.StringIO(exported.content.decode("utf-8-sig"))))
+    assert sorted(r["at"] for r in rows) == sorted(s for s, inside in stamps.items() if inside)
+    page = auditor.get(f"{central.url}/audit?{query}", timeout=30).text
+    assert page.count("26-11-2026 00:00:00 WITA") == 1 and page.count("26-11-2026 23:59:59 WITA") == 1
+    assert "25-11-2026 23:59:59 WITA" not in page and "27-11-2026 00:00:00 WITA" not in page
+
+
 def test_the_auditor_page_names_a_hand_edited_entry_in_bahasa_indonesia(central):
     auditor = signed_in(central, "auditor")
     trigger = ("DROP TRIGGER audit_log_no_update" if central.database_url.startswith("sqlite")

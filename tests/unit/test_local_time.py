@@ -7,7 +7,7 @@ import datetime as dt
 from hypothesis import given
 from hypothesis import strategies as st
 
-from berjasa.local_time import WITA, wita
+from berjasa.local_time import WITA, day_start_utc, wita
 
 
 def test_a_utc_time_late_in_the_day_is_the_next_morning_in_makassar():
@@ -34,3 +34,11 @@ def test_the_text_read_back_as_wita_is_the_same_moment_to_the_second(moment):
     shown = wita(moment.isoformat(), seconds=True)
     read = dt.datetime.strptime(shown, "%d-%m-%Y %H:%M:%S WITA").replace(tzinfo=WITA)
     assert read == moment.replace(microsecond=0)
+
+
+def test_a_makassar_day_begins_at_four_in_the_afternoon_utc_the_day_before():
+    assert day_start_utc(dt.date(2026, 11, 26)) == "2026-11-25T16:00:00.000000+00:00"
+    assert day_start_utc(dt.date(2026, 1, 1)) == "2025-12-31T16:00:00.000000+00:00"
+    # and it sorts against stored stamps (microseconds, +00:00) as the moments do
+    assert "2026-11-25T15:59:59.999999+00:00" < day_start_utc(dt.date(2026, 11, 26)) \
+        <= "2026-11-25T16:00:00.000000+00:00"
