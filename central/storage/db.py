@@ -15,12 +15,12 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from berjasa import database as sqlite_db
+from berjasa.database import utc_now  # the one clock of both apps (central modules import it here)
 
 if TYPE_CHECKING:
     import psycopg
@@ -252,8 +252,3 @@ def migrate(db: Database) -> list[str]:
                             "VALUES (%s, %s, %s)", (file.name[:4], file.name, utc_now()))
             applied.append(file.name)
     return applied
-
-
-def utc_now() -> str:
-    """Now, UTC, ISO-8601 with microseconds (sorts as text)."""
-    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
