@@ -13,10 +13,11 @@ from typing import Any
 WITA = dt.timezone(dt.timedelta(hours=8), "WITA")
 
 
-def wita(moment: Any, seconds: bool = False) -> str:
+def wita(moment: Any, seconds: bool = False, zone: bool = True) -> str:
     """An ISO-8601 time (UTC when it names no offset) as "25-11-2025 14:03 WITA", or
-    with ``seconds`` "25-11-2025 14:03:09 WITA"; "" for nothing, and the value as
-    text when it is not a time (a page never fails on one odd value)."""
+    with ``seconds`` "25-11-2025 14:03:09 WITA" (without " WITA" when not ``zone``:
+    a column whose heading says it); "" for nothing, and the value as text when it
+    is not a time (a page never fails on one odd value)."""
     if not moment:
         return ""
     try:
@@ -25,7 +26,7 @@ def wita(moment: Any, seconds: bool = False) -> str:
         return str(moment)
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=dt.timezone.utc)
-    shape = "%d-%m-%Y %H:%M:%S WITA" if seconds else "%d-%m-%Y %H:%M WITA"
+    shape = ("%d-%m-%Y %H:%M:%S" if seconds else "%d-%m-%Y %H:%M") + (" WITA" if zone else "")
     return parsed.astimezone(WITA).strftime(shape)
 
 
@@ -36,3 +37,10 @@ def day_start_utc(day: dt.date) -> str:
     exactly the entries a page shows on day ``d``."""
     start = dt.datetime(day.year, day.month, day.day, tzinfo=WITA)
     return start.astimezone(dt.timezone.utc).isoformat(timespec="microseconds")
+
+
+def today() -> dt.date:
+    """Today's date in Makassar: the program's day (ages, months, the rules in force)
+    whatever time zone the machine's clock is set to; from 16:00 UTC it is
+    already tomorrow's UTC date."""
+    return dt.datetime.now(WITA).date()

@@ -43,6 +43,7 @@ from importlib import resources
 from pathlib import Path
 from typing import IO, Any
 
+from berjasa import local_time
 from berjasa.reference import kelurahan, regions
 from berjasa.spreadsheet import KINDS, Column, write_export
 from central import progress as progress_rules
@@ -155,7 +156,7 @@ def load_columns(path: str | Path | None = None) -> dict[str, list[Column]]:
 def parse_month(text: str | None, today: date | None = None) -> str:
     """``YYYY-MM`` checked (default: the current month); ExportError otherwise."""
     if text is None:
-        return (today or date.today()).strftime("%Y-%m")
+        return (today or local_time.today()).strftime("%Y-%m")
     match = _MONTH.match(text.strip())
     if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 2000:
         raise ExportError(f"--month tidak sah: {text} (pakai YYYY-MM, mis. 2025-10)")

@@ -38,7 +38,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from berjasa import reference
+from berjasa import local_time, reference
 from berjasa.identity import is_nik_damaged_by_spreadsheet
 from berjasa.paths import private_folder
 from berjasa.spreadsheet import safe_text
@@ -183,7 +183,7 @@ def _today_iso() -> str:
     import time
     now = time.monotonic()
     if now - _TODAY[0] > 1.0:
-        _TODAY[0], _TODAY[1] = now, date.today().isoformat()
+        _TODAY[0], _TODAY[1] = now, local_time.today().isoformat()
     return _TODAY[1]
 
 
@@ -595,7 +595,7 @@ def _load(db: Database, path: Path, kind: str, reading: Reading, found: dict[str
                                 f"atau ulangi dengan --force", summary)
         snapshots.finish_import(db, snapshot_id, read, accepted, rejected, reading.counter.sha.hexdigest())
         summary["rechecked"] = rechecking.recheck(db, settings, today=today,
-                                                  import_month=(today or date.today()).strftime("%Y-%m"))
+                                                  import_month=(today or local_time.today()).strftime("%Y-%m"))
         if kind == "dtsen":  # identity findings against the new snapshot (not a rule)
             verification.check_dtsen(db)
     return summary

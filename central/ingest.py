@@ -12,12 +12,12 @@ likely duplicates are flagged to both sides.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections.abc import Callable
 from typing import Any
 
 from berjasa import eligibility as rules
+from berjasa import local_time
 from berjasa.problems import BatchConflict
 from central import dedupe, eligibility, verification
 from central.recheck import as_settings
@@ -152,7 +152,7 @@ class _Checks:
     and what central holds; ``stamp`` is the snapshot ids and parameter set used."""
 
     def __init__(self, snapshot: dict, settings: dict[str, Any]) -> None:
-        self.today = dt.date.today()
+        self.today = local_time.today()
         self.params = rules.parameters_on(self.today, settings)
         self.snapshot = snapshot
         self.stamp = eligibility.snapshot_stamp(snapshot["ids"], self.params)

@@ -22,6 +22,7 @@ from typing import Any
 import orjson
 
 from berjasa import eligibility as rules
+from berjasa import local_time
 from central import eligibility as central_rules
 from central.storage import records as record_store
 from central.storage import snapshots
@@ -54,7 +55,7 @@ def recheck(db: Database, settings: dict[str, Any] | int | None = None, *,
             today: dt.date | None = None, import_month: str | None = None,
             chunk: int = 5000) -> dict[str, int]:
     """Re-evaluate every held record; a summary of what changed."""
-    today = today or dt.date.today()
+    today = today or local_time.today()
     import_month = import_month or today.strftime("%Y-%m")
     params = rules.parameters_on(today, as_settings(settings))
     loaded = snapshots.current_ids(db)

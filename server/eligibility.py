@@ -10,13 +10,14 @@ import datetime as dt
 from typing import Any
 
 from berjasa import eligibility as rules
+from berjasa import local_time
 
 Result = dict[str, Any]
 
 
 def parameters(settings: dict, today: dt.date | None = None) -> rules.Parameters:
     """The dated parameter set in force today (settings overrides applied)."""
-    return rules.parameters_on(today or dt.date.today(), settings)
+    return rules.parameters_on(today or local_time.today(), settings)
 
 
 def domicile(record: dict, settings: dict, site_kelurahan: str) -> Result:
@@ -31,7 +32,7 @@ def occupation(record: dict, settings: dict, site_kelurahan: str) -> Result:
 
 def age(record: dict, settings: dict, site_kelurahan: str, today: dt.date | None = None) -> Result:
     """Age within the BPU limits."""
-    today = today or dt.date.today()
+    today = today or local_time.today()
     return rules.age(record, parameters(settings, today), today)
 
 
@@ -53,7 +54,7 @@ def bpjs_membership(record: dict, settings: dict, site_kelurahan: str) -> Result
 def evaluate(record: dict[str, Any], settings: dict[str, Any], site_kelurahan: str,
              today: dt.date | None = None) -> list[Result]:
     """Every rule's result for one record."""
-    today = today or dt.date.today()
+    today = today or local_time.today()
     return rules.evaluate(record, parameters(settings, today), today=today,
                           site_kelurahan=site_kelurahan)
 

@@ -3,10 +3,9 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import render_template
 
+from berjasa import local_time
 from berjasa.problems import NotFound
 from central import downloads, dukcapil, overview, verification
 from central.app import get_db, setting
@@ -21,7 +20,7 @@ def dashboard():
                                      setting("central_dashboard_cache_seconds"))
     return render_template("central/dashboard.html", **data,
                            downloads=downloads.offered(),
-                           this_month=date.today().strftime("%Y-%m"),
+                           this_month=local_time.today().strftime("%Y-%m"),
                            silent_days=overview.SILENT_DAYS,
                            verification=verification.summary(db),
                            dukcapil=dukcapil.status(db, settings()))

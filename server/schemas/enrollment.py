@@ -16,7 +16,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from berjasa import identity, reference
+from berjasa import identity, local_time, reference
 from berjasa.checks import check_enrollment, work_category
 from server.schemas.messages import (
     BAD_DATE,
@@ -414,7 +414,7 @@ class EnrollmentSchema(BaseSchema):
     def record_errors(self, data: dict) -> dict[str, list]:
         """The business checks (:func:`berjasa.checks.check_enrollment`), all at
         once, as coded messages under their fields."""
-        found = check_enrollment(data, self.settings, self.today or dt.date.today())
+        found = check_enrollment(data, self.settings, self.today or local_time.today())
         return {field: [coded(p.message, p.code) for p in problems]
                 for field, problems in found.items()}
 

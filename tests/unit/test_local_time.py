@@ -7,12 +7,13 @@ import datetime as dt
 from hypothesis import given
 from hypothesis import strategies as st
 
-from berjasa.local_time import WITA, day_start_utc, wita
+from berjasa.local_time import WITA, day_start_utc, today, wita
 
 
 def test_a_utc_time_late_in_the_day_is_the_next_morning_in_makassar():
     assert wita("2026-11-25T20:30:09+00:00") == "26-11-2026 04:30 WITA"
     assert wita("2026-11-25T20:30:09+00:00", seconds=True) == "26-11-2026 04:30:09 WITA"
+    assert wita("2026-11-25T20:30:09+00:00", seconds=True, zone=False) == "26-11-2026 04:30:09"
 
 
 def test_a_time_without_an_offset_is_taken_as_utc_and_other_offsets_are_converted():
@@ -42,3 +43,10 @@ def test_a_makassar_day_begins_at_four_in_the_afternoon_utc_the_day_before():
     # and it sorts against stored stamps (microseconds, +00:00) as the moments do
     assert "2026-11-25T15:59:59.999999+00:00" < day_start_utc(dt.date(2026, 11, 26)) \
         <= "2026-11-25T16:00:00.000000+00:00"
+
+
+def test_today_is_the_makassar_date_eight_hours_ahead_of_utc():
+    before = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=8)).date()
+    found = today()
+    after = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=8)).date()
+    assert found in (before, after)
