@@ -18,6 +18,9 @@ STATUS_LABELS = {
     "central_rejected": "Ditolak pusat",
 }
 
+# as the field app's form names them (field_client/index.html)
+CONSENT_METHOD_LABELS = {"signature": "tanda tangan", "thumbprint": "cap jempol", "verbal": "lisan"}
+
 ROLE_LABELS = {"enumerator": "Petugas pendata", "supervisor": "Pengawas",
                "admin": "Admin", "auditor": "Auditor"}
 
@@ -101,6 +104,7 @@ FILTERS = {
     "action_label": lambda a: ACTION_LABELS.get(a, a),
     "central_status_label": lambda s: CENTRAL_STATUS_LABELS.get(s, s or ""),
     "central_reason": lambda r: central_reason_text(r),
+    "consent_method": lambda m: CONSENT_METHOD_LABELS.get(m, m),
     "rupiah": rupiah,
     "wita": wita,
     "tanggal": tanggal,

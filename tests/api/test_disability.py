@@ -57,3 +57,13 @@ def test_review_page_shows_disability_and_central_rules_in_indonesian(api, recor
 def test_phone_form_fields_carry_the_api_names(api):
     page = api().get("/app/").text
     assert 'name="disability"' in page and 'name="disability_kinds"' in page
+
+
+@pytest.mark.parametrize(("method", "shown"), [("signature", "tanda tangan"),
+                                               ("thumbprint", "cap jempol"), ("verbal", "lisan")])
+def test_review_page_names_the_consent_method_as_the_phone_form_does(api, records, method, shown):
+    payload = records.enrollment()
+    payload["consent"] = {**payload["consent"], "method": method}
+    assert api("enumerator").post("/api/v1/enrollments", json=payload).status_code == 201
+    page = api("supervisor").get(f"/enrollments/{payload['id']}").text
+    assert f"Diberikan ({shown}, " in page and f"({method}," not in page
