@@ -31,12 +31,13 @@ def wita(moment: Any, seconds: bool = False, zone: bool = True) -> str:
 
 
 def day_start_utc(day: dt.date) -> str:
-    """The stored (UTC, ISO-8601 with microseconds) stamp at which a Makassar day
-    begins: 2026-11-26 -> "2026-11-25T16:00:00.000000+00:00". Stamps stored that way
-    compare as text, so ``day_start_utc(d) <= at < day_start_utc(d + 1 day)`` holds
-    exactly the entries a page shows on day ``d``."""
+    """The UTC moment a Makassar day begins, as text that compares with stored UTC
+    stamps ("...+00:00", with or without microseconds) as the moments do:
+    2026-11-26 -> "2026-11-25T16:00:00" (a stamp of that very second sorts after it).
+    So ``day_start_utc(d) <= at < day_start_utc(d + 1 day)`` holds exactly the
+    stamps a page shows on day ``d``."""
     start = dt.datetime(day.year, day.month, day.day, tzinfo=WITA)
-    return start.astimezone(dt.timezone.utc).isoformat(timespec="microseconds")
+    return start.astimezone(dt.timezone.utc).replace(tzinfo=None).isoformat(timespec="seconds")
 
 
 def today() -> dt.date:

@@ -14,6 +14,7 @@ from collections import Counter
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
+from berjasa import local_time
 from berjasa.reference import kelurahan, regions
 from central.exports import REASON_TEXT
 from central.progress import progress_by_kecamatan, progress_by_kelurahan
@@ -54,8 +55,9 @@ def totals(counts: dict[str, dict[str, int]], cohort: dict[str, int]) -> dict[st
 
 
 def week_starts(today: date | None = None) -> list[date]:
-    """The Mondays of the last WEEKS_SHOWN ISO weeks, this week's last."""
-    today = today or datetime.now(timezone.utc).date()
+    """The Mondays of the last WEEKS_SHOWN ISO weeks, this week's last (Makassar's
+    calendar: the week the pages' WITA times fall in)."""
+    today = today or local_time.today()
     first_monday = today - timedelta(days=today.weekday()) - timedelta(weeks=WEEKS_SHOWN - 1)
     return [first_monday + timedelta(weeks=i) for i in range(WEEKS_SHOWN)]
 
@@ -76,10 +78,11 @@ def weekly(weeks: list[date], counts: list[int]) -> dict[str, Any]:
 
 
 def received_weekly(db: Database, today: date | None = None) -> dict[str, Any]:
-    """The week chart: records received (by central's clock) in the last WEEKS_SHOWN weeks."""
+    """The week chart: records received (by central's clock) in the last WEEKS_SHOWN
+    weeks, each from Monday 00:00 WITA (Sunday 16:00 UTC) as the pages show times."""
     weeks = week_starts(today)
-    bounds = [monday.isoformat() for monday in weeks] + [
-        (weeks[-1] + timedelta(weeks=1)).isoformat()]
+    bounds = [local_time.day_start_utc(monday) for monday in weeks] + [
+        local_time.day_start_utc(weeks[-1] + timedelta(weeks=1))]
     return weekly(weeks, store.received_per_week(db, bounds))
 
 

@@ -139,17 +139,18 @@ def _received(db, stamps: list[str]) -> None:
                         for i, at in enumerate(stamps)])
 
 
-def test_week_chart_counts_weeks_by_central_clock_from_index_ranges(database_url):
-    """Monday 00:00 opens a week, Sunday 23:59 closes the one before; records
+def test_week_chart_counts_makassar_weeks_from_index_ranges(database_url):
+    """Monday 00:00 WITA (Sunday 16:00 UTC) opens a week, Sunday 23:59 WITA closes
+    the one before, as the pages show times; records
     older than the 26 weeks shown, or ahead of this week, are not in the chart;
     each week is a range on the received_at index, never a pass over every record
     (a GROUP BY over the table cost 650 ms at 100,000 records)."""
     db = Database(database_url)
     try:
         migrate(db)
-        _received(db, ["2026-11-23T00:00:00.000000+00:00", "2026-11-26T10:00:00+00:00",
-                       "2026-11-22T23:59:59.999999+00:00", "2026-06-01T08:00:00+00:00",
-                       "2025-01-06T08:00:00+00:00", "2026-11-30T00:00:00+00:00"])
+        _received(db, ["2026-11-22T16:00:00.000000+00:00", "2026-11-26T10:00:00+00:00",
+                       "2026-11-22T15:59:59.999999+00:00", "2026-05-31T16:00:00+00:00",
+                       "2025-01-06T08:00:00+00:00", "2026-11-29T16:00:00+00:00"])
         recording = _Recording(db)
         chart = overview.received_weekly(recording, today=date(2026, 11, 26))
         assert [bar["n"] for bar in chart["bars"][-2:]] == [1, 2]

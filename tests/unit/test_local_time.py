@@ -38,11 +38,13 @@ def test_the_text_read_back_as_wita_is_the_same_moment_to_the_second(moment):
 
 
 def test_a_makassar_day_begins_at_four_in_the_afternoon_utc_the_day_before():
-    assert day_start_utc(dt.date(2026, 11, 26)) == "2026-11-25T16:00:00.000000+00:00"
-    assert day_start_utc(dt.date(2026, 1, 1)) == "2025-12-31T16:00:00.000000+00:00"
-    # and it sorts against stored stamps (microseconds, +00:00) as the moments do
-    assert "2026-11-25T15:59:59.999999+00:00" < day_start_utc(dt.date(2026, 11, 26)) \
-        <= "2026-11-25T16:00:00.000000+00:00"
+    assert day_start_utc(dt.date(2026, 11, 26)) == "2026-11-25T16:00:00"
+    assert day_start_utc(dt.date(2026, 1, 1)) == "2025-12-31T16:00:00"
+    # and it sorts against stored stamps (+00:00, with or without microseconds) as
+    # the moments do
+    start = day_start_utc(dt.date(2026, 11, 26))
+    assert "2026-11-25T15:59:59.999999+00:00" < start < "2026-11-25T16:00:00.000000+00:00"
+    assert "2026-11-25T15:59:59+00:00" < start < "2026-11-25T16:00:00+00:00"
 
 
 def test_today_is_the_makassar_date_eight_hours_ahead_of_utc():
@@ -50,3 +52,13 @@ def test_today_is_the_makassar_date_eight_hours_ahead_of_utc():
     found = today()
     after = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=8)).date()
     assert found in (before, after)
+
+
+@given(st.datetimes(min_value=dt.datetime(1970, 1, 2), max_value=dt.datetime(9998, 12, 30),
+                    timezones=st.just(dt.timezone.utc)), st.sampled_from(["seconds", "microseconds"]))
+def test_a_stored_stamp_falls_in_the_range_of_the_day_a_page_shows_it_on(moment, timespec):
+    stamp = moment.isoformat(timespec=timespec)  # as stored: "+00:00", either precision
+    shown_day = dt.datetime.strptime(wita(stamp, seconds=True), "%d-%m-%Y %H:%M:%S WITA").date()
+    for day in (shown_day - dt.timedelta(days=1), shown_day, shown_day + dt.timedelta(days=1)):
+        inside = day_start_utc(day) <= stamp < day_start_utc(day + dt.timedelta(days=1))
+        assert inside == (day == shown_day), (stamp, day)
