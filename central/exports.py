@@ -301,11 +301,11 @@ class PaymentList(_Builder):
             "DAFTAR PEMBAYARAN IURAN BPJS KETENAGAKERJAAN - PROGRAM MAKASSAR BERJASA",
             f"Bulan: {month} ({month_label(month)})",
             f"Pembayar: {self.calculator.payer} {CITY}",
-            f"Dasar hukum: {schedule['legal_basis']} (jadwal berlaku sejak "
-            f"{schedule['effective_from']})",
+            (f"Dasar hukum: {schedule['legal_basis']} (jadwal berlaku sejak "
+             f"{schedule['effective_from']})"),
             f"Potongan iuran: {discounts}",
-            "Iuran dalam rupiah bulat: JKK dan JHT dari upah dasar band, JKM tetap; "
-            "penghasilan kosong = band terendah",
+            ("Iuran dalam rupiah bulat: JKK dan JHT dari upah dasar band, JKM tetap; "
+             "penghasilan kosong = band terendah"),
             f"Dibuat: {generated_at} (UTC)",
         ]
 
