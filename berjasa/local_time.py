@@ -1,4 +1,5 @@
-"""Makassar time (WITA: UTC+8, no daylight saving) for what people read.
+"""Makassar time (WITA: UTC+8, no daylight saving) and Indonesian dates for what
+people read.
 
 Times are stored and exchanged as ISO-8601 UTC everywhere (records, audit entries,
 batches, exports' data columns). The people of the program all work in WITA, the
@@ -28,6 +29,15 @@ def wita(moment: Any, seconds: bool = False, zone: bool = True) -> str:
         parsed = parsed.replace(tzinfo=dt.timezone.utc)
     shape = ("%d-%m-%Y %H:%M:%S" if seconds else "%d-%m-%Y %H:%M") + (" WITA" if zone else "")
     return parsed.astimezone(WITA).strftime(shape)
+
+
+def tanggal(value: Any) -> str:
+    """A date "1990-03-07" as people in Indonesia write it, "07-03-1990"; "" for
+    nothing and the value as text when it is not a date."""
+    try:
+        return dt.date.fromisoformat(str(value)).strftime("%d-%m-%Y")
+    except ValueError:
+        return "" if value is None else str(value)
 
 
 def day_start_utc(day: dt.date) -> str:

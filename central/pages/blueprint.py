@@ -14,7 +14,8 @@ from flask import Blueprint, g
 from markupsafe import Markup, escape
 
 from berjasa.audit import problem_text
-from berjasa.local_time import wita
+from berjasa.local_time import tanggal, wita
+from berjasa.reference import kelurahan
 from berjasa.web import pages as web_pages
 from central import access, accounts
 from central.pages import audit, auth, dashboard, downloads, users, verify
@@ -58,4 +59,12 @@ blp.add_app_template_filter(inert, "inert")
 blp.add_app_template_filter(problem_text, "problem_text")
 blp.add_app_template_filter(action_label, "action_label")
 blp.add_app_template_filter(wita, "wita")  # Makassar time, as the kelurahan pages show it
+blp.add_app_template_filter(tanggal, "tanggal")  # 07-03-1990, as the kelurahan pages show dates
+
+
+@blp.app_template_filter("kelurahan_label")
+def kelurahan_label(code: str | None) -> str:
+    """"Bontorannu (73.71.01.1001)" for a Makassar kelurahan code, else the code."""
+    region = kelurahan(code or "")
+    return f"{region.name} ({region.code})" if region else (code or "")
 blp.add_app_template_filter(lambda n: f"{int(n or 0):,}".replace(",", "."), "ribuan")

@@ -3,10 +3,9 @@ labels, rule names, rupiah and WITA times. Registered as Jinja filters."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
-from berjasa.local_time import wita
+from berjasa.local_time import tanggal, wita
 
 STATUS_LABELS = {
     "submitted": "Menunggu pemeriksaan",
@@ -70,14 +69,6 @@ def rupiah(amount: Any) -> str:
     if not isinstance(amount, int):
         return "" if amount is None else str(amount)
     return f"Rp{amount:,}".replace(",", ".")
-
-
-def tanggal(value: Any) -> str:
-    """A date "1990-03-07" as "07-03-1990"."""
-    try:
-        return dt.date.fromisoformat(str(value)).strftime("%d-%m-%Y")
-    except ValueError:
-        return "" if value is None else str(value)
 
 
 def field_value(record: dict[str, Any], field: str) -> str:

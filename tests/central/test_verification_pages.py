@@ -19,11 +19,14 @@ def _pair(central):
 
 
 def test_verifier_decides_a_pair_on_the_page_once(central):
-    first, second, pair = _pair(central)
+    first, _second, pair = _pair(central)
     verifier = signed_in(central, "verifier")
     page = verifier.get(f"{central.url}/verifikasi", timeout=10)
     assert page.status_code == 200
     assert "Muh. Ridwan Daeng Tompo" in page.text and "MUHAMMAD RIDWAN DG. TOMPO" in page.text
+    year, month, day = first["birth_date"].split("-")
+    assert page.text.count(f"<td>{day}-{month}-{year}</td>") == 2  # both sides, as 07-03-1990
+    assert f"<td>Bontorannu ({KELURAHAN_A})</td>" in page.text
     url = f"{central.url}/verifikasi/pasangan/{pair['central_id_a']}/{pair['central_id_b']}"
     form = {"decision": "different", "reason": "Kembar <b>beda</b> NIK",
             "csrf_token": token(verifier, central, "/verifikasi")}
@@ -104,6 +107,11 @@ def test_dtsen_finding_side_by_side_in_indonesian(central, tmp_path):
     assert "Kelurahan</th>" in rows
     assert "full_name" not in rows and "birth_date" not in rows
     assert "Tidak sama" in rows and "Abdul &lt;b&gt;Kadir&lt;/b&gt;" in rows
+    # dates and kelurahan as the kelurahan pages show them
+    year, month, day = sent[0]["birth_date"].split("-")
+    assert rows.count(f"<td>{day}-{month}-{year}</td>") == 2 and sent[0]["birth_date"] not in rows
+    assert "(kelurahan Bontorannu (73.71.01.1001), versi" in page.text
+    assert rows.count("<td>Bontorannu (73.71.01.1001)</td>") == 2
 
 
 def test_queue_counts_every_open_finding_beyond_what_it_shows(central, monkeypatch):
