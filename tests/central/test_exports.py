@@ -8,6 +8,8 @@ import csv
 import hashlib
 import io
 import json
+import re
+from datetime import datetime, timedelta
 
 import pytest
 from openpyxl import load_workbook
@@ -178,7 +180,12 @@ def _payment_table(content):
 def test_payment_list_by_month_with_subtotals_and_a_hand_checked_total(central, payable):
     titles, rows = _payment_table(_export(central, "payment-list", month="2025-10").content)
     assert any("2025-10 (Oktober 2025)" in t[0] for t in titles)
-    assert any("PP 44/2015" in t[0] for t in titles) and any(t and t[0].startswith("Dibuat") for t in titles)
+    assert any("PP 44/2015" in t[0] for t in titles)
+    # when it was made, in Makassar time for BPKAD and in UTC as the audit trail has it
+    made = next(t[0] for t in titles if t and t[0].startswith("Dibuat"))
+    local, utc = re.fullmatch(r"Dibuat: (\S+ \S+) WITA \((\S+ \S+) UTC\)", made).groups()
+    assert (datetime.strptime(local, "%d-%m-%Y %H:%M:%S")
+            - datetime.strptime(utc, "%Y-%m-%d %H:%M:%S")) == timedelta(hours=8)
     workers = [r for r in rows if r["NO"]]
     assert [r["NIK"] for r in workers] == ["7371010101800001", "7371010101800002"]
     # Lowest band for no income: 10.000 + 6.800; band 1.200.000 with JHT: 12.000 + 6.800 + 24.000.
