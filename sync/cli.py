@@ -15,6 +15,7 @@ from berjasa.commandline import (
     json_option,
 )
 from berjasa.database import SchemaBehind, connect, require_current
+from berjasa.local_time import wita
 from berjasa.logs import configure_logging
 from berjasa.paths import kelurahan_db_path
 
@@ -142,11 +143,11 @@ def status_command(data_dir: Path | None, as_json: bool) -> None:
     last = status["last_push"]
     click.echo(f"Perangkat: {status['device_id'] or 'belum terdaftar'}"
                f" -> {status['central_url'] or '-'}")
-    click.echo(f"Terakhir terkirim: {last['at'] if last else 'belum pernah'}")
+    click.echo(f"Terakhir terkirim: {wita(last['at'], seconds=True) if last else 'belum pernah'}")
     click.echo(f"Menunggu: {status['pending']['records']} data"
                f" ({status['pending']['batches_unanswered']} batch belum dijawab)")
     error = status["last_error"]
-    click.echo(f"Galat terakhir: {error['error'] + ' (' + error['finished_at'] + ')' if error else '-'}")
+    click.echo(f"Galat terakhir: {error['error'] + ' (' + wita(error['finished_at'], seconds=True) + ')' if error else '-'}")
     click.echo(str(status["pending"]["records"]))
 
 

@@ -5,11 +5,13 @@ Central runs on SQLite and on PostgreSQL; kelurahan registers are real files."""
 from __future__ import annotations
 
 import importlib.util
+import json
 import signal
 import socket
 import subprocess
 import sys
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -389,3 +391,15 @@ def test_a_damaged_stored_batch_fails_the_run_instead_of_hanging_it(central, kel
     assert not runner.is_alive(), "the run hangs"
     assert not reports[0].ok and "AttributeError" in reports[0].error
     assert len(central.query("SELECT batch_id FROM batches")) == 0
+
+
+def test_sync_status_says_when_in_makassar_time_and_json_keeps_utc(central, kelurahan):
+    """People read the text (WITA, as the kelurahan pages show times); scripts read
+    ``--json``, which keeps the stored UTC stamp."""
+    h.seed_approved(kelurahan, 2, seed=9)
+    assert run_once(kelurahan, h.agent_settings(kelurahan), "test").ok
+    stamp = json.loads(berjasa("sync", "status", "--json", data_dir=kelurahan,
+                               check=True).stdout)["last_push"]["at"]
+    text = berjasa("sync", "status", data_dir=kelurahan, check=True).stdout
+    moment = datetime.fromisoformat(stamp) + timedelta(hours=8)
+    assert f"Terakhir terkirim: {moment:%d-%m-%Y %H:%M:%S} WITA" in text and "+00:00" not in text
