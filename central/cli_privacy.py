@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from berjasa.commandline import data_dir_option, emit, json_option
+from berjasa.local_time import wita
 from berjasa.problems import Problem
 from central.cli import central_db, central_group
 
@@ -42,7 +43,7 @@ def central_erase_command(nik: str, reason: str, actor: str | None, data_dir: Pa
             raise click.ClickException(f"{exc.message} {details}".strip()) from exc
     if not as_json:
         if answer["already_erased"]:
-            click.echo(f"NIK ini sudah dihapus sebelumnya ({answer['erased_at']}).")
+            click.echo(f"NIK ini sudah dihapus sebelumnya ({wita(answer['erased_at'], seconds=True)}).")
         else:
             places = ", ".join(sorted({r["kelurahan_code"] for r in answer["erased"]}))
             click.echo(f"Dihapus di pusat: {len(answer['erased'])} data; kelurahan {places} "

@@ -10,6 +10,7 @@ import click
 
 from berjasa.commandline import data_dir_and_settings, data_dir_option, emit, json_option
 from berjasa.folder_lock import FolderInUse, offline
+from berjasa.local_time import wita
 from berjasa.problems import Problem
 from server.cli import open_register
 from server.storage.audit import Actor
@@ -135,7 +136,7 @@ def privacy_erase(nik: str, reason: str, data_dir: Path | None, as_json: bool) -
         conn.close()
     if not as_json:
         if answer["already_erased"]:
-            click.echo(f"NIK ini sudah dihapus sebelumnya ({answer['erased_at']}); "
+            click.echo(f"NIK ini sudah dihapus sebelumnya ({wita(answer['erased_at'], seconds=True)}); "
                        "tidak ada lagi yang tersimpan.")
         else:
             click.echo(f"Dihapus: {len(answer['erased'])} data. Penghapusan dikirim ke pusat "

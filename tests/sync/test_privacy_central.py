@@ -217,6 +217,7 @@ def test_central_erase_command_line(central, kelurahan, backend):
     assert json.loads(done.stdout)["erased"][0]["record_id"] == ids[0]
     twice = berjasa(*args, nik, "--reason", "lagi", data_dir=folder)
     assert twice.returncode == 0 and "sudah dihapus" in twice.stdout
+    assert re.search(r"sebelumnya \(\d\d-\d\d-\d{4} \d\d:\d\d:\d\d WITA\)", twice.stdout)
     unknown = berjasa(*args, "7371014101900001", "--reason", "x", data_dir=folder)
     assert unknown.returncode != 0 and "Tidak ada data" in unknown.stderr
     assert "berjasa privacy erase" in unknown.stderr  # a kelurahan may still hold it

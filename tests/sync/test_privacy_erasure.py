@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -198,6 +199,7 @@ def test_erase_unknown_twice_and_bad_input(kelurahan):
     assert json.loads(first.stdout)["erased"] == [person["before"]["id"]]
     again = berjasa(*run, nik, "--reason", "Surat 1", *folder)
     assert again.returncode == 0 and "sudah dihapus sebelumnya" in again.stdout
+    assert re.search(r"sebelumnya \(\d\d-\d\d-\d{4} \d\d:\d\d:\d\d WITA\)", again.stdout)
     # a NIK another kelurahan holds is simply not here
     other = EnrollmentFaker("73.71.02.1001", seed=5).enrollment()["nik"]
     elsewhere = berjasa(*run, other, "--reason", "Surat 2", *folder)
