@@ -17,6 +17,7 @@ from berjasa.commandline import (
     report_chain,
 )
 from berjasa.database import connect, transaction
+from berjasa.local_time import WITA, day_start_utc
 from berjasa.os_errors import os_error_text
 from berjasa.paths import kelurahan_db_path
 from berjasa.spreadsheet import NUMBER, TEXT, Column, write_export
@@ -40,16 +41,18 @@ def _open(data_dir: Path | None):
 
 
 def parse_since(text: str) -> str:
-    """A date (YYYY-MM-DD) or an ISO time as the lower bound of ``at`` (UTC text)."""
+    """A date (YYYY-MM-DD: from 00:00 that day in Makassar, as the pages show times)
+    or an ISO time (WITA when it names no offset) as the lower bound of ``at``, in
+    the UTC text the stored stamps compare with."""
     try:
         if len(text) == 10:
-            return dt.date.fromisoformat(text).isoformat()
+            return day_start_utc(dt.date.fromisoformat(text))
         moment = dt.datetime.fromisoformat(text)
     except ValueError as exc:
         raise click.BadParameter("pakai tanggal YYYY-MM-DD, mis. 2025-10-01") from exc
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(dt.timezone.utc)
-    return moment.replace(tzinfo=None).isoformat()
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=WITA)
+    return moment.astimezone(dt.timezone.utc).replace(tzinfo=None).isoformat()
 
 
 @click.group("audit")
@@ -75,7 +78,7 @@ def verify_command(data_dir: Path | None, as_json: bool) -> None:
 
 @audit_group.command("export")
 @click.option("--since", "since", required=True, metavar="DATE",
-              help="Hari pertama yang diekspor (YYYY-MM-DD, UTC).")
+              help="Hari pertama yang diekspor (YYYY-MM-DD, waktu Makassar/WITA).")
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Berkas CSV tujuan (bawaan: stdout).")
 @data_dir_option

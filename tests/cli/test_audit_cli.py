@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import sqlite3
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -49,6 +50,26 @@ def test_export_since_writes_csv_and_is_audited(folder, tmp_path):
     conn = sqlite3.connect(folder / "kelurahan.db")
     actions = [row[0] for row in conn.execute("SELECT action FROM audit_log ORDER BY seq")]
     assert actions[-2:] == ["audit.export", "audit.export"]
+
+
+def test_export_since_counts_in_makassar_time(folder):
+    """``--since`` is a Makassar day (WITA) or a WITA time, as the pages show the
+    entries' times; a time with an offset is taken as it says."""
+    first = sqlite3.connect(folder / "kelurahan.db").execute(
+        "SELECT at FROM audit_log ORDER BY seq LIMIT 1").fetchone()[0]
+    local = datetime.fromisoformat(first).astimezone(timezone(timedelta(hours=8)))
+
+    def exported(since: str) -> int:  # entries other than the exports themselves
+        done = berjasa("audit", "export", "--since", since, data_dir=folder, check=True)
+        rows = csv.DictReader(io.StringIO(done.stdout.lstrip("\ufeff")))
+        return sum(row["action"] != "audit.export" for row in rows)
+
+    everything = exported("2000-01-01")
+    assert exported(local.date().isoformat()) == everything  # its own Makassar day
+    assert exported((local.date() + timedelta(days=1)).isoformat()) == 0
+    just_before = (local - timedelta(seconds=1)).replace(tzinfo=None, microsecond=0)
+    assert exported(just_before.isoformat()) == everything  # a plain time is WITA
+    assert exported((local + timedelta(seconds=1)).isoformat()) < everything  # with +08:00
 
 
 def test_export_refuses_a_bad_date_in_one_line(folder):
