@@ -51,13 +51,6 @@ def central(backend, tmp_path, migrated_databases):
     running.stop()
 
 
-@pytest.fixture
-def kelurahan(tmp_path, central):
-    folder = h.make_kelurahan(tmp_path / "kel-a", A)
-    central.register(folder)
-    return folder
-
-
 def nik_of(folder: Path, record_id: str) -> str:
     return h.kelurahan_rows(folder, "SELECT nik FROM enrollments WHERE id = ?", (record_id,))[0]["nik"]
 

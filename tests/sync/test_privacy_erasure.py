@@ -47,13 +47,6 @@ def central(tmp_path):
     running.stop()
 
 
-@pytest.fixture
-def kelurahan(tmp_path, central):
-    folder = h.make_kelurahan(tmp_path / "kel-a", A)
-    central.register(folder)
-    return folder
-
-
 def enrol_person(folder: Path, seed: int) -> dict:
     """One person recorded, edited (name, address, phone, mother), sent back with a
     reason naming them, fixed and approved: their values are in history, audit,
