@@ -17,11 +17,10 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from server import tls
+from tests.browser.chromium import NEEDS_CHROMIUM, launch
 
 sys.path.insert(0, str(Path(__file__).parent))
 from field_server import FieldServer
-
-CHROMIUM = "/usr/bin/chromium"
 
 
 def test_certificates_are_made_once_and_reused(tmp_path):
@@ -63,7 +62,7 @@ def test_local_names_include_loopback():
 
 
 @pytest.mark.browser
-@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is missing")
+@NEEDS_CHROMIUM
 def test_serve_https_is_a_secure_context(tmp_path):
     from playwright.sync_api import sync_playwright
 
@@ -85,9 +84,7 @@ def test_serve_https_is_a_secure_context(tmp_path):
                 (tmp_path / "data" / "tls" / "server.pem").read_bytes())
             spki = leaf.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
             pin = base64.b64encode(hashlib.sha256(spki).digest()).decode()
-            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-                "--no-sandbox", "--disable-gpu", "--no-first-run",
-                f"--ignore-certificate-errors-spki-list={pin}"])
+            browser = launch(p, f"--ignore-certificate-errors-spki-list={pin}")
             page = browser.new_context().new_page()
             page.goto(server.base + "/app/")
             page.wait_for_selector("#view-login:not([hidden])")

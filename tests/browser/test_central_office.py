@@ -7,22 +7,15 @@ tests/artifacts/central-<role>.png; no CSP violations on the way."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 
+from tests.browser.chromium import ARTIFACTS, BROWSER_TEST
 from tests.central.conftest import records, start_central
 from tests.central.office import PASSWORD, add_user
 
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                       reason="Debian's chromium is missing: apt-get install -y chromium"),
-]
+pytestmark = BROWSER_TEST
 USERS = {"operator": "rina.operator", "verifier": "budi.verifikator", "admin": "sari.admin",
          "auditor": "andi.bpkp"}
 # role -> (menu links it sees, menu links it must not see)
@@ -45,19 +38,6 @@ def central(tmp_path_factory) -> Iterator:
     finally:
         running.close()
         server.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"])
-        yield chromium
-        chromium.close()
 
 
 def _page(browser):

@@ -23,21 +23,10 @@ sys.path.insert(0, str(Path(__file__).parent))
 from field_server import FieldServer
 
 from berjasa.synthetic import make_kk, make_nik
+from tests.browser.chromium import ARTIFACTS, BROWSER_TEST, MOBILE, launch
 from tests.helpers import PASSWORD
 
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-               "--disable-component-update", "--disable-sync", "--no-first-run"]
-MOBILE = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 2,
-          "is_mobile": True, "has_touch": True, "locale": "id-ID",
-          "timezone_id": "Asia/Makassar"}
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                       reason="Debian's chromium is missing: apt-get install -y chromium"),
-]
+pytestmark = BROWSER_TEST
 
 
 def person(serial: int, sex: str = "P", born: dt.date = dt.date(1980, 3, 12), **extra) -> dict:
@@ -68,21 +57,6 @@ def server(tmp_path_factory):
     srv.start()
     yield srv
     srv.kill()
-
-
-@pytest.fixture(scope="module")
-def playwright():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        yield p
-
-
-@pytest.fixture(scope="module")
-def browser(playwright):
-    chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
-    yield chromium
-    chromium.close()
 
 
 @pytest.fixture
@@ -325,8 +299,7 @@ def test_server_killed_mid_send_loses_and_doubles_nothing(context, server):
 def test_plain_http_lan_address_warns_but_keeps_working(playwright, server):
     """A name that is not localhost over http: no secure context, no service
     worker; the page says so, and records still save in IndexedDB."""
-    chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-        *LAUNCH_ARGS, "--host-resolver-rules=MAP kelurahan.lan 127.0.0.1"])
+    chromium = launch(playwright, "--host-resolver-rules=MAP kelurahan.lan 127.0.0.1")
     try:
         page = chromium.new_context(**MOBILE).new_page()
         page.goto(f"http://kelurahan.lan:{server.port}/app/")

@@ -17,19 +17,16 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).parent))
 from field_server import FieldServer
-from test_field_app import ARTIFACTS, LAUNCH_ARGS, MOBILE, fill_record, login, person
+from test_field_app import fill_record, login, person
 
 from berjasa import hints
 from berjasa.database import connect, transaction
 from berjasa.synthetic import make_nik
 from sync import hint_storage
+from tests.browser.chromium import ARTIFACTS, BROWSER_TEST, MOBILE
 from tests.helpers import PASSWORD
 
-CHROMIUM = "/usr/bin/chromium"
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is missing"),
-]
+pytestmark = BROWSER_TEST
 ELSEWHERE_NIK = make_nik(dt.date(1980, 3, 12), "P", serial=7777)
 
 
@@ -51,16 +48,6 @@ def server(tmp_path_factory):
     srv.start()
     yield srv
     srv.kill()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def _supervisor_queue(server) -> str:

@@ -34,22 +34,12 @@ sys.path.insert(0, str(Path(__file__).parent))
 from field_server import KELURAHAN, FieldServer, run_cli
 
 from berjasa.synthetic import make_kk, make_nik
+from tests.browser.chromium import ARTIFACTS, BROWSER_TEST, MOBILE, launch
 from tests.helpers import BERJASA, PASSWORD, free_port
 
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-               "--disable-component-update", "--disable-sync", "--no-first-run"]
-MOBILE = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 2,
-          "is_mobile": True, "has_touch": True, "locale": "id-ID",
-          "timezone_id": "Asia/Makassar"}
 REASON = "Nama tidak sama dengan DTSEN (Abdul Kadir Tompo); periksa KTP"
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                       reason="Debian's chromium is missing: apt-get install -y chromium"),
-]
+pytestmark = BROWSER_TEST
 
 
 def shot(page, name: str) -> None:
@@ -172,7 +162,7 @@ def test_dtsen_mismatch_sent_back_fixed_on_the_phone_and_accepted(world, tmp_pat
     assert findings[0]["evidence"]["mismatch"] == ["full_name"]
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
+        browser = launch(p)
         try:
             # 1. the verifier sees the finding: the record's name beside DTSEN's
             office_ctx, office = _desktop_page(browser, central.url, "verifikator1")

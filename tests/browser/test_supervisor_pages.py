@@ -6,35 +6,13 @@ and no Content-Security-Policy violations on the way."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
+from tests.browser.chromium import ARTIFACTS, BROWSER_TEST
 from tests.helpers import PASSWORD
 
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                       reason="Debian's chromium is missing: apt-get install -y chromium"),
-]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator:
-    """One headless Chromium for the module."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"])
-        yield chromium
-        chromium.close()
+pytestmark = BROWSER_TEST
 
 
 @pytest.fixture
