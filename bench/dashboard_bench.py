@@ -24,18 +24,17 @@ import json
 import os
 import random
 import re
-import secrets
 import sys
 import tempfile
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-import psycopg
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.throwaway_db import PG_SERVER, throwaway_database
 from berjasa.audit import Actor
 from berjasa.background_server import BackgroundServer
 from berjasa.cli import declare_settings
@@ -46,7 +45,6 @@ from central.app import create_app
 from central.storage.db import Database, migrate
 
 declare_settings()  # central and agent settings, as the berjasa command does
-PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
 TARGET_P95_MS = 300
 COHORT = 35_782
 PASSWORD = "bench-operator-1"
@@ -145,24 +143,12 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="berjasa-dashboard-bench-") as tmp:
         folder = Path(tmp)
-        pg_name = None
-        if args.backend == "sqlite":
-            url = f"sqlite:///{folder / 'central.db'}"
-        else:
-            pg_name = f"berjasa_bench_{secrets.token_hex(4)}"
-            with psycopg.connect(f"{args.pg_server}/postgres", autocommit=True) as admin:
-                admin.execute(f'CREATE DATABASE "{pg_name}"')
-            url = f"{args.pg_server}/{pg_name}"
-        try:
+        with throwaway_database(args.backend, folder, pg_server=args.pg_server) as url:
             started = time.perf_counter()
             populate(url, args.records)
             setup = round(time.perf_counter() - started, 1)
             cold = measure(url, folder, args.requests, 0)
             warm = measure(url, folder, args.requests, 30)
-        finally:
-            if pg_name:
-                with psycopg.connect(f"{args.pg_server}/postgres", autocommit=True) as admin:
-                    admin.execute(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
     dash, health = warm["dashboard"], warm["health"]
     print(json.dumps({
         "bench": "dashboard", "backend": args.backend, "records": args.records,

@@ -40,7 +40,6 @@ import argparse
 import json
 import os
 import random
-import secrets
 import subprocess
 import sys
 import tempfile
@@ -50,11 +49,11 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from bench.throwaway_db import throwaway_database
 
 MONTH = "2025-11"
 TARGET_SECONDS = 20.0
 TARGET_MB = 200.0
-PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
 
 
 def peak_rss_mb() -> float | None:
@@ -208,16 +207,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="berjasa-export-bench-") as tmp:
         folder = Path(tmp)
-        pg_name = None
-        if args.backend == "sqlite":
-            url = f"sqlite:///{folder / 'central.db'}"
-        else:
-            import psycopg
-            pg_name = f"berjasa_bench_{secrets.token_hex(4)}"
-            with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as admin:
-                admin.execute(f'CREATE DATABASE "{pg_name}"')
-            url = f"{PG_SERVER}/{pg_name}"
-        try:
+        with throwaway_database(args.backend, folder) as url:
             started = time.perf_counter()
             populate(url, args.rows, args.bpjs_rows)
             setup = round(time.perf_counter() - started, 1)
@@ -227,11 +217,6 @@ def main() -> None:
             if args.csv:
                 kinds += ["baseline_csv", "berjasa_csv"]
             results = {kind: measure(kind, url, folder) for kind in kinds}
-        finally:
-            if pg_name:
-                import psycopg
-                with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as admin:
-                    admin.execute(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
     ours, base = results["berjasa"], results["baseline_openpyxl"]
     report = {
         "bench": "export", "backend": args.backend, "month": MONTH, "payable_rows": args.rows,

@@ -33,7 +33,6 @@ import datetime as dt
 import json
 import os
 import random
-import secrets
 import subprocess
 import sys
 import tempfile
@@ -94,26 +93,6 @@ print(json.dumps({"seconds": seconds, "peak_mb": round(peak_kb / 1024, 1),
 """
 
 
-def fresh_database(server: str) -> str:
-    name = f"berjasa_bench_{secrets.token_hex(4)}"
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    return name
-
-
-def drop_database(server: str, name: str) -> None:
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def migrated(url: str) -> None:
-    sys.path.insert(0, str(ROOT))
-    from central.storage.db import Database, migrate
-    db = Database(url)
-    migrate(db)
-    db.close()
-
-
 COPY_OPTIONS = {"dtsen": (6, "DELIMITER ';', HEADER, ENCODING 'WIN1252'"),
                 "bpjs-participants": (5, "DELIMITER ',', HEADER, ENCODING 'UTF8'"),
                 "cohort": (8, "DELIMITER ';', HEADER, ENCODING 'WIN1252'")}
@@ -137,10 +116,11 @@ def raw_copy(url: str, path: Path, kind: str = "dtsen") -> float:
 
 def measure(server: str, path: Path, kind: str, folder: Path, rows: int) -> dict:
     """``import_file`` in a child process and raw COPY, each on its own fresh database."""
-    names = [fresh_database(server), fresh_database(server)]
-    try:
-        central_url, raw_url = (f"{server}/{n}" for n in names)
-        migrated(central_url)
+    sys.path.insert(0, str(ROOT))
+    from bench.throwaway_db import throwaway_database
+
+    with (throwaway_database("postgresql", folder, pg_server=server, migrated=True) as central_url,
+          throwaway_database("postgresql", folder, pg_server=server) as raw_url):
         raw_seconds = raw_copy(raw_url, path, kind)
         child = subprocess.run([sys.executable, "-c", CHILD, central_url, str(path), str(folder), kind],
                                capture_output=True, text=True, cwd=ROOT,
@@ -148,9 +128,6 @@ def measure(server: str, path: Path, kind: str, folder: Path, rows: int) -> dict
         if child.returncode != 0:
             raise SystemExit(child.stderr)
         central = json.loads(child.stdout.strip().splitlines()[-1])
-    finally:
-        for name in names:
-            drop_database(server, name)
     return {
         "rows": rows, "file_mb": round(path.stat().st_size / 2**20, 1),
         "central": {"seconds": round(central["seconds"], 2),

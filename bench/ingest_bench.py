@@ -31,12 +31,10 @@ import argparse
 import gc
 import json
 import random
-import secrets
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from statistics import median
 from typing import Any
@@ -45,11 +43,12 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.throwaway_db import throwaway_database
 from berjasa.database import connect
 from berjasa.reference import kelurahan_list
 from berjasa.synthetic import EnrollmentFaker
 from central.ingest import ingest_batch
-from central.storage.db import Database, migrate, sqlite_path, utc_now
+from central.storage.db import Database, sqlite_path, utc_now
 from central.storage.devices import add_device
 from sync import protocol
 
@@ -101,34 +100,6 @@ def make_batches(by_kelurahan: dict[str, list[dict]], size: int) -> list[protoco
             if chunks:
                 batches.append(protocol.new_batch(f"dev-{code}", code, chunks.pop(0)))
     return batches
-
-
-@contextmanager
-def fresh_database(backend: str, pg_server: str, folder: Path, name: str) -> Iterator[str]:
-    """The URL of an empty database with central's migrations applied."""
-    if backend == "sqlite":
-        url = f"sqlite:///{folder / (name + '.db')}"
-        _migrate(url)
-        yield url
-        return
-    db_name = f"berjasa_bench_{secrets.token_hex(4)}"
-    with psycopg.connect(f"{pg_server}/postgres", autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{db_name}"')
-    try:
-        url = f"{pg_server}/{db_name}"
-        _migrate(url)
-        yield url
-    finally:
-        with psycopg.connect(f"{pg_server}/postgres", autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
-
-
-def _migrate(url: str) -> None:
-    db = Database(url)
-    try:
-        migrate(db)
-    finally:
-        db.close()
 
 
 def run_central(url: str, batches: list[protocol.Batch]) -> tuple[float, dict[str, int]]:
@@ -200,11 +171,11 @@ def measure(backend: str, batches: list[protocol.Batch], size: int, pg_server: s
     records = sum(len(b.records) for b in batches)
     central_times, raw_times, counts = [], [], {}
     for n in range(rounds):
-        with fresh_database(backend, pg_server, folder, f"central{n}") as url:
+        with throwaway_database(backend, folder, f"central{n}", pg_server, migrated=True) as url:
             seconds, counts = run_central(url, batches)
             central_times.append(seconds)
             columns, rows = stored_rows(url)
-        with fresh_database(backend, pg_server, folder, f"raw{n}") as url:
+        with throwaway_database(backend, folder, f"raw{n}", pg_server, migrated=True) as url:
             raw_times.append(run_raw(backend, url, columns, rows, size))
     central_s, raw_s = median(central_times), median(raw_times)
     return {

@@ -19,17 +19,15 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import secrets
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import psycopg
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.throwaway_db import PG_SERVER, throwaway_database
 from central.recheck import recheck
 from central.storage import snapshots
 from central.storage.db import Database, migrate, utc_now
@@ -62,33 +60,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--backend", choices=["postgresql", "sqlite"], default="postgresql")
-    parser.add_argument("--pg-server", default="postgresql://postgres@127.0.0.1:5432")
+    parser.add_argument("--pg-server", default=PG_SERVER)
     args = parser.parse_args()
-    name = f"berjasa_bench_{secrets.token_hex(4)}"
-    with tempfile.TemporaryDirectory() as tmp:
-        if args.backend == "postgresql":
-            with psycopg.connect(f"{args.pg_server}/postgres", autocommit=True) as admin:
-                admin.execute(f'CREATE DATABASE "{name}"')
-            url = f"{args.pg_server}/{name}"
-        else:
-            url = f"sqlite:///{Path(tmp) / 'central.db'}"
-        try:
-            db = Database(url)
-            migrate(db)
-            seed(db, args.records)
-            start = time.perf_counter()
-            with db.transaction():
-                summary = recheck(db, {})
-            recheck_seconds = time.perf_counter() - start
-            start = time.perf_counter()
-            with db.transaction():
-                db.run("UPDATE records SET eligibility = ?, evaluated_at = ?", ('[{"rule":"x"}]', utc_now()))
-            raw_seconds = time.perf_counter() - start
-            db.close()
-        finally:
-            if args.backend == "postgresql":
-                with psycopg.connect(f"{args.pg_server}/postgres", autocommit=True) as admin:
-                    admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with (tempfile.TemporaryDirectory() as tmp,
+          throwaway_database(args.backend, Path(tmp), pg_server=args.pg_server) as url):
+        db = Database(url)
+        migrate(db)
+        seed(db, args.records)
+        start = time.perf_counter()
+        with db.transaction():
+            summary = recheck(db, {})
+        recheck_seconds = time.perf_counter() - start
+        start = time.perf_counter()
+        with db.transaction():
+            db.run("UPDATE records SET eligibility = ?, evaluated_at = ?", ('[{"rule":"x"}]', utc_now()))
+        raw_seconds = time.perf_counter() - start
+        db.close()
     print(json.dumps({
         "backend": args.backend, "records": args.records,
         "recheck": {"seconds": round(recheck_seconds, 2),

@@ -56,6 +56,7 @@ _spec = importlib.util.spec_from_file_location("ingest_bench", HERE / "ingest_be
 ingest_bench = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(ingest_bench)
 
+from bench.throwaway_db import throwaway_database
 from berjasa.reference import kelurahan_list
 from berjasa.synthetic import EnrollmentFaker, make_kk, make_nik
 from central import dedupe
@@ -260,7 +261,7 @@ def main() -> None:
     chunks: list[dict[str, Any]] = []
     load_before = os.getloadavg() if hasattr(os, "getloadavg") else None
     bulk_seconds, cloned = 0.0, 0
-    with ingest_bench.fresh_database("postgresql", args.pg_server, HERE, "scale") as url:
+    with throwaway_database("postgresql", HERE, "scale", args.pg_server, migrated=True) as url:
         db = Database(url)
         try:
             with db.transaction():

@@ -37,7 +37,6 @@ import json
 import os
 import random
 import re
-import secrets
 import sys
 import tempfile
 import time
@@ -51,6 +50,7 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.throwaway_db import PG_SERVER, throwaway_database
 from berjasa.background_server import BackgroundServer
 from berjasa.database import connect, transaction
 from berjasa.reference import kelurahan_list
@@ -68,7 +68,6 @@ from server.storage.enrollments import insert_enrollment
 
 KELURAHAN = "73.71.01.1001"
 PASSWORD = "bench-supervisor-1"
-PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -221,11 +220,7 @@ def fill_central(url: str, count: int) -> list[tuple]:
 
 
 def central_search(pg_server: str, count: int, queries: int) -> dict[str, Any]:
-    name = f"berjasa_bench_{secrets.token_hex(4)}"
-    with psycopg.connect(f"{pg_server}/postgres", autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    url = f"{pg_server}/{name}"
-    try:
+    with throwaway_database("postgresql", Path(), pg_server=pg_server) as url:
         keys = fill_central(url, count)
         rng = random.Random(6)
         db = Database(url)
@@ -267,9 +262,6 @@ def central_search(pg_server: str, count: int, queries: int) -> dict[str, Any]:
         finally:
             plain.close()
             db.close()
-    finally:
-        with psycopg.connect(f"{pg_server}/postgres", autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     return {"records": count, "verifier_lookup_by_nik": verifier, "dedupe_lookup_500": dedupe}
 
 
