@@ -150,6 +150,20 @@ def records(count: int, kelurahan: str = KELURAHAN_A, seed: int = 1) -> list[dic
     return approved_records(count, kelurahan, seed=seed)
 
 
+def flagged_pair(central) -> tuple[Any, Any, dict, dict, dict]:
+    """Two laptops (kelurahan A and B) each send the same person under two spellings
+    of the name and one birth date: central flags the pair. (laptop A, laptop B, A's
+    record, B's record, the pair's central ids)."""
+    a, b = central.register(KELURAHAN_A), central.register(KELURAHAN_B)
+    first = {**records(1, KELURAHAN_A)[0], "full_name": "Muh. Ridwan Daeng Tompo"}
+    second = {**records(1, KELURAHAN_B, seed=3)[0], "full_name": "MUHAMMAD RIDWAN DG. TOMPO",
+              "birth_date": first["birth_date"]}
+    a.send([first])
+    b.send([second])
+    pair = central.query("SELECT central_id_a, central_id_b FROM duplicate_flags")[0]
+    return a, b, first, second, pair
+
+
 def start_central(database_url: str, data_dir: Path, **overrides: Any) -> tuple[Any, Central]:
     """Create the app and serve it on a free port in a thread."""
     data_dir.mkdir(parents=True, exist_ok=True)

@@ -17,7 +17,7 @@ from central import exports, verification
 from central.imports import import_file
 from central.storage import findings as store
 
-from .conftest import KELURAHAN_A, KELURAHAN_B, records
+from .conftest import KELURAHAN_A, KELURAHAN_B, flagged_pair, records
 from .test_cli import berjasa
 
 
@@ -199,19 +199,8 @@ def test_send_back_command_json_and_409_exit(central, tmp_path):
     assert [f["kind"] for f in listed] == ["sent_back"]
 
 
-def _flagged_pair(central):
-    a, b = central.register(KELURAHAN_A), central.register(KELURAHAN_B)
-    first = {**records(1, KELURAHAN_A)[0], "full_name": "Muh. Ridwan Daeng Tompo"}
-    second = {**records(1, KELURAHAN_B, seed=3)[0], "full_name": "MUHAMMAD RIDWAN DG. TOMPO",
-              "birth_date": first["birth_date"]}
-    a.send([first])
-    b.send([second])
-    pair = central.query("SELECT central_id_a, central_id_b FROM duplicate_flags")[0]
-    return a, b, first, second, pair
-
-
 def test_two_verifiers_deciding_one_pair_at_once_one_wins(central):
-    a, b, first, second, pair = _flagged_pair(central)
+    a, b, first, second, pair = flagged_pair(central)
     outcomes, barrier = [], threading.Barrier(2)
 
     def decide(decision, who):
@@ -253,7 +242,7 @@ def _decide_pair(central, pair, decision: str, reason: str, who: str):
 
 
 def test_keep_a_makes_b_a_duplicate_at_central(central):
-    a, b, first, second, pair = _flagged_pair(central)
+    _a, b, first, second, pair = flagged_pair(central)
     _decide_pair(central, pair, "keep_a", "Orang yang sama, KTP sama", "vera")
     statuses = {r["record_id"]: r["status"] for r in central.query("SELECT record_id, status FROM records")}
     assert statuses == {first["id"]: "accepted", second["id"]: "duplicate"}
@@ -332,7 +321,7 @@ def test_keeping_a_record_that_is_no_longer_active_is_refused(central):
     """The pair waited in the queue while A was rejected (a finding decided by
     another verifier): "same person, keep A" would leave that person with no active
     record at all. 409 not_active; B stays accepted and the pair stays open."""
-    _, _, first, _, pair = _flagged_pair(central)
+    _, _, first, _, pair = flagged_pair(central)
     db = central.db()
     try:
         found = verification.send_back(db, first["nik"], "Periksa KTP", "vera")

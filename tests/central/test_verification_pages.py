@@ -4,18 +4,12 @@ decision on the same pair is refused with a clear line, send-back from the page.
 
 from __future__ import annotations
 
-from .conftest import KELURAHAN_A, KELURAHAN_B, records
+from .conftest import KELURAHAN_A, flagged_pair, records
 from .office import signed_in, token
 
 
 def _pair(central):
-    a, b = central.register(KELURAHAN_A), central.register(KELURAHAN_B)
-    first = {**records(1, KELURAHAN_A)[0], "full_name": "Muh. Ridwan Daeng Tompo"}
-    second = {**records(1, KELURAHAN_B, seed=3)[0], "full_name": "MUHAMMAD RIDWAN DG. TOMPO",
-              "birth_date": first["birth_date"]}
-    a.send([first])
-    b.send([second])
-    return first, second, central.query("SELECT central_id_a, central_id_b FROM duplicate_flags")[0]
+    return flagged_pair(central)[2:]
 
 
 def test_verifier_decides_a_pair_on_the_page_once(central):
