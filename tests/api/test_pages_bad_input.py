@@ -255,3 +255,15 @@ def test_record_erased_while_its_review_page_is_open(app, records, data_dir):
         assert "sudah dihapus" in html and nik not in html
     # an id that never existed stays a plain 404
     _page_error(supervisor.get("/enrollments/00000000-0000-4000-8000-000000000000"), 404)
+
+
+def test_the_admin_page_offers_no_demotion_or_disabling_of_ones_own_account(app):
+    """The server refuses both for one's own account; the page does not offer them
+    (it still offers a new password), and every other row keeps its controls."""
+    html = Browser(app, "admin").get("/admin/users").get_data(as_text=True)
+    rows = {re.search(r"<td>([^<]+)</td>", row).group(1): row
+            for row in html.split("<tr")[2:] if re.search(r"<td>([^<]+)</td>", row)}
+    own = rows.pop("admin")
+    assert "akun Anda (peran tetap)" in own and 'name="action" value="password"' in own
+    assert 'value="role"' not in own and "Nonaktifkan" not in own
+    assert rows and all('value="role"' in row and "Nonaktifkan" in row for row in rows.values())

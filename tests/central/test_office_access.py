@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -159,3 +160,15 @@ def test_a_failed_sign_in_with_an_unknown_name_keeps_only_a_keyed_hash(central):
     failures = central.query("SELECT * FROM login_failures")
     assert len(failures) == 1
     assert "orang-asing" not in repr(trail) + repr(failures)
+
+
+def test_the_admin_page_offers_no_demotion_or_disabling_of_ones_own_account(central):
+    admin = signed_in(central, "admin")
+    signed_in(central, "operator")
+    html = admin.get(f"{central.url}/admin/users", timeout=10).text
+    rows = {re.search(r"<td>([^<]+)</td>", row).group(1): row
+            for row in html.split("<tr")[2:] if re.search(r"<td>([^<]+)</td>", row)}
+    own = rows.pop("admin-uji")
+    assert "akun Anda (peran tetap)" in own and 'value="password"' in own
+    assert 'value="role"' not in own and "Nonaktifkan" not in own
+    assert rows["operator-uji"].count('value="role"') == 1 and "Nonaktifkan" in rows["operator-uji"]
