@@ -21,9 +21,14 @@ def test_verifier_decides_a_pair_on_the_page_once(central):
     year, month, day = first["birth_date"].split("-")
     assert page.text.count(f"<td>{day}-{month}-{year}</td>") == 2  # both sides, as 07-03-1990
     assert f"<td>Bontorannu ({KELURAHAN_A})</td>" in page.text
+    # no decision is chosen for the verifier: the form asks for one
+    assert '<select name="decision" required><option value="" selected disabled>' in page.text
     url = f"{central.url}/verifikasi/pasangan/{pair['central_id_a']}/{pair['central_id_b']}"
     form = {"decision": "different", "reason": "Kembar <b>beda</b> NIK",
             "csrf_token": token(verifier, central, "/verifikasi")}
+    unchosen = verifier.post(url, data={**form, "decision": ""}, timeout=10)
+    assert "Pilih" in unchosen.text and not central.query(
+        "SELECT decision FROM duplicate_flags WHERE decision IS NOT NULL")
     done = verifier.post(url, data=form, timeout=10)
     assert done.status_code == 200 and "Keputusan atas pasangan disimpan" in done.text
     again = verifier.post(url, data={**form, "decision": "keep_a"}, timeout=10)
