@@ -67,3 +67,25 @@ def test_review_page_names_the_consent_method_as_the_phone_form_does(api, record
     assert api("enumerator").post("/api/v1/enrollments", json=payload).status_code == 201
     page = api("supervisor").get(f"/enrollments/{payload['id']}").text
     assert f"Diberikan ({shown}, " in page and f"({method}," not in page
+
+
+def test_the_list_of_records_central_rejected_says_why_in_indonesian(api, records, data_dir):
+    from berjasa.database import transaction
+
+    payloads = [records.enrollment(), records.enrollment()]
+    for payload in payloads:
+        assert api("enumerator").post("/api/v1/enrollments", json=payload).status_code == 201
+        assert api("supervisor").post(f"/api/v1/enrollments/{payload['id']}/review",
+                                      json={"decision": "approve"}).status_code == 200
+    conn = connect(data_dir / "kelurahan.db")
+    try:
+        with transaction(conn):
+            assert outcomes.apply_batch_results(conn, [
+                {"id": payloads[0]["id"], "result": "rejected", "reasons": ["dtsen_desil_above_cutoff"]},
+                {"id": payloads[1]["id"], "result": "duplicate",
+                 "duplicate_of": {"kelurahan_code": "73.71.02.1001", "record_id": "r-<b>9</b>"}}]) == 2
+    finally:
+        conn.close()
+    page = api("supervisor").get("/enrollments?status=central_rejected").text
+    assert "DTSEN: desil di atas batas program" in page
+    assert "NIK sudah aktif di kelurahan 73.71.02.1001, data r-&lt;b&gt;9&lt;/b&gt;" in page
