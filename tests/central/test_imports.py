@@ -78,10 +78,10 @@ DAMAGED_FILES = [
      ["nik_damaged_by_spreadsheet"]),
     ("impossible date", f"nik,tgl_lahir,desil\n{NIK_A},01-01-1990,2\n{NIK_B},,3\n{NIK_C},31-02-1990,2\n",
      "utf-8", 2, ["birth_date_invalid"]),
-    ("unknown kelurahan", f"nik,kode_kelurahan,desil\n{NIK_A},73.71.01.1001,2\n{NIK_B},7371011001,3\n"
-     f"{NIK_C},73.71.99.9999,2\n", "utf-8", 2, ["kelurahan_unknown"]),
-    ("desil 0 and 11", f"nik,desil\n{NIK_A},2\n{NIK_B},3\n{NIK_C},0\n7371014101900004,11\n"
-     "7371014101900005,10\n", "utf-8", 3, ["desil_invalid", "desil_invalid"]),
+    ("unknown kelurahan", (f"nik,kode_kelurahan,desil\n{NIK_A},73.71.01.1001,2\n{NIK_B},7371011001,3\n"
+                           f"{NIK_C},73.71.99.9999,2\n"), "utf-8", 2, ["kelurahan_unknown"]),
+    ("desil 0 and 11", (f"nik,desil\n{NIK_A},2\n{NIK_B},3\n{NIK_C},0\n7371014101900004,11\n"
+                        "7371014101900005,10\n"), "utf-8", 3, ["desil_invalid", "desil_invalid"]),
     ("duplicate NIK", f"nik,desil\n{NIK_A},2\n{NIK_B},3\n{NIK_A},4\n", "utf-8", 2, ["duplicate_nik_in_file"]),
     # Excel's "Unicode Text" (Teks Unicode): UTF-16 with a BOM, tab-separated
     ("utf-16 unicode text", f"NIK\tNama\tDesil\r\n'{NIK_A}\tAndi Daéng\t2\r\n{NIK_B}\tSitti\t3\r\n",

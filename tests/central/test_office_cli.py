@@ -5,6 +5,7 @@ subprocesses, and the trail written by imports, exports and device changes
 from __future__ import annotations
 
 import json
+import sqlite3
 
 import psycopg
 
@@ -84,7 +85,7 @@ def test_audit_verify_names_a_hand_edited_row(database_url, tmp_path):
     try:
         _run_sql(database_url, "UPDATE audit_log SET actor = 'orang lain' WHERE seq = 2")
         refused = False
-    except (psycopg.Error, Exception) as exc:  # sqlite3.IntegrityError or psycopg.RaiseException
+    except (psycopg.Error, sqlite3.Error) as exc:  # psycopg.errors.RaiseException / sqlite3.IntegrityError
         refused = "append-only" in str(exc)
     assert refused
     # ... so the forger drops it first
