@@ -44,7 +44,6 @@ from pathlib import Path
 from typing import IO, Any
 
 from berjasa import local_time
-from berjasa.local_time import wita
 from berjasa.reference import kelurahan, regions
 from berjasa.spreadsheet import KINDS, Column, write_export
 from central import progress as progress_rules
@@ -307,7 +306,7 @@ class PaymentList(_Builder):
             f"Potongan iuran: {discounts}",
             ("Iuran dalam rupiah bulat: JKK dan JHT dari upah dasar band, JKM tetap; "
              "penghasilan kosong = band terendah"),
-            f"Dibuat: {wita(generated_at, seconds=True)} ({generated_at} UTC)",
+            f"Dibuat: {local_time.wita(generated_at, seconds=True)} ({generated_at} UTC)",
         ]
 
     def _subtotal(self, label: str, sums: dict[str, int], workers: int,

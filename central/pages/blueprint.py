@@ -60,6 +60,7 @@ blp.add_app_template_filter(problem_text, "problem_text")
 blp.add_app_template_filter(action_label, "action_label")
 blp.add_app_template_filter(wita, "wita")  # Makassar time, as the kelurahan pages show it
 blp.add_app_template_filter(tanggal, "tanggal")  # 07-03-1990, as the kelurahan pages show dates
+blp.add_app_template_filter(lambda n: f"{int(n or 0):,}".replace(",", "."), "ribuan")
 
 
 @blp.app_template_filter("kelurahan_label")
@@ -67,4 +68,3 @@ def kelurahan_label(code: str | None) -> str:
     """"Bontorannu (73.71.01.1001)" for a Makassar kelurahan code, else the code."""
     region = kelurahan(code or "")
     return f"{region.name} ({region.code})" if region else (code or "")
-blp.add_app_template_filter(lambda n: f"{int(n or 0):,}".replace(",", "."), "ribuan")
