@@ -156,7 +156,7 @@ def kelurahan_search(folder: Path, count: int, queries: int) -> dict[str, Any]:
             sql, params = "SELECT * FROM enrollments WHERE name_key LIKE ? LIMIT 51", \
                 [(f"%{t.casefold()}%",) for t in terms]
             what = "SELECT * WHERE name_key LIKE ? LIMIT 51"
-        base = [lambda p=p: conn.execute(sql, p).fetchall() for p in params]
+        base = [lambda p=p, sql=sql: conn.execute(sql, p).fetchall() for p in params]
         result[f"listing_by_{kind}"] = pair("listing", *alternate(ours, base), what)
     conn.close()
 

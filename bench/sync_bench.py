@@ -415,17 +415,19 @@ def measure_ours(profile: Profile, records: list[dict], work: Path,
                  overrides: dict[str, Any]) -> dict[str, Any]:
     """The agent's run over the link that is up now."""
     ready = prepare(work, records)
-    central = subprocess.Popen(["ip", "netns", "exec", NS_C, *BERJASA, "central", "serve", "--host",
-                                CENTRAL_IP, "--port", str(CENTRAL_PORT), "--data-dir",
-                                str(ready["central"])],
-                               stdout=subprocess.DEVNULL, stderr=open(work / "central.log", "wb"))
+    # a PYTHONPATH given to the bench comes first (a variant of the agent to try), then this tree
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        p for p in (os.environ.get("PYTHONPATH", ""), str(ROOT)) if p)}
+    with open(work / "central.log", "wb") as central_log:
+        central = subprocess.Popen(["ip", "netns", "exec", NS_C, *BERJASA, "central", "serve",
+                                    "--host", CENTRAL_IP, "--port", str(CENTRAL_PORT),
+                                    "--data-dir", str(ready["central"])],
+                                   stdout=subprocess.DEVNULL, stderr=central_log)
     try:
-        cpu_before = None
         command = ["ip", "netns", "exec", NS_K, sys.executable, __file__, "--agent-phase",
                    str(ready["kelurahan"]), ready["code"], json.dumps(overrides)]
         cpu_before = _cpu_seconds(central.pid)
-        result, cutter = _run_with_cuts(command, profile, 1800.0,
-                                        env={**os.environ, "PYTHONPATH": str(ROOT)})
+        result, cutter = _run_with_cuts(command, profile, 1800.0, env=env)
         cpu_after = _cpu_seconds(central.pid)
     finally:
         central.terminate()
@@ -461,9 +463,10 @@ def measure_pouchdb(profile: Profile, records: list[dict], work: Path,
                      encoding="utf-8")
     (work / "couch").mkdir()
     (work / "pouch").mkdir()
-    server = subprocess.Popen(["ip", "netns", "exec", NS_C, "node", str(POUCH_DIR / "server.js"),
-                               CENTRAL_IP, str(COUCH_PORT), str(work / "couch")],
-                              stdout=subprocess.PIPE, stderr=open(work / "couch.log", "wb"), text=True)
+    with open(work / "couch.log", "wb") as couch_log:
+        server = subprocess.Popen(["ip", "netns", "exec", NS_C, "node", str(POUCH_DIR / "server.js"),
+                                   CENTRAL_IP, str(COUCH_PORT), str(work / "couch")],
+                                  stdout=subprocess.PIPE, stderr=couch_log, text=True)
     try:
         assert server.stdout is not None
         server.stdout.readline()  # {"listening": ...}
@@ -499,8 +502,8 @@ def _pouchdb_timed_out(profile: Profile, total: int, stopped: TimedOut, before: 
     bytes so far, and the time all records would take at that pace."""
     tx, rx = veth_bytes()
     count = subprocess.run(["ip", "netns", "exec", NS_K, sys.executable, "-c",
-                            "import json, urllib.request; print(json.load(urllib.request.urlopen("
-                            f"'http://{CENTRAL_IP}:{COUCH_PORT}/berjasa', timeout=30))['doc_count'])"],
+                            ("import json, urllib.request; print(json.load(urllib.request.urlopen("
+                             f"'http://{CENTRAL_IP}:{COUCH_PORT}/berjasa', timeout=30))['doc_count'])")],
                            capture_output=True, text=True, check=False)
     arrived = int(count.stdout.strip() or 0) if count.returncode == 0 else 0
     seconds = stopped.ended - stopped.started

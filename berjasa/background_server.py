@@ -13,9 +13,12 @@ of select(): the test suite starts and stops hundreds of servers.
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from waitress import create_server, wasyncore
+
+if TYPE_CHECKING:
+    from typing_extensions import Self  # typing.Self from Python 3.11
 
 
 class BackgroundServer:
@@ -62,7 +65,7 @@ class BackgroundServer:
         """The port actually bound (as waitress names it)."""
         return self.port
 
-    def __enter__(self) -> BackgroundServer:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

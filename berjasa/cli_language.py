@@ -85,8 +85,8 @@ PLURALS: dict[tuple[str, str], tuple[str, str]] = {
     ("{value!r} is not {choice}.", "{value!r} is not one of {choices}."):
         ("{value!r} bukan {choice}.", "{value!r} bukan salah satu dari {choices}."),
     ("Did you mean {possibility}?", "(Did you mean one of: {possibilities}?)"):
-        ("Mungkin maksud Anda {possibility}?", "(Mungkin maksud Anda salah satu dari: "
-                                               "{possibilities}?)"),
+        ("Mungkin maksud Anda {possibility}?",
+         "(Mungkin maksud Anda salah satu dari: {possibilities}?)"),
     ("Option {name!r} requires an argument.", "Option {name!r} requires {nargs} arguments."):
         ("Opsi {name!r} perlu nilai.", "Opsi {name!r} perlu {nargs} nilai."),
     ("Takes {nargs} values but 1 was given.", "Takes {nargs} values but {len} were given."):

@@ -137,8 +137,8 @@ def send_back_one(central_dir: Path, sites: list[Site]) -> list[str]:
             "--data-dir", str(central_dir))
     site = next(s for s in sites if s.code == finding["kelurahan_code"])
     berjasa("sync", "run", "--once", "--data-dir", str(site.folder))
-    return [f"{len(found)} temuan identitas (nama beda dengan DTSEN); 1 dikirim balik ke "
-            f"kelurahan {site.code} untuk diperbaiki"]
+    return [(f"{len(found)} temuan identitas (nama beda dengan DTSEN); 1 dikirim balik ke "
+             f"kelurahan {site.code} untuk diperbaiki")]
 
 
 def demo_ports(port_base: int | None) -> list[int]:
@@ -250,14 +250,14 @@ def describe(central_url: str, sites: list[Site], sync_lines: list[str],
         def quoted(path: Path) -> str:
             return f'"{path}"' if " " in str(path) else str(path)
         folder = quoted(central_dir)
-        lines += ["", f"  Data registri pusat: {folder} (berkas program: "
-                      f"{quoted(central_dir / 'program')})",
-                  f"    berjasa central import dtsen {quoted(central_dir / 'program' / 'dtsen.csv')}"
-                  f" --data-dir {folder}",
-                  f"    berjasa central export --what bpjs-registration --format xlsx"
-                  f" --output pendaftaran.xlsx --data-dir {folder}",
-                  f"    berjasa central export --what payment-list --month YYYY-MM --draft"
-                  f" --format xlsx --output iuran.xlsx --data-dir {folder}"]
+        program = quoted(central_dir / "program")
+        dtsen = quoted(central_dir / "program" / "dtsen.csv")
+        lines += ["", f"  Data registri pusat: {folder} (berkas program: {program})",
+                  f"    berjasa central import dtsen {dtsen} --data-dir {folder}",
+                  ("    berjasa central export --what bpjs-registration --format xlsx"
+                   f" --output pendaftaran.xlsx --data-dir {folder}"),
+                  ("    berjasa central export --what payment-list --month YYYY-MM --draft"
+                   f" --format xlsx --output iuran.xlsx --data-dir {folder}")]
     return {"text": "\n".join(lines), "central": central_url,
             "kelurahan": {s.code: f"http://127.0.0.1:{s.port}" for s in sites},
             "password": PASSWORD, "users": dict(ROLES), "central_users": dict(CENTRAL_ROLES)}

@@ -29,7 +29,10 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing_extensions import Self  # typing.Self from Python 3.11
 
 LOCK_DIR = "locks"
 OFFLINE = "offline.lock"
@@ -92,7 +95,7 @@ class HeldLock:
         self._handle.close()
         self._handle = None
 
-    def __enter__(self) -> HeldLock:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -9,7 +9,10 @@ validators are :class:`Coded` strings, which keep their code as an attribute.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from typing_extensions import Self  # typing.Self from Python 3.11
 
 _CODES: dict[str, str] = {}
 
@@ -19,7 +22,7 @@ class Coded(str):
 
     code: str
 
-    def __new__(cls, text: str, code: str) -> Coded:
+    def __new__(cls, text: str, code: str) -> Self:
         obj = super().__new__(cls, text)
         obj.code = code
         _CODES.setdefault(text, code)

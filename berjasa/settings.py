@@ -161,9 +161,9 @@ def _coerce(setting: Setting, raw: Any, source: str) -> Any:
             raw = json.loads(raw) if kind in (list, dict, bool) else kind(raw)
         except (ValueError, TypeError) as exc:
             raise SettingsError(f"{source}: {setting.name} must be {kind.__name__}: {raw!r}") from exc
-    if kind is int and isinstance(raw, bool) or not isinstance(raw, kind):
-        if not (kind is float and isinstance(raw, int)):
-            raise SettingsError(f"{source}: {setting.name} must be {kind.__name__}, got {raw!r}")
+    if (kind is int and isinstance(raw, bool) or not isinstance(raw, kind)) \
+            and not (kind is float and isinstance(raw, int)):
+        raise SettingsError(f"{source}: {setting.name} must be {kind.__name__}, got {raw!r}")
     if setting.choices is not None and raw not in setting.choices:
         raise SettingsError(f"{source}: {setting.name} must be one of {', '.join(setting.choices)}, got {raw!r}")
     if setting.between is not None and not setting.between[0] < raw < setting.between[1]:

@@ -24,6 +24,7 @@ hold in one place:
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
@@ -320,11 +321,9 @@ def _stamp_row(cells: list[Any], row_idx: int) -> Iterator[Any]:
 def _discard(sheet: Any) -> None:
     """Close an abandoned write-only sheet and remove openpyxl's temporary file
     (it holds the rows written so far: personal data must not stay behind)."""
-    try:
+    with contextlib.suppress(Exception):  # best effort while another error propagates
         sheet.close()
         sheet._writer.cleanup()  # openpyxl offers no public way
-    except Exception:  # noqa: BLE001  (best effort while another error propagates)
-        pass
 
 
 def _set_text(cell: Any, value: str) -> None:

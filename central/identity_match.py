@@ -70,9 +70,9 @@ def _words_match(a: list[str], b: list[str], extra_word: bool) -> bool:
             return True
         # the same words in another order with one slip
         left, right = Counter(a) - Counter(b), Counter(b) - Counter(a)
-        if sum(left.values()) == 1 and sum(right.values()) == 1:
-            if _slip(next(iter(left)), next(iter(right))):
-                return True
+        if sum(left.values()) == 1 and sum(right.values()) == 1 \
+                and _slip(next(iter(left)), next(iter(right))):
+            return True
     shorter, longer = (a, b) if len(a) <= len(b) else (b, a)
     # one register has one word more after the given name ("Muhammad Rizal
     # Saputra" / "Muhammad Rizal"): only when at least two words agree, the first

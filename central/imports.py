@@ -495,7 +495,8 @@ class _Rejects:
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
         self.path = folder / f"{kind}-{stamp}-rejects.csv"
         descriptor = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        self.handle = open(descriptor, "w", encoding="utf-8-sig", newline="")
+        # open until close(): rows are added one by one while the import runs
+        self.handle = open(descriptor, "w", encoding="utf-8-sig", newline="")  # noqa: SIM115
         self.writer = csv.writer(self.handle)
         self.writer.writerow([*(_safe_cell(h) for h in header), "alasan", "kolom", "keterangan"])
 

@@ -40,6 +40,10 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from berjasa.logs import get_logger
+
+log = get_logger("berjasa.server")
+
 CA_DAYS = 365
 CA_RENEW_BEFORE = dt.timedelta(days=30)
 SERVER_DAYS = 30
@@ -285,8 +289,9 @@ def serve_https(app, host: str, port: int, threads: int, files: TlsFiles,
                 fresh = renew()
                 server.ssl_adapter.context.load_cert_chain(str(fresh.server_cert),
                                                            str(fresh.server_key))
-            except Exception:  # noqa: BLE001 - keep serving with the current certificate
-                continue
+            except Exception:
+                log.warning("the HTTPS certificate could not be renewed; serving the current one",
+                            exc_info=True)
 
     if renew is not None:
         threading.Thread(target=renewing, daemon=True, name="tls-renew").start()
@@ -307,7 +312,7 @@ def describe(files: TlsFiles, host: str, port: int) -> list[str]:
     return ([f"HTTPS aktif. Alamat aplikasi petugas: {', '.join(urls)}",
              f"Sertifikat CA untuk HP: {files.ca_cert} (unduh juga di http(s)://ALAMAT:{port}/app/berjasa-ca.crt)",
              f"Sidik jari SHA-256 CA (cocokkan di HP): {files.fingerprint}",
-             f"CA berlaku sampai {files.ca_expires}; sebulan sebelumnya laptop membuat CA baru "
-             "yang harus dipasang ulang di HP."]
+             (f"CA berlaku sampai {files.ca_expires}; sebulan sebelumnya laptop membuat CA baru "
+              "yang harus dipasang ulang di HP.")]
             + ([] if wildcard or host not in ("127.0.0.1", "localhost") else
                ["Catatan: hanya laptop ini yang bisa membuka; untuk HP jalankan dengan --host 0.0.0.0"]))

@@ -59,7 +59,8 @@ def load_private_key(pem: bytes) -> Ed25519PrivateKey:
     """The key back from :func:`private_key_pem`."""
     key = serialization.load_pem_private_key(pem, password=None)
     if not isinstance(key, Ed25519PrivateKey):
-        raise ValueError("not an Ed25519 key")
+        # ValueError like cryptography's own for a bad PEM: callers treat both as unreadable
+        raise ValueError("not an Ed25519 key")  # noqa: TRY004
     return key
 
 

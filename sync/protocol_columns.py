@@ -253,7 +253,7 @@ def _column_length(column: list) -> int:
 
 def _int(value: Any) -> int:
     if not isinstance(value, int) or isinstance(value, bool):
-        raise ValueError("expected an integer")
+        raise ColumnError("expected an integer")
     return value
 
 

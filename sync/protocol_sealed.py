@@ -99,7 +99,8 @@ def load_private_pem(data: bytes) -> X25519PrivateKey:
     """A static exchange key from its PEM."""
     key = serialization.load_pem_private_key(data, password=None)
     if not isinstance(key, X25519PrivateKey):
-        raise ValueError("not an X25519 private key")
+        # ValueError like cryptography's own for a bad PEM: callers treat both as unreadable
+        raise ValueError("not an X25519 private key")  # noqa: TRY004
     return key
 
 

@@ -61,8 +61,8 @@ def registration_exclusions() -> list[str]:
         "(r.kpj_number IS NULL OR r.kpj_number = '')",  # BPJS has not given a KPJ yet
         "r.eligibility IS NOT NULL",                   # evaluated (NULL = not yet: not passing)
         # BPJS does not list the NIK as an active participant (whatever the stored rule says).
-        "NOT EXISTS (SELECT 1 FROM bpjs_participants p WHERE p.nik = r.nik"
-        f" AND LOWER(COALESCE(NULLIF(TRIM(p.status), ''), 'aktif')) IN ({active}))",
+        ("NOT EXISTS (SELECT 1 FROM bpjs_participants p WHERE p.nik = r.nik"
+         f" AND LOWER(COALESCE(NULLIF(TRIM(p.status), ''), 'aktif')) IN ({active}))"),
         # The city already pays for the 2024 cohort: never registered twice.
         "NOT EXISTS (SELECT 1 FROM cohort c WHERE c.nik = r.nik)",
         NO_OPEN_FINDING,

@@ -12,7 +12,7 @@ import datetime as dt
 import math
 import re
 import unicodedata
-from typing import Any
+from typing import Any, ClassVar
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
@@ -205,7 +205,7 @@ class StrictInteger(fields.Integer):
 class StrictFloat(fields.Float):
     """A JSON number (not a string, not a boolean)."""
 
-    default_error_messages = {**_errors(NOT_NUMBER), "special": NOT_NUMBER}
+    default_error_messages: ClassVar[dict] = {**_errors(NOT_NUMBER), "special": NOT_NUMBER}
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> float:
         if type(value) is float and math.isfinite(value):
@@ -274,7 +274,7 @@ class BaseSchema(Schema):
     stored spelling :meth:`normalised`: plain methods that marshmallow's hooks call
     here and that the compiled loader (server.schemas.compiled) calls directly."""
 
-    error_messages = {"unknown": UNKNOWN_FIELD, "type": NOT_OBJECT}
+    error_messages: ClassVar[dict] = {"unknown": UNKNOWN_FIELD, "type": NOT_OBJECT}
 
     def record_errors(self, data: dict) -> dict[str, list]:
         """Problems that need more than one field, as {field: [coded message]}."""

@@ -10,9 +10,9 @@ from server.install import init_kelurahan
 from server.storage import enrollments as store
 
 KELURAHAN = "73.71.01.1001"
-LISTS = [dict(), dict(query="budi"), dict(query="budi", status="submitted"),
-         dict(query="budi", enumerator="enum1"), dict(query="7371"), dict(status="needs_fix"),
-         dict(query="budi", oldest_first=True, after=("2026-11-26", "x"))]
+LISTS = [{}, {"query": "budi"}, {"query": "budi", "status": "submitted"},
+         {"query": "budi", "enumerator": "enum1"}, {"query": "7371"}, {"status": "needs_fix"},
+         {"query": "budi", "oldest_first": True, "after": ("2026-11-26", "x")}]
 
 
 @pytest.fixture

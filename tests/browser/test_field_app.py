@@ -10,6 +10,7 @@ the time to save one record offline; screenshots go to tests/artifacts/.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import sys
 import time
@@ -115,10 +116,10 @@ def save(page) -> float:
 def tap_send(page) -> None:
     """Tap "Kirim", unless Background Sync (asked for at save; Chromium fires it as
     soon as the network is there) is already sending and the button is disabled."""
-    try:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    with contextlib.suppress(PlaywrightTimeout):  # disabled: already sending
         page.click("#send-all", timeout=3000)
-    except Exception:  # noqa: BLE001  (playwright's TimeoutError: disabled, already sending)
-        pass
 
 
 def card(page, name: str):
