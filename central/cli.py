@@ -345,16 +345,17 @@ def export_answers_command(kelurahan_code: str, target: Path, data_dir: Path | N
     from berjasa.paths import write_private
     from central.usb import UsbError, export_answers
 
-    with central_db(data_dir) as (db, _, folder):
+    with central_db(data_dir) as (db, settings, folder):
         try:
-            data, summary = export_answers(db, folder, kelurahan_code.strip())
+            data, summary = export_answers(db, folder, kelurahan_code.strip(), settings)
             write_private(target, data)
         except (UsbError, OSError) as exc:
             raise click.ClickException(f"ekspor jawaban gagal: {exc}") from exc
     summary["file"] = str(target)
     if not as_json:
-        click.echo(f"{summary['answers']} jawaban batch dan {summary['updates']} kabar untuk "
-                   f"{kelurahan_code} ditulis ke {target}.")
+        click.echo(f"{summary['answers']} jawaban batch, {summary['updates']} kabar dan petunjuk "
+                   f"duplikat ({summary['hint_records']} data se-kota) untuk {kelurahan_code} "
+                   f"ditulis ke {target}.")
     emit(summary, as_json, str(target))
 
 

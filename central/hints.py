@@ -23,6 +23,9 @@ from berjasa import hints
 from central.storage import hints as store
 from central.storage.db import Database, utc_now
 
+# The settings a hints answer is made with.
+SETTINGS = ("central_hint_key_days", "central_hint_key_change", "central_hints_page_size")
+
 
 def _parse(at: str) -> dt.datetime:
     moment = dt.datetime.fromisoformat(at.replace("Z", "+00:00"))
@@ -82,3 +85,26 @@ def page(db: Database, settings: dict[str, Any], held_key_id: str, since: int,
         "more": more,
         "server_time": utc_now(),
     }
+
+
+def full_set(db: Database, settings: dict[str, Any], skip_device: str | None = None,
+             tries: int = 3) -> dict[str, Any]:
+    """The current key and the hashes of every active record (but ``skip_device``'s),
+    as one answer from cursor 0 with ``reset: true`` and ``more: false``: what the online
+    pull brings page by page, for a laptop that syncs by USB stick. Begun again if the
+    key is replaced between two pages."""
+    first = page(db, settings, "", 0, skip_device)
+    entries, last = list(first["entries"]), first
+    while last["more"]:
+        last = page(db, settings, first["key_id"], int(last["cursor"]), skip_device)
+        if last["reset"]:  # a new key meanwhile: its hashes start from 0
+            if tries <= 1:
+                raise RuntimeError("the duplicate-hint key kept changing while it was read")
+            return full_set(db, settings, skip_device, tries - 1)
+        entries += last["entries"]
+    return {**first, "entries": entries, "cursor": last["cursor"], "more": False}
+
+
+def hashed_records(answer: dict[str, Any]) -> int:
+    """How many records' hashes a hints answer carries (16 bytes each)."""
+    return sum(len(base64.b64decode(entry["hashes"])) for entry in answer["entries"]) // 16

@@ -18,6 +18,7 @@ from typing import Any
 
 from berjasa.paths import write_private
 from berjasa.problems import Problem
+from central import hints
 from central.devices import active_device
 from central.privacy import erase_from_device
 from central.receive import receive_signed_batch
@@ -121,8 +122,12 @@ def _reason(exc: Exception) -> str:
     return f"{code}: {exc}" if code else str(exc)
 
 
-def export_answers(db: Database, data_dir: Path, kelurahan_code: str) -> tuple[bytes, dict[str, Any]]:
-    """(sealed answers file, summary) for the kelurahan's current laptop."""
+def export_answers(db: Database, data_dir: Path, kelurahan_code: str,
+                   settings: Mapping[str, Any]) -> tuple[bytes, dict[str, Any]]:
+    """(sealed answers file, summary) for the kelurahan's current laptop: the answers,
+    the updates, the erasures held, and the duplicate hints (the key and the hashes of
+    every active record city-wide but the laptop's own, as its online pull brings them:
+    the phones of a kelurahan with no link warn of duplicates too)."""
     device = device_store.latest_active_device(db, kelurahan_code)
     if device is None:
         raise UsbError(f"tidak ada perangkat aktif untuk kelurahan {kelurahan_code}")
@@ -134,11 +139,15 @@ def export_answers(db: Database, data_dir: Path, kelurahan_code: str) -> tuple[b
                for b in device_store.batches_of_kelurahan(db, kelurahan_code)]
     # the laptop has every "accepted" from the answers themselves (as online: skip=accepted)
     updates = record_store.updates_since(db, kelurahan_code, 0, 10_000_000, ("accepted",))
+    duplicate_hints = hints.full_set(db, {name: settings[name] for name in hints.SETTINGS},
+                                     device["device_id"])
     payload = {"kelurahan_code": kelurahan_code, "device_id": device["device_id"],
                "answers": answers, "updates": updates,
-               "erasures": privacy_store.kelurahan_erasure_ids(db, kelurahan_code)}
+               "erasures": privacy_store.kelurahan_erasure_ids(db, kelurahan_code),
+               "hints": duplicate_hints}
     data = sealed.seal("answers", payload, central_exchange_key(data_dir),
                        sealed.load_public(reader_text),
                        {"device_id": device["device_id"], "kelurahan_code": kelurahan_code})
     return data, {"kelurahan_code": kelurahan_code, "device_id": device["device_id"],
-                  "answers": len(answers), "updates": len(updates), "bytes": len(data)}
+                  "answers": len(answers), "updates": len(updates),
+                  "hint_records": hints.hashed_records(duplicate_hints), "bytes": len(data)}

@@ -205,5 +205,7 @@ def import_answers_command(file: Path, data_dir: Path | None, as_json: bool) -> 
         conn.close()
     if not as_json:
         click.echo(f"{summary['records_answered']} data terjawab dalam {summary['batches_answered']}"
-                   f" batch; {summary['updates_applied']} kabar dari pusat diterapkan.")
+                   f" batch; {summary['updates_applied']} kabar dari pusat diterapkan"
+                   + (f"; petunjuk duplikat untuk {summary['hint_records']} data se-kota diperbarui."
+                      if summary["hint_records"] else "."))
     emit(summary, as_json, str(summary["records_answered"]))

@@ -14,6 +14,7 @@ import base64
 import binascii
 import datetime as dt
 import logging
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
@@ -25,19 +26,55 @@ from sync.transport import CentralRefused, TransientError, wire_size
 log = logging.getLogger("berjasa.sync")
 
 
-def _now() -> str:
+def now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
 
-def _decode_page(page: dict[str, Any]) -> tuple[str, bytes, list[tuple[str, bytes]]]:
-    key_id, secret = str(page["key_id"]), base64.b64decode(page["key"], validate=True)
+@dataclass(frozen=True)
+class HintPage:
+    """One answer of ``GET /api/v1/hints`` (or the whole set a USB answers file carries)."""
+
+    key_id: str
+    secret: bytes
+    key_created_at: str
+    entries: list[tuple[str, bytes]]  # (kelurahan code, 16-byte hashes)
+    cursor: str
+    reset: bool
+    more: bool
+
+    @property
+    def records(self) -> int:
+        return sum(len(blob) for _, blob in self.entries) // 16
+
+
+def decode_page(page: Any) -> HintPage:
+    """A hints answer checked and decoded; ValueError, KeyError, TypeError or
+    binascii.Error when it is not one."""
     entries = []
     for entry in page["entries"]:
         blob = base64.b64decode(entry["hashes"], validate=True)
         if len(blob) % 16:
             raise ValueError("hint hashes not a multiple of 16 bytes")
         entries.append((str(entry["kelurahan_code"]), blob))
-    return key_id, secret, entries
+    return HintPage(str(page["key_id"]), base64.b64decode(page["key"], validate=True),
+                    str(page.get("key_created_at", "")), entries, str(int(page["cursor"])),
+                    bool(page["reset"]), bool(page.get("more")))
+
+
+# What decode_page raises for an answer that is not a hints page.
+MALFORMED = (ValueError, KeyError, TypeError, binascii.Error)
+
+
+def store_page(conn, held_key_id: str, page: HintPage, pulled_at: str) -> None:
+    """Store a page and move the cursor, in one transaction: a reset or another key
+    drops the key and hashes held first."""
+    with transaction(conn):
+        if page.reset or page.key_id != held_key_id:
+            hint_storage.replace_key(conn, page.key_id, page.secret, page.key_created_at, now())
+        hint_storage.add_hashes(conn, page.key_id, page.entries)
+        storage.set_state(conn, "hints_key_id", page.key_id)
+        storage.set_state(conn, "hints_cursor", page.cursor)
+        storage.set_state(conn, "hints_pulled_at", pulled_at)
 
 
 def pull_hints(run: RunState, conn, device: dict[str, Any], key) -> None:
@@ -50,19 +87,11 @@ def pull_hints(run: RunState, conn, device: dict[str, Any], key) -> None:
         try:
             response = run.client.get_signed(key, device["device_id"], path)
             run.add(bytes_up=300, bytes_down=wire_size(dict(response.headers), len(response.content)))
-            page = response.json()
-            key_id, secret, entries = _decode_page(page)
-            cursor_next, reset = str(int(page["cursor"])), bool(page["reset"])
-        except (TransientError, CentralRefused, ValueError, KeyError, TypeError, binascii.Error) as exc:
+            page = decode_page(response.json())
+        except (TransientError, CentralRefused, *MALFORMED) as exc:
             log.warning("duplicate hints not pulled: %s", exc)
             return
-        with transaction(conn):
-            if reset or key_id != held:
-                hint_storage.replace_key(conn, key_id, secret, str(page.get("key_created_at", "")), _now())
-            hint_storage.add_hashes(conn, key_id, entries)
-            storage.set_state(conn, "hints_key_id", key_id)
-            storage.set_state(conn, "hints_cursor", cursor_next)
-            storage.set_state(conn, "hints_pulled_at", _now())
-        held, cursor = key_id, cursor_next
-        if not page.get("more"):
+        store_page(conn, held, page, now())
+        held, cursor = page.key_id, page.cursor
+        if not page.more:
             return

@@ -20,7 +20,7 @@ from typing import Any
 from berjasa.database import transaction
 from berjasa.folder_lock import lock_dir, try_lock
 from server.storage import outbox
-from sync import outcomes, protocol, protocol_erasures, storage
+from sync import hints_pull, outcomes, protocol, protocol_erasures, storage
 from sync import protocol_sealed as sealed
 from sync.encoding import encode_rows
 from sync.keys import CENTRAL_EXCHANGE_FILE as CENTRAL_KEY_FILE
@@ -116,8 +116,27 @@ def import_answers(conn: sqlite3.Connection, data_dir: Path, data: bytes) -> dic
             records += count
         applied = _apply_updates(conn, payload.get("updates") or [])
         confirmed = _confirm_erasures(conn, payload.get("erasures") or [])
+        hinted = _apply_hints(conn, payload.get("hints"), str(header.get("created_at") or ""))
     return {"batches_answered": answered, "records_answered": records, "updates_applied": applied,
-            "erasures_confirmed": confirmed}
+            "erasures_confirmed": confirmed, "hint_records": hinted}
+
+
+def _apply_hints(conn: sqlite3.Connection, hints: Any, made_at: str) -> int:
+    """Central's duplicate-hint key and hashes from the file, in place of those held
+    (the file holds the whole set), unless the laptop holds hints as new or newer
+    (pulled online since the file was made, or this file imported before): how many
+    records' hashes were stored."""
+    if hints is None:
+        return 0  # a file from a central before duplicate hints travelled by stick
+    pulled_at = storage.get_state(conn, "hints_pulled_at", "") or ""
+    if pulled_at and made_at and pulled_at >= made_at:
+        return 0
+    try:
+        page = hints_pull.decode_page(hints)
+    except hints_pull.MALFORMED as exc:
+        raise UsbSyncError(f"petunjuk duplikat di berkas jawaban rusak: {exc}") from exc
+    hints_pull.store_page(conn, "", page, made_at or hints_pull.now())
+    return page.records
 
 
 def _confirm_erasures(conn: sqlite3.Connection, record_ids: list[Any]) -> int:

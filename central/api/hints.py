@@ -12,7 +12,6 @@ from central.app import get_db, setting
 from central.schemas import HintsQuery
 
 blp = Blueprint("central_hints", __name__, description="Sinkronisasi: petunjuk duplikat")
-SETTINGS = ("central_hint_key_days", "central_hint_key_change", "central_hints_page_size")
 
 
 @blp.route("/api/v1/hints", methods=["GET"])
@@ -25,5 +24,5 @@ def hint_page(args: dict):
     (``reset: true`` when the device holds another key id: start again from 0)."""
     # ?skip=own: the laptop has its own records; their hashes need not cross the link
     skip = g.device["device_id"] if args.get("skip") == "own" else None
-    return jsonify(hints.page(get_db(), {name: setting(name) for name in SETTINGS},
+    return jsonify(hints.page(get_db(), {name: setting(name) for name in hints.SETTINGS},
                               args["key_id"], args["since"], skip))

@@ -76,7 +76,7 @@ def test_a_round_trip_by_stick_and_each_file_imported_twice(central, island, tmp
     twice = ok_json(berjasa("sync", "import-answers", str(stick / "jawaban.bja"), "--json",
                             "--data-dir", str(island)))
     assert twice == {"batches_answered": 0, "records_answered": 0, "updates_applied": 0,
-                     "erasures_confirmed": 0}
+                     "erasures_confirmed": 0, "hint_records": 0}
     # the stick emptied the outbox: the next online run has nothing to send
     online = run_once(island, h.agent_settings(island), "test")
     assert online.ok and online.records_sent == 0
@@ -109,7 +109,7 @@ def test_mixing_stick_and_online_sync_loses_and_doubles_nothing(central, island,
             assert summary["records"] == 5  # only what is still unanswered
             came = import_batches(db, central.data_dir, stick_2, load_settings(central.data_dir))
             assert came.new == 1 and came.records == 5
-            back, _ = export_answers(db, central.data_dir, A)
+            back, _ = export_answers(db, central.data_dir, A, load_settings(central.data_dir))
             applied = import_answers(conn, island, back)
             assert applied["records_answered"] == 5  # the first ten were answered online
         finally:
@@ -177,3 +177,65 @@ def test_an_erasure_travels_by_stick_whichever_file_arrives_first(central, islan
     again = ok_json(berjasa("sync", "export", "--to", str(tmp_path / "lagi.bjs"), "--json",
                             "--data-dir", str(island)))
     assert again["erasures"] == 0  # confirmed: it does not travel again
+
+
+B = "73.71.01.1001"
+
+
+def _central_key_id(central) -> str:
+    return central.query("SELECT key_id FROM hint_keys WHERE retired_at IS NULL")[0]["key_id"]
+
+
+def _hints_held(folder: Path) -> tuple[str, int]:
+    """(key id, records hashed) of the duplicate hints a laptop holds."""
+    keys = h.kelurahan_rows(folder, "SELECT key_id FROM hint_keys")
+    blobs = h.kelurahan_rows(folder, "SELECT coalesce(sum(length(hashes)), 0) AS n FROM hint_hashes")
+    return (keys[0]["key_id"] if keys else ""), blobs[0]["n"] // 16
+
+
+def test_duplicate_hints_reach_a_laptop_that_is_never_online(central, island, tmp_path):
+    """The answers file carries central's hint key and the hashes of every other
+    kelurahan's active records, so an island's phones warn of city-wide duplicates
+    too; a file older than what the laptop holds leaves its hints alone."""
+    mainland = h.make_kelurahan(tmp_path / "daratan", B)
+    central.register(mainland)
+    h.seed_approved(mainland, 7, seed=61)
+    assert run_once(mainland, h.agent_settings(mainland), "test").ok
+    h.seed_approved(island, 3, seed=62)
+    stick = tmp_path / "flashdisk"
+    stick.mkdir()
+    ok_json(berjasa("sync", "export", "--to", str(stick / "batch.bjs"), "--json",
+                    "--data-dir", str(island)))
+    ok_json(berjasa("central", "import-batches", str(stick / "batch.bjs"), "--json",
+                    "--data-dir", str(central.data_dir)))
+    assert _hints_held(island) == ("", 0)
+    out = ok_json(berjasa("central", "export-answers", "--kelurahan", A, "--to",
+                          str(stick / "jawaban.bja"), "--json", "--data-dir", str(central.data_dir)))
+    assert out["hint_records"] == 7  # the mainland's; the island's own three are in its filter
+    applied = ok_json(berjasa("sync", "import-answers", str(stick / "jawaban.bja"), "--json",
+                              "--data-dir", str(island)))
+    assert applied["hint_records"] == 7
+    key_id = _central_key_id(central)
+    assert _hints_held(island) == (key_id, 7)
+    # the laptop's phones get them: the filter covers the mainland's records and its own
+    from berjasa.database import connect
+    from berjasa.settings import load_settings
+    from server.field_dedupe import dedupe_index
+
+    conn = connect(island / "kelurahan.db")
+    try:
+        index = dedupe_index(conn, island, load_settings(island))
+    finally:
+        conn.close()
+    assert index["key_id"] == key_id and index["count"] == 7 + 3
+
+    # the link comes back: the online pull goes on from the file's cursor, doubling nothing
+    h.seed_approved(mainland, 2, seed=63, start=7)
+    assert run_once(mainland, h.agent_settings(mainland), "test").ok
+    assert run_once(island, h.agent_settings(island), "test").ok
+    assert _hints_held(island) == (_central_key_id(central), 9)
+    # an old file after that changes nothing
+    again = ok_json(berjasa("sync", "import-answers", str(stick / "jawaban.bja"), "--json",
+                            "--data-dir", str(island)))
+    assert again["hint_records"] == 0
+    assert _hints_held(island) == (_central_key_id(central), 9)
