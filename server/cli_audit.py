@@ -17,7 +17,7 @@ from berjasa.commandline import (
     report_chain,
 )
 from berjasa.database import connect, transaction
-from berjasa.local_time import WITA, day_start_utc
+from berjasa.local_time import WITA, day_start_utc, wita
 from berjasa.os_errors import os_error_text
 from berjasa.paths import kelurahan_db_path
 from berjasa.spreadsheet import NUMBER, TEXT, Column, write_export
@@ -147,7 +147,8 @@ def prove_command(seq: int, field: str, value: str, data_dir: Path | None, as_js
         emit(answer, True)
     elif answer["proven"]:
         sides = {"old": "nilai lama", "new": "nilai baru"}
-        click.echo(f"TERBUKTI: entri {seq} ({answer['action']}, {answer['actor']}, {answer['at']}) "
+        at = wita(answer["at"], seconds=True)
+        click.echo(f"TERBUKTI: entri {seq} ({answer['action']}, {answer['actor']}, {at}) "
                    f"mencatat nilai ini sebagai {', '.join(sides[s] for s in answer['matches'])} "
                    f"untuk {field}.")
     else:

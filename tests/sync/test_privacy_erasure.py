@@ -238,6 +238,7 @@ def test_audit_prove_after_erasure(kelurahan):
     assert json.loads(yes.stdout)["matches"] == ["new"]
     old = berjasa(*prove, "--field", "full_name", "--value", person["before"]["full_name"])
     assert old.returncode == 0 and "nilai lama" in old.stdout
+    assert " WITA)" in old.stdout  # the entry's time in Makassar time, as every message says it
     no = berjasa(*prove, "--field", "full_name", "--value", "Orang Lain")
     assert no.returncode == 1 and "TIDAK COCOK" in no.stdout
 
