@@ -48,6 +48,13 @@ PAIR_DECISIONS = {"keep_a": "Sama orang, pertahankan A",
 MAX_REASON = 500
 
 
+def _choose(decisions: dict[str, str]) -> str:
+    """The error for a missing or unknown decision: each one's label, and its code
+    for the office API."""
+    return "Pilih salah satu keputusan: " + "; ".join(
+        f"{label} ({code})" for code, label in decisions.items()) + "."
+
+
 def _actor(actor: Actor | str) -> Actor:
     """The trail actor: a signed-in verifier (pages) or a name from the CLI."""
     if isinstance(actor, Actor):
@@ -154,7 +161,7 @@ def decide_finding(db: Database, finding_id: int, decision: str, reason: str | N
                    actor: Actor | str) -> dict[str, Any]:
     """A verifier's decision on an open finding (see the module docstring)."""
     if decision not in FINDING_DECISIONS:
-        raise ValidationFailed({"decision": ["Pilih: " + ", ".join(FINDING_DECISIONS)]},
+        raise ValidationFailed({"decision": [_choose(FINDING_DECISIONS)]},
                                {"decision": ["invalid_choice"]})
     text = _reason(reason)
     who = _actor(actor)
@@ -237,7 +244,7 @@ def decide_pair(db: Database, central_id_a: int, central_id_b: int, decision: st
     the first wins, the second gets 409 ``already_decided``. Both kelurahan hear
     the decision with their next pull (update kind ``duplicate_decision``)."""
     if decision not in PAIR_DECISIONS:
-        raise ValidationFailed({"decision": ["Pilih: " + ", ".join(PAIR_DECISIONS)]},
+        raise ValidationFailed({"decision": [_choose(PAIR_DECISIONS)]},
                                {"decision": ["invalid_choice"]})
     text = _reason(reason)
     who = _actor(actor)

@@ -27,7 +27,8 @@ def test_verifier_decides_a_pair_on_the_page_once(central):
     form = {"decision": "different", "reason": "Kembar <b>beda</b> NIK",
             "csrf_token": token(verifier, central, "/verifikasi")}
     unchosen = verifier.post(url, data={**form, "decision": ""}, timeout=10)
-    assert "Pilih" in unchosen.text and not central.query(
+    assert "Pilih salah satu keputusan: Sama orang, pertahankan A (keep_a);" in unchosen.text
+    assert not central.query(
         "SELECT decision FROM duplicate_flags WHERE decision IS NOT NULL")
     done = verifier.post(url, data=form, timeout=10)
     assert done.status_code == 200 and "Keputusan atas pasangan disimpan" in done.text
