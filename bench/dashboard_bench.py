@@ -50,8 +50,9 @@ COHORT = 35_782
 PASSWORD = "bench-operator-1"
 
 
-def populate(url: str, count: int, seed: int = 3) -> None:
-    """Records, cohort, devices and batches as described in the module docstring."""
+def populate(url: str, folder: Path, count: int, seed: int = 3) -> None:
+    """Records, cohort, devices and batches as described in the module docstring, in
+    the central database of data folder ``folder`` (whose key seals the trail)."""
     rng = random.Random(seed)
     codes = [k.code for k in kelurahan_list()]
     now = datetime.now(timezone.utc)
@@ -69,7 +70,7 @@ def populate(url: str, count: int, seed: int = 3) -> None:
                         f"pekerja {n}", status, rng.choice(reasons) if status == "rejected" else None,
                         f"petugas{rng.randrange(40):02d}", "h", received, received))
     cohort = [(f"74{n:014d}", codes[n % len(codes)], "2024-01") for n in range(COHORT)]
-    db = Database(url)
+    db = Database(url, data_dir=folder)
     try:
         migrate(db)
         with db.transaction():
@@ -145,7 +146,7 @@ def main() -> None:
         folder = Path(tmp)
         with throwaway_database(args.backend, folder, pg_server=args.pg_server) as url:
             started = time.perf_counter()
-            populate(url, args.records)
+            populate(url, folder, args.records)
             setup = round(time.perf_counter() - started, 1)
             cold = measure(url, folder, args.requests, 0)
             warm = measure(url, folder, args.requests, 30)

@@ -63,6 +63,15 @@ def seal_matches(key: bytes, seq: int, entry_hash: str, mac: str | None) -> bool
     return mac is not None and hmac.compare_digest(seal(key, seq, entry_hash), mac)
 
 
+def seal_problem(key: bytes, seq: int, entry_hash: str, mac: str | None) -> str | None:
+    """None when ``mac`` is this entry's seal, else what :func:`berjasa.audit.verify_entries`
+    reports for it (the per-entry check of every sealed trail)."""
+    if seal_matches(key, seq, entry_hash, mac):
+        return None
+    return ("seal missing" if mac is None else "seal does not match") + \
+        " (rewritten without the data folder's key?)"
+
+
 def backfilled(data_dir: Path) -> bool:
     """Whether entries written before sealing were sealed already in this folder."""
     return (Path(data_dir) / SEALED_MARKER).exists()

@@ -17,7 +17,7 @@ from flask import Flask, g
 from berjasa import http_cache
 from berjasa.settings import AppConfig
 from berjasa.web.sessions import secret_key
-from central import signing
+from central import signing, trail
 from central.storage.db import Database, migrate, open_pool
 
 
@@ -39,9 +39,10 @@ def create_app(config: AppConfig) -> Flask:
         weakref.finalize(app, pool.close)
     # migrating on a pooled connection leaves it to the first request (one backend
     # fewer for PostgreSQL to start)
-    database = Database(config.database_url, pool=pool)
+    database = Database(config.database_url, pool=pool, data_dir=config.data_dir)
     try:
         migrate(database)
+        trail.seal_unsealed(database)  # the trail written before sealing, once
     finally:
         database.close()
 
@@ -70,8 +71,9 @@ def get_db() -> Database:
     """This request's database connection (opened on first use)."""
     if "db" not in g:
         from flask import current_app
-        g.db = Database(current_app.config["BERJASA"].database_url,
-                        pool=current_app.extensions.get("berjasa_central_pool"))
+        config = current_app.config["BERJASA"]
+        g.db = Database(config.database_url, pool=current_app.extensions.get("berjasa_central_pool"),
+                        data_dir=config.data_dir)
     return g.db
 
 

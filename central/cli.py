@@ -62,7 +62,7 @@ def central_db(data_dir: Path | None) -> Iterator[tuple[Database, dict[str, Any]
                 f"registri pusat belum disiapkan di {folder}: jalankan `berjasa central init` dulu")
         url = default_url(folder)
     try:
-        db = Database(url)
+        db = Database(url, data_dir=folder)
     except _db_errors() as exc:
         raise click.ClickException(f"tidak dapat membuka basis data pusat: {_one_line(exc)}") from exc
     try:
@@ -131,14 +131,16 @@ def init_command(database_url: str | None, data_dir: Path | None, as_json: bool)
     Contoh: berjasa central init --database postgresql://postgres@127.0.0.1/berjasa
     """
     from central.storage.db import Database, migrate
+    from central.trail import seal_unsealed
 
     folder, settings = data_dir_and_settings(data_dir)
     private_folder(folder)
     url = database_url or settings["central_database_url"] or default_url(folder)
     try:
-        db = Database(url)
+        db = Database(url, data_dir=folder)
         try:
             applied = migrate(db)
+            seal_unsealed(db)
         finally:
             db.close()
     except _db_errors() as exc:
@@ -217,6 +219,7 @@ def migrate_command(dry_run: bool, data_dir: Path | None, as_json: bool) -> None
     """
     from berjasa.folder_lock import FolderInUse, offline
     from central.storage.db import migrate, pending_migrations
+    from central.trail import seal_unsealed
 
     folder, _ = data_dir_and_settings(data_dir)
     try:
@@ -231,6 +234,8 @@ def migrate_command(dry_run: bool, data_dir: Path | None, as_json: bool) -> None
                     for name in pending:
                         click.echo(f"  {name}")
             applied = [] if dry_run else migrate(db)
+            if not dry_run:
+                seal_unsealed(db)  # the trail written before sealing (migration 0013)
     except FolderInUse as exc:
         raise click.ClickException(str(exc)) from exc
     emit({"pending": pending, "applied": applied}, as_json, ", ".join(applied) or "sudah terbaru")

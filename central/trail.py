@@ -13,7 +13,7 @@ import string
 from datetime import timedelta
 from typing import Any
 
-from berjasa import spreadsheet
+from berjasa import audit_seal, spreadsheet
 from berjasa.audit import Actor, verify_entries
 from berjasa.local_time import day_start_utc
 from berjasa.problems import BadFilter
@@ -43,9 +43,30 @@ def record(db: Database, actor: Actor, action: str, target: str | None = None,
     return store.append(db, actor, action, target, details, reason)
 
 
-def verify(db: Database) -> tuple[int, dict[str, Any] | None]:
-    """(entries checked, None) when intact, else the first broken entry ``{"seq", "problem"}``."""
-    return verify_entries(store.iter_entries(db))
+def verify(db: Database, seals: bool = True) -> tuple[int, dict[str, Any] | None]:
+    """(entries checked, None) when intact, else the first broken entry ``{"seq",
+    "problem"}``: the chain recomputed and, unless ``seals`` is False, every entry's
+    keyed seal checked (docs/audit-chain.md)."""
+    if not seals:
+        return verify_entries(store.iter_entries(db))
+    key = store.seal_key(db)
+    return verify_entries(store.iter_sealed(db), lambda entry: audit_seal.seal_problem(
+        key, int(entry["seq"]), entry["entry_hash"], entry["mac"]))
+
+
+def seal_unsealed(db: Database) -> int:
+    """Seal the entries written before central sealed its trail (migration 0013), once
+    per data folder and only when the chain verifies, so a forgery is never sealed;
+    the marker file ``audit.sealed`` then makes a seal deleted later show as missing
+    instead of being sealed again. The number sealed."""
+    if db.data_dir is None or audit_seal.backfilled(db.data_dir):
+        return 0
+    _, broken = verify(db, seals=False)
+    if broken is not None:
+        return 0
+    sealed, last = store.seal_unsealed(db)
+    audit_seal.mark_backfilled(db.data_dir, last)
+    return sealed
 
 
 def parse_filters(args: Any) -> dict[str, str]:

@@ -68,11 +68,16 @@ def sqlite_path(url: str) -> Path:
 class Database:
     """A connection with the same small API on both backends."""
 
-    def __init__(self, url: str, pool: ConnectionPool | None = None) -> None:
+    def __init__(self, url: str, pool: ConnectionPool | None = None,
+                 data_dir: Path | None = None) -> None:
         """Open a connection, or borrow one from ``pool`` (PostgreSQL; see
-        :func:`open_pool`), which :meth:`close` then gives back."""
+        :func:`open_pool`), which :meth:`close` then gives back. ``data_dir``: central's
+        data folder, whose key seals the audit trail (central.storage.audit); for
+        SQLite, the database file's folder unless given."""
         self.url = url
         self.dialect = dialect_of(url)
+        self.data_dir = Path(data_dir) if data_dir is not None else (
+            sqlite_path(url).parent if self.dialect == "sqlite" else None)
         self._pool = pool if self.dialect == "postgresql" else None
         if self.dialect == "sqlite":
             self.conn: Any = sqlite_db.connect(sqlite_path(url))

@@ -261,10 +261,5 @@ def verify_chain(conn: sqlite3.Connection, seals: bool = True) -> tuple[int, dic
     macs: dict[int, str] = dict(conn.execute("SELECT seq, mac FROM audit_seals").fetchall())
     key = audit_seal.seal_key(key_for_connection(conn))
 
-    def sealed(entry: dict[str, Any]) -> str | None:
-        if audit_seal.seal_matches(key, entry["seq"], entry["entry_hash"], macs.get(entry["seq"])):
-            return None
-        problem = "seal missing" if entry["seq"] not in macs else "seal does not match"
-        return problem + " (rewritten without the data folder's key?)"
-
-    return verify_entries(iter_entries(conn), sealed)
+    return verify_entries(iter_entries(conn), lambda entry: audit_seal.seal_problem(
+        key, entry["seq"], entry["entry_hash"], macs.get(entry["seq"])))

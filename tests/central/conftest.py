@@ -75,7 +75,7 @@ class Central:
 
     def db(self) -> Database:
         """A new connection to the central database (close it)."""
-        return Database(self.database_url)
+        return Database(self.database_url, data_dir=self.data_dir)
 
     def query(self, sql: str, params: tuple = ()) -> list[dict]:
         """Rows of a query, on the test's own connection (autocommit on both
@@ -90,7 +90,7 @@ class Central:
         """The test's connection for :meth:`query` and :meth:`code`, opened on
         first use (a PostgreSQL connection costs both sides a few ms)."""
         if self._shared is None:
-            self._shared = Database(self.database_url)
+            self._shared = Database(self.database_url, data_dir=self.data_dir)
         return self._shared
 
     def close(self) -> None:

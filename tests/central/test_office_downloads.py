@@ -137,7 +137,7 @@ def test_trail_date_filters_are_makassar_days(central):
 
     stamps = {"2026-11-25T15:59:59.999999+00:00": False, "2026-11-25T16:00:00.000000+00:00": True,
               "2026-11-26T15:59:59.999999+00:00": True, "2026-11-26T16:00:00.000000+00:00": False}
-    db = Database(central.database_url)
+    db = Database(central.database_url, data_dir=central.data_dir)
     try:
         with db.transaction():
             first = [trail.record(db, trail.Actor("uji-hari", "admin"), "uji.hari", f"t:{i}")

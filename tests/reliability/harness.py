@@ -133,7 +133,7 @@ class Central:
 
     def query(self, sql: str, params: tuple = ()) -> list[dict]:
         """Rows of a query on central's database."""
-        db = Database(self.database_url)
+        db = Database(self.database_url, data_dir=self.data_dir)
         try:
             return db.query(sql, params)
         finally:
@@ -143,7 +143,7 @@ class Central:
         """A one-time registration code for a kelurahan."""
         from central.devices import create_registration_code
 
-        db = Database(self.database_url)
+        db = Database(self.database_url, data_dir=self.data_dir)
         try:
             return create_registration_code(db, kelurahan, 60)["code"]
         finally:

@@ -225,7 +225,7 @@ def _integrity_problem(central, kelurahan: Path) -> str | None:
         problems = _amcheck_problems(central.database_url)
         if problems:
             return f"central amcheck: {problems[:3]}"
-    db = Database(central.database_url)
+    db = Database(central.database_url, data_dir=central.data_dir)
     try:
         _, broken = verify_central_trail(db)
     finally:

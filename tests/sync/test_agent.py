@@ -84,7 +84,7 @@ def test_stored_batch_is_resent_byte_identical_and_answered_once(central, kelura
 def test_pull_brings_kpj_number_and_rejection(central, kelurahan):
     ids = h.seed_approved(kelurahan, 3, seed=6)
     assert run_once(kelurahan, h.agent_settings(kelurahan), "test").ok
-    db = Database(central.database_url)
+    db = Database(central.database_url, data_dir=central.data_dir)
     with db.transaction():
         add_updates(db, [
             {"kelurahan_code": A, "record_id": ids[0], "kind": "registered", "central_status": "registered",

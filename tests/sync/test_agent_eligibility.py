@@ -17,7 +17,7 @@ RESULTS = [{"rule": "dtsen", "result": "fail", "reason": "DTSEN desil 8, di atas
 def test_eligibility_rejection_and_reacceptance_reach_the_kelurahan(central, kelurahan):
     ids = h.seed_approved(kelurahan, 2, seed=9)
     assert run_once(kelurahan, h.agent_settings(kelurahan), "test").ok
-    db = Database(central.database_url)
+    db = Database(central.database_url, data_dir=central.data_dir)
     with db.transaction():
         add_updates(db, [
             {"kelurahan_code": A, "record_id": ids[0], "kind": "rejected", "central_status": "rejected",
@@ -33,7 +33,7 @@ def test_eligibility_rejection_and_reacceptance_reach_the_kelurahan(central, kel
     assert rows[ids[1]]["status"] == "synced"  # results only, no status change
     assert json.loads(rows[ids[1]]["central_eligibility"]) == RESULTS
 
-    db = Database(central.database_url)
+    db = Database(central.database_url, data_dir=central.data_dir)
     with db.transaction():
         add_updates(db, [{"kelurahan_code": A, "record_id": ids[0], "kind": "reaccepted",
                           "central_status": "accepted", "central_id": 1, "eligibility": []}], utc_now())

@@ -100,7 +100,7 @@ def test_neighbours_scope_leaves_a_far_kecamatan_out(central, data_dir, tmp_path
 
 def test_hint_page_carries_no_clear_nik_name_or_date_and_a_new_key_resets(central, tmp_path):
     rows = _synced(central, tmp_path / "near", NEIGHBOUR, 4, seed=24)
-    db = Database(central.database_url)
+    db = Database(central.database_url, data_dir=central.data_dir)
     try:
         page = central_hints.page(db, CENTRAL_SETTINGS, "", 0)
         text = json.dumps(page) + "".join(
@@ -165,7 +165,7 @@ def test_central_likely_duplicate_queue_shows_phone_flagged_pairs_first(central,
               one(y, 104, second, make_kk(dt.date(2016, 1, 2), serial=103), possible_duplicate="nik")]
     for folder in (x, y):
         assert run_once(folder, h.agent_settings(folder), "test").ok
-    db = Database(central.database_url)
+    db = Database(central.database_url, data_dir=central.data_dir)
     try:
         pairs = duplicate_pairs(db)
     finally:
@@ -179,7 +179,7 @@ def test_a_laptop_is_not_sent_the_hashes_of_its_own_records(central, tmp_path):
     _synced(central, tmp_path / "own", NEIGHBOUR, 4, seed=26)
     _synced(central, tmp_path / "other", FAR, 3, seed=27)
     own_device = h.kelurahan_rows(tmp_path / "own", "SELECT device_id FROM sync_device")[0]["device_id"]
-    db = Database(central.database_url)
+    db = Database(central.database_url, data_dir=central.data_dir)
     try:
         everything = central_hints.page(db, CENTRAL_SETTINGS, "", 0)
         without_own = central_hints.page(db, CENTRAL_SETTINGS, "", 0, skip_device=own_device)

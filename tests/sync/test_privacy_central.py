@@ -174,7 +174,7 @@ def test_central_erase_reaches_the_kelurahan_with_the_next_pull(central, kelurah
     ids = h.seed_approved(kelurahan, 3, seed=71)
     assert run_once(kelurahan, h.agent_settings(kelurahan), "test").ok
     person = person_of(kelurahan, ids[0])
-    db = Database(central.database_url)
+    db = Database(central.database_url, data_dir=central.data_dir)
     from central.privacy import erase_nik
     answer = erase_nik(db, central.data_dir, person["nik"], "Surat pusat 9/XI/2026", "operator")
     assert answer["erased"][0]["record_id"] == ids[0]

@@ -253,7 +253,7 @@ def test_central_free_text_reason_leaves_nothing_after_erasure(kelurahan, centra
     person = enrol_person(kelurahan, seed=51)
     assert run_once(kelurahan, h.agent_settings(kelurahan), "test").ok
     after = person["after"]
-    db = Database(central.database_url)
+    db = Database(central.database_url, data_dir=central.data_dir)
     try:
         send_back(db, person["before"]["nik"], f"Nama ibu bukan {after['mother_name']}, alamat"
                   f" {after['address']}, HP {after['phone']}", "verifikator")
@@ -284,7 +284,7 @@ def test_retention_purge_of_a_record_central_holds_erases_it_there(kelurahan, ce
     ids = h.seed_approved(kelurahan, 2, seed=61)
     assert run_once(kelurahan, h.agent_settings(kelurahan), "test").ok
     nik = h.kelurahan_rows(kelurahan, "SELECT nik FROM enrollments WHERE id = ?", (ids[0],))[0]["nik"]
-    db = Database(central.database_url)
+    db = Database(central.database_url, data_dir=central.data_dir)
     try:
         send_back(db, nik, "Alamat tidak lengkap", "verifikator")
     finally:

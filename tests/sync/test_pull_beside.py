@@ -124,7 +124,7 @@ def _update_gets(caplog) -> list[str]:
 def test_the_run_applies_the_page_asked_beside_its_push_and_asks_no_more(central, kelurahan, caplog):
     ids = h.seed_approved(kelurahan, 3, seed=42)
     assert run_once(kelurahan, h.agent_settings(kelurahan), "test").ok
-    db = Database(central.database_url)
+    db = Database(central.database_url, data_dir=central.data_dir)
     with db.transaction():
         add_updates(db, [{"kelurahan_code": A, "record_id": ids[0], "kind": "registered",
                           "central_status": "registered", "kpj_number": "25012345678"}], utc_now())

@@ -26,7 +26,7 @@ A, B = "73.71.01.1001", "73.71.02.1001"
 
 
 def _central_db(central):
-    return Database(central.database_url)
+    return Database(central.database_url, data_dir=central.data_dir)
 
 
 def test_send_back_round_trip_holds_the_higher_version(central, tmp_path):

@@ -98,7 +98,7 @@ def test_mixing_stick_and_online_sync_loses_and_doubles_nothing(central, island,
     # the link came back for a moment: the agent resends the SAME stored batches
     online = run_once(island, h.agent_settings(island), "test")
     assert online.ok and online.records_sent == 10
-    db = Database(central.database_url)
+    db = Database(central.database_url, data_dir=central.data_dir)
     try:
         late = import_batches(db, central.data_dir, stick_1, load_settings(central.data_dir))
         assert (late.new, late.replayed, late.refused) == (0, late.batches, [])
