@@ -12,6 +12,7 @@ per process): every ``berjasa central`` command on SQLite is a new process.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -137,8 +138,9 @@ class Database:
             with self.conn.cursor() as cursor:
                 cursor.executemany(self._sql(sql), rows)
 
-    def in_list(self, column: str, values: list[str]) -> tuple[str, list[Any]]:
-        """``column IN (?, ...)`` for text values, and its parameters.
+    def in_list(self, column: str, values: list[Any], kind: str = "text") -> tuple[str, list[Any]]:
+        """``column IN (?, ...)`` for text values (``kind="bigint"``: whole numbers),
+        and its parameters.
 
         On PostgreSQL: ``column = ANY(ARRAY(SELECT unnest(?::text[])))``, one array
         parameter. One short statement whatever the batch size (psycopg does not
@@ -146,20 +148,25 @@ class Database:
         list on every batch), and the planner sees an array it cannot look into:
         planning takes 0.2 ms instead of 2-4 ms of per-value estimates, and the
         plan is an index scan with or without statistics."""
+        if kind not in ("text", "bigint"):
+            raise ValueError(f"in_list: unknown kind {kind!r}")
         if self.dialect == "sqlite":
+            if kind == "bigint":  # any count (a city's candidates can pass the ? limit)
+                return f"{column} IN (SELECT value FROM json_each(?))", [json.dumps(values)]
             return f"{column} IN ({placeholders(len(values))})", list(values)
-        return f"{column} = ANY(ARRAY(SELECT unnest(?::text[])))", [list(values)]
+        return f"{column} = ANY(ARRAY(SELECT unnest(?::{kind}[])))", [list(values)]
 
     def insert_rows(self, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
         """Bulk insert: ``COPY`` on PostgreSQL (several times faster than a
-        pipelined ``executemany`` and still one round trip), ``executemany`` on
-        SQLite. ``table`` and ``columns`` are the storage module's own names.
-        Constraint violations raise one of :func:`integrity_errors`."""
+        pipelined ``executemany`` and still one round trip), multi-row ``INSERT``
+        statements on SQLite (:func:`berjasa.database.insert_rows`: each page is
+        journalled once per statement, not once per row). ``table`` and ``columns``
+        are the storage module's own names. Constraint violations raise one of
+        :func:`integrity_errors`."""
         if not rows:
             return
         if self.dialect == "sqlite":
-            self.conn.executemany(f"INSERT INTO {table} ({', '.join(columns)})"
-                                  f" VALUES ({placeholders(len(columns))})", rows)
+            sqlite_db.insert_rows(self.conn, table, tuple(columns), rows)
             return
         from psycopg import sql as pgsql
 
@@ -215,8 +222,16 @@ def configure_session(conn: psycopg.Connection) -> None:
     generic plan made while ``records`` was nearly empty (a sequential scan) until
     the next ANALYZE: the batch lookups grew from milliseconds to most of a second
     at 20,000 records. Custom plans keep the parse savings and plan for the table
-    as it is now."""
+    as it is now.
+
+    ``random_page_cost`` 1.1 instead of PostgreSQL's 4.0 (a default for spinning
+    disks; the usual value for SSDs and for data held in memory, where central's
+    working set lives): at 4.0 the planner sorted every name word held rather than
+    probe the index for each of a batch's few hundred words (16 ms against 2 ms a
+    batch at 20,000 records held; bench/README.md "Central ingest"). Set for central's
+    own sessions only: other users of the server keep theirs."""
     conn.execute("SET plan_cache_mode = force_custom_plan")
+    conn.execute("SET random_page_cost = 1.1")
 
 
 def placeholders(count: int) -> str:

@@ -134,8 +134,8 @@ def records_by_ids(db: Database, central_ids: list[int]) -> dict[int, dict[str, 
     """Held records by central id."""
     if not central_ids:
         return {}
-    rows = db.query(f"SELECT * FROM records WHERE central_id IN ({', '.join('?' * len(central_ids))})",
-                    [int(i) for i in central_ids])
+    among, params = db.in_list("central_id", [int(i) for i in central_ids], "bigint")
+    rows = db.query(f"SELECT * FROM records WHERE {among}", params)
     return {int(r["central_id"]): r for r in rows}
 
 
@@ -166,8 +166,9 @@ def active_with_dtsen(db: Database, central_ids: list[int] | None = None,
     if central_ids is not None:
         if not central_ids:
             return []
-        sql += f" AND r.central_id IN ({', '.join('?' * len(central_ids))})"
-        params += list(central_ids)
+        among, ids = db.in_list("r.central_id", list(central_ids), "bigint")
+        sql += f" AND {among}"
+        params += ids
     sql += " ORDER BY r.central_id"
     if limit:
         sql += " LIMIT ?"

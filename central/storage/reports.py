@@ -81,11 +81,8 @@ def stream_registration_candidates(db: Database) -> Iterator[dict[str, Any]]:
 def mark_registration_exported(db: Database, central_ids: list[int], at: str) -> None:
     """Remember that these records were put on a registration file (first time only)."""
     for start in range(0, len(central_ids), 500):
-        chunk = [int(i) for i in central_ids[start:start + 500]]
-        if db.dialect == "sqlite":
-            among, params = f"central_id IN ({', '.join('?' * len(chunk))})", chunk
-        else:
-            among, params = "central_id = ANY(?)", [chunk]
+        among, params = db.in_list("central_id", [int(i) for i in central_ids[start:start + 500]],
+                                   "bigint")
         db.run(f"UPDATE records SET registration_exported_at = ? WHERE {among}"
                " AND registration_exported_at IS NULL", [at, *params])
 
