@@ -12,6 +12,7 @@ uses, so the demo also proves them.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -64,14 +65,21 @@ def berjasa(*args: str, stdin: str | None = None) -> str:
     return lines[-1] if lines else ""
 
 
-def start(args: list[str], url: str) -> subprocess.Popen:
-    """Start a server command and wait until its /health answers."""
+def start(args: list[str], url: str, folder: Path) -> subprocess.Popen:
+    """Start a server command and wait until its /health answers; its log lines go
+    to ``server.log`` in its data folder."""
     from berjasa.processes import ServerDidNotStart, start_server
 
+    log = folder / LOG_FILE
     try:
-        return start_server(args, url)
+        # owner-only like the rest of the folder; the server keeps its own handle
+        with open(log, "ab", opener=lambda path, flags: os.open(path, flags, 0o600)) as out:
+            return start_server(args, url, stderr=out)
     except ServerDidNotStart as exc:
-        raise click.ClickException(f"server tidak berjalan: {exc}") from exc
+        raise click.ClickException(f"server tidak berjalan: {exc} (lihat {log})") from exc
+
+
+LOG_FILE = "server.log"
 
 
 def seed_kelurahan(site: Site, count: int, approve: int, seed: int) -> None:
@@ -190,7 +198,7 @@ def _run_demo(root: Path, enrollments: int, keep_running: bool, port_base: int |
         berjasa("central", "init", "--data-dir", str(central_dir))
         add_central_users(central_dir)
         processes.append(start(["central", "serve", "--port", str(central_port), "--data-dir",
-                                str(central_dir)], central_url))
+                                str(central_dir)], central_url, central_dir))
         for index, site in enumerate(sites):
             seed_kelurahan(site, enrollments, approve=min(20, enrollments // 2), seed=index + 1)
             code = berjasa("central", "device", "add", "--kelurahan", site.code,
@@ -199,7 +207,7 @@ def _run_demo(root: Path, enrollments: int, keep_running: bool, port_base: int |
                     "--data-dir", str(site.folder))
             site.port = ports[index + 1]
             site.process = start(["serve", "--port", str(site.port), "--data-dir",
-                                  str(site.folder)], f"http://127.0.0.1:{site.port}")
+                                  str(site.folder)], f"http://127.0.0.1:{site.port}", site.folder)
             processes.append(site.process)
         import_program_data(central_dir, sites)
         sync_lines = []
@@ -252,7 +260,9 @@ def describe(central_url: str, sites: list[Site], sync_lines: list[str],
         folder = quoted(central_dir)
         program = quoted(central_dir / "program")
         dtsen = quoted(central_dir / "program" / "dtsen.csv")
-        lines += ["", f"  Data registri pusat: {folder} (berkas program: {program})",
+        logs = quoted(central_dir.parent)
+        lines += ["", f"  Log setiap server: {LOG_FILE} di folder datanya ({logs})",
+                  f"  Data registri pusat: {folder} (berkas program: {program})",
                   f"    berjasa central import dtsen {dtsen} --data-dir {folder}",
                   ("    berjasa central export --what bpjs-registration --format xlsx"
                    f" --output pendaftaran.xlsx --data-dir {folder}"),

@@ -22,6 +22,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from typing import IO, Any
@@ -125,23 +126,37 @@ def _adopt(process: subprocess.Popen) -> None:
 
 
 def start_server(args: list[str], url: str, timeout: float = 60,
-                 stderr: int | IO | None = subprocess.PIPE) -> subprocess.Popen:
-    """Run ``berjasa ARGS`` and return once ``URL/health`` answers 200."""
-    process = subprocess.Popen([*BERJASA, *args], stdout=subprocess.DEVNULL, stderr=stderr,
-                               **_child_options())
-    _adopt(process)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            output = process.stderr.read().decode(errors="replace")[-300:] if process.stderr else ""
-            raise ServerDidNotStart(f"`berjasa {args[0]}` stopped: {output}")
-        try:
-            if requests.get(f"{url}/health", timeout=1).status_code == 200:
-                return process
-        except requests.RequestException:
-            time.sleep(0.05)
-    process.kill()
-    raise ServerDidNotStart(f"{url} did not answer within {timeout:.0f} s")
+                 stderr: int | IO | None = None) -> subprocess.Popen:
+    """Run ``berjasa ARGS`` and return once ``URL/health`` answers 200. The server's
+    log lines go to ``stderr`` (a file the caller keeps, or DEVNULL); by default to a
+    temporary file, whose end explains a server that stopped while starting. Never a
+    pipe: every request writes a log line (~250 bytes), and a pipe nobody reads fills
+    after ~250 requests and then blocks the server mid-request."""
+    with contextlib.ExitStack() as held:
+        # closed on return: the server keeps its own handle (on POSIX the file has no name)
+        log = held.enter_context(tempfile.TemporaryFile()) if stderr is None else None
+        process = subprocess.Popen([*BERJASA, *args], stdout=subprocess.DEVNULL,
+                                   stderr=log if log is not None else stderr, **_child_options())
+        _adopt(process)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise ServerDidNotStart(f"`berjasa {args[0]}` stopped: {_tail(log)}")
+            try:
+                if requests.get(f"{url}/health", timeout=1).status_code == 200:
+                    return process
+            except requests.RequestException:
+                time.sleep(0.05)
+        process.kill()
+        raise ServerDidNotStart(f"{url} did not answer within {timeout:.0f} s")
+
+
+def _tail(log: IO[bytes] | None, size: int = 300) -> str:
+    """The last ``size`` characters a starting server wrote to its log file."""
+    if log is None:
+        return ""
+    log.seek(0)
+    return log.read().decode(errors="replace")[-size:]
 
 
 def stop_all(processes: list[subprocess.Popen], grace: float = 10) -> None:

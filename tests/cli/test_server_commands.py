@@ -116,3 +116,31 @@ def test_serve_answers_health_and_login(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_a_started_server_keeps_answering_after_a_pipes_worth_of_log_lines(tmp_path):
+    """Each request writes a ~250-byte log line to the server's stderr. When that
+    was a pipe nobody read (the demo's servers), the server froze mid-request after
+    ~250 requests, once the pipe's 64 KB were full."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    run("init", "--kelurahan", "73.71.01.1001", data_dir=tmp_path)
+    port = processes.free_port()
+    server = start_server(tmp_path, port)
+    try:
+        def health(_: int) -> int:
+            return requests.get(f"http://127.0.0.1:{port}/health", timeout=5).status_code
+
+        with ThreadPoolExecutor(8) as pool:
+            codes = list(pool.map(health, range(600)))  # ~150 KB of log lines
+        assert codes == [200] * 600
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_a_server_that_stops_while_starting_says_why(tmp_path):
+    port = processes.free_port()
+    with pytest.raises(processes.ServerDidNotStart) as stopped:
+        start_server(tmp_path / "belum-ada", port)  # never initialised
+    assert "berjasa init" in str(stopped.value)
