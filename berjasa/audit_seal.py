@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Callable
 from pathlib import Path
 
 from berjasa.paths import write_private
@@ -70,6 +71,20 @@ def seal_problem(key: bytes, seq: int, entry_hash: str, mac: str | None) -> str 
         return None
     return ("seal missing" if mac is None else "seal does not match") + \
         " (rewritten without the data folder's key?)"
+
+
+def backfill_once(data_dir: Path, chain_intact: Callable[[], bool],
+                  seal_all: Callable[[], tuple[int, int]]) -> int:
+    """Seal a trail's entries written before sealing existed, once per data folder
+    and only when ``chain_intact()`` (so a forgery is never sealed): ``seal_all()``
+    seals every unsealed entry and answers (entries sealed, last seq), then the
+    folder's marker makes a seal deleted later show as missing instead of being
+    sealed again. The number sealed. Shared by the kelurahan's and central's trail."""
+    if backfilled(data_dir) or not chain_intact():
+        return 0
+    sealed, last = seal_all()
+    mark_backfilled(data_dir, last)
+    return sealed
 
 
 def backfilled(data_dir: Path) -> bool:

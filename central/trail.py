@@ -59,14 +59,10 @@ def seal_unsealed(db: Database) -> int:
     per data folder and only when the chain verifies, so a forgery is never sealed;
     the marker file ``audit.sealed`` then makes a seal deleted later show as missing
     instead of being sealed again. The number sealed."""
-    if db.data_dir is None or audit_seal.backfilled(db.data_dir):
+    if db.data_dir is None:
         return 0
-    _, broken = verify(db, seals=False)
-    if broken is not None:
-        return 0
-    sealed, last = store.seal_unsealed(db)
-    audit_seal.mark_backfilled(db.data_dir, last)
-    return sealed
+    return audit_seal.backfill_once(db.data_dir, lambda: verify(db, seals=False)[1] is None,
+                                    lambda: store.seal_unsealed(db))
 
 
 def parse_filters(args: Any) -> dict[str, str]:

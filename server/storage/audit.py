@@ -234,21 +234,18 @@ def _folder(conn: sqlite3.Connection):
 def seal_unsealed(conn: sqlite3.Connection) -> int:
     """Seal the entries written before sealing existed, once per data folder and
     only when the chain verifies (so a forgery is never sealed); the number sealed."""
-    folder = _folder(conn)
-    if audit_seal.backfilled(folder):
-        return 0
-    _, broken = verify_chain(conn, seals=False)
-    if broken is not None:
-        return 0
-    key = audit_seal.seal_key(key_for_connection(conn))
-    with transaction(conn):
-        rows = conn.execute("SELECT l.seq, l.entry_hash FROM audit_log l LEFT JOIN audit_seals s"
-                            " ON s.seq = l.seq WHERE s.seq IS NULL ORDER BY l.seq").fetchall()
-        conn.executemany("INSERT INTO audit_seals (seq, mac) VALUES (?, ?)",
-                         [(r["seq"], audit_seal.seal(key, r["seq"], r["entry_hash"])) for r in rows])
-        last = conn.execute("SELECT max(seq) FROM audit_log").fetchone()[0] or 0
-    audit_seal.mark_backfilled(folder, last)
-    return len(rows)
+    def seal_all() -> tuple[int, int]:
+        key = audit_seal.seal_key(key_for_connection(conn))
+        with transaction(conn):
+            rows = conn.execute("SELECT l.seq, l.entry_hash FROM audit_log l LEFT JOIN audit_seals s"
+                                " ON s.seq = l.seq WHERE s.seq IS NULL ORDER BY l.seq").fetchall()
+            conn.executemany("INSERT INTO audit_seals (seq, mac) VALUES (?, ?)",
+                             [(r["seq"], audit_seal.seal(key, r["seq"], r["entry_hash"])) for r in rows])
+            last = conn.execute("SELECT max(seq) FROM audit_log").fetchone()[0] or 0
+        return len(rows), last
+
+    return audit_seal.backfill_once(
+        _folder(conn), lambda: verify_chain(conn, seals=False)[1] is None, seal_all)
 
 
 def verify_chain(conn: sqlite3.Connection, seals: bool = True) -> tuple[int, dict[str, Any] | None]:
