@@ -41,6 +41,7 @@ class HintPage:
     cursor: str
     reset: bool
     more: bool
+    server_time: str  # central's clock when it made the answer ("" from an older central)
 
     @property
     def records(self) -> int:
@@ -58,7 +59,7 @@ def decode_page(page: Any) -> HintPage:
         entries.append((str(entry["kelurahan_code"]), blob))
     return HintPage(str(page["key_id"]), base64.b64decode(page["key"], validate=True),
                     str(page.get("key_created_at", "")), entries, str(int(page["cursor"])),
-                    bool(page["reset"]), bool(page.get("more")))
+                    bool(page["reset"]), bool(page.get("more")), str(page.get("server_time") or ""))
 
 
 # What decode_page raises for an answer that is not a hints page.
@@ -67,7 +68,9 @@ MALFORMED = (ValueError, KeyError, TypeError, binascii.Error)
 
 def store_page(conn, held_key_id: str, page: HintPage, pulled_at: str) -> None:
     """Store a page and move the cursor, in one transaction: a reset or another key
-    drops the key and hashes held first."""
+    drops the key and hashes held first. ``pulled_at``: when central made it, by
+    central's clock where known (``hints_pulled_at`` is compared with a USB file's
+    time, which is central's too)."""
     with transaction(conn):
         if page.reset or page.key_id != held_key_id:
             hint_storage.replace_key(conn, page.key_id, page.secret, page.key_created_at, now())
@@ -91,7 +94,7 @@ def pull_hints(run: RunState, conn, device: dict[str, Any], key) -> None:
         except (TransientError, CentralRefused, *MALFORMED) as exc:
             log.warning("duplicate hints not pulled: %s", exc)
             return
-        store_page(conn, held, page, now())
+        store_page(conn, held, page, page.server_time or now())
         held, cursor = page.key_id, page.cursor
         if not page.more:
             return

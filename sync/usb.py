@@ -109,6 +109,8 @@ def import_answers(conn: sqlite3.Connection, data_dir: Path, data: bytes) -> dic
         if header.get("device_id") != device["device_id"]:
             raise UsbSyncError(f"berkas jawaban ini untuk perangkat {header.get('device_id')}, "
                                f"bukan {device['device_id']}")
+        # checked first: a damaged part refuses the file before anything is applied
+        hints = _decoded_hints(payload.get("hints"))
         answered = records = 0
         for item in payload.get("answers") or []:
             answered_now, count = _apply_answer(conn, item)
@@ -116,25 +118,32 @@ def import_answers(conn: sqlite3.Connection, data_dir: Path, data: bytes) -> dic
             records += count
         applied = _apply_updates(conn, payload.get("updates") or [])
         confirmed = _confirm_erasures(conn, payload.get("erasures") or [])
-        hinted = _apply_hints(conn, payload.get("hints"), str(header.get("created_at") or ""))
+        hinted = _apply_hints(conn, hints, str(header.get("created_at") or ""))
     return {"batches_answered": answered, "records_answered": records, "updates_applied": applied,
             "erasures_confirmed": confirmed, "hint_records": hinted}
 
 
-def _apply_hints(conn: sqlite3.Connection, hints: Any, made_at: str) -> int:
-    """Central's duplicate-hint key and hashes from the file, in place of those held
-    (the file holds the whole set), unless the laptop holds hints as new or newer
-    (pulled online since the file was made, or this file imported before): how many
-    records' hashes were stored."""
+def _decoded_hints(hints: Any) -> hints_pull.HintPage | None:
+    """The file's duplicate hints, checked; None in a file from a central before
+    duplicate hints travelled by stick."""
     if hints is None:
-        return 0  # a file from a central before duplicate hints travelled by stick
+        return None
+    try:
+        return hints_pull.decode_page(hints)
+    except hints_pull.MALFORMED as exc:
+        raise UsbSyncError(f"petunjuk duplikat di berkas jawaban rusak: {exc}") from exc
+
+
+def _apply_hints(conn: sqlite3.Connection, page: hints_pull.HintPage | None, made_at: str) -> int:
+    """Central's duplicate-hint key and hashes from the file, in place of those held
+    (the file holds the whole set), unless the laptop holds hints central made at or
+    after the file's time (pulled online since, or this file imported before; both
+    times by central's clock): how many records' hashes were stored."""
+    if page is None:
+        return 0
     pulled_at = storage.get_state(conn, "hints_pulled_at", "") or ""
     if pulled_at and made_at and pulled_at >= made_at:
         return 0
-    try:
-        page = hints_pull.decode_page(hints)
-    except hints_pull.MALFORMED as exc:
-        raise UsbSyncError(f"petunjuk duplikat di berkas jawaban rusak: {exc}") from exc
     hints_pull.store_page(conn, "", page, made_at or hints_pull.now())
     return page.records
 
