@@ -83,13 +83,15 @@ def problem_text(problem: str) -> str:
 
 def verify_entries(entries: Iterable[dict[str, Any]],
                    check: Callable[[dict[str, Any]], str | None] | None = None,
+                   after: tuple[int, str] | None = None,
                    ) -> tuple[int, dict[str, Any] | None]:
     """Recompute the chain over entries in ``seq`` order; ``check`` may add a test
-    per entry (the kelurahan's keyed seals) returning a problem or None. Returns
-    (entries checked, None) when intact, else (entries checked, {"seq", "problem"})
-    naming the first broken entry."""
-    prev = GENESIS_HASH
-    expected_seq = 1
+    per entry (the kelurahan's keyed seals) returning a problem or None. ``after``
+    (seq, entry_hash) of an entry already verified: the entries that follow it.
+    Returns (entries checked, None) when intact, else (entries checked, {"seq",
+    "problem"}) naming the first broken entry."""
+    prev = after[1] if after else GENESIS_HASH
+    expected_seq = after[0] + 1 if after else 1
     checked = 0
     for entry in entries:
         seq = int(entry["seq"])
@@ -106,3 +108,17 @@ def verify_entries(entries: Iterable[dict[str, Any]],
         expected_seq += 1
         checked += 1
     return checked, None
+
+
+class LastSeen:
+    """Entries passed through unchanged, remembering the last one: after an intact
+    :func:`verify_entries` it is the last entry verified (its mark)."""
+
+    def __init__(self, entries: Iterable[dict[str, Any]]) -> None:
+        self.entries = entries
+        self.last: dict[str, Any] | None = None
+
+    def __iter__(self):
+        for entry in self.entries:
+            self.last = entry
+            yield entry

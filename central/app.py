@@ -52,6 +52,7 @@ def create_app(config: AppConfig) -> Flask:
         if db is not None:
             db.close()
 
+    app.extensions[trail.WATCH_EXTENSION] = trail.TrailWatch()  # the auditor page's chain check
     http_cache.install(app)  # JSON answers may carry personal data
     signing.install(app, config.data_dir)  # every /api/ answer signed (pinned key)
 

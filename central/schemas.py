@@ -43,9 +43,11 @@ class TrailQuery(Schema):
 
     actor = fields.String(validate=validate.Length(max=100))
     action = fields.String(validate=validate.Length(max=100))
-    from_ = fields.Date(data_key="from", metadata={"description": "YYYY-MM-DD (UTC)"})
-    to = fields.Date(metadata={"description": "YYYY-MM-DD (UTC), inklusif"})
+    from_ = fields.Date(data_key="from", metadata={"description": "YYYY-MM-DD (WITA)"})
+    to = fields.Date(metadata={"description": "YYYY-MM-DD (WITA), inklusif"})
     page = fields.Integer(validate=validate.Range(min=1, max=999_999))
+    full = fields.String(validate=validate.OneOf(["0", "1"]), metadata={
+        "description": "1: periksa ulang seluruh rantai hash sekarang (halaman saja)"})
 
 
 def _invalid(text: str) -> Any:

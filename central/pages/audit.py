@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, render_template, request
+from flask import Response, current_app, render_template, request
 
 from central import trail
 from central.app import get_db
@@ -15,12 +15,12 @@ def audit_page():
     number = request.args.get("page", "1")
     number = int(number) if number.isascii() and number.isdigit() and 0 < len(number) < 7 else 1
     db = get_db()
-    checked, broken = trail.verify(db)
+    chain = current_app.extensions[trail.WATCH_EXTENSION].status(
+        db, full=request.args.get("full") == "1")
     return render_template("central/audit.html", page=trail.page(db, filters, max(1, number)),
                            number=max(1, number),
                            args={k: v for k, v in request.args.items()
-                                 if k in ("actor", "action", "from", "to")}, checked=checked,
-                           broken=broken)
+                                 if k in ("actor", "action", "from", "to")}, chain=chain)
 
 
 def audit_export():

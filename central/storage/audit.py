@@ -87,10 +87,9 @@ def actions(db: Database) -> list[str]:
     return [r["action"] for r in db.query("SELECT DISTINCT action FROM audit_log ORDER BY action")]
 
 
-def iter_sealed(db: Database, page: int = 5000) -> Iterator[dict[str, Any]]:
-    """Every entry in chain order with its seal (``mac``, None when it has none),
-    a page at a time."""
-    after = 0
+def iter_sealed(db: Database, page: int = 5000, after: int = 0) -> Iterator[dict[str, Any]]:
+    """Every entry (after seq ``after``) in chain order with its seal (``mac``, None
+    when it has none), a page at a time."""
     while True:
         rows = db.query("SELECT l.*, s.mac FROM audit_log l LEFT JOIN audit_seals s"
                         " ON s.seq = l.seq WHERE l.seq > ? ORDER BY l.seq LIMIT ?", (after, page))
@@ -98,6 +97,14 @@ def iter_sealed(db: Database, page: int = 5000) -> Iterator[dict[str, Any]]:
         if len(rows) < page:
             return
         after = rows[-1]["seq"]
+
+
+def prefix_mark(db: Database, seq: int) -> tuple[int, str | None]:
+    """(how many entries have seq <= ``seq``, the entry_hash stored at ``seq``): an
+    entry deleted or a mark entry rewritten since it was verified shows here."""
+    row = db.one("SELECT count(*) AS n, max(CASE WHEN seq = ? THEN entry_hash END) AS h"
+                 " FROM audit_log WHERE seq <= ?", (seq, seq))
+    return int(row["n"]), row["h"]
 
 
 def seal_unsealed(db: Database) -> tuple[int, int]:

@@ -172,3 +172,27 @@ def test_the_auditor_page_names_a_hand_edited_entry_in_bahasa_indonesia(central)
     page = auditor.get(f"{central.url}/audit", timeout=30).text
     assert "Rantai hash RUSAK pada entri seq=1: isinya diubah setelah ditulis" in page
     assert "content changed" not in page
+
+
+def test_the_auditor_page_checks_new_entries_and_can_recheck_the_whole_chain(central):
+    """The page recomputes the whole chain at most every few minutes (or at its
+    link, ``full=1``) and each view in between checks what was written since: an
+    entry rewritten behind the last check shows at once with ``full=1``."""
+    auditor = signed_in(central, "auditor")
+    first = auditor.get(f"{central.url}/audit", timeout=30).text
+    counted = int(re.search(r"Rantai hash utuh: (\d+) entri diperiksa", first).group(1))
+    assert "full=1" in first and "Periksa ulang seluruh rantai" in first
+    auditor.get(f"{central.url}/audit/export.csv", timeout=30)  # one more entry (download.audit)
+    second = auditor.get(f"{central.url}/audit", timeout=30).text
+    assert f"Rantai hash utuh: {counted + 1} entri diperiksa" in second
+    assert auditor.get(f"{central.url}/audit?full=ya", timeout=30).status_code == 400
+    trigger = ("DROP TRIGGER audit_log_no_update" if central.database_url.startswith("sqlite")
+               else "DROP TRIGGER audit_log_no_update_delete ON audit_log")
+    db = central.db()
+    try:
+        db.conn.execute(trigger)
+        db.conn.execute("UPDATE audit_log SET actor = 'orang lain' WHERE seq = 1")
+    finally:
+        db.close()
+    rechecked = auditor.get(f"{central.url}/audit?full=1", timeout=30).text
+    assert "Rantai hash RUSAK pada entri seq=1: isinya diubah setelah ditulis" in rechecked
