@@ -83,9 +83,42 @@ def sqlite_copy(template: Path, path: Path) -> str:
     return f"sqlite:///{path}"
 
 
+def create_pg_database(prefix: str = "berjasa_test") -> str:
+    """The URL of a new, empty PostgreSQL database ``<prefix>_<random>`` on the local
+    server (drop it with :func:`drop_pg_database`)."""
+    import psycopg
+
+    name = f"{prefix}_{secrets.token_hex(4)}"
+    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    return f"{PG_SERVER}/{name}"
+
+
+def drop_pg_database(url: str) -> None:
+    """Drop a database made by :func:`create_pg_database`, whoever is still connected."""
+    import psycopg
+
+    name = url.rsplit("/", 1)[1].split("?")[0]
+    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def new_schema_url(base: str) -> str:
+    """A new, empty schema inside the database at ``base``, as a URL with its search_path."""
+    schema = f"t_{secrets.token_hex(5)}"
+    with closing(Database(base)) as db:
+        db.run(f"CREATE SCHEMA {schema}")
+    return schema_url(base, schema)
+
+
 def schema_url(base: str, schema: str) -> str:
     """The URL of one schema of the database at ``base`` (its search_path)."""
     return f"{base}?options={quote(f'-csearch_path={schema}')}"
+
+
+def schema_of(url: str) -> str:
+    """The schema a :func:`schema_url` names."""
+    return url.rsplit("search_path%3D", 1)[1]
 
 
 class MigratedSchemas:
@@ -126,14 +159,13 @@ class MigratedSchemas:
                 self._resetter = threading.Thread(target=self._reset_each, daemon=True,
                                                   name="schema-reset")
                 self._resetter.start()
-        self._dirty.put(url.rsplit("search_path%3D", 1)[1])
+        self._dirty.put(schema_of(url))
 
     def _new(self) -> str:
         """A new schema, migrated now."""
-        schema = f"t_{secrets.token_hex(5)}"
-        with closing(Database(self.base)) as db:
-            db.run(f"CREATE SCHEMA {schema}")
-        with closing(Database(schema_url(self.base, schema))) as db:
+        url = new_schema_url(self.base)
+        schema = schema_of(url)
+        with closing(Database(url)) as db:
             migrate(db)
             shape = self._shape_of(db, schema)
         assert self._shape in (None, shape), "two fresh migrations differ"

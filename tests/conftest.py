@@ -5,7 +5,6 @@ API client that logs in as one of them."""
 from __future__ import annotations
 
 import os
-import secrets
 import shutil
 import sys
 import zlib
@@ -28,8 +27,9 @@ from server.backup import use_scrypt_parameters
 from server.install import init_kelurahan
 from server.storage.audit import Actor
 from tests.central_databases import (
-    PG_SERVER,
     MigratedSchemas,
+    create_pg_database,
+    drop_pg_database,
     migrated_sqlite_template,
     sqlite_copy,
 )
@@ -259,16 +259,11 @@ def pg_database() -> Iterator[str]:
     """``berjasa_test_<random>`` on the local PostgreSQL, dropped at the end: one
     per process for central's and sync's tests (a drop costs PostgreSQL a
     checkpoint, 0.5-2 s)."""
-    import psycopg
-
-    name = f"berjasa_test_{secrets.token_hex(4)}"
-    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
+    url = create_pg_database()
     try:
-        yield f"{PG_SERVER}/{name}"
+        yield url
     finally:
-        with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        drop_pg_database(url)
 
 
 @pytest.fixture(scope="session")

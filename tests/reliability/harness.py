@@ -6,7 +6,6 @@ that check the exactly-once outcome on both sides."""
 from __future__ import annotations
 
 import os
-import secrets
 import subprocess
 import sys
 import time
@@ -14,9 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
-import psycopg
 import requests
 
 from berjasa.database import connect
@@ -28,9 +25,9 @@ from server.install import init_kelurahan
 from server.intake import create_batch
 from server.storage.audit import Actor
 from sync.keys import register_device
+from tests.central_databases import new_schema_url
 from tests.helpers import free_port
 
-PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
 ROOT = Path(__file__).resolve().parents[2]
 ENUMERATOR = Actor("enumerator", "enumerator")
 SUPERVISOR = Actor("supervisor", "supervisor")
@@ -94,29 +91,6 @@ def agent_settings(folder: Path, **overrides: Any) -> dict[str, Any]:
 
 
 # --- central side -------------------------------------------------------------
-
-
-def pg_database() -> str:
-    """A throw-away PostgreSQL database URL (drop it with :func:`drop_pg`)."""
-    name = f"berjasa_sync_{secrets.token_hex(4)}"
-    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    return f"{PG_SERVER}/{name}"
-
-
-def drop_pg(url: str) -> None:
-    """Drop a database made by :func:`pg_database`."""
-    name = url.rsplit("/", 1)[1].split("?")[0]
-    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def pg_schema_url(base: str) -> str:
-    """A fresh schema inside a test database, as a URL with its search_path."""
-    schema = f"t_{secrets.token_hex(5)}"
-    with psycopg.connect(base, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    return f"{base}?options={quote(f'-csearch_path={schema}')}"
 
 
 @dataclass
@@ -225,7 +199,7 @@ def database_urls(backend: str, tmp: Path, pg_base: str | None) -> str:
     if backend == "sqlite":
         return f"sqlite:///{tmp / 'central.db'}"
     assert pg_base is not None
-    return pg_schema_url(pg_base)
+    return new_schema_url(pg_base)
 
 
 # --- the agent as a process ---------------------------------------------------

@@ -27,6 +27,7 @@ from berjasa.database import connect
 from central.storage.db import Database
 from server.storage.audit import verify_chain
 from sync.agent import run_once
+from tests.central_databases import create_pg_database, drop_pg_database
 
 _HERE = Path(__file__).resolve().parent
 
@@ -50,9 +51,9 @@ AGENT_ENV = {"BERJASA_SYNC_BATCH_SIZE": "8", "BERJASA_SYNC_PARALLEL_REQUESTS": "
 @pytest.fixture(scope="module")
 def pg_base():
     """A throw-away PostgreSQL database for this module."""
-    url = h.pg_database()
+    url = create_pg_database()
     yield url
-    h.drop_pg(url)
+    drop_pg_database(url)
 
 
 @pytest.fixture
