@@ -18,6 +18,7 @@ from typing import Any
 
 from berjasa import identity
 from berjasa.identity import Problem
+from berjasa.number_text import rupiah
 
 DEFAULT_OLDEST_AGE = 110
 DEFAULT_INCOME_MIN = 0
@@ -71,8 +72,8 @@ def income_problems(income: int | None, settings: dict[str, Any]) -> list[Proble
     high = settings.get("income_max", DEFAULT_INCOME_MAX)
     if income is None or low <= income <= high:
         return []
-    return [Problem("income_out_of_bounds", f"Penghasilan per bulan harus antara Rp{low:,} "
-                    f"dan Rp{high:,}.".replace(",", "."))]
+    return [Problem("income_out_of_bounds",
+                    f"Penghasilan per bulan harus antara {rupiah(low)} dan {rupiah(high)}.")]
 
 
 def work_category(value: Any, settings: dict[str, Any]) -> str | None:

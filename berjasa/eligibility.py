@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from berjasa import reference
+from berjasa.number_text import rupiah
 
 Result = dict[str, Any]
 PASS, FAIL, UNKNOWN = "pass", "fail", "unknown"
@@ -176,11 +177,6 @@ def _parameters_on(day: dt.date, settings: dict[str, Any],
 def _setting_defaults() -> dict[str, Any]:
     from berjasa.settings import SETTINGS
     return {name: SETTINGS[name].default for name in SETTING_OVERRIDES if name in SETTINGS}
-
-
-def rupiah(amount: int) -> str:
-    """``Rp3.880.000``."""
-    return f"Rp{amount:,}".replace(",", ".")
 
 
 def _result(rule: str, outcome: str, reason: str) -> Result:

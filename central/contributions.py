@@ -29,6 +29,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from berjasa.number_text import rupiah
+
 DEFAULT_PAYER = "APBD"
 
 
@@ -62,11 +64,6 @@ class Contribution:
     def confirmed(self) -> bool:
         """True when every band, rate and discount used is confirmed."""
         return not self.unconfirmed
-
-
-def rupiah(amount: int | None) -> str:
-    """Rp1.234.567 (Indonesian thousands separator)."""
-    return "Rp" + f"{int(amount or 0):,}".replace(",", ".")
 
 
 def load_config(path: str | Path | None = None) -> dict[str, Any]:

@@ -44,10 +44,11 @@ from pathlib import Path
 from typing import IO, Any
 
 from berjasa import local_time
+from berjasa.number_text import rupiah
 from berjasa.reference import kelurahan, regions
 from berjasa.spreadsheet import KINDS, Column, write_export
 from central import progress as progress_rules
-from central.contributions import Calculator, ContributionConfigError, load_config, rupiah
+from central.contributions import Calculator, ContributionConfigError, load_config
 from central.storage import reports
 from central.storage.db import Database, utc_now
 

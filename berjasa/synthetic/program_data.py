@@ -11,6 +11,7 @@ from typing import Any
 from faker import Faker
 
 from berjasa import reference
+from berjasa.number_text import thousands
 from berjasa.synthetic.numbers import make_kk, make_nik
 
 # Excel's short month names in an Indonesian locale (a date cell formatted mmm-yy).
@@ -134,7 +135,7 @@ class ProgramDataFaker:
     def _write_cohort(self, path: Path, rows: list[dict], damage: bool) -> None:
         lines = ["NIK;No_KPJ;Nama;Tgl_Lahir;Kode_Kelurahan;Mulai_Kepesertaan;Penghasilan;JHT"]
         for index, row in enumerate(rows):
-            income = "" if row["monthly_income"] is None else f"{row['monthly_income']:,}".replace(",", ".")
+            income = "" if row["monthly_income"] is None else thousands(row["monthly_income"])
             start = row["coverage_start"]
             if damage and index % 5 == 4:  # Excel made the typed month a date: "Mar-24", "01/03/2024"
                 year, month = (int(part) for part in start.split("-"))

@@ -13,6 +13,7 @@ import unicodedata
 from flask import Blueprint, g
 from markupsafe import Markup, escape
 
+from berjasa import number_text
 from berjasa.audit import problem_text
 from berjasa.local_time import tanggal, wita
 from berjasa.reference import kelurahan
@@ -60,7 +61,8 @@ blp.add_app_template_filter(problem_text, "problem_text")
 blp.add_app_template_filter(action_label, "action_label")
 blp.add_app_template_filter(wita, "wita")  # Makassar time, as the kelurahan pages show it
 blp.add_app_template_filter(tanggal, "tanggal")  # 07-03-1990, as the kelurahan pages show dates
-blp.add_app_template_filter(lambda n: f"{int(n or 0):,}".replace(",", "."), "ribuan")
+blp.add_app_template_filter(number_text.thousands, "ribuan")  # 81.466
+blp.add_app_template_filter(number_text.decimal, "desimal")  # 0,3 (percentages: 0,3%)
 
 
 @blp.app_template_filter("kelurahan_label")

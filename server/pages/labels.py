@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from berjasa import number_text
 from berjasa.local_time import tanggal, wita
 
 STATUS_LABELS = {
@@ -68,7 +69,7 @@ def rupiah(amount: Any) -> str:
     """12500000 -> "Rp12.500.000"."""
     if not isinstance(amount, int):
         return "" if amount is None else str(amount)
-    return f"Rp{amount:,}".replace(",", ".")
+    return number_text.rupiah(amount)
 
 
 def field_value(record: dict[str, Any], field: str) -> str:

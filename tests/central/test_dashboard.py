@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta, timezone
 
 from central import overview, verification
@@ -22,6 +23,9 @@ def test_dashboard_shows_progress_per_kecamatan_without_scripts(central):
     assert "Capaian per kecamatan" in html and "Mariso" in html
     assert "<script" not in html
     assert 'value="1"' in html or 'value="0"' in html
+    # Indonesian numbers: "." groups thousands, "," before decimals, in every table
+    assert "81.466" in html and "2.655" in html and ">2655<" not in html
+    assert re.search(r"\(\d+,\d%\)", html) and not re.search(r"\d\.\d%", html)
 
 
 HOSTILE = ["<script>alert('x')</script>", "=HYPERLINK(\"http://evil\",\"klik\")",
