@@ -58,6 +58,8 @@ class FaultyProxy:
         self.port = self.listener.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
         self.closed = False
+        # called with each request before it is forwarded (from the serving thread)
+        self.on_request: Callable[[bytes], None] | None = None
         threading.Thread(target=self._accept, daemon=True).start()
 
     def configure(self, fault_rate: float, faults: tuple[str, ...] = FAULTS) -> None:
@@ -109,6 +111,9 @@ class FaultyProxy:
 
     def _one(self, client: socket.socket, request: bytes) -> bool:
         """Forward one request with its fault; False when the connection must close."""
+        hook = self.on_request
+        if hook is not None:
+            hook(request)
         fault = self._choose(request)
         if fault == "http503":
             client.sendall(b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n")

@@ -14,6 +14,7 @@ integrity failures, records lost and doubled).
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import json
 import random
 import sys
@@ -95,6 +96,37 @@ def _wait_lease_free(kelurahan: Path) -> None:
         time.sleep(0.2)
 
 
+class _CentralKill:
+    """kill -9 central while the run talks to it: at the run's n-th request (1-3),
+    before the proxy forwards it or a moment after (while central stores it). A
+    kill at a random time from the run's start had missed most runs on a fast
+    machine, which finished before it (6 of 37 landed). ``finish()`` after the run:
+    a run with fewer requests has central killed then (a kill that did not land)."""
+
+    def __init__(self, central, proxy, rng: random.Random) -> None:
+        self.central, self.proxy = central, proxy
+        self.nth = rng.randint(1, 3)
+        self.delay = 0.0 if rng.random() < 0.5 else rng.uniform(0.0, 0.15)
+        self.seen = itertools.count(1)
+        self.timer: threading.Timer | None = None
+        proxy.on_request = self._request
+
+    def _request(self, _request: bytes) -> None:
+        if next(self.seen) != self.nth:
+            return
+        if self.delay:
+            self.timer = threading.Timer(self.delay, self.central.kill)
+            self.timer.start()
+        else:
+            self.central.kill()
+
+    def finish(self) -> None:
+        self.proxy.on_request = None
+        if self.timer is not None:
+            self.timer.join()
+        self.central.kill()  # no-op when it is dead already
+
+
 def _fault_run(central, proxy, kelurahan: Path, rng: random.Random, kind: str | None = None) -> str:
     """One agent run through the proxy with one kind of kill; what was done."""
     _wait_lease_free(kelurahan)
@@ -104,20 +136,19 @@ def _fault_run(central, proxy, kelurahan: Path, rng: random.Random, kind: str | 
         # Link faults come with a crash point too: every round is a kill point.
         crash = f"{rng.choice(CRASH_POINTS)}:{rng.randint(1, 2)}"
     proxy.configure(0.35 if kind == "link" else 0.1)
+    killer = _CentralKill(central, proxy, rng) if kind == "kill_central" else None
     agent = h.agent_process(kelurahan, crash_at=crash, central_url=proxy.url, extra_env=AGENT_ENV)
     if kind == "kill_agent":
         time.sleep(rng.uniform(0.2, 1.2))
         agent.kill()
-    elif kind == "kill_central":
-        time.sleep(rng.uniform(0.2, 1.2))
-        central.kill()
     try:
         agent.wait(90)
     finally:
         if agent.poll() is None:
             agent.kill()
         agent.communicate(timeout=30)
-    if kind == "kill_central":
+    if killer is not None:
+        killer.finish()
         central.start()
     return f"{kind}:{crash or ''}:rc={agent.returncode}"
 
