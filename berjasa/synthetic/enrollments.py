@@ -98,7 +98,8 @@ class EnrollmentFaker:
                                      "Jeneponto", "Takalar", "Pangkep"]),
             "birth_date": birth.isoformat(),
             "sex": sex,
-            "address": f"Jl. {self.fake.street_name()} Lr. {r.randint(1, 12)} No. {r.randint(1, 90)}",
+            # faker's id_ID street names carry their prefix already ("Jl. ...", "Gg. ...")
+            "address": f"{self.fake.street_name()} Lr. {r.randint(1, 12)} No. {r.randint(1, 90)}",
             "rt": f"{r.randint(1, 12):03d}",
             "rw": f"{r.randint(1, 8):03d}",
             "kelurahan_code": self.kelurahan_code,

@@ -65,6 +65,17 @@ blp.add_app_template_filter(number_text.thousands, "ribuan")  # 81.466
 blp.add_app_template_filter(number_text.decimal, "desimal")  # 0,3 (percentages: 0,3%)
 
 
+# A record's status at central in words (records.status; the dashboard's headings)
+CENTRAL_STATUS_LABELS = {"accepted": "diterima", "registered": "terdaftar BPJS (ada KPJ)",
+                         "duplicate": "duplikat", "rejected": "ditolak pusat"}
+
+
+@blp.app_template_filter("central_status")
+def central_status(status: str | None) -> str:
+    """"diterima" for ``accepted``; an unknown value as it is."""
+    return CENTRAL_STATUS_LABELS.get(status or "", status or "")
+
+
 @blp.app_template_filter("kelurahan_label")
 def kelurahan_label(code: str | None) -> str:
     """"Bontorannu (73.71.01.1001)" for a Makassar kelurahan code, else the code."""

@@ -12,8 +12,9 @@ import pytest
 from openpyxl import load_workbook
 
 from tests.browser.chromium import ARTIFACTS, BROWSER_TEST
-from tests.central.conftest import records, start_central
+from tests.central.conftest import KELURAHAN_A, KELURAHAN_B, records, start_central
 from tests.central.office import PASSWORD, add_user
+from tests.central.test_verification import _import_dtsen
 
 pytestmark = BROWSER_TEST
 USERS = {"operator": "rina.operator", "verifier": "budi.verifikator", "admin": "sari.admin",
@@ -27,11 +28,24 @@ MENU = {"operator": ({"Dasbor"}, {"Pengguna", "Jejak audit"}),
 
 @pytest.fixture(scope="module")
 def central(tmp_path_factory) -> Iterator:
-    """A central on SQLite with a few records and one user per role."""
+    """A central on SQLite with a few records and one user per role, and what a
+    verifier's day holds (the guide's screenshot shows it): a record whose name
+    DTSEN spells otherwise (an identity finding) and one person sent by two
+    kelurahan under two spellings of the name (a likely duplicate pair)."""
     folder = tmp_path_factory.mktemp("central-office")
     server, running = start_central(f"sqlite:///{folder / 'central.db'}", folder / "data")
     try:
         running.register().send(records(8))
+        checked = records(1, seed=9)[0]
+        _import_dtsen(running, folder, [(checked["nik"], checked["kk_number"],
+                                         "Nurhayati Daeng Ngintang", checked["birth_date"],
+                                         KELURAHAN_A, 2)])
+        running.register().send([checked])
+        first = {**records(1, KELURAHAN_A, seed=11)[0], "full_name": "Muh. Ridwan Daeng Tompo"}
+        second = {**records(1, KELURAHAN_B, seed=13)[0], "full_name": "MUHAMMAD RIDWAN DG. TOMPO",
+                  "birth_date": first["birth_date"]}
+        running.register(KELURAHAN_A).send([first])
+        running.register(KELURAHAN_B).send([second])
         for role, name in USERS.items():
             add_user(running, name, role)
         yield running
@@ -77,6 +91,9 @@ def test_each_role_sees_what_it_may(browser, central, role):
         tab.screenshot(path=str(ARTIFACTS / f"central-{role}.png"), full_page=True)
         if role == "verifier":
             assert tab.goto(f"{central.url}/verifikasi").status == 200
+            text = tab.locator("main").inner_text()
+            assert "Temuan terbuka (1)" in text and "Kemungkinan ganda antar-kelurahan (1)" in text
+            assert "Nurhayati Daeng Ngintang" in text and "RIDWAN" in text
             tab.screenshot(path=str(ARTIFACTS / "central-verification.png"), full_page=True)
         answer = tab.goto(f"{central.url}/admin/users")
         assert answer.status == (200 if role in ("admin", "auditor") else 403)

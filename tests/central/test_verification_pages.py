@@ -21,6 +21,7 @@ def test_verifier_decides_a_pair_on_the_page_once(central):
     year, month, day = first["birth_date"].split("-")
     assert page.text.count(f"<td>{day}-{month}-{year}</td>") == 2  # both sides, as 07-03-1990
     assert f"<td>Bontorannu ({KELURAHAN_A})</td>" in page.text
+    assert page.text.count("<td>diterima</td>") == 2 and "<td>accepted</td>" not in page.text
     # no decision is chosen for the verifier: the form asks for one
     assert '<select name="decision" required><option value="" selected disabled>' in page.text
     url = f"{central.url}/verifikasi/pasangan/{pair['central_id_a']}/{pair['central_id_b']}"
