@@ -7,6 +7,12 @@ keep the codes. A code without a name here (a new action) is shown as it is.
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+from typing import Any
+
+from berjasa.local_time import wita
+from central.accounts import ROLE_LABELS
 from central.downloads import LABELS as EXPORT_LABELS
 from central.imports import KINDS
 from central.verification import FINDING_DECISIONS, PAIR_DECISIONS
@@ -50,3 +56,56 @@ def action_label(action: str) -> str:
             rest = action[len(prefix):]
             return f"{name}: {objects.get(rest, rest)}"
     return action
+
+
+# Who acts besides the office roles: a kelurahan laptop, central itself, a command
+ACTOR_ROLES = {**ROLE_LABELS, "device": "Perangkat kelurahan", "system": "Sistem",
+               "cli": "Baris perintah", "unknown": "(tidak dikenal)"}
+NOTHING = "—"
+
+
+def role_label(role: str | None) -> str:
+    """"Verifikator" for ``verifier``; an unknown role as it is."""
+    return ACTOR_ROLES.get(role or "", role or "")
+
+
+def detail_lines(changes: str | None, reason: str | None = None) -> list[tuple[str, str]]:
+    """An entry's details for a person, one (name, value) per line: a change
+    ``[old, new]`` as "old → new" (nothing as "—"), a UTC time in WITA, other
+    values as compact JSON; then the reason. The CSV export keeps the stored JSON."""
+    try:
+        details = json.loads(changes) if changes else {}
+    except ValueError:
+        details = {"": changes}
+    if not isinstance(details, dict):
+        details = {"": details}
+    lines = []
+    for name, value in details.items():
+        if isinstance(value, list) and len(value) == 2:
+            lines.append((name, f"{_shown(value[0])} → {_shown(value[1])}"))
+        else:
+            lines.append((name, _shown(value)))
+    if reason:
+        lines.append(("alasan", reason))
+    return lines
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return NOTHING
+    if isinstance(value, str):
+        return _as_time(value) or value
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+    return json.dumps(value)
+
+
+def _as_time(text: str) -> str | None:
+    """A full ISO-8601 time with its offset (what the trail stores) in WITA."""
+    if len(text) < 20 or text[10:11] != "T":
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return wita(text, seconds=True) if moment.tzinfo is not None else None

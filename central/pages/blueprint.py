@@ -20,7 +20,7 @@ from berjasa.reference import kelurahan
 from berjasa.web import pages as web_pages
 from central import access, accounts
 from central.pages import audit, auth, dashboard, downloads, users, verify
-from central.trail_labels import action_label
+from central.trail_labels import action_label, detail_lines, role_label
 
 blp = web_pages.protect(Blueprint("pages", __name__, template_folder=web_pages.TEMPLATES))
 web_pages.add_account_routes(blp, auth, users)  # /login, /logout, /admin/users[/<user_id>]
@@ -59,6 +59,8 @@ def inert(value: object) -> Markup:
 blp.add_app_template_filter(inert, "inert")
 blp.add_app_template_filter(problem_text, "problem_text")
 blp.add_app_template_filter(action_label, "action_label")
+blp.add_app_template_filter(role_label, "role_label")
+blp.add_app_template_global(detail_lines, "detail_lines")
 blp.add_app_template_filter(wita, "wita")  # Makassar time, as the kelurahan pages show it
 blp.add_app_template_filter(tanggal, "tanggal")  # 07-03-1990, as the kelurahan pages show dates
 blp.add_app_template_filter(number_text.thousands, "ribuan")  # 81.466

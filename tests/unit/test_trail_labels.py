@@ -7,7 +7,7 @@ from pathlib import Path
 
 from central.downloads import LABELS
 from central.imports import KINDS
-from central.trail_labels import action_label
+from central.trail_labels import action_label, detail_lines, role_label
 from central.verification import FINDING_DECISIONS, PAIR_DECISIONS
 
 CENTRAL = Path(__file__).resolve().parents[2] / "central"
@@ -42,3 +42,16 @@ def test_actions_built_from_a_prefix_name_their_object():
 def test_an_unknown_action_is_shown_as_its_code():
     assert action_label("something.new") == "something.new"
     assert action_label("download.unheard-of") == "Unduhan: unheard-of"
+
+
+def test_details_in_words_for_the_auditor_page():
+    assert detail_lines('{"role": [null, "auditor"]}') == [("role", "— → auditor")]
+    lines = detail_lines('{"expires_at": "2026-11-27T03:53:16+00:00", "rows": 12,'
+                         ' "filters": {"month": "2025-10"}, "note": "2026-11-27"}', "Surat 12/XI")
+    assert lines == [("expires_at", "27-11-2026 11:53:16 WITA"), ("rows", "12"),
+                     ("filters", '{"month": "2025-10"}'), ("note", "2026-11-27"),
+                     ("alasan", "Surat 12/XI")]
+    assert detail_lines("{}") == [] and detail_lines(None) == []
+    assert detail_lines("bukan json") == [("", "bukan json")]  # shown, never an error
+    assert role_label("verifier") == "Verifikator" and role_label("device") == "Perangkat kelurahan"
+    assert role_label("peran-baru") == "peran-baru" and role_label(None) == ""
