@@ -38,6 +38,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
+from berjasa.identity.phones import national_form
+
 FORMATS = ("csv", "xlsx")
 TEXT, ID, PHONE, NUMBER = "text", "id", "phone", "number"
 KINDS = (TEXT, ID, PHONE, NUMBER)
@@ -50,7 +52,6 @@ _CHECK_FIRST = DANGEROUS_FIRST | frozenset(" \u00a0\u3000")
 MAX_CELL = 32_767
 _CONTROLS = re.compile("[\u0000-\u001f\u007f-\u009f\u2028\u2029]")
 _NON_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")
-_PHONE_INTERNATIONAL = re.compile(r"^\+?62(?=[1-9])")
 BOM = "\ufeff"
 CHUNK = 1 << 16
 
@@ -101,10 +102,7 @@ def national_phone(value: Any) -> str:
     anything else as safe text."""
     if value is None:
         return ""
-    text = str(value).strip()
-    if _PHONE_INTERNATIONAL.match(text):
-        text = "0" + _PHONE_INTERNATIONAL.sub("", text, count=1)
-    return safe_text(text)
+    return safe_text(national_form(str(value).strip()))
 
 
 def cell_value(value: Any, kind: str) -> Any:

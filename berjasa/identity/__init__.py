@@ -23,7 +23,7 @@ from berjasa.identity.nik import (
     nik_parts,
     region_warnings,
 )
-from berjasa.identity.phones import normalise_phone
+from berjasa.identity.phones import national_form, normalise_phone
 
 __all__ = [
     "IdentityError",
@@ -33,6 +33,7 @@ __all__ = [
     "check_nik",
     "has_errors",
     "is_nik_damaged_by_spreadsheet",
+    "national_form",
     "nik_form_problems",
     "nik_parts",
     "normalise_person_name",

@@ -43,3 +43,12 @@ def normalise_phone(value) -> str:
     if not 9 <= len(national) <= 13:
         raise _phone_error(f"{len(national)} digit setelah 0, harus 9-13")
     return "+62" + national
+
+
+_INTERNATIONAL = re.compile(r"^\+?62(?=[1-9])")
+
+
+def national_form(text: str) -> str:
+    """"+628123456789" (or "628123456789") -> "08123456789", as people write and
+    dial it; any other text as it is."""
+    return _INTERNATIONAL.sub("0", text, count=1)

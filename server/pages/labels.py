@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from berjasa import number_text
+from berjasa.identity import national_form
 from berjasa.local_time import tanggal, wita
 
 STATUS_LABELS = {
@@ -85,6 +86,8 @@ def field_value(record: dict[str, Any], field: str) -> str:
         return {"L": "Laki-laki", "P": "Perempuan"}.get(value, value or "")
     if field == "disability":
         return disability_text(value)
+    if field in ("phone", "heir_phone") and isinstance(value, str):
+        return national_form(value)  # as people write and dial it (stored as +62...)
     return "" if value is None else str(value)
 
 

@@ -189,3 +189,12 @@ def test_approval_records_the_overridden_warnings(api, records):
     assert "occupation" in [w["code"] for w in decision["overridden_warnings"]]
     failed = [r["rule"] for r in answer.json()["eligibility"] if r["result"] == "fail"]
     assert failed == ["occupation"]
+
+
+def test_review_page_shows_phones_as_people_dial_them(api, records):
+    """Stored as +62..., shown in the national 08... form (as the exports write them)."""
+    payload = submit(api, records, phone="+62 812-3456-7890", heir_phone="6281122334455")
+    stored = api("supervisor").get(f"/api/v1/enrollments/{payload['id']}").json()
+    assert (stored["phone"], stored["heir_phone"]) == ("+6281234567890", "+6281122334455")
+    page = api("supervisor").get(f"/enrollments/{payload['id']}").text
+    assert "081234567890" in page and "081122334455" in page and "+62812" not in page
