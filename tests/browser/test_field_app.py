@@ -83,11 +83,16 @@ def fill_record(page, record: dict, screenshot: str | None = None) -> None:
     """Fill the five steps as an enumerator would (step by step)."""
     page.click("#new-record")
     page.wait_for_selector("#view-form:not([hidden])")
-    for name in ("nik", "kk_number", "full_name", "birth_place", "birth_date", "mother_name"):
+    for name in ("nik", "kk_number", "full_name", "birth_place", "mother_name"):
         page.fill(f"[name={name}]", record[name])
+    # typed as the label asks (hh-bb-tttt), as an enumerator copies it from the KTP
+    page.fill("[name=birth_date]", dt.date.fromisoformat(record["birth_date"]).strftime("%d-%m-%Y"))
     page.check(f"[name=sex][value={record['sex']}]")
     if screenshot:
-        page.screenshot(path=str(ARTIFACTS / screenshot), full_page=True)
+        # the phone's screen (its header and step buttons are fixed: a full-page
+        # shot would paint them mid-page), scrolled to the top of the step
+        page.evaluate("window.scrollTo(0, 0)")
+        page.screenshot(path=str(ARTIFACTS / screenshot))
     page.click("#step-next")
     page.fill("[name=address]", record["address"])
     page.fill("[name=rt]", record["rt"])
@@ -128,9 +133,9 @@ def card(page, name: str):
 
 def test_offline_enrollment_then_send(context, server):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    accepted = person(11, full_name="Rahmawati Accepted")
-    too_rich = person(12, full_name="Nurhayati Income", monthly_income=75_000_000)
-    twin = person(13, full_name="Hasniah Duplicate")
+    accepted = person(11, full_name="Rahmawati Daeng Ngai")
+    too_rich = person(12, full_name="Nurhayati Lestari", monthly_income=75_000_000)
+    twin = person(13, full_name="Hasniah Tahir")
     token = server.token("petugas")
     seeded = requests.post(server.base + "/api/v1/enrollments", json=api_payload(twin),
                            headers={"Authorization": f"Bearer {token}"}, timeout=10)
@@ -177,12 +182,12 @@ def test_offline_enrollment_then_send(context, server):
     # at save): the outbox may already be on its way; else the tap sends it.
     tap_send(page)
     page.wait_for_selector("#message:has-text('Terkirim')")
-    assert card(page, "Rahmawati Accepted").get_attribute("data-state") == "accepted"
-    assert card(page, "Nurhayati Income").get_attribute("data-state") == "needs_fix"
-    assert card(page, "Hasniah Duplicate").get_attribute("data-state") == "duplicate"
+    assert card(page, "Rahmawati Daeng Ngai").get_attribute("data-state") == "accepted"
+    assert card(page, "Nurhayati Lestari").get_attribute("data-state") == "needs_fix"
+    assert card(page, "Hasniah Tahir").get_attribute("data-state") == "duplicate"
     page.screenshot(path=str(ARTIFACTS / "field-outbox-results-360x740.png"), full_page=True)
 
-    card(page, "Nurhayati Income").locator("button.edit").click()
+    card(page, "Nurhayati Lestari").locator("button.edit").click()
     income_error = page.locator("[data-error-for=monthly_income]")
     income_error.wait_for(state="visible")
     assert "Penghasilan" in income_error.inner_text()  # the server's own message
@@ -192,13 +197,13 @@ def test_offline_enrollment_then_send(context, server):
     page.click("#save-record")
     page.wait_for_selector("#view-outbox:not([hidden])")
     tap_send(page)
-    page.wait_for_selector(".card[data-state=accepted]:has-text('Nurhayati Income')")
+    page.wait_for_selector(".card[data-state=accepted]:has-text('Nurhayati Lestari')")
     assert page.locator(".card[data-state=needs_fix]").count() == 0
 
     stored = server.own_records("petugas")
     names = sorted(r["full_name"] for r in stored)
-    assert names == ["Hasniah Duplicate", "Nurhayati Income", "Rahmawati Accepted"]
-    assert {r["monthly_income"] for r in stored if r["full_name"] == "Nurhayati Income"} == {1_750_000}
+    assert names == ["Hasniah Tahir", "Nurhayati Lestari", "Rahmawati Daeng Ngai"]
+    assert {r["monthly_income"] for r in stored if r["full_name"] == "Nurhayati Lestari"} == {1_750_000}
 
 
 def _names_on_server(server) -> set[str]:
