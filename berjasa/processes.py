@@ -18,6 +18,7 @@ after the demo is gone however it ends:
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import socket
 import subprocess
@@ -42,9 +43,14 @@ class Stopped(BaseException):
 
 
 def free_port(preferred: int = 0) -> int:
-    """``preferred`` when it is free on 127.0.0.1, else any free port."""
+    """``preferred`` when it is free on 127.0.0.1, else any free port. Free as a
+    server would find it: on POSIX with SO_REUSEADDR, as waitress binds, so the
+    connections a stopped server leaves in TIME_WAIT (a minute on Linux) do not make
+    its port look taken (``berjasa demo`` started again at once said it was)."""
     for port in (preferred, 0):
         with socket.socket() as sock:
+            if os.name != "nt":  # on Windows the option would let a bind steal a port in use
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 sock.bind(("127.0.0.1", port))
             except OSError:

@@ -144,3 +144,26 @@ def test_a_server_that_stops_while_starting_says_why(tmp_path):
     with pytest.raises(processes.ServerDidNotStart) as stopped:
         start_server(tmp_path / "belum-ada", port)  # never initialised
     assert "berjasa init" in str(stopped.value)
+
+
+def test_a_stopped_servers_port_is_free_at_once_for_the_next_one(tmp_path):
+    """The server closes each ``Connection: close`` answer first, so its port keeps
+    connections in TIME_WAIT for a minute after it stops: ``berjasa demo`` started
+    again at once said its port was taken."""
+    run("init", "--kelurahan", "73.71.01.1001", data_dir=tmp_path)
+    port = processes.free_port()
+    server = start_server(tmp_path, port)
+    try:
+        for _ in range(3):
+            assert requests.get(f"http://127.0.0.1:{port}/health", timeout=5,
+                                headers={"Connection": "close"}).status_code == 200
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    assert processes.free_port(port) == port
+    again = start_server(tmp_path, port)
+    try:
+        assert requests.get(f"http://127.0.0.1:{port}/health", timeout=5).status_code == 200
+    finally:
+        again.terminate()
+        again.wait(timeout=10)
