@@ -82,6 +82,10 @@ def test_hostile_text_is_shown_inert_on_the_drill_down(central):
     assert "\u202e" not in html and "[U+202E]gnp.exe" in html
     assert "=HYPERLINK(" in html.replace("&#34;", '"').replace("&quot;", '"')
     assert "Mutu per petugas pendata" in html and "Bontorannu" in html
+    # one table for the kelurahan that sent data, one line naming the others
+    quality = html.split('id="mutu"', 1)[1]
+    assert quality.count("<h3 ") == 1 and quality.count("Belum ada data dari ") == 1
+    assert '<span id="kel-73.71.01.1002">Mattoangin</span>' in quality  # the table's links land
     assert operator.get(f"{central.url}/kecamatan/99.99.99", timeout=30).status_code == 404
     assert operator.get(f"{central.url}/kecamatan/73.71.01.1001", timeout=30).status_code == 404
 
