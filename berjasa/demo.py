@@ -243,11 +243,12 @@ def describe(central_url: str, sites: list[Site], sync_lines: list[str],
              central_dir: Path | None = None) -> dict:
     """The URLs, logins, what the first sync did, and central's data folder with the
     commands of the office's story (import, BPJS registration file, payment list)."""
+    labels = ["Registri pusat"] + [f"Kelurahan {reference.kelurahan(s.code).name}" for s in sites]
+    width = max(map(len, labels))
     lines = ["", "berjasa demo berjalan (Ctrl+C untuk berhenti)", "",
-             f"  Registri pusat     {central_url}/"]
-    for site in sites:
-        name = reference.kelurahan(site.code).name
-        lines.append(f"  Kelurahan {name:<9} http://127.0.0.1:{site.port}/   "
+             f"  {labels[0]:<{width}}  {central_url}/"]
+    for label, site in zip(labels[1:], sites):
+        lines.append(f"  {label:<{width}}  http://127.0.0.1:{site.port}/   "
                      f"(aplikasi petugas: http://127.0.0.1:{site.port}/app/)")
     lines += ["", f"  Login (semua kata sandi: {PASSWORD}):"]
     lines += [f"    {name:<9} {role}" for name, role in ROLES]
