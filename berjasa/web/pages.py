@@ -4,11 +4,13 @@ central pages."""
 from __future__ import annotations
 
 import threading
+import unicodedata
 from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Response
 from jinja2.bccache import Bucket, BytecodeCache
+from markupsafe import Markup, escape
 
 from berjasa.web.csrf import check_csrf, csrf_token
 
@@ -18,6 +20,24 @@ TEMPLATES = Path(__file__).parent / "templates"
 # No inline script or style anywhere: everything comes from /static/.
 CONTENT_SECURITY_POLICY = ("default-src 'none'; style-src 'self'; img-src 'self'; "
                            "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+
+
+def inert(value: object) -> Markup:
+    """Text from outside shown as typed and harmless: HTML escaped, and the
+    direction and other invisible format and control characters (U+202E ...) shown
+    as their code instead of reordering the page. For display only: a form field
+    pre-filled with the value keeps it as stored."""
+    text = "" if value is None else str(value)
+    if text.isprintable():  # no Cc, Cf, Cs, Co, Cn, Zl, Zp: nothing to show as a code
+        return escape(text)
+    shown = "".join(f"[U+{ord(c):04X}]" if unicodedata.category(c) in ("Cf", "Cc")
+                    and c not in _HARMLESS else c for c in text)
+    return escape(shown)
+
+
+# Line breaks and tabs (a multi-line address) and the joiners that scripts and
+# emoji sequences need: none of them reorders or hides text.
+_HARMLESS = frozenset("\t\n\r\u200c\u200d")
 
 
 def security_headers(response: Response) -> Response:

@@ -8,16 +8,14 @@ naming the roles; the matrix test fails until the row exists."""
 
 from __future__ import annotations
 
-import unicodedata
-
 from flask import Blueprint, g
-from markupsafe import Markup, escape
 
 from berjasa import number_text
 from berjasa.audit import problem_text
 from berjasa.local_time import tanggal, wita
 from berjasa.reference import kelurahan
 from berjasa.web import pages as web_pages
+from berjasa.web.pages import inert
 from central import access, accounts
 from central.pages import audit, auth, dashboard, downloads, users, verify
 from central.trail_labels import action_label, detail_lines, role_label
@@ -44,16 +42,6 @@ def page_context() -> dict:
     user = getattr(g, "user", None)
     return {"user": user, "role_labels": accounts.ROLE_LABELS, "notices": users.notice_texts,
             "may": lambda endpoint: access.may(user["role"] if user else None, endpoint)}
-
-
-def inert(value: object) -> Markup:
-    """Text from outside shown as typed and harmless: HTML escaped, and the
-    direction and other invisible format characters (U+202E ...) shown as their
-    code instead of reordering the page."""
-    text = "" if value is None else str(value)
-    shown = "".join(f"[U+{ord(c):04X}]" if unicodedata.category(c) in ("Cf", "Cc") else c
-                    for c in text)
-    return escape(shown)
 
 
 blp.add_app_template_filter(inert, "inert")

@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 from berjasa import reference
 from berjasa.problems import CsrfFailed, NotFound, Problem, TooManyAttempts, Unauthorized
 from berjasa.web import pages as web_pages
+from berjasa.web.pages import inert
 from server import privacy
 from server.db import get_db
 from server.pages import auth, labels, review, sync_panel, users
@@ -61,6 +62,7 @@ def status_labels() -> dict:
 
 for _name, _filter in labels.FILTERS.items():
     blp.add_app_template_filter(_filter, _name)
+blp.add_app_template_filter(inert, "inert")  # typed text shown as typed, never reordering the page
 
 
 def error_page(status: int, message: str, title: str | None = None):

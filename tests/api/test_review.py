@@ -198,3 +198,16 @@ def test_review_page_shows_phones_as_people_dial_them(api, records):
     assert (stored["phone"], stored["heir_phone"]) == ("+6281234567890", "+6281122334455")
     page = api("supervisor").get(f"/enrollments/{payload['id']}").text
     assert "081234567890" in page and "081122334455" in page and "+62812" not in page
+
+
+def test_review_page_shows_typed_text_without_letting_it_reorder_the_page(api, records):
+    """An address typed with a right-to-left override (U+202E) or other invisible
+    format characters is stored as typed and shown with the character's code; a
+    multi-line address stays readable."""
+    address = "Jl. Somba Opu\u202e 21 .oN\nRT 2 <b>x</b>"
+    payload = submit(api, records, address=address, notes="catatan\u2066rahasia")
+    assert api("supervisor").get(f"/api/v1/enrollments/{payload['id']}").json()["address"] == address
+    page = api("supervisor").get(f"/enrollments/{payload['id']}").text
+    assert "\u202e" not in page and "\u2066" not in page
+    assert "Jl. Somba Opu[U+202E] 21 .oN\nRT 2 &lt;b&gt;x&lt;/b&gt;" in page
+    assert "catatan[U+2066]rahasia" in page
