@@ -374,6 +374,14 @@ class _CountingReader(io.RawIOBase):
             self.sha.update(memoryview(buffer)[:n])
         return n or 0
 
+    def close(self) -> None:
+        """Close the file too (closing the text stream on top closes this): an open
+        handle would keep the operator's CSV locked on Windows until collected."""
+        try:
+            self.raw.close()
+        finally:
+            super().close()
+
 
 # What a workbook starts with: XLSX is a zip file, the old XLS an OLE2 file.
 _WORKBOOKS = {b"PK\x03\x04": "XLSX", b"\xd0\xcf\x11\xe0": "XLS"}

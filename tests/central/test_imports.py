@@ -332,3 +332,33 @@ def test_accepted_with_a_failing_rule_tells_the_kelurahan_why(central, tmp_path)
     assert [e["record_id"] for e in entries] == [sent[0]["id"]]
     council = next(r for r in entries[0]["eligibility"] if r["rule"] == "council")
     assert council["result"] == "fail" and "tidak di bawah UMK" in council["reason"]
+
+
+def _open_paths() -> set[str]:
+    """The files this process holds open (Linux: /proc/self/fd)."""
+    fds = Path("/proc/self/fd")
+    held = set()
+    for fd in fds.iterdir():
+        try:
+            held.add(str(fd.resolve()))
+        except OSError:
+            continue
+    return held
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="Linux /proc")
+def test_an_imported_or_refused_file_is_closed_after_the_import(store, tmp_path):
+    """An import left the CSV open until garbage collection: on Windows the
+    operator could not move or delete it while central ran."""
+    ok = _write(tmp_path / "ok.csv", f"nik,desil\n{GOOD}")
+    bad = _write(tmp_path / "bad.csv", "nik,desil\n7.37E+15,1\n123,2\n")
+    import_file(store, ok, "dtsen", tmp_path, {})
+    # the refusals are kept, as a caller that reports them does: their tracebacks
+    # hold the import's frames, so only an explicit close lets the files go
+    with pytest.raises(ImportRefused) as refused:
+        import_file(store, bad, "dtsen", tmp_path, {}, force=True)
+    with pytest.raises(ImportFileError) as unusable:
+        import_file(store, _write(tmp_path / "empty.csv", "\n\n"), "dtsen", tmp_path, {})
+    held = _open_paths()
+    assert not {str(p.resolve()) for p in (ok, bad, tmp_path / "empty.csv")} & held
+    assert refused.value and unusable.value
