@@ -22,9 +22,10 @@ def _site() -> tuple[dict, str]:
     return current_app.config["SETTINGS"], current_app.config["KELURAHAN_CODE"]
 
 
-def listing(status: str, template: str = "pages/queue.html", oldest_first: bool = False) -> str:
-    """A page of records in one status, with search (name, NIK, KK) and a filter
-    by the person who recorded them."""
+def listing(status: str | None, template: str = "pages/queue.html",
+            oldest_first: bool = False) -> str:
+    """A page of records in one status (None: any), with search (name, NIK, KK)
+    and a filter by the person who recorded them."""
     settings, site = _site()
     conn = get_db()
     query = (request.args.get("q") or "").strip()[:100] or None
@@ -63,9 +64,15 @@ def sent_back_by_central(limit: int = 50) -> list[dict]:
     return [item for item in items if item.get("central_status") == "sent_back"]
 
 
+ALL_STATUSES = "all"  # ``/enrollments?status=all``: a search that does not know the status
+
+
 def by_status() -> str:
-    """``/enrollments?status=...``: every record in one status."""
+    """``/enrollments?status=...``: every record in one status, or in any status
+    (``all``: where a supervisor looks a person up by name, NIK or KK)."""
     status = request.args.get("status", "approved")
+    if status == ALL_STATUSES:
+        return listing(None, "pages/list.html")
     if status not in labels.STATUS_LABELS:
         status = "approved"
     return listing(status, "pages/list.html")

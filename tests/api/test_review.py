@@ -211,3 +211,22 @@ def test_review_page_shows_typed_text_without_letting_it_reorder_the_page(api, r
     assert "\u202e" not in page and "\u2066" not in page
     assert "Jl. Somba Opu[U+202E] 21 .oN\nRT 2 &lt;b&gt;x&lt;/b&gt;" in page
     assert "catatan[U+2066]rahasia" in page
+
+
+def test_a_person_is_found_in_any_status_from_the_lists_page(api, records):
+    """The lists by status search one status; "Semua status" searches them all and
+    shows each record's status, and a search that finds nothing in one status
+    offers to look in all of them."""
+    waiting = submit(api, records, full_name="Sitti Aminah Daeng Caya")
+    decided = submit(api, records, full_name="Sitti Rahmah")
+    assert review(api("supervisor"), decided["id"], "approve").status_code == 200
+    supervisor = api("supervisor")
+    everywhere = supervisor.get("/enrollments", params={"status": "all", "q": "sitti"}).text
+    assert "Sitti Aminah Daeng Caya" in everywhere and "Sitti Rahmah" in everywhere
+    assert "<th>Status</th>" in everywhere
+    assert ">Menunggu pemeriksaan</span>" in everywhere and ">Disetujui</span>" in everywhere
+    assert 'aria-current="page" class="current">Semua status (2)' in everywhere
+    approved = supervisor.get("/enrollments", params={"status": "approved", "q": "aminah"}).text
+    assert "Sitti Aminah" not in approved and "<th>Status</th>" not in approved
+    assert "Cari di semua status" in approved and "status=all" in approved
+    assert waiting["id"] in supervisor.get("/enrollments", params={"status": "all", "q": waiting["nik"]}).text
