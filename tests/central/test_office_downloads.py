@@ -159,8 +159,8 @@ def test_trail_date_filters_are_makassar_days(central):
     assert ">25-11-2026 23:59:59<" not in page and ">27-11-2026 00:00:00<" not in page
 
 
-def test_the_auditor_page_names_a_hand_edited_entry_in_bahasa_indonesia(central):
-    auditor = signed_in(central, "auditor")
+def _rewrite_first_entry(central) -> None:
+    """What a database administrator can do: drop the guard and edit entry 1."""
     trigger = ("DROP TRIGGER audit_log_no_update" if central.database_url.startswith("sqlite")
                else "DROP TRIGGER audit_log_no_update_delete ON audit_log")
     db = central.db()
@@ -169,6 +169,11 @@ def test_the_auditor_page_names_a_hand_edited_entry_in_bahasa_indonesia(central)
         db.conn.execute("UPDATE audit_log SET actor = 'orang lain' WHERE seq = 1")
     finally:
         db.close()
+
+
+def test_the_auditor_page_names_a_hand_edited_entry_in_bahasa_indonesia(central):
+    auditor = signed_in(central, "auditor")
+    _rewrite_first_entry(central)
     page = auditor.get(f"{central.url}/audit", timeout=30).text
     assert "Rantai hash RUSAK pada entri seq=1: isinya diubah setelah ditulis" in page
     assert "content changed" not in page
@@ -186,13 +191,6 @@ def test_the_auditor_page_checks_new_entries_and_can_recheck_the_whole_chain(cen
     second = auditor.get(f"{central.url}/audit", timeout=30).text
     assert f"Rantai hash utuh: {counted + 1} entri diperiksa" in second
     assert auditor.get(f"{central.url}/audit?full=ya", timeout=30).status_code == 400
-    trigger = ("DROP TRIGGER audit_log_no_update" if central.database_url.startswith("sqlite")
-               else "DROP TRIGGER audit_log_no_update_delete ON audit_log")
-    db = central.db()
-    try:
-        db.conn.execute(trigger)
-        db.conn.execute("UPDATE audit_log SET actor = 'orang lain' WHERE seq = 1")
-    finally:
-        db.close()
+    _rewrite_first_entry(central)
     rechecked = auditor.get(f"{central.url}/audit?full=1", timeout=30).text
     assert "Rantai hash RUSAK pada entri seq=1: isinya diubah setelah ditulis" in rechecked
