@@ -125,6 +125,11 @@ BENCHES: list[Bench] = [
         _ms("central dashboard GET / p95 (uncached)", "uncached.dashboard.p95_ms",
             "uncached.baseline_health.p95_ms"),
     ]),
+    Bench("trail", "trail_bench.py", [], ["--entries", "10000", "--requests", "10"], [
+        _ms("auditor trail page GET /audit p95", "page.p95_ms", "baseline_health.p95_ms"),
+        _ms("auditor page p95 against a whole-chain check per view", "page.p95_ms",
+            "verify_whole_chain.ms"),
+    ]),
     Bench("identity", "identity_match_bench.py", [], ["--pairs", "600"], [
         Figure("DTSEN name match precision", "matcher.precision", "",
                "baseline_exact.precision", None, ">= 0.98"),

@@ -91,9 +91,11 @@ class TrailWatch:
     """The auditor page's chain check, kept between views (one per app). Recomputing
     the whole trail on every view took 0.57 s at 50,000 entries and grows with the
     trail; so a view recomputes it only when the last whole check is older than
-    ``full_every`` seconds, when asked (``full=True``), or when an entry verified
-    before is gone or its hash changed; otherwise it checks the entries written
-    since, chained on from the last one verified (seals too). A broken chain is
+    ``full_every`` seconds, when asked (``full=True``), or when the last entry it
+    verified is gone or its hash changed; otherwise it checks the entries written
+    since, chained on from the last one verified (seals too). An entry before that
+    one rewritten or deleted (the triggers refuse both; a database administrator can
+    drop them) shows at the next whole check. A broken chain is
     never remembered: the next view checks everything again. And a trail that now
     ends before an entry this watch once verified lost its last entries (a
     deletion the chain alone cannot show): reported as missing. ``central audit
@@ -134,7 +136,8 @@ class TrailWatch:
             return False
         if self.mark is None:
             return True  # the trail was empty: every entry is new
-        return store.prefix_mark(db, self.mark[0]) == self.mark
+        # by primary key: a count of the entries before the mark took 15 ms at 200,000
+        return store.entry_hash_at(db, self.mark[0]) == self.mark[1]
 
 
 def seal_unsealed(db: Database) -> int:

@@ -99,12 +99,10 @@ def iter_sealed(db: Database, page: int = 5000, after: int = 0) -> Iterator[dict
         after = rows[-1]["seq"]
 
 
-def prefix_mark(db: Database, seq: int) -> tuple[int, str | None]:
-    """(how many entries have seq <= ``seq``, the entry_hash stored at ``seq``): an
-    entry deleted or a mark entry rewritten since it was verified shows here."""
-    row = db.one("SELECT count(*) AS n, max(CASE WHEN seq = ? THEN entry_hash END) AS h"
-                 " FROM audit_log WHERE seq <= ?", (seq, seq))
-    return int(row["n"]), row["h"]
+def entry_hash_at(db: Database, seq: int) -> str | None:
+    """The entry_hash stored at ``seq`` (None: no such entry), by primary key."""
+    row = db.one("SELECT entry_hash FROM audit_log WHERE seq = ?", (seq,))
+    return row["entry_hash"] if row else None
 
 
 def seal_unsealed(db: Database) -> tuple[int, int]:

@@ -110,13 +110,23 @@ def _delete(db: Database, seq: int) -> None:
     db.run("DELETE FROM audit_log WHERE seq = ?", (seq,))
 
 
-def test_an_entry_deleted_before_the_mark_makes_the_view_check_everything(db, watch):
+def test_the_last_verified_entry_rewritten_makes_the_view_check_everything(db, watch):
+    _write(db, 3)
+    watch.status(db)
+    _without_guards(db)
+    db.run("UPDATE audit_log SET entry_hash = ? WHERE seq = 3", ("0" * 64,))
+    status = watch.status(db)
+    assert status.broken == {"seq": 3, "problem": "content changed after writing"}
+    assert status.broken == trail.verify(db)[1]
+
+
+def test_an_entry_deleted_behind_the_mark_waits_for_the_whole_check(db, watch, clock):
     _write(db, 3)
     watch.status(db)
     _delete(db, 2)
-    status = watch.status(db)
-    assert status.broken == {"seq": 2, "problem": "missing entry (deleted?)"}
-    assert status.broken == trail.verify(db)[1]
+    assert watch.status(db).broken is None  # the page says when it last checked everything
+    clock.now += 300
+    assert watch.status(db).broken == {"seq": 2, "problem": "missing entry (deleted?)"}
 
 
 def test_the_last_entries_deleted_are_missing_though_the_rest_still_chains(db, watch):

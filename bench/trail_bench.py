@@ -1,0 +1,148 @@
+"""The auditor's trail page at city scale: p95 of ``GET /audit`` (signed in as the
+auditor) with ``--entries`` sealed trail entries, against ``GET /health`` measured
+in the same run as the baseline.
+
+    python bench/trail_bench.py [--entries 200000] [--requests 40]
+                                [--backend sqlite|postgresql]
+
+The page checks the hash chain and seals (docs/audit-chain.md): the whole chain at
+the first view (and every 5 minutes, or on request), and between those only the
+entries written since. Two entries are written between views, as the office's work
+goes on. The JSON gives p50/p95/max in ms of the page and of /health, the first
+view (the whole check, what every view cost before the page kept its checks), and
+``trail.verify`` in process (what ``berjasa central audit verify`` does).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.dashboard_bench import summary
+from bench.throwaway_db import PG_SERVER, throwaway_database
+from berjasa import audit_seal
+from berjasa.audit import Actor, next_entry
+from berjasa.background_server import BackgroundServer
+from berjasa.cli import declare_settings
+from berjasa.settings import AppConfig, load_settings
+from central import accounts, trail
+from central.app import create_app
+from central.storage import audit as store
+from central.storage.db import Database, migrate
+
+declare_settings()
+PASSWORD = "bench-auditor-1"
+VERIFIER = Actor("verifikator-1", "verifier", "10.20.0.7")
+COLUMNS = ("seq", "at", "actor", "role", "action", "record_id", "changes", "reason",
+           "address", "prev_hash", "entry_hash")
+
+
+def populate(url: str, folder: Path, entries: int) -> None:
+    """``entries`` chained and sealed decisions, then the auditor's account."""
+    db = Database(url, data_dir=folder)
+    try:
+        migrate(db)
+        key = store.seal_key(db)
+        last = None
+        with db.transaction():
+            rows, seals = [], []
+            for n in range(entries):
+                entry = next_entry(last, "2026-11-02T01:00:00.000000+00:00", VERIFIER,
+                                   "decision.pair.different", f"73.71.01.1001/rec-{n}",
+                                   {"other": f"73.71.02.1001/rec-{n}"})
+                rows.append(tuple(entry[c] for c in COLUMNS))
+                seals.append((entry["seq"], audit_seal.seal(key, entry["seq"], entry["entry_hash"])))
+                last = entry
+            db.insert_rows("audit_log", COLUMNS, rows)
+            db.insert_rows("audit_seals", ("seq", "mac"), seals)
+        accounts.add_user(db, "auditor-bench", "auditor", PASSWORD, trail.cli_actor())
+    finally:
+        db.close()
+
+
+def measure(url: str, folder: Path, rounds: int) -> dict:
+    """The first view, then the page and /health alternately with two new entries
+    before each view; times in ms."""
+    app = create_app(AppConfig(folder, load_settings(folder, {}), database_url=url))
+    server = BackgroundServer(app, threads=4).start()
+    writer = Database(url, data_dir=folder)
+    try:
+        base, browser = server.url, requests.Session()
+        form = browser.get(f"{base}/login", timeout=30).text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+        landed = browser.post(f"{base}/login", timeout=30, data={
+            "username": "auditor-bench", "password": PASSWORD, "csrf_token": token})
+        assert landed.status_code == 200, landed.status_code
+
+        def view(path: str) -> float:
+            started = time.perf_counter()
+            answer = browser.get(f"{base}{path}", timeout=300)
+            assert answer.status_code == 200, (path, answer.status_code)
+            if path == "/audit":
+                assert "Rantai hash utuh" in answer.text
+            return (time.perf_counter() - started) * 1000
+
+        first = view("/audit")
+        times: dict[str, list[float]] = {"page": [], "health": []}
+        for index in range(rounds + 3):
+            for _ in range(2):
+                trail.record(writer, VERIFIER, "decision.finding.confirmed", "73.71.01.1001/x")
+            page, health = view("/audit"), view("/health")
+            if index >= 3:
+                times["page"].append(page)
+                times["health"].append(health)
+        return {"first_view_ms": round(first, 1), "page": summary(times["page"]),
+                "health": summary(times["health"])}
+    finally:
+        writer.close()
+        server.close()
+        pool = app.extensions.get("berjasa_central_pool")
+        if pool is not None:
+            pool.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--entries", type=int, default=200_000)
+    parser.add_argument("--requests", type=int, default=40)
+    parser.add_argument("--backend", choices=["postgresql", "sqlite"], default="sqlite")
+    parser.add_argument("--pg-server", default=PG_SERVER)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="berjasa-trail-bench-") as tmp:
+        folder = Path(tmp)
+        with throwaway_database(args.backend, folder, pg_server=args.pg_server) as url:
+            started = time.perf_counter()
+            populate(url, folder, args.entries)
+            setup = round(time.perf_counter() - started, 1)
+            served = measure(url, folder, args.requests)
+            db = Database(url, data_dir=folder)
+            try:
+                started = time.perf_counter()
+                checked, broken = trail.verify(db)
+                verify_ms = round((time.perf_counter() - started) * 1000, 1)
+            finally:
+                db.close()
+    assert broken is None, broken
+    page, health = served["page"], served["health"]
+    print(json.dumps({
+        "bench": "trail", "backend": args.backend, "entries": args.entries,
+        "setup_seconds": setup, "page": page, "baseline_health": health,
+        "p95_ratio_to_baseline": round(page["p95_ms"] / health["p95_ms"], 1),
+        "first_view_ms": served["first_view_ms"],
+        "verify_whole_chain": {"ms": verify_ms, "entries": checked},
+        "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
+    }, indent=2))
+
+
+if __name__ == "__main__":
+    main()
