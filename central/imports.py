@@ -50,6 +50,11 @@ from central.storage.db import Database, utc_now
 KINDS = ("dtsen", "bpjs-participants", "cohort", "jht")
 SNAPSHOT_KIND = {"dtsen": "dtsen", "bpjs-participants": "bpjs", "cohort": "cohort", "jht": "jht"}
 BATCH_ROWS = 10_000
+# A new file with fewer accepted rows than this share of the snapshot in force is
+# refused without --force: a partial DTSEN or BPJS list would quietly accept again
+# the records its missing rows had rejected (and a partial cohort drops people from
+# the payment list). The program's lists grow; a real shrink this large is rare.
+SHRINK_LIMIT = 0.5
 
 COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
     "dtsen": {
@@ -557,6 +562,7 @@ def _load(db: Database, path: Path, kind: str, reading: Reading, found: dict[str
     summary: dict[str, Any] = {}
     with db.transaction():
         db.lock_ingest()  # the recheck writes updates: keep the cursor order (see ingest)
+        before = snapshots.in_force(db, SNAPSHOT_KIND[kind])
         snapshot_id = snapshots.start_import(db, SNAPSHOT_KIND[kind], path.name, str(rejects.path),
                                              utc_now(), getpass.getuser())
         snapshots.clear(db, SNAPSHOT_KIND[kind])
@@ -602,6 +608,15 @@ def _load(db: Database, path: Path, kind: str, reading: Reading, found: dict[str
             raise ImportRefused(f"{rejected} baris ditolak, lebih banyak dari {accepted} yang diterima "
                                 f"(lihat {rejects.path}); data lama tidak diganti: periksa berkas, "
                                 f"atau ulangi dengan --force", summary)
+        if before and accepted < before["accepted"] * SHRINK_LIMIT and not force:
+            summary["in_force"] = dict(before)
+            raise ImportRefused(
+                f"berkas ini hanya {accepted} baris diterima, kurang dari separuh impor yang "
+                f"berlaku ({before['accepted']} baris dari {before['file_name']}, "
+                f"{local_time.wita(before['imported_at'])}); berkas sebagian akan membuat data "
+                f"yang ditolak karena isi impor lama diterima lagi. Data lama tidak diganti: "
+                f"periksa berkas, atau ulangi dengan --force bila berkas ini memang lengkap",
+                summary)
         snapshots.finish_import(db, snapshot_id, read, accepted, rejected, reading.counter.sha.hexdigest())
         summary["rechecked"] = rechecking.recheck(db, settings, today=today,
                                                   import_month=(today or local_time.today()).strftime("%Y-%m"))

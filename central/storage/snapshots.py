@@ -44,6 +44,13 @@ def lookup(db: Database, niks: list[str]) -> dict[str, Any]:
     return out
 
 
+def in_force(db: Database, kind: str) -> dict[str, Any] | None:
+    """The import whose rows the ``kind`` snapshot holds now: accepted rows, file,
+    when (None: never loaded)."""
+    return db.one("SELECT id, accepted, file_name, imported_at FROM imports WHERE kind = ?"
+                  " ORDER BY id DESC LIMIT 1", (kind,))
+
+
 def start_import(db: Database, kind: str, file_name: str, rejects_file: str, at: str, by: str) -> int:
     """A new imports row (counts filled by :func:`finish_import`); its id."""
     row = db.one("INSERT INTO imports (kind, file_name, read_count, accepted, rejected, rejects_file,"

@@ -362,3 +362,24 @@ def test_an_imported_or_refused_file_is_closed_after_the_import(store, tmp_path)
     held = _open_paths()
     assert not {str(p.resolve()) for p in (ok, bad, tmp_path / "empty.csv")} & held
     assert refused.value and unusable.value
+
+
+def test_a_much_shorter_list_than_the_one_in_force_needs_force(central, tmp_path):
+    """A partial BPJS list (the first rows of the file, say) would accept again the
+    records its missing rows had rejected as existing participants: refused without
+    --force, naming the list in force; nothing is replaced or re-evaluated."""
+    sent = records(4)
+    central.register().send(sent)
+    full = "nik,no_kpj,status\n" + "".join(f"{r['nik']},2501000000{i},aktif\n" for i, r in enumerate(sent))
+    _import(central, _write(tmp_path / "bpjs-lengkap.csv", full), "bpjs-participants")
+    held = {r["nik"]: r["status"] for r in central.query("SELECT nik, status FROM records")}
+    assert set(held.values()) == {"rejected"}  # all four are participants already
+    partial = _write(tmp_path / "bpjs-sebagian.csv", "\n".join(full.splitlines()[:2]) + "\n")
+    with pytest.raises(ImportRefused, match="kurang dari separuh") as refused:
+        _import(central, partial, "bpjs-participants")
+    assert "4 baris dari bpjs-lengkap.csv" in str(refused.value) and "--force" in str(refused.value)
+    assert {r["nik"]: r["status"] for r in central.query("SELECT nik, status FROM records")} == held
+    assert len(central.query("SELECT nik FROM bpjs_participants")) == 4
+    _import(central, partial, "bpjs-participants", force=True)  # the operator says it is whole
+    assert sorted(r["status"] for r in central.query("SELECT status FROM records")) == \
+        ["accepted", "accepted", "accepted", "rejected"]
