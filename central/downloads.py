@@ -14,6 +14,7 @@ from typing import Any
 from berjasa.audit import Actor
 from berjasa.problems import BadFilter, ExportRefused, NotFound
 from central import exports, trail
+from central.accounts import AUDITOR
 from central.schemas import DownloadQuery
 from central.storage.db import Database
 
@@ -98,8 +99,9 @@ def produce(db: Database, what: str, filters: dict[str, Any], actor: Actor,
     An export the user must change something for (a final payment list with an
     unconfirmed band) is :class:`ExportRefused` (409) with the export's own message."""
     try:
+        # an auditor reads: their copy of the registration file marks nothing
         result = exports.export(db, what, filters["format"], None, actor.username,
-                                **_export_options(filters, settings))
+                                marks=actor.role != AUDITOR, **_export_options(filters, settings))
     except exports.PaymentListRefused as exc:
         raise ExportRefused(f"{exc.detail}. Centang “draf” lalu unduh lagi untuk"
                             " melihatnya dengan tanda DRAF.") from exc

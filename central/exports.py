@@ -471,13 +471,15 @@ def export(db: Database, what: str, fmt: str, output: Path | IO[bytes] | None,
            actor: str | None = None, *, month: str | None = None, draft: bool = False,
            as_of: date | None = None, contributions_file: str | None = None,
            targets_file: str | None = None, columns_file: str | None = None,
-           work_categories: list[str] | None = None) -> ExportResult:
+           work_categories: list[str] | None = None, marks: bool = True) -> ExportResult:
     """Build one export, write it (a path: atomically; a binary stream: copied after it
     is complete; None: returned in ``content``), and audit it (who, what, filters, row
     count, SHA-256). ExportError (PaymentListRefused) for what the user must change.
 
     ``month`` (YYYY-MM) is the payment list's month; ``as_of`` (a date) is accepted
-    for the older ``--as-of`` and means its month."""
+    for the older ``--as-of`` and means its month. ``marks`` False: a registration
+    file that does not mark its records as put on a file (an auditor's download
+    reads, it never changes what the recheck decides by)."""
     if what not in WHATS:
         raise ExportError(f"--what tidak dikenal: {what} (pilih dari: {', '.join(WHATS)})")
     if fmt not in ("csv", "xlsx"):
@@ -512,8 +514,11 @@ def export(db: Database, what: str, fmt: str, output: Path | IO[bytes] | None,
     where = (str(output) if isinstance(output, (str, Path))
              else "stdout" if output is not None else "unduhan")
     at = utc_now()
+    if what == "bpjs-registration" and not marks:
+        filters["marks"] = False
     with db.transaction():
-        builder.finished(db, at)
+        if marks:
+            builder.finished(db, at)
         reports.add_export_audit(db, at, actor or getpass.getuser(), what, fmt, builder.count,
                                  where, written.sha256, json.dumps(filters, sort_keys=True))
     if isinstance(builder, PaymentList):

@@ -194,3 +194,25 @@ def test_the_auditor_page_checks_new_entries_and_can_recheck_the_whole_chain(cen
     _rewrite_first_entry(central)
     rechecked = auditor.get(f"{central.url}/audit?full=1", timeout=30).text
     assert "Rantai hash RUSAK pada entri seq=1: isinya diubah setelah ditulis" in rechecked
+
+
+def test_the_auditors_copy_of_the_registration_file_marks_nothing(central):
+    """Putting a record on a registration file is what the recheck decides by (a
+    BPJS listing of it then means registered): the operator's download marks the
+    records, the auditor's (read-only role) must not."""
+    from .test_verification import _rules_pass
+
+    central.register().send(records(3))
+    _rules_pass(central)
+    auditor = signed_in(central, "auditor")
+    copy = auditor.get(f"{central.url}/unduh/bpjs-registration?format=csv", timeout=60)
+    assert copy.status_code == 200 and int(copy.headers["X-Berjasa-Rows"]) == 3
+    assert [r["registration_exported_at"] for r in
+            central.query("SELECT registration_exported_at FROM records")] == [None] * 3
+    entry = central.query("SELECT changes FROM audit_log WHERE action = ? AND actor = ?",
+                          ("download.bpjs-registration", "auditor-uji"))[0]
+    assert json.loads(entry["changes"])["filters"]["marks"] is False
+    operator = signed_in(central, "operator")
+    assert operator.get(f"{central.url}/unduh/bpjs-registration?format=csv", timeout=60).ok
+    assert all(r["registration_exported_at"] for r in
+               central.query("SELECT registration_exported_at FROM records"))
