@@ -27,12 +27,20 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
+from berjasa import audit_seal
 from berjasa.os_errors import os_error_text
 from berjasa.paths import kelurahan_db_path, private_folder, tighten, write_private
+from server import field_dedupe
 
 MAGIC = b"BERJASA-BACKUP-1\n"
 DATABASE_NAME = "kelurahan.db"
-EXTRA_FILES = ("settings.toml", "secret_key", "device_key.pem", "privacy.key")
+# The folder's files a restored laptop needs besides the database: its settings, the
+# page session key, the device key central knows it by, the privacy key (the audit
+# seals and the pseudonyms), the marker that its trail was sealed (without it, seals
+# deleted later would be sealed again instead of reported missing) and the phones'
+# duplicate-hint key.
+EXTRA_FILES = ("settings.toml", "secret_key", "device_key.pem", "privacy.key",
+               audit_seal.SEALED_MARKER, field_dedupe.KEY_FILE)
 SCRYPT = {"n": 2**15, "r": 8, "p": 1}
 MIN_PASSPHRASE = 10
 _scrypt = SCRYPT  # what new backups use in this process (use_scrypt_parameters)

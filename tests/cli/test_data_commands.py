@@ -102,3 +102,25 @@ def test_privacy_bad_input_is_one_clear_line(data_dir, args):
     answer = berjasa(*args, "--data-dir", str(data_dir))
     assert answer.returncode != 0 and "Traceback" not in answer.stderr
     assert answer.stderr.startswith("Galat:")
+
+
+def test_a_restored_folder_still_reports_a_seal_deleted_after_the_backup(filled, tmp_path):
+    """The backup carries the marker that the trail was sealed: without it, a
+    restored folder sealed again whatever entry had lost its seal, hiding the
+    deletion instead of reporting it."""
+    folder, _ = filled
+    assert (folder / "audit.sealed").exists()
+    target = tmp_path / "cadangan.bjb"
+    assert berjasa("backup", str(target), "--passphrase-stdin", "--data-dir", str(folder),
+                   stdin=PASSPHRASE + "\n").returncode == 0
+    restored = tmp_path / "pulih"
+    assert berjasa("restore", str(target), "--passphrase-stdin", "--data-dir", str(restored),
+                   stdin=PASSPHRASE + "\n").returncode == 0
+    assert (restored / "audit.sealed").read_bytes() == (folder / "audit.sealed").read_bytes()
+    conn = sqlite3.connect(restored / "kelurahan.db")
+    conn.execute("DROP TRIGGER audit_seals_no_delete")
+    conn.execute("DELETE FROM audit_seals WHERE seq = 1")
+    conn.commit()
+    conn.close()
+    verified = berjasa("audit", "verify", "--data-dir", str(restored))
+    assert verified.returncode != 0 and "segel hilang" in (verified.stdout + verified.stderr)
