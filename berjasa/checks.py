@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import unicodedata
 from typing import Any
 
 from berjasa import identity
@@ -115,3 +116,10 @@ def captured_at_problems(captured: dt.datetime | None,
     if captured is None or captured <= now + CAPTURE_CLOCK_SLACK:
         return []
     return [Problem("captured_in_future", "Waktu pendataan di masa depan; periksa jam di HP.")]
+
+
+def has_visible_text(text: str | None) -> bool:
+    """Whether ``text`` holds something a person can read: a letter, digit,
+    punctuation or symbol. A required reason of spaces, zero-width or direction
+    characters alone (U+200B, U+202E) would show as an empty "Alasan:"."""
+    return bool(text) and any(unicodedata.category(c)[0] in "LNPS" for c in text)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
+from berjasa.checks import has_visible_text
 from berjasa.database import transaction, utc_now
 from berjasa.problems import Forbidden, InvalidTransition, NotFound, ValidationFailed
 from server.storage import enrollments as store
@@ -141,7 +142,7 @@ def transition(conn: sqlite3.Connection, enrollment_id: str, to_status: str, act
     if to_status not in STATUSES:
         raise ValueError(f"unknown status {to_status!r}")
     reason = (reason.strip() or None) if isinstance(reason, str) else None
-    if to_status in REASON_REQUIRED and not reason:
+    if to_status in REASON_REQUIRED and not has_visible_text(reason):
         raise ValidationFailed({"reason": ["Alasan wajib diisi untuk keputusan ini."]},
                                {"reason": ["reason_required"]})
     with transaction(conn):

@@ -18,6 +18,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
+from berjasa.checks import has_visible_text
 from berjasa.database import transaction, utc_now
 from berjasa.problems import InvalidTransition, MakerChecker, NotFound, ValidationFailed
 from server import duplicates, eligibility, lifecycle
@@ -26,6 +27,8 @@ from server.storage import enrollments as store
 from server.storage.audit import Actor
 
 DECISIONS = {"approve": "approved", "reject": "rejected", "needs_fix": "needs_fix"}
+CHOOSE_DECISION = ("Pilih salah satu: Setujui (approve), Tolak (reject) atau "
+                   "Perlu perbaikan (needs_fix).")
 DECISION_LABELS = {"approve": "Setujui", "reject": "Tolak", "needs_fix": "Perlu perbaikan"}
 MAX_REASON_CHARS = 2000
 
@@ -36,7 +39,7 @@ def check_decision(decision: Any, reason: Any) -> tuple[str, str | None]:
     codes: dict[str, list[str]] = {}
     if not isinstance(decision, str) or decision not in DECISIONS:
         decision = None
-        errors["decision"] = ["Pilih salah satu: approve, reject, needs_fix."]
+        errors["decision"] = [CHOOSE_DECISION]
         codes["decision"] = ["invalid_choice"]
     if reason is not None and not isinstance(reason, str):
         errors["reason"], codes["reason"] = ["Alasan harus berupa teks."], ["not_text"]
@@ -45,7 +48,7 @@ def check_decision(decision: Any, reason: Any) -> tuple[str, str | None]:
     if reason and len(reason) > MAX_REASON_CHARS:
         errors["reason"] = [f"Alasan paling banyak {MAX_REASON_CHARS} karakter."]
         codes["reason"] = ["too_long"]
-    if decision in ("reject", "needs_fix") and not reason and "reason" not in errors:
+    if decision in ("reject", "needs_fix") and not has_visible_text(reason) and "reason" not in errors:
         errors["reason"] = ["Alasan wajib diisi untuk menolak atau meminta perbaikan."]
         codes["reason"] = ["reason_required"]
     if errors:

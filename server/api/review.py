@@ -15,7 +15,7 @@ from server.db import get_db
 from server.http import current_actor
 
 blp = Blueprint("review", __name__, url_prefix="/api/v1", description="Pemeriksaan pengawas")
-CHOOSE = coded("Pilih salah satu: approve, reject, needs_fix.", "invalid_choice")
+CHOOSE = coded(review.CHOOSE_DECISION, "invalid_choice")
 REASON_NOT_TEXT = coded("Alasan harus berupa teks.", "not_text")
 REASON_TOO_LONG = coded(f"Alasan paling banyak {review.MAX_REASON_CHARS} karakter.", "too_long")
 VERSION_NOT_INTEGER = coded("Versi harus bilangan bulat.", "not_integer")

@@ -184,7 +184,7 @@ def test_review_decision_outside_the_documented_enum_is_the_projects_422(app):
     assert answer.status_code == 422
     assert answer.json == {
         "code": "validation_error", "message": "Ada isian yang tidak valid.",
-        "errors": {"decision": ["Pilih salah satu: approve, reject, needs_fix."],
+        "errors": {"decision": ["Pilih salah satu: Setujui (approve), Tolak (reject) atau Perlu perbaikan (needs_fix)."],
                    "reason": ["Alasan harus berupa teks."]},
         "error_codes": {"decision": ["invalid_choice"], "reason": ["not_text"]}}
 

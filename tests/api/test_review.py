@@ -49,7 +49,8 @@ def test_approve_moves_to_approved_with_history_and_audit(api, records, data_dir
 def test_reject_and_needs_fix_need_a_reason(api, records, decision, status):
     record = submit(api, records)
     supervisor = api("supervisor")
-    for reason in (None, "", "   "):
+    # nothing a person can read: the enumerator would see an empty "Alasan:"
+    for reason in (None, "", "   ", "\u200b\u200b", "\u202e", " \u2066\u00a0\u200d "):
         answer = review(supervisor, record["id"], decision, reason)
         assert answer.status_code == 422
         assert answer.json()["error_codes"]["reason"] == ["reason_required"]

@@ -115,6 +115,9 @@ def test_send_back_reaches_the_kelurahan_and_the_fix_replaces_the_record(central
     device.send([first])
     db = central.db()
     try:
+        for unreadable in ("\u200b\u200b", "\u202e", " \u2066 "):  # shows as an empty reason
+            with pytest.raises(ValidationFailed):
+                verification.send_back(db, first["nik"], unreadable, "vera")
         outcome = verification.send_back(db, first["nik"], "Nama tidak sama dengan KTP", "vera")
         with pytest.raises(verification.AlreadySentBack):
             verification.send_back(db, first["nik"], "lagi", "vera")
