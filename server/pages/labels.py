@@ -3,6 +3,7 @@ labels, rule names, rupiah and WITA times. Registered as Jinja filters."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from berjasa import number_text
@@ -46,7 +47,8 @@ DISABILITY_LABELS = {"seeing": "melihat", "hearing": "mendengar", "walking": "be
                      "cognition": "mengingat/berkonsentrasi", "self_care": "mengurus diri sendiri",
                      "communication": "berkomunikasi"}
 CENTRAL_STATUS_LABELS = {"accepted": "Diterima pusat", "registered": "Terdaftar di BPJS",
-                         "rejected": "Ditolak pusat", "duplicate": "Ganda (NIK aktif di kelurahan lain)"}
+                         "rejected": "Ditolak pusat", "duplicate": "Ganda (NIK aktif di kelurahan lain)",
+                         "sent_back": "Dikirim balik pusat untuk diperbaiki"}
 # Reason codes central sends back (central/eligibility.py and ingest), in Indonesian.
 CENTRAL_REASON_LABELS = {
     "dtsen_desil_above_cutoff": "DTSEN: desil di atas batas program",
@@ -129,3 +131,45 @@ def central_reason_text(reason: Any) -> str:
     if head == "duplicate_person":
         return "Orang yang sama dengan data di " + rest + " (keputusan verifikator pusat)"
     return text
+
+
+# A history entry's keys that its other columns already say (when, who, what, why)
+# or that mean nothing to a supervisor.
+_HISTORY_SHOWN_ELSEWHERE = frozenset({"decision", "reviewed_at", "reviewed_by", "review_reason",
+                                      "version", "updated_at", "last_edited_by", "intake_hash"})
+_FIELD_NAMES = dict(FIELD_LABELS)
+
+
+def history_changes(entry: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """A history entry's changes for the review page: (name, before, after) in words,
+    "–" for nothing; a status in its label, a field as the page shows it, a time in
+    WITA, warnings the approval overrode as their count."""
+    old, new = entry.get("old_values") or {}, entry.get("new_values") or {}
+    return [(_HISTORY_NAMES.get(key) or _FIELD_NAMES.get(key, key),
+             _history_value(key, old.get(key)), _history_value(key, value))
+            for key, value in new.items() if key not in _HISTORY_SHOWN_ELSEWHERE]
+
+
+_HISTORY_NAMES = {"status": "Status", "central_status": "Status di pusat",
+                  "central_reason": "Alasan pusat", "kpj_number": "Nomor KPJ",
+                  "overridden_warnings": "Peringatan dikesampingkan"}
+
+
+def _history_value(key: str, value: Any) -> str:
+    if value is None or value == "" or value == []:
+        return "–"
+    if key == "status":
+        return STATUS_LABELS.get(value, str(value))
+    if key == "central_status":
+        return CENTRAL_STATUS_LABELS.get(value, str(value))
+    if key == "central_reason":
+        return central_reason_text(value)
+    if key == "overridden_warnings" and isinstance(value, list):
+        return f"{len(value)} peringatan"
+    if key in _FIELD_NAMES:
+        return field_value({key: value}, key) or "–"
+    if key.endswith("_at") and isinstance(value, str):
+        return wita(value)
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)

@@ -99,11 +99,17 @@ def render_review(enrollment_id: str, status_code: int = 200, error: str | None 
     record = intake.visible_record(conn, enrollment_id, actor)
     context = review.review_context(conn, record, settings, site)
     can_review = actor.role == "supervisor" and record["status"] == "submitted"
+    history = intake.record_history(conn, enrollment_id)
+    # the supervisor's last decision, whatever central did with the record since (the
+    # agent records central's moves with the same actions, as "sync")
+    decided = next((h["action"] for h in reversed(history) if h["action"] in review.DECISIONS
+                    and h["changed_by"] == record.get("reviewed_by")), None)
     html = render_template(
         "pages/review.html", record=record, fields=labels.FIELD_LABELS,
         value=labels.field_value, eligibility=context["eligibility"],
         warnings=context["warnings"], duplicates=context["duplicates"],
-        reason_text=REASON_TEXT, history=intake.record_history(conn, enrollment_id),
+        reason_text=REASON_TEXT, history=history,
+        review_decision=labels.ACTION_LABELS.get(decided) if decided else None,
         central_notices=review.central_notice_texts(conn, enrollment_id),
         can_review=can_review, is_maker=can_review and review.is_maker_of(conn, record, actor),
         error=error, errors=errors or {}, form=form or {}, decisions=review.DECISION_LABELS)

@@ -231,3 +231,28 @@ def test_a_person_is_found_in_any_status_from_the_lists_page(api, records):
     assert "Sitti Aminah" not in approved and "<th>Status</th>" not in approved
     assert "Cari di semua status" in approved and "status=all" in approved
     assert waiting["id"] in supervisor.get("/enrollments", params={"status": "all", "q": waiting["nik"]}).text
+
+
+def test_review_page_tells_the_story_in_words_after_central_sent_the_record_back(
+        api, records, data_dir):
+    """Approved here, sent back by a verifier at central: the decision card names the
+    supervisor's approval (not the status central set), the history speaks in the
+    page's words and times, and central's status is in words."""
+    from sync import outcomes
+
+    payload = submit(api, records)
+    assert review(api("supervisor"), payload["id"], "approve").status_code == 200
+    conn = connect(data_dir / "kelurahan.db")
+    try:
+        assert outcomes.apply_update(conn, {"seq": 1, "record_id": payload["id"],
+                                            "kind": "needs_fix", "reason": "Nama beda dengan KTP"})
+    finally:
+        conn.close()
+    page = api("supervisor").get(f"/enrollments/{payload['id']}").text
+    decision = page.split("<h2>Keputusan</h2>", 1)[1].split("</section>", 1)[0]
+    assert "Disetujui oleh pengawas supervisor" in decision and "Perlu perbaikan oleh" not in decision
+    assert "Dikirim balik pusat untuk diperbaiki" in page and "sent_back" not in page
+    history = page.split("<h2>Riwayat</h2>", 1)[1].split("</section>", 1)[0]
+    assert "Status: Menunggu pemeriksaan → Disetujui" in history
+    assert "reviewed_at" not in history and "decision" not in history and "+00:00" not in history
+    assert "<td>pusat (lewat sinkronisasi)</td>" in history and "Nama beda dengan KTP" in history
