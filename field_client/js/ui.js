@@ -10,10 +10,23 @@ export const state = {
   session: null, reference: null, dedupe: null, record: null, serverErrors: {}, sending: false, retryTimer: null,
 };
 
+// Direction and other invisible format or control characters (U+202E ...) in text
+// from outside (a supervisor's or a verifier's reason, a typed address) are shown as
+// their code, never reordering what the enumerator reads; as the pages do
+// (berjasa.web.pages.inert). Line breaks, tabs and the joiners scripts need stay.
+const INVISIBLE = /[\p{Cf}\p{Cc}]/gu;
+const HARMLESS = new Set(['\t', '\n', '\r', '\u200c', '\u200d']);
+
+export function inert(text) {
+  return String(text).replace(INVISIBLE, (c) => (HARMLESS.has(c) ? c
+    : `[U+${c.codePointAt(0).toString(16).toUpperCase().padStart(4, '0')}]`));
+}
+
+/** A new element; its text (always shown inert) when given. */
 export function el(tag, className, text) {
   const node = document.createElement(tag);
   if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
+  if (text !== undefined) node.textContent = inert(text);
   return node;
 }
 
