@@ -44,6 +44,7 @@ MESSAGES: dict[str, str] = {
     "Value must be an iterable.": "Nilai harus berupa daftar.",
     "env var: {var}": "variabel lingkungan: {var}",
     "default: {default}": "bawaan: {default}",
+    "required": "wajib",
     "(dynamic)": "(dinamis)",
     "deprecated": "usang",
     # types.py

@@ -488,8 +488,21 @@ def recheck_command(data_dir: Path | None, as_json: bool) -> None:
          f"{summary['eligibility_changed']} hasil aturan berubah.")
 
 
+def _export_format(fmt: str | None, output: Path | None) -> str:
+    """``--format``, else the output's suffix (.xlsx or .csv), else csv; a format
+    that contradicts the suffix (an XLSX named .csv) is refused."""
+    suffix = output.suffix.lower().lstrip(".") if output is not None else ""
+    if fmt is None:
+        return suffix if suffix in ("csv", "xlsx") else "csv"
+    if suffix in ("csv", "xlsx") and suffix != fmt:
+        raise click.ClickException(f"--format {fmt} tidak cocok dengan nama {output.name}: "
+                                   f"pakai --format {suffix} atau akhiran .{fmt}")
+    return fmt
+
+
 @central_group.command("export")
-@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default=None,
+              help="Format berkas (bawaan: dari akhiran --output, .xlsx atau .csv; selain itu csv).")
 @click.option("--what", type=click.Choice(["bpjs-registration", "payment-list", "rejections",
                                            "progress", "all"]), required=True)
 @click.option("--month", default=None, metavar="YYYY-MM",
@@ -512,8 +525,14 @@ def export_command(fmt: str, what: str, month: str | None, draft: bool, output: 
 
     from central.exports import ExportError, export, parse_month
 
+    fmt = _export_format(fmt, output)
     if fmt == "xlsx" and output is None:
         raise click.ClickException("format xlsx perlu --output BERKAS.xlsx")
+    if (month is not None or as_of is not None) and what not in ("payment-list", "bpjs-registration"):
+        # the registration file takes the month of its contribution bands
+        raise click.ClickException("--month hanya untuk --what payment-list atau bpjs-registration")
+    if draft and what != "payment-list":
+        raise click.ClickException("--draft hanya untuk --what payment-list")
     try:
         month = parse_month(month) if month is not None else (
             as_of.strftime("%Y-%m") if as_of else None)

@@ -59,14 +59,15 @@ def send_back_command(nik: str, reason: str, actor: str | None, data_dir: Path |
 
 @central_group.command("findings")
 @click.option("--status", type=click.Choice(["open", "decided", "all"]), default="open",
-              show_default=True)
+              show_default=True, help="Terbuka, sudah diputuskan, atau semua.")
 @click.option("--kind", default=None, help="Hanya jenis ini (dtsen_mismatch, dukcapil_..., sent_back).")
-@click.option("--limit", type=click.IntRange(1, 10000), default=200, show_default=True)
+@click.option("--limit", type=click.IntRange(1, 10000), default=200, show_default=True,
+              help="Paling banyak sekian temuan.")
 @data_dir_option
 @json_option
 def findings_command(status: str, kind: str | None, limit: int, data_dir: Path | None,
                      as_json: bool) -> None:
-    """List verification findings (evidence side by side).
+    """Daftar temuan verifikasi (bukti berdampingan: data pendaftaran dan sumbernya).
 
     Contoh: berjasa central findings --kind dtsen_mismatch --json
     """
@@ -86,9 +87,10 @@ def findings_command(status: str, kind: str | None, limit: int, data_dir: Path |
 
 @central_group.command("decide")
 @click.argument("finding_id", type=int)
-@click.option("--decision", type=click.Choice(["confirm", "send_back", "reject"]), required=True)
-@click.option("--reason", required=True)
-@click.option("--by", "actor", default=None)
+@click.option("--decision", type=click.Choice(["confirm", "send_back", "reject"]), required=True,
+              help="confirm: identitas benar; send_back: kirim balik ke kelurahan; reject: tolak.")
+@click.option("--reason", required=True, help="Alasan keputusan (dibaca kelurahan).")
+@click.option("--by", "actor", default=None, help="Nama verifikator yang memutuskan.")
 @data_dir_option
 @json_option
 def decide_command(finding_id: int, decision: str, reason: str, actor: str | None,
@@ -109,7 +111,8 @@ def decide_command(finding_id: int, decision: str, reason: str, actor: str | Non
 
 @central_group.command("duplicates")
 @click.option("--all", "include_decided", is_flag=True, help="Decided pairs too.")
-@click.option("--limit", type=click.IntRange(1, 10000), default=200, show_default=True)
+@click.option("--limit", type=click.IntRange(1, 10000), default=200, show_default=True,
+              help="Paling banyak sekian pasangan.")
 @data_dir_option
 @json_option
 def duplicates_command(include_decided: bool, limit: int, data_dir: Path | None,
@@ -136,14 +139,16 @@ def duplicates_command(include_decided: bool, limit: int, data_dir: Path | None,
 @central_group.command("decide-pair")
 @click.argument("central_id_a", type=int)
 @click.argument("central_id_b", type=int)
-@click.option("--decision", type=click.Choice(["keep_a", "keep_b", "different"]), required=True)
-@click.option("--reason", required=True)
-@click.option("--by", "actor", default=None)
+@click.option("--decision", type=click.Choice(["keep_a", "keep_b", "different"]), required=True,
+              help="keep_a / keep_b: orang yang sama; different: dua orang berbeda.")
+@click.option("--reason", required=True, help="Alasan keputusan (dibaca kelurahan).")
+@click.option("--by", "actor", default=None, help="Nama verifikator yang memutuskan.")
 @data_dir_option
 @json_option
 def decide_pair_command(central_id_a: int, central_id_b: int, decision: str, reason: str,
                         actor: str | None, data_dir: Path | None, as_json: bool) -> None:
-    """Decide a likely-duplicate pair: keep_a / keep_b (same person) or different.
+    """Putuskan pasangan dugaan ganda: keep_a / keep_b (orang yang sama, pertahankan A
+    atau B) atau different (dua orang berbeda). ID dari "berjasa central duplicates".
 
     Contoh: berjasa central decide-pair 10 42 --decision different --reason "Kembar"
     """
@@ -206,15 +211,21 @@ def verify_command(limit: int, data_dir: Path | None, as_json: bool) -> None:
 @click.option("--csv", "csv_file", required=True,
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Penduduk yang dikenal pengganti ini (nik, full_name, birth_date, ..., status, respond).")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", type=click.IntRange(0, 65535), default=8099, show_default=True)
-@click.option("--user-id", default="berjasa", show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Alamat yang didengarkan.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8099, show_default=True,
+              help="Port yang didengarkan.")
+@click.option("--user-id", default="berjasa", show_default=True,
+              help="user_id yang diterimanya dari pusat.")
 @click.option("--password-stdin", is_flag=True, help="Baca kata sandi yang diterimanya dari stdin "
               "(bawaan: 'rahasia', hanya untuk uji lokal).")
-@click.option("--quota", type=click.IntRange(0, None), default=1_000_000, show_default=True)
+@click.option("--quota", type=click.IntRange(0, None), default=1_000_000, show_default=True,
+              help="Kuota panggilan sebelum menjawab 'kuota habis'.")
+@data_dir_option
 def standin_command(csv_file: Path, host: str, port: int, user_id: str, password_stdin: bool,
-                    quota: int) -> None:
+                    quota: int, data_dir: Path | None) -> None:
     """Pengganti lokal layanan web NIK Dukcapil, menjawab dari CSV (uji, demo).
+    Tidak menyimpan apa pun: --data-dir diterima (seperti semua perintah) tetapi
+    tidak dipakai.
 
     Contoh: berjasa central dukcapil-standin --csv orang.csv --port 8099
     """

@@ -92,3 +92,21 @@ def test_payment_list_refuses_unconfirmed_bands_and_draft_exits_0(tmp_path):
     text = (out / "kosong.csv").read_text(encoding="utf-8-sig")
     assert "Bulan: 2023-12" in text and text.splitlines()[-1].endswith(",0,0,0,0")
 
+
+
+def test_the_format_follows_the_output_name_and_contradictions_are_refused(tmp_path):
+    """``--output p.xlsx`` alone writes XLSX (it had written CSV into a .xlsx);
+    ``--format xlsx --output p.csv`` and a month for an export without months are
+    refused with one line."""
+    data = _init(None, tmp_path)
+    made = tmp_path / "capaian.xlsx"
+    berjasa("central", "export", "--what", "progress", "--output", str(made), data_dir=data)
+    assert made.read_bytes()[:4] == b"PK\x03\x04"
+    line = _one_line_error(berjasa("central", "export", "--what", "progress", "--format", "xlsx",
+                                   "--output", str(tmp_path / "capaian.csv"), data_dir=data,
+                                   check=False))
+    assert "tidak cocok" in line and not (tmp_path / "capaian.csv").exists()
+    line = _one_line_error(berjasa("central", "export", "--what", "all", "--month", "2026-01",
+                                   "--output", str(tmp_path / "semua.csv"), data_dir=data,
+                                   check=False))
+    assert "--month hanya untuk" in line and not (tmp_path / "semua.csv").exists()

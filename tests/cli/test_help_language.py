@@ -12,7 +12,8 @@ from berjasa.cli import main
 # Words that occur in English help text and never in Indonesian prose.
 ENGLISH = re.compile(r"\b(the|and|of|to|with|from|for|when|into|this|that|each|every|until|"
                      r"Example|default|Read|Write|Show|Print|Run|Add|Make|Serve|file|"
-                     r"records?|answers?|without|only|then)\b")
+                     r"records?|answers?|without|only|then|List|Decide|same|person|evidence|"
+                     r"side|or|is|are|required)\b")
 CODE = re.compile(r"`[^`]*`|\$\{?\w+\}?|--[\w-]+|\b[\w.-]+\.(?:csv|xlsx|json|md|toml|db|bjs|bja|bjb)\b|"
                   r"https?://\S+|\b[A-Z_]{2,}\b|[\w./:-]*/[\w./:-]*")
 
@@ -52,3 +53,13 @@ def test_examples_are_labelled_contoh():
     labelled = [" ".join(path) for path, command in _walk(main, ctx, ["berjasa"])
                 if "Example:" in (command.help or "")]
     assert not labelled
+
+
+def test_click_s_own_words_in_rendered_help_are_indonesian():
+    """What click adds to an option's help ("[required]", "default: ...") is
+    translated too (berjasa.cli_language)."""
+    from click.testing import CliRunner
+
+    shown = CliRunner().invoke(main, ["central", "decide-pair", "--help"]).output
+    assert "[wajib]" in shown and "required" not in shown
+    assert "Putuskan pasangan dugaan ganda" in shown
