@@ -68,6 +68,19 @@ def create_app(config: AppConfig) -> Flask:
     return app
 
 
+def waitress_options(settings: dict[str, Any]) -> dict[str, Any]:
+    """How waitress serves central: behind the city's HTTPS proxy
+    (``central_trusted_proxy``), the client's address and scheme from its
+    X-Forwarded-For / -Proto, else from the connection (waitress then drops the
+    headers). Without it the login lockout and the trail would see every user at
+    the proxy's address: ten wrong passwords by anyone would lock everyone out."""
+    proxy = str(settings.get("central_trusted_proxy") or "").strip()
+    if not proxy:
+        return {}
+    return {"trusted_proxy": proxy, "trusted_proxy_count": 1,
+            "trusted_proxy_headers": {"x-forwarded-for", "x-forwarded-proto"}}
+
+
 def get_db() -> Database:
     """This request's database connection (opened on first use)."""
     if "db" not in g:

@@ -175,7 +175,7 @@ def serve_command(host: str | None, port: int | None, data_dir: Path | None) -> 
     from waitress import create_server
 
     from berjasa.settings import AppConfig
-    from central.app import create_app
+    from central.app import create_app, waitress_options
     from central.storage.db import pending_migrations
 
     with central_db(data_dir) as (db, settings, folder):
@@ -199,7 +199,8 @@ def serve_command(host: str | None, port: int | None, data_dir: Path | None) -> 
     with listening(host, port):
         server = create_server(app, host=host, port=port, threads=settings["central_threads"],
                                ident="berjasa-central",
-                               max_request_body_size=2 * settings["central_max_batch_bytes"])
+                               max_request_body_size=2 * settings["central_max_batch_bytes"],
+                               **waitress_options(settings))
         cap_server(server)
         server.run()
     running.release()

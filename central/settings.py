@@ -13,6 +13,11 @@ CENTRAL_SETTINGS = (
     Setting("central_host", "127.0.0.1", "Address `berjasa central serve` listens on."),
     Setting("central_port", 8090, "Port `berjasa central serve` listens on."),
     Setting("central_threads", 8, "Waitress worker threads for `berjasa central serve`."),
+    Setting("central_trusted_proxy", "",
+            "Address of the reverse proxy (nginx, Caddy: the city's HTTPS front) whose "
+            "X-Forwarded-For and X-Forwarded-Proto central trusts, e.g. 127.0.0.1 "
+            "(waitress's trusted_proxy). Empty: the connection's address is the client's "
+            "and those headers are dropped (a header could name anyone)."),
     Setting("central_registration_code_ttl_minutes", 1440,
             "How long a one-time device registration code stays valid."),
     Setting("central_max_batch_bytes", 5_242_880,
