@@ -130,7 +130,7 @@ def init_command(database_url: str | None, data_dir: Path | None, as_json: bool)
 
     Contoh: berjasa central init --database postgresql://postgres@127.0.0.1/berjasa
     """
-    from central.storage.db import Database, migrate
+    from central.storage.db import Database, behind_pending, migrate
     from central.trail import seal_unsealed
 
     folder, settings = data_dir_and_settings(data_dir)
@@ -139,6 +139,9 @@ def init_command(database_url: str | None, data_dir: Path | None, as_json: bool)
     try:
         db = Database(url, data_dir=folder)
         try:
+            behind = behind_pending(db)
+            if behind:  # an older version's database: `central migrate` (offline) upgrades it
+                raise click.ClickException(behind_message(behind, "berjasa central migrate"))
             applied = migrate(db)
             seal_unsealed(db)
         finally:

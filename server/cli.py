@@ -34,11 +34,15 @@ log = get_logger("berjasa.server")
 @data_dir_option
 @json_option
 def init_command(kelurahan_code: str, data_dir: Path | None, as_json: bool) -> None:
-    """Siapkan folder data dan basis data untuk satu kelurahan (aman diulang).
+    """Siapkan folder data dan basis data untuk satu kelurahan (aman diulang; setelah
+    pembaruan program jalankan `berjasa migrate`).
 
     Contoh: berjasa init --kelurahan 73.71.01.1001 --data-dir ./data
     """
     folder, _ = data_dir_and_settings(data_dir)
+    # a database an older version made is upgraded by `berjasa migrate` (offline, after a
+    # copy), never by init, which a still-running server would not stop
+    _refuse_when_behind(folder)
     try:
         result = init_kelurahan(folder, kelurahan_code)
     except (UnknownKelurahan, KelurahanMismatch) as exc:

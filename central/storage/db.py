@@ -250,6 +250,14 @@ def pending_migrations(db: Database) -> list[str]:
             if f.name[:4] not in done]
 
 
+def behind_pending(db: Database) -> list[str]:
+    """The migrations pending on a database an older version set up (none for an
+    empty one, which ``central init`` sets up whole)."""
+    pending = pending_migrations(db)
+    every = sqlite_db.migration_files(MIGRATIONS[db.dialect])
+    return pending if 0 < len(pending) < len(every) else []
+
+
 def migrate(db: Database) -> list[str]:
     """Apply central's migrations for this dialect, each in its own transaction
     (a failing step leaves the database at the step before); the names applied now."""

@@ -159,3 +159,22 @@ def test_central_migrate_refuses_while_central_serve_runs(tmp_path):
     finally:
         stop_all([server])
     assert berjasa("central", "migrate", "--data-dir", str(folder)).returncode == 0
+
+
+def test_init_leaves_a_database_an_older_version_made_to_migrate(tmp_path):
+    """`init` had applied new migrations itself: without the offline lock and the copy
+    `migrate` makes, under a server that may still run. It now names `migrate`."""
+    kelurahan = tmp_path / "kelurahan"
+    kelurahan.mkdir()
+    _first_migration_only(kelurahan / "kelurahan.db", "migrations.kelurahan")
+    refused = berjasa("init", "--kelurahan", KELURAHAN, "--data-dir", str(kelurahan))
+    assert refused.returncode != 0 and "berjasa migrate" in refused.stderr, refused.stderr
+    assert berjasa("migrate", "--data-dir", str(kelurahan)).returncode == 0
+    assert berjasa("init", "--kelurahan", KELURAHAN, "--data-dir", str(kelurahan)).returncode == 0
+    central = tmp_path / "central"
+    central.mkdir()
+    _first_migration_only(central / "central.db", "migrations.central.sqlite")
+    refused = berjasa("central", "init", "--data-dir", str(central))
+    assert refused.returncode != 0 and "berjasa central migrate" in refused.stderr, refused.stderr
+    assert berjasa("central", "migrate", "--data-dir", str(central)).returncode == 0
+    assert berjasa("central", "init", "--data-dir", str(central)).returncode == 0
