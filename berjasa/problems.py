@@ -272,8 +272,17 @@ class AlreadySentBack(Problem):
 
 
 class AlreadyDecided(Problem):
-    """Another verifier decided first."""
+    """Decided already (by another verifier, or by the same one in another tab)."""
 
     status = 409
     code = "already_decided"
-    message = "Sudah diputuskan oleh verifikator lain."
+    message = "Sudah diputuskan sebelumnya."
+
+    @classmethod
+    def by(cls, decided: dict) -> AlreadyDecided:
+        """The refusal naming who decided and when (a finding's or a pair's row)."""
+        who, when = decided.get("decided_by"), decided.get("decided_at")
+        if not who:
+            return cls()
+        from berjasa.local_time import wita
+        return cls(f"Sudah diputuskan oleh {who}" + (f" ({wita(when)})" if when else "") + ".")

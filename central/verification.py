@@ -178,7 +178,7 @@ def decide_finding(db: Database, finding_id: int, decision: str, reason: str | N
                                                  "dari kelurahan; hanya dapat ditolak.")]},
                                    {"decision": ["waiting_for_fix"]})
         if not store.decide_finding(db, finding_id, decision, text, actor, now):
-            raise AlreadyDecided()
+            raise AlreadyDecided.by(store.get_finding(db, finding_id) or {})
         record = store.record_by_id(db, int(finding["central_id"]))
         outcome: dict[str, Any] = {"finding_id": finding_id, "decision": decision}
         if decision == "send_back":
@@ -260,7 +260,7 @@ def decide_pair(db: Database, central_id_a: int, central_id_b: int, decision: st
         if pair is None or pair["a"] is None or pair["b"] is None:
             raise NotFound("Pasangan tidak ditemukan.")
         if not store.decide_pair(db, a_id, b_id, decision, text, actor, now):
-            raise AlreadyDecided()
+            raise AlreadyDecided.by(store.get_pair(db, a_id, b_id) or {})
         a, b = pair["a"], pair["b"]
         updates = []
         for this, that, side in ((a, b, "a"), (b, a, "b")):

@@ -34,7 +34,7 @@ def test_verifier_decides_a_pair_on_the_page_once(central):
     done = verifier.post(url, data=form, timeout=10)
     assert done.status_code == 200 and "Keputusan atas pasangan disimpan" in done.text
     again = verifier.post(url, data={**form, "decision": "keep_a"}, timeout=10)
-    assert "Sudah diputuskan oleh verifikator lain" in again.text
+    assert "Sudah diputuskan oleh verifier-uji (" in again.text  # who decided, and when
     stored = central.query("SELECT decision, decided_by FROM duplicate_flags")[0]
     assert stored == {"decision": "different", "decided_by": "verifier-uji"}
     trail = central.query("SELECT actor, role, action FROM audit_log WHERE action LIKE ?",
