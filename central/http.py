@@ -90,10 +90,12 @@ def wants_page() -> bool:
 
 
 def error_page(status: int, message: str, title: str | None = None,
-               headers: dict[str, str] | None = None) -> Response:
-    """An error as a page in Bahasa Indonesia."""
+               headers: dict[str, str] | None = None,
+               also: tuple[str, str] | None = None) -> Response:
+    """An error as a page in Bahasa Indonesia; ``also`` (text, URL): the way on."""
     response = Response(render_template("central/error.html", status=status, message=message,
-                                        title=title or TITLES.get(status, "Kesalahan")),
+                                        title=title or TITLES.get(status, "Kesalahan"),
+                                        also=also),
                         status=status, mimetype="text/html")
     response.headers.update(headers or {})
     return response

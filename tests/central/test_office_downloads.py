@@ -114,6 +114,11 @@ def test_a_refused_final_payment_list_tells_the_page_user_to_tick_draft(central)
     page = operator.get(final, timeout=60, headers={"Accept": "text/html"})
     assert page.status_code == 409 and "Centang “draf”" in page.text
     assert "Tidak dapat dilakukan" in page.text
+    # the page offers the draft of the same list (the dashboard's quick links have no box)
+    offered = re.search(r'<a href="([^"]+)">Unduh sebagai draf</a>', page.text).group(1)
+    offered = offered.replace("&amp;", "&")
+    assert "draft=1" in offered and "month=2025-10" in offered and "format=xlsx" in offered
+    assert operator.get(central.url + offered, timeout=60).status_code == 200
     assert operator.get(final + "&draft=1", timeout=60).status_code == 200
 
 
