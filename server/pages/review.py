@@ -43,7 +43,8 @@ def listing(status: str | None, template: str = "pages/queue.html",
                      "duplicates": len(results["duplicates"])})
     recorders = [u["username"] for u in user_admin.list_users(conn)
                  if u["role"] in ("enumerator", "supervisor")]
-    sent_back = sent_back_by_central() if template == "pages/queue.html" else []
+    sent_back = (sent_back_by_central(query=query, enumerator=enumerator)
+                 if template == "pages/queue.html" else [])
     return render_template(template, rows=rows, status=status, query=query or "",
                            sent_back=sent_back,
                            enumerator=enumerator or "", recorders=recorders,
@@ -57,10 +58,13 @@ def queue() -> str:
     return listing("submitted", oldest_first=True)
 
 
-def sent_back_by_central(limit: int = 50) -> list[dict]:
+def sent_back_by_central(limit: int = 50, query: str | None = None,
+                         enumerator: str | None = None) -> list[dict]:
     """Records central's verifiers sent back, still waiting for a fix (needs_fix
-    with central status ``sent_back``), with central's reason."""
-    items, _ = lists.list_records(get_db(), status="needs_fix", limit=limit, oldest_first=True)
+    with central status ``sent_back``), with central's reason; the queue's search and
+    filter apply to them too."""
+    items, _ = lists.list_records(get_db(), status="needs_fix", query=query, enumerator=enumerator,
+                                  limit=limit, oldest_first=True)
     return [item for item in items if item.get("central_status") == "sent_back"]
 
 

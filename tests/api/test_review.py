@@ -256,3 +256,22 @@ def test_review_page_tells_the_story_in_words_after_central_sent_the_record_back
     assert "Status: Menunggu pemeriksaan → Disetujui" in history
     assert "reviewed_at" not in history and "decision" not in history and "+00:00" not in history
     assert "<td>pusat (lewat sinkronisasi)</td>" in history and "Nama beda dengan KTP" in history
+
+
+def test_the_queue_search_also_narrows_the_records_central_sent_back(api, records, data_dir):
+    from sync import outcomes
+
+    back = submit(api, records, full_name="Ajimin Dongoran")
+    assert review(api("supervisor"), back["id"], "approve").status_code == 200
+    conn = connect(data_dir / "kelurahan.db")
+    try:
+        assert outcomes.apply_update(conn, {"seq": 1, "record_id": back["id"], "kind": "needs_fix",
+                                            "reason": "Nama beda dengan DTSEN"})
+    finally:
+        conn.close()
+    submit(api, records, full_name="Sitti Rahmah")
+    supervisor = api("supervisor")
+    assert "Ajimin Dongoran" in supervisor.get("/").text
+    other = supervisor.get("/", params={"q": "rahmah"}).text
+    assert "Sitti Rahmah" in other and "Ajimin" not in other and "Dikirim balik oleh pusat" not in other
+    assert "Ajimin Dongoran" in supervisor.get("/", params={"q": "ajimin"}).text
