@@ -4,7 +4,9 @@ no HTTP here; each app stores the change and writes its trail."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import re
+import unicodedata
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from berjasa import passwords
@@ -14,6 +16,26 @@ from berjasa.problems import ValidationFailed
 def invalid(field: str, message: str, code: str) -> ValidationFailed:
     """A 422 naming one field, with its message (Indonesian) and code."""
     return ValidationFailed({field: [message]}, {field: [code]})
+
+
+# Letters and digits of any script, and . _ - @ (e.g. rina.operator, andi@bpkp)
+_USERNAME = re.compile(r"[\w.@-]{1,64}")
+
+
+def check_username(username: Any, taken: Iterable[str] = ()) -> str:
+    """A new username as stored: trimmed, in its compatibility form (NFKC: a
+    full-width "ｏｐｅｒａｔｏｒ" is "operator"), 1-64 letters, digits and . _ - @, and
+    not the same as one in ``taken`` apart from case or width (two accounts that read
+    alike would be two actors in the trail that look like one)."""
+    name = unicodedata.normalize("NFKC", username.strip()) if isinstance(username, str) else ""
+    if not _USERNAME.fullmatch(name):
+        raise invalid("username", "Nama pengguna harus 1-64 huruf, angka atau . _ - @ (tanpa "
+                      "spasi).", "invalid_username")
+    folded = name.casefold()
+    if any(unicodedata.normalize("NFKC", other).casefold() == folded for other in taken):
+        raise invalid("username", "Nama pengguna sudah dipakai (huruf besar/kecil tidak "
+                      "membedakan nama).", "exists")
+    return name
 
 
 def planned_change(user: dict[str, Any], actor_name: str, roles: Collection[str], *,

@@ -42,6 +42,8 @@ def hash_password(password: str) -> str:
     """Hash a new password; refuse ones shorter than MIN_LENGTH."""
     if len(password) < MIN_LENGTH:
         raise WeakPassword(f"Kata sandi minimal {MIN_LENGTH} karakter.")
+    if not password.strip():
+        raise WeakPassword("Kata sandi tidak boleh hanya berisi spasi.")
     return _hasher.hash(password)
 
 

@@ -16,8 +16,8 @@ import hmac
 from typing import Any
 
 from berjasa import passwords
+from berjasa.accounts import check_username, planned_change
 from berjasa.accounts import invalid as _invalid
-from berjasa.accounts import planned_change
 from berjasa.audit import Actor
 from berjasa.problems import BadCredentials, NotFound
 from berjasa.web import lockout
@@ -32,18 +32,9 @@ ROLE_LABELS = {OPERATOR: "Operator", VERIFIER: "Verifikator", ADMIN: "Admin",
                AUDITOR: "Auditor"}
 
 
-def check_username(username: Any) -> str:
-    """A username: 1-64 printable characters without spaces."""
-    name = username.strip() if isinstance(username, str) else ""
-    if not name or len(name) > 64 or not all(c.isprintable() and not c.isspace() for c in name):
-        raise _invalid("username", "Nama pengguna harus 1-64 karakter tanpa spasi.",
-                       "invalid_username")
-    return name
-
-
 def add_user(db: Database, username: Any, role: Any, password: Any, actor: Actor) -> int:
     """Create an office user (argon2 hash); audited."""
-    name = check_username(username)
+    name = check_username(username, (u["username"] for u in users.list_users(db)))
     if role not in ROLES:
         raise _invalid("role", "Peran tidak dikenal (operator, verifier, admin, auditor).",
                        "invalid_choice")

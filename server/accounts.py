@@ -15,8 +15,9 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from berjasa import passwords
+from berjasa.accounts import check_username
 from berjasa.database import transaction, utc_now
-from berjasa.problems import BadCredentials
+from berjasa.problems import BadCredentials, ValidationFailed
 from berjasa.web import lockout
 from server.storage import users
 from server.storage.audit import Actor, record_audit_entry
@@ -34,10 +35,10 @@ def add_user(conn: sqlite3.Connection, username: str, role: str, password: str,
     """Create a user with a hashed password; audited."""
     if role not in ROLES:
         raise ValueError(f"peran tidak dikenal: {role}")
-    username = username.strip()
-    if not username or len(username) > 64 or not all(c.isprintable() and not c.isspace()
-                                                      for c in username):
-        raise ValueError("nama pengguna harus 1-64 karakter tanpa spasi")
+    try:
+        username = check_username(username, (u["username"] for u in users.list_users(conn)))
+    except ValidationFailed as exc:
+        raise ValueError(exc.errors["username"][0]) from exc
     password_hash = passwords.hash_password(password)
     with transaction(conn):
         user_id = users.create_user(conn, username, role, password_hash)

@@ -208,11 +208,18 @@ def test_user_admin_forms_refuse_bad_input(app, data_dir):
                  "/admin/users/abc", "/admin/users/" + "9" * 5000):
         _page_error(admin.post(path, {"action": "activate"}), 404, 405)
     assert _snapshot(data_dir) == before
-    # a name with HTML in it is a name: stored as typed, escaped on the page
-    assert admin.post("/admin/users", {"username": SCRIPT, "role": "auditor",
+    # a name with HTML in it is refused (letters, digits and . _ - @ only), and so are a
+    # full-width twin of a user and a password of spaces: nothing stored
+    for data in [{"username": SCRIPT, "role": "auditor", "password": "kata-sandi-baru-123"},
+                 {"username": "ｓｕｐｅｒｖｉｓｏｒ", "role": "auditor", "password": "kata-sandi-baru-123"},
+                 {"username": "baru", "role": "auditor", "password": " " * 12}]:
+        html = _page_error(admin.post("/admin/users", data), 422)
+        assert SCRIPT not in html
+    assert _snapshot(data_dir) == before
+    # a full-width name is stored in its plain form
+    assert admin.post("/admin/users", {"username": "ｂａｒｕ.２", "role": "auditor",
                                        "password": "kata-sandi-baru-123"}).status_code == 303
-    page = _page_error(admin.get("/admin/users"), 200)
-    assert "&lt;script&gt;" in page
+    assert ">baru.2<" in _page_error(admin.get("/admin/users"), 200)
 
 
 def test_login_form_with_hostile_values(app, data_dir):

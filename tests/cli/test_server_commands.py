@@ -81,7 +81,7 @@ def test_user_add_hashes_with_argon2_and_refuses_duplicates(tmp_path):
         in stored[1]
     again = run("user", "add", "RINA", "--role", "admin", "--password-stdin",
                 stdin="rahasia-panjang\n", data_dir=tmp_path)
-    assert again.returncode != 0 and "sudah ada" in again.stderr
+    assert again.returncode != 0 and "sudah dipakai" in again.stderr
 
 
 @pytest.mark.parametrize("args,stdin,needle", [
