@@ -67,10 +67,17 @@ class Column:
     key: str
     header: str
     kind: str = TEXT
+    decimals: int = 0  # a number column's decimals in XLSX (thousands grouped: 1.234.567)
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"unknown column kind {self.kind!r} for {self.key}")
+
+    @property
+    def number_format(self) -> str:
+        """The XLSX number format of a number column: grouped thousands, as Excel
+        shows them in the reader's own separators (1.234.567 in Indonesian)."""
+        return "#,##0" + ("." + "0" * self.decimals if self.decimals else "")
 
 
 @dataclass(frozen=True)
@@ -190,8 +197,9 @@ def write_xlsx(stream: IO[bytes], columns: Sequence[Column],
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(safe_text(sheet_title).lstrip("'")[:31] or "Data")
     for index, column in enumerate(columns, 1):
-        width = 14 if column.kind == NUMBER else max(12, min(40, len(column.header) + 2))
-        sheet.column_dimensions[get_column_letter(index)].width = width
+        sheet.column_dimensions[get_column_letter(index)].width = _width(column)
+    # the header stays in sight while scrolling (the title lines, if any, above it)
+    sheet.freeze_panes = f"A{len(title_lines) + (2 if title_lines else 1) + 1}"
 
     def text_cell(value: str, bold: bool = False) -> Any:
         cell = WriteOnlyCell(sheet)
@@ -221,12 +229,15 @@ def write_xlsx(stream: IO[bytes], columns: Sequence[Column],
             styled.number_format = "@"
         text_cells.append(styled)
         plain_cells.append(Cell(sheet, row=1, column=index))
-        number_cells.append(Cell(sheet, row=1, column=index))
+        numeric = Cell(sheet, row=1, column=index)
+        if column.kind == NUMBER:
+            numeric.number_format = column.number_format
+        number_cells.append(numeric)
     fast = hasattr(sheet, "_values_to_row")
     kinds = [c.kind for c in columns]
     convert = _row_converter(columns)
     count = 0
-    row_writer = _lxml_row_writer(sheet, columns, text_cells) if fast else None
+    row_writer = _lxml_row_writer(sheet, columns, text_cells, number_cells) if fast else None
     try:
         if row_writer is not None:
             # Fastest: each row's XML built by lxml in one go (values are already safe
@@ -269,7 +280,15 @@ def _as_is(values: list[Any], row_idx: int) -> list[Any]:
     return values
 
 
-def _lxml_row_writer(sheet: Any, columns: Sequence[Column], text_cells: list[Any]) -> Any:
+def _width(column: Column) -> float:
+    """A column's width in characters: an identifier's 16 digits, a name or an
+    address readable, a number's grouped digits; the header always fits."""
+    least = {ID: 19, PHONE: 15, NUMBER: 12}.get(column.kind, 18)
+    return min(40, max(least, len(column.header) + 2))
+
+
+def _lxml_row_writer(sheet: Any, columns: Sequence[Column], text_cells: list[Any],
+                     number_cells: list[Any]) -> Any:
     """A replacement for openpyxl's per-cell row writer, or None without lxml: the
     same XML (inline strings, style ``@`` on text columns, numbers as ``n``), one
     row's XML as text (values escaped here) parsed by lxml in one call and written
@@ -286,11 +305,13 @@ def _lxml_row_writer(sheet: Any, columns: Sequence[Column], text_cells: list[Any
     letters = [get_column_letter(i) for i in range(1, len(columns) + 1)]
     styles = [f' s="{cell.style_id}"' if c.kind != NUMBER else ""
               for cell, c in zip(text_cells, columns)]
+    number_styles = [f' s="{cell.style_id}"' if c.kind == NUMBER else ""
+                     for cell, c in zip(number_cells, columns)]
 
     def write_row(xf: Any, values: list[Any], row_idx: int) -> None:
         number = str(row_idx)
         parts = [f'<row r="{number}">']
-        for letter, style, value in zip(letters, styles, values):
+        for letter, style, number_style, value in zip(letters, styles, number_styles, values):
             if isinstance(value, str):
                 if not value:
                     if style:
@@ -302,7 +323,7 @@ def _lxml_row_writer(sheet: Any, columns: Sequence[Column], text_cells: list[Any
                 parts.append(f'<c r="{letter}{number}"{style} t="inlineStr"><is><t{keep}>'
                              f'{value}</t></is></c>')
             else:
-                parts.append(f'<c r="{letter}{number}" t="n"><v>{value}</v></c>')
+                parts.append(f'<c r="{letter}{number}"{number_style} t="n"><v>{value}</v></c>')
         parts.append("</row>")
         xf.write(fromstring("".join(parts)))
 

@@ -147,7 +147,10 @@ def load_columns(path: str | Path | None = None) -> dict[str, list[Column]]:
             if kind not in KINDS:
                 raise ExportError(f"berkas kolom ekspor: jenis '{kind}' untuk {what}.{key} tidak"
                                   f" dikenal (pilih dari: {', '.join(KINDS)})")
-            columns.append(Column(key, str(entry.get("header") or key), kind))
+            decimals = entry.get("decimals", 0)
+            if type(decimals) is not int or not 0 <= decimals <= 4:
+                raise ExportError(f"berkas kolom ekspor: decimals untuk {what}.{key} harus 0-4")
+            columns.append(Column(key, str(entry.get("header") or key), kind, decimals))
         out[what] = columns
     return out
 

@@ -147,3 +147,24 @@ def test_stream_output_gets_the_whole_file_only(tmp_path):
     written = write_export("xlsx", COLUMNS, [{"nik": "1"}] * 3, stream)
     assert written.rows == 3 and hashlib.sha256(stream.getvalue()).hexdigest() == written.sha256
     assert load_workbook(io.BytesIO(stream.getvalue())).active.max_row == 4
+
+
+def test_xlsx_as_a_person_reads_it_in_excel():
+    """Money and counts with grouped thousands (Excel shows 3.880.000 on an Indonesian
+    laptop), a percentage with its decimal, the header frozen below the title lines,
+    and columns wide enough for a NIK."""
+    column = spreadsheet.Column
+    columns = [column("nik", "NIK", "id"), column("total", "TOTAL_IURAN", "number"),
+               column("pct", "CAPAIAN_PERSEN", "number", decimals=1), column("name", "NAMA")]
+    written = spreadsheet.write_export("xlsx", columns, [
+        {"nik": "7371015203800011", "total": 3_880_000, "pct": 12.5, "name": "Sitti"},
+        {"nik": "7371015203800012", "total": "", "pct": None, "name": "=1+1"}],
+        title_lines=["Daftar iuran", "Bulan 2026-11"])
+    sheet = load_workbook(io.BytesIO(written.content)).active
+    assert sheet.freeze_panes == "A5"  # two title lines, an empty line, the header
+    assert [c.value for c in sheet[4]] == ["NIK", "TOTAL_IURAN", "CAPAIAN_PERSEN", "NAMA"]
+    assert (sheet["B5"].value, sheet["B5"].number_format) == (3_880_000, "#,##0")
+    assert (sheet["C5"].value, sheet["C5"].number_format) == (12.5, "#,##0.0")
+    assert sheet["A5"].value == "7371015203800011" and sheet["A5"].number_format == "@"
+    assert sheet["D6"].value == "'=1+1" and sheet["D6"].data_type == "s"
+    assert sheet.column_dimensions["A"].width >= 19
