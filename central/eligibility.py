@@ -19,6 +19,10 @@ from berjasa import eligibility as rules
 _NIK = re.compile(r"^\d{16}$")
 # reason codes sent back when a rule on loaded data rejects a record
 REJECTION_CODES = frozenset({"dtsen_desil_above_cutoff", "already_bpjs_participant", "already_in_cohort"})
+# The rule each rejection code comes from (decide): a report names the failure once,
+# with the rule's own reason (the desil, the KPJ) under the rejection's code.
+RULE_OF_REJECTION = {"dtsen_desil_above_cutoff": "dtsen", "already_bpjs_participant": "bpjs_membership",
+                     "already_in_cohort": "bpjs_membership"}
 
 
 def record_problems(record: dict[str, Any], kelurahan_code: str) -> list[str]:

@@ -49,6 +49,7 @@ from berjasa.reference import kelurahan, regions
 from berjasa.spreadsheet import KINDS, Column, write_export
 from central import progress as progress_rules
 from central.contributions import Calculator, ContributionConfigError, load_config
+from central.eligibility import RULE_OF_REJECTION
 from central.storage import reports
 from central.storage.db import Database, utc_now
 
@@ -386,12 +387,18 @@ class Rejections(_Builder):
         for r in reports.stream_rejections(self.db):
             codes = [str(c) for c in _json(r["reasons"], [])]
             texts = [REASON_TEXT.get(c, c) for c in codes]
+            # a rejection code and the failed rule it came from are one failure: named
+            # once, by the code, with the rule's own reason (the desil, the KPJ)
+            came_from = {RULE_OF_REJECTION[c]: i for i, c in enumerate(codes) if c in RULE_OF_REJECTION}
             for rule in _json(r["eligibility"], []) or []:
                 if isinstance(rule, dict) and rule.get("result") == "fail":
                     code = str(rule.get("rule"))
-                    if code not in codes:
+                    reason = str(rule.get("reason") or REASON_TEXT.get(code, code))
+                    if code in came_from:
+                        texts[came_from[code]] = reason
+                    elif code not in codes:
                         codes.append(code)
-                        texts.append(str(rule.get("reason") or REASON_TEXT.get(code, code)))
+                        texts.append(reason)
             if r["status"] == "duplicate" and not codes:
                 codes, texts = ["duplicate"], [REASON_TEXT["duplicate"]]
             kel, kec = _names(r["kelurahan_code"])
@@ -400,7 +407,8 @@ class Rejections(_Builder):
                    "kelurahan_code": r["kelurahan_code"], "kelurahan": kel, "kecamatan": kec,
                    "record_id": r["record_id"],
                    "status": "ditolak" if r["status"] == "rejected" else "duplikat",
-                   "reason_codes": "; ".join(codes), "reasons": "; ".join(texts),
+                   "reason_codes": "; ".join(codes),
+                   "reasons": "; ".join(t.rstrip(".") for t in texts),
                    "duplicate_of": _duplicate_of(r), "updated_at": r["updated_at"]}
 
 

@@ -328,6 +328,21 @@ def test_rejections_give_codes_and_indonesian_reasons(central, held):
     assert "kelurahan lain" in by_status["duplikat"]["ALASAN"]
 
 
+def test_a_rejection_and_the_rule_it_came_from_are_named_once(central, held):
+    """The rejection code and the failed rule behind it (bpjs_membership) were both
+    listed, the same failure twice; now once, under the code, with the rule's reason."""
+    failed = [{"rule": "bpjs_membership", "result": "fail",
+               "reason": "Sudah peserta aktif BPJS Ketenagakerjaan (KPJ 25010000001)."},
+              {"rule": "age", "result": "fail", "reason": "Umur 66 tahun (batas 15-65 tahun)."}]
+    _set(central, held[1]["nik"], status="rejected", eligibility=json.dumps(failed),
+         reasons=json.dumps(["already_bpjs_participant"]))
+    rejected = next(r for r in _csv_rows(_export(central, "rejections").content)
+                    if r["STATUS_PUSAT"] == "ditolak")
+    assert rejected["KODE_ALASAN"] == "already_bpjs_participant; age"
+    assert rejected["ALASAN"] == ("Sudah peserta aktif BPJS Ketenagakerjaan (KPJ 25010000001); "
+                                  "Umur 66 tahun (batas 15-65 tahun)")
+
+
 def test_progress_has_the_cohort_and_new_workers_apart(central, payable):
     rows = _csv_rows(_export(central, "progress", work_categories=["Nelayan", "Lainnya"]).content)
     kel = {r["KODE_KELURAHAN"]: r for r in rows if r["TINGKAT"] == "Kelurahan"}
