@@ -132,11 +132,10 @@ def enrollment_page(enrollment_id: str):
     return render_review(enrollment_id)
 
 
-def _form_version(text: str) -> int | None:
-    """The version the page showed (None when the form has none); anything but a
-    plain number is refused, never treated as "no check"."""
-    if not text:
-        return None
+def _form_version(text: str) -> int:
+    """The version the page showed. The page always sends it: a form without it (a
+    hand-made request, a page from before the field existed) or anything but a plain
+    number is refused, never treated as "no check" of a decision on stale data."""
     if not (text.isascii() and text.isdigit() and len(text) < 10):
         raise ValidationFailed({"version": ["Versi data tidak sah; muat ulang halaman."]},
                                {"version": ["invalid"]})
@@ -154,8 +153,11 @@ def decide(enrollment_id: str) -> Response | tuple[str, int]:
                                           form["reason"], current_actor(), settings, site,
                                           expected_version=version)
     except ValidationFailed as exc:
-        return render_review(enrollment_id, 422, "Keputusan belum tersimpan: periksa isian.",
-                             exc.errors, form)
+        # the form shows the decision's and the reason's errors by their fields; a bad
+        # version has no field on the page: its message is the page's
+        error = (exc.errors["version"][0] if "version" in exc.errors
+                 else "Keputusan belum tersimpan: periksa isian.")
+        return render_review(enrollment_id, 422, error, exc.errors, form)
     except InvalidTransition as exc:
         current = labels.STATUS_LABELS.get(exc.extra.get("current_status"), "berubah")
         return render_review(enrollment_id, 409, "Keputusan tidak tersimpan: data ini sudah "

@@ -99,9 +99,12 @@ def test_decision_form_refuses_bad_fields_and_keeps_the_record(app, records, dat
         html = _page_error(supervisor.post(path, data), *statuses)
         assert SCRIPT not in html
         assert _snapshot(data_dir) == before, data
-    # the reason named on the page when missing
-    html = supervisor.post(path, {"decision": "reject"}).get_data(as_text=True)
+    # the reason named on the page when missing (the page sends the version it showed)
+    html = supervisor.post(path, {"decision": "reject", "version": "1"}).get_data(as_text=True)
     assert "Alasan wajib diisi" in html
+    # without the version a decision could be made on data changed since: refused
+    html = _page_error(supervisor.post(path, {"decision": "approve"}), 422)
+    assert "Versi data tidak sah" in html and _snapshot(data_dir) == before
 
 
 def test_html_in_reasons_is_stored_as_typed_and_escaped(app, records, data_dir):
@@ -109,7 +112,8 @@ def test_html_in_reasons_is_stored_as_typed_and_escaped(app, records, data_dir):
     supervisor = Browser(app, "supervisor")
     reason = f"Foto KTP buram {SCRIPT} &amp; ᨒᨚᨈᨑ 🙂"
     answer = supervisor.post(f"/enrollments/{first}/decision",
-                             {"decision": "needs_fix", "reason": reason, "then": "queue"})
+                             {"decision": "needs_fix", "reason": reason, "then": "queue",
+                              "version": "1"})
     assert answer.status_code == 303
     conn = connect(data_dir / "kelurahan.db")
     stored = conn.execute("SELECT review_reason FROM enrollments WHERE id = ?", (first,)).fetchone()
