@@ -40,9 +40,9 @@ def _refuse(field: str, message: str) -> BadFilter:
     return BadFilter({field: [message]}, {field: ["invalid"]}, message=message)
 
 
-MESSAGES = {"format": "format harus csv atau xlsx.",
-            "month": "month harus YYYY-MM, mis. 2025-10.",
-            "draft": "draft hanya 0 atau 1, untuk daftar pembayaran."}
+MESSAGES = {"format": "format (format berkas) harus csv atau xlsx.",
+            "month": "month (bulan) harus YYYY-MM antara 2000-01 dan 2100-12, mis. 2025-10.",
+            "draft": "draft (draf) hanya 0 atau 1, untuk daftar pembayaran."}
 
 
 def parse_filters(what: str, args: Any) -> dict[str, Any]:
