@@ -555,7 +555,7 @@ def export_command(fmt: str, what: str, month: str | None, draft: bool, output: 
         except OSError as exc:
             target = output or "stdout"
             raise click.ClickException(
-                f"ekspor gagal: tidak dapat menulis {target}: {exc.strerror or exc}") from exc
+                f"ekspor gagal: tidak dapat menulis {target}: {os_error_text(exc)}") from exc
         from central.downloads import record_cli_export
         record_cli_export(db, result)
     if output is None:

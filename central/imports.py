@@ -40,6 +40,7 @@ from typing import Any, BinaryIO
 
 from berjasa import local_time, reference
 from berjasa.identity import is_nik_damaged_by_spreadsheet
+from berjasa.os_errors import os_error_text
 from berjasa.paths import private_folder
 from berjasa.spreadsheet import safe_text
 from central import recheck as rechecking
@@ -415,7 +416,7 @@ def detect_encoding(path: Path, chunk: int = 1 << 20) -> str:
     except UnicodeDecodeError:
         return "cp1252"
     except OSError as exc:
-        raise ImportFileError(f"berkas tidak dapat dibaca: {path} ({exc.strerror or exc})") from exc
+        raise ImportFileError(f"berkas tidak dapat dibaca: {path} ({os_error_text(exc)})") from exc
     return "utf-8-sig"
 
 
@@ -480,7 +481,7 @@ def open_file(path: Path) -> tuple[Reading, Any]:
     try:
         raw = path.open("rb")
     except OSError as exc:
-        raise ImportFileError(f"berkas tidak dapat dibaca: {path} ({exc.strerror or exc})") from exc
+        raise ImportFileError(f"berkas tidak dapat dibaca: {path} ({os_error_text(exc)})") from exc
     counter = _CountingReader(raw)
     text = io.TextIOWrapper(io.BufferedReader(counter, 1 << 16), encoding=encoding,
                             errors="replace", newline="")

@@ -44,6 +44,7 @@ def test_bad_month_and_unwritable_output_are_one_line(tmp_path):
     line = _one_line_error(berjasa("central", "export", "--what", "all", "--output", str(missing),
                                    data_dir=data, check=False))
     assert str(missing) in line and not missing.parent.exists()
+    assert "berkas atau folder tidak ada" in line and "No such file" not in line
     if os.name == "posix" and os.geteuid() != 0:  # root writes anywhere
         locked = tmp_path / "terkunci"
         locked.mkdir(mode=0o500)
