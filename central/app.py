@@ -16,7 +16,7 @@ from flask import Flask, g
 
 from berjasa import http_cache
 from berjasa.settings import AppConfig
-from berjasa.web.sessions import secret_key
+from berjasa.web.sessions import SignedCookieSessions, secret_key
 from central import signing, trail
 from central.storage.db import Database, migrate, open_pool
 
@@ -53,6 +53,8 @@ def create_app(config: AppConfig) -> Flask:
             db.close()
 
     app.extensions[trail.WATCH_EXTENSION] = trail.TrailWatch()  # the auditor page's chain check
+    # the kelurahan's session cookie interface: Secure whenever the page came over HTTPS
+    app.session_interface = SignedCookieSessions()
     http_cache.install(app)  # JSON answers may carry personal data
     signing.install(app, config.data_dir)  # every /api/ answer signed (pinned key)
 

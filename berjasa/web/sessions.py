@@ -18,7 +18,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from flask import Flask, Request, session
+from flask import Flask, Request, has_request_context, request, session
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from itsdangerous import URLSafeTimedSerializer
 
@@ -115,6 +115,12 @@ class SignedCookieSessions(SecureCookieSessionInterface):
         if app.secret_key and "HTTP_COOKIE" not in request.environ:
             return self.session_class()
         return super().open_session(app, request)
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        """Secure when the app says so, and whenever this request came over HTTPS
+        (directly, or through central's trusted HTTPS proxy): the cookie is then
+        never sent back over plain HTTP."""
+        return super().get_cookie_secure(app) or (has_request_context() and request.is_secure)
 
     def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
         """Flask's serializer for the app's current keys (made again when they change)."""

@@ -34,3 +34,13 @@ def test_behind_one_proxy_the_forwarded_address_is_the_clients(central):
 
 def test_without_a_proxy_a_forwarded_header_names_no_one(central):
     assert _failed_login_address(central) == "127.0.0.1"
+
+
+@pytest.mark.parametrize("central_settings", [{"central_trusted_proxy": "127.0.0.1"}], indirect=True)
+def test_the_session_cookie_is_secure_when_the_proxy_says_https(central):
+    """A page served over HTTPS (the proxy's X-Forwarded-Proto) sets its session
+    cookie Secure, so the browser never sends it back over plain HTTP."""
+    for proto, secure in (("https", True), ("http", False)):
+        form = requests.get(f"{central.url}/login", timeout=10, headers={"X-Forwarded-Proto": proto})
+        cookie = form.headers.get("Set-Cookie", "")
+        assert "berjasa_central=" in cookie and ("; Secure" in cookie) is secure, cookie
