@@ -436,10 +436,11 @@ class Progress(_Builder):
         rows = progress_rules.program_progress(reports.counts_by_kelurahan(self.db),
                                                reports.cohort_by_kelurahan(self.db), groups,
                                                self.targets_file)
+        none = {f"work:{c}": 0 for c in self.categories}  # a count, never a blank cell
         for row in rows:
             self.count += 1
-            yield {**row, "level": {"kelurahan": "Kelurahan", "kecamatan": "Kecamatan",
-                                    "city": "Kota"}[row["level"]]}
+            yield {**none, **row, "level": {"kelurahan": "Kelurahan", "kecamatan": "Kecamatan",
+                                            "city": "Kota"}[row["level"]]}
 
 
 class AllRecords(_Builder):

@@ -357,6 +357,8 @@ def test_progress_has_the_cohort_and_new_workers_apart(central, payable):
     assert city["TINGKAT"] == "Kota" and city["TARGET_TOTAL"] == "81466"
     assert city["TARGET_KOHORT_2024"] == "35782" and city["KOHORT_2024"] == "3"
     assert city["BARU_DITERIMA"] == "4" and "PEKERJAAN: Nelayan" in city
+    quiet = next(r for code, r in kel.items() if code != KELURAHAN_A)
+    assert quiet["PEKERJAAN: Nelayan"] == "0" and quiet["BARU_DITERIMA"] == "0"  # counts, not blanks
 
 
 def test_all_lists_every_record_with_its_status(central, held):
