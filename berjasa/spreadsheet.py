@@ -41,6 +41,8 @@ from typing import IO, Any
 from berjasa.identity.phones import national_form
 
 FORMATS = ("csv", "xlsx")
+# A row dict holding this key (true) is a summary (a subtotal, a total): bold in XLSX.
+EMPHASIS = "_emphasis"
 TEXT, ID, PHONE, NUMBER = "text", "id", "phone", "number"
 KINDS = (TEXT, ID, PHONE, NUMBER)
 # First characters a spreadsheet may read as the start of a formula (and the
@@ -222,22 +224,31 @@ def write_xlsx(stream: IO[bytes], columns: Sequence[Column],
     # values set directly instead of through openpyxl's type guessing, and a row
     # builder that only stamps the row number. (3) Without those private hooks
     # (another openpyxl version), the same cells through the public append.
-    text_cells, plain_cells, number_cells = [], [], []
-    for index, column in enumerate(columns, 1):
-        styled = Cell(sheet, row=1, column=index)
-        if column.kind != NUMBER:
-            styled.number_format = "@"
-        text_cells.append(styled)
-        plain_cells.append(Cell(sheet, row=1, column=index))
-        numeric = Cell(sheet, row=1, column=index)
-        if column.kind == NUMBER:
-            numeric.number_format = column.number_format
-        number_cells.append(numeric)
+    # per column: (text, plain, number) cells, and their bold twins for summary rows
+    cells: dict[bool, tuple[list[Any], list[Any], list[Any]]] = {}
+    for bold in (False, True):
+        text_cells, plain_cells, number_cells = [], [], []
+        for index, column in enumerate(columns, 1):
+            styled = Cell(sheet, row=1, column=index)
+            if column.kind != NUMBER:
+                styled.number_format = "@"
+            plain = Cell(sheet, row=1, column=index)
+            numeric = Cell(sheet, row=1, column=index)
+            if column.kind == NUMBER:
+                numeric.number_format = column.number_format
+            if bold:
+                for cell in (styled, plain, numeric):
+                    cell.font = Font(bold=True)
+            text_cells.append(styled)
+            plain_cells.append(plain)
+            number_cells.append(numeric)
+        cells[bold] = (text_cells, plain_cells, number_cells)
     fast = hasattr(sheet, "_values_to_row")
     kinds = [c.kind for c in columns]
     convert = _row_converter(columns)
     count = 0
-    row_writer = _lxml_row_writer(sheet, columns, text_cells, number_cells) if fast else None
+    emphasis = [False]  # the row being written is a summary (read by the lxml writer)
+    row_writer = _lxml_row_writer(sheet, columns, cells, emphasis) if fast else None
     try:
         if row_writer is not None:
             # Fastest: each row's XML built by lxml in one go (values are already safe
@@ -245,6 +256,7 @@ def write_xlsx(stream: IO[bytes], columns: Sequence[Column],
             sheet._values_to_row = _as_is
             sheet._writer.write_row = row_writer
             for row in rows:
+                emphasis[0] = isinstance(row, Mapping) and bool(row.get(EMPHASIS))
                 sheet.append(convert(row))
                 count += 1
             rows = ()
@@ -252,6 +264,8 @@ def write_xlsx(stream: IO[bytes], columns: Sequence[Column],
             sheet._values_to_row = _stamp_row
         for row in rows:
             values = convert(row)
+            text_cells, plain_cells, number_cells = cells[
+                isinstance(row, Mapping) and bool(row.get(EMPHASIS))]
             out: list[Any] = []
             for index, value in enumerate(values):
                 if isinstance(value, str):
@@ -287,8 +301,9 @@ def _width(column: Column) -> float:
     return min(40, max(least, len(column.header) + 2))
 
 
-def _lxml_row_writer(sheet: Any, columns: Sequence[Column], text_cells: list[Any],
-                     number_cells: list[Any]) -> Any:
+def _lxml_row_writer(sheet: Any, columns: Sequence[Column],
+                     cells: dict[bool, tuple[list[Any], list[Any], list[Any]]],
+                     emphasis: list[bool]) -> Any:
     """A replacement for openpyxl's per-cell row writer, or None without lxml: the
     same XML (inline strings, style ``@`` on text columns, numbers as ``n``), one
     row's XML as text (values escaped here) parsed by lxml in one call and written
@@ -303,12 +318,18 @@ def _lxml_row_writer(sheet: Any, columns: Sequence[Column], text_cells: list[Any
     from openpyxl.utils import get_column_letter
 
     letters = [get_column_letter(i) for i in range(1, len(columns) + 1)]
-    styles = [f' s="{cell.style_id}"' if c.kind != NUMBER else ""
-              for cell, c in zip(text_cells, columns)]
-    number_styles = [f' s="{cell.style_id}"' if c.kind == NUMBER else ""
-                     for cell, c in zip(number_cells, columns)]
+    # per row kind (summary or not): each column's text style and number style; a
+    # summary's cells are all styled (bold), an ordinary row's only where a format is
+    looks = {}
+    for bold, (text_cells, plain_cells, number_cells) in cells.items():
+        looks[bold] = (
+            [f' s="{t.style_id}"' if c.kind != NUMBER else (f' s="{p.style_id}"' if bold else "")
+             for t, p, c in zip(text_cells, plain_cells, columns)],
+            [f' s="{n.style_id}"' if c.kind == NUMBER or bold else ""
+             for n, c in zip(number_cells, columns)])
 
     def write_row(xf: Any, values: list[Any], row_idx: int) -> None:
+        styles, number_styles = looks[emphasis[0]]
         number = str(row_idx)
         parts = [f'<row r="{number}">']
         for letter, style, number_style, value in zip(letters, styles, number_styles, values):

@@ -46,7 +46,7 @@ from typing import IO, Any
 from berjasa import local_time
 from berjasa.number_text import rupiah
 from berjasa.reference import kelurahan, regions
-from berjasa.spreadsheet import KINDS, Column, write_export
+from berjasa.spreadsheet import EMPHASIS, KINDS, Column, write_export
 from central import progress as progress_rules
 from central.contributions import Calculator, ContributionConfigError, load_config
 from central.eligibility import RULE_OF_REJECTION
@@ -320,7 +320,7 @@ class PaymentList(_Builder):
         unconfirmed band or rate, which are never summed as if real."""
         counted = f"{workers} pekerja" + (
             f"; {left_out} pekerja band belum terkonfirmasi tidak dijumlahkan" if left_out else "")
-        return {"full_name": f"{label} ({counted})", **sums}
+        return {"full_name": f"{label} ({counted})", **sums, EMPHASIS: True}  # bold in XLSX
 
     def rows(self) -> Iterator[dict[str, Any]]:
         """Worker rows by kelurahan, a SUBTOTAL after each kelurahan, the grand total

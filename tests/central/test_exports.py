@@ -223,6 +223,13 @@ def test_payment_list_by_month_with_subtotals_and_a_hand_checked_total(central, 
     assert sum(r["TOTAL_IURAN"] for r in workers) == body[-1]["TOTAL_IURAN"] == 114_400 + 16_800  # + cohort B, band 1.000.000
     nik_cell = sheet.cell(start + 2, header.index("NIK") + 1)
     assert nik_cell.data_type == "s" and nik_cell.number_format == "@"
+    # the subtotals and the total in bold, money with grouped thousands, the header frozen
+    total_row = start + 1 + len(body)
+    assert sheet.cell(total_row, header.index("NAMA_LENGKAP") + 1).font.b
+    money = sheet.cell(total_row, header.index("TOTAL_IURAN") + 1)
+    assert money.font.b and money.number_format == "#,##0"
+    assert not sheet.cell(start + 2, header.index("NAMA_LENGKAP") + 1).font.b
+    assert sheet.freeze_panes == f"A{start + 2}"
 
 
 def test_the_jht_list_adds_jht_from_its_month(central, payable, tmp_path):

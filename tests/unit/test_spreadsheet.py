@@ -149,16 +149,17 @@ def test_stream_output_gets_the_whole_file_only(tmp_path):
     assert load_workbook(io.BytesIO(stream.getvalue())).active.max_row == 4
 
 
-def test_xlsx_as_a_person_reads_it_in_excel():
+def test_xlsx_as_a_person_reads_it_in_excel(row_path):
     """Money and counts with grouped thousands (Excel shows 3.880.000 on an Indonesian
     laptop), a percentage with its decimal, the header frozen below the title lines,
-    and columns wide enough for a NIK."""
+    columns wide enough for a NIK, and summary rows (a subtotal, a total) in bold."""
     column = spreadsheet.Column
     columns = [column("nik", "NIK", "id"), column("total", "TOTAL_IURAN", "number"),
                column("pct", "CAPAIAN_PERSEN", "number", decimals=1), column("name", "NAMA")]
     written = spreadsheet.write_export("xlsx", columns, [
         {"nik": "7371015203800011", "total": 3_880_000, "pct": 12.5, "name": "Sitti"},
-        {"nik": "7371015203800012", "total": "", "pct": None, "name": "=1+1"}],
+        {"nik": "7371015203800012", "total": "", "pct": None, "name": "=1+1"},
+        {"nik": "", "total": 3_880_000, "pct": "", "name": "TOTAL", spreadsheet.EMPHASIS: True}],
         title_lines=["Daftar iuran", "Bulan 2026-11"])
     sheet = load_workbook(io.BytesIO(written.content)).active
     assert sheet.freeze_panes == "A5"  # two title lines, an empty line, the header
@@ -168,3 +169,6 @@ def test_xlsx_as_a_person_reads_it_in_excel():
     assert sheet["A5"].value == "7371015203800011" and sheet["A5"].number_format == "@"
     assert sheet["D6"].value == "'=1+1" and sheet["D6"].data_type == "s"
     assert sheet.column_dimensions["A"].width >= 19
+    assert not sheet["D5"].font.b and not sheet["B5"].font.b
+    assert sheet["D7"].value == "TOTAL" and sheet["D7"].font.b
+    assert (sheet["B7"].value, sheet["B7"].font.b, sheet["B7"].number_format) == (3_880_000, True, "#,##0")
