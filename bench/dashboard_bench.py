@@ -25,16 +25,18 @@ import os
 import random
 import re
 import sys
-import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.throwaway_db import PG_SERVER, throwaway_database
+from bench.throwaway_db import PG_SERVER, populated
 from berjasa.audit import Actor
 from berjasa.background_server import BackgroundServer
 from berjasa.cli import declare_settings
@@ -105,19 +107,34 @@ def summary(values: list[float]) -> dict[str, float]:
             "max_ms": round(max(values), 1), "requests": len(values)}
 
 
-def measure(url: str, folder: Path, rounds: int, cache_seconds: int) -> dict[str, dict[str, float]]:
-    """Alternate GET / and GET /health; times in ms."""
-    settings = load_settings(folder, {"central_dashboard_cache_seconds": cache_seconds})
+@contextmanager
+def signed_in(url: str, folder: Path, username: str, password: str,
+              overrides: dict[str, Any] | None = None) -> Iterator[tuple[str, requests.Session]]:
+    """Central on ``url`` served by waitress in this process, and a browser session
+    signed in as ``username``: (base URL, session). The server and its pool are
+    closed at the end."""
+    settings = load_settings(folder, overrides or {})
     app = create_app(AppConfig(folder, settings, database_url=url))
     server = BackgroundServer(app, threads=4).start()
     try:
-        base = server.url
         browser = requests.Session()
-        form = browser.get(f"{base}/login", timeout=30).text
+        form = browser.get(f"{server.url}/login", timeout=30).text
         token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
-        landed = browser.post(f"{base}/login", timeout=30, data={
-            "username": "operator-bench", "password": PASSWORD, "csrf_token": token})
-        assert landed.status_code == 200 and "operator-bench" in landed.text, landed.status_code
+        landed = browser.post(f"{server.url}/login", timeout=30, data={
+            "username": username, "password": password, "csrf_token": token})
+        assert landed.status_code == 200 and username in landed.text, landed.status_code
+        yield server.url, browser
+    finally:
+        server.close()
+        pool = app.extensions.get("berjasa_central_pool")
+        if pool is not None:
+            pool.close()
+
+
+def measure(url: str, folder: Path, rounds: int, cache_seconds: int) -> dict[str, dict[str, float]]:
+    """Alternate GET / and GET /health; times in ms."""
+    with signed_in(url, folder, "operator-bench", PASSWORD,
+                   {"central_dashboard_cache_seconds": cache_seconds}) as (base, browser):
         times: dict[str, list[float]] = {"dashboard": [], "health": []}
         for index in range(rounds + 5):
             for name, path in (("dashboard", "/"), ("health", "/health")):
@@ -128,11 +145,6 @@ def measure(url: str, folder: Path, rounds: int, cache_seconds: int) -> dict[str
                 if index >= 5:
                     times[name].append(elapsed)
         return {name: summary(values) for name, values in times.items()}
-    finally:
-        server.close()
-        pool = app.extensions.get("berjasa_central_pool")
-        if pool is not None:
-            pool.close()
 
 
 def main() -> None:
@@ -142,14 +154,10 @@ def main() -> None:
     parser.add_argument("--backend", choices=["postgresql", "sqlite"], default="postgresql")
     parser.add_argument("--pg-server", default=PG_SERVER)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="berjasa-dashboard-bench-") as tmp:
-        folder = Path(tmp)
-        with throwaway_database(args.backend, folder, pg_server=args.pg_server) as url:
-            started = time.perf_counter()
-            populate(url, folder, args.records)
-            setup = round(time.perf_counter() - started, 1)
-            cold = measure(url, folder, args.requests, 0)
-            warm = measure(url, folder, args.requests, 30)
+    with populated(args.backend, args.pg_server, "dashboard", populate, args.records) as (
+            url, folder, setup):
+        cold = measure(url, folder, args.requests, 0)
+        warm = measure(url, folder, args.requests, 30)
     dash, health = warm["dashboard"], warm["health"]
     print(json.dumps({
         "bench": "dashboard", "backend": args.backend, "records": args.records,

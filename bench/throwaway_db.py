@@ -5,7 +5,9 @@ on this machine and in CI), dropped when the run ends, even on an error."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
+import tempfile
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -46,3 +48,17 @@ def _migrate(url: str) -> None:
         migrate(db)
     finally:
         db.close()
+
+
+@contextmanager
+def populated(backend: str, pg_server: str, name: str,
+              populate: Callable[[str, Path, int], None], count: int
+              ) -> Iterator[tuple[str, Path, float]]:
+    """A temporary data folder and a throw-away central database filled by
+    ``populate(url, folder, count)``: (url, folder, seconds the filling took)."""
+    with tempfile.TemporaryDirectory(prefix=f"berjasa-{name}-bench-") as tmp:
+        folder = Path(tmp)
+        with throwaway_database(backend, folder, pg_server=pg_server) as url:
+            started = time.perf_counter()
+            populate(url, folder, count)
+            yield url, folder, round(time.perf_counter() - started, 1)

@@ -18,25 +18,19 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import sys
-import tempfile
 import time
+from contextlib import closing
 from pathlib import Path
-
-import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.dashboard_bench import summary
-from bench.throwaway_db import PG_SERVER, throwaway_database
+from bench.dashboard_bench import signed_in, summary
+from bench.throwaway_db import PG_SERVER, populated
 from berjasa import audit_seal
 from berjasa.audit import Actor, next_entry
-from berjasa.background_server import BackgroundServer
 from berjasa.cli import declare_settings
-from berjasa.settings import AppConfig, load_settings
 from central import accounts, trail
-from central.app import create_app
 from central.storage import audit as store
 from central.storage.db import Database, migrate
 
@@ -73,16 +67,8 @@ def populate(url: str, folder: Path, entries: int) -> None:
 def measure(url: str, folder: Path, rounds: int) -> dict:
     """The first view, then the page and /health alternately with two new entries
     before each view; times in ms."""
-    app = create_app(AppConfig(folder, load_settings(folder, {}), database_url=url))
-    server = BackgroundServer(app, threads=4).start()
-    writer = Database(url, data_dir=folder)
-    try:
-        base, browser = server.url, requests.Session()
-        form = browser.get(f"{base}/login", timeout=30).text
-        token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
-        landed = browser.post(f"{base}/login", timeout=30, data={
-            "username": "auditor-bench", "password": PASSWORD, "csrf_token": token})
-        assert landed.status_code == 200, landed.status_code
+    with closing(Database(url, data_dir=folder)) as writer, \
+            signed_in(url, folder, "auditor-bench", PASSWORD) as (base, browser):
 
         def view(path: str) -> float:
             started = time.perf_counter()
@@ -101,14 +87,8 @@ def measure(url: str, folder: Path, rounds: int) -> dict:
             if index >= 3:
                 times["page"].append(page)
                 times["health"].append(health)
-        return {"first_view_ms": round(first, 1), "page": summary(times["page"]),
-                "health": summary(times["health"])}
-    finally:
-        writer.close()
-        server.close()
-        pool = app.extensions.get("berjasa_central_pool")
-        if pool is not None:
-            pool.close()
+    return {"first_view_ms": round(first, 1), "page": summary(times["page"]),
+            "health": summary(times["health"])}
 
 
 def main() -> None:
@@ -118,20 +98,13 @@ def main() -> None:
     parser.add_argument("--backend", choices=["postgresql", "sqlite"], default="sqlite")
     parser.add_argument("--pg-server", default=PG_SERVER)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="berjasa-trail-bench-") as tmp:
-        folder = Path(tmp)
-        with throwaway_database(args.backend, folder, pg_server=args.pg_server) as url:
+    with populated(args.backend, args.pg_server, "trail", populate, args.entries) as (
+            url, folder, setup):
+        served = measure(url, folder, args.requests)
+        with closing(Database(url, data_dir=folder)) as db:
             started = time.perf_counter()
-            populate(url, folder, args.entries)
-            setup = round(time.perf_counter() - started, 1)
-            served = measure(url, folder, args.requests)
-            db = Database(url, data_dir=folder)
-            try:
-                started = time.perf_counter()
-                checked, broken = trail.verify(db)
-                verify_ms = round((time.perf_counter() - started) * 1000, 1)
-            finally:
-                db.close()
+            checked, broken = trail.verify(db)
+            verify_ms = round((time.perf_counter() - started) * 1000, 1)
     assert broken is None, broken
     page, health = served["page"], served["health"]
     print(json.dumps({
