@@ -13,7 +13,7 @@ import { isEditable, newRecord, saveEdits } from './outbox.js';
 import { FIX_EDITABLE, FIX_STATES, saveFix } from './fixes.js';
 import { problemLines, showOutbox } from './outbox_view.js';
 import { hintsInForce } from './session.js';
-import { $, say, show, state } from './ui.js';
+import { $, inert, say, show, state } from './ui.js';
 
 let form;
 
@@ -49,7 +49,7 @@ export async function openForm(id = null, prefill = {}) {
   const banner = $('#form-result');
   const lines = problemLines(record);
   const why = FIX_STATES.has(record.state) && record.reason?.text ? `Perlu diperbaiki (alasan dari ${record.reason.from}): ${record.reason.text}. ` : '';
-  banner.textContent = (why + (lines.length ? `Jawaban server: ${lines.join(' ')}` : '')).trim();
+  banner.textContent = inert((why + (lines.length ? `Jawaban server: ${lines.join(' ')}` : '')).trim());
   banner.hidden = !banner.textContent;
   const firstBad = form.showProblems(validateRecord(form.getData(), state.reference), serverErrors, true);
   if (firstBad && Object.keys(serverErrors).length) form.goTo(firstBad);

@@ -36,7 +36,7 @@ export function show(view) {
 
 export function say(text, kind = '') {
   const box = $('#message');
-  box.textContent = text;
+  box.textContent = inert(text ?? '');
   box.className = `banner ${kind}`;
   box.hidden = !text;
 }
