@@ -532,9 +532,6 @@ def export_command(fmt: str, what: str, month: str | None, draft: bool, output: 
     fmt = _export_format(fmt, output)
     if fmt == "xlsx" and output is None:
         raise click.ClickException("format xlsx perlu --output BERKAS.xlsx")
-    if (month is not None or as_of is not None) and what not in ("payment-list", "bpjs-registration"):
-        # the registration file takes the month of its contribution bands
-        raise click.ClickException("--month hanya untuk --what payment-list atau bpjs-registration")
     if draft and what != "payment-list":
         raise click.ClickException("--draft hanya untuk --what payment-list")
     try:

@@ -97,7 +97,7 @@ def test_payment_list_refuses_unconfirmed_bands_and_draft_exits_0(tmp_path):
 
 def test_the_format_follows_the_output_name_and_contradictions_are_refused(tmp_path):
     """``--output p.xlsx`` alone writes XLSX (it had written CSV into a .xlsx);
-    ``--format xlsx --output p.csv`` and a month for an export without months are
+    ``--format xlsx --output p.csv`` and ``--draft`` for an export without drafts are
     refused with one line."""
     data = _init(None, tmp_path)
     made = tmp_path / "capaian.xlsx"
@@ -107,7 +107,11 @@ def test_the_format_follows_the_output_name_and_contradictions_are_refused(tmp_p
                                    "--output", str(tmp_path / "capaian.csv"), data_dir=data,
                                    check=False))
     assert "tidak cocok" in line and not (tmp_path / "capaian.csv").exists()
-    line = _one_line_error(berjasa("central", "export", "--what", "all", "--month", "2026-01",
-                                   "--output", str(tmp_path / "semua.csv"), data_dir=data,
+    # design.md's export line takes [--month YYYY-MM] with any --what: accepted (unused)
+    berjasa("central", "export", "--what", "all", "--month", "2026-01",
+            "--output", str(tmp_path / "semua.csv"), data_dir=data)
+    assert (tmp_path / "semua.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    line = _one_line_error(berjasa("central", "export", "--what", "all", "--draft",
+                                   "--output", str(tmp_path / "draf.csv"), data_dir=data,
                                    check=False))
-    assert "--month hanya untuk" in line and not (tmp_path / "semua.csv").exists()
+    assert "--draft hanya untuk" in line and not (tmp_path / "draf.csv").exists()
