@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from berjasa.local_time import wita
+
 
 class Problem(Exception):
     """A domain error with a stable code and an HTTP status."""
@@ -284,5 +286,4 @@ class AlreadyDecided(Problem):
         who, when = decided.get("decided_by"), decided.get("decided_at")
         if not who:
             return cls()
-        from berjasa.local_time import wita
         return cls(f"Sudah diputuskan oleh {who}" + (f" ({wita(when)})" if when else "") + ".")

@@ -72,7 +72,7 @@ def _verify_from(db: Database, after: tuple[int, str] | None
 
 
 # How long the auditor page trusts a whole-chain check: within it, each view checks
-# only the entries written since (and that none before them was deleted).
+# only the entries written since (and that the last one verified is unchanged).
 FULL_CHECK_SECONDS = 300.0
 WATCH_EXTENSION = "berjasa_trail_watch"  # the app's TrailWatch, in app.extensions
 

@@ -62,8 +62,8 @@ def status_labels() -> dict:
 
 for _name, _filter in labels.FILTERS.items():
     blp.add_app_template_filter(_filter, _name)
-blp.add_app_template_filter(inert, "inert")
-blp.add_app_template_global(labels.history_changes, "history_changes")  # typed text shown as typed, never reordering the page
+blp.add_app_template_filter(inert, "inert")  # typed text shown as typed, never reordering the page
+blp.add_app_template_global(labels.history_changes, "history_changes")
 
 
 def error_page(status: int, message: str, title: str | None = None):

@@ -100,6 +100,7 @@ FILTERS = {
     "result_label": lambda r: RESULT_LABELS.get(r, r),
     "action_label": lambda a: ACTION_LABELS.get(a, a),
     "central_status_label": lambda s: CENTRAL_STATUS_LABELS.get(s, s or ""),
+    "history_actor": lambda name: history_actor(name),
     "central_reason": lambda r: central_reason_text(r),
     "consent_method": lambda m: CONSENT_METHOD_LABELS.get(m, m),
     "rupiah": rupiah,
@@ -148,6 +149,15 @@ def history_changes(entry: dict[str, Any]) -> list[tuple[str, str, str]]:
     return [(_HISTORY_NAMES.get(key) or _FIELD_NAMES.get(key, key),
              _history_value(key, old.get(key)), _history_value(key, value))
             for key, value in new.items() if key not in _HISTORY_SHOWN_ELSEWHERE]
+
+
+# Who made a history entry: the sync agent writes central's moves as "sync".
+_HISTORY_ACTORS = {"sync": "pusat (lewat sinkronisasi)"}
+
+
+def history_actor(name: str | None) -> str:
+    """A history entry's author as the review page names it."""
+    return _HISTORY_ACTORS.get(name or "", name or "")
 
 
 _HISTORY_NAMES = {"status": "Status", "central_status": "Status di pusat",
