@@ -19,7 +19,6 @@ recounts).
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import random
@@ -36,7 +35,7 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.throwaway_db import PG_SERVER, populated
+from bench.throwaway_db import bench_arguments, populated
 from berjasa.audit import Actor
 from berjasa.background_server import BackgroundServer
 from berjasa.cli import declare_settings
@@ -148,12 +147,7 @@ def measure(url: str, folder: Path, rounds: int, cache_seconds: int) -> dict[str
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--records", type=int, default=100_000)
-    parser.add_argument("--requests", type=int, default=60)
-    parser.add_argument("--backend", choices=["postgresql", "sqlite"], default="postgresql")
-    parser.add_argument("--pg-server", default=PG_SERVER)
-    args = parser.parse_args()
+    args = bench_arguments(__doc__.splitlines()[0], "records", 100_000, 60, "postgresql")
     with populated(args.backend, args.pg_server, "dashboard", populate, args.records) as (
             url, folder, setup):
         cold = measure(url, folder, args.requests, 0)

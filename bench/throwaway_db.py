@@ -4,6 +4,7 @@ on this machine and in CI), dropped when the run ends, even on an error."""
 
 from __future__ import annotations
 
+import argparse
 import secrets
 import tempfile
 import time
@@ -62,3 +63,15 @@ def populated(backend: str, pg_server: str, name: str,
             started = time.perf_counter()
             populate(url, folder, count)
             yield url, folder, round(time.perf_counter() - started, 1)
+
+
+def bench_arguments(description: str, count: str, default_count: int, requests: int,
+                    backend: str) -> argparse.Namespace:
+    """The command line a populated-database bench takes: ``--<count>``,
+    ``--requests``, ``--backend`` and ``--pg-server``."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument(f"--{count}", type=int, default=default_count)
+    parser.add_argument("--requests", type=int, default=requests)
+    parser.add_argument("--backend", choices=["postgresql", "sqlite"], default=backend)
+    parser.add_argument("--pg-server", default=PG_SERVER)
+    return parser.parse_args()

@@ -15,7 +15,6 @@ view (the whole check, what every view cost before the page kept its checks), an
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
@@ -26,7 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.dashboard_bench import signed_in, summary
-from bench.throwaway_db import PG_SERVER, populated
+from bench.throwaway_db import bench_arguments, populated
 from berjasa import audit_seal
 from berjasa.audit import Actor, next_entry
 from berjasa.cli import declare_settings
@@ -92,12 +91,7 @@ def measure(url: str, folder: Path, rounds: int) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--entries", type=int, default=200_000)
-    parser.add_argument("--requests", type=int, default=40)
-    parser.add_argument("--backend", choices=["postgresql", "sqlite"], default="sqlite")
-    parser.add_argument("--pg-server", default=PG_SERVER)
-    args = parser.parse_args()
+    args = bench_arguments(__doc__.splitlines()[0], "entries", 200_000, 40, "sqlite")
     with populated(args.backend, args.pg_server, "trail", populate, args.entries) as (
             url, folder, setup):
         served = measure(url, folder, args.requests)
