@@ -15,6 +15,7 @@ import click
 
 from berjasa import __version__
 from berjasa.cli_language import use_indonesian
+from berjasa.commandline import tolerant_output
 from berjasa.settings import register
 
 use_indonesian()  # before any command is defined (click.Path names its kind when made)
@@ -89,3 +90,4 @@ def main() -> None:
 
     Contoh: berjasa init --kelurahan 73.71.01.1001 && berjasa serve
     """
+    tolerant_output()

@@ -23,6 +23,21 @@ from berjasa.paths import DATA_DIR_ENV, resolve_data_dir
 from berjasa.settings import SettingsError, load_settings
 
 
+def tolerant_output() -> None:
+    """Let stdout and stderr write any character, whatever their encoding: on
+    Windows, output sent to a file or a pipe (a scheduled task's log, ``> hasil.txt``)
+    is in the ANSI code page (cp1252), which has no ``Ŋ`` or Lontara letters, and a
+    name holding one made the command stop with a traceback after its work was done.
+    Such a character is written as a ``\\uXXXX`` escape instead (in ``--json`` output
+    that is the same JSON), and everything else as before. UTF-8 streams are left
+    alone."""
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None and encoding not in ("utf8", "utf_8"):
+            reconfigure(errors="backslashreplace")
+
+
 def data_dir_option(func: Callable) -> Callable:
     """``--data-dir DIR`` (else ``$BERJASA_DATA_DIR``, else the user data folder)."""
     return click.option(
