@@ -3,9 +3,13 @@ JHT list (whose JHT the city pays, from which month).
 
 Files are what Excel saves (design.md "Central office (round 2)"): UTF-8 with or
 without BOM, else Windows-1252 (decided by one streaming pass that checks the
-bytes are valid UTF-8), and UTF-16 with its BOM (Excel's "Unicode Text"); a
-workbook (XLSX, XLS) is refused with how to save it as CSV; ``,`` ``;`` or tab
-(sniffed from the header); column names matched case-insensitively, spaces and
+bytes are valid UTF-8), and UTF-16 with its BOM (Excel's "Unicode Text"), ``,``
+``;`` or tab (sniffed from the header); or the workbook itself (XLSX, its first
+sheet, read streaming by openpyxl with defusedxml guarding the XML): a cell is
+read as the text a CSV would hold (:func:`xlsx_text`), and a NIK, KK or KPJ
+typed as a number of 16 digits is refused as damaged (Excel keeps 15 significant
+digits, so such a number has already lost its last one). The old XLS format is
+refused with how to save it. Column names matched case-insensitively, spaces and
 dashes read as ``_``, Indonesian names too; an apostrophe before NIK/KK/KPJ
 removed; spaces trimmed.
 
@@ -390,23 +394,25 @@ class _CountingReader(io.RawIOBase):
 
 
 # What a workbook starts with: XLSX is a zip file, the old XLS an OLE2 file.
-_WORKBOOKS = {b"PK\x03\x04": "XLSX", b"\xd0\xcf\x11\xe0": "XLS"}
+XLSX = "xlsx"
+_ZIP, _OLE2 = b"PK\x03\x04", b"\xd0\xcf\x11\xe0"
 
 
 def detect_encoding(path: Path, chunk: int = 1 << 20) -> str:
     """``utf-16`` for Excel's "Unicode Text" (a UTF-16 BOM); ``utf-8-sig`` when every
-    byte is valid UTF-8 (BOM or not), else ``cp1252``. One streaming pass with an
-    incremental decoder: bounded memory. A workbook (XLSX, XLS) saved under any
-    name is an ImportFileError saying how to save it as CSV."""
+    byte is valid UTF-8 (BOM or not), else ``cp1252``; :data:`XLSX` for a workbook
+    (whatever its name says). One streaming pass with an incremental decoder:
+    bounded memory. The old XLS format is an ImportFileError saying how to save it."""
     decoder = codecs.getincrementaldecoder("utf-8")()
     try:
         with path.open("rb") as raw:
             start = raw.read(4)
-            if start in _WORKBOOKS:
+            if start == _ZIP:
+                return XLSX
+            if start == _OLE2:
                 raise ImportFileError(
-                    f"{path.name} adalah buku kerja Excel ({_WORKBOOKS[start]}), bukan CSV: buka di "
-                    f"Excel lalu Simpan Sebagai \"CSV UTF-8\" atau \"CSV (dipisah koma)\", "
-                    f"dan impor berkas CSV itu")
+                    f"{path.name} adalah buku kerja Excel lama (XLS): buka di Excel lalu Simpan "
+                    f"Sebagai \"Buku Kerja Excel (*.xlsx)\" atau \"CSV UTF-8\", dan impor berkas itu")
             if start[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
                 return "utf-16"
             decoder.decode(start)
@@ -475,9 +481,98 @@ class Reading:
     encoding: str
 
 
+def xlsx_text(value: Any) -> str:
+    """A workbook cell as the text a CSV saved by Excel would hold: empty for an
+    empty cell, a whole number without ``.0``, a date as YYYY-MM-DD (a date and
+    time as ISO); a number of 16 digits or more in scientific notation, which the
+    identifier columns refuse as damaged by the spreadsheet (it is past the 15
+    significant digits Excel keeps: a NIK typed as a number is already wrong)."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, (int, float)):
+        if abs(value) >= 1e15:
+            return f"{value:.14E}"
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        return str(value)
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+class _DigestOnly:
+    """The counter of a workbook: its bytes hashed before reading (progress is by
+    rows there, so ``count`` stays 0 until the end)."""
+
+    def __init__(self, path: Path) -> None:
+        self.count, self.sha = 0, hashlib.sha256()
+        with path.open("rb") as raw:
+            while block := raw.read(1 << 20):
+                self.sha.update(block)
+
+
+def _open_workbook(path: Path) -> tuple[Reading, Any]:
+    """(reading, the workbook to close) of an XLSX file's first sheet."""
+    from openpyxl import load_workbook  # only an XLSX import needs it
+
+    try:
+        counter = _DigestOnly(path)
+        raw = path.open("rb")  # a file, not the name: openpyxl would refuse other suffixes
+    except OSError as exc:
+        raise ImportFileError(f"berkas tidak dapat dibaca: {path} ({os_error_text(exc)})") from exc
+    opened = _OpenWorkbook(raw)
+    try:
+        opened.book = load_workbook(raw, read_only=True, data_only=True)
+        sheets = opened.book.worksheets
+        rows = ([xlsx_text(v) for v in row] for row in sheets[0].iter_rows(values_only=True)) \
+            if sheets else iter(())
+        header = next((row for row in rows if "".join(row).strip()), None)
+    except Exception as exc:  # a damaged zip or XML: one clear line
+        opened.close()
+        raise ImportFileError(f"{path.name} tidak terbaca sebagai buku kerja Excel (XLSX): "
+                              f"simpan ulang dari Excel, atau simpan sebagai CSV UTF-8") from exc
+    if header is None:
+        opened.close()
+        raise ImportFileError(f"berkas kosong: {path.name}")
+    return Reading(header, _workbook_rows(rows, path.name), counter, path.stat().st_size,
+                   XLSX), opened
+
+
+class _OpenWorkbook:
+    """A workbook and the file under it, closed together (an open handle keeps the
+    operator's file locked on Windows)."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self.raw, self.book = raw, None
+
+    def close(self) -> None:
+        try:
+            if self.book is not None:
+                self.book.close()
+        finally:
+            self.raw.close()
+
+
+def _workbook_rows(rows: Iterator[list[str]], name: str) -> Iterator[list[str]]:
+    """The sheet's rows; a damaged part of the file becomes one clear ImportFileError."""
+    try:
+        yield from rows
+    except Exception as exc:  # zip or XML damage found while streaming
+        raise ImportFileError(f"{name} rusak di tengah lembar kerja ({exc.__class__.__name__}); "
+                              f"data lama tidak diganti") from exc
+
+
 def open_file(path: Path) -> tuple[Reading, Any]:
-    """Open ``path`` for streaming: (reading, the open text stream to close)."""
+    """Open ``path`` for streaming: (reading, the open text stream or workbook to close)."""
     encoding = detect_encoding(path)
+    if encoding == XLSX:
+        return _open_workbook(path)
     try:
         raw = path.open("rb")
     except OSError as exc:

@@ -5,6 +5,7 @@ the records held (both backends)."""
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 from pathlib import Path
 
@@ -123,20 +124,102 @@ def test_unusable_files_change_nothing(store, tmp_path, text, message):
     assert len(list((tmp_path / "imports").iterdir())) == 1  # the good import's rejects file only
 
 
-@pytest.mark.parametrize("kind", ["xlsx", "xls"])
-def test_a_workbook_is_refused_with_how_to_save_it_as_csv(store, tmp_path, kind):
+def test_an_old_xls_workbook_is_refused_with_how_to_save_it(store, tmp_path):
     import_file(store, _write(tmp_path / "ok.csv", f"nik,desil\n{GOOD}"), "dtsen", tmp_path, {})
     book = tmp_path / "dtsen.csv"  # the name does not say what it is
-    if kind == "xlsx":
-        from openpyxl import Workbook
-        workbook = Workbook()
-        workbook.active.append(["nik", "desil"])
-        workbook.active.append([NIK_C, 2])
-        workbook.save(book)
-    else:
-        book.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
-    with pytest.raises(ImportFileError, match=f"buku kerja Excel \\({kind.upper()}\\).*CSV UTF-8"):
+    book.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
+    with pytest.raises(ImportFileError, match="Excel lama \\(XLS\\).*xlsx.*CSV UTF-8"):
         import_file(store, book, "dtsen", tmp_path, {})
+    assert {r["nik"] for r in store.query("SELECT nik FROM dtsen")} == {NIK_A, NIK_B}
+
+
+def _workbook(path: Path, rows: list[list], text_columns: tuple[int, ...] = ()) -> Path:
+    """An XLSX as Excel saves it: the given columns formatted as Text (``@``)."""
+    from openpyxl import Workbook
+    book = Workbook()
+    sheet = book.active
+    for row in rows:
+        sheet.append(row)
+    for column in text_columns:
+        for (cell,) in sheet.iter_rows(min_col=column + 1, max_col=column + 1, min_row=2):
+            cell.number_format = "@"
+    book.create_sheet("Catatan").append(["bukan data"])  # only the first sheet is read
+    book.save(path)
+    return path
+
+
+def test_an_xlsx_workbook_is_read_cell_by_cell(store, tmp_path):
+    from datetime import date, datetime
+    book = _workbook(tmp_path / "kohort.bin", [  # the name does not say what it is
+        [None], [],  # blank lines before the header are skipped, as in a CSV
+        ["NIK", "No KPJ", "Nama", "Tgl Lahir", "Kode Kelurahan", "Mulai Kepesertaan", "Penghasilan"],
+        [NIK_A, 24012345678, "Sitti <b>", date(1980, 5, 1), "73.71.01.1001",
+         datetime(2024, 3, 1), 2_500_000.0],
+        [f"'{NIK_B}", "'24012345679", "Baso", "01/05/1981", 7371011001, "Mei-24", None],
+        [int(NIK_C), 24012345670, "Angka", date(1982, 5, 1), "73.71.01.1001", "2024-01", None],
+        [7371014101900004.0, 24012345671, "Pecahan", None, "73.71.01.1001", "2024-01", None],
+        [None, None, None, None, None, None, None],
+    ], text_columns=(0,))
+    summary = import_file(store, book, "cohort", tmp_path, {}, force=True)
+    assert (summary["read"], summary["accepted"], summary["rejected"]) == (4, 2, 2)
+    # a NIK typed as a number (int or float) lost its 16th digit in Excel: refused, never repaired
+    assert [(r["NIK"], r["alasan"]) for r in _rejects(summary)] == [
+        ("7.37101410190000E+15", "nik_damaged_by_spreadsheet"),
+        ("7.37101410190000E+15", "nik_damaged_by_spreadsheet")]
+    assert store.query("SELECT nik, kpj_number, full_name, birth_date, kelurahan_code,"
+                       " coverage_start, monthly_income FROM cohort ORDER BY nik") == [
+        {"nik": NIK_A, "kpj_number": "24012345678", "full_name": "Sitti <b>",
+         "birth_date": "1980-05-01", "kelurahan_code": "73.71.01.1001",
+         "coverage_start": "2024-03", "monthly_income": 2_500_000},
+        {"nik": NIK_B, "kpj_number": "24012345679", "full_name": "Baso",
+         "birth_date": "1981-05-01", "kelurahan_code": "73.71.01.1001",
+         "coverage_start": "2024-05", "monthly_income": None}]
+    imported = store.query("SELECT file_sha256 FROM imports ORDER BY id DESC")[0]
+    assert imported["file_sha256"] == hashlib.sha256(book.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"PK\x03\x04" + bytes(200), "tidak terbaca sebagai buku kerja Excel"),  # not a zip at all
+    (None, "berkas kosong"),                                                 # a workbook, no cells
+    ("header", "hanya berisi baris judul"),
+    ("columns", "kolom wajib tidak ada: nik"),
+])
+def test_an_unusable_workbook_changes_nothing(store, tmp_path, content, message):
+    import_file(store, _write(tmp_path / "ok.csv", f"nik,desil\n{GOOD}"), "dtsen", tmp_path, {})
+    path = tmp_path / "dtsen.xlsx"
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    elif content is None:
+        _workbook(path, [])
+    elif content == "header":
+        _workbook(path, [["nik", "desil"]])
+    else:
+        _workbook(path, [["nomor", "desil"], [NIK_C, 2]])
+    with pytest.raises(ImportFileError, match=message):
+        import_file(store, path, "dtsen", tmp_path, {})
+    assert {r["nik"] for r in store.query("SELECT nik FROM dtsen")} == {NIK_A, NIK_B}
+
+
+def test_a_workbook_with_xml_entities_is_refused_unexpanded(store, tmp_path):
+    """An XLSX is a zip of XML: entity definitions (the "billion laughs") are refused
+    by defusedxml, never expanded."""
+    import zipfile
+    plain = _workbook(tmp_path / "plain.xlsx", [["nik", "desil"], [NIK_C, 2]], text_columns=(0,))
+    bomb = tmp_path / "bom.xlsx"
+    entities = "".join(f'<!ENTITY e{i} "{f"&e{i - 1};" * 10}">' for i in range(1, 9))
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(bomb, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename in ("xl/worksheets/sheet1.xml", "xl/sharedStrings.xml"):
+                text = data.decode()
+                head, _, body = text.rpartition("?>")
+                root = body.lstrip()[1:].split()[0].rstrip(">")
+                data = (f'{head}{"?>" if head else ""}<!DOCTYPE {root} [<!ENTITY e0 "ha">'
+                        f'{entities}]>{body.replace(f">{NIK_C}<", ">&e8;<")}').encode()
+            target.writestr(item, data)
+    import_file(store, _write(tmp_path / "ok.csv", f"nik,desil\n{GOOD}"), "dtsen", tmp_path, {})
+    with pytest.raises(ImportFileError, match="buku kerja Excel|rusak"):
+        import_file(store, bomb, "dtsen", tmp_path, {})
     assert {r["nik"] for r in store.query("SELECT nik FROM dtsen")} == {NIK_A, NIK_B}
 
 
@@ -359,9 +442,15 @@ def test_an_imported_or_refused_file_is_closed_after_the_import(store, tmp_path)
         import_file(store, bad, "dtsen", tmp_path, {}, force=True)
     with pytest.raises(ImportFileError) as unusable:
         import_file(store, _write(tmp_path / "empty.csv", "\n\n"), "dtsen", tmp_path, {})
+    book = _workbook(tmp_path / "ok.xlsx", [["nik", "desil"], [NIK_A, 1], [NIK_B, 2]],
+                     text_columns=(0,))
+    import_file(store, book, "dtsen", tmp_path, {})
+    with pytest.raises(ImportFileError) as empty_book:
+        import_file(store, _workbook(tmp_path / "empty.xlsx", []), "dtsen", tmp_path, {})
     held = _open_paths()
-    assert not {str(p.resolve()) for p in (ok, bad, tmp_path / "empty.csv")} & held
-    assert refused.value and unusable.value
+    assert not {str(p.resolve()) for p in (ok, bad, tmp_path / "empty.csv", book,
+                                           tmp_path / "empty.xlsx")} & held
+    assert refused.value and unusable.value and empty_book.value
 
 
 def test_a_much_shorter_list_than_the_one_in_force_needs_force(central, tmp_path):
