@@ -19,11 +19,14 @@ function option(value, label) {
   return el;
 }
 
-/** "1.500.000", "1500000 " -> 1500000; other text is returned as typed (an error). */
+/** "1.500.000", "Rp 1500000 " -> 1500000; other text ("1500000.50", "1,5 juta") is
+ * returned as typed (an error): a dot is a thousands separator only between groups
+ * of three digits, so a decimal part is never read as more digits. */
 export function parseIncome(text) {
-  const compact = String(text ?? '').replace(/[\s.]/g, '').replace(/^Rp/i, '');
+  const compact = String(text ?? '').replace(/\s/g, '').replace(/^Rp\.?/i, '');
   if (compact === '') return '';
-  return /^\d{1,12}$/.test(compact) ? Number(compact) : String(text);
+  if (/^\d{1,12}$/.test(compact)) return Number(compact);
+  return /^\d{1,3}(\.\d{3}){1,3}$/.test(compact) ? Number(compact.replace(/\./g, '')) : String(text);
 }
 
 /** A typed birth date as ISO: dd-mm-yyyy (also with / or .) or ISO as is; else the

@@ -46,10 +46,17 @@ export function freshnessLines({ reference, dedupe, records = [], staleDays = 7,
   for (const [label, s] of [['Daftar isian', reference], ['Petunjuk NIK ganda', dedupe]]) {
     const age = ageOf(s, phoneNow, offsetMs);
     const when = s?.server_at ? ` (${formatMomentId(s.server_at)})` : '';
-    const old = age === null || age > staleDays * DAY;
-    lines.push({ kind: label === 'Daftar isian' ? 'reference' : 'dedupe', warn: old,
-      text: `${label}: diperbarui ${ageText(age)}${age === null ? '' : ' lalu'}${when}`
-        + (old ? `. Lebih dari ${staleDays} hari: sambungkan ke server kelurahan untuk memperbarui.` : '.') });
+    const kind = label === 'Daftar isian' ? 'reference' : 'dedupe';
+    if (age === null) {
+      lines.push({ kind, warn: true,
+        text: `${label}: belum diunduh. Masuk saat terhubung ke server kelurahan untuk mengunduhnya.` });
+      continue;
+    }
+    const old = age > staleDays * DAY;
+    const ago = age < 3600000 ? 'baru saja' : `${ageText(age)} yang lalu`;
+    lines.push({ kind, warn: old,
+      text: `${label}: diperbarui ${ago}${when}`
+        + (old ? `. Sudah lebih dari ${staleDays} hari: sambungkan ke server kelurahan untuk memperbarui.` : '.') });
   }
   const waiting = records.filter((r) => ['queued', 'sent', 'fix_queued'].includes(r.state));
   const oldest = waiting.map((r) => ageOf({ phone_at: Date.parse(r.created_at), server_at: null }, phoneNow))

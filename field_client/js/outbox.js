@@ -35,6 +35,10 @@ export const SERVER_STATUS_LABELS = {
   central_rejected: 'Ditolak pusat',
 };
 
+// The review statuses a supervisor's reason explains: a record sent back and fixed
+// is "submitted" again, and the old reason would read as the current one.
+export const REASONED = new Set(['needs_fix', 'rejected']);
+
 const EDITABLE = new Set(['draft', 'queued', 'needs_fix', 'duplicate']);
 const SENDABLE = new Set(['queued', 'sent']);
 export const DEFAULT_CHUNK = 50;
@@ -119,11 +123,13 @@ export function applyResult(record, result, now = new Date()) {
 /**
  * Send every sendable record in chunks. ``post(payloads)`` resolves to
  * {status, body} or throws when the server cannot be reached. Returns a summary:
- * {accepted, needs_fix, duplicate, invalid, pending, stopped: null|'offline'|'auth'|'server'}.
+ * {accepted, needs_fix, duplicate, invalid, pending, stopped: null|'offline'|'auth'|'server',
+ * refusal: null|{status, message}} (what the server said when it answered but took nothing).
  */
 export async function sendOutbox({ store, post, chunkSize = DEFAULT_CHUNK, now = () => new Date(),
   random = Math.random, onProgress = () => {} }) {
-  const summary = { accepted: 0, needs_fix: 0, duplicate: 0, invalid: 0, pending: 0, stopped: null };
+  const summary = { accepted: 0, needs_fix: 0, duplicate: 0, invalid: 0, pending: 0, stopped: null,
+    refusal: null };
   const queue = (await store.all()).filter(isSendable)
     .sort((a, b) => a.created_at.localeCompare(b.created_at));
   let size = chunkSize;
@@ -152,6 +158,7 @@ export async function sendOutbox({ store, post, chunkSize = DEFAULT_CHUNK, now =
       summary.pending = queue.length - start;
       if (!answer) summary.stopped = 'offline';
       else summary.stopped = answer.status === 401 ? 'auth' : 'server';
+      if (answer) summary.refusal = { status: answer.status, message: String(answer.body?.message || '') };
       return summary;
     }
     const byId = new Map(answer.body.results.map((res) => [res.id, res]));
@@ -192,4 +199,23 @@ export function applyServerStatuses(records, items, now = new Date()) {
     }
   }
   return changed;
+}
+
+/** Why a send stopped with records left, in words: no signal, the server in
+ * trouble, or the server refusing (its own message). */
+export function stoppedText({ stopped, pending, refusal }) {
+  const left = `${pending} data tetap di HP`;
+  if (stopped !== 'server' || !refusal) {
+    return `Server tidak terjangkau. ${pending} data menunggu dan akan dicoba lagi otomatis.`;
+  }
+  if (refusal.status === 403) {
+    return `Server menolak kiriman: akun ini tidak boleh mengirim data pendaftaran. ${left}; `
+      + 'masuk sebagai petugas pendata atau pengawas untuk mengirimnya.';
+  }
+  if (refusal.status >= 500) {
+    return `Server kelurahan sedang bermasalah (kode ${refusal.status}). ${left} dan akan dicoba lagi otomatis.`;
+  }
+  const said = refusal.message.replace(/[.\s]+$/, '');
+  return `Server menolak kiriman (kode ${refusal.status})${said ? `: ${said}` : ''}. `
+    + `${left} dan akan dicoba lagi otomatis.`;
 }

@@ -9,7 +9,9 @@ import { formatMomentId } from './dates.js';
 import { freshnessLines } from './freshness.js';
 import { qrDataUrl, receiptOf } from './receipt.js';
 import { fieldForServerKey } from './validate.js';
-import { STATE_LABELS, SERVER_STATUS_LABELS, isEditable, nextRetryAt, sendOutbox } from './outbox.js';
+import {
+  REASONED, STATE_LABELS, SERVER_STATUS_LABELS, isEditable, nextRetryAt, sendOutbox, stoppedText,
+} from './outbox.js';
 import {
   FIX_EDITABLE, FIX_STATES, FIX_STATE_LABELS, centralNote, fixRecord, minimised, sendFixes,
 } from './fixes.js';
@@ -69,7 +71,8 @@ function card(record) {
   }
   if (record.state === 'accepted' && record.server) {
     const label = SERVER_STATUS_LABELS[record.server.status] || record.server.status;
-    const review = el('div', 'server-status', label + (record.server.review_reason ? `: ${record.server.review_reason}` : ''));
+    const why = REASONED.has(record.server.status) ? record.server.review_reason : '';
+    const review = el('div', 'server-status', label + (why ? `: ${why}` : ''));
     review.dataset.serverStatus = record.server.status;
     li.append(review);
   }
@@ -203,6 +206,7 @@ async function reloadFix(record) {
 
 // --- "Kirim" and its automatic retry ----------------------------------------------
 
+
 export async function send() {
   if (state.sending) return;
   if (!sessionValid()) {
@@ -220,7 +224,7 @@ export async function send() {
     if (summary.stopped === 'auth') {
       await expireSession();
     } else if (summary.stopped) {
-      message = [`Server tidak terjangkau. ${summary.pending} data menunggu dan akan dicoba lagi otomatis.`, 'warn'];
+      message = [stoppedText(summary), summary.refusal?.status === 403 ? 'error' : 'warn'];
     } else {
       const troubles = summary.needs_fix + summary.duplicate + summary.invalid;
       message = [`Terkirim: ${summary.accepted} diterima, ${summary.needs_fix} perlu perbaikan, `

@@ -6,7 +6,10 @@
 import * as api from './api.js';
 import * as store from './store.js';
 import { ownedBy } from './outbox.js';
-import { $, show, state } from './ui.js';
+import { $, say, show, state } from './ui.js';
+
+// Who may record workers (the API's enrollment roles).
+const PHONE_ROLES = new Set(['enumerator', 'supervisor']);
 
 export function sessionValid() {
   return Boolean(state.session && Date.parse(state.session.expires_at) > Date.now());
@@ -14,7 +17,7 @@ export function sessionValid() {
 
 export function updateNetStatus() {
   const pill = $('#net-status');
-  pill.textContent = navigator.onLine ? 'Online' : 'Tanpa sinyal';
+  pill.textContent = navigator.onLine ? 'Daring' : 'Tanpa sinyal';
   pill.classList.toggle('offline', !navigator.onLine);
   $('#user-name').textContent = state.session ? state.session.username : '';
   $('#relogin').hidden = !state.session || sessionValid();
@@ -50,6 +53,14 @@ export async function login(event, afterLogin) {
   }
   if (answer.status !== 200) {
     $('#login-error').textContent = answer.body?.message || `Gagal masuk (kode ${answer.status}).`;
+    return;
+  }
+  if (!PHONE_ROLES.has(answer.body.role)) {
+    // an admin or auditor would record workers the server then refuses (403)
+    api.revokeToken(answer.body.token).catch(() => {});
+    f.password.value = '';
+    $('#login-error').textContent = 'Aplikasi HP hanya untuk petugas pendata dan pengawas. '
+      + 'Akun ini memakai halaman kelurahan di laptop.';
     return;
   }
   state.session = { token: answer.body.token, role: answer.body.role, expires_at: answer.body.expires_at,
@@ -126,6 +137,7 @@ export async function logout() {
   if (token) await store.setMeta('revoke', [...((await store.getMeta('revoke')) || []), token]);
   await revokePending();
   updateNetStatus();
+  say(''); // the last message was this user's (a count of their records): not the next one's
   askLogin('');
 }
 

@@ -5,7 +5,7 @@
  * comes back onto the same field.
  */
 import { checkKk, checkNik, normalisePersonName, normalisePhone } from './rules.js';
-import { todayIso } from './dates.js';
+import { formatDateId, todayIso } from './dates.js';
 
 export const REQUIRED_FIELDS = ['nik', 'kk_number', 'full_name', 'birth_place', 'birth_date', 'sex',
   'address', 'rt', 'rw', 'kelurahan_code', 'mother_name', 'occupation', 'monthly_income',
@@ -49,12 +49,17 @@ export function validateRecord(data, reference = null, today = todayIso()) {
       add(errors, field, `${field.toUpperCase()} harus 1 sampai 3 angka, bukan 0 (mis. 002).`);
     }
   }
-  if (!empty(data.birth_date) && data.birth_date > today) {
-    add(errors, 'birth_date', 'Tanggal lahir tidak boleh di masa depan.');
+  if (!empty(data.birth_date)) {
+    if (!formatDateId(data.birth_date) || data.birth_date < '1900-01-01') {
+      add(errors, 'birth_date', 'Tanggal lahir tidak valid: tulis hh-bb-tttt, mis. 12-03-1980.');
+    } else if (data.birth_date > today) {
+      add(errors, 'birth_date', 'Tanggal lahir tidak boleh di masa depan.');
+    }
   }
   if (data.monthly_income !== undefined && data.monthly_income !== null && data.monthly_income !== '') {
     if (!Number.isInteger(data.monthly_income) || data.monthly_income < 0) {
-      add(errors, 'monthly_income', 'Tulis penghasilan per bulan dalam rupiah, angka saja.');
+      add(errors, 'monthly_income', 'Tulis penghasilan per bulan dalam rupiah, angka saja, tanpa sen '
+        + '(titik hanya pemisah ribuan: 1.500.000).');
     } else if (reference?.city_minimum_wage && data.monthly_income > reference.city_minimum_wage) {
       add(warnings, 'monthly_income', 'Di atas UMK Makassar: mungkin tidak memenuhi syarat. Periksa lagi.');
     }

@@ -3,9 +3,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  applyResult, applyServerStatuses, backoffMs, isEditable, newRecord, payloadOf, saveEdits, sendOutbox,
+  REASONED, applyResult, applyServerStatuses, backoffMs, isEditable, newRecord, payloadOf, saveEdits,
+  sendOutbox, stoppedText,
 } from '../js/outbox.js';
 import { validateRecord } from '../js/validate.js';
+import { isoBirthDate, parseIncome } from '../js/form.js';
 import { formatDateId, formatRupiah } from '../js/dates.js';
 
 function memoryStore(records = []) {
@@ -78,6 +80,31 @@ test('401 stops with auth and keeps the records', async () => {
   assert.equal(store.map.size, 2);
 });
 
+test('a refusal other than 401 keeps the records and says what the server said', async () => {
+  for (const [status, message, words] of [
+    [403, 'Peran Anda tidak diizinkan.', /akun ini tidak boleh mengirim data pendaftaran\. 2 data tetap di HP/],
+    [503, '', /^Server kelurahan sedang bermasalah \(kode 503\)\. 2 data tetap di HP/],
+    [400, 'Badan permintaan bukan JSON.', /^Server menolak kiriman \(kode 400\): Badan permintaan bukan JSON\. 2 data/],
+  ]) {
+    const store = memoryStore(queued(2));
+    const summary = await sendOutbox({ store, post: async () => ({ status, body: { message } }) });
+    assert.equal(summary.stopped, 'server');
+    assert.deepEqual(summary.refusal, { status, message });
+    assert.equal(summary.pending, 2);
+    assert.match(stoppedText(summary), words);
+    assert.doesNotMatch(stoppedText(summary), /tidak terjangkau/);
+    assert.ok([...store.map.values()].every((r) => r.state === 'sent'));
+  }
+  const offline = await sendOutbox({ store: memoryStore(queued(1)), post: async () => { throw new TypeError('x'); } });
+  assert.equal(offline.refusal, null);
+  assert.match(stoppedText(offline), /^Server tidak terjangkau\. 1 data menunggu/);
+});
+
+test('a supervisor\'s reason goes only with the status it explains', () => {
+  assert.ok(REASONED.has('needs_fix') && REASONED.has('rejected'));
+  assert.ok(!REASONED.has('submitted') && !REASONED.has('approved'));
+});
+
 test('413 halves the chunk', async () => {
   const store = memoryStore(queued(4));
   const sizes = [];
@@ -127,6 +154,29 @@ test('record validation names fields and cross-checks NIK', () => {
   assert.ok(errors.nik[0].includes('Jenis kelamin'));
   assert.ok(errors.full_name && errors.rt && errors.consent);
   assert.ok(warnings.monthly_income);
+});
+
+test('a birth date the phone cannot read is an error on the field, offline', () => {
+  const today = '2026-11-27';
+  for (const typed of ['31-02-1980', '30-13-1980', '12/3/80', '12-3-80', '1203 1980', '1980-02-31',
+    '00-00-0000', '12-03-1880']) {
+    const { errors } = validateRecord({ birth_date: isoBirthDate(typed) }, null, today);
+    assert.deepEqual(errors.birth_date, ['Tanggal lahir tidak valid: tulis hh-bb-tttt, mis. 12-03-1980.'], typed);
+  }
+  assert.deepEqual(validateRecord({ birth_date: isoBirthDate('01-01-2030') }, null, today).errors.birth_date,
+    ['Tanggal lahir tidak boleh di masa depan.']);
+  assert.equal(validateRecord({ birth_date: isoBirthDate('12/03/1980') }, null, today).errors.birth_date, undefined);
+});
+
+test('income: a dot separates thousands, never decimals', () => {
+  assert.equal(parseIncome('1.500.000'), 1500000);
+  assert.equal(parseIncome('Rp 1.500.000'), 1500000);
+  assert.equal(parseIncome(' 1500000 '), 1500000);
+  assert.equal(parseIncome(''), '');
+  for (const typed of ['1500000.50', '1.500.000,50', '1,5 juta', '1.50', '15.00.000']) {
+    assert.equal(parseIncome(typed), typed, typed);
+    assert.ok(validateRecord({ monthly_income: parseIncome(typed) }).errors.monthly_income, typed);
+  }
 });
 
 test('dates and money read the Indonesian way', () => {

@@ -21,8 +21,15 @@ test('ages survive a phone clock that is days off', () => {
   const lines = freshnessLines({ reference: s, dedupe: stamp(server, phoneThen - 8 * DAY), phoneNow: phoneThen + DAY });
   assert.equal(lines[0].warn, false);
   assert.equal(lines[1].warn, true);
-  assert.match(lines[1].text, /Lebih dari 7 hari/);
-  assert.equal(freshnessLines({ reference: null, dedupe: null })[0].warn, true);
+  assert.match(lines[1].text, /^Petunjuk NIK ganda: diperbarui 9 hari yang lalu \(.*\)\. Sudah lebih dari 7 hari/);
+  assert.match(lines[0].text, /^Daftar isian: diperbarui 1 hari yang lalu \(/);
+  const never = freshnessLines({ reference: null, dedupe: null });
+  assert.equal(never[0].warn, true);
+  assert.equal(never[1].text, 'Petunjuk NIK ganda: belum diunduh. Masuk saat terhubung ke server '
+    + 'kelurahan untuk mengunduhnya.');
+  const fresh = freshnessLines({ reference: stamp(server, phoneThen), dedupe: null, phoneNow: phoneThen + 60000 });
+  assert.match(fresh[0].text, /^Daftar isian: diperbarui baru saja \(/);
+  assert.doesNotMatch(fresh[0].text, /lalu/);
 });
 
 test('records unsent for more than the setting warn', () => {

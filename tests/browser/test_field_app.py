@@ -21,7 +21,7 @@ import pytest
 import requests
 
 sys.path.insert(0, str(Path(__file__).parent))
-from field_server import FieldServer
+from field_server import FieldServer, run_cli
 
 from berjasa.synthetic import make_kk, make_nik
 from tests.browser.chromium import ARTIFACTS, BROWSER_TEST, MOBILE, launch
@@ -359,3 +359,30 @@ def test_logout_revokes_the_token_and_the_next_user_sees_only_a_count(context, s
     login(page, server, "petugas")
     assert card(page, "Halimah Rahasia").get_attribute("data-state") == "queued"
     assert page.locator("#outbox-others").is_hidden()
+
+
+def test_an_account_that_may_not_enroll_is_refused_at_login_and_its_token_revoked(context, server):
+    """An admin or auditor signed in, recorded workers, and every send came back 403
+    while the phone said "server unreachable": the phone is for enumerators and
+    supervisors, so the login says so and leaves no session behind."""
+    run_cli("user", "add", "kepala", "--role", "admin", "--password-stdin",
+            "--data-dir", str(server.data_dir), stdin=PASSWORD + "\n")
+    page = context.new_page()
+    page.goto(server.base + "/app/")
+    page.wait_for_selector("#view-login:not([hidden])")
+    with page.expect_response(lambda r: r.url.endswith("/api/v1/auth/token")
+                              and r.request.method == "POST") as answer:
+        page.fill("#login-form [name=username]", "kepala")
+        page.fill("#login-form [name=password]", PASSWORD)
+        page.click("#login-form button[type=submit]")
+    token = answer.value.json()["token"]
+    page.wait_for_selector("#login-error:has-text('hanya untuk petugas pendata dan pengawas')")
+    assert page.is_visible("#view-login") and not page.is_visible("#view-outbox")
+    assert page.input_value("#login-form [name=password]") == ""
+    deadline = time.monotonic() + 20
+    while requests.get(server.base + "/api/v1/auth/me", timeout=10,
+                       headers={"Authorization": f"Bearer {token}"}).status_code != 401:
+        assert time.monotonic() < deadline, "the refused login's token still works"
+        time.sleep(0.2)
+    login(page, server, "petugas2")  # an enumerator still signs in on the same phone
+    assert page.inner_text("#user-name") == "petugas2"
