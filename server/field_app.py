@@ -162,6 +162,9 @@ def field_reference():
         # central's rejection codes in words, for the phone's notes on its records
         "central_reasons": dict(CENTRAL_REASON_LABELS),
         "city_minimum_wage": settings["city_minimum_wage"],
+        # the program's age limits: a soft warning on the phone (the rule decides)
+        "age_min": settings["eligibility_age_min"],
+        "age_max": settings["eligibility_age_max"],
         "app_build": build_id(),
         # issue 14: freshness warnings, measured against the server's clock
         "field_stale_days": settings["field_stale_days"],

@@ -5,7 +5,7 @@
  * comes back onto the same field.
  */
 import { checkKk, checkNik, normalisePersonName, normalisePhone } from './rules.js';
-import { formatDateId, todayIso } from './dates.js';
+import { ageOn, formatDateId, todayIso } from './dates.js';
 
 export const REQUIRED_FIELDS = ['nik', 'kk_number', 'full_name', 'birth_place', 'birth_date', 'sex',
   'address', 'rt', 'rw', 'kelurahan_code', 'mother_name', 'occupation', 'monthly_income',
@@ -54,6 +54,12 @@ export function validateRecord(data, reference = null, today = todayIso()) {
       add(errors, 'birth_date', 'Tanggal lahir tidak valid: tulis hh-bb-tttt, mis. 12-03-1980.');
     } else if (data.birth_date > today) {
       add(errors, 'birth_date', 'Tanggal lahir tidak boleh di masa depan.');
+    } else if (Number.isInteger(reference?.age_min) && Number.isInteger(reference?.age_max)) {
+      const age = ageOn(data.birth_date, new Date(`${today}T12:00:00`));
+      if (age < reference.age_min || age > reference.age_max) {
+        add(warnings, 'birth_date', `Umur ${age} tahun, di luar batas program (${reference.age_min}-`
+          + `${reference.age_max} tahun): mungkin tidak memenuhi syarat. Periksa lagi.`);
+      }
     }
   }
   if (data.monthly_income !== undefined && data.monthly_income !== null && data.monthly_income !== '') {

@@ -166,6 +166,13 @@ test('a birth date the phone cannot read is an error on the field, offline', () 
   assert.deepEqual(validateRecord({ birth_date: isoBirthDate('01-01-2030') }, null, today).errors.birth_date,
     ['Tanggal lahir tidak boleh di masa depan.']);
   assert.equal(validateRecord({ birth_date: isoBirthDate('12/03/1980') }, null, today).errors.birth_date, undefined);
+  const limits = { age_min: 15, age_max: 65 };
+  const young = validateRecord({ birth_date: '2015-03-12' }, limits, today);
+  assert.equal(young.errors.birth_date, undefined); // a warning: the eligibility rule decides
+  assert.deepEqual(young.warnings.birth_date, ['Umur 11 tahun, di luar batas program (15-65 tahun): '
+    + 'mungkin tidak memenuhi syarat. Periksa lagi.']);
+  assert.equal(validateRecord({ birth_date: '1961-11-28' }, limits, today).warnings.birth_date, undefined); // 64
+  assert.match(validateRecord({ birth_date: '1960-11-27' }, limits, today).warnings.birth_date[0], /^Umur 66 tahun/);
 });
 
 test('income: a dot separates thousands, never decimals', () => {
