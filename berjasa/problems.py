@@ -156,6 +156,13 @@ class TooManyAttempts(Problem):
     code = "too_many_attempts"
     message = "Terlalu banyak percobaan masuk yang gagal. Coba lagi nanti."
 
+    def __init__(self, message: str | None = None, **extra: Any) -> None:
+        seconds = extra.get("retry_after")
+        if message is None and isinstance(seconds, int) and seconds > 0:
+            message = (f"Terlalu banyak percobaan masuk yang gagal. Coba lagi dalam "
+                       f"{-(-seconds // 60)} menit, atau minta admin mengganti kata sandi.")
+        super().__init__(message, **extra)
+
 
 class MakerChecker(Forbidden):
     """A supervisor may not decide on a record they recorded or last edited."""

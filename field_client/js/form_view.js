@@ -76,7 +76,7 @@ function refreshDedupeHint() {
   const hints = duplicateHints(hintsInForce(), form.getData());
   const box = $('#dedupe-hint');
   box.textContent = hints.length
-    ? `Perhatian: ${hints.includes('nik') ? 'NIK ini' : 'nama dan tanggal lahir ini'} mungkin sudah terdaftar (di kelurahan ini atau sekitarnya). `
+    ? `Perhatian: ${hints.includes('nik') ? 'NIK ini' : 'nama dan tanggal lahir ini'} mungkin sudah terdaftar (menurut petunjuk yang diunduh dari server). `
       + 'Tanyakan apakah pekerja pernah didata; server akan memastikan saat dikirim.'
     : '';
   box.hidden = !hints.length;

@@ -72,6 +72,8 @@ def test_repeated_failures_lock_the_user_out_with_429(live_server):
     assert locked.status_code == 429
     assert locked.json()["code"] == "too_many_attempts"
     assert int(locked.headers["Retry-After"]) > 0
+    minutes = -(-int(locked.headers["Retry-After"]) // 60)  # the wait, in words too
+    assert f"Coba lagi dalam {minutes} menit" in locked.json()["message"]
     assert login(live_server, "supervisor", PASSWORD).status_code == 429  # same address
 
 
