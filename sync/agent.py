@@ -262,13 +262,9 @@ _PAGE_TROUBLE = (TransientError, ProtocolError, CentralRefused, ValueError, KeyE
 def _apply_page(run: RunState, conn, page: dict[str, Any]) -> str:
     """Apply one page of updates and move the cursor, in one transaction; the new cursor."""
     faults.crash_point("mid_pull")
-    applied = erased = 0
     cursor_next = str(page["cursor"])
     with transaction(conn):
-        for entry in page["updates"]:
-            changed = outcomes.apply_update(conn, entry)
-            applied += changed
-            erased += changed and entry.get("kind") == "erased"
+        applied, erased = outcomes.apply_updates(conn, page["updates"])
         storage.set_state(conn, "updates_cursor", cursor_next)
     if erased:
         outcomes.after_erasures(conn)

@@ -139,6 +139,18 @@ def apply_batch_results(conn: sqlite3.Connection, results: list[dict[str, Any]])
     return lifecycle.transition_many(conn, moves, SYNC_ACTOR)
 
 
+def apply_updates(conn: sqlite3.Connection, entries: list[Any]) -> tuple[int, int]:
+    """Apply central's decisions in order, inside the caller's transaction (a pulled
+    page, or an answers file from a stick): (how many changed something, how many
+    of those were erasures: the caller then runs :func:`after_erasures`)."""
+    applied = erased = 0
+    for entry in entries:
+        changed = apply_update(conn, entry)
+        applied += changed
+        erased += changed and entry.get("kind") == "erased"
+    return applied, erased
+
+
 def after_erasures(conn: sqlite3.Connection) -> None:
     """Once erasures from central are committed: checkpoint and VACUUM so no
     readable copy stays in the database or its WAL (outside any transaction)."""

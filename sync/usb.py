@@ -116,9 +116,11 @@ def import_answers(conn: sqlite3.Connection, data_dir: Path, data: bytes) -> dic
             answered_now, count = _apply_answer(conn, item)
             answered += answered_now
             records += count
-        applied = _apply_updates(conn, payload.get("updates") or [])
+        applied, erased = _apply_updates(conn, payload.get("updates") or [])
         confirmed = _confirm_erasures(conn, payload.get("erasures") or [])
         hinted = _apply_hints(conn, hints, str(header.get("created_at") or ""))
+        if erased:  # as an online pull does: no readable copy left in the file or its WAL
+            outcomes.after_erasures(conn)
     return {"batches_answered": answered, "records_answered": records, "updates_applied": applied,
             "erasures_confirmed": confirmed, "hint_records": hinted}
 
@@ -180,15 +182,14 @@ def _apply_answer(conn: sqlite3.Connection, item: Any) -> tuple[int, int]:
     return 1, len(results)
 
 
-def _apply_updates(conn: sqlite3.Connection, entries: list[Any]) -> int:
+def _apply_updates(conn: sqlite3.Connection, entries: list[Any]) -> tuple[int, int]:
+    """Central's decisions past the cursor, in one transaction: (applied, of them erasures)."""
     cursor = int(storage.get_state(conn, "updates_cursor", "0") or 0)
     fresh = sorted((e for e in entries if isinstance(e, dict) and isinstance(e.get("seq"), int)
                     and e["seq"] > cursor), key=lambda e: e["seq"])
     if not fresh:
-        return 0
-    applied = 0
+        return 0, 0
     with transaction(conn):
-        for entry in fresh:
-            applied += outcomes.apply_update(conn, entry)
+        applied, erased = outcomes.apply_updates(conn, fresh)
         storage.set_state(conn, "updates_cursor", str(fresh[-1]["seq"]))
-    return applied
+    return applied, erased

@@ -197,7 +197,7 @@ def compact(conn: sqlite3.Connection) -> dict[str, Any]:
     :data:`CHECKPOINT_WAIT_SECONDS` this answers ``checkpoint_busy`` and leaves the
     marker for :func:`finish_compaction`."""
     marker = _marker(conn)
-    marker.touch()
+    marker.touch(mode=0o600)  # owner-only, as every file of the data folder
     deadline = time.monotonic() + CHECKPOINT_WAIT_SECONDS
     first = _checkpoint(conn, deadline)
     conn.execute("VACUUM")

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
+import zstandard
 
 from berjasa.database import connect
 from berjasa.settings import load_settings, read_app_config
@@ -236,3 +237,43 @@ def iter_backends(include_pg: bool = True) -> Iterator[str]:
     yield "sqlite"
     if include_pg:
         yield "postgresql"
+
+
+# -- what a data folder still holds (personal-data erasure tests) ----------------------
+
+def readable_texts(folder: Path) -> dict[str, bytes]:
+    """Every file of the folder (recursively), plus every zstd frame found in
+    them and every stored batch body, decompressed."""
+    texts = {}
+    for path in folder.rglob("*"):
+        if path.is_file():
+            raw = path.read_bytes()
+            texts[str(path)] = raw
+            start = raw.find(b"\x28\xb5\x2f\xfd")
+            while start >= 0:
+                try:
+                    reader = zstandard.ZstdDecompressor().stream_reader(raw[start:])
+                    texts[f"{path}@{start}"] = reader.read(64 * 1024 * 1024)
+                except zstandard.ZstdError:
+                    pass
+                start = raw.find(b"\x28\xb5\x2f\xfd", start + 1)
+    conn = connect(folder / "kelurahan.db")
+    try:
+        for row in conn.execute("SELECT batch_id, body FROM sync_batches"):
+            if row["body"]:
+                texts[f"batch {row['batch_id']}"] = zstandard.ZstdDecompressor().stream_reader(
+                    bytes(row["body"])).read(64 * 1024 * 1024)
+    finally:
+        conn.close()
+    return texts
+
+
+def found(texts: dict[str, bytes], needles: list[str]) -> list[tuple[str, str]]:
+    """(file, needle) for each needle still present, case-insensitive."""
+    hits = []
+    for name, raw in texts.items():
+        low = raw.lower()
+        for needle in needles:
+            if needle.lower().encode() in low:
+                hits.append((name, needle))
+    return hits

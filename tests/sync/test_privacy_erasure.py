@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import re
 import sys
 from pathlib import Path
 
 import pytest
-import zstandard
 
 from berjasa.database import connect
 from berjasa.problems import Problem
@@ -84,44 +84,6 @@ def secrets_of(person: dict) -> list[str]:
     return out
 
 
-def readable_texts(folder: Path) -> dict[str, bytes]:
-    """Every file of the folder (recursively), plus every zstd frame found in
-    them and every stored batch body, decompressed."""
-    texts = {}
-    for path in folder.rglob("*"):
-        if path.is_file():
-            raw = path.read_bytes()
-            texts[str(path)] = raw
-            start = raw.find(b"\x28\xb5\x2f\xfd")
-            while start >= 0:
-                try:
-                    reader = zstandard.ZstdDecompressor().stream_reader(raw[start:])
-                    texts[f"{path}@{start}"] = reader.read(64 * 1024 * 1024)
-                except zstandard.ZstdError:
-                    pass
-                start = raw.find(b"\x28\xb5\x2f\xfd", start + 1)
-    conn = connect(folder / "kelurahan.db")
-    try:
-        for row in conn.execute("SELECT batch_id, body FROM sync_batches"):
-            if row["body"]:
-                texts[f"batch {row['batch_id']}"] = zstandard.ZstdDecompressor().stream_reader(
-                    bytes(row["body"])).read(64 * 1024 * 1024)
-    finally:
-        conn.close()
-    return texts
-
-
-def found(texts: dict[str, bytes], needles: list[str]) -> list[tuple[str, str]]:
-    """(file, needle) for each needle still present, case-insensitive."""
-    hits = []
-    for name, raw in texts.items():
-        low = raw.lower()
-        for needle in needles:
-            if needle.lower().encode() in low:
-                hits.append((name, needle))
-    return hits
-
-
 def test_erasure_leaves_nothing_readable_in_the_data_folder(kelurahan, central, tmp_path):
     answered = enrol_person(kelurahan, seed=11)          # reaches central (answered batch)
     h.seed_approved(kelurahan, 4, seed=12)
@@ -132,8 +94,8 @@ def test_erasure_leaves_nothing_readable_in_the_data_folder(kelurahan, central, 
     device, key = load_device(conn, kelurahan)
     built = build_batch(conn, device, key, 100)
     assert pending["before"]["id"] in built["record_ids"]
-    before = readable_texts(kelurahan)
-    assert found(before, secrets_of(answered)) and found(before, secrets_of(pending))
+    before = h.readable_texts(kelurahan)
+    assert h.found(before, secrets_of(answered)) and h.found(before, secrets_of(pending))
     # a running server keeps its own connection open (the WAL stays on disk)
     server_conn = connect(kelurahan / "kelurahan.db")
     server_conn.execute("SELECT count(*) FROM enrollments").fetchone()
@@ -156,9 +118,9 @@ def test_erasure_leaves_nothing_readable_in_the_data_folder(kelurahan, central, 
     create_backup(kelurahan, kelurahan / "cadangan-setelah.bjb", "frasa-sandi-panjang")
     restored = tmp_path / "restored"
     restore_backup(kelurahan / "cadangan-setelah.bjb", restored, "frasa-sandi-panjang")
-    texts = {**readable_texts(kelurahan), **readable_texts(restored)}
+    texts = {**h.readable_texts(kelurahan), **h.readable_texts(restored)}
     assert any(name.endswith("kelurahan.db-wal") for name in texts)
-    assert found(texts, secrets_of(answered) + secrets_of(pending)) == []
+    assert h.found(texts, secrets_of(answered) + secrets_of(pending)) == []
     server_conn.close()
 
     # the audit trail still says who changed which field when, and verifies
@@ -271,7 +233,7 @@ def test_central_free_text_reason_leaves_nothing_after_erasure(kelurahan, centra
         assert verify_chain(conn)[1] is None
     finally:
         conn.close()
-    assert found(readable_texts(kelurahan), secrets_of(person)) == []
+    assert h.found(h.readable_texts(kelurahan), secrets_of(person)) == []
 
 
 def test_retention_purge_of_a_record_central_holds_erases_it_there(kelurahan, central):
@@ -360,10 +322,12 @@ def test_compaction_blocked_by_a_reader_is_finished_by_the_next_agent_run(kelura
     try:
         answer = privacy.erase_subject(conn, person["before"]["nik"], "Surat 8", OPERATOR)
         assert answer["compacted"] is False
+        if os.name == "posix":  # the marker is owner-only, as every file of the folder
+            assert (kelurahan / "compaction.pending").stat().st_mode & 0o777 == 0o600
         reader.rollback()
-        assert found(readable_texts(kelurahan), secrets_of(person))  # not yet
+        assert h.found(h.readable_texts(kelurahan), secrets_of(person))  # not yet
         assert run_once(kelurahan, h.agent_settings(kelurahan), "test").ok
-        assert found(readable_texts(kelurahan), secrets_of(person)) == []
+        assert h.found(h.readable_texts(kelurahan), secrets_of(person)) == []
         assert privacy_store.compaction_pending(kelurahan) is False
     finally:
         reader.close()

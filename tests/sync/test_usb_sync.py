@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from berjasa.database import connect
 from berjasa.settings import write_setting
 from sync.agent import run_once
 from tests.helpers import berjasa
@@ -177,6 +178,42 @@ def test_an_erasure_travels_by_stick_whichever_file_arrives_first(central, islan
     again = ok_json(berjasa("sync", "export", "--to", str(tmp_path / "lagi.bjs"), "--json",
                             "--data-dir", str(island)))
     assert again["erasures"] == 0  # confirmed: it does not travel again
+
+
+def test_a_central_erasure_by_stick_leaves_nothing_readable_on_the_laptop(central, island,
+                                                                          tmp_path):
+    """An erasure applied from an answers file compacts the database as a pull does:
+    before, the whole record stayed readable in kelurahan.db-wal and nothing ever
+    finished the clean-up."""
+    approved = h.seed_approved(island, 3, seed=57)
+    stick = tmp_path / "flashdisk"
+    stick.mkdir()
+    ok_json(berjasa("sync", "export", "--to", str(stick / "batch.bjs"), "--json",
+                    "--data-dir", str(island)))
+    ok_json(berjasa("central", "import-batches", str(stick / "batch.bjs"), "--json",
+                    "--data-dir", str(central.data_dir)))
+    [person] = h.kelurahan_rows(island, "SELECT nik, kk_number, full_name, mother_name, heir_name,"
+                                " address, phone FROM enrollments WHERE id = ?", (approved[0],))
+    secrets = [v for k, v in person.items() if v and k != "phone"] + [person["phone"][1:]]
+    assert h.found(h.readable_texts(island), secrets)  # held before
+    erased = berjasa("central", "privacy", "erase", person["nik"], "--reason", "Surat pusat 3/XI",
+                     "--data-dir", str(central.data_dir))
+    assert erased.returncode == 0, erased.stderr
+    ok_json(berjasa("central", "export-answers", "--kelurahan", A, "--to",
+                    str(stick / "jawaban.bja"), "--json", "--data-dir", str(central.data_dir)))
+    server = connect(island / "kelurahan.db")  # the running server's connection keeps the WAL
+    try:
+        applied = ok_json(berjasa("sync", "import-answers", str(stick / "jawaban.bja"), "--json",
+                                  "--data-dir", str(island)))
+        assert applied["updates_applied"] >= 1
+        assert h.kelurahan_rows(island, "SELECT id FROM enrollments WHERE id = ?",
+                                (approved[0],)) == []
+        assert h.found(h.readable_texts(island), secrets) == []
+    finally:
+        server.close()
+    assert not (island / "compaction.pending").exists()
+    [other] = h.kelurahan_rows(island, "SELECT nik FROM enrollments WHERE id = ?", (approved[1],))
+    assert h.found(h.readable_texts(island), [other["nik"]])  # the others stay
 
 
 B = "73.71.01.1001"
