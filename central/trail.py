@@ -9,10 +9,11 @@ decisions and erasures (issues 10, 12) through :func:`record`.
 from __future__ import annotations
 
 import getpass
+import json
 import string
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -23,13 +24,20 @@ from berjasa.database import utc_now
 from berjasa.local_time import day_start_utc
 from berjasa.problems import BadFilter
 from central.storage import audit as store
+from central.storage import findings as findings_store
 from central.storage.db import Database
 
 PAGE_SIZE = 200
 CSV_COLUMNS = [spreadsheet.Column(name, name, spreadsheet.NUMBER if name == "seq" else
                                   spreadsheet.TEXT)
                for name in ("seq", "at", "actor", "role", "action", "record_id", "changes",
-                            "reason", "address", "prev_hash", "entry_hash")]
+                            "reason", "address", "prev_hash", "entry_hash",
+                            # not part of the chain: looked up when exported (see below)
+                            "decision_reason")]
+# A verifier's decision keeps its reason with the finding or the pair it decides, not
+# in the chain (the text may name the person, and the chain outlives an erasure): the
+# page and the CSV look it up beside the entry while the person's data is held.
+DECISION_REASON_GONE = "(tidak disimpan lagi: data pemiliknya sudah dihapus)"
 _SAFE = set(string.ascii_letters + string.digits + "._-@")
 
 
@@ -195,10 +203,61 @@ def parse_filters(args: Any) -> dict[str, str]:
 def page(db: Database, filters: dict[str, str], number: int = 1) -> dict[str, Any]:
     """One page of entries (newest first) and the actions known, for the auditor page."""
     rows = store.list_entries(db, filters, PAGE_SIZE + 1, (number - 1) * PAGE_SIZE)
-    return {"entries": rows[:PAGE_SIZE], "more": len(rows) > PAGE_SIZE,
-            "actions": store.actions(db)}
+    return {"entries": with_decision_reasons(db, rows[:PAGE_SIZE]),
+            "more": len(rows) > PAGE_SIZE, "actions": store.actions(db)}
 
 
 def export_csv(db: Database, filters: dict[str, str]) -> spreadsheet.Written:
-    """The filtered trail in chain order as CSV (UTF-8 with BOM, formula-safe)."""
-    return spreadsheet.write_export("csv", CSV_COLUMNS, store.iter_entries(db, filters))
+    """The filtered trail in chain order as CSV (UTF-8 with BOM, formula-safe), with
+    each decision's reason in ``decision_reason``."""
+    return spreadsheet.write_export("csv", CSV_COLUMNS,
+                                    _in_chunks(db, store.iter_entries(db, filters)))
+
+
+def _in_chunks(db: Database, entries: Iterator[dict[str, Any]],
+               size: int = 500) -> Iterator[dict[str, Any]]:
+    chunk: list[dict[str, Any]] = []
+    for entry in entries:
+        chunk.append(entry)
+        if len(chunk) >= size:
+            yield from with_decision_reasons(db, chunk)
+            chunk = []
+    yield from with_decision_reasons(db, chunk)
+
+
+def with_decision_reasons(db: Database, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The entries, each verifier decision with ``decision_reason``: the send-back
+    reason or the decision's, from the finding or pair it names while that still
+    belongs to the entry's record; :data:`DECISION_REASON_GONE` once erased."""
+    wanted = {}
+    for entry in entries:
+        if entry["action"] == "decision.send_back" or entry["action"].startswith("decision.finding."):
+            finding = _details(entry).get("finding_id")
+            if isinstance(finding, int):
+                wanted[entry["seq"]] = finding
+    held = findings_store.finding_reasons(db, list(wanted.values()))
+    out = []
+    for entry in entries:
+        entry = dict(entry)
+        if entry["seq"] in wanted:
+            found = held.get(wanted[entry["seq"]])
+            if found is None or found["subject"] != entry["record_id"]:  # erased (its id reused)
+                entry["decision_reason"] = DECISION_REASON_GONE
+            elif entry["action"] == "decision.send_back":
+                entry["decision_reason"] = found["evidence"].get("reason") or ""
+            else:
+                entry["decision_reason"] = found["reason"] or ""
+        elif entry["action"].startswith("decision.pair.") and entry["record_id"]:
+            other = _details(entry).get("other")
+            reason = findings_store.pair_reason(db, entry["record_id"], str(other or ""))
+            entry["decision_reason"] = DECISION_REASON_GONE if reason is None else reason
+        out.append(entry)
+    return out
+
+
+def _details(entry: dict[str, Any]) -> dict[str, Any]:
+    try:
+        details = json.loads(entry.get("changes") or "{}")
+    except ValueError:
+        return {}
+    return details if isinstance(details, dict) else {}

@@ -69,10 +69,12 @@ def role_label(role: str | None) -> str:
     return ACTOR_ROLES.get(role or "", role or "")
 
 
-def detail_lines(changes: str | None, reason: str | None = None) -> list[tuple[str, str]]:
+def detail_lines(changes: str | None, reason: str | None = None,
+                 decision_reason: str | None = None) -> list[tuple[str, str]]:
     """An entry's details for a person, one (name, value) per line: a change
     ``[old, new]`` as "old → new" (nothing as "—"), a UTC time in WITA, other
-    values as compact JSON; then the reason. The CSV export keeps the stored JSON."""
+    values as compact JSON; then the reason, and a verifier decision's reason
+    (:func:`central.trail.with_decision_reasons`). The CSV export keeps the stored JSON."""
     try:
         details = json.loads(changes) if changes else {}
     except ValueError:
@@ -87,6 +89,8 @@ def detail_lines(changes: str | None, reason: str | None = None) -> list[tuple[s
             lines.append((name, _shown(value)))
     if reason:
         lines.append(("alasan", reason))
+    if decision_reason:
+        lines.append(("alasan keputusan", decision_reason))
     return lines
 
 

@@ -280,3 +280,35 @@ def decide_pair(db: Database, central_id_a: int, central_id_b: int, decision: st
                   " decided_at = ? WHERE central_id_a = ? AND central_id_b = ?"
                   " AND decided_at IS NULL",
                   (decision, reason, decided_by, at, central_id_a, central_id_b)) == 1
+
+
+def finding_reasons(db: Database, finding_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """{finding id: its subject ("kelurahan/record_id"), kind, send-back reason
+    (evidence) and decision reason}, for findings still held (an erasure deletes a
+    person's findings)."""
+    if not finding_ids:
+        return {}
+    among, params = db.in_list("f.id", sorted(set(finding_ids)), "bigint")
+    rows = db.query("SELECT f.id, f.kind, f.evidence, f.reason, r.kelurahan_code, r.record_id"
+                    f" FROM findings f JOIN records r ON r.central_id = f.central_id WHERE {among}",
+                    params)
+    return {int(row["id"]): {"subject": f"{row['kelurahan_code']}/{row['record_id']}",
+                             "kind": row["kind"], "evidence": _finding(row)["evidence"],
+                             "reason": row["reason"]} for row in rows}
+
+
+def pair_reason(db: Database, subject: str, other: str) -> str | None:
+    """The reason a verifier gave for the decided pair of two records (each
+    "kelurahan/record_id"); None when either record or the pair is gone."""
+    ids = []
+    for ref in (subject, other):
+        code, _, record_id = ref.partition("/")
+        row = db.one("SELECT central_id FROM records WHERE kelurahan_code = ? AND record_id = ?",
+                     (code, record_id))
+        if row is None:
+            return None
+        ids.append(int(row["central_id"]))
+    row = db.one("SELECT reason FROM duplicate_flags WHERE decided_at IS NOT NULL AND"
+                 " ((central_id_a = ? AND central_id_b = ?) OR (central_id_a = ? AND central_id_b = ?))",
+                 (ids[0], ids[1], ids[1], ids[0]))
+    return row["reason"] if row else None

@@ -336,3 +336,48 @@ def test_keeping_a_record_that_is_no_longer_active_is_refused(central):
     statuses = {r["central_id"]: r["status"] for r in central.query("SELECT central_id, status FROM records")}
     assert statuses == {pair["central_id_a"]: "rejected", pair["central_id_b"]: "accepted"}
     assert central.query("SELECT decided_at FROM duplicate_flags")[0]["decided_at"] is None
+
+
+def test_the_trail_shows_each_decision_reason_while_the_person_is_held(central):
+    """A send-back's and a pair decision's reasons stay with the finding or pair (the
+    text may name the person); the auditor's page and CSV show them beside the entry,
+    and after an erasure say it is gone, never another person's reason under a reused
+    finding id."""
+    from central import trail
+    from central.privacy import erase_nik
+
+    _a, _b, first, _second, pair = flagged_pair(central)
+    _decide_pair(central, pair, "keep_a", "KTP sama, orang yang sama", "vera")
+    db = central.db()
+    try:
+        verification.send_back(db, first["nik"], "Nama ibu salah", "vera")
+        entries = {e["action"]: e for e in trail.page(db, {})["entries"]}
+        assert entries["decision.send_back"]["decision_reason"] == "Nama ibu salah"
+        assert entries["decision.pair.keep_a"]["decision_reason"] == "KTP sama, orang yang sama"
+        assert entries["decision.send_back"]["reason"] is None  # the chain holds no text
+        rows = list(csv.DictReader(io.StringIO(trail.export_csv(db, {}).content.decode("utf-8-sig"))))
+        [sent_back] = [r for r in rows if r["action"] == "decision.send_back"]
+        assert sent_back["decision_reason"] == "Nama ibu salah"
+        assert trail.verify(db)[1] is None
+
+        erase_nik(db, central.data_dir, first["nik"], "Permintaan warga (UU PDP)", "vera")
+        device = central.register(KELURAHAN_B)
+        other = records(1, KELURAHAN_B, seed=91)[0]
+        device.send([other])
+        verification.send_back(db, other["nik"], "RT salah", "vera")  # may take the freed id
+        entries = trail.page(db, {})["entries"]
+        reasons = [(e["record_id"], e.get("decision_reason")) for e in entries
+                   if e["action"] == "decision.send_back"]
+        assert reasons == [(f"{KELURAHAN_B}/{other['id']}", "RT salah"),
+                           (f"{KELURAHAN_A}/{first['id']}", trail.DECISION_REASON_GONE)]
+        [pair_entry] = [e for e in entries if e["action"] == "decision.pair.keep_a"]
+        assert pair_entry["decision_reason"] == trail.DECISION_REASON_GONE
+    finally:
+        db.close()
+    html = _office_page(central, "/audit")
+    assert "alasan keputusan" in html and "RT salah" in html and "Nama ibu salah" not in html
+
+
+def _office_page(central, path: str) -> str:
+    from .office import signed_in
+    return signed_in(central, "auditor").get(f"{central.url}{path}", timeout=10).text

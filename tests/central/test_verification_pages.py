@@ -41,12 +41,17 @@ def test_verifier_decides_a_pair_on_the_page_once(central):
                           ("decision.%",))
     assert trail == [{"actor": "verifier-uji", "role": "verifier", "action": "decision.pair.different"}]
     # the auditor's page: the role in words, the other record of the pair; the reason
-    # stays with the pair (it may name the person: never in the immutable chain)
+    # stays with the pair (it may name the person: never in the immutable chain) and
+    # is shown beside the entry, escaped
     shown = signed_in(central, "auditor").get(f"{central.url}/audit?action=decision.pair.different",
                                              timeout=10).text
     row = shown.split("<tbody>", 1)[1].split("</tr>", 1)[0]
     assert "<td>Verifikator</td>" in row and '<span class="name">other</span>: 73.71.02.1001/' in row
-    assert "Kembar" not in row
+    assert ('<span class="name">alasan keputusan</span>: Kembar &lt;b&gt;beda&lt;/b&gt; NIK'
+            in row), row
+    assert "<b>beda</b>" not in row
+    assert not central.query("SELECT seq FROM audit_log WHERE changes LIKE ? OR reason LIKE ?",
+                             ("%Kembar%", "%Kembar%"))
 
 
 def test_auditor_reads_but_may_not_decide(central):
