@@ -11,7 +11,9 @@ edit of the database did anyway.
 
 from __future__ import annotations
 
+import getpass
 import hashlib
+import string
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +36,25 @@ class Actor:
 
 
 SYSTEM = Actor("system", "system")
+
+
+# What a command-line actor's name may hold (an OS user name can hold anything).
+_CLI_NAME = set(string.ascii_letters + string.digits + "._-@")
+
+
+def cli_actor(role: str = "cli", by: str | None = None) -> Actor:
+    """Who runs a command: ``by`` when the operator names themself (``--by``), else
+    ``cli:`` and the operating system's user, in a safe alphabet. ``role`` is the
+    trail's role for commands (central: ``cli``; a kelurahan: the role the command
+    acts as)."""
+    named = " ".join((by or "").split())[:64]
+    if named:
+        return Actor(named, role)
+    try:
+        name = getpass.getuser()
+    except (OSError, KeyError):
+        name = "unknown"
+    return Actor("cli:" + ("".join(c for c in name if c in _CLI_NAME)[:32] or "unknown"), role)
 
 
 def entry_hash(entry: dict[str, Any]) -> str:

@@ -30,13 +30,12 @@ def central_erase_command(nik: str, reason: str, actor: str | None, data_dir: Pa
 
     Contoh: berjasa central privacy erase 7371014101900001 --reason "Surat 12/XI/2026"
     """
-    from berjasa.audit import Actor
     from central.privacy import erase_nik
     from central.trail import cli_actor
 
     with central_db(data_dir) as (db, _, folder):
         try:
-            answer = erase_nik(db, folder, nik, reason, Actor(actor, "cli") if actor else cli_actor())
+            answer = erase_nik(db, folder, nik, reason, cli_actor(actor))
         except Problem as exc:
             errors = getattr(exc, "errors", None) or {}
             details = "; ".join(m for ms in errors.values() for m in ms)

@@ -8,9 +8,7 @@ decisions and erasures (issues 10, 12) through :func:`record`.
 
 from __future__ import annotations
 
-import getpass
 import json
-import string
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -20,6 +18,7 @@ from typing import Any
 
 from berjasa import audit_seal, spreadsheet
 from berjasa.audit import Actor, LastSeen, verify_entries
+from berjasa.audit import cli_actor as audit_cli_actor
 from berjasa.database import utc_now
 from berjasa.local_time import day_start_utc
 from berjasa.problems import BadFilter
@@ -38,16 +37,11 @@ CSV_COLUMNS = [spreadsheet.Column(name, name, spreadsheet.NUMBER if name == "seq
 # in the chain (the text may name the person, and the chain outlives an erasure): the
 # page and the CSV look it up beside the entry while the person's data is held.
 DECISION_REASON_GONE = "(tidak disimpan lagi: data pemiliknya sudah dihapus)"
-_SAFE = set(string.ascii_letters + string.digits + "._-@")
 
 
-def cli_actor() -> Actor:
-    """Who runs a CLI command: the operating system's user, in a safe alphabet."""
-    try:
-        name = getpass.getuser()
-    except (OSError, KeyError):
-        name = "unknown"
-    return Actor("cli:" + ("".join(c for c in name if c in _SAFE)[:32] or "unknown"), "cli")
+def cli_actor(by: str | None = None) -> Actor:
+    """Who runs a central command (``cli:<OS user>``, or ``--by``), role ``cli``."""
+    return audit_cli_actor("cli", by)
 
 
 def record(db: Database, actor: Actor, action: str, target: str | None = None,

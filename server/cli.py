@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from berjasa import passwords
+from berjasa.audit import cli_actor
 from berjasa.commandline import (
     data_dir_and_settings,
     data_dir_option,
@@ -22,7 +23,6 @@ from berjasa.paths import kelurahan_db_path
 from berjasa.settings import AppConfig
 from server import accounts
 from server.install import KelurahanMismatch, UnknownKelurahan, init_kelurahan
-from server.storage.audit import Actor
 from server.storage.users import UserExists
 
 log = get_logger("berjasa.server")
@@ -99,7 +99,7 @@ def user_add(name: str, role: str, password_stdin: bool, data_dir: Path | None,
     else:
         password = click.prompt("Kata sandi", hide_input=True, confirmation_prompt=True)
     try:
-        user_id = accounts.add_user(conn, name, role, password, Actor("cli", "admin"))
+        user_id = accounts.add_user(conn, name, role, password, cli_actor("admin"))
     except UserExists as exc:
         raise click.ClickException(f"Pengguna {name!r} sudah ada.") from exc
     except (passwords.WeakPassword, ValueError) as exc:

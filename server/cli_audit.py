@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from berjasa.audit import cli_actor
 from berjasa.commandline import (
     data_dir_and_settings,
     data_dir_option,
@@ -21,7 +22,7 @@ from berjasa.local_time import WITA, day_start_utc, wita
 from berjasa.os_errors import os_error_text
 from berjasa.paths import kelurahan_db_path
 from berjasa.spreadsheet import NUMBER, TEXT, Column, write_export
-from server.storage.audit import Actor, iter_entries, prove, record_audit_entry, verify_chain
+from server.storage.audit import iter_entries, prove, record_audit_entry, verify_chain
 
 # The CSV goes through berjasa.spreadsheet like every export: UTF-8 with BOM, no
 # cell a spreadsheet would run as a formula; `audit verify` on the database
@@ -100,7 +101,7 @@ def export_command(since: str, output: Path | None, data_dir: Path | None, as_js
             raise click.ClickException(
                 f"Tidak bisa menulis {output or 'stdout'}: {os_error_text(exc)}") from exc
         with transaction(conn):
-            record_audit_entry(conn, Actor("cli", "auditor"), "audit.export", None,
+            record_audit_entry(conn, cli_actor("auditor"), "audit.export", None,
                                {"since": [None, lower], "entries": [None, written.rows],
                                 "sha256": [None, written.sha256],
                                 "output": [None, str(output) if output else "stdout"]})

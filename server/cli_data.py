@@ -8,14 +8,13 @@ from pathlib import Path
 
 import click
 
+from berjasa.audit import cli_actor
 from berjasa.commandline import data_dir_and_settings, data_dir_option, emit, json_option
 from berjasa.folder_lock import FolderInUse, offline
 from berjasa.local_time import wita
 from berjasa.problems import Problem
 from server.cli import open_register
-from server.storage.audit import Actor
 
-CLI_ACTOR = Actor("cli", "admin")
 # server.backup (zstandard, cryptography) and server.privacy are imported in the commands
 # that use them: `berjasa --help` lists these commands (tests/cli/test_startup.py).
 
@@ -97,7 +96,7 @@ def privacy_export(nik: str, data_dir: Path | None, as_json: bool) -> None:
 
     _, _, conn = open_register(data_dir)
     try:
-        answer = privacy.export_subject(conn, nik, CLI_ACTOR)
+        answer = privacy.export_subject(conn, nik, cli_actor("admin"))
     except Problem as problem:
         raise click.ClickException(_problem_line(problem)) from problem
     finally:
@@ -115,9 +114,12 @@ def privacy_export(nik: str, data_dir: Path | None, as_json: bool) -> None:
 @privacy_group.command("erase")
 @click.argument("nik")
 @click.option("--reason", required=True, help="Alasan (nomor surat permohonan), disimpan di audit.")
+@click.option("--by", "by", default=None,
+              help="Nama petugas yang menghapus, untuk audit (bawaan cli:PENGGUNA-OS).")
 @data_dir_option
 @json_option
-def privacy_erase(nik: str, reason: str, data_dir: Path | None, as_json: bool) -> None:
+def privacy_erase(nik: str, reason: str, by: str | None, data_dir: Path | None,
+                  as_json: bool) -> None:
     """Hapus semua data satu NIK di sini, dan di pusat pada sinkronisasi berikutnya.
 
     Menghapus orang itu dari register, batch sinkronisasi tersimpan, alasan
@@ -129,7 +131,7 @@ def privacy_erase(nik: str, reason: str, data_dir: Path | None, as_json: bool) -
 
     _, _, conn = open_register(data_dir)
     try:
-        answer = privacy.erase_subject(conn, nik, reason, CLI_ACTOR)
+        answer = privacy.erase_subject(conn, nik, reason, cli_actor("admin", by))
     except Problem as problem:
         raise click.ClickException(_problem_line(problem)) from problem
     finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 import sqlite3
 
@@ -87,9 +88,22 @@ def test_privacy_export_then_erase(filled):
     row = conn.execute("SELECT nik, full_name, address, status FROM enrollments WHERE id = ?",
                        (made[0]["id"],)).fetchone()
     audit = conn.execute("SELECT group_concat(changes) FROM audit_log").fetchone()[0]
+    who = conn.execute("SELECT actor, role, reason FROM audit_log WHERE action = 'privacy.erase'"
+                       " ORDER BY seq").fetchall()
     conn.close()
     assert row is None
     assert nik not in audit
+    # by whom: the operating system's user (or --by), never an anonymous "cli"
+    assert [(a, r) for a, r, _ in who] == [(f"cli:{getpass.getuser()}", "admin")]
+    second = made[1]["nik"]
+    by = berjasa("privacy", "erase", second, "--reason", "Permohonan 2/XI/2026", "--by",
+                 "Andi  Operator", "--data-dir", str(folder))
+    assert by.returncode == 0, by.stderr
+    conn = sqlite3.connect(folder / "kelurahan.db")
+    last = conn.execute("SELECT actor, role FROM audit_log WHERE action = 'privacy.erase'"
+                        " ORDER BY seq DESC LIMIT 1").fetchone()
+    conn.close()
+    assert last == ("Andi Operator", "admin")
     again = berjasa("privacy", "export", nik, "--data-dir", str(folder))
     assert again.returncode != 0 and "Tidak ada data" in again.stderr
     verify = berjasa("audit", "verify", "--data-dir", str(folder))
