@@ -22,13 +22,17 @@ from berjasa.local_time import WITA, day_start_utc, wita
 from berjasa.os_errors import os_error_text
 from berjasa.paths import kelurahan_db_path
 from berjasa.spreadsheet import NUMBER, TEXT, Column, write_export
-from server.storage.audit import iter_entries, prove, record_audit_entry, verify_chain
+from server import trail
+from server.storage.audit import prove, record_audit_entry, verify_chain
 
 # The CSV goes through berjasa.spreadsheet like every export: UTF-8 with BOM, no
 # cell a spreadsheet would run as a formula; `audit verify` on the database
 # remains the proof of integrity.
-EXPORT_COLUMNS = ("seq", "at", "actor", "role", "action", "record_id", "changes", "reason",
-                  "address", "prev_hash", "entry_hash")
+CHAINED = ("seq", "at", "actor", "role", "action", "record_id", "changes", "reason",
+           "address", "prev_hash", "entry_hash")
+# With --with-values, not chained: the personal values still held beside the entry
+# (server.trail.export_rows); empty once the person is erased.
+EXPORT_COLUMNS = (*CHAINED, "held_values", "held_reason")
 SHEET_COLUMNS = [Column(name, name, NUMBER if name == "seq" else TEXT) for name in EXPORT_COLUMNS]
 
 
@@ -82,9 +86,14 @@ def verify_command(data_dir: Path | None, as_json: bool) -> None:
               help="Hari pertama yang diekspor (YYYY-MM-DD, waktu Makassar/WITA).")
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Berkas CSV tujuan (bawaan: stdout).")
+@click.option("--with-values", is_flag=True,
+              help="Tambahkan nilai pribadi yang masih disimpan (kolom held_values, held_reason). "
+                   "Berkas itu berisi data pribadi yang tidak ikut terhapus bila orangnya "
+                   "kelak dihapus: simpan dan musnahkan sesuai aturan.")
 @data_dir_option
 @json_option
-def export_command(since: str, output: Path | None, data_dir: Path | None, as_json: bool) -> None:
+def export_command(since: str, output: Path | None, with_values: bool, data_dir: Path | None,
+                   as_json: bool) -> None:
     """Tulis entri audit sejak TANGGAL sebagai CSV untuk auditor (ekspornya sendiri tercatat di audit).
 
     Contoh: berjasa audit export --since 2025-10-01 --output audit-oktober.csv
@@ -95,7 +104,9 @@ def export_command(since: str, output: Path | None, data_dir: Path | None, as_js
         # Write first, then audit: the trail must not record an export that failed.
         # The file is complete or absent (temporary file renamed into place).
         try:
-            written = write_export("csv", SHEET_COLUMNS, iter_entries(conn, since=lower),
+            columns = SHEET_COLUMNS if with_values else SHEET_COLUMNS[:len(CHAINED)]
+            written = write_export("csv", columns, trail.export_rows(conn, since=lower,
+                                                                     values=with_values),
                                    output if output is not None else sys.stdout.buffer)
         except OSError as exc:
             raise click.ClickException(
@@ -104,6 +115,7 @@ def export_command(since: str, output: Path | None, data_dir: Path | None, as_js
             record_audit_entry(conn, cli_actor("auditor"), "audit.export", None,
                                {"since": [None, lower], "entries": [None, written.rows],
                                 "sha256": [None, written.sha256],
+                                "with_values": [None, with_values],
                                 "output": [None, str(output) if output else "stdout"]})
     finally:
         conn.close()

@@ -4,7 +4,9 @@ SQL and the sealing are :mod:`server.storage.audit`)."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
+from collections.abc import Iterator
 from typing import Any
 
 from server.storage import audit as store
@@ -40,3 +42,31 @@ def verify(conn: sqlite3.Connection) -> tuple[int, dict[str, Any] | None]:
     """(entries checked, None) when the chain and its seals are intact, else the
     first broken entry ``{"seq", "problem"}``."""
     return store.verify_chain(conn)
+
+
+def export_rows(conn: sqlite3.Connection, since: str | None = None, values: bool = False,
+                chunk: int = 500) -> Iterator[dict[str, Any]]:
+    """Entries in chain order for the auditor's CSV: the chained columns as stored
+    (so the hashes can be recomputed from the file); with ``values``, also
+    ``held_values`` (the personal values still kept beside the entry,
+    ``{field: [old, new]}``) and ``held_reason`` (a reason's text): empty once the
+    person was erased."""
+    if not values:
+        yield from store.iter_entries(conn, since=since)
+        return
+    batch: list[dict[str, Any]] = []
+    for entry in store.iter_entries(conn, since=since):
+        batch.append(entry)
+        if len(batch) >= chunk:
+            yield from _with_held(conn, batch)
+            batch = []
+    yield from _with_held(conn, batch)
+
+
+def _with_held(conn: sqlite3.Connection, entries: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    values = store.values_for(conn, [e["seq"] for e in entries])
+    for entry in entries:
+        held = dict(values.get(entry["seq"]) or {})
+        reason = held.pop(store.REASON_FIELD, None)
+        yield {**entry, "held_values": json.dumps(held, ensure_ascii=False) if held else "",
+               "held_reason": reason[1] if reason else ""}

@@ -138,3 +138,43 @@ def test_a_restored_folder_still_reports_a_seal_deleted_after_the_backup(filled,
     conn.close()
     verified = berjasa("audit", "verify", "--data-dir", str(restored))
     assert verified.returncode != 0 and "segel hilang" in (verified.stdout + verified.stderr)
+
+
+def test_audit_export_gives_the_auditor_the_values_still_held(filled, tmp_path):
+    """The chained columns hold keyed tags (they outlive an erasure); with
+    --with-values the CSV gives beside them the values still kept, so an auditor reads
+    what changed, and nothing of a person once erased."""
+    import csv
+    import io
+
+    from server import review
+    folder, made = filled
+    settings = load_settings(folder)
+    conn = connect(folder / "kelurahan.db")
+    edited = intake.edit_enrollment(conn, made[0]["id"], {"address": "Jl. Nusantara No. 9"}, 1,
+                                    Actor("enumerator", "enumerator"), settings)
+    review.review_enrollment(conn, made[1]["id"], "needs_fix", "RT tidak cocok dengan KK",
+                             Actor("supervisor", "supervisor"), settings, "73.71.01.1001")
+    conn.close()
+    assert edited["address"] == "Jl. Nusantara No. 9"
+
+    def exported(*values: str) -> list[dict]:
+        out = tmp_path / "audit.csv"
+        done = berjasa("audit", "export", "--since", "2000-01-01", "--output", str(out),
+                       *values, "--data-dir", str(folder))
+        assert done.returncode == 0, done.stderr
+        return list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+
+    assert "held_values" not in exported()[0]  # by default the file holds tags only
+    rows = exported("--with-values")
+    [edit] = [r for r in rows if r["action"] == "enrollment.edit"]
+    assert json.loads(edit["held_values"])["address"] == [made[0]["address"], "Jl. Nusantara No. 9"]
+    assert "Nusantara" not in edit["changes"] and '"h1:' in edit["changes"]  # the chain: tags
+    [decision] = [r for r in rows if r["record_id"] == made[1]["id"] and r["held_reason"]]
+    assert decision["held_reason"] == "RT tidak cocok dengan KK"
+    assert decision["reason"].startswith("h1:")
+    berjasa("privacy", "erase", made[0]["nik"], "--reason", "Surat 5/XI", "--data-dir",
+            str(folder), check=True)
+    after = {r["seq"]: r for r in exported("--with-values")}
+    assert after[edit["seq"]]["held_values"] == "" and after[edit["seq"]]["changes"] == edit["changes"]
+    assert "Nusantara" not in json.dumps(list(after.values()))
