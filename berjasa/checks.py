@@ -123,3 +123,18 @@ def has_visible_text(text: str | None) -> bool:
     punctuation or symbol. A required reason of spaces, zero-width or direction
     characters alone (U+200B, U+202E) would show as an empty "Alasan:"."""
     return bool(text) and any(unicodedata.category(c)[0] in "LNPS" for c in text)
+
+
+# Text from a person: printable, plus the line breaks and tab a textarea can give.
+TYPED_CONTROLS = "\n\r\t"
+UNPRINTABLE = "Berisi karakter kontrol yang tidak dapat dicetak."
+UNPRINTABLE_REASON = "Alasan berisi karakter kontrol yang tidak dapat dicetak."
+
+
+def has_unprintable(text: str, allowed: str = TYPED_CONTROLS) -> bool:
+    """Whether ``text`` holds a control (NUL, ESC...), surrogate or unassigned
+    character other than ``allowed``: something no keyboard types, which a log, a
+    terminal or a CSV reader may act on."""
+    if text.isprintable():  # then no Cc, Cs or Cn character at all
+        return False
+    return any(c not in allowed and unicodedata.category(c) in ("Cc", "Cs", "Cn") for c in text)

@@ -4,6 +4,7 @@ the kelurahan (:mod:`server.privacy`) and at central (:mod:`central.privacy`).""
 from __future__ import annotations
 
 from berjasa import identity
+from berjasa.checks import UNPRINTABLE_REASON, has_unprintable
 from berjasa.problems import ValidationFailed
 
 MAX_REASON = 500
@@ -28,4 +29,7 @@ def erasure_reason(reason: str | None) -> str:
     if len(reason) > MAX_REASON:
         raise ValidationFailed({"reason": [f"Alasan paling panjang {MAX_REASON} karakter."]},
                                {"reason": ["too_long"]})
+    if has_unprintable(reason):
+        raise ValidationFailed({"reason": [UNPRINTABLE_REASON]},
+                               {"reason": ["unprintable_characters"]})
     return reason

@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from berjasa.audit import Actor
-from berjasa.checks import has_visible_text
+from berjasa.checks import UNPRINTABLE_REASON, has_unprintable, has_visible_text
 from berjasa.problems import (
     AlreadyDecided,
     AlreadySentBack,
@@ -65,6 +65,9 @@ def _actor(actor: Actor | str) -> Actor:
 
 def _reason(reason: str | None, required: bool = True) -> str | None:
     """A trimmed reason; 422 when required and empty, or too long."""
+    if isinstance(reason, str) and has_unprintable(reason):
+        raise ValidationFailed({"reason": [UNPRINTABLE_REASON]},
+                               {"reason": ["unprintable_characters"]})
     text = " ".join(reason.split()) if isinstance(reason, str) else ""
     if required and not has_visible_text(text):
         raise ValidationFailed({"reason": ["Alasan wajib diisi."]}, {"reason": ["reason_required"]})

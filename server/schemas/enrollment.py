@@ -11,13 +11,18 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-import unicodedata
 from typing import Any, ClassVar
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from berjasa import identity, local_time, reference
-from berjasa.checks import check_enrollment, work_category
+from berjasa.checks import (
+    TYPED_CONTROLS,
+    UNPRINTABLE,
+    check_enrollment,
+    has_unprintable,
+    work_category,
+)
 from server.schemas.messages import (
     BAD_DATE,
     BAD_DATETIME,
@@ -145,13 +150,8 @@ class FreeText(fields.Field):
         if len(value) > self.max_length:
             raise ValidationError(coded(f"Terlalu panjang: paling banyak {self.max_length} "
                                         "karakter.", "too_long"))
-        if value.isprintable():  # then no Cc, Cs or Cn character at all
-            return value
-        allowed = "\n\r\t" if self.multiline else "\t"
-        bad = {c for c in value if c not in allowed and unicodedata.category(c) in ("Cc", "Cs", "Cn")}
-        if bad:
-            raise ValidationError(coded("Berisi karakter kontrol yang tidak dapat dicetak.",
-                                        "unprintable_characters"))
+        if has_unprintable(value, TYPED_CONTROLS if self.multiline else "\t"):
+            raise ValidationError(coded(UNPRINTABLE, "unprintable_characters"))
         return value
 
 

@@ -5,9 +5,14 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from berjasa.checks import check_enrollment
+from berjasa.checks import check_enrollment, has_unprintable
+from berjasa.erasure import erasure_reason
+from berjasa.problems import ValidationFailed
 from berjasa.synthetic import make_nik
+from server.review import check_decision
 
 TODAY = dt.date(2026, 11, 26)
 NOW = dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.timezone.utc)
@@ -84,3 +89,32 @@ def test_an_unreadable_nik_is_the_schemas_problem_not_a_cross_check():
 def test_settings_missing_fall_back_to_the_declared_defaults():
     assert check(values(monthly_income=60_000_000), {}) == {
         "monthly_income": ["income_out_of_bounds"], "work_category": ["unknown_work_category"]}
+
+
+# --- typed text: printable, with the line breaks and tab a textarea gives ----------
+
+PRINTABLE_OR_TYPED = st.text(st.characters(blacklist_categories=("Cc", "Cs", "Cn"))
+                             | st.sampled_from("\n\r\t"))
+CONTROL = st.characters(whitelist_categories=("Cc",)).filter(lambda c: c not in "\n\r\t")
+
+
+@given(PRINTABLE_OR_TYPED)
+def test_what_a_keyboard_types_is_printable(text):
+    assert not has_unprintable(text)
+
+
+@given(PRINTABLE_OR_TYPED, CONTROL, PRINTABLE_OR_TYPED)
+def test_a_control_character_anywhere_is_found(before, control, after):
+    assert has_unprintable(before + control + after)
+    assert has_unprintable("a\tb", allowed="") and not has_unprintable("a\tb", allowed="\t")
+
+
+@pytest.mark.parametrize("reason", ["RT salah\x00", "\x1b[31mmerah", "a\x7fb"])
+def test_reasons_refuse_control_characters_naming_the_field(reason):
+    with pytest.raises(ValidationFailed) as review:
+        check_decision("needs_fix", reason)
+    assert review.value.to_dict()["error_codes"] == {"reason": ["unprintable_characters"]}
+    with pytest.raises(ValidationFailed) as erase:
+        erasure_reason(reason)
+    assert erase.value.to_dict()["error_codes"] == {"reason": ["unprintable_characters"]}
+    assert check_decision("needs_fix", "RT salah\r\nKK beda\tlagi")[1] == "RT salah\r\nKK beda\tlagi"
