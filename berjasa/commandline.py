@@ -38,6 +38,19 @@ def tolerant_output() -> None:
             reconfigure(errors="backslashreplace")
 
 
+def write_file_for_carrying(target: Path, content: bytes, what: str) -> None:
+    """Write a file a person carries away (a USB stick's file): its folder made when
+    missing, the file owner-only and atomic; an OS error as one line in Indonesian."""
+    from berjasa.paths import write_private
+
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_private(target, content)
+    except OSError as exc:
+        raise click.ClickException(f"{what} gagal: tidak bisa menulis {target} "
+                                   f"({os_error_text(exc)})") from exc
+
+
 def data_dir_option(func: Callable) -> Callable:
     """``--data-dir DIR`` (else ``$BERJASA_DATA_DIR``, else the user data folder)."""
     return click.option(

@@ -22,6 +22,7 @@ from berjasa.commandline import (
     hold_folder,
     json_option,
     listening,
+    write_file_for_carrying,
 )
 from berjasa.database import MigrationError, behind_message
 from berjasa.os_errors import os_error_text
@@ -351,15 +352,14 @@ def export_answers_command(kelurahan_code: str, target: Path, data_dir: Path | N
 
     Contoh: berjasa central export-answers --kelurahan 73.71.15.1001 --to E:/jawaban.bja
     """
-    from berjasa.paths import write_private
     from central.usb import UsbError, export_answers
 
     with central_db(data_dir) as (db, settings, folder):
         try:
             data, summary = export_answers(db, folder, kelurahan_code.strip(), settings)
-            write_private(target, data)
-        except (UsbError, OSError) as exc:
+        except UsbError as exc:
             raise click.ClickException(f"ekspor jawaban gagal: {exc}") from exc
+    write_file_for_carrying(target, data, "ekspor jawaban")
     summary["file"] = str(target)
     if not as_json:
         click.echo(f"{summary['answers']} jawaban batch, {summary['updates']} kabar dan petunjuk "

@@ -29,7 +29,14 @@ from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from berjasa import audit_seal
 from berjasa.os_errors import os_error_text
-from berjasa.paths import kelurahan_db_path, private_folder, tighten, write_private
+from berjasa.paths import (
+    CENTRAL_EXCHANGE_FILE,
+    DEVICE_KEY_FILE,
+    kelurahan_db_path,
+    private_folder,
+    tighten,
+    write_private,
+)
 from server import field_dedupe
 
 MAGIC = b"BERJASA-BACKUP-1\n"
@@ -37,10 +44,11 @@ DATABASE_NAME = "kelurahan.db"
 # The folder's files a restored laptop needs besides the database: its settings, the
 # page session key, the device key central knows it by, the privacy key (the audit
 # seals and the pseudonyms), the marker that its trail was sealed (without it, seals
-# deleted later would be sealed again instead of reported missing) and the phones'
-# duplicate-hint key.
-EXTRA_FILES = ("settings.toml", "secret_key", "device_key.pem", "privacy.key",
-               audit_seal.SEALED_MARKER, field_dedupe.KEY_FILE)
+# deleted later would be sealed again instead of reported missing), the phones'
+# duplicate-hint key and central's exchange key pinned at registration (without it a
+# restored laptop could no longer sync by USB stick).
+EXTRA_FILES = ("settings.toml", "secret_key", DEVICE_KEY_FILE, "privacy.key",
+               audit_seal.SEALED_MARKER, field_dedupe.KEY_FILE, CENTRAL_EXCHANGE_FILE)
 SCRYPT = {"n": 2**15, "r": 8, "p": 1}
 MIN_PASSPHRASE = 10
 _scrypt = SCRYPT  # what new backups use in this process (use_scrypt_parameters)

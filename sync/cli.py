@@ -13,6 +13,7 @@ from berjasa.commandline import (
     emit,
     hold_folder,
     json_option,
+    write_file_for_carrying,
 )
 from berjasa.database import SchemaBehind, connect, require_current
 from berjasa.local_time import wita
@@ -164,18 +165,17 @@ def export_command(target: Path, data_dir: Path | None, as_json: bool) -> None:
 
     Contoh: berjasa sync export --to E:/berjasa-batch.bjs
     """
-    from berjasa.paths import write_private
     from sync.keys import DeviceError
     from sync.usb import UsbSyncError, export_batches
 
     folder, settings, conn = _open(data_dir)
     try:
         data, summary = export_batches(conn, folder, max(1, int(settings["sync_batch_size"])))
-        write_private(target, data)
-    except (DeviceError, UsbSyncError, OSError) as exc:
+    except (DeviceError, UsbSyncError) as exc:
         raise click.ClickException(f"ekspor USB gagal: {exc}") from exc
     finally:
         conn.close()
+    write_file_for_carrying(target, data, "ekspor USB")
     summary["file"] = str(target)
     if not as_json:
         click.echo(f"{summary['records']} data dalam {summary['batches']} batch ditulis ke {target} "

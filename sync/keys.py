@@ -20,7 +20,7 @@ import requests
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from berjasa.database import utc_now
-from berjasa.paths import write_private
+from berjasa.paths import CENTRAL_EXCHANGE_FILE, DEVICE_KEY_FILE, write_private
 from server.storage.users import get_site
 from sync import protocol_sealed as sealed
 from sync import storage
@@ -35,9 +35,8 @@ from sync.protocol_auth import (
 )
 from sync.protocol_errors import ProtocolError
 
-KEY_FILE = "device_key.pem"
+KEY_FILE = DEVICE_KEY_FILE
 REGISTER_PATH = "/api/v1/devices/register"
-CENTRAL_EXCHANGE_FILE = "central_exchange.pub"  # central's X25519 key, for USB files
 
 
 class DeviceError(Exception):

@@ -276,3 +276,24 @@ def test_duplicate_hints_reach_a_laptop_that_is_never_online(central, island, tm
                             "--data-dir", str(island)))
     assert again["hint_records"] == 0
     assert _hints_held(island) == (_central_key_id(central), 9)
+
+
+def test_a_laptop_restored_from_its_backup_still_syncs_by_stick(central, island, tmp_path):
+    """The backup carries central's exchange key pinned at registration: without it a
+    restored laptop refused `sync export` until registered again (a new code, a new
+    device)."""
+    from tests.helpers import PASSPHRASE
+
+    h.seed_approved(island, 2, seed=63)
+    backup = tmp_path / "cadangan.bjb"
+    berjasa("backup", str(backup), "--passphrase-stdin", "--data-dir", str(island),
+            stdin=PASSPHRASE + "\n", check=True)
+    restored = tmp_path / "laptop-baru"
+    berjasa("restore", str(backup), "--passphrase-stdin", "--data-dir", str(restored),
+            stdin=PASSPHRASE + "\n", check=True)
+    out = ok_json(berjasa("sync", "export", "--to", str(tmp_path / "usb" / "batch.bjs"), "--json",
+                          "--data-dir", str(restored)))
+    assert out["records"] == 2
+    taken = ok_json(berjasa("central", "import-batches", str(tmp_path / "usb" / "batch.bjs"),
+                            "--json", "--data-dir", str(central.data_dir)))
+    assert taken["refused"] == []
