@@ -318,6 +318,16 @@ def behind_message(pending: list[str], command: str) -> str:
             f"{', '.join(pending)}); hentikan server dan agen, lalu jalankan `{command}`.")
 
 
+def migration_outcome(pending: list[str], applied: list[str], dry_run: bool) -> str:
+    """The last line of ``migrate`` and ``central migrate``: what was applied, what a
+    dry run would apply, or that the database is current."""
+    if applied:
+        return ", ".join(applied)
+    if dry_run and pending:
+        return "akan diterapkan: " + ", ".join(pending)
+    return "sudah terbaru"
+
+
 def apply_migrations(conn: sqlite3.Connection, package: str) -> list[str]:
     """Apply the migrations of ``package`` not yet applied, each in its own
     transaction, and return the names of those applied now."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +24,7 @@ from berjasa.commandline import (
     listening,
     write_file_for_carrying,
 )
-from berjasa.database import MigrationError, behind_message
+from berjasa.database import MigrationError, behind_message, migration_outcome
 from berjasa.os_errors import os_error_text
 from berjasa.paths import private_folder, tighten
 from berjasa.settings import write_setting
@@ -228,7 +228,9 @@ def migrate_command(dry_run: bool, data_dir: Path | None, as_json: bool) -> None
 
     folder, _ = data_dir_and_settings(data_dir)
     try:
-        with offline(folder, "central migrate"), central_db(data_dir) as (db, _, _):
+        # a dry run changes nothing: it may look while central runs
+        with nullcontext() if dry_run else offline(folder, "central migrate"), \
+                central_db(data_dir) as (db, _, _):
             pending = pending_migrations(db)
             if not as_json:
                 if not pending:
@@ -243,7 +245,8 @@ def migrate_command(dry_run: bool, data_dir: Path | None, as_json: bool) -> None
                 seal_unsealed(db)  # the trail written before sealing (migration 0013)
     except FolderInUse as exc:
         raise click.ClickException(str(exc)) from exc
-    emit({"pending": pending, "applied": applied}, as_json, ", ".join(applied) or "sudah terbaru")
+    emit({"pending": pending, "applied": applied}, as_json,
+         migration_outcome(pending, applied, dry_run))
 
 
 @central_group.group("key")

@@ -8,12 +8,13 @@ database at the step before, and the copy beside it).
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 
 import click
 
 from berjasa.commandline import data_dir_and_settings, data_dir_option, emit, json_option
-from berjasa.database import MigrationError
+from berjasa.database import MigrationError, migration_outcome
 from berjasa.folder_lock import FolderInUse, offline
 from berjasa.paths import kelurahan_db_path
 from server.install import migrate_kelurahan
@@ -34,7 +35,8 @@ def migrate_command(dry_run: bool, data_dir: Path | None, as_json: bool) -> None
     if not kelurahan_db_path(folder).exists():
         raise click.ClickException(f"Belum ada database di {folder}; jalankan `berjasa init` dulu.")
     try:
-        with offline(folder, "migrate"):
+        # a dry run changes nothing: it may look while the server runs
+        with nullcontext() if dry_run else offline(folder, "migrate"):
             result = migrate_kelurahan(folder, dry_run=True)
             if not as_json:
                 _announce(result.pending, dry_run)
@@ -50,7 +52,7 @@ def migrate_command(dry_run: bool, data_dir: Path | None, as_json: bool) -> None
     if not as_json and result.applied:
         click.echo(f"Selesai: {len(result.applied)} migrasi diterapkan; salinan sebelum migrasi: "
                    f"{result.backup}")
-    emit(answer, as_json, ", ".join(result.applied) or "sudah terbaru")
+    emit(answer, as_json, migration_outcome(result.pending, result.applied, dry_run))
 
 
 def _announce(pending: list[str], dry_run: bool) -> None:

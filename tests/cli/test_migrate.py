@@ -84,6 +84,9 @@ def test_an_old_laptop_upgrades_with_every_record_intact(tmp_path):
     assert planned.returncode == 0, planned.stderr
     plan = json.loads(planned.stdout.strip().splitlines()[-1])
     assert plan["applied"] == [] and plan["pending"][0].startswith("0002")
+    # the last line of the text form is the plan, never "up to date" with steps pending
+    told = berjasa("migrate", "--dry-run", "--data-dir", str(folder)).stdout.strip().splitlines()[-1]
+    assert told == "akan diterapkan: " + ", ".join(plan["pending"])
 
     done = berjasa("migrate", "--json", "--data-dir", str(folder))
     assert done.returncode == 0, done.stderr
