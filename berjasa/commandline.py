@@ -117,6 +117,9 @@ def listening(host: str, port: int) -> Iterator[None]:
     becomes one clear line instead of a traceback."""
     try:
         yield
+    except ValueError as exc:  # waitress: "Invalid host/port specified."
+        raise click.ClickException(f"alamat --host {host} tidak dikenal; pakai alamat IP komputer "
+                                   f"ini, 127.0.0.1 atau 0.0.0.0") from exc
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
             text = (f"port {port} di {host} sudah dipakai program lain (mungkin berjasa yang "

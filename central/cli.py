@@ -197,7 +197,6 @@ def serve_command(host: str | None, port: int | None, data_dir: Path | None) -> 
 
     configure_logging(settings["log_level"], settings["log_format"])
     running = hold_folder(folder, "central serve")  # until this process ends
-    click.echo(f"Registri pusat berjalan di http://{host}:{port}/ (Ctrl+C untuk berhenti)")
     # waitress buffers a body before the app sees it: cap that at twice the batch limit
     # (the app answers 413 in the JSON shape for anything over its own limits)
     with listening(host, port):
@@ -206,6 +205,9 @@ def serve_command(host: str | None, port: int | None, data_dir: Path | None) -> 
                                max_request_body_size=2 * settings["central_max_batch_bytes"],
                                **waitress_options(settings))
         cap_server(server)
+        # said once the socket is bound: the port it really has (--port 0: any free one)
+        click.echo(f"Registri pusat berjalan di http://{host}:{server.effective_port}/ "
+                   f"(Ctrl+C untuk berhenti)")
         server.run()
     running.release()
 

@@ -121,7 +121,7 @@ def serve_command(host: str | None, port: int | None, data_dir: Path | None,
 
     Contoh: berjasa serve --port 8080
     """
-    from waitress import serve
+    from waitress import create_server
 
     from server.app import NotInitialised, create_app
 
@@ -146,9 +146,11 @@ def serve_command(host: str | None, port: int | None, data_dir: Path | None,
             tls.serve_https(app, host, port, settings["threads"], files,
                             renew=lambda: tls.ensure_certificates(folder, ca_dir=ca_dir))
         return
-    click.echo(f"berjasa kelurahan {app.config['KELURAHAN_CODE']} di http://{host}:{port}/",
-               err=True)
     with listening(host, port):
-        serve(app, host=host, port=port, threads=settings["threads"], ident="berjasa",
-              clear_untrusted_proxy_headers=True)
+        server = create_server(app, host=host, port=port, threads=settings["threads"],
+                               ident="berjasa", clear_untrusted_proxy_headers=True)
+        # said once the socket is bound: the port it really has (--port 0: any free one)
+        click.echo(f"berjasa kelurahan {app.config['KELURAHAN_CODE']} di "
+                   f"http://{host}:{server.effective_port}/", err=True)
+        server.run()
     running.release()

@@ -167,3 +167,32 @@ def test_a_stopped_servers_port_is_free_at_once_for_the_next_one(tmp_path):
     finally:
         again.terminate()
         again.wait(timeout=10)
+
+
+@pytest.mark.parametrize("host", ["bad.invalid", "999.1.1.1"])
+def test_a_host_that_is_no_address_is_one_clear_line(tmp_path, host):
+    run("init", "--kelurahan", "73.71.01.1001", data_dir=tmp_path / "k", check=True)
+    run("central", "init", data_dir=tmp_path / "c", check=True)
+    for command, folder in ((["serve"], "k"), (["central", "serve"], "c")):
+        done = run(*command, "--host", host, "--port", str(processes.free_port()),
+                   data_dir=tmp_path / folder, timeout=60)
+        assert done.returncode != 0 and "Traceback" not in done.stderr, done.stderr
+        assert f"Galat: alamat --host {host} tidak dikenal" in done.stderr
+        assert " di http://" not in done.stderr and "berjalan di" not in done.stdout
+
+
+def test_serve_on_port_0_says_the_port_it_got(tmp_path):
+    run("init", "--kelurahan", "73.71.01.1001", data_dir=tmp_path, check=True)
+    server = subprocess.Popen([*BERJASA, "serve", "--port", "0", "--data-dir", str(tmp_path)],
+                              stderr=subprocess.PIPE, text=True)
+    try:
+        line = ""
+        while " di http://" not in line:
+            line = server.stderr.readline()
+            assert line, "the server stopped before saying where it listens"
+        port = int(line.rsplit(":", 1)[1].strip("/\n"))
+        assert port > 0
+        assert requests.get(f"http://127.0.0.1:{port}/health", timeout=10).status_code == 200
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
