@@ -10,12 +10,14 @@ second of CPU per command, most of it for parts the command does not use.
 from __future__ import annotations
 
 import importlib
+import sqlite3
 
 import click
 
 from berjasa import __version__
 from berjasa.cli_language import use_indonesian
 from berjasa.commandline import tolerant_output
+from berjasa.os_errors import os_error_text
 from berjasa.settings import register
 
 use_indonesian()  # before any command is defined (click.Path names its kind when made)
@@ -71,6 +73,32 @@ class LazyGroup(click.Group):
         if cmd_name not in self.commands and cmd_name in COMMANDS:
             self.add_command(_load(cmd_name), cmd_name)
         return super().get_command(ctx, cmd_name)
+
+    def invoke(self, ctx: click.Context):
+        """Run the command; a disk or folder the operator must fix (read-only, full,
+        no permission) that no command named itself becomes one line, not a traceback."""
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            raise  # `berjasa ... | head`: the reader left
+        except OSError as exc:
+            where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+            raise click.ClickException(f"{os_error_text(exc)}{where}") from exc
+        except sqlite3.OperationalError as exc:
+            text = _DATABASE_TROUBLE.get(next((k for k in _DATABASE_TROUBLE if k in str(exc)), ""))
+            if text is None:
+                raise
+            raise click.ClickException(text) from exc
+
+
+# What SQLite says when the folder, not the program, is at fault.
+_DATABASE_TROUBLE = {
+    "readonly": "basis data tidak bisa ditulis: folder data atau disknya hanya bisa dibaca, "
+                "atau pengguna ini tidak punya izin menulis di sana",
+    "disk is full": "disk penuh; kosongkan ruang lalu ulangi",
+    "unable to open": "basis data tidak bisa dibuka: periksa folder data dan izinnya",
+    "disk I/O error": "galat baca/tulis disk pada basis data",
+}
 
 
 def _load(name: str) -> click.Command:
