@@ -103,8 +103,13 @@ class HeldLock:
 
 
 def lock_dir(data_dir: Path) -> Path:
-    """``<data folder>/locks`` (created, owner-only on POSIX)."""
-    folder = Path(data_dir) / LOCK_DIR
+    """``<data folder>/locks`` (created, owner-only on POSIX). A data folder that does
+    not exist yet is made owner-only too: ``mkdir(parents=True)`` would have made it
+    with the default mode (0755), and a command that then failed left it so."""
+    data_dir = Path(data_dir)
+    if not data_dir.exists():
+        data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    folder = data_dir / LOCK_DIR
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     return folder
 

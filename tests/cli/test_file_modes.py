@@ -73,3 +73,12 @@ def test_restore_writes_keys_and_secret_owner_only(data_dir, tmp_path):
         _assert_private(restored)
     finally:
         os.umask(old)
+
+
+def test_a_command_that_fails_on_a_new_folder_leaves_it_owner_only(tmp_path):
+    """``serve`` on a folder never initialised takes its lock (making the folder) and
+    then refuses: the folder it leaves is 0700, not the default 0755."""
+    folder = tmp_path / "belum" / "ada"
+    done = run_berjasa("serve", "--port", "0", "--data-dir", str(folder))
+    assert done.returncode != 0 and "berjasa init" in done.stderr
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
