@@ -34,6 +34,7 @@ from sync.protocol_auth import (
     verify_answer,
 )
 from sync.protocol_errors import ProtocolError
+from sync.transport import why_unreachable
 
 KEY_FILE = DEVICE_KEY_FILE
 REGISTER_PATH = "/api/v1/devices/register"
@@ -95,7 +96,7 @@ def register_device(conn: sqlite3.Connection, data_dir: Path, central_url: str, 
     try:
         answer = requests.post(url, json=body, timeout=timeout, verify=settings["sync_ca_bundle"] or True)
     except requests.RequestException as exc:
-        raise DeviceError(f"Pusat tidak dapat dihubungi di {central_url}: {type(exc).__name__}") from exc
+        raise DeviceError(f"Pusat tidak dapat dihubungi di {central_url}: {why_unreachable(exc)}") from exc
     if answer.status_code != 201:
         try:
             detail = answer.json()

@@ -221,7 +221,7 @@ class CentralClient:
             # A certificate problem does not heal by retrying.
             raise CentralRefused(0, "tls_error", f"sertifikat pusat tidak dapat diverifikasi: {exc}") from exc
         except requests.RequestException as exc:
-            raise TransientError(f"pusat tidak dapat dihubungi: {type(exc).__name__}") from exc
+            raise TransientError(f"pusat tidak dapat dihubungi: {why_unreachable(exc)}") from exc
         if response.status_code >= 500 or response.status_code == 429:
             raise TransientError(f"pusat menjawab HTTP {response.status_code}")
         if response.status_code >= 400:
@@ -292,3 +292,22 @@ def json_body(body: bytes):
     if body[:1] in (b"{", b"["):
         return json.loads(body)
     return json.loads(decompress(body, MAX_JSON_ANSWER_BYTES))
+
+
+def why_unreachable(exc: requests.RequestException) -> str:
+    """Why a request got no answer, in words an operator can act on (requests names
+    only an exception class, and its message is long English)."""
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return "waktu tunggu sambungan habis (jaringan lambat atau putus, atau pusat mati)"
+    if isinstance(exc, requests.exceptions.ReadTimeout):
+        return "pusat tidak menjawab dalam batas waktu"
+    if isinstance(exc, requests.exceptions.ChunkedEncodingError):
+        return "sambungan terputus di tengah jawaban"
+    text = str(exc)
+    if "NameResolution" in text or "Name or service not known" in text or "getaddrinfo" in text:
+        return "nama alamat pusat tidak dikenal (periksa URL pusat atau DNS)"
+    if "Connection refused" in text or "ConnectionRefused" in text:
+        return "koneksi ditolak (tidak ada server pusat berjalan di alamat itu)"
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        return "sambungan gagal atau terputus (periksa jaringan)"
+    return f"galat jaringan ({type(exc).__name__})"
