@@ -50,11 +50,9 @@ def default_url(data_dir: Path) -> str:
     return f"sqlite:///{data_dir / 'central.db'}"
 
 
-@contextmanager
-def central_db(data_dir: Path | None) -> Iterator[tuple[Database, dict[str, Any], Path]]:
-    """The initialised central database of a data folder, as one clear error if absent."""
-    from central.storage.db import Database
-
+def central_folder(data_dir: Path | None) -> tuple[Path, dict[str, Any], str]:
+    """An initialised central data folder: (folder, settings, database URL), or one
+    clear error when central was never set up there."""
     folder, settings = data_dir_and_settings(data_dir)
     url = settings["central_database_url"]
     if not url:
@@ -62,6 +60,15 @@ def central_db(data_dir: Path | None) -> Iterator[tuple[Database, dict[str, Any]
             raise click.ClickException(
                 f"registri pusat belum disiapkan di {folder}: jalankan `berjasa central init` dulu")
         url = default_url(folder)
+    return folder, settings, url
+
+
+@contextmanager
+def central_db(data_dir: Path | None) -> Iterator[tuple[Database, dict[str, Any], Path]]:
+    """The initialised central database of a data folder, as one clear error if absent."""
+    from central.storage.db import Database
+
+    folder, settings, url = central_folder(data_dir)
     try:
         db = Database(url, data_dir=folder)
     except _db_errors() as exc:
@@ -299,7 +306,7 @@ def key_rotate(finish: bool, data_dir: Path | None, as_json: bool) -> None:
     """
     from central import signing
 
-    folder, _ = data_dir_and_settings(data_dir)
+    folder, _, _ = central_folder(data_dir)  # never a key in a folder that is no central
     try:
         keys = signing.finish_rotation(folder) if finish else signing.rotate(folder)
     except signing.CentralKeyError as exc:

@@ -72,3 +72,11 @@ def test_errors_are_one_line_without_traceback(tmp_path):
     assert missing.returncode != 0 and len(missing.stderr.strip().splitlines()) == 1
     bad_url = berjasa("central", "init", "--database", "mysql://x", data_dir=tmp_path / "x", check=False)
     assert bad_url.returncode != 0 and "Traceback" not in bad_url.stderr
+
+
+def test_a_key_is_never_made_in_a_folder_that_is_no_central(tmp_path):
+    folder = tmp_path / "bukan-pusat"
+    for args in (["central", "key", "rotate"], ["central", "key", "rotate", "--finish"]):
+        done = berjasa(*args, data_dir=folder, check=False)
+        assert done.returncode != 0 and "berjasa central init" in done.stderr, done.stderr
+    assert not folder.exists() or not any(folder.glob("*.pem"))
