@@ -395,6 +395,7 @@ class _CountingReader(io.RawIOBase):
 
 # What a workbook starts with: XLSX is a zip file, the old XLS an OLE2 file.
 XLSX = "xlsx"
+_BOM_AS_CP1252 = codecs.BOM_UTF8.decode("cp1252")  # "ï»¿"
 _ZIP, _OLE2 = b"PK\x03\x04", b"\xd0\xcf\x11\xe0"
 
 
@@ -588,6 +589,10 @@ def open_file(path: Path) -> tuple[Reading, Any]:
         raise ImportFileError(f"berkas kosong: {path.name}")
     delimiter = max(",;\t", key=first.count)
     header = next(csv.reader([first], delimiter=delimiter))
+    if header and header[0].startswith(_BOM_AS_CP1252):
+        # a UTF-8 BOM before Windows-1252 text (a file saved as UTF-8, then edited by a
+        # program that kept the BOM and wrote the rest in the ANSI code page)
+        header[0] = header[0][len(_BOM_AS_CP1252):]
     rows = _parsed(csv.reader(text, delimiter=delimiter), path.name)
     return Reading(header, rows, counter, path.stat().st_size, encoding), text
 

@@ -21,7 +21,12 @@ NIK_A, NIK_B, NIK_C = "7371014101900001", "7371014101900002", "7371014101900003"
 
 
 def _write(path: Path, text: str, encoding: str = "utf-8") -> Path:
-    path.write_bytes(text.encode(encoding))
+    """``encoding`` "bom+cp1252": a UTF-8 BOM, then Windows-1252 text (a program kept
+    the BOM of a UTF-8 file and wrote the rest in the ANSI code page)."""
+    if encoding == "bom+cp1252":
+        path.write_bytes(b"\xef\xbb\xbf" + text.encode("cp1252"))
+    else:
+        path.write_bytes(text.encode(encoding))
     return path
 
 
@@ -71,6 +76,8 @@ DAMAGED_FILES = [
     ("cp1252 with ; and apostrophes",
      f"nik;nama;desil\n'{NIK_A};Andi Baso’ Daéng;2\n'{NIK_B};Sitti;3\n", "cp1252", 2, []),
     ("utf-8 BOM with tab", f"\ufeffNIK\tDESIL\n {NIK_A} \t 2 \n{NIK_B}\t3\n", "utf-8", 2, []),
+    ("cp1252 after a UTF-8 BOM",
+     f"NIK;Nama;Desil\n'{NIK_A};Andi Baso’ Daéng;2\n'{NIK_B};Sitti;3\n", "bom+cp1252", 2, []),
     ("scientific notation", f"nik,desil\n{NIK_A},2\n{NIK_B},3\n7.37101E+15,2\n", "utf-8", 2,
      ["nik_damaged_by_spreadsheet"]),
     ("15 digits", f"nik,desil\n{NIK_A},2\n{NIK_B},3\n737101410190000,2\n", "utf-8", 2,
