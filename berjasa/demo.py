@@ -22,7 +22,7 @@ from pathlib import Path
 
 import click
 
-from berjasa import reference
+from berjasa import local_time, reference
 from berjasa.database import connect
 from berjasa.problems import Problem
 from berjasa.settings import load_settings
@@ -267,8 +267,8 @@ def describe(central_url: str, sites: list[Site], sync_lines: list[str],
                   f"    berjasa central import dtsen {dtsen} --data-dir {folder}",
                   ("    berjasa central export --what bpjs-registration --format xlsx"
                    f" --output pendaftaran.xlsx --data-dir {folder}"),
-                  ("    berjasa central export --what payment-list --month YYYY-MM --draft"
-                   f" --format xlsx --output iuran.xlsx --data-dir {folder}")]
+                  (f"    berjasa central export --what payment-list --month {local_time.today():%Y-%m}"
+                   f" --draft --format xlsx --output iuran.xlsx --data-dir {folder}")]
     return {"text": "\n".join(lines), "central": central_url,
             "kelurahan": {s.code: f"http://127.0.0.1:{s.port}" for s in sites},
             "password": PASSWORD, "users": dict(ROLES), "central_users": dict(CENTRAL_ROLES)}
@@ -282,7 +282,7 @@ def wait_for_interrupt(processes: list[subprocess.Popen]) -> None:
 
 
 @click.command("demo")
-@click.option("--enrollments", default=80, show_default=True,
+@click.option("--enrollments", default=80, show_default=True, type=click.IntRange(min=0),
               help="Jumlah pendaftaran sintetis per kelurahan.")
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder tempat demo menyimpan datanya (di <DIR>/demo).")

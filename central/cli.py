@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -516,6 +517,17 @@ def _export_format(fmt: str | None, output: Path | None) -> str:
     return fmt
 
 
+def _as_date(value: str | None) -> date | None:
+    """A calendar date typed YYYY-MM-DD, or a usage error saying so in Indonesian."""
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise click.BadParameter(f"{value!r} bukan tanggal yang ada; tulis YYYY-MM-DD, "
+                                 f"misalnya 2026-11-27", param_hint="'--as-of'") from None
+
+
 @central_group.command("export")
 @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default=None,
               help="Format berkas (bawaan: dari akhiran --output, .xlsx atau .csv; selain itu csv).")
@@ -527,7 +539,7 @@ def _export_format(fmt: str | None, output: Path | None) -> str:
               help="Daftar iuran: tampilkan walau ada band/tarif belum terkonfirmasi, bertanda DRAF.")
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Berkas tujuan (tanpa ini, CSV ditulis ke stdout).")
-@click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), default=None,
+@click.option("--as-of", default=None, metavar="YYYY-MM-DD", callback=lambda c, p, v: _as_date(v),
               help="Bentuk lama --month: bulan dari tanggal ini (YYYY-MM-DD).")
 @data_dir_option
 @json_option

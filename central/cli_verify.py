@@ -57,10 +57,21 @@ def send_back_command(nik: str, reason: str, actor: str | None, data_dir: Path |
     emit(outcome, as_json, outcome["record_id"])
 
 
+def _known_kind(value: str | None) -> str | None:
+    """A finding kind central raises; an unknown one names the kinds there are."""
+    from central.verification import KIND_LABELS
+
+    if value is not None and value not in KIND_LABELS:
+        raise click.BadParameter(f"jenis {value!r} tidak dikenal; pilih salah satu: "
+                                 f"{', '.join(sorted(KIND_LABELS))}", param_hint="'--kind'")
+    return value
+
+
 @central_group.command("findings")
 @click.option("--status", type=click.Choice(["open", "decided", "all"]), default="open",
               show_default=True, help="Terbuka, sudah diputuskan, atau semua.")
-@click.option("--kind", default=None, help="Hanya jenis ini (dtsen_mismatch, dukcapil_..., sent_back).")
+@click.option("--kind", default=None, callback=lambda ctx, param, value: _known_kind(value),
+              help="Hanya jenis ini (dtsen_mismatch, dukcapil_..., sent_back).")
 @click.option("--limit", type=click.IntRange(1, 10000), default=200, show_default=True,
               help="Paling banyak sekian temuan.")
 @data_dir_option

@@ -465,8 +465,10 @@ def _parsed(reader: Any, name: str) -> Iterator[list[str]]:
     try:
         yield from reader
     except csv.Error as exc:
+        why = ("satu isian lebih dari 128 KB" if "field larger than field limit" in str(exc)
+               else "susunan CSV rusak")
         raise ImportFileError(
-            f"{name}: baris {reader.line_num + 1} tidak terbaca sebagai CSV ({exc}); periksa tanda "
+            f"{name}: baris {reader.line_num + 1} tidak terbaca sebagai CSV ({why}); periksa tanda "
             f"kutip (\") yang tidak ditutup di baris itu atau sebelumnya; data lama tidak diganti"
         ) from exc
 

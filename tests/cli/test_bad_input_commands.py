@@ -128,6 +128,9 @@ def test_every_command_refuses_bad_input_with_one_error_line(tmp_path, files, da
         ["central", "export", "--what", "nothing", *cen],
         ["central", "export", "--what", "all", "--format", "pdf", *cen],
         ["central", "export", "--what", "payment-list", "--as-of", "2025-13-45", *cen],
+        ["central", "export", "--what", "payment-list", "--as-of", "2026-02-30", *cen],
+        ["central", "findings", "--kind", "bukan_jenis", *cen],
+        ["demo", "--enrollments", "-5", "--once"],
         # backup / restore / audit / privacy
         ["backup"], ["backup", str(tmp_path / "b.bin"), "--passphrase-stdin"],
         ["restore", str(files["missing"]), "--passphrase-stdin", *kel],
