@@ -99,14 +99,14 @@ def report_chain(checked: int, broken: dict[str, Any] | None, as_json: bool,
     sys.exit(1)
 
 
-def hold_folder(folder: Path, command: str):
+def hold_folder(folder: Path, command: str, single: bool = False):
     """The running lock of ``command`` on ``folder`` (berjasa.folder_lock), held
     until released or the process ends; one clear error while an offline command
-    works on the folder."""
+    works on the folder (or, ``single``, while the same command already runs there)."""
     from berjasa.folder_lock import FolderInUse, hold_running
 
     try:
-        return hold_running(folder, command)
+        return hold_running(folder, command, single=single)
     except FolderInUse as exc:
         raise click.ClickException(str(exc)) from exc
 

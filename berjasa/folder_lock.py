@@ -82,8 +82,12 @@ class HeldLock:
 
     def __init__(self, path: Path, handle: IO, remove: bool) -> None:
         self.path, self._handle, self._remove = path, handle, remove
+        self.also: HeldLock | None = None  # released with this one
 
     def release(self) -> None:
+        if self.also is not None:
+            self.also.release()
+            self.also = None
         if self._handle is None:
             return
         if self._remove:  # remove while still locked: nobody can take a dying file
@@ -142,14 +146,25 @@ def running_holders(data_dir: Path) -> list[str]:
     return holders
 
 
-def hold_running(data_dir: Path, command: str) -> HeldLock:
+def hold_running(data_dir: Path, command: str, single: bool = False) -> HeldLock:
     """Mark the folder as used by a running ``command`` for this process's life.
-    Raises :class:`FolderInUse` while an offline command works on the folder."""
+    Raises :class:`FolderInUse` while an offline command works on the folder, and
+    with ``single`` while another process runs the same command on it (a second
+    server on one register: a service and a forgotten window, say)."""
     folder = lock_dir(data_dir)
+    alone = None
+    if single:
+        alone = try_lock(folder / f"single-{command.replace(' ', '-')}.lock")
+        if alone is None:
+            running = [h for h in running_holders(data_dir) if h.startswith(command + " (")]
+            raise FolderInUse(f"`berjasa {command}` sudah berjalan untuk folder data {data_dir}"
+                              f"{' (' + ', '.join(running) + ')' if running else ''}; hentikan "
+                              f"yang itu dulu, atau pakai folder data lain.")
     name = f"running-{command.replace(' ', '-')}-{os.getpid()}-{uuid.uuid4().hex[:8]}.lock"
     held = try_lock(folder / name, remove=True)
     if held is None:  # pragma: no cover - a fresh unique name is never locked
         raise FolderInUse(f"Tidak bisa mengunci {folder / name}.")
+    held.also = alone
     offline = try_lock(folder / OFFLINE)
     if offline is None:
         held.release()

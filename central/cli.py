@@ -204,7 +204,7 @@ def serve_command(host: str | None, port: int | None, data_dir: Path | None) -> 
     from berjasa.logs import configure_logging
 
     configure_logging(settings["log_level"], settings["log_format"])
-    running = hold_folder(folder, "central serve")  # until this process ends
+    running = hold_folder(folder, "central serve", single=True)  # until this process ends
     # waitress buffers a body before the app sees it: cap that at twice the batch limit
     # (the app answers 413 in the JSON shape for anything over its own limits)
     with listening(host, port):

@@ -128,7 +128,7 @@ def serve_command(host: str | None, port: int | None, data_dir: Path | None,
     folder, settings = data_dir_and_settings(data_dir)
     configure_logging(settings["log_level"], settings["log_format"])
     _refuse_when_behind(folder)
-    running = hold_folder(folder, "serve")  # held until this process ends (restore refuses)
+    running = hold_folder(folder, "serve", single=True)  # held until this process ends (restore refuses)
     try:
         app = create_app(AppConfig(folder, settings, secure_cookies=use_https))
     except NotInitialised as exc:

@@ -86,3 +86,25 @@ def test_a_server_does_not_start_while_an_offline_command_works(data_dir):
     held.release()
     with offline(data_dir, "restore"):
         pass
+
+
+def test_a_second_server_on_one_folder_is_refused_and_the_first_keeps_serving(tmp_path, data_dir):
+    """Two `serve` on one register (a service and a forgotten window) would both
+    answer phones; the second says which one runs, and once that one stops the folder
+    is free again."""
+    port = free_port()
+    first = start_server(["serve", "--port", str(port), "--data-dir", str(data_dir)],
+                         f"http://127.0.0.1:{port}", timeout=30)
+    try:
+        second = berjasa("serve", "--port", str(free_port()), "--data-dir", str(data_dir))
+        assert second.returncode != 0 and "Traceback" not in second.stderr
+        assert f"`berjasa serve` sudah berjalan untuk folder data {data_dir} (serve (pid " \
+            f"{first.pid}))" in second.stderr, second.stderr
+        status = berjasa("sync", "status", "--data-dir", str(data_dir))  # others still work
+        assert status.returncode == 0, status.stderr
+        with pytest.raises(FolderInUse):
+            hold_running(data_dir, "serve", single=True)
+    finally:
+        first.terminate()
+        first.wait(timeout=30)
+    hold_running(data_dir, "serve", single=True).release()  # free once the first is gone
