@@ -148,7 +148,11 @@ def status_command(data_dir: Path | None, as_json: bool) -> None:
     click.echo(f"Menunggu: {status['pending']['records']} data"
                f" ({status['pending']['batches_unanswered']} batch belum dijawab)")
     error = status["last_error"]
-    click.echo(f"Galat terakhir: {error['error'] + ' (' + wita(error['finished_at'], seconds=True) + ')' if error else '-'}")
+    if error and status["last_error_resolved"]:
+        click.echo(f"Galat terakhir: - (yang terakhir, {wita(error['finished_at'], seconds=True)}, "
+                   f"sudah teratasi: pengiriman sesudahnya berhasil)")
+    else:
+        click.echo(f"Galat terakhir: {error['error'] + ' (' + wita(error['finished_at'], seconds=True) + ')' if error else '-'}")
     click.echo(str(status["pending"]["records"]))
 
 

@@ -17,6 +17,7 @@ def sync_status(conn: sqlite3.Connection, attempts: int = 10) -> dict[str, Any]:
     """The sync state of this kelurahan register as JSON-ready values."""
     device = storage.get_device(conn)
     last_ok = storage.last_attempt(conn, "ok") or storage.last_attempt(conn, "partial")
+    error = storage.last_error(conn)
     counts = storage.outbox_counts(conn)
     statuses = enrollment_store.count_by_status(conn)
     holder = storage.lease_holder(conn)
@@ -36,7 +37,9 @@ def sync_status(conn: sqlite3.Connection, attempts: int = 10) -> dict[str, Any]:
         "statuses": {name: statuses.get(name, 0) for name in
                      ("approved", "synced", "registered", "central_rejected")},
         "notices": storage.notice_counts(conn),
-        "last_error": storage.last_error(conn),
+        "last_error": error,
+        # a later run succeeded: the error is history, not the state of things
+        "last_error_resolved": bool(error and last_ok and last_ok["finished_at"] > error["finished_at"]),
         "updates_cursor": storage.get_state(conn, "updates_cursor", "0"),
         "consecutive_failures": int(storage.get_state(conn, "consecutive_failures", "0")),
         "totals": storage.totals(conn),

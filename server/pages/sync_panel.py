@@ -19,7 +19,7 @@ def sync_status(conn: sqlite3.Connection) -> dict[str, Any]:
     """The summary the panel shows: last push, what waits, the last error."""
     state = agent_status(conn, attempts=1)
     last_push = state["last_push"] or {}
-    error = state["last_error"] or {}
+    error = {} if state["last_error_resolved"] else state["last_error"] or {}
     return {
         "registered": state["registered"],
         "running": state["running"],

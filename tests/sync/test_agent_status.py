@@ -49,3 +49,37 @@ def test_sync_now_pushes_and_status_shows_it(api, data_dir, tmp_path):
         assert supervisor.post("/api/v1/sync/run").status_code == 202
     finally:
         central.stop()
+
+
+def test_an_error_a_later_run_overcame_is_shown_as_history(data_dir, tmp_path):
+    """`sync status` and the panel showed the last failure as the state of things
+    long after later runs had succeeded."""
+    from sync.agent import run_once
+    from sync.status import sync_status
+    from tests.helpers import berjasa
+
+    central = h.central_process(f"sqlite:///{tmp_path / 'c.db'}", tmp_path / "central")
+    try:
+        central.register(data_dir)
+        h.seed_approved(data_dir, 2, seed=23)
+        central.stop()
+        assert not run_once(data_dir, h.agent_settings(data_dir), "test").ok
+        conn = h.connect(data_dir / "kelurahan.db")
+        try:
+            failing = sync_status(conn)
+        finally:
+            conn.close()
+        assert failing["last_error"] and not failing["last_error_resolved"]
+        text = berjasa("sync", "status", "--data-dir", str(data_dir)).stdout
+        assert "Galat terakhir: pusat tidak dapat dihubungi: koneksi ditolak" in text, text
+        central.start()
+        assert run_once(data_dir, h.agent_settings(data_dir), "test").ok
+        text = berjasa("sync", "status", "--data-dir", str(data_dir)).stdout
+        assert "sudah teratasi: pengiriman sesudahnya berhasil" in text, text
+        conn = h.connect(data_dir / "kelurahan.db")
+        try:
+            assert sync_status(conn)["last_error_resolved"] is True
+        finally:
+            conn.close()
+    finally:
+        central.stop()
