@@ -25,6 +25,7 @@ from typing import Any
 
 from berjasa.database import transaction, utc_now
 from berjasa.erasure import checked_nik, erasure_reason
+from berjasa.local_time import wita
 from berjasa.problems import NotFound
 from berjasa.pseudonyms import key_for_connection, pseudonym
 from server.storage import audit as audit_store
@@ -47,6 +48,10 @@ def export_subject(conn: sqlite3.Connection, nik: str, actor: Actor) -> dict[str
     nik = checked_nik(nik)
     records = privacy_store.enrollments_for_nik(conn, nik)
     if not records:
+        earlier = privacy_store.erasures_by_pseudonym(conn, nik_pseudonym(conn, nik))
+        if earlier:  # as `erase` says it: the person was here, and nothing is left
+            raise NotFound(f"Data NIK ini sudah dihapus ({wita(earlier[-1]['erased_at'], seconds=True)}"
+                           f"); tidak ada lagi yang tersimpan di kelurahan ini.")
         raise NotFound("Tidak ada data dengan NIK ini di kelurahan ini.")
     ids = [r["id"] for r in records]
     entries = privacy_store.audit_entries_for(conn, ids)

@@ -105,7 +105,7 @@ def test_privacy_export_then_erase(filled):
     conn.close()
     assert last == ("Andi Operator", "admin")
     again = berjasa("privacy", "export", nik, "--data-dir", str(folder))
-    assert again.returncode != 0 and "Tidak ada data" in again.stderr
+    assert again.returncode != 0 and "Data NIK ini sudah dihapus (" in again.stderr  # as erase says
     verify = berjasa("audit", "verify", "--data-dir", str(folder))
     assert verify.returncode == 0, verify.stdout + verify.stderr
 
