@@ -43,11 +43,14 @@ PERSONAL_FIELDS = frozenset({
     "heir_name", "heir_relation", "heir_phone", "consent", "location", "captured_at", "notes",
     "disability", "review_reason", "kpj_number",
 })
-# About a record, every field is sealed except these bookkeeping ones. Not
-# ``central_reason``: a verifier's send-back or rejection reason is free text that
-# may name the person, like a review reason.
+# About a record, every field is sealed except these bookkeeping ones: what was
+# decided, by whom and when, and which other records were looked at, are about the
+# work, not the person (an auditor reads them in clear). Not ``central_reason``: a
+# verifier's send-back or rejection reason is free text that may name the person,
+# like a review reason.
 RECORD_BOOKKEEPING = frozenset({"status", "content_hash", "central_status", "version", "records",
-                                "pseudonym"})
+                                "pseudonym", "decision", "reviewed_by", "reviewed_at",
+                                "possible_duplicates"})
 REASON_FIELD = "_reason"
 
 

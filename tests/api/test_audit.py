@@ -132,6 +132,12 @@ def test_role_matrix_row_for_audit_values(api, records, username, sees_values):
                                                             ensure_ascii=False),
                                       "reason": edited["reason"]}
     assert audit.entry_hash({**edited, **sealed}) == edited["entry_hash"]
+    # what was decided, by whom and when is about the work, not the person: in clear
+    # for every reader (the reason stays sealed: it may name the person)
+    [decided] = [e for e in body["items"] if e["changes"].get("status", [None, None])[1] == "needs_fix"]
+    assert decided["changes"]["decision"] == [None, "needs_fix"]
+    assert decided["changes"]["reviewed_by"] == [None, "supervisor"]
+    assert not decided["changes"]["reviewed_at"][1].startswith("h1:")
 
 
 @pytest.fixture
