@@ -11,6 +11,7 @@ from flask import Blueprint, current_app, g, redirect, render_template, request,
 from werkzeug.exceptions import HTTPException
 
 from berjasa import reference
+from berjasa.local_time import wita
 from berjasa.problems import CsrfFailed, NotFound, Problem, TooManyAttempts, Unauthorized
 from berjasa.web import pages as web_pages
 from berjasa.web.pages import inert
@@ -81,10 +82,14 @@ def page_problem(problem: Problem):
     if isinstance(problem, CsrfFailed):
         return error_page(400, problem.message, "Formulir tidak sah")
     record_id = (request.view_args or {}).get("enrollment_id")
-    if isinstance(problem, NotFound) and record_id and privacy.erased_record(get_db(), record_id):
-        # erased while the page was open: say so (410), never a 500
-        return error_page(410, "Data ini sudah dihapus atas permintaan pemilik data (UU PDP); "
-                          "tidak ada lagi yang dapat ditinjau.", "Data sudah dihapus")
+    erased = privacy.erased_record(get_db(), record_id) if isinstance(problem, NotFound) \
+        and record_id else None
+    if erased:
+        # erased while the page was open, or gone since: say where and when (410), never a 500
+        where = "di kantor pusat" if erased["origin"] == "central" else "di kelurahan ini"
+        return error_page(410, f"Data ini sudah dihapus {where} atas permintaan pemilik data "
+                          f"(UU PDP), {wita(erased['erased_at'])}; tidak ada lagi yang dapat "
+                          f"ditinjau.", "Data sudah dihapus")
     body, status = error_page(problem.status, problem.message)
     headers = {}
     if isinstance(problem, TooManyAttempts) and "retry_after" in problem.extra:

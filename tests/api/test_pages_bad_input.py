@@ -263,7 +263,8 @@ def test_record_erased_while_its_review_page_is_open(app, records, data_dir):
                    supervisor.post(f"/enrollments/{enrollment_id}/decision",
                                    {"decision": "approve", "version": "1"})):
         html = _page_error(answer, 410)
-        assert "sudah dihapus" in html and nik not in html
+        assert "sudah dihapus di kelurahan ini atas permintaan pemilik data" in html
+        assert "WITA" in html and nik not in html  # where and when
     # an id that never existed stays a plain 404
     _page_error(supervisor.get("/enrollments/00000000-0000-4000-8000-000000000000"), 404)
 
