@@ -20,6 +20,7 @@ import click
 from berjasa.audit import problem_text
 from berjasa.os_errors import os_error_text
 from berjasa.paths import DATA_DIR_ENV, resolve_data_dir
+from berjasa.problems import Problem
 from berjasa.settings import SettingsError, load_settings
 
 
@@ -36,6 +37,18 @@ def tolerant_output() -> None:
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None and encoding not in ("utf8", "utf_8"):
             reconfigure(errors="backslashreplace")
+
+
+def problem_line(problem: Problem, with_code: bool = False) -> str:
+    """A refused step as the one line a command prints: the fields' messages (each
+    names its field, in Indonesian), else the problem's message, with the status it
+    names and, ``with_code``, its code in brackets for a script to match."""
+    errors = getattr(problem, "errors", None) or (problem.extra or {}).get("errors") or {}
+    if errors:
+        return "; ".join(message for messages in errors.values() for message in messages)
+    status = (problem.extra or {}).get("status")
+    return (f"{problem.message}{f' (status: {status})' if status else ''}"
+            f"{f' [{problem.code}]' if with_code else ''}")
 
 
 def write_file_for_carrying(target: Path, content: bytes, what: str) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from berjasa.commandline import data_dir_option, emit, json_option
+from berjasa.commandline import data_dir_option, emit, json_option, problem_line
 from berjasa.local_time import wita
 from berjasa.problems import Problem
 from central.cli import central_db, central_group
@@ -37,9 +37,7 @@ def central_erase_command(nik: str, reason: str, actor: str | None, data_dir: Pa
         try:
             answer = erase_nik(db, folder, nik, reason, cli_actor(actor))
         except Problem as exc:
-            errors = getattr(exc, "errors", None) or {}
-            details = "; ".join(m for ms in errors.values() for m in ms)
-            raise click.ClickException(f"{exc.message} {details}".strip()) from exc
+            raise click.ClickException(problem_line(exc)) from exc
     if not as_json:
         if answer["already_erased"]:
             click.echo(f"NIK ini sudah dihapus sebelumnya ({wita(answer['erased_at'], seconds=True)}).")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from berjasa.commandline import data_dir_option, emit, json_option
+from berjasa.commandline import data_dir_option, emit, json_option, problem_line
 from berjasa.problems import Problem
 from central.cli import central_db, central_group
 
@@ -17,19 +17,15 @@ VERIFY_LOCK = "central-verify.lock"  # in <data folder>/locks, held for a whole 
 
 
 def _actor(name: str | None) -> str:
-    import getpass
-    return name or f"cli:{getpass.getuser()}"
+    """``--by`` (a verifier's name), else ``cli:<OS user>``."""
+    from central.trail import cli_actor
+
+    return name or cli_actor().username
 
 
 def _problem(exc: Problem) -> click.ClickException:
     """One clear line (Indonesian) for a refused verification step."""
-    detail = getattr(exc, "extra", {}) or {}
-    if "errors" in detail:
-        fields = "; ".join(f"{k}: {' '.join(v)}" for k, v in detail["errors"].items())
-        return click.ClickException(fields)
-    status = detail.get("status")
-    suffix = f" (status di pusat: {status})" if status else ""
-    return click.ClickException(f"{exc.message}{suffix} [{exc.code}]")
+    return click.ClickException(problem_line(exc, with_code=True))
 
 
 @central_group.command("send-back")

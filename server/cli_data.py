@@ -9,7 +9,13 @@ from pathlib import Path
 import click
 
 from berjasa.audit import cli_actor
-from berjasa.commandline import data_dir_and_settings, data_dir_option, emit, json_option
+from berjasa.commandline import (
+    data_dir_and_settings,
+    data_dir_option,
+    emit,
+    json_option,
+    problem_line,
+)
 from berjasa.folder_lock import FolderInUse, offline
 from berjasa.local_time import wita
 from berjasa.problems import Problem
@@ -78,11 +84,6 @@ def privacy_group() -> None:
     """Permintaan pemilik data (UU PDP): ekspor atau hapus data satu NIK."""
 
 
-def _problem_line(problem: Problem) -> str:
-    details = "; ".join(m for messages in getattr(problem, "errors", {}).values() for m in messages)
-    return f"{problem.message} {details}".strip()
-
-
 @privacy_group.command("export")
 @click.argument("nik")
 @data_dir_option
@@ -98,7 +99,7 @@ def privacy_export(nik: str, data_dir: Path | None, as_json: bool) -> None:
     try:
         answer = privacy.export_subject(conn, nik, cli_actor("admin"))
     except Problem as problem:
-        raise click.ClickException(_problem_line(problem)) from problem
+        raise click.ClickException(problem_line(problem)) from problem
     finally:
         conn.close()
     if as_json:
@@ -133,7 +134,7 @@ def privacy_erase(nik: str, reason: str, by: str | None, data_dir: Path | None,
     try:
         answer = privacy.erase_subject(conn, nik, reason, cli_actor("admin", by))
     except Problem as problem:
-        raise click.ClickException(_problem_line(problem)) from problem
+        raise click.ClickException(problem_line(problem)) from problem
     finally:
         conn.close()
     if not as_json:
@@ -166,7 +167,7 @@ def privacy_purge(data_dir: Path | None, as_json: bool) -> None:
     try:
         answer = privacy.purge(conn, settings)
     except Problem as problem:
-        raise click.ClickException(_problem_line(problem)) from problem
+        raise click.ClickException(problem_line(problem)) from problem
     finally:
         conn.close()
     if not as_json:
