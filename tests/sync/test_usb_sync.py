@@ -47,6 +47,16 @@ def ok_json(answer: subprocess.CompletedProcess) -> dict:
     return json.loads(answer.stdout.strip().splitlines()[-1])
 
 
+def carry_batches(laptop: Path, central, stick: Path) -> Path:
+    """The laptop's pending batches to central on a stick (its folder, made here)."""
+    stick.mkdir(exist_ok=True)
+    ok_json(berjasa("sync", "export", "--to", str(stick / "batch.bjs"), "--json",
+                    "--data-dir", str(laptop)))
+    ok_json(berjasa("central", "import-batches", str(stick / "batch.bjs"), "--json",
+                    "--data-dir", str(central.data_dir)))
+    return stick
+
+
 def test_a_round_trip_by_stick_and_each_file_imported_twice(central, island, tmp_path):
     approved = h.seed_approved(island, 12, seed=21)
     stick = tmp_path / "flashdisk"
@@ -186,12 +196,7 @@ def test_a_central_erasure_by_stick_leaves_nothing_readable_on_the_laptop(centra
     before, the whole record stayed readable in kelurahan.db-wal and nothing ever
     finished the clean-up."""
     approved = h.seed_approved(island, 3, seed=57)
-    stick = tmp_path / "flashdisk"
-    stick.mkdir()
-    ok_json(berjasa("sync", "export", "--to", str(stick / "batch.bjs"), "--json",
-                    "--data-dir", str(island)))
-    ok_json(berjasa("central", "import-batches", str(stick / "batch.bjs"), "--json",
-                    "--data-dir", str(central.data_dir)))
+    stick = carry_batches(island, central, tmp_path / "flashdisk")
     [person] = h.kelurahan_rows(island, "SELECT nik, kk_number, full_name, mother_name, heir_name,"
                                 " address, phone FROM enrollments WHERE id = ?", (approved[0],))
     secrets = [v for k, v in person.items() if v and k != "phone"] + [person["phone"][1:]]
@@ -239,12 +244,7 @@ def test_duplicate_hints_reach_a_laptop_that_is_never_online(central, island, tm
     h.seed_approved(mainland, 7, seed=61)
     assert run_once(mainland, h.agent_settings(mainland), "test").ok
     h.seed_approved(island, 3, seed=62)
-    stick = tmp_path / "flashdisk"
-    stick.mkdir()
-    ok_json(berjasa("sync", "export", "--to", str(stick / "batch.bjs"), "--json",
-                    "--data-dir", str(island)))
-    ok_json(berjasa("central", "import-batches", str(stick / "batch.bjs"), "--json",
-                    "--data-dir", str(central.data_dir)))
+    stick = carry_batches(island, central, tmp_path / "flashdisk")
     assert _hints_held(island) == ("", 0)
     out = ok_json(berjasa("central", "export-answers", "--kelurahan", A, "--to",
                           str(stick / "jawaban.bja"), "--json", "--data-dir", str(central.data_dir)))
