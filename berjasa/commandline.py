@@ -39,6 +39,17 @@ def tolerant_output() -> None:
             reconfigure(errors="backslashreplace")
 
 
+def emit_users(users: list[dict[str, Any]], as_json: bool) -> None:
+    """``user list`` (kelurahan and central): name, role, active; the count last."""
+    rows = [{"username": u["username"], "role": u["role"], "active": bool(u["active"])}
+            for u in users]
+    if not as_json:
+        for row in rows:
+            click.echo(f"{row['username']:<24} {row['role']:<12} "
+                       f"{'aktif' if row['active'] else 'nonaktif'}")
+    emit(rows, as_json, str(len(rows)))
+
+
 def problem_line(problem: Problem, with_code: bool = False) -> str:
     """A refused step as the one line a command prints: the fields' messages (each
     names its field, in Indonesian), else the problem's message, with the status it

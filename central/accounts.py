@@ -82,6 +82,11 @@ def disable_user(db: Database, username: str, actor: Actor) -> dict[str, Any]:
     return update_user(db, _user_by_name(db, username), actor, active=False)
 
 
+def enable_user(db: Database, username: str, actor: Actor) -> dict[str, Any]:
+    """``central user enable NAME``."""
+    return update_user(db, _user_by_name(db, username), actor, active=True)
+
+
 def reset_password(db: Database, username: str, password: str, actor: Actor) -> dict[str, Any]:
     """``central user reset-password NAME``."""
     return update_user(db, _user_by_name(db, username), actor, password=password)

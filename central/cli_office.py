@@ -9,7 +9,14 @@ from pathlib import Path
 
 import click
 
-from berjasa.commandline import data_dir_option, emit, json_option, report_chain
+from berjasa.commandline import (
+    data_dir_option,
+    emit,
+    emit_users,
+    json_option,
+    problem_line,
+    report_chain,
+)
 from berjasa.problems import NotFound, ValidationFailed
 
 
@@ -20,9 +27,7 @@ def _read_password(password_stdin: bool) -> str:
 
 
 def _refusal(exc: ValidationFailed | NotFound) -> click.ClickException:
-    if isinstance(exc, ValidationFailed):
-        return click.ClickException("; ".join(m for ms in exc.errors.values() for m in ms))
-    return click.ClickException(exc.message)
+    return click.ClickException(problem_line(exc))
 
 
 @click.group("user")
@@ -73,6 +78,42 @@ def user_disable(name: str, data_dir: Path | None, as_json: bool) -> None:
         except (ValidationFailed, NotFound) as exc:
             raise _refusal(exc) from exc
     emit({"username": user["username"], "active": False}, as_json, user["username"])
+
+
+@user_group.command("enable")
+@click.argument("name")
+@data_dir_option
+@json_option
+def user_enable(name: str, data_dir: Path | None, as_json: bool) -> None:
+    """Aktifkan lagi pengguna kantor yang dinonaktifkan.
+
+    Contoh: berjasa central user enable rina
+    """
+    from central import accounts, trail
+    from central.cli import central_db
+
+    with central_db(data_dir) as (db, _, _):
+        try:
+            user = accounts.enable_user(db, name, trail.cli_actor())
+        except (ValidationFailed, NotFound) as exc:
+            raise _refusal(exc) from exc
+    emit({"username": user["username"], "active": True}, as_json, user["username"])
+
+
+@user_group.command("list")
+@data_dir_option
+@json_option
+def user_list(data_dir: Path | None, as_json: bool) -> None:
+    """Semua pengguna kantor pusat: nama, peran, aktif atau tidak.
+
+    Contoh: berjasa central user list
+    """
+    from central import accounts
+    from central.cli import central_db
+
+    with central_db(data_dir) as (db, _, _):
+        users = accounts.list_users(db)
+    emit_users(users, as_json)
 
 
 @user_group.command("reset-password")

@@ -13,15 +13,18 @@ from berjasa.commandline import (
     data_dir_and_settings,
     data_dir_option,
     emit,
+    emit_users,
     hold_folder,
     json_option,
     listening,
+    problem_line,
 )
 from berjasa.database import connect
 from berjasa.logs import configure_logging, get_logger
 from berjasa.paths import kelurahan_db_path
+from berjasa.problems import Problem
 from berjasa.settings import AppConfig
-from server import accounts
+from server import accounts, user_admin
 from server.install import KelurahanMismatch, UnknownKelurahan, init_kelurahan
 from server.storage.users import UserExists
 
@@ -107,6 +110,77 @@ def user_add(name: str, role: str, password_stdin: bool, data_dir: Path | None,
     finally:
         conn.close()
     emit({"id": user_id, "username": name, "role": role}, as_json, name)
+
+
+@user_group.command("list")
+@data_dir_option
+@json_option
+def user_list(data_dir: Path | None, as_json: bool) -> None:
+    """Semua pengguna: nama, peran, aktif atau tidak.
+
+    Contoh: berjasa user list
+    """
+    _, _, conn = open_register(data_dir)
+    try:
+        users = user_admin.list_users(conn)
+    finally:
+        conn.close()
+    emit_users(users, as_json)
+
+
+def _change_user(data_dir: Path | None, name: str, as_json: bool, done: str, **change) -> None:
+    """One change to a named user, audited as the command line's; one clear line if refused."""
+    _, _, conn = open_register(data_dir)
+    try:
+        user = user_admin.update_user_named(conn, name, cli_actor("admin"), **change)
+    except Problem as problem:
+        raise click.ClickException(problem_line(problem)) from problem
+    finally:
+        conn.close()
+    emit({"username": user["username"], "role": user["role"], "active": bool(user["active"])},
+         as_json, done)
+
+
+@user_group.command("reset-password")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True, help="Baca kata sandi baru dari stdin (satu baris).")
+@data_dir_option
+@json_option
+def user_reset_password(name: str, password_stdin: bool, data_dir: Path | None,
+                        as_json: bool) -> None:
+    """Atur kata sandi baru seorang pengguna (admin yang lupa kata sandinya juga); sesinya berakhir.
+
+    Contoh: berjasa user reset-password siti
+    """
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Kata sandi baru", hide_input=True, confirmation_prompt=True)
+    _change_user(data_dir, name, as_json, f"Kata sandi {name} diganti.", password=password)
+
+
+@user_group.command("disable")
+@click.argument("name")
+@data_dir_option
+@json_option
+def user_disable(name: str, data_dir: Path | None, as_json: bool) -> None:
+    """Nonaktifkan pengguna (pegawai keluar, HP hilang); sesi dan token HP-nya berakhir.
+
+    Contoh: berjasa user disable baso
+    """
+    _change_user(data_dir, name, as_json, f"{name} dinonaktifkan.", active=False)
+
+
+@user_group.command("enable")
+@click.argument("name")
+@data_dir_option
+@json_option
+def user_enable(name: str, data_dir: Path | None, as_json: bool) -> None:
+    """Aktifkan lagi pengguna yang dinonaktifkan.
+
+    Contoh: berjasa user enable baso
+    """
+    _change_user(data_dir, name, as_json, f"{name} aktif lagi.", active=True)
 
 
 @click.command("serve")

@@ -60,3 +60,13 @@ def username(conn: sqlite3.Connection, user_id: int) -> str | None:
     """A user's name by id (None when there is no such user)."""
     user = users.get_user(conn, user_id)
     return user["username"] if user else None
+
+
+def update_user_named(conn: sqlite3.Connection, name: str, actor: Actor, **change: Any
+                      ) -> dict[str, Any]:
+    """:func:`update_user` for the user called ``name`` (the command line names users);
+    404 when there is none."""
+    user = users.get_user_by_name(conn, name)
+    if user is None:
+        raise NotFound(f"Pengguna {name!r} tidak ada.")
+    return update_user(conn, int(user["id"]), actor, **change)

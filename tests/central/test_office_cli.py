@@ -71,6 +71,12 @@ def test_user_add_disable_reset_password(database_url, tmp_path):
         stored.close()
     assert user["active"] == 0 and user["password_hash"].startswith("$argon2id$")
     assert "sandi-baru" not in repr(_trail(database_url))
+    listed = json.loads(berjasa("central", "user", "list", "--json", data_dir=data).stdout)
+    assert listed == [{"username": "rina", "role": "operator", "active": False}]
+    berjasa("central", "user", "enable", "rina", data_dir=data)  # back after a leave
+    assert "rina                     operator     aktif" in berjasa(
+        "central", "user", "list", data_dir=data).stdout
+    assert _trail(database_url)[-1]["action"] == "user.enable"
 
 
 def test_audit_verify_names_a_hand_edited_row(database_url, tmp_path):

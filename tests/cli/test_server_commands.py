@@ -4,6 +4,7 @@ in-process runner (tests/helpers.py)."""
 
 from __future__ import annotations
 
+import getpass
 import json
 import os
 import sqlite3
@@ -15,7 +16,7 @@ import requests
 from argon2 import PasswordHasher
 
 from berjasa import processes
-from tests.helpers import BERJASA
+from tests.helpers import BERJASA, PASSWORD
 from tests.helpers import berjasa as run
 
 
@@ -82,6 +83,35 @@ def test_user_add_hashes_with_argon2_and_refuses_duplicates(tmp_path):
     again = run("user", "add", "RINA", "--role", "admin", "--password-stdin",
                 stdin="rahasia-panjang\n", data_dir=tmp_path)
     assert again.returncode != 0 and "sudah dipakai" in again.stderr
+
+
+def test_the_only_admin_who_forgot_the_password_is_helped_from_the_command_line(
+        data_dir, live_server, api):
+    """A kelurahan with one admin who forgot the password had to add a second admin,
+    reset through the page, then deactivate it: `user reset-password`, `disable`,
+    `enable` and `list` do it directly, audited as the command line's."""
+    def login(name: str, password: str) -> int:
+        return requests.post(f"{live_server}/api/v1/auth/token", timeout=30,
+                             json={"username": name, "password": password}).status_code
+
+    done = run("user", "reset-password", "admin", "--password-stdin", stdin="sandi-baru-admin-1\n",
+               data_dir=data_dir)
+    assert done.returncode == 0, done.stderr
+    assert login("admin", "sandi-baru-admin-1") == 200 and login("admin", PASSWORD) == 401
+    supervisor = api("supervisor")
+    assert run("user", "disable", "supervisor", data_dir=data_dir).returncode == 0
+    assert supervisor.get("/api/v1/auth/me").status_code == 401  # its tokens end
+    listed = json.loads(run("user", "list", "--json", data_dir=data_dir).stdout)
+    assert {"username": "supervisor", "role": "supervisor", "active": False} in listed
+    assert run("user", "enable", "supervisor", data_dir=data_dir).returncode == 0
+    assert login("supervisor", PASSWORD) == 200
+    missing = run("user", "disable", "siapa", data_dir=data_dir)
+    assert missing.returncode != 0 and "Pengguna 'siapa' tidak ada" in missing.stderr
+    conn = sqlite3.connect(data_dir / "kelurahan.db")
+    trail = conn.execute("SELECT actor FROM audit_log WHERE action = 'user.update' ORDER BY seq")
+    actors = [row[0] for row in trail]
+    conn.close()
+    assert actors == [f"cli:{getpass.getuser()}"] * 3
 
 
 @pytest.mark.parametrize("args,stdin,needle", [
