@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import importlib
 import sqlite3
+from pathlib import Path
 
 import click
 
 from berjasa import __version__
 from berjasa.cli_language import use_indonesian
-from berjasa.commandline import tolerant_output
+from berjasa.commandline import DATA_DIR_META, tolerant_output
 from berjasa.os_errors import os_error_text
 from berjasa.settings import register
 
@@ -113,9 +114,15 @@ def _load(name: str) -> click.Command:
 @click.group(cls=LazyGroup,
              context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="berjasa")
-def main() -> None:
+@click.option("--data-dir", "data_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=None, help="Folder data untuk perintah berikutnya (sama dengan --data-dir "
+                                 "sesudah nama perintah).")
+@click.pass_context
+def main(ctx: click.Context, data_dir: Path | None) -> None:
     """berjasa: pendaftaran pekerja rentan Makassar ke BPJS Ketenagakerjaan.
 
     Contoh: berjasa init --kelurahan 73.71.01.1001 && berjasa serve
     """
     tolerant_output()
+    if data_dir is not None:
+        ctx.meta[DATA_DIR_META] = data_dir

@@ -76,13 +76,27 @@ def write_file_for_carrying(target: Path, content: bytes, what: str) -> None:
 
 
 def data_dir_option(func: Callable) -> Callable:
-    """``--data-dir DIR`` (else ``$BERJASA_DATA_DIR``, else the user data folder)."""
+    """``--data-dir DIR`` (else one given before the command, ``berjasa --data-dir DIR
+    sync status``; else ``$BERJASA_DATA_DIR``, else the user data folder)."""
     return click.option(
         "--data-dir",
         type=click.Path(file_okay=False, path_type=Path),
         default=None,
+        callback=_data_dir_or_the_groups,
         help=f"Folder data (bawaan: ${DATA_DIR_ENV}, atau folder data pengguna di sistem ini).",
     )(func)
+
+
+def _data_dir_or_the_groups(ctx: click.Context, param: click.Parameter,
+                            value: Path | None) -> Path | None:
+    """The command's own --data-dir, else the one given to ``berjasa`` itself."""
+    if value is not None:
+        return value
+    return ctx.find_root().meta.get(DATA_DIR_META)
+
+
+# Where the top-level ``berjasa --data-dir DIR`` leaves its folder for the commands.
+DATA_DIR_META = "berjasa.data_dir"
 
 
 def json_option(func: Callable) -> Callable:

@@ -24,7 +24,7 @@ from berjasa.logs import configure_logging, get_logger
 from berjasa.paths import kelurahan_db_path
 from berjasa.problems import Problem
 from berjasa.settings import AppConfig
-from server import accounts, user_admin
+from server import accounts
 from server.install import KelurahanMismatch, UnknownKelurahan, init_kelurahan
 from server.storage.users import UserExists
 
@@ -120,6 +120,8 @@ def user_list(data_dir: Path | None, as_json: bool) -> None:
 
     Contoh: berjasa user list
     """
+    from server import user_admin  # it imports the web sessions: not for every command
+
     _, _, conn = open_register(data_dir)
     try:
         users = user_admin.list_users(conn)
@@ -130,6 +132,8 @@ def user_list(data_dir: Path | None, as_json: bool) -> None:
 
 def _change_user(data_dir: Path | None, name: str, as_json: bool, done: str, **change) -> None:
     """One change to a named user, audited as the command line's; one clear line if refused."""
+    from server import user_admin
+
     _, _, conn = open_register(data_dir)
     try:
         user = user_admin.update_user_named(conn, name, cli_actor("admin"), **change)

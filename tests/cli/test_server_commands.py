@@ -226,3 +226,15 @@ def test_serve_on_port_0_says_the_port_it_got(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_data_dir_may_come_before_the_command(data_dir, tmp_path):
+    """`berjasa --data-dir DIR sync status` as well as after the command; the command's
+    own --data-dir wins."""
+    before = run("--data-dir", str(data_dir), "user", "list", "--json")
+    assert before.returncode == 0, before.stderr
+    assert {u["username"] for u in json.loads(before.stdout)} >= {"admin", "supervisor"}
+    own = run("--data-dir", str(data_dir), "user", "list", "--data-dir", str(tmp_path / "lain"))
+    assert own.returncode != 0 and "berjasa init" in own.stderr
+    status = run("--data-dir", str(data_dir), "sync", "status", "--json")
+    assert status.returncode == 0 and json.loads(status.stdout)["registered"] is False
