@@ -54,6 +54,9 @@ _CHECK_FIRST = DANGEROUS_FIRST | frozenset(" \u00a0\u3000")
 MAX_CELL = 32_767
 _CONTROLS = re.compile("[\u0000-\u001f\u007f-\u009f\u2028\u2029]")
 _NON_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")
+# Direction overrides and isolates reorder what a cell shows (a name read backwards,
+# "gnp.exe" for "exe.png"): written as their code, as the pages show them.
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 BOM = "\ufeff"
 CHUNK = 1 << 16
 
@@ -100,6 +103,7 @@ def safe_text(value: Any) -> str:
     if text.isprintable() and text[:1] not in _CHECK_FIRST and len(text) <= MAX_CELL:
         return text  # the common case: nothing to neutralise (no control, no surrogate)
     text = _NON_XML.sub("\ufffd", _CONTROLS.sub(" ", text))
+    text = _BIDI.sub(lambda match: f"[U+{ord(match.group()):04X}]", text)
     stripped = text.lstrip(" \u00a0\u3000")
     if stripped[:1] in DANGEROUS_FIRST or text[:1] in DANGEROUS_FIRST:
         text = "'" + text

@@ -103,6 +103,10 @@ def test_formula_text_arrives_inert_and_readable(tmp_path, row_path):
     ("=1+1", "'=1+1"), ("+1", "'+1"), ("-1", "'-1"), ("@a", "'@a"), ("\t=1", "' =1"),
     ("\r=1", "' =1"), ("  =1", "'  =1"), ("a\x00b\nc", "a b c"), ("Jl. Ratulangi", "Jl. Ratulangi"),
     ("\ud800", "\ufffd"), (None, ""), (123, "123"), ("#N/A", "#N/A"),
+    # direction overrides would show a cell reordered: their code instead, as pages do;
+    # the joiners scripts and emoji need stay
+    ("\u202egnp.exe", "[U+202E]gnp.exe"), ("a\u2066b\u2069", "a[U+2066]b[U+2069]"),
+    ("Wa\u200dOde", "Wa\u200dOde"), ("=\u202e1", "'=[U+202E]1"),
 ])
 def test_safe_text(value, expected):
     assert safe_text(value) == expected
