@@ -126,3 +126,7 @@ def main(ctx: click.Context, data_dir: Path | None) -> None:
     tolerant_output()
     if data_dir is not None:
         ctx.meta[DATA_DIR_META] = data_dir
+
+
+if __name__ == "__main__":  # `python -m berjasa.cli`, as `python -m berjasa`
+    main()
