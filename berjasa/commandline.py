@@ -39,6 +39,13 @@ def tolerant_output() -> None:
             reconfigure(errors="backslashreplace")
 
 
+def read_password(from_stdin: bool, prompt: str = "Kata sandi") -> str:
+    """A password from stdin's first line (``--password-stdin``), else asked twice."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return click.prompt(prompt, hide_input=True, confirmation_prompt=True)
+
+
 def emit_users(users: list[dict[str, Any]], as_json: bool) -> None:
     """``user list`` (kelurahan and central): name, role, active; the count last."""
     rows = [{"username": u["username"], "role": u["role"], "active": bool(u["active"])}

@@ -4,7 +4,6 @@ office users and its hash-chained trail (registered on the central group by
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
@@ -15,15 +14,10 @@ from berjasa.commandline import (
     emit_users,
     json_option,
     problem_line,
+    read_password,
     report_chain,
 )
 from berjasa.problems import NotFound, ValidationFailed
-
-
-def _read_password(password_stdin: bool) -> str:
-    if password_stdin:
-        return sys.stdin.readline().rstrip("\r\n")
-    return click.prompt("Kata sandi", hide_input=True, confirmation_prompt=True)
 
 
 def _refusal(exc: ValidationFailed | NotFound) -> click.ClickException:
@@ -51,13 +45,27 @@ def user_add(name: str, role: str, password_stdin: bool, data_dir: Path | None,
     from central import accounts, trail
     from central.cli import central_db
 
-    password = _read_password(password_stdin)
+    password = read_password(password_stdin)
     with central_db(data_dir) as (db, _, _):
         try:
             user_id = accounts.add_user(db, name, role, password, trail.cli_actor())
         except ValidationFailed as exc:
             raise _refusal(exc) from exc
     emit({"id": user_id, "username": name.strip(), "role": role}, as_json, name.strip())
+
+
+def _set_active(name: str, active: bool, data_dir: Path | None, as_json: bool) -> None:
+    """``central user disable|enable NAME``: audited as the command line's."""
+    from central import accounts, trail
+    from central.cli import central_db
+
+    change = accounts.enable_user if active else accounts.disable_user
+    with central_db(data_dir) as (db, _, _):
+        try:
+            user = change(db, name, trail.cli_actor())
+        except (ValidationFailed, NotFound) as exc:
+            raise _refusal(exc) from exc
+    emit({"username": user["username"], "active": active}, as_json, user["username"])
 
 
 @user_group.command("disable")
@@ -69,15 +77,7 @@ def user_disable(name: str, data_dir: Path | None, as_json: bool) -> None:
 
     Contoh: berjasa central user disable rina
     """
-    from central import accounts, trail
-    from central.cli import central_db
-
-    with central_db(data_dir) as (db, _, _):
-        try:
-            user = accounts.disable_user(db, name, trail.cli_actor())
-        except (ValidationFailed, NotFound) as exc:
-            raise _refusal(exc) from exc
-    emit({"username": user["username"], "active": False}, as_json, user["username"])
+    _set_active(name, False, data_dir, as_json)
 
 
 @user_group.command("enable")
@@ -89,15 +89,7 @@ def user_enable(name: str, data_dir: Path | None, as_json: bool) -> None:
 
     Contoh: berjasa central user enable rina
     """
-    from central import accounts, trail
-    from central.cli import central_db
-
-    with central_db(data_dir) as (db, _, _):
-        try:
-            user = accounts.enable_user(db, name, trail.cli_actor())
-        except (ValidationFailed, NotFound) as exc:
-            raise _refusal(exc) from exc
-    emit({"username": user["username"], "active": True}, as_json, user["username"])
+    _set_active(name, True, data_dir, as_json)
 
 
 @user_group.command("list")
@@ -130,7 +122,7 @@ def user_reset_password(name: str, password_stdin: bool, data_dir: Path | None,
     from central import accounts, trail
     from central.cli import central_db
 
-    password = _read_password(password_stdin)
+    password = read_password(password_stdin)
     with central_db(data_dir) as (db, _, _):
         try:
             user = accounts.reset_password(db, name, password, trail.cli_actor())

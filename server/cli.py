@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
@@ -18,6 +17,7 @@ from berjasa.commandline import (
     json_option,
     listening,
     problem_line,
+    read_password,
 )
 from berjasa.database import connect
 from berjasa.logs import configure_logging, get_logger
@@ -97,10 +97,7 @@ def user_add(name: str, role: str, password_stdin: bool, data_dir: Path | None,
     Contoh: echo 's3cret-pass' | berjasa user add siti --role supervisor --password-stdin
     """
     _, _, conn = open_register(data_dir)
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = click.prompt("Kata sandi", hide_input=True, confirmation_prompt=True)
+    password = read_password(password_stdin)
     try:
         user_id = accounts.add_user(conn, name, role, password, cli_actor("admin"))
     except UserExists as exc:
@@ -156,11 +153,8 @@ def user_reset_password(name: str, password_stdin: bool, data_dir: Path | None,
 
     Contoh: berjasa user reset-password siti
     """
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = click.prompt("Kata sandi baru", hide_input=True, confirmation_prompt=True)
-    _change_user(data_dir, name, as_json, f"Kata sandi {name} diganti.", password=password)
+    _change_user(data_dir, name, as_json, f"Kata sandi {name} diganti.",
+                 password=read_password(password_stdin, "Kata sandi baru"))
 
 
 @user_group.command("disable")
