@@ -9,10 +9,10 @@ import { RecordForm } from './form.js';
 import { fieldForServerKey, isComplete, validateRecord } from './validate.js';
 import { duplicateHints } from './dedupe.js';
 import { householdCopy, proposeFromNik, toDmy } from './nikpropose.js';
-import { isEditable, newRecord, saveEdits } from './outbox.js';
+import { isEditable, newRecord, saveEdits, sameNikHere } from './outbox.js';
 import { FIX_EDITABLE, FIX_STATES, saveFix } from './fixes.js';
 import { problemLines, showOutbox } from './outbox_view.js';
-import { hintsInForce } from './session.js';
+import { hintsInForce, myRecords } from './session.js';
 import { $, inert, say, show, state } from './ui.js';
 
 let form;
@@ -42,6 +42,7 @@ export async function openForm(id = null, prefill = {}) {
     await store.putRecords([record]);
   }
   state.record = record;
+  state.localRecords = await myRecords(); // for "already recorded on this phone"
   form.setReference(state.reference);
   form.setData(record.data);
   const serverErrors = { ...(record.result?.errors || {}) };
@@ -73,13 +74,21 @@ export function recheck() {
 }
 
 function refreshDedupeHint() {
-  const hints = duplicateHints(hintsInForce(), form.getData());
+  const data = form.getData();
+  const hints = duplicateHints(hintsInForce(), data);
+  const here = sameNikHere(state.localRecords || [], data.nik, state.record?.id);
+  const lines = [];
+  if (here) {
+    lines.push(`Perhatian: NIK ini sudah dicatat di HP ini (${here.data.full_name || 'tanpa nama'}). `
+      + 'Bila orang yang sama, buka data itu di kotak keluar; jangan dicatat dua kali.');
+  }
+  if (hints.length) {
+    lines.push(`Perhatian: ${hints.includes('nik') ? 'NIK ini' : 'nama dan tanggal lahir ini'} mungkin sudah terdaftar (menurut petunjuk yang diunduh dari server). `
+      + 'Tanyakan apakah pekerja pernah didata; server akan memastikan saat dikirim.');
+  }
   const box = $('#dedupe-hint');
-  box.textContent = hints.length
-    ? `Perhatian: ${hints.includes('nik') ? 'NIK ini' : 'nama dan tanggal lahir ini'} mungkin sudah terdaftar (menurut petunjuk yang diunduh dari server). `
-      + 'Tanyakan apakah pekerja pernah didata; server akan memastikan saat dikirim.'
-    : '';
-  box.hidden = !hints.length;
+  box.textContent = inert(lines.join(' '));
+  box.hidden = !lines.length;
 }
 
 function askBackgroundSync() {

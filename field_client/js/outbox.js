@@ -95,6 +95,16 @@ export function payloadOf(record) {
 }
 
 /** A NIK as 737101******0001, enough to recognise a record in the list. */
+/** Another record on this phone with the same NIK (a person recorded twice in one
+ * offline round, before the server could say so), or null. Accepted records keep
+ * only a masked NIK: the server's hints cover those. */
+export function sameNikHere(records, nik, ownId) {
+  const digits = String(nik || '').replace(/\s/g, '');
+  if (!/^\d{16}$/.test(digits)) return null;
+  return records.find((r) => r.id !== ownId
+    && String(r.data?.nik || '').replace(/\s/g, '') === digits) || null;
+}
+
 export function maskNik(nik) {
   const digits = String(nik || '').replace(/\s/g, '');
   return digits.length === 16 ? `${digits.slice(0, 6)}******${digits.slice(12)}` : '';

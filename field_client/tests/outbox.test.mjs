@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   REASONED, applyResult, applyServerStatuses, backoffMs, isEditable, newRecord, payloadOf, saveEdits,
-  sendOutbox, stoppedText,
+  sameNikHere, sendOutbox, stoppedText,
 } from '../js/outbox.js';
 import { validateRecord } from '../js/validate.js';
 import { isoBirthDate, parseIncome } from '../js/form.js';
@@ -103,6 +103,18 @@ test('a refusal other than 401 keeps the records and says what the server said',
 test('a supervisor\'s reason goes only with the status it explains', () => {
   assert.ok(REASONED.has('needs_fix') && REASONED.has('rejected'));
   assert.ok(!REASONED.has('submitted') && !REASONED.has('approved'));
+});
+
+test('a NIK already recorded on this phone is found, never the record itself', () => {
+  const [a, b] = queued(2);
+  const mine = { ...a, data: { ...a.data, nik: '7371011203800001' } };
+  const other = { ...b, data: { ...b.data, nik: '7371011203800002' } };
+  const accepted = { id: 'acc', state: 'accepted', data: { nik_masked: '737101******0003' } };
+  const records = [mine, other, accepted];
+  assert.equal(sameNikHere(records, '7371 0112 0380 0002', mine.id), other);
+  assert.equal(sameNikHere(records, '7371011203800001', mine.id), null); // itself
+  assert.equal(sameNikHere(records, '7371011203800003', 'new'), null); // accepted: the server's hints
+  assert.equal(sameNikHere(records, '73710112038', 'new'), null); // not a whole NIK yet
 });
 
 test('413 halves the chunk', async () => {

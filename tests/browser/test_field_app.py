@@ -386,3 +386,26 @@ def test_an_account_that_may_not_enroll_is_refused_at_login_and_its_token_revoke
         time.sleep(0.2)
     login(page, server, "petugas2")  # an enumerator still signs in on the same phone
     assert page.inner_text("#user-name") == "petugas2"
+
+
+def test_a_nik_recorded_twice_offline_is_flagged_on_the_second_form(context, server):
+    """Two records of one NIK in one offline round: the phone knew only the server's
+    hints, so the second form said nothing until the server refused it."""
+    page = context.new_page()
+    page.goto(server.base + "/app/")
+    page.wait_for_selector("#view-login:not([hidden])")
+    login(page, server, "petugas2")
+    context.set_offline(True)
+    page.wait_for_selector("#net-status.offline")
+    first = person(77, full_name="Rahmawati Dua Kali")
+    fill_record(page, first)
+    save(page)
+    page.click("#new-record")
+    page.wait_for_selector("#view-form:not([hidden])")
+    page.fill("[name=nik]", first["nik"])
+    hint = page.locator("#dedupe-hint")
+    hint.wait_for(state="visible")
+    assert "NIK ini sudah dicatat di HP ini (Rahmawati Dua Kali)" in hint.inner_text()
+    page.fill("[name=nik]", person(78)["nik"])
+    hint.wait_for(state="hidden")
+    context.set_offline(False)
