@@ -163,6 +163,8 @@ def hold_running(data_dir: Path, command: str, single: bool = False) -> HeldLock
     name = f"running-{command.replace(' ', '-')}-{os.getpid()}-{uuid.uuid4().hex[:8]}.lock"
     held = try_lock(folder / name, remove=True)
     if held is None:  # pragma: no cover - a fresh unique name is never locked
+        if alone is not None:
+            alone.release()
         raise FolderInUse(f"Tidak bisa mengunci {folder / name}.")
     held.also = alone
     offline = try_lock(folder / OFFLINE)

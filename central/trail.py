@@ -230,6 +230,10 @@ def with_decision_reasons(db: Database, entries: list[dict[str, Any]]) -> list[d
             if isinstance(finding, int):
                 wanted[entry["seq"]] = finding
     held = findings_store.finding_reasons(db, list(wanted.values()))
+    pairs = {entry["seq"]: (entry["record_id"], str(_details(entry).get("other") or ""))
+             for entry in entries
+             if entry["action"].startswith("decision.pair.") and entry["record_id"]}
+    pair_reasons = findings_store.pair_reasons(db, list(pairs.values()))
     out = []
     for entry in entries:
         entry = dict(entry)
@@ -241,10 +245,8 @@ def with_decision_reasons(db: Database, entries: list[dict[str, Any]]) -> list[d
                 entry["decision_reason"] = found["evidence"].get("reason") or ""
             else:
                 entry["decision_reason"] = found["reason"] or ""
-        elif entry["action"].startswith("decision.pair.") and entry["record_id"]:
-            other = _details(entry).get("other")
-            reason = findings_store.pair_reason(db, entry["record_id"], str(other or ""))
-            entry["decision_reason"] = DECISION_REASON_GONE if reason is None else reason
+        elif entry["seq"] in pairs:
+            entry["decision_reason"] = pair_reasons.get(pairs[entry["seq"]], DECISION_REASON_GONE)
         out.append(entry)
     return out
 

@@ -297,18 +297,29 @@ def finding_reasons(db: Database, finding_ids: list[int]) -> dict[int, dict[str,
                              "reason": row["reason"]} for row in rows}
 
 
-def pair_reason(db: Database, subject: str, other: str) -> str | None:
-    """The reason a verifier gave for the decided pair of two records (each
-    "kelurahan/record_id"); None when either record or the pair is gone."""
-    ids = []
-    for ref in (subject, other):
-        code, _, record_id = ref.partition("/")
-        row = db.one("SELECT central_id FROM records WHERE kelurahan_code = ? AND record_id = ?",
-                     (code, record_id))
-        if row is None:
-            return None
-        ids.append(int(row["central_id"]))
-    row = db.one("SELECT reason FROM duplicate_flags WHERE decided_at IS NOT NULL AND"
-                 " ((central_id_a = ? AND central_id_b = ?) OR (central_id_a = ? AND central_id_b = ?))",
-                 (ids[0], ids[1], ids[1], ids[0]))
-    return row["reason"] if row else None
+def pair_reasons(db: Database, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """{(subject, other): the reason a verifier gave for that decided pair}, each
+    record named "kelurahan/record_id", in two queries for any number of pairs; a
+    pair whose record or decision is gone is missing from the answer."""
+    refs = sorted({ref for pair in pairs for ref in pair})
+    if not refs:
+        return {}
+    codes, ids = zip(*(ref.partition("/")[::2] for ref in refs))
+    among_codes, code_params = db.in_list("kelurahan_code", sorted(set(codes)))
+    among_ids, id_params = db.in_list("record_id", sorted(set(ids)))
+    central = {f"{r['kelurahan_code']}/{r['record_id']}": int(r["central_id"]) for r in db.query(
+        f"SELECT central_id, kelurahan_code, record_id FROM records WHERE {among_codes}"
+        f" AND {among_ids}", [*code_params, *id_params])}
+    held = sorted(set(central.values()))
+    if not held:
+        return {}
+    among, params = db.in_list("central_id_a", held, "bigint")
+    decided = {frozenset((int(r["central_id_a"]), int(r["central_id_b"]))): r["reason"]
+               for r in db.query("SELECT central_id_a, central_id_b, reason FROM duplicate_flags"
+                                 f" WHERE decided_at IS NOT NULL AND {among}", params)}
+    out = {}
+    for subject, other in pairs:
+        key = frozenset((central.get(subject), central.get(other)))
+        if None not in key and key in decided:
+            out[(subject, other)] = decided[key] or ""
+    return out
