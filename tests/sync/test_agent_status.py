@@ -58,7 +58,8 @@ def test_an_error_a_later_run_overcame_is_shown_as_history(data_dir, tmp_path):
     from sync.status import sync_status
     from tests.helpers import berjasa
 
-    central = h.central_process(f"sqlite:///{tmp_path / 'c.db'}", tmp_path / "central")
+    database_url = f"sqlite:///{tmp_path / 'c.db'}"
+    central = h.central_in_thread(database_url, tmp_path / "central")
     try:
         central.register(data_dir)
         h.seed_approved(data_dir, 2, seed=23)
@@ -72,7 +73,7 @@ def test_an_error_a_later_run_overcame_is_shown_as_history(data_dir, tmp_path):
         assert failing["last_error"] and not failing["last_error_resolved"]
         text = berjasa("sync", "status", "--data-dir", str(data_dir)).stdout
         assert "Galat terakhir: pusat tidak dapat dihubungi: koneksi ditolak" in text, text
-        central.start()
+        central = h.central_in_thread(database_url, tmp_path / "central", central.port)
         assert run_once(data_dir, h.agent_settings(data_dir), "test").ok
         text = berjasa("sync", "status", "--data-dir", str(data_dir)).stdout
         assert "sudah teratasi: pengiriman sesudahnya berhasil" in text, text
