@@ -27,6 +27,22 @@ STATUS_TEXT = {
     "rejected": "Tidak diterima (tanyakan alasannya di kantor kelurahan)",
     "central_rejected": "Tidak diterima di kota (tanyakan alasannya di kantor kelurahan)",
 }
+# What the city's registry decided, once it has (the record's central_status).
+CENTRAL_STATUS_TEXT = {
+    "accepted": "Diterima di kota, menunggu didaftarkan ke BPJS Ketenagakerjaan",
+    "registered": STATUS_TEXT["registered"],
+    "rejected": STATUS_TEXT["central_rejected"],
+    "duplicate": "Sudah tercatat di kota lewat data lain (tanyakan di kantor kelurahan)",
+    "sent_back": STATUS_TEXT["needs_fix"],
+}
+
+
+def status_text(status: str, central_status: str | None) -> str:
+    """A record's state in the worker's words: central's decision once there is
+    one, else the kelurahan's status (never a bare code)."""
+    if central_status in CENTRAL_STATUS_TEXT:
+        return CENTRAL_STATUS_TEXT[central_status]
+    return STATUS_TEXT.get(status, "Sedang diproses (tanyakan di kantor kelurahan)")
 
 
 class TooManyLookups(Exception):
@@ -58,7 +74,7 @@ def receipt(conn, enrollment_id: str) -> dict | None:
         "enumerator": row["enumerator"], "captured_at": row["captured_at"],
         "received_at": row["received_at"],
         "kelurahan": region.name if region else row["kelurahan_code"],
-        "status": STATUS_TEXT.get(row["central_status"] or row["status"], row["status"]),
+        "status": status_text(row["status"], row["central_status"]),
         "qr_svg": qr_svg(row["id"]),
     }
 
@@ -75,4 +91,5 @@ def lookup(conn, settings: dict, address: str, enrollment_id: str, birth_date: s
     if not hmac.compare_digest(stored.encode(), (birth_date or "")[:10].encode()) or row is None:
         return None
     status = row["central_status"] or row["status"]
-    return {"id": row["id"], "status": status, "status_text": STATUS_TEXT.get(status, status)}
+    return {"id": row["id"], "status": status,
+            "status_text": status_text(row["status"], row["central_status"])}
