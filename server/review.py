@@ -95,13 +95,16 @@ def central_notice_texts(conn: sqlite3.Connection, enrollment_id: str) -> list[s
     """Central's notices about a record (likely duplicates, verifiers' decisions) in
     Bahasa Indonesia, oldest first."""
     out = []
-    for notice in store.central_notices(conn, enrollment_id):
+    notices = store.central_notices(conn, enrollment_id)
+    decided = {_other_key(n["payload"]) for n in notices if n["kind"] == "duplicate_decision"}
+    for notice in notices:
         payload, kind = notice["payload"], notice["kind"]
         other = payload.get("other") or {}
         where = f"kelurahan {other.get('kelurahan_code', '?')}"
         if kind == "possible_duplicate":
-            out.append(f"Pusat: kemungkinan orang yang sama dengan data di {where}; "
-                       "menunggu keputusan verifikator.")
+            state = ("sudah diputuskan verifikator (lihat di bawah)" if _other_key(payload) in decided
+                     else "menunggu keputusan verifikator")
+            out.append(f"Pusat: kemungkinan orang yang sama dengan data di {where}; {state}.")
         elif kind == "duplicate_elsewhere":
             out.append(f"Pusat: NIK ini juga dikirim oleh {where}.")
         elif kind == "duplicate_decision":
@@ -112,6 +115,12 @@ def central_notice_texts(conn: sqlite3.Connection, enrollment_id: str) -> list[s
             reason = payload.get("reason")
             out.append(f"Keputusan verifikator pusat: {text}" + (f" (alasan: {reason})" if reason else "") + ".")
     return out
+
+
+def _other_key(payload: dict[str, Any]) -> tuple:
+    """The other record a pair notice is about."""
+    other = payload.get("other") or {}
+    return other.get("kelurahan_code"), other.get("record_id")
 
 
 def overridden_warnings(context: dict[str, Any]) -> list[dict[str, str]]:

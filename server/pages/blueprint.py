@@ -65,6 +65,7 @@ for _name, _filter in labels.FILTERS.items():
     blp.add_app_template_filter(_filter, _name)
 blp.add_app_template_filter(inert, "inert")  # typed text shown as typed, never reordering the page
 blp.add_app_template_global(labels.history_changes, "history_changes")
+blp.add_app_template_global(labels.history_reason, "history_reason")
 
 
 def error_page(status: int, message: str, title: str | None = None):

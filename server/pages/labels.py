@@ -4,6 +4,7 @@ labels, rule names, rupiah and WITA times. Registered as Jinja filters."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from berjasa import number_text
@@ -47,7 +48,7 @@ DISABILITY_LABELS = {"seeing": "melihat", "hearing": "mendengar", "walking": "be
                      "cognition": "mengingat/berkonsentrasi", "self_care": "mengurus diri sendiri",
                      "communication": "berkomunikasi"}
 CENTRAL_STATUS_LABELS = {"accepted": "Diterima pusat", "registered": "Terdaftar di BPJS",
-                         "rejected": "Ditolak pusat", "duplicate": "Ganda (NIK aktif di kelurahan lain)",
+                         "rejected": "Ditolak pusat", "duplicate": "Ganda (orang yang sama sudah aktif lewat data lain)",
                          "sent_back": "Dikirim balik pusat untuk diperbaiki"}
 # Reason codes central sends back (central/eligibility.py and ingest), in Indonesian.
 CENTRAL_REASON_LABELS = {
@@ -119,6 +120,9 @@ def disability_text(value: Any) -> str:
     return "Ya" + (": " + ", ".join(kinds) if kinds else "")
 
 
+_REASON_CODE = re.compile(r"[a-z][a-z0-9_]*")
+
+
 def central_reason_text(reason: Any) -> str:
     """``rejected: dtsen_desil_above_cutoff, ...`` (as the agent keeps it) in Indonesian."""
     if not reason:
@@ -126,7 +130,12 @@ def central_reason_text(reason: Any) -> str:
     text = str(reason)
     head, _, rest = text.partition(": ")
     if head == "rejected":
-        return "; ".join(CENTRAL_REASON_LABELS.get(code.strip(), code.strip()) for code in rest.split(","))
+        # the agent keeps central's reasons joined by ", ": codes, or a verifier's own
+        # words, which may hold commas themselves and are then shown as written
+        pieces = rest.split(", ")
+        if all(_REASON_CODE.fullmatch(piece) for piece in pieces):
+            return "; ".join(CENTRAL_REASON_LABELS.get(code, code) for code in pieces)
+        return ", ".join(CENTRAL_REASON_LABELS.get(piece, piece) for piece in pieces)
     if head == "duplicate_nik":
         return "NIK sudah aktif di " + rest
     if head == "duplicate_person":
@@ -146,9 +155,16 @@ def history_changes(entry: dict[str, Any]) -> list[tuple[str, str, str]]:
     "–" for nothing; a status in its label, a field as the page shows it, a time in
     WITA, warnings the approval overrode as their count."""
     old, new = entry.get("old_values") or {}, entry.get("new_values") or {}
-    return [(_HISTORY_NAMES.get(key) or _FIELD_NAMES.get(key, key),
-             _history_value(key, old.get(key)), _history_value(key, value))
-            for key, value in new.items() if key not in _HISTORY_SHOWN_ELSEWHERE]
+    changes = [(_HISTORY_NAMES.get(key) or _FIELD_NAMES.get(key, key),
+                _history_value(key, old.get(key)), _history_value(key, value))
+               for key, value in new.items() if key not in _HISTORY_SHOWN_ELSEWHERE]
+    return [change for change in changes if change[1] != change[2]]  # "– → –" says nothing
+
+
+def history_reason(entry: dict[str, Any]) -> str:
+    """A history entry's reason: central's (written by the sync agent) in words."""
+    reason = entry.get("reason") or ""
+    return central_reason_text(reason) if entry.get("changed_by") == "sync" else reason
 
 
 # Who made a history entry: the sync agent writes central's moves as "sync".
@@ -162,7 +178,8 @@ def history_actor(name: str | None) -> str:
 
 _HISTORY_NAMES = {"status": "Status", "central_status": "Status di pusat",
                   "central_reason": "Alasan pusat", "kpj_number": "Nomor KPJ",
-                  "overridden_warnings": "Peringatan dikesampingkan"}
+                  "overridden_warnings": "Peringatan dikesampingkan",
+                  "possible_duplicates": "Kemungkinan data ganda"}
 
 
 def _history_value(key: str, value: Any) -> str:
@@ -176,6 +193,8 @@ def _history_value(key: str, value: Any) -> str:
         return central_reason_text(value)
     if key == "overridden_warnings" and isinstance(value, list):
         return f"{len(value)} peringatan"
+    if key == "possible_duplicates" and isinstance(value, list):
+        return f"{len(value)} data"
     if key in _FIELD_NAMES:
         return field_value({key: value}, key) or "–"
     if key.endswith("_at") and isinstance(value, str):

@@ -117,7 +117,7 @@ def test_same_person_decision_rejects_the_other_record_for_what_it_is(central, t
     """keep_a: B's record (another NIK) becomes central_rejected at B; the
     supervisor reads that a verifier found it to be the same person as A's record,
     never that its NIK is active elsewhere (the NIKs differ)."""
-    from server.pages.labels import central_reason_text
+    from server.pages.labels import CENTRAL_STATUS_LABELS, central_reason_text
 
     _, b, first, second = _decided_pair(central, tmp_path, "keep_a", "KTP A benar; NIK B salah ketik")
     assert run_once(b, h.agent_settings(b), "test").ok
@@ -133,3 +133,7 @@ def test_same_person_decision_rejects_the_other_record_for_what_it_is(central, t
     assert "NIK sudah aktif" not in shown
     assert "orang yang sama" in shown.lower() and A in shown and first in shown
     assert any("data di kelurahan" in t and "dipertahankan" in t for t in texts), texts
+    # the earlier flag reads as decided, and the status names no NIK (the NIKs differ)
+    flagged = [t for t in texts if "kemungkinan orang yang sama" in t]
+    assert flagged and all("sudah diputuskan" in t for t in flagged), texts
+    assert "NIK" not in CENTRAL_STATUS_LABELS[row[1]]
