@@ -18,19 +18,21 @@ def invalid(field: str, message: str, code: str) -> ValidationFailed:
     return ValidationFailed({field: [message]}, {field: [code]})
 
 
-# Letters and digits of any script, and . _ - @ (e.g. rina.operator, andi@bpkp)
-_USERNAME = re.compile(r"[\w.@-]{1,64}")
+# Latin letters a-z, digits and . _ - @ (e.g. rina.operator, andi@bpkp): a letter of
+# another script can look exactly like a Latin one (Cyrillic "о" in "оperator-kota"),
+# and two accounts that look alike are two actors in the trail that read as one.
+_USERNAME = re.compile(r"[A-Za-z0-9_.@-]{1,64}")
 
 
 def check_username(username: Any, taken: Iterable[str] = ()) -> str:
     """A new username as stored: trimmed, in its compatibility form (NFKC: a
-    full-width "ｏｐｅｒａｔｏｒ" is "operator"), 1-64 letters, digits and . _ - @, and
+    full-width "ｏｐｅｒａｔｏｒ" is "operator"), 1-64 Latin letters, digits and . _ - @, and
     not the same as one in ``taken`` apart from case or width (two accounts that read
     alike would be two actors in the trail that look like one)."""
     name = unicodedata.normalize("NFKC", username.strip()) if isinstance(username, str) else ""
     if not _USERNAME.fullmatch(name):
-        raise invalid("username", "Nama pengguna harus 1-64 huruf, angka atau . _ - @ (tanpa "
-                      "spasi).", "invalid_username")
+        raise invalid("username", "Nama pengguna harus 1-64 huruf latin (a-z), angka atau . _ - @ "
+                      "(tanpa spasi).", "invalid_username")
     folded = name.casefold()
     if any(unicodedata.normalize("NFKC", other).casefold() == folded for other in taken):
         raise invalid("username", "Nama pengguna sudah dipakai (huruf besar/kecil tidak "

@@ -175,13 +175,15 @@ def test_the_admin_page_offers_no_demotion_or_disabling_of_ones_own_account(cent
 
 
 def test_an_office_user_that_reads_like_another_is_refused(central):
-    """"Operator-Kota" or a full-width "ｏｐｅｒａｔｏｒ-kota" beside "operator-kota" would
+    """"Operator-Kota", a full-width "ｏｐｅｒａｔｏｒ-kota" or one with a Cyrillic "о" beside
+    "operator-kota" would
     be two actors in the trail that read as one; HTML in a name and a password of
     spaces are refused too. Nothing is stored."""
     admin = signed_in(central, "admin")
     add_user(central, "operator-kota", "operator")
     before = central.query("SELECT username FROM users ORDER BY id")
     for name, password in (("Operator-Kota", PASSWORD), ("ｏｐｅｒａｔｏｒ-kota", PASSWORD),
+                           ("\u043eperator-kota", PASSWORD),  # a Cyrillic "о"
                            ("<b>x</b>", PASSWORD), ("baru", " " * 12)):
         answer = admin.post(f"{central.url}/admin/users", timeout=20, data={
             "username": name, "role": "auditor", "password": password,
