@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, current_app, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from berjasa import request_log
 from berjasa.database import is_storage_full
@@ -26,6 +26,7 @@ def install(app: Flask, log: logging.Logger, before_request: Callable[[], None],
     each request, and its error handlers: domain problems, Werkzeug's errors,
     ``more`` (exception type, handler), and any other exception as a bug."""
     request_log.install(app)
+    app.before_request(_refuse_head)
     app.before_request(before_request)
     app.register_error_handler(Problem, problem_response)
     for kind, handler in more:
@@ -45,6 +46,16 @@ def install(app: Flask, log: logging.Logger, before_request: Callable[[], None],
         return http_error_response(HTTPException(description="internal", response=None))
 
     app.register_error_handler(Exception, unexpected_error_response)
+
+
+def _refuse_head() -> None:
+    """405 for HEAD, but on /health and static files. Flask answers HEAD by running
+    the GET view, and some GETs act: a download marks records and writes the trail,
+    a login form that is not a POST counted as a failed login (a link checker's HEADs
+    locked an office out). Nothing of this app is for HEAD."""
+    if request.method == "HEAD" and request.path != "/health" and not (
+            request.endpoint or "").endswith("static"):
+        raise MethodNotAllowed(valid_methods=["GET"])
 
 
 def _database_folder() -> Path | None:

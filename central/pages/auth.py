@@ -18,7 +18,7 @@ log = get_logger("berjasa.central")
 def login() -> Response | tuple[str, int] | str:
     """GET: the form. POST: check the password, start a session, go to the dashboard."""
     next_path = safe_next(request.values.get("next"))
-    if request.method == "GET":
+    if request.method != "POST":  # only a POST tries a password
         return render_template("central/login.html", next_path=next_path, username="")
     address = request.remote_addr or "-"
     db = get_db()

@@ -28,7 +28,7 @@ def home_for(role: str) -> str:
 def login() -> Response | tuple[str, int] | str:
     """GET: the login form. POST: check the password, start a session, go home."""
     next_path = safe_next(request.values.get("next"))
-    if request.method == "GET":
+    if request.method != "POST":  # only a POST tries a password
         return render_template("pages/login.html", next_path=next_path, username="")
     settings = current_app.config["SETTINGS"]
     username = request.form.get("username", "").strip()[:64]

@@ -102,4 +102,6 @@ def page_problem(problem: Problem):
 def page_http_error(exc: HTTPException):
     """Werkzeug's errors (405, 413, ...) as pages."""
     status = exc.code or 500
-    return error_page(status, TITLES.get(status, exc.description or ""))
+    allow = exc.get_response().headers.get("Allow") if status == 405 else None
+    body, code = error_page(status, TITLES.get(status, exc.description or ""))
+    return body, code, {"Allow": allow} if allow else {}

@@ -85,3 +85,21 @@ def test_failed_logins_are_audited_without_passwords(live_server, data_dir):
     assert ("login.failed", "supervisor", "{}") in rows
     assert all("rahasia-salah-1" not in str(row) for row in rows)
 
+
+
+def test_head_requests_neither_count_as_failed_logins_nor_run_a_view(live_server, data_dir):
+    """A link checker HEADing /login counted each HEAD as a failed login and locked
+    the office out (3 failures here). HEAD is answered 405 but on /health."""
+    for _ in range(4):
+        head = requests.head(f"{live_server}/login", timeout=10)
+        assert head.status_code == 405 and head.headers["Allow"] == "GET"
+    for path in ("/api/v1/field/dedupe-index", "/enrollments", "/api/v1/audit"):
+        assert requests.head(f"{live_server}{path}", timeout=10).status_code == 405, path
+    assert requests.head(f"{live_server}/health", timeout=10).status_code == 200
+    assert login(live_server, "auditor", PASSWORD).status_code == 200
+    conn = sqlite3.connect(data_dir / "kelurahan.db")
+    try:
+        failed = conn.execute("SELECT COUNT(*) FROM audit_log WHERE action LIKE '%fail%'").fetchone()[0]
+    finally:
+        conn.close()
+    assert failed == 0

@@ -190,3 +190,20 @@ def test_an_office_user_that_reads_like_another_is_refused(central):
             "csrf_token": token(admin, central, "/admin/users")})
         assert answer.status_code == 422, (name, answer.status_code)
     assert central.query("SELECT username FROM users ORDER BY id") == before
+
+
+def test_head_requests_are_refused_without_acting(central):
+    """HEAD ran the GET view: on /login each counted as a failed login (eleven
+    locked the office out) and on /unduh/... it built the file, marked the records as
+    put on a registration file and wrote a download entry. Only /health answers it."""
+    operator = signed_in(central, "operator", "sari")
+    trail_before = central.query("SELECT COUNT(*) AS n FROM audit_log")[0]["n"]
+    for _ in range(11):
+        assert requests.head(f"{central.url}/login", timeout=10).status_code == 405
+    for path in ("/unduh/bpjs-registration?format=xlsx", "/unduh/payment-list", "/"):
+        answer = operator.head(f"{central.url}{path}", timeout=20)
+        assert answer.status_code == 405 and answer.headers.get("Allow") == "GET", path
+    assert requests.head(f"{central.url}/health", timeout=10).status_code == 200
+    assert central.query("SELECT COUNT(*) AS n FROM audit_log")[0]["n"] == trail_before
+    _, answer = login(central, "sari")
+    assert answer.status_code == 200
