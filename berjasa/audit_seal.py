@@ -73,6 +73,14 @@ def seal_problem(key: bytes, seq: int, entry_hash: str, mac: str | None) -> str 
         " (rewritten without the data folder's key?)"
 
 
+def orphan_seal(seq: int | None) -> dict[str, object] | None:
+    """The broken entry when ``seq`` is a seal whose entry is gone (someone deleted
+    entries, triggers dropped, and left their seals: the end of a trail, which its
+    chain alone cannot show), else None; in the shape of
+    :func:`berjasa.audit.verify_entries`. Entries and seals are written together."""
+    return None if seq is None else {"seq": seq, "problem": "missing entry (deleted?): its seal remains"}
+
+
 def backfill_once(data_dir: Path, chain_intact: Callable[[], bool],
                   seal_all: Callable[[], tuple[int, int]]) -> int:
     """Seal a trail's entries written before sealing existed, once per data folder

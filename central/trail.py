@@ -70,6 +70,8 @@ def _verify_from(db: Database, after: tuple[int, str] | None
         key, int(entry["seq"]), entry["entry_hash"], entry["mac"]), after)
     last = entries.last
     mark = (int(last["seq"]), last["entry_hash"]) if last is not None else after
+    if broken is None:  # seals beyond the last entry outlived deleted entries
+        broken = audit_seal.orphan_seal(store.first_orphan_seal(db, mark[0] if mark else 0))
     return checked, broken, None if broken else mark
 
 

@@ -99,6 +99,13 @@ def iter_sealed(db: Database, page: int = 5000, after: int = 0) -> Iterator[dict
         after = rows[-1]["seq"]
 
 
+def first_orphan_seal(db: Database, after: int) -> int | None:
+    """The lowest seq after ``after`` that has a seal but no entry (None: none)."""
+    row = db.one("SELECT min(s.seq) AS seq FROM audit_seals s LEFT JOIN audit_log l"
+                 " ON l.seq = s.seq WHERE s.seq > ? AND l.seq IS NULL", (after,))
+    return None if row is None or row["seq"] is None else int(row["seq"])
+
+
 def entry_hash_at(db: Database, seq: int) -> str | None:
     """The entry_hash stored at ``seq`` (None: no such entry), by primary key."""
     row = db.one("SELECT entry_hash FROM audit_log WHERE seq = ?", (seq,))

@@ -261,5 +261,8 @@ def verify_chain(conn: sqlite3.Connection, seals: bool = True) -> tuple[int, dic
     macs: dict[int, str] = dict(conn.execute("SELECT seq, mac FROM audit_seals").fetchall())
     key = audit_seal.seal_key(key_for_connection(conn))
 
-    return verify_entries(iter_entries(conn), lambda entry: audit_seal.seal_problem(
+    checked, broken = verify_entries(iter_entries(conn), lambda entry: audit_seal.seal_problem(
         key, entry["seq"], entry["entry_hash"], macs.get(entry["seq"])))
+    # an intact chain runs 1..checked: a seal beyond it outlived deleted entries
+    return checked, broken or audit_seal.orphan_seal(min((s for s in macs if s > checked),
+                                                         default=None))

@@ -126,3 +126,16 @@ def test_an_entry_cannot_be_written_without_the_data_folders_key(migrated_databa
         with pytest.raises(store.SealKeyMissing):
             trail.record(keyless, OFFICER, "login")
         assert keyless.query("SELECT seq FROM audit_log") == []
+
+
+def test_the_newest_entries_deleted_with_their_seals_left_are_missing(db):
+    _write(db, 5)
+    _without_guards(db, "audit_log")
+    if db.dialect == "sqlite":  # as the sqlite3 shell opens a file: foreign keys off
+        db.run("PRAGMA foreign_keys = OFF")
+    else:  # a superuser switches off the foreign key's own triggers too
+        db.run("ALTER TABLE audit_log DISABLE TRIGGER ALL")
+    db.run("DELETE FROM audit_log WHERE seq >= 4")
+    assert trail.verify(db, seals=False) == (3, None)  # the chain alone is fooled
+    checked, broken = trail.verify(db)
+    assert (checked, broken["seq"]) == (3, 4) and "its seal remains" in broken["problem"]

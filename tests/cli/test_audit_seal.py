@@ -94,3 +94,17 @@ def test_without_the_folder_key_nothing_verifies(folder, tmp_path):
     (other / "kelurahan.db").write_bytes((folder / "kelurahan.db").read_bytes())
     answer = _verify(other)
     assert answer["intact"] is False and "seal does not match" in answer["broken"]["problem"]
+
+
+def test_the_newest_entries_deleted_with_their_seals_left_are_missing(folder):
+    """The chain alone cannot tell a trail that ends early from one that ended there;
+    the seals of the deleted entries can (a reviewer deleted the last three)."""
+    conn = sqlite3.connect(folder / "kelurahan.db")
+    conn.execute("DROP TRIGGER audit_log_no_delete")
+    conn.execute("DELETE FROM audit_log WHERE seq >= 2")
+    conn.commit()
+    conn.close()
+    done = berjasa("audit", "verify", "--json", data_dir=folder)
+    answer = json.loads(done.stdout)
+    assert done.returncode != 0 and answer["intact"] is False
+    assert answer["broken"]["seq"] == 2 and "its seal remains" in answer["broken"]["problem"]
