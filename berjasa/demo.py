@@ -165,20 +165,22 @@ def demo_ports(port_base: int | None) -> list[int]:
 
 
 def run_demo(root: Path, enrollments: int, keep_running: bool = True,
-             port_base: int | None = None) -> dict:
-    """Build and start the demo city; returns what it printed as a dict. SIGTERM,
+             port_base: int | None = None, as_json: bool = False) -> dict:
+    """Build and start the demo city; returns what it printed as a dict (``as_json``:
+    also printed as one JSON line, once the servers answer, before it waits). SIGTERM,
     SIGINT (Ctrl+C) and SIGHUP stop every server it started (berjasa.processes)."""
     from berjasa.processes import Stopped, stop_on_signals
 
     with stop_on_signals():
         try:
-            return _run_demo(root, enrollments, keep_running, port_base)
+            return _run_demo(root, enrollments, keep_running, port_base, as_json)
         except Stopped:
             click.echo("\nMenghentikan demo...", err=True)
             return {}
 
 
-def _run_demo(root: Path, enrollments: int, keep_running: bool, port_base: int | None) -> dict:
+def _run_demo(root: Path, enrollments: int, keep_running: bool, port_base: int | None,
+              as_json: bool = False) -> dict:
     from berjasa.processes import stop_all
     from berjasa.synthetic import EnrollmentFaker
 
@@ -217,6 +219,8 @@ def _run_demo(root: Path, enrollments: int, keep_running: bool, port_base: int |
         sync_lines += send_back_one(central_dir, sites)
         summary = describe(central_url, sites, sync_lines, central_dir)
         click.echo(summary["text"], nl=True)
+        if as_json:  # the last line while it runs: a script reads it without stopping the demo
+            click.echo(json.dumps({k: v for k, v in summary.items() if k != "text"}))
         sys.stdout.flush()
         if keep_running:
             wait_for_interrupt(processes)
@@ -300,6 +304,4 @@ def demo_command(enrollments: int, data_dir: Path | None, once: bool, port_base:
     from berjasa.paths import resolve_data_dir
 
     root = resolve_data_dir(data_dir) / "demo"
-    summary = run_demo(root, enrollments, keep_running=not once, port_base=port_base)
-    if as_json and summary:
-        click.echo(json.dumps({k: v for k, v in summary.items() if k != "text"}))
+    run_demo(root, enrollments, keep_running=not once, port_base=port_base, as_json=as_json)

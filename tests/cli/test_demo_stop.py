@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import queue
 import re
@@ -80,18 +81,23 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
-def _start_demo(tmp_path: Path, base: int) -> tuple[subprocess.Popen, str]:
-    demo = subprocess.Popen([*BERJASA, "demo", "--enrollments", "4",
+def _start_demo(tmp_path: Path, base: int, as_json: bool = False) -> tuple[subprocess.Popen, str]:
+    demo = subprocess.Popen([*BERJASA, "demo", "--enrollments", "4", *(["--json"] * as_json),
                              "--port-base", str(base), "--data-dir", str(tmp_path)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     lines: queue.Queue[str] = queue.Queue()
     threading.Thread(target=lambda: [lines.put(line) for line in demo.stdout], daemon=True).start()
     seen = ""
     deadline = time.monotonic() + 180
-    # the summary ends with one line per sync run: both kelurahan, then the first again
-    while time.monotonic() < deadline and not re.search(r"(73\.71\.\d\d\.\d{4}: .*\n.*){3}",
-                                                         seen.split("Sinkronisasi pertama")[-1]
-                                                         if "Sinkronisasi pertama" in seen else ""):
+
+    def ready() -> bool:
+        """The summary ends with one line per sync run (both kelurahan, then the first
+        again); with --json, a JSON line follows it while the demo runs."""
+        runs = seen.split("Sinkronisasi pertama")[-1] if "Sinkronisasi pertama" in seen else ""
+        return bool(re.search(r"(73\.71\.\d\d\.\d{4}: .*\n.*){3}", runs)) and (
+            not as_json or any(line.startswith("{") for line in runs.splitlines()))
+
+    while time.monotonic() < deadline and not ready():
         try:
             seen += lines.get(timeout=1)
         except queue.Empty:
@@ -108,9 +114,12 @@ def test_no_server_outlives_the_demo(tmp_path, how, request):
     if how == signal.SIGINT and not request.config.getoption("--slow"):
         pytest.skip("--slow: SIGINT takes the same path as SIGTERM (a demo run is ~40 s)")
     base = _free_base()
-    demo, shown = _start_demo(tmp_path, base)
+    demo, shown = _start_demo(tmp_path, base, as_json=how == signal.SIGTERM)
     try:
         assert f"http://127.0.0.1:{base}/" in shown, shown + demo.stderr.read()
+        if how == signal.SIGTERM:  # --json: the URLs as one JSON line while it runs
+            found = [json.loads(line) for line in shown.splitlines() if line.startswith("{")]
+            assert found and found[0]["central"] == f"http://127.0.0.1:{base}", shown
         for port in (base + 1, base + 2):
             assert f"http://127.0.0.1:{port}/" in shown
         time.sleep(1.0)  # the summary is printed after the last sync; let it settle
