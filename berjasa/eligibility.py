@@ -75,6 +75,7 @@ class Parameters:
     excluded_occupations: tuple[str, ...]
     casual_work_categories: tuple[str, ...]
     casual_occupations: tuple[str, ...] = ()
+    employee_occupations: tuple[str, ...] = ()
     overridden: tuple[str, ...] = ()
 
     def label(self) -> str:
@@ -163,6 +164,7 @@ def _parameters_on(day: dt.date, settings: dict[str, Any],
         "excluded_occupations": tuple(chosen.get("excluded_occupations", ())),
         "casual_work_categories": tuple(chosen.get("casual_work_categories", ())),
         "casual_occupations": tuple(chosen.get("casual_occupations", ())),
+        "employee_occupations": tuple(chosen.get("employee_occupations", ())),
     }
     overridden = []
     defaults = _setting_defaults()
@@ -200,13 +202,28 @@ def domicile(record: dict, params: Parameters, site_kelurahan: str | None = None
     return _result("domicile", PASS, f"Berdomisili di Kelurahan {region.name}, Kota Makassar.")
 
 
+# The work category that names no informal work (the list's catch-all).
+OTHER_WORK = "lainnya"
+
+
 def occupation(record: dict, params: Parameters) -> Result:
-    """Not a formal state employee (PNS/TNI/POLRI)."""
+    """Not a state employee or official (PNS/TNI/POLRI, elected and appointed
+    office), and not an employee whose employer must register them (domain.md),
+    unless the actual work recorded beside the KTP is informal: a KTP is often years
+    out of date, and someone laid off from a company is an informal worker now."""
     job = _text(record, "occupation")
     if not job:
         return _result("occupation", UNKNOWN, "Pekerjaan KTP tidak diisi.")
     if job.casefold() in _folded(params.excluded_occupations):
-        return _result("occupation", FAIL, f"Pekerjaan KTP \"{job}\" bukan pekerja informal (PNS/TNI/POLRI).")
+        return _result("occupation", FAIL, f"Pekerjaan KTP \"{job}\": pegawai negara atau pejabat "
+                       "(PNS/TNI/POLRI/pejabat), bukan pekerja informal.")
+    if job.casefold() in _folded(params.employee_occupations):
+        work = _text(record, "work_category")
+        if work and work.casefold() != OTHER_WORK:
+            return _result("occupation", PASS, f"Pekerjaan KTP \"{job}\", tetapi pekerjaan "
+                           f"sebenarnya \"{work}\" (KTP belum diperbarui).")
+        return _result("occupation", FAIL, f"Pekerjaan KTP \"{job}\": karyawan didaftarkan oleh "
+                       "pemberi kerjanya; bila sudah tidak bekerja di sana, isi pekerjaan sebenarnya.")
     return _result("occupation", PASS, "Pekerjaan termasuk sektor informal/rentan.")
 
 

@@ -157,3 +157,29 @@ def test_all_pass_and_reasons_are_indonesian():
     assert not rules.all_pass(rules.evaluate(record(), P2025, today=TODAY))
     assert not rules.all_pass(None)
     assert all("_" not in r["reason"] for r in results)
+
+
+# The shipped sets: from 2026-11-27 the occupation rule reads domain.md in full.
+SHIPPED = rules.parameters_on(dt.date(2026, 11, 27))
+
+
+@pytest.mark.parametrize(("job", "work", "result"), [
+    ("Anggota DPRD Kabupaten/Kota", "Pengemudi ojek", "fail"),  # an official, whatever the work
+    ("walikota", None, "fail"),
+    ("Karyawan Swasta", None, "fail"),                # the employer must register them
+    ("Karyawan Honorer", "Lainnya", "fail"),          # "other" names no informal work
+    ("Karyawan BUMN", "Pengemudi ojek", "pass"),      # laid off, driving an ojek: KTP out of date
+    ("Pedagang", None, "pass"),
+])
+def test_officials_fail_and_employees_pass_only_with_informal_work(job, work, result):
+    outcome = rules.occupation(record(occupation=job, work_category=work), SHIPPED)
+    assert outcome["result"] == result, outcome
+    if job.startswith("Karyawan"):
+        assert ("sebenarnya" in outcome["reason"]) is True
+
+
+def test_the_day_before_the_new_set_keeps_the_old_rule():
+    before = rules.parameters_on(dt.date(2026, 11, 26))
+    assert rules.occupation(record(occupation="Karyawan Swasta", work_category=None),
+                            before)["result"] == "pass"
+    assert SHIPPED.valid_from == "2026-11-27" and before.valid_from < SHIPPED.valid_from
