@@ -144,6 +144,9 @@ def privacy_erase(nik: str, reason: str, by: str | None, data_dir: Path | None,
         else:
             click.echo(f"Dihapus: {len(answer['erased'])} data. Penghapusan dikirim ke pusat "
                        "pada sinkronisasi berikutnya.")
+            for name in answer["migration_copies_deleted"]:
+                click.echo(f"Salinan sebelum migrasi yang memuat orang ini ikut dihapus: "
+                           f"backups/{name}")
             if not answer["compacted"]:
                 click.echo("Perhatian: basis data belum dapat dipadatkan (ada pembacaan yang masih "
                            "terbuka); sinkronisasi berikutnya atau `berjasa privacy purge` "

@@ -90,7 +90,9 @@ def erase_subject(conn: sqlite3.Connection, nik: str, reason: str, actor: Actor)
         for record in records:
             _erase_record(conn, record, alias, reason, actor, origin="kelurahan")
     compaction = privacy_store.compact(conn)
+    copies = privacy_store.drop_copies_holding(conn, nik)
     return {"erased": [r["id"] for r in records], "already_erased": [], "pseudonym": alias,
+            "migration_copies_deleted": copies,
             "also_at_central": [r["id"] for r in records
                                 if r["status"] in ("synced", "registered", "central_rejected")],
             "queued_for_central": [r["id"] for r in records],
@@ -107,6 +109,7 @@ def erase_from_central(conn: sqlite3.Connection, record_id: str, reason: str | N
         alias = nik_pseudonym(conn, record["nik"])
         _erase_record(conn, record, alias, ERASED_AT_CENTRAL + (f": {reason}" if reason else ""),
                       CENTRAL_ACTOR, origin="central")
+    privacy_store.drop_copies_holding(conn, record["nik"])
     return True
 
 

@@ -169,6 +169,37 @@ def _marker(conn_or_folder: sqlite3.Connection | Path) -> Path:
     return folder / PENDING_MARKER
 
 
+# The copies `berjasa migrate` leaves in backups/ (server/install.py): plain SQLite files.
+MIGRATION_COPIES = "kelurahan-sebelum-migrasi-*.db"
+
+
+def drop_copies_holding(conn: sqlite3.Connection, nik: str) -> list[str]:
+    """Delete the pre-migration copies in the data folder's ``backups/`` that hold
+    this NIK, or that cannot be read to tell (no file of the folder may keep an
+    erased person readable, and such a copy is only a way back from a failed
+    upgrade, which would bring the person back too); the names deleted."""
+    folder = Path(conn.execute("PRAGMA database_list").fetchone()[2]).parent / "backups"
+    dropped = []
+    for path in sorted(folder.glob(MIGRATION_COPIES)):
+        if _holds_nik(path, nik):
+            for part in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+                part.unlink(missing_ok=True)
+            dropped.append(path.name)
+    return dropped
+
+
+def _holds_nik(path: Path, nik: str) -> bool:
+    try:
+        copy = sqlite3.connect(f"file:{path.as_posix()}?mode=ro", uri=True)
+        try:
+            return copy.execute("SELECT 1 FROM enrollments WHERE nik = ? LIMIT 1",
+                                (nik,)).fetchone() is not None
+        finally:
+            copy.close()
+    except sqlite3.Error:
+        return True  # unreadable: it may hold the person
+
+
 def compaction_pending(data_dir: Path) -> bool:
     """Whether an erasure's compaction is still owed in this data folder."""
     return _marker(data_dir).exists()

@@ -181,3 +181,25 @@ def test_init_leaves_a_database_an_older_version_made_to_migrate(tmp_path):
     assert refused.returncode != 0 and "berjasa central migrate" in refused.stderr, refused.stderr
     assert berjasa("central", "migrate", "--data-dir", str(central)).returncode == 0
     assert berjasa("central", "init", "--data-dir", str(central)).returncode == 0
+
+
+def test_an_erasure_deletes_the_pre_migration_copies_that_hold_the_person(tmp_path):
+    """The copy `migrate` keeps is a plain database: after `privacy erase` a grep found
+    the erased person in it. A copy that holds the NIK goes with the erasure (restoring
+    it would bring the person back anyway); one that does not stays."""
+    folder = tmp_path / "kelurahan"
+    records = _old_laptop(folder)
+    done = berjasa("migrate", "--json", "--data-dir", str(folder))
+    copy = Path(json.loads(done.stdout.strip().splitlines()[-1])["backup"])
+    unrelated = copy.with_name("kelurahan-sebelum-migrasi-0099-20260101T000000Z.db")
+    sqlite3.connect(unrelated).executescript(
+        "CREATE TABLE enrollments (id TEXT, nik TEXT); INSERT INTO enrollments VALUES ('x', '1');")
+    nik = records[3]["nik"]
+    assert nik.encode() in copy.read_bytes()
+
+    erased = berjasa("privacy", "erase", nik, "--reason", "Surat 3/XI/2026", "--by", "lurah",
+                     "--data-dir", str(folder))
+    assert erased.returncode == 0, erased.stderr
+    assert f"backups/{copy.name}" in erased.stdout
+    assert not copy.exists() and unrelated.exists()
+    assert not any(nik.encode() in path.read_bytes() for path in folder.rglob("*") if path.is_file())
