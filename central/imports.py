@@ -431,7 +431,8 @@ def map_header(header: list[str], kind: str) -> dict[str, int]:
 def unused_columns(header: list[str], kind: str) -> list[str]:
     """The header cells no field takes, as the file names them (the summary lists them:
     a column ignored silently is a value lost silently)."""
-    return [header[index].strip().lstrip("\ufeff") for index in match_header(header, kind).unused]
+    return ["".join(c if c.isprintable() else " " for c in header[index].strip().lstrip("\ufeff"))
+            for index in match_header(header, kind).unused]  # printed on a terminal: no ESC
 
 
 def _parsed(reader: Any, name: str, lines_before: int) -> Iterator[tuple[int, list[str]]]:
