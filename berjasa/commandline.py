@@ -23,6 +23,11 @@ from berjasa.paths import DATA_DIR_ENV, resolve_data_dir
 from berjasa.problems import Problem
 from berjasa.settings import SettingsError, load_settings
 
+# A database row id typed by hand: SQLite INTEGER and PostgreSQL BIGINT hold 1..2**63-1,
+# and a larger number reached the driver as an OverflowError with a traceback. click's
+# message for it ("... di luar rentang ...") is one Indonesian line, exit 2.
+ROW_ID = click.IntRange(1, 2**63 - 1)
+
 
 def tolerant_output() -> None:
     """Let stdout and stderr write any character, whatever their encoding: on

@@ -457,11 +457,18 @@ def import_command(kind: str, file: Path, force: bool, data_dir: Path | None, as
         from central.trail import cli_actor, record
         record(db, cli_actor(), f"import.{kind}", file.name, summary)
     rechecked = summary.pop("rechecked")
-    if not as_json:
-        click.echo(f"Dibaca {summary['read']}, diterima {summary['accepted']}, ditolak "
-                   f"{summary['rejected']} (lihat {summary['rejects_file']}); snapshot "
-                   f"{summary['snapshot_id']}; {rechecked['changed']} data di pusat berubah.")
-    emit(summary, as_json, summary["rejects_file"])
+    if as_json:
+        emit(summary, as_json)
+        return
+    shown = f" (lihat {summary['rejects_file']})" if summary["rejects_file"] else ""
+    click.echo(f"Dibaca {summary['read']}, diterima {summary['accepted']}, ditolak "
+               f"{summary['rejected']}{shown}; snapshot {summary['snapshot_id']}; "
+               f"{rechecked['changed']} data di pusat berubah.")
+    if summary["unused_columns"]:
+        click.echo(f"Kolom tidak dipakai: {', '.join(summary['unused_columns'])} (bukan kolom "
+                   f"{kind}; periksa nama kolomnya bila isinya perlu)")
+    if summary["rejects_file"]:
+        click.echo(summary["rejects_file"])  # the value, alone on the last line
 
 
 @contextmanager
@@ -551,18 +558,16 @@ def export_command(fmt: str, what: str, month: str | None, draft: bool, output: 
     """
     import sys
 
-    from central.exports import ExportError, export, parse_month
+    from central.exports import ExportError, FilterError, check_filters, export
 
     fmt = _export_format(fmt, output)
     if fmt == "xlsx" and output is None:
         raise click.ClickException("format xlsx perlu --output BERKAS.xlsx")
-    if draft and what != "payment-list":
-        raise click.ClickException("--draft hanya untuk --what payment-list")
-    try:
-        month = parse_month(month) if month is not None else (
-            as_of.strftime("%Y-%m") if as_of else None)
-    except ExportError as exc:
-        raise click.ClickException(str(exc)) from exc
+    try:  # the download's rules (central.downloads), in one place
+        filters = check_filters(what, month=month, draft=draft or None, as_of=as_of)
+    except FilterError as exc:
+        raise click.ClickException(f"--{exc.field.replace('_', '-')}: {exc}") from exc
+    month = filters.get("month")
     with central_db(data_dir) as (db, settings, _):
         try:
             result = export(db, what, fmt, output if output is not None else sys.stdout.buffer,

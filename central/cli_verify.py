@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from berjasa.commandline import data_dir_option, emit, json_option, problem_line
+from berjasa.commandline import ROW_ID, data_dir_option, emit, json_option, problem_line
 from berjasa.problems import Problem
 from central.cli import central_db, central_group
 
@@ -93,7 +93,7 @@ def findings_command(status: str, kind: str | None, limit: int, data_dir: Path |
 
 
 @central_group.command("decide")
-@click.argument("finding_id", type=int)
+@click.argument("finding_id", type=ROW_ID)
 @click.option("--decision", type=click.Choice(["confirm", "send_back", "reject"]), required=True,
               help="confirm: identitas benar; send_back: kirim balik ke kelurahan; reject: tolak.")
 @click.option("--reason", required=True, help="Alasan keputusan (dibaca kelurahan).")
@@ -144,8 +144,8 @@ def duplicates_command(include_decided: bool, limit: int, data_dir: Path | None,
 
 
 @central_group.command("decide-pair")
-@click.argument("central_id_a", type=int)
-@click.argument("central_id_b", type=int)
+@click.argument("central_id_a", type=ROW_ID)
+@click.argument("central_id_b", type=ROW_ID)
 @click.option("--decision", type=click.Choice(["keep_a", "keep_b", "different"]), required=True,
               help="keep_a / keep_b: orang yang sama; different: dua orang berbeda.")
 @click.option("--reason", required=True, help="Alasan keputusan (dibaca kelurahan).")
@@ -225,7 +225,7 @@ def verify_command(limit: int, data_dir: Path | None, as_json: bool) -> None:
               help="user_id yang diterimanya dari pusat.")
 @click.option("--password-stdin", is_flag=True, help="Baca kata sandi yang diterimanya dari stdin "
               "(bawaan: 'rahasia', hanya untuk uji lokal).")
-@click.option("--quota", type=click.IntRange(0, None), default=1_000_000, show_default=True,
+@click.option("--quota", type=click.IntRange(0, 1_000_000_000), default=1_000_000, show_default=True,
               help="Kuota panggilan sebelum menjawab 'kuota habis'.")
 @data_dir_option
 def standin_command(csv_file: Path, host: str, port: int, user_id: str, password_stdin: bool,

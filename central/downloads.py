@@ -27,7 +27,7 @@ LABELS = {
     "progress": "Capaian per kelurahan",
     "all": "Semua data di pusat",
 }
-MONTH_EXPORTS = {"payment-list"}
+MONTH_EXPORTS = exports.MONTH_EXPORTS
 
 
 def offered() -> list[dict[str, Any]]:
@@ -60,16 +60,12 @@ def parse_filters(what: str, args: Any) -> dict[str, Any]:
             raise _refuse(name, MESSAGES[name])
         raise _refuse(name[:40], f"Parameter {name[:40]!r} tidak dikenal untuk unduhan.")
     values = DownloadQuery().load(args.to_dict())
-    filters: dict[str, Any] = {"format": values["format"]}
-    if "month" in values:
-        if what not in MONTH_EXPORTS:
-            raise _refuse("month", f"month hanya untuk {', '.join(sorted(MONTH_EXPORTS))}.")
-        filters["month"] = values["month"]
-    if "draft" in values:
-        if what not in MONTH_EXPORTS:
-            raise _refuse("draft", MESSAGES["draft"])
-        filters["draft"] = values["draft"] == "1"
-    return filters
+    draft = values["draft"] == "1" if "draft" in values else None
+    try:  # the rules the CLI's --month/--draft follow too, in one place
+        checked = exports.check_filters(what, month=values.get("month"), draft=draft)
+    except exports.FilterError as exc:
+        raise _refuse(exc.field, f"{exc}.") from exc
+    return {"format": values["format"], **checked}
 
 
 def _export_options(filters: dict[str, Any], settings: dict[str, Any]) -> dict[str, Any]:

@@ -134,7 +134,7 @@ class DukcapilConfig:
 def parse_hours(text: Any) -> tuple[int, int] | None:
     """``"07:00-17:00"`` as minutes after midnight ``(420, 1020)``; None when it is
     not HH:MM-HH:MM with hours 0-24 and minutes 0-59 (24:00 only as the end)."""
-    match = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*", str(text or ""))
+    match = re.fullmatch(r"\s*([0-9]{1,2}):([0-9]{2})\s*-\s*([0-9]{1,2}):([0-9]{2})\s*", str(text or ""))
     if not match:
         return None
     start_h, start_m, end_h, end_m = map(int, match.groups())

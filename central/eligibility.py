@@ -16,7 +16,7 @@ from typing import Any
 
 from berjasa import eligibility as rules
 
-_NIK = re.compile(r"^\d{16}$")
+_NIK = re.compile(r"^[0-9]{16}$")  # ASCII digits only
 # reason codes sent back when a rule on loaded data rejects a record
 REJECTION_CODES = frozenset({"dtsen_desil_above_cutoff", "already_bpjs_participant", "already_in_cohort"})
 # The rule each rejection code comes from (decide): a report names the failure once,

@@ -82,13 +82,30 @@ REASON_TEXT = {
     "duplicate": "NIK sudah terdaftar aktif di kelurahan lain",
     "duplicate_nik": "NIK sudah terdaftar aktif di kelurahan lain",
 }
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+# The months an export takes from a user (CLI --month/--as-of, the download's ``month``):
+# YYYY-MM in ASCII digits (``\d`` would take "2026-1\u0661" or full-width digits and
+# label a list with a month it is not for), 2000-01 to 2100-12. central.schemas shows
+# the same pattern in /openapi.json.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+MONTH_PATTERN = r"^(20[0-9][0-9]|2100)-(0[1-9]|1[0-2])$"
+_MONTH = re.compile(MONTH_PATTERN, re.ASCII)
+# The exports that take a month and a draft (the others refuse both).
+MONTH_EXPORTS = frozenset({"payment-list"})
 MONTH_NAMES = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
                "September", "Oktober", "November", "Desember")
 
 
 class ExportError(ValueError):
     """An export cannot be made (one clear line for the user)."""
+
+
+class FilterError(ExportError):
+    """A filter an export does not take or cannot read; ``field`` names it (``month``,
+    ``draft``, ``as_of``) so the CLI names its option and a download its parameter."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class PaymentListRefused(ExportError):
@@ -159,13 +176,41 @@ def load_columns(path: str | Path | None = None) -> dict[str, list[Column]]:
 # -- shared helpers -----------------------------------------------------------------
 
 def parse_month(text: str | None, today: date | None = None) -> str:
-    """``YYYY-MM`` checked (default: the current month); ExportError otherwise."""
+    """``YYYY-MM`` checked (default: the current month); FilterError otherwise."""
     if text is None:
         return (today or local_time.today()).strftime("%Y-%m")
-    match = _MONTH.match(text.strip())
-    if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 2000:
-        raise ExportError(f"--month tidak sah: {text} (pakai YYYY-MM, mis. 2025-10)")
+    if not _MONTH.match(text.strip()):
+        raise FilterError("month", f"bulan tidak sah: {text!r} (pakai YYYY-MM dengan angka 0-9, "
+                                   f"antara {FIRST_YEAR}-01 dan {LAST_YEAR}-12, mis. 2025-10)")
     return text.strip()
+
+
+def check_filters(what: str, month: str | None = None, draft: bool | None = None,
+                  as_of: date | None = None) -> dict[str, Any]:
+    """The filters a user gave an export, checked the same way for the CLI and the
+    downloads: ``{"month"?, "draft"?}`` with only what was given; FilterError naming the
+    field when the export does not take it (a month or draft for anything but the
+    payment list), when the month is not a YYYY-MM of ASCII digits in 2000..2100, or when
+    both ``month`` and the older ``as_of`` (its date's month) are given."""
+    if month is not None and as_of is not None:
+        raise FilterError("as_of", "--month dan --as-of tidak bisa dipakai bersama: pakai --month "
+                                   "YYYY-MM saja (--as-of adalah bentuk lamanya)")
+    if as_of is not None:
+        try:
+            month = parse_month(as_of.strftime("%Y-%m"))
+        except FilterError as exc:
+            raise FilterError("as_of", str(exc)) from None
+    filters: dict[str, Any] = {}
+    if month is not None:
+        if what not in MONTH_EXPORTS:
+            raise FilterError("month", f"bulan hanya untuk {', '.join(sorted(MONTH_EXPORTS))}; "
+                                       f"{what} tidak memakai bulan")
+        filters["month"] = parse_month(month)
+    if draft is not None:
+        if what not in MONTH_EXPORTS:
+            raise FilterError("draft", f"draf hanya untuk {', '.join(sorted(MONTH_EXPORTS))}")
+        filters["draft"] = draft
+    return filters
 
 
 def month_label(month: str) -> str:
@@ -546,7 +591,9 @@ __all__ = [
     "WHATS",
     "ExportError",
     "ExportResult",
+    "FilterError",
     "PaymentListRefused",
+    "check_filters",
     "export",
     "load_columns",
     "parse_month",

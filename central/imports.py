@@ -9,13 +9,16 @@ sheet, read streaming by openpyxl with defusedxml guarding the XML): a cell is
 read as the text a CSV would hold (:func:`xlsx_text`), and a NIK, KK or KPJ
 typed as a number of 16 digits is refused as damaged (Excel keeps 15 significant
 digits, so such a number has already lost its last one). The old XLS format is
-refused with how to save it. Column names matched case-insensitively, spaces and
-dashes read as ``_``, Indonesian names too; an apostrophe before NIK/KK/KPJ
-removed; spaces trimmed.
+refused with how to save it. Column names are matched by :mod:`central.import_columns`
+(case, punctuation and spacing ignored, Indonesian names and abbreviations too), and
+the header cells no field takes are listed in the summary; an apostrophe before
+NIK/KK/KPJ removed; spaces trimmed. The csv reader is strict, and a record running
+over more than one line (an unclosed quote) is a whole-file error naming its line.
 
 The file is read streaming: a csv reader over a text stream, good rows inserted in
 batches (``COPY`` on PostgreSQL), rejected rows written to the rejects CSV as they
-come (the row as read + ``alasan`` + ``kolom``). Memory grows only with the set of
+come (the row as read + ``alasan`` + ``kolom`` + ``keterangan`` + ``baris``; no file when
+nothing is rejected). Memory grows only with the set of
 NIKs seen (duplicate check: one int per row).
 
 All in one transaction: the old snapshot is deleted, the new rows inserted, the
@@ -43,12 +46,14 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from berjasa import local_time, reference
+from berjasa.checks import has_unprintable
 from berjasa.identity import is_nik_damaged_by_spreadsheet
 from berjasa.os_errors import os_error_text
 from berjasa.paths import private_folder
 from berjasa.spreadsheet import safe_text
 from central import recheck as rechecking
 from central import verification
+from central.import_columns import expected_columns, field_names, match_header
 from central.storage import snapshots
 from central.storage.db import Database, utc_now
 
@@ -61,40 +66,6 @@ BATCH_ROWS = 10_000
 # the payment list). The program's lists grow; a real shrink this large is rare.
 SHRINK_LIMIT = 0.5
 
-COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
-    "dtsen": {
-        "nik": ("nik", "nomor_induk_kependudukan"),
-        "kk_number": ("kk_number", "no_kk", "nomor_kartu_keluarga", "kk"),
-        "full_name": ("full_name", "nama", "nama_lengkap"),
-        "birth_date": ("birth_date", "tgl_lahir", "tanggal_lahir"),
-        "kelurahan_code": ("kelurahan_code", "kode_kelurahan", "kode_desa"),
-        "desil": ("desil", "desil_nasional"),
-    },
-    "bpjs-participants": {
-        "nik": ("nik", "nomor_induk_kependudukan"),
-        "kpj_number": ("kpj_number", "no_kpj", "nomor_kpj", "kpj"),
-        "program": ("program",),
-        "status": ("status", "status_kepesertaan"),
-        "coverage_start": ("coverage_start", "mulai_kepesertaan", "tgl_kepesertaan"),
-    },
-    "cohort": {
-        "nik": ("nik", "nomor_induk_kependudukan"),
-        "kpj_number": ("kpj_number", "no_kpj", "nomor_kpj", "kpj"),
-        "full_name": ("full_name", "nama", "nama_lengkap"),
-        "birth_date": ("birth_date", "tgl_lahir", "tanggal_lahir"),
-        "kelurahan_code": ("kelurahan_code", "kode_kelurahan"),
-        "coverage_start": ("coverage_start", "mulai_kepesertaan"),
-        "monthly_income": ("monthly_income", "penghasilan", "penghasilan_per_bulan"),
-        "jht": ("jht",),
-    },
-    # the workers whose JHT the city pays, from a month (domain.md: from the 2026 budget)
-    "jht": {
-        "nik": ("nik", "nomor_induk_kependudukan"),
-        "jht_from": ("jht_from", "mulai_jht", "jht_mulai"),
-    },
-}
-REQUIRED = {"dtsen": ("nik", "desil"), "bpjs-participants": ("nik",),
-            "cohort": ("nik", "kelurahan_code", "coverage_start"), "jht": ("nik", "jht_from")}
 # Reason codes (rejects file ``alasan``) and what they mean (``keterangan``).
 REASONS = {
     "nik_damaged_by_spreadsheet": "rusak oleh spreadsheet (notasi ilmiah, kurang dari 16 digit, "
@@ -110,6 +81,8 @@ REASONS = {
     "jht_from_invalid": "bulan mulai JHT harus YYYY-MM",
     "income_invalid": "penghasilan harus angka rupiah",
     "duplicate_nik_in_file": "NIK yang sama sudah ada di baris sebelumnya",
+    "control_character": "berisi karakter kontrol (mis. NUL atau ganti baris) yang tidak dapat "
+                         "disimpan; hapus dari sel itu",
 }
 
 
@@ -173,15 +146,16 @@ def clean_kpj(raw: str | None) -> str | None:
     text = _SPACES.sub("", strip_cell(raw)).lstrip(_APOSTROPHES)
     if not text:
         return None
-    if re.fullmatch(r"\d+(\.\d+)?[eE][+-]?\d+|\d+\.0+", text):
+    if re.fullmatch(r"[0-9]+(\.[0-9]+)?[eE][+-]?[0-9]+|[0-9]+\.0+", text):
         raise RowRejected("kpj_damaged_by_spreadsheet", "kpj_number")
     if not re.fullmatch(r"[0-9A-Za-z]{6,20}", text):
         raise RowRejected("kpj_invalid", "kpj_number")
     return text
 
 
-_DAY_FIRST = re.compile(r"(\d{1,2})([-/.])(\d{1,2})\2(\d{4})")
-_YEAR_FIRST = re.compile(r"(\d{4})([-/])(\d{1,2})\2(\d{1,2})")
+# ASCII digits only: ``\d`` would also take Arabic-Indic or full-width digits.
+_DAY_FIRST = re.compile(r"([0-9]{1,2})([-/.])([0-9]{1,2})\2([0-9]{4})")
+_YEAR_FIRST = re.compile(r"([0-9]{4})([-/])([0-9]{1,2})\2([0-9]{1,2})")
 
 
 _TODAY: list = [0.0, ""]
@@ -237,27 +211,41 @@ _MONTH_NAMES = {name: number for number, names in enumerate((
     ("dec", "des", "desember", "december")), 1) for name in names}
 
 
-def clean_month(raw: str | None, column: str = "coverage_start") -> str | None:
-    """YYYY-MM from ``YYYY-MM``, ``YYYY-MM-DD``, ``MM/YYYY`` or ``MM-YYYY``; None when empty.
+_MONTH_FIRST_EXCEL = re.compile(r"([1-9]|1[0-2])/1/([0-9]{4})")
 
-    Excel turns a typed ``2024-03`` into the date 1 March 2024 and saves it as
-    ``Mar-24`` / ``Mar-2024`` (``Mei-24`` in Indonesian) or as a whole date, ``01/03/2024``
-    (day first) or ``3/1/2024`` (month first): a month name is read in either
-    language, and of a whole date's first two parts the one that is not the 1st of
-    the month is the month (both 1: January; neither: day first, as dates are read)."""
+
+def clean_month(raw: str | None, column: str = "coverage_start") -> str | None:
+    """YYYY-MM from ``YYYY-MM``, ``YYYY-MM-DD``, ``MM/YYYY`` or ``MM-YYYY``, from a whole
+    date, or from a month Excel turned into a date; None when empty. ASCII digits only.
+
+    The rules, in order (docs/central.md "Imports"):
+
+    1. A whole date is day first, ``DD/MM/YYYY`` (``-`` ``/`` ``.``), as Indonesians write
+       it and as birth dates are read: ``05/01/2026`` and ``31/01/2026`` are 2026-01.
+       This also reads the month cell Excel saved day first, ``01/03/2024`` (2024-03).
+    2. The one exception is the month cell Excel saves with a US (month-first) date
+       format: no leading zeros and the day exactly ``1``, ``3/1/2024``, is 2024-03.
+       (A January date written so, ``5/1/2026``, is ambiguous; write ``05/01/2026``.)
+    3. A month name in English or Indonesian with a two- or four-digit year, as Excel
+       saves a date cell formatted mmm-yy: ``Mar-24``, ``Mei-24``, ``Okt-2024``."""
     text = strip_cell(raw).split(" 00:00")[0]
     if not text:
         return None
     year = month = 0
-    match = (re.fullmatch(r"(\d{4})[-/](\d{1,2})(?:[-/]\d{1,2})?", text)
-             or re.fullmatch(r"(\d{1,2})[-/](\d{4})", text))
+    match = (re.fullmatch(r"([0-9]{4})[-/]([0-9]{1,2})(?:[-/][0-9]{1,2})?", text)
+             or re.fullmatch(r"([0-9]{1,2})[-/]([0-9]{4})", text))
     if match:
         a, b = match.groups()
         year, month = (int(a), int(b)) if len(a) == 4 else (int(b), int(a))
-    elif match := re.fullmatch(r"(\d{1,2})([-/.])(\d{1,2})\2(\d{4})", text):
-        first, second, year = int(match[1]), int(match[3]), int(match[4])
-        month = first if second == 1 and first != 1 else second
-    elif match := re.fullmatch(r"([A-Za-z]{3,9})\.?[-\s/](\d{2}|\d{4})", text):
+    elif match := _MONTH_FIRST_EXCEL.fullmatch(text):
+        month, year = int(match[1]), int(match[2])
+    elif match := _DAY_FIRST.fullmatch(text):
+        day, month, year = int(match[1]), int(match[3]), int(match[4])
+        try:
+            date(year, month, day)  # a whole date must exist (31/02 is not a month)
+        except ValueError:
+            month = 0
+    elif match := re.fullmatch(r"([A-Za-z]{3,9})\.?[-\s/]([0-9]{2}|[0-9]{4})", text):
         month = _MONTH_NAMES.get(match[1].casefold(), 0)
         year = int(match[2]) + (2000 if len(match[2]) == 2 else 0)
     if 2000 <= year <= 2100 and 1 <= month <= 12:
@@ -267,7 +255,7 @@ def clean_month(raw: str | None, column: str = "coverage_start") -> str | None:
 
 @lru_cache(maxsize=4096)
 def _kelurahan_code(text: str) -> str | None:
-    if re.fullmatch(r"\d{10}", text):
+    if re.fullmatch(r"[0-9]{10}", text):
         text = f"{text[:2]}.{text[2:4]}.{text[4:6]}.{text[6:]}"
     return text if reference.kelurahan(text) is not None else None
 
@@ -308,7 +296,7 @@ def clean_income(raw: str | None) -> int | None:
         text = text[2:]
     if not text:
         return None
-    if re.fullmatch(r"\d{1,3}(\.\d{3})+", text):
+    if re.fullmatch(r"[0-9]{1,3}(\.[0-9]{3})+", text):
         text = text.replace(".", "")
     if not (text.isascii() and text.isdigit()) or len(text) > 12:
         raise RowRejected("income_invalid", "monthly_income")
@@ -427,49 +415,50 @@ def detect_encoding(path: Path, chunk: int = 1 << 20) -> str:
     return "utf-8-sig"
 
 
-def _key(name: str) -> str:
-    return re.sub(r"[\s\-]+", "_", name.strip().lstrip("\ufeff").strip('"').casefold())
-
-
-def expected_columns(kind: str) -> str:
-    """``nik (nomor_induk_kependudukan), ...`` for error messages."""
-    return ", ".join(f"{names[0]} ({', '.join(names[1:])})" if len(names) > 1 else names[0]
-                     for names in COLUMNS[kind].values())
-
-
 def map_header(header: list[str], kind: str) -> dict[str, int]:
-    """{field: column index}; ImportFileError naming the expected columns when a
-    required one is missing."""
-    positions: dict[str, int] = {}
-    for index, name in enumerate(header):
-        positions.setdefault(_key(name), index)
-    found = {}
-    for field, names in COLUMNS[kind].items():
-        for name in names:
-            if name in positions:
-                found[field] = positions[name]
-                break
-    missing = [f for f in REQUIRED[kind] if f not in found]
-    if missing:
+    """{field: column index}; ImportFileError naming the missing columns (with their
+    Indonesian names) and every expected one when a required one is missing."""
+    matched = match_header(header, kind)
+    if matched.missing:
         shown = ", ".join(h.strip() for h in header)[:200]
+        missing = "; ".join(field_names(kind, field) for field in matched.missing)
         raise ImportFileError(
-            f"kolom wajib tidak ada: {', '.join(missing)}; kolom yang diharapkan: "
+            f"kolom wajib tidak ada: {missing}; kolom yang diharapkan: "
             f"{expected_columns(kind)}; kolom terbaca: {shown or '(kosong)'}")
-    return found
+    return matched.found
 
 
-def _parsed(reader: Any, name: str) -> Iterator[list[str]]:
-    """The reader's rows; a line the csv module cannot parse (an unclosed quote runs
-    on until a field passes csv's 128 KB limit, which also bounds memory) becomes
-    one clear ImportFileError instead of a traceback."""
+def unused_columns(header: list[str], kind: str) -> list[str]:
+    """The header cells no field takes, as the file names them (the summary lists them:
+    a column ignored silently is a value lost silently)."""
+    return ["".join(c if c.isprintable() else " " for c in header[index].strip().lstrip("\ufeff"))
+            for index in match_header(header, kind).unused]  # printed on a terminal: no ESC
+
+
+def _parsed(reader: Any, name: str, lines_before: int) -> Iterator[tuple[int, list[str]]]:
+    """(the file line a record starts on, its cells). No import column holds a line
+    break, so a record that runs over more than one line is an unclosed quote (``"Daeng``
+    swallowing the rows after it): a whole-file ImportFileError naming the line where it
+    started, as is a line the csv module (strict) cannot parse or a field past csv's
+    128 KB limit (which also bounds memory). ``lines_before``: lines read before the
+    reader (blank lines and the header)."""
+    ended = 0  # the reader's line count after the previous record
     try:
-        yield from reader
+        for row in reader:
+            start = ended + 1
+            ended = reader.line_num
+            if ended > start:
+                raise ImportFileError(
+                    f"{name}: baris {lines_before + start}: tanda kutip (\") tidak ditutup, isian "
+                    f"berlanjut sampai baris {lines_before + ended}; tutup atau hapus tanda kutip "
+                    f"itu lalu impor ulang; data lama tidak diganti")
+            yield lines_before + start, row
     except csv.Error as exc:
         why = ("satu isian lebih dari 128 KB" if "field larger than field limit" in str(exc)
                else "susunan CSV rusak")
         raise ImportFileError(
-            f"{name}: baris {reader.line_num + 1} tidak terbaca sebagai CSV ({why}); periksa tanda "
-            f"kutip (\") yang tidak ditutup di baris itu atau sebelumnya; data lama tidak diganti"
+            f"{name}: baris {lines_before + ended + 1} tidak terbaca sebagai CSV ({why}); periksa "
+            f"tanda kutip (\") yang tidak ditutup di baris itu; data lama tidak diganti"
         ) from exc
 
 
@@ -478,7 +467,7 @@ class Reading:
     """An open import file: its header, the row iterator and counters."""
 
     header: list[str]
-    rows: Iterator[list[str]]
+    rows: Iterator[tuple[int, list[str]]]  # (file line or sheet row, cells)
     counter: _CountingReader
     size: int
     encoding: str
@@ -533,9 +522,9 @@ def _open_workbook(path: Path) -> tuple[Reading, Any]:
     try:
         opened.book = load_workbook(raw, read_only=True, data_only=True)
         sheets = opened.book.worksheets
-        rows = ([xlsx_text(v) for v in row] for row in sheets[0].iter_rows(values_only=True)) \
-            if sheets else iter(())
-        header = next((row for row in rows if "".join(row).strip()), None)
+        rows = enumerate(([xlsx_text(v) for v in row] for row in sheets[0].iter_rows(values_only=True))
+                         if sheets else iter(()), start=1)
+        header = next((row for _, row in rows if "".join(row).strip()), None)
     except Exception as exc:  # a damaged zip or XML: one clear line
         opened.close()
         raise ImportFileError(f"{path.name} tidak terbaca sebagai buku kerja Excel (XLSX): "
@@ -562,8 +551,8 @@ class _OpenWorkbook:
             self.raw.close()
 
 
-def _workbook_rows(rows: Iterator[list[str]], name: str) -> Iterator[list[str]]:
-    """The sheet's rows; a damaged part of the file becomes one clear ImportFileError."""
+def _workbook_rows(rows: Iterator[tuple[int, list[str]]], name: str) -> Iterator[tuple[int, list[str]]]:
+    """The sheet's rows with their row numbers; a damaged part of the file becomes one clear ImportFileError."""
     try:
         yield from rows
     except Exception as exc:  # zip or XML damage found while streaming
@@ -583,9 +572,9 @@ def open_file(path: Path) -> tuple[Reading, Any]:
     counter = _CountingReader(raw)
     text = io.TextIOWrapper(io.BufferedReader(counter, 1 << 16), encoding=encoding,
                             errors="replace", newline="")
-    first = text.readline()
+    first, lines_before = text.readline(), 1
     while first and not first.strip():
-        first = text.readline()
+        first, lines_before = text.readline(), lines_before + 1
     if not first.strip():
         text.close()
         raise ImportFileError(f"berkas kosong: {path.name}")
@@ -595,32 +584,52 @@ def open_file(path: Path) -> tuple[Reading, Any]:
         # a UTF-8 BOM before Windows-1252 text (a file saved as UTF-8, then edited by a
         # program that kept the BOM and wrote the rest in the ANSI code page)
         header[0] = header[0][len(_BOM_AS_CP1252):]
-    rows = _parsed(csv.reader(text, delimiter=delimiter), path.name)
+    rows = _parsed(csv.reader(text, delimiter=delimiter, strict=True), path.name, lines_before)
     return Reading(header, rows, counter, path.stat().st_size, encoding), text
 
 
 # --- the import -----------------------------------------------------------------
 
 class _Rejects:
-    """The rejects CSV, written as rows are refused. It holds NIKs and names: the
-    folder is owner-only and the file 0600 from its first byte, like the rest of
-    the data folder (design.md "Operations and security")."""
+    """The rejects CSV, written as rows are refused; no file at all when none is. It
+    holds NIKs and names: the folder is owner-only and the file 0600 from its first
+    byte, like the rest of the data folder (design.md "Operations and security").
+    Columns: the row as read, ``alasan`` (code), ``kolom`` (the file's own header of the
+    cell concerned), ``keterangan`` and ``baris`` (the line of the file, or the sheet's row)."""
 
-    def __init__(self, folder: Path, kind: str, header: list[str]) -> None:
-        private_folder(folder)
+    def __init__(self, folder: Path, kind: str, header: list[str], found: dict[str, int]) -> None:
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+        self.folder, self.header, self.handle = folder, header, None
         self.path = folder / f"{kind}-{stamp}-rejects.csv"
-        descriptor = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        # open until close(): rows are added one by one while the import runs
-        self.handle = open(descriptor, "w", encoding="utf-8-sig", newline="")  # noqa: SIM115
-        self.writer = csv.writer(self.handle)
-        self.writer.writerow([*(_safe_cell(h) for h in header), "alasan", "kolom", "keterangan"])
+        self.labels = {field: header[index].strip().lstrip("\ufeff") or field
+                       for field, index in found.items()}
 
-    def add(self, row: list[str], code: str, column: str) -> None:
-        self.writer.writerow([*(_safe_cell(c) for c in row), code, column, REASONS.get(code, code)])
+    @property
+    def written(self) -> str | None:
+        """The file's path once a row is in it, else None."""
+        return str(self.path) if self.handle is not None else None
+
+    def add(self, line: int, row: list[str], code: str, field: str) -> None:
+        if self.handle is None:
+            private_folder(self.folder)
+            descriptor = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            # open until close(): rows are added one by one while the import runs
+            self.handle = open(descriptor, "w", encoding="utf-8-sig", newline="")  # noqa: SIM115
+            self.writer = csv.writer(self.handle)
+            self.writer.writerow([*(_safe_cell(h) for h in self.header), "alasan", "kolom",
+                                  "keterangan", "baris"])
+        self.writer.writerow([*(_safe_cell(c) for c in row), code, _safe_cell(self.labels.get(field, field)),
+                              REASONS.get(code, code), line])
 
     def close(self) -> None:
-        self.handle.close()
+        if self.handle is not None:
+            self.handle.close()
+
+    def discard(self) -> None:
+        """Close and remove the file (a whole-file error: its rows mean nothing)."""
+        self.close()
+        if self.handle is not None:
+            self.path.unlink(missing_ok=True)
 
 
 def _safe_cell(value: str) -> str:
@@ -634,8 +643,9 @@ def import_file(db: Database, path: Path, kind: str, data_dir: Path,
                 settings: dict[str, Any] | int | None = None, *, force: bool = False,
                 progress: Callable[[int, int], None] | None = None,
                 today: date | None = None) -> dict[str, Any]:
-    """Import one file. Returns ``{"read", "accepted", "rejected", "rejects_file",
-    "snapshot_id", "rechecked"}``; raises ImportFileError (file unusable) or
+    """Import one file. Returns ``{"read", "accepted", "rejects_file" (None when no row
+    was rejected), "snapshot_id", "rechecked", "unused_columns"}`` (the header cells no
+    field took, as the file names them); raises ImportFileError (file unusable) or
     ImportRefused (nothing replaced). ``progress(bytes_read, size)`` is called
     after each batch."""
     if kind not in KINDS:
@@ -644,17 +654,29 @@ def import_file(db: Database, path: Path, kind: str, data_dir: Path,
     reading, stream = open_file(path)
     try:
         found = map_header(reading.header, kind)
-        rejects = _Rejects(data_dir / "imports", kind, reading.header)
+        rejects = _Rejects(data_dir / "imports", kind, reading.header, found)
         try:
-            return _load(db, path, kind, reading, found, rejects, settings, force, progress, today)
-        except ImportFileError:  # no data row: a rejects file would only hold the header
-            rejects.close()
-            rejects.path.unlink(missing_ok=True)
+            summary = _load(db, path, kind, reading, found, rejects, settings, force, progress, today)
+        except ImportFileError:  # the file is unusable: its rejected rows mean nothing
+            rejects.discard()
             raise
         finally:
             rejects.close()
+        summary["unused_columns"] = unused_columns(reading.header, kind)
+        return summary
     finally:
         stream.close()
+
+
+def _refuse_control_characters(cells: dict[str, str]) -> None:
+    """A cell to be stored that holds a control character (NUL, ESC, a line break from
+    a workbook cell...) refuses its row, naming the column: PostgreSQL cannot store a
+    NUL at all, and no keyboard types the others (the same on both backends)."""
+    if "".join(cells.values()).isprintable():  # the common case, one check a row
+        return
+    for field, text in cells.items():
+        if has_unprintable(text, allowed=""):
+            raise RowRejected("control_character", field)
 
 
 def _load(db: Database, path: Path, kind: str, reading: Reading, found: dict[str, int],
@@ -666,13 +688,13 @@ def _load(db: Database, path: Path, kind: str, reading: Reading, found: dict[str
     with db.transaction():
         db.lock_ingest()  # the recheck writes updates: keep the cursor order (see ingest)
         before = snapshots.in_force(db, SNAPSHOT_KIND[kind])
-        snapshot_id = snapshots.start_import(db, SNAPSHOT_KIND[kind], path.name, str(rejects.path),
+        snapshot_id = snapshots.start_import(db, SNAPSHOT_KIND[kind], path.name, None,
                                              utc_now(), getpass.getuser())
         snapshots.clear(db, SNAPSHOT_KIND[kind])
         seen: set[int] = set()
         batch: list[tuple] = []
         width = max(found.values()) + 1
-        for row in reading.rows:
+        for line, row in reading.rows:
             if not "".join(row).strip():
                 continue
             read += 1
@@ -680,13 +702,14 @@ def _load(db: Database, path: Path, kind: str, reading: Reading, found: dict[str
                 row = row + [""] * (width - len(row))
             cells = {field: row[index] for field, index in found.items()}
             try:
+                _refuse_control_characters(cells)
                 values = convert(cells, snapshot_id)
             except RowRejected as refused:
-                rejects.add(row, refused.code, refused.column)
+                rejects.add(line, row, refused.code, refused.column)
                 continue
             key = int(values[0])
             if key in seen:
-                rejects.add(row, "duplicate_nik_in_file", "nik")
+                rejects.add(line, row, "duplicate_nik_in_file", "nik")
                 continue
             seen.add(key)
             batch.append(values)
@@ -701,7 +724,7 @@ def _load(db: Database, path: Path, kind: str, reading: Reading, found: dict[str
             progress(reading.size, reading.size)
         rejected = read - accepted
         summary = {"read": read, "accepted": accepted, "rejected": rejected,
-                   "rejects_file": str(rejects.path), "snapshot_id": snapshot_id}
+                   "rejects_file": rejects.written, "snapshot_id": snapshot_id}
         if read == 0:
             raise ImportFileError(f"berkas hanya berisi baris judul, tidak ada data: {path.name}")
         if accepted == 0:
@@ -720,7 +743,8 @@ def _load(db: Database, path: Path, kind: str, reading: Reading, found: dict[str
                 f"yang ditolak karena isi impor lama diterima lagi. Data lama tidak diganti: "
                 f"periksa berkas, atau ulangi dengan --force bila berkas ini memang lengkap",
                 summary)
-        snapshots.finish_import(db, snapshot_id, read, accepted, rejected, reading.counter.sha.hexdigest())
+        snapshots.finish_import(db, snapshot_id, read, accepted, rejected, reading.counter.sha.hexdigest(),
+                                rejects.written)
         summary["rechecked"] = rechecking.recheck(db, settings, today=today,
                                                   import_month=(today or local_time.today()).strftime("%Y-%m"))
         if kind == "dtsen":  # identity findings against the new snapshot (not a rule)

@@ -14,10 +14,9 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from berjasa.messages import coded
 from berjasa.web.arguments import JsonBody, QueryArgs, whole_number
+from central.exports import MONTH_PATTERN
 from sync.protocol_auth import load_public_key
 from sync.protocol_sealed import load_public as load_exchange_public
-
-MONTH_PATTERN = r"^(20\d\d|2100)-(0[1-9]|1[0-2])$"
 
 
 class DownloadQuery(Schema):

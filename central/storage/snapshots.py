@@ -51,7 +51,8 @@ def in_force(db: Database, kind: str) -> dict[str, Any] | None:
                   " ORDER BY id DESC LIMIT 1", (kind,))
 
 
-def start_import(db: Database, kind: str, file_name: str, rejects_file: str, at: str, by: str) -> int:
+def start_import(db: Database, kind: str, file_name: str, rejects_file: str | None, at: str,
+                 by: str) -> int:
     """A new imports row (counts filled by :func:`finish_import`); its id."""
     row = db.one("INSERT INTO imports (kind, file_name, read_count, accepted, rejected, rejects_file,"
                  " imported_at, imported_by) VALUES (?, ?, 0, 0, 0, ?, ?, ?) RETURNING id",
@@ -60,10 +61,12 @@ def start_import(db: Database, kind: str, file_name: str, rejects_file: str, at:
 
 
 def finish_import(db: Database, snapshot_id: int, read: int, accepted: int, rejected: int,
-                  sha256: str) -> None:
-    """The counts and file hash of a finished import (it is now the snapshot in force)."""
-    db.run("UPDATE imports SET read_count = ?, accepted = ?, rejected = ?, file_sha256 = ?"
-           " WHERE id = ?", (read, accepted, rejected, sha256, snapshot_id))
+                  sha256: str, rejects_file: str | None = None) -> None:
+    """The counts, file hash and rejects file (None: nothing rejected) of a finished
+    import (it is now the snapshot in force)."""
+    db.run("UPDATE imports SET read_count = ?, accepted = ?, rejected = ?, file_sha256 = ?,"
+           " rejects_file = ? WHERE id = ?", (read, accepted, rejected, sha256, rejects_file,
+                                               snapshot_id))
 
 
 def clear(db: Database, kind: str) -> None:

@@ -9,6 +9,8 @@ import json
 import os
 import sqlite3
 
+import pytest
+
 from .test_cli import berjasa
 
 
@@ -107,11 +109,31 @@ def test_the_format_follows_the_output_name_and_contradictions_are_refused(tmp_p
                                    "--output", str(tmp_path / "capaian.csv"), data_dir=data,
                                    check=False))
     assert "tidak cocok" in line and not (tmp_path / "capaian.csv").exists()
-    # design.md's export line takes [--month YYYY-MM] with any --what: accepted (unused)
-    berjasa("central", "export", "--what", "all", "--month", "2026-01",
-            "--output", str(tmp_path / "semua.csv"), data_dir=data)
+    berjasa("central", "export", "--what", "all", "--output", str(tmp_path / "semua.csv"), data_dir=data)
     assert (tmp_path / "semua.csv").read_bytes().startswith(b"\xef\xbb\xbf")
     line = _one_line_error(berjasa("central", "export", "--what", "all", "--draft",
                                    "--output", str(tmp_path / "draf.csv"), data_dir=data,
                                    check=False))
-    assert "--draft hanya untuk" in line and not (tmp_path / "draf.csv").exists()
+    assert "--draft" in line and "hanya untuk payment-list" in line and not (tmp_path / "draf.csv").exists()
+
+
+@pytest.mark.parametrize("args,named", [
+    (["--what", "payment-list", "--month", "2026-1\u0661"], "--month"),        # an Arabic-Indic 1
+    (["--what", "payment-list", "--month", "\uff12\uff10\uff12\uff16-\uff11\uff11"], "--month"),  # full width
+    (["--what", "payment-list", "--month", "2101-01"], "--month"),             # after 2100
+    (["--what", "payment-list", "--month", "1999-12"], "--month"),             # before the program's range
+    (["--what", "payment-list", "--as-of", "2101-01-15"], "--as-of"),
+    (["--what", "progress", "--month", "2026-01"], "--month"),                 # the web answers 400
+    (["--what", "all", "--month", "2026-01"], "--month"),
+    (["--what", "progress", "--as-of", "2026-01-15"], "--month"),
+    (["--what", "payment-list", "--month", "2026-01", "--as-of", "2026-02-01"], "--as-of"),
+])
+def test_export_filters_are_refused_as_the_download_refuses_them(tmp_path, args, named):
+    data = _init(None, tmp_path)
+    out = tmp_path / "keluar.csv"
+    line = _one_line_error(berjasa("central", "export", *args, "--output", str(out), data_dir=data,
+                                   check=False))
+    assert f"{named}:" in line, line
+    assert not out.exists()
+    if "--as-of" in args and "--month" in args:
+        assert "pakai --month" in line

@@ -390,6 +390,7 @@ def test_a_columns_file_replaces_the_template(central, held, tmp_path):
 
 
 def test_bad_month_is_refused(central):
-    for bad in ("2025-13", "2025-1", "Oktober", "1999-01"):
-        with pytest.raises(ExportError, match="--month"):
+    for bad in ("2025-13", "2025-1", "Oktober", "1999-01", "2101-01", "2026-1\u0661",
+                "\uff12\uff10\uff12\uff16-\uff11\uff11"):
+        with pytest.raises(ExportError, match="bulan tidak sah"):
             _export(central, "payment-list", month=bad)

@@ -102,3 +102,24 @@ def test_a_progress_bar_on_a_terminal_only(folder, tmp_path):
     assert code == 0 and "Membaca" not in shown and json.loads(shown)["accepted"] == 12_000
     piped = berjasa("central", "import", "dtsen", str(extract), data_dir=folder)
     assert "Membaca" not in piped.stdout + piped.stderr
+
+
+def test_import_summary_names_unused_columns_and_no_rejects_file(folder, tmp_path):
+    clean = tmp_path / "kohort.csv"
+    clean.write_text("NIK;Kode Kelurahan;Mulai Kepesertaan;Gaji\n"
+                     f"{NIK_A};73.71.01.1001;2024-03;2500000\n", encoding="utf-8")
+    done = berjasa("central", "import", "cohort", str(clean), data_dir=folder, check=True)
+    assert "ditolak 0;" in done.stdout and "lihat" not in done.stdout
+    assert "Kolom tidak dipakai: Gaji" in done.stdout
+    assert not list((folder / "imports").glob("*-rejects.csv"))
+    summary = json.loads(berjasa("central", "import", "cohort", str(clean), "--json", data_dir=folder).stdout)
+    assert summary["rejects_file"] is None and summary["unused_columns"] == ["Gaji"]
+
+
+def test_an_unclosed_quote_fails_the_import_naming_the_line(folder, tmp_path):
+    rows = [f"73710141019{n:05d},Baso,2" for n in range(1, 301)]
+    rows[199] = '7371014101900200,"Daeng Ngalle,2'  # file line 201
+    damaged = tmp_path / "dtsen.csv"
+    damaged.write_text("nik,nama,desil\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    line = _one_line_error(berjasa("central", "import", "dtsen", str(damaged), data_dir=folder, check=False))
+    assert "baris 201" in line and "tanda kutip" in line and "tidak diganti" in line

@@ -47,6 +47,10 @@ def store(migrated_database_url):
 
 
 def _rejects(summary) -> list[dict]:
+    """The rows of the import's rejects file; none when nothing was rejected (no file)."""
+    if summary["rejects_file"] is None:
+        assert summary["rejected"] == 0
+        return []
     with open(summary["rejects_file"], encoding="utf-8-sig") as handle:
         return list(csv.DictReader(handle))
 
@@ -128,7 +132,7 @@ def test_unusable_files_change_nothing(store, tmp_path, text, message):
         import_file(store, _write(tmp_path / "bad.csv", text), "dtsen", tmp_path, {})
     assert len(store.query("SELECT nik FROM dtsen")) == 2
     assert len(store.query("SELECT id FROM imports")) == 1
-    assert len(list((tmp_path / "imports").iterdir())) == 1  # the good import's rejects file only
+    assert not list((tmp_path / "imports").glob("*"))  # nothing rejected, nothing written
 
 
 def test_an_old_xls_workbook_is_refused_with_how_to_save_it(store, tmp_path):
@@ -479,3 +483,134 @@ def test_a_much_shorter_list_than_the_one_in_force_needs_force(central, tmp_path
     _import(central, partial, "bpjs-participants", force=True)  # the operator says it is whole
     assert sorted(r["status"] for r in central.query("SELECT status FROM records")) == \
         ["accepted", "accepted", "accepted", "rejected"]
+
+
+# --- the defects a tester found (2026-11-27) -------------------------------------
+
+def _people(count: int, first: int = 1) -> list[str]:
+    return [f"73710141019{n:05d}" for n in range(first, first + count)]
+
+
+@pytest.mark.parametrize("kind", ["dtsen", "cohort"])
+@pytest.mark.parametrize("damage,line", [
+    ('"Daeng Ngalle', 201),           # a leading quote never closed: every later row vanished
+    ('"Daeng\nNgalle"', 201),         # a closed quote around a line break: no column holds one
+    ('"Daeng" Ngalle', 201),          # text after a closing quote: not CSV (strict)
+])
+def test_an_unclosed_quote_is_a_whole_file_error_naming_its_line(store, tmp_path, kind, damage, line):
+    header, row = {"dtsen": ("nik,nama,desil", "{nik},{name},2"),
+                   "cohort": ("nik,nama,kode_kelurahan,mulai_kepesertaan",
+                              "{nik},{name},73.71.01.1001,2024-03")}[kind]
+    niks = _people(300)
+    import_file(store, _write(tmp_path / "ok.csv", "\n".join(
+        [header, *(row.format(nik=n, name="Baso") for n in niks[:2])]) + "\n"), kind, tmp_path, {})
+    rows = [row.format(nik=n, name="Baso") for n in niks]
+    rows[line - 2] = row.format(nik=niks[line - 2], name=damage)  # line 1 is the header
+    with pytest.raises(ImportFileError, match=f"baris {line}\\b.*tanda kutip"):
+        import_file(store, _write(tmp_path / "bad.csv", "\n".join([header, *rows]) + "\n"), kind,
+                    tmp_path, {}, force=True)
+    table = {"dtsen": "dtsen", "cohort": "cohort"}[kind]
+    assert {r["nik"] for r in store.query(f"SELECT nik FROM {table}")} == set(niks[:2])
+    assert len(store.query("SELECT id FROM imports")) == 1
+    assert not list((tmp_path / "imports").glob("*"))
+
+
+def test_the_line_of_an_unclosed_quote_counts_blank_lines_and_crlf(store, tmp_path):
+    text = f"\r\nnik,nama,desil\r\n{NIK_A},A,1\r\n\r\n{NIK_B},\"B,2\r\n{NIK_C},C,3\r\n"
+    with pytest.raises(ImportFileError, match="baris 5\\b"):
+        import_file(store, _write(tmp_path / "d.csv", text), "dtsen", tmp_path, {})
+
+
+@pytest.mark.parametrize("header", [
+    "NIK;No. KPJ;Nama;Tgl. Lahir;Kode Kelurahan;Mulai Kepesertaan;Penghasilan (Rp);JHT?",
+    "nik;nomor_kpj;NAMA;Tanggal Lahir;kode-kelurahan;mulai kepesertaan;Penghasilan Rp;jht",
+    ("Nomor Induk Kependudukan;Nomor KPJ;Nama Lengkap;TGL_LAHIR;Kode Kelurahan;Tgl. Kepesertaan;"
+     "Penghasilan per Bulan;JHT"),
+])
+def test_cohort_header_variants_lose_no_column(store, tmp_path, header):
+    path = _write(tmp_path / "k.csv", f"{header}\n{NIK_A};24012345678;Sitti;01-05-1980;73.71.01.1001;"
+                                      f"2024-03;2.500.000;ya\n")
+    summary = import_file(store, path, "cohort", tmp_path, {})
+    assert summary["unused_columns"] == []
+    assert store.query("SELECT kpj_number, full_name, birth_date, monthly_income, jht FROM cohort") == [
+        {"kpj_number": "24012345678", "full_name": "Sitti", "birth_date": "1980-05-01",
+         "monthly_income": 2_500_000, "jht": 1}]
+
+
+def test_a_column_no_field_takes_is_listed_not_dropped_silently(store, tmp_path):
+    path = _write(tmp_path / "k.csv", "NIK;Kode Kelurahan;Mulai Kepesertaan;Gaji Bulanan;Alamat;;NIK;"
+                                      "Ket\x1b[2J\n"
+                                      f"{NIK_A};73.71.01.1001;2024-03;2500000;Jl. Kenari;;{NIK_B};\n")
+    summary = import_file(store, path, "cohort", tmp_path, {})
+    # a second NIK column too; a header is shown on a terminal, so no ESC reaches it
+    assert summary["unused_columns"] == ["Gaji Bulanan", "Alamat", "NIK", "Ket [2J"]
+    assert store.one("SELECT monthly_income FROM cohort")["monthly_income"] is None
+
+
+def test_bpjs_status_peserta_and_tanggal_kepesertaan_are_read(central, tmp_path):
+    device = central.register()
+    sent = records(2)
+    device.send(sent)
+    path = _write(tmp_path / "bpjs.csv", "NIK,No. KPJ,Status Peserta,Tanggal Kepesertaan\n"
+                  f"{sent[0]['nik']},25012345678,Nonaktif,05/01/2026\n"
+                  f"{sent[1]['nik']},25012345679,Aktif,13/01/2026\n")
+    summary = _import(central, path, "bpjs-participants")
+    assert summary["unused_columns"] == []
+    assert central.query("SELECT nik, status, coverage_start FROM bpjs_participants ORDER BY nik") == [
+        {"nik": sent[0]["nik"], "status": "Nonaktif", "coverage_start": "2026-01"},
+        {"nik": sent[1]["nik"], "status": "Aktif", "coverage_start": "2026-01"}]
+    statuses = {r["record_id"]: r["status"] for r in central.query("SELECT record_id, status FROM records")}
+    assert statuses == {sent[0]["id"]: "accepted", sent[1]["id"]: "rejected"}  # nonaktif: not a participant
+
+
+def test_a_dtsen_extract_is_not_taken_for_the_bpjs_list(central, tmp_path):
+    sent = records(2)
+    central.register().send(sent)
+    _import(central, _write(tmp_path / "bpjs.csv", "nik,no_kpj,status\n"
+                            f"{sent[0]['nik']},25012345678,nonaktif\n"), "bpjs-participants")
+    held = central.query("SELECT record_id, status, eligibility FROM records ORDER BY record_id")
+    dtsen = _write(tmp_path / "dtsen.csv", "NIK;No_KK;Nama;Tanggal_Lahir;Kode_Kelurahan;Desil_Nasional\n"
+                   + "".join(f"{r['nik']};;{r['full_name']};01-01-1990;73.71.01.1001;2\n" for r in sent))
+    with pytest.raises(ImportFileError, match="kolom wajib tidak ada: kpj_number .*; status "):
+        _import(central, dtsen, "bpjs-participants")
+    assert central.query("SELECT record_id, status, eligibility FROM records ORDER BY record_id") == held
+    assert [r["nik"] for r in central.query("SELECT nik FROM bpjs_participants")] == [sent[0]["nik"]]
+
+
+def test_a_control_character_rejects_the_row_naming_the_column(store, tmp_path):
+    """PostgreSQL cannot store a NUL: the whole import failed there with a database
+    error while SQLite stored it. Now the row is refused on both, naming its column."""
+    path = _write(tmp_path / "d.csv", f"NIK;Nama Lengkap;Desil;Catatan\n{NIK_A};Sitti\x00;2;\n"
+                                      f"{NIK_B};Baso;3;bunyi\x07\n{NIK_C};Andi\x1b[31m;4;\n")
+    summary = import_file(store, path, "dtsen", tmp_path, {}, force=True)
+    assert (summary["accepted"], summary["rejected"]) == (1, 2)
+    assert [(r["alasan"], r["kolom"], r["baris"]) for r in _rejects(summary)] == [
+        ("control_character", "Nama Lengkap", "2"), ("control_character", "Nama Lengkap", "4")]
+    assert [r["nik"] for r in store.query("SELECT nik FROM dtsen")] == [NIK_B]  # an unused column may
+
+
+def test_a_line_break_in_a_workbook_cell_rejects_the_row(store, tmp_path):
+    book = _workbook(tmp_path / "d.xlsx", [["nik", "nama", "desil"], [NIK_A, "Sitti\nAminah", 2],
+                                           [NIK_B, "Baso", 3], [NIK_C, "Andi", 4]], text_columns=(0,))
+    summary = import_file(store, book, "dtsen", tmp_path, {})
+    assert [(r["alasan"], r["kolom"], r["baris"]) for r in _rejects(summary)] == [
+        ("control_character", "nama", "2")]
+
+
+def test_no_rejects_file_without_a_rejected_row(store, tmp_path):
+    summary = import_file(store, _write(tmp_path / "ok.csv", f"nik,desil\n{GOOD}"), "dtsen", tmp_path, {})
+    assert summary["rejects_file"] is None and summary["rejected"] == 0
+    assert not (tmp_path / "imports").exists() or not list((tmp_path / "imports").iterdir())
+    assert store.one("SELECT rejects_file FROM imports")["rejects_file"] is None
+
+
+def test_rejects_name_the_files_own_column_and_line(store, tmp_path):
+    path = _write(tmp_path / "k.csv", "NIK;Kode Kelurahan;Mulai Kepesertaan;Penghasilan (Rp)\n"
+                                      f"{NIK_A};73.71.01.1001;2024-03;dua juta\n\n"
+                                      f"{NIK_B};73.71.01.1001;2024-13;\n{NIK_C};73.71.01.1001;2024-03;\n"
+                                      f"{NIK_C};73.71.01.1001;2024-04;\n")
+    summary = import_file(store, path, "cohort", tmp_path, {}, force=True)
+    assert [(r["alasan"], r["kolom"], r["baris"]) for r in _rejects(summary)] == [
+        ("income_invalid", "Penghasilan (Rp)", "2"), ("coverage_start_invalid", "Mulai Kepesertaan", "4"),
+        ("duplicate_nik_in_file", "NIK", "6")]
+    assert store.one("SELECT rejects_file FROM imports")["rejects_file"] == summary["rejects_file"]

@@ -221,3 +221,16 @@ def test_the_auditors_copy_of_the_registration_file_marks_nothing(central):
     assert operator.get(f"{central.url}/unduh/bpjs-registration?format=csv", timeout=60).ok
     assert all(r["registration_exported_at"] for r in
                central.query("SELECT registration_exported_at FROM records"))
+
+
+def test_a_download_month_takes_ascii_digits_only(central):
+    """The same rules as ``central export --month`` (central.exports.check_filters)."""
+    operator = signed_in(central, "operator")
+    for month in ("2026-1\u0661", "\uff12\uff10\uff12\uff16-\uff11\uff11", "2101-01"):
+        answer = operator.get(f"{central.url}/unduh/payment-list", params={"month": month},
+                              timeout=30, headers={"Accept": "application/json"})
+        assert answer.status_code == 400, month
+        assert answer.json()["code"] == "invalid_filter" and "month" in answer.json()["errors"]
+    answer = operator.get(f"{central.url}/unduh/progress", params={"month": "2026-01"}, timeout=30,
+                          headers={"Accept": "application/json"})
+    assert answer.status_code == 400 and "hanya untuk payment-list" in answer.json()["message"]

@@ -202,6 +202,29 @@ def test_send_back_command_json_and_409_exit(central, tmp_path):
     assert [f["kind"] for f in listed] == ["sent_back"]
 
 
+@pytest.mark.parametrize("args", [
+    ["decide", "99999999999999999999", "--decision", "confirm"],
+    ["decide", "9223372036854775808", "--decision", "confirm"],
+    ["decide", "0", "--decision", "confirm"],
+    ["decide-pair", "9223372036854775808", "2", "--decision", "different"],
+    ["decide-pair", "1", "0", "--decision", "different"],
+])
+def test_an_id_out_of_range_is_one_indonesian_line(central, args):
+    """A number past SQLite's INTEGER / PostgreSQL's BIGINT ended in an OverflowError
+    traceback from the driver; now it is a usage error naming the argument."""
+    data = central.data_dir
+    berjasa("central", "init", "--database", central.database_url, data_dir=data)
+    refused = berjasa("central", *args, "--reason", "uji", data_dir=data, check=False)
+    assert refused.returncode != 0 and "Traceback" not in refused.stderr, refused.stderr
+    assert "di luar rentang" in refused.stderr and "Overflow" not in refused.stderr
+    assert [line for line in refused.stderr.splitlines() if line.startswith("Galat")] != []
+    # the largest id a database holds is a normal "not found"
+    if args[0] == "decide":
+        missing = berjasa("central", "decide", str(2**63 - 1), "--decision", "confirm", "--reason",
+                          "uji", data_dir=data, check=False)
+        assert missing.returncode != 0 and "Traceback" not in missing.stderr, missing.stderr
+
+
 def test_two_verifiers_deciding_one_pair_at_once_one_wins(central):
     a, b, first, second, pair = flagged_pair(central)
     outcomes, barrier = [], threading.Barrier(2)

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from central.import_columns import header_key
 from central.imports import (
     RowRejected,
     clean_date,
@@ -88,7 +89,23 @@ def test_months(text, month):
     assert clean_month(text) == month
 
 
-@pytest.mark.parametrize("text", ["Foo-24", "13/2024", "2024-13", "Mar-1999", "32/13/2024", "Maret"])
+@pytest.mark.parametrize("text,month", [
+    # rule 1: a whole date is day first (dd/mm/yyyy), a January date included
+    ("05/01/2026", "2026-01"), ("13/01/2026", "2026-01"), ("31/01/2026", "2026-01"),
+    ("02/01/2026", "2026-01"), ("05-01-2026", "2026-01"), ("05.01.2026", "2026-01"),
+    ("28/02/2026", "2026-02"), ("01/12/2025", "2025-12"), ("01/03/2024 00:00:00", "2024-03"),
+    # rule 2: the month cell Excel saves in a US format, no zeros and day 1, is month first
+    ("12/1/2025", "2025-12"), ("1/1/2026", "2026-01"),
+])
+def test_whole_dates_are_day_first_but_for_excels_us_month_cell(text, month):
+    assert clean_month(text) == month
+
+
+@pytest.mark.parametrize("text", ["Foo-24", "13/2024", "2024-13", "Mar-1999", "32/13/2024", "Maret",
+                                  "31/02/2026", "00/01/2026", "13/1/2026x",
+                                  # ASCII digits only: Arabic-Indic and full-width digits are refused
+                                  "2026-1\u0661", "\uff12\uff10\uff12\uff16-\uff10\uff11",
+                                  "\u0660\u0665/01/2026"])
 def test_impossible_months(text):
     with pytest.raises(RowRejected, match="coverage_start_invalid"):
         clean_month(text)
@@ -108,6 +125,22 @@ def test_cleaners_never_crash(text):
             clean(text)
         except RowRejected:
             pass
+
+
+@pytest.mark.parametrize("text", ["\u0661\u0669\u0669\u0660-01-01", "01-01-\u0661\u0669\u0669\u0660",
+                                  "\uff10\uff11-\uff10\uff11-\uff11\uff19\uff19\uff10"])
+def test_dates_take_ascii_digits_only(text):
+    with pytest.raises(RowRejected):
+        clean_date(text)
+
+
+@pytest.mark.parametrize("cell,key", [("No. KPJ", "no_kpj"), ("Nomor KPJ", "no_kpj"), ("no_kpj", "no_kpj"),
+                                      ("Tgl. Lahir", "tgl_lahir"), ("Tanggal Lahir", "tgl_lahir"),
+                                      ("Penghasilan (Rp)", "penghasilan"), ("JHT?", "jht"),
+                                      ("\ufeff\"NIK\"", "nik"), ("Kode-Kelurahan", "kode_kelurahan"),
+                                      ("Status  Peserta", "status_peserta")])
+def test_header_cells_are_compared_without_punctuation_or_abbreviations(cell, key):
+    assert header_key(cell) == key
 
 
 def test_kelurahan_codes():
