@@ -558,12 +558,19 @@ def export_command(fmt: str, what: str, month: str | None, draft: bool, output: 
     """
     import sys
 
-    from central.exports import ExportError, FilterError, check_filters, export
+    from central.exports import MONTH_EXPORTS, ExportError, FilterError, check_filters, export
 
     fmt = _export_format(fmt, output)
     if fmt == "xlsx" and output is None:
         raise click.ClickException("format xlsx perlu --output BERKAS.xlsx")
     try:  # the download's rules (central.downloads), in one place
+        if what not in MONTH_EXPORTS and (month is not None or as_of is not None):
+            # design.md gives every export [--month]: checked as a month, then set
+            # aside out loud (the web page offers it for the payment list only)
+            check_filters(next(iter(MONTH_EXPORTS)), month=month, as_of=as_of)
+            click.echo(f"Catatan: --{'month' if month is not None else 'as-of'} tidak dipakai "
+                       f"untuk --what {what}.", err=True)
+            month = as_of = None
         filters = check_filters(what, month=month, draft=draft or None, as_of=as_of)
     except FilterError as exc:
         raise click.ClickException(f"--{exc.field.replace('_', '-')}: {exc}") from exc

@@ -123,9 +123,7 @@ def test_the_format_follows_the_output_name_and_contradictions_are_refused(tmp_p
     (["--what", "payment-list", "--month", "2101-01"], "--month"),             # after 2100
     (["--what", "payment-list", "--month", "1999-12"], "--month"),             # before the program's range
     (["--what", "payment-list", "--as-of", "2101-01-15"], "--as-of"),
-    (["--what", "progress", "--month", "2026-01"], "--month"),                 # the web answers 400
-    (["--what", "all", "--month", "2026-01"], "--month"),
-    (["--what", "progress", "--as-of", "2026-01-15"], "--month"),
+    (["--what", "progress", "--month", "2026-1\u0661"], "--month"),           # checked, though unused
     (["--what", "payment-list", "--month", "2026-01", "--as-of", "2026-02-01"], "--as-of"),
 ])
 def test_export_filters_are_refused_as_the_download_refuses_them(tmp_path, args, named):
@@ -137,3 +135,16 @@ def test_export_filters_are_refused_as_the_download_refuses_them(tmp_path, args,
     assert not out.exists()
     if "--as-of" in args and "--month" in args:
         assert "pakai --month" in line
+
+
+@pytest.mark.parametrize("args", [["--what", "progress", "--month", "2026-01"],
+                                  ["--what", "all", "--month", "2026-01"],
+                                  ["--what", "progress", "--as-of", "2026-01-15"]])
+def test_a_month_an_export_does_not_use_is_set_aside_out_loud(tmp_path, args):
+    """design.md gives every export [--month]: it is accepted where it means nothing,
+    and the command says it did not use it (it had been silently ignored)."""
+    data = _init(None, tmp_path)
+    out = tmp_path / "keluar.csv"
+    done = berjasa("central", "export", *args, "--output", str(out), data_dir=data)
+    assert done.returncode == 0, done.stderr
+    assert f"tidak dipakai untuk --what {args[1]}" in done.stderr and out.exists()
