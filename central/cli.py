@@ -460,15 +460,14 @@ def import_command(kind: str, file: Path, force: bool, data_dir: Path | None, as
     if as_json:
         emit(summary, as_json)
         return
-    shown = f" (lihat {summary['rejects_file']})" if summary["rejects_file"] else ""
+    shown = f" (lihat {summary['rejects_file']})" if summary["rejected"] else ""
     click.echo(f"Dibaca {summary['read']}, diterima {summary['accepted']}, ditolak "
                f"{summary['rejected']}{shown}; snapshot {summary['snapshot_id']}; "
                f"{rechecked['changed']} data di pusat berubah.")
     if summary["unused_columns"]:
         click.echo(f"Kolom tidak dipakai: {', '.join(summary['unused_columns'])} (bukan kolom "
                    f"{kind}; periksa nama kolomnya bila isinya perlu)")
-    if summary["rejects_file"]:
-        click.echo(summary["rejects_file"])  # the value, alone on the last line
+    click.echo(summary["rejects_file"])  # the value, alone on the last line
 
 
 @contextmanager

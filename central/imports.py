@@ -591,7 +591,8 @@ def open_file(path: Path) -> tuple[Reading, Any]:
 # --- the import -----------------------------------------------------------------
 
 class _Rejects:
-    """The rejects CSV, written as rows are refused; no file at all when none is. It
+    """The rejects CSV, written as rows are refused (a file of the header alone when
+    none is: design.md's ``--json`` answer names it, ``"rejects_file": PATH``). It
     holds NIKs and names: the folder is owner-only and the file 0600 from its first
     byte, like the rest of the data folder (design.md "Operations and security").
     Columns: the row as read, ``alasan`` (code), ``kolom`` (the file's own header of the
@@ -604,12 +605,12 @@ class _Rejects:
         self.labels = {field: header[index].strip().lstrip("\ufeff") or field
                        for field, index in found.items()}
 
-    @property
-    def written(self) -> str | None:
-        """The file's path once a row is in it, else None."""
-        return str(self.path) if self.handle is not None else None
+    def written(self) -> str:
+        """The file's path (made with its header alone when no row was refused)."""
+        self._open()
+        return str(self.path)
 
-    def add(self, line: int, row: list[str], code: str, field: str) -> None:
+    def _open(self) -> None:
         if self.handle is None:
             private_folder(self.folder)
             descriptor = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -618,6 +619,9 @@ class _Rejects:
             self.writer = csv.writer(self.handle)
             self.writer.writerow([*(_safe_cell(h) for h in self.header), "alasan", "kolom",
                                   "keterangan", "baris"])
+
+    def add(self, line: int, row: list[str], code: str, field: str) -> None:
+        self._open()
         self.writer.writerow([*(_safe_cell(c) for c in row), code, _safe_cell(self.labels.get(field, field)),
                               REASONS.get(code, code), line])
 
@@ -643,8 +647,8 @@ def import_file(db: Database, path: Path, kind: str, data_dir: Path,
                 settings: dict[str, Any] | int | None = None, *, force: bool = False,
                 progress: Callable[[int, int], None] | None = None,
                 today: date | None = None) -> dict[str, Any]:
-    """Import one file. Returns ``{"read", "accepted", "rejects_file" (None when no row
-    was rejected), "snapshot_id", "rechecked", "unused_columns"}`` (the header cells no
+    """Import one file. Returns ``{"read", "accepted", "rejects_file" (its header alone
+    when no row was rejected), "snapshot_id", "rechecked", "unused_columns"}`` (the header cells no
     field took, as the file names them); raises ImportFileError (file unusable) or
     ImportRefused (nothing replaced). ``progress(bytes_read, size)`` is called
     after each batch."""
@@ -724,7 +728,7 @@ def _load(db: Database, path: Path, kind: str, reading: Reading, found: dict[str
             progress(reading.size, reading.size)
         rejected = read - accepted
         summary = {"read": read, "accepted": accepted, "rejected": rejected,
-                   "rejects_file": rejects.written, "snapshot_id": snapshot_id}
+                   "rejects_file": rejects.written(), "snapshot_id": snapshot_id}
         if read == 0:
             raise ImportFileError(f"berkas hanya berisi baris judul, tidak ada data: {path.name}")
         if accepted == 0:
@@ -744,7 +748,7 @@ def _load(db: Database, path: Path, kind: str, reading: Reading, found: dict[str
                 f"periksa berkas, atau ulangi dengan --force bila berkas ini memang lengkap",
                 summary)
         snapshots.finish_import(db, snapshot_id, read, accepted, rejected, reading.counter.sha.hexdigest(),
-                                rejects.written)
+                                summary["rejects_file"])
         summary["rechecked"] = rechecking.recheck(db, settings, today=today,
                                                   import_month=(today or local_time.today()).strftime("%Y-%m"))
         if kind == "dtsen":  # identity findings against the new snapshot (not a rule)

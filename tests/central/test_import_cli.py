@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -104,16 +105,16 @@ def test_a_progress_bar_on_a_terminal_only(folder, tmp_path):
     assert "Membaca" not in piped.stdout + piped.stderr
 
 
-def test_import_summary_names_unused_columns_and_no_rejects_file(folder, tmp_path):
+def test_import_summary_names_unused_columns_and_no_rejects_without_a_rejection(folder, tmp_path):
     clean = tmp_path / "kohort.csv"
     clean.write_text("NIK;Kode Kelurahan;Mulai Kepesertaan;Gaji\n"
                      f"{NIK_A};73.71.01.1001;2024-03;2500000\n", encoding="utf-8")
     done = berjasa("central", "import", "cohort", str(clean), data_dir=folder, check=True)
     assert "ditolak 0;" in done.stdout and "lihat" not in done.stdout
     assert "Kolom tidak dipakai: Gaji" in done.stdout
-    assert not list((folder / "imports").glob("*-rejects.csv"))
     summary = json.loads(berjasa("central", "import", "cohort", str(clean), "--json", data_dir=folder).stdout)
-    assert summary["rejects_file"] is None and summary["unused_columns"] == ["Gaji"]
+    assert summary["rejected"] == 0 and summary["unused_columns"] == ["Gaji"]
+    assert Path(summary["rejects_file"]).exists()  # design.md: "rejects_file": PATH
 
 
 def test_an_unclosed_quote_fails_the_import_naming_the_line(folder, tmp_path):

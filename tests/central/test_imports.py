@@ -47,10 +47,7 @@ def store(migrated_database_url):
 
 
 def _rejects(summary) -> list[dict]:
-    """The rows of the import's rejects file; none when nothing was rejected (no file)."""
-    if summary["rejects_file"] is None:
-        assert summary["rejected"] == 0
-        return []
+    """The rows of the import's rejects file (its header alone when nothing was rejected)."""
     with open(summary["rejects_file"], encoding="utf-8-sig") as handle:
         return list(csv.DictReader(handle))
 
@@ -128,11 +125,12 @@ def test_damaged_dtsen_files(store, tmp_path, name, text, encoding, accepted, re
 ])
 def test_unusable_files_change_nothing(store, tmp_path, text, message):
     import_file(store, _write(tmp_path / "ok.csv", f"nik,desil\n{GOOD}"), "dtsen", tmp_path, {})
+    before = set((tmp_path / "imports").glob("*"))
     with pytest.raises(ImportFileError, match=message):
         import_file(store, _write(tmp_path / "bad.csv", text), "dtsen", tmp_path, {})
     assert len(store.query("SELECT nik FROM dtsen")) == 2
     assert len(store.query("SELECT id FROM imports")) == 1
-    assert not list((tmp_path / "imports").glob("*"))  # nothing rejected, nothing written
+    assert set((tmp_path / "imports").glob("*")) == before  # no rejects file for an unusable one
 
 
 def test_an_old_xls_workbook_is_refused_with_how_to_save_it(store, tmp_path):
@@ -504,6 +502,7 @@ def test_an_unclosed_quote_is_a_whole_file_error_naming_its_line(store, tmp_path
     niks = _people(300)
     import_file(store, _write(tmp_path / "ok.csv", "\n".join(
         [header, *(row.format(nik=n, name="Baso") for n in niks[:2])]) + "\n"), kind, tmp_path, {})
+    before = set((tmp_path / "imports").glob("*"))
     rows = [row.format(nik=n, name="Baso") for n in niks]
     rows[line - 2] = row.format(nik=niks[line - 2], name=damage)  # line 1 is the header
     with pytest.raises(ImportFileError, match=f"baris {line}\\b.*tanda kutip"):
@@ -512,7 +511,7 @@ def test_an_unclosed_quote_is_a_whole_file_error_naming_its_line(store, tmp_path
     table = {"dtsen": "dtsen", "cohort": "cohort"}[kind]
     assert {r["nik"] for r in store.query(f"SELECT nik FROM {table}")} == set(niks[:2])
     assert len(store.query("SELECT id FROM imports")) == 1
-    assert not list((tmp_path / "imports").glob("*"))
+    assert set((tmp_path / "imports").glob("*")) == before
 
 
 def test_the_line_of_an_unclosed_quote_counts_blank_lines_and_crlf(store, tmp_path):
@@ -597,11 +596,12 @@ def test_a_line_break_in_a_workbook_cell_rejects_the_row(store, tmp_path):
         ("control_character", "nama", "2")]
 
 
-def test_no_rejects_file_without_a_rejected_row(store, tmp_path):
+def test_without_a_rejected_row_the_rejects_file_is_its_header_alone(store, tmp_path):
+    """design.md's --json answer names a rejects file (PATH): it is there, empty of rows."""
     summary = import_file(store, _write(tmp_path / "ok.csv", f"nik,desil\n{GOOD}"), "dtsen", tmp_path, {})
-    assert summary["rejects_file"] is None and summary["rejected"] == 0
-    assert not (tmp_path / "imports").exists() or not list((tmp_path / "imports").iterdir())
-    assert store.one("SELECT rejects_file FROM imports")["rejects_file"] is None
+    assert summary["rejected"] == 0 and _rejects(summary) == []
+    assert Path(summary["rejects_file"]).read_text(encoding="utf-8-sig").startswith("nik,desil,alasan")
+    assert store.one("SELECT rejects_file FROM imports")["rejects_file"] == summary["rejects_file"]
 
 
 def test_rejects_name_the_files_own_column_and_line(store, tmp_path):
