@@ -323,3 +323,29 @@ def pair_reasons(db: Database, pairs: list[tuple[str, str]]) -> dict[tuple[str, 
         if None not in key and key in decided:
             out[(subject, other)] = decided[key] or ""
     return out
+
+
+def dropped_by_pairs(db: Database, central_ids: list[int]) -> set[int]:
+    """Those of ``central_ids`` that a verifier's pair decision made ``duplicate``
+    (the pair decided keep_a/keep_b with the other record kept) and still are."""
+    if not central_ids:
+        return set()
+    among, params = db.in_list("r.central_id", sorted({int(i) for i in central_ids}), "bigint")
+    rows = db.query(
+        "SELECT r.central_id FROM records r JOIN duplicate_flags d"
+        " ON (d.central_id_b = r.central_id AND d.decision = 'keep_a')"
+        " OR (d.central_id_a = r.central_id AND d.decision = 'keep_b')"
+        f" WHERE r.status = 'duplicate' AND {among}", params)
+    return {int(r["central_id"]) for r in rows}
+
+
+def pairs_keeping(db: Database, central_id: int) -> list[dict[str, Any]]:
+    """Decided pairs that kept this record while the other one is still its
+    ``duplicate``: the other record (``kelurahan_code``, ``record_id``) and who decided."""
+    return db.query(
+        "SELECT o.central_id, o.kelurahan_code, o.record_id, d.decision, d.decided_by, d.decided_at"
+        " FROM duplicate_flags d JOIN records o ON o.central_id ="
+        " CASE WHEN d.central_id_a = ? THEN d.central_id_b ELSE d.central_id_a END"
+        " WHERE ((d.central_id_a = ? AND d.decision = 'keep_a')"
+        " OR (d.central_id_b = ? AND d.decision = 'keep_b')) AND o.status = 'duplicate'"
+        " ORDER BY o.central_id", (central_id, central_id, central_id))
