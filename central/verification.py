@@ -370,13 +370,19 @@ def summary(db: Database) -> dict[str, Any]:
             "open_pairs": store.open_pair_count(db)}
 
 
-QUEUE_LIMIT = 200  # findings and pairs shown at once on the verifiers' page
+QUEUE_LIMIT = 200  # findings to decide, send-backs waiting, and pairs shown at once
 
 
 def queue(db: Database) -> dict[str, Any]:
-    """The verifiers' page: the oldest open findings and open likely-duplicate
-    pairs (``QUEUE_LIMIT`` of each), and how many are open in all."""
+    """The verifiers' page, in three lists each with its own limit, so the
+    send-backs waiting for a kelurahan's fix never crowd out what a verifier can
+    decide now: the oldest open findings to decide (``findings``), the oldest
+    send-backs waiting (``waiting``: a verifier may still reject them), the open
+    likely-duplicate pairs; and how many are open of each."""
     counts = summary(db)
-    return {"findings": store.list_findings(db, "open", limit=QUEUE_LIMIT),
+    waiting = store.open_waiting_count(db)
+    return {"findings": store.list_findings(db, "open", limit=QUEUE_LIMIT, waiting=False),
+            "waiting": store.list_findings(db, "open", limit=QUEUE_LIMIT, waiting=True),
             "pairs": store.duplicate_pairs(db, open_only=True, limit=QUEUE_LIMIT),
-            "open_findings": counts["open_findings"], "open_pairs": counts["open_pairs"]}
+            "open_findings": counts["open_findings"] - waiting, "open_waiting": waiting,
+            "open_pairs": counts["open_pairs"]}

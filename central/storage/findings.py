@@ -61,10 +61,18 @@ def get_finding(db: Database, finding_id: int) -> dict[str, Any] | None:
     return _finding(row) if row else None
 
 
+# an open send-back of a record still active: it waits for the kelurahan's fix
+_WAITING = "(f.kind = 'sent_back' AND r.status IN ('accepted', 'registered'))"
+
+
 def list_findings(db: Database, status: str | None = "open", kind: str | None = None,
-                  central_id: int | None = None, limit: int = 200) -> list[dict[str, Any]]:
-    """Findings (oldest first) with their records' summaries."""
+                  central_id: int | None = None, limit: int = 200,
+                  waiting: bool | None = None) -> list[dict[str, Any]]:
+    """Findings (oldest first) with their records' summaries. ``waiting``: only
+    the send-backs waiting for a kelurahan's fix (True), or all but those (False)."""
     where, params = [], []
+    if waiting is not None:
+        where.append(_WAITING if waiting else f"NOT {_WAITING}")
     if status:
         where.append("f.status = ?")
         params.append(status)
@@ -107,6 +115,12 @@ def close_open_findings(db: Database, central_id: int, decision: str, reason: st
         sql += f" AND kind IN ({', '.join('?' * len(kinds))})"
         params += list(kinds)
     return db.run(sql, params)
+
+
+def open_waiting_count(db: Database) -> int:
+    """Open send-backs of active records (waiting for the kelurahan's fix)."""
+    return int(db.one("SELECT count(*) AS n FROM findings f JOIN records r"
+                      f" ON r.central_id = f.central_id WHERE f.status = 'open' AND {_WAITING}")["n"])
 
 
 def finding_counts(db: Database) -> dict[str, int]:
