@@ -115,9 +115,15 @@ def _jht(alias: str) -> str:
 
 
 def stream_rejections(db: Database) -> Iterator[dict[str, Any]]:
-    """Records central refused (rejected) or holds as duplicates, by kelurahan, streamed."""
-    return db.stream(f"SELECT {EXPORT_COLUMNS} FROM records WHERE status IN ('rejected', 'duplicate')"
-                     " ORDER BY kelurahan_code, central_id")
+    """Records central refused (rejected) or holds as duplicates, by kelurahan, streamed;
+    ``same_person`` is 1 for a duplicate a verifier's pair decision made (another NIK,
+    the same person as the record kept), else 0."""
+    return db.stream(
+        f"SELECT {EXPORT_COLUMNS}, CASE WHEN status = 'duplicate' AND EXISTS (SELECT 1 FROM"
+        " duplicate_flags d WHERE (d.central_id_b = records.central_id AND d.decision = 'keep_a')"
+        " OR (d.central_id_a = records.central_id AND d.decision = 'keep_b')) THEN 1 ELSE 0 END"
+        " AS same_person FROM records WHERE status IN ('rejected', 'duplicate')"
+        " ORDER BY kelurahan_code, central_id")
 
 
 def counts_by_kelurahan(db: Database) -> dict[str, dict[str, int]]:

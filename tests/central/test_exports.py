@@ -350,6 +350,37 @@ def test_a_rejection_and_the_rule_it_came_from_are_named_once(central, held):
                                   "Umur 66 tahun (batas 15-65 tahun)")
 
 
+def test_rejections_name_a_verifiers_decisions_for_what_they_are(central):
+    """A pair decision's duplicate (another NIK) said "NIK already active
+    elsewhere", and a verifier's free text sat in the code column; now each has a
+    code of its own and the words in the text column."""
+    from central import verification
+
+    from .conftest import flagged_pair
+
+    _a, _b, first, second, pair = flagged_pair(central)
+    extra = central.register()
+    other = records(1, seed=77)[0]
+    extra.send([other])
+    db = central.db()
+    try:
+        verification.decide_pair(db, pair["central_id_a"], pair["central_id_b"], "keep_a",
+                                 "Orang yang sama", "vera")
+        sent = verification.send_back(db, other["nik"], "cek KTP", "vera")
+        verification.decide_finding(db, sent["finding_id"], "reject", "KTP bukan miliknya", "vera")
+    finally:
+        db.close()
+    rows = {r["NIK"].lstrip("'"): r for r in _csv_rows(_export(central, "rejections").content)}
+    dup = rows[second["nik"]]
+    assert dup["KODE_ALASAN"] == "duplicate_person"
+    assert "kelurahan lain" not in dup["ALASAN"]
+    assert dup["ALASAN"] == (f"Orang yang sama dengan data {KELURAHAN_A}/{first['id']}"
+                             " (keputusan verifikator)")
+    rejected = rows[other["nik"]]
+    assert rejected["KODE_ALASAN"] == "verifier_rejected"
+    assert rejected["ALASAN"] == "Ditolak verifikator: KTP bukan miliknya"
+
+
 def test_progress_has_the_cohort_and_new_workers_apart(central, payable):
     rows = _csv_rows(_export(central, "progress", work_categories=["Nelayan", "Lainnya"]).content)
     kel = {r["KODE_KELURAHAN"]: r for r in rows if r["TINGKAT"] == "Kelurahan"}
