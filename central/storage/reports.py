@@ -127,11 +127,21 @@ def stream_rejections(db: Database) -> Iterator[dict[str, Any]]:
 
 
 def counts_by_kelurahan(db: Database) -> dict[str, dict[str, int]]:
-    """{kelurahan_code: {status: count}}."""
+    """{kelurahan_code: {status: count}}, plus ``in_cohort`` and ``in_cohort_registered``:
+    the active (and the registered) records whose NIK the 2024 cohort also holds (paid
+    once, as cohort: progress counts them there, not again as new workers)."""
     out: dict[str, dict[str, int]] = {}
     for row in db.query("SELECT kelurahan_code, status, COUNT(*) AS n FROM records"
                         " WHERE status <> 'erased' GROUP BY kelurahan_code, status"):
         out.setdefault(row["kelurahan_code"], {})[row["status"]] = int(row["n"])
+    for row in db.query("SELECT r.kelurahan_code, r.status, COUNT(*) AS n FROM records r"
+                        " WHERE r.status IN ('accepted', 'registered') AND EXISTS"
+                        " (SELECT 1 FROM cohort c WHERE c.nik = r.nik)"
+                        " GROUP BY r.kelurahan_code, r.status"):
+        into = out.setdefault(row["kelurahan_code"], {})
+        into["in_cohort"] = into.get("in_cohort", 0) + int(row["n"])
+        if row["status"] == "registered":
+            into["in_cohort_registered"] = int(row["n"])
     return out
 
 
@@ -142,10 +152,11 @@ def cohort_by_kelurahan(db: Database) -> dict[str, int]:
 
 
 def active_groups(db: Database) -> list[dict[str, Any]]:
-    """Active new workers (accepted or registered) counted by kelurahan, sex, work
-    category and disability (the JSON text as stored; the service reads it)."""
+    """Active new workers (accepted or registered, not in the 2024 cohort) counted by
+    kelurahan, sex, work category and disability (the JSON text as stored; the service reads it)."""
     return db.query("SELECT kelurahan_code, sex, work_category, disability, COUNT(*) AS n"
-                    " FROM records WHERE status IN ('accepted', 'registered')"
+                    " FROM records r WHERE status IN ('accepted', 'registered')"
+                    " AND NOT EXISTS (SELECT 1 FROM cohort c WHERE c.nik = r.nik)"
                     " GROUP BY kelurahan_code, sex, work_category, disability")
 
 
