@@ -177,3 +177,21 @@ def test_week_chart_counts_makassar_weeks_from_index_ranges(database_url):
                 assert "Sort" not in plan and "Index Cond: ((received_at >=" in plan, plan
     finally:
         db.close()
+
+
+def test_enumerator_quality_leaves_erased_records_out(central):
+    """/kecamatan/<code>: an enumerator's records, rates and send-backs counted the
+    records erased since (the enumerator name is kept with an erased record); every
+    other figure leaves erased records out, and so does this one now."""
+    device = central.register(KELURAHAN_A)
+    sent = [{**r, "enumerator": "petugas-uji"} for r in records(3, KELURAHAN_A, seed=41)]
+    device.send(sent)
+    db = central.db()
+    try:
+        verification.send_back(db, sent[0]["nik"], "Alamat kurang", "vera")
+        erase_nik(db, central.data_dir, sent[0]["nik"], "Permintaan warga (UU PDP)", "vera")
+        detail = overview.kecamatan_detail(db, KELURAHAN_A[:8], None)
+    finally:
+        db.close()
+    [quality] = [q for q in detail["quality"][KELURAHAN_A] if q["enumerator"] == "petugas-uji"]
+    assert (quality["total"], quality["sent_back"]) == (2, 0)
