@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from berjasa.audit import Actor
 from berjasa.commandline import data_dir_option, emit, json_option, problem_line
 from berjasa.problems import Problem
 from central.cli import central_db, central_group
@@ -16,11 +17,15 @@ from central.cli import central_db, central_group
 VERIFY_LOCK = "central-verify.lock"  # in <data folder>/locks, held for a whole run
 
 
-def _actor(name: str | None) -> str:
-    """``--by`` (a verifier's name), else ``cli:<OS user>``."""
+def _actor(name: str | None) -> Actor:
+    """The trail's actor of a command, role ``cli``: ``cli:<name>`` for ``--by``
+    (a safe alphabet, checked), else ``cli:<OS user>``; a bad name is one line."""
     from central.trail import cli_actor
 
-    return name or cli_actor().username
+    try:
+        return cli_actor(name)
+    except Problem as exc:
+        raise _problem(exc) from exc
 
 
 def _problem(exc: Problem) -> click.ClickException:
