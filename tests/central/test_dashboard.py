@@ -195,3 +195,21 @@ def test_enumerator_quality_leaves_erased_records_out(central):
         db.close()
     [quality] = [q for q in detail["quality"][KELURAHAN_A] if q["enumerator"] == "petugas-uji"]
     assert (quality["total"], quality["sent_back"]) == (2, 0)
+
+
+def test_dashboard_counts_verifier_rejections_under_one_code_without_their_text(central):
+    """Each verifier's reason (free text, it may name the person) was a code of its
+    own in "rejections by reason"; now they count as verifier_rejected."""
+    device = central.register(KELURAHAN_A)
+    sent = records(2, KELURAHAN_A, seed=43)
+    device.send(sent)
+    db = central.db()
+    try:
+        for person, text in zip(sent, ("KTP milik Daeng Tompo", "Alamat palsu"), strict=True):
+            found = verification.send_back(db, person["nik"], "cek KTP", "vera")
+            verification.decide_finding(db, found["finding_id"], "reject", text, "vera")
+        shown = overview.dashboard(db, None)["rejections"]
+    finally:
+        db.close()
+    assert [(r["code"], r["label"], r["n"]) for r in shown] == [
+        ("verifier_rejected", "Ditolak verifikator", 2)]
