@@ -118,6 +118,9 @@ def decide_command(finding_id: int, decision: str, reason: str, actor: str | Non
             outcome = decide_finding(db, finding_id, decision, reason, _actor(actor))
         except Problem as exc:
             raise _problem(exc) from exc
+    if outcome.get("record_unchanged") and not as_json:
+        click.echo(f"Temuan ditutup; data sudah berstatus {outcome['record_status']} di pusat "
+                   "dan tidak diubah.")
     emit(outcome, as_json, decision)
 
 

@@ -171,3 +171,27 @@ def test_rejecting_and_keeping_at_once_never_leaves_the_person_without_a_record(
     assert sum(isinstance(o, str) for o in outcomes) == 1, outcomes
     active = central.query("SELECT count(*) AS n FROM records WHERE status IN ('accepted', 'registered')")
     assert active[0]["n"] >= 1
+
+
+def test_the_commands_say_why_a_decision_is_refused_or_changes_nothing(central):
+    """`central decide` on the kept record: one line naming the pair decision; on a
+    finding of a record a pair dropped (left open by older code): closed, saying so."""
+    from .test_cli import berjasa
+
+    _a, _b, first, second, pair = flagged_pair(central)
+    data = central.data_dir
+    berjasa("central", "init", "--database", central.database_url, data_dir=data)
+    dropped = _db_call(central, verification.send_back, second["nik"], "cek KTP", "vera")
+    berjasa("central", "decide-pair", str(pair["central_id_a"]), str(pair["central_id_b"]),
+            "--decision", "keep_a", "--reason", "Orang yang sama", data_dir=data)
+    kept = json.loads(berjasa("central", "send-back", first["nik"], "--reason", "cek KTP", "--json",
+                              data_dir=data).stdout)
+    refused = berjasa("central", "decide", str(kept["finding_id"]), "--decision", "reject",
+                      "--reason", "Palsu", data_dir=data, check=False)
+    assert refused.returncode != 0 and "Traceback" not in refused.stderr
+    assert "kept_by_pair_decision" in refused.stderr and second["id"] in refused.stderr
+    _change(central, "UPDATE findings SET status = 'open', decision = NULL WHERE id = ?",
+            (dropped["finding_id"],))
+    closed = berjasa("central", "decide", str(dropped["finding_id"]), "--decision", "confirm",
+                     "--reason", "Sudah duplikat", data_dir=data)
+    assert "Temuan ditutup; data sudah berstatus duplicate" in closed.stdout
