@@ -14,6 +14,7 @@ from __future__ import annotations
 import getpass
 import hashlib
 import string
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -42,14 +43,39 @@ SYSTEM = Actor("system", "system")
 _CLI_NAME = set(string.ascii_letters + string.digits + "._-@")
 
 
-def cli_actor(role: str = "cli", by: str | None = None) -> Actor:
-    """Who runs a command: ``by`` when the operator names themself (``--by``), else
-    ``cli:`` and the operating system's user, in a safe alphabet. ``role`` is the
-    trail's role for commands (central: ``cli``; a kelurahan: the role the command
-    acts as)."""
-    named = " ".join((by or "").split())[:64]
-    if named:
-        return Actor(named, role)
+# What a name given with ``--by`` may hold besides letters, marks and digits of any script.
+_BY_PUNCTUATION = frozenset(" ._-@'")
+MAX_BY = 64
+
+
+def named_cli_actor(by: str) -> str:
+    """The name an operator gave with ``--by``: inner spaces collapsed; letters,
+    marks and digits of any script and ``. _ - @ '`` only, at most 64 characters.
+    Anything else (control or format characters such as U+202E, ``<``, ``;``) is
+    refused with ValidationFailed, one clear line for the command."""
+    from berjasa.problems import ValidationFailed
+
+    named = " ".join(by.split())
+    bad = sorted({c for c in named if not (unicodedata.category(c)[0] in "LMN"
+                                           or c in _BY_PUNCTUATION)})
+    if bad or not named or len(named) > MAX_BY:
+        shown = ", ".join(f"U+{ord(c):04X}" if not c.isprintable() else repr(c) for c in bad)
+        raise ValidationFailed(
+            {"by": [f"--by hanya boleh berisi huruf, angka, spasi dan . _ - @ ' (1-{MAX_BY} "
+                    "karakter; tanpa karakter kontrol)" + (f": {shown} ditolak" if shown else "")]},
+            {"by": ["invalid_actor_name"]})
+    return named
+
+
+def cli_actor(role: str = "cli", by: str | None = None, prefix: str = "") -> Actor:
+    """Who runs a command: ``by`` when the operator names themself (``--by``,
+    checked by :func:`named_cli_actor`), else ``cli:`` and the operating system's
+    user, in a safe alphabet. ``role`` is the trail's role for commands (central:
+    ``cli``; a kelurahan: the role the command acts as); ``prefix`` goes before a
+    ``--by`` name (central: ``cli:``, so a command is never taken for a signed-in
+    web user of that name)."""
+    if by is not None:
+        return Actor(prefix + named_cli_actor(by), role)
     try:
         name = getpass.getuser()
     except (OSError, KeyError):

@@ -272,6 +272,16 @@ class KeptRecordNotActive(NotActiveAtCentral):
                "atau \"Orang berbeda\".")
 
 
+class KeptByPairDecision(Problem):
+    """Rejecting a record a pair decision kept would leave that person with no
+    active record (the other one is its duplicate)."""
+
+    status = 409
+    code = "kept_by_pair_decision"
+    message = ("Data ini dipertahankan oleh keputusan pasangan (sama orang); menolaknya "
+               "membuat orang ini tanpa data aktif.")
+
+
 class AlreadySentBack(Problem):
     """The record was sent back already and its fix has not arrived."""
 

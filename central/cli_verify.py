@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from berjasa.audit import Actor
 from berjasa.commandline import ROW_ID, data_dir_option, emit, json_option, problem_line
 from berjasa.problems import Problem
 from central.cli import central_db, central_group
@@ -16,11 +17,15 @@ from central.cli import central_db, central_group
 VERIFY_LOCK = "central-verify.lock"  # in <data folder>/locks, held for a whole run
 
 
-def _actor(name: str | None) -> str:
-    """``--by`` (a verifier's name), else ``cli:<OS user>``."""
+def _actor(name: str | None) -> Actor:
+    """The trail's actor of a command, role ``cli``: ``cli:<name>`` for ``--by``
+    (a safe alphabet, checked), else ``cli:<OS user>``; a bad name is one line."""
     from central.trail import cli_actor
 
-    return name or cli_actor().username
+    try:
+        return cli_actor(name)
+    except Problem as exc:
+        raise _problem(exc) from exc
 
 
 def _problem(exc: Problem) -> click.ClickException:
@@ -113,6 +118,9 @@ def decide_command(finding_id: int, decision: str, reason: str, actor: str | Non
             outcome = decide_finding(db, finding_id, decision, reason, _actor(actor))
         except Problem as exc:
             raise _problem(exc) from exc
+    if outcome.get("record_unchanged") and not as_json:
+        click.echo(f"Temuan ditutup; data sudah berstatus {outcome['record_status']} di pusat "
+                   "dan tidak diubah.")
     emit(outcome, as_json, decision)
 
 

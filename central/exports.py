@@ -81,6 +81,8 @@ REASON_TEXT = {
     "already_in_cohort": "Sudah termasuk kohort 2024 yang iurannya dibayar kota",
     "duplicate": "NIK sudah terdaftar aktif di kelurahan lain",
     "duplicate_nik": "NIK sudah terdaftar aktif di kelurahan lain",
+    "duplicate_person": "Orang yang sama dengan data lain (keputusan verifikator)",
+    "verifier_rejected": "Ditolak verifikator",
 }
 # The months an export takes from a user (CLI --month/--as-of, the download's ``month``):
 # YYYY-MM in ASCII digits (``\d`` would take "2026-1\u0661" or full-width digits and
@@ -91,6 +93,9 @@ MONTH_PATTERN = r"^(20[0-9][0-9]|2100)-(0[1-9]|1[0-2])$"
 _MONTH = re.compile(MONTH_PATTERN, re.ASCII)
 # The exports that take a month and a draft (the others refuse both).
 MONTH_EXPORTS = frozenset({"payment-list"})
+# a verifier's rejection is stored as this prefix and the verifier's text
+# (central.verification.VERIFIER_REJECTION)
+VERIFIER_PREFIX = "verifikasi: "
 MONTH_NAMES = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
                "September", "Oktober", "November", "Desember")
 
@@ -270,6 +275,21 @@ def income_failed(eligibility: Any) -> bool:
                for r in rules)
 
 
+def _reason_codes(reasons: list[str]) -> tuple[list[str], list[str]]:
+    """(codes, texts) of stored reasons: a code keeps its Indonesian text; a
+    verifier's rejection (free text) becomes the code ``verifier_rejected`` with
+    the verifier's words in the text."""
+    codes, texts = [], []
+    for reason in reasons:
+        if reason.startswith(VERIFIER_PREFIX):
+            codes.append("verifier_rejected")
+            texts.append(f"{REASON_TEXT['verifier_rejected']}: {reason[len(VERIFIER_PREFIX):]}")
+        else:
+            codes.append(reason)
+            texts.append(REASON_TEXT.get(reason, reason))
+    return codes, texts
+
+
 def _duplicate_of(record: dict[str, Any]) -> str:
     if not record.get("duplicate_of_record"):
         return ""
@@ -430,8 +450,7 @@ class Rejections(_Builder):
 
     def rows(self) -> Iterator[dict[str, Any]]:
         for r in reports.stream_rejections(self.db):
-            codes = [str(c) for c in _json(r["reasons"], [])]
-            texts = [REASON_TEXT.get(c, c) for c in codes]
+            codes, texts = _reason_codes([str(c) for c in _json(r["reasons"], [])])
             # a rejection code and the failed rule it came from are one failure: named
             # once, by the code, with the rule's own reason (the desil, the KPJ)
             came_from = {RULE_OF_REJECTION[c]: i for i, c in enumerate(codes) if c in RULE_OF_REJECTION}
@@ -445,7 +464,12 @@ class Rejections(_Builder):
                         codes.append(code)
                         texts.append(reason)
             if r["status"] == "duplicate" and not codes:
-                codes, texts = ["duplicate"], [REASON_TEXT["duplicate"]]
+                if r.get("same_person"):
+                    # another NIK: a verifier found it the same person as the record kept
+                    codes, texts = ["duplicate_person"], [
+                        f"Orang yang sama dengan data {_duplicate_of(r)} (keputusan verifikator)"]
+                else:
+                    codes, texts = ["duplicate"], [REASON_TEXT["duplicate"]]
             kel, kec = _names(r["kelurahan_code"])
             self.count += 1
             yield {"nik": r["nik"], "full_name": r["full_name"],

@@ -73,19 +73,26 @@ def _decide(db: Database, batch: protocol.Batch, digest: str, now: str,
     stamp = {"kelurahan_code": kelurahan, "batch_id": batch.batch_id, "content_hash": digest,
              "received_at": now, "updated_at": now, "evaluated_at": now,
              "eligibility_snapshots": checks_for.stamp}
-    rows, replaced, seen_in_batch, results = [], [], {}, []
+    rows, replaced, kept, seen_in_batch, results = [], [], [], {}, []
     stored = set(held)
+    final = verification.final_decisions(db, list(held.values()))
     for record in batch.records:
         if record.get("id") in erased:
             results.append({"record_id": record["id"], "status": "erased"})
             continue
         old = held.get(record.get("id"))
         newer = old is not None and record.get("id") in stored and _newer_version(record, old)
+        if newer and int(old["central_id"]) in final:
+            # a verifier's final decision: the fix does not undo it, the kelurahan
+            # is answered with it again (docs/central.md "What a fix may change")
+            kept.append((old, record.get("version")))
+            stored.discard(record.get("id"))
+            newer = False
         if old is not None and not newer:
             results.append(old)
             continue
         row = _decide_record(record, kelurahan, active, seen_in_batch, checks_for,
-                             itself=old["central_id"] if newer else None)
+                             held=old if newer else None)
         row.update(stamp)
         if newer:
             # a fix after central sent the record back: same central_id, re-evaluated
@@ -100,10 +107,12 @@ def _decide(db: Database, batch: protocol.Batch, digest: str, now: str,
     for row in replaced:
         store.replace_record(db, row)
         verification.after_new_version(db, row, now, batch.device_id)
+    for old, version in kept:
+        verification.new_version_refused(db, old, version, now, batch.device_id)
     decided = rows + replaced
     updates = [u for row in decided for u in _updates_for(row)]
     updates += _flag_likely_duplicates(db, [r for r in decided if r["status"] == "accepted"], now)
-    verification.check_dtsen(db, [r["central_id"] for r in decided if r["status"] == "accepted"],
+    verification.check_dtsen(db, [r["central_id"] for r in decided if r["status"] in store.ACTIVE],
                              at=now)
     return [_result(r) for r in results], updates
 
@@ -116,11 +125,13 @@ def _newer_version(record: dict, held: dict) -> bool:
 
 
 def _decide_record(record: dict, kelurahan: str, active: dict, seen_in_batch: dict,
-                   checks_for: Callable[[dict], tuple[list, list]],
-                   itself: int | None = None) -> dict[str, Any]:
+                   checks_for: Callable[..., tuple[list, list]],
+                   held: dict | None = None) -> dict[str, Any]:
     """The row to store for one new record (a copy of it plus the decision).
-    ``itself``: the central_id this record replaces (it does not hold its own NIK
-    against itself)."""
+    ``held``: the record this newer version replaces (it does not hold its own NIK
+    against itself; its own registration is not "already a participant"; a
+    registered record with the same NIK stays registered with its KPJ)."""
+    itself = held["central_id"] if held is not None else None
     row = dict(record)
     name = record.get("full_name")
     row.update(record_id=record.get("id"), nik=str(record.get("nik")),
@@ -139,10 +150,16 @@ def _decide_record(record: dict, kelurahan: str, active: dict, seen_in_batch: di
         row.update(status="duplicate", duplicate_of_kelurahan=holder["kelurahan_code"],
                    duplicate_of_record=holder["record_id"])
     else:
-        checks, reasons = checks_for(row)
+        ours = held is not None and (held.get("status") == "registered"
+                                     or held.get("registration_exported_at") is not None)
+        checks, reasons = checks_for(row, ours)
         row.update(checks=checks, eligibility=checks, status="rejected" if reasons else "accepted",
                    reasons=reasons or None)
-        if not reasons:
+        if held is not None and held.get("status") == "registered" and held.get("nik") == row["nik"]:
+            # BPJS registered this person under this NIK: the fix changes the data, not that
+            row.update(status="registered", reasons=None, kpj_number=held.get("kpj_number"),
+                       coverage_start=held.get("coverage_start"))
+        if row["status"] in store.ACTIVE:
             seen_in_batch[row["nik"]] = row
     return row
 
@@ -157,13 +174,15 @@ class _Checks:
         self.snapshot = snapshot
         self.stamp = eligibility.snapshot_stamp(snapshot["ids"], self.params)
 
-    def __call__(self, row: dict) -> tuple[list, list]:
+    def __call__(self, row: dict, ours: bool = False) -> tuple[list, list]:
+        """``ours``: central put this record on a registration file itself, so the
+        BPJS list showing its NIK is its own registration, not another membership."""
         nik = row["nik"]
         dtsen = self.snapshot["dtsen"].get(nik)
         cohort = self.snapshot["cohort"].get(nik)
         proof = eligibility.evidence(self.snapshot["ids"], dtsen and dtsen["desil"],
                                      self.snapshot["bpjs"].get(nik),
-                                     cohort and cohort["coverage_start"], False)
+                                     cohort and cohort["coverage_start"], ours)
         return eligibility.decide(row, self.params, proof, self.today)
 
 
@@ -204,6 +223,12 @@ def _updates_for(row: dict[str, Any]) -> list[dict[str, Any]]:
                            "eligibility": row["checks"]}]
     if row["status"] == "rejected":
         return [{**base, "kind": "rejected", "central_status": "rejected", "reasons": row["reasons"]}]
+    if row["status"] == "registered":
+        # a registered record's fix: the batch answer says accepted, this puts it
+        # back to registered (with its KPJ) at the kelurahan
+        return [{**base, "kind": "registered", "central_status": "registered",
+                 "kpj_number": row.get("kpj_number"), "coverage_start": row.get("coverage_start"),
+                 "central_id": row["central_id"], "eligibility": row["checks"]}]
     holder = {"kelurahan_code": row["duplicate_of_kelurahan"], "record_id": row["duplicate_of_record"]}
     return [
         {**base, "kind": "duplicate", "central_status": "duplicate", "duplicate_of": holder},

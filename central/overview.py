@@ -16,8 +16,8 @@ from typing import Any
 
 from berjasa import local_time
 from berjasa.reference import kelurahan, regions
-from central.exports import REASON_TEXT
-from central.progress import progress_by_kecamatan, progress_by_kelurahan
+from central.exports import REASON_TEXT, VERIFIER_PREFIX
+from central.progress import new_workers, progress_by_kecamatan, progress_by_kelurahan
 from central.storage import dashboard as store
 from central.storage import reports
 from central.storage.db import Database
@@ -43,7 +43,7 @@ def totals(counts: dict[str, dict[str, int]], cohort: dict[str, int]) -> dict[st
     by_status: Counter = Counter()
     for statuses in counts.values():
         by_status.update(statuses)
-    new_active = by_status["accepted"] + by_status["registered"]
+    new_active = new_workers(by_status)[0]  # a NIK in the cohort counts once, there
     cohort_total = sum(cohort.values())
     return {
         "cohort": cohort_total, "new_active": new_active, "all": cohort_total + new_active,
@@ -109,6 +109,8 @@ def rejections(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             reasons = []
         for reason in (reasons if isinstance(reasons, list) else [reasons]) or ["(tanpa alasan)"]:
             code = reason.get("code", str(reason)) if isinstance(reason, dict) else str(reason)
+            if code.startswith(VERIFIER_PREFIX):  # the verifier's text may name the person
+                code = "verifier_rejected"
             counts[code] += int(row["n"])
     return [{"code": code, "label": REASON_TEXT.get(code, code), "n": n}
             for code, n in counts.most_common()]

@@ -27,6 +27,16 @@ def load_targets(path: str | None = None) -> dict[str, int]:
             for row in csv.DictReader(io.StringIO("\n".join(lines)))}
 
 
+def new_workers(by_status: dict[str, int]) -> tuple[int, int]:
+    """(active, registered) new workers among counts by status: a record whose NIK
+    the 2024 cohort also holds is counted once, in the cohort (as the payment list
+    pays it), never again as a new worker (``in_cohort`` keys of
+    :func:`central.storage.reports.counts_by_kelurahan`)."""
+    registered = by_status.get("registered", 0)
+    active = by_status.get("accepted", 0) + registered - by_status.get("in_cohort", 0)
+    return active, registered - by_status.get("in_cohort_registered", 0)
+
+
 def progress_by_kelurahan(counts: dict[str, dict[str, int]],
                           targets_file: str | None = None) -> list[dict[str, Any]]:
     """One row per kelurahan: target, active (accepted + registered), registered,
@@ -35,13 +45,13 @@ def progress_by_kelurahan(counts: dict[str, dict[str, int]],
     rows = []
     for region in kelurahan_list():
         by_status = counts.get(region.code, {})
-        active = by_status.get("accepted", 0) + by_status.get("registered", 0)
+        active, registered = new_workers(by_status)
         target = targets.get(region.code, 0)
         rows.append({
             "kecamatan_code": region.kecamatan_code,
             "kecamatan": regions()[region.kecamatan_code].name,
             "kelurahan_code": region.code, "kelurahan": region.name, "target": target,
-            "active": active, "registered": by_status.get("registered", 0),
+            "active": active, "registered": registered,
             "duplicate": by_status.get("duplicate", 0), "rejected": by_status.get("rejected", 0),
             "percent": round(100 * active / target, 1) if target else 0.0,
         })

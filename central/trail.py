@@ -40,8 +40,10 @@ DECISION_REASON_GONE = "(tidak disimpan lagi: data pemiliknya sudah dihapus)"
 
 
 def cli_actor(by: str | None = None) -> Actor:
-    """Who runs a central command (``cli:<OS user>``, or ``--by``), role ``cli``."""
-    return audit_cli_actor("cli", by)
+    """Who runs a central command, role ``cli``: ``cli:<OS user>``, or ``cli:<name>``
+    for ``--by NAME`` (checked: a safe alphabet, at most 64 characters, no control
+    characters; ValidationFailed otherwise)."""
+    return audit_cli_actor("cli", by, prefix="cli:")
 
 
 def record(db: Database, actor: Actor, action: str, target: str | None = None,

@@ -32,6 +32,7 @@ ACTIONS = {
     "privacy.erase": "Data pribadi dihapus",
     "privacy.tombstone": "Penghapusan di kelurahan diterima (belum pernah di pusat)",
     "record.new_version": "Versi baru dari kelurahan",
+    "record.new_version_refused": "Versi baru dari kelurahan tidak mengubah keputusan verifikator",
     "decision.send_back": "Dikirim balik ke kelurahan",
     "download.audit": "Unduhan jejak audit (CSV)",
 }

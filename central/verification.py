@@ -12,6 +12,7 @@ reason; the kelurahan hears it with the next pull).
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from berjasa.audit import Actor
@@ -19,6 +20,7 @@ from berjasa.checks import UNPRINTABLE_REASON, has_unprintable, has_visible_text
 from berjasa.problems import (
     AlreadyDecided,
     AlreadySentBack,
+    KeptByPairDecision,
     KeptRecordNotActive,
     NotActiveAtCentral,
     NotFound,
@@ -47,6 +49,8 @@ PAIR_DECISIONS = {"keep_a": "Sama orang, pertahankan A",
                   "keep_b": "Sama orang, pertahankan B",
                   "different": "Orang berbeda"}
 MAX_REASON = 500
+# the reason a verifier's rejection is stored with: this prefix, then the text
+VERIFIER_REJECTION = "verifikasi: "
 
 
 def _choose(decisions: dict[str, str]) -> str:
@@ -176,30 +180,74 @@ def decide_finding(db: Database, finding_id: int, decision: str, reason: str | N
         finding = store.get_finding(db, finding_id)
         if finding is None:
             raise NotFound("Temuan tidak ditemukan.")
-        if finding["kind"] == "sent_back" and decision != "reject":
+        record = store.record_by_id(db, int(finding["central_id"]))
+        if (finding["kind"] == "sent_back" and decision != "reject"
+                and record["status"] in records_store.ACTIVE):
             raise ValidationFailed({"decision": [("Data yang dikirim balik menunggu perbaikan "
                                                  "dari kelurahan; hanya dapat ditolak.")]},
                                    {"decision": ["waiting_for_fix"]})
         if not store.decide_finding(db, finding_id, decision, text, actor, now):
             raise AlreadyDecided.by(store.get_finding(db, finding_id) or {})
-        record = store.record_by_id(db, int(finding["central_id"]))
-        outcome: dict[str, Any] = {"finding_id": finding_id, "decision": decision}
+        outcome: dict[str, Any] = {"finding_id": finding_id, "decision": decision,
+                                   "record_status": record["status"]}
+        details: dict[str, Any] = {"finding_id": finding_id, "kind": finding["kind"]}
         if decision == "send_back":
             if record["status"] != "accepted":
                 raise NotActiveAtCentral(status=record["status"])
             outcome["send_back"] = _send_back_record(db, record, text, who, now)
+        elif record["status"] not in records_store.ACTIVE:
+            # already off every file (a duplicate, a rejection): the finding closes,
+            # the record keeps the status it has
+            outcome["record_unchanged"] = details["record_unchanged"] = True
         elif decision == "reject":
-            if record["status"] not in records_store.ACTIVE:
-                raise NotActiveAtCentral(status=record["status"])
-            reasons = [f"verifikasi: {text}"]
+            _refuse_rejecting_a_kept_record(db, record)
+            reasons = [f"{VERIFIER_REJECTION}{text}"]
             store.set_record_status(db, record["central_id"], "rejected", reasons, now)
             store.close_open_findings(db, record["central_id"], "reject", text, actor, now)
             records_store.add_updates(db, [{
                 "kelurahan_code": record["kelurahan_code"], "record_id": record["record_id"],
                 "kind": "rejected", "central_status": "rejected", "reasons": reasons}], now)
-        _trail(db, who, f"decision.finding.{decision}", record,
-               {"finding_id": finding_id, "kind": finding["kind"]})
+            outcome["record_status"] = "rejected"
+        _trail(db, who, f"decision.finding.{decision}", record, details)
         return outcome
+
+
+def _refuse_rejecting_a_kept_record(db: Database, record: dict[str, Any]) -> None:
+    """409 ``kept_by_pair_decision`` when a pair decision kept this record and the
+    other record is its duplicate: rejecting it would leave the person with no
+    active record (docs/central.md). Inside the decision's transaction, under the
+    ingest lock, so a pair decision cannot slip in between."""
+    kept = store.pairs_keeping(db, int(record["central_id"]))
+    if not kept:
+        return
+    other = kept[0]
+    raise KeptByPairDecision(
+        f"Data ini dipertahankan oleh keputusan pasangan \"sama orang\" (oleh "
+        f"{other['decided_by']}): data {other['kelurahan_code']}/{other['record_id']} sudah "
+        "menjadi duplikatnya. Menolaknya membuat orang ini tanpa data aktif; kirim balik "
+        "untuk diperbaiki, atau tunggu perbaikan dari kelurahan.",
+        other={"kelurahan_code": other["kelurahan_code"], "record_id": other["record_id"]})
+
+
+def final_decisions(db: Database, held: list[dict[str, Any]]) -> set[int]:
+    """Central ids of held records whose status is a verifier's final decision,
+    which a newer version from the kelurahan does not undo: rejected by a
+    verifier (``verifikasi: ...``) or made ``duplicate`` by a pair decision."""
+    final = {int(r["central_id"]) for r in held if r["status"] == "rejected"
+             and any(str(reason).startswith(VERIFIER_REJECTION)
+                     for reason in _reason_list(r.get("reasons")))}
+    dropped = [int(r["central_id"]) for r in held if r["status"] == "duplicate"]
+    return final | store.dropped_by_pairs(db, dropped)
+
+
+def _reason_list(reasons: Any) -> list:
+    """A record's stored reasons (JSON text or a list)."""
+    if isinstance(reasons, str):
+        try:
+            reasons = json.loads(reasons)
+        except ValueError:
+            return []
+    return reasons if isinstance(reasons, list) else []
 
 
 # Dukcapil's answers about the NIK itself, whatever the other fields say
@@ -227,6 +275,23 @@ def after_new_version(db: Database, row: dict[str, Any], at: str, device_id: str
     _trail(db, Actor(device_id, "device"), "record.new_version", row,
            {"version": row.get("version"), "findings_fixed": fixed,
             "findings_superseded": superseded})
+
+
+def new_version_refused(db: Database, held: dict[str, Any], version: Any, at: str,
+                        device_id: str) -> None:
+    """A fixed record arrived for a record whose status is a verifier's final
+    decision (:func:`final_decisions`): the record held stays as it is, the batch
+    answer repeats the decision, and central's trail says so
+    (``record.new_version_refused``, by the sending device). Open findings left on
+    it (none, normally: both decisions close them) are closed as fixed. Inside the
+    ingest transaction."""
+    closed = store.close_open_findings(db, int(held["central_id"]), "fixed",
+                                       "versi baru dari kelurahan; keputusan verifikator tetap",
+                                       SYSTEM, at)
+    row = store.record_by_id(db, int(held["central_id"]))
+    _trail(db, Actor(device_id, "device"), "record.new_version_refused", row,
+           {"version": version, "held_version": held.get("version"), "status": held["status"],
+            "findings_fixed": closed})
 
 
 # --- likely-duplicate pairs ---------------------------------------------------------------
@@ -265,6 +330,7 @@ def decide_pair(db: Database, central_id_a: int, central_id_b: int, decision: st
         if not store.decide_pair(db, a_id, b_id, decision, text, actor, now):
             raise AlreadyDecided.by(store.get_pair(db, a_id, b_id) or {})
         a, b = pair["a"], pair["b"]
+        details: dict[str, Any] = {"other": f"{b['kelurahan_code']}/{b['record_id']}"}
         updates = []
         for this, that, side in ((a, b, "a"), (b, a, "b")):
             updates.append({"kelurahan_code": this["kelurahan_code"], "record_id": this["record_id"],
@@ -279,14 +345,19 @@ def decide_pair(db: Database, central_id_a: int, central_id_b: int, decision: st
             if drop["status"] in records_store.ACTIVE:
                 store.mark_duplicate_of(db, int(drop["central_id"]), keep["kelurahan_code"],
                                         keep["record_id"], now)
+                # the dropped record leaves every file: its open findings (a send-back
+                # waiting for a fix too) have nothing left to decide
+                details["findings_closed"] = store.close_open_findings(
+                    db, int(drop["central_id"]), "same_person",
+                    f"keputusan pasangan: sama orang dengan {keep['kelurahan_code']}/"
+                    f"{keep['record_id']}", actor, now)
                 updates.append({"kelurahan_code": drop["kelurahan_code"],
                                 "record_id": drop["record_id"], "kind": "duplicate",
                                 "central_status": "duplicate", "same_person": True,
                                 "duplicate_of": {"kelurahan_code": keep["kelurahan_code"],
                                                  "record_id": keep["record_id"]}})
         records_store.add_updates(db, updates, now)
-        _trail(db, who, f"decision.pair.{decision}", a,
-               {"other": f"{b['kelurahan_code']}/{b['record_id']}"})
+        _trail(db, who, f"decision.pair.{decision}", a, details)
     return {"central_id_a": a_id, "central_id_b": b_id, "decision": decision, "reason": text}
 
 
@@ -299,13 +370,19 @@ def summary(db: Database) -> dict[str, Any]:
             "open_pairs": store.open_pair_count(db)}
 
 
-QUEUE_LIMIT = 200  # findings and pairs shown at once on the verifiers' page
+QUEUE_LIMIT = 200  # findings to decide, send-backs waiting, and pairs shown at once
 
 
 def queue(db: Database) -> dict[str, Any]:
-    """The verifiers' page: the oldest open findings and open likely-duplicate
-    pairs (``QUEUE_LIMIT`` of each), and how many are open in all."""
+    """The verifiers' page, in three lists each with its own limit, so the
+    send-backs waiting for a kelurahan's fix never crowd out what a verifier can
+    decide now: the oldest open findings to decide (``findings``), the oldest
+    send-backs waiting (``waiting``: a verifier may still reject them), the open
+    likely-duplicate pairs; and how many are open of each."""
     counts = summary(db)
-    return {"findings": store.list_findings(db, "open", limit=QUEUE_LIMIT),
+    waiting = store.open_waiting_count(db)
+    return {"findings": store.list_findings(db, "open", limit=QUEUE_LIMIT, waiting=False),
+            "waiting": store.list_findings(db, "open", limit=QUEUE_LIMIT, waiting=True),
             "pairs": store.duplicate_pairs(db, open_only=True, limit=QUEUE_LIMIT),
-            "open_findings": counts["open_findings"], "open_pairs": counts["open_pairs"]}
+            "open_findings": counts["open_findings"] - waiting, "open_waiting": waiting,
+            "open_pairs": counts["open_pairs"]}

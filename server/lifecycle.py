@@ -6,6 +6,7 @@ a record from one status to another (design.md, "Status lifecycle")::
               -> rejected
     approved  -> central_rejected
     synced    -> needs_fix          (sent back by a verifier at central)
+    needs_fix / submitted -> central_rejected   (a verifier's final decision meanwhile)
 
 Every move goes through :func:`transition`: it checks the move against
 :data:`TRANSITIONS` and the actor's role, changes the row only if nobody changed
@@ -50,6 +51,10 @@ TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
     # the reason); approved: central's answer to the batch was not stored yet.
     ("synced", "needs_fix"): SYNC_ROLES,
     ("approved", "needs_fix"): SYNC_ROLES,
+    # A verifier's final decision (reject, or "same person" in a pair) on a record
+    # that was sent back: it reaches the record wherever its fix stands.
+    ("needs_fix", "central_rejected"): SYNC_ROLES,
+    ("submitted", "central_rejected"): SYNC_ROLES,
 }
 
 # Decisions that need a reason: the enumerator or the worker must be told why.

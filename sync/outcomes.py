@@ -81,7 +81,9 @@ def apply_decision(conn: sqlite3.Connection, decision: dict[str, Any]) -> bool:
     if kind == "accepted":
         return status == "approved" and _move(conn, record_id, "synced", "accepted")
     if kind in ("duplicate", "rejected"):
-        if status not in ("approved", "synced"):
+        # needs_fix / submitted: a verifier rejected a record it had sent back (or
+        # found it the same person as another) before its fix was sent
+        if status not in ("approved", "synced", "needs_fix", "submitted"):
             return False
         return _move(conn, record_id, "central_rejected", kind, reason_text(decision))
     if kind == "needs_fix":

@@ -3,12 +3,14 @@ central pages."""
 
 from __future__ import annotations
 
+import functools
 import threading
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, request
 from jinja2.bccache import Bucket, BytecodeCache
 from markupsafe import Markup, escape
 
@@ -89,6 +91,28 @@ COMPILED_TEMPLATES = CompiledTemplates()
 
 def _share_compiled_templates(state: Any) -> None:
     state.app.jinja_env.bytecode_cache = COMPILED_TEMPLATES
+
+
+# Headers with which browsers say a request is a prefetch (speculation rules,
+# <link rel=prefetch>, Firefox's old X-Moz), not the user asking for the page.
+_PREFETCH_HEADERS = ("Sec-Purpose", "Purpose", "X-Moz", "X-Purpose")
+
+
+def get_only(view: Callable[..., Any]) -> Callable[..., Any]:
+    """For a GET view with side effects (an export that marks records and is written
+    to the trail): Flask answers HEAD with the GET view, so HEAD gets 405 with
+    ``Allow: GET`` instead, and a browser's prefetch 503 (a prefetch whose answer
+    is not 2xx is dropped), both without running the view."""
+
+    @functools.wraps(view)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        if request.method != "GET":
+            return Response(status=405, headers={"Allow": "GET"})
+        if any("prefetch" in request.headers.get(name, "").lower() for name in _PREFETCH_HEADERS):
+            return Response(status=503, headers={"Cache-Control": "no-store"})
+        return view(*args, **kwargs)
+
+    return guarded
 
 
 def protect(blueprint: Blueprint) -> Blueprint:

@@ -25,9 +25,10 @@ web_pages.add_account_routes(blp, auth, users)  # /login, /logout, /admin/users[
 
 blp.add_url_rule("/", "dashboard", dashboard.dashboard)
 blp.add_url_rule("/kecamatan/<code>", "kecamatan", dashboard.kecamatan)
-blp.add_url_rule("/unduh/<what>", "download", downloads.download)
+# an export marks records and writes the trail: never on HEAD or a prefetch
+blp.add_url_rule("/unduh/<what>", "download", web_pages.get_only(downloads.download))
 blp.add_url_rule("/audit", "audit", audit.audit_page)
-blp.add_url_rule("/audit/export.csv", "audit_export", audit.audit_export)
+blp.add_url_rule("/audit/export.csv", "audit_export", web_pages.get_only(audit.audit_export))
 blp.add_url_rule("/verifikasi", "verification", verify.page)
 blp.add_url_rule("/verifikasi/temuan/<finding_id>", "decide_finding", verify.decide_finding,
                  methods=["POST"])

@@ -45,10 +45,13 @@ def _number(text: str) -> int:
 def decide_finding(finding_id: str):
     """``POST /verifikasi/temuan/<id>``: confirm, send_back or reject, with a reason."""
     try:
-        verification.decide_finding(get_db(), _number(finding_id), request.form.get("decision", ""),
-                                    request.form.get("reason"), current_actor())
+        outcome = verification.decide_finding(get_db(), _number(finding_id),
+                                              request.form.get("decision", ""),
+                                              request.form.get("reason"), current_actor())
     except Problem as exc:
         return _refused(exc)
+    if outcome.get("record_unchanged"):
+        return _done("Temuan ditutup; data ini sudah tidak aktif di pusat dan statusnya tidak diubah.")
     return _done("Keputusan atas temuan disimpan.")
 
 

@@ -55,7 +55,8 @@ def rejection_reasons(db: Database) -> list[dict[str, Any]]:
 
 
 def enumerator_quality(db: Database, kelurahan_codes: list[str]) -> list[dict[str, Any]]:
-    """Per kelurahan and enumerator: records, rejected, duplicates, sent back."""
+    """Per kelurahan and enumerator: records, rejected, duplicates, sent back (erased
+    records left out, as every other figure leaves them)."""
     if not kelurahan_codes:
         return []
     where, params = db.in_list("r.kelurahan_code", kelurahan_codes)
@@ -63,12 +64,14 @@ def enumerator_quality(db: Database, kelurahan_codes: list[str]) -> list[dict[st
         "SELECT r.kelurahan_code, r.enumerator, COUNT(*) AS total,"
         " SUM(CASE WHEN r.status = 'rejected' THEN 1 ELSE 0 END) AS rejected,"
         " SUM(CASE WHEN r.status = 'duplicate' THEN 1 ELSE 0 END) AS duplicate"
-        f" FROM records r WHERE {where} GROUP BY r.kelurahan_code, r.enumerator", params)
+        f" FROM records r WHERE {where} AND r.status <> 'erased'"
+        " GROUP BY r.kelurahan_code, r.enumerator", params)
     where_u, params_u = db.in_list("u.kelurahan_code", kelurahan_codes)
     sent_back = {(r["kelurahan_code"], r["enumerator"]): int(r["n"]) for r in db.query(
         "SELECT u.kelurahan_code, r.enumerator, COUNT(DISTINCT u.record_id) AS n FROM updates u"
         " JOIN records r ON r.kelurahan_code = u.kelurahan_code AND r.record_id = u.record_id"
-        f" WHERE u.kind = 'needs_fix' AND {where_u} GROUP BY u.kelurahan_code, r.enumerator",
+        f" WHERE u.kind = 'needs_fix' AND r.status <> 'erased' AND {where_u}"
+        " GROUP BY u.kelurahan_code, r.enumerator",
         params_u)}
     return [{**r, "total": int(r["total"]), "rejected": int(r["rejected"] or 0),
              "duplicate": int(r["duplicate"] or 0),

@@ -61,10 +61,18 @@ def get_finding(db: Database, finding_id: int) -> dict[str, Any] | None:
     return _finding(row) if row else None
 
 
+# an open send-back of a record still active: it waits for the kelurahan's fix
+_WAITING = "(f.kind = 'sent_back' AND r.status IN ('accepted', 'registered'))"
+
+
 def list_findings(db: Database, status: str | None = "open", kind: str | None = None,
-                  central_id: int | None = None, limit: int = 200) -> list[dict[str, Any]]:
-    """Findings (oldest first) with their records' summaries."""
+                  central_id: int | None = None, limit: int = 200,
+                  waiting: bool | None = None) -> list[dict[str, Any]]:
+    """Findings (oldest first) with their records' summaries. ``waiting``: only
+    the send-backs waiting for a kelurahan's fix (True), or all but those (False)."""
     where, params = [], []
+    if waiting is not None:
+        where.append(_WAITING if waiting else f"NOT {_WAITING}")
     if status:
         where.append("f.status = ?")
         params.append(status)
@@ -107,6 +115,12 @@ def close_open_findings(db: Database, central_id: int, decision: str, reason: st
         sql += f" AND kind IN ({', '.join('?' * len(kinds))})"
         params += list(kinds)
     return db.run(sql, params)
+
+
+def open_waiting_count(db: Database) -> int:
+    """Open send-backs of active records (waiting for the kelurahan's fix)."""
+    return int(db.one("SELECT count(*) AS n FROM findings f JOIN records r"
+                      f" ON r.central_id = f.central_id WHERE f.status = 'open' AND {_WAITING}")["n"])
 
 
 def finding_counts(db: Database) -> dict[str, int]:
@@ -323,3 +337,29 @@ def pair_reasons(db: Database, pairs: list[tuple[str, str]]) -> dict[tuple[str, 
         if None not in key and key in decided:
             out[(subject, other)] = decided[key] or ""
     return out
+
+
+def dropped_by_pairs(db: Database, central_ids: list[int]) -> set[int]:
+    """Those of ``central_ids`` that a verifier's pair decision made ``duplicate``
+    (the pair decided keep_a/keep_b with the other record kept) and still are."""
+    if not central_ids:
+        return set()
+    among, params = db.in_list("r.central_id", sorted({int(i) for i in central_ids}), "bigint")
+    rows = db.query(
+        "SELECT r.central_id FROM records r JOIN duplicate_flags d"
+        " ON (d.central_id_b = r.central_id AND d.decision = 'keep_a')"
+        " OR (d.central_id_a = r.central_id AND d.decision = 'keep_b')"
+        f" WHERE r.status = 'duplicate' AND {among}", params)
+    return {int(r["central_id"]) for r in rows}
+
+
+def pairs_keeping(db: Database, central_id: int) -> list[dict[str, Any]]:
+    """Decided pairs that kept this record while the other one is still its
+    ``duplicate``: the other record (``kelurahan_code``, ``record_id``) and who decided."""
+    return db.query(
+        "SELECT o.central_id, o.kelurahan_code, o.record_id, d.decision, d.decided_by, d.decided_at"
+        " FROM duplicate_flags d JOIN records o ON o.central_id ="
+        " CASE WHEN d.central_id_a = ? THEN d.central_id_b ELSE d.central_id_a END"
+        " WHERE ((d.central_id_a = ? AND d.decision = 'keep_a')"
+        " OR (d.central_id_b = ? AND d.decision = 'keep_b')) AND o.status = 'duplicate'"
+        " ORDER BY o.central_id", (central_id, central_id, central_id))

@@ -115,17 +115,33 @@ def _jht(alias: str) -> str:
 
 
 def stream_rejections(db: Database) -> Iterator[dict[str, Any]]:
-    """Records central refused (rejected) or holds as duplicates, by kelurahan, streamed."""
-    return db.stream(f"SELECT {EXPORT_COLUMNS} FROM records WHERE status IN ('rejected', 'duplicate')"
-                     " ORDER BY kelurahan_code, central_id")
+    """Records central refused (rejected) or holds as duplicates, by kelurahan, streamed;
+    ``same_person`` is 1 for a duplicate a verifier's pair decision made (another NIK,
+    the same person as the record kept), else 0."""
+    return db.stream(
+        f"SELECT {EXPORT_COLUMNS}, CASE WHEN status = 'duplicate' AND EXISTS (SELECT 1 FROM"
+        " duplicate_flags d WHERE (d.central_id_b = records.central_id AND d.decision = 'keep_a')"
+        " OR (d.central_id_a = records.central_id AND d.decision = 'keep_b')) THEN 1 ELSE 0 END"
+        " AS same_person FROM records WHERE status IN ('rejected', 'duplicate')"
+        " ORDER BY kelurahan_code, central_id")
 
 
 def counts_by_kelurahan(db: Database) -> dict[str, dict[str, int]]:
-    """{kelurahan_code: {status: count}}."""
+    """{kelurahan_code: {status: count}}, plus ``in_cohort`` and ``in_cohort_registered``:
+    the active (and the registered) records whose NIK the 2024 cohort also holds (paid
+    once, as cohort: progress counts them there, not again as new workers)."""
     out: dict[str, dict[str, int]] = {}
     for row in db.query("SELECT kelurahan_code, status, COUNT(*) AS n FROM records"
                         " WHERE status <> 'erased' GROUP BY kelurahan_code, status"):
         out.setdefault(row["kelurahan_code"], {})[row["status"]] = int(row["n"])
+    for row in db.query("SELECT r.kelurahan_code, r.status, COUNT(*) AS n FROM records r"
+                        " WHERE r.status IN ('accepted', 'registered') AND EXISTS"
+                        " (SELECT 1 FROM cohort c WHERE c.nik = r.nik)"
+                        " GROUP BY r.kelurahan_code, r.status"):
+        into = out.setdefault(row["kelurahan_code"], {})
+        into["in_cohort"] = into.get("in_cohort", 0) + int(row["n"])
+        if row["status"] == "registered":
+            into["in_cohort_registered"] = int(row["n"])
     return out
 
 
@@ -136,10 +152,11 @@ def cohort_by_kelurahan(db: Database) -> dict[str, int]:
 
 
 def active_groups(db: Database) -> list[dict[str, Any]]:
-    """Active new workers (accepted or registered) counted by kelurahan, sex, work
-    category and disability (the JSON text as stored; the service reads it)."""
+    """Active new workers (accepted or registered, not in the 2024 cohort) counted by
+    kelurahan, sex, work category and disability (the JSON text as stored; the service reads it)."""
     return db.query("SELECT kelurahan_code, sex, work_category, disability, COUNT(*) AS n"
-                    " FROM records WHERE status IN ('accepted', 'registered')"
+                    " FROM records r WHERE status IN ('accepted', 'registered')"
+                    " AND NOT EXISTS (SELECT 1 FROM cohort c WHERE c.nik = r.nik)"
                     " GROUP BY kelurahan_code, sex, work_category, disability")
 
 

@@ -177,3 +177,39 @@ def test_week_chart_counts_makassar_weeks_from_index_ranges(database_url):
                 assert "Sort" not in plan and "Index Cond: ((received_at >=" in plan, plan
     finally:
         db.close()
+
+
+def test_enumerator_quality_leaves_erased_records_out(central):
+    """/kecamatan/<code>: an enumerator's records, rates and send-backs counted the
+    records erased since (the enumerator name is kept with an erased record); every
+    other figure leaves erased records out, and so does this one now."""
+    device = central.register(KELURAHAN_A)
+    sent = [{**r, "enumerator": "petugas-uji"} for r in records(3, KELURAHAN_A, seed=41)]
+    device.send(sent)
+    db = central.db()
+    try:
+        verification.send_back(db, sent[0]["nik"], "Alamat kurang", "vera")
+        erase_nik(db, central.data_dir, sent[0]["nik"], "Permintaan warga (UU PDP)", "vera")
+        detail = overview.kecamatan_detail(db, KELURAHAN_A[:8], None)
+    finally:
+        db.close()
+    [quality] = [q for q in detail["quality"][KELURAHAN_A] if q["enumerator"] == "petugas-uji"]
+    assert (quality["total"], quality["sent_back"]) == (2, 0)
+
+
+def test_dashboard_counts_verifier_rejections_under_one_code_without_their_text(central):
+    """Each verifier's reason (free text, it may name the person) was a code of its
+    own in "rejections by reason"; now they count as verifier_rejected."""
+    device = central.register(KELURAHAN_A)
+    sent = records(2, KELURAHAN_A, seed=43)
+    device.send(sent)
+    db = central.db()
+    try:
+        for person, text in zip(sent, ("KTP milik Daeng Tompo", "Alamat palsu"), strict=True):
+            found = verification.send_back(db, person["nik"], "cek KTP", "vera")
+            verification.decide_finding(db, found["finding_id"], "reject", text, "vera")
+        shown = overview.dashboard(db, None)["rejections"]
+    finally:
+        db.close()
+    assert [(r["code"], r["label"], r["n"]) for r in shown] == [
+        ("verifier_rejected", "Ditolak verifikator", 2)]

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 import pytest
 from openpyxl import load_workbook
 
+from central import overview
 from central.exports import DRAFT_WATERMARK, ExportError, PaymentListRefused, export
 
 from .conftest import KELURAHAN_A, KELURAHAN_B, records
@@ -350,6 +351,37 @@ def test_a_rejection_and_the_rule_it_came_from_are_named_once(central, held):
                                   "Umur 66 tahun (batas 15-65 tahun)")
 
 
+def test_rejections_name_a_verifiers_decisions_for_what_they_are(central):
+    """A pair decision's duplicate (another NIK) said "NIK already active
+    elsewhere", and a verifier's free text sat in the code column; now each has a
+    code of its own and the words in the text column."""
+    from central import verification
+
+    from .conftest import flagged_pair
+
+    _a, _b, first, second, pair = flagged_pair(central)
+    extra = central.register()
+    other = records(1, seed=77)[0]
+    extra.send([other])
+    db = central.db()
+    try:
+        verification.decide_pair(db, pair["central_id_a"], pair["central_id_b"], "keep_a",
+                                 "Orang yang sama", "vera")
+        sent = verification.send_back(db, other["nik"], "cek KTP", "vera")
+        verification.decide_finding(db, sent["finding_id"], "reject", "KTP bukan miliknya", "vera")
+    finally:
+        db.close()
+    rows = {r["NIK"].lstrip("'"): r for r in _csv_rows(_export(central, "rejections").content)}
+    dup = rows[second["nik"]]
+    assert dup["KODE_ALASAN"] == "duplicate_person"
+    assert "kelurahan lain" not in dup["ALASAN"]
+    assert dup["ALASAN"] == (f"Orang yang sama dengan data {KELURAHAN_A}/{first['id']}"
+                             " (keputusan verifikator)")
+    rejected = rows[other["nik"]]
+    assert rejected["KODE_ALASAN"] == "verifier_rejected"
+    assert rejected["ALASAN"] == "Ditolak verifikator: KTP bukan miliknya"
+
+
 def test_progress_has_the_cohort_and_new_workers_apart(central, payable):
     rows = _csv_rows(_export(central, "progress", work_categories=["Nelayan", "Lainnya"]).content)
     kel = {r["KODE_KELURAHAN"]: r for r in rows if r["TINGKAT"] == "Kelurahan"}
@@ -366,6 +398,25 @@ def test_progress_has_the_cohort_and_new_workers_apart(central, payable):
     assert city["BARU_DITERIMA"] == "4" and "PEKERJAAN: Nelayan" in city
     quiet = next(r for code, r in kel.items() if code != KELURAHAN_A)
     assert quiet["PEKERJAAN: Nelayan"] == "0" and quiet["BARU_DITERIMA"] == "0"  # counts, not blanks
+
+
+def test_progress_counts_a_registered_worker_also_in_the_cohort_once(central, payable):
+    """held[0] is registered and its NIK is also in the cohort: the payment list pays
+    it once, as cohort; progress counted it twice (cohort + new)."""
+    _cohort(central, [(payable[0]["nik"], "KPJ0", "Sama Orang", KELURAHAN_A, "2024-01", 900_000, 0)])
+    rows = _csv_rows(_export(central, "progress", work_categories=["Nelayan", "Lainnya"]).content)
+    kel = next(r for r in rows if r["KODE_KELURAHAN"] == KELURAHAN_A)
+    assert (kel["KOHORT_2024"], kel["BARU_DITERIMA"], kel["TOTAL_DICAKUP"]) == ("3", "3", "6")
+    assert int(kel["LAKI_LAKI"]) + int(kel["PEREMPUAN"]) == 3
+    city = rows[-1]
+    assert (city["KOHORT_2024"], city["BARU_DITERIMA"], city["TOTAL_DICAKUP"]) == ("4", "3", "7")
+    paid = _payment_table(_export(central, "payment-list", month="2026-01", draft=True).content)[1]
+    assert sum(1 for r in paid if r["NIK"].lstrip("'") == payable[0]["nik"]) == 1
+    db = central.db()
+    try:
+        assert overview.dashboard(db, None)["totals"]["all"] == 4 + 3
+    finally:
+        db.close()
 
 
 def test_all_lists_every_record_with_its_status(central, held):

@@ -234,3 +234,32 @@ def test_a_download_month_takes_ascii_digits_only(central):
     answer = operator.get(f"{central.url}/unduh/progress", params={"month": "2026-01"}, timeout=30,
                           headers={"Accept": "application/json"})
     assert answer.status_code == 400 and "hanya untuk payment-list" in answer.json()["message"]
+def test_head_or_a_prefetch_of_a_download_builds_and_records_nothing(central):
+    """HEAD /unduh/<what> ran the whole export: it marked the registration records
+    and wrote a download entry to the trail. HEAD is now 405 (Allow: GET) and a
+    browser's prefetch 503, on every download route, without running the export."""
+    from .test_verification import _rules_pass
+
+    central.register().send(records(2))
+    _rules_pass(central)
+    operator = signed_in(central, "operator")
+    urls = [f"{central.url}/unduh/{what}?format=csv" for what in
+            ("bpjs-registration", "payment-list", "rejections", "progress", "all")]
+    for url in urls:
+        head = operator.head(url, timeout=30)
+        assert head.status_code == 405 and head.headers["Allow"] == "GET"
+        for header in ({"Sec-Purpose": "prefetch"}, {"Purpose": "prefetch"}, {"X-Moz": "prefetch"}):
+            assert operator.get(url, headers=header, timeout=30).status_code == 503
+    auditor = signed_in(central, "auditor")
+    after_login = central.query("SELECT count(*) AS n FROM audit_log")[0]["n"]
+    head = auditor.head(f"{central.url}/audit/export.csv", timeout=30)
+    assert head.status_code == 405 and head.headers["Allow"] == "GET"
+    prefetched = auditor.get(f"{central.url}/audit/export.csv", timeout=30,
+                             headers={"Sec-Purpose": "prefetch;prerender"})
+    assert prefetched.status_code == 503
+    assert central.query("SELECT count(*) AS n FROM audit_log")[0]["n"] == after_login
+    assert not central.query("SELECT action FROM audit_log WHERE action LIKE ?", ("download.%",))
+    assert [r["registration_exported_at"] for r in
+            central.query("SELECT registration_exported_at FROM records")] == [None, None]
+    # a real GET still downloads
+    assert operator.get(urls[0], timeout=60).status_code == 200

@@ -404,3 +404,25 @@ def test_the_trail_shows_each_decision_reason_while_the_person_is_held(central):
 def _office_page(central, path: str) -> str:
     from .office import signed_in
     return signed_in(central, "auditor").get(f"{central.url}{path}", timeout=10).text
+
+
+def test_by_names_a_cli_actor_never_a_web_user_and_refuses_control_characters(central):
+    """--by wrote any text as the actor with role "verifier", as if a signed-in
+    verifier had decided; now it is cli:<name>, role cli, in a safe alphabet."""
+    device = central.register()
+    sent = records(2)
+    device.send(sent)
+    data = _init(central)
+    done = berjasa("central", "send-back", sent[0]["nik"], "--reason", "Perbaiki nama", "--by",
+                   "Vera  Verifikator", "--json", data_dir=data)
+    finding = json.loads(done.stdout)["finding_id"]
+    trail = central.query("SELECT actor, role FROM audit_log WHERE action = 'decision.send_back'")
+    assert trail == [{"actor": "cli:Vera Verifikator", "role": "cli"}]
+    assert central.query("SELECT raised_by FROM findings WHERE id = ?",
+                         (finding,))[0]["raised_by"] == "cli:Vera Verifikator"
+    for bad in ("vera\u202e", "vera\x1b[31m", "<b>vera</b>", "v" * 65):
+        refused = berjasa("central", "send-back", sent[1]["nik"], "--reason", "x", "--by", bad,
+                          data_dir=data, check=False)
+        assert refused.returncode != 0 and "Traceback" not in refused.stderr
+        assert "--by hanya boleh" in refused.stderr and len(refused.stderr.strip().splitlines()) == 1
+    assert central.query("SELECT count(*) AS n FROM findings")[0]["n"] == 1

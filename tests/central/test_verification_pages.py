@@ -128,7 +128,7 @@ def test_dtsen_finding_side_by_side_in_indonesian(central, tmp_path):
 
 
 def test_queue_counts_every_open_finding_beyond_what_it_shows(central, monkeypatch):
-    """More open findings than the page lists: the heading counts them all and
+    """More send-backs waiting than the page lists: the heading counts them all and
     says only the oldest are shown (a verifier must not think the queue is done)."""
     from central import verification
 
@@ -143,6 +143,53 @@ def test_queue_counts_every_open_finding_beyond_what_it_shows(central, monkeypat
     finally:
         db.close()
     page = signed_in(central, "verifier").get(f"{central.url}/verifikasi", timeout=10).text
-    assert "Temuan terbuka (3)" in page
-    assert "Ditampilkan 2 temuan tertua dari 3" in page
+    assert "Menunggu perbaikan kelurahan (3)" in page
+    assert "Ditampilkan 2 kiriman balik tertua dari 3" in page
     assert page.count('class="card finding"') == 2
+
+
+def test_send_backs_waiting_never_hide_a_finding_to_decide(central, monkeypatch, tmp_path):
+    """The queue was the oldest N open findings: with N send-backs waiting for a
+    kelurahan, a new DTSEN mismatch was never shown and no form could be used. Now
+    each list has its own limit, and a send-back can be rejected on the page."""
+    from central import verification
+
+    from .test_verification import _import_dtsen
+
+    monkeypatch.setattr(verification, "QUEUE_LIMIT", 2)
+    device = central.register()
+    sent = records(4)
+    device.send(sent[:3])
+    db = central.db()
+    try:
+        for person in sent[:3]:
+            verification.send_back(db, person["nik"], "Periksa alamat", "vera")
+    finally:
+        db.close()
+    late = sent[3]
+    _import_dtsen(central, tmp_path, [(late["nik"], late["kk_number"], "Abdul Kadir Tompo",
+                                       late["birth_date"], KELURAHAN_A, 2)])
+    device.send([late])
+    verifier = signed_in(central, "verifier")
+    page = verifier.get(f"{central.url}/verifikasi", timeout=10).text
+    to_decide = page.split('id="temuan"', 1)[1].split('id="menunggu"', 1)[0]
+    assert "Temuan untuk diputuskan (1)" in page and "Identitas tidak sama dengan DTSEN" in to_decide
+    assert to_decide.count("Simpan keputusan") == 1
+    waiting = page.split('id="menunggu"', 1)[1].split('id="ganda"', 1)[0]
+    assert waiting.count("Tolak data ini") == 2
+    # reject a send-back from the page: reason required, then the record is rejected
+    finding = central.query("SELECT id, central_id FROM findings WHERE kind = 'sent_back'"
+                            " ORDER BY id")[0]
+    url = f"{central.url}/verifikasi/temuan/{finding['id']}"
+    form = {"decision": "reject", "reason": " ", "csrf_token": token(verifier, central, "/verifikasi")}
+    assert "Alasan wajib diisi" in verifier.post(url, data=form, timeout=10).text
+    done = verifier.post(url, data={**form, "reason": "KTP tidak dapat ditunjukkan"}, timeout=10)
+    assert "Keputusan atas temuan disimpan" in done.text
+    assert central.query("SELECT status FROM records WHERE central_id = ?",
+                         (finding["central_id"],))[0]["status"] == "rejected"
+    auditor = signed_in(central, "auditor")
+    assert "Tolak data ini" not in auditor.get(f"{central.url}/verifikasi", timeout=10).text
+    refused = auditor.post(f"{central.url}/verifikasi/temuan/{finding['id'] + 1}", timeout=10,
+                           data={**form, "reason": "x",
+                                 "csrf_token": token(auditor, central, "/verifikasi")})
+    assert refused.status_code == 403

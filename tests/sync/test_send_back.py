@@ -137,3 +137,31 @@ def test_same_person_decision_rejects_the_other_record_for_what_it_is(central, t
     flagged = [t for t in texts if "kemungkinan orang yang sama" in t]
     assert flagged and all("sudah diputuskan" in t for t in flagged), texts
     assert "NIK" not in CENTRAL_STATUS_LABELS[row[1]]
+
+
+def test_a_rejection_after_a_send_back_reaches_the_record_waiting_for_its_fix(central, tmp_path):
+    """send-back, pulled (needs_fix), then the verifier rejects the sent-back
+    finding: the next pull moves the record to central_rejected (it used to stay
+    needs_fix, and its fix was accepted at central again)."""
+    folder = h.make_kelurahan(tmp_path / "kel-a", A)
+    central.register(folder)
+    ids = h.seed_approved(folder, 1, seed=23)
+    assert run_once(folder, h.agent_settings(folder), "test").ok
+    nik = h.kelurahan_rows(folder, "SELECT nik FROM enrollments WHERE id = ?", (ids[0],))[0]["nik"]
+    db = _central_db(central)
+    try:
+        sent = verification.send_back(db, nik, "cek KTP", "verifikator1")
+    finally:
+        db.close()
+    assert run_once(folder, h.agent_settings(folder), "test").ok
+    db = _central_db(central)
+    try:
+        verification.decide_finding(db, sent["finding_id"], "reject", "KTP bukan miliknya",
+                                    "verifikator1")
+    finally:
+        db.close()
+    assert run_once(folder, h.agent_settings(folder), "test").ok
+    row = h.kelurahan_rows(folder, "SELECT status, central_status, central_reason FROM enrollments"
+                                   " WHERE id = ?", (ids[0],))[0]
+    assert (row["status"], row["central_status"]) == ("central_rejected", "rejected")
+    assert "KTP bukan miliknya" in row["central_reason"]

@@ -63,11 +63,21 @@ def test_sync_path_to_registered(conn, record_id):
     assert record["status"] == "registered" and record["kpj_number"] == "25012345678"
 
 
-@pytest.mark.parametrize("to_status", ["synced", "registered", "submitted", "central_rejected"])
+@pytest.mark.parametrize("to_status", ["synced", "registered", "submitted"])
 def test_illegal_moves_from_submitted_are_409_with_current_status(conn, record_id, to_status):
     with pytest.raises(InvalidTransition) as caught:
         lifecycle.transition(conn, record_id, to_status, SYNC)
     assert caught.value.extra["current_status"] == "submitted"
+
+
+def test_a_verifiers_final_decision_reaches_a_record_waiting_for_its_fix(conn, record_id):
+    """A record sent back by central and fixed again (submitted) still hears a
+    verifier's rejection: only the sync agent may make that move."""
+    with pytest.raises(Forbidden):
+        lifecycle.transition(conn, record_id, "central_rejected", ENUMERATOR)
+    record = lifecycle.transition(conn, record_id, "central_rejected", SYNC,
+                                  reason="rejected: verifikasi: KTP palsu")
+    assert record["status"] == "central_rejected"
 
 
 def test_role_that_may_not_move_is_forbidden(conn, record_id):

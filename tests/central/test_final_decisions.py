@@ -1,0 +1,197 @@
+"""What a kelurahan's fix (a newer version) may change at central, and what it may
+not (both backends): a verifier's rejection and a pair's "same person" stay final,
+a registered worker stays registered with its KPJ; a record kept by a pair decision
+cannot be rejected (the person would have no active record), also when two
+verifiers decide at once; a finding on a record a pair dropped is closed with it.
+docs/central.md "What a fix may change"."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import pytest
+
+from berjasa.problems import KeptByPairDecision
+from central import verification
+from central.imports import import_file
+
+from .conftest import flagged_pair, records
+
+
+def _db_call(central, fn, *args):
+    """One service call on a connection of its own."""
+    db = central.db()
+    try:
+        return fn(db, *args)
+    finally:
+        db.close()
+
+
+def _change(central, sql, params=()):
+    """A direct write (a state older code left behind, or a step outside the test)."""
+    db = central.db()
+    try:
+        with db.transaction():
+            db.run(sql, params)
+    finally:
+        db.close()
+
+
+def _status(central, record_id):
+    return central.query("SELECT status, reasons, version, kpj_number FROM records"
+                         " WHERE record_id = ?", (record_id,))[0]
+
+
+def test_a_fix_does_not_undo_a_verifiers_rejection(central):
+    """send-back, then the verifier rejects the sent-back finding: the kelurahan
+    hears rejected; the fix sent meanwhile is answered rejected again and stored
+    nowhere (the record stays rejected, off every file)."""
+    device = central.register()
+    first = {**records(1)[0], "version": 2}
+    device.send([first])
+    sent = _db_call(central, verification.send_back, first["nik"], "cek KTP", "vera")
+    outcome = _db_call(central, verification.decide_finding, sent["finding_id"], "reject",
+                       "KTP palsu", "vera")
+    assert outcome["record_status"] == "rejected"
+    rejected = [u for u in device.updates("0").json()["updates"] if u["kind"] == "rejected"]
+    assert rejected and rejected[0]["reasons"] == ["verifikasi: KTP palsu"]
+
+    answer = device.send([{**first, "version": 4, "full_name": "Nama Diperbaiki"}])
+    assert answer[0]["result"] == "rejected" and answer[0]["reasons"] == ["verifikasi: KTP palsu"]
+    held = _status(central, first["id"])
+    assert (held["status"], held["version"]) == ("rejected", 2)
+    assert json.loads(held["reasons"]) == ["verifikasi: KTP palsu"]
+    trail = central.query("SELECT action, changes FROM audit_log WHERE action IN (?, ?)",
+                          ("record.new_version", "record.new_version_refused"))
+    assert [t["action"] for t in trail] == ["record.new_version_refused"]
+    assert json.loads(trail[0]["changes"])["status"] == "rejected"
+
+
+def test_a_fix_does_not_undo_a_pairs_same_person_decision(central):
+    """B sent back, then the pair decided keep_a: B's sent-back finding closes with
+    the pair decision (not open forever), and B's fix is answered duplicate again."""
+    _a, b, first, second, pair = flagged_pair(central)
+    sent = _db_call(central, verification.send_back, second["nik"], "cek KTP", "vera")
+    _db_call(central, verification.decide_pair, pair["central_id_a"], pair["central_id_b"],
+             "keep_a", "Orang yang sama", "vino")
+    finding = central.query("SELECT status, decision, reason FROM findings WHERE id = ?",
+                            (sent["finding_id"],))[0]
+    assert (finding["status"], finding["decision"]) == ("decided", "same_person")
+    assert first["id"] in finding["reason"]
+    trail = central.query("SELECT changes FROM audit_log WHERE action = 'decision.pair.keep_a'")
+    assert json.loads(trail[0]["changes"])["findings_closed"] == 1
+
+    answer = b.send([{**second, "version": 9, "address": "Jl. Baru No. 1"}])
+    assert answer[0]["result"] == "duplicate"
+    assert answer[0]["duplicate_of"]["record_id"] == first["id"]
+    assert _status(central, second["id"])["status"] == "duplicate"
+    assert _status(central, first["id"])["status"] == "accepted"
+    assert central.query("SELECT decision FROM duplicate_flags")[0]["decision"] == "keep_a"
+
+
+def test_a_finding_on_a_record_no_longer_active_can_be_closed(central):
+    """A finding left open on a record that became a duplicate (before the pair
+    decision closed them): a reject closes it (it used to answer "cannot be sent
+    back" and stay open for ever), the record stays as it is."""
+    _a, _b, _first, second, _pair = flagged_pair(central)
+    sent = _db_call(central, verification.send_back, second["nik"], "cek KTP", "vera")
+    _change(central, "UPDATE records SET status = 'duplicate' WHERE record_id = ?", (second["id"],))
+    outcome = _db_call(central, verification.decide_finding, sent["finding_id"], "reject",
+                       "Sudah duplikat", "vera")
+    assert outcome["record_unchanged"] is True and outcome["record_status"] == "duplicate"
+    assert _status(central, second["id"])["status"] == "duplicate"
+    assert central.query("SELECT count(*) AS n FROM findings WHERE status = 'open'")[0]["n"] == 0
+
+
+def test_a_registered_workers_fix_stays_registered_with_its_kpj(central, tmp_path):
+    """On a registration file, sent back, then the BPJS list shows its KPJ: the fix
+    is not "already a participant" (its own registration); it stays registered and
+    the kelurahan hears registered with the KPJ."""
+    device = central.register()
+    first = {**records(1)[0], "version": 2}
+    device.send([first])
+    _change(central, "UPDATE records SET registration_exported_at = '2026-01-05T00:00:00+00:00'")
+    _db_call(central, verification.send_back, first["nik"], "Alamat kurang", "vera")
+    path = tmp_path / "bpjs.csv"
+    path.write_text(f"nik,kpj_number,program,status\n{first['nik']},25012345678,JKK+JKM,Aktif\n",
+                    encoding="utf-8")
+    _db_call(central, import_file, path, "bpjs-participants", central.data_dir, central.settings)
+    assert _status(central, first["id"])["status"] == "registered"
+
+    answer = device.send([{**first, "version": 4, "address": "Jl. Rajawali No. 3"}])
+    assert answer[0]["result"] == "accepted"
+    held = _status(central, first["id"])
+    assert (held["status"], held["kpj_number"], held["version"]) == ("registered", "25012345678", 4)
+    rules = {r["rule"]: r["result"] for r in json.loads(central.query(
+        "SELECT eligibility FROM records")[0]["eligibility"])}
+    assert rules["bpjs_membership"] == "pass"
+    registered = [u for u in device.updates("0").json()["updates"] if u["kind"] == "registered"]
+    assert registered[-1]["kpj_number"] == "25012345678"
+
+
+def test_a_record_kept_by_a_pair_decision_cannot_be_rejected(central):
+    _a, _b, first, second, pair = flagged_pair(central)
+    _db_call(central, verification.decide_pair, pair["central_id_a"], pair["central_id_b"],
+             "keep_a", "Orang yang sama", "vino")
+    sent = _db_call(central, verification.send_back, first["nik"], "cek KTP", "vera")
+    with pytest.raises(KeptByPairDecision) as refused:
+        _db_call(central, verification.decide_finding, sent["finding_id"], "reject", "Palsu", "vera")
+    assert refused.value.status == 409 and second["id"] in refused.value.message
+    assert _status(central, first["id"])["status"] == "accepted"
+    assert _status(central, second["id"])["status"] == "duplicate"
+    assert central.query("SELECT status FROM findings WHERE id = ?",
+                         (sent["finding_id"],))[0]["status"] == "open"
+
+
+def test_rejecting_and_keeping_at_once_never_leaves_the_person_without_a_record(central):
+    """One verifier rejects B while another decides keep_b: one of them wins."""
+    _a, _b, _first, second, pair = flagged_pair(central)
+    sent = _db_call(central, verification.send_back, second["nik"], "cek KTP", "vera")
+    outcomes, barrier = [], threading.Barrier(2)
+
+    def run(fn, *args):
+        db = central.db()
+        try:
+            barrier.wait()
+            outcomes.append(fn(db, *args))
+        except (verification.NotActiveAtCentral, KeptByPairDecision) as refused:
+            outcomes.append(refused.code)
+        finally:
+            db.close()
+
+    threads = [threading.Thread(target=run, args=(verification.decide_finding, sent["finding_id"],
+                                                  "reject", "Palsu", "vera")),
+               threading.Thread(target=run, args=(verification.decide_pair, pair["central_id_a"],
+                                                  pair["central_id_b"], "keep_b", "Sama", "vino"))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sum(isinstance(o, str) for o in outcomes) == 1, outcomes
+    active = central.query("SELECT count(*) AS n FROM records WHERE status IN ('accepted', 'registered')")
+    assert active[0]["n"] >= 1
+
+
+def test_the_commands_say_why_a_decision_is_refused_or_changes_nothing(central):
+    """`central decide` on the kept record: one line naming the pair decision; on a
+    finding of a record a pair dropped (left open by older code): closed, saying so."""
+    from .test_cli import berjasa
+
+    _a, _b, first, second, pair = flagged_pair(central)
+    data = central.data_dir
+    berjasa("central", "init", "--database", central.database_url, data_dir=data)
+    dropped = _db_call(central, verification.send_back, second["nik"], "cek KTP", "vera")
+    berjasa("central", "decide-pair", str(pair["central_id_a"]), str(pair["central_id_b"]),
+            "--decision", "keep_a", "--reason", "Orang yang sama", data_dir=data)
+    kept = json.loads(berjasa("central", "send-back", first["nik"], "--reason", "cek KTP", "--json",
+                              data_dir=data).stdout)
+    refused = berjasa("central", "decide", str(kept["finding_id"]), "--decision", "reject",
+                      "--reason", "Palsu", data_dir=data, check=False)
+    assert refused.returncode != 0 and "Traceback" not in refused.stderr
+    assert "kept_by_pair_decision" in refused.stderr and second["id"] in refused.stderr
+    _change(central, "UPDATE findings SET status = 'open', decision = NULL WHERE id = ?",
+            (dropped["finding_id"],))
+    closed = berjasa("central", "decide", str(dropped["finding_id"]), "--decision", "confirm",
+                     "--reason", "Sudah duplikat", data_dir=data)
+    assert "Temuan ditutup; data sudah berstatus duplicate" in closed.stdout
