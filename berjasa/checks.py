@@ -1,7 +1,7 @@
 """The business checks of an enrollment: the rules that need the settings, the
 date, or more than one field. Plain functions: no Flask, no marshmallow.
 
-The schema (``server/schemas/enrollment.py``) checks types and shapes and turns
+The schema (``berjasa/enrollment_schema.py``) checks types and shapes and turns
 the payload into values; :func:`check_enrollment` then judges those values. Both
 run for every record, single or batch; the schema reports the problems found here
 under their field names, next to its own.

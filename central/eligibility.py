@@ -11,12 +11,13 @@ the record ``accepted`` but off the registration file (docs/eligibility.md).
 from __future__ import annotations
 
 import datetime as dt
-import re
+from collections.abc import Mapping
 from typing import Any
 
 from berjasa import eligibility as rules
+from berjasa import enrollment_schema
+from berjasa.settings import SETTINGS
 
-_NIK = re.compile(r"^[0-9]{16}$")  # ASCII digits only
 # reason codes sent back when a rule on loaded data rejects a record
 REJECTION_CODES = frozenset({"dtsen_desil_above_cutoff", "already_bpjs_participant", "already_in_cohort"})
 # The rule each rejection code comes from (decide): a report names the failure once,
@@ -24,26 +25,76 @@ REJECTION_CODES = frozenset({"dtsen_desil_above_cutoff", "already_bpjs_participa
 RULE_OF_REJECTION = {"dtsen_desil_above_cutoff": "dtsen", "already_bpjs_participant": "bpjs_membership",
                      "already_in_cohort": "bpjs_membership"}
 
+# Keys of a protocol record that are the kelurahan's bookkeeping, not intake fields.
+PROTOCOL_ONLY = frozenset({"version", "enumerator", "reviewed_by", "reviewed_at"})
+# An intake problem answered with its own code (field, intake code) -> reason; every
+# other problem is ``invalid_<field>`` (or the field's name below), once per field.
+_SPECIAL_REASONS = {
+    ("id", "required"): "missing_id",
+    ("full_name", "required"): "missing_name",
+    ("full_name", "name_required"): "missing_name",
+    ("nik", "nik_damaged_by_spreadsheet"): "nik_damaged_by_spreadsheet",
+    ("nik", "nik_sex_mismatch"): "nik_sex_mismatch",
+    ("nik", "nik_birth_date_mismatch"): "nik_birth_date_mismatch",
+    ("kk_number", "kk_damaged_by_spreadsheet"): "kk_damaged_by_spreadsheet",
+    ("consent.given", "consent_required"): "consent_not_given",
+}
+_FIELD_REASONS = {"monthly_income": "invalid_income", "kk_number": "invalid_kk", "_body": "invalid_record"}
+_RULE_DEFAULTS = {name: SETTINGS[name].default for name in enrollment_schema.RULE_SETTINGS}
+_FILLED: tuple[Any, dict | None] = (None, None)
+_FIELD_ORDER = {name: i for i, name in enumerate(
+    enrollment_schema.loaders(_RULE_DEFAULTS)[0].load_fields)}
+# Every code record_problems can answer (each has an Indonesian text in
+# central/exports.py REASON_TEXT and the kelurahan's CENTRAL_REASON_LABELS).
+RECORD_REASONS = frozenset(
+    {_FIELD_REASONS.get(name, f"invalid_{name}") for name in _FIELD_ORDER}
+    | set(_SPECIAL_REASONS.values()) | {"invalid_record", "kelurahan_mismatch"})
 
-def record_problems(record: dict[str, Any], kelurahan_code: str) -> list[str]:
-    """Reasons a record cannot be held at all (the agent should never send these)."""
-    reasons = []
-    if not isinstance(record.get("nik"), str) or not _NIK.match(record["nik"]):
-        reasons.append("invalid_nik")
-    try:
-        dt.date.fromisoformat(record.get("birth_date") or "")
-    except (TypeError, ValueError):
-        reasons.append("invalid_birth_date")
-    if record.get("kelurahan_code") != kelurahan_code:
+
+def record_problems(record: dict[str, Any], kelurahan_code: str,
+                    settings: Mapping[str, Any] | None = None) -> list[str]:
+    """Reasons a record cannot be held at all: it is not from the batch's kelurahan,
+    or the kelurahan's intake would have refused it (the agent should never send
+    these; an old, buggy or tampered laptop might). The intake rules are the
+    kelurahan's own (:func:`berjasa.enrollment_schema.intake_error_codes`) with
+    central's ``settings`` (work categories, income bounds, oldest age; a missing
+    one is its declared default). One reason code per bad field, in field order
+    (:data:`RECORD_REASONS`)."""
+    if not isinstance(record, dict):
+        return ["invalid_record"]
+    settings = _with_rule_defaults(settings)
+    payload = {k: v for k, v in record.items() if k not in PROTOCOL_ONLY}
+    reasons: list[str] = []
+    mismatch = record.get("kelurahan_code") != kelurahan_code
+    found = enrollment_schema.intake_error_codes(payload, settings)
+    for field, codes in sorted(found.items(), key=lambda item: _FIELD_ORDER.get(
+            item[0].split(".")[0], len(_FIELD_ORDER))):
+        top = field.split(".")[0]
+        if top == "kelurahan_code" and mismatch:
+            continue  # named once, as kelurahan_mismatch
+        for code in codes:
+            reason = _SPECIAL_REASONS.get((field, code)) or _FIELD_REASONS.get(top, f"invalid_{top}")
+            if reason not in reasons:
+                reasons.append(reason)
+    if mismatch:
         reasons.append("kelurahan_mismatch")
-    if not isinstance(record.get("full_name"), str) or not record["full_name"].strip():
-        reasons.append("missing_name")
-    if not isinstance(record.get("id"), str) or not record["id"]:
-        reasons.append("missing_id")
-    income = record.get("monthly_income")
-    if not isinstance(income, int) or isinstance(income, bool) or income < 0:
-        reasons.append("invalid_income")
     return reasons
+
+
+def _with_rule_defaults(settings: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    """``settings`` when it holds every setting the rules read (an app's settings
+    always do), else a copy with the declared defaults filled in, made once for
+    the same dict (a batch's records share it: one schema per batch, not per record)."""
+    global _FILLED
+    if settings is not None and all(name in settings for name in enrollment_schema.RULE_SETTINGS):
+        return settings
+    if not settings:
+        return _RULE_DEFAULTS
+    given, filled = _FILLED
+    if given is not settings or filled is None:
+        filled = {**_RULE_DEFAULTS, **(settings or {})}
+        _FILLED = (settings, filled)
+    return filled
 
 
 def evidence(loaded: dict[str, Any], dtsen_desil: int | None, bpjs_row: dict | None,

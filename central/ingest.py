@@ -140,7 +140,7 @@ def _decide_record(record: dict, kelurahan: str, active: dict, seen_in_batch: di
                disability=record.get("disability"),
                possible_duplicate=record.get("possible_duplicate"),
                duplicate_of_kelurahan=None, duplicate_of_record=None)
-    problems = eligibility.record_problems(record, kelurahan)
+    problems = eligibility.record_problems(record, kelurahan, checks_for.settings)
     holder = active.get(row["nik"]) or seen_in_batch.get(row["nik"])
     if holder is not None and itself is not None and holder.get("central_id") == itself:
         holder = None
@@ -169,6 +169,7 @@ class _Checks:
     and what central holds; ``stamp`` is the snapshot ids and parameter set used."""
 
     def __init__(self, snapshot: dict, settings: dict[str, Any]) -> None:
+        self.settings = settings  # the intake rules' too (eligibility.record_problems)
         self.today = local_time.today()
         self.params = rules.parameters_on(self.today, settings)
         self.snapshot = snapshot

@@ -14,6 +14,7 @@ from typing import Any
 from flask import Flask
 
 from berjasa import __version__
+from berjasa import enrollment_schema as enrollment_schemas
 from berjasa.database import connect
 from berjasa.paths import kelurahan_db_path
 from berjasa.settings import AppConfig
@@ -25,7 +26,6 @@ from server import db, field_app, http, intake
 from server.api import audit, auth, enrollments, health, receipts, sync_status
 from server.api import review as review_api
 from server.pages import blueprint as pages_blueprint
-from server.schemas import enrollment as enrollment_schemas
 from server.storage.audit import seal_unsealed
 from server.storage.users import get_site
 

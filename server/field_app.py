@@ -30,13 +30,13 @@ from flask import Response, abort, current_app, jsonify, redirect, request, send
 from marshmallow import Schema, fields
 
 from berjasa import reference
+from berjasa.enrollment_schema import CONSENT_METHODS, HEIR_RELATIONS
 from berjasa.problems import TooManyAttempts
 from berjasa.web.arguments import Blueprint
 from server import field_dedupe
 from server.db import get_db
 from server.http import current_actor
 from server.pages.labels import CENTRAL_REASON_LABELS
-from server.schemas.enrollment import CONSENT_METHODS, HEIR_RELATIONS
 
 CLIENT_DIR = Path(__file__).resolve().parent.parent / "field_client"
 MIME_TYPES = {

@@ -22,7 +22,9 @@ from marshmallow import ValidationError
 
 from berjasa import identity
 from berjasa.canonical import canonical_bytes
+from berjasa.compiled_schema import NeedsFullLoad
 from berjasa.database import GroupCommit, connect, transaction, utc_now
+from berjasa.enrollment_schema import EnrollmentSchema, loaders
 from berjasa.problems import (
     DuplicateNik,
     IdConflict,
@@ -35,8 +37,6 @@ from berjasa.problems import (
 )
 from berjasa.pseudonyms import key_for_connection
 from server import eligibility
-from server.schemas.compiled import CompiledLoader, NeedsFullLoad
-from server.schemas.enrollment import EnrollmentSchema
 from server.schemas.messages import flatten_errors
 from server.storage import enrollments as store
 from server.storage import privacy as privacy_store
@@ -56,24 +56,9 @@ class Outcome:
     record: dict[str, Any]
 
 
-_schemas: dict[int, tuple[dict, EnrollmentSchema, CompiledLoader]] = {}
-
-
-def _loaders(settings: dict[str, Any]) -> tuple[EnrollmentSchema, CompiledLoader]:
-    """One schema (and its compiled loader) per settings dict: building a
-    marshmallow schema deep-copies every field, which cost more than validating
-    a record."""
-    cached = _schemas.get(id(settings))
-    if cached is None or cached[0] is not settings:
-        schema = EnrollmentSchema(settings=settings)
-        cached = (settings, schema, CompiledLoader(schema))
-        _schemas[id(settings)] = cached
-    return cached[1], cached[2]
-
-
 def enrollment_schema(settings: dict[str, Any]) -> EnrollmentSchema:
     """The Enrollment schema for these settings (cached)."""
-    return _loaders(settings)[0]
+    return loaders(settings)[0]
 
 
 def load_enrollment(payload: Any, settings: dict[str, Any],
@@ -81,7 +66,7 @@ def load_enrollment(payload: Any, settings: dict[str, Any],
     """Validate a client payload into clean values, or raise ValidationFailed
     naming every bad field. A valid payload takes the schema's compiled path; any
     doubt goes through marshmallow itself, which names the errors."""
-    schema, compiled = _loaders(settings)
+    schema, compiled = loaders(settings)
     if not partial:
         try:
             return compiled.load(payload)

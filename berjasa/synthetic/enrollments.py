@@ -34,7 +34,7 @@ WORK = [
     ("Seniman / pekerja seni", "Seniman", 500_000, 2_500_000),
     ("Pekerja terminal", "Buruh Harian Lepas", 800_000, 2_400_000),
 ]
-# Heirs as the enrollment schema lists them (server/schemas/enrollment.py HEIR_RELATIONS);
+# Heirs as the enrollment schema lists them (berjasa/enrollment_schema.py HEIR_RELATIONS);
 # a test posts every generated record to the kelurahan API.
 RELATIONS = ["Istri", "Suami", "Anak", "Ibu", "Ayah", "Saudara Kandung"]
 NOTES = ["Rumah di belakang masjid", "Ditemui di pasar", "Nomor HP milik anak",

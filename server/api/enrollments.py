@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 from flask import current_app, g, request
 from marshmallow import ValidationError, fields, pre_load, validate
 
+from berjasa.enrollment_schema import EnrollmentSchema
 from berjasa.messages import coded
 from berjasa.problems import PreconditionRequired, ValidationFailed
 from berjasa.request_log import note_records
@@ -16,7 +17,6 @@ from berjasa.web.bodies import read_json
 from server import intake, listing
 from server.db import get_db
 from server.http import current_actor
-from server.schemas.enrollment import EnrollmentSchema
 
 blp = Blueprint("enrollments", __name__, url_prefix="/api/v1", description="Pendaftaran")
 STATUSES = ("submitted", "needs_fix", "approved", "rejected", "synced", "registered",

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from flask import current_app
 
+from berjasa.enrollment_schema import StrictBoolean
 from berjasa.web.arguments import Blueprint, JsonBody
 from server.db import get_db
-from server.schemas.enrollment import StrictBoolean
 from sync.status import sync_status
 
 blp = Blueprint("sync", __name__, url_prefix="/api/v1", description="Sinkronisasi ke pusat")

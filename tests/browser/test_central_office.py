@@ -12,7 +12,7 @@ import pytest
 from openpyxl import load_workbook
 
 from tests.browser.chromium import ARTIFACTS, BROWSER_TEST
-from tests.central.conftest import KELURAHAN_A, KELURAHAN_B, records, start_central
+from tests.central.conftest import KELURAHAN_A, KELURAHAN_B, born_on, records, start_central
 from tests.central.office import PASSWORD, add_user
 from tests.central.test_verification import _import_dtsen
 
@@ -42,8 +42,8 @@ def central(tmp_path_factory) -> Iterator:
                                          KELURAHAN_A, 2)])
         running.register().send([checked])
         first = {**records(1, KELURAHAN_A, seed=11)[0], "full_name": "Muh. Ridwan Daeng Tompo"}
-        second = {**records(1, KELURAHAN_B, seed=13)[0], "full_name": "MUHAMMAD RIDWAN DG. TOMPO",
-                  "birth_date": first["birth_date"]}
+        second = born_on({**records(1, KELURAHAN_B, seed=13)[0],
+                          "full_name": "MUHAMMAD RIDWAN DG. TOMPO"}, first["birth_date"])
         running.register(KELURAHAN_A).send([first])
         running.register(KELURAHAN_B).send([second])
         for role, name in USERS.items():

@@ -6,7 +6,7 @@ import copy
 
 from sync import protocol
 
-from .conftest import KELURAHAN_A, KELURAHAN_B, records
+from .conftest import KELURAHAN_A, KELURAHAN_B, records, same_nik
 
 
 def test_batch_accepted_and_stored(central):
@@ -143,7 +143,7 @@ def test_duplicate_nik_from_second_kelurahan_names_the_first(central):
     first = central.register(KELURAHAN_A)
     second = central.register(KELURAHAN_B)
     original = records(1, KELURAHAN_A)[0]
-    again = {**records(1, KELURAHAN_B, seed=5)[0], "nik": original["nik"]}
+    again = same_nik(records(1, KELURAHAN_B, seed=5)[0], original)
     assert first.send([original])[0]["result"] == "accepted"
     result = second.send([again])[0]
     assert result == {"id": again["id"], "result": "duplicate",
@@ -161,7 +161,7 @@ def test_duplicate_nik_from_second_kelurahan_names_the_first(central):
 def test_duplicate_nik_inside_one_batch(central):
     device = central.register()
     a, b = records(2)
-    b = {**b, "nik": a["nik"]}
+    b = same_nik(b, a)
     results = device.send([a, b])
     assert [r["result"] for r in results] == ["accepted", "duplicate"]
     assert results[1]["duplicate_of"] == {"kelurahan_code": KELURAHAN_A, "record_id": a["id"]}

@@ -10,7 +10,7 @@ from central.privacy import erase_nik
 from central.storage.dashboard import data_version
 from central.storage.db import Database, migrate
 
-from .conftest import KELURAHAN_A, KELURAHAN_B, records
+from .conftest import KELURAHAN_A, KELURAHAN_B, born_on, records
 from .office import signed_in
 
 
@@ -35,7 +35,7 @@ HOSTILE = ["<script>alert('x')</script>", "=HYPERLINK(\"http://evil\",\"klik\")"
 def test_dashboard_totals_week_chart_sync_and_rejections(central):
     device = central.register()
     sent = records(6)
-    sent[0]["nik"] = "123"  # central rejects it (invalid NIK)
+    sent[0]["nik"] = "123"  # central rejects it (a NIK a spreadsheet cut short)
     device.send(sent)
     # the batch came an hour ago: stored in UTC, shown in Makassar time (UTC+8)
     came = (datetime.now(timezone.utc) - timedelta(hours=1)).replace(microsecond=0)
@@ -53,7 +53,7 @@ def test_dashboard_totals_week_chart_sync_and_rejections(central):
     assert "Bontorannu" in html and "Diam lebih dari" not in html  # it just synced
     assert f"<td>{local:%d-%m-%Y %H:%M} WITA</td>" in html  # the laptop's last batch
     assert f"{local:%d-%m-%Y %H:%M:%S} WITA — kelurahan" in html  # the latest batches
-    assert "Penolakan pusat menurut alasan" in html and "invalid_nik" in html
+    assert "Penolakan pusat menurut alasan" in html and "nik_damaged_by_spreadsheet" in html
     assert "UTC" not in html  # times in Makassar time (WITA), as the kelurahan pages show them
     # a laptop registered long ago that never sent is highlighted
     db = central.db()
@@ -103,8 +103,8 @@ def test_data_version_changes_with_an_ingest_a_decision_and_an_erasure(central):
     write that changes the dashboard's numbers."""
     a, b = central.register(KELURAHAN_A), central.register(KELURAHAN_B)
     first = {**records(1, KELURAHAN_A)[0], "full_name": "Muh. Ridwan Daeng Tompo"}
-    second = {**records(1, KELURAHAN_B, seed=3)[0], "full_name": "MUHAMMAD RIDWAN DG. TOMPO",
-              "birth_date": first["birth_date"]}
+    second = born_on({**records(1, KELURAHAN_B, seed=3)[0], "full_name": "MUHAMMAD RIDWAN DG. TOMPO"},
+                     first["birth_date"])
     a.send([first])
     before_ingest = _version(central)
     assert _version(central) == before_ingest  # nothing written: the same

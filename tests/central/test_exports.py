@@ -17,7 +17,7 @@ from openpyxl import load_workbook
 from central import overview
 from central.exports import DRAFT_WATERMARK, ExportError, PaymentListRefused, export
 
-from .conftest import KELURAHAN_A, KELURAHAN_B, records
+from .conftest import KELURAHAN_A, KELURAHAN_B, records, same_nik
 
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 PASS_ALL = [{"rule": r, "result": "pass", "reason": "memenuhi"} for r in
@@ -83,7 +83,7 @@ def held(central):
     sent[2]["address"] = HYPERLINK
     sent[2]["phone"] = "+6281234567890"
     a.send(sent)
-    b.send([{**records(1, KELURAHAN_B, seed=4)[0], "nik": sent[0]["nik"]}])
+    b.send([same_nik(records(1, KELURAHAN_B, seed=4)[0], sent[0])])
     unknown = [*PASS_ALL[:-1], {"rule": "bpjs_membership", "result": "unknown",
                                 "reason": "data BPJS belum dimuat"}]
     for index, rules in ((0, PASS_ALL), (1, unknown), (2, PASS_ALL), (3, PASS_ALL)):

@@ -10,7 +10,7 @@ from central import signing
 from sync.protocol_auth import key_id, sign_request, verify_answer
 from sync.transport import json_body
 
-from .conftest import KELURAHAN_A, KELURAHAN_B, records
+from .conftest import KELURAHAN_A, KELURAHAN_B, born_on, records
 
 
 def test_updates_follow_the_cursor_in_order(central):
@@ -76,8 +76,8 @@ def test_replayed_request_is_401(central):
 def test_likely_duplicate_across_kelurahan_is_flagged_to_both(central):
     a, b = central.register(KELURAHAN_A), central.register(KELURAHAN_B)
     first = {**records(1, KELURAHAN_A)[0], "full_name": "Muh. Ridwan Daeng Tompo"}
-    second = {**records(1, KELURAHAN_B, seed=3)[0], "full_name": "MUHAMMAD RIDWAN DG. TOMPO",
-              "birth_date": first["birth_date"]}
+    second = born_on({**records(1, KELURAHAN_B, seed=3)[0], "full_name": "MUHAMMAD RIDWAN DG. TOMPO"},
+                     first["birth_date"])
     a.send([first])
     assert b.send([second])[0]["result"] == "accepted"  # flagged, not blocked
     flag_a = [u for u in a.updates().json()["updates"] if u["kind"] == "possible_duplicate"]
@@ -91,8 +91,8 @@ def test_likely_duplicate_across_kelurahan_is_flagged_to_both(central):
 def test_same_kk_and_birth_date_is_flagged(central):
     a, b = central.register(KELURAHAN_A), central.register(KELURAHAN_B)
     first = records(1, KELURAHAN_A)[0]
-    second = {**records(1, KELURAHAN_B, seed=3)[0], "kk_number": first["kk_number"],
-              "birth_date": first["birth_date"]}
+    second = born_on({**records(1, KELURAHAN_B, seed=3)[0], "kk_number": first["kk_number"]},
+                     first["birth_date"])
     a.send([first])
     b.send([second])
     assert central.query("SELECT match FROM duplicate_flags") == [{"match": "same_kk_birth_date"}]

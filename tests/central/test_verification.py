@@ -17,7 +17,7 @@ from central import exports, verification
 from central.imports import import_file
 from central.storage import findings as store
 
-from .conftest import KELURAHAN_A, KELURAHAN_B, flagged_pair, records
+from .conftest import KELURAHAN_A, KELURAHAN_B, flagged_pair, records, same_nik
 from .test_cli import berjasa
 
 
@@ -162,7 +162,7 @@ def test_send_back_of_a_record_not_active_is_409(central):
     a, b = central.register(KELURAHAN_A), central.register(KELURAHAN_B)
     original = records(1)[0]
     a.send([original])
-    copy = {**records(1, KELURAHAN_B, seed=5)[0], "nik": original["nik"]}
+    copy = same_nik(records(1, KELURAHAN_B, seed=5)[0], original)
     assert b.send([copy])[0]["result"] == "duplicate"
     db = central.db()
     try:

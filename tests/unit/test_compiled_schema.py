@@ -1,4 +1,4 @@
-"""server.schemas.compiled — the compiled load agrees with marshmallow's: whatever
+"""berjasa.compiled_schema — the compiled load agrees with marshmallow's: whatever
 it accepts, marshmallow accepts with the same values; whatever else, it hands back
 to marshmallow (which names the errors). Valid records take the compiled path."""
 
@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 from marshmallow import ValidationError, fields
 
 from berjasa.checks import work_category
+from berjasa.compiled_schema import CompiledLoader, NeedsFullLoad
+from berjasa.enrollment_schema import EnrollmentSchema
 from berjasa.settings import load_settings
 from berjasa.synthetic import EnrollmentFaker
-from server.schemas.compiled import CompiledLoader, NeedsFullLoad
-from server.schemas.enrollment import EnrollmentSchema
 from tests.helpers import examples
 
 SETTINGS = load_settings(None)

@@ -5,8 +5,8 @@ fields (error stores, hooks looked up per call, partial and unknown handling):
 about 1 ms per enrollment, which made a 1,000-record batch take a second. The
 compiled loader runs, for each field the schema declares, that field's own
 ``deserialize`` (the same conversion and validators), nested schemas compiled the
-same way, then the schema's :meth:`~server.schemas.enrollment.BaseSchema.record_errors`
-and :meth:`~server.schemas.enrollment.BaseSchema.normalised`, which are the very
+same way, then the schema's :meth:`~berjasa.enrollment_schema.BaseSchema.record_errors`
+and :meth:`~berjasa.enrollment_schema.BaseSchema.normalised`, which are the very
 methods marshmallow's hooks call.
 
 It is the fast path for payloads that are valid. At the first sign of a problem

@@ -1,9 +1,12 @@
-"""The Enrollment schema: one set of rules for the API, the batch endpoint, the
-supervisor's edit form and the OpenAPI document.
+"""The Enrollment schema: one set of rules for the kelurahan's API, its batch
+endpoint, the supervisor's edit form and the OpenAPI document, and for central,
+which judges every record a batch brings by the same rules
+(:func:`central.eligibility.record_problems`, through :func:`intake_error_codes`).
 
 Field rules come from design.md ("Validation details fixed by contract") and the
 identity checks live in :mod:`berjasa.identity`; this module only adapts them to
-marshmallow and the settings of the running kelurahan.
+marshmallow and the settings of the running app (the kelurahan's, or central's).
+It lives in the core, not in ``server/``, so that both apps use this one copy.
 """
 
 from __future__ import annotations
@@ -23,7 +26,8 @@ from berjasa.checks import (
     has_unprintable,
     work_category,
 )
-from server.schemas.messages import (
+from berjasa.compiled_schema import CompiledLoader, NeedsFullLoad
+from berjasa.messages import (
     BAD_DATE,
     BAD_DATETIME,
     BAD_UUID,
@@ -37,6 +41,7 @@ from server.schemas.messages import (
     REQUIRED,
     UNKNOWN_FIELD,
     coded,
+    flatten_errors,
 )
 
 CONSENT_METHODS = ("signature", "verbal", "thumbprint")
@@ -272,7 +277,7 @@ class BaseSchema(Schema):
     """Unknown fields and non-object bodies are refused with coded messages. A
     schema's rules over more than one field are :meth:`record_errors` and its
     stored spelling :meth:`normalised`: plain methods that marshmallow's hooks call
-    here and that the compiled loader (server.schemas.compiled) calls directly."""
+    here and that the compiled loader (berjasa.compiled_schema) calls directly."""
 
     error_messages: ClassVar[dict] = {"unknown": UNKNOWN_FIELD, "type": NOT_OBJECT}
 
@@ -432,3 +437,42 @@ class EnrollmentSchema(BaseSchema):
         elif "work_category" in data:
             data["work_category"] = None
         return data
+
+
+# The settings the rules read (berjasa.checks and normalised): a settings dict
+# without one of them judges as if it held the declared default.
+RULE_SETTINGS = ("oldest_age_years", "income_min", "income_max", "work_categories")
+_LOADERS_KEPT = 8
+_loaders: dict[int, tuple[dict, EnrollmentSchema, CompiledLoader]] = {}
+
+
+def loaders(settings: dict[str, Any]) -> tuple[EnrollmentSchema, CompiledLoader]:
+    """One schema (and its compiled loader) per settings dict, kept while the dict
+    lives (an app's settings): building a marshmallow schema deep-copies every
+    field, which costs more than validating a record."""
+    cached = _loaders.get(id(settings))
+    if cached is None or cached[0] is not settings:
+        schema = EnrollmentSchema(settings=settings)
+        cached = (settings, schema, CompiledLoader(schema))
+        if len(_loaders) >= _LOADERS_KEPT:  # settings made per call (tests) stay few
+            _loaders.pop(next(iter(_loaders)))
+        _loaders[id(settings)] = cached
+    return cached[1], cached[2]
+
+
+def intake_error_codes(payload: Any, settings: dict[str, Any]) -> dict[str, list[str]]:
+    """The codes of every problem the kelurahan's intake finds in ``payload``, by
+    field (``consent.given`` for a nested one, ``_body`` for the payload itself),
+    exactly as its 422 names them; empty when the kelurahan would accept it. A
+    valid payload takes the compiled path; marshmallow names the problems."""
+    schema, compiled = loaders(settings)
+    try:
+        compiled.load(payload)
+        return {}
+    except NeedsFullLoad:
+        pass
+    try:
+        schema.load(payload)
+    except ValidationError as exc:
+        return flatten_errors(exc.messages)[1]
+    return {}
