@@ -4,31 +4,45 @@ with a traceback after the work is done (berjasa.commandline.tolerant_output).""
 
 from __future__ import annotations
 
-import json
-
 from tests.helpers import berjasa
 
 CP1252 = {"PYTHONIOENCODING": "cp1252"}
 NAME = "Ŋurul"  # U+014A: no cp1252 byte for it
 
 
-def test_a_name_cp1252_cannot_write_is_escaped_and_the_command_succeeds(data_dir):
-    added = berjasa("user", "add", NAME, "--role", "supervisor", "--password-stdin", "--json",
-                    stdin="kata-sandi-panjang-1\n", data_dir=data_dir, env=CP1252, process=True)
-    assert added.returncode == 0, added.stderr
-    assert "Traceback" not in added.stderr
-    assert "\\u014a" in added.stdout.lower()
-    assert json.loads(added.stdout.strip().splitlines()[-1])["username"] == NAME
+def _person_named(data_dir, name: str) -> str:
+    """A record of someone whose name cp1252 cannot write (a letter of any script is
+    a name's); their NIK."""
+    from berjasa.database import connect
+    from berjasa.settings import load_settings
+    from berjasa.synthetic import EnrollmentFaker
+    from server import intake
+    from server.storage.audit import Actor
 
-    again = berjasa("user", "add", NAME, "--role", "supervisor", "--password-stdin",
-                    stdin="kata-sandi-panjang-1\n", data_dir=data_dir, env=CP1252, process=True)
-    assert again.returncode != 0 and "Traceback" not in again.stderr  # taken: one clear line
-    assert "\\u014a" in again.stderr.lower() or "sudah" in again.stderr
+    record = {**EnrollmentFaker("73.71.01.1001", seed=5).enrollment(), "full_name": f"{name} Daeng"}
+    conn = connect(data_dir / "kelurahan.db")
+    try:
+        intake.create_enrollment(conn, record, Actor("enumerator", "enumerator"),
+                                 load_settings(data_dir))
+    finally:
+        conn.close()
+    return record["nik"]
+
+
+def test_a_name_cp1252_cannot_write_is_escaped_and_the_command_succeeds(data_dir):
+    nik = _person_named(data_dir, NAME)
+    shown = berjasa("privacy", "export", nik, "--json", data_dir=data_dir, env=CP1252, process=True)
+    assert shown.returncode == 0, shown.stderr
+    assert "Traceback" not in shown.stderr
+    assert "\\u014a" in shown.stdout.lower()
+    text = berjasa("privacy", "export", nik, data_dir=data_dir, env=CP1252, process=True)
+    assert text.returncode == 0 and "Traceback" not in text.stderr, text.stderr
+    assert "\\u014a" in text.stdout.lower()
 
 
 def test_a_utf8_stream_is_left_as_it_is(data_dir):
-    added = berjasa("user", "add", NAME, "--role", "supervisor", "--password-stdin", "--json",
-                    stdin="kata-sandi-panjang-1\n", data_dir=data_dir,
+    nik = _person_named(data_dir, NAME)
+    shown = berjasa("privacy", "export", nik, data_dir=data_dir,
                     env={"PYTHONIOENCODING": "utf-8"}, process=True)
-    assert added.returncode == 0, added.stderr
-    assert NAME in added.stdout
+    assert shown.returncode == 0, shown.stderr
+    assert NAME in shown.stdout
