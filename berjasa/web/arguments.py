@@ -31,6 +31,9 @@ from berjasa.messages import NOT_OBJECT, UNKNOWN_FIELD, coded, flatten_errors
 from berjasa.problems import MalformedJson, ValidationFailed
 from berjasa.web.bodies import read_json
 
+UNKNOWN_PARAMETER = coded("Parameter ini tidak dikenal; hapus dari alamat permintaan.",
+                          "unknown_field")
+
 
 class ProblemSchema(Schema):
     """The one error shape (docs/api.md): ``code`` and ``message`` always; 422 adds
@@ -77,6 +80,17 @@ class QueryArgs(Schema):
         return {name: data[name] for name in data if data[name] != ""}
 
 
+class StrictQueryArgs(QueryArgs):
+    """Query-string arguments where an unknown name is a 422 naming it
+    (``unknown_field``): for callers that send only what they know, like the sync
+    agent's signed requests (docs/sync-protocol.md, "Updates cursor")."""
+
+    error_messages: ClassVar[dict[str, str]] = {"unknown": UNKNOWN_PARAMETER}
+
+    class Meta:
+        unknown = RAISE
+
+
 def whole_number(low: int, high: int, message: str, code: str, **kwargs: Any) -> fields.Integer:
     """An integer field within ``low..high`` whose every fault (not a number, out
     of range) is one coded message; ``strict`` for JSON bodies, text in a query."""
@@ -87,7 +101,12 @@ def whole_number(low: int, high: int, message: str, code: str, **kwargs: Any) ->
 
 
 class Parser(FlaskParser):
-    """webargs' parser with the project's body reading and its one error shape."""
+    """webargs' parser with the project's body reading and its one error shape.
+    Unknown names are as each schema's ``Meta.unknown`` says (webargs would
+    exclude them from every query string: :class:`StrictQueryArgs` refuses them)."""
+
+    DEFAULT_UNKNOWN_BY_LOCATION: ClassVar[dict[str, str | None]] = {
+        **FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION, "query": None, "querystring": None}
 
     def load_json(self, req: Any, schema: Schema) -> Any:
         """The body as :func:`read_json` reads it, within the schema's limit."""
@@ -226,4 +245,4 @@ class Api(flask_smorest.Api):
 
 
 __all__ = ["RAISE", "Api", "Blueprint", "JsonBody", "Parser", "ProblemSchema", "QueryArgs",
-           "whole_number"]
+           "StrictQueryArgs", "whole_number"]
