@@ -12,17 +12,9 @@ from typing import Any
 from flask import Flask
 
 from berjasa import __version__
+from berjasa.web.answers import problems
 from berjasa.web.arguments import Api
-from central import exports, schemas
-
-_REDIRECT = {"302": {"description": "Tanpa sesi: ke /login"}}
-
-
-def _errors(*statuses: str) -> dict[str, Any]:
-    texts = {"400": "Permintaan atau filter tidak sah", "403": "Peran tidak diizinkan",
-             "404": "Tidak ditemukan", "409": "Ekspor ditolak (mis. band belum terkonfirmasi)"}
-    return {s: {"description": texts[s], "content": {"application/json": {
-        "schema": "Problem"}}} for s in statuses}
+from central import access, exports, schemas
 
 
 def config() -> dict[str, Any]:
@@ -63,13 +55,18 @@ def install(app: Flask, blueprints: list[Any]) -> Api:
                 "text/csv": {"schema": {"type": "string", "format": "binary"}},
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
                     "schema": {"type": "string", "format": "binary"}}}},
-                **_REDIRECT, **_errors("400", "403", "404", "409")}}})
+                **problems(s400="Permintaan atau filter tidak sah", s404="Tidak ditemukan",
+                           s409="Ekspor ditolak (mis. band belum terkonfirmasi)")}}})
         spec.path(rule=rules["pages.audit_export"], operations={"get": {
             "summary": "Jejak audit sebagai CSV (auditor)", "security": [{"session": []}],
             "parameters": [{"in": "query", "schema": "TrailQuery"}],
             "responses": {"200": {"description": "CSV", "content": {"text/csv": {
                 "schema": {"type": "string", "format": "binary"}}}},
-                **_REDIRECT, **_errors("400", "403")}}})
+                **problems(s400="Permintaan atau filter tidak sah")}}})
 
     api.document(describe_downloads)
+    # 302/403 from the role matrix; 413 on every route (central/http.py reads no
+    # body over its limit); 507 wherever the database is used
+    api.document_answers(access.MATRIX, every_route=(413, 507),
+                         without_storage={"central_health.health"}, page_blueprints={"pages"})
     return api

@@ -13,7 +13,7 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from berjasa.messages import coded
-from berjasa.web.arguments import JsonBody, QueryArgs, whole_number
+from berjasa.web.arguments import JsonBody, QueryArgs, StrictQueryArgs, whole_number
 from central.exports import MONTH_PATTERN
 from sync.protocol_auth import load_public_key
 from sync.protocol_sealed import load_public as load_exchange_public
@@ -105,7 +105,7 @@ class RegisterBody(JsonBody):
 CURSOR = "Kursor harus bilangan bulat >= 0."
 
 
-class UpdatesQuery(QueryArgs):
+class UpdatesQuery(StrictQueryArgs):
     """``GET /api/v1/updates``: entries after ``since``, at most ``limit`` (capped
     by ``central_updates_page_size``); ``skip``: kinds the agent already has."""
 
@@ -129,7 +129,7 @@ def _key_id(text: str) -> None:
 UNKNOWN_KEY = _invalid("Versi kunci tidak dikenal.")
 
 
-class HintsQuery(QueryArgs):
+class HintsQuery(StrictQueryArgs):
     """``GET /api/v1/hints``: the key id the device holds and its cursor."""
 
     key_id = fields.String(load_default="", validate=_key_id,

@@ -22,7 +22,7 @@ from berjasa.web.arguments import Api
 from berjasa.web.flask_app import CachedSyncFlask
 from berjasa.web.json_answers import FastJSONProvider
 from berjasa.web.sessions import SignedCookieSessions, secret_key
-from server import db, field_app, http, intake
+from server import access, db, field_app, http, intake
 from server.api import audit, auth, enrollments, health, receipts, sync_status
 from server.api import review as review_api
 from server.pages import blueprint as pages_blueprint
@@ -102,6 +102,7 @@ def create_app(config: AppConfig) -> Flask:
     api.register_field(enrollment_schemas.StrictBoolean, "boolean", None)
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)
+    api.document_answers(access.MATRIX)  # 401/403 from the role matrix, 507 everywhere
     app.register_blueprint(field_app.static_blp)  # /app/: static, not in OpenAPI
     app.register_blueprint(pages_blueprint.blp)  # supervisor pages: HTML, not in OpenAPI
     http.init_app(app)

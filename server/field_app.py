@@ -32,6 +32,7 @@ from marshmallow import Schema, fields
 from berjasa import reference
 from berjasa.enrollment_schema import CONSENT_METHODS, HEIR_RELATIONS
 from berjasa.problems import TooManyAttempts
+from berjasa.web.answers import problems
 from berjasa.web.arguments import Blueprint
 from server import field_dedupe
 from server.db import get_db
@@ -209,7 +210,7 @@ class DedupeKeySchema(Schema):
 @blp.route("/dedupe-index", methods=["GET"])
 @blp.response(200, DedupeIndexSchema,
               description="Bloom filter atas hash berkunci NIK dan nama+tanggal lahir")
-@blp.doc(responses={"429": {"description": "Terlalu sering diunduh"}})
+@blp.doc(responses=problems(s429="Terlalu sering diunduh (too_many_fetches)"))
 def dedupe_index():
     """A Bloom filter of keyed hashes: no NIK, name or date in clear."""
     body = field_dedupe.dedupe_index(get_db(), Path(current_app.config["DATA_DIR"]),
@@ -227,7 +228,7 @@ def dedupe_index():
 
 @blp.route("/dedupe-key", methods=["GET"])
 @blp.response(200, DedupeKeySchema, description="Kunci HMAC untuk memeriksa filter di HP")
-@blp.doc(responses={"429": {"description": "Terlalu sering diunduh"}})
+@blp.doc(responses=problems(s429="Terlalu sering diunduh (too_many_fetches)"))
 def dedupe_key():
     """The key the phone tests the filter with (enumerators only, never cached). The
     phone keeps it with the filter only while its token lasts."""

@@ -118,7 +118,7 @@ def verify_request(headers: Mapping[str, str], method: str, path_qs: str,
     nonce = header(headers, "Berjasa-Nonce") or ""
     if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) < 16) \
             or not 8 <= len(nonce) <= 64:
-        raise ProtocolError("malformed", "timestamp or nonce header missing")
+        raise ProtocolError("unsigned_request", "timestamp or nonce header missing")
     if abs(int(timestamp) - (now if now is not None else time.time())) > max_skew_seconds:
         raise ProtocolError("stale_request", "timestamp outside the allowed skew")
     public_key = public_key_lookup(device_id) if device_id else None

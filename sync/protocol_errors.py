@@ -8,6 +8,10 @@ PROTOCOL_ERRORS: dict[str, tuple[int, str]] = {
     "malformed": (400, "Isi batch rusak atau tidak sesuai format."),
     "unsupported_version": (400, "Versi protokol sinkronisasi tidak didukung; perbarui aplikasi."),
     "hash_mismatch": (400, "Hash isi batch tidak cocok dengan isinya."),
+    # a signed GET whose signing headers are missing or unreadable (not a batch)
+    "unsigned_request": (400, ("Permintaan tidak bertanda tangan perangkat: header "
+                               "Berjasa-Timestamp dan Berjasa-Nonce (bersama Berjasa-Device "
+                               "dan Berjasa-Signature) tidak ada atau tidak terbaca.")),
     "unknown_device": (401, "Perangkat tidak terdaftar di pusat."),
     "bad_signature": (401, "Tanda tangan batch atau permintaan tidak sah."),
     "stale_request": (401, "Waktu permintaan terlalu jauh dari jam pusat; periksa jam laptop."),

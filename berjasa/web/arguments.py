@@ -29,7 +29,11 @@ from webargs.flaskparser import FlaskParser
 
 from berjasa.messages import NOT_OBJECT, UNKNOWN_FIELD, coded, flatten_errors
 from berjasa.problems import MalformedJson, ValidationFailed
+from berjasa.web.answers import document_shared_answers
 from berjasa.web.bodies import read_json
+
+UNKNOWN_PARAMETER = coded("Parameter ini tidak dikenal; hapus dari alamat permintaan.",
+                          "unknown_field")
 
 
 class ProblemSchema(Schema):
@@ -53,12 +57,15 @@ class JsonBody(Schema):
     unreadable or non-object body reads as ``{}``: for a route whose only answer to
     any bad input is its field errors, like the receipt lookup),
     ``non_object_is_malformed`` (JSON that is not an object is 400 ``malformed_json``,
-    as central's device API has always answered)."""
+    as central's device API has always answered), ``never_invalid`` (the schema
+    takes any object, so its route answers no 422: the login, whose bad input is a
+    failed login)."""
 
     body_limit: ClassVar[int | None] = None
     body_optional: ClassVar[bool] = False
     body_lenient: ClassVar[bool] = False
     non_object_is_malformed: ClassVar[bool] = False
+    never_invalid: ClassVar[bool] = False
     error_messages: ClassVar[dict[str, str]] = {"type": NOT_OBJECT, "unknown": UNKNOWN_FIELD}
 
     class Meta:
@@ -77,6 +84,17 @@ class QueryArgs(Schema):
         return {name: data[name] for name in data if data[name] != ""}
 
 
+class StrictQueryArgs(QueryArgs):
+    """Query-string arguments where an unknown name is a 422 naming it
+    (``unknown_field``): for callers that send only what they know, like the sync
+    agent's signed requests (docs/sync-protocol.md, "Updates cursor")."""
+
+    error_messages: ClassVar[dict[str, str]] = {"unknown": UNKNOWN_PARAMETER}
+
+    class Meta:
+        unknown = RAISE
+
+
 def whole_number(low: int, high: int, message: str, code: str, **kwargs: Any) -> fields.Integer:
     """An integer field within ``low..high`` whose every fault (not a number, out
     of range) is one coded message; ``strict`` for JSON bodies, text in a query."""
@@ -87,7 +105,12 @@ def whole_number(low: int, high: int, message: str, code: str, **kwargs: Any) ->
 
 
 class Parser(FlaskParser):
-    """webargs' parser with the project's body reading and its one error shape."""
+    """webargs' parser with the project's body reading and its one error shape.
+    Unknown names are as each schema's ``Meta.unknown`` says (webargs would
+    exclude them from every query string: :class:`StrictQueryArgs` refuses them)."""
+
+    DEFAULT_UNKNOWN_BY_LOCATION: ClassVar[dict[str, str | None]] = {
+        **FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION, "query": None, "querystring": None}
 
     def load_json(self, req: Any, schema: Schema) -> Any:
         """The body as :func:`read_json` reads it, within the schema's limit."""
@@ -118,21 +141,26 @@ class Parser(FlaskParser):
 
 class Blueprint(flask_smorest.Blueprint):
     """flask-smorest's Blueprint with :class:`Parser`; a JSON body's route also
-    documents the 400 (malformed), 413 (too large) and 415 (not JSON) answers."""
+    documents the 400 (malformed), 413 (too large) and 415 (not JSON) answers
+    (a lenient body: only 413, as reading it may still find it too large), and
+    no 422 when its schema is ``never_invalid``."""
 
     ARGUMENTS_PARSER = Parser()
 
     def arguments(self, schema: Any, *, location: str = "json", **kwargs: Any) -> Any:
         """``@blp.arguments`` (see flask-smorest) with the body answers documented."""
         decorator = super().arguments(schema, location=location, **kwargs)
-        if location != "json" or getattr(schema, "body_lenient", False):
+        if location != "json":
             return decorator
+        statuses = (413,) if getattr(schema, "body_lenient", False) else (400, 413, 415)
 
         def documented(func: Any) -> Any:
             wrapper = decorator(func)
             responses = wrapper._apidoc["arguments"]["responses"]
-            for status in (400, 413, 415):
+            for status in statuses:
                 responses.setdefault(status, HTTPStatus(status).name)
+            if getattr(schema, "never_invalid", False):
+                responses.pop(422, None)
             return wrapper
 
         return documented
@@ -150,6 +178,9 @@ class Api(flask_smorest.Api):
     to the document goes through :meth:`document`."""
 
     ERROR_SCHEMA = ProblemSchema
+    # No catch-all "default" answer: each route documents the statuses it gives
+    # (berjasa.web.answers), so a client and schemathesis see every one of them.
+    DEFAULT_ERROR_RESPONSE_NAME = None
 
     def __init__(self, app: Any = None, **kwargs: Any) -> None:
         self._written: Any = None  # the apispec.APISpec, complete once _ready
@@ -199,6 +230,12 @@ class Api(flask_smorest.Api):
         else:
             self._steps.append(step)
 
+    def document_answers(self, matrix: Any, **options: Any) -> None:
+        """Add the answers every route shares (401/403 from ``matrix``, a full
+        disk, ...: :func:`berjasa.web.answers.document_shared_answers` with
+        ``options``) to each operation; call it after registering the blueprints."""
+        self.document(lambda spec: document_shared_answers(spec, self._app, matrix, **options))
+
     def register_field(self, field: Any, *args: Any) -> None:
         """Map a custom marshmallow field to an OpenAPI type (see flask-smorest)."""
         self._fields.append((field, *args))  # read by _init_spec
@@ -226,4 +263,4 @@ class Api(flask_smorest.Api):
 
 
 __all__ = ["RAISE", "Api", "Blueprint", "JsonBody", "Parser", "ProblemSchema", "QueryArgs",
-           "whole_number"]
+           "StrictQueryArgs", "whole_number"]

@@ -1,7 +1,7 @@
 """Request bodies within limits, shared by the kelurahan and central apps: the
 declared length is checked before anything is read, a chunked body is read
 through a capped stream, and JSON that is malformed, too deep, NaN/Infinity or
-not UTF-8 is a 400 (never a 500)."""
+not UTF-8 is a 400 (never a 500). One leading UTF-8 byte order mark is allowed."""
 
 from __future__ import annotations
 
@@ -32,7 +32,8 @@ def limit_body(limit_bytes: int) -> None:
 
 def read_json(limit_bytes: int) -> Any:
     """The request body as JSON: 415 when not JSON, 413 over the limit, 400 when
-    malformed (also too deeply nested, NaN/Infinity and invalid UTF-8)."""
+    malformed (also too deeply nested, NaN/Infinity and invalid UTF-8); a leading
+    UTF-8 BOM is skipped."""
     served = request._get_current_object()  # one proxy lookup, not four (werkzeug's advice)
     if served.mimetype != "application/json":
         raise UnsupportedMediaType()
@@ -42,9 +43,8 @@ def read_json(limit_bytes: int) -> Any:
     if len(raw) > limit_bytes:
         raise PayloadTooLarge(limit_bytes=limit_bytes)
     try:
-        text = raw.decode("utf-8")
-        if text.startswith("\ufeff"):  # as json.loads refuses a text that starts with a BOM
-            raise ValueError("Unexpected UTF-8 BOM")
-        return _DECODER.decode(text)
+        # utf-8-sig: one leading byte order mark is dropped (Notepad and PowerShell
+        # on Windows write one); json.loads would refuse it
+        return _DECODER.decode(raw.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise MalformedJson() from exc

@@ -7,6 +7,7 @@ from flask import Response, g, request
 from berjasa.logs import get_logger
 from berjasa.problems import NotFound
 from berjasa.request_log import note_records
+from berjasa.web.answers import problems
 from berjasa.web.arguments import Blueprint
 from central.api.signed import REFUSED, SIGNED, signed_by_device
 from central.app import get_db, setting
@@ -38,9 +39,8 @@ def current_settings():
              "schema": {"type": "string", "format": "binary"}}}},
          responses={"200": {"description": "Jawaban per data", "content": {
              protocol.RESULTS_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}}},
-             "400": {"description": "Ditolak protokol"}, "403": {"description": "Perangkat"},
-             "409": {"description": "ID batch dipakai untuk isi lain"},
-             "413": {"description": "Terlalu besar"}})
+             **REFUSED, **problems(s409="ID batch dipakai untuk isi lain (batch_conflict)",
+                                   s413="Terlalu besar (too_large)")})
 def receive_batch():
     """Verify, store in one transaction, answer per record (same answer on replay)."""
     limit = setting("central_max_batch_bytes")
@@ -66,7 +66,7 @@ def receive_batch():
 @blp.doc(summary="Jawaban batch yang sudah diterima", **SIGNED,
          responses={"200": {"description": "Jawaban tersimpan, byte demi byte", "content": {
              protocol.RESULTS_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}}},
-             "404": {"description": "Pusat belum menerima batch ini (unknown_batch)"}, **REFUSED})
+             **problems(s404="Pusat belum menerima batch ini (unknown_batch)"), **REFUSED})
 def batch_answer(batch_id: str):
     """The stored answer of a batch the signing device sent, exactly as POST
     answered it; 404 ``unknown_batch`` when central has not received it. The agent

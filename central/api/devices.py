@@ -6,6 +6,7 @@ from pathlib import Path
 
 from flask import current_app, jsonify
 
+from berjasa.web.answers import problems
 from berjasa.web.arguments import Blueprint
 from central.app import get_db
 from central.devices import register_device
@@ -19,7 +20,7 @@ blp = Blueprint("central_devices", __name__, description="Perangkat kelurahan")
 @blp.arguments(RegisterBody)
 @blp.doc(security=[], responses={
     "201": {"description": "Perangkat terdaftar, dengan kunci tanda tangan pusat"},
-    "403": {"description": "Kode tidak dikenal, sudah dipakai, kedaluwarsa, atau kelurahan lain"}})
+    **problems(s403="Kode tidak dikenal, sudah dipakai, kedaluwarsa, atau kelurahan lain")})
 def register(body: dict):
     """Exchange a one-time code + public key for a device id (201)."""
     from central.usb import central_exchange_public

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from flask import current_app, jsonify, request
 
+from berjasa.web.answers import problems
 from berjasa.web.arguments import Blueprint
+from central.api.signed import REFUSED
 from central.app import get_db
 from central.devices import active_device
 from central.privacy import erase_from_device
@@ -20,9 +22,8 @@ blp = Blueprint("central_erasures", __name__, description="Sinkronisasi: penghap
          description="Ditandatangani perangkat; isi dibaca oleh sync/protocol_erasures.py.",
          requestBody={"required": True, "content": {ERASURES_MEDIA_TYPE: {
              "schema": {"type": "string", "format": "binary"}}}},
-         responses={"200": {"description": "Jawaban per data"},
-                    "400": {"description": "Ditolak protokol"}, "403": {"description": "Perangkat"},
-                    "413": {"description": "Terlalu besar"}})
+         responses={"200": {"description": "Jawaban per data"}, **REFUSED,
+                    **problems(s413="Terlalu besar (too_large)")})
 def receive_erasures():
     """Verify the device's signature, erase its records (tombstones for those not
     received yet), answer per record. Sending it again changes nothing."""

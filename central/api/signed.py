@@ -10,12 +10,19 @@ from typing import Any
 
 from flask import g, request
 
+from berjasa.web.answers import problems
 from central.app import get_db, setting
 from central.updates import verify_device_request
 
 SIGNED = {"description": "Ditandatangani perangkat (docs/sync-protocol.md)", "security": []}
-REFUSED = {"400": {"description": "Ditolak protokol (tanda tangan, waktu, nonce)"},
-           "403": {"description": "Perangkat tidak dikenal atau dicabut"}}
+# What the protocol checks answer on every device route (sync/protocol_errors.py)
+REFUSED = problems(
+    s400="Ditolak protokol: header tanda tangan tidak ada (unsigned_request), "
+         "Berjasa-Protocol tidak dikenal (unsupported_version) atau isi rusak (malformed)",
+    s401="Tanda tangan tidak sah (bad_signature), perangkat tidak terdaftar (unknown_device), "
+         "waktu terlalu jauh (stale_request) atau nonce berulang (replayed_request)",
+    s403="Perangkat dicabut (device_revoked), atau isi menyebut perangkat/kelurahan lain "
+         "(wrong_device, wrong_kelurahan)")
 
 
 def signed_by_device(view: Callable[..., Any]) -> Callable[..., Any]:

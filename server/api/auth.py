@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import current_app, g, request
 
+from berjasa.web.answers import problems
 from berjasa.web.arguments import Blueprint
 from server import accounts
 from server.db import get_db
@@ -16,8 +17,9 @@ blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Masuk 
 @blp.route("/token", methods=["POST"])
 @blp.arguments(TokenRequestSchema)
 @blp.response(200, TokenSchema, description="Token")
-@blp.doc(security=[], responses={"401": {"description": "Nama pengguna atau kata sandi salah"},
-                                 "429": {"description": "Terlalu banyak percobaan gagal"}})
+@blp.doc(security=[], responses=problems(
+    s401="Nama pengguna atau kata sandi salah, atau tidak diisi (bad_credentials)",
+    s429="Terlalu banyak percobaan gagal (too_many_attempts, Retry-After)"))
 def issue_token(body: dict):
     """Check credentials (with lockout) and return a new token."""
     settings = current_app.config["SETTINGS"]

@@ -12,7 +12,8 @@ from berjasa.enrollment_schema import EnrollmentSchema
 from berjasa.messages import coded
 from berjasa.problems import PreconditionRequired, ValidationFailed
 from berjasa.request_log import note_records
-from berjasa.web.arguments import Blueprint, JsonBody, ProblemSchema, QueryArgs, whole_number
+from berjasa.web.answers import problems
+from berjasa.web.arguments import Blueprint, JsonBody, QueryArgs, whole_number
 from berjasa.web.bodies import read_json
 from server import intake, listing
 from server.db import get_db
@@ -98,10 +99,8 @@ def _etag(record: dict) -> dict:
 @blp.doc(requestBody={"required": True, **_json(EnrollmentSchema)}, responses={
     "201": {"description": "Tersimpan", **_json(EnrollmentSchema)},
     "200": {"description": "Pengiriman ulang data yang sama", **_json(EnrollmentSchema)},
-    "409": {"description": "id_conflict, duplicate_nik, atau erased (id data yang sudah dihapus)",
-            **_json(ProblemSchema)},
-    "413": {"description": "Terlalu besar", **_json(ProblemSchema)},
-    "422": {"description": "Isian tidak valid", **_json(ProblemSchema)},
+    **problems(400, 413, 415, 422,
+               s409="id_conflict, duplicate_nik, atau erased (id data yang sudah dihapus)"),
 })
 def create_enrollment():
     """Record one enrollment (201), or acknowledge a retry of it (200)."""
@@ -118,7 +117,6 @@ def create_enrollment():
 @blp.arguments(BatchSchema)
 @blp.doc(responses={
     "200": {"description": "Satu hasil per data, berurutan"},
-    "413": {"description": "Terlalu besar", **_json(ProblemSchema)},
 })
 def create_batch(body: dict):
     """Record an outbox of up to 1,000 enrollments; one result per item, in order."""
@@ -148,7 +146,7 @@ def list_enrollments(args: dict):
 
 
 @blp.route("/enrollments/<enrollment_id>", methods=["GET"])
-@blp.doc(responses={"200": _json(EnrollmentSchema), "404": _json(ProblemSchema)})
+@blp.doc(responses={"200": _json(EnrollmentSchema), **problems(404)})
 def get_enrollment(enrollment_id: str):
     """One enrollment with its status, version and history."""
     record = intake.visible_record(get_db(), enrollment_id, current_actor())
@@ -159,9 +157,8 @@ def get_enrollment(enrollment_id: str):
 @blp.doc(parameters=[{"in": "header", "name": "If-Match", "required": True,
                       "schema": {"type": "string"}}],
          requestBody={"required": True, **_json(EnrollmentSchema)},
-         responses={"200": _json(EnrollmentSchema), "404": _json(ProblemSchema),
-                    "409": _json(ProblemSchema), "412": _json(ProblemSchema),
-                    "422": _json(ProblemSchema), "428": _json(ProblemSchema)})
+         responses={"200": _json(EnrollmentSchema),
+                    **problems(400, 404, 409, 412, 413, 415, 422, 428)})
 def edit_enrollment(enrollment_id: str):
     """Change fields while the record is submitted or needs_fix (If-Match: version)."""
     settings, _ = _site()

@@ -11,6 +11,7 @@ from marshmallow import ValidationError, fields
 
 from berjasa.messages import coded
 from berjasa.problems import NotFound, TooManyAttempts
+from berjasa.web.answers import problems
 from berjasa.web.arguments import Blueprint, JsonBody
 from server import receipts
 from server.db import get_db
@@ -71,8 +72,9 @@ class ReceiptStatus(JsonBody):
 @blp.route("/status", methods=["POST"])
 @blp.arguments(ReceiptQuery)
 @blp.response(200, ReceiptStatus, description="Status pendaftaran")
-@blp.doc(security=[], responses={"404": {"description": "Tidak cocok (id tidak dikenal atau tanggal lahir salah)"},
-                                 "429": {"description": "Terlalu sering"}})
+@blp.doc(security=[], responses=problems(
+    s404="Tidak cocok (id tidak dikenal atau tanggal lahir salah)",
+    s429="Terlalu sering (too_many_lookups)"))
 def receipt_status(body: dict):
     """``{"id", "birth_date"}`` -> ``{"id", "status", "status_text"}``; 404 alike for an
     unknown id or a wrong birth date."""

@@ -9,6 +9,7 @@ from flask import current_app
 from marshmallow import fields, validate
 
 from berjasa.messages import coded
+from berjasa.web.answers import problems
 from berjasa.web.arguments import Blueprint, JsonBody
 from server import intake, review
 from server.db import get_db
@@ -41,9 +42,9 @@ class ReviewSchema(JsonBody):
 @blp.route("/enrollments/<enrollment_id>/review", methods=["POST"])
 @blp.arguments(ReviewSchema)
 @blp.doc(responses={"200": {"description": "Keputusan tersimpan; data dengan status baru"},
-                    "403": {"description": "Bukan pengawas, atau pengawas yang mencatat/mengubahnya"},
-                    "404": {"description": "Data tidak ditemukan"},
-                    "409": {"description": "Status bukan submitted (current_status)"}})
+                    **problems(s403="Bukan pengawas, atau pengawas yang mencatat/mengubahnya",
+                               s404="Data tidak ditemukan",
+                               s409="Status bukan submitted (current_status)")})
 def review_enrollment(body: dict, enrollment_id: str):
     """Approve, reject or send back one submitted record."""
     settings = current_app.config["SETTINGS"]

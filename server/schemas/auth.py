@@ -19,16 +19,19 @@ class LoginText(fields.String):
 
 
 class TokenRequestSchema(JsonBody):
-    """Username and password (missing or not text: a failed login, 401)."""
+    """Username and password, both required by the document (a login needs them);
+    a missing one, or one that is not text, is a failed login (401), never a 422."""
 
     body_limit = 16 * 1024
+    never_invalid = True
 
-    username = LoginText(load_default="", allow_none=True)
-    password = LoginText(load_default="", allow_none=True)
+    username = LoginText(required=True, allow_none=True)
+    password = LoginText(required=True, allow_none=True)
 
     @pre_load
     def _object(self, data: Any, **kwargs: Any) -> Any:
-        return data if isinstance(data, dict) else {}
+        """A missing field (or a body that is not an object) reads as empty text."""
+        return {"username": "", "password": "", **(data if isinstance(data, dict) else {})}
 
 
 class TokenSchema(JsonBody):

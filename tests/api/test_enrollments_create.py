@@ -265,6 +265,17 @@ def test_malformed_json_is_400(api, data_dir):
     assert answer.status_code == 400 and answer.json()["code"] == "malformed_json"
 
 
+@pytest.mark.parametrize("path", ["/api/v1/enrollments", "/api/v1/enrollments:batch"])
+def test_a_body_saved_with_a_utf8_bom_is_read(api, records, data_dir, path):
+    """Windows tools (Notepad, PowerShell's Out-File) start UTF-8 with a BOM."""
+    record = records.enrollment()
+    body = record if path.endswith("enrollments") else {"enrollments": [record]}
+    answer = api("enumerator").post(path, data=b"\xef\xbb\xbf" + json.dumps(body).encode(),
+                                    headers={"Content-Type": "application/json"})
+    assert answer.status_code in (200, 201), answer.text
+    assert stored(data_dir, record["id"])["nik"] == record["nik"]
+
+
 @pytest.mark.parametrize("body", [b"[1, 2]", b"null", b"\"text\"", b"{\"a\": NaN}"])
 def test_json_that_is_not_an_object_is_refused(api, body):
     answer = api("enumerator").post("/api/v1/enrollments", data=body,

@@ -145,7 +145,9 @@ def test_what_the_document_forbids_is_refused_naming_the_field(both):
             content = operation.get("requestBody", {}).get("content", {}).get("application/json")
             if content:
                 schema = resolve(document, content["schema"])
-                if schema.get("required"):
+                if schema.get("required") and "422" in operation["responses"]:
+                    # (a route that lists no 422 answers a missing field otherwise:
+                    # the login's is a failed login, 401)
                     answer = client.open(url, method=method, json={}, headers=headers)
                     for field in schema["required"]:
                         _refused(answer, field)
@@ -224,3 +226,82 @@ def test_the_document_written_on_first_read_is_whole_and_the_same_for_every_read
               for rule in app.url_map.iter_rules()
               if rule.endpoint.split(".")[0] in app.extensions["flask-smorest"]["blp_name_to_api"]}
     assert len(routed) > 5 and routed <= paths  # every documented blueprint's routes
+
+
+def _response(document: dict, answer: dict) -> dict:
+    """A response object with its ``$ref`` followed (components/responses only)."""
+    ref = answer.get("$ref")
+    return document["components"]["responses"][ref.rsplit("/", 1)[1]] if ref else answer
+
+
+def test_every_error_answer_is_listed_in_the_one_error_shape(both):
+    """No catch-all ``default`` answer hides a status; each 4xx/5xx a route lists
+    is the Problem schema (berjasa.web.answers)."""
+    problem = {"$ref": "#/components/schemas/Problem"}
+    for name, flask_app in both.items():
+        document = flask_app.test_client().get("/openapi.json").json
+        for method, path, operation in operations(document):
+            responses = operation["responses"]
+            assert "default" not in responses, (name, method, path)
+            for status, answer in responses.items():
+                if int(status) >= 400:
+                    content = _response(document, answer).get("content", {})
+                    assert content.get("application/json", {}).get("schema") == problem, (
+                        name, method, path, status)
+
+
+ROLES = ("enumerator", "supervisor", "admin", "auditor")
+
+
+def _token(client, role: str) -> dict[str, str]:
+    token = client.post("/api/v1/auth/token", json={"username": role, "password": PASSWORD}).json
+    return {"Authorization": f"Bearer {token['token']}"}
+
+
+def test_each_kelurahan_route_lists_what_it_answers_signed_out_as_each_role_and_to_bad_bodies(app):
+    """Real requests on every route of the document: signed out (401 unless the
+    route is public), as every role (403 where the role matrix refuses it), with
+    an empty object and with a body that is not JSON (415) or not readable (400):
+    each status answered is one the route lists."""
+    from server import access
+
+    client = app.test_client()
+    document = client.get("/openapi.json").json
+    seen = set()
+    for method, path, operation in operations(document):
+        listed = set(operation["responses"])
+        url = path.replace("{enrollment_id}", "00000000-0000-4000-8000-000000000000")
+        headers = {"If-Match": "1"}
+        for who in (None, *ROLES):
+            auth = _token(client, who) if who else {}
+            tries = [{"json": {}}] if method in BODY_METHODS else [{}]
+            if method in BODY_METHODS and "415" in listed:
+                tries += [{"data": "x", "content_type": "text/plain"},
+                          {"data": b"{\xff", "content_type": "application/json"}]
+            for body in tries:
+                answer = client.open(url, method=method, headers={**headers, **auth}, **body)
+                assert str(answer.status_code) in listed, (
+                    method, path, who, body, answer.status_code, answer.get_data(as_text=True))
+                seen.add((path, method, answer.status_code))
+        endpoint = next(rule.endpoint for rule in app.url_map.iter_rules()
+                        if re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule) == path
+                        and method.upper() in (rule.methods or ()))
+        assert access.is_public(endpoint) or "401" in listed, (method, path)
+    assert {("/api/v1/enrollments", "post", status) for status in (401, 403, 415, 400, 422)} <= seen
+    assert {("/api/v1/field/dedupe-index", "get", 403), ("/api/v1/audit", "get", 403),
+            ("/api/v1/sync/status", "get", 403), ("/api/v1/enrollments", "get", 403)} <= seen
+
+
+def test_the_login_lists_its_fields_as_required_and_answers_401_not_422(app):
+    """design.md: ``{"username","password"}``; docs/api.md: a missing or non-text one
+    is a failed login (401, counted toward the lockout), never a 422."""
+    client = app.test_client()
+    document = client.get("/openapi.json").json
+    login = document["paths"]["/api/v1/auth/token"]["post"]
+    assert "422" not in login["responses"]
+    assert {"400", "401", "413", "415", "429"} <= set(login["responses"])
+    body = resolve(document, login["requestBody"]["content"]["application/json"]["schema"])
+    assert sorted(body["required"]) == ["password", "username"]
+    for sent in ({}, {"username": "supervisor"}, {"password": PASSWORD}, {"username": 5, "password": []}):
+        answer = client.post("/api/v1/auth/token", json=sent)
+        assert answer.status_code == 401 and answer.json["code"] == "bad_credentials", sent

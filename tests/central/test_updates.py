@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 import requests
 
 from central import signing
@@ -36,9 +37,38 @@ def test_updates_only_of_the_devices_kelurahan(central):
     assert len(b.updates().json()["updates"]) == 3
 
 
-def test_unsigned_request_is_refused(central):
+def test_unsigned_request_is_refused_saying_it_is_unsigned(central):
+    """No signing headers: 400 ``unsigned_request``, whose words are about the
+    request's signature (not a damaged batch: none was sent)."""
     answer = requests.get(f"{central.url}/api/v1/updates?since=0", timeout=5)
     assert answer.status_code == 400
+    body = answer.json()
+    assert body["code"] == "unsigned_request"
+    assert "tanda tangan" in body["message"] and "batch" not in body["message"].lower()
+
+
+@pytest.mark.parametrize("path", ["/api/v1/updates?since=0&limit=1&foo=1",
+                                  "/api/v1/hints?since=0&foo=1"])
+def test_a_query_parameter_central_does_not_know_is_422_naming_it(central, path):
+    """The agent sends only parameters central knows (docs/sync-protocol.md,
+    "Updates cursor"): another one is refused, not ignored."""
+    device = central.register()
+    answer = requests.get(f"{central.url}{path}", timeout=5,
+                          headers=sign_request(device.key, device.device_id, "GET", path))
+    assert answer.status_code == 422
+    body = answer.json()
+    assert body["code"] == "validation_error" and list(body["errors"]) == ["foo"]
+    assert body["error_codes"] == {"foo": ["unknown_field"]}
+
+
+def test_the_agents_own_query_is_answered(central):
+    """Every parameter the agent sends (sync/agent.py, sync/hints_pull.py) is known."""
+    device = central.register()
+    for path in ("/api/v1/updates?since=0&skip=accepted&encoding=zstd&wait_for=ab-12&limit=5",
+                 "/api/v1/hints?key_id=&since=0&skip=own"):
+        answer = requests.get(f"{central.url}{path}", timeout=30,
+                              headers=sign_request(device.key, device.device_id, "GET", path))
+        assert answer.status_code == 200, (path, answer.text[:300])
 
 
 def test_request_signed_by_another_key_is_401(central):

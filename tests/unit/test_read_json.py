@@ -1,6 +1,7 @@
 """unit: berjasa.web.bodies.read_json — the body as json.loads(text,
-parse_constant=refuse) reads it, and a 400 ``malformed_json`` wherever that raises
-(BOM, NaN/Infinity, too deep, bad UTF-8, trailing data), for any body."""
+parse_constant=refuse) reads it after one leading UTF-8 BOM (Windows tools write
+one), and a 400 ``malformed_json`` wherever that raises (a second BOM, NaN/Infinity,
+too deep, bad UTF-8, trailing data), for any body."""
 
 from __future__ import annotations
 
@@ -23,9 +24,9 @@ def refuse(name):
 
 
 def reference(body: bytes):
-    """What read_json answered before it kept one decoder."""
+    """json.loads after one leading BOM (utf-8-sig drops it)."""
     try:
-        return json.loads(body.decode("utf-8"), parse_constant=refuse)
+        return json.loads(body.decode("utf-8-sig"), parse_constant=refuse)
     except (UnicodeDecodeError, ValueError, RecursionError):
         return MalformedJson
 
@@ -39,7 +40,8 @@ def read(body: bytes):
             return MalformedJson
 
 
-BODIES = [b'{"a": 1}', b"\xef\xbb\xbf{}", '\ufeff{"a": 1}'.encode(), b"{\"a\": NaN}",
+BODIES = [b'{"a": 1}', b"\xef\xbb\xbf{}", '\ufeff{"a": 1}'.encode(), b"\xef\xbb\xbf" * 2 + b"{}",
+          b" \xef\xbb\xbf{}", b"{\"a\": NaN}",
           b"[Infinity]", b"-Infinity", b"{} x", b"\xff\xfe{}", b"[" * 100_000, b"",
           b' {"k": "\\ud800", "k": [1e400, -0.0, 123456789012345678901234567890]} ',
           b'"\xc3\xa9"', b"\t\n[]\r "]
@@ -48,6 +50,16 @@ BODIES = [b'{"a": 1}', b"\xef\xbb\xbf{}", '\ufeff{"a": 1}'.encode(), b"{\"a\": N
 @pytest.mark.parametrize("body", BODIES)
 def test_every_body_reads_as_json_loads_read_it(body):
     assert read(body) == reference(body)
+
+
+@pytest.mark.parametrize(("body", "read_as"), [
+    (b'\xef\xbb\xbf{"a": 1}', {"a": 1}),       # Notepad's "UTF-8 with BOM"
+    (b"\xef\xbb\xbf[]", []),
+    (b"\xef\xbb\xbf\xef\xbb\xbf{}", MalformedJson),  # only one BOM is a BOM
+    (b" \xef\xbb\xbf{}", MalformedJson),          # and only at the start
+])
+def test_one_leading_bom_is_skipped(body, read_as):
+    assert read(body) == read_as
 
 
 @settings(max_examples=examples(200), deadline=None)
