@@ -56,6 +56,12 @@ def unanswered_batches(conn: sqlite3.Connection) -> list[dict[str, Any]]:
     return [_batch(row) for row in rows]
 
 
+def unanswered_batch_ids(conn: sqlite3.Connection) -> list[str]:
+    """The ids of the batches built but not answered yet, oldest first."""
+    return [row[0] for row in conn.execute("SELECT batch_id FROM sync_batches WHERE state = 'pending'"
+                                           " ORDER BY created_at, batch_id")]
+
+
 def get_batch(conn: sqlite3.Connection, batch_id: str) -> dict[str, Any] | None:
     """One stored batch."""
     row = conn.execute("SELECT * FROM sync_batches WHERE batch_id = ?", (batch_id,)).fetchone()

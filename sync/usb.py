@@ -19,6 +19,7 @@ from typing import Any
 
 from berjasa.database import transaction
 from berjasa.folder_lock import lock_dir, try_lock
+from berjasa.paths import SYNC_RUN_LOCK
 from server.storage import outbox
 from sync import hints_pull, outcomes, protocol, protocol_erasures, storage
 from sync import protocol_sealed as sealed
@@ -28,7 +29,7 @@ from sync.keys import load_device
 from sync.protocol_auth import private_key_pem
 from sync.protocol_errors import ProtocolError
 
-RUN_LOCK = "sync-run.lock"  # the agent's (sync/agent.py)
+RUN_LOCK = SYNC_RUN_LOCK  # the agent's (sync/agent.py)
 
 
 class UsbSyncError(Exception):
