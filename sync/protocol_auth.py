@@ -132,8 +132,19 @@ def verify_request(headers: Mapping[str, str], method: str, path_qs: str,
 # --- central's signed answers ---------------------------------------------------
 
 
-def answer_version(request_headers: Mapping[str, str]) -> int:
-    """The version central signs an answer in: the request's, when it reads it."""
+# The version of a request that carries no ``Berjasa-Protocol``: a version-1 laptop
+# sent its registration (``POST /api/v1/devices/register``) without one and checks
+# the answer in version 1; from version 2 on, the registration says its version.
+UNMARKED_REQUEST_VERSION = 1
+
+
+def answer_version(request_headers: Mapping[str, str],
+                   unmarked: int = PROTOCOL_VERSION) -> int:
+    """The version central signs an answer in: the request's, when it reads it;
+    ``unmarked`` for a request without the header (central passes
+    UNMARKED_REQUEST_VERSION)."""
+    if header(request_headers, "Berjasa-Protocol") is None:
+        return unmarked
     try:
         return protocol_version(request_headers)
     except ProtocolError:
