@@ -49,7 +49,14 @@ from sync.protocol_auth import key_id, load_public_key
 from sync.protocol_errors import ProtocolError
 from sync.push import build_batch, push  # noqa: F401  (build_batch: tests, tools)
 from sync.run_state import RunState, SyncReport
-from sync.transport import CentralClient, CentralRefused, TransientError, json_body, wire_size
+from sync.transport import (
+    CentralClient,
+    CentralRefused,
+    TransientError,
+    json_body,
+    refusal_text,
+    wire_size,
+)
 
 log = logging.getLogger("berjasa.sync")
 RUN_LOCK = SYNC_RUN_LOCK
@@ -320,7 +327,7 @@ def pull(run: RunState, conn, device: dict[str, Any], key,
             run.fail(f"gagal mengambil kabar dari pusat: {exc}")
             return
         except CentralRefused as exc:
-            run.fail(f"pusat menolak permintaan kabar: {exc}")
+            run.fail(refusal_text(exc, "permintaan kabar"))
             return
         attempt = 0
         cursor = _apply_page(run, conn, page)

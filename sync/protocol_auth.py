@@ -191,15 +191,34 @@ def verify_answer(headers: Mapping[str, str], method: str, path_qs: str, status:
     public_key = pinned.get(used)
     if public_key is None:
         raise ProtocolError("bad_central_signature",
-                            f"answer signed by key {used[:20]!r}, not a pinned one")
+                            f"answer signed by key {used[:20]!r}, not a pinned one",
+                            UNKNOWN_CENTRAL_KEY.format(key=used[:20]) if used else ALTERED_ANSWER)
     try:
         verify_signature(public_key, header(headers, "Berjasa-Central-Signature") or "",
                          answer_message(method, path_qs, status, binding, next_key, body, version))
     except ProtocolError as exc:
-        raise ProtocolError("bad_central_signature", "signature does not verify") from exc
+        raise ProtocolError("bad_central_signature", "signature does not verify",
+                            ALTERED_ANSWER) from exc
     if next_key:
         try:
             load_public_key(next_key)
         except ValueError as exc:
-            raise ProtocolError("bad_central_signature", "announced next key is not a key") from exc
+            raise ProtocolError("bad_central_signature", "announced next key is not a key",
+                                ALTERED_ANSWER) from exc
     return used, next_key
+
+
+# What the operator reads when an answer of central cannot be trusted. Nothing was
+# refused: central may well have stored what was sent, but its answer is not stored
+# here, so the records stay waiting (nothing lost), and the next try asks again.
+UNKNOWN_CENTRAL_KEY = (
+    "Jawaban pusat ditandatangani dengan kunci '{key}' yang tidak dikenal laptop ini, jadi "
+    "jawaban itu diabaikan. Data yang dikirim mungkin sudah diterima pusat; di laptop ini "
+    "data itu tetap menunggu dan tidak hilang. Pusat kemungkinan sudah mengganti kunci "
+    "tanda tangannya: minta kode baru ke kantor pusat (berjasa central device add --kelurahan "
+    "KODE), daftarkan ulang laptop ini (berjasa sync register --central URL --code KODE), "
+    "lalu sinkronkan lagi.")
+ALTERED_ANSWER = (
+    "Tanda tangan jawaban pusat tidak sah (jawaban diubah di perjalanan atau bukan dari "
+    "pusat), jadi jawaban itu diabaikan; data di laptop ini tetap menunggu dan tidak hilang. "
+    "Periksa jaringan atau proxy; bila terus terjadi, hubungi kantor pusat.")
