@@ -144,7 +144,12 @@ def status_command(data_dir: Path | None, as_json: bool) -> None:
     last = status["last_push"]
     click.echo(f"Perangkat: {status['device_id'] or 'belum terdaftar'}"
                f" -> {status['central_url'] or '-'}")
-    click.echo(f"Terakhir terkirim: {wita(last['at'], seconds=True) if last else 'belum pernah'}")
+    click.echo(f"Terakhir terkirim: {_push_text(last) if last else 'belum pernah'}")
+    answers = status["usb"]["last_import"]
+    if answers:
+        click.echo(f"Jawaban pusat terakhir lewat flashdisk: {wita(answers['at'], seconds=True)}"
+                   f" ({answers['records_answered']} data terjawab,"
+                   f" {answers['updates_applied']} kabar)")
     click.echo(f"Menunggu: {status['pending']['records']} data"
                f" ({status['pending']['batches_unanswered']} batch belum dijawab)")
     error = status["last_error"]
@@ -154,6 +159,12 @@ def status_command(data_dir: Path | None, as_json: bool) -> None:
     else:
         click.echo(f"Galat terakhir: {error['error'] + ' (' + wita(error['finished_at'], seconds=True) + ')' if error else '-'}")
     click.echo(str(status["pending"]["records"]))
+
+
+def _push_text(last: dict) -> str:
+    """When records last left for central, and how."""
+    via = "lewat flashdisk" if last.get("via") == "usb" else "lewat jaringan"
+    return f"{wita(last['at'], seconds=True)} ({via}, {last['records_sent']} data)"
 
 
 @sync_group.command("export")
@@ -174,12 +185,12 @@ def export_command(target: Path, data_dir: Path | None, as_json: bool) -> None:
 
     folder, settings, conn = _open(data_dir)
     try:
-        data, summary = export_batches(conn, folder, max(1, int(settings["sync_batch_size"])))
+        _, summary = export_batches(conn, folder, max(1, int(settings["sync_batch_size"])),
+                                    lambda data: write_file_for_carrying(target, data, "ekspor USB"))
     except (DeviceError, UsbSyncError) as exc:
         raise click.ClickException(f"ekspor USB gagal: {exc}") from exc
     finally:
         conn.close()
-    write_file_for_carrying(target, data, "ekspor USB")
     summary["file"] = str(target)
     if not as_json:
         click.echo(f"{summary['records']} data dalam {summary['batches']} batch ditulis ke {target} "

@@ -297,3 +297,47 @@ def test_a_laptop_restored_from_its_backup_still_syncs_by_stick(central, island,
     taken = ok_json(berjasa("central", "import-batches", str(tmp_path / "usb" / "batch.bjs"),
                             "--json", "--data-dir", str(central.data_dir)))
     assert taken["refused"] == []
+
+
+def _status(laptop: Path) -> tuple[dict, str, dict]:
+    """(``sync status --json``, its text, the supervisor panel's summary)."""
+    from server.pages.sync_panel import sync_status as panel
+
+    as_json = ok_json(berjasa("sync", "status", "--json", "--data-dir", str(laptop)))
+    text = berjasa("sync", "status", "--data-dir", str(laptop)).stdout
+    conn = connect(laptop / "kelurahan.db")
+    try:
+        return as_json, text, panel(conn)
+    finally:
+        conn.close()
+
+
+def test_a_laptop_that_syncs_only_by_stick_shows_what_it_sent_and_got(central, island, tmp_path):
+    """`sync status` and the panel said "belum pernah" for ever on a laptop that
+    syncs only by stick: the last file sent and the last answers applied show."""
+    h.seed_approved(island, 4, seed=71)
+    status, text, panel = _status(island)
+    assert status["last_push"] is None and "Terakhir terkirim: belum pernah" in text
+    assert panel["last_push_at"] is None
+
+    stick = carry_batches(island, central, tmp_path / "flashdisk")
+    status, text, panel = _status(island)
+    assert status["last_push"]["via"] == "usb" and status["last_push"]["records_sent"] == 4
+    assert status["usb"]["last_export"]["records"] == 4 and status["usb"]["last_import"] is None
+    assert "belum pernah" not in text and "(lewat flashdisk, 4 data)" in text, text
+    assert panel["last_push_at"] == status["last_push"]["at"] and panel["last_push_by_stick"]
+
+    ok_json(berjasa("central", "export-answers", "--kelurahan", A, "--to",
+                    str(stick / "jawaban.bja"), "--json", "--data-dir", str(central.data_dir)))
+    ok_json(berjasa("sync", "import-answers", str(stick / "jawaban.bja"), "--json",
+                    "--data-dir", str(island)))
+    status, text, panel = _status(island)
+    assert status["usb"]["last_import"]["records_answered"] == 4
+    assert "Jawaban pusat terakhir lewat flashdisk:" in text and "4 data terjawab" in text, text
+    assert panel["last_answers_by_stick_at"] == status["usb"]["last_import"]["at"]
+    # an online run that sends records afterwards is the later news
+    h.seed_approved(island, 2, seed=72)
+    assert run_once(island, h.agent_settings(island), "test").ok
+    status, text, _ = _status(island)
+    assert status["last_push"]["via"] == "online" and status["last_push"]["records_sent"] == 2
+    assert "(lewat jaringan, 2 data)" in text, text
