@@ -147,7 +147,11 @@ def test_a_damaged_or_foreign_file_is_one_clear_line_and_changes_nothing(central
     assert h.held_at_central(central, A) == {}
     # a batches file is not an answers file, and a random file is neither
     wrong_kind = berjasa("sync", "import-answers", str(target), "--data-dir", str(island))
-    assert wrong_kind.returncode != 0 and "bukan 'answers'" in wrong_kind.stderr
+    assert wrong_kind.returncode != 0 and "bukan jawaban pusat" in wrong_kind.stderr
+    # in the operator's words, with where the file goes (no 'batches'/'answers')
+    assert "berkas ini berisi batch dari laptop kelurahan" in wrong_kind.stderr
+    assert "berjasa central import-batches" in wrong_kind.stderr
+    assert "'batches'" not in wrong_kind.stderr and "'answers'" not in wrong_kind.stderr
     junk = tmp_path / "foto.jpg"
     junk.write_bytes(b"\xff\xd8\xff\xe0" + b"0" * 100)
     for args in (("central", "import-batches", str(junk), "--data-dir", str(central.data_dir)),
@@ -291,6 +295,7 @@ def test_a_laptop_restored_from_its_backup_still_syncs_by_stick(central, island,
     restored = tmp_path / "laptop-baru"
     berjasa("restore", str(backup), "--passphrase-stdin", "--data-dir", str(restored),
             stdin=PASSPHRASE + "\n", check=True)
+    (tmp_path / "usb").mkdir()  # the stick, mounted
     out = ok_json(berjasa("sync", "export", "--to", str(tmp_path / "usb" / "batch.bjs"), "--json",
                           "--data-dir", str(restored)))
     assert out["records"] == 2
@@ -341,3 +346,27 @@ def test_a_laptop_that_syncs_only_by_stick_shows_what_it_sent_and_got(central, i
     status, text, _ = _status(island)
     assert status["last_push"]["via"] == "online" and status["last_push"]["records_sent"] == 2
     assert "(lewat jaringan, 2 data)" in text, text
+
+
+def test_an_export_to_a_folder_that_does_not_exist_is_refused(central, island, tmp_path,
+                                                              monkeypatch):
+    """An unmounted stick's path (/media/flashdisk/...) must not quietly become a
+    folder on the laptop's own disk."""
+    h.seed_approved(island, 2, seed=73)
+    unmounted = tmp_path / "media" / "flashdisk"
+    for args in (("sync", "export", "--to", str(unmounted / "batch.bjs"), "--data-dir", str(island)),
+                 ("central", "export-answers", "--kelurahan", A, "--to",
+                  str(unmounted / "jawaban.bja"), "--data-dir", str(central.data_dir))):
+        refused = berjasa(*args)
+        assert refused.returncode != 0, refused.stdout
+        assert "tidak ada (flashdisk belum terpasang?)" in refused.stderr, refused.stderr
+        assert "Traceback" not in refused.stderr
+    assert not (tmp_path / "media").exists()
+    status = ok_json(berjasa("sync", "status", "--json", "--data-dir", str(island)))
+    assert status["last_push"] is None and status["usb"]["last_export"] is None
+    # a folder that exists (the stick mounted) takes the file, under a relative name too
+    (tmp_path / "stick").mkdir()
+    monkeypatch.chdir(tmp_path / "stick")
+    assert ok_json(berjasa("sync", "export", "--to", "batch.bjs", "--json", "--data-dir",
+                           str(island)))["records"] == 2
+    assert (tmp_path / "stick" / "batch.bjs").exists()
