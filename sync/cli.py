@@ -18,6 +18,7 @@ from berjasa.commandline import (
 from berjasa.database import SchemaBehind, connect, require_current
 from berjasa.local_time import wita
 from berjasa.logs import configure_logging
+from berjasa.os_errors import os_error_text
 from berjasa.paths import kelurahan_db_path
 
 log = logging.getLogger("berjasa.sync")
@@ -211,10 +212,15 @@ def import_answers_command(file: Path, data_dir: Path | None, as_json: bool) -> 
     from sync.keys import DeviceError
     from sync.usb import UsbSyncError, import_answers
 
+    try:
+        data = file.read_bytes()
+    except OSError as exc:  # a stick pulled out, no permission: in Indonesian, not errno text
+        raise click.ClickException(f"impor jawaban gagal: tidak bisa membaca {file} "
+                                   f"({os_error_text(exc)})") from exc
     folder, _, conn = _open(data_dir)
     try:
-        summary = import_answers(conn, folder, file.read_bytes())
-    except (DeviceError, UsbSyncError, protocol_sealed.SealedFileError, OSError) as exc:
+        summary = import_answers(conn, folder, data)
+    except (DeviceError, UsbSyncError, protocol_sealed.SealedFileError) as exc:
         raise click.ClickException(f"impor jawaban gagal: {exc}") from exc
     finally:
         conn.close()
