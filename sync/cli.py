@@ -124,6 +124,34 @@ def register_command(central_url: str, code: str, label: str | None, data_dir: P
     emit(device, as_json, device["device_id"])
 
 
+@sync_group.command("resend")
+@data_dir_option
+@json_option
+def resend_command(data_dir: Path | None, as_json: bool) -> None:
+    """Antrekan lagi semua data yang sudah diterima pusat, untuk dikirim ulang.
+
+    Untuk setelah pusat dipulihkan dari cadangan: data yang diterima pusat sesudah
+    cadangan itu hilang di pusat, padahal di sini tertulis "Terkirim ke pusat".
+    Pusat menjawab data yang masih dimilikinya dengan keputusan yang sama (tidak
+    dobel) dan menerima lagi yang hilang. Status di laptop ini tidak mundur.
+
+    Contoh: berjasa sync resend, lalu berjasa sync run --once (atau sync export)
+    """
+    from sync.resend import ResendError, queue_for_central_again
+
+    folder, _, conn = _open(data_dir)
+    try:
+        queued = queue_for_central_again(conn, folder)
+    except ResendError as exc:
+        raise click.ClickException(f"kirim ulang gagal: {exc}") from exc
+    finally:
+        conn.close()
+    if not as_json:
+        click.echo(f"{queued} data yang sudah diterima pusat diantrekan untuk dikirim ulang; "
+                   "jalankan `berjasa sync run --once` (atau `berjasa sync export`).")
+    emit({"queued": queued}, as_json, str(queued))
+
+
 @sync_group.command("status")
 @data_dir_option
 @json_option
