@@ -116,6 +116,8 @@ def register_device(conn: sqlite3.Connection, data_dir: Path, central_url: str, 
 
 def _register(conn: sqlite3.Connection, data_dir: Path, central_url: str, code: str,
               settings: dict[str, Any], kelurahan_code: str, label: str | None) -> dict[str, Any]:
+    """The registration itself, under the run lock: the request, the checked answer,
+    the key moved in place, then the device stored and its old batches unpacked."""
     key = generate_private_key()
     write_key(data_dir, key, PENDING_KEY_FILE)
     url = central_url.rstrip("/") + REGISTER_PATH
