@@ -370,3 +370,39 @@ def test_an_export_to_a_folder_that_does_not_exist_is_refused(central, island, t
     assert ok_json(berjasa("sync", "export", "--to", "batch.bjs", "--json", "--data-dir",
                            str(island)))["records"] == 2
     assert (tmp_path / "stick" / "batch.bjs").exists()
+
+
+def test_a_stick_of_a_revoked_laptop_is_refused_in_words_and_a_new_one_goes_after_registering(
+        central, island, tmp_path):
+    """Defect: after a revocation and a new registration, `sync export` put the old
+    device's batch on the stick again and central refused it for ever."""
+    from central.devices import revoke
+    from central.storage.db import Database
+
+    approved = h.seed_approved(island, 3, seed=74)
+    stick = tmp_path / "flashdisk"
+    stick.mkdir()
+    ok_json(berjasa("sync", "export", "--to", str(stick / "lama.bjs"), "--json",
+                    "--data-dir", str(island)))
+    db = Database(central.database_url, data_dir=central.data_dir)
+    try:
+        old = ok_json(berjasa("sync", "status", "--json", "--data-dir", str(island)))["device_id"]
+        assert revoke(db, old) == [old]
+    finally:
+        db.close()
+    answer = berjasa("central", "import-batches", str(stick / "lama.bjs"), "--json",
+                     "--data-dir", str(central.data_dir))
+    assert answer.returncode != 0  # something refused: the office sees it
+    refused = json.loads(answer.stdout.strip().splitlines()[-1])
+    [reason] = {item["reason"] for item in refused["refused"]}
+    assert "dicabut" in reason and "(device_revoked)" in reason, reason
+    assert h.held_at_central(central, A) == {}
+
+    central.register(island)  # a new code, a new device
+    out = ok_json(berjasa("sync", "export", "--to", str(stick / "baru.bjs"), "--json",
+                          "--data-dir", str(island)))
+    assert out["records"] == 3 and out["device_id"] != old
+    taken = ok_json(berjasa("central", "import-batches", str(stick / "baru.bjs"), "--json",
+                            "--data-dir", str(central.data_dir)))
+    assert taken["refused"] == [] and taken["records"] == 3
+    assert h.held_at_central(central, A) == {rid: ["accepted"] for rid in approved}
