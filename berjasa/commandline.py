@@ -75,12 +75,18 @@ def problem_line(problem: Problem, with_code: bool = False) -> str:
 
 
 def write_file_for_carrying(target: Path, content: bytes, what: str) -> None:
-    """Write a file a person carries away (a USB stick's file): its folder made when
-    missing, the file owner-only and atomic; an OS error as one line in Indonesian."""
+    """Write a file a person carries away (a USB stick's file), owner-only and
+    atomic; an OS error as one line in Indonesian. Its folder must exist: a stick
+    that is not mounted leaves its mount point missing (or the drive, ``E:/``, on
+    Windows), and making the folder would put the file on the laptop's own disk."""
     from berjasa.paths import write_private
 
+    folder = Path(target).parent
+    if not folder.is_dir():
+        raise click.ClickException(
+            f"{what} gagal: folder {folder} tidak ada (flashdisk belum terpasang?); pasang "
+            "flashdisk atau buat foldernya dulu, lalu ulangi. Tidak ada yang ditulis.")
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
         write_private(target, content)
     except OSError as exc:
         raise click.ClickException(f"{what} gagal: tidak bisa menulis {target} "

@@ -11,6 +11,8 @@ DATA_DIR_ENV = "BERJASA_DATA_DIR"
 # A registered laptop's keys (sync/keys.py writes them; a backup carries them).
 DEVICE_KEY_FILE = "device_key.pem"  # the device's signing key, which central knows it by
 CENTRAL_EXCHANGE_FILE = "central_exchange.pub"  # central's X25519 key, for USB files
+# The OS lock (in the data folder's locks/) that one sync run, USB file or registration holds.
+SYNC_RUN_LOCK = "sync-run.lock"
 
 
 def resolve_data_dir(option: str | os.PathLike | None = None) -> Path:

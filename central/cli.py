@@ -331,10 +331,15 @@ def import_batches_command(file: Path, data_dir: Path | None, as_json: bool) -> 
     from central.usb import UsbError, import_batches
     from sync.protocol_sealed import SealedFileError
 
+    try:
+        data = file.read_bytes()
+    except OSError as exc:  # a stick pulled out, no permission: in Indonesian, not errno text
+        raise click.ClickException(f"impor batch gagal: tidak bisa membaca {file} "
+                                   f"({os_error_text(exc)})") from exc
     with central_db(data_dir) as (db, settings, folder):
         try:
-            summary = import_batches(db, folder, file.read_bytes(), settings)
-        except (UsbError, SealedFileError, OSError) as exc:
+            summary = import_batches(db, folder, data, settings)
+        except (UsbError, SealedFileError) as exc:
             raise click.ClickException(f"impor batch gagal: {exc}") from exc
     answer = {"kelurahan_code": summary.kelurahan_code, "device_id": summary.device_id,
               "batches": summary.batches, "new": summary.new, "replayed": summary.replayed,

@@ -29,6 +29,7 @@ from flask import Flask, Response, request
 
 from berjasa.paths import write_private
 from sync.protocol_auth import (
+    UNMARKED_REQUEST_VERSION,
     answer_version,
     generate_private_key,
     key_id,
@@ -126,5 +127,5 @@ def install(app: Flask, data_dir: Path) -> None:
         response.headers.update(sign_answer(
             current, request.method, path_qs, response.status_code, binding,
             response.get_data(), public_key_text(following) if following else "",
-            answer_version(request.headers)))
+            answer_version(request.headers, UNMARKED_REQUEST_VERSION)))
         return response

@@ -118,8 +118,12 @@ def _device_key(db: Database, device_id: str):
 
 
 def _reason(exc: Exception) -> str:
+    """Why a part of the file was refused, in the operator's words (a protocol
+    error's own text is its code and an English detail for developers), with the
+    stable code after it."""
     code = getattr(exc, "code", None)
-    return f"{code}: {exc}" if code else str(exc)
+    message = getattr(exc, "message", None) or str(exc)
+    return f"{message} ({code})" if code else message
 
 
 def export_answers(db: Database, data_dir: Path, kelurahan_code: str,

@@ -39,7 +39,7 @@ from urllib.parse import quote
 
 from berjasa.database import SchemaBehind, connect, require_current, transaction
 from berjasa.folder_lock import lock_dir, try_lock
-from berjasa.paths import kelurahan_db_path
+from berjasa.paths import SYNC_RUN_LOCK, kelurahan_db_path
 from server.storage import privacy as privacy_store
 from sync import faults, outcomes, storage
 from sync.erasures import send_erasures
@@ -49,10 +49,17 @@ from sync.protocol_auth import key_id, load_public_key
 from sync.protocol_errors import ProtocolError
 from sync.push import build_batch, push  # noqa: F401  (build_batch: tests, tools)
 from sync.run_state import RunState, SyncReport
-from sync.transport import CentralClient, CentralRefused, TransientError, json_body, wire_size
+from sync.transport import (
+    CentralClient,
+    CentralRefused,
+    TransientError,
+    json_body,
+    refusal_text,
+    wire_size,
+)
 
 log = logging.getLogger("berjasa.sync")
-RUN_LOCK = "sync-run.lock"
+RUN_LOCK = SYNC_RUN_LOCK
 TRIGGERS = ("cli", "schedule", "supervisor", "demo", "test")
 
 
@@ -237,7 +244,7 @@ class PullBeside:
         """Whether the page beside the end came (waits for it, or asks again)."""
         if not self.asked:
             return False
-        if not self.done.wait(PAGE_AGAIN_AFTER_SECONDS) and self.run.can_start():
+        if not self._wait(PAGE_AGAIN_AFTER_SECONDS) and self.run.can_start():
             with self.lock:
                 if self.page is None and self.failed < self.asked:
                     self.ask_again = True
@@ -246,8 +253,21 @@ class PullBeside:
                 log.info("updates page beside the push is late: asked again on another connection",
                          extra={"event": "updates_beside_asked_again"})
         self.again.set()
-        self.done.wait()
+        self._wait(None)
         return self.page is not None
+
+    def _wait(self, seconds: float | None) -> bool:
+        """Wait for the page at most ``seconds`` (None: as long as it takes), but not
+        once the run has stopped: after a fatal refusal (a revoked device, a bad
+        signature) the page is not applied, and central may hold it up to
+        ``central_updates_wait_seconds`` for a batch it will never store."""
+        end = None if seconds is None else time.monotonic() + seconds
+        while not self.done.is_set() and not self.run.stop.is_set():
+            step = 0.05 if end is None else min(0.05, end - time.monotonic())
+            if step <= 0:
+                break
+            self.done.wait(step)
+        return self.done.is_set()
 
     def release_spare(self) -> None:
         """Let the spare connection's thread end when it was not needed, and stop
@@ -307,7 +327,7 @@ def pull(run: RunState, conn, device: dict[str, Any], key,
             run.fail(f"gagal mengambil kabar dari pusat: {exc}")
             return
         except CentralRefused as exc:
-            run.fail(f"pusat menolak permintaan kabar: {exc}")
+            run.fail(refusal_text(exc, "permintaan kabar"))
             return
         attempt = 0
         cursor = _apply_page(run, conn, page)

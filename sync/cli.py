@@ -18,6 +18,7 @@ from berjasa.commandline import (
 from berjasa.database import SchemaBehind, connect, require_current
 from berjasa.local_time import wita
 from berjasa.logs import configure_logging
+from berjasa.os_errors import os_error_text
 from berjasa.paths import kelurahan_db_path
 
 log = logging.getLogger("berjasa.sync")
@@ -123,6 +124,34 @@ def register_command(central_url: str, code: str, label: str | None, data_dir: P
     emit(device, as_json, device["device_id"])
 
 
+@sync_group.command("resend")
+@data_dir_option
+@json_option
+def resend_command(data_dir: Path | None, as_json: bool) -> None:
+    """Antrekan lagi semua data yang sudah diterima pusat, untuk dikirim ulang.
+
+    Untuk setelah pusat dipulihkan dari cadangan: data yang diterima pusat sesudah
+    cadangan itu hilang di pusat, padahal di sini tertulis "Terkirim ke pusat".
+    Pusat menjawab data yang masih dimilikinya dengan keputusan yang sama (tidak
+    dobel) dan menerima lagi yang hilang. Status di laptop ini tidak mundur.
+
+    Contoh: berjasa sync resend, lalu berjasa sync run --once (atau sync export)
+    """
+    from sync.resend import ResendError, queue_for_central_again
+
+    folder, _, conn = _open(data_dir)
+    try:
+        queued = queue_for_central_again(conn, folder)
+    except ResendError as exc:
+        raise click.ClickException(f"kirim ulang gagal: {exc}") from exc
+    finally:
+        conn.close()
+    if not as_json:
+        click.echo(f"{queued} data yang sudah diterima pusat diantrekan untuk dikirim ulang; "
+                   "jalankan `berjasa sync run --once` (atau `berjasa sync export`).")
+    emit({"queued": queued}, as_json, str(queued))
+
+
 @sync_group.command("status")
 @data_dir_option
 @json_option
@@ -144,7 +173,12 @@ def status_command(data_dir: Path | None, as_json: bool) -> None:
     last = status["last_push"]
     click.echo(f"Perangkat: {status['device_id'] or 'belum terdaftar'}"
                f" -> {status['central_url'] or '-'}")
-    click.echo(f"Terakhir terkirim: {wita(last['at'], seconds=True) if last else 'belum pernah'}")
+    click.echo(f"Terakhir terkirim: {_push_text(last) if last else 'belum pernah'}")
+    answers = status["usb"]["last_import"]
+    if answers:
+        click.echo(f"Jawaban pusat terakhir lewat flashdisk: {wita(answers['at'], seconds=True)}"
+                   f" ({answers['records_answered']} data terjawab,"
+                   f" {answers['updates_applied']} kabar)")
     click.echo(f"Menunggu: {status['pending']['records']} data"
                f" ({status['pending']['batches_unanswered']} batch belum dijawab)")
     error = status["last_error"]
@@ -154,6 +188,12 @@ def status_command(data_dir: Path | None, as_json: bool) -> None:
     else:
         click.echo(f"Galat terakhir: {error['error'] + ' (' + wita(error['finished_at'], seconds=True) + ')' if error else '-'}")
     click.echo(str(status["pending"]["records"]))
+
+
+def _push_text(last: dict) -> str:
+    """When records last left for central, and how."""
+    via = "lewat flashdisk" if last.get("via") == "usb" else "lewat jaringan"
+    return f"{wita(last['at'], seconds=True)} ({via}, {last['records_sent']} data)"
 
 
 @sync_group.command("export")
@@ -174,12 +214,12 @@ def export_command(target: Path, data_dir: Path | None, as_json: bool) -> None:
 
     folder, settings, conn = _open(data_dir)
     try:
-        data, summary = export_batches(conn, folder, max(1, int(settings["sync_batch_size"])))
+        _, summary = export_batches(conn, folder, max(1, int(settings["sync_batch_size"])),
+                                    lambda data: write_file_for_carrying(target, data, "ekspor USB"))
     except (DeviceError, UsbSyncError) as exc:
         raise click.ClickException(f"ekspor USB gagal: {exc}") from exc
     finally:
         conn.close()
-    write_file_for_carrying(target, data, "ekspor USB")
     summary["file"] = str(target)
     if not as_json:
         click.echo(f"{summary['records']} data dalam {summary['batches']} batch ditulis ke {target} "
@@ -200,10 +240,15 @@ def import_answers_command(file: Path, data_dir: Path | None, as_json: bool) -> 
     from sync.keys import DeviceError
     from sync.usb import UsbSyncError, import_answers
 
+    try:
+        data = file.read_bytes()
+    except OSError as exc:  # a stick pulled out, no permission: in Indonesian, not errno text
+        raise click.ClickException(f"impor jawaban gagal: tidak bisa membaca {file} "
+                                   f"({os_error_text(exc)})") from exc
     folder, _, conn = _open(data_dir)
     try:
-        summary = import_answers(conn, folder, file.read_bytes())
-    except (DeviceError, UsbSyncError, protocol_sealed.SealedFileError, OSError) as exc:
+        summary = import_answers(conn, folder, data)
+    except (DeviceError, UsbSyncError, protocol_sealed.SealedFileError) as exc:
         raise click.ClickException(f"impor jawaban gagal: {exc}") from exc
     finally:
         conn.close()

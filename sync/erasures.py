@@ -13,7 +13,7 @@ from typing import Any
 from sync import protocol_erasures, storage
 from sync.protocol_errors import ProtocolError
 from sync.run_state import RunState
-from sync.transport import CentralRefused, TransientError, wire_size
+from sync.transport import CentralRefused, TransientError, refusal_text, wire_size
 
 log = logging.getLogger("berjasa.sync")
 
@@ -46,7 +46,7 @@ def send_erasures(run: RunState, conn, device: dict[str, Any], key) -> None:
                     run.fail("pusat belum mendukung penghapusan (perbarui pusat); "
                              "penghapusan tetap menunggu", stop=False)
                 else:
-                    run.fail(f"pusat menolak penghapusan: {exc}", stop=exc.fatal)
+                    run.fail(refusal_text(exc, "penghapusan"), stop=exc.fatal)
                 return
         storage.mark_erasures_sent(conn, results)
         run.add(erasures_sent=len(results))

@@ -2,13 +2,15 @@
 registration at central with a one-time code (``berjasa sync register``).
 
 The private key never leaves the laptop; central keeps only the public half.
-The key file is written before the code is spent, so a lost answer leaves a key
-that can be registered again with a new code.
+A registration makes a new key each time: it is written (as a pending file) before
+the code is spent and becomes the device key only once central has answered; a
+failed registration removes it and leaves the registered device as it was.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import logging
 import os
 import socket
 import sqlite3
@@ -19,12 +21,16 @@ from urllib.parse import urlsplit
 import requests
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from berjasa.database import utc_now
-from berjasa.paths import CENTRAL_EXCHANGE_FILE, DEVICE_KEY_FILE, write_private
+from berjasa.database import transaction, utc_now
+from berjasa.folder_lock import lock_dir, try_lock
+from berjasa.paths import CENTRAL_EXCHANGE_FILE, DEVICE_KEY_FILE, SYNC_RUN_LOCK, write_private
+from server.storage import privacy as privacy_store
 from server.storage.users import get_site
 from sync import protocol_sealed as sealed
 from sync import storage
+from sync.protocol import PROTOCOL_VERSION
 from sync.protocol_auth import (
+    answer_version,
     generate_private_key,
     key_id,
     load_private_key,
@@ -36,6 +42,7 @@ from sync.protocol_auth import (
 from sync.protocol_errors import ProtocolError
 from sync.transport import why_unreachable
 
+log = logging.getLogger("berjasa.sync")
 KEY_FILE = DEVICE_KEY_FILE
 REGISTER_PATH = "/api/v1/devices/register"
 
@@ -73,28 +80,59 @@ def _loopback(host: str) -> bool:
         return False
 
 
+PENDING_KEY_FILE = "device_key.pending.pem"
+
+
 def register_device(conn: sqlite3.Connection, data_dir: Path, central_url: str, code: str,
                     settings: dict[str, Any], label: str | None = None,
                     insecure_http: bool = False) -> dict[str, Any]:
     """Make a key, send its public half with the one-time code, store the device
     and pin central's signing key from the answer. Raises DeviceError with one
-    clear line."""
+    clear line; a failed registration leaves the device as it was and no key file.
+
+    Registering again (after a revocation, or for a new key) holds the agent's run
+    lock, and the batches central has not answered are unpacked in the same
+    transaction that stores the new device: they were signed by the old key (and
+    name the old device inside), so central would refuse them for ever. Their
+    records are packed again under the new device; a record central already holds
+    (a batch applied whose answer was lost) is answered with its earlier decision
+    (docs/sync-protocol.md, idempotency rule 4), so nothing is lost or doubled."""
     check_central_url(central_url, insecure_http)
     kelurahan_code = get_site(conn, "kelurahan_code")
     if not kelurahan_code:
         raise DeviceError("Folder data belum di-init; jalankan `berjasa init` dulu.")
+    held = try_lock(lock_dir(data_dir) / SYNC_RUN_LOCK)
+    if held is None:
+        raise DeviceError("Sinkronisasi sedang berjalan; daftarkan perangkat setelah selesai "
+                          "(coba lagi sebentar lagi).")
+    with held:
+        try:
+            return _register(conn, data_dir, central_url, code, settings, kelurahan_code, label)
+        finally:
+            # the new key is kept only once registered (then it was moved): a refused
+            # code, an unreachable central or a bad answer leaves nothing behind
+            (data_dir / PENDING_KEY_FILE).unlink(missing_ok=True)
+
+
+def _register(conn: sqlite3.Connection, data_dir: Path, central_url: str, code: str,
+              settings: dict[str, Any], kelurahan_code: str, label: str | None) -> dict[str, Any]:
+    """The registration itself, under the run lock: the request, the checked answer,
+    the key moved in place, then the device stored and its old batches unpacked."""
     key = generate_private_key()
-    key_name = "device_key.pending.pem"
-    write_key(data_dir, key, key_name)
+    write_key(data_dir, key, PENDING_KEY_FILE)
     url = central_url.rstrip("/") + REGISTER_PATH
     body = {"code": code.strip(), "public_key": public_key_text(key),
             "exchange_public_key": sealed.public_text(sealed.exchange_key_from_device_key(key)),
             "kelurahan_code": kelurahan_code,
             "label": label or f"Laptop kelurahan {kelurahan_code} ({socket.gethostname()})"}
+    # the version lets central sign its answer in the form this laptop checks
+    # (a registration without it comes from a version-1 laptop)
+    headers = {"Berjasa-Protocol": str(PROTOCOL_VERSION)}
     timeout = (float(settings["sync_connect_timeout_seconds"]),
                float(settings["sync_read_timeout_seconds"]))
     try:
-        answer = requests.post(url, json=body, timeout=timeout, verify=settings["sync_ca_bundle"] or True)
+        answer = requests.post(url, json=body, headers=headers, timeout=timeout,
+                               verify=settings["sync_ca_bundle"] or True)
     except requests.RequestException as exc:
         raise DeviceError(f"Pusat tidak dapat dihubungi di {central_url}: {why_unreachable(exc)}") from exc
     if answer.status_code != 201:
@@ -104,21 +142,28 @@ def register_device(conn: sqlite3.Connection, data_dir: Path, central_url: str, 
         except ValueError:
             message = f"HTTP {answer.status_code}"
         raise DeviceError(f"Pendaftaran perangkat ditolak pusat ({message}).")
-    pinned = _central_keys(answer, url)
+    pinned = _central_keys(answer, url, answer_version(headers))
     device_id = answer.json()["device_id"]
     central_exchange = answer.json().get("central_exchange_key")
-    os.replace(data_dir / key_name, data_dir / KEY_FILE)
+    os.replace(data_dir / PENDING_KEY_FILE, data_dir / KEY_FILE)
     if isinstance(central_exchange, str) and _valid_exchange_key(central_exchange):
         # pinned for sync by USB stick (sync/usb.py)
         write_private(data_dir / CENTRAL_EXCHANGE_FILE, central_exchange.encode())
     device = {"device_id": device_id, "kelurahan_code": kelurahan_code,
               "central_url": central_url.rstrip("/"), "key_file": KEY_FILE,
               "public_key": public_key_text(key), "registered_at": utc_now(), **pinned}
-    storage.save_device(conn, device)
+    with transaction(conn):
+        storage.save_device(conn, device)
+        unpacked = [privacy_store.drop_pending_batch(conn, batch_id)
+                    for batch_id in storage.unanswered_batch_ids(conn)]
+    if unpacked:
+        log.info("registered as %s: %d unanswered batches (%d records) packed again under it",
+                 device_id, len(unpacked), sum(unpacked))
     return device
 
 
-def _central_keys(answer: requests.Response, url: str) -> dict[str, str | None]:
+def _central_keys(answer: requests.Response, url: str,
+                  version: int = PROTOCOL_VERSION) -> dict[str, str | None]:
     """Central's signing key(s) from the registration answer, checked against the
     answer's own signature (over TLS, this is the trust-on-registration moment)."""
     try:
@@ -129,7 +174,7 @@ def _central_keys(answer: requests.Response, url: str) -> dict[str, str | None]:
         if following:
             pinned[key_id(load_public_key(following))] = load_public_key(following)
         verify_answer(answer.headers, "POST", REGISTER_PATH, answer.status_code, "",
-                      answer.content, pinned)
+                      answer.content, pinned, version)
     except (ValueError, KeyError, TypeError, ProtocolError) as exc:
         raise DeviceError("Pusat tidak mengirim kunci tanda tangan yang sah saat pendaftaran; "
                           "perbarui berjasa di pusat.") from exc

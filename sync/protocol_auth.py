@@ -132,8 +132,19 @@ def verify_request(headers: Mapping[str, str], method: str, path_qs: str,
 # --- central's signed answers ---------------------------------------------------
 
 
-def answer_version(request_headers: Mapping[str, str]) -> int:
-    """The version central signs an answer in: the request's, when it reads it."""
+# The version of a request that carries no ``Berjasa-Protocol``: a version-1 laptop
+# sent its registration (``POST /api/v1/devices/register``) without one and checks
+# the answer in version 1; from version 2 on, the registration says its version.
+UNMARKED_REQUEST_VERSION = 1
+
+
+def answer_version(request_headers: Mapping[str, str],
+                   unmarked: int = PROTOCOL_VERSION) -> int:
+    """The version central signs an answer in: the request's, when it reads it;
+    ``unmarked`` for a request without the header (central passes
+    UNMARKED_REQUEST_VERSION)."""
+    if header(request_headers, "Berjasa-Protocol") is None:
+        return unmarked
     try:
         return protocol_version(request_headers)
     except ProtocolError:
@@ -180,15 +191,34 @@ def verify_answer(headers: Mapping[str, str], method: str, path_qs: str, status:
     public_key = pinned.get(used)
     if public_key is None:
         raise ProtocolError("bad_central_signature",
-                            f"answer signed by key {used[:20]!r}, not a pinned one")
+                            f"answer signed by key {used[:20]!r}, not a pinned one",
+                            UNKNOWN_CENTRAL_KEY.format(key=used[:20]) if used else ALTERED_ANSWER)
     try:
         verify_signature(public_key, header(headers, "Berjasa-Central-Signature") or "",
                          answer_message(method, path_qs, status, binding, next_key, body, version))
     except ProtocolError as exc:
-        raise ProtocolError("bad_central_signature", "signature does not verify") from exc
+        raise ProtocolError("bad_central_signature", "signature does not verify",
+                            ALTERED_ANSWER) from exc
     if next_key:
         try:
             load_public_key(next_key)
         except ValueError as exc:
-            raise ProtocolError("bad_central_signature", "announced next key is not a key") from exc
+            raise ProtocolError("bad_central_signature", "announced next key is not a key",
+                                ALTERED_ANSWER) from exc
     return used, next_key
+
+
+# What the operator reads when an answer of central cannot be trusted. Nothing was
+# refused: central may well have stored what was sent, but its answer is not stored
+# here, so the records stay waiting (nothing lost), and the next try asks again.
+UNKNOWN_CENTRAL_KEY = (
+    "Jawaban pusat ditandatangani dengan kunci '{key}' yang tidak dikenal laptop ini, jadi "
+    "jawaban itu diabaikan. Data yang dikirim mungkin sudah diterima pusat; di laptop ini "
+    "data itu tetap menunggu dan tidak hilang. Pusat kemungkinan sudah mengganti kunci "
+    "tanda tangannya: minta kode baru ke kantor pusat (berjasa central device add --kelurahan "
+    "KODE), daftarkan ulang laptop ini (berjasa sync register --central URL --code KODE), "
+    "lalu sinkronkan lagi.")
+ALTERED_ANSWER = (
+    "Tanda tangan jawaban pusat tidak sah (jawaban diubah di perjalanan atau bukan dari "
+    "pusat), jadi jawaban itu diabaikan; data di laptop ini tetap menunggu dan tidak hilang. "
+    "Periksa jaringan atau proxy; bila terus terjadi, hubungi kantor pusat.")

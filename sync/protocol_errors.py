@@ -19,8 +19,9 @@ PROTOCOL_ERRORS: dict[str, tuple[int, str]] = {
     "wrong_device": (403, "Batch menyebut perangkat lain."),
     "too_large": (413, "Batch terlalu besar."),
     # raised by the agent, never sent by central: an answer central did not sign
-    "bad_central_signature": (502, ("Jawaban pusat tidak bertanda tangan sah (kunci pusat yang "
-                                    "disematkan saat pendaftaran); jawaban diabaikan.")),
+    "bad_central_signature": (502, ("Jawaban pusat tidak dapat diperiksa dengan kunci pusat yang "
+                                    "disematkan saat pendaftaran; jawaban diabaikan, data di "
+                                    "laptop ini tetap menunggu.")),
 }
 
 

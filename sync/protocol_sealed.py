@@ -146,6 +146,14 @@ def read_header(data: bytes) -> dict[str, Any]:
     return header
 
 
+# What each kind of file holds and where it is imported, in the operator's words.
+KIND_WORDS = {
+    "batches": ("batch dari laptop kelurahan (diimpor di kantor pusat: "
+                "berjasa central import-batches)"),
+    "answers": ("jawaban pusat (diimpor di laptop kelurahan: berjasa sync import-answers)"),
+}
+
+
 def open_sealed(data: bytes, reader: X25519PrivateKey, kind: str,
                 writer: X25519PublicKey) -> tuple[dict[str, Any], dict[str, Any]]:
     """(header, payload) of a sealed file meant for ``reader``, written by ``writer``.
@@ -153,7 +161,8 @@ def open_sealed(data: bytes, reader: X25519PrivateKey, kind: str,
     another writer, altered or cut bytes)."""
     header = read_header(data)
     if header.get("kind") != kind:
-        raise SealedFileError(f"berkas ini berisi '{header.get('kind')}', bukan '{kind}'")
+        found = KIND_WORDS.get(str(header.get("kind")), "isi yang tidak dikenal")
+        raise SealedFileError(f"berkas ini berisi {found}, bukan {KIND_WORDS[kind]}")
     if header.get("reader") != public_text(reader):
         raise SealedFileError("berkas ini bukan untuk penerima ini (kunci tujuan lain)")
     if header.get("writer") != public_text(writer):

@@ -37,7 +37,7 @@ from sync.encoding import InlineExecutor, encode_rows, encoder
 from sync.protocol_auth import private_key_pem
 from sync.protocol_errors import ProtocolError
 from sync.run_state import RunState
-from sync.transport import CentralRefused, TransientError, wire_size
+from sync.transport import CentralRefused, TransientError, refusal_text, wire_size
 
 log = logging.getLogger("berjasa.sync")
 
@@ -220,7 +220,7 @@ def send_batch(run: RunState, batch: dict[str, Any], lookup=None,
                     continue
                 return None
             except CentralRefused as exc:  # fatal: the device or central's signature
-                run.fail(f"pusat menolak permintaan jawaban batch: {exc}")
+                run.fail(refusal_text(exc, "permintaan jawaban batch"))
                 return None
         tried = True
         run.add(bytes_up=wire_size(batch["headers"], len(batch["body"])))
@@ -245,7 +245,7 @@ def send_batch(run: RunState, batch: dict[str, Any], lookup=None,
             return None
         except CentralRefused as exc:
             storage.note_send(run.conn(), batch["batch_id"], str(exc))
-            run.fail(f"pusat menolak batch: {exc}", stop=exc.fatal)
+            run.fail(refusal_text(exc, "batch"), stop=exc.fatal)
             return None
         run.answered_after(time.monotonic() - sent_at)
         log.debug("batch %s answered after %d tries", batch["batch_id"], attempt + 1)

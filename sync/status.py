@@ -16,7 +16,8 @@ _ATTEMPT_FIELDS = ("id", "started_at", "finished_at", "trigger", "result", "batc
 def sync_status(conn: sqlite3.Connection, attempts: int = 10) -> dict[str, Any]:
     """The sync state of this kelurahan register as JSON-ready values."""
     device = storage.get_device(conn)
-    last_ok = storage.last_attempt(conn, "ok") or storage.last_attempt(conn, "partial")
+    last_online = storage.last_push_attempt(conn)
+    usb = storage.usb_events(conn)
     error = storage.last_error(conn)
     counts = storage.outbox_counts(conn)
     statuses = enrollment_store.count_by_status(conn)
@@ -26,8 +27,9 @@ def sync_status(conn: sqlite3.Connection, attempts: int = 10) -> dict[str, Any]:
         "device_id": device["device_id"] if device else None,
         "central_url": device["central_url"] if device else None,
         "running": holder is not None,
-        "last_push": {"at": last_ok["finished_at"], "records_sent": last_ok["records_sent"],
-                      "result": last_ok["result"]} if last_ok else None,
+        "last_push": _last_push(last_online, usb["last_export"]),
+        # by stick: the last file written for central, the last answers file applied
+        "usb": usb,
         "pending": {
             "records": counts["queued"] + counts["in_batches"],
             "queued": counts["queued"],
@@ -39,10 +41,24 @@ def sync_status(conn: sqlite3.Connection, attempts: int = 10) -> dict[str, Any]:
         "notices": storage.notice_counts(conn),
         "last_error": error,
         # a later run succeeded: the error is history, not the state of things
-        "last_error_resolved": bool(error and last_ok and last_ok["finished_at"] > error["finished_at"]),
+        "last_error_resolved": bool(error and last_online
+                                    and last_online["finished_at"] > error["finished_at"]),
         "updates_cursor": storage.get_state(conn, "updates_cursor", "0"),
         "consecutive_failures": int(storage.get_state(conn, "consecutive_failures", "0")),
         "totals": storage.totals(conn),
         "attempts": [{k: a[k] for k in _ATTEMPT_FIELDS}
                      for a in storage.recent_attempts(conn, attempts)],
     }
+
+
+def _last_push(online: dict[str, Any] | None, export: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The latest moment records left for central: the latest run that reached it,
+    or the latest USB file that carried records, whichever is later (``via``)."""
+    pushes = []
+    if online:
+        pushes.append({"at": online["finished_at"], "records_sent": online["records_sent"],
+                       "result": online["result"], "via": "online"})
+    if export and (export.get("records") or export.get("erasures")):
+        pushes.append({"at": export["at"], "records_sent": export.get("records", 0),
+                       "result": "ok", "via": "usb"})
+    return max(pushes, key=lambda push: push["at"]) if pushes else None

@@ -56,6 +56,12 @@ def unanswered_batches(conn: sqlite3.Connection) -> list[dict[str, Any]]:
     return [_batch(row) for row in rows]
 
 
+def unanswered_batch_ids(conn: sqlite3.Connection) -> list[str]:
+    """The ids of the batches built but not answered yet, oldest first."""
+    return [row[0] for row in conn.execute("SELECT batch_id FROM sync_batches WHERE state = 'pending'"
+                                           " ORDER BY created_at, batch_id")]
+
+
 def get_batch(conn: sqlite3.Connection, batch_id: str) -> dict[str, Any] | None:
     """One stored batch."""
     row = conn.execute("SELECT * FROM sync_batches WHERE batch_id = ?", (batch_id,)).fetchone()
@@ -135,6 +141,14 @@ def last_attempt(conn: sqlite3.Connection, result: str | None = None) -> dict[st
     return dict(row) if row else None
 
 
+def last_push_attempt(conn: sqlite3.Connection) -> dict[str, Any] | None:
+    """The latest run that reached central: it ended ``ok``, or it sent records
+    (a ``partial`` run after an ``ok`` one is the later news, not the ``ok`` one)."""
+    row = conn.execute("SELECT * FROM sync_attempts WHERE finished_at IS NOT NULL"
+                       " AND (result = 'ok' OR records_sent > 0) ORDER BY id DESC LIMIT 1").fetchone()
+    return dict(row) if row else None
+
+
 def last_error(conn: sqlite3.Connection) -> dict[str, Any] | None:
     """The latest run that ended with an error: when and what."""
     row = conn.execute("SELECT finished_at, error FROM sync_attempts WHERE error IS NOT NULL"
@@ -187,6 +201,27 @@ def set_state(conn: sqlite3.Connection, key: str, value: str) -> None:
     """Set one agent state value (inside the caller's transaction when there is one)."""
     conn.execute("INSERT INTO sync_state (key, value) VALUES (?, ?)"
                  " ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
+
+
+# sync by USB stick writes no attempt (no run, no link): its last file each way is
+# kept in sync_state, for ``sync status`` and the supervisor's panel
+USB_EVENTS = {"export": "usb_last_export", "import": "usb_last_import"}
+
+
+def note_usb(conn: sqlite3.Connection, kind: str, values: dict[str, Any]) -> None:
+    """Keep the last USB ``kind`` ("export": a file written for central, "import":
+    central's answers applied) with its time and counts."""
+    with transaction(conn):
+        set_state(conn, USB_EVENTS[kind], json.dumps({"at": utc_now(), **values}, sort_keys=True))
+
+
+def usb_events(conn: sqlite3.Connection) -> dict[str, dict[str, Any] | None]:
+    """{"last_export": ..., "last_import": ...}: each None when never done."""
+    events: dict[str, dict[str, Any] | None] = {}
+    for kind, key in USB_EVENTS.items():
+        text = get_state(conn, key)
+        events[f"last_{kind}"] = json.loads(text) if text else None
+    return events
 
 
 def add_notice(conn: sqlite3.Connection, seq: int, enrollment_id: str, kind: str,

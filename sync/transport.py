@@ -7,6 +7,7 @@ thread-safe), and central's answers sorted into retry / give up.
 from __future__ import annotations
 
 import json
+import logging
 import socket
 import threading
 import time
@@ -23,6 +24,8 @@ from sync import faults
 from sync.protocol import decompress
 from sync.protocol_auth import answer_version, sign_request, verify_answer
 from sync.protocol_errors import ProtocolError
+
+log = logging.getLogger("berjasa.sync")
 
 # Central's error codes that no resend can fix and that stop the whole run.
 FATAL_CODES = frozenset({"unknown_device", "device_revoked", "bad_signature", "wrong_device",
@@ -123,13 +126,22 @@ class CentralRefused(Exception):
     """Central answered with an error a resend will not change."""
 
     def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(f"{code} (HTTP {status}): {message}")
+        # status 0: not central's refusal but the agent's (an answer or a certificate
+        # it cannot trust): the message stands alone, it names its code itself
+        super().__init__(f"{code} (HTTP {status}): {message}" if status else message)
         self.status, self.code, self.message = status, code, message
 
     @property
     def fatal(self) -> bool:
         """True when no further request of this run can succeed (device problems)."""
         return self.code in FATAL_CODES
+
+
+def refusal_text(exc: CentralRefused, what: str) -> str:
+    """The run's error line for a refusal of ``what`` ("batch", ...): central's
+    refusal as such; an answer the agent could not trust (status 0) says so alone,
+    never "pusat menolak" (central may well have stored what it answered)."""
+    return f"pusat menolak {what}: {exc}" if exc.status else str(exc)
 
 
 class CentralClient:
@@ -219,7 +231,8 @@ class CentralClient:
                                                             **kwargs)
         except requests.exceptions.SSLError as exc:
             # A certificate problem does not heal by retrying.
-            raise CentralRefused(0, "tls_error", f"sertifikat pusat tidak dapat diverifikasi: {exc}") from exc
+            raise CentralRefused(0, "tls_error", "sertifikat pusat tidak dapat diverifikasi "
+                                 f"(kode: tls_error): {exc}") from exc
         except requests.RequestException as exc:
             raise TransientError(f"pusat tidak dapat dihubungi: {why_unreachable(exc)}") from exc
         if response.status_code >= 500 or response.status_code == 429:
@@ -240,7 +253,8 @@ class CentralClient:
                                             sent.get("Berjasa-Signature", ""), response.content,
                                             self.pinned, answer_version(sent))
         except ProtocolError as exc:
-            raise CentralRefused(0, exc.code, f"{exc.message} ({exc.detail})") from exc
+            log.warning("answer to %s %s not trusted: %s", method, path.split("?")[0], exc)
+            raise CentralRefused(0, exc.code, f"{exc.message} (kode: {exc.code})") from exc
         with self._lock:
             self.signed_by.add(used)
             if following:

@@ -14,11 +14,13 @@ Both hold the agent's run lock, so a scheduled online run never works beside the
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from berjasa.database import transaction
 from berjasa.folder_lock import lock_dir, try_lock
+from berjasa.paths import SYNC_RUN_LOCK
 from server.storage import outbox
 from sync import hints_pull, outcomes, protocol, protocol_erasures, storage
 from sync import protocol_sealed as sealed
@@ -28,7 +30,7 @@ from sync.keys import load_device
 from sync.protocol_auth import private_key_pem
 from sync.protocol_errors import ProtocolError
 
-RUN_LOCK = "sync-run.lock"  # the agent's (sync/agent.py)
+RUN_LOCK = SYNC_RUN_LOCK  # the agent's (sync/agent.py)
 
 
 class UsbSyncError(Exception):
@@ -52,9 +54,11 @@ def _run_lock(data_dir: Path):
     return held
 
 
-def export_batches(conn: sqlite3.Connection, data_dir: Path, batch_size: int) -> tuple[bytes, dict]:
+def export_batches(conn: sqlite3.Connection, data_dir: Path, batch_size: int,
+                   write: Callable[[bytes], None] | None = None) -> tuple[bytes, dict]:
     """(sealed batches file, summary): every unanswered stored batch, then new ones
-    packed from the outbox."""
+    packed from the outbox. ``write(data)``: puts the file on the stick; once it
+    has, the export is kept as the last one sent by stick (``sync status``)."""
     central = _central_key(data_dir)
     with _run_lock(data_dir):
         device, key = load_device(conn, data_dir)
@@ -81,9 +85,14 @@ def export_batches(conn: sqlite3.Connection, data_dir: Path, batch_size: int) ->
         data = sealed.seal("batches", payload, sealed.exchange_key_from_device_key(key), central,
                            {"device_id": device["device_id"],
                             "kelurahan_code": device["kelurahan_code"]})
-    return data, {"device_id": device["device_id"], "batches": len(batches),
-                  "erasures": sum(m["count"] for m in erasures),
-                  "records": sum(len(b["record_ids"]) for b in batches), "bytes": len(data)}
+        summary = {"device_id": device["device_id"], "batches": len(batches),
+                   "erasures": sum(m["count"] for m in erasures),
+                   "records": sum(len(b["record_ids"]) for b in batches), "bytes": len(data)}
+        if write is not None:
+            write(data)
+            storage.note_usb(conn, "export", {k: summary[k] for k in ("batches", "records",
+                                                                      "erasures")})
+    return data, summary
 
 
 def _erasure_messages(conn: sqlite3.Connection, device: dict[str, Any], key) -> list[dict]:
@@ -121,8 +130,12 @@ def import_answers(conn: sqlite3.Connection, data_dir: Path, data: bytes) -> dic
         hinted = _apply_hints(conn, hints, str(header.get("created_at") or ""))
         if erased:  # as an online pull does: no readable copy left in the file or its WAL
             outcomes.after_erasures(conn)
-    return {"batches_answered": answered, "records_answered": records, "updates_applied": applied,
-            "erasures_confirmed": confirmed, "hint_records": hinted}
+        summary = {"batches_answered": answered, "records_answered": records,
+                   "updates_applied": applied, "erasures_confirmed": confirmed,
+                   "hint_records": hinted}
+        storage.note_usb(conn, "import", {k: summary[k] for k in (
+            "batches_answered", "records_answered", "updates_applied")})
+    return summary
 
 
 def _decoded_hints(hints: Any) -> hints_pull.HintPage | None:

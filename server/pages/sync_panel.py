@@ -24,6 +24,8 @@ def sync_status(conn: sqlite3.Connection) -> dict[str, Any]:
         "registered": state["registered"],
         "running": state["running"],
         "last_push_at": last_push.get("at"),
+        "last_push_by_stick": last_push.get("via") == "usb",
+        "last_answers_by_stick_at": (state["usb"]["last_import"] or {}).get("at"),
         "pending": state["pending"]["records"],
         "central_rejected": state["statuses"]["central_rejected"],
         "last_error": error.get("error"),

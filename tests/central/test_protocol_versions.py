@@ -122,3 +122,45 @@ def test_agent_client_resends_a_batch_stored_before_the_upgrade(central):
     answer = client.post_batch(body, headers)
     assert len(protocol.decode_results(answer.content, current)) == 2
     assert client.signed_by == set(_central_key(central))
+
+
+def _register_as(central, headers: dict[str, str]) -> requests.Response:
+    """``POST /api/v1/devices/register`` as a laptop sends it (with a new key)."""
+    from sync import protocol_sealed as sealed
+    from sync.protocol_auth import generate_private_key, public_key_text
+
+    key = generate_private_key()
+    answer = requests.post(f"{central.url}/api/v1/devices/register", headers=headers, timeout=10,
+                           json={"code": central.code(), "public_key": public_key_text(key),
+                                 "exchange_public_key": sealed.public_text(
+                                     sealed.exchange_key_from_device_key(key)),
+                                 "kelurahan_code": "73.71.01.1001", "label": "Laptop lama"})
+    assert answer.status_code == 201, answer.text
+    return answer
+
+
+def _pinned_from(answer: requests.Response) -> dict:
+    """The keys a laptop pins from the registration answer (sync/keys.py)."""
+    from sync.protocol_auth import load_public_key
+
+    key = load_public_key(answer.json()["central_public_key"])
+    return {key_id(key): key}
+
+
+def test_a_laptop_one_version_behind_can_register(central):
+    """A version-1 laptop sends its registration without ``Berjasa-Protocol`` and
+    checks central's answer in version 1 (its ``_central_keys``, as at 82d2ee8^):
+    central answers an unmarked registration in that version."""
+    answer = _register_as(central, {})
+    pinned = _pinned_from(answer)
+    verify_answer(answer.headers, "POST", "/api/v1/devices/register", 201, "", answer.content,
+                  pinned, version=PREVIOUS)
+    with pytest.raises(ProtocolError):  # the check a version-1 laptop makes would fail on this
+        verify_answer(answer.headers, "POST", "/api/v1/devices/register", 201, "",
+                      answer.content, pinned, version=protocol.PROTOCOL_VERSION)
+
+
+def test_a_current_laptop_registers_in_its_own_version(central):
+    answer = _register_as(central, {"Berjasa-Protocol": str(protocol.PROTOCOL_VERSION)})
+    verify_answer(answer.headers, "POST", "/api/v1/devices/register", 201, "", answer.content,
+                  _pinned_from(answer), version=protocol.PROTOCOL_VERSION)

@@ -84,3 +84,30 @@ def test_an_error_a_later_run_overcame_is_shown_as_history(data_dir, tmp_path):
             conn.close()
     finally:
         central.stop()
+
+
+def test_a_later_partial_run_that_sent_records_is_the_last_push(data_dir):
+    """The panel showed the last fully "ok" run (15:42) over a later "partial" run
+    that sent 5 records (15:44)."""
+    from server.pages.sync_panel import sync_status as panel
+    from sync import storage
+    from sync.status import sync_status
+
+    conn = h.connect(data_dir / "kelurahan.db")
+    try:
+        ok = storage.start_attempt(conn, "schedule")
+        storage.finish_attempt(conn, ok, {"result": "ok", "records_sent": 3})
+        partial = storage.start_attempt(conn, "schedule")
+        storage.finish_attempt(conn, partial, {"result": "partial", "records_sent": 5,
+                                               "error": "pusat tidak dapat dihubungi"})
+        failed = storage.start_attempt(conn, "schedule")
+        storage.finish_attempt(conn, failed, {"result": "failed", "records_sent": 0,
+                                              "error": "pusat tidak dapat dihubungi"})
+        status = sync_status(conn)
+        shown = panel(conn)
+    finally:
+        conn.close()
+    assert status["last_push"]["records_sent"] == 5 and status["last_push"]["result"] == "partial"
+    assert status["attempts"][1]["id"] == partial
+    assert shown["last_push_at"] == status["attempts"][1]["finished_at"]
+    assert not status["last_error_resolved"]

@@ -149,7 +149,21 @@ def test_central_key_rotation_in_two_steps(central, tmp_path):
     assert (_device(a)["central_public_key"], _device(a)["central_next_key"]) == (prepared, None)
     assert _statuses(a) == ["synced"] * 4
 
-    h.seed_approved(b, 1, seed=34)
+    b_ids = h.seed_approved(b, 3, seed=34)
     report = run_once(b, h.agent_settings(b), "test")
     assert not report.ok and "bad_central_signature" in report.error
     assert list(central.data_dir.glob("central_key.retired-*.pem"))
+    # central stored b's records; b's words say so and what to do, in Indonesian
+    assert h.held_at_central(central, B) == {rid: ["accepted"] for rid in b_ids}
+    assert _statuses(b) == ["approved"] * 3  # the answer is not taken: nothing moved here
+    for words in (report.error, run_once(b, h.agent_settings(b), "test").error):
+        assert "menolak" not in words and "HTTP 0" not in words, words
+        assert "not a pinned" not in words and "answer signed" not in words, words
+        assert "mungkin sudah diterima pusat" in words and "tetap menunggu" in words, words
+        assert "daftarkan ulang" in words and "berjasa sync register" in words, words
+    # doing what it says: registered again, b's waiting records reach their end once
+    central.register(b)
+    report = run_once(b, h.agent_settings(b), "test")
+    assert report.ok and report.accepted == 3, report.error
+    assert _statuses(b) == ["synced"] * 3
+    assert h.held_at_central(central, B) == {rid: ["accepted"] for rid in b_ids}

@@ -147,7 +147,11 @@ def test_a_damaged_or_foreign_file_is_one_clear_line_and_changes_nothing(central
     assert h.held_at_central(central, A) == {}
     # a batches file is not an answers file, and a random file is neither
     wrong_kind = berjasa("sync", "import-answers", str(target), "--data-dir", str(island))
-    assert wrong_kind.returncode != 0 and "bukan 'answers'" in wrong_kind.stderr
+    assert wrong_kind.returncode != 0 and "bukan jawaban pusat" in wrong_kind.stderr
+    # in the operator's words, with where the file goes (no 'batches'/'answers')
+    assert "berkas ini berisi batch dari laptop kelurahan" in wrong_kind.stderr
+    assert "berjasa central import-batches" in wrong_kind.stderr
+    assert "'batches'" not in wrong_kind.stderr and "'answers'" not in wrong_kind.stderr
     junk = tmp_path / "foto.jpg"
     junk.write_bytes(b"\xff\xd8\xff\xe0" + b"0" * 100)
     for args in (("central", "import-batches", str(junk), "--data-dir", str(central.data_dir)),
@@ -291,9 +295,114 @@ def test_a_laptop_restored_from_its_backup_still_syncs_by_stick(central, island,
     restored = tmp_path / "laptop-baru"
     berjasa("restore", str(backup), "--passphrase-stdin", "--data-dir", str(restored),
             stdin=PASSPHRASE + "\n", check=True)
+    (tmp_path / "usb").mkdir()  # the stick, mounted
     out = ok_json(berjasa("sync", "export", "--to", str(tmp_path / "usb" / "batch.bjs"), "--json",
                           "--data-dir", str(restored)))
     assert out["records"] == 2
     taken = ok_json(berjasa("central", "import-batches", str(tmp_path / "usb" / "batch.bjs"),
                             "--json", "--data-dir", str(central.data_dir)))
     assert taken["refused"] == []
+
+
+def _status(laptop: Path) -> tuple[dict, str, dict]:
+    """(``sync status --json``, its text, the supervisor panel's summary)."""
+    from server.pages.sync_panel import sync_status as panel
+
+    as_json = ok_json(berjasa("sync", "status", "--json", "--data-dir", str(laptop)))
+    text = berjasa("sync", "status", "--data-dir", str(laptop)).stdout
+    conn = connect(laptop / "kelurahan.db")
+    try:
+        return as_json, text, panel(conn)
+    finally:
+        conn.close()
+
+
+def test_a_laptop_that_syncs_only_by_stick_shows_what_it_sent_and_got(central, island, tmp_path):
+    """`sync status` and the panel said "belum pernah" for ever on a laptop that
+    syncs only by stick: the last file sent and the last answers applied show."""
+    h.seed_approved(island, 4, seed=71)
+    status, text, panel = _status(island)
+    assert status["last_push"] is None and "Terakhir terkirim: belum pernah" in text
+    assert panel["last_push_at"] is None
+
+    stick = carry_batches(island, central, tmp_path / "flashdisk")
+    status, text, panel = _status(island)
+    assert status["last_push"]["via"] == "usb" and status["last_push"]["records_sent"] == 4
+    assert status["usb"]["last_export"]["records"] == 4 and status["usb"]["last_import"] is None
+    assert "belum pernah" not in text and "(lewat flashdisk, 4 data)" in text, text
+    assert panel["last_push_at"] == status["last_push"]["at"] and panel["last_push_by_stick"]
+
+    ok_json(berjasa("central", "export-answers", "--kelurahan", A, "--to",
+                    str(stick / "jawaban.bja"), "--json", "--data-dir", str(central.data_dir)))
+    ok_json(berjasa("sync", "import-answers", str(stick / "jawaban.bja"), "--json",
+                    "--data-dir", str(island)))
+    status, text, panel = _status(island)
+    assert status["usb"]["last_import"]["records_answered"] == 4
+    assert "Jawaban pusat terakhir lewat flashdisk:" in text and "4 data terjawab" in text, text
+    assert panel["last_answers_by_stick_at"] == status["usb"]["last_import"]["at"]
+    # an online run that sends records afterwards is the later news
+    h.seed_approved(island, 2, seed=72)
+    assert run_once(island, h.agent_settings(island), "test").ok
+    status, text, _ = _status(island)
+    assert status["last_push"]["via"] == "online" and status["last_push"]["records_sent"] == 2
+    assert "(lewat jaringan, 2 data)" in text, text
+
+
+def test_an_export_to_a_folder_that_does_not_exist_is_refused(central, island, tmp_path,
+                                                              monkeypatch):
+    """An unmounted stick's path (/media/flashdisk/...) must not quietly become a
+    folder on the laptop's own disk."""
+    h.seed_approved(island, 2, seed=73)
+    unmounted = tmp_path / "media" / "flashdisk"
+    for args in (("sync", "export", "--to", str(unmounted / "batch.bjs"), "--data-dir", str(island)),
+                 ("central", "export-answers", "--kelurahan", A, "--to",
+                  str(unmounted / "jawaban.bja"), "--data-dir", str(central.data_dir))):
+        refused = berjasa(*args)
+        assert refused.returncode != 0, refused.stdout
+        assert "tidak ada (flashdisk belum terpasang?)" in refused.stderr, refused.stderr
+        assert "Traceback" not in refused.stderr
+    assert not (tmp_path / "media").exists()
+    status = ok_json(berjasa("sync", "status", "--json", "--data-dir", str(island)))
+    assert status["last_push"] is None and status["usb"]["last_export"] is None
+    # a folder that exists (the stick mounted) takes the file, under a relative name too
+    (tmp_path / "stick").mkdir()
+    monkeypatch.chdir(tmp_path / "stick")
+    assert ok_json(berjasa("sync", "export", "--to", "batch.bjs", "--json", "--data-dir",
+                           str(island)))["records"] == 2
+    assert (tmp_path / "stick" / "batch.bjs").exists()
+
+
+def test_a_stick_of_a_revoked_laptop_is_refused_in_words_and_a_new_one_goes_after_registering(
+        central, island, tmp_path):
+    """Defect: after a revocation and a new registration, `sync export` put the old
+    device's batch on the stick again and central refused it for ever."""
+    from central.devices import revoke
+    from central.storage.db import Database
+
+    approved = h.seed_approved(island, 3, seed=74)
+    stick = tmp_path / "flashdisk"
+    stick.mkdir()
+    ok_json(berjasa("sync", "export", "--to", str(stick / "lama.bjs"), "--json",
+                    "--data-dir", str(island)))
+    db = Database(central.database_url, data_dir=central.data_dir)
+    try:
+        old = ok_json(berjasa("sync", "status", "--json", "--data-dir", str(island)))["device_id"]
+        assert revoke(db, old) == [old]
+    finally:
+        db.close()
+    answer = berjasa("central", "import-batches", str(stick / "lama.bjs"), "--json",
+                     "--data-dir", str(central.data_dir))
+    assert answer.returncode != 0  # something refused: the office sees it
+    refused = json.loads(answer.stdout.strip().splitlines()[-1])
+    [reason] = {item["reason"] for item in refused["refused"]}
+    assert "dicabut" in reason and "(device_revoked)" in reason, reason
+    assert h.held_at_central(central, A) == {}
+
+    central.register(island)  # a new code, a new device
+    out = ok_json(berjasa("sync", "export", "--to", str(stick / "baru.bjs"), "--json",
+                          "--data-dir", str(island)))
+    assert out["records"] == 3 and out["device_id"] != old
+    taken = ok_json(berjasa("central", "import-batches", str(stick / "baru.bjs"), "--json",
+                            "--data-dir", str(central.data_dir)))
+    assert taken["refused"] == [] and taken["records"] == 3
+    assert h.held_at_central(central, A) == {rid: ["accepted"] for rid in approved}
