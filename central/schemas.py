@@ -13,7 +13,7 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from berjasa.messages import coded
-from berjasa.web.arguments import JsonBody, QueryArgs, StrictQueryArgs, whole_number
+from berjasa.web.arguments import JsonBody, StrictQueryArgs, whole_number
 from central.exports import MONTH_PATTERN
 from sync.protocol_auth import load_public_key
 from sync.protocol_sealed import load_public as load_exchange_public
