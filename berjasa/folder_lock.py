@@ -31,6 +31,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
+from berjasa.paths import open_private
+
 if TYPE_CHECKING:
     from typing_extensions import Self  # typing.Self from Python 3.11
 
@@ -120,7 +122,7 @@ def lock_dir(data_dir: Path) -> Path:
 
 def try_lock(path: Path, remove: bool = False) -> HeldLock | None:
     """Lock ``path`` exclusively without waiting; None when another holds it."""
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    fd = open_private(path, os.O_RDWR | os.O_CREAT)
     handle = os.fdopen(fd, "r+b")
     if _lock(handle):
         return HeldLock(path, handle, remove)

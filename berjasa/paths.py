@@ -64,12 +64,23 @@ def private_folder(folder: Path) -> Path:
     return folder
 
 
+# On Windows a descriptor from os.open is in the C runtime's text mode unless
+# O_BINARY is given: every LF written becomes CR LF (a backup, a USB file or a key
+# that no longer reads back). Python's own open() and tempfile add it; os.open does not.
+BINARY = getattr(os, "O_BINARY", 0)
+
+
+def open_private(path: Path | str, flags: int) -> int:
+    """``os.open(path, flags)`` in binary mode, owner-only (0600) when it creates."""
+    return os.open(path, flags | BINARY, 0o600)
+
+
 def write_private(path: Path, content: bytes) -> Path:
     """Write ``content`` to ``path`` atomically, readable by the owner only from its
     first byte (never a moment at 0644): a crash leaves the old file or the new one."""
     path = Path(path)
     temp = path.with_name(path.name + ".tmp")
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    fd = open_private(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
     try:
         view = memoryview(content)
         while view:

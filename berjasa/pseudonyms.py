@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from berjasa.canonical import canonical_text
+from berjasa.paths import open_private
 
 KEY_FILE = "privacy.key"
 PSEUDONYM_PREFIX = "p1:"
@@ -56,7 +57,7 @@ def load_key(data_dir: Path) -> bytes:
         return cached
     with _lock:
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            fd = open_private(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
         except FileExistsError:
             pass
         else:

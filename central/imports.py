@@ -49,7 +49,7 @@ from berjasa import local_time, reference
 from berjasa.checks import has_unprintable
 from berjasa.identity import is_nik_damaged_by_spreadsheet
 from berjasa.os_errors import os_error_text
-from berjasa.paths import private_folder
+from berjasa.paths import open_private, private_folder
 from berjasa.spreadsheet import safe_text
 from central import recheck as rechecking
 from central import verification
@@ -613,7 +613,7 @@ class _Rejects:
     def _open(self) -> None:
         if self.handle is None:
             private_folder(self.folder)
-            descriptor = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            descriptor = open_private(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
             # open until close(): rows are added one by one while the import runs
             self.handle = open(descriptor, "w", encoding="utf-8-sig", newline="")  # noqa: SIM115
             self.writer = csv.writer(self.handle)

@@ -33,6 +33,7 @@ from berjasa.paths import (
     CENTRAL_EXCHANGE_FILE,
     DEVICE_KEY_FILE,
     kelurahan_db_path,
+    open_private,
     private_folder,
     tighten,
     write_private,
@@ -151,7 +152,7 @@ def create_backup(data_dir: Path, output: Path, passphrase: str) -> BackupInfo:
     temp = output.with_name(output.name + ".tmp")
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        fd = open_private(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
         try:
             view = memoryview(MAGIC + header_line + cipher)
             while view:

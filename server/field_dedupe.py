@@ -21,6 +21,7 @@ from pathlib import Path
 
 from berjasa import hints, reference
 from berjasa.database import transaction
+from berjasa.paths import open_private
 from server.storage import field_index as store
 from server.storage.audit import Actor, record_audit_entry
 
@@ -49,7 +50,7 @@ def _local_key(data_dir: Path) -> hints.HintKey:
             path.parent.mkdir(parents=True, exist_ok=True)
             # O_EXCL: two processes racing on first use must not write two different keys.
             try:
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                fd = open_private(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
             except FileExistsError:
                 pass
             else:

@@ -41,6 +41,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from berjasa.logs import get_logger
+from berjasa.paths import open_private
 
 log = get_logger("berjasa.server")
 
@@ -113,7 +114,7 @@ def _covered(cert: x509.Certificate) -> set[str]:
 
 def _write_private(path: Path, data: bytes) -> None:
     """Write a key readable by the owner only (best effort on Windows)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    fd = open_private(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
     with os.fdopen(fd, "wb") as handle:
         handle.write(data)
 
