@@ -18,7 +18,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from importlib import resources
-from importlib.resources.abc import Traversable
+try:
+    from importlib.resources.abc import Traversable
+except ImportError:  # Python 3.10 (pyproject: >=3.10) has it in importlib.abc only
+    from importlib.abc import Traversable
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
