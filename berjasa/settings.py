@@ -172,6 +172,16 @@ def _coerce(setting: Setting, raw: Any, source: str) -> Any:
     return raw
 
 
+def _settings_text(path: Path) -> str:
+    """settings.toml as text: UTF-8, with or without the BOM Notepad writes. Anything
+    else (PowerShell 5's ``>`` writes UTF-16) is one clear error, not a traceback."""
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SettingsError(f"{path}: bukan teks UTF-8 (simpan ulang sebagai UTF-8; "
+                            f"PowerShell: Set-Content -Encoding utf8)") from exc
+
+
 def load_settings(data_dir: Path | None, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """Read the effective settings for a data folder."""
     values = {name: s.default for name, s in SETTINGS.items()}
@@ -179,7 +189,7 @@ def load_settings(data_dir: Path | None, overrides: dict[str, Any] | None = None
         path = data_dir / "settings.toml"
         if path.exists():
             try:
-                from_file = tomllib.loads(path.read_text(encoding="utf-8"))
+                from_file = tomllib.loads(_settings_text(path))
             except tomllib.TOMLDecodeError as exc:
                 raise SettingsError(f"{path}: {exc}") from exc
             for name, raw in from_file.items():
@@ -242,7 +252,7 @@ def read_app_config(data_dir: Path, overrides: dict[str, Any] | None = None,
 def write_setting(data_dir: Path, name: str, value: Any) -> None:
     """Set one value in ``settings.toml``, keeping the others."""
     path = data_dir / "settings.toml"
-    current = tomllib.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    current = tomllib.loads(_settings_text(path)) if path.exists() else {}
     current[name] = value
     lines = [f"{key} = {json.dumps(val, ensure_ascii=False)}" for key, val in sorted(current.items())]
     write_private(path, ("\n".join(lines) + "\n").encode("utf-8"))

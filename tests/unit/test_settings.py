@@ -51,3 +51,14 @@ def test_a_value_outside_what_the_setting_allows_is_refused_by_name(tmp_path, mo
     monkeypatch.delenv(f"BERJASA_{name.upper()}")
     with pytest.raises(SettingsError, match=name):
         load_settings(tmp_path)
+
+
+def test_a_settings_file_notepad_or_powershell_saved_reads_or_says_why(tmp_path):
+    """Notepad writes UTF-8 with a BOM (it had been "Invalid statement (at line 1,
+    column 1)"); PowerShell 5's ``>`` writes UTF-16 (it had been a traceback)."""
+    settings = tmp_path / "settings.toml"
+    settings.write_bytes(b"\xef\xbb\xbfsync_interval_minutes = 7\n")
+    assert load_settings(tmp_path)["sync_interval_minutes"] == 7
+    settings.write_bytes("sync_interval_minutes = 7\n".encode("utf-16"))
+    with pytest.raises(SettingsError, match="bukan teks UTF-8"):
+        load_settings(tmp_path)
