@@ -174,8 +174,14 @@ def default_ca_dir(data_dir: Path) -> Path:
 
     import platformdirs
 
-    tag = hashlib.sha256(str(Path(data_dir).resolve()).encode()).hexdigest()[:16]
-    return Path(platformdirs.user_config_dir("berjasa", appauthor=False)) / "tls-ca" / tag
+    data = Path(data_dir).resolve()
+    tag = hashlib.sha256(str(data).encode()).hexdigest()[:16]
+    config = Path(platformdirs.user_config_dir("berjasa", appauthor=False))
+    if data == config.resolve() or config.resolve() in data.parents:
+        # Windows: the config folder is the default data folder itself (%LOCALAPPDATA%\berjasa),
+        # so the key would be backed up and carried with the data: a folder beside it
+        return config.parent / "berjasa-tls-ca" / tag
+    return config / "tls-ca" / tag
 
 
 def _make_ca(now: dt.datetime, label: str, names: list[str]):

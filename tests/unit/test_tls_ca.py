@@ -117,3 +117,20 @@ def test_another_network_makes_a_new_ca(tmp_path):
                                     ca_dir=tmp_path / "ca")
     assert moved.fingerprint != first.fingerprint
     assert "10.5.0.9" in moved.names
+
+
+def test_the_ca_key_stays_out_of_a_data_folder_that_is_the_config_folder(tmp_path, monkeypatch):
+    """On Windows platformdirs gives one folder for config and data
+    (%LOCALAPPDATA%\\berjasa): the CA key went inside the data folder, and with every
+    backup. It goes beside it then; elsewhere it stays where it always was."""
+    import platformdirs
+
+    from server.tls import default_ca_dir
+
+    config = tmp_path / "Local" / "berjasa"
+    monkeypatch.setattr(platformdirs, "user_config_dir", lambda *a, **k: str(config))
+    for data in (config, config / "kelurahan-1"):
+        chosen = default_ca_dir(data)
+        assert config.resolve() not in chosen.resolve().parents and chosen.parent.name == "berjasa-tls-ca"
+    elsewhere = default_ca_dir(tmp_path / "share" / "berjasa")
+    assert elsewhere.parent == config / "tls-ca"
