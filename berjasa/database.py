@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from importlib import resources
+
 try:
     from importlib.resources.abc import Traversable
 except ImportError:  # Python 3.10 (pyproject: >=3.10) has it in importlib.abc only
