@@ -17,6 +17,7 @@ import json
 import os
 import sqlite3
 import tempfile
+import time
 import zipfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -193,6 +194,30 @@ def read_backup(path: Path, passphrase: str) -> tuple[dict, dict[str, bytes]]:
         return header, {name: zf.read(name) for name in zf.namelist()}
 
 
+def _fold_wal(db_path: Path) -> None:
+    """Checkpoint the database's WAL into it and leave WAL mode, so the file alone
+    holds everything (it is moved aside without its -wal and -shm)."""
+    conn = sqlite3.connect(db_path)
+    try:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.execute("PRAGMA journal_mode=DELETE")
+    finally:
+        conn.close()
+
+
+def _replace_patiently(source: Path, target: Path, tries: int = 10) -> None:
+    """``os.replace``, tried again for a few seconds while Windows refuses it (an
+    antivirus scan or the indexer holds the file open a moment: PermissionError)."""
+    for attempt in range(tries):
+        try:
+            os.replace(source, target)
+            return
+        except PermissionError:
+            if attempt == tries - 1:
+                raise
+            time.sleep(0.3)
+
+
 def restore_backup(path: Path, data_dir: Path, passphrase: str, force: bool = False) -> BackupInfo:
     """Put a backup's files into ``data_dir``. An existing database is kept beside
     as ``kelurahan.db.before-restore-<time>`` and only replaced with ``force``."""
@@ -204,12 +229,15 @@ def restore_backup(path: Path, data_dir: Path, passphrase: str, force: bool = Fa
         raise BackupError(f"Sudah ada database di {data_dir}; pakai --force untuk menggantinya "
                           "(database lama disimpan di sebelahnya).")
     private_folder(data_dir)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
     if db_path.exists():
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
-        for suffix in ("", "-wal", "-shm"):
-            old = Path(str(db_path) + suffix)
-            if old.exists():
-                os.replace(old, Path(f"{db_path}.before-restore-{stamp}{suffix}"))
+        _fold_wal(db_path)  # the old file whole on its own: nothing depends on its -wal
+    # every part moves aside, a -wal left by an earlier restore that stopped half-way
+    # too: SQLite would replay a stale -wal into the restored database
+    for suffix in ("", "-wal", "-shm"):
+        old = Path(str(db_path) + suffix)
+        if old.exists():
+            _replace_patiently(old, Path(f"{db_path}.before-restore-{stamp}{suffix}"))
     for name, content in files.items():
         if Path(name).name != name:
             raise BackupError(f"Nama berkas tidak sah di dalam cadangan: {name!r}")

@@ -72,6 +72,34 @@ def test_restore_does_not_overwrite_without_force(filled, tmp_path):
     assert answer.returncode != 0 and "--force" in answer.stderr
 
 
+def test_a_forced_restore_never_pairs_the_backup_with_a_stale_wal(filled, tmp_path):
+    """A restore that stopped half-way (on Windows a -wal another program held open
+    could not be moved) left the old -wal beside the folder; a second restore wrote
+    the backup's database next to it, and SQLite would replay it into the restored
+    file. The old database is folded whole, and every part moves aside."""
+    folder, made = filled
+    target = tmp_path / "cadangan.bjb"
+    berjasa("backup", str(target), "--passphrase-stdin", "--data-dir", str(folder),
+            stdin=PASSPHRASE + "\n", check=True)
+    extra = connect(folder / "kelurahan.db")  # a write after the backup, held in the -wal
+    extra.execute("UPDATE enrollments SET notes = 'sesudah cadangan' WHERE id = ?", (made[0]["id"],))
+    stale_wal = (folder / "kelurahan.db-wal").read_bytes()
+    assert stale_wal
+    (folder / "kelurahan.db").rename(folder / "kelurahan.db.lama")  # half a restore
+    done = berjasa("restore", str(target), "--passphrase-stdin", "--force", "--data-dir",
+                   str(folder), stdin=PASSPHRASE + "\n")
+    extra.close()
+    assert done.returncode == 0, done.stderr
+    assert list(folder.glob("kelurahan.db.before-restore-*-wal"))  # the stale part, set aside
+    conn = sqlite3.connect(folder / "kelurahan.db")
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        notes = conn.execute("SELECT notes FROM enrollments WHERE id = ?", (made[0]["id"],)).fetchone()[0]
+    finally:
+        conn.close()
+    assert notes != "sesudah cadangan"  # the backup's data, not the stale -wal's
+
+
 def test_privacy_export_then_erase(filled):
     folder, made = filled
     nik = made[0]["nik"]
