@@ -84,10 +84,13 @@ def run_command(once: bool, data_dir: Path | None, as_json: bool) -> None:
         click.echo(_report_line(report) + (f"; galat: {report.error}" if report.error else ""),
                    err=True)
 
-    schedule = SyncSchedule(folder, settings, blocking=True, on_report=show)
+    schedule = SyncSchedule(folder, settings, on_report=show)
     try:
         schedule.start()
+        schedule.wait()
     except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
         schedule.shutdown()
     running.release()
 

@@ -14,13 +14,13 @@ from __future__ import annotations
 import logging
 import random
 import threading
+import time
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.schedulers.blocking import BlockingScheduler
 
 from sync.agent import SyncReport, run_once
 from sync.retention import purge_if_due
@@ -52,18 +52,17 @@ def scheduled_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
 class SyncSchedule:
     """Runs the agent on its interval, backing off after failures."""
 
-    def __init__(self, data_dir: Path, settings: dict[str, Any], blocking: bool = False,
+    def __init__(self, data_dir: Path, settings: dict[str, Any],
                  on_report: Callable[[SyncReport], None] | None = None) -> None:
         self.data_dir = data_dir
         self.settings = settings
         self.failures = 0
         self.on_report = on_report
-        scheduler_class = BlockingScheduler if blocking else BackgroundScheduler
-        self.scheduler = scheduler_class(timezone=timezone.utc)
+        self.scheduler = BackgroundScheduler(timezone=timezone.utc)
         self._lock = threading.Lock()
 
     def start(self) -> None:
-        """Schedule the first run now and keep going (blocks when blocking)."""
+        """Schedule the first run now and keep going, in the scheduler's thread."""
         self.scheduler.add_job(self._job, "date", run_date=datetime.now(timezone.utc), id=JOB_ID,
                                max_instances=1, misfire_grace_time=None, coalesce=True)
         self.scheduler.start()
@@ -92,6 +91,14 @@ class SyncSchedule:
         if self.on_report:
             self.on_report(report)
         return report
+
+    def wait(self) -> None:
+        """Block until the scheduler stops, in one-second sleeps: Ctrl+C interrupts
+        ``time.sleep`` on Windows too, where a scheduler's long ``Event.wait`` (as
+        APScheduler's BlockingScheduler waits) is not interrupted before Python 3.14:
+        `sync run` had ignored Ctrl+C until its next run, minutes away."""
+        while self.scheduler.running:
+            time.sleep(1.0)
 
     def shutdown(self) -> None:
         """Stop scheduling (a run in progress finishes)."""

@@ -108,3 +108,25 @@ def test_a_second_server_on_one_folder_is_refused_and_the_first_keeps_serving(tm
         first.terminate()
         first.wait(timeout=30)
     hold_running(data_dir, "serve", single=True).release()  # free once the first is gone
+
+
+def test_ctrl_c_stops_the_agent_loop_between_runs_and_frees_the_folder(data_dir):
+    """`sync run` waits for its next run in one-second sleeps, which Ctrl+C
+    interrupts on Windows too (a scheduler's Event.wait is not there before Python
+    3.14); here: SIGINT while it waits stops it at once and releases its lock."""
+    agent = subprocess.Popen([*BERJASA, "sync", "run", "--data-dir", str(data_dir)],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while not running_holders(data_dir) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert running_holders(data_dir), "the agent never started"
+        time.sleep(1.5)  # its first run (not registered) is over: it waits for the next
+        agent.send_signal(signal.SIGINT)
+        agent.wait(timeout=10)
+    finally:
+        if agent.poll() is None:
+            agent.kill()
+            agent.wait()
+    assert "Traceback" not in agent.stderr.read()
+    assert running_holders(data_dir) == []
