@@ -12,8 +12,10 @@ sync over the link).
 
 from __future__ import annotations
 
+import os
 import socket
 import sys
+from typing import Any
 
 RTO_MAX_MS = 2000
 TCP_RTO_MAX_MS = getattr(socket, "TCP_RTO_MAX_MS", 44)
@@ -42,3 +44,22 @@ def cap_listeners(sockets) -> None:
             if (isinstance(sock, socket.socket) and sock.type == socket.SOCK_STREAM
                     and sock.family in (socket.AF_INET, socket.AF_INET6)):
                 sock.setsockopt(*option)
+
+
+def listen_options(host: str, port: int) -> dict[str, Any]:
+    """waitress ``create_server`` keywords for a listener no other program shares.
+    waitress sets SO_REUSEADDR, which on Windows lets a bind succeed on a port another
+    program already listens on (who gets the connections is then undefined, and
+    "port in use" is never said): there the socket is bound here with
+    SO_EXCLUSIVEADDRUSE and handed over. Elsewhere waitress binds as always."""
+    if os.name != "nt":
+        return {"host": host, "port": port}
+    family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_EXCLUSIVEADDRUSE, 1)
+        sock.bind(address)
+    except OSError:
+        sock.close()
+        raise
+    return {"sockets": [sock]}

@@ -187,6 +187,7 @@ def serve_command(host: str | None, port: int | None, data_dir: Path | None) -> 
     from waitress import create_server
 
     from berjasa.settings import AppConfig
+    from berjasa.tcp import listen_options
     from central.app import create_app, waitress_options
     from central.storage.db import pending_migrations
 
@@ -208,7 +209,7 @@ def serve_command(host: str | None, port: int | None, data_dir: Path | None) -> 
     # waitress buffers a body before the app sees it: cap that at twice the batch limit
     # (the app answers 413 in the JSON shape for anything over its own limits)
     with listening(host, port):
-        server = create_server(app, host=host, port=port, threads=settings["central_threads"],
+        server = create_server(app, **listen_options(host, port), threads=settings["central_threads"],
                                ident="berjasa-central",
                                max_request_body_size=2 * settings["central_max_batch_bytes"],
                                **waitress_options(settings))

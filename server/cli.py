@@ -195,6 +195,7 @@ def serve_command(host: str | None, port: int | None, data_dir: Path | None,
     """
     from waitress import create_server
 
+    from berjasa.tcp import listen_options
     from server.app import NotInitialised, create_app
 
     folder, settings = data_dir_and_settings(data_dir)
@@ -219,7 +220,7 @@ def serve_command(host: str | None, port: int | None, data_dir: Path | None,
                             renew=lambda: tls.ensure_certificates(folder, ca_dir=ca_dir))
         return
     with listening(host, port):
-        server = create_server(app, host=host, port=port, threads=settings["threads"],
+        server = create_server(app, **listen_options(host, port), threads=settings["threads"],
                                ident="berjasa", clear_untrusted_proxy_headers=True)
         # said once the socket is bound: the port it really has (--port 0: any free one)
         click.echo(f"berjasa kelurahan {app.config['KELURAHAN_CODE']} di "
