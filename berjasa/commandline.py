@@ -29,6 +29,11 @@ from berjasa.settings import SettingsError, load_settings
 ROW_ID = click.IntRange(1, 2**63 - 1)
 
 
+def _is_utf8(stream: Any) -> bool:
+    encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "").replace("_", "")
+    return encoding == "utf8"
+
+
 def tolerant_output() -> None:
     """Let stdout and stderr write any character, whatever their encoding: on
     Windows, output sent to a file or a pipe (a scheduled task's log, ``> hasil.txt``)
@@ -38,9 +43,8 @@ def tolerant_output() -> None:
     that is the same JSON), and everything else as before. UTF-8 streams are left
     alone."""
     for stream in (sys.stdout, sys.stderr):
-        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
         reconfigure = getattr(stream, "reconfigure", None)
-        if reconfigure is not None and encoding not in ("utf8", "utf_8"):
+        if reconfigure is not None and not _is_utf8(stream):
             reconfigure(errors="backslashreplace")
 
 
@@ -132,9 +136,13 @@ def data_dir_and_settings(data_dir: Path | None) -> tuple[Path, dict[str, Any]]:
 
 
 def emit(value: Any, as_json: bool, text: str | None = None) -> None:
-    """Print a command's answer: ``text`` (then nothing else) or JSON."""
+    """Print a command's answer: ``text`` (then nothing else) or JSON. JSON to a
+    stream that is not UTF-8 (Windows: a file or pipe in cp1252) is written in ASCII
+    with JSON's own escapes: :func:`tolerant_output`'s escapes are not all JSON
+    (``\U0001f600``, ``\x81``), and ``’`` in cp1252 is no UTF-8 for the reader."""
     if as_json:
-        click.echo(json.dumps(value, ensure_ascii=False, indent=None, default=str))
+        click.echo(json.dumps(value, ensure_ascii=not _is_utf8(sys.stdout), indent=None,
+                              default=str))
     else:
         click.echo(text if text is not None else str(value))
 

@@ -4,6 +4,8 @@ with a traceback after the work is done (berjasa.commandline.tolerant_output).""
 
 from __future__ import annotations
 
+import json
+
 from tests.helpers import berjasa
 
 CP1252 = {"PYTHONIOENCODING": "cp1252"}
@@ -35,6 +37,9 @@ def test_a_name_cp1252_cannot_write_is_escaped_and_the_command_succeeds(data_dir
     assert shown.returncode == 0, shown.stderr
     assert "Traceback" not in shown.stderr
     assert "\\u014a" in shown.stdout.lower()
+    # JSON to a cp1252 stream is ASCII with JSON's escapes: it reads back exactly
+    assert json.loads(shown.stdout)["records"][0]["full_name"] == f"{NAME} Daeng"
+    assert shown.stdout.isascii()
     text = berjasa("privacy", "export", nik, data_dir=data_dir, env=CP1252, process=True)
     assert text.returncode == 0 and "Traceback" not in text.stderr, text.stderr
     assert "\\u014a" in text.stdout.lower()
