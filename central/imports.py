@@ -38,6 +38,7 @@ import hashlib
 import io
 import os
 import re
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -584,7 +585,10 @@ def open_file(path: Path) -> tuple[Reading, Any]:
         # a UTF-8 BOM before Windows-1252 text (a file saved as UTF-8, then edited by a
         # program that kept the BOM and wrote the rest in the ANSI code page)
         header[0] = header[0][len(_BOM_AS_CP1252):]
-    rows = _parsed(csv.reader(text, delimiter=delimiter, strict=True), path.name, lines_before)
+    # Python 3.10's csv refuses a whole file for one NUL ("line contains NUL"); 3.11+
+    # reads it and the row is refused (control_character): the same on both
+    lines = text if sys.version_info >= (3, 11) else (line.replace("\0", "\x01") for line in text)
+    rows = _parsed(csv.reader(lines, delimiter=delimiter, strict=True), path.name, lines_before)
     return Reading(header, rows, counter, path.stat().st_size, encoding), text
 
 
