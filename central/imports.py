@@ -579,6 +579,8 @@ def open_file(path: Path) -> tuple[Reading, Any]:
     if not first.strip():
         text.close()
         raise ImportFileError(f"berkas kosong: {path.name}")
+    if sys.version_info < (3, 11):  # see below: 3.10's csv refuses a NUL
+        first = first.replace("\0", "\x01")
     delimiter = max(",;\t", key=first.count)
     header = next(csv.reader([first], delimiter=delimiter))
     if header and header[0].startswith(_BOM_AS_CP1252):
