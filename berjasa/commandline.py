@@ -34,6 +34,11 @@ def _is_utf8(stream: Any) -> bool:
     return encoding == "utf8"
 
 
+# Windows: a port in a range the system reserved (Hyper-V, WSL, Docker) is refused with
+# WSAEACCES, which Python maps to errno EACCES ("ports below 1024 need admin" misled).
+WSAEACCES = 10013
+
+
 def tolerant_output() -> None:
     """Let stdout and stderr write any character, whatever their encoding: on
     Windows, output sent to a file or a pipe (a scheduled task's log, ``> hasil.txt``)
@@ -190,6 +195,10 @@ def listening(host: str, port: int) -> Iterator[None]:
                     f"sudah berjalan); hentikan program itu atau pakai --port lain")
         elif exc.errno == errno.EADDRNOTAVAIL:
             text = f"alamat {host} bukan alamat komputer ini; pakai --host 127.0.0.1 atau 0.0.0.0"
+        elif getattr(exc, "winerror", None) == WSAEACCES:
+            text = (f"tidak boleh memakai port {port}: Windows mencadangkannya (mis. untuk "
+                    f"Hyper-V/WSL; lihat `netsh int ipv4 show excludedportrange protocol=tcp`); "
+                    f"pakai --port lain")
         elif exc.errno in (errno.EACCES, errno.EPERM):
             text = f"tidak boleh memakai port {port} (port di bawah 1024 perlu hak admin)"
         else:

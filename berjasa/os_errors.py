@@ -25,8 +25,21 @@ _TEXT = {
 }
 
 
+# Windows' own error numbers (OSError.winerror), where the errno they map to would
+# mislead: a file another program has open (Excel holding the export being written) is
+# errno EACCES, "no permission", where closing that program is all it takes.
+_WINDOWS_TEXT = {
+    32: "berkas sedang dibuka program lain (mis. Excel); tutup dulu lalu ulangi",   # sharing violation
+    33: "berkas sedang dikunci program lain; tutup dulu lalu ulangi",               # lock violation
+    10013: "port tidak boleh dipakai (dicadangkan Windows, mis. untuk Hyper-V/WSL); pilih port lain",
+}
+
+
 def os_error_text(exc: OSError) -> str:
     """What went wrong, in Indonesian (the errno number when it is not a common one)."""
+    windows = _WINDOWS_TEXT.get(getattr(exc, "winerror", None) or 0)
+    if windows:
+        return windows
     known = _TEXT.get(exc.errno) if exc.errno is not None else None
     if known:
         return known
