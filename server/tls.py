@@ -70,7 +70,9 @@ def local_names() -> list[str]:
     names = ["127.0.0.1", "::1", "localhost"]
     host = socket.gethostname()
     if host:
-        names.append(host)
+        dns = _dns_form(host)
+        if dns:
+            names.append(dns)
         try:
             for info in socket.getaddrinfo(host, None):
                 address = info[4][0].split("%")[0]  # drop an IPv6 zone id
@@ -96,13 +98,24 @@ def _outgoing_address() -> str | None:
     return None if address.startswith(("0.", "127.")) else address
 
 
+def _dns_form(host: str) -> str | None:
+    """A host name as a certificate can hold it (ASCII: IDNA for a Windows computer
+    named with non-ASCII letters, "LAPTOP-NURHAYATİ"), or None when it has none."""
+    try:
+        return host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return None
+
+
 def _san(names: list[str]) -> x509.SubjectAlternativeName:
     entries: list[x509.GeneralName] = []
     for name in names:
         try:
             entries.append(x509.IPAddress(ipaddress.ip_address(name)))
         except ValueError:
-            entries.append(x509.DNSName(name))
+            dns = _dns_form(name)
+            if dns:
+                entries.append(x509.DNSName(dns))
     return x509.SubjectAlternativeName(entries)
 
 

@@ -134,3 +134,17 @@ def test_the_ca_key_stays_out_of_a_data_folder_that_is_the_config_folder(tmp_pat
         assert config.resolve() not in chosen.resolve().parents and chosen.parent.name == "berjasa-tls-ca"
     elsewhere = default_ca_dir(tmp_path / "share" / "berjasa")
     assert elsewhere.parent == config / "tls-ca"
+
+
+def test_a_computer_named_with_non_ascii_letters_gets_its_certificate(tmp_path, monkeypatch):
+    """A Windows computer may be named "LAPTOP-NURHAYATİ": x509 DNS names are ASCII,
+    and serve --https stopped with a ValueError. The name goes in its IDNA form."""
+    monkeypatch.setattr(tls.socket, "gethostname", lambda: "LAPTOP-NURHAYATİ")
+    names = tls.local_names()
+    files = tls.ensure_certificates(tmp_path / "data", names, ca_dir=tmp_path / "ca")
+    cert = x509.load_pem_x509_certificate(files.server_cert.read_bytes())
+    dns = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value \
+        .get_values_for_type(x509.DNSName)
+    assert "LAPTOP-NURHAYATİ".encode("idna").decode() in dns and all(n.isascii() for n in dns)
+    again = tls.ensure_certificates(tmp_path / "data", names, ca_dir=tmp_path / "ca")
+    assert again.server_cert.read_bytes() == files.server_cert.read_bytes()  # covered: kept
