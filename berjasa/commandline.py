@@ -53,10 +53,27 @@ def tolerant_output() -> None:
             reconfigure(errors="backslashreplace")
 
 
+def stdin_line() -> str:
+    """stdin's first line, as a secret is piped (``--password-stdin``,
+    ``--passphrase-stdin``): UTF-8, a BOM dropped, whatever the console's code page
+    (on Windows a pipe is read as cp1252 otherwise, and a passphrase with "é" piped
+    would not be the one typed at the prompt); bytes that are no UTF-8 are read in
+    the stream's own encoding."""
+    raw = getattr(sys.stdin, "buffer", None)
+    if raw is None:
+        return sys.stdin.readline().rstrip("\r\n")
+    line = raw.readline()
+    try:
+        text = line.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = line.decode(getattr(sys.stdin, "encoding", None) or "utf-8", errors="replace")
+    return text.rstrip("\r\n")
+
+
 def read_password(from_stdin: bool, prompt: str = "Kata sandi") -> str:
     """A password from stdin's first line (``--password-stdin``), else asked twice."""
     if from_stdin:
-        return sys.stdin.readline().rstrip("\r\n")
+        return stdin_line()
     return click.prompt(prompt, hide_input=True, confirmation_prompt=True)
 
 

@@ -10,7 +10,14 @@ from pathlib import Path
 import click
 
 from berjasa.audit import Actor
-from berjasa.commandline import ROW_ID, data_dir_option, emit, json_option, problem_line
+from berjasa.commandline import (
+    ROW_ID,
+    data_dir_option,
+    emit,
+    json_option,
+    problem_line,
+    stdin_line,
+)
 from berjasa.problems import Problem
 from central.cli import central_db, central_group
 
@@ -244,13 +251,12 @@ def standin_command(csv_file: Path, host: str, port: int, user_id: str, password
 
     Contoh: berjasa central dukcapil-standin --csv orang.csv --port 8099
     """
-    import sys
 
     from waitress import serve
 
     from central.dukcapil_standin import create_standin, read_people
 
-    password = sys.stdin.readline().rstrip("\r\n") if password_stdin else "rahasia"
+    password = stdin_line() if password_stdin else "rahasia"
     try:
         people = read_people(csv_file)
     except (OSError, UnicodeDecodeError, csv.Error) as exc:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import click
@@ -15,6 +14,7 @@ from berjasa.commandline import (
     emit,
     json_option,
     problem_line,
+    stdin_line,
 )
 from berjasa.folder_lock import FolderInUse, offline
 from berjasa.local_time import wita
@@ -27,7 +27,7 @@ from server.cli import open_register
 
 def _passphrase(from_stdin: bool, confirm: bool) -> str:
     if from_stdin:
-        return sys.stdin.readline().rstrip("\r\n")
+        return stdin_line()
     return click.prompt("Frasa sandi cadangan", hide_input=True, confirmation_prompt=confirm)
 
 

@@ -5,8 +5,10 @@ with a traceback after the work is done (berjasa.commandline.tolerant_output).""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 
-from tests.helpers import berjasa
+from tests.helpers import BERJASA, berjasa
 
 CP1252 = {"PYTHONIOENCODING": "cp1252"}
 NAME = "Ŋurul"  # U+014A: no cp1252 byte for it
@@ -51,3 +53,20 @@ def test_a_utf8_stream_is_left_as_it_is(data_dir):
                     env={"PYTHONIOENCODING": "utf-8"}, process=True)
     assert shown.returncode == 0, shown.stderr
     assert NAME in shown.stdout
+
+
+def test_a_passphrase_piped_in_utf8_is_the_one_typed_whatever_the_code_page(data_dir, tmp_path):
+    """Windows reads a pipe as cp1252: "é" piped as UTF-8 became "Ã©", so a backup
+    made with a piped passphrase did not open with the same one typed. A piped
+    secret is read as UTF-8 (a BOM dropped)."""
+    from server.backup import read_backup
+
+    passphrase = "frasa-sandi-café-panjang"
+    target = tmp_path / "cadangan.bjb"
+    done = subprocess.run([*BERJASA, "backup", str(target), "--passphrase-stdin", "--data-dir",
+                           str(data_dir)], input=("\ufeff" + passphrase + "\n").encode("utf-8"),
+                          capture_output=True, env={**os.environ, **CP1252}, timeout=120,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    _, files = read_backup(target, passphrase)
+    assert "kelurahan.db" in files
