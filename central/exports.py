@@ -45,6 +45,7 @@ from typing import IO, Any
 
 from berjasa import local_time
 from berjasa.number_text import rupiah
+from berjasa.record_reasons import RECORD_REASON_TEXT
 from berjasa.reference import kelurahan, regions
 from berjasa.spreadsheet import EMPHASIS, KINDS, Column, write_export
 from central import progress as progress_rules
@@ -76,35 +77,7 @@ REASON_TEXT = {
     "missing_name": "Nama kosong",
     "missing_id": "ID data kosong",
     "invalid_income": "Penghasilan tidak sah",
-    # the kelurahan's intake rules, checked again at central (eligibility.RECORD_REASONS)
-    "invalid_record": "Data tidak berbentuk data pendaftaran",
-    "invalid_id": "ID data tidak sah (harus UUID)",
-    "nik_damaged_by_spreadsheet": "NIK rusak oleh spreadsheet (digit terakhir hilang)",
-    "nik_sex_mismatch": "Jenis kelamin tidak cocok dengan NIK",
-    "nik_birth_date_mismatch": "Tanggal lahir tidak cocok dengan NIK",
-    "invalid_kk": "Nomor KK tidak sah",
-    "kk_damaged_by_spreadsheet": "Nomor KK rusak oleh spreadsheet (digit terakhir hilang)",
-    "invalid_full_name": "Nama tidak sah (hanya huruf, spasi dan . , ' -)",
-    "invalid_birth_place": "Tempat lahir tidak sah",
-    "invalid_sex": "Jenis kelamin tidak sah (harus L atau P)",
-    "invalid_address": "Alamat tidak sah",
-    "invalid_rt": "RT tidak sah (1-3 angka, bukan 0)",
-    "invalid_rw": "RW tidak sah (1-3 angka, bukan 0)",
-    "invalid_kelurahan_code": "Kode kelurahan tidak dikenal",
-    "invalid_mother_name": "Nama ibu kandung tidak sah",
-    "invalid_phone": "Nomor telepon tidak sah",
-    "invalid_occupation": "Pekerjaan tidak ada dalam daftar pekerjaan KTP",
-    "invalid_work_category": "Kategori pekerjaan tidak ada dalam daftar pusat",
-    "invalid_heir_name": "Nama ahli waris tidak sah",
-    "invalid_heir_relation": "Hubungan ahli waris tidak ada dalam daftar",
-    "invalid_heir_phone": "Nomor telepon ahli waris tidak sah",
-    "consent_not_given": "Pekerja tidak memberikan persetujuan",
-    "invalid_consent": "Catatan persetujuan tidak sah",
-    "invalid_location": "Lokasi GPS tidak sah",
-    "invalid_captured_at": "Waktu pendataan tidak sah atau di masa depan",
-    "invalid_notes": "Catatan tidak sah",
-    "invalid_disability": "Data disabilitas tidak sah",
-    "invalid_possible_duplicate": "Petunjuk duplikat tidak sah",
+    **RECORD_REASON_TEXT,  # the kelurahan's intake rules, checked again at central
     "dtsen_desil_above_cutoff": "Desil DTSEN di atas batas program",
     "already_bpjs_participant": "Sudah peserta aktif BPJS Ketenagakerjaan",
     "already_in_cohort": "Sudah termasuk kohort 2024 yang iurannya dibayar kota",

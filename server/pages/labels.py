@@ -10,6 +10,7 @@ from typing import Any
 from berjasa import number_text
 from berjasa.identity import national_form
 from berjasa.local_time import tanggal, wita
+from berjasa.record_reasons import RECORD_REASON_TEXT
 
 STATUS_LABELS = {
     "submitted": "Menunggu pemeriksaan",
@@ -58,36 +59,11 @@ CENTRAL_REASON_LABELS = {
     "invalid_nik": "NIK tidak sah", "invalid_birth_date": "Tanggal lahir tidak sah",
     "kelurahan_mismatch": "Kelurahan tidak sesuai perangkat", "missing_name": "Nama kosong",
     "missing_id": "ID data kosong", "invalid_income": "Penghasilan tidak sah",
-    # the intake rules central checks again (central/eligibility.py RECORD_REASONS):
-    # a laptop that sent these was out of date, faulty or tampered with
-    "invalid_record": "Data tidak berbentuk data pendaftaran",
-    "invalid_id": "ID data tidak sah (harus UUID)",
+    # the intake rules central checks again (berjasa.record_reasons), the two damaged
+    # numbers with what the enumerator does about them
+    **RECORD_REASON_TEXT,
     "nik_damaged_by_spreadsheet": "NIK rusak oleh spreadsheet: ketik ulang dari KTP",
-    "nik_sex_mismatch": "Jenis kelamin tidak cocok dengan NIK",
-    "nik_birth_date_mismatch": "Tanggal lahir tidak cocok dengan NIK",
-    "invalid_kk": "Nomor KK tidak sah",
     "kk_damaged_by_spreadsheet": "Nomor KK rusak oleh spreadsheet: ketik ulang dari Kartu Keluarga",
-    "invalid_full_name": "Nama tidak sah (hanya huruf, spasi dan . , ' -)",
-    "invalid_birth_place": "Tempat lahir tidak sah",
-    "invalid_sex": "Jenis kelamin tidak sah (harus L atau P)",
-    "invalid_address": "Alamat tidak sah",
-    "invalid_rt": "RT tidak sah (1-3 angka, bukan 0)",
-    "invalid_rw": "RW tidak sah (1-3 angka, bukan 0)",
-    "invalid_kelurahan_code": "Kode kelurahan tidak dikenal",
-    "invalid_mother_name": "Nama ibu kandung tidak sah",
-    "invalid_phone": "Nomor telepon tidak sah",
-    "invalid_occupation": "Pekerjaan tidak ada dalam daftar pekerjaan KTP",
-    "invalid_work_category": "Kategori pekerjaan tidak ada dalam daftar pusat",
-    "invalid_heir_name": "Nama ahli waris tidak sah",
-    "invalid_heir_relation": "Hubungan ahli waris tidak ada dalam daftar",
-    "invalid_heir_phone": "Nomor telepon ahli waris tidak sah",
-    "consent_not_given": "Pekerja tidak memberikan persetujuan",
-    "invalid_consent": "Catatan persetujuan tidak sah",
-    "invalid_location": "Lokasi GPS tidak sah",
-    "invalid_captured_at": "Waktu pendataan tidak sah atau di masa depan",
-    "invalid_notes": "Catatan tidak sah",
-    "invalid_disability": "Data disabilitas tidak sah",
-    "invalid_possible_duplicate": "Petunjuk duplikat tidak sah",
     # a version (e.g. a fix) that reached central after central erased the person
     "erased": "Data orang ini sudah dihapus di pusat (pelindungan data pribadi)",
 }

@@ -1,0 +1,37 @@
+"""The words for a record central refused by the kelurahan's own intake rules
+(``central.eligibility.RECORD_REASONS``, checked again at central: a laptop that sent
+such a record was out of date, faulty or tampered with). One text per code, shown by
+central's exports and dashboard and by the kelurahan's pages and phones alike."""
+
+from __future__ import annotations
+
+RECORD_REASON_TEXT = {
+    "invalid_record": "Data tidak berbentuk data pendaftaran",
+    "invalid_id": "ID data tidak sah (harus UUID)",
+    "nik_damaged_by_spreadsheet": "NIK rusak oleh spreadsheet (digit terakhir hilang)",
+    "nik_sex_mismatch": "Jenis kelamin tidak cocok dengan NIK",
+    "nik_birth_date_mismatch": "Tanggal lahir tidak cocok dengan NIK",
+    "invalid_kk": "Nomor KK tidak sah",
+    "kk_damaged_by_spreadsheet": "Nomor KK rusak oleh spreadsheet (digit terakhir hilang)",
+    "invalid_full_name": "Nama tidak sah (hanya huruf, spasi dan . , ' -)",
+    "invalid_birth_place": "Tempat lahir tidak sah",
+    "invalid_sex": "Jenis kelamin tidak sah (harus L atau P)",
+    "invalid_address": "Alamat tidak sah",
+    "invalid_rt": "RT tidak sah (1-3 angka, bukan 0)",
+    "invalid_rw": "RW tidak sah (1-3 angka, bukan 0)",
+    "invalid_kelurahan_code": "Kode kelurahan tidak dikenal",
+    "invalid_mother_name": "Nama ibu kandung tidak sah",
+    "invalid_phone": "Nomor telepon tidak sah",
+    "invalid_occupation": "Pekerjaan tidak ada dalam daftar pekerjaan KTP",
+    "invalid_work_category": "Kategori pekerjaan tidak ada dalam daftar pusat",
+    "invalid_heir_name": "Nama ahli waris tidak sah",
+    "invalid_heir_relation": "Hubungan ahli waris tidak ada dalam daftar",
+    "invalid_heir_phone": "Nomor telepon ahli waris tidak sah",
+    "consent_not_given": "Pekerja tidak memberikan persetujuan",
+    "invalid_consent": "Catatan persetujuan tidak sah",
+    "invalid_location": "Lokasi GPS tidak sah",
+    "invalid_captured_at": "Waktu pendataan tidak sah atau di masa depan",
+    "invalid_notes": "Catatan tidak sah",
+    "invalid_disability": "Data disabilitas tidak sah",
+    "invalid_possible_duplicate": "Petunjuk duplikat tidak sah",
+}
