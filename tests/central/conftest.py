@@ -83,6 +83,16 @@ class Central:
         backends: each query sees what central has committed)."""
         return self._connection().query(sql, params)
 
+    def change(self, sql: str, params: tuple | list = ()) -> None:
+        """A direct write in a transaction of its own (a state older code left
+        behind, or a step outside the test)."""
+        db = self.db()
+        try:
+            with db.transaction():
+                db.run(sql, params)
+        finally:
+            db.close()
+
     def code(self, kelurahan: str = KELURAHAN_A, ttl_minutes: int = 60) -> str:
         """A one-time registration code."""
         return create_registration_code(self._connection(), kelurahan, ttl_minutes)["code"]

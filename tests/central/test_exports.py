@@ -44,13 +44,6 @@ def _set(central, nik, **values):
         db.close()
 
 
-def _sql(central, sql, params=()):
-    db = central.db()
-    try:
-        with db.transaction():
-            db.run(sql, params)
-    finally:
-        db.close()
 
 
 def _csv_rows(content: bytes) -> list[dict]:
@@ -90,7 +83,7 @@ def held(central):
         _set(central, sent[index]["nik"], eligibility=json.dumps(rules))
     _set(central, sent[0]["nik"], disability=json.dumps(
         {"has_disability": True, "kinds": ["walking", "seeing"]}), jht=1)
-    _sql(central, "INSERT INTO bpjs_participants (nik, kpj_number, program, status)"
+    central.change("INSERT INTO bpjs_participants (nik, kpj_number, program, status)"
                   " VALUES (?, ?, ?, ?)", (sent[3]["nik"], "KPJ3", "BPU", "aktif"))
     return sent
 
@@ -119,7 +112,7 @@ def test_registration_lists_records_passing_every_rule_and_not_listed_by_bpjs(ce
                          " WHERE registration_exported_at IS NOT NULL ORDER BY nik") == marked
 
     _set(central, held[2]["nik"], status="registered", kpj_number="KPJ2")
-    _sql(central, "UPDATE bpjs_participants SET status = 'nonaktif'")  # not participation
+    central.change("UPDATE bpjs_participants SET status = 'nonaktif'")  # not participation
     assert sorted(r["NIK"] for r in _csv_rows(_export(central, "bpjs-registration").content)) \
         == sorted([held[0]["nik"], held[3]["nik"]])
 
@@ -144,7 +137,7 @@ def test_registration_xlsx_is_inert_nik_is_text_and_the_export_is_audited(centra
 
 def _cohort(central, rows):
     for nik, kpj, name, kel, start, income, jht in rows:
-        _sql(central, "INSERT INTO cohort (nik, kpj_number, full_name, birth_date, kelurahan_code,"
+        central.change("INSERT INTO cohort (nik, kpj_number, full_name, birth_date, kelurahan_code,"
                       " coverage_start, monthly_income, jht) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
              (nik, kpj, name, "1980-01-01", kel, start, income, jht))
 

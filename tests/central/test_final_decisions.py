@@ -28,14 +28,6 @@ def _db_call(central, fn, *args):
         db.close()
 
 
-def _change(central, sql, params=()):
-    """A direct write (a state older code left behind, or a step outside the test)."""
-    db = central.db()
-    try:
-        with db.transaction():
-            db.run(sql, params)
-    finally:
-        db.close()
 
 
 def _status(central, record_id):
@@ -96,7 +88,7 @@ def test_a_finding_on_a_record_no_longer_active_can_be_closed(central):
     back" and stay open for ever), the record stays as it is."""
     _a, _b, _first, second, _pair = flagged_pair(central)
     sent = _db_call(central, verification.send_back, second["nik"], "cek KTP", "vera")
-    _change(central, "UPDATE records SET status = 'duplicate' WHERE record_id = ?", (second["id"],))
+    central.change("UPDATE records SET status = 'duplicate' WHERE record_id = ?", (second["id"],))
     outcome = _db_call(central, verification.decide_finding, sent["finding_id"], "reject",
                        "Sudah duplikat", "vera")
     assert outcome["record_unchanged"] is True and outcome["record_status"] == "duplicate"
@@ -111,7 +103,7 @@ def test_a_registered_workers_fix_stays_registered_with_its_kpj(central, tmp_pat
     device = central.register()
     first = {**records(1)[0], "version": 2}
     device.send([first])
-    _change(central, "UPDATE records SET registration_exported_at = '2026-01-05T00:00:00+00:00'")
+    central.change("UPDATE records SET registration_exported_at = '2026-01-05T00:00:00+00:00'")
     _db_call(central, verification.send_back, first["nik"], "Alamat kurang", "vera")
     path = tmp_path / "bpjs.csv"
     path.write_text(f"nik,kpj_number,program,status\n{first['nik']},25012345678,JKK+JKM,Aktif\n",
@@ -190,7 +182,7 @@ def test_the_commands_say_why_a_decision_is_refused_or_changes_nothing(central):
                       "--reason", "Palsu", data_dir=data, check=False)
     assert refused.returncode != 0 and "Traceback" not in refused.stderr
     assert "kept_by_pair_decision" in refused.stderr and second["id"] in refused.stderr
-    _change(central, "UPDATE findings SET status = 'open', decision = NULL WHERE id = ?",
+    central.change("UPDATE findings SET status = 'open', decision = NULL WHERE id = ?",
             (dropped["finding_id"],))
     closed = berjasa("central", "decide", str(dropped["finding_id"]), "--decision", "confirm",
                      "--reason", "Sudah duplikat", data_dir=data)
