@@ -28,6 +28,15 @@ _SPACE = r"[\s+]"
 _OTHER_SEPARATOR = r"[\-._/\u2010-\u2015\u2212\u30fc\uff0d\uff0e]"
 _GAP = rf"{_SPACE}*(?:{_OTHER_SEPARATOR}{_SPACE}*){{0,3}}"
 SIXTEEN_DIGITS = re.compile(rf"(?<!\d)(\d(?:{_GAP}\d){{15}})(?!\d)")
+# A record id (UUID) is no NIK, though its last groups may be 16 digits with a hyphen
+# between ("...-8386-241234561189"): matched first and kept whole, so a log line
+# still names the record it is about.
+_UUID = r"(?<![0-9A-Fa-f-])[0-9A-Fa-f]{8}(?:-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}(?![0-9A-Fa-f])"
+_UUID_OR_SIXTEEN = re.compile(rf"({_UUID})|{SIXTEEN_DIGITS.pattern}")
+
+
+def _mask_match(match: re.Match) -> str:
+    return match[1] if match[1] else _masked_digits(match[2])
 _PERCENT = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
 
 
@@ -72,12 +81,14 @@ def mask_identity_numbers(text: str) -> str:
     """Replace the middle of every 16-digit number, in any form the search
     accepts, with asterisks."""
     if "%" not in text:
-        return SIXTEEN_DIGITS.sub(lambda m: _masked_digits(m[1]), text)
+        return _UUID_OR_SIXTEEN.sub(_mask_match, text)
     decoded, starts = _decoded_units(text)
     pieces, position = [], 0
-    for match in SIXTEEN_DIGITS.finditer(decoded):
+    for match in _UUID_OR_SIXTEEN.finditer(decoded):
+        if match[1]:
+            continue  # a record id: left as written
         begin, end = starts[match.start()], starts[match.end()]
-        pieces += [text[position:begin], _masked_digits(match[1])]
+        pieces += [text[position:begin], _masked_digits(match[2])]
         position = end
     pieces.append(text[position:])
     return "".join(pieces)

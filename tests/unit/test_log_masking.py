@@ -116,3 +116,14 @@ def test_four_spaces_and_four_pluses_are_masked():
     for text in ("q=7371    0141 0190 0001", "q=7371++++0141+0190+0001",
                  "q=7371%20%20%20%20014101900001", "q=7371 \t \n 0141 0190 0001"):
         assert mask_identity_numbers(text).endswith("737101******0001"), text
+
+
+def test_a_record_id_whose_last_groups_are_digits_is_kept_whole():
+    """A UUID ending "-8386-241234561189" read as a NIK with a hyphen in it: the log
+    line showed "838624******1189", so it could not be matched to the record."""
+    from berjasa.logs import mask_identity_numbers
+
+    record = "8b26f4aa-0602-4907-8386-241234561189"
+    assert mask_identity_numbers(f"record {record} disetujui") == f"record {record} disetujui"
+    assert mask_identity_numbers(f"/enrollments/{record}?q=7371014101900001") == \
+        f"/enrollments/{record}?q=737101******0001"
