@@ -27,6 +27,7 @@ def install(app: Flask, log: logging.Logger, before_request: Callable[[], None],
     ``more`` (exception type, handler), and any other exception as a bug."""
     request_log.install(app)
     app.before_request(_refuse_head)
+    app.after_request(_allow_without_head)
     app.before_request(before_request)
     app.register_error_handler(Problem, problem_response)
     for kind, handler in more:
@@ -56,6 +57,15 @@ def _refuse_head() -> None:
     if request.method == "HEAD" and request.path != "/health" and not (
             request.endpoint or "").endswith("static"):
         raise MethodNotAllowed(valid_methods=["GET"])
+
+
+def _allow_without_head(response: Response) -> Response:
+    """An ``Allow`` header (OPTIONS, 405) does not offer the HEAD that is refused."""
+    allowed = response.headers.get("Allow")
+    if allowed and "HEAD" in allowed and request.path != "/health":
+        response.headers["Allow"] = ", ".join(
+            method for method in (m.strip() for m in allowed.split(",")) if method != "HEAD")
+    return response
 
 
 def _database_folder() -> Path | None:

@@ -204,6 +204,8 @@ def test_head_requests_are_refused_without_acting(central):
         answer = operator.head(f"{central.url}{path}", timeout=20)
         assert answer.status_code == 405 and answer.headers.get("Allow") == "GET", path
     assert requests.head(f"{central.url}/health", timeout=10).status_code == 200
+    offered = operator.options(f"{central.url}/unduh/payment-list", timeout=10).headers["Allow"]
+    assert "GET" in offered and "HEAD" not in offered  # nothing offers what is refused
     assert central.query("SELECT COUNT(*) AS n FROM audit_log")[0]["n"] == trail_before
     _, answer = login(central, "sari")
     assert answer.status_code == 200
