@@ -49,6 +49,7 @@ from typing import Any, BinaryIO
 from berjasa import local_time, reference
 from berjasa.checks import has_unprintable
 from berjasa.identity import is_nik_damaged_by_spreadsheet
+from berjasa.number_text import RUPIAH_PROBLEMS, RupiahUnreadable, parse_rupiah
 from berjasa.os_errors import os_error_text
 from berjasa.paths import open_private, private_folder
 from berjasa.spreadsheet import safe_text
@@ -80,7 +81,9 @@ REASONS = {
     "desil_invalid": "desil harus angka 1 sampai 10",
     "coverage_start_invalid": "bulan mulai harus YYYY-MM",
     "jht_from_invalid": "bulan mulai JHT harus YYYY-MM",
-    "income_invalid": "penghasilan harus angka rupiah",
+    "income_invalid": "penghasilan " + RUPIAH_PROBLEMS["invalid"],
+    "income_cents": "penghasilan " + RUPIAH_PROBLEMS["cents"],
+    "income_ambiguous": "penghasilan: " + RUPIAH_PROBLEMS["ambiguous"],
     "duplicate_nik_in_file": "NIK yang sama sudah ada di baris sebelumnya",
     "control_character": "berisi karakter kontrol (mis. NUL atau ganti baris) yang tidak dapat "
                          "disimpan; hapus dari sel itu",
@@ -291,17 +294,15 @@ def clean_desil(raw: str | None) -> int:
 
 
 def clean_income(raw: str | None) -> int | None:
-    """Integer rupiah from ``2500000``, ``2.500.000`` or ``Rp 2.500.000``; None when empty."""
-    text = _SPACES.sub("", strip_cell(raw))
-    if text.casefold().startswith("rp"):
-        text = text[2:]
-    if not text:
-        return None
-    if re.fullmatch(r"[0-9]{1,3}(\.[0-9]{3})+", text):
-        text = text.replace(".", "")
-    if not (text.isascii() and text.isdigit()) or len(text) > 12:
-        raise RowRejected("income_invalid", "monthly_income")
-    return int(text)
+    """Integer rupiah as Indonesians and Indonesian Excel write them (``2500000``,
+    ``2.500.000``, ``Rp 2.500.000,00``; :func:`berjasa.number_text.parse_rupiah`, the one
+    reader of rupiah); None when empty. ``income_cents`` for decimals that are not zero,
+    ``income_ambiguous`` for separators that could be thousands or decimals,
+    ``income_invalid`` for anything else."""
+    try:
+        return parse_rupiah(raw)
+    except RupiahUnreadable as unreadable:
+        raise RowRejected(f"income_{unreadable.problem}", "monthly_income") from None
 
 
 def clean_flag(raw: str | None) -> int:

@@ -614,3 +614,23 @@ def test_rejects_name_the_files_own_column_and_line(store, tmp_path):
         ("income_invalid", "Penghasilan (Rp)", "2"), ("coverage_start_invalid", "Mulai Kepesertaan", "4"),
         ("duplicate_nik_in_file", "NIK", "6")]
     assert store.one("SELECT rejects_file FROM imports")["rejects_file"] == summary["rejects_file"]
+
+
+# --- incomes as Indonesian Excel writes them -------------------------------------------
+
+def test_cohort_incomes_in_indonesian_excel_format(store, tmp_path):
+    incomes = ["2.100.000,00", "Rp 2.100.000", "Rp2.100.000,-", "2100000", " 2 100 000 ",
+               "2.100.000,50", "2,100,000", "2100000.00", "dua juta"]
+    niks = _people(len(incomes))
+    path = _write(tmp_path / "k.csv", "NIK;Kode Kelurahan;Mulai Kepesertaan;Penghasilan (Rp)\n" + "".join(
+        f"{nik};73.71.01.1001;2024-03;{income}\n" for nik, income in zip(niks, incomes)))
+    summary = import_file(store, path, "cohort", tmp_path, {})
+    assert {r["monthly_income"] for r in store.query("SELECT monthly_income FROM cohort")} == {2_100_000}
+    assert summary["accepted"] == 5
+    assert [(r["alasan"], r["kolom"], r["Penghasilan (Rp)"]) for r in _rejects(summary)] == [
+        ("income_cents", "Penghasilan (Rp)", "2.100.000,50"),
+        ("income_ambiguous", "Penghasilan (Rp)", "2,100,000"),
+        ("income_ambiguous", "Penghasilan (Rp)", "2100000.00"),
+        ("income_invalid", "Penghasilan (Rp)", "dua juta")]
+    assert "sen" in _rejects(summary)[0]["keterangan"]
+    assert "ribuan atau desimal" in _rejects(summary)[1]["keterangan"]
