@@ -15,11 +15,16 @@ the header cells no field takes are listed in the summary; an apostrophe before
 NIK/KK/KPJ removed; spaces trimmed. The csv reader is strict, and a record running
 over more than one line (an unclosed quote) is a whole-file error naming its line.
 
+A row whose cells do not line up with the header's columns is refused
+(``wrong_cell_count``): a value holding the separator unquoted (``JKK;JKM``) shifts the
+cells after it, so the status read would be another column's, and a short row would
+read its missing status as empty, which counts as active. Empty cells after the last
+column (Excel's ``;;;``) are not cells; a wholly empty row is skipped.
+
 The file is read streaming: a csv reader over a text stream, good rows inserted in
 batches (``COPY`` on PostgreSQL), rejected rows written to the rejects CSV as they
-come (the row as read + ``alasan`` + ``kolom`` + ``keterangan`` + ``baris``; no file when
-nothing is rejected). Memory grows only with the set of
-NIKs seen (duplicate check: one int per row).
+come (the row as read + ``alasan`` + ``kolom`` + ``keterangan`` + ``baris``). Memory grows
+only with the set of NIKs seen (duplicate check: one int per row).
 
 All in one transaction: the old snapshot is deleted, the new rows inserted, the
 records held re-evaluated (``central.recheck``). When no row is accepted, or more
@@ -85,6 +90,7 @@ REASONS = {
     "income_cents": "penghasilan " + RUPIAH_PROBLEMS["cents"],
     "income_ambiguous": "penghasilan: " + RUPIAH_PROBLEMS["ambiguous"],
     "duplicate_nik_in_file": "NIK yang sama sudah ada di baris sebelumnya",
+    "wrong_cell_count": "jumlah sel baris tidak sama dengan jumlah kolom judul",
     "control_character": "berisi karakter kontrol (mis. NUL atau ganti baris) yang tidak dapat "
                          "disimpan; hapus dari sel itu",
 }
@@ -627,10 +633,15 @@ class _Rejects:
             self.writer.writerow([*(_safe_cell(h) for h in self.header), "alasan", "kolom",
                                   "keterangan", "baris"])
 
-    def add(self, line: int, row: list[str], code: str, field: str) -> None:
+    def add(self, line: int, row: list[str], code: str, field: str, detail: str | None = None) -> None:
+        """One refused row, cut or padded to the header's cells so that ``alasan`` stays
+        under its own heading (the cells past the header are named in ``detail``)."""
         self._open()
-        self.writer.writerow([*(_safe_cell(c) for c in row), code, _safe_cell(self.labels.get(field, field)),
-                              REASONS.get(code, code), line])
+        width = len(self.header)
+        cells = row if len(row) == width else (row + [""] * width)[:width]
+        self.writer.writerow([*(_safe_cell(c) for c in cells), code,
+                              _safe_cell(self.labels.get(field, field)),
+                              _safe_cell(detail or REASONS.get(code, code)), line])
 
     def close(self) -> None:
         if self.handle is not None:
@@ -690,6 +701,47 @@ def _refuse_control_characters(cells: dict[str, str]) -> None:
             raise RowRejected("control_character", field)
 
 
+def header_width(header: list[str]) -> int:
+    """The header's cells up to its last named one (the empty cells Excel adds after
+    the last column are not columns)."""
+    width = len(header)
+    while width and not header[width - 1].strip():
+        width -= 1
+    return width
+
+
+def _wrong_cell_count(row: list[str], header: list[str], width: int, line: int,
+                      workbook: bool) -> tuple[str, str] | None:
+    """``(kolom, keterangan)`` when a row's cells do not line up with the header's
+    ``width`` columns (:func:`header_width`), else None. More cells: a value with a
+    separator in it and no quotes (``JKK;JKM`` in a ``;`` file) shifted every later cell
+    one column, so the status read would be another cell's; fewer: the cells that are
+    missing would be read as empty (an empty status counts as active). Empty cells after
+    the last column (Excel adds ``;;;``) are not cells. In a workbook nothing can shift
+    and a cell not stored is empty (openpyxl omits trailing empty cells when the sheet
+    has no dimension), so only a value past the header's columns counts there."""
+    filled = len(row)
+    while filled > width and not row[filled - 1].strip():
+        filled -= 1
+    if filled == width or (filled < width and workbook):
+        return None
+    where = "lembar kerja" if workbook else "berkas"
+    if filled < width:
+        missing = header[filled].strip().lstrip("\ufeff") or f"kolom ke-{filled + 1}"
+        return missing, (f"baris {line} hanya berisi {filled} sel, padahal judul {where} punya "
+                         f"{width} kolom: sel yang hilang tidak dianggap kosong (isian bisa tertukar "
+                         f"kolom); lengkapi baris itu, sel kosong tetap ditulis dengan pemisahnya, "
+                         f"lalu impor ulang")
+    extra = " | ".join(cell.strip()[:40] for cell in row[width:filled])[:200]
+    hint = ("; beri judul kolom itu atau hapus isiannya, lalu impor ulang" if workbook else
+            "; biasanya isian yang memuat pemisah kolom tanpa tanda kutip, mis. Program JKK;JKM, "
+            "sehingga isian sesudahnya bergeser: beri tanda kutip (\"JKK;JKM\") atau ganti "
+            "isiannya, lalu impor ulang")
+    return f"kolom ke-{width + 1} (tanpa judul)", (
+        f"baris {line} berisi {filled} sel, padahal judul {where} punya {width} kolom "
+        f"(sel di luar judul: {extra}){hint}")
+
+
 def _load(db: Database, path: Path, kind: str, reading: Reading, found: dict[str, int],
           rejects: _Rejects, settings: dict[str, Any], force: bool,
           progress: Callable[[int, int], None] | None, today: date | None) -> dict[str, Any]:
@@ -704,13 +756,18 @@ def _load(db: Database, path: Path, kind: str, reading: Reading, found: dict[str
         snapshots.clear(db, SNAPSHOT_KIND[kind])
         seen: set[int] = set()
         batch: list[tuple] = []
-        width = max(found.values()) + 1
+        width = header_width(reading.header)
+        workbook = reading.encoding == XLSX
         for line, row in reading.rows:
             if not "".join(row).strip():
                 continue
             read += 1
-            if len(row) < width:
-                row = row + [""] * (width - len(row))
+            if len(row) != width:
+                wrong = _wrong_cell_count(row, reading.header, width, line, workbook)
+                if wrong:
+                    rejects.add(line, row, "wrong_cell_count", *wrong)
+                    continue
+                row = (row + [""] * width)[:width]
             cells = {field: row[index] for field, index in found.items()}
             try:
                 _refuse_control_characters(cells)
