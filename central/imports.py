@@ -28,8 +28,13 @@ only with the set of NIKs seen (duplicate check: one int per row).
 
 All in one transaction: the old snapshot is deleted, the new rows inserted, the
 records held re-evaluated (``central.recheck``). When no row is accepted, or more
-rows are rejected than accepted without ``force``, the transaction is rolled back:
-nothing already held changes, and :class:`ImportRefused` says why in one line.
+rows are rejected than accepted without ``force``, or the file is much shorter than
+the list in force (``SHRINK_LIMIT``), the transaction is rolled back: nothing already
+held changes, and :class:`ImportRefused` says why in one line. The rejects file is
+kept in two cases only: an import that succeeded (its header alone when no row was
+rejected, since the answer names it), and a refused one that rejected rows (its
+message names the file). A refusal without a rejected row, and a file that cannot be
+imported at all (:class:`ImportFileError`: its rows mean nothing), leave none.
 Each import that replaces a snapshot is a row of ``imports``; its id is the
 snapshot id the rows and the eligibility decisions carry.
 """
@@ -665,11 +670,13 @@ def import_file(db: Database, path: Path, kind: str, data_dir: Path,
                 settings: dict[str, Any] | int | None = None, *, force: bool = False,
                 progress: Callable[[int, int], None] | None = None,
                 today: date | None = None) -> dict[str, Any]:
-    """Import one file. Returns ``{"read", "accepted", "rejects_file" (its header alone
-    when no row was rejected), "snapshot_id", "rechecked", "unused_columns"}`` (the header cells no
-    field took, as the file names them); raises ImportFileError (file unusable) or
-    ImportRefused (nothing replaced). ``progress(bytes_read, size)`` is called
-    after each batch."""
+    """Import one file. Returns ``{"read", "accepted", "rejected", "rejects_file" (its
+    header alone when no row was rejected), "snapshot_id", "rechecked", "unused_columns"}``
+    (the header cells no field took, as the file names them); raises ImportFileError
+    (file unusable; no rejects file left) or ImportRefused (nothing replaced; its message
+    and ``summary["rejects_file"]`` name the rejects file when a row was rejected, else
+    that is None and no file is left). ``progress(bytes_read, size)`` is called after
+    each batch."""
     if kind not in KINDS:
         raise ImportFileError(f"jenis impor tidak dikenal: {kind} (pilih {', '.join(KINDS)})")
     settings = rechecking.as_settings(settings)
@@ -679,7 +686,11 @@ def import_file(db: Database, path: Path, kind: str, data_dir: Path,
         rejects = _Rejects(data_dir / "imports", kind, reading.header, found)
         try:
             summary = _load(db, path, kind, reading, found, rejects, settings, force, progress, today)
-        except ImportFileError:  # the file is unusable: its rejected rows mean nothing
+        except ImportRefused as refused:
+            if not refused.summary["rejected"]:  # no row to show: no file (the message names none)
+                rejects.discard()
+            raise
+        except BaseException:  # the file is unusable (or the import failed): its rows mean nothing
             rejects.discard()
             raise
         finally:
@@ -791,10 +802,11 @@ def _load(db: Database, path: Path, kind: str, reading: Reading, found: dict[str
         if progress:
             progress(reading.size, reading.size)
         rejected = read - accepted
-        summary = {"read": read, "accepted": accepted, "rejected": rejected,
-                   "rejects_file": rejects.written(), "snapshot_id": snapshot_id}
         if read == 0:
             raise ImportFileError(f"berkas hanya berisi baris judul, tidak ada data: {path.name}")
+        # a refused import names its rejects file when a row was rejected, else leaves none
+        summary = {"read": read, "accepted": accepted, "rejected": rejected,
+                   "rejects_file": str(rejects.path) if rejected else None, "snapshot_id": snapshot_id}
         if accepted == 0:
             raise ImportRefused(f"tidak ada baris yang diterima ({rejected} ditolak, lihat "
                                 f"{rejects.path}); data lama tidak diganti", summary)
@@ -804,13 +816,15 @@ def _load(db: Database, path: Path, kind: str, reading: Reading, found: dict[str
                                 f"atau ulangi dengan --force", summary)
         if before and accepted < before["accepted"] * SHRINK_LIMIT and not force:
             summary["in_force"] = dict(before)
+            shown = f" ({rejected} baris ditolak, lihat {rejects.path})" if rejected else ""
             raise ImportRefused(
-                f"berkas ini hanya {accepted} baris diterima, kurang dari separuh impor yang "
+                f"berkas ini hanya {accepted} baris diterima{shown}, kurang dari separuh impor yang "
                 f"berlaku ({before['accepted']} baris dari {before['file_name']}, "
                 f"{local_time.wita(before['imported_at'])}); berkas sebagian akan membuat data "
                 f"yang ditolak karena isi impor lama diterima lagi. Data lama tidak diganti: "
                 f"periksa berkas, atau ulangi dengan --force bila berkas ini memang lengkap",
                 summary)
+        summary["rejects_file"] = rejects.written()  # design.md: PATH, its header alone if none
         snapshots.finish_import(db, snapshot_id, read, accepted, rejected, reading.counter.sha.hexdigest(),
                                 summary["rejects_file"])
         summary["rechecked"] = rechecking.recheck(db, settings, today=today,

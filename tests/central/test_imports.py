@@ -712,6 +712,40 @@ def test_a_workbook_refuses_a_value_past_the_header_but_not_a_missing_empty_cell
     assert {r["nik"] for r in store.query("SELECT nik FROM bpjs_participants")} == {NIK_A, NIK_C}
 
 
+# --- a refused import and its rejects file ------------------------------------------
+
+def test_a_refused_import_names_its_rejects_file_or_leaves_none(central, tmp_path):
+    """The shrink refusal made imports/<kind>-...-rejects.csv that no message named."""
+    full = "nik;no_kpj;status\n" + "".join(f"{nik};2501{n:07d};aktif\n" for n, nik in enumerate(_people(10)))
+    _import(central, _write(tmp_path / "lengkap.csv", full), "bpjs-participants")
+    before = set((central.data_dir / "imports").glob("*"))
+    partial = _write(tmp_path / "sebagian.csv", "\n".join(full.splitlines()[:4]) + "\n")
+    with pytest.raises(ImportRefused, match="kurang dari separuh") as refused:
+        _import(central, partial, "bpjs-participants")
+    assert "lihat" not in str(refused.value) and refused.value.summary["rejects_file"] is None
+    assert set((central.data_dir / "imports").glob("*")) == before  # no rejects: no file
+
+    damaged = _write(tmp_path / "rusak.csv", "\n".join(full.splitlines()[:4]) + "\n7.37E+15;250100;aktif\n")
+    with pytest.raises(ImportRefused, match="kurang dari separuh") as refused:
+        _import(central, damaged, "bpjs-participants")
+    left = set((central.data_dir / "imports").glob("*")) - before
+    assert [str(p) for p in left] == [refused.value.summary["rejects_file"]]
+    assert f"1 baris ditolak, lihat {refused.value.summary['rejects_file']}" in str(refused.value)
+    assert [r["alasan"] for r in _rejects(refused.value.summary)] == ["nik_damaged_by_spreadsheet"]
+
+
+def test_an_import_that_fails_half_way_leaves_no_rejects_file(store, tmp_path, monkeypatch):
+    from central import imports
+    path = _write(tmp_path / "d.csv", f"nik,desil\n{NIK_A},2\n7.37E+15,1\n{NIK_B},3\n")
+
+    def broken(*args):
+        raise RuntimeError("disk full")
+    monkeypatch.setattr(imports.snapshots, "finish_import", broken)
+    with pytest.raises(RuntimeError):
+        import_file(store, path, "dtsen", tmp_path, {})
+    assert list((tmp_path / "imports").glob("*")) == []
+
+
 # --- incomes as Indonesian Excel writes them -------------------------------------------
 
 def test_cohort_incomes_in_indonesian_excel_format(store, tmp_path):
