@@ -15,16 +15,26 @@ the header cells no field takes are listed in the summary; an apostrophe before
 NIK/KK/KPJ removed; spaces trimmed. The csv reader is strict, and a record running
 over more than one line (an unclosed quote) is a whole-file error naming its line.
 
+A row whose cells do not line up with the header's columns is refused
+(``wrong_cell_count``): a value holding the separator unquoted (``JKK;JKM``) shifts the
+cells after it, so the status read would be another column's, and a short row would
+read its missing status as empty, which counts as active. Empty cells after the last
+column (Excel's ``;;;``) are not cells; a wholly empty row is skipped.
+
 The file is read streaming: a csv reader over a text stream, good rows inserted in
 batches (``COPY`` on PostgreSQL), rejected rows written to the rejects CSV as they
-come (the row as read + ``alasan`` + ``kolom`` + ``keterangan`` + ``baris``; no file when
-nothing is rejected). Memory grows only with the set of
-NIKs seen (duplicate check: one int per row).
+come (the row as read + ``alasan`` + ``kolom`` + ``keterangan`` + ``baris``). Memory grows
+only with the set of NIKs seen (duplicate check: one int per row).
 
 All in one transaction: the old snapshot is deleted, the new rows inserted, the
 records held re-evaluated (``central.recheck``). When no row is accepted, or more
-rows are rejected than accepted without ``force``, the transaction is rolled back:
-nothing already held changes, and :class:`ImportRefused` says why in one line.
+rows are rejected than accepted without ``force``, or the file is much shorter than
+the list in force (``SHRINK_LIMIT``), the transaction is rolled back: nothing already
+held changes, and :class:`ImportRefused` says why in one line. The rejects file is
+kept in two cases only: an import that succeeded (its header alone when no row was
+rejected, since the answer names it), and a refused one that rejected rows (its
+message names the file). A refusal without a rejected row, and a file that cannot be
+imported at all (:class:`ImportFileError`: its rows mean nothing), leave none.
 Each import that replaces a snapshot is a row of ``imports``; its id is the
 snapshot id the rows and the eligibility decisions carry.
 """
@@ -49,6 +59,7 @@ from typing import Any, BinaryIO
 from berjasa import local_time, reference
 from berjasa.checks import has_unprintable
 from berjasa.identity import is_nik_damaged_by_spreadsheet
+from berjasa.number_text import RUPIAH_PROBLEMS, RupiahUnreadable, parse_rupiah
 from berjasa.os_errors import os_error_text
 from berjasa.paths import open_private, private_folder
 from berjasa.spreadsheet import safe_text
@@ -80,8 +91,11 @@ REASONS = {
     "desil_invalid": "desil harus angka 1 sampai 10",
     "coverage_start_invalid": "bulan mulai harus YYYY-MM",
     "jht_from_invalid": "bulan mulai JHT harus YYYY-MM",
-    "income_invalid": "penghasilan harus angka rupiah",
+    "income_invalid": "penghasilan " + RUPIAH_PROBLEMS["invalid"],
+    "income_cents": "penghasilan " + RUPIAH_PROBLEMS["cents"],
+    "income_ambiguous": "penghasilan: " + RUPIAH_PROBLEMS["ambiguous"],
     "duplicate_nik_in_file": "NIK yang sama sudah ada di baris sebelumnya",
+    "wrong_cell_count": "jumlah sel baris tidak sama dengan jumlah kolom judul",
     "control_character": "berisi karakter kontrol (mis. NUL atau ganti baris) yang tidak dapat "
                          "disimpan; hapus dari sel itu",
 }
@@ -291,17 +305,15 @@ def clean_desil(raw: str | None) -> int:
 
 
 def clean_income(raw: str | None) -> int | None:
-    """Integer rupiah from ``2500000``, ``2.500.000`` or ``Rp 2.500.000``; None when empty."""
-    text = _SPACES.sub("", strip_cell(raw))
-    if text.casefold().startswith("rp"):
-        text = text[2:]
-    if not text:
-        return None
-    if re.fullmatch(r"[0-9]{1,3}(\.[0-9]{3})+", text):
-        text = text.replace(".", "")
-    if not (text.isascii() and text.isdigit()) or len(text) > 12:
-        raise RowRejected("income_invalid", "monthly_income")
-    return int(text)
+    """Integer rupiah as Indonesians and Indonesian Excel write them (``2500000``,
+    ``2.500.000``, ``Rp 2.500.000,00``; :func:`berjasa.number_text.parse_rupiah`, the one
+    reader of rupiah); None when empty. ``income_cents`` for decimals that are not zero,
+    ``income_ambiguous`` for separators that could be thousands or decimals,
+    ``income_invalid`` for anything else."""
+    try:
+        return parse_rupiah(raw)
+    except RupiahUnreadable as unreadable:
+        raise RowRejected(f"income_{unreadable.problem}", "monthly_income") from None
 
 
 def clean_flag(raw: str | None) -> int:
@@ -626,10 +638,15 @@ class _Rejects:
             self.writer.writerow([*(_safe_cell(h) for h in self.header), "alasan", "kolom",
                                   "keterangan", "baris"])
 
-    def add(self, line: int, row: list[str], code: str, field: str) -> None:
+    def add(self, line: int, row: list[str], code: str, field: str, detail: str | None = None) -> None:
+        """One refused row, cut or padded to the header's cells so that ``alasan`` stays
+        under its own heading (the cells past the header are named in ``detail``)."""
         self._open()
-        self.writer.writerow([*(_safe_cell(c) for c in row), code, _safe_cell(self.labels.get(field, field)),
-                              REASONS.get(code, code), line])
+        width = len(self.header)
+        cells = row if len(row) == width else (row + [""] * width)[:width]
+        self.writer.writerow([*(_safe_cell(c) for c in cells), code,
+                              _safe_cell(self.labels.get(field, field)),
+                              _safe_cell(detail or REASONS.get(code, code)), line])
 
     def close(self) -> None:
         if self.handle is not None:
@@ -653,11 +670,13 @@ def import_file(db: Database, path: Path, kind: str, data_dir: Path,
                 settings: dict[str, Any] | int | None = None, *, force: bool = False,
                 progress: Callable[[int, int], None] | None = None,
                 today: date | None = None) -> dict[str, Any]:
-    """Import one file. Returns ``{"read", "accepted", "rejects_file" (its header alone
-    when no row was rejected), "snapshot_id", "rechecked", "unused_columns"}`` (the header cells no
-    field took, as the file names them); raises ImportFileError (file unusable) or
-    ImportRefused (nothing replaced). ``progress(bytes_read, size)`` is called
-    after each batch."""
+    """Import one file. Returns ``{"read", "accepted", "rejected", "rejects_file" (its
+    header alone when no row was rejected), "snapshot_id", "rechecked", "unused_columns"}``
+    (the header cells no field took, as the file names them); raises ImportFileError
+    (file unusable; no rejects file left) or ImportRefused (nothing replaced; its message
+    and ``summary["rejects_file"]`` name the rejects file when a row was rejected, else
+    that is None and no file is left). ``progress(bytes_read, size)`` is called after
+    each batch."""
     if kind not in KINDS:
         raise ImportFileError(f"jenis impor tidak dikenal: {kind} (pilih {', '.join(KINDS)})")
     settings = rechecking.as_settings(settings)
@@ -667,7 +686,11 @@ def import_file(db: Database, path: Path, kind: str, data_dir: Path,
         rejects = _Rejects(data_dir / "imports", kind, reading.header, found)
         try:
             summary = _load(db, path, kind, reading, found, rejects, settings, force, progress, today)
-        except ImportFileError:  # the file is unusable: its rejected rows mean nothing
+        except ImportRefused as refused:
+            if not refused.summary["rejected"]:  # no row to show: no file (the message names none)
+                rejects.discard()
+            raise
+        except BaseException:  # the file is unusable (or the import failed): its rows mean nothing
             rejects.discard()
             raise
         finally:
@@ -689,6 +712,47 @@ def _refuse_control_characters(cells: dict[str, str]) -> None:
             raise RowRejected("control_character", field)
 
 
+def header_width(header: list[str]) -> int:
+    """The header's cells up to its last named one (the empty cells Excel adds after
+    the last column are not columns)."""
+    width = len(header)
+    while width and not header[width - 1].strip():
+        width -= 1
+    return width
+
+
+def _wrong_cell_count(row: list[str], header: list[str], width: int, line: int,
+                      workbook: bool) -> tuple[str, str] | None:
+    """``(kolom, keterangan)`` when a row's cells do not line up with the header's
+    ``width`` columns (:func:`header_width`), else None. More cells: a value with a
+    separator in it and no quotes (``JKK;JKM`` in a ``;`` file) shifted every later cell
+    one column, so the status read would be another cell's; fewer: the cells that are
+    missing would be read as empty (an empty status counts as active). Empty cells after
+    the last column (Excel adds ``;;;``) are not cells. In a workbook nothing can shift
+    and a cell not stored is empty (openpyxl omits trailing empty cells when the sheet
+    has no dimension), so only a value past the header's columns counts there."""
+    filled = len(row)
+    while filled > width and not row[filled - 1].strip():
+        filled -= 1
+    if filled == width or (filled < width and workbook):
+        return None
+    where = "lembar kerja" if workbook else "berkas"
+    if filled < width:
+        missing = header[filled].strip().lstrip("\ufeff") or f"kolom ke-{filled + 1}"
+        return missing, (f"baris {line} hanya berisi {filled} sel, padahal judul {where} punya "
+                         f"{width} kolom: sel yang hilang tidak dianggap kosong (isian bisa tertukar "
+                         f"kolom); lengkapi baris itu, sel kosong tetap ditulis dengan pemisahnya, "
+                         f"lalu impor ulang")
+    extra = " | ".join(cell.strip()[:40] for cell in row[width:filled])[:200]
+    hint = ("; beri judul kolom itu atau hapus isiannya, lalu impor ulang" if workbook else
+            "; biasanya isian yang memuat pemisah kolom tanpa tanda kutip, mis. Program JKK;JKM, "
+            "sehingga isian sesudahnya bergeser: beri tanda kutip (\"JKK;JKM\") atau ganti "
+            "isiannya, lalu impor ulang")
+    return f"kolom ke-{width + 1} (tanpa judul)", (
+        f"baris {line} berisi {filled} sel, padahal judul {where} punya {width} kolom "
+        f"(sel di luar judul: {extra}){hint}")
+
+
 def _load(db: Database, path: Path, kind: str, reading: Reading, found: dict[str, int],
           rejects: _Rejects, settings: dict[str, Any], force: bool,
           progress: Callable[[int, int], None] | None, today: date | None) -> dict[str, Any]:
@@ -703,13 +767,18 @@ def _load(db: Database, path: Path, kind: str, reading: Reading, found: dict[str
         snapshots.clear(db, SNAPSHOT_KIND[kind])
         seen: set[int] = set()
         batch: list[tuple] = []
-        width = max(found.values()) + 1
+        width = header_width(reading.header)
+        workbook = reading.encoding == XLSX
         for line, row in reading.rows:
             if not "".join(row).strip():
                 continue
             read += 1
-            if len(row) < width:
-                row = row + [""] * (width - len(row))
+            if len(row) != width:
+                wrong = _wrong_cell_count(row, reading.header, width, line, workbook)
+                if wrong:
+                    rejects.add(line, row, "wrong_cell_count", *wrong)
+                    continue
+                row = (row + [""] * width)[:width]
             cells = {field: row[index] for field, index in found.items()}
             try:
                 _refuse_control_characters(cells)
@@ -733,10 +802,11 @@ def _load(db: Database, path: Path, kind: str, reading: Reading, found: dict[str
         if progress:
             progress(reading.size, reading.size)
         rejected = read - accepted
-        summary = {"read": read, "accepted": accepted, "rejected": rejected,
-                   "rejects_file": rejects.written(), "snapshot_id": snapshot_id}
         if read == 0:
             raise ImportFileError(f"berkas hanya berisi baris judul, tidak ada data: {path.name}")
+        # a refused import names its rejects file when a row was rejected, else leaves none
+        summary = {"read": read, "accepted": accepted, "rejected": rejected,
+                   "rejects_file": str(rejects.path) if rejected else None, "snapshot_id": snapshot_id}
         if accepted == 0:
             raise ImportRefused(f"tidak ada baris yang diterima ({rejected} ditolak, lihat "
                                 f"{rejects.path}); data lama tidak diganti", summary)
@@ -746,13 +816,15 @@ def _load(db: Database, path: Path, kind: str, reading: Reading, found: dict[str
                                 f"atau ulangi dengan --force", summary)
         if before and accepted < before["accepted"] * SHRINK_LIMIT and not force:
             summary["in_force"] = dict(before)
+            shown = f" ({rejected} baris ditolak, lihat {rejects.path})" if rejected else ""
             raise ImportRefused(
-                f"berkas ini hanya {accepted} baris diterima, kurang dari separuh impor yang "
+                f"berkas ini hanya {accepted} baris diterima{shown}, kurang dari separuh impor yang "
                 f"berlaku ({before['accepted']} baris dari {before['file_name']}, "
                 f"{local_time.wita(before['imported_at'])}); berkas sebagian akan membuat data "
                 f"yang ditolak karena isi impor lama diterima lagi. Data lama tidak diganti: "
                 f"periksa berkas, atau ulangi dengan --force bila berkas ini memang lengkap",
                 summary)
+        summary["rejects_file"] = rejects.written()  # design.md: PATH, its header alone if none
         snapshots.finish_import(db, snapshot_id, read, accepted, rejected, reading.counter.sha.hexdigest(),
                                 summary["rejects_file"])
         summary["rechecked"] = rechecking.recheck(db, settings, today=today,

@@ -124,3 +124,27 @@ def test_an_unclosed_quote_fails_the_import_naming_the_line(folder, tmp_path):
     damaged.write_text("nik,nama,desil\n" + "\n".join(rows) + "\n", encoding="utf-8")
     line = _one_line_error(berjasa("central", "import", "dtsen", str(damaged), data_dir=folder, check=False))
     assert "baris 201" in line and "tanda kutip" in line and "tidak diganti" in line
+
+
+def test_a_refused_import_names_the_rejects_file_it_leaves(folder, tmp_path):
+    """A 50-row BPJS list after a full one left imports/...-rejects.csv that no line named."""
+    full = tmp_path / "bpjs.csv"
+    full.write_text("nik;no_kpj;status\n" + "".join(f"73710141019{n:05d};2501{n:07d};aktif\n"
+                                                    for n in range(1, 11)), encoding="utf-8")
+    berjasa("central", "import", "bpjs-participants", str(full), data_dir=folder)
+    before = set((folder / "imports").glob("*"))
+    partial = tmp_path / "bpjs-50.csv"
+    partial.write_text("\n".join(full.read_text(encoding="utf-8").splitlines()[:4]) + "\n",
+                       encoding="utf-8")
+    line = _one_line_error(berjasa("central", "import", "bpjs-participants", str(partial),
+                                   data_dir=folder, check=False))
+    assert "kurang dari separuh" in line and "rejects" not in line
+    assert set((folder / "imports").glob("*")) == before
+
+    with partial.open("a", encoding="utf-8") as more:
+        more.write("7371014101900099;2501;JKK;JKM;Aktif\n")  # a shifted row
+    line = _one_line_error(berjasa("central", "import", "bpjs-participants", str(partial),
+                                   data_dir=folder, check=False))
+    [left] = set((folder / "imports").glob("*")) - before
+    assert f"1 baris ditolak, lihat {left}" in line
+    assert "wrong_cell_count" in left.read_text(encoding="utf-8-sig")

@@ -614,3 +614,153 @@ def test_rejects_name_the_files_own_column_and_line(store, tmp_path):
         ("income_invalid", "Penghasilan (Rp)", "2"), ("coverage_start_invalid", "Mulai Kepesertaan", "4"),
         ("duplicate_nik_in_file", "NIK", "6")]
     assert store.one("SELECT rejects_file FROM imports")["rejects_file"] == summary["rejects_file"]
+
+
+# --- rows that do not line up with the header (2026-12 review) ---------------------
+
+BPJS_HEADER = "NIK;No KPJ;Program;Status;Mulai Kepesertaan"
+
+
+def test_a_bpjs_row_shifted_by_an_unquoted_separator_is_refused_not_stored(central, tmp_path):
+    """``JKK;JKM`` unquoted in a ``;`` file shifted the status: the NIK was stored with
+    status "JKM" (not a participant: registered and paid twice) and "Aktif" dropped.
+    A short row (NIK;KPJ) was padded and its empty status counted as active."""
+    sent = records(5)
+    central.register().send(sent)
+    niks = [r["nik"] for r in sent]
+    path = _write(tmp_path / "bpjs.csv", f"{BPJS_HEADER}\n"
+                  f"{niks[0]};25010000001;JKK;JKM;Aktif;2024-01\n"   # line 2: six cells
+                  f"{niks[1]};25010000002\n"                          # line 3: two cells
+                  f"{niks[2]};25010000003;\"JKK;JKM\";Aktif;2024-01;;;\n"  # quoted; Excel's ;;;
+                  ";;;;;;\n"                                          # an empty row: skipped
+                  f"{niks[3]};25010000004;JKK;Aktif;2024-02\n")
+    summary = _import(central, path, "bpjs-participants")
+    assert (summary["read"], summary["accepted"], summary["rejected"]) == (4, 2, 2)
+    refused = _rejects(summary)
+    assert [(r["alasan"], r["baris"], r["NIK"]) for r in refused] == [
+        ("wrong_cell_count", "2", niks[0]), ("wrong_cell_count", "3", niks[1])]
+    # the row is shown under the file's own headings, alasan under its own
+    assert (refused[0]["Program"], refused[0]["Status"], refused[0]["Mulai Kepesertaan"]) == \
+        ("JKK", "JKM", "Aktif")
+    assert refused[0]["kolom"] == "kolom ke-6 (tanpa judul)"
+    assert "baris 2 berisi 6 sel, padahal judul berkas punya 5 kolom" in refused[0]["keterangan"]
+    assert "2024-01" in refused[0]["keterangan"] and "tanda kutip" in refused[0]["keterangan"]
+    assert refused[1]["kolom"] == "Program"
+    assert "baris 3 hanya berisi 2 sel, padahal judul berkas punya 5 kolom" in refused[1]["keterangan"]
+    stored = {r["nik"]: (r["program"], r["status"])
+              for r in central.query("SELECT nik, program, status FROM bpjs_participants")}
+    assert stored == {niks[2]: ("JKK;JKM", "Aktif"), niks[3]: ("JKK", "Aktif")}
+
+
+ALIGNED_KINDS = {
+    # kind: (header, a good row for a NIK, its table)
+    "dtsen": ("nik;nama;desil", "{nik};Baso;2", "dtsen"),
+    "bpjs-participants": ("nik;no_kpj;status", "{nik};2501000{n:04d};aktif", "bpjs_participants"),
+    "cohort": ("nik;kode_kelurahan;mulai_kepesertaan;penghasilan",
+               "{nik};73.71.01.1001;2024-03;2.100.000", "cohort"),
+    "jht": ("nik;mulai_jht", "{nik};2026-01", "jht_list"),
+}
+
+
+@pytest.mark.parametrize("kind", list(ALIGNED_KINDS))
+def test_every_kind_refuses_a_row_with_more_or_fewer_cells_than_the_header(store, tmp_path, kind):
+    header, row, table = ALIGNED_KINDS[kind]
+    niks = _people(6)
+    lines = [header + ";;", *(row.format(nik=nik, n=n) for n, nik in enumerate(niks))]
+    lines[2] += ";x"             # a value past the header: line 3
+    lines[3] = lines[3].rsplit(";", 1)[0]  # the last cell missing: line 4
+    lines[4] += ";;;  ;"         # empty cells after the last column: not an error
+    lines.insert(5, ";;;")       # an empty row: skipped, not read
+    summary = import_file(store, _write(tmp_path / "f.csv", "\r\n".join(lines) + "\r\n"), kind,
+                          tmp_path, {})
+    assert (summary["read"], summary["accepted"], summary["rejected"]) == (6, 4, 2)
+    assert [(r["alasan"], r["baris"]) for r in _rejects(summary)] == [
+        ("wrong_cell_count", "3"), ("wrong_cell_count", "4")]
+    width = len(header.split(";"))
+    assert [r["keterangan"].split(":")[0] for r in _rejects(summary)] == [
+        f"baris 3 berisi {width + 1} sel, padahal judul berkas punya {width} kolom (sel di luar judul",
+        f"baris 4 hanya berisi {width - 1} sel, padahal judul berkas punya {width} kolom"]
+    assert {r["nik"] for r in store.query(f"SELECT nik FROM {table}")} == {niks[0], *niks[3:]}
+
+
+def _without_dimension(book: Path) -> Path:
+    """The workbook as some programs write it: no <dimension>, so openpyxl's rows stop
+    at their last stored cell."""
+    import re
+    import zipfile
+    bare = book.with_name("bare-" + book.name)
+    with zipfile.ZipFile(book) as source, zipfile.ZipFile(bare, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb"<dimension [^>]*/>", b"", data)
+            target.writestr(item, data)
+    return bare
+
+
+def test_a_workbook_refuses_a_value_past_the_header_but_not_a_missing_empty_cell(store, tmp_path):
+    book = _workbook(tmp_path / "bpjs.xlsx", [
+        ["NIK", "No KPJ", "Status", "Program"], [NIK_A, "25010000001", "Aktif"],
+        [NIK_B, "25010000002", "Aktif", "JKK", "catatan"], [NIK_C, "25010000003", "Aktif", "JKK"]],
+        text_columns=(0, 1))
+    summary = import_file(store, _without_dimension(book), "bpjs-participants", tmp_path, {})
+    assert (summary["read"], summary["accepted"]) == (3, 2)  # a cell not stored is empty
+    [refused] = _rejects(summary)
+    assert (refused["alasan"], refused["baris"], refused["NIK"]) == ("wrong_cell_count", "3", NIK_B)
+    assert "judul lembar kerja punya 4 kolom" in refused["keterangan"]
+    assert "catatan" in refused["keterangan"]
+    assert {r["nik"] for r in store.query("SELECT nik FROM bpjs_participants")} == {NIK_A, NIK_C}
+
+
+# --- a refused import and its rejects file ------------------------------------------
+
+def test_a_refused_import_names_its_rejects_file_or_leaves_none(central, tmp_path):
+    """The shrink refusal made imports/<kind>-...-rejects.csv that no message named."""
+    full = "nik;no_kpj;status\n" + "".join(f"{nik};2501{n:07d};aktif\n" for n, nik in enumerate(_people(10)))
+    _import(central, _write(tmp_path / "lengkap.csv", full), "bpjs-participants")
+    before = set((central.data_dir / "imports").glob("*"))
+    partial = _write(tmp_path / "sebagian.csv", "\n".join(full.splitlines()[:4]) + "\n")
+    with pytest.raises(ImportRefused, match="kurang dari separuh") as refused:
+        _import(central, partial, "bpjs-participants")
+    assert "lihat" not in str(refused.value) and refused.value.summary["rejects_file"] is None
+    assert set((central.data_dir / "imports").glob("*")) == before  # no rejects: no file
+
+    damaged = _write(tmp_path / "rusak.csv", "\n".join(full.splitlines()[:4]) + "\n7.37E+15;250100;aktif\n")
+    with pytest.raises(ImportRefused, match="kurang dari separuh") as refused:
+        _import(central, damaged, "bpjs-participants")
+    left = set((central.data_dir / "imports").glob("*")) - before
+    assert [str(p) for p in left] == [refused.value.summary["rejects_file"]]
+    assert f"1 baris ditolak, lihat {refused.value.summary['rejects_file']}" in str(refused.value)
+    assert [r["alasan"] for r in _rejects(refused.value.summary)] == ["nik_damaged_by_spreadsheet"]
+
+
+def test_an_import_that_fails_half_way_leaves_no_rejects_file(store, tmp_path, monkeypatch):
+    from central import imports
+    path = _write(tmp_path / "d.csv", f"nik,desil\n{NIK_A},2\n7.37E+15,1\n{NIK_B},3\n")
+
+    def broken(*args):
+        raise RuntimeError("disk full")
+    monkeypatch.setattr(imports.snapshots, "finish_import", broken)
+    with pytest.raises(RuntimeError):
+        import_file(store, path, "dtsen", tmp_path, {})
+    assert list((tmp_path / "imports").glob("*")) == []
+
+
+# --- incomes as Indonesian Excel writes them -------------------------------------------
+
+def test_cohort_incomes_in_indonesian_excel_format(store, tmp_path):
+    incomes = ["2.100.000,00", "Rp 2.100.000", "Rp2.100.000,-", "2100000", " 2 100 000 ",
+               "2.100.000,50", "2,100,000", "2100000.00", "dua juta"]
+    niks = _people(len(incomes))
+    path = _write(tmp_path / "k.csv", "NIK;Kode Kelurahan;Mulai Kepesertaan;Penghasilan (Rp)\n" + "".join(
+        f"{nik};73.71.01.1001;2024-03;{income}\n" for nik, income in zip(niks, incomes)))
+    summary = import_file(store, path, "cohort", tmp_path, {})
+    assert {r["monthly_income"] for r in store.query("SELECT monthly_income FROM cohort")} == {2_100_000}
+    assert summary["accepted"] == 5
+    assert [(r["alasan"], r["kolom"], r["Penghasilan (Rp)"]) for r in _rejects(summary)] == [
+        ("income_cents", "Penghasilan (Rp)", "2.100.000,50"),
+        ("income_ambiguous", "Penghasilan (Rp)", "2,100,000"),
+        ("income_ambiguous", "Penghasilan (Rp)", "2100000.00"),
+        ("income_invalid", "Penghasilan (Rp)", "dua juta")]
+    assert "sen" in _rejects(summary)[0]["keterangan"]
+    assert "ribuan atau desimal" in _rejects(summary)[1]["keterangan"]

@@ -112,9 +112,19 @@ def test_impossible_months(text):
 
 
 @pytest.mark.parametrize("text,amount", [("2500000", 2_500_000), ("2.500.000", 2_500_000),
-                                         ("Rp 2.500.000", 2_500_000), ("", None)])
+                                         ("Rp 2.500.000", 2_500_000), ("", None),
+                                         ("2.100.000,00", 2_100_000), ("Rp2.100.000,-", 2_100_000)])
 def test_income(text, amount):
     assert clean_income(text) == amount
+
+
+@pytest.mark.parametrize("text,code", [("2.100.000,50", "income_cents"), ("2,100", "income_ambiguous"),
+                                       ("2100000.5", "income_ambiguous"), ("dua juta", "income_invalid")])
+def test_unreadable_incomes_say_why(text, code):
+    """berjasa.number_text.parse_rupiah decides; the importer names the income column."""
+    with pytest.raises(RowRejected) as refused:
+        clean_income(text)
+    assert (refused.value.code, refused.value.column) == (code, "monthly_income")
 
 
 @settings(max_examples=examples(100))  # hypothesis' default; a fifth in the quick loop
