@@ -132,10 +132,14 @@ def verify_request(headers: Mapping[str, str], method: str, path_qs: str,
 # --- central's signed answers ---------------------------------------------------
 
 
-# The version of a request that carries no ``Berjasa-Protocol``: a version-1 laptop
-# sent its registration (``POST /api/v1/devices/register``) without one and checks
-# the answer in version 1; from version 2 on, the registration says its version.
-UNMARKED_REQUEST_VERSION = 1
+# The version of a registration (``POST /api/v1/devices/register``) that carries no
+# ``Berjasa-Protocol``. Laptops of every release up to 2026-11-27 sent none: those of
+# protocol 1 check the answer in version 1, those of protocol 2 (the release in the
+# field) in version 2, and the two send the same body, so central cannot tell them
+# apart. It answers in version 2: the laptops in use register again after a revocation
+# or a key rotation; a protocol-1 laptop is upgraded before it registers (its batches
+# are still read). From 2026-11-27 the registration says its version.
+UNMARKED_REQUEST_VERSION = 2
 
 
 def answer_version(request_headers: Mapping[str, str],

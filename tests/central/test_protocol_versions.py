@@ -147,17 +147,14 @@ def _pinned_from(answer: requests.Response) -> dict:
     return {key_id(key): key}
 
 
-def test_a_laptop_one_version_behind_can_register(central):
-    """A version-1 laptop sends its registration without ``Berjasa-Protocol`` and
-    checks central's answer in version 1 (its ``_central_keys``, as at 82d2ee8^):
-    central answers an unmarked registration in that version."""
+def test_a_laptop_of_the_release_in_the_field_can_register(central):
+    """The release in the field (protocol 2, before 2026-11-27) sends its registration
+    without ``Berjasa-Protocol`` and checks the answer in version 2, as it always did
+    (answering such a registration in version 1, for the protocol-1 laptops that send
+    the same body, had locked every laptop in use out of registering again)."""
     answer = _register_as(central, {})
-    pinned = _pinned_from(answer)
     verify_answer(answer.headers, "POST", "/api/v1/devices/register", 201, "", answer.content,
-                  pinned, version=PREVIOUS)
-    with pytest.raises(ProtocolError):  # the check a version-1 laptop makes would fail on this
-        verify_answer(answer.headers, "POST", "/api/v1/devices/register", 201, "",
-                      answer.content, pinned, version=protocol.PROTOCOL_VERSION)
+                  _pinned_from(answer), version=2)
 
 
 def test_a_current_laptop_registers_in_its_own_version(central):
