@@ -196,13 +196,17 @@ def read_backup(path: Path, passphrase: str) -> tuple[dict, dict[str, bytes]]:
 
 def _fold_wal(db_path: Path) -> None:
     """Checkpoint the database's WAL into it and leave WAL mode, so the file alone
-    holds everything (it is moved aside without its -wal and -shm)."""
-    conn = sqlite3.connect(db_path)
+    holds everything (it is moved aside with its -wal and -shm). A damaged file (the
+    usual reason to restore) is left as it is: it moves aside whole, parts and all."""
     try:
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        conn.execute("PRAGMA journal_mode=DELETE")
-    finally:
-        conn.close()
+        conn = sqlite3.connect(db_path)
+        try:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            conn.execute("PRAGMA journal_mode=DELETE")
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError:
+        pass
 
 
 def _replace_patiently(source: Path, target: Path, tries: int = 10) -> None:

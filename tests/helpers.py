@@ -106,7 +106,7 @@ def _in_process(argv: list[str], stdin: str | None,
         root.setLevel(level)
         _forget_process_state()
     stderr = result.stderr
-    if result.exc_info is not None and not isinstance(result.exception, SystemExit):
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
         # what Python prints for an uncaught exception (exit code 1, as here)
         stderr += "".join(traceback.format_exception(*result.exc_info))
     return subprocess.CompletedProcess([*BERJASA, *argv], result.exit_code, result.stdout,

@@ -100,6 +100,26 @@ def test_a_forced_restore_never_pairs_the_backup_with_a_stale_wal(filled, tmp_pa
     assert notes != "sesudah cadangan"  # the backup's data, not the stale -wal's
 
 
+def test_a_forced_restore_replaces_a_damaged_database(filled, tmp_path):
+    """A damaged register is why an office restores: folding its WAL first had made
+    `restore --force` stop with a traceback ("file is not a database")."""
+    folder, made = filled
+    target = tmp_path / "cadangan.bjb"
+    berjasa("backup", str(target), "--passphrase-stdin", "--data-dir", str(folder),
+            stdin=PASSPHRASE + "\n", check=True)
+    for damage in (lambda b: b[:5000], lambda b: bytes(len(b))):
+        database = folder / "kelurahan.db"
+        database.write_bytes(damage(database.read_bytes()))
+        done = berjasa("restore", str(target), "--passphrase-stdin", "--force", "--data-dir",
+                       str(folder), stdin=PASSPHRASE + "\n")
+        assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+        conn = sqlite3.connect(database)
+        try:
+            assert conn.execute("SELECT count(*) FROM enrollments").fetchone()[0] == len(made)
+        finally:
+            conn.close()
+
+
 def test_privacy_export_then_erase(filled):
     folder, made = filled
     nik = made[0]["nik"]
