@@ -164,7 +164,7 @@ def test_record_held_before_the_rules_is_not_judged_again_when_resent(central, m
     device = central.register()
     held = {**records(1)[0], "occupation": "Astronot"}
     with monkeypatch.context() as old_central:
-        old_central.setattr(eligibility, "record_problems", lambda *args: [])
+        old_central.setattr(eligibility, "judge_record", lambda record, *args: ([], dict(record)))
         first = device.send([held])
     assert first[0]["result"] == "accepted"
     assert device.send([held]) == first
@@ -209,7 +209,8 @@ KEY = generate_private_key()
     rt=st.sampled_from(["1", "02", "012", "999"]))
 def test_valid_intake_records_are_always_accepted_by_central(seed, drop, name, phone, rt):
     """Whatever the kelurahan's intake accepts, stored and sent as the agent sends it
-    (the protocol's record form and columns), passes central's check."""
+    (the protocol's record form and columns), passes central's check, and central
+    holds it exactly as the kelurahan stored it (a replay means the same record)."""
     payload = EnrollmentFaker(KELURAHAN_A, seed=seed).enrollment(full_name=name, phone=phone, rt=rt)
     for field in drop:
         payload.pop(field, None)
@@ -219,3 +220,5 @@ def test_valid_intake_records_are_always_accepted_by_central(seed, drop, name, p
     body, headers = protocol.encode_batch(protocol.new_batch("dev-uji", KELURAHAN_A, [stored]), KEY)
     sent = protocol.decode_batch(body, headers, lambda device: KEY.public_key()).records[0]
     assert eligibility.record_problems(sent, KELURAHAN_A, SETTINGS) == []
+    problems, held = eligibility.judge_record(sent, KELURAHAN_A, SETTINGS)
+    assert problems == [] and {k: held.get(k) for k in stored} == stored
