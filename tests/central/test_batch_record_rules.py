@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from berjasa import record_reasons
 from berjasa.settings import load_settings
 from berjasa.synthetic import EnrollmentFaker
 from central import eligibility
@@ -187,6 +188,16 @@ def test_every_reason_central_can_give_has_indonesian_text():
     assert sorted(eligibility.RECORD_REASONS - set(CENTRAL_REASON_LABELS)) == []
     for name, change, reasons in BAD_FIELDS:
         assert set(reasons or ["invalid_nik"]) <= eligibility.RECORD_REASONS, name
+
+
+def test_every_intake_reason_is_one_the_kelurahan_fixes():
+    """The kelurahan sends a record back to be fixed for exactly these codes
+    (berjasa.record_reasons); central's rules on its own data are not among them."""
+    assert eligibility.RECORD_REASONS == record_reasons.INTAKE_REASONS
+    assert record_reasons.fixable_at_kelurahan(["invalid_work_category", "kelurahan_mismatch"])
+    for reasons in ([], None, ["erased"], ["invalid_rt", *sorted(eligibility.REJECTION_CODES)[:1]],
+                    ["verifikasi: alamat palsu"]):
+        assert not record_reasons.fixable_at_kelurahan(reasons), reasons
 
 
 def test_record_problems_without_settings_uses_the_declared_defaults():
