@@ -460,19 +460,44 @@ def loaders(settings: dict[str, Any]) -> tuple[EnrollmentSchema, CompiledLoader]
     return cached[1], cached[2]
 
 
-def intake_error_codes(payload: Any, settings: dict[str, Any]) -> dict[str, list[str]]:
-    """The codes of every problem the kelurahan's intake finds in ``payload``, by
+_DATES = (dt.date, dt.datetime)  # what the schema loads dates as (never subclassed there)
+
+
+def to_storable(data: dict[str, Any]) -> dict[str, Any]:
+    """Loaded values as they are stored and hashed (dates as ISO text): the
+    kelurahan's register and central's records hold this one form."""
+    out = dict(data)
+    for key, value in data.items():
+        kind = type(value)
+        if kind is str or value is None:  # most values: nothing to do
+            continue
+        if kind in _DATES:
+            out[key] = value.isoformat()
+        elif kind is dict:
+            out[key] = {k: (v.isoformat() if type(v) in _DATES else v) for k, v in value.items()}
+    return out
+
+
+def intake_load(payload: Any, settings: dict[str, Any]) -> tuple[dict[str, Any] | None,
+                                                                 dict[str, list[str]]]:
+    """(the values the kelurahan's intake stores for ``payload``, in their stored
+    form (:func:`to_storable`), or None; the codes of every problem it finds, by
     field (``consent.given`` for a nested one, ``_body`` for the payload itself),
-    exactly as its 422 names them; empty when the kelurahan would accept it. A
-    valid payload takes the compiled path; marshmallow names the problems."""
+    exactly as its 422 names them, empty when it would accept it). A valid payload
+    takes the compiled path; marshmallow names the problems."""
     schema, compiled = loaders(settings)
     try:
-        compiled.load(payload)
-        return {}
+        return to_storable(compiled.load(payload)), {}
     except NeedsFullLoad:
         pass
     try:
-        schema.load(payload)
+        loaded = schema.load(payload)
     except ValidationError as exc:
-        return flatten_errors(exc.messages)[1]
-    return {}
+        return None, flatten_errors(exc.messages)[1]
+    return to_storable(loaded), {}
+
+
+def intake_error_codes(payload: Any, settings: dict[str, Any]) -> dict[str, list[str]]:
+    """The codes of every problem the kelurahan's intake finds in ``payload``
+    (:func:`intake_load`'s second half); empty when the kelurahan would accept it."""
+    return intake_load(payload, settings)[1]

@@ -1,12 +1,22 @@
 """The words for a record central refused by the kelurahan's own intake rules
 (``central.eligibility.RECORD_REASONS``, checked again at central: a laptop that sent
-such a record was out of date, faulty or tampered with). One text per code, shown by
-central's exports and dashboard and by the kelurahan's pages and phones alike."""
+such a record was out of date, faulty or tampered with, or its own lists differ from
+central's). One text per code, shown by central's exports and dashboard and by the
+kelurahan's pages and phones alike; and the one rule that tells such a rejection, which
+names data the kelurahan can correct, from a rejection it cannot undo."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 RECORD_REASON_TEXT = {
     "invalid_record": "Data tidak berbentuk data pendaftaran",
+    "missing_id": "ID data kosong",
+    "invalid_nik": "NIK tidak sah (harus 16 angka)",
+    "missing_name": "Nama kosong",
+    "invalid_birth_date": "Tanggal lahir tidak sah",
+    "invalid_income": "Penghasilan tidak sah",
+    "kelurahan_mismatch": "Kode kelurahan bukan kelurahan laptop pengirim",
     "invalid_id": "ID data tidak sah (harus UUID)",
     "nik_damaged_by_spreadsheet": "NIK rusak oleh spreadsheet (digit terakhir hilang)",
     "nik_sex_mismatch": "Jenis kelamin tidak cocok dengan NIK",
@@ -35,3 +45,22 @@ RECORD_REASON_TEXT = {
     "invalid_disability": "Data disabilitas tidak sah",
     "invalid_possible_duplicate": "Petunjuk duplikat tidak sah",
 }
+
+# Every code of central's intake check (a test holds it equal to
+# central.eligibility.RECORD_REASONS).
+INTAKE_REASONS = frozenset(RECORD_REASON_TEXT)
+
+
+def fixable_at_kelurahan(reasons: Iterable[str] | None) -> bool:
+    """Whether a ``rejected`` answer names only intake problems: data the kelurahan
+    corrects (a category its list has and central's not, another kelurahan's code, a
+    damaged number...). Such a record goes back to be fixed (``needs_fix``) and its
+    new version is judged again; a rejection with any other reason (DTSEN, BPJS, a
+    verifier's, ``erased``) is no data problem and stays ``central_rejected``."""
+    reasons = list(reasons or ())
+    return bool(reasons) and all(reason in INTAKE_REASONS for reason in reasons)
+
+
+def fix_request_text(reasons: Iterable[str]) -> str:
+    """What the supervisor and the enumerator read for such a rejection."""
+    return "; ".join(RECORD_REASON_TEXT.get(reason, reason) for reason in reasons)

@@ -53,20 +53,32 @@ RECORD_REASONS = frozenset(
 
 def record_problems(record: dict[str, Any], kelurahan_code: str,
                     settings: Mapping[str, Any] | None = None) -> list[str]:
-    """Reasons a record cannot be held at all: it is not from the batch's kelurahan,
-    or the kelurahan's intake would have refused it (the agent should never send
-    these; an old, buggy or tampered laptop might). The intake rules are the
-    kelurahan's own (:func:`berjasa.enrollment_schema.intake_error_codes`) with
-    central's ``settings`` (work categories, income bounds, oldest age; a missing
-    one is its declared default). One reason code per bad field, in field order
-    (:data:`RECORD_REASONS`)."""
+    """Reasons a record cannot be held at all (:func:`judge_record`'s first half)."""
+    return judge_record(record, kelurahan_code, settings)[0]
+
+
+def judge_record(record: dict[str, Any], kelurahan_code: str,
+                 settings: Mapping[str, Any] | None = None) -> tuple[list[str], dict | None]:
+    """(reasons a record cannot be held at all, its values as the intake loads them).
+
+    Reasons: it is not from the batch's kelurahan, or the kelurahan's intake would
+    have refused it (the agent should never send these; an old, buggy or tampered
+    laptop might). The intake rules are the kelurahan's own
+    (:func:`berjasa.enrollment_schema.intake_load`) with central's ``settings`` (work
+    categories, income bounds, oldest age; a missing one is its declared default).
+    One reason code per bad field, in field order (:data:`RECORD_REASONS`).
+
+    Values: for a record the intake accepts, every intake field in the form the
+    kelurahan stores (list spellings, +62 phones, RT/RW of three digits, names
+    trimmed and NFC), the protocol's own keys (``version``...) as sent; None for
+    a record with a problem (kept as sent, the evidence of what came)."""
     if not isinstance(record, dict):
-        return ["invalid_record"]
+        return ["invalid_record"], None
     settings = _with_rule_defaults(settings)
     payload = {k: v for k, v in record.items() if k not in PROTOCOL_ONLY}
     reasons: list[str] = []
     mismatch = record.get("kelurahan_code") != kelurahan_code
-    found = enrollment_schema.intake_error_codes(payload, settings)
+    loaded, found = enrollment_schema.intake_load(payload, settings)
     for field, codes in sorted(found.items(), key=lambda item: _FIELD_ORDER.get(
             item[0].split(".")[0], len(_FIELD_ORDER))):
         top = field.split(".")[0]
@@ -78,7 +90,9 @@ def record_problems(record: dict[str, Any], kelurahan_code: str,
                 reasons.append(reason)
     if mismatch:
         reasons.append("kelurahan_mismatch")
-    return reasons
+    if reasons:
+        return reasons, None
+    return reasons, {**record, **loaded}
 
 
 def _with_rule_defaults(settings: Mapping[str, Any] | None) -> Mapping[str, Any]:

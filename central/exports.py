@@ -71,12 +71,6 @@ DISABILITY_KINDS = {"seeing": "melihat", "hearing": "mendengar", "walking": "ber
 # rule holds the income alternative).
 INCOME_RULES = frozenset({"income", "council"})
 REASON_TEXT = {
-    "invalid_nik": "NIK tidak sah (harus 16 angka)",
-    "invalid_birth_date": "Tanggal lahir tidak sah",
-    "kelurahan_mismatch": "Kelurahan data tidak sama dengan kelurahan pengirim",
-    "missing_name": "Nama kosong",
-    "missing_id": "ID data kosong",
-    "invalid_income": "Penghasilan tidak sah",
     **RECORD_REASON_TEXT,  # the kelurahan's intake rules, checked again at central
     "dtsen_desil_above_cutoff": "Desil DTSEN di atas batas program",
     "already_bpjs_participant": "Sudah peserta aktif BPJS Ketenagakerjaan",

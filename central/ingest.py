@@ -66,7 +66,8 @@ def _decide(db: Database, batch: protocol.Batch, digest: str, now: str,
     # erased here or at the kelurahan (a tombstone when it had not arrived yet):
     # never stored again, whatever version or batch brings it
     erased = set(privacy_store.erasures_of(db, kelurahan, ids))
-    niks = [r["nik"] for r in batch.records if isinstance(r.get("nik"), str)]
+    # as the intake stores them (spaces dropped): the rows hold that form
+    niks = ["".join(r["nik"].split()) for r in batch.records if isinstance(r.get("nik"), str)]
     active = store.active_by_nik(db, niks)
     snapshot = snapshots.lookup(db, niks)
     checks_for = _checks_lookup(snapshot, settings)
@@ -127,20 +128,22 @@ def _newer_version(record: dict, held: dict) -> bool:
 def _decide_record(record: dict, kelurahan: str, active: dict, seen_in_batch: dict,
                    checks_for: Callable[..., tuple[list, list]],
                    held: dict | None = None) -> dict[str, Any]:
-    """The row to store for one new record (a copy of it plus the decision).
+    """The row to store for one new record (its values plus the decision).
     ``held``: the record this newer version replaces (it does not hold its own NIK
     against itself; its own registration is not "already a participant"; a
     registered record with the same NIK stays registered with its KPJ)."""
     itself = held["central_id"] if held is not None else None
-    row = dict(record)
-    name = record.get("full_name")
-    row.update(record_id=record.get("id"), nik=str(record.get("nik")),
+    # a valid record is stored as the intake loads it (the kelurahan's stored form:
+    # list spellings, +62 phones, RT/RW of three digits...), a refused one as sent
+    problems, loaded = eligibility.judge_record(record, kelurahan, checks_for.settings)
+    row = dict(loaded if loaded is not None else record)
+    name = row.get("full_name")
+    row.update(record_id=record.get("id"), nik=str(row.get("nik")),
                name_key=dedupe.name_key(name if isinstance(name, str) else ""),
                status="accepted", reasons=None, checks=None, eligibility=None,
-               disability=record.get("disability"),
-               possible_duplicate=record.get("possible_duplicate"),
+               disability=row.get("disability"),
+               possible_duplicate=row.get("possible_duplicate"),
                duplicate_of_kelurahan=None, duplicate_of_record=None)
-    problems = eligibility.record_problems(record, kelurahan, checks_for.settings)
     holder = active.get(row["nik"]) or seen_in_batch.get(row["nik"])
     if holder is not None and itself is not None and holder.get("central_id") == itself:
         holder = None

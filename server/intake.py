@@ -11,7 +11,6 @@ acknowledged after commit.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import itertools
 import sqlite3
@@ -24,7 +23,7 @@ from berjasa import identity
 from berjasa.canonical import canonical_bytes
 from berjasa.compiled_schema import NeedsFullLoad
 from berjasa.database import GroupCommit, connect, transaction, utc_now
-from berjasa.enrollment_schema import EnrollmentSchema, loaders
+from berjasa.enrollment_schema import EnrollmentSchema, loaders, to_storable
 from berjasa.problems import (
     DuplicateNik,
     IdConflict,
@@ -44,7 +43,6 @@ from server.storage.audit import Actor, record_audit_entries, record_audit_entry
 
 EDITABLE_STATUSES = ("submitted", "needs_fix")
 WRITER_EXTENSION = "berjasa.enrollment_writer"  # the app's group_writer(), in app.extensions
-_DATES = (dt.date, dt.datetime)  # what the schema loads dates as (never subclassed there)
 _CLIENT_KEYS = frozenset(store.CLIENT_FIELDS)
 
 
@@ -78,20 +76,6 @@ def load_enrollment(payload: Any, settings: dict[str, Any],
         errors, codes = flatten_errors(exc.messages)
         raise ValidationFailed(errors, codes) from exc
     return data
-
-
-def to_storable(data: dict[str, Any]) -> dict[str, Any]:
-    """Loaded values as they are stored and hashed (dates as ISO text)."""
-    out = dict(data)
-    for key, value in data.items():
-        kind = type(value)
-        if kind is str or value is None:  # most values: nothing to do
-            continue
-        if kind in _DATES:
-            out[key] = value.isoformat()
-        elif kind is dict:
-            out[key] = {k: (v.isoformat() if type(v) in _DATES else v) for k, v in value.items()}
-    return out
 
 
 def content_hash(values: dict[str, Any]) -> str:

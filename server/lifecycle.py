@@ -7,6 +7,7 @@ a record from one status to another (design.md, "Status lifecycle")::
     approved  -> central_rejected
     synced    -> needs_fix          (sent back by a verifier at central)
     needs_fix / submitted -> central_rejected   (a verifier's final decision meanwhile)
+    central_rejected -> needs_fix   (central refused it by an intake rule: a data fix)
 
 Every move goes through :func:`transition`: it checks the move against
 :data:`TRANSITIONS` and the actor's role, changes the row only if nobody changed
@@ -55,6 +56,11 @@ TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
     # that was sent back: it reaches the record wherever its fix stands.
     ("needs_fix", "central_rejected"): SYNC_ROLES,
     ("submitted", "central_rejected"): SYNC_ROLES,
+    # Central refused it by an intake rule (data the kelurahan can correct: a work
+    # category central does not list, another kelurahan's code): it goes back to be
+    # fixed like a send-back (approved/synced -> needs_fix above); from
+    # central_rejected when an older agent had applied that answer as a rejection.
+    ("central_rejected", "needs_fix"): SYNC_ROLES,
 }
 
 # Decisions that need a reason: the enumerator or the worker must be told why.

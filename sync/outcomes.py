@@ -2,7 +2,10 @@
 :func:`server.lifecycle.transition` (history + audit for every change).
 
 Batch answers: ``accepted`` -> synced; ``duplicate`` / ``rejected`` ->
-central_rejected with the reason shown to the supervisor. Updates pulled later may
+central_rejected with the reason shown to the supervisor, except a ``rejected`` whose
+reasons are all intake rules (:func:`berjasa.record_reasons.fixable_at_kelurahan`:
+data the kelurahan corrects), which goes back to be fixed (needs_fix, central status
+``sent_back``) exactly like a verifier's send-back. Updates pulled later may
 move a record further (``registered`` with the KPJ number; a rejection after a
 DTSEN/BPJS import). Applying the same decision twice changes nothing: a move the
 lifecycle does not allow from the current status is skipped, never an error.
@@ -20,6 +23,7 @@ import sqlite3
 from typing import Any
 
 from berjasa.problems import InvalidTransition, NotFound
+from berjasa.record_reasons import fix_request_text, fixable_at_kelurahan
 from server import lifecycle, privacy
 from server.storage import enrollments as enrollment_store
 from server.storage import privacy as privacy_store
@@ -46,6 +50,15 @@ def reason_text(decision: dict[str, Any]) -> str | None:
     if kind == "rejected":
         return "rejected: " + ", ".join(decision.get("reasons") or ["tanpa alasan"])
     return None
+
+
+def _fix_request(decision: dict[str, Any]) -> str | None:
+    """The reason kept for a rejection the kelurahan can fix, None for any other."""
+    kind = decision.get("result") or decision.get("kind")
+    reasons = decision.get("reasons")
+    if kind != "rejected" or not isinstance(reasons, list) or not fixable_at_kelurahan(reasons):
+        return None
+    return SENT_BACK_PREFIX + fix_request_text(reasons)
 
 
 def _move(conn: sqlite3.Connection, record_id: str, to_status: str, central_status: str,
@@ -80,6 +93,16 @@ def apply_decision(conn: sqlite3.Connection, decision: dict[str, Any]) -> bool:
         return _move(conn, record_id, "synced", "accepted", "Diterima kembali oleh pusat.")
     if kind == "accepted":
         return status == "approved" and _move(conn, record_id, "synced", "accepted")
+    fix = _fix_request(decision)
+    if fix is not None:
+        # central's intake refused the data: fixed here and sent again (a record
+        # already being fixed, or fixed and approved again, is left alone)
+        if status not in ("approved", "synced", "central_rejected"):
+            return False
+        state = enrollment_store.states_of(conn, [record_id]).get(record_id) or {}
+        if status == "approved" and state.get("central_status") == "sent_back":
+            return False  # its fix, approved and waiting to go: this is the older version's
+        return _move(conn, record_id, "needs_fix", "sent_back", fix)
     if kind in ("duplicate", "rejected"):
         # needs_fix / submitted: a verifier rejected a record it had sent back (or
         # found it the same person as another) before its fix was sent
@@ -125,6 +148,9 @@ def _batch_move(decision: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
     kind = decision.get("result")
     if kind == "accepted":
         return "synced", {"central_status": "accepted", "central_reason": None}
+    fix = _fix_request(decision)
+    if fix is not None:
+        return "needs_fix", {"central_status": "sent_back", "central_reason": fix}
     if kind in ("duplicate", "rejected"):
         return "central_rejected", {"central_status": kind, "central_reason": reason_text(decision)}
     return None
@@ -150,7 +176,19 @@ def apply_updates(conn: sqlite3.Connection, entries: list[Any]) -> tuple[int, in
         changed = apply_update(conn, entry)
         applied += changed
         erased += changed and entry.get("kind") == "erased"
-    return applied, erased
+    return applied + reopen_fixable_rejections(conn), erased
+
+
+def reopen_fixable_rejections(conn: sqlite3.Connection) -> int:
+    """Records an older agent left ``central_rejected`` for intake reasons (data the
+    kelurahan can fix) go back to be fixed, as the answer would move them now; the
+    number moved. Inside the caller's transaction; nothing to do is one query."""
+    moved = 0
+    for row in enrollment_store.central_rule_rejections(conn):
+        codes = str(row["central_reason"]).partition(": ")[2].split(", ")
+        if fixable_at_kelurahan(codes):
+            moved += apply_decision(conn, {"id": row["id"], "result": "rejected", "reasons": codes})
+    return moved
 
 
 def after_erasures(conn: sqlite3.Connection) -> None:

@@ -56,9 +56,6 @@ CENTRAL_REASON_LABELS = {
     "dtsen_desil_above_cutoff": "DTSEN: desil di atas batas program",
     "already_bpjs_participant": "Sudah peserta aktif BPJS Ketenagakerjaan",
     "already_in_cohort": "Sudah ditanggung program (kohort 2024)",
-    "invalid_nik": "NIK tidak sah", "invalid_birth_date": "Tanggal lahir tidak sah",
-    "kelurahan_mismatch": "Kelurahan tidak sesuai perangkat", "missing_name": "Nama kosong",
-    "missing_id": "ID data kosong", "invalid_income": "Penghasilan tidak sah",
     # the intake rules central checks again (berjasa.record_reasons), the two damaged
     # numbers with what the enumerator does about them
     **RECORD_REASON_TEXT,

@@ -221,6 +221,14 @@ def central_reason_of(conn: sqlite3.Connection, enrollment_id: str) -> str | Non
     return row[0] if row else None
 
 
+def central_rule_rejections(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+    """``central_rejected`` records whose central reason lists reason codes
+    (``rejected: ...``): id and ``central_reason``."""
+    return [dict(row) for row in conn.execute(
+        "SELECT id, central_reason FROM enrollments"
+        " WHERE status = 'central_rejected' AND central_reason LIKE 'rejected: %'")]
+
+
 def set_central_eligibility(conn: sqlite3.Connection, enrollment_id: str, results: list) -> bool:
     """Keep central's latest rule results for the review page (not a status change);
     False when the register does not hold the record."""

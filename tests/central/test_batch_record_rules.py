@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from berjasa import record_reasons
 from berjasa.settings import load_settings
 from berjasa.synthetic import EnrollmentFaker
 from central import eligibility
@@ -164,7 +165,7 @@ def test_record_held_before_the_rules_is_not_judged_again_when_resent(central, m
     device = central.register()
     held = {**records(1)[0], "occupation": "Astronot"}
     with monkeypatch.context() as old_central:
-        old_central.setattr(eligibility, "record_problems", lambda *args: [])
+        old_central.setattr(eligibility, "judge_record", lambda record, *args: ([], dict(record)))
         first = device.send([held])
     assert first[0]["result"] == "accepted"
     assert device.send([held]) == first
@@ -189,6 +190,16 @@ def test_every_reason_central_can_give_has_indonesian_text():
         assert set(reasons or ["invalid_nik"]) <= eligibility.RECORD_REASONS, name
 
 
+def test_every_intake_reason_is_one_the_kelurahan_fixes():
+    """The kelurahan sends a record back to be fixed for exactly these codes
+    (berjasa.record_reasons); central's rules on its own data are not among them."""
+    assert eligibility.RECORD_REASONS == record_reasons.INTAKE_REASONS
+    assert record_reasons.fixable_at_kelurahan(["invalid_work_category", "kelurahan_mismatch"])
+    for reasons in ([], None, ["erased"], ["invalid_rt", *sorted(eligibility.REJECTION_CODES)[:1]],
+                    ["verifikasi: alamat palsu"]):
+        assert not record_reasons.fixable_at_kelurahan(reasons), reasons
+
+
 def test_record_problems_without_settings_uses_the_declared_defaults():
     record = protocol.record_from_row(records(1)[0])
     assert eligibility.record_problems(record, KELURAHAN_A) == []
@@ -209,7 +220,8 @@ KEY = generate_private_key()
     rt=st.sampled_from(["1", "02", "012", "999"]))
 def test_valid_intake_records_are_always_accepted_by_central(seed, drop, name, phone, rt):
     """Whatever the kelurahan's intake accepts, stored and sent as the agent sends it
-    (the protocol's record form and columns), passes central's check."""
+    (the protocol's record form and columns), passes central's check, and central
+    holds it exactly as the kelurahan stored it (a replay means the same record)."""
     payload = EnrollmentFaker(KELURAHAN_A, seed=seed).enrollment(full_name=name, phone=phone, rt=rt)
     for field in drop:
         payload.pop(field, None)
@@ -219,3 +231,5 @@ def test_valid_intake_records_are_always_accepted_by_central(seed, drop, name, p
     body, headers = protocol.encode_batch(protocol.new_batch("dev-uji", KELURAHAN_A, [stored]), KEY)
     sent = protocol.decode_batch(body, headers, lambda device: KEY.public_key()).records[0]
     assert eligibility.record_problems(sent, KELURAHAN_A, SETTINGS) == []
+    problems, held = eligibility.judge_record(sent, KELURAHAN_A, SETTINGS)
+    assert problems == [] and {k: held.get(k) for k in stored} == stored
