@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 import click
@@ -89,9 +90,17 @@ def run_command(once: bool, data_dir: Path | None, as_json: bool) -> None:
         schedule.start()
         schedule.wait()
     except (KeyboardInterrupt, SystemExit):
-        pass
-    finally:
-        schedule.shutdown()
+        if schedule.busy.is_set():
+            click.echo("Berhenti setelah pengiriman yang sedang berjalan selesai (Ctrl+C sekali "
+                       "lagi: hentikan sekarang).", err=True)
+    try:
+        # the folder stays held until the run in progress has ended: a restore or a
+        # migration while it still writes would meet a locked or half-written register
+        schedule.shutdown(wait=True)
+    except KeyboardInterrupt:
+        click.echo("Dihentikan sekarang; yang belum terjawab dikirim lagi pada jalan berikutnya.",
+                   err=True)
+        os._exit(130)  # the run's transaction rolls back, the folder's lock goes with the process
     running.release()
 
 

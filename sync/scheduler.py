@@ -60,6 +60,8 @@ class SyncSchedule:
         self.on_report = on_report
         self.scheduler = BackgroundScheduler(timezone=timezone.utc)
         self._lock = threading.Lock()
+        self.busy = threading.Event()  # set while a scheduled run is going
+        self._stopping = threading.Event()
 
     def start(self) -> None:
         """Schedule the first run now and keep going, in the scheduler's thread."""
@@ -70,14 +72,20 @@ class SyncSchedule:
     def _job(self) -> None:
         """One run (and the daily retention purge), then schedule the next one
         (interval, back-off or at once)."""
-        report = self.run("schedule")
-        purge_if_due(self.data_dir, self.settings)
+        self.busy.set()
+        try:
+            report = self.run("schedule")
+            purge_if_due(self.data_dir, self.settings)
+        finally:
+            self.busy.clear()
         if report.ok:
             delay = 1.0 if report.pending and report.records_sent else \
                 60.0 * float(self.settings["sync_interval_minutes"])
         else:
             delay = max(backoff_seconds(self.failures, self.settings),
                         5.0 if report.result == "busy" else 0.0)
+        if self._stopping.is_set():
+            return  # stopped meanwhile: no next run
         log.info("next sync run in %.0f s", delay)
         self.scheduler.add_job(self._job, "date", id=JOB_ID, replace_existing=True,
                                run_date=datetime.now(timezone.utc) + timedelta(seconds=delay),
@@ -100,10 +108,15 @@ class SyncSchedule:
         while self.scheduler.running:
             time.sleep(1.0)
 
-    def shutdown(self) -> None:
-        """Stop scheduling (a run in progress finishes)."""
+    def shutdown(self, wait: bool = False) -> None:
+        """Stop scheduling; a run in progress finishes (``wait``: before this returns,
+        in short sleeps that Ctrl+C interrupts; not APScheduler's own wait, which holds
+        the lock the finishing run needs to schedule the next one)."""
+        self._stopping.set()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        while wait and self.busy.is_set():
+            time.sleep(0.2)
 
 
 def trigger_now(data_dir: Path, settings: dict[str, Any], trigger: str = "supervisor") -> threading.Thread:

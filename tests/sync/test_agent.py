@@ -403,3 +403,35 @@ def test_sync_status_says_when_in_makassar_time_and_json_keeps_utc(central, kelu
     text = berjasa("sync", "status", data_dir=kelurahan, check=True).stdout
     moment = datetime.fromisoformat(stamp) + timedelta(hours=8)
     assert f"Terakhir terkirim: {moment:%d-%m-%Y %H:%M:%S} WITA" in text and "+00:00" not in text
+
+
+def test_stopping_the_schedule_waits_for_the_run_in_progress(central, kelurahan):
+    """`sync run` stopped by Ctrl+C had released the data folder while its run went on
+    writing (a restore then met a locked register): the schedule's shutdown waits for
+    the run in progress. Here central's port accepts and never answers."""
+    import socket
+
+    from sync.scheduler import SyncSchedule
+
+    h.seed_approved(kelurahan, 2, seed=17)
+    port = int(central.port)
+    central.stop()
+    silent = socket.socket()
+    silent.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    silent.bind(("127.0.0.1", port))
+    silent.listen(8)  # connections complete; nothing is ever read or answered
+    reports = []
+    settings = h.agent_settings(kelurahan, sync_read_timeout_seconds=1.5, sync_request_retries=0,
+                                sync_run_seconds=3.0, sync_scheduled_run_seconds=3.0)
+    schedule = SyncSchedule(kelurahan, settings, on_report=reports.append)
+    try:
+        schedule.start()
+        deadline = time.monotonic() + 20
+        while not schedule.busy.is_set() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert schedule.busy.is_set() and not reports, "no run in progress to wait for"
+        schedule.shutdown(wait=True)
+        assert not schedule.busy.is_set() and len(reports) == 1 and not reports[0].ok
+    finally:
+        schedule.shutdown()
+        silent.close()
