@@ -77,6 +77,9 @@ def _decide(db: Database, batch: protocol.Batch, digest: str, now: str,
     registered_again: list[dict] = []
     stored = set(held)
     final = verification.final_decisions(db, list(held.values()))
+    # answered duplicate with the pair decision's marker (the kelurahan shows
+    # "same person", not "NIK active elsewhere")
+    same_person = verification.same_person(db, list(held.values()))
     for record in batch.records:
         if record.get("id") in erased:
             results.append({"record_id": record["id"], "status": "erased"})
@@ -136,7 +139,8 @@ def _decide(db: Database, batch: protocol.Batch, digest: str, now: str,
     updates += _flag_likely_duplicates(db, [r for r in decided if r["status"] == "accepted"], now)
     verification.check_dtsen(db, [r["central_id"] for r in decided if r["status"] in store.ACTIVE],
                              at=now)
-    return [_result(r) for r in results], updates
+    return [_result(r, int(r["central_id"]) in same_person if r.get("central_id") else False)
+            for r in results], updates
 
 
 def _registered_nik_taken(record: dict, held: dict, active: dict,
@@ -229,8 +233,10 @@ def _checks_lookup(snapshot: dict, settings: dict[str, Any]) -> _Checks:
     return _Checks(snapshot, settings)
 
 
-def _result(row: dict[str, Any]) -> dict[str, Any]:
-    """The protocol result of a stored row (new, or held from an earlier batch)."""
+def _result(row: dict[str, Any], same_person: bool = False) -> dict[str, Any]:
+    """The protocol result of a stored row (new, or held from an earlier batch).
+    ``same_person``: a duplicate by a verifier's pair decision, marked inside
+    ``duplicate_of`` (an optional key older agents ignore; docs/sync-protocol.md)."""
     result: dict[str, Any] = {"id": row["record_id"]}
     status = row["status"]
     if status == "erased":  # protocol 1 knows three results: an erased record is refused
@@ -241,6 +247,8 @@ def _result(row: dict[str, Any]) -> dict[str, Any]:
     if status == "duplicate":
         result["duplicate_of"] = {"kelurahan_code": row["duplicate_of_kelurahan"],
                                   "record_id": row["duplicate_of_record"]}
+        if same_person:
+            result["duplicate_of"]["same_person"] = True
     if status == "rejected":
         reasons = row["reasons"]
         result["reasons"] = reasons if isinstance(reasons, list) else _json_list(reasons)

@@ -237,8 +237,14 @@ def final_decisions(db: Database, held: list[dict[str, Any]]) -> set[int]:
     final = {int(r["central_id"]) for r in held if r["status"] == "rejected"
              and any(str(reason).startswith(VERIFIER_REJECTION)
                      for reason in _reason_list(r.get("reasons")))}
-    dropped = [int(r["central_id"]) for r in held if r["status"] == "duplicate"]
-    return final | store.dropped_by_pairs(db, dropped)
+    return final | same_person(db, held)
+
+
+def same_person(db: Database, held: list[dict[str, Any]]) -> set[int]:
+    """Central ids of held records a pair decision made ``duplicate`` (a verifier
+    found them the same person as another record, another NIK)."""
+    return store.dropped_by_pairs(db, [int(r["central_id"]) for r in held
+                                       if r["status"] == "duplicate"])
 
 
 def _reason_list(reasons: Any) -> list:
