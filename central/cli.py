@@ -7,6 +7,7 @@ at ``central init`` is kept in the data folder's settings.toml
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
@@ -140,7 +141,7 @@ def init_command(database_url: str | None, data_dir: Path | None, as_json: bool)
     Contoh: berjasa central init --database postgresql://postgres@127.0.0.1/berjasa
     """
     from central.storage.db import Database, behind_pending, migrate
-    from central.trail import seal_unsealed
+    from central.trail import cli_actor, record, seal_unsealed
 
     folder, settings = data_dir_and_settings(data_dir)
     private_folder(folder)
@@ -153,6 +154,8 @@ def init_command(database_url: str | None, data_dir: Path | None, as_json: bool)
                 raise click.ClickException(behind_message(behind, "berjasa central migrate"))
             applied = migrate(db)
             seal_unsealed(db)
+            if applied:
+                record(db, cli_actor(), "schema.migrate", None, {"applied": applied})
         finally:
             db.close()
     except _db_errors() as exc:
@@ -235,7 +238,7 @@ def migrate_command(dry_run: bool, data_dir: Path | None, as_json: bool) -> None
     """
     from berjasa.folder_lock import FolderInUse, offline
     from central.storage.db import migrate, pending_migrations
-    from central.trail import seal_unsealed
+    from central.trail import cli_actor, record, seal_unsealed
 
     folder, _ = data_dir_and_settings(data_dir)
     try:
@@ -254,6 +257,8 @@ def migrate_command(dry_run: bool, data_dir: Path | None, as_json: bool) -> None
             applied = [] if dry_run else migrate(db)
             if not dry_run:
                 seal_unsealed(db)  # the trail written before sealing (migration 0013)
+            if applied:
+                record(db, cli_actor(), "schema.migrate", None, {"applied": applied})
     except FolderInUse as exc:
         raise click.ClickException(str(exc)) from exc
     emit({"pending": pending, "applied": applied}, as_json,
@@ -307,12 +312,17 @@ def key_rotate(finish: bool, data_dir: Path | None, as_json: bool) -> None:
     Contoh: berjasa central key rotate && berjasa central key rotate --finish
     """
     from central import signing
+    from central.trail import cli_actor, record
 
-    folder, _, _ = central_folder(data_dir)  # never a key in a folder that is no central
-    try:
-        keys = signing.finish_rotation(folder) if finish else signing.rotate(folder)
-    except signing.CentralKeyError as exc:
-        raise click.ClickException(str(exc)) from exc
+    # never a key in a folder that is no central; the rotation is in central's trail
+    with central_db(data_dir) as (db, _, folder), db.transaction():
+        try:
+            keys = signing.finish_rotation(folder) if finish else signing.rotate(folder)
+        except signing.CentralKeyError as exc:
+            raise click.ClickException(str(exc)) from exc
+        record(db, cli_actor(), "key.rotate_finish" if finish else "key.rotate", None,
+               {"central_key_id": keys["central_key_id"],
+                "next_key": keys["central_next_key"] is not None})
     note = ("Kunci berikutnya kini dipakai; kelurahan yang belum sinkron sejak langkah 1 harus "
             "mendaftar ulang." if finish else
             "Kunci berikutnya disiapkan; tunggu semua kelurahan sinkron sekali, lalu jalankan "
@@ -337,14 +347,19 @@ def import_batches_command(file: Path, data_dir: Path | None, as_json: bool) -> 
     except OSError as exc:  # a stick pulled out, no permission: in Indonesian, not errno text
         raise click.ClickException(f"impor batch gagal: tidak bisa membaca {file} "
                                    f"({os_error_text(exc)})") from exc
+    from central.trail import cli_actor, record
+
     with central_db(data_dir) as (db, settings, folder):
         try:
             summary = import_batches(db, folder, data, settings)
         except (UsbError, SealedFileError) as exc:
             raise click.ClickException(f"impor batch gagal: {exc}") from exc
-    answer = {"kelurahan_code": summary.kelurahan_code, "device_id": summary.device_id,
-              "batches": summary.batches, "new": summary.new, "replayed": summary.replayed,
-              "records": summary.records, "erased": summary.erased, "refused": summary.refused}
+        answer = {"kelurahan_code": summary.kelurahan_code, "device_id": summary.device_id,
+                  "batches": summary.batches, "new": summary.new, "replayed": summary.replayed,
+                  "records": summary.records, "erased": summary.erased, "refused": summary.refused}
+        record(db, cli_actor(), "import.batches", f"kelurahan:{summary.kelurahan_code}",
+               {**answer, "refused": len(summary.refused), "file": file.name,
+                "sha256": hashlib.sha256(data).hexdigest()})
     if not as_json:
         click.echo(f"Kelurahan {summary.kelurahan_code}: {summary.batches} batch "
                    f"({summary.new} baru, {summary.replayed} sudah pernah diterima, "
@@ -371,6 +386,7 @@ def export_answers_command(kelurahan_code: str, target: Path, data_dir: Path | N
 
     Contoh: berjasa central export-answers --kelurahan 73.71.15.1001 --to E:/jawaban.bja
     """
+    from central.trail import cli_actor, record
     from central.usb import UsbError, export_answers
 
     with central_db(data_dir) as (db, settings, folder):
@@ -378,8 +394,11 @@ def export_answers_command(kelurahan_code: str, target: Path, data_dir: Path | N
             data, summary = export_answers(db, folder, kelurahan_code.strip(), settings)
         except UsbError as exc:
             raise click.ClickException(f"ekspor jawaban gagal: {exc}") from exc
-    write_file_for_carrying(target, data, "ekspor jawaban")
-    summary["file"] = str(target)
+        write_file_for_carrying(target, data, "ekspor jawaban")
+        summary["file"] = str(target)
+        # the file hands out decisions (and hashes of every active record): in the trail
+        record(db, cli_actor(), "export.answers", f"kelurahan:{summary['kelurahan_code']}",
+               {**summary, "sha256": hashlib.sha256(data).hexdigest()})
     if not as_json:
         click.echo(f"{summary['answers']} jawaban batch, {summary['updates']} kabar dan petunjuk "
                    f"duplikat ({summary['hint_records']} data se-kota) untuk {kelurahan_code} "
@@ -504,12 +523,14 @@ def recheck_command(data_dir: Path | None, as_json: bool) -> None:
     """
     from berjasa.eligibility import ParameterError
     from central.recheck import recheck
+    from central.trail import cli_actor, record
 
     with central_db(data_dir) as (db, settings, _):
         try:
             with db.transaction():
                 db.lock_ingest()
                 summary = recheck(db, settings)
+                record(db, cli_actor(), "recheck", None, summary)
         except ParameterError as exc:
             raise click.ClickException(str(exc)) from exc
     emit(summary, as_json, f"Dievaluasi {summary['evaluated']}: {summary['rejected']} ditolak, "

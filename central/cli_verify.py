@@ -81,7 +81,7 @@ def _known_kind(value: str | None) -> str | None:
 @click.option("--kind", default=None, callback=lambda ctx, param, value: _known_kind(value),
               help="Hanya jenis ini (dtsen_mismatch, dukcapil_..., sent_back).")
 @click.option("--limit", type=click.IntRange(1, 10000), default=200, show_default=True,
-              help="Paling banyak sekian temuan.")
+              help="Paling banyak sekian temuan (bila ada lebih, stderr menyebut jumlahnya).")
 @data_dir_option
 @json_option
 def findings_command(status: str, kind: str | None, limit: int, data_dir: Path | None,
@@ -90,11 +90,19 @@ def findings_command(status: str, kind: str | None, limit: int, data_dir: Path |
 
     Contoh: berjasa central findings --kind dtsen_mismatch --json
     """
-    from central.storage.findings import list_findings
+    from central.storage.findings import count_findings, list_findings
+    from central.trail import cli_actor, record
     from central.verification import KIND_LABELS
 
+    wanted = None if status == "all" else status
     with central_db(data_dir) as (db, _, _):
-        found = list_findings(db, None if status == "all" else status, kind, limit=limit)
+        found = list_findings(db, wanted, kind, limit=limit)
+        total = count_findings(db, wanted, kind) if len(found) == limit else len(found)
+        # names of the people concerned leave central: counts only in the trail
+        record(db, cli_actor(), "view.findings", None,
+               {"status": status, "kind": kind, "limit": limit, "shown": len(found),
+                "total": total})
+    _shown_of(len(found), total, "temuan", limit)
     if as_json:
         emit(found, True)
         return
@@ -102,6 +110,19 @@ def findings_command(status: str, kind: str | None, limit: int, data_dir: Path |
         click.echo(f"#{f['id']} {KIND_LABELS.get(f['kind'], f['kind'])} | {f['full_name']} "
                    f"| kelurahan {f['kelurahan_code']} | {f['status']}")
     click.echo(str(len(found)))
+
+
+LIMIT_MAX = 10000  # --limit of findings and duplicates
+
+
+def _shown_of(shown: int, total: int, what: str, limit: int) -> None:
+    """On stderr (stdout keeps the list and, last, the value): that the list is
+    cut at ``--limit``, how many there are, and how to see them."""
+    if total <= shown:
+        return
+    more = (f"pakai --limit {total} untuk melihat semua" if total <= LIMIT_MAX else
+            f"--limit paling banyak {LIMIT_MAX}; persempit dengan pilihan lain")
+    click.echo(f"Ditampilkan {shown} dari {total} {what} (--limit {limit}); {more}.", err=True)
 
 
 @central_group.command("decide")
@@ -134,7 +155,7 @@ def decide_command(finding_id: int, decision: str, reason: str, actor: str | Non
 @central_group.command("duplicates")
 @click.option("--all", "include_decided", is_flag=True, help="Decided pairs too.")
 @click.option("--limit", type=click.IntRange(1, 10000), default=200, show_default=True,
-              help="Paling banyak sekian pasangan.")
+              help="Paling banyak sekian pasangan (bila ada lebih, stderr menyebut jumlahnya).")
 @data_dir_option
 @json_option
 def duplicates_command(include_decided: bool, limit: int, data_dir: Path | None,
@@ -143,10 +164,17 @@ def duplicates_command(include_decided: bool, limit: int, data_dir: Path | None,
 
     Contoh: berjasa central duplicates --json
     """
-    from central.storage.findings import duplicate_pairs
+    from central.storage.findings import duplicate_pairs, pair_count
+    from central.trail import cli_actor, record
 
     with central_db(data_dir) as (db, _, _):
         pairs = duplicate_pairs(db, open_only=not include_decided, limit=limit)
+        total = (pair_count(db, open_only=not include_decided) if len(pairs) == limit
+                 else len(pairs))
+        # names of the people concerned leave central: counts only in the trail
+        record(db, cli_actor(), "view.duplicates", None,
+               {"all": include_decided, "limit": limit, "shown": len(pairs), "total": total})
+    _shown_of(len(pairs), total, "pasangan", limit)
     if as_json:
         emit(pairs, True)
         return
@@ -198,6 +226,7 @@ def verify_command(limit: int, data_dir: Path | None, as_json: bool) -> None:
     from berjasa.folder_lock import lock_dir, try_lock
     from berjasa.settings import SettingsError
     from central import dukcapil
+    from central.trail import cli_actor, record
     from central.verification import check_dtsen
 
     with central_db(data_dir) as (db, settings, folder):
@@ -215,6 +244,8 @@ def verify_command(limit: int, data_dir: Path | None, as_json: bool) -> None:
             with db.transaction():
                 dtsen = check_dtsen(db)
             outcome = dukcapil.run(db, config, limit=limit)
+            # records were compared (and sent to Dukcapil): counts only in the trail
+            record(db, cli_actor(), "verify.run", None, {"dtsen": dtsen, "dukcapil": outcome})
     summary = {"dtsen": dtsen, "dukcapil": outcome}
     if not as_json:
         click.echo(f"DTSEN: {dtsen['compared']} dibandingkan, {dtsen['raised']} temuan baru.")

@@ -75,8 +75,12 @@ def _decide(db: Database, batch: protocol.Batch, digest: str, now: str,
              "received_at": now, "updated_at": now, "evaluated_at": now,
              "eligibility_snapshots": checks_for.stamp}
     rows, replaced, kept, seen_in_batch, results = [], [], [], {}, []
+    registered_again: list[dict] = []
     stored = set(held)
     final = verification.final_decisions(db, list(held.values()))
+    # answered duplicate with the pair decision's marker (the kelurahan shows
+    # "same person", not "NIK active elsewhere")
+    same_person = verification.same_person(db, list(held.values()))
     for record in batch.records:
         if record.get("id") in erased:
             results.append({"record_id": record["id"], "status": "erased"})
@@ -86,7 +90,16 @@ def _decide(db: Database, batch: protocol.Batch, digest: str, now: str,
         if newer and int(old["central_id"]) in final:
             # a verifier's final decision: the fix does not undo it, the kelurahan
             # is answered with it again (docs/central.md "What a fix may change")
-            kept.append((old, record.get("version")))
+            kept.append((old, record.get("version"), None))
+            stored.discard(record.get("id"))
+            newer = False
+        taken = newer and _registered_nik_taken(record, old, active, seen_in_batch)
+        if taken:
+            # a registered worker's fix names a NIK another active record holds: the
+            # record stays as held (registered, paid under its KPJ) and a verifier
+            # decides whose NIK it is
+            kept.append((old, record.get("version"), taken))
+            registered_again.append(old)
             stored.discard(record.get("id"))
             newer = False
         if old is not None and not newer:
@@ -98,24 +111,51 @@ def _decide(db: Database, batch: protocol.Batch, digest: str, now: str,
         if newer:
             # a fix after central sent the record back: same central_id, re-evaluated
             row["central_id"] = old["central_id"]
-            replaced.append(row)
+            replaced.append((row, old))
             stored.discard(record.get("id"))
         else:
             rows.append(row)
         held[record.get("id")] = row  # a repeated id within the batch answers the same
         results.append(row)
     store.insert_records(db, rows)  # gives each row its central_id
-    for row in replaced:
+    for row, old in replaced:
+        # the NIK BPJS knows a registered worker by, read before the fix closes
+        # an earlier finding that holds it
+        known = verification.nik_known_to_bpjs(db, old) if old["status"] == "registered" else None
         store.replace_record(db, row)
         verification.after_new_version(db, row, now, batch.device_id)
-    for old, version in kept:
+        if known is not None and known != row["nik"]:
+            verification.registered_nik_changed(db, row, known, now)
+    for old, version, taken in kept:
+        known = verification.nik_known_to_bpjs(db, old) if taken is not None else None
         verification.new_version_refused(db, old, version, now, batch.device_id)
-    decided = rows + replaced
+        if known is not None and taken is not None:
+            verification.registered_nik_changed(db, {**old, "nik": taken["nik"]}, known, now,
+                                                used_by=taken)
+    decided = rows + [row for row, _old in replaced]
     updates = [u for row in decided for u in _updates_for(row)]
+    # the kelurahan moves its fixed record to synced with the answer: this puts it
+    # back to registered with its KPJ
+    updates += [_registered_update(old) for old in registered_again]
     updates += _flag_likely_duplicates(db, [r for r in decided if r["status"] == "accepted"], now)
     verification.check_dtsen(db, [r["central_id"] for r in decided if r["status"] in store.ACTIVE],
                              at=now)
-    return [_result(r) for r in results], updates
+    return [_result(r, int(r["central_id"]) in same_person if r.get("central_id") else False)
+            for r in results], updates
+
+
+def _registered_nik_taken(record: dict, held: dict, active: dict,
+                         seen_in_batch: dict) -> dict | None:
+    """For a fix of a registered record that changes its NIK: the other active
+    record holding the new NIK (with ``nik``), or None."""
+    nik = str(record.get("nik"))
+    if held.get("status") != "registered" or nik == held.get("nik"):
+        return None
+    holder = active.get(nik) or seen_in_batch.get(nik)
+    if holder is None or holder.get("central_id") == held["central_id"]:
+        return None
+    return {"nik": nik, "kelurahan_code": holder["kelurahan_code"],
+            "record_id": holder["record_id"]}
 
 
 def _newer_version(record: dict, held: dict) -> bool:
@@ -158,8 +198,9 @@ def _decide_record(record: dict, kelurahan: str, active: dict, seen_in_batch: di
         checks, reasons = checks_for(row, ours)
         row.update(checks=checks, eligibility=checks, status="rejected" if reasons else "accepted",
                    reasons=reasons or None)
-        if held is not None and held.get("status") == "registered" and held.get("nik") == row["nik"]:
-            # BPJS registered this person under this NIK: the fix changes the data, not that
+        if held is not None and held.get("status") == "registered":
+            # BPJS registered this person under its KPJ: the fix changes the data, not
+            # that; a changed NIK raises a finding to correct it at BPJS (ingest)
             row.update(status="registered", reasons=None, kpj_number=held.get("kpj_number"),
                        coverage_start=held.get("coverage_start"))
         if row["status"] in store.ACTIVE:
@@ -195,8 +236,10 @@ def _checks_lookup(snapshot: dict, settings: dict[str, Any]) -> _Checks:
     return _Checks(snapshot, settings)
 
 
-def _result(row: dict[str, Any]) -> dict[str, Any]:
-    """The protocol result of a stored row (new, or held from an earlier batch)."""
+def _result(row: dict[str, Any], same_person: bool = False) -> dict[str, Any]:
+    """The protocol result of a stored row (new, or held from an earlier batch).
+    ``same_person``: a duplicate by a verifier's pair decision, marked inside
+    ``duplicate_of`` (an optional key older agents ignore; docs/sync-protocol.md)."""
     result: dict[str, Any] = {"id": row["record_id"]}
     status = row["status"]
     if status == "erased":  # protocol 1 knows three results: an erased record is refused
@@ -207,6 +250,8 @@ def _result(row: dict[str, Any]) -> dict[str, Any]:
     if status == "duplicate":
         result["duplicate_of"] = {"kelurahan_code": row["duplicate_of_kelurahan"],
                                   "record_id": row["duplicate_of_record"]}
+        if same_person:
+            result["duplicate_of"]["same_person"] = True
     if status == "rejected":
         reasons = row["reasons"]
         result["reasons"] = reasons if isinstance(reasons, list) else _json_list(reasons)
@@ -230,15 +275,21 @@ def _updates_for(row: dict[str, Any]) -> list[dict[str, Any]]:
     if row["status"] == "registered":
         # a registered record's fix: the batch answer says accepted, this puts it
         # back to registered (with its KPJ) at the kelurahan
-        return [{**base, "kind": "registered", "central_status": "registered",
-                 "kpj_number": row.get("kpj_number"), "coverage_start": row.get("coverage_start"),
-                 "central_id": row["central_id"], "eligibility": row["checks"]}]
+        return [{**_registered_update(row), "eligibility": row["checks"]}]
     holder = {"kelurahan_code": row["duplicate_of_kelurahan"], "record_id": row["duplicate_of_record"]}
     return [
         {**base, "kind": "duplicate", "central_status": "duplicate", "duplicate_of": holder},
         {**holder, "kind": "duplicate_elsewhere",
          "other": {"kelurahan_code": row["kelurahan_code"], "record_id": row["record_id"]}},
     ]
+
+
+def _registered_update(row: dict[str, Any]) -> dict[str, Any]:
+    """The ``registered`` update entry of a registered record (with its KPJ)."""
+    return {"kelurahan_code": row["kelurahan_code"], "record_id": row["record_id"],
+            "kind": "registered", "central_status": "registered",
+            "kpj_number": row.get("kpj_number"), "coverage_start": row.get("coverage_start"),
+            "central_id": row["central_id"]}
 
 
 def _flag_likely_duplicates(db: Database, rows: list[dict], now: str) -> list[dict]:

@@ -2,8 +2,10 @@
 with filters, export it as a formula-safe CSV (no HTTP, no SQL here).
 
 Actions written: ``login``, ``login.failed``, ``logout``, ``user.*``, ``device.*``,
-``import.*``, ``export.*`` (CLI) and ``download.*`` (pages), and the verifiers'
-decisions and erasures (issues 10, 12) through :func:`record`.
+``import.*``, ``export.*`` (CLI) and ``download.*`` (pages), the verifiers'
+decisions and erasures (issues 10, 12), and the other CLI commands that change state
+or print people's data (``recheck``, ``key.*``, ``verify.run``, ``view.*``,
+``schema.migrate``; docs/central.md "Audit trail") through :func:`record`.
 """
 
 from __future__ import annotations

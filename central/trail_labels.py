@@ -35,6 +35,15 @@ ACTIONS = {
     "record.new_version_refused": "Versi baru dari kelurahan tidak mengubah keputusan verifikator",
     "decision.send_back": "Dikirim balik ke kelurahan",
     "download.audit": "Unduhan jejak audit (CSV)",
+    "import.batches": "Impor batch kelurahan (flashdisk)",
+    "export.answers": "Ekspor jawaban untuk kelurahan (flashdisk)",
+    "recheck": "Penilaian ulang semua data",
+    "key.rotate": "Kunci tanda tangan pusat berikutnya disiapkan",
+    "key.rotate_finish": "Kunci tanda tangan pusat diganti",
+    "verify.run": "Pemeriksaan identitas (DTSEN, Dukcapil)",
+    "view.findings": "Daftar temuan dibaca (baris perintah)",
+    "view.duplicates": "Daftar dugaan duplikat dibaca (baris perintah)",
+    "schema.migrate": "Basis data pusat diperbarui (migrasi)",
 }
 IMPORTS = {"dtsen": "DTSEN", "bpjs-participants": "peserta BPJS",
            "cohort": "kohort 2024", "jht": "peserta JHT"}

@@ -41,6 +41,7 @@ KIND_LABELS = {
     "dukcapil_multiple_nik": "Dukcapil: NIK dipakai lebih dari satu orang",
     "dukcapil_inactive": "Dukcapil: NIK tidak aktif",
     "sent_back": "Dikirim balik ke kelurahan untuk diperbaiki",
+    "bpjs_nik_changed": "NIK diperbaiki setelah terdaftar di BPJS: perbaiki NIK di BPJS",
 }
 FINDING_DECISIONS = {"confirm": "Identitas benar, lanjutkan",
                      "send_back": "Kirim balik ke kelurahan",
@@ -236,8 +237,14 @@ def final_decisions(db: Database, held: list[dict[str, Any]]) -> set[int]:
     final = {int(r["central_id"]) for r in held if r["status"] == "rejected"
              and any(str(reason).startswith(VERIFIER_REJECTION)
                      for reason in _reason_list(r.get("reasons")))}
-    dropped = [int(r["central_id"]) for r in held if r["status"] == "duplicate"]
-    return final | store.dropped_by_pairs(db, dropped)
+    return final | same_person(db, held)
+
+
+def same_person(db: Database, held: list[dict[str, Any]]) -> set[int]:
+    """Central ids of held records a pair decision made ``duplicate`` (a verifier
+    found them the same person as another record, another NIK)."""
+    return store.dropped_by_pairs(db, [int(r["central_id"]) for r in held
+                                       if r["status"] == "duplicate"])
 
 
 def _reason_list(reasons: Any) -> list:
@@ -275,6 +282,38 @@ def after_new_version(db: Database, row: dict[str, Any], at: str, device_id: str
     _trail(db, Actor(device_id, "device"), "record.new_version", row,
            {"version": row.get("version"), "findings_fixed": fixed,
             "findings_superseded": superseded})
+
+
+def nik_known_to_bpjs(db: Database, held: dict[str, Any]) -> str:
+    """The NIK BPJS registered a registered record under: the one an open
+    ``bpjs_nik_changed`` finding names (a NIK changed again before it was
+    corrected at BPJS), else the record's NIK."""
+    for finding in store.list_findings(db, "open", kind="bpjs_nik_changed",
+                                       central_id=int(held["central_id"]), limit=1):
+        return str(finding["evidence"].get("bpjs_nik") or held["nik"])
+    return str(held["nik"])
+
+
+def registered_nik_changed(db: Database, record: dict[str, Any], bpjs_nik: str, at: str,
+                           used_by: dict[str, Any] | None = None) -> int | None:
+    """A registered worker's fix changed the NIK (``record["nik"]``, the corrected
+    one) that BPJS registered them under (``bpjs_nik``): the record stays registered
+    with its KPJ and coverage and on the payment list, and a ``bpjs_nik_changed``
+    finding asks the operator to correct the NIK at BPJS (a verifier confirms once
+    done). ``used_by``: another active record holds the corrected NIK, so the fix
+    was not stored and the verifier decides whose NIK it is. Inside the ingest
+    transaction."""
+    held = store.record_by_id(db, int(record["central_id"]))
+    evidence: dict[str, Any] = {
+        "source": "bpjs", "bpjs_nik": bpjs_nik, "kpj_number": held.get("kpj_number"),
+        "fields": [{"field": "nik", "record": record["nik"], "reference": bpjs_nik,
+                    "result": "different"}]}
+    if used_by is not None:
+        evidence["nik_used_by"] = {"kelurahan_code": used_by["kelurahan_code"],
+                                   "record_id": used_by["record_id"]}
+    store.close_open_findings(db, int(record["central_id"]), "superseded",
+                              "versi baru dari kelurahan", SYSTEM, at, kinds=("bpjs_nik_changed",))
+    return raise_finding(db, held, "bpjs_nik_changed", "bpjs", evidence, at=at)
 
 
 def new_version_refused(db: Database, held: dict[str, Any], version: Any, at: str,

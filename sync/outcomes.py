@@ -22,12 +22,13 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
+from berjasa.database import utc_now
 from berjasa.problems import InvalidTransition, NotFound
 from berjasa.record_reasons import fix_request_text, fixable_at_kelurahan
 from server import lifecycle, privacy
 from server.storage import enrollments as enrollment_store
 from server.storage import privacy as privacy_store
-from server.storage.audit import Actor
+from server.storage.audit import Actor, record_audit_entry
 from sync import storage
 
 SYNC_ACTOR = Actor("sync", "sync")
@@ -106,6 +107,8 @@ def apply_decision(conn: sqlite3.Connection, decision: dict[str, Any]) -> bool:
     if kind in ("duplicate", "rejected"):
         # needs_fix / submitted: a verifier rejected a record it had sent back (or
         # found it the same person as another) before its fix was sent
+        if kind == "duplicate" and status == "central_rejected":
+            return _same_person_wording(conn, record_id, decision)
         if status not in ("approved", "synced", "needs_fix", "submitted"):
             return False
         return _move(conn, record_id, "central_rejected", kind, reason_text(decision))
@@ -122,6 +125,34 @@ def apply_decision(conn: sqlite3.Connection, decision: dict[str, Any]) -> bool:
         return _move(conn, record_id, "registered", "registered",
                      kpj_number=str(decision.get("kpj_number") or "") or None)
     return False
+
+
+def _same_person_wording(conn: sqlite3.Connection, record_id: str,
+                         decision: dict[str, Any]) -> bool:
+    """A pair decision's ``duplicate`` (``same_person``) for a record already
+    ``central_rejected`` as a duplicate NIK of the same other record (a batch answer
+    that did not carry the marker came first: a central before it, or an answer
+    stored before): the reason becomes the same-person wording, with history and
+    audit, and the status stays. Anything else is left as it is."""
+    if decision.get("same_person") is not True:
+        return False
+    state = enrollment_store.states_of(conn, [record_id]).get(record_id)
+    wording = reason_text(decision)
+    if state is None or wording is None:
+        return False
+    old = state.get("central_reason")
+    if old != wording.replace("duplicate_person:", "duplicate_nik:", 1):
+        return False
+    now = utc_now()
+    enrollment_store.set_statuses(conn, [{
+        "id": record_id, "version": state["version"], "status": state["status"],
+        "central_status": "duplicate", "central_reason": wording, "updated_at": now}])
+    enrollment_store.add_history(conn, record_id, state["version"], state["status"], now,
+                                 SYNC_ACTOR.username, lifecycle.ACTIONS["central_rejected"],
+                                 {"central_reason": old}, {"central_reason": wording}, wording)
+    record_audit_entry(conn, SYNC_ACTOR, "enrollment.status", record_id,
+                       {"central_reason": [old, wording]}, wording)
+    return True
 
 
 def apply_update(conn: sqlite3.Connection, entry: dict[str, Any]) -> bool:

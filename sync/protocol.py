@@ -226,7 +226,7 @@ def encode_results(batch_id: str, results: list[Mapping[str, Any]],
 
 def decode_results(body: bytes, batch: Batch) -> list[dict[str, Any]]:
     """The per-record results ``{"id", "result", "central_id"?, "duplicate_of"?,
-    "reasons"?}`` for ``batch``, in its record order."""
+    "same_person"?, "reasons"?}`` for ``batch``, in its record order."""
     try:
         payload = json.loads(decompress(body, DEFAULT_MAX_DECOMPRESSED_BYTES))
         if payload.get("batch_id") != batch.batch_id or payload.get("n") != len(batch.records):
@@ -238,6 +238,14 @@ def decode_results(body: bytes, batch: Batch) -> list[dict[str, Any]]:
     for record, row in zip(batch.records, rows):
         result = {"id": record["id"]}
         result.update({k: v for k, v in row.items() if v is not None})
+        other = result.get("duplicate_of")
+        if isinstance(other, dict) and "same_person" in other:
+            # a verifier's pair decision (another NIK, one person): carried inside
+            # duplicate_of so that older agents, which read only its two ids, ignore it
+            other = dict(other)
+            if other.pop("same_person") is True:
+                result["same_person"] = True
+            result["duplicate_of"] = other
         out.append(result)
     return out
 

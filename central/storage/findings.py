@@ -89,6 +89,20 @@ def list_findings(db: Database, status: str | None = "open", kind: str | None = 
     return [_finding(r) for r in rows]
 
 
+def count_findings(db: Database, status: str | None = "open", kind: str | None = None) -> int:
+    """How many findings :func:`list_findings` would list without a limit."""
+    where, params = [], []
+    if status:
+        where.append("f.status = ?")
+        params.append(status)
+    if kind:
+        where.append("f.kind = ?")
+        params.append(kind)
+    clause = (" WHERE " + " AND ".join(where)) if where else ""
+    return int(db.one("SELECT count(*) AS n FROM findings f JOIN records r"
+                      f" ON r.central_id = f.central_id{clause}", params)["n"])
+
+
 def open_kinds(db: Database, central_id: int) -> list[str]:
     """Kinds of the record's open findings."""
     return [r["kind"] for r in db.query(
@@ -273,7 +287,13 @@ def duplicate_pairs(db: Database, open_only: bool = True, limit: int = 200) -> l
 
 def open_pair_count(db: Database) -> int:
     """Flagged pairs no verifier has decided yet."""
-    return int(db.one("SELECT count(*) AS n FROM duplicate_flags WHERE decided_at IS NULL")["n"])
+    return pair_count(db, open_only=True)
+
+
+def pair_count(db: Database, open_only: bool = True) -> int:
+    """How many pairs :func:`duplicate_pairs` would list without a limit."""
+    where = " WHERE decided_at IS NULL" if open_only else ""
+    return int(db.one(f"SELECT count(*) AS n FROM duplicate_flags{where}")["n"])
 
 
 def get_pair(db: Database, central_id_a: int, central_id_b: int) -> dict[str, Any] | None:

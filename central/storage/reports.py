@@ -49,6 +49,11 @@ JHT_FROM = "(SELECT j.jht_from FROM jht_list j WHERE j.nik = {alias}.nik) AS jht
 # A record with an open verification finding waits for a verifier (design.md).
 NO_OPEN_FINDING = ("NOT EXISTS (SELECT 1 FROM findings f WHERE f.central_id = r.central_id"
                    " AND f.status = 'open')")
+# ... but a registered worker whose NIK must be corrected at BPJS stays paid: they are a
+# participant under their KPJ whatever NIK BPJS holds (docs/central.md "What a fix may change")
+NO_FINDING_HOLDING_PAYMENT = (
+    "NOT EXISTS (SELECT 1 FROM findings f WHERE f.central_id = r.central_id"
+    " AND f.status = 'open' AND f.kind <> 'bpjs_nik_changed')")
 
 
 def registration_exclusions() -> list[str]:
@@ -104,7 +109,7 @@ def stream_payable(db: Database, month: str) -> Iterator[dict[str, Any]]:
         " WHERE r.status = 'registered' AND r.coverage_start IS NOT NULL"
         " AND r.coverage_start <= ?"
         " AND NOT EXISTS (SELECT 1 FROM cohort c2 WHERE c2.nik = r.nik)"
-        f" AND {NO_OPEN_FINDING}"
+        f" AND {NO_FINDING_HOLDING_PAYMENT}"
         " ORDER BY kelurahan_code, nik", (month, month, month, month))
 
 

@@ -14,9 +14,12 @@ import pytest
 
 from berjasa.problems import KeptByPairDecision
 from central import verification
+from central.exports import export
 from central.imports import import_file
+from central.recheck import recheck
 
-from .conftest import flagged_pair, records
+from .conftest import KELURAHAN_B, born_on, flagged_pair, records
+from .office import signed_in
 
 
 def _db_call(central, fn, *args):
@@ -120,6 +123,119 @@ def test_a_registered_workers_fix_stays_registered_with_its_kpj(central, tmp_pat
     assert rules["bpjs_membership"] == "pass"
     registered = [u for u in device.updates("0").json()["updates"] if u["kind"] == "registered"]
     assert registered[-1]["kpj_number"] == "25012345678"
+
+
+def _registered_and_sent_back(central, tmp_path, device, first):
+    """The tester's steps up to the fix: synced, put on a registration file, sent
+    back, then the BPJS list shows it active with a KPJ."""
+    device.send([first])
+    central.change("UPDATE records SET registration_exported_at = '2026-01-05T00:00:00+00:00'"
+                   " WHERE record_id = ?", (first["id"],))
+    _db_call(central, verification.send_back, first["nik"], "NIK salah ketik", "vera")
+    path = tmp_path / "bpjs.csv"
+    path.write_text("nik,kpj_number,program,status,mulai_kepesertaan\n"
+                    f"{first['nik']},25012345678,JKK+JKM,Aktif,2025-10\n", encoding="utf-8")
+    _db_call(central, import_file, path, "bpjs-participants", central.data_dir, central.settings)
+    assert _status(central, first["id"])["status"] == "registered"
+
+
+def _other_serial(nik):
+    return nik[:12] + ("9876" if nik[12:] != "9876" else "9875")
+
+
+def _payment_niks(central):
+    db = central.db()
+    try:
+        text = export(db, "payment-list", "csv", None, actor="operator-uji", month="2025-11",
+                      draft=True).content.decode("utf-8-sig")
+    finally:
+        db.close()
+    return text
+
+
+def test_a_registered_workers_fix_of_the_nik_stays_registered_and_paid(central, tmp_path):
+    """The tester's WRONG-MONEY report: a registered worker's fix changes the NIK. The
+    record stays registered with its KPJ and coverage, holds the corrected NIK, stays
+    on the payment list (never on neither list), and a bpjs_nik_changed finding asks
+    for the NIK to be corrected at BPJS; recheck leaves it so; the kelurahan hears
+    registered with the KPJ."""
+    device = central.register()
+    first = {**records(1)[0], "version": 2}
+    _registered_and_sent_back(central, tmp_path, device, first)
+    new_nik = _other_serial(first["nik"])
+
+    answer = device.send([{**first, "version": 4, "nik": new_nik}])
+    assert answer[0]["result"] == "accepted"
+    held = central.query("SELECT status, nik, kpj_number, coverage_start, version FROM records")[0]
+    assert held == {"status": "registered", "nik": new_nik, "kpj_number": "25012345678",
+                    "coverage_start": "2025-10", "version": 4}
+    open_findings = central.query("SELECT kind, evidence FROM findings WHERE status = 'open'")
+    assert [f["kind"] for f in open_findings] == ["bpjs_nik_changed"]
+    evidence = json.loads(open_findings[0]["evidence"])
+    assert (evidence["bpjs_nik"], evidence["kpj_number"]) == (first["nik"], "25012345678")
+    assert evidence["fields"][0]["record"] == new_nik
+    assert verification.KIND_LABELS["bpjs_nik_changed"].startswith("NIK diperbaiki")
+    registered = [u for u in device.updates("0").json()["updates"] if u["kind"] == "registered"]
+    assert registered[-1]["kpj_number"] == "25012345678"
+    # the verifiers' queue shows it with both NIKs and the KPJ; the dashboard counts it
+    verifier = signed_in(central, "verifier")
+    page = verifier.get(f"{central.url}/verifikasi", timeout=10).text
+    label = verification.KIND_LABELS["bpjs_nik_changed"]
+    assert label in page and "<th scope=\"col\">BPJS</th>" in page
+    assert f"<td>{new_nik}</td><td>{first['nik']}</td>" in page and "KPJ 25012345678" in page
+    assert label in verifier.get(f"{central.url}/", timeout=10).text
+
+    db = central.db()
+    try:
+        with db.transaction():
+            recheck(db, central.settings)
+    finally:
+        db.close()
+    assert central.query("SELECT status, nik FROM records")[0] == {"status": "registered",
+                                                                   "nik": new_nik}
+    assert new_nik in _payment_niks(central)
+    db = central.db()
+    try:
+        registration = export(db, "bpjs-registration", "csv", None, actor="operator-uji")
+    finally:
+        db.close()
+    assert new_nik not in registration.content.decode("utf-8-sig")
+
+    # a second fix before BPJS corrected it: the finding still names the NIK BPJS knows
+    device.send([{**first, "version": 6, "nik": new_nik, "address": "Jl. Baru 2"}])
+    evidence = json.loads(central.query("SELECT evidence FROM findings WHERE status = 'open'"
+                                        " AND kind = 'bpjs_nik_changed'")[0]["evidence"])
+    assert evidence["bpjs_nik"] == first["nik"]
+    finding = central.query("SELECT id FROM findings WHERE status = 'open'")[0]["id"]
+    _db_call(central, verification.decide_finding, finding, "confirm", "NIK diperbaiki BPJS", "vera")
+    assert new_nik in _payment_niks(central)
+
+
+def test_a_registered_workers_fix_to_a_nik_held_by_another_record(central, tmp_path):
+    """The corrected NIK is active in another kelurahan's record: the fix is not
+    stored (the record stays registered, paid under its KPJ, with the NIK BPJS
+    knows), the finding names the other record, the kelurahan hears registered."""
+    device, other = central.register(), central.register(KELURAHAN_B)
+    first = {**records(1)[0], "version": 2}
+    _registered_and_sent_back(central, tmp_path, device, first)
+    holder = born_on(records(1, KELURAHAN_B, seed=3)[0], first["birth_date"])
+    holder = {**holder, "sex": first["sex"], "nik": _other_serial(first["nik"])}
+    assert other.send([holder])[0]["result"] == "accepted"
+
+    answer = device.send([{**first, "version": 4, "nik": holder["nik"]}])
+    assert answer[0]["result"] == "accepted"
+    held = _status(central, first["id"])
+    assert (held["status"], held["kpj_number"], held["version"]) == ("registered", "25012345678", 2)
+    assert central.query("SELECT nik FROM records WHERE record_id = ?",
+                         (first["id"],))[0]["nik"] == first["nik"]
+    assert _status(central, holder["id"])["status"] == "accepted"
+    finding = central.query("SELECT kind, evidence FROM findings WHERE status = 'open'")
+    assert [f["kind"] for f in finding] == ["bpjs_nik_changed"]
+    assert json.loads(finding[0]["evidence"])["nik_used_by"] == {
+        "kelurahan_code": KELURAHAN_B, "record_id": holder["id"]}
+    updates = device.updates("0").json()["updates"]
+    assert updates[-1]["kind"] == "registered" and updates[-1]["kpj_number"] == "25012345678"
+    assert first["nik"] in _payment_niks(central)
 
 
 def test_a_record_kept_by_a_pair_decision_cannot_be_rejected(central):

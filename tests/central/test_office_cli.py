@@ -63,7 +63,7 @@ def test_user_add_disable_reset_password(database_url, tmp_path):
     missing = berjasa("central", "user", "disable", "siapa", data_dir=data, check=False)
     assert missing.returncode != 0 and "tidak ada" in missing.stderr
     actions = [e["action"] for e in _trail(database_url)]
-    assert actions == ["user.create", "user.reset_password", "user.disable"]
+    assert actions == ["schema.migrate", "user.create", "user.reset_password", "user.disable"]
     stored = Database(database_url)
     try:
         user = stored.one("SELECT * FROM users WHERE username = 'rina'")
@@ -86,7 +86,7 @@ def test_audit_verify_names_a_hand_edited_row(database_url, tmp_path):
                 data_dir=data, input="kata-sandi-uji\n")
     berjasa("central", "device", "add", "--kelurahan", "73.71.01.1001", data_dir=data)
     ok = berjasa("central", "audit", "verify", "--json", data_dir=data)
-    assert json.loads(ok.stdout) == {"intact": True, "checked": 4}
+    assert json.loads(ok.stdout) == {"intact": True, "checked": 5}  # init: schema.migrate
     # the trigger refuses the edit ...
     try:
         _run_sql(database_url, "UPDATE audit_log SET actor = 'orang lain' WHERE seq = 2")
@@ -121,10 +121,10 @@ def test_imports_exports_and_devices_are_in_the_trail(database_url, tmp_path):
     berjasa("central", "export", "--what", "all", "--output", str(out), data_dir=data)
     berjasa("central", "export", "--what", "progress", data_dir=data)
     trail = _trail(database_url)
-    assert [e["action"] for e in trail] == ["import.dtsen", "device.code", "export.all",
-                                            "export.progress"]
+    assert [e["action"] for e in trail] == ["schema.migrate", "import.dtsen", "device.code",
+                                            "export.all", "export.progress"]
     assert all(e["actor"].startswith("cli:") for e in trail)
-    details = json.loads(trail[2]["changes"])
+    details = json.loads(trail[3]["changes"])
     import hashlib
     assert details["sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()
     assert details["rows"] == 0 and details["output"] == str(out)
@@ -151,3 +151,47 @@ def test_verifier_decisions_are_in_the_trail_without_the_reason_text(central):
         ("vera", "verifier", "decision.send_back")]
     assert entries[0]["record_id"].endswith(sent[0]["id"])
     assert "Andi Daeng" not in repr(entries)
+
+
+def _since(database_url: str, seq: int) -> list[dict]:
+    return [e for e in _trail(database_url) if e["seq"] > seq]
+
+
+def test_every_command_that_changes_state_or_hands_data_out_is_in_the_trail(
+        database_url, tmp_path):
+    """The tester's AUDIT report: recheck (changes statuses, sends updates), key
+    rotate and rotate --finish, verify, findings and duplicates (names leave
+    central) each write one entry, actor cli:<OS user>, counts only (no NIK, no
+    name); init and migrate name the migrations they applied. (export-answers and
+    import-batches: tests/sync/test_usb_sync.py.)"""
+    data = _init(database_url, tmp_path)
+    first = _trail(database_url)
+    assert [e["action"] for e in first] == ["schema.migrate"]
+    assert json.loads(first[0]["changes"])["applied"]
+    assert json.loads(berjasa("central", "migrate", "--json", data_dir=data).stdout)["applied"] == []
+    seq = first[-1]["seq"]  # nothing applied: no entry
+
+    nik = "7371014101900001"
+    bpjs = tmp_path / "bpjs.csv"
+    bpjs.write_text(f"nik,kpj_number,program,status\n{nik},25012345678,JKK,Aktif\n",
+                    encoding="utf-8")
+    berjasa("central", "import", "bpjs-participants", str(bpjs), data_dir=data)
+    summary = json.loads(berjasa("central", "recheck", "--json", data_dir=data).stdout)
+    berjasa("central", "key", "rotate", data_dir=data)
+    berjasa("central", "key", "rotate", "--finish", data_dir=data)
+    berjasa("central", "verify", data_dir=data)
+    berjasa("central", "findings", data_dir=data)
+    berjasa("central", "duplicates", "--all", data_dir=data)
+    entries = _since(database_url, seq)
+    assert [e["action"] for e in entries] == [
+        "import.bpjs-participants", "recheck", "key.rotate", "key.rotate_finish", "verify.run",
+        "view.findings", "view.duplicates"]
+    assert all(e["actor"].startswith("cli:") and e["role"] == "cli" for e in entries)
+    recheck = json.loads(entries[1]["changes"])
+    assert recheck == summary
+    rotated = json.loads(entries[2]["changes"])
+    assert rotated["next_key"] is True and rotated["central_key_id"]
+    assert json.loads(entries[3]["changes"])["next_key"] is False
+    assert json.loads(entries[5]["changes"])["total"] == 0
+    assert nik not in repr(entries[1:])
+    assert berjasa("central", "audit", "verify", data_dir=data).returncode == 0

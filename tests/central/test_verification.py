@@ -17,7 +17,7 @@ from central import exports, verification
 from central.imports import import_file
 from central.storage import findings as store
 
-from .conftest import KELURAHAN_A, KELURAHAN_B, flagged_pair, records, same_nik
+from .conftest import KELURAHAN_A, KELURAHAN_B, born_on, flagged_pair, records, same_nik
 from .test_cli import berjasa
 
 
@@ -426,3 +426,34 @@ def test_by_names_a_cli_actor_never_a_web_user_and_refuses_control_characters(ce
         assert refused.returncode != 0 and "Traceback" not in refused.stderr
         assert "--by hanya boleh" in refused.stderr and len(refused.stderr.strip().splitlines()) == 1
     assert central.query("SELECT count(*) AS n FROM findings")[0]["n"] == 1
+
+
+def test_findings_and_duplicates_say_when_the_limit_cuts_the_list(central, tmp_path):
+    """The tester's report: a list cut at --limit ended with the shown count as if it
+    were all. stderr says "Ditampilkan N dari M" and how to see the rest; stdout
+    keeps the list and the value alone on its last line (and --json a list)."""
+    device, other = central.register(), central.register(KELURAHAN_B)
+    sent = records(6)
+    device.send(sent)
+    _import_dtsen(central, tmp_path, [(r["nik"], r["kk_number"], "Nama Lain Sama Sekali",
+                                       r["birth_date"], KELURAHAN_A, 2) for r in sent])
+    data = _init(central)
+    assert central.query("SELECT count(*) AS n FROM findings")[0]["n"] == 6
+    cut = berjasa("central", "findings", "--limit", "4", data_dir=data)
+    assert cut.stdout.splitlines()[-1] == "4" and len(cut.stdout.splitlines()) == 5
+    assert "Ditampilkan 4 dari 6 temuan (--limit 4); pakai --limit 6 untuk melihat semua." \
+        in cut.stderr
+    as_json = berjasa("central", "findings", "--limit", "4", "--json", data_dir=data)
+    assert len(json.loads(as_json.stdout)) == 4 and "dari 6 temuan" in as_json.stderr
+    whole = berjasa("central", "findings", "--limit", "6", data_dir=data)
+    assert whole.stdout.splitlines()[-1] == "6" and "Ditampilkan" not in whole.stderr
+
+    # two flagged pairs (same KK and birth date in another kelurahan), shown one
+    twins = [born_on({**r, "kk_number": mine["kk_number"]}, mine["birth_date"])
+             for r, mine in zip(records(2, KELURAHAN_B, seed=3), sent[:2], strict=True)]
+    other.send(twins)
+    assert central.query("SELECT count(*) AS n FROM duplicate_flags")[0]["n"] == 2
+    pairs = berjasa("central", "duplicates", "--limit", "1", data_dir=data)
+    assert pairs.stdout.splitlines()[-1] == "1"
+    assert "Ditampilkan 1 dari 2 pasangan (--limit 1); pakai --limit 2" in pairs.stderr
+    assert "Ditampilkan" not in berjasa("central", "duplicates", data_dir=data).stderr

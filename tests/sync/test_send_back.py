@@ -5,6 +5,7 @@ both kelurahan as a notice the supervisor reads."""
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import sys
 from pathlib import Path
@@ -165,3 +166,117 @@ def test_a_rejection_after_a_send_back_reaches_the_record_waiting_for_its_fix(ce
                                    " WHERE id = ?", (ids[0],))[0]
     assert (row["status"], row["central_status"]) == ("central_rejected", "rejected")
     assert "KTP bukan miliknya" in row["central_reason"]
+
+
+def _fixed_while_the_pair_is_decided(central, tmp_path):
+    """B's record sent back and pulled (needs_fix), fixed and approved again at B;
+    meanwhile a verifier decides the pair keep_a (B's record: the same person as
+    A's, another NIK). Returns (B's folder, A's record id, B's record id)."""
+    a = h.make_kelurahan(tmp_path / "kel-a", A)
+    b = h.make_kelurahan(tmp_path / "kel-b", B)
+    central.register(a)
+    central.register(b)
+    first = h.seed_approved(a, 1, seed=31)[0]
+    person = h.kelurahan_rows(a, "SELECT nik, kk_number, birth_date, sex FROM enrollments")[0]
+    second = h.seed_approved(b, 1, seed=32, nik=person["nik"][:12] + "9876",
+                             kk_number=person["kk_number"], birth_date=person["birth_date"],
+                             sex=person["sex"])[0]
+    assert run_once(a, h.agent_settings(a), "test").ok
+    assert run_once(b, h.agent_settings(b), "test").ok
+    db = _central_db(central)
+    try:
+        verification.send_back(db, person["nik"][:12] + "9876", "cek KTP", "verifikator1")
+    finally:
+        db.close()
+    assert run_once(b, h.agent_settings(b), "test").ok
+    conn = connect(b / "kelurahan.db")
+    try:
+        conn.execute("UPDATE enrollments SET address = 'Jl. Rajawali Lr. 3 No. 12' WHERE id = ?",
+                     (second,))
+        lifecycle.transition(conn, second, "submitted", Actor("petugas", "enumerator"))
+        lifecycle.transition(conn, second, "approved", Actor("pengawas", "supervisor"))
+    finally:
+        conn.close()
+    pair = central.query("SELECT central_id_a, central_id_b FROM duplicate_flags")[0]
+    db = _central_db(central)
+    try:
+        verification.decide_pair(db, pair["central_id_a"], pair["central_id_b"], "keep_a",
+                                 "NIK B salah ketik", "verifikator1")
+    finally:
+        db.close()
+    return b, first, second
+
+
+def _reason_at(folder, record_id):
+    row = h.kelurahan_rows(folder, "SELECT status, central_status, central_reason FROM enrollments"
+                                   " WHERE id = ?", (record_id,))[0]
+    return row["status"], row["central_status"], row["central_reason"]
+
+
+def test_a_refused_fix_of_a_same_person_record_reads_as_the_same_person(central, tmp_path):
+    """The tester's MISLEADING report: the fix pushed after the pair decision is
+    refused; its batch answer carries the pair decision's marker, so B ends with
+    the same-person wording (it said "NIK sudah aktif di ..." though the NIKs differ),
+    and the pull's duplicate (same_person) after it changes nothing more."""
+    from server.pages.labels import central_reason_text
+
+    b, first, second = _fixed_while_the_pair_is_decided(central, tmp_path)
+    report = run_once(b, h.agent_settings(b), "test")
+    assert report.ok and report.records_sent == 1
+    assert central.query("SELECT status, version FROM records WHERE record_id = ?",
+                         (second,))[0]["status"] == "duplicate"
+    status, central_status, reason = _reason_at(b, second)
+    assert (status, central_status) == ("central_rejected", "duplicate")
+    assert reason == f"duplicate_person: kelurahan {A}, data {first}"
+    assert "NIK sudah aktif" not in central_reason_text(reason)
+    assert run_once(b, h.agent_settings(b), "test").ok
+    assert _reason_at(b, second)[2] == reason
+
+
+def test_same_person_wording_whatever_order_the_answer_and_the_pull_come_in(central, tmp_path):
+    """An answer without the marker (a central before it, an answer stored before)
+    applied first: the pull's duplicate with same_person corrects the reason, with
+    history and audit; the pull first: the answer after it changes nothing. Also
+    what an older agent reads: the marker sits inside duplicate_of, beside its ids."""
+    from sync import outcomes, protocol
+
+    b, first, second = _fixed_while_the_pair_is_decided(central, tmp_path)
+    wording = f"duplicate_person: kelurahan {A}, data {first}"
+    other = {"kelurahan_code": A, "record_id": first}
+    unmarked = {"id": second, "result": "duplicate", "duplicate_of": other}
+    pulled = {"seq": 99, "record_id": second, "kelurahan_code": B, "kind": "duplicate",
+              "central_status": "duplicate", "same_person": True, "duplicate_of": other}
+    conn = connect(b / "kelurahan.db")
+    try:
+        with conn:  # the pull first, then any answer: the answer changes nothing
+            assert outcomes.apply_updates(conn, [pulled]) == (1, 0)
+            assert outcomes.apply_batch_results(conn, [unmarked]) == 0
+        assert _reason_at(b, second) == ("central_rejected", "duplicate", wording)
+        with conn:  # back to approved, to play the other order
+            conn.execute("UPDATE enrollments SET status = 'approved', central_status = NULL,"
+                         " central_reason = NULL WHERE id = ?", (second,))
+        with conn:
+            assert outcomes.apply_batch_results(conn, [unmarked]) == 1
+        assert _reason_at(b, second)[2].startswith("duplicate_nik:")
+        with conn:
+            assert outcomes.apply_updates(conn, [pulled]) == (1, 0)
+        assert _reason_at(b, second) == ("central_rejected", "duplicate", wording)
+        with conn:  # again: nothing more
+            assert outcomes.apply_updates(conn, [pulled]) == (0, 0)
+        trail = conn.execute("SELECT changes FROM audit_log WHERE record_id = ? ORDER BY seq DESC"
+                             " LIMIT 1", (second,)).fetchone()[0]
+        assert "central_reason" in trail
+        history = conn.execute("SELECT action FROM enrollment_history WHERE enrollment_id = ?"
+                               " ORDER BY rowid DESC LIMIT 1", (second,)).fetchone()[0]
+        assert history == "central_reject"
+    finally:
+        conn.close()
+
+    # the batch answer as encoded by central: an old agent's view of duplicate_of is
+    # a dict with its two ids (and one more key it does not read); decoded, the marker
+    batch = dataclasses.replace(protocol.new_batch("dev-x", B, []), records=[{"id": second}])
+    body = protocol.encode_results(batch.batch_id, [{
+        "result": "duplicate", "duplicate_of": {**other, "same_person": True}}])
+    decoded = protocol.decode_results(body, batch)[0]
+    assert decoded["same_person"] is True and decoded["duplicate_of"] == other
+    assert outcomes.reason_text(decoded) == wording

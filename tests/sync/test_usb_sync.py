@@ -80,6 +80,17 @@ def test_a_round_trip_by_stick_and_each_file_imported_twice(central, island, tmp
                               str(stick / "jawaban.bja"), "--json",
                               "--data-dir", str(central.data_dir)))
     assert answers["answers"] == out["batches"]
+    # both stick commands are in central's trail: counts and the file's hash, no person
+    import hashlib
+    trail = central.query("SELECT actor, role, action, record_id, changes FROM audit_log"
+                          " WHERE action IN ('import.batches', 'export.answers') ORDER BY seq")
+    assert [e["action"] for e in trail] == ["import.batches", "import.batches", "export.answers"]
+    assert all(e["actor"].startswith("cli:") and e["role"] == "cli"
+               and e["record_id"] == f"kelurahan:{A}" for e in trail)
+    assert [json.loads(e["changes"])["new"] for e in trail[:2]] == [out["batches"], 0]
+    exported = json.loads(trail[2]["changes"])
+    assert exported["sha256"] == hashlib.sha256((stick / "jawaban.bja").read_bytes()).hexdigest()
+    assert exported["answers"] == out["batches"] and nik not in repr(trail)
     applied = ok_json(berjasa("sync", "import-answers", str(stick / "jawaban.bja"), "--json",
                               "--data-dir", str(island)))
     assert applied["records_answered"] == 12

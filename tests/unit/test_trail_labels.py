@@ -19,9 +19,11 @@ def test_every_fixed_action_written_in_central_has_a_name():
     written = set()
     for path in CENTRAL.rglob("*.py"):
         text = path.read_text(encoding="utf-8")
-        written |= set(re.findall(r'"((?:login|logout|user|device|privacy|record|decision|download)'
-                                  r'(?:\.[a-z_-]+)+|login|logout)"', text))
-    assert {"login", "logout", "user.create", "privacy.erase", "device.register"} <= written
+        written |= set(re.findall(r'"((?:login|logout|user|device|privacy|record|decision|download'
+                                  r'|key|verify|view|schema|import|export)'
+                                  r'(?:\.[a-z_-]+)+|login|logout|recheck)"', text))
+    assert {"login", "logout", "user.create", "privacy.erase", "device.register", "recheck",
+            "import.batches", "export.answers", "view.findings"} <= written
     unnamed = sorted(a for a in written if action_label(a) == a)
     assert unnamed == []
 
