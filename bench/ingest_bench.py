@@ -46,7 +46,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.throwaway_db import throwaway_database
 from berjasa.database import connect
 from berjasa.reference import kelurahan_list
-from berjasa.synthetic import EnrollmentFaker
+from berjasa.synthetic import EnrollmentFaker, born_on, same_nik
 from central.ingest import ingest_batch
 from central.storage.db import Database, sqlite_path, utc_now
 from central.storage.devices import add_device
@@ -74,15 +74,17 @@ def make_records(count: int, kelurahan: list[str], seed: int = 7,
             if made and roll < 0.07 else []
         if others:
             other = rng.choice(others)
+            # each variant stays a valid record (its NIK agrees with its birth date and
+            # sex: central checks the intake rules again), as a laptop would send it
             if roll < 0.03:                      # same person sent by two kelurahan
-                record.update(nik=other["nik"])
+                record = same_nik(record, other)
             elif roll < 0.05:                    # same KK and birth date, other NIK
-                record.update(kk_number=other["kk_number"], birth_date=other["birth_date"])
+                record = born_on({**record, "kk_number": other["kk_number"]}, other["birth_date"])
             else:                                # the name written another way
                 name = "Muhammad " + other["full_name"] if rng.random() < 0.5 else other["full_name"].upper()
                 for long, short in NAME_VARIANTS:
                     name = name.replace(long, short)
-                record.update(full_name=name, birth_date=other["birth_date"])
+                record = born_on({**record, "full_name": name}, other["birth_date"])
         record.update(version=1, enumerator="petugas01", reviewed_by="lurah001",
                       reviewed_at=record["captured_at"])
         made.append(record)

@@ -38,3 +38,16 @@ def make_nik(birth_date: datetime.date, sex: str, region: str = "737101",
 def make_kk(issue_date: datetime.date, region: str = "737101", serial: int = 1) -> str:
     """Build a KK number issued on ``issue_date`` (for demo data and tests)."""
     return f"{_region_digits(region)}{issue_date:%d%m%y}{_serial_digits(serial)}"
+
+
+def born_on(record: dict, birth_date: str) -> dict:
+    """``record`` of someone born on ``birth_date``: its NIK's date digits follow (the
+    intake, at the kelurahan and again at central, checks them against the birth date)."""
+    born = datetime.date.fromisoformat(birth_date)
+    nik = make_nik(born, record["sex"], region=record["nik"][:6], serial=int(record["nik"][12:]))
+    return {**record, "birth_date": birth_date, "nik": nik}
+
+
+def same_nik(record: dict, holder: dict) -> dict:
+    """``record`` carrying ``holder``'s NIK, with the birth date and sex it encodes."""
+    return {**record, "nik": holder["nik"], "birth_date": holder["birth_date"], "sex": holder["sex"]}

@@ -8,7 +8,6 @@ from tests/central_databases.py (a copied SQLite file, a reset PostgreSQL schema
 
 from __future__ import annotations
 
-import datetime as dt
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -21,7 +20,7 @@ import requests
 
 from berjasa.background_server import BackgroundServer
 from berjasa.settings import AppConfig, load_settings
-from berjasa.synthetic import approved_records, make_nik
+from berjasa.synthetic import approved_records, born_on
 from central.app import create_app, waitress_options
 from central.devices import create_registration_code
 from central.storage.db import Database
@@ -159,19 +158,6 @@ class Device:
 def records(count: int, kelurahan: str = KELURAHAN_A, seed: int = 1) -> list[dict]:
     """Synthetic approved records for a kelurahan."""
     return approved_records(count, kelurahan, seed=seed)
-
-
-def born_on(record: dict, birth_date: str) -> dict:
-    """``record`` of someone born on ``birth_date``: its NIK's date digits follow (central
-    checks them against the birth date, as the kelurahan's intake does)."""
-    born = dt.date.fromisoformat(birth_date)
-    nik = make_nik(born, record["sex"], region=record["nik"][:6], serial=int(record["nik"][12:]))
-    return {**record, "birth_date": birth_date, "nik": nik}
-
-
-def same_nik(record: dict, holder: dict) -> dict:
-    """``record`` carrying ``holder``'s NIK, with the birth date and sex it encodes."""
-    return {**record, "nik": holder["nik"], "birth_date": holder["birth_date"], "sex": holder["sex"]}
 
 
 def flagged_pair(central) -> tuple[Any, Any, dict, dict, dict]:

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from berjasa import record_reasons
 from berjasa.settings import load_settings
-from berjasa.synthetic import EnrollmentFaker
+from berjasa.synthetic import EnrollmentFaker, born_on
 from central import eligibility
 from central.exports import REASON_TEXT, export
 from server.intake import load_enrollment, to_storable
@@ -23,7 +23,7 @@ from server.pages.labels import CENTRAL_REASON_LABELS
 from sync import protocol
 from sync.protocol_auth import generate_private_key
 
-from .conftest import KELURAHAN_A, born_on, records
+from .conftest import KELURAHAN_A, records
 from .test_exports import PASS_ALL
 
 FAR_FUTURE = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=30)).isoformat()

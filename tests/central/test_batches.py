@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import copy
 
+from berjasa.synthetic import same_nik
 from sync import protocol
 
-from .conftest import KELURAHAN_A, KELURAHAN_B, records, same_nik
+from .conftest import KELURAHAN_A, KELURAHAN_B, records
 
 
 def test_batch_accepted_and_stored(central):

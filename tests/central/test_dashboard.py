@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta, timezone
 
+from berjasa.synthetic import born_on
 from central import overview, verification
 from central.privacy import erase_nik
 from central.storage.dashboard import data_version
 from central.storage.db import Database, migrate
 
-from .conftest import KELURAHAN_A, KELURAHAN_B, born_on, records
+from .conftest import KELURAHAN_A, KELURAHAN_B, records
 from .office import signed_in
 
 

@@ -14,10 +14,11 @@ from datetime import datetime, timedelta
 import pytest
 from openpyxl import load_workbook
 
+from berjasa.synthetic import same_nik
 from central import overview
 from central.exports import DRAFT_WATERMARK, ExportError, PaymentListRefused, export
 
-from .conftest import KELURAHAN_A, KELURAHAN_B, records, same_nik
+from .conftest import KELURAHAN_A, KELURAHAN_B, records
 
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 PASS_ALL = [{"rule": r, "result": "pass", "reason": "memenuhi"} for r in

@@ -13,12 +13,13 @@ import threading
 import pytest
 
 from berjasa.problems import KeptByPairDecision
+from berjasa.synthetic import born_on
 from central import verification
 from central.exports import export
 from central.imports import import_file
 from central.recheck import recheck
 
-from .conftest import KELURAHAN_B, born_on, flagged_pair, records
+from .conftest import KELURAHAN_B, flagged_pair, records
 from .office import signed_in
 
 

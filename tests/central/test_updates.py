@@ -7,11 +7,12 @@ import time
 import pytest
 import requests
 
+from berjasa.synthetic import born_on
 from central import signing
 from sync.protocol_auth import key_id, sign_request, verify_answer
 from sync.transport import json_body
 
-from .conftest import KELURAHAN_A, KELURAHAN_B, born_on, records
+from .conftest import KELURAHAN_A, KELURAHAN_B, records
 
 
 def test_updates_follow_the_cursor_in_order(central):

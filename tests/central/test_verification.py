@@ -13,11 +13,12 @@ import threading
 import pytest
 
 from berjasa.problems import NotFound, ValidationFailed
+from berjasa.synthetic import born_on, same_nik
 from central import exports, verification
 from central.imports import import_file
 from central.storage import findings as store
 
-from .conftest import KELURAHAN_A, KELURAHAN_B, born_on, flagged_pair, records, same_nik
+from .conftest import KELURAHAN_A, KELURAHAN_B, flagged_pair, records
 from .test_cli import berjasa
 
 
