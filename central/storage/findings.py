@@ -70,15 +70,9 @@ def list_findings(db: Database, status: str | None = "open", kind: str | None = 
                   waiting: bool | None = None) -> list[dict[str, Any]]:
     """Findings (oldest first) with their records' summaries. ``waiting``: only
     the send-backs waiting for a kelurahan's fix (True), or all but those (False)."""
-    where, params = [], []
+    where, params = _status_and_kind(status, kind)
     if waiting is not None:
         where.append(_WAITING if waiting else f"NOT {_WAITING}")
-    if status:
-        where.append("f.status = ?")
-        params.append(status)
-    if kind:
-        where.append("f.kind = ?")
-        params.append(kind)
     if central_id is not None:
         where.append("f.central_id = ?")
         params.append(central_id)
@@ -89,8 +83,8 @@ def list_findings(db: Database, status: str | None = "open", kind: str | None = 
     return [_finding(r) for r in rows]
 
 
-def count_findings(db: Database, status: str | None = "open", kind: str | None = None) -> int:
-    """How many findings :func:`list_findings` would list without a limit."""
+def _status_and_kind(status: str | None, kind: str | None) -> tuple[list[str], list[Any]]:
+    """The WHERE conditions (and their parameters) of a findings filter."""
     where, params = [], []
     if status:
         where.append("f.status = ?")
@@ -98,6 +92,12 @@ def count_findings(db: Database, status: str | None = "open", kind: str | None =
     if kind:
         where.append("f.kind = ?")
         params.append(kind)
+    return where, params
+
+
+def count_findings(db: Database, status: str | None = "open", kind: str | None = None) -> int:
+    """How many findings :func:`list_findings` would list without a limit."""
+    where, params = _status_and_kind(status, kind)
     clause = (" WHERE " + " AND ".join(where)) if where else ""
     return int(db.one("SELECT count(*) AS n FROM findings f JOIN records r"
                       f" ON r.central_id = f.central_id{clause}", params)["n"])

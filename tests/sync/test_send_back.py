@@ -75,22 +75,29 @@ def test_send_back_round_trip_holds_the_higher_version(central, tmp_path):
     assert row["status"] == "synced"
 
 
-def _decided_pair(central, tmp_path, decision: str, reason: str):
-    """Kelurahan A and B with one approved record each: another NIK (a mistyped
-    serial), same KK and birth date, synced; central flagged the pair and a
-    verifier decided it."""
+def _flagged_pair(central, tmp_path):
+    """Kelurahan A and B with one approved record each, synced: another NIK (a
+    mistyped serial), same KK and birth date, so central flags the pair. (A's
+    folder, B's folder, A's record id, B's record id)."""
     a = h.make_kelurahan(tmp_path / "kel-a", A)
     b = h.make_kelurahan(tmp_path / "kel-b", B)
     central.register(a)
     central.register(b)
     first = h.seed_approved(a, 1, seed=31)[0]
     person = h.kelurahan_rows(a, "SELECT nik, kk_number, birth_date, sex FROM enrollments")[0]
-    # another NIK (a mistyped serial), same KK and birth date: a likely duplicate
     second = h.seed_approved(b, 1, seed=32, nik=person["nik"][:12] + "9876",
                              kk_number=person["kk_number"], birth_date=person["birth_date"],
                              sex=person["sex"])[0]
     assert run_once(a, h.agent_settings(a), "test").ok
     assert run_once(b, h.agent_settings(b), "test").ok
+    return a, b, first, second
+
+
+def _decided_pair(central, tmp_path, decision: str, reason: str):
+    """Kelurahan A and B with one approved record each: another NIK (a mistyped
+    serial), same KK and birth date, synced; central flagged the pair and a
+    verifier decided it."""
+    a, b, first, second = _flagged_pair(central, tmp_path)
     pair = central.query("SELECT central_id_a, central_id_b FROM duplicate_flags")
     assert len(pair) == 1
     db = _central_db(central)
@@ -172,20 +179,11 @@ def _fixed_while_the_pair_is_decided(central, tmp_path):
     """B's record sent back and pulled (needs_fix), fixed and approved again at B;
     meanwhile a verifier decides the pair keep_a (B's record: the same person as
     A's, another NIK). Returns (B's folder, A's record id, B's record id)."""
-    a = h.make_kelurahan(tmp_path / "kel-a", A)
-    b = h.make_kelurahan(tmp_path / "kel-b", B)
-    central.register(a)
-    central.register(b)
-    first = h.seed_approved(a, 1, seed=31)[0]
-    person = h.kelurahan_rows(a, "SELECT nik, kk_number, birth_date, sex FROM enrollments")[0]
-    second = h.seed_approved(b, 1, seed=32, nik=person["nik"][:12] + "9876",
-                             kk_number=person["kk_number"], birth_date=person["birth_date"],
-                             sex=person["sex"])[0]
-    assert run_once(a, h.agent_settings(a), "test").ok
-    assert run_once(b, h.agent_settings(b), "test").ok
+    _, b, first, second = _flagged_pair(central, tmp_path)
+    nik = h.kelurahan_rows(b, "SELECT nik FROM enrollments WHERE id = ?", (second,))[0]["nik"]
     db = _central_db(central)
     try:
-        verification.send_back(db, person["nik"][:12] + "9876", "cek KTP", "verifikator1")
+        verification.send_back(db, nik, "cek KTP", "verifikator1")
     finally:
         db.close()
     assert run_once(b, h.agent_settings(b), "test").ok
