@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import platformdirs
@@ -70,6 +71,20 @@ def private_folder(folder: Path) -> Path:
 BINARY = getattr(os, "O_BINARY", 0)
 
 
+def replace_patiently(source: Path | str, target: Path | str, tries: int = 10) -> None:
+    """``os.replace``, tried again for a few seconds while Windows refuses it: an
+    antivirus scan or the search indexer holds a file just written open for a moment
+    (PermissionError), and the command would fail after its work was done."""
+    for attempt in range(tries):
+        try:
+            os.replace(source, target)
+            return
+        except PermissionError:
+            if attempt == tries - 1:
+                raise
+            time.sleep(0.3)
+
+
 def open_private(path: Path | str, flags: int) -> int:
     """``os.open(path, flags)`` in binary mode, owner-only (0600) when it creates."""
     return os.open(path, flags | BINARY, 0o600)
@@ -90,5 +105,5 @@ def write_private(path: Path, content: bytes) -> Path:
         os.close(fd)
     if os.name != "nt":
         os.chmod(temp, 0o600)  # an older temp file keeps its mode through O_CREAT
-    os.replace(temp, path)
+    replace_patiently(temp, path)
     return path

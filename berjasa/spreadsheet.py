@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from berjasa.identity.phones import national_form
+from berjasa.paths import replace_patiently
 
 FORMATS = ("csv", "xlsx")
 # A row dict holding this key (true) is a summary (a subtotal, a total): bold in XLSX.
@@ -401,7 +402,7 @@ def write_export(fmt: str, columns: Sequence[Column],
                 stream.flush()
                 os.fsync(stream.fileno())
                 digest, size = _digest(stream)
-            os.replace(temporary, path)
+            replace_patiently(temporary, path)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise

@@ -19,7 +19,6 @@ A kelurahan that did not sync between the two steps sees one clear error
 
 from __future__ import annotations
 
-import os
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
@@ -27,7 +26,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import Flask, Response, request
 
-from berjasa.paths import write_private
+from berjasa.paths import replace_patiently, write_private
 from sync.protocol_auth import (
     UNMARKED_REQUEST_VERSION,
     answer_version,
@@ -109,7 +108,7 @@ def finish_rotation(data_dir: Path) -> dict[str, str | None]:
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
     retired = folder / f"central_key.retired-{stamp}.pem"
     write_private(retired, (folder / CURRENT).read_bytes())
-    os.replace(folder / NEXT, folder / CURRENT)
+    replace_patiently(folder / NEXT, folder / CURRENT)
     return public_keys(data_dir)
 
 

@@ -17,7 +17,6 @@ import json
 import os
 import sqlite3
 import tempfile
-import time
 import zipfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -36,6 +35,7 @@ from berjasa.paths import (
     kelurahan_db_path,
     open_private,
     private_folder,
+    replace_patiently,
     tighten,
     write_private,
 )
@@ -161,7 +161,7 @@ def create_backup(data_dir: Path, output: Path, passphrase: str) -> BackupInfo:
             os.fsync(fd)  # a full disk shows here, not after the rename
         finally:
             os.close(fd)
-        os.replace(temp, output)
+        replace_patiently(temp, output)
     except OSError as exc:
         with contextlib.suppress(OSError):  # the folder may not even exist
             temp.unlink(missing_ok=True)  # never leave a partial file behind (full disk)
@@ -209,19 +209,6 @@ def _fold_wal(db_path: Path) -> None:
         pass
 
 
-def _replace_patiently(source: Path, target: Path, tries: int = 10) -> None:
-    """``os.replace``, tried again for a few seconds while Windows refuses it (an
-    antivirus scan or the indexer holds the file open a moment: PermissionError)."""
-    for attempt in range(tries):
-        try:
-            os.replace(source, target)
-            return
-        except PermissionError:
-            if attempt == tries - 1:
-                raise
-            time.sleep(0.3)
-
-
 def restore_backup(path: Path, data_dir: Path, passphrase: str, force: bool = False) -> BackupInfo:
     """Put a backup's files into ``data_dir``. An existing database is kept beside
     as ``kelurahan.db.before-restore-<time>`` and only replaced with ``force``."""
@@ -241,7 +228,7 @@ def restore_backup(path: Path, data_dir: Path, passphrase: str, force: bool = Fa
     for suffix in ("", "-wal", "-shm"):
         old = Path(str(db_path) + suffix)
         if old.exists():
-            _replace_patiently(old, Path(f"{db_path}.before-restore-{stamp}{suffix}"))
+            replace_patiently(old, Path(f"{db_path}.before-restore-{stamp}{suffix}"))
     for name, content in files.items():
         if Path(name).name != name:
             raise BackupError(f"Nama berkas tidak sah di dalam cadangan: {name!r}")

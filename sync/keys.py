@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-import os
 import socket
 import sqlite3
 from pathlib import Path
@@ -23,7 +22,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from berjasa.database import transaction, utc_now
 from berjasa.folder_lock import lock_dir, try_lock
-from berjasa.paths import CENTRAL_EXCHANGE_FILE, DEVICE_KEY_FILE, SYNC_RUN_LOCK, write_private
+from berjasa.paths import (
+    CENTRAL_EXCHANGE_FILE,
+    DEVICE_KEY_FILE,
+    SYNC_RUN_LOCK,
+    replace_patiently,
+    write_private,
+)
 from server.storage import privacy as privacy_store
 from server.storage.users import get_site
 from sync import protocol_sealed as sealed
@@ -145,7 +150,7 @@ def _register(conn: sqlite3.Connection, data_dir: Path, central_url: str, code: 
     pinned = _central_keys(answer, url, answer_version(headers))
     device_id = answer.json()["device_id"]
     central_exchange = answer.json().get("central_exchange_key")
-    os.replace(data_dir / PENDING_KEY_FILE, data_dir / KEY_FILE)
+    replace_patiently(data_dir / PENDING_KEY_FILE, data_dir / KEY_FILE)
     if isinstance(central_exchange, str) and _valid_exchange_key(central_exchange):
         # pinned for sync by USB stick (sync/usb.py)
         write_private(data_dir / CENTRAL_EXCHANGE_FILE, central_exchange.encode())

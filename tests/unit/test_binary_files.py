@@ -11,6 +11,8 @@ import ast
 import os
 from pathlib import Path
 
+import pytest
+
 from berjasa import paths
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,3 +51,30 @@ def test_open_private_asks_for_binary_mode_and_owner_only(monkeypatch, tmp_path)
     paths.write_private(tmp_path / "f.bin", b"a\nb")
     assert seen["flags"] & 0x8000 and seen["mode"] == 0o600
     assert (tmp_path / "f.bin").read_bytes() == b"a\nb"
+
+
+def test_a_replace_windows_refuses_a_moment_is_tried_again(monkeypatch, tmp_path):
+    """An antivirus scan holds a file just written open for a moment: os.replace
+    fails with PermissionError on Windows, and the command failed after its work."""
+    real_replace, refusals = os.replace, []
+
+    def refusing(source, target):
+        if len(refusals) < 2:
+            refusals.append(source)
+            raise PermissionError(13, "The process cannot access the file")
+        real_replace(source, target)
+
+    monkeypatch.setattr(paths.time, "sleep", lambda seconds: None)
+    monkeypatch.setattr(paths.os, "replace", refusing)
+    paths.write_private(tmp_path / "settings.toml", b"a = 1\n")
+    assert len(refusals) == 2 and (tmp_path / "settings.toml").read_bytes() == b"a = 1\n"
+
+
+def test_a_replace_refused_for_good_still_fails(monkeypatch, tmp_path):
+    def refusing(source, target):
+        raise PermissionError(13, "Access is denied")
+
+    monkeypatch.setattr(paths.time, "sleep", lambda seconds: None)
+    monkeypatch.setattr(paths.os, "replace", refusing)
+    with pytest.raises(PermissionError):  # a lasting refusal is not swallowed
+        paths.replace_patiently(tmp_path / "a", tmp_path / "b", tries=3)
