@@ -114,6 +114,13 @@ class SyncSchedule:
         the lock the finishing run needs to schedule the next one)."""
         self._stopping.set()
         if self.scheduler.running:
+            # APScheduler marks itself stopped before it takes its job-store lock, and
+            # its thread, if it is just then handing a run over, fails to remove the
+            # finished job ("No job by the id", a traceback on Ctrl+C): paused, it hands
+            # over nothing more, and get_jobs (which takes that lock) waits out a
+            # hand-over in progress
+            self.scheduler.pause()
+            self.scheduler.get_jobs()
             self.scheduler.shutdown(wait=False)
         while wait and self.busy.is_set():
             time.sleep(0.2)
