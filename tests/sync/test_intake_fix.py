@@ -11,7 +11,6 @@ from __future__ import annotations
 import pytest
 
 from berjasa.database import connect
-from berjasa.processes import free_port
 from berjasa.settings import load_settings, write_setting
 from server import lifecycle
 from server.intake import edit_enrollment
@@ -26,16 +25,11 @@ SUPERVISOR = Actor("pengawas2", "supervisor")  # not the one who recorded or edi
 OTHER_KELURAHAN = "73.71.01.1002"
 
 
-def _port() -> int:
-    """A free port of this work's range (9550-9599)."""
-    return next(p for p in range(9550, 9600) if free_port(p) == p)
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def central(request, tmp_path, migrated_databases):
-    """A running central on each backend, on a port of the range (conftest's, otherwise)."""
-    running = h.central_in_thread(migrated_databases(request.param), tmp_path / "central",
-                                  port=_port())
+    """A running central on each backend, on a port the system picks (a fixed range raced
+    between xdist workers: two took the same free port)."""
+    running = h.central_in_thread(migrated_databases(request.param), tmp_path / "central")
     yield running
     running.stop()
 
