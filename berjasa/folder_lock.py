@@ -92,20 +92,30 @@ class HeldLock:
             self.also = None
         if self._handle is None:
             return
+        removed = not self._remove
         if self._remove:  # remove while still locked: nobody can take a dying file
-            try:
-                self.path.unlink()
-            except OSError:  # Windows refuses to remove an open file; left stale
-                pass
+            removed = _unlink(self.path)
         _unlock(self._handle)
         self._handle.close()
         self._handle = None
+        if not removed:  # Windows refuses to remove an open file: now it is closed
+            _unlink(self.path)
 
     def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.release()
+
+
+def _unlink(path: Path) -> bool:
+    try:
+        path.unlink()
+        return True
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
 
 
 def lock_dir(data_dir: Path) -> Path:
@@ -169,6 +179,7 @@ def hold_running(data_dir: Path, command: str, single: bool = False) -> HeldLock
             alone.release()
         raise FolderInUse(f"Tidak bisa mengunci {folder / name}.")
     held.also = alone
+    running_holders(data_dir)  # sweeps the files dead processes left (ours is locked)
     offline = try_lock(folder / OFFLINE)
     if offline is None:
         held.release()

@@ -130,3 +130,20 @@ def test_ctrl_c_stops_the_agent_loop_between_runs_and_frees_the_folder(data_dir)
             agent.wait()
     assert "Traceback" not in agent.stderr.read()
     assert running_holders(data_dir) == []
+
+
+def test_files_dead_processes_left_are_swept_when_a_server_starts(data_dir):
+    """A crashed server's running lock (or one Windows would not let go of while it was
+    open) is removed by the next start, not left to pile up in locks/."""
+    folder = data_dir / "locks"
+    folder.mkdir(exist_ok=True)
+    stale = [folder / f"running-serve-{pid}-0123abcd.lock" for pid in (11, 12)]
+    for path in stale:
+        path.write_bytes(b"")
+    live = hold_running(data_dir, "sync run")
+    try:
+        assert not any(path.exists() for path in stale)
+        assert live.path.exists() and running_holders(data_dir) == [f"sync run (pid {os.getpid()})"]
+    finally:
+        live.release()
+    assert not live.path.exists()
