@@ -369,6 +369,7 @@ def _run_with_lease(conn, data_dir: Path, db_path: Path, settings: dict[str, Any
                             error="Sinkronisasi lain sedang berjalan; coba lagi sebentar lagi.")
         storage.finish_attempt(conn, attempt_id, {"result": "busy", "error": report.error})
         return report
+    storage.close_interrupted_attempts(conn, attempt_id)  # the run lock: none of them runs
     deadline = started + float(settings["sync_run_seconds"])
     client = None
     run = None

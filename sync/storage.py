@@ -114,6 +114,19 @@ def start_attempt(conn: sqlite3.Connection, trigger: str) -> int:
                             (utc_now(), trigger)).lastrowid
 
 
+INTERRUPTED = ("Terhenti sebelum selesai (proses dimatikan atau listrik padam); dicatat oleh "
+               "sinkronisasi berikutnya.")
+
+
+def close_interrupted_attempts(conn: sqlite3.Connection, before_id: int) -> int:
+    """Close the runs before ``before_id`` that never finished (a killed agent): only
+    the holder of the run lock calls this, so none of them still runs. How many."""
+    with transaction(conn):
+        return conn.execute("UPDATE sync_attempts SET finished_at = ?, result = 'failed', error = ?"
+                            " WHERE finished_at IS NULL AND id < ?",
+                            (utc_now(), INTERRUPTED, before_id)).rowcount
+
+
 def finish_attempt(conn: sqlite3.Connection, attempt_id: int, values: dict[str, Any]) -> None:
     """Close a run with its counts, result and error."""
     allowed = ("result", "batches_sent", "records_sent", "records_answered", "updates_applied",

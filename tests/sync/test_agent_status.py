@@ -111,3 +111,26 @@ def test_a_later_partial_run_that_sent_records_is_the_last_push(data_dir):
     assert status["attempts"][1]["id"] == partial
     assert shown["last_push_at"] == status["attempts"][1]["finished_at"]
     assert not status["last_error_resolved"]
+
+
+def test_a_run_a_killed_agent_left_unfinished_is_closed_by_the_next_run(data_dir):
+    """A run killed midway stayed 'running' forever: never pruned by the log retention,
+    shown as still running. The next run (which holds the run lock) closes it."""
+    from sync import storage
+    from sync.agent import run_once
+
+    conn = h.connect(data_dir / "kelurahan.db")
+    try:
+        killed = storage.start_attempt(conn, "schedule")
+    finally:
+        conn.close()
+    report = run_once(data_dir, h.agent_settings(data_dir), "cli")  # not registered: fails, but it ran
+    conn = h.connect(data_dir / "kelurahan.db")
+    try:
+        rows = {row["id"]: row for row in storage.recent_attempts(conn)}
+    finally:
+        conn.close()
+    assert rows[killed]["finished_at"] is not None and rows[killed]["result"] == "failed"
+    assert rows[killed]["error"] == storage.INTERRUPTED
+    assert rows[report.attempt_id]["finished_at"] is not None
+    assert rows[report.attempt_id]["error"] != storage.INTERRUPTED
