@@ -159,9 +159,9 @@ def unprintable_characters(text: str, allowed: str = TYPED_CONTROLS) -> list[str
     (:data:`TEXT_JOINERS`) and ``allowed``. Empty for what a keyboard types."""
     if text.isprintable():  # the common case: none of those categories at all
         return []
-    found = dict.fromkeys(c for c in text if c not in allowed and c not in TEXT_JOINERS
-                          and unicodedata.category(c) in UNPRINTABLE_CATEGORIES)
-    return list(found)
+    category, kept = unicodedata.category, allowed + TEXT_JOINERS
+    return list(dict.fromkeys(c for c in text if category(c) in UNPRINTABLE_CATEGORIES
+                              and c not in kept))
 
 
 def has_unprintable(text: str, allowed: str = TYPED_CONTROLS) -> bool:
