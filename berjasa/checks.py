@@ -125,16 +125,86 @@ def has_visible_text(text: str | None) -> bool:
     return bool(text) and any(unicodedata.category(c)[0] in "LNPS" for c in text)
 
 
-# Text from a person: printable, plus the line breaks and tab a textarea can give.
+# --- text a person types (free text, reasons, labels) -----------------------------
+#
+# design.md: free text "accepts any printable Unicode". Printable leaves out what
+# Python's str.isprintable() leaves out, save the spaces: controls (Cc), format
+# characters (Cf), surrogates (Cs), private-use (Co) and unassigned (Cn) code points,
+# and the Unicode line and paragraph separators (Zl, Zp). None of them is typed on a
+# keyboard; they arrive by pasting. Format characters are invisible and some reorder
+# what is shown: a right-to-left override (U+202E) makes a review page, a reason or an
+# Excel cell read differently from what is stored ("Trojan Source"); U+200B, U+2060,
+# U+FEFF and U+00AD hide inside a word, and tag characters (U+E0020-E007F) smuggle
+# invisible ASCII. docs/api.md "Free text" holds the decision.
+
+# Line breaks and the tab a textarea can give (a one-line field allows the tab only).
 TYPED_CONTROLS = "\n\r\t"
-UNPRINTABLE = "Berisi karakter kontrol yang tidak dapat dicetak."
-UNPRINTABLE_REASON = "Alasan berisi karakter kontrol yang tidak dapat dicetak."
+# The two format characters real text needs: the zero-width non-joiner and joiner
+# (Arabic-script and Indic shaping, Persian ZWNJ, emoji sequences such as the family
+# emoji). Nothing else of category Cf is needed by the scripts of Indonesia: Lontara
+# (Buginese), Makasar, Javanese, Balinese, Sundanese and Batak are letters, marks and
+# punctuation, and Latin-script Indonesian needs none at all.
+TEXT_JOINERS = "\u200c\u200d"
+UNPRINTABLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+# Format characters that change the direction text is shown in.
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+                          "\u2066\u2067\u2068\u2069")
+_SHOWN_AT_MOST = 5
+
+
+def unprintable_characters(text: str, allowed: str = TYPED_CONTROLS) -> list[str]:
+    """The characters of ``text`` that free text refuses, each once, in the order they
+    first appear: any control, format, surrogate, private-use or unassigned character
+    or Unicode line/paragraph separator, except the zero-width (non-)joiner
+    (:data:`TEXT_JOINERS`) and ``allowed``. Empty for what a keyboard types."""
+    if text.isprintable():  # the common case: none of those categories at all
+        return []
+    category, kept = unicodedata.category, allowed + TEXT_JOINERS
+    return list(dict.fromkeys(c for c in text if category(c) in UNPRINTABLE_CATEGORIES
+                              and c not in kept))
 
 
 def has_unprintable(text: str, allowed: str = TYPED_CONTROLS) -> bool:
-    """Whether ``text`` holds a control (NUL, ESC...), surrogate or unassigned
-    character other than ``allowed``: something no keyboard types, which a log, a
-    terminal or a CSV reader may act on."""
-    if text.isprintable():  # then no Cc, Cs or Cn character at all
-        return False
-    return any(c not in allowed and unicodedata.category(c) in ("Cc", "Cs", "Cn") for c in text)
+    """Whether ``text`` holds a character free text refuses (:func:`unprintable_characters`)."""
+    return bool(unprintable_characters(text, allowed))
+
+
+def character_kind(char: str) -> str:
+    """What an unprintable character is, in a few Indonesian words."""
+    if char in BIDI_CONTROLS:
+        return "pengatur arah teks"
+    return {"Cc": "karakter kontrol", "Cf": "karakter format tak terlihat",
+            "Cs": "karakter rusak (surrogate)", "Co": "karakter area pribadi",
+            "Cn": "karakter tak dikenal", "Zl": "pemisah baris Unicode",
+            "Zp": "pemisah paragraf Unicode"}.get(unicodedata.category(char), "karakter")
+
+
+def describe_unprintable(chars: list[str]) -> str:
+    """``U+202E (pengatur arah teks), U+200B (karakter format tak terlihat)``: at most
+    five, then "dan lainnya"."""
+    shown = [f"U+{ord(c):04X} ({character_kind(c)})" for c in chars[:_SHOWN_AT_MOST]]
+    return ", ".join(shown) + (" dan lainnya" if len(chars) > _SHOWN_AT_MOST else "")
+
+
+def unprintable_message(chars: list[str], subject: str = "Berisi") -> str:
+    """The Indonesian message naming ``chars``; ``subject`` starts it ("Alasan berisi")."""
+    return (f"{subject} karakter tak terlihat atau tak tercetak: {describe_unprintable(chars)}. "
+            "Hapus karakter itu; bila tidak kelihatan, hapus isian ini lalu ketik ulang.")
+
+
+def unprintable_problem(text: str, allowed: str = TYPED_CONTROLS,
+                        subject: str = "Berisi") -> Problem | None:
+    """None for printable ``text``; else the problem ``unprintable_characters`` whose
+    message names each refused character by its code (U+202E) and kind."""
+    chars = unprintable_characters(text, allowed)
+    if not chars:
+        return None
+    return Problem("unprintable_characters", unprintable_message(chars, subject))
+
+
+REASON_SUBJECT = "Alasan berisi"
+
+
+def reason_unprintable_problem(reason: str) -> Problem | None:
+    """:func:`unprintable_problem` of a reason (several lines and tabs allowed)."""
+    return unprintable_problem(reason, TYPED_CONTROLS, REASON_SUBJECT)

@@ -21,9 +21,8 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate, va
 from berjasa import identity, local_time, reference
 from berjasa.checks import (
     TYPED_CONTROLS,
-    UNPRINTABLE,
     check_enrollment,
-    has_unprintable,
+    unprintable_problem,
     work_category,
 )
 from berjasa.compiled_schema import CompiledLoader, NeedsFullLoad
@@ -136,7 +135,9 @@ class DuplicateHint(fields.Field):
 
 
 class FreeText(fields.Field):
-    """Any printable text, stored exactly as typed (escaped wherever shown)."""
+    """Any printable text, stored exactly as typed (escaped wherever shown):
+    :func:`berjasa.checks.unprintable_problem` refuses controls and invisible format
+    characters (U+202E...) other than the line breaks of a multi-line field."""
 
     default_error_messages = _errors(NOT_TEXT)
 
@@ -155,8 +156,9 @@ class FreeText(fields.Field):
         if len(value) > self.max_length:
             raise ValidationError(coded(f"Terlalu panjang: paling banyak {self.max_length} "
                                         "karakter.", "too_long"))
-        if has_unprintable(value, TYPED_CONTROLS if self.multiline else "\t"):
-            raise ValidationError(coded(UNPRINTABLE, "unprintable_characters"))
+        problem = unprintable_problem(value, TYPED_CONTROLS if self.multiline else "\t")
+        if problem:
+            raise ValidationError(coded(problem.message, problem.code))
         return value
 
 

@@ -4,7 +4,7 @@ the kelurahan (:mod:`server.privacy`) and at central (:mod:`central.privacy`).""
 from __future__ import annotations
 
 from berjasa import identity
-from berjasa.checks import UNPRINTABLE_REASON, has_unprintable
+from berjasa.checks import reason_unprintable_problem
 from berjasa.problems import ValidationFailed
 
 MAX_REASON = 500
@@ -29,7 +29,7 @@ def erasure_reason(reason: str | None) -> str:
     if len(reason) > MAX_REASON:
         raise ValidationFailed({"reason": [f"Alasan paling panjang {MAX_REASON} karakter."]},
                                {"reason": ["too_long"]})
-    if has_unprintable(reason):
-        raise ValidationFailed({"reason": [UNPRINTABLE_REASON]},
-                               {"reason": ["unprintable_characters"]})
+    problem = reason_unprintable_problem(reason)
+    if problem:
+        raise ValidationFailed({"reason": [problem.message]}, {"reason": [problem.code]})
     return reason

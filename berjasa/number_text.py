@@ -1,7 +1,9 @@
 """Numbers as Indonesian readers write them: thousands grouped with ".", decimals
 after "," (81.466; 12,5%; Rp3.880.000). For pages and messages; exports write
 numbers as numbers (berjasa.spreadsheet). :func:`parse_rupiah` reads an amount back
-the same way: the one reader of typed or imported rupiah."""
+the same way: the one reader of typed or imported rupiah (the phone's income box reads
+with its port, field_client/js/typed.js, held to the same cases:
+field_client/tests/typed_cases.json)."""
 
 from __future__ import annotations
 
@@ -51,7 +53,9 @@ class RupiahUnreadable(ValueError):
 
 
 _BLANKS = re.compile(r"[\s\u00a0\u200b\u202f\ufeff]+")
-_CURRENCY = re.compile(r"(?:rp\.?|idr)", re.IGNORECASE)
+# Rp, Rp. or IDR in any case, spelled out: IGNORECASE would also take a Turkish dotless
+# or dotted I ("ıdr"), which the phone's port (field_client/js/typed.js) would not.
+_CURRENCY = re.compile(r"(?:[Rr][Pp]\.?|[Ii][Dd][Rr])")
 # whole rupiah: plain digits or dots between groups of three; then ",-" or a comma and one
 # or two decimals (Excel's "2.100.000,00"), which must be zero
 _RUPIAH = re.compile(r"([0-9]{1,3}(?:\.[0-9]{3})+|[0-9]+)(?:,-|,([0-9]{1,2})|\.-)?")

@@ -24,9 +24,11 @@ RECORD_REASON_TEXT = {
     "invalid_kk": "Nomor KK tidak sah",
     "kk_damaged_by_spreadsheet": "Nomor KK rusak oleh spreadsheet (digit terakhir hilang)",
     "invalid_full_name": "Nama tidak sah (hanya huruf, spasi dan . , ' -)",
-    "invalid_birth_place": "Tempat lahir tidak sah",
+    "invalid_birth_place": "Tempat lahir tidak sah (kosong, terlalu panjang, atau berisi "
+                           "karakter kontrol/tak terlihat seperti U+202E: ketik ulang isiannya)",
     "invalid_sex": "Jenis kelamin tidak sah (harus L atau P)",
-    "invalid_address": "Alamat tidak sah",
+    "invalid_address": "Alamat tidak sah (kosong, terlalu panjang, atau berisi karakter "
+                       "kontrol/tak terlihat seperti U+202E: ketik ulang isiannya)",
     "invalid_rt": "RT tidak sah (1-3 angka, bukan 0)",
     "invalid_rw": "RW tidak sah (1-3 angka, bukan 0)",
     "invalid_kelurahan_code": "Kode kelurahan tidak dikenal",
@@ -41,7 +43,8 @@ RECORD_REASON_TEXT = {
     "invalid_consent": "Catatan persetujuan tidak sah",
     "invalid_location": "Lokasi GPS tidak sah",
     "invalid_captured_at": "Waktu pendataan tidak sah atau di masa depan",
-    "invalid_notes": "Catatan tidak sah",
+    "invalid_notes": "Catatan tidak sah (terlalu panjang, atau berisi karakter kontrol/tak "
+                     "terlihat seperti U+202E: ketik ulang isiannya)",
     "invalid_disability": "Data disabilitas tidak sah",
     "invalid_possible_duplicate": "Petunjuk duplikat tidak sah",
 }

@@ -49,6 +49,7 @@ import io
 import os
 import re
 import sys
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -57,7 +58,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from berjasa import local_time, reference
-from berjasa.checks import has_unprintable
+from berjasa.checks import describe_unprintable, unprintable_characters
 from berjasa.identity import is_nik_damaged_by_spreadsheet
 from berjasa.number_text import RUPIAH_PROBLEMS, RupiahUnreadable, parse_rupiah
 from berjasa.os_errors import os_error_text
@@ -96,8 +97,9 @@ REASONS = {
     "income_ambiguous": "penghasilan: " + RUPIAH_PROBLEMS["ambiguous"],
     "duplicate_nik_in_file": "NIK yang sama sudah ada di baris sebelumnya",
     "wrong_cell_count": "jumlah sel baris tidak sama dengan jumlah kolom judul",
-    "control_character": "berisi karakter kontrol (mis. NUL atau ganti baris) yang tidak dapat "
-                         "disimpan; hapus dari sel itu",
+    "control_character": "berisi karakter kontrol (mis. NUL atau ganti baris) atau karakter tak "
+                         "terlihat (mis. U+202E pengatur arah teks) yang tidak boleh disimpan; "
+                         "hapus dari sel itu",
 }
 
 
@@ -114,11 +116,12 @@ class ImportRefused(ValueError):
 
 
 class RowRejected(ValueError):
-    """One row refused: ``code`` (REASONS) and the column it concerns."""
+    """One row refused: ``code`` (REASONS), the column it concerns and, when the reason's
+    text is not enough, ``detail`` for ``keterangan``."""
 
-    def __init__(self, code: str, column: str) -> None:
+    def __init__(self, code: str, column: str, detail: str | None = None) -> None:
         super().__init__(code)
-        self.code, self.column = code, column
+        self.code, self.column, self.detail = code, column, detail
 
 
 # --- cell cleaners (plain functions; hypothesis-tested) ------------------------
@@ -701,15 +704,34 @@ def import_file(db: Database, path: Path, kind: str, data_dir: Path,
         stream.close()
 
 
+# The columns stored as text as they are (trimmed): names, the BPJS program and status.
+# Every other column is read into digits, a date or a code by its cleaner, which removes
+# the spaces (zero-width ones too) and refuses any other character with its own reason.
+TEXT_COLUMNS = frozenset({"full_name", "program", "status"})
+
+
 def _refuse_control_characters(cells: dict[str, str]) -> None:
     """A cell to be stored that holds a control character (NUL, ESC, a line break from
-    a workbook cell...) refuses its row, naming the column: PostgreSQL cannot store a
-    NUL at all, and no keyboard types the others (the same on both backends)."""
+    a workbook cell...) refuses its row, naming the column and the character: PostgreSQL
+    cannot store a NUL at all, and no keyboard types the others (the same on both
+    backends). A text column (:data:`TEXT_COLUMNS`) follows the free-text rule
+    (:func:`berjasa.checks.unprintable_characters`): an invisible format character
+    inside a name (U+202E, U+200B...) refuses the row too, as the kelurahan's intake does."""
     if "".join(cells.values()).isprintable():  # the common case, one check a row
         return
     for field, text in cells.items():
-        if has_unprintable(text, allowed=""):
-            raise RowRejected("control_character", field)
+        if field in TEXT_COLUMNS:
+            bad = unprintable_characters(strip_cell(text), allowed="")
+        else:
+            bad = list(dict.fromkeys(c for c in text
+                                     if unicodedata.category(c) in _CONTROL_CATEGORIES))
+        if bad:
+            raise RowRejected("control_character", field, "berisi karakter yang tidak boleh "
+                              f"disimpan: {describe_unprintable(bad)}; hapus dari sel itu")
+
+
+# What no structured cell may hold (its cleaner refuses or removes anything else).
+_CONTROL_CATEGORIES = frozenset({"Cc", "Cs", "Cn"})
 
 
 def header_width(header: list[str]) -> int:
@@ -784,7 +806,7 @@ def _load(db: Database, path: Path, kind: str, reading: Reading, found: dict[str
                 _refuse_control_characters(cells)
                 values = convert(cells, snapshot_id)
             except RowRejected as refused:
-                rejects.add(line, row, refused.code, refused.column)
+                rejects.add(line, row, refused.code, refused.column, refused.detail)
                 continue
             key = int(values[0])
             if key in seen:

@@ -7,11 +7,11 @@ its part of ``/openapi.json``: the device API's bodies and query strings through
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
+from berjasa.checks import has_unprintable
 from berjasa.messages import coded
 from berjasa.web.arguments import JsonBody, StrictQueryArgs, whole_number
 from central.exports import MONTH_PATTERN
@@ -56,7 +56,7 @@ def _invalid(text: str) -> Any:
 CODE_MISSING = _invalid("Kode pendaftaran wajib diisi.")
 BAD_PUBLIC_KEY = _invalid("Kunci publik Ed25519 tidak sah.")
 BAD_EXCHANGE_KEY = _invalid("Kunci pertukaran X25519 tidak sah.")
-BAD_LABEL = _invalid("Label harus teks tanpa karakter kontrol.")
+BAD_LABEL = _invalid("Label harus teks tanpa karakter kontrol atau karakter tak terlihat.")
 BAD_KELURAHAN = _invalid("Kode kelurahan harus teks, misalnya 73.71.01.1001.")
 
 
@@ -79,8 +79,9 @@ def _filled(text: str) -> None:
 
 
 def _printable(text: str) -> None:
-    """No control characters (a tab is fine): labels are shown on pages and logs."""
-    if not all(c == "\t" or unicodedata.category(c) not in ("Cc", "Cs", "Cn") for c in text):
+    """Printable text, the free-text rule (a tab is fine): labels are shown on pages
+    and logs, so no control or invisible format character (U+202E) either."""
+    if has_unprintable(text, allowed="\t"):
         raise ValidationError(BAD_LABEL)
 
 

@@ -16,7 +16,7 @@ import json
 from typing import Any
 
 from berjasa.audit import Actor
-from berjasa.checks import UNPRINTABLE_REASON, has_unprintable, has_visible_text
+from berjasa.checks import has_visible_text, reason_unprintable_problem
 from berjasa.problems import (
     AlreadyDecided,
     AlreadySentBack,
@@ -70,9 +70,9 @@ def _actor(actor: Actor | str) -> Actor:
 
 def _reason(reason: str | None, required: bool = True) -> str | None:
     """A trimmed reason; 422 when required and empty, or too long."""
-    if isinstance(reason, str) and has_unprintable(reason):
-        raise ValidationFailed({"reason": [UNPRINTABLE_REASON]},
-                               {"reason": ["unprintable_characters"]})
+    problem = reason_unprintable_problem(reason) if isinstance(reason, str) else None
+    if problem:
+        raise ValidationFailed({"reason": [problem.message]}, {"reason": [problem.code]})
     text = " ".join(reason.split()) if isinstance(reason, str) else ""
     if required and not has_visible_text(text):
         raise ValidationFailed({"reason": ["Alasan wajib diisi."]}, {"reason": ["reason_required"]})

@@ -18,7 +18,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from berjasa.checks import UNPRINTABLE_REASON, has_unprintable, has_visible_text
+from berjasa.checks import has_visible_text, reason_unprintable_problem
 from berjasa.database import transaction, utc_now
 from berjasa.problems import InvalidTransition, MakerChecker, NotFound, ValidationFailed
 from server import duplicates, eligibility, lifecycle
@@ -48,8 +48,8 @@ def check_decision(decision: Any, reason: Any) -> tuple[str, str | None]:
     if reason and len(reason) > MAX_REASON_CHARS:
         errors["reason"] = [f"Alasan paling banyak {MAX_REASON_CHARS} karakter."]
         codes["reason"] = ["too_long"]
-    elif reason and has_unprintable(reason):
-        errors["reason"], codes["reason"] = [UNPRINTABLE_REASON], ["unprintable_characters"]
+    elif reason and (problem := reason_unprintable_problem(reason)):
+        errors["reason"], codes["reason"] = [problem.message], [problem.code]
     if decision in ("reject", "needs_fix") and not has_visible_text(reason) and "reason" not in errors:
         errors["reason"] = ["Alasan wajib diisi untuk menolak atau meminta perbaikan."]
         codes["reason"] = ["reason_required"]

@@ -6,6 +6,7 @@
 import { ageOn, formatDateId, formatMomentId, formatRupiah, todayIso } from './dates.js';
 import { fieldForServerKey } from './validate.js';
 import { fromDmy, toDmy } from './nikpropose.js';
+import { parseRupiah, RupiahUnreadable } from './typed.js';
 
 const TEXT_FIELDS = ['nik', 'kk_number', 'full_name', 'birth_place', 'birth_date', 'mother_name', 'address',
   'rt', 'rw', 'kelurahan_code', 'occupation', 'work_category', 'phone', 'heir_name', 'heir_relation',
@@ -19,14 +20,19 @@ function option(value, label) {
   return el;
 }
 
-/** "1.500.000", "Rp 1500000 " -> 1500000; other text ("1500000.50", "1,5 juta") is
- * returned as typed (an error): a dot is a thousands separator only between groups
- * of three digits, so a decimal part is never read as more digits. */
+/** What the enumerator typed in the income box, as the API's integer rupiah: read by
+ * parseRupiah (typed.js, the port of the server's parse_rupiah), so "1.500.000",
+ * "Rp 1.500.000,00" and "1500000" are 1500000 and "1.500" is 1500 (a dot only between
+ * groups of three digits). '' for an empty box; anything not read ("1,5 juta",
+ * "1.500.000,50", "1.50") is returned as typed, and validate.js says why. */
 export function parseIncome(text) {
-  const compact = String(text ?? '').replace(/\s/g, '').replace(/^Rp\.?/i, '');
-  if (compact === '') return '';
-  if (/^\d{1,12}$/.test(compact)) return Number(compact);
-  return /^\d{1,3}(\.\d{3}){1,3}$/.test(compact) ? Number(compact.replace(/\./g, '')) : String(text);
+  try {
+    const amount = parseRupiah(text);
+    return amount === null ? '' : amount;
+  } catch (err) {
+    if (err instanceof RupiahUnreadable) return String(text);
+    throw err;
+  }
 }
 
 /** A typed birth date as ISO: dd-mm-yyyy (also with / or .) or ISO as is; else the

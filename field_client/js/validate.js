@@ -1,11 +1,30 @@
 /**
- * Whole-record checks on the phone: required fields and the identity rules shared
- * with the server (rules.js). Settings-dependent limits (income bounds, lists the
- * office may change) are left to the server, which stays the authority; its 422
- * comes back onto the same field.
+ * Whole-record checks on the phone: required fields, the identity rules shared
+ * with the server (rules.js) and its free-text and rupiah rules (typed.js).
+ * Settings-dependent limits (income bounds, lists the office may change) are left to
+ * the server, which stays the authority; its 422 comes back onto the same field.
  */
 import { checkKk, checkNik, normalisePersonName, normalisePhone } from './rules.js';
 import { ageOn, formatDateId, todayIso } from './dates.js';
+import {
+  freeTextProblem, incomeMessage, parseRupiah, RupiahUnreadable, TYPED_CONTROLS,
+} from './typed.js';
+
+// Free text and what it may hold besides printable characters (the server's FreeText:
+// a one-line birth place takes a tab, the address and notes line breaks too).
+const FREE_TEXT_FIELDS = [['birth_place', '\t'], ['address', TYPED_CONTROLS], ['notes', TYPED_CONTROLS]];
+
+/** Why an income value is not a whole rupiah amount (a key of RUPIAH_PROBLEMS). */
+function incomeProblem(value) {
+  if (typeof value !== 'string') return 'invalid';
+  try {
+    parseRupiah(value);
+  } catch (err) {
+    if (err instanceof RupiahUnreadable) return err.problem;
+    throw err;
+  }
+  return 'invalid'; // read, yet not an integer here (a negative number, say)
+}
 
 export const REQUIRED_FIELDS = ['nik', 'kk_number', 'full_name', 'birth_place', 'birth_date', 'sex',
   'address', 'rt', 'rw', 'kelurahan_code', 'mother_name', 'occupation', 'monthly_income',
@@ -44,6 +63,11 @@ export function validateRecord(data, reference = null, today = todayIso()) {
     if (empty(data[field])) continue;
     try { normalisePhone(data[field]); } catch (p) { add(errors, field, p.message); }
   }
+  for (const [field, allowed] of FREE_TEXT_FIELDS) {
+    if (typeof data[field] !== 'string') continue;
+    const problem = freeTextProblem(data[field], allowed);
+    if (problem) add(errors, field, problem.message);
+  }
   for (const field of ['rt', 'rw']) {
     if (!empty(data[field]) && !(/^[0-9]{1,3}$/.test(data[field]) && Number(data[field]) > 0)) {
       add(errors, field, `${field.toUpperCase()} harus 1 sampai 3 angka, bukan 0 (mis. 002).`);
@@ -64,8 +88,7 @@ export function validateRecord(data, reference = null, today = todayIso()) {
   }
   if (data.monthly_income !== undefined && data.monthly_income !== null && data.monthly_income !== '') {
     if (!Number.isInteger(data.monthly_income) || data.monthly_income < 0) {
-      add(errors, 'monthly_income', 'Tulis penghasilan per bulan dalam rupiah, angka saja, tanpa sen '
-        + '(titik hanya pemisah ribuan: 1.500.000).');
+      add(errors, 'monthly_income', incomeMessage(incomeProblem(data.monthly_income)));
     } else if (reference?.city_minimum_wage && data.monthly_income > reference.city_minimum_wage) {
       add(warnings, 'monthly_income', 'Di atas UMK Makassar: mungkin tidak memenuhi syarat. Periksa lagi.');
     }

@@ -191,6 +191,10 @@ test('income: a dot separates thousands, never decimals', () => {
   assert.equal(parseIncome('1.500.000'), 1500000);
   assert.equal(parseIncome('Rp 1.500.000'), 1500000);
   assert.equal(parseIncome(' 1500000 '), 1500000);
+  // what Excel and people write, read as the server's parse_rupiah reads it (typed.test.mjs)
+  assert.equal(parseIncome('1.500.000,00'), 1500000);
+  assert.equal(parseIncome('Rp2.100.000,00'), 2100000);
+  assert.equal(parseIncome('1.500'), 1500);
   assert.equal(parseIncome(''), '');
   for (const typed of ['1500000.50', '1.500.000,50', '1,5 juta', '1.50', '15.00.000']) {
     assert.equal(parseIncome(typed), typed, typed);

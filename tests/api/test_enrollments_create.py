@@ -192,6 +192,8 @@ BAD_FIELDS = [
     ("captured_at", "kemarin", "invalid_datetime"),
     ("id", "not-a-uuid", "invalid_uuid"),
     ("notes", "a\x00b", "unprintable_characters"),
+    ("notes", "a\u202eb", "unprintable_characters"),
+    ("address", "Jl. A\u2028RT 2", "unprintable_characters"),
     ("work_category", "Pilot", "unknown_work_category"),
 ]
 
@@ -255,6 +257,40 @@ def test_free_text_is_stored_exactly_as_typed(api, records, data_dir):
     record = records.enrollment(address=address, notes=notes)
     answer = api("enumerator").post("/api/v1/enrollments", json=record)
     assert answer.status_code == 201
+    row = stored(data_dir, record["id"])
+    assert row["address"] == address and row["notes"] == notes
+
+
+def test_invisible_format_characters_are_refused_naming_field_and_character(api, records,
+                                                                              data_dir):
+    """A right-to-left override or another invisible format character would make the
+    review page or an Excel cell read otherwise than stored (docs/api.md "Free text"):
+    each free-text field and each name says which character, by its code."""
+    record = records.enrollment(address="Jl. Somba Opu \u202e12 .oN", birth_place="Maka\u200bssar",
+                                notes="lihat \u2066KTP\u2069", full_name="Andi\u202eBaso",
+                                mother_name="Sitti\u00adAminah", heir_name="Baso\ufeff")
+    answer = api("enumerator").post("/api/v1/enrollments", json=record)
+    assert answer.status_code == 422
+    body = answer.json()
+    assert body["error_codes"] == {
+        "address": ["unprintable_characters"], "birth_place": ["unprintable_characters"],
+        "notes": ["unprintable_characters"], "full_name": ["name_invalid_characters"],
+        "mother_name": ["name_invalid_characters"], "heir_name": ["name_invalid_characters"]}
+    for field, code in [("address", "U+202E (pengatur arah teks)"), ("birth_place", "U+200B"),
+                        ("notes", "U+2066 (pengatur arah teks), U+2069"), ("full_name", "U+202E"),
+                        ("mother_name", "U+00AD"), ("heir_name", "U+FEFF")]:
+        assert code in body["errors"][field][0], (field, body["errors"][field])
+    assert snapshot(data_dir) == []
+
+
+def test_the_joiners_real_text_needs_are_kept(api, records, data_dir):
+    """ZWNJ and ZWJ (Arabic-script and Indic shaping, emoji sequences) are the format
+    characters free text keeps; Lontara and Makasar script need none."""
+    address = "Jl. Wa\u200dOde 5, \u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645 \u1a00\u1a17 \U00011ee0"
+    notes = "\U0001F468\u200d\U0001F469\u200d\U0001F467 rumah \u2764\ufe0f"
+    record = records.enrollment(address=address, notes=notes)
+    answer = api("enumerator").post("/api/v1/enrollments", json=record)
+    assert answer.status_code == 201, answer.text
     row = stored(data_dir, record["id"])
     assert row["address"] == address and row["notes"] == notes
 

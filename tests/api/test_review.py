@@ -13,6 +13,7 @@ from server import intake
 from server.install import init_kelurahan
 from server.storage import audit
 from server.storage.audit import Actor
+from tests.helpers import intake_before_the_format_rule
 
 
 def submit(api, records, username="enumerator", **overrides) -> dict:
@@ -50,10 +51,18 @@ def test_reject_and_needs_fix_need_a_reason(api, records, decision, status):
     record = submit(api, records)
     supervisor = api("supervisor")
     # nothing a person can read: the enumerator would see an empty "Alasan:"
-    for reason in (None, "", "   ", "\u200b\u200b", "\u202e", " \u2066\u00a0\u200d "):
+    for reason in (None, "", "   ", "\u00a0\n"):
         answer = review(supervisor, record["id"], decision, reason)
         assert answer.status_code == 422
         assert answer.json()["error_codes"]["reason"] == ["reason_required"]
+    # invisible characters alone, or inside words: named by their code (docs/api.md)
+    for reason, code in (("\u200b\u200b", "U+200B"), ("\u202e", "U+202E"),
+                         (" \u2066\u00a0\u200d ", "U+2066"),
+                         ("Foto KTP \u202eburam", "U+202E"), ("RT\u2060salah", "U+2060")):
+        answer = review(supervisor, record["id"], decision, reason)
+        assert answer.status_code == 422
+        assert answer.json()["error_codes"]["reason"] == ["unprintable_characters"]
+        assert code in answer.json()["errors"]["reason"][0]
     answer = review(supervisor, record["id"], decision, "Foto KTP tidak terbaca <b>")
     assert answer.status_code == 200
     assert answer.json()["status"] == status
@@ -202,11 +211,16 @@ def test_review_page_shows_phones_as_people_dial_them(api, records):
 
 
 def test_review_page_shows_typed_text_without_letting_it_reorder_the_page(api, records):
-    """An address typed with a right-to-left override (U+202E) or other invisible
-    format characters is stored as typed and shown with the character's code; a
-    multi-line address stays readable."""
+    """The intake refuses a right-to-left override (U+202E) and other invisible format
+    characters; a record an older version stored with them is shown with the
+    character's code instead of being reordered, and a multi-line address stays readable."""
     address = "Jl. Somba Opu\u202e 21 .oN\nRT 2 <b>x</b>"
-    payload = submit(api, records, address=address, notes="catatan\u2066rahasia")
+    refused = api("enumerator").post("/api/v1/enrollments",
+                                     json=records.enrollment(address=address))
+    assert refused.status_code == 422
+    assert refused.json()["error_codes"] == {"address": ["unprintable_characters"]}
+    with intake_before_the_format_rule():
+        payload = submit(api, records, address=address, notes="catatan\u2066rahasia")
     assert api("supervisor").get(f"/api/v1/enrollments/{payload['id']}").json()["address"] == address
     page = api("supervisor").get(f"/enrollments/{payload['id']}").text
     assert "\u202e" not in page and "\u2066" not in page

@@ -53,8 +53,9 @@ def api_payload(record: dict) -> dict:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    """A real server with two enumerators (one per scenario, so counts stay clean)."""
-    srv = FieldServer(tmp_path_factory.mktemp("field") / "data", ["petugas", "petugas2", "pengawas"])
+    """A real server with three enumerators (one per scenario, so counts stay clean)."""
+    srv = FieldServer(tmp_path_factory.mktemp("field") / "data",
+                      ["petugas", "petugas2", "petugas3", "pengawas"])
     srv.start()
     yield srv
     srv.kill()
@@ -223,7 +224,12 @@ def test_outbox_leaves_with_the_app_closed(context, server):
 
     context.set_offline(True)
     worker = person(51, full_name="Hasnawati Latar")
-    fill_record(page, worker)
+    try:
+        fill_record(page, worker)
+    finally:
+        print("STEP", page.evaluate("() => [...document.querySelectorAll('fieldset[data-step]')].map(f => f.hidden)"),
+              page.locator("[name=monthly_income]").input_value(), page.locator("[name=occupation]").input_value())
+        page.screenshot(path="/tmp/dbg.png")
     page.click("#save-record")
     page.wait_for_selector("#outbox-list .card[data-state=queued]")
     assert page.evaluate("async () => (await navigator.serviceWorker.ready).sync.getTags()") == ["outbox"]
@@ -409,3 +415,43 @@ def test_a_nik_recorded_twice_offline_is_flagged_on_the_second_form(context, ser
     page.fill("[name=nik]", person(78)["nik"])
     hint.wait_for(state="hidden")
     context.set_offline(False)
+
+
+def test_typed_text_and_income_are_read_on_the_phone_as_the_server_reads_them(context, server):
+    """The phone's own checks (field_client/js/typed.js, held to the server's answers by
+    typed_cases.json): an address pasted with a right-to-left override is refused on the
+    phone, naming U+202E, before anything is sent; "1,5 juta" is not guessed; the income
+    box reads "1.500.000,00" (Excel's way) as 1.500.000 rupiah, as central's imports do."""
+    page = context.new_page()
+    page.goto(server.base + "/app/")
+    page.wait_for_selector("#view-login:not([hidden])")
+    login(page, server, "petugas3")
+    fill_record(page, person(91, full_name="Sitti Hadijah Baso"))
+
+    def retype(step: str, name: str, text: str) -> None:
+        page.click(f"#step-tabs li[data-step='{step}']")
+        page.fill(f"[name={name}]", text)
+        page.press(f"[name={name}]", "Tab")  # left, as a finger leaves it
+
+    retype("2", "address", "Jl. Somba Opu \u202e12 .oN")
+    retype("3", "monthly_income", "1,5 juta")
+    page.click("#step-tabs li[data-step='5']")
+    page.click("#save-record")
+    address_error = page.locator("[data-error-for=address]")
+    address_error.wait_for(state="visible")  # the form went back to the address's step
+    assert "U+202E (pengatur arah teks)" in address_error.inner_text()
+    income_error = page.locator("[data-error-for=monthly_income]").text_content()
+    assert income_error.startswith("Penghasilan: harus angka rupiah")
+    assert page.locator("#outbox-list .card").count() == 0  # nothing saved, nothing sent
+
+    retype("2", "address", "Jl. Somba Opu No. 12")
+    assert page.locator("[data-error-for=address]").text_content() == ""
+    retype("3", "monthly_income", "1.500.000,00")
+    assert page.inner_text("#income-echo") == "Rp1.500.000"
+    assert page.locator("[data-error-for=monthly_income]").text_content() == ""
+    page.click("#step-tabs li[data-step='5']")
+    save(page)
+    tap_send(page)
+    page.wait_for_selector(".card[data-state=accepted]:has-text('Sitti Hadijah Baso')")
+    stored = server.own_records("petugas3")
+    assert [(r["address"], r["monthly_income"]) for r in stored] == [("Jl. Somba Opu No. 12", 1_500_000)]

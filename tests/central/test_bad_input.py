@@ -74,12 +74,13 @@ def test_register_names_each_wrongly_typed_field(central):
 
 def test_register_keeps_unicode_and_html_labels_as_typed(central):
     labels = ["Laptop <script>alert(1)</script>", "ᨒᨚᨈᨑ Lontara ᨅᨘᨁᨗᨔ", "Kantor Lurah Mariso 🙂",
-              "  Laptop\tlama  ", "L" * 500, "Laptop\u0000nul", "Laptop\nbaris"]
+              "  Laptop\tlama  ", "L" * 500, "Laptop\u0000nul", "Laptop\nbaris",
+              "Laptop \u202ekantor", "Lap\u200btop"]  # invisible: the free-text rule (docs/api.md)
     for label in labels:
         key = generate_private_key()
         answer = requests.post(f"{central.url}/api/v1/devices/register", timeout=10, json={
             "code": central.code(), "public_key": public_key_text(key), "label": label})
-        if "\u0000" in label or "\n" in label:
+        if any(c in label for c in "\u0000\n\u202e\u200b"):
             _error(answer, 422)
             assert "label" in answer.json()["errors"]
             continue

@@ -588,6 +588,33 @@ def test_a_control_character_rejects_the_row_naming_the_column(store, tmp_path):
     assert [r["nik"] for r in store.query("SELECT nik FROM dtsen")] == [NIK_B]  # an unused column may
 
 
+def test_an_invisible_format_character_in_a_name_rejects_the_row_naming_it(store, tmp_path):
+    """Imported names and statuses are shown on pages and in exports like the
+    kelurahan's free text, under the same rule (berjasa.checks): a right-to-left
+    override or a zero-width space inside a name refuses the row and ``keterangan``
+    names the character; a zero-width space the NIK cleaner removes, spaces and ZWNJ/ZWJ
+    around or inside a name, are kept as before."""
+    path = _write(tmp_path / "d.csv", "NIK;Nama;Desil\n"
+                                      f"{NIK_A};Sitti \u202eanimA;2\n"
+                                      f"{NIK_B};Ba\u200bso;3\n"
+                                      f"7371\u200b014101900003;\u200bAndi Wa\u200dOde\u00a0;4\n")
+    summary = import_file(store, path, "dtsen", tmp_path, {}, force=True)
+    assert (summary["accepted"], summary["rejected"]) == (1, 2)
+    rejects = _rejects(summary)
+    assert [(r["alasan"], r["kolom"], r["baris"]) for r in rejects] == [
+        ("control_character", "Nama", "2"), ("control_character", "Nama", "3")]
+    assert "U+202E (pengatur arah teks)" in rejects[0]["keterangan"]
+    assert "U+200B" in rejects[1]["keterangan"]
+    assert "\u202e" not in rejects[0]["Nama"]  # the rejects file is opened in Excel
+    assert [(r["nik"], r["full_name"]) for r in store.query("SELECT nik, full_name FROM dtsen")] == [
+        (NIK_C, "Andi Wa\u200dOde")]
+
+    bpjs = _write(tmp_path / "b.csv", f"nik;no_kpj;program;status\n{NIK_A};12345678;JKK;aktif\u2066\n"
+                                      f"{NIK_B};12345679;JKK;aktif\n")
+    summary = import_file(store, bpjs, "bpjs-participants", tmp_path, {}, force=True)
+    assert [(r["alasan"], r["kolom"]) for r in _rejects(summary)] == [("control_character", "status")]
+
+
 def test_a_line_break_in_a_workbook_cell_rejects_the_row(store, tmp_path):
     book = _workbook(tmp_path / "d.xlsx", [["nik", "nama", "desil"], [NIK_A, "Sitti\nAminah", 2],
                                            [NIK_B, "Baso", 3], [NIK_C, "Andi", 4]], text_columns=(0,))

@@ -429,6 +429,26 @@ def test_by_names_a_cli_actor_never_a_web_user_and_refuses_control_characters(ce
     assert central.query("SELECT count(*) AS n FROM findings")[0]["n"] == 1
 
 
+def test_a_reason_with_an_invisible_character_is_refused_naming_it(central):
+    """A verifier's reason is read at the kelurahan and in exports: a right-to-left
+    override would make it read otherwise than written (docs/api.md "Free text")."""
+    device = central.register()
+    sent = records(1)
+    device.send(sent)
+    data = _init(central)
+    for reason, code in (("Nama beda \u202eKTP", "U+202E"), ("\u2066Nama beda", "U+2066"),
+                         ("Nama\u200bbeda", "U+200B")):
+        refused = berjasa("central", "send-back", sent[0]["nik"], "--reason", reason,
+                          data_dir=data, check=False)
+        assert refused.returncode != 0 and "Traceback" not in refused.stderr
+        assert len(refused.stderr.strip().splitlines()) == 1, refused.stderr
+        assert "Alasan berisi" in refused.stderr and code in refused.stderr
+    assert central.query("SELECT count(*) AS n FROM findings")[0]["n"] == 0
+    done = berjasa("central", "send-back", sent[0]["nik"], "--reason",
+                   "Nama beda dengan KTP \u0645\u06cc\u200c\u062e", data_dir=data)
+    assert done.returncode == 0
+
+
 def test_findings_and_duplicates_say_when_the_limit_cuts_the_list(central, tmp_path):
     """The tester's report: a list cut at --limit ended with the shown count as if it
     were all. stderr says "Ditampilkan N dari M" and how to see the rest; stdout

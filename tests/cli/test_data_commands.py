@@ -159,11 +159,15 @@ def test_privacy_export_then_erase(filled):
 
 
 @pytest.mark.parametrize("args", [["privacy", "export", "12345"],
-                                  ["privacy", "erase", "7371014101900001", "--reason", " "]])
+                                  ["privacy", "erase", "7371014101900001", "--reason", " "],
+                                  ["privacy", "erase", "7371014101900001", "--reason",
+                                   "Surat \u202e12/XI"]])
 def test_privacy_bad_input_is_one_clear_line(data_dir, args):
     answer = berjasa(*args, "--data-dir", str(data_dir))
     assert answer.returncode != 0 and "Traceback" not in answer.stderr
-    assert answer.stderr.startswith("Galat:")
+    assert answer.stderr.startswith("Galat:") and len(answer.stderr.strip().splitlines()) == 1
+    if "\u202e" in args[-1]:  # the invisible character named by its code (docs/api.md)
+        assert "U+202E (pengatur arah teks)" in answer.stderr
 
 
 def test_a_restored_folder_still_reports_a_seal_deleted_after_the_backup(filled, tmp_path):

@@ -11,12 +11,15 @@ from __future__ import annotations
 import pytest
 
 from berjasa.database import connect
+from berjasa.problems import ValidationFailed
+from berjasa.record_reasons import RECORD_REASON_TEXT
 from berjasa.settings import load_settings, write_setting
 from server import lifecycle
 from server.intake import edit_enrollment
 from server.storage.audit import Actor
 from sync import outcomes
 from sync.agent import run_once
+from tests.helpers import intake_before_the_format_rule
 
 from .conftest import A, h
 
@@ -98,6 +101,34 @@ def test_a_record_central_refuses_by_an_intake_rule_is_fixed_and_accepted(
                                      " ORDER BY seq", (bad,))
     moves = [t["changes"] for t in trail if '"status"' in t["changes"]]
     assert any('["approved", "needs_fix"]' in m for m in moves), moves
+
+
+def test_an_address_an_older_intake_stored_with_a_direction_override_goes_back_to_be_fixed(
+        central, laptop):
+    """Before free text refused invisible format characters, an address with U+202E was
+    stored and approved. Central judges it by today's intake rules: `invalid_address`,
+    sent back with words that say what to do; the fixed address is accepted."""
+    with intake_before_the_format_rule():
+        bad = h.seed_approved(laptop, 1, seed=45, address="Jl. Somba Opu \u202e12 .oN")[0]
+    assert run_once(laptop, h.agent_settings(laptop), "test").ok
+    held = central.query("SELECT status, reasons FROM records WHERE record_id = ?", (bad,))[0]
+    assert held["status"] == "rejected" and "invalid_address" in held["reasons"]
+    row = _row(laptop, bad)
+    assert (row["status"], row["central_status"]) == ("needs_fix", "sent_back")
+    assert row["central_reason"] == outcomes.SENT_BACK_PREFIX + RECORD_REASON_TEXT["invalid_address"]
+    assert "U+202E" in row["central_reason"] and "ketik ulang" in row["central_reason"]
+    conn = connect(laptop / "kelurahan.db")
+    try:  # today's intake names the character when the old address is sent again
+        with pytest.raises(ValidationFailed) as still:
+            edit_enrollment(conn, bad, {"notes": "dicek"}, _row(laptop, bad)["version"], ENUMERATOR,
+                            load_settings(laptop))
+        assert still.value.to_dict()["error_codes"] == {"address": ["unprintable_characters"]}
+    finally:
+        conn.close()
+    _fix_and_approve(laptop, bad, {"address": "Jl. Somba Opu No. 21"})
+    assert run_once(laptop, h.agent_settings(laptop), "test").ok
+    assert central.query("SELECT status, address FROM records WHERE record_id = ?", (bad,)) == [
+        {"status": "accepted", "address": "Jl. Somba Opu No. 21"}]
 
 
 def test_a_record_an_older_agent_left_central_rejected_goes_back_to_be_fixed(

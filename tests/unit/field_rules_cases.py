@@ -1,8 +1,12 @@
-"""The identity cases shared by berjasa/identity/ and field_client/js/rules.js.
+"""The cases shared by the server's rules and the phone's ports of them:
+berjasa/identity/ and field_client/js/rules.js (``build_cases()``,
+identity_cases.json); berjasa/checks.py's free-text rule and
+berjasa/number_text.py's parse_rupiah and field_client/js/typed.js
+(``build_typed_cases()``, typed_cases.json).
 
-``build_cases()`` runs every input through the Python validators and returns the
-expected codes; field_client/tests/identity_cases.json holds the same list for
-node's test runner. Regenerate it after changing a rule on purpose::
+Each builder runs every input through the Python code and records its answer;
+the JSON files in field_client/tests/ hold the same lists for node's test runner.
+Regenerate them after changing a rule on purpose::
 
     python tests/unit/field_rules_cases.py
 """
@@ -17,6 +21,7 @@ from berjasa import identity
 TESTS_DIR = Path(__file__).resolve().parents[2] / "field_client" / "tests"
 CASES_FILE = TESTS_DIR / "identity_cases.json"
 DEDUPE_FILE = TESTS_DIR / "dedupe_cases.json"
+TYPED_FILE = TESTS_DIR / "typed_cases.json"
 
 # (nik, birth_date, sex): a woman born 12 March 1980 in Mariso has 737101 52 03 80 serial.
 NIK_INPUTS = [
@@ -148,12 +153,103 @@ def build_dedupe_cases() -> dict:
     }
 
 
-def render(cases: list[dict]) -> str:
-    """The JSON file's text (stable, reviewable diffs)."""
-    return json.dumps(cases, ensure_ascii=False, indent=1) + "\n"
+# (text, allowed): what an enumerator might type or paste into a free-text field.
+FREE_TEXT_INPUTS = [
+    ("Jl. Somba Opu No. 21", "\n\r\t"),
+    ("Jl. Somba Opu\nRT 002 / RW 003\tdekat masjid", "\n\r\t"),
+    ("Jl. Somba Opu\nRT 002", "\t"),  # a one-line field: no line break
+    ("Jl. Somba Opu \u202e12 .oN", "\n\r\t"),
+    ("\u2066alamat\u2069 \u202a\u202b\u202c\u202d", "\n\r\t"),
+    ("Maka\u200bssar\u2060\ufeff\u00ad", "\t"),
+    ("kanan\u200fkiri\u200e\u061c", "\n\r\t"),
+    ("a\x00b\x1b[31m\x7f\x85", "\n\r\t"),
+    ("baris\u2028paragraf\u2029", "\n\r\t"),
+    ("pribadi\ue000\U000f0000", "\n\r\t"),
+    ("tag\U000e0041\U000e007f", "\n\r\t"),
+    ("tak dikenal\u0378", "\n\r\t"),  # unassigned in every Unicode version so far
+    ("Wa\u200dOde \u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645", "\n\r\t"),
+    ("\U0001F468\u200d\U0001F469\u200d\U0001F467 \u2764\ufe0f \U0001F44D\U0001F3FD", "\t"),
+    ("\u1a00\u1a17\u1a1e \U00011ee0\U00011ef3 \ua984\ua9b4\ua9c0", "\t"),
+    ("Jl.\u00a0Sultan\u202fHasanuddin\u3000No. 5", "\t"),
+    ("\u202e\u202d\u2066\u2067\u2068\u2069\u200b", ""),  # more than five: "dan lainnya"
+    ("a\tb", ""),
+]
+RUPIAH_INPUTS = [
+    "2100000", "2.100.000", "Rp 2.100.000", "2.100.000,00", "2.100.000,0", "Rp2.100.000,00",
+    "Rp. 2.100.000,-", "rp 2.100.000.-", "IDR 2100000", "idr2100000", "2100000,00",
+    "\u00a02 100 000\u202f", "0", "750.000", "1.500", "1.500.000", "Rp 1.500.000",
+    " 1500000 ", "1.500.000,00", "000000000000001", "999999999999", "1\u2009500\u2009000",
+    "1\x1c500", "1\x85500", "1\u200b500", "\ufeff1500", "", "  ", None, "Rp", "Rp.",
+    "2.100.000,50", "2100000,5", "2.100.000,05", "1.500.000,50",
+    "2,100", "2,100,000", "2100000.00", "2.100.000.00", "2,100,000.00", "21.00.000",
+    "2.100,000", "2100000.5", "2.1", "1.50", "15.00.000", "1500000.50", "1.500.000.",
+    "dua juta", "-2.100.000", "2.100.000 Rp", "1,5 juta", "1,5jt", "1.5 juta", "1.500rb",
+    "\u0662\u0661\u0660\u0660", "\uff11\uff15\uff10\uff10", "1" * 13, "1.000.000.000.000",
+    "\u0131dr 5", "\u0130DR 5", "Rp-", "Rp 1,-", "1e6", "+1500000", "0x10", "1_500",
+]
+
+
+def _rupiah(text) -> list:
+    from berjasa.number_text import RupiahUnreadable, parse_rupiah
+
+    try:
+        amount = parse_rupiah(text)
+    except RupiahUnreadable as unreadable:
+        return [unreadable.problem, str(unreadable)]
+    return ["none"] if amount is None else ["ok", amount]
+
+
+def _code_ranges(marks: str) -> list[str]:
+    """The code points marked "1" in ``marks`` (one mark per code point) as "0000-001F"
+    ranges (found by a regular expression: a Python loop over 1.1 million points is slow)."""
+    import re
+
+    return [f"{m.start():04X}-{m.end() - 1:04X}" for m in re.finditer("1+", marks)]
+
+
+EVERY_CHARACTER = "".join(map(chr, range(0x110000)))
+
+
+def build_typed_cases() -> dict:
+    """Free text and rupiah with the Python answers; every code point the free-text
+    rule refuses with nothing allowed (by its categories and joiners, to which
+    tests/unit/test_checks.py holds the rule), and those unassigned in Python's Unicode
+    version (a newer engine may have assigned them: typed.test.mjs skips those)."""
+    import unicodedata
+
+    from berjasa import checks, number_text
+
+    categories = list(map(unicodedata.category, EVERY_CHARACTER))
+    refused = ["1" if category in checks.UNPRINTABLE_CATEGORIES else "0" for category in categories]
+    for joiner in checks.TEXT_JOINERS:
+        refused[ord(joiner)] = "0"
+    free = []
+    for text, allowed in FREE_TEXT_INPUTS:
+        problem = checks.unprintable_problem(text, allowed)
+        free.append({"value": text, "allowed": allowed,
+                     "chars": [f"U+{ord(c):04X}" for c in checks.unprintable_characters(text, allowed)],
+                     "message": problem.message if problem else None})
+    return {
+        "unicode_version": unicodedata.unidata_version,
+        "free_text": free,
+        "reason_message": checks.unprintable_problem("x\u202e", subject=checks.REASON_SUBJECT).message,
+        "rupiah": [{"value": text, "expected": _rupiah(text)} for text in RUPIAH_INPUTS],
+        "rupiah_problems": number_text.RUPIAH_PROBLEMS,
+        # the rule's categories (tests/unit/test_checks.py holds the rule to them)
+        "refused": _code_ranges("".join(refused)),
+        "unassigned": _code_ranges("".join("1" if c == "Cn" else "0" for c in categories)),
+    }
+
+
+def render(cases, ascii_only: bool = False) -> str:
+    """The JSON file's text (stable, reviewable diffs); ``ascii_only`` writes every
+    other character as an escape (the invisible and direction characters of the typed
+    cases stay visible in a diff, and a file never reorders its own text)."""
+    return json.dumps(cases, ensure_ascii=ascii_only, indent=1) + "\n"
 
 
 if __name__ == "__main__":
     CASES_FILE.write_text(render(build_cases()), encoding="utf-8")
     DEDUPE_FILE.write_text(render(build_dedupe_cases()), encoding="utf-8")
-    print(f"wrote {CASES_FILE} and {DEDUPE_FILE}")
+    TYPED_FILE.write_text(render(build_typed_cases(), ascii_only=True), encoding="utf-8")
+    print(f"wrote {CASES_FILE}, {DEDUPE_FILE} and {TYPED_FILE}")

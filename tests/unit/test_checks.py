@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from berjasa.checks import check_enrollment, has_unprintable
+from berjasa.checks import (
+    check_enrollment,
+    has_unprintable,
+    unprintable_characters,
+    unprintable_problem,
+)
 from berjasa.erasure import erasure_reason
 from berjasa.problems import ValidationFailed
 from berjasa.synthetic import make_nik
@@ -92,15 +98,27 @@ def test_settings_missing_fall_back_to_the_declared_defaults():
 
 
 # --- typed text: printable, with the line breaks and tab a textarea gives ----------
+# design.md: free text accepts any printable Unicode. Refused: controls (but the typed
+# ones), format characters (but ZWNJ/ZWJ), surrogates, private-use and unassigned code
+# points, line/paragraph separators (docs/api.md "Free text").
 
-PRINTABLE_OR_TYPED = st.text(st.characters(blacklist_categories=("Cc", "Cs", "Cn"))
-                             | st.sampled_from("\n\r\t"))
+REFUSED_CATEGORIES = ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp")
+PRINTABLE_OR_TYPED = st.text(st.characters(blacklist_categories=REFUSED_CATEGORIES)
+                             | st.sampled_from("\n\r\t\u200c\u200d"))
 CONTROL = st.characters(whitelist_categories=("Cc",)).filter(lambda c: c not in "\n\r\t")
+REFUSED = (st.characters(whitelist_categories=REFUSED_CATEGORIES)
+           .filter(lambda c: c not in "\n\r\t\u200c\u200d"))
+# The "Trojan Source" characters (bidi embeddings, overrides, isolates, marks) and the
+# invisible ones that hide inside a word.
+INVISIBLE = ["\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068",
+             "\u2069", "\u200e", "\u200f", "\u061c", "\u200b", "\u2060", "\ufeff", "\u00ad",
+             "\u180e", "\U000e0041", "\u2028", "\u2029", "\ue000"]
 
 
 @given(PRINTABLE_OR_TYPED)
 def test_what_a_keyboard_types_is_printable(text):
     assert not has_unprintable(text)
+    assert unprintable_problem(text) is None
 
 
 @given(PRINTABLE_OR_TYPED, CONTROL, PRINTABLE_OR_TYPED)
@@ -109,7 +127,61 @@ def test_a_control_character_anywhere_is_found(before, control, after):
     assert has_unprintable("a\tb", allowed="") and not has_unprintable("a\tb", allowed="\t")
 
 
-@pytest.mark.parametrize("reason", ["RT salah\x00", "\x1b[31mmerah", "a\x7fb"])
+@given(PRINTABLE_OR_TYPED, REFUSED, PRINTABLE_OR_TYPED, REFUSED, PRINTABLE_OR_TYPED)
+def test_every_refused_character_is_named_once_in_order(a, first, b, second, c):
+    text = a + first + b + second + c + first
+    expected = list(dict.fromkeys([first, second]))
+    assert unprintable_characters(text) == expected
+    problem = unprintable_problem(text)
+    assert problem.code == "unprintable_characters"
+    for char in expected:
+        assert f"U+{ord(char):04X} (" in problem.message
+
+
+@given(st.text())
+def test_the_rule_is_the_categories_but_the_typed_and_the_joiners(text):
+    """An oracle in plain words: a character is refused when its category is one of
+    REFUSED_CATEGORIES and it is neither a line break, a tab nor ZWNJ/ZWJ."""
+    expected = [c for c in dict.fromkeys(text) if unicodedata.category(c) in REFUSED_CATEGORIES
+                and c not in "\n\r\t\u200c\u200d"]
+    assert unprintable_characters(text) == expected
+    assert unprintable_characters(text, allowed="") == [
+        c for c in dict.fromkeys(text) if unicodedata.category(c) in REFUSED_CATEGORIES
+        and c not in "\u200c\u200d"]
+
+
+@pytest.mark.parametrize("char", INVISIBLE)
+def test_invisible_and_direction_characters_are_refused_by_code(char):
+    problem = unprintable_problem(f"Jl. Somba Opu{char} 21")
+    assert problem.code == "unprintable_characters"
+    assert f"U+{ord(char):04X}" in problem.message
+    if char in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c":
+        assert "pengatur arah teks" in problem.message
+
+
+@pytest.mark.parametrize("text", [
+    "Wa\u200dOde",  # a name some write with a joiner
+    "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645",  # Persian: ZWNJ inside a word
+    "\U0001F468\u200d\U0001F469\u200d\U0001F467",  # family emoji: a ZWJ sequence
+    "\u2764\ufe0f \U0001F44D\U0001F3FD",  # variation selector and skin tone: marks/symbols
+    "\u1a00\u1a17\u1a1e",  # Lontara (Buginese) with its pallawa
+    "\U00011ee0\U00011ef3",  # Makasar script
+    "\ua984\ua9b4\ua9c0",  # Javanese with pangkon
+    "Jl.\u00a0Sultan Hasanuddin\u202fNo. 5",  # no-break spaces are spaces
+    "RT 002 / RW 003\nLorong 4\tdekat masjid",
+])
+def test_real_text_passes(text):
+    assert unprintable_characters(text) == []
+
+
+def test_a_message_names_five_characters_at_most():
+    text = "".join(INVISIBLE)
+    message = unprintable_problem(text).message
+    assert message.count("U+") == 5 and "dan lainnya" in message
+
+
+@pytest.mark.parametrize("reason", ["RT salah\x00", "\x1b[31mmerah", "a\x7fb",
+                                    "lihat KTP\u202e", "\u2066alasan\u2069", "RT\u200bsalah"])
 def test_reasons_refuse_control_characters_naming_the_field(reason):
     with pytest.raises(ValidationFailed) as review:
         check_decision("needs_fix", reason)
@@ -117,4 +189,8 @@ def test_reasons_refuse_control_characters_naming_the_field(reason):
     with pytest.raises(ValidationFailed) as erase:
         erasure_reason(reason)
     assert erase.value.to_dict()["error_codes"] == {"reason": ["unprintable_characters"]}
+    bad = next(c for c in reason if unicodedata.category(c)[0] == "C")
+    for refused in (review, erase):
+        message = refused.value.to_dict()["errors"]["reason"][0]
+        assert message.startswith("Alasan berisi") and f"U+{ord(bad):04X}" in message
     assert check_decision("needs_fix", "RT salah\r\nKK beda\tlagi")[1] == "RT salah\r\nKK beda\tlagi"

@@ -1,6 +1,7 @@
-"""The phone's validator (field_client/js/rules.js) and berjasa/identity/ agree.
+"""The phone's validators (field_client/js/rules.js, typed.js) and the server's rules
+(berjasa/identity/, berjasa/checks.py's free text, berjasa/number_text.py's rupiah) agree.
 
-The cases file is checked against the Python module here and against the JS module by
+The cases files are checked against the Python module here and against the JS module by
 ``node --test field_client/tests/`` (run from this test too, all but the two files
 tests/unit/test_hint_filter.py runs, so the one pytest command covers both)."""
 
@@ -33,6 +34,16 @@ def test_dedupe_cases_file_matches_server_filter():
     expected = field_rules_cases.render(field_rules_cases.build_dedupe_cases())
     actual = field_rules_cases.DEDUPE_FILE.read_text(encoding="utf-8")
     assert actual == expected, "run `python tests/unit/field_rules_cases.py`"
+
+
+def test_typed_cases_file_matches_the_free_text_rule_and_parse_rupiah():
+    """The phone's free-text and income readers (field_client/js/typed.js) are held to
+    these answers of berjasa/checks.py and berjasa/number_text.py by typed.test.mjs."""
+    expected = field_rules_cases.render(field_rules_cases.build_typed_cases(), ascii_only=True)
+    actual = field_rules_cases.TYPED_FILE.read_text(encoding="utf-8")
+    assert actual == expected, (
+        "berjasa/checks.py or number_text.py and typed_cases.json disagree: if the change is "
+        "intended, run `python tests/unit/field_rules_cases.py` and make typed.js pass again")
 
 
 @needs_node

@@ -115,6 +115,26 @@ def test_inserting_a_forbidden_character_anywhere_fails(typed, bad, data):
 
 
 @PROPERTY
+@given(names(), st.characters(categories=["Cf"]), st.data())
+def test_a_format_character_anywhere_in_a_name_fails_naming_its_code(typed, invisible, data):
+    """Names are letters, marks, spaces and . , ' ’ - (design.md): an invisible format
+    character (U+202E, U+200B, U+FEFF, a tag...) is none of these, the joiners free
+    text keeps (ZWNJ, ZWJ) included: a KTP name is never written with them."""
+    position = data.draw(st.integers(0, len(typed)))
+    error = refusal(normalise_person_name, typed[:position] + invisible + typed[position:])
+    assert error.code == "name_invalid_characters"
+    assert f"U+{ord(invisible):04X}" in error.message
+
+
+@pytest.mark.parametrize("invisible", ["\u202e", "\u202d", "\u2066", "\u2069", "\u200e", "\u200f",
+                                       "\u061c", "\u2060", "\ufeff", "\u00ad", "\u200c", "\u200d",
+                                       "\U000e0041"])
+def test_direction_and_invisible_characters_are_refused_in_names(invisible):
+    error = refusal(normalise_person_name, f"Andi{invisible} Baso")
+    assert error.code == "name_invalid_characters" and f"U+{ord(invisible):04X}" in error.message
+
+
+@PROPERTY
 @given(st.text(max_size=120))
 def test_any_text_is_normalised_or_refused_with_a_known_code(typed):
     try:

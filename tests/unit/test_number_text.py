@@ -53,6 +53,8 @@ def test_rupiah_as_indonesians_write_it(text, amount):
     ("2.100,000", "ambiguous"), ("2100000.5", "ambiguous"), ("2.1", "ambiguous"),
     ("dua juta", "invalid"), ("-2.100.000", "invalid"), ("2.100.000 Rp", "invalid"),
     ("1,5 juta", "invalid"), ("\u0662\u0661\u0660\u0660", "invalid"), ("1" * 13, "invalid"),
+    # Rp/IDR are spelled out: a Turkish dotless or dotted I is no currency (as on the phone)
+    ("\u0131dr 5", "invalid"), ("\u0130DR 5", "invalid"),
 ])
 def test_rupiah_that_is_not_whole_or_not_clear_says_why(text, problem):
     with pytest.raises(RupiahUnreadable) as unreadable:
