@@ -9,7 +9,8 @@ Set-up (not timed): a fresh central database with its migrations, holding ``--ro
 payable workers spread over the 153 kelurahan: 80% 2024 cohort rows and 20%
 registered new workers (records), incomes in the confirmed bands, some with JHT;
 and ``--bpjs-rows`` accepted records that pass every rule (the registration file's
-rows; 0 leaves the BPJS file out).
+rows; 0 leaves the BPJS file out), one in ten of them in likely-duplicate pairs, half
+of the pairs still open (both records held off the file) and half decided.
 
 Each measurement runs in its own subprocess, so its peak resident memory (the
 child's own VmHWM on Linux, ``ru_maxrss`` elsewhere, psutil's peak on Windows) is
@@ -22,7 +23,8 @@ its alone:
   appended as plain tuples to an openpyxl write-only sheet: no contributions, no
   subtotals, no safety, no styles, no hash. The floor of what writing this XLSX costs.
 * ``berjasa_bpjs``: ``export(db, "bpjs-registration", "xlsx", ...)``: the candidates
-  query (no KPJ, not an active BPJS participant, not in the cohort, no open finding),
+  query (no KPJ, not an active BPJS participant, not in the cohort; open findings and
+  open likely-duplicate pairs held and counted),
   the stored rules, contribution band, names of kelurahan/kecamatan, 26 columns,
   marking the rows exported, audit row. ``baseline_bpjs``: the same candidates
   query's rows appended as plain tuples to an openpyxl write-only sheet.
@@ -107,6 +109,12 @@ def populate(url: str, rows: int, bpjs_rows: int = 0, seed: int = 11) -> None:
                 "Sitti Aminah", "081234567890", "Pedagang", "Pedagang kaki lima",
                 rng.choice(incomes[1:]), 1 if rng.random() < 0.1 else 0, "Andi Baso", "Anak",
                 "accepted", passing, "hash", now, now) for n in range(bpjs_rows)]
+    # likely-duplicate pairs among the waiting records (their central ids follow the
+    # payable records'): every 20th with the next one, every other pair still open
+    first_waiting = len(records) + 1
+    pairs = [(first_waiting + n, first_waiting + n + 1, "name_birth", now,
+              None if n % 40 == 0 else "different", None if n % 40 == 0 else now)
+             for n in range(0, bpjs_rows - 1, 20)]
     db = Database(url)
     try:
         migrate(db)
@@ -125,6 +133,8 @@ def populate(url: str, rows: int, bpjs_rows: int = 0, seed: int = 11) -> None:
                                        "jht", "heir_name", "heir_relation", "status",
                                        "eligibility", "content_hash", "received_at",
                                        "updated_at"), waiting)
+            db.insert_rows("duplicate_flags", ("central_id_a", "central_id_b", "match",
+                                               "flagged_at", "decision", "decided_at"), pairs)
     finally:
         db.close()
 
@@ -166,6 +176,8 @@ def child(kind: str, url: str, output: Path) -> dict[str, Any]:
                                     if c.strip() not in ("eligibility", "eligibility_snapshots"))
                     source = reports.stream_registration_candidates(db)
                 for r in source:
+                    if r.get("held_open_pair") or r.get("held_open_finding"):
+                        continue  # off the file, as berjasa leaves it
                     sheet.append([r[c] for c in columns])
                     rows += 1
                 workbook.save(output)

@@ -584,7 +584,14 @@ def export_command(fmt: str, what: str, month: str | None, draft: bool, output: 
     """
     import sys
 
-    from central.exports import MONTH_EXPORTS, ExportError, FilterError, check_filters, export
+    from central.exports import (
+        MONTH_EXPORTS,
+        ExportError,
+        FilterError,
+        check_filters,
+        export,
+        held_line,
+    )
 
     fmt = _export_format(fmt, output)
     if fmt == "xlsx" and output is None:
@@ -617,6 +624,9 @@ def export_command(fmt: str, what: str, month: str | None, draft: bool, output: 
                 f"ekspor gagal: tidak dapat menulis {target}: {os_error_text(exc)}") from exc
         from central.downloads import record_cli_export
         record_cli_export(db, result)
+    held = held_line(result.filters)
+    if held:  # on stderr: stdout may be the CSV itself
+        click.echo(held, err=True)
     if output is None:
         return
     if not as_json:

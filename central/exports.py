@@ -7,8 +7,10 @@ One service, :func:`export`, for the CLI and the dashboard's downloads:
   failing, none unknown) and that BPJS does not list yet (status accepted, no KPJ,
   not an active participant in the loaded list, not in the 2024 cohort); see
   :func:`central.storage.reports.registration_exclusions` for the one place to add
-  conditions (open verification findings). Records put on a file get
-  ``registration_exported_at`` (first time only).
+  conditions, and ``REGISTRATION_HOLDS`` there for what keeps a record off until a
+  verifier decides (an open finding; an open likely-duplicate pair, both its records).
+  The result's filters count the records held (:func:`held_line` says it in words).
+  Records put on a file get ``registration_exported_at`` (first time only).
 - ``payment-list``: BPKAD's list for one month: the 2024 cohort and the registered
   new workers whose coverage started by then, with band, JKK, JKM, JHT and total per
   row, a subtotal row per kelurahan and a grand total, under header lines (month,
@@ -292,6 +294,25 @@ def _duplicate_of(record: dict[str, Any]) -> str:
     return f"{record['duplicate_of_kelurahan']}/{record['duplicate_of_record']}"
 
 
+# How the registration file's summary names each hold (central.storage.reports.REGISTRATION_HOLDS).
+HOLD_TEXT = {"open_finding": "dengan temuan terbuka",
+             "open_pair": "dalam pasangan kemungkinan ganda yang belum diputus"}
+
+
+def held_line(counts: dict[str, Any]) -> str | None:
+    """The registration file's note on the records that pass every rule but wait for a
+    verifier (the ``held_*`` counts :func:`export` adds to its filters), or None when
+    none waits: ``3 data lolos semua aturan tetapi belum masuk berkas ini, menunggu
+    keputusan verifikator: 1 dengan temuan terbuka, 2 dalam pasangan ...``."""
+    total = int(counts.get("held_for_verifier") or 0)
+    if not total:
+        return None
+    parts = [f"{counts[f'held_{name}']} {HOLD_TEXT.get(name, name)}"
+             for name in reports.REGISTRATION_HOLDS if counts.get(f"held_{name}")]
+    return (f"{total} data lolos semua aturan tetapi belum masuk berkas ini, menunggu keputusan "
+            f"verifikator: {', '.join(parts)}.")
+
+
 # -- the exports --------------------------------------------------------------------
 
 class _Builder:
@@ -317,10 +338,18 @@ class Registration(_Builder):
         super().__init__()
         self.db, self.calculator = db, calculator
         self.central_ids: list[int] = []
+        # records that pass every rule but wait for a verifier: in all, and per hold
+        self.held_records = 0
+        self.held: Counter[str] = Counter()
 
     def rows(self) -> Iterator[dict[str, Any]]:
         for r in reports.stream_registration_candidates(self.db):
             if not passes_every_rule(r["eligibility"]):
+                continue
+            holds = [name for name in reports.REGISTRATION_HOLDS if r[f"held_{name}"]]
+            if holds:  # off this file until a verifier decides; counted for the summary
+                self.held_records += 1
+                self.held.update(holds)
                 continue
             kel, kec = _names(r["kelurahan_code"])
             disabled, kinds = disability_fields(r["disability"])
@@ -344,6 +373,13 @@ class Registration(_Builder):
 
     def finished(self, db: Database, at: str) -> None:
         reports.mark_registration_exported(db, self.central_ids, at)
+
+    def held_counts(self) -> dict[str, int]:
+        """``held_for_verifier`` (records left off that pass every rule) and
+        ``held_<hold>`` for each of :data:`central.storage.reports.REGISTRATION_HOLDS`
+        (a record may be held by more than one)."""
+        return {"held_for_verifier": self.held_records,
+                **{f"held_{name}": self.held[name] for name in reports.REGISTRATION_HOLDS}}
 
 
 class PaymentList(_Builder):
@@ -598,6 +634,8 @@ def export(db: Database, what: str, fmt: str, output: Path | IO[bytes] | None,
             builder.finished(db, at)
         reports.add_export_audit(db, at, actor or getpass.getuser(), what, fmt, builder.count,
                                  where, written.sha256, json.dumps(filters, sort_keys=True))
+    if isinstance(builder, Registration):
+        filters.update(builder.held_counts())
     if isinstance(builder, PaymentList):
         filters["excluded_income_failed"] = builder.excluded_income
         if builder.unconfirmed_rows:
@@ -615,6 +653,7 @@ __all__ = [
     "PaymentListRefused",
     "check_filters",
     "export",
+    "held_line",
     "load_columns",
     "parse_month",
     "rupiah",

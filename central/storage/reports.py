@@ -46,20 +46,33 @@ def stream_records(db: Database, statuses: tuple[str, ...] | None = None) -> Ite
 JHT_FROM = "(SELECT j.jht_from FROM jht_list j WHERE j.nik = {alias}.nik) AS jht_from"
 
 
-# A record with an open verification finding waits for a verifier (design.md).
-NO_OPEN_FINDING = ("NOT EXISTS (SELECT 1 FROM findings f WHERE f.central_id = r.central_id"
-                   " AND f.status = 'open')")
-# ... but a registered worker whose NIK must be corrected at BPJS stays paid: they are a
-# participant under their KPJ whatever NIK BPJS holds (docs/central.md "What a fix may change")
+# A registered worker with an open verification finding waits off the payment list, except
+# one whose NIK must be corrected at BPJS: they are a participant under their KPJ whatever NIK
+# BPJS holds (docs/central.md "What a fix may change")
 NO_FINDING_HOLDING_PAYMENT = (
     "NOT EXISTS (SELECT 1 FROM findings f WHERE f.central_id = r.central_id"
     " AND f.status = 'open' AND f.kind <> 'bpjs_nik_changed')")
+
+# What holds a record off the BPJS registration file until a verifier decides
+# (design.md: "a record with an open finding stays off the registration file until a
+# verifier decides"; a likely-duplicate pair is a verifier's to decide as well, and
+# both its records waiting keeps one person from being registered, and paid, twice).
+# Each is one uncorrelated set (built once per query and hashed), never a lookup per
+# record. The export counts the records each one holds back (``held_<name>``).
+REGISTRATION_HOLDS = {
+    "open_finding": "r.central_id IN (SELECT f.central_id FROM findings f WHERE f.status = 'open')",
+    "open_pair": ("r.central_id IN (SELECT d.central_id_a FROM duplicate_flags d"
+                  " WHERE d.decided_at IS NULL UNION SELECT d.central_id_b FROM duplicate_flags d"
+                  " WHERE d.decided_at IS NULL)"),
+}
 
 
 def registration_exclusions() -> list[str]:
     """SQL conditions (on ``records r``) a record must meet to go on the BPJS
     registration file, besides passing every rule (checked by the service on the
-    stored eligibility). The one place to add a condition."""
+    stored eligibility) and besides :data:`REGISTRATION_HOLDS`. The one place to add
+    a condition (one a verifier's decision lifts goes in REGISTRATION_HOLDS instead,
+    so the export counts the records it holds back)."""
     active = ", ".join(f"'{s}'" for s in ACTIVE_BPJS_STATUSES)
     return [
         "r.status = 'accepted'",                       # not registered, duplicate, rejected, erased
@@ -70,17 +83,20 @@ def registration_exclusions() -> list[str]:
          f" AND LOWER(COALESCE(NULLIF(TRIM(p.status), ''), 'aktif')) IN ({active}))"),
         # The city already pays for the 2024 cohort: never registered twice.
         "NOT EXISTS (SELECT 1 FROM cohort c WHERE c.nik = r.nik)",
-        NO_OPEN_FINDING,
     ]
 
 
 def stream_registration_candidates(db: Database) -> Iterator[dict[str, Any]]:
     """Records that may go on the BPJS registration file (the service still checks
-    that every stored rule passes), by kelurahan then central_id, streamed."""
+    that every stored rule passes), by kelurahan then central_id, streamed; each
+    with ``held_<name>`` 1 when :data:`REGISTRATION_HOLDS` ``<name>`` keeps it off
+    the file for now (the service leaves it out and counts it), else 0."""
     columns = ", ".join(f"r.{c.strip()}" for c in EXPORT_COLUMNS.split(","))
+    held = "".join(f", CASE WHEN {condition} THEN 1 ELSE 0 END AS held_{name}"
+                   for name, condition in REGISTRATION_HOLDS.items())
     where = " AND ".join(registration_exclusions())
-    return db.stream(f"SELECT {columns}, {JHT_FROM.format(alias='r')} FROM records r WHERE {where}"
-                     " ORDER BY r.kelurahan_code, r.central_id")
+    return db.stream(f"SELECT {columns}, {JHT_FROM.format(alias='r')}{held} FROM records r"
+                     f" WHERE {where} ORDER BY r.kelurahan_code, r.central_id")
 
 
 def mark_registration_exported(db: Database, central_ids: list[int], at: str) -> None:
