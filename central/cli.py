@@ -617,6 +617,13 @@ def export_command(fmt: str, what: str, month: str | None, draft: bool, output: 
                 f"ekspor gagal: tidak dapat menulis {target}: {os_error_text(exc)}") from exc
         from central.downloads import record_cli_export
         record_cli_export(db, result)
+    held = result.filters.get("held_kpj_claims")
+    if held:
+        click.echo(f"Catatan: {held} data tidak dimasukkan: laptop kelurahannya mencatatnya sudah "
+                   "terdaftar di BPJS (KPJ), setelah pusat dipulihkan dari cadangan. Impor daftar "
+                   "peserta BPJS terbaru (berjasa central import bpjs-participants); data yang "
+                   "tercantum dengan KPJ yang sama menjadi terdaftar, sisanya menjadi temuan "
+                   "untuk verifikator.", err=True)
     if output is None:
         return
     if not as_json:

@@ -7,8 +7,9 @@ One service, :func:`export`, for the CLI and the dashboard's downloads:
   failing, none unknown) and that BPJS does not list yet (status accepted, no KPJ,
   not an active participant in the loaded list, not in the 2024 cohort); see
   :func:`central.storage.reports.registration_exclusions` for the one place to add
-  conditions (open verification findings). Records put on a file get
-  ``registration_exported_at`` (first time only).
+  conditions (open verification findings, a kelurahan's KPJ claim). Records put on
+  a file get ``registration_exported_at`` (first time only); the result's
+  ``held_kpj_claims`` counts the records kept off it until the BPJS list is imported.
 - ``payment-list``: BPKAD's list for one month: the 2024 cohort and the registered
   new workers whose coverage started by then, with band, JKK, JKM, JHT and total per
   row, a subtotal row per kelurahan and a grand total, under header lines (month,
@@ -598,6 +599,10 @@ def export(db: Database, what: str, fmt: str, output: Path | IO[bytes] | None,
             builder.finished(db, at)
         reports.add_export_audit(db, at, actor or getpass.getuser(), what, fmt, builder.count,
                                  where, written.sha256, json.dumps(filters, sort_keys=True))
+    if isinstance(builder, Registration):
+        held = reports.held_by_kpj_claim(db)
+        if held:  # waiting for the BPJS list, not for this file (docs/central.md)
+            filters["held_kpj_claims"] = held
     if isinstance(builder, PaymentList):
         filters["excluded_income_failed"] = builder.excluded_income
         if builder.unconfirmed_rows:

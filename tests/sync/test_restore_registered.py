@@ -129,8 +129,6 @@ def _sync(folder: Path) -> None:
     assert report.ok, report.error
 
 
-@pytest.mark.xfail(strict=True, reason="known defect: a restored central puts registered workers "
-                   "on a new registration file, then rejects them as already participants")
 def test_registered_workers_stay_registered_after_central_is_restored(office, tmp_path):
     url, backups = office
     central = h.central_in_thread(url, tmp_path / "central")
