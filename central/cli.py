@@ -627,6 +627,13 @@ def export_command(fmt: str, what: str, month: str | None, draft: bool, output: 
     held = held_line(result.filters)
     if held:  # on stderr: stdout may be the CSV itself
         click.echo(held, err=True)
+    claims = result.filters.get("held_kpj_claims")
+    if claims:
+        click.echo(f"Catatan: {claims} data tidak dimasukkan: laptop kelurahannya mencatatnya sudah "
+                   "terdaftar di BPJS (KPJ), setelah pusat dipulihkan dari cadangan. Impor daftar "
+                   "peserta BPJS terbaru (berjasa central import bpjs-participants); data yang "
+                   "tercantum dengan KPJ yang sama menjadi terdaftar, sisanya menjadi temuan "
+                   "untuk verifikator.", err=True)
     if output is None:
         return
     if not as_json:

@@ -11,6 +11,7 @@ the record ``accepted`` but off the registration file (docs/eligibility.md).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -26,7 +27,10 @@ RULE_OF_REJECTION = {"dtsen_desil_above_cutoff": "dtsen", "already_bpjs_particip
                      "already_in_cohort": "bpjs_membership"}
 
 # Keys of a protocol record that are the kelurahan's bookkeeping, not intake fields.
-PROTOCOL_ONLY = frozenset({"version", "enumerator", "reviewed_by", "reviewed_at"})
+PROTOCOL_ONLY = frozenset({"version", "enumerator", "reviewed_by", "reviewed_at", "kpj_claim"})
+# A KPJ as BPJS writes it (central.imports.clean_kpj): a claim of another shape is
+# not kept (no real laptop sends one: its KPJ came from central's own update).
+_KPJ = re.compile(r"[0-9A-Za-z]{6,20}")
 # An intake problem answered with its own code (field, intake code) -> reason; every
 # other problem is ``invalid_<field>`` (or the field's name below), once per field.
 _SPECIAL_REASONS = {
@@ -140,6 +144,32 @@ def decide(record: dict[str, Any], params: rules.Parameters, proof: rules.Eviden
         elif result["rule"] == "bpjs_membership":
             codes.append("already_in_cohort" if proof.cohort_start else "already_bpjs_participant")
     return results, codes
+
+
+def kpj_claim(record: Mapping[str, Any]) -> str | None:
+    """The KPJ a kelurahan claims BPJS registered the record under (protocol 3's
+    ``kpj_claim``, sent when a laptop resends its registered records after central
+    was restored), or None (absent, or not a KPJ)."""
+    claim = record.get("kpj_claim")
+    return claim if isinstance(claim, str) and _KPJ.fullmatch(claim) else None
+
+
+def claim_confirmed(claim: str | None, bpjs_kpj: str | None) -> bool:
+    """Whether the loaded BPJS list confirms a kelurahan's claim: it lists the
+    record's NIK with the very KPJ claimed. Only then does central take the record
+    for one it registered itself (the claim alone never makes anyone registered)."""
+    return claim is not None and bpjs_kpj is not None and claim == bpjs_kpj
+
+
+def held_for_claim(codes: list[str], claim: str | None) -> list[str]:
+    """Rejection codes of a record that claims a KPJ the list does not confirm:
+    the list showing its NIK is not "already a participant" on the list's word
+    alone (the claim says that participation is the program's own registration);
+    a verifier decides (finding ``kpj_claim_unconfirmed``), and the record stays
+    off the registration file and the payment list meanwhile."""
+    if claim is None:
+        return codes
+    return [code for code in codes if code != "already_bpjs_participant"]
 
 
 def snapshot_stamp(loaded: dict[str, Any], params: rules.Parameters) -> dict[str, Any]:

@@ -9,8 +9,10 @@ One service, :func:`export`, for the CLI and the dashboard's downloads:
   :func:`central.storage.reports.registration_exclusions` for the one place to add
   conditions, and ``REGISTRATION_HOLDS`` there for what keeps a record off until a
   verifier decides (an open finding; an open likely-duplicate pair, both its records).
-  The result's filters count the records held (:func:`held_line` says it in words).
-  Records put on a file get ``registration_exported_at`` (first time only).
+  The result's filters count the records held (:func:`held_line` says it in words),
+  and ``held_kpj_claims`` the records kept off until the BPJS list is imported (a
+  kelurahan's KPJ claim). Records put on a file get ``registration_exported_at``
+  (first time only).
 - ``payment-list``: BPKAD's list for one month: the 2024 cohort and the registered
   new workers whose coverage started by then, with band, JKK, JKM, JHT and total per
   row, a subtotal row per kelurahan and a grand total, under header lines (month,
@@ -636,6 +638,9 @@ def export(db: Database, what: str, fmt: str, output: Path | IO[bytes] | None,
                                  where, written.sha256, json.dumps(filters, sort_keys=True))
     if isinstance(builder, Registration):
         filters.update(builder.held_counts())
+        held = reports.held_by_kpj_claim(db)
+        if held:  # waiting for the BPJS list, not for this file (docs/central.md)
+            filters["held_kpj_claims"] = held
     if isinstance(builder, PaymentList):
         filters["excluded_income_failed"] = builder.excluded_income
         if builder.unconfirmed_rows:

@@ -27,7 +27,7 @@ SAME, VARIANT, DIFFERENT, MISSING = "same", "variant", "different", "missing"
 RESULT_LABELS = {SAME: "Sama", VARIANT: "Sama (ejaan lain)", DIFFERENT: "Tidak sama",
                  MISSING: "Tidak ada data"}
 FIELD_LABELS = {"full_name": "Nama lengkap", "birth_date": "Tanggal lahir",
-                "kelurahan_code": "Kelurahan", "nik": "NIK"}
+                "kelurahan_code": "Kelurahan", "nik": "NIK", "kpj_number": "No. KPJ"}
 FIELDS = ("full_name", "birth_date", "kelurahan_code")
 
 

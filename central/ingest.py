@@ -8,6 +8,12 @@ evaluated with the shared rules (berjasa.eligibility) and keeps its results, the
 snapshot ids and the parameter set used (``eligibility``, ``eligibility_snapshots``). Accepted records are
 then compared with active records born the same day in other kelurahan and
 likely duplicates are flagged to both sides.
+
+A record carrying its kelurahan's KPJ claim (``kpj_claim``, protocol 3: a registered
+record sent again after central was restored) keeps the claim, new or held (a held
+record's earlier decision is answered as always), and those records are judged
+against the loaded BPJS list at once (:func:`central.recheck.recheck`): the list
+showing the NIK with that KPJ makes the record ``registered``; nothing else does.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from berjasa import eligibility as rules
 from berjasa import local_time
 from berjasa.problems import BatchConflict
 from central import dedupe, eligibility, verification
-from central.recheck import as_settings
+from central.recheck import as_settings, recheck
 from central.storage import privacy as privacy_store
 from central.storage import records as store
 from central.storage import snapshots
@@ -44,9 +50,12 @@ def ingest_batch(db: Database, batch: protocol.Batch, body_bytes: int,
                 raise BatchConflict(batch_id=batch.batch_id)
             return stored["answer"], True
         now = utc_now()
-        results, updates = _decide(db, batch, digest, now, as_settings(settings))
+        settings = as_settings(settings)
+        results, updates, claimed = _decide(db, batch, digest, now, settings)
         answer = protocol.encode_results(batch.batch_id, results)
         store.add_updates(db, updates, now)
+        if claimed:  # after the batch's own entries: a registration follows its acceptance
+            recheck(db, settings, central_ids=claimed)
         store.add_batch(db, {
             "batch_id": batch.batch_id, "device_id": batch.device_id,
             "kelurahan_code": batch.kelurahan_code, "content_hash": digest,
@@ -57,9 +66,10 @@ def ingest_batch(db: Database, batch: protocol.Batch, body_bytes: int,
 
 
 def _decide(db: Database, batch: protocol.Batch, digest: str, now: str,
-            settings: dict[str, Any]) -> tuple[list[dict], list[dict]]:
-    """Per-record results (batch order) and the update entries they cause. The
-    database is asked once per batch for everything the records need."""
+            settings: dict[str, Any]) -> tuple[list[dict], list[dict], list[int]]:
+    """Per-record results (batch order), the update entries they cause, and the
+    central ids of the records that carry a KPJ claim. The database is asked once
+    per batch for everything the records need."""
     kelurahan = batch.kelurahan_code
     ids = [r["id"] for r in batch.records if isinstance(r.get("id"), str)]
     held = store.held_records(db, kelurahan, ids)
@@ -76,6 +86,7 @@ def _decide(db: Database, batch: protocol.Batch, digest: str, now: str,
              "eligibility_snapshots": checks_for.stamp}
     rows, replaced, kept, seen_in_batch, results = [], [], [], {}, []
     registered_again: list[dict] = []
+    held_claims: list[tuple[int, str]] = []
     stored = set(held)
     final = verification.final_decisions(db, list(held.values()))
     # answered duplicate with the pair decision's marker (the kelurahan shows
@@ -103,11 +114,19 @@ def _decide(db: Database, batch: protocol.Batch, digest: str, now: str,
             stored.discard(record.get("id"))
             newer = False
         if old is not None and not newer:
+            claim = eligibility.kpj_claim(record)
+            if claim is not None and claim != old.get("kpj_claim") and old["status"] in (
+                    "accepted", "rejected"):
+                # the record is held, but not the registration a restore lost: keep
+                # the claim (the answer stays the earlier decision)
+                held_claims.append((int(old["central_id"]), claim))
+                old["kpj_claim"] = claim
             results.append(old)
             continue
         row = _decide_record(record, kelurahan, active, seen_in_batch, checks_for,
                              held=old if newer else None)
         row.update(stamp)
+        row["kpj_claimed_at"] = now if row["kpj_claim"] is not None else None
         if newer:
             # a fix after central sent the record back: same central_id, re-evaluated
             row["central_id"] = old["central_id"]
@@ -118,6 +137,7 @@ def _decide(db: Database, batch: protocol.Batch, digest: str, now: str,
         held[record.get("id")] = row  # a repeated id within the batch answers the same
         results.append(row)
     store.insert_records(db, rows)  # gives each row its central_id
+    store.set_kpj_claims(db, held_claims, now)
     for row, old in replaced:
         # the NIK BPJS knows a registered worker by, read before the fix closes
         # an earlier finding that holds it
@@ -140,8 +160,10 @@ def _decide(db: Database, batch: protocol.Batch, digest: str, now: str,
     updates += _flag_likely_duplicates(db, [r for r in decided if r["status"] == "accepted"], now)
     verification.check_dtsen(db, [r["central_id"] for r in decided if r["status"] in store.ACTIVE],
                              at=now)
+    claimed = [central_id for central_id, _claim in held_claims] + [
+        int(r["central_id"]) for r in decided if r.get("kpj_claim") is not None]
     return [_result(r, int(r["central_id"]) in same_person if r.get("central_id") else False)
-            for r in results], updates
+            for r in results], updates, claimed
 
 
 def _registered_nik_taken(record: dict, held: dict, active: dict,
@@ -178,7 +200,8 @@ def _decide_record(record: dict, kelurahan: str, active: dict, seen_in_batch: di
     problems, loaded = eligibility.judge_record(record, kelurahan, checks_for.settings)
     row = dict(loaded if loaded is not None else record)
     name = row.get("full_name")
-    row.update(record_id=record.get("id"), nik=str(row.get("nik")),
+    claim = eligibility.kpj_claim(record)
+    row.update(record_id=record.get("id"), nik=str(row.get("nik")), kpj_claim=claim,
                name_key=dedupe.name_key(name if isinstance(name, str) else ""),
                status="accepted", reasons=None, checks=None, eligibility=None,
                disability=row.get("disability"),
@@ -193,9 +216,13 @@ def _decide_record(record: dict, kelurahan: str, active: dict, seen_in_batch: di
         row.update(status="duplicate", duplicate_of_kelurahan=holder["kelurahan_code"],
                    duplicate_of_record=holder["record_id"])
     else:
-        ours = held is not None and (held.get("status") == "registered"
-                                     or held.get("registration_exported_at") is not None)
+        listed = checks_for.snapshot["bpjs"].get(row["nik"]) or {}
+        ours = (held is not None and (held.get("status") == "registered"
+                                      or held.get("registration_exported_at") is not None)
+                or eligibility.claim_confirmed(claim, listed.get("kpj_number")))
         checks, reasons = checks_for(row, ours)
+        if not ours:  # a claimed KPJ the list does not confirm: a verifier decides
+            reasons = eligibility.held_for_claim(reasons, claim)
         row.update(checks=checks, eligibility=checks, status="rejected" if reasons else "accepted",
                    reasons=reasons or None)
         if held is not None and held.get("status") == "registered":

@@ -11,6 +11,12 @@ Status moves (each one an update entry for the kelurahan, in Indonesian):
 - ``rejected`` only for such rules, no longer failing -> ``accepted`` again (when no
   other active record holds the NIK; update kind ``reaccepted``).
 A change of rule results alone sends an ``eligibility`` update.
+
+A record whose kelurahan claims a KPJ (``kpj_claim``: a registered record sent again
+after central was restored) counts as central's own registration when the list
+shows its NIK with that very KPJ; otherwise the list's row does not reject it
+(:func:`central.eligibility.held_for_claim`) and a verifier gets a
+``kpj_claim_unconfirmed`` finding (:func:`central.verification.kpj_claims_checked`).
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ import orjson
 from berjasa import eligibility as rules
 from berjasa import local_time
 from central import eligibility as central_rules
+from central import verification
 from central.storage import records as record_store
 from central.storage import snapshots
 from central.storage.db import Database, utc_now
@@ -53,8 +60,9 @@ def _loads(text: Any) -> Any:
 
 def recheck(db: Database, settings: dict[str, Any] | int | None = None, *,
             today: dt.date | None = None, import_month: str | None = None,
-            chunk: int = 5000) -> dict[str, int]:
-    """Re-evaluate every held record; a summary of what changed."""
+            chunk: int = 5000, central_ids: list[int] | None = None) -> dict[str, int]:
+    """Re-evaluate every held record (``central_ids``: only those); a summary of
+    what changed."""
     today = today or local_time.today()
     import_month = import_month or today.strftime("%Y-%m")
     params = rules.parameters_on(today, as_settings(settings))
@@ -62,7 +70,8 @@ def recheck(db: Database, settings: dict[str, Any] | int | None = None, *,
     stamp = _json(central_rules.snapshot_stamp(loaded, params))
     now = utc_now()
     summary = {"evaluated": 0, "rejected": 0, "accepted": 0, "registered": 0, "eligibility_changed": 0}
-    for page in snapshots.records_for_recheck(db, chunk):
+    claims: list[dict[str, Any]] = []
+    for page in snapshots.records_for_recheck(db, chunk, central_ids):
         writes, updates, wanting_active = [], [], []
         decided = []
         for row in page:
@@ -104,8 +113,12 @@ def recheck(db: Database, settings: dict[str, Any] | int | None = None, *,
                 None if row["status"] == "rejected" else row["reasons"])
             writes.append((row["central_id"], status, new_reasons, kpj, coverage, _json(results), stamp,
                            now, now if (status_changed or results_changed) else row["updated_at"]))
+            if row["kpj_claim"] is not None and status in ("accepted", "registered"):
+                claims.append({**row, "status": status, "kpj_number": kpj})
         snapshots.write_evaluations(db, writes)
         record_store.add_updates(db, updates, now)
+    if claims and loaded.get("bpjs") is not None:
+        summary["kpj_claims"] = verification.kpj_claims_checked(db, claims, now)
     summary["changed"] = (summary["rejected"] + summary["accepted"] + summary["registered"]
                           + summary["eligibility_changed"])
     return summary
@@ -115,10 +128,15 @@ def _decide(row: dict[str, Any], params: rules.Parameters, loaded: dict[str, Any
             import_month: str) -> tuple[list[dict], str, list[str], str | None, str | None]:
     """(results, new status, rejection codes, kpj, coverage_start) for one row."""
     listed = row["bpjs_nik"] is not None and loaded.get("bpjs") is not None
-    ours = row["registration_exported_at"] is not None or row["status"] == "registered"
+    # central's own memory of registering it, or the list confirming the KPJ its
+    # kelurahan claims (a registration a restore made central forget)
+    ours = (row["registration_exported_at"] is not None or row["status"] == "registered"
+            or (listed and central_rules.claim_confirmed(row["kpj_claim"], row["bpjs_kpj"])))
     bpjs_row = {"status": row["bpjs_status"], "kpj_number": row["bpjs_kpj"]} if listed else None
     proof = central_rules.evidence(loaded, row["desil"], bpjs_row, row["cohort_start"], ours)
     results, codes = central_rules.decide(row, params, proof, today)
+    if not ours:
+        codes = central_rules.held_for_claim(codes, row["kpj_claim"])
     status, kpj, coverage = row["status"], row["kpj_number"], row["coverage_start"]
     if ours and listed and row["bpjs_kpj"]:
         status, kpj = "registered", row["bpjs_kpj"]

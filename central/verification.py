@@ -30,6 +30,7 @@ from central import identity_match
 from central.storage import audit as trail
 from central.storage import findings as store
 from central.storage import records as records_store
+from central.storage import reports, snapshots
 from central.storage.db import Database, utc_now
 
 SYSTEM = "sistem"
@@ -42,7 +43,11 @@ KIND_LABELS = {
     "dukcapil_inactive": "Dukcapil: NIK tidak aktif",
     "sent_back": "Dikirim balik ke kelurahan untuk diperbaiki",
     "bpjs_nik_changed": "NIK diperbaiki setelah terdaftar di BPJS: perbaiki NIK di BPJS",
+    "kpj_claim_unconfirmed": "KPJ dari kelurahan tidak cocok dengan daftar peserta BPJS",
 }
+# A kelurahan's KPJ claim the BPJS list does not confirm (docs/central.md,
+# "Registrations a restore lost")
+CLAIM_FINDING = "kpj_claim_unconfirmed"
 FINDING_DECISIONS = {"confirm": "Identitas benar, lanjutkan",
                      "send_back": "Kirim balik ke kelurahan",
                      "reject": "Tolak"}
@@ -187,6 +192,12 @@ def decide_finding(db: Database, finding_id: int, decision: str, reason: str | N
             raise ValidationFailed({"decision": [("Data yang dikirim balik menunggu perbaikan "
                                                  "dari kelurahan; hanya dapat ditolak.")]},
                                    {"decision": ["waiting_for_fix"]})
+        if finding["kind"] == CLAIM_FINDING and decision == "send_back":
+            # the kelurahan holds it registered: it has nothing to fix and cannot edit it
+            raise ValidationFailed({"decision": [("Kelurahan mencatat data ini sudah terdaftar di "
+                                                 "BPJS, jadi tidak dapat diperbaikinya: pilih "
+                                                 "lanjutkan atau tolak.")]},
+                                   {"decision": ["registered_at_kelurahan"]})
         if not store.decide_finding(db, finding_id, decision, text, actor, now):
             raise AlreadyDecided.by(store.get_finding(db, finding_id) or {})
         outcome: dict[str, Any] = {"finding_id": finding_id, "decision": decision,
@@ -200,6 +211,11 @@ def decide_finding(db: Database, finding_id: int, decision: str, reason: str | N
             # already off every file (a duplicate, a rejection): the finding closes,
             # the record keeps the status it has
             outcome["record_unchanged"] = details["record_unchanged"] = True
+        elif decision == "confirm" and finding["kind"] == CLAIM_FINDING:
+            # the claim is set aside: a new enrollment from now on, judged by the
+            # rules (the next registration file, or "already a participant")
+            store.clear_kpj_claim(db, int(record["central_id"]), now)
+            outcome["kpj_claim_cleared"] = details["kpj_claim_cleared"] = True
         elif decision == "reject":
             _refuse_rejecting_a_kept_record(db, record)
             reasons = [f"{VERIFIER_REJECTION}{text}"]
@@ -316,6 +332,42 @@ def registered_nik_changed(db: Database, record: dict[str, Any], bpjs_nik: str, 
     return raise_finding(db, held, "bpjs_nik_changed", "bpjs", evidence, at=at)
 
 
+def kpj_claims_checked(db: Database, claims: list[dict[str, Any]], at: str) -> dict[str, int]:
+    """After records claiming a KPJ (``kpj_claim``) were judged against the loaded
+    BPJS list (:func:`central.recheck.recheck`; each row with its ``status`` and
+    ``kpj_number`` as decided, the list's ``bpjs_*`` and ``kpj_claimed_at``): a claim
+    the list confirmed (registered with that KPJ) closes its open finding; one still
+    ``accepted`` raises a ``kpj_claim_unconfirmed`` finding when the list shows the
+    NIK with another KPJ (or none), or does not show it although it was imported
+    after the claim arrived (a list older than the claim proves nothing: the record
+    waits for the next one). Inside the caller's transaction."""
+    in_force = snapshots.in_force(db, "bpjs")
+    list_at = in_force["imported_at"] if in_force else ""
+    raised = closed = 0
+    for row in claims:
+        claim, listed = row["kpj_claim"], row["bpjs_nik"] is not None
+        if row["status"] == "registered":
+            if row["kpj_number"] == claim:
+                closed += store.close_open_findings(
+                    db, int(row["central_id"]), "bpjs_list", "daftar peserta BPJS memuat KPJ ini",
+                    SYSTEM, at, kinds=(CLAIM_FINDING,))
+            continue
+        if row["status"] != "accepted" or not (listed or (row["kpj_claimed_at"] or "") < list_at):
+            continue
+        elsewhere = snapshots.nik_listed_for_kpj(db, claim)
+        evidence = {
+            "source": "bpjs", "kpj_claim": claim, "bpjs_kpj": row["bpjs_kpj"] if listed else None,
+            "bpjs_status": row["bpjs_status"] if listed else None, "listed": listed,
+            "kpj_listed_for": elsewhere if elsewhere != row["nik"] else None,
+            "fields": [{"field": "kpj_number", "record": claim,
+                        "reference": row["bpjs_kpj"] if listed else None,
+                        "result": identity_match.DIFFERENT if listed and row["bpjs_kpj"]
+                        else identity_match.MISSING}]}
+        if raise_finding(db, row, CLAIM_FINDING, "bpjs", evidence, at=at):
+            raised += 1
+    return {"raised": raised, "closed": closed}
+
+
 def new_version_refused(db: Database, held: dict[str, Any], version: Any, at: str,
                         device_id: str) -> None:
     """A fixed record arrived for a record whose status is a verifier's final
@@ -417,10 +469,12 @@ def queue(db: Database) -> dict[str, Any]:
     send-backs waiting for a kelurahan's fix never crowd out what a verifier can
     decide now: the oldest open findings to decide (``findings``), the oldest
     send-backs waiting (``waiting``: a verifier may still reject them), the open
-    likely-duplicate pairs; and how many are open of each."""
+    likely-duplicate pairs; how many are open of each; and how many records wait
+    for the BPJS list to confirm their kelurahan's KPJ claim (``held_kpj_claims``)."""
     counts = summary(db)
     waiting = store.open_waiting_count(db)
-    return {"findings": store.list_findings(db, "open", limit=QUEUE_LIMIT, waiting=False),
+    return {"held_kpj_claims": reports.held_by_kpj_claim(db),
+            "findings": store.list_findings(db, "open", limit=QUEUE_LIMIT, waiting=False),
             "waiting": store.list_findings(db, "open", limit=QUEUE_LIMIT, waiting=True),
             "pairs": store.duplicate_pairs(db, open_only=True, limit=QUEUE_LIMIT),
             "open_findings": counts["open_findings"] - waiting, "open_waiting": waiting,

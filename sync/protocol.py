@@ -48,7 +48,9 @@ from sync.protocol_errors import ProtocolError
 #   1  round 1: a batch has exactly the RECORD_FIELDS columns.
 #   2  a batch may carry the OPTIONAL_FIELDS columns after them (disability,
 #      possible_duplicate), which a version-1 central refuses as malformed.
-PROTOCOL_VERSION = 2
+#   3  one more optional column, kpj_claim, which a version-2 central refuses as
+#      malformed (one column too many).
+PROTOCOL_VERSION = 3
 OLDEST_PROTOCOL_VERSION = 1
 BATCH_MEDIA_TYPE = "application/vnd.berjasa.batch"
 RESULTS_MEDIA_TYPE = "application/vnd.berjasa.results"
@@ -64,13 +66,20 @@ RECORD_FIELDS: tuple[str, ...] = (
     "monthly_income", "heir_name", "heir_relation", "heir_phone", "consent", "location",
     "captured_at", "notes", "version", "enumerator", "reviewed_by", "reviewed_at",
 )
-# Optional fields of version 2 (round 2), in this order after RECORD_FIELDS. A record
+# Optional fields (version 2 on, OPTIONAL_SINCE), in this order after RECORD_FIELDS. A record
 # carries the key only when the value is not null, and a batch has the extra columns
 # only when one of its records uses them; a decoded null optional value is dropped
 # again, so the content hash is the sender's. A version-1 batch has none of them.
 # possible_duplicate (issue 14): "nik", "name_birth" or both joined by a comma, when
 # the phone hinted "maybe registered" and the record was saved anyway.
-OPTIONAL_FIELDS: tuple[str, ...] = ("disability", "possible_duplicate")
+# kpj_claim (version 3): the KPJ the kelurahan holds for a record it shows
+# ``registered``, sent when ``sync resend`` sends such a record again after central
+# was restored; central keeps it as a claim, never as a registration
+# (docs/central.md, "Registrations a restore lost").
+OPTIONAL_FIELDS: tuple[str, ...] = ("disability", "possible_duplicate", "kpj_claim")
+# The protocol version that brought each optional field: an older batch has none
+# of the newer ones.
+OPTIONAL_SINCE = {"disability": 2, "possible_duplicate": 2, "kpj_claim": 3}
 JSON_FIELDS = ("consent", "location", "disability")
 _INT_BOUNDS = {"monthly_income": 2 ** 63, "version": 2 ** 31}  # BIGINT, INTEGER at central
 RESULT_FIELDS = ("result", "central_id", "duplicate_of", "reasons")
@@ -133,6 +142,11 @@ def record_from_row(row: Mapping[str, Any]) -> dict[str, Any]:
     return record
 
 
+def optional_fields(version: int) -> tuple[str, ...]:
+    """The optional columns a batch of protocol ``version`` may carry, in order."""
+    return tuple(name for name in OPTIONAL_FIELDS if OPTIONAL_SINCE[name] <= version)
+
+
 def batch_fields(records: list[dict[str, Any]]) -> tuple[str, ...]:
     """The columns of a batch: RECORD_FIELDS, plus the optional ones in use."""
     used = [name for name in OPTIONAL_FIELDS if any(r.get(name) is not None for r in records)]
@@ -157,13 +171,14 @@ def content_hash(batch: Batch) -> str:
 def encode_batch(batch: Batch, private_key: Ed25519PrivateKey, compression: str = "zstd",
                  level: int = ZSTD_LEVEL) -> tuple[bytes, dict[str, str]]:
     """The body and headers to POST for ``batch``, signed by the device key, in
-    the batch's protocol version (a version-1 batch cannot carry optional fields)."""
+    the batch's protocol version (which cannot carry optional fields newer than it)."""
     fields = batch_fields(batch.records)
     version = batch.protocol
     if not OLDEST_PROTOCOL_VERSION <= version <= PROTOCOL_VERSION:
         raise ValueError(f"protocol version {version} is not one this code writes")
-    if version < 2 and fields is not RECORD_FIELDS:
-        raise ValueError("a protocol 1 batch has no optional fields")
+    if len(fields) > len(RECORD_FIELDS) + len(optional_fields(version)):
+        newer = [name for name in fields[len(RECORD_FIELDS):] if name not in optional_fields(version)]
+        raise ValueError(f"a protocol {version} batch cannot carry {', '.join(newer)}")
     rows = batch.records if fields is RECORD_FIELDS else [
         {**dict.fromkeys(OPTIONAL_FIELDS), **r} for r in batch.records]
     payload = canonical_json({
@@ -339,7 +354,7 @@ def _batch_from_payload(payload: bytes, version: int) -> Batch:
         if data.get("v") != version or not isinstance(count, int) or count < 0:
             raise ValueError("bad header fields")
         extra = len(data["c"]) - len(RECORD_FIELDS) if isinstance(data["c"], list) else 0
-        if not 0 <= extra <= (len(OPTIONAL_FIELDS) if version >= 2 else 0):
+        if not 0 <= extra <= len(optional_fields(version)):
             raise ValueError("wrong number of columns")
         records = columns.decode_columns(data["c"], RECORD_FIELDS + OPTIONAL_FIELDS[:extra], count)
         for record in records:

@@ -174,6 +174,12 @@ def set_record_status(db: Database, central_id: int, status: str, reasons: list 
            (status, json.dumps(reasons) if reasons else None, at, central_id))
 
 
+def clear_kpj_claim(db: Database, central_id: int, at: str) -> None:
+    """A verifier set a kelurahan's KPJ claim aside: the record is a new enrollment."""
+    db.run("UPDATE records SET kpj_claim = NULL, kpj_claimed_at = NULL, updated_at = ?"
+           " WHERE central_id = ?", (at, central_id))
+
+
 def mark_duplicate_of(db: Database, central_id: int, kelurahan_code: str, record_id: str,
                       at: str) -> None:
     """A verifier found the record to be the same person as another one, kept."""

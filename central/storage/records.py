@@ -22,7 +22,7 @@ RECORD_COLUMNS = (
     "consent", "location", "captured_at", "notes", "version", "enumerator", "reviewed_by",
     "reviewed_at", "status", "reasons", "checks", "duplicate_of_kelurahan", "duplicate_of_record",
     "content_hash", "received_at", "updated_at", "evaluated_at", "disability", "eligibility",
-    "eligibility_snapshots", "possible_duplicate",
+    "eligibility_snapshots", "possible_duplicate", "kpj_claim", "kpj_claimed_at",
 )
 JSON_COLUMNS = frozenset({"consent", "location", "reasons", "checks", "disability", "eligibility",
                           "eligibility_snapshots"})
@@ -80,10 +80,17 @@ def held_records(db: Database, kelurahan_code: str, record_ids: list[str]) -> di
     ids, params = db.in_list("record_id", record_ids)
     rows = db.query(
         "SELECT central_id, kelurahan_code, record_id, nik, status, reasons, duplicate_of_kelurahan,"
-        " duplicate_of_record, version, kpj_number, coverage_start, registration_exported_at"
-        f" FROM records WHERE kelurahan_code = ? AND {ids}",
+        " duplicate_of_record, version, kpj_number, coverage_start, registration_exported_at,"
+        f" kpj_claim FROM records WHERE kelurahan_code = ? AND {ids}",
         [kelurahan_code, *params])
     return {r["record_id"]: r for r in rows}
+
+
+def set_kpj_claims(db: Database, claims: list[tuple[int, str]], at: str) -> None:
+    """Keep a kelurahan's KPJ claim ``(central_id, kpj)`` on records already held
+    (a registered record sent again after a restore; docs/central.md)."""
+    db.many("UPDATE records SET kpj_claim = ?, kpj_claimed_at = ? WHERE central_id = ?",
+            [(kpj, at, central_id) for central_id, kpj in claims])
 
 
 def active_by_nik(db: Database, niks: list[str]) -> dict[str, dict]:

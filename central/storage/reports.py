@@ -77,6 +77,9 @@ def registration_exclusions() -> list[str]:
     return [
         "r.status = 'accepted'",                       # not registered, duplicate, rejected, erased
         "(r.kpj_number IS NULL OR r.kpj_number = '')",  # BPJS has not given a KPJ yet
+        # its kelurahan says BPJS registered it (a registration a restore lost): the
+        # BPJS list decides (central/recheck.py), never a second registration
+        "r.kpj_claim IS NULL",
         "r.eligibility IS NOT NULL",                   # evaluated (NULL = not yet: not passing)
         # BPJS does not list the NIK as an active participant (whatever the stored rule says).
         ("NOT EXISTS (SELECT 1 FROM bpjs_participants p WHERE p.nik = r.nik"
@@ -84,6 +87,13 @@ def registration_exclusions() -> list[str]:
         # The city already pays for the 2024 cohort: never registered twice.
         "NOT EXISTS (SELECT 1 FROM cohort c WHERE c.nik = r.nik)",
     ]
+
+
+def held_by_kpj_claim(db: Database) -> int:
+    """Records kept off the registration file only until the BPJS list is imported:
+    active, not registered, their kelurahan claiming a KPJ (docs/central.md)."""
+    return int(db.one("SELECT count(*) AS n FROM records WHERE status = 'accepted'"
+                      " AND kpj_claim IS NOT NULL")["n"])
 
 
 def stream_registration_candidates(db: Database) -> Iterator[dict[str, Any]]:

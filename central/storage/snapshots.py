@@ -90,25 +90,40 @@ _RECHECK = (
     "SELECT r.central_id, r.kelurahan_code, r.record_id, r.nik, r.birth_date, r.occupation,"
     " r.work_category, r.monthly_income, r.status, r.reasons, r.eligibility,"
     " r.registration_exported_at, r.kpj_number, r.coverage_start, r.updated_at,"
+    " r.kpj_claim, r.kpj_claimed_at, r.version,"
     " d.desil, b.nik AS bpjs_nik, b.status AS bpjs_status, b.kpj_number AS bpjs_kpj,"
     " b.coverage_start AS bpjs_coverage, c.coverage_start AS cohort_start"
     " FROM records r LEFT JOIN dtsen d ON d.nik = r.nik"
     " LEFT JOIN bpjs_participants b ON b.nik = r.nik LEFT JOIN cohort c ON c.nik = r.nik"
-    " WHERE r.status IN ('accepted', 'registered', 'rejected') AND r.central_id > ?"
+    " WHERE r.status IN ('accepted', 'registered', 'rejected') AND r.central_id > ?{only}"
     " ORDER BY r.central_id LIMIT ?"
 )
 
 
-def records_for_recheck(db: Database, chunk: int = 5000) -> Iterator[list[dict]]:
+def records_for_recheck(db: Database, chunk: int = 5000,
+                        central_ids: list[int] | None = None) -> Iterator[list[dict]]:
     """Held records with their snapshot rows, ``chunk`` at a time (keyset pages:
-    one query per page, never one per record)."""
+    one query per page, never one per record); ``central_ids``: only those."""
+    if central_ids is not None:
+        if central_ids:
+            among, params = db.in_list("r.central_id", sorted({int(i) for i in central_ids}),
+                                       "bigint")
+            yield db.query(_RECHECK.format(only=f" AND {among}"), (0, *params, len(central_ids)))
+        return
     after = 0
     while True:
-        rows = db.query(_RECHECK, (after, chunk))
+        rows = db.query(_RECHECK.format(only=""), (after, chunk))
         if not rows:
             return
         yield rows
         after = rows[-1]["central_id"]
+
+
+def nik_listed_for_kpj(db: Database, kpj: str) -> str | None:
+    """The NIK the loaded BPJS list shows with this KPJ, or None."""
+    row = db.one("SELECT nik FROM bpjs_participants WHERE kpj_number = ? ORDER BY nik LIMIT 1",
+                 (kpj,))
+    return row["nik"] if row else None
 
 
 def active_niks(db: Database, niks: list[str]) -> set[str]:

@@ -24,9 +24,13 @@ def drop_stale_outbox(conn: sqlite3.Connection) -> int:
 
 
 def pending_records(conn: sqlite3.Connection, limit: int) -> list[sqlite3.Row]:
-    """Up to ``limit`` records to send not yet in a batch, oldest queued first."""
+    """Up to ``limit`` records to send not yet in a batch, oldest queued first. A
+    record held ``registered`` carries its KPJ as ``kpj_claim`` (sync protocol 3):
+    after a restore central keeps it as a claim, so the worker is neither put on a
+    new registration file nor taken for an earlier participant."""
     return conn.execute(
-        "SELECT e.* FROM sync_outbox o JOIN enrollments e ON e.id = o.enrollment_id"
+        "SELECT e.*, CASE WHEN e.status = 'registered' THEN NULLIF(e.kpj_number, '') END"
+        " AS kpj_claim FROM sync_outbox o JOIN enrollments e ON e.id = o.enrollment_id"
         f" WHERE o.batch_id IS NULL AND {_SENDABLE}"
         " ORDER BY o.queued_at, o.enrollment_id LIMIT ?", (limit,)).fetchall()
 

@@ -126,7 +126,8 @@ def test_wrong_protocol_version_is_400(central):
     device = central.register()
     batch = device.batch(records(1))
     body, headers = protocol.encode_batch(batch, device.key)
-    answer = device.post(batch, body=body, headers={**headers, "Berjasa-Protocol": "3"})
+    answer = device.post(batch, body=body,
+                         headers={**headers, "Berjasa-Protocol": str(protocol.PROTOCOL_VERSION + 1)})
     assert answer.status_code == 400
     assert answer.json()["code"] == "unsupported_version"
 

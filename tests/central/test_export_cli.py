@@ -148,3 +148,25 @@ def test_a_month_an_export_does_not_use_is_set_aside_out_loud(tmp_path, args):
     done = berjasa("central", "export", *args, "--output", str(out), data_dir=data)
     assert done.returncode == 0, done.stderr
     assert f"tidak dipakai untuk --what {args[1]}" in done.stderr and out.exists()
+
+
+def test_registration_file_names_the_records_waiting_for_the_bpjs_list(tmp_path):
+    """A record whose kelurahan claims a KPJ (sent again after a restore) is left off
+    the file, and the command says so and what to do (docs/central.md)."""
+    data = _init(None, tmp_path)
+    conn = sqlite3.connect(tmp_path / "central.db")
+    with conn:
+        conn.execute("INSERT INTO records (kelurahan_code, record_id, batch_id, nik, name_key, status,"
+                     " content_hash, received_at, updated_at, eligibility, kpj_claim, kpj_claimed_at)"
+                     " VALUES ('73.71.01.1001', 'r-1', 'b-1', '7371010101900001', 'ani', 'accepted',"
+                     " 'h', '2026-01-05T00:00:00+00:00', '2026-01-05T00:00:00+00:00',"
+                     " '[{\"rule\": \"dtsen\", \"result\": \"pass\"}]',"
+                     " '90000000001', '2026-01-05T00:00:00+00:00')")
+    conn.close()
+    done = berjasa("central", "export", "--what", "bpjs-registration", "--output",
+                   str(tmp_path / "daftar.csv"), "--json", data_dir=data, check=True)
+    assert json.loads(done.stdout.strip().splitlines()[-1])["filters"]["held_kpj_claims"] == 1
+    assert "7371010101900001" not in (tmp_path / "daftar.csv").read_text(encoding="utf-8-sig")
+    note = [line for line in done.stderr.splitlines() if line.startswith("Catatan:")]
+    assert len(note) == 1 and "1 data tidak dimasukkan" in note[0], done.stderr
+    assert "import bpjs-participants" in note[0]

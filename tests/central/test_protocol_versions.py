@@ -1,6 +1,7 @@
 """api: protocol versions at central (docs/sync-protocol.md "Versions"). A laptop one
-version behind still syncs through the real HTTP API, its answers signed in its own
-version; an older or newer laptop is refused with the versions named and the fix."""
+version behind (and one of version 1) still syncs through the real HTTP API, its
+answers signed in its own version; an older or newer laptop is refused with the
+versions named and the fix."""
 
 from __future__ import annotations
 
@@ -21,9 +22,11 @@ from .conftest import records
 PREVIOUS = protocol.PROTOCOL_VERSION - 1
 
 
-def round_one(found: list[dict]) -> list[dict]:
-    """Records as a version-1 laptop holds them: without the version-2 optional fields."""
-    return [{k: v for k, v in r.items() if k not in protocol.OPTIONAL_FIELDS} for r in found]
+def as_previous(found: list[dict]) -> list[dict]:
+    """Records as a laptop one version behind sends them: without the optional
+    fields newer than its version."""
+    carried = protocol.RECORD_FIELDS + protocol.optional_fields(PREVIOUS)
+    return [{k: v for k, v in r.items() if k in carried} for r in found]
 
 
 def _central_key(central) -> dict:
@@ -33,12 +36,13 @@ def _central_key(central) -> dict:
 
 
 def test_previous_version_is_current_minus_one_and_still_read():
-    assert PREVIOUS == protocol.OLDEST_PROTOCOL_VERSION == 1
+    # central reads every version from the first one (no version was dropped yet)
+    assert protocol.OLDEST_PROTOCOL_VERSION == 1 <= PREVIOUS == protocol.PROTOCOL_VERSION - 1
 
 
 def test_batch_of_the_previous_version_is_ingested(central):
     device = central.register()
-    batch = dataclasses.replace(device.batch(round_one(records(4))), protocol=PREVIOUS)
+    batch = dataclasses.replace(device.batch(as_previous(records(4))), protocol=PREVIOUS)
     body, headers = protocol.encode_batch(batch, device.key)
     assert headers["Berjasa-Protocol"] == str(PREVIOUS)
     answer = device.post(batch, body=body, headers=headers)
@@ -74,14 +78,19 @@ def test_signed_pull_of_the_previous_version_is_answered(central):
 
 def test_previous_version_cannot_carry_the_newer_columns(central):
     device = central.register()
-    with_disability = [{**r, "disability": {"has": True}} for r in records(2)]
-    batch = dataclasses.replace(device.batch(with_disability), protocol=PREVIOUS)
-    with pytest.raises(ValueError):
+    with_claim = [{**r, "kpj_claim": "25012345678"} for r in records(2)]
+    batch = dataclasses.replace(device.batch(with_claim), protocol=PREVIOUS)
+    with pytest.raises(ValueError, match="kpj_claim"):
         protocol.encode_batch(batch, device.key)
-    current = device.batch(with_disability)
+    current = device.batch(with_claim)
     answer = device.post(current)
     assert answer.status_code == 200, answer.text
     assert current.protocol == protocol.PROTOCOL_VERSION
+    # version 1 carries no optional column at all
+    with_disability = [{**r, "disability": {"has_disability": False, "kinds": []}} for r in records(1)]
+    with pytest.raises(ValueError, match="disability"):
+        protocol.encode_batch(dataclasses.replace(device.batch(with_disability), protocol=1),
+                              device.key)
 
 
 @pytest.mark.parametrize("sent, fix", [
@@ -105,14 +114,15 @@ def test_too_old_or_too_new_laptop_is_told_what_to_do(central, sent, fix):
 
 
 def test_agent_client_resends_a_batch_stored_before_the_upgrade(central):
-    """The agent's own HTTP client, with central's key pinned, posts a version-1 batch
-    exactly as stored and accepts the answer (signed in version 1), then a current one."""
+    """The agent's own HTTP client, with central's key pinned, posts a batch of the
+    previous version exactly as stored and accepts the answer (signed in that version),
+    then a current one."""
     device = central.register()
     client = CentralClient(central.url, {"sync_connect_timeout_seconds": 10,
                                          "sync_read_timeout_seconds": 30,
                                          "sync_ca_bundle": ""},
                            deadline=time.monotonic() + 60, pinned=_central_key(central))
-    stored = dataclasses.replace(device.batch(round_one(records(3))), protocol=PREVIOUS)
+    stored = dataclasses.replace(device.batch(as_previous(records(3))), protocol=PREVIOUS)
     body, headers = protocol.encode_batch(stored, device.key)
     answer = client.post_batch(body, headers)  # CentralRefused if the signature did not verify
     assert [r["result"] for r in protocol.decode_results(answer.content, stored)] == ["accepted"] * 3

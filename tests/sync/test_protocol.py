@@ -61,6 +61,8 @@ record = st.fixed_dictionaries({
     "enumerator": st.sampled_from(["petugas01", "petugas02"]),
     "reviewed_by": st.none() | st.just("lurah001"),
     "reviewed_at": st.none() | timestamps,
+    # protocol 3: a registered record's KPJ, sent again after central was restored
+    "kpj_claim": st.none() | st.none() | free_text,
 })
 batches = st.builds(
     lambda records, batch_id: protocol.new_batch(DEVICE, "73.71.01.1001", records,
@@ -132,7 +134,8 @@ def test_unknown_device_is_refused():
 def test_unsupported_version_is_refused():
     body, headers = protocol.encode_batch(_sample_batch(), KEY)
     with pytest.raises(ProtocolError) as caught:
-        protocol.decode_batch(body, {**headers, "Berjasa-Protocol": "3"}, lookup)
+        protocol.decode_batch(body, {**headers, "Berjasa-Protocol": str(protocol.PROTOCOL_VERSION + 1)},
+                              lookup)
     assert caught.value.code == "unsupported_version"
 
 

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sync import protocol_erasures as pe
+from sync.protocol import PROTOCOL_VERSION
 from sync.protocol_auth import generate_private_key
 from sync.protocol_errors import ProtocolError
 from tests.helpers import examples
@@ -59,7 +60,7 @@ def test_refusals_name_the_reason():
     assert unknown.value.code == "unknown_device"
     body, headers = pe.encode_erasures(DEVICE, "73.71.01.1001", records, KEY)
     with pytest.raises(ProtocolError) as version:
-        pe.decode_erasures(body, {**headers, "Berjasa-Protocol": "3"}, lookup)
+        pe.decode_erasures(body, {**headers, "Berjasa-Protocol": str(PROTOCOL_VERSION + 1)}, lookup)
     assert version.value.code == "unsupported_version"
     with pytest.raises(ProtocolError) as large:
         pe.decode_erasures(b"x" * (pe.MAX_BODY_BYTES + 1), headers, lookup)

@@ -1,0 +1,186 @@
+"""Central restored from a backup older than some registrations: the kelurahan
+laptops resend (`berjasa sync resend`), and the registered, insured workers stay
+registered (docs/operator-guide.md, "Central restored from a backup"): their records
+are kept off a new BPJS registration file, and the next BPJS participant list
+makes them `registered` again with the same KPJ, on the payment list, while the
+kelurahan's register does not move. Real central (both backends, its database
+backed up and restored as an office does it) and the real agent."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from central.exports import export
+from central.imports import import_file
+from central.storage.db import Database
+from sync.agent import run_once
+from tests.central_databases import schema_of
+from tests.helpers import berjasa
+
+from .conftest import A, h
+
+MONTH = "2025-11"
+UNRELATED = "7371014501900001"  # a participant of the lists who is none of ours
+
+
+class Backups:
+    """Central's database as the office backs it up and restores it: SQLite's file
+    (central stopped), or a PostgreSQL dump restored with pg_restore."""
+
+    def __init__(self, backend: str, url: str, folder: Path) -> None:
+        self.backend, self.url, self.folder = backend, url, folder
+        folder.mkdir()
+
+    def back_up(self) -> None:
+        if self.backend == "sqlite":
+            for part in self._db_file().parent.glob(self._db_file().name + "*"):
+                shutil.copy2(part, self.folder / part.name)
+            return
+        base, schema = self.url.split("?", 1)[0], schema_of(self.url)
+        subprocess.run(["pg_dump", "--format=custom", "--schema", schema, "--file",
+                        str(self.folder / "central.dump"), base], check=True)
+
+    def restore(self) -> None:
+        """Put the backup back (central stopped)."""
+        if self.backend == "sqlite":
+            for part in self._db_file().parent.glob(self._db_file().name + "*"):
+                part.unlink()
+            for part in self.folder.glob("*"):
+                shutil.copy2(part, self._db_file().parent / part.name)
+            return
+        base, schema = self.url.split("?", 1)[0], schema_of(self.url)
+        db = Database(base)
+        try:
+            db.run(f"DROP SCHEMA {schema} CASCADE")
+        finally:
+            db.close()
+        subprocess.run(["pg_restore", "--dbname", base, str(self.folder / "central.dump")],
+                       check=True)
+
+    def _db_file(self) -> Path:
+        return Path(self.url.removeprefix("sqlite:///"))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def office(request, tmp_path, migrated_databases):
+    """(database URL, its backups) on each backend."""
+    url = migrated_databases(request.param)
+    return url, Backups(request.param, url, tmp_path / "backups")
+
+
+def _db(central) -> Database:
+    return Database(central.database_url, data_dir=central.data_dir)
+
+
+def _import(central, tmp_path: Path, kind: str, name: str, lines: list[str]) -> dict:
+    path = tmp_path / name
+    path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
+    db = _db(central)
+    try:
+        return import_file(db, path, kind, central.data_dir, None)
+    finally:
+        db.close()
+
+
+def _dtsen(central, tmp_path: Path, people: list[dict]) -> None:
+    rows = [f"{p['nik']};{p['full_name']};{p['birth_date']};{p['kelurahan_code']};2" for p in people]
+    _import(central, tmp_path, "dtsen", "dtsen.csv", ["NIK;Nama;Tgl_Lahir;Kode_Kelurahan;Desil", *rows])
+
+
+def _bpjs_list(central, tmp_path: Path, name: str, kpjs: dict[str, str]) -> dict:
+    rows = [f"{UNRELATED},25000000001,JKK+JKM,Aktif,2024-01"]
+    rows += [f"{nik},{kpj},JKK+JKM,Aktif,{MONTH}" for nik, kpj in kpjs.items()]
+    return _import(central, tmp_path, "bpjs-participants", name,
+                   ["NIK,No_KPJ,Program,Status,Mulai_Kepesertaan", *rows])
+
+
+def _export_niks(central, what: str, **filters) -> list[str]:
+    db = _db(central)
+    try:
+        content = export(db, what, "csv", None, actor="operator-kota", **filters).content
+    finally:
+        db.close()
+    lines = content.decode("utf-8-sig").splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(("NIK,", "NO,")))
+    return [row["NIK"] for row in csv.DictReader(lines[start:]) if row.get("NIK")]
+
+
+def _people(folder: Path, ids: list[str]) -> list[dict]:
+    rows = h.kelurahan_rows(folder, "SELECT id, nik, full_name, birth_date, kelurahan_code,"
+                                    " status, kpj_number, central_status, central_reason, version"
+                                    " FROM enrollments")
+    by_id = {r["id"]: r for r in rows}
+    return [by_id[i] for i in ids]
+
+
+def _central_rows(central, ids: list[str]) -> dict[str, tuple]:
+    rows = central.query("SELECT record_id, status, kpj_number FROM records WHERE kelurahan_code = ?",
+                         (A,))
+    return {r["record_id"]: (r["status"], r["kpj_number"]) for r in rows if r["record_id"] in ids}
+
+
+def _sync(folder: Path) -> None:
+    report = run_once(folder, h.agent_settings(folder), "test")
+    assert report.ok, report.error
+
+
+def test_registered_workers_stay_registered_after_central_is_restored(office, tmp_path):
+    url, backups = office
+    central = h.central_in_thread(url, tmp_path / "central")
+    folder = h.make_kelurahan(tmp_path / "kel-a", A)
+    try:
+        central.register(folder)
+        kept = h.seed_approved(folder, 2, seed=91)  # at central before the backup
+        _sync(folder)
+        lost = h.seed_approved(folder, 2, seed=92)  # sent after it: the restore loses them
+        everyone = kept + lost
+        people = _people(folder, everyone)
+        _dtsen(central, tmp_path, people)
+        _bpjs_list(central, tmp_path, "bpjs-1.csv", {})
+        central.stop()
+        backups.back_up()  # the office's nightly backup
+        central = h.central_in_thread(url, tmp_path / "central", central.port)
+        _sync(folder)
+
+        # the registration file, BPJS's answer, the kelurahan hears the KPJs
+        on_file = _export_niks(central, "bpjs-registration")
+        assert sorted(on_file) == sorted(p["nik"] for p in people)
+        kpjs = {p["nik"]: f"9{n:010d}" for n, p in enumerate(people, 1)}
+        _bpjs_list(central, tmp_path, "bpjs-2.csv", kpjs)
+        _sync(folder)
+        before = {p["id"]: (p["status"], p["kpj_number"]) for p in _people(folder, everyone)}
+        assert before == {p["id"]: ("registered", kpjs[p["nik"]]) for p in people}
+        assert _central_rows(central, everyone) == before
+        kelurahan = _people(folder, everyone)  # every column the supervisor sees
+        paid = _export_niks(central, "payment-list", month=MONTH, draft=True)
+        assert set(kpjs) <= set(paid)
+
+        # central restored from the backup: `kept` accepted (no memory of the
+        # registration file), `lost` gone; the laptops resend
+        central.stop()
+        backups.restore()
+        central = h.central_in_thread(url, tmp_path / "central", central.port)
+        assert set(_central_rows(central, everyone)) == set(kept)
+        berjasa("sync", "resend", data_dir=folder, check=True)
+        _sync(folder)
+        assert {rid: status for rid, (status, _kpj) in _central_rows(central, everyone).items()} == {
+            rid: "accepted" for rid in everyone}
+        # not put on a new registration file: BPJS would refuse them or pay twice
+        assert _export_niks(central, "bpjs-registration") == []
+        assert _people(folder, everyone) == kelurahan  # nothing moved back at the kelurahan
+
+        # the latest BPJS list: registered again with the same KPJ, paid
+        _bpjs_list(central, tmp_path, "bpjs-3.csv", kpjs)
+        assert _central_rows(central, everyone) == before
+        paid = _export_niks(central, "payment-list", month=MONTH, draft=True)
+        assert set(kpjs) <= set(paid)
+        assert _export_niks(central, "bpjs-registration") == []
+        _sync(folder)
+        assert _people(folder, everyone) == kelurahan
+    finally:
+        central.stop()
