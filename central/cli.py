@@ -356,7 +356,8 @@ def import_batches_command(file: Path, data_dir: Path | None, as_json: bool) -> 
             raise click.ClickException(f"impor batch gagal: {exc}") from exc
         answer = {"kelurahan_code": summary.kelurahan_code, "device_id": summary.device_id,
                   "batches": summary.batches, "new": summary.new, "replayed": summary.replayed,
-                  "records": summary.records, "erased": summary.erased, "refused": summary.refused}
+                  "records": summary.records, "erased": summary.erased, "refused": summary.refused,
+                  "compacted": summary.compacted}
         record(db, cli_actor(), "import.batches", f"kelurahan:{summary.kelurahan_code}",
                {**answer, "refused": len(summary.refused), "file": file.name,
                 "sha256": hashlib.sha256(data).hexdigest()})
@@ -367,6 +368,10 @@ def import_batches_command(file: Path, data_dir: Path | None, as_json: bool) -> 
                    f"{summary.erased} data dihapus atas permintaan kelurahan.")
         for item in summary.refused:
             click.echo(f"  ditolak {item['batch_id']}: {item['reason']}")
+        if not summary.compacted:
+            from central.privacy import COMPACTION_OWED
+
+            click.echo(COMPACTION_OWED, err=True)
     emit(answer, as_json, str(summary.new))
     if summary.refused:
         raise click.exceptions.Exit(1)

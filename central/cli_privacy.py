@@ -45,4 +45,9 @@ def central_erase_command(nik: str, reason: str, actor: str | None, data_dir: Pa
             places = ", ".join(sorted({r["kelurahan_code"] for r in answer["erased"]}))
             click.echo(f"Dihapus di pusat: {len(answer['erased'])} data; kelurahan {places} "
                        "menghapus salinannya pada tarikan berikutnya.")
+        if not answer["compacted"]:
+            from central.privacy import COMPACTION_OWED
+
+            click.echo(COMPACTION_OWED, err=True)
     emit(answer, as_json, str(len(answer["erased"])))
+

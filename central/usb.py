@@ -65,6 +65,7 @@ class ImportSummary:
     refused: list[dict[str, str]] = field(default_factory=list)
     records: int = 0
     erased: int = 0
+    compacted: bool = True
 
 
 def import_batches(db: Database, data_dir: Path, data: bytes,
@@ -90,7 +91,8 @@ def import_batches(db: Database, data_dir: Path, data: bytes,
             erasures = decode_erasures(sealed.decode_bytes(item.get("body")), item["headers"],
                                        lambda did: _device_key(db, did))
             answer = erase_from_device(db, data_dir, erasures,
-                                       device_store.get_device(db, erasures.device_id))
+                                       device_store.get_device(db, erasures.device_id),
+                                       compact=False)
         except (ProtocolError, Problem, sealed.SealedFileError) as exc:
             summary.refused.append({"batch_id": "penghapusan", "reason": _reason(exc)})
             continue
@@ -109,6 +111,7 @@ def import_batches(db: Database, data_dir: Path, data: bytes,
         summary.records += len(batch.records)
         summary.replayed += int(replayed)
         summary.new += int(not replayed)
+    summary.compacted = privacy_store.finish_compaction(db) is not False
     return summary
 
 
