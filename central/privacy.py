@@ -35,7 +35,8 @@ from sync.protocol_erasures import Erasures
 log = get_logger("berjasa.central.privacy")
 
 ERASED_REASON = "erased"
-# What central records as the reason of a kelurahan's erasure.
+# What central records for a kelurahan's erasure whose laptop sent no reason
+# (one before the reason travelled, docs/sync-protocol.md "Erasures").
 KELURAHAN_REASON = "Dihapus di kelurahan"
 TOMBSTONE_REASON = "Dihapus di kelurahan sebelum diterima pusat"
 
@@ -104,7 +105,10 @@ def erase_from_device(db: Database, data_dir: Path, erasures: Erasures,
     key = load_key(data_dir)
     kelurahan = erasures.kelurahan_code
     actor = Actor(device["device_id"], "device")
-    ids = list(dict.fromkeys(r["record_id"] for r in erasures.records))
+    # the kelurahan's own reason (a letter number) when its laptop sends one (an
+    # optional field: a laptop before it sends none)
+    reasons = {r["record_id"]: r.get("reason") for r in erasures.records}
+    ids = list(reasons)
     now = utc_now()
     results: list[dict[str, str]] = []
     with db.transaction():
@@ -117,14 +121,14 @@ def erase_from_device(db: Database, data_dir: Path, erasures: Erasures,
                 result = "already_erased"
             elif record is not None:
                 alias = pseudonym(key, record["nik"])
-                reason = KELURAHAN_REASON
+                reason = reasons[record_id] or KELURAHAN_REASON
                 _wipe(db, record, alias, now, actor, "kelurahan", reason)
                 store.add_erasure(db, {**record, "pseudonym": alias, "origin": "kelurahan",
                                        "device_id": device["device_id"], "erased_by": kelurahan,
                                        "reason": reason, "erased_at": now})
                 result = "erased"
             else:
-                reason = TOMBSTONE_REASON
+                reason = reasons[record_id] or TOMBSTONE_REASON
                 trail.append(db, actor, "privacy.tombstone", f"{kelurahan}/{record_id}",
                              {"origin": [None, "kelurahan"]}, reason)
                 store.add_erasure(db, {"kelurahan_code": kelurahan, "record_id": record_id,

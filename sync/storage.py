@@ -255,9 +255,9 @@ def notice_counts(conn: sqlite3.Connection) -> dict[str, int]:
 
 
 def unsent_erasures(conn: sqlite3.Connection, limit: int = 1000) -> list[dict[str, Any]]:
-    """Erasures made here that central has not confirmed yet, oldest first (record
-    ids and times only: nothing personal is kept for them)."""
-    rows = conn.execute("SELECT record_id, erased_at, origin FROM privacy_erasures"
+    """Erasures made here that central has not confirmed yet, oldest first: record
+    ids, times and the reason recorded (a letter number; docs/privacy.md)."""
+    rows = conn.execute("SELECT record_id, erased_at, origin, reason FROM privacy_erasures"
                         " WHERE sent_at IS NULL ORDER BY id LIMIT ?", (limit,))
     return [dict(r) for r in rows]
 

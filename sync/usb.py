@@ -98,13 +98,14 @@ def export_batches(conn: sqlite3.Connection, data_dir: Path, batch_size: int,
 def _erasure_messages(conn: sqlite3.Connection, device: dict[str, Any], key) -> list[dict]:
     """The unconfirmed erasures, signed as the agent sends them (sync/erasures.py)."""
     items = storage.unsent_erasures(conn, 10_000_000)
-    size = protocol_erasures.MAX_ERASURES
     messages = []
-    for start in range(0, len(items), size):
+    while items:
+        part = protocol_erasures.first_request(items)
         body, headers = protocol_erasures.encode_erasures(
-            device["device_id"], device["kelurahan_code"], items[start:start + size], key)
+            device["device_id"], device["kelurahan_code"], part, key)
         messages.append({"body": sealed.encode_bytes(body), "headers": headers,
-                         "count": len(items[start:start + size])})
+                         "count": len(part)})
+        items = items[len(part):]
     return messages
 
 

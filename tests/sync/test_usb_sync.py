@@ -195,6 +195,9 @@ def test_an_erasure_travels_by_stick_whichever_file_arrives_first(central, islan
     assert all(held[rid] == ["accepted"] for rid in approved[1:])
     niks = {r["nik"] for r in central.query("SELECT nik FROM records")}
     assert nik not in niks
+    # the kelurahan's reason came on the stick too
+    assert central.query("SELECT reason FROM erasures WHERE record_id = ?",
+                         (approved[0],))[0]["reason"] == "Permohonan 1/XI"
     back = tmp_path / "jawaban.bja"
     ok_json(berjasa("central", "export-answers", "--kelurahan", A, "--to", str(back), "--json",
                     "--data-dir", str(central.data_dir)))
