@@ -69,13 +69,8 @@ def erase_nik(db: Database, data_dir: Path, nik: str, reason: str,
     with db.transaction():
         db.lock_ingest()
         records = store.records_by_nik(db, nik)
-        if not records:
-            earlier = store.erasures_by_pseudonym(db, alias)
-            if earlier:
-                return {"erased": [], "already_erased": [
-                    {"kelurahan_code": e["kelurahan_code"], "record_id": e["record_id"]}
-                    for e in earlier], "erased_at": earlier[-1]["erased_at"], "pseudonym": alias,
-                    "compacted": store.finish_compaction(db) is not False}
+        earlier = [] if records else store.erasures_by_pseudonym(db, alias)
+        if not records and not earlier:
             raise NotFound("Tidak ada data dengan NIK ini di registri pusat. Bila kelurahan "
                            "masih menyimpannya (belum terkirim), hapus di kelurahan itu: berjasa "
                            "privacy erase NIK --reason ALASAN.")
@@ -89,7 +84,12 @@ def erase_nik(db: Database, data_dir: Path, nik: str, reason: str,
                             "record_id": record["record_id"], "kind": "erased",
                             "central_status": "erased"})
         records_store.add_updates(db, updates, now)
-    compacted = store.compact(db)
+    if earlier:  # erased before: nothing to do but an earlier compaction still owed
+        return {"erased": [], "already_erased": [
+            {"kelurahan_code": e["kelurahan_code"], "record_id": e["record_id"]}
+            for e in earlier], "erased_at": earlier[-1]["erased_at"], "pseudonym": alias,
+            "compacted": store.finish_compaction(db) is not False}
+    compacted = store.compact(db)  # outside the transaction: VACUUM cannot run in one
     return {"erased": [{"kelurahan_code": r["kelurahan_code"], "record_id": r["record_id"],
                         "status_before": r["status"]} for r in records],
             "already_erased": [], "pseudonym": alias, "erased_at": now, "compacted": compacted}

@@ -168,3 +168,45 @@ def test_a_kelurahans_erasure_is_answered_at_once_and_compacted_after(central, b
     left = _found(files, _needles(person))
     assert left == [], left
     assert _found(files, [sent[0]["nik"].encode()])
+
+
+def test_a_compaction_an_older_transaction_holds_off_is_owed_said_and_finished_later(
+        central, backend, monkeypatch):
+    """A transaction older than the erasure (an export's read, a pg_dump; on SQLite a
+    reader on an old snapshot) still sees the old row: the compaction waits, then is
+    owed (marker, a line on stderr) and the same command again finishes it."""
+    from central.storage import privacy as store
+
+    monkeypatch.setattr(store, "HORIZON_WAIT_SECONDS", 0.3)
+    monkeypatch.setattr(store, "CHECKPOINT_WAIT_SECONDS", 0.3)
+    device = central.register()
+    sent = records(2, seed=23)
+    person = {**sent[-1], "full_name": NAME, "mother_name": MOTHER, "address": ADDRESS}
+    sent[-1] = person
+    device.send(sent)
+    write_setting(central.data_dir, "central_database_url", central.database_url)
+    old = central.db()  # a long read that began before the erasure
+    try:
+        if backend == "sqlite":
+            old.conn.execute("BEGIN")
+        else:
+            old.conn.autocommit = False
+            old.one("SELECT txid_current() AS x")
+        old.one("SELECT count(*) AS n FROM records")
+        done = berjasa("central", "privacy", "erase", person["nik"], "--reason", "Surat 03/PDP/2026",
+                       data_dir=central.data_dir)
+        assert "belum dapat dipadatkan" in " ".join(done.stderr.split()), done.stderr
+        assert (central.data_dir / "compaction.pending").exists()
+    finally:
+        old.conn.rollback() if backend == "postgresql" else old.conn.execute("ROLLBACK")
+        old.close()
+    again = berjasa("central", "privacy", "erase", person["nik"], "--reason", "lagi", "--json",
+                    data_dir=central.data_dir)
+    answer = json.loads(again.stdout)
+    if not answer["compacted"]:  # another database's transaction on a shared server
+        _compaction_finished_later(central, person["nik"])
+    assert answer["already_erased"] and not (central.data_dir / "compaction.pending").exists()
+    files = _sqlite_files(central) if backend == "sqlite" else _pg_files(central)
+    if files is not None:
+        left = _found(files, _needles(person))
+        assert left == [], left
