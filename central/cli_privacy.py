@@ -45,6 +45,11 @@ def central_erase_command(nik: str, reason: str, actor: str | None, data_dir: Pa
             places = ", ".join(sorted({r["kelurahan_code"] for r in answer["erased"]}))
             click.echo(f"Dihapus di pusat: {len(answer['erased'])} data; kelurahan {places} "
                        "menghapus salinannya pada tarikan berikutnya.")
+            for item in answer["erased"]:
+                if item["registration_exported_at"]:
+                    click.echo(f"Perhatian: data {item['record_id']} sudah masuk berkas pendaftaran "
+                               f"BPJS ({wita(item['registration_exported_at'], seconds=True)}); beri "
+                               "tahu BPJS Ketenagakerjaan (kepesertaan diurus BPJS sendiri).")
         if not answer["compacted"]:
             from central.privacy import COMPACTION_OWED
 

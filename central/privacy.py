@@ -43,12 +43,16 @@ TOMBSTONE_REASON = "Dihapus di kelurahan sebelum diterima pusat"
 
 def _wipe(db: Database, record: dict[str, Any], alias: str, now: str, actor: Actor,
           origin: str, reason: str) -> None:
-    """Wipe one held record and write the trail entry (no NIK: its pseudonym)."""
+    """Wipe one held record and write the trail entry (no NIK: its pseudonym; when
+    central had put it on a BPJS registration file, when: BPJS must be told)."""
     store.wipe_record(db, record["central_id"], alias, now)
     store.delete_traces(db, record["central_id"], record["kelurahan_code"], record["record_id"])
+    changes = {"status": [record["status"], "erased"], "pseudonym": [None, alias],
+               "origin": [None, origin]}
+    if record.get("registration_exported_at"):
+        changes["registration_exported_at"] = [record["registration_exported_at"], None]
     trail.append(db, actor, "privacy.erase", f"{record['kelurahan_code']}/{record['record_id']}",
-                 {"status": [record["status"], "erased"], "pseudonym": [None, alias],
-                  "origin": [None, origin]}, reason)
+                 changes, reason)
 
 
 
@@ -91,7 +95,9 @@ def erase_nik(db: Database, data_dir: Path, nik: str, reason: str,
             "compacted": store.finish_compaction(db) is not False}
     compacted = store.compact(db)  # outside the transaction: VACUUM cannot run in one
     return {"erased": [{"kelurahan_code": r["kelurahan_code"], "record_id": r["record_id"],
-                        "status_before": r["status"]} for r in records],
+                        "status_before": r["status"],
+                        "registration_exported_at": r["registration_exported_at"]}
+                       for r in records],
             "already_erased": [], "pseudonym": alias, "erased_at": now, "compacted": compacted}
 
 
@@ -111,6 +117,7 @@ def erase_from_device(db: Database, data_dir: Path, erasures: Erasures,
     ids = list(reasons)
     now = utc_now()
     results: list[dict[str, str]] = []
+    on_file: list[dict[str, str]] = []  # erased after central put them on a BPJS file
     with db.transaction():
         db.lock_ingest()  # one at a time with batch ingestion: no batch slips between
         held = store.records_by_ids(db, kelurahan, ids)
@@ -127,6 +134,9 @@ def erase_from_device(db: Database, data_dir: Path, erasures: Erasures,
                                        "device_id": device["device_id"], "erased_by": kelurahan,
                                        "reason": reason, "erased_at": now})
                 result = "erased"
+                if record["registration_exported_at"]:
+                    on_file.append({"record_id": record_id,
+                                    "registration_exported_at": record["registration_exported_at"]})
             else:
                 reason = reasons[record_id] or TOMBSTONE_REASON
                 trail.append(db, actor, "privacy.tombstone", f"{kelurahan}/{record_id}",
@@ -141,7 +151,8 @@ def erase_from_device(db: Database, data_dir: Path, erasures: Erasures,
         store.owe_compaction(db)
     if compact:
         store.finish_compaction(db)
-    return {"erasure_id": erasures.erasure_id, "results": results}
+    return {"erasure_id": erasures.erasure_id, "results": results,
+            "on_registration_file": on_file}
 
 
 # What every command that erases says when the compaction stays owed.

@@ -65,6 +65,9 @@ class ImportSummary:
     refused: list[dict[str, str]] = field(default_factory=list)
     records: int = 0
     erased: int = 0
+    # erased here although central had already put them on a BPJS registration file
+    # (a stick made before the erasure, imported before the one carrying it)
+    on_registration_file: list[dict[str, str]] = field(default_factory=list)
     compacted: bool = True
 
 
@@ -97,6 +100,7 @@ def import_batches(db: Database, data_dir: Path, data: bytes,
             summary.refused.append({"batch_id": "penghapusan", "reason": _reason(exc)})
             continue
         summary.erased += sum(1 for r in answer["results"] if r["result"] == "erased")
+        summary.on_registration_file += answer["on_registration_file"]
     for item in payload.get("batches") or []:
         summary.batches += 1
         batch_id = str(item.get("batch_id", "?")) if isinstance(item, dict) else "?"

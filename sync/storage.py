@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from pathlib import Path
 from typing import Any
 
 from berjasa.database import transaction, utc_now
@@ -92,6 +93,8 @@ def mark_answered(conn: sqlite3.Connection, batch_id: str, answer: bytes, accept
         " refused = ? WHERE batch_id = ? AND state = 'pending'",
         (utc_now(), answer, accepted, refused, batch_id)).rowcount
     conn.execute("DELETE FROM sync_outbox WHERE batch_id = ?", (batch_id,))
+    # central holds it now: a file on a stick holding it can do no harm any more
+    conn.execute("DELETE FROM sync_usb_files WHERE batch_id = ?", (batch_id,))
     return changed == 1
 
 
@@ -226,6 +229,24 @@ def note_usb(conn: sqlite3.Connection, kind: str, values: dict[str, Any]) -> Non
     central's answers applied) with its time and counts."""
     with transaction(conn):
         set_state(conn, USB_EVENTS[kind], json.dumps({"at": utc_now(), **values}, sort_keys=True))
+
+
+def note_usb_file(conn: sqlite3.Connection, batch_ids: list[str], path: Path, sha256: str) -> None:
+    """Remember that these unanswered batches go into the file at ``path``
+    (sync/usb.py; call inside a transaction)."""
+    at = utc_now()
+    conn.executemany("INSERT OR IGNORE INTO sync_usb_files (batch_id, file, sha256, written_at)"
+                     " SELECT batch_id, ?, ?, ? FROM sync_batches"
+                     " WHERE batch_id = ? AND state = 'pending'",
+                     [(str(path), sha256, at, batch_id) for batch_id in batch_ids])
+
+
+def forget_usb_file(conn: sqlite3.Connection, batch_ids: list[str], path: Path,
+                    sha256: str) -> None:
+    """A file noted by :func:`note_usb_file` was not written after all."""
+    with transaction(conn):
+        conn.executemany("DELETE FROM sync_usb_files WHERE batch_id = ? AND file = ? AND sha256 = ?",
+                         [(batch_id, str(path), sha256) for batch_id in batch_ids])
 
 
 def usb_events(conn: sqlite3.Connection) -> dict[str, dict[str, Any] | None]:

@@ -42,6 +42,7 @@ def receive_erasures():
     erasures = decode_erasures(body, request.headers, public_key)
     answer = erase_from_device(db, current_app.config["DATA_DIR"], erasures,
                                devices[erasures.device_id], compact=False)
+    answer.pop("on_registration_file")  # the office's to act on (its trail says it), not the laptop's
     # the answer does not wait for PostgreSQL's compaction (seconds, in its own thread)
     compact_soon(db, current_app.extensions.get(COMPACTOR_EXTENSION))
     return jsonify(answer)

@@ -33,8 +33,9 @@ def _nullable_columns(db: Database) -> list[str]:
 
 def records_by_nik(db: Database, nik: str) -> list[dict[str, Any]]:
     """Every record (any status) with this NIK."""
-    return db.query("SELECT central_id, kelurahan_code, record_id, status, nik FROM records"
-                    " WHERE nik = ? ORDER BY central_id", (nik,))
+    return db.query("SELECT central_id, kelurahan_code, record_id, status, nik,"
+                    " registration_exported_at FROM records WHERE nik = ? ORDER BY central_id",
+                    (nik,))
 
 
 def records_by_ids(db: Database, kelurahan_code: str, record_ids: list[str]) -> dict[str, dict]:
@@ -42,8 +43,9 @@ def records_by_ids(db: Database, kelurahan_code: str, record_ids: list[str]) -> 
     if not record_ids:
         return {}
     among, params = db.in_list("record_id", record_ids)
-    rows = db.query("SELECT central_id, kelurahan_code, record_id, status, nik FROM records"
-                    f" WHERE kelurahan_code = ? AND {among}", [kelurahan_code, *params])
+    rows = db.query("SELECT central_id, kelurahan_code, record_id, status, nik,"
+                    f" registration_exported_at FROM records WHERE kelurahan_code = ? AND {among}",
+                    [kelurahan_code, *params])
     return {r["record_id"]: r for r in rows}
 
 

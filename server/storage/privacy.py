@@ -49,6 +49,13 @@ def batches_holding(conn: sqlite3.Connection, record_id: str) -> list[dict[str, 
     return [dict(r) for r in rows]
 
 
+def usb_files_holding(conn: sqlite3.Connection, batch_id: str) -> list[dict[str, Any]]:
+    """The files `sync export` wrote this unanswered batch into (path, hash, when)."""
+    rows = conn.execute("SELECT file, sha256, written_at FROM sync_usb_files WHERE batch_id = ?"
+                        " ORDER BY written_at", (batch_id,))
+    return [dict(r) for r in rows]
+
+
 def drop_pending_batch(conn: sqlite3.Connection, batch_id: str) -> int:
     """Forget an unanswered batch: its other records go back to the outbox (the
     next run packs them under a new batch id); the stored body is deleted."""
