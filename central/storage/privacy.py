@@ -235,3 +235,63 @@ def kelurahan_erasure_ids(db: Database, kelurahan_code: str) -> list[str]:
     return [r["record_id"] for r in db.query(
         "SELECT record_id FROM erasures WHERE kelurahan_code = ? AND origin = 'kelurahan'"
         " ORDER BY id", (kelurahan_code,))]
+
+
+# --- a data subject's copy (central privacy export) --------------------------------
+
+# The city's source lists, keyed by NIK: what central holds about the person besides
+# the records the kelurahan sent.
+SOURCE_LISTS = ("dtsen", "bpjs_participants", "cohort", "jht_list")
+
+
+def subject_records(db: Database, nik: str) -> list[dict[str, Any]]:
+    """Every record held with this NIK, every column (an erased one holds no NIK)."""
+    return db.query("SELECT * FROM records WHERE nik = ? ORDER BY central_id", (nik,))
+
+
+def subject_findings(db: Database, central_id: int) -> list[dict[str, Any]]:
+    """A record's findings, open and decided, oldest first."""
+    return db.query("SELECT id, record_version, kind, source, evidence, status, raised_at,"
+                    " raised_by, decided_by, decided_at, decision, reason FROM findings"
+                    " WHERE central_id = ? ORDER BY id", (central_id,))
+
+
+def subject_pairs(db: Database, central_id: int) -> list[dict[str, Any]]:
+    """A record's likely-duplicate pairs: the other record by its ids only (another
+    person's data is not theirs to have), the match and a verifier's decision."""
+    return db.query(
+        "SELECT o.kelurahan_code AS other_kelurahan_code, o.record_id AS other_record_id,"
+        " d.match, d.flagged_at, d.decision, d.reason, d.decided_by, d.decided_at,"
+        " CASE WHEN d.central_id_a = ? THEN 'a' ELSE 'b' END AS side"
+        " FROM duplicate_flags d JOIN records o ON o.central_id ="
+        " CASE WHEN d.central_id_a = ? THEN d.central_id_b ELSE d.central_id_a END"
+        " WHERE d.central_id_a = ? OR d.central_id_b = ? ORDER BY d.flagged_at",
+        (central_id, central_id, central_id, central_id))
+
+
+def subject_checks(db: Database, central_id: int) -> list[dict[str, Any]]:
+    """A record's Dukcapil checks (the answer codes and matched elements)."""
+    return db.query("SELECT record_version, state, response_code, elements, attempts,"
+                    " checked_at FROM dukcapil_checks WHERE central_id = ?"
+                    " ORDER BY record_version", (central_id,))
+
+
+def subject_updates(db: Database, kelurahan_code: str, record_id: str) -> list[dict[str, Any]]:
+    """The decisions about a record sent (or waiting to go) to its kelurahan."""
+    return db.query("SELECT seq, kind, payload, at FROM updates WHERE kelurahan_code = ?"
+                    " AND record_id = ? ORDER BY seq", (kelurahan_code, record_id))
+
+
+def subject_trail(db: Database, targets: list[str]) -> list[dict[str, Any]]:
+    """Central's trail entries about these records (``KELURAHAN/RECORD_ID``)."""
+    if not targets:
+        return []
+    among, params = db.in_list("record_id", targets)
+    return db.query("SELECT seq, at, actor, role, action, record_id, changes, reason"
+                    f" FROM audit_log WHERE {among} ORDER BY seq", params)
+
+
+def subject_sources(db: Database, nik: str) -> dict[str, dict[str, Any] | None]:
+    """The person's row in each of the city's source lists (None when not listed)."""
+    return {table: db.one(f"SELECT * FROM {table} WHERE nik = ?", (nik,))
+            for table in SOURCE_LISTS if _table_exists(db, table)}
