@@ -147,6 +147,13 @@ BENCHES: list[Bench] = [
         Figure("phone check, CPU throttled 4x", "phone_check_ms.throttled_4x", "ms",
                "phone_check_ms.baseline_unthrottled", None, "", higher_is_better=False),
     ], quick_leaves_out="hints: the phone check in Chromium (--no-browser)"),
+    Bench("erasure", "erasure_bench.py", [], ["--records", "2000", "--erasures", "2"], [
+        Figure("central erasure compaction (VACUUM FULL), PostgreSQL", "compact_seconds.median",
+               "s", "baseline_plain_vacuum_seconds.median", None,
+               "100k records: seconds, rare", higher_is_better=False),
+        Figure("longest read blocked by it", "longest_blocked_read_seconds.max", "s",
+               "baseline_plain_vacuum_seconds.median", None, "", higher_is_better=False),
+    ]),
     Bench("sync", "bench.sync_bench:measure", [], [], [],
           quick_leaves_out="sync: the link-cut profile and the PouchDB replication"),
     Bench("scale", "scale_bench.py", [], None, [

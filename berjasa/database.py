@@ -99,6 +99,28 @@ def connect(path: Path | str) -> sqlite3.Connection:
     return conn
 
 
+# An erasure's checkpoint waits at most this long for readers still on an old
+# snapshot, each try waiting at most CHECKPOINT_TRY_MS (not the 30-second busy timeout).
+CHECKPOINT_TRY_MS = 200
+
+
+def checkpoint_truncate(conn: sqlite3.Connection, deadline: float) -> bool:
+    """``wal_checkpoint(TRUNCATE)`` until it completes or ``time.monotonic()`` passes
+    ``deadline``; True when done (every page in the file, the WAL emptied). A reader
+    on an old snapshot blocks it: its pages stay in the WAL until it ends."""
+    (timeout,) = conn.execute("PRAGMA busy_timeout").fetchone()
+    conn.execute(f"PRAGMA busy_timeout = {CHECKPOINT_TRY_MS}")
+    try:
+        while True:
+            if conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0] == 0:
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.1)  # a reader is still on an old snapshot
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {int(timeout)}")
+
+
 # Rows per multi-row INSERT at most; a statement holds a power of two of rows
 # (or this many), so a connection prepares at most a handful of texts per table
 # and then finds them in its statement cache.

@@ -20,11 +20,12 @@ def checked_nik(nik: str) -> str:
     return cleaned
 
 
-def erasure_reason(reason: str | None) -> str:
-    """The reason trimmed: required, at most 500 characters (it is kept in the trail)."""
+def erasure_reason(reason: str | None, request: str = "penghapusan") -> str:
+    """The reason of a request (``request``: its name in the message) trimmed:
+    required, at most 500 characters (it is kept in the trail)."""
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationFailed({"reason": ["Alasan penghapusan wajib diisi."]},
+        raise ValidationFailed({"reason": [f"Alasan {request} wajib diisi."]},
                                {"reason": ["reason_required"]})
     if len(reason) > MAX_REASON:
         raise ValidationFailed({"reason": [f"Alasan paling panjang {MAX_REASON} karakter."]},

@@ -27,6 +27,7 @@ from berjasa.commandline import (
     write_file_for_carrying,
 )
 from berjasa.database import MigrationError, behind_message, migration_outcome
+from berjasa.local_time import wita
 from berjasa.os_errors import os_error_text
 from berjasa.paths import private_folder, tighten
 from berjasa.settings import write_setting
@@ -356,10 +357,13 @@ def import_batches_command(file: Path, data_dir: Path | None, as_json: bool) -> 
             raise click.ClickException(f"impor batch gagal: {exc}") from exc
         answer = {"kelurahan_code": summary.kelurahan_code, "device_id": summary.device_id,
                   "batches": summary.batches, "new": summary.new, "replayed": summary.replayed,
-                  "records": summary.records, "erased": summary.erased, "refused": summary.refused}
+                  "records": summary.records, "erased": summary.erased, "refused": summary.refused,
+                  "erased_on_registration_file": summary.on_registration_file,
+                  "compacted": summary.compacted}
         record(db, cli_actor(), "import.batches", f"kelurahan:{summary.kelurahan_code}",
-               {**answer, "refused": len(summary.refused), "file": file.name,
-                "sha256": hashlib.sha256(data).hexdigest()})
+               {**answer, "refused": len(summary.refused),
+                "erased_on_registration_file": len(summary.on_registration_file),
+                "file": file.name, "sha256": hashlib.sha256(data).hexdigest()})
     if not as_json:
         click.echo(f"Kelurahan {summary.kelurahan_code}: {summary.batches} batch "
                    f"({summary.new} baru, {summary.replayed} sudah pernah diterima, "
@@ -367,6 +371,15 @@ def import_batches_command(file: Path, data_dir: Path | None, as_json: bool) -> 
                    f"{summary.erased} data dihapus atas permintaan kelurahan.")
         for item in summary.refused:
             click.echo(f"  ditolak {item['batch_id']}: {item['reason']}")
+        for item in summary.on_registration_file:
+            click.echo(f"  Perhatian: data {item['record_id']} yang kini dihapus sudah masuk berkas "
+                       f"pendaftaran BPJS ({wita(item['registration_exported_at'], seconds=True)}); "
+                       "beri tahu BPJS Ketenagakerjaan agar data itu tidak didaftarkan "
+                       "(id data ada di jejak audit, privacy.erase).")
+        if not summary.compacted:
+            from central.privacy import COMPACTION_OWED
+
+            click.echo(COMPACTION_OWED, err=True)
     emit(answer, as_json, str(summary.new))
     if summary.refused:
         raise click.exceptions.Exit(1)

@@ -30,6 +30,7 @@ ACTIONS = {
     "device.register": "Perangkat kelurahan terdaftar",
     "device.revoke": "Perangkat dicabut",
     "privacy.erase": "Data pribadi dihapus",
+    "privacy.export": "Salinan data pribadi untuk pemiliknya",
     "privacy.tombstone": "Penghapusan di kelurahan diterima (belum pernah di pusat)",
     "record.new_version": "Versi baru dari kelurahan",
     "record.new_version_refused": "Versi baru dari kelurahan tidak mengubah keputusan verifikator",

@@ -65,6 +65,10 @@ class ImportSummary:
     refused: list[dict[str, str]] = field(default_factory=list)
     records: int = 0
     erased: int = 0
+    # erased here although central had already put them on a BPJS registration file
+    # (a stick made before the erasure, imported before the one carrying it)
+    on_registration_file: list[dict[str, str]] = field(default_factory=list)
+    compacted: bool = True
 
 
 def import_batches(db: Database, data_dir: Path, data: bytes,
@@ -90,11 +94,13 @@ def import_batches(db: Database, data_dir: Path, data: bytes,
             erasures = decode_erasures(sealed.decode_bytes(item.get("body")), item["headers"],
                                        lambda did: _device_key(db, did))
             answer = erase_from_device(db, data_dir, erasures,
-                                       device_store.get_device(db, erasures.device_id))
+                                       device_store.get_device(db, erasures.device_id),
+                                       compact=False)
         except (ProtocolError, Problem, sealed.SealedFileError) as exc:
             summary.refused.append({"batch_id": "penghapusan", "reason": _reason(exc)})
             continue
         summary.erased += sum(1 for r in answer["results"] if r["result"] == "erased")
+        summary.on_registration_file += answer["on_registration_file"]
     for item in payload.get("batches") or []:
         summary.batches += 1
         batch_id = str(item.get("batch_id", "?")) if isinstance(item, dict) else "?"
@@ -109,6 +115,7 @@ def import_batches(db: Database, data_dir: Path, data: bytes,
         summary.records += len(batch.records)
         summary.replayed += int(replayed)
         summary.new += int(not replayed)
+    summary.compacted = privacy_store.finish_compaction(db) is not False
     return summary
 
 

@@ -129,10 +129,14 @@ def privacy_erase(nik: str, reason: str, by: str | None, data_dir: Path | None,
     Contoh: berjasa privacy erase 7371014101900001 --reason "Surat permohonan 12/XI/2026"
     """
     from server import privacy
+    from sync.usb import replace_stale_files
 
-    _, _, conn = open_register(data_dir)
+    folder, settings, conn = open_register(data_dir)
     try:
         answer = privacy.erase_subject(conn, nik, reason, cli_actor("admin", by))
+        # a file on a stick made before the erasure still carries the person to central
+        answer["usb_files"] = replace_stale_files(conn, folder, answer["usb_files"],
+                                                  max(1, int(settings["sync_batch_size"])))
     except Problem as problem:
         raise click.ClickException(problem_line(problem)) from problem
     finally:
@@ -151,7 +155,27 @@ def privacy_erase(nik: str, reason: str, by: str | None, data_dir: Path | None,
                 click.echo("Perhatian: basis data belum dapat dipadatkan (ada pembacaan yang masih "
                            "terbuka); sinkronisasi berikutnya atau `berjasa privacy purge` "
                            "menyelesaikannya.", err=True)
+            for item in answer["usb_files"]:
+                _say_usb_file(item)
     emit(answer, as_json, str(len(answer["erased"])))
+
+
+def _say_usb_file(item: dict) -> None:
+    """What the operator must know about a stick file that held the erased person."""
+    where = f"Berkas flashdisk {item['file']} (ditulis {wita(item['written_at'], seconds=True)})"
+    if item["replaced"]:
+        click.echo(f"{where} memuat orang ini dalam batch yang belum dijawab pusat; berkas itu "
+                   "sudah ditulis ulang: kini membawa penghapusan ini dan tidak memuat orang itu. "
+                   "Musnahkan salinan berkas lama bila ada.")
+        return
+    why = ("berkas itu tidak ada lagi di tempatnya atau sudah berubah: flashdisk sudah dibawa?"
+           if item["why"] == "not_found" else item["why"])
+    click.echo(f"Perhatian: {where} memuat orang ini dalam batch yang belum dijawab pusat dan "
+               f"tidak dapat ditulis ulang ({why}). Musnahkan berkas itu dan salinannya, atau "
+               f"buat berkas baru (berjasa sync export --to {item['file']}) dan bawa ke pusat "
+               "sebagai gantinya: bila berkas lama diimpor di pusat lebih dulu, orang itu aktif "
+               "di pusat (dan dapat masuk berkas pendaftaran BPJS) sampai berkas baru diimpor.",
+               err=True)
 
 
 @privacy_group.command("purge")

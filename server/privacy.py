@@ -83,12 +83,14 @@ def erase_subject(conn: sqlite3.Connection, nik: str, reason: str, actor: Actor)
             if earlier:
                 return {"erased": [], "already_erased": [e["record_id"] for e in earlier],
                         "erased_at": earlier[-1]["erased_at"], "pseudonym": alias,
-                        "also_at_central": [], "compacted": False}
+                        "also_at_central": [], "usb_files": [], "compacted": False}
             raise NotFound("Tidak ada data dengan NIK ini di kelurahan ini. Bila data itu ada di "
                            "kelurahan lain atau di pusat, penghapusannya di pusat: berjasa central "
                            "privacy erase NIK --reason ALASAN.")
+        usb_files: list[dict[str, Any]] = []
         for record in records:
-            _erase_record(conn, record, alias, reason, actor, origin="kelurahan")
+            _erase_record(conn, record, alias, reason, actor, origin="kelurahan",
+                          usb_files=usb_files)
     compaction = privacy_store.compact(conn)
     copies = privacy_store.drop_copies_holding(conn, nik)
     return {"erased": [r["id"] for r in records], "already_erased": [], "pseudonym": alias,
@@ -96,7 +98,17 @@ def erase_subject(conn: sqlite3.Connection, nik: str, reason: str, actor: Actor)
             "also_at_central": [r["id"] for r in records
                                 if r["status"] in ("synced", "registered", "central_rejected")],
             "queued_for_central": [r["id"] for r in records],
+            "usb_files": _latest_per_file(usb_files),
             "compacted": not compaction["checkpoint_busy"]}
+
+
+def _latest_per_file(files: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each file path once, as last written (a path written again holds the later
+    file; the earlier one exists only where it was copied)."""
+    latest: dict[str, dict[str, Any]] = {}
+    for item in sorted(files, key=lambda f: f["written_at"]):
+        latest[item["file"]] = item
+    return list(latest.values())
 
 
 def erase_from_central(conn: sqlite3.Connection, record_id: str, reason: str | None = None) -> bool:
@@ -114,11 +126,16 @@ def erase_from_central(conn: sqlite3.Connection, record_id: str, reason: str | N
 
 
 def _erase_record(conn: sqlite3.Connection, record: dict[str, Any], alias: str, reason: str,
-                  actor: Actor, origin: str, notify_central: bool | None = None) -> None:
-    """Remove one record and every copy of it (inside the caller's transaction)."""
+                  actor: Actor, origin: str, notify_central: bool | None = None,
+                  usb_files: list[dict[str, Any]] | None = None) -> None:
+    """Remove one record and every copy of it (inside the caller's transaction).
+    ``usb_files`` gains the stick files (``sync export``) that hold an unanswered
+    batch with it: they still carry the person to central."""
     record_id = record["id"]
     for batch in privacy_store.batches_holding(conn, record_id):
         if batch["state"] == "pending":
+            if usb_files is not None:
+                usb_files += privacy_store.usb_files_holding(conn, batch["batch_id"])
             privacy_store.drop_pending_batch(conn, batch["batch_id"])
         else:
             privacy_store.strip_answered_body(conn, batch["batch_id"])

@@ -227,7 +227,8 @@ def export_command(target: Path, data_dir: Path | None, as_json: bool) -> None:
     folder, settings, conn = _open(data_dir)
     try:
         _, summary = export_batches(conn, folder, max(1, int(settings["sync_batch_size"])),
-                                    lambda data: write_file_for_carrying(target, data, "ekspor USB"))
+                                    lambda data: write_file_for_carrying(target, data, "ekspor USB"),
+                                    target=target)
     except (DeviceError, UsbSyncError) as exc:
         raise click.ClickException(f"ekspor USB gagal: {exc}") from exc
     finally:

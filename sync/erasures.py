@@ -1,6 +1,6 @@
 """Sending the kelurahan's erasures to central with each run, before any batch and
 again once the run's batches are answered (docs/sync-protocol.md "Erasures"):
-record ids only, signed by the device key.
+record ids and the erasure's reason, signed by the device key.
 An erasure stays queued until central's answer is stored, so a cut link or a
 central that is down only delays it; sending it twice changes nothing."""
 
@@ -21,9 +21,10 @@ log = logging.getLogger("berjasa.sync")
 def send_erasures(run: RunState, conn, device: dict[str, Any], key) -> None:
     """POST every unconfirmed erasure (1,000 per request) and store the answers."""
     while run.can_start():
-        items = storage.unsent_erasures(conn, protocol_erasures.MAX_ERASURES)
-        if not items:
+        waiting = storage.unsent_erasures(conn, protocol_erasures.MAX_ERASURES)
+        if not waiting:
             return
+        items = protocol_erasures.first_request(waiting)
         body, headers = protocol_erasures.encode_erasures(device["device_id"],
                                                           device["kelurahan_code"], items, key)
         erasure_id = json.loads(body)["erasure_id"]
@@ -51,5 +52,5 @@ def send_erasures(run: RunState, conn, device: dict[str, Any], key) -> None:
         storage.mark_erasures_sent(conn, results)
         run.add(erasures_sent=len(results))
         log.info("%d erasures confirmed by central", len(results))
-        if len(items) < protocol_erasures.MAX_ERASURES:
+        if len(waiting) < protocol_erasures.MAX_ERASURES and len(items) == len(waiting):
             return

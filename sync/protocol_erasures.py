@@ -8,11 +8,14 @@ endpoint, nothing changes for batches, updates or older agents.
     Berjasa-Device: <device id>
     Berjasa-Signature: <base64url Ed25519 over "berjasa-erasures/1\\n<device>\\n<sha256 hex of body>">
     {"v": 1, "erasure_id": UUID, "device_id", "kelurahan_code", "created_at",
-     "records": [{"record_id", "erased_at", "origin"}]}
+     "records": [{"record_id", "erased_at", "origin", "reason"?}]}
 
-The body names records by their ids only (random UUIDs): no NIK, name or reason
-travels, so the queue kept at the kelurahan until central confirms holds nothing
-personal. Central answers ``{"erasure_id", "results": [{"record_id", "result"}]}``
+The body names records by their ids (random UUIDs), never by NIK or name. A record
+may carry ``"reason"``: the erasure's reason as the kelurahan recorded it (a letter
+number, "Surat 02/PDP/2026"; free text of at most 500 characters, checked at entry),
+which central keeps with its erasure. It is optional both ways: a laptop before it
+sends none (central records "Dihapus di kelurahan"), and a central before it ignores
+the key. Central answers ``{"erasure_id", "results": [{"record_id", "result"}]}``
 with ``result`` one of ``erased`` (held, now wiped), ``tombstoned`` (not received
 yet: a later arrival is refused) or ``already_erased``. Sending the same erasure
 again is harmless (the answer is ``already_erased``), so a replay changes nothing.
@@ -30,6 +33,8 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from berjasa.checks import has_unprintable
+from berjasa.erasure import MAX_REASON
 from sync.protocol import (
     PROTOCOL_VERSION,
     _b64,
@@ -62,16 +67,41 @@ def _message(device_id: str, body: bytes, version: int = PROTOCOL_VERSION) -> by
     return f"berjasa-erasures/{version}\n{device_id}\n{hashlib.sha256(body).hexdigest()}".encode()
 
 
+def _record(row: Mapping[str, Any]) -> dict[str, Any]:
+    """One record of the body; ``reason`` only when there is one."""
+    record = {"record_id": row["record_id"], "erased_at": row["erased_at"],
+              "origin": row.get("origin", "kelurahan")}
+    if row.get("reason"):
+        record["reason"] = row["reason"]
+    return record
+
+
+# What a body holds besides its records (ids, times, the keys), generously.
+_ENVELOPE_BYTES = 1024
+
+
+def first_request(rows: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The leading rows that fit one request: at most :data:`MAX_ERASURES`, and a body
+    within :data:`MAX_BODY_BYTES` (reasons are up to 500 characters each)."""
+    size, count = _ENVELOPE_BYTES, 0
+    for row in rows[:MAX_ERASURES]:
+        size += len(canonical_json(_record(row))) + 1
+        if size > MAX_BODY_BYTES and count:
+            break
+        count += 1
+    return rows[:count]
+
+
 def encode_erasures(device_id: str, kelurahan_code: str, records: list[Mapping[str, Any]],
                     private_key: Ed25519PrivateKey, erasure_id: str | None = None,
                     created_at: str | None = None) -> tuple[bytes, dict[str, str]]:
-    """The body and headers to POST, signed by the device key."""
+    """The body and headers to POST, signed by the device key (the records of
+    :func:`first_request`, to stay within the limits)."""
     body = canonical_json({
         "v": PROTOCOL_VERSION, "erasure_id": erasure_id or str(uuid.uuid4()),
         "device_id": device_id, "kelurahan_code": kelurahan_code,
         "created_at": created_at or datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "records": [{"record_id": r["record_id"], "erased_at": r["erased_at"],
-                     "origin": r.get("origin", "kelurahan")} for r in records],
+        "records": [_record(r) for r in records],
     })
     headers = {
         "Content-Type": ERASURES_MEDIA_TYPE,
@@ -113,12 +143,24 @@ def decode_erasures(body: bytes, headers: Mapping[str, str],
             if not (isinstance(rid, str) and 0 < len(rid) <= 100 and "\x00" not in rid
                     and isinstance(at, str) and len(at) <= 40 and origin in ORIGINS):
                 raise ValueError("bad record entry")
-            clean.append({"record_id": rid, "erased_at": at, "origin": origin})
+            clean.append({"record_id": rid, "erased_at": at, "origin": origin,
+                          "reason": _reason(item.get("reason"))})
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ProtocolError("malformed", f"erasures unreadable: {exc}") from exc
     if meta[1] != device_id:
         raise ProtocolError("wrong_device", "erasures name another device")
     return Erasures(*meta, records=clean)
+
+
+def _reason(value: Any) -> str | None:
+    """An erasure's reason as sent: text the kelurahan's entry check lets through
+    (at most 500 characters, nothing a terminal or a CSV reader acts on), or None."""
+    if value is None:
+        return None
+    if not (isinstance(value, str) and 0 < len(value.strip()) and len(value) <= MAX_REASON
+            and not has_unprintable(value)):
+        raise ValueError("reason must be printable text of at most 500 characters")
+    return value.strip()
 
 
 def decode_answer(body: bytes, erasure_id: str) -> dict[str, str]:

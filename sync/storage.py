@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from pathlib import Path
 from typing import Any
 
 from berjasa.database import transaction, utc_now
@@ -92,6 +93,8 @@ def mark_answered(conn: sqlite3.Connection, batch_id: str, answer: bytes, accept
         " refused = ? WHERE batch_id = ? AND state = 'pending'",
         (utc_now(), answer, accepted, refused, batch_id)).rowcount
     conn.execute("DELETE FROM sync_outbox WHERE batch_id = ?", (batch_id,))
+    # central holds it now: a file on a stick holding it can do no harm any more
+    conn.execute("DELETE FROM sync_usb_files WHERE batch_id = ?", (batch_id,))
     return changed == 1
 
 
@@ -228,6 +231,24 @@ def note_usb(conn: sqlite3.Connection, kind: str, values: dict[str, Any]) -> Non
         set_state(conn, USB_EVENTS[kind], json.dumps({"at": utc_now(), **values}, sort_keys=True))
 
 
+def note_usb_file(conn: sqlite3.Connection, batch_ids: list[str], path: Path, sha256: str) -> None:
+    """Remember that these unanswered batches go into the file at ``path``
+    (sync/usb.py; call inside a transaction)."""
+    at = utc_now()
+    conn.executemany("INSERT OR IGNORE INTO sync_usb_files (batch_id, file, sha256, written_at)"
+                     " SELECT batch_id, ?, ?, ? FROM sync_batches"
+                     " WHERE batch_id = ? AND state = 'pending'",
+                     [(str(path), sha256, at, batch_id) for batch_id in batch_ids])
+
+
+def forget_usb_file(conn: sqlite3.Connection, batch_ids: list[str], path: Path,
+                    sha256: str) -> None:
+    """A file noted by :func:`note_usb_file` was not written after all."""
+    with transaction(conn):
+        conn.executemany("DELETE FROM sync_usb_files WHERE batch_id = ? AND file = ? AND sha256 = ?",
+                         [(batch_id, str(path), sha256) for batch_id in batch_ids])
+
+
 def usb_events(conn: sqlite3.Connection) -> dict[str, dict[str, Any] | None]:
     """{"last_export": ..., "last_import": ...}: each None when never done."""
     events: dict[str, dict[str, Any] | None] = {}
@@ -255,9 +276,9 @@ def notice_counts(conn: sqlite3.Connection) -> dict[str, int]:
 
 
 def unsent_erasures(conn: sqlite3.Connection, limit: int = 1000) -> list[dict[str, Any]]:
-    """Erasures made here that central has not confirmed yet, oldest first (record
-    ids and times only: nothing personal is kept for them)."""
-    rows = conn.execute("SELECT record_id, erased_at, origin FROM privacy_erasures"
+    """Erasures made here that central has not confirmed yet, oldest first: record
+    ids, times and the reason recorded (a letter number; docs/privacy.md)."""
+    rows = conn.execute("SELECT record_id, erased_at, origin, reason FROM privacy_erasures"
                         " WHERE sent_at IS NULL ORDER BY id LIMIT ?", (limit,))
     return [dict(r) for r in rows]
 

@@ -13,6 +13,7 @@ Both hold the agent's run lock, so a scheduled online run never works beside the
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -20,13 +21,13 @@ from typing import Any
 
 from berjasa.database import transaction
 from berjasa.folder_lock import lock_dir, try_lock
-from berjasa.paths import SYNC_RUN_LOCK
+from berjasa.paths import SYNC_RUN_LOCK, write_private
 from server.storage import outbox
 from sync import hints_pull, outcomes, protocol, protocol_erasures, storage
 from sync import protocol_sealed as sealed
 from sync.encoding import encode_rows
 from sync.keys import CENTRAL_EXCHANGE_FILE as CENTRAL_KEY_FILE
-from sync.keys import load_device
+from sync.keys import DeviceError, load_device
 from sync.protocol_auth import private_key_pem
 from sync.protocol_errors import ProtocolError
 
@@ -55,56 +56,135 @@ def _run_lock(data_dir: Path):
 
 
 def export_batches(conn: sqlite3.Connection, data_dir: Path, batch_size: int,
-                   write: Callable[[bytes], None] | None = None) -> tuple[bytes, dict]:
+                   write: Callable[[bytes], None] | None = None,
+                   target: Path | None = None) -> tuple[bytes, dict]:
     """(sealed batches file, summary): every unanswered stored batch, then new ones
-    packed from the outbox. ``write(data)``: puts the file on the stick; once it
-    has, the export is kept as the last one sent by stick (``sync status``)."""
+    packed from the outbox, after the erasures not yet confirmed. ``write(data)``:
+    puts the file on the stick (at ``target``, remembered with the batches it holds
+    so that ``privacy erase`` can name the file); once it has, the export is kept
+    as the last one sent by stick (``sync status``)."""
     central = _central_key(data_dir)
     with _run_lock(data_dir):
         device, key = load_device(conn, data_dir)
         pem = private_key_pem(key)
-        with transaction(conn):
-            outbox.drop_stale_outbox(conn)
-        while True:
-            rows = [dict(r) for r in outbox.pending_records(conn, batch_size)]
-            if not rows:
+        for _ in range(_EXPORT_TRIES):
+            _pack_outbox(conn, device, pem, batch_size)
+            batches = storage.unanswered_batches(conn)
+            erasures = _erasure_messages(conn, device, key)
+            payload = {"device_id": device["device_id"],
+                       "kelurahan_code": device["kelurahan_code"], "erasures": erasures,
+                       "batches": [{"batch_id": b["batch_id"], "headers": b["headers"],
+                                    "body": sealed.encode_bytes(bytes(b["body"]))}
+                                   for b in batches]}
+            data = sealed.seal("batches", payload, sealed.exchange_key_from_device_key(key),
+                               central, {"device_id": device["device_id"],
+                                         "kelurahan_code": device["kelurahan_code"]})
+            ids = [b["batch_id"] for b in batches]
+            erased = sum(m["count"] for m in erasures)
+            if write is None or _note_file(conn, ids, erased, target, data):
                 break
-            encoded = encode_rows(device["device_id"], device["kelurahan_code"], rows, pem)
-            try:
-                with transaction(conn):
-                    storage.add_batch(conn, encoded["batch_id"], encoded["content_hash"],
-                                      encoded["record_ids"], encoded["body"], encoded["headers"])
-            except storage.StaleBatch:
-                continue  # a record was erased while packed: pack the rest again
-        batches = storage.unanswered_batches(conn)
-        erasures = _erasure_messages(conn, device, key)
-        payload = {"device_id": device["device_id"], "kelurahan_code": device["kelurahan_code"],
-                   "erasures": erasures,
-                   "batches": [{"batch_id": b["batch_id"], "headers": b["headers"],
-                                "body": sealed.encode_bytes(bytes(b["body"]))} for b in batches]}
-        data = sealed.seal("batches", payload, sealed.exchange_key_from_device_key(key), central,
-                           {"device_id": device["device_id"],
-                            "kelurahan_code": device["kelurahan_code"]})
+            # an erasure came while the file was made: made again, without the person
+        else:
+            raise UsbSyncError("data terus berubah selama berkas dibuat (penghapusan berjalan); "
+                               "ulangi ekspor")
         summary = {"device_id": device["device_id"], "batches": len(batches),
-                   "erasures": sum(m["count"] for m in erasures),
+                   "erasures": erased,
                    "records": sum(len(b["record_ids"]) for b in batches), "bytes": len(data)}
         if write is not None:
-            write(data)
+            try:
+                write(data)
+            except BaseException:
+                _forget_file(conn, ids, target, data)
+                raise
             storage.note_usb(conn, "export", {k: summary[k] for k in ("batches", "records",
                                                                       "erasures")})
     return data, summary
 
 
+_EXPORT_TRIES = 5
+
+
+def _pack_outbox(conn: sqlite3.Connection, device: dict[str, Any], pem: bytes,
+                 batch_size: int) -> None:
+    """Pack what waits in the outbox into stored batches, as the agent does."""
+    with transaction(conn):
+        outbox.drop_stale_outbox(conn)
+    while True:
+        rows = [dict(r) for r in outbox.pending_records(conn, batch_size)]
+        if not rows:
+            return
+        encoded = encode_rows(device["device_id"], device["kelurahan_code"], rows, pem)
+        try:
+            with transaction(conn):
+                storage.add_batch(conn, encoded["batch_id"], encoded["content_hash"],
+                                  encoded["record_ids"], encoded["body"], encoded["headers"])
+        except storage.StaleBatch:
+            continue  # a record was erased while packed: pack the rest again
+
+
+def _note_file(conn: sqlite3.Connection, batch_ids: list[str], erasures: int,
+               target: Path | None, data: bytes) -> bool:
+    """Before the file is written: remember which batches it holds, unless an
+    erasure came while it was made (a batch it holds was dropped, or an erasure is
+    waiting that it does not carry): then False, and it is made again."""
+    with transaction(conn):
+        if storage.unanswered_batch_ids(conn) != batch_ids or len(
+                storage.unsent_erasures(conn, 10_000_000)) != erasures:
+            return False
+        if target is not None:
+            storage.note_usb_file(conn, batch_ids, Path(target).resolve(),
+                                  hashlib.sha256(data).hexdigest())
+    return True
+
+
+def _forget_file(conn: sqlite3.Connection, batch_ids: list[str], target: Path | None,
+                 data: bytes) -> None:
+    """The file was not written after all: it holds nobody."""
+    if target is not None:
+        storage.forget_usb_file(conn, batch_ids, Path(target).resolve(),
+                                hashlib.sha256(data).hexdigest())
+
+
+def replace_stale_files(conn: sqlite3.Connection, data_dir: Path, files: list[dict[str, Any]],
+                        batch_size: int) -> list[dict[str, Any]]:
+    """After ``privacy erase``: the stick files (``sync export``) that held the erased
+    person in a batch central has not answered. Each one still at its path and
+    unchanged (the stick still in, or the file still on the laptop) is written
+    again: a fresh export, the erasure ahead of the batches, the person in none.
+    Per file ``replaced`` True, or False with ``why`` (gone or changed: carried
+    away, copied, or another file now; or the export could not run): those are
+    the operator's to destroy, or to replace by exporting again."""
+    out = []
+    for item in files:
+        path = Path(item["file"])
+        try:
+            present = path.is_file() and hashlib.sha256(path.read_bytes()).hexdigest() == item["sha256"]
+        except OSError:
+            present = False
+        if not present:
+            out.append({**item, "replaced": False, "why": "not_found"})
+            continue
+        try:
+            export_batches(conn, data_dir, batch_size, lambda data, to=path: write_private(to, data),
+                           target=path)
+        except (UsbSyncError, DeviceError, OSError) as exc:
+            out.append({**item, "replaced": False, "why": str(exc)})
+            continue
+        out.append({**item, "replaced": True})
+    return out
+
+
 def _erasure_messages(conn: sqlite3.Connection, device: dict[str, Any], key) -> list[dict]:
     """The unconfirmed erasures, signed as the agent sends them (sync/erasures.py)."""
     items = storage.unsent_erasures(conn, 10_000_000)
-    size = protocol_erasures.MAX_ERASURES
     messages = []
-    for start in range(0, len(items), size):
+    while items:
+        part = protocol_erasures.first_request(items)
         body, headers = protocol_erasures.encode_erasures(
-            device["device_id"], device["kelurahan_code"], items[start:start + size], key)
+            device["device_id"], device["kelurahan_code"], part, key)
         messages.append({"body": sealed.encode_bytes(body), "headers": headers,
-                         "count": len(items[start:start + size])})
+                         "count": len(part)})
+        items = items[len(part):]
     return messages
 
 

@@ -9,7 +9,7 @@ from berjasa.web.arguments import Blueprint
 from central.api.signed import REFUSED
 from central.app import get_db
 from central.devices import active_device
-from central.privacy import erase_from_device
+from central.privacy import COMPACTOR_EXTENSION, compact_soon, erase_from_device
 from sync.protocol_auth import load_public_key
 from sync.protocol_erasures import ERASURES_MEDIA_TYPE, MAX_BODY_BYTES, decode_erasures
 from sync.protocol_errors import ProtocolError
@@ -41,5 +41,8 @@ def receive_erasures():
 
     erasures = decode_erasures(body, request.headers, public_key)
     answer = erase_from_device(db, current_app.config["DATA_DIR"], erasures,
-                               devices[erasures.device_id])
+                               devices[erasures.device_id], compact=False)
+    answer.pop("on_registration_file")  # the office's to act on (its trail says it), not the laptop's
+    # the answer does not wait for PostgreSQL's compaction (seconds, in its own thread)
+    compact_soon(db, current_app.extensions.get(COMPACTOR_EXTENSION))
     return jsonify(answer)

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from berjasa.database import checkpoint_truncate
 from server.storage.enrollments import _from_row
 
 
@@ -45,6 +46,13 @@ def batches_holding(conn: sqlite3.Connection, record_id: str) -> list[dict[str, 
         " SELECT batch_id FROM sync_outbox WHERE enrollment_id = ? AND batch_id IS NOT NULL)"
         " OR (instr(record_ids, ?) > 0 AND length(body) > 0)",
         (record_id, json.dumps(record_id))).fetchall()
+    return [dict(r) for r in rows]
+
+
+def usb_files_holding(conn: sqlite3.Connection, batch_id: str) -> list[dict[str, Any]]:
+    """The files `sync export` wrote this unanswered batch into (path, hash, when)."""
+    rows = conn.execute("SELECT file, sha256, written_at FROM sync_usb_files WHERE batch_id = ?"
+                        " ORDER BY written_at", (batch_id,))
     return [dict(r) for r in rows]
 
 
@@ -151,10 +159,9 @@ def delete_logs(conn: sqlite3.Connection, cutoff: str) -> int:
 
 # --- compaction ----------------------------------------------------------------
 
-# How long a compaction waits for readers still on an old snapshot (each checkpoint
-# try waits at most CHECKPOINT_TRY_MS, not the connection's 30-second busy timeout).
+# How long a compaction waits for readers still on an old snapshot
+# (berjasa.database.checkpoint_truncate).
 CHECKPOINT_WAIT_SECONDS = 10.0
-CHECKPOINT_TRY_MS = 200
 # Beside the database while a compaction is owed: an erasure whose checkpoint a
 # reader blocked (or a process killed mid-compaction); the next agent run,
 # ``privacy purge`` or erasure finishes it.
@@ -205,21 +212,6 @@ def compaction_pending(data_dir: Path) -> bool:
     return _marker(data_dir).exists()
 
 
-def _checkpoint(conn: sqlite3.Connection, deadline: float) -> bool:
-    """``wal_checkpoint(TRUNCATE)`` until it completes or ``deadline``; True when done."""
-    (timeout,) = conn.execute("PRAGMA busy_timeout").fetchone()
-    conn.execute(f"PRAGMA busy_timeout = {CHECKPOINT_TRY_MS}")
-    try:
-        while True:
-            if conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0] == 0:
-                return True
-            if time.monotonic() >= deadline:
-                return False
-            time.sleep(0.1)  # a reader is still on an old snapshot
-    finally:
-        conn.execute(f"PRAGMA busy_timeout = {int(timeout)}")
-
-
 def compact(conn: sqlite3.Connection) -> dict[str, Any]:
     """Leave nothing of deleted rows readable: checkpoint the WAL into the file,
     rebuild the file (VACUUM), and truncate the WAL again. ``secure_delete`` (on
@@ -230,9 +222,9 @@ def compact(conn: sqlite3.Connection) -> dict[str, Any]:
     marker = _marker(conn)
     marker.touch(mode=0o600)  # owner-only, as every file of the data folder
     deadline = time.monotonic() + CHECKPOINT_WAIT_SECONDS
-    first = _checkpoint(conn, deadline)
+    first = checkpoint_truncate(conn, deadline)
     conn.execute("VACUUM")
-    done = _checkpoint(conn, deadline)
+    done = checkpoint_truncate(conn, deadline)
     if done:
         marker.unlink(missing_ok=True)
     return {"checkpoint_busy": not done, "first_busy": not first}

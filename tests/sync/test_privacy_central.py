@@ -135,6 +135,45 @@ def test_a_batch_built_before_the_erasure_never_activates_the_person(central, ke
     conn.close()
 
 
+def test_the_kelurahans_reason_reaches_central_and_an_older_laptop_still_erases(central,
+                                                                               kelurahan):
+    """The letter number the kelurahan typed is central's erasure reason too (it said
+    "Dihapus di kelurahan"); a laptop one version behind sends no reason and its
+    erasure works as before."""
+    ids = h.seed_approved(kelurahan, 2, seed=53)
+    assert run_once(kelurahan, h.agent_settings(kelurahan), "test").ok  # held at central
+    ids += h.seed_approved(kelurahan, 1, seed=54, start=2)  # not sent yet
+    conn = connect(kelurahan / "kelurahan.db")
+    try:
+        privacy.erase_subject(conn, nik_of(kelurahan, ids[0]), "Surat 02/PDP/2026", OPERATOR)
+        privacy.erase_subject(conn, nik_of(kelurahan, ids[2]), "Surat 03/PDP/2026", OPERATOR)
+    finally:
+        conn.close()
+    report = run_once(kelurahan, h.agent_settings(kelurahan), "test")
+    assert report.ok and report.erasures_sent == 2, report
+    rows = {r["record_id"]: r for r in central.query(
+        "SELECT record_id, reason, origin, central_id FROM erasures")}
+    assert rows[ids[0]]["reason"] == "Surat 02/PDP/2026" and rows[ids[0]]["central_id"]
+    assert rows[ids[2]]["reason"] == "Surat 03/PDP/2026"  # a tombstone keeps it too
+    assert rows[ids[2]]["central_id"] is None
+    trail = {e["record_id"]: e["reason"] for e in central.query(
+        "SELECT record_id, reason FROM audit_log WHERE action IN ('privacy.erase', 'privacy.tombstone')")}
+    assert trail == {f"{A}/{ids[0]}": "Surat 02/PDP/2026", f"{A}/{ids[2]}": "Surat 03/PDP/2026"}
+    # a laptop of the version before: the same signed body without "reason"
+    conn = connect(kelurahan / "kelurahan.db")
+    device, key = load_device(conn, kelurahan)
+    conn.close()
+    body, headers = protocol_erasures.encode_erasures(
+        device["device_id"], A, [{"record_id": ids[1], "erased_at": "2026-11-25T00:00:00+00:00"}],
+        key)
+    assert b'"reason"' not in body
+    answer = requests.post(central.url + "/api/v1/erasures", data=body, headers=headers, timeout=30)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["results"] == [{"record_id": ids[1], "result": "erased"}]
+    [row] = central.query("SELECT reason FROM erasures WHERE record_id = ?", (ids[1],))
+    assert row["reason"] == "Dihapus di kelurahan"
+
+
 def test_forged_erasure_from_another_kelurahans_device_is_refused(central, kelurahan, tmp_path):
     ids = h.seed_approved(kelurahan, 2, seed=61)
     assert run_once(kelurahan, h.agent_settings(kelurahan), "test").ok

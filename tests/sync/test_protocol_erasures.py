@@ -84,3 +84,38 @@ def test_refusals_name_the_reason():
         with pytest.raises(ProtocolError) as malformed:
             pe.decode_erasures(payload, signed, lookup)
         assert malformed.value.code == "malformed"
+
+
+def test_a_reason_travels_when_there_is_one_and_must_be_printable_text():
+    rows = [{"record_id": "r1", "erased_at": "2026-11-25T00:00:00+00:00", "reason": "Surat 02/PDP/2026"},
+            {"record_id": "r2", "erased_at": "2026-11-25T00:00:00+00:00", "reason": None}]
+    body, headers = pe.encode_erasures(DEVICE, "73.71.01.1001", rows, KEY)
+    assert [r.get("reason") for r in json.loads(body)["records"]] == ["Surat 02/PDP/2026", None]
+    assert "reason" not in json.loads(body)["records"][1]  # as a laptop before it sent
+    decoded = pe.decode_erasures(body, headers, lookup)
+    assert [r["reason"] for r in decoded.records] == ["Surat 02/PDP/2026", None]
+    for bad in (7, "", " ", "x" * 501, "Surat\x1b[31m 1", ["Surat"]):
+        body, headers = pe.encode_erasures(
+            DEVICE, "73.71.01.1001", [{"record_id": "r1", "erased_at": "t", "reason": "ok"}], KEY)
+        payload = json.loads(body)
+        payload["records"][0]["reason"] = bad
+        forged = json.dumps(payload).encode()
+        from sync.protocol import _b64
+        signed = {**headers, "Berjasa-Signature": _b64(KEY.sign(pe._message(DEVICE, forged)))}
+        with pytest.raises(ProtocolError) as refused:
+            pe.decode_erasures(forged, signed, lookup)
+        assert refused.value.code == "malformed" and "reason" in str(refused.value)
+
+
+def test_long_reasons_split_into_requests_within_the_size_limit():
+    rows = [{"record_id": f"{n:036d}", "erased_at": "2026-11-25T00:00:00+00:00",
+             "reason": "ᨔᨘᨑ " * 125} for n in range(1000)]  # 500 characters, 1,375 bytes
+    parts, left = [], rows
+    while left:
+        part = pe.first_request(left)
+        body, _ = pe.encode_erasures(DEVICE, "73.71.01.1001", part, KEY)
+        assert len(body) <= pe.MAX_BODY_BYTES
+        parts.append(part)
+        left = left[len(part):]
+    assert len(parts) > 1 and sum(len(p) for p in parts) == 1000
+    assert pe.first_request(rows[:5]) == rows[:5]

@@ -195,6 +195,9 @@ def test_an_erasure_travels_by_stick_whichever_file_arrives_first(central, islan
     assert all(held[rid] == ["accepted"] for rid in approved[1:])
     niks = {r["nik"] for r in central.query("SELECT nik FROM records")}
     assert nik not in niks
+    # the kelurahan's reason came on the stick too
+    assert central.query("SELECT reason FROM erasures WHERE record_id = ?",
+                         (approved[0],))[0]["reason"] == "Permohonan 1/XI"
     back = tmp_path / "jawaban.bja"
     ok_json(berjasa("central", "export-answers", "--kelurahan", A, "--to", str(back), "--json",
                     "--data-dir", str(central.data_dir)))
@@ -417,3 +420,108 @@ def test_a_stick_of_a_revoked_laptop_is_refused_in_words_and_a_new_one_goes_afte
                             "--data-dir", str(central.data_dir)))
     assert taken["refused"] == [] and taken["records"] == 3
     assert h.held_at_central(central, A) == {rid: ["accepted"] for rid in approved}
+
+
+def test_a_stick_made_before_an_erasure_and_still_in_place_is_written_again(central, island,
+                                                                           tmp_path):
+    """The QA repro: `sync export --to usb1.bin`, then `privacy erase`, then central
+    imports usb1.bin. Before, the file's batch made the person active at central (and
+    put them on the BPJS file) until the laptop's next file; now the erasure writes the
+    file again while it is still where it was written."""
+    approved = h.seed_approved(island, 4, seed=81)
+    stick = tmp_path / "flashdisk"
+    stick.mkdir()
+    usb1 = stick / "usb1.bin"
+    ok_json(berjasa("sync", "export", "--to", str(usb1), "--json", "--data-dir", str(island)))
+    before = usb1.read_bytes()
+    nik = h.kelurahan_rows(island, "SELECT nik FROM enrollments WHERE id = ?", (approved[0],))[0]["nik"]
+    erased = ok_json(berjasa("privacy", "erase", nik, "--reason", "Surat 01/PDP/2026", "--json",
+                             "--data-dir", str(island)))
+    taken = ok_json(berjasa("central", "import-batches", str(usb1), "--json",
+                            "--data-dir", str(central.data_dir)))
+    held = h.held_at_central(central, A)
+    assert approved[0] not in held  # never active: a tombstone met nothing
+    assert held == {rid: ["accepted"] for rid in approved[1:]}
+    assert taken["refused"] == [] and taken["records"] == 3
+    [named] = erased.get("usb_files")
+    assert named["file"] == str(usb1.resolve()) and named["replaced"] is True
+    assert usb1.read_bytes() != before
+    [erasure] = central.query("SELECT reason, central_id FROM erasures WHERE record_id = ?",
+                              (approved[0],))
+    assert erasure == {"reason": "Surat 01/PDP/2026", "central_id": None}
+    # the old bytes, had someone copied them, are refused for the person too
+    old = tmp_path / "salinan-lama.bin"
+    old.write_bytes(before)
+    ok_json(berjasa("central", "import-batches", str(old), "--json",
+                    "--data-dir", str(central.data_dir)))
+    assert approved[0] not in h.held_at_central(central, A)
+
+
+def _registration_file(central, tmp_path) -> str:
+    """`central export --what bpjs-registration` with every rule passing (no DTSEN or
+    BPJS list is loaded here, so the rules would say unknown): the file's text."""
+    from central.storage.db import Database
+
+    passing = json.dumps([{"rule": r, "result": "pass", "reason": "memenuhi"} for r in
+                          ("domicile", "occupation", "age", "council", "dtsen", "bpjs_membership")])
+    db = Database(central.database_url, data_dir=central.data_dir)
+    try:
+        with db.transaction():
+            db.run("UPDATE records SET eligibility = ? WHERE status = 'accepted'", (passing,))
+    finally:
+        db.close()
+    out = tmp_path / "pendaftaran.csv"
+    berjasa("central", "export", "--format", "csv", "--what", "bpjs-registration", "--output",
+            str(out), "--data-dir", str(central.data_dir), check=True)
+    return out.read_text(encoding="utf-8-sig")
+
+
+def test_a_stick_carried_away_before_the_erasure_is_named_and_the_next_file_closes_it(
+        central, island, tmp_path):
+    """The window that remains (docs/privacy.md): the file left before the erasure.
+    `privacy erase` names it and says what to do; the file, imported first, makes the
+    person active at central; the next file carries the erasure ahead of its batches,
+    central erases the person and says they were already on a BPJS registration file."""
+    approved = h.seed_approved(island, 3, seed=82)
+    stick = tmp_path / "flashdisk"
+    stick.mkdir()
+    usb1 = stick / "usb1.bin"
+    ok_json(berjasa("sync", "export", "--to", str(usb1), "--json", "--data-dir", str(island)))
+    carried = tmp_path / "kantor-pusat" / "usb1.bin"
+    carried.parent.mkdir()
+    usb1.rename(carried)  # the stick is on its way to the city office
+    nik = h.kelurahan_rows(island, "SELECT nik FROM enrollments WHERE id = ?", (approved[0],))[0]["nik"]
+    erased = berjasa("privacy", "erase", nik, "--reason", "Surat 02/PDP/2026",
+                     "--data-dir", str(island))
+    assert erased.returncode == 0, erased.stderr
+    warning = " ".join(erased.stderr.split())
+    assert f"Perhatian: Berkas flashdisk {usb1.resolve()} (ditulis " in warning, warning
+    assert "tidak dapat ditulis ulang" in warning and "flashdisk sudah dibawa?" in warning
+    assert f"berjasa sync export --to {usb1.resolve()}" in warning
+    assert "Musnahkan berkas itu" in warning
+
+    ok_json(berjasa("central", "import-batches", str(carried), "--json",
+                    "--data-dir", str(central.data_dir)))
+    assert h.held_at_central(central, A)[approved[0]] == ["accepted"]  # the window
+    assert nik in _registration_file(central, tmp_path)
+
+    out = ok_json(berjasa("sync", "export", "--to", str(stick / "usb2.bin"), "--json",
+                          "--data-dir", str(island)))
+    assert out["erasures"] == 1 and out["records"] == 2
+    told = berjasa("central", "import-batches", str(stick / "usb2.bin"),
+                   "--data-dir", str(central.data_dir))
+    assert told.returncode == 0, told.stderr
+    text = " ".join(told.stdout.split())
+    assert f"data {approved[0]} yang kini dihapus sudah masuk berkas pendaftaran BPJS" in text
+    assert "beri tahu BPJS Ketenagakerjaan" in text and nik not in told.stdout
+    assert central.query("SELECT status FROM records WHERE record_id = ?",
+                         (approved[0],)) == [{"status": "erased"}]
+    [entry] = central.query("SELECT changes, reason FROM audit_log WHERE action = 'privacy.erase'")
+    assert entry["reason"] == "Surat 02/PDP/2026"
+    assert json.loads(entry["changes"])["registration_exported_at"][0]
+    # the old file again: a replay, the person stays erased
+    ok_json(berjasa("central", "import-batches", str(carried), "--json",
+                    "--data-dir", str(central.data_dir)))
+    assert central.query("SELECT status FROM records WHERE record_id = ?",
+                         (approved[0],)) == [{"status": "erased"}]
+    assert nik not in _registration_file(central, tmp_path)
