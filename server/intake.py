@@ -35,7 +35,7 @@ from berjasa.problems import (
     VersionMismatch,
 )
 from berjasa.pseudonyms import key_for_connection
-from server import eligibility
+from server import eligibility, lifecycle
 from server.schemas.messages import flatten_errors
 from server.storage import enrollments as store
 from server.storage import privacy as privacy_store
@@ -303,9 +303,13 @@ def _result(payload: Any, outcome: Outcome | Problem) -> dict[str, Any]:
 
 
 def edit_enrollment(conn: sqlite3.Connection, enrollment_id: str, payload: Any,
-                    expected_version: int, actor: Actor, settings: dict[str, Any]) -> dict:
-    """Change fields of a submitted or needs-fix record (If-Match version); an
-    edit after needs_fix returns it to submitted. Old values go to history."""
+                    expected_version: int, actor: Actor, settings: dict[str, Any],
+                    resubmit: bool | None = None) -> dict:
+    """Change fields of a submitted or needs-fix record (If-Match version). The
+    status after the edit is :func:`server.lifecycle.status_after_edit`'s: the
+    enumerator's edit of a needs-fix record is the fix (back to submitted); a
+    supervisor's keeps it waiting for the fix unless ``resubmit``. Old values go to
+    history."""
     if not isinstance(payload, dict):
         raise ValidationFailed({"_body": ["Harus berupa objek JSON."]}, {"_body": ["not_object"]})
     if "id" in payload and payload["id"] != enrollment_id:
@@ -326,7 +330,7 @@ def edit_enrollment(conn: sqlite3.Connection, enrollment_id: str, payload: Any,
         changed = {k: values[k] for k in store.CLIENT_FIELDS if values[k] != current[k]}
         if not changed:
             return current
-        new_status = "submitted"
+        new_status = lifecycle.status_after_edit(current["status"], actor.role, resubmit)
         changes = {**changed, "warnings": identity_warnings(values), "status": new_status,
                    "last_edited_by": actor.username, "updated_at": utc_now()}
         if not store.update_enrollment(conn, enrollment_id, changes, expected_version):
