@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import current_app, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from berjasa.problems import InvalidTransition, MakerChecker, ValidationFailed
+from berjasa.problems import BadFilter, InvalidTransition, MakerChecker, ValidationFailed
 from server import intake, receipts, review, user_admin
 from server import listing as lists
 from server.db import get_db
@@ -85,12 +85,21 @@ ALL_STATUSES = "all"  # ``/enrollments?status=all``: a search that does not know
 def by_status() -> str:
     """``/enrollments?status=...``: every record in one status, or in any status
     (``all``: where a supervisor looks a person up by name, NIK or KK)."""
-    status = request.args.get("status", "approved")
+    status = request.args.get("status") or "approved"
     if status == ALL_STATUSES:
         return listing(None, "pages/list.html")
     if status not in labels.STATUS_LABELS:
-        status = "approved"
+        raise unknown_status(status)
     return listing(status, "pages/list.html")
+
+
+def unknown_status(status: str) -> BadFilter:
+    """400 for a status the lists do not have (a mistyped or old link): it showed the
+    approved list as if it had been asked for."""
+    shown = status if len(status) <= 40 else status[:40] + "…"
+    names = ", ".join(["Semua status", *labels.STATUS_LABELS.values()])
+    message = f"Status “{shown}” tidak dikenal. Pilih salah satu: {names}."
+    return BadFilter({"status": [message]}, {"status": ["invalid_choice"]}, message=message)
 
 
 def next_to_review(exclude: str, chosen: dict[str, str] | None = None) -> str | None:

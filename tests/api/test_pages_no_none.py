@@ -61,10 +61,10 @@ def _register(app, records, data_dir) -> list[str]:
             for record_id, status, extra in (
                     (ids[4], "synced", ", central_status = 'accepted'"),
                     (ids[5], "registered", ", central_status = 'registered', kpj_number = '25123456789'"),
-                    (ids[6], "central_rejected", ", central_status = 'rejected',"
-                     " central_reason = 'rejected: dtsen_desil_above_cutoff'"),
-                    (ids[7], "central_rejected", ", central_status = 'duplicate',"
-                     " central_reason = 'duplicate_nik: 73.71.02.1002'")):
+                    (ids[6], "central_rejected", (", central_status = 'rejected',"
+                     " central_reason = 'rejected: dtsen_desil_above_cutoff'")),
+                    (ids[7], "central_rejected", (", central_status = 'duplicate',"
+                     " central_reason = 'duplicate_nik: 73.71.02.1002'"))):
                 conn.execute(f"UPDATE enrollments SET status = ?{extra} WHERE id = ?",
                              (status, record_id))
     finally:
@@ -89,9 +89,9 @@ def _crawl(browser: Browser, starts: list[str]) -> dict[str, str]:
         url = todo.popleft()
         if url in seen:
             continue
-        answer = browser.get(url)
+        answer = browser.get(url, headers={"Accept": "text/html"})
         seen[url] = answer.get_data(as_text=True)
-        if not answer.mimetype == "text/html":
+        if answer.mimetype != "text/html":
             continue
         for href in HREF.findall(seen[url]):
             href = unescape(href)
@@ -114,7 +114,8 @@ def test_no_supervisor_page_shows_none(app, records, data_dir):
     forms = ["/?q=zzz", "/?enumerator=enumerator", "/enrollments?status=all&q=a",
              *(f"/enrollments?status={s}&q=zzz" for s in STATUS_LABELS),
              "/enrollments?status=all&q=zzz",
-             "/enrollments/00000000-0000-4000-8000-000000000000"]
+             "/enrollments/00000000-0000-4000-8000-000000000000", "/enrollments?status=bogus",
+             "/tidak-ada"]
     for username in ("supervisor", "auditor"):
         pages = _crawl(Browser(app, username), ["/", *forms])
         reviewed = {url.split("?")[0].rsplit("/", 1)[-1] for url in pages
@@ -124,4 +125,4 @@ def test_no_supervisor_page_shows_none(app, records, data_dir):
         assert any("status=all" in url for url in pages)
         _no_none(pages)
     _no_none(_crawl(Browser(app, "admin"), ["/admin/users", "/"]))
-    _no_none(_crawl(Browser(app, None), ["/login", "/"]))
+    _no_none(_crawl(Browser(app, None), ["/login", "/", "/tidak-ada"]))
