@@ -23,7 +23,12 @@ from berjasa import identity
 from berjasa.canonical import canonical_bytes
 from berjasa.compiled_schema import NeedsFullLoad
 from berjasa.database import GroupCommit, connect, transaction, utc_now
-from berjasa.enrollment_schema import EnrollmentSchema, loaders, to_storable
+from berjasa.enrollment_schema import (
+    EnrollmentSchema,
+    consent_time_held,
+    loaders,
+    to_storable,
+)
 from berjasa.problems import (
     DuplicateNik,
     IdConflict,
@@ -60,11 +65,13 @@ def enrollment_schema(settings: dict[str, Any]) -> EnrollmentSchema:
 
 
 def load_enrollment(payload: Any, settings: dict[str, Any],
-                    partial: bool = False) -> dict[str, Any]:
+                    partial: bool = False, held_consent_at: str | None = None) -> dict[str, Any]:
     """Validate a client payload into clean values, or raise ValidationFailed
     naming every bad field. A valid payload takes the schema's compiled path; any
-    doubt goes through marshmallow itself, which names the errors."""
-    schema, compiled = loaders(settings)
+    doubt goes through marshmallow itself, which names the errors.
+    ``held_consent_at``: the stored record's consent time (an edit), not judged
+    again when the payload keeps it (docs/api.md, ``consent.at``)."""
+    schema, compiled = loaders(settings, consent_time_held(payload, held_consent_at))
     if not partial:
         try:
             return compiled.load(payload)
@@ -326,7 +333,10 @@ def edit_enrollment(conn: sqlite3.Connection, enrollment_id: str, payload: Any,
             raise VersionMismatch(current_version=current["version"])
         merged = {k: current[k] for k in store.CLIENT_FIELDS}
         merged.update({k: v for k, v in payload.items() if k != "id"})
-        values = to_storable(load_enrollment(_as_input(merged), settings))
+        consent = current["consent"]
+        held_consent_at = consent.get("at") if isinstance(consent, dict) else None
+        values = to_storable(load_enrollment(_as_input(merged), settings,
+                                             held_consent_at=held_consent_at))
         changed = {k: values[k] for k in store.CLIENT_FIELDS if values[k] != current[k]}
         if not changed:
             return current
