@@ -118,6 +118,28 @@ def captured_at_problems(captured: dt.datetime | None,
     return [Problem("captured_in_future", "Waktu pendataan di masa depan; periksa jam di HP.")]
 
 
+# No consent to this program was taken before its first round (the 2024 cohort): an
+# earlier time is a phone whose clock was reset (1970, 2000) or a typing mistake.
+CONSENT_FLOOR = dt.datetime(2024, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=8), "WITA"))
+
+
+def consent_at_problems(consent_at: dt.datetime | None,
+                        now: dt.datetime | None = None) -> list[Problem]:
+    """The consent evidence's time: no later than a day from now (the clock slack of
+    ``captured_at``) and not before :data:`CONSENT_FLOOR` (1 January 2024 WITA)."""
+    if consent_at is None:
+        return []
+    now = now or dt.datetime.now(dt.timezone.utc)
+    if consent_at > now + CAPTURE_CLOCK_SLACK:
+        return [Problem("consent_in_future",
+                        "Waktu persetujuan di masa depan; periksa jam di HP.")]
+    if consent_at < CONSENT_FLOOR:
+        return [Problem("consent_before_program",
+                        "Waktu persetujuan sebelum program dimulai (1 Januari 2024); "
+                        "periksa jam di HP.")]
+    return []
+
+
 def has_visible_text(text: str | None) -> bool:
     """Whether ``text`` holds something a person can read: a letter, digit,
     punctuation or symbol. A required reason of spaces, zero-width or direction

@@ -22,6 +22,7 @@ from berjasa import identity, local_time, reference
 from berjasa.checks import (
     TYPED_CONTROLS,
     check_enrollment,
+    consent_at_problems,
     unprintable_problem,
     work_category,
 )
@@ -312,12 +313,29 @@ class ConsentSchema(BaseSchema):
         required=True)
     at = AwareIsoDateTime(required=True, error_messages={**_errors(BAD_DATETIME), "invalid_awareness": BAD_DATETIME})
 
+    # the time is judged (checks.consent_at_problems); not for a record's consent
+    # already held with this very time (HeldConsentSchema)
+    judge_time = True
+
     def record_errors(self, data: dict) -> dict[str, list]:
-        """Consent is required: given must be true."""
+        """Consent is required: given must be true; its time within the bounds."""
+        errors: dict[str, list] = {}
         if data.get("given") is False:
-            return {"given": [coded("Persetujuan pekerja wajib diberikan sebelum didaftarkan.",
-                                    "consent_required")]}
-        return {}
+            errors["given"] = [coded("Persetujuan pekerja wajib diberikan sebelum didaftarkan.",
+                                     "consent_required")]
+        if self.judge_time:
+            found = consent_at_problems(data.get("at"))
+            if found:
+                errors["at"] = [coded(p.message, p.code) for p in found]
+        return errors
+
+
+class HeldConsentSchema(ConsentSchema):
+    """A consent whose time was accepted with the record before (docs/api.md,
+    ``consent.at``): its time is not judged again, so a fix of a record stored before
+    the bounds, at the kelurahan or at central, is not refused for it."""
+
+    judge_time = False
 
 
 class LocationSchema(BaseSchema):
@@ -441,25 +459,53 @@ class EnrollmentSchema(BaseSchema):
         return data
 
 
+class HeldEnrollmentSchema(EnrollmentSchema):
+    """:class:`EnrollmentSchema` for a record whose consent time is the one already
+    held for it (:func:`consent_time_held`): everything judged but that time."""
+
+    consent = fields.Nested(HeldConsentSchema, required=True, error_messages=_errors(NOT_OBJECT))
+
+
 # The settings the rules read (berjasa.checks and normalised): a settings dict
 # without one of them judges as if it held the declared default.
 RULE_SETTINGS = ("oldest_age_years", "income_min", "income_max", "work_categories")
 _LOADERS_KEPT = 8
-_loaders: dict[int, tuple[dict, EnrollmentSchema, CompiledLoader]] = {}
+_loaders: dict[tuple[int, bool], tuple[dict, EnrollmentSchema, CompiledLoader]] = {}
 
 
-def loaders(settings: dict[str, Any]) -> tuple[EnrollmentSchema, CompiledLoader]:
+def loaders(settings: dict[str, Any],
+            consent_held: bool = False) -> tuple[EnrollmentSchema, CompiledLoader]:
     """One schema (and its compiled loader) per settings dict, kept while the dict
     lives (an app's settings): building a marshmallow schema deep-copies every
-    field, which costs more than validating a record."""
-    cached = _loaders.get(id(settings))
+    field, which costs more than validating a record. ``consent_held``: the schema
+    that leaves the consent's time unjudged (:class:`HeldEnrollmentSchema`)."""
+    key = (id(settings), consent_held)
+    cached = _loaders.get(key)
     if cached is None or cached[0] is not settings:
-        schema = EnrollmentSchema(settings=settings)
+        schema = (HeldEnrollmentSchema if consent_held else EnrollmentSchema)(settings=settings)
         cached = (settings, schema, CompiledLoader(schema))
         if len(_loaders) >= _LOADERS_KEPT:  # settings made per call (tests) stay few
             _loaders.pop(next(iter(_loaders)))
-        _loaders[id(settings)] = cached
+        _loaders[key] = cached
     return cached[1], cached[2]
+
+
+def consent_time_held(payload: Any, held_at: Any) -> bool:
+    """Whether ``payload``'s ``consent.at`` is the same moment as ``held_at``, the
+    consent time of the version already held of this record (stored ISO text):
+    such a time was accepted before and is not judged again. False when either is
+    missing or not an ISO time with an offset (then the time is judged, and named)."""
+    consent = payload.get("consent") if isinstance(payload, dict) else None
+    sent = consent.get("at") if isinstance(consent, dict) else None
+    if not (isinstance(sent, str) and isinstance(held_at, str)):
+        return False
+    try:
+        sent_time, held_time = dt.datetime.fromisoformat(sent), dt.datetime.fromisoformat(held_at)
+    except ValueError:
+        return False
+    if sent_time.utcoffset() is None or held_time.utcoffset() is None:
+        return False
+    return sent_time == held_time
 
 
 _DATES = (dt.date, dt.datetime)  # what the schema loads dates as (never subclassed there)
@@ -480,14 +526,17 @@ def to_storable(data: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def intake_load(payload: Any, settings: dict[str, Any]) -> tuple[dict[str, Any] | None,
-                                                                 dict[str, list[str]]]:
+def intake_load(payload: Any, settings: dict[str, Any],
+                held_consent_at: str | None = None) -> tuple[dict[str, Any] | None,
+                                                             dict[str, list[str]]]:
     """(the values the kelurahan's intake stores for ``payload``, in their stored
     form (:func:`to_storable`), or None; the codes of every problem it finds, by
     field (``consent.given`` for a nested one, ``_body`` for the payload itself),
     exactly as its 422 names them, empty when it would accept it). A valid payload
-    takes the compiled path; marshmallow names the problems."""
-    schema, compiled = loaders(settings)
+    takes the compiled path; marshmallow names the problems. ``held_consent_at``:
+    the consent time of the version already held (a fix), not judged again when
+    the payload keeps it (:func:`consent_time_held`)."""
+    schema, compiled = loaders(settings, consent_time_held(payload, held_consent_at))
     try:
         return to_storable(compiled.load(payload)), {}
     except NeedsFullLoad:
@@ -499,7 +548,8 @@ def intake_load(payload: Any, settings: dict[str, Any]) -> tuple[dict[str, Any] 
     return to_storable(loaded), {}
 
 
-def intake_error_codes(payload: Any, settings: dict[str, Any]) -> dict[str, list[str]]:
+def intake_error_codes(payload: Any, settings: dict[str, Any],
+                       held_consent_at: str | None = None) -> dict[str, list[str]]:
     """The codes of every problem the kelurahan's intake finds in ``payload``
     (:func:`intake_load`'s second half); empty when the kelurahan would accept it."""
-    return intake_load(payload, settings)[1]
+    return intake_load(payload, settings, held_consent_at)[1]

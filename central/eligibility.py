@@ -56,13 +56,15 @@ RECORD_REASONS = frozenset(
 
 
 def record_problems(record: dict[str, Any], kelurahan_code: str,
-                    settings: Mapping[str, Any] | None = None) -> list[str]:
+                    settings: Mapping[str, Any] | None = None,
+                    held_consent_at: str | None = None) -> list[str]:
     """Reasons a record cannot be held at all (:func:`judge_record`'s first half)."""
-    return judge_record(record, kelurahan_code, settings)[0]
+    return judge_record(record, kelurahan_code, settings, held_consent_at)[0]
 
 
 def judge_record(record: dict[str, Any], kelurahan_code: str,
-                 settings: Mapping[str, Any] | None = None) -> tuple[list[str], dict | None]:
+                 settings: Mapping[str, Any] | None = None,
+                 held_consent_at: str | None = None) -> tuple[list[str], dict | None]:
     """(reasons a record cannot be held at all, its values as the intake loads them).
 
     Reasons: it is not from the batch's kelurahan, or the kelurahan's intake would
@@ -71,6 +73,9 @@ def judge_record(record: dict[str, Any], kelurahan_code: str,
     (:func:`berjasa.enrollment_schema.intake_load`) with central's ``settings`` (work
     categories, income bounds, oldest age; a missing one is its declared default).
     One reason code per bad field, in field order (:data:`RECORD_REASONS`).
+    ``held_consent_at``: the consent time of the version central holds (a newer
+    version is a fix): kept as it was, it is not judged again, so a record held
+    before the consent-time bounds is never refused for them (docs/central.md).
 
     Values: for a record the intake accepts, every intake field in the form the
     kelurahan stores (list spellings, +62 phones, RT/RW of three digits, names
@@ -82,7 +87,7 @@ def judge_record(record: dict[str, Any], kelurahan_code: str,
     payload = {k: v for k, v in record.items() if k not in PROTOCOL_ONLY}
     reasons: list[str] = []
     mismatch = record.get("kelurahan_code") != kelurahan_code
-    loaded, found = enrollment_schema.intake_load(payload, settings)
+    loaded, found = enrollment_schema.intake_load(payload, settings, held_consent_at)
     for field, codes in sorted(found.items(), key=lambda item: _FIELD_ORDER.get(
             item[0].split(".")[0], len(_FIELD_ORDER))):
         top = field.split(".")[0]

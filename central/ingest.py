@@ -187,6 +187,16 @@ def _newer_version(record: dict, held: dict) -> bool:
             and isinstance(old, int) and version > old)
 
 
+def _consent_at(held: dict | None) -> str | None:
+    """The consent time of a held record (its ``consent`` column, JSON text)."""
+    text = held.get("consent") if held is not None else None
+    try:
+        consent = json.loads(text) if isinstance(text, str) else text
+    except ValueError:
+        return None
+    return consent.get("at") if isinstance(consent, dict) else None
+
+
 def _decide_record(record: dict, kelurahan: str, active: dict, seen_in_batch: dict,
                    checks_for: Callable[..., tuple[list, list]],
                    held: dict | None = None) -> dict[str, Any]:
@@ -197,7 +207,8 @@ def _decide_record(record: dict, kelurahan: str, active: dict, seen_in_batch: di
     itself = held["central_id"] if held is not None else None
     # a valid record is stored as the intake loads it (the kelurahan's stored form:
     # list spellings, +62 phones, RT/RW of three digits...), a refused one as sent
-    problems, loaded = eligibility.judge_record(record, kelurahan, checks_for.settings)
+    problems, loaded = eligibility.judge_record(record, kelurahan, checks_for.settings,
+                                                held_consent_at=_consent_at(held))
     row = dict(loaded if loaded is not None else record)
     name = row.get("full_name")
     claim = eligibility.kpj_claim(record)

@@ -105,5 +105,5 @@ def create_app(config: AppConfig) -> Flask:
     api.document_answers(access.MATRIX)  # 401/403 from the role matrix, 507 everywhere
     app.register_blueprint(field_app.static_blp)  # /app/: static, not in OpenAPI
     app.register_blueprint(pages_blueprint.blp)  # supervisor pages: HTML, not in OpenAPI
-    http.init_app(app)
+    http.init_app(app, page_errors=pages_blueprint.error_response)
     return app

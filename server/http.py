@@ -3,7 +3,9 @@ caller, checking the role matrix, and the one JSON error shape."""
 
 from __future__ import annotations
 
-from flask import Flask, Request, Response, g, jsonify, request
+from collections.abc import Callable
+
+from flask import Flask, Request, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from berjasa import http_cache
@@ -61,8 +63,38 @@ def authorize() -> None:
     access.MATRIX.require(state.user, endpoint, log)
 
 
+# The site's error page (server.pages.blueprint.error_response), given by the app
+# factory: (status, message) -> an HTML response.
+PAGE_ERRORS = "berjasa.page_errors"
+# Paths outside /api/ that are read by programs, never by a person in a browser.
+MACHINE_PATHS = frozenset({"/health", "/openapi.json"})
+
+
+def wants_page(served: Request | None = None) -> bool:
+    """Whether an error is answered with the site's error page (Bahasa Indonesia)
+    rather than the JSON problem: every request of the supervisor pages, and a
+    browser's (one that asks for HTML before JSON) anywhere outside the JSON API
+    (``/api/``, ``/health``, ``/openapi.json``): an unknown URL, a wrong method.
+    Programs (``Accept: */*``, JSON, or no Accept) keep the JSON problem."""
+    served = served or request._get_current_object()
+    if served.blueprint in PAGE_BLUEPRINTS:
+        return True
+    if served.path.startswith("/api/") or served.path in MACHINE_PATHS:
+        return False
+    return served.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html"
+
+
+def _page(status: int, message: str) -> Response | None:
+    """The error page, when this request wants one and the app has pages."""
+    render = current_app.extensions.get(PAGE_ERRORS)
+    return render(status, message) if render is not None and wants_page() else None
+
+
 def problem_response(problem: Problem) -> Response:
-    """The one JSON error shape."""
+    """The one JSON error shape (the error page for a browser, :func:`wants_page`)."""
+    page = _page(problem.status, problem.message)
+    if page is not None:
+        return page
     response = jsonify(problem.to_dict())
     response.status_code = problem.status
     if problem.status == 429 and "retry_after" in problem.extra:
@@ -79,14 +111,19 @@ def http_error_response(exc: HTTPException) -> Response:
     status = exc.code or 500
     body = {"code": HTTP_CODES.get(status, "http_error"),
             "message": HTTP_MESSAGES.get(status, exc.description or "")}
-    response = jsonify(body)
-    response.status_code = status
+    response = _page(status, body["message"])
+    if response is None:
+        response = jsonify(body)
+        response.status_code = status
     if status == 405 and exc.get_response().headers.get("Allow"):
         response.headers["Allow"] = exc.get_response().headers["Allow"]
     return response
 
 
-def init_app(app: Flask) -> None:
-    """Install the role check and the error handlers."""
+def init_app(app: Flask, page_errors: Callable[[int, str], Response] | None = None) -> None:
+    """Install the role check and the error handlers; ``page_errors`` renders the
+    site's error page for browsers (:func:`wants_page`)."""
+    if page_errors is not None:
+        app.extensions[PAGE_ERRORS] = page_errors
     errors.install(app, log, authorize, problem_response, http_error_response)
     http_cache.install(app)  # JSON answers may carry personal data

@@ -13,8 +13,11 @@ from berjasa import reference
 from berjasa.database import apply_migrations, connect, pending_migrations, transaction
 from berjasa.paths import kelurahan_db_path, private_folder, tighten
 from berjasa.settings import write_setting
+from server.storage import enrollments
 from server.storage.audit import SYSTEM, record_audit_entry, seal_unsealed
 from server.storage.users import get_site, set_site
+
+KELURAHAN_MIGRATIONS = "migrations.kelurahan"
 
 
 class UnknownKelurahan(ValueError):
@@ -57,7 +60,8 @@ def init_kelurahan(data_dir: Path, kelurahan_code: str) -> InitResult:
     db_path = kelurahan_db_path(data_dir)
     conn = connect(db_path)
     try:
-        applied = apply_migrations(conn, "migrations.kelurahan")
+        enrollments.register_functions(conn)  # what the migrations call
+        applied = apply_migrations(conn, KELURAHAN_MIGRATIONS)
         existing = get_site(conn, "kelurahan_code")
         if existing and existing != region.code:
             raise KelurahanMismatch(
@@ -74,9 +78,6 @@ def init_kelurahan(data_dir: Path, kelurahan_code: str) -> InitResult:
     write_setting(data_dir, "kelurahan_code", region.code)
     tighten(data_dir)
     return InitResult(data_dir, db_path, region.code, region.name, applied)
-
-
-KELURAHAN_MIGRATIONS = "migrations.kelurahan"
 
 
 @dataclass
@@ -110,6 +111,7 @@ def migrate_kelurahan(data_dir: Path, dry_run: bool = False) -> MigrateResult:
         if not result.pending or dry_run:
             return result
         result.backup = _backup_copy(conn, data_dir, result.pending[0][:4])
+        enrollments.register_functions(conn)  # what the migrations call
         result.applied = apply_migrations(conn, KELURAHAN_MIGRATIONS)
         with transaction(conn):
             record_audit_entry(conn, SYSTEM, "site.migrate", None,

@@ -23,7 +23,12 @@ from berjasa import identity
 from berjasa.canonical import canonical_bytes
 from berjasa.compiled_schema import NeedsFullLoad
 from berjasa.database import GroupCommit, connect, transaction, utc_now
-from berjasa.enrollment_schema import EnrollmentSchema, loaders, to_storable
+from berjasa.enrollment_schema import (
+    EnrollmentSchema,
+    consent_time_held,
+    loaders,
+    to_storable,
+)
 from berjasa.problems import (
     DuplicateNik,
     IdConflict,
@@ -35,7 +40,7 @@ from berjasa.problems import (
     VersionMismatch,
 )
 from berjasa.pseudonyms import key_for_connection
-from server import eligibility
+from server import eligibility, lifecycle
 from server.schemas.messages import flatten_errors
 from server.storage import enrollments as store
 from server.storage import privacy as privacy_store
@@ -60,11 +65,13 @@ def enrollment_schema(settings: dict[str, Any]) -> EnrollmentSchema:
 
 
 def load_enrollment(payload: Any, settings: dict[str, Any],
-                    partial: bool = False) -> dict[str, Any]:
+                    partial: bool = False, held_consent_at: str | None = None) -> dict[str, Any]:
     """Validate a client payload into clean values, or raise ValidationFailed
     naming every bad field. A valid payload takes the schema's compiled path; any
-    doubt goes through marshmallow itself, which names the errors."""
-    schema, compiled = loaders(settings)
+    doubt goes through marshmallow itself, which names the errors.
+    ``held_consent_at``: the stored record's consent time (an edit), not judged
+    again when the payload keeps it (docs/api.md, ``consent.at``)."""
+    schema, compiled = loaders(settings, consent_time_held(payload, held_consent_at))
     if not partial:
         try:
             return compiled.load(payload)
@@ -303,9 +310,13 @@ def _result(payload: Any, outcome: Outcome | Problem) -> dict[str, Any]:
 
 
 def edit_enrollment(conn: sqlite3.Connection, enrollment_id: str, payload: Any,
-                    expected_version: int, actor: Actor, settings: dict[str, Any]) -> dict:
-    """Change fields of a submitted or needs-fix record (If-Match version); an
-    edit after needs_fix returns it to submitted. Old values go to history."""
+                    expected_version: int, actor: Actor, settings: dict[str, Any],
+                    resubmit: bool | None = None) -> dict:
+    """Change fields of a submitted or needs-fix record (If-Match version). The
+    status after the edit is :func:`server.lifecycle.status_after_edit`'s: the
+    enumerator's edit of a needs-fix record is the fix (back to submitted); a
+    supervisor's keeps it waiting for the fix unless ``resubmit``. Old values go to
+    history."""
     if not isinstance(payload, dict):
         raise ValidationFailed({"_body": ["Harus berupa objek JSON."]}, {"_body": ["not_object"]})
     if "id" in payload and payload["id"] != enrollment_id:
@@ -322,11 +333,14 @@ def edit_enrollment(conn: sqlite3.Connection, enrollment_id: str, payload: Any,
             raise VersionMismatch(current_version=current["version"])
         merged = {k: current[k] for k in store.CLIENT_FIELDS}
         merged.update({k: v for k, v in payload.items() if k != "id"})
-        values = to_storable(load_enrollment(_as_input(merged), settings))
+        consent = current["consent"]
+        held_consent_at = consent.get("at") if isinstance(consent, dict) else None
+        values = to_storable(load_enrollment(_as_input(merged), settings,
+                                             held_consent_at=held_consent_at))
         changed = {k: values[k] for k in store.CLIENT_FIELDS if values[k] != current[k]}
         if not changed:
             return current
-        new_status = "submitted"
+        new_status = lifecycle.status_after_edit(current["status"], actor.role, resubmit)
         changes = {**changed, "warnings": identity_warnings(values), "status": new_status,
                    "last_edited_by": actor.username, "updated_at": utc_now()}
         if not store.update_enrollment(conn, enrollment_id, changes, expected_version):

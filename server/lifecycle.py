@@ -2,7 +2,7 @@
 a record from one status to another (design.md, "Status lifecycle")::
 
     submitted -> approved -> synced -> registered
-              -> needs_fix -> submitted
+              -> needs_fix -> submitted   (the fix: the enumerator's edit)
               -> rejected
     approved  -> central_rejected
     synced    -> needs_fix          (sent back by a verifier at central)
@@ -83,6 +83,27 @@ EXTRA_COLUMNS = frozenset({
 def allowed_targets(from_status: str, role: str) -> list[str]:
     """The statuses a record in ``from_status`` may move to for this role."""
     return [to for (frm, to), roles in TRANSITIONS.items() if frm == from_status and role in roles]
+
+
+def status_after_edit(status: str, role: str, resubmit: bool | None = None) -> str:
+    """The status a record keeps or takes when its fields are edited
+    (:func:`server.intake.edit_enrollment`; docs/roles.md, "Editing a record sent back").
+
+    A ``needs_fix`` record waits for the fix of the person asked to make it, the
+    enumerator: their edit is the fix and returns it to ``submitted``. Anyone else's
+    edit meanwhile (a supervisor correcting another field) is kept and the record keeps
+    waiting, with its send-back reason, unless they say the edit is the fix
+    (``resubmit``; its default is true for the enumerator, false for anyone else).
+    Every other editable status is kept. A move is checked against :data:`TRANSITIONS`
+    (Forbidden for a role that may not make it)."""
+    if status != "needs_fix":
+        return status
+    if resubmit is None:
+        resubmit = role == ENUMERATOR
+    if not resubmit:
+        return status
+    check_transition(status, "submitted", role)
+    return "submitted"
 
 
 def check_transition(from_status: str, to_status: str, role: str) -> None:

@@ -81,7 +81,7 @@ def held_records(db: Database, kelurahan_code: str, record_ids: list[str]) -> di
     rows = db.query(
         "SELECT central_id, kelurahan_code, record_id, nik, status, reasons, duplicate_of_kelurahan,"
         " duplicate_of_record, version, kpj_number, coverage_start, registration_exported_at,"
-        f" kpj_claim FROM records WHERE kelurahan_code = ? AND {ids}",
+        f" kpj_claim, consent FROM records WHERE kelurahan_code = ? AND {ids}",
         [kelurahan_code, *params])
     return {r["record_id"]: r for r in rows}
 

@@ -76,6 +76,17 @@ class ListQuery(QueryArgs):
     cursor = Cursor()
 
 
+class EditQuery(QueryArgs):
+    """Whether an edit of a record sent back for a fix is the fix itself."""
+
+    resubmit = fields.Boolean(metadata={"description": (
+        "Untuk data berstatus needs_fix: true = perubahan ini adalah perbaikannya, data "
+        "kembali ke antrian (submitted); false = perubahan disimpan dan data tetap menunggu "
+        "perbaikan petugas. Bawaan: true untuk petugas pendata, false untuk pengawas "
+        "(docs/roles.md).")}, error_messages={"invalid": coded(
+            "resubmit harus true atau false.", "invalid_boolean")})
+
+
 def _json(schema) -> dict:
     return {"content": {"application/json": {"schema": schema}}}
 
@@ -154,18 +165,21 @@ def get_enrollment(enrollment_id: str):
 
 
 @blp.route("/enrollments/<enrollment_id>", methods=["PATCH"])
+@blp.arguments(EditQuery, location="query")
 @blp.doc(parameters=[{"in": "header", "name": "If-Match", "required": True,
                       "schema": {"type": "string"}}],
          requestBody={"required": True, **_json(EnrollmentSchema)},
          responses={"200": _json(EnrollmentSchema),
                     **problems(400, 404, 409, 412, 413, 415, 422, 428)})
-def edit_enrollment(enrollment_id: str):
-    """Change fields while the record is submitted or needs_fix (If-Match: version)."""
+def edit_enrollment(args: dict, enrollment_id: str):
+    """Change fields while the record is submitted or needs_fix (If-Match: version).
+    A needs_fix record returns to submitted with the enumerator's edit (the fix); a
+    supervisor's edit keeps it needs_fix unless ``?resubmit=true``."""
     settings, _ = _site()
     version = parse_if_match(request.headers.get("If-Match"))
     payload = read_json(settings["max_record_bytes"])
     record = intake.edit_enrollment(get_db(), enrollment_id, payload, version, current_actor(),
-                                    settings)
+                                    settings, resubmit=args.get("resubmit"))
     return _shown(record, with_history=True), 200, _etag(record)
 
 

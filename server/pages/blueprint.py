@@ -7,12 +7,29 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from werkzeug.exceptions import HTTPException
 
 from berjasa import reference
 from berjasa.local_time import wita
-from berjasa.problems import CsrfFailed, NotFound, Problem, TooManyAttempts, Unauthorized
+from berjasa.problems import (
+    BadFilter,
+    CsrfFailed,
+    NotFound,
+    Problem,
+    TooManyAttempts,
+    Unauthorized,
+)
 from berjasa.web import pages as web_pages
 from berjasa.web.pages import inert
 from server import privacy
@@ -38,9 +55,10 @@ TITLES = {
 }
 
 
-@blp.context_processor
+@blp.app_context_processor
 def page_context() -> dict:
-    """What every page template may use."""
+    """What every page template may use (also the error page of a URL outside the
+    pages, :func:`error_response`)."""
     code = current_app.config["KELURAHAN_CODE"]
     region = reference.kelurahan(code or "")
     return {"user": getattr(g, "user", None), "role_labels": labels.ROLE_LABELS,
@@ -68,10 +86,19 @@ blp.add_app_template_global(labels.history_changes, "history_changes")
 blp.add_app_template_global(labels.history_reason, "history_reason")
 
 
-def error_page(status: int, message: str, title: str | None = None):
-    """An error as a page in Bahasa Indonesia."""
+def error_page(status: int, message: str, title: str | None = None,
+               also: tuple[str, str] | None = None):
+    """An error as a page in Bahasa Indonesia; ``also`` (text, URL): the way on."""
     return render_template("pages/error.html", status=status, message=message,
-                           title=title or TITLES.get(status, "Kesalahan")), status
+                           title=title or TITLES.get(status, "Kesalahan"), also=also), status
+
+
+def error_response(status: int, message: str) -> Response:
+    """The error page for a browser's request outside the pages (an unknown URL, a
+    method a route does not take: server.http.wants_page), with the pages' security
+    headers."""
+    body, code = error_page(status, message)
+    return web_pages.security_headers(make_response(body, code))
 
 
 @blp.errorhandler(Problem)
@@ -82,6 +109,9 @@ def page_problem(problem: Problem):
         return redirect(url_for("pages.login", next=target), code=303)
     if isinstance(problem, CsrfFailed):
         return error_page(400, problem.message, "Formulir tidak sah")
+    if isinstance(problem, BadFilter):
+        return error_page(400, problem.message, "Pilihan tidak dikenal",
+                          also=("Lihat semua status", url_for("pages.by_status", status="all")))
     record_id = (request.view_args or {}).get("enrollment_id")
     erased = privacy.erased_record(get_db(), record_id) if isinstance(problem, NotFound) \
         and record_id else None

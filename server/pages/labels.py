@@ -97,16 +97,22 @@ def field_value(record: dict[str, Any], field: str) -> str:
     return "" if value is None else str(value)
 
 
+def _label(labels: dict[str, str]):
+    """A filter naming a code in words: the label, the code itself when it has none,
+    nothing for no code (a page never shows Python's ``None``)."""
+    return lambda code: "" if code is None else labels.get(code, code)
+
+
 FILTERS = {
-    "status_label": lambda s: STATUS_LABELS.get(s, s),
-    "role_label": lambda r: ROLE_LABELS.get(r, r),
-    "rule_label": lambda r: RULE_LABELS.get(r, r),
-    "result_label": lambda r: RESULT_LABELS.get(r, r),
-    "action_label": lambda a: ACTION_LABELS.get(a, a),
+    "status_label": _label(STATUS_LABELS),
+    "role_label": _label(ROLE_LABELS),
+    "rule_label": _label(RULE_LABELS),
+    "result_label": _label(RESULT_LABELS),
+    "action_label": _label(ACTION_LABELS),
     "central_status_label": lambda s: CENTRAL_STATUS_LABELS.get(s, s or ""),
     "history_actor": lambda name: history_actor(name),
     "central_reason": lambda r: central_reason_text(r),
-    "consent_method": lambda m: CONSENT_METHOD_LABELS.get(m, m),
+    "consent_method": _label(CONSENT_METHOD_LABELS),
     "rupiah": rupiah,
     "wita": wita,
     "tanggal": tanggal,

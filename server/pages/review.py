@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import current_app, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from berjasa.problems import InvalidTransition, MakerChecker, ValidationFailed
+from berjasa.problems import BadFilter, InvalidTransition, MakerChecker, ValidationFailed
 from server import intake, receipts, review, user_admin
 from server import listing as lists
 from server.db import get_db
@@ -22,14 +22,25 @@ def _site() -> tuple[dict, str]:
     return current_app.config["SETTINGS"], current_app.config["KELURAHAN_CODE"]
 
 
+def list_filter(source=None) -> dict[str, str]:
+    """The search (``q``: name, NIK, KK) and the recorder filter (``enumerator``) of
+    a list, from ``source`` (default: the query string): only those given. A review
+    page opened from a filtered list carries them in its links and decision form, so
+    the next record after a decision is the next of that same list."""
+    source = request.args if source is None else source
+    query = (source.get("q") or "").strip()[:100]
+    enumerator = (source.get("enumerator") or "").strip()[:64]
+    return {name: value for name, value in (("q", query), ("enumerator", enumerator)) if value}
+
+
 def listing(status: str | None, template: str = "pages/queue.html",
             oldest_first: bool = False) -> str:
     """A page of records in one status (None: any), with search (name, NIK, KK)
     and a filter by the person who recorded them."""
     settings, site = _site()
     conn = get_db()
-    query = (request.args.get("q") or "").strip()[:100] or None
-    enumerator = (request.args.get("enumerator") or "").strip()[:64] or None
+    chosen = list_filter()
+    query, enumerator = chosen.get("q"), chosen.get("enumerator")
     cursor = request.args.get("cursor")
     after = lists.decode_cursor(cursor) if cursor else None
     items, next_cursor = lists.list_records(conn, status=status, query=query,
@@ -46,7 +57,7 @@ def listing(status: str | None, template: str = "pages/queue.html",
     sent_back = (sent_back_by_central(query=query, enumerator=enumerator)
                  if template == "pages/queue.html" else [])
     return render_template(template, rows=rows, status=status, query=query or "",
-                           sent_back=sent_back,
+                           sent_back=sent_back, list_filter=chosen,
                            enumerator=enumerator or "", recorders=recorders,
                            next_cursor=next_cursor, counts=lists.status_counts(conn),
                            statuses=list(labels.STATUS_LABELS), sync=sync_status(conn))
@@ -74,18 +85,31 @@ ALL_STATUSES = "all"  # ``/enrollments?status=all``: a search that does not know
 def by_status() -> str:
     """``/enrollments?status=...``: every record in one status, or in any status
     (``all``: where a supervisor looks a person up by name, NIK or KK)."""
-    status = request.args.get("status", "approved")
+    status = request.args.get("status") or "approved"
     if status == ALL_STATUSES:
         return listing(None, "pages/list.html")
     if status not in labels.STATUS_LABELS:
-        status = "approved"
+        raise unknown_status(status)
     return listing(status, "pages/list.html")
 
 
-def next_to_review(exclude: str) -> str | None:
-    """The next submitted record this supervisor may decide on, if any."""
+def unknown_status(status: str) -> BadFilter:
+    """400 for a status the lists do not have (a mistyped or old link): it showed the
+    approved list as if it had been asked for."""
+    shown = status if len(status) <= 40 else status[:40] + "…"
+    names = ", ".join(["Semua status", *labels.STATUS_LABELS.values()])
+    message = f"Status “{shown}” tidak dikenal. Pilih salah satu: {names}."
+    return BadFilter({"status": [message]}, {"status": ["invalid_choice"]}, message=message)
+
+
+def next_to_review(exclude: str, chosen: dict[str, str] | None = None) -> str | None:
+    """The next submitted record of the queue, narrowed by ``chosen`` (the list's
+    search and recorder filter, :func:`list_filter`), that this supervisor may
+    decide on, if any."""
     actor = current_actor()
-    items, _ = lists.list_records(get_db(), status="submitted", limit=PAGE_SIZE,
+    chosen = chosen or {}
+    items, _ = lists.list_records(get_db(), status="submitted", query=chosen.get("q"),
+                                  enumerator=chosen.get("enumerator"), limit=PAGE_SIZE,
                                   oldest_first=True)
     for item in items:
         if item["id"] != exclude and not review.is_maker_of(get_db(), item, actor):
@@ -116,7 +140,8 @@ def render_review(enrollment_id: str, status_code: int = 200, error: str | None 
         review_decision=labels.ACTION_LABELS.get(decided) if decided else None,
         central_notices=review.central_notice_texts(conn, enrollment_id),
         can_review=can_review, is_maker=can_review and review.is_maker_of(conn, record, actor),
-        error=error, errors=errors or {}, form=form or {}, decisions=review.DECISION_LABELS)
+        error=error, errors=errors or {}, form=form or {}, decisions=review.DECISION_LABELS,
+        list_filter=list_filter(request.values))
     return html, status_code
 
 
@@ -144,7 +169,8 @@ def _form_version(text: str) -> int:
 
 def decide(enrollment_id: str) -> Response | tuple[str, int]:
     """``POST /enrollments/<id>/decision``: approve, reject or needs-fix, then on
-    to the next entry in the queue."""
+    to the next entry of the queue the page was opened from (its search and recorder
+    filter, sent back by the form, are kept in the next page's URL)."""
     settings, site = _site()
     form = {"decision": request.form.get("decision", ""), "reason": request.form.get("reason", "")}
     try:
@@ -165,7 +191,8 @@ def decide(enrollment_id: str) -> Response | tuple[str, int]:
     except MakerChecker as exc:
         return render_review(enrollment_id, 403, exc.message)
     notices.record_decided(record["id"], record["status"])  # no name in the cookie
-    following = next_to_review(enrollment_id)
+    chosen = list_filter(request.form)  # the list the page was opened from
+    following = next_to_review(enrollment_id, chosen)
     if following and request.form.get("then") != "queue":
-        return redirect(url_for("pages.enrollment", enrollment_id=following), code=303)
-    return redirect(url_for("pages.queue"), code=303)
+        return redirect(url_for("pages.enrollment", enrollment_id=following, **chosen), code=303)
+    return redirect(url_for("pages.queue", **chosen), code=303)

@@ -31,15 +31,49 @@ SERVER_FIELDS = (
 
 
 _SPACE_RUNS = re.compile(r"\s+")
+# Apostrophes belong to the word they stand in: Ma'ruf, Ma’ruf and Maruf are one name.
+APOSTROPHES = "'\u2019\u2018\u02bc\u02bb`\u00b4"
+
+
+class _NameFold(dict):
+    """``str.translate`` table of :func:`name_key`, filled per character on first
+    sight: apostrophes and combining marks (accents, after NFKD) dropped, any other
+    punctuation or symbol a space (Hj.St. = Hj. St. = Hj St), the rest kept."""
+
+    def __missing__(self, code: int) -> str | None:
+        char = chr(code)
+        if char in APOSTROPHES or unicodedata.combining(char):
+            folded = None
+        elif unicodedata.category(char)[0] in "PS":
+            folded = " "
+        else:
+            folded = char
+        if len(self) < 20_000:  # queries may hold any character: keep the table small
+            self[code] = folded
+        return folded
+
+
+_NAME_FOLD = _NameFold()
 
 
 def name_key(name: str) -> str:
-    """Fold a name for search: no accents, no case, single spaces."""
-    plain = name
+    """Fold a name for search, the same way for the stored name (the ``name_key``
+    column) and the query: no accents, no case, no apostrophes, other punctuation as
+    a space, single spaces. "Ma’ruf Daéng Ngëmba" -> "maruf daeng ngemba",
+    "Hj. St. Aminah" -> "hj st aminah"."""
+    if not isinstance(name, str):
+        return ""
     if not name.isascii():  # ASCII has nothing to decompose
-        decomposed = unicodedata.normalize("NFKD", name)
-        plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return _SPACE_RUNS.sub(" ", plain.casefold()).strip()
+        name = unicodedata.normalize("NFKD", name).translate(_NAME_FOLD)
+    elif not name.replace(" ", "").isalpha():  # most names: letters and spaces only
+        name = name.translate(_NAME_FOLD)
+    return _SPACE_RUNS.sub(" ", name.casefold()).strip()
+
+
+def register_functions(conn: sqlite3.Connection) -> None:
+    """SQL functions the kelurahan migrations call: ``berjasa_name_key(full_name)``
+    (:func:`name_key`; migration 0011 folds the names already held again)."""
+    conn.create_function("berjasa_name_key", 1, name_key, deterministic=True)
 
 
 def _from_row(row: sqlite3.Row | None) -> dict[str, Any] | None:
@@ -330,9 +364,11 @@ def list_enrollments(conn: sqlite3.Connection, *, status: str | None = None,
         if digits.isdigit():
             where.append("(nik LIKE ? ESCAPE '\\' OR kk_number = ?)")
             params += [_like_prefix(digits), digits]
-        else:
+        elif folded := name_key(query):
             where.append("name_key LIKE ? ESCAPE '\\'")
-            params.append("%" + _escape_like(name_key(query)) + "%")
+            params.append("%" + _escape_like(folded) + "%")
+        else:  # only punctuation: no name holds "nothing"
+            where.append("0")
     if after:
         where.append(f"(received_at, id) {'>' if oldest_first else '<'} (?, ?)")
         params += list(after)

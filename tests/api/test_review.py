@@ -143,6 +143,66 @@ def test_needs_fix_then_edit_returns_to_submitted_keeping_old_values(api, record
     assert review(supervisor, record["id"], "approve").status_code == 200
 
 
+def test_a_supervisors_edit_of_a_record_sent_back_keeps_it_waiting_for_the_fix(api, records):
+    """QA's steps: supervisor sends a record back for the mother's name; another
+    supervisor meanwhile corrects the heir's phone. That edit is kept, but the record
+    stays needs_fix with its reason (it was not the fix): the enumerator's fix, based
+    on the older version, is told "changed by someone else" (412), reloads, sends the
+    fix and only then is it back in the queue. The supervisor who edited may not
+    approve it (maker-checker); the one who sent it back may."""
+    record = submit(api, records)
+    url = f"/api/v1/enrollments/{record['id']}"
+    sender, editor, enumerator = api("supervisor"), api("supervisor2"), api("enumerator")
+    assert review(sender, record["id"], "needs_fix",
+                  "Nama ibu kandung tidak lengkap").status_code == 200
+    edit = editor.patch(url, json={"heir_phone": "081277777777"}, headers={"If-Match": "2"})
+    assert edit.status_code == 200, edit.text
+    body = edit.json()
+    assert (body["status"], body["version"], body["heir_phone"]) == ("needs_fix", 3, "+6281277777777")
+    assert body["review_reason"] == "Nama ibu kandung tidak lengkap"
+    assert body["last_edited_by"] == "supervisor2"
+    # not decidable: the problem it was sent back for is still there
+    answer = review(sender, record["id"], "approve")
+    assert answer.status_code == 409 and answer.json()["current_status"] == "needs_fix"
+    # the phone's fix was made on version 2
+    stale = enumerator.patch(url, json={"mother_name": "Hasnah binti Daeng Lalo"},
+                             headers={"If-Match": "2"})
+    assert stale.status_code == 412
+    reloaded = enumerator.get(url).json()
+    assert (reloaded["status"], reloaded["version"]) == ("needs_fix", 3)
+    assert reloaded["review_reason"] == "Nama ibu kandung tidak lengkap"
+    fixed = enumerator.patch(url, json={"mother_name": "Hasnah binti Daeng Lalo"},
+                             headers={"If-Match": "3"})
+    assert fixed.status_code == 200, fixed.text
+    assert fixed.json()["status"] == "submitted"
+    assert fixed.json()["mother_name"] == "Hasnah binti Daeng Lalo"
+    assert fixed.json()["heir_phone"] == "+6281277777777"  # the supervisor's edit kept
+    answer = review(editor, record["id"], "approve")
+    assert answer.status_code == 403 and answer.json()["code"] == "maker_checker"
+    assert review(sender, record["id"], "approve").status_code == 200
+
+
+def test_a_supervisor_makes_the_fix_only_when_saying_so(api, records):
+    """``?resubmit=true``: the supervisor's edit is the fix (e.g. the enumerator has
+    left); the record is back in the queue, and that supervisor is now a maker."""
+    record = submit(api, records)
+    url = f"/api/v1/enrollments/{record['id']}"
+    sender, fixer = api("supervisor"), api("supervisor2")
+    assert review(sender, record["id"], "needs_fix", "RT salah").status_code == 200
+    bad = fixer.patch(url, params={"resubmit": "mungkin"}, json={"rt": "011"},
+                      headers={"If-Match": "2"})
+    assert bad.status_code == 422 and "resubmit" in bad.json()["errors"]
+    kept = fixer.patch(url, params={"resubmit": "false"}, json={"rt": "011"},
+                       headers={"If-Match": "2"})
+    assert kept.status_code == 200 and kept.json()["status"] == "needs_fix"
+    fixed = fixer.patch(url, params={"resubmit": "true"}, json={"rt": "012"},
+                        headers={"If-Match": "3"})
+    assert fixed.status_code == 200, fixed.text
+    assert fixed.json()["status"] == "submitted"
+    assert review(fixer, record["id"], "approve").json()["code"] == "maker_checker"
+    assert review(sender, record["id"], "approve").status_code == 200
+
+
 @pytest.mark.parametrize("username", ["enumerator", "admin", "auditor"])
 def test_only_supervisors_review(api, records, username):
     record = submit(api, records)

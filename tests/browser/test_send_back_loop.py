@@ -216,10 +216,9 @@ def test_dtsen_mismatch_sent_back_fixed_on_the_phone_and_accepted(world, tmp_pat
                            json={"notes": "Dicek pengawas"},
                            headers={"If-Match": current.headers["ETag"]})
             assert patched.status_code == 200, patched.text
-            # that edit returned it to submitted; the supervisor asks for the fix again
-            again = _api(kelurahan, "pengawas2", "POST", f"/api/v1/enrollments/{record['id']}/review",
-                         json={"decision": "needs_fix", "reason": REASON})
-            assert again.status_code == 200, again.text
+            # that edit is kept, and the record still waits for the enumerator's fix
+            assert patched.json()["status"] == "needs_fix"
+            assert patched.json()["central"]["status"] == "sent_back"
 
             # 5. offline: fix the name, save on the phone
             ctx.set_offline(True)

@@ -36,6 +36,10 @@ BAD_FIELDS = [
     ("consent without method", {"consent": {"given": True, "at": "2025-10-06T09:00:00+08:00"}},
      ["invalid_consent"]),
     ("consent missing", {"consent": None}, ["invalid_consent"]),
+    ("consent in 2031", {"consent": {"given": True, "method": "verbal",
+                                     "at": "2031-01-01T09:00:00+08:00"}}, ["invalid_consent"]),
+    ("consent in 1970 (a reset phone clock)", {"consent": {
+        "given": True, "method": "verbal", "at": "1970-01-01T08:00:00+08:00"}}, ["invalid_consent"]),
     ("NIK in scientific notation", {"nik": "7.37101E+15"}, ["nik_damaged_by_spreadsheet"]),
     ("NIK cut to 15 digits", {"nik": "737101120380001"}, ["nik_damaged_by_spreadsheet"]),
     ("NIK with a trailing .0", {"nik": "7371011203800001.0"}, ["nik_damaged_by_spreadsheet"]),
@@ -165,11 +169,38 @@ def test_record_held_before_the_rules_is_not_judged_again_when_resent(central, m
     device = central.register()
     held = {**records(1)[0], "occupation": "Astronot"}
     with monkeypatch.context() as old_central:
-        old_central.setattr(eligibility, "judge_record", lambda record, *args: ([], dict(record)))
+        old_central.setattr(eligibility, "judge_record",
+                            lambda record, *args, **kwargs: ([], dict(record)))
         first = device.send([held])
     assert first[0]["result"] == "accepted"
     assert device.send([held]) == first
     assert central.query("SELECT status FROM records") == [{"status": "accepted"}]
+
+
+def test_a_fix_of_a_record_held_before_the_consent_bounds_is_not_refused_for_them(
+        central, monkeypatch):
+    """Central judged no consent time before: a record it holds with consent in 1970
+    (accepted then) comes back as a fix (a newer version) keeping that consent, and
+    is not rejected for it; a fix that changes the consent time is judged, and a new
+    record with that time is refused."""
+    device = central.register()
+    old_clock = {"given": True, "method": "thumbprint", "at": "1970-01-01T08:00:00+08:00"}
+    held, new = records(2)
+    held = {**held, "consent": old_clock}
+    with monkeypatch.context() as old_central:
+        old_central.setattr(eligibility, "judge_record",
+                            lambda record, *args, **kwargs: ([], dict(record)))
+        assert device.send([held])[0]["result"] == "accepted"
+    fixed = {**held, "version": held["version"] + 1, "address": "Jl. Perbaikan No. 2"}
+    assert device.send([fixed])[0]["result"] == "accepted"
+    assert central.query("SELECT address, status FROM records WHERE record_id = ?",
+                         (held["id"],)) == [{"address": "Jl. Perbaikan No. 2", "status": "accepted"}]
+    moved = {**fixed, "version": fixed["version"] + 1,
+             "consent": {**old_clock, "at": "1971-01-01T08:00:00+08:00"}}
+    answer = device.send([moved])[0]
+    assert answer["result"] == "rejected" and answer["reasons"] == ["invalid_consent"]
+    answer = device.send([{**new, "consent": old_clock}])[0]
+    assert answer["result"] == "rejected" and answer["reasons"] == ["invalid_consent"]
 
 
 @pytest.mark.parametrize("central_settings", [{"work_categories": ["Nelayan", "Lainnya"]}])

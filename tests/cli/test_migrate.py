@@ -203,3 +203,70 @@ def test_an_erasure_deletes_the_pre_migration_copies_that_hold_the_person(tmp_pa
     assert f"backups/{copy.name}" in erased.stdout
     assert not copy.exists() and unrelated.exists()
     assert not any(nik.encode() in path.read_bytes() for path in folder.rglob("*") if path.is_file())
+
+
+def _fold_before_0011(name: str) -> str:
+    """The name_key every release before migration 0011 stored: accents and case
+    folded, apostrophes and punctuation kept."""
+    import re
+    import unicodedata
+
+    plain = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
+    return re.sub(r"\s+", " ", plain.casefold()).strip()
+
+
+def test_migration_0011_folds_the_names_already_held(tmp_path):
+    """The name search folds apostrophes and punctuation; names stored before hold
+    the older fold and would not be found by "Ma'ruf" or "Hj.St.": `migrate` folds
+    them again (after its backup copy), and the search finds them."""
+    from berjasa.database import connect
+    from server import intake
+    from server.app import create_app
+    from server.storage.audit import Actor
+    from server.storage.enrollments import name_key
+
+    folder = tmp_path / "kelurahan"
+    assert berjasa("init", "--kelurahan", KELURAHAN, "--data-dir", str(folder)).returncode == 0
+    for name, role in (("petugas", "enumerator"), ("pengawas", "supervisor")):
+        added = berjasa("user", "add", name, "--role", role, "--password-stdin",
+                        "--data-dir", str(folder), stdin=PASSWORD + "\n")
+        assert added.returncode == 0, added.stderr
+    names = ["Ma’ruf Daéng Ngëmba", "Hj. St. Aminah", "Abdul-Rahman", "Andi Baso'", "ᨒᨚᨈᨑ",
+             "Sitti Rahmah", "Muh.Ali, S.Pd."]
+    faker = EnrollmentFaker(KELURAHAN, seed=5)
+    config = read_app_config(folder)
+    conn = connect(folder / "kelurahan.db")
+    try:
+        for name in names:
+            intake.create_enrollment(conn, faker.enrollment(full_name=name),
+                                     Actor("petugas", "enumerator"), config.settings)
+        # the database as a release before 0011 left it
+        for (full_name,) in conn.execute("SELECT full_name FROM enrollments").fetchall():
+            conn.execute("UPDATE enrollments SET name_key = ? WHERE full_name = ?",
+                         (_fold_before_0011(full_name), full_name))
+        conn.execute("DELETE FROM schema_migrations WHERE version = '0011'")
+        conn.commit()
+    finally:
+        conn.close()
+
+    done = berjasa("migrate", "--json", "--data-dir", str(folder))
+    assert done.returncode == 0, done.stderr
+    answer = json.loads(done.stdout.strip().splitlines()[-1])
+    assert answer["applied"] == ["0011_name_search_fold.sql"]
+    with sqlite3.connect(answer["backup"]) as copy:  # the copy holds the older fold
+        assert copy.execute("SELECT count(*) FROM enrollments WHERE name_key LIKE '%.%'"
+                            ).fetchone()[0] == 2
+    with sqlite3.connect(folder / "kelurahan.db") as db:
+        rows = db.execute("SELECT full_name, name_key FROM enrollments").fetchall()
+    assert sorted(rows) == sorted((name, name_key(name)) for name in names)
+
+    app = create_app(read_app_config(folder, testing=True))
+    with BackgroundServer(app) as server:
+        token = requests.post(f"{server.url}/api/v1/auth/token", timeout=30,
+                              json={"username": "pengawas", "password": PASSWORD}).json()["token"]
+        for query, found in (("Ma'ruf", "Ma’ruf Daéng Ngëmba"), ("Hj.St.", "Hj. St. Aminah"),
+                             ("abdul rahman", "Abdul-Rahman"), ("muh ali", "Muh.Ali, S.Pd.")):
+            items = requests.get(f"{server.url}/api/v1/enrollments", params={"q": query},
+                                 headers={"Authorization": f"Bearer {token}"}, timeout=30
+                                 ).json()["items"]
+            assert [item["full_name"] for item in items] == [found], query
