@@ -20,6 +20,10 @@ How the rules read domain.md (docs/eligibility.md has the full text):
   proof of being better off).
 - ``bpjs_membership``: an ``aktif``/``active`` row in the loaded BPJS list fails,
   unless central itself registered the record (then the row is our registration).
+- A row of a loaded snapshot that names the NIK but could not be read (central's
+  import refused it) is not absence: ``dtsen``, ``council`` (when only the DTSEN
+  alternative is left) and ``bpjs_membership`` answer ``unknown`` with the reason
+  naming the file and the line, until a corrected file is imported.
 
 Identity checks (DTSEN name / birth-date match) are findings, not rules.
 """
@@ -98,6 +102,13 @@ class Evidence:
     registered_by_program: bool = False     # central put it on a registration file
     cohort_start: str | None = None         # YYYY-MM when in the 2024 cohort the city pays
     at_central: bool = False
+    # A row of the loaded snapshot names this NIK but could not be read (the import
+    # refused it): the reason to give, in Indonesian, naming the file and the line. The
+    # snapshot says nothing readable about the person, so a rule that would read the
+    # NIK's absence from it (pass, or the DTSEN alternative gone) answers unknown.
+    dtsen_unreadable: str | None = None
+    bpjs_unreadable: str | None = None
+    cohort_unreadable: str | None = None
 
 
 NOTHING_LOADED = Evidence()
@@ -277,6 +288,9 @@ def council(record: dict, params: Parameters, evidence: Evidence) -> Result:
         where = "diperiksa di pusat" if not evidence.at_central else "belum dapat diperiksa (DTSEN belum dimuat)"
         return _result("council", UNKNOWN, f"Bukan pekerja harian/lepas dan {income_text}; "
                        f"status miskin/P3KE (DTSEN) {where}.")
+    if evidence.dtsen_unreadable:
+        return _result("council", UNKNOWN, f"Bukan pekerja harian/lepas dan {income_text}; "
+                       f"status miskin/P3KE (DTSEN) belum dapat diperiksa: {evidence.dtsen_unreadable}")
     listed = ("tidak tercantum di DTSEN" if evidence.dtsen_desil is None
               else f"DTSEN desil {evidence.dtsen_desil} di atas batas {params.dtsen_max_desil}")
     return _result("council", FAIL, f"Tidak memenuhi kriteria DPRD: bukan pekerja harian/lepas, "
@@ -288,6 +302,8 @@ def dtsen(record: dict, params: Parameters, evidence: Evidence) -> Result:
     if not evidence.dtsen_loaded:
         text = "Data DTSEN belum dimuat di pusat." if evidence.at_central else "Data DTSEN diperiksa di pusat."
         return _result("dtsen", UNKNOWN, text)
+    if evidence.dtsen_unreadable:
+        return _result("dtsen", UNKNOWN, evidence.dtsen_unreadable)
     if evidence.dtsen_desil is None:
         return _result("dtsen", PASS, "Tidak tercantum di DTSEN (tidak ada desil di atas batas).")
     if evidence.dtsen_desil > params.dtsen_max_desil:
@@ -307,15 +323,20 @@ def bpjs_membership(record: dict, params: Parameters, evidence: Evidence) -> Res
     if evidence.cohort_start and not evidence.registered_by_program:
         return _result("bpjs_membership", FAIL, f"Sudah ditanggung program sejak {evidence.cohort_start} "
                        "(kohort 2024).")
+    unreadable = ""
+    if (evidence.cohort_unreadable or evidence.bpjs_unreadable) and not evidence.registered_by_program:
+        unreadable = " ".join(t for t in (evidence.cohort_unreadable, evidence.bpjs_unreadable) if t)
     if not evidence.bpjs_loaded:
         text = ("Daftar peserta BPJS belum dimuat di pusat." if evidence.at_central
                 else "Kepesertaan BPJS diperiksa di pusat.")
-        return _result("bpjs_membership", UNKNOWN, text)
+        return _result("bpjs_membership", UNKNOWN, f"{text} {unreadable}".strip())
     kpj = f" (KPJ {evidence.bpjs_kpj})" if evidence.bpjs_kpj else ""
     if evidence.registered_by_program:
         return _result("bpjs_membership", PASS, f"Didaftarkan oleh program ini{kpj}.")
     if evidence.bpjs_status is not None and is_active_status(evidence.bpjs_status):
         return _result("bpjs_membership", FAIL, f"Sudah peserta aktif BPJS Ketenagakerjaan{kpj}.")
+    if unreadable:  # a listed row or a cohort row we could not read: not proof of absence
+        return _result("bpjs_membership", UNKNOWN, unreadable)
     return _result("bpjs_membership", PASS, "Belum peserta aktif BPJS Ketenagakerjaan.")
 
 

@@ -502,6 +502,10 @@ def import_command(kind: str, file: Path, force: bool, data_dir: Path | None, as
     click.echo(f"Dibaca {summary['read']}, diterima {summary['accepted']}, ditolak "
                f"{summary['rejected']}{shown}; snapshot {summary['snapshot_id']}; "
                f"{rechecked['changed']} data di pusat berubah.")
+    if summary.get("unreadable_held"):
+        click.echo(f"{summary['unreadable_held']} baris yang ditolak memuat NIK data di pusat: aturan "
+                   f"yang membaca berkas ini \"belum diketahui\" untuk data itu (tidak ditolak, tidak "
+                   f"masuk berkas pendaftaran BPJS) sampai berkas yang diperbaiki diimpor ulang.")
     if summary["unused_columns"]:
         click.echo(f"Kolom tidak dipakai: {', '.join(summary['unused_columns'])} (bukan kolom "
                    f"{kind}; periksa nama kolomnya bila isinya perlu)")

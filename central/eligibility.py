@@ -5,7 +5,9 @@ A record is ``rejected`` at central only when it is invalid (:func:`record_probl
 or when a rule fails on a loaded snapshot: ``dtsen`` (desil above the cut-off on
 the loaded DTSEN) or ``bpjs_membership`` (an active row of the loaded BPJS list, or
 the NIK is in the loaded 2024 cohort). Every other failing or unknown rule keeps
-the record ``accepted`` but off the registration file (docs/eligibility.md).
+the record ``accepted`` but off the registration file (docs/eligibility.md). A
+snapshot row an import refused for a NIK makes the rules reading that snapshot
+``unknown`` for it (:func:`evidence`), never a proof either way.
 """
 
 from __future__ import annotations
@@ -120,10 +122,41 @@ def _with_rule_defaults(settings: Mapping[str, Any] | None) -> Mapping[str, Any]
     return filled
 
 
+# What each snapshot is called in a reason naming one of its lines.
+SNAPSHOT_NAMES = {"dtsen": "ekstrak DTSEN", "bpjs": "daftar peserta BPJS", "cohort": "daftar kohort 2024"}
+
+
+def unreadable_reason(kind: str, line: int, column: str, code: str, file_name: str | None) -> str:
+    """The Indonesian reason of a rule that cannot be decided because the ``kind``
+    snapshot's row for the NIK was refused by its import (``line`` of ``file_name``,
+    ``column`` as the file heads it, ``code`` as the rejects file's ``alasan``)."""
+    where = f" ({file_name})" if file_name else ""
+    column = column if column.startswith("kolom ") else f"kolom {column}"  # "kolom ke-5 (tanpa judul)"
+    return (f"Baris {line} {SNAPSHOT_NAMES.get(kind, kind)}{where} tidak terbaca ({column}: "
+            f"{code}); belum dapat dinilai sampai pusat memperbaiki berkas itu dan mengimpornya ulang.")
+
+
+def unreadable_of(rows: list[dict[str, Any]]) -> dict[str, str]:
+    """{kind: reason} of a NIK's refused snapshot rows (``unreadable_rows`` joined with
+    their import's ``file_name``)."""
+    return {r["kind"]: unreadable_reason(r["kind"], r["line"], r["column_label"], r["code"],
+                                         r.get("file_name")) for r in rows}
+
+
 def evidence(loaded: dict[str, Any], dtsen_desil: int | None, bpjs_row: dict | None,
-             cohort_start: str | None, registered_by_program: bool) -> rules.Evidence:
+             cohort_start: str | None, registered_by_program: bool,
+             unreadable: dict[str, str] | None = None) -> rules.Evidence:
     """What central holds about one NIK. ``loaded``: the current snapshot ids
-    (``{"dtsen": id|None, "bpjs": id|None, "cohort": id|None}``)."""
+    (``{"dtsen": id|None, "bpjs": id|None, "cohort": id|None}``). ``unreadable``:
+    ``{kind: reason}`` for each loaded snapshot whose import refused a row naming the
+    NIK (:func:`unreadable_reason`). Such a row came before any readable one of the
+    same NIK (a later row of a NIK already read is a duplicate and is not kept), and
+    the first row of a NIK is the one a file means, so the readable row is set aside."""
+    if unreadable:  # rare: most records have no refused row
+        unreadable = {kind: text for kind, text in unreadable.items() if loaded.get(kind) is not None}
+        dtsen_desil = None if "dtsen" in unreadable else dtsen_desil
+        bpjs_row = None if "bpjs" in unreadable else bpjs_row
+        cohort_start = None if "cohort" in unreadable else cohort_start
     return rules.Evidence(
         at_central=True,
         dtsen_loaded=loaded.get("dtsen") is not None,
@@ -133,6 +166,9 @@ def evidence(loaded: dict[str, Any], dtsen_desil: int | None, bpjs_row: dict | N
         bpjs_kpj=bpjs_row.get("kpj_number") if bpjs_row is not None else None,
         cohort_start=cohort_start if loaded.get("cohort") is not None else None,
         registered_by_program=registered_by_program,
+        dtsen_unreadable=unreadable.get("dtsen") if unreadable else None,
+        bpjs_unreadable=unreadable.get("bpjs") if unreadable else None,
+        cohort_unreadable=unreadable.get("cohort") if unreadable else None,
     )
 
 
@@ -184,7 +220,14 @@ def snapshot_stamp(loaded: dict[str, Any], params: rules.Parameters) -> dict[str
 
 
 def same_outcome(old: list[dict] | None, new: list[dict]) -> bool:
-    """The same rules with the same results (reason wording aside)."""
+    """The same rules with the same results (reason wording aside), and the same reason
+    for each ``unknown``: why a rule cannot be decided is what the kelurahan acts on (a
+    list not loaded yet, or a line of it central must fix and import again)."""
     if not old:
         return False
-    return [(r.get("rule"), r.get("result")) for r in old] == [(r["rule"], r["result"]) for r in new]
+    return [_outcome(r) for r in old] == [_outcome(r) for r in new]
+
+
+def _outcome(result: dict) -> tuple:
+    unknown = result.get("result") == rules.UNKNOWN
+    return result.get("rule"), result.get("result"), result.get("reason") if unknown else None

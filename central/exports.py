@@ -55,7 +55,7 @@ from berjasa.spreadsheet import EMPHASIS, KINDS, Column, write_export
 from central import progress as progress_rules
 from central.contributions import Calculator, ContributionConfigError, load_config
 from central.eligibility import RULE_OF_REJECTION
-from central.storage import reports
+from central.storage import reports, snapshots
 from central.storage.db import Database, utc_now
 
 WHATS = ("bpjs-registration", "payment-list", "rejections", "progress", "all")
@@ -412,6 +412,13 @@ class PaymentList(_Builder):
              "penghasilan kosong = band terendah"),
             f"Dibuat: {local_time.wita(generated_at, seconds=True)} ({generated_at} UTC)",
         ]
+        cohort = snapshots.in_force(db, "cohort")
+        if cohort and cohort["rejected"]:
+            # a cohort row the import refused is nobody's row here: not paid until fixed
+            self.title_lines.append(
+                f"Perhatian: {cohort['rejected']} baris kohort 2024 ({cohort['file_name']}) ditolak saat "
+                f"impor dan tidak ada di daftar ini; perbaiki berkasnya (lihat berkas penolakan impor) "
+                f"lalu impor ulang kohort")
 
     def _subtotal(self, label: str, sums: dict[str, int], workers: int,
                   left_out: int = 0) -> dict[str, Any]:

@@ -37,6 +37,12 @@ message names the file). A refusal without a rejected row, and a file that canno
 imported at all (:class:`ImportFileError`: its rows mean nothing), leave none.
 Each import that replaces a snapshot is a row of ``imports``; its id is the
 snapshot id the rows and the eligibility decisions carry.
+
+A refused row of the DTSEN extract, the BPJS list or the cohort whose NIK cell is
+still a valid NIK (:func:`readable_nik`) is remembered with the snapshot
+(``unreadable_rows``: NIK, line, code, column): the rules reading that snapshot answer
+``unknown`` for the NIK until a corrected file replaces it, since the row's absence
+would otherwise pass "not yet a participant" or drop the DTSEN alternative.
 """
 
 from __future__ import annotations
@@ -59,7 +65,7 @@ from typing import Any, BinaryIO
 
 from berjasa import local_time, reference
 from berjasa.checks import describe_unprintable, unprintable_characters
-from berjasa.identity import is_nik_damaged_by_spreadsheet
+from berjasa.identity import check_nik, has_errors, is_nik_damaged_by_spreadsheet
 from berjasa.number_text import RUPIAH_PROBLEMS, RupiahUnreadable, parse_rupiah
 from berjasa.os_errors import os_error_text
 from berjasa.paths import open_private, private_folder
@@ -641,6 +647,10 @@ class _Rejects:
             self.writer.writerow([*(_safe_cell(h) for h in self.header), "alasan", "kolom",
                                   "keterangan", "baris"])
 
+    def label(self, field: str) -> str:
+        """The file's own heading of a field's column (``kolom``)."""
+        return self.labels.get(field, field)
+
     def add(self, line: int, row: list[str], code: str, field: str, detail: str | None = None) -> None:
         """One refused row, cut or padded to the header's cells so that ``alasan`` stays
         under its own heading (the cells past the header are named in ``detail``)."""
@@ -648,7 +658,7 @@ class _Rejects:
         width = len(self.header)
         cells = row if len(row) == width else (row + [""] * width)[:width]
         self.writer.writerow([*(_safe_cell(c) for c in cells), code,
-                              _safe_cell(self.labels.get(field, field)),
+                              _safe_cell(self.label(field)),
                               _safe_cell(detail or REASONS.get(code, code)), line])
 
     def close(self) -> None:
@@ -775,6 +785,51 @@ def _wrong_cell_count(row: list[str], header: list[str], width: int, line: int,
         f"(sel di luar judul: {extra}){hint}")
 
 
+def readable_nik(cell: str | None) -> str | None:
+    """The NIK of a refused row's NIK cell when it is still a valid NIK (cleaned as an
+    accepted row's is, then the core's NIK check: 16 digits, a province, a date that
+    exists, a serial), else None: a NIK a spreadsheet damaged (``7.37101E+15``) names
+    nobody for certain and is not remembered."""
+    try:
+        nik = clean_identifier(cell)
+    except RowRejected:
+        return None
+    return None if has_errors(check_nik(nik)) else nik
+
+
+class _Unreadable:
+    """The refused rows of a rule snapshot (DTSEN, BPJS, cohort) whose NIK could be read
+    (:func:`readable_nik`): kept as ``unreadable_rows`` with the snapshot, so the rules
+    reading it answer unknown for those NIKs instead of reading their absence. Only a
+    NIK's first row counts (the first row of a NIK is the one a file means: a later row
+    of a NIK already accepted is a duplicate, whatever it holds). Written in batches
+    with the snapshot's rows: no query per row."""
+
+    def __init__(self, kind: str, snapshot_id: int, nik_index: int | None) -> None:
+        self.kind = SNAPSHOT_KIND[kind] if SNAPSHOT_KIND[kind] in snapshots.RULE_KINDS else None
+        self.snapshot_id, self.nik_index = snapshot_id, nik_index
+        self.seen: set[int] = set()
+        self.rows: list[tuple] = []
+        self.count = 0
+
+    def add(self, row: list[str], line: int, code: str, column: str, accepted: set[int]) -> None:
+        """One refused row (``column`` as the rejects file names it)."""
+        if self.kind is None or self.nik_index is None or self.nik_index >= len(row):
+            return
+        nik = readable_nik(row[self.nik_index])
+        if nik is None or int(nik) in accepted or int(nik) in self.seen:
+            return
+        self.seen.add(int(nik))
+        column = "".join(c if c.isprintable() else " " for c in column)  # a header cell's NUL
+        self.rows.append((self.kind, nik, self.snapshot_id, line, code, column))
+        self.count += 1
+
+    def flush(self, db: Database) -> None:
+        """Store the rows gathered so far."""
+        snapshots.insert_unreadable(db, self.rows)
+        self.rows = []
+
+
 def _load(db: Database, path: Path, kind: str, reading: Reading, found: dict[str, int],
           rejects: _Rejects, settings: dict[str, Any], force: bool,
           progress: Callable[[int, int], None] | None, today: date | None) -> dict[str, Any]:
@@ -791,6 +846,7 @@ def _load(db: Database, path: Path, kind: str, reading: Reading, found: dict[str
         batch: list[tuple] = []
         width = header_width(reading.header)
         workbook = reading.encoding == XLSX
+        unreadable = _Unreadable(kind, snapshot_id, found.get("nik"))
         for line, row in reading.rows:
             if not "".join(row).strip():
                 continue
@@ -799,6 +855,7 @@ def _load(db: Database, path: Path, kind: str, reading: Reading, found: dict[str
                 wrong = _wrong_cell_count(row, reading.header, width, line, workbook)
                 if wrong:
                     rejects.add(line, row, "wrong_cell_count", *wrong)
+                    unreadable.add(row, line, "wrong_cell_count", wrong[0], seen)
                     continue
                 row = (row + [""] * width)[:width]
             cells = {field: row[index] for field, index in found.items()}
@@ -807,6 +864,7 @@ def _load(db: Database, path: Path, kind: str, reading: Reading, found: dict[str
                 values = convert(cells, snapshot_id)
             except RowRejected as refused:
                 rejects.add(line, row, refused.code, refused.column, refused.detail)
+                unreadable.add(row, line, refused.code, rejects.label(refused.column), seen)
                 continue
             key = int(values[0])
             if key in seen:
@@ -818,9 +876,11 @@ def _load(db: Database, path: Path, kind: str, reading: Reading, found: dict[str
             if len(batch) >= BATCH_ROWS:
                 snapshots.insert(db, SNAPSHOT_KIND[kind], batch)
                 batch = []
+                unreadable.flush(db)
                 if progress:
                     progress(reading.counter.count, reading.size)
         snapshots.insert(db, SNAPSHOT_KIND[kind], batch)
+        unreadable.flush(db)
         if progress:
             progress(reading.size, reading.size)
         rejected = read - accepted
@@ -847,6 +907,11 @@ def _load(db: Database, path: Path, kind: str, reading: Reading, found: dict[str
                 f"periksa berkas, atau ulangi dengan --force bila berkas ini memang lengkap",
                 summary)
         summary["rejects_file"] = rejects.written()  # design.md: PATH, its header alone if none
+        # refused rows whose NIK could be read, and how many of those NIKs central holds a
+        # record of (its rules reading this snapshot are unknown until a corrected import)
+        summary["unreadable"] = unreadable.count
+        summary["unreadable_held"] = (snapshots.unreadable_held(db, snapshot_id)
+                                      if unreadable.count else 0)
         snapshots.finish_import(db, snapshot_id, read, accepted, rejected, reading.counter.sha.hexdigest(),
                                 summary["rejects_file"])
         summary["rechecked"] = rechecking.recheck(db, settings, today=today,

@@ -263,9 +263,11 @@ class _Checks:
         nik = row["nik"]
         dtsen = self.snapshot["dtsen"].get(nik)
         cohort = self.snapshot["cohort"].get(nik)
+        refused = self.snapshot["unreadable"].get(nik)  # rows an import could not read
         proof = eligibility.evidence(self.snapshot["ids"], dtsen and dtsen["desil"],
                                      self.snapshot["bpjs"].get(nik),
-                                     cohort and cohort["coverage_start"], ours)
+                                     cohort and cohort["coverage_start"], ours,
+                                     eligibility.unreadable_of(refused) if refused else None)
         return eligibility.decide(row, self.params, proof, self.today)
 
 

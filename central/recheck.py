@@ -17,6 +17,10 @@ after central was restored) counts as central's own registration when the list
 shows its NIK with that very KPJ; otherwise the list's row does not reject it
 (:func:`central.eligibility.held_for_claim`) and a verifier gets a
 ``kpj_claim_unconfirmed`` finding (:func:`central.verification.kpj_claims_checked`).
+
+A snapshot row the import refused for a record's NIK (``unreadable_rows``, read once
+per recheck for the held records only) makes the rules reading that snapshot
+``unknown`` (central.eligibility.evidence).
 """
 
 from __future__ import annotations
@@ -67,6 +71,7 @@ def recheck(db: Database, settings: dict[str, Any] | int | None = None, *,
     import_month = import_month or today.strftime("%Y-%m")
     params = rules.parameters_on(today, as_settings(settings))
     loaded = snapshots.current_ids(db)
+    unreadable = snapshots.unreadable_of_held(db)  # nearly always empty
     stamp = _json(central_rules.snapshot_stamp(loaded, params))
     now = utc_now()
     summary = {"evaluated": 0, "rejected": 0, "accepted": 0, "registered": 0, "eligibility_changed": 0}
@@ -78,7 +83,8 @@ def recheck(db: Database, settings: dict[str, Any] | int | None = None, *,
             reasons = _loads(row["reasons"]) or []
             if row["status"] == "rejected" and not set(reasons) <= central_rules.REJECTION_CODES:
                 continue  # invalid records stay as they are
-            decided.append((row, reasons, *_decide(row, params, loaded, today, import_month)))
+            decided.append((row, reasons, *_decide(row, params, loaded, today, import_month,
+                                                    unreadable.get(row["nik"]))))
             if decided[-1][3] in ("accepted", "registered") and row["status"] == "rejected":
                 wanting_active.append(row["nik"])
         taken = snapshots.active_niks(db, wanting_active)
@@ -125,15 +131,19 @@ def recheck(db: Database, settings: dict[str, Any] | int | None = None, *,
 
 
 def _decide(row: dict[str, Any], params: rules.Parameters, loaded: dict[str, Any], today: dt.date,
-            import_month: str) -> tuple[list[dict], str, list[str], str | None, str | None]:
-    """(results, new status, rejection codes, kpj, coverage_start) for one row."""
-    listed = row["bpjs_nik"] is not None and loaded.get("bpjs") is not None
+            import_month: str, refused: list[dict] | None = None,
+            ) -> tuple[list[dict], str, list[str], str | None, str | None]:
+    """(results, new status, rejection codes, kpj, coverage_start) for one row;
+    ``refused``: the snapshot rows naming its NIK that their imports refused."""
+    unreadable = central_rules.unreadable_of(refused) if refused else None
+    listed = (row["bpjs_nik"] is not None and loaded.get("bpjs") is not None
+              and not (unreadable and "bpjs" in unreadable))
     # central's own memory of registering it, or the list confirming the KPJ its
     # kelurahan claims (a registration a restore made central forget)
     ours = (row["registration_exported_at"] is not None or row["status"] == "registered"
             or (listed and central_rules.claim_confirmed(row["kpj_claim"], row["bpjs_kpj"])))
     bpjs_row = {"status": row["bpjs_status"], "kpj_number": row["bpjs_kpj"]} if listed else None
-    proof = central_rules.evidence(loaded, row["desil"], bpjs_row, row["cohort_start"], ours)
+    proof = central_rules.evidence(loaded, row["desil"], bpjs_row, row["cohort_start"], ours, unreadable)
     results, codes = central_rules.decide(row, params, proof, today)
     if not ours:
         codes = central_rules.held_for_claim(codes, row["kpj_claim"])

@@ -86,6 +86,9 @@ def registration_exclusions() -> list[str]:
          f" AND LOWER(COALESCE(NULLIF(TRIM(p.status), ''), 'aktif')) IN ({active}))"),
         # The city already pays for the 2024 cohort: never registered twice.
         "NOT EXISTS (SELECT 1 FROM cohort c WHERE c.nik = r.nik)",
+        # A row of the DTSEN extract, BPJS list or cohort names the NIK but its import
+        # could not read it (whatever the stored rule says): wait for the corrected file.
+        "NOT EXISTS (SELECT 1 FROM unreadable_rows u WHERE u.nik = r.nik)",
     ]
 
 

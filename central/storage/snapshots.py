@@ -23,6 +23,9 @@ COLUMNS = {
                "monthly_income", "jht", "snapshot_id"),
     "jht": ("nik", "jht_from", "snapshot_id"),
 }
+# A refused row whose NIK could be read (migration 0015): the rules reading that
+# snapshot answer unknown for the NIK (central.eligibility.evidence).
+UNREADABLE_COLUMNS = ("kind", "nik", "snapshot_id", "line", "code", "column_label")
 
 
 def current_ids(db: Database) -> dict[str, int | None]:
@@ -33,21 +36,56 @@ def current_ids(db: Database) -> dict[str, int | None]:
 
 
 def lookup(db: Database, niks: list[str]) -> dict[str, Any]:
-    """Snapshot rows for these NIKs (one query per loaded snapshot) and the ids in force."""
+    """Snapshot rows for these NIKs (one query per loaded snapshot), the ids in force,
+    and the refused rows naming them (``unreadable``: {nik: [row, ...]}, each row with
+    its import's ``file_name``; one query)."""
     ids = current_ids(db)
-    out: dict[str, Any] = {"ids": ids, "dtsen": {}, "bpjs": {}, "cohort": {}}
+    out: dict[str, Any] = {"ids": ids, "dtsen": {}, "bpjs": {}, "cohort": {}, "unreadable": {}}
     for kind in RULE_KINDS:
         table = TABLES[kind]
         if niks and ids[kind] is not None:
             among, params = db.in_list("nik", niks)
             out[kind] = {r["nik"]: r for r in db.query(f"SELECT * FROM {table} WHERE {among}", params)}
+    if niks:
+        among, params = db.in_list("u.nik", niks)
+        for row in db.query(f"{_UNREADABLE} WHERE {among}", params):
+            out["unreadable"].setdefault(row["nik"], []).append(row)
     return out
 
 
+_UNREADABLE = ("SELECT u.kind, u.nik, u.line, u.code, u.column_label, i.file_name"
+               " FROM unreadable_rows u LEFT JOIN imports i ON i.id = u.snapshot_id")
+_HELD = "('accepted', 'registered', 'rejected')"  # the records a recheck decides
+
+
+def unreadable_of_held(db: Database) -> dict[str, list[dict]]:
+    """The refused rows naming a record central holds, by NIK (one query for a whole
+    recheck; as many rows as such records have, however many rows imports refused)."""
+    found: dict[str, list[dict]] = {}
+    for row in db.query(f"{_UNREADABLE} WHERE EXISTS (SELECT 1 FROM records r WHERE r.nik = u.nik"
+                        f" AND r.status IN {_HELD})"):
+        found.setdefault(row["nik"], []).append(row)
+    return found
+
+
+def insert_unreadable(db: Database, rows: list[tuple]) -> None:
+    """Refused rows with a readable NIK (tuples in UNREADABLE_COLUMNS order)."""
+    db.insert_rows("unreadable_rows", UNREADABLE_COLUMNS, rows)
+
+
+def unreadable_held(db: Database, snapshot_id: int) -> int:
+    """How many of the NIKs refused by import ``snapshot_id`` a record held at central
+    has (accepted, registered or rejected: the records a recheck decides)."""
+    row = db.one("SELECT COUNT(*) AS n FROM unreadable_rows u WHERE u.snapshot_id = ? AND EXISTS"
+                 f" (SELECT 1 FROM records r WHERE r.nik = u.nik AND r.status IN {_HELD})",
+                 (snapshot_id,))
+    return int(row["n"]) if row else 0
+
+
 def in_force(db: Database, kind: str) -> dict[str, Any] | None:
-    """The import whose rows the ``kind`` snapshot holds now: accepted rows, file,
-    when (None: never loaded)."""
-    return db.one("SELECT id, accepted, file_name, imported_at FROM imports WHERE kind = ?"
+    """The import whose rows the ``kind`` snapshot holds now: accepted and refused
+    rows, file, when (None: never loaded)."""
+    return db.one("SELECT id, accepted, rejected, file_name, imported_at FROM imports WHERE kind = ?"
                   " ORDER BY id DESC LIMIT 1", (kind,))
 
 
@@ -70,9 +108,10 @@ def finish_import(db: Database, snapshot_id: int, read: int, accepted: int, reje
 
 
 def clear(db: Database, kind: str) -> None:
-    """Empty a snapshot table (inside the import transaction)."""
+    """Empty a snapshot table and forget its refused rows (inside the import transaction)."""
     table = TABLES[kind]
     db.run(f"TRUNCATE {table}" if db.dialect == "postgresql" else f"DELETE FROM {table}")
+    db.run("DELETE FROM unreadable_rows WHERE kind = ?", (kind,))
 
 
 def insert(db: Database, kind: str, rows: list[tuple]) -> None:

@@ -92,6 +92,9 @@ def test_income_alternative_at_the_umk(income, on, result):
     (rules.Evidence(dtsen_loaded=True), None, 1_000_000, "pass"),
     (rules.Evidence(dtsen_loaded=True), None, 9_000_000, "fail"),   # missing work: not unknown
     (rules.NOTHING_LOADED, None, 9_000_000, "unknown"),
+    # the NIK's DTSEN row was refused by the import: not "absent from DTSEN"
+    (rules.Evidence(dtsen_loaded=True, dtsen_unreadable="Baris 7 ..."), "Lainnya", 9_000_000, "unknown"),
+    (rules.Evidence(dtsen_loaded=True, dtsen_unreadable="Baris 7 ..."), None, 1_000_000, "pass"),
 ])
 def test_council_description_is_alternatives(evidence, work, income, result):
     got = rules.council(record(work_category=work, monthly_income=income), P2025, evidence)
@@ -104,6 +107,11 @@ def test_desil_at_the_cutoff(desil, result):
     got = rules.dtsen(record(), P2025, rules.Evidence(dtsen_loaded=True, dtsen_desil=desil))
     assert got["result"] == result
     assert rules.dtsen(record(), P2025, rules.NOTHING_LOADED)["result"] == "unknown"
+
+
+def test_a_dtsen_row_the_import_refused_is_unknown_with_its_reason():
+    got = rules.dtsen(record(), P2025, rules.Evidence(dtsen_loaded=True, dtsen_unreadable="Baris 7 x"))
+    assert got == {"rule": "dtsen", "result": "unknown", "reason": "Baris 7 x"}
 
 
 @pytest.mark.parametrize("birth,result", [
@@ -130,9 +138,21 @@ def test_leap_day_birthday():
     (rules.Evidence(bpjs_loaded=True, bpjs_status="nonaktif"), "pass"),
     (rules.Evidence(bpjs_loaded=True, bpjs_status="keluar"), "pass"),
     (rules.Evidence(bpjs_loaded=True, bpjs_status="aktif", registered_by_program=True), "pass"),
+    # a row of the list (or of the cohort) names the NIK but could not be read
+    (rules.Evidence(bpjs_loaded=True, bpjs_unreadable="Baris 3 x"), "unknown"),
+    (rules.Evidence(bpjs_loaded=True, cohort_unreadable="Baris 4 x"), "unknown"),
+    (rules.Evidence(cohort_unreadable="Baris 4 x"), "unknown"),
+    # ... but what is proved on data held still decides
+    (rules.Evidence(bpjs_loaded=True, bpjs_status="aktif", cohort_unreadable="Baris 4 x"), "fail"),
+    (rules.Evidence(bpjs_loaded=True, cohort_start="2024-01", bpjs_unreadable="Baris 3 x"), "fail"),
+    # central's own registration: a row of the list can only confirm it
+    (rules.Evidence(bpjs_loaded=True, bpjs_unreadable="Baris 3 x", registered_by_program=True), "pass"),
 ])
 def test_bpjs_membership(evidence, result):
-    assert rules.bpjs_membership(record(), P2025, evidence)["result"] == result
+    got = rules.bpjs_membership(record(), P2025, evidence)
+    assert got["result"] == result
+    if evidence.bpjs_unreadable and result == "unknown":
+        assert got["reason"] == evidence.bpjs_unreadable
 
 
 @pytest.mark.parametrize("changes,site,result", [
