@@ -64,16 +64,27 @@ export function isEditable(record) {
   return EDITABLE.has(record.state);
 }
 
-/** Whether "Kirim" picks this record up. */
+/**
+ * Whether "Kirim" (or any automatic send: Background Sync, the retry, the next
+ * open) picks this record up. A record open in the form (``editing``, written
+ * before the form shows it) is never sent from under the enumerator: it goes
+ * once the form is saved or closed.
+ */
 export function isSendable(record) {
-  return SENDABLE.has(record.state);
+  return SENDABLE.has(record.state) && !record.editing;
+}
+
+/** The record with its form closed: no ``editing`` mark, no pending change. */
+export function closedForEditing(record) {
+  const { editing, ...rest } = record;
+  return rest;
 }
 
 /** Edits saved from the form: queued when complete, else a draft; old answers cleared. */
 export function saveEdits(record, data, complete, now = new Date()) {
   if (!isEditable(record)) throw new Error(`record ${record.id} cannot be edited in state ${record.state}`);
   return {
-    ...record, data: { ...data, id: record.id }, state: complete ? 'queued' : 'draft',
+    ...closedForEditing(record), data: { ...data, id: record.id }, state: complete ? 'queued' : 'draft',
     result: null, attempts: 0, next_try_at: null, updated_at: now.toISOString(),
   };
 }
