@@ -18,10 +18,11 @@ import { RecordForm } from './form.js';
 import { fieldForServerKey, isComplete, validateRecord } from './validate.js';
 import { duplicateHints } from './dedupe.js';
 import { householdCopy, proposeFromNik, toDmy } from './nikpropose.js';
+import * as api from './api.js';
 import { STATE_LABELS, closedForEditing, isEditable, newRecord, saveEdits, sameNikHere } from './outbox.js';
 import { FIX_EDITABLE, FIX_STATES, FIX_STATE_LABELS, saveFix } from './fixes.js';
 import { problemLines, showOutbox } from './outbox_view.js';
-import { hintsInForce, myRecords } from './session.js';
+import { hintsInForce, myRecords, sessionValid } from './session.js';
 import { $, inert, say, show, state } from './ui.js';
 
 let form;
@@ -74,6 +75,7 @@ export async function openForm(id = null, prefill = {}) {
   record = { ...record, editing: { ...(record.editing || {}), at: new Date().toISOString(), step } };
   await store.putRecords([record]);
   state.record = record;
+  rememberHousehold(record.id, shown);
   state.localRecords = await myRecords(); // for "already recorded on this phone"
   form.setReference(state.reference);
   form.setData(shown);
@@ -242,6 +244,7 @@ export async function saveForm(wantQueue) {
     return;
   }
   const data = { ...current.data, ...form.getData() };
+  rememberHousehold(current.id, data);
   const checked = validateRecord(data, state.reference);
   const complete = isComplete(data, state.reference);
   if (wantQueue && !complete) {
@@ -272,6 +275,7 @@ export async function saveForm(wantQueue) {
 
 async function saveFixForm(current, wantQueue) {
   const data = { ...current.data, ...form.getData() };
+  rememberHousehold(current.id, data);
   if (!isComplete(data, state.reference)) {
     const step = form.showProblems(validateRecord(data, state.reference), {}, false);
     if (step) form.goTo(step);
@@ -400,9 +404,40 @@ export function useNikProposal() {
   $('#nik-proposal').hidden = true;
 }
 
+// The household fields (KK, address, RT/RW, kelurahan) of records saved or opened
+// while this page lives, in memory only: a record accepted by the server keeps only
+// its name and masked NIK on the phone, and "Tambah anggota keluarga" on its receipt
+// still copies them in the same session (docs/field-app.md, 7b).
+function rememberHousehold(id, data) {
+  const copy = householdCopy(data);
+  if (Object.values(copy).some((v) => v)) state.households.set(id, copy);
+}
+
+/** The household fields of a record the phone no longer holds whole, from the server's
+ * copy (the enumerator may read their own records); null without signal or session. */
+async function householdFromServer(id) {
+  if (!sessionValid() || !navigator.onLine) return null;
+  try {
+    const answer = await api.getEnrollment(state.session.token, id);
+    return answer.status === 200 ? householdCopy(answer.body) : null;
+  } catch {
+    return null;
+  }
+}
+
 /** "Tambah anggota keluarga" on a receipt: a new record with the household's fields copied. */
 export async function addHouseholdMember() {
   const from = state.receiptRecord;
-  await openForm(null, from ? householdCopy(from.data) : {});
-  say('Data rumah tangga (KK, alamat, RT/RW, kelurahan) disalin: periksa sebelum melanjutkan.', 'warn');
+  let copy = householdCopy(from?.data);
+  if (from && !copy.kk_number && !copy.address) {
+    copy = state.households.get(from.id) || (await householdFromServer(from.id)) || {};
+  }
+  const copied = Boolean(copy.kk_number || copy.address);
+  if (!(await openForm(null, copied ? copy : {}))) return;
+  if (copied) {
+    say('Data rumah tangga (KK, alamat, RT/RW, kelurahan) disalin: periksa sebelum melanjutkan.', 'warn');
+  } else {
+    say('Data rumah tangga tidak bisa disalin: data itu sudah terkirim dan HP tidak tersambung ke server '
+      + 'kelurahan. Isi KK dan alamat sendiri.', 'warn');
+  }
 }

@@ -9,6 +9,9 @@ per scenario so their outboxes stay apart):
 - "Kembali ke daftar" after changing a record that waits to be sent asks (save,
   discard, keep editing), never drops the edit, and the banner says what was done;
 - every warning the phone's checks give has a place on the form (the age warning);
+- the receipt and "Tambah anggota keluarga" of a record already accepted: a masked
+  NIK, the household fields copied (from memory, or read from the server after a
+  reload), and an honest message when they cannot be;
 - the session ending during a send leaves no "Mengirim…" banner over the login.
 """
 
@@ -22,7 +25,7 @@ import pytest
 import requests
 
 sys.path.insert(0, str(Path(__file__).parent))
-from field_server import FieldServer
+from field_server import KELURAHAN, FieldServer
 from test_field_app import card, fill_record, login, person, save, tap_send
 
 from tests.browser.chromium import BROWSER_TEST
@@ -238,6 +241,52 @@ def test_the_age_warning_has_a_place_on_the_form(context, server):
     assert "Umur 0 tahun" in warning.inner_text() and "di luar batas program" in warning.inner_text()
     page.fill("[name=birth_date]", "12-03-1980")
     warning.wait_for(state="hidden")
+
+
+def test_receipt_and_household_of_a_record_already_accepted(context, server):
+    page = open_app(context, server, "eka")
+    worker = person(25, full_name="Ibu Rumah Tangga", address="Lr. Keluarga 9", rt="4", rw="5")
+    fill_record(page, worker)
+    page.click("#save-record")
+    tap_send(page)
+    accepted = page.locator(".card[data-state=accepted]:has-text('Ibu Rumah Tangga')")
+    accepted.wait_for()
+
+    def household_from_receipt() -> None:
+        accepted.locator("button.receipt-open").click()
+        page.wait_for_selector("#view-receipt:not([hidden])")
+        assert page.inner_text("#receipt-nik") == f"{worker['nik'][:4]} •••• •••• ••{worker['nik'][-2:]}"
+        page.click("#receipt-household")
+        page.wait_for_selector("#view-form:not([hidden])")
+
+    def copied() -> dict:
+        return {name: page.input_value(f"[name={name}]")
+                for name in ("kk_number", "address", "rt", "rw", "kelurahan_code", "nik", "full_name")}
+
+    expected = {"kk_number": worker["kk_number"], "address": worker["address"], "rt": "4", "rw": "5",
+                "kelurahan_code": KELURAHAN, "nik": "", "full_name": ""}
+    household_from_receipt()                 # the same session: kept in memory since saved
+    assert copied() == expected
+    assert "disalin" in page.inner_text("#message")
+    page.click("#form-cancel")
+    page.wait_for_selector("#view-outbox:not([hidden])")
+
+    page.reload()                            # memory gone, signal there: read from the server
+    page.wait_for_selector("#view-outbox:not([hidden])")
+    page.wait_for_selector("body[data-refreshed-at]", state="attached")
+    household_from_receipt()
+    assert copied() == {**expected, "rt": "004", "rw": "005"}   # as the server stores them
+    page.click("#form-cancel")
+    page.wait_for_selector("#view-outbox:not([hidden])")
+
+    context.set_offline(True)                # no memory and no signal: says so, copies nothing
+    page.reload()
+    page.wait_for_selector("#view-outbox:not([hidden])")
+    household_from_receipt()
+    assert copied()["kk_number"] == ""
+    message = page.inner_text("#message")
+    assert "tidak bisa disalin" in message and "periksa sebelum" not in message
+    page.click("#form-cancel")
 
 
 def test_the_session_ending_during_a_send_leaves_no_sending_banner(context, server):
