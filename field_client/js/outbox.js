@@ -130,7 +130,10 @@ export function applyResult(record, result, now = new Date()) {
     // does not carry the worker's full record (UU PDP: data minimisation).
     return { ...base, state: 'accepted', accepted_at: at, result: { status: result.status },
       data: { id: record.id, full_name: record.data.full_name || '', nik_masked: maskNik(record.data.nik) },
-      server: { status: 'submitted', version: result.version ?? 1, checked_at: at } };
+      // 200: stored by an earlier send whose answer was lost, perhaps decided on since,
+      // which a status look "since the last one" would not bring again: recheck it
+      server: { status: 'submitted', version: result.version ?? 1, checked_at: at,
+        ...(result.status === 200 ? { recheck: true } : {}) } };
   }
   const answer = {
     status: result.status, code: result.code || null, message: result.message || '',

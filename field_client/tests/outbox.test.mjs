@@ -221,3 +221,9 @@ test('a record open in the form is not sent from under it; it goes once closed',
   await sendOutbox({ store, post: server.post });
   assert.equal(JSON.parse(server.stored.get(open.id)).phone, '0822');
 });
+
+test('an answer replayed (200) asks for a recheck of the statuses; a new record (201) does not', () => {
+  const [r] = queued(1);
+  assert.equal(applyResult(r, { id: r.id, status: 200, version: 3 }).server.recheck, true);
+  assert.equal(applyResult(r, { id: r.id, status: 201, version: 1 }).server.recheck, undefined);
+});

@@ -12,7 +12,8 @@ per scenario so their outboxes stay apart):
 - the receipt and "Tambah anggota keluarga" of a record already accepted: a masked
   NIK, the household fields copied (from memory, or read from the server after a
   reload), and an honest message when they cannot be;
-- the session ending during a send leaves no "Mengirim…" banner over the login.
+- the session ending during a send leaves no "Mengirim…" banner over the login;
+- statuses come from the light status listing, not the full records.
 """
 
 from __future__ import annotations
@@ -301,3 +302,31 @@ def test_the_session_ending_during_a_send_leaves_no_sending_banner(context, serv
     page.wait_for_selector("#view-login:not([hidden])")
     assert "Masuk lagi" in page.inner_text("#login-reason")
     assert page.is_hidden("#message") or "Mengirim" not in page.inner_text("#message")
+
+
+def test_statuses_come_from_the_light_listing(context, server):
+    """The phone asks for statuses since its last look (id, version, statuses,
+    reasons), not for every full record of the enumerator; a supervisor's decision
+    still reaches the card."""
+    page = open_app(context, server, "gita")
+    fill_record(page, person(27, full_name="Status Ringan"))
+    page.click("#save-record")
+    tap_send(page)
+    page.wait_for_selector(".card[data-state=accepted]:has-text('Status Ringan')")
+    record_id = card(page, "Status Ringan").get_attribute("data-id")
+    supervisor = {"Authorization": f"Bearer {server.token('pengawas')}"}
+    decided = requests.post(f"{server.base}/api/v1/enrollments/{record_id}/review", timeout=10,
+                            headers=supervisor, json={"decision": "reject", "reason": "Bukan warga sini"})
+    assert decided.status_code == 200, decided.text
+
+    asked = []
+    page.on("request", lambda r: asked.append(r.url) if "/api/v1/" in r.url else None)
+    page.evaluate("() => { delete document.body.dataset.refreshedAt; }")
+    page.reload()
+    page.wait_for_selector("body[data-refreshed-at]", state="attached")
+    review = card(page, "Status Ringan").locator(".server-status")
+    review.wait_for()
+    assert review.get_attribute("data-server-status") == "rejected"
+    assert "Bukan warga sini" in review.inner_text()
+    assert any("/api/v1/field/statuses" in url for url in asked), asked
+    assert not any("/api/v1/enrollments?" in url for url in asked), asked
