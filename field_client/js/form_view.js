@@ -29,6 +29,7 @@ let form;
 const AUTOSAVE_MS = 500;
 let autosaveTimer = null;
 let lastWritten = null; // what the open record holds as typed (data only: a step change alone is no write)
+let writing = 0; // writes of what is typed not yet confirmed
 
 /** Builds the form on the page; called once at start, before any record opens. */
 export function initForm() {
@@ -146,9 +147,17 @@ async function putKept(record) {
   const at = stash(record);
   try {
     await store.putRecords([record]);
-  } finally {
-    unstash(at);
+  } catch (err) {
+    // memory full: the enumerator is told and the form keeps it, so the copy goes; any other
+    // failure is the page being torn down (the write aborted with it): the copy stays for the next start
+    if (isQuotaError(err)) unstash(at);
+    throw err;
   }
+  unstash(at);
+}
+
+function isQuotaError(err) {
+  return err?.name === 'QuotaExceededError' || /quota/i.test(String(err?.message));
 }
 
 /**
@@ -163,7 +172,10 @@ export function flushAutosave(leaving = false) {
   const record = state.record;
   if (!record) return Promise.resolve();
   const typed = typedNow();
-  if (typed === lastWritten) return Promise.resolve();
+  if (typed === lastWritten) {
+    if (leaving && writing) stash(record); // the write still running may die with the page
+    return Promise.resolve();
+  }
   const at = new Date().toISOString();
   const data = { ...record.data, ...JSON.parse(typed) };
   const next = record.state === 'draft'
@@ -171,7 +183,9 @@ export function flushAutosave(leaving = false) {
     : { ...record, editing: { at, step: form.step, data } };
   state.record = next;
   lastWritten = typed;
-  return (leaving ? putKept(next) : store.putRecords([next])).catch((err) => {
+  writing += 1;
+  return (leaving ? putKept(next) : store.putRecords([next])).then(() => { writing -= 1; }, (err) => {
+    writing -= 1;
     lastWritten = null; // not written (memory full): the form still holds it, tried again at the next change
     throw err;
   });
@@ -261,7 +275,7 @@ export async function saveForm(wantQueue) {
   try {
     await putKept(saved);
   } catch (err) {
-    if (err?.name === 'QuotaExceededError' || /quota/i.test(String(err?.message))) {
+    if (isQuotaError(err)) {
       say('Memori HP penuh: data ini BELUM tersimpan dan masih ada di formulir. Kirim data yang menunggu atau kosongkan ruang, lalu tekan Simpan lagi.', 'error');
       return;
     }
@@ -328,8 +342,8 @@ export async function closeForm() {
     return;
   }
   if (record.state === 'draft') {
-    await flushAutosave();
-    await leaveForm(state.record);
+    // kept as typed, in the same (kept) write that closes it: a reload right after still finds it closed
+    await leaveForm({ ...record, data: { ...record.data, ...form.getData() }, updated_at: new Date().toISOString() });
     say('Draf tersimpan di HP.');
     return;
   }

@@ -230,6 +230,17 @@ def test_leaving_a_changed_record_asks_and_never_drops_the_edit(context, server)
     assert page.is_hidden("#message")                      # the old "Tersimpan" is not shown again
     assert record_named(page, "Edit Lalu Kembali")["editing"] is None
 
+    page.click("#new-record")                              # closed just before a reload: still closed
+    page.wait_for_selector("#view-form:not([hidden])")
+    page.fill("[name=full_name]", "Tutup Lalu Muat Ulang")
+    page.click("#form-cancel")
+    page.reload()
+    page.wait_for_selector("#view-outbox:not([hidden])")
+    closed = record_named(page, "Tutup Lalu Muat Ulang")
+    assert (closed["state"], closed["editing"]) == ("draft", None)
+    page.wait_for_timeout(300)
+    assert page.is_visible("#view-outbox") and page.is_hidden("#view-form")
+
 
 def test_the_age_warning_has_a_place_on_the_form(context, server):
     page = open_app(context, server, "dewi")
