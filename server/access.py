@@ -58,6 +58,8 @@ ROUTES: dict[str, frozenset[str]] = {
     "field.field_reference": ALL_ROLES,
     "field.dedupe_index": frozenset({ENUMERATOR}),
     "field.dedupe_key": frozenset({ENUMERATOR}),
+    # the phone's status look: each user's own records only (as the phone's roles)
+    "field.field_statuses": frozenset({ENUMERATOR, SUPERVISOR}),
 }
 
 

@@ -13,6 +13,8 @@
   the settings and the schema's choices.
 - ``GET /api/v1/field/dedupe-index`` and ``/dedupe-key``: duplicate hints
   (server/field_dedupe.py).
+- ``GET /api/v1/field/statuses``: the statuses of the caller's own records changed
+  since the phone's last look (no personal data), instead of every full record.
 """
 
 from __future__ import annotations
@@ -33,8 +35,9 @@ from berjasa import reference
 from berjasa.enrollment_schema import CONSENT_METHODS, HEIR_RELATIONS
 from berjasa.problems import TooManyAttempts
 from berjasa.web.answers import problems
-from berjasa.web.arguments import Blueprint
-from server import field_dedupe
+from berjasa.web.arguments import Blueprint, QueryArgs, whole_number
+from server import field_dedupe, listing
+from server.api.enrollments import Cursor
 from server.db import get_db
 from server.http import current_actor
 from server.pages.labels import CENTRAL_REASON_LABELS
@@ -236,6 +239,52 @@ def dedupe_key():
     _counted("key", key.key_id)
     return {"key_id": key.key_id, "key": base64.b64encode(key.secret).decode("ascii"),
             "server_time": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
+
+
+class StatusQuery(QueryArgs):
+    """Where the phone's last look ended, and the page within this one."""
+
+    since = Cursor(metadata={"description": "the `since` of the last page of the previous look"})
+    cursor = Cursor(metadata={"description": "`next_cursor` of the previous page of this look"})
+    limit = whole_number(1, 1000, "limit harus 1 sampai 1000.", "invalid_limit", load_default=500)
+
+
+class CentralStatusSchema(Schema):
+    """Central's decision on the record, as the full record has it."""
+
+    status = fields.String(allow_none=True)
+    reason = fields.String(allow_none=True)
+    kpj_number = fields.String(allow_none=True)
+
+
+class RecordStatusSchema(Schema):
+    """One record's status: no NIK, name or other personal field."""
+
+    id = fields.String()
+    version = fields.Integer()
+    status = fields.String()
+    review_reason = fields.String(allow_none=True)
+    central = fields.Nested(CentralStatusSchema)
+    updated_at = fields.String()
+
+
+class StatusPageSchema(Schema):
+    """A page of statuses, oldest change first."""
+
+    items = fields.List(fields.Nested(RecordStatusSchema))
+    next_cursor = fields.String(allow_none=True, metadata={"description": "more of this look: ask again with it"})
+    since = fields.String(allow_none=True, metadata={"description": "where the next look starts"})
+
+
+@blp.route("/statuses", methods=["GET"])
+@blp.arguments(StatusQuery, location="query")
+@blp.response(200, StatusPageSchema, description="Status data milik pengguna ini yang berubah sejak `since`")
+def field_statuses(args: dict):
+    """The statuses of the records the caller recorded (enumerators and supervisors
+    alike: only their own), changed since the last look; what the phone needs to
+    update its list, without downloading every full record again."""
+    return listing.own_statuses(get_db(), current_actor().username, since=args.get("since"),
+                                after=args.get("cursor"), limit=args["limit"])
 
 
 @blp.after_request

@@ -4,6 +4,7 @@ storage)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 from typing import Any
 
@@ -27,3 +28,41 @@ def list_records(conn: sqlite3.Connection, *, status: str | None = None,
 def status_counts(conn: sqlite3.Connection) -> dict[str, int]:
     """How many records are in each status."""
     return store.count_by_status(conn)
+
+
+# A change is looked for again this long before the last one the phone saw: a write
+# takes its time stamp a moment before it commits (a batch computes it before its
+# transaction), so a change committed just after a look may carry an earlier stamp.
+STATUS_OVERLAP = dt.timedelta(minutes=5)
+
+
+def _earlier(stamp: str, by: dt.timedelta) -> str | None:
+    """``stamp`` (an ``updated_at``) moved back by ``by``, as sortable text; None if unreadable."""
+    try:
+        moment = dt.datetime.fromisoformat(stamp)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    return (moment.astimezone(dt.timezone.utc) - by).isoformat(timespec="microseconds")
+
+
+def own_statuses(conn: sqlite3.Connection, username: str, *, since: tuple[str, str] | None = None,
+                 after: tuple[str, str] | None = None, limit: int = 500) -> dict[str, Any]:
+    """The phone's status look (``GET /api/v1/field/statuses``): the statuses of the
+    records ``username`` recorded, changed since the last look (``since``: the
+    position that look ended at, read again with :data:`STATUS_OVERLAP`), a page at
+    a time (``after``). ``since`` in the answer is where the next look starts, once
+    the last page is read (``next_cursor`` None)."""
+    start = _earlier(since[0], STATUS_OVERLAP) if since else None
+    rows, next_cursor = store.list_statuses(conn, username, since=start, after=after, limit=limit)
+    items = [{"id": row["id"], "version": row["version"], "status": row["status"],
+              "review_reason": row["review_reason"], "updated_at": row["updated_at"],
+              "central": {"status": row["central_status"], "reason": row["central_reason"],
+                          "kpj_number": row["kpj_number"]}} for row in rows]
+    # never behind the position the look started from (the overlap re-reads older changes)
+    seen = [tuple(position) for position in (since, after) if position]
+    if rows:
+        seen.append((rows[-1]["updated_at"], rows[-1]["id"]))
+    reached = store.encode_cursor(*max(seen)) if seen else None
+    return {"items": items, "next_cursor": next_cursor, "since": reached}

@@ -97,7 +97,31 @@ export async function patchEnrollment(token, id, version, body) {
   }
 }
 
-/** All of this enumerator's records on the server (statuses), page by page. */
+/**
+ * The statuses of this user's records changed since the last look (``since``, from
+ * the previous look; null: all of them), page by page: {status, items, since} with
+ * ``since`` where the next look starts (null when this one did not finish). Items
+ * hold id, version, statuses and reasons, no personal data
+ * (``GET /api/v1/field/statuses``, docs/api.md).
+ */
+export async function listStatuses(token, since = null) {
+  const items = [];
+  let cursor = null;
+  for (let page = 0; page < 100; page += 1) {
+    const query = new URLSearchParams({ limit: '500' });
+    if (since) query.set('since', since);
+    if (cursor) query.set('cursor', cursor);
+    const answer = await request(`/api/v1/field/statuses?${query}`, { token });
+    if (answer.status !== 200) return { status: answer.status, items, since: null };
+    items.push(...answer.body.items);
+    cursor = answer.body.next_cursor;
+    if (!cursor) return { status: 200, items, since: answer.body.since };
+  }
+  return { status: 200, items, since: null };
+}
+
+/** All of this enumerator's records on the server, whole, page by page (the full
+ * listing; the phone's status look is listStatuses). */
 export async function listOwnRecords(token) {
   const items = [];
   let cursor = null;

@@ -7,9 +7,10 @@
  */
 import * as store from './store.js';
 import {
-  addHouseholdMember, autosaveDraft, captureLocation, clearLocation, closeForm, initForm, onRecordChange, openForm,
-  recheck, saveForm, useNikProposal,
+  addHouseholdMember, captureLocation, clearLocation, closeForm, flushAutosave, initForm, leaveAnswer, onRecordChange,
+  openForm, recheck, restoreTyped, resumeForm, saveForm, scheduleAutosave, useNikProposal,
 } from './form_view.js';
+import { isSendable } from './outbox.js';
 import { renderOutbox, send, setFormOpener, showOutbox } from './outbox_view.js';
 import { refreshFromServer } from './refresh.js';
 import {
@@ -35,8 +36,14 @@ function registerServiceWorker() {
 
 async function afterLogin() {
   show('view-outbox');
+  await resumeForm(); // this user's record left open (reload, Back, a login in between)
   await refreshFromServer();
   await renderOutbox();
+}
+
+/** Writes what is typed now (a step change; ``leaving``: the page hidden or left); never throws. */
+function keepTyped(leaving = false) {
+  flushAutosave(leaving).catch(() => {});
 }
 
 function wire() {
@@ -51,8 +58,12 @@ function wire() {
   $('#record-form').addEventListener('submit', (e) => { e.preventDefault(); saveForm(true); });
   $('#save-draft').addEventListener('click', () => saveForm(false));
   $('#form-cancel').addEventListener('click', closeForm);
-  $('#step-next').addEventListener('click', autosaveDraft);
-  $('#step-prev').addEventListener('click', autosaveDraft);
+  $('#step-next').addEventListener('click', () => keepTyped());
+  $('#step-prev').addEventListener('click', () => keepTyped());
+  $('#step-tabs').addEventListener('click', () => keepTyped());
+  $('#leave-save').addEventListener('click', () => leaveAnswer('save'));
+  $('#leave-discard').addEventListener('click', () => leaveAnswer('discard'));
+  $('#leave-continue').addEventListener('click', () => leaveAnswer('continue'));
   $('#gps-button').addEventListener('click', captureLocation);
   $('#nik-proposal-use').addEventListener('click', useNikProposal);
   $('#receipt-done').addEventListener('click', showOutbox);
@@ -63,8 +74,9 @@ function wire() {
   });
   $('#gps-clear').addEventListener('click', clearLocation);
   $('#record-form').addEventListener('record-change', onRecordChange);
-  $('#record-form').addEventListener('change', recheck);
-  document.addEventListener('visibilitychange', () => { if (document.hidden) autosaveDraft(); });
+  $('#record-form').addEventListener('change', () => { scheduleAutosave(); recheck(); });
+  document.addEventListener('visibilitychange', () => { if (document.hidden) keepTyped(true); });
+  window.addEventListener('pagehide', () => keepTyped(true)); // reload, Back, the tab closed
   window.addEventListener('online', async () => { updateNetStatus(); await revokePending(); await refreshFromServer(); await renderOutbox(); });
   window.addEventListener('offline', updateNetStatus);
 }
@@ -73,6 +85,7 @@ async function start() {
   wire();
   registerServiceWorker();
   await restoreSession();
+  await restoreTyped(); // what was typed as the page went away
   state.reference = (await store.getMeta('reference')) || null;
   if (state.reference) document.body.dataset.reference = state.reference.app_build || 'ready';
   updateNetStatus();
@@ -82,11 +95,12 @@ async function start() {
     return;
   }
   await showOutbox();
+  await resumeForm(); // a reload or Back at any moment resumes the form as it was
   if (!sessionValid()) say('Sesi Anda sudah berakhir: data tetap bisa dicatat; masuk lagi sebelum mengirim.', 'warn');
   await refreshFromServer();
   await renderOutbox();
   // Without Background Sync the outbox goes at the next open (the same idempotent :batch).
-  const waiting = (await myRecords()).some((r) => r.state === 'queued');
+  const waiting = (await myRecords()).some((r) => r.state === 'queued' && isSendable(r));
   if (waiting && navigator.onLine && sessionValid() && !state.sending) await send();
 }
 

@@ -14,7 +14,7 @@
  *   no answer: stays ``fix_queued`` and is tried again.
  */
 
-import { backoffMs, maskNik } from './outbox.js';
+import { backoffMs, closedForEditing, maskNik } from './outbox.js';
 
 export const FIX_STATES = new Set(['fix', 'fix_queued', 'fix_conflict']);
 export const FIX_EDITABLE = new Set(['fix', 'fix_queued']);
@@ -78,14 +78,16 @@ export function serverView(item, at) {
 /**
  * Merge the server's list into the phone's records: needs_fix records arrive
  * whole; a local fix the server no longer waits for goes back to "accepted".
- * Local edits not yet sent (fix_queued) are never overwritten: their PATCH will
- * answer 412 if the server moved on. Returns the records to store.
+ * Local edits not yet sent (fix_queued, or a record open in the form) are never
+ * overwritten: their PATCH will answer 412 if the server moved on. Returns the
+ * records to store.
  */
 export function mergeFixes(records, items, now = new Date()) {
   const local = new Map(records.map((r) => [r.id, r]));
   const changed = [];
   for (const item of items) {
     const mine = local.get(item.id);
+    if (mine?.editing) continue; // open in the form: its PATCH answers 412 if the server moved on
     if (item.status === 'needs_fix') {
       if (!mine || mine.state === 'accepted'
           || (mine.state === 'fix' && mine.base_version !== item.version)) {
@@ -101,7 +103,7 @@ export function mergeFixes(records, items, now = new Date()) {
 /** Edits saved from the form: queued for sending (the version read stays the base). */
 export function saveFix(record, data, now = new Date()) {
   if (!FIX_EDITABLE.has(record.state)) throw new Error(`record ${record.id} cannot be edited in state ${record.state}`);
-  return { ...record, data: { ...data, id: record.id }, state: 'fix_queued', result: null, attempts: 0,
+  return { ...closedForEditing(record), data: { ...data, id: record.id }, state: 'fix_queued', result: null, attempts: 0,
     next_try_at: null, updated_at: now.toISOString() };
 }
 
@@ -122,7 +124,7 @@ export function fixPayload(record) {
  */
 export async function sendFixes({ store, patch, now = () => new Date(), random = Math.random }) {
   const summary = { fixed: 0, conflict: 0, invalid: 0, pending: 0, stopped: null };
-  const queue = (await store.all()).filter((r) => r.state === 'fix_queued');
+  const queue = (await store.all()).filter((r) => r.state === 'fix_queued' && !r.editing); // not from under the form
   for (let i = 0; i < queue.length; i += 1) {
     const record = queue[i];
     let answer;

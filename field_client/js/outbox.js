@@ -64,16 +64,27 @@ export function isEditable(record) {
   return EDITABLE.has(record.state);
 }
 
-/** Whether "Kirim" picks this record up. */
+/**
+ * Whether "Kirim" (or any automatic send: Background Sync, the retry, the next
+ * open) picks this record up. A record open in the form (``editing``, written
+ * before the form shows it) is never sent from under the enumerator: it goes
+ * once the form is saved or closed.
+ */
 export function isSendable(record) {
-  return SENDABLE.has(record.state);
+  return SENDABLE.has(record.state) && !record.editing;
+}
+
+/** The record with its form closed: no ``editing`` mark, no pending change. */
+export function closedForEditing(record) {
+  const { editing, ...rest } = record;
+  return rest;
 }
 
 /** Edits saved from the form: queued when complete, else a draft; old answers cleared. */
 export function saveEdits(record, data, complete, now = new Date()) {
   if (!isEditable(record)) throw new Error(`record ${record.id} cannot be edited in state ${record.state}`);
   return {
-    ...record, data: { ...data, id: record.id }, state: complete ? 'queued' : 'draft',
+    ...closedForEditing(record), data: { ...data, id: record.id }, state: complete ? 'queued' : 'draft',
     result: null, attempts: 0, next_try_at: null, updated_at: now.toISOString(),
   };
 }
@@ -119,7 +130,10 @@ export function applyResult(record, result, now = new Date()) {
     // does not carry the worker's full record (UU PDP: data minimisation).
     return { ...base, state: 'accepted', accepted_at: at, result: { status: result.status },
       data: { id: record.id, full_name: record.data.full_name || '', nik_masked: maskNik(record.data.nik) },
-      server: { status: 'submitted', version: result.version ?? 1, checked_at: at } };
+      // 200: stored by an earlier send whose answer was lost, perhaps decided on since,
+      // which a status look "since the last one" would not bring again: recheck it
+      server: { status: 'submitted', version: result.version ?? 1, checked_at: at,
+        ...(result.status === 200 ? { recheck: true } : {}) } };
   }
   const answer = {
     status: result.status, code: result.code || null, message: result.message || '',

@@ -10,7 +10,7 @@ import { freshnessLines } from './freshness.js';
 import { qrDataUrl, receiptOf } from './receipt.js';
 import { fieldForServerKey } from './validate.js';
 import {
-  REASONED, STATE_LABELS, SERVER_STATUS_LABELS, isEditable, nextRetryAt, sendOutbox, stoppedText,
+  REASONED, STATE_LABELS, SERVER_STATUS_LABELS, isEditable, isSendable, nextRetryAt, sendOutbox, stoppedText,
 } from './outbox.js';
 import {
   FIX_EDITABLE, FIX_STATES, FIX_STATE_LABELS, centralNote, fixRecord, minimised, sendFixes,
@@ -82,6 +82,11 @@ function card(record) {
     lines.forEach((line) => ul.append(el('li', '', line)));
     li.append(ul);
   }
+  if (record.editing && record.state !== 'draft') {
+    // left open (a login in between): its change is not saved, and it is not sent until it is
+    li.append(el('div', 'editing-note', 'Sedang diubah: perubahan belum disimpan dan data ini belum dikirim. '
+      + `Ketuk "${FIX_EDITABLE.has(record.state) ? 'Perbaiki' : 'Ubah'}" untuk menyimpan atau membuang perubahan.`));
+  }
   if (record.state === 'sent' && record.next_try_at) {
     li.append(el('div', 'meta', `Dicoba lagi otomatis sekitar ${formatMomentId(record.next_try_at)}`));
   }
@@ -120,6 +125,11 @@ function card(record) {
   return li;
 }
 
+/** What "Kirim" sends now: the outbox's and the fixes' (none open in the form). */
+function canGo(record) {
+  return isSendable(record) || (record.state === 'fix_queued' && !record.editing);
+}
+
 export async function renderOutbox() {
   const all = await store.allRecords();
   const records = all.filter(ownedByMe).sort((a, b) => b.created_at.localeCompare(a.created_at));
@@ -133,7 +143,7 @@ export async function renderOutbox() {
   $('#sent-list').replaceChildren(...accepted.map(card));
   $('#outbox-empty').hidden = waiting.length > 0;
   $('#sent-empty').hidden = accepted.length > 0;
-  const sendable = records.filter((r) => r.state === 'queued' || r.state === 'sent' || r.state === 'fix_queued').length;
+  const sendable = records.filter(canGo).length;
   $('#outbox-summary').textContent = `${sendable} siap dikirim · ${waiting.length - sendable} perlu dilengkapi/diperbaiki · ${accepted.length} diterima`;
   $('#send-all').disabled = sendable === 0 || state.sending;
   await renderFreshness(records);
@@ -214,6 +224,11 @@ export async function send() {
     return;
   }
   state.sending = true;
+  // Nothing can go (a record open in the form waits for it): no "Mengirim…", no "0 terkirim".
+  if (!(await myRecords()).some(canGo)) {
+    state.sending = false;
+    return;
+  }
   $('#send-all').disabled = true;
   say('Mengirim…');
   const mine = { all: myRecords, putMany: store.putRecords };
@@ -243,8 +258,15 @@ export async function send() {
     updateNetStatus();
     await renderOutbox(); // the list first, then the message: what the message says is on screen
   }
-  if (!sessionValid()) askLogin('Sesi Anda sudah berakhir. Masuk lagi untuk mengirim; data di HP tetap aman.');
-  else say(...message);
+  if (sessionValid()) {
+    say(...message);
+  } else if (!$('#view-form').hidden) {
+    // an automatic send met the end of the session while a record is open: the enumerator stays in it
+    say('Sesi Anda sudah berakhir: isian tetap di HP. Masuk lagi (di daftar: "Masuk lagi") sebelum mengirim.', 'warn');
+  } else {
+    say(''); // "Mengirim…" is over; the login screen says why
+    askLogin('Sesi Anda sudah berakhir. Masuk lagi untuk mengirim; data di HP tetap aman.');
+  }
 }
 
 function scheduleRetry(records) {

@@ -9,26 +9,67 @@ import * as store from './store.js';
 import { offsetOf, stamp } from './freshness.js';
 import { applyServerStatuses } from './outbox.js';
 import { mergeFixes, serverView } from './fixes.js';
-import { expireSession, sessionValid } from './session.js';
+import { expireSession, ownedByMe, sessionValid } from './session.js';
 import { state } from './ui.js';
 
+/**
+ * The statuses of this user's records that changed since the last look (a light
+ * listing: ids, versions, statuses, reasons; docs/api.md). The look starts over
+ * (all records) for a new user on this phone, or when a record was accepted by a
+ * replay (its earlier decisions may predate the last look).
+ */
 export async function pullStatuses() {
   if (!sessionValid() || !navigator.onLine) return;
+  const user = state.session.username;
   try {
-    const answer = await api.listOwnRecords(state.session.token);
+    const before = await store.allRecords();
+    const recheck = before.some((r) => r.state === 'accepted' && r.server?.recheck && ownedByMe(r));
+    const looks = (await store.getMeta('status_since')) || {};
+    const answer = await api.listStatuses(state.session.token, recheck ? null : looks[user] || null);
     if (answer.status !== 200) return;
-    const records = await store.allRecords();
-    const changed = applyServerStatuses(records, answer.items);
+    const changed = applyServerStatuses(before, answer.items);
     if (changed.length) await store.putRecords(changed);
-    await mergeFromServer(answer.items);
+    const whole = await mergeFromServer(answer.items);
+    if (!whole || !answer.since) return; // the next look starts from the same place
+    if (recheck) await clearRechecks();
+    await store.setMeta('status_since', { ...looks, [user]: answer.since });
   } catch {
     // offline again: statuses wait for the next chance
   }
 }
 
-/** Records sent back for a fix come to the phone whole; central's decisions show on accepted ones. */
-async function mergeFromServer(items) {
+async function clearRechecks() {
+  const marked = (await store.allRecords()).filter((r) => r.server?.recheck && ownedByMe(r));
+  if (marked.length) await store.putRecords(marked.map((r) => ({ ...r, server: { ...r.server, recheck: undefined } })));
+}
+
+/**
+ * The whole record of each status item that becomes a fix on the phone (the look
+ * carries statuses only), read one by one (the enumerator may read their own):
+ * {items, complete}; not complete when one could not be read (the look is then
+ * not taken as done, and the next one lists it again).
+ */
+async function wholeFixes(records, items) {
+  const wanted = new Set(mergeFixes(records, items).filter((r) => r.state === 'fix').map((r) => r.id));
+  const whole = [];
+  let complete = true;
+  for (const item of items) {
+    if (!wanted.has(item.id)) {
+      whole.push(item);
+      continue;
+    }
+    const answer = await api.getEnrollment(state.session.token, item.id);
+    if (answer.status === 200) whole.push(answer.body);
+    else complete = false;
+  }
+  return { items: whole, complete };
+}
+
+/** Records sent back for a fix come to the phone whole; central's decisions show on
+ * accepted ones. False when a record to fix could not be read whole. */
+async function mergeFromServer(light) {
   const records = await store.allRecords();
+  const { items, complete } = await wholeFixes(records, light);
   const fixes = mergeFixes(records, items);
   const fixed = new Set(fixes.map((r) => r.id));
   const byId = new Map(items.map((item) => [item.id, item]));
@@ -45,6 +86,7 @@ async function mergeFromServer(items) {
     }
   }
   if (fixes.length || notes.length) await store.putRecords([...fixes, ...notes]);
+  return complete;
 }
 
 export async function refreshFromServer() {

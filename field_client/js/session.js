@@ -130,6 +130,7 @@ export async function logout() {
   if (waiting && !window.confirm(`${waiting} data belum diterima server dan tetap disimpan di HP. Keluar?`)) return;
   const token = state.session?.token;
   state.session = null;
+  state.households.clear(); // the next user copies nothing of this one's households
   await store.setMeta('session', undefined);
   await forgetHints(); // the key and filter leave with the token
   // The token is revoked at the server, not only forgotten here; offline, it is

@@ -8,6 +8,7 @@ export const $ = (sel) => document.querySelector(sel);
 
 export const state = {
   session: null, reference: null, dedupe: null, record: null, serverErrors: {}, sending: false, retryTimer: null,
+  households: new Map(), // id -> household fields of records saved or opened in this page's life (memory only)
 };
 
 // Direction and other invisible format or control characters (U+202E ...) in text

@@ -32,6 +32,19 @@ test('local edits not yet sent are never overwritten', () => {
   assert.deepEqual(mergeFixes([queued], [{ ...item, version: 6 }]), []);
 });
 
+test('a record open in the form is neither replaced by the server\'s version nor sent', async () => {
+  const editing = { at: '2026-01-01T00:00:00Z', step: 1, data: { full_name: 'Muhammad Ali' } };
+  const fix = { id: 'a', state: 'fix', base_version: 5, editing, data: { full_name: 'Muh. Ali' } };
+  assert.deepEqual(mergeFixes([fix], [{ ...item, version: 6 }]), []);
+  assert.deepEqual(mergeFixes([fix], [{ ...item, status: 'approved' }]), []);
+  const store = memoryStore([{ ...fix, state: 'fix_queued' }]);
+  let calls = 0;
+  const summary = await sendFixes({ store, patch: async () => { calls += 1; return { status: 200, body: {} }; } });
+  assert.equal(calls, 0);
+  assert.equal(summary.fixed, 0);
+  assert.equal(saveFix(store.map.get('a'), { full_name: 'Muhammad Ali' }).editing, undefined);
+});
+
 test('PATCH with the base version; 200 minimises, 412 is a conflict, offline waits', async () => {
   const fix = saveFix(mergeFixes([], [item])[0], { ...mergeFixes([], [item])[0].data, full_name: 'Muhammad Ali' });
   const store = memoryStore([fix, { ...fix, id: 'b' }, { ...fix, id: 'c' }]);

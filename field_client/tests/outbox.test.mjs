@@ -3,8 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  REASONED, applyResult, applyServerStatuses, backoffMs, isEditable, newRecord, payloadOf, saveEdits,
-  sameNikHere, sendOutbox, stoppedText,
+  REASONED, applyResult, applyServerStatuses, backoffMs, closedForEditing, isEditable, isSendable, newRecord,
+  payloadOf, saveEdits, sameNikHere, sendOutbox, stoppedText,
 } from '../js/outbox.js';
 import { validateRecord } from '../js/validate.js';
 import { isoBirthDate, parseIncome } from '../js/form.js';
@@ -206,4 +206,28 @@ test('dates and money read the Indonesian way', () => {
   assert.equal(formatDateId('1980-03-12'), '12 Maret 1980');
   assert.equal(formatDateId('1980-02-30'), '');
   assert.equal(formatRupiah(1500000), 'Rp1.500.000');
+});
+
+test('a record open in the form is not sent from under it; it goes once closed', async () => {
+  const [open, other] = queued(2);
+  const store = memoryStore([{ ...open, editing: { at: '2026-01-01T00:00:00Z', step: 3, data: { ...open.data, phone: '0822' } } },
+    other]);
+  const server = fakeServer();
+  const first = await sendOutbox({ store, post: server.post });
+  assert.equal(first.accepted, 1);
+  assert.equal(store.map.get(open.id).state, 'queued');
+  assert.ok(!server.stored.has(open.id));
+  assert.equal(isSendable(store.map.get(open.id)), false);
+  const saved = saveEdits(store.map.get(open.id), store.map.get(open.id).editing.data, true);
+  assert.equal(saved.editing, undefined);                  // saving closes it: sendable again
+  assert.deepEqual(closedForEditing(store.map.get(open.id)), open);
+  store.map.set(open.id, saved);
+  await sendOutbox({ store, post: server.post });
+  assert.equal(JSON.parse(server.stored.get(open.id)).phone, '0822');
+});
+
+test('an answer replayed (200) asks for a recheck of the statuses; a new record (201) does not', () => {
+  const [r] = queued(1);
+  assert.equal(applyResult(r, { id: r.id, status: 200, version: 3 }).server.recheck, true);
+  assert.equal(applyResult(r, { id: r.id, status: 201, version: 1 }).server.recheck, undefined);
 });

@@ -76,4 +76,9 @@ test('receipt masks the NIK and holds no KK or address; QR is an image', () => {
   for (const secret of ['7371015203800001', '7371011203150001', 'Ratulangi']) assert.ok(!text.includes(secret));
   assert.equal(maskNik('123'), '••••••••••••••••');
   assert.match(qrDataUrl(record.id), /^data:image\/gif;base64,/);
+  // accepted by the server, the phone keeps only the list's masked NIK: the receipt still masks it its way
+  const accepted = { id: record.id, created_at: record.created_at, state: 'accepted',
+    data: { id: record.id, full_name: 'Siti', nik_masked: '737101******0001' } };
+  assert.equal(receiptOf(accepted, 'enumerator').nik_masked, '7371 •••• •••• ••01');
+  assert.equal(maskNik('737101****0001'), '••••••••••••••••');
 });

@@ -373,17 +373,42 @@ def list_enrollments(conn: sqlite3.Connection, *, status: str | None = None,
         where.append(f"(received_at, id) {'>' if oldest_first else '<'} (?, ?)")
         params += list(after)
     order = "ASC" if oldest_first else "DESC"
-    rows = conn.execute(
-        f"SELECT * FROM enrollments WHERE {' AND '.join(where)}"
-        f" ORDER BY received_at {order}, id {order} LIMIT ?",
-        (*params, limit + 1),
-    ).fetchall()
-    items = [_from_row(row) for row in rows[:limit]]
-    next_cursor = None
-    if len(rows) > limit:
-        last = items[-1]
-        next_cursor = encode_cursor(last["received_at"], last["id"])
-    return items, next_cursor
+    return _page(conn, "*", where, params, f"received_at {order}, id {order}", limit, _from_row,
+                 "received_at")
+
+
+def _page(conn: sqlite3.Connection, columns: str, where: list[str], params: list, order: str,
+          limit: int, convert: Any, position: str) -> tuple[list[dict[str, Any]], str | None]:
+    """Up to ``limit`` enrollments (each ``convert``-ed) and, when more follow, the
+    cursor after the last one (its ``position`` column and id)."""
+    rows = conn.execute(f"SELECT {columns} FROM enrollments WHERE {' AND '.join(where)}"
+                        f" ORDER BY {order} LIMIT ?", (*params, limit + 1)).fetchall()
+    items = [convert(row) for row in rows[:limit]]
+    more = len(rows) > limit
+    return items, (encode_cursor(items[-1][position], items[-1]["id"]) if more else None)
+
+
+STATUS_LIST_COLUMNS = ("id", "version", "status", "review_reason", "central_status",
+                       "central_reason", "kpj_number", "updated_at")
+
+
+def list_statuses(conn: sqlite3.Connection, enumerator: str, *, since: str | None = None,
+                  after: tuple[str, str] | None = None,
+                  limit: int = 500) -> tuple[list[dict[str, Any]], str | None]:
+    """The status columns (no personal field but the KPJ number) of one enumerator's
+    records changed at or after ``since`` (``updated_at`` text), oldest change
+    first, after ``after`` (``updated_at``, id); and the cursor of the next page.
+    It walks the enumerator's index: an enumerator holds hundreds to a few thousand
+    records, and sorting those by ``updated_at`` costs less than a migration."""
+    where, params = ["enumerator = ?"], [enumerator]
+    if since:
+        where.append("updated_at >= ?")
+        params.append(since)
+    if after:
+        where.append("(updated_at, id) > (?, ?)")
+        params += list(after)
+    return _page(conn, ", ".join(STATUS_LIST_COLUMNS), where, params, "updated_at, id", limit, dict,
+                 "updated_at")
 
 
 def count_by_status(conn: sqlite3.Connection) -> dict[str, int]:

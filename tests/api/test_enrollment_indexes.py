@@ -43,3 +43,13 @@ def test_no_index_on_the_name_key(conn):
         "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'enrollments'")}
     assert "enrollments_name_key" not in indexes
     assert {"enrollments_active_nik", "enrollments_status", "enrollments_received"} <= indexes
+
+
+@pytest.mark.parametrize("look", [{}, {"since": "2026-11-26"}, {"after": ("2026-11-26", "x")}])
+def test_the_phones_status_look_walks_the_enumerators_index(conn, look):
+    statements: list[str] = []
+    conn.set_trace_callback(statements.append)
+    store.list_statuses(conn, "enum1", **look)
+    conn.set_trace_callback(None)
+    steps = " ".join(row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + statements[-1]))
+    assert "USING INDEX enrollments_enumerator" in steps

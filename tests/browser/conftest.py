@@ -1,4 +1,5 @@
-"""Fixtures of the browser tests: one Playwright and one headless Chromium per module."""
+"""Fixtures of the browser tests: one Playwright and one headless Chromium per module,
+and a fresh phone (a browser context) per test."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.browser.chromium import launch
+from tests.browser.chromium import MOBILE, launch
 
 
 @pytest.fixture(scope="module")
@@ -23,3 +24,12 @@ def browser(playwright) -> Iterator:
     chromium = launch(playwright)
     yield chromium
     chromium.close()
+
+
+@pytest.fixture
+def context(browser) -> Iterator:
+    """An enumerator's phone (tests.browser.chromium.MOBILE) with its own storage."""
+    ctx = browser.new_context(**MOBILE)
+    ctx.set_default_timeout(20000)
+    yield ctx
+    ctx.close()

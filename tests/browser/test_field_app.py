@@ -61,14 +61,6 @@ def server(tmp_path_factory):
     srv.kill()
 
 
-@pytest.fixture
-def context(browser):
-    ctx = browser.new_context(**MOBILE)
-    ctx.set_default_timeout(20000)
-    yield ctx
-    ctx.close()
-
-
 def login(page, server, username: str) -> None:
     """Sign in and wait until the lists, hints and statuses have arrived: the outbox
     is re-rendered when they do, so a test that counts cards must start after it."""
