@@ -61,8 +61,9 @@ def planned_change(user: dict[str, Any], actor_name: str, roles: Collection[str]
         values["active"], changes["active"] = int(active), [bool(user["active"]), bool(active)]
     if password is not None:
         try:
-            values["password_hash"] = passwords.hash_password(password)
+            values["password_hash"] = passwords.hash_password(password, user["username"])
         except passwords.WeakPassword as exc:
             raise invalid("password", str(exc), "weak_password") from exc
         changes["password"] = ["(lama)", "(diganti)"]
     return values, changes
+

@@ -39,7 +39,7 @@ def add_user(db: Database, username: Any, role: Any, password: Any, actor: Actor
         raise _invalid("role", "Peran tidak dikenal (operator, verifier, admin, auditor).",
                        "invalid_choice")
     try:
-        password_hash = passwords.hash_password(password if isinstance(password, str) else "")
+        password_hash = passwords.hash_password(password if isinstance(password, str) else "", name)
     except passwords.WeakPassword as exc:
         raise _invalid("password", str(exc), "weak_password") from exc
     with db.transaction():
