@@ -5,6 +5,7 @@ as a command, never as a signed-in user of that name."""
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 
@@ -83,3 +84,47 @@ def test_admin_page_refuses_a_weak_password(data_dir, live_server):
     changed = admin.post(f"{live_server}/admin/users/{_user_id(data_dir, 'auditor')}", timeout=30,
                          data={"csrf_token": token, "action": "password", "password": "rahasia1"})
     assert changed.status_code == 422 and "paling sering" in changed.text
+
+
+def _lock_out(base: str, username: str) -> None:
+    for _ in range(10):
+        assert _token(base, username, "bukan-sandinya").status_code == 401
+    locked = _token(base, username, PASSWORD)
+    assert locked.status_code == 429 and "minta admin mengganti kata sandi" in locked.text
+
+
+def _trail(data_dir, action: str) -> list[tuple]:
+    conn = sqlite3.connect(data_dir / "kelurahan.db")
+    try:
+        return conn.execute("SELECT actor, role, record_id, changes FROM audit_log"
+                            " WHERE action = ? ORDER BY seq", (action,)).fetchall()
+    finally:
+        conn.close()
+
+
+def test_reset_password_by_command_ends_the_lockout(data_dir, live_server):
+    _lock_out(live_server, "supervisor")
+    done = run("user", "reset-password", "supervisor", "--password-stdin", data_dir=data_dir,
+               stdin="Sandi-Pengawas-Baru-9\n")
+    assert done.returncode == 0, done.stderr
+    assert _token(live_server, "supervisor", "Sandi-Pengawas-Baru-9").status_code == 200
+    [(_, _, target, changes)] = _trail(data_dir, "user.update")
+    assert target == "user:supervisor" and json.loads(changes)["login_failures_cleared"] == 10
+
+
+def test_reset_password_on_the_admin_page_and_enabling_end_the_lockout(data_dir, live_server):
+    admin, token = _admin_page(live_server)  # first: the failures lock the address out too
+    _lock_out(live_server, "auditor")
+    reset = admin.post(f"{live_server}/admin/users/{_user_id(data_dir, 'auditor')}", timeout=30,
+                       data={"csrf_token": token, "action": "password",
+                             "password": "Sandi-Pemeriksa-Baru-9"})
+    assert reset.status_code in (200, 303), reset.text[:300]
+    assert _token(live_server, "auditor", "Sandi-Pemeriksa-Baru-9").status_code == 200
+    # a locked-out user an admin disabled and enables again starts afresh too
+    _lock_out(live_server, "supervisor2")
+    assert run("user", "disable", "supervisor2", data_dir=data_dir).returncode == 0
+    assert run("user", "enable", "supervisor2", data_dir=data_dir).returncode == 0
+    assert _token(live_server, "supervisor2", PASSWORD).status_code == 200
+    cleared = [json.loads(changes).get("login_failures_cleared")
+               for _, _, _, changes in _trail(data_dir, "user.update")]
+    assert cleared == [10, None, 10]  # the reset, the disabling, the enabling
