@@ -128,3 +128,4 @@ def test_reset_password_on_the_admin_page_and_enabling_end_the_lockout(data_dir,
     cleared = [json.loads(changes).get("login_failures_cleared")
                for _, _, _, changes in _trail(data_dir, "user.update")]
     assert cleared == [10, None, 10]  # the reset, the disabling, the enabling
+
