@@ -87,9 +87,13 @@ def active_device(db: Database, device_id: str) -> dict[str, Any] | None:
 
 
 def revoke(db: Database, device_or_kelurahan: str, actor: Actor = SYSTEM) -> list[str]:
-    """Revoke a device by id, or every device of a kelurahan; the ids revoked."""
+    """Revoke a device by id, or every device of a kelurahan; the ids revoked. The
+    trail entry names the device and its kelurahan."""
     with db.transaction():
         revoked = store.revoke(db, device_or_kelurahan.strip(), utc_now())
-        for device_id in revoked:
-            trail.append(db, actor, "device.revoke", f"device:{device_id}")
-        return revoked
+        for device in revoked:
+            trail.append(db, actor, "device.revoke", f"device:{device['device_id']}",
+                         {"device_id": device["device_id"],
+                          "kelurahan_code": device["kelurahan_code"],
+                          "registered_at": device["registered_at"]})
+        return [device["device_id"] for device in revoked]

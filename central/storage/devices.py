@@ -43,14 +43,16 @@ def get_device(db: Database, device_id: str) -> dict[str, Any] | None:
     return db.one("SELECT * FROM devices WHERE device_id = ?", (device_id,))
 
 
-def revoke(db: Database, device_or_kelurahan: str, revoked_at: str) -> list[str]:
-    """Revoke one device (by id) or every active device of a kelurahan; the ids revoked."""
-    rows = db.query("SELECT device_id FROM devices WHERE (device_id = ? OR kelurahan_code = ?)"
-                    " AND revoked_at IS NULL", (device_or_kelurahan, device_or_kelurahan))
-    ids = [r["device_id"] for r in rows]
-    for device_id in ids:
-        db.run("UPDATE devices SET revoked_at = ? WHERE device_id = ?", (revoked_at, device_id))
-    return ids
+def revoke(db: Database, device_or_kelurahan: str, revoked_at: str) -> list[dict[str, Any]]:
+    """Revoke one device (by id) or every active device of a kelurahan; the devices
+    revoked (``device_id``, ``kelurahan_code``, ``registered_at``)."""
+    rows = db.query("SELECT device_id, kelurahan_code, registered_at FROM devices"
+                    " WHERE (device_id = ? OR kelurahan_code = ?) AND revoked_at IS NULL"
+                    " ORDER BY registered_at, device_id", (device_or_kelurahan, device_or_kelurahan))
+    for row in rows:
+        db.run("UPDATE devices SET revoked_at = ? WHERE device_id = ?",
+               (revoked_at, row["device_id"]))
+    return rows
 
 
 def remember_nonce(db: Database, device_id: str, nonce: str, seen_at: int, forget_before: int) -> bool:
