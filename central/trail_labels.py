@@ -29,6 +29,7 @@ ACTIONS = {
     "device.code": "Kode pendaftaran perangkat dibuat",
     "device.register": "Perangkat kelurahan terdaftar",
     "device.revoke": "Perangkat dicabut",
+    "device.code_cancel": "Kode pendaftaran perangkat dibatalkan",
     "privacy.erase": "Data pribadi dihapus",
     "privacy.tombstone": "Penghapusan di kelurahan diterima (belum pernah di pusat)",
     "record.new_version": "Versi baru dari kelurahan",
