@@ -37,6 +37,8 @@ ACTIONS = {
     "decision.send_back": "Dikirim balik ke kelurahan",
     "download.audit": "Unduhan jejak audit (CSV)",
     "import.batches": "Impor batch kelurahan (flashdisk)",
+    "batch.receive": "Batch diterima dari perangkat kelurahan",
+    "batch.refused": "Batch dari perangkat ditolak",
     "export.answers": "Ekspor jawaban untuk kelurahan (flashdisk)",
     "recheck": "Penilaian ulang semua data",
     "key.rotate": "Kunci tanda tangan pusat berikutnya disiapkan",
