@@ -7,8 +7,9 @@ For each backend, on a fresh database with central's migrations:
 
 * ``central``: ``central.ingest.ingest_batch`` (what ``POST /api/v1/batches`` calls
   once the signature is verified) for every batch: ingest lock, replay check,
-  eligibility, city-wide NIK dedupe, likely-duplicate flags, updates, stored answer;
-  one transaction per batch.
+  eligibility, city-wide NIK dedupe, likely-duplicate flags, updates, stored answer,
+  and the batch's ``batch.receive`` entry in central's sealed trail (a ``Delivery``,
+  as the route gives it); one transaction per batch.
 * ``raw``: the rows central stored (read back, ``central_id`` left to the database)
   into the same ``records`` table (same indexes) on a second fresh database, one
   transaction per batch: ``executemany`` on SQLite, ``COPY`` on PostgreSQL. No
@@ -47,7 +48,7 @@ from bench.throwaway_db import throwaway_database
 from berjasa.database import connect
 from berjasa.reference import kelurahan_list
 from berjasa.synthetic import EnrollmentFaker, born_on, same_nik
-from central.ingest import ingest_batch
+from central.ingest import Delivery, ingest_batch
 from central.storage.db import Database, sqlite_path, utc_now
 from central.storage.devices import add_device
 from sync import protocol
@@ -104,27 +105,34 @@ def make_batches(by_kelurahan: dict[str, list[dict]], size: int) -> list[protoco
     return batches
 
 
-def run_central(url: str, batches: list[protocol.Batch]) -> tuple[float, dict[str, int]]:
-    """Seconds for central's ingest of every batch, and the results by kind."""
-    db = Database(url)
+def run_central(url: str, batches: list[protocol.Batch],
+                folder: Path) -> tuple[float, dict[str, int]]:
+    """Seconds for central's ingest of every batch, and the results by kind.
+    ``folder``: central's data folder (the trail's seal key)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    db = Database(url, data_dir=folder)
     try:
         with db.transaction():
             for code in sorted({b.kelurahan_code for b in batches}):
                 add_device(db, f"dev-{code}", code, "bench", "-", utc_now())
         digests = [protocol.content_hash(b) for b in batches]   # the endpoint has it from the header
+        # the route hashes the body it read (sub-millisecond for a batch): not ingest's cost
+        deliveries = [Delivery("http", digest, "127.0.0.1") for digest in digests]
         # the 20,000 prepared records are the bench's, not central's: keep the cyclic
         # garbage collector from walking them on central's clock (a server holds one batch)
         gc.collect()
         gc.freeze()
         started = time.perf_counter()
-        for batch, digest in zip(batches, digests):
-            ingest_batch(db, batch, 1, MAX_DESIL, digest)
+        for batch, digest, delivery in zip(batches, digests, deliveries):
+            ingest_batch(db, batch, 1, MAX_DESIL, digest, delivery)
         seconds = time.perf_counter() - started
         gc.unfreeze()
         counts = {r["status"]: r["n"] for r in db.query(
             "SELECT status, COUNT(*) AS n FROM records GROUP BY status")}
         counts["flags"] = db.one("SELECT COUNT(*) AS n FROM duplicate_flags")["n"]
         counts["updates"] = db.one("SELECT COUNT(*) AS n FROM updates")["n"]
+        counts["trail_entries"] = db.one("SELECT COUNT(*) AS n FROM audit_log"
+                                         " WHERE action = 'batch.receive'")["n"]
         return seconds, counts
     finally:
         db.close()
@@ -174,7 +182,7 @@ def measure(backend: str, batches: list[protocol.Batch], size: int, pg_server: s
     central_times, raw_times, counts = [], [], {}
     for n in range(rounds):
         with throwaway_database(backend, folder, f"central{n}", pg_server, migrated=True) as url:
-            seconds, counts = run_central(url, batches)
+            seconds, counts = run_central(url, batches, folder / f"central{n}-data")
             central_times.append(seconds)
             columns, rows = stored_rows(url)
         with throwaway_database(backend, folder, f"raw{n}", pg_server, migrated=True) as url:

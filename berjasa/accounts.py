@@ -61,8 +61,17 @@ def planned_change(user: dict[str, Any], actor_name: str, roles: Collection[str]
         values["active"], changes["active"] = int(active), [bool(user["active"]), bool(active)]
     if password is not None:
         try:
-            values["password_hash"] = passwords.hash_password(password)
+            values["password_hash"] = passwords.hash_password(password, user["username"])
         except passwords.WeakPassword as exc:
             raise invalid("password", str(exc), "weak_password") from exc
         changes["password"] = ["(lama)", "(diganti)"]
     return values, changes
+
+
+def ends_lockout(values: dict[str, Any]) -> bool:
+    """Whether a planned change (:func:`planned_change`'s values) ends the user's login
+    lockout: a new password, or the account enabled again. The lockout message tells a
+    locked-out user to ask an admin for a new password, so after the reset the user
+    signs in at once; the failures forgotten are named in the change's trail entry
+    (``login_failures_cleared``)."""
+    return "password_hash" in values or values.get("active") == 1

@@ -67,15 +67,16 @@ def named_cli_actor(by: str) -> str:
     return named
 
 
-def cli_actor(role: str = "cli", by: str | None = None, prefix: str = "") -> Actor:
-    """Who runs a command: ``by`` when the operator names themself (``--by``,
+def cli_actor(role: str = "cli", by: str | None = None) -> Actor:
+    """Who runs a command: ``cli:`` and the name the operator gives (``--by``,
     checked by :func:`named_cli_actor`), else ``cli:`` and the operating system's
-    user, in a safe alphabet. ``role`` is the trail's role for commands (central:
-    ``cli``; a kelurahan: the role the command acts as); ``prefix`` goes before a
-    ``--by`` name (central: ``cli:``, so a command is never taken for a signed-in
-    web user of that name)."""
+    user, in a safe alphabet. Always ``cli:``, in both apps: a command is never
+    taken for a signed-in user of that name (``--by sup1`` is not the user sup1,
+    and a supervisor naming themself does not become an admin who erased a
+    record). ``role`` is the trail's role for commands (central: ``cli``; a
+    kelurahan: the authority the command acts with, ``admin`` or ``auditor``)."""
     if by is not None:
-        return Actor(prefix + named_cli_actor(by), role)
+        return Actor("cli:" + named_cli_actor(by), role)
     try:
         name = getpass.getuser()
     except (OSError, KeyError):

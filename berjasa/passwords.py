@@ -13,8 +13,10 @@ from functools import cache
 from argon2 import Parameters, PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from berjasa.password_policy import MIN_LENGTH, WeakPassword, check_new_password
+
+__all__ = ["MIN_LENGTH", "WeakPassword", "hash_password", "use_parameters", "verify_password"]
 _hasher = PasswordHasher()
-MIN_LENGTH = 8
 
 
 @cache
@@ -34,16 +36,11 @@ def use_parameters(parameters: Parameters) -> None:
     _dummy_hash.cache_clear()
 
 
-class WeakPassword(ValueError):
-    """The password is too short."""
-
-
-def hash_password(password: str) -> str:
-    """Hash a new password; refuse ones shorter than MIN_LENGTH."""
-    if len(password) < MIN_LENGTH:
-        raise WeakPassword(f"Kata sandi minimal {MIN_LENGTH} karakter.")
-    if not password.strip():
-        raise WeakPassword("Kata sandi tidak boleh hanya berisi spasi.")
+def hash_password(password: str, username: str | None) -> str:
+    """Hash a new password for the account ``username``; WeakPassword (naming the
+    reason) when the policy refuses it (:mod:`berjasa.password_policy`). Only new
+    and changed passwords come here: a stored hash keeps working."""
+    check_new_password(password, username)
     return _hasher.hash(password)
 
 

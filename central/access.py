@@ -47,6 +47,9 @@ ROUTES: dict[str, frozenset[str]] = {
     "pages.users": frozenset({ADMIN, AUDITOR}),
     "pages.user_create": frozenset({ADMIN}),
     "pages.user_update": frozenset({ADMIN}),
+    # The kelurahan laptops and outstanding registration codes, read-only (made and
+    # revoked with the commands): the admin manages devices, the auditor reads
+    "pages.devices": frozenset({ADMIN, AUDITOR}),
     "pages.audit": frozenset({AUDITOR}),
     "pages.audit_export": frozenset({AUDITOR}),
     # Verification (issue 10): verifiers decide, the auditor reads

@@ -16,7 +16,7 @@ import hmac
 from typing import Any
 
 from berjasa import passwords
-from berjasa.accounts import check_username, planned_change
+from berjasa.accounts import check_username, ends_lockout, planned_change
 from berjasa.accounts import invalid as _invalid
 from berjasa.audit import Actor
 from berjasa.problems import BadCredentials, NotFound
@@ -39,7 +39,7 @@ def add_user(db: Database, username: Any, role: Any, password: Any, actor: Actor
         raise _invalid("role", "Peran tidak dikenal (operator, verifier, admin, auditor).",
                        "invalid_choice")
     try:
-        password_hash = passwords.hash_password(password if isinstance(password, str) else "")
+        password_hash = passwords.hash_password(password if isinstance(password, str) else "", name)
     except passwords.WeakPassword as exc:
         raise _invalid("password", str(exc), "weak_password") from exc
     with db.transaction():
@@ -73,6 +73,13 @@ def update_user(db: Database, user: dict[str, Any], actor: Actor, *, role: str |
     with db.transaction():
         users.update_user(db, user["id"], **values)
         web_sessions.end_user_sessions(users, db, user["id"])
+        if ends_lockout(values):
+            # failures are counted under the keyed hash of the name typed (its folded
+            # form: what a sign-in as this user is counted under)
+            if db.data_dir is None:  # the trail entry below needs it too
+                raise trail.SealKeyMissing("open central's database with data_dir")
+            key = name_key(web_sessions.secret_key(db.data_dir), user["username"])
+            changes["login_failures_cleared"] = users.clear_login_failures(db, key)
         trail.append(db, actor, action, f"user:{user['username']}", changes)
     return {**user, **{k: v for k, v in values.items() if k != "password_hash"}}
 

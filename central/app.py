@@ -17,7 +17,7 @@ from flask import Flask, g
 from berjasa import http_cache
 from berjasa.settings import AppConfig
 from berjasa.web.sessions import SignedCookieSessions, secret_key
-from central import privacy, signing, trail
+from central import privacy, receive, signing, trail
 from central.storage.db import Database, migrate, open_pool
 
 
@@ -56,6 +56,8 @@ def create_app(config: AppConfig) -> Flask:
     # a device's erasure is answered before PostgreSQL's compaction (central/privacy.py)
     app.extensions[privacy.COMPACTOR_EXTENSION] = privacy.Compactor(
         lambda: Database(config.database_url, pool=pool, data_dir=config.data_dir))
+    # batches refused over the network: in the trail, one entry an hour per device and reason
+    app.extensions[receive.REFUSALS_EXTENSION] = receive.RefusalLog()
     # the kelurahan's session cookie interface: Secure whenever the page came over HTTPS
     app.session_interface = SignedCookieSessions()
     http_cache.install(app)  # JSON answers may carry personal data

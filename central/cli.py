@@ -455,18 +455,62 @@ def device_add(kelurahan_code: str, data_dir: Path | None, as_json: bool) -> Non
 @data_dir_option
 @json_option
 def device_revoke(device: str, data_dir: Path | None, as_json: bool) -> None:
-    """Cabut perangkat menurut id, atau semua perangkat satu kode kelurahan.
+    """Cabut perangkat menurut id, atau semua perangkat satu kode kelurahan; dengan kode
+    kelurahan, kode pendaftaran kelurahan itu yang belum dipakai ikut dibatalkan.
 
-    Contoh: berjasa central device revoke dev-1a2b3c4d5e6f
+    Contoh: berjasa central device revoke 73.71.01.1001
     """
     from central.devices import revoke
     from central.trail import cli_actor
 
     with central_db(data_dir) as (db, _, _):
-        revoked = revoke(db, device, cli_actor())
-    if not revoked:
-        raise click.ClickException(f"tidak ada perangkat aktif dengan id atau kelurahan {device}")
-    emit({"revoked": revoked}, as_json, "\n".join(revoked))
+        done = revoke(db, device, cli_actor())
+    if not done.devices and not done.codes:
+        raise click.ClickException(f"tidak ada perangkat aktif atau kode pendaftaran yang belum "
+                                   f"dipakai dengan id atau kelurahan {device}")
+    if as_json:
+        emit({"revoked": done.devices, "codes_cancelled": len(done.codes)}, True)
+        return
+    if done.codes:
+        click.echo(f"{len(done.codes)} kode pendaftaran untuk {device.strip()} yang belum dipakai "
+                   "dibatalkan.")
+    for device_id in done.devices:  # the value, last: the ids revoked
+        click.echo(device_id)
+
+
+@device_group.command("list")
+@data_dir_option
+@json_option
+def device_list(data_dir: Path | None, as_json: bool) -> None:
+    """Perangkat kelurahan (terdaftar, dicabut, batch terakhir) dan kode pendaftaran yang
+    belum dipakai (kapan dan oleh siapa dibuat, berlaku sampai; kodenya tidak ditampilkan
+    lagi). Baris terakhir: jumlah perangkat aktif.
+
+    Contoh: berjasa central device list --json
+    """
+    from central.devices import listing
+
+    with central_db(data_dir) as (db, _, _):
+        found = listing(db)
+    active = sum(1 for d in found["devices"] if d["active"])
+    if as_json:
+        emit(found, True)
+        return
+    for d in found["devices"]:
+        state = f"dicabut {wita(d['revoked_at'])}" if d["revoked_at"] else "aktif"
+        last = (f"batch terakhir {wita(d['last_batch_at'])} ({d['batches']} batch)"
+                if d["last_batch_at"] else "belum mengirim batch")
+        click.echo(f"{d['device_id']}  {d['kelurahan_code']} {d['kelurahan_name'] or '?'}  "
+                   f"terdaftar {wita(d['registered_at'])}  {state}  {last}")
+    if not found["devices"]:
+        click.echo("Belum ada perangkat terdaftar.")
+    if found["codes"]:
+        click.echo("Kode pendaftaran yang belum dipakai:")
+    for c in found["codes"]:
+        click.echo(f"  {c['kelurahan_code']} {c['kelurahan_name'] or '?'}  dibuat "
+                   f"{wita(c['created_at'])} oleh {c['created_by'] or '?'}  berlaku sampai "
+                   f"{wita(c['expires_at'])}")
+    click.echo(str(active))
 
 
 @central_group.command("import")

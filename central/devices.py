@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -41,7 +42,8 @@ def create_registration_code(db: Database, kelurahan_code: str, ttl_minutes: int
     now = datetime.now(timezone.utc)
     expires = (now + timedelta(minutes=ttl_minutes)).isoformat(timespec="seconds")
     with db.transaction():
-        store.add_code(db, code, kelurahan_code, now.isoformat(timespec="seconds"), expires)
+        store.add_code(db, code, kelurahan_code, now.isoformat(timespec="seconds"), expires,
+                       actor.username)
         trail.append(db, actor, "device.code", f"kelurahan:{kelurahan_code}",
                      {"expires_at": expires})
     return {"code": code, "kelurahan_code": kelurahan_code, "expires_at": expires}
@@ -57,7 +59,7 @@ def register_device(db: Database, code: str, public_key: str, label: str,
     that parse, a label without control characters)."""
     with db.transaction():
         row = store.get_code(db, code)
-        if row is None or row["used_at"] is not None:
+        if row is None or row["used_at"] is not None or row["cancelled_at"] is not None:
             raise RegistrationCodeInvalid()
         if row["expires_at"] < datetime.now(timezone.utc).isoformat(timespec="seconds"):
             raise RegistrationCodeExpired()
@@ -86,10 +88,50 @@ def active_device(db: Database, device_id: str) -> dict[str, Any] | None:
     return device
 
 
-def revoke(db: Database, device_or_kelurahan: str, actor: Actor = SYSTEM) -> list[str]:
-    """Revoke a device by id, or every device of a kelurahan; the ids revoked."""
+@dataclass(frozen=True)
+class Revoked:
+    """What :func:`revoke` did: the device ids revoked and the registration codes
+    cancelled (kelurahan, made when and by whom, expiry: never the code)."""
+
+    devices: list[str]
+    codes: list[dict[str, Any]]
+
+
+def revoke(db: Database, device_or_kelurahan: str, actor: Actor = SYSTEM) -> Revoked:
+    """Revoke a device by id, or every device of a kelurahan and cancel the kelurahan's
+    outstanding registration codes too (a code made for a laptop that is then lost
+    would otherwise still register one for a day). One trail entry per device
+    (``device.revoke``: the device and its kelurahan) and per code
+    (``device.code_cancel``: when it was made, by whom, its expiry)."""
+    target = device_or_kelurahan.strip()
+    now = utc_now()
     with db.transaction():
-        revoked = store.revoke(db, device_or_kelurahan.strip(), utc_now())
-        for device_id in revoked:
-            trail.append(db, actor, "device.revoke", f"device:{device_id}")
-        return revoked
+        revoked = store.revoke(db, target, now)
+        for device in revoked:
+            trail.append(db, actor, "device.revoke", f"device:{device['device_id']}",
+                         {"device_id": device["device_id"],
+                          "kelurahan_code": device["kelurahan_code"],
+                          "registered_at": device["registered_at"]})
+        codes = store.cancel_codes(db, target, now, actor.username)
+        for code in codes:
+            trail.append(db, actor, "device.code_cancel", f"kelurahan:{code['kelurahan_code']}",
+                         {"kelurahan_code": code["kelurahan_code"],
+                          "created_at": code["created_at"], "created_by": code["created_by"],
+                          "expires_at": code["expires_at"]})
+    return Revoked([device["device_id"] for device in revoked], codes)
+
+
+def listing(db: Database) -> dict[str, list[dict[str, Any]]]:
+    """``central device list`` and the admin's devices page: every device (kelurahan,
+    registered, revoked, last batch) and the registration codes still outstanding
+    (kelurahan, made when and by whom, expiry; the code itself is never shown again)."""
+    devices = store.list_devices(db)
+    for device in devices:
+        known = kelurahan(device["kelurahan_code"])
+        device["kelurahan_name"] = known.name if known else None
+        device["active"] = device["revoked_at"] is None
+    codes = store.outstanding_codes(db, utc_now())
+    for code in codes:
+        known = kelurahan(code["kelurahan_code"])
+        code["kelurahan_name"] = known.name if known else None
+    return {"devices": devices, "codes": codes}

@@ -19,14 +19,18 @@ showing the NIK with that KPJ makes the record ``registered``; nothing else does
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from berjasa import eligibility as rules
 from berjasa import local_time
+from berjasa.audit import Actor
 from berjasa.problems import BatchConflict
 from central import dedupe, eligibility, verification
 from central.recheck import as_settings, recheck
+from central.storage import audit as trail
 from central.storage import privacy as privacy_store
 from central.storage import records as store
 from central.storage import snapshots
@@ -34,13 +38,26 @@ from central.storage.db import Database, utc_now
 from sync import protocol
 
 
+@dataclass(frozen=True)
+class Delivery:
+    """How a batch reached central, for its trail entry: ``via`` (``http`` or
+    ``usb``), the SHA-256 of the body as received, and the sender's address."""
+
+    via: str
+    body_sha256: str
+    address: str | None = None
+
+
 def ingest_batch(db: Database, batch: protocol.Batch, body_bytes: int,
                  settings: dict[str, Any] | int | None = None,
-                 digest: str | None = None) -> tuple[bytes, bool]:
+                 digest: str | None = None, delivery: Delivery | None = None) -> tuple[bytes, bool]:
     """Store ``batch`` and return (answer body, replayed?). Raises BatchConflict
     when its id was used for other content. ``digest`` is the content hash when
     the caller already has it (decode_batch checked it). ``settings`` are the
-    effective settings (rule overrides); a bare int is the old ``max_desil``."""
+    effective settings (rule overrides); a bare int is the old ``max_desil``.
+    With ``delivery`` (central/receive.py: every batch received) a new batch writes
+    one ``batch.receive`` entry to central's trail in the batch's transaction; a replay
+    changes nothing and writes none."""
     digest = digest or protocol.content_hash(batch)
     with db.transaction():
         db.lock_ingest()
@@ -62,7 +79,26 @@ def ingest_batch(db: Database, batch: protocol.Batch, body_bytes: int,
             "created_at": batch.created_at, "received_at": now,
             "record_count": len(batch.records), "body_bytes": body_bytes, "answer": answer,
         })
+        if delivery is not None:
+            _record_receipt(db, batch, results, body_bytes, digest, delivery)
     return answer, False
+
+
+def _record_receipt(db: Database, batch: protocol.Batch, results: list[dict[str, Any]],
+                    body_bytes: int, digest: str, delivery: Delivery) -> None:
+    """The ``batch.receive`` entry, by the sending device: who delivered what and
+    when. Counts, ids and hashes only, never a NIK or a name (the trail outlives an
+    erasure). Appended last, so the trail's lock is held only until the commit."""
+    answers = Counter(result["result"] for result in results)
+    trail.append(db, Actor(batch.device_id, "device", delivery.address), "batch.receive",
+                 f"batch:{batch.batch_id}", {
+                     "device_id": batch.device_id, "kelurahan_code": batch.kelurahan_code,
+                     "batch_id": batch.batch_id, "records": len(batch.records),
+                     "answers": {name: answers.get(name, 0)
+                                 for name in ("accepted", "duplicate", "rejected")},
+                     "erased": sum(1 for r in results if r.get("reasons") == ["erased"]),
+                     "via": delivery.via, "body_sha256": delivery.body_sha256,
+                     "body_bytes": body_bytes, "content_hash": digest})
 
 
 def _decide(db: Database, batch: protocol.Batch, digest: str, now: str,

@@ -45,7 +45,7 @@ def cli_actor(by: str | None = None) -> Actor:
     """Who runs a central command, role ``cli``: ``cli:<OS user>``, or ``cli:<name>``
     for ``--by NAME`` (checked: a safe alphabet, at most 64 characters, no control
     characters; ValidationFailed otherwise)."""
-    return audit_cli_actor("cli", by, prefix="cli:")
+    return audit_cli_actor("cli", by)
 
 
 def record(db: Database, actor: Actor, action: str, target: str | None = None,

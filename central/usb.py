@@ -108,7 +108,8 @@ def import_batches(db: Database, data_dir: Path, data: bytes,
             if not isinstance(item, dict) or not isinstance(item.get("headers"), dict):
                 raise sealed.SealedFileError("bagian batch rusak")
             body = sealed.decode_bytes(item.get("body"))
-            _, replayed, batch = receive_signed_batch(db, body, item["headers"], settings)
+            _, replayed, batch = receive_signed_batch(db, body, item["headers"], settings,
+                                                      via="usb")
         except (ProtocolError, Problem, sealed.SealedFileError) as exc:
             summary.refused.append({"batch_id": batch_id, "reason": _reason(exc)})
             continue

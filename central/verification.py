@@ -162,7 +162,11 @@ def _send_back_record(db: Database, record: dict[str, Any], text: str, who: Acto
         "kind": "needs_fix", "central_status": "sent_back", "reason": text,
         "central_id": record["central_id"], "version": record.get("version"),
         "by": actor}], now)
-    _trail(db, who, "decision.send_back", record, {"finding_id": finding})
+    # the record keeps its place (status accepted) while the kelurahan fixes it; the
+    # central status both ends read is sent_back (the kelurahan's record: needs_fix)
+    _trail(db, who, "decision.send_back", record,
+           {"finding_id": finding, "kelurahan_code": record["kelurahan_code"],
+            "version": record.get("version"), "status": [record["status"], "sent_back"]})
     return {"central_id": record["central_id"], "kelurahan_code": record["kelurahan_code"],
             "record_id": record["record_id"], "version": record.get("version"),
             "status": "sent_back", "reason": text, "finding_id": finding}
@@ -202,7 +206,8 @@ def decide_finding(db: Database, finding_id: int, decision: str, reason: str | N
             raise AlreadyDecided.by(store.get_finding(db, finding_id) or {})
         outcome: dict[str, Any] = {"finding_id": finding_id, "decision": decision,
                                    "record_status": record["status"]}
-        details: dict[str, Any] = {"finding_id": finding_id, "kind": finding["kind"]}
+        details: dict[str, Any] = {"finding_id": finding_id, "kind": finding["kind"],
+                                   "kelurahan_code": record["kelurahan_code"]}
         if decision == "send_back":
             if record["status"] != "accepted":
                 raise NotActiveAtCentral(status=record["status"])
@@ -225,6 +230,8 @@ def decide_finding(db: Database, finding_id: int, decision: str, reason: str | N
                 "kelurahan_code": record["kelurahan_code"], "record_id": record["record_id"],
                 "kind": "rejected", "central_status": "rejected", "reasons": reasons}], now)
             outcome["record_status"] = "rejected"
+        details["status"] = [record["status"], "sent_back" if decision == "send_back"
+                             else outcome["record_status"]]
         _trail(db, who, f"decision.finding.{decision}", record, details)
         return outcome
 
@@ -421,7 +428,9 @@ def decide_pair(db: Database, central_id_a: int, central_id_b: int, decision: st
         if not store.decide_pair(db, a_id, b_id, decision, text, actor, now):
             raise AlreadyDecided.by(store.get_pair(db, a_id, b_id) or {})
         a, b = pair["a"], pair["b"]
-        details: dict[str, Any] = {"other": f"{b['kelurahan_code']}/{b['record_id']}"}
+        # ids, kelurahan and statuses only: the trail outlives an erasure (no NIK, no name)
+        details: dict[str, Any] = {"other": f"{b['kelurahan_code']}/{b['record_id']}",
+                                   "kelurahan_code": [a["kelurahan_code"], b["kelurahan_code"]]}
         updates = []
         for this, that, side in ((a, b, "a"), (b, a, "b")):
             updates.append({"kelurahan_code": this["kelurahan_code"], "record_id": this["record_id"],
@@ -433,6 +442,11 @@ def decide_pair(db: Database, central_id_a: int, central_id_b: int, decision: st
             if keep["status"] not in records_store.ACTIVE:
                 # keeping a rejected/erased record would leave the person with none
                 raise KeptRecordNotActive(status=keep["status"])
+            details["kept"] = f"{keep['kelurahan_code']}/{keep['record_id']}"
+            details["dropped"] = f"{drop['kelurahan_code']}/{drop['record_id']}"
+            # a record no longer active (rejected meanwhile) keeps its status
+            details["dropped_status"] = [drop["status"], "duplicate" if drop["status"]
+                                         in records_store.ACTIVE else drop["status"]]
             if drop["status"] in records_store.ACTIVE:
                 store.mark_duplicate_of(db, int(drop["central_id"]), keep["kelurahan_code"],
                                         keep["record_id"], now)

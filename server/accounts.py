@@ -39,7 +39,7 @@ def add_user(conn: sqlite3.Connection, username: str, role: str, password: str,
         username = check_username(username, (u["username"] for u in users.list_users(conn)))
     except ValidationFailed as exc:
         raise ValueError(exc.errors["username"][0]) from exc
-    password_hash = passwords.hash_password(password)
+    password_hash = passwords.hash_password(password, username)
     with transaction(conn):
         user_id = users.create_user(conn, username, role, password_hash)
         record_audit_entry(conn, actor, "user.create", f"user:{username}",

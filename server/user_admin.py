@@ -9,7 +9,7 @@ import sqlite3
 from typing import Any
 
 from berjasa import passwords
-from berjasa.accounts import invalid, planned_change
+from berjasa.accounts import ends_lockout, invalid, planned_change
 from berjasa.database import transaction
 from berjasa.problems import NotFound
 from server import accounts, sessions
@@ -47,6 +47,11 @@ def update_user(conn: sqlite3.Connection, user_id: int, actor: Actor, *, role: s
         # A changed role, password or deactivation ends what the old grant allowed.
         users.revoke_tokens(conn, user_id)
         sessions.end_for_user(conn, user_id)
+        if ends_lockout(values):
+            # the lockout message says to ask an admin for a new password: a reset
+            # (or enabling the user again) lets them in at once, their failures
+            # leave the count of their address too
+            changes["login_failures_cleared"] = users.clear_login_failures(conn, user["username"])
         record_audit_entry(conn, actor, "user.update", f"user:{user['username']}", changes)
     return users.get_user(conn, user_id)
 

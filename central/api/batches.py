@@ -11,7 +11,7 @@ from berjasa.web.answers import problems
 from berjasa.web.arguments import Blueprint
 from central.api.signed import REFUSED, SIGNED, signed_by_device
 from central.app import get_db, setting
-from central.receive import receive_signed_batch, stored_answer
+from central.receive import REFUSALS_EXTENSION, receive_signed_batch, stored_answer
 from sync import protocol
 from sync.protocol_errors import ProtocolError
 
@@ -49,7 +49,10 @@ def receive_batch():
     body = request.stream.read(limit + 1)
     if len(body) > limit:
         raise ProtocolError("too_large", "body over the limit")
-    answer, replayed, batch = receive_signed_batch(get_db(), body, request.headers, current_settings())
+    from flask import current_app
+    answer, replayed, batch = receive_signed_batch(
+        get_db(), body, request.headers, current_settings(), via="http",
+        address=request.remote_addr, refusals=current_app.extensions[REFUSALS_EXTENSION])
     note_records([record["id"] for record in batch.records])
     log.info("batch %s from %s: %d records%s", batch.batch_id, batch.kelurahan_code,
              len(batch.records), " (replay)" if replayed else "",

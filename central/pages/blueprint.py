@@ -17,7 +17,7 @@ from berjasa.reference import kelurahan
 from berjasa.web import pages as web_pages
 from berjasa.web.pages import inert
 from central import access, accounts
-from central.pages import audit, auth, dashboard, downloads, users, verify
+from central.pages import audit, auth, dashboard, devices, downloads, users, verify
 from central.trail_labels import action_label, detail_lines, role_label
 
 blp = web_pages.protect(Blueprint("pages", __name__, template_folder=web_pages.TEMPLATES))
@@ -27,6 +27,7 @@ blp.add_url_rule("/", "dashboard", dashboard.dashboard)
 blp.add_url_rule("/kecamatan/<code>", "kecamatan", dashboard.kecamatan)
 # an export marks records and writes the trail: never on HEAD or a prefetch
 blp.add_url_rule("/unduh/<what>", "download", web_pages.get_only(downloads.download))
+blp.add_url_rule("/admin/perangkat", "devices", devices.devices_page)
 blp.add_url_rule("/audit", "audit", audit.audit_page)
 blp.add_url_rule("/audit/export.csv", "audit_export", web_pages.get_only(audit.audit_export))
 blp.add_url_rule("/verifikasi", "verification", verify.page)

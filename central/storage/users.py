@@ -68,9 +68,9 @@ def last_failures(db: Database, *, name_key: str | None = None, address: str | N
     return [row["at"] for row in rows]
 
 
-def clear_login_failures(db: Database, name_key: str) -> None:
-    """Forget a name's failures after a successful sign-in."""
-    db.run("DELETE FROM login_failures WHERE name_key = ?", (name_key,))
+def clear_login_failures(db: Database, name_key: str) -> int:
+    """Forget a name's failures (a successful sign-in, a password reset); how many."""
+    return db.run("DELETE FROM login_failures WHERE name_key = ?", (name_key,))
 
 
 def insert_session(db: Database, id_hash: str, user_id: int, created_at: str, expires_at: str,

@@ -101,9 +101,9 @@ def last_failures(conn: sqlite3.Connection, *, username: str | None = None,
     return [row[0] for row in rows]
 
 
-def clear_login_failures(conn: sqlite3.Connection, username: str) -> None:
-    """Forget a user's failures after a successful login."""
-    conn.execute("DELETE FROM login_failures WHERE username = ?", (username,))
+def clear_login_failures(conn: sqlite3.Connection, username: str) -> int:
+    """Forget a user's failures (a successful login, a password reset); how many."""
+    return conn.execute("DELETE FROM login_failures WHERE username = ?", (username,)).rowcount
 
 
 def get_site(conn: sqlite3.Connection, key: str) -> str | None:

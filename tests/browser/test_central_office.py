@@ -20,10 +20,10 @@ pytestmark = BROWSER_TEST
 USERS = {"operator": "rina.operator", "verifier": "budi.verifikator", "admin": "sari.admin",
          "auditor": "andi.bpkp"}
 # role -> (menu links it sees, menu links it must not see)
-MENU = {"operator": ({"Dasbor"}, {"Pengguna", "Jejak audit"}),
-        "verifier": ({"Dasbor"}, {"Pengguna", "Jejak audit"}),
-        "admin": ({"Dasbor", "Pengguna"}, {"Jejak audit"}),
-        "auditor": ({"Dasbor", "Jejak audit", "Pengguna"}, set())}
+MENU = {"operator": ({"Dasbor"}, {"Pengguna", "Perangkat", "Jejak audit"}),
+        "verifier": ({"Dasbor"}, {"Pengguna", "Perangkat", "Jejak audit"}),
+        "admin": ({"Dasbor", "Pengguna", "Perangkat"}, {"Jejak audit"}),
+        "auditor": ({"Dasbor", "Jejak audit", "Pengguna", "Perangkat"}, set())}
 
 
 @pytest.fixture(scope="module")

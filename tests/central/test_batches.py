@@ -68,7 +68,7 @@ def test_revoked_device_is_403(central):
     device = central.register()
     db = central.db()
     try:
-        assert revoke(db, device.device_id) == [device.device_id]
+        assert revoke(db, device.device_id).devices == [device.device_id]
     finally:
         db.close()
     answer = device.post(device.batch(records(1)))

@@ -70,7 +70,7 @@ def test_revoke_by_kelurahan_revokes_its_devices(central):
     first, second = central.register(KELURAHAN_A), central.register(KELURAHAN_A)
     db = central.db()
     try:
-        assert sorted(revoke(db, KELURAHAN_A)) == sorted([first.device_id, second.device_id])
+        assert sorted(revoke(db, KELURAHAN_A).devices) == sorted([first.device_id, second.device_id])
     finally:
         db.close()
     assert first.updates().status_code == 403

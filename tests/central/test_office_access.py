@@ -19,7 +19,7 @@ from .office import PASSWORD, ROLES, add_user, login, signed_in, token
 GET_PAGES = {"pages.dashboard": "/", "pages.kecamatan": "/kecamatan/73.71.01",
              "pages.download": "/unduh/progress?format=csv", "pages.users": "/admin/users",
              "pages.audit": "/audit", "pages.audit_export": "/audit/export.csv",
-             "pages.verification": "/verifikasi"}
+             "pages.verification": "/verifikasi", "pages.devices": "/admin/perangkat"}
 WRITES = [("/admin/users", {"username": "baru", "role": "operator", "password": PASSWORD}),
           ("/admin/users/1", {"action": "disable"})]
 # the verifiers' decisions (issue 10): verifier only

@@ -45,20 +45,20 @@ def _trail(database_url: str) -> list[dict]:
 def test_user_add_disable_reset_password(database_url, tmp_path):
     data = _init(database_url, tmp_path)
     done = berjasa("central", "user", "add", "rina", "--role", "operator", "--password-stdin",
-                   "--json", data_dir=data, input="kata-sandi-rina\n")
+                   "--json", data_dir=data, input="sandi-kantor-pusat-1\n")
     assert json.loads(done.stdout)["role"] == "operator"
     again = berjasa("central", "user", "add", "rina", "--role", "auditor", "--password-stdin",
-                    data_dir=data, input="kata-sandi-rina\n", check=False)
+                    data_dir=data, input="sandi-kantor-pusat-1\n", check=False)
     assert again.returncode != 0 and "sudah dipakai" in again.stderr
     assert "Traceback" not in again.stderr
     weak = berjasa("central", "user", "add", "budi", "--role", "admin", "--password-stdin",
                    data_dir=data, input="pendek\n", check=False)
     assert weak.returncode != 0 and "minimal 8" in weak.stderr
     wrong_role = berjasa("central", "user", "add", "budi", "--role", "supervisor",
-                         "--password-stdin", data_dir=data, input="kata-sandi-budi\n", check=False)
+                         "--password-stdin", data_dir=data, input="sandi-kantor-pusat-1\n", check=False)
     assert wrong_role.returncode != 0 and "Traceback" not in wrong_role.stderr
     berjasa("central", "user", "reset-password", "rina", "--password-stdin", data_dir=data,
-            input="sandi-baru-rina\n")
+            input="sandi-baru-kantor-2\n")
     berjasa("central", "user", "disable", "rina", data_dir=data)
     missing = berjasa("central", "user", "disable", "siapa", data_dir=data, check=False)
     assert missing.returncode != 0 and "tidak ada" in missing.stderr

@@ -151,7 +151,16 @@ def test_privacy_export_then_erase(filled):
     last = conn.execute("SELECT actor, role FROM audit_log WHERE action = 'privacy.erase'"
                         " ORDER BY seq DESC LIMIT 1").fetchone()
     conn.close()
-    assert last == ("Andi Operator", "admin")
+    # a command, never a signed-in user of that name (central records --by the same way):
+    # a supervisor naming themself is not the user "supervisor" acting as an admin
+    assert last == ("cli:Andi Operator", "admin")
+    assert berjasa("privacy", "erase", made[2]["nik"], "--reason", "Permohonan 3/XI/2026", "--by",
+                   "supervisor", "--data-dir", str(folder)).returncode == 0
+    conn = sqlite3.connect(folder / "kelurahan.db")
+    last = conn.execute("SELECT actor FROM audit_log WHERE action = 'privacy.erase'"
+                        " ORDER BY seq DESC LIMIT 1").fetchone()
+    conn.close()
+    assert last == ("cli:supervisor",)
     again = berjasa("privacy", "export", nik, "--data-dir", str(folder))
     assert again.returncode != 0 and "Data NIK ini sudah dihapus (" in again.stderr  # as erase says
     verify = berjasa("audit", "verify", "--data-dir", str(folder))

@@ -48,7 +48,7 @@ def _old_laptop(folder: Path) -> list[dict]:
     conn.execute("INSERT INTO site (key, value) VALUES ('kelurahan_code', ?)", (KELURAHAN,))
     for name, role in (("petugas", "enumerator"), ("pengawas", "supervisor")):
         conn.execute("INSERT INTO users (username, role, password_hash, created_at, updated_at)"
-                     " VALUES (?, ?, ?, ?, ?)", (name, role, hash_password(PASSWORD), now, now))
+                     " VALUES (?, ?, ?, ?, ?)", (name, role, hash_password(PASSWORD, name), now, now))
     faker = EnrollmentFaker(KELURAHAN, seed=11)
     records = [faker.enrollment() for _ in range(COUNT)]
     for index, r in enumerate(records):

@@ -94,10 +94,10 @@ def test_the_only_admin_who_forgot_the_password_is_helped_from_the_command_line(
         return requests.post(f"{live_server}/api/v1/auth/token", timeout=30,
                              json={"username": name, "password": password}).status_code
 
-    done = run("user", "reset-password", "admin", "--password-stdin", stdin="sandi-baru-admin-1\n",
+    done = run("user", "reset-password", "admin", "--password-stdin", stdin="sandi-baru-lurah-1\n",
                data_dir=data_dir)
     assert done.returncode == 0, done.stderr
-    assert login("admin", "sandi-baru-admin-1") == 200 and login("admin", PASSWORD) == 401
+    assert login("admin", "sandi-baru-lurah-1") == 200 and login("admin", PASSWORD) == 401
     supervisor = api("supervisor")
     assert run("user", "disable", "supervisor", data_dir=data_dir).returncode == 0
     assert supervisor.get("/api/v1/auth/me").status_code == 401  # its tokens end

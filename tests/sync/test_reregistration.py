@@ -44,7 +44,7 @@ def _stored_batches(folder) -> list[dict]:
 def _revoke(central, device_id: str) -> None:
     db = Database(central.database_url, data_dir=central.data_dir)
     try:
-        assert revoke(db, device_id) == [device_id]
+        assert revoke(db, device_id).devices == [device_id]
     finally:
         db.close()
 

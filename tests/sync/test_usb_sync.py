@@ -91,6 +91,11 @@ def test_a_round_trip_by_stick_and_each_file_imported_twice(central, island, tmp
     exported = json.loads(trail[2]["changes"])
     assert exported["sha256"] == hashlib.sha256((stick / "jawaban.bja").read_bytes()).hexdigest()
     assert exported["answers"] == out["batches"] and nik not in repr(trail)
+    # and each batch the stick delivered, by its device, once (importing again changes nothing)
+    received = [json.loads(e["changes"]) for e in central.query(
+        "SELECT changes FROM audit_log WHERE action = 'batch.receive' ORDER BY seq")]
+    assert len(received) == out["batches"] and {e["via"] for e in received} == {"usb"}
+    assert sum(e["records"] for e in received) == 12 and nik not in repr(received)
     applied = ok_json(berjasa("sync", "import-answers", str(stick / "jawaban.bja"), "--json",
                               "--data-dir", str(island)))
     assert applied["records_answered"] == 12
@@ -401,7 +406,7 @@ def test_a_stick_of_a_revoked_laptop_is_refused_in_words_and_a_new_one_goes_afte
     db = Database(central.database_url, data_dir=central.data_dir)
     try:
         old = ok_json(berjasa("sync", "status", "--json", "--data-dir", str(island)))["device_id"]
-        assert revoke(db, old) == [old]
+        assert revoke(db, old).devices == [old]
     finally:
         db.close()
     answer = berjasa("central", "import-batches", str(stick / "lama.bjs"), "--json",
