@@ -21,6 +21,7 @@ from berjasa.problems import (
 )
 from berjasa.web import errors
 from berjasa.web.bodies import limit_body
+from berjasa.web.pages import security_headers
 from central import access, sessions
 from sync.protocol_errors import ProtocolError
 
@@ -82,11 +83,12 @@ def settings() -> dict[str, Any]:
 
 
 def wants_page() -> bool:
-    """A browser on a page (HTML errors) rather than an API client (JSON errors)."""
-    if request.blueprint != "pages":
+    """A browser (HTML errors) rather than a program (JSON errors): on the office
+    pages, and anywhere outside the device API and the machine paths (an unknown URL,
+    a wrong method). curl, requests and programs (``*/*``) get JSON."""
+    if request.blueprint != "pages" and errors.for_programs(request):
         return False
-    # browsers ask for text/html first; curl, requests and programs (*/*) get JSON
-    return request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html"
+    return errors.asks_for_html(request)
 
 
 def error_page(status: int, message: str, title: str | None = None,
@@ -98,7 +100,7 @@ def error_page(status: int, message: str, title: str | None = None,
                                         also=also),
                         status=status, mimetype="text/html")
     response.headers.update(headers or {})
-    return response
+    return security_headers(response)  # the pages' own, also on a URL outside them
 
 
 def problem_response(problem: Problem) -> Response:

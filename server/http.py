@@ -67,7 +67,6 @@ def authorize() -> None:
 # factory: (status, message) -> an HTML response.
 PAGE_ERRORS = "berjasa.page_errors"
 # Paths outside /api/ that are read by programs, never by a person in a browser.
-MACHINE_PATHS = frozenset({"/health", "/openapi.json"})
 
 
 def wants_page(served: Request | None = None) -> bool:
@@ -79,9 +78,7 @@ def wants_page(served: Request | None = None) -> bool:
     served = served or request._get_current_object()
     if served.blueprint in PAGE_BLUEPRINTS:
         return True
-    if served.path.startswith("/api/") or served.path in MACHINE_PATHS:
-        return False
-    return served.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html"
+    return not errors.for_programs(served) and errors.asks_for_html(served)
 
 
 def _page(status: int, message: str) -> Response | None:

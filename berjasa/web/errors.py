@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Request, Response, current_app, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from berjasa import request_log
@@ -17,6 +17,20 @@ from berjasa.database import is_storage_full
 from berjasa.problems import Problem, StorageFull
 
 Handler = Callable[[Any], Response]
+
+# Answered as JSON to everyone, browsers included: the JSON API and the machine paths.
+MACHINE_PATHS = frozenset({"/health", "/openapi.json"})
+
+
+def for_programs(served: Request) -> bool:
+    """Whether ``served`` is on the JSON API or a machine path (never an error page)."""
+    return served.path.startswith("/api/") or served.path in MACHINE_PATHS
+
+
+def asks_for_html(served: Request) -> bool:
+    """A browser's request: it asks for HTML before JSON (programs send ``*/*``,
+    JSON, or no Accept)."""
+    return served.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html"
 
 
 def install(app: Flask, log: logging.Logger, before_request: Callable[[], None],

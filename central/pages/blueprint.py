@@ -8,7 +8,7 @@ naming the roles; the matrix test fails until the row exists."""
 
 from __future__ import annotations
 
-from flask import Blueprint, g
+from flask import Blueprint, g, request
 
 from berjasa import number_text
 from berjasa.audit import problem_text
@@ -38,11 +38,14 @@ blp.add_url_rule("/verifikasi/pasangan/<a>/<b>", "decide_pair", verify.decide_pa
 blp.add_url_rule("/verifikasi/kirim-balik", "send_back", verify.send_back, methods=["POST"])
 
 
-@blp.context_processor
+@blp.app_context_processor
 def page_context() -> dict:
-    """What every page template may use."""
+    """What every page template may use (the error page of any URL too: there, no
+    session was read, so nobody is named and no notice is taken)."""
     user = getattr(g, "user", None)
-    return {"user": user, "role_labels": accounts.ROLE_LABELS, "notices": users.notice_texts,
+    on_pages = request.blueprint == blp.name
+    return {"user": user, "role_labels": accounts.ROLE_LABELS,
+            "notices": users.notice_texts if on_pages else list,
             "may": lambda endpoint: access.may(user["role"] if user else None, endpoint)}
 
 

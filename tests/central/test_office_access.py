@@ -209,3 +209,22 @@ def test_head_requests_are_refused_without_acting(central):
     assert central.query("SELECT COUNT(*) AS n FROM audit_log")[0]["n"] == trail_before
     _, answer = login(central, "sari")
     assert answer.status_code == 200
+
+
+def test_a_browser_gets_the_office_error_page_anywhere_and_programs_get_json(central):
+    """An unknown URL or a wrong method typed in a browser got raw JSON outside the
+    pages' own routes; programs, the device API and the machine paths keep JSON."""
+    browser = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    for answer, status in ((requests.get(f"{central.url}/tidak-ada", headers=browser, timeout=10), 404),
+                           (requests.delete(f"{central.url}/login", headers=browser, timeout=10), 405)):
+        assert answer.status_code == status
+        assert answer.headers["Content-Type"].startswith("text/html"), answer.text[:200]
+        assert "<html" in answer.text.lower() and '"code"' not in answer.text
+        assert answer.headers["X-Frame-Options"] == "DENY" and "Content-Security-Policy" in answer.headers
+    for url, headers in ((f"{central.url}/tidak-ada", {"Accept": "*/*"}),
+                         (f"{central.url}/tidak-ada", {"Accept": "application/json"}),
+                         (f"{central.url}/api/v1/tidak-ada", browser)):
+        answer = requests.get(url, headers=headers, timeout=10)
+        assert answer.status_code == 404 and answer.json()["code"] == "not_found", url
+    answer = requests.delete(f"{central.url}/health", headers=browser, timeout=10)
+    assert answer.status_code == 405 and answer.json()["code"] == "method_not_allowed"
