@@ -202,6 +202,26 @@ def claim_confirmed(claim: str | None, bpjs_kpj: str | None) -> bool:
     return claim is not None and bpjs_kpj is not None and claim == bpjs_kpj
 
 
+def claim_contradicted(claim: str | None, listed: bool, bpjs_kpj: str | None) -> bool:
+    """Whether the loaded BPJS list contradicts a kelurahan's claim: it shows the
+    record's NIK with another KPJ (or none). Compared before central's own memory of
+    putting the record on a file (``registration_exported_at``): a record the list
+    shows under a KPJ its kelurahan never had is not registered on the list's word,
+    a verifier decides (finding ``kpj_claim_unconfirmed``)."""
+    return claim is not None and listed and bpjs_kpj != claim
+
+
+def registered_by_program(claim: str | None, listed: bool, bpjs_kpj: str | None,
+                          remembered: bool) -> bool:
+    """Whether a listed NIK is the program's own registration (not "already a
+    participant"): central remembers registering it (``remembered``: registered, or
+    put on a file) or the list confirms its kelurahan's claim; never when the list
+    contradicts the claim (:func:`claim_contradicted`, compared first)."""
+    if claim_contradicted(claim, listed, bpjs_kpj):
+        return False
+    return remembered or (listed and claim_confirmed(claim, bpjs_kpj))
+
+
 def held_for_claim(codes: list[str], claim: str | None) -> list[str]:
     """Rejection codes of a record that claims a KPJ the list does not confirm:
     the list showing its NIK is not "already a participant" on the list's word

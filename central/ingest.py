@@ -264,9 +264,11 @@ def _decide_record(record: dict, kelurahan: str, active: dict, seen_in_batch: di
                    duplicate_of_record=holder["record_id"])
     else:
         listed = checks_for.snapshot["bpjs"].get(row["nik"]) or {}
-        ours = (held is not None and (held.get("status") == "registered"
-                                      or held.get("registration_exported_at") is not None)
-                or eligibility.claim_confirmed(claim, listed.get("kpj_number")))
+        # a claim the list contradicts is compared first (eligibility.registered_by_program)
+        ours = (held is not None and held.get("status") == "registered") or (
+            eligibility.registered_by_program(
+                claim, bool(listed), listed.get("kpj_number"),
+                held is not None and held.get("registration_exported_at") is not None))
         checks, reasons = checks_for(row, ours)
         if not ours:  # a claimed KPJ the list does not confirm: a verifier decides
             reasons = eligibility.held_for_claim(reasons, claim)

@@ -140,8 +140,10 @@ def _decide(row: dict[str, Any], params: rules.Parameters, loaded: dict[str, Any
               and not (unreadable and "bpjs" in unreadable))
     # central's own memory of registering it, or the list confirming the KPJ its
     # kelurahan claims (a registration a restore made central forget)
-    ours = (row["registration_exported_at"] is not None or row["status"] == "registered"
-            or (listed and central_rules.claim_confirmed(row["kpj_claim"], row["bpjs_kpj"])))
+    # (a claim the list contradicts is compared first: never registered on the list's
+    # word, even for a record central had put on a file before the backup)
+    ours = row["status"] == "registered" or central_rules.registered_by_program(
+        row["kpj_claim"], listed, row["bpjs_kpj"], row["registration_exported_at"] is not None)
     bpjs_row = {"status": row["bpjs_status"], "kpj_number": row["bpjs_kpj"]} if listed else None
     proof = central_rules.evidence(loaded, row["desil"], bpjs_row, row["cohort_start"], ours, unreadable)
     results, codes = central_rules.decide(row, params, proof, today)

@@ -205,3 +205,26 @@ def test_a_list_older_than_the_claim_proves_nothing(central, tmp_path):
     finding = next(iter(_claim_findings(central).values()))
     assert finding["status"] == "decided"  # closed by the list, nothing left to decide
     assert _call(central, verification.queue)["held_kpj_claims"] == 0
+
+
+def test_a_claim_the_list_contradicts_is_compared_before_a_file_central_remembers(central, tmp_path):
+    """Central had put the record on a registration file before its backup (it keeps
+    ``registration_exported_at``), the laptop resends it registered with its KPJ, and
+    the list shows the NIK under another KPJ: a finding, not a registration with the
+    list's KPJ (the claim is compared before central's memory of the file)."""
+    device = central.register()
+    on_file, arriving = records(2, seed=59)
+    _dtsen(central, tmp_path, [on_file, arriving])
+    _bpjs(central, tmp_path, {})
+    device.send([on_file, arriving])
+    assert _niks(central, "bpjs-registration") == {on_file["nik"], arriving["nik"]}  # marks both
+    device.send([{**on_file, "kpj_claim": "90000000031"}])
+    _bpjs(central, tmp_path, {on_file["nik"]: "90000000032"})
+    assert _held(central, [on_file]) == {on_file["id"]: ("accepted", None)}
+    finding = _claim_findings(central)[_central_id(central, on_file)]
+    assert (finding["kpj_claim"], finding["bpjs_kpj"]) == ("90000000031", "90000000032")
+    assert on_file["nik"] not in _niks(central, "payment-list", month=MONTH, draft=True)
+    # the next list, still contradicting it: still a finding, never registered
+    _bpjs(central, tmp_path, {on_file["nik"]: "90000000032"})
+    assert _held(central, [on_file]) == {on_file["id"]: ("accepted", None)}
+    assert len(_claim_findings(central)) == 1
