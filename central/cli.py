@@ -573,6 +573,34 @@ def _progress(as_json: bool, label: str) -> Iterator[Any]:
         yield update
 
 
+@central_group.command("restored")
+@click.option("--reason", required=True,
+              help="Cadangan mana yang dipulihkan (mis. \"pg_dump 2026-11-20\"), disimpan di audit.")
+@click.option("--by", "actor", default=None, help="Nama operator untuk audit (bawaan cli:USER).")
+@data_dir_option
+@json_option
+def restored_command(reason: str, actor: str | None, data_dir: Path | None, as_json: bool) -> None:
+    """Catat bahwa basis data pusat baru dipulihkan dari cadangan (salinan central.db atau
+    pg_restore): berkas pendaftaran BPJS ditahan sampai daftar peserta BPJS terbaru diimpor.
+
+    Contoh: berjasa central restored --reason "pg_dump 2026-11-20, disk rusak"
+    """
+    from berjasa.commandline import problem_line
+    from berjasa.problems import Problem
+    from central.restores import RestoreReasonRefused, record_restore
+    from central.trail import cli_actor
+
+    with central_db(data_dir) as (db, _, _):
+        try:
+            row = record_restore(db, reason, cli_actor(actor))
+        except RestoreReasonRefused as exc:
+            raise click.ClickException(str(exc)) from exc
+        except Problem as exc:
+            raise click.ClickException(problem_line(exc)) from exc
+    emit(row, as_json, "Pemulihan dicatat. Berkas pendaftaran BPJS ditahan sampai daftar peserta "
+         "BPJS terbaru diimpor (berjasa central import bpjs-participants BERKAS).")
+
+
 @central_group.command("recheck")
 @data_dir_option
 @json_option

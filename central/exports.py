@@ -53,6 +53,7 @@ from berjasa.record_reasons import RECORD_REASON_TEXT
 from berjasa.reference import kelurahan, regions
 from berjasa.spreadsheet import EMPHASIS, KINDS, Column, write_export
 from central import progress as progress_rules
+from central import restores
 from central.contributions import Calculator, ContributionConfigError, load_config
 from central.eligibility import RULE_OF_REJECTION
 from central.storage import reports, snapshots
@@ -616,6 +617,9 @@ def export(db: Database, what: str, fmt: str, output: Path | IO[bytes] | None,
         builder: _Builder
         filters: dict[str, Any] = {}
         if what == "bpjs-registration":
+            blocked = restores.registration_blocked(db)
+            if blocked:  # a restored central: only a newer BPJS list shows who is registered
+                raise ExportError(blocked)
             year, number = (int(p) for p in month.split("-"))
             builder = Registration(db, Calculator(config, date(year, number, 1)))
         elif what == "payment-list":

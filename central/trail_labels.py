@@ -42,6 +42,7 @@ ACTIONS = {
     "batch.refused": "Batch dari perangkat ditolak",
     "export.answers": "Ekspor jawaban untuk kelurahan (flashdisk)",
     "recheck": "Penilaian ulang semua data",
+    "central.restored": "Pusat dipulihkan dari cadangan",
     "key.rotate": "Kunci tanda tangan pusat berikutnya disiapkan",
     "key.rotate_finish": "Kunci tanda tangan pusat diganti",
     "verify.run": "Pemeriksaan identitas (DTSEN, Dukcapil)",

@@ -7,7 +7,7 @@ from flask import render_template
 
 from berjasa import local_time
 from berjasa.problems import NotFound
-from central import downloads, dukcapil, overview, verification
+from central import downloads, dukcapil, overview, restores, verification
 from central.app import get_db, setting
 from central.http import settings
 
@@ -23,6 +23,7 @@ def dashboard():
                            this_month=local_time.today().strftime("%Y-%m"),
                            silent_days=overview.SILENT_DAYS,
                            verification=verification.summary(db),
+                           registration_blocked=restores.registration_blocked(db),
                            dukcapil=dukcapil.status(db, settings()))
 
 

@@ -184,3 +184,76 @@ def test_registered_workers_stay_registered_after_central_is_restored(office, tm
         assert _people(folder, everyone) == kelurahan
     finally:
         central.stop()
+
+
+def _cli(central, *args: str, check: bool = True):
+    return berjasa("central", *args, data_dir=central.data_dir, check=check,
+                   env={"BERJASA_CENTRAL_DATABASE_URL": central.database_url})
+
+
+def test_an_older_laptop_after_a_restore_puts_nobody_on_a_registration_file(office, tmp_path):
+    """A protocol-2 laptop resends its registered workers without their KPJ: central
+    cannot tell them from new ones. Recorded with `central restored`, the restore holds
+    the whole BPJS registration file (CLI and download refuse in one line, the
+    dashboard says it) until a BPJS list imported after it shows them as participants."""
+    from tests.central.office import signed_in
+
+    url, backups = office
+    central = h.central_in_thread(url, tmp_path / "central")
+    folder = h.make_kelurahan(tmp_path / "kel-a", A)
+    try:
+        central.register(folder)
+        people_ids = h.seed_approved(folder, 2, seed=93)
+        people = _people(folder, people_ids)
+        _dtsen(central, tmp_path, people)
+        _bpjs_list(central, tmp_path, "bpjs-1.csv", {})
+        central.stop()
+        backups.back_up()
+        central = h.central_in_thread(url, tmp_path / "central", central.port)
+        _sync(folder)
+        assert sorted(_export_niks(central, "bpjs-registration")) == sorted(p["nik"] for p in people)
+        kpjs = {p["nik"]: f"9{n:010d}" for n, p in enumerate(people, 1)}
+        _bpjs_list(central, tmp_path, "bpjs-2.csv", kpjs)
+        _sync(folder)  # the laptop shows them registered with their KPJ
+
+        central.stop()
+        backups.restore()
+        central = h.central_in_thread(url, tmp_path / "central", central.port)
+        done = _cli(central, "restored", "--reason", "cadangan semalam")
+        assert "ditahan" in done.stdout
+        berjasa("sync", "resend", data_dir=folder, check=True)
+        _sync(folder)
+        # what an older laptop leaves at central: the same records, no claim (protocol 2
+        # has no kpj_claim column)
+        db = _db(central)
+        try:
+            with db.transaction():
+                db.run("UPDATE records SET kpj_claim = NULL, kpj_claimed_at = NULL")
+        finally:
+            db.close()
+        assert {s for s, _kpj in _central_rows(central, people_ids).values()} == {"accepted"}
+        refused = _cli(central, "export", "--what", "bpjs-registration", check=False)
+        assert refused.returncode != 0
+        line = refused.stderr.strip().splitlines()
+        assert len(line) == 1 and "impor dulu daftar peserta BPJS terbaru" in line[0], refused.stderr
+        central.db = lambda: _db(central)  # what office.signed_in opens
+        admin = signed_in(central, "operator")
+        page = admin.get(f"{central.url}/unduh/bpjs-registration?format=csv", timeout=10)
+        assert page.status_code == 409 and "impor dulu daftar peserta BPJS terbaru" in page.text
+        assert "Pusat dipulihkan dari cadangan" in admin.get(f"{central.url}/", timeout=10).text
+        # an import of another kind does not lift it; the BPJS list imported after does
+        _dtsen(central, tmp_path, people)
+        assert _cli(central, "export", "--what", "bpjs-registration", check=False).returncode != 0
+        _bpjs_list(central, tmp_path, "bpjs-3.csv", kpjs)
+        assert _export_niks(central, "bpjs-registration") == []  # participants now, not new
+        assert _cli(central, "export", "--what", "bpjs-registration").returncode == 0
+        assert "Pusat dipulihkan" not in admin.get(f"{central.url}/", timeout=10).text
+        # the older laptop's workers are "already participants" now (off the payment
+        # list); upgraded, its resend carries the KPJ and the list registers them again
+        assert {s for s, _kpj in _central_rows(central, people_ids).values()} == {"rejected"}
+        berjasa("sync", "resend", data_dir=folder, check=True)
+        _sync(folder)
+        assert _central_rows(central, people_ids) == {
+            p["id"]: ("registered", kpjs[p["nik"]]) for p in people}
+    finally:
+        central.stop()
