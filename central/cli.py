@@ -718,11 +718,16 @@ def export_command(fmt: str, what: str, month: str | None, draft: bool, output: 
         click.echo(held, err=True)
     claims = result.filters.get("held_kpj_claims")
     if claims:
+        need = result.filters.get("kpj_claims_need_bpjs_list") or 0
+        then = (f" {need} di antaranya menunggu daftar peserta BPJS yang lebih baru: impor daftar "
+                "peserta BPJS terbaru (berjasa central import bpjs-participants); data yang "
+                "tercantum dengan KPJ yang sama menjadi terdaftar, sisanya menjadi temuan "
+                "untuk verifikator." if need else
+                " Daftar peserta BPJS yang berlaku sudah memeriksanya: menunggu keputusan "
+                "verifikator atas temuannya.")
         click.echo(f"Catatan: {claims} data tidak dimasukkan: laptop kelurahannya mencatatnya sudah "
-                   "terdaftar di BPJS (KPJ), setelah pusat dipulihkan dari cadangan. Impor daftar "
-                   "peserta BPJS terbaru (berjasa central import bpjs-participants); data yang "
-                   "tercantum dengan KPJ yang sama menjadi terdaftar, sisanya menjadi temuan "
-                   "untuk verifikator.", err=True)
+                   f"terdaftar di BPJS (KPJ), setelah pusat dipulihkan dari cadangan.{then}",
+                   err=True)
     if output is None:
         return
     if not as_json:

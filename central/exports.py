@@ -302,6 +302,34 @@ HOLD_TEXT = {"open_finding": "dengan temuan terbuka",
              "open_pair": "dalam pasangan kemungkinan ganda yang belum diputus"}
 
 
+def claim_needs_newer_list(claimed_at: str | None, list_at: str | None) -> bool:
+    """Whether a KPJ claim waits for a BPJS list imported after it arrived (none is
+    loaded, or the one in force is older than the claim: it proves nothing,
+    central.verification.kpj_claims_checked); a newer list has decided already (the
+    record is registered, or a finding waits for a verifier)."""
+    return not list_at or (claimed_at or "") >= list_at
+
+
+def bpjs_list_at(db: Database) -> str | None:
+    """When the BPJS list in force was imported (None: never)."""
+    in_force = snapshots.in_force(db, "bpjs")
+    return in_force["imported_at"] if in_force else None
+
+
+def kpj_claims_held(db: Database) -> dict[str, int]:
+    """The claim hold as the registration export counts it (the verification page
+    shows the same): ``held_kpj_claims``, records passing every rule kept off the file
+    by their kelurahan's KPJ claim, and ``kpj_claims_need_bpjs_list``, those of them
+    waiting for a BPJS list imported after the claim."""
+    list_at = bpjs_list_at(db)
+    held = need = 0
+    for r in reports.stream_claimed_candidates(db):
+        if passes_every_rule(r["eligibility"]):
+            held += 1
+            need += claim_needs_newer_list(r["kpj_claimed_at"], list_at)
+    return {"held_kpj_claims": held, "kpj_claims_need_bpjs_list": need}
+
+
 def held_line(counts: dict[str, Any]) -> str | None:
     """The registration file's note on the records that pass every rule but wait for a
     verifier (the ``held_*`` counts :func:`export` adds to its filters), or None when
@@ -311,7 +339,7 @@ def held_line(counts: dict[str, Any]) -> str | None:
     if not total:
         return None
     parts = [f"{counts[f'held_{name}']} {HOLD_TEXT.get(name, name)}"
-             for name in reports.REGISTRATION_HOLDS if counts.get(f"held_{name}")]
+             for name in reports.VERIFIER_HOLDS if counts.get(f"held_{name}")]
     return (f"{total} data lolos semua aturan tetapi belum masuk berkas ini, menunggu keputusan "
             f"verifikator: {', '.join(parts)}.")
 
@@ -341,18 +369,25 @@ class Registration(_Builder):
         super().__init__()
         self.db, self.calculator = db, calculator
         self.central_ids: list[int] = []
-        # records that pass every rule but wait for a verifier: in all, and per hold
+        # records that pass every rule but are held: per hold (a record may be in
+        # several), those waiting for a verifier, claims waiting for a newer BPJS list
         self.held_records = 0
         self.held: Counter[str] = Counter()
+        self.claims_need_list = 0
+        self.list_at = bpjs_list_at(db)
 
     def rows(self) -> Iterator[dict[str, Any]]:
         for r in reports.stream_registration_candidates(self.db):
             if not passes_every_rule(r["eligibility"]):
                 continue
             holds = [name for name in reports.REGISTRATION_HOLDS if r[f"held_{name}"]]
-            if holds:  # off this file until a verifier decides; counted for the summary
-                self.held_records += 1
+            if holds:  # off this file for now; counted for the summary
                 self.held.update(holds)
+                if any(name in reports.VERIFIER_HOLDS for name in holds):
+                    self.held_records += 1
+                if "kpj_claims" in holds:
+                    self.claims_need_list += claim_needs_newer_list(r["kpj_claimed_at"],
+                                                                    self.list_at)
                 continue
             kel, kec = _names(r["kelurahan_code"])
             disabled, kinds = disability_fields(r["disability"])
@@ -382,7 +417,8 @@ class Registration(_Builder):
         ``held_<hold>`` for each of :data:`central.storage.reports.REGISTRATION_HOLDS`
         (a record may be held by more than one)."""
         return {"held_for_verifier": self.held_records,
-                **{f"held_{name}": self.held[name] for name in reports.REGISTRATION_HOLDS}}
+                **{f"held_{name}": self.held[name] for name in reports.REGISTRATION_HOLDS},
+                "kpj_claims_need_bpjs_list": self.claims_need_list}
 
 
 class PaymentList(_Builder):
@@ -649,9 +685,6 @@ def export(db: Database, what: str, fmt: str, output: Path | IO[bytes] | None,
                                  where, written.sha256, json.dumps(filters, sort_keys=True))
     if isinstance(builder, Registration):
         filters.update(builder.held_counts())
-        held = reports.held_by_kpj_claim(db)
-        if held:  # waiting for the BPJS list, not for this file (docs/central.md)
-            filters["held_kpj_claims"] = held
     if isinstance(builder, PaymentList):
         filters["excluded_income_failed"] = builder.excluded_income
         if builder.unconfirmed_rows:

@@ -26,7 +26,7 @@ from berjasa.problems import (
     NotFound,
     ValidationFailed,
 )
-from central import identity_match
+from central import exports, identity_match
 from central.storage import audit as trail
 from central.storage import findings as store
 from central.storage import records as records_store
@@ -484,10 +484,12 @@ def queue(db: Database) -> dict[str, Any]:
     decide now: the oldest open findings to decide (``findings``), the oldest
     send-backs waiting (``waiting``: a verifier may still reject them), the open
     likely-duplicate pairs; how many are open of each; and how many records wait
-    for the BPJS list to confirm their kelurahan's KPJ claim (``held_kpj_claims``)."""
+    off the registration file by their kelurahan's KPJ claim (``held_kpj_claims``) and
+    how many of those wait for a newer BPJS list (``kpj_claims_need_bpjs_list``)."""
     counts = summary(db)
     waiting = store.open_waiting_count(db)
-    return {"held_kpj_claims": reports.held_by_kpj_claim(db),
+    # the claim hold counted as the registration export counts it
+    return {**exports.kpj_claims_held(db),
             "findings": store.list_findings(db, "open", limit=QUEUE_LIMIT, waiting=False),
             "waiting": store.list_findings(db, "open", limit=QUEUE_LIMIT, waiting=True),
             "pairs": store.duplicate_pairs(db, open_only=True, limit=QUEUE_LIMIT),

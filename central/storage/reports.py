@@ -64,7 +64,13 @@ REGISTRATION_HOLDS = {
     "open_pair": ("r.central_id IN (SELECT d.central_id_a FROM duplicate_flags d"
                   " WHERE d.decided_at IS NULL UNION SELECT d.central_id_b FROM duplicate_flags d"
                   " WHERE d.decided_at IS NULL)"),
+    # its kelurahan says BPJS registered it (a registration a restore lost): the BPJS
+    # list decides (central/recheck.py) or a verifier, never a second registration
+    "kpj_claims": "r.kpj_claim IS NOT NULL",
 }
+# The holds a verifier's decision lifts (``held_for_verifier``); the KPJ claim waits
+# for the BPJS list first (docs/central.md "Registrations a restore lost").
+VERIFIER_HOLDS = ("open_finding", "open_pair")
 
 
 def registration_exclusions() -> list[str]:
@@ -77,9 +83,6 @@ def registration_exclusions() -> list[str]:
     return [
         "r.status = 'accepted'",                       # not registered, duplicate, rejected, erased
         "(r.kpj_number IS NULL OR r.kpj_number = '')",  # BPJS has not given a KPJ yet
-        # its kelurahan says BPJS registered it (a registration a restore lost): the
-        # BPJS list decides (central/recheck.py), never a second registration
-        "r.kpj_claim IS NULL",
         "r.eligibility IS NOT NULL",                   # evaluated (NULL = not yet: not passing)
         # BPJS does not list the NIK as an active participant (whatever the stored rule says).
         ("NOT EXISTS (SELECT 1 FROM bpjs_participants p WHERE p.nik = r.nik"
@@ -92,11 +95,12 @@ def registration_exclusions() -> list[str]:
     ]
 
 
-def held_by_kpj_claim(db: Database) -> int:
-    """Records kept off the registration file only until the BPJS list is imported:
-    active, not registered, their kelurahan claiming a KPJ (docs/central.md)."""
-    return int(db.one("SELECT count(*) AS n FROM records WHERE status = 'accepted'"
-                      " AND kpj_claim IS NOT NULL")["n"])
+def stream_claimed_candidates(db: Database) -> Iterator[dict[str, Any]]:
+    """The records :func:`stream_registration_candidates` gives that carry a KPJ claim
+    (``eligibility``, ``kpj_claimed_at``): the claim hold, counted as the export counts it."""
+    where = " AND ".join(registration_exclusions())
+    return db.stream("SELECT r.eligibility, r.kpj_claimed_at FROM records r"
+                     f" WHERE {where} AND r.kpj_claim IS NOT NULL ORDER BY r.central_id")
 
 
 def stream_registration_candidates(db: Database) -> Iterator[dict[str, Any]]:
@@ -108,7 +112,8 @@ def stream_registration_candidates(db: Database) -> Iterator[dict[str, Any]]:
     held = "".join(f", CASE WHEN {condition} THEN 1 ELSE 0 END AS held_{name}"
                    for name, condition in REGISTRATION_HOLDS.items())
     where = " AND ".join(registration_exclusions())
-    return db.stream(f"SELECT {columns}, {JHT_FROM.format(alias='r')}{held} FROM records r"
+    return db.stream(f"SELECT {columns}, r.kpj_claimed_at, {JHT_FROM.format(alias='r')}{held}"
+                     " FROM records r"
                      f" WHERE {where} ORDER BY r.kelurahan_code, r.central_id")
 
 

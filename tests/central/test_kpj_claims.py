@@ -149,7 +149,10 @@ def test_a_claim_the_list_contradicts_waits_for_a_verifier_not_rejected(central,
     verifier = signed_in(central, "verifier")
     page = verifier.get(f"{central.url}/verifikasi", timeout=10).text
     assert "KPJ dari kelurahan tidak cocok dengan daftar peserta BPJS" in page
-    assert "dengan KPJ 90000000002" in page and "1 data menunggu daftar peserta BPJS" in page
+    assert "dengan KPJ 90000000002" in page
+    # the list in force has checked it: no newer list is needed, nor counted as held
+    # (a rule fails on it: it would not be on the file anyway)
+    assert 'id="menunggu-bpjs"' not in page and 'id="klaim-kpj"' not in page
     # the form offers no send-back for it
     card = page.split('id="temuan-', 1)[1].split("</article>", 1)[0]
     assert 'value="send_back"' not in card and 'value="confirm"' in card
@@ -228,3 +231,40 @@ def test_a_claim_the_list_contradicts_is_compared_before_a_file_central_remember
     _bpjs(central, tmp_path, {on_file["nik"]: "90000000032"})
     assert _held(central, [on_file]) == {on_file["id"]: ("accepted", None)}
     assert len(_claim_findings(central)) == 1
+
+
+def test_the_claim_hold_is_counted_like_the_others(central, tmp_path):
+    """The export counts the claim per hold, only for records passing every rule (a
+    claimed record with an open finding is counted under both), the verification page
+    shows the same count, and the `Catatan:` line asks for the BPJS list only while a
+    claim waits for a list imported after it."""
+    from .test_cli import berjasa
+
+    berjasa("central", "init", "--database", central.database_url, data_dir=central.data_dir)
+    device = central.register()
+    first, second, unknown = records(3, seed=61)
+    _dtsen(central, tmp_path, [first, second, unknown])
+    _bpjs(central, tmp_path, {})
+    device.send([{**r, "kpj_claim": f"9000000005{n}"} for n, r in enumerate([first, second, unknown])])
+
+    def exported() -> tuple[dict, str]:
+        central.change("UPDATE records SET eligibility = ? WHERE nik = ?", (json.dumps(
+            [{"rule": "dtsen", "result": "unknown", "reason": "belum dimuat"}]), unknown["nik"]))
+        done = berjasa("central", "export", "--what", "bpjs-registration", "--output",
+                       str(tmp_path / "bpjs.csv"), "--json", data_dir=central.data_dir)
+        return json.loads(done.stdout.strip().splitlines()[-1])["filters"], done.stderr
+
+    filters, said = exported()
+    assert (filters["held_kpj_claims"], filters["kpj_claims_need_bpjs_list"]) == (2, 2)
+    assert "Impor daftar peserta BPJS terbaru" in said or "impor daftar peserta BPJS terbaru" in said
+    queue = _call(central, verification.queue)
+    assert (queue["held_kpj_claims"], queue["kpj_claims_need_bpjs_list"]) == (2, 2)
+
+    _bpjs(central, tmp_path, {})  # newer than the claims, silent: a finding on each
+    filters, said = exported()
+    assert (filters["held_kpj_claims"], filters["kpj_claims_need_bpjs_list"]) == (2, 0)
+    assert (filters["held_open_finding"], filters["held_for_verifier"]) == (2, 2)
+    assert "2 dengan temuan terbuka" in said and "daftar peserta BPJS terbaru" not in said
+    assert "Catatan: 2 data tidak dimasukkan" in said
+    page = signed_in(central, "verifier").get(f"{central.url}/verifikasi", timeout=10).text
+    assert 'id="menunggu-bpjs"' not in page and "2 data dengan klaim KPJ" in page
