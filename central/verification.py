@@ -30,7 +30,7 @@ from central import exports, identity_match
 from central.storage import audit as trail
 from central.storage import findings as store
 from central.storage import records as records_store
-from central.storage import reports, snapshots
+from central.storage import snapshots
 from central.storage.db import Database, utc_now
 
 SYSTEM = "sistem"
