@@ -17,6 +17,7 @@ from berjasa.commandline import (
     write_file_for_carrying,
 )
 from berjasa.local_time import wita
+from berjasa.number_text import thousands
 from berjasa.problems import Problem
 from central.cli import central_db, central_group
 
@@ -105,7 +106,7 @@ def central_export_command(nik: str, reason: str, target: Path | None, actor: st
         if not as_json:
             click.echo(f"Salinan data pusat untuk pemiliknya ditulis ke {target}: "
                        f"{len(copy['records'])} data, daftar sumber: {', '.join(lists) or '-'} "
-                       f"({len(data):,} byte). Serahkan langsung atau terenkripsi.")
+                       f"({thousands(len(data))} byte). Serahkan langsung atau terenkripsi.")
         emit({"to": str(target), "records": len(copy["records"]), "source_lists": lists,
               "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()},
              as_json, str(target))

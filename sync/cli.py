@@ -18,6 +18,7 @@ from berjasa.commandline import (
 )
 from berjasa.database import SchemaBehind, connect, require_current
 from berjasa.local_time import wita
+from berjasa.number_text import thousands
 from berjasa.logs import configure_logging
 from berjasa.os_errors import os_error_text
 from berjasa.paths import kelurahan_db_path
@@ -236,7 +237,7 @@ def export_command(target: Path, data_dir: Path | None, as_json: bool) -> None:
     summary["file"] = str(target)
     if not as_json:
         click.echo(f"{summary['records']} data dalam {summary['batches']} batch ditulis ke {target} "
-                   f"({summary['bytes']:,} byte). Bawa ke kantor pusat.")
+                   f"({thousands(summary['bytes'])} byte). Bawa ke kantor pusat.")
     emit(summary, as_json, str(target))
 
 

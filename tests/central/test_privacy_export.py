@@ -114,9 +114,13 @@ def test_to_a_file_owner_only_with_its_hash_and_the_text_summary(central, person
                    data_dir=central.data_dir).stdout.splitlines()
     assert text[-1] == "1" and "status=registered  kpj=25012345678" in text[0]
     assert text[-2].startswith("Daftar sumber: DTSEN, peserta BPJS;")
+    said = berjasa("central", "privacy", "export", first["nik"], "--reason", REASON, "--to",
+                   str(target), data_dir=central.data_dir).stdout
+    size = target.stat().st_size  # the project's thousands (81.466), never 1,552
+    assert size >= 1000 and f"({size // 1000}.{size % 1000:03d} byte)" in said, said
     outputs = [json.loads(e["changes"])["output"] for e in central.query(
         "SELECT changes FROM audit_log WHERE action = 'privacy.export' ORDER BY seq")]
-    assert outputs == ["salinan.json", "stdout"]
+    assert outputs == ["salinan.json", "stdout", "salinan.json"]
 
 
 def test_after_an_erasure_the_copy_says_so_and_keeps_only_the_source_lists(central, person):

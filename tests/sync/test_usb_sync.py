@@ -530,3 +530,13 @@ def test_a_stick_carried_away_before_the_erasure_is_named_and_the_next_file_clos
     assert central.query("SELECT status FROM records WHERE record_id = ?",
                          (approved[0],)) == [{"status": "erased"}]
     assert nik not in _registration_file(central, tmp_path)
+
+
+def test_the_export_says_its_size_in_indonesian_digits(central, island, tmp_path):
+    """`sync export` names the file's size as the project writes numbers (81.466)."""
+    h.seed_approved(island, 12, seed=23)
+    target = tmp_path / "batch.bjs"
+    done = berjasa("sync", "export", "--to", str(target), "--data-dir", str(island), check=True)
+    size = target.stat().st_size
+    assert size >= 1000
+    assert f"({size // 1000}.{size % 1000:03d} byte)" in done.stdout, done.stdout
