@@ -51,6 +51,21 @@ CLAIM_FINDING = "kpj_claim_unconfirmed"
 FINDING_DECISIONS = {"confirm": "Identitas benar, lanjutkan",
                      "send_back": "Kirim balik ke kelurahan",
                      "reject": "Tolak"}
+# A kind whose decisions mean something else than the general labels say (the values
+# stay FINDING_DECISIONS'): a KPJ claim's ``confirm`` sets the claim aside, the record
+# a new enrollment from then on (docs/central.md "Registrations a restore lost").
+KIND_DECISIONS = {
+    "kpj_claim_unconfirmed": {"confirm": "Klaim KPJ keliru: daftarkan sebagai peserta baru",
+                              "reject": "Tolak data ini"},
+}
+
+
+def finding_decisions(kind: str) -> dict[str, str]:
+    """The decisions offered on a finding of ``kind``, labelled for it (values of
+    :data:`FINDING_DECISIONS`)."""
+    return {**FINDING_DECISIONS, **KIND_DECISIONS.get(kind, {})}
+
+
 PAIR_DECISIONS = {"keep_a": "Sama orang, pertahankan A",
                   "keep_b": "Sama orang, pertahankan B",
                   "different": "Orang berbeda"}

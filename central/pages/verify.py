@@ -13,8 +13,8 @@ from central.app import get_db
 from central.http import current_actor
 
 
-def page():
-    """``GET /verifikasi``."""
+def page(status: int = 200):
+    """``GET /verifikasi`` (and the page again, with ``status``, after a refusal)."""
     return render_template("central/verification.html", **verification.queue(get_db()),
                            kind_labels=verification.KIND_LABELS,
                            field_labels=identity_match.FIELD_LABELS,
@@ -22,7 +22,8 @@ def page():
                            element_labels=dukcapil.ELEMENT_LABELS,
                            element_fields={**dukcapil.ELEMENTS, "NIK": "nik"},
                            finding_decisions=verification.FINDING_DECISIONS,
-                           pair_decisions=verification.PAIR_DECISIONS)
+                           decisions_for=verification.finding_decisions,
+                           pair_decisions=verification.PAIR_DECISIONS), status
 
 
 def _done(message: str):
@@ -33,7 +34,10 @@ def _done(message: str):
 def _refused(exc: Problem):
     errors = exc.extra.get("errors") if isinstance(exc.extra, dict) else None
     text = "; ".join(m for ms in (errors or {}).values() for m in ms) or exc.message
-    return _done(f"Tidak dapat disimpan: {text}")
+    # the page again with the line, under the refusal's own status (409, 422): a
+    # program or a test sees it was refused (docs/central.md), a person reads the line
+    flash(f"Tidak dapat disimpan: {text}")
+    return page(exc.status if 400 <= exc.status < 500 else 422)
 
 
 def _number(text: str) -> int:

@@ -156,6 +156,10 @@ def test_a_claim_the_list_contradicts_waits_for_a_verifier_not_rejected(central,
     # the form offers no send-back for it
     card = page.split('id="temuan-', 1)[1].split("</article>", 1)[0]
     assert 'value="send_back"' not in card and 'value="confirm"' in card
+    # labelled for what they do to a claim (confirm sets it aside: a new enrollment)
+    assert '<option value="confirm">Klaim KPJ keliru: daftarkan sebagai peserta baru</option>' in card
+    assert '<option value="reject">Tolak data ini</option>' in card
+    assert "Identitas benar, lanjutkan" not in card
 
 
 def test_a_claim_the_loaded_list_confirms_is_registered_when_it_arrives(central, tmp_path):

@@ -138,3 +138,23 @@ def test_a_registered_record_in_an_open_pair_stays_registered_and_paid(central, 
     # the dashboard does not say the registered one waits off the file
     dashboard = signed_in(central, "operator").get(f"{central.url}/", timeout=30).text
     assert DASHBOARD_PAIRS.format(n=1) in dashboard and "kedua datanya menunggu" not in dashboard
+
+
+def test_a_refused_decision_is_its_status_with_the_line_on_the_page(central):
+    """docs/central.md: a refusal (409, 422) is one line on the page, under its status."""
+    _a, _b, _first, _second, pair = flagged_pair(central)
+    verifier = signed_in(central, "verifier")
+    url = f"{central.url}/verifikasi/pasangan/{pair['central_id_a']}/{pair['central_id_b']}"
+    refused = verifier.post(url, timeout=10, allow_redirects=False,
+                            data={"decision": "different", "reason": "Dua orang\u202e",
+                                  "csrf_token": token(verifier, central, "/verifikasi")})
+    assert refused.status_code == 422, refused.status_code
+    assert "Tidak dapat disimpan:" in refused.text and "U+202E" in refused.text
+    assert central.query("SELECT decided_at FROM duplicate_flags") == [{"decided_at": None}]
+    done = verifier.post(url, timeout=10, data={"decision": "different", "reason": "Dua orang",
+                                                "csrf_token": token(verifier, central, "/verifikasi")})
+    assert done.status_code == 200 and "Keputusan atas pasangan disimpan" in done.text
+    again = verifier.post(url, timeout=10, allow_redirects=False,
+                          data={"decision": "different", "reason": "Dua orang",
+                                "csrf_token": token(verifier, central, "/verifikasi")})
+    assert again.status_code == 409 and "Tidak dapat disimpan:" in again.text
