@@ -18,8 +18,8 @@ from berjasa.commandline import (
 )
 from berjasa.database import SchemaBehind, connect, require_current
 from berjasa.local_time import wita
-from berjasa.number_text import thousands
 from berjasa.logs import configure_logging
+from berjasa.number_text import thousands
 from berjasa.os_errors import os_error_text
 from berjasa.paths import kelurahan_db_path
 
