@@ -123,6 +123,7 @@ def _register(conn: sqlite3.Connection, data_dir: Path, central_url: str, code: 
               settings: dict[str, Any], kelurahan_code: str, label: str | None) -> dict[str, Any]:
     """The registration itself, under the run lock: the request, the checked answer,
     the key moved in place, then the device stored and its old batches unpacked."""
+    _central_reads_this_protocol(central_url, settings)  # before the code is spent
     key = generate_private_key()
     write_key(data_dir, key, PENDING_KEY_FILE)
     url = central_url.rstrip("/") + REGISTER_PATH
@@ -147,7 +148,16 @@ def _register(conn: sqlite3.Connection, data_dir: Path, central_url: str, code: 
         except ValueError:
             message = f"HTTP {answer.status_code}"
         raise DeviceError(f"Pendaftaran perangkat ditolak pusat ({message}).")
-    pinned = _central_keys(answer, url, answer_version(headers))
+    try:
+        pinned = _central_keys(answer, url, answer_version(headers))
+    except DeviceError as exc:
+        # central registered a device (the code is spent) whose answer this laptop
+        # cannot trust: say so, and which device the admin should revoke
+        orphan = _device_id_of(answer)
+        raise DeviceError(
+            f"{exc} Kode pendaftaran ini sudah terpakai: minta kode baru setelah pusat "
+            "diperbarui" + (f", dan minta admin pusat mencabut perangkat {orphan} (berjasa "
+                            f"central device revoke {orphan})" if orphan else "") + ".") from exc
     device_id = answer.json()["device_id"]
     central_exchange = answer.json().get("central_exchange_key")
     replace_patiently(data_dir / PENDING_KEY_FILE, data_dir / KEY_FILE)
@@ -165,6 +175,42 @@ def _register(conn: sqlite3.Connection, data_dir: Path, central_url: str, code: 
         log.info("registered as %s: %d unanswered batches (%d records) packed again under it",
                  device_id, len(unpacked), sum(unpacked))
     return device
+
+
+# A device route central checks the protocol version on before anything else (a
+# signed GET; docs/sync-protocol.md "Versions"): asked unsigned, a central that reads
+# this laptop's version answers unsigned_request, an older one unsupported_version.
+VERSION_PROBE_PATH = "/api/v1/updates"
+CENTRAL_TOO_OLD = "Perbarui berjasa di pusat dulu; kode pendaftaran belum terpakai."
+
+
+def _central_reads_this_protocol(central_url: str, settings: dict[str, Any]) -> None:
+    """Refuse (DeviceError, :data:`CENTRAL_TOO_OLD`) before the one-time code is sent
+    when central answers that it does not read this laptop's protocol version: a
+    central one version older registers the device, then signs its answer in a form
+    this laptop refuses, and the code is spent. Any other answer (or none) lets the
+    registration go on and say what it finds."""
+    headers = {"Berjasa-Protocol": str(PROTOCOL_VERSION)}
+    try:
+        answer = requests.get(central_url.rstrip("/") + VERSION_PROBE_PATH, headers=headers,
+                              timeout=(float(settings["sync_connect_timeout_seconds"]),
+                                       float(settings["sync_read_timeout_seconds"])),
+                              verify=settings["sync_ca_bundle"] or True)
+        code = answer.json().get("code") if answer.status_code == 400 else None
+    except (requests.RequestException, ValueError, AttributeError):
+        return  # the registration itself says what is wrong
+    if code == "unsupported_version":
+        raise DeviceError(f"{CENTRAL_TOO_OLD} Pusat belum membaca protokol sinkronisasi versi "
+                          f"{PROTOCOL_VERSION} laptop ini.")
+
+
+def _device_id_of(answer: requests.Response) -> str | None:
+    """The device id a registration answer names, or None."""
+    try:
+        device_id = answer.json().get("device_id")
+    except (ValueError, AttributeError):
+        return None
+    return device_id if isinstance(device_id, str) and device_id.isprintable() else None
 
 
 def _central_keys(answer: requests.Response, url: str,

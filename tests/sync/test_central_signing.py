@@ -167,3 +167,31 @@ def test_central_key_rotation_in_two_steps(central, tmp_path):
     assert report.ok and report.accepted == 3, report.error
     assert _statuses(b) == ["synced"] * 3
     assert h.held_at_central(central, B) == {rid: ["accepted"] for rid in b_ids}
+
+
+def test_a_central_older_than_the_laptop_is_found_before_the_code_is_spent(central, tmp_path,
+                                                                            monkeypatch):
+    """A protocol-2 central registered a protocol-3 laptop (201), then the laptop
+    refused its answer and the code was spent. The laptop now asks central's version
+    first (an unsigned device request central refuses as unsupported_version) and
+    refuses without sending the code; the same code registers once central is new."""
+    import sync.protocol
+
+    folder = h.make_kelurahan(tmp_path / "kel-a", A)
+    code = central.code(A)
+    settings = h.agent_settings(folder)
+    monkeypatch.setattr(sync.protocol, "PROTOCOL_VERSION", 2)  # central reads 1-2 only
+    conn = connect(folder / "kelurahan.db")
+    try:
+        with pytest.raises(DeviceError) as refused:
+            h.register_device(conn, folder, central.url, code, settings)
+        assert str(refused.value).startswith(
+            "Perbarui berjasa di pusat dulu; kode pendaftaran belum terpakai.")
+        assert central.query("SELECT count(*) AS n FROM devices")[0]["n"] == 0
+        assert central.query("SELECT used_at FROM registration_codes") == [{"used_at": None}]
+        assert not (folder / "device_key.pem").exists()
+        monkeypatch.undo()  # central upgraded: the same code registers
+        device = h.register_device(conn, folder, central.url, code, settings)
+    finally:
+        conn.close()
+    assert device["device_id"] and central.query("SELECT count(*) AS n FROM devices")[0]["n"] == 1
