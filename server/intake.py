@@ -315,8 +315,8 @@ def edit_enrollment(conn: sqlite3.Connection, enrollment_id: str, payload: Any,
     """Change fields of a submitted or needs-fix record (If-Match version). The
     status after the edit is :func:`server.lifecycle.status_after_edit`'s: the
     enumerator's edit of a needs-fix record is the fix (back to submitted); a
-    supervisor's keeps it waiting for the fix unless ``resubmit``. Old values go to
-    history."""
+    supervisor's keeps it waiting for the fix unless ``resubmit``; that move is made
+    even when no field changed (a new version). Old values go to history."""
     if not isinstance(payload, dict):
         raise ValidationFailed({"_body": ["Harus berupa objek JSON."]}, {"_body": ["not_object"]})
     if "id" in payload and payload["id"] != enrollment_id:
@@ -338,16 +338,20 @@ def edit_enrollment(conn: sqlite3.Connection, enrollment_id: str, payload: Any,
         values = to_storable(load_enrollment(_as_input(merged), settings,
                                              held_consent_at=held_consent_at))
         changed = {k: values[k] for k in store.CLIENT_FIELDS if values[k] != current[k]}
-        if not changed:
-            return current
         new_status = lifecycle.status_after_edit(current["status"], actor.role, resubmit)
+        if not changed and new_status == current["status"]:
+            return current  # nothing to save, nowhere to move: no new version
+        # A sent-back record returned with no change ("I checked it, it is right now")
+        # still moves, as a new version (the phone and the sync agent see it by that)
+        # and an "edit" in history (its editor is a maker: server.review.is_maker).
         changes = {**changed, "warnings": identity_warnings(values), "status": new_status,
                    "last_edited_by": actor.username, "updated_at": utc_now()}
         if not store.update_enrollment(conn, enrollment_id, changes, expected_version):
             raise VersionMismatch()
         old = {k: current[k] for k in changed}
         store.add_history(conn, enrollment_id, current["version"], current["status"],
-                          changes["updated_at"], actor.username, "edit", old, changed)
+                          changes["updated_at"], actor.username, "edit",
+                          old or {"status": current["status"]}, changed or {"status": new_status})
         record_audit_entry(conn, actor, "enrollment.edit", enrollment_id,
                            audit_changes(old, changed, current["status"], new_status))
     return store.get_enrollment(conn, enrollment_id)
