@@ -40,6 +40,7 @@ from berjasa.problems import (
     VersionMismatch,
 )
 from berjasa.pseudonyms import key_for_connection
+from berjasa.record_reasons import names_consent
 from server import eligibility, lifecycle
 from server.schemas.messages import flatten_errors
 from server.storage import enrollments as store
@@ -333,10 +334,8 @@ def edit_enrollment(conn: sqlite3.Connection, enrollment_id: str, payload: Any,
             raise VersionMismatch(current_version=current["version"])
         merged = {k: current[k] for k in store.CLIENT_FIELDS}
         merged.update({k: v for k, v in payload.items() if k != "id"})
-        consent = current["consent"]
-        held_consent_at = consent.get("at") if isinstance(consent, dict) else None
         values = to_storable(load_enrollment(_as_input(merged), settings,
-                                             held_consent_at=held_consent_at))
+                                             held_consent_at=_held_consent_at(current)))
         changed = {k: values[k] for k in store.CLIENT_FIELDS if values[k] != current[k]}
         new_status = lifecycle.status_after_edit(current["status"], actor.role, resubmit)
         if not changed and new_status == current["status"]:
@@ -355,6 +354,22 @@ def edit_enrollment(conn: sqlite3.Connection, enrollment_id: str, payload: Any,
         record_audit_entry(conn, actor, "enrollment.edit", enrollment_id,
                            audit_changes(old, changed, current["status"], new_status))
     return store.get_enrollment(conn, enrollment_id)
+
+
+def _held_consent_at(record: dict[str, Any]) -> str | None:
+    """The stored consent time an edit keeps without it being judged again (a record
+    stored before the consent-time bounds), or None: also when the record was sent
+    back for its consent, by central (``invalid_consent``: "Catatan persetujuan tidak
+    sah") or by a supervisor, whose reason names it (``names_consent``): a fix that
+    keeps the refused time is then refused here (422 on ``consent.at``), not approved
+    and sent to central again (docs/api.md, ``consent.at``)."""
+    reasons = [record.get("review_reason") if record["status"] == "needs_fix" else None,
+               record.get("central_reason") if record.get("central_status") == "sent_back"
+               else None]
+    if names_consent(reasons):
+        return None
+    consent = record["consent"]
+    return consent.get("at") if isinstance(consent, dict) else None
 
 
 def audit_changes(old: dict[str, Any], new: dict[str, Any], old_status: str,
