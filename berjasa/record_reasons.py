@@ -54,6 +54,23 @@ RECORD_REASON_TEXT = {
 INTAKE_REASONS = frozenset(RECORD_REASON_TEXT)
 
 
+# What a reason about the consent says, in a code, central's words for it, or a
+# verifier's or supervisor's own words (Indonesian "persetujuan", English "consent").
+_CONSENT_WORDS = ("persetujuan", "consent")
+
+
+def names_consent(reason: object) -> bool:
+    """Whether a reason (central's codes, a ``central_reason`` or ``review_reason``
+    text, a verifier's send-back reason) is about the consent: then the consent time
+    a record holds is judged again on its next version, never kept unjudged as "held"
+    (docs/central.md "Records central judges"; docs/api.md ``consent.at``). Judging a
+    valid time costs nothing, so a reason that merely mentions the consent is enough."""
+    if isinstance(reason, (list, tuple)):
+        return any(names_consent(item) for item in reason)
+    text = reason.casefold() if isinstance(reason, str) else ""
+    return any(word in text for word in _CONSENT_WORDS)
+
+
 def fixable_at_kelurahan(reasons: Iterable[str] | None) -> bool:
     """Whether a ``rejected`` answer names only intake problems: data the kelurahan
     corrects (a category its list has and central's not, another kelurahan's code, a

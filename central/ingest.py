@@ -28,6 +28,7 @@ from berjasa import eligibility as rules
 from berjasa import local_time
 from berjasa.audit import Actor
 from berjasa.problems import BatchConflict
+from berjasa.record_reasons import names_consent
 from central import dedupe, eligibility, verification
 from central.recheck import as_settings, recheck
 from central.storage import audit as trail
@@ -160,7 +161,8 @@ def _decide(db: Database, batch: protocol.Batch, digest: str, now: str,
             results.append(old)
             continue
         row = _decide_record(record, kelurahan, active, seen_in_batch, checks_for,
-                             held=old if newer else None)
+                             held=old if newer else None,
+                             held_consent_at=_consent_accepted(db, old) if newer else None)
         row.update(stamp)
         row["kpj_claimed_at"] = now if row["kpj_claim"] is not None else None
         if newer:
@@ -223,6 +225,20 @@ def _newer_version(record: dict, held: dict) -> bool:
             and isinstance(old, int) and version > old)
 
 
+def _consent_accepted(db: Database, held: dict | None) -> str | None:
+    """The consent time central accepted the held version with, not judged again on
+    a newer version that keeps it (docs/central.md "Records central judges"); None
+    (the time is judged) when central did not accept it: the held version was refused
+    (an intake rule such as ``invalid_consent``, a snapshot rule, a duplicate), or it
+    is active but sent back for its consent (the send-back's reason names it)."""
+    if held is None or held.get("status") not in store.ACTIVE:
+        return None
+    if names_consent(held.get("reasons")) or verification.sent_back_for_consent(
+            db, int(held["central_id"])):
+        return None
+    return _consent_at(held)
+
+
 def _consent_at(held: dict | None) -> str | None:
     """The consent time of a held record (its ``consent`` column, JSON text)."""
     text = held.get("consent") if held is not None else None
@@ -235,16 +251,19 @@ def _consent_at(held: dict | None) -> str | None:
 
 def _decide_record(record: dict, kelurahan: str, active: dict, seen_in_batch: dict,
                    checks_for: Callable[..., tuple[list, list]],
-                   held: dict | None = None) -> dict[str, Any]:
+                   held: dict | None = None,
+                   held_consent_at: str | None = None) -> dict[str, Any]:
     """The row to store for one new record (its values plus the decision).
     ``held``: the record this newer version replaces (it does not hold its own NIK
     against itself; its own registration is not "already a participant"; a
-    registered record with the same NIK stays registered with its KPJ)."""
+    registered record with the same NIK stays registered with its KPJ).
+    ``held_consent_at``: the consent time central accepted ``held`` with
+    (:func:`_consent_accepted`), not judged again when the record keeps it."""
     itself = held["central_id"] if held is not None else None
     # a valid record is stored as the intake loads it (the kelurahan's stored form:
     # list spellings, +62 phones, RT/RW of three digits...), a refused one as sent
     problems, loaded = eligibility.judge_record(record, kelurahan, checks_for.settings,
-                                                held_consent_at=_consent_at(held))
+                                                held_consent_at=held_consent_at)
     row = dict(loaded if loaded is not None else record)
     name = row.get("full_name")
     claim = eligibility.kpj_claim(record)

@@ -26,6 +26,7 @@ from berjasa.problems import (
     NotFound,
     ValidationFailed,
 )
+from berjasa.record_reasons import names_consent
 from central import exports, identity_match
 from central.storage import audit as trail
 from central.storage import findings as store
@@ -298,6 +299,14 @@ def _reason_list(reasons: Any) -> list:
 # Dukcapil's answers about the NIK itself, whatever the other fields say
 NIK_FINDINGS = frozenset({"dukcapil_deceased", "dukcapil_multiple_nik", "dukcapil_not_found",
                           "dukcapil_inactive"})
+
+
+def sent_back_for_consent(db: Database, central_id: int) -> bool:
+    """Whether an open send-back of this record names the consent (its reason:
+    :func:`berjasa.record_reasons.names_consent`)."""
+    return any(names_consent((finding["evidence"] or {}).get("reason"))
+               for finding in store.list_findings(db, "open", kind="sent_back",
+                                                  central_id=central_id))
 
 
 def after_new_version(db: Database, row: dict[str, Any], at: str, device_id: str) -> None:

@@ -40,6 +40,7 @@ from berjasa.problems import (
     VersionMismatch,
 )
 from berjasa.pseudonyms import key_for_connection
+from berjasa.record_reasons import names_consent
 from server import eligibility, lifecycle
 from server.schemas.messages import flatten_errors
 from server.storage import enrollments as store
@@ -315,8 +316,8 @@ def edit_enrollment(conn: sqlite3.Connection, enrollment_id: str, payload: Any,
     """Change fields of a submitted or needs-fix record (If-Match version). The
     status after the edit is :func:`server.lifecycle.status_after_edit`'s: the
     enumerator's edit of a needs-fix record is the fix (back to submitted); a
-    supervisor's keeps it waiting for the fix unless ``resubmit``. Old values go to
-    history."""
+    supervisor's keeps it waiting for the fix unless ``resubmit``; that move is made
+    even when no field changed (a new version). Old values go to history."""
     if not isinstance(payload, dict):
         raise ValidationFailed({"_body": ["Harus berupa objek JSON."]}, {"_body": ["not_object"]})
     if "id" in payload and payload["id"] != enrollment_id:
@@ -333,24 +334,42 @@ def edit_enrollment(conn: sqlite3.Connection, enrollment_id: str, payload: Any,
             raise VersionMismatch(current_version=current["version"])
         merged = {k: current[k] for k in store.CLIENT_FIELDS}
         merged.update({k: v for k, v in payload.items() if k != "id"})
-        consent = current["consent"]
-        held_consent_at = consent.get("at") if isinstance(consent, dict) else None
         values = to_storable(load_enrollment(_as_input(merged), settings,
-                                             held_consent_at=held_consent_at))
+                                             held_consent_at=_held_consent_at(current)))
         changed = {k: values[k] for k in store.CLIENT_FIELDS if values[k] != current[k]}
-        if not changed:
-            return current
         new_status = lifecycle.status_after_edit(current["status"], actor.role, resubmit)
+        if not changed and new_status == current["status"]:
+            return current  # nothing to save, nowhere to move: no new version
+        # A sent-back record returned with no change ("I checked it, it is right now")
+        # still moves, as a new version (the phone and the sync agent see it by that)
+        # and an "edit" in history (its editor is a maker: server.review.is_maker).
         changes = {**changed, "warnings": identity_warnings(values), "status": new_status,
                    "last_edited_by": actor.username, "updated_at": utc_now()}
         if not store.update_enrollment(conn, enrollment_id, changes, expected_version):
             raise VersionMismatch()
         old = {k: current[k] for k in changed}
         store.add_history(conn, enrollment_id, current["version"], current["status"],
-                          changes["updated_at"], actor.username, "edit", old, changed)
+                          changes["updated_at"], actor.username, "edit",
+                          old or {"status": current["status"]}, changed or {"status": new_status})
         record_audit_entry(conn, actor, "enrollment.edit", enrollment_id,
                            audit_changes(old, changed, current["status"], new_status))
     return store.get_enrollment(conn, enrollment_id)
+
+
+def _held_consent_at(record: dict[str, Any]) -> str | None:
+    """The stored consent time an edit keeps without it being judged again (a record
+    stored before the consent-time bounds), or None: also when the record was sent
+    back for its consent, by central (``invalid_consent``: "Catatan persetujuan tidak
+    sah") or by a supervisor, whose reason names it (``names_consent``): a fix that
+    keeps the refused time is then refused here (422 on ``consent.at``), not approved
+    and sent to central again (docs/api.md, ``consent.at``)."""
+    reasons = [record.get("review_reason") if record["status"] == "needs_fix" else None,
+               record.get("central_reason") if record.get("central_status") == "sent_back"
+               else None]
+    if names_consent(reasons):
+        return None
+    consent = record["consent"]
+    return consent.get("at") if isinstance(consent, dict) else None
 
 
 def audit_changes(old: dict[str, Any], new: dict[str, Any], old_status: str,

@@ -85,3 +85,58 @@ def test_a_record_held_before_the_bounds_keeps_its_consent_time_through_edits(
                              json={"consent": {**held["consent"], "at": "1971-01-01T08:00:00+08:00"}})
     assert moved.status_code == 422
     assert moved.json()["error_codes"] == {"consent.at": ["consent_before_program"]}
+
+
+def _held_in_2031(api, records, data_dir) -> dict:
+    """A record the previous release stored with consent in 2031, approved."""
+    payload = records.enrollment()
+    assert api("enumerator").post("/api/v1/enrollments", json=payload).status_code == 201
+    conn = sqlite3.connect(data_dir / "kelurahan.db")
+    with conn:
+        conn.execute("UPDATE enrollments SET consent = json_set(consent, '$.at', ?) WHERE id = ?",
+                     ("2031-01-01T00:00:00+08:00", payload["id"]))
+    conn.close()
+    return payload
+
+
+def test_a_record_sent_back_for_its_consent_is_judged_on_it(api, records, data_dir):
+    """QA: central refused the 2031 consent ("Catatan persetujuan tidak sah"; the agent
+    moves the record to needs_fix, central status sent_back); the enumerator's fix of
+    another field, or Simpan with no change, keeping 2031 is refused naming
+    ``consent.at`` (it was approved and accepted at central before). A supervisor's own
+    send-back naming the consent does the same; one for another field does not. A new
+    consent time is the fix."""
+    from berjasa.database import connect
+    from berjasa.record_reasons import fix_request_text
+    from server import lifecycle
+    from server.storage.audit import Actor
+    from sync.outcomes import SENT_BACK_PREFIX
+
+    enumerator = api("enumerator")
+    by_central = _held_in_2031(api, records, data_dir)
+    assert api("supervisor").post(f"/api/v1/enrollments/{by_central['id']}/review",
+                                  json={"decision": "approve"}).status_code == 200
+    conn = connect(data_dir / "kelurahan.db")
+    lifecycle.transition(conn, by_central["id"], "needs_fix", Actor("sync", "sync"), extra={
+        "central_status": "sent_back",
+        "central_reason": SENT_BACK_PREFIX + fix_request_text(["invalid_consent"])},
+        reason="pusat")
+    conn.close()
+    by_supervisor, kept = _held_in_2031(api, records, data_dir), _held_in_2031(api, records, data_dir)
+    for payload, reason in ((by_supervisor, "Waktu persetujuan salah"), (kept, "RT salah")):
+        assert api("supervisor").post(f"/api/v1/enrollments/{payload['id']}/review", json={
+            "decision": "needs_fix", "reason": reason}).status_code == 200
+    for payload in (by_central, by_supervisor):
+        url = f"/api/v1/enrollments/{payload['id']}"
+        held = enumerator.get(url).json()
+        assert held["status"] == "needs_fix"
+        for body in ({"phone": "081399990000", "consent": held["consent"]}, {}):
+            refused = enumerator.patch(url, json=body, headers={"If-Match": str(held["version"])})
+            assert refused.status_code == 422, refused.text
+            assert refused.json()["error_codes"] == {"consent.at": ["consent_in_future"]}
+        fix = enumerator.patch(url, headers={"If-Match": str(held["version"])}, json={
+            "consent": {**held["consent"], "at": "2025-10-06T09:00:00+08:00"}})
+        assert fix.status_code == 200 and fix.json()["status"] == "submitted"
+    url = f"/api/v1/enrollments/{kept['id']}"
+    fix = enumerator.patch(url, json={"rt": "004"}, headers={"If-Match": "2"})
+    assert fix.status_code == 200 and fix.json()["consent"]["at"] == "2031-01-01T00:00:00+08:00"

@@ -203,6 +203,49 @@ def test_a_supervisor_makes_the_fix_only_when_saying_so(api, records):
     assert review(sender, record["id"], "approve").status_code == 200
 
 
+def test_a_record_sent_back_returns_to_the_queue_with_no_change(api, records, data_dir):
+    """QA: a supervisor corrected a sent-back record (it stays needs_fix); the
+    enumerator sees the corrected values and presses Simpan with no change; a
+    supervisor's ``?resubmit=true`` with the same values or an empty body. Each is
+    the fix (docs/roles.md): back to submitted, a new version, an edit in history and
+    the audit trail. A PATCH with no change that moves nothing stores nothing."""
+    for who, body, params in (("enumerator", {}, {}),
+                              ("enumerator", {"rt": "011"}, {}),
+                              ("supervisor2", {}, {"resubmit": "true"}),
+                              ("supervisor2", {"rt": "011"}, {"resubmit": "true"})):
+        record = submit(api, records)
+        url = f"/api/v1/enrollments/{record['id']}"
+        sender, fixer = api("supervisor"), api("supervisor2")
+        assert review(sender, record["id"], "needs_fix", "RT salah").status_code == 200
+        kept = fixer.patch(url, json={"rt": "011"}, headers={"If-Match": "2"})
+        assert kept.status_code == 200 and kept.json()["status"] == "needs_fix"
+        # the same values again without resubmit, or the enumerator's "not yet": no move
+        idle = fixer.patch(url, json={"rt": "011"}, headers={"If-Match": "3"})
+        assert (idle.json()["status"], idle.json()["version"]) == ("needs_fix", 3)
+        idle = api("enumerator").patch(url, params={"resubmit": "false"}, json={},
+                                       headers={"If-Match": "3"})
+        assert (idle.json()["status"], idle.json()["version"]) == ("needs_fix", 3)
+        answer = api(who).patch(url, params=params, json=body, headers={"If-Match": "3"})
+        assert answer.status_code == 200, answer.text
+        moved = answer.json()
+        assert (moved["status"], moved["version"], moved["rt"]) == ("submitted", 4, "011"), who
+        assert answer.headers["ETag"] == '"4"'
+        last = moved["history"][-1]
+        assert (last["action"], last["changed_by"]) == ("edit", who)
+        assert (last["old_values"], last["new_values"]) == ({"status": "needs_fix"},
+                                                            {"status": "submitted"})
+        entries = [e for e in audit.iter_entries(connect(data_dir / "kelurahan.db"),
+                                                 record_id=record["id"])
+                   if e["action"] == "enrollment.edit"]
+        assert '"status": ["needs_fix", "submitted"]' in entries[-1]["changes"]
+        # a submitted record: a PATCH with no change stays a no-op (no new version)
+        again = api("enumerator").patch(url, json={}, headers={"If-Match": "4"})
+        assert (again.json()["status"], again.json()["version"]) == ("submitted", 4)
+        # the one who sent it back decides (the supervisor who edited it may not)
+        assert review(fixer, record["id"], "approve").json()["code"] == "maker_checker"
+        assert review(sender, record["id"], "approve").status_code == 200
+
+
 @pytest.mark.parametrize("username", ["enumerator", "admin", "auditor"])
 def test_only_supervisors_review(api, records, username):
     record = submit(api, records)

@@ -203,6 +203,50 @@ def test_a_fix_of_a_record_held_before_the_consent_bounds_is_not_refused_for_the
     assert answer["result"] == "rejected" and answer["reasons"] == ["invalid_consent"]
 
 
+def test_a_fix_keeping_a_consent_time_central_refused_is_refused_again(central):
+    """QA: a record the previous kelurahan release stored with consent in 2031 reaches
+    central, which refuses it (``invalid_consent``, "Catatan persetujuan tidak sah":
+    the kelurahan sends it back to be fixed); the fix changes another field and keeps
+    2031. Central never accepted that time, so it is judged again: refused again, never
+    accepted. A new consent time within the bounds is the fix."""
+    device = central.register()
+    [held] = records(1)
+    held = {**held, "consent": {**held["consent"], "at": "2031-01-01T00:00:00+08:00"}}
+    answer = device.send([held])[0]
+    assert answer["result"] == "rejected" and answer["reasons"] == ["invalid_consent"]
+    fixed = {**held, "version": held["version"] + 1, "phone": "081399990000"}
+    answer = device.send([fixed])[0]
+    assert answer["result"] == "rejected" and answer["reasons"] == ["invalid_consent"]
+    assert central.query("SELECT status, version FROM records WHERE record_id = ?",
+                         (held["id"],)) == [{"status": "rejected", "version": fixed["version"]}]
+    again = {**fixed, "version": fixed["version"] + 1,
+             "consent": {**held["consent"], "at": "2025-10-06T09:00:00+08:00"}}
+    assert device.send([again])[0]["result"] == "accepted"
+
+
+def test_a_fix_keeping_a_consent_time_a_verifier_sent_back_is_judged(central, monkeypatch):
+    """A record central accepted before the bounds (consent in 1970) keeps that time
+    through a fix of a send-back for the KK; sent back for its consent (the
+    verifier's reason names it, ``central send-back``), the fix is judged on it."""
+    from .test_cli import berjasa
+
+    device = central.register()
+    old_clock = {"given": True, "method": "thumbprint", "at": "1970-01-01T08:00:00+08:00"}
+    kk_case, consent_case = ({**r, "consent": old_clock} for r in records(2, seed=7))
+    with monkeypatch.context() as old_central:
+        old_central.setattr(eligibility, "judge_record",
+                            lambda record, *args, **kwargs: ([], dict(record)))
+        assert [a["result"] for a in device.send([kk_case, consent_case])] == ["accepted"] * 2
+    data = central.data_dir
+    berjasa("central", "init", "--database", central.database_url, data_dir=data)
+    for person, reason in ((kk_case, "KK salah"), (consent_case, "Tanggal persetujuan salah")):
+        berjasa("central", "send-back", person["nik"], "--reason", reason, data_dir=data)
+    answers = device.send([{**person, "version": person["version"] + 1, "notes": "dicek"}
+                           for person in (kk_case, consent_case)])
+    assert answers[0]["result"] == "accepted"
+    assert answers[1]["result"] == "rejected" and answers[1]["reasons"] == ["invalid_consent"]
+
+
 @pytest.mark.parametrize("central_settings", [{"work_categories": ["Nelayan", "Lainnya"]}])
 def test_work_categories_are_central_own_list(central, central_settings):
     device = central.register()
