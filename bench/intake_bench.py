@@ -44,7 +44,7 @@ from server.install import init_kelurahan
 from server.storage.audit import Actor
 
 KELURAHAN = "73.71.01.1001"
-PASSWORD = "bench-password-123"
+PASSWORD = "uji-kecepatan-2026"  # not the username (the password policy)
 
 
 def baseline_app(db_path: Path) -> Flask:
