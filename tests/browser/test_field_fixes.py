@@ -250,3 +250,20 @@ def test_a_record_rejected_while_being_fixed_says_so_at_the_send(context, server
     assert "Diubah orang lain" not in text and "tidak mengizinkan" not in text, text
     assert record_named(page, "Tolak Pusat")["state"] == "accepted"
 
+
+
+def test_a_record_left_sending_by_a_reload_goes_at_the_next_open(context, server):
+    page = open_app(context, server, "budi")
+    context.set_offline(True)
+    page.wait_for_selector("#net-status.offline")
+    fill_record(page, person(47, full_name="Terputus Saat Kirim"))
+    page.click("#save-record")
+    page.wait_for_selector("#view-outbox:not([hidden])")
+    page.evaluate("""async () => {   // as a reload in the middle of a send leaves it: no answer, no retry time
+      const store = await import('/app/js/store.js');
+      const r = (await store.allRecords()).find((x) => x.data.full_name === 'Terputus Saat Kirim');
+      await store.putRecords([{ ...r, state: 'sent', sent_at: new Date().toISOString(), next_try_at: null }]);
+    }""")
+    context.set_offline(False)
+    page.reload()
+    page.locator(".card[data-state=accepted]:has-text('Terputus Saat Kirim')").wait_for()
