@@ -99,8 +99,9 @@ async function start() {
   if (!sessionValid()) say('Sesi Anda sudah berakhir: data tetap bisa dicatat; masuk lagi sebelum mengirim.', 'warn');
   await refreshFromServer();
   await renderOutbox();
-  // Without Background Sync the outbox goes at the next open (the same idempotent :batch).
-  const waiting = (await myRecords()).some((r) => r.state === 'queued' && isSendable(r));
+  // Without Background Sync the outbox goes at the next open (the same idempotent :batch),
+  // also a record left "sent" by a reload mid-send (no answer, no retry time: a replay is 200).
+  const waiting = (await myRecords()).some((r) => ['queued', 'sent'].includes(r.state) && isSendable(r));
   if (waiting && navigator.onLine && sessionValid() && !state.sending) await send();
 }
 

@@ -24,6 +24,8 @@ export const FIX_STATE_LABELS = {
   fix_conflict: 'Diubah orang lain: muat ulang',
 };
 const SENT_BACK_PREFIX = 'Dikirim balik oleh pusat: ';
+// Statuses no fix can change: a PATCH answered 409 with one of these closes the fix.
+const FINAL_STATUSES = new Set(['central_rejected', 'rejected']);
 // Keys the server adds to a record: never sent back in a PATCH.
 const SERVER_KEYS = new Set(['status', 'version', 'enumerator', 'last_edited_by', 'received_at', 'updated_at',
   'reviewed_by', 'reviewed_at', 'review_reason', 'warnings', 'eligibility', 'central', 'history']);
@@ -87,7 +89,9 @@ export function mergeFixes(records, items, now = new Date()) {
   const changed = [];
   for (const item of items) {
     const mine = local.get(item.id);
-    if (mine?.editing) continue; // open in the form: its PATCH answers 412 if the server moved on
+    // open in the form, or a fix kept as a draft (``local_change``): never replaced; its
+    // PATCH carries the version the form was based on and answers 412 if the server moved on
+    if (mine?.editing || mine?.local_change) continue;
     if (item.status === 'needs_fix') {
       if (!mine || mine.state === 'accepted'
           || (mine.state === 'fix' && mine.base_version !== item.version)) {
@@ -120,10 +124,11 @@ export function fixPayload(record) {
 /**
  * Send every queued fix. ``patch(id, version, body)`` resolves to {status, body}
  * or throws when the server cannot be reached. Returns
- * {fixed, conflict, invalid, pending, stopped: null|'offline'|'auth'|'server'}.
+ * {fixed, conflict, invalid, closed (rejected for good meanwhile: 409 with a final status),
+ * pending, stopped: null|'offline'|'auth'|'server'}.
  */
 export async function sendFixes({ store, patch, now = () => new Date(), random = Math.random }) {
-  const summary = { fixed: 0, conflict: 0, invalid: 0, pending: 0, stopped: null };
+  const summary = { fixed: 0, conflict: 0, invalid: 0, closed: 0, pending: 0, stopped: null };
   const queue = (await store.all()).filter((r) => r.state === 'fix_queued' && !r.editing); // not from under the form
   for (let i = 0; i < queue.length; i += 1) {
     const record = queue[i];
@@ -149,10 +154,20 @@ export async function sendFixes({ store, patch, now = () => new Date(), random =
         message: 'Data ini sudah diubah orang lain (misalnya pengawas) sejak Anda membukanya. '
           + 'Tekan "Muat ulang" untuk mengambil versi terbaru, lalu perbaiki lagi.' } }]);
       summary.conflict += 1;
+    } else if (answer.status === 409 && FINAL_STATUSES.has(answer.body?.current_status)) {
+      // decided for good while it was being fixed (central or the supervisor rejected it):
+      // the card says so at once, with the reason from the next status look (recheck)
+      const status = answer.body.current_status;
+      const item = { status, version: answer.body.current_version ?? record.server?.version,
+        central: status === 'central_rejected' ? { status: 'rejected' } : {} };
+      const done = minimised(record, item, now());
+      await store.putMany([{ ...done, server: { ...done.server, recheck: true } }]);
+      summary.closed += 1;
     } else {
       // 422 names the fields; 409: the record is no longer waiting for a fix
       const result = { status: answer.status, code: answer.body?.code || null,
-        message: answer.body?.message || '', errors: answer.body?.errors || {} };
+        message: answer.body?.message || '', errors: answer.body?.errors || {},
+        error_codes: answer.body?.error_codes || {} };
       await store.putMany([{ ...record, state: answer.status === 422 ? 'fix' : 'fix_conflict', result }]);
       summary.invalid += 1;
     }

@@ -15,7 +15,9 @@
  */
 import * as store from './store.js';
 import { RecordForm } from './form.js';
-import { fieldForServerKey, isComplete, validateRecord } from './validate.js';
+import {
+  centralFieldErrors, clockOf, explainedErrors, fieldForServerKey, isComplete, validateRecord,
+} from './validate.js';
 import { duplicateHints } from './dedupe.js';
 import { householdCopy, proposeFromNik, toDmy } from './nikpropose.js';
 import * as api from './api.js';
@@ -30,6 +32,8 @@ const AUTOSAVE_MS = 500;
 let autosaveTimer = null;
 let lastWritten = null; // what the open record holds as typed (data only: a step change alone is no write)
 let writing = 0; // writes of what is typed not yet confirmed
+let clock = clockOf(); // the server's time as the phone knows it (consent time), read as a form opens
+let untouched = null; // a new record's form values as opened (prefill only): {id, typed}
 
 /** Builds the form on the page; called once at start, before any record opens. */
 export function initForm() {
@@ -64,6 +68,7 @@ export async function openForm(id = null, prefill = {}) {
     say('Data ini sedang dikirim. Tunggu sampai pengiriman selesai, lalu ubah lagi bila perlu.', 'warn');
     return false;
   }
+  const isNew = !record;
   if (!record) {
     // The id exists from the first moment, so every later save and send is the same record.
     record = newRecord(uuid4(), new Date(), state.reference?.kelurahan?.code || '');
@@ -81,21 +86,40 @@ export async function openForm(id = null, prefill = {}) {
   form.setReference(state.reference);
   form.setData(shown);
   lastWritten = typedNow();
-  const serverErrors = { ...(record.result?.errors || {}) };
+  untouched = isNew ? { id: record.id, typed: lastWritten } : null;
+  state.notice = null;
+  await readClock();
+  const serverErrors = { ...centralFieldErrors(record.reason, state.reference?.central_reasons || {}),
+    ...explainedErrors(record.result, clock.wrong) };
   state.serverErrors = serverErrors;
   const banner = $('#form-result');
   const lines = problemLines(record);
   const why = FIX_STATES.has(record.state) && record.reason?.text ? `Perlu diperbaiki (alasan dari ${record.reason.from}): ${record.reason.text}. ` : '';
   banner.textContent = inert((why + (lines.length ? `Jawaban server: ${lines.join(' ')}` : '')).trim());
   banner.hidden = !banner.textContent;
-  const firstBad = form.showProblems(validateRecord(form.getData(), state.reference), serverErrors, true);
-  if (firstBad && Object.keys(serverErrors).length) form.goTo(firstBad);
+  // a record saved before (a fix, one refused or waiting) may hold a value stored by an
+  // older app or changed elsewhere (U+202E in the address, a consent time central refused):
+  // marked red, with its code, as it opens; a new record or a draft only where visited
+  const saved = record.state !== 'draft';
+  const firstBad = form.showProblems(checks(form.getData()), serverErrors, !saved);
+  if (firstBad && (saved || Object.keys(serverErrors).length)) form.goTo(firstBad);
   else if (step > 1) form.goTo(step);
   refreshDedupeHint();
   refreshNikProposal();
   say(''); // the list's last message was about another moment
   show('view-form');
   return true;
+}
+
+/** The phone's clock against the server's (clock_offset from the last server answer). */
+async function readClock() {
+  clock = clockOf((await store.getMeta('clock_offset')) ?? null);
+  state.clockWrong = clock.wrong;
+}
+
+/** The phone's checks of the form's values (validate.js), with the clock as known. */
+function checks(data) {
+  return validateRecord(data, state.reference, undefined, clock);
 }
 
 /** At start or after a login: the record the enumerator had open (reload, Back, the
@@ -218,7 +242,7 @@ export function onRecordChange(event) {
 }
 
 export function recheck() {
-  form.showProblems(validateRecord(form.getData(), state.reference), state.serverErrors, true);
+  form.showProblems(checks(form.getData()), state.serverErrors, state.record?.state === 'draft');
 }
 
 function refreshDedupeHint() {
@@ -259,8 +283,8 @@ export async function saveForm(wantQueue) {
   }
   const data = { ...current.data, ...form.getData() };
   rememberHousehold(current.id, data);
-  const checked = validateRecord(data, state.reference);
-  const complete = isComplete(data, state.reference);
+  const checked = checks(data);
+  const complete = isComplete(data, state.reference, clock);
   if (wantQueue && !complete) {
     const step = form.showProblems(checked, {}, false);
     if (step) form.goTo(step);
@@ -290,16 +314,19 @@ export async function saveForm(wantQueue) {
 async function saveFixForm(current, wantQueue) {
   const data = { ...current.data, ...form.getData() };
   rememberHousehold(current.id, data);
-  if (!isComplete(data, state.reference)) {
-    const step = form.showProblems(validateRecord(data, state.reference), {}, false);
+  if (!isComplete(data, state.reference, clock)) {
+    const step = form.showProblems(checks(data), {}, false);
     if (step) form.goTo(step);
     say('Ada isian yang perlu diperbaiki (tanda merah).', 'error');
     return;
   }
   if (!wantQueue) {
-    await putKept({ ...closedForEditing(current), data: { ...data, id: current.id }, updated_at: new Date().toISOString() });
+    await putKept({ ...closedForEditing(current), data: { ...data, id: current.id }, local_change: true,
+      base_version: state.record?.base_version ?? current.base_version, updated_at: new Date().toISOString() });
   } else {
-    await putKept(saveFix(current, data));
+    // sent with the version the form was opened on, not a newer one the phone may have
+    // downloaded since: a server changed meanwhile answers 412 (reload and compare)
+    await putKept(saveFix({ ...current, base_version: state.record?.base_version ?? current.base_version }, data));
   }
   state.record = null;
   say(wantQueue ? 'Perbaikan tersimpan di HP. Tekan "Kirim" saat ada sinyal.' : 'Perbaikan disimpan sebagai draf.');
@@ -341,6 +368,17 @@ export async function closeForm() {
     await showOutbox();
     return;
   }
+  if (record.state === 'draft' && untouched?.id === record.id && typedNow() === untouched.typed) {
+    // a new form left as it opened (empty, or only a household copied from a receipt):
+    // nothing of it stays on the phone, no empty draft, no KK and address of a sent household
+    clearTimeout(autosaveTimer);
+    state.record = null;
+    untouched = null;
+    await store.deleteRecord(record.id);
+    await showOutbox();
+    say('');
+    return;
+  }
   if (record.state === 'draft') {
     // kept as typed, in the same (kept) write that closes it: a reload right after still finds it closed
     await leaveForm({ ...record, data: { ...record.data, ...form.getData() }, updated_at: new Date().toISOString() });
@@ -363,8 +401,10 @@ export async function leaveAnswer(answer) {
     await saveForm(true);
   } else if (answer === 'discard' && state.record) {
     const label = STATE_LABELS[state.record.state] || FIX_STATE_LABELS[state.record.state] || state.record.state;
+    const notice = `Perubahan dibuang: data tetap seperti sebelum diubah (${label}).`;
+    state.notice = { text: notice, until: Date.now() + 60000 }; // a send the closing starts (signal there) adds its result to it
     await leaveForm(state.record);
-    say(`Perubahan dibuang: data tetap seperti sebelum diubah (${label}).`, 'warn');
+    if (state.notice) say(notice, 'warn'); // not yet taken by a send's result
   }
 }
 

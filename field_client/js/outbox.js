@@ -137,7 +137,7 @@ export function applyResult(record, result, now = new Date()) {
   }
   const answer = {
     status: result.status, code: result.code || null, message: result.message || '',
-    errors: result.errors || {}, existing_id: result.existing_id || null,
+    errors: result.errors || {}, error_codes: result.error_codes || {}, existing_id: result.existing_id || null,
   };
   if (result.status === 422) return { ...base, state: 'needs_fix', result: answer };
   if (result.status === 409 && result.code === 'duplicate_nik') return { ...base, state: 'duplicate', result: answer };

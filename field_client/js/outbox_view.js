@@ -8,7 +8,7 @@ import * as store from './store.js';
 import { formatMomentId } from './dates.js';
 import { freshnessLines } from './freshness.js';
 import { qrDataUrl, receiptOf } from './receipt.js';
-import { fieldForServerKey } from './validate.js';
+import { explainedErrors, fieldForServerKey } from './validate.js';
 import {
   REASONED, STATE_LABELS, SERVER_STATUS_LABELS, isEditable, isSendable, nextRetryAt, sendOutbox, stoppedText,
 } from './outbox.js';
@@ -43,7 +43,7 @@ export function problemLines(record) {
   if (record.state === 'duplicate') {
     lines.push('NIK ini sudah terdaftar di kelurahan. Bila NIK salah ketik, ubah lalu simpan lagi; bila orang yang sama, hapus data ini.');
   }
-  for (const [field, messages] of Object.entries(result.errors || {})) {
+  for (const [field, messages] of Object.entries(explainedErrors(result, state.clockWrong))) {
     const label = FIELD_LABELS[fieldForServerKey(field)] || field;
     for (const m of messages) lines.push(`${label}: ${m}`);
   }
@@ -245,11 +245,13 @@ export async function send() {
       message = [`Terkirim: ${summary.accepted} diterima, ${summary.needs_fix} perlu perbaikan, `
         + `${summary.duplicate} NIK ganda${summary.invalid ? `, ${summary.invalid} tidak diterima` : ''}.`, troubles ? 'warn' : ''];
       const fixes = await sendFixes({ store: mine, patch: (id, version, body) => api.patchEnrollment(state.session.token, id, version, body) });
-      if (fixes.fixed || fixes.conflict || fixes.invalid || fixes.stopped) {
+      if (fixes.fixed || fixes.conflict || fixes.invalid || fixes.closed || fixes.stopped) {
         message = [`${message[0]} Perbaikan: ${fixes.fixed} terkirim`
           + `${fixes.conflict ? `, ${fixes.conflict} sudah diubah orang lain (tekan "Muat ulang")` : ''}`
+          + `${fixes.closed ? `, ${fixes.closed} sudah ditolak (lihat kartunya)` : ''}`
           + `${fixes.invalid ? `, ${fixes.invalid} perlu diperiksa lagi` : ''}`
-          + `${fixes.stopped ? `, ${fixes.pending} menunggu sinyal` : ''}.`, fixes.conflict || fixes.invalid || fixes.stopped ? 'warn' : message[1]];
+          + `${fixes.stopped ? `, ${fixes.pending} menunggu sinyal` : ''}.`,
+        fixes.conflict || fixes.invalid || fixes.closed || fixes.stopped ? 'warn' : message[1]];
       }
       await pullStatuses();
     }
@@ -259,7 +261,12 @@ export async function send() {
     await renderOutbox(); // the list first, then the message: what the message says is on screen
   }
   if (sessionValid()) {
-    say(...message);
+    // what the enumerator was just told (changes discarded) stays, with the send's result
+    const notice = state.notice && state.notice.until > Date.now() ? state.notice.text : null;
+    state.notice = null;
+    if (notice && message[0]) say(`${notice} ${message[0]}`, 'warn');
+    else if (notice) say(notice, 'warn');
+    else say(...message);
   } else if (!$('#view-form').hidden) {
     // an automatic send met the end of the session while a record is open: the enumerator stays in it
     say('Sesi Anda sudah berakhir: isian tetap di HP. Masuk lagi (di daftar: "Masuk lagi") sebelum mengirim.', 'warn');

@@ -11,6 +11,7 @@ import { applyServerStatuses } from './outbox.js';
 import { mergeFixes, serverView } from './fixes.js';
 import { expireSession, ownedByMe, sessionValid } from './session.js';
 import { state } from './ui.js';
+import { clockOf } from './validate.js';
 
 /**
  * The statuses of this user's records that changed since the last look (a light
@@ -27,8 +28,8 @@ export async function pullStatuses() {
     const looks = (await store.getMeta('status_since')) || {};
     const answer = await api.listStatuses(state.session.token, recheck ? null : looks[user] || null);
     if (answer.status !== 200) return;
-    const changed = applyServerStatuses(before, answer.items);
-    if (changed.length) await store.putRecords(changed);
+    // decided on the records as they are at the write, not as they were before the look
+    await store.updateRecords((records) => applyServerStatuses(records, answer.items));
     const whole = await mergeFromServer(answer.items);
     if (!whole || !answer.since) return; // the next look starts from the same place
     if (recheck) await clearRechecks();
@@ -66,26 +67,33 @@ async function wholeFixes(records, items) {
 }
 
 /** Records sent back for a fix come to the phone whole; central's decisions show on
- * accepted ones. False when a record to fix could not be read whole. */
+ * accepted ones. False when a record to fix could not be read whole.
+ *
+ * The whole records may take long to arrive (a slow signal), and meanwhile the
+ * enumerator may open one of them and type its fix: so what is written is decided
+ * again on the records as they are in the write's own transaction (a record open in
+ * the form or holding a fix not yet sent is never replaced: mergeFixes), never on the
+ * copy read before the download. */
 async function mergeFromServer(light) {
-  const records = await store.allRecords();
-  const { items, complete } = await wholeFixes(records, light);
-  const fixes = mergeFixes(records, items);
-  const fixed = new Set(fixes.map((r) => r.id));
-  const byId = new Map(items.map((item) => [item.id, item]));
+  const { items, complete } = await wholeFixes(await store.allRecords(), light);
   const at = new Date().toISOString();
-  const notes = [];
-  for (const record of records) {
-    const item = byId.get(record.id);
-    if (!item || record.state !== 'accepted' || fixed.has(record.id)) continue;
-    const view = serverView(item, at);
-    const before = record.server || {};
-    if (before.status !== view.status || before.central_status !== view.central_status
-        || before.central_reason !== view.central_reason || before.kpj_number !== view.kpj_number) {
-      notes.push({ ...record, server: view });
+  await store.updateRecords((records) => {
+    const fixes = mergeFixes(records, items);
+    const fixed = new Set(fixes.map((r) => r.id));
+    const byId = new Map(items.map((item) => [item.id, item]));
+    const notes = [];
+    for (const record of records) {
+      const item = byId.get(record.id);
+      if (!item || record.state !== 'accepted' || fixed.has(record.id)) continue;
+      const view = serverView(item, at);
+      const before = record.server || {};
+      if (before.status !== view.status || before.central_status !== view.central_status
+          || before.central_reason !== view.central_reason || before.kpj_number !== view.kpj_number) {
+        notes.push({ ...record, server: view });
+      }
     }
-  }
-  if (fixes.length || notes.length) await store.putRecords([...fixes, ...notes]);
+    return [...fixes, ...notes];
+  });
   return complete;
 }
 
@@ -104,7 +112,10 @@ export async function refreshFromServer() {
       await store.setMeta('reference', ref.body);
       const refStamp = stamp(ref.body.server_time);
       await store.setMeta('reference_stamp', refStamp);
-      if (offsetOf(refStamp) !== null) await store.setMeta('clock_offset', offsetOf(refStamp));
+      if (offsetOf(refStamp) !== null) {
+        await store.setMeta('clock_offset', offsetOf(refStamp));
+        state.clockWrong = clockOf(offsetOf(refStamp)).wrong; // consent times: "check the clock" only then
+      }
       document.body.dataset.reference = ref.body.app_build || 'ready'; // lists are on the phone now
     }
     if (state.session.role === 'enumerator') {

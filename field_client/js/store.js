@@ -62,7 +62,37 @@ export function putRecords(records) {
   return write('records', (store) => records.forEach((r) => store.put(r)));
 }
 
-/** Remove a record (only ever on the enumerator's explicit request). */
+/**
+ * Read every record and write what ``decide(records)`` returns, in one transaction:
+ * nothing written by another part of the app (the form marking a record open, what
+ * is typed) can land between the read and the write. For merges of the server's
+ * answers, which arrive after slow downloads: decided on the records as they are
+ * now, not as they were when the download started. Resolves to what was written.
+ */
+export async function updateRecords(decide) {
+  const db = await openDb();
+  return new Promise((resolve, reject) => {
+    const tx = db.transaction('records', 'readwrite', { durability: 'strict' });
+    const os = tx.objectStore('records');
+    let written = [];
+    const read = os.getAll();
+    read.onsuccess = () => {
+      try {
+        written = decide(read.result) || [];
+      } catch (err) {
+        tx.abort();
+        reject(err);
+        return;
+      }
+      written.forEach((r) => os.put(r));
+    };
+    tx.oncomplete = () => resolve(written);
+    tx.onerror = () => reject(tx.error);
+    tx.onabort = () => reject(tx.error || new Error('transaction aborted'));
+  });
+}
+
+/** Remove a record (only ever on the enumerator's explicit request, or a new form left untouched). */
 export function deleteRecord(id) {
   return write('records', (store) => store.delete(id));
 }

@@ -8,6 +8,7 @@ export const $ = (sel) => document.querySelector(sel);
 
 export const state = {
   session: null, reference: null, dedupe: null, record: null, serverErrors: {}, sending: false, retryTimer: null,
+  notice: null, clockWrong: false, // a message the next send's result is added to, not replaced by (changes discarded)
   households: new Map(), // id -> household fields of records saved or opened in this page's life (memory only)
 };
 
