@@ -28,15 +28,6 @@ SUPERVISOR = Actor("pengawas2", "supervisor")  # not the one who recorded or edi
 OTHER_KELURAHAN = "73.71.01.1002"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def central(request, tmp_path, migrated_databases):
-    """A running central on each backend, on a port the system picks (a fixed range raced
-    between xdist workers: two took the same free port)."""
-    running = h.central_in_thread(migrated_databases(request.param), tmp_path / "central")
-    yield running
-    running.stop()
-
-
 @pytest.fixture
 def laptop(tmp_path, central):
     """Kelurahan A's laptop, whose own list of work categories has "Ojol" too."""
