@@ -587,14 +587,12 @@ def restored_command(reason: str, actor: str | None, data_dir: Path | None, as_j
     """
     from berjasa.commandline import problem_line
     from berjasa.problems import Problem
-    from central.restores import RestoreReasonRefused, record_restore
+    from central.restores import record_restore
     from central.trail import cli_actor
 
     with central_db(data_dir) as (db, _, _):
         try:
             row = record_restore(db, reason, cli_actor(actor))
-        except RestoreReasonRefused as exc:
-            raise click.ClickException(str(exc)) from exc
         except Problem as exc:
             raise click.ClickException(problem_line(exc)) from exc
     emit(row, as_json, "Pemulihan dicatat. Berkas pendaftaran BPJS ditahan sampai daftar peserta "

@@ -17,7 +17,7 @@ from typing import Any
 
 from berjasa import local_time
 from berjasa.audit import Actor
-from berjasa.checks import reason_unprintable_problem
+from berjasa.erasure import erasure_reason
 from central import trail
 from central.storage import restores as store
 from central.storage.db import Database, utc_now
@@ -28,19 +28,11 @@ REFUSAL = ("berkas pendaftaran BPJS belum bisa dibuat: pusat dipulihkan dari cad
            "bpjs-participants BERKAS) agar pekerja yang sudah terdaftar tidak didaftarkan lagi")
 
 
-class RestoreReasonRefused(ValueError):
-    """The reason given for a restore is empty or holds invisible characters."""
-
-
 def record_restore(db: Database, reason: str, actor: Actor) -> dict[str, Any]:
     """Record that central's database was restored from a backup (inside its own
-    transaction); the restore row. ``reason``: what was restored, from when."""
-    text = (reason or "").strip()
-    if not text:
-        raise RestoreReasonRefused("--reason: tulis alasannya (mis. cadangan tanggal berapa)")
-    problem = reason_unprintable_problem(text)
-    if problem is not None:
-        raise problem
+    transaction); the restore row. ``reason``: what was restored, from when; checked as
+    a privacy request's reason is (required, at most 500 characters, printable): 422."""
+    text = erasure_reason(reason, "pemulihan")
     with db.transaction():
         row = store.add(db, utc_now(), actor.username, text)
         trail.record(db, actor, "central.restored", None,

@@ -156,6 +156,10 @@ def test_every_command_refuses_bad_input_with_one_error_line(tmp_path, files, da
     cases += [{"args": ["central", "device", "add", "--kelurahan", code, *cen]}
               for code in ("99.99.99.9999", "<b>x</b>", "", "ᨒᨚᨈᨑ")]
     cases += [{"args": ["central", "device", "revoke", "dev-nothing", *cen]}]
+    # the restore mark's reason: missing, blank, too long, invisible characters
+    cases += [{"args": ["central", "restored", *reason, *cen]}
+              for reason in ([], ["--reason", " "], ["--reason", "x" * 600],
+                             ["--reason", "cadangan\u202e 1 Nov"])]
     # a header with no rows replaces nothing and says so (issue 9: nothing accepted -> non-zero)
     header_only = ["central", "import", "dtsen", str(files["header_only"]), "--json", *cen]
     cases += [{"args": header_only}]  # in the same driver: a second Python costs a second
