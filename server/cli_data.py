@@ -86,18 +86,23 @@ def privacy_group() -> None:
 
 @privacy_group.command("export")
 @click.argument("nik")
+@click.option("--reason", default=None,
+              help="Alasan (nomor surat permohonan), disimpan di audit. Dianjurkan.")
+@click.option("--by", "by", default=None,
+              help="Nama petugas yang mengekspor, untuk audit (bawaan cli:PENGGUNA-OS).")
 @data_dir_option
 @json_option
-def privacy_export(nik: str, data_dir: Path | None, as_json: bool) -> None:
+def privacy_export(nik: str, reason: str | None, by: str | None, data_dir: Path | None,
+                   as_json: bool) -> None:
     """Semua yang disimpan tentang satu NIK (data, riwayat, audit), untuk pemilik data.
 
-    Contoh: berjasa privacy export 7371014101900001 --json > data-subjek.json
+    Contoh: berjasa privacy export 7371014101900001 --reason "Surat 12/XI/2026" --json > data-subjek.json
     """
     from server import privacy
 
     _, _, conn = open_register(data_dir)
     try:
-        answer = privacy.export_subject(conn, nik, cli_actor("admin"))
+        answer = privacy.export_subject(conn, nik, cli_actor("admin", by), reason)
     except Problem as problem:
         raise click.ClickException(problem_line(problem)) from problem
     finally:

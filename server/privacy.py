@@ -43,9 +43,13 @@ def nik_pseudonym(conn: sqlite3.Connection, nik: str) -> str:
     return pseudonym(key_for_connection(conn), nik)
 
 
-def export_subject(conn: sqlite3.Connection, nik: str, actor: Actor) -> dict[str, Any]:
-    """Every record, its history and its audit entries for one NIK; audited."""
+def export_subject(conn: sqlite3.Connection, nik: str, actor: Actor,
+                   reason: str | None = None) -> dict[str, Any]:
+    """Every record, its history and its audit entries for one NIK; audited, with the
+    request's reason (the letter number) when one is given."""
     nik = checked_nik(nik)
+    if reason is not None:
+        reason = erasure_reason(reason, "permintaan salinan")
     records = privacy_store.enrollments_for_nik(conn, nik)
     if not records:
         earlier = privacy_store.erasures_by_pseudonym(conn, nik_pseudonym(conn, nik))
@@ -66,7 +70,8 @@ def export_subject(conn: sqlite3.Connection, nik: str, actor: Actor) -> dict[str
     }
     with transaction(conn):
         record_audit_entry(conn, actor, "privacy.export", None,
-                           {"pseudonym": [None, nik_pseudonym(conn, nik)], "records": [None, ids]})
+                           {"pseudonym": [None, nik_pseudonym(conn, nik)], "records": [None, ids]},
+                           reason)
     return answer
 
 

@@ -128,6 +128,16 @@ def test_privacy_export_then_erase(filled):
     body = json.loads(exported.stdout)
     assert body["records"][0]["id"] == made[0]["id"]
     assert body["records"][0]["full_name"] == made[0]["full_name"]
+    # the request's letter number and the officer, as for an erasure (optional here:
+    # design.md fixes `privacy export NIK [--json]`)
+    with_reason = berjasa("privacy", "export", nik, "--reason", "Surat 9/XI/2026", "--by",
+                          "Rina", "--json", "--data-dir", str(folder))
+    assert with_reason.returncode == 0, with_reason.stderr
+    conn = sqlite3.connect(folder / "kelurahan.db")
+    exports = conn.execute("SELECT actor, reason FROM audit_log WHERE action = 'privacy.export'"
+                           " ORDER BY seq").fetchall()
+    conn.close()
+    assert exports == [(f"cli:{getpass.getuser()}", None), ("cli:Rina", "Surat 9/XI/2026")]
     erased = berjasa("privacy", "erase", nik, "--reason", "Permohonan 1/XI/2026", "--json",
                      "--data-dir", str(folder))
     assert erased.returncode == 0, erased.stderr
@@ -168,6 +178,8 @@ def test_privacy_export_then_erase(filled):
 
 
 @pytest.mark.parametrize("args", [["privacy", "export", "12345"],
+                                  ["privacy", "export", "7371014101900001", "--reason",
+                                   "x" * 501],
                                   ["privacy", "erase", "7371014101900001", "--reason", " "],
                                   ["privacy", "erase", "7371014101900001", "--reason",
                                    "Surat \u202e12/XI"]])
