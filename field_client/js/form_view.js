@@ -86,7 +86,14 @@ export async function openForm(id = null, prefill = {}) {
   form.setReference(state.reference);
   form.setData(shown);
   lastWritten = typedNow();
-  untouched = isNew ? { id: record.id, typed: lastWritten } : null;
+  if (isNew) {
+    // kept with the record too: a reload before any typing reopens it still untouched
+    record = { ...record, editing: { ...record.editing, untouched: lastWritten } };
+    state.record = record;
+    await store.putRecords([record]);
+  }
+  const opened = record.state === 'draft' ? record.editing?.untouched : undefined;
+  untouched = typeof opened === 'string' ? { id: record.id, typed: opened } : null;
   state.notice = null;
   await readClock();
   const serverErrors = { ...centralFieldErrors(record.reason, state.reference?.central_reasons || {}),
@@ -202,8 +209,9 @@ export function flushAutosave(leaving = false) {
   }
   const at = new Date().toISOString();
   const data = { ...record.data, ...JSON.parse(typed) };
+  const kept = typeof record.editing?.untouched === 'string' ? { untouched: record.editing.untouched } : {};
   const next = record.state === 'draft'
-    ? { ...record, data, updated_at: at, editing: { at, step: form.step } }
+    ? { ...record, data, updated_at: at, editing: { at, step: form.step, ...kept } }
     : { ...record, editing: { at, step: form.step, data } };
   state.record = next;
   lastWritten = typed;

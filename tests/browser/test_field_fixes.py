@@ -161,6 +161,16 @@ def test_a_new_form_left_untouched_leaves_no_draft(context, server):
     page.wait_for_selector("#view-form:not([hidden])")
     page.click("#form-cancel")
     page.wait_for_selector("#view-outbox:not([hidden])")
+    accepted.locator("button.receipt-open").click()     # reloaded before any typing: the form
+    page.click("#receipt-household")                    # opens again, still untouched
+    page.wait_for_selector("#view-form:not([hidden])")
+    page.wait_for_function("() => document.querySelector('[name=kk_number]').value !== ''")
+    page.reload()
+    page.wait_for_selector("#view-form:not([hidden])")
+    assert page.input_value("[name=kk_number]") == worker["kk_number"]
+    page.click("#form-cancel")
+    page.wait_for_selector("#view-outbox:not([hidden])")
+    assert "Draf tersimpan" not in page.inner_text("#message")
 
     left = [r for r in page.evaluate(RECORDS) if r["state"] != "accepted"]
     assert left == []
