@@ -527,7 +527,8 @@ def import_command(kind: str, file: Path, force: bool, data_dir: Path | None, as
 
     Contoh: berjasa central import dtsen dtsen_makassar.csv --json
     """
-    from central.imports import ImportFileError, ImportRefused, import_file
+    from central.import_reading import ImportFileError
+    from central.imports import ImportRefused, import_file
 
     if not file.exists():
         raise click.ClickException(f"berkas tidak ada: {file}")

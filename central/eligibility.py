@@ -30,7 +30,7 @@ RULE_OF_REJECTION = {"dtsen_desil_above_cutoff": "dtsen", "already_bpjs_particip
 
 # Keys of a protocol record that are the kelurahan's bookkeeping, not intake fields.
 PROTOCOL_ONLY = frozenset({"version", "enumerator", "reviewed_by", "reviewed_at", "kpj_claim"})
-# A KPJ as BPJS writes it (central.imports.clean_kpj): a claim of another shape is
+# A KPJ as BPJS writes it (central.import_cells.clean_kpj): a claim of another shape is
 # not kept (no real laptop sends one: its KPJ came from central's own update).
 _KPJ = re.compile(r"[0-9A-Za-z]{6,20}")
 # An intake problem answered with its own code (field, intake code) -> reason; every
