@@ -41,7 +41,6 @@ REASONS = {
 }
 
 
-
 class RowRejected(ValueError):
     """One row refused: ``code`` (REASONS), the column it concerns and, when the reason's
     text is not enough, ``detail`` for ``keterangan``."""

@@ -26,8 +26,6 @@ class ImportFileError(ValueError):
     """The file cannot be imported at all (unreadable, empty, columns missing)."""
 
 
-
-
 class _CountingReader(io.RawIOBase):
     """A binary file that counts the bytes read and hashes them (progress, SHA-256)."""
 
