@@ -61,14 +61,9 @@ def export_command(fmt: str, what: str, month: str | None, draft: bool, output: 
     """
     import sys
 
-    from central.exports import (
-        MONTH_EXPORTS,
-        ExportError,
-        FilterError,
-        check_filters,
-        export,
-        held_line,
-    )
+    from central.export_bpjs import held_line
+    from central.export_fields import ExportError
+    from central.exports import MONTH_EXPORTS, FilterError, check_filters, export
 
     fmt = _export_format(fmt, output)
     if fmt == "xlsx" and output is None:

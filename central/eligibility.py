@@ -51,7 +51,7 @@ _FILLED: tuple[Any, dict | None] = (None, None)
 _FIELD_ORDER = {name: i for i, name in enumerate(
     enrollment_schema.loaders(_RULE_DEFAULTS)[0].load_fields)}
 # Every code record_problems can answer (each has an Indonesian text in
-# central/exports.py REASON_TEXT and the kelurahan's CENTRAL_REASON_LABELS).
+# central/export_fields.py REASON_TEXT and the kelurahan's CENTRAL_REASON_LABELS).
 RECORD_REASONS = frozenset(
     {_FIELD_REASONS.get(name, f"invalid_{name}") for name in _FIELD_ORDER}
     | set(_SPECIAL_REASONS.values()) | {"invalid_record", "kelurahan_mismatch"})

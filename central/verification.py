@@ -27,7 +27,8 @@ from berjasa.problems import (
     ValidationFailed,
 )
 from berjasa.record_reasons import names_consent
-from central import exports, identity_match
+from central import identity_match
+from central.export_bpjs import kpj_claims_held
 from central.storage import audit as trail
 from central.storage import findings as store
 from central.storage import records as records_store
@@ -513,7 +514,7 @@ def queue(db: Database) -> dict[str, Any]:
     counts = summary(db)
     waiting = store.open_waiting_count(db)
     # the claim hold counted as the registration export counts it
-    return {**exports.kpj_claims_held(db),
+    return {**kpj_claims_held(db),
             "findings": store.list_findings(db, "open", limit=QUEUE_LIMIT, waiting=False),
             "waiting": store.list_findings(db, "open", limit=QUEUE_LIMIT, waiting=True),
             "pairs": store.duplicate_pairs(db, open_only=True, limit=QUEUE_LIMIT),
