@@ -1,6 +1,6 @@
 """``berjasa central send-back|verify|findings|decide|duplicates|decide-pair|dukcapil-standin``:
 verification at central from the command line (thin: parse, call
-central.verification / central.dukcapil, print)."""
+central.verification / central.findings / central.dukcapil, print)."""
 
 from __future__ import annotations
 
@@ -226,8 +226,8 @@ def verify_command(limit: int, data_dir: Path | None, as_json: bool) -> None:
     from berjasa.folder_lock import lock_dir, try_lock
     from berjasa.settings import SettingsError
     from central import dukcapil
+    from central.findings import check_dtsen
     from central.trail import cli_actor, record
-    from central.verification import check_dtsen
 
     with central_db(data_dir) as (db, settings, folder):
         try:

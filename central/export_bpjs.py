@@ -29,7 +29,7 @@ HOLD_TEXT = {"open_finding": "dengan temuan terbuka",
 def claim_needs_newer_list(claimed_at: str | None, list_at: str | None) -> bool:
     """Whether a KPJ claim waits for a BPJS list imported after it arrived (none is
     loaded, or the one in force is older than the claim: it proves nothing,
-    central.verification.kpj_claims_checked); a newer list has decided already (the
+    central.findings.kpj_claims_checked); a newer list has decided already (the
     record is registered, or a finding waits for a verifier)."""
     return not list_at or (claimed_at or "") >= list_at
 

@@ -36,7 +36,7 @@ REASON_TEXT = {
     "verifier_rejected": "Ditolak verifikator",
 }
 # a verifier's rejection is stored as this prefix and the verifier's text
-# (central.verification.VERIFIER_REJECTION)
+# (central.findings.VERIFIER_REJECTION)
 VERIFIER_PREFIX = "verifikasi: "
 
 

@@ -60,8 +60,8 @@ from pathlib import Path
 from typing import Any
 
 from berjasa import local_time
+from central import findings
 from central import recheck as rechecking
-from central import verification
 from central.import_cells import RowRejected
 from central.import_reading import (
     XLSX,
@@ -222,5 +222,5 @@ def _load(db: Database, path: Path, kind: str, reading: Reading, found: dict[str
         summary["rechecked"] = rechecking.recheck(db, settings, today=today,
                                                   import_month=(today or local_time.today()).strftime("%Y-%m"))
         if kind == "dtsen":  # identity findings against the new snapshot (not a rule)
-            verification.check_dtsen(db)
+            findings.check_dtsen(db)
     return summary
