@@ -44,12 +44,6 @@ COMMANDS = {
     "user": "server.cli:user_group",
 }
 
-# Modules that add commands to a group when imported: name -> modules.
-EXTENSIONS = {
-    "central": ("central.cli_verify", "central.cli_privacy"),
-}
-
-
 def declare_settings() -> None:
     """Add the settings the sync agent and central declare to the registry
     (berjasa.settings), before any settings are read: one settings.toml may hold
@@ -103,12 +97,9 @@ _DATABASE_TROUBLE = {
 
 
 def _load(name: str) -> click.Command:
-    """Import the command ``name`` (and the modules that add to it)."""
+    """Import the command ``name``."""
     module, attribute = COMMANDS[name].split(":")
-    command = getattr(importlib.import_module(module), attribute)
-    for extension in EXTENSIONS.get(name, ()):
-        importlib.import_module(extension)
-    return command
+    return getattr(importlib.import_module(module), attribute)
 
 
 @click.group(cls=LazyGroup,

@@ -1,5 +1,5 @@
 """``berjasa central user ...`` and ``berjasa central audit verify``: central's
-office users and its hash-chained trail (registered on the central group by
+office users and its hash-chained trail (added to the central group by
 :mod:`central.cli`)."""
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from berjasa.commandline import (
     report_chain,
 )
 from berjasa.problems import NotFound, ValidationFailed
+from central.cli_db import central_db
 
 
 def _refusal(exc: ValidationFailed | NotFound) -> click.ClickException:
@@ -43,8 +44,6 @@ def user_add(name: str, role: str, password_stdin: bool, data_dir: Path | None,
     Contoh: echo 's3cret-pass' | berjasa central user add rina --role operator --password-stdin
     """
     from central import accounts, trail
-    from central.cli import central_db
-
     password = read_password(password_stdin)
     with central_db(data_dir) as (db, _, _):
         try:
@@ -57,8 +56,6 @@ def user_add(name: str, role: str, password_stdin: bool, data_dir: Path | None,
 def _set_active(name: str, active: bool, data_dir: Path | None, as_json: bool) -> None:
     """``central user disable|enable NAME``: audited as the command line's."""
     from central import accounts, trail
-    from central.cli import central_db
-
     change = accounts.enable_user if active else accounts.disable_user
     with central_db(data_dir) as (db, _, _):
         try:
@@ -101,8 +98,6 @@ def user_list(data_dir: Path | None, as_json: bool) -> None:
     Contoh: berjasa central user list
     """
     from central import accounts
-    from central.cli import central_db
-
     with central_db(data_dir) as (db, _, _):
         users = accounts.list_users(db)
     emit_users(users, as_json)
@@ -120,8 +115,6 @@ def user_reset_password(name: str, password_stdin: bool, data_dir: Path | None,
     Contoh: echo 'n3w-pass-123' | berjasa central user reset-password rina --password-stdin
     """
     from central import accounts, trail
-    from central.cli import central_db
-
     password = read_password(password_stdin)
     with central_db(data_dir) as (db, _, _):
         try:
@@ -145,8 +138,6 @@ def audit_verify(data_dir: Path | None, as_json: bool) -> None:
     Contoh: berjasa central audit verify
     """
     from central import trail
-    from central.cli import central_db
-
     with central_db(data_dir) as (db, _, _):
         checked, broken = trail.verify(db)
     report_chain(checked, broken, as_json, "Jejak audit pusat")

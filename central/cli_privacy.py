@@ -19,10 +19,10 @@ from berjasa.commandline import (
 from berjasa.local_time import wita
 from berjasa.number_text import thousands
 from berjasa.problems import Problem
-from central.cli import central_db, central_group
+from central.cli_db import central_db
 
 
-@central_group.group("privacy")
+@click.group("privacy")
 def central_privacy_group() -> None:
     """Permintaan pemilik data (UU PDP) di registri pusat."""
 

@@ -1,6 +1,6 @@
 """``berjasa central send-back|verify|findings|decide|duplicates|decide-pair|dukcapil-standin``:
 verification at central from the command line (thin: parse, call
-central.verification / central.dukcapil, print)."""
+central.verification / central.findings / central.dukcapil, print)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from berjasa.commandline import (
     stdin_line,
 )
 from berjasa.problems import Problem
-from central.cli import central_db, central_group
+from central.cli_db import central_db
 
 VERIFY_LOCK = "central-verify.lock"  # in <data folder>/locks, held for a whole run
 
@@ -40,7 +40,7 @@ def _problem(exc: Problem) -> click.ClickException:
     return click.ClickException(problem_line(exc, with_code=True))
 
 
-@central_group.command("send-back")
+@click.command("send-back")
 @click.argument("nik")
 @click.option("--reason", required=True, help="Alasan kelurahan harus memperbaikinya (Bahasa Indonesia).")
 @click.option("--by", "actor", default=None, help="Nama verifikator untuk jejak audit (bawaan cli:USER).")
@@ -75,7 +75,7 @@ def _known_kind(value: str | None) -> str | None:
     return value
 
 
-@central_group.command("findings")
+@click.command("findings")
 @click.option("--status", type=click.Choice(["open", "decided", "all"]), default="open",
               show_default=True, help="Terbuka, sudah diputuskan, atau semua.")
 @click.option("--kind", default=None, callback=lambda ctx, param, value: _known_kind(value),
@@ -125,7 +125,7 @@ def _shown_of(shown: int, total: int, what: str, limit: int) -> None:
     click.echo(f"Ditampilkan {shown} dari {total} {what} (--limit {limit}); {more}.", err=True)
 
 
-@central_group.command("decide")
+@click.command("decide")
 @click.argument("finding_id", type=ROW_ID)
 @click.option("--decision", type=click.Choice(["confirm", "send_back", "reject"]), required=True,
               help="confirm: identitas benar; send_back: kirim balik ke kelurahan; reject: tolak.")
@@ -152,7 +152,7 @@ def decide_command(finding_id: int, decision: str, reason: str, actor: str | Non
     emit(outcome, as_json, decision)
 
 
-@central_group.command("duplicates")
+@click.command("duplicates")
 @click.option("--all", "include_decided", is_flag=True, help="Decided pairs too.")
 @click.option("--limit", type=click.IntRange(1, 10000), default=200, show_default=True,
               help="Paling banyak sekian pasangan (bila ada lebih, stderr menyebut jumlahnya).")
@@ -186,7 +186,7 @@ def duplicates_command(include_decided: bool, limit: int, data_dir: Path | None,
     click.echo(str(len(pairs)))
 
 
-@central_group.command("decide-pair")
+@click.command("decide-pair")
 @click.argument("central_id_a", type=ROW_ID)
 @click.argument("central_id_b", type=ROW_ID)
 @click.option("--decision", type=click.Choice(["keep_a", "keep_b", "different"]), required=True,
@@ -212,7 +212,7 @@ def decide_pair_command(central_id_a: int, central_id_b: int, decision: str, rea
     emit(outcome, as_json, outcome["decision"])
 
 
-@central_group.command("verify")
+@click.command("verify")
 @click.option("--limit", type=click.IntRange(1, 1_000_000), default=500, show_default=True,
               help="Jumlah data terbanyak yang ditanyakan ke Dukcapil dalam satu proses.")
 @data_dir_option
@@ -226,8 +226,8 @@ def verify_command(limit: int, data_dir: Path | None, as_json: bool) -> None:
     from berjasa.folder_lock import lock_dir, try_lock
     from berjasa.settings import SettingsError
     from central import dukcapil
+    from central.findings import check_dtsen
     from central.trail import cli_actor, record
-    from central.verification import check_dtsen
 
     with central_db(data_dir) as (db, settings, folder):
         try:
@@ -260,7 +260,7 @@ def verify_command(limit: int, data_dir: Path | None, as_json: bool) -> None:
     emit(summary, as_json, str(outcome["findings"] + dtsen["raised"]))
 
 
-@central_group.command("dukcapil-standin")
+@click.command("dukcapil-standin")
 @click.option("--csv", "csv_file", required=True,
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Penduduk yang dikenal pengganti ini (nik, full_name, birth_date, ..., status, respond).")

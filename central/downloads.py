@@ -15,6 +15,8 @@ from berjasa.audit import Actor
 from berjasa.problems import BadFilter, ExportRefused, NotFound
 from central import exports, trail
 from central.accounts import AUDITOR
+from central.export_bpkad import PaymentListRefused
+from central.export_fields import ExportError
 from central.schemas import DownloadQuery
 from central.storage.db import Database
 
@@ -98,10 +100,10 @@ def produce(db: Database, what: str, filters: dict[str, Any], actor: Actor,
         # an auditor reads: their copy of the registration file marks nothing
         result = exports.export(db, what, filters["format"], None, actor.username,
                                 marks=actor.role != AUDITOR, **_export_options(filters, settings))
-    except exports.PaymentListRefused as exc:
+    except PaymentListRefused as exc:
         raise ExportRefused(f"{exc.detail}. Centang “draf” lalu unduh lagi untuk"
                             " melihatnya dengan tanda DRAF.") from exc
-    except exports.ExportError as exc:
+    except ExportError as exc:
         raise ExportRefused(str(exc)) from exc
     record(db, actor, what, {**filters, **result.filters}, result.rows, result.sha256,
            "download")

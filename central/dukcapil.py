@@ -39,7 +39,7 @@ import requests
 from berjasa.local_time import WITA
 from berjasa.logs import get_logger
 from berjasa.settings import SettingsError
-from central import verification
+from central import findings
 from central.storage import findings as store
 from central.storage.db import Database, utc_now
 
@@ -342,7 +342,7 @@ def _record_answer(db: Database, record: dict[str, Any], answer: Answer) -> int:
                               "record_version": record.get("version") or 0, "state": "done",
                               "response_code": answer.code, "elements": answer.elements,
                               "last_error": None, "checked_at": now})
-        raised = kind is not None and verification.raise_finding(
+        raised = kind is not None and findings.raise_finding(
             db, record, kind, "dukcapil", evidence, at=now) is not None
     return int(raised)
 

@@ -30,7 +30,7 @@ RULE_OF_REJECTION = {"dtsen_desil_above_cutoff": "dtsen", "already_bpjs_particip
 
 # Keys of a protocol record that are the kelurahan's bookkeeping, not intake fields.
 PROTOCOL_ONLY = frozenset({"version", "enumerator", "reviewed_by", "reviewed_at", "kpj_claim"})
-# A KPJ as BPJS writes it (central.imports.clean_kpj): a claim of another shape is
+# A KPJ as BPJS writes it (central.import_cells.clean_kpj): a claim of another shape is
 # not kept (no real laptop sends one: its KPJ came from central's own update).
 _KPJ = re.compile(r"[0-9A-Za-z]{6,20}")
 # An intake problem answered with its own code (field, intake code) -> reason; every
@@ -51,7 +51,7 @@ _FILLED: tuple[Any, dict | None] = (None, None)
 _FIELD_ORDER = {name: i for i, name in enumerate(
     enrollment_schema.loaders(_RULE_DEFAULTS)[0].load_fields)}
 # Every code record_problems can answer (each has an Indonesian text in
-# central/exports.py REASON_TEXT and the kelurahan's CENTRAL_REASON_LABELS).
+# central/export_fields.py REASON_TEXT and the kelurahan's CENTRAL_REASON_LABELS).
 RECORD_REASONS = frozenset(
     {_FIELD_REASONS.get(name, f"invalid_{name}") for name in _FIELD_ORDER}
     | set(_SPECIAL_REASONS.values()) | {"invalid_record", "kelurahan_mismatch"})

@@ -29,7 +29,7 @@ from berjasa import local_time
 from berjasa.audit import Actor
 from berjasa.problems import BatchConflict
 from berjasa.record_reasons import names_consent
-from central import dedupe, eligibility, verification
+from central import dedupe, eligibility, findings
 from central.recheck import as_settings, recheck
 from central.storage import audit as trail
 from central.storage import privacy as privacy_store
@@ -125,10 +125,10 @@ def _decide(db: Database, batch: protocol.Batch, digest: str, now: str,
     registered_again: list[dict] = []
     held_claims: list[tuple[int, str]] = []
     stored = set(held)
-    final = verification.final_decisions(db, list(held.values()))
+    final = findings.final_decisions(db, list(held.values()))
     # answered duplicate with the pair decision's marker (the kelurahan shows
     # "same person", not "NIK active elsewhere")
-    same_person = verification.same_person(db, list(held.values()))
+    same_person = findings.same_person(db, list(held.values()))
     for record in batch.records:
         if record.get("id") in erased:
             results.append({"record_id": record["id"], "status": "erased"})
@@ -179,16 +179,16 @@ def _decide(db: Database, batch: protocol.Batch, digest: str, now: str,
     for row, old in replaced:
         # the NIK BPJS knows a registered worker by, read before the fix closes
         # an earlier finding that holds it
-        known = verification.nik_known_to_bpjs(db, old) if old["status"] == "registered" else None
+        known = findings.nik_known_to_bpjs(db, old) if old["status"] == "registered" else None
         store.replace_record(db, row)
-        verification.after_new_version(db, row, now, batch.device_id)
+        findings.after_new_version(db, row, now, batch.device_id)
         if known is not None and known != row["nik"]:
-            verification.registered_nik_changed(db, row, known, now)
+            findings.registered_nik_changed(db, row, known, now)
     for old, version, taken in kept:
-        known = verification.nik_known_to_bpjs(db, old) if taken is not None else None
-        verification.new_version_refused(db, old, version, now, batch.device_id)
+        known = findings.nik_known_to_bpjs(db, old) if taken is not None else None
+        findings.new_version_refused(db, old, version, now, batch.device_id)
         if known is not None and taken is not None:
-            verification.registered_nik_changed(db, {**old, "nik": taken["nik"]}, known, now,
+            findings.registered_nik_changed(db, {**old, "nik": taken["nik"]}, known, now,
                                                 used_by=taken)
     decided = rows + [row for row, _old in replaced]
     updates = [u for row in decided for u in _updates_for(row)]
@@ -196,7 +196,7 @@ def _decide(db: Database, batch: protocol.Batch, digest: str, now: str,
     # back to registered with its KPJ
     updates += [_registered_update(old) for old in registered_again]
     updates += _flag_likely_duplicates(db, [r for r in decided if r["status"] == "accepted"], now)
-    verification.check_dtsen(db, [r["central_id"] for r in decided if r["status"] in store.ACTIVE],
+    findings.check_dtsen(db, [r["central_id"] for r in decided if r["status"] in store.ACTIVE],
                              at=now)
     claimed = [central_id for central_id, _claim in held_claims] + [
         int(r["central_id"]) for r in decided if r.get("kpj_claim") is not None]
@@ -233,7 +233,7 @@ def _consent_accepted(db: Database, held: dict | None) -> str | None:
     is active but sent back for its consent (the send-back's reason names it)."""
     if held is None or held.get("status") not in store.ACTIVE:
         return None
-    if names_consent(held.get("reasons")) or verification.sent_back_for_consent(
+    if names_consent(held.get("reasons")) or findings.sent_back_for_consent(
             db, int(held["central_id"])):
         return None
     return _consent_at(held)

@@ -16,7 +16,7 @@ from typing import Any
 
 from berjasa import local_time
 from berjasa.reference import kelurahan, regions
-from central.exports import REASON_TEXT, VERIFIER_PREFIX
+from central.export_fields import REASON_TEXT, VERIFIER_PREFIX
 from central.progress import new_workers, progress_by_kecamatan, progress_by_kelurahan
 from central.storage import dashboard as store
 from central.storage import reports

@@ -16,7 +16,7 @@ A record whose kelurahan claims a KPJ (``kpj_claim``: a registered record sent a
 after central was restored) counts as central's own registration when the list
 shows its NIK with that very KPJ; otherwise the list's row does not reject it
 (:func:`central.eligibility.held_for_claim`) and a verifier gets a
-``kpj_claim_unconfirmed`` finding (:func:`central.verification.kpj_claims_checked`).
+``kpj_claim_unconfirmed`` finding (:func:`central.findings.kpj_claims_checked`).
 
 A snapshot row the import refused for a record's NIK (``unreadable_rows``, read once
 per recheck for the held records only) makes the rules reading that snapshot
@@ -34,7 +34,7 @@ import orjson
 from berjasa import eligibility as rules
 from berjasa import local_time
 from central import eligibility as central_rules
-from central import verification
+from central import findings
 from central.storage import records as record_store
 from central.storage import snapshots
 from central.storage.db import Database, utc_now
@@ -124,7 +124,7 @@ def recheck(db: Database, settings: dict[str, Any] | int | None = None, *,
         snapshots.write_evaluations(db, writes)
         record_store.add_updates(db, updates, now)
     if claims and loaded.get("bpjs") is not None:
-        summary["kpj_claims"] = verification.kpj_claims_checked(db, claims, now)
+        summary["kpj_claims"] = findings.kpj_claims_checked(db, claims, now)
     summary["changed"] = (summary["rejected"] + summary["accepted"] + summary["registered"]
                           + summary["eligibility_changed"])
     return summary

@@ -13,8 +13,7 @@ from typing import Any
 
 from flask import Flask
 
-from berjasa import __version__
-from berjasa import enrollment_schema as enrollment_schemas
+from berjasa import __version__, enrollment_fields
 from berjasa.database import connect
 from berjasa.paths import kelurahan_db_path
 from berjasa.settings import AppConfig
@@ -95,11 +94,11 @@ def create_app(config: AppConfig) -> Flask:
     # concurrent single POSTs share one transaction and fsync (server.intake)
     app.extensions[intake.WRITER_EXTENSION] = intake.group_writer(str(db_path))
     api = Api(app)
-    for field in (enrollment_schemas.IdentityNumber, enrollment_schemas.PersonName,
-                  enrollment_schemas.Phone, enrollment_schemas.FreeText,
-                  enrollment_schemas.ListChoice):
+    for field in (enrollment_fields.IdentityNumber, enrollment_fields.PersonName,
+                  enrollment_fields.Phone, enrollment_fields.FreeText,
+                  enrollment_fields.ListChoice):
         api.register_field(field, "string", None)
-    api.register_field(enrollment_schemas.StrictBoolean, "boolean", None)
+    api.register_field(enrollment_fields.StrictBoolean, "boolean", None)
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)
     api.document_answers(access.MATRIX)  # 401/403 from the role matrix, 507 everywhere

@@ -148,12 +148,12 @@ def intake_before_the_format_rule() -> Iterator[None]:
 
     import pytest
 
-    from berjasa import checks, enrollment_schema
+    from berjasa import checks, enrollment_fields
 
     def older(text: str, allowed: str = checks.TYPED_CONTROLS, subject: str = "Berisi"):
         bad = [c for c in text if c not in allowed and unicodedata.category(c) in ("Cc", "Cs", "Cn")]
         return checks.unprintable_problem("\x00", "", subject) if bad else None
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(enrollment_schema, "unprintable_problem", older)
+        patch.setattr(enrollment_fields, "unprintable_problem", older)
         yield

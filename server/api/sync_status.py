@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import current_app
 
-from berjasa.enrollment_schema import StrictBoolean
+from berjasa.enrollment_fields import StrictBoolean
 from berjasa.web.arguments import Blueprint, JsonBody
 from server.db import get_db
 from sync.status import sync_status

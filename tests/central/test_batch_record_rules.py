@@ -17,7 +17,8 @@ from berjasa import record_reasons
 from berjasa.settings import load_settings
 from berjasa.synthetic import EnrollmentFaker, born_on
 from central import eligibility
-from central.exports import REASON_TEXT, export
+from central.export_fields import REASON_TEXT
+from central.exports import export
 from server.intake import load_enrollment, to_storable
 from server.pages.labels import CENTRAL_REASON_LABELS
 from sync import protocol

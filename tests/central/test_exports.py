@@ -16,7 +16,9 @@ from openpyxl import load_workbook
 
 from berjasa.synthetic import same_nik
 from central import overview
-from central.exports import DRAFT_WATERMARK, ExportError, PaymentListRefused, export
+from central.export_bpkad import DRAFT_WATERMARK, PaymentListRefused
+from central.export_fields import ExportError
+from central.exports import export
 
 from .conftest import KELURAHAN_A, KELURAHAN_B, records
 

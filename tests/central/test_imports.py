@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from central.imports import ImportFileError, ImportRefused, import_file
+from central.import_reading import ImportFileError
+from central.imports import ImportRefused, import_file
 from central.recheck import recheck
 from central.storage.db import Database
 

@@ -12,7 +12,7 @@ import pytest
 from waitress import create_server
 
 from berjasa import tcp
-from central.cli import cap_server
+from central.cli_serve import cap_server
 
 
 def _accepted_rto_max(host: str) -> list[int]:

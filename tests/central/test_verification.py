@@ -14,7 +14,7 @@ import pytest
 
 from berjasa.problems import NotFound, ValidationFailed
 from berjasa.synthetic import born_on, same_nik
-from central import exports, verification
+from central import exports, findings, verification
 from central.imports import import_file
 from central.storage import findings as store
 
@@ -333,7 +333,7 @@ def test_a_confirmed_mismatch_is_not_raised_again_for_the_same_evidence(central,
         assert [f["kind"] for f in found] == ["dtsen_mismatch"]
         verification.decide_finding(db, found[0]["id"], "confirm", "Nama alias, sesuai KTP", "vera")
         with db.transaction():
-            assert verification.check_dtsen(db) == {"compared": 1, "raised": 0}
+            assert findings.check_dtsen(db) == {"compared": 1, "raised": 0}
     finally:
         db.close()
     _import_dtsen(central, tmp_path, [row])

@@ -11,7 +11,7 @@ ENGLISH = re.compile(
     r"argument|failed|cannot|could|unknown|password|please|run|first|found|denied|"
     r"aborted|expected|must|only)\b", re.IGNORECASE)
 # What is not prose: `commands`, 'quoted values', paths, URLs, options, UPPER metavars,
-# and a driver's own words that central/cli.py labels "(rincian teknis: ...)".
+# and a driver's own words that central/cli_db.py labels "(rincian teknis: ...)".
 CODE = re.compile(r"\(rincian teknis:.*|`[^`]*`|'[^']*'|\"[^\"]*\"|https?://\S+|--?[\w-]+|"
                   r"\b[A-Z_]{2,}\b|"
                   r"[\w.:~-]*[/\\][\w./\\:~-]*|\b\w+\.(?:csv|bjb|bjs|bja|db|toml)\b|"

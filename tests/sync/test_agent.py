@@ -21,8 +21,9 @@ from berjasa.folder_lock import lock_dir, try_lock
 from central.storage.db import Database, utc_now
 from central.storage.records import add_updates
 from sync import storage
-from sync.agent import RUN_LOCK, build_batch, run_once
+from sync.agent import RUN_LOCK, run_once
 from sync.keys import KEY_FILE, load_device, write_key
+from sync.packing import build_batch
 from sync.protocol_auth import generate_private_key, public_key_text
 from sync.scheduler import backoff_seconds
 from tests.helpers import berjasa
@@ -345,7 +346,7 @@ def test_the_first_batch_is_read_and_packed_alone(central, kelurahan, monkeypatc
     4,000 of eight batches ahead) and packed inline, so it is on the link while the
     helper starts and the next rows are read."""
     from server.storage import outbox
-    from sync.push import build_batches
+    from sync.packing import build_batches
     from sync.run_state import RunState
     from sync.transport import CentralClient
     h.seed_approved(kelurahan, 12, seed=9)

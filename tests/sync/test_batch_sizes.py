@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from berjasa.database import connect
 from sync.agent import run_once
-from sync.push import TAIL_MIN_RECORDS, batch_sizes
+from sync.packing import TAIL_MIN_RECORDS, batch_sizes
 from tests.helpers import examples
 
 _spec = importlib.util.spec_from_file_location(

@@ -25,8 +25,9 @@ from central.storage.db import Database
 from server import privacy
 from server.storage.audit import Actor, verify_chain
 from sync import protocol_erasures, storage
-from sync.agent import build_batch, run_once
+from sync.agent import run_once
 from sync.keys import load_device
+from sync.packing import build_batch
 from sync.protocol_auth import generate_private_key
 from tests.helpers import berjasa
 

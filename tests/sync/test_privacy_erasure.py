@@ -25,8 +25,9 @@ from server.backup import create_backup, restore_backup
 from server.storage import outbox
 from server.storage.audit import Actor, verify_chain
 from sync import storage
-from sync.agent import build_batch, run_once
+from sync.agent import run_once
 from sync.keys import load_device
+from sync.packing import build_batch
 from tests.helpers import berjasa
 
 _spec = importlib.util.spec_from_file_location(
@@ -174,8 +175,8 @@ def test_erase_beside_a_killed_agent_and_a_batch_in_the_making(kelurahan):
     rows = [dict(r) for r in outbox.pending_records(conn, 10)]
     privacy.erase_subject(conn, person["before"]["nik"], "Surat 3", OPERATOR)
     from sync.encoding import encode_rows
+    from sync.packing import _store_encoded
     from sync.protocol_auth import private_key_pem
-    from sync.push import _store_encoded
     device, key = load_device(conn, kelurahan)
     encoded = encode_rows(device["device_id"], A, rows, private_key_pem(key))
     assert person["before"]["id"] in encoded["record_ids"]

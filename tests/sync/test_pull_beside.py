@@ -22,8 +22,9 @@ from berjasa.database import connect
 from berjasa.settings import read_app_config
 from central.storage.db import Database, utc_now
 from central.storage.records import add_updates
-from sync.agent import build_batch, run_once
+from sync.agent import run_once
 from sync.keys import load_device
+from sync.packing import build_batch
 from sync.protocol_auth import sign_request
 from sync.transport import json_body
 

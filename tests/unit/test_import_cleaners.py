@@ -1,4 +1,4 @@
-"""The import cell cleaners (central/imports.py) under hypothesis."""
+"""The import cell cleaners (central/import_cells.py) under hypothesis."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from central.import_columns import header_key
-from central.imports import (
+from central.import_cells import (
     RowRejected,
     clean_date,
     clean_desil,
@@ -19,6 +18,7 @@ from central.imports import (
     clean_kpj,
     clean_month,
 )
+from central.import_columns import header_key
 from tests.helpers import examples
 
 digits16 = st.text("0123456789", min_size=16, max_size=16)

@@ -1,0 +1,103 @@
+"""``berjasa central import KIND FILE`` and ``berjasa central recheck``: the program's
+lists in (DTSEN, BPJS participants, the 2024 cohort, JHT; central.imports) and every
+record at central evaluated again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+
+from berjasa.commandline import data_dir_option, emit, json_option
+from central.cli_db import central_db
+
+
+@click.command("import")
+@click.argument("kind", type=click.Choice(["dtsen", "bpjs-participants", "cohort", "jht"]))
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True,
+              help="Ganti data lama walau baris yang ditolak lebih banyak dari yang diterima.")
+@data_dir_option
+@json_option
+def import_command(kind: str, file: Path, force: bool, data_dir: Path | None, as_json: bool) -> None:
+    """Impor ekstrak DTSEN, daftar peserta BPJS, kohort 2024, atau daftar JHT (NIK dan
+    bulan mulai JHT dibayar kota) (CSV berbaris judul, seperti disimpan Excel). Data di
+    pusat langsung dinilai ulang.
+
+    Contoh: berjasa central import dtsen dtsen_makassar.csv --json
+    """
+    from central.import_reading import ImportFileError
+    from central.imports import ImportRefused, import_file
+
+    if not file.exists():
+        raise click.ClickException(f"berkas tidak ada: {file}")
+    with central_db(data_dir) as (db, settings, folder), _progress(as_json, file.name) as progress:
+        try:
+            summary = import_file(db, file, kind, folder, settings, force=force, progress=progress)
+        except (ImportFileError, ImportRefused) as exc:
+            raise click.ClickException(str(exc)) from exc
+        from central.trail import cli_actor, record
+        record(db, cli_actor(), f"import.{kind}", file.name, summary)
+    rechecked = summary.pop("rechecked")
+    if as_json:
+        emit(summary, as_json)
+        return
+    shown = f" (lihat {summary['rejects_file']})" if summary["rejected"] else ""
+    click.echo(f"Dibaca {summary['read']}, diterima {summary['accepted']}, ditolak "
+               f"{summary['rejected']}{shown}; snapshot {summary['snapshot_id']}; "
+               f"{rechecked['changed']} data di pusat berubah.")
+    if summary.get("unreadable_held"):
+        click.echo(f"{summary['unreadable_held']} baris yang ditolak memuat NIK data di pusat: aturan "
+                   f"yang membaca berkas ini \"belum diketahui\" untuk data itu (tidak ditolak, tidak "
+                   f"masuk berkas pendaftaran BPJS) sampai berkas yang diperbaiki diimpor ulang.")
+    if summary["unused_columns"]:
+        click.echo(f"Kolom tidak dipakai: {', '.join(summary['unused_columns'])} (bukan kolom "
+                   f"{kind}; periksa nama kolomnya bila isinya perlu)")
+    click.echo(summary["rejects_file"])  # the value, alone on the last line
+
+
+@contextmanager
+def _progress(as_json: bool, label: str) -> Iterator[Any]:
+    """A progress bar (rich) on a terminal; nothing when piped or with --json."""
+    import sys
+    if as_json or not sys.stdout.isatty():
+        yield None
+        return
+    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+    with Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
+                  TimeRemainingColumn(), transient=True) as bar:
+        task = bar.add_task(f"Membaca {label}", total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+        yield update
+
+
+@click.command("recheck")
+@data_dir_option
+@json_option
+def recheck_command(data_dir: Path | None, as_json: bool) -> None:
+    """Nilai ulang semua data di pusat (setelah parameter berubah atau impor baru);
+    perubahan dikabarkan ke kelurahan pada sinkronisasi berikutnya.
+
+    Contoh: berjasa central recheck --json
+    """
+    from berjasa.eligibility import ParameterError
+    from central.recheck import recheck
+    from central.trail import cli_actor, record
+
+    with central_db(data_dir) as (db, settings, _):
+        try:
+            with db.transaction():
+                db.lock_ingest()
+                summary = recheck(db, settings)
+                record(db, cli_actor(), "recheck", None, summary)
+        except ParameterError as exc:
+            raise click.ClickException(str(exc)) from exc
+    emit(summary, as_json, f"Dievaluasi {summary['evaluated']}: {summary['rejected']} ditolak, "
+         f"{summary['accepted']} diterima kembali, {summary['registered']} terdaftar, "
+         f"{summary['eligibility_changed']} hasil aturan berubah.")

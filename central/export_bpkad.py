@@ -1,0 +1,139 @@
+"""BPKAD's monthly payment list (``payment-list``): the 2024 cohort and the registered
+new workers, their contributions, a subtotal per kelurahan and a grand total; refused
+while a row uses an unconfirmed band or rate unless it is a draft.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+from berjasa import local_time
+from berjasa.spreadsheet import EMPHASIS
+from central.contributions import Calculator
+from central.export_fields import CITY, Builder, ExportError, income_failed, region_names
+from central.storage import reports, snapshots
+from central.storage.db import Database
+
+DRAFT_WATERMARK = ("DRAF - BUKAN UNTUK PEMBAYARAN: memakai band atau tarif yang belum "
+                   "terkonfirmasi peraturan")
+# The draft's row of the placeholder sums (band or rate not confirmed by regulation).
+PLACEHOLDER_LABEL = "BELUM TERKONFIRMASI (PERKIRAAN)"
+MONTH_NAMES = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
+               "September", "Oktober", "November", "Desember")
+
+
+class PaymentListRefused(ExportError):
+    """A final payment list would use an unconfirmed band or rate. ``detail`` says
+    which; the message adds the command line's way out (``--draft``), a page says
+    its own (:func:`central.downloads.produce`)."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(f"{detail}; pakai --draft untuk melihatnya dengan tanda DRAF")
+        self.detail = detail
+
+
+def month_label(month: str) -> str:
+    """2025-10 -> Oktober 2025."""
+    year, number = month.split("-")
+    return f"{MONTH_NAMES[int(number) - 1]} {year}"
+
+
+class PaymentList(Builder):
+    """BPKAD's monthly payment list with subtotals per kelurahan and a grand total."""
+
+    MONEY = ("jkk", "jkm", "jht", "total")
+
+    def __init__(self, db: Database, month: str, draft: bool, config: dict[str, Any],
+                 generated_at: str) -> None:
+        super().__init__()
+        self.db, self.month, self.draft = db, month, draft
+        year, number = (int(p) for p in month.split("-"))
+        self.calculator = Calculator(config, date(year, number, 1))
+        schedule = self.calculator.schedule
+        self.excluded_income = 0
+        self.unconfirmed: Counter[str] = Counter()
+        self.unconfirmed_rows = 0
+        discounts = ", ".join(self.calculator.discounts) or (
+            f"tidak ada (pembayar {self.calculator.payer}; PP 50/2025 tidak berlaku)")
+        self.title_lines = ([DRAFT_WATERMARK] if draft else []) + [
+            "DAFTAR PEMBAYARAN IURAN BPJS KETENAGAKERJAAN - PROGRAM MAKASSAR BERJASA",
+            f"Bulan: {month} ({month_label(month)})",
+            f"Pembayar: {self.calculator.payer} {CITY}",
+            (f"Dasar hukum: {schedule['legal_basis']} (jadwal berlaku sejak "
+             f"{schedule['effective_from']})"),
+            f"Potongan iuran: {discounts}",
+            ("Iuran dalam rupiah bulat: JKK dan JHT dari upah dasar band, JKM tetap; "
+             "penghasilan kosong = band terendah"),
+            f"Dibuat: {local_time.wita(generated_at, seconds=True)} ({generated_at} UTC)",
+        ]
+        cohort = snapshots.in_force(db, "cohort")
+        if cohort and cohort["rejected"]:
+            # a cohort row the import refused is nobody's row here: not paid until fixed
+            self.title_lines.append(
+                f"Perhatian: {cohort['rejected']} baris kohort 2024 ({cohort['file_name']}) ditolak saat "
+                f"impor dan tidak ada di daftar ini; perbaiki berkasnya (lihat berkas penolakan impor) "
+                f"lalu impor ulang kohort")
+
+    def _subtotal(self, label: str, sums: dict[str, int], workers: int,
+                  left_out: int = 0) -> dict[str, Any]:
+        """A subtotal or total row: ``workers`` summed; ``left_out`` draft rows on an
+        unconfirmed band or rate, which are never summed as if real."""
+        counted = f"{workers} pekerja" + (
+            f"; {left_out} pekerja band belum terkonfirmasi tidak dijumlahkan" if left_out else "")
+        return {"full_name": f"{label} ({counted})", **sums, EMPHASIS: True}  # bold in XLSX
+
+    def rows(self) -> Iterator[dict[str, Any]]:
+        """Worker rows by kelurahan, a SUBTOTAL after each kelurahan, the grand total
+        last. A draft's rows on an unconfirmed band or rate show their placeholder
+        amounts (BAND_TERKONFIRMASI Belum) but stay out of the subtotals and the
+        total: their sums are one row of their own above the total."""
+        grand, placeholder = dict.fromkeys(self.MONEY, 0), dict.fromkeys(self.MONEY, 0)
+        current, sums, workers, left_out = None, dict.fromkeys(self.MONEY, 0), 0, 0
+        for r in reports.stream_payable(self.db, self.month):
+            if r["source"] == "new" and income_failed(r["eligibility"]):
+                self.excluded_income += 1
+                continue
+            if r["kelurahan_code"] != current:
+                if current is not None:
+                    yield self._subtotal(f"SUBTOTAL {region_names(current)[0]} {current}", sums, workers,
+                                         left_out)
+                current, sums, workers, left_out = r["kelurahan_code"], dict.fromkeys(self.MONEY, 0), 0, 0
+            due = self.calculator(r["monthly_income"], jht=bool(r["jht"]))
+            kel, kec = region_names(r["kelurahan_code"])
+            self.count += 1
+            amounts = {"jkk": due.jkk, "jkm": due.jkm, "jht": due.jht, "total": due.total}
+            if due.unconfirmed:
+                self.unconfirmed_rows += 1
+                self.unconfirmed.update(due.unconfirmed)
+                left_out += 1
+                for key, value in amounts.items():
+                    placeholder[key] += value
+            else:
+                workers += 1
+                for key, value in amounts.items():
+                    sums[key] += value
+                    grand[key] += value
+            yield {
+                "no": self.count, "nik": r["nik"], "kpj_number": r["kpj_number"],
+                "full_name": r["full_name"], "kelurahan_code": r["kelurahan_code"],
+                "kelurahan": kel, "kecamatan": kec,
+                "group": "Kohort 2024" if r["source"] == "cohort" else "Pekerja baru",
+                "coverage_start": r["coverage_start"], "monthly_income": r["monthly_income"],
+                "band_base": due.base, "band_confirmed": "Ya" if not due.unconfirmed else "Belum",
+                **amounts,
+            }
+        if current is not None:
+            yield self._subtotal(f"SUBTOTAL {region_names(current)[0]} {current}", sums, workers, left_out)
+        if self.unconfirmed_rows and not self.draft:
+            which = ", ".join(f"{name} ({n} baris)" for name, n in sorted(self.unconfirmed.items()))
+            raise PaymentListRefused(
+                f"daftar pembayaran final ditolak: {self.unconfirmed_rows} baris memakai band/tarif "
+                f"belum terkonfirmasi: {which}")
+        if self.unconfirmed_rows:
+            yield self._subtotal(f"{PLACEHOLDER_LABEL}, TIDAK DIJUMLAHKAN", placeholder,
+                                 self.unconfirmed_rows)
+        yield self._subtotal("TOTAL KESELURUHAN", grand, self.count - self.unconfirmed_rows,
+                             self.unconfirmed_rows)

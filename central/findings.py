@@ -1,0 +1,214 @@
+"""Findings central raises and closes by itself, as records arrive (the ingest), as
+lists are imported (the recheck, the DTSEN import) and as Dukcapil answers: the DTSEN
+identity check, a fixed record's arrival (its findings closed, a registered worker's
+changed NIK, a new version refused after a verifier's final decision) and the KPJ
+claims checked against the BPJS list. The verifiers' side (sending back, deciding,
+the queue) is :mod:`central.verification`; SQL in central/storage/findings.py.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from berjasa.audit import Actor
+from berjasa.record_reasons import names_consent
+from central import identity_match
+from central.storage import audit as trail
+from central.storage import findings as store
+from central.storage import snapshots
+from central.storage.db import Database, utc_now
+
+SYSTEM = "sistem"
+# A kelurahan's KPJ claim the BPJS list does not confirm (docs/central.md,
+# "Registrations a restore lost")
+CLAIM_FINDING = "kpj_claim_unconfirmed"
+# the reason a verifier's rejection is stored with: this prefix, then the text
+VERIFIER_REJECTION = "verifikasi: "
+
+# Dukcapil's answers about the NIK itself, whatever the other fields say
+NIK_FINDINGS = frozenset({"dukcapil_deceased", "dukcapil_multiple_nik", "dukcapil_not_found",
+                          "dukcapil_inactive"})
+
+
+def raise_finding(db: Database, record: dict[str, Any], kind: str, source: str,
+                  evidence: dict[str, Any], raised_by: str = SYSTEM,
+                  at: str | None = None) -> int | None:
+    """Raise one finding on a held record (nothing when one of that kind is open)."""
+    return store.add_finding(db, {
+        "central_id": record["central_id"], "record_version": record.get("version"),
+        "kind": kind, "source": source, "evidence": evidence, "raised_at": at or utc_now(),
+        "raised_by": raised_by})
+
+
+def check_dtsen(db: Database, central_ids: list[int] | None = None, at: str | None = None,
+                limit: int | None = None) -> dict[str, int]:
+    """Compare active records whose NIK is in the DTSEN snapshot with their DTSEN
+    row (name, birth date, kelurahan); each mismatch raises a ``dtsen_mismatch``
+    finding with the evidence side by side, unless a verifier already decided one
+    on this version of the record with the same evidence (`central verify` and a
+    re-import of the same extract ask nobody twice). ``central_ids``: only these
+    records. Returns ``{"compared", "raised"}``."""
+    at = at or utc_now()
+    compared = raised = 0
+    for row in store.active_with_dtsen(db, central_ids, limit):
+        compared += 1
+        dtsen = {"full_name": row["dtsen_full_name"], "birth_date": row["dtsen_birth_date"],
+                 "kelurahan_code": row["dtsen_kelurahan_code"]}
+        evidence = identity_match.dtsen_evidence(row, dtsen)
+        if evidence is None or store.decided_before(db, row["central_id"], "dtsen_mismatch",
+                                                    row.get("version"), evidence):
+            continue
+        if raise_finding(db, row, "dtsen_mismatch", "dtsen", evidence, at=at):
+            raised += 1
+    return {"compared": compared, "raised": raised}
+
+
+
+def record_trail(db: Database, who: Actor, action: str, record: dict[str, Any],
+           details: dict[str, Any]) -> None:
+    """A decision or an arrival in central's audit trail (issue 11): who, which record, what;
+    the reason text stays with the finding (it may name the person)."""
+    trail.append(db, who, action, f"{record['kelurahan_code']}/{record['record_id']}", details)
+
+
+def final_decisions(db: Database, held: list[dict[str, Any]]) -> set[int]:
+    """Central ids of held records whose status is a verifier's final decision,
+    which a newer version from the kelurahan does not undo: rejected by a
+    verifier (``verifikasi: ...``) or made ``duplicate`` by a pair decision."""
+    final = {int(r["central_id"]) for r in held if r["status"] == "rejected"
+             and any(str(reason).startswith(VERIFIER_REJECTION)
+                     for reason in _reason_list(r.get("reasons")))}
+    return final | same_person(db, held)
+
+
+def same_person(db: Database, held: list[dict[str, Any]]) -> set[int]:
+    """Central ids of held records a pair decision made ``duplicate`` (a verifier
+    found them the same person as another record, another NIK)."""
+    return store.dropped_by_pairs(db, [int(r["central_id"]) for r in held
+                                       if r["status"] == "duplicate"])
+
+
+def _reason_list(reasons: Any) -> list:
+    """A record's stored reasons (JSON text or a list)."""
+    if isinstance(reasons, str):
+        try:
+            reasons = json.loads(reasons)
+        except ValueError:
+            return []
+    return reasons if isinstance(reasons, list) else []
+
+
+def sent_back_for_consent(db: Database, central_id: int) -> bool:
+    """Whether an open send-back of this record names the consent (its reason:
+    :func:`berjasa.record_reasons.names_consent`)."""
+    return any(names_consent((finding["evidence"] or {}).get("reason"))
+               for finding in store.list_findings(db, "open", kind="sent_back",
+                                                  central_id=central_id))
+
+
+def after_new_version(db: Database, row: dict[str, Any], at: str, device_id: str) -> None:
+    """A fixed record (a higher version, ``row`` as stored) replaced the one held:
+    its open findings are closed (``sent_back`` as fixed, the others superseded,
+    except a Dukcapil answer about the NIK when the NIK did not change: a fix of
+    the address does not bring a deceased person back) and the arrival goes into
+    central's trail (``record.new_version``, by the sending device), the other end
+    of the kelurahan's audited moves; the ingest then runs the DTSEN check again on
+    the new version. Inside the ingest transaction."""
+    central_id = row["central_id"]
+    fixed = store.close_open_findings(db, central_id, "fixed", "versi baru dari kelurahan",
+                                      SYSTEM, at, kinds=("sent_back",))
+    still_true = {f["kind"] for f in store.list_findings(db, "open", central_id=central_id)
+                  if f["kind"] in NIK_FINDINGS
+                  and (f["evidence"].get("record") or {}).get("nik") == row.get("nik")}
+    stale = tuple(kind for kind in store.open_kinds(db, central_id) if kind not in still_true)
+    superseded = store.close_open_findings(db, central_id, "superseded", "versi baru dari kelurahan",
+                                           SYSTEM, at, kinds=stale) if stale else 0
+    record_trail(db, Actor(device_id, "device"), "record.new_version", row,
+           {"version": row.get("version"), "findings_fixed": fixed,
+            "findings_superseded": superseded})
+
+
+def nik_known_to_bpjs(db: Database, held: dict[str, Any]) -> str:
+    """The NIK BPJS registered a registered record under: the one an open
+    ``bpjs_nik_changed`` finding names (a NIK changed again before it was
+    corrected at BPJS), else the record's NIK."""
+    for finding in store.list_findings(db, "open", kind="bpjs_nik_changed",
+                                       central_id=int(held["central_id"]), limit=1):
+        return str(finding["evidence"].get("bpjs_nik") or held["nik"])
+    return str(held["nik"])
+
+
+def registered_nik_changed(db: Database, record: dict[str, Any], bpjs_nik: str, at: str,
+                           used_by: dict[str, Any] | None = None) -> int | None:
+    """A registered worker's fix changed the NIK (``record["nik"]``, the corrected
+    one) that BPJS registered them under (``bpjs_nik``): the record stays registered
+    with its KPJ and coverage and on the payment list, and a ``bpjs_nik_changed``
+    finding asks the operator to correct the NIK at BPJS (a verifier confirms once
+    done). ``used_by``: another active record holds the corrected NIK, so the fix
+    was not stored and the verifier decides whose NIK it is. Inside the ingest
+    transaction."""
+    held = store.record_by_id(db, int(record["central_id"]))
+    evidence: dict[str, Any] = {
+        "source": "bpjs", "bpjs_nik": bpjs_nik, "kpj_number": held.get("kpj_number"),
+        "fields": [{"field": "nik", "record": record["nik"], "reference": bpjs_nik,
+                    "result": "different"}]}
+    if used_by is not None:
+        evidence["nik_used_by"] = {"kelurahan_code": used_by["kelurahan_code"],
+                                   "record_id": used_by["record_id"]}
+    store.close_open_findings(db, int(record["central_id"]), "superseded",
+                              "versi baru dari kelurahan", SYSTEM, at, kinds=("bpjs_nik_changed",))
+    return raise_finding(db, held, "bpjs_nik_changed", "bpjs", evidence, at=at)
+
+
+def kpj_claims_checked(db: Database, claims: list[dict[str, Any]], at: str) -> dict[str, int]:
+    """After records claiming a KPJ (``kpj_claim``) were judged against the loaded
+    BPJS list (:func:`central.recheck.recheck`; each row with its ``status`` and
+    ``kpj_number`` as decided, the list's ``bpjs_*`` and ``kpj_claimed_at``): a claim
+    the list confirmed (registered with that KPJ) closes its open finding; one still
+    ``accepted`` raises a ``kpj_claim_unconfirmed`` finding when the list shows the
+    NIK with another KPJ (or none), or does not show it although it was imported
+    after the claim arrived (a list older than the claim proves nothing: the record
+    waits for the next one). Inside the caller's transaction."""
+    in_force = snapshots.in_force(db, "bpjs")
+    list_at = in_force["imported_at"] if in_force else ""
+    raised = closed = 0
+    for row in claims:
+        claim, listed = row["kpj_claim"], row["bpjs_nik"] is not None
+        if row["status"] == "registered":
+            if row["kpj_number"] == claim:
+                closed += store.close_open_findings(
+                    db, int(row["central_id"]), "bpjs_list", "daftar peserta BPJS memuat KPJ ini",
+                    SYSTEM, at, kinds=(CLAIM_FINDING,))
+            continue
+        if row["status"] != "accepted" or not (listed or (row["kpj_claimed_at"] or "") < list_at):
+            continue
+        elsewhere = snapshots.nik_listed_for_kpj(db, claim)
+        evidence = {
+            "source": "bpjs", "kpj_claim": claim, "bpjs_kpj": row["bpjs_kpj"] if listed else None,
+            "bpjs_status": row["bpjs_status"] if listed else None, "listed": listed,
+            "kpj_listed_for": elsewhere if elsewhere != row["nik"] else None,
+            "fields": [{"field": "kpj_number", "record": claim,
+                        "reference": row["bpjs_kpj"] if listed else None,
+                        "result": identity_match.DIFFERENT if listed and row["bpjs_kpj"]
+                        else identity_match.MISSING}]}
+        if raise_finding(db, row, CLAIM_FINDING, "bpjs", evidence, at=at):
+            raised += 1
+    return {"raised": raised, "closed": closed}
+
+
+def new_version_refused(db: Database, held: dict[str, Any], version: Any, at: str,
+                        device_id: str) -> None:
+    """A fixed record arrived for a record whose status is a verifier's final
+    decision (:func:`final_decisions`): the record held stays as it is, the batch
+    answer repeats the decision, and central's trail says so
+    (``record.new_version_refused``, by the sending device). Open findings left on
+    it (none, normally: both decisions close them) are closed as fixed. Inside the
+    ingest transaction."""
+    closed = store.close_open_findings(db, int(held["central_id"]), "fixed",
+                                       "versi baru dari kelurahan; keputusan verifikator tetap",
+                                       SYSTEM, at)
+    row = store.record_by_id(db, int(held["central_id"]))
+    record_trail(db, Actor(device_id, "device"), "record.new_version_refused", row,
+           {"version": version, "held_version": held.get("version"), "status": held["status"],
+            "findings_fixed": closed})
