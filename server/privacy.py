@@ -24,7 +24,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from berjasa.database import transaction, utc_now
-from berjasa.erasure import checked_nik, erasure_reason
+from berjasa.erasure import checked_nik, erasure_reason, record_names
 from berjasa.local_time import wita
 from berjasa.problems import NotFound
 from berjasa.pseudonyms import key_for_connection, pseudonym
@@ -46,11 +46,13 @@ def nik_pseudonym(conn: sqlite3.Connection, nik: str) -> str:
 def export_subject(conn: sqlite3.Connection, nik: str, actor: Actor,
                    reason: str | None = None) -> dict[str, Any]:
     """Every record, its history and its audit entries for one NIK; audited, with the
-    request's reason (the letter number) when one is given."""
+    request's reason (the letter number) when one is given: one that names the
+    person is refused (:func:`berjasa.erasure.erasure_reason`)."""
     nik = checked_nik(nik)
-    if reason is not None:
-        reason = erasure_reason(reason, "permintaan salinan")
     records = privacy_store.enrollments_for_nik(conn, nik)
+    if reason is not None:
+        reason = erasure_reason(reason, "permintaan salinan", nik=nik,
+                                names=record_names(records))
     if not records:
         earlier = privacy_store.erasures_by_pseudonym(conn, nik_pseudonym(conn, nik))
         if earlier:  # as `erase` says it: the person was here, and nothing is left
@@ -77,12 +79,15 @@ def export_subject(conn: sqlite3.Connection, nik: str, actor: Actor,
 
 def erase_subject(conn: sqlite3.Connection, nik: str, reason: str, actor: Actor) -> dict:
     """Erase every record of one NIK. Answers the ids erased, which had reached
-    central, and ``already_erased`` when the NIK was erased before (nothing left)."""
+    central, and ``already_erased`` when the NIK was erased before (nothing left).
+    A reason that names the person (the NIK, any 16-digit number, a name of the
+    records) is refused before anything changes: the trail keeps it for good."""
     nik = checked_nik(nik)
-    reason = erasure_reason(reason)
+    erasure_reason(reason, nik=nik)  # the reason alone, before the records are read
     alias = nik_pseudonym(conn, nik)
     with transaction(conn):
         records = privacy_store.enrollments_for_nik(conn, nik)
+        reason = erasure_reason(reason, nik=nik, names=record_names(records))
         if not records:
             earlier = privacy_store.erasures_by_pseudonym(conn, alias)
             if earlier:
