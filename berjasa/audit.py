@@ -119,6 +119,11 @@ PROBLEM_TEXT = {
     "seal missing": "segel hilang",
     "seal does not match": "segel tidak cocok",
     "(rewritten without the data folder's key?)": "(ditulis ulang tanpa kunci folder data?)",
+    "held value does not match the trail": "nilai yang disimpan di samping entri tidak cocok "
+                                           "dengan jejak (diubah di luar aplikasi?)",
+    "no such entry": "entrinya tidak ada",
+    "which the chain lacks": "yang tidak ada di rantai",
+    "values of": "nilai untuk",
 }
 
 

@@ -31,6 +31,21 @@ def wita(moment: Any, seconds: bool = False, zone: bool = True) -> str:
     return parsed.astimezone(WITA).strftime(shape)
 
 
+def wita_column(moment: Any) -> str:
+    """A stored UTC time as a spreadsheet column named ``..._wita`` holds it:
+    "2026-11-26 04:30:09" in Makassar time (a form every spreadsheet reads as a date
+    and time, whatever its locale; the column's name says the zone), "" for nothing."""
+    if not moment:
+        return ""
+    try:
+        parsed = dt.datetime.fromisoformat(str(moment))
+    except ValueError:
+        return str(moment)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=dt.timezone.utc)
+    return parsed.astimezone(WITA).strftime("%Y-%m-%d %H:%M:%S")
+
+
 def tanggal(value: Any) -> str:
     """A date "1990-03-07" as people in Indonesia write it, "07-03-1990"; "" for
     nothing and the value as text when it is not a date."""

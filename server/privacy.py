@@ -61,14 +61,14 @@ def export_subject(conn: sqlite3.Connection, nik: str, actor: Actor,
         raise NotFound("Tidak ada data dengan NIK ini di kelurahan ini.")
     ids = [r["id"] for r in records]
     entries = privacy_store.audit_entries_for(conn, ids)
-    values = audit_store.values_for(conn, [e["seq"] for e in entries])
+    values = audit_store.values_for(conn, entries)
     answer = {
         "nik": nik,
         "exported_at": utc_now(),
         "records": [{**{k: r[k] for k in store.CLIENT_FIELDS},
                      **{k: r[k] for k in store.SERVER_FIELDS if k in r},
                      "history": store.history(conn, r["id"])} for r in records],
-        "audit": [audit_store.with_values(e, values.get(e["seq"])) for e in entries],
+        "audit": [audit_store.with_values(e, values) for e in entries],
     }
     with transaction(conn):
         record_audit_entry(conn, actor, "privacy.export", None,
