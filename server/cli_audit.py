@@ -79,9 +79,12 @@ def verify_command(data_dir: Path | None, as_json: bool) -> None:
     conn = _open(data_dir)
     try:
         checked, broken = verify_chain(conn)
+        restores = trail.restores(conn)  # breaks in continuity the trail declares
     finally:
         conn.close()
-    report_chain(checked, broken, as_json)
+    # the JSON keeps its shape ({"intact", "checked"}) until a restore happened
+    report_chain(checked, broken, as_json, notes=trail.restore_lines(restores),
+                 extra={"restores": restores} if restores else None)
 
 
 @audit_group.command("export")

@@ -9,8 +9,9 @@ import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
-from berjasa.local_time import wita_column
-from server import lifecycle
+from berjasa.audit import RESTORE_ACTION
+from berjasa.local_time import wita, wita_column
+from server import backup_trail, lifecycle
 from server.storage import audit as store
 
 GENESIS_HASH = store.GENESIS_HASH
@@ -85,6 +86,33 @@ def verify(conn: sqlite3.Connection) -> tuple[int, dict[str, Any] | None]:
     """(entries checked, None) when the chain and its seals are intact, else the
     first broken entry ``{"seq", "problem"}``."""
     return store.verify_chain(conn)
+
+
+def restores(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+    """Every restore from a backup the trail records, oldest first, each a break in
+    its continuity (server/backup_trail.py): when, who, which backup, and the seqs
+    of the replaced trail this one lacks (``lost``)."""
+    return backup_trail.restores(store.list_entries(conn, action=RESTORE_ACTION,
+                                                    limit=1_000_000))
+
+
+def restore_lines(found: list[dict[str, Any]]) -> list[str]:
+    """:func:`restores` as ``audit verify`` says them, one line each."""
+    lines = []
+    for item in found:
+        made = wita(item["backup_made_at"], seconds=True) if item["backup_made_at"] else "?"
+        line = (f"Catatan: seq={item['seq']} ({wita(item['at'], seconds=True)}, {item['actor']}): "
+                f"jejak dipulihkan dari cadangan {item['backup']} (dibuat {made})")
+        if item["lost"]:
+            first, last = item["lost"]
+            line += (f"; entri seq={first}..{last} jejak sebelumnya tidak ada di jejak ini "
+                     f"(jejak itu: {item['previous_trail']}), nomornya tidak dipakai lagi")
+        elif item["previous_trail"] in ("unreadable", "none", "empty"):
+            line += {"unreadable": "; jejak sebelumnya tidak terbaca (basis data rusak)",
+                     "none": "; folder ini belum punya jejak sebelumnya",
+                     "empty": "; jejak sebelumnya kosong"}[item["previous_trail"]]
+        lines.append(line + ".")
+    return lines
 
 
 def export_rows(conn: sqlite3.Connection, since: str | None = None, values: bool = False,

@@ -82,16 +82,20 @@ AuditItem = tuple[str, str | None, dict[str, Any] | None, str | None]
 
 
 def record_audit_entries(conn: sqlite3.Connection, actor: Actor, items: list[AuditItem],
-                         key: bytes | None = None) -> list[int]:
+                         key: bytes | None = None, first_seq: int | None = None) -> list[int]:
     """Append entries ``(action, record_id, changes, reason)`` in order, inside the
     caller's transaction, with one statement per table; their sequence numbers.
     Each entry is chained, sealed and split exactly as if appended alone. ``key``
-    is the data folder's (:func:`key_for_connection`), when the caller has it."""
+    is the data folder's (:func:`key_for_connection`), when the caller has it.
+    ``first_seq``: only a restore's entry, which skips the seqs the replaced trail
+    had used (:func:`berjasa.audit.declared_gap`); never below the next seq."""
     if not items:
         return []
     key = key or key_for_connection(conn)
     last = conn.execute("SELECT seq, entry_hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
     seq, prev_hash = (last["seq"], last["entry_hash"]) if last else (0, GENESIS_HASH)
+    if first_seq is not None:
+        seq = max(seq, first_seq - 1)
     sealing = audit_seal.seal_key(key)
     entries: list[dict[str, Any]] = []
     seals: list[tuple[int, str]] = []
