@@ -212,20 +212,30 @@ def _say_usb_file(item: dict) -> None:
 
 
 @privacy_group.command("purge")
+@click.option("--clock-checked", is_flag=True,
+              help="Jalankan juga bila jam laptop diragukan, setelah Anda memeriksa tanggal dan "
+                   "jamnya (tercatat di audit).")
+@click.option("--by", "by", default=None,
+              help="Nama petugas yang menjalankan, untuk audit (bawaan cli:PENGGUNA-OS).")
 @data_dir_option
 @json_option
-def privacy_purge(data_dir: Path | None, as_json: bool) -> None:
+def privacy_purge(clock_checked: bool, by: str | None, data_dir: Path | None,
+                  as_json: bool) -> None:
     """Terapkan pengaturan masa simpan (retention_*): hapus data yang lama ditolak, jejak
     penghapusan lama, isi batch lama yang sudah dijawab dan log lama; tercatat di audit.
     Agen sinkronisasi terjadwal menjalankannya sekali sehari.
 
+    Tidak berjalan bila jam laptop diragukan (pusat menolaknya, atau jam jauh dari waktu
+    yang sudah tersimpan): data tidak dihapus dengan jam yang salah (docs/privacy.md).
+
     Contoh: berjasa privacy purge --json
     """
-    from server import privacy
+    from sync.retention import guarded_purge
 
     _, settings, conn = open_register(data_dir)
     try:
-        answer = privacy.purge(conn, settings)
+        answer = guarded_purge(conn, settings, cli_actor("admin", by),
+                               clock_checked=clock_checked)
     except Problem as problem:
         raise click.ClickException(problem_line(problem)) from problem
     finally:

@@ -172,10 +172,12 @@ def erased_record(conn: sqlite3.Connection, record_id: str) -> dict[str, Any] | 
 
 
 def purge(conn: sqlite3.Connection, settings: dict[str, Any], actor: Actor = RETENTION_ACTOR,
-          now: datetime | None = None) -> dict[str, Any]:
+          now: datetime | None = None, clock_checked: bool = False) -> dict[str, Any]:
     """Apply the retention settings (docs/privacy.md "Retensi"): erase records
     rejected long ago, delete old erasure traces, empty old answered batch
-    bodies, delete old operational logs; audited as one ``privacy.purge`` entry;
+    bodies, delete old operational logs; audited as one ``privacy.purge`` entry
+    (``clock_checked``: run although the clock was in doubt, a person having
+    checked it: sync/retention.py, which decides whether the clock may date it);
     then compact when anything went (or an earlier compaction is still owed)."""
     now = now or datetime.now(timezone.utc)
 
@@ -200,8 +202,10 @@ def purge(conn: sqlite3.Connection, settings: dict[str, Any], actor: Actor = RET
                 conn, cutoff("retention_batch_bodies_days")),
             "log_rows_deleted": privacy_store.delete_logs(conn, cutoff("retention_logs_days")),
         }
-        record_audit_entry(conn, actor, "privacy.purge", None,
-                           {name: [None, value] for name, value in counts.items()},
+        facts = {name: [None, value] for name, value in counts.items()}
+        if clock_checked:
+            facts["clock_checked"] = [None, True]
+        record_audit_entry(conn, actor, "privacy.purge", None, facts,
                            f"Retensi sesuai keputusan tanggal {settings['retention_policy_date']}")
     if any(counts.values()):
         compacted = not privacy_store.compact(conn)["checkpoint_busy"]

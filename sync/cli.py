@@ -200,6 +200,11 @@ def status_command(data_dir: Path | None, as_json: bool) -> None:
                    f"sudah teratasi: pengiriman sesudahnya berhasil)")
     else:
         click.echo(f"Galat terakhir: {error['error'] + ' (' + wita(error['finished_at'], seconds=True) + ')' if error else '-'}")
+    retention = status["retention"]
+    if retention["held_back"]:
+        click.echo(retention["held_back"]["message"])
+    elif retention["last_purge"]:
+        click.echo(f"Retensi terakhir: {wita(retention['last_purge'], seconds=True)}")
     click.echo(str(status["pending"]["records"]))
 
 

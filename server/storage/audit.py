@@ -306,6 +306,12 @@ def list_entries(conn: sqlite3.Connection, *, after_seq: int = 0, limit: int = 1
     return [dict(row) for row in rows]
 
 
+def newest_entry_time(conn: sqlite3.Connection) -> str | None:
+    """The time of the latest entry (the retention purge's check of the clock)."""
+    row = conn.execute("SELECT at FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
+    return row["at"] if row else None
+
+
 def _folder(conn: sqlite3.Connection):
     from pathlib import Path
 
