@@ -100,15 +100,24 @@ def export_batches(conn: sqlite3.Connection, data_dir: Path, batch_size: int,
             except BaseException:
                 _forget_file(conn, ids, target, data)
                 raise
-            with transaction(conn):
-                storage.note_usb(conn, "export", {k: summary[k] for k in (
-                    "batches", "records", "erasures")})
-                record_audit_entry(conn, actor or cli_actor("admin"), "sync.usb_export", None, {
-                    "file": [None, str(target) if target is not None else None],
-                    "sha256": [None, hashlib.sha256(data).hexdigest()],
-                    **{name: [None, summary[name]] for name in ("batches", "records",
-                                                                 "erasures", "bytes")}})
+            _note_stick_file(conn, "export", actor, target, data, summary,
+                             ("batches", "records", "erasures"))
     return data, summary
+
+
+def _note_stick_file(conn: sqlite3.Connection, kind: str, actor: Actor | None,
+                     file: Path | None, data: bytes, summary: dict[str, Any],
+                     kept: tuple[str, ...]) -> None:
+    """A stick file written (``export``) or applied (``import``): kept as the last one
+    for ``sync status`` (the ``kept`` counts) and an entry of the trail, ``sync.usb_KIND``:
+    who, the file, its SHA-256 and every count (h2 report item 5)."""
+    with transaction(conn):
+        storage.note_usb(conn, kind, {name: summary[name] for name in kept})
+        record_audit_entry(conn, actor or cli_actor("admin"), f"sync.usb_{kind}", None, {
+            "file": [None, str(file) if file is not None else None],
+            "sha256": [None, hashlib.sha256(data).hexdigest()],
+            **{name: [None, value] for name, value in summary.items()
+               if name != "device_id"}})
 
 
 _EXPORT_TRIES = 5
@@ -225,13 +234,8 @@ def import_answers(conn: sqlite3.Connection, data_dir: Path, data: bytes,
         summary = {"batches_answered": answered, "records_answered": records,
                    "updates_applied": applied, "erasures_confirmed": confirmed,
                    "hint_records": hinted}
-        with transaction(conn):
-            storage.note_usb(conn, "import", {k: summary[k] for k in (
-                "batches_answered", "records_answered", "updates_applied")})
-            record_audit_entry(conn, actor or cli_actor("admin"), "sync.usb_import", None, {
-                "file": [None, str(file) if file is not None else None],
-                "sha256": [None, hashlib.sha256(data).hexdigest()],
-                **{name: [None, value] for name, value in summary.items()}})
+        _note_stick_file(conn, "import", actor, file, data, summary,
+                         ("batches_answered", "records_answered", "updates_applied"))
     return summary
 
 

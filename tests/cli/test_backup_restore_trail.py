@@ -155,12 +155,11 @@ def test_an_older_backup_gets_its_restore_entry_with_migrate(data_dir, records, 
 
 
 def test_a_restore_into_an_empty_folder_says_there_was_no_trail_before(data_dir, tmp_path):
-    target = tmp_path / "cadangan.bjb"
-    berjasa("backup", str(target), "--passphrase-stdin", "--data-dir", str(data_dir),
-            stdin=PASSPHRASE + "\n", check=True)
     new = tmp_path / "laptop-baru"
-    berjasa("restore", str(target), "--passphrase-stdin", "--data-dir", str(new),
-            stdin=PASSPHRASE + "\n", check=True)
+    for command, target, folder in (("backup", tmp_path / "cadangan.bjb", data_dir),
+                                    ("restore", tmp_path / "cadangan.bjb", new)):
+        berjasa(command, str(target), "--passphrase-stdin", "--data-dir", str(folder),
+                stdin=PASSPHRASE + "\n", check=True)
     [entry] = rows(new, "SELECT * FROM audit_log WHERE action = 'site.restore'")
     assert values(entry)["previous_trail"] == "none" and values(entry)["previous_last_seq"] is None
     verify = berjasa("audit", "verify", "--data-dir", str(new))
