@@ -252,11 +252,14 @@ def restore_backup(path: Path, data_dir: Path, passphrase: str, force: bool = Fa
     tighten(data_dir)
     backup_trail.note_restore(data_dir, actor or SYSTEM, path, header["sha256"],
                               header.get("created_at", ""), previous, previous_copy)
-    conn = connect(db_path)
     try:
-        backup_trail.record_pending_restore(conn, data_dir)
-    finally:
-        conn.close()
+        conn = connect(db_path)
+        try:
+            backup_trail.record_pending_restore(conn, data_dir)
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError:
+        pass  # the facts stay pending: `berjasa migrate` or `init` writes the entry
     return BackupInfo(path, header.get("kelurahan_code"), header.get("created_at", ""),
                       sorted(files), path.stat().st_size, header["sha256"],
                       header.get("trail_last_seq"))

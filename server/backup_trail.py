@@ -13,7 +13,7 @@
 A restored database may be older than the program (``berjasa migrate`` first): the
 restore leaves its facts in ``restore.pending.json`` in the data folder, and the
 entry is written as soon as the database can take it (the restore itself, else
-``migrate`` or ``init``), before anything else is appended.
+``migrate``, ``init`` or the server's start), before anything else is appended.
 """
 
 from __future__ import annotations
