@@ -76,7 +76,7 @@ def floor_app(folder: Path):
     @app.before_request
     def check_token():
         token = request.headers.get("Authorization", "").partition(" ")[2]
-        if accounts.user_for_bearer(db(), token) is None:
+        if accounts.user_for_bearer(db(), token, settings["token_ttl_minutes"]) is None:
             return {"code": "unauthorized"}, 401
         return None
 

@@ -4,6 +4,7 @@ in the same run as the baseline.
 
     python bench/trail_bench.py [--entries 200000] [--requests 40]
                                 [--backend sqlite|postgresql]
+    python bench/trail_bench.py --app kelurahan [--records 5000] [--requests 20]
 
 The page checks the hash chain and seals (docs/audit-chain.md): the whole chain at
 the first view (and every 5 minutes, or on request), and between those only the
@@ -91,6 +92,9 @@ def measure(url: str, folder: Path, rounds: int) -> dict:
 
 
 def main() -> None:
+    if "--app" in sys.argv:  # the kelurahan's trail: bench/kelurahan_trail.py
+        kelurahan_main()
+        return
     args = bench_arguments(__doc__.splitlines()[0], "entries", 200_000, 40, "sqlite")
     with populated(args.backend, args.pg_server, "trail", populate, args.entries) as (
             url, folder, setup):
@@ -109,6 +113,25 @@ def main() -> None:
         "verify_whole_chain": {"ms": verify_ms, "entries": checked},
         "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
     }, indent=2))
+
+
+def kelurahan_main() -> None:
+    """``--app kelurahan [--records N] [--requests N]``: the kelurahan's register and
+    trail (bench/kelurahan_trail.py), printed as JSON."""
+    import argparse
+    import tempfile
+
+    from bench import kelurahan_trail
+
+    parser = argparse.ArgumentParser(description=kelurahan_trail.__doc__.splitlines()[0])
+    parser.add_argument("--app", choices=["kelurahan"], required=True)
+    parser.add_argument("--records", type=int, default=5000)
+    parser.add_argument("--requests", type=int, default=20)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="berjasa-kelurahan-trail-") as tmp:
+        result = kelurahan_trail.run(Path(tmp) / "kelurahan", args.records, args.requests)
+    result["load_average"] = list(os.getloadavg()) if hasattr(os, "getloadavg") else None
+    print(json.dumps(result, indent=2))
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import getpass
 import hashlib
+import json
 import string
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -119,6 +120,11 @@ PROBLEM_TEXT = {
     "seal missing": "segel hilang",
     "seal does not match": "segel tidak cocok",
     "(rewritten without the data folder's key?)": "(ditulis ulang tanpa kunci folder data?)",
+    "held value does not match the trail": "nilai yang disimpan di samping entri tidak cocok "
+                                           "dengan jejak (diubah di luar aplikasi?)",
+    "no such entry": "entrinya tidak ada",
+    "which the chain lacks": "yang tidak ada di rantai",
+    "values of": "nilai untuk",
 }
 
 
@@ -129,6 +135,31 @@ def problem_text(problem: str) -> str:
     return problem
 
 
+# The entry a restore from a backup writes into the restored trail (server/backup_trail.py;
+# docs/audit-chain.md "Backups, restores and continuity"). Its chained ``changes`` say
+# which seqs the trail it replaced had reached: the next entry takes the seq after
+# those, so no number is given out twice, and the chain check accepts that one gap.
+RESTORE_ACTION = "site.restore"
+
+
+def declared_gap(entry: dict[str, Any], expected_seq: int) -> bool:
+    """Whether ``entry`` (found where ``expected_seq`` was due) is a restore entry
+    declaring exactly the seqs it skips: the restored trail ended at
+    ``expected_seq - 1`` and the replaced one at the entry's seq minus one."""
+    if entry.get("action") != RESTORE_ACTION:
+        return False
+    try:
+        changes = json.loads(entry["changes"]) if isinstance(entry["changes"], str) \
+            else entry["changes"]
+        restored = changes["restored_last_seq"][1]
+        previous = changes["previous_last_seq"][1]
+    except (ValueError, TypeError, KeyError, IndexError):
+        return False
+    return (type(restored) is int and type(previous) is int
+            and restored == expected_seq - 1 and previous == int(entry["seq"]) - 1
+            and previous > restored)
+
+
 def verify_entries(entries: Iterable[dict[str, Any]],
                    check: Callable[[dict[str, Any]], str | None] | None = None,
                    after: tuple[int, str] | None = None,
@@ -136,14 +167,16 @@ def verify_entries(entries: Iterable[dict[str, Any]],
     """Recompute the chain over entries in ``seq`` order; ``check`` may add a test
     per entry (the kelurahan's keyed seals) returning a problem or None. ``after``
     (seq, entry_hash) of an entry already verified: the entries that follow it.
-    Returns (entries checked, None) when intact, else (entries checked, {"seq",
-    "problem"}) naming the first broken entry."""
+    A restore's entry may follow a gap it declares (:func:`declared_gap`): the seqs
+    the replaced trail used are never given out again. Returns (entries checked,
+    None) when intact, else (entries checked, {"seq", "problem"}) naming the first
+    broken entry."""
     prev = after[1] if after else GENESIS_HASH
     expected_seq = after[0] + 1 if after else 1
     checked = 0
     for entry in entries:
         seq = int(entry["seq"])
-        if seq != expected_seq:
+        if seq != expected_seq and not (seq > expected_seq and declared_gap(entry, expected_seq)):
             return checked, {"seq": expected_seq, "problem": "missing entry (deleted?)"}
         if entry["prev_hash"] != prev:
             return checked, {"seq": seq, "problem": "prev_hash does not match"}
@@ -153,7 +186,7 @@ def verify_entries(entries: Iterable[dict[str, Any]],
         if problem:
             return checked, {"seq": seq, "problem": problem}
         prev = entry["entry_hash"]
-        expected_seq += 1
+        expected_seq = seq + 1
         checked += 1
     return checked, None
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from berjasa import identity
 from berjasa.identity import Problem
+from berjasa.local_time import wita
 from berjasa.number_text import rupiah
 
 DEFAULT_OLDEST_AGE = 110
@@ -115,7 +116,16 @@ def captured_at_problems(captured: dt.datetime | None,
     now = now or dt.datetime.now(dt.timezone.utc)
     if captured is None or captured <= now + CAPTURE_CLOCK_SLACK:
         return []
-    return [Problem("captured_in_future", "Waktu pendataan di masa depan; periksa jam di HP.")]
+    return [Problem("captured_in_future", clock_message("Waktu pendataan", captured, now))]
+
+
+def clock_message(what: str, phone_time: dt.datetime, now: dt.datetime) -> str:
+    """Why a time from the phone lies more than a day ahead of the server, with both
+    times: either clock may be the wrong one (a laptop whose clock runs behind
+    refuses every phone's records; h2 report item 13)."""
+    return (f"{what} dari HP ({wita(phone_time.isoformat())}) lebih dari sehari setelah jam "
+            f"laptop kelurahan ({wita(now.isoformat())}): jam HP atau jam laptop salah. "
+            "Periksa tanggal dan jam keduanya, betulkan yang salah, lalu kirim lagi.")
 
 
 # No consent to this program was taken before its first round (the 2024 cohort): an
@@ -131,8 +141,7 @@ def consent_at_problems(consent_at: dt.datetime | None,
         return []
     now = now or dt.datetime.now(dt.timezone.utc)
     if consent_at > now + CAPTURE_CLOCK_SLACK:
-        return [Problem("consent_in_future",
-                        "Waktu persetujuan di masa depan; periksa jam di HP.")]
+        return [Problem("consent_in_future", clock_message("Waktu persetujuan", consent_at, now))]
     if consent_at < CONSENT_FLOOR:
         return [Problem("consent_before_program",
                         "Waktu persetujuan sebelum program dimulai (1 Januari 2024); "

@@ -170,15 +170,20 @@ def emit(value: Any, as_json: bool, text: str | None = None) -> None:
 
 
 def report_chain(checked: int, broken: dict[str, Any] | None, as_json: bool,
-                 trail: str = "Jejak audit") -> None:
+                 trail: str = "Jejak audit", notes: list[str] | None = None,
+                 extra: dict[str, Any] | None = None) -> None:
     """``audit verify``'s answer for either trail (``trail`` names it): intact, exit 0;
-    else the first broken entry, exit 1."""
+    else the first broken entry, exit 1. ``notes``: lines said before the verdict
+    (a kelurahan trail's restores from a backup), ``extra``: what ``--json`` adds."""
+    if not as_json:
+        for line in notes or ():
+            click.echo(line)
     if broken is None:
-        emit({"intact": True, "checked": checked}, as_json,
+        emit({"intact": True, "checked": checked, **(extra or {})}, as_json,
              f"{trail} utuh: {checked} entri diperiksa.")
         return
     if as_json:
-        emit({"intact": False, "checked": checked, "broken": broken}, True)
+        emit({"intact": False, "checked": checked, "broken": broken, **(extra or {})}, True)
     else:
         click.echo(f"{trail} RUSAK pada entri seq={broken['seq']}: "
                    f"{problem_text(broken['problem'])} ({checked} entri sebelumnya utuh).")

@@ -3,6 +3,11 @@ the kelurahan (:mod:`server.privacy`) and at central (:mod:`central.privacy`).""
 
 from __future__ import annotations
 
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from typing import Any
+
 from berjasa import identity
 from berjasa.checks import reason_unprintable_problem
 from berjasa.problems import ValidationFailed
@@ -20,9 +25,17 @@ def checked_nik(nik: str) -> str:
     return cleaned
 
 
-def erasure_reason(reason: str | None, request: str = "penghapusan") -> str:
+def erasure_reason(reason: str | None, request: str = "penghapusan", *,
+                   nik: str | None = None,
+                   names: Iterable[tuple[str, str | None]] = ()) -> str:
     """The reason of a request (``request``: its name in the message) trimmed:
-    required, at most 500 characters (it is kept in the trail)."""
+    required, at most 500 characters, and naming nobody: it is kept in the
+    append-only trails (both apps) for good, so it must be the letter number, never
+    the person (docs/privacy.md, section 4). Refused, naming the field: the ``nik``
+    of the request in any spelling (spaces, dots, dashes, slashes inside), any run
+    of 16 or more digits (a NIK or KK number, :func:`identity_number_in`), and the
+    record's ``names`` ((field, name) pairs, :func:`record_names`): the whole name
+    or any word of it of 3 or more letters (:func:`name_in`)."""
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed({"reason": [f"Alasan {request} wajib diisi."]},
@@ -33,4 +46,94 @@ def erasure_reason(reason: str | None, request: str = "penghapusan") -> str:
     problem = reason_unprintable_problem(reason)
     if problem:
         raise ValidationFailed({"reason": [problem.message]}, {"reason": [problem.code]})
+    found = identity_number_in(reason, nik)
+    if found:
+        _names_person(f"memuat {found}")
+    for field, name in names:
+        word = name_in(reason, name)
+        if word:
+            label = NAME_LABELS.get(field, field)
+            _names_person(f"memuat {label} orang itu (\u201c{word}\u201d)")
     return reason
+
+
+# What the message calls each name field of a record.
+NAME_LABELS = {"full_name": "nama", "mother_name": "nama ibu kandung",
+               "heir_name": "nama ahli waris"}
+MIN_NAME_WORD = 3
+MIN_NUMBER_RUN = 16
+# What may stand between the digits of one number as people type it: spaces, dots,
+# dashes and underscores ("7371 1026 0882 3410", "7371.1026...", "7371 - 1026 ..."),
+# up to three in a row.
+_NUMBER_GLUE = frozenset(" .-_\t\u00a0\u2010\u2011\u2012\u2013\u2014\u2212")
+_MAX_GLUE = 3
+
+
+def record_names(records: Iterable[Mapping[str, Any]]) -> list[tuple[str, str | None]]:
+    """The (field, name) pairs of these records that a reason must not hold: the
+    person's name, their mother's and their heir's (all erased with the record)."""
+    return [(field, record.get(field)) for record in records for field in NAME_LABELS]
+
+
+def _names_person(what: str) -> None:
+    message = (f"Alasan (--reason) {what}: alasan disimpan selamanya di jejak audit "
+               "kelurahan dan pusat, jadi tidak boleh menyebut NIK, nomor KK atau nama orang. "
+               "Tulis nomor surat permohonannya saja, mis. \"Surat No. 12/XI/2026\".")
+    raise ValidationFailed({"reason": [message]}, {"reason": ["reason_names_person"]})
+
+
+def _digit(char: str) -> str | None:
+    """The ASCII digit a character stands for (any script's decimal digit), or None."""
+    value = unicodedata.decimal(char, None)
+    return None if value is None else str(value)
+
+
+def identity_number_in(text: str, nik: str | None = None) -> str | None:
+    """What in ``text`` reads as an identity number, in words, or None: ``nik``
+    anywhere in its digits (whatever stands between them), or any run of 16 or more
+    digits joined by nothing or by :data:`_NUMBER_GLUE` (a NIK, a KK number)."""
+    digits = "".join(d for d in map(_digit, text) if d is not None)
+    if nik and len(nik) >= MIN_NUMBER_RUN and nik in digits:
+        return "NIK orang yang dihapus"
+    run = glue = 0
+    for char in text:
+        if _digit(char) is not None:
+            run, glue = run + 1, 0
+            if run >= MIN_NUMBER_RUN:
+                return f"deretan {MIN_NUMBER_RUN} angka atau lebih (seperti NIK atau nomor KK)"
+        elif char in _NUMBER_GLUE and run and glue < _MAX_GLUE:
+            glue += 1  # "7371 1026", "7371 - 1026": still one number
+        else:
+            run = glue = 0
+    return None
+
+
+_APOSTROPHES = "'\u2019\u2018\u02bc\u02bb`\u00b4"
+_WORD_BREAKS = re.compile(r"[^\w]+|_+")
+
+
+def folded_words(text: str) -> list[str]:
+    """The words of ``text`` without case, accents or apostrophes (Ma\u2019ruf = maruf;
+    "Hj.St." = hj st), as a name is compared with what someone typed."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c) and c not in _APOSTROPHES)
+    return [word for word in _WORD_BREAKS.split(text.casefold()) if word]
+
+
+def name_in(text: str, name: str | None) -> str | None:
+    """The part of a person's ``name`` that ``text`` holds, or None: the whole name,
+    or one of its words of :data:`MIN_NAME_WORD` or more letters, as a whole word
+    (case, accents and apostrophes aside)."""
+    if not name:
+        return None
+    words, said = folded_words(name), folded_words(text)
+    if not words:
+        return None
+    for start in range(len(said) - len(words) + 1):
+        if said[start:start + len(words)] == words:
+            return " ".join(words)
+    held = set(said)
+    for word in words:
+        if sum(c.isalpha() for c in word) >= MIN_NAME_WORD and word in held:
+            return word
+    return None

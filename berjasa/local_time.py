@@ -19,6 +19,20 @@ def wita(moment: Any, seconds: bool = False, zone: bool = True) -> str:
     with ``seconds`` "25-11-2025 14:03:09 WITA" (without " WITA" when not ``zone``:
     a column whose heading says it); "" for nothing, and the value as text when it
     is not a time (a page never fails on one odd value)."""
+    shape = ("%d-%m-%Y %H:%M:%S" if seconds else "%d-%m-%Y %H:%M") + (" WITA" if zone else "")
+    return _in_wita(moment, shape)
+
+
+def wita_column(moment: Any) -> str:
+    """A stored UTC time as a spreadsheet column named ``..._wita`` holds it:
+    "2026-11-26 04:30:09" in Makassar time (a form every spreadsheet reads as a date
+    and time, whatever its locale; the column's name says the zone), "" for nothing."""
+    return _in_wita(moment, "%Y-%m-%d %H:%M:%S")
+
+
+def _in_wita(moment: Any, shape: str) -> str:
+    """``moment`` (ISO-8601, UTC when it names no offset) in WITA as ``shape`` says;
+    "" for nothing, the value as text when it is not a time."""
     if not moment:
         return ""
     try:
@@ -27,7 +41,6 @@ def wita(moment: Any, seconds: bool = False, zone: bool = True) -> str:
         return str(moment)
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=dt.timezone.utc)
-    shape = ("%d-%m-%Y %H:%M:%S" if seconds else "%d-%m-%Y %H:%M") + (" WITA" if zone else "")
     return parsed.astimezone(WITA).strftime(shape)
 
 

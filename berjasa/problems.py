@@ -304,3 +304,12 @@ class AlreadyDecided(Problem):
         if not who:
             return cls()
         return cls(f"Sudah diputuskan oleh {who}" + (f" ({wita(when)})" if when else "") + ".")
+
+
+class ClockDistrusted(Problem):
+    """The laptop's clock is in doubt, so nothing is dated by it (the retention purge)."""
+
+    status = 409
+    code = "clock_distrusted"
+    message = ("Jam laptop diragukan (pusat menolaknya, atau jauh dari waktu yang sudah "
+               "tersimpan); periksa tanggal dan jam laptop.")

@@ -140,6 +140,10 @@ SETTINGS: dict[str, Setting] = {
         Setting("retention_logs_days", 90,
                 "Sync run records, failed-login records and expired sessions/tokens are "
                 "deleted after this many days. The audit trail is never purged."),
+        Setting("retention_clock_gap_days", 14,
+                "The retention purge is held back when the clock is more than this many "
+                "days past the last purge (a clock set ahead would erase data early), "
+                "unless a sync central accepted just vouched for the clock."),
     ]
 }
 

@@ -22,7 +22,13 @@ from pathlib import Path
 from typing import Any
 
 from berjasa.audit import Actor
-from berjasa.erasure import checked_nik, erasure_reason
+from berjasa.erasure import (
+    checked_nik,
+    erasure_reason,
+    identity_number_in,
+    name_in,
+    record_names,
+)
 from berjasa.logs import get_logger
 from berjasa.problems import NotFound, WrongKelurahan
 from berjasa.pseudonyms import load_key, pseudonym
@@ -39,6 +45,9 @@ ERASED_REASON = "erased"
 # (one before the reason travelled, docs/sync-protocol.md "Erasures").
 KELURAHAN_REASON = "Dihapus di kelurahan"
 TOMBSTONE_REASON = "Dihapus di kelurahan sebelum diterima pusat"
+# Added to it when the laptop's reason named the person and was not kept.
+REASON_WITHHELD = (" (alasan dari laptop menyebut NIK atau nama orang itu, jadi tidak "
+                   "disimpan; lihat surat di kelurahan)")
 
 
 def _wipe(db: Database, record: dict[str, Any], alias: str, now: str, actor: Actor,
@@ -57,6 +66,20 @@ def _wipe(db: Database, record: dict[str, Any], alias: str, now: str, actor: Act
 
 
 
+def _device_reason(reason: str | None, record: dict[str, Any] | None, default: str) -> str:
+    """What central keeps as the reason of a kelurahan's erasure: the laptop's text
+    (a letter number; ``default`` when it sent none), unless it names the person (a
+    laptop before berjasa.erasure.erasure_reason refused such a reason): it would
+    stay in central's trail for good, so ``default`` and a note are kept instead."""
+    if not reason:
+        return default
+    names = record_names([record]) if record else []
+    if identity_number_in(reason, record["nik"] if record else None) or any(
+            name_in(reason, name) for _, name in names):
+        return default + REASON_WITHHELD
+    return reason
+
+
 def _actor(actor: Actor | str) -> Actor:
     return actor if isinstance(actor, Actor) else Actor(str(actor), "cli")
 
@@ -66,13 +89,15 @@ def erase_nik(db: Database, data_dir: Path, nik: str, reason: str,
     """Erase every record of a NIK at central and queue an ``erased`` update for
     each kelurahan that holds one. NotFound when central never held it."""
     nik = checked_nik(nik)
-    reason = erasure_reason(reason)
+    erasure_reason(reason, nik=nik)  # the reason alone, before the records are read
     alias = pseudonym(load_key(data_dir), nik)
     actor = _actor(actor)
     now = utc_now()
     with db.transaction():
         db.lock_ingest()
         records = store.records_by_nik(db, nik)
+        # kept in central's trail and `erasures` for good: never the person's NIK or name
+        reason = erasure_reason(reason, nik=nik, names=record_names(records))
         earlier = [] if records else store.erasures_by_pseudonym(db, alias)
         if not records and not earlier:
             raise NotFound("Tidak ada data dengan NIK ini di registri pusat. Bila kelurahan "
@@ -128,7 +153,7 @@ def erase_from_device(db: Database, data_dir: Path, erasures: Erasures,
                 result = "already_erased"
             elif record is not None:
                 alias = pseudonym(key, record["nik"])
-                reason = reasons[record_id] or KELURAHAN_REASON
+                reason = _device_reason(reasons[record_id], record, KELURAHAN_REASON)
                 _wipe(db, record, alias, now, actor, "kelurahan", reason)
                 store.add_erasure(db, {**record, "pseudonym": alias, "origin": "kelurahan",
                                        "device_id": device["device_id"], "erased_by": kelurahan,
@@ -138,7 +163,7 @@ def erase_from_device(db: Database, data_dir: Path, erasures: Erasures,
                     on_file.append({"record_id": record_id,
                                     "registration_exported_at": record["registration_exported_at"]})
             else:
-                reason = reasons[record_id] or TOMBSTONE_REASON
+                reason = _device_reason(reasons[record_id], None, TOMBSTONE_REASON)
                 trail.append(db, actor, "privacy.tombstone", f"{kelurahan}/{record_id}",
                              {"origin": [None, "kelurahan"]}, reason)
                 store.add_erasure(db, {"kelurahan_code": kelurahan, "record_id": record_id,

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from berjasa.audit import Actor
-from berjasa.erasure import checked_nik, erasure_reason
+from berjasa.erasure import checked_nik, erasure_reason, record_names
 from berjasa.local_time import wita
 from berjasa.problems import NotFound
 from berjasa.pseudonyms import load_key, pseudonym
@@ -91,8 +91,12 @@ def export_subject(db: Database, data_dir: Path, nik: str, reason: str, actor: A
     trail first (``privacy.export``: who, why, which records and lists, where to,
     the SHA-256), so nothing leaves unrecorded. ``output``: the file's name, or
     ``stdout``."""
-    reason = erasure_reason(reason, "permintaan salinan")
+    erasure_reason(reason, "permintaan salinan", nik=checked_nik(nik))
     copy = subject_copy(db, data_dir, nik)
+    # kept in central's trail for good: never the person's NIK or name
+    listed = [row for row in copy["source_lists"].values() if row]
+    reason = erasure_reason(reason, "permintaan salinan", nik=copy["nik"],
+                            names=record_names([*copy["records"], *listed]))
     data = (json.dumps(copy, ensure_ascii=False, indent=2, default=str) + "\n").encode("utf-8")
     digest = hashlib.sha256(data).hexdigest()
     trail.record(db, actor, "privacy.export", None, {

@@ -22,7 +22,7 @@ from berjasa import audit_seal, spreadsheet
 from berjasa.audit import Actor, LastSeen, verify_entries
 from berjasa.audit import cli_actor as audit_cli_actor
 from berjasa.database import utc_now
-from berjasa.local_time import day_start_utc
+from berjasa.local_time import day_start_utc, wita_column
 from berjasa.problems import BadFilter
 from central.storage import audit as store
 from central.storage import findings as findings_store
@@ -31,7 +31,10 @@ from central.storage.db import Database
 PAGE_SIZE = 200
 CSV_COLUMNS = [spreadsheet.Column(name, name, spreadsheet.NUMBER if name == "seq" else
                                   spreadsheet.TEXT)
-               for name in ("seq", "at", "actor", "role", "action", "record_id", "changes",
+               for name in ("seq", "at",
+                            # not chained: `at` (UTC, what the hashes cover) in Makassar time
+                            "at_wita",
+                            "actor", "role", "action", "record_id", "changes",
                             "reason", "address", "prev_hash", "entry_hash",
                             # not part of the chain: looked up when exported (see below)
                             "decision_reason")]
@@ -218,7 +221,7 @@ def _in_chunks(db: Database, entries: Iterator[dict[str, Any]],
                size: int = 500) -> Iterator[dict[str, Any]]:
     chunk: list[dict[str, Any]] = []
     for entry in entries:
-        chunk.append(entry)
+        chunk.append({**entry, "at_wita": wita_column(entry["at"])})
         if len(chunk) >= size:
             yield from with_decision_reasons(db, chunk)
             chunk = []

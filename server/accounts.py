@@ -117,8 +117,23 @@ def revoke_token(conn: sqlite3.Connection, token: str, actor: Actor) -> None:
         record_audit_entry(conn, actor, "logout")
 
 
-def user_for_bearer(conn: sqlite3.Connection, token: str) -> dict[str, Any] | None:
-    """The user a bearer token belongs to, if it is valid now."""
+# How far a token's issue time may lie ahead of the clock that checks it (a laptop
+# clock corrected by a few minutes must not log every phone out).
+TOKEN_CLOCK_SKEW = timedelta(minutes=5)
+
+
+def user_for_bearer(conn: sqlite3.Connection, token: str,
+                    ttl_minutes: int) -> dict[str, Any] | None:
+    """The user a bearer token belongs to, if it is valid now: unexpired, unrevoked,
+    and bounded by its issue time too (h2 report item 9): issued no later than now
+    (give or take :data:`TOKEN_CLOCK_SKEW`) and expiring within ``ttl_minutes``
+    (``token_ttl_minutes``) from now. A token issued while the laptop's clock ran
+    ahead (a year, 2,000 days) has both times in that future: once the clock is put
+    right it is refused, instead of working until the wrong expiry."""
     if not token or len(token) > 200:
         return None
-    return users.user_for_token(conn, token_digest(token), utc_now())
+    now = datetime.now(timezone.utc)
+    return users.user_for_token(
+        conn, token_digest(token), utc_now(),
+        (now + TOKEN_CLOCK_SKEW).isoformat(timespec="microseconds"),
+        (now + timedelta(minutes=ttl_minutes) + TOKEN_CLOCK_SKEW).isoformat(timespec="seconds"))

@@ -21,7 +21,7 @@ from berjasa.web.arguments import Api
 from berjasa.web.flask_app import CachedSyncFlask
 from berjasa.web.json_answers import FastJSONProvider
 from berjasa.web.sessions import SignedCookieSessions, secret_key
-from server import access, db, field_app, http, intake
+from server import access, backup_trail, db, field_app, http, intake
 from server.api import audit, auth, enrollments, health, receipts, sync_status
 from server.api import review as review_api
 from server.pages import blueprint as pages_blueprint
@@ -66,6 +66,7 @@ def create_app(config: AppConfig) -> Flask:
     try:
         kelurahan_code = get_site(conn, "kelurahan_code")
         seal_unsealed(conn)  # once per folder: entries from before the keyed seal
+        backup_trail.record_pending_restore(conn, data_dir)  # a restore's entry comes first
     finally:
         conn.close()
     settings = config.settings

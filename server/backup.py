@@ -12,6 +12,7 @@ data, so changing it makes the file unreadable instead of silently different.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import json
 import os
@@ -28,6 +29,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from berjasa import audit_seal
+from berjasa.audit import SYSTEM, Actor
+from berjasa.database import connect
 from berjasa.os_errors import os_error_text
 from berjasa.paths import (
     CENTRAL_EXCHANGE_FILE,
@@ -39,7 +42,7 @@ from berjasa.paths import (
     tighten,
     write_private,
 )
-from server import field_dedupe
+from server import backup_trail, field_dedupe
 
 MAGIC = b"BERJASA-BACKUP-1\n"
 DATABASE_NAME = "kelurahan.db"
@@ -62,13 +65,16 @@ class BackupError(Exception):
 
 @dataclass
 class BackupInfo:
-    """What a backup holds."""
+    """What a backup holds (``sha256``: of the whole file; ``trail_last_seq``: the
+    last seq of the audit trail in its database, when the header says it)."""
 
     path: Path
     kelurahan_code: str | None
     created_at: str
     files: list[str]
     size_bytes: int
+    sha256: str = ""
+    trail_last_seq: int | None = None
 
 
 # The header is read before the key exists, so its KDF parameters are untrusted:
@@ -110,20 +116,22 @@ def _key(passphrase: str, salt: bytes, params: dict) -> bytes:
     return kdf.derive(passphrase.encode("utf-8"))
 
 
-def _database_copy(db_path: Path) -> tuple[bytes, str | None]:
-    """A consistent copy of a live database through SQLite's backup API."""
+def _database_copy(db_path: Path) -> tuple[bytes, str | None, int | None]:
+    """A consistent copy of a live database through SQLite's backup API: its bytes,
+    its kelurahan and the last seq of the audit trail it holds."""
     with tempfile.TemporaryDirectory() as tmp:
         target = Path(tmp) / DATABASE_NAME
         source = sqlite3.connect(db_path)
         dest = sqlite3.connect(target)
         try:
             source.backup(dest)
-            kelurahan = source.execute("SELECT value FROM site WHERE key = 'kelurahan_code'"
-                                       ).fetchone()
+            kelurahan = dest.execute("SELECT value FROM site WHERE key = 'kelurahan_code'"
+                                     ).fetchone()
+            last_seq = dest.execute("SELECT max(seq) FROM audit_log").fetchone()[0]
         finally:
             dest.close()
             source.close()
-        return target.read_bytes(), (kelurahan[0] if kelurahan else None)
+        return target.read_bytes(), (kelurahan[0] if kelurahan else None), last_seq
 
 
 def create_backup(data_dir: Path, output: Path, passphrase: str) -> BackupInfo:
@@ -133,7 +141,7 @@ def create_backup(data_dir: Path, output: Path, passphrase: str) -> BackupInfo:
     db_path = kelurahan_db_path(data_dir)
     if not db_path.exists():
         raise BackupError(f"Tidak ada database di {data_dir}.")
-    database, kelurahan = _database_copy(db_path)
+    database, kelurahan, last_seq = _database_copy(db_path)
     archive = io.BytesIO()
     files = [DATABASE_NAME]
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_STORED) as zf:
@@ -147,15 +155,16 @@ def create_backup(data_dir: Path, output: Path, passphrase: str) -> BackupInfo:
     header = {"format": 1, "kdf": "scrypt", **_scrypt, "salt": salt.hex(), "nonce": nonce.hex(),
               "cipher": "AES-256-GCM", "compression": "zstd", "kelurahan_code": kelurahan,
               "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-              "files": files}
+              "files": files, "trail_last_seq": last_seq}
     header_line = json.dumps(header, sort_keys=True).encode() + b"\n"
     cipher = AESGCM(_key(passphrase, salt, _scrypt)).encrypt(nonce, plain, MAGIC + header_line)
+    whole = MAGIC + header_line + cipher
     temp = output.with_name(output.name + ".tmp")
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
         fd = open_private(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
         try:
-            view = memoryview(MAGIC + header_line + cipher)
+            view = memoryview(whole)
             while view:
                 view = view[os.write(fd, view):]
             os.fsync(fd)  # a full disk shows here, not after the rename
@@ -166,15 +175,17 @@ def create_backup(data_dir: Path, output: Path, passphrase: str) -> BackupInfo:
         with contextlib.suppress(OSError):  # the folder may not even exist
             temp.unlink(missing_ok=True)  # never leave a partial file behind (full disk)
         raise BackupError(f"Tidak bisa menulis {output}: {os_error_text(exc)}") from exc
-    return BackupInfo(output, kelurahan, header["created_at"], files, output.stat().st_size)
+    return BackupInfo(output, kelurahan, header["created_at"], files, output.stat().st_size,
+                      hashlib.sha256(whole).hexdigest(), last_seq)
 
 
 def read_backup(path: Path, passphrase: str) -> tuple[dict, dict[str, bytes]]:
-    """Decrypt a backup: its header and its files."""
+    """Decrypt a backup: its header (with ``sha256``, of the whole file) and its files."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise BackupError(f"Tidak bisa membaca {path}: {os_error_text(exc)}") from exc
+    digest = hashlib.sha256(raw).hexdigest()
     if not raw.startswith(MAGIC):
         raise BackupError(f"{path} bukan berkas cadangan berjasa.")
     header_line, _, cipher = raw[len(MAGIC):].partition(b"\n")
@@ -191,7 +202,7 @@ def read_backup(path: Path, passphrase: str) -> tuple[dict, dict[str, bytes]]:
         raise BackupError(f"{path}: kepala berkas cadangan rusak.") from exc
     archive = zstandard.ZstdDecompressor().decompress(plain, max_output_size=2**31)
     with zipfile.ZipFile(io.BytesIO(archive)) as zf:
-        return header, {name: zf.read(name) for name in zf.namelist()}
+        return {**header, "sha256": digest}, {name: zf.read(name) for name in zf.namelist()}
 
 
 def _fold_wal(db_path: Path) -> None:
@@ -209,9 +220,12 @@ def _fold_wal(db_path: Path) -> None:
         pass
 
 
-def restore_backup(path: Path, data_dir: Path, passphrase: str, force: bool = False) -> BackupInfo:
+def restore_backup(path: Path, data_dir: Path, passphrase: str, force: bool = False,
+                   actor: Actor | None = None) -> BackupInfo:
     """Put a backup's files into ``data_dir``. An existing database is kept beside
-    as ``kelurahan.db.before-restore-<time>`` and only replaced with ``force``."""
+    as ``kelurahan.db.before-restore-<time>`` and only replaced with ``force``.
+    The restored trail then gets its ``site.restore`` entry, by ``actor``
+    (server/backup_trail.py): at once, or with ``migrate`` for an older database."""
     header, files = read_backup(path, passphrase)
     if DATABASE_NAME not in files:
         raise BackupError("Cadangan tidak berisi database.")
@@ -221,8 +235,10 @@ def restore_backup(path: Path, data_dir: Path, passphrase: str, force: bool = Fa
                           "(database lama disimpan di sebelahnya).")
     private_folder(data_dir)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+    previous_copy = f"{db_path.name}.before-restore-{stamp}" if db_path.exists() else None
     if db_path.exists():
         _fold_wal(db_path)  # the old file whole on its own: nothing depends on its -wal
+    previous = backup_trail.trail_head(db_path)  # what the replaced trail had reached
     # every part moves aside, a -wal left by an earlier restore that stopped half-way
     # too: SQLite would replay a stale -wal into the restored database
     for suffix in ("", "-wal", "-shm"):
@@ -234,5 +250,16 @@ def restore_backup(path: Path, data_dir: Path, passphrase: str, force: bool = Fa
             raise BackupError(f"Nama berkas tidak sah di dalam cadangan: {name!r}")
         write_private(data_dir / name, content)  # 0600 from the first byte
     tighten(data_dir)
+    backup_trail.note_restore(data_dir, actor or SYSTEM, path, header["sha256"],
+                              header.get("created_at", ""), previous, previous_copy)
+    try:
+        conn = connect(db_path)
+        try:
+            backup_trail.record_pending_restore(conn, data_dir)
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError:
+        pass  # the facts stay pending: `berjasa migrate` or `init` writes the entry
     return BackupInfo(path, header.get("kelurahan_code"), header.get("created_at", ""),
-                      sorted(files), path.stat().st_size)
+                      sorted(files), path.stat().st_size, header["sha256"],
+                      header.get("trail_last_seq"))

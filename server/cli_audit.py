@@ -28,11 +28,14 @@ from server.storage.audit import prove, record_audit_entry, verify_chain
 # The CSV goes through berjasa.spreadsheet like every export: UTF-8 with BOM, no
 # cell a spreadsheet would run as a formula; `audit verify` on the database
 # remains the proof of integrity.
-CHAINED = ("seq", "at", "actor", "role", "action", "record_id", "changes", "reason",
+# `at` is the chained UTC time (the hashes are recomputed from it); `at_wita`, not
+# chained, is the same moment in Makassar time, as the pages and --since show it.
+CHAINED = ("seq", "at", "at_wita", "actor", "role", "action", "record_id", "changes", "reason",
            "address", "prev_hash", "entry_hash")
 # With --with-values, not chained: the personal values still held beside the entry
-# (server.trail.export_rows); empty once the person is erased.
-EXPORT_COLUMNS = (*CHAINED, "held_values", "held_reason")
+# (server.trail.export_rows); empty once the person is erased; `held_mismatch` names
+# the fields whose held value does not match the chain (left out of the other two).
+EXPORT_COLUMNS = (*CHAINED, "held_values", "held_reason", "held_mismatch")
 SHEET_COLUMNS = [Column(name, name, NUMBER if name == "seq" else TEXT) for name in EXPORT_COLUMNS]
 
 
@@ -76,9 +79,12 @@ def verify_command(data_dir: Path | None, as_json: bool) -> None:
     conn = _open(data_dir)
     try:
         checked, broken = verify_chain(conn)
+        restores = trail.restores(conn)  # breaks in continuity the trail declares
     finally:
         conn.close()
-    report_chain(checked, broken, as_json)
+    # the JSON keeps its shape ({"intact", "checked"}) until a restore happened
+    report_chain(checked, broken, as_json, notes=trail.restore_lines(restores),
+                 extra={"restores": restores} if restores else None)
 
 
 @audit_group.command("export")

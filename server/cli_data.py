@@ -31,52 +31,79 @@ def _passphrase(from_stdin: bool, confirm: bool) -> str:
     return click.prompt("Frasa sandi cadangan", hide_input=True, confirmation_prompt=confirm)
 
 
+_BY_HELP = "Nama petugas yang menjalankan, untuk audit (bawaan cli:PENGGUNA-OS)."
+
+
 @click.command("backup")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--passphrase-stdin", is_flag=True, help="Baca frasa sandi dari stdin.")
+@click.option("--by", "by", default=None, help=_BY_HELP)
 @data_dir_option
 @json_option
-def backup_command(path: Path, passphrase_stdin: bool, data_dir: Path | None,
+def backup_command(path: Path, passphrase_stdin: bool, by: str | None, data_dir: Path | None,
                    as_json: bool) -> None:
     """Tulis cadangan terenkripsi (AES-256-GCM, frasa sandi scrypt) dari register.
 
-    Contoh: berjasa backup E:/cadangan/kelurahan-2026-11-25.bjb
+    Tercatat di jejak audit (site.backup): siapa, berkas, SHA-256-nya.
+
+    Contoh: berjasa backup E:/cadangan/kelurahan-2026-11-25.bjb --by "Nama Petugas"
     """
     from server.backup import BackupError, create_backup
+    from server.backup_trail import record_backup
 
+    try:
+        actor = cli_actor("admin", by)
+    except Problem as problem:
+        raise click.ClickException(problem_line(problem)) from problem
     folder, _ = data_dir_and_settings(data_dir)
     try:
         info = create_backup(folder, path, _passphrase(passphrase_stdin, confirm=True))
     except BackupError as exc:
         raise click.ClickException(str(exc)) from exc
+    _, _, conn = open_register(data_dir)
+    try:  # the whole register left the laptop: who, which file, its SHA-256 (h2 item 5)
+        record_backup(conn, actor, str(info.path), info.sha256, info.size_bytes,
+                      info.created_at, info.trail_last_seq)
+    finally:
+        conn.close()
     emit({"path": str(info.path), "kelurahan_code": info.kelurahan_code,
-          "created_at": info.created_at, "files": info.files, "size_bytes": info.size_bytes},
-         as_json, str(info.path))
+          "created_at": info.created_at, "files": info.files, "size_bytes": info.size_bytes,
+          "sha256": info.sha256}, as_json, str(info.path))
 
 
 @click.command("restore")
 @click.argument("path", type=click.Path(dir_okay=False, exists=True, path_type=Path))
 @click.option("--passphrase-stdin", is_flag=True, help="Baca frasa sandi dari stdin.")
 @click.option("--force", is_flag=True, help="Ganti basis data yang ada (yang lama disimpan di sebelahnya).")
+@click.option("--by", "by", default=None, help=_BY_HELP)
 @data_dir_option
 @json_option
-def restore_command(path: Path, passphrase_stdin: bool, force: bool, data_dir: Path | None,
-                    as_json: bool) -> None:
+def restore_command(path: Path, passphrase_stdin: bool, force: bool, by: str | None,
+                    data_dir: Path | None, as_json: bool) -> None:
     """Pulihkan cadangan ke folder data (hentikan `berjasa serve` dulu).
+
+    Semua yang dicatat sesudah cadangan dibuat hilang dari laptop ini (basis data lama
+    disimpan di sebelahnya). Jejak audit yang dipulihkan mendapat entri site.restore:
+    siapa, dari cadangan mana, dan sampai nomor berapa jejak lama sudah berjalan.
 
     Contoh: berjasa restore E:/cadangan/kelurahan-2026-11-25.bjb --data-dir ./data
     """
     from server.backup import BackupError, restore_backup
 
+    try:
+        actor = cli_actor("admin", by)
+    except Problem as problem:
+        raise click.ClickException(problem_line(problem)) from problem
     folder, _ = data_dir_and_settings(data_dir)
     try:
         with offline(folder, "restore"):
             info = restore_backup(path, folder, _passphrase(passphrase_stdin, confirm=False),
-                                  force)
+                                  force, actor)
     except (BackupError, FolderInUse) as exc:
         raise click.ClickException(str(exc)) from exc
     emit({"restored": str(folder), "kelurahan_code": info.kelurahan_code,
-          "created_at": info.created_at, "files": info.files}, as_json, str(folder))
+          "created_at": info.created_at, "files": info.files, "sha256": info.sha256},
+         as_json, str(folder))
 
 
 @click.group("privacy")
@@ -138,10 +165,11 @@ def privacy_erase(nik: str, reason: str, by: str | None, data_dir: Path | None,
 
     folder, settings, conn = open_register(data_dir)
     try:
-        answer = privacy.erase_subject(conn, nik, reason, cli_actor("admin", by))
+        actor = cli_actor("admin", by)
+        answer = privacy.erase_subject(conn, nik, reason, actor)
         # a file on a stick made before the erasure still carries the person to central
         answer["usb_files"] = replace_stale_files(conn, folder, answer["usb_files"],
-                                                  max(1, int(settings["sync_batch_size"])))
+                                                  max(1, int(settings["sync_batch_size"])), actor)
     except Problem as problem:
         raise click.ClickException(problem_line(problem)) from problem
     finally:
@@ -184,20 +212,30 @@ def _say_usb_file(item: dict) -> None:
 
 
 @privacy_group.command("purge")
+@click.option("--clock-checked", is_flag=True,
+              help="Jalankan juga bila jam laptop diragukan, setelah Anda memeriksa tanggal dan "
+                   "jamnya (tercatat di audit).")
+@click.option("--by", "by", default=None,
+              help="Nama petugas yang menjalankan, untuk audit (bawaan cli:PENGGUNA-OS).")
 @data_dir_option
 @json_option
-def privacy_purge(data_dir: Path | None, as_json: bool) -> None:
+def privacy_purge(clock_checked: bool, by: str | None, data_dir: Path | None,
+                  as_json: bool) -> None:
     """Terapkan pengaturan masa simpan (retention_*): hapus data yang lama ditolak, jejak
     penghapusan lama, isi batch lama yang sudah dijawab dan log lama; tercatat di audit.
     Agen sinkronisasi terjadwal menjalankannya sekali sehari.
 
+    Tidak berjalan bila jam laptop diragukan (pusat menolaknya, atau jam jauh dari waktu
+    yang sudah tersimpan): data tidak dihapus dengan jam yang salah (docs/privacy.md).
+
     Contoh: berjasa privacy purge --json
     """
-    from server import privacy
+    from sync.retention import guarded_purge
 
     _, settings, conn = open_register(data_dir)
     try:
-        answer = privacy.purge(conn, settings)
+        answer = guarded_purge(conn, settings, cli_actor("admin", by),
+                               clock_checked=clock_checked)
     except Problem as problem:
         raise click.ClickException(problem_line(problem)) from problem
     finally:

@@ -56,7 +56,8 @@ def authorize() -> None:
         return
     token = bearer_token(served)
     if token:
-        state.user = accounts.user_for_bearer(get_db(), token)
+        state.user = accounts.user_for_bearer(
+            get_db(), token, current_app.config["SETTINGS"]["token_ttl_minutes"])
     if state.user is None and served.blueprint in PAGE_BLUEPRINTS:
         # Page sessions only for pages: the JSON API takes bearer tokens alone.
         state.user = sessions.current_user(get_db())

@@ -13,6 +13,7 @@ from berjasa import reference
 from berjasa.database import apply_migrations, connect, pending_migrations, transaction
 from berjasa.paths import kelurahan_db_path, private_folder, tighten
 from berjasa.settings import write_setting
+from server import backup_trail
 from server.storage import enrollments
 from server.storage.audit import SYSTEM, record_audit_entry, seal_unsealed
 from server.storage.users import get_site, set_site
@@ -62,6 +63,7 @@ def init_kelurahan(data_dir: Path, kelurahan_code: str) -> InitResult:
     try:
         enrollments.register_functions(conn)  # what the migrations call
         applied = apply_migrations(conn, KELURAHAN_MIGRATIONS)
+        backup_trail.record_pending_restore(conn, data_dir)  # a restore's entry comes first
         existing = get_site(conn, "kelurahan_code")
         if existing and existing != region.code:
             raise KelurahanMismatch(
@@ -113,6 +115,8 @@ def migrate_kelurahan(data_dir: Path, dry_run: bool = False) -> MigrateResult:
         result.backup = _backup_copy(conn, data_dir, result.pending[0][:4])
         enrollments.register_functions(conn)  # what the migrations call
         result.applied = apply_migrations(conn, KELURAHAN_MIGRATIONS)
+        # a database restored from an older backup: its restore's entry comes first
+        backup_trail.record_pending_restore(conn, data_dir)
         with transaction(conn):
             record_audit_entry(conn, SYSTEM, "site.migrate", None,
                                {"migrations": [None, ", ".join(result.applied)]})

@@ -24,7 +24,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from berjasa.database import transaction, utc_now
-from berjasa.erasure import checked_nik, erasure_reason
+from berjasa.erasure import checked_nik, erasure_reason, record_names
 from berjasa.local_time import wita
 from berjasa.problems import NotFound
 from berjasa.pseudonyms import key_for_connection, pseudonym
@@ -46,11 +46,13 @@ def nik_pseudonym(conn: sqlite3.Connection, nik: str) -> str:
 def export_subject(conn: sqlite3.Connection, nik: str, actor: Actor,
                    reason: str | None = None) -> dict[str, Any]:
     """Every record, its history and its audit entries for one NIK; audited, with the
-    request's reason (the letter number) when one is given."""
+    request's reason (the letter number) when one is given: one that names the
+    person is refused (:func:`berjasa.erasure.erasure_reason`)."""
     nik = checked_nik(nik)
-    if reason is not None:
-        reason = erasure_reason(reason, "permintaan salinan")
     records = privacy_store.enrollments_for_nik(conn, nik)
+    if reason is not None:
+        reason = erasure_reason(reason, "permintaan salinan", nik=nik,
+                                names=record_names(records))
     if not records:
         earlier = privacy_store.erasures_by_pseudonym(conn, nik_pseudonym(conn, nik))
         if earlier:  # as `erase` says it: the person was here, and nothing is left
@@ -59,14 +61,14 @@ def export_subject(conn: sqlite3.Connection, nik: str, actor: Actor,
         raise NotFound("Tidak ada data dengan NIK ini di kelurahan ini.")
     ids = [r["id"] for r in records]
     entries = privacy_store.audit_entries_for(conn, ids)
-    values = audit_store.values_for(conn, [e["seq"] for e in entries])
+    values = audit_store.values_for(conn, entries)
     answer = {
         "nik": nik,
         "exported_at": utc_now(),
         "records": [{**{k: r[k] for k in store.CLIENT_FIELDS},
                      **{k: r[k] for k in store.SERVER_FIELDS if k in r},
                      "history": store.history(conn, r["id"])} for r in records],
-        "audit": [audit_store.with_values(e, values.get(e["seq"])) for e in entries],
+        "audit": [audit_store.with_values(e, values) for e in entries],
     }
     with transaction(conn):
         record_audit_entry(conn, actor, "privacy.export", None,
@@ -77,12 +79,15 @@ def export_subject(conn: sqlite3.Connection, nik: str, actor: Actor,
 
 def erase_subject(conn: sqlite3.Connection, nik: str, reason: str, actor: Actor) -> dict:
     """Erase every record of one NIK. Answers the ids erased, which had reached
-    central, and ``already_erased`` when the NIK was erased before (nothing left)."""
+    central, and ``already_erased`` when the NIK was erased before (nothing left).
+    A reason that names the person (the NIK, any 16-digit number, a name of the
+    records) is refused before anything changes: the trail keeps it for good."""
     nik = checked_nik(nik)
-    reason = erasure_reason(reason)
+    erasure_reason(reason, nik=nik)  # the reason alone, before the records are read
     alias = nik_pseudonym(conn, nik)
     with transaction(conn):
         records = privacy_store.enrollments_for_nik(conn, nik)
+        reason = erasure_reason(reason, nik=nik, names=record_names(records))
         if not records:
             earlier = privacy_store.erasures_by_pseudonym(conn, alias)
             if earlier:
@@ -167,10 +172,12 @@ def erased_record(conn: sqlite3.Connection, record_id: str) -> dict[str, Any] | 
 
 
 def purge(conn: sqlite3.Connection, settings: dict[str, Any], actor: Actor = RETENTION_ACTOR,
-          now: datetime | None = None) -> dict[str, Any]:
+          now: datetime | None = None, clock_checked: bool = False) -> dict[str, Any]:
     """Apply the retention settings (docs/privacy.md "Retensi"): erase records
     rejected long ago, delete old erasure traces, empty old answered batch
-    bodies, delete old operational logs; audited as one ``privacy.purge`` entry;
+    bodies, delete old operational logs; audited as one ``privacy.purge`` entry
+    (``clock_checked``: run although the clock was in doubt, a person having
+    checked it: sync/retention.py, which decides whether the clock may date it);
     then compact when anything went (or an earlier compaction is still owed)."""
     now = now or datetime.now(timezone.utc)
 
@@ -195,8 +202,10 @@ def purge(conn: sqlite3.Connection, settings: dict[str, Any], actor: Actor = RET
                 conn, cutoff("retention_batch_bodies_days")),
             "log_rows_deleted": privacy_store.delete_logs(conn, cutoff("retention_logs_days")),
         }
-        record_audit_entry(conn, actor, "privacy.purge", None,
-                           {name: [None, value] for name, value in counts.items()},
+        facts = {name: [None, value] for name, value in counts.items()}
+        if clock_checked:
+            facts["clock_checked"] = [None, True]
+        record_audit_entry(conn, actor, "privacy.purge", None, facts,
                            f"Retensi sesuai keputusan tanggal {settings['retention_policy_date']}")
     if any(counts.values()):
         compacted = not privacy_store.compact(conn)["checkpoint_busy"]

@@ -200,6 +200,11 @@ def status_command(data_dir: Path | None, as_json: bool) -> None:
                    f"sudah teratasi: pengiriman sesudahnya berhasil)")
     else:
         click.echo(f"Galat terakhir: {error['error'] + ' (' + wita(error['finished_at'], seconds=True) + ')' if error else '-'}")
+    retention = status["retention"]
+    if retention["held_back"]:
+        click.echo(retention["held_back"]["message"])
+    elif retention["last_purge"]:
+        click.echo(f"Retensi terakhir: {wita(retention['last_purge'], seconds=True)}")
     click.echo(str(status["pending"]["records"]))
 
 
@@ -209,27 +214,46 @@ def _push_text(last: dict) -> str:
     return f"{wita(last['at'], seconds=True)} ({via}, {last['records_sent']} data)"
 
 
+def _actor(by: str | None):
+    """Who runs a stick command, for the trail (``--by``, else the OS user)."""
+    from berjasa.audit import cli_actor
+    from berjasa.problems import Problem
+
+    try:
+        return cli_actor("admin", by)
+    except Problem as problem:
+        from berjasa.commandline import problem_line
+
+        raise click.ClickException(problem_line(problem)) from problem
+
+
+_BY_HELP = "Nama petugas yang menjalankan, untuk audit (bawaan cli:PENGGUNA-OS)."
+
+
 @sync_group.command("export")
 @click.option("--to", "target", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Berkas tujuan, misalnya E:/berjasa-73.71.15.1001.bjs (flashdisk).")
+@click.option("--by", "by", default=None, help=_BY_HELP)
 @data_dir_option
 @json_option
-def export_command(target: Path, data_dir: Path | None, as_json: bool) -> None:
+def export_command(target: Path, by: str | None, data_dir: Path | None, as_json: bool) -> None:
     """Tulis semua batch yang menunggu ke satu berkas untuk dibawa ke pusat (flashdisk).
 
     Berkas ditandatangani perangkat dan dienkripsi untuk pusat; tanpa kata sandi.
-    Di pusat: berjasa central import-batches BERKAS.
+    Di pusat: berjasa central import-batches BERKAS. Tercatat di jejak audit
+    (sync.usb_export: siapa, berkas, jumlah data, SHA-256).
 
-    Contoh: berjasa sync export --to E:/berjasa-batch.bjs
+    Contoh: berjasa sync export --to E:/berjasa-batch.bjs --by "Nama Petugas"
     """
     from sync.keys import DeviceError
     from sync.usb import UsbSyncError, export_batches
 
+    actor = _actor(by)
     folder, settings, conn = _open(data_dir)
     try:
         _, summary = export_batches(conn, folder, max(1, int(settings["sync_batch_size"])),
                                     lambda data: write_file_for_carrying(target, data, "ekspor USB"),
-                                    target=target)
+                                    target=target, actor=actor)
     except (DeviceError, UsbSyncError) as exc:
         raise click.ClickException(f"ekspor USB gagal: {exc}") from exc
     finally:
@@ -243,10 +267,14 @@ def export_command(target: Path, data_dir: Path | None, as_json: bool) -> None:
 
 @sync_group.command("import-answers")
 @click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--by", "by", default=None, help=_BY_HELP)
 @data_dir_option
 @json_option
-def import_answers_command(file: Path, data_dir: Path | None, as_json: bool) -> None:
+def import_answers_command(file: Path, by: str | None, data_dir: Path | None,
+                           as_json: bool) -> None:
     """Terapkan berkas jawaban dari pusat (flashdisk); aman diulang.
+
+    Tercatat di jejak audit (sync.usb_import: siapa, berkas, SHA-256, jumlah jawaban).
 
     Contoh: berjasa sync import-answers E:/jawaban-73.71.15.1001.bja
     """
@@ -259,9 +287,10 @@ def import_answers_command(file: Path, data_dir: Path | None, as_json: bool) -> 
     except OSError as exc:  # a stick pulled out, no permission: in Indonesian, not errno text
         raise click.ClickException(f"impor jawaban gagal: tidak bisa membaca {file} "
                                    f"({os_error_text(exc)})") from exc
+    actor = _actor(by)
     folder, _, conn = _open(data_dir)
     try:
-        summary = import_answers(conn, folder, data)
+        summary = import_answers(conn, folder, data, actor, file)
     except (DeviceError, UsbSyncError, protocol_sealed.SealedFileError) as exc:
         raise click.ClickException(f"impor jawaban gagal: {exc}") from exc
     finally:

@@ -46,6 +46,8 @@ def sync_status(conn: sqlite3.Connection, attempts: int = 10) -> dict[str, Any]:
         "updates_cursor": storage.get_state(conn, "updates_cursor", "0"),
         "consecutive_failures": int(storage.get_state(conn, "consecutive_failures", "0")),
         "totals": storage.totals(conn),
+        # the daily retention purge: its last run, and why the clock held it back since
+        "retention": storage.retention_state(conn),
         "attempts": [{k: a[k] for k in _ATTEMPT_FIELDS}
                      for a in storage.recent_attempts(conn, attempts)],
     }

@@ -157,6 +157,13 @@ def last_attempt(conn: sqlite3.Connection, result: str | None = None) -> dict[st
     return dict(row) if row else None
 
 
+def last_run(conn: sqlite3.Connection) -> dict[str, Any] | None:
+    """The latest finished run that was not refused as busy (it met central, or failed)."""
+    row = conn.execute("SELECT * FROM sync_attempts WHERE finished_at IS NOT NULL"
+                       " AND result <> 'busy' ORDER BY id DESC LIMIT 1").fetchone()
+    return dict(row) if row else None
+
+
 def last_push_attempt(conn: sqlite3.Connection) -> dict[str, Any] | None:
     """The latest run that reached central: it ended ``ok``, or it sent records
     (a ``partial`` run after an ``ok`` one is the later news, not the ``ok`` one)."""
@@ -217,6 +224,23 @@ def set_state(conn: sqlite3.Connection, key: str, value: str) -> None:
     """Set one agent state value (inside the caller's transaction when there is one)."""
     conn.execute("INSERT INTO sync_state (key, value) VALUES (?, ?)"
                  " ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
+
+
+# The retention purge's state (sync/retention.py): when it last ran, and why the
+# clock held it back since (JSON), for ``sync status`` and the supervisor's panel.
+RETENTION_LAST_PURGE, RETENTION_HELD_BACK = "retention_last_purge", "retention_skipped"
+
+
+def retention_state(conn: sqlite3.Connection) -> dict[str, Any]:
+    """``{"last_purge": time or None, "held_back": the clock's doubt or None}``."""
+    held = get_state(conn, RETENTION_HELD_BACK)
+    return {"last_purge": get_state(conn, RETENTION_LAST_PURGE),
+            "held_back": json.loads(held) if held else None}
+
+
+def delete_state(conn: sqlite3.Connection, key: str) -> None:
+    """Forget one agent state value (inside the caller's transaction when there is one)."""
+    conn.execute("DELETE FROM sync_state WHERE key = ?", (key,))
 
 
 # sync by USB stick writes no attempt (no run, no link): its last file each way is

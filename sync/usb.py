@@ -19,10 +19,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from berjasa.audit import Actor, cli_actor
 from berjasa.database import transaction
 from berjasa.folder_lock import lock_dir, try_lock
 from berjasa.paths import SYNC_RUN_LOCK, write_private
 from server.storage import outbox
+from server.storage.audit import record_audit_entry
 from sync import hints_pull, outcomes, protocol, protocol_erasures, storage
 from sync import protocol_sealed as sealed
 from sync.encoding import encode_rows
@@ -57,12 +59,14 @@ def _run_lock(data_dir: Path):
 
 def export_batches(conn: sqlite3.Connection, data_dir: Path, batch_size: int,
                    write: Callable[[bytes], None] | None = None,
-                   target: Path | None = None) -> tuple[bytes, dict]:
+                   target: Path | None = None, actor: Actor | None = None) -> tuple[bytes, dict]:
     """(sealed batches file, summary): every unanswered stored batch, then new ones
     packed from the outbox, after the erasures not yet confirmed. ``write(data)``:
     puts the file on the stick (at ``target``, remembered with the batches it holds
     so that ``privacy erase`` can name the file); once it has, the export is kept
-    as the last one sent by stick (``sync status``)."""
+    as the last one sent by stick (``sync status``) and is an entry of the trail,
+    ``sync.usb_export``: ``actor``, the file, its batches, records, erasures and
+    SHA-256 (h2 report item 5: every approved record leaves on the stick)."""
     central = _central_key(data_dir)
     with _run_lock(data_dir):
         device, key = load_device(conn, data_dir)
@@ -96,9 +100,24 @@ def export_batches(conn: sqlite3.Connection, data_dir: Path, batch_size: int,
             except BaseException:
                 _forget_file(conn, ids, target, data)
                 raise
-            storage.note_usb(conn, "export", {k: summary[k] for k in ("batches", "records",
-                                                                      "erasures")})
+            _note_stick_file(conn, "export", actor, target, data, summary,
+                             ("batches", "records", "erasures"))
     return data, summary
+
+
+def _note_stick_file(conn: sqlite3.Connection, kind: str, actor: Actor | None,
+                     file: Path | None, data: bytes, summary: dict[str, Any],
+                     kept: tuple[str, ...]) -> None:
+    """A stick file written (``export``) or applied (``import``): kept as the last one
+    for ``sync status`` (the ``kept`` counts) and an entry of the trail, ``sync.usb_KIND``:
+    who, the file, its SHA-256 and every count (h2 report item 5)."""
+    with transaction(conn):
+        storage.note_usb(conn, kind, {name: summary[name] for name in kept})
+        record_audit_entry(conn, actor or cli_actor("admin"), f"sync.usb_{kind}", None, {
+            "file": [None, str(file) if file is not None else None],
+            "sha256": [None, hashlib.sha256(data).hexdigest()],
+            **{name: [None, value] for name, value in summary.items()
+               if name != "device_id"}})
 
 
 _EXPORT_TRIES = 5
@@ -146,7 +165,7 @@ def _forget_file(conn: sqlite3.Connection, batch_ids: list[str], target: Path | 
 
 
 def replace_stale_files(conn: sqlite3.Connection, data_dir: Path, files: list[dict[str, Any]],
-                        batch_size: int) -> list[dict[str, Any]]:
+                        batch_size: int, actor: Actor | None = None) -> list[dict[str, Any]]:
     """After ``privacy erase``: the stick files (``sync export``) that held the erased
     person in a batch central has not answered. Each one still at its path and
     unchanged (the stick still in, or the file still on the laptop) is written
@@ -166,7 +185,7 @@ def replace_stale_files(conn: sqlite3.Connection, data_dir: Path, files: list[di
             continue
         try:
             export_batches(conn, data_dir, batch_size, lambda data, to=path: write_private(to, data),
-                           target=path)
+                           target=path, actor=actor)
         except (UsbSyncError, DeviceError, OSError) as exc:
             out.append({**item, "replaced": False, "why": str(exc)})
             continue
@@ -188,8 +207,10 @@ def _erasure_messages(conn: sqlite3.Connection, device: dict[str, Any], key) -> 
     return messages
 
 
-def import_answers(conn: sqlite3.Connection, data_dir: Path, data: bytes) -> dict[str, Any]:
-    """Apply a sealed answers file from central; what it changed."""
+def import_answers(conn: sqlite3.Connection, data_dir: Path, data: bytes,
+                   actor: Actor | None = None, file: Path | None = None) -> dict[str, Any]:
+    """Apply a sealed answers file from central; what it changed. An entry of the
+    trail, ``sync.usb_import``: ``actor``, the ``file``, its SHA-256 and the counts."""
     central = _central_key(data_dir)
     with _run_lock(data_dir):
         device, key = load_device(conn, data_dir)
@@ -213,8 +234,8 @@ def import_answers(conn: sqlite3.Connection, data_dir: Path, data: bytes) -> dic
         summary = {"batches_answered": answered, "records_answered": records,
                    "updates_applied": applied, "erasures_confirmed": confirmed,
                    "hint_records": hinted}
-        storage.note_usb(conn, "import", {k: summary[k] for k in (
-            "batches_answered", "records_answered", "updates_applied")})
+        _note_stick_file(conn, "import", actor, file, data, summary,
+                         ("batches_answered", "records_answered", "updates_applied"))
     return summary
 
 

@@ -23,6 +23,18 @@ PASSWORD = "kata-sandi-uji-123"
 # The passphrase of the tests' encrypted backups.
 PASSPHRASE = "frasa-sandi-cadangan"
 
+# libfaketime (Debian's `faketime` package): a process started with
+# ``faketime_env("+400d")`` in its environment sees its clock moved (the clock tests).
+FAKETIME_LIB = Path("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1")
+
+
+def faketime_env(offset: str) -> dict[str, str]:
+    """The environment that moves a child process's clock by ``offset`` ("+400d",
+    "-2h"), for ``berjasa(..., process=True, env=...)`` or a served process."""
+    return {"LD_PRELOAD": str(FAKETIME_LIB), "FAKETIME": offset,
+            "FAKETIME_DONT_RESET": "1"}
+
+
 # Workers of the quick loop: one more than the cores, because a test spends about a
 # fifth of its time waiting (fsync, PostgreSQL, its subprocesses), and at most 8
 # (each worker holds the whole suite's imports, about 0.5 GB). README.md, Tests.

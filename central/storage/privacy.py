@@ -31,11 +31,15 @@ def _nullable_columns(db: Database) -> list[str]:
     return [r["name"] for r in rows]
 
 
+# The names an erasure reason must not hold (berjasa.erasure.record_names).
+NAMES = "full_name, mother_name, heir_name"
+
+
 def records_by_nik(db: Database, nik: str) -> list[dict[str, Any]]:
     """Every record (any status) with this NIK."""
     return db.query("SELECT central_id, kelurahan_code, record_id, status, nik,"
-                    " registration_exported_at FROM records WHERE nik = ? ORDER BY central_id",
-                    (nik,))
+                    f" registration_exported_at, {NAMES} FROM records WHERE nik = ?"
+                    " ORDER BY central_id", (nik,))
 
 
 def records_by_ids(db: Database, kelurahan_code: str, record_ids: list[str]) -> dict[str, dict]:
@@ -44,8 +48,8 @@ def records_by_ids(db: Database, kelurahan_code: str, record_ids: list[str]) -> 
         return {}
     among, params = db.in_list("record_id", record_ids)
     rows = db.query("SELECT central_id, kelurahan_code, record_id, status, nik,"
-                    f" registration_exported_at FROM records WHERE kelurahan_code = ? AND {among}",
-                    [kelurahan_code, *params])
+                    f" registration_exported_at, {NAMES} FROM records"
+                    f" WHERE kelurahan_code = ? AND {among}", [kelurahan_code, *params])
     return {r["record_id"]: r for r in rows}
 
 

@@ -43,5 +43,7 @@ def list_audit(args: dict):
                       action=args.get("action"))
     if args["verify"]:
         checked, broken = trail.verify(conn)
-        body["verification"] = {"checked": checked, "intact": broken is None, "broken": broken}
+        body["verification"] = {"checked": checked, "intact": broken is None, "broken": broken,
+                                # each a break in continuity the trail declares
+                                "restores": trail.restores(conn)}
     return body

@@ -66,7 +66,7 @@ CENTRAL_REASON_LABELS = {
 }
 
 ACTION_LABELS = {
-    "edit": "Diubah", "approve": "Disetujui", "reject": "Ditolak", "needs_fix": "Perlu perbaikan",
+    "create": "Dicatat", "edit": "Diubah", "approve": "Disetujui", "reject": "Ditolak", "needs_fix": "Perlu perbaikan",
     "resubmit": "Diajukan ulang", "sync": "Terkirim", "register": "Terdaftar",
     "central_reject": "Ditolak pusat",
 }
@@ -155,7 +155,11 @@ def central_reason_text(reason: Any) -> str:
 # A history entry's keys that its other columns already say (when, who, what, why)
 # or that mean nothing to a supervisor.
 _HISTORY_SHOWN_ELSEWHERE = frozenset({"decision", "reviewed_at", "reviewed_by", "review_reason",
-                                      "version", "updated_at", "last_edited_by", "intake_hash"})
+                                      "version", "updated_at", "last_edited_by", "intake_hash",
+                                      "content_hash"})
+# What the review page says instead of a value kept beside the trail that does not
+# match the trail's tag (someone changed it in the database: h2 report item 4).
+UNMATCHED = "nilai tidak cocok dengan jejak audit"
 _FIELD_NAMES = dict(FIELD_LABELS)
 
 
@@ -164,14 +168,19 @@ def history_changes(entry: dict[str, Any]) -> list[tuple[str, str, str]]:
     "–" for nothing; a status in its label, a field as the page shows it, a time in
     WITA, warnings the approval overrode as their count."""
     old, new = entry.get("old_values") or {}, entry.get("new_values") or {}
+    unmatched = set(entry.get("unmatched") or ())
     changes = [(_HISTORY_NAMES.get(key) or _FIELD_NAMES.get(key, key),
-                _history_value(key, old.get(key)), _history_value(key, value))
+                UNMATCHED if key in unmatched else _history_value(key, old.get(key)),
+                UNMATCHED if key in unmatched else _history_value(key, value))
                for key, value in new.items() if key not in _HISTORY_SHOWN_ELSEWHERE]
-    return [change for change in changes if change[1] != change[2]]  # "– → –" says nothing
+    # "– → –" says nothing; a value that does not match the trail is always said
+    return [change for change in changes if change[1] != change[2] or change[1] == UNMATCHED]
 
 
 def history_reason(entry: dict[str, Any]) -> str:
     """A history entry's reason: central's (written by the sync agent) in words."""
+    if "_reason" in (entry.get("unmatched") or ()):
+        return UNMATCHED
     reason = entry.get("reason") or ""
     return central_reason_text(reason) if entry.get("changed_by") == "sync" else reason
 

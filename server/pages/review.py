@@ -7,7 +7,7 @@ from flask import current_app, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from berjasa.problems import BadFilter, InvalidTransition, MakerChecker, ValidationFailed
-from server import intake, receipts, review, user_admin
+from server import intake, receipts, review, trail, user_admin
 from server import listing as lists
 from server.db import get_db
 from server.duplicates import REASON_TEXT
@@ -127,7 +127,8 @@ def render_review(enrollment_id: str, status_code: int = 200, error: str | None 
     record = intake.visible_record(conn, enrollment_id, actor)
     context = review.review_context(conn, record, settings, site)
     can_review = actor.role == "supervisor" and record["status"] == "submitted"
-    history = intake.record_history(conn, enrollment_id)
+    # read from the sealed trail, each value checked against its tag (h2 report item 4)
+    history = trail.record_history(conn, enrollment_id)
     # the supervisor's last decision, whatever central did with the record since (the
     # agent records central's moves with the same actions, as "sync")
     decided = next((h["action"] for h in reversed(history) if h["action"] in review.DECISIONS

@@ -30,6 +30,9 @@ def sync_status(conn: sqlite3.Connection) -> dict[str, Any]:
         "central_rejected": state["statuses"]["central_rejected"],
         "last_error": error.get("error"),
         "last_error_at": error.get("finished_at"),
+        # the retention purge the laptop's clock held back (sync/retention.py)
+        "retention_held_back": (state["retention"]["held_back"] or {}).get("message"),
+        "retention_held_since": (state["retention"]["held_back"] or {}).get("since"),
     }
 
 

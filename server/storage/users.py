@@ -63,12 +63,16 @@ def insert_token(conn: sqlite3.Connection, token_hash: str, user_id: int, expire
     )
 
 
-def user_for_token(conn: sqlite3.Connection, token_hash: str, now: str) -> dict[str, Any] | None:
-    """The active user holding an unexpired, unrevoked token."""
+def user_for_token(conn: sqlite3.Connection, token_hash: str, now: str, issued_by: str,
+                   expiring_by: str) -> dict[str, Any] | None:
+    """The active user holding an unexpired, unrevoked token that was issued no later
+    than ``issued_by`` and expires no later than ``expiring_by`` (all UTC text): a
+    token a clock running ahead issued does not outlive the clock's correction."""
     row = conn.execute(
         "SELECT u.* FROM api_tokens t JOIN users u ON u.id = t.user_id"
-        " WHERE t.token_hash = ? AND t.revoked_at IS NULL AND t.expires_at > ? AND u.active = 1",
-        (token_hash, now),
+        " WHERE t.token_hash = ? AND t.revoked_at IS NULL AND t.expires_at > ?"
+        " AND t.created_at <= ? AND t.expires_at <= ? AND u.active = 1",
+        (token_hash, now, issued_by, expiring_by),
     ).fetchone()
     return dict(row) if row else None
 

@@ -140,3 +140,23 @@ def test_a_record_sent_back_for_its_consent_is_judged_on_it(api, records, data_d
     url = f"/api/v1/enrollments/{kept['id']}"
     fix = enumerator.patch(url, json={"rt": "004"}, headers={"If-Match": "2"})
     assert fix.status_code == 200 and fix.json()["consent"]["at"] == "2031-01-01T00:00:00+08:00"
+
+
+@pytest.mark.parametrize("field", ["captured_at", "consent.at"])
+def test_a_time_ahead_of_the_laptop_names_both_clocks(api, records, field):
+    """A laptop whose clock runs behind refuses every phone's records: the message
+    says either clock may be wrong and shows both times (h2's report, item 13)."""
+    ahead = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=3)
+    payload = records.enrollment()
+    if field == "captured_at":
+        payload["captured_at"] = ahead.isoformat()
+    else:
+        payload["consent"] = {**payload["consent"], "at": ahead.isoformat()}
+    answer = api("enumerator").post("/api/v1/enrollments", json=payload)
+    assert answer.status_code == 422, answer.text
+    [message] = answer.json()["errors"][field]
+    wita = dt.timezone(dt.timedelta(hours=8))
+    assert f"dari HP ({ahead.astimezone(wita):%d-%m-%Y %H:%M} WITA)" in message
+    assert "jam laptop kelurahan (" in message and "jam HP atau jam laptop salah" in message
+    now = dt.datetime.now(wita)
+    assert f"({now:%d-%m-%Y}" in message.split("jam laptop kelurahan", 1)[1]

@@ -48,6 +48,10 @@ def test_operator_downloads_the_payment_list_and_the_auditor_sees_it_in_the_trai
     actions = [r["action"] for r in rows]
     assert "download.payment-list" in actions and "download.bpjs-registration" in actions
     entry = next(r for r in rows if r["action"] == "download.payment-list")
+    # beside the chained UTC time, the same moment in Makassar time (h2 item 13)
+    assert list(rows[0])[:3] == ["seq", "at", "at_wita"]
+    at = datetime.fromisoformat(entry["at"])
+    assert entry["at_wita"] == (at + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M:%S")
     details = json.loads(entry["changes"])
     assert details["sha256"] == digest and details["filters"]["month"] == "2025-10"
     assert details["filters"]["format"] == "xlsx" and details["rows"] == int(

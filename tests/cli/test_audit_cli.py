@@ -45,6 +45,11 @@ def test_export_since_writes_csv_and_is_audited(folder, tmp_path):
     rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
     assert [r["action"] for r in rows] == ["site.init"] + ["user.create"] * 3
     assert rows[1]["record_id"] == "user:siti" and len(rows[0]["entry_hash"]) == 64
+    # the chained UTC time and, beside it, the same moment in Makassar time (h2 item 13)
+    assert list(rows[0])[:3] == ["seq", "at", "at_wita"]
+    for row in rows:
+        local = datetime.fromisoformat(row["at"]).astimezone(timezone(timedelta(hours=8)))
+        assert row["at_wita"] == local.strftime("%Y-%m-%d %H:%M:%S")
     to_stdout = berjasa("audit", "export", "--since", "2999-01-01", data_dir=folder)
     assert to_stdout.stdout.lstrip("\ufeff").splitlines() == [",".join(rows[0].keys())]
     conn = sqlite3.connect(folder / "kelurahan.db")

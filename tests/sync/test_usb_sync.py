@@ -101,9 +101,24 @@ def test_a_round_trip_by_stick_and_each_file_imported_twice(central, island, tmp
     assert applied["records_answered"] == 12
     assert set(h.statuses(island).values()) == {"synced"}
     twice = ok_json(berjasa("sync", "import-answers", str(stick / "jawaban.bja"), "--json",
-                            "--data-dir", str(island)))
+                            "--by", "Rina", "--data-dir", str(island)))
     assert twice == {"batches_answered": 0, "records_answered": 0, "updates_applied": 0,
                      "erasures_confirmed": 0, "hint_records": 0}
+    # the laptop's trail: the stick file left with every approved record, and central's
+    # answers came back, each with who, the file and its SHA-256 (h2 report item 5)
+    stick_trail = h.kelurahan_rows(island, "SELECT actor, role, action, changes FROM audit_log"
+                                           " WHERE action LIKE 'sync.usb_%' ORDER BY seq")
+    assert [e["action"] for e in stick_trail] == [
+        "sync.usb_export", "sync.usb_import", "sync.usb_import"]
+    assert stick_trail[0]["actor"].startswith("cli:") and stick_trail[0]["role"] == "admin"
+    assert stick_trail[2]["actor"] == "cli:Rina"
+    sent = {k: v[1] for k, v in json.loads(stick_trail[0]["changes"]).items()}
+    assert sent["file"] == str(stick / "batch.bjs") and sent["records"] == 12
+    assert sent["sha256"] == hashlib.sha256(raw).hexdigest() and sent["batches"] == out["batches"]
+    came = {k: v[1] for k, v in json.loads(stick_trail[1]["changes"]).items()}
+    assert came["sha256"] == hashlib.sha256((stick / "jawaban.bja").read_bytes()).hexdigest()
+    assert came["records_answered"] == 12 and came["file"] == str(stick / "jawaban.bja")
+    assert nik not in repr(stick_trail)
     # the stick emptied the outbox: the next online run has nothing to send
     online = run_once(island, h.agent_settings(island), "test")
     assert online.ok and online.records_sent == 0
