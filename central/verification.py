@@ -17,6 +17,7 @@ from typing import Any
 
 from berjasa.audit import Actor
 from berjasa.checks import has_visible_text, reason_unprintable_problem
+from berjasa.erasure import checked_nik
 from berjasa.problems import (
     AlreadyDecided,
     AlreadySentBack,
@@ -24,6 +25,7 @@ from berjasa.problems import (
     KeptRecordNotActive,
     NotActiveAtCentral,
     NotFound,
+    RegisteredAtCentral,
     ValidationFailed,
 )
 from central.export_bpjs import kpj_claims_held
@@ -103,12 +105,13 @@ def send_back(db: Database, nik: str, reason: str | None, actor: Actor | str) ->
     ``needs_fix`` with ``reason``: an open ``sent_back`` finding keeps it off the
     registration file until the fix arrives, and an update entry of kind
     ``needs_fix`` reaches the kelurahan with its next pull.
-    409 ``not_active`` when central holds no active record for the NIK,
+    ``nik`` is read as every NIK a person types (spaces removed, the core's check:
+    422 naming what is wrong). 409 ``already_registered`` when the record is
+    registered at BPJS (the answer names its KPJ and what to do instead), 409
+    ``not_active`` when central holds no active record for the NIK,
     409 ``already_sent_back`` when it is waiting for a fix already."""
     text = _reason(reason)
-    nik = (nik or "").strip()
-    if not (len(nik) == 16 and nik.isascii() and nik.isdigit()):
-        raise ValidationFailed({"nik": ["NIK harus 16 angka."]}, {"nik": ["invalid"]})
+    nik = checked_nik(nik if isinstance(nik, str) else "")
     now = utc_now()
     with db.transaction():
         db.lock_ingest()  # update sequence numbers commit in order (central.ingest)
@@ -116,8 +119,25 @@ def send_back(db: Database, nik: str, reason: str | None, actor: Actor | str) ->
         if record is None:
             raise NotFound("NIK ini tidak ada di registri pusat.")
         if record["status"] != "accepted":
-            raise NotActiveAtCentral(status=record["status"])
+            raise _not_sendable(db, record)
         return _send_back_record(db, record, text, _actor(actor), now)
+
+
+def _not_sendable(db: Database, record: dict[str, Any]) -> NotActiveAtCentral:
+    """Why a record that is not ``accepted`` cannot be sent back: a registered one
+    is named for what it is (registered, its KPJ, what to do instead), any other
+    is no longer active at central."""
+    if record["status"] != "registered":
+        return NotActiveAtCentral(status=record["status"])
+    held = store.record_by_id(db, int(record["central_id"])) or {}
+    kpj = held.get("kpj_number") or "(belum tercatat)"
+    since = f", iuran dibayar sejak {held['coverage_start']}" if held.get("coverage_start") else ""
+    return RegisteredAtCentral(
+        f"Data ini sudah terdaftar di BPJS dengan KPJ {kpj}{since}, jadi tidak dapat dikirim "
+        "balik: kelurahan mencatatnya terdaftar dan tidak dapat mengubahnya. Bila datanya "
+        "salah, ajukan perubahan data peserta KPJ itu ke BPJS Ketenagakerjaan; bila orangnya "
+        "meninggal atau bukan peserta lagi, iurannya dihentikan lewat temuannya di halaman "
+        "Verifikasi (Dukcapil atau daftar peserta BPJS).", status="registered")
 
 
 def _send_back_record(db: Database, record: dict[str, Any], text: str, who: Actor,
@@ -182,7 +202,7 @@ def decide_finding(db: Database, finding_id: int, decision: str, reason: str | N
                                    "kelurahan_code": record["kelurahan_code"]}
         if decision == "send_back":
             if record["status"] != "accepted":
-                raise NotActiveAtCentral(status=record["status"])
+                raise _not_sendable(db, record)
             outcome["send_back"] = _send_back_record(db, record, text, who, now)
         elif record["status"] not in records_store.ACTIVE:
             # already off every file (a duplicate, a rejection): the finding closes,
