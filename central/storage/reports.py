@@ -126,6 +126,14 @@ def mark_registration_exported(db: Database, central_ids: list[int], at: str) ->
                " AND registration_exported_at IS NULL", [at, *params])
 
 
+# The registered new workers the city pays for in a month (one ``?``: the month): their
+# coverage started by then, and the cohort does not hold the NIK (paid once, as cohort).
+# An open finding holds the payment besides (NO_FINDING_HOLDING_PAYMENT).
+_REGISTERED_IN_MONTH = (
+    "r.status = 'registered' AND r.coverage_start IS NOT NULL AND r.coverage_start <= ?"
+    " AND NOT EXISTS (SELECT 1 FROM cohort c2 WHERE c2.nik = r.nik)")
+
+
 def stream_payable(db: Database, month: str) -> Iterator[dict[str, Any]]:
     """Everyone the city pays for in ``month`` (YYYY-MM): the 2024 cohort whose
     coverage started by then, and registered new workers whose coverage started by
@@ -140,11 +148,16 @@ def stream_payable(db: Database, month: str) -> Iterator[dict[str, Any]]:
         " UNION ALL"
         " SELECT 'new' AS source, r.nik, r.kpj_number, r.full_name, r.kelurahan_code,"
         f" r.coverage_start, r.monthly_income, {_jht('r')} AS jht, r.eligibility FROM records r"
-        " WHERE r.status = 'registered' AND r.coverage_start IS NOT NULL"
-        " AND r.coverage_start <= ?"
-        " AND NOT EXISTS (SELECT 1 FROM cohort c2 WHERE c2.nik = r.nik)"
-        f" AND {NO_FINDING_HOLDING_PAYMENT}"
+        f" WHERE {_REGISTERED_IN_MONTH} AND {NO_FINDING_HOLDING_PAYMENT}"
         " ORDER BY kelurahan_code, nik", (month, month, month, month))
+
+
+def stream_payment_held(db: Database, month: str) -> Iterator[dict[str, Any]]:
+    """The registered workers :func:`stream_payable` would pay in ``month`` but for an
+    open verification finding (``eligibility`` only: the service counts those its
+    income rule would not drop anyway), streamed."""
+    return db.stream(f"SELECT r.eligibility FROM records r WHERE {_REGISTERED_IN_MONTH}"
+                     f" AND NOT {NO_FINDING_HOLDING_PAYMENT}", (month,))
 
 
 def _jht(alias: str) -> str:
