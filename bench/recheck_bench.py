@@ -48,7 +48,8 @@ def seed(db: Database, count: int) -> None:
         if rng.random() < 0.5:
             dtsen.append((nik, None, None, None, None, rng.randint(1, 10), 1))
         if rng.random() < 0.03:
-            bpjs.append((nik, "12345678901", "JKK", rng.choice(["Aktif", "Nonaktif"]), None, 2))
+            bpjs.append((nik, "12345678901", "JKK", rng.choice(["Aktif", "Nonaktif"]), None, 2,
+                         index + 2))
     with db.transaction():
         db.insert_rows("records", COLUMNS, rows)
         for kind, table_rows in (("dtsen", dtsen), ("bpjs", bpjs)):

@@ -313,8 +313,22 @@ def dtsen(record: dict, params: Parameters, evidence: Evidence) -> Result:
 
 
 def is_active_status(status: str | None) -> bool:
-    """A BPJS list status that means participation (empty counts as active)."""
+    """A BPJS list status that means participation (empty counts as active). The
+    one reading of a status for every use: "already a participant" here, and at
+    central whether a worker it registered is still one (central.findings)."""
     return (status or "aktif").strip().casefold() in ACTIVE_BPJS
+
+
+# Words of a BPJS list status that say the participant died ("Meninggal Dunia", "MD"
+# is not read: too short to be sure); only the labels of a verifier's decision
+# depend on it (central.verification), never whether a status is active.
+DECEASED_WORDS = frozenset({"meninggal", "wafat", "deceased", "died", "death"})
+
+
+def is_deceased_status(status: str | None) -> bool:
+    """Whether a BPJS list status says the participant died."""
+    words = "".join(c if c.isalnum() else " " for c in (status or "").casefold()).split()
+    return any(word in DECEASED_WORDS for word in words)
 
 
 def bpjs_membership(record: dict, params: Parameters, evidence: Evidence) -> Result:

@@ -1,5 +1,7 @@
 """What an erasure or export request (UU PDP) must carry, checked the same way at
-the kelurahan (:mod:`server.privacy`) and at central (:mod:`central.privacy`)."""
+the kelurahan (:mod:`server.privacy`) and at central (:mod:`central.privacy`); the
+NIK check is also central's for a verifier's send-back (:mod:`central.verification`):
+every NIK a person types is read the one way."""
 
 from __future__ import annotations
 
@@ -16,7 +18,8 @@ MAX_REASON = 500
 
 
 def checked_nik(nik: str) -> str:
-    """The NIK without spaces, or a 422 naming what is wrong with it."""
+    """A NIK as a person types it (``7371 0155 0675 7208`` too) without its spaces,
+    or a 422 naming what is wrong with it (the core's :func:`berjasa.identity.check_nik`)."""
     cleaned = "".join(str(nik).split())
     errors = [p for p in identity.check_nik(cleaned) if p.severity == "error"]
     if errors:

@@ -265,6 +265,16 @@ class NotActiveAtCentral(Problem):
     message = "Data ini tidak lagi aktif di pusat; tidak dapat dikirim balik."
 
 
+class RegisteredAtCentral(NotActiveAtCentral):
+    """The record is registered at BPJS (it has a KPJ): it is not waiting for
+    registration, so it cannot be sent back to its kelurahan to be fixed (the
+    kelurahan holds it registered and cannot edit it)."""
+
+    code = "already_registered"
+    message = ("Data ini sudah terdaftar di BPJS dan tidak dapat dikirim balik ke kelurahan; "
+               "perubahan data peserta diajukan ke BPJS Ketenagakerjaan.")
+
+
 class KeptRecordNotActive(NotActiveAtCentral):
     """A pair decision would keep a record central no longer holds as active."""
 

@@ -62,6 +62,7 @@ def export_command(fmt: str, what: str, month: str | None, draft: bool, output: 
     import sys
 
     from central.export_bpjs import held_line
+    from central.export_bpkad import held_payment_line
     from central.export_fields import ExportError
     from central.exports import MONTH_EXPORTS, FilterError, check_filters, export
 
@@ -96,9 +97,10 @@ def export_command(fmt: str, what: str, month: str | None, draft: bool, output: 
                 f"ekspor gagal: tidak dapat menulis {target}: {os_error_text(exc)}") from exc
         from central.downloads import record_cli_export
         record_cli_export(db, result)
-    held = held_line(result.filters)
+    held = held_line(result.filters) if what == "bpjs-registration" else (
+        held_payment_line(result.filters.get("held_open_finding") or 0))
     if held:  # on stderr: stdout may be the CSV itself
-        click.echo(held, err=True)
+        click.echo(held if what == "bpjs-registration" else f"Perhatian: {held}.", err=True)
     claims = result.filters.get("held_kpj_claims")
     if claims:
         need = result.filters.get("kpj_claims_need_bpjs_list") or 0

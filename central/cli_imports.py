@@ -43,6 +43,9 @@ def import_command(kind: str, file: Path, force: bool, data_dir: Path | None, as
         from central.trail import cli_actor, record
         record(db, cli_actor(), f"import.{kind}", file.name, summary)
     rechecked = summary.pop("rechecked")
+    statuses = rechecked.get("bpjs_status")
+    if statuses:  # registered workers the list shows no longer active (docs/central.md)
+        summary["bpjs_not_active"] = statuses
     if as_json:
         emit(summary, as_json)
         return
@@ -54,6 +57,13 @@ def import_command(kind: str, file: Path, force: bool, data_dir: Path | None, as
         click.echo(f"{summary['unreadable_held']} baris yang ditolak memuat NIK data di pusat: aturan "
                    f"yang membaca berkas ini \"belum diketahui\" untuk data itu (tidak ditolak, tidak "
                    f"masuk berkas pendaftaran BPJS) sampai berkas yang diperbaiki diimpor ulang.")
+    if statuses and statuses["raised"]:
+        click.echo(f"{statuses['raised']} pekerja terdaftar tercantum dengan status tidak aktif "
+                   "(bukan peserta aktif): temuan untuk verifikator; iurannya ditahan sampai "
+                   "diputus (berjasa central findings --kind bpjs_not_active).")
+    if statuses and statuses["closed"]:
+        click.echo(f"{statuses['closed']} temuan status tidak aktif ditutup: daftar ini menunjukkan "
+                   "pesertanya aktif lagi, iurannya dibayar lagi.")
     if summary["unused_columns"]:
         click.echo(f"Kolom tidak dipakai: {', '.join(summary['unused_columns'])} (bukan kolom "
                    f"{kind}; periksa nama kolomnya bila isinya perlu)")

@@ -127,15 +127,21 @@ def _shown_of(shown: int, total: int, what: str, limit: int) -> None:
 
 @click.command("decide")
 @click.argument("finding_id", type=ROW_ID)
-@click.option("--decision", type=click.Choice(["confirm", "send_back", "reject"]), required=True,
-              help="confirm: identitas benar; send_back: kirim balik ke kelurahan; reject: tolak.")
+@click.option("--decision", type=click.Choice(["confirm", "send_back", "reject", "continue",
+                                               "end_coverage"]), required=True,
+              help="confirm: identitas benar; send_back: kirim balik ke kelurahan; reject: tolak. "
+                   "Temuan meninggal dunia (Dukcapil) dan status tidak aktif di daftar peserta "
+                   "BPJS: continue (masih hidup/masih peserta: lanjutkan, tetap dibayar) atau "
+                   "end_coverage (benar meninggal/bukan peserta lagi: iuran berhenti mulai "
+                   "bulan berikutnya).")
 @click.option("--reason", required=True, help="Alasan keputusan (dibaca kelurahan).")
 @click.option("--by", "actor", default=None, help="Nama verifikator yang memutuskan.")
 @data_dir_option
 @json_option
 def decide_command(finding_id: int, decision: str, reason: str, actor: str | None,
                    data_dir: Path | None, as_json: bool) -> None:
-    """Putuskan temuan terbuka: confirm, send_back atau reject (beserta alasan).
+    """Putuskan temuan terbuka: confirm, send_back atau reject (beserta alasan); temuan
+    meninggal dunia dan status tidak aktif di daftar peserta BPJS: continue atau end_coverage.
 
     Contoh: berjasa central decide 12 --decision confirm --reason "Sesuai KTP"
     """
@@ -149,6 +155,10 @@ def decide_command(finding_id: int, decision: str, reason: str, actor: str | Non
     if outcome.get("record_unchanged") and not as_json:
         click.echo(f"Temuan ditutup; data sudah berstatus {outcome['record_status']} di pusat "
                    "dan tidak diubah.")
+    elif outcome.get("coverage_end") and not as_json:
+        click.echo(f"Iuran dihentikan: terakhir dibayar bulan {outcome['coverage_end']}, tidak ada "
+                   "lagi di daftar iuran bulan sesudahnya; data tetap terdaftar dengan KPJ-nya dan "
+                   "kelurahan diberi tahu pada tarikan berikutnya.")
     emit(outcome, as_json, decision)
 
 

@@ -126,6 +126,7 @@ class AllRecords(Builder):
                 "eligibility": verdict, "reasons": ";".join(str(x) for x in stored_json(r["reasons"], [])),
                 "duplicate_of": duplicate_of(r), "kpj_number": r["kpj_number"],
                 "registration_exported_at": r["registration_exported_at"],
-                "coverage_start": r["coverage_start"], "received_at": r["received_at"],
+                "coverage_start": r["coverage_start"], "coverage_end": r["coverage_end"],
+                "received_at": r["received_at"],
                 "updated_at": r["updated_at"],
             }

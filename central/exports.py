@@ -241,6 +241,7 @@ def export(db: Database, what: str, fmt: str, output: Path | IO[bytes] | None,
         filters.update(builder.held_counts())
     if isinstance(builder, PaymentList):
         filters["excluded_income_failed"] = builder.excluded_income
+        filters["held_open_finding"] = builder.held_open_finding
         if builder.unconfirmed_rows:
             filters["unconfirmed_rows"] = builder.unconfirmed_rows
     return ExportResult(what, fmt, builder.count, written.sha256, written.size, where, filters,

@@ -1,8 +1,9 @@
 """Findings central raises and closes by itself, as records arrive (the ingest), as
 lists are imported (the recheck, the DTSEN import) and as Dukcapil answers: the DTSEN
 identity check, a fixed record's arrival (its findings closed, a registered worker's
-changed NIK, a new version refused after a verifier's final decision) and the KPJ
-claims checked against the BPJS list. The verifiers' side (sending back, deciding,
+changed NIK, a new version refused after a verifier's final decision), the KPJ
+claims checked against the BPJS list, and the BPJS list's status of the workers
+central registered (:func:`bpjs_status_checked`). The verifiers' side (sending back, deciding,
 the queue) is :mod:`central.verification`; SQL in central/storage/findings.py.
 """
 
@@ -12,6 +13,7 @@ import json
 from typing import Any
 
 from berjasa.audit import Actor
+from berjasa.eligibility import is_active_status, is_deceased_status
 from berjasa.record_reasons import names_consent
 from central import identity_match
 from central.storage import audit as trail
@@ -29,6 +31,14 @@ VERIFIER_REJECTION = "verifikasi: "
 # Dukcapil's answers about the NIK itself, whatever the other fields say
 NIK_FINDINGS = frozenset({"dukcapil_deceased", "dukcapil_multiple_nik", "dukcapil_not_found",
                           "dukcapil_inactive"})
+# A worker central registered whom the BPJS participant list shows with a status that is
+# not participation (nonaktif, keluar, ditolak, meninggal dunia, any value not known to be
+# active): docs/central.md "When participation ends". Like any open finding it holds the
+# payment; a fix from the kelurahan does not close it (it is about the participant at BPJS).
+STATUS_FINDING = "bpjs_not_active"
+DEATH_FINDING = "dukcapil_deceased"
+# The findings a verifier answers with "still a participant" or "participation ended"
+PARTICIPATION_FINDINGS = frozenset({STATUS_FINDING, DEATH_FINDING})
 
 
 def raise_finding(db: Database, record: dict[str, Any], kind: str, source: str,
@@ -119,8 +129,9 @@ def after_new_version(db: Database, row: dict[str, Any], at: str, device_id: str
     fixed = store.close_open_findings(db, central_id, "fixed", "versi baru dari kelurahan",
                                       SYSTEM, at, kinds=("sent_back",))
     still_true = {f["kind"] for f in store.list_findings(db, "open", central_id=central_id)
-                  if f["kind"] in NIK_FINDINGS
-                  and (f["evidence"].get("record") or {}).get("nik") == row.get("nik")}
+                  if f["kind"] == STATUS_FINDING or (
+                      f["kind"] in NIK_FINDINGS
+                      and (f["evidence"].get("record") or {}).get("nik") == row.get("nik"))}
     stale = tuple(kind for kind in store.open_kinds(db, central_id) if kind not in still_true)
     superseded = store.close_open_findings(db, central_id, "superseded", "versi baru dari kelurahan",
                                            SYSTEM, at, kinds=stale) if stale else 0
@@ -193,6 +204,65 @@ def kpj_claims_checked(db: Database, claims: list[dict[str, Any]], at: str) -> d
                         "result": identity_match.DIFFERENT if listed and row["bpjs_kpj"]
                         else identity_match.MISSING}]}
         if raise_finding(db, row, CLAIM_FINDING, "bpjs", evidence, at=at):
+            raised += 1
+    return {"raised": raised, "closed": closed}
+
+
+def _status_key(status: str | None, kpj: str | None) -> tuple[str, str]:
+    """What a BPJS status finding is about: the status as written (case and spacing
+    aside) and the KPJ. A verifier's "still a participant" holds while the list shows
+    the same; another status (``Non Aktif`` then ``Meninggal Dunia``) asks again."""
+    return " ".join((status or "").split()).casefold(), kpj or ""
+
+
+def bpjs_status_checked(db: Database, rows: list[dict[str, Any]], open_found: dict[int, dict],
+                        at: str) -> dict[str, int]:
+    """After the recheck judged registered records against the loaded BPJS list
+    (``rows``: registered records the list shows readably, each with ``bpjs_status``,
+    ``bpjs_kpj``, ``bpjs_line``, ``coverage_end``, ``registered_now``; ``open_found``:
+    the open ``bpjs_not_active`` findings by central id): a status that is not
+    participation (:func:`berjasa.eligibility.is_active_status` is the one reading)
+    raises a finding naming the status, the file and the line, unless a verifier
+    already ended the participation (``coverage_end``), or answered "still a
+    participant" to the same status and KPJ, or the same one is open; an open one for
+    another status is superseded by the new. An active status closes the open finding
+    (decision ``bpjs_list``): the worker is paid again. Inside the caller's transaction.
+    ``{"raised", "closed"}``."""
+    in_force = snapshots.in_force(db, "bpjs") or {}
+    file_name = in_force.get("file_name")
+    inactive = [r for r in rows if not is_active_status(r["bpjs_status"]) and not r["coverage_end"]]
+    answered = store.decided_of_kind(db, STATUS_FINDING, "continue",
+                                     [int(r["central_id"]) for r in inactive
+                                      if int(r["central_id"]) not in open_found])
+    raised = closed = 0
+    for row in rows:
+        central_id = int(row["central_id"])
+        if is_active_status(row["bpjs_status"]):
+            if central_id in open_found:
+                closed += store.close_open_findings(
+                    db, central_id, "bpjs_list", f"daftar peserta BPJS ({file_name}) menunjukkan "
+                    f"status aktif lagi ({row['bpjs_status'] or 'kosong'})", SYSTEM, at,
+                    kinds=(STATUS_FINDING,))
+            continue
+        if row["coverage_end"]:
+            continue  # a verifier ended the participation: nothing left to ask
+        key = _status_key(row["bpjs_status"], row["bpjs_kpj"])
+        held = open_found.get(central_id)
+        if held is not None:
+            if _status_key(held.get("bpjs_status"), held.get("bpjs_kpj")) == key:
+                continue
+            store.close_open_findings(db, central_id, "superseded",
+                                      f"daftar peserta BPJS yang lebih baru ({file_name})",
+                                      SYSTEM, at, kinds=(STATUS_FINDING,))
+        elif any(_status_key(e.get("bpjs_status"), e.get("bpjs_kpj")) == key
+                 for e in answered.get(central_id, ())):
+            continue
+        evidence = {"source": "bpjs", "bpjs_status": row["bpjs_status"], "bpjs_kpj": row["bpjs_kpj"],
+                    "record_kpj": row["kpj_number"], "file": file_name, "line": row["bpjs_line"],
+                    "snapshot_id": in_force.get("id"), "coverage_start": row["coverage_start"],
+                    "registered_now": bool(row["registered_now"]),
+                    "deceased": is_deceased_status(row["bpjs_status"])}
+        if raise_finding(db, row, STATUS_FINDING, "bpjs", evidence, at=at):
             raised += 1
     return {"raised": raised, "closed": closed}
 

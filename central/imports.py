@@ -152,6 +152,7 @@ def _load(db: Database, path: Path, kind: str, reading: Reading, found: dict[str
         width = header_width(reading.header)
         workbook = reading.encoding == XLSX
         unreadable = UnreadableRows(SNAPSHOT_KIND[kind], snapshot_id, found.get("nik"))
+        numbered = SNAPSHOT_KIND[kind] in snapshots.NUMBERED  # rows keep their line
         for line, row in reading.rows:
             if not "".join(row).strip():
                 continue
@@ -176,7 +177,7 @@ def _load(db: Database, path: Path, kind: str, reading: Reading, found: dict[str
                 rejects.add(line, row, "duplicate_nik_in_file", "nik")
                 continue
             seen.add(key)
-            batch.append(values)
+            batch.append((*values, line) if numbered else values)
             accepted += 1
             if len(batch) >= BATCH_ROWS:
                 snapshots.insert(db, SNAPSHOT_KIND[kind], batch)

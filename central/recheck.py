@@ -18,6 +18,12 @@ shows its NIK with that very KPJ; otherwise the list's row does not reject it
 (:func:`central.eligibility.held_for_claim`) and a verifier gets a
 ``kpj_claim_unconfirmed`` finding (:func:`central.findings.kpj_claims_checked`).
 
+A registered record the BPJS list shows with a status that is not participation
+(nonaktif, keluar, ditolak, meninggal dunia...) stays registered with its KPJ (the
+list's first meaning, design.md) and a verifier gets a ``bpjs_not_active`` finding,
+which holds its payment (:func:`central.findings.bpjs_status_checked`); the list showing
+it active again closes the finding.
+
 A snapshot row the import refused for a record's NIK (``unreadable_rows``, read once
 per recheck for the held records only) makes the rules reading that snapshot
 ``unknown`` (central.eligibility.evidence).
@@ -35,6 +41,7 @@ from berjasa import eligibility as rules
 from berjasa import local_time
 from central import eligibility as central_rules
 from central import findings
+from central.storage import findings as finding_store
 from central.storage import records as record_store
 from central.storage import snapshots
 from central.storage.db import Database, utc_now
@@ -76,6 +83,9 @@ def recheck(db: Database, settings: dict[str, Any] | int | None = None, *,
     now = utc_now()
     summary = {"evaluated": 0, "rejected": 0, "accepted": 0, "registered": 0, "eligibility_changed": 0}
     claims: list[dict[str, Any]] = []
+    # registered workers the list shows: whether they are still participants
+    open_status = finding_store.open_of_kind(db, findings.STATUS_FINDING)
+    listed_registered: list[dict[str, Any]] = []
     for page in snapshots.records_for_recheck(db, chunk, central_ids):
         writes, updates, wanting_active = [], [], []
         decided = []
@@ -121,10 +131,19 @@ def recheck(db: Database, settings: dict[str, Any] | int | None = None, *,
                            now, now if (status_changed or results_changed) else row["updated_at"]))
             if row["kpj_claim"] is not None and status in ("accepted", "registered"):
                 claims.append({**row, "status": status, "kpj_number": kpj})
+            if status == "registered" and _listed(row, loaded, unreadable.get(row["nik"])) and (
+                    int(row["central_id"]) in open_status
+                    or not rules.is_active_status(row["bpjs_status"])):
+                listed_registered.append({**row, "kpj_number": kpj, "coverage_start": coverage,
+                                          "registered_now": row["status"] != "registered"})
         snapshots.write_evaluations(db, writes)
         record_store.add_updates(db, updates, now)
     if claims and loaded.get("bpjs") is not None:
         summary["kpj_claims"] = findings.kpj_claims_checked(db, claims, now)
+    if listed_registered:
+        checked = findings.bpjs_status_checked(db, listed_registered, open_status, now)
+        if checked["raised"] or checked["closed"]:
+            summary["bpjs_status"] = checked
     summary["changed"] = (summary["rejected"] + summary["accepted"] + summary["registered"]
                           + summary["eligibility_changed"])
     return summary
@@ -136,8 +155,7 @@ def _decide(row: dict[str, Any], params: rules.Parameters, loaded: dict[str, Any
     """(results, new status, rejection codes, kpj, coverage_start) for one row;
     ``refused``: the snapshot rows naming its NIK that their imports refused."""
     unreadable = central_rules.unreadable_of(refused) if refused else None
-    listed = (row["bpjs_nik"] is not None and loaded.get("bpjs") is not None
-              and not (unreadable and "bpjs" in unreadable))
+    listed = _listed(row, loaded, refused)
     # central's own memory of registering it, or the list confirming the KPJ its
     # kelurahan claims (a registration a restore made central forget)
     # (a claim the list contradicts is compared first: never registered on the list's
@@ -159,3 +177,10 @@ def _decide(row: dict[str, Any], params: rules.Parameters, loaded: dict[str, Any
     elif status == "rejected" and not codes:
         status = "accepted"
     return results, status, codes, kpj, coverage
+
+
+def _listed(row: dict[str, Any], loaded: dict[str, Any], refused: list[dict] | None) -> bool:
+    """Whether the loaded BPJS list shows the row's NIK in a row it could read."""
+    if row["bpjs_nik"] is None or loaded.get("bpjs") is None:
+        return False
+    return not (refused and "bpjs" in central_rules.unreadable_of(refused))

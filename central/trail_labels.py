@@ -15,7 +15,7 @@ from berjasa.local_time import wita
 from central.accounts import ROLE_LABELS
 from central.downloads import LABELS as EXPORT_LABELS
 from central.imports import KINDS
-from central.verification import FINDING_DECISIONS, PAIR_DECISIONS
+from central.verification import DECISION_VALUES, PAIR_DECISIONS
 
 ACTIONS = {
     "login": "Masuk",
@@ -57,7 +57,7 @@ PREFIXES = (
     ("download.", "Unduhan", EXPORT_LABELS),
     ("export.", "Ekspor (baris perintah)", EXPORT_LABELS),
     ("import.", "Impor", {kind: IMPORTS.get(kind, kind) for kind in KINDS}),
-    ("decision.finding.", "Keputusan temuan", FINDING_DECISIONS),
+    ("decision.finding.", "Keputusan temuan", DECISION_VALUES),
     ("decision.pair.", "Keputusan pasangan", PAIR_DECISIONS),
 )
 

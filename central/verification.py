@@ -5,18 +5,24 @@ The findings central raises and closes by itself (the DTSEN check, a fixed recor
 arrival, KPJ claims against the BPJS list) are :mod:`central.findings`.
 
 A finding is never a rejection. While a record has an open finding it stays off
-the BPJS registration file; a verifier decides: ``confirm`` (the identity is
-right, the record goes on), ``send_back`` (the record goes back to its kelurahan
-as ``needs_fix`` with the reason) or ``reject`` (central rejects it, with the
-reason; the kelurahan hears it with the next pull).
+the BPJS registration file (and a registered worker off the payment list); a verifier
+decides: ``confirm`` (the identity is right, the record goes on), ``send_back`` (the
+record goes back to its kelurahan as ``needs_fix`` with the reason) or ``reject``
+(central rejects it, with the reason; the kelurahan hears it with the next pull).
+Some kinds have decisions of their own (:data:`KIND_DECISIONS`): a death Dukcapil
+reports and a registered worker's status on the BPJS list are answered ``continue``
+(still alive, still a participant) or ``end_coverage`` (the participation ended: paid
+up to this month, docs/central.md "When participation ends").
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from berjasa import local_time
 from berjasa.audit import Actor
 from berjasa.checks import has_visible_text, reason_unprintable_problem
+from berjasa.erasure import checked_nik
 from berjasa.problems import (
     AlreadyDecided,
     AlreadySentBack,
@@ -24,10 +30,19 @@ from berjasa.problems import (
     KeptRecordNotActive,
     NotActiveAtCentral,
     NotFound,
+    RegisteredAtCentral,
     ValidationFailed,
 )
 from central.export_bpjs import kpj_claims_held
-from central.findings import CLAIM_FINDING, VERIFIER_REJECTION, raise_finding, record_trail
+from central.findings import (
+    CLAIM_FINDING,
+    DEATH_FINDING,
+    PARTICIPATION_FINDINGS,
+    STATUS_FINDING,
+    VERIFIER_REJECTION,
+    raise_finding,
+    record_trail,
+)
 from central.storage import findings as store
 from central.storage import records as records_store
 from central.storage.db import Database, utc_now
@@ -42,23 +57,45 @@ KIND_LABELS = {
     "sent_back": "Dikirim balik ke kelurahan untuk diperbaiki",
     "bpjs_nik_changed": "NIK diperbaiki setelah terdaftar di BPJS: perbaiki NIK di BPJS",
     "kpj_claim_unconfirmed": "KPJ dari kelurahan tidak cocok dengan daftar peserta BPJS",
+    "bpjs_not_active": "Daftar peserta BPJS: status peserta tidak aktif",
 }
 FINDING_DECISIONS = {"confirm": "Identitas benar, lanjutkan",
                      "send_back": "Kirim balik ke kelurahan",
                      "reject": "Tolak"}
-# A kind whose decisions mean something else than the general labels say (the values
-# stay FINDING_DECISIONS'): a KPJ claim's ``confirm`` sets the claim aside, the record
-# a new enrollment from then on (docs/central.md "Registrations a restore lost").
+# The decisions on whether a worker is still a participant (a death, the BPJS list's
+# status: docs/central.md "When participation ends"): go on, or the participation
+# ended (a registered worker leaves the payment list from the month after).
+CONTINUE, END_COVERAGE = "continue", "end_coverage"
+# The kinds whose decisions are their own (values and labels), in the order offered:
+# a KPJ claim's ``confirm`` sets the claim aside, the record a new enrollment from then
+# on (docs/central.md "Registrations a restore lost"; its ``send_back`` is refused with
+# its own reason); a death is confirmed or Dukcapil was wrong (the NIK may also be
+# mistyped: sent back); the BPJS list's status is answered "still a participant" or
+# "participation ended". A value another kind offers is refused for these (422).
 KIND_DECISIONS = {
-    "kpj_claim_unconfirmed": {"confirm": "Klaim KPJ keliru: daftarkan sebagai peserta baru",
-                              "reject": "Tolak data ini"},
+    CLAIM_FINDING: {"confirm": "Klaim KPJ keliru: daftarkan sebagai peserta baru",
+                    "send_back": FINDING_DECISIONS["send_back"], "reject": "Tolak data ini"},
+    DEATH_FINDING: {CONTINUE: "Dukcapil keliru, masih hidup: lanjutkan",
+                    END_COVERAGE: "Benar meninggal: hentikan",
+                    "send_back": "NIK salah ketik: kirim balik ke kelurahan"},
+    STATUS_FINDING: {CONTINUE: "Masih peserta aktif: tetap dibayar",
+                     END_COVERAGE: "Bukan peserta lagi: hentikan iuran"},
 }
+# The BPJS list says the participant died ("Meninggal Dunia")
+DECEASED_ON_LIST = {CONTINUE: "Masih hidup dan peserta aktif: tetap dibayar",
+                    END_COVERAGE: "Benar meninggal: hentikan iuran"}
+# Those two in general words (an unknown value's message, the trail's names)
+PARTICIPATION_DECISIONS = {CONTINUE: "Masih hidup/masih peserta: lanjutkan",
+                           END_COVERAGE: "Meninggal/bukan peserta lagi: hentikan iuran"}
+DECISION_VALUES = {**FINDING_DECISIONS, **PARTICIPATION_DECISIONS}
 
 
-def finding_decisions(kind: str) -> dict[str, str]:
-    """The decisions offered on a finding of ``kind``, labelled for it (values of
-    :data:`FINDING_DECISIONS`)."""
-    return {**FINDING_DECISIONS, **KIND_DECISIONS.get(kind, {})}
+def finding_decisions(kind: str, evidence: dict[str, Any] | None = None) -> dict[str, str]:
+    """The decisions offered on a finding of ``kind`` (with its ``evidence``: a BPJS
+    status of death has its own labels), value -> label."""
+    if kind == STATUS_FINDING and (evidence or {}).get("deceased"):
+        return DECEASED_ON_LIST
+    return KIND_DECISIONS.get(kind, FINDING_DECISIONS)
 
 
 PAIR_DECISIONS = {"keep_a": "Sama orang, pertahankan A",
@@ -103,12 +140,13 @@ def send_back(db: Database, nik: str, reason: str | None, actor: Actor | str) ->
     ``needs_fix`` with ``reason``: an open ``sent_back`` finding keeps it off the
     registration file until the fix arrives, and an update entry of kind
     ``needs_fix`` reaches the kelurahan with its next pull.
-    409 ``not_active`` when central holds no active record for the NIK,
+    ``nik`` is read as every NIK a person types (spaces removed, the core's check:
+    422 naming what is wrong). 409 ``already_registered`` when the record is
+    registered at BPJS (the answer names its KPJ and what to do instead), 409
+    ``not_active`` when central holds no active record for the NIK,
     409 ``already_sent_back`` when it is waiting for a fix already."""
     text = _reason(reason)
-    nik = (nik or "").strip()
-    if not (len(nik) == 16 and nik.isascii() and nik.isdigit()):
-        raise ValidationFailed({"nik": ["NIK harus 16 angka."]}, {"nik": ["invalid"]})
+    nik = checked_nik(nik if isinstance(nik, str) else "")
     now = utc_now()
     with db.transaction():
         db.lock_ingest()  # update sequence numbers commit in order (central.ingest)
@@ -116,8 +154,25 @@ def send_back(db: Database, nik: str, reason: str | None, actor: Actor | str) ->
         if record is None:
             raise NotFound("NIK ini tidak ada di registri pusat.")
         if record["status"] != "accepted":
-            raise NotActiveAtCentral(status=record["status"])
+            raise _not_sendable(db, record)
         return _send_back_record(db, record, text, _actor(actor), now)
+
+
+def _not_sendable(db: Database, record: dict[str, Any]) -> NotActiveAtCentral:
+    """Why a record that is not ``accepted`` cannot be sent back: a registered one
+    is named for what it is (registered, its KPJ, what to do instead), any other
+    is no longer active at central."""
+    if record["status"] != "registered":
+        return NotActiveAtCentral(status=record["status"])
+    held = store.record_by_id(db, int(record["central_id"])) or {}
+    kpj = held.get("kpj_number") or "(belum tercatat)"
+    since = f", iuran dibayar sejak {held['coverage_start']}" if held.get("coverage_start") else ""
+    return RegisteredAtCentral(
+        f"Data ini sudah terdaftar di BPJS dengan KPJ {kpj}{since}, jadi tidak dapat dikirim "
+        "balik: kelurahan mencatatnya terdaftar dan tidak dapat mengubahnya. Bila datanya "
+        "salah, ajukan perubahan data peserta KPJ itu ke BPJS Ketenagakerjaan; bila orangnya "
+        "meninggal atau bukan peserta lagi, iurannya dihentikan lewat temuannya di halaman "
+        "Verifikasi (Dukcapil atau daftar peserta BPJS).", status="registered")
 
 
 def _send_back_record(db: Database, record: dict[str, Any], text: str, who: Actor,
@@ -149,9 +204,14 @@ def _send_back_record(db: Database, record: dict[str, Any], text: str, who: Acto
 
 def decide_finding(db: Database, finding_id: int, decision: str, reason: str | None,
                    actor: Actor | str) -> dict[str, Any]:
-    """A verifier's decision on an open finding (see the module docstring)."""
-    if decision not in FINDING_DECISIONS:
-        raise ValidationFailed({"decision": [_choose(FINDING_DECISIONS)]},
+    """A verifier's decision on an open finding (see the module docstring); the
+    values each kind takes are :func:`finding_decisions`'. ``end_coverage`` (a death,
+    or the BPJS list's status, confirmed): a registered worker is paid up to this
+    month (WITA) and leaves the payment list from the next, stays registered, and the
+    kelurahan hears ``coverage_ended``; an accepted record (a death Dukcapil reported
+    before registration) is rejected by the verifier, so it never goes on a file."""
+    if decision not in DECISION_VALUES:
+        raise ValidationFailed({"decision": [_choose(DECISION_VALUES)]},
                                {"decision": ["invalid_choice"]})
     text = _reason(reason)
     who = _actor(actor)
@@ -174,6 +234,12 @@ def decide_finding(db: Database, finding_id: int, decision: str, reason: str | N
                                                  "BPJS, jadi tidak dapat diperbaikinya: pilih "
                                                  "lanjutkan atau tolak.")]},
                                    {"decision": ["registered_at_kelurahan"]})
+        offered = finding_decisions(finding["kind"], finding["evidence"])
+        if decision not in offered:
+            label = KIND_LABELS.get(finding["kind"], finding["kind"])
+            said = f"Temuan \"{label}\" diputus dengan keputusannya sendiri. {_choose(offered)}"
+            raise ValidationFailed({"decision": [said]},
+                                   {"decision": ["invalid_choice"]})
         if not store.decide_finding(db, finding_id, decision, text, actor, now):
             raise AlreadyDecided.by(store.get_finding(db, finding_id) or {})
         outcome: dict[str, Any] = {"finding_id": finding_id, "decision": decision,
@@ -182,7 +248,7 @@ def decide_finding(db: Database, finding_id: int, decision: str, reason: str | N
                                    "kelurahan_code": record["kelurahan_code"]}
         if decision == "send_back":
             if record["status"] != "accepted":
-                raise NotActiveAtCentral(status=record["status"])
+                raise _not_sendable(db, record)
             outcome["send_back"] = _send_back_record(db, record, text, who, now)
         elif record["status"] not in records_store.ACTIVE:
             # already off every file (a duplicate, a rejection): the finding closes,
@@ -193,19 +259,59 @@ def decide_finding(db: Database, finding_id: int, decision: str, reason: str | N
             # rules (the next registration file, or "already a participant")
             store.clear_kpj_claim(db, int(record["central_id"]), now)
             outcome["kpj_claim_cleared"] = details["kpj_claim_cleared"] = True
+        elif decision == END_COVERAGE and record["status"] == "registered":
+            ended = _end_participation(db, finding, record, text, actor, now)
+            outcome.update(ended)
+            details.update(coverage_end=[record.get("coverage_end"), ended["coverage_end"]],
+                           cause=ended["cause"], findings_closed=ended["findings_closed"])
+        elif decision == END_COVERAGE:
+            # a death before registration: never on a registration file
+            reasons = [f"{VERIFIER_REJECTION}meninggal dunia (Dukcapil): {text}"]
+            _reject(db, record, reasons, text, actor, now)
+            outcome["record_status"] = "rejected"
         elif decision == "reject":
             _refuse_rejecting_a_kept_record(db, record)
-            reasons = [f"{VERIFIER_REJECTION}{text}"]
-            store.set_record_status(db, record["central_id"], "rejected", reasons, now)
-            store.close_open_findings(db, record["central_id"], "reject", text, actor, now)
-            records_store.add_updates(db, [{
-                "kelurahan_code": record["kelurahan_code"], "record_id": record["record_id"],
-                "kind": "rejected", "central_status": "rejected", "reasons": reasons}], now)
+            _reject(db, record, [f"{VERIFIER_REJECTION}{text}"], text, actor, now)
             outcome["record_status"] = "rejected"
         details["status"] = [record["status"], "sent_back" if decision == "send_back"
                              else outcome["record_status"]]
         record_trail(db, who, f"decision.finding.{decision}", record, details)
         return outcome
+
+
+def _reject(db: Database, record: dict[str, Any], reasons: list[str], text: str, actor: str,
+            now: str) -> None:
+    """A verifier rejects the record at central: its open findings close, the
+    kelurahan hears ``rejected`` with the reasons. Inside the decision's transaction."""
+    store.set_record_status(db, record["central_id"], "rejected", reasons, now)
+    store.close_open_findings(db, record["central_id"], "reject", text, actor, now)
+    records_store.add_updates(db, [{
+        "kelurahan_code": record["kelurahan_code"], "record_id": record["record_id"],
+        "kind": "rejected", "central_status": "rejected", "reasons": reasons}], now)
+
+
+def _end_participation(db: Database, finding: dict[str, Any], record: dict[str, Any], text: str,
+                       actor: str, now: str) -> dict[str, Any]:
+    """A registered worker's participation ended (a verifier confirmed a death or the
+    BPJS list's status): the city pays up to this month (WITA) and no later (an earlier
+    end stays), the record stays registered with its KPJ, the worker's other open
+    findings of the kind close with it, and the kelurahan hears ``coverage_ended``.
+    Inside the decision's transaction."""
+    month = local_time.today().strftime("%Y-%m")
+    last = min(month, record["coverage_end"]) if record.get("coverage_end") else month
+    store.end_coverage(db, int(record["central_id"]), last, now)
+    closed = store.close_open_findings(
+        db, int(record["central_id"]), END_COVERAGE,
+        f"iuran dihentikan oleh keputusan atas temuan {finding['id']}", actor, now,
+        kinds=tuple(sorted(PARTICIPATION_FINDINGS)))
+    cause = ("deceased" if finding["kind"] == DEATH_FINDING or finding["evidence"].get("deceased")
+             else "not_participant")
+    records_store.add_updates(db, [{
+        "kelurahan_code": record["kelurahan_code"], "record_id": record["record_id"],
+        "kind": "coverage_ended", "central_status": "registered", "last_month": last,
+        "cause": cause, "reason": text, "kpj_number": record.get("kpj_number")}], now)
+    return {"coverage_end": last, "cause": cause, "findings_closed": closed,
+            "record_status": "registered"}
 
 
 def _refuse_rejecting_a_kept_record(db: Database, record: dict[str, Any]) -> None:

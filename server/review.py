@@ -91,6 +91,13 @@ PAIR_DECISION_TEXT = {
 }
 
 
+# Why central stopped paying a registered worker's contributions (``coverage_ended``)
+COVERAGE_END_TEXT = {
+    "deceased": "pekerja ini meninggal dunia",
+    "not_participant": "pekerja ini bukan peserta aktif BPJS Ketenagakerjaan lagi",
+}
+
+
 def central_notice_texts(conn: sqlite3.Connection, enrollment_id: str) -> list[str]:
     """Central's notices about a record (likely duplicates, verifiers' decisions) in
     Bahasa Indonesia, oldest first."""
@@ -114,6 +121,13 @@ def central_notice_texts(conn: sqlite3.Connection, enrollment_id: str) -> list[s
             text = PAIR_DECISION_TEXT.get(decision, str(decision)).format(keep=keep)
             reason = payload.get("reason")
             out.append(f"Keputusan verifikator pusat: {text}" + (f" (alasan: {reason})" if reason else "") + ".")
+        elif kind == "coverage_ended":
+            cause = COVERAGE_END_TEXT.get(payload.get("cause"), "kepesertaannya berakhir")
+            reason = payload.get("reason")
+            out.append(f"Keputusan verifikator pusat: {cause}; iuran BPJS Ketenagakerjaan dari "
+                       f"program terakhir dibayar bulan {payload.get('last_month', '?')} dan "
+                       "berhenti mulai bulan berikutnya. Data tetap terdaftar"
+                       + (f" (alasan: {reason})" if reason else "") + ".")
     return out
 
 

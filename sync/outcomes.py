@@ -33,7 +33,8 @@ from sync import storage
 
 SYNC_ACTOR = Actor("sync", "sync")
 # Update kinds that change no status: kept as notices for the supervisor.
-NOTICE_KINDS = frozenset({"duplicate_elsewhere", "possible_duplicate", "duplicate_decision"})
+NOTICE_KINDS = frozenset({"duplicate_elsewhere", "possible_duplicate", "duplicate_decision",
+                          "coverage_ended"})
 # central's reasons shown to the supervisor and the enumerator start with this
 SENT_BACK_PREFIX = "Dikirim balik oleh pusat: "
 

@@ -56,6 +56,10 @@ def decide_finding(finding_id: str):
         return _refused(exc)
     if outcome.get("record_unchanged"):
         return _done("Temuan ditutup; data ini sudah tidak aktif di pusat dan statusnya tidak diubah.")
+    if outcome.get("coverage_end"):
+        return _done(f"Keputusan disimpan: iuran terakhir dibayar bulan {outcome['coverage_end']}, "
+                     "tidak ada lagi di daftar iuran bulan sesudahnya; kelurahan diberi tahu pada "
+                     "tarikan berikutnya.")
     return _done("Keputusan atas temuan disimpan.")
 
 

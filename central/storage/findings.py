@@ -131,6 +131,27 @@ def close_open_findings(db: Database, central_id: int, decision: str, reason: st
     return db.run(sql, params)
 
 
+def open_of_kind(db: Database, kind: str) -> dict[int, dict[str, Any]]:
+    """The open findings of one kind, by central id (their evidence)."""
+    return {int(r["central_id"]): _finding(r)["evidence"] for r in db.query(
+        "SELECT central_id, evidence FROM findings WHERE kind = ? AND status = 'open'", (kind,))}
+
+
+def decided_of_kind(db: Database, kind: str, decision: str,
+                    central_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """The evidence of the findings of ``kind`` a verifier decided with ``decision``,
+    for these records (by central id)."""
+    if not central_ids:
+        return {}
+    among, params = db.in_list("central_id", sorted({int(i) for i in central_ids}), "bigint")
+    found: dict[int, list[dict[str, Any]]] = {}
+    for row in db.query("SELECT central_id, evidence FROM findings WHERE kind = ?"
+                        f" AND status = 'decided' AND decision = ? AND {among}",
+                        (kind, decision, *params)):
+        found.setdefault(int(row["central_id"]), []).append(_finding(row)["evidence"])
+    return found
+
+
 def open_waiting_count(db: Database) -> int:
     """Open send-backs of active records (waiting for the kelurahan's fix)."""
     return int(db.one("SELECT count(*) AS n FROM findings f JOIN records r"
@@ -172,6 +193,13 @@ def set_record_status(db: Database, central_id: int, status: str, reasons: list 
     """A verifier's decision on a held record (e.g. rejected after a finding)."""
     db.run("UPDATE records SET status = ?, reasons = ?, updated_at = ? WHERE central_id = ?",
            (status, json.dumps(reasons) if reasons else None, at, central_id))
+
+
+def end_coverage(db: Database, central_id: int, last_month: str, at: str) -> None:
+    """A verifier found a registered worker's participation ended: the city pays up
+    to ``last_month`` (YYYY-MM) and no later; the record stays registered."""
+    db.run("UPDATE records SET coverage_end = ?, updated_at = ? WHERE central_id = ?",
+           (last_month, at, central_id))
 
 
 def clear_kpj_claim(db: Database, central_id: int, at: str) -> None:

@@ -16,7 +16,7 @@ EXPORT_COLUMNS = (
     " sex, address, rt, rw, mother_name, phone, occupation, work_category, monthly_income,"
     " heir_name, heir_relation, heir_phone, status, reasons, duplicate_of_kelurahan,"
     " duplicate_of_record, kpj_number, received_at, updated_at, disability, jht, eligibility,"
-    " eligibility_snapshots, evaluated_at, registration_exported_at, coverage_start"
+    " eligibility_snapshots, evaluated_at, registration_exported_at, coverage_start, coverage_end"
 )
 # BPJS participant status values that mean "active" (as central.eligibility reads them).
 ACTIVE_BPJS_STATUSES = ("aktif", "active", "a", "1", "ya", "y")
@@ -126,12 +126,22 @@ def mark_registration_exported(db: Database, central_ids: list[int], at: str) ->
                " AND registration_exported_at IS NULL", [at, *params])
 
 
+# The registered new workers the city pays for in a month (two ``?``: the month): their
+# coverage started by then and had not ended before it (a verifier found the participation
+# ended: paid up to ``coverage_end``), and the cohort does not hold the NIK (paid once, as
+# cohort). An open finding holds the payment besides (NO_FINDING_HOLDING_PAYMENT).
+_REGISTERED_IN_MONTH = (
+    "r.status = 'registered' AND r.coverage_start IS NOT NULL AND r.coverage_start <= ?"
+    " AND (r.coverage_end IS NULL OR r.coverage_end >= ?)"
+    " AND NOT EXISTS (SELECT 1 FROM cohort c2 WHERE c2.nik = r.nik)")
+
+
 def stream_payable(db: Database, month: str) -> Iterator[dict[str, Any]]:
     """Everyone the city pays for in ``month`` (YYYY-MM): the 2024 cohort whose
     coverage started by then, and registered new workers whose coverage started by
-    then (a cohort NIK is paid once, as cohort) and have no open verification
-    finding; by kelurahan then NIK, streamed. ``jht`` is 1 when the row's own flag
-    says so or the JHT list has the NIK from ``month`` or earlier.
+    then and had not ended (a cohort NIK is paid once, as cohort) and have no open
+    verification finding; by kelurahan then NIK, streamed. ``jht`` is 1 when the row's
+    own flag says so or the JHT list has the NIK from ``month`` or earlier.
     The service drops those whose stored income rule failed."""
     return db.stream(
         "SELECT 'cohort' AS source, c.nik, c.kpj_number, c.full_name, c.kelurahan_code,"
@@ -140,11 +150,16 @@ def stream_payable(db: Database, month: str) -> Iterator[dict[str, Any]]:
         " UNION ALL"
         " SELECT 'new' AS source, r.nik, r.kpj_number, r.full_name, r.kelurahan_code,"
         f" r.coverage_start, r.monthly_income, {_jht('r')} AS jht, r.eligibility FROM records r"
-        " WHERE r.status = 'registered' AND r.coverage_start IS NOT NULL"
-        " AND r.coverage_start <= ?"
-        " AND NOT EXISTS (SELECT 1 FROM cohort c2 WHERE c2.nik = r.nik)"
-        f" AND {NO_FINDING_HOLDING_PAYMENT}"
-        " ORDER BY kelurahan_code, nik", (month, month, month, month))
+        f" WHERE {_REGISTERED_IN_MONTH} AND {NO_FINDING_HOLDING_PAYMENT}"
+        " ORDER BY kelurahan_code, nik", (month, month, month, month, month))
+
+
+def stream_payment_held(db: Database, month: str) -> Iterator[dict[str, Any]]:
+    """The registered workers :func:`stream_payable` would pay in ``month`` but for an
+    open verification finding (``eligibility`` only: the service counts those its
+    income rule would not drop anyway), streamed."""
+    return db.stream(f"SELECT r.eligibility FROM records r WHERE {_REGISTERED_IN_MONTH}"
+                     f" AND NOT {NO_FINDING_HOLDING_PAYMENT}", (month, month))
 
 
 def _jht(alias: str) -> str:

@@ -18,11 +18,14 @@ TABLES = {"dtsen": "dtsen", "bpjs": "bpjs_participants", "cohort": "cohort", "jh
 RULE_KINDS = ("dtsen", "bpjs", "cohort")
 COLUMNS = {
     "dtsen": ("nik", "kk_number", "full_name", "birth_date", "kelurahan_code", "desil", "snapshot_id"),
-    "bpjs": ("nik", "kpj_number", "program", "status", "coverage_start", "snapshot_id"),
+    "bpjs": ("nik", "kpj_number", "program", "status", "coverage_start", "snapshot_id", "line"),
     "cohort": ("nik", "kpj_number", "full_name", "birth_date", "kelurahan_code", "coverage_start",
                "monthly_income", "jht", "snapshot_id"),
     "jht": ("nik", "jht_from", "snapshot_id"),
 }
+# The snapshots whose rows keep the line of the file they came from (the last column):
+# a finding on a registered worker's BPJS list status names the file and the line.
+NUMBERED = frozenset({"bpjs"})
 # A refused row whose NIK could be read (migration 0015): the rules reading that
 # snapshot answer unknown for the NIK (central.eligibility.evidence).
 UNREADABLE_COLUMNS = ("kind", "nik", "snapshot_id", "line", "code", "column_label")
@@ -129,9 +132,9 @@ _RECHECK = (
     "SELECT r.central_id, r.kelurahan_code, r.record_id, r.nik, r.birth_date, r.occupation,"
     " r.work_category, r.monthly_income, r.status, r.reasons, r.eligibility,"
     " r.registration_exported_at, r.kpj_number, r.coverage_start, r.updated_at,"
-    " r.kpj_claim, r.kpj_claimed_at, r.version,"
+    " r.kpj_claim, r.kpj_claimed_at, r.version, r.coverage_end,"
     " d.desil, b.nik AS bpjs_nik, b.status AS bpjs_status, b.kpj_number AS bpjs_kpj,"
-    " b.coverage_start AS bpjs_coverage, c.coverage_start AS cohort_start"
+    " b.coverage_start AS bpjs_coverage, b.line AS bpjs_line, c.coverage_start AS cohort_start"
     " FROM records r LEFT JOIN dtsen d ON d.nik = r.nik"
     " LEFT JOIN bpjs_participants b ON b.nik = r.nik LEFT JOIN cohort c ON c.nik = r.nik"
     " WHERE r.status IN ('accepted', 'registered', 'rejected') AND r.central_id > ?{only}"

@@ -172,7 +172,9 @@ def test_send_back_of_a_record_not_active_is_409(central):
         with pytest.raises(verification.NotActiveAtCentral) as refused:
             verification.send_back(db, original["nik"], "Alasan", "vera")
         assert refused.value.status == 409
-        with pytest.raises(NotFound):
+        with pytest.raises(NotFound):  # a NIK, but nobody's at central
+            verification.send_back(db, "7371014101900009", "Alasan", "vera")
+        with pytest.raises(ValidationFailed):  # 16 digits that are no NIK (month 99)
             verification.send_back(db, "7371019999999999", "Alasan", "vera")
         with pytest.raises(ValidationFailed):
             verification.send_back(db, original["nik"], "   ", "vera")
@@ -196,7 +198,7 @@ def test_send_back_command_json_and_409_exit(central, tmp_path):
                       check=False)
     assert refused.returncode != 0 and "Traceback" not in refused.stderr
     assert "already_sent_back" in refused.stderr
-    unknown = berjasa("central", "send-back", "7371010000000000", "--reason", "x", data_dir=data,
+    unknown = berjasa("central", "send-back", "7371014101900009", "--reason", "x", data_dir=data,
                       check=False)
     assert unknown.returncode != 0 and "tidak ada" in unknown.stderr
     listed = json.loads(berjasa("central", "findings", "--json", data_dir=data).stdout)

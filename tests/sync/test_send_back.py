@@ -278,3 +278,42 @@ def test_same_person_wording_whatever_order_the_answer_and_the_pull_come_in(cent
     decoded = protocol.decode_results(body, batch)[0]
     assert decoded["same_person"] is True and decoded["duplicate_of"] == other
     assert outcomes.reason_text(decoded) == wording
+
+
+def test_an_ended_participation_reaches_the_kelurahan_as_a_notice(central, tmp_path):
+    """A verifier at central confirms the BPJS list's "Meninggal Dunia" for a registered
+    worker: the kelurahan's record stays registered with its KPJ, and the supervisor
+    reads that the contributions stop after this month, and why (docs/central.md "When
+    participation ends")."""
+    from berjasa import local_time
+    from central.imports import import_file
+
+    folder = h.make_kelurahan(tmp_path / "kel-a", A)
+    central.register(folder)
+    record_id = h.seed_approved(folder, 1, seed=41)[0]
+    assert run_once(folder, h.agent_settings(folder), "test").ok
+    nik = h.kelurahan_rows(folder, "SELECT nik FROM enrollments")[0]["nik"]
+    db = _central_db(central)
+    try:
+        with db.transaction():  # put on a registration file
+            db.run("UPDATE records SET registration_exported_at = '2026-01-05T00:00:00+00:00'")
+        listed = tmp_path / "peserta.csv"
+        listed.write_text("nik,kpj_number,program,status\n"
+                          f"{nik},25099990001,JKK+JKM,Meninggal Dunia\n", encoding="utf-8")
+        import_file(db, listed, "bpjs-participants", central.data_dir, 5)
+        [finding] = db.query("SELECT id FROM findings WHERE kind = 'bpjs_not_active'")
+        verification.decide_finding(db, finding["id"], "end_coverage", "Akta kematian dari lurah",
+                                    "verifikator1")
+    finally:
+        db.close()
+    assert run_once(folder, h.agent_settings(folder), "test").ok
+    row = h.kelurahan_rows(folder, "SELECT status, kpj_number FROM enrollments")[0]
+    assert (row["status"], row["kpj_number"]) == ("registered", "25099990001")
+    conn = connect(folder / "kelurahan.db")
+    try:
+        texts = central_notice_texts(conn, record_id)
+    finally:
+        conn.close()
+    month = local_time.today().strftime("%Y-%m")
+    assert any("meninggal dunia" in t and f"terakhir dibayar bulan {month}" in t
+               and "Akta kematian dari lurah" in t for t in texts), texts
