@@ -153,6 +153,7 @@ def privacy_erase(nik: str, reason: str, by: str | None, data_dir: Path | None,
         else:
             click.echo(f"Dihapus: {len(answer['erased'])} data. Penghapusan dikirim ke pusat "
                        "pada sinkronisasi berikutnya.")
+            _say_scope(answer["held_elsewhere"])
             for name in answer["migration_copies_deleted"]:
                 click.echo(f"Salinan sebelum migrasi yang memuat orang ini ikut dihapus: "
                            f"backups/{name}")
@@ -163,6 +164,20 @@ def privacy_erase(nik: str, reason: str, by: str | None, data_dir: Path | None,
             for item in answer["usb_files"]:
                 _say_usb_file(item)
     emit(answer, as_json, str(len(answer["erased"])))
+
+
+def _say_scope(elsewhere: list[dict]) -> None:
+    """What this erasure covers, and what central said is held elsewhere (docs/privacy.md 4)."""
+    click.echo("Penghapusan ini hanya mencakup data kelurahan ini (dan salinannya di pusat), "
+               "bukan data orang yang sama di kelurahan lain.")
+    if not elsewhere:
+        return
+    places = "; ".join(f"kelurahan {item['kelurahan_code']} (data {item['record_id']})"
+                       for item in elsewhere)
+    click.echo(f"Perhatian: menurut kabar pusat, NIK ini juga dipegang {places}. Data itu TIDAK "
+               "ikut terhapus. Untuk penghapusan di seluruh kota, minta kantor pusat menjalankan: "
+               'berjasa central privacy erase NIK --reason "<nomor surat>" (pusat menghapus semua '
+               "data NIK itu, dan setiap kelurahan ikut menghapus salinannya).", err=True)
 
 
 def _say_usb_file(item: dict) -> None:

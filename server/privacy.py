@@ -19,6 +19,7 @@ each POST. A killed agent holds nothing (no lock is waited for).
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -88,10 +89,12 @@ def erase_subject(conn: sqlite3.Connection, nik: str, reason: str, actor: Actor)
             if earlier:
                 return {"erased": [], "already_erased": [e["record_id"] for e in earlier],
                         "erased_at": earlier[-1]["erased_at"], "pseudonym": alias,
-                        "also_at_central": [], "usb_files": [], "compacted": False}
+                        "also_at_central": [], "held_elsewhere": [], "usb_files": [],
+                        "compacted": False}
             raise NotFound("Tidak ada data dengan NIK ini di kelurahan ini. Bila data itu ada di "
                            "kelurahan lain atau di pusat, penghapusannya di pusat: berjasa central "
                            "privacy erase NIK --reason ALASAN.")
+        elsewhere = held_elsewhere(conn, records)  # read before the notices go with the records
         usb_files: list[dict[str, Any]] = []
         for record in records:
             _erase_record(conn, record, alias, reason, actor, origin="kelurahan",
@@ -103,8 +106,36 @@ def erase_subject(conn: sqlite3.Connection, nik: str, reason: str, actor: Actor)
             "also_at_central": [r["id"] for r in records
                                 if r["status"] in ("synced", "registered", "central_rejected")],
             "queued_for_central": [r["id"] for r in records],
+            "held_elsewhere": elsewhere,
             "usb_files": _latest_per_file(usb_files),
             "compacted": not compaction["checkpoint_busy"]}
+
+
+# central_reason of a record central refused because another kelurahan's record holds
+# its NIK (sync/outcomes.py reason_text)
+_DUPLICATE_OF = re.compile(r"^duplicate_nik: kelurahan (?P<kelurahan_code>[0-9.]+), data (?P<record_id>\S+)$")
+
+
+def held_elsewhere(conn: sqlite3.Connection, records: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """Other kelurahans' records of the same NIK that central told this laptop about
+    (docs/privacy.md, section 4): the ``duplicate_elsewhere`` notices (another kelurahan
+    sent this NIK after us) and a ``duplicate_nik`` refusal (another kelurahan's record
+    held it first). An erasure here does not reach them: ``{"kelurahan_code",
+    "record_id", "known_from"}`` each, once."""
+    found: dict[tuple[str, str], dict[str, str]] = {}
+    for record in records:
+        match = _DUPLICATE_OF.match(record.get("central_reason") or "")
+        if record.get("central_status") == "duplicate" and match:
+            key = (match["kelurahan_code"], match["record_id"])
+            found.setdefault(key, {"kelurahan_code": key[0], "record_id": key[1],
+                                   "known_from": "duplicate_nik"})
+        for notice in store.central_notices(conn, record["id"]):
+            other = notice["payload"].get("other") or {}
+            if notice["kind"] == "duplicate_elsewhere" and other.get("kelurahan_code"):
+                key = (str(other["kelurahan_code"]), str(other.get("record_id") or ""))
+                found.setdefault(key, {"kelurahan_code": key[0], "record_id": key[1],
+                                       "known_from": "duplicate_elsewhere"})
+    return list(found.values())
 
 
 def _latest_per_file(files: list[dict[str, Any]]) -> list[dict[str, Any]]:
