@@ -182,6 +182,8 @@ def _erase_record(conn: sqlite3.Connection, record: dict[str, Any], alias: str, 
     privacy_store.add_erasure(conn, {
         "record_id": record_id, "pseudonym": alias, "erased_at": now,
         "erased_by": actor.username, "origin": origin, "reason": reason,
+        # whose phone may still hold it: the status look tells that phone (by id only)
+        "enumerator": record.get("enumerator"),
         "sent_at": None if notify else now,
         "central_result": None if notify else ("erased" if origin == "central" else "not_sent")})
     record_audit_entry(conn, actor, "privacy.erase", record_id,
