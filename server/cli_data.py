@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import click
@@ -75,8 +76,30 @@ def restore_command(path: Path, passphrase_stdin: bool, force: bool, data_dir: P
                                   force)
     except (BackupError, FolderInUse) as exc:
         raise click.ClickException(str(exc)) from exc
+    _note_restored(folder, info.created_at)
+    if not as_json:
+        click.echo(f"Data yang dicatat sesudah cadangan ini dibuat ({wita(info.created_at)}) tidak "
+                   "ada di laptop ini. Yang sudah terkirim ke pusat diambil kembali dengan "
+                   "`berjasa sync recover` (agen sinkronisasi berhenti dulu); yang belum terkirim "
+                   "hilang: minta petugas mendatanya lagi.")
     emit({"restored": str(folder), "kelurahan_code": info.kelurahan_code,
           "created_at": info.created_at, "files": info.files}, as_json, str(folder))
+
+
+def _note_restored(folder: Path, backup_created_at: str) -> None:
+    """The restored register remembers it is as old as its backup: `sync run`, `sync
+    status` and the panel say so until `berjasa sync recover` (docs/sync-agent.md)."""
+    from berjasa.database import connect
+    from berjasa.paths import kelurahan_db_path
+    from sync.storage import note_restored
+
+    conn = connect(kelurahan_db_path(folder))
+    try:
+        note_restored(conn, backup_created_at)
+    except sqlite3.Error:
+        pass  # a backup older than the sync tables: `berjasa migrate` comes first anyway
+    finally:
+        conn.close()
 
 
 @click.group("privacy")

@@ -30,6 +30,8 @@ def sync_status(conn: sqlite3.Connection) -> dict[str, Any]:
         "central_rejected": state["statuses"]["central_rejected"],
         "last_error": error.get("error"),
         "last_error_at": error.get("finished_at"),
+        "central_only": state["central_only"]["records"],
+        "restored_from_backup": (state["restored_from_backup"] or {}).get("backup_created_at"),
     }
 
 
