@@ -64,13 +64,13 @@ def create_app(config: AppConfig) -> Flask:
     signing.install(app, config.data_dir)  # every /api/ answer signed (pinned key)
 
     from central import http, openapi
-    from central.api import batches, devices, erasures, health, hints, records, updates
+    from central.api import batches, devices, erasures, health, hints, updates
     from central.pages import blueprint as pages
 
     app.register_blueprint(pages.blp)
     # /openapi.json from the schemas that validate the device API (flask-smorest)
     openapi.install(app, [health.blp, devices.blp, batches.blp, updates.blp, erasures.blp,
-                          hints.blp, records.blp])
+                          hints.blp])
     http.init_app(app)
     return app
 
