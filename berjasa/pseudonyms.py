@@ -24,6 +24,7 @@ import os
 import secrets
 import sqlite3
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -100,6 +101,14 @@ def pseudonym(key: bytes, value: str, kind: str = "nik") -> str:
     """The keyed pseudonym of an identifier (the same value and key give the same one)."""
     digest = hmac.new(key, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
     return PSEUDONYM_PREFIX + digest[:32]
+
+
+def pseudonyms(key: bytes, values: Iterable[str], kind: str = "nik") -> dict[str, str]:
+    """{value: :func:`pseudonym`} of many values at once (intake looks up a whole
+    batch's NIKs): OpenSSL's one-shot HMAC, about half the cost of ``hmac.new``."""
+    prefix = f"{kind}:".encode()
+    return {value: PSEUDONYM_PREFIX + hmac.digest(key, prefix + value.encode(), "sha256").hex()[:32]
+            for value in values}
 
 
 def canonical(value: Any) -> str:

@@ -33,6 +33,7 @@ PUBLIC = frozenset({
     "central_updates.list_updates",
     "central_erasures.receive_erasures",
     "central_hints.hint_page",
+    "central_updates.list_records",
 })
 
 ROUTES: dict[str, frozenset[str]] = {

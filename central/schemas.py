@@ -122,6 +122,17 @@ class UpdatesQuery(StrictQueryArgs):
                                  "tersimpan sebelum halaman dibuat (docs/sync-protocol.md)"})
 
 
+class RecordsQuery(StrictQueryArgs):
+    """``GET /api/v1/records``: the device's kelurahan's records held at central after
+    the central id ``after``, at most ``limit`` (capped at the page size), for a
+    laptop taking back what it lost (docs/sync-protocol.md, "Recovery")."""
+
+    after = whole_number(0, 10**18 - 1, CURSOR, "invalid", load_default=0)
+    limit = whole_number(1, 10**18 - 1, "Batas harus bilangan bulat >= 1.", "invalid")
+    encoding = fields.String(validate=validate.OneOf(["zstd"]),
+                             metadata={"description": "zstd: halaman yang sama, dipadatkan zstd"})
+
+
 def _key_id(text: str) -> None:
     if not re.fullmatch(r"[0-9a-f]{0,64}", text):
         raise ValidationError(UNKNOWN_KEY)

@@ -30,6 +30,7 @@ ACTIONS = {
     "device.register": "Perangkat kelurahan terdaftar",
     "device.revoke": "Perangkat dicabut",
     "device.code_cancel": "Kode pendaftaran perangkat dibatalkan",
+    "device.records_pull": "Data kelurahan diambil kembali oleh laptopnya (pemulihan)",
     "privacy.erase": "Data pribadi dihapus",
     "privacy.export": "Salinan data pribadi untuk pemiliknya",
     "privacy.tombstone": "Penghapusan di kelurahan diterima (belum pernah di pusat)",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import click
@@ -101,9 +102,31 @@ def restore_command(path: Path, passphrase_stdin: bool, force: bool, by: str | N
                                   force, actor)
     except (BackupError, FolderInUse) as exc:
         raise click.ClickException(str(exc)) from exc
+    _note_restored(folder, info.created_at)
+    if not as_json:
+        click.echo(f"Data yang dicatat sesudah cadangan ini dibuat ({wita(info.created_at)}) tidak "
+                   "ada di laptop ini. Yang sudah terkirim ke pusat diambil kembali dengan "
+                   "`berjasa sync recover` (agen sinkronisasi berhenti dulu); yang belum terkirim "
+                   "hilang: minta petugas mendatanya lagi.")
     emit({"restored": str(folder), "kelurahan_code": info.kelurahan_code,
           "created_at": info.created_at, "files": info.files, "sha256": info.sha256},
          as_json, str(folder))
+
+
+def _note_restored(folder: Path, backup_created_at: str) -> None:
+    """The restored register remembers it is as old as its backup: `sync run`, `sync
+    status` and the panel say so until `berjasa sync recover` (docs/sync-agent.md)."""
+    from berjasa.database import connect
+    from berjasa.paths import kelurahan_db_path
+    from sync.storage import note_restored
+
+    conn = connect(kelurahan_db_path(folder))
+    try:
+        note_restored(conn, backup_created_at)
+    except sqlite3.Error:
+        pass  # a backup older than the sync tables: `berjasa migrate` comes first anyway
+    finally:
+        conn.close()
 
 
 @click.group("privacy")
@@ -181,6 +204,7 @@ def privacy_erase(nik: str, reason: str, by: str | None, data_dir: Path | None,
         else:
             click.echo(f"Dihapus: {len(answer['erased'])} data. Penghapusan dikirim ke pusat "
                        "pada sinkronisasi berikutnya.")
+            _say_scope(answer["held_elsewhere"])
             for name in answer["migration_copies_deleted"]:
                 click.echo(f"Salinan sebelum migrasi yang memuat orang ini ikut dihapus: "
                            f"backups/{name}")
@@ -191,6 +215,20 @@ def privacy_erase(nik: str, reason: str, by: str | None, data_dir: Path | None,
             for item in answer["usb_files"]:
                 _say_usb_file(item)
     emit(answer, as_json, str(len(answer["erased"])))
+
+
+def _say_scope(elsewhere: list[dict]) -> None:
+    """What this erasure covers, and what central said is held elsewhere (docs/privacy.md 4)."""
+    click.echo("Penghapusan ini hanya mencakup data kelurahan ini (dan salinannya di pusat), "
+               "bukan data orang yang sama di kelurahan lain.")
+    if not elsewhere:
+        return
+    places = "; ".join(f"kelurahan {item['kelurahan_code']} (data {item['record_id']})"
+                       for item in elsewhere)
+    click.echo(f"Perhatian: menurut kabar pusat, NIK ini juga dipegang {places}. Data itu TIDAK "
+               "ikut terhapus. Untuk penghapusan di seluruh kota, minta kantor pusat menjalankan: "
+               'berjasa central privacy erase NIK --reason "<nomor surat>" (pusat menghapus semua '
+               "data NIK itu, dan setiap kelurahan ikut menghapus salinannya).", err=True)
 
 
 def _say_usb_file(item: dict) -> None:

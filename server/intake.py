@@ -41,7 +41,7 @@ from berjasa.problems import (
 )
 from berjasa.pseudonyms import key_for_connection
 from berjasa.record_reasons import names_consent
-from server import eligibility, lifecycle
+from server import eligibility, erased_niks, lifecycle
 from server.schemas.messages import flatten_errors
 from server.storage import enrollments as store
 from server.storage import privacy as privacy_store
@@ -203,6 +203,7 @@ def _store_one(conn: sqlite3.Connection, item: Prepared, actor: Actor) -> Outcom
     with transaction(conn):
         if privacy_store.erased_ids(conn, [record["id"]]):
             raise RecordErased()
+        _mark_erased_nik(record, erased_niks.erasure_times(conn, [record["nik"]]))
         try:
             store.insert_enrollment(conn, record)
         except (IdConflict, DuplicateNik):
@@ -275,6 +276,7 @@ def _store_planned(conn: sqlite3.Connection, prepared: list[Prepared | Problem],
         held = store.intake_keys(conn, [item.values["id"] for item in valid])
         holders = store.active_ids_for_niks(conn, [item.values["nik"] for item in valid])
     erased = privacy_store.erased_ids(conn, [item.values["id"] for item in valid])
+    erased_at = erased_niks.erasure_times(conn, [item.values["nik"] for item in valid])
     outcomes: list[Outcome | Problem] = []
     new: list[tuple[Actor, dict[str, Any]]] = []
     for item, actor in zip(prepared, actors, strict=True):
@@ -292,6 +294,11 @@ def _store_planned(conn: sqlite3.Connection, prepared: list[Prepared | Problem],
             outcomes.append(DuplicateNik(existing_id=holders[nik]))
             continue
         record = _new_record(item, actor)
+        try:
+            _mark_erased_nik(record, erased_at)
+        except RecordErased as refused:
+            outcomes.append(refused)
+            continue
         held[record_id], holders[nik] = record, record_id
         new.append((actor, record))
         outcomes.append(Outcome(201, record))
@@ -299,6 +306,17 @@ def _store_planned(conn: sqlite3.Connection, prepared: list[Prepared | Problem],
     for actor, records in itertools.groupby(new, key=lambda pair: pair[0]):
         record_audit_entries(conn, actor, [_created(record) for _, record in records])
     return outcomes
+
+
+def _mark_erased_nik(record: dict[str, Any], erased_at: dict[str, str]) -> None:
+    """A new record whose NIK was erased here at its owner's request
+    (:mod:`server.erased_niks`): RecordErased raised when it was captured before the
+    erasure, else the supervisor's warning added to its ``warnings``."""
+    found = erased_niks.judge(record, erased_at.get(record["nik"]))
+    if isinstance(found, RecordErased):
+        raise found
+    if found:
+        record["warnings"] = [*record["warnings"], found]
 
 
 def _result(payload: Any, outcome: Outcome | Problem) -> dict[str, Any]:
@@ -343,7 +361,8 @@ def edit_enrollment(conn: sqlite3.Connection, enrollment_id: str, payload: Any,
         # A sent-back record returned with no change ("I checked it, it is right now")
         # still moves, as a new version (the phone and the sync agent see it by that)
         # and an "edit" in history (its editor is a maker: server.review.is_maker).
-        changes = {**changed, "warnings": identity_warnings(values), "status": new_status,
+        warnings = identity_warnings(values) + erased_niks.warnings_for(conn, values)
+        changes = {**changed, "warnings": warnings, "status": new_status,
                    "last_edited_by": actor.username, "updated_at": utc_now()}
         if not store.update_enrollment(conn, enrollment_id, changes, expected_version):
             raise VersionMismatch()

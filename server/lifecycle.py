@@ -8,6 +8,7 @@ a record from one status to another (design.md, "Status lifecycle")::
     synced    -> needs_fix          (sent back by a verifier at central)
     needs_fix / submitted -> central_rejected   (a verifier's final decision meanwhile)
     central_rejected -> needs_fix   (central refused it by an intake rule: a data fix)
+    central_rejected -> rejected    (a duplicate of a record `sync recover` brought back)
 
 Every move goes through :func:`transition`: it checks the move against
 :data:`TRANSITIONS` and the actor's role, changes the row only if nobody changed
@@ -61,6 +62,10 @@ TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
     # fixed like a send-back (approved/synced -> needs_fix above); from
     # central_rejected when an older agent had applied that answer as a rejection.
     ("central_rejected", "needs_fix"): SYNC_ROLES,
+    # A record recorded again after the laptop lost the original (restored from an
+    # older backup), refused by central as a duplicate of that original: rejected here
+    # when `berjasa sync recover` brings the original back (sync/recover.py).
+    ("central_rejected", "rejected"): SYNC_ROLES,
 }
 
 # Decisions that need a reason: the enumerator or the worker must be told why.

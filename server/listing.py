@@ -9,6 +9,7 @@ import sqlite3
 from typing import Any
 
 from server.storage import enrollments as store
+from server.storage import privacy as privacy_store
 
 
 def decode_cursor(cursor: str) -> tuple[str, str] | None:
@@ -53,13 +54,20 @@ def own_statuses(conn: sqlite3.Connection, username: str, *, since: tuple[str, s
     records ``username`` recorded, changed since the last look (``since``: the
     position that look ended at, read again with :data:`STATUS_OVERLAP`), a page at
     a time (``after``). ``since`` in the answer is where the next look starts, once
-    the last page is read (``next_cursor`` None)."""
+    the last page is read (``next_cursor`` None). The last page also lists the user's
+    records erased since the look's start (``{"id", "status": "erased", "updated_at"}``,
+    nothing else: the record is gone), so a phone still holding one deletes it."""
     start = _earlier(since[0], STATUS_OVERLAP) if since else None
     rows, next_cursor = store.list_statuses(conn, username, since=start, after=after, limit=limit)
     items = [{"id": row["id"], "version": row["version"], "status": row["status"],
               "review_reason": row["review_reason"], "updated_at": row["updated_at"],
               "central": {"status": row["central_status"], "reason": row["central_reason"],
                           "kpj_number": row["kpj_number"]}} for row in rows]
+    if next_cursor is None:
+        # the look's last page: the user's records erased since (the person asked to be
+        # erased, or retention ended): ids only, so the phone deletes its copy
+        items += [{"id": row["record_id"], "status": "erased", "updated_at": row["erased_at"]}
+                  for row in privacy_store.erased_for_enumerator(conn, username, start)]
     # never behind the position the look started from (the overlap re-reads older changes)
     seen = [tuple(position) for position in (since, after) if position]
     if rows:

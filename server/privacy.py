@@ -19,6 +19,7 @@ each POST. A killed agent holds nothing (no lock is waited for).
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -93,10 +94,12 @@ def erase_subject(conn: sqlite3.Connection, nik: str, reason: str, actor: Actor)
             if earlier:
                 return {"erased": [], "already_erased": [e["record_id"] for e in earlier],
                         "erased_at": earlier[-1]["erased_at"], "pseudonym": alias,
-                        "also_at_central": [], "usb_files": [], "compacted": False}
+                        "also_at_central": [], "held_elsewhere": [], "usb_files": [],
+                        "compacted": False}
             raise NotFound("Tidak ada data dengan NIK ini di kelurahan ini. Bila data itu ada di "
                            "kelurahan lain atau di pusat, penghapusannya di pusat: berjasa central "
                            "privacy erase NIK --reason ALASAN.")
+        elsewhere = held_elsewhere(conn, records)  # read before the notices go with the records
         usb_files: list[dict[str, Any]] = []
         for record in records:
             _erase_record(conn, record, alias, reason, actor, origin="kelurahan",
@@ -108,8 +111,36 @@ def erase_subject(conn: sqlite3.Connection, nik: str, reason: str, actor: Actor)
             "also_at_central": [r["id"] for r in records
                                 if r["status"] in ("synced", "registered", "central_rejected")],
             "queued_for_central": [r["id"] for r in records],
+            "held_elsewhere": elsewhere,
             "usb_files": _latest_per_file(usb_files),
             "compacted": not compaction["checkpoint_busy"]}
+
+
+# central_reason of a record central refused because another kelurahan's record holds
+# its NIK (sync/outcomes.py reason_text)
+_DUPLICATE_OF = re.compile(r"^duplicate_nik: kelurahan (?P<kelurahan_code>[0-9.]+), data (?P<record_id>\S+)$")
+
+
+def held_elsewhere(conn: sqlite3.Connection, records: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """Other kelurahans' records of the same NIK that central told this laptop about
+    (docs/privacy.md, section 4): the ``duplicate_elsewhere`` notices (another kelurahan
+    sent this NIK after us) and a ``duplicate_nik`` refusal (another kelurahan's record
+    held it first). An erasure here does not reach them: ``{"kelurahan_code",
+    "record_id", "known_from"}`` each, once."""
+    found: dict[tuple[str, str], dict[str, str]] = {}
+    for record in records:
+        match = _DUPLICATE_OF.match(record.get("central_reason") or "")
+        if record.get("central_status") == "duplicate" and match:
+            key = (match["kelurahan_code"], match["record_id"])
+            found.setdefault(key, {"kelurahan_code": key[0], "record_id": key[1],
+                                   "known_from": "duplicate_nik"})
+        for notice in store.central_notices(conn, record["id"]):
+            other = notice["payload"].get("other") or {}
+            if notice["kind"] == "duplicate_elsewhere" and other.get("kelurahan_code"):
+                key = (str(other["kelurahan_code"]), str(other.get("record_id") or ""))
+                found.setdefault(key, {"kelurahan_code": key[0], "record_id": key[1],
+                                       "known_from": "duplicate_elsewhere"})
+    return list(found.values())
 
 
 def _latest_per_file(files: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -137,10 +168,12 @@ def erase_from_central(conn: sqlite3.Connection, record_id: str, reason: str | N
 
 def _erase_record(conn: sqlite3.Connection, record: dict[str, Any], alias: str, reason: str,
                   actor: Actor, origin: str, notify_central: bool | None = None,
-                  usb_files: list[dict[str, Any]] | None = None) -> None:
+                  usb_files: list[dict[str, Any]] | None = None,
+                  erased_by: str | None = None) -> None:
     """Remove one record and every copy of it (inside the caller's transaction).
     ``usb_files`` gains the stick files (``sync export``) that hold an unanswered
-    batch with it: they still carry the person to central."""
+    batch with it: they still carry the person to central. ``erased_by``: the
+    erasure's author when not the actor (the retention policy, run by an operator)."""
     record_id = record["id"]
     for batch in privacy_store.batches_holding(conn, record_id):
         if batch["state"] == "pending":
@@ -155,7 +188,9 @@ def _erase_record(conn: sqlite3.Connection, record: dict[str, Any], alias: str, 
     notify = origin == "kelurahan" if notify_central is None else notify_central
     privacy_store.add_erasure(conn, {
         "record_id": record_id, "pseudonym": alias, "erased_at": now,
-        "erased_by": actor.username, "origin": origin, "reason": reason,
+        "erased_by": erased_by or actor.username, "origin": origin, "reason": reason,
+        # whose phone may still hold it: the status look tells that phone (by id only)
+        "enumerator": record.get("enumerator"),
         "sent_at": None if notify else now,
         "central_result": None if notify else ("erased" if origin == "central" else "not_sent")})
     record_audit_entry(conn, actor, "privacy.erase", record_id,
@@ -193,7 +228,9 @@ def purge(conn: sqlite3.Connection, settings: dict[str, Any], actor: Actor = RET
                 privacy_store.batches_holding(conn, record["id"]))
             _erase_record(conn, record, nik_pseudonym(conn, record["nik"]),
                           f"Retensi: ditolak lebih dari {settings['retention_rejected_days']} hari",
-                          actor, origin="kelurahan", notify_central=reached)
+                          actor, origin="kelurahan", notify_central=reached,
+                          # nobody asked for it (intake tells the two apart: server/erased_niks.py)
+                          erased_by=RETENTION_ACTOR.username)
         counts = {
             "rejected_erased": len(rejected),
             "erasure_traces_deleted": privacy_store.delete_erasure_traces(

@@ -47,10 +47,22 @@ def _open(data_dir: Path | None):
 
 
 def _report_line(report) -> str:
-    """One line of what a run did."""
-    return (f"{report.result}: {report.records_sent} data terkirim dalam {report.batches_sent} batch,"
+    """One line of what a run did (and what central holds that this laptop lost)."""
+    line = (f"{report.result}: {report.records_sent} data terkirim dalam {report.batches_sent} batch,"
             f" {report.updates_applied} kabar dari pusat, {report.pending} masih menunggu"
             f" ({report.seconds:.1f} s)")
+    if report.central_only:
+        line += "\n" + central_only_text(report.central_only)
+    elif report.restored_from_backup:
+        line += (f"\nLaptop dipulihkan dari cadangan {wita(report.restored_from_backup)}: data yang "
+                 "dicatat sesudahnya dan sudah di pusat diambil kembali dengan berjasa sync recover")
+    return line
+
+
+def central_only_text(count: int) -> str:
+    """What a laptop that lost records central holds is told (docs/sync-agent.md)."""
+    return (f"Perhatian: pusat memegang {count} data yang tidak ada di laptop ini — laptop "
+            "dipulihkan dari cadangan lama? Ambil kembali: berjasa sync recover")
 
 
 @sync_group.command("run")
@@ -165,6 +177,69 @@ def resend_command(data_dir: Path | None, as_json: bool) -> None:
     emit({"queued": queued}, as_json, str(queued))
 
 
+@sync_group.command("recover")
+@click.option("--check", "check_only", is_flag=True,
+              help="Hanya hitung data yang dipegang pusat dan tidak ada di sini; tidak mengubah apa pun.")
+@data_dir_option
+@json_option
+def recover_command(check_only: bool, data_dir: Path | None, as_json: bool) -> None:
+    """Ambil kembali dari pusat data kelurahan ini yang tidak ada di laptop ini.
+
+    Untuk laptop yang dipulihkan dari cadangan lama (atau dipasang ulang): data yang
+    dicatat sesudah cadangan itu hilang di sini, tetapi yang sudah terkirim ada di
+    pusat. Data itu ditulis kembali dengan status dari pusat (diterima, dikirim balik
+    untuk perbaikan, ditolak, terdaftar), tercatat di jejak audit. Jalankan saat
+    server kelurahan boleh berjalan, agen sinkronisasi tidak.
+
+    Contoh: berjasa sync recover --check, lalu berjasa sync recover
+    """
+    from sync.recover import RecoverError, recover
+
+    folder, settings, conn = _open(data_dir)
+    try:
+        summary = recover(conn, folder, settings, check_only)
+    except RecoverError as exc:
+        raise click.ClickException(f"pemulihan gagal: {exc}") from exc
+    finally:
+        conn.close()
+    if not as_json:
+        _say_recovery(summary)
+    emit(summary, as_json, str(summary["missing_here" if check_only else "recovered"]))
+
+
+def _say_recovery(summary: dict) -> None:
+    """The recovery in words."""
+    from server.pages.labels import STATUS_LABELS
+
+    click.echo(f"Pusat memegang {summary['held_at_central']} data kelurahan ini: "
+               f"{summary['already_here']} ada di laptop ini, {summary['missing_here']} tidak"
+               + (f", {summary['erased_here']} sudah dihapus di sini" if summary["erased_here"] else "")
+               + ".")
+    if summary["check_only"]:
+        if summary["missing_here"]:
+            click.echo("Ambil kembali dengan: berjasa sync recover")
+        if summary["erased_here_from_central"]:
+            click.echo(f"{len(summary['erased_here_from_central'])} data di laptop ini sudah dihapus "
+                       "di pusat; berjasa sync recover menghapusnya juga di sini.")
+        return
+    statuses = ", ".join(f"{count} {STATUS_LABELS.get(status, status)}"
+                         for status, count in sorted(summary["statuses"].items()))
+    click.echo(f"Dipulihkan dari pusat: {summary['recovered']} data"
+               + (f" ({statuses})" if statuses else "") + ".")
+    for record_id in summary["copies_rejected"]:
+        click.echo(f"Data {record_id} (dicatat ulang, ditolak pusat sebagai ganda dari data yang "
+                   "dipulihkan) kini Ditolak; data aslinya kembali.")
+    if summary["erased_here_from_central"]:
+        click.echo(f"Dihapus di sini karena sudah dihapus di pusat: "
+                   f"{len(summary['erased_here_from_central'])} data.")
+    for item in summary["not_recovered"]:
+        holder = item.get("held_by") or {}
+        why = (f"NIK-nya dipegang data {holder.get('id')} ({holder.get('status')}) di laptop ini: "
+               "putuskan data itu dulu (mis. tolak sebagai ganda), lalu jalankan lagi"
+               if item["why"] == "nik_held" else "data di pusat tidak lengkap")
+        click.echo(f"Tidak dipulihkan: data {item['record_id']}: {why}.", err=True)
+
+
 @sync_group.command("status")
 @data_dir_option
 @json_option
@@ -194,6 +269,12 @@ def status_command(data_dir: Path | None, as_json: bool) -> None:
                    f" {answers['updates_applied']} kabar)")
     click.echo(f"Menunggu: {status['pending']['records']} data"
                f" ({status['pending']['batches_unanswered']} batch belum dijawab)")
+    if status["restored_from_backup"]:
+        click.echo(f"Laptop dipulihkan dari cadangan "
+                   f"{wita(status['restored_from_backup']['backup_created_at'])}: data yang dicatat "
+                   "sesudahnya dan sudah di pusat dapat diambil kembali (berjasa sync recover).")
+    if status["central_only"]["records"]:
+        click.echo(central_only_text(status["central_only"]["records"]))
     error = status["last_error"]
     if error and status["last_error_resolved"]:
         click.echo(f"Galat terakhir: - (yang terakhir, {wita(error['finished_at'], seconds=True)}, "
@@ -296,6 +377,8 @@ def import_answers_command(file: Path, by: str | None, data_dir: Path | None,
     finally:
         conn.close()
     if not as_json:
+        if summary["central_only"]:
+            click.echo(central_only_text(summary["central_only"]), err=True)
         click.echo(f"{summary['records_answered']} data terjawab dalam {summary['batches_answered']}"
                    f" batch; {summary['updates_applied']} kabar dari pusat diterapkan"
                    + (f"; petunjuk duplikat untuk {summary['hint_records']} data se-kota diperbarui."

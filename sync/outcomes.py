@@ -158,9 +158,22 @@ def _same_person_wording(conn: sqlite3.Connection, record_id: str,
 
 def apply_update(conn: sqlite3.Connection, entry: dict[str, Any]) -> bool:
     """Apply one ``/api/v1/updates`` entry; notices are kept, not applied. An
-    ``erased`` entry (central erased the record) erases the local copy too."""
+    ``erased`` entry (central erased the record) erases the local copy too. An entry
+    about a record the register does not hold, and never erased here (a laptop
+    restored from an older backup: central holds what was made since), is kept in
+    ``sync_central_only`` instead of dropped: ``sync run`` and the panel say so, and
+    ``berjasa sync recover`` takes those records back (sync/recover.py)."""
+    record_id = str(entry.get("record_id"))
     if entry.get("kind") == "erased":
-        return privacy.erase_from_central(conn, str(entry.get("record_id")))
+        if privacy.erase_from_central(conn, record_id):
+            return True
+        storage.forget_central_only(conn, [record_id])  # nothing left to take back
+        return False
+    if enrollment_store.status_of(conn, record_id) is None:
+        if not privacy_store.erased_ids(conn, [record_id]):
+            storage.note_central_only(conn, record_id, str(entry.get("kind")),
+                                      entry.get("central_status"), int(entry.get("seq") or 0))
+        return False
     results = entry.get("eligibility")
     changed = False
     if isinstance(results, list):
@@ -173,6 +186,33 @@ def apply_update(conn: sqlite3.Connection, entry: dict[str, Any]) -> bool:
             return True
         return False
     return apply_decision(conn, entry)
+
+
+# Update kinds that set a record's status (the rest are notices and rule results)
+STATUS_KINDS = frozenset({"accepted", "reaccepted", "duplicate", "rejected", "registered",
+                          "needs_fix"})
+
+
+def apply_recovered(conn: sqlite3.Connection, record_id: str, central: dict[str, Any],
+                    entries: list[dict[str, Any]]) -> None:
+    """A record just put back ``synced`` from central's copy (sync/recover.py) takes
+    central's state, inside the caller's transaction: its notices and rule results,
+    then the decision central's latest status entry names (as a pull would have
+    applied it: ``needs_fix`` for a send-back, ``central_rejected``, ``registered``
+    with its KPJ ...); without any such entry, the status the record has at central
+    (``central``: ``{"status", "duplicate_of"?, "reasons"?, "kpj_number"?}``)."""
+    last: dict[str, Any] | None = None
+    for entry in entries:
+        if isinstance(entry.get("eligibility"), list):
+            enrollment_store.set_central_eligibility(conn, record_id, entry["eligibility"])
+        if entry.get("kind") in NOTICE_KINDS:
+            storage.add_notice(conn, int(entry["seq"]), record_id, entry["kind"], entry)
+        elif entry.get("kind") in STATUS_KINDS:
+            last = entry
+    if last is None:
+        last = {**central, "kind": central.get("status")}
+    if last.get("kind") not in ("accepted", "reaccepted"):
+        apply_decision(conn, {**last, "record_id": record_id})
 
 
 def _batch_move(decision: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:

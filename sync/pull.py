@@ -21,10 +21,14 @@ from sync.transport import CentralRefused, TransientError, json_body, refusal_te
 log = logging.getLogger("berjasa.sync")
 
 
-def _updates_path(cursor: str, wait_for: list[str] | None = None) -> str:
-    # Accepted decisions came with the batch answers; only the rest is pulled.
+def _updates_path(run: RunState, cursor: str, wait_for: list[str] | None = None) -> str:
+    # Accepted decisions came with the batch answers; only the rest is pulled, except
+    # on a laptop restored from an older backup (run.skip_accepted False): there the
+    # accepted entries name the records made since the backup, which central holds
+    # and the laptop lost (kept as sync_central_only: `berjasa sync recover`).
     # encoding=zstd: a compressed page (a central that does not know it answers JSON)
-    path = f"/api/v1/updates?since={quote(str(cursor))}&skip=accepted&encoding=zstd"
+    skip = "&skip=accepted" if run.skip_accepted else ""
+    path = f"/api/v1/updates?since={quote(str(cursor))}{skip}&encoding=zstd"
     return path + (f"&wait_for={','.join(wait_for)}" if wait_for else "")
 
 
@@ -111,7 +115,7 @@ class PullBeside:
                 self.unpaged = 0
                 cursor = self.ahead_cursor
             try:
-                page = self._get_page(_updates_path(cursor), session)
+                page = self._get_page(_updates_path(self.run, cursor), session)
             except _PAGE_TROUBLE as exc:
                 log.info("updates ahead of the push's end: %s (no more asked)", exc)
                 with self.ahead_lock:
@@ -169,7 +173,7 @@ class PullBeside:
     def _fetch(self, session) -> None:
         cursor = self.cursor
         try:
-            page = self._get_page(_updates_path(cursor, self.batch_ids), session)
+            page = self._get_page(_updates_path(self.run, cursor, self.batch_ids), session)
         except _PAGE_TROUBLE as exc:
             log.info("updates beside the push: %s (asked after the push)", exc)
             with self.lock:
@@ -268,7 +272,7 @@ def pull(run: RunState, conn, device: dict[str, Any], key,
             return
     attempt = 0
     while run.can_start():
-        path = _updates_path(cursor)
+        path = _updates_path(run, cursor)
         try:
             response = run.client.get_signed(key, device["device_id"], path)
             run.add(bytes_up=300, bytes_down=wire_size(dict(response.headers), len(response.content)))

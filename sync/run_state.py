@@ -32,6 +32,11 @@ class SyncReport:
     updates_applied: int = 0
     erasures_sent: int = 0
     pending: int = 0
+    # records central holds that this laptop does not (sync_central_only): a laptop
+    # restored from an older backup; `berjasa sync recover` takes them back
+    central_only: int = 0
+    # the backup's time when the register was restored and not yet recovered
+    restored_from_backup: str | None = None
     bytes_up: int = 0
     bytes_down: int = 0
     seconds: float = 0.0
@@ -56,6 +61,9 @@ class RunState:
         self.local = threading.local()
         self.connections: list[Any] = []
         self.batch_seconds: list[float] = []  # send -> answer of each answered batch
+        # pulls leave out the accepted entries the batch answers brought, except on a
+        # laptop restored from an older backup (sync/pull.py)
+        self.skip_accepted = True
 
     def conn(self):
         """This thread's own SQLite connection (sqlite3 objects are not shared)."""

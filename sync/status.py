@@ -39,6 +39,10 @@ def sync_status(conn: sqlite3.Connection, attempts: int = 10) -> dict[str, Any]:
         "statuses": {name: statuses.get(name, 0) for name in
                      ("approved", "synced", "registered", "central_rejected")},
         "notices": storage.notice_counts(conn),
+        # records central holds that this laptop does not, and a restore not yet
+        # followed by `berjasa sync recover` (docs/sync-agent.md)
+        "central_only": storage.central_only(conn),
+        "restored_from_backup": storage.restored_from_backup(conn),
         "last_error": error,
         # a later run succeeded: the error is history, not the state of things
         "last_error_resolved": bool(error and last_online

@@ -296,6 +296,64 @@ def notice_counts(conn: sqlite3.Connection) -> dict[str, int]:
             conn.execute("SELECT kind, count(*) FROM sync_notices GROUP BY kind")}
 
 
+# --- records central holds that this laptop does not ---------------------------
+
+
+def note_central_only(conn: sqlite3.Connection, record_id: str, kind: str,
+                      central_status: str | None, seq: int) -> None:
+    """A pulled entry about a record id the register does not hold (migration 0014):
+    kept (its kind, central status and seq), never its data."""
+    now = utc_now()
+    conn.execute(
+        "INSERT INTO sync_central_only (record_id, central_status, last_kind, last_seq,"
+        " first_seen_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT(record_id) DO UPDATE SET"
+        " central_status = coalesce(excluded.central_status, central_status),"
+        " last_kind = excluded.last_kind, last_seq = excluded.last_seq,"
+        " last_seen_at = excluded.last_seen_at",
+        (record_id, central_status, kind, seq, now, now))
+
+
+def forget_central_only(conn: sqlite3.Connection, record_ids: list[str]) -> None:
+    """These records are here again (recovered), or central holds them no more."""
+    conn.executemany("DELETE FROM sync_central_only WHERE record_id = ?",
+                     [(record_id,) for record_id in record_ids])
+
+
+def central_only(conn: sqlite3.Connection) -> dict[str, Any]:
+    """How many records central holds that this laptop does not, by central status
+    (as far as the entries pulled tell): ``{"records": N, "statuses": {...}}``."""
+    rows = conn.execute("SELECT coalesce(central_status, '?') AS status, count(*) AS n"
+                        " FROM sync_central_only GROUP BY 1 ORDER BY 1").fetchall()
+    return {"records": sum(row["n"] for row in rows),
+            "statuses": {row["status"]: row["n"] for row in rows}}
+
+
+def central_only_ids(conn: sqlite3.Connection) -> list[str]:
+    """The ids of those records."""
+    return [row[0] for row in conn.execute("SELECT record_id FROM sync_central_only"
+                                           " ORDER BY first_seen_at, record_id")]
+
+
+# A restore (berjasa restore) leaves this in the restored database: the register is
+# as old as its backup; `sync recover` takes back what central holds, and clears it.
+RESTORED_STATE = "restored_from_backup"
+
+
+def note_restored(conn: sqlite3.Connection, backup_created_at: str) -> None:
+    """Mark a register just restored from a backup made at ``backup_created_at``."""
+    with transaction(conn):
+        set_state(conn, RESTORED_STATE, json.dumps(
+            {"backup_created_at": backup_created_at, "restored_at": utc_now()}, sort_keys=True))
+
+
+def restored_from_backup(conn: sqlite3.Connection) -> dict[str, Any] | None:
+    """{"backup_created_at", "restored_at"} of a restore not yet followed by a
+    recovery from central, or None."""
+    text = get_state(conn, RESTORED_STATE)
+    return json.loads(text) if text else None
+
+
 # --- erasures for central (server/privacy.py fills the table) ------------------
 
 

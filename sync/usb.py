@@ -233,7 +233,9 @@ def import_answers(conn: sqlite3.Connection, data_dir: Path, data: bytes,
             outcomes.after_erasures(conn)
         summary = {"batches_answered": answered, "records_answered": records,
                    "updates_applied": applied, "erasures_confirmed": confirmed,
-                   "hint_records": hinted}
+                   "hint_records": hinted,
+                   # records central holds that this laptop does not (a restore): recover them
+                   "central_only": storage.central_only(conn)["records"]}
         _note_stick_file(conn, "import", actor, file, data, summary,
                          ("batches_answered", "records_answered", "updates_applied"))
     return summary

@@ -1,4 +1,5 @@
-"""``GET /api/v1/updates?since=``: central's decisions for the device's kelurahan."""
+"""``GET /api/v1/updates?since=``: central's decisions for the device's kelurahan; and
+``GET /api/v1/records?after=``: its own records, for a laptop that lost them."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from flask import Response, g, jsonify
 from berjasa.web.arguments import Blueprint
 from central.api.signed import REFUSED, SIGNED, signed_by_device
 from central.app import get_db, setting
-from central.schemas import UpdatesQuery
+from central.recovery import PAGE_SIZE, records_page
+from central.schemas import RecordsQuery, UpdatesQuery
 from central.updates import batch_answers, updates_page, wait_for_batches
 from sync.protocol import compress
 
@@ -41,10 +43,32 @@ def list_updates(args: dict):
         page["stored"] = stored
         # and their answers, in case one is lost on its way back
         page["answers"] = batch_answers(get_db(), g.device["device_id"], waited_for)
-    if args.get("encoding") == "zstd":
-        # ?encoding=zstd: the same JSON, zstd-compressed (a page of rule results is
-        # mostly repeated text; on a lossy 256 kbit/s link it is the pull's time).
-        # The answer's signature covers these compressed bytes.
+    return _page_answer(page, args.get("encoding"))
+
+
+RECORDS_DOC = {"summary": "Data kelurahan ini yang dipegang pusat (pemulihan laptop)", **SIGNED,
+               "responses": {"200": {"description": "Data setelah after, dan kursor berikutnya"},
+                             **REFUSED}}
+
+
+@blp.route("/api/v1/records", methods=["GET"])
+@blp.doc(**RECORDS_DOC)
+@signed_by_device
+@blp.arguments(RecordsQuery, location="query")
+def list_records(args: dict):
+    """The signing device's kelurahan's own records after central id ``after``, each
+    with central's status and update entries, for a laptop that lost them
+    (central/recovery.py; docs/sync-protocol.md "Recovery"); every page is written to
+    central's trail."""
+    page = records_page(get_db(), g.device, args["after"], args.get("limit") or PAGE_SIZE)
+    return _page_answer(page, args.get("encoding"))
+
+
+def _page_answer(page: dict, encoding: str | None) -> Response:
+    """A page as JSON, or with ``?encoding=zstd`` the same JSON zstd-compressed (a page
+    of rule results is mostly repeated text; on a lossy 256 kbit/s link it is the
+    pull's time). The answer's signature covers these compressed bytes."""
+    if encoding == "zstd":
         body = json.dumps(page, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
         return Response(compress(body, "zstd"), mimetype="application/zstd")
     return jsonify(page)

@@ -295,6 +295,46 @@ def updates_since(db: Database, kelurahan_code: str, since: int, limit: int,
     return out
 
 
+# What a kelurahan gets back of its own record (``GET /api/v1/records``): the fields
+# it sent (sync.protocol.RECORD_FIELDS with ``record_id`` for ``id``, and the optional
+# fields but the KPJ claim) and central's decision.
+RECOVERY_COLUMNS = (
+    "central_id", "record_id", "nik", "kk_number", "full_name", "birth_place", "birth_date",
+    "sex", "address", "rt", "rw", "kelurahan_code", "mother_name", "phone", "occupation",
+    "work_category", "monthly_income", "heir_name", "heir_relation", "heir_phone", "consent",
+    "location", "captured_at", "notes", "version", "enumerator", "reviewed_by", "reviewed_at",
+    "disability", "possible_duplicate", "status", "reasons", "duplicate_of_kelurahan",
+    "duplicate_of_record", "kpj_number",
+)
+
+
+def kelurahan_records(db: Database, kelurahan_code: str, after: int, limit: int) -> list[dict]:
+    """A kelurahan's records (erased ones too: their ids and status only remain),
+    by central id after ``after``, at most ``limit``; JSON columns parsed."""
+    rows = db.query(f"SELECT {', '.join(RECOVERY_COLUMNS)} FROM records WHERE kelurahan_code = ?"
+                    " AND central_id > ? ORDER BY central_id LIMIT ?", (kelurahan_code, after, limit))
+    for row in rows:
+        for column in ("consent", "location", "disability", "reasons"):
+            if isinstance(row[column], str):
+                row[column] = json.loads(row[column])
+    return rows
+
+
+def updates_of_records(db: Database, kelurahan_code: str, record_ids: list[str]) -> list[dict]:
+    """Every update entry held for these records of a kelurahan, oldest first (the
+    shape ``updates_since`` gives)."""
+    if not record_ids:
+        return []
+    ids, params = db.in_list("record_id", record_ids)
+    rows = db.query(f"SELECT seq, kelurahan_code, record_id, kind, payload, at FROM updates"
+                    f" WHERE kelurahan_code = ? AND {ids} ORDER BY seq", [kelurahan_code, *params])
+    out = []
+    for row in rows:
+        payload = json.loads(row.pop("payload"))
+        out.append({**row, **payload})
+    return out
+
+
 def _shared_json(value: Any, shared: dict[int, str]) -> str:
     """JSON of a value that many rows of one call hold (the same list object):
     encoded once. Keyed by id(), so ``shared`` must not outlive the rows."""

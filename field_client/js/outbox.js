@@ -12,7 +12,7 @@
  * - a record becomes ``accepted`` only on the server's 201/200 for its id.
  */
 
-export const STATES = ['draft', 'queued', 'sent', 'accepted', 'needs_fix', 'duplicate', 'invalid'];
+export const STATES = ['draft', 'queued', 'sent', 'accepted', 'needs_fix', 'duplicate', 'erased', 'invalid'];
 
 export const STATE_LABELS = {
   draft: 'Draf (belum lengkap)',
@@ -21,6 +21,7 @@ export const STATE_LABELS = {
   accepted: 'Diterima server',
   needs_fix: 'Perlu perbaikan',
   duplicate: 'NIK sudah terdaftar',
+  erased: 'Ditolak: orang ini minta datanya dihapus',
   invalid: 'Tidak dapat diterima',
 };
 
@@ -141,18 +142,20 @@ export function applyResult(record, result, now = new Date()) {
   };
   if (result.status === 422) return { ...base, state: 'needs_fix', result: answer };
   if (result.status === 409 && result.code === 'duplicate_nik') return { ...base, state: 'duplicate', result: answer };
+  // the person asked to be erased after this record was captured: it must leave the phone
+  if (result.status === 409 && result.code === 'erased') return { ...base, state: 'erased', result: answer };
   return { ...base, state: 'invalid', result: answer };
 }
 
 /**
  * Send every sendable record in chunks. ``post(payloads)`` resolves to
  * {status, body} or throws when the server cannot be reached. Returns a summary:
- * {accepted, needs_fix, duplicate, invalid, pending, stopped: null|'offline'|'auth'|'server',
+ * {accepted, needs_fix, duplicate, erased, invalid, pending, stopped: null|'offline'|'auth'|'server',
  * refusal: null|{status, message}} (what the server said when it answered but took nothing).
  */
 export async function sendOutbox({ store, post, chunkSize = DEFAULT_CHUNK, now = () => new Date(),
   random = Math.random, onProgress = () => {} }) {
-  const summary = { accepted: 0, needs_fix: 0, duplicate: 0, invalid: 0, pending: 0, stopped: null,
+  const summary = { accepted: 0, needs_fix: 0, duplicate: 0, erased: 0, invalid: 0, pending: 0, stopped: null,
     refusal: null };
   const queue = (await store.all()).filter(isSendable)
     .sort((a, b) => a.created_at.localeCompare(b.created_at));
@@ -205,6 +208,12 @@ export async function sendOutbox({ store, post, chunkSize = DEFAULT_CHUNK, now =
 export function nextRetryAt(records) {
   const times = records.filter((r) => r.state === 'sent' && r.next_try_at).map((r) => r.next_try_at).sort();
   return times[0] || null;
+}
+
+/** The ids a status look answers ``erased`` (the person asked to be erased, or the
+ * record's retention ended): the phone deletes its copy of each (docs/field-app.md). */
+export function erasedIds(items) {
+  return new Set(items.filter((item) => item.status === 'erased').map((item) => item.id));
 }
 
 /** Merge the server's view of accepted records (status pulled when online). */

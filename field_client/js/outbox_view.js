@@ -15,7 +15,7 @@ import {
 import {
   FIX_EDITABLE, FIX_STATES, FIX_STATE_LABELS, centralNote, fixRecord, minimised, sendFixes,
 } from './fixes.js';
-import { pullStatuses } from './refresh.js';
+import { erasedText, pullStatuses } from './refresh.js';
 import { askLogin, expireSession, myRecords, ownedByMe, sessionValid, updateNetStatus } from './session.js';
 import { $, el, say, show, state } from './ui.js';
 
@@ -109,7 +109,7 @@ function card(record) {
     edit.addEventListener('click', () => openForm(record.id));
     actions.append(edit);
   }
-  if (['draft', 'needs_fix', 'duplicate', 'invalid'].includes(record.state)) {
+  if (['draft', 'needs_fix', 'duplicate', 'erased', 'invalid'].includes(record.state)) {
     const remove = el('button', 'delete', 'Hapus');
     remove.type = 'button';
     remove.addEventListener('click', () => removeRecord(record));
@@ -241,9 +241,11 @@ export async function send() {
     } else if (summary.stopped) {
       message = [stoppedText(summary), summary.refusal?.status === 403 ? 'error' : 'warn'];
     } else {
-      const troubles = summary.needs_fix + summary.duplicate + summary.invalid;
+      const troubles = summary.needs_fix + summary.duplicate + summary.erased + summary.invalid;
       message = [`Terkirim: ${summary.accepted} diterima, ${summary.needs_fix} perlu perbaikan, `
-        + `${summary.duplicate} NIK ganda${summary.invalid ? `, ${summary.invalid} tidak diterima` : ''}.`, troubles ? 'warn' : ''];
+        + `${summary.duplicate} NIK ganda`
+        + `${summary.erased ? `, ${summary.erased} ditolak karena orangnya minta datanya dihapus (hapus dari HP)` : ''}`
+        + `${summary.invalid ? `, ${summary.invalid} tidak diterima` : ''}.`, troubles ? 'warn' : ''];
       const fixes = await sendFixes({ store: mine, patch: (id, version, body) => api.patchEnrollment(state.session.token, id, version, body) });
       if (fixes.fixed || fixes.conflict || fixes.invalid || fixes.closed || fixes.stopped) {
         message = [`${message[0]} Perbaikan: ${fixes.fixed} terkirim`
@@ -253,7 +255,8 @@ export async function send() {
           + `${fixes.stopped ? `, ${fixes.pending} menunggu sinyal` : ''}.`,
         fixes.conflict || fixes.invalid || fixes.closed || fixes.stopped ? 'warn' : message[1]];
       }
-      await pullStatuses();
+      const dropped = await pullStatuses();
+      if (dropped) message = [`${message[0]} ${erasedText(dropped)}`, 'warn'];
     }
   } finally {
     state.sending = false;

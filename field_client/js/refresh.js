@@ -7,35 +7,49 @@
 import * as api from './api.js';
 import * as store from './store.js';
 import { offsetOf, stamp } from './freshness.js';
-import { applyServerStatuses } from './outbox.js';
+import { applyServerStatuses, erasedIds } from './outbox.js';
 import { mergeFixes, serverView } from './fixes.js';
 import { expireSession, ownedByMe, sessionValid } from './session.js';
-import { state } from './ui.js';
+import { say, state } from './ui.js';
 import { clockOf } from './validate.js';
+
+/** What the phone says after deleting records the server erased. */
+export function erasedText(count) {
+  return `${count} data dihapus dari HP ini: data itu sudah dihapus di server kelurahan `
+    + '(atas permintaan pemiliknya, atau masa simpannya habis).';
+}
 
 /**
  * The statuses of this user's records that changed since the last look (a light
  * listing: ids, versions, statuses, reasons; docs/api.md). The look starts over
  * (all records) for a new user on this phone, or when a record was accepted by a
- * replay (its earlier decisions may predate the last look).
+ * replay (its earlier decisions may predate the last look). A record the server
+ * answers ``erased`` is deleted from the phone, whatever its state (the accepted
+ * card's name and masked NIK, a fix's whole record). Resolves to how many records
+ * were deleted so (0 when the look could not be made).
  */
 export async function pullStatuses() {
-  if (!sessionValid() || !navigator.onLine) return;
+  if (!sessionValid() || !navigator.onLine) return 0;
   const user = state.session.username;
   try {
     const before = await store.allRecords();
     const recheck = before.some((r) => r.state === 'accepted' && r.server?.recheck && ownedByMe(r));
     const looks = (await store.getMeta('status_since')) || {};
     const answer = await api.listStatuses(state.session.token, recheck ? null : looks[user] || null);
-    if (answer.status !== 200) return;
+    if (answer.status !== 200) return 0;
+    const erased = erasedIds(answer.items);
+    const dropped = erased.size ? await store.deleteRecords([...erased]) : 0;
+    const items = answer.items.filter((item) => !erased.has(item.id));
     // decided on the records as they are at the write, not as they were before the look
-    await store.updateRecords((records) => applyServerStatuses(records, answer.items));
-    const whole = await mergeFromServer(answer.items);
-    if (!whole || !answer.since) return; // the next look starts from the same place
+    await store.updateRecords((records) => applyServerStatuses(records, items));
+    const whole = await mergeFromServer(items);
+    if (!whole || !answer.since) return dropped; // the next look starts from the same place
     if (recheck) await clearRechecks();
     await store.setMeta('status_since', { ...looks, [user]: answer.since });
+    return dropped;
   } catch {
     // offline again: statuses wait for the next chance
+    return 0;
   }
 }
 
@@ -126,7 +140,8 @@ export async function refreshFromServer() {
         await store.setMeta('dedupe_stamp', stamp(dedupe.fetched_at));
       }
     }
-    await pullStatuses();
+    const dropped = await pullStatuses();
+    if (dropped) say(erasedText(dropped), 'warn');
     document.body.dataset.refreshedAt = new Date().toISOString(); // lists, hints and statuses are current
   } catch {
     // no connection: the cached lists stay in use

@@ -92,9 +92,36 @@ export async function updateRecords(decide) {
   });
 }
 
-/** Remove a record (only ever on the enumerator's explicit request, or a new form left untouched). */
+/** Remove a record (only ever on the enumerator's explicit request, or a new form left
+ * untouched; or the server's word that the record was erased: deleteRecords). */
 export function deleteRecord(id) {
   return write('records', (store) => store.delete(id));
+}
+
+/**
+ * Remove the records of these ids that the phone holds, in one transaction: the server
+ * erased them (the person asked to be erased), so no copy may stay on the phone.
+ * Resolves to how many were held.
+ */
+export async function deleteRecords(ids) {
+  const wanted = new Set(ids);
+  const db = await openDb();
+  return new Promise((resolve, reject) => {
+    const tx = db.transaction('records', 'readwrite', { durability: 'strict' });
+    const os = tx.objectStore('records');
+    let held = 0;
+    const read = os.getAllKeys();
+    read.onsuccess = () => {
+      for (const key of read.result) {
+        if (!wanted.has(key)) continue;
+        held += 1;
+        os.delete(key);
+      }
+    };
+    tx.oncomplete = () => resolve(held);
+    tx.onerror = () => reject(tx.error);
+    tx.onabort = () => reject(tx.error || new Error('transaction aborted'));
+  });
 }
 
 /** A meta value, or undefined. */

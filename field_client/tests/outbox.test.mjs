@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  REASONED, applyResult, applyServerStatuses, backoffMs, closedForEditing, isEditable, isSendable, newRecord,
+  REASONED, applyResult, applyServerStatuses, backoffMs, erasedIds, closedForEditing, isEditable, isSendable, newRecord,
   payloadOf, saveEdits, sameNikHere, sendOutbox, stoppedText,
 } from '../js/outbox.js';
 import { validateRecord } from '../js/validate.js';
@@ -146,6 +146,20 @@ test('409 id_conflict is invalid, not editable', () => {
   const r = applyResult(queued(1)[0], { id: 'x', status: 409, code: 'id_conflict' });
   assert.equal(r.state, 'invalid');
   assert.equal(isEditable(r), false);
+});
+
+test('409 erased (the person asked to be erased after capture) is its own state, not editable', () => {
+  const r = applyResult(queued(1)[0], { id: 'x', status: 409, code: 'erased',
+    message: 'Orang dengan NIK ini meminta datanya dihapus pada 27-11-2026 20:58 WITA (UU PDP).' });
+  assert.equal(r.state, 'erased');
+  assert.equal(isEditable(r), false);
+  assert.equal(isSendable(r), false);
+  assert.match(r.result.message, /27-11-2026 20:58 WITA/);
+});
+
+test('a status look names the erased ids only', () => {
+  const ids = erasedIds([{ id: 'a', status: 'erased', updated_at: 't' }, { id: 'b', status: 'synced' }]);
+  assert.deepEqual([...ids], ['a']);
 });
 
 test('server review statuses attach to accepted records only', () => {

@@ -33,6 +33,8 @@ def sync_status(conn: sqlite3.Connection) -> dict[str, Any]:
         # the retention purge the laptop's clock held back (sync/retention.py)
         "retention_held_back": (state["retention"]["held_back"] or {}).get("message"),
         "retention_held_since": (state["retention"]["held_back"] or {}).get("since"),
+        "central_only": state["central_only"]["records"],
+        "restored_from_backup": (state["restored_from_backup"] or {}).get("backup_created_at"),
     }
 
 

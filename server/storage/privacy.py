@@ -88,9 +88,9 @@ def add_erasure(conn: sqlite3.Connection, row: dict[str, Any]) -> None:
     """Remember an erasure (inside the erasing transaction)."""
     conn.execute(
         "INSERT INTO privacy_erasures (record_id, pseudonym, erased_at, erased_by, origin, reason,"
-        " sent_at, central_result) VALUES (:record_id, :pseudonym, :erased_at, :erased_by,"
-        " :origin, :reason, :sent_at, :central_result)",
-        {"sent_at": None, "central_result": None, **row})
+        " sent_at, central_result, enumerator) VALUES (:record_id, :pseudonym, :erased_at,"
+        " :erased_by, :origin, :reason, :sent_at, :central_result, :enumerator)",
+        {"sent_at": None, "central_result": None, "enumerator": None, **row})
 
 
 def erasures_by_pseudonym(conn: sqlite3.Connection, pseudonym: str) -> list[dict[str, Any]]:
@@ -114,6 +114,41 @@ def erased_ids(conn: sqlite3.Connection, record_ids: list[str]) -> set[str]:
         marks = ", ".join("?" * len(chunk))
         found.update(r[0] for r in conn.execute(
             f"SELECT record_id FROM privacy_erasures WHERE record_id IN ({marks})", chunk))
+    return found
+
+
+def erased_for_enumerator(conn: sqlite3.Connection, enumerator: str,
+                          since: str | None = None) -> list[dict[str, Any]]:
+    """The ids and times of the erased records ``enumerator`` recorded, erased at or
+    after ``since`` (all when None), oldest first (index
+    ``privacy_erasures_enumerator``)."""
+    sql = "SELECT record_id, erased_at FROM privacy_erasures WHERE enumerator = ?"
+    params: tuple = (enumerator,)
+    if since:
+        sql, params = sql + " AND erased_at >= ?", (enumerator, since)
+    return [dict(row) for row in conn.execute(sql + " ORDER BY erased_at, record_id", params)]
+
+
+def any_erasure(conn: sqlite3.Connection, not_by: str) -> bool:
+    """Whether any erasure not made by ``not_by`` is held (most intakes: none yet,
+    and then no NIK needs its pseudonym computed)."""
+    return conn.execute("SELECT 1 FROM privacy_erasures WHERE erased_by <> ? LIMIT 1",
+                        (not_by,)).fetchone() is not None
+
+
+def erasure_times(conn: sqlite3.Connection, pseudonyms: list[str],
+                  not_by: str) -> dict[str, str]:
+    """{pseudonym: the latest ``erased_at``} of the erasures held for these NIK
+    pseudonyms, leaving out those made by ``not_by`` (the retention purge: nobody
+    asked for it). One probe of ``privacy_erasures_pseudonym`` per pseudonym, one
+    statement per 900 of them."""
+    found: dict[str, str] = {}
+    for start in range(0, len(pseudonyms), 900):
+        chunk = pseudonyms[start:start + 900]
+        marks = ", ".join("?" * len(chunk))
+        found.update((row[0], row[1]) for row in conn.execute(
+            f"SELECT pseudonym, max(erased_at) FROM privacy_erasures WHERE pseudonym IN ({marks})"
+            " AND erased_by <> ? GROUP BY pseudonym", (*chunk, not_by)))
     return found
 
 

@@ -12,6 +12,7 @@ import json
 import os
 import re
 import sys
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -282,7 +283,9 @@ def test_retention_purge_of_a_record_central_holds_erases_it_there(kelurahan, ce
 def test_a_phone_resending_an_erased_record_does_not_bring_the_person_back(kelurahan):
     """The phone's first POST was stored but its answer lost; the person is erased; the
     phone's outbox sends the same record again (alone or in a batch): 409 ``erased``,
-    nothing stored. A new capture (a new id) of the same NIK, with new consent, is accepted."""
+    nothing stored. A new capture (a new id) of the same NIK, with new consent given after
+    the erasure, is accepted (with the supervisor's warning); one captured before it is
+    refused too (docs/privacy.md, section 4b)."""
     settings = load_settings(kelurahan)
     faker = EnrollmentFaker(A, seed=71)
     person, neighbour = faker.enrollment(), faker.enrollment()
@@ -297,8 +300,16 @@ def test_a_phone_resending_an_erased_record_does_not_bring_the_person_back(kelur
         assert [(a["status"], a.get("code")) for a in answers] == [(409, "erased"), (201, None)]
         assert conn.execute("SELECT count(*) FROM enrollments WHERE nik = ?",
                             (person["nik"],)).fetchone()[0] == 0
-        again = {**person, "id": faker.enrollment()["id"]}
-        assert intake.create_enrollment(conn, again, ENUMERATOR, settings).status == 201
+        outbox_copy = {**person, "id": faker.enrollment()["id"]}   # captured before the erasure
+        with pytest.raises(Problem) as refused:
+            intake.create_enrollment(conn, outbox_copy, ENUMERATOR, settings)
+        assert refused.value.code == "erased"
+        later = (datetime.now(timezone.utc) + timedelta(seconds=2)).isoformat()
+        again = {**person, "id": faker.enrollment()["id"], "captured_at": later,
+                 "consent": {**person["consent"], "at": later}}
+        created = intake.create_enrollment(conn, again, ENUMERATOR, settings)
+        assert created.status == 201
+        assert [w["code"] for w in created.record["warnings"]][-1] == "nik_erased_before"
         assert verify_chain(conn)[1] is None
     finally:
         conn.close()

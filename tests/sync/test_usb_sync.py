@@ -103,7 +103,7 @@ def test_a_round_trip_by_stick_and_each_file_imported_twice(central, island, tmp
     twice = ok_json(berjasa("sync", "import-answers", str(stick / "jawaban.bja"), "--json",
                             "--by", "Rina", "--data-dir", str(island)))
     assert twice == {"batches_answered": 0, "records_answered": 0, "updates_applied": 0,
-                     "erasures_confirmed": 0, "hint_records": 0}
+                     "erasures_confirmed": 0, "hint_records": 0, "central_only": 0}
     # the laptop's trail: the stick file left with every approved record, and central's
     # answers came back, each with who, the file and its SHA-256 (h2 report item 5)
     stick_trail = h.kelurahan_rows(island, "SELECT actor, role, action, changes FROM audit_log"
