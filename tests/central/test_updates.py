@@ -62,6 +62,10 @@ def test_a_query_parameter_central_does_not_know_is_422_naming_it(central, path)
     assert body["error_codes"] == {"foo": ["unknown_field"]}
 
 
+# wait_for names a batch that never comes: central answers once it has waited its
+# central_updates_wait_seconds (15 s by default), here a fifth of a second
+@pytest.mark.parametrize("central_settings", [{"central_updates_wait_seconds": 0.2}],
+                         ids=["short_wait"])
 def test_the_agents_own_query_is_answered(central):
     """Every parameter the agent sends (sync/agent.py, sync/hints_pull.py) is known."""
     device = central.register()

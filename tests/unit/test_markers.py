@@ -8,10 +8,14 @@ collected: all of them under plain ``pytest`` and the quick loop)."""
 
 from __future__ import annotations
 
+import os
+import shutil
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
+from tests.conftest import QUICK_LOOP_TEMPROOT, QUICK_LOOP_TEMPROOT_FREE
 from tests.helpers import QUICK_LOOP_WORKERS, is_quick_loop, quick_run
 
 REQUIRED = {"tests/browser/": {"browser"}, "tests/reliability/": {"reliability", "slow"}}
@@ -66,6 +70,24 @@ def test_the_quick_loop_runs_on_workers_and_ci_in_one_process(pytestconfig):
         assert pytestconfig.option.loadgroup  # xdist_group tests share a worker
     elif pytestconfig.option.markexpr in ("", None):
         assert workers is None  # plain pytest, as CI runs it
+
+
+def test_the_quick_loop_keeps_its_folders_in_memory_and_ci_on_disk(tmp_path, pytestconfig):
+    """tests/conftest.py (_temporary_folders_in_memory): the quick loop's ``tmp_path``
+    is on /dev/shm when the machine has one with room; plain ``pytest`` (CI) keeps
+    pytest's own place, the disk."""
+    if any(str(arg).startswith("--basetemp") for arg in pytestconfig.invocation_params.args):
+        pytest.skip("--basetemp chose the place")
+    chosen = os.environ.get("PYTEST_DEBUG_TEMPROOT")
+    in_memory = QUICK_LOOP_TEMPROOT in tmp_path.resolve().parents
+    if is_quick_loop(pytestconfig):
+        if chosen is None:  # no tmpfs here, or too little room left on it
+            assert not (QUICK_LOOP_TEMPROOT.is_dir() and os.access(QUICK_LOOP_TEMPROOT, os.W_OK)
+                        and shutil.disk_usage(QUICK_LOOP_TEMPROOT).free > QUICK_LOOP_TEMPROOT_FREE)
+        else:
+            assert Path(chosen).resolve() in tmp_path.resolve().parents
+    elif chosen is None:
+        assert not in_memory
 
 
 def _pairs(nodeids: list[str]) -> dict[str, set[str]]:
