@@ -211,14 +211,24 @@ class _Waiter(Generic[Item, Answer]):
         self.answered = False
         self.answer: Any = None
         self.error: BaseException | None = None
-        # Set when answered, or when it is this caller's turn to write; made only for
-        # a caller that waits (under the group's lock): a leader never needs one.
-        self.turn: threading.Event | None = None
+        # Held from the moment this caller decides to wait until it is answered or it
+        # is its turn to write; made only for a caller that waits (under the group's
+        # lock): a leader never needs one. A plain lock released by the waker (what
+        # ``Event`` does underneath, without its condition and the second lock every
+        # ``wait`` allocates).
+        self.turn: threading.Lock | None = None
+
+    def wait(self) -> None:
+        """Block until :meth:`wake` (at once when it came first)."""
+        assert self.turn is not None
+        self.turn.acquire()
 
     def wake(self) -> None:
-        """Let this caller go on (if it waits)."""
+        """Let this caller go on (if it waits). A waiter that is woken to lead is
+        woken again with its own group, by then holding ``turn`` again (its wait
+        took it back)."""
         if self.turn is not None:
-            self.turn.set()
+            self.turn.release()
 
     def result(self) -> Answer:
         if self.error is not None:
@@ -264,9 +274,10 @@ class GroupCommit(Generic[Item, Answer]):
             leads = not self._writing
             self._writing = True
             if not leads:
-                waiter.turn = threading.Event()
+                waiter.turn = threading.Lock()
+                waiter.turn.acquire()
         if not leads:
-            waiter.turn.wait()
+            waiter.wait()
             if waiter.answered:
                 return waiter.result()
         self._lead(conn)
