@@ -31,8 +31,9 @@ import orjson
 _CANONICAL = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
 _COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 stored_json = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
-_SCALARS = frozenset({str, bool, type(None)})
-_INT_RANGE = range(-(2 ** 63), 2 ** 64)  # what orjson writes (i64 and u64)
+# Written alike by both, or refused by orjson (an integer beyond i64/u64: then the
+# standard library writes it, as it writes any value orjson refuses).
+_PLAIN = frozenset({str, bool, type(None), int})
 
 
 def canonical_text(value: Any) -> str:
@@ -73,22 +74,22 @@ def orjson_compact_text(value: Any) -> str | None:
 
 
 def written_alike(value: Any) -> bool:
-    """Whether orjson writes ``value`` as the standard library does (or refuses it)."""
+    """Whether orjson writes ``value`` as the standard library does or refuses it
+    (the callers then write it with the standard library). It refuses what the
+    walk need not look at: a key that is not text, an integer beyond 64 bits. What
+    it would write otherwise is a float the standard library writes with an
+    exponent, NaN or an infinity, and any type but these (dates, UUIDs, enums,
+    subclasses...). Only the values are walked, and their types looked up once."""
     kind = type(value)
-    if kind in _SCALARS:
-        return True
     if kind is dict:
-        for key, item in value.items():
-            if type(key) is not str or (type(item) not in _SCALARS and not written_alike(item)):
-                return False
-        return True
-    if kind is list or kind is tuple:
-        for item in value:
-            if type(item) not in _SCALARS and not written_alike(item):
-                return False
-        return True
-    if kind is int:
-        return value in _INT_RANGE
-    if kind is float:
+        items: Any = value.values()
+    elif kind is list or kind is tuple:
+        items = value
+    elif kind is float:
         return value == 0.0 or 1e-4 <= abs(value) < 1e16  # False for NaN and infinities
-    return False
+    else:
+        return kind in _PLAIN
+    for item in items:
+        if type(item) not in _PLAIN and not written_alike(item):
+            return False
+    return True
