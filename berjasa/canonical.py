@@ -73,6 +73,36 @@ def orjson_compact_text(value: Any) -> str | None:
     return None
 
 
+def parse_json(text: str) -> Any:
+    """``json.loads(text)``: the same values, read by orjson when it reads them
+    alike (a fifth of the cost for a stored JSON column). orjson reads an integer
+    beyond 64 bits as a float where the standard library keeps it an integer, so
+    a result holding a float of 1e18 or more is read again by the standard
+    library; anything else orjson reads as it does (floats correctly rounded
+    too) or refuses (NaN, Infinity, 1e400, lone surrogates: then the standard
+    library reads it, or raises as it always did)."""
+    try:
+        value = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+    return value if _read_alike(value) else json.loads(text)
+
+
+def _read_alike(value: Any) -> bool:
+    """No float in ``value`` that may be an integer orjson read as a float."""
+    kind = type(value)
+    if kind is dict:
+        items: Any = value.values()
+    elif kind is list:
+        items = value
+    else:
+        return kind is not float or abs(value) < 1e18
+    for item in items:
+        if type(item) not in _PLAIN and not _read_alike(item):
+            return False
+    return True
+
+
 def written_alike(value: Any) -> bool:
     """Whether orjson writes ``value`` as the standard library does or refuses it
     (the callers then write it with the standard library). It refuses what the

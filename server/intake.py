@@ -54,10 +54,12 @@ _CLIENT_KEYS = frozenset(store.CLIENT_FIELDS)
 
 @dataclass
 class Outcome:
-    """What an intake call did: the HTTP status and the record."""
+    """What an intake call did: the HTTP status and the record; for a record the
+    plan inserted, the columns it wrote (:func:`server.storage.enrollments.stored_row`)."""
 
     status: int
     record: dict[str, Any]
+    columns: dict[str, Any] | None = None
 
 
 def enrollment_schema(settings: dict[str, Any]) -> EnrollmentSchema:
@@ -154,9 +156,9 @@ def create_enrollment(conn: sqlite3.Connection, payload: Any, actor: Actor,
     outcome = (writer or group_writer()).write(conn, (item, actor))
     if isinstance(outcome, Problem):
         raise outcome
-    # The answer is the record as stored: a new one's row is known from what was
+    # The answer is the record as stored: a new one's row is known from the columns
     # written; a retry's is read (the plan held only its keys).
-    stored = store.inserted_row(outcome.record) if outcome.status == 201 else None
+    stored = store.stored_row(outcome.columns) if outcome.columns is not None else None
     return Outcome(outcome.status, stored or store.get_enrollment(conn, item.values["id"]))
 
 
@@ -277,6 +279,7 @@ def _store_planned(conn: sqlite3.Connection, prepared: list[Prepared | Problem],
     erased = privacy_store.erased_ids(conn, [item.values["id"] for item in valid])
     outcomes: list[Outcome | Problem] = []
     new: list[tuple[Actor, dict[str, Any]]] = []
+    created: list[Outcome] = []
     for item, actor in zip(prepared, actors, strict=True):
         if isinstance(item, Problem):
             outcomes.append(item)
@@ -294,8 +297,11 @@ def _store_planned(conn: sqlite3.Connection, prepared: list[Prepared | Problem],
         record = _new_record(item, actor)
         held[record_id], holders[nik] = record, record_id
         new.append((actor, record))
-        outcomes.append(Outcome(201, record))
-    store.insert_enrollments(conn, [record for _, record in new])
+        created.append(Outcome(201, record))
+        outcomes.append(created[-1])
+    written = store.insert_enrollments(conn, [record for _, record in new])
+    for outcome, columns in zip(created, written, strict=True):
+        outcome.columns = columns
     for actor, records in itertools.groupby(new, key=lambda pair: pair[0]):
         record_audit_entries(conn, actor, [_created(record) for _, record in records])
     return outcomes
