@@ -125,6 +125,11 @@ def checkpoint_truncate(conn: sqlite3.Connection, deadline: float) -> bool:
 # (or this many), so a connection prepares at most a handful of texts per table
 # and then finds them in its statement cache.
 ROWS_PER_INSERT = 64
+# Up to this many rows are one statement of exactly that many (when the bound-
+# variable limit allows): a few texts more, and a caller writing a few rows (a
+# group of single POSTs) knows its INSERT is one statement, which the database
+# applies whole or not at all.
+ONE_STATEMENT_ROWS = 8
 
 
 def insert_rows(conn: sqlite3.Connection, table: str, columns: tuple[str, ...],
@@ -138,12 +143,16 @@ def insert_rows(conn: sqlite3.Connection, table: str, columns: tuple[str, ...],
     journals each page once. Statements hold ``ROWS_PER_INSERT`` rows, then the
     rest in powers of two: parsing a statement costs more than running it, and
     these few texts stay prepared in the connection's statement cache (one text
-    per batch size had been parsed again for every batch). ``table`` and
-    ``columns`` are the caller's constants."""
+    per batch size had been parsed again for every batch); up to
+    :data:`ONE_STATEMENT_ROWS` rows are one statement. ``table`` and ``columns``
+    are the caller's constants."""
     if not rows:
         return
     largest = max(1, min(ROWS_PER_INSERT, _variable_limit(conn) // len(columns)))
     start, count = 0, len(rows)
+    if count <= min(ONE_STATEMENT_ROWS, largest):
+        conn.execute(_insert_text(table, columns, count), [v for row in rows for v in row])
+        return
     while start < count:
         size = min(largest, 1 << ((count - start).bit_length() - 1))
         chunk = rows[start:start + size]
