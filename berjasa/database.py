@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from importlib import resources
+from itertools import chain
 
 try:
     from importlib.resources.abc import Traversable
@@ -151,12 +152,12 @@ def insert_rows(conn: sqlite3.Connection, table: str, columns: tuple[str, ...],
     largest = max(1, min(ROWS_PER_INSERT, _variable_limit(conn) // len(columns)))
     start, count = 0, len(rows)
     if count <= min(ONE_STATEMENT_ROWS, largest):
-        conn.execute(_insert_text(table, columns, count), [v for row in rows for v in row])
+        conn.execute(_insert_text(table, columns, count), list(chain.from_iterable(rows)))
         return
     while start < count:
         size = min(largest, 1 << ((count - start).bit_length() - 1))
-        chunk = rows[start:start + size]
-        conn.execute(_insert_text(table, columns, size), [v for row in chunk for v in row])
+        conn.execute(_insert_text(table, columns, size),
+                     list(chain.from_iterable(rows[start:start + size])))
         start += size
 
 
