@@ -306,7 +306,14 @@ def region_warnings(value, kind: str = "nik") -> list[Problem]:
     number, problems = _parse_number(value, kind)
     if problems:
         return []
-    return [p for p in _region_problems(number, kind) if p.severity == "warning"]
+    return list(_region_warnings_of(number[:6], kind))
+
+
+@functools.lru_cache(maxsize=4096)
+def _region_warnings_of(region: str, kind: str) -> tuple[Problem, ...]:
+    """The warnings among :func:`_region_problems_of`, kept the same way (every
+    new record asks for its NIK's and KK's)."""
+    return tuple(p for p in _region_problems_of(region, kind) if p.severity == "warning")
 
 
 def check_kk(value) -> list[Problem]:

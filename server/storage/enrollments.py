@@ -66,6 +66,8 @@ def name_key(name: str) -> str:
         name = unicodedata.normalize("NFKD", name).translate(_NAME_FOLD)
     elif not name.replace(" ", "").isalpha():  # most names: letters and spaces only
         name = name.translate(_NAME_FOLD)
+    elif "  " not in name:  # ASCII letters between single spaces: no run to collapse
+        return name.casefold().strip()
     return _SPACE_RUNS.sub(" ", name.casefold()).strip()
 
 
