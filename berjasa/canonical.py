@@ -77,19 +77,24 @@ def parse_json(text: str) -> Any:
     """``json.loads(text)``: the same values, read by orjson when it reads them
     alike (a fifth of the cost for a stored JSON column). orjson reads an integer
     beyond 64 bits as a float where the standard library keeps it an integer, so
-    a result holding a float of 1e18 or more is read again by the standard
-    library; anything else orjson reads as it does (floats correctly rounded
-    too) or refuses (NaN, Infinity, 1e400, lone surrogates: then the standard
-    library reads it, or raises as it always did)."""
+    a result holding a float of 1e18 or more, or nested deeper than
+    :data:`_DEEPEST` (where the standard library's recursion limit may refuse
+    it), is read again by the standard library; anything else orjson reads as it
+    does (floats correctly rounded too) or refuses (NaN, Infinity, 1e400, lone
+    surrogates: then the standard library reads it, or raises as it always did)."""
     try:
         value = orjson.loads(text)
     except orjson.JSONDecodeError:
         return json.loads(text)
-    return value if _read_alike(value) else json.loads(text)
+    return value if _read_alike(value, 0) else json.loads(text)
 
 
-def _read_alike(value: Any) -> bool:
-    """No float in ``value`` that may be an integer orjson read as a float."""
+_DEEPEST = 32  # levels of nesting; the JSON columns hold two or three
+
+
+def _read_alike(value: Any, depth: int) -> bool:
+    """No float in ``value`` that may be an integer orjson read as a float, and no
+    nesting deeper than :data:`_DEEPEST`."""
     kind = type(value)
     if kind is dict:
         items: Any = value.values()
@@ -97,8 +102,11 @@ def _read_alike(value: Any) -> bool:
         items = value
     else:
         return kind is not float or abs(value) < 1e18
+    if depth >= _DEEPEST:
+        return False
+    depth += 1
     for item in items:
-        if type(item) not in _PLAIN and not _read_alike(item):
+        if type(item) not in _PLAIN and not _read_alike(item, depth):
             return False
     return True
 

@@ -127,3 +127,10 @@ def test_parsed_as_the_standard_library_parses_what_is_stored(value):
     "1e18", "999999999999999999", "[]", "{}", " 1", "1 ", "", "[1,]", "\ufeff1"])
 def test_parsed_as_the_standard_library_parses_edge_texts(text):
     assert read(parse_json, text) == read(json.loads, text)
+
+
+@pytest.mark.parametrize("depth", [31, 32, 33, 40, 990, 1000, 1100])
+def test_parsed_as_the_standard_library_parses_deep_texts(depth):
+    """Deep nesting is left to json.loads (its recursion limit decides, not orjson's)."""
+    for text in ("[" * depth + "]" * depth, '{"a":' * depth + "1" + "}" * depth):
+        assert read(parse_json, text) == read(json.loads, text)
