@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from importlib import resources
+from itertools import chain
 
 try:
     from importlib.resources.abc import Traversable
@@ -125,6 +126,11 @@ def checkpoint_truncate(conn: sqlite3.Connection, deadline: float) -> bool:
 # (or this many), so a connection prepares at most a handful of texts per table
 # and then finds them in its statement cache.
 ROWS_PER_INSERT = 64
+# Up to this many rows are one statement of exactly that many (when the bound-
+# variable limit allows): a few texts more, and a caller writing a few rows (a
+# group of single POSTs) knows its INSERT is one statement, which the database
+# applies whole or not at all.
+ONE_STATEMENT_ROWS = 8
 
 
 def insert_rows(conn: sqlite3.Connection, table: str, columns: tuple[str, ...],
@@ -138,16 +144,20 @@ def insert_rows(conn: sqlite3.Connection, table: str, columns: tuple[str, ...],
     journals each page once. Statements hold ``ROWS_PER_INSERT`` rows, then the
     rest in powers of two: parsing a statement costs more than running it, and
     these few texts stay prepared in the connection's statement cache (one text
-    per batch size had been parsed again for every batch). ``table`` and
-    ``columns`` are the caller's constants."""
+    per batch size had been parsed again for every batch); up to
+    :data:`ONE_STATEMENT_ROWS` rows are one statement. ``table`` and ``columns``
+    are the caller's constants."""
     if not rows:
         return
     largest = max(1, min(ROWS_PER_INSERT, _variable_limit(conn) // len(columns)))
     start, count = 0, len(rows)
+    if count <= min(ONE_STATEMENT_ROWS, largest):
+        conn.execute(_insert_text(table, columns, count), list(chain.from_iterable(rows)))
+        return
     while start < count:
         size = min(largest, 1 << ((count - start).bit_length() - 1))
-        chunk = rows[start:start + size]
-        conn.execute(_insert_text(table, columns, size), [v for row in chunk for v in row])
+        conn.execute(_insert_text(table, columns, size),
+                     list(chain.from_iterable(rows[start:start + size])))
         start += size
 
 
@@ -211,14 +221,24 @@ class _Waiter(Generic[Item, Answer]):
         self.answered = False
         self.answer: Any = None
         self.error: BaseException | None = None
-        # Set when answered, or when it is this caller's turn to write; made only for
-        # a caller that waits (under the group's lock): a leader never needs one.
-        self.turn: threading.Event | None = None
+        # Held from the moment this caller decides to wait until it is answered or it
+        # is its turn to write; made only for a caller that waits (under the group's
+        # lock): a leader never needs one. A plain lock released by the waker (what
+        # ``Event`` does underneath, without its condition and the second lock every
+        # ``wait`` allocates).
+        self.turn: threading.Lock | None = None
+
+    def wait(self) -> None:
+        """Block until :meth:`wake` (at once when it came first)."""
+        assert self.turn is not None
+        self.turn.acquire()
 
     def wake(self) -> None:
-        """Let this caller go on (if it waits)."""
+        """Let this caller go on (if it waits). A waiter that is woken to lead is
+        woken again with its own group, by then holding ``turn`` again (its wait
+        took it back)."""
         if self.turn is not None:
-            self.turn.set()
+            self.turn.release()
 
     def result(self) -> Answer:
         if self.error is not None:
@@ -264,9 +284,10 @@ class GroupCommit(Generic[Item, Answer]):
             leads = not self._writing
             self._writing = True
             if not leads:
-                waiter.turn = threading.Event()
+                waiter.turn = threading.Lock()
+                waiter.turn.acquire()
         if not leads:
-            waiter.turn.wait()
+            waiter.wait()
             if waiter.answered:
                 return waiter.result()
         self._lead(conn)

@@ -293,19 +293,33 @@ def consent_time_held(payload: Any, held_at: Any) -> bool:
 
 
 _DATES = (dt.date, dt.datetime)  # what the schema loads dates as (never subclassed there)
+_TEMPORAL = (fields.Date, fields.DateTime)
+
+
+def _temporal(schema: Schema) -> list[str]:
+    return [name for name, field in schema.load_fields.items() if isinstance(field, _TEMPORAL)]
+
+
+# Where a loaded Enrollment holds dates (both Enrollment schemas declare the same):
+# its own date fields, and the nested objects with one (consent.at).
+_DATE_FIELDS = tuple(_temporal(EnrollmentSchema()))
+_WITH_DATES = tuple(name for name, field in EnrollmentSchema().load_fields.items()
+                    if isinstance(field, fields.Nested) and _temporal(field.schema))
 
 
 def to_storable(data: dict[str, Any]) -> dict[str, Any]:
     """Loaded values as they are stored and hashed (dates as ISO text): the
-    kelurahan's register and central's records hold this one form."""
+    kelurahan's register and central's records hold this one form. Only the
+    fields that load as dates, and the nested objects that hold one, can hold
+    one (a JSON payload brings none elsewhere), so only those are looked at."""
     out = dict(data)
-    for key, value in data.items():
-        kind = type(value)
-        if kind is str or value is None:  # most values: nothing to do
-            continue
-        if kind in _DATES:
+    for key in _DATE_FIELDS:
+        value = out.get(key)
+        if type(value) in _DATES:
             out[key] = value.isoformat()
-        elif kind is dict:
+    for key in _WITH_DATES:
+        value = out.get(key)
+        if type(value) is dict:
             out[key] = {k: (v.isoformat() if type(v) in _DATES else v) for k, v in value.items()}
     return out
 

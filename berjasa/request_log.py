@@ -41,7 +41,8 @@ def install(app: Flask) -> None:
 
     @app.before_request
     def start() -> None:
-        request_id = new_request_id(request._get_current_object().headers.get("X-Request-Id"))
+        # the header from the WSGI environ, as request.headers.get reads it
+        request_id = new_request_id(request._get_current_object().environ.get("HTTP_X_REQUEST_ID"))
         state = g._get_current_object()  # one context lookup for the three names
         state.request_id = request_id
         state.request_started = time.perf_counter()

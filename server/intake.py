@@ -22,7 +22,7 @@ from marshmallow import ValidationError
 from berjasa import identity
 from berjasa.canonical import canonical_bytes
 from berjasa.compiled_schema import NeedsFullLoad
-from berjasa.database import GroupCommit, connect, transaction, utc_now
+from berjasa.database import ONE_STATEMENT_ROWS, GroupCommit, connect, transaction, utc_now
 from berjasa.enrollment_schema import (
     EnrollmentSchema,
     consent_time_held,
@@ -54,10 +54,12 @@ _CLIENT_KEYS = frozenset(store.CLIENT_FIELDS)
 
 @dataclass
 class Outcome:
-    """What an intake call did: the HTTP status and the record."""
+    """What an intake call did: the HTTP status and the record; for a record the
+    plan inserted, the columns it wrote (:func:`server.storage.enrollments.stored_row`)."""
 
     status: int
     record: dict[str, Any]
+    columns: dict[str, Any] | None = None
 
 
 def enrollment_schema(settings: dict[str, Any]) -> EnrollmentSchema:
@@ -154,9 +156,9 @@ def create_enrollment(conn: sqlite3.Connection, payload: Any, actor: Actor,
     outcome = (writer or group_writer()).write(conn, (item, actor))
     if isinstance(outcome, Problem):
         raise outcome
-    # The answer is the record as stored: a new one's row is known from what was
+    # The answer is the record as stored: a new one's row is known from the columns
     # written; a retry's is read (the plan held only its keys).
-    stored = store.inserted_row(outcome.record) if outcome.status == 201 else None
+    stored = store.stored_row(outcome.columns) if outcome.columns is not None else None
     return Outcome(outcome.status, stored or store.get_enrollment(conn, item.values["id"]))
 
 
@@ -239,6 +241,10 @@ def create_batch(conn: sqlite3.Connection, items: list[Any], actor: Actor,
     return [_result(payload, outcome) for payload, outcome in zip(items, outcomes)]
 
 
+class _InsertRefused(Exception):
+    """The plan's INSERT of enrollments was refused (sqlite3.IntegrityError)."""
+
+
 def _store_all(conn: sqlite3.Connection, prepared: list[Prepared | Problem],
                actors: list[Actor], read_held: bool = True) -> list[Outcome | Problem]:
     """Inside the caller's transaction: every item's outcome, in order, written as
@@ -246,13 +252,28 @@ def _store_all(conn: sqlite3.Connection, prepared: list[Prepared | Problem],
     (a group of single POSTs: new records, almost always) plans without reading
     the ids and NIKs held: a held one makes the plan's INSERT fail, and the items
     are then decided one at a time as :func:`_store_one` does, with the same
-    answers; a batch (often an outbox sent again) reads them first."""
-    try:
-        with transaction(conn):  # a savepoint: the plan is written whole or not at all
+    answers; a batch (often an outbox sent again) reads them first.
+
+    A plan is written whole or not at all. A batch's plan runs in a savepoint (its
+    INSERTs are several statements). A group of a few single POSTs needs none: its
+    INSERT of enrollments is one statement (``insert_rows``, up to
+    ``ONE_STATEMENT_ROWS`` rows) and the plan's first write, and a statement the
+    database refuses leaves nothing behind; any later failure fails the group's
+    transaction (the savepoint and the one-at-a-time path could not have saved it:
+    its audit write would fail the same way)."""
+    if read_held or len(prepared) > ONE_STATEMENT_ROWS:
+        try:
+            with transaction(conn):  # a savepoint
+                return _store_planned(conn, prepared, actors, read_held)
+        except (sqlite3.IntegrityError, _InsertRefused):
+            pass
+    else:
+        try:
             return _store_planned(conn, prepared, actors, read_held)
-    except sqlite3.IntegrityError:
-        return [item if isinstance(item, Problem) else _attempt(conn, item, actor)
-                for item, actor in zip(prepared, actors)]
+        except _InsertRefused:
+            pass
+    return [item if isinstance(item, Problem) else _attempt(conn, item, actor)
+            for item, actor in zip(prepared, actors)]
 
 
 def _attempt(conn: sqlite3.Connection, item: Prepared, actor: Actor) -> Outcome | Problem:
@@ -279,6 +300,7 @@ def _store_planned(conn: sqlite3.Connection, prepared: list[Prepared | Problem],
     erased_at = erased_niks.erasure_times(conn, [item.values["nik"] for item in valid])
     outcomes: list[Outcome | Problem] = []
     new: list[tuple[Actor, dict[str, Any]]] = []
+    created: list[Outcome] = []
     for item, actor in zip(prepared, actors, strict=True):
         if isinstance(item, Problem):
             outcomes.append(item)
@@ -301,8 +323,14 @@ def _store_planned(conn: sqlite3.Connection, prepared: list[Prepared | Problem],
             continue
         held[record_id], holders[nik] = record, record_id
         new.append((actor, record))
-        outcomes.append(Outcome(201, record))
-    store.insert_enrollments(conn, [record for _, record in new])
+        created.append(Outcome(201, record))
+        outcomes.append(created[-1])
+    try:
+        written = store.insert_enrollments(conn, [record for _, record in new])
+    except sqlite3.IntegrityError as exc:
+        raise _InsertRefused() from exc
+    for outcome, columns in zip(created, written, strict=True):
+        outcome.columns = columns
     for actor, records in itertools.groupby(new, key=lambda pair: pair[0]):
         record_audit_entries(conn, actor, [_created(record) for _, record in records])
     return outcomes

@@ -86,8 +86,20 @@ def nik_parts(nik: str) -> NikParts:
     """Split a 16-digit NIK or KK into its parts; ValueError for anything else."""
     if not isinstance(nik, str) or len(nik) != 16 or not (nik.isascii() and nik.isdigit()):
         raise ValueError("nik_parts expects exactly 16 ASCII digits")
-    return NikParts(nik[:6], nik[:2], int(nik[6:8]), int(nik[8:10]), int(nik[10:12]),
-                    int(nik[12:]))
+    return _split(nik)
+
+
+_new_parts = tuple.__new__  # what NikParts(...) runs, without its Python-level __new__
+
+
+def _split(number: str) -> NikParts:
+    """:func:`nik_parts` of 16 ASCII digits already checked: the ten digits after
+    the region read as one integer and divided (one text-to-integer conversion
+    instead of four; each costs more than the arithmetic)."""
+    rest, serial = divmod(int(number[6:]), 10000)
+    rest, year2 = divmod(rest, 100)
+    day, month = divmod(rest, 100)
+    return _new_parts(NikParts, (number[:6], number[:2], day, month, year2, serial))
 
 
 def _strip_spaces(text: str) -> str:
@@ -257,7 +269,7 @@ def check_nik(value, birth_date: datetime.date | None = None,
     number, problems = _parse_number(value, "nik")
     if problems:
         return problems
-    parts = nik_parts(number)
+    parts = _split(number)
     problems = _region_problems(number, "nik") + _nik_date_problems(parts)
     if parts.serial == 0:
         problems.append(Problem("nik_serial_zero", "Nomor urut di NIK (4 digit terakhir) "
@@ -273,7 +285,7 @@ def nik_form_problems(value, birth_date: datetime.date | None = None,
     number, problems = _parse_number(value, "nik")
     if problems:
         return []
-    return _form_problems(nik_parts(number), birth_date, sex)
+    return _form_problems(_split(number), birth_date, sex)
 
 
 def _form_problems(parts: NikParts, birth_date, sex: str | None) -> list[Problem]:
@@ -294,7 +306,14 @@ def region_warnings(value, kind: str = "nik") -> list[Problem]:
     number, problems = _parse_number(value, kind)
     if problems:
         return []
-    return [p for p in _region_problems(number, kind) if p.severity == "warning"]
+    return list(_region_warnings_of(number[:6], kind))
+
+
+@functools.lru_cache(maxsize=4096)
+def _region_warnings_of(region: str, kind: str) -> tuple[Problem, ...]:
+    """The warnings among :func:`_region_problems_of`, kept the same way (every
+    new record asks for its NIK's and KK's)."""
+    return tuple(p for p in _region_problems_of(region, kind) if p.severity == "warning")
 
 
 def check_kk(value) -> list[Problem]:
@@ -302,7 +321,7 @@ def check_kk(value) -> list[Problem]:
     number, problems = _parse_number(value, "kk")
     if problems:
         return problems
-    parts = nik_parts(number)
+    parts = _split(number)
     problems = _region_problems(number, "kk")
     if not _date_exists(parts.day, parts.month, parts.year2):
         problems.append(Problem("kk_date_invalid", "Tanggal terbit di Nomor KK (digit 7-12: "

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import base64
 import json
-import math
 import operator
 import re
 import sqlite3
 import unicodedata
 from typing import Any
 
-from berjasa.canonical import canonical_text
+from berjasa.canonical import canonical_text, parse_json
 from berjasa.database import insert_rows
 from berjasa.problems import DuplicateNik, IdConflict
 
@@ -67,6 +66,8 @@ def name_key(name: str) -> str:
         name = unicodedata.normalize("NFKD", name).translate(_NAME_FOLD)
     elif not name.replace(" ", "").isalpha():  # most names: letters and spaces only
         name = name.translate(_NAME_FOLD)
+    elif "  " not in name:  # ASCII letters between single spaces: no run to collapse
+        return name.casefold().strip()
     return _SPACE_RUNS.sub(" ", name.casefold()).strip()
 
 
@@ -99,55 +100,37 @@ def _to_columns(values: dict[str, Any]) -> dict[str, Any]:
     return columns
 
 
-_INTEGER_COLUMNS = frozenset({"monthly_income", "version"})  # the rest of the row is TEXT
-_JSON_COLUMNS = frozenset(JSON_FIELDS)
-_NOT_TEXT = _INTEGER_COLUMNS | _JSON_COLUMNS  # a text value here is converted or parsed
-_UNWRITTEN = dict.fromkeys(SERVER_FIELDS)  # columns a new record leaves NULL
+_INTEGER_COLUMNS = ("monthly_income", "version")  # the rest of the row is TEXT
+_UNWRITTEN = tuple(SERVER_FIELDS)  # columns a new record may leave NULL
+_READ_AS_BOUND = frozenset({str, int, type(None)})  # in their own columns
 
 
-def inserted_row(record: dict[str, Any]) -> dict[str, Any] | None:
-    """What :func:`get_enrollment` reads back right after ``record`` was inserted
-    by :func:`insert_enrollments`, made without the read: JSON columns as their
-    stored key-sorted text parses, unwritten columns None. None when a value is of
-    a type SQLite would convert on the way in (then read the row instead)."""
-    row = {**_UNWRITTEN, **record}
-    for name, value in row.items():
-        if value is None or type(value) is str and name not in _NOT_TEXT:
-            continue  # most of a row
-        if name in _JSON_COLUMNS:
-            value = row[name] = _as_json_text_parses(value)
-            if value is _CONVERTED:
-                return None
-        elif not (name in _INTEGER_COLUMNS and type(value) is int):
+def stored_row(columns: dict[str, Any]) -> dict[str, Any] | None:
+    """What :func:`get_enrollment` reads back right after a record was inserted
+    by :func:`insert_enrollments` with these columns (one dict of its answer,
+    which becomes the row): the JSON columns' text parsed as :func:`_from_row`
+    parses it, unwritten columns None. None when a value is of a type SQLite
+    would convert on the way in (an integer in a TEXT column, text in an INTEGER
+    one, a float...): then read the row instead."""
+    kinds = list(map(type, columns.values()))
+    if not _READ_AS_BOUND.issuperset(kinds):
+        return None
+    integers = kinds.count(int)  # only in the INTEGER columns
+    for name in _INTEGER_COLUMNS:
+        kind = type(columns.get(name))
+        if kind is int:
+            integers -= 1
+        elif kind is str:
             return None
-    row["name_key"] = name_key(row["full_name"])
-    return row
-
-
-_CONVERTED = object()
-_JSON_SCALARS = (str, int, bool, type(None))
-
-
-def _as_json_text_parses(value: Any) -> Any:
-    """``json.loads(json.dumps(value, sort_keys=True))`` for plain JSON values,
-    without the text; _CONVERTED for anything the round trip would change (a
-    tuple, a non-text key, a float that is not finite, another type)."""
-    kind = type(value)
-    if kind is dict:
-        out = {}
-        for key in sorted(value):
-            if type(key) is not str:
-                return _CONVERTED
-            item = out[key] = _as_json_text_parses(value[key])
-            if item is _CONVERTED:
-                return _CONVERTED
-        return out
-    if kind is list:
-        items = [_as_json_text_parses(item) for item in value]
-        return _CONVERTED if any(item is _CONVERTED for item in items) else items
-    if kind in _JSON_SCALARS or (kind is float and math.isfinite(value)):
-        return value
-    return _CONVERTED
+    if integers:
+        return None
+    for name in _UNWRITTEN:
+        columns.setdefault(name, None)
+    for field in JSON_FIELDS:
+        text = columns[field]
+        if text is not None:
+            columns[field] = parse_json(text)
+    return columns
 
 
 def get_enrollment(conn: sqlite3.Connection, enrollment_id: str) -> dict[str, Any] | None:
@@ -179,17 +162,20 @@ def insert_enrollment(conn: sqlite3.Connection, record: dict[str, Any]) -> None:
         raise IdConflict() from exc
 
 
-def insert_enrollments(conn: sqlite3.Connection, records: list[dict[str, Any]]) -> None:
-    """Insert many new enrollments (the same keys each) in one statement. The caller
-    planned them against :func:`intake_keys` and :func:`active_ids_for_niks` read in
-    the same transaction; sqlite3.IntegrityError means that plan was wrong, and the
-    caller, inside a savepoint, goes back to :func:`insert_enrollment` one by one."""
+def insert_enrollments(conn: sqlite3.Connection,
+                       records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Insert many new enrollments (the same keys each) in one statement; each
+    record's columns as written (for :func:`stored_row`). The caller planned them
+    against :func:`intake_keys` and :func:`active_ids_for_niks` read in the same
+    transaction; sqlite3.IntegrityError means that plan was wrong, and the caller,
+    inside a savepoint, goes back to :func:`insert_enrollment` one by one."""
     if not records:
-        return
+        return []
     rows = [_to_columns(record) for record in records]
     columns = tuple(rows[0])
     values = operator.itemgetter(*columns)
     insert_rows(conn, "enrollments", columns, [values(row) for row in rows])
+    return rows
 
 
 def _chunks(values: list[str], size: int = 900):

@@ -11,7 +11,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from berjasa.canonical import canonical_bytes, canonical_text, compact_text, stored_json
+from berjasa.canonical import (
+    canonical_bytes,
+    canonical_text,
+    compact_text,
+    parse_json,
+    stored_json,
+)
 from tests.helpers import examples
 
 EDGE_NUMBERS = [0.0, -0.0, 1e-4, 9.99e-5, 1e-05, 2.5e-05, 1e16, 9999999999999998.0, 1e15,
@@ -92,3 +98,39 @@ def test_compact_text_keeps_key_order():
     record = {"b": 1, "a": [2, {"z": 1, "é": None}], "😀": 5.5}
     assert compact_text(record) == compact_standard(record) == \
         '{"b":1,"a":[2,{"z":1,"é":null}],"😀":5.5}'
+
+
+def read(parse, text):
+    """What a parser gives, with its types (1 and 1.0, NaN), or the kind of error."""
+    try:
+        return repr(parse(text))
+    except Exception as exc:  # noqa: BLE001 - compared, not hidden
+        return type(exc)
+
+
+@settings(max_examples=examples(300), deadline=None)
+@given(values)
+def test_parsed_as_the_standard_library_parses_what_is_stored(value):
+    """parse_json reads the JSON columns' text (canonical or json.dumps', NaN and
+    integers beyond 64 bits included) exactly as json.loads."""
+    for write in (canonical_text, stored_json):
+        text = outcome(write, value)
+        if isinstance(text, str):
+            assert read(parse_json, text) == read(json.loads, text)
+
+
+@pytest.mark.parametrize("text", [
+    "18446744073709551616", "-9223372036854775809", "[18446744073709551615]",
+    "9223372036854775807", "123456789012345678901234567890", "1e400", "-1e400", "1e-400",
+    "NaN", "[Infinity]", "-0.0", "-0", "1E5", '{"a":1,"a":2}', '"\\ud800"', '"\\ud83d\\ude00"',
+    '{"lat":-5.1352347,"lon":119.4238,"accuracy_m":1e-05}', "1.7976931348623157e308",
+    "1e18", "999999999999999999", "[]", "{}", " 1", "1 ", "", "[1,]", "\ufeff1"])
+def test_parsed_as_the_standard_library_parses_edge_texts(text):
+    assert read(parse_json, text) == read(json.loads, text)
+
+
+@pytest.mark.parametrize("depth", [31, 32, 33, 40, 990, 1000, 1100])
+def test_parsed_as_the_standard_library_parses_deep_texts(depth):
+    """Deep nesting is left to json.loads (its recursion limit decides, not orjson's)."""
+    for text in ("[" * depth + "]" * depth, '{"a":' * depth + "1" + "}" * depth):
+        assert read(parse_json, text) == read(json.loads, text)

@@ -5,6 +5,7 @@ to marshmallow (which names the errors). Valid records take the compiled path.""
 from __future__ import annotations
 
 import copy
+import datetime
 
 import pytest
 from hypothesis import given, settings
@@ -13,7 +14,7 @@ from marshmallow import ValidationError, fields
 
 from berjasa.checks import work_category
 from berjasa.compiled_schema import CompiledLoader, NeedsFullLoad
-from berjasa.enrollment_schema import EnrollmentSchema
+from berjasa.enrollment_schema import EnrollmentSchema, to_storable
 from berjasa.settings import load_settings
 from berjasa.synthetic import EnrollmentFaker
 from tests.helpers import examples
@@ -85,6 +86,31 @@ def test_what_the_compiled_path_accepts_marshmallow_accepts_alike(payload):
     fast, full = loads(payload)
     if fast is not None:
         assert fast == full
+
+
+def every_date_as_text(data):
+    """What to_storable did before it looked only at the fields that load as dates:
+    every date at the top level or one object down, as ISO text."""
+    kinds = (datetime.date, datetime.datetime)
+    out = dict(data)
+    for key, value in data.items():
+        if isinstance(value, kinds):
+            out[key] = value.isoformat()
+        elif isinstance(value, dict):
+            out[key] = {k: (v.isoformat() if isinstance(v, kinds) else v) for k, v in value.items()}
+    return out
+
+
+@settings(max_examples=examples(300), deadline=None)
+@given(variants())
+def test_stored_values_have_every_date_as_text(payload):
+    for loaded in loads(payload):
+        if loaded is not None:
+            stored = to_storable(loaded)
+            assert stored == every_date_as_text(loaded)
+            assert not [v for v in stored.values() if isinstance(v, (datetime.date, dict))
+                        and (isinstance(v, datetime.date) or any(
+                            isinstance(x, datetime.date) for x in v.values()))]
 
 
 @pytest.mark.parametrize("payload", ["not an object", [], None, 3])

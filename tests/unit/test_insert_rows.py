@@ -43,8 +43,10 @@ def test_every_row_in_order_across_statements(conn, monkeypatch):
 
 def test_any_batch_size_uses_a_few_statement_texts(conn, monkeypatch):
     """Chunks of ROWS_PER_INSERT, then powers of two: the texts repeat across batch
-    sizes, so the connection's statement cache keeps them prepared."""
+    sizes, so the connection's statement cache keeps them prepared; a few rows (up
+    to ONE_STATEMENT_ROWS) are one statement of exactly that many."""
     monkeypatch.setattr(database, "ROWS_PER_INSERT", 16)
+    monkeypatch.setattr(database, "ONE_STATEMENT_ROWS", 3)
     texts, total = set(), 0
     conn.set_trace_callback(texts.add)
     for count in range(1, 60):
@@ -54,7 +56,18 @@ def test_any_batch_size_uses_a_few_statement_texts(conn, monkeypatch):
     conn.set_trace_callback(None)
     assert stored(conn) == rows(total)
     sizes = {text.count("), (") + 1 for text in texts if text.startswith("INSERT")}
-    assert sizes == {1, 2, 4, 8, 16}
+    assert sizes == {1, 2, 3, 4, 8, 16}
+
+
+@pytest.mark.parametrize("count", range(1, database.ONE_STATEMENT_ROWS + 1))
+def test_a_few_rows_are_one_statement(conn, count):
+    """What a group of single POSTs relies on to need no savepoint (server.intake)."""
+    statements = []
+    conn.set_trace_callback(statements.append)
+    insert_rows(conn, "items", COLUMNS, rows(count))
+    conn.set_trace_callback(None)
+    assert [s.count("), (") + 1 for s in statements if s.startswith("INSERT")] == [count]
+    assert stored(conn) == rows(count)
 
 
 @pytest.mark.skipif(not hasattr(sqlite3.Connection, "setlimit"),
