@@ -62,6 +62,7 @@ def export_command(fmt: str, what: str, month: str | None, draft: bool, output: 
     import sys
 
     from central.export_bpjs import held_line
+    from central.holds import payment_line
     from central.export_fields import ExportError
     from central.exports import MONTH_EXPORTS, FilterError, check_filters, export
 
@@ -96,7 +97,8 @@ def export_command(fmt: str, what: str, month: str | None, draft: bool, output: 
                 f"ekspor gagal: tidak dapat menulis {target}: {os_error_text(exc)}") from exc
         from central.downloads import record_cli_export
         record_cli_export(db, result)
-    held = held_line(result.filters)
+    held = held_line(result.filters) if what == "bpjs-registration" else (
+        payment_line(result.filters, result.filters["month"]) if what == "payment-list" else None)
     if held:  # on stderr: stdout may be the CSV itself
         click.echo(held, err=True)
     claims = result.filters.get("held_kpj_claims")

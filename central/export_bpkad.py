@@ -12,6 +12,7 @@ from typing import Any
 
 from berjasa import local_time
 from berjasa.spreadsheet import EMPHASIS
+from central import holds
 from central.contributions import Calculator
 from central.export_fields import CITY, Builder, ExportError, income_failed, region_names
 from central.storage import reports, snapshots
@@ -69,6 +70,12 @@ class PaymentList(Builder):
              "penghasilan kosong = band terendah"),
             f"Dibuat: {local_time.wita(generated_at, seconds=True)} ({generated_at} UTC)",
         ]
+        # who this month's list leaves out, and why: BPJS bills for every registered
+        # participant, so the treasurer reconciles the two with this line
+        self.left_out = holds.payment_left_out(db, month)
+        held = holds.payment_line(self.left_out, month, cohort=False)
+        if held:
+            self.title_lines.append(held)
         cohort = snapshots.in_force(db, "cohort")
         if cohort and cohort["rejected"]:
             # a cohort row the import refused is nobody's row here: not paid until fixed

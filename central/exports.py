@@ -240,6 +240,8 @@ def export(db: Database, what: str, fmt: str, output: Path | IO[bytes] | None,
     if isinstance(builder, Registration):
         filters.update(builder.held_counts())
     if isinstance(builder, PaymentList):
+        # who the list leaves out (central.holds), the income count as the rows met it
+        filters.update(builder.left_out)
         filters["excluded_income_failed"] = builder.excluded_income
         if builder.unconfirmed_rows:
             filters["unconfirmed_rows"] = builder.unconfirmed_rows
