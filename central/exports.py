@@ -219,8 +219,8 @@ def export(db: Database, what: str, fmt: str, output: Path | IO[bytes] | None,
             builder = Rejections(db)
         elif what == "progress":
             builder = Progress(db, targets_file, list(work_categories or []))
-            columns = columns + [Column(f"work:{c}", f"PEKERJAAN: {c}", "number")
-                                 for c in work_categories or []]
+            columns = columns + [Column(key, header, "number")
+                                 for key, header in builder.work_columns()]
         else:
             builder = AllRecords(db)
         written = write_export(fmt, columns, builder.rows(), output,
