@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from berjasa.commandline import (
+    by_option,
     data_dir_option,
     emit,
     emit_users,
@@ -35,9 +36,10 @@ def user_group() -> None:
 @click.option("--role", required=True, type=click.Choice(["operator", "verifier", "admin",
                                                           "auditor"]))
 @click.option("--password-stdin", is_flag=True, help="Baca kata sandi dari stdin (satu baris).")
+@by_option()
 @data_dir_option
 @json_option
-def user_add(name: str, role: str, password_stdin: bool, data_dir: Path | None,
+def user_add(name: str, role: str, password_stdin: bool, by: str | None, data_dir: Path | None,
              as_json: bool) -> None:
     """Tambah pengguna kantor pusat; kata sandi ditanyakan (atau dibaca dari stdin), disimpan sebagai hash argon2.
 
@@ -47,19 +49,20 @@ def user_add(name: str, role: str, password_stdin: bool, data_dir: Path | None,
     password = read_password(password_stdin)
     with central_db(data_dir) as (db, _, _):
         try:
-            user_id = accounts.add_user(db, name, role, password, trail.cli_actor())
+            user_id = accounts.add_user(db, name, role, password, trail.cli_actor(by))
         except ValidationFailed as exc:
             raise _refusal(exc) from exc
     emit({"id": user_id, "username": name.strip(), "role": role}, as_json, name.strip())
 
 
-def _set_active(name: str, active: bool, data_dir: Path | None, as_json: bool) -> None:
+def _set_active(name: str, active: bool, by: str | None, data_dir: Path | None,
+                as_json: bool) -> None:
     """``central user disable|enable NAME``: audited as the command line's."""
     from central import accounts, trail
     change = accounts.enable_user if active else accounts.disable_user
     with central_db(data_dir) as (db, _, _):
         try:
-            user = change(db, name, trail.cli_actor())
+            user = change(db, name, trail.cli_actor(by))
         except (ValidationFailed, NotFound) as exc:
             raise _refusal(exc) from exc
     emit({"username": user["username"], "active": active}, as_json, user["username"])
@@ -67,26 +70,28 @@ def _set_active(name: str, active: bool, data_dir: Path | None, as_json: bool) -
 
 @user_group.command("disable")
 @click.argument("name")
+@by_option()
 @data_dir_option
 @json_option
-def user_disable(name: str, data_dir: Path | None, as_json: bool) -> None:
+def user_disable(name: str, by: str | None, data_dir: Path | None, as_json: bool) -> None:
     """Nonaktifkan pengguna kantor; sesinya yang terbuka berakhir pada permintaan berikutnya.
 
-    Contoh: berjasa central user disable rina
+    Contoh: berjasa central user disable rina --by "Admin Nur"
     """
-    _set_active(name, False, data_dir, as_json)
+    _set_active(name, False, by, data_dir, as_json)
 
 
 @user_group.command("enable")
 @click.argument("name")
+@by_option()
 @data_dir_option
 @json_option
-def user_enable(name: str, data_dir: Path | None, as_json: bool) -> None:
+def user_enable(name: str, by: str | None, data_dir: Path | None, as_json: bool) -> None:
     """Aktifkan lagi pengguna kantor yang dinonaktifkan.
 
     Contoh: berjasa central user enable rina
     """
-    _set_active(name, True, data_dir, as_json)
+    _set_active(name, True, by, data_dir, as_json)
 
 
 @user_group.command("list")
@@ -106,9 +111,10 @@ def user_list(data_dir: Path | None, as_json: bool) -> None:
 @user_group.command("reset-password")
 @click.argument("name")
 @click.option("--password-stdin", is_flag=True, help="Baca kata sandi baru dari stdin.")
+@by_option()
 @data_dir_option
 @json_option
-def user_reset_password(name: str, password_stdin: bool, data_dir: Path | None,
+def user_reset_password(name: str, password_stdin: bool, by: str | None, data_dir: Path | None,
                         as_json: bool) -> None:
     """Atur kata sandi baru pengguna kantor (sesinya berakhir).
 
@@ -118,7 +124,7 @@ def user_reset_password(name: str, password_stdin: bool, data_dir: Path | None,
     password = read_password(password_stdin)
     with central_db(data_dir) as (db, _, _):
         try:
-            user = accounts.reset_password(db, name, password, trail.cli_actor())
+            user = accounts.reset_password(db, name, password, trail.cli_actor(by))
         except (ValidationFailed, NotFound) as exc:
             raise _refusal(exc) from exc
     emit({"username": user["username"], "password_reset": True}, as_json, user["username"])

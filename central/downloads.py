@@ -120,7 +120,8 @@ def record(db: Database, actor: Actor, what: str, filters: dict[str, Any], rows:
     trail.record(db, actor, f"{action}.{what}", what, details)
 
 
-def record_cli_export(db: Database, result: Any) -> None:
-    """The trail entry of ``berjasa central export`` (an ``ExportResult``)."""
-    record(db, trail.cli_actor(), result.what, {"format": result.format, **result.filters},
+def record_cli_export(db: Database, result: Any, actor: Actor | None = None) -> None:
+    """The trail entry of ``berjasa central export`` (an ``ExportResult``), by ``actor``
+    (the command's ``--by``; default ``cli:<OS user>``)."""
+    record(db, actor or trail.cli_actor(), result.what, {"format": result.format, **result.filters},
            result.rows, result.sha256, "export", result.output)
