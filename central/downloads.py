@@ -32,9 +32,23 @@ LABELS = {
 MONTH_EXPORTS = exports.MONTH_EXPORTS
 
 
+# The exports whose download changes state besides the trail: the registration file
+# marks its records as put on a file (``registration_exported_at``), which decides what
+# the next BPJS list means for them. The dashboard offers these as a POST form (CSRF).
+MARKING_EXPORTS = frozenset({"bpjs-registration"})
+
+
+def marks_records(what: str, actor: Actor) -> bool:
+    """Whether ``actor``'s download of ``what`` marks records (an auditor's copy
+    never does: an auditor reads)."""
+    return what in MARKING_EXPORTS and actor.role != AUDITOR
+
+
 def offered() -> list[dict[str, Any]]:
-    """The exports offered as downloads, in order, with their labels."""
-    return [{"what": what, "label": LABELS.get(what, what), "month": what in MONTH_EXPORTS}
+    """The exports offered as downloads, in order, with their labels; ``post``: the
+    dashboard offers it as a form posted with the CSRF token (it marks records)."""
+    return [{"what": what, "label": LABELS.get(what, what), "month": what in MONTH_EXPORTS,
+             "post": what in MARKING_EXPORTS}
             for what in exports.WHATS]
 
 
