@@ -63,9 +63,9 @@ def export_command(fmt: str, what: str, month: str | None, draft: bool, output: 
     import sys
 
     from central.export_bpjs import held_line
-    from central.holds import payment_line
     from central.export_fields import ExportError
     from central.exports import MONTH_EXPORTS, FilterError, check_filters, export
+    from central.holds import payment_line
     from central.trail import cli_actor
 
     fmt = _export_format(fmt, output)

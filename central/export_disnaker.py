@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from typing import Any
 
 from central import progress as progress_rules
-from central.progress import WORK_OFF_LIST, WORK_UNSET
 from central.eligibility import RULE_OF_REJECTION
 from central.export_fields import (
     REASON_TEXT,
@@ -23,6 +22,7 @@ from central.export_fields import (
     region_names,
     stored_json,
 )
+from central.progress import WORK_OFF_LIST, WORK_UNSET
 from central.storage import reports
 from central.storage.db import Database
 
