@@ -55,7 +55,19 @@ def registration_finding_kinds(db: Database, central_ids: list[int]) -> dict[str
     return by_finding_kind(reports.open_finding_kinds(db, central_ids)) if central_ids else {}
 
 
-def payment_left_out(db: Database, month: str) -> dict[str, int]:
+def payment_not_held(db: Database, month: str) -> dict[str, int]:
+    """The part of :func:`payment_left_out` no verifier's decision changes (it moves
+    with imports and rechecks only: the dashboard keeps it with its cached figures):
+    ``excluded_income_failed`` and ``cohort_rows_refused``."""
+    failed = sum(1 for row in reports.payable_with_a_failing_rule(db, month)
+                 if income_failed(row["eligibility"]))
+    cohort = snapshots.in_force(db, "cohort")
+    return {"excluded_income_failed": failed,
+            "cohort_rows_refused": int(cohort["rejected"] or 0) if cohort else 0}
+
+
+def payment_left_out(db: Database, month: str,
+                     not_held: Mapping[str, int] | None = None) -> dict[str, int]:
     """Who the payment list for ``month`` leaves out and why, counted before it is
     written (the file's note, the command's line and the dashboard say the same):
     ``held_for_verifier`` and ``held_open_finding`` (registered workers due that month
@@ -63,15 +75,12 @@ def payment_left_out(db: Database, month: str) -> dict[str, int]:
     under both names, as the registration export names its holds), ``held_finding_<kind>``
     per kind, ``excluded_income_failed`` (registered workers due whose stored income
     rule failed: not billed) and ``cohort_rows_refused`` (rows of the 2024 cohort in
-    force its import refused: nobody's row here until a corrected file is imported)."""
-    held = reports.payment_held(db, month)
+    force its import refused: nobody's row here until a corrected file is imported).
+    ``not_held``: :func:`payment_not_held` for the month when the caller has it."""
+    held = reports.payment_held(db, month)  # open findings: counted live, always
     records = len({int(row["central_id"]) for row in held})
-    failed = sum(1 for row in reports.payable_with_a_failing_rule(db, month)
-                 if income_failed(row["eligibility"]))
-    cohort = snapshots.in_force(db, "cohort")
     return {"held_for_verifier": records, "held_open_finding": records, **by_finding_kind(held),
-            "excluded_income_failed": failed,
-            "cohort_rows_refused": int(cohort["rejected"] or 0) if cohort else 0}
+            **(not_held if not_held is not None else payment_not_held(db, month))}
 
 
 def payment_line(counts: Mapping[str, Any], month: str, cohort: bool = True) -> str | None:

@@ -19,13 +19,15 @@ def dashboard():
     data = overview.dashboard_cached(db, setting("central_targets_file") or None,
                                      setting("central_dashboard_cache_seconds"))
     this_month = local_time.today().strftime("%Y-%m")
+    month = data["payment_month"]
     return render_template("central/dashboard.html", **data,
                            downloads=downloads.offered(),
                            this_month=this_month,
-                           # counted live, like the verification figures: a decision
-                           # changes it at once (the payment list says the same)
-                           payment_held=holds.payment_line(holds.payment_left_out(db, this_month),
-                                                           this_month),
+                           # the finding holds counted live, like the verification
+                           # figures: a decision changes it at once (the payment list
+                           # and `central export` say the same sentence)
+                           payment_held=holds.payment_line(holds.payment_left_out(
+                               db, month, data["payment_not_held"]), month),
                            silent_days=overview.SILENT_DAYS,
                            verification=verification.summary(db),
                            registration_blocked=restores.registration_blocked(db),
