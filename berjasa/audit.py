@@ -119,6 +119,9 @@ PROBLEM_TEXT = {
     "seal missing": "segel hilang",
     "seal does not match": "segel tidak cocok",
     "(rewritten without the data folder's key?)": "(ditulis ulang tanpa kunci folder data?)",
+    # central's record targets (central/trail.py)
+    "record targets changed after writing": "daftar data sasarannya diubah setelah ditulis",
+    "record targets without their entry's digest": "daftar data sasaran tanpa ringkasan di entrinya",
 }
 
 

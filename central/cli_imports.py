@@ -35,17 +35,24 @@ def import_command(kind: str, file: Path, force: bool, by: str | None, data_dir:
     from central.import_reading import ImportFileError
     from central.imports import ImportRefused, import_file
     from central.trail import cli_actor, record
+    from central.trail_targets import consequences, mark_consequences
 
     if not file.exists():
         raise click.ClickException(f"berkas tidak ada: {file}")
     actor = cli_actor(by)
     with central_db(data_dir) as (db, settings, folder), _progress(as_json, file.name) as progress:
         try:
-            summary = import_file(db, file, kind, folder, settings, force=force, progress=progress,
-                                  imported_by=actor.username)
+            # one transaction: the import, what it did to each record (the entry's
+            # targets: registered with a KPJ, rejected, findings...) and its entry
+            with db.transaction():
+                db.lock_ingest()
+                mark = mark_consequences(db)
+                summary = import_file(db, file, kind, folder, settings, force=force,
+                                      progress=progress, imported_by=actor.username)
+                record(db, actor, f"import.{kind}", file.name, summary,
+                       targets=consequences(db, mark))
         except (ImportFileError, ImportRefused) as exc:
             raise click.ClickException(str(exc)) from exc
-        record(db, actor, f"import.{kind}", file.name, summary)
     rechecked = summary.pop("rechecked")
     if as_json:
         emit(summary, as_json)
@@ -94,13 +101,16 @@ def recheck_command(by: str | None, data_dir: Path | None, as_json: bool) -> Non
     from berjasa.eligibility import ParameterError
     from central.recheck import recheck
     from central.trail import cli_actor, record
+    from central.trail_targets import consequences, mark_consequences
 
     with central_db(data_dir) as (db, settings, _):
         try:
             with db.transaction():
                 db.lock_ingest()
+                mark = mark_consequences(db)
                 summary = recheck(db, settings)
-                record(db, cli_actor(by), "recheck", None, summary)
+                record(db, cli_actor(by), "recheck", None, summary,
+                       targets=consequences(db, mark))
         except ParameterError as exc:
             raise click.ClickException(str(exc)) from exc
     emit(summary, as_json, f"Dievaluasi {summary['evaluated']}: {summary['rejected']} ditolak, "

@@ -1,6 +1,6 @@
-"""``berjasa central user ...`` and ``berjasa central audit verify``: central's
-office users and its hash-chained trail (added to the central group by
-:mod:`central.cli`)."""
+"""``berjasa central user ...`` and ``berjasa central audit verify|history``: central's
+office users and its hash-chained trail, whole or one record's (added to the central
+group by :mod:`central.cli`)."""
 
 from __future__ import annotations
 
@@ -147,3 +147,48 @@ def audit_verify(data_dir: Path | None, as_json: bool) -> None:
     with central_db(data_dir) as (db, _, _):
         checked, broken = trail.verify(db)
     report_chain(checked, broken, as_json, "Jejak audit pusat")
+
+
+@audit_group.command("history")
+@click.option("--record", "record", required=True, metavar="ID",
+              help="Id pusat (CENTRAL_ID di ekspor 'all'), id data (UUID), atau KELURAHAN/ID_DATA.")
+@by_option()
+@data_dir_option
+@json_option
+def audit_history(record: str, by: str | None, data_dir: Path | None, as_json: bool) -> None:
+    """Riwayat satu data di jejak audit pusat, dari yang terlama: batch yang membawanya
+    (dan jawabannya), keputusan verifikator, berkas pendaftaran BPJS yang memuatnya,
+    impor yang mendaftarkannya (KPJ) atau menolaknya, penghapusan. Baris terakhir:
+    jumlah entri.
+
+    Contoh: berjasa central audit history --record 1234 --by "Andi BPKP"
+    """
+    from berjasa.local_time import wita
+    from central import trail
+
+    text = record.strip()
+    if not text or len(text) > 100 or not text.isprintable():
+        raise click.BadParameter("id pusat, id data atau KELURAHAN/ID_DATA, sampai 100 karakter",
+                                 param_hint="'--record'")
+    with central_db(data_dir) as (db, _, _):
+        found = trail.history(db, text)
+        # the decisions' reasons printed may name the person: the look is in the trail
+        with db.transaction():
+            trail.record(db, trail.cli_actor(by), "view.record_history",
+                         found["targets"][0] if len(found["targets"]) == 1 else None,
+                         {"record": text, "targets": found["targets"],
+                          "entries": len(found["entries"])})
+    entries = found["entries"]
+    if as_json:
+        emit(found, True)
+        return
+    if not found["targets"]:
+        raise click.ClickException(f"data {text} tidak pernah ada di pusat (bukan id pusat, id "
+                                   "data, atau KELURAHAN/ID_DATA yang dikenal)")
+    click.echo(f"Riwayat {', '.join(found['targets'])}:")
+    for e in entries:
+        outcome = f"  hasil: {e['record_outcome']}" if e.get("record_outcome") else ""
+        reason = f"  alasan keputusan: {e['decision_reason']}" if e.get("decision_reason") else ""
+        click.echo(f"{e['seq']}  {wita(e['at'], seconds=True)}  {e['actor']} ({e['role']})  "
+                   f"{e['action']}  {e['record_id'] or ''}{outcome}{reason}")
+    click.echo(str(len(entries)))

@@ -80,6 +80,7 @@ class Registration(Builder):
         super().__init__()
         self.db, self.calculator = db, calculator
         self.central_ids: list[int] = []
+        self.targets: list[tuple[str, str]] = []
         # records that pass every rule but are held: per hold (a record may be in
         # several), those waiting for a verifier, claims waiting for a newer BPJS list
         self.held_records = 0
@@ -108,6 +109,10 @@ class Registration(Builder):
             jht = bool(r["jht"]) or r["jht_from"] is not None  # flagged, or on the JHT list
             income = r["monthly_income"]
             self.central_ids.append(int(r["central_id"]))
+            # the trail's record target (central.trail): on a file for the first time, or again
+            self.targets.append((f"{r['kelurahan_code']}/{r['record_id']}",
+                                 "on_registration_file_again" if r["registration_exported_at"]
+                                 else "on_registration_file"))
             self.count += 1
             yield {
                 "nik": r["nik"], "kk_number": r["kk_number"], "full_name": r["full_name"],

@@ -95,6 +95,9 @@ class ExportResult:
     output: str
     filters: dict[str, Any] = field(default_factory=dict)
     content: bytes | None = None
+    # the records a registration file put on a file, as the trail's record targets
+    # ((KELURAHAN/RECORD_ID, outcome)); None when the export marks none
+    targets: list[tuple[str, str]] | None = None
 
     def summary(self) -> dict[str, Any]:
         """The JSON answer of the CLI (no file content)."""
@@ -245,5 +248,6 @@ def export(db: Database, what: str, fmt: str, output: Path | IO[bytes] | None,
         filters["excluded_income_failed"] = builder.excluded_income
         if builder.unconfirmed_rows:
             filters["unconfirmed_rows"] = builder.unconfirmed_rows
+    targets = builder.targets if isinstance(builder, Registration) and marks else None
     return ExportResult(what, fmt, builder.count, written.sha256, written.size, where, filters,
-                        written.content)
+                        written.content, targets)

@@ -6,6 +6,8 @@ request another site started (h1 #13)."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from .conftest import records
@@ -68,8 +70,12 @@ def test_the_dashboard_posts_the_registration_file_with_its_csrf_token(central, 
     assert answer.headers["X-Berjasa-Rows"] == "3"
     marked, entries, audits = _state(central)
     assert (marked, entries, audits) == (3, before[1] + 1, before[2] + 1)
-    action = central.query("SELECT action FROM audit_log ORDER BY seq DESC")[0]["action"]
-    assert action == "download.bpjs-registration"
+    entry = central.query("SELECT seq, action, changes FROM audit_log ORDER BY seq DESC")[0]
+    assert entry["action"] == "download.bpjs-registration"
+    # the records it put on a file are the entry's targets (docs/central.md "Record targets")
+    assert json.loads(entry["changes"])["targets"] == 3
+    assert {r["outcome"] for r in central.query("SELECT outcome FROM audit_targets WHERE seq = ?",
+                                                 (entry["seq"],))} == {"on_registration_file"}
     # a field the download does not take is refused as in the query string
     odd = operator.post(f"{central.url}/unduh/bpjs-registration", timeout=30,
                         headers={"Accept": "application/json"},
