@@ -134,3 +134,16 @@ def test_a_changed_or_stray_target_breaks_the_trail(central, tmp_path):
         assert broken.returncode == 1 and f"seq={device['seq']}" in broken.stdout + broken.stderr
     finally:
         db.close()
+
+
+def test_history_refuses_what_names_no_record(central):
+    berjasa("central", "init", "--database", central.database_url, data_dir=central.data_dir)
+    for bad in ("", "73.71.01.1001/\u202eabc", "x" * 101):
+        done = berjasa("central", "audit", "history", "--record", bad, data_dir=central.data_dir,
+                       check=False)
+        assert done.returncode == 2 and "--record" in done.stderr and "Traceback" not in done.stderr
+    unknown = berjasa("central", "audit", "history", "--record", "12345", data_dir=central.data_dir,
+                      check=False)
+    assert unknown.returncode == 1 and "tidak pernah ada di pusat" in unknown.stderr
+    assert json.loads(berjasa("central", "audit", "history", "--record", "12345", "--json",
+                              data_dir=central.data_dir).stdout) == {"targets": [], "entries": []}
