@@ -17,7 +17,9 @@ One service, :func:`export`, for the CLI and the dashboard's downloads:
   new workers whose coverage started by then, with band, JKK, JKM, JHT and total per
   row, a subtotal row per kelurahan and a grand total, under header lines (month,
   legal basis, payer, generation time). A registered worker whose stored income rule
-  failed is not billed. Refused while any row uses an unconfirmed band or rate,
+  failed is not billed. Who the list leaves out for its month (an open finding, per
+  kind; a failed income rule; refused cohort rows) is counted in the result's filters
+  and said in a header line (:mod:`central.holds`). Refused while any row uses an unconfirmed band or rate,
   unless ``draft`` (then the first line is the watermark
   :data:`central.export_bpkad.DRAFT_WATERMARK`, and such rows stay out of the
   subtotals and the total: their placeholder sums are a row of their own, never
