@@ -125,6 +125,9 @@ PROBLEM_TEXT = {
     "no such entry": "entrinya tidak ada",
     "which the chain lacks": "yang tidak ada di rantai",
     "values of": "nilai untuk",
+    # central's record targets (central/trail.py)
+    "record targets changed after writing": "daftar data sasarannya diubah setelah ditulis",
+    "record targets without their entry's digest": "daftar data sasaran tanpa ringkasan di entrinya",
 }
 
 

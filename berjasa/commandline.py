@@ -148,6 +148,28 @@ def json_option(func: Callable) -> Callable:
     return click.option("--json", "as_json", is_flag=True, help="Cetak jawaban sebagai JSON.")(func)
 
 
+def by_option(help_text: str = "Nama Anda untuk jejak audit, dicatat sebagai cli:NAMA "
+                                "(bawaan: akun sistem operasi, cli:USER).") -> Callable:
+    """``--by NAME``: who runs the command, for the trail (``cli:NAME``, where
+    :func:`berjasa.audit.cli_actor` makes the actor), instead of the operating system's
+    account that a shared office PC gives everyone. Checked as the command starts
+    (:func:`berjasa.audit.named_cli_actor`): a name with a control or format character
+    is one usage line, before anything is done. The command gets ``by`` (None when not
+    given)."""
+    def check(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+        from berjasa.audit import named_cli_actor
+
+        if value is None:
+            return None
+        try:
+            named_cli_actor(value)
+        except Problem as exc:
+            raise click.BadParameter(problem_line(exc), ctx, param) from None
+        return value
+
+    return click.option("--by", "by", default=None, metavar="NAMA", callback=check, help=help_text)
+
+
 def data_dir_and_settings(data_dir: Path | None) -> tuple[Path, dict[str, Any]]:
     """Resolve the data folder and read its settings, as one clear error if broken."""
     folder = resolve_data_dir(data_dir)

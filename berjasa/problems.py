@@ -180,6 +180,16 @@ class CsrfFailed(Problem):
                "Muat ulang halaman lalu coba lagi.")
 
 
+class CrossSiteRequest(Forbidden):
+    """A request with side effects (a download that marks records or is written to the
+    trail) that another site started: a link in an e-mail, a page elsewhere."""
+
+    code = "cross_site_request"
+    message = ("Unduhan ini hanya dapat dimulai dari halaman kantor pusat sendiri; permintaan "
+               "dari situs atau aplikasi lain ditolak dan tidak dicatat. Buka dasbor lalu unduh "
+               "dari bagian Unduhan.")
+
+
 # Central registry (central/): devices, batches and the sync protocol.
 
 

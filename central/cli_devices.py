@@ -10,7 +10,13 @@ from pathlib import Path
 
 import click
 
-from berjasa.commandline import data_dir_option, emit, json_option, write_file_for_carrying
+from berjasa.commandline import (
+    by_option,
+    data_dir_option,
+    emit,
+    json_option,
+    write_file_for_carrying,
+)
 from berjasa.local_time import wita
 from berjasa.os_errors import os_error_text
 from central.cli_db import central_db
@@ -23,9 +29,10 @@ def device_group() -> None:
 
 @device_group.command("add")
 @click.option("--kelurahan", "kelurahan_code", required=True, help="Kode kelurahan, e.g. 73.71.01.1001.")
+@by_option()
 @data_dir_option
 @json_option
-def device_add(kelurahan_code: str, data_dir: Path | None, as_json: bool) -> None:
+def device_add(kelurahan_code: str, by: str | None, data_dir: Path | None, as_json: bool) -> None:
     """Buat kode pendaftaran sekali pakai untuk laptop kelurahan (dicetak di baris terakhir).
 
     Contoh: berjasa central device add --kelurahan 73.71.01.1001
@@ -37,7 +44,7 @@ def device_add(kelurahan_code: str, data_dir: Path | None, as_json: bool) -> Non
         try:
             issued = create_registration_code(db, kelurahan_code.strip(),
                                               settings["central_registration_code_ttl_minutes"],
-                                              cli_actor())
+                                              cli_actor(by))
         except UnknownKelurahan as exc:
             raise click.ClickException(str(exc)) from exc
     if not as_json:
@@ -49,9 +56,10 @@ def device_add(kelurahan_code: str, data_dir: Path | None, as_json: bool) -> Non
 
 @device_group.command("revoke")
 @click.argument("device")
+@by_option()
 @data_dir_option
 @json_option
-def device_revoke(device: str, data_dir: Path | None, as_json: bool) -> None:
+def device_revoke(device: str, by: str | None, data_dir: Path | None, as_json: bool) -> None:
     """Cabut perangkat menurut id, atau semua perangkat satu kode kelurahan; dengan kode
     kelurahan, kode pendaftaran kelurahan itu yang belum dipakai ikut dibatalkan.
 
@@ -61,7 +69,7 @@ def device_revoke(device: str, data_dir: Path | None, as_json: bool) -> None:
     from central.trail import cli_actor
 
     with central_db(data_dir) as (db, _, _):
-        done = revoke(db, device, cli_actor())
+        done = revoke(db, device, cli_actor(by))
     if not done.devices and not done.codes:
         raise click.ClickException(f"tidak ada perangkat aktif atau kode pendaftaran yang belum "
                                    f"dipakai dengan id atau kelurahan {device}")
@@ -112,9 +120,11 @@ def device_list(data_dir: Path | None, as_json: bool) -> None:
 
 @click.command("import-batches")
 @click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@by_option()
 @data_dir_option
 @json_option
-def import_batches_command(file: Path, data_dir: Path | None, as_json: bool) -> None:
+def import_batches_command(file: Path, by: str | None, data_dir: Path | None,
+                           as_json: bool) -> None:
     """Terapkan berkas batch dari laptop kelurahan (flashdisk); aman diulang.
 
     Contoh: berjasa central import-batches E:/berjasa-batch.bjs
@@ -139,7 +149,7 @@ def import_batches_command(file: Path, data_dir: Path | None, as_json: bool) -> 
                   "records": summary.records, "erased": summary.erased, "refused": summary.refused,
                   "erased_on_registration_file": summary.on_registration_file,
                   "compacted": summary.compacted}
-        record(db, cli_actor(), "import.batches", f"kelurahan:{summary.kelurahan_code}",
+        record(db, cli_actor(by), "import.batches", f"kelurahan:{summary.kelurahan_code}",
                {**answer, "refused": len(summary.refused),
                 "erased_on_registration_file": len(summary.on_registration_file),
                 "file": file.name, "sha256": hashlib.sha256(data).hexdigest()})
@@ -168,10 +178,11 @@ def import_batches_command(file: Path, data_dir: Path | None, as_json: bool) -> 
 @click.option("--kelurahan", "kelurahan_code", required=True, help="Kode kelurahan, e.g. 73.71.15.1001.")
 @click.option("--to", "target", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Berkas tujuan di flashdisk.")
+@by_option()
 @data_dir_option
 @json_option
-def export_answers_command(kelurahan_code: str, target: Path, data_dir: Path | None,
-                           as_json: bool) -> None:
+def export_answers_command(kelurahan_code: str, target: Path, by: str | None,
+                           data_dir: Path | None, as_json: bool) -> None:
     """Tulis jawaban pusat untuk satu kelurahan ke berkas (flashdisk), terenkripsi untuk laptopnya.
 
     Lalu di laptop kelurahan jalankan `sync import-answers` dengan berkas itu.
@@ -189,7 +200,7 @@ def export_answers_command(kelurahan_code: str, target: Path, data_dir: Path | N
         write_file_for_carrying(target, data, "ekspor jawaban")
         summary["file"] = str(target)
         # the file hands out decisions (and hashes of every active record): in the trail
-        record(db, cli_actor(), "export.answers", f"kelurahan:{summary['kelurahan_code']}",
+        record(db, cli_actor(by), "export.answers", f"kelurahan:{summary['kelurahan_code']}",
                {**summary, "sha256": hashlib.sha256(data).hexdigest()})
     if not as_json:
         click.echo(f"{summary['answers']} jawaban batch, {summary['updates']} kabar dan petunjuk "

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from berjasa.commandline import data_dir_option, emit, json_option
+from berjasa.commandline import by_option, data_dir_option, emit, json_option
 from berjasa.os_errors import os_error_text
 from central.cli_db import central_db
 
@@ -51,10 +51,11 @@ def _as_date(value: str | None) -> date | None:
               help="Berkas tujuan (tanpa ini, CSV ditulis ke stdout).")
 @click.option("--as-of", default=None, metavar="YYYY-MM-DD", callback=lambda c, p, v: _as_date(v),
               help="Bentuk lama --month: bulan dari tanggal ini (YYYY-MM-DD).")
+@by_option()
 @data_dir_option
 @json_option
 def export_command(fmt: str, what: str, month: str | None, draft: bool, output: Path | None,
-                   as_of: Any, data_dir: Path | None, as_json: bool) -> None:
+                   as_of: Any, by: str | None, data_dir: Path | None, as_json: bool) -> None:
     """Ekspor berkas pendaftaran BPJS, daftar iuran BPKAD, penolakan, capaian, atau semua data.
 
     Contoh: berjasa central export --format xlsx --what payment-list --month 2025-10 --output iuran.xlsx
@@ -62,9 +63,10 @@ def export_command(fmt: str, what: str, month: str | None, draft: bool, output: 
     import sys
 
     from central.export_bpjs import held_line
-    from central.export_bpkad import held_payment_line
     from central.export_fields import ExportError
     from central.exports import MONTH_EXPORTS, FilterError, check_filters, export
+    from central.holds import payment_line
+    from central.trail import cli_actor
 
     fmt = _export_format(fmt, output)
     if fmt == "xlsx" and output is None:
@@ -81,10 +83,11 @@ def export_command(fmt: str, what: str, month: str | None, draft: bool, output: 
     except FilterError as exc:
         raise click.ClickException(f"--{exc.field.replace('_', '-')}: {exc}") from exc
     month = filters.get("month")
+    actor = cli_actor(by)
     with central_db(data_dir) as (db, settings, _):
         try:
             result = export(db, what, fmt, output if output is not None else sys.stdout.buffer,
-                            month=month, draft=draft,
+                            actor.username, month=month, draft=draft,
                             contributions_file=settings["central_contributions_file"] or None,
                             targets_file=settings["central_targets_file"] or None,
                             columns_file=settings["central_export_columns_file"] or None,
@@ -96,11 +99,11 @@ def export_command(fmt: str, what: str, month: str | None, draft: bool, output: 
             raise click.ClickException(
                 f"ekspor gagal: tidak dapat menulis {target}: {os_error_text(exc)}") from exc
         from central.downloads import record_cli_export
-        record_cli_export(db, result)
+        record_cli_export(db, result, actor)
     held = held_line(result.filters) if what == "bpjs-registration" else (
-        held_payment_line(result.filters.get("held_open_finding") or 0))
+        payment_line(result.filters, result.filters["month"]) if what == "payment-list" else None)
     if held:  # on stderr: stdout may be the CSV itself
-        click.echo(held if what == "bpjs-registration" else f"Perhatian: {held}.", err=True)
+        click.echo(held, err=True)
     claims = result.filters.get("held_kpj_claims")
     if claims:
         need = result.filters.get("kpj_claims_need_bpjs_list") or 0

@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from berjasa.commandline import data_dir_option, emit, json_option
+from berjasa.commandline import by_option, data_dir_option, emit, json_option
 from central.cli_db import central_db
 
 
@@ -21,9 +21,11 @@ from central.cli_db import central_db
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--force", is_flag=True,
               help="Ganti data lama walau baris yang ditolak lebih banyak dari yang diterima.")
+@by_option()
 @data_dir_option
 @json_option
-def import_command(kind: str, file: Path, force: bool, data_dir: Path | None, as_json: bool) -> None:
+def import_command(kind: str, file: Path, force: bool, by: str | None, data_dir: Path | None,
+                   as_json: bool) -> None:
     """Impor ekstrak DTSEN, daftar peserta BPJS, kohort 2024, atau daftar JHT (NIK dan
     bulan mulai JHT dibayar kota) (CSV berbaris judul, seperti disimpan Excel). Data di
     pusat langsung dinilai ulang.
@@ -32,16 +34,25 @@ def import_command(kind: str, file: Path, force: bool, data_dir: Path | None, as
     """
     from central.import_reading import ImportFileError
     from central.imports import ImportRefused, import_file
+    from central.trail import cli_actor, record
+    from central.trail_targets import consequences, mark_consequences
 
     if not file.exists():
         raise click.ClickException(f"berkas tidak ada: {file}")
+    actor = cli_actor(by)
     with central_db(data_dir) as (db, settings, folder), _progress(as_json, file.name) as progress:
         try:
-            summary = import_file(db, file, kind, folder, settings, force=force, progress=progress)
+            # one transaction: the import, what it did to each record (the entry's
+            # targets: registered with a KPJ, rejected, findings...) and its entry
+            with db.transaction():
+                db.lock_ingest()
+                mark = mark_consequences(db)
+                summary = import_file(db, file, kind, folder, settings, force=force,
+                                      progress=progress, imported_by=actor.username)
+                record(db, actor, f"import.{kind}", file.name, summary,
+                       targets=consequences(db, mark))
         except (ImportFileError, ImportRefused) as exc:
             raise click.ClickException(str(exc)) from exc
-        from central.trail import cli_actor, record
-        record(db, cli_actor(), f"import.{kind}", file.name, summary)
     rechecked = summary.pop("rechecked")
     statuses = rechecked.get("bpjs_status")
     if statuses:  # registered workers the list shows no longer active (docs/central.md)
@@ -88,9 +99,10 @@ def _progress(as_json: bool, label: str) -> Iterator[Any]:
 
 
 @click.command("recheck")
+@by_option()
 @data_dir_option
 @json_option
-def recheck_command(data_dir: Path | None, as_json: bool) -> None:
+def recheck_command(by: str | None, data_dir: Path | None, as_json: bool) -> None:
     """Nilai ulang semua data di pusat (setelah parameter berubah atau impor baru);
     perubahan dikabarkan ke kelurahan pada sinkronisasi berikutnya.
 
@@ -99,13 +111,16 @@ def recheck_command(data_dir: Path | None, as_json: bool) -> None:
     from berjasa.eligibility import ParameterError
     from central.recheck import recheck
     from central.trail import cli_actor, record
+    from central.trail_targets import consequences, mark_consequences
 
     with central_db(data_dir) as (db, settings, _):
         try:
             with db.transaction():
                 db.lock_ingest()
+                mark = mark_consequences(db)
                 summary = recheck(db, settings)
-                record(db, cli_actor(), "recheck", None, summary)
+                record(db, cli_actor(by), "recheck", None, summary,
+                       targets=consequences(db, mark))
         except ParameterError as exc:
             raise click.ClickException(str(exc)) from exc
     emit(summary, as_json, f"Dievaluasi {summary['evaluated']}: {summary['rejected']} ditolak, "

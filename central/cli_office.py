@@ -1,6 +1,6 @@
-"""``berjasa central user ...`` and ``berjasa central audit verify``: central's
-office users and its hash-chained trail (added to the central group by
-:mod:`central.cli`)."""
+"""``berjasa central user ...`` and ``berjasa central audit verify|history``: central's
+office users and its hash-chained trail, whole or one record's (added to the central
+group by :mod:`central.cli`)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from berjasa.commandline import (
+    by_option,
     data_dir_option,
     emit,
     emit_users,
@@ -35,9 +36,10 @@ def user_group() -> None:
 @click.option("--role", required=True, type=click.Choice(["operator", "verifier", "admin",
                                                           "auditor"]))
 @click.option("--password-stdin", is_flag=True, help="Baca kata sandi dari stdin (satu baris).")
+@by_option()
 @data_dir_option
 @json_option
-def user_add(name: str, role: str, password_stdin: bool, data_dir: Path | None,
+def user_add(name: str, role: str, password_stdin: bool, by: str | None, data_dir: Path | None,
              as_json: bool) -> None:
     """Tambah pengguna kantor pusat; kata sandi ditanyakan (atau dibaca dari stdin), disimpan sebagai hash argon2.
 
@@ -47,19 +49,20 @@ def user_add(name: str, role: str, password_stdin: bool, data_dir: Path | None,
     password = read_password(password_stdin)
     with central_db(data_dir) as (db, _, _):
         try:
-            user_id = accounts.add_user(db, name, role, password, trail.cli_actor())
+            user_id = accounts.add_user(db, name, role, password, trail.cli_actor(by))
         except ValidationFailed as exc:
             raise _refusal(exc) from exc
     emit({"id": user_id, "username": name.strip(), "role": role}, as_json, name.strip())
 
 
-def _set_active(name: str, active: bool, data_dir: Path | None, as_json: bool) -> None:
+def _set_active(name: str, active: bool, by: str | None, data_dir: Path | None,
+                as_json: bool) -> None:
     """``central user disable|enable NAME``: audited as the command line's."""
     from central import accounts, trail
     change = accounts.enable_user if active else accounts.disable_user
     with central_db(data_dir) as (db, _, _):
         try:
-            user = change(db, name, trail.cli_actor())
+            user = change(db, name, trail.cli_actor(by))
         except (ValidationFailed, NotFound) as exc:
             raise _refusal(exc) from exc
     emit({"username": user["username"], "active": active}, as_json, user["username"])
@@ -67,26 +70,28 @@ def _set_active(name: str, active: bool, data_dir: Path | None, as_json: bool) -
 
 @user_group.command("disable")
 @click.argument("name")
+@by_option()
 @data_dir_option
 @json_option
-def user_disable(name: str, data_dir: Path | None, as_json: bool) -> None:
+def user_disable(name: str, by: str | None, data_dir: Path | None, as_json: bool) -> None:
     """Nonaktifkan pengguna kantor; sesinya yang terbuka berakhir pada permintaan berikutnya.
 
-    Contoh: berjasa central user disable rina
+    Contoh: berjasa central user disable rina --by "Admin Nur"
     """
-    _set_active(name, False, data_dir, as_json)
+    _set_active(name, False, by, data_dir, as_json)
 
 
 @user_group.command("enable")
 @click.argument("name")
+@by_option()
 @data_dir_option
 @json_option
-def user_enable(name: str, data_dir: Path | None, as_json: bool) -> None:
+def user_enable(name: str, by: str | None, data_dir: Path | None, as_json: bool) -> None:
     """Aktifkan lagi pengguna kantor yang dinonaktifkan.
 
     Contoh: berjasa central user enable rina
     """
-    _set_active(name, True, data_dir, as_json)
+    _set_active(name, True, by, data_dir, as_json)
 
 
 @user_group.command("list")
@@ -106,9 +111,10 @@ def user_list(data_dir: Path | None, as_json: bool) -> None:
 @user_group.command("reset-password")
 @click.argument("name")
 @click.option("--password-stdin", is_flag=True, help="Baca kata sandi baru dari stdin.")
+@by_option()
 @data_dir_option
 @json_option
-def user_reset_password(name: str, password_stdin: bool, data_dir: Path | None,
+def user_reset_password(name: str, password_stdin: bool, by: str | None, data_dir: Path | None,
                         as_json: bool) -> None:
     """Atur kata sandi baru pengguna kantor (sesinya berakhir).
 
@@ -118,7 +124,7 @@ def user_reset_password(name: str, password_stdin: bool, data_dir: Path | None,
     password = read_password(password_stdin)
     with central_db(data_dir) as (db, _, _):
         try:
-            user = accounts.reset_password(db, name, password, trail.cli_actor())
+            user = accounts.reset_password(db, name, password, trail.cli_actor(by))
         except (ValidationFailed, NotFound) as exc:
             raise _refusal(exc) from exc
     emit({"username": user["username"], "password_reset": True}, as_json, user["username"])
@@ -141,3 +147,48 @@ def audit_verify(data_dir: Path | None, as_json: bool) -> None:
     with central_db(data_dir) as (db, _, _):
         checked, broken = trail.verify(db)
     report_chain(checked, broken, as_json, "Jejak audit pusat")
+
+
+@audit_group.command("history")
+@click.option("--record", "record", required=True, metavar="ID",
+              help="Id pusat (CENTRAL_ID di ekspor 'all'), id data (UUID), atau KELURAHAN/ID_DATA.")
+@by_option()
+@data_dir_option
+@json_option
+def audit_history(record: str, by: str | None, data_dir: Path | None, as_json: bool) -> None:
+    """Riwayat satu data di jejak audit pusat, dari yang terlama: batch yang membawanya
+    (dan jawabannya), keputusan verifikator, berkas pendaftaran BPJS yang memuatnya,
+    impor yang mendaftarkannya (KPJ) atau menolaknya, penghapusan. Baris terakhir:
+    jumlah entri.
+
+    Contoh: berjasa central audit history --record 1234 --by "Andi BPKP"
+    """
+    from berjasa.local_time import wita
+    from central import trail
+
+    text = record.strip()
+    if not text or len(text) > 100 or not text.isprintable():
+        raise click.BadParameter("id pusat, id data atau KELURAHAN/ID_DATA, sampai 100 karakter",
+                                 param_hint="'--record'")
+    with central_db(data_dir) as (db, _, _):
+        found = trail.history(db, text)
+        # the decisions' reasons printed may name the person: the look is in the trail
+        with db.transaction():
+            trail.record(db, trail.cli_actor(by), "view.record_history",
+                         found["targets"][0] if len(found["targets"]) == 1 else None,
+                         {"record": text, "targets": found["targets"],
+                          "entries": len(found["entries"])})
+    entries = found["entries"]
+    if as_json:
+        emit(found, True)
+        return
+    if not found["targets"]:
+        raise click.ClickException(f"data {text} tidak pernah ada di pusat (bukan id pusat, id "
+                                   "data, atau KELURAHAN/ID_DATA yang dikenal)")
+    click.echo(f"Riwayat {', '.join(found['targets'])}:")
+    for e in entries:
+        outcome = f"  hasil: {e['record_outcome']}" if e.get("record_outcome") else ""
+        reason = f"  alasan keputusan: {e['decision_reason']}" if e.get("decision_reason") else ""
+        click.echo(f"{e['seq']}  {wita(e['at'], seconds=True)}  {e['actor']} ({e['role']})  "
+                   f"{e['action']}  {e['record_id'] or ''}{outcome}{reason}")
+    click.echo(str(len(entries)))

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from berjasa.commandline import (
+    by_option,
     data_dir_and_settings,
     data_dir_option,
     emit,
@@ -110,9 +111,10 @@ def key_show(data_dir: Path | None, as_json: bool) -> None:
 @key_group.command("rotate")
 @click.option("--finish", is_flag=True,
               help="Langkah 2: pakai kunci yang disiapkan (setelah semua kelurahan sinkron sekali).")
+@by_option()
 @data_dir_option
 @json_option
-def key_rotate(finish: bool, data_dir: Path | None, as_json: bool) -> None:
+def key_rotate(finish: bool, by: str | None, data_dir: Path | None, as_json: bool) -> None:
     """Ganti kunci tanda tangan pusat dalam dua langkah (docs/central.md).
 
     Langkah 1 menyiapkan kunci berikutnya; jawaban pusat mengumumkannya dan setiap
@@ -130,7 +132,7 @@ def key_rotate(finish: bool, data_dir: Path | None, as_json: bool) -> None:
             keys = signing.finish_rotation(folder) if finish else signing.rotate(folder)
         except signing.CentralKeyError as exc:
             raise click.ClickException(str(exc)) from exc
-        record(db, cli_actor(), "key.rotate_finish" if finish else "key.rotate", None,
+        record(db, cli_actor(by), "key.rotate_finish" if finish else "key.rotate", None,
                {"central_key_id": keys["central_key_id"],
                 "next_key": keys["central_next_key"] is not None})
     note = ("Kunci berikutnya kini dipakai; kelurahan yang belum sinkron sejak langkah 1 harus "

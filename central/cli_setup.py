@@ -10,7 +10,13 @@ from pathlib import Path
 
 import click
 
-from berjasa.commandline import data_dir_and_settings, data_dir_option, emit, json_option
+from berjasa.commandline import (
+    by_option,
+    data_dir_and_settings,
+    data_dir_option,
+    emit,
+    json_option,
+)
 from berjasa.database import behind_message, migration_outcome
 from berjasa.paths import private_folder, tighten
 from berjasa.settings import write_setting
@@ -20,9 +26,11 @@ from central.cli_db import central_db, db_errors, default_url, one_line
 @click.command("init")
 @click.option("--database", "database_url", default=None,
               help="sqlite:///PATH atau postgresql://user@host/db (bawaan: central.db di folder data).")
+@by_option()
 @data_dir_option
 @json_option
-def init_command(database_url: str | None, data_dir: Path | None, as_json: bool) -> None:
+def init_command(database_url: str | None, by: str | None, data_dir: Path | None,
+                 as_json: bool) -> None:
     """Siapkan basis data pusat dan ingat alamat URL-nya.
 
     Contoh: berjasa central init --database postgresql://postgres@127.0.0.1/berjasa
@@ -42,7 +50,7 @@ def init_command(database_url: str | None, data_dir: Path | None, as_json: bool)
             applied = migrate(db)
             seal_unsealed(db)
             if applied:
-                record(db, cli_actor(), "schema.migrate", None, {"applied": applied})
+                record(db, cli_actor(by), "schema.migrate", None, {"applied": applied})
         finally:
             db.close()
     except db_errors() as exc:
@@ -67,9 +75,10 @@ def _hide_password(url: str) -> str:
 
 @click.command("migrate")
 @click.option("--dry-run", is_flag=True, help="Hanya tampilkan migrasi yang akan diterapkan.")
+@by_option()
 @data_dir_option
 @json_option
-def migrate_command(dry_run: bool, data_dir: Path | None, as_json: bool) -> None:
+def migrate_command(dry_run: bool, by: str | None, data_dir: Path | None, as_json: bool) -> None:
     """Perbarui basis data pusat ke versi program ini (luring: hentikan `central serve` dulu).
 
     Setiap migrasi dalam transaksinya sendiri. Di PostgreSQL, buat cadangan (pg_dump)
@@ -99,7 +108,7 @@ def migrate_command(dry_run: bool, data_dir: Path | None, as_json: bool) -> None
             if not dry_run:
                 seal_unsealed(db)  # the trail written before sealing (migration 0013)
             if applied:
-                record(db, cli_actor(), "schema.migrate", None, {"applied": applied})
+                record(db, cli_actor(by), "schema.migrate", None, {"applied": applied})
     except FolderInUse as exc:
         raise click.ClickException(str(exc)) from exc
     emit({"pending": pending, "applied": applied}, as_json,

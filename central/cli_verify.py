@@ -12,6 +12,7 @@ import click
 from berjasa.audit import Actor
 from berjasa.commandline import (
     ROW_ID,
+    by_option,
     data_dir_option,
     emit,
     json_option,
@@ -82,10 +83,11 @@ def _known_kind(value: str | None) -> str | None:
               help="Hanya jenis ini (dtsen_mismatch, dukcapil_..., sent_back).")
 @click.option("--limit", type=click.IntRange(1, 10000), default=200, show_default=True,
               help="Paling banyak sekian temuan (bila ada lebih, stderr menyebut jumlahnya).")
+@by_option()
 @data_dir_option
 @json_option
-def findings_command(status: str, kind: str | None, limit: int, data_dir: Path | None,
-                     as_json: bool) -> None:
+def findings_command(status: str, kind: str | None, limit: int, by: str | None,
+                     data_dir: Path | None, as_json: bool) -> None:
     """Daftar temuan verifikasi (bukti berdampingan: data pendaftaran dan sumbernya).
 
     Contoh: berjasa central findings --kind dtsen_mismatch --json
@@ -99,7 +101,7 @@ def findings_command(status: str, kind: str | None, limit: int, data_dir: Path |
         found = list_findings(db, wanted, kind, limit=limit)
         total = count_findings(db, wanted, kind) if len(found) == limit else len(found)
         # names of the people concerned leave central: counts only in the trail
-        record(db, cli_actor(), "view.findings", None,
+        record(db, cli_actor(by), "view.findings", None,
                {"status": status, "kind": kind, "limit": limit, "shown": len(found),
                 "total": total})
     _shown_of(len(found), total, "temuan", limit)
@@ -166,9 +168,10 @@ def decide_command(finding_id: int, decision: str, reason: str, actor: str | Non
 @click.option("--all", "include_decided", is_flag=True, help="Decided pairs too.")
 @click.option("--limit", type=click.IntRange(1, 10000), default=200, show_default=True,
               help="Paling banyak sekian pasangan (bila ada lebih, stderr menyebut jumlahnya).")
+@by_option()
 @data_dir_option
 @json_option
-def duplicates_command(include_decided: bool, limit: int, data_dir: Path | None,
+def duplicates_command(include_decided: bool, limit: int, by: str | None, data_dir: Path | None,
                        as_json: bool) -> None:
     """Daftar pasangan dugaan duplikat (dua data berdampingan).
 
@@ -182,7 +185,7 @@ def duplicates_command(include_decided: bool, limit: int, data_dir: Path | None,
         total = (pair_count(db, open_only=not include_decided) if len(pairs) == limit
                  else len(pairs))
         # names of the people concerned leave central: counts only in the trail
-        record(db, cli_actor(), "view.duplicates", None,
+        record(db, cli_actor(by), "view.duplicates", None,
                {"all": include_decided, "limit": limit, "shown": len(pairs), "total": total})
     _shown_of(len(pairs), total, "pasangan", limit)
     if as_json:
@@ -225,9 +228,10 @@ def decide_pair_command(central_id_a: int, central_id_b: int, decision: str, rea
 @click.command("verify")
 @click.option("--limit", type=click.IntRange(1, 1_000_000), default=500, show_default=True,
               help="Jumlah data terbanyak yang ditanyakan ke Dukcapil dalam satu proses.")
+@by_option()
 @data_dir_option
 @json_option
-def verify_command(limit: int, data_dir: Path | None, as_json: bool) -> None:
+def verify_command(limit: int, by: str | None, data_dir: Path | None, as_json: bool) -> None:
     """Pemeriksaan identitas: semua data di pusat dengan DTSEN, lalu paling banyak
     --limit data ke Dukcapil (bila diatur). Proses yang terhenti dilanjutkan.
 
@@ -255,7 +259,7 @@ def verify_command(limit: int, data_dir: Path | None, as_json: bool) -> None:
                 dtsen = check_dtsen(db)
             outcome = dukcapil.run(db, config, limit=limit)
             # records were compared (and sent to Dukcapil): counts only in the trail
-            record(db, cli_actor(), "verify.run", None, {"dtsen": dtsen, "dukcapil": outcome})
+            record(db, cli_actor(by), "verify.run", None, {"dtsen": dtsen, "dukcapil": outcome})
     summary = {"dtsen": dtsen, "dukcapil": outcome}
     if not as_json:
         click.echo(f"DTSEN: {dtsen['compared']} dibandingkan, {dtsen['raised']} temuan baru.")

@@ -32,9 +32,23 @@ LABELS = {
 MONTH_EXPORTS = exports.MONTH_EXPORTS
 
 
+# The exports whose download changes state besides the trail: the registration file
+# marks its records as put on a file (``registration_exported_at``), which decides what
+# the next BPJS list means for them. The dashboard offers these as a POST form (CSRF).
+MARKING_EXPORTS = frozenset({"bpjs-registration"})
+
+
+def marks_records(what: str, actor: Actor) -> bool:
+    """Whether ``actor``'s download of ``what`` marks records (an auditor's copy
+    never does: an auditor reads)."""
+    return what in MARKING_EXPORTS and actor.role != AUDITOR
+
+
 def offered() -> list[dict[str, Any]]:
-    """The exports offered as downloads, in order, with their labels."""
-    return [{"what": what, "label": LABELS.get(what, what), "month": what in MONTH_EXPORTS}
+    """The exports offered as downloads, in order, with their labels; ``post``: the
+    dashboard offers it as a form posted with the CSRF token (it marks records)."""
+    return [{"what": what, "label": LABELS.get(what, what), "month": what in MONTH_EXPORTS,
+             "post": what in MARKING_EXPORTS}
             for what in exports.WHATS]
 
 
@@ -106,21 +120,24 @@ def produce(db: Database, what: str, filters: dict[str, Any], actor: Actor,
     except ExportError as exc:
         raise ExportRefused(str(exc)) from exc
     record(db, actor, what, {**filters, **result.filters}, result.rows, result.sha256,
-           "download")
+           "download", targets=result.targets)
     return {"content": result.content, "rows": result.rows, "sha256": result.sha256,
             "file_name": file_name(what, filters), "mimetype": FORMATS[filters["format"]]}
 
 
 def record(db: Database, actor: Actor, what: str, filters: dict[str, Any], rows: int,
-           sha256: str, action: str = "download", output: str | None = None) -> None:
-    """The trail entry of one export or download."""
+           sha256: str, action: str = "download", output: str | None = None,
+           targets: list[tuple[str, str]] | None = None) -> None:
+    """The trail entry of one export or download; ``targets``: the records a
+    registration file put on a file (the entry names each, :func:`central.trail.record`)."""
     details = {"what": what, "filters": filters, "rows": rows, "sha256": sha256}
     if output:
         details["output"] = output
-    trail.record(db, actor, f"{action}.{what}", what, details)
+    trail.record(db, actor, f"{action}.{what}", what, details, targets=targets)
 
 
-def record_cli_export(db: Database, result: Any) -> None:
-    """The trail entry of ``berjasa central export`` (an ``ExportResult``)."""
-    record(db, trail.cli_actor(), result.what, {"format": result.format, **result.filters},
-           result.rows, result.sha256, "export", result.output)
+def record_cli_export(db: Database, result: Any, actor: Actor | None = None) -> None:
+    """The trail entry of ``berjasa central export`` (an ``ExportResult``), by ``actor``
+    (the command's ``--by``; default ``cli:<OS user>``)."""
+    record(db, actor or trail.cli_actor(), result.what, {"format": result.format, **result.filters},
+           result.rows, result.sha256, "export", result.output, result.targets)

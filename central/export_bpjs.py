@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
+from central import holds
 from central.contributions import Calculator
 from central.export_fields import (
     CITY,
@@ -58,12 +59,16 @@ def held_line(counts: dict[str, Any]) -> str | None:
     """The registration file's note on the records that pass every rule but wait for a
     verifier (the ``held_*`` counts :func:`export` adds to its filters), or None when
     none waits: ``3 data lolos semua aturan tetapi belum masuk berkas ini, menunggu
-    keputusan verifikator: 1 dengan temuan terbuka, 2 dalam pasangan ...``."""
+    keputusan verifikator: 1 dengan temuan terbuka (1 Identitas tidak sama dengan DTSEN
+    [dtsen_mismatch]), 2 dalam pasangan ...`` (the kinds as :mod:`central.holds` says them)."""
     total = int(counts.get("held_for_verifier") or 0)
     if not total:
         return None
     parts = [f"{counts[f'held_{name}']} {HOLD_TEXT.get(name, name)}"
              for name in reports.VERIFIER_HOLDS if counts.get(f"held_{name}")]
+    kinds = holds.finding_kinds_text(counts)  # the open findings by kind (central.holds)
+    if kinds and counts.get("held_open_finding"):
+        parts[0] += f" ({kinds})"
     return (f"{total} data lolos semua aturan tetapi belum masuk berkas ini, menunggu keputusan "
             f"verifikator: {', '.join(parts)}.")
 
@@ -75,23 +80,27 @@ class Registration(Builder):
         super().__init__()
         self.db, self.calculator = db, calculator
         self.central_ids: list[int] = []
+        self.targets: list[tuple[str, str]] = []
         # records that pass every rule but are held: per hold (a record may be in
         # several), those waiting for a verifier, claims waiting for a newer BPJS list
         self.held_records = 0
         self.held: Counter[str] = Counter()
         self.claims_need_list = 0
+        self.held_for_findings: list[int] = []
         self.list_at = bpjs_list_at(db)
 
     def rows(self) -> Iterator[dict[str, Any]]:
         for r in reports.stream_registration_candidates(self.db):
             if not passes_every_rule(r["eligibility"]):
                 continue
-            holds = [name for name in reports.REGISTRATION_HOLDS if r[f"held_{name}"]]
-            if holds:  # off this file for now; counted for the summary
-                self.held.update(holds)
-                if any(name in reports.VERIFIER_HOLDS for name in holds):
+            held = [name for name in reports.REGISTRATION_HOLDS if r[f"held_{name}"]]
+            if held:  # off this file for now; counted for the summary
+                self.held.update(held)
+                if any(name in reports.VERIFIER_HOLDS for name in held):
                     self.held_records += 1
-                if "kpj_claims" in holds:
+                if "open_finding" in held:  # counted per finding kind once the file is done
+                    self.held_for_findings.append(int(r["central_id"]))
+                if "kpj_claims" in held:
                     self.claims_need_list += claim_needs_newer_list(r["kpj_claimed_at"],
                                                                     self.list_at)
                 continue
@@ -100,6 +109,10 @@ class Registration(Builder):
             jht = bool(r["jht"]) or r["jht_from"] is not None  # flagged, or on the JHT list
             income = r["monthly_income"]
             self.central_ids.append(int(r["central_id"]))
+            # the trail's record target (central.trail): on a file for the first time, or again
+            self.targets.append((f"{r['kelurahan_code']}/{r['record_id']}",
+                                 "on_registration_file_again" if r["registration_exported_at"]
+                                 else "on_registration_file"))
             self.count += 1
             yield {
                 "nik": r["nik"], "kk_number": r["kk_number"], "full_name": r["full_name"],
@@ -121,7 +134,9 @@ class Registration(Builder):
     def held_counts(self) -> dict[str, int]:
         """``held_for_verifier`` (records left off that pass every rule) and
         ``held_<hold>`` for each of :data:`central.storage.reports.REGISTRATION_HOLDS`
-        (a record may be held by more than one)."""
+        (a record may be held by more than one), and ``held_finding_<kind>`` for the
+        open findings' kinds of the ``held_open_finding`` records (:mod:`central.holds`)."""
         return {"held_for_verifier": self.held_records,
                 **{f"held_{name}": self.held[name] for name in reports.REGISTRATION_HOLDS},
+                **holds.registration_finding_kinds(self.db, self.held_for_findings),
                 "kpj_claims_need_bpjs_list": self.claims_need_list}

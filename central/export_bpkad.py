@@ -12,6 +12,7 @@ from typing import Any
 
 from berjasa import local_time
 from berjasa.spreadsheet import EMPHASIS
+from central import holds
 from central.contributions import Calculator
 from central.export_fields import CITY, Builder, ExportError, income_failed, region_names
 from central.storage import reports, snapshots
@@ -33,17 +34,6 @@ class PaymentListRefused(ExportError):
     def __init__(self, detail: str) -> None:
         super().__init__(f"{detail}; pakai --draft untuk melihatnya dengan tanda DRAF")
         self.detail = detail
-
-
-def held_payment_line(held: int) -> str | None:
-    """The payment list's note (its header, and the command's stderr) on the registered
-    workers an open verification finding keeps off it, or None when none is."""
-    if not held:
-        return None
-    return (f"{held} pekerja terdaftar tidak ada di daftar ini: iurannya ditahan selama temuan "
-            "verifikasi atasnya masih terbuka (mis. status di daftar peserta BPJS tidak aktif, "
-            "Dukcapil: meninggal dunia); putuskan temuannya di halaman Verifikasi, lalu buat "
-            "daftar ini lagi")
 
 
 def month_label(month: str) -> str:
@@ -80,13 +70,12 @@ class PaymentList(Builder):
              "penghasilan kosong = band terendah"),
             f"Dibuat: {local_time.wita(generated_at, seconds=True)} ({generated_at} UTC)",
         ]
-        # registered workers an open verification finding holds off this list (a BPJS
-        # status that is not participation, a death Dukcapil reported...): counted and said
-        self.held_open_finding = sum(1 for r in reports.stream_payment_held(db, month)
-                                     if not income_failed(r["eligibility"]))
-        held = held_payment_line(self.held_open_finding)
+        # who this month's list leaves out, and why: BPJS bills for every registered
+        # participant, so the treasurer reconciles the two with this line
+        self.left_out = holds.payment_left_out(db, month)
+        held = holds.payment_line(self.left_out, month, cohort=False)
         if held:
-            self.title_lines.append(f"Perhatian: {held}")
+            self.title_lines.append(held)
         cohort = snapshots.in_force(db, "cohort")
         if cohort and cohort["rejected"]:
             # a cohort row the import refused is nobody's row here: not paid until fixed

@@ -22,6 +22,7 @@ from central.export_fields import (
     region_names,
     stored_json,
 )
+from central.progress import WORK_OFF_LIST, WORK_UNSET
 from central.storage import reports
 from central.storage.db import Database
 
@@ -66,6 +67,13 @@ class Rejections(Builder):
                    "duplicate_of": duplicate_of(r), "updated_at": r["updated_at"]}
 
 
+# An active new worker is counted in exactly one work-category column, so each row's
+# PEKERJAAN columns add up to its BARU_DITERIMA (work_category is optional, and records
+# without one had been counted in no column); a category that left the list counts as
+# "Lainnya", or in a column of its own when the list has no "Lainnya".
+OTHER_CATEGORY = "Lainnya"
+
+
 class Progress(Builder):
     """Progress per kelurahan, kecamatan and the city against targets."""
 
@@ -73,6 +81,24 @@ class Progress(Builder):
                  work_categories: list[str]) -> None:
         super().__init__()
         self.db, self.targets_file, self.categories = db, targets_file, work_categories
+
+    def work_columns(self) -> list[tuple[str, str]]:
+        """(key, header) of the work-category columns, in order: one per category,
+        then ``PEKERJAAN: belum diisi``, and ``PEKERJAAN: di luar daftar`` when the list
+        has no "Lainnya" to count a category that left the list."""
+        columns = [(f"work:{c}", f"PEKERJAAN: {c}") for c in self.categories]
+        columns.append((WORK_UNSET, "PEKERJAAN: belum diisi"))
+        if OTHER_CATEGORY not in self.categories:
+            columns.append((WORK_OFF_LIST, "PEKERJAAN: di luar daftar"))
+        return columns
+
+    def _work_key(self, category: str) -> str:
+        """The column an active new worker of ``category`` is counted in."""
+        if not category:
+            return WORK_UNSET
+        if category in self.categories:
+            return f"work:{category}"
+        return f"work:{OTHER_CATEGORY}" if OTHER_CATEGORY in self.categories else WORK_OFF_LIST
 
     def rows(self) -> Iterator[dict[str, Any]]:
         groups: dict[str, Counter[str]] = defaultdict(Counter)
@@ -82,15 +108,11 @@ class Progress(Builder):
             into["male" if g["sex"] == "L" else "female" if g["sex"] == "P" else "sex_unknown"] += n
             if has_disability(g["disability"]):
                 into["disability"] += n
-            category = g["work_category"] or ""
-            if category in self.categories:
-                into[f"work:{category}"] += n
-            elif category and "Lainnya" in self.categories:
-                into["work:Lainnya"] += n
+            into[self._work_key(g["work_category"] or "")] += n
         rows = progress_rules.program_progress(reports.counts_by_kelurahan(self.db),
                                                reports.cohort_by_kelurahan(self.db), groups,
                                                self.targets_file)
-        none = {f"work:{c}": 0 for c in self.categories}  # a count, never a blank cell
+        none = {key: 0 for key, _ in self.work_columns()}  # a count, never a blank cell
         for row in rows:
             self.count += 1
             yield {**none, **row, "level": {"kelurahan": "Kelurahan", "kecamatan": "Kecamatan",

@@ -17,7 +17,9 @@ One service, :func:`export`, for the CLI and the dashboard's downloads:
   new workers whose coverage started by then, with band, JKK, JKM, JHT and total per
   row, a subtotal row per kelurahan and a grand total, under header lines (month,
   legal basis, payer, generation time). A registered worker whose stored income rule
-  failed is not billed. Refused while any row uses an unconfirmed band or rate,
+  failed is not billed. Who the list leaves out for its month (an open finding, per
+  kind; a failed income rule; refused cohort rows) is counted in the result's filters
+  and said in a header line (:mod:`central.holds`). Refused while any row uses an unconfirmed band or rate,
   unless ``draft`` (then the first line is the watermark
   :data:`central.export_bpkad.DRAFT_WATERMARK`, and such rows stay out of the
   subtotals and the total: their placeholder sums are a row of their own, never
@@ -95,6 +97,9 @@ class ExportResult:
     output: str
     filters: dict[str, Any] = field(default_factory=dict)
     content: bytes | None = None
+    # the records a registration file put on a file, as the trail's record targets
+    # ((KELURAHAN/RECORD_ID, outcome)); None when the export marks none
+    targets: list[tuple[str, str]] | None = None
 
     def summary(self) -> dict[str, Any]:
         """The JSON answer of the CLI (no file content)."""
@@ -219,8 +224,8 @@ def export(db: Database, what: str, fmt: str, output: Path | IO[bytes] | None,
             builder = Rejections(db)
         elif what == "progress":
             builder = Progress(db, targets_file, list(work_categories or []))
-            columns = columns + [Column(f"work:{c}", f"PEKERJAAN: {c}", "number")
-                                 for c in work_categories or []]
+            columns = columns + [Column(key, header, "number")
+                                 for key, header in builder.work_columns()]
         else:
             builder = AllRecords(db)
         written = write_export(fmt, columns, builder.rows(), output,
@@ -240,9 +245,11 @@ def export(db: Database, what: str, fmt: str, output: Path | IO[bytes] | None,
     if isinstance(builder, Registration):
         filters.update(builder.held_counts())
     if isinstance(builder, PaymentList):
+        # who the list leaves out (central.holds), the income count as the rows met it
+        filters.update(builder.left_out)
         filters["excluded_income_failed"] = builder.excluded_income
-        filters["held_open_finding"] = builder.held_open_finding
         if builder.unconfirmed_rows:
             filters["unconfirmed_rows"] = builder.unconfirmed_rows
+    targets = builder.targets if isinstance(builder, Registration) and marks else None
     return ExportResult(what, fmt, builder.count, written.sha256, written.size, where, filters,
-                        written.content)
+                        written.content, targets)

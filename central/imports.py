@@ -103,14 +103,15 @@ class ImportRefused(ValueError):
 def import_file(db: Database, path: Path, kind: str, data_dir: Path,
                 settings: dict[str, Any] | int | None = None, *, force: bool = False,
                 progress: Callable[[int, int], None] | None = None,
-                today: date | None = None) -> dict[str, Any]:
+                today: date | None = None, imported_by: str | None = None) -> dict[str, Any]:
     """Import one file. Returns ``{"read", "accepted", "rejected", "rejects_file" (its
     header alone when no row was rejected), "snapshot_id", "rechecked", "unused_columns"}``
     (the header cells no field took, as the file names them); raises ImportFileError
     (file unusable; no rejects file left) or ImportRefused (nothing replaced; its message
     and ``summary["rejects_file"]`` name the rejects file when a row was rejected, else
     that is None and no file is left). ``progress(bytes_read, size)`` is called after
-    each batch."""
+    each batch. ``imported_by``: who, for the ``imports`` row (the command's ``cli:NAME``;
+    default the operating system's account)."""
     if kind not in KINDS:
         raise ImportFileError(f"jenis impor tidak dikenal: {kind} (pilih {', '.join(KINDS)})")
     settings = rechecking.as_settings(settings)
@@ -119,7 +120,8 @@ def import_file(db: Database, path: Path, kind: str, data_dir: Path,
         found = map_header(reading.header, kind)
         rejects = Rejects(data_dir / "imports", kind, reading.header, found)
         try:
-            summary = _load(db, path, kind, reading, found, rejects, settings, force, progress, today)
+            summary = _load(db, path, kind, reading, found, rejects, settings, force, progress, today,
+                            imported_by or getpass.getuser())
         except ImportRefused as refused:
             if not refused.summary["rejected"]:  # no row to show: no file (the message names none)
                 rejects.discard()
@@ -137,7 +139,8 @@ def import_file(db: Database, path: Path, kind: str, data_dir: Path,
 
 def _load(db: Database, path: Path, kind: str, reading: Reading, found: dict[str, int],
           rejects: Rejects, settings: dict[str, Any], force: bool,
-          progress: Callable[[int, int], None] | None, today: date | None) -> dict[str, Any]:
+          progress: Callable[[int, int], None] | None, today: date | None,
+          imported_by: str) -> dict[str, Any]:
     convert = CONVERT[kind]
     read = accepted = 0
     summary: dict[str, Any] = {}
@@ -145,7 +148,7 @@ def _load(db: Database, path: Path, kind: str, reading: Reading, found: dict[str
         db.lock_ingest()  # the recheck writes updates: keep the cursor order (see ingest)
         before = snapshots.in_force(db, SNAPSHOT_KIND[kind])
         snapshot_id = snapshots.start_import(db, SNAPSHOT_KIND[kind], path.name, None,
-                                             utc_now(), getpass.getuser())
+                                             utc_now(), imported_by)
         snapshots.clear(db, SNAPSHOT_KIND[kind])
         seen: set[int] = set()
         batch: list[tuple] = []

@@ -31,11 +31,12 @@ from berjasa.problems import BatchConflict
 from berjasa.record_reasons import names_consent
 from central import dedupe, eligibility, findings
 from central.recheck import as_settings, recheck
-from central.storage import audit as trail
 from central.storage import privacy as privacy_store
 from central.storage import records as store
 from central.storage import snapshots
 from central.storage.db import Database, utc_now
+from central.trail import record as record_in_trail
+from central.trail_targets import code_only
 from sync import protocol
 
 
@@ -88,10 +89,11 @@ def ingest_batch(db: Database, batch: protocol.Batch, body_bytes: int,
 def _record_receipt(db: Database, batch: protocol.Batch, results: list[dict[str, Any]],
                     body_bytes: int, digest: str, delivery: Delivery) -> None:
     """The ``batch.receive`` entry, by the sending device: who delivered what and
-    when. Counts, ids and hashes only, never a NIK or a name (the trail outlives an
+    when, and each record as a target with its answer (:func:`_receipt_targets`).
+    Counts, ids, codes and hashes only, never a NIK or a name (the trail outlives an
     erasure). Appended last, so the trail's lock is held only until the commit."""
     answers = Counter(result["result"] for result in results)
-    trail.append(db, Actor(batch.device_id, "device", delivery.address), "batch.receive",
+    record_in_trail(db, Actor(batch.device_id, "device", delivery.address), "batch.receive",
                  f"batch:{batch.batch_id}", {
                      "device_id": batch.device_id, "kelurahan_code": batch.kelurahan_code,
                      "batch_id": batch.batch_id, "records": len(batch.records),
@@ -99,7 +101,25 @@ def _record_receipt(db: Database, batch: protocol.Batch, results: list[dict[str,
                                  for name in ("accepted", "duplicate", "rejected")},
                      "erased": sum(1 for r in results if r.get("reasons") == ["erased"]),
                      "via": delivery.via, "body_sha256": delivery.body_sha256,
-                     "body_bytes": body_bytes, "content_hash": digest})
+                     "body_bytes": body_bytes, "content_hash": digest},
+                 targets=_receipt_targets(batch, results))
+
+
+def _receipt_targets(batch: protocol.Batch, results: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """Each record of the batch that has an id, as ``(KELURAHAN/RECORD_ID, outcome)``:
+    the answer, the version sent, and a rejection's reason codes (``rejected v2:
+    invalid_nik``; a verifier's free-text reason as ``verifier_rejected``)."""
+    targets = []
+    for sent, result in zip(batch.records, results):
+        record_id = result.get("id")
+        if not isinstance(record_id, str) or not record_id:
+            continue
+        version = sent.get("version")
+        outcome = result["result"] + (f" v{version}" if isinstance(version, int) else "")
+        if result.get("reasons"):
+            outcome += ": " + ",".join(code_only(str(r)) for r in result["reasons"])
+        targets.append((f"{batch.kelurahan_code}/{record_id}", outcome))
+    return targets
 
 
 def _decide(db: Database, batch: protocol.Batch, digest: str, now: str,

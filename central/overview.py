@@ -16,6 +16,7 @@ from typing import Any
 
 from berjasa import local_time
 from berjasa.reference import kelurahan, regions
+from central import holds
 from central.export_fields import REASON_TEXT, VERIFIER_PREFIX
 from central.progress import new_workers, progress_by_kecamatan, progress_by_kelurahan
 from central.storage import dashboard as store
@@ -140,11 +141,17 @@ def dashboard_cached(db: Database, targets_file: str | None, ttl_seconds: float)
 
 
 def dashboard(db: Database, targets_file: str | None) -> dict[str, Any]:
-    """Everything the dashboard page shows."""
+    """Everything the dashboard page shows (but the live counts: verification, and
+    the registered workers an open finding keeps off this month's payment list)."""
     counts = reports.counts_by_kelurahan(db)
     cohort = store.cohort_by_kelurahan(db)
     kecamatan = progress_by_kecamatan(counts, targets_file)
+    month = local_time.today().strftime("%Y-%m")
     return {"totals": totals(counts, cohort), "kecamatan": kecamatan,
+            # who this month's payment list leaves out besides the finding holds (a
+            # scan of the registered records' rules: kept with the cached figures,
+            # which an import or a recheck renews)
+            "payment_month": month, "payment_not_held": holds.payment_not_held(db, month),
             "counted_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "weekly": received_weekly(db),
             "sync": last_sync(store.last_sync_by_kelurahan(db)),

@@ -81,6 +81,11 @@ def progress_by_kecamatan(counts: dict[str, dict[str, int]],
 # (35,782 + 45,000 = 80,782); the city row shows each figure as published.
 PROGRAM_TARGET_TOTAL = 81_466
 COHORT_TARGET = 35_782
+# The work-category counts of ``groups`` (central.export_disnaker.Progress): ``work:<category>``
+# per category, and the active new workers with none recorded or one no longer on the list
+WORK_UNSET = "work_unset"
+WORK_OFF_LIST = "work_off_list"
+WORK_PREFIXES = ("work:", WORK_UNSET, WORK_OFF_LIST)
 _SUMMED = ("target_new", "cohort", "new_active", "new_registered", "covered", "duplicate",
            "rejected", "male", "female", "disability")
 
@@ -94,7 +99,8 @@ def program_progress(counts: dict[str, dict[str, int]], cohort: dict[str, int],
     """Rows for the progress export: each kelurahan, then its kecamatan's sum after
     its last kelurahan, then the city. The 2024 cohort and the new workers apart;
     ``groups[kelurahan_code]`` holds counts by sex (``male``/``female``),
-    ``disability`` and ``work:<category>`` for the active new workers."""
+    ``disability`` and the work-category counts (:data:`WORK_PREFIXES`) for the active
+    new workers."""
     rows: list[dict[str, Any]] = []
     city: dict[str, Any] = dict.fromkeys(_SUMMED, 0)
     city_groups: dict[str, int] = {}
@@ -114,7 +120,7 @@ def program_progress(counts: dict[str, dict[str, int]], cohort: dict[str, int],
         row["covered"] = row["cohort"] + row["new_active"]
         row["percent_new"] = _percent(row["new_active"], row["target_new"])
         row["percent_total"] = ""
-        row.update({k: v for k, v in extra.items() if k.startswith("work:")})
+        row.update({k: v for k, v in extra.items() if k.startswith(WORK_PREFIXES)})
         by_kecamatan.setdefault(row["kecamatan_code"], []).append(row)
     for code in sorted(by_kecamatan):
         members = by_kecamatan[code]
@@ -128,7 +134,7 @@ def program_progress(counts: dict[str, dict[str, int]], cohort: dict[str, int],
             city[key] += summed[key]
         for m in members:
             for key, value in m.items():
-                if key.startswith("work:"):
+                if key.startswith(WORK_PREFIXES):
                     summed[key] = summed.get(key, 0) + value
                     city_groups[key] = city_groups.get(key, 0) + value
         summed["percent_new"] = _percent(summed["new_active"], summed["target_new"])

@@ -42,6 +42,8 @@ class TrailQuery(Schema):
 
     actor = fields.String(validate=validate.Length(max=100))
     action = fields.String(validate=validate.Length(max=100))
+    record = fields.String(validate=validate.Length(max=100), metadata={
+        "description": "satu data: id pusat, id data (UUID) atau KELURAHAN/ID_DATA"})
     from_ = fields.Date(data_key="from", metadata={"description": "YYYY-MM-DD (WITA)"})
     to = fields.Date(metadata={"description": "YYYY-MM-DD (WITA), inklusif"})
     page = fields.Integer(validate=validate.Range(min=1, max=999_999))

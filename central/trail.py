@@ -6,6 +6,12 @@ Actions written: ``login``, ``login.failed``, ``logout``, ``user.*``, ``device.*
 decisions and erasures (issues 10, 12), and the other CLI commands that change state
 or print people's data (``recheck``, ``key.*``, ``verify.run``, ``view.*``,
 ``schema.migrate``; docs/central.md "Audit trail") through :func:`record`.
+
+An entry that acts on many records at once (a batch received, a registration file,
+an import or a recheck) names each of them as a **record target** (``KELURAHAN/RECORD_ID``
+and what became of it, ``audit_targets``), and its chained details hold how many and
+their SHA-256 (:func:`targets_digest`), which :func:`verify` checks: so one record's
+history (:func:`history`, the page's ``record`` filter) is proven like the chain.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -27,6 +33,7 @@ from berjasa.problems import BadFilter
 from central.storage import audit as store
 from central.storage import findings as findings_store
 from central.storage.db import Database
+from central.trail_targets import TARGETS_DIGEST, targets_digest, targets_problem
 
 PAGE_SIZE = 200
 CSV_COLUMNS = [spreadsheet.Column(name, name, spreadsheet.NUMBER if name == "seq" else
@@ -37,7 +44,10 @@ CSV_COLUMNS = [spreadsheet.Column(name, name, spreadsheet.NUMBER if name == "seq
                             "actor", "role", "action", "record_id", "changes",
                             "reason", "address", "prev_hash", "entry_hash",
                             # not part of the chain: looked up when exported (see below)
-                            "decision_reason")]
+                            "decision_reason",
+                            # with a record filter: what the entry did to that record
+                            # (its row of audit_targets, which the chain's digest covers)
+                            "record_outcome")]
 # A verifier's decision keeps its reason with the finding or the pair it decides, not
 # in the chain (the text may name the person, and the chain outlives an erasure): the
 # page and the CSV look it up beside the entry while the person's data is held.
@@ -52,9 +62,17 @@ def cli_actor(by: str | None = None) -> Actor:
 
 
 def record(db: Database, actor: Actor, action: str, target: str | None = None,
-           details: dict[str, Any] | None = None, reason: str | None = None) -> int:
-    """Append one entry (inside the caller's transaction when there is one)."""
-    return store.append(db, actor, action, target, details, reason)
+           details: dict[str, Any] | None = None, reason: str | None = None,
+           targets: Iterable[tuple[str, str]] | None = None) -> int:
+    """Append one entry (inside the caller's transaction when there is one).
+    ``targets``: the records it acts on, ``(KELURAHAN/RECORD_ID, outcome)`` (ids and
+    codes only; a record named twice keeps its first outcome); the details gain
+    ``targets`` (how many) and ``targets_sha256`` (:func:`targets_digest`), so the chain
+    covers them (with no target, neither). Written in bulk with the entry."""
+    rows = sorted(dict(reversed(list(targets or ()))).items())  # first outcome per target
+    if rows:  # none: the entry is as it always was
+        details = {**(details or {}), "targets": len(rows), TARGETS_DIGEST: targets_digest(rows)}
+    return store.append(db, actor, action, target, details, reason, rows)
 
 
 def verify(db: Database, seals: bool = True) -> tuple[int, dict[str, Any] | None]:
@@ -73,12 +91,22 @@ def _verify_from(db: Database, after: tuple[int, str] | None
     checked, the first broken one or None, the mark of the last intact entry)."""
     key = store.seal_key(db)
     entries = LastSeen(store.iter_sealed(db, after=after[0] if after else 0))
-    checked, broken = verify_entries(entries, lambda entry: audit_seal.seal_problem(
-        key, int(entry["seq"]), entry["entry_hash"], entry["mac"]), after)
+    with_targets: set[int] = set()
+
+    def check(entry: dict[str, Any]) -> str | None:
+        return audit_seal.seal_problem(key, int(entry["seq"]), entry["entry_hash"],
+                                       entry["mac"]) or targets_problem(db, entry, with_targets)
+
+    checked, broken = verify_entries(entries, check, after)
     last = entries.last
     mark = (int(last["seq"]), last["entry_hash"]) if last is not None else after
     if broken is None:  # seals beyond the last entry outlived deleted entries
         broken = audit_seal.orphan_seal(store.first_orphan_seal(db, mark[0] if mark else 0))
+    if broken is None and mark is not None:  # targets of a verified entry that names none
+        stray = [seq for seq in store.seqs_with_targets(db, after[0] if after else 0)
+                 if seq <= mark[0] and seq not in with_targets]  # (later: not verified yet)
+        if stray:
+            broken = {"seq": stray[0], "problem": "record targets without their entry's digest"}
     return checked, broken, None if broken else mark
 
 
@@ -164,8 +192,9 @@ def seal_unsealed(db: Database) -> int:
 
 def parse_filters(args: Any) -> dict[str, str]:
     """The trail filters from a query string (checked with
-    :class:`central.schemas.TrailQuery`): actor, action, from/to dates (YYYY-MM-DD,
-    ``to`` inclusive). A bad value is a 400 naming the field. The schema module
+    :class:`central.schemas.TrailQuery`): actor, action, record (a central id, a record
+    id or KELURAHAN/RECORD_ID: :func:`with_record`), from/to dates (YYYY-MM-DD, ``to``
+    inclusive). A bad value is a 400 naming the field. The schema module
     (marshmallow, Flask) is imported here: the CLI commands that record to the
     trail run without it. The dates are Makassar days (WITA), as the page
     shows the entries' times."""
@@ -175,6 +204,8 @@ def parse_filters(args: Any) -> dict[str, str]:
     errors = TrailQuery().validate(raw)
     for name, message in (("actor", "actor: teks sampai 100 karakter."),
                           ("action", "action: teks sampai 100 karakter."),
+                          ("record", ("record: id pusat, id data atau KELURAHAN/ID_DATA, "
+                                     "sampai 100 karakter.")),
                           ("from", "from: tanggal harus YYYY-MM-DD, mis. 2025-10-01."),
                           ("to", "to: tanggal harus YYYY-MM-DD, mis. 2025-10-31."),
                           ("page", "page: bilangan bulat >= 1."),
@@ -188,7 +219,7 @@ def parse_filters(args: Any) -> dict[str, str]:
                         message=f"Filter jejak audit tidak sah: {name!r} tidak dikenal.")
     values = TrailQuery().load(raw)
     filters: dict[str, str] = {}
-    for name in ("actor", "action"):
+    for name in ("actor", "action", "record"):
         text = values.get(name, "").strip()
         if text:
             if not text.isprintable():
@@ -203,18 +234,42 @@ def parse_filters(args: Any) -> dict[str, str]:
     return filters
 
 
+def with_record(db: Database, filters: dict[str, Any]) -> dict[str, Any]:
+    """The filters with ``record`` resolved to the ``targets`` it names
+    (:func:`central.storage.audit.record_targets`: KELURAHAN/RECORD_ID; none when
+    central never held the record, so nothing matches)."""
+    if not filters.get("record"):
+        return filters
+    return {**filters, "targets": store.record_targets(db, filters["record"])}
+
+
 def page(db: Database, filters: dict[str, str], number: int = 1) -> dict[str, Any]:
-    """One page of entries (newest first) and the actions known, for the auditor page."""
+    """One page of entries (newest first) and the actions known, for the auditor page;
+    with a ``record`` filter, its entries and the entries naming it among their
+    targets, each with ``record_outcome``."""
+    filters = with_record(db, filters)
     rows = store.list_entries(db, filters, PAGE_SIZE + 1, (number - 1) * PAGE_SIZE)
     return {"entries": with_decision_reasons(db, rows[:PAGE_SIZE]),
-            "more": len(rows) > PAGE_SIZE, "actions": store.actions(db)}
+            "more": len(rows) > PAGE_SIZE, "actions": store.actions(db),
+            "targets": filters.get("targets")}
 
 
 def export_csv(db: Database, filters: dict[str, str]) -> spreadsheet.Written:
     """The filtered trail in chain order as CSV (UTF-8 with BOM, formula-safe), with
-    each decision's reason in ``decision_reason``."""
-    return spreadsheet.write_export("csv", CSV_COLUMNS,
-                                    _in_chunks(db, store.iter_entries(db, filters)))
+    each decision's reason in ``decision_reason`` (and, filtered by a record, what
+    each entry did to it in ``record_outcome``)."""
+    return spreadsheet.write_export("csv", CSV_COLUMNS, _in_chunks(
+        db, store.iter_entries(db, with_record(db, filters))))
+
+
+def history(db: Database, record: str) -> dict[str, Any]:
+    """One record's history at central, oldest first: ``targets`` (the
+    KELURAHAN/RECORD_ID the identifier names) and ``entries`` (its own entries and
+    those naming it among their targets, each with ``record_outcome`` and
+    ``decision_reason``)."""
+    filters = with_record(db, {"record": record})
+    return {"targets": filters["targets"], "entries": list(_in_chunks(
+        db, store.iter_entries(db, filters) if filters["targets"] else iter(())))}
 
 
 def _in_chunks(db: Database, entries: Iterator[dict[str, Any]],

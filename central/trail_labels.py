@@ -49,6 +49,7 @@ ACTIONS = {
     "verify.run": "Pemeriksaan identitas (DTSEN, Dukcapil)",
     "view.findings": "Daftar temuan dibaca (baris perintah)",
     "view.duplicates": "Daftar dugaan duplikat dibaca (baris perintah)",
+    "view.record_history": "Riwayat satu data dibaca (baris perintah)",
     "schema.migrate": "Basis data pusat diperbarui (migrasi)",
 }
 IMPORTS = {"dtsen": "DTSEN", "bpjs-participants": "peserta BPJS",

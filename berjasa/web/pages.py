@@ -98,21 +98,66 @@ def _share_compiled_templates(state: Any) -> None:
 _PREFETCH_HEADERS = ("Sec-Purpose", "Purpose", "X-Moz", "X-Purpose")
 
 
-def get_only(view: Callable[..., Any]) -> Callable[..., Any]:
+def get_only(view: Callable[..., Any], methods: tuple[str, ...] = ("GET",)) -> Callable[..., Any]:
     """For a GET view with side effects (an export that marks records and is written
     to the trail): Flask answers HEAD with the GET view, so HEAD gets 405 with
     ``Allow: GET`` instead, and a browser's prefetch 503 (a prefetch whose answer
-    is not 2xx is dropped), both without running the view."""
+    is not 2xx is dropped), both without running the view; a request another site
+    started is refused (:func:`refuse_cross_site`, 403) before the view runs, so it
+    builds and records nothing. ``methods``: the ones the view takes (a POST form
+    as well: its CSRF token is checked by :func:`protect`)."""
 
     @functools.wraps(view)
     def guarded(*args: Any, **kwargs: Any) -> Any:
-        if request.method != "GET":
-            return Response(status=405, headers={"Allow": "GET"})
+        if request.method not in methods:
+            return Response(status=405, headers={"Allow": ", ".join(methods)})
         if any("prefetch" in request.headers.get(name, "").lower() for name in _PREFETCH_HEADERS):
             return Response(status=503, headers={"Cache-Control": "no-store"})
+        refuse_cross_site()
         return view(*args, **kwargs)
 
     return guarded
+
+
+# Sec-Fetch-Site values of a request another site (or another port of this host) started.
+_FOREIGN_FETCH = frozenset({"cross-site", "same-site"})
+
+
+def refuse_cross_site(typed: bool = True) -> None:
+    """CrossSiteRequest (403) when another site started this request: the browser
+    says so in ``Sec-Fetch-Site`` (``cross-site``, or ``same-site``: another port or
+    subdomain, such as a kelurahan server on the same host); a browser without that
+    header, by an ``Origin`` or ``Referer`` naming another host. ``typed`` False
+    refuses ``Sec-Fetch-Site: none`` too (the address typed, a bookmark, or a link
+    opened from another application such as an e-mail program): for a GET that
+    changes state, only central's own pages may start it. A request with none of
+    these headers (a script, curl) is not a browser's and passes: a session cookie
+    is the script's own. SameSite=Lax sends the cookie with a top-level navigation
+    from anywhere, so without this a link in an e-mail was a download by whoever
+    clicked it."""
+    from berjasa.problems import CrossSiteRequest
+
+    fetch = request.headers.get("Sec-Fetch-Site", "").strip().lower()
+    if fetch:
+        if fetch in _FOREIGN_FETCH or (fetch == "none" and not typed):
+            raise CrossSiteRequest()
+        return
+    for header in ("Origin", "Referer"):
+        sent = request.headers.get(header)
+        if sent is not None:
+            if _host_of(sent) != request.host.lower():
+                raise CrossSiteRequest()
+            return
+
+
+def _host_of(url: str) -> str:
+    """``host[:port]`` of an Origin or Referer value, lower case (``null``: none)."""
+    from urllib.parse import urlsplit
+
+    try:
+        return urlsplit(url.strip()).netloc.lower()
+    except ValueError:
+        return ""
 
 
 def protect(blueprint: Blueprint) -> Blueprint:

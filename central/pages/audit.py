@@ -10,7 +10,8 @@ from central.http import current_actor
 
 
 def audit_page():
-    """``GET /audit?actor=&action=&from=&to=&page=``: newest first, 200 a page."""
+    """``GET /audit?actor=&action=&record=&from=&to=&page=``: newest first, 200 a page;
+    ``record`` lists one record's history (its entries and those naming it)."""
     filters = trail.parse_filters(request.args)
     number = request.args.get("page", "1")
     number = int(number) if number.isascii() and number.isdigit() and 0 < len(number) < 7 else 1
@@ -20,7 +21,8 @@ def audit_page():
     return render_template("central/audit.html", page=trail.page(db, filters, max(1, number)),
                            number=max(1, number),
                            args={k: v for k, v in request.args.items()
-                                 if k in ("actor", "action", "from", "to")}, chain=chain)
+                                 if k in ("actor", "action", "record", "from", "to")},
+                           chain=chain)
 
 
 def audit_export():

@@ -25,8 +25,10 @@ web_pages.add_account_routes(blp, auth, users)  # /login, /logout, /admin/users[
 
 blp.add_url_rule("/", "dashboard", dashboard.dashboard)
 blp.add_url_rule("/kecamatan/<code>", "kecamatan", dashboard.kecamatan)
-# an export marks records and writes the trail: never on HEAD or a prefetch
-blp.add_url_rule("/unduh/<what>", "download", web_pages.get_only(downloads.download))
+# an export marks records and writes the trail: never on HEAD, a prefetch or another
+# site's request; the dashboard posts the download that marks records (CSRF-checked)
+blp.add_url_rule("/unduh/<what>", "download",
+                 web_pages.get_only(downloads.download, ("GET", "POST")), methods=["GET", "POST"])
 blp.add_url_rule("/admin/perangkat", "devices", devices.devices_page)
 blp.add_url_rule("/audit", "audit", audit.audit_page)
 blp.add_url_rule("/audit/export.csv", "audit_export", web_pages.get_only(audit.audit_export))

@@ -7,7 +7,7 @@ from flask import render_template
 
 from berjasa import local_time
 from berjasa.problems import NotFound
-from central import downloads, dukcapil, overview, restores, verification
+from central import downloads, dukcapil, holds, overview, restores, verification
 from central.app import get_db, setting
 from central.http import settings
 
@@ -18,9 +18,16 @@ def dashboard():
     db = get_db()
     data = overview.dashboard_cached(db, setting("central_targets_file") or None,
                                      setting("central_dashboard_cache_seconds"))
+    this_month = local_time.today().strftime("%Y-%m")
+    month = data["payment_month"]
     return render_template("central/dashboard.html", **data,
                            downloads=downloads.offered(),
-                           this_month=local_time.today().strftime("%Y-%m"),
+                           this_month=this_month,
+                           # the finding holds counted live, like the verification
+                           # figures: a decision changes it at once (the payment list
+                           # and `central export` say the same sentence)
+                           payment_held=holds.payment_line(holds.payment_left_out(
+                               db, month, data["payment_not_held"]), month),
                            silent_days=overview.SILENT_DAYS,
                            verification=verification.summary(db),
                            registration_blocked=restores.registration_blocked(db),

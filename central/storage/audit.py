@@ -1,8 +1,11 @@
-"""SQL for central's audit trail (``audit_log`` and its keyed seals ``audit_seals``,
+"""SQL for central's audit trail (``audit_log``, its keyed seals ``audit_seals`` and
+the record targets of entries that act on many records ``audit_targets``, all
 append-only by trigger on both backends). The chain (entry format, hash,
 verification) is :mod:`berjasa.audit`, the seal :mod:`berjasa.audit_seal`: each
 entry is sealed in its own transaction by a key derived from central's data-folder
-key (``Database.data_dir``), which is not in the database."""
+key (``Database.data_dir``), which is not in the database. An entry's targets are
+written with it, in one bulk insert (``COPY`` on PostgreSQL), and its chained
+``changes`` hold their count and digest (:mod:`central.trail`)."""
 
 from __future__ import annotations
 
@@ -17,11 +20,16 @@ from central.storage.db import Database, utc_now
 # Any fixed number: the PostgreSQL advisory lock that serialises trail appends.
 AUDIT_LOCK_KEY = 7371_0003
 FILTERS = {"actor": "actor = ?", "action": "action = ?", "since": "at >= ?", "until": "at < ?"}
+# (target, outcome) rows of an entry: the records it acts on and what became of each
+Targets = list[tuple[str, str]]
 
 
 def append(db: Database, actor: Actor, action: str, record_id: str | None = None,
-           changes: dict[str, Any] | None = None, reason: str | None = None) -> int:
-    """Append one entry (inside the caller's transaction, if any); its seq."""
+           changes: dict[str, Any] | None = None, reason: str | None = None,
+           targets: Targets | None = None) -> int:
+    """Append one entry (inside the caller's transaction, if any) and its record
+    ``targets`` (distinct targets; the caller put their count and digest in
+    ``changes``); its seq."""
     key = seal_key(db)
     with db.transaction():
         if db.dialect == "postgresql":
@@ -35,6 +43,9 @@ def append(db: Database, actor: Actor, action: str, record_id: str | None = None
                 entry["prev_hash"], entry["entry_hash"]))
         db.run("INSERT INTO audit_seals (seq, mac) VALUES (?, ?)",
                (entry["seq"], audit_seal.seal(key, entry["seq"], entry["entry_hash"])))
+        if targets:
+            db.insert_rows("audit_targets", ("seq", "target", "outcome"),
+                           [(entry["seq"], target, outcome) for target, outcome in targets])
     return entry["seq"]
 
 
@@ -50,32 +61,53 @@ def seal_key(db: Database) -> bytes:
     return audit_seal.seal_key(load_key(db.data_dir))
 
 
-def _where(filters: dict[str, str]) -> tuple[str, list[Any]]:
+def _where(filters: dict[str, Any]) -> tuple[str, list[Any]]:
+    """WHERE on ``audit_log``: the FILTERS, and ``targets`` (a list of KELURAHAN/RECORD_ID):
+    the entries whose record_id is one of them or that name one among their targets."""
     clauses, params = [], []
     for name, clause in FILTERS.items():
         if filters.get(name):
             clauses.append(clause)
             params.append(filters[name])
+    if "targets" in filters:
+        targets = list(filters["targets"]) or [""]  # an unknown record: no entry
+        marks = ", ".join("?" * len(targets))
+        clauses.append(f"(audit_log.record_id IN ({marks}) OR audit_log.seq IN"
+                       f" (SELECT t.seq FROM audit_targets t WHERE t.target IN ({marks})))")
+        params += targets + targets
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
-def list_entries(db: Database, filters: dict[str, str], limit: int,
+def _outcome(filters: dict[str, Any]) -> tuple[str, list[Any]]:
+    """The column ``record_outcome`` (what the entry did to the record filtered for,
+    from its targets) when ``targets`` filters, and its parameters."""
+    if "targets" not in filters:
+        return "", []
+    targets = list(filters["targets"]) or [""]
+    marks = ", ".join("?" * len(targets))
+    return ((", (SELECT MIN(t.outcome) FROM audit_targets t WHERE t.seq = audit_log.seq"
+            f" AND t.target IN ({marks})) AS record_outcome"), targets)
+
+
+def list_entries(db: Database, filters: dict[str, Any], limit: int,
                  offset: int = 0) -> list[dict[str, Any]]:
     """Entries matching the filters, newest first."""
     where, params = _where(filters)
-    return db.query(f"SELECT * FROM audit_log{where} ORDER BY seq DESC LIMIT ? OFFSET ?",
-                    (*params, limit, offset))
+    column, first = _outcome(filters)
+    return db.query(f"SELECT audit_log.*{column} FROM audit_log{where} ORDER BY seq DESC"
+                    " LIMIT ? OFFSET ?", (*first, *params, limit, offset))
 
 
-def iter_entries(db: Database, filters: dict[str, str] | None = None,
+def iter_entries(db: Database, filters: dict[str, Any] | None = None,
                  page: int = 5000) -> Iterator[dict[str, Any]]:
     """Entries in chain order, fetched a page at a time (bounded memory)."""
     where, params = _where(filters or {})
+    column, first = _outcome(filters or {})
     where = where + (" AND" if where else " WHERE") + " seq > ?"
     after = 0
     while True:
-        rows = db.query(f"SELECT * FROM audit_log{where} ORDER BY seq LIMIT ?",
-                        (*params, after, page))
+        rows = db.query(f"SELECT audit_log.*{column} FROM audit_log{where} ORDER BY seq LIMIT ?",
+                        (*first, *params, after, page))
         yield from rows
         if len(rows) < page:
             return
@@ -104,6 +136,70 @@ def first_orphan_seal(db: Database, after: int) -> int | None:
     row = db.one("SELECT min(s.seq) AS seq FROM audit_seals s LEFT JOIN audit_log l"
                  " ON l.seq = s.seq WHERE s.seq > ? AND l.seq IS NULL", (after,))
     return None if row is None or row["seq"] is None else int(row["seq"])
+
+
+def targets_of(db: Database, seq: int) -> list[dict[str, Any]]:
+    """The record targets of entry ``seq`` (``target``, ``outcome``), by target."""
+    return db.query("SELECT target, outcome FROM audit_targets WHERE seq = ? ORDER BY target",
+                    (seq,))
+
+
+def seqs_with_targets(db: Database, after: int) -> list[int]:
+    """The entries after seq ``after`` that have record targets."""
+    return [int(r["seq"]) for r in db.query(
+        "SELECT DISTINCT seq FROM audit_targets WHERE seq > ? ORDER BY seq", (after,))]
+
+
+def record_targets(db: Database, ident: str) -> list[str]:
+    """The KELURAHAN/RECORD_ID targets a record identifier names: a central id (digits),
+    a record id (the kelurahan's UUID; every kelurahan that sent one), or
+    KELURAHAN/RECORD_ID itself; also a record central only knows as erased (its
+    tombstone). Empty when central never held it."""
+    if ident.isascii() and ident.isdigit():
+        rows = db.query("SELECT kelurahan_code, record_id FROM records WHERE central_id = ?",
+                        (int(ident),)) if len(ident) < 19 else []
+    elif "/" in ident:
+        kelurahan, _, record_id = ident.partition("/")
+        rows = db.query("SELECT kelurahan_code, record_id FROM records WHERE kelurahan_code = ?"
+                        " AND record_id = ? UNION SELECT kelurahan_code, record_id FROM erasures"
+                        " WHERE kelurahan_code = ? AND record_id = ?",
+                        (kelurahan, record_id, kelurahan, record_id))
+        return [f"{r['kelurahan_code']}/{r['record_id']}" for r in rows] or [ident]
+    else:
+        rows = db.query("SELECT kelurahan_code, record_id FROM records WHERE record_id = ?"
+                        " UNION SELECT kelurahan_code, record_id FROM erasures WHERE record_id = ?",
+                        (ident, ident))
+    return sorted(f"{r['kelurahan_code']}/{r['record_id']}" for r in rows)
+
+
+# The update kinds a recheck writes (central.recheck): what an import or a recheck did
+# to each record, as the trail's record targets.
+RECHECK_KINDS = ("registered", "rejected", "reaccepted", "eligibility")
+
+
+def consequences_mark(db: Database) -> tuple[int, int]:
+    """Where the updates and the findings end now: (last update seq, last finding id).
+    Read under the ingest lock, in the transaction that then imports or rechecks."""
+    row = db.one("SELECT (SELECT MAX(seq) FROM updates) AS updates,"
+                 " (SELECT MAX(id) FROM findings) AS findings")
+    return (int(row["updates"] or 0), int(row["findings"] or 0)) if row else (0, 0)
+
+
+def consequences_since(db: Database, mark: tuple[int, int]) -> list[dict[str, Any]]:
+    """What was done to records after ``mark`` in this transaction, one row each:
+    ``{target, kind, payload}`` for the updates a recheck writes (``payload`` only for
+    ``registered`` and ``rejected``: the coverage month, the reason codes) and
+    ``{target, kind: "finding", payload: the finding's kind}`` for each finding raised."""
+    kinds = ", ".join("?" * len(RECHECK_KINDS))
+    updates = db.query(
+        "SELECT kelurahan_code, record_id, kind, CASE WHEN kind IN ('registered', 'rejected')"
+        f" THEN payload END AS payload FROM updates WHERE seq > ? AND kind IN ({kinds})"
+        " ORDER BY seq", (mark[0], *RECHECK_KINDS))
+    raised = db.query(
+        "SELECT r.kelurahan_code, r.record_id, 'finding' AS kind, f.kind AS payload FROM findings f"
+        " JOIN records r ON r.central_id = f.central_id WHERE f.id > ? ORDER BY f.id", (mark[1],))
+    return [{"target": f"{row['kelurahan_code']}/{row['record_id']}", "kind": row["kind"],
+             "payload": row["payload"]} for row in updates + raised]
 
 
 def entry_hash_at(db: Database, seq: int) -> str | None:

@@ -46,12 +46,15 @@ def stream_records(db: Database, statuses: tuple[str, ...] | None = None) -> Ite
 JHT_FROM = "(SELECT j.jht_from FROM jht_list j WHERE j.nik = {alias}.nik) AS jht_from"
 
 
-# A registered worker with an open verification finding waits off the payment list, except
-# one whose NIK must be corrected at BPJS: they are a participant under their KPJ whatever NIK
-# BPJS holds (docs/central.md "What a fix may change")
+# A registered worker with an open verification finding waits off the payment list,
+# whatever the finding's kind (a kind added later holds too), except a kind listed here:
+# one whose NIK must be corrected at BPJS is a participant under their KPJ whatever NIK
+# BPJS holds (docs/central.md "What a fix may change").
+FINDINGS_NOT_HOLDING_PAYMENT = ("bpjs_nik_changed",)
+_HOLDS_PAYMENT = ("f.status = 'open' AND f.kind NOT IN ("
+                  + ", ".join(f"'{kind}'" for kind in FINDINGS_NOT_HOLDING_PAYMENT) + ")")
 NO_FINDING_HOLDING_PAYMENT = (
-    "NOT EXISTS (SELECT 1 FROM findings f WHERE f.central_id = r.central_id"
-    " AND f.status = 'open' AND f.kind <> 'bpjs_nik_changed')")
+    f"NOT EXISTS (SELECT 1 FROM findings f WHERE f.central_id = r.central_id AND {_HOLDS_PAYMENT})")
 
 # What holds a record off the BPJS registration file until a verifier decides
 # (design.md: "a record with an open finding stays off the registration file until a
@@ -126,23 +129,25 @@ def mark_registration_exported(db: Database, central_ids: list[int], at: str) ->
                " AND registration_exported_at IS NULL", [at, *params])
 
 
-# The registered new workers the city pays for in a month (two ``?``: the month): their
-# coverage started by then and had not ended before it (a verifier found the participation
-# ended: paid up to ``coverage_end``), and the cohort does not hold the NIK (paid once, as
-# cohort). An open finding holds the payment besides (NO_FINDING_HOLDING_PAYMENT).
-_REGISTERED_IN_MONTH = (
+# A registered new worker due in month ``?`` (YYYY-MM, three times): coverage started by
+# then and had not ended before it (a verifier found the participation ended: paid up
+# to ``coverage_end``), and not paid that month as a 2024 cohort worker. A NIK in both is paid once, as cohort,
+# but only from the cohort row's own start month: before it, BPJS covers the worker
+# under the program's registration (its KPJ, its coverage month), so the city pays
+# for them as a new worker (docs/central.md "payment-list").
+REGISTERED_DUE = (
     "r.status = 'registered' AND r.coverage_start IS NOT NULL AND r.coverage_start <= ?"
     " AND (r.coverage_end IS NULL OR r.coverage_end >= ?)"
-    " AND NOT EXISTS (SELECT 1 FROM cohort c2 WHERE c2.nik = r.nik)")
+    " AND NOT EXISTS (SELECT 1 FROM cohort c2 WHERE c2.nik = r.nik AND c2.coverage_start <= ?)")
 
 
 def stream_payable(db: Database, month: str) -> Iterator[dict[str, Any]]:
     """Everyone the city pays for in ``month`` (YYYY-MM): the 2024 cohort whose
     coverage started by then, and registered new workers whose coverage started by
-    then and had not ended (a cohort NIK is paid once, as cohort) and have no open
-    verification finding; by kelurahan then NIK, streamed. ``jht`` is 1 when the row's
-    own flag says so or the JHT list has the NIK from ``month`` or earlier.
-    The service drops those whose stored income rule failed."""
+    then (a NIK the cohort pays that month is paid once, as cohort) and have no open
+    verification finding holding payment; by kelurahan then NIK, streamed. ``jht`` is
+    1 when the row's own flag says so or the JHT list has the NIK from ``month`` or
+    earlier. The service drops those whose stored income rule failed."""
     return db.stream(
         "SELECT 'cohort' AS source, c.nik, c.kpj_number, c.full_name, c.kelurahan_code,"
         f" c.coverage_start, c.monthly_income, {_jht('c')} AS jht, NULL AS eligibility"
@@ -150,16 +155,38 @@ def stream_payable(db: Database, month: str) -> Iterator[dict[str, Any]]:
         " UNION ALL"
         " SELECT 'new' AS source, r.nik, r.kpj_number, r.full_name, r.kelurahan_code,"
         f" r.coverage_start, r.monthly_income, {_jht('r')} AS jht, r.eligibility FROM records r"
-        f" WHERE {_REGISTERED_IN_MONTH} AND {NO_FINDING_HOLDING_PAYMENT}"
-        " ORDER BY kelurahan_code, nik", (month, month, month, month, month))
+        f" WHERE {REGISTERED_DUE} AND {NO_FINDING_HOLDING_PAYMENT}"
+        " ORDER BY kelurahan_code, nik", (month,) * 6)
 
 
-def stream_payment_held(db: Database, month: str) -> Iterator[dict[str, Any]]:
-    """The registered workers :func:`stream_payable` would pay in ``month`` but for an
-    open verification finding (``eligibility`` only: the service counts those its
-    income rule would not drop anyway), streamed."""
-    return db.stream(f"SELECT r.eligibility FROM records r WHERE {_REGISTERED_IN_MONTH}"
-                     f" AND NOT {NO_FINDING_HOLDING_PAYMENT}", (month, month))
+def payment_held(db: Database, month: str) -> list[dict[str, Any]]:
+    """The registered workers due in ``month`` whom an open finding keeps off the
+    payment list (:data:`NO_FINDING_HOLDING_PAYMENT`): one row ``{central_id, kind}``
+    per record and kind of open finding holding it (a record may have several)."""
+    return db.query("SELECT r.central_id, f.kind FROM records r JOIN findings f"
+                    f" ON f.central_id = r.central_id WHERE {REGISTERED_DUE} AND {_HOLDS_PAYMENT}"
+                    " ORDER BY r.central_id, f.kind", (month,) * 3)
+
+
+def payable_with_a_failing_rule(db: Database, month: str) -> list[dict[str, Any]]:
+    """The stored ``eligibility`` of the registered workers due in ``month`` that no
+    finding holds and that have a failing rule (the text holds ``"fail"``: registered
+    workers nearly all pass, so this is a handful of rows); the service picks those
+    whose income rule failed, which the payment list does not bill."""
+    return db.query(f"SELECT r.eligibility FROM records r WHERE {REGISTERED_DUE}"
+                    f" AND {NO_FINDING_HOLDING_PAYMENT} AND r.eligibility LIKE ?",
+                    (month, month, month, '%"fail"%'))
+
+
+def open_finding_kinds(db: Database, central_ids: list[int]) -> list[dict[str, Any]]:
+    """``{central_id, kind}`` of every open finding of these records."""
+    out: list[dict[str, Any]] = []
+    for start in range(0, len(central_ids), 5000):
+        among, params = db.in_list("central_id", [int(i) for i in central_ids[start:start + 5000]],
+                                   "bigint")
+        out += db.query(f"SELECT central_id, kind FROM findings WHERE status = 'open' AND {among}",
+                        params)
+    return out
 
 
 def _jht(alias: str) -> str:

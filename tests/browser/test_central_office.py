@@ -83,7 +83,7 @@ def test_each_role_sees_what_it_may(browser, central, role):
         menu = set(tab.locator("nav.nav a").all_inner_texts())
         shown, hidden = MENU[role]
         assert shown <= menu and not (hidden & menu), menu
-        downloads = tab.locator("a.download")
+        downloads = tab.locator(".download")  # links, and the registration file's buttons
         if role in ("operator", "auditor"):
             assert downloads.count() >= 10
         else:
@@ -137,6 +137,46 @@ def test_operator_downloads_the_payment_list_and_the_auditor_sees_it(browser, ce
         row = tab.locator("table.trail tbody tr").first
         assert USERS["operator"] in row.inner_text() and "2025-10" in row.inner_text()
         tab.screenshot(path=str(ARTIFACTS / "central-auditor-download.png"), full_page=True)
+        assert tab.csp_violations == []
+    finally:
+        context.close()
+
+
+def test_the_registration_file_is_posted_and_another_sites_link_is_refused(browser, central,
+                                                                             tmp_path):
+    """The dashboard's registration download is a form posted with the CSRF token; a link
+    on another site (Chromium sends the session cookie with a top-level navigation and
+    says ``Sec-Fetch-Site: cross-site``) gets the refusal page and marks nothing (h1 #13)."""
+    from tests.central.test_verification import PASS_ALL
+
+    central.change("UPDATE records SET eligibility = ? WHERE status = 'accepted'", (PASS_ALL,))
+    central.change("UPDATE records SET registration_exported_at = NULL")
+
+    def marked() -> int:
+        return len(central.query("SELECT central_id FROM records"
+                                 " WHERE registration_exported_at IS NOT NULL"))
+
+    context, tab = _page(browser)
+    try:
+        _log_in(tab, central.url, USERS["operator"])
+        evil = "http://localhost:9/surat.html"  # another site, served by the test itself
+        tab.route(evil, lambda route: route.fulfill(content_type="text/html", body=(
+            f'<a id="x" href="{central.url}/unduh/bpjs-registration?format=csv">Lihat</a>')))
+        tab.goto(evil)
+        tab.click("#x")
+        tab.wait_for_url(f"{central.url}/unduh/bpjs-registration?format=csv")
+        assert "hanya dapat dimulai dari halaman kantor pusat" in tab.content()
+        assert marked() == 0
+
+        tab.goto(f"{central.url}/")
+        form = tab.locator("form[action$='/unduh/bpjs-registration']")
+        with tab.expect_download() as info:
+            form.locator("button[value=xlsx]").click()
+        saved = tmp_path / info.value.suggested_filename
+        info.value.save_as(saved)
+        assert saved.name == "bpjs-registration.xlsx"
+        rows = list(load_workbook(saved).active.iter_rows(values_only=True))
+        assert rows[0][0] == "NIK" and len(rows) - 1 == marked() > 0
         assert tab.csp_violations == []
     finally:
         context.close()

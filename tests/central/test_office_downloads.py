@@ -19,8 +19,10 @@ def test_operator_downloads_the_payment_list_and_the_auditor_sees_it_in_the_trai
     central.register().send(records(4))
     operator = signed_in(central, "operator")
     page = operator.get(f"{central.url}/", timeout=30).text
-    for what in ("bpjs-registration", "payment-list", "rejections", "progress", "all"):
+    for what in ("payment-list", "rejections", "progress", "all"):
         assert f"/unduh/{what}?format=xlsx" in page
+    # the registration file marks its records: a form posted with the CSRF token
+    assert '<form method="post" action="/unduh/bpjs-registration"' in page
     answer = operator.get(f"{central.url}/unduh/payment-list?format=xlsx&month=2025-10&draft=1",
                           timeout=60)
     assert answer.status_code == 200, answer.text[:300]

@@ -133,9 +133,11 @@ def test_the_list_registers_every_worker_central_sent_and_holds_those_not_active
     paid, filters, stderr, header = office.payment_list()
     assert paid == {active["nik"]}
     assert filters["held_open_finding"] == 5
-    assert "Perhatian: 5 pekerja terdaftar tidak ada di daftar ini" in stderr
-    assert any(line.startswith("Perhatian: 5 pekerja terdaftar tidak ada di daftar ini")
-               for line in header), header
+    assert filters["held_finding_bpjs_not_active"] == 5
+    said = "5 pekerja terdaftar BPJS ditahan temuan terbuka"
+    assert "Perhatian: tidak ada di daftar iuran" in stderr and said in stderr, stderr
+    assert any(line.startswith("Perhatian: tidak ada di daftar iuran") and said in line
+               and "[bpjs_not_active]" in line for line in header), header
 
     # the decisions have their own labels: "confirm" does not decide these
     refused = office.decide(open_found[nonaktif["nik"]]["id"], "confirm", check=False)
