@@ -36,9 +36,10 @@ def erasure_reason(reason: str | None, request: str = "penghapusan", *,
     append-only trails (both apps) for good, so it must be the letter number, never
     the person (docs/privacy.md, section 4). Refused, naming the field: the ``nik``
     of the request in any spelling (spaces, dots, dashes, slashes inside), any run
-    of 16 or more digits (a NIK or KK number, :func:`identity_number_in`), and the
-    record's ``names`` ((field, name) pairs, :func:`record_names`): the whole name
-    or any word of it of 3 or more letters (:func:`name_in`)."""
+    of 15 or more digits (a NIK or KK number, one digit short too,
+    :func:`identity_number_in`), and the record's ``names`` ((field, name) pairs,
+    :func:`record_names`): the whole name (run together too) or any word of it of 3
+    or more letters but a month, a day or a letter's own words (:func:`name_in`)."""
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed({"reason": [f"Alasan {request} wajib diisi."]},
@@ -64,7 +65,17 @@ def erasure_reason(reason: str | None, request: str = "penghapusan", *,
 NAME_LABELS = {"full_name": "nama", "mother_name": "nama ibu kandung",
                "heir_name": "nama ahli waris"}
 MIN_NAME_WORD = 3
-MIN_NUMBER_RUN = 16
+MIN_NUMBER_RUN = 15  # a NIK or KK with one digit left out still names the person
+MIN_SLASHED_GROUP = 4  # "7371/0154/0178/0001": a KK written with slashes
+# Words a letter's reason holds for their own sake, never as a name on their own:
+# months and days (a heir named "Juli" must not refuse "tanggal 3 Juli 2026"). The
+# whole name still counts: "Juli Hutapea" is refused, "Juli" alone is the month.
+COMMON_WORDS = frozenset("""
+    januari februari maret april mei juni juli agustus september oktober november desember
+    january february march may june july august october december
+    senin selasa rabu kamis jumat sabtu minggu ahad
+    surat nomor tanggal perihal permohonan kelurahan kecamatan
+""".split())
 # What may stand between the digits of one number as people type it: spaces, dots,
 # dashes and underscores ("7371 1026 0882 3410", "7371.1026...", "7371 - 1026 ..."),
 # up to three in a row.
@@ -93,11 +104,16 @@ def _digit(char: str) -> str | None:
 
 def identity_number_in(text: str, nik: str | None = None) -> str | None:
     """What in ``text`` reads as an identity number, in words, or None: ``nik``
-    anywhere in its digits (whatever stands between them), or any run of 16 or more
-    digits joined by nothing or by :data:`_NUMBER_GLUE` (a NIK, a KK number)."""
+    anywhere in its digits (whatever stands between them), or any run of 15 or more
+    digits joined by nothing or by :data:`_NUMBER_GLUE`, or by slashes between groups
+    of four or more (a NIK, a KK number, one digit short too)."""
     digits = "".join(d for d in map(_digit, text) if d is not None)
     if nik and len(nik) >= MIN_NUMBER_RUN and nik in digits:
         return "NIK orang yang dihapus"
+    text = _DATE_OR_TIME.sub(_date_break, text)  # "12-11-2026 14.30" is no number
+    slashed = _SLASHED.search(text)
+    if slashed and sum(c.isdigit() for c in slashed.group()) >= MIN_NUMBER_RUN:
+        return f"deretan {MIN_NUMBER_RUN} angka atau lebih (seperti NIK atau nomor KK)"
     run = glue = 0
     for char in text:
         if _digit(char) is not None:
@@ -110,6 +126,23 @@ def identity_number_in(text: str, nik: str | None = None) -> str | None:
             run = glue = 0
     return None
 
+
+# A date (day, month, year) or a time of day as people type them: "12-11-2026",
+# "3.7.26", "14.30", "09:15". Read as a break between numbers when plausible.
+_DATE_OR_TIME = re.compile(
+    r"(?<!\d)(?:(\d{1,2})[-./](\d{1,2})[-./](?:\d{4}|\d{2})|([01]?\d|2[0-3])[.:]([0-5]\d))(?!\d)")
+
+
+def _date_break(match: re.Match[str]) -> str:
+    day, month, hour = match.group(1), match.group(2), match.group(3)
+    if hour is None and not (1 <= int(day) <= 31 and 1 <= int(month) <= 12):
+        return match.group()  # "73.71.01": not a date
+    return " | "
+
+
+# Groups of four digits or more joined by slashes (letter numbers' groups are short:
+# "470/123/Kel-BTR/XI/2026").
+_SLASHED = re.compile(r"\d{%d,}(?:\s*/\s*\d{%d,})+" % (MIN_SLASHED_GROUP, MIN_SLASHED_GROUP))
 
 _APOSTROPHES = "'\u2019\u2018\u02bc\u02bb`\u00b4"
 _WORD_BREAKS = re.compile(r"[^\w]+|_+")
@@ -124,9 +157,10 @@ def folded_words(text: str) -> list[str]:
 
 
 def name_in(text: str, name: str | None) -> str | None:
-    """The part of a person's ``name`` that ``text`` holds, or None: the whole name,
-    or one of its words of :data:`MIN_NAME_WORD` or more letters, as a whole word
-    (case, accents and apostrophes aside)."""
+    """The part of a person's ``name`` that ``text`` holds, or None: the whole name
+    (its words in a row, or run together inside one word), or one of its words of
+    :data:`MIN_NAME_WORD` or more letters, as a whole word, unless it is one of
+    :data:`COMMON_WORDS` (case, accents and apostrophes aside)."""
     if not name:
         return None
     words, said = folded_words(name), folded_words(text)
@@ -135,7 +169,13 @@ def name_in(text: str, name: str | None) -> str | None:
     for start in range(len(said) - len(words) + 1):
         if said[start:start + len(words)] == words:
             return " ".join(words)
-    held = set(said)
+    joined = "".join(words)
+    if len(words) > 1 and len(joined) >= 2 * MIN_NAME_WORD + 2:
+        # run together: "JasminLatupono", "sdr.jasminlatupono"
+        for word in said:
+            if joined in word:
+                return " ".join(words)
+    held = set(said) - COMMON_WORDS
     for word in words:
         if sum(c.isalpha() for c in word) >= MIN_NAME_WORD and word in held:
             return word
