@@ -54,6 +54,9 @@ def import_command(kind: str, file: Path, force: bool, data_dir: Path | None, as
         click.echo(f"{summary['unreadable_held']} baris yang ditolak memuat NIK data di pusat: aturan "
                    f"yang membaca berkas ini \"belum diketahui\" untuk data itu (tidak ditolak, tidak "
                    f"masuk berkas pendaftaran BPJS) sampai berkas yang diperbaiki diimpor ulang.")
+    if summary.get("unknown_values"):
+        from central.import_patterns import describe_unknown
+        click.echo(f"Nilai tidak dikenal (barisnya ditolak): {describe_unknown(summary['unknown_values'])}")
     if summary["unused_columns"]:
         click.echo(f"Kolom tidak dipakai: {', '.join(summary['unused_columns'])} (bukan kolom "
                    f"{kind}; periksa nama kolomnya bila isinya perlu)")

@@ -21,6 +21,7 @@ from berjasa.spreadsheet import safe_text
 from central.import_cells import (
     REASONS,
     RowRejected,
+    clean_bpjs_status,
     clean_date,
     clean_desil,
     clean_flag,
@@ -121,7 +122,7 @@ def _dtsen_row(cells: dict[str, str], snapshot_id: int) -> tuple:
 
 def _bpjs_row(cells: dict[str, str], snapshot_id: int) -> tuple:
     return (clean_identifier(cells.get("nik")), clean_kpj(cells.get("kpj_number")),
-            _text_or_none(cells.get("program")), _text_or_none(cells.get("status")),
+            _text_or_none(cells.get("program")), clean_bpjs_status(cells.get("status")),
             clean_month(cells.get("coverage_start")), snapshot_id)
 
 

@@ -63,6 +63,7 @@ from berjasa import local_time
 from central import findings
 from central import recheck as rechecking
 from central.import_cells import RowRejected
+from central.import_patterns import UnknownValues, describe_unknown
 from central.import_reading import (
     XLSX,
     ImportFileError,
@@ -152,6 +153,7 @@ def _load(db: Database, path: Path, kind: str, reading: Reading, found: dict[str
         width = header_width(reading.header)
         workbook = reading.encoding == XLSX
         unreadable = UnreadableRows(SNAPSHOT_KIND[kind], snapshot_id, found.get("nik"))
+        unknown = UnknownValues()
         for line, row in reading.rows:
             if not "".join(row).strip():
                 continue
@@ -170,6 +172,8 @@ def _load(db: Database, path: Path, kind: str, reading: Reading, found: dict[str
             except RowRejected as refused:
                 rejects.add(line, row, refused.code, refused.column, refused.detail)
                 unreadable.add(row, line, refused.code, rejects.label(refused.column), seen)
+                if refused.value is not None:
+                    unknown.add(rejects.label(refused.column), refused.value)
                 continue
             key = int(values[0])
             if key in seen:
@@ -193,13 +197,16 @@ def _load(db: Database, path: Path, kind: str, reading: Reading, found: dict[str
             raise ImportFileError(f"berkas hanya berisi baris judul, tidak ada data: {path.name}")
         # a refused import names its rejects file when a row was rejected, else leaves none
         summary = {"read": read, "accepted": accepted, "rejected": rejected,
-                   "rejects_file": str(rejects.path) if rejected else None, "snapshot_id": snapshot_id}
+                   "rejects_file": str(rejects.path) if rejected else None, "snapshot_id": snapshot_id,
+                   "unknown_values": unknown.summary()}
+        # the values no row could be read with, named in a refusal's one line too
+        named = f"; nilai tidak dikenal: {describe_unknown(summary['unknown_values'])}" if unknown.columns else ""
         if accepted == 0:
             raise ImportRefused(f"tidak ada baris yang diterima ({rejected} ditolak, lihat "
-                                f"{rejects.path}); data lama tidak diganti", summary)
+                                f"{rejects.path}{named}); data lama tidak diganti", summary)
         if rejected > accepted and not force:
             raise ImportRefused(f"{rejected} baris ditolak, lebih banyak dari {accepted} yang diterima "
-                                f"(lihat {rejects.path}); data lama tidak diganti: periksa berkas, "
+                                f"(lihat {rejects.path}{named}); data lama tidak diganti: periksa berkas, "
                                 f"atau ulangi dengan --force", summary)
         if before and accepted < before["accepted"] * SHRINK_LIMIT and not force:
             summary["in_force"] = dict(before)

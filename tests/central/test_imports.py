@@ -557,8 +557,8 @@ def test_bpjs_status_peserta_and_tanggal_kepesertaan_are_read(central, tmp_path)
     summary = _import(central, path, "bpjs-participants")
     assert summary["unused_columns"] == []
     assert central.query("SELECT nik, status, coverage_start FROM bpjs_participants ORDER BY nik") == [
-        {"nik": sent[0]["nik"], "status": "Nonaktif", "coverage_start": "2026-01"},
-        {"nik": sent[1]["nik"], "status": "Aktif", "coverage_start": "2026-01"}]
+        {"nik": sent[0]["nik"], "status": "nonaktif", "coverage_start": "2026-01"},  # as read
+        {"nik": sent[1]["nik"], "status": "aktif", "coverage_start": "2026-01"}]
     statuses = {r["record_id"]: r["status"] for r in central.query("SELECT record_id, status FROM records")}
     assert statuses == {sent[0]["id"]: "accepted", sent[1]["id"]: "rejected"}  # nonaktif: not a participant
 
@@ -677,7 +677,7 @@ def test_a_bpjs_row_shifted_by_an_unquoted_separator_is_refused_not_stored(centr
     assert "baris 3 hanya berisi 2 sel, padahal judul berkas punya 5 kolom" in refused[1]["keterangan"]
     stored = {r["nik"]: (r["program"], r["status"])
               for r in central.query("SELECT nik, program, status FROM bpjs_participants")}
-    assert stored == {niks[2]: ("JKK;JKM", "Aktif"), niks[3]: ("JKK", "Aktif")}
+    assert stored == {niks[2]: ("JKK;JKM", "aktif"), niks[3]: ("JKK", "aktif")}
 
 
 ALIGNED_KINDS = {
