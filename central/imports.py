@@ -63,7 +63,7 @@ from berjasa import local_time
 from central import findings
 from central import recheck as rechecking
 from central.import_cells import RowRejected
-from central.import_patterns import UnknownValues, describe_unknown
+from central.import_patterns import IdentifierEndings, UnknownValues, describe_unknown
 from central.import_reading import (
     XLSX,
     ImportFileError,
@@ -153,6 +153,7 @@ def _load(db: Database, path: Path, kind: str, reading: Reading, found: dict[str
         width = header_width(reading.header)
         workbook = reading.encoding == XLSX
         unreadable = UnreadableRows(SNAPSHOT_KIND[kind], snapshot_id, found.get("nik"))
+        endings = IdentifierEndings(kind, rejects.labels)
         unknown = UnknownValues()
         for line, row in reading.rows:
             if not "".join(row).strip():
@@ -180,6 +181,7 @@ def _load(db: Database, path: Path, kind: str, reading: Reading, found: dict[str
                 rejects.add(line, row, "duplicate_nik_in_file", "nik")
                 continue
             seen.add(key)
+            endings.add(values)
             batch.append(values)
             accepted += 1
             if len(batch) >= BATCH_ROWS:
@@ -195,6 +197,7 @@ def _load(db: Database, path: Path, kind: str, reading: Reading, found: dict[str
         rejected = read - accepted
         if read == 0:
             raise ImportFileError(f"berkas hanya berisi baris judul, tidak ada data: {path.name}")
+        endings.check(path.name)  # a column Excel cut to 15 digits: the whole file is refused
         # a refused import names its rejects file when a row was rejected, else leaves none
         summary = {"read": read, "accepted": accepted, "rejected": rejected,
                    "rejects_file": str(rejects.path) if rejected else None, "snapshot_id": snapshot_id,

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from central.import_reading import ImportFileError
 from central.imports import ImportRefused, import_file
 from central.storage.db import Database
 from tests.helpers import rejects_rows
@@ -98,6 +99,80 @@ COHORT = ["NIK", "No KPJ", "Nama", "Kode Kelurahan", "Mulai Kepesertaan", "Pengh
 def _cohort_rows(niks: list[str]) -> list[list]:
     return [[nik, f"2401{n:07d}", f"Pekerja {n}", "73.71.01.1001", "2024-03", None, None, 2_600_000]
             for n, nik in enumerate(niks)]
+
+
+# --- defect 3: a column whose 16th digit Excel zeroed -----------------------------------
+
+@pytest.mark.parametrize("kind,header,row", [
+    ("dtsen", "NIK;No_KK;Nama;Desil_Nasional", "{nik};{kk};Baso;3"),
+    ("bpjs-participants", "NIK;No_KPJ;Status", "{nik};2501{n:07d};Aktif"),
+    ("cohort", "NIK;Kode_Kelurahan;Mulai_Kepesertaan", "{nik};73.71.01.1001;2024-03"),
+    ("jht", "NIK;Mulai_JHT", "{nik};2026-01"),
+])
+def test_a_nik_column_excel_zeroed_refuses_the_file_naming_it(store, tmp_path, kind, header, row):
+    """The demo's BPJS list with every NIK's 16th digit zeroed was taken whole: 11 of 12
+    participants were not recognised and went on the registration file again."""
+    good = _people(30)
+    kk = "7371010101120001"
+    import_file(store, _csv(tmp_path / "ok.csv", header, [row.format(nik=nik, kk=kk, n=n)
+                                                          for n, nik in enumerate(good)]), kind, tmp_path, {})
+    before = sorted(tmp_path.joinpath("imports").iterdir())
+    zeroed = _csv(tmp_path / "rusak.csv", header, [row.format(nik=_excel_number(nik), kk=kk, n=n)
+                                                   for n, nik in enumerate(_spread(30))])
+    with pytest.raises(ImportFileError) as refused:
+        import_file(store, zeroed, kind, tmp_path, {}, force=True)
+    message = str(refused.value)
+    assert "\n" not in message and message.startswith("rusak.csv: kolom NIK: 30 dari 30 NIK berakhiran 0")
+    assert "15 digit" in message and "Teks" in message and "data lama tidak diganti" in message
+    table = {"dtsen": "dtsen", "bpjs-participants": "bpjs_participants", "cohort": "cohort",
+             "jht": "jht_list"}[kind]
+    assert sorted(r["nik"] for r in store.query(f"SELECT nik FROM {table}")) == good
+    assert sorted(tmp_path.joinpath("imports").iterdir()) == before  # no rejects file for it
+
+
+def test_a_kk_column_excel_zeroed_is_named_too(store, tmp_path):
+    niks = _people(40)
+    lines = [f"'{nik};{_excel_number(f'737101010112{n:04d}')};3" for n, nik in enumerate(niks, 1)]
+    with pytest.raises(ImportFileError, match="kolom No_KK: 40 dari 40 No. KK berakhiran 0"):
+        import_file(store, _csv(tmp_path / "d.csv", "NIK;No_KK;Desil", lines), "dtsen", tmp_path, {})
+
+
+def test_a_real_list_with_its_tenth_of_zeros_and_a_few_zeroed_rows_is_imported(store, tmp_path):
+    """One NIK in ten ends in 0 (a serial ending in 0): never a reason to refuse. A few rows
+    a spreadsheet damaged among many good ones are not a damaged column (3 in 100)."""
+    niks = _people(100)
+    assert sum(nik.endswith("0") for nik in niks) == 10
+    lines = [f"{nik};3" for nik in niks[:97]] + [f"{_excel_number(n)};3" for n in _spread(3)]
+    summary = import_file(store, _csv(tmp_path / "d.csv", "NIK;Desil", lines), "dtsen", tmp_path, {})
+    assert summary["accepted"] == 100
+
+
+def test_a_zeroed_nik_column_in_a_workbook_of_text_cells_is_refused(store, tmp_path):
+    """Pasted from a Number column into Text cells: 16 digits, the last one 0."""
+    book = _book(tmp_path / "bpjs.xlsx", {"Peserta": [["NIK", "No KPJ", "Status"]] + [
+        [_excel_number(nik), f"2501{n:07d}", "Aktif"] for n, nik in enumerate(_spread(12))]})
+    with pytest.raises(ImportFileError, match="bpjs.xlsx: kolom NIK: 12 dari 12 NIK berakhiran 0"):
+        import_file(store, book, "bpjs-participants", tmp_path, {})
+
+
+def test_a_nik_held_as_a_number_in_a_workbook_is_still_refused_row_by_row(store, tmp_path):
+    """A NIK cell Excel holds as a number (7.37101E+15) is refused as damaged, never repaired."""
+    niks = _people(3)
+    book = _book(tmp_path / "d.xlsx", {"DTSEN": [["NIK", "Desil"], [niks[0], 2], [int(niks[1]), 3],
+                                                 [float(niks[2]), 4]]}, text=())
+    summary = import_file(store, book, "dtsen", tmp_path, {}, force=True)
+    assert [r["alasan"] for r in rejects_rows(summary["rejects_file"])] == ["nik_damaged_by_spreadsheet"] * 2
+
+
+def test_the_cli_refuses_a_zeroed_column_in_one_line(database_url, tmp_path):
+    folder = tmp_path / "pusat"
+    berjasa("central", "init", "--database", database_url, data_dir=folder)
+    zeroed = _csv(tmp_path / "peserta.csv", "NIK;No KPJ;Status",
+                  [f"{_excel_number(nik)};2501{n:07d};Aktif" for n, nik in enumerate(_spread(12))])
+    done = berjasa("central", "import", "bpjs-participants", str(zeroed), data_dir=folder, check=False)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    [line] = [line for line in done.stderr.splitlines() if line.strip()]
+    assert "kolom NIK: 12 dari 12 NIK berakhiran 0" in line
 
 
 # --- defects 9 and 10: yes/no and BPJS statuses as people write them ---------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 import pytest
 from hypothesis import given, settings
@@ -26,6 +27,7 @@ from central.import_cells import (
     strip_cell,
 )
 from central.import_columns import header_key
+from central.import_patterns import beyond_chance, fewest_beyond_chance, upper_tail
 from tests.helpers import examples
 
 digits16 = st.text("0123456789", min_size=16, max_size=16)
@@ -267,3 +269,31 @@ def test_a_bpjs_status_is_canonical_or_unknown_and_canonical_words_read_as_thems
     if status is not None:
         assert bpjs_status(status) == status  # stored values read back the same
     assert ACTIVE in STATUSES and ACTIVE in ACTIVE_BPJS  # the core's rule reads the stored word
+
+
+# --- a column whose last digits Excel zeroed (h1 review, defect 3) ------------------------
+
+@pytest.mark.parametrize("n", [1, 5, 10, 20, 37, 100])
+def test_the_binomial_tail_is_exact(n):
+    for k in range(n + 1):
+        exact = sum(math.comb(n, i) * 0.1 ** i * 0.9 ** (n - i) for i in range(k, n + 1))
+        assert upper_tail(n, k) == pytest.approx(exact, rel=1e-9) or (k <= n * 0.1 and upper_tail(n, k) == 1.0)
+
+
+@pytest.mark.parametrize("n,fewest", [(6, None), (7, 7), (10, 8), (20, 11), (50, 18), (100, 28),
+                                      (300, 60), (1000, 200), (1_000_000, 200_000)])
+def test_the_refusal_thresholds_docs_central_md_lists(n, fewest):
+    assert fewest_beyond_chance(n) == fewest
+
+
+@settings(max_examples=examples(100))  # hypothesis' default; a fifth in the quick loop
+@given(st.integers(min_value=1, max_value=100_000), st.floats(min_value=0, max_value=1))
+def test_a_column_is_refused_only_past_chance_and_a_fifth(n, share):
+    """A real list ends in 0 about one time in ten: it is never refused at a tenth or
+    below, and refusing needs both a one-in-a-million tail and a fifth of the values."""
+    k = round(n * share)
+    if beyond_chance(n, k):
+        assert k >= n * 0.2 and upper_tail(n, k) < 1e-6
+        assert beyond_chance(n, min(n, k + 1))  # more zeros: still refused
+    if k <= n * 0.1:
+        assert not beyond_chance(n, k)
