@@ -115,7 +115,7 @@ def import_file(db: Database, path: Path, kind: str, data_dir: Path,
     if kind not in KINDS:
         raise ImportFileError(f"jenis impor tidak dikenal: {kind} (pilih {', '.join(KINDS)})")
     settings = rechecking.as_settings(settings)
-    reading, stream = open_file(path)
+    reading, stream = open_file(path, kind)
     try:
         found = map_header(reading.header, kind)
         rejects = Rejects(data_dir / "imports", kind, reading.header, found)
@@ -131,6 +131,7 @@ def import_file(db: Database, path: Path, kind: str, data_dir: Path,
         finally:
             rejects.close()
         summary["unused_columns"] = unused_columns(reading.header, kind)
+        summary["sheet"], summary["sheets_not_read"] = reading.sheet, reading.sheets_not_read
         return summary
     finally:
         stream.close()

@@ -175,6 +175,131 @@ def test_the_cli_refuses_a_zeroed_column_in_one_line(database_url, tmp_path):
     assert "kolom NIK: 12 dari 12 NIK berakhiran 0" in line
 
 
+# --- defect 4: formulas without their result, merged cells ------------------------------
+
+def _formula_cohort(path: Path, niks: list[str]) -> Path:
+    """The reviewer's workbook: income ``=H2`` and JHT ``=IF(H2>2500000,"ya","")``, the
+    real values in column H, saved by openpyxl (no result stored)."""
+    rows = _cohort_rows(niks)
+    for line, row in enumerate(rows, start=2):
+        row[5], row[6] = f"=H{line}", f'=IF(H{line}>2500000,"ya","")'
+    return _book(path, {"Kohort": [COHORT, *rows]})
+
+
+def test_formulas_without_a_stored_result_refuse_the_file_naming_the_cell(store, tmp_path):
+    """All 300 incomes were stored NULL (lowest band) and every JHT 0: Rp 1 million a month
+    off the payment list, "diterima 300, ditolak 0"."""
+    import_file(store, _book(tmp_path / "ok.xlsx", {"Kohort": [COHORT, *_cohort_rows(_people(5))]}),
+                "cohort", tmp_path, {})
+    with pytest.raises(ImportFileError) as refused:
+        import_file(store, _formula_cohort(tmp_path / "kohort.xlsx", _people(8, first=40)), "cohort",
+                    tmp_path, {})
+    message = str(refused.value)
+    assert message.startswith('kohort.xlsx: lembar "Kohort", kolom Penghasilan, JHT: 16 sel berisi rumus '
+                              "tanpa hasil tersimpan (yang pertama sel F2, baris 2)")
+    assert "simpan ulang di Excel" in message and "\n" not in message
+    assert sorted(r["nik"] for r in store.query("SELECT nik FROM cohort")) == _people(5)
+
+
+def test_a_status_formula_without_its_result_is_refused(store, tmp_path):
+    """Empty counts as active: 12 workers whose status is Nonaktif became participants."""
+    rows = [[nik, f"2501{n:07d}", f"=E{n + 2}", "JKK", "Nonaktif"] for n, nik in enumerate(_people(12))]
+    book = _book(tmp_path / "bpjs.xlsx", {"Peserta": [["NIK", "No KPJ", "Status Peserta", "Program",
+                                                       "Asli"], *rows]})
+    with pytest.raises(ImportFileError, match='lembar "Peserta", kolom Status Peserta: 12 sel .*sel C2, '
+                                              "baris 2"):
+        import_file(store, book, "bpjs-participants", tmp_path, {})
+
+
+def test_formulas_excel_calculated_are_read_by_their_stored_result(store, tmp_path):
+    niks = _people(3)
+    book = _formula_cohort(tmp_path / "kohort.xlsx", niks)
+    saved = _excel_saved(book, {"F2": 2_600_000, "G2": "ya", "F3": 1_500_000, "G3": "",
+                                "F4": 3_100_000, "G4": "ya"})
+    summary = import_file(store, saved, "cohort", tmp_path, {})
+    assert summary["accepted"] == 3
+    assert store.query("SELECT nik, monthly_income, jht FROM cohort ORDER BY nik") == [
+        {"nik": niks[0], "monthly_income": 2_600_000, "jht": 1},
+        {"nik": niks[1], "monthly_income": 1_500_000, "jht": 0},  # the empty text Excel stored
+        {"nik": niks[2], "monthly_income": 3_100_000, "jht": 1}]
+
+
+def test_a_formula_in_a_column_not_read_changes_nothing(store, tmp_path):
+    rows = [["=ROW()-1", nik, 3] for nik in _people(4)]
+    book = _book(tmp_path / "d.xlsx", {"DTSEN": [["No", "NIK", "Desil"], *rows]}, text=(1,))
+    assert import_file(store, book, "dtsen", tmp_path, {})["accepted"] == 4
+
+
+def test_a_merged_range_over_a_read_column_refuses_the_file_naming_it(store, tmp_path):
+    """Only a merge's first cell holds its value: the rows under it were refused for a
+    missing kelurahan, and an income or JHT merged over rows was read empty."""
+    from openpyxl import load_workbook
+    path = _book(tmp_path / "kohort.xlsx", {"Kohort": [COHORT, *_cohort_rows(_people(6))]})
+    book = load_workbook(path)
+    book["Kohort"].merge_cells("J2:K3")  # a note beside the table: no column read
+    book.save(path)
+    assert import_file(store, path, "cohort", tmp_path, {})["accepted"] == 6
+    book["Kohort"].merge_cells("D2:D4")  # one kelurahan for three rows, as offices lay it out
+    book.save(path)
+    with pytest.raises(ImportFileError) as refused:
+        import_file(store, path, "cohort", tmp_path, {})
+    assert str(refused.value).startswith('kohort.xlsx: lembar "Kohort", sel gabungan (merge) D2:D4 di kolom '
+                                         "Kode Kelurahan")
+    assert "Unmerge" in str(refused.value) and "\n" not in str(refused.value)
+    assert len(store.query("SELECT nik FROM cohort")) == 6
+
+
+# --- defect 5: which sheet -------------------------------------------------------------
+
+def test_a_list_split_over_two_sheets_is_refused_naming_both(store, tmp_path):
+    """169 and 131 rows by kecamatan: only the first sheet was read, the second never named,
+    and the payment list fell from 329 rows to 198."""
+    book = _book(tmp_path / "kohort.xlsx", {
+        "Mariso": [COHORT, *_cohort_rows(_people(7))],
+        "Tallo": [COHORT, *_cohort_rows(_people(5, first=50))]})
+    with pytest.raises(ImportFileError) as refused:
+        import_file(store, book, "cohort", tmp_path, {})
+    assert str(refused.value).startswith('kohort.xlsx: kohort 2024 ada di lebih dari satu lembar: "Mariso" '
+                                         '(7 baris data), "Tallo" (5 baris data)')
+    assert "Gabungkan" in str(refused.value)
+    assert store.query("SELECT nik FROM cohort") == []
+
+
+def test_rows_continued_on_a_sheet_without_a_header_refuse_the_file(store, tmp_path):
+    book = _book(tmp_path / "kohort.xlsx", {
+        "Kohort": [COHORT, *_cohort_rows(_people(7))],
+        "Sheet2": _cohort_rows(_people(4, first=50))})
+    with pytest.raises(ImportFileError, match='lembar "Sheet2" \\(4 baris terisi\\) juga berisi NIK'):
+        import_file(store, book, "cohort", tmp_path, {})
+
+
+def test_the_sheet_with_the_list_is_read_and_the_others_named(database_url, tmp_path):
+    """An instruction sheet first, a hidden sheet holding an older list, an empty sheet:
+    the list's sheet is read and every other one is named in the summary."""
+    folder = tmp_path / "pusat"
+    berjasa("central", "init", "--database", database_url, data_dir=folder)
+    book = _book(tmp_path / "kohort.xlsx", {
+        "Petunjuk": [["Isi data di lembar Kohort"], ["Kolom NIK berformat Teks"]],
+        "Kohort": [COHORT, *_cohort_rows(_people(6))],
+        "Lama": [COHORT, *_cohort_rows(_people(3, first=70))],
+        "Kosong": []}, hidden=("Lama",))
+    summary = json.loads(berjasa("central", "import", "cohort", str(book), "--json", data_dir=folder).stdout)
+    assert (summary["accepted"], summary["sheet"]) == (6, "Kohort")
+    assert summary["sheets_not_read"] == [{"sheet": "Petunjuk", "hidden": False, "rows": 2},
+                                          {"sheet": "Lama", "hidden": True, "rows": 4},
+                                          {"sheet": "Kosong", "hidden": False, "rows": 0}]
+    shown = berjasa("central", "import", "cohort", str(book), data_dir=folder).stdout
+    assert ('Dibaca lembar "Kohort"; lembar lain tidak dibaca: "Petunjuk" (2 baris terisi), "Lama" '
+            '(tersembunyi, 4 baris terisi), "Kosong" (kosong)') in shown
+
+
+def test_a_workbook_without_the_list_names_its_sheets(store, tmp_path):
+    book = _book(tmp_path / "kohort.xlsx", {"Petunjuk": [["Isi data"]], "Data": [["Nama", "Alamat"]]})
+    with pytest.raises(ImportFileError, match='kolom wajib tidak ada: nik.*lembar di buku kerja: "Petunjuk", '
+                                              '"Data"; yang terbaca di atas: lembar "Petunjuk"'):
+        import_file(store, book, "cohort", tmp_path, {})
+
+
 # --- defects 9 and 10: yes/no and BPJS statuses as people write them ---------------------
 
 def test_jht_as_excel_users_write_it_and_unknown_values_refused(database_url, tmp_path):

@@ -143,8 +143,10 @@ def test_an_old_xls_workbook_is_refused_with_how_to_save_it(store, tmp_path):
     assert {r["nik"] for r in store.query("SELECT nik FROM dtsen")} == {NIK_A, NIK_B}
 
 
-def _workbook(path: Path, rows: list[list], text_columns: tuple[int, ...] = ()) -> Path:
-    """An XLSX as Excel saves it: the given columns formatted as Text (``@``)."""
+def _workbook(path: Path, rows: list[list], text_columns: tuple[int, ...] = (),
+              notes: bool = True) -> Path:
+    """An XLSX as Excel saves it: the given columns formatted as Text (``@``); with
+    ``notes``, a second sheet of notes (not the list: not read)."""
     from openpyxl import Workbook
     book = Workbook()
     sheet = book.active
@@ -153,7 +155,8 @@ def _workbook(path: Path, rows: list[list], text_columns: tuple[int, ...] = ()) 
     for column in text_columns:
         for (cell,) in sheet.iter_rows(min_col=column + 1, max_col=column + 1, min_row=2):
             cell.number_format = "@"
-    book.create_sheet("Catatan").append(["bukan data"])  # only the first sheet is read
+    if notes:
+        book.create_sheet("Catatan").append(["bukan data"])  # no list's columns: not read
     book.save(path)
     return path
 
@@ -200,7 +203,7 @@ def test_an_unusable_workbook_changes_nothing(store, tmp_path, content, message)
     if isinstance(content, bytes):
         path.write_bytes(content)
     elif content is None:
-        _workbook(path, [])
+        _workbook(path, [], notes=False)
     elif content == "header":
         _workbook(path, [["nik", "desil"]])
     else:
