@@ -118,12 +118,14 @@ def import_file(db: Database, path: Path, kind: str, data_dir: Path,
     reading, stream = open_file(path, kind)
     try:
         found = map_header(reading.header, kind)
-        rejects = Rejects(data_dir / "imports", kind, reading.header, found)
+        rejects = Rejects(data_dir / "imports", kind, reading, found)
         try:
             summary = _load(db, path, kind, reading, found, rejects, settings, force, progress, today)
         except ImportRefused as refused:
             if not refused.summary["rejected"]:  # no row to show: no file (the message names none)
                 rejects.discard()
+            else:
+                rejects.finish()
             raise
         except BaseException:  # the file is unusable (or the import failed): its rows mean nothing
             rejects.discard()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 import zipfile
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -357,3 +358,71 @@ def test_a_list_of_unknown_statuses_only_is_refused_naming_them(store, tmp_path)
     with pytest.raises(ImportRefused, match='tidak ada baris yang diterima .*nilai tidak dikenal: kolom '
                                             'Status: "Tertunda" \\(4 baris\\)'):
         import_file(store, path, "bpjs-participants", tmp_path, {})
+
+
+# --- defect 16: a rejects file Excel opens right -----------------------------------------
+
+def _bad_dtsen(niks: list[str]) -> list[str]:
+    return [f"'{niks[0]};'7371010101120001;'24010000001;Baso;3", f"{niks[1]};7371010101120002;;Sitti;11",
+            f"{niks[2]};;;=HYPERLINK(\"x\");12", f"{niks[3]};;;Andi;2"]
+
+
+@pytest.mark.parametrize("separator,encoding", [(";", "cp1252"), (",", "utf-8-sig"), (",", "cp1252")])
+def test_rejects_of_a_csv_use_its_separator_and_keep_identifiers_text(store, tmp_path, separator, encoding):
+    niks = _people(4)
+    lines = [line.replace(";", separator) for line in _bad_dtsen(niks)]
+    path = _csv(tmp_path / "d.csv", separator.join(["NIK", "No_KK", "No_KPJ", "Nama", "Desil"]), lines,
+                encoding)
+    summary = import_file(store, path, "dtsen", tmp_path, {}, force=True)
+    raw = Path(summary["rejects_file"]).read_bytes()
+    assert summary["rejects_file"].endswith("-rejects.csv") and raw.startswith(b"\xef\xbb\xbf")
+    text = raw.decode("utf-8-sig")
+    assert text.splitlines()[0] == separator.join(["NIK", "No_KK", "No_KPJ", "Nama", "Desil", "alasan",
+                                                   "kolom", "keterangan", "baris"])
+    refused = rejects_rows(summary["rejects_file"])
+    # Excel shows '7371...: every digit, as text; the import removes the apostrophe again
+    assert [(r["NIK"], r["No_KK"], r["Nama"], r["alasan"]) for r in refused] == [
+        (f"'{niks[1]}", "'7371010101120002", "Sitti", "desil_invalid"),
+        (f"'{niks[2]}", "", "'=HYPERLINK(\"x\")", "desil_invalid")]
+    fixed = Path(summary["rejects_file"]).read_text(encoding="utf-8-sig").replace(
+        f"{separator}11{separator}", f"{separator}4{separator}").replace(f"{separator}12{separator}",
+                                                                         f"{separator}5{separator}")
+    again = tmp_path / "perbaikan.csv"
+    again.write_text(fixed, encoding="utf-8-sig")
+    assert import_file(store, again, "dtsen", tmp_path, {})["accepted"] == 2
+    assert sorted(r["nik"] for r in store.query("SELECT nik FROM dtsen")) == niks[1:3]
+
+
+def test_rejects_of_unicode_text_are_unicode_text(store, tmp_path):
+    niks = _people(4)
+    path = tmp_path / "d.txt"
+    path.write_text("NIK\tDesil\r\n" + "".join(f"{nik}\t{d}\r\n" for nik, d in zip(niks, (2, 3, 11, 4))),
+                    encoding="utf-16")
+    summary = import_file(store, path, "dtsen", tmp_path, {})
+    assert summary["rejects_file"].endswith("-rejects.txt")
+    assert Path(summary["rejects_file"]).read_bytes()[:2] in (b"\xff\xfe", b"\xfe\xff")
+    assert [(r["NIK"], r["alasan"]) for r in rejects_rows(summary["rejects_file"])] == [
+        (f"'{niks[2]}", "desil_invalid")]
+
+
+def test_rejects_of_a_workbook_are_a_workbook_of_text_cells(store, tmp_path):
+    from openpyxl import load_workbook
+    niks = _people(4)
+    book = _book(tmp_path / "dtsen.xlsx", {"DTSEN": [["NIK", "No KK", "Nama", "Tgl Lahir", "Desil"],
+                                                     [niks[0], "7371010101120001", "Baso", date(1980, 1, 2), 3],
+                                                     [niks[1], "7371010101120002", "-1+1", date(1981, 1, 2), 11],
+                                                     [niks[2], None, "Sitti", None, 4]]}, text=(0, 1))
+    summary = import_file(store, book, "dtsen", tmp_path, {})
+    assert summary["rejects_file"].endswith("-rejects.xlsx")
+    assert not list(Path(summary["rejects_file"]).parent.glob(".*part"))
+    opened = load_workbook(summary["rejects_file"])
+    sheet = opened.active
+    assert [c.value for c in sheet[1]] == ["NIK", "No KK", "Nama", "Tgl Lahir", "Desil", "alasan", "kolom",
+                                           "keterangan", "baris"]
+    nik, kk, name, born = sheet["A2"], sheet["B2"], sheet["C2"], sheet["D2"]
+    assert (nik.value, nik.data_type, nik.number_format) == (niks[1], "s", "@")
+    assert (kk.value, kk.data_type, kk.number_format) == ("7371010101120002", "s", "@")
+    assert (name.value, born.value, sheet["F2"].value, sheet["I2"].value) == ("'-1+1", "1981-01-02",
+                                                                             "desil_invalid", 3)
+    assert sheet.freeze_panes == "A2" and sheet.max_row == 2
+    assert not any(cell.data_type == "f" for row in sheet.iter_rows() for cell in row)
