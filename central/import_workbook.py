@@ -255,7 +255,9 @@ def _scan_sheet(archive: zipfile.ZipFile, member: str) -> tuple[bool, list[str]]
     with archive.open(member) as source:
         while block := source.read(1 << 20):
             text = tail + block
-            if not suspect and _FORMULA_WITHOUT_VALUE.search(text):
+            # a formula element starts "<f" or "<x:f": without one (a sheet of values) the
+            # regular expression, five times slower than the two searches, is not run
+            if not suspect and (b"<f" in text or b":f" in text) and _FORMULA_WITHOUT_VALUE.search(text):
                 suspect = True
             if b"mergeCell" in text:
                 for match in _MERGE.finditer(text):
