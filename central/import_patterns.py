@@ -78,8 +78,8 @@ class IdentifierEndings:
     zeros Excel writes past its 15 significant digits."""
 
     def __init__(self, kind: str, labels: dict[str, str]) -> None:
-        self.columns = [(field, index, labels.get(field, field)) for field, index in IDENTIFIERS[kind]
-                        if field in labels]
+        self.columns = [(field, index, "".join(c if c.isprintable() else " " for c in labels[field]))
+                        for field, index in IDENTIFIERS[kind] if field in labels]
         self.read = [0] * len(self.columns)
         self.zeros = [0] * len(self.columns)
 

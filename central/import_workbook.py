@@ -138,6 +138,11 @@ class _Sheet:
         return f"\"{self.title}\" ({'tersembunyi, ' if self.hidden else ''}{rows})"
 
 
+def _printable(text: str) -> str:
+    """A sheet title or heading as a one-line message may show it (no line break, no ESC)."""
+    return "".join(c if c.isprintable() else " " for c in text)
+
+
 # A NIK in a row: 16 digits (an apostrophe or spaces around), or Excel's number form.
 _NIK_LIKE = re.compile(r"(?<![0-9])[0-9]{16}(?![0-9])|[0-9]\.[0-9]+E\+1[5-9]")
 _KIND_NAMES = {"dtsen": "ekstrak DTSEN", "bpjs-participants": "daftar peserta BPJS",
@@ -159,7 +164,7 @@ def open_workbook(path: Path, kind: str) -> tuple[Reading, Any]:
     try:
         try:
             opened.book = load_workbook(raw, read_only=True, data_only=True)
-            sheets = [_Sheet(ws.title, ws.sheet_state != "visible",
+            sheets = [_Sheet(_printable(ws.title), ws.sheet_state != "visible",
                              str(getattr(ws, "_worksheet_path", "")).lstrip("/"),
                              enumerate(([xlsx_text(v) for v in row]
                                         for row in ws.iter_rows(values_only=True)), start=1))
@@ -336,7 +341,8 @@ def _check_cells(path: Path, sheet: _Sheet, found: dict[str, int], kind: str) ->
     if not sheet.path:
         return
     columns = {index + 1 for index in found.values()}
-    labels = {index + 1: (sheet.header or [])[index].strip() or name for name, index in found.items()}
+    labels = {index + 1: _printable((sheet.header or [])[index].strip().lstrip("\ufeff")) or name
+              for name, index in found.items()}
     try:
         with zipfile.ZipFile(path) as archive:
             suspect, merges = _scan_sheet(archive, sheet.path)
