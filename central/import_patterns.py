@@ -83,14 +83,16 @@ class IdentifierEndings:
         self.read = [0] * len(self.columns)
         self.zeros = [0] * len(self.columns)
 
-    def add(self, values: tuple) -> None:
-        """One accepted row's values."""
-        for position, (_, index, _) in enumerate(self.columns):
-            value = values[index]
-            if value and len(value) >= 16 and value.isdigit():
-                self.read[position] += 1
-                if not value[15:].strip("0"):
-                    self.zeros[position] += 1
+    def add_batch(self, batch: list[tuple]) -> None:
+        """A batch of accepted rows' values (counted a column at a time: a tenth of the
+        cost of a call per row). A NIK or KK accepted is 16 digits; a KPJ counts only
+        with 16 digits or more (Excel keeps a shorter number whole)."""
+        for position, (field, index, _) in enumerate(self.columns):
+            values = [value for value in [row[index] for row in batch] if value]
+            if field == "kpj_number":
+                values = [value for value in values if len(value) >= 16 and value.isdigit()]
+            self.read[position] += len(values)
+            self.zeros[position] += sum(1 for value in values if not value[15:].strip("0"))
 
     def check(self, name: str) -> None:
         """ImportFileError naming the first column whose zeros are beyond chance."""

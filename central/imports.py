@@ -4,11 +4,14 @@ JHT list (whose JHT the city pays, from which month).
 Files are what Excel saves (design.md "Central office (round 2)"): UTF-8 with or
 without BOM, else Windows-1252 (decided by one streaming pass that checks the
 bytes are valid UTF-8), and UTF-16 with its BOM (Excel's "Unicode Text"), ``,``
-``;`` or tab (sniffed from the header); or the workbook itself (XLSX, its first
-sheet, read streaming by openpyxl with defusedxml guarding the XML): a cell is
-read as the text a CSV would hold (:func:`xlsx_text`), and a NIK, KK or KPJ
-typed as a number of 16 digits is refused as damaged (Excel keeps 15 significant
-digits, so such a number has already lost its last one). The old XLS format is
+``;`` or tab (sniffed from the header); or the workbook itself (XLSX, the sheet
+holding the list, read streaming by openpyxl with defusedxml guarding the XML;
+:mod:`central.import_workbook`: formulas without their result and merged cells in a
+column read refuse the file): a cell is read as the text a CSV would hold
+(:func:`central.import_workbook.xlsx_text`), and a NIK, KK or KPJ typed as a number of
+16 digits is refused as damaged (Excel keeps 15 significant digits, so such a number has
+already lost its last one). A NIK, KK or KPJ column whose last digits Excel zeroed refuses
+the whole file (:mod:`central.import_patterns`). The old XLS format is
 refused with how to save it. Column names are matched by :mod:`central.import_columns`
 (case, punctuation and spacing ignored, Indonesian names and abbreviations too), and
 the header cells no field takes are listed in the summary; an apostrophe before
@@ -22,8 +25,9 @@ read its missing status as empty, which counts as active. Empty cells after the 
 column (Excel's ``;;;``) are not cells; a wholly empty row is skipped.
 
 The file is read streaming: a csv reader over a text stream, good rows inserted in
-batches (``COPY`` on PostgreSQL), rejected rows written to the rejects CSV as they
-come (the row as read + ``alasan`` + ``kolom`` + ``keterangan`` + ``baris``). Memory grows
+batches (``COPY`` on PostgreSQL), rejected rows written to the rejects file as they
+come (the row as read + ``alasan`` + ``kolom`` + ``keterangan`` + ``baris``; in the format
+of the file imported, :class:`central.import_rows.Rejects`). Memory grows
 only with the set of NIKs seen (duplicate check: one int per row).
 
 All in one transaction: the old snapshot is deleted, the new rows inserted, the
@@ -45,10 +49,12 @@ still a valid NIK (:func:`readable_nik`) is remembered with the snapshot
 would otherwise pass "not yet a participant" or drop the DTSEN alternative.
 
 This module holds the import itself (one transaction, its refusals); the parts it
-runs are :mod:`central.import_reading` (the file: encoding, separator, workbook,
-header), :mod:`central.import_rows` (a row: cell count, control characters, each
-source's row, the rejects file and the unreadable rows) and :mod:`central.import_cells`
-(a cell: the cleaners and the reason codes).
+runs are :mod:`central.import_reading` (the file: encoding, separator, header),
+:mod:`central.import_workbook` (a workbook: its sheet, cells read empty),
+:mod:`central.import_rows` (a row: cell count, control characters, each source's row, the
+rejects file and the unreadable rows), :mod:`central.import_cells` (a cell: the cleaners
+and the reason codes) and :mod:`central.import_patterns` (what only the whole file shows:
+a zeroed identifier column, the unknown values).
 """
 
 from __future__ import annotations
@@ -184,15 +190,16 @@ def _load(db: Database, path: Path, kind: str, reading: Reading, found: dict[str
                 rejects.add(line, row, "duplicate_nik_in_file", "nik")
                 continue
             seen.add(key)
-            endings.add(values)
             batch.append(values)
             accepted += 1
             if len(batch) >= BATCH_ROWS:
+                endings.add_batch(batch)
                 snapshots.insert(db, SNAPSHOT_KIND[kind], batch)
                 batch = []
                 unreadable.flush(db)
                 if progress:
                     progress(reading.counter.count, reading.size)
+        endings.add_batch(batch)
         snapshots.insert(db, SNAPSHOT_KIND[kind], batch)
         unreadable.flush(db)
         if progress:
