@@ -240,36 +240,83 @@ def _choose(sheets: list[_Sheet], kind: str, name: str) -> _Sheet:
 # --- the sheet's XML: formulas without a stored result, merged ranges ------------------
 
 _NS = rb"(?:[A-Za-z_][\w.-]*:)?"
-# a formula element followed by no value, an empty one, or the cell's end
+# a formula element followed by no value (group 1: the cell's end), or an empty one
 _FORMULA_WITHOUT_VALUE = re.compile(
-    rb"(?:</" + _NS + rb"f>|<" + _NS + rb"f\b[^>]*/>)\s*(?:</" + _NS + rb"c>|<" + _NS
+    rb"(?:</" + _NS + rb"f>|<" + _NS + rb"f\b[^>]*/>)\s*(?:(</" + _NS + rb"c>)|<" + _NS
     + rb"v\s*/>|<" + _NS + rb"v>\s*</" + _NS + rb"v>)")
+_CELL_TAG = re.compile(rb"<" + _NS + rb"c\b([^>]*)>")
+_ATTR_R = re.compile(rb'(?:^|\s)r="([A-Za-z]{1,3})([0-9]+)"')
+_ATTR_T = re.compile(rb'(?:^|\s)t="([^"]*)"')
 _MERGE = re.compile(rb"<" + _NS + rb"mergeCell\b[^>]*?\bref=\"([A-Za-z]{1,3}[0-9]+(?::[A-Za-z]{1,3}[0-9]+)?)\"")
 _CELL_REF = re.compile(r"([A-Za-z]{1,3})([0-9]+)")
-_OVERLAP = 4096
+_OVERLAP = 1 << 14  # more than a cell's start tag and formula (Excel: at most 8,192 characters)
 MAX_MERGES = 10_000
 
 
-def _scan_sheet(archive: zipfile.ZipFile, member: str) -> tuple[bool, list[str]]:
-    """(a formula without a stored value may be in the sheet, its merged ranges): one
-    pass over the sheet's bytes, searched in blocks (a match across two blocks is found
-    in the overlap kept from the first)."""
-    suspect = False
+class _Unstored:
+    """The formula cells without a stored result that matter: in the header row, or in a
+    column the import reads below it (the first one, how many, their columns; 0 is the
+    header row)."""
+
+    def __init__(self, header_line: int, columns: set[int]) -> None:
+        self.header_line, self.columns = header_line, columns
+        self.first: tuple[str, int] | None = None
+        self.count, self.where = 0, set()
+
+    def add(self, row: int, column: int) -> None:
+        if row == self.header_line or (row > self.header_line and column in self.columns):
+            self.count += 1
+            self.where.add(0 if row == self.header_line else column)
+            self.first = self.first or (f"{_letters(column)}{row}", row)
+
+
+def _cell_attributes(text: bytes, position: int) -> bytes | None:
+    """The attributes of the cell element holding the formula at ``position`` (the
+    nearest ``<c ...>`` before it; a cell holds no other cell), or None when it is not
+    in ``text``."""
+    start = text.rfind(b"<", max(0, position - _OVERLAP), position)
+    while start >= 0:
+        tag = _CELL_TAG.match(text, start)
+        if tag:
+            return tag.group(1)
+        start = text.rfind(b"<", max(0, position - _OVERLAP), start)
+    return None
+
+
+def _scan_sheet(archive: zipfile.ZipFile, member: str, unstored: _Unstored) -> tuple[list[str], bool]:
+    """(the sheet's merged ranges, whether a formula cell without a stored result had
+    no ``r`` to place it): one pass over the sheet's bytes in blocks (a match across two
+    blocks is found in the overlap kept from the first), adding to ``unstored`` each
+    formula cell without a stored result: no ``<v>``, or an empty one on a cell that is
+    not a text result (Excel writes ``t="str"`` and an empty ``<v>`` for a formula whose
+    result is the empty text; openpyxl writes ``<f>I2</f><v/>``)."""
     merges: dict[str, None] = {}
+    unplaced = False
     tail = b""
     with archive.open(member) as source:
         while block := source.read(1 << 20):
             text = tail + block
             # a formula element starts "<f" or "<x:f": without one (a sheet of values) the
             # regular expression, five times slower than the two searches, is not run
-            if not suspect and (b"<f" in text or b":f" in text) and _FORMULA_WITHOUT_VALUE.search(text):
-                suspect = True
+            if b"<f" in text or b":f" in text:
+                for match in _FORMULA_WITHOUT_VALUE.finditer(text):
+                    if match.end() <= len(tail):
+                        continue  # found in the previous block
+                    attributes = _cell_attributes(text, match.start())
+                    where = _ATTR_R.search(attributes) if attributes is not None else None
+                    if where is None:
+                        unplaced = True
+                        continue
+                    kind = _ATTR_T.search(attributes)
+                    if match.group(1) is None and kind is not None and kind.group(1) == b"str":
+                        continue  # the empty text, stored
+                    unstored.add(int(where.group(2)), _column_number(where.group(1).decode("ascii")))
             if b"mergeCell" in text:
                 for match in _MERGE.finditer(text):
                     if len(merges) < MAX_MERGES:
                         merges[match.group(1).decode("ascii").upper()] = None
             tail = text[-_OVERLAP:]
-    return suspect, list(merges)
+    return list(merges), unplaced
 
 
 def _column_number(letters: str) -> int:
@@ -287,16 +334,12 @@ def _bounds(ref: str) -> tuple[int, int, int, int]:
     return min(cols), min(rows), max(cols), max(rows)
 
 
-def _formulas_without_value(archive: zipfile.ZipFile, member: str, header_line: int,
-                            columns: set[int]) -> tuple[list[str], int, list[int]]:
-    """(the first cells, how many, their columns) of the cells in the header row or in
-    a read column below it that hold a formula and no stored value (no ``<v>``, or an
-    empty one that is not a text result: Excel writes ``t="str"`` and an empty ``<v>``
-    for a formula whose result is the empty text)."""
+def _formulas_without_value(archive: zipfile.ZipFile, member: str, unstored: _Unstored) -> None:
+    """The same as :func:`_scan_sheet` for formulas, cell by cell through the XML parser:
+    for a sheet whose cells do not all say where they are (no ``r``: a cell then follows
+    the one before it, and a row the row before it)."""
     from defusedxml.ElementTree import iterparse
 
-    first: list[str] = []
-    count, where = 0, set()
     row = column = 0
     sheet_data = None
     with archive.open(member) as source:
@@ -312,19 +355,14 @@ def _formulas_without_value(archive: zipfile.ZipFile, member: str, header_line: 
             if name == "c":
                 ref = _CELL_REF.fullmatch(element.get("r") or "")
                 column = _column_number(ref[1]) if ref else column + 1
-                if row == header_line or (row > header_line and column in columns):
-                    children = {child.tag.rpartition("}")[2]: child for child in element}
-                    value = children.get("v")
-                    stored = "is" in children or (value is not None and bool(
-                        (value.text or "").strip() or element.get("t") == "str"))
-                    if "f" in children and not stored:
-                        count += 1
-                        where.add(0 if row == header_line else column)
-                        if not first:
-                            first = [f"{_letters(column)}{row}", str(row)]
+                children = {child.tag.rpartition("}")[2]: child for child in element}
+                value = children.get("v")
+                stored = "is" in children or (value is not None and bool(
+                    (value.text or "").strip() or element.get("t") == "str"))
+                if "f" in children and not stored:
+                    unstored.add(row, column)
             elif name == "row" and sheet_data is not None:
                 sheet_data.clear()  # rows read are dropped: memory stays flat
-    return first, count, sorted(where)
 
 
 def _letters(column: int) -> str:
@@ -343,20 +381,22 @@ def _check_cells(path: Path, sheet: _Sheet, found: dict[str, int], kind: str) ->
     columns = {index + 1 for index in found.values()}
     labels = {index + 1: _printable((sheet.header or [])[index].strip().lstrip("\ufeff")) or name
               for name, index in found.items()}
+    unstored = _Unstored(sheet.header_line, columns)
     try:
         with zipfile.ZipFile(path) as archive:
-            suspect, merges = _scan_sheet(archive, sheet.path)
-            first, count, columns_hit = (
-                _formulas_without_value(archive, sheet.path, sheet.header_line, columns)
-                if suspect else ([], 0, []))
+            merges, unplaced = _scan_sheet(archive, sheet.path, unstored)
+            if unplaced:  # a cell without its place: read them one by one
+                unstored = _Unstored(sheet.header_line, columns)
+                _formulas_without_value(archive, sheet.path, unstored)
     except (KeyError, zipfile.BadZipFile, OSError, ValueError) as exc:
         raise _damaged(path.name, exc) from exc
-    if first:
-        shown = ", ".join("baris judul" if c == 0 else labels[c] for c in columns_hit)
-        more = f"{count} sel" if count > 1 else "sel"
+    if unstored.first is not None:
+        cell, row = unstored.first
+        shown = ", ".join("baris judul" if c == 0 else labels[c] for c in sorted(unstored.where))
+        more = f"{unstored.count} sel" if unstored.count > 1 else "sel"
         raise ImportFileError(
             f"{path.name}: lembar \"{sheet.title}\", kolom {shown}: {more} berisi rumus tanpa hasil "
-            f"tersimpan (yang pertama sel {first[0]}, baris {first[1]}), sehingga terbaca kosong: berkas "
+            f"tersimpan (yang pertama sel {cell}, baris {row}), sehingga terbaca kosong: berkas "
             f"disimpan oleh program yang tidak menghitung rumus. Buka berkas itu lalu simpan ulang di "
             f"Excel (Excel menyimpan hasil rumusnya), atau salin kolom itu lalu Tempel Nilai (Paste "
             f"Values), dan impor ulang; data lama tidak diganti")

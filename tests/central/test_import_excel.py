@@ -225,6 +225,41 @@ def test_formulas_excel_calculated_are_read_by_their_stored_result(store, tmp_pa
         {"nik": niks[2], "monthly_income": 3_100_000, "jht": 1}]
 
 
+def _sheet_xml(book: Path, edit) -> Path:
+    """``book`` with its sheets' XML passed through ``edit`` (as other programs write it)."""
+    with zipfile.ZipFile(book) as source:
+        items = [(item, source.read(item)) for item in source.infolist()]
+    out = book.with_name("edited-" + book.name)
+    with zipfile.ZipFile(out, "w") as target:
+        for item, data in items:
+            if item.filename.startswith("xl/worksheets/sheet"):
+                data = edit(data.decode()).encode()
+            target.writestr(item, data)
+    return out
+
+
+def _prefixed(xml: str) -> str:
+    """Every element of the sheet under an ``x:`` prefix (some writers do that)."""
+    xml = re.sub(r"<(/?)(?!\?)([A-Za-z]+)", r"<\1x:\2", xml)
+    return xml.replace('<x:worksheet xmlns="', '<x:worksheet xmlns:x="', 1)
+
+
+@pytest.mark.parametrize("writer", ["no value element", "a text result without its value",
+                                    "cells without their place", "prefixed elements"])
+def test_formulas_without_a_result_as_other_programs_write_them(store, tmp_path, writer):
+    niks = _people(4)
+    book = _formula_cohort(tmp_path / "kohort.xlsx", niks)
+    edit = {
+        "no value element": lambda xml: re.sub(r"</f><v\s*/?>(?:</v>)?", "</f>", xml),
+        "a text result without its value": lambda xml: re.sub(
+            r'<c r="G(\d+)"><f>(.*?)</f><v\s*/?>(?:</v>)?', r'<c r="G\1" t="str"><f>\2</f>', xml),
+        "cells without their place": lambda xml: re.sub(r' r="[A-Z]*\d+"', "", xml),
+        "prefixed elements": _prefixed,
+    }[writer]
+    with pytest.raises(ImportFileError, match='lembar "Kohort", kolom (Penghasilan, )?JHT: [48] sel .*baris 2'):
+        import_file(store, _sheet_xml(book, edit), "cohort", tmp_path, {})
+
+
 def test_a_formula_in_a_column_not_read_changes_nothing(store, tmp_path):
     rows = [["=ROW()-1", nik, 3] for nik in _people(4)]
     book = _book(tmp_path / "d.xlsx", {"DTSEN": [["No", "NIK", "Desil"], *rows]}, text=(1,))
