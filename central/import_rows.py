@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import os
 import unicodedata
+from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -235,6 +236,7 @@ class Rejects:
                        for field, index in found.items()}
         self.identifiers = frozenset(found[f] for f in IDENTIFIER_FIELDS if f in found)
         self.finished = self.discarded = False
+        self.reasons: Counter[tuple[str, str]] = Counter()  # (code, column heading): rows
 
     def written(self) -> str:
         """The file's path, the file complete (its header alone when no row was refused)."""
@@ -264,6 +266,12 @@ class Rejects:
                 return "'" + bare
         return _safe_cell(value)
 
+    def main_reasons(self, most: int = 3) -> str:
+        """The commonest reasons so far, for a refusal's one line: ``nik_damaged_by_spreadsheet
+        (kolom NIK, 300 baris)``."""
+        return ", ".join(f"{code} (kolom {''.join(c if c.isprintable() else ' ' for c in column)}, "
+                         f"{rows} baris)" for (code, column), rows in self.reasons.most_common(most))
+
     def label(self, field: str) -> str:
         """The file's own heading of a field's column (``kolom``)."""
         return self.labels.get(field, field)
@@ -272,6 +280,7 @@ class Rejects:
         """One refused row, cut or padded to the header's cells so that ``alasan`` stays
         under its own heading (the cells past the header are named in ``detail``)."""
         self._open()
+        self.reasons[(code, self.label(field))] += 1
         width = len(self.header)
         cells = row if len(row) == width else (row + [""] * width)[:width]
         self.writer.writerow([*(self._cell(i, c) for i, c in enumerate(cells)), code,

@@ -215,12 +215,14 @@ def _load(db: Database, path: Path, kind: str, reading: Reading, found: dict[str
         # the values no row could be read with, named in a refusal's one line too
         named = f"; nilai tidak dikenal: {describe_unknown(summary['unknown_values'])}" if unknown.columns else ""
         if accepted == 0:
-            raise ImportRefused(f"tidak ada baris yang diterima ({rejected} ditolak, lihat "
-                                f"{rejects.path}{named}); data lama tidak diganti", summary)
+            raise ImportRefused(f"tidak ada baris yang diterima ({rejected} ditolak, terbanyak: "
+                                f"{rejects.main_reasons()}; lihat {rejects.path}{named}); data lama "
+                                f"tidak diganti", summary)
         if rejected > accepted and not force:
             raise ImportRefused(f"{rejected} baris ditolak, lebih banyak dari {accepted} yang diterima "
-                                f"(lihat {rejects.path}{named}); data lama tidak diganti: periksa berkas, "
-                                f"atau ulangi dengan --force", summary)
+                                f"(terbanyak: {rejects.main_reasons()}; lihat {rejects.path}{named}); "
+                                f"data lama tidak diganti: periksa berkas, atau ulangi dengan --force",
+                                summary)
         if before and accepted < before["accepted"] * SHRINK_LIMIT and not force:
             summary["in_force"] = dict(before)
             shown = f" ({rejected} baris ditolak, lihat {rejects.path})" if rejected else ""

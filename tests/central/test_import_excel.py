@@ -163,6 +163,12 @@ def test_a_nik_held_as_a_number_in_a_workbook_is_still_refused_row_by_row(store,
                                                  [float(niks[2]), 4]]}, text=())
     summary = import_file(store, book, "dtsen", tmp_path, {}, force=True)
     assert [r["alasan"] for r in rejects_rows(summary["rejects_file"])] == ["nik_damaged_by_spreadsheet"] * 2
+    # a whole column of numbers: the one line says why nothing was accepted
+    numbers = _book(tmp_path / "angka.xlsx", {"DTSEN": [["NIK", "Desil"], *([int(n), 2] for n in niks)]},
+                    text=())
+    with pytest.raises(ImportRefused, match="tidak ada baris yang diterima \\(3 ditolak, terbanyak: "
+                                            "nik_damaged_by_spreadsheet \\(kolom NIK, 3 baris\\); lihat "):
+        import_file(store, numbers, "dtsen", tmp_path, {}, force=True)
 
 
 def test_the_cli_refuses_a_zeroed_column_in_one_line(database_url, tmp_path):
