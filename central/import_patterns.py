@@ -28,6 +28,7 @@ import math
 from collections import Counter
 from typing import Any
 
+from berjasa.logs import mask_identity_numbers
 from central.import_reading import ImportFileError
 
 ZERO_SHARE = 0.1
@@ -121,6 +122,9 @@ class UnknownValues:
         self.others: Counter[str] = Counter()
 
     def add(self, column: str, value: str) -> None:
+        """One row's unknown ``value`` (a NIK typed in by mistake is masked: the summary
+        goes to the audit trail, which never holds a NIK)."""
+        value = mask_identity_numbers(value)
         counts = self.columns.setdefault(column, Counter())
         if value in counts or len(counts) < self.KEPT:
             counts[value] += 1

@@ -31,6 +31,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from berjasa.logs import mask_identity_numbers
 from berjasa.os_errors import os_error_text
 from central.import_columns import REQUIRED, match_header
 from central.import_reading import XLSX, ImportFileError, Reading, map_header
@@ -139,8 +140,9 @@ class _Sheet:
 
 
 def _printable(text: str) -> str:
-    """A sheet title or heading as a one-line message may show it (no line break, no ESC)."""
-    return "".join(c if c.isprintable() else " " for c in text)
+    """A sheet title or heading as a one-line message may show it (no line break, no ESC;
+    a NIK masked: the summary goes to the audit trail)."""
+    return mask_identity_numbers("".join(c if c.isprintable() else " " for c in text))
 
 
 # A NIK in a row: 16 digits (an apostrophe or spaces around), or Excel's number form.

@@ -349,25 +349,28 @@ def test_jht_as_excel_users_write_it_and_unknown_values_refused(database_url, tm
     folder = tmp_path / "pusat"
     berjasa("central", "init", "--database", database_url, data_dir=folder)
     values = ["BENAR", "Iya", "Ikut", "v", "\u2713", "Ya.", "YA ", "SALAH", "", "Tidak", "mungkin",
-              "mungkin", "2"]
+              "mungkin", "2", "7371014101900099"]
     niks = _people(len(values))
     path = tmp_path / "kohort.csv"
     path.write_text("NIK;Kode_Kelurahan;Mulai_Kepesertaan;Ikut JHT\r\n" + "".join(
         f"{nik};73.71.01.1001;2024-01;{value}\r\n" for nik, value in zip(niks, values)), encoding="utf-8-sig")
     done = berjasa("central", "import", "cohort", str(path), data_dir=folder)
-    assert ('Nilai tidak dikenal (barisnya ditolak): kolom Ikut JHT: "mungkin" (2 baris), "2" (1 baris)'
-            in done.stdout)
+    assert ('Nilai tidak dikenal (barisnya ditolak): kolom Ikut JHT: "mungkin" (2 baris), "2" (1 baris), '
+            '"737101******0099" (1 baris)' in done.stdout)
     summary = json.loads(berjasa("central", "import", "cohort", str(path), "--json", data_dir=folder).stdout)
-    assert summary["unknown_values"] == {"Ikut JHT": {"values": [["mungkin", 2], ["2", 1]], "other_rows": 0}}
+    assert summary["unknown_values"] == {"Ikut JHT": {"values": [["mungkin", 2], ["2", 1], ["737101******0099", 1]],
+                                                      "other_rows": 0}}
     refused = rejects_rows(summary["rejects_file"])
     assert [(r["alasan"], r["kolom"], r["Ikut JHT"]) for r in refused] == [
         ("jht_invalid", "Ikut JHT", "mungkin"), ("jht_invalid", "Ikut JHT", "mungkin"),
-        ("jht_invalid", "Ikut JHT", "2")]
-    db = Database(database_url)
+        ("jht_invalid", "Ikut JHT", "2"), ("jht_invalid", "Ikut JHT", "7371014101900099")]
+    db = Database(database_url, data_dir=folder)
     try:
         stored = {r["nik"]: r["jht"] for r in db.query("SELECT nik, jht FROM cohort")}
+        trail = json.dumps(db.query("SELECT changes FROM audit_log WHERE action = 'import.cohort'"))
     finally:
         db.close()
+    assert "737101******0099" in trail and "7371014101900099" not in trail  # the trail holds no NIK
     assert stored == {nik: int(n < 7) for n, nik in enumerate(niks[:10])}
 
 
@@ -377,12 +380,14 @@ def test_bpjs_statuses_as_lists_spell_them_and_unknown_ones_refused(central, tmp
     sent = records(12)
     central.register().send(sent)
     statuses = ["Aktif (BPU)", "AKTIF-BPU", "Aktif/Active", "aktif.", "Active Member", "AKTIF BPU",
-                "Status Aktif", "Ya Aktif", "Non Aktif", "Meninggal Dunia", "Suspend", "Suspend"]
+                "Status Aktif", "Ya Aktif", "Non Aktif", "Meninggal Dunia", "Suspend", "7371014101900099"]
     path = _csv(tmp_path / "bpjs.csv", "NIK,No KPJ,Status Peserta",
                 [f"{r['nik']},2501{n:07d},{s}" for n, (r, s) in enumerate(zip(sent, statuses))], "utf-8-sig")
     summary = _import(central, path, "bpjs-participants")
     assert (summary["accepted"], summary["rejected"]) == (10, 2)
-    assert summary["unknown_values"] == {"Status Peserta": {"values": [["Suspend", 2]], "other_rows": 0}}
+    # a NIK in the status column is masked (the summary goes to the audit trail)
+    assert summary["unknown_values"] == {"Status Peserta": {"values": [["Suspend", 1], ["737101******0099", 1]],
+                                                            "other_rows": 0}}
     stored = {r["nik"]: r["status"] for r in central.query("SELECT nik, status FROM bpjs_participants")}
     assert [stored.get(r["nik"]) for r in sent] == ["aktif"] * 8 + ["nonaktif", "meninggal", None, None]
     held = {r["record_id"]: (r["status"], json.loads(r["eligibility"]))
