@@ -72,25 +72,31 @@ def _book(path: Path, sheets: dict[str, list[list]], hidden: tuple[str, ...] = (
     return path
 
 
+def _sheet_xml(book: Path, edit, name: str = "edited") -> Path:
+    """``book`` with its sheets' XML passed through ``edit`` (as other programs write it)."""
+    with zipfile.ZipFile(book) as source:
+        items = [(item, source.read(item)) for item in source.infolist()]
+    out = book.with_name(f"{name}-{book.name}")
+    with zipfile.ZipFile(out, "w") as target:
+        for item, data in items:
+            if item.filename.startswith("xl/worksheets/sheet"):
+                data = edit(data.decode()).encode()
+            target.writestr(item, data)
+    return out
+
+
 def _excel_saved(book: Path, results: dict[str, object]) -> Path:
     """``book`` as Excel saves it after calculating: each formula cell keeps its formula
     and stores its result (``<v>``; a text result with ``t="str"``, the empty text as an
     empty ``<v>``), where openpyxl left every result out."""
-    with zipfile.ZipFile(book) as source:
-        items = [(item, source.read(item)) for item in source.infolist()]
-    out = book.with_name("excel-" + book.name)
-    with zipfile.ZipFile(out, "w") as target:
-        for item, data in items:
-            if item.filename.startswith("xl/worksheets/sheet"):
-                text = data.decode()
-                for ref, result in results.items():
-                    kind = ' t="str"' if isinstance(result, str) else ""
-                    text = re.sub(rf'<c r="{ref}"([^>]*)><f>(.*?)</f><v\s*/?>(?:</v>)?</c>',
-                                  lambda m, ref=ref, kind=kind, result=result:
-                                  f'<c r="{ref}"{m[1]}{kind}><f>{m[2]}</f><v>{result}</v></c>', text)
-                data = text.encode()
-            target.writestr(item, data)
-    return out
+    def calculated(text: str) -> str:
+        for ref, result in results.items():
+            kind = ' t="str"' if isinstance(result, str) else ""
+            text = re.sub(rf'<c r="{ref}"([^>]*)><f>(.*?)</f><v\s*/?>(?:</v>)?</c>',
+                          lambda m, ref=ref, kind=kind, result=result:
+                          f'<c r="{ref}"{m[1]}{kind}><f>{m[2]}</f><v>{result}</v></c>', text)
+        return text
+    return _sheet_xml(book, calculated, "excel")
 
 
 COHORT = ["NIK", "No KPJ", "Nama", "Kode Kelurahan", "Mulai Kepesertaan", "Penghasilan", "JHT",
@@ -229,19 +235,6 @@ def test_formulas_excel_calculated_are_read_by_their_stored_result(store, tmp_pa
         {"nik": niks[0], "monthly_income": 2_600_000, "jht": 1},
         {"nik": niks[1], "monthly_income": 1_500_000, "jht": 0},  # the empty text Excel stored
         {"nik": niks[2], "monthly_income": 3_100_000, "jht": 1}]
-
-
-def _sheet_xml(book: Path, edit) -> Path:
-    """``book`` with its sheets' XML passed through ``edit`` (as other programs write it)."""
-    with zipfile.ZipFile(book) as source:
-        items = [(item, source.read(item)) for item in source.infolist()]
-    out = book.with_name("edited-" + book.name)
-    with zipfile.ZipFile(out, "w") as target:
-        for item, data in items:
-            if item.filename.startswith("xl/worksheets/sheet"):
-                data = edit(data.decode()).encode()
-            target.writestr(item, data)
-    return out
 
 
 def _prefixed(xml: str) -> str:
