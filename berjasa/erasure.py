@@ -70,12 +70,12 @@ MIN_SLASHED_GROUP = 4  # "7371/0154/0178/0001": a KK written with slashes
 # Words a letter's reason holds for their own sake, never as a name on their own:
 # months and days (a heir named "Juli" must not refuse "tanggal 3 Juli 2026"). The
 # whole name still counts: "Juli Hutapea" is refused, "Juli" alone is the month.
-COMMON_WORDS = frozenset("""
-    januari februari maret april mei juni juli agustus september oktober november desember
-    january february march may june july august october december
-    senin selasa rabu kamis jumat sabtu minggu ahad
-    surat nomor tanggal perihal permohonan kelurahan kecamatan
-""".split())
+COMMON_WORDS = frozenset([
+    "januari", "februari", "maret", "april", "mei", "juni", "juli", "agustus", "september",
+    "oktober", "november", "desember", "january", "february", "march", "may", "june", "july",
+    "august", "october", "december",
+    "senin", "selasa", "rabu", "kamis", "jumat", "sabtu", "minggu", "ahad",
+    "surat", "nomor", "tanggal", "perihal", "permohonan", "kelurahan", "kecamatan"])
 # What may stand between the digits of one number as people type it: spaces, dots,
 # dashes and underscores ("7371 1026 0882 3410", "7371.1026...", "7371 - 1026 ..."),
 # up to three in a row.
@@ -130,7 +130,8 @@ def identity_number_in(text: str, nik: str | None = None) -> str | None:
 # A date (day, month, year) or a time of day as people type them: "12-11-2026",
 # "3.7.26", "14.30", "09:15". Read as a break between numbers when plausible.
 _DATE_OR_TIME = re.compile(
-    r"(?<!\d)(?:(\d{1,2})[-./](\d{1,2})[-./](?:\d{4}|\d{2})|([01]?\d|2[0-3])[.:]([0-5]\d))(?!\d)")
+    r"(?<!\d)(?<!\d[-./])(?:(\d{1,2})[-./](\d{1,2})[-./](?:\d{4}|\d{2})|([01]?\d|2[0-3])[.:]([0-5]\d))"
+    r"(?![-./]?\d)")  # never a part of a longer dotted number: "7.37.1014..." is no time
 
 
 def _date_break(match: re.Match[str]) -> str:
@@ -142,7 +143,7 @@ def _date_break(match: re.Match[str]) -> str:
 
 # Groups of four digits or more joined by slashes (letter numbers' groups are short:
 # "470/123/Kel-BTR/XI/2026").
-_SLASHED = re.compile(r"\d{%d,}(?:\s*/\s*\d{%d,})+" % (MIN_SLASHED_GROUP, MIN_SLASHED_GROUP))
+_SLASHED = re.compile(rf"\d{{{MIN_SLASHED_GROUP},}}(?:\s*/\s*\d{{{MIN_SLASHED_GROUP},}})+")
 
 _APOSTROPHES = "'\u2019\u2018\u02bc\u02bb`\u00b4"
 _WORD_BREAKS = re.compile(r"[^\w]+|_+")

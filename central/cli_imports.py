@@ -75,10 +75,24 @@ def import_command(kind: str, file: Path, force: bool, by: str | None, data_dir:
     if statuses and statuses["closed"]:
         click.echo(f"{statuses['closed']} temuan status tidak aktif ditutup: daftar ini menunjukkan "
                    "pesertanya aktif lagi, iurannya dibayar lagi.")
+    if summary.get("unknown_values"):
+        from central.import_patterns import describe_unknown
+        click.echo(f"Nilai tidak dikenal (barisnya ditolak): {describe_unknown(summary['unknown_values'])}")
+    if summary.get("sheets_not_read"):
+        click.echo(f"Dibaca lembar \"{summary['sheet']}\"; lembar lain tidak dibaca: "
+                   + ", ".join(_sheet(s) for s in summary["sheets_not_read"]))
     if summary["unused_columns"]:
         click.echo(f"Kolom tidak dipakai: {', '.join(summary['unused_columns'])} (bukan kolom "
                    f"{kind}; periksa nama kolomnya bila isinya perlu)")
     click.echo(summary["rejects_file"])  # the value, alone on the last line
+
+
+def _sheet(sheet: dict[str, Any]) -> str:
+    """``"Petunjuk" (3 baris terisi)``, ``"Rekap" (tersembunyi, 12 baris terisi)``."""
+    name = "".join(c if c.isprintable() else " " for c in sheet["sheet"])  # shown on a terminal
+    if not sheet["rows"]:
+        return f"\"{name}\" ({'tersembunyi, ' if sheet['hidden'] else ''}kosong)"
+    return f"\"{name}\" ({'tersembunyi, ' if sheet['hidden'] else ''}{sheet['rows']} baris terisi)"
 
 
 @contextmanager

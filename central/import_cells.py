@@ -16,6 +16,7 @@ from functools import lru_cache
 from berjasa import local_time, reference
 from berjasa.identity import is_nik_damaged_by_spreadsheet
 from berjasa.number_text import RUPIAH_PROBLEMS, RupiahUnreadable, parse_rupiah
+from central.bpjs_status import STATUSES, bpjs_status
 
 # Reason codes (rejects file ``alasan``) and what they mean (``keterangan``).
 REASONS = {
@@ -35,6 +36,9 @@ REASONS = {
     "income_ambiguous": "penghasilan: " + RUPIAH_PROBLEMS["ambiguous"],
     "duplicate_nik_in_file": "NIK yang sama sudah ada di baris sebelumnya",
     "wrong_cell_count": "jumlah sel baris tidak sama dengan jumlah kolom judul",
+    "jht_invalid": "isian JHT tidak dikenal: tulis ya atau tidak",
+    "bpjs_status_unknown": "status kepesertaan tidak dikenal: tulis Aktif, Nonaktif, Keluar, "
+                           "Meninggal atau Ditolak",
     "control_character": "berisi karakter kontrol (mis. NUL atau ganti baris) atau karakter tak "
                          "terlihat (mis. U+202E pengatur arah teks) yang tidak boleh disimpan; "
                          "hapus dari sel itu",
@@ -43,11 +47,13 @@ REASONS = {
 
 class RowRejected(ValueError):
     """One row refused: ``code`` (REASONS), the column it concerns and, when the reason's
-    text is not enough, ``detail`` for ``keterangan``."""
+    text is not enough, ``detail`` for ``keterangan``; ``value``: the cell as read, for
+    a value the import does not know (the summary counts the distinct ones)."""
 
-    def __init__(self, code: str, column: str, detail: str | None = None) -> None:
+    def __init__(self, code: str, column: str, detail: str | None = None,
+                 value: str | None = None) -> None:
         super().__init__(code)
-        self.code, self.column, self.detail = code, column, detail
+        self.code, self.column, self.detail, self.value = code, column, detail, value
 
 
 # --- cell cleaners (plain functions; hypothesis-tested) ------------------------
@@ -245,6 +251,42 @@ def clean_income(raw: str | None) -> int | None:
         raise RowRejected(f"income_{unreadable.problem}", "monthly_income") from None
 
 
-def clean_flag(raw: str | None) -> int:
-    """1 for ya/y/1/true/x, else 0."""
-    return 1 if strip_cell(raw).casefold() in {"1", "ya", "y", "true", "x", "yes"} else 0
+# Yes and no as people and Excel write them (Indonesian and English; ``BENAR``/``SALAH``
+# are Indonesian Excel's TRUE/FALSE, a workbook's TRUE cell is read as ``1``; ticks).
+YES = frozenset({"ya", "iya", "y", "yes", "benar", "true", "1", "ikut", "v", "x", "\u2713",
+                 "\u2714", "\u221a", "\u2611"})
+NO = frozenset({"", "tidak", "tdk", "t", "n", "no", "salah", "false", "0", "-", "tidak ikut"})
+_FLAGS = {**{word: 1 for word in YES}, **{word: 0 for word in NO}}
+_TRAILING = ".,;:!?"
+
+
+def clean_flag(raw: str | None, column: str = "jht") -> int:
+    """1 for a yes (:data:`YES`), 0 for a no or an empty cell (:data:`NO`), after
+    trimming, case folding and dropping trailing punctuation (``Ya.``, ``TIDAK!``);
+    anything else refuses the row (``jht_invalid``, naming the value): an unknown
+    word read as "no" silently dropped the worker's JHT from the payment list."""
+    flag = _FLAGS.get(raw)  # type: ignore[arg-type]  # the common case: "ya", "", "1"
+    if flag is not None:
+        return flag
+    text = " ".join(strip_cell(raw).casefold().split()).rstrip(_TRAILING + " ")
+    flag = _FLAGS.get(text)
+    if flag is None:
+        shown = strip_cell(raw)[:40]
+        raise RowRejected("jht_invalid", column, f"isian JHT \"{shown}\" tidak dikenal: tulis ya "
+                          f"(juga: iya, y, benar, true, 1, ikut, v, \u2713) atau tidak (juga: tdk, n, "
+                          f"salah, false, 0, kosong)", value=shown)
+    return flag
+
+
+def clean_bpjs_status(raw: str | None) -> str:
+    """The canonical status of a BPJS list's status cell (:func:`central.bpjs_status.
+    bpjs_status`: ``Aktif (BPU)`` is ``aktif``, ``Non Aktif`` is ``nonaktif``); an
+    unknown spelling refuses the row (``bpjs_status_unknown``, naming the value): read as
+    "not a participant", it registered a participant a second time."""
+    status = bpjs_status(raw)
+    if status is None:
+        shown = strip_cell(raw)[:40]
+        raise RowRejected("bpjs_status_unknown", "status",
+                          f"status \"{shown}\" tidak dikenal; tulis salah satu: "
+                          f"{', '.join(word.capitalize() for word in STATUSES)}", value=shown)
+    return status

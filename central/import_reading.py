@@ -1,8 +1,8 @@
 """Opening an import file for streaming: the encoding (UTF-8 with or without BOM,
-Windows-1252, UTF-16; or an XLSX workbook), the separator, the header and its columns,
-and the rows as ``(line, cells)`` with the bytes counted and hashed as they are read
-(:class:`Reading`). A file that cannot be read as a whole is an
-:class:`ImportFileError`; what the rows hold is :mod:`central.import_rows`'s.
+Windows-1252, UTF-16; or an XLSX workbook, :mod:`central.import_workbook`), the
+separator, the header and its columns, and the rows as ``(line, cells)`` with the bytes
+counted and hashed as they are read (:class:`Reading`). A file that cannot be read as a
+whole is an :class:`ImportFileError`; what the rows hold is :mod:`central.import_rows`'s.
 """
 
 from __future__ import annotations
@@ -13,8 +13,7 @@ import hashlib
 import io
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -134,107 +133,27 @@ def _parsed(reader: Any, name: str, lines_before: int) -> Iterator[tuple[int, li
 
 @dataclass
 class Reading:
-    """An open import file: its header, the row iterator and counters."""
+    """An open import file: its header, the row iterator and counters; a CSV's
+    separator; a workbook's sheet read and the sheets not read (``{"sheet", "hidden",
+    "rows"}``, rows: the filled rows)."""
 
     header: list[str]
     rows: Iterator[tuple[int, list[str]]]  # (file line or sheet row, cells)
-    counter: _CountingReader
+    counter: Any  # the bytes read and their SHA-256 (``count``, ``sha``)
     size: int
     encoding: str
+    delimiter: str = ","
+    sheet: str | None = None
+    sheets_not_read: list[dict[str, Any]] = field(default_factory=list)
 
 
-def xlsx_text(value: Any) -> str:
-    """A workbook cell as the text a CSV saved by Excel would hold: empty for an
-    empty cell, a whole number without ``.0``, a date as YYYY-MM-DD (a date and
-    time as ISO); a number of 16 digits or more in scientific notation, which the
-    identifier columns refuse as damaged by the spreadsheet (it is past the 15
-    significant digits Excel keeps: a NIK typed as a number is already wrong)."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, (int, float)):
-        if abs(value) >= 1e15:
-            return f"{value:.14E}"
-        if isinstance(value, float) and value.is_integer():
-            return str(int(value))
-        return str(value)
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
-
-
-class _DigestOnly:
-    """The counter of a workbook: its bytes hashed before reading (progress is by
-    rows there, so ``count`` stays 0 until the end)."""
-
-    def __init__(self, path: Path) -> None:
-        self.count, self.sha = 0, hashlib.sha256()
-        with path.open("rb") as raw:
-            while block := raw.read(1 << 20):
-                self.sha.update(block)
-
-
-def _open_workbook(path: Path) -> tuple[Reading, Any]:
-    """(reading, the workbook to close) of an XLSX file's first sheet."""
-    from openpyxl import load_workbook  # only an XLSX import needs it
-
-    try:
-        counter = _DigestOnly(path)
-        raw = path.open("rb")  # a file, not the name: openpyxl would refuse other suffixes
-    except OSError as exc:
-        raise ImportFileError(f"berkas tidak dapat dibaca: {path} ({os_error_text(exc)})") from exc
-    opened = _OpenWorkbook(raw)
-    try:
-        opened.book = load_workbook(raw, read_only=True, data_only=True)
-        sheets = opened.book.worksheets
-        rows = enumerate(([xlsx_text(v) for v in row] for row in sheets[0].iter_rows(values_only=True))
-                         if sheets else iter(()), start=1)
-        header = next((row for _, row in rows if "".join(row).strip()), None)
-    except Exception as exc:  # a damaged zip or XML: one clear line
-        opened.close()
-        raise ImportFileError(f"{path.name} tidak terbaca sebagai buku kerja Excel (XLSX): "
-                              f"simpan ulang dari Excel, atau simpan sebagai CSV UTF-8") from exc
-    if header is None:
-        opened.close()
-        raise ImportFileError(f"berkas kosong: {path.name}")
-    return Reading(header, _workbook_rows(rows, path.name), counter, path.stat().st_size,
-                   XLSX), opened
-
-
-class _OpenWorkbook:
-    """A workbook and the file under it, closed together (an open handle keeps the
-    operator's file locked on Windows)."""
-
-    def __init__(self, raw: BinaryIO) -> None:
-        self.raw, self.book = raw, None
-
-    def close(self) -> None:
-        try:
-            if self.book is not None:
-                self.book.close()
-        finally:
-            self.raw.close()
-
-
-def _workbook_rows(rows: Iterator[tuple[int, list[str]]], name: str) -> Iterator[tuple[int, list[str]]]:
-    """The sheet's rows with their row numbers; a damaged part of the file becomes one clear ImportFileError."""
-    try:
-        yield from rows
-    except Exception as exc:  # zip or XML damage found while streaming
-        raise ImportFileError(f"{name} rusak di tengah lembar kerja ({exc.__class__.__name__}); "
-                              f"data lama tidak diganti") from exc
-
-
-def open_file(path: Path) -> tuple[Reading, Any]:
-    """Open ``path`` for streaming: (reading, the open text stream or workbook to close)."""
+def open_file(path: Path, kind: str) -> tuple[Reading, Any]:
+    """Open ``path`` for streaming: (reading, the open text stream or workbook to close);
+    a workbook's sheet is the one holding the ``kind`` list (:mod:`central.import_workbook`)."""
     encoding = detect_encoding(path)
     if encoding == XLSX:
-        return _open_workbook(path)
+        from central.import_workbook import open_workbook  # openpyxl: only for a workbook
+        return open_workbook(path, kind)
     try:
         raw = path.open("rb")
     except OSError as exc:
@@ -260,4 +179,4 @@ def open_file(path: Path) -> tuple[Reading, Any]:
     # reads it and the row is refused (control_character): the same on both
     lines = text if sys.version_info >= (3, 11) else (line.replace("\0", "\x01") for line in text)
     rows = _parsed(csv.reader(lines, delimiter=delimiter, strict=True), path.name, lines_before)
-    return Reading(header, rows, counter, path.stat().st_size, encoding), text
+    return Reading(header, rows, counter, path.stat().st_size, encoding, delimiter), text

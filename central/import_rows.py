@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import os
 import unicodedata
+from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -21,6 +22,7 @@ from berjasa.spreadsheet import safe_text
 from central.import_cells import (
     REASONS,
     RowRejected,
+    clean_bpjs_status,
     clean_date,
     clean_desil,
     clean_flag,
@@ -32,6 +34,7 @@ from central.import_cells import (
     clean_optional_identifier,
     strip_cell,
 )
+from central.import_reading import XLSX, Reading
 from central.storage import snapshots
 from central.storage.db import Database
 
@@ -121,7 +124,7 @@ def _dtsen_row(cells: dict[str, str], snapshot_id: int) -> tuple:
 
 def _bpjs_row(cells: dict[str, str], snapshot_id: int) -> tuple:
     return (clean_identifier(cells.get("nik")), clean_kpj(cells.get("kpj_number")),
-            _text_or_none(cells.get("program")), _text_or_none(cells.get("status")),
+            _text_or_none(cells.get("program")), clean_bpjs_status(cells.get("status")),
             clean_month(cells.get("coverage_start")), snapshot_id)
 
 
@@ -199,35 +202,75 @@ class UnreadableRows:
         self.rows = []
 
 
+# The identifier columns a spreadsheet turns into numbers when it opens a text file.
+IDENTIFIER_FIELDS = ("nik", "kk_number", "kpj_number")
+
+
 class Rejects:
-    """The rejects CSV, written as rows are refused (a file of the header alone when
+    """The rejects file, written as rows are refused (a file of the header alone when
     none is: design.md's ``--json`` answer names it, ``"rejects_file": PATH``). It
     holds NIKs and names: the folder is owner-only and the file 0600 from its first
     byte, like the rest of the data folder (design.md "Operations and security").
     Columns: the row as read, ``alasan`` (code), ``kolom`` (the file's own header of the
-    cell concerned), ``keterangan`` and ``baris`` (the line of the file, or the sheet's row)."""
+    cell concerned), ``keterangan`` and ``baris`` (the line of the file, or the sheet's row).
 
-    def __init__(self, folder: Path, kind: str, header: list[str], found: dict[str, int]) -> None:
+    It is written so that the operator's Excel opens it as the file they imported
+    (docs/central.md "The rejects file"): from a workbook, a workbook (``.xlsx``, every
+    cell a text cell formatted ``@``, so a NIK stays 16 digits); from a CSV, a CSV with the
+    same separator (``;`` opens in columns in an Indonesian Excel, ``,`` in an English one),
+    UTF-8 with a BOM, the NIK, KK and KPJ cells that are digits written ``'7371...`` (Excel
+    shows the apostrophe and every digit; the import removes it again); from Excel's
+    "Unicode Text" (tab), the same: UTF-16 with its BOM, tab, ``.txt``. Every text goes
+    through the exports' formula-safe rule."""
+
+    def __init__(self, folder: Path, kind: str, reading: Reading, found: dict[str, int]) -> None:
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-        self.folder, self.header, self.handle = folder, header, None
-        self.path = folder / f"{kind}-{stamp}-rejects.csv"
-        self.labels = {field: header[index].strip().lstrip("\ufeff") or field
+        self.folder, self.header, self.handle = folder, reading.header, None
+        self.workbook = reading.encoding == XLSX
+        self.delimiter = "\t" if reading.delimiter == "\t" else reading.delimiter
+        suffix = ".xlsx" if self.workbook else ".txt" if self.delimiter == "\t" else ".csv"
+        self.path = folder / f"{kind}-{stamp}-rejects{suffix}"
+        # a workbook's rows wait in a CSV beside it until the workbook is written
+        self.buffer = self.path.with_name(f".{self.path.name}.part") if self.workbook else self.path
+        self.labels = {field: reading.header[index].strip().lstrip("\ufeff") or field
                        for field, index in found.items()}
+        self.identifiers = frozenset(found[f] for f in IDENTIFIER_FIELDS if f in found)
+        self.finished = self.discarded = False
+        self.reasons: Counter[tuple[str, str]] = Counter()  # (code, column heading): rows
 
     def written(self) -> str:
-        """The file's path (made with its header alone when no row was refused)."""
-        self._open()
+        """The file's path, the file complete (its header alone when no row was refused)."""
+        self.finish()
         return str(self.path)
 
     def _open(self) -> None:
         if self.handle is None:
             private_folder(self.folder)
-            descriptor = open_private(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
+            descriptor = open_private(self.buffer, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
+            encoding = "utf-8" if self.workbook else "utf-16" if self.delimiter == "\t" else "utf-8-sig"
             # open until close(): rows are added one by one while the import runs
-            self.handle = open(descriptor, "w", encoding="utf-8-sig", newline="")  # noqa: SIM115
-            self.writer = csv.writer(self.handle)
-            self.writer.writerow([*(_safe_cell(h) for h in self.header), "alasan", "kolom",
+            self.handle = open(descriptor, "w", encoding=encoding, newline="")  # noqa: SIM115
+            self.writer = csv.writer(self.handle, delimiter=self.delimiter, lineterminator="\r\n")
+            self.writer.writerow([*(self._cell(-1, h) for h in self.header), "alasan", "kolom",
                                   "keterangan", "baris"])
+
+    def _cell(self, index: int, value: str) -> str:
+        """A cell as the file holds it: the buffer of a workbook keeps it as read (the
+        workbook writer makes it safe), a text file gets the formula-safe rule and, for a
+        NIK, KK or KPJ of digits, an apostrophe (Excel would make it a number)."""
+        if self.workbook:
+            return value
+        if index in self.identifiers:
+            bare = value.strip()
+            if bare.isascii() and bare.isdigit():
+                return "'" + bare
+        return _safe_cell(value)
+
+    def main_reasons(self, most: int = 3) -> str:
+        """The commonest reasons so far, for a refusal's one line: ``nik_damaged_by_spreadsheet
+        (kolom NIK, 300 baris)``."""
+        return ", ".join(f"{code} (kolom {''.join(c if c.isprintable() else ' ' for c in column)}, "
+                         f"{rows} baris)" for (code, column), rows in self.reasons.most_common(most))
 
     def label(self, field: str) -> str:
         """The file's own heading of a field's column (``kolom``)."""
@@ -237,21 +280,54 @@ class Rejects:
         """One refused row, cut or padded to the header's cells so that ``alasan`` stays
         under its own heading (the cells past the header are named in ``detail``)."""
         self._open()
+        self.reasons[(code, self.label(field))] += 1
         width = len(self.header)
         cells = row if len(row) == width else (row + [""] * width)[:width]
-        self.writer.writerow([*(_safe_cell(c) for c in cells), code,
-                              _safe_cell(self.label(field)),
-                              _safe_cell(detail or REASONS.get(code, code)), line])
+        self.writer.writerow([*(self._cell(i, c) for i, c in enumerate(cells)), code,
+                              self._cell(-1, self.label(field)),
+                              self._cell(-1, detail or REASONS.get(code, code)), line])
+
+    def finish(self) -> None:
+        """Complete the file (a workbook is written from its buffer now)."""
+        if self.finished or self.discarded:
+            return
+        self._open()
+        self.handle.close()
+        if self.workbook:
+            self._write_workbook()
+        self.finished = True
+
+    def _write_workbook(self) -> None:
+        from berjasa.spreadsheet import ID, NUMBER, TEXT, Column, write_xlsx
+
+        with open(self.buffer, encoding="utf-8", newline="") as source:
+            rows = csv.reader(source)
+            heading = next(rows)
+            columns = [Column(f"c{i}", name, ID if i in self.identifiers else TEXT)
+                       for i, name in enumerate(heading[:-1])] + [Column("baris", heading[-1], NUMBER)]
+            descriptor = open_private(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
+            try:
+                with open(descriptor, "wb") as target:
+                    write_xlsx(target, columns, ([*cells[:-1], int(cells[-1])] for cells in rows),
+                               sheet_title="Ditolak")
+            except BaseException:
+                self.path.unlink(missing_ok=True)
+                raise
+        self.buffer.unlink()
 
     def close(self) -> None:
+        """Close the file without completing it (a workbook's buffer is removed)."""
         if self.handle is not None:
             self.handle.close()
+        if self.workbook and not self.finished:
+            self.buffer.unlink(missing_ok=True)
 
     def discard(self) -> None:
         """Close and remove the file (a whole-file error: its rows mean nothing)."""
+        self.discarded = True
         self.close()
-        if self.handle is not None:
-            self.path.unlink(missing_ok=True)
+        self.path.unlink(missing_ok=True)
+        self.buffer.unlink(missing_ok=True)
 
 
 def _safe_cell(value: str) -> str:

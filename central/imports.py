@@ -4,11 +4,14 @@ JHT list (whose JHT the city pays, from which month).
 Files are what Excel saves (design.md "Central office (round 2)"): UTF-8 with or
 without BOM, else Windows-1252 (decided by one streaming pass that checks the
 bytes are valid UTF-8), and UTF-16 with its BOM (Excel's "Unicode Text"), ``,``
-``;`` or tab (sniffed from the header); or the workbook itself (XLSX, its first
-sheet, read streaming by openpyxl with defusedxml guarding the XML): a cell is
-read as the text a CSV would hold (:func:`xlsx_text`), and a NIK, KK or KPJ
-typed as a number of 16 digits is refused as damaged (Excel keeps 15 significant
-digits, so such a number has already lost its last one). The old XLS format is
+``;`` or tab (sniffed from the header); or the workbook itself (XLSX, the sheet
+holding the list, read streaming by openpyxl with defusedxml guarding the XML;
+:mod:`central.import_workbook`: formulas without their result and merged cells in a
+column read refuse the file): a cell is read as the text a CSV would hold
+(:func:`central.import_workbook.xlsx_text`), and a NIK, KK or KPJ typed as a number of
+16 digits is refused as damaged (Excel keeps 15 significant digits, so such a number has
+already lost its last one). A NIK, KK or KPJ column whose last digits Excel zeroed refuses
+the whole file (:mod:`central.import_patterns`). The old XLS format is
 refused with how to save it. Column names are matched by :mod:`central.import_columns`
 (case, punctuation and spacing ignored, Indonesian names and abbreviations too), and
 the header cells no field takes are listed in the summary; an apostrophe before
@@ -22,8 +25,9 @@ read its missing status as empty, which counts as active. Empty cells after the 
 column (Excel's ``;;;``) are not cells; a wholly empty row is skipped.
 
 The file is read streaming: a csv reader over a text stream, good rows inserted in
-batches (``COPY`` on PostgreSQL), rejected rows written to the rejects CSV as they
-come (the row as read + ``alasan`` + ``kolom`` + ``keterangan`` + ``baris``). Memory grows
+batches (``COPY`` on PostgreSQL), rejected rows written to the rejects file as they
+come (the row as read + ``alasan`` + ``kolom`` + ``keterangan`` + ``baris``; in the format
+of the file imported, :class:`central.import_rows.Rejects`). Memory grows
 only with the set of NIKs seen (duplicate check: one int per row).
 
 All in one transaction: the old snapshot is deleted, the new rows inserted, the
@@ -45,10 +49,12 @@ still a valid NIK (:func:`readable_nik`) is remembered with the snapshot
 would otherwise pass "not yet a participant" or drop the DTSEN alternative.
 
 This module holds the import itself (one transaction, its refusals); the parts it
-runs are :mod:`central.import_reading` (the file: encoding, separator, workbook,
-header), :mod:`central.import_rows` (a row: cell count, control characters, each
-source's row, the rejects file and the unreadable rows) and :mod:`central.import_cells`
-(a cell: the cleaners and the reason codes).
+runs are :mod:`central.import_reading` (the file: encoding, separator, header),
+:mod:`central.import_workbook` (a workbook: its sheet, cells read empty),
+:mod:`central.import_rows` (a row: cell count, control characters, each source's row, the
+rejects file and the unreadable rows), :mod:`central.import_cells` (a cell: the cleaners
+and the reason codes) and :mod:`central.import_patterns` (what only the whole file shows:
+a zeroed identifier column, the unknown values).
 """
 
 from __future__ import annotations
@@ -63,6 +69,7 @@ from berjasa import local_time
 from central import findings
 from central import recheck as rechecking
 from central.import_cells import RowRejected
+from central.import_patterns import IdentifierEndings, UnknownValues, describe_unknown
 from central.import_reading import (
     XLSX,
     ImportFileError,
@@ -115,16 +122,18 @@ def import_file(db: Database, path: Path, kind: str, data_dir: Path,
     if kind not in KINDS:
         raise ImportFileError(f"jenis impor tidak dikenal: {kind} (pilih {', '.join(KINDS)})")
     settings = rechecking.as_settings(settings)
-    reading, stream = open_file(path)
+    reading, stream = open_file(path, kind)
     try:
         found = map_header(reading.header, kind)
-        rejects = Rejects(data_dir / "imports", kind, reading.header, found)
+        rejects = Rejects(data_dir / "imports", kind, reading, found)
         try:
             summary = _load(db, path, kind, reading, found, rejects, settings, force, progress, today,
                             imported_by or getpass.getuser())
         except ImportRefused as refused:
             if not refused.summary["rejected"]:  # no row to show: no file (the message names none)
                 rejects.discard()
+            else:
+                rejects.finish()
             raise
         except BaseException:  # the file is unusable (or the import failed): its rows mean nothing
             rejects.discard()
@@ -132,6 +141,7 @@ def import_file(db: Database, path: Path, kind: str, data_dir: Path,
         finally:
             rejects.close()
         summary["unused_columns"] = unused_columns(reading.header, kind)
+        summary["sheet"], summary["sheets_not_read"] = reading.sheet, reading.sheets_not_read
         return summary
     finally:
         stream.close()
@@ -156,6 +166,8 @@ def _load(db: Database, path: Path, kind: str, reading: Reading, found: dict[str
         workbook = reading.encoding == XLSX
         unreadable = UnreadableRows(SNAPSHOT_KIND[kind], snapshot_id, found.get("nik"))
         numbered = SNAPSHOT_KIND[kind] in snapshots.NUMBERED  # rows keep their line
+        endings = IdentifierEndings(kind, rejects.labels)
+        unknown = UnknownValues()
         for line, row in reading.rows:
             if not "".join(row).strip():
                 continue
@@ -174,6 +186,8 @@ def _load(db: Database, path: Path, kind: str, reading: Reading, found: dict[str
             except RowRejected as refused:
                 rejects.add(line, row, refused.code, refused.column, refused.detail)
                 unreadable.add(row, line, refused.code, rejects.label(refused.column), seen)
+                if refused.value is not None:
+                    unknown.add(rejects.label(refused.column), refused.value)
                 continue
             key = int(values[0])
             if key in seen:
@@ -183,11 +197,13 @@ def _load(db: Database, path: Path, kind: str, reading: Reading, found: dict[str
             batch.append((*values, line) if numbered else values)
             accepted += 1
             if len(batch) >= BATCH_ROWS:
+                endings.add_batch(batch)
                 snapshots.insert(db, SNAPSHOT_KIND[kind], batch)
                 batch = []
                 unreadable.flush(db)
                 if progress:
                     progress(reading.counter.count, reading.size)
+        endings.add_batch(batch)
         snapshots.insert(db, SNAPSHOT_KIND[kind], batch)
         unreadable.flush(db)
         if progress:
@@ -195,16 +211,22 @@ def _load(db: Database, path: Path, kind: str, reading: Reading, found: dict[str
         rejected = read - accepted
         if read == 0:
             raise ImportFileError(f"berkas hanya berisi baris judul, tidak ada data: {path.name}")
+        endings.check(path.name)  # a column Excel cut to 15 digits: the whole file is refused
         # a refused import names its rejects file when a row was rejected, else leaves none
         summary = {"read": read, "accepted": accepted, "rejected": rejected,
-                   "rejects_file": str(rejects.path) if rejected else None, "snapshot_id": snapshot_id}
+                   "rejects_file": str(rejects.path) if rejected else None, "snapshot_id": snapshot_id,
+                   "unknown_values": unknown.summary()}
+        # the values no row could be read with, named in a refusal's one line too
+        named = f"; nilai tidak dikenal: {describe_unknown(summary['unknown_values'])}" if unknown.columns else ""
         if accepted == 0:
-            raise ImportRefused(f"tidak ada baris yang diterima ({rejected} ditolak, lihat "
-                                f"{rejects.path}); data lama tidak diganti", summary)
+            raise ImportRefused(f"tidak ada baris yang diterima ({rejected} ditolak, terbanyak: "
+                                f"{rejects.main_reasons()}; lihat {rejects.path}{named}); data lama "
+                                f"tidak diganti", summary)
         if rejected > accepted and not force:
             raise ImportRefused(f"{rejected} baris ditolak, lebih banyak dari {accepted} yang diterima "
-                                f"(lihat {rejects.path}); data lama tidak diganti: periksa berkas, "
-                                f"atau ulangi dengan --force", summary)
+                                f"(terbanyak: {rejects.main_reasons()}; lihat {rejects.path}{named}); "
+                                f"data lama tidak diganti: periksa berkas, atau ulangi dengan --force",
+                                summary)
         if before and accepted < before["accepted"] * SHRINK_LIMIT and not force:
             summary["in_force"] = dict(before)
             shown = f" ({rejected} baris ditolak, lihat {rejects.path})" if rejected else ""

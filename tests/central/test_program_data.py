@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import csv
 from collections import Counter
 
 from berjasa.synthetic import EnrollmentFaker, write_program_data
 from central.imports import import_file
+from tests.helpers import rejects_rows
 
 from .conftest import records
 
@@ -27,8 +27,7 @@ def test_synthetic_program_files_import_with_their_damage(central, tmp_path):
         db.close()
     dtsen = summaries["dtsen"]
     assert dtsen["rejected"] == 9 and dtsen["accepted"] >= 300
-    with open(dtsen["rejects_file"], encoding="utf-8-sig") as handle:
-        rejects = list(csv.DictReader(handle))
+    rejects = rejects_rows(dtsen["rejects_file"])  # ; as the extract's own
     reasons = Counter(row["alasan"] for row in rejects)
     assert all(row["Nama"].endswith(" Daéng") for row in rejects)  # Windows-1252 read right
     assert reasons == {"nik_damaged_by_spreadsheet": 5, "birth_date_invalid": 2, "kelurahan_unknown": 2}
