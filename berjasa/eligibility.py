@@ -331,6 +331,17 @@ def is_deceased_status(status: str | None) -> bool:
     return any(word in DECEASED_WORDS for word in words)
 
 
+# Words of a BPJS list status that say BPJS refused the registration ("Ditolak"): the
+# worker never became a participant (central pays no month for them).
+REFUSED_WORDS = frozenset({"ditolak", "tolak", "rejected", "refused", "declined"})
+
+
+def is_refused_status(status: str | None) -> bool:
+    """Whether a BPJS list status says BPJS refused the registration."""
+    words = "".join(c if c.isalnum() else " " for c in (status or "").casefold()).split()
+    return any(word in REFUSED_WORDS for word in words)
+
+
 def bpjs_membership(record: dict, params: Parameters, evidence: Evidence) -> Result:
     """Not already an active BPJS Ketenagakerjaan participant (nor in the cohort
     the city already pays for)."""

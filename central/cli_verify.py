@@ -129,8 +129,9 @@ def _shown_of(shown: int, total: int, what: str, limit: int) -> None:
 
 @click.command("decide")
 @click.argument("finding_id", type=ROW_ID)
-@click.option("--decision", type=click.Choice(["confirm", "send_back", "reject", "continue",
-                                               "end_coverage"]), required=True,
+# any text: the finding's kind decides which values it takes, and an unknown one is
+# answered with that kind's choices only (central.verification.decide_finding)
+@click.option("--decision", type=str, required=True,
               help="confirm: identitas benar; send_back: kirim balik ke kelurahan; reject: tolak. "
                    "Temuan meninggal dunia (Dukcapil) dan status tidak aktif di daftar peserta "
                    "BPJS: continue (masih hidup/masih peserta: lanjutkan, tetap dibayar) atau "
@@ -157,6 +158,10 @@ def decide_command(finding_id: int, decision: str, reason: str, actor: str | Non
     if outcome.get("record_unchanged") and not as_json:
         click.echo(f"Temuan ditutup; data sudah berstatus {outcome['record_status']} di pusat "
                    "dan tidak diubah.")
+    elif outcome.get("never_participant") and not as_json:
+        click.echo(f"Iuran dihentikan: belum pernah menjadi peserta, tidak dibayar untuk bulan mana "
+                   f"pun (akhir kepesertaan {outcome['coverage_end']}, sebelum bulan mulainya); data "
+                   "tetap terdaftar dengan KPJ-nya dan kelurahan diberi tahu pada tarikan berikutnya.")
     elif outcome.get("coverage_end") and not as_json:
         click.echo(f"Iuran dihentikan: terakhir dibayar bulan {outcome['coverage_end']}, tidak ada "
                    "lagi di daftar iuran bulan sesudahnya; data tetap terdaftar dengan KPJ-nya dan "

@@ -55,19 +55,25 @@ def registration_finding_kinds(db: Database, central_ids: list[int]) -> dict[str
     return by_finding_kind(reports.open_finding_kinds(db, central_ids)) if central_ids else {}
 
 
-def payment_not_held(db: Database, month: str) -> dict[str, int]:
+def payment_not_held(db: Database, month: str) -> dict[str, Any]:
     """The part of :func:`payment_left_out` no verifier's decision changes (it moves
     with imports and rechecks only: the dashboard keeps it with its cached figures):
-    ``excluded_income_failed`` and ``cohort_rows_refused``."""
+    ``excluded_income_failed``, ``cohort_rows_refused``, ``cohort_not_active_bpjs``
+    (cohort workers due whom the BPJS list in force shows not participating) and
+    ``cohort_not_active_bpjs_by_status`` (``{status as listed: workers}``)."""
     failed = sum(1 for row in reports.payable_with_a_failing_rule(db, month)
                  if income_failed(row["eligibility"]))
     cohort = snapshots.in_force(db, "cohort")
+    by_status = {str(row["status"]): int(row["n"])
+                 for row in reports.cohort_not_active_bpjs(db, month)}
     return {"excluded_income_failed": failed,
-            "cohort_rows_refused": int(cohort["rejected"] or 0) if cohort else 0}
+            "cohort_rows_refused": int(cohort["rejected"] or 0) if cohort else 0,
+            "cohort_not_active_bpjs": sum(by_status.values()),
+            "cohort_not_active_bpjs_by_status": by_status}
 
 
 def payment_left_out(db: Database, month: str,
-                     not_held: Mapping[str, int] | None = None) -> dict[str, int]:
+                     not_held: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Who the payment list for ``month`` leaves out and why, counted before it is
     written (the file's note, the command's line and the dashboard say the same):
     ``held_for_verifier`` and ``held_open_finding`` (registered workers due that month
@@ -75,7 +81,11 @@ def payment_left_out(db: Database, month: str,
     under both names, as the registration export names its holds), ``held_finding_<kind>``
     per kind, ``excluded_income_failed`` (registered workers due whose stored income
     rule failed: not billed) and ``cohort_rows_refused`` (rows of the 2024 cohort in
-    force its import refused: nobody's row here until a corrected file is imported).
+    force its import refused: nobody's row here until a corrected file is imported),
+    ``cohort_not_active_bpjs`` with ``cohort_not_active_bpjs_by_status`` (cohort workers
+    the BPJS participant list in force shows as not participating: Meninggal Dunia,
+    Non Aktif, Keluar, Ditolak; paid again when a newer list shows them active, or gone
+    with a corrected cohort file).
     ``not_held``: :func:`payment_not_held` for the month when the caller has it."""
     held = reports.payment_held(db, month)  # open findings: counted live, always
     records = len({int(row["central_id"]) for row in held})
@@ -97,6 +107,13 @@ def payment_line(counts: Mapping[str, Any], month: str, cohort: bool = True) -> 
     failed = int(counts.get("excluded_income_failed") or 0)
     if failed:
         parts.append(f"{failed} pekerja terdaftar BPJS yang aturan penghasilannya tidak terpenuhi")
+    inactive = int(counts.get("cohort_not_active_bpjs") or 0)
+    if inactive:
+        statuses = ", ".join(f"{n} {status}" for status, n in
+                             (counts.get("cohort_not_active_bpjs_by_status") or {}).items())
+        parts.append(f"{inactive} pekerja kohort 2024 yang di daftar peserta BPJS berstatus tidak "
+                     f"aktif ({statuses}) [cohort_not_active_bpjs]: dibayar lagi bila daftar BPJS "
+                     "yang lebih baru menunjukkannya aktif, atau perbaiki berkas kohort")
     refused = int(counts.get("cohort_rows_refused") or 0) if cohort else 0
     if refused:
         parts.append(f"{refused} baris kohort 2024 yang ditolak saat impor")

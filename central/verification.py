@@ -22,6 +22,7 @@ from typing import Any
 from berjasa import local_time
 from berjasa.audit import Actor
 from berjasa.checks import has_visible_text, reason_unprintable_problem
+from berjasa.eligibility import is_refused_status
 from berjasa.erasure import checked_nik
 from berjasa.problems import (
     AlreadyDecided,
@@ -109,6 +110,25 @@ def _choose(decisions: dict[str, str]) -> str:
     for the office API."""
     return "Pilih salah satu keputusan: " + "; ".join(
         f"{label} ({code})" for code, label in decisions.items()) + "."
+
+
+# Decisions on a finding that move money: whether a worker is paid (a pair decision
+# keeping or dropping a registered worker too, :func:`decide_pair`). Their reason is
+# what the treasurer and an auditor read: at least MIN_MONEY_REASON characters that
+# are not spaces (a letter number, "Akta kematian", "Surat BPJS ..."), never "a" or "-".
+MONEY_DECISIONS = frozenset({CONTINUE, END_COVERAGE})
+MIN_MONEY_REASON = 5
+
+
+def _money_reason(text: str | None) -> None:
+    """422 ``reason_too_short`` naming the field when ``text`` (trimmed) has fewer
+    than :data:`MIN_MONEY_REASON` characters that are not spaces."""
+    if len("".join((text or "").split())) < MIN_MONEY_REASON:
+        raise ValidationFailed(
+            {"reason": [(f"Keputusan ini mengubah pembayaran iuran: tulis alasan yang sebenarnya, "
+                         f"paling sedikit {MIN_MONEY_REASON} huruf/angka selain spasi (mis. nomor "
+                         "surat BPJS atau akta kematian).")]},
+            {"reason": ["reason_too_short"]})
 
 
 def _actor(actor: Actor | str) -> Actor:
@@ -210,9 +230,6 @@ def decide_finding(db: Database, finding_id: int, decision: str, reason: str | N
     month (WITA) and leaves the payment list from the next, stays registered, and the
     kelurahan hears ``coverage_ended``; an accepted record (a death Dukcapil reported
     before registration) is rejected by the verifier, so it never goes on a file."""
-    if decision not in DECISION_VALUES:
-        raise ValidationFailed({"decision": [_choose(DECISION_VALUES)]},
-                               {"decision": ["invalid_choice"]})
     text = _reason(reason)
     who = _actor(actor)
     actor = who.username
@@ -223,6 +240,11 @@ def decide_finding(db: Database, finding_id: int, decision: str, reason: str | N
         if finding is None:
             raise NotFound("Temuan tidak ditemukan.")
         record = store.record_by_id(db, int(finding["central_id"]))
+        offered = finding_decisions(finding["kind"], finding["evidence"])
+        if decision not in DECISION_VALUES:
+            # an unknown value: the choices this finding's kind takes, no others
+            raise ValidationFailed({"decision": [_choose(offered)]},
+                                   {"decision": ["invalid_choice"]})
         if (finding["kind"] == "sent_back" and decision != "reject"
                 and record["status"] in records_store.ACTIVE):
             raise ValidationFailed({"decision": [("Data yang dikirim balik menunggu perbaikan "
@@ -234,12 +256,13 @@ def decide_finding(db: Database, finding_id: int, decision: str, reason: str | N
                                                  "BPJS, jadi tidak dapat diperbaikinya: pilih "
                                                  "lanjutkan atau tolak.")]},
                                    {"decision": ["registered_at_kelurahan"]})
-        offered = finding_decisions(finding["kind"], finding["evidence"])
         if decision not in offered:
             label = KIND_LABELS.get(finding["kind"], finding["kind"])
             said = f"Temuan \"{label}\" diputus dengan keputusannya sendiri. {_choose(offered)}"
             raise ValidationFailed({"decision": [said]},
                                    {"decision": ["invalid_choice"]})
+        if decision in MONEY_DECISIONS:
+            _money_reason(text)
         if not store.decide_finding(db, finding_id, decision, text, actor, now):
             raise AlreadyDecided.by(store.get_finding(db, finding_id) or {})
         outcome: dict[str, Any] = {"finding_id": finding_id, "decision": decision,
@@ -298,6 +321,10 @@ def _end_participation(db: Database, finding: dict[str, Any], record: dict[str, 
     findings of the kind close with it, and the kelurahan hears ``coverage_ended``.
     Inside the decision's transaction."""
     month = local_time.today().strftime("%Y-%m")
+    never = never_a_participant(finding)
+    if never:
+        # never a participant: no month is paid, so the end is the month before coverage began
+        month = _month_before(record.get("coverage_start") or month)
     last = min(month, record["coverage_end"]) if record.get("coverage_end") else month
     store.end_coverage(db, int(record["central_id"]), last, now)
     closed = store.close_open_findings(
@@ -311,7 +338,24 @@ def _end_participation(db: Database, finding: dict[str, Any], record: dict[str, 
         "kind": "coverage_ended", "central_status": "registered", "last_month": last,
         "cause": cause, "reason": text, "kpj_number": record.get("kpj_number")}], now)
     return {"coverage_end": last, "cause": cause, "findings_closed": closed,
-            "record_status": "registered"}
+            "record_status": "registered", "never_participant": never}
+
+
+def never_a_participant(finding: dict[str, Any]) -> bool:
+    """A BPJS status finding saying the worker never became a participant: BPJS refused
+    the registration (``Ditolak``), or the list that registered them already showed a
+    status that is not participation (``registered_now``: dead or inactive on their very
+    first listing). Ending their coverage pays no month (docs/central.md "When
+    participation ends")."""
+    evidence = finding.get("evidence") or {}
+    return finding["kind"] == STATUS_FINDING and bool(
+        evidence.get("registered_now") or is_refused_status(evidence.get("bpjs_status")))
+
+
+def _month_before(month: str) -> str:
+    """2026-01 -> 2025-12."""
+    year, number = (int(p) for p in month.split("-"))
+    return f"{year - 1}-12" if number == 1 else f"{year}-{number - 1:02d}"
 
 
 def _refuse_rejecting_a_kept_record(db: Database, record: dict[str, Any]) -> None:
@@ -369,6 +413,8 @@ def decide_pair(db: Database, central_id_a: int, central_id_b: int, decision: st
                             "kind": "duplicate_decision", "decision": decision, "reason": text,
                             "side": side, "other": {"kelurahan_code": that["kelurahan_code"],
                                                     "record_id": that["record_id"]}})
+        if decision in ("keep_a", "keep_b") and "registered" in (a["status"], b["status"]):
+            _money_reason(text)  # keeping or dropping a registered worker moves money
         if decision in ("keep_a", "keep_b"):
             drop, keep = (b, a) if decision == "keep_a" else (a, b)
             if keep["status"] not in records_store.ACTIVE:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 
-from berjasa.problems import NotFound, Problem
+from berjasa.problems import NotFound, Problem, ValidationFailed
 from central import dukcapil, identity_match, verification
 from central.app import get_db
 from central.bpjs_status import STATUSES
@@ -48,16 +48,32 @@ def _number(text: str) -> int:
     return int(text)
 
 
+def _field(name: str) -> str | None:
+    """One form field's value; a field sent twice with different values (a decision
+    that could be read either way) is refused, 422 naming the field, never the first
+    taken (None when it is absent)."""
+    values = request.form.getlist(name)
+    if len(set(values)) > 1:
+        raise ValidationFailed(
+            {name: [(f"Kolom {name} dikirim {len(values)} kali dengan nilai berbeda; kirim satu "
+                     "nilai saja.")]}, {name: ["conflicting_values"]})
+    return values[0] if values else None
+
+
 def decide_finding(finding_id: str):
     """``POST /verifikasi/temuan/<id>``: confirm, send_back or reject, with a reason."""
     try:
         outcome = verification.decide_finding(get_db(), _number(finding_id),
-                                              request.form.get("decision", ""),
-                                              request.form.get("reason"), current_actor())
+                                              _field("decision") or "", _field("reason"),
+                                              current_actor())
     except Problem as exc:
         return _refused(exc)
     if outcome.get("record_unchanged"):
         return _done("Temuan ditutup; data ini sudah tidak aktif di pusat dan statusnya tidak diubah.")
+    if outcome.get("never_participant"):
+        return _done("Keputusan disimpan: belum pernah menjadi peserta, tidak dibayar untuk bulan "
+                     f"mana pun (akhir kepesertaan {outcome['coverage_end']}, sebelum bulan "
+                     "mulainya); kelurahan diberi tahu pada tarikan berikutnya.")
     if outcome.get("coverage_end"):
         return _done(f"Keputusan disimpan: iuran terakhir dibayar bulan {outcome['coverage_end']}, "
                      "tidak ada lagi di daftar iuran bulan sesudahnya; kelurahan diberi tahu pada "
@@ -68,8 +84,8 @@ def decide_finding(finding_id: str):
 def decide_pair(a: str, b: str):
     """``POST /verifikasi/pasangan/<a>/<b>``: keep_a, keep_b or different, with a reason."""
     try:
-        verification.decide_pair(get_db(), _number(a), _number(b), request.form.get("decision", ""),
-                                 request.form.get("reason"), current_actor())
+        verification.decide_pair(get_db(), _number(a), _number(b), _field("decision") or "",
+                                 _field("reason"), current_actor())
     except Problem as exc:
         return _refused(exc)
     return _done("Keputusan atas pasangan disimpan; kedua kelurahan menerimanya pada tarikan berikutnya.")
@@ -78,8 +94,8 @@ def decide_pair(a: str, b: str):
 def send_back():
     """``POST /verifikasi/kirim-balik``: a record (by NIK) back to its kelurahan."""
     try:
-        outcome = verification.send_back(get_db(), request.form.get("nik", ""),
-                                         request.form.get("reason"), current_actor())
+        outcome = verification.send_back(get_db(), _field("nik") or "", _field("reason"),
+                                         current_actor())
     except Problem as exc:
         return _refused(exc)
     return _done(f"Dikirim balik ke kelurahan {outcome['kelurahan_code']}.")

@@ -22,6 +22,21 @@ EXPORT_COLUMNS = (
 ACTIVE_BPJS_STATUSES = ("aktif", "active", "a", "1", "ya", "y")
 
 
+def bpjs_active(alias: str = "p") -> str:
+    """SQL: the BPJS list row ``alias`` shows participation (an empty status counts as
+    active), as :func:`berjasa.eligibility.is_active_status` reads it."""
+    active = ", ".join(f"'{s}'" for s in ACTIVE_BPJS_STATUSES)
+    return f"LOWER(COALESCE(NULLIF(TRIM({alias}.status), ''), 'aktif')) IN ({active})"
+
+
+# A 2024 cohort row (``c``) whose NIK the BPJS participant list in force shows with a
+# status that is not participation (Meninggal Dunia, Non Aktif, Keluar, Ditolak, ...):
+# not paid until a newer list shows them active or a corrected cohort file drops them
+# (docs/central.md "payment-list"). A NIK the list does not hold stays paid.
+COHORT_NOT_ACTIVE_BPJS = (f"EXISTS (SELECT 1 FROM bpjs_participants p WHERE p.nik = c.nik"
+                          f" AND NOT ({bpjs_active('p')}))")
+
+
 def records_for_export(db: Database, active_only: bool) -> list[dict[str, Any]]:
     """Records in central_id order; only accepted/registered when ``active_only``
     (small lists: the dashboard and tests; exports use :func:`stream_records`)."""
@@ -82,14 +97,12 @@ def registration_exclusions() -> list[str]:
     stored eligibility) and besides :data:`REGISTRATION_HOLDS`. The one place to add
     a condition (one a verifier's decision lifts goes in REGISTRATION_HOLDS instead,
     so the export counts the records it holds back)."""
-    active = ", ".join(f"'{s}'" for s in ACTIVE_BPJS_STATUSES)
     return [
         "r.status = 'accepted'",                       # not registered, duplicate, rejected, erased
         "(r.kpj_number IS NULL OR r.kpj_number = '')",  # BPJS has not given a KPJ yet
         "r.eligibility IS NOT NULL",                   # evaluated (NULL = not yet: not passing)
         # BPJS does not list the NIK as an active participant (whatever the stored rule says).
-        ("NOT EXISTS (SELECT 1 FROM bpjs_participants p WHERE p.nik = r.nik"
-         f" AND LOWER(COALESCE(NULLIF(TRIM(p.status), ''), 'aktif')) IN ({active}))"),
+        f"NOT EXISTS (SELECT 1 FROM bpjs_participants p WHERE p.nik = r.nik AND {bpjs_active('p')})",
         # The city already pays for the 2024 cohort: never registered twice.
         "NOT EXISTS (SELECT 1 FROM cohort c WHERE c.nik = r.nik)",
         # A row of the DTSEN extract, BPJS list or cohort names the NIK but its import
@@ -143,7 +156,8 @@ REGISTERED_DUE = (
 
 def stream_payable(db: Database, month: str) -> Iterator[dict[str, Any]]:
     """Everyone the city pays for in ``month`` (YYYY-MM): the 2024 cohort whose
-    coverage started by then, and registered new workers whose coverage started by
+    coverage started by then and whom the BPJS list in force does not show as not
+    participating (:data:`COHORT_NOT_ACTIVE_BPJS`), and registered new workers whose coverage started by
     then (a NIK the cohort pays that month is paid once, as cohort) and have no open
     verification finding holding payment; by kelurahan then NIK, streamed. ``jht`` is
     1 when the row's own flag says so or the JHT list has the NIK from ``month`` or
@@ -151,12 +165,22 @@ def stream_payable(db: Database, month: str) -> Iterator[dict[str, Any]]:
     return db.stream(
         "SELECT 'cohort' AS source, c.nik, c.kpj_number, c.full_name, c.kelurahan_code,"
         f" c.coverage_start, c.monthly_income, {_jht('c')} AS jht, NULL AS eligibility"
-        " FROM cohort c WHERE c.coverage_start <= ?"
+        f" FROM cohort c WHERE c.coverage_start <= ? AND NOT {COHORT_NOT_ACTIVE_BPJS}"
         " UNION ALL"
         " SELECT 'new' AS source, r.nik, r.kpj_number, r.full_name, r.kelurahan_code,"
         f" r.coverage_start, r.monthly_income, {_jht('r')} AS jht, r.eligibility FROM records r"
         f" WHERE {REGISTERED_DUE} AND {NO_FINDING_HOLDING_PAYMENT}"
         " ORDER BY kelurahan_code, nik", (month,) * 6)
+
+
+def cohort_not_active_bpjs(db: Database, month: str) -> list[dict[str, Any]]:
+    """The 2024 cohort rows due in ``month`` that :func:`stream_payable` leaves out
+    because the BPJS list shows them not participating, counted by the list's status
+    as written (trimmed): ``{status, n}`` rows, status order."""
+    return db.query("SELECT TRIM(p.status) AS status, COUNT(*) AS n FROM cohort c"
+                    " JOIN bpjs_participants p ON p.nik = c.nik"
+                    f" WHERE c.coverage_start <= ? AND NOT ({bpjs_active('p')})"
+                    " GROUP BY TRIM(p.status) ORDER BY TRIM(p.status)", (month,))
 
 
 def payment_held(db: Database, month: str) -> list[dict[str, Any]]:

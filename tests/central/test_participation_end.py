@@ -30,6 +30,8 @@ MONTH = local_time.today().strftime("%Y-%m")
 _YEAR, _NUMBER = (int(p) for p in MONTH.split("-"))
 NEXT = f"{_YEAR + _NUMBER // 12}-{_NUMBER % 12 + 1:02d}"
 START = f"{_YEAR - 1}-{_NUMBER:02d}"  # coverage began a year ago
+# the month before START: the end of a participation that never began (no month paid)
+BEFORE_START = f"{_YEAR - 2}-12" if _NUMBER == 1 else f"{_YEAR - 1}-{_NUMBER - 1:02d}"
 
 
 class Office:
@@ -148,8 +150,10 @@ def test_the_list_registers_every_worker_central_sent_and_holds_those_not_active
     assert "Masih peserta aktif: tetap dibayar (continue)" in refused.stderr
     assert "Bukan peserta lagi: hentikan iuran (end_coverage)" in refused.stderr
     office.decide(open_found[nonaktif["nik"]]["id"], "continue", "BPJS: masih aktif, salah status")
+    # not active on the very list that registered them: never a participant, no month paid
     ended = office.decide(open_found[keluar["nik"]]["id"], "end_coverage", "BPJS: sudah keluar")
-    assert f"Iuran dihentikan: terakhir dibayar bulan {MONTH}" in ended.stdout
+    assert "belum pernah menjadi peserta, tidak dibayar untuk bulan mana pun" in ended.stdout
+    assert f"akhir kepesertaan {BEFORE_START}" in ended.stdout
 
     # the page offers the death's own labels, and records the decision
     verifier = signed_in(central, "verifier")
@@ -162,22 +166,23 @@ def test_the_list_registers_every_worker_central_sent_and_holds_those_not_active
     answer = verifier.post(f"{central.url}/verifikasi/temuan/{open_found[meninggal['nik']]['id']}",
                            timeout=10, data={"decision": "end_coverage", "reason": "Akta kematian",
                                              "csrf_token": token(verifier, central, "/verifikasi")})
-    assert answer.status_code == 200 and f"iuran terakhir dibayar bulan {MONTH}" in answer.text
+    assert answer.status_code == 200 and "belum pernah menjadi peserta" in answer.text
 
-    assert _statuses(central)[keluar["nik"]] == ("registered", kpj[keluar["nik"]], MONTH)
-    assert _statuses(central)[meninggal["nik"]] == ("registered", kpj[meninggal["nik"]], MONTH)
+    assert _statuses(central)[keluar["nik"]] == ("registered", kpj[keluar["nik"]], BEFORE_START)
+    assert _statuses(central)[meninggal["nik"]] == ("registered", kpj[meninggal["nik"]], BEFORE_START)
     paid, filters, _, _ = office.payment_list()
-    assert paid == {active["nik"], nonaktif["nik"], keluar["nik"], meninggal["nik"]}
+    assert paid == {active["nik"], nonaktif["nik"]}
+    assert office.payment_list(START)[0] == {active["nik"], nonaktif["nik"]}
     assert filters["held_open_finding"] == 2  # Ditolak and the unknown spelling wait
     paid_next, _, _, _ = office.payment_list(NEXT)
-    assert paid_next == {active["nik"], nonaktif["nik"]}  # ended: paid up to this month
+    assert paid_next == {active["nik"], nonaktif["nik"]}
     told = _updates(device, "coverage_ended")
     assert {(u["cause"], u["last_month"]) for u in told.values()} == {
-        ("not_participant", MONTH), ("deceased", MONTH)}
+        ("not_participant", BEFORE_START), ("deceased", BEFORE_START)}
     assert set(told) == {keluar["id"], meninggal["id"]}
     trail = {r["action"]: json.loads(r["changes"]) for r in central.query(
         "SELECT action, changes FROM audit_log WHERE action LIKE ?", ("decision.finding.%",))}
-    assert trail["decision.finding.end_coverage"]["coverage_end"] == [None, MONTH]
+    assert trail["decision.finding.end_coverage"]["coverage_end"] == [None, BEFORE_START]
     assert trail["decision.finding.end_coverage"]["status"] == ["registered", "registered"]
     assert trail["decision.finding.continue"]["status"] == ["registered", "registered"]
 
@@ -197,7 +202,7 @@ def test_the_list_registers_every_worker_central_sent_and_holds_those_not_active
     # the whole register shows the last month paid
     everything = office.run("export", "--what", "all").stdout.lstrip("\ufeff")
     rows = {r["NIK"].lstrip("'"): r for r in csv.DictReader(io.StringIO(everything))}
-    assert rows[keluar["nik"]]["TERAKHIR_DIBAYAR"] == MONTH
+    assert rows[keluar["nik"]]["TERAKHIR_DIBAYAR"] == BEFORE_START
     assert rows[active["nik"]]["TERAKHIR_DIBAYAR"] == ""
 
 

@@ -297,10 +297,13 @@ def test_an_ended_participation_reaches_the_kelurahan_as_a_notice(central, tmp_p
     try:
         with db.transaction():  # put on a registration file
             db.run("UPDATE records SET registration_exported_at = '2026-01-05T00:00:00+00:00'")
-        listed = tmp_path / "peserta.csv"
-        listed.write_text("nik,kpj_number,program,status\n"
-                          f"{nik},25099990001,JKK+JKM,Meninggal Dunia\n", encoding="utf-8")
-        import_file(db, listed, "bpjs-participants", central.data_dir, 5)
+        # a participant first (dead on the very first list would be "never a participant":
+        # no month paid), then a later list says they died
+        for name, status in (("peserta.csv", "Aktif"), ("peserta-2.csv", "Meninggal Dunia")):
+            listed = tmp_path / name
+            listed.write_text("nik,kpj_number,program,status\n"
+                              f"{nik},25099990001,JKK+JKM,{status}\n", encoding="utf-8")
+            import_file(db, listed, "bpjs-participants", central.data_dir, 5)
         [finding] = db.query("SELECT id FROM findings WHERE kind = 'bpjs_not_active'")
         verification.decide_finding(db, finding["id"], "end_coverage", "Akta kematian dari lurah",
                                     "verifikator1")
