@@ -60,7 +60,7 @@ def payment_not_held(db: Database, month: str) -> dict[str, Any]:
     with imports and rechecks only: the dashboard keeps it with its cached figures):
     ``excluded_income_failed``, ``cohort_rows_refused``, ``cohort_not_active_bpjs``
     (cohort workers due whom the BPJS list in force shows not participating) and
-    ``cohort_not_active_bpjs_by_status`` (``{status as listed: workers}``)."""
+    ``cohort_not_active_bpjs_by_status`` (``{status as the import reads it (central.bpjs_status): workers}``)."""
     failed = sum(1 for row in reports.payable_with_a_failing_rule(db, month)
                  if income_failed(row["eligibility"]))
     cohort = snapshots.in_force(db, "cohort")
