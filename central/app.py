@@ -16,7 +16,6 @@ from flask import Flask, g
 
 from berjasa import http_cache
 from berjasa.settings import AppConfig
-from berjasa.web.flask_app import CachedSyncFlask
 from berjasa.web.sessions import SignedCookieSessions, secret_key
 from central import privacy, receive, signing, trail
 from central.storage.db import Database, migrate, open_pool
@@ -24,7 +23,7 @@ from central.storage.db import Database, migrate, open_pool
 
 def create_app(config: AppConfig) -> Flask:
     """Build the app; migrations are applied once here."""
-    app = CachedSyncFlask(__name__)
+    app = Flask(__name__)
     app.config.update(BERJASA=config, SETTINGS=config.settings, DATA_DIR=config.data_dir,
                       JSON_AS_ASCII=False, SECRET_KEY=secret_key(config.data_dir),
                       # Its own cookie name: the kelurahan pages on the same host
