@@ -37,7 +37,7 @@ def spaced(nik: str) -> str:
     ("Permohonan hapus dari {name} NIK {nik}", "NIK orang yang dihapus"),
     ("Surat 12/XI/2026 NIK {spaced}", "NIK orang yang dihapus"),
     ("Surat 12/XI/2026 NIK {dotted}", "NIK orang yang dihapus"),
-    ("Surat 12/XI/2026 KK 7371 0101 0101 0001", "16 angka"),
+    ("Surat 12/XI/2026 KK 7371 0101 0101 0001", "15 angka"),
     ("Permohonan {name}", "nama orang itu"),
     ("Permohonan sdr. PRAKASA", "nama orang itu (\u201cprakasa\u201d)"),
     ("Surat 12/XI/2026, ibu kandung Aminah", "nama ibu kandung"),
