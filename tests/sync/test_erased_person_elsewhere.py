@@ -60,15 +60,34 @@ def _same_person(person: dict, **times: str) -> dict:
             "captured_at": times.get("captured_at", person["captured_at"])}
 
 
-def _registration_niks(central) -> set[str]:
-    """The NIKs on central's BPJS registration file (every rule made to pass: what
-    stays off is a hold's doing)."""
+def _two_kelurahan(central, tmp_path: Path) -> tuple[Path, Path]:
+    a, b = h.make_kelurahan(tmp_path / "kel-a", A), h.make_kelurahan(tmp_path / "kel-b", B)
+    central.register(a)
+    central.register(b)
+    return a, b
+
+
+def _one_synced(folder: Path, seed: int) -> str:
+    """One person recorded, approved and sent to central; the record id."""
+    [record_id] = h.seed_approved(folder, 1, seed=seed)
+    _sync(folder)
+    return record_id
+
+
+def _change(central, sql: str, params: tuple) -> None:
+    """One statement on central's database, committed."""
     db = Database(central.database_url, data_dir=central.data_dir)
     try:
         with db.transaction():
-            db.run("UPDATE records SET eligibility = ? WHERE status = 'accepted'", (PASS_ALL,))
+            db.run(sql, params)
     finally:
         db.close()
+
+
+def _registration_niks(central) -> set[str]:
+    """The NIKs on central's BPJS registration file (every rule made to pass: what
+    stays off is a hold's doing)."""
+    _change(central, "UPDATE records SET eligibility = ? WHERE status = 'accepted'", (PASS_ALL,))
     berjasa("central", "init", "--database", central.database_url,
             data_dir=central.data_dir)
     done = berjasa("central", "export", "--format", "csv", "--what", "bpjs-registration",
@@ -86,12 +105,8 @@ def _erase_at(folder: Path, nik: str) -> None:
 
 
 def test_an_old_copy_elsewhere_is_refused_a_new_consent_is_held_for_a_verifier(central, tmp_path):
-    a, b = h.make_kelurahan(tmp_path / "kel-a", A), h.make_kelurahan(tmp_path / "kel-b", B)
-    central.register(a)
-    central.register(b)
-    [first] = h.seed_approved(a, 1, seed=41)
-    _sync(a)
-    person = _person(a, first)
+    a, b = _two_kelurahan(central, tmp_path)
+    person = _person(a, _one_synced(a, 41))
     _erase_at(a, person["nik"])
     [erasure] = central.query("SELECT erased_at, pseudonym FROM erasures")
     assert erasure["pseudonym"]
@@ -141,19 +156,11 @@ def test_an_old_copy_elsewhere_is_refused_a_new_consent_is_held_for_a_verifier(c
 def test_a_retention_purge_elsewhere_refuses_nothing(central, tmp_path):
     """A record B's retention purge erased (rejected long ago: nobody asked) does not
     stop the same person's record from A."""
-    a, b = h.make_kelurahan(tmp_path / "kel-a", A), h.make_kelurahan(tmp_path / "kel-b", B)
-    central.register(a)
-    central.register(b)
-    [at_b] = h.seed_approved(b, 1, seed=51)
-    _sync(b)
+    a, b = _two_kelurahan(central, tmp_path)
+    at_b = _one_synced(b, 51)
     person = _person(b, at_b)
     # what B's purge sends for a record central held: the retention reason, by B's device
-    db = Database(central.database_url, data_dir=central.data_dir)
-    try:
-        with db.transaction():
-            db.run("UPDATE records SET status = 'rejected' WHERE record_id = ?", (at_b,))
-    finally:
-        db.close()
+    _change(central, "UPDATE records SET status = 'rejected' WHERE record_id = ?", (at_b,))
     [device] = central.query("SELECT * FROM devices WHERE kelurahan_code = ?", (B,))
     db = Database(central.database_url, data_dir=central.data_dir)
     try:
