@@ -5,6 +5,7 @@ every NIK a person types is read the one way."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -15,6 +16,37 @@ from berjasa.checks import reason_unprintable_problem
 from berjasa.problems import ValidationFailed
 
 MAX_REASON = 500
+# The reason the kelurahan's retention purge erases a record with (server.privacy.purge):
+# nobody asked for it, so a record of that NIK met again is not judged against it
+# (:func:`captured_before`; server/erased_niks.py, central/ingest.py).
+RETENTION_REASON_PREFIX = "Retensi: "
+
+
+def retention_reason(days: int) -> str:
+    """The reason of a retention purge of records rejected more than ``days`` ago."""
+    return f"{RETENTION_REASON_PREFIX}ditolak lebih dari {days} hari"
+
+
+def _moment(value: Any) -> dt.datetime | None:
+    try:
+        moment = dt.datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+
+
+def captured_before(values: Mapping[str, Any], erased_at: str) -> bool:
+    """Whether a record whose NIK was erased at its owner's request at ``erased_at``
+    was captured, or consented to, at or before the erasure (either time: a card
+    saved before it keeps its old capture time even if the consent box was ticked
+    again): a copy the person withdrew, refused at the kelurahan (409 ``erased``)
+    and at central (``erased_on_request``). A time that cannot be read counts as
+    before. Only a record with both times after the erasure carries a new consent."""
+    erased = _moment(erased_at)
+    consent = values.get("consent")
+    times = [_moment(values.get("captured_at")),
+             _moment(consent.get("at") if isinstance(consent, Mapping) else None)]
+    return erased is None or any(t is None or t <= erased for t in times)
 
 
 def checked_nik(nik: str) -> str:

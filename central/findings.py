@@ -14,6 +14,7 @@ from typing import Any
 
 from berjasa.audit import Actor
 from berjasa.eligibility import is_active_status, is_deceased_status
+from berjasa.local_time import wita
 from berjasa.record_reasons import names_consent
 from central import identity_match
 from central.storage import audit as trail
@@ -39,6 +40,11 @@ STATUS_FINDING = "bpjs_not_active"
 DEATH_FINDING = "dukcapil_deceased"
 # The findings a verifier answers with "still a participant" or "participation ended"
 PARTICIPATION_FINDINGS = frozenset({STATUS_FINDING, DEATH_FINDING})
+# A record accepted although its NIK was erased at its owner's request before: captured
+# and consented to after the erasure (a new consent), so a verifier makes sure of it
+# before the person goes on a registration file (docs/central.md "A person erased on
+# request, met again"); the kelurahan's supervisor saw the same warning code.
+ERASED_FINDING = "nik_erased_before"
 
 
 def raise_finding(db: Database, record: dict[str, Any], kind: str, source: str,
@@ -49,6 +55,38 @@ def raise_finding(db: Database, record: dict[str, Any], kind: str, source: str,
         "central_id": record["central_id"], "record_version": record.get("version"),
         "kind": kind, "source": source, "evidence": evidence, "raised_at": at or utc_now(),
         "raised_by": raised_by})
+
+
+def erased_message(erased_at: str) -> str:
+    """What the verifier reads on an :data:`ERASED_FINDING`."""
+    return (f"NIK ini pernah dihapus atas permintaan pada {wita(erased_at)}. Data ini dicatat "
+            "dan disetujui sesudahnya: pastikan orang itu memang memberi persetujuan baru "
+            "sebelum didaftarkan ke BPJS.")
+
+
+def erased_before(db: Database, row: dict[str, Any], erasure: dict[str, Any],
+                  at: str) -> int | None:
+    """Raise an :data:`ERASED_FINDING` on an active record (``row`` as stored) whose
+    NIK was erased at a request (``erasure``: its ``erased_at``, ``kelurahan_code``,
+    ``origin``) before its capture and consent. The evidence holds times and codes,
+    never the NIK. Not raised again on a fix when a verifier already confirmed the
+    new consent against the same erasure. Inside the ingest transaction."""
+    consent = row.get("consent")
+    if isinstance(consent, str):
+        try:
+            consent = json.loads(consent)
+        except ValueError:
+            consent = None
+    evidence = {"source": "erasures", "erased_at": erasure["erased_at"],
+                "erased_in": erasure["kelurahan_code"], "erased_by": erasure["origin"],
+                "captured_at": row.get("captured_at"),
+                "consent_at": consent.get("at") if isinstance(consent, dict) else None,
+                "message": erased_message(erasure["erased_at"])}
+    confirmed = store.decided_of_kind(db, ERASED_FINDING, "confirm", [int(row["central_id"])])
+    if any(e.get("erased_at") == erasure["erased_at"]
+           for e in confirmed.get(int(row["central_id"]), ())):
+        return None
+    return raise_finding(db, row, ERASED_FINDING, "erasures", evidence, at=at)
 
 
 def check_dtsen(db: Database, central_ids: list[int] | None = None, at: str | None = None,

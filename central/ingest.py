@@ -27,7 +27,9 @@ from typing import Any
 from berjasa import eligibility as rules
 from berjasa import local_time
 from berjasa.audit import Actor
+from berjasa.erasure import RETENTION_REASON_PREFIX, captured_before
 from berjasa.problems import BatchConflict
+from berjasa.pseudonyms import load_key, pseudonyms
 from berjasa.record_reasons import names_consent
 from central import dedupe, eligibility, findings
 from central.recheck import as_settings, recheck
@@ -38,6 +40,11 @@ from central.storage.db import Database, utc_now
 from central.trail import record as record_in_trail
 from central.trail_targets import code_only
 from sync import protocol
+
+# The reason code of a record refused because its NIK was erased at its owner's
+# request and it was captured or consented to at or before that (docs/central.md
+# "A person erased on request, met again"). Not ``erased`` (this record id was erased).
+ERASED_ON_REQUEST = "erased_on_request"
 
 
 @dataclass(frozen=True)
@@ -136,6 +143,8 @@ def _decide(db: Database, batch: protocol.Batch, digest: str, now: str,
     # as the intake stores them (spaces dropped): the rows hold that form
     niks = ["".join(r["nik"].split()) for r in batch.records if isinstance(r.get("nik"), str)]
     active = store.active_by_nik(db, niks)
+    # NIKs erased at a request, at any kelurahan or here (usually none): one lookup
+    requested = _requested_erasures(db, niks)
     snapshot = snapshots.lookup(db, niks)
     checks_for = _checks_lookup(snapshot, settings)
     stamp = {"kelurahan_code": kelurahan, "batch_id": batch.batch_id, "content_hash": digest,
@@ -143,6 +152,8 @@ def _decide(db: Database, batch: protocol.Batch, digest: str, now: str,
              "eligibility_snapshots": checks_for.stamp}
     rows, replaced, kept, seen_in_batch, results = [], [], [], {}, []
     registered_again: list[dict] = []
+    refused: list[dict] = []  # new records of a person erased on request: never stored
+    fresh: list[tuple[dict, dict]] = []  # (row, erasure): a new consent after it
     held_claims: list[tuple[int, str]] = []
     stored = set(held)
     final = findings.final_decisions(db, list(held.values()))
@@ -180,9 +191,23 @@ def _decide(db: Database, batch: protocol.Batch, digest: str, now: str,
                 old["kpj_claim"] = claim
             results.append(old)
             continue
+        erasure = requested.get(_nik(record)) if requested else None
+        withdrawn = erasure is not None and captured_before(record, erasure["erased_at"])
+        if withdrawn and not newer:
+            # the person asked to be erased after this was captured: refused, and
+            # nothing of it is kept here (the batch answer and the update tell the
+            # kelurahan; central's trail keeps the record id and the code)
+            row = {"record_id": record.get("id"), "kelurahan_code": kelurahan,
+                   "status": "rejected", "reasons": [ERASED_ON_REQUEST]}
+            refused.append(row)
+            results.append(row)
+            continue
         row = _decide_record(record, kelurahan, active, seen_in_batch, checks_for,
                              held=old if newer else None,
-                             held_consent_at=_consent_accepted(db, old) if newer else None)
+                             held_consent_at=_consent_accepted(db, old) if newer else None,
+                             erased_on_request=withdrawn)
+        if erasure is not None and not withdrawn:
+            fresh.append((row, erasure))
         row.update(stamp)
         row["kpj_claimed_at"] = now if row["kpj_claim"] is not None else None
         if newer:
@@ -211,7 +236,10 @@ def _decide(db: Database, batch: protocol.Batch, digest: str, now: str,
             findings.registered_nik_changed(db, {**old, "nik": taken["nik"]}, known, now,
                                                 used_by=taken)
     decided = rows + [row for row, _old in replaced]
-    updates = [u for row in decided for u in _updates_for(row)]
+    for row, erasure in fresh:
+        if row["status"] in store.ACTIVE:  # held off the registration file until decided
+            findings.erased_before(db, row, erasure, now)
+    updates = [u for row in decided + refused for u in _updates_for(row)]
     # the kelurahan moves its fixed record to synced with the answer: this puts it
     # back to registered with its KPJ
     updates += [_registered_update(old) for old in registered_again]
@@ -222,6 +250,25 @@ def _decide(db: Database, batch: protocol.Batch, digest: str, now: str,
         int(r["central_id"]) for r in decided if r.get("kpj_claim") is not None]
     return [_result(r, int(r["central_id"]) in same_person if r.get("central_id") else False)
             for r in results], updates, claimed
+
+
+def _nik(record: dict) -> str | None:
+    """An arriving record's NIK as the intake stores it (spaces dropped)."""
+    nik = record.get("nik")
+    return "".join(nik.split()) if isinstance(nik, str) else None
+
+
+def _requested_erasures(db: Database, niks: list[str]) -> dict[str, dict[str, Any]]:
+    """{NIK: its latest erasure at a request} for a batch's NIKs: their keyed
+    pseudonyms (central's key, as :func:`central.privacy.erase_nik` stores them) and
+    one indexed lookup of ``erasures`` for the lot. A kelurahan's retention purge is
+    left out (nobody asked for it), as are tombstones (no NIK known)."""
+    if not niks:
+        return {}
+    by_alias = {alias: nik for nik, alias in
+                pseudonyms(load_key(db.data_dir), dict.fromkeys(niks)).items()}
+    found = privacy_store.requested_erasures(db, list(by_alias), RETENTION_REASON_PREFIX)
+    return {by_alias[alias]: row for alias, row in found.items()}
 
 
 def _registered_nik_taken(record: dict, held: dict, active: dict,
@@ -272,13 +319,16 @@ def _consent_at(held: dict | None) -> str | None:
 def _decide_record(record: dict, kelurahan: str, active: dict, seen_in_batch: dict,
                    checks_for: Callable[..., tuple[list, list]],
                    held: dict | None = None,
-                   held_consent_at: str | None = None) -> dict[str, Any]:
+                   held_consent_at: str | None = None,
+                   erased_on_request: bool = False) -> dict[str, Any]:
     """The row to store for one new record (its values plus the decision).
     ``held``: the record this newer version replaces (it does not hold its own NIK
     against itself; its own registration is not "already a participant"; a
     registered record with the same NIK stays registered with its KPJ).
     ``held_consent_at``: the consent time central accepted ``held`` with
-    (:func:`_consent_accepted`), not judged again when the record keeps it."""
+    (:func:`_consent_accepted`), not judged again when the record keeps it.
+    ``erased_on_request``: a fix whose NIK was erased at a request after its capture
+    or consent: rejected (:data:`ERASED_ON_REQUEST`) with any other problem found."""
     itself = held["central_id"] if held is not None else None
     # a valid record is stored as the intake loads it (the kelurahan's stored form:
     # list spellings, +62 phones, RT/RW of three digits...), a refused one as sent
@@ -296,6 +346,8 @@ def _decide_record(record: dict, kelurahan: str, active: dict, seen_in_batch: di
     holder = active.get(row["nik"]) or seen_in_batch.get(row["nik"])
     if holder is not None and itself is not None and holder.get("central_id") == itself:
         holder = None
+    if erased_on_request:
+        problems = [*problems, ERASED_ON_REQUEST]
     if problems:
         row.update(status="rejected", reasons=problems)
     elif holder is not None:

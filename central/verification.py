@@ -38,6 +38,7 @@ from central.export_bpjs import kpj_claims_held
 from central.findings import (
     CLAIM_FINDING,
     DEATH_FINDING,
+    ERASED_FINDING,
     PARTICIPATION_FINDINGS,
     STATUS_FINDING,
     VERIFIER_REJECTION,
@@ -59,6 +60,7 @@ KIND_LABELS = {
     "bpjs_nik_changed": "NIK diperbaiki setelah terdaftar di BPJS: perbaiki NIK di BPJS",
     "kpj_claim_unconfirmed": "KPJ dari kelurahan tidak cocok dengan daftar peserta BPJS",
     "bpjs_not_active": "Daftar peserta BPJS: status peserta tidak aktif",
+    ERASED_FINDING: "NIK ini pernah dihapus atas permintaan: pastikan persetujuan baru",
 }
 FINDING_DECISIONS = {"confirm": "Identitas benar, lanjutkan",
                      "send_back": "Kirim balik ke kelurahan",
@@ -81,6 +83,10 @@ KIND_DECISIONS = {
                     "send_back": "NIK salah ketik: kirim balik ke kelurahan"},
     STATUS_FINDING: {CONTINUE: "Masih peserta aktif: tetap dibayar",
                      END_COVERAGE: "Bukan peserta lagi: hentikan iuran"},
+    # a person erased on request, recorded again after it: the new consent is real, or not
+    ERASED_FINDING: {"confirm": "Persetujuan baru sudah dipastikan: lanjutkan",
+                     "send_back": FINDING_DECISIONS["send_back"],
+                     "reject": "Tanpa persetujuan baru: tolak data ini"},
 }
 # The BPJS list says the participant died ("Meninggal Dunia")
 DECEASED_ON_LIST = {CONTINUE: "Masih hidup dan peserta aktif: tetap dibayar",

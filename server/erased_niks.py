@@ -17,10 +17,10 @@ rejected long ago) are not requests and are left out.
 
 from __future__ import annotations
 
-import datetime as dt
 import sqlite3
 from typing import Any
 
+from berjasa.erasure import captured_before
 from berjasa.local_time import wita
 from berjasa.problems import RecordErased
 from berjasa.pseudonyms import key_for_connection, pseudonyms
@@ -40,25 +40,6 @@ def erasure_times(conn: sqlite3.Connection, niks: list[str]) -> dict[str, str]:
                 pseudonyms(key_for_connection(conn), dict.fromkeys(niks)).items()}
     times = privacy_store.erasure_times(conn, list(by_alias), RETENTION_ACTOR.username)
     return {by_alias[alias]: at for alias, at in times.items()}
-
-
-def _moment(value: Any) -> dt.datetime | None:
-    try:
-        moment = dt.datetime.fromisoformat(str(value))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
-
-
-def captured_before(values: dict[str, Any], erased_at: str) -> bool:
-    """Whether the record was captured, or consented to, at or before the erasure
-    (either time: a card saved before it keeps its old capture time even if the
-    consent box was ticked again). A time that cannot be read counts as before."""
-    erased = _moment(erased_at)
-    consent = values.get("consent")
-    times = [_moment(values.get("captured_at")),
-             _moment(consent.get("at") if isinstance(consent, dict) else None)]
-    return erased is None or any(t is None or t <= erased for t in times)
 
 
 def refusal(erased_at: str) -> RecordErased:

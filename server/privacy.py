@@ -25,7 +25,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from berjasa.database import transaction, utc_now
-from berjasa.erasure import checked_nik, erasure_reason, record_names
+from berjasa.erasure import checked_nik, erasure_reason, record_names, retention_reason
 from berjasa.local_time import wita
 from berjasa.problems import NotFound
 from berjasa.pseudonyms import key_for_connection, pseudonym
@@ -227,7 +227,7 @@ def purge(conn: sqlite3.Connection, settings: dict[str, Any], actor: Actor = RET
             reached = record.get("central_status") is not None or bool(
                 privacy_store.batches_holding(conn, record["id"]))
             _erase_record(conn, record, nik_pseudonym(conn, record["nik"]),
-                          f"Retensi: ditolak lebih dari {settings['retention_rejected_days']} hari",
+                          retention_reason(int(settings["retention_rejected_days"])),
                           actor, origin="kelurahan", notify_central=reached,
                           # nobody asked for it (intake tells the two apart: server/erased_niks.py)
                           erased_by=RETENTION_ACTOR.username)

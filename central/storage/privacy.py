@@ -102,6 +102,26 @@ def erasures_of(db: Database, kelurahan_code: str, record_ids: list[str]) -> dic
     return {r["record_id"]: r for r in rows}
 
 
+def requested_erasures(db: Database, pseudonyms: list[str],
+                       not_reason_prefix: str) -> dict[str, dict[str, Any]]:
+    """{pseudonym: its latest erasure (``erased_at``, ``kelurahan_code``, ``origin``)}
+    for the NIK pseudonyms of a batch that were erased at a request (usually none),
+    leaving out those whose reason starts with ``not_reason_prefix`` (a kelurahan's
+    retention purge: nobody asked for it). One statement, probing ``erasures_pseudonym``
+    once per pseudonym (an index scan on both backends, ``db.in_list``)."""
+    if not pseudonyms:
+        return {}
+    among, params = db.in_list("pseudonym", pseudonyms)
+    latest: dict[str, dict[str, Any]] = {}
+    for row in db.query("SELECT pseudonym, erased_at, kelurahan_code, origin FROM erasures"
+                        f" WHERE {among} AND (reason IS NULL OR reason NOT LIKE ?)",
+                        [*params, not_reason_prefix + "%"]):
+        held = latest.get(row["pseudonym"])
+        if held is None or row["erased_at"] > held["erased_at"]:
+            latest[row["pseudonym"]] = row
+    return latest
+
+
 def erasures_by_pseudonym(db: Database, pseudonym: str) -> list[dict[str, Any]]:
     """Erasures made for this NIK (by its pseudonym)."""
     return db.query("SELECT * FROM erasures WHERE pseudonym = ? ORDER BY id", (pseudonym,))

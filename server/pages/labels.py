@@ -63,6 +63,11 @@ CENTRAL_REASON_LABELS = {
     "kk_damaged_by_spreadsheet": "Nomor KK rusak oleh spreadsheet: ketik ulang dari Kartu Keluarga",
     # a version (e.g. a fix) that reached central after central erased the person
     "erased": "Data orang ini sudah dihapus di pusat (pelindungan data pribadi)",
+    # a new record of a person erased on request (at any kelurahan or at central),
+    # captured or consented to before the erasure (central/ingest.py)
+    "erased_on_request": "Orang ini meminta datanya dihapus (UU PDP) setelah data ini dicatat; "
+                         "hapus data ini dari HP. Bila ia setuju didata lagi, catat sebagai data "
+                         "baru dengan persetujuan baru",
 }
 
 ACTION_LABELS = {
