@@ -323,8 +323,14 @@ def forget_central_only(conn: sqlite3.Connection, record_ids: list[str]) -> None
 def central_only(conn: sqlite3.Connection) -> dict[str, Any]:
     """How many records central holds that this laptop does not, by central status
     (as far as the entries pulled tell): ``{"records": N, "statuses": {...}}``."""
+    # counted live: a record stored here again since (a phone re-sent it, the
+    # enumerator's copy, a recovery) or erased here since is not missing any more
     rows = conn.execute("SELECT coalesce(central_status, '?') AS status, count(*) AS n"
-                        " FROM sync_central_only GROUP BY 1 ORDER BY 1").fetchall()
+                        " FROM sync_central_only c"
+                        " WHERE NOT EXISTS (SELECT 1 FROM enrollments e WHERE e.id = c.record_id)"
+                        " AND NOT EXISTS (SELECT 1 FROM privacy_erasures p"
+                        " WHERE p.record_id = c.record_id)"
+                        " GROUP BY 1 ORDER BY 1").fetchall()
     return {"records": sum(row["n"] for row in rows),
             "statuses": {row["status"]: row["n"] for row in rows}}
 
