@@ -50,7 +50,9 @@ def records_page(db: Database, device: dict[str, Any], after: int, limit: int) -
 def _record(row: dict[str, Any], updates: list[dict[str, Any]]) -> dict[str, Any]:
     """One record as the page lists it."""
     if row["status"] == "erased":
-        return {"id": row["record_id"], "status": "erased", "central_id": row["central_id"]}
+        # the enumerator (a staff name, kept at erasure): the laptop tells that phone
+        return {"id": row["record_id"], "status": "erased", "central_id": row["central_id"],
+                "enumerator": row["enumerator"]}
     values = {key: row[key] for key in store.RECOVERY_COLUMNS
               if key not in ("record_id", "status", "reasons", "duplicate_of_kelurahan",
                              "duplicate_of_record", "kpj_number", "central_id")}

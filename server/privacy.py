@@ -166,6 +166,38 @@ def erase_from_central(conn: sqlite3.Connection, record_id: str, reason: str | N
     return True
 
 
+# The pseudonym of an erasure central made of a record this laptop never held (lost
+# to a restore): its NIK is not known here, only its record id (intake refuses that
+# id). Never a real pseudonym ("p1:"), so no NIK lookup matches it.
+UNKNOWN_PSEUDONYM = "unknown:"
+
+
+def note_central_erasure(conn: sqlite3.Connection, record_id: str, reason: str,
+                         enumerator: str | None = None) -> bool:
+    """Central erased a record of this kelurahan that the register does not hold (a
+    laptop restored from a backup made before the record): remember the erasure
+    (inside the caller's transaction), so intake refuses a copy of the record still
+    in a phone's outbox (409 ``erased``) and the phone's status look drops its card.
+    False when the id is held or already erased here (an erasure noted from a pulled
+    ``erased`` entry, which names no enumerator, learns it here)."""
+    if privacy_store.enrollment_by_id(conn, record_id) is not None:
+        return False
+    if privacy_store.erased_ids(conn, [record_id]):
+        if enumerator:
+            privacy_store.set_erasure_enumerator(conn, record_id, enumerator)
+        return False
+    now = utc_now()
+    privacy_store.add_erasure(conn, {
+        "record_id": record_id, "pseudonym": UNKNOWN_PSEUDONYM + record_id, "erased_at": now,
+        "erased_by": CENTRAL_ACTOR.username, "origin": "central",
+        "reason": ERASED_AT_CENTRAL + f": {reason}", "enumerator": enumerator,
+        "sent_at": now, "central_result": "erased"})
+    record_audit_entry(conn, CENTRAL_ACTOR, "privacy.erase", record_id,
+                       {"status": [None, "erased"], "origin": [None, "central"]},
+                       ERASED_AT_CENTRAL + f": {reason}")
+    return True
+
+
 def _erase_record(conn: sqlite3.Connection, record: dict[str, Any], alias: str, reason: str,
                   actor: Actor, origin: str, notify_central: bool | None = None,
                   usb_files: list[dict[str, Any]] | None = None,

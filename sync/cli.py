@@ -221,6 +221,9 @@ def _say_recovery(summary: dict) -> None:
         if summary["erased_here_from_central"]:
             click.echo(f"{len(summary['erased_here_from_central'])} data di laptop ini sudah dihapus "
                        "di pusat; berjasa sync recover menghapusnya juga di sini.")
+        if summary["erasures_noted"]:
+            click.echo(f"{len(summary['erasures_noted'])} data kelurahan ini sudah dihapus di pusat; "
+                       "berjasa sync recover mencatat penghapusannya di sini.")
         return
     statuses = ", ".join(f"{count} {STATUS_LABELS.get(status, status)}"
                          for status, count in sorted(summary["statuses"].items()))
@@ -232,6 +235,9 @@ def _say_recovery(summary: dict) -> None:
     if summary["erased_here_from_central"]:
         click.echo(f"Dihapus di sini karena sudah dihapus di pusat: "
                    f"{len(summary['erased_here_from_central'])} data.")
+    if summary["erasures_noted"]:
+        click.echo(f"Penghapusan di pusat dicatat di sini: {len(summary['erasures_noted'])} data "
+                   "(salinannya di HP petugas ditolak bila dikirim lagi).")
     for item in summary["not_recovered"]:
         holder = item.get("held_by") or {}
         why = (f"NIK-nya dipegang data {holder.get('id')} ({holder.get('status')}) di laptop ini: "

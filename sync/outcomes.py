@@ -168,6 +168,10 @@ def apply_update(conn: sqlite3.Connection, entry: dict[str, Any]) -> bool:
         if privacy.erase_from_central(conn, record_id):
             return True
         storage.forget_central_only(conn, [record_id])  # nothing left to take back
+        # not held here (lost to a restore): remember the erasure, so intake refuses
+        # the copy a phone may still hold
+        privacy.note_central_erasure(conn, record_id, "data tidak ada di laptop ini",
+                                     entry.get("enumerator"))
         return False
     if enrollment_store.status_of(conn, record_id) is None:
         if not privacy_store.erased_ids(conn, [record_id]):
@@ -228,15 +232,36 @@ def _batch_move(decision: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
     return None
 
 
+# central's reason when it refuses a record it has erased (central/ingest.py _result)
+ERASED_AT_CENTRAL_REASON = "erased"
+ERASED_ANSWER_REASON = "pusat menolak data ini karena sudah menghapusnya"
+
+
+def erased_at_central(decision: dict[str, Any]) -> bool:
+    """A batch result refusing the record because central erased it."""
+    return decision.get("result") == "rejected" \
+        and ERASED_AT_CENTRAL_REASON in (decision.get("reasons") or [])
+
+
 def apply_batch_results(conn: sqlite3.Connection, results: list[dict[str, Any]]) -> int:
     """Apply a batch answer's results in bulk (inside the caller's transaction);
-    the number of records changed. Moves the lifecycle refuses are skipped."""
+    the number of records changed. Moves the lifecycle refuses are skipped. A
+    record central refuses as ``erased`` (erased there, e.g. while this laptop was
+    restored from an older backup) is erased here too, as an ``erased`` update
+    does: never kept as ``central_rejected`` with the person's data; the
+    compaction is owed to the end of the run (server/storage/privacy.py)."""
     moves = []
+    erased = 0
     for result in results:
+        if erased_at_central(result):
+            erased += privacy.erase_from_central(conn, str(result["id"]), ERASED_ANSWER_REASON)
+            continue
         move = _batch_move(result)
         if move is not None:
             moves.append((result["id"], *move))
-    return lifecycle.transition_many(conn, moves, SYNC_ACTOR)
+    if erased:
+        privacy_store.owe_compaction(conn)
+    return lifecycle.transition_many(conn, moves, SYNC_ACTOR) + erased
 
 
 def apply_updates(conn: sqlite3.Connection, entries: list[Any]) -> tuple[int, int]:

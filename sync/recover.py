@@ -11,6 +11,10 @@ with its decisions. The agent notices entries about records it does not hold
 - held here already, or erased here (its erasure may still be on its way): nothing;
 - erased at central but held here (a backup made before the erasure): the copy here
   is erased too (audited as erased at central, not sent back);
+- erased at central and not held here (made after the backup): the erasure is
+  remembered here by record id (``privacy_erasures``, origin central), so intake
+  refuses the copy a phone's outbox may still hold (409 ``erased``) and the phone's
+  status look drops its card (server/privacy.py ``note_central_erasure``);
 - otherwise it is written back ``synced``, audited (server/recovery.py), then given
   central's state (``needs_fix`` for a send-back, ``central_rejected``, ``registered``
   with its KPJ, its notices: sync/outcomes.py ``apply_recovered``). A copy the
@@ -44,6 +48,7 @@ from sync.run_state import JITTER
 from sync.transport import CentralClient, CentralRefused, TransientError, json_body, refusal_text
 
 ERASED_REASON = "laptop dipulihkan dari cadangan lama; pusat sudah menghapusnya"
+NOTED_REASON = "data dibuat sesudah cadangan yang dipulihkan; pusat sudah menghapusnya"
 
 
 class RecoverError(Exception):
@@ -81,7 +86,7 @@ def _recover(conn: sqlite3.Connection, client: CentralClient, device: dict[str, 
     summary: dict[str, Any] = {
         "held_at_central": 0, "already_here": 0, "erased_here": 0, "missing_here": 0,
         "recovered": 0, "statuses": {}, "copies_rejected": [], "erased_here_from_central": [],
-        "not_recovered": [], "check_only": check_only}
+        "erasures_noted": [], "not_recovered": [], "check_only": check_only}
     seen: set[str] = set()
     after = "0"
     while True:
@@ -113,6 +118,15 @@ def _one(conn: sqlite3.Connection, device: dict[str, Any], item: dict[str, Any],
             summary["erased_here_from_central"].append(record_id)
             if not check_only:
                 privacy.erase_from_central(conn, record_id, ERASED_REASON)
+        elif not privacy_store.erased_ids(conn, [record_id]):
+            # made after the backup, erased at central since: a phone may still hold it
+            summary["erasures_noted"].append(record_id)
+            if not check_only:
+                privacy.note_central_erasure(conn, record_id, NOTED_REASON,
+                                             item.get("enumerator"))
+        elif not check_only and item.get("enumerator"):
+            # noted by the pull, which does not say whose phone holds it
+            privacy.note_central_erasure(conn, record_id, NOTED_REASON, item["enumerator"])
         return
     seen.add(record_id)
     summary["held_at_central"] += 1

@@ -10,8 +10,11 @@ report item 6). So the purge does not run on a clock it has reason to distrust
 * central refused the latest sync run for its clock (``stale_request``);
 * the clock is earlier than the last purge, or than the newest audit entry written
   while the clock was plausible, by more than :data:`TOLERANCE`;
-* the clock is more than ``retention_clock_gap_days`` past the last purge (before
-  any purge: past the newest audit entry).
+* the clock is more than ``retention_clock_gap_days`` past the last purge;
+* no purge ever ran here (``unconfirmed``): every stored time may have been written
+  by the wrong clock itself (an audit entry of a backup or a login, h3 report item
+  5), so the first purge needs central's word, a run central accepted within
+  :data:`CONFIRMED_FOR`, or a person's (``--clock-checked``).
 
 A run central just accepted proves the clock (central refuses a signed request whose
 time is far from its own): the purge then runs whatever the stored times say. A
@@ -62,7 +65,7 @@ def clock_doubt(conn: sqlite3.Connection, settings: dict[str, Any],
                 now: datetime) -> dict[str, Any] | None:
     """Why the clock reading ``now`` must not date the purge, or None when it may:
     ``{"reason", "message", "now", "reference"}`` (reason ``central_refused``,
-    ``behind`` or ``ahead``; the message in Bahasa Indonesia, both times in WITA)."""
+    ``unconfirmed``, ``behind`` or ``ahead``; the message in Bahasa Indonesia, both times in WITA)."""
     run = storage.last_run(conn)
     if run and "stale_request" in (run.get("error") or ""):
         return _doubt("central_refused", now, _time(run["finished_at"]),
@@ -73,6 +76,14 @@ def clock_doubt(conn: sqlite3.Connection, settings: dict[str, Any],
         return None  # central accepted this clock's signed requests moments ago
     gap = timedelta(days=int(settings["retention_clock_gap_days"]))
     trusted = _time(storage.get_state(conn, LAST_PURGE))
+    if trusted is None:
+        # never purged: no stored time the clock could not have written itself (any
+        # audit entry may be its own, h3 report item 5); only central vouches
+        accepted = finished if run and run["result"] in ("ok", "partial") else None
+        return _doubt("unconfirmed", now, accepted,
+                      "retensi belum pernah berjalan di laptop ini, dan jam laptop belum "
+                      "dibenarkan oleh sinkronisasi yang diterima pusat dalam satu jam terakhir"
+                      + ("; sinkronisasi terakhir yang diterima pusat" if accepted else ""))
     newest = _time(audit_store.newest_entry_time(conn))
     if trusted is not None and newest is not None and newest > trusted + gap:
         newest = None  # written by a clock already far ahead: not a time to trust

@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from berjasa.database import transaction, utc_now
+from server.storage import enrollments as enrollment_store
+from server.storage import privacy as privacy_store
 
 # --- outbox -------------------------------------------------------------------
 
@@ -323,10 +325,17 @@ def forget_central_only(conn: sqlite3.Connection, record_ids: list[str]) -> None
 def central_only(conn: sqlite3.Connection) -> dict[str, Any]:
     """How many records central holds that this laptop does not, by central status
     (as far as the entries pulled tell): ``{"records": N, "statuses": {...}}``."""
-    rows = conn.execute("SELECT coalesce(central_status, '?') AS status, count(*) AS n"
-                        " FROM sync_central_only GROUP BY 1 ORDER BY 1").fetchall()
-    return {"records": sum(row["n"] for row in rows),
-            "statuses": {row["status"]: row["n"] for row in rows}}
+    # counted live: a record stored here again since (a phone re-sent it, the
+    # enumerator's copy, a recovery) or erased here since is not missing any more
+    rows = conn.execute("SELECT record_id, coalesce(central_status, '?') AS status"
+                        " FROM sync_central_only").fetchall()
+    ids = [row["record_id"] for row in rows]
+    here = set(enrollment_store.intake_keys(conn, ids)) | privacy_store.erased_ids(conn, ids)
+    statuses: dict[str, int] = {}
+    for row in rows:
+        if row["record_id"] not in here:
+            statuses[row["status"]] = statuses.get(row["status"], 0) + 1
+    return {"records": sum(statuses.values()), "statuses": dict(sorted(statuses.items()))}
 
 
 def central_only_ids(conn: sqlite3.Connection) -> list[str]:

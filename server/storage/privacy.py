@@ -93,6 +93,18 @@ def add_erasure(conn: sqlite3.Connection, row: dict[str, Any]) -> None:
         {"sent_at": None, "central_result": None, "enumerator": None, **row})
 
 
+def set_erasure_enumerator(conn: sqlite3.Connection, record_id: str, enumerator: str) -> None:
+    """Name the enumerator of an erasure noted without one (whose phone to tell)."""
+    conn.execute("UPDATE privacy_erasures SET enumerator = ? WHERE record_id = ?"
+                 " AND enumerator IS NULL", (enumerator, record_id))
+
+
+def owe_compaction(conn: sqlite3.Connection) -> None:
+    """An erasure made inside a longer transaction: the next agent run, purge or
+    erasure compacts (:func:`finish_compaction`)."""
+    _marker(conn).touch(mode=0o600)
+
+
 def erasures_by_pseudonym(conn: sqlite3.Connection, pseudonym: str) -> list[dict[str, Any]]:
     """Erasures already made for this NIK (by its pseudonym)."""
     rows = conn.execute("SELECT * FROM privacy_erasures WHERE pseudonym = ? ORDER BY id",

@@ -126,7 +126,7 @@ def test_a_retention_purge_is_no_request(api, records, data_dir):
                  (person["id"],))
     conn.commit()
     conn.close()
-    purged = berjasa("privacy", "purge", "--json", "--data-dir", str(data_dir))
+    purged = berjasa("privacy", "purge", "--json", "--clock-checked", "--data-dir", str(data_dir))
     assert json.loads(purged.stdout)["rejected_erased"] == 1, purged.stderr
     # the same person comes again with the old capture time: new data, no warning
     again = _captured(person, dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=1))

@@ -38,7 +38,10 @@ def test_purge_applies_retention_and_is_audited(data_dir):
     conn.execute("INSERT INTO login_failures (at, username, address) VALUES (?, 'x', '1.2.3.4')",
                  (OLD,))
     conn.close()
-    done = berjasa("privacy", "purge", "--json", "--data-dir", str(data_dir))
+    # never purged, never synced: only a person who checked the clock lets it run
+    refused = berjasa("privacy", "purge", "--json", "--data-dir", str(data_dir))
+    assert refused.returncode == 1 and "retensi belum pernah berjalan" in refused.stderr
+    done = berjasa("privacy", "purge", "--json", "--clock-checked", "--data-dir", str(data_dir))
     assert done.returncode == 0, done.stderr
     counts = json.loads(done.stdout)
     assert counts["rejected_erased"] == 1 and counts["batch_bodies_emptied"] == 1
@@ -63,6 +66,11 @@ def test_purge_applies_retention_and_is_audited(data_dir):
 def test_the_agent_purges_once_a_day(data_dir):
     settings = load_settings(data_dir)
     now = datetime.now(timezone.utc)
+    conn = connect(data_dir / "kelurahan.db")
+    with conn:  # a sync central accepted just now vouches for the clock (first purge)
+        conn.execute("INSERT INTO sync_attempts (started_at, finished_at, trigger, result)"
+                     " VALUES (?, ?, 'schedule', 'ok')", (now.isoformat(),) * 2)
+    conn.close()
     assert purge_if_due(data_dir, settings, now) is not None
     assert purge_if_due(data_dir, settings, now + timedelta(hours=23)) is None
     assert purge_if_due(data_dir, settings, now + timedelta(hours=25)) is not None

@@ -170,3 +170,108 @@ def test_without_the_restore_mark_a_later_decision_still_tells(central, keluraha
     recovered = json.loads(berjasa("sync", "recover", "--json", "--data-dir", str(folder),
                                    check=True).stdout)
     assert recovered["recovered"] == 3 and recovered["statuses"] == {"needs_fix": 1, "synced": 2}
+
+
+def _serve(folder: Path):
+    """The kelurahan server on ``folder`` (started after a restore: it reads the
+    restored database)."""
+    from berjasa.background_server import BackgroundServer
+    from berjasa.settings import AppConfig, load_settings
+    from server.app import create_app
+
+    return BackgroundServer(create_app(AppConfig(folder, load_settings(folder), testing=True)),
+                            threads=4).start()
+
+
+def _post(base: str, username: str, path: str, body: dict):
+    import requests
+
+    from tests.helpers import PASSWORD
+
+    session = requests.Session()
+    token = session.post(f"{base}/api/v1/auth/token",
+                         json={"username": username, "password": PASSWORD}, timeout=30)
+    assert token.status_code == 200, token.text
+    session.headers["Authorization"] = f"Bearer {token.json()['token']}"
+    return session.post(base + path, json=body, timeout=60)
+
+
+def test_a_person_erased_at_central_during_a_restore_does_not_come_back(central, data_dir,
+                                                                        tmp_path):
+    """h3 defects 3 and 8: central erases people recorded after the backup; the laptop
+    is restored. A phone's outbox copy sent before `sync recover` is erased here as
+    soon as central answers ``erased`` (never kept as central_rejected with the
+    person's data); `sync recover` records central's erasure of the other, so intake
+    refuses its copy (409 erased); the "pusat memegang N data" count drops a record
+    stored here again."""
+    from berjasa.synthetic import EnrollmentFaker
+
+    folder = data_dir
+    berjasa("central", "init", "--database", central.database_url, data_dir=central.data_dir,
+            check=True)
+    central.register(folder)
+    backup = tmp_path / "lama.bjb"
+    berjasa("backup", str(backup), "--passphrase-stdin", "--data-dir", str(folder),
+            stdin=PASSPHRASE, check=True)
+    faker = EnrollmentFaker(A, seed=61)
+    people = [faker.enrollment() for _ in range(4)]
+    server = _serve(folder)
+    try:
+        for person in people:
+            assert _post(server.url, "enumerator", "/api/v1/enrollments",
+                         person).status_code == 201
+            answer = _post(server.url, "supervisor", f"/api/v1/enrollments/{person['id']}/review",
+                           {"decision": "approve"})
+            assert answer.status_code == 200, answer.text
+    finally:
+        server.stop()
+    assert "0 masih menunggu" in _run(folder)
+    for person in people[:2]:
+        berjasa("central", "privacy", "erase", person["nik"], "--reason", "Surat 55/PDP/2026",
+                data_dir=central.data_dir, check=True)
+    berjasa("restore", str(backup), "--force", "--passphrase-stdin", "--data-dir", str(folder),
+            stdin=PASSPHRASE, check=True)
+
+    server = _serve(folder)
+    try:
+        # before anything is synced: the laptop cannot know yet, the copy is taken
+        erased_copy = people[1]
+        assert _post(server.url, "enumerator", "/api/v1/enrollments",
+                     erased_copy).status_code == 201
+        assert _post(server.url, "supervisor", f"/api/v1/enrollments/{erased_copy['id']}/review",
+                     {"decision": "approve"}).status_code == 200
+        said = _run(folder)
+        # central answered "erased": the copy is erased here, nothing of it is kept
+        assert _row(folder, erased_copy["id"]) is None
+        assert not h.kelurahan_rows(folder, "SELECT id FROM enrollments WHERE nik = ?",
+                                    (erased_copy["nik"],))
+        [erasure] = h.kelurahan_rows(folder, "SELECT origin, central_result FROM privacy_erasures"
+                                     " WHERE record_id = ?", (erased_copy["id"],))
+        assert erasure == {"origin": "central", "central_result": "erased"}
+        assert "pusat memegang 2 data yang tidak ada di laptop ini" in said, said
+
+        # one lost record re-sent by a phone (same id): no longer counted as missing
+        assert _post(server.url, "enumerator", "/api/v1/enrollments",
+                     people[2]).status_code == 201
+        status = json.loads(berjasa("sync", "status", "--json", "--data-dir", str(folder),
+                                    check=True).stdout)
+        assert status["central_only"]["records"] == 1
+        assert "pusat memegang 1 data yang tidak ada di laptop ini" in _run(folder)
+
+        done = berjasa("sync", "recover", "--json", "--data-dir", str(folder))
+        assert done.returncode == 0, done.stderr
+        summary = json.loads(done.stdout)
+        assert summary["recovered"] == 1 and summary["erasures_noted"] in ([], [people[0]["id"]])
+        [noted] = h.kelurahan_rows(folder, "SELECT origin, enumerator FROM privacy_erasures"
+                                   " WHERE record_id = ?", (people[0]["id"],))
+        assert noted == {"origin": "central", "enumerator": "enumerator"}
+        # the phone's outbox copy of the person erased at central: refused, not stored
+        again = _post(server.url, "enumerator", "/api/v1/enrollments", people[0])
+        assert again.status_code == 409 and again.json()["code"] == "erased", again.text
+        assert _row(folder, people[0]["id"]) is None
+        status = json.loads(berjasa("sync", "status", "--json", "--data-dir", str(folder),
+                                    check=True).stdout)
+        assert status["central_only"]["records"] == 0
+    finally:
+        server.stop()
+    assert berjasa("audit", "verify", "--data-dir", str(folder)).returncode == 0

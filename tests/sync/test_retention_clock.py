@@ -63,12 +63,22 @@ def rejected(folder) -> int:
                                     " WHERE status = 'rejected'")[0]["n"]
 
 
-def test_a_clock_400_days_ahead_does_not_purge_and_says_why(laptop, api):
+def test_a_clock_400_days_ahead_does_not_purge_and_says_why(laptop, api, tmp_path):
+    # h3 item 5: a laptop that never purged, its central out of reach; a backup made
+    # under the wrong clock writes an audit entry dated by it
+    conn = connect(laptop / "kelurahan.db")
+    with transaction(conn):
+        conn.execute("UPDATE sync_device SET central_url = 'http://127.0.0.1:9'")
+    conn.close()
+    backup = berjasa("backup", str(tmp_path / "k_ft.bjb"), "--passphrase-stdin", "--data-dir",
+                     str(laptop), stdin="frasa-sandi-cadangan-panjang\n", process=True,
+                     env=faketime_env(AHEAD))
+    assert backup.returncode == 0, backup.stderr
     ahead = berjasa("privacy", "purge", "--json", "--data-dir", str(laptop), process=True,
                     env=faketime_env(AHEAD))
     assert ahead.returncode == 1 and "Traceback" not in ahead.stderr
     [line] = ahead.stderr.strip().splitlines()
-    assert line.startswith("Galat: Retensi tidak dijalankan: jam laptop lebih dari 14 hari")
+    assert line.startswith("Galat: Retensi tidak dijalankan: retensi belum pernah berjalan"), line
     assert "--clock-checked" in line and "WITA" in line
     assert rejected(laptop) == 3  # nothing erased
     # said in `sync status` and on the supervisor's panel, with the clock right again
@@ -111,9 +121,22 @@ def test_after_central_refused_the_clock_the_scheduled_purge_waits(laptop, caplo
     assert rejected(laptop) == 3
 
 
+def _accepted_run(folder, at: datetime) -> None:
+    """A sync run central accepted, finished at ``at``."""
+    conn = connect(folder / "kelurahan.db")
+    try:
+        with transaction(conn):
+            conn.execute("INSERT INTO sync_attempts (started_at, finished_at, trigger, result)"
+                         " VALUES (?, ?, 'schedule', 'ok')", (at.isoformat(),) * 2)
+    finally:
+        conn.close()
+
+
 def test_a_clock_behind_the_stored_times_or_far_past_the_last_purge_waits(data_dir):
     settings = load_settings(data_dir)
     now = datetime.now(timezone.utc)
+    assert purge_if_due(data_dir, settings, now) is None  # the first: no sync vouched yet
+    _accepted_run(data_dir, now)
     assert purge_if_due(data_dir, settings, now) is not None  # the first purge
     assert purge_if_due(data_dir, settings, now - timedelta(days=2)) is None  # behind
     assert purge_if_due(data_dir, settings, now + timedelta(days=15)) is None  # > 14 days
