@@ -24,6 +24,7 @@ from berjasa.problems import (
     KeptRecordNotActive,
     NotActiveAtCentral,
     NotFound,
+    RegisteredAtBpjs,
     ValidationFailed,
 )
 from central.export_bpjs import kpj_claims_held
@@ -194,6 +195,7 @@ def decide_finding(db: Database, finding_id: int, decision: str, reason: str | N
             store.clear_kpj_claim(db, int(record["central_id"]), now)
             outcome["kpj_claim_cleared"] = details["kpj_claim_cleared"] = True
         elif decision == "reject":
+            _refuse_rejecting_a_registered_record(record)
             _refuse_rejecting_a_kept_record(db, record)
             reasons = [f"{VERIFIER_REJECTION}{text}"]
             store.set_record_status(db, record["central_id"], "rejected", reasons, now)
@@ -206,6 +208,58 @@ def decide_finding(db: Database, finding_id: int, decision: str, reason: str | N
                              else outcome["record_status"]]
         record_trail(db, who, f"decision.finding.{decision}", record, details)
         return outcome
+
+
+# Why a registered record is never rejected or made a duplicate at central, and what
+# to do instead (docs/central.md "Verification", panduan-kantor-pusat.md section 5)
+REGISTERED_KEPT = ("Data ini sudah terdaftar di BPJS (punya KPJ) dan masuk daftar iuran kota: "
+                   "pendaftarannya tetap, pusat tidak menolaknya.")
+
+
+def _refuse_rejecting_a_registered_record(record: dict[str, Any]) -> None:
+    """409 ``registered_at_bpjs``: a verifier's rejection would take a BPJS
+    participant off the payment list while BPJS still holds the KPJ."""
+    if record["status"] != "registered":
+        return
+    raise RegisteredAtBpjs(
+        f"{REGISTERED_KEPT} Bila identitasnya benar, pilih \"{FINDING_DECISIONS['confirm']}\"; "
+        "bila orang ini tidak berhak atau sudah tidak bekerja, kepesertaannya diakhiri lewat "
+        "BPJS Ketenagakerjaan, bukan dengan menolak data di pusat. Temuan ini tetap terbuka.")
+
+
+def pair_decisions(a: dict[str, Any] | None, b: dict[str, Any] | None) -> dict[str, str]:
+    """The decisions a verifier may take on a pair of these two records (the page
+    offers these, :func:`decide_pair` refuses the others): a registered record is
+    never the one dropped, so "keep the other" is not offered against it."""
+    offered = dict(PAIR_DECISIONS)
+    if (a or {}).get("status") == "registered":
+        offered.pop("keep_b")
+    if (b or {}).get("status") == "registered":
+        offered.pop("keep_a")
+    return offered
+
+
+def _refuse_dropping_a_registered_record(drop: dict[str, Any], keep: dict[str, Any],
+                                         keep_letter: str) -> None:
+    """409 ``registered_at_bpjs`` when "same person, keep the other" would make a
+    registered record (a BPJS participant the city pays for) a duplicate: it names
+    the decision that keeps it (the other record becomes its duplicate)."""
+    if drop["status"] != "registered":
+        return
+    name = f"{drop['kelurahan_code']}/{drop['record_id']}"
+    if keep["status"] == "registered":
+        raise RegisteredAtBpjs(
+            "Kedua data sudah terdaftar di BPJS (punya KPJ) dan masuk daftar iuran; pusat tidak "
+            "menjadikan salah satunya duplikat. Bila keduanya orang yang sama, minta BPJS "
+            "Ketenagakerjaan menonaktifkan salah satu kepesertaan; pasangan ini tetap terbuka.",
+            registered=name)
+    letter = "B" if keep_letter == "A" else "A"
+    raise RegisteredAtBpjs(
+        f"Data {name} sudah terdaftar di BPJS (punya KPJ) dan masuk daftar iuran: pendaftarannya "
+        f"tetap dan ia tidak dapat menjadi duplikat. Bila keduanya orang yang sama, pilih "
+        f"\"{PAIR_DECISIONS['keep_' + letter.lower()]}\" (keep_{letter.lower()}): data "
+        f"{keep['kelurahan_code']}/{keep['record_id']} yang menjadi duplikatnya.",
+        registered=name)
 
 
 def _refuse_rejecting_a_kept_record(db: Database, record: dict[str, Any]) -> None:
@@ -232,8 +286,10 @@ def decide_pair(db: Database, central_id_a: int, central_id_b: int, decision: st
                 reason: str | None, actor: Actor | str) -> dict[str, Any]:
     """A verifier's decision on a flagged pair: ``keep_a`` / ``keep_b`` (the same
     person: the other record is rejected at central as a duplicate of the one
-    kept; 409 ``not_active`` when the one to keep is no longer active) or
-    ``different`` (two people: nothing changes). Two verifiers at once:
+    kept; 409 ``not_active`` when the one to keep is no longer active, 409
+    ``registered_at_bpjs`` when the other one is registered at BPJS: it keeps its
+    registration, keep it instead) or ``different`` (two people: nothing
+    changes). Two verifiers at once:
     the first wins, the second gets 409 ``already_decided``. Both kelurahan hear
     the decision with their next pull (update kind ``duplicate_decision``)."""
     if decision not in PAIR_DECISIONS:
@@ -243,7 +299,8 @@ def decide_pair(db: Database, central_id_a: int, central_id_b: int, decision: st
     who = _actor(actor)
     actor = who.username
     a_id, b_id = sorted((int(central_id_a), int(central_id_b)))
-    if (a_id, b_id) != (int(central_id_a), int(central_id_b)) and decision != "different":
+    swapped = (a_id, b_id) != (int(central_id_a), int(central_id_b))
+    if swapped and decision != "different":
         decision = {"keep_a": "keep_b", "keep_b": "keep_a"}[decision]  # as the caller named them
     now = utc_now()
     with db.transaction():
@@ -268,6 +325,10 @@ def decide_pair(db: Database, central_id_a: int, central_id_b: int, decision: st
             if keep["status"] not in records_store.ACTIVE:
                 # keeping a rejected/erased record would leave the person with none
                 raise KeptRecordNotActive(status=keep["status"])
+            # a BPJS participant the city pays keeps its registration; the letters as
+            # the caller named the records
+            _refuse_dropping_a_registered_record(
+                drop, keep, "A" if (decision == "keep_a") != swapped else "B")
             details["kept"] = f"{keep['kelurahan_code']}/{keep['record_id']}"
             details["dropped"] = f"{drop['kelurahan_code']}/{drop['record_id']}"
             # a record no longer active (rejected meanwhile) keeps its status

@@ -23,7 +23,8 @@ def page(status: int = 200):
                            element_fields={**dukcapil.ELEMENTS, "NIK": "nik"},
                            finding_decisions=verification.FINDING_DECISIONS,
                            decisions_for=verification.finding_decisions,
-                           pair_decisions=verification.PAIR_DECISIONS), status
+                           pair_decisions=verification.PAIR_DECISIONS,
+                           pair_decisions_for=verification.pair_decisions), status
 
 
 def _done(message: str):
