@@ -1,9 +1,10 @@
-"""Likely-duplicate matching across kelurahan (flag, never block).
+"""Likely-duplicate matching city-wide (flag, never block).
 
 Two enrollments with different NIKs may still be one person: a mistyped NIK, or
-a KTP and an older KK entry. Central flags a pair when they share KK number and
-birth date, or when their normalised names are similar and the birth date is the
-same. Plain functions; no database, no Flask.
+a KTP and an older KK entry, in two kelurahan or in one (two enumerators of one
+kelurahan recording the same worker). Central flags a pair when they share KK
+number and birth date, or when their normalised names are similar and the birth
+date is the same. Plain functions; no database, no Flask.
 """
 
 from __future__ import annotations
@@ -136,13 +137,15 @@ def match_reason(a: dict[str, Any], b: dict[str, Any]) -> str | None:
 
 def likely_duplicates(record: dict[str, Any],
                       candidates: Iterable[dict[str, Any]]) -> list[tuple[dict[str, Any], str]]:
-    """The candidates from *other* kelurahan that look like ``record``, each with
-    its reason. Same-NIK pairs are not flagged: the unique index decides those."""
+    """The candidates, of any kelurahan (``record``'s own too), that look like
+    ``record``, each with its reason. Same-NIK pairs are not flagged: the unique
+    index decides those; nor is the record itself (the same ``central_id``)."""
     found = []
+    itself = record.get("central_id")
     for other in candidates:
-        if other.get("kelurahan_code") == record.get("kelurahan_code"):
-            continue
         if other.get("nik") == record.get("nik"):
+            continue
+        if itself is not None and other.get("central_id") == itself:
             continue
         reason = match_reason(record, other)
         if reason:

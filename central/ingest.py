@@ -6,7 +6,8 @@ invalid → ``rejected``; NIK active elsewhere (or earlier in the batch) →
 on a loaded snapshot → ``rejected``; else ``accepted``. Every new record is
 evaluated with the shared rules (berjasa.eligibility) and keeps its results, the
 snapshot ids and the parameter set used (``eligibility``, ``eligibility_snapshots``). Accepted records are
-then compared with active records born the same day in other kelurahan and
+then compared with active records born the same day in any kelurahan (their own
+too) and with each other, and
 likely duplicates are flagged to both sides.
 
 A record carrying its kelurahan's KPJ claim (``kpj_claim``, protocol 3: a registered
@@ -29,7 +30,7 @@ from berjasa import local_time
 from berjasa.audit import Actor
 from berjasa.problems import BatchConflict
 from berjasa.record_reasons import names_consent
-from central import dedupe, eligibility, findings
+from central import dedupe, eligibility, findings, likely_duplicates
 from central.recheck import as_settings, recheck
 from central.storage import audit as trail
 from central.storage import privacy as privacy_store
@@ -195,7 +196,7 @@ def _decide(db: Database, batch: protocol.Batch, digest: str, now: str,
     # the kelurahan moves its fixed record to synced with the answer: this puts it
     # back to registered with its KPJ
     updates += [_registered_update(old) for old in registered_again]
-    updates += _flag_likely_duplicates(db, [r for r in decided if r["status"] == "accepted"], now)
+    updates += likely_duplicates.flag(db, [r for r in decided if r["status"] == "accepted"], now)
     findings.check_dtsen(db, [r["central_id"] for r in decided if r["status"] in store.ACTIVE],
                              at=now)
     claimed = [central_id for central_id, _claim in held_claims] + [
@@ -387,29 +388,6 @@ def _registered_update(row: dict[str, Any]) -> dict[str, Any]:
             "kind": "registered", "central_status": "registered",
             "kpj_number": row.get("kpj_number"), "coverage_start": row.get("coverage_start"),
             "central_id": row["central_id"]}
-
-
-def _flag_likely_duplicates(db: Database, rows: list[dict], now: str) -> list[dict]:
-    """Flag accepted rows that look like active records of other kelurahan."""
-    if not rows:
-        return []
-    # all rows are the batch's kelurahan: its own records are never candidates
-    candidates = store.likely_duplicate_candidates(db, rows, other_than=rows[0]["kelurahan_code"])
-    by_date: dict[str, list[dict]] = {}
-    for candidate in candidates:
-        by_date.setdefault(candidate["birth_date"], []).append(candidate)
-    flags, updates = [], []
-    for row in rows:
-        for other, match in dedupe.likely_duplicates(row, by_date.get(row["birth_date"], [])):
-            pair = sorted([row["central_id"], other["central_id"]])
-            flags.append((pair[0], pair[1], match, now))
-            for this, that in ((row, other), (other, row)):
-                updates.append({"kelurahan_code": this["kelurahan_code"], "record_id": this["record_id"],
-                                "kind": "possible_duplicate", "match": match,
-                                "other": {"kelurahan_code": that["kelurahan_code"],
-                                          "record_id": that["record_id"]}})
-    store.add_flags(db, flags)
-    return updates
 
 
 def _json_list(text: str | None) -> list:

@@ -103,25 +103,30 @@ def active_by_nik(db: Database, niks: list[str]) -> dict[str, dict]:
     return {r["nik"]: r for r in rows}
 
 
-def active_by_birth_date(db: Database, birth_dates: list[str], other_than: str) -> list[dict]:
-    """Active records born on any of these dates in kelurahan other than
-    ``other_than``: every candidate the likely-duplicate check could flag, and many
-    more (the full scan that :func:`likely_duplicate_candidates` replaced; kept as
-    its reference in tests)."""
+def active_by_birth_date(db: Database, birth_dates: list[str],
+                         other_than: str | None = None) -> list[dict]:
+    """Active records born on any of these dates (in kelurahan other than
+    ``other_than`` when given): every candidate the likely-duplicate check could
+    flag, and many more (the full scan that :func:`likely_duplicate_candidates`
+    replaced; kept as its reference in tests)."""
     dates = sorted({d for d in birth_dates if d})
     if not dates:
         return []
     among, params = db.in_list("birth_date", dates)
+    elsewhere, other = (" AND kelurahan_code <> ?", [other_than]) if other_than else ("", [])
     return db.query(f"SELECT {_CANDIDATE_COLUMNS} FROM records WHERE status IN ('accepted', 'registered')"
-                    f" AND kelurahan_code <> ? AND {among}", [other_than, *params])
+                    f"{elsewhere} AND {among}", [*other, *params])
 
 
 _CANDIDATE_COLUMNS = "central_id, nik, kk_number, full_name, birth_date, kelurahan_code, record_id"
 
 
 def likely_duplicate_candidates(db: Database, rows: list[dict[str, Any]],
-                                other_than: str) -> list[dict]:
-    """Active records in kelurahan other than ``other_than`` that
+                                other_than: str | None = None,
+                                excluding: Iterable[int] = ()) -> list[dict]:
+    """Active records (in kelurahan other than ``other_than`` when given; any
+    kelurahan by default, as central compares city-wide) but those of ``excluding``
+    (central ids: the rows themselves, compared with each other by the caller) that
     :func:`central.dedupe.match_reason` could pair with one of ``rows`` (each with
     ``birth_date``, ``kk_number`` and ``name_key``): born the same day and with the
     same KK, or sharing a word of the name key, or, for a one-word name, another
@@ -157,13 +162,15 @@ def likely_duplicate_candidates(db: Database, rows: list[dict[str, Any]],
         " AND n.word = w.word"
         f" UNION SELECT n.central_id FROM record_name_words n WHERE n.word_count = 1 AND {dates}",
         [*kk_params, *word_params, *date_params])]
+    ids = set(ids).difference(excluding)
     if not ids:
         return []
     among, id_params = db.in_list("central_id", sorted(ids), "bigint")
+    elsewhere, other = (" AND kelurahan_code <> ?", [other_than]) if other_than else ("", [])
     return db.query(
         f"SELECT {_CANDIDATE_COLUMNS} FROM records WHERE {among}"
-        " AND status IN ('accepted', 'registered') AND kelurahan_code <> ? ORDER BY central_id",
-        [*id_params, other_than])
+        f" AND status IN ('accepted', 'registered'){elsewhere} ORDER BY central_id",
+        [*id_params, *other])
 
 
 def _pairs(db: Database, name: str, columns: tuple[str, str],
