@@ -54,6 +54,10 @@ def import_command(kind: str, file: Path, force: bool, data_dir: Path | None, as
         click.echo(f"{summary['unreadable_held']} baris yang ditolak memuat NIK data di pusat: aturan "
                    f"yang membaca berkas ini \"belum diketahui\" untuk data itu (tidak ditolak, tidak "
                    f"masuk berkas pendaftaran BPJS) sampai berkas yang diperbaiki diimpor ulang.")
+    if summary.get("cohort_duplicates"):
+        click.echo(f"{summary['cohort_duplicates']} data di pusat tampak sama dengan pekerja kohort "
+                   f"2024 ber-NIK lain: temuan untuk verifikator (data itu menunggu, tidak masuk "
+                   f"berkas pendaftaran BPJS).")
     if summary["unused_columns"]:
         click.echo(f"Kolom tidak dipakai: {', '.join(summary['unused_columns'])} (bukan kolom "
                    f"{kind}; periksa nama kolomnya bila isinya perlu)")

@@ -218,15 +218,16 @@ def decide_pair_command(central_id_a: int, central_id_b: int, decision: str, rea
 @data_dir_option
 @json_option
 def verify_command(limit: int, data_dir: Path | None, as_json: bool) -> None:
-    """Pemeriksaan identitas: semua data di pusat dengan DTSEN, lalu paling banyak
-    --limit data ke Dukcapil (bila diatur). Proses yang terhenti dilanjutkan.
+    """Pemeriksaan identitas: semua data di pusat dengan DTSEN dan dengan kohort 2024
+    (orang yang sama dengan NIK lain), lalu paling banyak --limit data ke Dukcapil (bila
+    diatur). Proses yang terhenti dilanjutkan.
 
     Contoh: berjasa central verify --limit 200 --json
     """
     from berjasa.folder_lock import lock_dir, try_lock
     from berjasa.settings import SettingsError
     from central import dukcapil
-    from central.findings import check_dtsen
+    from central.findings import check_cohort, check_dtsen
     from central.trail import cli_actor, record
 
     with central_db(data_dir) as (db, settings, folder):
@@ -243,12 +244,16 @@ def verify_command(limit: int, data_dir: Path | None, as_json: bool) -> None:
         with held:
             with db.transaction():
                 dtsen = check_dtsen(db)
+                cohort = check_cohort(db)
             outcome = dukcapil.run(db, config, limit=limit)
             # records were compared (and sent to Dukcapil): counts only in the trail
-            record(db, cli_actor(), "verify.run", None, {"dtsen": dtsen, "dukcapil": outcome})
-    summary = {"dtsen": dtsen, "dukcapil": outcome}
+            record(db, cli_actor(), "verify.run", None,
+                   {"dtsen": dtsen, "cohort": cohort, "dukcapil": outcome})
+    summary = {"dtsen": dtsen, "cohort": cohort, "dukcapil": outcome}
     if not as_json:
         click.echo(f"DTSEN: {dtsen['compared']} dibandingkan, {dtsen['raised']} temuan baru.")
+        click.echo(f"Kohort 2024 (NIK lain, nama dan tanggal lahir sama): {cohort['compared']} "
+                   f"dibandingkan, {cohort['raised']} temuan baru.")
         if not outcome["enabled"]:
             click.echo("Dukcapil: pemeriksaan identitas ke Dukcapil tidak aktif "
                        "(central_dukcapil_url belum diatur).")
@@ -257,7 +262,7 @@ def verify_command(limit: int, data_dir: Path | None, as_json: bool) -> None:
                        f"{outcome['deferred']} ditunda, {outcome['findings']} temuan baru"
                        + (f"; berhenti: {dukcapil.stop_text(outcome['stopped'])}; dilanjutkan "
                           "pada proses berikutnya" if outcome["stopped"] else "") + ".")
-    emit(summary, as_json, str(outcome["findings"] + dtsen["raised"]))
+    emit(summary, as_json, str(outcome["findings"] + dtsen["raised"] + cohort["raised"]))
 
 
 @click.command("dukcapil-standin")

@@ -151,3 +151,13 @@ def likely_duplicates(record: dict[str, Any],
         if reason:
             found.append((other, reason))
     return found
+
+
+def cohort_matches(record: dict[str, Any],
+                   cohort_rows: Iterable[dict[str, Any]]) -> list[tuple[dict[str, Any], str]]:
+    """The 2024 cohort rows (``nik``, ``full_name``, ``birth_date``) that look like
+    ``record`` under another NIK, each with its reason: the same birth date and a
+    similar name (:func:`match_reason`; the cohort file has no KK). The same NIK is
+    not a likely duplicate: the record is ``already_in_cohort`` (a rule)."""
+    return [(row, reason) for row in cohort_rows if row.get("nik") != record.get("nik")
+            for reason in [match_reason(record, {**row, "kk_number": None})] if reason]

@@ -13,7 +13,7 @@ from typing import Any
 
 from berjasa.audit import Actor
 from berjasa.record_reasons import names_consent
-from central import identity_match
+from central import dedupe, identity_match
 from central.storage import audit as trail
 from central.storage import findings as store
 from central.storage import snapshots
@@ -63,6 +63,60 @@ def check_dtsen(db: Database, central_ids: list[int] | None = None, at: str | No
             raised += 1
     return {"compared": compared, "raised": raised}
 
+
+# A record that looks like a 2024-cohort worker under another NIK (docs/central.md
+# "Likely duplicates of the 2024 cohort")
+COHORT_FINDING = "cohort_duplicate"
+
+
+def check_cohort(db: Database, rows: list[dict[str, Any]] | None = None,
+                 at: str | None = None) -> dict[str, int]:
+    """Compare accepted records with the loaded 2024 cohort: one whose name and
+    birth date match a cohort row of **another** NIK (:func:`central.dedupe.cohort_matches`:
+    the same worker re-enrolled under a mistyped NIK, registered and paid twice
+    otherwise) gets a ``cohort_duplicate`` finding with the evidence side by side,
+    unless a verifier already decided one on this version with the same evidence.
+    ``rows``: these records only (as stored, ``status`` accepted: an arriving batch,
+    records re-judged), looked up by their birth dates; None: every accepted record
+    (after a cohort import, ``central verify``). Returns ``{"compared", "raised"}``:
+    the records compared with at least one cohort row born the same day."""
+    at = at or utc_now()
+    matched: dict[int, tuple[dict, dict, str]] = {}
+    compared: set[int] = set()
+    if rows is None:
+        pairs = snapshots.accepted_born_as_cohort(db)
+    else:
+        rows = [r for r in rows if r.get("status", "accepted") == "accepted" and r.get("birth_date")]
+        born = snapshots.cohort_born_on(db, [r["birth_date"] for r in rows]) if rows else {}
+        pairs = ((row, other) for row in rows for other in born.get(row["birth_date"], ()))
+    for record, cohort_row in pairs:
+        compared.add(int(record["central_id"]))
+        if int(record["central_id"]) in matched:  # the first cohort row (by NIK) is shown
+            continue
+        for other, reason in dedupe.cohort_matches(record, [cohort_row]):
+            matched[int(record["central_id"])] = (record, other, reason)
+    raised = 0
+    for record, other, reason in matched.values():
+        evidence = cohort_evidence(record, other, reason)
+        if store.decided_before(db, record["central_id"], COHORT_FINDING, record.get("version"),
+                                evidence):
+            continue
+        if raise_finding(db, record, COHORT_FINDING, "cohort", evidence, at=at):
+            raised += 1
+    return {"compared": len(compared), "raised": raised}
+
+
+def cohort_evidence(record: dict[str, Any], cohort_row: dict[str, Any],
+                    reason: str) -> dict[str, Any]:
+    """The evidence of a ``cohort_duplicate`` finding: the record's and the cohort
+    row's name, birth date, kelurahan and NIK side by side, and the cohort worker's
+    KPJ and first month paid."""
+    fields = identity_match.compare_identity(record, cohort_row)
+    fields.append({"field": "nik", "record": record.get("nik"), "reference": cohort_row.get("nik"),
+                   "result": identity_match.DIFFERENT})
+    return {"source": "cohort", "match": reason, "fields": fields,
+            "cohort": {"nik": cohort_row.get("nik"), "kpj_number": cohort_row.get("kpj_number"),
+                       "coverage_start": cohort_row.get("coverage_start")}}
 
 
 def record_trail(db: Database, who: Actor, action: str, record: dict[str, Any],

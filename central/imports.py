@@ -223,4 +223,6 @@ def _load(db: Database, path: Path, kind: str, reading: Reading, found: dict[str
                                                   import_month=(today or local_time.today()).strftime("%Y-%m"))
         if kind == "dtsen":  # identity findings against the new snapshot (not a rule)
             findings.check_dtsen(db)
+        if kind == "cohort":  # a held record that looks like a cohort worker under another NIK
+            summary["cohort_duplicates"] = findings.check_cohort(db)["raised"]
     return summary

@@ -43,6 +43,7 @@ KIND_LABELS = {
     "sent_back": "Dikirim balik ke kelurahan untuk diperbaiki",
     "bpjs_nik_changed": "NIK diperbaiki setelah terdaftar di BPJS: perbaiki NIK di BPJS",
     "kpj_claim_unconfirmed": "KPJ dari kelurahan tidak cocok dengan daftar peserta BPJS",
+    "cohort_duplicate": "Kemungkinan orang yang sama dengan pekerja kohort 2024 (NIK lain)",
 }
 FINDING_DECISIONS = {"confirm": "Identitas benar, lanjutkan",
                      "send_back": "Kirim balik ke kelurahan",
@@ -53,6 +54,9 @@ FINDING_DECISIONS = {"confirm": "Identitas benar, lanjutkan",
 KIND_DECISIONS = {
     "kpj_claim_unconfirmed": {"confirm": "Klaim KPJ keliru: daftarkan sebagai peserta baru",
                               "reject": "Tolak data ini"},
+    # the worker the cohort holds under another NIK: the same person is already paid
+    "cohort_duplicate": {"confirm": "Orang berbeda, lanjutkan",
+                         "reject": "Sama orang dengan pekerja kohort: tolak data ini"},
 }
 
 

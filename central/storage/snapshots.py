@@ -158,6 +158,38 @@ def records_for_recheck(db: Database, chunk: int = 5000,
         after = rows[-1]["central_id"]
 
 
+_COHORT_MATCH = "nik, kpj_number, full_name, birth_date, kelurahan_code, coverage_start"
+
+
+def cohort_born_on(db: Database, birth_dates: list[str]) -> dict[str, list[dict]]:
+    """The 2024 cohort rows born on these dates, by date (one query, through the
+    ``cohort_birth_date`` index of migration 0018)."""
+    dates = sorted({d for d in birth_dates if d})
+    if not dates:
+        return {}
+    among, params = db.in_list("birth_date", dates)
+    found: dict[str, list[dict]] = {}
+    for row in db.query(f"SELECT {_COHORT_MATCH} FROM cohort WHERE {among} ORDER BY nik", params):
+        found.setdefault(row["birth_date"], []).append(row)
+    return found
+
+
+def accepted_born_as_cohort(db: Database) -> Iterator[tuple[dict, dict]]:
+    """(record, cohort row) for every accepted record and every cohort row of another
+    NIK born the same day: what the cohort check compares after a cohort import or in
+    ``central verify`` (one join through the birth-date indexes, streamed)."""
+    for row in db.stream(
+            "SELECT r.central_id, r.version, r.nik, r.full_name, r.birth_date, r.kelurahan_code,"
+            " c.nik AS c_nik, c.kpj_number AS c_kpj_number, c.full_name AS c_full_name,"
+            " c.birth_date AS c_birth_date, c.kelurahan_code AS c_kelurahan_code,"
+            " c.coverage_start AS c_coverage_start FROM records r JOIN cohort c"
+            " ON c.birth_date = r.birth_date AND c.nik <> r.nik WHERE r.status = 'accepted'"
+            " ORDER BY r.central_id, c.nik"):
+        record = {k: row[k] for k in ("central_id", "version", "nik", "full_name", "birth_date",
+                                      "kelurahan_code")}
+        yield record, {k[2:]: v for k, v in row.items() if k.startswith("c_")}
+
+
 def nik_listed_for_kpj(db: Database, kpj: str) -> str | None:
     """The NIK the loaded BPJS list shows with this KPJ, or None."""
     row = db.one("SELECT nik FROM bpjs_participants WHERE kpj_number = ? ORDER BY nik LIMIT 1",
