@@ -86,22 +86,30 @@ def _progress(as_json: bool, label: str) -> Iterator[Any]:
 @json_option
 def recheck_command(data_dir: Path | None, as_json: bool) -> None:
     """Nilai ulang semua data di pusat (setelah parameter berubah atau impor baru);
-    perubahan dikabarkan ke kelurahan pada sinkronisasi berikutnya.
+    data duplikat yang NIK-nya tidak lagi dipegang data aktif dinilai ulang (yang
+    paling awal memegangnya). Perubahan dikabarkan ke kelurahan pada sinkronisasi
+    berikutnya.
 
     Contoh: berjasa central recheck --json
     """
     from berjasa.eligibility import ParameterError
     from central.recheck import recheck
     from central.trail import cli_actor, record
+    from central.waiting import judge_waiting
 
     with central_db(data_dir) as (db, settings, _):
         try:
             with db.transaction():
                 db.lock_ingest()
                 summary = recheck(db, settings)
+                # records answered duplicate of a record that no longer holds the NIK
+                summary["waiting"] = judge_waiting(db, settings, None, cli_actor())
                 record(db, cli_actor(), "recheck", None, summary)
         except ParameterError as exc:
             raise click.ClickException(str(exc)) from exc
+    waiting = summary["waiting"]
     emit(summary, as_json, f"Dievaluasi {summary['evaluated']}: {summary['rejected']} ditolak, "
          f"{summary['accepted']} diterima kembali, {summary['registered']} terdaftar, "
-         f"{summary['eligibility_changed']} hasil aturan berubah.")
+         f"{summary['eligibility_changed']} hasil aturan berubah; {waiting['judged']} data "
+         f"duplikat yang NIK-nya sudah lepas dinilai ulang ({waiting['accepted']} diterima, "
+         f"{waiting['rejected']} ditolak aturan).")

@@ -141,9 +141,9 @@ def decide_command(finding_id: int, decision: str, reason: str, actor: str | Non
     """
     from central.verification import decide_finding
 
-    with central_db(data_dir) as (db, _, _):
+    with central_db(data_dir) as (db, settings, _):
         try:
-            outcome = decide_finding(db, finding_id, decision, reason, _actor(actor))
+            outcome = decide_finding(db, finding_id, decision, reason, _actor(actor), settings)
         except Problem as exc:
             raise _problem(exc) from exc
     if outcome.get("record_unchanged") and not as_json:
@@ -204,9 +204,10 @@ def decide_pair_command(central_id_a: int, central_id_b: int, decision: str, rea
     """
     from central.verification import decide_pair
 
-    with central_db(data_dir) as (db, _, _):
+    with central_db(data_dir) as (db, settings, _):
         try:
-            outcome = decide_pair(db, central_id_a, central_id_b, decision, reason, _actor(actor))
+            outcome = decide_pair(db, central_id_a, central_id_b, decision, reason, _actor(actor),
+                                  settings)
         except Problem as exc:
             raise _problem(exc) from exc
     emit(outcome, as_json, outcome["decision"])

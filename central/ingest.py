@@ -37,6 +37,7 @@ from central.storage import privacy as privacy_store
 from central.storage import records as store
 from central.storage import snapshots
 from central.storage.db import Database, utc_now
+from central.waiting import judge_waiting
 from sync import protocol
 
 
@@ -70,11 +71,13 @@ def ingest_batch(db: Database, batch: protocol.Batch, body_bytes: int,
             return stored["answer"], True
         now = utc_now()
         settings = as_settings(settings)
-        results, updates, claimed = _decide(db, batch, digest, now, settings)
+        results, updates, claimed, freed = _decide(db, batch, digest, now, settings)
         answer = protocol.encode_results(batch.batch_id, results)
         store.add_updates(db, updates, now)
         if claimed:  # after the batch's own entries: a registration follows its acceptance
             recheck(db, settings, central_ids=claimed)
+        if freed:  # fixes that let go of a NIK: the records waiting for it are judged
+            judge_waiting(db, settings, freed, Actor(batch.device_id, "device"), now)
         store.add_batch(db, {
             "batch_id": batch.batch_id, "device_id": batch.device_id,
             "kelurahan_code": batch.kelurahan_code, "content_hash": digest,
@@ -104,10 +107,12 @@ def _record_receipt(db: Database, batch: protocol.Batch, results: list[dict[str,
 
 
 def _decide(db: Database, batch: protocol.Batch, digest: str, now: str,
-            settings: dict[str, Any]) -> tuple[list[dict], list[dict], list[int]]:
-    """Per-record results (batch order), the update entries they cause, and the
-    central ids of the records that carry a KPJ claim. The database is asked once
-    per batch for everything the records need."""
+            settings: dict[str, Any]) -> tuple[list[dict], list[dict], list[int], list[str]]:
+    """Per-record results (batch order), the update entries they cause, the
+    central ids of the records that carry a KPJ claim, and the NIKs active records
+    held before their fix replaced them (the fix may have let go of one:
+    :func:`central.waiting.judge_waiting`). The database is asked once per batch for
+    everything the records need."""
     kelurahan = batch.kelurahan_code
     ids = [r["id"] for r in batch.records if isinstance(r.get("id"), str)]
     held = store.held_records(db, kelurahan, ids)
@@ -203,8 +208,11 @@ def _decide(db: Database, batch: protocol.Batch, digest: str, now: str,
         findings.check_cohort(db, [r for r in decided if r["status"] == "accepted"], at=now)
     claimed = [central_id for central_id, _claim in held_claims] + [
         int(r["central_id"]) for r in decided if r.get("kpj_claim") is not None]
+    freed = [old["nik"] for row, old in replaced
+             if old["status"] in store.ACTIVE and (row["nik"] != old["nik"]
+                                                   or row["status"] not in store.ACTIVE)]
     return [_result(r, int(r["central_id"]) in same_person if r.get("central_id") else False)
-            for r in results], updates, claimed
+            for r in results], updates, claimed, freed
 
 
 def _registered_nik_taken(record: dict, held: dict, active: dict,

@@ -13,6 +13,7 @@ reason; the kelurahan hears it with the next pull).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from berjasa.audit import Actor
@@ -32,6 +33,7 @@ from central.findings import CLAIM_FINDING, VERIFIER_REJECTION, raise_finding, r
 from central.storage import findings as store
 from central.storage import records as records_store
 from central.storage.db import Database, utc_now
+from central.waiting import judge_waiting
 
 KIND_LABELS = {
     "dtsen_mismatch": "Identitas tidak sama dengan DTSEN",
@@ -153,8 +155,10 @@ def _send_back_record(db: Database, record: dict[str, Any], text: str, who: Acto
 
 
 def decide_finding(db: Database, finding_id: int, decision: str, reason: str | None,
-                   actor: Actor | str) -> dict[str, Any]:
-    """A verifier's decision on an open finding (see the module docstring)."""
+                   actor: Actor | str, settings: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """A verifier's decision on an open finding (see the module docstring). A
+    rejection frees the record's NIK: the records waiting for it are judged again
+    (:func:`central.waiting.judge_waiting`, with the rule ``settings``)."""
     if decision not in FINDING_DECISIONS:
         raise ValidationFailed({"decision": [_choose(FINDING_DECISIONS)]},
                                {"decision": ["invalid_choice"]})
@@ -208,6 +212,7 @@ def decide_finding(db: Database, finding_id: int, decision: str, reason: str | N
                 "kelurahan_code": record["kelurahan_code"], "record_id": record["record_id"],
                 "kind": "rejected", "central_status": "rejected", "reasons": reasons}], now)
             outcome["record_status"] = "rejected"
+            _judge_waiting(db, settings, record["nik"], who, now, details)
         details["status"] = [record["status"], "sent_back" if decision == "send_back"
                              else outcome["record_status"]]
         record_trail(db, who, f"decision.finding.{decision}", record, details)
@@ -266,6 +271,16 @@ def _refuse_dropping_a_registered_record(drop: dict[str, Any], keep: dict[str, A
         registered=name)
 
 
+def _judge_waiting(db: Database, settings: Mapping[str, Any] | None, nik: str, who: Actor,
+                   now: str, details: dict[str, Any]) -> None:
+    """A decision took a record out of holding ``nik``: the records waiting for it
+    are judged again (:mod:`central.waiting`); the decision's trail entry counts
+    them (``waiting``) when there were some."""
+    judged = judge_waiting(db, settings, [nik], who, now)["judged"]
+    if judged:
+        details["waiting"] = judged
+
+
 def _refuse_rejecting_a_kept_record(db: Database, record: dict[str, Any]) -> None:
     """409 ``kept_by_pair_decision`` when a pair decision kept this record and the
     other record is its duplicate: rejecting it would leave the person with no
@@ -287,7 +302,8 @@ def _refuse_rejecting_a_kept_record(db: Database, record: dict[str, Any]) -> Non
 
 
 def decide_pair(db: Database, central_id_a: int, central_id_b: int, decision: str,
-                reason: str | None, actor: Actor | str) -> dict[str, Any]:
+                reason: str | None, actor: Actor | str,
+                settings: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """A verifier's decision on a flagged pair: ``keep_a`` / ``keep_b`` (the same
     person: the other record is rejected at central as a duplicate of the one
     kept; 409 ``not_active`` when the one to keep is no longer active, 409
@@ -295,7 +311,9 @@ def decide_pair(db: Database, central_id_a: int, central_id_b: int, decision: st
     registration, keep it instead) or ``different`` (two people: nothing
     changes). Two verifiers at once:
     the first wins, the second gets 409 ``already_decided``. Both kelurahan hear
-    the decision with their next pull (update kind ``duplicate_decision``)."""
+    the decision with their next pull (update kind ``duplicate_decision``). The
+    dropped record frees its NIK: the records waiting for it are judged again
+    (:func:`central.waiting.judge_waiting`, with the rule ``settings``)."""
     if decision not in PAIR_DECISIONS:
         raise ValidationFailed({"decision": [_choose(PAIR_DECISIONS)]},
                                {"decision": ["invalid_choice"]})
@@ -318,7 +336,7 @@ def decide_pair(db: Database, central_id_a: int, central_id_b: int, decision: st
         # ids, kelurahan and statuses only: the trail outlives an erasure (no NIK, no name)
         details: dict[str, Any] = {"other": f"{b['kelurahan_code']}/{b['record_id']}",
                                    "kelurahan_code": [a["kelurahan_code"], b["kelurahan_code"]]}
-        updates = []
+        updates, freed = [], None
         for this, that, side in ((a, b, "a"), (b, a, "b")):
             updates.append({"kelurahan_code": this["kelurahan_code"], "record_id": this["record_id"],
                             "kind": "duplicate_decision", "decision": decision, "reason": text,
@@ -339,6 +357,7 @@ def decide_pair(db: Database, central_id_a: int, central_id_b: int, decision: st
             details["dropped_status"] = [drop["status"], "duplicate" if drop["status"]
                                          in records_store.ACTIVE else drop["status"]]
             if drop["status"] in records_store.ACTIVE:
+                freed = drop["nik"]
                 store.mark_duplicate_of(db, int(drop["central_id"]), keep["kelurahan_code"],
                                         keep["record_id"], now)
                 # the dropped record leaves every file: its open findings (a send-back
@@ -353,6 +372,8 @@ def decide_pair(db: Database, central_id_a: int, central_id_b: int, decision: st
                                 "duplicate_of": {"kelurahan_code": keep["kelurahan_code"],
                                                  "record_id": keep["record_id"]}})
         records_store.add_updates(db, updates, now)
+        if freed is not None:  # after the decision's own updates
+            _judge_waiting(db, settings, freed, who, now, details)
         record_trail(db, who, f"decision.pair.{decision}", a, details)
     return {"central_id_a": a_id, "central_id_b": b_id, "decision": decision, "reason": text}
 

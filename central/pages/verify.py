@@ -5,7 +5,7 @@ updates: of two verifiers deciding at once one wins) and the trail."""
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 
 from berjasa.problems import NotFound, Problem
 from central import dukcapil, identity_match, verification
@@ -52,7 +52,8 @@ def decide_finding(finding_id: str):
     try:
         outcome = verification.decide_finding(get_db(), _number(finding_id),
                                               request.form.get("decision", ""),
-                                              request.form.get("reason"), current_actor())
+                                              request.form.get("reason"), current_actor(),
+                                              current_app.config["SETTINGS"])
     except Problem as exc:
         return _refused(exc)
     if outcome.get("record_unchanged"):
@@ -64,7 +65,8 @@ def decide_pair(a: str, b: str):
     """``POST /verifikasi/pasangan/<a>/<b>``: keep_a, keep_b or different, with a reason."""
     try:
         verification.decide_pair(get_db(), _number(a), _number(b), request.form.get("decision", ""),
-                                 request.form.get("reason"), current_actor())
+                                 request.form.get("reason"), current_actor(),
+                                 current_app.config["SETTINGS"])
     except Problem as exc:
         return _refused(exc)
     return _done("Keputusan atas pasangan disimpan; kedua kelurahan menerimanya pada tarikan berikutnya.")

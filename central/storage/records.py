@@ -103,6 +103,55 @@ def active_by_nik(db: Database, niks: list[str]) -> dict[str, dict]:
     return {r["nik"]: r for r in rows}
 
 
+# A record answered ``duplicate`` because another record held its NIK, not one a
+# verifier's pair decision made the duplicate of another NIK (final): central.waiting
+_WAITING = (
+    "r.status = 'duplicate' AND NOT EXISTS (SELECT 1 FROM duplicate_flags d"
+    " WHERE (d.central_id_b = r.central_id AND d.decision = 'keep_a')"
+    " OR (d.central_id_a = r.central_id AND d.decision = 'keep_b'))"
+    " AND NOT EXISTS (SELECT 1 FROM records a WHERE a.nik = r.nik"
+    " AND a.status IN ('accepted', 'registered'))")
+
+
+def waiting_duplicates(db: Database, niks: list[str] | None = None) -> list[dict]:
+    """Records waiting for a NIK no active record holds (of ``niks``; None: any),
+    oldest first (``central_id``), with the record they were answered duplicate of."""
+    among, params = db.in_list("r.nik", niks) if niks is not None else ("1 = 1", [])
+    return db.query("SELECT r.central_id, r.nik, r.kelurahan_code, r.record_id,"
+                    " r.duplicate_of_kelurahan, r.duplicate_of_record FROM records r"
+                    f" WHERE {_WAITING} AND {among} ORDER BY r.central_id", params)
+
+
+def reopen_for_judging(db: Database, central_ids: list[int], at: str) -> None:
+    """Waiting duplicates about to be judged again: no longer a duplicate of anyone,
+    held as a record with no decision yet (``rejected`` with no reason, no rule
+    results: :func:`central.recheck.recheck` decides it next, in the same transaction)."""
+    among, params = db.in_list("central_id", central_ids, "bigint")
+    db.run("UPDATE records SET status = 'rejected', reasons = '[]', checks = NULL,"
+           " eligibility = NULL, duplicate_of_kelurahan = NULL, duplicate_of_record = NULL,"
+           f" updated_at = ? WHERE status = 'duplicate' AND {among}", [at, *params])
+
+
+def repoint_duplicates(db: Database, central_ids: list[int], kelurahan_code: str,
+                       record_id: str, at: str) -> None:
+    """Waiting duplicates whose NIK another record now holds: duplicates of that one."""
+    among, params = db.in_list("central_id", central_ids, "bigint")
+    db.run("UPDATE records SET duplicate_of_kelurahan = ?, duplicate_of_record = ?, updated_at = ?"
+           f" WHERE status = 'duplicate' AND {among}", [kelurahan_code, record_id, at, *params])
+
+
+def records_for_flagging(db: Database, central_ids: list[int]) -> dict[int, dict]:
+    """Records by central id, with what the likely-duplicate flags, the identity
+    checks and the updates read."""
+    if not central_ids:
+        return {}
+    among, params = db.in_list("central_id", sorted(central_ids), "bigint")
+    return {int(r["central_id"]): r for r in db.query(
+        "SELECT central_id, kelurahan_code, record_id, nik, kk_number, full_name, name_key,"
+        " birth_date, version, status, reasons, eligibility, kpj_number, coverage_start"
+        f" FROM records WHERE {among}", params)}
+
+
 def active_by_birth_date(db: Database, birth_dates: list[str],
                          other_than: str | None = None) -> list[dict]:
     """Active records born on any of these dates (in kelurahan other than
