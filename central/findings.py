@@ -132,7 +132,7 @@ def final_decisions(db: Database, held: list[dict[str, Any]]) -> set[int]:
     verifier (``verifikasi: ...``) or made ``duplicate`` by a pair decision."""
     final = {int(r["central_id"]) for r in held if r["status"] == "rejected"
              and any(str(reason).startswith(VERIFIER_REJECTION)
-                     for reason in _reason_list(r.get("reasons")))}
+                     for reason in stored_list(r.get("reasons")))}
     return final | same_person(db, held)
 
 
@@ -143,14 +143,15 @@ def same_person(db: Database, held: list[dict[str, Any]]) -> set[int]:
                                        if r["status"] == "duplicate"])
 
 
-def _reason_list(reasons: Any) -> list:
-    """A record's stored reasons (JSON text or a list)."""
-    if isinstance(reasons, str):
+def stored_list(value: Any) -> list:
+    """A record's stored list (its reasons, its rule results): JSON text, a list, or
+    NULL (an empty list)."""
+    if isinstance(value, str):
         try:
-            reasons = json.loads(reasons)
+            value = json.loads(value)
         except ValueError:
             return []
-    return reasons if isinstance(reasons, list) else []
+    return value if isinstance(value, list) else []
 
 
 def sent_back_for_consent(db: Database, central_id: int) -> bool:

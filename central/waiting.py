@@ -22,7 +22,6 @@ a second active record anyway (the caller's transaction then fails whole).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -73,11 +72,11 @@ def judge_waiting(db: Database, settings: Mapping[str, Any] | None,
                 updates += _repoint(db, row, by_nik[row["nik"]][1:], now)
             else:  # a rule rejects it (the same NIK's next waiting record is judged next)
                 summary["rejected"] += 1
-                reasons = _list(row["reasons"])
+                reasons = findings.stored_list(row["reasons"])
                 updates.append({"kelurahan_code": row["kelurahan_code"],
                                 "record_id": row["record_id"], "kind": "rejected",
                                 "central_status": "rejected", "reasons": reasons,
-                                "eligibility": _list(row["eligibility"])})
+                                "eligibility": findings.stored_list(row["eligibility"])})
             trail.append(db, actor, "record.rejudged", f"{row['kelurahan_code']}/{row['record_id']}",
                          {"status": ["duplicate", row["status"]], "duplicate_of": before,
                           "central_id": row["central_id"]})
@@ -92,7 +91,7 @@ def _reaccepted(row: dict[str, Any]) -> dict[str, Any]:
     """The ``reaccepted`` update of a record that took its NIK."""
     return {"kelurahan_code": row["kelurahan_code"], "record_id": row["record_id"],
             "kind": "reaccepted", "central_status": "accepted", "central_id": row["central_id"],
-            "eligibility": _list(row["eligibility"])}
+            "eligibility": findings.stored_list(row["eligibility"])}
 
 
 def _registered(row: dict[str, Any]) -> dict[str, Any]:
@@ -120,12 +119,3 @@ def _repoint(db: Database, holder: dict[str, Any], others: list[dict[str, Any]],
                     {**mine, "kind": "duplicate_elsewhere", "other": theirs}]
     return updates
 
-
-def _list(value: Any) -> list:
-    """A JSON list column (text, a list, or NULL)."""
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except ValueError:
-            return []
-    return value if isinstance(value, list) else []

@@ -10,30 +10,16 @@ from __future__ import annotations
 import csv
 import json
 
-from berjasa.synthetic import born_on
-
-from .conftest import KELURAHAN_A, KELURAHAN_B, records
 from .office import signed_in, token
 from .test_cli import berjasa
-from .test_registration_holds import _export_cli, _init
+from .test_registration_holds import _export_cli, registered_then_flagged
 
 
 def _registered_then_flagged(central, tmp_path):
-    """A registered at BPJS (put on a file, then listed with its KPJ); B, the same
-    person under another NIK from another kelurahan, arrives after: an open pair.
-    (A's record, B's record, A's central id, B's central id, A's coverage month)."""
-    a, b = central.register(KELURAHAN_A), central.register(KELURAHAN_B)
-    first = {**records(1, KELURAHAN_A)[0], "full_name": "Muh. Ridwan Daeng Tompo"}
-    a.send([first])
-    _init(central)
-    niks, _ = _export_cli(central)
-    assert niks == {first["nik"]}
-    listed = tmp_path / "bpjs.csv"
-    listed.write_text(f"nik,no_kpj,status\n{first['nik']},25012345678,aktif\n", encoding="utf-8")
-    berjasa("central", "import", "bpjs-participants", str(listed), data_dir=central.data_dir)
-    second = born_on({**records(1, KELURAHAN_B, seed=3)[0],
-                      "full_name": "MUHAMMAD RIDWAN DG. TOMPO"}, first["birth_date"])
-    b.send([second])
+    """A registered at BPJS, B the same person under another NIK: an open pair
+    (test_registration_holds.registered_then_flagged). (A's record, B's record, A's
+    central id, B's central id, A's coverage month)."""
+    first, second = registered_then_flagged(central, tmp_path)
     ids = {r["nik"]: r["central_id"] for r in central.query("SELECT nik, central_id FROM records")}
     held = central.query("SELECT coverage_start FROM records WHERE nik = ?", (first["nik"],))
     return first, second, ids[first["nik"]], ids[second["nik"]], held[0]["coverage_start"]
