@@ -54,7 +54,8 @@ def judge_waiting(db: Database, settings: Mapping[str, Any] | None,
         for row in waiting:
             by_nik.setdefault(row["nik"], []).append(row)
         firsts = [rows[0] for rows in by_nik.values()]
-        store.reopen_for_judging(db, [r["central_id"] for r in firsts], now)
+        if not store.reopen_for_judging(db, [r["central_id"] for r in firsts], now):
+            return summary  # nothing left to judge (cannot happen under the ingest lock)
         recheck(db, dict(settings or {}), central_ids=[r["central_id"] for r in firsts])
         judged = store.records_for_flagging(db, [r["central_id"] for r in firsts])
         promoted, updates = [], []

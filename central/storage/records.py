@@ -122,12 +122,13 @@ def waiting_duplicates(db: Database, niks: list[str] | None = None) -> list[dict
                     f" WHERE {_WAITING} AND {among} ORDER BY r.central_id", params)
 
 
-def reopen_for_judging(db: Database, central_ids: list[int], at: str) -> None:
+def reopen_for_judging(db: Database, central_ids: list[int], at: str) -> int:
     """Waiting duplicates about to be judged again: no longer a duplicate of anyone,
     held as a record with no decision yet (``rejected`` with no reason, no rule
-    results: :func:`central.recheck.recheck` decides it next, in the same transaction)."""
+    results: :func:`central.recheck.recheck` decides it next, in the same
+    transaction). How many were still waiting."""
     among, params = db.in_list("central_id", central_ids, "bigint")
-    db.run("UPDATE records SET status = 'rejected', reasons = '[]', checks = NULL,"
+    return db.run("UPDATE records SET status = 'rejected', reasons = '[]', checks = NULL,"
            " eligibility = NULL, duplicate_of_kelurahan = NULL, duplicate_of_record = NULL,"
            f" updated_at = ? WHERE status = 'duplicate' AND {among}", [at, *params])
 
