@@ -53,6 +53,7 @@ from bench.throwaway_db import throwaway_database
 from berjasa.database import connect
 from berjasa.reference import kelurahan_list
 from berjasa.synthetic import EnrollmentFaker, born_on, same_nik
+from central import findings
 from central.ingest import Delivery, ingest_batch
 from central.storage import snapshots
 from central.storage.db import Database, sqlite_path, utc_now
@@ -123,11 +124,13 @@ def make_cohort(by_kelurahan: dict[str, list[dict]], count: int, seed: int = 10_
 
 
 def load_cohort(db: Database, rows: list[tuple]) -> None:
-    """The cohort in force, as an import leaves it (its imports row and its rows)."""
+    """The cohort in force, as an import leaves it (its imports row, its rows and
+    their name words)."""
     with db.transaction():
         snapshot = snapshots.start_import(db, "cohort", "bench-kohort.csv", None, utc_now(), "bench")
         snapshots.insert(db, "cohort", [(*row, snapshot) for row in rows])
         snapshots.finish_import(db, snapshot, len(rows), len(rows), 0, "-")
+        findings.index_cohort_names(db, snapshot)
 
 
 def make_batches(by_kelurahan: dict[str, list[dict]], size: int) -> list[protocol.Batch]:

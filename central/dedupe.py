@@ -158,6 +158,22 @@ def cohort_matches(record: dict[str, Any],
     """The 2024 cohort rows (``nik``, ``full_name``, ``birth_date``) that look like
     ``record`` under another NIK, each with its reason: the same birth date and a
     similar name (:func:`match_reason`; the cohort file has no KK). The same NIK is
-    not a likely duplicate: the record is ``already_in_cohort`` (a rule)."""
-    return [(row, reason) for row in cohort_rows if row.get("nik") != record.get("nik")
-            for reason in [match_reason(record, {**row, "kk_number": None})] if reason]
+    not a likely duplicate: the record is ``already_in_cohort`` (a rule). Most rows
+    born that day are other people whose names share no word: they are passed over
+    before :func:`names_similar` (two similar names share a word, or are both one word:
+    tests/central/test_dedupe_candidates.py holds that property), which is what an
+    arriving batch costs."""
+    born, nik = record.get("birth_date"), record.get("nik")
+    words = name_key(record.get("full_name")).split()
+    if not born or not words:
+        return []
+    found = []
+    for row in cohort_rows:
+        if row.get("nik") == nik or row.get("birth_date") != born:
+            continue
+        other = name_key(row.get("full_name")).split()
+        if not (len(words) == len(other) == 1 or not set(words).isdisjoint(other)):
+            continue
+        if names_similar(record.get("full_name"), row.get("full_name")):
+            found.append((row, "similar_name_birth_date"))
+    return found

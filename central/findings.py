@@ -84,16 +84,16 @@ def check_cohort(db: Database, rows: list[dict[str, Any]] | None = None,
     matched: dict[int, tuple[dict, dict, str]] = {}
     compared: set[int] = set()
     if rows is None:
-        pairs = snapshots.accepted_born_as_cohort(db)
+        pairs = ((record, [other]) for record, other in snapshots.accepted_born_as_cohort(db))
     else:
         rows = [r for r in rows if r.get("status", "accepted") == "accepted" and r.get("birth_date")]
-        born = snapshots.cohort_born_on(db, [r["birth_date"] for r in rows]) if rows else {}
-        pairs = ((row, other) for row in rows for other in born.get(row["birth_date"], ()))
-    for record, cohort_row in pairs:
+        born = snapshots.cohort_candidates(db, rows) if rows and index_cohort_names(db) else {}
+        pairs = ((row, born[row["birth_date"]]) for row in rows if row["birth_date"] in born)
+    for record, cohort_rows in pairs:
         compared.add(int(record["central_id"]))
         if int(record["central_id"]) in matched:  # the first cohort row (by NIK) is shown
             continue
-        for other, reason in dedupe.cohort_matches(record, [cohort_row]):
+        for other, reason in dedupe.cohort_matches(record, cohort_rows)[:1]:
             matched[int(record["central_id"])] = (record, other, reason)
     raised = 0
     for record, other, reason in matched.values():
@@ -104,6 +104,30 @@ def check_cohort(db: Database, rows: list[dict[str, Any]] | None = None,
         if raise_finding(db, record, COHORT_FINDING, "cohort", evidence, at=at):
             raised += 1
     return {"compared": len(compared), "raised": raised}
+
+
+def index_cohort_names(db: Database, snapshot_id: int | None = None) -> bool:
+    """Make ``cohort_name_words`` (migration 0018) hold the name words
+    (:func:`central.dedupe.name_key`) of the cohort in force (``snapshot_id``, else
+    the newest cohort import), unless it holds them already; whether a cohort is
+    loaded. Called under the ingest lock: by the cohort import, and by a batch when
+    the words are of another cohort (one imported before the migration: once)."""
+    snapshot_id = snapshot_id if snapshot_id is not None else snapshots.current_ids(db)["cohort"]
+    if snapshot_id is None:
+        return False
+    if snapshots.cohort_words_of(db) == int(snapshot_id):
+        return True
+
+    def words():
+        for row in snapshots.cohort_names(db):
+            parts, date = dedupe.name_key(row["full_name"]).split(), row["birth_date"] or ""
+            if not parts or not date:  # a row of its own: the table is not empty
+                yield (row["nik"], date, "", 0, snapshot_id)
+                continue
+            yield from ((row["nik"], date, word, len(parts), snapshot_id)
+                        for word in dict.fromkeys(parts))
+    snapshots.replace_cohort_words(db, words())
+    return True
 
 
 def cohort_evidence(record: dict[str, Any], cohort_row: dict[str, Any],

@@ -183,22 +183,13 @@ def likely_duplicate_candidates(db: Database, rows: list[dict[str, Any]],
     one-word name (two similar names of two or more words share a word; a one-word
     name is only similar to a one-word name). Index lookups through
     ``record_name_words`` (migration 0010) instead of everyone born that day."""
-    by_kk, by_word, one_word = set(), set(), set()
-    for row in rows:
-        date = row.get("birth_date")
-        if not date:
-            continue
-        if row.get("kk_number"):
-            by_kk.add((date, row["kk_number"]))
-        words = (row.get("name_key") or "").split()
-        if len(words) == 1:
-            one_word.add(date)
-        else:
-            by_word.update((date, word) for word in words)
+    by_kk = {(row["birth_date"], row["kk_number"]) for row in rows
+             if row.get("birth_date") and row.get("kk_number")}
+    by_word, one_word = name_word_keys(rows)
     if not (by_kk or by_word or one_word):
         return []
-    kk_pairs, kk_params = _pairs(db, "kk", ("birth_date", "kk_number"), sorted(by_kk))
-    word_pairs, word_params = _pairs(db, "w", ("birth_date", "word"), sorted(by_word))
+    kk_pairs, kk_params = pairs_table(db, "kk", ("birth_date", "kk_number"), sorted(by_kk))
+    word_pairs, word_params = pairs_table(db, "w", ("birth_date", "word"), sorted(by_word))
     dates, date_params = db.in_list("n.birth_date", sorted(one_word) or [""])
     # Two statements: the ids by index probes, then those rows by primary key. As one,
     # PostgreSQL with statistics older than the table's growth (a fast ingest between
@@ -223,8 +214,26 @@ def likely_duplicate_candidates(db: Database, rows: list[dict[str, Any]],
         [*id_params, *other])
 
 
-def _pairs(db: Database, name: str, columns: tuple[str, str],
-           pairs: list[tuple[str, str]]) -> tuple[str, list[Any]]:
+def name_word_keys(rows: Iterable[dict[str, Any]]) -> tuple[set[tuple[str, str]], set[str]]:
+    """What a name can be similar to, for the lookups by name word (records,
+    cohort): ``(birth_date, word)`` for each word of a name of two or more words
+    (a similar name shares one), and the birth dates of one-word names (similar only
+    to a one-word name). Rows without a birth date or a name ask for nothing."""
+    by_word, one_word = set(), set()
+    for row in rows:
+        date = row.get("birth_date")
+        words = (row.get("name_key") or "").split()
+        if not date or not words:
+            continue
+        if len(words) == 1:
+            one_word.add(date)
+        else:
+            by_word.update((date, word) for word in words)
+    return by_word, one_word
+
+
+def pairs_table(db: Database, name: str, columns: tuple[str, str],
+                pairs: list[tuple[str, str]]) -> tuple[str, list[Any]]:
     """A common table expression ``name(columns)`` holding ``pairs`` of text, and
     its parameters: two arrays unnested on PostgreSQL (one short statement, as
     :meth:`Database.in_list`), a VALUES list on SQLite. No pairs: one row of NULLs,
