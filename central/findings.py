@@ -70,7 +70,7 @@ COHORT_FINDING = "cohort_duplicate"
 
 
 def check_cohort(db: Database, rows: list[dict[str, Any]] | None = None,
-                 at: str | None = None) -> dict[str, int]:
+                 at: str | None = None, snapshot_id: int | None = None) -> dict[str, int]:
     """Compare accepted records with the loaded 2024 cohort: one whose name and
     birth date match a cohort row of **another** NIK (:func:`central.dedupe.cohort_matches`:
     the same worker re-enrolled under a mistyped NIK, registered and paid twice
@@ -78,7 +78,8 @@ def check_cohort(db: Database, rows: list[dict[str, Any]] | None = None,
     unless a verifier already decided one on this version with the same evidence.
     ``rows``: these records only (as stored, ``status`` accepted: an arriving batch,
     records re-judged), looked up by their birth dates; None: every accepted record
-    (after a cohort import, ``central verify``). Returns ``{"compared", "raised"}``:
+    (after a cohort import, ``central verify``); ``snapshot_id``: the cohort in force,
+    when the caller knows it. Returns ``{"compared", "raised"}``:
     the records compared with at least one cohort row born the same day."""
     at = at or utc_now()
     matched: dict[int, tuple[dict, dict, str]] = {}
@@ -87,7 +88,8 @@ def check_cohort(db: Database, rows: list[dict[str, Any]] | None = None,
         pairs = ((record, [other]) for record, other in snapshots.accepted_born_as_cohort(db))
     else:
         rows = [r for r in rows if r.get("status", "accepted") == "accepted" and r.get("birth_date")]
-        born = snapshots.cohort_candidates(db, rows) if rows and index_cohort_names(db) else {}
+        born = (snapshots.cohort_candidates(db, rows)
+                if rows and index_cohort_names(db, snapshot_id) else {})
         pairs = ((row, born[row["birth_date"]]) for row in rows if row["birth_date"] in born)
     for record, cohort_rows in pairs:
         compared.add(int(record["central_id"]))

@@ -204,8 +204,10 @@ def _decide(db: Database, batch: protocol.Batch, digest: str, now: str,
     updates += likely_duplicates.flag(db, [r for r in decided if r["status"] == "accepted"], now)
     findings.check_dtsen(db, [r["central_id"] for r in decided if r["status"] in store.ACTIVE],
                              at=now)
-    if checks_for.snapshot["ids"]["cohort"] is not None:  # one query per batch, by birth date
-        findings.check_cohort(db, [r for r in decided if r["status"] == "accepted"], at=now)
+    cohort = checks_for.snapshot["ids"]["cohort"]
+    if cohort is not None:  # the cohort rows sharing a name word, born the same day
+        findings.check_cohort(db, [r for r in decided if r["status"] == "accepted"], at=now,
+                              snapshot_id=cohort)
     claimed = [central_id for central_id, _claim in held_claims] + [
         int(r["central_id"]) for r in decided if r.get("kpj_claim") is not None]
     freed = [old["nik"] for row, old in replaced
