@@ -2,6 +2,7 @@
 
     python bench/ingest_bench.py [--records 20000] [--batch 500] [--kelurahan 8]
                                  [--backend sqlite --backend postgresql] [--rounds 3]
+                                 [--cohort 36000]
 
 For each backend, on a fresh database with central's migrations:
 
@@ -19,6 +20,10 @@ For each backend, on a fresh database with central's migrations:
 About 3% of the records reuse another kelurahan's NIK (``duplicate``), 2% share a KK
 and birth date with another kelurahan's record and 2% carry a variant spelling of
 another's name with the same birth date (both flagged), so every dedupe path runs.
+With ``--cohort N`` a 2024 cohort of N workers is loaded first (as `central import
+cohort` leaves it), 1% of the records being cohort workers enrolled again under another
+NIK, so the cohort likely-duplicate check runs on every batch (docs/central.md "Likely
+duplicates of the 2024 cohort"); without it no cohort is loaded and the check is skipped.
 Each round runs central then raw back to back on fresh databases; the JSON gives
 records, median seconds and records/s for each, the median of the per-round
 ratios (raw seconds / central seconds) and every round.
@@ -48,7 +53,9 @@ from bench.throwaway_db import throwaway_database
 from berjasa.database import connect
 from berjasa.reference import kelurahan_list
 from berjasa.synthetic import EnrollmentFaker, born_on, same_nik
+from central import findings
 from central.ingest import Delivery, ingest_batch
+from central.storage import snapshots
 from central.storage.db import Database, sqlite_path, utc_now
 from central.storage.devices import add_device
 from sync import protocol
@@ -93,6 +100,39 @@ def make_records(count: int, kelurahan: list[str], seed: int = 7,
     return out
 
 
+def make_cohort(by_kelurahan: dict[str, list[dict]], count: int, seed: int = 10_007) -> list[tuple]:
+    """``count`` cohort rows (``snapshots.COLUMNS["cohort"]`` order, without the
+    snapshot id): people of their own, and 1% of the records' people under another
+    NIK serial (the records then look like cohort workers enrolled again)."""
+    rng = random.Random(seed)
+    codes = sorted(by_kelurahan)
+    people = [record for code in codes for record in by_kelurahan[code]]
+    planted = rng.sample(people, min(count, len(people) // 100))
+    rows = [(p["nik"][:12] + f"{(int(p['nik'][12:]) + 1) % 9999 + 1:04d}", f"4177{n:07d}",
+             p["full_name"], p["birth_date"], p["kelurahan_code"], "2024-03", None, 0)
+            for n, p in enumerate(planted)]
+    makers = [EnrollmentFaker(code, seed=seed + i).enrollment for i, code in enumerate(codes)]
+    seen = {row[0] for row in rows} | {p["nik"] for p in people}
+    while len(rows) < count:
+        person = rng.choice(makers)()
+        if person["nik"] in seen:
+            continue
+        seen.add(person["nik"])
+        rows.append((person["nik"], f"4178{len(rows):07d}", person["full_name"],
+                     person["birth_date"], person["kelurahan_code"], "2024-03", None, 0))
+    return rows
+
+
+def load_cohort(db: Database, rows: list[tuple]) -> None:
+    """The cohort in force, as an import leaves it (its imports row, its rows and
+    their name words)."""
+    with db.transaction():
+        snapshot = snapshots.start_import(db, "cohort", "bench-kohort.csv", None, utc_now(), "bench")
+        snapshots.insert(db, "cohort", [(*row, snapshot) for row in rows])
+        snapshots.finish_import(db, snapshot, len(rows), len(rows), 0, "-")
+        findings.index_cohort_names(db, snapshot)
+
+
 def make_batches(by_kelurahan: dict[str, list[dict]], size: int) -> list[protocol.Batch]:
     """Batches of ``size`` per kelurahan, interleaved as laptops would send them."""
     queues = {code: [records[i:i + size] for i in range(0, len(records), size)]
@@ -106,12 +146,15 @@ def make_batches(by_kelurahan: dict[str, list[dict]], size: int) -> list[protoco
 
 
 def run_central(url: str, batches: list[protocol.Batch],
-                folder: Path) -> tuple[float, dict[str, int]]:
+                folder: Path, cohort: list[tuple] | None = None) -> tuple[float, dict[str, int]]:
     """Seconds for central's ingest of every batch, and the results by kind.
-    ``folder``: central's data folder (the trail's seal key)."""
+    ``folder``: central's data folder (the trail's seal key); ``cohort``: rows loaded
+    before the clock starts."""
     folder.mkdir(parents=True, exist_ok=True)
     db = Database(url, data_dir=folder)
     try:
+        if cohort:
+            load_cohort(db, cohort)
         with db.transaction():
             for code in sorted({b.kelurahan_code for b in batches}):
                 add_device(db, f"dev-{code}", code, "bench", "-", utc_now())
@@ -133,6 +176,7 @@ def run_central(url: str, batches: list[protocol.Batch],
         counts["updates"] = db.one("SELECT COUNT(*) AS n FROM updates")["n"]
         counts["trail_entries"] = db.one("SELECT COUNT(*) AS n FROM audit_log"
                                          " WHERE action = 'batch.receive'")["n"]
+        counts["findings"] = db.one("SELECT COUNT(*) AS n FROM findings")["n"]
         return seconds, counts
     finally:
         db.close()
@@ -175,14 +219,14 @@ def run_raw(backend: str, url: str, columns: list[str], rows: list[tuple], size:
 
 
 def measure(backend: str, batches: list[protocol.Batch], size: int, pg_server: str,
-            folder: Path, rounds: int) -> dict[str, Any]:
+            folder: Path, rounds: int, cohort: list[tuple] | None = None) -> dict[str, Any]:
     """Central then raw, ``rounds`` times on one backend; medians, and the median of
     the per-round ratios (each round's pair ran back to back, under the same load)."""
     records = sum(len(b.records) for b in batches)
     central_times, raw_times, counts = [], [], {}
     for n in range(rounds):
         with throwaway_database(backend, folder, f"central{n}", pg_server, migrated=True) as url:
-            seconds, counts = run_central(url, batches, folder / f"central{n}-data")
+            seconds, counts = run_central(url, batches, folder / f"central{n}-data", cohort)
             central_times.append(seconds)
             columns, rows = stored_rows(url)
         with throwaway_database(backend, folder, f"raw{n}", pg_server, migrated=True) as url:
@@ -210,15 +254,20 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3,
                         help="central+raw pairs per backend; medians are reported")
     parser.add_argument("--pg-server", default="postgresql://postgres@127.0.0.1:5432")
+    parser.add_argument("--cohort", type=int, default=0,
+                        help="load a 2024 cohort of this many workers first (0: none)")
     args = parser.parse_args()
     codes = [k.code for k in kelurahan_list()][:: max(1, 153 // args.kelurahan)][:args.kelurahan]
-    batches = make_batches(make_records(args.records, codes), args.batch)
+    by_kelurahan = make_records(args.records, codes)
+    batches = make_batches(by_kelurahan, args.batch)
+    cohort = make_cohort(by_kelurahan, args.cohort) if args.cohort else None
     report: dict[str, Any] = {"records": args.records, "batch_size": args.batch,
-                              "kelurahan": len(codes), "batches": len(batches)}
+                              "kelurahan": len(codes), "batches": len(batches),
+                              "cohort": args.cohort}
     with tempfile.TemporaryDirectory(prefix="berjasa-ingest-bench-") as folder:
         for backend in args.backend or ["sqlite", "postgresql"]:
             report[backend] = measure(backend, batches, args.batch, args.pg_server,
-                                      Path(folder), args.rounds)
+                                      Path(folder), args.rounds, cohort)
     print(json.dumps(report, indent=2))
 
 

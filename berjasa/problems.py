@@ -302,6 +302,17 @@ class KeptByPairDecision(Problem):
                "membuat orang ini tanpa data aktif.")
 
 
+class RegisteredAtBpjs(Problem):
+    """A decision would take a registered record (a BPJS participant with a KPJ, on
+    the city's payment list) out of its registration: a pair decision dropping it,
+    or a verifier's rejection. Registered records keep their registration."""
+
+    status = 409
+    code = "registered_at_bpjs"
+    message = ("Data ini sudah terdaftar di BPJS (punya KPJ dan masuk daftar iuran); "
+               "pendaftarannya tidak dapat dibatalkan di pusat.")
+
+
 class AlreadySentBack(Problem):
     """The record was sent back already and its fix has not arrived."""
 

@@ -81,6 +81,10 @@ def import_command(kind: str, file: Path, force: bool, by: str | None, data_dir:
     if summary.get("sheets_not_read"):
         click.echo(f"Dibaca lembar \"{summary['sheet']}\"; lembar lain tidak dibaca: "
                    + ", ".join(_sheet(s) for s in summary["sheets_not_read"]))
+    if summary.get("cohort_duplicates"):
+        click.echo(f"{summary['cohort_duplicates']} data di pusat tampak sama dengan pekerja kohort "
+                   f"2024 ber-NIK lain: temuan untuk verifikator (data itu menunggu, tidak masuk "
+                   f"berkas pendaftaran BPJS).")
     if summary["unused_columns"]:
         click.echo(f"Kolom tidak dipakai: {', '.join(summary['unused_columns'])} (bukan kolom "
                    f"{kind}; periksa nama kolomnya bila isinya perlu)")
@@ -118,7 +122,9 @@ def _progress(as_json: bool, label: str) -> Iterator[Any]:
 @json_option
 def recheck_command(by: str | None, data_dir: Path | None, as_json: bool) -> None:
     """Nilai ulang semua data di pusat (setelah parameter berubah atau impor baru);
-    perubahan dikabarkan ke kelurahan pada sinkronisasi berikutnya.
+    data duplikat yang NIK-nya tidak lagi dipegang data aktif dinilai ulang (yang
+    paling awal memegangnya). Perubahan dikabarkan ke kelurahan pada sinkronisasi
+    berikutnya.
 
     Contoh: berjasa central recheck --json
     """
@@ -126,6 +132,7 @@ def recheck_command(by: str | None, data_dir: Path | None, as_json: bool) -> Non
     from central.recheck import recheck
     from central.trail import cli_actor, record
     from central.trail_targets import consequences, mark_consequences
+    from central.waiting import judge_waiting
 
     with central_db(data_dir) as (db, settings, _):
         try:
@@ -133,10 +140,15 @@ def recheck_command(by: str | None, data_dir: Path | None, as_json: bool) -> Non
                 db.lock_ingest()
                 mark = mark_consequences(db)
                 summary = recheck(db, settings)
+                # records answered duplicate of a record that no longer holds the NIK
+                summary["waiting"] = judge_waiting(db, settings, None, cli_actor(by))
                 record(db, cli_actor(by), "recheck", None, summary,
                        targets=consequences(db, mark))
         except ParameterError as exc:
             raise click.ClickException(str(exc)) from exc
+    waiting = summary["waiting"]
     emit(summary, as_json, f"Dievaluasi {summary['evaluated']}: {summary['rejected']} ditolak, "
          f"{summary['accepted']} diterima kembali, {summary['registered']} terdaftar, "
-         f"{summary['eligibility_changed']} hasil aturan berubah.")
+         f"{summary['eligibility_changed']} hasil aturan berubah; {waiting['judged']} data "
+         f"duplikat yang NIK-nya sudah lepas dinilai ulang ({waiting['accepted']} diterima, "
+         f"{waiting['rejected']} ditolak aturan).")

@@ -150,9 +150,9 @@ def decide_command(finding_id: int, decision: str, reason: str, actor: str | Non
     """
     from central.verification import decide_finding
 
-    with central_db(data_dir) as (db, _, _):
+    with central_db(data_dir) as (db, settings, _):
         try:
-            outcome = decide_finding(db, finding_id, decision, reason, _actor(actor))
+            outcome = decide_finding(db, finding_id, decision, reason, _actor(actor), settings)
         except Problem as exc:
             raise _problem(exc) from exc
     if outcome.get("record_unchanged") and not as_json:
@@ -222,9 +222,10 @@ def decide_pair_command(central_id_a: int, central_id_b: int, decision: str, rea
     """
     from central.verification import decide_pair
 
-    with central_db(data_dir) as (db, _, _):
+    with central_db(data_dir) as (db, settings, _):
         try:
-            outcome = decide_pair(db, central_id_a, central_id_b, decision, reason, _actor(actor))
+            outcome = decide_pair(db, central_id_a, central_id_b, decision, reason, _actor(actor),
+                                  settings)
         except Problem as exc:
             raise _problem(exc) from exc
     emit(outcome, as_json, outcome["decision"])
@@ -237,15 +238,16 @@ def decide_pair_command(central_id_a: int, central_id_b: int, decision: str, rea
 @data_dir_option
 @json_option
 def verify_command(limit: int, by: str | None, data_dir: Path | None, as_json: bool) -> None:
-    """Pemeriksaan identitas: semua data di pusat dengan DTSEN, lalu paling banyak
-    --limit data ke Dukcapil (bila diatur). Proses yang terhenti dilanjutkan.
+    """Pemeriksaan identitas: semua data di pusat dengan DTSEN dan dengan kohort 2024
+    (orang yang sama dengan NIK lain), lalu paling banyak --limit data ke Dukcapil (bila
+    diatur). Proses yang terhenti dilanjutkan.
 
     Contoh: berjasa central verify --limit 200 --json
     """
     from berjasa.folder_lock import lock_dir, try_lock
     from berjasa.settings import SettingsError
     from central import dukcapil
-    from central.findings import check_dtsen
+    from central.findings import check_cohort, check_dtsen
     from central.trail import cli_actor, record
 
     with central_db(data_dir) as (db, settings, folder):
@@ -262,12 +264,16 @@ def verify_command(limit: int, by: str | None, data_dir: Path | None, as_json: b
         with held:
             with db.transaction():
                 dtsen = check_dtsen(db)
+                cohort = check_cohort(db)
             outcome = dukcapil.run(db, config, limit=limit)
             # records were compared (and sent to Dukcapil): counts only in the trail
-            record(db, cli_actor(by), "verify.run", None, {"dtsen": dtsen, "dukcapil": outcome})
-    summary = {"dtsen": dtsen, "dukcapil": outcome}
+            record(db, cli_actor(by), "verify.run", None,
+                   {"dtsen": dtsen, "cohort": cohort, "dukcapil": outcome})
+    summary = {"dtsen": dtsen, "cohort": cohort, "dukcapil": outcome}
     if not as_json:
         click.echo(f"DTSEN: {dtsen['compared']} dibandingkan, {dtsen['raised']} temuan baru.")
+        click.echo(f"Kohort 2024 (NIK lain, nama dan tanggal lahir sama): {cohort['compared']} "
+                   f"dibandingkan, {cohort['raised']} temuan baru.")
         if not outcome["enabled"]:
             click.echo("Dukcapil: pemeriksaan identitas ke Dukcapil tidak aktif "
                        "(central_dukcapil_url belum diatur).")
@@ -276,7 +282,7 @@ def verify_command(limit: int, by: str | None, data_dir: Path | None, as_json: b
                        f"{outcome['deferred']} ditunda, {outcome['findings']} temuan baru"
                        + (f"; berhenti: {dukcapil.stop_text(outcome['stopped'])}; dilanjutkan "
                           "pada proses berikutnya" if outcome["stopped"] else "") + ".")
-    emit(summary, as_json, str(outcome["findings"] + dtsen["raised"]))
+    emit(summary, as_json, str(outcome["findings"] + dtsen["raised"] + cohort["raised"]))
 
 
 @click.command("dukcapil-standin")

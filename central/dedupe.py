@@ -1,9 +1,10 @@
-"""Likely-duplicate matching across kelurahan (flag, never block).
+"""Likely-duplicate matching city-wide (flag, never block).
 
 Two enrollments with different NIKs may still be one person: a mistyped NIK, or
-a KTP and an older KK entry. Central flags a pair when they share KK number and
-birth date, or when their normalised names are similar and the birth date is the
-same. Plain functions; no database, no Flask.
+a KTP and an older KK entry, in two kelurahan or in one (two enumerators of one
+kelurahan recording the same worker). Central flags a pair when they share KK
+number and birth date, or when their normalised names are similar and the birth
+date is the same. Plain functions; no database, no Flask.
 """
 
 from __future__ import annotations
@@ -136,15 +137,43 @@ def match_reason(a: dict[str, Any], b: dict[str, Any]) -> str | None:
 
 def likely_duplicates(record: dict[str, Any],
                       candidates: Iterable[dict[str, Any]]) -> list[tuple[dict[str, Any], str]]:
-    """The candidates from *other* kelurahan that look like ``record``, each with
-    its reason. Same-NIK pairs are not flagged: the unique index decides those."""
+    """The candidates, of any kelurahan (``record``'s own too), that look like
+    ``record``, each with its reason. Same-NIK pairs are not flagged: the unique
+    index decides those; nor is the record itself (the same ``central_id``)."""
     found = []
+    itself = record.get("central_id")
     for other in candidates:
-        if other.get("kelurahan_code") == record.get("kelurahan_code"):
-            continue
         if other.get("nik") == record.get("nik"):
+            continue
+        if itself is not None and other.get("central_id") == itself:
             continue
         reason = match_reason(record, other)
         if reason:
             found.append((other, reason))
+    return found
+
+
+def cohort_matches(record: dict[str, Any],
+                   cohort_rows: Iterable[dict[str, Any]]) -> list[tuple[dict[str, Any], str]]:
+    """The 2024 cohort rows (``nik``, ``full_name``, ``birth_date``) that look like
+    ``record`` under another NIK, each with its reason: the same birth date and a
+    similar name (:func:`match_reason`; the cohort file has no KK). The same NIK is
+    not a likely duplicate: the record is ``already_in_cohort`` (a rule). Most rows
+    born that day are other people whose names share no word: they are passed over
+    before :func:`names_similar` (two similar names share a word, or are both one word:
+    tests/central/test_dedupe_candidates.py holds that property), which is what an
+    arriving batch costs."""
+    born, nik = record.get("birth_date"), record.get("nik")
+    words = name_key(record.get("full_name")).split()
+    if not born or not words:
+        return []
+    found = []
+    for row in cohort_rows:
+        if row.get("nik") == nik or row.get("birth_date") != born:
+            continue
+        other = name_key(row.get("full_name")).split()
+        if not (len(words) == len(other) == 1 or not set(words).isdisjoint(other)):
+            continue
+        if names_similar(record.get("full_name"), row.get("full_name")):
+            found.append((row, "similar_name_birth_date"))
     return found

@@ -16,7 +16,7 @@ from berjasa.audit import Actor
 from berjasa.eligibility import is_active_status, is_deceased_status
 from berjasa.local_time import wita
 from berjasa.record_reasons import names_consent
-from central import identity_match
+from central import dedupe, identity_match
 from central.storage import audit as trail
 from central.storage import findings as store
 from central.storage import snapshots
@@ -112,6 +112,86 @@ def check_dtsen(db: Database, central_ids: list[int] | None = None, at: str | No
     return {"compared": compared, "raised": raised}
 
 
+# A record that looks like a 2024-cohort worker under another NIK (docs/central.md
+# "Likely duplicates of the 2024 cohort")
+COHORT_FINDING = "cohort_duplicate"
+
+
+def check_cohort(db: Database, rows: list[dict[str, Any]] | None = None,
+                 at: str | None = None, snapshot_id: int | None = None) -> dict[str, int]:
+    """Compare accepted records with the loaded 2024 cohort: one whose name and
+    birth date match a cohort row of **another** NIK (:func:`central.dedupe.cohort_matches`:
+    the same worker re-enrolled under a mistyped NIK, registered and paid twice
+    otherwise) gets a ``cohort_duplicate`` finding with the evidence side by side,
+    unless a verifier already decided one on this version with the same evidence.
+    ``rows``: these records only (as stored, ``status`` accepted: an arriving batch,
+    records re-judged), looked up by their birth dates; None: every accepted record
+    (after a cohort import, ``central verify``); ``snapshot_id``: the cohort in force,
+    when the caller knows it. Returns ``{"compared", "raised"}``:
+    the records compared with at least one cohort row born the same day."""
+    at = at or utc_now()
+    matched: dict[int, tuple[dict, dict, str]] = {}
+    compared: set[int] = set()
+    if rows is None:
+        pairs = ((record, [other]) for record, other in snapshots.accepted_born_as_cohort(db))
+    else:
+        rows = [r for r in rows if r.get("status", "accepted") == "accepted" and r.get("birth_date")]
+        born = (snapshots.cohort_candidates(db, rows)
+                if rows and index_cohort_names(db, snapshot_id) else {})
+        pairs = ((row, born[row["birth_date"]]) for row in rows if row["birth_date"] in born)
+    for record, cohort_rows in pairs:
+        compared.add(int(record["central_id"]))
+        if int(record["central_id"]) in matched:  # the first cohort row (by NIK) is shown
+            continue
+        for other, reason in dedupe.cohort_matches(record, cohort_rows)[:1]:
+            matched[int(record["central_id"])] = (record, other, reason)
+    raised = 0
+    for record, other, reason in matched.values():
+        evidence = cohort_evidence(record, other, reason)
+        if store.decided_before(db, record["central_id"], COHORT_FINDING, record.get("version"),
+                                evidence):
+            continue
+        if raise_finding(db, record, COHORT_FINDING, "cohort", evidence, at=at):
+            raised += 1
+    return {"compared": len(compared), "raised": raised}
+
+
+def index_cohort_names(db: Database, snapshot_id: int | None = None) -> bool:
+    """Make ``cohort_name_words`` (migration 0020) hold the name words
+    (:func:`central.dedupe.name_key`) of the cohort in force (``snapshot_id``, else
+    the newest cohort import), unless it holds them already; whether a cohort is
+    loaded. Called under the ingest lock: by the cohort import, and by a batch when
+    the words are of another cohort (one imported before the migration: once)."""
+    snapshot_id = snapshot_id if snapshot_id is not None else snapshots.current_ids(db)["cohort"]
+    if snapshot_id is None:
+        return False
+    if snapshots.cohort_words_of(db) == int(snapshot_id):
+        return True
+
+    def words():
+        for row in snapshots.cohort_names(db):
+            parts, date = dedupe.name_key(row["full_name"]).split(), row["birth_date"] or ""
+            if not parts or not date:  # a row of its own: the table is not empty
+                yield (row["nik"], date, "", 0, snapshot_id)
+                continue
+            yield from ((row["nik"], date, word, len(parts), snapshot_id)
+                        for word in dict.fromkeys(parts))
+    snapshots.replace_cohort_words(db, words())
+    return True
+
+
+def cohort_evidence(record: dict[str, Any], cohort_row: dict[str, Any],
+                    reason: str) -> dict[str, Any]:
+    """The evidence of a ``cohort_duplicate`` finding: the record's and the cohort
+    row's name, birth date, kelurahan and NIK side by side, and the cohort worker's
+    KPJ and first month paid."""
+    fields = identity_match.compare_identity(record, cohort_row)
+    fields.append({"field": "nik", "record": record.get("nik"), "reference": cohort_row.get("nik"),
+                   "result": identity_match.DIFFERENT})
+    return {"source": "cohort", "match": reason, "fields": fields,
+            "cohort": {"nik": cohort_row.get("nik"), "kpj_number": cohort_row.get("kpj_number"),
+                       "coverage_start": cohort_row.get("coverage_start")}}
+
 
 def record_trail(db: Database, who: Actor, action: str, record: dict[str, Any],
            details: dict[str, Any]) -> None:
@@ -126,7 +206,7 @@ def final_decisions(db: Database, held: list[dict[str, Any]]) -> set[int]:
     verifier (``verifikasi: ...``) or made ``duplicate`` by a pair decision."""
     final = {int(r["central_id"]) for r in held if r["status"] == "rejected"
              and any(str(reason).startswith(VERIFIER_REJECTION)
-                     for reason in _reason_list(r.get("reasons")))}
+                     for reason in stored_list(r.get("reasons")))}
     return final | same_person(db, held)
 
 
@@ -137,14 +217,15 @@ def same_person(db: Database, held: list[dict[str, Any]]) -> set[int]:
                                        if r["status"] == "duplicate"])
 
 
-def _reason_list(reasons: Any) -> list:
-    """A record's stored reasons (JSON text or a list)."""
-    if isinstance(reasons, str):
+def stored_list(value: Any) -> list:
+    """A record's stored list (its reasons, its rule results): JSON text, a list, or
+    NULL (an empty list)."""
+    if isinstance(value, str):
         try:
-            reasons = json.loads(reasons)
+            value = json.loads(value)
         except ValueError:
             return []
-    return reasons if isinstance(reasons, list) else []
+    return value if isinstance(value, list) else []
 
 
 def sent_back_for_consent(db: Database, central_id: int) -> bool:

@@ -88,6 +88,7 @@ from central.import_rows import (
 )
 from central.storage import snapshots
 from central.storage.db import Database, utc_now
+from central.waiting import judge_waiting
 
 KINDS = ("dtsen", "bpjs-participants", "cohort", "jht")
 SNAPSHOT_KIND = {"dtsen": "dtsen", "bpjs-participants": "bpjs", "cohort": "cohort", "jht": "jht"}
@@ -247,6 +248,11 @@ def _load(db: Database, path: Path, kind: str, reading: Reading, found: dict[str
                                 summary["rejects_file"])
         summary["rechecked"] = rechecking.recheck(db, settings, today=today,
                                                   import_month=(today or local_time.today()).strftime("%Y-%m"))
+        # a holder the new list rejects lets go of its NIK (central/waiting.py)
+        summary["rechecked"]["changed"] += judge_waiting(db, settings)["judged"]
         if kind == "dtsen":  # identity findings against the new snapshot (not a rule)
             findings.check_dtsen(db)
+        if kind == "cohort":  # a held record that looks like a cohort worker under another NIK
+            findings.index_cohort_names(db, snapshot_id)  # what each batch looks up
+            summary["cohort_duplicates"] = findings.check_cohort(db)["raised"]
     return summary

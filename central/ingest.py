@@ -6,7 +6,8 @@ invalid → ``rejected``; NIK active elsewhere (or earlier in the batch) →
 on a loaded snapshot → ``rejected``; else ``accepted``. Every new record is
 evaluated with the shared rules (berjasa.eligibility) and keeps its results, the
 snapshot ids and the parameter set used (``eligibility``, ``eligibility_snapshots``). Accepted records are
-then compared with active records born the same day in other kelurahan and
+then compared with active records born the same day in any kelurahan (their own
+too) and with each other, and
 likely duplicates are flagged to both sides.
 
 A record carrying its kelurahan's KPJ claim (``kpj_claim``, protocol 3: a registered
@@ -31,7 +32,7 @@ from berjasa.erasure import RETENTION_REASON_PREFIX, captured_before
 from berjasa.problems import BatchConflict
 from berjasa.pseudonyms import load_key, pseudonyms
 from berjasa.record_reasons import names_consent
-from central import dedupe, eligibility, findings
+from central import dedupe, eligibility, findings, likely_duplicates
 from central.recheck import as_settings, recheck
 from central.storage import privacy as privacy_store
 from central.storage import records as store
@@ -39,6 +40,7 @@ from central.storage import snapshots
 from central.storage.db import Database, utc_now
 from central.trail import record as record_in_trail
 from central.trail_targets import code_only
+from central.waiting import judge_waiting
 from sync import protocol
 
 # The reason code of a record refused because its NIK was erased at its owner's
@@ -77,11 +79,13 @@ def ingest_batch(db: Database, batch: protocol.Batch, body_bytes: int,
             return stored["answer"], True
         now = utc_now()
         settings = as_settings(settings)
-        results, updates, claimed = _decide(db, batch, digest, now, settings)
+        results, updates, claimed, freed = _decide(db, batch, digest, now, settings)
         answer = protocol.encode_results(batch.batch_id, results)
         store.add_updates(db, updates, now)
         if claimed:  # after the batch's own entries: a registration follows its acceptance
             recheck(db, settings, central_ids=claimed)
+        if freed:  # fixes that let go of a NIK: the records waiting for it are judged
+            judge_waiting(db, settings, freed, Actor(batch.device_id, "device"), now)
         store.add_batch(db, {
             "batch_id": batch.batch_id, "device_id": batch.device_id,
             "kelurahan_code": batch.kelurahan_code, "content_hash": digest,
@@ -130,10 +134,12 @@ def _receipt_targets(batch: protocol.Batch, results: list[dict[str, Any]]) -> li
 
 
 def _decide(db: Database, batch: protocol.Batch, digest: str, now: str,
-            settings: dict[str, Any]) -> tuple[list[dict], list[dict], list[int]]:
-    """Per-record results (batch order), the update entries they cause, and the
-    central ids of the records that carry a KPJ claim. The database is asked once
-    per batch for everything the records need."""
+            settings: dict[str, Any]) -> tuple[list[dict], list[dict], list[int], list[str]]:
+    """Per-record results (batch order), the update entries they cause, the
+    central ids of the records that carry a KPJ claim, and the NIKs active records
+    held before their fix replaced them (the fix may have let go of one:
+    :func:`central.waiting.judge_waiting`). The database is asked once per batch for
+    everything the records need."""
     kelurahan = batch.kelurahan_code
     ids = [r["id"] for r in batch.records if isinstance(r.get("id"), str)]
     held = store.held_records(db, kelurahan, ids)
@@ -243,13 +249,20 @@ def _decide(db: Database, batch: protocol.Batch, digest: str, now: str,
     # the kelurahan moves its fixed record to synced with the answer: this puts it
     # back to registered with its KPJ
     updates += [_registered_update(old) for old in registered_again]
-    updates += _flag_likely_duplicates(db, [r for r in decided if r["status"] == "accepted"], now)
+    updates += likely_duplicates.flag(db, [r for r in decided if r["status"] == "accepted"], now)
     findings.check_dtsen(db, [r["central_id"] for r in decided if r["status"] in store.ACTIVE],
                              at=now)
+    cohort = checks_for.snapshot["ids"]["cohort"]
+    if cohort is not None:  # the cohort rows sharing a name word, born the same day
+        findings.check_cohort(db, [r for r in decided if r["status"] == "accepted"], at=now,
+                              snapshot_id=cohort)
     claimed = [central_id for central_id, _claim in held_claims] + [
         int(r["central_id"]) for r in decided if r.get("kpj_claim") is not None]
+    freed = [old["nik"] for row, old in replaced
+             if old["status"] in store.ACTIVE and (row["nik"] != old["nik"]
+                                                   or row["status"] not in store.ACTIVE)]
     return [_result(r, int(r["central_id"]) in same_person if r.get("central_id") else False)
-            for r in results], updates, claimed
+            for r in results], updates, claimed, freed
 
 
 def _nik(record: dict) -> str | None:
@@ -459,29 +472,6 @@ def _registered_update(row: dict[str, Any]) -> dict[str, Any]:
             "kind": "registered", "central_status": "registered",
             "kpj_number": row.get("kpj_number"), "coverage_start": row.get("coverage_start"),
             "central_id": row["central_id"]}
-
-
-def _flag_likely_duplicates(db: Database, rows: list[dict], now: str) -> list[dict]:
-    """Flag accepted rows that look like active records of other kelurahan."""
-    if not rows:
-        return []
-    # all rows are the batch's kelurahan: its own records are never candidates
-    candidates = store.likely_duplicate_candidates(db, rows, other_than=rows[0]["kelurahan_code"])
-    by_date: dict[str, list[dict]] = {}
-    for candidate in candidates:
-        by_date.setdefault(candidate["birth_date"], []).append(candidate)
-    flags, updates = [], []
-    for row in rows:
-        for other, match in dedupe.likely_duplicates(row, by_date.get(row["birth_date"], [])):
-            pair = sorted([row["central_id"], other["central_id"]])
-            flags.append((pair[0], pair[1], match, now))
-            for this, that in ((row, other), (other, row)):
-                updates.append({"kelurahan_code": this["kelurahan_code"], "record_id": this["record_id"],
-                                "kind": "possible_duplicate", "match": match,
-                                "other": {"kelurahan_code": that["kelurahan_code"],
-                                          "record_id": that["record_id"]}})
-    store.add_flags(db, flags)
-    return updates
 
 
 def _json_list(text: str | None) -> list:

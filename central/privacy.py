@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,7 @@ from central.storage import audit as trail
 from central.storage import privacy as store
 from central.storage import records as records_store
 from central.storage.db import Database, utc_now
+from central.waiting import judge_waiting
 from sync.protocol_erasures import Erasures
 
 log = get_logger("berjasa.central.privacy")
@@ -127,10 +128,14 @@ def erase_nik(db: Database, data_dir: Path, nik: str, reason: str,
 
 
 def erase_from_device(db: Database, data_dir: Path, erasures: Erasures,
-                      device: dict[str, Any], compact: bool = True) -> dict[str, Any]:
+                      device: dict[str, Any], compact: bool = True,
+                      settings: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Apply a kelurahan's signed erasure (its own records only); the answer.
     ``compact=False``: the compaction it owes is left to the caller
-    (:func:`compact_soon`, or :func:`central.storage.privacy.finish_compaction`)."""
+    (:func:`compact_soon`, or :func:`central.storage.privacy.finish_compaction`).
+    An erased record that held its NIK frees it: the records of other kelurahan
+    waiting for it are judged again (:func:`central.waiting.judge_waiting`, with the
+    rule ``settings``)."""
     if erasures.kelurahan_code != device["kelurahan_code"]:
         raise WrongKelurahan(kelurahan_code=device["kelurahan_code"])
     key = load_key(data_dir)
@@ -143,6 +148,7 @@ def erase_from_device(db: Database, data_dir: Path, erasures: Erasures,
     now = utc_now()
     results: list[dict[str, str]] = []
     on_file: list[dict[str, str]] = []  # erased after central put them on a BPJS file
+    freed: list[str] = []  # NIKs an erased record held
     with db.transaction():
         db.lock_ingest()  # one at a time with batch ingestion: no batch slips between
         held = store.records_by_ids(db, kelurahan, ids)
@@ -153,6 +159,8 @@ def erase_from_device(db: Database, data_dir: Path, erasures: Erasures,
                 result = "already_erased"
             elif record is not None:
                 alias = pseudonym(key, record["nik"])
+                if record["status"] in records_store.ACTIVE:
+                    freed.append(record["nik"])
                 reason = _device_reason(reasons[record_id], record, KELURAHAN_REASON)
                 _wipe(db, record, alias, now, actor, "kelurahan", reason)
                 store.add_erasure(db, {**record, "pseudonym": alias, "origin": "kelurahan",
@@ -172,6 +180,8 @@ def erase_from_device(db: Database, data_dir: Path, erasures: Erasures,
                                        "erased_at": now})
                 result = "tombstoned"
             results.append({"record_id": record_id, "result": result})
+        if freed:
+            judge_waiting(db, settings, freed, actor, now)
     if any(r["result"] == "erased" for r in results):
         store.owe_compaction(db)
     if compact:

@@ -36,6 +36,7 @@ ACTIONS = {
     "privacy.tombstone": "Penghapusan di kelurahan diterima (belum pernah di pusat)",
     "record.new_version": "Versi baru dari kelurahan",
     "record.new_version_refused": "Versi baru dari kelurahan tidak mengubah keputusan verifikator",
+    "record.rejudged": "Data duplikat dinilai ulang: NIK-nya dilepas pemegangnya",
     "decision.send_back": "Dikirim balik ke kelurahan",
     "download.audit": "Unduhan jejak audit (CSV)",
     "import.batches": "Impor batch kelurahan (flashdisk)",

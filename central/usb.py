@@ -95,7 +95,7 @@ def import_batches(db: Database, data_dir: Path, data: bytes,
                                        lambda did: _device_key(db, did))
             answer = erase_from_device(db, data_dir, erasures,
                                        device_store.get_device(db, erasures.device_id),
-                                       compact=False)
+                                       compact=False, settings=settings)
         except (ProtocolError, Problem, sealed.SealedFileError) as exc:
             summary.refused.append({"batch_id": "penghapusan", "reason": _reason(exc)})
             continue

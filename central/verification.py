@@ -17,6 +17,7 @@ up to this month, docs/central.md "When participation ends").
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from berjasa import local_time
@@ -31,6 +32,7 @@ from berjasa.problems import (
     KeptRecordNotActive,
     NotActiveAtCentral,
     NotFound,
+    RegisteredAtBpjs,
     RegisteredAtCentral,
     ValidationFailed,
 )
@@ -48,6 +50,7 @@ from central.findings import (
 from central.storage import findings as store
 from central.storage import records as records_store
 from central.storage.db import Database, utc_now
+from central.waiting import judge_waiting
 
 KIND_LABELS = {
     "dtsen_mismatch": "Identitas tidak sama dengan DTSEN",
@@ -61,6 +64,7 @@ KIND_LABELS = {
     "kpj_claim_unconfirmed": "KPJ dari kelurahan tidak cocok dengan daftar peserta BPJS",
     "bpjs_not_active": "Daftar peserta BPJS: status peserta tidak aktif",
     ERASED_FINDING: "NIK ini pernah dihapus atas permintaan: pastikan persetujuan baru",
+    "cohort_duplicate": "Kemungkinan orang yang sama dengan pekerja kohort 2024 (NIK lain)",
 }
 FINDING_DECISIONS = {"confirm": "Identitas benar, lanjutkan",
                      "send_back": "Kirim balik ke kelurahan",
@@ -87,6 +91,9 @@ KIND_DECISIONS = {
     ERASED_FINDING: {"confirm": "Persetujuan baru sudah dipastikan: lanjutkan",
                      "send_back": FINDING_DECISIONS["send_back"],
                      "reject": "Tanpa persetujuan baru: tolak data ini"},
+    # the worker the cohort holds under another NIK: the same person is already paid
+    "cohort_duplicate": {"confirm": "Orang berbeda, lanjutkan",
+                         "reject": "Sama orang dengan pekerja kohort: tolak data ini"},
 }
 # The BPJS list says the participant died ("Meninggal Dunia")
 DECEASED_ON_LIST = {CONTINUE: "Masih hidup dan peserta aktif: tetap dibayar",
@@ -229,13 +236,15 @@ def _send_back_record(db: Database, record: dict[str, Any], text: str, who: Acto
 
 
 def decide_finding(db: Database, finding_id: int, decision: str, reason: str | None,
-                   actor: Actor | str) -> dict[str, Any]:
+                   actor: Actor | str, settings: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """A verifier's decision on an open finding (see the module docstring); the
     values each kind takes are :func:`finding_decisions`'. ``end_coverage`` (a death,
     or the BPJS list's status, confirmed): a registered worker is paid up to this
     month (WITA) and leaves the payment list from the next, stays registered, and the
     kelurahan hears ``coverage_ended``; an accepted record (a death Dukcapil reported
-    before registration) is rejected by the verifier, so it never goes on a file."""
+    before registration) is rejected by the verifier, so it never goes on a file. A
+    rejection frees the record's NIK: the records waiting for it are judged again
+    (:func:`central.waiting.judge_waiting`, with the rule ``settings``)."""
     text = _reason(reason)
     who = _actor(actor)
     actor = who.username
@@ -298,10 +307,13 @@ def decide_finding(db: Database, finding_id: int, decision: str, reason: str | N
             reasons = [f"{VERIFIER_REJECTION}meninggal dunia (Dukcapil): {text}"]
             _reject(db, record, reasons, text, actor, now)
             outcome["record_status"] = "rejected"
+            _judge_waiting(db, settings, record["nik"], who, now, details)
         elif decision == "reject":
+            _refuse_rejecting_a_registered_record(record)
             _refuse_rejecting_a_kept_record(db, record)
             _reject(db, record, [f"{VERIFIER_REJECTION}{text}"], text, actor, now)
             outcome["record_status"] = "rejected"
+            _judge_waiting(db, settings, record["nik"], who, now, details)
         details["status"] = [record["status"], "sent_back" if decision == "send_back"
                              else outcome["record_status"]]
         record_trail(db, who, f"decision.finding.{decision}", record, details)
@@ -364,6 +376,68 @@ def _month_before(month: str) -> str:
     return f"{year - 1}-12" if number == 1 else f"{year}-{number - 1:02d}"
 
 
+# Why a registered record is never rejected or made a duplicate at central, and what
+# to do instead (docs/central.md "Verification", panduan-kantor-pusat.md section 5)
+REGISTERED_KEPT = ("Data ini sudah terdaftar di BPJS (punya KPJ) dan masuk daftar iuran kota: "
+                   "pendaftarannya tetap, pusat tidak menolaknya.")
+
+
+def _refuse_rejecting_a_registered_record(record: dict[str, Any]) -> None:
+    """409 ``registered_at_bpjs``: a verifier's rejection would take a BPJS
+    participant off the payment list while BPJS still holds the KPJ."""
+    if record["status"] != "registered":
+        return
+    raise RegisteredAtBpjs(
+        f"{REGISTERED_KEPT} Bila identitasnya benar, pilih \"{FINDING_DECISIONS['confirm']}\"; "
+        "bila orang ini tidak berhak atau sudah tidak bekerja, kepesertaannya diakhiri lewat "
+        "BPJS Ketenagakerjaan, bukan dengan menolak data di pusat. Temuan ini tetap terbuka.")
+
+
+def pair_decisions(a: dict[str, Any] | None, b: dict[str, Any] | None) -> dict[str, str]:
+    """The decisions a verifier may take on a pair of these two records (the page
+    offers these, :func:`decide_pair` refuses the others): a registered record is
+    never the one dropped, so "keep the other" is not offered against it."""
+    offered = dict(PAIR_DECISIONS)
+    if (a or {}).get("status") == "registered":
+        offered.pop("keep_b")
+    if (b or {}).get("status") == "registered":
+        offered.pop("keep_a")
+    return offered
+
+
+def _refuse_dropping_a_registered_record(drop: dict[str, Any], keep: dict[str, Any],
+                                         keep_letter: str) -> None:
+    """409 ``registered_at_bpjs`` when "same person, keep the other" would make a
+    registered record (a BPJS participant the city pays for) a duplicate: it names
+    the decision that keeps it (the other record becomes its duplicate)."""
+    if drop["status"] != "registered":
+        return
+    name = f"{drop['kelurahan_code']}/{drop['record_id']}"
+    if keep["status"] == "registered":
+        raise RegisteredAtBpjs(
+            "Kedua data sudah terdaftar di BPJS (punya KPJ) dan masuk daftar iuran; pusat tidak "
+            "menjadikan salah satunya duplikat. Bila keduanya orang yang sama, minta BPJS "
+            "Ketenagakerjaan menonaktifkan salah satu kepesertaan; pasangan ini tetap terbuka.",
+            registered=name)
+    letter = "B" if keep_letter == "A" else "A"
+    raise RegisteredAtBpjs(
+        f"Data {name} sudah terdaftar di BPJS (punya KPJ) dan masuk daftar iuran: pendaftarannya "
+        f"tetap dan ia tidak dapat menjadi duplikat. Bila keduanya orang yang sama, pilih "
+        f"\"{PAIR_DECISIONS['keep_' + letter.lower()]}\" (keep_{letter.lower()}): data "
+        f"{keep['kelurahan_code']}/{keep['record_id']} yang menjadi duplikatnya.",
+        registered=name)
+
+
+def _judge_waiting(db: Database, settings: Mapping[str, Any] | None, nik: str, who: Actor,
+                   now: str, details: dict[str, Any]) -> None:
+    """A decision took a record out of holding ``nik``: the records waiting for it
+    are judged again (:mod:`central.waiting`); the decision's trail entry counts
+    them (``waiting``) when there were some."""
+    judged = judge_waiting(db, settings, [nik], who, now)["judged"]
+    if judged:
+        details["waiting"] = judged
+
+
 def _refuse_rejecting_a_kept_record(db: Database, record: dict[str, Any]) -> None:
     """409 ``kept_by_pair_decision`` when a pair decision kept this record and the
     other record is its duplicate: rejecting it would leave the person with no
@@ -385,13 +459,18 @@ def _refuse_rejecting_a_kept_record(db: Database, record: dict[str, Any]) -> Non
 
 
 def decide_pair(db: Database, central_id_a: int, central_id_b: int, decision: str,
-                reason: str | None, actor: Actor | str) -> dict[str, Any]:
+                reason: str | None, actor: Actor | str,
+                settings: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """A verifier's decision on a flagged pair: ``keep_a`` / ``keep_b`` (the same
     person: the other record is rejected at central as a duplicate of the one
-    kept; 409 ``not_active`` when the one to keep is no longer active) or
-    ``different`` (two people: nothing changes). Two verifiers at once:
+    kept; 409 ``not_active`` when the one to keep is no longer active, 409
+    ``registered_at_bpjs`` when the other one is registered at BPJS: it keeps its
+    registration, keep it instead) or ``different`` (two people: nothing
+    changes). Two verifiers at once:
     the first wins, the second gets 409 ``already_decided``. Both kelurahan hear
-    the decision with their next pull (update kind ``duplicate_decision``)."""
+    the decision with their next pull (update kind ``duplicate_decision``). The
+    dropped record frees its NIK: the records waiting for it are judged again
+    (:func:`central.waiting.judge_waiting`, with the rule ``settings``)."""
     if decision not in PAIR_DECISIONS:
         raise ValidationFailed({"decision": [_choose(PAIR_DECISIONS)]},
                                {"decision": ["invalid_choice"]})
@@ -399,7 +478,8 @@ def decide_pair(db: Database, central_id_a: int, central_id_b: int, decision: st
     who = _actor(actor)
     actor = who.username
     a_id, b_id = sorted((int(central_id_a), int(central_id_b)))
-    if (a_id, b_id) != (int(central_id_a), int(central_id_b)) and decision != "different":
+    swapped = (a_id, b_id) != (int(central_id_a), int(central_id_b))
+    if swapped and decision != "different":
         decision = {"keep_a": "keep_b", "keep_b": "keep_a"}[decision]  # as the caller named them
     now = utc_now()
     with db.transaction():
@@ -413,7 +493,7 @@ def decide_pair(db: Database, central_id_a: int, central_id_b: int, decision: st
         # ids, kelurahan and statuses only: the trail outlives an erasure (no NIK, no name)
         details: dict[str, Any] = {"other": f"{b['kelurahan_code']}/{b['record_id']}",
                                    "kelurahan_code": [a["kelurahan_code"], b["kelurahan_code"]]}
-        updates = []
+        updates, freed = [], None
         for this, that, side in ((a, b, "a"), (b, a, "b")):
             updates.append({"kelurahan_code": this["kelurahan_code"], "record_id": this["record_id"],
                             "kind": "duplicate_decision", "decision": decision, "reason": text,
@@ -426,12 +506,17 @@ def decide_pair(db: Database, central_id_a: int, central_id_b: int, decision: st
             if keep["status"] not in records_store.ACTIVE:
                 # keeping a rejected/erased record would leave the person with none
                 raise KeptRecordNotActive(status=keep["status"])
+            # a BPJS participant the city pays keeps its registration; the letters as
+            # the caller named the records
+            _refuse_dropping_a_registered_record(
+                drop, keep, "A" if (decision == "keep_a") != swapped else "B")
             details["kept"] = f"{keep['kelurahan_code']}/{keep['record_id']}"
             details["dropped"] = f"{drop['kelurahan_code']}/{drop['record_id']}"
             # a record no longer active (rejected meanwhile) keeps its status
             details["dropped_status"] = [drop["status"], "duplicate" if drop["status"]
                                          in records_store.ACTIVE else drop["status"]]
             if drop["status"] in records_store.ACTIVE:
+                freed = drop["nik"]
                 store.mark_duplicate_of(db, int(drop["central_id"]), keep["kelurahan_code"],
                                         keep["record_id"], now)
                 # the dropped record leaves every file: its open findings (a send-back
@@ -446,6 +531,8 @@ def decide_pair(db: Database, central_id_a: int, central_id_b: int, decision: st
                                 "duplicate_of": {"kelurahan_code": keep["kelurahan_code"],
                                                  "record_id": keep["record_id"]}})
         records_store.add_updates(db, updates, now)
+        if freed is not None:  # after the decision's own updates
+            _judge_waiting(db, settings, freed, who, now, details)
         record_trail(db, who, f"decision.pair.{decision}", a, details)
     return {"central_id_a": a_id, "central_id_b": b_id, "decision": decision, "reason": text}
 

@@ -104,10 +104,15 @@ def central_notice_texts(conn: sqlite3.Connection, enrollment_id: str) -> list[s
     out = []
     notices = store.central_notices(conn, enrollment_id)
     decided = {_other_key(n["payload"]) for n in notices if n["kind"] == "duplicate_decision"}
+    here = (store.get_enrollment(conn, enrollment_id) or {}).get("kelurahan_code") if notices else None
     for notice in notices:
         payload, kind = notice["payload"], notice["kind"]
         other = payload.get("other") or {}
         where = f"kelurahan {other.get('kelurahan_code', '?')}"
+        if here is not None and other.get("kelurahan_code") == here:
+            # central compares a kelurahan's own records too: name the other one here
+            local = store.get_enrollment(conn, str(other.get("record_id") or ""))
+            where = "kelurahan ini" + (f" ({local['full_name']})" if local else "")
         if kind == "possible_duplicate":
             state = ("sudah diputuskan verifikator (lihat di bawah)" if _other_key(payload) in decided
                      else "menunggu keputusan verifikator")

@@ -37,6 +37,9 @@ NOTICE_KINDS = frozenset({"duplicate_elsewhere", "possible_duplicate", "duplicat
                           "coverage_ended"})
 # central's reasons shown to the supervisor and the enumerator start with this
 SENT_BACK_PREFIX = "Dikirim balik oleh pusat: "
+# ``central_rejected`` reasons a ``reaccepted`` update moves back to synced: a rule on
+# a snapshot (a corrected list), or a duplicate NIK whose holder let go of it
+REJUDGED = ("rejected:", "duplicate_nik:")
 
 
 def reason_text(decision: dict[str, Any]) -> str | None:
@@ -88,9 +91,10 @@ def apply_decision(conn: sqlite3.Connection, decision: dict[str, Any]) -> bool:
     if status is None:
         return False
     if kind == "reaccepted":
-        # a corrected DTSEN/BPJS snapshot: central accepts a record it had rejected
+        # a corrected DTSEN/BPJS snapshot: central accepts a record it had rejected;
+        # or the record whose duplicate this was let go of the NIK (central/waiting.py)
         if status != "central_rejected" or not str(
-                enrollment_store.central_reason_of(conn, record_id)).startswith("rejected:"):
+                enrollment_store.central_reason_of(conn, record_id)).startswith(REJUDGED):
             return False
         return _move(conn, record_id, "synced", "accepted", "Diterima kembali oleh pusat.")
     if kind == "accepted":
@@ -108,8 +112,8 @@ def apply_decision(conn: sqlite3.Connection, decision: dict[str, Any]) -> bool:
     if kind in ("duplicate", "rejected"):
         # needs_fix / submitted: a verifier rejected a record it had sent back (or
         # found it the same person as another) before its fix was sent
-        if kind == "duplicate" and status == "central_rejected":
-            return _same_person_wording(conn, record_id, decision)
+        if status == "central_rejected":
+            return _reworded(conn, record_id, decision)
         if status not in ("approved", "synced", "needs_fix", "submitted"):
             return False
         return _move(conn, record_id, "central_rejected", kind, reason_text(decision))
@@ -128,26 +132,31 @@ def apply_decision(conn: sqlite3.Connection, decision: dict[str, Any]) -> bool:
     return False
 
 
-def _same_person_wording(conn: sqlite3.Connection, record_id: str,
-                         decision: dict[str, Any]) -> bool:
-    """A pair decision's ``duplicate`` (``same_person``) for a record already
-    ``central_rejected`` as a duplicate NIK of the same other record (a batch answer
-    that did not carry the marker came first: a central before it, or an answer
-    stored before): the reason becomes the same-person wording, with history and
-    audit, and the status stays. Anything else is left as it is."""
-    if decision.get("same_person") is not True:
-        return False
+def _reworded(conn: sqlite3.Connection, record_id: str, decision: dict[str, Any]) -> bool:
+    """A ``duplicate`` or ``rejected`` for a record already ``central_rejected``: the
+    status stays, the reason follows central, with history and audit, in two cases.
+    (1) A pair decision's ``duplicate`` (``same_person``) for a record held as a
+    duplicate NIK of the same other record (a batch answer that did not carry the
+    marker came first: a central before it, or an answer stored before): the
+    same-person wording. (2) A record waiting as a duplicate NIK (``duplicate_nik:``)
+    that central judged again when the NIK was freed (central/waiting.py): now the
+    duplicate of the record that took the NIK, or rejected by a rule (a later
+    ``reaccepted`` then moves it). Anything else is left as it is."""
     state = enrollment_store.states_of(conn, [record_id]).get(record_id)
     wording = reason_text(decision)
     if state is None or wording is None:
         return False
     old = state.get("central_reason")
-    if old != wording.replace("duplicate_person:", "duplicate_nik:", 1):
+    kind = decision.get("result") or decision.get("kind")
+    if decision.get("same_person") is True:
+        if old != wording.replace("duplicate_person:", "duplicate_nik:", 1):
+            return False
+    elif not str(old).startswith("duplicate_nik:") or old == wording:
         return False
     now = utc_now()
     enrollment_store.set_statuses(conn, [{
         "id": record_id, "version": state["version"], "status": state["status"],
-        "central_status": "duplicate", "central_reason": wording, "updated_at": now}])
+        "central_status": kind, "central_reason": wording, "updated_at": now}])
     enrollment_store.add_history(conn, record_id, state["version"], state["status"], now,
                                  SYNC_ACTOR.username, lifecycle.ACTIONS["central_rejected"],
                                  {"central_reason": old}, {"central_reason": wording}, wording)

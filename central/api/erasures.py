@@ -41,7 +41,8 @@ def receive_erasures():
 
     erasures = decode_erasures(body, request.headers, public_key)
     answer = erase_from_device(db, current_app.config["DATA_DIR"], erasures,
-                               devices[erasures.device_id], compact=False)
+                               devices[erasures.device_id], compact=False,
+                               settings=current_app.config["SETTINGS"])
     answer.pop("on_registration_file")  # the office's to act on (its trail says it), not the laptop's
     # the answer does not wait for PostgreSQL's compaction (seconds, in its own thread)
     compact_soon(db, current_app.extensions.get(COMPACTOR_EXTENSION))

@@ -5,7 +5,7 @@ updates: of two verifiers deciding at once one wins) and the trail."""
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 
 from berjasa.problems import NotFound, Problem, ValidationFailed
 from central import dukcapil, identity_match, verification
@@ -25,7 +25,8 @@ def page(status: int = 200):
                            element_fields={**dukcapil.ELEMENTS, "NIK": "nik"},
                            finding_decisions=verification.FINDING_DECISIONS,
                            decisions_for=verification.finding_decisions,
-                           pair_decisions=verification.PAIR_DECISIONS), status
+                           pair_decisions=verification.PAIR_DECISIONS,
+                           pair_decisions_for=verification.pair_decisions), status
 
 
 def _done(message: str):
@@ -65,7 +66,7 @@ def decide_finding(finding_id: str):
     try:
         outcome = verification.decide_finding(get_db(), _number(finding_id),
                                               _field("decision") or "", _field("reason"),
-                                              current_actor())
+                                              current_actor(), current_app.config["SETTINGS"])
     except Problem as exc:
         return _refused(exc)
     if outcome.get("record_unchanged"):
@@ -85,7 +86,7 @@ def decide_pair(a: str, b: str):
     """``POST /verifikasi/pasangan/<a>/<b>``: keep_a, keep_b or different, with a reason."""
     try:
         verification.decide_pair(get_db(), _number(a), _number(b), _field("decision") or "",
-                                 _field("reason"), current_actor())
+                                 _field("reason"), current_actor(), current_app.config["SETTINGS"])
     except Problem as exc:
         return _refused(exc)
     return _done("Keputusan atas pasangan disimpan; kedua kelurahan menerimanya pada tarikan berikutnya.")

@@ -103,47 +103,93 @@ def active_by_nik(db: Database, niks: list[str]) -> dict[str, dict]:
     return {r["nik"]: r for r in rows}
 
 
-def active_by_birth_date(db: Database, birth_dates: list[str], other_than: str) -> list[dict]:
-    """Active records born on any of these dates in kelurahan other than
-    ``other_than``: every candidate the likely-duplicate check could flag, and many
-    more (the full scan that :func:`likely_duplicate_candidates` replaced; kept as
-    its reference in tests)."""
+# A record answered ``duplicate`` because another record held its NIK, not one a
+# verifier's pair decision made the duplicate of another NIK (final): central.waiting
+_WAITING = (
+    "r.status = 'duplicate' AND NOT EXISTS (SELECT 1 FROM duplicate_flags d"
+    " WHERE (d.central_id_b = r.central_id AND d.decision = 'keep_a')"
+    " OR (d.central_id_a = r.central_id AND d.decision = 'keep_b'))"
+    " AND NOT EXISTS (SELECT 1 FROM records a WHERE a.nik = r.nik"
+    " AND a.status IN ('accepted', 'registered'))")
+
+
+def waiting_duplicates(db: Database, niks: list[str] | None = None) -> list[dict]:
+    """Records waiting for a NIK no active record holds (of ``niks``; None: any),
+    oldest first (``central_id``), with the record they were answered duplicate of."""
+    among, params = db.in_list("r.nik", niks) if niks is not None else ("1 = 1", [])
+    return db.query("SELECT r.central_id, r.nik, r.kelurahan_code, r.record_id,"
+                    " r.duplicate_of_kelurahan, r.duplicate_of_record FROM records r"
+                    f" WHERE {_WAITING} AND {among} ORDER BY r.central_id", params)
+
+
+def reopen_for_judging(db: Database, central_ids: list[int], at: str) -> int:
+    """Waiting duplicates about to be judged again: no longer a duplicate of anyone,
+    held as a record with no decision yet (``rejected`` with no reason, no rule
+    results: :func:`central.recheck.recheck` decides it next, in the same
+    transaction). How many were still waiting."""
+    among, params = db.in_list("central_id", central_ids, "bigint")
+    return db.run("UPDATE records SET status = 'rejected', reasons = '[]', checks = NULL,"
+           " eligibility = NULL, duplicate_of_kelurahan = NULL, duplicate_of_record = NULL,"
+           f" updated_at = ? WHERE status = 'duplicate' AND {among}", [at, *params])
+
+
+def repoint_duplicates(db: Database, central_ids: list[int], kelurahan_code: str,
+                       record_id: str, at: str) -> None:
+    """Waiting duplicates whose NIK another record now holds: duplicates of that one."""
+    among, params = db.in_list("central_id", central_ids, "bigint")
+    db.run("UPDATE records SET duplicate_of_kelurahan = ?, duplicate_of_record = ?, updated_at = ?"
+           f" WHERE status = 'duplicate' AND {among}", [kelurahan_code, record_id, at, *params])
+
+
+def records_for_flagging(db: Database, central_ids: list[int]) -> dict[int, dict]:
+    """Records by central id, with what the likely-duplicate flags, the identity
+    checks and the updates read."""
+    if not central_ids:
+        return {}
+    among, params = db.in_list("central_id", sorted(central_ids), "bigint")
+    return {int(r["central_id"]): r for r in db.query(
+        "SELECT central_id, kelurahan_code, record_id, nik, kk_number, full_name, name_key,"
+        " birth_date, version, status, reasons, eligibility, kpj_number, coverage_start"
+        f" FROM records WHERE {among}", params)}
+
+
+def active_by_birth_date(db: Database, birth_dates: list[str],
+                         other_than: str | None = None) -> list[dict]:
+    """Active records born on any of these dates (in kelurahan other than
+    ``other_than`` when given): every candidate the likely-duplicate check could
+    flag, and many more (the full scan that :func:`likely_duplicate_candidates`
+    replaced; kept as its reference in tests)."""
     dates = sorted({d for d in birth_dates if d})
     if not dates:
         return []
     among, params = db.in_list("birth_date", dates)
+    elsewhere, other = (" AND kelurahan_code <> ?", [other_than]) if other_than else ("", [])
     return db.query(f"SELECT {_CANDIDATE_COLUMNS} FROM records WHERE status IN ('accepted', 'registered')"
-                    f" AND kelurahan_code <> ? AND {among}", [other_than, *params])
+                    f"{elsewhere} AND {among}", [*other, *params])
 
 
 _CANDIDATE_COLUMNS = "central_id, nik, kk_number, full_name, birth_date, kelurahan_code, record_id"
 
 
 def likely_duplicate_candidates(db: Database, rows: list[dict[str, Any]],
-                                other_than: str) -> list[dict]:
-    """Active records in kelurahan other than ``other_than`` that
+                                other_than: str | None = None,
+                                excluding: Iterable[int] = ()) -> list[dict]:
+    """Active records (in kelurahan other than ``other_than`` when given; any
+    kelurahan by default, as central compares city-wide) but those of ``excluding``
+    (central ids: the rows themselves, compared with each other by the caller) that
     :func:`central.dedupe.match_reason` could pair with one of ``rows`` (each with
     ``birth_date``, ``kk_number`` and ``name_key``): born the same day and with the
     same KK, or sharing a word of the name key, or, for a one-word name, another
     one-word name (two similar names of two or more words share a word; a one-word
     name is only similar to a one-word name). Index lookups through
     ``record_name_words`` (migration 0010) instead of everyone born that day."""
-    by_kk, by_word, one_word = set(), set(), set()
-    for row in rows:
-        date = row.get("birth_date")
-        if not date:
-            continue
-        if row.get("kk_number"):
-            by_kk.add((date, row["kk_number"]))
-        words = (row.get("name_key") or "").split()
-        if len(words) == 1:
-            one_word.add(date)
-        else:
-            by_word.update((date, word) for word in words)
+    by_kk = {(row["birth_date"], row["kk_number"]) for row in rows
+             if row.get("birth_date") and row.get("kk_number")}
+    by_word, one_word = name_word_keys(rows)
     if not (by_kk or by_word or one_word):
         return []
-    kk_pairs, kk_params = _pairs(db, "kk", ("birth_date", "kk_number"), sorted(by_kk))
-    word_pairs, word_params = _pairs(db, "w", ("birth_date", "word"), sorted(by_word))
+    kk_pairs, kk_params = pairs_table(db, "kk", ("birth_date", "kk_number"), sorted(by_kk))
+    word_pairs, word_params = pairs_table(db, "w", ("birth_date", "word"), sorted(by_word))
     dates, date_params = db.in_list("n.birth_date", sorted(one_word) or [""])
     # Two statements: the ids by index probes, then those rows by primary key. As one,
     # PostgreSQL with statistics older than the table's growth (a fast ingest between
@@ -157,17 +203,37 @@ def likely_duplicate_candidates(db: Database, rows: list[dict[str, Any]],
         " AND n.word = w.word"
         f" UNION SELECT n.central_id FROM record_name_words n WHERE n.word_count = 1 AND {dates}",
         [*kk_params, *word_params, *date_params])]
+    ids = set(ids).difference(excluding)
     if not ids:
         return []
     among, id_params = db.in_list("central_id", sorted(ids), "bigint")
+    elsewhere, other = (" AND kelurahan_code <> ?", [other_than]) if other_than else ("", [])
     return db.query(
         f"SELECT {_CANDIDATE_COLUMNS} FROM records WHERE {among}"
-        " AND status IN ('accepted', 'registered') AND kelurahan_code <> ? ORDER BY central_id",
-        [*id_params, other_than])
+        f" AND status IN ('accepted', 'registered'){elsewhere} ORDER BY central_id",
+        [*id_params, *other])
 
 
-def _pairs(db: Database, name: str, columns: tuple[str, str],
-           pairs: list[tuple[str, str]]) -> tuple[str, list[Any]]:
+def name_word_keys(rows: Iterable[dict[str, Any]]) -> tuple[set[tuple[str, str]], set[str]]:
+    """What a name can be similar to, for the lookups by name word (records,
+    cohort): ``(birth_date, word)`` for each word of a name of two or more words
+    (a similar name shares one), and the birth dates of one-word names (similar only
+    to a one-word name). Rows without a birth date or a name ask for nothing."""
+    by_word, one_word = set(), set()
+    for row in rows:
+        date = row.get("birth_date")
+        words = (row.get("name_key") or "").split()
+        if not date or not words:
+            continue
+        if len(words) == 1:
+            one_word.add(date)
+        else:
+            by_word.update((date, word) for word in words)
+    return by_word, one_word
+
+
+def pairs_table(db: Database, name: str, columns: tuple[str, str],
+                pairs: list[tuple[str, str]]) -> tuple[str, list[Any]]:
     """A common table expression ``name(columns)`` holding ``pairs`` of text, and
     its parameters: two arrays unnested on PostgreSQL (one short statement, as
     :meth:`Database.in_list`), a VALUES list on SQLite. No pairs: one row of NULLs,

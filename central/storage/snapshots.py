@@ -8,10 +8,11 @@ import of that kind (a refused import is rolled back and leaves no row).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from central.storage.db import Database
+from central.storage.records import name_word_keys, pairs_table
 
 TABLES = {"dtsen": "dtsen", "bpjs": "bpjs_participants", "cohort": "cohort", "jht": "jht_list"}
 # The snapshots the eligibility rules read (the JHT list only changes what is paid).
@@ -159,6 +160,79 @@ def records_for_recheck(db: Database, chunk: int = 5000,
             return
         yield rows
         after = rows[-1]["central_id"]
+
+
+_COHORT_MATCH = "nik, kpj_number, full_name, birth_date, kelurahan_code, coverage_start"
+
+
+def cohort_words_of(db: Database) -> int | None:
+    """The cohort snapshot whose name words ``cohort_name_words`` holds (migration
+    0018), or None when it is empty."""
+    held = db.one("SELECT snapshot_id FROM cohort_name_words LIMIT 1")
+    return int(held["snapshot_id"]) if held is not None else None
+
+
+def cohort_names(db: Database) -> list[dict]:
+    """Every cohort row's NIK, name and birth date (to index its name words)."""
+    return db.query("SELECT nik, full_name, birth_date FROM cohort")
+
+
+def replace_cohort_words(db: Database, rows: Iterable[tuple]) -> None:
+    """``cohort_name_words`` replaced by ``rows`` (tuples in :data:`NAME_WORDS` order)."""
+    db.run("DELETE FROM cohort_name_words")
+    batch: list[tuple] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= 10_000:
+            db.insert_rows("cohort_name_words", NAME_WORDS, batch)
+            batch = []
+    db.insert_rows("cohort_name_words", NAME_WORDS, batch)
+
+
+NAME_WORDS = ("nik", "birth_date", "word", "word_count", "snapshot_id")
+
+
+def cohort_candidates(db: Database, rows: list[dict[str, Any]]) -> dict[str, list[dict]]:
+    """The cohort rows whose name could be similar to one of ``rows`` (each with
+    ``birth_date`` and ``name_key``) and born the same day, by birth date: sharing a
+    word of the name key, or, for a one-word name, another one-word name
+    (``records.name_word_keys``), through ``cohort_name_words`` (indexed first:
+    ``central.findings.index_cohort_names``). Two queries, whatever the batch size."""
+    by_word, one_word = name_word_keys(rows)
+    if not (by_word or one_word):
+        return {}
+    word_pairs, word_params = pairs_table(db, "w", ("birth_date", "word"), sorted(by_word))
+    dates, date_params = db.in_list("n.birth_date", sorted(one_word) or [""])
+    # two statements, as records.likely_duplicate_candidates: joined as one, SQLite's
+    # plan read the cohort whole (twice the time of the two)
+    niks = [row["nik"] for row in db.query(
+        f"WITH {word_pairs} SELECT n.nik FROM cohort_name_words n JOIN w"
+        " ON n.birth_date = w.birth_date AND n.word = w.word"
+        f" UNION SELECT n.nik FROM cohort_name_words n WHERE n.word_count = 1 AND {dates}",
+        [*word_params, *date_params])]
+    if not niks:
+        return {}
+    among, params = db.in_list("nik", sorted(set(niks)))
+    found: dict[str, list[dict]] = {}
+    for row in db.query(f"SELECT {_COHORT_MATCH} FROM cohort WHERE {among} ORDER BY nik", params):
+        found.setdefault(row["birth_date"], []).append(row)
+    return found
+
+
+def accepted_born_as_cohort(db: Database) -> Iterator[tuple[dict, dict]]:
+    """(record, cohort row) for every accepted record and every cohort row of another
+    NIK born the same day: what the cohort check compares after a cohort import or in
+    ``central verify`` (one join through the birth-date indexes, streamed)."""
+    for row in db.stream(
+            "SELECT r.central_id, r.version, r.nik, r.full_name, r.birth_date, r.kelurahan_code,"
+            " c.nik AS c_nik, c.kpj_number AS c_kpj_number, c.full_name AS c_full_name,"
+            " c.birth_date AS c_birth_date, c.kelurahan_code AS c_kelurahan_code,"
+            " c.coverage_start AS c_coverage_start FROM records r JOIN cohort c"
+            " ON c.birth_date = r.birth_date AND c.nik <> r.nik WHERE r.status = 'accepted'"
+            " ORDER BY r.central_id, c.nik"):
+        record = {k: row[k] for k in ("central_id", "version", "nik", "full_name", "birth_date",
+                                      "kelurahan_code")}
+        yield record, {k[2:]: v for k, v in row.items() if k.startswith("c_")}
 
 
 def nik_listed_for_kpj(db: Database, kpj: str) -> str | None:

@@ -151,7 +151,9 @@ def central_reason_text(reason: Any) -> str:
             return "; ".join(CENTRAL_REASON_LABELS.get(code, code) for code in pieces)
         return ", ".join(CENTRAL_REASON_LABELS.get(piece, piece) for piece in pieces)
     if head == "duplicate_nik":
-        return "NIK sudah aktif di " + rest
+        # central judges the record again when that one lets go of the NIK
+        return ("NIK sudah aktif di " + rest + "; data ini menunggu: bila data itu tidak lagi "
+                "memegang NIK ini, pusat menilainya ulang dan kabarnya tiba lewat sinkronisasi")
     if head == "duplicate_person":
         return "Orang yang sama dengan data di " + rest + " (keputusan verifikator pusat)"
     return text

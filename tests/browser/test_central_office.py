@@ -92,7 +92,7 @@ def test_each_role_sees_what_it_may(browser, central, role):
         if role == "verifier":
             assert tab.goto(f"{central.url}/verifikasi").status == 200
             text = tab.locator("main").inner_text()
-            assert "Temuan untuk diputuskan (1)" in text and "Kemungkinan ganda antar-kelurahan (1)" in text
+            assert "Temuan untuk diputuskan (1)" in text and "Kemungkinan ganda (1)" in text
             assert "Nurhayati Daeng Ngintang" in text and "RIDWAN" in text
             tab.screenshot(path=str(ARTIFACTS / "central-verification.png"), full_page=True)
         answer = tab.goto(f"{central.url}/admin/users")

@@ -50,13 +50,17 @@ def test_other_birth_date_never_matches():
     assert match_reason(_record(), _record(birth_date="1990-01-02")) is None
 
 
-def test_likely_duplicates_skips_same_kelurahan_and_same_nik():
-    record = _record()
+def test_likely_duplicates_skips_itself_and_same_nik_but_not_same_kelurahan():
+    """h1 review #8: one person recorded twice in one kelurahan under two NIKs is a
+    likely duplicate too (central compares city-wide, its own kelurahan included)."""
+    record = {**_record(), "central_id": 7}
     candidates = [
         _record(nik="7371014101900002"),                                     # same kelurahan
         _record(nik="7371014101900001", kelurahan_code="73.71.02.1001"),     # same NIK
+        {**_record(nik="7371014101900009"), "central_id": 7},                # itself
         _record(nik="7371014101900003", kelurahan_code="73.71.02.1001", kk_number="x",
                 full_name="Muhammad Ali"),
     ]
     found = likely_duplicates(record, candidates)
-    assert [(o["nik"], why) for o, why in found] == [("7371014101900003", "similar_name_birth_date")]
+    assert [(o["nik"], why) for o, why in found] == [("7371014101900002", "same_kk_birth_date"),
+                                                     ("7371014101900003", "similar_name_birth_date")]

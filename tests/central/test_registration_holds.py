@@ -107,7 +107,10 @@ def test_different_releases_both_on_the_download(central):
     assert downloaded() == {first["nik"], second["nik"]}
 
 
-def test_a_registered_record_in_an_open_pair_stays_registered_and_paid(central, tmp_path):
+def registered_then_flagged(central, tmp_path) -> tuple[dict, dict]:
+    """A registered at BPJS (put on a file, then listed with its KPJ 25012345678); B,
+    the same person under another NIK from another kelurahan, arrives after: an open
+    pair. (A's record, B's record)."""
     a, b = central.register(KELURAHAN_A), central.register(KELURAHAN_B)
     first = {**records(1, KELURAHAN_A)[0], "full_name": "Muh. Ridwan Daeng Tompo"}
     a.send([first])
@@ -122,6 +125,11 @@ def test_a_registered_record_in_an_open_pair_stays_registered_and_paid(central, 
                       "full_name": "MUHAMMAD RIDWAN DG. TOMPO"}, first["birth_date"])
     b.send([second])
     assert central.query("SELECT decided_at FROM duplicate_flags") == [{"decided_at": None}]
+    return first, second
+
+
+def test_a_registered_record_in_an_open_pair_stays_registered_and_paid(central, tmp_path):
+    first, second = registered_then_flagged(central, tmp_path)
 
     niks, said = _export_cli(central)
     assert niks == set()  # the newcomer waits; the registered one is at BPJS already
