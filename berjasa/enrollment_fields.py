@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from marshmallow import ValidationError, fields
@@ -41,6 +42,18 @@ def _raise(problems: list[identity.Problem]) -> None:
     errors = [coded(p.message, p.code) for p in problems if p.severity == "error"]
     if errors:
         raise ValidationError(errors)
+
+
+def _normalised(field: fields.Field, value: Any, normalise: Callable[[str], str]) -> str:
+    """``value`` as one of :mod:`berjasa.identity`'s normalisers stores it (a name, a
+    phone): anything but text is the field's ``invalid``, and the normaliser's refusal
+    becomes the field's coded message."""
+    if not isinstance(value, str):
+        raise field.make_error("invalid")
+    try:
+        return normalise(value)
+    except identity.IdentityError as exc:
+        raise ValidationError(coded(exc.message, exc.code)) from exc
 
 
 class ClientId(fields.UUID):
@@ -74,12 +87,7 @@ class PersonName(fields.Field):
     default_error_messages = field_errors(NOT_TEXT)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
-        if not isinstance(value, str):
-            raise self.make_error("invalid")
-        try:
-            return identity.normalise_person_name(value)
-        except identity.IdentityError as exc:
-            raise ValidationError(coded(exc.message, exc.code)) from exc
+        return _normalised(self, value, identity.normalise_person_name)
 
 
 class Phone(fields.Field):
@@ -90,12 +98,7 @@ class Phone(fields.Field):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str | None:
         if value in ("", None):
             return None
-        if not isinstance(value, str):
-            raise self.make_error("invalid")
-        try:
-            return identity.normalise_phone(value)
-        except identity.IdentityError as exc:
-            raise ValidationError(coded(exc.message, exc.code)) from exc
+        return _normalised(self, value, identity.normalise_phone)
 
 
 class DuplicateHint(fields.Field):
