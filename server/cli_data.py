@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from berjasa.audit import cli_actor
+from berjasa.audit import Actor, cli_actor
 from berjasa.commandline import (
     data_dir_and_settings,
     data_dir_option,
@@ -35,6 +35,15 @@ def _passphrase(from_stdin: bool, confirm: bool) -> str:
 _BY_HELP = "Nama petugas yang menjalankan, untuk audit (bawaan cli:PENGGUNA-OS)."
 
 
+def _admin_actor(by: str | None) -> Actor:
+    """The trail's actor of a backup or a restore (``--by``, else the OS user), checked
+    before any file is touched; a bad name is one clear line."""
+    try:
+        return cli_actor("admin", by)
+    except Problem as problem:
+        raise click.ClickException(problem_line(problem)) from problem
+
+
 @click.command("backup")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--passphrase-stdin", is_flag=True, help="Baca frasa sandi dari stdin.")
@@ -52,10 +61,7 @@ def backup_command(path: Path, passphrase_stdin: bool, by: str | None, data_dir:
     from server.backup import BackupError, create_backup
     from server.backup_trail import record_backup
 
-    try:
-        actor = cli_actor("admin", by)
-    except Problem as problem:
-        raise click.ClickException(problem_line(problem)) from problem
+    actor = _admin_actor(by)
     folder, _ = data_dir_and_settings(data_dir)
     try:
         info = create_backup(folder, path, _passphrase(passphrase_stdin, confirm=True))
@@ -91,10 +97,7 @@ def restore_command(path: Path, passphrase_stdin: bool, force: bool, by: str | N
     """
     from server.backup import BackupError, restore_backup
 
-    try:
-        actor = cli_actor("admin", by)
-    except Problem as problem:
-        raise click.ClickException(problem_line(problem)) from problem
+    actor = _admin_actor(by)
     folder, _ = data_dir_and_settings(data_dir)
     try:
         with offline(folder, "restore"):
