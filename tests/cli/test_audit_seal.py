@@ -35,6 +35,18 @@ def _verify(folder: Path) -> dict:
     return json.loads(berjasa("audit", "verify", "--json", data_dir=folder).stdout)
 
 
+def _as_a_writer(folder: Path, *statements: str) -> None:
+    """What a database writer can do: run ``statements`` on the register and commit
+    (dropping a guard trigger first, deleting rows after)."""
+    conn = sqlite3.connect(folder / "kelurahan.db")
+    try:
+        for statement in statements:
+            conn.execute(statement)
+        conn.commit()
+    finally:
+        conn.close()
+
+
 def _rewrite_with_recomputed_hashes(folder: Path, seq: int, actor: str) -> None:
     """What a database writer can do: change an entry and recompute the chain."""
     conn = sqlite3.connect(folder / "kelurahan.db")
@@ -61,11 +73,7 @@ def test_history_rewritten_with_recomputed_hashes_is_caught(folder):
 
 
 def test_deleted_seals_are_reported_and_never_sealed_again(folder):
-    conn = sqlite3.connect(folder / "kelurahan.db")
-    conn.execute("DROP TRIGGER audit_seals_no_delete")
-    conn.execute("DELETE FROM audit_seals WHERE seq >= 2")
-    conn.commit()
-    conn.close()
+    _as_a_writer(folder, "DROP TRIGGER audit_seals_no_delete", "DELETE FROM audit_seals WHERE seq >= 2")
     _rewrite_with_recomputed_hashes(folder, 2, "orang-lain")
     berjasa("init", "--kelurahan", "73.71.01.1001", data_dir=folder)  # reopening seals nothing
     answer = _verify(folder)
@@ -74,11 +82,8 @@ def test_deleted_seals_are_reported_and_never_sealed_again(folder):
 
 
 def test_a_folder_from_before_sealing_is_sealed_once_at_init(folder):
-    conn = sqlite3.connect(folder / "kelurahan.db")
-    conn.execute("DROP TRIGGER audit_seals_no_delete")
-    conn.execute("DELETE FROM audit_seals")  # as an upgraded folder: no seals yet
-    conn.commit()
-    conn.close()
+    # as an upgraded folder: no seals yet
+    _as_a_writer(folder, "DROP TRIGGER audit_seals_no_delete", "DELETE FROM audit_seals")
     (folder / "audit.sealed").unlink()
     assert _verify(folder)["broken"]["problem"].startswith("seal missing")
     assert berjasa("init", "--kelurahan", "73.71.01.1001", data_dir=folder).returncode == 0
@@ -99,11 +104,7 @@ def test_without_the_folder_key_nothing_verifies(folder, tmp_path):
 def test_the_newest_entries_deleted_with_their_seals_left_are_missing(folder):
     """The chain alone cannot tell a trail that ends early from one that ended there;
     the seals of the deleted entries can (a reviewer deleted the last three)."""
-    conn = sqlite3.connect(folder / "kelurahan.db")
-    conn.execute("DROP TRIGGER audit_log_no_delete")
-    conn.execute("DELETE FROM audit_log WHERE seq >= 2")
-    conn.commit()
-    conn.close()
+    _as_a_writer(folder, "DROP TRIGGER audit_log_no_delete", "DELETE FROM audit_log WHERE seq >= 2")
     done = berjasa("audit", "verify", "--json", data_dir=folder)
     answer = json.loads(done.stdout)
     assert done.returncode != 0 and answer["intact"] is False
