@@ -26,12 +26,13 @@ _spec.loader.exec_module(h)
 A = "73.71.15.1001"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def central(request, tmp_path, migrated_databases):
-    running = h.central_in_thread(migrated_databases(request.param), tmp_path / "central")
-    write_setting(running.data_dir, "central_database_url", running.database_url)
-    yield running
-    running.stop()
+@pytest.fixture
+def central(central):
+    """The running central of tests/sync/conftest.py (each backend), with its database
+    in its settings.toml, where the `central import-batches` and `export-answers`
+    commands read it."""
+    write_setting(central.data_dir, "central_database_url", central.database_url)
+    return central
 
 
 @pytest.fixture
