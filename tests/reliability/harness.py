@@ -20,7 +20,8 @@ import zstandard
 from berjasa.database import connect
 from berjasa.settings import load_settings, read_app_config
 from berjasa.synthetic import EnrollmentFaker
-from central.storage.db import Database
+from central.storage.db import Database, utc_now
+from central.storage.records import add_updates
 from server import lifecycle
 from server.install import init_kelurahan
 from server.intake import create_batch
@@ -111,6 +112,16 @@ class Central:
         db = Database(self.database_url, data_dir=self.data_dir)
         try:
             return db.query(sql, params)
+        finally:
+            db.close()
+
+    def add_updates(self, entries: list[dict[str, Any]]) -> None:
+        """Central's decisions for kelurahan laptops (registered, rejected, eligibility
+        results...), written to its updates in one transaction, for the next pull."""
+        db = Database(self.database_url, data_dir=self.data_dir)
+        try:
+            with db.transaction():
+                add_updates(db, entries, utc_now())
         finally:
             db.close()
 

@@ -18,8 +18,6 @@ import pytest
 
 from berjasa.database import connect
 from berjasa.folder_lock import lock_dir, try_lock
-from central.storage.db import Database, utc_now
-from central.storage.records import add_updates
 from sync import storage
 from sync.agent import RUN_LOCK, run_once
 from sync.keys import KEY_FILE, load_device, write_key
@@ -85,15 +83,12 @@ def test_stored_batch_is_resent_byte_identical_and_answered_once(central, kelura
 def test_pull_brings_kpj_number_and_rejection(central, kelurahan):
     ids = h.seed_approved(kelurahan, 3, seed=6)
     assert run_once(kelurahan, h.agent_settings(kelurahan), "test").ok
-    db = Database(central.database_url, data_dir=central.data_dir)
-    with db.transaction():
-        add_updates(db, [
-            {"kelurahan_code": A, "record_id": ids[0], "kind": "registered", "central_status": "registered",
-             "kpj_number": "25012345678"},
-            {"kelurahan_code": A, "record_id": ids[1], "kind": "rejected", "central_status": "rejected",
-             "reasons": ["bpjs_active_participant"]},
-        ], utc_now())
-    db.close()
+    central.add_updates([
+        {"kelurahan_code": A, "record_id": ids[0], "kind": "registered", "central_status": "registered",
+         "kpj_number": "25012345678"},
+        {"kelurahan_code": A, "record_id": ids[1], "kind": "rejected", "central_status": "rejected",
+         "reasons": ["bpjs_active_participant"]},
+    ])
     report = run_once(kelurahan, h.agent_settings(kelurahan), "test")
     assert report.ok and report.updates_applied == 2
     rows = {r["id"]: r for r in h.kelurahan_rows(kelurahan, "SELECT * FROM enrollments")}

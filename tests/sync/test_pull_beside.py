@@ -125,11 +125,8 @@ def _update_gets(caplog) -> list[str]:
 def test_the_run_applies_the_page_asked_beside_its_push_and_asks_no_more(central, kelurahan, caplog):
     ids = h.seed_approved(kelurahan, 3, seed=42)
     assert run_once(kelurahan, h.agent_settings(kelurahan), "test").ok
-    db = Database(central.database_url, data_dir=central.data_dir)
-    with db.transaction():
-        add_updates(db, [{"kelurahan_code": A, "record_id": ids[0], "kind": "registered",
-                          "central_status": "registered", "kpj_number": "25012345678"}], utc_now())
-    db.close()
+    central.add_updates([{"kelurahan_code": A, "record_id": ids[0], "kind": "registered",
+                          "central_status": "registered", "kpj_number": "25012345678"}])
     h.seed_approved(kelurahan, 40, seed=43)
     caplog.set_level(logging.DEBUG)
     # two senders, four batches: when a sender takes the last one, it is still unanswered
