@@ -22,7 +22,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import re
 import sys
 import time
 from collections.abc import Iterator
@@ -35,6 +34,7 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.page_session import signed_in_session
 from bench.throwaway_db import bench_arguments, populated
 from berjasa.audit import Actor
 from berjasa.background_server import BackgroundServer
@@ -116,13 +116,7 @@ def signed_in(url: str, folder: Path, username: str, password: str,
     app = create_app(AppConfig(folder, settings, database_url=url))
     server = BackgroundServer(app, threads=4).start()
     try:
-        browser = requests.Session()
-        form = browser.get(f"{server.url}/login", timeout=30).text
-        token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
-        landed = browser.post(f"{server.url}/login", timeout=30, data={
-            "username": username, "password": password, "csrf_token": token})
-        assert landed.status_code == 200 and username in landed.text, landed.status_code
-        yield server.url, browser
+        yield server.url, signed_in_session(server.url, username, password)
     finally:
         server.close()
         pool = app.extensions.get("berjasa_central_pool")

@@ -20,6 +20,7 @@ from typing import Any
 
 import requests
 
+from bench.page_session import signed_in_session
 from berjasa.background_server import BackgroundServer
 from berjasa.database import connect, transaction
 from berjasa.settings import load_settings, read_app_config
@@ -97,11 +98,7 @@ def measure(folder: Path, ids: list[str], rounds: int) -> dict[str, Any]:
         token = session.post(f"{server.url}/api/v1/auth/token", timeout=60, json={
             "username": "auditor-bench", "password": PASSWORD}).json()["token"]
         session.headers["Authorization"] = f"Bearer {token}"
-        pages = requests.Session()
-        login = pages.get(f"{server.url}/login", timeout=60).text
-        csrf = login.split('name="csrf_token" value="')[1].split('"')[0]
-        pages.post(f"{server.url}/login", timeout=60, data={
-            "username": "auditor-bench", "password": PASSWORD, "csrf_token": csrf})
+        pages = signed_in_session(server.url, "auditor-bench", PASSWORD, timeout=60)
         rng = random.Random(3)
         last = entries
         page, review, health = [], [], []

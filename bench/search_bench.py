@@ -36,7 +36,6 @@ import argparse
 import json
 import os
 import random
-import re
 import sys
 import tempfile
 import time
@@ -46,10 +45,10 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.page_session import signed_in_session
 from bench.throwaway_db import PG_SERVER, throwaway_database
 from berjasa.background_server import BackgroundServer
 from berjasa.database import connect, transaction
@@ -163,12 +162,7 @@ def kelurahan_search(folder: Path, count: int, queries: int) -> dict[str, Any]:
     app = create_app(read_app_config(folder))
     server = BackgroundServer(app, threads=4).start()
     try:
-        browser = requests.Session()
-        form = browser.get(f"{server.url}/login", timeout=30).text
-        token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
-        landed = browser.post(f"{server.url}/login", timeout=30, data={
-            "username": "lurah-bench", "password": PASSWORD, "csrf_token": token})
-        assert landed.status_code == 200, landed.status_code
+        browser = signed_in_session(server.url, "lurah-bench", PASSWORD)
 
         def get(path: str, params: dict | None = None) -> None:
             answer = browser.get(f"{server.url}{path}", params=params, timeout=60)
