@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from .conftest import records
 from .office import signed_in, token
-from .test_participation_end import BEFORE_START, MONTH, NEXT, Office, _statuses
+from .test_participation_end import BEFORE_START, MONTH, NEXT, Office, _statuses, registered_worker
 
 
 def _post(central, verifier, finding_id: int, data: dict):
@@ -46,12 +46,7 @@ def test_ending_coverage_pays_no_month_for_a_worker_who_never_was_a_participant(
 
 
 def test_page_and_cli_refuse_conflicting_unknown_and_empty_money_decisions(central, tmp_path):
-    device = central.register()
-    person = records(1, seed=89)[0]
-    device.send([person])
-    office = Office(central, tmp_path)
-    office.registration_file([person])
-    office.bpjs_list([(person["nik"], "25010000009", "Aktif")])
+    _, office, person = registered_worker(central, tmp_path, 89, "25010000009")
     office.bpjs_list([(person["nik"], "25010000009", "Non Aktif")])
     [finding] = office.findings().values()
     verifier = signed_in(central, "verifier")

@@ -94,6 +94,18 @@ class Office:
                         "--by", "vera", check=check)
 
 
+def registered_worker(central, tmp_path, seed: int, kpj: str) -> tuple:
+    """One worker a kelurahan sent, put on the registration file and registered by a
+    BPJS list that shows them active with ``kpj``: (the device, the office, the worker)."""
+    device = central.register()
+    person = records(1, seed=seed)[0]
+    device.send([person])
+    office = Office(central, tmp_path)
+    office.registration_file([person])
+    office.bpjs_list([(person["nik"], kpj, "Aktif")])
+    return device, office, person
+
+
 def _statuses(central) -> dict[str, tuple]:
     return {r["nik"]: (r["status"], r["kpj_number"], r["coverage_end"]) for r in central.query(
         "SELECT nik, status, kpj_number, coverage_end FROM records")}
@@ -207,12 +219,7 @@ def test_the_list_registers_every_worker_central_sent_and_holds_those_not_active
 
 
 def test_a_registered_worker_a_later_list_shows_inactive_waits_for_a_verifier(central, tmp_path):
-    device = central.register()
-    person = records(1, seed=73)[0]
-    device.send([person])
-    office = Office(central, tmp_path)
-    office.registration_file([person])
-    office.bpjs_list([(person["nik"], "25012345678", "Aktif")])
+    device, office, person = registered_worker(central, tmp_path, 73, "25012345678")
     assert person["nik"] in office.payment_list()[0]
 
     office.bpjs_list([(person["nik"], "25012345678", "NON AKTIF")])
