@@ -209,6 +209,7 @@ def parse_filters(args: Any) -> dict[str, str]:
                           ("from", "from: tanggal harus YYYY-MM-DD, mis. 2025-10-01."),
                           ("to", "to: tanggal harus YYYY-MM-DD, mis. 2025-10-31."),
                           ("page", "page: bilangan bulat >= 1."),
+                          ("before", "before: nomor seq, bilangan bulat >= 1."),
                           ("full", "full: 1 atau 0.")):
         if name in errors:
             raise BadFilter({name: [message]}, {name: ["invalid"]},
@@ -243,14 +244,24 @@ def with_record(db: Database, filters: dict[str, Any]) -> dict[str, Any]:
     return {**filters, "targets": store.record_targets(db, filters["record"])}
 
 
-def page(db: Database, filters: dict[str, str], number: int = 1) -> dict[str, Any]:
+def page(db: Database, filters: dict[str, str], number: int = 1,
+         before: int | None = None) -> dict[str, Any]:
     """One page of entries (newest first) and the actions known, for the auditor page;
     with a ``record`` filter, its entries and the entries naming it among their
-    targets, each with ``record_outcome``."""
+    targets, each with ``record_outcome``. ``before``: the page after the one that
+    ended at that seq (``next_before`` of the page before it). The trail grows while an
+    auditor reads it (batches, sign-ins), so the next page is the entries older than
+    the last one shown, never an offset, which would show the newest entries' share of
+    the last page again; ``number`` is only an offset for a link without ``before``."""
     filters = with_record(db, filters)
-    rows = store.list_entries(db, filters, PAGE_SIZE + 1, (number - 1) * PAGE_SIZE)
-    return {"entries": with_decision_reasons(db, rows[:PAGE_SIZE]),
+    if before is None:
+        rows = store.list_entries(db, filters, PAGE_SIZE + 1, (number - 1) * PAGE_SIZE)
+    else:
+        rows = store.list_entries(db, filters, PAGE_SIZE + 1, before=before)
+    entries = rows[:PAGE_SIZE]
+    return {"entries": with_decision_reasons(db, entries),
             "more": len(rows) > PAGE_SIZE, "actions": store.actions(db),
+            "next_before": entries[-1]["seq"] if entries else None,
             "targets": filters.get("targets")}
 
 

@@ -1,0 +1,46 @@
+"""The auditor's trail page as an auditor uses it (both backends, the real server):
+paging through a trail that grows while it is read shows every entry once."""
+
+from __future__ import annotations
+
+import re
+
+from berjasa.audit import Actor
+from central import trail
+
+from .office import signed_in
+
+_SEQ = re.compile(r"<tr><td>(\d+)</td>")
+_NEXT = re.compile(r'<a href="([^"]+)">Halaman berikutnya</a>')
+
+
+def _append(central, count: int) -> None:
+    db = central.db()
+    try:
+        for _ in range(count):
+            trail.record(db, Actor("operator-lain", "operator", "127.0.0.1"), "login")
+    finally:
+        db.close()
+
+
+def _page(browser, central, path: str) -> tuple[list[int], str | None]:
+    answer = browser.get(f"{central.url}{path}", timeout=20)
+    assert answer.status_code == 200, answer.text[:300]
+    following = _NEXT.search(answer.text)
+    return ([int(seq) for seq in _SEQ.findall(answer.text)],
+            following.group(1).replace("&amp;", "&") if following else None)
+
+
+def test_paging_through_a_growing_trail_shows_each_entry_once(central):
+    auditor = signed_in(central, "auditor")
+    _append(central, trail.PAGE_SIZE + 30)
+    first, following = _page(auditor, central, "/audit")
+    assert len(first) == trail.PAGE_SIZE and following
+    # batches arrive and people sign in while the auditor reads the first page
+    _append(central, 7)
+    second, _ = _page(auditor, central, following)
+    assert not set(first) & set(second), "entries of page 1 shown again on page 2"
+    assert second and max(second) < min(first)
+    # every entry that existed when the first page was read is on one of the two pages
+    assert sorted(first + second) == list(range(1, max(first) + 1))
+
