@@ -29,7 +29,9 @@ from berjasa.audit import Actor, LastSeen, verify_entries
 from berjasa.audit import cli_actor as audit_cli_actor
 from berjasa.database import utc_now
 from berjasa.local_time import day_start_utc, wita_column
+from berjasa.logs import SIXTEEN_DIGITS, identity_digits, mask_identity_numbers
 from berjasa.problems import BadFilter
+from berjasa.pseudonyms import load_key, pseudonym
 from central.storage import audit as store
 from central.storage import findings as findings_store
 from central.storage.db import Database
@@ -233,6 +235,38 @@ def parse_filters(args: Any) -> dict[str, str]:
     if values.get("to"):
         filters["until"] = day_start_utc(values["to"] + timedelta(days=1))
     return filters
+
+
+# The filters a person types (free text): what the trail keeps of them has no NIK
+TYPED_FILTERS = ("actor", "action", "record")
+
+
+def without_identity_numbers(db: Database, text: str) -> str:
+    """``text`` as the trail may keep it: every NIK or KK in it (16 digits, spaced or
+    dotted as people type them: :data:`berjasa.logs.SIXTEEN_DIGITS`) written as its keyed
+    pseudonym under central's key, the one an erasure records for that NIK. An auditor
+    who looks a person up by NIK (the ``record`` filter, ``audit history --record``) is
+    recorded, but the trail, which outlives the person's erasure, never holds the NIK."""
+    if not SIXTEEN_DIGITS.search(text):
+        return text
+    key = load_key(db.data_dir)
+    return mask_identity_numbers(text, lambda span: pseudonym(key, identity_digits(span)))
+
+
+def filters_for_trail(db: Database, filters: dict[str, Any]) -> dict[str, Any]:
+    """The trail filters as an entry records them (:func:`without_identity_numbers`
+    on the text a person typed)."""
+    return {name: without_identity_numbers(db, value)
+            if name in TYPED_FILTERS and isinstance(value, str) else value
+            for name, value in filters.items()}
+
+
+def record_trail_export(db: Database, actor: Actor, filters: dict[str, Any],
+                        written: spreadsheet.Written) -> int:
+    """The ``download.audit`` entry of the trail's CSV export (its filters without a NIK)."""
+    return record(db, actor, "download.audit", None,
+                  {"filters": filters_for_trail(db, filters), "rows": written.rows,
+                   "sha256": written.sha256, "format": "csv"})
 
 
 def with_record(db: Database, filters: dict[str, Any]) -> dict[str, Any]:

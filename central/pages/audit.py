@@ -34,8 +34,6 @@ def audit_export():
     filters = trail.parse_filters(request.args)
     db = get_db()
     written = trail.export_csv(db, filters)
-    trail.record(db, current_actor(), "download.audit", None,
-                 {"filters": filters, "rows": written.rows, "sha256": written.sha256,
-                  "format": "csv"})
+    trail.record_trail_export(db, current_actor(), filters, written)
     return Response(written.content, mimetype="text/csv", headers={
         "Content-Disposition": 'attachment; filename="jejak-audit-pusat.csv"'})
