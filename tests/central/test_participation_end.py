@@ -300,3 +300,36 @@ def test_a_death_dukcapil_reports_is_decided_by_its_own_labels(central, tmp_path
     assert rejected["reasons"][0].startswith("verifikasi: meninggal dunia (Dukcapil)")
     registration = office.run("export", "--what", "bpjs-registration").stdout
     assert waiting_dead["nik"] not in registration
+
+
+def test_an_ended_participation_also_stops_the_workers_2024_cohort_row(central, tmp_path):
+    """A registered worker whom a later cohort file also lists is paid as cohort from
+    the cohort row's start (h1 #12). When a verifier ends the participation ("Bukan
+    peserta lagi: hentikan iuran", a death Dukcapil reported), the cohort row stops
+    too: the same NIK's participation ended, whatever list pays it, and a later BPJS
+    list showing it active does not resume it (docs/central.md "When participation ends")."""
+    device = central.register()
+    person = records(1, seed=75)[0]
+    device.send([person])
+    office = Office(central, tmp_path)
+    office.registration_file([person])
+    office.bpjs_list([(person["nik"], "25012345679", "Aktif")])
+    cohort = tmp_path / "kohort.csv"
+    cohort.write_text("nik;no_kpj;nama;tgl_lahir;kode_kelurahan;mulai_kepesertaan\n"
+                      f"{person['nik']};25012345679;{person['full_name']};{person['birth_date']};"
+                      f"{person['kelurahan_code']};2024-01\n", encoding="utf-8")
+    office.run("import", "cohort", str(cohort))
+    assert person["nik"] in office.payment_list()[0]  # once, as cohort
+
+    office.bpjs_list([(person["nik"], "25012345679", "Keluar")])
+    [finding] = office.findings().values()
+    office.decide(finding["id"], "end_coverage", "BPJS: sudah keluar dari kepesertaan")
+    assert _statuses(central)[person["nik"]] == ("registered", "25012345679", MONTH)
+    # BPJS lists them active again (someone else pays): the city's decision stands
+    office.bpjs_list([(person["nik"], "25012345679", "Aktif")])
+    paid = office.payment_list(NEXT)[0]
+    assert person["nik"] not in paid, "paid as cohort after the participation ended"
+    assert person["nik"] in office.payment_list(MONTH)[0]  # paid through the decision's month
+    # nor is the row promised to come back: it is not counted as waiting for a newer list
+    office.bpjs_list([(person["nik"], "25012345679", "Keluar")])
+    assert office.payment_list(NEXT)[1]["cohort_not_active_bpjs"] == 0
