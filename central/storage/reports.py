@@ -33,8 +33,13 @@ def bpjs_active(alias: str = "p") -> str:
 # status that is not participation (Meninggal Dunia, Non Aktif, Keluar, Ditolak, ...):
 # not paid until a newer list shows them active or a corrected cohort file drops them
 # (docs/central.md "payment-list"). A NIK the list does not hold stays paid.
-COHORT_NOT_ACTIVE_BPJS = (f"EXISTS (SELECT 1 FROM bpjs_participants p WHERE p.nik = c.nik"
-                          f" AND NOT ({bpjs_active('p')}))")
+def cohort_not_active(alias: str) -> str:
+    """SQL: :data:`COHORT_NOT_ACTIVE_BPJS` for the cohort row ``alias``."""
+    return (f"EXISTS (SELECT 1 FROM bpjs_participants p WHERE p.nik = {alias}.nik"
+            f" AND NOT ({bpjs_active('p')}))")
+
+
+COHORT_NOT_ACTIVE_BPJS = cohort_not_active("c")
 # A 2024 cohort row (``c``) of a NIK whose participation a verifier ended before the
 # month ``?`` (a registered record of that NIK with ``coverage_end`` before it: "Bukan
 # peserta lagi: hentikan iuran", a death Dukcapil reported; docs/central.md "When
@@ -159,11 +164,22 @@ def mark_registration_exported(db: Database, central_ids: list[int], at: str) ->
 # to ``coverage_end``), and not paid that month as a 2024 cohort worker. A NIK in both is paid once, as cohort,
 # but only from the cohort row's own start month: before it, BPJS covers the worker
 # under the program's registration (its KPJ, its coverage month), so the city pays
-# for them as a new worker (docs/central.md "payment-list").
+# for them as a new worker (docs/central.md "payment-list"). A cohort row the BPJS list
+# shows not participating is not paid (:data:`COHORT_NOT_ACTIVE_BPJS`): then the
+# registration is what pays them, as its own finding decides (a verifier's "Masih
+# peserta aktif: tetap dibayar" pays them; before, neither the row nor the record did).
 REGISTERED_DUE = (
     "r.status = 'registered' AND r.coverage_start IS NOT NULL AND r.coverage_start <= ?"
     " AND (r.coverage_end IS NULL OR r.coverage_end >= ?)"
-    " AND NOT EXISTS (SELECT 1 FROM cohort c2 WHERE c2.nik = r.nik AND c2.coverage_start <= ?)")
+    " AND NOT EXISTS (SELECT 1 FROM cohort c2 WHERE c2.nik = r.nik AND c2.coverage_start <= ?"
+    f" AND NOT {cohort_not_active('c2')})")
+# A NIK with a registered record due in month ``?`` (twice), whatever holds it: its
+# cohort row left off for the BPJS list's status is accounted for by that record (paid,
+# or held by its finding and counted as held), not as a cohort row waiting for a list.
+_REGISTERED_RECORD_DUE = (
+    "EXISTS (SELECT 1 FROM records d WHERE d.nik = c.nik AND d.status = 'registered'"
+    " AND d.coverage_start IS NOT NULL AND d.coverage_start <= ?"
+    " AND (d.coverage_end IS NULL OR d.coverage_end >= ?))")
 
 
 def stream_payable(db: Database, month: str) -> Iterator[dict[str, Any]]:
@@ -191,12 +207,13 @@ def cohort_not_active_bpjs(db: Database, month: str) -> list[dict[str, Any]]:
     """The 2024 cohort rows due in ``month`` that :func:`stream_payable` leaves out
     because the BPJS list shows them not participating, counted by the list's status
     as written (trimmed): ``{status, n}`` rows, status order. A row whose participation
-    a verifier ended is not among them (a newer list would not pay it again)."""
+    a verifier ended is not among them (a newer list would not pay it again), nor one
+    whose NIK has a registered record due that month (the record pays or is held)."""
     return db.query("SELECT TRIM(p.status) AS status, COUNT(*) AS n FROM cohort c"
                     " JOIN bpjs_participants p ON p.nik = c.nik"
                     f" WHERE c.coverage_start <= ? AND NOT ({bpjs_active('p')})"
-                    f" AND NOT {COHORT_PARTICIPATION_ENDED}"
-                    " GROUP BY TRIM(p.status) ORDER BY TRIM(p.status)", (month, month))
+                    f" AND NOT {COHORT_PARTICIPATION_ENDED} AND NOT {_REGISTERED_RECORD_DUE}"
+                    " GROUP BY TRIM(p.status) ORDER BY TRIM(p.status)", (month,) * 4)
 
 
 def payment_held(db: Database, month: str) -> list[dict[str, Any]]:

@@ -333,3 +333,28 @@ def test_an_ended_participation_also_stops_the_workers_2024_cohort_row(central, 
     # nor is the row promised to come back: it is not counted as waiting for a newer list
     office.bpjs_list([(person["nik"], "25012345679", "Keluar")])
     assert office.payment_list(NEXT)[1]["cohort_not_active_bpjs"] == 0
+
+
+def test_a_verifiers_continue_pays_a_worker_the_2024_cohort_also_lists(central, tmp_path):
+    """"Masih peserta aktif: tetap dibayar" on a registered worker whom the cohort also
+    lists: the BPJS list still shows them inactive, so the cohort row is not paid, and
+    the worker is paid under their registration instead (never both, never neither)."""
+    device = central.register()
+    person = records(1, seed=76)[0]
+    device.send([person])
+    office = Office(central, tmp_path)
+    office.registration_file([person])
+    office.bpjs_list([(person["nik"], "25012345670", "Aktif")])
+    cohort = tmp_path / "kohort.csv"
+    cohort.write_text("nik;no_kpj;nama;tgl_lahir;kode_kelurahan;mulai_kepesertaan\n"
+                      f"{person['nik']};25012345670;{person['full_name']};{person['birth_date']};"
+                      f"{person['kelurahan_code']};2024-01\n", encoding="utf-8")
+    office.run("import", "cohort", str(cohort))
+    office.bpjs_list([(person["nik"], "25012345670", "Non Aktif")])
+    [finding] = office.findings().values()
+    paid, filters, _, _ = office.payment_list()
+    assert person["nik"] not in paid  # held by the finding while it is open, said once
+    assert (filters["held_open_finding"], filters["cohort_not_active_bpjs"]) == (1, 0)
+    office.decide(finding["id"], "continue", "BPJS: masih peserta aktif, salah catat")
+    paid = office.payment_list()[0]
+    assert person["nik"] in paid, "the verifier said 'tetap dibayar' and nobody pays them"
