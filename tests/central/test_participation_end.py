@@ -302,23 +302,29 @@ def test_a_death_dukcapil_reports_is_decided_by_its_own_labels(central, tmp_path
     assert waiting_dead["nik"] not in registration
 
 
+def _registered_and_in_the_cohort(central, tmp_path, seed: int, kpj: str):
+    """(the office, a worker registered with ``kpj`` whom a later 2024 cohort file also
+    lists, paid as cohort from 2024-01: h1 #12)."""
+    person = records(1, seed=seed)[0]
+    central.register().send([person])
+    office = Office(central, tmp_path)
+    office.registration_file([person])
+    office.bpjs_list([(person["nik"], kpj, "Aktif")])
+    cohort = tmp_path / "kohort.csv"
+    cohort.write_text("nik;no_kpj;nama;tgl_lahir;kode_kelurahan;mulai_kepesertaan\n"
+                      f"{person['nik']};{kpj};{person['full_name']};{person['birth_date']};"
+                      f"{person['kelurahan_code']};2024-01\n", encoding="utf-8")
+    office.run("import", "cohort", str(cohort))
+    return office, person
+
+
 def test_an_ended_participation_also_stops_the_workers_2024_cohort_row(central, tmp_path):
     """A registered worker whom a later cohort file also lists is paid as cohort from
     the cohort row's start (h1 #12). When a verifier ends the participation ("Bukan
     peserta lagi: hentikan iuran", a death Dukcapil reported), the cohort row stops
     too: the same NIK's participation ended, whatever list pays it, and a later BPJS
     list showing it active does not resume it (docs/central.md "When participation ends")."""
-    device = central.register()
-    person = records(1, seed=75)[0]
-    device.send([person])
-    office = Office(central, tmp_path)
-    office.registration_file([person])
-    office.bpjs_list([(person["nik"], "25012345679", "Aktif")])
-    cohort = tmp_path / "kohort.csv"
-    cohort.write_text("nik;no_kpj;nama;tgl_lahir;kode_kelurahan;mulai_kepesertaan\n"
-                      f"{person['nik']};25012345679;{person['full_name']};{person['birth_date']};"
-                      f"{person['kelurahan_code']};2024-01\n", encoding="utf-8")
-    office.run("import", "cohort", str(cohort))
+    office, person = _registered_and_in_the_cohort(central, tmp_path, 75, "25012345679")
     assert person["nik"] in office.payment_list()[0]  # once, as cohort
 
     office.bpjs_list([(person["nik"], "25012345679", "Keluar")])
@@ -339,17 +345,7 @@ def test_a_verifiers_continue_pays_a_worker_the_2024_cohort_also_lists(central, 
     """"Masih peserta aktif: tetap dibayar" on a registered worker whom the cohort also
     lists: the BPJS list still shows them inactive, so the cohort row is not paid, and
     the worker is paid under their registration instead (never both, never neither)."""
-    device = central.register()
-    person = records(1, seed=76)[0]
-    device.send([person])
-    office = Office(central, tmp_path)
-    office.registration_file([person])
-    office.bpjs_list([(person["nik"], "25012345670", "Aktif")])
-    cohort = tmp_path / "kohort.csv"
-    cohort.write_text("nik;no_kpj;nama;tgl_lahir;kode_kelurahan;mulai_kepesertaan\n"
-                      f"{person['nik']};25012345670;{person['full_name']};{person['birth_date']};"
-                      f"{person['kelurahan_code']};2024-01\n", encoding="utf-8")
-    office.run("import", "cohort", str(cohort))
+    office, person = _registered_and_in_the_cohort(central, tmp_path, 76, "25012345670")
     office.bpjs_list([(person["nik"], "25012345670", "Non Aktif")])
     [finding] = office.findings().values()
     paid, filters, _, _ = office.payment_list()
