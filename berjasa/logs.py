@@ -18,6 +18,7 @@ import logging
 import re
 import secrets
 import unicodedata
+from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
@@ -35,8 +36,6 @@ _UUID = r"(?<![0-9A-Fa-f-])[0-9A-Fa-f]{8}(?:-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}(
 _UUID_OR_SIXTEEN = re.compile(rf"({_UUID})|{SIXTEEN_DIGITS.pattern}")
 
 
-def _mask_match(match: re.Match) -> str:
-    return match[1] if match[1] else _masked_digits(match[2])
 _PERCENT = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
 
 
@@ -72,23 +71,32 @@ def _decoded_units(text: str) -> tuple[str, list[int]]:
     return "".join(chars), starts
 
 
+def identity_digits(span: str) -> str:
+    """The 16 ASCII digits of a number :data:`SIXTEEN_DIGITS` matched (gaps dropped,
+    other scripts' digits read as their value)."""
+    return "".join(str(unicodedata.digit(c)) for c in span if c.isdecimal())
+
+
 def _masked_digits(span: str) -> str:
-    digits = "".join(str(unicodedata.digit(c)) for c in span if c.isdecimal())
+    digits = identity_digits(span)
     return f"{digits[:6]}******{digits[-4:]}"
 
 
-def mask_identity_numbers(text: str) -> str:
+def mask_identity_numbers(text: str,
+                          replace: Callable[[str], str] = _masked_digits) -> str:
     """Replace the middle of every 16-digit number, in any form the search
-    accepts, with asterisks."""
+    accepts, with asterisks (or, with ``replace``, each such number's span by what
+    ``replace`` makes of it: the trail writes a keyed pseudonym). A record id (UUID)
+    is left as written."""
     if "%" not in text:
-        return _UUID_OR_SIXTEEN.sub(_mask_match, text)
+        return _UUID_OR_SIXTEEN.sub(lambda match: match[1] or replace(match[2]), text)
     decoded, starts = _decoded_units(text)
     pieces, position = [], 0
     for match in _UUID_OR_SIXTEEN.finditer(decoded):
         if match[1]:
             continue  # a record id: left as written
         begin, end = starts[match.start()], starts[match.end()]
-        pieces += [text[position:begin], _masked_digits(match[2])]
+        pieces += [text[position:begin], replace(match[2])]
         position = end
     pieces.append(text[position:])
     return "".join(pieces)

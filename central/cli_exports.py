@@ -83,11 +83,14 @@ def export_command(fmt: str, what: str, month: str | None, draft: bool, output: 
     except FilterError as exc:
         raise click.ClickException(f"--{exc.field.replace('_', '-')}: {exc}") from exc
     month = filters.get("month")
+    from central.downloads import record_cli_export
+
     actor = cli_actor(by)
     with central_db(data_dir) as (db, settings, _):
         try:
             result = export(db, what, fmt, output if output is not None else sys.stdout.buffer,
                             actor.username, month=month, draft=draft,
+                            record=lambda made: record_cli_export(db, made, actor),
                             contributions_file=settings["central_contributions_file"] or None,
                             targets_file=settings["central_targets_file"] or None,
                             columns_file=settings["central_export_columns_file"] or None,
@@ -98,8 +101,6 @@ def export_command(fmt: str, what: str, month: str | None, draft: bool, output: 
             target = output or "stdout"
             raise click.ClickException(
                 f"ekspor gagal: tidak dapat menulis {target}: {os_error_text(exc)}") from exc
-        from central.downloads import record_cli_export
-        record_cli_export(db, result, actor)
     held = held_line(result.filters) if what == "bpjs-registration" else (
         payment_line(result.filters, result.filters["month"]) if what == "payment-list" else None)
     if held:  # on stderr: stdout may be the CSV itself

@@ -176,7 +176,8 @@ def audit_history(record: str, by: str | None, data_dir: Path | None, as_json: b
         with db.transaction():
             trail.record(db, trail.cli_actor(by), "view.record_history",
                          found["targets"][0] if len(found["targets"]) == 1 else None,
-                         {"record": text, "targets": found["targets"],
+                         {"record": trail.without_identity_numbers(db, text),
+                          "targets": found["targets"],
                           "entries": len(found["entries"])})
     entries = found["entries"]
     if as_json:

@@ -112,15 +112,17 @@ def produce(db: Database, what: str, filters: dict[str, Any], actor: Actor,
     unconfirmed band) is :class:`ExportRefused` (409) with the export's own message."""
     try:
         # an auditor reads: their copy of the registration file marks nothing
-        result = exports.export(db, what, filters["format"], None, actor.username,
-                                marks=actor.role != AUDITOR, **_export_options(filters, settings))
+        # the trail entry in the transaction that marks the records (exports.export)
+        result = exports.export(
+            db, what, filters["format"], None, actor.username, marks=actor.role != AUDITOR,
+            record=lambda made: record(db, actor, what, {**filters, **made.filters}, made.rows,
+                                       made.sha256, "download", targets=made.targets),
+            **_export_options(filters, settings))
     except PaymentListRefused as exc:
         raise ExportRefused(f"{exc.detail}. Centang “draf” lalu unduh lagi untuk"
                             " melihatnya dengan tanda DRAF.") from exc
     except ExportError as exc:
         raise ExportRefused(str(exc)) from exc
-    record(db, actor, what, {**filters, **result.filters}, result.rows, result.sha256,
-           "download", targets=result.targets)
     return {"content": result.content, "rows": result.rows, "sha256": result.sha256,
             "file_name": file_name(what, filters), "mimetype": FORMATS[filters["format"]]}
 
@@ -138,6 +140,7 @@ def record(db: Database, actor: Actor, what: str, filters: dict[str, Any], rows:
 
 def record_cli_export(db: Database, result: Any, actor: Actor | None = None) -> None:
     """The trail entry of ``berjasa central export`` (an ``ExportResult``), by ``actor``
-    (the command's ``--by``; default ``cli:<OS user>``)."""
+    (the command's ``--by``; default ``cli:<OS user>``); the command passes it to
+    :func:`central.exports.export` as ``record``, inside the export's transaction."""
     record(db, actor or trail.cli_actor(), result.what, {"format": result.format, **result.filters},
            result.rows, result.sha256, "export", result.output, result.targets)

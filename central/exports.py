@@ -45,6 +45,7 @@ from __future__ import annotations
 import getpass
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from importlib import resources
@@ -189,7 +190,8 @@ def export(db: Database, what: str, fmt: str, output: Path | IO[bytes] | None,
            actor: str | None = None, *, month: str | None = None, draft: bool = False,
            as_of: date | None = None, contributions_file: str | None = None,
            targets_file: str | None = None, columns_file: str | None = None,
-           work_categories: list[str] | None = None, marks: bool = True) -> ExportResult:
+           work_categories: list[str] | None = None, marks: bool = True,
+           record: Callable[[ExportResult], Any] | None = None) -> ExportResult:
     """Build one export, write it (a path: atomically; a binary stream: copied after it
     is complete; None: returned in ``content``), and audit it (who, what, filters, row
     count, SHA-256). ExportError (PaymentListRefused) for what the user must change.
@@ -197,7 +199,10 @@ def export(db: Database, what: str, fmt: str, output: Path | IO[bytes] | None,
     ``month`` (YYYY-MM) is the payment list's month; ``as_of`` (a date) is accepted
     for the older ``--as-of`` and means its month. ``marks`` False: a registration
     file that does not mark its records as put on a file (an auditor's download
-    reads, it never changes what the recheck decides by)."""
+    reads, it never changes what the recheck decides by). ``record``: writes the
+    export's trail entry (``central.downloads.record``) in the transaction that marks
+    the records and writes ``export_audit``, so a registration file never marks a
+    record without the entry naming it (an entry that fails rolls the marks back)."""
     if what not in WHATS:
         raise ExportError(f"--what tidak dikenal: {what} (pilih dari: {', '.join(WHATS)})")
     if fmt not in ("csv", "xlsx"):
@@ -237,11 +242,7 @@ def export(db: Database, what: str, fmt: str, output: Path | IO[bytes] | None,
     at = utc_now()
     if what == "bpjs-registration" and not marks:
         filters["marks"] = False
-    with db.transaction():
-        if marks:
-            builder.finished(db, at)
-        reports.add_export_audit(db, at, actor or getpass.getuser(), what, fmt, builder.count,
-                                 where, written.sha256, json.dumps(filters, sort_keys=True))
+    audited = json.dumps(filters, sort_keys=True)  # the user's filters only (export_audit)
     if isinstance(builder, Registration):
         filters.update(builder.held_counts())
     if isinstance(builder, PaymentList):
@@ -251,5 +252,13 @@ def export(db: Database, what: str, fmt: str, output: Path | IO[bytes] | None,
         if builder.unconfirmed_rows:
             filters["unconfirmed_rows"] = builder.unconfirmed_rows
     targets = builder.targets if isinstance(builder, Registration) and marks else None
-    return ExportResult(what, fmt, builder.count, written.sha256, written.size, where, filters,
-                        written.content, targets)
+    result = ExportResult(what, fmt, builder.count, written.sha256, written.size, where, filters,
+                          written.content, targets)
+    with db.transaction():
+        if marks:
+            builder.finished(db, at)
+        reports.add_export_audit(db, at, actor or getpass.getuser(), what, fmt, builder.count,
+                                 where, written.sha256, audited)
+        if record is not None:
+            record(result)
+    return result

@@ -47,6 +47,8 @@ class TrailQuery(Schema):
     from_ = fields.Date(data_key="from", metadata={"description": "YYYY-MM-DD (WITA)"})
     to = fields.Date(metadata={"description": "YYYY-MM-DD (WITA), inklusif"})
     page = fields.Integer(validate=validate.Range(min=1, max=999_999))
+    before = fields.Integer(validate=validate.Range(min=1, max=2**62), metadata={
+        "description": "halaman berikutnya: entri yang lebih lama dari seq ini (halaman saja)"})
     full = fields.String(validate=validate.OneOf(["0", "1"]), metadata={
         "description": "1: periksa ulang seluruh rantai hash sekarang (halaman saja)"})
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from berjasa.audit import Actor
-from berjasa.erasure import checked_nik, erasure_reason, record_names
+from berjasa.erasure import checked_nik, erasure_reason, identity_number_in, name_in, record_names
 from berjasa.local_time import wita
 from berjasa.problems import NotFound
 from berjasa.pseudonyms import load_key, pseudonym
@@ -31,6 +31,22 @@ from central.storage.db import Database, utc_now
 _JSON_COLUMNS = ("consent", "location", "disability", "reasons", "checks", "eligibility",
                  "eligibility_snapshots", "possible_duplicate", "evidence", "elements", "payload",
                  "changes")
+# What the trail keeps of a copy's file name that names its owner (an operator names
+# the file after the person: "salinan-7371....json", "salinan-Siti_Aminah.json"); the
+# trail outlives the person's erasure, and the SHA-256 beside it names the file.
+OUTPUT_WITHHELD = "(nama berkas tidak disimpan: menyebut NIK atau nama pemilik data)"
+
+
+def output_for_trail(output: str, nik: str, names: list[tuple[str, str | None]]) -> str:
+    """``output`` (a file name, or ``stdout``) as the trail may keep it:
+    :data:`OUTPUT_WITHHELD` when it holds the person's NIK, another 16-digit number or
+    one of their names (``names``: :func:`berjasa.erasure.record_names`)."""
+    if identity_number_in(output, nik) or any(
+            name_in(output.replace("_", " "), name) for _, name in names):
+        return OUTPUT_WITHHELD
+    return output
+
+
 SOURCE_NAMES = {"dtsen": "DTSEN", "bpjs_participants": "peserta BPJS",
                 "cohort": "kohort 2024", "jht_list": "peserta JHT"}
 
@@ -95,13 +111,14 @@ def export_subject(db: Database, data_dir: Path, nik: str, reason: str, actor: A
     copy = subject_copy(db, data_dir, nik)
     # kept in central's trail for good: never the person's NIK or name
     listed = [row for row in copy["source_lists"].values() if row]
-    reason = erasure_reason(reason, "permintaan salinan", nik=copy["nik"],
-                            names=record_names([*copy["records"], *listed]))
+    names = record_names([*copy["records"], *listed])
+    reason = erasure_reason(reason, "permintaan salinan", nik=copy["nik"], names=names)
     data = (json.dumps(copy, ensure_ascii=False, indent=2, default=str) + "\n").encode("utf-8")
     digest = hashlib.sha256(data).hexdigest()
     trail.record(db, actor, "privacy.export", None, {
         "pseudonym": copy["pseudonym"],
         "records": [f"{r['kelurahan_code']}/{r['record_id']}" for r in copy["records"]],
         "source_lists": sorted(k for k, v in copy["source_lists"].items() if v),
-        "output": output, "bytes": len(data), "sha256": digest}, reason)
+        "output": output_for_trail(output, copy["nik"], names), "bytes": len(data),
+        "sha256": digest}, reason)
     return copy, data

@@ -29,7 +29,9 @@ from berjasa.audit import Actor, LastSeen, verify_entries
 from berjasa.audit import cli_actor as audit_cli_actor
 from berjasa.database import utc_now
 from berjasa.local_time import day_start_utc, wita_column
+from berjasa.logs import SIXTEEN_DIGITS, identity_digits, mask_identity_numbers
 from berjasa.problems import BadFilter
+from berjasa.pseudonyms import load_key, pseudonym
 from central.storage import audit as store
 from central.storage import findings as findings_store
 from central.storage.db import Database
@@ -209,6 +211,7 @@ def parse_filters(args: Any) -> dict[str, str]:
                           ("from", "from: tanggal harus YYYY-MM-DD, mis. 2025-10-01."),
                           ("to", "to: tanggal harus YYYY-MM-DD, mis. 2025-10-31."),
                           ("page", "page: bilangan bulat >= 1."),
+                          ("before", "before: nomor seq, bilangan bulat >= 1."),
                           ("full", "full: 1 atau 0.")):
         if name in errors:
             raise BadFilter({name: [message]}, {name: ["invalid"]},
@@ -234,6 +237,38 @@ def parse_filters(args: Any) -> dict[str, str]:
     return filters
 
 
+# The filters a person types (free text): what the trail keeps of them has no NIK
+TYPED_FILTERS = ("actor", "action", "record")
+
+
+def without_identity_numbers(db: Database, text: str) -> str:
+    """``text`` as the trail may keep it: every NIK or KK in it (16 digits, spaced or
+    dotted as people type them: :data:`berjasa.logs.SIXTEEN_DIGITS`) written as its keyed
+    pseudonym under central's key, the one an erasure records for that NIK. An auditor
+    who looks a person up by NIK (the ``record`` filter, ``audit history --record``) is
+    recorded, but the trail, which outlives the person's erasure, never holds the NIK."""
+    if not SIXTEEN_DIGITS.search(text):
+        return text
+    key = load_key(db.data_dir)
+    return mask_identity_numbers(text, lambda span: pseudonym(key, identity_digits(span)))
+
+
+def filters_for_trail(db: Database, filters: dict[str, Any]) -> dict[str, Any]:
+    """The trail filters as an entry records them (:func:`without_identity_numbers`
+    on the text a person typed)."""
+    return {name: without_identity_numbers(db, value)
+            if name in TYPED_FILTERS and isinstance(value, str) else value
+            for name, value in filters.items()}
+
+
+def record_trail_export(db: Database, actor: Actor, filters: dict[str, Any],
+                        written: spreadsheet.Written) -> int:
+    """The ``download.audit`` entry of the trail's CSV export (its filters without a NIK)."""
+    return record(db, actor, "download.audit", None,
+                  {"filters": filters_for_trail(db, filters), "rows": written.rows,
+                   "sha256": written.sha256, "format": "csv"})
+
+
 def with_record(db: Database, filters: dict[str, Any]) -> dict[str, Any]:
     """The filters with ``record`` resolved to the ``targets`` it names
     (:func:`central.storage.audit.record_targets`: KELURAHAN/RECORD_ID; none when
@@ -243,14 +278,24 @@ def with_record(db: Database, filters: dict[str, Any]) -> dict[str, Any]:
     return {**filters, "targets": store.record_targets(db, filters["record"])}
 
 
-def page(db: Database, filters: dict[str, str], number: int = 1) -> dict[str, Any]:
+def page(db: Database, filters: dict[str, str], number: int = 1,
+         before: int | None = None) -> dict[str, Any]:
     """One page of entries (newest first) and the actions known, for the auditor page;
     with a ``record`` filter, its entries and the entries naming it among their
-    targets, each with ``record_outcome``."""
+    targets, each with ``record_outcome``. ``before``: the page after the one that
+    ended at that seq (``next_before`` of the page before it). The trail grows while an
+    auditor reads it (batches, sign-ins), so the next page is the entries older than
+    the last one shown, never an offset, which would show the newest entries' share of
+    the last page again; ``number`` is only an offset for a link without ``before``."""
     filters = with_record(db, filters)
-    rows = store.list_entries(db, filters, PAGE_SIZE + 1, (number - 1) * PAGE_SIZE)
-    return {"entries": with_decision_reasons(db, rows[:PAGE_SIZE]),
+    if before is None:
+        rows = store.list_entries(db, filters, PAGE_SIZE + 1, (number - 1) * PAGE_SIZE)
+    else:
+        rows = store.list_entries(db, filters, PAGE_SIZE + 1, before=before)
+    entries = rows[:PAGE_SIZE]
+    return {"entries": with_decision_reasons(db, entries),
             "more": len(rows) > PAGE_SIZE, "actions": store.actions(db),
+            "next_before": entries[-1]["seq"] if entries else None,
             "targets": filters.get("targets")}
 
 

@@ -90,9 +90,13 @@ def _outcome(filters: dict[str, Any]) -> tuple[str, list[Any]]:
 
 
 def list_entries(db: Database, filters: dict[str, Any], limit: int,
-                 offset: int = 0) -> list[dict[str, Any]]:
-    """Entries matching the filters, newest first."""
+                 offset: int = 0, before: int | None = None) -> list[dict[str, Any]]:
+    """Entries matching the filters, newest first; ``before``: only those older than
+    that seq (a page that follows another: entries written meanwhile do not shift it)."""
     where, params = _where(filters)
+    if before is not None:
+        where += (" AND" if where else " WHERE") + " audit_log.seq < ?"
+        params.append(before)
     column, first = _outcome(filters)
     return db.query(f"SELECT audit_log.*{column} FROM audit_log{where} ORDER BY seq DESC"
                     " LIMIT ? OFFSET ?", (*first, *params, limit, offset))

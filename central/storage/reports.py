@@ -33,8 +33,25 @@ def bpjs_active(alias: str = "p") -> str:
 # status that is not participation (Meninggal Dunia, Non Aktif, Keluar, Ditolak, ...):
 # not paid until a newer list shows them active or a corrected cohort file drops them
 # (docs/central.md "payment-list"). A NIK the list does not hold stays paid.
-COHORT_NOT_ACTIVE_BPJS = (f"EXISTS (SELECT 1 FROM bpjs_participants p WHERE p.nik = c.nik"
-                          f" AND NOT ({bpjs_active('p')}))")
+def cohort_not_active(alias: str) -> str:
+    """SQL: :data:`COHORT_NOT_ACTIVE_BPJS` for the cohort row ``alias``."""
+    return (f"EXISTS (SELECT 1 FROM bpjs_participants p WHERE p.nik = {alias}.nik"
+            f" AND NOT ({bpjs_active('p')}))")
+
+
+COHORT_NOT_ACTIVE_BPJS = cohort_not_active("c")
+# A 2024 cohort row (``c``) of a NIK whose participation a verifier ended before the
+# month ``?`` (a registered record of that NIK with ``coverage_end`` before it: "Bukan
+# peserta lagi: hentikan iuran", a death Dukcapil reported; docs/central.md "When
+# participation ends"). The NIK's participation ended whichever list paid it, and a
+# later BPJS list showing it active does not resume it; so the cohort row stops too
+# (it paid the worker since the cohort row's start, h1 #12). An end before the record's
+# own start (never a participant under that registration: BPJS refused it) says
+# nothing of the cohort's participation and stops nothing here.
+COHORT_PARTICIPATION_ENDED = (
+    "EXISTS (SELECT 1 FROM records e WHERE e.nik = c.nik AND e.status = 'registered'"
+    " AND e.coverage_end IS NOT NULL AND e.coverage_end >= e.coverage_start"
+    " AND e.coverage_end < ?)")
 
 
 def records_for_export(db: Database, active_only: bool) -> list[dict[str, Any]]:
@@ -147,17 +164,29 @@ def mark_registration_exported(db: Database, central_ids: list[int], at: str) ->
 # to ``coverage_end``), and not paid that month as a 2024 cohort worker. A NIK in both is paid once, as cohort,
 # but only from the cohort row's own start month: before it, BPJS covers the worker
 # under the program's registration (its KPJ, its coverage month), so the city pays
-# for them as a new worker (docs/central.md "payment-list").
+# for them as a new worker (docs/central.md "payment-list"). A cohort row the BPJS list
+# shows not participating is not paid (:data:`COHORT_NOT_ACTIVE_BPJS`): then the
+# registration is what pays them, as its own finding decides (a verifier's "Masih
+# peserta aktif: tetap dibayar" pays them; before, neither the row nor the record did).
 REGISTERED_DUE = (
     "r.status = 'registered' AND r.coverage_start IS NOT NULL AND r.coverage_start <= ?"
     " AND (r.coverage_end IS NULL OR r.coverage_end >= ?)"
-    " AND NOT EXISTS (SELECT 1 FROM cohort c2 WHERE c2.nik = r.nik AND c2.coverage_start <= ?)")
+    " AND NOT EXISTS (SELECT 1 FROM cohort c2 WHERE c2.nik = r.nik AND c2.coverage_start <= ?"
+    f" AND NOT {cohort_not_active('c2')})")
+# A NIK with a registered record due in month ``?`` (twice), whatever holds it: its
+# cohort row left off for the BPJS list's status is accounted for by that record (paid,
+# or held by its finding and counted as held), not as a cohort row waiting for a list.
+_REGISTERED_RECORD_DUE = (
+    "EXISTS (SELECT 1 FROM records d WHERE d.nik = c.nik AND d.status = 'registered'"
+    " AND d.coverage_start IS NOT NULL AND d.coverage_start <= ?"
+    " AND (d.coverage_end IS NULL OR d.coverage_end >= ?))")
 
 
 def stream_payable(db: Database, month: str) -> Iterator[dict[str, Any]]:
     """Everyone the city pays for in ``month`` (YYYY-MM): the 2024 cohort whose
-    coverage started by then and whom the BPJS list in force does not show as not
-    participating (:data:`COHORT_NOT_ACTIVE_BPJS`), and registered new workers whose coverage started by
+    coverage started by then, whom the BPJS list in force does not show as not
+    participating (:data:`COHORT_NOT_ACTIVE_BPJS`) and whose participation no verifier
+    ended before then (:data:`COHORT_PARTICIPATION_ENDED`), and registered new workers whose coverage started by
     then (a NIK the cohort pays that month is paid once, as cohort) and have no open
     verification finding holding payment; by kelurahan then NIK, streamed. ``jht`` is
     1 when the row's own flag says so or the JHT list has the NIK from ``month`` or
@@ -166,21 +195,25 @@ def stream_payable(db: Database, month: str) -> Iterator[dict[str, Any]]:
         "SELECT 'cohort' AS source, c.nik, c.kpj_number, c.full_name, c.kelurahan_code,"
         f" c.coverage_start, c.monthly_income, {_jht('c')} AS jht, NULL AS eligibility"
         f" FROM cohort c WHERE c.coverage_start <= ? AND NOT {COHORT_NOT_ACTIVE_BPJS}"
+        f" AND NOT {COHORT_PARTICIPATION_ENDED}"
         " UNION ALL"
         " SELECT 'new' AS source, r.nik, r.kpj_number, r.full_name, r.kelurahan_code,"
         f" r.coverage_start, r.monthly_income, {_jht('r')} AS jht, r.eligibility FROM records r"
         f" WHERE {REGISTERED_DUE} AND {NO_FINDING_HOLDING_PAYMENT}"
-        " ORDER BY kelurahan_code, nik", (month,) * 6)
+        " ORDER BY kelurahan_code, nik", (month,) * 7)
 
 
 def cohort_not_active_bpjs(db: Database, month: str) -> list[dict[str, Any]]:
     """The 2024 cohort rows due in ``month`` that :func:`stream_payable` leaves out
     because the BPJS list shows them not participating, counted by the list's status
-    as written (trimmed): ``{status, n}`` rows, status order."""
+    as written (trimmed): ``{status, n}`` rows, status order. A row whose participation
+    a verifier ended is not among them (a newer list would not pay it again), nor one
+    whose NIK has a registered record due that month (the record pays or is held)."""
     return db.query("SELECT TRIM(p.status) AS status, COUNT(*) AS n FROM cohort c"
                     " JOIN bpjs_participants p ON p.nik = c.nik"
                     f" WHERE c.coverage_start <= ? AND NOT ({bpjs_active('p')})"
-                    " GROUP BY TRIM(p.status) ORDER BY TRIM(p.status)", (month,))
+                    f" AND NOT {COHORT_PARTICIPATION_ENDED} AND NOT {_REGISTERED_RECORD_DUE}"
+                    " GROUP BY TRIM(p.status) ORDER BY TRIM(p.status)", (month,) * 4)
 
 
 def payment_held(db: Database, month: str) -> list[dict[str, Any]]:

@@ -307,3 +307,57 @@ def test_a_death_dukcapil_reports_is_decided_by_its_own_labels(central, tmp_path
     assert rejected["reasons"][0].startswith("verifikasi: meninggal dunia (Dukcapil)")
     registration = office.run("export", "--what", "bpjs-registration").stdout
     assert waiting_dead["nik"] not in registration
+
+
+def _registered_and_in_the_cohort(central, tmp_path, seed: int, kpj: str):
+    """(the office, a worker registered with ``kpj`` whom a later 2024 cohort file also
+    lists, paid as cohort from 2024-01: h1 #12)."""
+    person = records(1, seed=seed)[0]
+    central.register().send([person])
+    office = Office(central, tmp_path)
+    office.registration_file([person])
+    office.bpjs_list([(person["nik"], kpj, "Aktif")])
+    cohort = tmp_path / "kohort.csv"
+    cohort.write_text("nik;no_kpj;nama;tgl_lahir;kode_kelurahan;mulai_kepesertaan\n"
+                      f"{person['nik']};{kpj};{person['full_name']};{person['birth_date']};"
+                      f"{person['kelurahan_code']};2024-01\n", encoding="utf-8")
+    office.run("import", "cohort", str(cohort))
+    return office, person
+
+
+def test_an_ended_participation_also_stops_the_workers_2024_cohort_row(central, tmp_path):
+    """A registered worker whom a later cohort file also lists is paid as cohort from
+    the cohort row's start (h1 #12). When a verifier ends the participation ("Bukan
+    peserta lagi: hentikan iuran", a death Dukcapil reported), the cohort row stops
+    too: the same NIK's participation ended, whatever list pays it, and a later BPJS
+    list showing it active does not resume it (docs/central.md "When participation ends")."""
+    office, person = _registered_and_in_the_cohort(central, tmp_path, 75, "25012345679")
+    assert person["nik"] in office.payment_list()[0]  # once, as cohort
+
+    office.bpjs_list([(person["nik"], "25012345679", "Keluar")])
+    [finding] = office.findings().values()
+    office.decide(finding["id"], "end_coverage", "BPJS: sudah keluar dari kepesertaan")
+    assert _statuses(central)[person["nik"]] == ("registered", "25012345679", MONTH)
+    # BPJS lists them active again (someone else pays): the city's decision stands
+    office.bpjs_list([(person["nik"], "25012345679", "Aktif")])
+    paid = office.payment_list(NEXT)[0]
+    assert person["nik"] not in paid, "paid as cohort after the participation ended"
+    assert person["nik"] in office.payment_list(MONTH)[0]  # paid through the decision's month
+    # nor is the row promised to come back: it is not counted as waiting for a newer list
+    office.bpjs_list([(person["nik"], "25012345679", "Keluar")])
+    assert office.payment_list(NEXT)[1]["cohort_not_active_bpjs"] == 0
+
+
+def test_a_verifiers_continue_pays_a_worker_the_2024_cohort_also_lists(central, tmp_path):
+    """"Masih peserta aktif: tetap dibayar" on a registered worker whom the cohort also
+    lists: the BPJS list still shows them inactive, so the cohort row is not paid, and
+    the worker is paid under their registration instead (never both, never neither)."""
+    office, person = _registered_and_in_the_cohort(central, tmp_path, 76, "25012345670")
+    office.bpjs_list([(person["nik"], "25012345670", "Non Aktif")])
+    [finding] = office.findings().values()
+    paid, filters, _, _ = office.payment_list()
+    assert person["nik"] not in paid  # held by the finding while it is open, said once
+    assert (filters["held_open_finding"], filters["cohort_not_active_bpjs"]) == (1, 0)
+    office.decide(finding["id"], "continue", "BPJS: masih peserta aktif, salah catat")
+    paid = office.payment_list()[0]
+    assert person["nik"] in paid, "the verifier said 'tetap dibayar' and nobody pays them"

@@ -14,7 +14,7 @@ import stat
 
 import pytest
 
-from central import verification
+from central import subject_access, verification
 from central.imports import import_file
 from tests.central.conftest import KELURAHAN_A, flagged_pair
 from tests.central.test_cli import berjasa
@@ -121,6 +121,22 @@ def test_to_a_file_owner_only_with_its_hash_and_the_text_summary(central, person
     outputs = [json.loads(e["changes"])["output"] for e in central.query(
         "SELECT changes FROM audit_log WHERE action = 'privacy.export' ORDER BY seq")]
     assert outputs == ["salinan.json", "stdout", "salinan.json"]
+
+
+def test_a_file_named_after_the_person_is_not_named_in_the_trail(central, person, tmp_path):
+    """An operator names the copy after its owner (``salinan-<NIK>.json``, the name):
+    the trail, kept after the person's erasure, keeps neither; the hash names the file."""
+    first, _ = person
+    for name in (f"salinan-{first['nik']}.json", f"salinan {first['nik'][:6]}.{first['nik'][6:]}.json",
+                 f"salinan-{first['full_name'].replace(' ', '_')}.json"):
+        done = berjasa("central", "privacy", "export", first["nik"], "--reason", REASON, "--to",
+                       str(tmp_path / name), "--json", data_dir=central.data_dir)
+        assert json.loads(done.stdout.strip().splitlines()[-1])["to"] == str(tmp_path / name)
+    entries = central.query("SELECT changes FROM audit_log WHERE action = 'privacy.export'")
+    stored = repr(entries)
+    assert first["nik"] not in "".join(c for c in stored if c.isdigit())
+    assert first["full_name"].split()[0] not in stored
+    assert {json.loads(e["changes"])["output"] for e in entries} == {subject_access.OUTPUT_WITHHELD}
 
 
 def test_after_an_erasure_the_copy_says_so_and_keeps_only_the_source_lists(central, person):
