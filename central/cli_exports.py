@@ -62,7 +62,7 @@ def export_command(fmt: str, what: str, month: str | None, draft: bool, output: 
     """
     import sys
 
-    from central.export_bpjs import held_line
+    from central.export_bpjs import held_line, unconfirmed_line
     from central.export_fields import ExportError
     from central.exports import MONTH_EXPORTS, FilterError, check_filters, export
     from central.holds import payment_line
@@ -105,6 +105,9 @@ def export_command(fmt: str, what: str, month: str | None, draft: bool, output: 
         payment_line(result.filters, result.filters["month"]) if what == "payment-list" else None)
     if held:  # on stderr: stdout may be the CSV itself
         click.echo(held, err=True)
+    unconfirmed = unconfirmed_line(result.filters) if what == "bpjs-registration" else None
+    if unconfirmed:
+        click.echo(unconfirmed, err=True)
     claims = result.filters.get("held_kpj_claims")
     if claims:
         need = result.filters.get("kpj_claims_need_bpjs_list") or 0

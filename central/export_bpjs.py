@@ -73,6 +73,17 @@ def held_line(counts: dict[str, Any]) -> str | None:
             f"verifikator: {', '.join(parts)}.")
 
 
+def unconfirmed_line(counts: dict[str, Any]) -> str | None:
+    """The registration file's note on rows whose declared income falls in a band the
+    contribution schedule marks unconfirmed (their band cell is left empty), or None."""
+    rows = int(counts.get("unconfirmed_band") or 0)
+    if not rows:
+        return None
+    return (f"Catatan: {rows} baris tanpa nilai band upah: band untuk upah yang dilaporkannya "
+            "belum pasti dalam jadwal iuran (PP 44/2015 Lampiran II). Upah yang dilaporkan tetap "
+            "tercantum; BPJS menetapkan band dari upah itu.")
+
+
 class Registration(Builder):
     """The BPJS registration file."""
 
@@ -88,6 +99,8 @@ class Registration(Builder):
         self.claims_need_list = 0
         self.held_for_findings: list[int] = []
         self.list_at = bpjs_list_at(db)
+        # rows whose income falls in a band marked unconfirmed: their band cell is empty
+        self.unconfirmed_band = 0
 
     def rows(self) -> Iterator[dict[str, Any]]:
         for r in reports.stream_registration_candidates(self.db):
@@ -108,6 +121,10 @@ class Registration(Builder):
             disabled, kinds = disability_fields(r["disability"])
             jht = bool(r["jht"]) or r["jht_from"] is not None  # flagged, or on the JHT list
             income = r["monthly_income"]
+            band = self.calculator(income, jht=jht)
+            # a placeholder band is never sent as if real: the cell stays empty, BPJS sets
+            # the band from the declared income, and unconfirmed_line says so
+            self.unconfirmed_band += not band.band_confirmed
             self.central_ids.append(int(r["central_id"]))
             # the trail's record target (central.trail): on a file for the first time, or again
             self.targets.append((f"{r['kelurahan_code']}/{r['record_id']}",
@@ -122,7 +139,7 @@ class Registration(Builder):
                 "kelurahan_code": r["kelurahan_code"], "kelurahan": kel, "kecamatan": kec,
                 "city": CITY, "phone": r["phone"], "occupation": r["occupation"],
                 "work_category": r["work_category"], "monthly_income": income,
-                "band_base": self.calculator(income, jht=jht).base,
+                "band_base": band.base if band.band_confirmed else None,
                 "heir_name": r["heir_name"], "heir_relation": r["heir_relation"],
                 "heir_phone": r["heir_phone"], "disability": disabled, "disability_kinds": kinds,
                 "program": "JKK+JKM+JHT" if jht else "JKK+JKM", "payer": self.calculator.payer,
@@ -139,4 +156,5 @@ class Registration(Builder):
         return {"held_for_verifier": self.held_records,
                 **{f"held_{name}": self.held[name] for name in reports.REGISTRATION_HOLDS},
                 **holds.registration_finding_kinds(self.db, self.held_for_findings),
-                "kpj_claims_need_bpjs_list": self.claims_need_list}
+                "kpj_claims_need_bpjs_list": self.claims_need_list,
+                "unconfirmed_band": self.unconfirmed_band}

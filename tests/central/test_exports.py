@@ -120,6 +120,32 @@ def test_registration_lists_records_passing_every_rule_and_not_listed_by_bpjs(ce
         == sorted([held[0]["nik"], held[3]["nik"]])
 
 
+def test_a_placeholder_band_is_never_sent_to_bpjs_as_if_real(central, held, tmp_path):
+    """Income in a band the schedule marks unconfirmed: the band cell is empty (CSV and
+    XLSX), the declared income stays, and the file's result counts and says it."""
+    from central.export_bpjs import unconfirmed_line
+
+    _set(central, held[2]["nik"], monthly_income=3_200_000)  # above the confirmed bands
+    result = _export(central, "bpjs-registration")
+    rows = {r["NIK"]: r for r in _csv_rows(result.content)}
+    assert rows[held[0]["nik"]]["UPAH_DASAR_BAND"] == "1600000"  # a confirmed band is kept
+    assert (rows[held[2]["nik"]]["PENGHASILAN"], rows[held[2]["nik"]]["UPAH_DASAR_BAND"]) \
+        == ("3200000", "")
+    assert result.filters["unconfirmed_band"] == 1
+    line = unconfirmed_line(result.filters)
+    assert line.startswith("Catatan: 1 baris tanpa nilai band upah") and "PP 44/2015" in line
+    path = tmp_path / "bpjs.xlsx"
+    xlsx = _export(central, "bpjs-registration", "xlsx", path)
+    sheet = _assert_inert_xlsx(path)
+    header = [c.value for c in sheet[1]]
+    by_nik = {row[header.index("NIK")]: row for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert by_nik[held[2]["nik"]][header.index("UPAH_DASAR_BAND")] is None
+    assert by_nik[held[0]["nik"]][header.index("UPAH_DASAR_BAND")] == 1_600_000
+    assert xlsx.filters["unconfirmed_band"] == 1
+    _set(central, held[2]["nik"], monthly_income=1_500_000)
+    assert unconfirmed_line(_export(central, "bpjs-registration").filters) is None
+
+
 def test_registration_xlsx_is_inert_nik_is_text_and_the_export_is_audited(central, held, tmp_path):
     path = tmp_path / "bpjs.xlsx"
     result = _export(central, "bpjs-registration", "xlsx", path)
