@@ -19,6 +19,7 @@ from berjasa.record_reasons import names_consent
 from central import dedupe, identity_match
 from central.storage import audit as trail
 from central.storage import findings as store
+from central.storage import pairs as pairs_store
 from central.storage import snapshots
 from central.storage.db import Database, utc_now
 
@@ -213,8 +214,8 @@ def final_decisions(db: Database, held: list[dict[str, Any]]) -> set[int]:
 def same_person(db: Database, held: list[dict[str, Any]]) -> set[int]:
     """Central ids of held records a pair decision made ``duplicate`` (a verifier
     found them the same person as another record, another NIK)."""
-    return store.dropped_by_pairs(db, [int(r["central_id"]) for r in held
-                                       if r["status"] == "duplicate"])
+    return pairs_store.dropped_by_pairs(db, [int(r["central_id"]) for r in held
+                                             if r["status"] == "duplicate"])
 
 
 def stored_list(value: Any) -> list:

@@ -48,6 +48,7 @@ from central.findings import (
     record_trail,
 )
 from central.storage import findings as store
+from central.storage import pairs as pairs_store
 from central.storage import records as records_store
 from central.storage.db import Database, utc_now
 from central.verification_pairs import decide_pair, pair_decisions
@@ -307,7 +308,7 @@ def _refuse_rejecting_a_kept_record(db: Database, record: dict[str, Any]) -> Non
     other record is its duplicate: rejecting it would leave the person with no
     active record (docs/central.md). Inside the decision's transaction, under the
     ingest lock, so a pair decision cannot slip in between."""
-    kept = store.pairs_keeping(db, int(record["central_id"]))
+    kept = pairs_store.pairs_keeping(db, int(record["central_id"]))
     if not kept:
         return
     other = kept[0]
@@ -325,7 +326,7 @@ def summary(db: Database) -> dict[str, Any]:
     return {"findings": [{"kind": k, "label": KIND_LABELS.get(k, k), "open": n}
                          for k, n in sorted(counts.items())],
             "open_findings": sum(counts.values()),
-            "open_pairs": store.open_pair_count(db)}
+            "open_pairs": pairs_store.open_pair_count(db)}
 
 
 QUEUE_LIMIT = 200  # findings to decide, send-backs waiting, and pairs shown at once
@@ -345,6 +346,6 @@ def queue(db: Database) -> dict[str, Any]:
     return {**kpj_claims_held(db),
             "findings": store.list_findings(db, "open", limit=QUEUE_LIMIT, waiting=False),
             "waiting": store.list_findings(db, "open", limit=QUEUE_LIMIT, waiting=True),
-            "pairs": store.duplicate_pairs(db, open_only=True, limit=QUEUE_LIMIT),
+            "pairs": pairs_store.duplicate_pairs(db, open_only=True, limit=QUEUE_LIMIT),
             "open_findings": counts["open_findings"] - waiting, "open_waiting": waiting,
             "open_pairs": counts["open_pairs"]}

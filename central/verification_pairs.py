@@ -19,6 +19,7 @@ from berjasa.problems import (
 )
 from central.findings import record_trail
 from central.storage import findings as store
+from central.storage import pairs as pairs_store
 from central.storage import records as records_store
 from central.storage.db import Database, utc_now
 from central.verification_rules import (
@@ -92,11 +93,11 @@ def decide_pair(db: Database, central_id_a: int, central_id_b: int, decision: st
     now = utc_now()
     with db.transaction():
         db.lock_ingest()
-        pair = store.get_pair(db, a_id, b_id)
+        pair = pairs_store.get_pair(db, a_id, b_id)
         if pair is None or pair["a"] is None or pair["b"] is None:
             raise NotFound("Pasangan tidak ditemukan.")
-        if not store.decide_pair(db, a_id, b_id, decision, text, actor, now):
-            raise AlreadyDecided.by(store.get_pair(db, a_id, b_id) or {})
+        if not pairs_store.decide_pair(db, a_id, b_id, decision, text, actor, now):
+            raise AlreadyDecided.by(pairs_store.get_pair(db, a_id, b_id) or {})
         a, b = pair["a"], pair["b"]
         # ids, kelurahan and statuses only: the trail outlives an erasure (no NIK, no name)
         details: dict[str, Any] = {"other": f"{b['kelurahan_code']}/{b['record_id']}",
