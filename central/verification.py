@@ -38,7 +38,7 @@ from berjasa.problems import (
     ValidationFailed,
 )
 from central.export_bpjs import kpj_claims_held
-from central.findings import (
+from central.finding_kinds import (
     CLAIM_FINDING,
     DEATH_FINDING,
     PARTICIPATION_FINDINGS,
@@ -135,8 +135,8 @@ def _send_back_record(db: Database, record: dict[str, Any], text: str, who: Acto
     # the record keeps its place (status accepted) while the kelurahan fixes it; the
     # central status both ends read is sent_back (the kelurahan's record: needs_fix)
     record_trail(db, who, "decision.send_back", record,
-           {"finding_id": finding, "kelurahan_code": record["kelurahan_code"],
-            "version": record.get("version"), "status": [record["status"], "sent_back"]})
+                 {"finding_id": finding, "kelurahan_code": record["kelurahan_code"],
+                  "version": record.get("version"), "status": [record["status"], "sent_back"]})
     return {"central_id": record["central_id"], "kelurahan_code": record["kelurahan_code"],
             "record_id": record["record_id"], "version": record.get("version"),
             "status": "sent_back", "reason": text, "finding_id": finding}

@@ -17,7 +17,7 @@ from berjasa.problems import (
     RegisteredAtBpjs,
     ValidationFailed,
 )
-from central.findings import record_trail
+from central.finding_kinds import record_trail
 from central.storage import findings as store
 from central.storage import pairs as pairs_store
 from central.storage import records as records_store

@@ -15,7 +15,7 @@ from typing import Any
 from berjasa.audit import Actor
 from berjasa.checks import has_visible_text, reason_unprintable_problem
 from berjasa.problems import ValidationFailed
-from central.findings import CLAIM_FINDING, DEATH_FINDING, ERASED_FINDING, STATUS_FINDING
+from central.finding_kinds import CLAIM_FINDING, DEATH_FINDING, ERASED_FINDING, STATUS_FINDING
 from central.storage.db import Database
 from central.waiting import judge_waiting
 
