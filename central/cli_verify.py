@@ -182,7 +182,7 @@ def duplicates_command(include_decided: bool, limit: int, by: str | None, data_d
 
     Contoh: berjasa central duplicates --json
     """
-    from central.storage.findings import duplicate_pairs, pair_count
+    from central.storage.pairs import duplicate_pairs, pair_count
     from central.trail import cli_actor, record
 
     with central_db(data_dir) as (db, _, _):

@@ -40,7 +40,7 @@ from berjasa.local_time import WITA
 from berjasa.logs import get_logger
 from berjasa.settings import SettingsError
 from central import findings
-from central.storage import findings as store
+from central.storage import dukcapil_checks as checks_store
 from central.storage.db import Database, utc_now
 
 log = get_logger("berjasa.central.dukcapil")
@@ -273,17 +273,17 @@ def run(db: Database, config: DukcapilConfig | None, client: DukcapilClient | No
         return summary
     client = client or HttpDukcapil(config)
     clock = now or (lambda: datetime.now(timezone.utc))
-    for record in store.records_to_verify(db, limit, tuple(sorted(OUR_DEFECT)), DEFECT_ATTEMPTS):
+    for record in checks_store.records_to_verify(db, limit, tuple(sorted(OUR_DEFECT)), DEFECT_ATTEMPTS):
         moment = clock()
         if not config.within_hours(moment):
             summary["stopped"] = "outside_hours"
             break
         day = today_wita(moment)
-        if store.calls_on(db, day) >= config.daily_quota:
+        if checks_store.calls_on(db, day) >= config.daily_quota:
             summary["stopped"] = "quota_used_up"
             break
         with db.transaction():  # counted before asking: a crash mid-call still counts
-            store.count_call(db, day)
+            checks_store.count_call(db, day)
         summary["asked"] += 1
         try:
             answer = client.verify(record)
@@ -316,16 +316,16 @@ def _count_retries(db: Database, client: DukcapilClient, day: str) -> None:
     extra = int(getattr(client, "attempts", 1) or 1) - 1
     if extra > 0:
         with db.transaction():
-            store.count_call(db, day, extra)
+            checks_store.count_call(db, day, extra)
 
 
 def _save(db: Database, record: dict[str, Any], state: str, code: str | None,
           elements: dict | None, error: str | None) -> None:
     with db.transaction():
-        store.save_check(db, {"central_id": record["central_id"],
-                              "record_version": record.get("version") or 0, "state": state,
-                              "response_code": code, "elements": elements, "last_error": error,
-                              "checked_at": utc_now()})
+        checks_store.save_check(db, {"central_id": record["central_id"],
+                                     "record_version": record.get("version") or 0, "state": state,
+                                     "response_code": code, "elements": elements, "last_error": error,
+                                     "checked_at": utc_now()})
 
 
 def _record_answer(db: Database, record: dict[str, Any], answer: Answer) -> int:
@@ -338,10 +338,10 @@ def _record_answer(db: Database, record: dict[str, Any], answer: Answer) -> int:
         kind = "dukcapil_mismatch"
     now = utc_now()
     with db.transaction():
-        store.save_check(db, {"central_id": record["central_id"],
-                              "record_version": record.get("version") or 0, "state": "done",
-                              "response_code": answer.code, "elements": answer.elements,
-                              "last_error": None, "checked_at": now})
+        checks_store.save_check(db, {"central_id": record["central_id"],
+                                     "record_version": record.get("version") or 0, "state": "done",
+                                     "response_code": answer.code, "elements": answer.elements,
+                                     "last_error": None, "checked_at": now})
         raised = kind is not None and findings.raise_finding(
             db, record, kind, "dukcapil", evidence, at=now) is not None
     return int(raised)
@@ -355,9 +355,9 @@ def status(db: Database, settings: dict[str, Any]) -> dict[str, Any]:
     except SettingsError as exc:
         config, problem = None, str(exc)
     return {"enabled": config is not None, "problem": problem,
-            "calls_today": store.calls_on(db, today_wita()) if config else 0,
+            "calls_today": checks_store.calls_on(db, today_wita()) if config else 0,
             "daily_quota": config.daily_quota if config else 0,
-            "checks": store.check_counts(db)}
+            "checks": checks_store.check_counts(db)}
 
 
 STOP_TEXTS = {"outside_hours": "di luar jam akses (central_dukcapil_hours)",

@@ -1,10 +1,14 @@
 """Findings central raises and closes by itself, as records arrive (the ingest), as
 lists are imported (the recheck, the DTSEN import) and as Dukcapil answers: the DTSEN
-identity check, a fixed record's arrival (its findings closed, a registered worker's
-changed NIK, a new version refused after a verifier's final decision), the KPJ
-claims checked against the BPJS list, and the BPJS list's status of the workers
-central registered (:func:`bpjs_status_checked`). The verifiers' side (sending back, deciding,
-the queue) is :mod:`central.verification`; SQL in central/storage/findings.py.
+identity check, a NIK erased before met again, a fixed record's arrival (its findings
+closed, a new version refused after a verifier's final decision). The BPJS list's
+findings (a registered worker's changed NIK, the KPJ claims, the status of the workers
+central registered) are :mod:`central.findings_bpjs`, the 2024 cohort's
+:mod:`central.findings_cohort`, the kinds and how one is raised :mod:`central.finding_kinds`;
+this module names them all, so its callers (the ingest, the recheck, the imports,
+Dukcapil) reach every finding central raises in one place. The verifiers' side
+(sending back, deciding, the queue) is :mod:`central.verification`; SQL in
+central/storage/findings.py.
 """
 
 from __future__ import annotations
@@ -13,48 +17,41 @@ import json
 from typing import Any
 
 from berjasa.audit import Actor
-from berjasa.eligibility import is_active_status, is_deceased_status
 from berjasa.local_time import wita
 from berjasa.record_reasons import names_consent
-from central import dedupe, identity_match
-from central.storage import audit as trail
+from central import identity_match
+from central.finding_kinds import (
+    CLAIM_FINDING,
+    COHORT_FINDING,
+    DEATH_FINDING,
+    ERASED_FINDING,
+    NIK_FINDINGS,
+    PARTICIPATION_FINDINGS,
+    STATUS_FINDING,
+    SYSTEM,
+    VERIFIER_REJECTION,
+    raise_finding,
+    record_trail,
+)
+from central.findings_bpjs import (
+    bpjs_status_checked,
+    kpj_claims_checked,
+    nik_known_to_bpjs,
+    registered_nik_changed,
+)
+from central.findings_cohort import check_cohort, cohort_evidence, index_cohort_names
 from central.storage import findings as store
-from central.storage import snapshots
+from central.storage import pairs as pairs_store
 from central.storage.db import Database, utc_now
 
-SYSTEM = "sistem"
-# A kelurahan's KPJ claim the BPJS list does not confirm (docs/central.md,
-# "Registrations a restore lost")
-CLAIM_FINDING = "kpj_claim_unconfirmed"
-# the reason a verifier's rejection is stored with: this prefix, then the text
-VERIFIER_REJECTION = "verifikasi: "
-
-# Dukcapil's answers about the NIK itself, whatever the other fields say
-NIK_FINDINGS = frozenset({"dukcapil_deceased", "dukcapil_multiple_nik", "dukcapil_not_found",
-                          "dukcapil_inactive"})
-# A worker central registered whom the BPJS participant list shows with a status that is
-# not participation (nonaktif, keluar, ditolak, meninggal dunia, any value not known to be
-# active): docs/central.md "When participation ends". Like any open finding it holds the
-# payment; a fix from the kelurahan does not close it (it is about the participant at BPJS).
-STATUS_FINDING = "bpjs_not_active"
-DEATH_FINDING = "dukcapil_deceased"
-# The findings a verifier answers with "still a participant" or "participation ended"
-PARTICIPATION_FINDINGS = frozenset({STATUS_FINDING, DEATH_FINDING})
-# A record accepted although its NIK was erased at its owner's request before: captured
-# and consented to after the erasure (a new consent), so a verifier makes sure of it
-# before the person goes on a registration file (docs/central.md "A person erased on
-# request, met again"); the kelurahan's supervisor saw the same warning code.
-ERASED_FINDING = "nik_erased_before"
-
-
-def raise_finding(db: Database, record: dict[str, Any], kind: str, source: str,
-                  evidence: dict[str, Any], raised_by: str = SYSTEM,
-                  at: str | None = None) -> int | None:
-    """Raise one finding on a held record (nothing when one of that kind is open)."""
-    return store.add_finding(db, {
-        "central_id": record["central_id"], "record_version": record.get("version"),
-        "kind": kind, "source": source, "evidence": evidence, "raised_at": at or utc_now(),
-        "raised_by": raised_by})
+# every finding central raises by itself, in one name (the ingest, the recheck, the imports)
+__all__ = ["CLAIM_FINDING", "COHORT_FINDING", "DEATH_FINDING", "ERASED_FINDING", "NIK_FINDINGS",
+           "PARTICIPATION_FINDINGS", "STATUS_FINDING", "SYSTEM", "VERIFIER_REJECTION",
+           "after_new_version", "bpjs_status_checked", "check_cohort", "check_dtsen",
+           "cohort_evidence", "erased_before", "erased_message", "final_decisions",
+           "index_cohort_names", "kpj_claims_checked", "new_version_refused", "nik_known_to_bpjs",
+           "raise_finding", "record_trail", "registered_nik_changed", "same_person",
+           "sent_back_for_consent", "stored_list"]
 
 
 def erased_message(erased_at: str) -> str:
@@ -112,94 +109,6 @@ def check_dtsen(db: Database, central_ids: list[int] | None = None, at: str | No
     return {"compared": compared, "raised": raised}
 
 
-# A record that looks like a 2024-cohort worker under another NIK (docs/central.md
-# "Likely duplicates of the 2024 cohort")
-COHORT_FINDING = "cohort_duplicate"
-
-
-def check_cohort(db: Database, rows: list[dict[str, Any]] | None = None,
-                 at: str | None = None, snapshot_id: int | None = None) -> dict[str, int]:
-    """Compare accepted records with the loaded 2024 cohort: one whose name and
-    birth date match a cohort row of **another** NIK (:func:`central.dedupe.cohort_matches`:
-    the same worker re-enrolled under a mistyped NIK, registered and paid twice
-    otherwise) gets a ``cohort_duplicate`` finding with the evidence side by side,
-    unless a verifier already decided one on this version with the same evidence.
-    ``rows``: these records only (as stored, ``status`` accepted: an arriving batch,
-    records re-judged), looked up by their birth dates; None: every accepted record
-    (after a cohort import, ``central verify``); ``snapshot_id``: the cohort in force,
-    when the caller knows it. Returns ``{"compared", "raised"}``:
-    the records compared with at least one cohort row born the same day."""
-    at = at or utc_now()
-    matched: dict[int, tuple[dict, dict, str]] = {}
-    compared: set[int] = set()
-    if rows is None:
-        pairs = ((record, [other]) for record, other in snapshots.accepted_born_as_cohort(db))
-    else:
-        rows = [r for r in rows if r.get("status", "accepted") == "accepted" and r.get("birth_date")]
-        born = (snapshots.cohort_candidates(db, rows)
-                if rows and index_cohort_names(db, snapshot_id) else {})
-        pairs = ((row, born[row["birth_date"]]) for row in rows if row["birth_date"] in born)
-    for record, cohort_rows in pairs:
-        compared.add(int(record["central_id"]))
-        if int(record["central_id"]) in matched:  # the first cohort row (by NIK) is shown
-            continue
-        for other, reason in dedupe.cohort_matches(record, cohort_rows)[:1]:
-            matched[int(record["central_id"])] = (record, other, reason)
-    raised = 0
-    for record, other, reason in matched.values():
-        evidence = cohort_evidence(record, other, reason)
-        if store.decided_before(db, record["central_id"], COHORT_FINDING, record.get("version"),
-                                evidence):
-            continue
-        if raise_finding(db, record, COHORT_FINDING, "cohort", evidence, at=at):
-            raised += 1
-    return {"compared": len(compared), "raised": raised}
-
-
-def index_cohort_names(db: Database, snapshot_id: int | None = None) -> bool:
-    """Make ``cohort_name_words`` (migration 0020) hold the name words
-    (:func:`central.dedupe.name_key`) of the cohort in force (``snapshot_id``, else
-    the newest cohort import), unless it holds them already; whether a cohort is
-    loaded. Called under the ingest lock: by the cohort import, and by a batch when
-    the words are of another cohort (one imported before the migration: once)."""
-    snapshot_id = snapshot_id if snapshot_id is not None else snapshots.current_ids(db)["cohort"]
-    if snapshot_id is None:
-        return False
-    if snapshots.cohort_words_of(db) == int(snapshot_id):
-        return True
-
-    def words():
-        for row in snapshots.cohort_names(db):
-            parts, date = dedupe.name_key(row["full_name"]).split(), row["birth_date"] or ""
-            if not parts or not date:  # a row of its own: the table is not empty
-                yield (row["nik"], date, "", 0, snapshot_id)
-                continue
-            yield from ((row["nik"], date, word, len(parts), snapshot_id)
-                        for word in dict.fromkeys(parts))
-    snapshots.replace_cohort_words(db, words())
-    return True
-
-
-def cohort_evidence(record: dict[str, Any], cohort_row: dict[str, Any],
-                    reason: str) -> dict[str, Any]:
-    """The evidence of a ``cohort_duplicate`` finding: the record's and the cohort
-    row's name, birth date, kelurahan and NIK side by side, and the cohort worker's
-    KPJ and first month paid."""
-    fields = identity_match.compare_identity(record, cohort_row)
-    fields.append({"field": "nik", "record": record.get("nik"), "reference": cohort_row.get("nik"),
-                   "result": identity_match.DIFFERENT})
-    return {"source": "cohort", "match": reason, "fields": fields,
-            "cohort": {"nik": cohort_row.get("nik"), "kpj_number": cohort_row.get("kpj_number"),
-                       "coverage_start": cohort_row.get("coverage_start")}}
-
-
-def record_trail(db: Database, who: Actor, action: str, record: dict[str, Any],
-           details: dict[str, Any]) -> None:
-    """A decision or an arrival in central's audit trail (issue 11): who, which record, what;
-    the reason text stays with the finding (it may name the person)."""
-    trail.append(db, who, action, f"{record['kelurahan_code']}/{record['record_id']}", details)
-
-
 def final_decisions(db: Database, held: list[dict[str, Any]]) -> set[int]:
     """Central ids of held records whose status is a verifier's final decision,
     which a newer version from the kelurahan does not undo: rejected by a
@@ -213,8 +122,8 @@ def final_decisions(db: Database, held: list[dict[str, Any]]) -> set[int]:
 def same_person(db: Database, held: list[dict[str, Any]]) -> set[int]:
     """Central ids of held records a pair decision made ``duplicate`` (a verifier
     found them the same person as another record, another NIK)."""
-    return store.dropped_by_pairs(db, [int(r["central_id"]) for r in held
-                                       if r["status"] == "duplicate"])
+    return pairs_store.dropped_by_pairs(db, [int(r["central_id"]) for r in held
+                                             if r["status"] == "duplicate"])
 
 
 def stored_list(value: Any) -> list:
@@ -255,135 +164,8 @@ def after_new_version(db: Database, row: dict[str, Any], at: str, device_id: str
     superseded = store.close_open_findings(db, central_id, "superseded", "versi baru dari kelurahan",
                                            SYSTEM, at, kinds=stale) if stale else 0
     record_trail(db, Actor(device_id, "device"), "record.new_version", row,
-           {"version": row.get("version"), "findings_fixed": fixed,
-            "findings_superseded": superseded})
-
-
-def nik_known_to_bpjs(db: Database, held: dict[str, Any]) -> str:
-    """The NIK BPJS registered a registered record under: the one an open
-    ``bpjs_nik_changed`` finding names (a NIK changed again before it was
-    corrected at BPJS), else the record's NIK."""
-    for finding in store.list_findings(db, "open", kind="bpjs_nik_changed",
-                                       central_id=int(held["central_id"]), limit=1):
-        return str(finding["evidence"].get("bpjs_nik") or held["nik"])
-    return str(held["nik"])
-
-
-def registered_nik_changed(db: Database, record: dict[str, Any], bpjs_nik: str, at: str,
-                           used_by: dict[str, Any] | None = None) -> int | None:
-    """A registered worker's fix changed the NIK (``record["nik"]``, the corrected
-    one) that BPJS registered them under (``bpjs_nik``): the record stays registered
-    with its KPJ and coverage and on the payment list, and a ``bpjs_nik_changed``
-    finding asks the operator to correct the NIK at BPJS (a verifier confirms once
-    done). ``used_by``: another active record holds the corrected NIK, so the fix
-    was not stored and the verifier decides whose NIK it is. Inside the ingest
-    transaction."""
-    held = store.record_by_id(db, int(record["central_id"]))
-    evidence: dict[str, Any] = {
-        "source": "bpjs", "bpjs_nik": bpjs_nik, "kpj_number": held.get("kpj_number"),
-        "fields": [{"field": "nik", "record": record["nik"], "reference": bpjs_nik,
-                    "result": "different"}]}
-    if used_by is not None:
-        evidence["nik_used_by"] = {"kelurahan_code": used_by["kelurahan_code"],
-                                   "record_id": used_by["record_id"]}
-    store.close_open_findings(db, int(record["central_id"]), "superseded",
-                              "versi baru dari kelurahan", SYSTEM, at, kinds=("bpjs_nik_changed",))
-    return raise_finding(db, held, "bpjs_nik_changed", "bpjs", evidence, at=at)
-
-
-def kpj_claims_checked(db: Database, claims: list[dict[str, Any]], at: str) -> dict[str, int]:
-    """After records claiming a KPJ (``kpj_claim``) were judged against the loaded
-    BPJS list (:func:`central.recheck.recheck`; each row with its ``status`` and
-    ``kpj_number`` as decided, the list's ``bpjs_*`` and ``kpj_claimed_at``): a claim
-    the list confirmed (registered with that KPJ) closes its open finding; one still
-    ``accepted`` raises a ``kpj_claim_unconfirmed`` finding when the list shows the
-    NIK with another KPJ (or none), or does not show it although it was imported
-    after the claim arrived (a list older than the claim proves nothing: the record
-    waits for the next one). Inside the caller's transaction."""
-    in_force = snapshots.in_force(db, "bpjs")
-    list_at = in_force["imported_at"] if in_force else ""
-    raised = closed = 0
-    for row in claims:
-        claim, listed = row["kpj_claim"], row["bpjs_nik"] is not None
-        if row["status"] == "registered":
-            if row["kpj_number"] == claim:
-                closed += store.close_open_findings(
-                    db, int(row["central_id"]), "bpjs_list", "daftar peserta BPJS memuat KPJ ini",
-                    SYSTEM, at, kinds=(CLAIM_FINDING,))
-            continue
-        if row["status"] != "accepted" or not (listed or (row["kpj_claimed_at"] or "") < list_at):
-            continue
-        elsewhere = snapshots.nik_listed_for_kpj(db, claim)
-        evidence = {
-            "source": "bpjs", "kpj_claim": claim, "bpjs_kpj": row["bpjs_kpj"] if listed else None,
-            "bpjs_status": row["bpjs_status"] if listed else None, "listed": listed,
-            "kpj_listed_for": elsewhere if elsewhere != row["nik"] else None,
-            "fields": [{"field": "kpj_number", "record": claim,
-                        "reference": row["bpjs_kpj"] if listed else None,
-                        "result": identity_match.DIFFERENT if listed and row["bpjs_kpj"]
-                        else identity_match.MISSING}]}
-        if raise_finding(db, row, CLAIM_FINDING, "bpjs", evidence, at=at):
-            raised += 1
-    return {"raised": raised, "closed": closed}
-
-
-def _status_key(status: str | None, kpj: str | None) -> tuple[str, str]:
-    """What a BPJS status finding is about: the status as written (case and spacing
-    aside) and the KPJ. A verifier's "still a participant" holds while the list shows
-    the same; another status (``Non Aktif`` then ``Meninggal Dunia``) asks again."""
-    return " ".join((status or "").split()).casefold(), kpj or ""
-
-
-def bpjs_status_checked(db: Database, rows: list[dict[str, Any]], open_found: dict[int, dict],
-                        at: str) -> dict[str, int]:
-    """After the recheck judged registered records against the loaded BPJS list
-    (``rows``: registered records the list shows readably, each with ``bpjs_status``,
-    ``bpjs_kpj``, ``bpjs_line``, ``coverage_end``, ``registered_now``; ``open_found``:
-    the open ``bpjs_not_active`` findings by central id): a status that is not
-    participation (:func:`berjasa.eligibility.is_active_status` is the one reading)
-    raises a finding naming the status, the file and the line, unless a verifier
-    already ended the participation (``coverage_end``), or answered "still a
-    participant" to the same status and KPJ, or the same one is open; an open one for
-    another status is superseded by the new. An active status closes the open finding
-    (decision ``bpjs_list``): the worker is paid again. Inside the caller's transaction.
-    ``{"raised", "closed"}``."""
-    in_force = snapshots.in_force(db, "bpjs") or {}
-    file_name = in_force.get("file_name")
-    inactive = [r for r in rows if not is_active_status(r["bpjs_status"]) and not r["coverage_end"]]
-    answered = store.decided_of_kind(db, STATUS_FINDING, "continue",
-                                     [int(r["central_id"]) for r in inactive
-                                      if int(r["central_id"]) not in open_found])
-    raised = closed = 0
-    for row in rows:
-        central_id = int(row["central_id"])
-        if is_active_status(row["bpjs_status"]):
-            if central_id in open_found:
-                closed += store.close_open_findings(
-                    db, central_id, "bpjs_list", f"daftar peserta BPJS ({file_name}) menunjukkan "
-                    f"status aktif lagi ({row['bpjs_status'] or 'kosong'})", SYSTEM, at,
-                    kinds=(STATUS_FINDING,))
-            continue
-        if row["coverage_end"]:
-            continue  # a verifier ended the participation: nothing left to ask
-        key = _status_key(row["bpjs_status"], row["bpjs_kpj"])
-        held = open_found.get(central_id)
-        if held is not None:
-            if _status_key(held.get("bpjs_status"), held.get("bpjs_kpj")) == key:
-                continue
-            store.close_open_findings(db, central_id, "superseded",
-                                      f"daftar peserta BPJS yang lebih baru ({file_name})",
-                                      SYSTEM, at, kinds=(STATUS_FINDING,))
-        elif any(_status_key(e.get("bpjs_status"), e.get("bpjs_kpj")) == key
-                 for e in answered.get(central_id, ())):
-            continue
-        evidence = {"source": "bpjs", "bpjs_status": row["bpjs_status"], "bpjs_kpj": row["bpjs_kpj"],
-                    "record_kpj": row["kpj_number"], "file": file_name, "line": row["bpjs_line"],
-                    "snapshot_id": in_force.get("id"), "coverage_start": row["coverage_start"],
-                    "registered_now": bool(row["registered_now"]),
-                    "deceased": is_deceased_status(row["bpjs_status"])}
-        if raise_finding(db, row, STATUS_FINDING, "bpjs", evidence, at=at):
-            raised += 1
-    return {"raised": raised, "closed": closed}
+                 {"version": row.get("version"), "findings_fixed": fixed,
+                  "findings_superseded": superseded})
 
 
 def new_version_refused(db: Database, held: dict[str, Any], version: Any, at: str,
@@ -399,5 +181,5 @@ def new_version_refused(db: Database, held: dict[str, Any], version: Any, at: st
                                        SYSTEM, at)
     row = store.record_by_id(db, int(held["central_id"]))
     record_trail(db, Actor(device_id, "device"), "record.new_version_refused", row,
-           {"version": version, "held_version": held.get("version"), "status": held["status"],
-            "findings_fixed": closed})
+                 {"version": version, "held_version": held.get("version"), "status": held["status"],
+                  "findings_fixed": closed})

@@ -14,9 +14,9 @@ not read is named in the summary (``sheets_not_read``).
 the file does not store (a workbook written by openpyxl or another program that does not
 calculate; Excel stores the result) reads as empty, and so does every cell of a merged
 range but its first. An empty income, JHT or status is a meaningful value (lowest band,
-no JHT, active), so the sheet's XML is checked first (:func:`_scan_sheet`: one streaming
-pass that only searches bytes; the cells are parsed only when a formula without a
-stored value may be there) and such a cell in a column the import reads refuses the whole
+no JHT, active), so the sheet's XML is checked first (:mod:`central.import_sheet_xml`:
+one streaming pass that only searches bytes; the cells are parsed only when a formula
+without a stored value may be there) and such a cell in a column the import reads refuses the whole
 file, naming the sheet, the column and the cell.
 """
 
@@ -30,11 +30,19 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
+from xml.etree.ElementTree import ParseError
 
 from berjasa.logs import mask_identity_numbers
 from berjasa.os_errors import os_error_text
 from central.import_columns import REQUIRED, match_header
 from central.import_reading import XLSX, ImportFileError, Reading, map_header
+from central.import_sheet_xml import (
+    UnstoredFormulas,
+    formulas_without_value,
+    merge_bounds,
+    scan_sheet,
+    sheet_members,
+)
 
 
 def xlsx_text(value: Any) -> str:
@@ -108,7 +116,7 @@ class _Sheet:
 
     title: str
     hidden: bool
-    path: str
+    name: str  # as the workbook names it (``title`` is as a message shows it)
     rows: Iterator[tuple[int, list[str]]]
     header_line: int = 0
     header: list[str] | None = None
@@ -167,7 +175,7 @@ def open_workbook(path: Path, kind: str) -> tuple[Reading, Any]:
         try:
             opened.book = load_workbook(raw, read_only=True, data_only=True)
             sheets = [_Sheet(_printable(ws.title), ws.sheet_state != "visible",
-                             str(getattr(ws, "_worksheet_path", "")).lstrip("/"),
+                             ws.title,
                              enumerate(([xlsx_text(v) for v in row]
                                         for row in ws.iter_rows(values_only=True)), start=1))
                       for ws in opened.book.worksheets]
@@ -239,157 +247,25 @@ def _choose(sheets: list[_Sheet], kind: str, name: str) -> _Sheet:
     raise AssertionError("a sheet without missing columns is a list")  # pragma: no cover
 
 
-# --- the sheet's XML: formulas without a stored result, merged ranges ------------------
-
-_NS = rb"(?:[A-Za-z_][\w.-]*:)?"
-# a formula element followed by no value (group 1: the cell's end), or an empty one
-_FORMULA_WITHOUT_VALUE = re.compile(
-    rb"(?:</" + _NS + rb"f>|<" + _NS + rb"f\b[^>]*/>)\s*(?:(</" + _NS + rb"c>)|<" + _NS
-    + rb"v\s*/>|<" + _NS + rb"v>\s*</" + _NS + rb"v>)")
-_CELL_TAG = re.compile(rb"<" + _NS + rb"c\b([^>]*)>")
-_ATTR_R = re.compile(rb'(?:^|\s)r="([A-Za-z]{1,3})([0-9]+)"')
-_ATTR_T = re.compile(rb'(?:^|\s)t="([^"]*)"')
-_MERGE = re.compile(rb"<" + _NS + rb"mergeCell\b[^>]*?\bref=\"([A-Za-z]{1,3}[0-9]+(?::[A-Za-z]{1,3}[0-9]+)?)\"")
-_CELL_REF = re.compile(r"([A-Za-z]{1,3})([0-9]+)")
-_OVERLAP = 1 << 14  # more than a cell's start tag and formula (Excel: at most 8,192 characters)
-MAX_MERGES = 10_000
-
-
-class _Unstored:
-    """The formula cells without a stored result that matter: in the header row, or in a
-    column the import reads below it (the first one, how many, their columns; 0 is the
-    header row)."""
-
-    def __init__(self, header_line: int, columns: set[int]) -> None:
-        self.header_line, self.columns = header_line, columns
-        self.first: tuple[str, int] | None = None
-        self.count, self.where = 0, set()
-
-    def add(self, row: int, column: int) -> None:
-        if row == self.header_line or (row > self.header_line and column in self.columns):
-            self.count += 1
-            self.where.add(0 if row == self.header_line else column)
-            self.first = self.first or (f"{_letters(column)}{row}", row)
-
-
-def _cell_attributes(text: bytes, position: int) -> bytes | None:
-    """The attributes of the cell element holding the formula at ``position`` (the
-    nearest ``<c ...>`` before it; a cell holds no other cell), or None when it is not
-    in ``text``."""
-    start = text.rfind(b"<", max(0, position - _OVERLAP), position)
-    while start >= 0:
-        tag = _CELL_TAG.match(text, start)
-        if tag:
-            return tag.group(1)
-        start = text.rfind(b"<", max(0, position - _OVERLAP), start)
-    return None
-
-
-def _scan_sheet(archive: zipfile.ZipFile, member: str, unstored: _Unstored) -> tuple[list[str], bool]:
-    """(the sheet's merged ranges, whether a formula cell without a stored result had
-    no ``r`` to place it): one pass over the sheet's bytes in blocks (a match across two
-    blocks is found in the overlap kept from the first), adding to ``unstored`` each
-    formula cell without a stored result: no ``<v>``, or an empty one on a cell that is
-    not a text result (Excel writes ``t="str"`` and an empty ``<v>`` for a formula whose
-    result is the empty text; openpyxl writes ``<f>I2</f><v/>``)."""
-    merges: dict[str, None] = {}
-    unplaced = False
-    tail = b""
-    with archive.open(member) as source:
-        while block := source.read(1 << 20):
-            text = tail + block
-            # a formula element starts "<f" or "<x:f": without one (a sheet of values) the
-            # regular expression, five times slower than the two searches, is not run
-            if b"<f" in text or b":f" in text:
-                for match in _FORMULA_WITHOUT_VALUE.finditer(text):
-                    if match.end() <= len(tail):
-                        continue  # found in the previous block
-                    attributes = _cell_attributes(text, match.start())
-                    where = _ATTR_R.search(attributes) if attributes is not None else None
-                    if where is None:
-                        unplaced = True
-                        continue
-                    kind = _ATTR_T.search(attributes)
-                    if match.group(1) is None and kind is not None and kind.group(1) == b"str":
-                        continue  # the empty text, stored
-                    unstored.add(int(where.group(2)), _column_number(where.group(1).decode("ascii")))
-            if b"mergeCell" in text:
-                for match in _MERGE.finditer(text):
-                    if len(merges) < MAX_MERGES:
-                        merges[match.group(1).decode("ascii").upper()] = None
-            tail = text[-_OVERLAP:]
-    return list(merges), unplaced
-
-
-def _column_number(letters: str) -> int:
-    number = 0
-    for letter in letters.upper():
-        number = number * 26 + ord(letter) - 64
-    return number
-
-
-def _bounds(ref: str) -> tuple[int, int, int, int]:
-    """(first column, first row, last column, last row) of ``A1`` or ``A1:C3``."""
-    corners = [_CELL_REF.fullmatch(part) for part in ref.split(":")]
-    cols = [_column_number(m[1]) for m in corners if m]
-    rows = [int(m[2]) for m in corners if m]
-    return min(cols), min(rows), max(cols), max(rows)
-
-
-def _formulas_without_value(archive: zipfile.ZipFile, member: str, unstored: _Unstored) -> None:
-    """The same as :func:`_scan_sheet` for formulas, cell by cell through the XML parser:
-    for a sheet whose cells do not all say where they are (no ``r``: a cell then follows
-    the one before it, and a row the row before it)."""
-    from defusedxml.ElementTree import iterparse
-
-    row = column = 0
-    sheet_data = None
-    with archive.open(member) as source:
-        for event, element in iterparse(source, events=("start", "end")):
-            name = element.tag.rpartition("}")[2]
-            if event == "start":
-                if name == "row":
-                    row = int(element.get("r") or row + 1)
-                    column = 0
-                elif name == "sheetData":
-                    sheet_data = element
-                continue
-            if name == "c":
-                ref = _CELL_REF.fullmatch(element.get("r") or "")
-                column = _column_number(ref[1]) if ref else column + 1
-                children = {child.tag.rpartition("}")[2]: child for child in element}
-                value = children.get("v")
-                stored = "is" in children or (value is not None and bool(
-                    (value.text or "").strip() or element.get("t") == "str"))
-                if "f" in children and not stored:
-                    unstored.add(row, column)
-            elif name == "row" and sheet_data is not None:
-                sheet_data.clear()  # rows read are dropped: memory stays flat
-
-
-def _letters(column: int) -> str:
-    letters = ""
-    while column:
-        column, rest = divmod(column - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
 def _check_cells(path: Path, sheet: _Sheet, found: dict[str, int], kind: str) -> None:
     """Refuse the file when a cell the import reads would be read empty although the
     sheet holds something there (module docstring)."""
-    if not sheet.path:
-        return
     columns = {index + 1 for index in found.values()}
     labels = {index + 1: _printable((sheet.header or [])[index].strip().lstrip("\ufeff")) or name
               for name, index in found.items()}
-    unstored = _Unstored(sheet.header_line, columns)
+    unstored = UnstoredFormulas(sheet.header_line, columns)
     try:
         with zipfile.ZipFile(path) as archive:
-            merges, unplaced = _scan_sheet(archive, sheet.path, unstored)
+            try:
+                member = sheet_members(archive).get(sheet.name)
+            except ParseError as exc:  # the package's own XML (openpyxl read it already)
+                raise _damaged(path.name, exc) from exc
+            if member is None:  # the package does not say where the sheet is: nothing to scan
+                return
+            merges, unplaced = scan_sheet(archive, member, unstored)
             if unplaced:  # a cell without its place: read them one by one
-                unstored = _Unstored(sheet.header_line, columns)
-                _formulas_without_value(archive, sheet.path, unstored)
+                unstored = UnstoredFormulas(sheet.header_line, columns)
+                formulas_without_value(archive, member, unstored)
     except (KeyError, zipfile.BadZipFile, OSError, ValueError) as exc:
         raise _damaged(path.name, exc) from exc
     if unstored.first is not None:
@@ -403,7 +279,7 @@ def _check_cells(path: Path, sheet: _Sheet, found: dict[str, int], kind: str) ->
             f"Excel (Excel menyimpan hasil rumusnya), atau salin kolom itu lalu Tempel Nilai (Paste "
             f"Values), dan impor ulang; data lama tidak diganti")
     for ref in merges:
-        left, top, right, bottom = _bounds(ref)
+        left, top, right, bottom = merge_bounds(ref)
         if bottom < sheet.header_line or (left == right and top == bottom):
             continue
         hit = sorted(c for c in columns if left <= c <= right)

@@ -34,6 +34,7 @@ from berjasa.problems import BadFilter
 from berjasa.pseudonyms import load_key, pseudonym
 from central.storage import audit as store
 from central.storage import findings as findings_store
+from central.storage import pairs as pairs_store
 from central.storage.db import Database
 from central.trail_targets import TARGETS_DIGEST, targets_digest, targets_problem
 
@@ -342,7 +343,7 @@ def with_decision_reasons(db: Database, entries: list[dict[str, Any]]) -> list[d
     pairs = {entry["seq"]: (entry["record_id"], str(_details(entry).get("other") or ""))
              for entry in entries
              if entry["action"].startswith("decision.pair.") and entry["record_id"]}
-    pair_reasons = findings_store.pair_reasons(db, list(pairs.values()))
+    pair_reasons = pairs_store.pair_reasons(db, list(pairs.values()))
     out = []
     for entry in entries:
         entry = dict(entry)

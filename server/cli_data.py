@@ -121,7 +121,7 @@ def _note_restored(folder: Path, backup_created_at: str) -> None:
     status` and the panel say so until `berjasa sync recover` (docs/sync-agent.md)."""
     from berjasa.database import connect
     from berjasa.paths import kelurahan_db_path
-    from sync.storage import note_restored
+    from sync.storage_central import note_restored
 
     conn = connect(kelurahan_db_path(folder))
     try:

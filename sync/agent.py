@@ -40,7 +40,7 @@ from berjasa.database import SchemaBehind, connect, require_current, transaction
 from berjasa.folder_lock import lock_dir, try_lock
 from berjasa.paths import SYNC_RUN_LOCK, kelurahan_db_path
 from server.storage import privacy as privacy_store
-from sync import storage
+from sync import storage, storage_central
 from sync.erasures import send_erasures
 from sync.hints_pull import pull_hints
 from sync.keys import DeviceError, load_device, pinned_central_keys
@@ -105,7 +105,7 @@ def _run_with_lease(conn, data_dir: Path, db_path: Path, settings: dict[str, Any
         client = CentralClient(settings["sync_central_url"] or device["central_url"], settings, deadline,
                                pinned_central_keys(device))
         run = RunState(db_path, client, settings)
-        run.skip_accepted = storage.restored_from_backup(conn) is None
+        run.skip_accepted = storage_central.restored_from_backup(conn) is None
         heartbeat = threading.Thread(target=_renew_lease, daemon=True,
                                      args=(db_path, holder, lease_seconds, renewing, run))
         heartbeat.start()
@@ -147,8 +147,8 @@ def _run_with_lease(conn, data_dir: Path, db_path: Path, settings: dict[str, Any
             _follow_central_key(conn, device, client)
     counts = storage.outbox_counts(conn)
     report.pending = counts["queued"] + counts["in_batches"]
-    report.central_only = storage.central_only(conn)["records"]
-    report.restored_from_backup = (storage.restored_from_backup(conn) or {}).get("backup_created_at")
+    report.central_only = storage_central.central_only(conn)["records"]
+    report.restored_from_backup = (storage_central.restored_from_backup(conn) or {}).get("backup_created_at")
     report.attempt_id = attempt_id
     report.seconds = round(time.monotonic() - started, 3)
     report.ok = report.error is None

@@ -10,7 +10,7 @@ import json
 import logging
 from typing import Any
 
-from sync import protocol_erasures, storage
+from sync import protocol_erasures, storage_central
 from sync.protocol_errors import ProtocolError
 from sync.run_state import RunState
 from sync.transport import CentralRefused, TransientError, refusal_text, wire_size
@@ -21,7 +21,7 @@ log = logging.getLogger("berjasa.sync")
 def send_erasures(run: RunState, conn, device: dict[str, Any], key) -> None:
     """POST every unconfirmed erasure (1,000 per request) and store the answers."""
     while run.can_start():
-        waiting = storage.unsent_erasures(conn, protocol_erasures.MAX_ERASURES)
+        waiting = storage_central.unsent_erasures(conn, protocol_erasures.MAX_ERASURES)
         if not waiting:
             return
         items = protocol_erasures.first_request(waiting)
@@ -49,7 +49,7 @@ def send_erasures(run: RunState, conn, device: dict[str, Any], key) -> None:
                 else:
                     run.fail(refusal_text(exc, "penghapusan"), stop=exc.fatal)
                 return
-        storage.mark_erasures_sent(conn, results)
+        storage_central.mark_erasures_sent(conn, results)
         run.add(erasures_sent=len(results))
         log.info("%d erasures confirmed by central", len(results))
         if len(waiting) < protocol_erasures.MAX_ERASURES and len(items) == len(waiting):

@@ -29,7 +29,7 @@ from server import lifecycle, privacy
 from server.storage import enrollments as enrollment_store
 from server.storage import privacy as privacy_store
 from server.storage.audit import Actor, record_audit_entry
-from sync import storage
+from sync import storage_central
 
 SYNC_ACTOR = Actor("sync", "sync")
 # Update kinds that change no status: kept as notices for the supervisor.
@@ -176,7 +176,7 @@ def apply_update(conn: sqlite3.Connection, entry: dict[str, Any]) -> bool:
     if entry.get("kind") == "erased":
         if privacy.erase_from_central(conn, record_id):
             return True
-        storage.forget_central_only(conn, [record_id])  # nothing left to take back
+        storage_central.forget_central_only(conn, [record_id])  # nothing left to take back
         # not held here (lost to a restore): remember the erasure, so intake refuses
         # the copy a phone may still hold
         privacy.note_central_erasure(conn, record_id, "data tidak ada di laptop ini",
@@ -184,7 +184,7 @@ def apply_update(conn: sqlite3.Connection, entry: dict[str, Any]) -> bool:
         return False
     if enrollment_store.status_of(conn, record_id) is None:
         if not privacy_store.erased_ids(conn, [record_id]):
-            storage.note_central_only(conn, record_id, str(entry.get("kind")),
+            storage_central.note_central_only(conn, record_id, str(entry.get("kind")),
                                       entry.get("central_status"), int(entry.get("seq") or 0))
         return False
     results = entry.get("eligibility")
@@ -195,7 +195,7 @@ def apply_update(conn: sqlite3.Connection, entry: dict[str, Any]) -> bool:
         return changed
     if entry.get("kind") in NOTICE_KINDS:
         if enrollment_store.status_of(conn, entry["record_id"]) is not None:
-            storage.add_notice(conn, int(entry["seq"]), entry["record_id"], entry["kind"], entry)
+            storage_central.add_notice(conn, int(entry["seq"]), entry["record_id"], entry["kind"], entry)
             return True
         return False
     return apply_decision(conn, entry)
@@ -219,7 +219,7 @@ def apply_recovered(conn: sqlite3.Connection, record_id: str, central: dict[str,
         if isinstance(entry.get("eligibility"), list):
             enrollment_store.set_central_eligibility(conn, record_id, entry["eligibility"])
         if entry.get("kind") in NOTICE_KINDS:
-            storage.add_notice(conn, int(entry["seq"]), record_id, entry["kind"], entry)
+            storage_central.add_notice(conn, int(entry["seq"]), record_id, entry["kind"], entry)
         elif entry.get("kind") in STATUS_KINDS:
             last = entry
     if last is None:

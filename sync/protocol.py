@@ -16,45 +16,55 @@ central uses (batch_id, content hash) for idempotency. The signature covers the
 protocol version, the device, the content hash and the SHA-256 of the body bytes
 exactly as sent, so any changed byte is refused before anything is decompressed.
 docs/sync-protocol.md is the reference; :mod:`sync.protocol_columns` holds the
-columnar layout and :mod:`sync.protocol_auth` the keys and signed GET requests.
+columnar layout, :mod:`sync.protocol_body` what every signed body shares (versions,
+compression, the signature check) and :mod:`sync.protocol_auth` the keys and signed
+GET requests.
 """
 
 from __future__ import annotations
 
-import base64
-import gzip
 import hashlib
-import io
 import json
 import uuid
-import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-import zstandard
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from sync import protocol_columns as columns
+from sync.protocol_body import (
+    OLDEST_PROTOCOL_VERSION,
+    PROTOCOL_VERSION,
+    TOO_NEW,
+    TOO_OLD,
+    ZSTD_LEVEL,
+    b64,
+    canonical_json,
+    compress,
+    decompress,
+    header,
+    protocol_version,
+    refuse_constant,
+    signed_by,
+    unb64,
+    verify_signature,
+)
 from sync.protocol_errors import ProtocolError
 
-# Versions (docs/sync-protocol.md "Versions"). A sender labels what it sends with
-# PROTOCOL_VERSION (header Berjasa-Protocol, and the signed strings); central reads
-# every version from OLDEST_PROTOCOL_VERSION on, so a laptop one version behind keeps
-# syncing while it waits for its upgrade, and anything older or newer is refused with
-# a message naming both sides' versions and the fix (protocol_version()).
-#   1  round 1: a batch has exactly the RECORD_FIELDS columns.
-#   2  a batch may carry the OPTIONAL_FIELDS columns after them (disability,
-#      possible_duplicate), which a version-1 central refuses as malformed.
-#   3  one more optional column, kpj_claim, which a version-2 central refuses as
-#      malformed (one column too many).
-PROTOCOL_VERSION = 3
-OLDEST_PROTOCOL_VERSION = 1
+# the wire protocol in one name: the agent, central and the tests reach the shared
+# parts (sync.protocol_body) here too
+__all__ = ["BATCH_MEDIA_TYPE", "DEFAULT_MAX_BODY_BYTES", "DEFAULT_MAX_DECOMPRESSED_BYTES",
+           "JSON_FIELDS", "OLDEST_PROTOCOL_VERSION", "OPTIONAL_FIELDS", "OPTIONAL_SINCE",
+           "PROTOCOL_VERSION", "RECORD_FIELDS", "RESULTS", "RESULTS_MEDIA_TYPE", "RESULT_FIELDS",
+           "TOO_NEW", "TOO_OLD", "ZSTD_LEVEL", "Batch", "ProtocolError", "batch_fields",
+           "canonical_json", "compress", "content_hash", "decode_batch", "decode_results",
+           "decompress", "encode_batch", "encode_results", "header", "new_batch",
+           "optional_fields", "protocol_version", "record_from_row", "verify_signature"]
+
 BATCH_MEDIA_TYPE = "application/vnd.berjasa.batch"
 RESULTS_MEDIA_TYPE = "application/vnd.berjasa.results"
-ZSTD_LEVEL = 15  # measured smaller than 19 on 500-record batches (docs)
 DEFAULT_MAX_BODY_BYTES = 5 * 1024 * 1024
 DEFAULT_MAX_DECOMPRESSED_BYTES = 64 * 1024 * 1024
 
@@ -84,9 +94,6 @@ JSON_FIELDS = ("consent", "location", "disability")
 _INT_BOUNDS = {"monthly_income": 2 ** 63, "version": 2 ** 31}  # BIGINT, INTEGER at central
 RESULT_FIELDS = ("result", "central_id", "duplicate_of", "reasons")
 RESULTS = ("accepted", "duplicate", "rejected")
-
-_ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
-_GZIP_MAGIC = b"\x1f\x8b"
 
 
 @dataclass(frozen=True)
@@ -157,12 +164,6 @@ def batch_fields(records: list[dict[str, Any]]) -> tuple[str, ...]:
     return RECORD_FIELDS + OPTIONAL_FIELDS[:last + 1]
 
 
-def canonical_json(value: Any) -> bytes:
-    """Compact, key-sorted UTF-8 JSON: the same value always gives the same bytes."""
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"),
-                      allow_nan=False).encode("utf-8")
-
-
 def content_hash(batch: Batch) -> str:
     """SHA-256 (hex) of the canonical row form of the batch."""
     return hashlib.sha256(canonical_json(batch.as_dict())).hexdigest()
@@ -193,8 +194,8 @@ def encode_batch(batch: Batch, private_key: Ed25519PrivateKey, compression: str 
         "Content-Type": BATCH_MEDIA_TYPE,
         "Berjasa-Protocol": str(version),
         "Berjasa-Device": batch.device_id,
-        "Berjasa-Content-Hash": _b64(bytes.fromhex(digest)),
-        "Berjasa-Signature": _b64(signature),
+        "Berjasa-Content-Hash": b64(bytes.fromhex(digest)),
+        "Berjasa-Signature": b64(signature),
     }
     return body, headers
 
@@ -209,15 +210,10 @@ def decode_batch(body: bytes, headers: Mapping[str, str],
     its public key, None when unknown; it may raise its own error, e.g. revoked),
     signature, decompressed size, shape, device named inside, content hash.
     Every version from OLDEST_PROTOCOL_VERSION is read; the batch keeps its version."""
-    version = protocol_version(headers)
-    if len(body) > max_body_bytes:
-        raise ProtocolError("too_large", "batch body over the size limit")
-    device_id = header(headers, "Berjasa-Device") or ""
-    public_key = public_key_lookup(device_id) if device_id else None
-    if public_key is None:
-        raise ProtocolError("unknown_device", "device not registered")
+    version, device_id, public_key = signed_by(headers, body, max_body_bytes, "batch",
+                                               public_key_lookup)
     digest_b64 = header(headers, "Berjasa-Content-Hash") or ""
-    digest = _unb64(digest_b64, 32).hex()
+    digest = unb64(digest_b64, 32).hex()
     message = _batch_message(version, device_id, digest, body)
     verify_signature(public_key, header(headers, "Berjasa-Signature") or "", message)
     payload = decompress(body, max_decompressed_bytes)
@@ -265,81 +261,6 @@ def decode_results(body: bytes, batch: Batch) -> list[dict[str, Any]]:
     return out
 
 
-def compress(payload: bytes, compression: str = "zstd", level: int = ZSTD_LEVEL) -> bytes:
-    """zstd (with a content checksum) or gzip of ``payload``."""
-    if compression == "zstd":
-        return zstandard.ZstdCompressor(level=level, write_checksum=True).compress(payload)
-    if compression == "gzip":
-        return gzip.compress(payload, compresslevel=9, mtime=0)
-    raise ValueError(f"unknown compression {compression!r}")
-
-
-def decompress(body: bytes, limit: int) -> bytes:
-    """Inflate a zstd or gzip body (told apart by magic bytes), refusing more than
-    ``limit`` bytes of output: a decompression bomb stops at the limit."""
-    try:
-        if body.startswith(_ZSTD_MAGIC):
-            reader = zstandard.ZstdDecompressor().stream_reader(io.BytesIO(body))
-            data = reader.read(limit + 1)
-        elif body.startswith(_GZIP_MAGIC):
-            inflater = zlib.decompressobj(wbits=31)
-            data = inflater.decompress(body, limit + 1)
-            if len(data) <= limit and not inflater.eof:
-                raise ProtocolError("malformed", "gzip stream truncated")
-        else:
-            raise ProtocolError("malformed", "body is neither zstd nor gzip")
-    except (zstandard.ZstdError, zlib.error) as exc:
-        raise ProtocolError("malformed", f"body does not decompress: {exc}") from exc
-    if len(data) > limit:
-        raise ProtocolError("too_large", "decompressed batch over the size limit")
-    return data
-
-
-def verify_signature(public_key: Ed25519PublicKey, signature_b64: str, message: bytes) -> None:
-    """Raise ``bad_signature`` unless ``signature_b64`` signs ``message``."""
-    try:
-        public_key.verify(_unb64(signature_b64, 64), message)
-    except (InvalidSignature, ProtocolError) as exc:
-        raise ProtocolError("bad_signature", "signature does not verify") from exc
-
-
-def protocol_version(headers: Mapping[str, str]) -> int:
-    """The version in the ``Berjasa-Protocol`` header when central reads it; else
-    ``malformed`` (missing) or ``unsupported_version`` with a message for the
-    operator naming the laptop's version, the versions central reads, and the fix."""
-    text = header(headers, "Berjasa-Protocol")
-    if text is None or not (text.isascii() and text.isdigit() and len(text) < 10):
-        raise ProtocolError("malformed", "Berjasa-Protocol header missing")
-    version = int(text)
-    if OLDEST_PROTOCOL_VERSION <= version <= PROTOCOL_VERSION:
-        return version
-    names = {"sent": version, "oldest": OLDEST_PROTOCOL_VERSION, "newest": PROTOCOL_VERSION}
-    if version < OLDEST_PROTOCOL_VERSION:
-        raise ProtocolError("unsupported_version", f"protocol {version} is too old",
-                            message=TOO_OLD.format(**names))
-    raise ProtocolError("unsupported_version", f"protocol {version} is newer than central's",
-                        message=TOO_NEW.format(**names))
-
-
-TOO_OLD = ("Laptop kelurahan memakai protokol sinkronisasi versi {sent}, terlalu lama: pusat "
-           "menerima versi {oldest} sampai {newest}. Pasang versi berjasa terbaru di laptop "
-           "kelurahan, jalankan `berjasa migrate`, lalu sinkron lagi. Data yang belum terkirim "
-           "tetap aman di laptop.")
-TOO_NEW = ("Laptop kelurahan memakai protokol sinkronisasi versi {sent}, lebih baru dari pusat "
-           "(pusat menerima versi {oldest} sampai {newest}). Perbarui pusat dulu: pasang versi "
-           "berjasa yang sama di server pusat dan jalankan `berjasa central migrate`. Data yang "
-           "belum terkirim tetap aman di laptop.")
-
-
-def header(headers: Mapping[str, str], name: str) -> str | None:
-    """A header value by case-insensitive name (plain dicts and Werkzeug headers)."""
-    value = headers.get(name)
-    if value is None:
-        lowered = name.lower()
-        value = next((v for k, v in headers.items() if k.lower() == lowered), None)
-    return value
-
-
 def _batch_message(version: int, device_id: str, digest_hex: str, body: bytes) -> bytes:
     """What the device signs: version, device, content hash and body hash."""
     body_hash = hashlib.sha256(body).hexdigest()
@@ -349,7 +270,7 @@ def _batch_message(version: int, device_id: str, digest_hex: str, body: bytes) -
 def _batch_from_payload(payload: bytes, version: int) -> Batch:
     """Parse and shape-check the decompressed payload of a ``version`` batch."""
     try:
-        data = json.loads(payload, parse_constant=_refuse_constant)
+        data = json.loads(payload, parse_constant=refuse_constant)
         count = data["n"]
         if data.get("v") != version or not isinstance(count, int) or count < 0:
             raise ValueError("bad header fields")
@@ -392,21 +313,3 @@ def _check_record_types(record: dict[str, Any]) -> None:
             raise ProtocolError("malformed", f"record field {name} has the wrong type")
 
 
-def _refuse_constant(name: str) -> Any:
-    """NaN and Infinity are not JSON (and canonical_json refuses them)."""
-    raise ValueError(f"{name} is not valid JSON")
-
-
-def _b64(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
-
-
-def _unb64(text: str, length: int) -> bytes:
-    """Decode unpadded base64url of exactly ``length`` bytes."""
-    try:
-        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-    except (ValueError, TypeError) as exc:
-        raise ProtocolError("malformed", "bad base64 in a header") from exc
-    if len(raw) != length or _b64(raw) != text:
-        raise ProtocolError("malformed", "bad base64 in a header")
-    return raw

@@ -38,7 +38,7 @@ from collections.abc import Callable, Mapping
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from sync.protocol import PROTOCOL_VERSION, header, protocol_version, verify_signature
+from sync.protocol_body import PROTOCOL_VERSION, header, protocol_version, verify_signature
 from sync.protocol_errors import ProtocolError
 
 DEFAULT_MAX_SKEW_SECONDS = 300

@@ -35,12 +35,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from berjasa.checks import has_unprintable
 from berjasa.erasure import MAX_REASON
-from sync.protocol import (
+from sync.protocol_body import (
     PROTOCOL_VERSION,
-    _b64,
+    b64,
     canonical_json,
     header,
-    protocol_version,
+    signed_by,
     verify_signature,
 )
 from sync.protocol_errors import ProtocolError
@@ -107,7 +107,7 @@ def encode_erasures(device_id: str, kelurahan_code: str, records: list[Mapping[s
         "Content-Type": ERASURES_MEDIA_TYPE,
         "Berjasa-Protocol": str(PROTOCOL_VERSION),
         "Berjasa-Device": device_id,
-        "Berjasa-Signature": _b64(private_key.sign(_message(device_id, body))),
+        "Berjasa-Signature": b64(private_key.sign(_message(device_id, body))),
     }
     return body, headers
 
@@ -117,13 +117,9 @@ def decode_erasures(body: bytes, headers: Mapping[str, str],
                     max_body_bytes: int = MAX_BODY_BYTES) -> Erasures:
     """Verify and parse an erasures body, or raise :class:`ProtocolError`:
     version, size, device known, signature, shape, device named inside."""
-    version = protocol_version(headers)  # every version central reads; the format is the same
-    if len(body) > max_body_bytes:
-        raise ProtocolError("too_large", "erasures body over the size limit")
-    device_id = header(headers, "Berjasa-Device") or ""
-    public_key = public_key_lookup(device_id) if device_id else None
-    if public_key is None:
-        raise ProtocolError("unknown_device", "device not registered")
+    # every version central reads; the format is the same
+    version, device_id, public_key = signed_by(headers, body, max_body_bytes, "erasures",
+                                               public_key_lookup)
     verify_signature(public_key, header(headers, "Berjasa-Signature") or "",
                      _message(device_id, body, version))
     try:

@@ -41,7 +41,7 @@ from berjasa.paths import SYNC_RUN_LOCK
 from server import privacy, recovery
 from server.storage import enrollments as enrollment_store
 from server.storage import privacy as privacy_store
-from sync import outcomes, storage
+from sync import outcomes, storage_central
 from sync.keys import DeviceError, load_device, pinned_central_keys
 from sync.protocol_errors import ProtocolError
 from sync.run_state import JITTER
@@ -100,11 +100,11 @@ def _recover(conn: sqlite3.Connection, client: CentralClient, device: dict[str, 
     if not check_only:
         with transaction(conn):
             # what central holds and is here now, or what it holds no more: nothing to take back
-            kept = [record_id for record_id in storage.central_only_ids(conn)
+            kept = [record_id for record_id in storage_central.central_only_ids(conn)
                     if record_id not in seen or enrollment_store.status_of(conn, record_id)]
-            storage.forget_central_only(conn, kept)
-            conn.execute("DELETE FROM sync_state WHERE key = ?", (storage.RESTORED_STATE,))
-    summary["central_only_left"] = storage.central_only(conn)["records"]
+            storage_central.forget_central_only(conn, kept)
+            conn.execute("DELETE FROM sync_state WHERE key = ?", (storage_central.RESTORED_STATE,))
+    summary["central_only_left"] = storage_central.central_only(conn)["records"]
     return summary
 
 
@@ -149,7 +149,7 @@ def _one(conn: sqlite3.Connection, device: dict[str, Any], item: dict[str, Any],
         summary["not_recovered"].append({"record_id": record_id, "why": refused.why,
                                          "held_by": refused.holder})
         # still held at central, still missing here: the panel keeps saying so
-        storage.note_central_only(conn, record_id, "recovery", item.get("status"), 0)
+        storage_central.note_central_only(conn, record_id, "recovery", item.get("status"), 0)
         return
     outcomes.apply_recovered(conn, record_id, item.get("central") or {}, item.get("updates") or [])
     status = enrollment_store.status_of(conn, record_id)

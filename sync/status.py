@@ -7,7 +7,7 @@ import sqlite3
 from typing import Any
 
 from server.storage import enrollments as enrollment_store
-from sync import storage
+from sync import storage, storage_central
 
 _ATTEMPT_FIELDS = ("id", "started_at", "finished_at", "trigger", "result", "batches_sent",
                    "records_sent", "updates_applied", "bytes_up", "bytes_down", "error")
@@ -38,11 +38,11 @@ def sync_status(conn: sqlite3.Connection, attempts: int = 10) -> dict[str, Any]:
         },
         "statuses": {name: statuses.get(name, 0) for name in
                      ("approved", "synced", "registered", "central_rejected")},
-        "notices": storage.notice_counts(conn),
+        "notices": storage_central.notice_counts(conn),
         # records central holds that this laptop does not, and a restore not yet
         # followed by `berjasa sync recover` (docs/sync-agent.md)
-        "central_only": storage.central_only(conn),
-        "restored_from_backup": storage.restored_from_backup(conn),
+        "central_only": storage_central.central_only(conn),
+        "restored_from_backup": storage_central.restored_from_backup(conn),
         "last_error": error,
         # a later run succeeded: the error is history, not the state of things
         "last_error_resolved": bool(error and last_online

@@ -25,7 +25,7 @@ from berjasa.folder_lock import lock_dir, try_lock
 from berjasa.paths import SYNC_RUN_LOCK, write_private
 from server.storage import outbox
 from server.storage.audit import record_audit_entry
-from sync import hints_pull, outcomes, protocol, protocol_erasures, storage
+from sync import hints_pull, outcomes, protocol, protocol_erasures, storage, storage_central
 from sync import protocol_sealed as sealed
 from sync.encoding import encode_rows
 from sync.keys import CENTRAL_EXCHANGE_FILE as CENTRAL_KEY_FILE
@@ -148,7 +148,7 @@ def _note_file(conn: sqlite3.Connection, batch_ids: list[str], erasures: int,
     waiting that it does not carry): then False, and it is made again."""
     with transaction(conn):
         if storage.unanswered_batch_ids(conn) != batch_ids or len(
-                storage.unsent_erasures(conn, 10_000_000)) != erasures:
+                storage_central.unsent_erasures(conn, 10_000_000)) != erasures:
             return False
         if target is not None:
             storage.note_usb_file(conn, batch_ids, Path(target).resolve(),
@@ -195,7 +195,7 @@ def replace_stale_files(conn: sqlite3.Connection, data_dir: Path, files: list[di
 
 def _erasure_messages(conn: sqlite3.Connection, device: dict[str, Any], key) -> list[dict]:
     """The unconfirmed erasures, signed as the agent sends them (sync/erasures.py)."""
-    items = storage.unsent_erasures(conn, 10_000_000)
+    items = storage_central.unsent_erasures(conn, 10_000_000)
     messages = []
     while items:
         part = protocol_erasures.first_request(items)
@@ -235,7 +235,7 @@ def import_answers(conn: sqlite3.Connection, data_dir: Path, data: bytes,
                    "updates_applied": applied, "erasures_confirmed": confirmed,
                    "hint_records": hinted,
                    # records central holds that this laptop does not (a restore): recover them
-                   "central_only": storage.central_only(conn)["records"]}
+                   "central_only": storage_central.central_only(conn)["records"]}
         _note_stick_file(conn, "import", actor, file, data, summary,
                          ("batches_answered", "records_answered", "updates_applied"))
     return summary
@@ -269,10 +269,10 @@ def _apply_hints(conn: sqlite3.Connection, page: hints_pull.HintPage | None, mad
 def _confirm_erasures(conn: sqlite3.Connection, record_ids: list[Any]) -> int:
     """Central holds these erasures: they need not travel again."""
     held = {rid for rid in record_ids if isinstance(rid, str)}
-    waiting = {e["record_id"] for e in storage.unsent_erasures(conn, 10_000_000)}
+    waiting = {e["record_id"] for e in storage_central.unsent_erasures(conn, 10_000_000)}
     confirmed = {rid: "erased" for rid in waiting & held}
     if confirmed:
-        storage.mark_erasures_sent(conn, confirmed)
+        storage_central.mark_erasures_sent(conn, confirmed)
     return len(confirmed)
 
 

@@ -2,14 +2,16 @@
  * The field app's start: it wires the screens to the page and resumes where the
  * phone was. State that matters lives in IndexedDB (store.js), so a reload at any
  * moment resumes. The screens are session.js (login, logout, revocation),
- * outbox_view.js (the list, the receipt, "Kirim"), form_view.js (the form) and
+ * outbox_view.js (the list, the receipt, "Kirim"), form_view.js (the form, with
+ * form_autosave.js and form_assist.js) and
  * refresh.js (lists, hints and statuses from the server); ui.js is what they share.
  */
 import * as store from './store.js';
 import {
-  addHouseholdMember, captureLocation, clearLocation, closeForm, flushAutosave, initForm, leaveAnswer, onRecordChange,
-  openForm, recheck, restoreTyped, resumeForm, saveForm, scheduleAutosave, useNikProposal,
+  addHouseholdMember, closeForm, initForm, leaveAnswer, onRecordChange, openForm, recheck, resumeForm, saveForm,
 } from './form_view.js';
+import { flushAutosave, restoreTyped, scheduleAutosave } from './form_autosave.js';
+import { captureLocation, clearLocation, useNikProposal } from './form_assist.js';
 import { isSendable } from './outbox.js';
 import { renderOutbox, send, setFormOpener, showOutbox } from './outbox_view.js';
 import { refreshFromServer } from './refresh.js';

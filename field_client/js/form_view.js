@@ -1,14 +1,14 @@
 /**
  * The form screen: opening a record (new, draft, or one sent back for a fix),
- * saving it as a draft or into the outbox, the duplicate hint, the birth date and
- * sex proposed from the NIK, the household copy from a receipt, and the location.
- * The form's fields and steps are form.js; the rules are validate.js.
+ * saving it as a draft or into the outbox, closing it (the leave dialog), and
+ * "Tambah anggota keluarga" from a receipt. The form's fields and steps are form.js;
+ * the rules are validate.js; what is typed written as typed is form_autosave.js; the
+ * duplicate hint, the NIK proposal, the location and the household copy are
+ * form_assist.js.
  *
  * What is typed is never lost (docs/field-app.md, 4): while a record is open it
  * carries ``editing`` (written before the form shows, so no send takes the record
- * from under the form), and what is typed is written as typed: after a pause in
- * typing (debounced), at once on a step change and when the page is hidden or left
- * (pagehide), and only when it changed (old phones pay for every IndexedDB write).
+ * from under the form), and what is typed is written as typed (form_autosave.js).
  * A draft keeps it as its data; a record already saved keeps it as its pending
  * change (``editing.data``) until "Simpan" or the enumerator's choice on leaving.
  * A reload or Back resumes the form where it was.
@@ -19,25 +19,28 @@ import {
   centralFieldErrors, clockOf, explainedErrors, fieldForServerKey, isComplete, validateRecord,
 } from './validate.js';
 import { duplicateHints } from './dedupe.js';
-import { householdCopy, proposeFromNik, toDmy } from './nikpropose.js';
-import * as api from './api.js';
-import { STATE_LABELS, closedForEditing, isEditable, newRecord, saveEdits, sameNikHere } from './outbox.js';
+import { householdCopy } from './nikpropose.js';
+import { STATE_LABELS, closedForEditing, isEditable, newRecord, saveEdits } from './outbox.js';
 import { FIX_EDITABLE, FIX_STATES, FIX_STATE_LABELS, saveFix } from './fixes.js';
+import {
+  cancelAutosave, flushAutosave, initAutosave, isQuotaError, markWritten, putKept, scheduleAutosave, typedNow,
+} from './form_autosave.js';
+import {
+  householdFromServer, initAssist, refreshDedupeHint, refreshNikProposal, rememberHousehold,
+} from './form_assist.js';
 import { problemLines, showOutbox } from './outbox_view.js';
-import { hintsInForce, myRecords, sessionValid } from './session.js';
+import { hintsInForce, myRecords } from './session.js';
 import { $, inert, say, show, state } from './ui.js';
 
 let form;
-const AUTOSAVE_MS = 500;
-let autosaveTimer = null;
-let lastWritten = null; // what the open record holds as typed (data only: a step change alone is no write)
-let writing = 0; // writes of what is typed not yet confirmed
 let clock = clockOf(); // the server's time as the phone knows it (consent time), read as a form opens
 let untouched = null; // a new record's form values as opened (prefill only): {id, typed}
 
 /** Builds the form on the page; called once at start, before any record opens. */
 export function initForm() {
   form = new RecordForm($('#record-form'));
+  initAutosave(form);
+  initAssist(form);
 }
 
 /** A UUID v4: crypto.randomUUID needs a secure context, getRandomValues does not. */
@@ -85,10 +88,11 @@ export async function openForm(id = null, prefill = {}) {
   state.localRecords = await myRecords(); // for "already recorded on this phone"
   form.setReference(state.reference);
   form.setData(shown);
-  lastWritten = typedNow();
+  const typed = typedNow();
+  markWritten(typed);
   if (isNew) {
     // kept with the record too: a reload before any typing reopens it still untouched
-    record = { ...record, editing: { ...record.editing, untouched: lastWritten } };
+    record = { ...record, editing: { ...record.editing, untouched: typed } };
     state.record = record;
     await store.putRecords([record]);
   }
@@ -138,106 +142,6 @@ export async function resumeForm() {
   if (await openForm(open.id)) say('Isian yang belum selesai dibuka lagi.');
 }
 
-// --- written as typed ------------------------------------------------------------
-
-/** The form's values as JSON (step aside): what decides whether a write is needed. */
-function typedNow() {
-  return JSON.stringify(form.getData());
-}
-
-/** Typing: written after a pause (a burst of keys is one write). */
-export function scheduleAutosave() {
-  if (!state.record) return;
-  clearTimeout(autosaveTimer);
-  autosaveTimer = setTimeout(() => { flushAutosave().catch(() => {}); }, AUTOSAVE_MS);
-}
-
-// A page being left (reload, Back, the tab closed) does not finish an IndexedDB
-// write (Chromium aborts it with the page), so what is typed then is also put, at
-// once, in localStorage; the next start moves it into the record
-// (restoreTyped) and it is removed as soon as a write of the record is confirmed.
-const STASH_KEY = 'berjasa-typed';
-
-/** Keep ``record`` in localStorage until its IndexedDB write is confirmed; the stash's time. */
-function stash(record) {
-  const at = new Date().toISOString();
-  try { localStorage.setItem(STASH_KEY, JSON.stringify({ at, record })); } catch { /* no storage: IndexedDB only */ }
-  return at;
-}
-
-/** The write stashed at ``at`` is confirmed (or failed where the enumerator sees it): the stash goes,
- * unless a later one replaced it. */
-function unstash(at) {
-  try {
-    if (JSON.parse(localStorage.getItem(STASH_KEY) || 'null')?.at === at) localStorage.removeItem(STASH_KEY);
-  } catch { /* nothing stashed */ }
-}
-
-/** A write the page may not live to finish (the page left, the form closed or saved just before a reload). */
-async function putKept(record) {
-  const at = stash(record);
-  try {
-    await store.putRecords([record]);
-  } catch (err) {
-    // memory full: the enumerator is told and the form keeps it, so the copy goes; any other
-    // failure is the page being torn down (the write aborted with it): the copy stays for the next start
-    if (isQuotaError(err)) unstash(at);
-    throw err;
-  }
-  unstash(at);
-}
-
-function isQuotaError(err) {
-  return err?.name === 'QuotaExceededError' || /quota/i.test(String(err?.message));
-}
-
-/**
- * Write what is typed now if it changed: a draft as its data, a saved record as its
- * pending change (its saved version stays what "Kirim" would send, and nothing is
- * sent while it is open). ``leaving``: the page is hidden or going away, so the
- * change is also stashed synchronously.
- */
-export function flushAutosave(leaving = false) {
-  clearTimeout(autosaveTimer);
-  autosaveTimer = null;
-  const record = state.record;
-  if (!record) return Promise.resolve();
-  const typed = typedNow();
-  if (typed === lastWritten) {
-    if (leaving && writing) stash(record); // the write still running may die with the page
-    return Promise.resolve();
-  }
-  const at = new Date().toISOString();
-  const data = { ...record.data, ...JSON.parse(typed) };
-  const kept = typeof record.editing?.untouched === 'string' ? { untouched: record.editing.untouched } : {};
-  const next = record.state === 'draft'
-    ? { ...record, data, updated_at: at, editing: { at, step: form.step, ...kept } }
-    : { ...record, editing: { at, step: form.step, data } };
-  state.record = next;
-  lastWritten = typed;
-  writing += 1;
-  return (leaving ? putKept(next) : store.putRecords([next])).then(() => { writing -= 1; }, (err) => {
-    writing -= 1;
-    lastWritten = null; // not written (memory full): the form still holds it, tried again at the next change
-    throw err;
-  });
-}
-
-/**
- * At start: a write the page did not live to finish. Only onto the record still
- * open in the form (nothing else writes a record while it is open), and only if
- * later than what the record holds.
- */
-export async function restoreTyped() {
-  let kept = null;
-  try { kept = JSON.parse(localStorage.getItem(STASH_KEY) || 'null'); } catch { kept = null; }
-  if (kept?.record?.id) {
-    const stored = await store.getRecord(kept.record.id);
-    if (stored?.editing && String(kept.at) > String(stored.editing.at)) await store.putRecords([kept.record]);
-  }
-  try { localStorage.removeItem(STASH_KEY); } catch { /* nothing stashed */ }
-}
-
 /** A field changed: its old server complaint goes, the checks and hints run again. */
 export function onRecordChange(event) {
   // A field the enumerator has changed no longer shows the server's old complaint.
@@ -253,24 +157,6 @@ export function recheck() {
   form.showProblems(checks(form.getData()), state.serverErrors, state.record?.state === 'draft');
 }
 
-function refreshDedupeHint() {
-  const data = form.getData();
-  const hints = duplicateHints(hintsInForce(), data);
-  const here = sameNikHere(state.localRecords || [], data.nik, state.record?.id);
-  const lines = [];
-  if (here) {
-    lines.push(`Perhatian: NIK ini sudah dicatat di HP ini (${here.data.full_name || 'tanpa nama'}). `
-      + 'Bila orang yang sama, buka data itu di kotak keluar; jangan dicatat dua kali.');
-  }
-  if (hints.length) {
-    lines.push(`Perhatian: ${hints.includes('nik') ? 'NIK ini' : 'nama dan tanggal lahir ini'} mungkin sudah terdaftar (menurut petunjuk yang diunduh dari server). `
-      + 'Tanyakan apakah pekerja pernah didata; server akan memastikan saat dikirim.');
-  }
-  const box = $('#dedupe-hint');
-  box.textContent = inert(lines.join(' '));
-  box.hidden = !lines.length;
-}
-
 function askBackgroundSync() {
   // Android Chrome: the service worker's sync event fires when the signal returns,
   // even with the app closed; elsewhere the outbox goes at the next open (start()).
@@ -278,7 +164,7 @@ function askBackgroundSync() {
 }
 
 export async function saveForm(wantQueue) {
-  clearTimeout(autosaveTimer); // what is typed is saved now, whole
+  cancelAutosave(); // what is typed is saved now, whole
   const current = await store.getRecord(state.record.id);
   if (current && FIX_EDITABLE.has(current.state)) {
     await saveFixForm(current, wantQueue);
@@ -357,7 +243,7 @@ function stableText(value) {
 
 /** The form closes on ``record`` as it should stay (no mark, no pending change). */
 async function leaveForm(record) {
-  clearTimeout(autosaveTimer);
+  cancelAutosave();
   const closed = closedForEditing(record);
   state.record = null; // no write of what is typed after this one
   await putKept(closed);
@@ -379,7 +265,7 @@ export async function closeForm() {
   if (record.state === 'draft' && untouched?.id === record.id && typedNow() === untouched.typed) {
     // a new form left as it opened (empty, or only a household copied from a receipt):
     // nothing of it stays on the phone, no empty draft, no KK and address of a sent household
-    clearTimeout(autosaveTimer);
+    cancelAutosave();
     state.record = null;
     untouched = null;
     await store.deleteRecord(record.id);
@@ -413,77 +299,6 @@ export async function leaveAnswer(answer) {
     state.notice = { text: notice, until: Date.now() + 60000 }; // a send the closing starts (signal there) adds its result to it
     await leaveForm(state.record);
     if (state.notice) say(notice, 'warn'); // not yet taken by a send's result
-  }
-}
-
-// --- location, NIK proposal, household (issue 14) ------------------------------------
-
-export function captureLocation() {
-  if (!navigator.geolocation) {
-    $('#gps-status').textContent = 'HP ini tidak bisa memberi lokasi.';
-    return;
-  }
-  $('#gps-status').textContent = 'Mencari lokasi… (di luar rumah lebih cepat)';
-  navigator.geolocation.getCurrentPosition(
-    (pos) => {
-      form.setLocation({ lat: pos.coords.latitude, lon: pos.coords.longitude, accuracy_m: pos.coords.accuracy });
-      scheduleAutosave();
-    },
-    (err) => { $('#gps-status').textContent = `Lokasi tidak didapat (${err.code === 1 ? 'izin ditolak' : 'sinyal GPS lemah'}). Boleh dilewati.`; },
-    { enableHighAccuracy: true, timeout: 30000, maximumAge: 60000 },
-  );
-}
-
-export function clearLocation() {
-  form.setLocation(null);
-  scheduleAutosave();
-}
-
-function refreshNikProposal() {
-  const data = form.getData();
-  const proposal = proposeFromNik(data.nik);
-  const box = $('#nik-proposal');
-  if (!proposal || (proposal.birth_date === data.birth_date && proposal.sex === data.sex)) {
-    box.hidden = true;
-    return;
-  }
-  state.nikProposal = proposal;
-  $('#nik-proposal-text').textContent = `Dari NIK: lahir ${toDmy(proposal.birth_date)}, ${proposal.sex === 'P' ? 'perempuan' : 'laki-laki'}. Benar?`;
-  box.hidden = false;
-}
-
-export function useNikProposal() {
-  const proposal = state.nikProposal;
-  if (!proposal) return;
-  const root = $('#record-form');
-  const date = root.querySelector('[name=birth_date]');
-  date.value = toDmy(proposal.birth_date);
-  date.dispatchEvent(new Event('input', { bubbles: true }));
-  const sex = root.querySelector(`[name=sex][value=${proposal.sex}]`);
-  sex.checked = true;
-  sex.dispatchEvent(new Event('change', { bubbles: true }));
-  sex.dispatchEvent(new Event('input', { bubbles: true }));
-  $('#nik-proposal').hidden = true;
-}
-
-// The household fields (KK, address, RT/RW, kelurahan) of records saved or opened
-// while this page lives, in memory only: a record accepted by the server keeps only
-// its name and masked NIK on the phone, and "Tambah anggota keluarga" on its receipt
-// still copies them in the same session (docs/field-app.md, 7b).
-function rememberHousehold(id, data) {
-  const copy = householdCopy(data);
-  if (Object.values(copy).some((v) => v)) state.households.set(id, copy);
-}
-
-/** The household fields of a record the phone no longer holds whole, from the server's
- * copy (the enumerator may read their own records); null without signal or session. */
-async function householdFromServer(id) {
-  if (!sessionValid() || !navigator.onLine) return null;
-  try {
-    const answer = await api.getEnrollment(state.session.token, id);
-    return answer.status === 200 ? householdCopy(answer.body) : null;
-  } catch {
-    return null;
   }
 }
 

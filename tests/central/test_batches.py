@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 
 from berjasa.synthetic import same_nik
-from sync import protocol
+from sync import protocol, protocol_body
 
 from .conftest import KELURAHAN_A, KELURAHAN_B, records
 
@@ -115,8 +115,8 @@ def test_malformed_body_is_400(central):
     digest = bytes(32)
     message = protocol._batch_message(1, device.device_id, digest.hex(), payload)
     headers = {"Berjasa-Protocol": "1", "Berjasa-Device": device.device_id,
-               "Berjasa-Content-Hash": protocol._b64(digest),
-               "Berjasa-Signature": protocol._b64(device.key.sign(message))}
+               "Berjasa-Content-Hash": protocol_body.b64(digest),
+               "Berjasa-Signature": protocol_body.b64(device.key.sign(message))}
     answer = device.post(device.batch([]), body=payload, headers=headers)
     assert answer.status_code == 400
     assert answer.json()["code"] == "malformed"

@@ -284,6 +284,36 @@ def test_a_merged_range_over_a_read_column_refuses_the_file_naming_it(store, tmp
     assert len(store.query("SELECT nik FROM cohort")) == 6
 
 
+def test_the_sheet_scanned_is_the_one_the_workbook_names_not_the_file_of_its_position(store, tmp_path):
+    """Excel names a sheet's file relative to the workbook (``worksheets/sheet1.xml``),
+    and after sheets are moved their files no longer follow their order: the list on the
+    second sheet, held in ``sheet1.xml``, is the XML checked for formulas without a result
+    (central.import_sheet_xml.sheet_members: the package read as ECMA-376 describes it)."""
+    book = _formula_cohort(tmp_path / "kohort.xlsx", _people(3, first=60))
+    with zipfile.ZipFile(book) as source:
+        items = {item.filename: (item, source.read(item)) for item in source.infolist()}
+    book = _book(tmp_path / "two.xlsx", {"Petunjuk": [["Isi daftar di lembar Kohort"]],
+                                         "Kohort": [["x"]]})
+    with zipfile.ZipFile(book) as source:
+        parts = {item.filename: (item, source.read(item)) for item in source.infolist()}
+    moved = tmp_path / "moved.xlsx"
+    with zipfile.ZipFile(moved, "w") as target:
+        for name, (item, data) in parts.items():
+            if name == "xl/_rels/workbook.xml.rels":  # Petunjuk in sheet2.xml, Kohort in sheet1.xml
+                data = (data.decode().replace('Target="/xl/worksheets/sheet1.xml"', 'Target="@"')
+                        .replace('Target="/xl/worksheets/sheet2.xml"', 'Target="worksheets/sheet1.xml"')
+                        .replace('Target="@"', 'Target="worksheets/sheet2.xml"').encode())
+            elif name == "xl/worksheets/sheet1.xml":
+                data = items["xl/worksheets/sheet1.xml"][1]  # the formula list
+            elif name == "xl/worksheets/sheet2.xml":
+                data = parts["xl/worksheets/sheet1.xml"][1]  # the instructions
+            target.writestr(item, data)
+    with pytest.raises(ImportFileError) as refused:
+        import_file(store, moved, "cohort", tmp_path, {})
+    assert str(refused.value).startswith('moved.xlsx: lembar "Kohort", kolom Penghasilan, JHT: 6 sel '
+                                         "berisi rumus tanpa hasil tersimpan (yang pertama sel F2, baris 2)")
+
+
 # --- defect 5: which sheet -------------------------------------------------------------
 
 def test_a_list_split_over_two_sheets_is_refused_naming_both(store, tmp_path):

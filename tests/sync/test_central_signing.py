@@ -175,12 +175,12 @@ def test_a_central_older_than_the_laptop_is_found_before_the_code_is_spent(centr
     refused its answer and the code was spent. The laptop now asks central's version
     first (an unsigned device request central refuses as unsupported_version) and
     refuses without sending the code; the same code registers once central is new."""
-    import sync.protocol
+    import sync.protocol_body
 
     folder = h.make_kelurahan(tmp_path / "kel-a", A)
     code = central.code(A)
     settings = h.agent_settings(folder)
-    monkeypatch.setattr(sync.protocol, "PROTOCOL_VERSION", 2)  # central reads 1-2 only
+    monkeypatch.setattr(sync.protocol_body, "PROTOCOL_VERSION", 2)  # central reads 1-2 only
     conn = connect(folder / "kelurahan.db")
     try:
         with pytest.raises(DeviceError) as refused:

@@ -145,7 +145,7 @@ def test_central_likely_duplicate_queue_shows_phone_flagged_pairs_first(central,
     import datetime as dt
 
     from berjasa.synthetic import make_kk, make_nik
-    from central.storage.findings import duplicate_pairs
+    from central.storage.pairs import duplicate_pairs
 
     x, y = tmp_path / "x", tmp_path / "y"
     for folder, code in ((x, NEIGHBOUR), (y, FAR)):

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from berjasa.synthetic import approved_records
-from sync import protocol
+from sync import protocol, protocol_body
 from sync.protocol_auth import generate_private_key, load_public_key, public_key_text
 from sync.protocol_errors import ProtocolError
 from tests.helpers import examples
@@ -159,7 +159,7 @@ def test_content_hash_that_does_not_match_is_refused():
     digest = bytes.fromhex(protocol.content_hash(forged)).hex()
     message = protocol._batch_message(protocol.PROTOCOL_VERSION, DEVICE, digest, body)
     headers = {**headers, "Berjasa-Content-Hash": forged_headers["Berjasa-Content-Hash"],
-               "Berjasa-Signature": protocol._b64(KEY.sign(message))}
+               "Berjasa-Signature": protocol_body.b64(KEY.sign(message))}
     with pytest.raises(ProtocolError) as caught:
         protocol.decode_batch(body, headers, lookup)
     assert caught.value.code == "hash_mismatch"
@@ -183,10 +183,10 @@ def test_oversized_body_is_refused_before_anything_else():
 @pytest.mark.parametrize("payload", [b"not json", b"{}", b'{"v":1,"n":1,"c":[]}', b"[]"])
 def test_malformed_payload_is_refused(payload):
     body = protocol.compress(payload)
-    digest = protocol._b64(bytes(32))
+    digest = protocol_body.b64(bytes(32))
     message = protocol._batch_message(1, DEVICE, bytes(32).hex(), body)
     headers = {"Berjasa-Protocol": "1", "Berjasa-Device": DEVICE,
-               "Berjasa-Content-Hash": digest, "Berjasa-Signature": protocol._b64(KEY.sign(message))}
+               "Berjasa-Content-Hash": digest, "Berjasa-Signature": protocol_body.b64(KEY.sign(message))}
     with pytest.raises(ProtocolError) as caught:
         protocol.decode_batch(body, headers, lookup)
     assert caught.value.code == "malformed"

@@ -69,7 +69,7 @@ def test_refusals_name_the_reason():
     forged = json.dumps({"v": pe.PROTOCOL_VERSION, "erasure_id": "00000000-0000-4000-8000-000000000000",
                          "device_id": "dev-2", "kelurahan_code": "73.71.01.1001",
                          "created_at": "x", "records": []}).encode()
-    from sync.protocol import _b64
+    from sync.protocol_body import b64 as _b64
     signed = {**headers, "Berjasa-Signature": _b64(KEY.sign(pe._message(DEVICE, forged)))}
     with pytest.raises(ProtocolError) as wrong:
         pe.decode_erasures(forged, signed, lookup)
@@ -100,7 +100,7 @@ def test_a_reason_travels_when_there_is_one_and_must_be_printable_text():
         payload = json.loads(body)
         payload["records"][0]["reason"] = bad
         forged = json.dumps(payload).encode()
-        from sync.protocol import _b64
+        from sync.protocol_body import b64 as _b64
         signed = {**headers, "Berjasa-Signature": _b64(KEY.sign(pe._message(DEVICE, forged)))}
         with pytest.raises(ProtocolError) as refused:
             pe.decode_erasures(forged, signed, lookup)

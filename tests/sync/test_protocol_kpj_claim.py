@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from berjasa.database import connect, transaction, utc_now
 from berjasa.synthetic import approved_records
 from server.storage import outbox
-from sync import protocol
+from sync import protocol, protocol_body
 from sync import protocol_columns as columns
 from sync.protocol_auth import generate_private_key
 from sync.protocol_errors import ProtocolError
@@ -73,8 +73,8 @@ def test_only_a_version_3_batch_carries_a_claim():
     as_two = dataclasses.replace(batch, protocol=2)
     digest = protocol.content_hash(as_two)
     headers = {"Berjasa-Protocol": "2", "Berjasa-Device": DEVICE,
-               "Berjasa-Content-Hash": protocol._b64(bytes.fromhex(digest)),
-               "Berjasa-Signature": protocol._b64(KEY.sign(
+               "Berjasa-Content-Hash": protocol_body.b64(bytes.fromhex(digest)),
+               "Berjasa-Signature": protocol_body.b64(KEY.sign(
                    protocol._batch_message(2, DEVICE, digest, body)))}
     with pytest.raises(ProtocolError) as caught:
         protocol.decode_batch(body, headers, _lookup)

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from berjasa import spreadsheet
+from berjasa import spreadsheet, spreadsheet_xlsx
 from berjasa.spreadsheet import (
     ID,
     NUMBER,
@@ -72,7 +72,7 @@ def test_no_generated_text_is_a_formula_or_starts_dangerously(values, tmp_path):
 def row_path(request, monkeypatch):
     """Both ways of writing XLSX data rows (lxml row XML, prepared cells)."""
     if request.param == "cells":
-        monkeypatch.setattr(spreadsheet, "_lxml_row_writer", lambda *args: None)
+        monkeypatch.setattr(spreadsheet_xlsx, "_lxml_row_writer", lambda *args: None)
     return request.param
 
 
