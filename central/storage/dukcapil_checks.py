@@ -45,15 +45,6 @@ def check_counts(db: Database) -> dict[str, int]:
         "SELECT state, count(*) AS n FROM dukcapil_checks GROUP BY state")}
 
 
-def get_checks(db: Database, central_id: int) -> list[dict[str, Any]]:
-    """A record's Dukcapil checks, newest version first."""
-    rows = db.query("SELECT * FROM dukcapil_checks WHERE central_id = ?"
-                    " ORDER BY record_version DESC", (central_id,))
-    for row in rows:
-        row["elements"] = json.loads(row["elements"]) if row["elements"] else None
-    return rows
-
-
 def calls_on(db: Database, day: str) -> int:
     """Dukcapil calls made on this day."""
     row = db.one("SELECT calls FROM dukcapil_usage WHERE day = ?", (day,))
