@@ -125,6 +125,11 @@ PROBLEM_TEXT = {
     "no such entry": "entrinya tidak ada",
     "which the chain lacks": "yang tidak ada di rantai",
     "values of": "nilai untuk",
+    # the record history checked against the trail (server/storage/history_check.py)
+    "record history does not match the trail": "riwayat data tidak cocok dengan jejak "
+                                                "(diubah di luar aplikasi?)",
+    "record history row missing (deleted?)": "baris riwayat data hilang (dihapus?)",
+    "record history row without its trail entry": "baris riwayat data tanpa entri jejaknya",
     # central's record targets (central/trail.py)
     "record targets changed after writing": "daftar data sasarannya diubah setelah ditulis",
     "record targets without their entry's digest": "daftar data sasaran tanpa ringkasan di entrinya",
