@@ -461,3 +461,26 @@ def test_a_failing_page_ahead_stops_them_and_the_page_at_the_end_brings_everythi
     # starts at the stored cursor and, with the pull after it if needed, brings all
     assert [waits for _, waits in asked][:2] == [False, True], asked
     assert asked[1][0] == asked[0][0]
+
+
+def test_a_crash_after_an_answer_is_before_it_is_stored_whichever_way_it_came(wrapped_central):
+    """The fault point ``after_answer`` (central answered, the answer not stored: the
+    crash tests, tests/sync/test_privacy_central.py) is reached by an answer the page
+    beside the push carries too. It was only on the POST's way: when the page came
+    first (under load, often), the answer was stored and the run could even end
+    before the POST's answer, so the agent did not die where the test said."""
+    held, folder, _ = wrapped_central(lambda app: _AnswerHeld(app, nth=1))
+    ids = h.seed_approved(folder, 4, seed=50)
+    release = threading.Timer(20, held.release.set)  # the POST's answer, long after the page's
+    release.start()
+    try:
+        agent = h.agent_process(folder, crash_at="after_answer")
+        assert agent.wait(60) == 137, agent.stderr.read()[-2000:]
+    finally:
+        release.cancel()
+        held.release.set()
+    stored = h.kelurahan_rows(folder, "SELECT state FROM sync_batches")
+    assert [row["state"] for row in stored] == ["pending"]
+    statuses = h.kelurahan_rows(folder, "SELECT status FROM enrollments WHERE id IN (?, ?, ?, ?)",
+                                tuple(ids))
+    assert {row["status"] for row in statuses} == {"approved"}
