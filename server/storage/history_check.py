@@ -20,12 +20,12 @@ in the trail and is not checked.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
+from berjasa.canonical import parse_json
 from berjasa.pseudonyms import TAG_PREFIX, key_for_connection, value_tag
 
 # The trail actions written with a history row, and the row's verb for the first two.
@@ -78,17 +78,16 @@ def _entries(conn: sqlite3.Connection) -> Iterator[tuple[str, list[dict[str, Any
             yield current, group
             group = []
         current = row["record_id"]
-        group.append(dict(row))
+        group.append(row)
     if group:
         yield current, group
 
 
-def _rows(conn: sqlite3.Connection) -> Iterator[dict[str, Any]]:
+def _rows(conn: sqlite3.Connection) -> Iterator[sqlite3.Row]:
     cursor = conn.execute("SELECT id, enrollment_id, status, changed_at, changed_by, action,"
                           " old_values, new_values, reason FROM enrollment_history"
                           " ORDER BY enrollment_id, id")
-    for row in cursor:
-        yield dict(row)
+    yield from cursor
 
 
 def _orphan(conn: sqlite3.Connection, row: dict[str, Any]) -> dict[str, Any]:
@@ -122,7 +121,7 @@ def _differences(key: bytes, verbs: Mapping[str, str], entry: dict[str, Any],
                  row: dict[str, Any]) -> list[str]:
     """The parts of ``row`` its entry does not stand for (names only)."""
     seq = entry["seq"]
-    changes = json.loads(entry["changes"])
+    changes = parse_json(entry["changes"])
     status = changes.get("status") if isinstance(changes.get("status"), list) else None
     differs = []
     if row["changed_by"] != entry["actor"]:
@@ -137,7 +136,7 @@ def _differences(key: bytes, verbs: Mapping[str, str], entry: dict[str, Any],
     if status and entry["action"] != "enrollment.recover" and row["status"] != status[0]:
         differs.append("status")
     try:
-        old, new = json.loads(row["old_values"]), json.loads(row["new_values"])
+        old, new = parse_json(row["old_values"]), parse_json(row["new_values"])
     except ValueError:
         return [*differs, "old_values", "new_values"]
     if not isinstance(old, dict) or not isinstance(new, dict):
@@ -168,6 +167,10 @@ def _stands_for(key: bytes, seq: int, field: str, value: Any, chained: Any) -> b
 
 
 def _close_before(changed_at: Any, at: Any) -> bool:
+    if isinstance(changed_at, str) and isinstance(at, str) and changed_at[:16] == at[:16] \
+            and len(changed_at) == len(at) and changed_at[-6:] == at[-6:] == "+00:00" \
+            and changed_at <= at:
+        return True  # the same minute, not after (both as utc_now() writes them)
     try:
         gap = (datetime.fromisoformat(str(at)) - datetime.fromisoformat(str(changed_at)))
     except ValueError:
