@@ -125,6 +125,11 @@ PROBLEM_TEXT = {
     "no such entry": "entrinya tidak ada",
     "which the chain lacks": "yang tidak ada di rantai",
     "values of": "nilai untuk",
+    # the record history checked against the trail (server/storage/history_check.py)
+    "record history does not match the trail": "riwayat data tidak cocok dengan jejak "
+                                                "(diubah di luar aplikasi?)",
+    "record history row missing (deleted?)": "baris riwayat data hilang (dihapus?)",
+    "record history row without its trail entry": "baris riwayat data tanpa entri jejaknya",
     # central's record targets (central/trail.py)
     "record targets changed after writing": "daftar data sasarannya diubah setelah ditulis",
     "record targets without their entry's digest": "daftar data sasaran tanpa ringkasan di entrinya",
@@ -138,18 +143,20 @@ def problem_text(problem: str) -> str:
     return problem
 
 
-# The entry a restore from a backup writes into the restored trail (server/backup_trail.py;
-# docs/audit-chain.md "Backups, restores and continuity"). Its chained ``changes`` say
-# which seqs the trail it replaced had reached: the next entry takes the seq after
-# those, so no number is given out twice, and the chain check accepts that one gap.
+# The entry a restore from a backup writes into the restored trail (a kelurahan's:
+# server/backup_trail.py; central's: central/storage/audit.py; docs/audit-chain.md
+# "Backups, restores and continuity"). Its chained ``changes`` say which seqs the trail
+# it replaced had reached: the entry takes the seq after those, so no number is given
+# out twice, and the chain check accepts that one gap.
 RESTORE_ACTION = "site.restore"
+RESTORE_ACTIONS = frozenset({RESTORE_ACTION, "central.restored"})
 
 
 def declared_gap(entry: dict[str, Any], expected_seq: int) -> bool:
     """Whether ``entry`` (found where ``expected_seq`` was due) is a restore entry
     declaring exactly the seqs it skips: the restored trail ended at
     ``expected_seq - 1`` and the replaced one at the entry's seq minus one."""
-    if entry.get("action") != RESTORE_ACTION:
+    if entry.get("action") not in RESTORE_ACTIONS:
         return False
     try:
         changes = json.loads(entry["changes"]) if isinstance(entry["changes"], str) \
@@ -161,6 +168,20 @@ def declared_gap(entry: dict[str, Any], expected_seq: int) -> bool:
     return (type(restored) is int and type(previous) is int
             and restored == expected_seq - 1 and previous == int(entry["seq"]) - 1
             and previous > restored)
+
+
+def restore_facts(entry: dict[str, Any]) -> dict[str, Any]:
+    """A restore entry's chained facts as ``{name: value}`` (the new side of each pair;
+    other details as they are), and ``lost``: the seqs of the replaced trail this one
+    lacks, ``[first, last]``, or None (the restored trail was not behind it)."""
+    changes = entry["changes"] if isinstance(entry["changes"], dict) \
+        else json.loads(entry["changes"])
+    facts = {name: pair[1] if isinstance(pair, list) and len(pair) == 2 else pair
+             for name, pair in changes.items()}
+    restored, previous = facts.get("restored_last_seq"), facts.get("previous_last_seq")
+    facts["lost"] = [restored + 1, previous] if type(restored) is int and type(
+        previous) is int and previous > restored else None
+    return facts
 
 
 def verify_entries(entries: Iterable[dict[str, Any]],

@@ -19,6 +19,7 @@ from berjasa.settings import AppConfig
 from berjasa.web.sessions import SignedCookieSessions, secret_key
 from central import privacy, receive, signing, trail
 from central.storage.db import Database, migrate, open_pool
+from central.updates import WAITING_ROOM, WaitingRoom
 
 
 def create_app(config: AppConfig) -> Flask:
@@ -58,6 +59,8 @@ def create_app(config: AppConfig) -> Flask:
         lambda: Database(config.database_url, pool=pool, data_dir=config.data_dir))
     # batches refused over the network: in the trail, one entry an hour per device and reason
     app.extensions[receive.REFUSALS_EXTENSION] = receive.RefusalLog()
+    # updates requests waiting for batches: at most MAX_WAITING of this server's threads
+    app.extensions[WAITING_ROOM] = WaitingRoom()
     # the kelurahan's session cookie interface: Secure whenever the page came over HTTPS
     app.session_interface = SignedCookieSessions()
     http_cache.install(app)  # JSON answers may carry personal data

@@ -25,10 +25,10 @@ from datetime import timedelta
 from typing import Any
 
 from berjasa import audit_seal, spreadsheet
-from berjasa.audit import Actor, LastSeen, verify_entries
+from berjasa.audit import Actor, LastSeen, restore_facts, verify_entries
 from berjasa.audit import cli_actor as audit_cli_actor
 from berjasa.database import utc_now
-from berjasa.local_time import day_start_utc, wita_column
+from berjasa.local_time import day_start_utc, wita, wita_column
 from berjasa.logs import SIXTEEN_DIGITS, identity_digits, mask_identity_numbers
 from berjasa.problems import BadFilter
 from berjasa.pseudonyms import load_key, pseudonym
@@ -86,6 +86,33 @@ def verify(db: Database, seals: bool = True) -> tuple[int, dict[str, Any] | None
         return verify_entries(store.iter_entries(db))
     checked, broken, _ = _verify_from(db, None)
     return checked, broken
+
+
+def restores(db: Database) -> list[dict[str, Any]]:
+    """Every restore of central's database the trail records, oldest first: when, who,
+    why, and the seqs of the replaced trail this one lacks (``lost``: [first, last] or
+    None), which are never given out again (docs/audit-chain.md "Central restored from
+    a backup")."""
+    found = []
+    for entry in store.iter_entries(db, {"action": store.RESTORE_ACTION}):
+        facts = restore_facts(entry)
+        found.append({"seq": entry["seq"], "at": entry["at"], "actor": entry["actor"],
+                      "reason": entry["reason"], "lost": facts["lost"]})
+    return found
+
+
+def restore_lines(found: list[dict[str, Any]]) -> list[str]:
+    """:func:`restores` as ``central audit verify`` says them, one line each."""
+    lines = []
+    for item in found:
+        line = (f"Catatan: seq={item['seq']} ({wita(item['at'], seconds=True)}, {item['actor']}): "
+                f"pusat dipulihkan dari cadangan ({item['reason'] or '-'})")
+        if item["lost"]:
+            first, last = item["lost"]
+            line += (f"; entri seq={first}..{last} jejak sebelum pemulihan tidak ada di jejak "
+                     "ini, nomornya tidak dipakai lagi")
+        lines.append(line + ".")
+    return lines
 
 
 def _verify_from(db: Database, after: tuple[int, str] | None

@@ -45,20 +45,45 @@ WAIT_POLL_SECONDS = 0.05
 # (central_threads, 8) that the batches it waits for need too; any other one looks
 # once and answers at once.
 MAX_WAITING = 2
-_waiting = threading.BoundedSemaphore(MAX_WAITING)
+WAITING_ROOM = "berjasa_updates_waiting"  # the app's WaitingRoom, in app.extensions
 
 
-def wait_for_batches(db: Database, device_id: str, batch_ids: list[str], seconds: float) -> bool:
+class WaitingRoom:
+    """The updates requests waiting for batches at one central (one per app: the
+    limit is of that server's threads, not of the process, where tests and the demo
+    run several centrals)."""
+
+    def __init__(self, places: int = MAX_WAITING) -> None:
+        self._places = threading.BoundedSemaphore(places)
+        self._lock = threading.Lock()
+        self.waiting = 0  # how many wait now
+
+    def enter(self) -> bool:
+        """Take a place; False when every place is taken (do not wait)."""
+        if not self._places.acquire(blocking=False):
+            return False
+        with self._lock:
+            self.waiting += 1
+        return True
+
+    def leave(self) -> None:
+        with self._lock:
+            self.waiting -= 1
+        self._places.release()
+
+
+def wait_for_batches(db: Database, device_id: str, batch_ids: list[str], seconds: float,
+                     room: WaitingRoom) -> bool:
     """Wait until every batch of ``batch_ids`` sent by this device is stored, at
-    most ``seconds``; whether they all are. When MAX_WAITING requests wait already,
-    look once and do not wait. Each look is its own short read, so a waiting
-    request holds no lock (the batches are ingested meanwhile)."""
+    most ``seconds``; whether they all are. When the ``room`` is full (MAX_WAITING
+    requests wait already), look once and do not wait. Each look is its own short
+    read, so a waiting request holds no lock (the batches are ingested meanwhile)."""
     wanted = set(batch_ids)
 
     def stored() -> bool:
         return store.stored_answers(db, device_id, sorted(wanted)).keys() >= wanted
 
-    if not _waiting.acquire(blocking=False):
+    if not room.enter():
         return stored()
     try:
         end = time.monotonic() + seconds
@@ -68,7 +93,7 @@ def wait_for_batches(db: Database, device_id: str, batch_ids: list[str], seconds
             time.sleep(WAIT_POLL_SECONDS)
         return True
     finally:
-        _waiting.release()
+        room.leave()
 
 
 def batch_answers(db: Database, device_id: str, batch_ids: list[str]) -> dict[str, str]:

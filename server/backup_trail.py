@@ -23,7 +23,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from berjasa.audit import RESTORE_ACTION, Actor
+from berjasa.audit import RESTORE_ACTION, Actor, restore_facts
 from berjasa.database import transaction, utc_now
 from berjasa.paths import write_private
 from server.storage.audit import record_audit_entries, record_audit_entry
@@ -115,18 +115,9 @@ def restores(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     trail this trail lacks (``lost``: [first, last], or None)."""
     out = []
     for entry in entries:
-        changes = entry["changes"] if isinstance(entry["changes"], dict) \
-            else json.loads(entry["changes"])
-
-        def value(name: str, changes: dict = changes) -> Any:
-            pair = changes.get(name)
-            return pair[1] if isinstance(pair, list) and len(pair) == 2 else None
-
-        restored, previous = value("restored_last_seq"), value("previous_last_seq")
-        lost = [restored + 1, previous] if isinstance(restored, int) and isinstance(
-            previous, int) and previous > restored else None
+        facts = restore_facts(entry)
         out.append({"seq": entry["seq"], "at": entry["at"], "actor": entry["actor"],
-                    "backup": value("backup"), "backup_made_at": value("backup_made_at"),
-                    "backup_sha256": value("backup_sha256"),
-                    "previous_trail": value("previous_trail"), "lost": lost})
+                    "backup": facts.get("backup"), "backup_made_at": facts.get("backup_made_at"),
+                    "backup_sha256": facts.get("backup_sha256"),
+                    "previous_trail": facts.get("previous_trail"), "lost": facts["lost"]})
     return out

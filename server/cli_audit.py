@@ -23,7 +23,7 @@ from berjasa.os_errors import os_error_text
 from berjasa.paths import kelurahan_db_path
 from berjasa.spreadsheet import NUMBER, TEXT, Column, write_export
 from server import trail
-from server.storage.audit import prove, record_audit_entry, verify_chain
+from server.storage.audit import prove, record_audit_entry
 
 # The CSV goes through berjasa.spreadsheet like every export: UTF-8 with BOM, no
 # cell a spreadsheet would run as a formula; `audit verify` on the database
@@ -78,7 +78,7 @@ def verify_command(data_dir: Path | None, as_json: bool) -> None:
     """
     conn = _open(data_dir)
     try:
-        checked, broken = verify_chain(conn)
+        checked, broken = trail.verify(conn)
         restores = trail.restores(conn)  # breaks in continuity the trail declares
     finally:
         conn.close()

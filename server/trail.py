@@ -83,9 +83,10 @@ def record_history(conn: sqlite3.Connection, record_id: str) -> list[dict[str, A
 
 
 def verify(conn: sqlite3.Connection) -> tuple[int, dict[str, Any] | None]:
-    """(entries checked, None) when the chain and its seals are intact, else the
-    first broken entry ``{"seq", "problem"}``."""
-    return store.verify_chain(conn)
+    """(entries checked, None) when the chain, its seals, the values kept beside it
+    and the record history are intact, else the first broken entry ``{"seq",
+    "problem"}``."""
+    return store.verify_chain(conn, history_verbs=lifecycle.ACTIONS)
 
 
 def restores(conn: sqlite3.Connection) -> list[dict[str, Any]]:

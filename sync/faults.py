@@ -3,7 +3,9 @@ names one. ``BERJASA_SYNC_CRASH_AT=after_answer:3`` kills the process (as kill -
 would: no cleanup, no flush) the third time the agent reaches ``after_answer``.
 
 Points: ``after_build`` (a batch stored, not sent), ``mid_upload`` (half the body
-written to the socket), ``after_answer`` (central answered, answer not stored),
+written to the socket), ``after_answer`` (central answered, answer not stored: the
+POST's answer, or one the updates page beside the push carried or fetched, whichever
+comes first),
 ``after_store`` (answer stored, pull not started), ``mid_pull`` (an updates page
 received, not applied).
 """

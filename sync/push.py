@@ -295,6 +295,7 @@ def _fetch_answers(run: RunState, device: dict[str, Any], key, handed: _Handed,
 
 def _take_answer(handed: _Handed, batch_id: str, answer: bytes, way: str) -> None:
     """An answer that came beside the POST; ProtocolError when it is not one."""
+    faults.crash_point("after_answer")  # central answered, by this way: not stored yet
     results = protocol.decode_results(answer, handed.shell(batch_id))
     if handed.answer(batch_id, answer, results):
         log.debug("batch %s answered after %d tries", batch_id, 1,

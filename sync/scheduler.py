@@ -20,6 +20,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from sync.agent import SyncReport, run_once
@@ -58,7 +59,10 @@ class SyncSchedule:
         self.settings = settings
         self.failures = 0
         self.on_report = on_report
-        self.scheduler = BackgroundScheduler(timezone=timezone.utc)
+        # the scheduler's worker thread, kept to wait out a run handed over to it
+        self.worker = ThreadPoolExecutor(max_workers=1)
+        self.scheduler = BackgroundScheduler(timezone=timezone.utc,
+                                             executors={"default": self.worker})
         self._lock = threading.Lock()
         self.busy = threading.Event()  # set while a scheduled run is going
         self._stopping = threading.Event()
@@ -71,7 +75,10 @@ class SyncSchedule:
 
     def _job(self) -> None:
         """One run (and the daily retention purge), then schedule the next one
-        (interval, back-off or at once)."""
+        (interval, back-off or at once). None once stopping: a run handed over to the
+        worker just before the stop, and begun after it, is not run."""
+        if self._stopping.is_set():
+            return
         self.busy.set()
         try:
             report = self.run("schedule")
@@ -122,7 +129,16 @@ class SyncSchedule:
             self.scheduler.pause()
             self.scheduler.get_jobs()
             self.scheduler.shutdown(wait=False)
-        while wait and self.busy.is_set():
+        if not wait:
+            return
+        # ``busy`` is set by the run itself: a run handed over to the worker thread a
+        # moment before the stop may not have begun yet, and the command would then
+        # release the data folder and exit while it starts. The worker drains what it
+        # was handed (a run begun after the stop returns at once: _job).
+        drained = threading.Thread(target=self.worker.shutdown, kwargs={"wait": True},
+                                   name="sync-stop", daemon=True)
+        drained.start()
+        while drained.is_alive() or self.busy.is_set():
             time.sleep(0.2)
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import queue
 import secrets
 import shutil
+import subprocess
 import threading
 from contextlib import closing
 from pathlib import Path
@@ -213,3 +214,41 @@ class MigratedSchemas:
     def _shape_of(db: Database, schema: str) -> str:
         """A digest of the schema's objects and applied migrations."""
         return db.conn.execute(_SHAPE.format(schema=schema), {"s": schema}).fetchone()["shape"]
+
+
+class OfficeBackups:
+    """Central's database as the office backs it up and restores it: SQLite's file
+    (central stopped), or a PostgreSQL dump restored with pg_restore."""
+
+    def __init__(self, backend: str, url: str, folder: Path) -> None:
+        self.backend, self.url, self.folder = backend, url, folder
+        folder.mkdir()
+
+    def back_up(self) -> None:
+        if self.backend == "sqlite":
+            for part in self._db_file().parent.glob(self._db_file().name + "*"):
+                shutil.copy2(part, self.folder / part.name)
+            return
+        base, schema = self.url.split("?", 1)[0], schema_of(self.url)
+        subprocess.run(["pg_dump", "--format=custom", "--schema", schema, "--file",
+                        str(self.folder / "central.dump"), base], check=True)
+
+    def restore(self) -> None:
+        """Put the backup back (central stopped)."""
+        if self.backend == "sqlite":
+            for part in self._db_file().parent.glob(self._db_file().name + "*"):
+                part.unlink()
+            for part in self.folder.glob("*"):
+                shutil.copy2(part, self._db_file().parent / part.name)
+            return
+        base, schema = self.url.split("?", 1)[0], schema_of(self.url)
+        db = Database(base)
+        try:
+            db.run(f"DROP SCHEMA {schema} CASCADE")
+        finally:
+            db.close()
+        subprocess.run(["pg_restore", "--dbname", base, str(self.folder / "central.dump")],
+                       check=True)
+
+    def _db_file(self) -> Path:
+        return Path(self.url.removeprefix("sqlite:///"))

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import json
 
-from flask import Response, g, jsonify
+from flask import Response, current_app, g, jsonify
 
 from berjasa.web.arguments import Blueprint
 from central.api.signed import REFUSED, SIGNED, signed_by_device
 from central.app import get_db, setting
 from central.recovery import PAGE_SIZE, records_page
 from central.schemas import RecordsQuery, UpdatesQuery
-from central.updates import batch_answers, updates_page, wait_for_batches
+from central.updates import WAITING_ROOM, batch_answers, updates_page, wait_for_batches
 from sync.protocol import compress
 
 blp = Blueprint("central_updates", __name__, description="Sinkronisasi: keputusan pusat")
@@ -37,7 +37,8 @@ def list_updates(args: dict):
         # is made once those batches are stored (so it holds what their ingest
         # wrote), or after central_updates_wait_seconds with "stored": false
         stored = wait_for_batches(get_db(), g.device["device_id"], waited_for,
-                                  float(setting("central_updates_wait_seconds")))
+                                  float(setting("central_updates_wait_seconds")),
+                                  current_app.extensions[WAITING_ROOM])
     page = updates_page(get_db(), g.device["kelurahan_code"], args["since"], limit, skip)
     if stored is not None:
         page["stored"] = stored

@@ -13,8 +13,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from berjasa import audit_seal
-from berjasa.audit import Actor, next_entry
+from berjasa.audit import GENESIS_HASH, SYSTEM, Actor, next_entry
 from berjasa.pseudonyms import load_key
+from central.storage import trail_head
 from central.storage.db import Database, utc_now
 
 # Any fixed number: the PostgreSQL advisory lock that serialises trail appends.
@@ -29,24 +30,65 @@ def append(db: Database, actor: Actor, action: str, record_id: str | None = None
            targets: Targets | None = None) -> int:
     """Append one entry (inside the caller's transaction, if any) and its record
     ``targets`` (distinct targets; the caller put their count and digest in
-    ``changes``); its seq."""
+    ``changes``); its seq.
+
+    When the trail ends before the last entry central's data folder witnessed (the
+    database was restored from a backup: :mod:`central.storage.trail_head`), the seqs
+    in between were the lost entries': they are never given out again. A
+    ``central.restored`` entry (``berjasa central restored``) then takes the seq after
+    them and declares the gap in its ``changes``; any other entry is preceded by such
+    an entry, written by ``system``, before the restore is recorded."""
     key = seal_key(db)
     with db.transaction():
         if db.dialect == "postgresql":
             db.run("SELECT pg_advisory_xact_lock(?)", (AUDIT_LOCK_KEY,))
         last = db.one("SELECT seq, entry_hash FROM audit_log ORDER BY seq DESC LIMIT 1")
-        entry = next_entry(last, utc_now(), actor, action, record_id, changes, reason)
-        db.run("INSERT INTO audit_log (seq, at, actor, role, action, record_id, changes, reason,"
-               " address, prev_hash, entry_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-               (entry["seq"], entry["at"], entry["actor"], entry["role"], entry["action"],
-                entry["record_id"], entry["changes"], entry["reason"], entry["address"],
-                entry["prev_hash"], entry["entry_hash"]))
-        db.run("INSERT INTO audit_seals (seq, mac) VALUES (?, ?)",
-               (entry["seq"], audit_seal.seal(key, entry["seq"], entry["entry_hash"])))
+        went_back = trail_head.gap(db.data_dir, last)
+        if went_back is not None:
+            declared = restore_gap(last, went_back)
+            jump = {"seq": went_back["seq"],
+                    "entry_hash": last["entry_hash"] if last else GENESIS_HASH}
+            if action == RESTORE_ACTION:
+                changes = {**(changes or {}), **declared}
+                last = jump
+            else:
+                last = _insert(db, key, next_entry(jump, utc_now(), SYSTEM, RESTORE_ACTION, None,
+                                                   {**declared, "detected": [None, True]},
+                                                   DETECTED_REASON))
+        entry = _insert(db, key, next_entry(last, utc_now(), actor, action, record_id, changes,
+                                            reason))
         if targets:
             db.insert_rows("audit_targets", ("seq", "target", "outcome"),
                            [(entry["seq"], target, outcome) for target, outcome in targets])
     return entry["seq"]
+
+
+# The entry that records a restore of central's database (central/restores.py), and
+# the reason of the one written for it when something else is appended first.
+RESTORE_ACTION = "central.restored"
+DETECTED_REASON = ("jejak audit pusat berakhir sebelum entri terakhir yang pernah ditulis: "
+                   "basis data dipulihkan dari cadangan; nomor entri yang hilang tidak dipakai lagi")
+
+
+def restore_gap(last: dict[str, Any] | None, head: dict[str, Any]) -> dict[str, Any]:
+    """The chained facts of a restore's gap (:func:`berjasa.audit.declared_gap`): where the
+    restored trail ends and the seq and hash the replaced one had reached."""
+    return {"restored_last_seq": [None, int(last["seq"]) if last else 0],
+            "previous_last_seq": [None, int(head["seq"])],
+            "previous_last_hash": [None, head.get("entry_hash")]}
+
+
+def _insert(db: Database, key: bytes, entry: dict[str, Any]) -> dict[str, Any]:
+    """Write a hashed entry and its seal, witnessed in the data folder first."""
+    trail_head.witness(db.data_dir, entry)
+    db.run("INSERT INTO audit_log (seq, at, actor, role, action, record_id, changes, reason,"
+           " address, prev_hash, entry_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+           (entry["seq"], entry["at"], entry["actor"], entry["role"], entry["action"],
+            entry["record_id"], entry["changes"], entry["reason"], entry["address"],
+            entry["prev_hash"], entry["entry_hash"]))
+    db.run("INSERT INTO audit_seals (seq, mac) VALUES (?, ?)",
+           (entry["seq"], audit_seal.seal(key, entry["seq"], entry["entry_hash"])))
+    return entry
 
 
 class SealKeyMissing(RuntimeError):

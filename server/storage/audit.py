@@ -23,7 +23,7 @@ import itertools
 import json
 import operator
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from berjasa import audit_seal
@@ -39,6 +39,7 @@ from berjasa.audit import (  # noqa: F401  (Actor, SYSTEM: re-exported for calle
 from berjasa.canonical import canonical_text, stored_json
 from berjasa.database import insert_rows, transaction, utc_now
 from berjasa.pseudonyms import TAG_PREFIX, key_for_connection, value_tag
+from server.storage.history_check import history_problem
 
 # Values of these fields are personal data wherever they appear in an entry.
 PERSONAL_FIELDS = frozenset({
@@ -358,11 +359,16 @@ def unsealed(conn: sqlite3.Connection, entries: list[dict[str, Any]]) -> set[int
 VALUE_PROBLEM = "held value does not match the trail"
 
 
-def verify_chain(conn: sqlite3.Connection, seals: bool = True) -> tuple[int, dict[str, Any] | None]:
+def verify_chain(conn: sqlite3.Connection, seals: bool = True,
+                 history_verbs: Mapping[str, str] | None = None,
+                 ) -> tuple[int, dict[str, Any] | None]:
     """Recompute the chain (:func:`berjasa.audit.verify_entries`, shared with
     central), check every entry's keyed seal (berjasa.audit_seal) and every
     personal value kept beside an entry (``audit_values``) against the tag the
-    chain holds for it (what the auditor is shown: h2 report item 4).
+    chain holds for it (what the auditor is shown: h2 report item 4); with
+    ``history_verbs`` (the history verb of each status, ``server.lifecycle.ACTIONS``),
+    once the chain is intact, every row of the record history too
+    (:mod:`server.storage.history_check`).
     Returns (entries checked, None) when intact, else (entries checked,
     {"seq", "problem"}) naming the first broken entry."""
     if not seals:
@@ -380,8 +386,11 @@ def verify_chain(conn: sqlite3.Connection, seals: bool = True) -> tuple[int, dic
     checked, broken = verify_entries(entries, check)
     last = entries.last["seq"] if entries.last is not None and broken is None else checked
     # an intact chain runs 1..last: a seal beyond it outlived deleted entries
-    return checked, broken or held.orphan() or audit_seal.orphan_seal(
+    broken = broken or held.orphan() or audit_seal.orphan_seal(
         min((s for s in macs if s > last), default=None))
+    if broken is None and history_verbs is not None:
+        broken = history_problem(conn, history_verbs)
+    return checked, broken
 
 
 class _HeldStream:

@@ -145,3 +145,62 @@ def test_the_review_history_is_the_sealed_trail_with_its_creation_line(decided, 
                   f" WHERE seq = {approval};", script=True)
     history = api("auditor").get(f"/enrollments/{record['id']}").text.split("<h2>Riwayat</h2>")[1]
     assert f"Entri jejak audit ini (seq {approval}) tidak cocok dengan segelnya" in history
+
+
+# The record history the API, the phone and a person's copy of their data read
+# (`enrollment_history`) is checked by `audit verify` against the sealed trail: each
+# row against the entry written with it (docs/audit-chain.md "The record history").
+HISTORY_EDITS = {
+    "approver": (("UPDATE enrollment_history SET changed_by = 'pengawas-palsu'"
+                 " WHERE enrollment_id = :id AND action = 'approve'"), "status", "changed_by"),
+    "verb": (("UPDATE enrollment_history SET action = 'reject', new_values ="
+             " json_set(new_values, '$.status', 'rejected') WHERE enrollment_id = :id"
+             " AND action = 'approve'"), "status", "action, new_values.status"),
+    "old_address": (("UPDATE enrollment_history SET old_values = json_set(old_values, '$.address',"
+                    " 'Jl. Lain') WHERE enrollment_id = :id AND action = 'edit'"), "edit",
+                    "old_values.address"),
+    "reason": (("UPDATE enrollment_history SET reason = 'Sudah lengkap' WHERE enrollment_id = :id"
+               " AND action = 'needs_fix'"), "needs_fix", "reason"),
+    "time": (("UPDATE enrollment_history SET changed_at = '2025-01-01T00:00:00.000000+00:00'"
+             " WHERE enrollment_id = :id AND action = 'approve'"), "status", "changed_at"),
+}
+
+
+@pytest.mark.parametrize("edit", HISTORY_EDITS, ids=list(HISTORY_EDITS))
+def test_an_edit_of_the_record_history_fails_verify_naming_what_differs(decided, data_dir, edit):
+    record, approval, changed_by_edit = decided
+    assert berjasa("audit", "verify", "--data-dir", str(data_dir)).returncode == 0
+    statement, which, named = HISTORY_EDITS[edit]
+    sql(data_dir, statement, {"id": record["id"]})
+    seqs = dict(sql(data_dir, "SELECT action, min(seq) FROM audit_log WHERE record_id = ?"
+                              " GROUP BY action", (record["id"],)))
+    seq = {"status": approval, "edit": changed_by_edit, "needs_fix": seqs["enrollment.status"]}[which]
+
+    done = berjasa("audit", "verify", "--data-dir", str(data_dir))
+    assert done.returncode == 1, done.stdout
+    assert f"RUSAK pada entri seq={seq}" in done.stdout and f"({named})" in done.stdout
+    assert "riwayat data" in done.stdout
+    as_json = json.loads(berjasa("audit", "verify", "--json", "--data-dir", str(data_dir)).stdout)
+    assert as_json["broken"] == {"seq": seq, "problem":
+                                 f"record history does not match the trail ({named})"}
+    for said in (done.stdout + done.stderr, json.dumps(as_json)):
+        assert record["nik"] not in said and record["full_name"] not in said
+
+
+def test_a_deleted_or_added_history_row_fails_verify(decided, data_dir):
+    record, approval, _ = decided
+    sql(data_dir, "INSERT INTO enrollment_history (enrollment_id, version, status, changed_at,"
+                  " changed_by, action, old_values, new_values, reason) SELECT enrollment_id,"
+                  " version + 1, 'approved', changed_at, 'supervisor2', 'approve', '{}', '{}', NULL"
+                  " FROM enrollment_history WHERE enrollment_id = ? ORDER BY id DESC LIMIT 1",
+                  (record["id"],))
+    [(added,)] = sql(data_dir, "SELECT max(id) FROM enrollment_history")
+    as_json = json.loads(berjasa("audit", "verify", "--json", "--data-dir", str(data_dir)).stdout)
+    assert as_json["broken"] == {"seq": approval, "problem":
+                                 f"record history row without its trail entry (history id={added})"}
+
+    sql(data_dir, "DELETE FROM enrollment_history WHERE id = ?", (added,))
+    assert berjasa("audit", "verify", "--data-dir", str(data_dir)).returncode == 0
+    sql(data_dir, "DELETE FROM enrollment_history WHERE id = ?", (added - 1,))  # the approval
+    as_json = json.loads(berjasa("audit", "verify", "--json", "--data-dir", str(data_dir)).stdout)
+    assert as_json["broken"] == {"seq": approval, "problem": "record history row missing (deleted?)"}

@@ -9,8 +9,6 @@ backed up and restored as an office does it) and the real agent."""
 from __future__ import annotations
 
 import csv
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -19,7 +17,7 @@ from central.exports import export
 from central.imports import import_file
 from central.storage.db import Database
 from sync.agent import run_once
-from tests.central_databases import schema_of
+from tests.central_databases import OfficeBackups
 from tests.helpers import berjasa
 
 from .conftest import A, h
@@ -28,49 +26,11 @@ MONTH = "2025-11"
 UNRELATED = "7371014501900001"  # a participant of the lists who is none of ours
 
 
-class Backups:
-    """Central's database as the office backs it up and restores it: SQLite's file
-    (central stopped), or a PostgreSQL dump restored with pg_restore."""
-
-    def __init__(self, backend: str, url: str, folder: Path) -> None:
-        self.backend, self.url, self.folder = backend, url, folder
-        folder.mkdir()
-
-    def back_up(self) -> None:
-        if self.backend == "sqlite":
-            for part in self._db_file().parent.glob(self._db_file().name + "*"):
-                shutil.copy2(part, self.folder / part.name)
-            return
-        base, schema = self.url.split("?", 1)[0], schema_of(self.url)
-        subprocess.run(["pg_dump", "--format=custom", "--schema", schema, "--file",
-                        str(self.folder / "central.dump"), base], check=True)
-
-    def restore(self) -> None:
-        """Put the backup back (central stopped)."""
-        if self.backend == "sqlite":
-            for part in self._db_file().parent.glob(self._db_file().name + "*"):
-                part.unlink()
-            for part in self.folder.glob("*"):
-                shutil.copy2(part, self._db_file().parent / part.name)
-            return
-        base, schema = self.url.split("?", 1)[0], schema_of(self.url)
-        db = Database(base)
-        try:
-            db.run(f"DROP SCHEMA {schema} CASCADE")
-        finally:
-            db.close()
-        subprocess.run(["pg_restore", "--dbname", base, str(self.folder / "central.dump")],
-                       check=True)
-
-    def _db_file(self) -> Path:
-        return Path(self.url.removeprefix("sqlite:///"))
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def office(request, tmp_path, migrated_databases):
     """(database URL, its backups) on each backend."""
     url = migrated_databases(request.param)
-    return url, Backups(request.param, url, tmp_path / "backups")
+    return url, OfficeBackups(request.param, url, tmp_path / "backups")
 
 
 def _db(central) -> Database:
