@@ -5,8 +5,6 @@ in two steps (issue 13 item 5). Real central (SQLite) and agent."""
 from __future__ import annotations
 
 import importlib.util
-import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -27,7 +25,7 @@ from sync.protocol_auth import (
     verify_answer,
 )
 from sync.protocol_errors import ProtocolError
-from tests.helpers import BERJASA
+from tests.helpers import berjasa
 
 _spec = importlib.util.spec_from_file_location(
     "sync_harness", Path(__file__).resolve().parents[1] / "reliability" / "harness.py")
@@ -70,14 +68,13 @@ def test_https_and_loopback_are_accepted(url):
 
 
 def test_register_command_refuses_http_in_one_line_and_insecure_http_passes_the_check(data_dir):
-    base = [*BERJASA, "sync", "register", "--code", "AAAA-BBBB-CCCC",
+    base = ["sync", "register", "--code", "AAAA-BBBB-CCCC",
             "--data-dir", str(data_dir), "--central", "http://192.0.2.10:9"]
-    refused = subprocess.run(base, capture_output=True, text=True, timeout=60, check=False)
+    refused = berjasa(*base)  # in this process, as the console script runs it (tests/helpers.py)
     lines = [line for line in refused.stderr.splitlines() if line.strip()]
     assert refused.returncode != 0 and len(lines) == 1 and "--insecure-http" in lines[0]
     # with the flag the URL is accepted and the attempt fails only at the network
-    tried = subprocess.run([*base, "--insecure-http"], capture_output=True, text=True,
-                           timeout=120, env={**os.environ, "BERJASA_SYNC_CONNECT_TIMEOUT_SECONDS": "1"}, check=False)
+    tried = berjasa(*base, "--insecure-http", env={"BERJASA_SYNC_CONNECT_TIMEOUT_SECONDS": "1"})
     assert tried.returncode != 0 and "tidak dapat dihubungi" in tried.stderr
 
 

@@ -207,9 +207,6 @@ def _code_ranges(marks: str) -> list[str]:
     return [f"{m.start():04X}-{m.end() - 1:04X}" for m in re.finditer("1+", marks)]
 
 
-EVERY_CHARACTER = "".join(map(chr, range(0x110000)))
-
-
 def build_typed_cases() -> dict:
     """Free text and rupiah with the Python answers; every code point the free-text
     rule refuses with nothing allowed (by its categories and joiners, to which
@@ -219,7 +216,9 @@ def build_typed_cases() -> dict:
 
     from berjasa import checks, number_text
 
-    categories = list(map(unicodedata.category, EVERY_CHARACTER))
+    # every code point, made here rather than at import: each xdist worker imports
+    # this module while collecting (a 1.1-million-character string, 0.1-0.3 s)
+    categories = list(map(unicodedata.category, map(chr, range(0x110000))))
     refused = ["1" if category in checks.UNPRINTABLE_CATEGORIES else "0" for category in categories]
     for joiner in checks.TEXT_JOINERS:
         refused[ord(joiner)] = "0"
