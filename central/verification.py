@@ -155,7 +155,10 @@ def decide_finding(db: Database, finding_id: int, decision: str, reason: str | N
     before registration) is rejected by the verifier, so it never goes on a file. A
     rejection frees the record's NIK: the records waiting for it are judged again
     (:func:`central.waiting.judge_waiting`, with the rule ``settings``)."""
-    text = checked_reason(reason)
+    try:
+        text, reason_problem = checked_reason(reason), None
+    except ValidationFailed as problem:  # said together with a bad decision, if any
+        text, reason_problem = None, problem
     who = as_actor(actor)
     actor = who.username
     now = utc_now()
@@ -167,9 +170,16 @@ def decide_finding(db: Database, finding_id: int, decision: str, reason: str | N
         record = store.record_by_id(db, int(finding["central_id"]))
         offered = finding_decisions(finding["kind"], finding["evidence"])
         if decision not in DECISION_VALUES:
-            # an unknown value: the choices this finding's kind takes, no others
-            raise ValidationFailed({"decision": [choice_message(offered)]},
-                                   {"decision": ["invalid_choice"]})
+            # an unknown value: the choices this finding's kind takes, no others; an
+            # empty form names both of its fields
+            said = {"decision": [choice_message(offered)]}
+            codes = {"decision": ["invalid_choice"]}
+            if reason_problem is not None:
+                said, codes = {**said, **reason_problem.errors}, {**codes,
+                                                                 **reason_problem.error_codes}
+            raise ValidationFailed(said, codes)
+        if reason_problem is not None:
+            raise reason_problem
         if (finding["kind"] == "sent_back" and decision != "reject"
                 and record["status"] in records_store.ACTIVE):
             raise ValidationFailed({"decision": [("Data yang dikirim balik menunggu perbaikan "

@@ -90,6 +90,14 @@ def test_dtsen_name_mismatch_is_a_finding_not_a_rejection(central, tmp_path):
     assert other["nik"] not in niks and {same["nik"], variant["nik"]} <= niks
     db = central.db()
     try:
+        with pytest.raises(ValidationFailed) as empty:  # an empty form names both fields
+            verification.decide_finding(db, found[0]["id"], "", "  ", "vera")
+        assert empty.value.error_codes == {"decision": ["invalid_choice"],
+                                           "reason": ["reason_required"]}
+        assert empty.value.errors["reason"] == ["Alasan wajib diisi."]
+        with pytest.raises(ValidationFailed) as no_reason:  # a good decision: the reason alone
+            verification.decide_finding(db, found[0]["id"], "confirm", "", "vera")
+        assert no_reason.value.error_codes == {"reason": ["reason_required"]}
         verification.decide_finding(db, found[0]["id"], "confirm", "Sesuai KTP asli", "vera")
         with pytest.raises(verification.AlreadyDecided):
             verification.decide_finding(db, found[0]["id"], "confirm", "lagi", "vera")
