@@ -75,38 +75,52 @@ def orjson_compact_text(value: Any) -> str | None:
 
 def parse_json(text: str) -> Any:
     """``json.loads(text)``: the same values, read by orjson when it reads them
-    alike (a fifth of the cost for a stored JSON column). orjson reads an integer
-    beyond 64 bits as a float where the standard library keeps it an integer, so
-    a result holding a float of 1e18 or more, or nested deeper than
+    alike (a fifth of the cost for a stored JSON column), else by the standard
+    library (:func:`orjson_read`)."""
+    value = orjson_read(text)
+    return json.loads(text) if value is UNREAD else value
+
+
+UNREAD = object()  # orjson_read's answer for a text it does not read as json.loads does
+
+
+def orjson_read(data: str | bytes) -> Any:
+    """What ``json.loads`` reads from ``data`` (UTF-8 when bytes), read by orjson,
+    or :data:`UNREAD` where the two might differ or orjson refuses it. orjson reads
+    an integer beyond 64 bits as a float where the standard library keeps it an
+    integer, so a result holding a float of 1e18 or more, or nested deeper than
     :data:`_DEEPEST` (where the standard library's recursion limit may refuse
-    it), is read again by the standard library; anything else orjson reads as it
-    does (floats correctly rounded too) or refuses (NaN, Infinity, 1e400, lone
-    surrogates: then the standard library reads it, or raises as it always did)."""
+    it), is UNREAD; anything else orjson reads as it does (floats correctly
+    rounded too) or refuses (NaN, Infinity, 1e400, lone surrogates, bad UTF-8:
+    UNREAD, for the standard library to read or refuse as it always did)."""
     try:
-        value = orjson.loads(text)
+        value = orjson.loads(data)
     except orjson.JSONDecodeError:
-        return json.loads(text)
-    return value if _read_alike(value, 0) else json.loads(text)
+        return UNREAD
+    kind = type(value)
+    if kind is dict or kind is list:
+        return value if _read_alike(value, 0) else UNREAD
+    return value if kind is not float or abs(value) < 1e18 else UNREAD
 
 
 _DEEPEST = 32  # levels of nesting; the JSON columns hold two or three
+_READ_PLAIN = frozenset({str, bool, type(None), int})  # never read otherwise by orjson
 
 
-def _read_alike(value: Any, depth: int) -> bool:
-    """No float in ``value`` that may be an integer orjson read as a float, and no
-    nesting deeper than :data:`_DEEPEST`."""
-    kind = type(value)
-    if kind is dict:
-        items: Any = value.values()
-    elif kind is list:
-        items = value
-    else:
-        return kind is not float or abs(value) < 1e18
+def _read_alike(value: dict | list, depth: int) -> bool:
+    """No float in the container ``value`` that may be an integer orjson read as
+    a float, and no nesting deeper than :data:`_DEEPEST`."""
     if depth >= _DEEPEST:
         return False
-    depth += 1
-    for item in items:
-        if type(item) not in _PLAIN and not _read_alike(item, depth):
+    for item in value.values() if type(value) is dict else value:
+        kind = type(item)
+        if kind in _READ_PLAIN:
+            continue
+        if kind is float:  # orjson reads no NaN
+            if abs(item) < 1e18:
+                continue
+            return False
+        if not _read_alike(item, depth + 1):  # a dict or a list
             return False
     return True
 
@@ -120,14 +134,30 @@ def written_alike(value: Any) -> bool:
     subclasses...). Only the values are walked, and their types looked up once."""
     kind = type(value)
     if kind is dict:
-        items: Any = value.values()
-    elif kind is list or kind is tuple:
-        items = value
-    elif kind is float:
+        return _items_alike(value.values())
+    if kind is list or kind is tuple:
+        return _items_alike(value)
+    if kind is float:
         return value == 0.0 or 1e-4 <= abs(value) < 1e16  # False for NaN and infinities
-    else:
-        return kind in _PLAIN
+    return kind in _PLAIN
+
+
+def _items_alike(items: Any) -> bool:
+    """:func:`written_alike` of every item, the common kinds looked at inline."""
     for item in items:
-        if type(item) not in _PLAIN and not written_alike(item):
+        kind = type(item)
+        if kind in _PLAIN:
+            continue
+        if kind is float:
+            if item == 0.0 or 1e-4 <= abs(item) < 1e16:
+                continue
+            return False
+        if kind is dict:
+            if not _items_alike(item.values()):
+                return False
+        elif kind is list or kind is tuple:
+            if not _items_alike(item):
+                return False
+        else:
             return False
     return True

@@ -405,7 +405,7 @@ def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-_second: tuple[int, str] = (-1, "")  # the last second written, and its text
+_seconds: dict[int, str] = {}  # recent seconds' texts (a request asks for two or three)
 
 
 def utc_now() -> str:
@@ -413,9 +413,17 @@ def utc_now() -> str:
     ``datetime.now(timezone.utc).isoformat(timespec="microseconds")`` gives (the
     same clock, microseconds floored), in a third of its time; every new record
     and audit entry takes one or two."""
-    global _second
-    seconds, micros = divmod(time.time_ns() // 1000, 1_000_000)
-    second = _second
-    if second[0] != seconds:
-        second = _second = (seconds, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)))
-    return f"{second[1]}.{micros:06d}+00:00"
+    return utc_text(time.time_ns() // 1000)
+
+
+def utc_text(micros: int, seconds_only: bool = False) -> str:
+    """The UTC instant ``micros`` (microseconds since the epoch) as
+    ``datetime.isoformat`` writes it with ``timespec="microseconds"`` (or
+    ``"seconds"``, the microseconds dropped) and ``+00:00``."""
+    seconds, fraction = divmod(micros, 1_000_000)
+    text = _seconds.get(seconds)
+    if text is None:
+        if len(_seconds) >= 64:
+            _seconds.clear()
+        text = _seconds[seconds] = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))
+    return f"{text}+00:00" if seconds_only else f"{text}.{fraction:06d}+00:00"

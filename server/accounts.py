@@ -11,12 +11,13 @@ import hashlib
 import hmac
 import secrets
 import sqlite3
+import time
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from berjasa import passwords
 from berjasa.accounts import check_username
-from berjasa.database import transaction, utc_now
+from berjasa.database import transaction, utc_text
 from berjasa.problems import BadCredentials, ValidationFailed
 from berjasa.web import lockout
 from server.storage import users
@@ -120,6 +121,7 @@ def revoke_token(conn: sqlite3.Connection, token: str, actor: Actor) -> None:
 # How far a token's issue time may lie ahead of the clock that checks it (a laptop
 # clock corrected by a few minutes must not log every phone out).
 TOKEN_CLOCK_SKEW = timedelta(minutes=5)
+_SKEW_MICROS = TOKEN_CLOCK_SKEW // timedelta(microseconds=1)
 
 
 def user_for_bearer(conn: sqlite3.Connection, token: str,
@@ -132,8 +134,7 @@ def user_for_bearer(conn: sqlite3.Connection, token: str,
     right it is refused, instead of working until the wrong expiry."""
     if not token or len(token) > 200:
         return None
-    now = datetime.now(timezone.utc)
+    now = time.time_ns() // 1000  # microseconds; the texts as utc_now and isoformat write them
     return users.user_for_token(
-        conn, token_digest(token), utc_now(),
-        (now + TOKEN_CLOCK_SKEW).isoformat(timespec="microseconds"),
-        (now + timedelta(minutes=ttl_minutes) + TOKEN_CLOCK_SKEW).isoformat(timespec="seconds"))
+        conn, token_digest(token), utc_text(now), utc_text(now + _SKEW_MICROS),
+        utc_text(now + ttl_minutes * 60_000_000 + _SKEW_MICROS, seconds_only=True))
