@@ -449,6 +449,7 @@ def test_the_row_made_from_a_new_record_is_the_row_read_back(app, records):
     the JSON columns included; a value SQLite would convert gives None (read it)."""
     from berjasa.database import connect, transaction
     from server import intake
+    from server.intake_writer import _new_record
     from server.storage import enrollments as store
     from server.storage.audit import Actor
 
@@ -463,7 +464,7 @@ def test_the_row_made_from_a_new_record_is_the_row_read_back(app, records):
 
     for payload in [records.problem_enrollment("moved_in"),
                     *(records.enrollment() for _ in range(30))]:
-        made, read = inserted(intake._new_record(intake.prepare(payload, settings), actor))
+        made, read = inserted(_new_record(intake.prepare(payload, settings), actor))
         assert made == read
         assert [json.dumps(made[f]) for f in store.JSON_FIELDS] == \
             [json.dumps(read[f]) for f in store.JSON_FIELDS]
@@ -471,11 +472,11 @@ def test_the_row_made_from_a_new_record_is_the_row_read_back(app, records):
     # tuple reads back as a list, NaN as NaN, keys sorted
     odd = {"consent": {"at": ("2024", 1), "b": 2, "a": 1},
            "location": {"lat": float("nan"), "lon": 1e-05}}
-    made, read = inserted({**intake._new_record(intake.prepare(records.enrollment(), settings),
-                                                actor), **odd})
+    made, read = inserted({**_new_record(intake.prepare(records.enrollment(), settings),
+                                         actor), **odd})
     assert json.dumps(made, sort_keys=True) == json.dumps(read, sort_keys=True)
     assert list(made["consent"]) == ["a", "at", "b"]
-    record = intake._new_record(intake.prepare(records.enrollment(), settings), actor)
+    record = _new_record(intake.prepare(records.enrollment(), settings), actor)
     columns = store._to_columns(record)
     assert store.stored_row(columns) is not None
     for name, value in [("monthly_income", 1500000.0), ("possible_duplicate", True),

@@ -1,4 +1,4 @@
-"""unit: server.intake's planned write — a group of single POSTs planned without
+"""unit: server.intake_writer's planned write — a group of single POSTs planned without
 reading the ids and NIKs held answers every item exactly as the plan that reads
 them (retries, id conflicts, duplicate NIKs, erased ids, repeats inside the group)."""
 
@@ -14,7 +14,7 @@ from berjasa.database import connect, transaction
 from berjasa.problems import Problem
 from berjasa.settings import load_settings
 from berjasa.synthetic import EnrollmentFaker
-from server import intake, privacy
+from server import intake, intake_writer, privacy
 from server.storage.audit import Actor, verify_chain
 
 SETTINGS = load_settings(None)
@@ -54,7 +54,7 @@ def group(faker, stored, mix):
 def answers(conn, items, read_held):
     prepared = [intake.prepare(payload, SETTINGS) for payload, _ in items]
     with transaction(conn):
-        outcomes = intake._store_all(conn, prepared, [actor for _, actor in items],
+        outcomes = intake_writer._store_all(conn, prepared, [actor for _, actor in items],
                                      read_held=read_held)
     return [(o.status, o.to_dict()) if isinstance(o, Problem)
             else (o.status, o.record["id"], o.record["enumerator"]) for o in outcomes]
@@ -96,14 +96,14 @@ def test_a_batch_in_a_group_with_single_posts_is_decided_in_arrival_order(data_d
     same_nik = {**first, "id": str(uuid.uuid4())}
     entries = [
         (intake.prepare(first, SETTINGS), ENUMERATOR),  # single: new
-        intake._Batch([intake.prepare(same_nik, SETTINGS), intake.prepare(fresh, SETTINGS)],
+        intake_writer.Batch([intake.prepare(same_nik, SETTINGS), intake.prepare(fresh, SETTINGS)],
                       OTHER),  # batch: the first's NIK again, then a new record
         (intake.prepare(first, SETTINGS), ENUMERATOR),  # single: a retry of the first
         (intake.prepare(fresh, SETTINGS), ENUMERATOR),  # single: the batch's record, by another
     ]
     conn = connect(data_dir / "kelurahan.db")
     with transaction(conn):
-        answers = intake._write_group(conn, entries)
+        answers = intake_writer._write_group(conn, entries)
     assert [type(a).__name__ for a in answers] == ["Outcome", "list", "Outcome", "IdConflict"]
     assert answers[0].status == 201 and answers[2].status == 200
     duplicate, created = answers[1]
