@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from flask import current_app, g, request
-from marshmallow import ValidationError, fields, pre_load, validate
+from marshmallow import Schema, ValidationError, fields, pre_load, validate
 
 from berjasa.enrollment_schema import EnrollmentSchema
 from berjasa.messages import coded
@@ -52,6 +52,39 @@ class BatchSchema(JsonBody):
                 and isinstance(data["enrollments"], list)):
             raise ValidationError({"enrollments": [NOT_A_BATCH]})
         return data
+
+
+class HistoryEntrySchema(Schema):
+    """One line of a record's history (an edit or a status move, oldest first), checked
+    against the sealed trail as ``audit verify`` checks it."""
+
+    class Meta:
+        ordered = True
+
+    version = fields.Integer(dump_only=True, metadata={"description": "The version it changed"})
+    status = fields.String(dump_only=True, metadata={"description": "The status it left"})
+    changed_at = fields.String(dump_only=True, metadata={"format": "date-time"})
+    changed_by = fields.String(dump_only=True)
+    action = fields.String(dump_only=True, metadata={
+        "description": "edit, recover, or the verb of a status move (approve, reject, ...)"})
+    old_values = fields.Dict(dump_only=True)
+    new_values = fields.Dict(dump_only=True)
+    reason = fields.String(dump_only=True, allow_none=True)
+    verified = fields.Boolean(dump_only=True, metadata={
+        "description": "False when the sealed trail does not stand for this line (a row "
+                       "changed, added or deleted in the database by hand)"})
+    mismatch = fields.List(fields.String(), dump_only=True, metadata={
+        "description": "The parts the trail does not stand for, by name only, never a "
+                       "value: changed_by, changed_at, action, status, reason, "
+                       "old_values.<field>, new_values.<field>, or trail_entry (no entry "
+                       "at all); empty when verified"})
+
+
+class ShownEnrollmentSchema(EnrollmentSchema):
+    """A record as GET and PATCH answer it: the Enrollment with what the server keeps
+    (status, version, ...) and its history."""
+
+    history = fields.List(fields.Nested(HistoryEntrySchema), dump_only=True)
 
 
 class Cursor(fields.String):
@@ -157,7 +190,7 @@ def list_enrollments(args: dict):
 
 
 @blp.route("/enrollments/<enrollment_id>", methods=["GET"])
-@blp.doc(responses={"200": _json(EnrollmentSchema), **problems(404)})
+@blp.doc(responses={"200": _json(ShownEnrollmentSchema), **problems(404)})
 def get_enrollment(enrollment_id: str):
     """One enrollment with its status, version and history."""
     record = intake.visible_record(get_db(), enrollment_id, current_actor())
@@ -169,7 +202,7 @@ def get_enrollment(enrollment_id: str):
 @blp.doc(parameters=[{"in": "header", "name": "If-Match", "required": True,
                       "schema": {"type": "string"}}],
          requestBody={"required": True, **_json(EnrollmentSchema)},
-         responses={"200": _json(EnrollmentSchema),
+         responses={"200": _json(ShownEnrollmentSchema),
                     **problems(400, 404, 409, 412, 413, 415, 422, 428)})
 def edit_enrollment(args: dict, enrollment_id: str):
     """Change fields while the record is submitted or needs_fix (If-Match: version).

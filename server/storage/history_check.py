@@ -65,6 +65,27 @@ def history_problem(conn: sqlite3.Connection, verbs: Mapping[str, str]
     return min(problems, key=lambda p: p["seq"]) if problems else None
 
 
+def row_mismatches(conn: sqlite3.Connection, record_id: str, verbs: Mapping[str, str]
+                   ) -> list[list[str]]:
+    """One record's history rows (oldest first, as ``enrollments.history`` reads them),
+    each as the parts its trail entry does not stand for: ``[]`` for a genuine row,
+    else names such as ``"changed_by"`` or ``"new_values.nik"`` (never a value), or
+    ``["trail_entry"]`` for a row with no entry. Rows and entries are paired in
+    order, as :func:`history_problem` pairs them: after a row deleted by hand, the
+    rows that follow are compared with the wrong entries and marked too."""
+    marks = ", ".join("?" * len(HISTORY_ACTIONS))
+    entries = conn.execute(
+        "SELECT seq, at, actor, action, record_id, changes, reason FROM audit_log"
+        f" WHERE record_id = ? AND action IN ({marks}) ORDER BY seq",
+        (record_id, *HISTORY_ACTIONS)).fetchall()
+    rows = conn.execute("SELECT id, enrollment_id, status, changed_at, changed_by, action,"
+                        " old_values, new_values, reason FROM enrollment_history"
+                        " WHERE enrollment_id = ? ORDER BY id", (record_id,)).fetchall()
+    key = key_for_connection(conn) if rows else b""
+    return [_differences(key, verbs, entries[i], row) if i < len(entries) else ["trail_entry"]
+            for i, row in enumerate(rows)]
+
+
 def _entries(conn: sqlite3.Connection) -> Iterator[tuple[str, list[dict[str, Any]]]]:
     """Each record's history entries, by record id, each record's in seq order."""
     marks = ", ".join("?" * len(HISTORY_ACTIONS))

@@ -154,3 +154,40 @@ def test_patch_cannot_change_the_id(api, records):
                           json={"id": "6c1e7c51-6a58-4c0e-9d43-0b5c7d1f5d10"},
                           headers={"If-Match": "1"})
     assert answer.status_code == 422 and "id" in answer.json()["errors"]
+
+
+def test_history_lines_the_sealed_trail_does_not_stand_for_are_flagged(api, records, data_dir):
+    """A history row changed or added in SQLite by hand is shown with ``verified: false``
+    and the parts that differ, by name only; the genuine lines stay verified."""
+    created = create(api("enumerator"), records.enrollment(rt="001"))
+    url = f"/api/v1/enrollments/{created['id']}"
+    edited = api("enumerator").patch(url, json={"rt": "7"}, headers={"If-Match": "1"})
+    assert edited.status_code == 200, edited.text
+    decided = api("supervisor").post(f"{url}/review", json={"decision": "approve"})
+    assert decided.status_code == 200, decided.text
+    history = api("supervisor").get(url).json()["history"]
+    assert [(line["action"], line["verified"], line["mismatch"]) for line in history] == \
+        [("edit", True, []), ("approve", True, [])]
+    assert decided.json()["history"] == history  # the review's answer shows the same lines
+
+    conn = sqlite3.connect(data_dir / "kelurahan.db")
+    conn.execute("UPDATE enrollment_history SET changed_by = 'supervisor2',"
+                 " old_values = json_object('rt', '009') WHERE enrollment_id = ? AND action = 'edit'",
+                 (created["id"],))
+    conn.execute("INSERT INTO enrollment_history (enrollment_id, version, status, changed_at,"
+                 " changed_by, action, old_values, new_values, reason) SELECT enrollment_id,"
+                 " version, status, changed_at, changed_by, action, old_values, new_values, reason"
+                 " FROM enrollment_history WHERE enrollment_id = ? AND action = 'approve'",
+                 (created["id"],))
+    conn.commit()
+    conn.close()
+    answer = api("supervisor").get(url)
+    assert answer.status_code == 200
+    history = answer.json()["history"]
+    assert [(line["action"], line["verified"], line["mismatch"]) for line in history] == [
+        ("edit", False, ["changed_by", "old_values.rt"]),
+        ("approve", True, []),
+        ("approve", False, ["trail_entry"]),
+    ]
+    assert history[0]["old_values"] == {"rt": "009"}  # shown as held, flagged, not hidden
+    assert created["nik"] not in answer.text.split('"history"')[1]
