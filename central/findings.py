@@ -16,7 +16,7 @@ from berjasa.audit import Actor
 from berjasa.eligibility import is_active_status, is_deceased_status
 from berjasa.local_time import wita
 from berjasa.record_reasons import names_consent
-from central import dedupe, identity_match
+from central import cohort_memory, dedupe, identity_match
 from central.storage import audit as trail
 from central.storage import findings as store
 from central.storage import snapshots
@@ -136,8 +136,8 @@ def check_cohort(db: Database, rows: list[dict[str, Any]] | None = None,
         pairs = ((record, [other]) for record, other in snapshots.accepted_born_as_cohort(db))
     else:
         rows = [r for r in rows if r.get("status", "accepted") == "accepted" and r.get("birth_date")]
-        born = (snapshots.cohort_candidates(db, rows)
-                if rows and index_cohort_names(db, snapshot_id) else {})
+        # the cohort as this process holds it (read again only after another import)
+        born = cohort_memory.born_on(db, snapshot_id) if rows else {}
         pairs = ((row, born[row["birth_date"]]) for row in rows if row["birth_date"] in born)
     for record, cohort_rows in pairs:
         compared.add(int(record["central_id"]))
@@ -154,30 +154,6 @@ def check_cohort(db: Database, rows: list[dict[str, Any]] | None = None,
         if raise_finding(db, record, COHORT_FINDING, "cohort", evidence, at=at):
             raised += 1
     return {"compared": len(compared), "raised": raised}
-
-
-def index_cohort_names(db: Database, snapshot_id: int | None = None) -> bool:
-    """Make ``cohort_name_words`` (migration 0020) hold the name words
-    (:func:`central.dedupe.name_key`) of the cohort in force (``snapshot_id``, else
-    the newest cohort import), unless it holds them already; whether a cohort is
-    loaded. Called under the ingest lock: by the cohort import, and by a batch when
-    the words are of another cohort (one imported before the migration: once)."""
-    snapshot_id = snapshot_id if snapshot_id is not None else snapshots.current_ids(db)["cohort"]
-    if snapshot_id is None:
-        return False
-    if snapshots.cohort_words_of(db) == int(snapshot_id):
-        return True
-
-    def words():
-        for row in snapshots.cohort_names(db):
-            parts, date = dedupe.name_key(row["full_name"]).split(), row["birth_date"] or ""
-            if not parts or not date:  # a row of its own: the table is not empty
-                yield (row["nik"], date, "", 0, snapshot_id)
-                continue
-            yield from ((row["nik"], date, word, len(parts), snapshot_id)
-                        for word in dict.fromkeys(parts))
-    snapshots.replace_cohort_words(db, words())
-    return True
 
 
 def cohort_evidence(record: dict[str, Any], cohort_row: dict[str, Any],
