@@ -145,15 +145,16 @@ def check_cohort(db: Database, rows: list[dict[str, Any]] | None = None,
             continue
         for other, reason in dedupe.cohort_matches(record, cohort_rows)[:1]:
             matched[int(record["central_id"])] = (record, other, reason)
-    raised = 0
+    # one query and one insert for all of them, whatever their number
+    decided = store.decided_evidence(db, COHORT_FINDING, list(matched))
+    raising = []
     for record, other, reason in matched.values():
         evidence = cohort_evidence(record, other, reason)
-        if store.decided_before(db, record["central_id"], COHORT_FINDING, record.get("version"),
-                                evidence):
-            continue
-        if raise_finding(db, record, COHORT_FINDING, "cohort", evidence, at=at):
-            raised += 1
-    return {"compared": len(compared), "raised": raised}
+        if store.evidence_key(record["central_id"], record.get("version"), evidence) not in decided:
+            raising.append({"central_id": record["central_id"], "record_version": record.get("version"),
+                            "kind": COHORT_FINDING, "source": "cohort", "evidence": evidence,
+                            "raised_at": at, "raised_by": SYSTEM})
+    return {"compared": len(compared), "raised": store.add_findings(db, raising)}
 
 
 def cohort_evidence(record: dict[str, Any], cohort_row: dict[str, Any],

@@ -142,13 +142,13 @@ def _decide(db: Database, batch: protocol.Batch, digest: str, now: str,
     everything the records need."""
     kelurahan = batch.kelurahan_code
     ids = [r["id"] for r in batch.records if isinstance(r.get("id"), str)]
-    held = store.held_records(db, kelurahan, ids)
+    # as the intake stores them (spaces dropped): the rows hold that form
+    niks = ["".join(r["nik"].split()) for r in batch.records if isinstance(r.get("nik"), str)]
+    # the records held of this batch's ids, and the active ones holding its NIKs
+    held, active = store.held_and_active(db, kelurahan, ids, niks)
     # erased here or at the kelurahan (a tombstone when it had not arrived yet):
     # never stored again, whatever version or batch brings it
     erased = set(privacy_store.erasures_of(db, kelurahan, ids))
-    # as the intake stores them (spaces dropped): the rows hold that form
-    niks = ["".join(r["nik"].split()) for r in batch.records if isinstance(r.get("nik"), str)]
-    active = store.active_by_nik(db, niks)
     # NIKs erased at a request, at any kelurahan or here (usually none): one lookup
     requested = _requested_erasures(db, niks)
     snapshot = snapshots.lookup(db, niks)
@@ -250,8 +250,10 @@ def _decide(db: Database, batch: protocol.Batch, digest: str, now: str,
     # back to registered with its KPJ
     updates += [_registered_update(old) for old in registered_again]
     updates += likely_duplicates.flag(db, [r for r in decided if r["status"] == "accepted"], now)
-    findings.check_dtsen(db, [r["central_id"] for r in decided if r["status"] in store.ACTIVE],
-                             at=now)
+    # the DTSEN rows of the batch's NIKs are in hand: only records with one are compared
+    in_dtsen = checks_for.snapshot["dtsen"]
+    findings.check_dtsen(db, [r["central_id"] for r in decided
+                              if r["status"] in store.ACTIVE and r["nik"] in in_dtsen], at=now)
     cohort = checks_for.snapshot["ids"]["cohort"]
     if cohort is not None:  # the cohort rows sharing a name word, born the same day
         findings.check_cohort(db, [r for r in decided if r["status"] == "accepted"], at=now,

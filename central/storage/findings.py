@@ -47,6 +47,41 @@ def decided_before(db: Database, central_id: int, kind: str, record_version: int
          _evidence_text(evidence))) is not None
 
 
+def decided_evidence(db: Database, kind: str, central_ids: list[int]) -> set[tuple[int, int, str]]:
+    """(central id, record version or -1, evidence text) of every decided finding of
+    this kind on these records: :func:`decided_before` for a batch of records at once."""
+    if not central_ids:
+        return set()
+    among, params = db.in_list("central_id", sorted(set(central_ids)), "bigint")
+    return {(int(r["central_id"]), -1 if r["record_version"] is None else int(r["record_version"]),
+             r["evidence"]) for r in db.query(
+        "SELECT central_id, record_version, evidence FROM findings WHERE kind = ?"
+        f" AND status = 'decided' AND {among}", [kind, *params])}
+
+
+def evidence_key(central_id: int, record_version: int | None,
+                 evidence: dict[str, Any]) -> tuple[int, int, str]:
+    """A finding's key in :func:`decided_evidence`."""
+    return (int(central_id), -1 if record_version is None else int(record_version),
+            _evidence_text(evidence))
+
+
+def add_findings(db: Database, rows: list[dict[str, Any]]) -> int:
+    """Raise findings (each as :func:`add_finding` takes it) in one statement; how
+    many were raised (one of the kind already open for the record raises nothing)."""
+    raised = 0
+    for start in range(0, len(rows), 500):  # 3,500 parameters a statement at most
+        chunk = rows[start:start + 500]
+        values = ", ".join(["(?, ?, ?, ?, ?, 'open', ?, ?)"] * len(chunk))
+        raised += len(db.query(
+            "INSERT INTO findings (central_id, record_version, kind, source, evidence, status,"
+            f" raised_at, raised_by) VALUES {values} ON CONFLICT DO NOTHING RETURNING id",
+            [value for row in chunk for value in (
+                row["central_id"], row.get("record_version"), row["kind"], row["source"],
+                _evidence_text(row["evidence"]), row["raised_at"], row["raised_by"])]))
+    return raised
+
+
 def _finding(row: dict[str, Any]) -> dict[str, Any]:
     row = dict(row)
     row["evidence"] = json.loads(row["evidence"]) if row.get("evidence") else {}
