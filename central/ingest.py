@@ -147,10 +147,9 @@ def _decide(db: Database, batch: protocol.Batch, digest: str, now: str,
     # the records held of this batch's ids, and the active ones holding its NIKs
     held, active = store.held_and_active(db, kelurahan, ids, niks)
     # erased here or at the kelurahan (a tombstone when it had not arrived yet):
-    # never stored again, whatever version or batch brings it
-    erased = set(privacy_store.erasures_of(db, kelurahan, ids))
-    # NIKs erased at a request, at any kelurahan or here (usually none): one lookup
-    requested = _requested_erasures(db, niks)
+    # never stored again, whatever version or batch brings it; and the NIKs erased at
+    # a request, at any kelurahan or here (usually none): one lookup for both
+    erased, requested = _erasures(db, kelurahan, ids, niks)
     snapshot = snapshots.lookup(db, niks)
     checks_for = _checks_lookup(snapshot, settings)
     stamp = {"kelurahan_code": kelurahan, "batch_id": batch.batch_id, "content_hash": digest,
@@ -273,17 +272,18 @@ def _nik(record: dict) -> str | None:
     return "".join(nik.split()) if isinstance(nik, str) else None
 
 
-def _requested_erasures(db: Database, niks: list[str]) -> dict[str, dict[str, Any]]:
-    """{NIK: its latest erasure at a request} for a batch's NIKs: their keyed
-    pseudonyms (central's key, as :func:`central.privacy.erase_nik` stores them) and
-    one indexed lookup of ``erasures`` for the lot. A kelurahan's retention purge is
-    left out (nobody asked for it), as are tombstones (no NIK known)."""
-    if not niks:
-        return {}
-    by_alias = {alias: nik for nik, alias in
-                pseudonyms(load_key(db.data_dir), dict.fromkeys(niks)).items()}
-    found = privacy_store.requested_erasures(db, list(by_alias), RETENTION_REASON_PREFIX)
-    return {by_alias[alias]: row for alias, row in found.items()}
+def _erasures(db: Database, kelurahan: str, ids: list[str],
+              niks: list[str]) -> tuple[set[str], dict[str, dict[str, Any]]]:
+    """(the batch's record ids erased here or at their kelurahan, {NIK: its latest
+    erasure at a request} for the batch's NIKs). The NIKs are looked up by their keyed
+    pseudonyms (central's key, as :func:`central.privacy.erase_nik` stores them), in
+    the same indexed lookup of ``erasures`` as the ids. A kelurahan's retention purge
+    is left out (nobody asked for it), as are tombstones (no NIK known)."""
+    by_alias = ({alias: nik for nik, alias in
+                 pseudonyms(load_key(db.data_dir), dict.fromkeys(niks)).items()} if niks else {})
+    erased, found = privacy_store.batch_erasures(db, kelurahan, ids, list(by_alias),
+                                                 RETENTION_REASON_PREFIX)
+    return set(erased), {by_alias[alias]: row for alias, row in found.items()}
 
 
 def _registered_nik_taken(record: dict, held: dict, active: dict,
