@@ -131,7 +131,7 @@ def load_cohort(db: Database, rows: list[tuple]) -> None:
         snapshots.finish_import(db, snapshot, len(rows), len(rows), 0, "-")
     # a server reads the cohort into memory at its first batch after an import, once
     # (central/cohort_memory.py): not a cost of every batch, so not on the clock
-    cohort_memory.born_on(db)
+    cohort_memory.in_force(db)
 
 
 def make_batches(by_kelurahan: dict[str, list[dict]], size: int) -> list[protocol.Batch]:

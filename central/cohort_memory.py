@@ -1,15 +1,14 @@
-"""The 2024 cohort by birth date, held in this process's memory for the
-likely-duplicate check of each arriving batch (docs/central.md "Likely duplicates of
-the 2024 cohort").
+"""The 2024 cohort held in this process's memory, by NIK and by birth date, for
+each arriving batch: its rules (``already_in_cohort``) and its likely-duplicate check
+(docs/central.md "Likely duplicates of the 2024 cohort").
 
-A batch's accepted records are compared with the cohort rows born the same day
-(:func:`central.dedupe.cohort_matches`). The cohort changes only by an import, which
-replaces it whole and adds an ``imports`` row, so what this process read once serves
-every batch until another cohort is in force: each use reads the ``imports`` row of
-the cohort in force (one indexed query, in the caller's transaction) and the rows are
-read again when it is not the one held. The row is compared whole (id, time of the
-import, file hash), not by id alone: a database restored from a backup, or a test
-database reset, can give the next import an id used before.
+The cohort changes only by an import, which replaces it whole and adds an
+``imports`` row, so what this process read once serves every batch until another
+cohort is in force: each use reads the ``imports`` row of the cohort in force (one
+indexed query, in the caller's transaction) and the rows are read again when it is not
+the one held. The row is compared whole (id, time of the import, file hash), not by
+id alone: a database restored from a backup, or a test database reset, can give the
+next import an id used before.
 
 Callers hold the ingest lock (``db.lock_ingest()``), as every cohort import does, so
 the cohort cannot change between the ``imports`` row and the rows read after it; the
@@ -23,6 +22,7 @@ read in a fraction of a second once per import.
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass, field
 from typing import Any
 
 from central.storage import snapshots
@@ -30,31 +30,42 @@ from central.storage.db import Database
 
 # Databases whose cohort one process keeps at once (a server has one; tests many).
 _KEPT = 4
-_held: dict[str, tuple[tuple, dict[str, list[dict[str, Any]]]]] = {}
+
+
+@dataclass(frozen=True)
+class Cohort:
+    """One loaded cohort: each row (``nik``, ``kpj_number``, ``full_name``,
+    ``birth_date``, ``kelurahan_code``, ``coverage_start``) by NIK, and by birth date
+    in NIK order. Shared by every batch: never change it."""
+
+    by_nik: dict[str, dict[str, Any]] = field(default_factory=dict)
+    born_on: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+
+_NONE = Cohort()
+_held: dict[str, tuple[tuple, Cohort]] = {}
 _lock = threading.Lock()
 
 
-def born_on(db: Database, snapshot_id: int | None = None) -> dict[str, list[dict[str, Any]]]:
-    """The cohort in force (``snapshot_id``, else the newest cohort import) by birth
-    date, each day's rows in NIK order (``nik``, ``kpj_number``, ``full_name``,
-    ``birth_date``, ``kelurahan_code``, ``coverage_start``); empty when no cohort is
-    loaded. Do not change what it returns: it is shared by later calls."""
+def in_force(db: Database, snapshot_id: int | None = None) -> Cohort:
+    """The cohort in force (``snapshot_id``, else the newest cohort import); an empty
+    one when no cohort is loaded."""
     version = snapshots.cohort_version(db, snapshot_id)
     if version is None:
-        return {}
+        return _NONE
     with _lock:
         kept = _held.get(db.url)
         if kept is not None and kept[0] == version:
             return kept[1]
-    by_date: dict[str, list[dict[str, Any]]] = {}
+    cohort = Cohort()
     for row in snapshots.cohort_for_matching(db):  # in NIK order
+        cohort.by_nik[row["nik"]] = row
         if row["birth_date"]:
-            by_date.setdefault(row["birth_date"], []).append(row)
+            cohort.born_on.setdefault(row["birth_date"], []).append(row)
     if snapshots.cohort_version(db, snapshot_id) == version:
         with _lock:
             _held.pop(db.url, None)
             if len(_held) >= _KEPT:
                 _held.pop(next(iter(_held)))
-            _held[db.url] = (version, by_date)
-    return by_date
-
+            _held[db.url] = (version, cohort)
+    return cohort

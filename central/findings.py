@@ -118,7 +118,8 @@ COHORT_FINDING = "cohort_duplicate"
 
 
 def check_cohort(db: Database, rows: list[dict[str, Any]] | None = None,
-                 at: str | None = None, snapshot_id: int | None = None) -> dict[str, int]:
+                 at: str | None = None, snapshot_id: int | None = None,
+                 cohort: cohort_memory.Cohort | None = None) -> dict[str, int]:
     """Compare accepted records with the loaded 2024 cohort: one whose name and
     birth date match a cohort row of **another** NIK (:func:`central.dedupe.cohort_matches`:
     the same worker re-enrolled under a mistyped NIK, registered and paid twice
@@ -127,7 +128,8 @@ def check_cohort(db: Database, rows: list[dict[str, Any]] | None = None,
     ``rows``: these records only (as stored, ``status`` accepted: an arriving batch,
     records re-judged), looked up by their birth dates; None: every accepted record
     (after a cohort import, ``central verify``); ``snapshot_id``: the cohort in force,
-    when the caller knows it. Returns ``{"compared", "raised"}``:
+    when the caller knows it; ``cohort``: that cohort as this process holds it, when the
+    caller has it (:func:`central.cohort_memory.in_force`). Returns ``{"compared", "raised"}``:
     the records compared with at least one cohort row born the same day."""
     at = at or utc_now()
     matched: dict[int, tuple[dict, dict, str]] = {}
@@ -137,7 +139,9 @@ def check_cohort(db: Database, rows: list[dict[str, Any]] | None = None,
     else:
         rows = [r for r in rows if r.get("status", "accepted") == "accepted" and r.get("birth_date")]
         # the cohort as this process holds it (read again only after another import)
-        born = cohort_memory.born_on(db, snapshot_id) if rows else {}
+        if rows and cohort is None:
+            cohort = cohort_memory.in_force(db, snapshot_id)
+        born = cohort.born_on if rows and cohort is not None else {}
         pairs = ((row, born[row["birth_date"]]) for row in rows if row["birth_date"] in born)
     for record, cohort_rows in pairs:
         compared.add(int(record["central_id"]))

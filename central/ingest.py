@@ -32,7 +32,7 @@ from berjasa.erasure import RETENTION_REASON_PREFIX, captured_before
 from berjasa.problems import BatchConflict
 from berjasa.pseudonyms import load_key, pseudonyms
 from berjasa.record_reasons import names_consent
-from central import dedupe, eligibility, findings, likely_duplicates
+from central import cohort_memory, dedupe, eligibility, findings, likely_duplicates
 from central.recheck import as_settings, recheck
 from central.storage import privacy as privacy_store
 from central.storage import records as store
@@ -150,7 +150,12 @@ def _decide(db: Database, batch: protocol.Batch, digest: str, now: str,
     # never stored again, whatever version or batch brings it; and the NIKs erased at
     # a request, at any kelurahan or here (usually none): one lookup for both
     erased, requested = _erasures(db, kelurahan, ids, niks)
-    snapshot = snapshots.lookup(db, niks)
+    # the cohort's rows come from this process's memory (read again after an import)
+    snapshot = snapshots.lookup(db, niks, kinds=("dtsen", "bpjs"))
+    cohort = (cohort_memory.in_force(db, snapshot["ids"]["cohort"])
+              if snapshot["ids"]["cohort"] is not None else None)
+    if cohort is not None:
+        snapshot["cohort"] = {nik: cohort.by_nik[nik] for nik in niks if nik in cohort.by_nik}
     checks_for = _checks_lookup(snapshot, settings)
     stamp = {"kelurahan_code": kelurahan, "batch_id": batch.batch_id, "content_hash": digest,
              "received_at": now, "updated_at": now, "evaluated_at": now,
@@ -253,10 +258,9 @@ def _decide(db: Database, batch: protocol.Batch, digest: str, now: str,
     in_dtsen = checks_for.snapshot["dtsen"]
     findings.check_dtsen(db, [r["central_id"] for r in decided
                               if r["status"] in store.ACTIVE and r["nik"] in in_dtsen], at=now)
-    cohort = checks_for.snapshot["ids"]["cohort"]
-    if cohort is not None:  # the cohort rows sharing a name word, born the same day
+    if cohort is not None:  # the cohort rows born the same day, with a similar name
         findings.check_cohort(db, [r for r in decided if r["status"] == "accepted"], at=now,
-                              snapshot_id=cohort)
+                              snapshot_id=snapshot["ids"]["cohort"], cohort=cohort)
     claimed = [central_id for central_id, _claim in held_claims] + [
         int(r["central_id"]) for r in decided if r.get("kpj_claim") is not None]
     freed = [old["nik"] for row, old in replaced

@@ -38,13 +38,13 @@ def current_ids(db: Database) -> dict[str, int | None]:
     return {kind: found.get(kind) for kind in TABLES}
 
 
-def lookup(db: Database, niks: list[str]) -> dict[str, Any]:
-    """Snapshot rows for these NIKs (one query per loaded snapshot), the ids in force,
-    and the refused rows naming them (``unreadable``: {nik: [row, ...]}, each row with
-    its import's ``file_name``; one query)."""
+def lookup(db: Database, niks: list[str], kinds: tuple[str, ...] = RULE_KINDS) -> dict[str, Any]:
+    """Snapshot rows for these NIKs (one query per loaded snapshot of ``kinds``; the
+    others' are left empty), the ids in force, and the refused rows naming them
+    (``unreadable``: {nik: [row, ...]}, each row with its import's ``file_name``; one query)."""
     ids = current_ids(db)
     out: dict[str, Any] = {"ids": ids, "dtsen": {}, "bpjs": {}, "cohort": {}, "unreadable": {}}
-    for kind in RULE_KINDS:
+    for kind in kinds:
         table = TABLES[kind]
         if niks and ids[kind] is not None:
             among, params = db.in_list("nik", niks)

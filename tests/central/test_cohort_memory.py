@@ -1,8 +1,9 @@
 """Central keeps the 2024 cohort in memory for each batch's likely-duplicate check
 (central/cohort_memory.py): a cohort imported by another process, or imported under
 an id used before (a database restored from a backup), is the one compared on the
-next batch, never the cohort the server read earlier (both backends; the server
-runs in this process, every import is a ``berjasa central import`` process)."""
+next batch, by the rules (``already_in_cohort``) and by the likely-duplicate check,
+never the cohort the server read earlier (both backends; the server runs in this
+process, every import is a ``berjasa central import`` process)."""
 
 from __future__ import annotations
 
@@ -36,9 +37,16 @@ def test_a_cohort_imported_by_another_process_is_compared_on_the_next_batch(cent
     assert _flagged(central) == {seen["id"]}  # the server read the first cohort
 
     _import(central, tmp_path, [second])  # third is no longer in the cohort
+    _compared_with_the_new_cohort(central, device, seen, second, third, bases)
+
+
+def _compared_with_the_new_cohort(central, device, seen, second, third, bases) -> None:
+    """The cohort in force holds ``second``, not ``third``: the rule and the likely-
+    duplicate check both read the new one."""
     gone, new = _serial_typo(third, bases[1]), _serial_typo(second, bases[2])
-    answers = device.send([gone, new])
-    assert [a["result"] for a in answers] == ["accepted", "accepted"]
+    answers = device.send([gone, new, third, second])
+    assert [a["result"] for a in answers] == ["accepted", "accepted", "accepted", "rejected"]
+    assert answers[3]["reasons"] == ["already_in_cohort"]
     assert _flagged(central) == {seen["id"], new["id"]}
 
 
@@ -57,6 +65,4 @@ def test_a_cohort_under_an_import_id_used_before_is_read_again(central, backend,
     if backend == "postgresql":
         central.change("SELECT setval(pg_get_serial_sequence('imports', 'id'), ?, false)", (used,))
     assert _import(central, tmp_path, [second]) == used
-    gone, new = _serial_typo(third, bases[1]), _serial_typo(second, bases[2])
-    device.send([gone, new])
-    assert _flagged(central) == {seen["id"], new["id"]}
+    _compared_with_the_new_cohort(central, device, seen, second, third, bases)
