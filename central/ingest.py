@@ -15,14 +15,15 @@ record sent again after central was restored) keeps the claim, new or held (a he
 record's earlier decision is answered as always), and those records are judged
 against the loaded BPJS list at once (:func:`central.recheck.recheck`): the list
 showing the NIK with that KPJ makes the record ``registered``; nothing else does.
+
+The answer, the update entries and the trail entry of a decided batch are
+:mod:`central.ingest_answers`.
 """
 
 from __future__ import annotations
 
 import json
-from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from berjasa import eligibility as rules
@@ -33,13 +34,13 @@ from berjasa.problems import BatchConflict
 from berjasa.pseudonyms import load_key, pseudonyms
 from berjasa.record_reasons import names_consent
 from central import cohort_memory, dedupe, eligibility, findings, likely_duplicates
+from central import ingest_answers as answers
+from central.ingest_answers import Delivery
 from central.recheck import as_settings, recheck
 from central.storage import privacy as privacy_store
 from central.storage import records as store
 from central.storage import snapshots
 from central.storage.db import Database, utc_now
-from central.trail import record as record_in_trail
-from central.trail_targets import code_only
 from central.waiting import judge_waiting
 from sync import protocol
 
@@ -47,16 +48,6 @@ from sync import protocol
 # request and it was captured or consented to at or before that (docs/central.md
 # "A person erased on request, met again"). Not ``erased`` (this record id was erased).
 ERASED_ON_REQUEST = "erased_on_request"
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """How a batch reached central, for its trail entry: ``via`` (``http`` or
-    ``usb``), the SHA-256 of the body as received, and the sender's address."""
-
-    via: str
-    body_sha256: str
-    address: str | None = None
 
 
 def ingest_batch(db: Database, batch: protocol.Batch, body_bytes: int,
@@ -93,44 +84,8 @@ def ingest_batch(db: Database, batch: protocol.Batch, body_bytes: int,
             "record_count": len(batch.records), "body_bytes": body_bytes, "answer": answer,
         })
         if delivery is not None:
-            _record_receipt(db, batch, results, body_bytes, digest, delivery)
+            answers.record_receipt(db, batch, results, body_bytes, digest, delivery)
     return answer, False
-
-
-def _record_receipt(db: Database, batch: protocol.Batch, results: list[dict[str, Any]],
-                    body_bytes: int, digest: str, delivery: Delivery) -> None:
-    """The ``batch.receive`` entry, by the sending device: who delivered what and
-    when, and each record as a target with its answer (:func:`_receipt_targets`).
-    Counts, ids, codes and hashes only, never a NIK or a name (the trail outlives an
-    erasure). Appended last, so the trail's lock is held only until the commit."""
-    answers = Counter(result["result"] for result in results)
-    record_in_trail(db, Actor(batch.device_id, "device", delivery.address), "batch.receive",
-                 f"batch:{batch.batch_id}", {
-                     "device_id": batch.device_id, "kelurahan_code": batch.kelurahan_code,
-                     "batch_id": batch.batch_id, "records": len(batch.records),
-                     "answers": {name: answers.get(name, 0)
-                                 for name in ("accepted", "duplicate", "rejected")},
-                     "erased": sum(1 for r in results if r.get("reasons") == ["erased"]),
-                     "via": delivery.via, "body_sha256": delivery.body_sha256,
-                     "body_bytes": body_bytes, "content_hash": digest},
-                 targets=_receipt_targets(batch, results))
-
-
-def _receipt_targets(batch: protocol.Batch, results: list[dict[str, Any]]) -> list[tuple[str, str]]:
-    """Each record of the batch that has an id, as ``(KELURAHAN/RECORD_ID, outcome)``:
-    the answer, the version sent, and a rejection's reason codes (``rejected v2:
-    invalid_nik``; a verifier's free-text reason as ``verifier_rejected``)."""
-    targets = []
-    for sent, result in zip(batch.records, results):
-        record_id = result.get("id")
-        if not isinstance(record_id, str) or not record_id:
-            continue
-        version = sent.get("version")
-        outcome = result["result"] + (f" v{version}" if isinstance(version, int) else "")
-        if result.get("reasons"):
-            outcome += ": " + ",".join(code_only(str(r)) for r in result["reasons"])
-        targets.append((f"{batch.kelurahan_code}/{record_id}", outcome))
-    return targets
 
 
 def _decide(db: Database, batch: protocol.Batch, digest: str, now: str,
@@ -249,10 +204,10 @@ def _decide(db: Database, batch: protocol.Batch, digest: str, now: str,
     for row, erasure in fresh:
         if row["status"] in store.ACTIVE:  # held off the registration file until decided
             findings.erased_before(db, row, erasure, now)
-    updates = [u for row in decided + refused for u in _updates_for(row)]
+    updates = [u for row in decided + refused for u in answers.updates_for(row)]
     # the kelurahan moves its fixed record to synced with the answer: this puts it
     # back to registered with its KPJ
-    updates += [_registered_update(old) for old in registered_again]
+    updates += [answers.registered_update(old) for old in registered_again]
     updates += likely_duplicates.flag(db, [r for r in decided if r["status"] == "accepted"], now)
     # the DTSEN rows of the batch's NIKs are in hand: only records with one are compared
     in_dtsen = checks_for.snapshot["dtsen"]
@@ -266,7 +221,7 @@ def _decide(db: Database, batch: protocol.Batch, digest: str, now: str,
     freed = [old["nik"] for row, old in replaced
              if old["status"] in store.ACTIVE and (row["nik"] != old["nik"]
                                                    or row["status"] not in store.ACTIVE)]
-    return [_result(r, int(r["central_id"]) in same_person if r.get("central_id") else False)
+    return [answers.result_of(r, int(r["central_id"]) in same_person if r.get("central_id") else False)
             for r in results], updates, claimed, freed
 
 
@@ -424,62 +379,3 @@ def _checks_lookup(snapshot: dict, settings: dict[str, Any]) -> _Checks:
     return _Checks(snapshot, settings)
 
 
-def _result(row: dict[str, Any], same_person: bool = False) -> dict[str, Any]:
-    """The protocol result of a stored row (new, or held from an earlier batch).
-    ``same_person``: a duplicate by a verifier's pair decision, marked inside
-    ``duplicate_of`` (an optional key older agents ignore; docs/sync-protocol.md)."""
-    result: dict[str, Any] = {"id": row["record_id"]}
-    status = row["status"]
-    if status == "erased":  # protocol 1 knows three results: an erased record is refused
-        return {**result, "result": "rejected", "reasons": ["erased"]}
-    result["result"] = "accepted" if status in store.ACTIVE else status
-    if status in store.ACTIVE:
-        result["central_id"] = row["central_id"]
-    if status == "duplicate":
-        result["duplicate_of"] = {"kelurahan_code": row["duplicate_of_kelurahan"],
-                                  "record_id": row["duplicate_of_record"]}
-        if same_person:
-            result["duplicate_of"]["same_person"] = True
-    if status == "rejected":
-        reasons = row["reasons"]
-        result["reasons"] = reasons if isinstance(reasons, list) else _json_list(reasons)
-    return result
-
-
-def _updates_for(row: dict[str, Any]) -> list[dict[str, Any]]:
-    """Update entries for a newly decided record (and the NIK holder, if any)."""
-    base = {"kelurahan_code": row["kelurahan_code"], "record_id": row["record_id"]}
-    if row["status"] == "accepted":
-        accepted = {**base, "kind": "accepted", "central_status": "accepted",
-                    "central_id": row["central_id"], "checks": row["checks"]}
-        if not any(c["result"] == "fail" for c in row["checks"] or ()):
-            return [accepted]
-        # accepted but a rule fails (kept off the registration file): the agent
-        # skips "accepted" entries, so the supervisor hears it through this one
-        return [accepted, {**base, "kind": "eligibility", "central_status": "accepted",
-                           "eligibility": row["checks"]}]
-    if row["status"] == "rejected":
-        return [{**base, "kind": "rejected", "central_status": "rejected", "reasons": row["reasons"]}]
-    if row["status"] == "registered":
-        # a registered record's fix: the batch answer says accepted, this puts it
-        # back to registered (with its KPJ) at the kelurahan
-        return [{**_registered_update(row), "eligibility": row["checks"]}]
-    holder = {"kelurahan_code": row["duplicate_of_kelurahan"], "record_id": row["duplicate_of_record"]}
-    return [
-        {**base, "kind": "duplicate", "central_status": "duplicate", "duplicate_of": holder},
-        {**holder, "kind": "duplicate_elsewhere",
-         "other": {"kelurahan_code": row["kelurahan_code"], "record_id": row["record_id"]}},
-    ]
-
-
-def _registered_update(row: dict[str, Any]) -> dict[str, Any]:
-    """The ``registered`` update entry of a registered record (with its KPJ)."""
-    return {"kelurahan_code": row["kelurahan_code"], "record_id": row["record_id"],
-            "kind": "registered", "central_status": "registered",
-            "kpj_number": row.get("kpj_number"), "coverage_start": row.get("coverage_start"),
-            "central_id": row["central_id"]}
-
-
-def _json_list(text: str | None) -> list:
-    """A list stored as JSON text."""
-    return json.loads(text) if text else []
