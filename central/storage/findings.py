@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from central.storage import records
 from central.storage.db import Database
 
 _RECORD_SUMMARY = ("r.central_id, r.kelurahan_code, r.record_id, r.nik, r.kk_number, r.full_name,"
@@ -257,15 +258,18 @@ def active_with_dtsen(db: Database, central_ids: list[int] | None = None,
     name, birth date and kelurahan (``dtsen_*``)."""
     sql = ("SELECT r.central_id, r.version, r.full_name, r.birth_date, r.kelurahan_code,"
            " d.full_name AS dtsen_full_name, d.birth_date AS dtsen_birth_date,"
-           " d.kelurahan_code AS dtsen_kelurahan_code FROM records r JOIN dtsen d ON d.nik = r.nik"
-           " WHERE r.status IN ('accepted', 'registered')")
+           " d.kelurahan_code AS dtsen_kelurahan_code FROM records r JOIN dtsen d ON d.nik = r.nik")
     params: list[Any] = []
-    if central_ids is not None:
+    if central_ids is None:
+        sql += " WHERE r.status IN ('accepted', 'registered')"
+    else:
         if not central_ids:
             return []
         among, ids = db.in_list("r.central_id", list(central_ids), "bigint")
-        sql += f" AND {among}"
-        params += ids
+        # these records by id, their status filtered (records.status_among)
+        active, statuses = records.status_among(db, records.ACTIVE, "r.status")
+        sql += f" WHERE {among} AND {active}"
+        params += [*ids, *statuses]
     sql += " ORDER BY r.central_id"
     if limit:
         sql += " LIMIT ?"
