@@ -184,6 +184,11 @@ def _decide(db: Database, batch: protocol.Batch, digest: str, now: str,
             rows.append(row)
         held[record.get("id")] = row  # a repeated id within the batch answers the same
         results.append(row)
+    # the active records they could be likely duplicates of, looked up before the batch is
+    # stored: its own rows (excluded anyway) would be most of what the index probes find
+    candidates = store.likely_duplicate_candidates(
+        db, [r for r in rows + [row for row, _old in replaced] if r["status"] == "accepted"],
+        excluding=[int(old["central_id"]) for _row, old in replaced])
     store.insert_records(db, rows)  # gives each row its central_id
     store.set_kpj_claims(db, held_claims, now)
     for row, old in replaced:
@@ -208,7 +213,8 @@ def _decide(db: Database, batch: protocol.Batch, digest: str, now: str,
     # the kelurahan moves its fixed record to synced with the answer: this puts it
     # back to registered with its KPJ
     updates += [answers.registered_update(old) for old in registered_again]
-    updates += likely_duplicates.flag(db, [r for r in decided if r["status"] == "accepted"], now)
+    updates += likely_duplicates.flag(db, [r for r in decided if r["status"] == "accepted"], now,
+                                      candidates=candidates)
     # the DTSEN rows of the batch's NIKs are in hand: only records with one are compared
     in_dtsen = checks_for.snapshot["dtsen"]
     findings.check_dtsen(db, [r["central_id"] for r in decided
