@@ -92,9 +92,10 @@ def held_records(db: Database, kelurahan_code: str, record_ids: list[str]) -> di
 
 def held_and_active(db: Database, kelurahan_code: str, record_ids: list[str],
                     niks: list[str]) -> tuple[dict[str, dict], dict[str, dict]]:
-    """What a batch asks first, in one statement: :func:`held_records` of its record
-    ids and :func:`active_by_nik` of its NIKs (a row that is both is in both)."""
-    if not record_ids or not niks:
+    """What a batch asks first: :func:`held_records` of its record ids and
+    :func:`active_by_nik` of its NIKs (a row that is both is in both); one statement
+    on PostgreSQL (one round trip), the two on SQLite (in process, each with its index)."""
+    if not record_ids or not niks or db.dialect == "sqlite":  # no round trips to save there
         return held_records(db, kelurahan_code, record_ids), active_by_nik(db, niks)
     ids, id_params = db.in_list("record_id", record_ids)
     among, nik_params = db.in_list("nik", niks)
@@ -127,7 +128,11 @@ def active_by_nik(db: Database, niks: list[str]) -> dict[str, dict]:
     if not niks:
         return {}
     among, params = db.in_list("nik", niks)
-    rows = db.query(f"SELECT {', '.join(_ACTIVE_COLUMNS)} FROM records"
+    # SQLite without statistics reads every active record through records_status and
+    # filters the NIKs (10 ms a batch at 8,000 held, growing with the table); the
+    # partial index holds exactly the active NIKs
+    index = " INDEXED BY records_active_nik" if db.dialect == "sqlite" else ""
+    rows = db.query(f"SELECT {', '.join(_ACTIVE_COLUMNS)} FROM records{index}"
                     f" WHERE status IN {_ACTIVE_SQL} AND {among}", params)
     return {r["nik"]: r for r in rows}
 
