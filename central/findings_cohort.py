@@ -1,7 +1,7 @@
 """The 2024 cohort against the records central holds: a record that looks like a
 cohort worker under another NIK gets a ``cohort_duplicate`` finding (docs/central.md
-"Likely duplicates of the 2024 cohort"), and the cohort's name words are indexed for
-the lookup (``cohort_name_words``). Part of :mod:`central.findings`, which names these
+"Likely duplicates of the 2024 cohort"), looked up in the cohort as this process
+holds it (:mod:`central.cohort_memory`). Part of :mod:`central.findings`, which names these
 too; SQL in central/storage/findings.py and central/storage/snapshots.py.
 """
 
@@ -9,15 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from central import dedupe, identity_match
-from central.finding_kinds import COHORT_FINDING, raise_finding
+from central import cohort_memory, dedupe, identity_match
+from central.finding_kinds import COHORT_FINDING, SYSTEM
 from central.storage import findings as store
 from central.storage import snapshots
 from central.storage.db import Database, utc_now
 
 
 def check_cohort(db: Database, rows: list[dict[str, Any]] | None = None,
-                 at: str | None = None, snapshot_id: int | None = None) -> dict[str, int]:
+                 at: str | None = None, snapshot_id: int | None = None,
+                 cohort: cohort_memory.Cohort | None = None) -> dict[str, int]:
     """Compare accepted records with the loaded 2024 cohort: one whose name and
     birth date match a cohort row of **another** NIK (:func:`central.dedupe.cohort_matches`:
     the same worker re-enrolled under a mistyped NIK, registered and paid twice
@@ -26,7 +27,8 @@ def check_cohort(db: Database, rows: list[dict[str, Any]] | None = None,
     ``rows``: these records only (as stored, ``status`` accepted: an arriving batch,
     records re-judged), looked up by their birth dates; None: every accepted record
     (after a cohort import, ``central verify``); ``snapshot_id``: the cohort in force,
-    when the caller knows it. Returns ``{"compared", "raised"}``:
+    when the caller knows it; ``cohort``: that cohort as this process holds it, when the
+    caller has it (:func:`central.cohort_memory.in_force`). Returns ``{"compared", "raised"}``:
     the records compared with at least one cohort row born the same day."""
     at = at or utc_now()
     matched: dict[int, tuple[dict, dict, str]] = {}
@@ -35,8 +37,10 @@ def check_cohort(db: Database, rows: list[dict[str, Any]] | None = None,
         pairs = ((record, [other]) for record, other in snapshots.accepted_born_as_cohort(db))
     else:
         rows = [r for r in rows if r.get("status", "accepted") == "accepted" and r.get("birth_date")]
-        born = (snapshots.cohort_candidates(db, rows)
-                if rows and index_cohort_names(db, snapshot_id) else {})
+        # the cohort as this process holds it (read again only after another import)
+        if rows and cohort is None:
+            cohort = cohort_memory.in_force(db, snapshot_id)
+        born = cohort.born_on if rows and cohort is not None else {}
         pairs = ((row, born[row["birth_date"]]) for row in rows if row["birth_date"] in born)
     for record, cohort_rows in pairs:
         compared.add(int(record["central_id"]))
@@ -44,39 +48,16 @@ def check_cohort(db: Database, rows: list[dict[str, Any]] | None = None,
             continue
         for other, reason in dedupe.cohort_matches(record, cohort_rows)[:1]:
             matched[int(record["central_id"])] = (record, other, reason)
-    raised = 0
+    # one query and one insert for all of them, whatever their number
+    decided = store.decided_evidence(db, COHORT_FINDING, list(matched))
+    raising = []
     for record, other, reason in matched.values():
         evidence = cohort_evidence(record, other, reason)
-        if store.decided_before(db, record["central_id"], COHORT_FINDING, record.get("version"),
-                                evidence):
-            continue
-        if raise_finding(db, record, COHORT_FINDING, "cohort", evidence, at=at):
-            raised += 1
-    return {"compared": len(compared), "raised": raised}
-
-
-def index_cohort_names(db: Database, snapshot_id: int | None = None) -> bool:
-    """Make ``cohort_name_words`` (migration 0020) hold the name words
-    (:func:`central.dedupe.name_key`) of the cohort in force (``snapshot_id``, else
-    the newest cohort import), unless it holds them already; whether a cohort is
-    loaded. Called under the ingest lock: by the cohort import, and by a batch when
-    the words are of another cohort (one imported before the migration: once)."""
-    snapshot_id = snapshot_id if snapshot_id is not None else snapshots.current_ids(db)["cohort"]
-    if snapshot_id is None:
-        return False
-    if snapshots.cohort_words_of(db) == int(snapshot_id):
-        return True
-
-    def words():
-        for row in snapshots.cohort_names(db):
-            parts, date = dedupe.name_key(row["full_name"]).split(), row["birth_date"] or ""
-            if not parts or not date:  # a row of its own: the table is not empty
-                yield (row["nik"], date, "", 0, snapshot_id)
-                continue
-            yield from ((row["nik"], date, word, len(parts), snapshot_id)
-                        for word in dict.fromkeys(parts))
-    snapshots.replace_cohort_words(db, words())
-    return True
+        if store.evidence_key(record["central_id"], record.get("version"), evidence) not in decided:
+            raising.append({"central_id": record["central_id"], "record_version": record.get("version"),
+                            "kind": COHORT_FINDING, "source": "cohort", "evidence": evidence,
+                            "raised_at": at, "raised_by": SYSTEM})
+    return {"compared": len(compared), "raised": store.add_findings(db, raising)}
 
 
 def cohort_evidence(record: dict[str, Any], cohort_row: dict[str, Any],

@@ -253,6 +253,5 @@ def _load(db: Database, path: Path, kind: str, reading: Reading, found: dict[str
         if kind == "dtsen":  # identity findings against the new snapshot (not a rule)
             findings.check_dtsen(db)
         if kind == "cohort":  # a held record that looks like a cohort worker under another NIK
-            findings.index_cohort_names(db, snapshot_id)  # what each batch looks up
             summary["cohort_duplicates"] = findings.check_cohort(db)["raised"]
     return summary

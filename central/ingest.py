@@ -15,14 +15,15 @@ record sent again after central was restored) keeps the claim, new or held (a he
 record's earlier decision is answered as always), and those records are judged
 against the loaded BPJS list at once (:func:`central.recheck.recheck`): the list
 showing the NIK with that KPJ makes the record ``registered``; nothing else does.
+
+The answer, the update entries and the trail entry of a decided batch are
+:mod:`central.ingest_answers`.
 """
 
 from __future__ import annotations
 
 import json
-from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from berjasa import eligibility as rules
@@ -32,14 +33,14 @@ from berjasa.erasure import RETENTION_REASON_PREFIX, captured_before
 from berjasa.problems import BatchConflict
 from berjasa.pseudonyms import load_key, pseudonyms
 from berjasa.record_reasons import names_consent
-from central import dedupe, eligibility, findings, likely_duplicates
+from central import cohort_memory, dedupe, eligibility, findings, likely_duplicates
+from central import ingest_answers as answers
+from central.ingest_answers import Delivery
 from central.recheck import as_settings, recheck
 from central.storage import privacy as privacy_store
 from central.storage import records as store
 from central.storage import snapshots
 from central.storage.db import Database, utc_now
-from central.trail import record as record_in_trail
-from central.trail_targets import code_only
 from central.waiting import judge_waiting
 from sync import protocol
 
@@ -47,16 +48,6 @@ from sync import protocol
 # request and it was captured or consented to at or before that (docs/central.md
 # "A person erased on request, met again"). Not ``erased`` (this record id was erased).
 ERASED_ON_REQUEST = "erased_on_request"
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """How a batch reached central, for its trail entry: ``via`` (``http`` or
-    ``usb``), the SHA-256 of the body as received, and the sender's address."""
-
-    via: str
-    body_sha256: str
-    address: str | None = None
 
 
 def ingest_batch(db: Database, batch: protocol.Batch, body_bytes: int,
@@ -93,44 +84,8 @@ def ingest_batch(db: Database, batch: protocol.Batch, body_bytes: int,
             "record_count": len(batch.records), "body_bytes": body_bytes, "answer": answer,
         })
         if delivery is not None:
-            _record_receipt(db, batch, results, body_bytes, digest, delivery)
+            answers.record_receipt(db, batch, results, body_bytes, digest, delivery)
     return answer, False
-
-
-def _record_receipt(db: Database, batch: protocol.Batch, results: list[dict[str, Any]],
-                    body_bytes: int, digest: str, delivery: Delivery) -> None:
-    """The ``batch.receive`` entry, by the sending device: who delivered what and
-    when, and each record as a target with its answer (:func:`_receipt_targets`).
-    Counts, ids, codes and hashes only, never a NIK or a name (the trail outlives an
-    erasure). Appended last, so the trail's lock is held only until the commit."""
-    answers = Counter(result["result"] for result in results)
-    record_in_trail(db, Actor(batch.device_id, "device", delivery.address), "batch.receive",
-                 f"batch:{batch.batch_id}", {
-                     "device_id": batch.device_id, "kelurahan_code": batch.kelurahan_code,
-                     "batch_id": batch.batch_id, "records": len(batch.records),
-                     "answers": {name: answers.get(name, 0)
-                                 for name in ("accepted", "duplicate", "rejected")},
-                     "erased": sum(1 for r in results if r.get("reasons") == ["erased"]),
-                     "via": delivery.via, "body_sha256": delivery.body_sha256,
-                     "body_bytes": body_bytes, "content_hash": digest},
-                 targets=_receipt_targets(batch, results))
-
-
-def _receipt_targets(batch: protocol.Batch, results: list[dict[str, Any]]) -> list[tuple[str, str]]:
-    """Each record of the batch that has an id, as ``(KELURAHAN/RECORD_ID, outcome)``:
-    the answer, the version sent, and a rejection's reason codes (``rejected v2:
-    invalid_nik``; a verifier's free-text reason as ``verifier_rejected``)."""
-    targets = []
-    for sent, result in zip(batch.records, results):
-        record_id = result.get("id")
-        if not isinstance(record_id, str) or not record_id:
-            continue
-        version = sent.get("version")
-        outcome = result["result"] + (f" v{version}" if isinstance(version, int) else "")
-        if result.get("reasons"):
-            outcome += ": " + ",".join(code_only(str(r)) for r in result["reasons"])
-        targets.append((f"{batch.kelurahan_code}/{record_id}", outcome))
-    return targets
 
 
 def _decide(db: Database, batch: protocol.Batch, digest: str, now: str,
@@ -142,16 +97,20 @@ def _decide(db: Database, batch: protocol.Batch, digest: str, now: str,
     everything the records need."""
     kelurahan = batch.kelurahan_code
     ids = [r["id"] for r in batch.records if isinstance(r.get("id"), str)]
-    held = store.held_records(db, kelurahan, ids)
-    # erased here or at the kelurahan (a tombstone when it had not arrived yet):
-    # never stored again, whatever version or batch brings it
-    erased = set(privacy_store.erasures_of(db, kelurahan, ids))
     # as the intake stores them (spaces dropped): the rows hold that form
     niks = ["".join(r["nik"].split()) for r in batch.records if isinstance(r.get("nik"), str)]
-    active = store.active_by_nik(db, niks)
-    # NIKs erased at a request, at any kelurahan or here (usually none): one lookup
-    requested = _requested_erasures(db, niks)
-    snapshot = snapshots.lookup(db, niks)
+    # the records held of this batch's ids, and the active ones holding its NIKs
+    held, active = store.held_and_active(db, kelurahan, ids, niks)
+    # erased here or at the kelurahan (a tombstone when it had not arrived yet):
+    # never stored again, whatever version or batch brings it; and the NIKs erased at
+    # a request, at any kelurahan or here (usually none): one lookup for both
+    erased, requested = _erasures(db, kelurahan, ids, niks)
+    # the cohort's rows come from this process's memory (read again after an import)
+    snapshot = snapshots.lookup(db, niks, kinds=("dtsen", "bpjs"))
+    cohort = (cohort_memory.in_force(db, snapshot["ids"]["cohort"])
+              if snapshot["ids"]["cohort"] is not None else None)
+    if cohort is not None:
+        snapshot["cohort"] = {nik: cohort.by_nik[nik] for nik in niks if nik in cohort.by_nik}
     checks_for = _checks_lookup(snapshot, settings)
     stamp = {"kelurahan_code": kelurahan, "batch_id": batch.batch_id, "content_hash": digest,
              "received_at": now, "updated_at": now, "evaluated_at": now,
@@ -225,6 +184,11 @@ def _decide(db: Database, batch: protocol.Batch, digest: str, now: str,
             rows.append(row)
         held[record.get("id")] = row  # a repeated id within the batch answers the same
         results.append(row)
+    # the active records they could be likely duplicates of, looked up before the batch is
+    # stored: its own rows (excluded anyway) would be most of what the index probes find
+    candidates = store.likely_duplicate_candidates(
+        db, [r for r in rows + [row for row, _old in replaced] if r["status"] == "accepted"],
+        excluding=[int(old["central_id"]) for _row, old in replaced])
     store.insert_records(db, rows)  # gives each row its central_id
     store.set_kpj_claims(db, held_claims, now)
     for row, old in replaced:
@@ -245,23 +209,25 @@ def _decide(db: Database, batch: protocol.Batch, digest: str, now: str,
     for row, erasure in fresh:
         if row["status"] in store.ACTIVE:  # held off the registration file until decided
             findings.erased_before(db, row, erasure, now)
-    updates = [u for row in decided + refused for u in _updates_for(row)]
+    updates = [u for row in decided + refused for u in answers.updates_for(row)]
     # the kelurahan moves its fixed record to synced with the answer: this puts it
     # back to registered with its KPJ
-    updates += [_registered_update(old) for old in registered_again]
-    updates += likely_duplicates.flag(db, [r for r in decided if r["status"] == "accepted"], now)
-    findings.check_dtsen(db, [r["central_id"] for r in decided if r["status"] in store.ACTIVE],
-                             at=now)
-    cohort = checks_for.snapshot["ids"]["cohort"]
-    if cohort is not None:  # the cohort rows sharing a name word, born the same day
+    updates += [answers.registered_update(old) for old in registered_again]
+    updates += likely_duplicates.flag(db, [r for r in decided if r["status"] == "accepted"], now,
+                                      candidates=candidates)
+    # the DTSEN rows of the batch's NIKs are in hand: only records with one are compared
+    in_dtsen = checks_for.snapshot["dtsen"]
+    findings.check_dtsen(db, [r["central_id"] for r in decided
+                              if r["status"] in store.ACTIVE and r["nik"] in in_dtsen], at=now)
+    if cohort is not None:  # the cohort rows born the same day, with a similar name
         findings.check_cohort(db, [r for r in decided if r["status"] == "accepted"], at=now,
-                              snapshot_id=cohort)
+                              snapshot_id=snapshot["ids"]["cohort"], cohort=cohort)
     claimed = [central_id for central_id, _claim in held_claims] + [
         int(r["central_id"]) for r in decided if r.get("kpj_claim") is not None]
     freed = [old["nik"] for row, old in replaced
              if old["status"] in store.ACTIVE and (row["nik"] != old["nik"]
                                                    or row["status"] not in store.ACTIVE)]
-    return [_result(r, int(r["central_id"]) in same_person if r.get("central_id") else False)
+    return [answers.result_of(r, int(r["central_id"]) in same_person if r.get("central_id") else False)
             for r in results], updates, claimed, freed
 
 
@@ -271,17 +237,18 @@ def _nik(record: dict) -> str | None:
     return "".join(nik.split()) if isinstance(nik, str) else None
 
 
-def _requested_erasures(db: Database, niks: list[str]) -> dict[str, dict[str, Any]]:
-    """{NIK: its latest erasure at a request} for a batch's NIKs: their keyed
-    pseudonyms (central's key, as :func:`central.privacy.erase_nik` stores them) and
-    one indexed lookup of ``erasures`` for the lot. A kelurahan's retention purge is
-    left out (nobody asked for it), as are tombstones (no NIK known)."""
-    if not niks:
-        return {}
-    by_alias = {alias: nik for nik, alias in
-                pseudonyms(load_key(db.data_dir), dict.fromkeys(niks)).items()}
-    found = privacy_store.requested_erasures(db, list(by_alias), RETENTION_REASON_PREFIX)
-    return {by_alias[alias]: row for alias, row in found.items()}
+def _erasures(db: Database, kelurahan: str, ids: list[str],
+              niks: list[str]) -> tuple[set[str], dict[str, dict[str, Any]]]:
+    """(the batch's record ids erased here or at their kelurahan, {NIK: its latest
+    erasure at a request} for the batch's NIKs). The NIKs are looked up by their keyed
+    pseudonyms (central's key, as :func:`central.privacy.erase_nik` stores them), in
+    the same indexed lookup of ``erasures`` as the ids. A kelurahan's retention purge
+    is left out (nobody asked for it), as are tombstones (no NIK known)."""
+    by_alias = ({alias: nik for nik, alias in
+                 pseudonyms(load_key(db.data_dir), dict.fromkeys(niks)).items()} if niks else {})
+    erased, found = privacy_store.batch_erasures(db, kelurahan, ids, list(by_alias),
+                                                 RETENTION_REASON_PREFIX)
+    return set(erased), {by_alias[alias]: row for alias, row in found.items()}
 
 
 def _registered_nik_taken(record: dict, held: dict, active: dict,
@@ -418,62 +385,3 @@ def _checks_lookup(snapshot: dict, settings: dict[str, Any]) -> _Checks:
     return _Checks(snapshot, settings)
 
 
-def _result(row: dict[str, Any], same_person: bool = False) -> dict[str, Any]:
-    """The protocol result of a stored row (new, or held from an earlier batch).
-    ``same_person``: a duplicate by a verifier's pair decision, marked inside
-    ``duplicate_of`` (an optional key older agents ignore; docs/sync-protocol.md)."""
-    result: dict[str, Any] = {"id": row["record_id"]}
-    status = row["status"]
-    if status == "erased":  # protocol 1 knows three results: an erased record is refused
-        return {**result, "result": "rejected", "reasons": ["erased"]}
-    result["result"] = "accepted" if status in store.ACTIVE else status
-    if status in store.ACTIVE:
-        result["central_id"] = row["central_id"]
-    if status == "duplicate":
-        result["duplicate_of"] = {"kelurahan_code": row["duplicate_of_kelurahan"],
-                                  "record_id": row["duplicate_of_record"]}
-        if same_person:
-            result["duplicate_of"]["same_person"] = True
-    if status == "rejected":
-        reasons = row["reasons"]
-        result["reasons"] = reasons if isinstance(reasons, list) else _json_list(reasons)
-    return result
-
-
-def _updates_for(row: dict[str, Any]) -> list[dict[str, Any]]:
-    """Update entries for a newly decided record (and the NIK holder, if any)."""
-    base = {"kelurahan_code": row["kelurahan_code"], "record_id": row["record_id"]}
-    if row["status"] == "accepted":
-        accepted = {**base, "kind": "accepted", "central_status": "accepted",
-                    "central_id": row["central_id"], "checks": row["checks"]}
-        if not any(c["result"] == "fail" for c in row["checks"] or ()):
-            return [accepted]
-        # accepted but a rule fails (kept off the registration file): the agent
-        # skips "accepted" entries, so the supervisor hears it through this one
-        return [accepted, {**base, "kind": "eligibility", "central_status": "accepted",
-                           "eligibility": row["checks"]}]
-    if row["status"] == "rejected":
-        return [{**base, "kind": "rejected", "central_status": "rejected", "reasons": row["reasons"]}]
-    if row["status"] == "registered":
-        # a registered record's fix: the batch answer says accepted, this puts it
-        # back to registered (with its KPJ) at the kelurahan
-        return [{**_registered_update(row), "eligibility": row["checks"]}]
-    holder = {"kelurahan_code": row["duplicate_of_kelurahan"], "record_id": row["duplicate_of_record"]}
-    return [
-        {**base, "kind": "duplicate", "central_status": "duplicate", "duplicate_of": holder},
-        {**holder, "kind": "duplicate_elsewhere",
-         "other": {"kelurahan_code": row["kelurahan_code"], "record_id": row["record_id"]}},
-    ]
-
-
-def _registered_update(row: dict[str, Any]) -> dict[str, Any]:
-    """The ``registered`` update entry of a registered record (with its KPJ)."""
-    return {"kelurahan_code": row["kelurahan_code"], "record_id": row["record_id"],
-            "kind": "registered", "central_status": "registered",
-            "kpj_number": row.get("kpj_number"), "coverage_start": row.get("coverage_start"),
-            "central_id": row["central_id"]}
-
-
-def _json_list(text: str | None) -> list:
-    """A list stored as JSON text."""
-    return json.loads(text) if text else []

@@ -15,16 +15,21 @@ from central.storage import records as store
 from central.storage.db import Database
 
 
-def flag(db: Database, rows: list[dict[str, Any]], now: str) -> list[dict[str, Any]]:
+def flag(db: Database, rows: list[dict[str, Any]], now: str,
+         candidates: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
     """Flag ``rows`` (accepted and stored: each with ``central_id``, ``nik``,
     ``kk_number``, ``full_name``, ``name_key``, ``birth_date``, ``kelurahan_code``,
     ``record_id``) against the active records of any kelurahan and against each
-    other; the update entries to add (two per new pair)."""
+    other; the update entries to add (two per new pair). ``candidates``: those
+    active records (but ``rows``), when the caller looked them up already
+    (:func:`central.storage.records.likely_duplicate_candidates`: the ingest does,
+    before it stores the rows)."""
     if not rows:
         return []
-    own = {row["central_id"] for row in rows}
-    # the rows themselves are compared with each other here, not fetched again
-    candidates = store.likely_duplicate_candidates(db, rows, excluding=own)
+    if candidates is None:
+        # the rows themselves are compared with each other here, not fetched again
+        candidates = store.likely_duplicate_candidates(
+            db, rows, excluding={row["central_id"] for row in rows})
     by_date: dict[str, list[dict]] = {}
     for candidate in (*candidates, *rows):
         by_date.setdefault(candidate["birth_date"], []).append(candidate)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from central.storage import records
 from central.storage.db import Database
 
 _RECORD_SUMMARY = ("r.central_id, r.kelurahan_code, r.record_id, r.nik, r.kk_number, r.full_name,"
@@ -47,6 +48,41 @@ def decided_before(db: Database, central_id: int, kind: str, record_version: int
         " AND COALESCE(record_version, -1) = ? AND evidence = ? LIMIT 1",
         (central_id, kind, -1 if record_version is None else int(record_version),
          _evidence_text(evidence))) is not None
+
+
+def decided_evidence(db: Database, kind: str, central_ids: list[int]) -> set[tuple[int, int, str]]:
+    """(central id, record version or -1, evidence text) of every decided finding of
+    this kind on these records: :func:`decided_before` for a batch of records at once."""
+    if not central_ids:
+        return set()
+    among, params = db.in_list("central_id", sorted(set(central_ids)), "bigint")
+    return {(int(r["central_id"]), -1 if r["record_version"] is None else int(r["record_version"]),
+             r["evidence"]) for r in db.query(
+        "SELECT central_id, record_version, evidence FROM findings WHERE kind = ?"
+        f" AND status = 'decided' AND {among}", [kind, *params])}
+
+
+def evidence_key(central_id: int, record_version: int | None,
+                 evidence: dict[str, Any]) -> tuple[int, int, str]:
+    """A finding's key in :func:`decided_evidence`."""
+    return (int(central_id), -1 if record_version is None else int(record_version),
+            _evidence_text(evidence))
+
+
+def add_findings(db: Database, rows: list[dict[str, Any]]) -> int:
+    """Raise findings (each as :func:`add_finding` takes it) in one statement; how
+    many were raised (one of the kind already open for the record raises nothing)."""
+    raised = 0
+    for start in range(0, len(rows), 500):  # 3,500 parameters a statement at most
+        chunk = rows[start:start + 500]
+        values = ", ".join(["(?, ?, ?, ?, ?, 'open', ?, ?)"] * len(chunk))
+        raised += len(db.query(
+            "INSERT INTO findings (central_id, record_version, kind, source, evidence, status,"
+            f" raised_at, raised_by) VALUES {values} ON CONFLICT DO NOTHING RETURNING id",
+            [value for row in chunk for value in (
+                row["central_id"], row.get("record_version"), row["kind"], row["source"],
+                _evidence_text(row["evidence"]), row["raised_at"], row["raised_by"])]))
+    return raised
 
 
 def _finding(row: dict[str, Any]) -> dict[str, Any]:
@@ -239,15 +275,18 @@ def active_with_dtsen(db: Database, central_ids: list[int] | None = None,
     name, birth date and kelurahan (``dtsen_*``)."""
     sql = ("SELECT r.central_id, r.version, r.full_name, r.birth_date, r.kelurahan_code,"
            " d.full_name AS dtsen_full_name, d.birth_date AS dtsen_birth_date,"
-           " d.kelurahan_code AS dtsen_kelurahan_code FROM records r JOIN dtsen d ON d.nik = r.nik"
-           " WHERE r.status IN ('accepted', 'registered')")
+           " d.kelurahan_code AS dtsen_kelurahan_code FROM records r JOIN dtsen d ON d.nik = r.nik")
     params: list[Any] = []
-    if central_ids is not None:
+    if central_ids is None:
+        sql += " WHERE r.status IN ('accepted', 'registered')"
+    else:
         if not central_ids:
             return []
         among, ids = db.in_list("r.central_id", list(central_ids), "bigint")
-        sql += f" AND {among}"
-        params += ids
+        # these records by id, their status filtered (records.status_among)
+        active, statuses = records.status_among(db, records.ACTIVE, "r.status")
+        sql += f" WHERE {among} AND {active}"
+        params += [*ids, *statuses]
     sql += " ORDER BY r.central_id"
     if limit:
         sql += " LIMIT ?"

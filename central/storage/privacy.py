@@ -5,6 +5,7 @@ undelivered updates), and the erasures table (audit + tombstones)."""
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -112,14 +113,42 @@ def requested_erasures(db: Database, pseudonyms: list[str],
     if not pseudonyms:
         return {}
     among, params = db.in_list("pseudonym", pseudonyms)
+    return _latest(db.query("SELECT pseudonym, erased_at, kelurahan_code, origin FROM erasures"
+                            f" WHERE {among} AND (reason IS NULL OR reason NOT LIKE ?)",
+                            [*params, not_reason_prefix + "%"]))
+
+
+def _latest(rows: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """{pseudonym: the latest of ``rows`` with it}."""
     latest: dict[str, dict[str, Any]] = {}
-    for row in db.query("SELECT pseudonym, erased_at, kelurahan_code, origin FROM erasures"
-                        f" WHERE {among} AND (reason IS NULL OR reason NOT LIKE ?)",
-                        [*params, not_reason_prefix + "%"]):
+    for row in rows:
         held = latest.get(row["pseudonym"])
         if held is None or row["erased_at"] > held["erased_at"]:
             latest[row["pseudonym"]] = row
     return latest
+
+
+def batch_erasures(db: Database, kelurahan_code: str, record_ids: list[str],
+                   pseudonyms: list[str], not_reason_prefix: str
+                   ) -> tuple[dict[str, dict], dict[str, dict[str, Any]]]:
+    """What an arriving batch asks of ``erasures``, in one statement:
+    (:func:`erasures_of` its record ids, :func:`requested_erasures` of its NIK
+    pseudonyms)."""
+    if not record_ids or not pseudonyms:
+        return (erasures_of(db, kelurahan_code, record_ids),
+                requested_erasures(db, pseudonyms, not_reason_prefix))
+    ids, id_params = db.in_list("record_id", record_ids)
+    among, params = db.in_list("pseudonym", pseudonyms)
+    rows = db.query("SELECT *, (reason IS NULL OR reason NOT LIKE ?) AS requested FROM erasures"
+                    f" WHERE (kelurahan_code = ? AND {ids}) OR {among}",
+                    [not_reason_prefix + "%", kelurahan_code, *id_params, *params])
+    wanted_ids, wanted = set(record_ids), set(pseudonyms)
+    requested = []
+    for row in rows:
+        if row.pop("requested") and row["pseudonym"] in wanted:
+            requested.append({k: row[k] for k in ("pseudonym", "erased_at", "kelurahan_code", "origin")})
+    return {r["record_id"]: r for r in rows if r["kelurahan_code"] == kelurahan_code
+            and r["record_id"] in wanted_ids}, _latest(requested)
 
 
 def erasures_by_pseudonym(db: Database, pseudonym: str) -> list[dict[str, Any]]:

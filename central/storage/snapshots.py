@@ -8,11 +8,10 @@ import of that kind (a refused import is rolled back and leaves no row).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from central.storage.db import Database
-from central.storage.records import name_word_keys, pairs_table
 
 TABLES = {"dtsen": "dtsen", "bpjs": "bpjs_participants", "cohort": "cohort", "jht": "jht_list"}
 # The snapshots the eligibility rules read (the JHT list only changes what is paid).
@@ -39,13 +38,13 @@ def current_ids(db: Database) -> dict[str, int | None]:
     return {kind: found.get(kind) for kind in TABLES}
 
 
-def lookup(db: Database, niks: list[str]) -> dict[str, Any]:
-    """Snapshot rows for these NIKs (one query per loaded snapshot), the ids in force,
-    and the refused rows naming them (``unreadable``: {nik: [row, ...]}, each row with
-    its import's ``file_name``; one query)."""
+def lookup(db: Database, niks: list[str], kinds: tuple[str, ...] = RULE_KINDS) -> dict[str, Any]:
+    """Snapshot rows for these NIKs (one query per loaded snapshot of ``kinds``; the
+    others' are left empty), the ids in force, and the refused rows naming them
+    (``unreadable``: {nik: [row, ...]}, each row with its import's ``file_name``; one query)."""
     ids = current_ids(db)
     out: dict[str, Any] = {"ids": ids, "dtsen": {}, "bpjs": {}, "cohort": {}, "unreadable": {}}
-    for kind in RULE_KINDS:
+    for kind in kinds:
         table = TABLES[kind]
         if niks and ids[kind] is not None:
             among, params = db.in_list("nik", niks)
@@ -165,58 +164,21 @@ def records_for_recheck(db: Database, chunk: int = 5000,
 _COHORT_MATCH = "nik, kpj_number, full_name, birth_date, kelurahan_code, coverage_start"
 
 
-def cohort_words_of(db: Database) -> int | None:
-    """The cohort snapshot whose name words ``cohort_name_words`` holds (migration
-    0018), or None when it is empty."""
-    held = db.one("SELECT snapshot_id FROM cohort_name_words LIMIT 1")
-    return int(held["snapshot_id"]) if held is not None else None
+def cohort_version(db: Database, snapshot_id: int | None = None) -> tuple | None:
+    """What tells one loaded cohort from another: its import's id, time and file
+    hash (``snapshot_id``, else the newest cohort import), or None when none is loaded."""
+    if snapshot_id is None:
+        row = db.one("SELECT id, imported_at, file_sha256 FROM imports WHERE kind = 'cohort'"
+                     " ORDER BY id DESC LIMIT 1")
+    else:
+        row = db.one("SELECT id, imported_at, file_sha256 FROM imports WHERE id = ?"
+                     " AND kind = 'cohort'", (snapshot_id,))
+    return (int(row["id"]), row["imported_at"], row["file_sha256"]) if row is not None else None
 
 
-def cohort_names(db: Database) -> list[dict]:
-    """Every cohort row's NIK, name and birth date (to index its name words)."""
-    return db.query("SELECT nik, full_name, birth_date FROM cohort")
-
-
-def replace_cohort_words(db: Database, rows: Iterable[tuple]) -> None:
-    """``cohort_name_words`` replaced by ``rows`` (tuples in :data:`NAME_WORDS` order)."""
-    db.run("DELETE FROM cohort_name_words")
-    batch: list[tuple] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) >= 10_000:
-            db.insert_rows("cohort_name_words", NAME_WORDS, batch)
-            batch = []
-    db.insert_rows("cohort_name_words", NAME_WORDS, batch)
-
-
-NAME_WORDS = ("nik", "birth_date", "word", "word_count", "snapshot_id")
-
-
-def cohort_candidates(db: Database, rows: list[dict[str, Any]]) -> dict[str, list[dict]]:
-    """The cohort rows whose name could be similar to one of ``rows`` (each with
-    ``birth_date`` and ``name_key``) and born the same day, by birth date: sharing a
-    word of the name key, or, for a one-word name, another one-word name
-    (``records.name_word_keys``), through ``cohort_name_words`` (indexed first:
-    ``central.findings.index_cohort_names``). Two queries, whatever the batch size."""
-    by_word, one_word = name_word_keys(rows)
-    if not (by_word or one_word):
-        return {}
-    word_pairs, word_params = pairs_table(db, "w", ("birth_date", "word"), sorted(by_word))
-    dates, date_params = db.in_list("n.birth_date", sorted(one_word) or [""])
-    # two statements, as records.likely_duplicate_candidates: joined as one, SQLite's
-    # plan read the cohort whole (twice the time of the two)
-    niks = [row["nik"] for row in db.query(
-        f"WITH {word_pairs} SELECT n.nik FROM cohort_name_words n JOIN w"
-        " ON n.birth_date = w.birth_date AND n.word = w.word"
-        f" UNION SELECT n.nik FROM cohort_name_words n WHERE n.word_count = 1 AND {dates}",
-        [*word_params, *date_params])]
-    if not niks:
-        return {}
-    among, params = db.in_list("nik", sorted(set(niks)))
-    found: dict[str, list[dict]] = {}
-    for row in db.query(f"SELECT {_COHORT_MATCH} FROM cohort WHERE {among} ORDER BY nik", params):
-        found.setdefault(row["birth_date"], []).append(row)
-    return found
+def cohort_for_matching(db: Database) -> list[dict[str, Any]]:
+    """Every cohort row with what the likely-duplicate check compares, in NIK order."""
+    return db.query(f"SELECT {_COHORT_MATCH} FROM cohort ORDER BY nik")
 
 
 def accepted_born_as_cohort(db: Database) -> Iterator[tuple[dict, dict]]:
