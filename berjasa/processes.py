@@ -138,6 +138,8 @@ def start_server(args: list[str], url: str, timeout: float = 60,
     temporary file, whose end explains a server that stopped while starting. Never a
     pipe: every request writes a log line (~250 bytes), and a pipe nobody reads fills
     after ~250 requests and then blocks the server mid-request."""
+    if _answers(url):  # another program's answer would pass for this server's
+        raise ServerDidNotStart(f"{url} sudah dilayani program lain (port dipakai)")
     with contextlib.ExitStack() as held:
         # closed on return: the server keeps its own handle (on POSIX the file has no name)
         log = held.enter_context(tempfile.TemporaryFile()) if stderr is None else None
@@ -150,11 +152,22 @@ def start_server(args: list[str], url: str, timeout: float = 60,
                 raise ServerDidNotStart(f"`berjasa {args[0]}` stopped: {_tail(log)}")
             try:
                 if requests.get(f"{url}/health", timeout=1).status_code == 200:
+                    if process.poll() is not None:  # the port was taken after the check above
+                        raise ServerDidNotStart(f"`berjasa {args[0]}` stopped: {_tail(log)}")
                     return process
             except requests.RequestException:
                 time.sleep(0.05)
         process.kill()
         raise ServerDidNotStart(f"{url} did not answer within {timeout:.0f} s")
+
+
+def _answers(url: str) -> bool:
+    """Whether anything answers HTTP at ``url`` already (a refused connection: no)."""
+    try:
+        requests.get(f"{url}/health", timeout=1)
+    except requests.RequestException:
+        return False
+    return True
 
 
 def _tail(log: IO[bytes] | None, size: int = 300) -> str:

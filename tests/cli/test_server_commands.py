@@ -176,6 +176,31 @@ def test_a_server_that_stops_while_starting_says_why(tmp_path):
     assert "berjasa init" in str(stopped.value)
 
 
+def test_another_programs_answer_on_the_port_never_passes_for_the_started_server(tmp_path):
+    """The demo's central once found port 8090 taken by another program that answered
+    /health 200: the demo took it for its own central and registered laptops there."""
+    import http.server
+    import threading
+
+    class Stranger(http.server.BaseHTTPRequestHandler):
+
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    run("init", "--kelurahan", "73.71.01.1001", data_dir=tmp_path)
+    stranger = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Stranger)
+    threading.Thread(target=stranger.serve_forever, daemon=True).start()
+    try:
+        with pytest.raises(processes.ServerDidNotStart, match="sudah dilayani program lain"):
+            start_server(tmp_path, stranger.server_address[1])
+    finally:
+        stranger.shutdown()
+        stranger.server_close()
+
+
 def test_a_stopped_servers_port_is_free_at_once_for_the_next_one(tmp_path):
     """The server closes each ``Connection: close`` answer first, so its port keeps
     connections in TIME_WAIT for a minute after it stops: ``berjasa demo`` started
