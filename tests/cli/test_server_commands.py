@@ -183,7 +183,7 @@ def test_another_programs_answer_on_the_port_never_passes_for_the_started_server
     import threading
 
     class Stranger(http.server.BaseHTTPRequestHandler):
-
+        def do_GET(self):  # http.server's name for it
             self.send_response(200)
             self.end_headers()
 
