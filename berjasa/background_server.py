@@ -5,7 +5,8 @@ Closing a waitress server from another thread while its loop sits in select()
 races with file-descriptor reuse: the next server may get the same descriptor and
 the old loop then handles, or kills, the new server's connections. Here the thread
 that runs the loop also closes its sockets, and the worker threads are shut down
-too. :meth:`stop` wakes the loop at once through waitress's trigger (the socket
+too, after ``on_stop`` has told the app to end what its threads wait for (central:
+its waiting updates requests). :meth:`stop` wakes the loop at once through waitress's trigger (the socket
 pair its workers use to wake the loop for writes) instead of waiting out a round
 of select(): the test suite starts and stops hundreds of servers.
 """
@@ -13,6 +14,7 @@ of select(): the test suite starts and stops hundreds of servers.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from waitress import create_server, wasyncore
@@ -25,8 +27,9 @@ class BackgroundServer:
     """``with BackgroundServer(app) as server: requests.get(server.url)``."""
 
     def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0, threads: int = 8,
-                 **adjustments: Any) -> None:
+                 on_stop: Callable[[], None] | None = None, **adjustments: Any) -> None:
         self._map: dict = {}
+        self._on_stop = on_stop
         self._server = create_server(app, map=self._map, host=host, port=port, threads=threads,
                                      **adjustments)
         self._stopping = threading.Event()
@@ -50,7 +53,10 @@ class BackgroundServer:
         return self
 
     def stop(self) -> None:
-        """Stop accepting, close every socket in the loop's own thread, end workers."""
+        """End the app's waits (``on_stop``), stop accepting, close every socket in
+        the loop's own thread, end workers."""
+        if self._on_stop is not None:  # while the loop still runs: their answers can go out
+            self._on_stop()
         with self._closing:
             self._stopping.set()
             if not self._closed and self._thread.is_alive():

@@ -105,3 +105,9 @@ def setting(name: str) -> Any:
     """One effective setting of the running app."""
     from flask import current_app
     return current_app.config["SETTINGS"][name]
+
+
+def stop_waiting(app: Flask) -> None:
+    """The server stops: requests waiting for batches answer now (pass as
+    :class:`berjasa.background_server.BackgroundServer`'s ``on_stop``)."""
+    app.extensions[WAITING_ROOM].close()

@@ -56,11 +56,13 @@ class WaitingRoom:
     def __init__(self, places: int = MAX_WAITING) -> None:
         self._places = threading.BoundedSemaphore(places)
         self._lock = threading.Lock()
+        self._closed = threading.Event()
         self.waiting = 0  # how many wait now
 
     def enter(self) -> bool:
-        """Take a place; False when every place is taken (do not wait)."""
-        if not self._places.acquire(blocking=False):
+        """Take a place; False when every place is taken or the room is closed
+        (do not wait)."""
+        if self._closed.is_set() or not self._places.acquire(blocking=False):
             return False
         with self._lock:
             self.waiting += 1
@@ -70,6 +72,16 @@ class WaitingRoom:
         with self._lock:
             self.waiting -= 1
         self._places.release()
+
+    def pause(self, seconds: float) -> bool:
+        """Sleep between two looks; True when the room closed meanwhile (stop waiting)."""
+        return self._closed.wait(seconds)
+
+    def close(self) -> None:
+        """The server stops: every waiting request looks once more and answers now
+        instead of holding a thread the server's stop waits for (a server stopped in
+        this process: the tests, the benches), and no new one waits."""
+        self._closed.set()
 
 
 def wait_for_batches(db: Database, device_id: str, batch_ids: list[str], seconds: float,
@@ -88,9 +100,8 @@ def wait_for_batches(db: Database, device_id: str, batch_ids: list[str], seconds
     try:
         end = time.monotonic() + seconds
         while not stored():
-            if time.monotonic() >= end:
-                return False
-            time.sleep(WAIT_POLL_SECONDS)
+            if time.monotonic() >= end or room.pause(WAIT_POLL_SECONDS):
+                return stored()
         return True
     finally:
         room.leave()

@@ -21,7 +21,7 @@ import requests
 from berjasa.background_server import BackgroundServer
 from berjasa.settings import AppConfig, load_settings
 from berjasa.synthetic import approved_records, born_on
-from central.app import create_app, waitress_options
+from central.app import create_app, stop_waiting, waitress_options
 from central.devices import create_registration_code
 from central.storage.db import Database
 from sync import protocol
@@ -179,7 +179,8 @@ def start_central(database_url: str, data_dir: Path, **overrides: Any) -> tuple[
     data_dir.mkdir(parents=True, exist_ok=True)
     settings = load_settings(data_dir, overrides)
     app = create_app(AppConfig(data_dir, settings, database_url=database_url))
-    server = BackgroundServer(app, threads=4, **waitress_options(settings)).start()
+    server = BackgroundServer(app, threads=4, on_stop=lambda: stop_waiting(app),
+                              **waitress_options(settings)).start()
     server.berjasa_pool = app.extensions.get("berjasa_central_pool")  # PostgreSQL only
     return server, Central(f"http://127.0.0.1:{server.effective_port}", database_url, data_dir,
                            settings)

@@ -188,11 +188,11 @@ def central_in_thread(database_url: str, data_dir: Path, port: int = 0) -> Centr
     """Central's app behind waitress in a thread of this process (on ``port``:
     a stopped one started again where its devices know it)."""
     from berjasa.background_server import BackgroundServer
-    from central.app import create_app
+    from central.app import create_app, stop_waiting
 
     data_dir.mkdir(parents=True, exist_ok=True)
     app = create_app(read_app_config(data_dir, database_url=database_url))
-    server = BackgroundServer(app, port=port, threads=6).start()
+    server = BackgroundServer(app, port=port, threads=6, on_stop=lambda: stop_waiting(app)).start()
     url = f"http://127.0.0.1:{server.effective_port}"
     return Central(url, database_url, data_dir, server=server, port=server.effective_port,
                    pool=app.extensions.get("berjasa_central_pool"))

@@ -74,14 +74,14 @@ def test_a_page_without_wait_for_has_no_stored_field_and_bad_ids_are_refused(cen
 
 def _central_waiting(tmp_path, migrated_databases, monkeypatch, seconds: float, name: str):
     """A central on SQLite waiting at most ``seconds`` for named batches."""
-    from central.app import create_app
+    from central.app import create_app, stop_waiting
 
     monkeypatch.setenv("BERJASA_CENTRAL_UPDATES_WAIT_SECONDS", str(seconds))
     database_url = migrated_databases("sqlite")
     data_dir = tmp_path / name
     data_dir.mkdir()
     app = create_app(read_app_config(data_dir, database_url=database_url))
-    server = BackgroundServer(app, threads=4).start()
+    server = BackgroundServer(app, threads=4, on_stop=lambda: stop_waiting(app)).start()
     return h.Central(f"http://127.0.0.1:{server.effective_port}", database_url, data_dir,
                      server=server, port=server.effective_port), app
 
@@ -140,6 +140,36 @@ def test_only_two_requests_wait_at_once_the_others_answer_at_once(
         assert all(thread.is_alive() for thread in waiting)  # answered while they wait
     finally:
         central.server.close()
+
+
+def test_a_stopped_central_answers_its_waiting_requests_at_once(
+        tmp_path, migrated_databases, monkeypatch):
+    """Stopping a central in this process wakes the requests waiting for batches
+    (they answer "stored": false) instead of holding the stop for waitress's 5 s
+    and polling on after it."""
+    central, app = _central_waiting(tmp_path, migrated_databases, monkeypatch, 30, "central")
+    folder = h.make_kelurahan(tmp_path / "kel-a", A)
+    central.register(folder)
+    answers: list[requests.Response] = []
+    path = "/api/v1/updates?since=0&wait_for=never-sent"
+
+    def ask() -> None:
+        try:
+            answers.append(_signed_get(central, folder, path))
+        except requests.ConnectionError:
+            pass  # the answer may still be on its way when the sockets close
+
+    waiting = threading.Thread(target=ask)
+    waiting.start()
+    deadline = time.monotonic() + 30
+    while _waiting_at(app) < 1 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    began = time.monotonic()
+    central.server.close()
+    waiting.join(10)
+    assert time.monotonic() - began < 3  # waitress alone waits 5 s for a busy thread
+    assert _waiting_at(app) == 0 and not waiting.is_alive()
+    assert [(a.status_code, a.json()["stored"]) for a in answers] in ([(200, False)], [])
 
 
 def test_the_waiting_limit_is_each_centrals_own(tmp_path, migrated_databases, monkeypatch):
@@ -462,6 +492,7 @@ def test_a_failing_page_ahead_stops_them_and_the_page_at_the_end_brings_everythi
     assert asked[1][0] == asked[0][0]
 
 
+@pytest.mark.slow
 def test_a_crash_after_an_answer_is_before_it_is_stored_whichever_way_it_came(wrapped_central):
     """The fault point ``after_answer`` (central answered, the answer not stored: the
     crash tests, tests/sync/test_privacy_central.py) is reached by an answer the page
