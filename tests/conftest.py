@@ -126,6 +126,8 @@ def pytest_configure(config: pytest.Config) -> None:
         config.option.loadgroup = True  # xdist_group marks keep their tests on one worker
     if "not reliability" in (config.option.markexpr or ""):
         os.environ.setdefault("BERJASA_TEST_QUICK", "1")
+    if quick_run():
+        sys.addaudithook(_count_process_starts)  # for good: a hook cannot be taken off
 
 
 # Markers follow the folders, so a new test is marked by where it lives:
@@ -164,6 +166,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                               for item in items}
     if quick_run():
         _one_backend_each(config, items)
+        _leave_out_slow(config, items)
+        _spread_folders(items)
 
 
 BACKENDS = ("sqlite", "postgresql")
@@ -186,6 +190,79 @@ def _one_backend_each(config: pytest.Config, items: list[pytest.Item]) -> None:
     if dropped:
         config.hook.pytest_deselected(items=[i for i in items if id(i) in dropped])
         items[:] = [i for i in items if id(i) not in dropped]
+
+
+def _leave_out_slow(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The quick loop runs in this process only: it leaves out the tests marked
+    ``slow``, those that start a process (the ``berjasa`` command as a real process,
+    its servers, the demo, node, ruff, lint-imports, pg_dump) and the long loops; CI's
+    plain ``pytest`` runs them, as does ``pytest -m slow``. A ``-m`` expression that
+    names ``slow`` itself decides alone. A quick-loop test that starts a process
+    without the mark fails (``pytest_runtest_makereport`` below)."""
+    if "slow" in (config.option.markexpr or ""):
+        return
+    slow = [item for item in items if item.get_closest_marker("slow")]
+    if slow:
+        config.hook.pytest_deselected(items=slow)
+        left_out = set(map(id, slow))
+        items[:] = [item for item in items if id(item) not in left_out]
+
+
+# Audit events (PEP 578) of a process being started: subprocess, fork, spawn, exec.
+PROCESS_EVENTS = frozenset({"subprocess.Popen", "os.fork", "os.forkpty", "os.posix_spawn",
+                            "os.spawn", "os.system", "os.exec", "pty.spawn"})
+_STARTED = pytest.StashKey[int]()
+_processes_started = [0]
+
+
+def _count_process_starts(event: str, _args: tuple) -> None:
+    if event in PROCESS_EVENTS:
+        _processes_started[0] += 1
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if quick_run():
+        item.stash[_STARTED] = _processes_started[0]
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
+    """In the quick loop, a test that started a process (an audit event of
+    ``PROCESS_EVENTS`` between its setup and its teardown, in any thread) and is
+    not marked ``slow`` fails: the quick loop stays in-process (``_leave_out_slow``).
+    Helper processes of ``multiprocessing``'s spawn raise no event: their tests
+    are marked by hand."""
+    outcome = yield
+    report = outcome.get_result()
+    before = item.stash.get(_STARTED, None)
+    if call.when != "teardown" or before is None or report.failed:
+        return
+    if _processes_started[0] > before and not item.get_closest_marker("slow"):
+        report.outcome = "failed"
+        report.longrepr = (f"{item.nodeid} started a process: mark it "
+                           "@pytest.mark.slow (the quick loop runs in-process only)")
+
+
+def _spread_folders(items: list[pytest.Item]) -> None:
+    """The quick loop runs each folder's modules spread evenly over the run, not one
+    folder after the other: tests/sync's tests wait (on central's long polls, the
+    scheduler, stalled uploads) and tests/cli's start processes, and a folder at a
+    time left both cores idle for seconds while every worker waited at once. A
+    module keeps its tests together and in order; the order is the same in every
+    xdist worker (it depends on the module names only)."""
+    tests_root = Path(__file__).parent
+    modules: dict[str, dict[Path, int]] = {}
+    for item in items:
+        path = Path(item.path)
+        folder = path.parent.name if tests_root not in path.parents else \
+            path.relative_to(tests_root).parts[0]
+        modules.setdefault(folder, {}).setdefault(path, 0)
+    place: dict[Path, tuple[float, str]] = {}
+    for folder, paths in modules.items():
+        for index, path in enumerate(sorted(paths)):
+            place[path] = ((index + 0.5) / len(paths), str(path))
+    items.sort(key=lambda item: place[Path(item.path)])  # stable: a module's own order
 
 
 def _backend_of(item: pytest.Item) -> str | None:

@@ -383,6 +383,7 @@ def test_verifier_page_shows_dukcapil_elements_beside_what_was_sent(central, sta
     assert '<th scope="row">Tanggal lahir</th>' in card and "NAMA_LGKP" not in card
 
 
+@pytest.mark.slow
 def test_standin_command_serves_central_verify(central, tmp_path, monkeypatch):
     """`berjasa central dukcapil-standin` as a process, with the password it
     accepts from stdin (none in the repository), answers `central verify`; a CSV it

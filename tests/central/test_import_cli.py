@@ -90,6 +90,7 @@ def _on_a_terminal(args: list[str], folder) -> tuple[int, str]:
     return done.wait(timeout=120), output.decode("utf-8", "replace")
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals are POSIX")
 def test_a_progress_bar_on_a_terminal_only(folder, tmp_path):
     extract = tmp_path / "dtsen_besar.csv"

@@ -50,6 +50,7 @@ def _verify(folder: Path) -> dict:
     return json.loads(done.stdout)
 
 
+@pytest.mark.slow
 def test_entries_after_a_restore_never_take_a_number_the_lost_entries_had(office):
     folder, url, backups = office
     _write(folder, url, 3)
@@ -81,6 +82,7 @@ def test_entries_after_a_restore_never_take_a_number_the_lost_entries_had(office
     assert said[-1].startswith("Jejak audit pusat utuh:")
 
 
+@pytest.mark.slow
 def test_an_entry_written_before_the_restore_is_recorded_declares_the_gap_itself(office):
     """A restore of an older release's backup needs ``central migrate`` first, and a
     central started before ``central restored`` writes logins: whatever writes first

@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 import threading
 
+import pytest
+
 from berjasa.synthetic import same_nik
 
 from .conftest import KELURAHAN_A, KELURAHAN_B, records
@@ -213,6 +215,7 @@ def test_a_pair_decisions_duplicate_never_waits(central):
     assert _active(central, first["nik"]) == []
 
 
+@pytest.mark.slow
 def test_a_rejection_and_a_new_record_of_the_nik_at_once_leave_one_active(central):
     """Races: while a verifier rejects the holder (freeing the NIK), a third kelurahan
     sends a new record of the same NIK. Whichever goes first, the record that waited

@@ -53,6 +53,7 @@ def test_every_out_of_bounds_parameter_is_refused_before_the_kdf(backup, changes
         read_backup(_with_header(backup, **changes), PASSPHRASE)
 
 
+@pytest.mark.slow
 def test_the_parameters_berjasa_writes_still_restore(_template_data_dir, tmp_path):
     """A ``berjasa backup`` process writes the product's scrypt parameters (the
     tests' own process makes cheaper ones, tests/conftest.py), and they restore."""

@@ -84,6 +84,7 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return paths
 
 
+@pytest.mark.slow
 def test_every_command_refuses_bad_input_with_one_error_line(tmp_path, files, data_dir):
     fresh = tmp_path / "never-initialised"
     a_file = tmp_path / "a-file"
@@ -181,6 +182,7 @@ def test_every_command_refuses_bad_input_with_one_error_line(tmp_path, files, da
     assert header_only in [result["args"] for result in results]
 
 
+@pytest.mark.slow
 def test_real_subprocess_errors_are_one_line(tmp_path):
     """The console entry point itself (python -m berjasa): a usage error and a
     user mistake deep inside a command."""

@@ -8,6 +8,7 @@ import sqlite3
 import pytest
 
 
+@pytest.mark.slow
 @pytest.mark.xdist_group("demo_city")
 def test_demo_syncs_and_returns_the_cross_kelurahan_duplicate(demo_city):
     answer, tmp_path = demo_city.answer, demo_city.root

@@ -147,6 +147,7 @@ def test_no_server_outlives_the_demo(tmp_path, how, request):
                 pass
 
 
+@pytest.mark.slow
 def test_port_base_taken_is_one_clear_line(tmp_path):
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))

@@ -75,6 +75,7 @@ def test_restore_writes_keys_and_secret_owner_only(data_dir, tmp_path):
         os.umask(old)
 
 
+@pytest.mark.slow
 def test_a_command_that_fails_on_a_new_folder_leaves_it_owner_only(tmp_path):
     """``serve`` on a folder never initialised takes its lock (making the folder) and
     then refuses: the folder it leaves is 0700, not the default 0755."""

@@ -30,6 +30,7 @@ def _restore(folder: Path, target: Path):
                    str(folder), stdin=PASSPHRASE + "\n")
 
 
+@pytest.mark.slow
 def test_restore_refuses_while_serve_runs_and_other_commands_keep_working(data_dir, tmp_path):
     target = tmp_path / "cadangan.bjb"
     _backup(data_dir, target)
@@ -55,6 +56,7 @@ def test_restore_refuses_while_serve_runs_and_other_commands_keep_working(data_d
     assert answer.returncode == 0, answer.stderr
 
 
+@pytest.mark.slow
 def test_restore_refuses_while_the_agent_loop_runs(data_dir, tmp_path):
     target = tmp_path / "cadangan.bjb"
     _backup(data_dir, target)
@@ -73,6 +75,7 @@ def test_restore_refuses_while_the_agent_loop_runs(data_dir, tmp_path):
     assert _restore(data_dir, target).returncode == 0
 
 
+@pytest.mark.slow
 def test_a_server_does_not_start_while_an_offline_command_works(data_dir):
     with offline(data_dir, "restore"):
         port = free_port()
@@ -89,6 +92,7 @@ def test_a_server_does_not_start_while_an_offline_command_works(data_dir):
         pass
 
 
+@pytest.mark.slow
 def test_a_second_server_on_one_folder_is_refused_and_the_first_keeps_serving(tmp_path, data_dir):
     """Two `serve` on one register (a service and a forgotten window) would both
     answer phones; the second says which one runs, and once that one stops the folder
@@ -111,6 +115,7 @@ def test_a_second_server_on_one_folder_is_refused_and_the_first_keeps_serving(tm
     hold_running(data_dir, "serve", single=True).release()  # free once the first is gone
 
 
+@pytest.mark.slow
 def test_ctrl_c_stops_the_agent_loop_between_runs_and_frees_the_folder(data_dir):
     """`sync run` waits for its next run in one-second sleeps, which Ctrl+C
     interrupts on Windows too (a scheduler's Event.wait is not there before Python

@@ -8,10 +8,13 @@ from __future__ import annotations
 import json
 import os
 
+import pytest
+
 import server.cli
 from tests.helpers import berjasa
 
 
+@pytest.mark.slow
 def test_in_process_and_subprocess_give_the_same_answer(tmp_path):
     for args in (["init", "--kelurahan", "73.71.99.1001"],          # a user mistake
                  ["init", "--kelurahan"],                            # a usage error

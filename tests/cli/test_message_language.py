@@ -25,6 +25,7 @@ def backup_file(data_dir, tmp_path):
     return target
 
 
+@pytest.mark.slow
 def test_error_paths_speak_indonesian(tmp_path, data_dir, backup_file):
     fresh = tmp_path / "belum-ada"
     kel = ["--data-dir", str(data_dir)]
@@ -89,6 +90,7 @@ def test_json_answers_keep_english_keys(data_dir):
     assert "pending" in keys and "device_id" in keys, keys
 
 
+@pytest.mark.slow
 def test_port_in_use_is_one_indonesian_line(tmp_path, data_dir):
     """`serve` and `central serve` on a taken port: no traceback, the fix named."""
     import socket

@@ -8,6 +8,7 @@ import sqlite3
 from importlib import resources
 from pathlib import Path
 
+import pytest
 import requests
 
 from berjasa.background_server import BackgroundServer
@@ -70,6 +71,7 @@ def _old_laptop(folder: Path) -> list[dict]:
     return records
 
 
+@pytest.mark.slow
 def test_an_old_laptop_upgrades_with_every_record_intact(tmp_path):
     folder = tmp_path / "kelurahan"
     records = _old_laptop(folder)
@@ -119,6 +121,7 @@ def test_an_old_laptop_upgrades_with_every_record_intact(tmp_path):
             assert body["status"] == "submitted"
 
 
+@pytest.mark.slow
 def test_migrate_refuses_while_the_server_runs(tmp_path):
     folder = tmp_path / "kelurahan"
     assert berjasa("init", "--kelurahan", KELURAHAN, "--data-dir", str(folder)).returncode == 0
@@ -133,6 +136,7 @@ def test_migrate_refuses_while_the_server_runs(tmp_path):
     assert berjasa("migrate", "--data-dir", str(folder)).returncode == 0
 
 
+@pytest.mark.slow
 def test_central_serve_refuses_an_old_database_until_central_migrate(tmp_path):
     folder = tmp_path / "central"
     folder.mkdir()
@@ -147,6 +151,7 @@ def test_central_serve_refuses_an_old_database_until_central_migrate(tmp_path):
     assert json.loads(again.stdout.strip().splitlines()[-1]) == {"pending": [], "applied": []}
 
 
+@pytest.mark.slow
 def test_central_migrate_refuses_while_central_serve_runs(tmp_path):
     """Issue 13 item 1 for central: `central migrate` is an offline command."""
     folder = tmp_path / "central"

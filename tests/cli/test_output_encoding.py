@@ -8,6 +8,8 @@ import json
 import os
 import subprocess
 
+import pytest
+
 from tests.helpers import BERJASA, berjasa
 
 CP1252 = {"PYTHONIOENCODING": "cp1252"}
@@ -33,6 +35,7 @@ def _person_named(data_dir, name: str) -> str:
     return record["nik"]
 
 
+@pytest.mark.slow
 def test_a_name_cp1252_cannot_write_is_escaped_and_the_command_succeeds(data_dir):
     nik = _person_named(data_dir, NAME)
     shown = berjasa("privacy", "export", nik, "--json", data_dir=data_dir, env=CP1252, process=True)
@@ -47,6 +50,7 @@ def test_a_name_cp1252_cannot_write_is_escaped_and_the_command_succeeds(data_dir
     assert "\\u014a" in text.stdout.lower()
 
 
+@pytest.mark.slow
 def test_a_utf8_stream_is_left_as_it_is(data_dir):
     nik = _person_named(data_dir, NAME)
     shown = berjasa("privacy", "export", nik, data_dir=data_dir,
@@ -55,6 +59,7 @@ def test_a_utf8_stream_is_left_as_it_is(data_dir):
     assert NAME in shown.stdout
 
 
+@pytest.mark.slow
 def test_a_passphrase_piped_in_utf8_is_the_one_typed_whatever_the_code_page(data_dir, tmp_path):
     """Windows reads a pipe as cp1252: "é" piped as UTF-8 became "Ã©", so a backup
     made with a piped passphrase did not open with the same one typed. A piped

@@ -57,6 +57,7 @@ def test_init_refuses_to_switch_a_folder_to_another_kelurahan(tmp_path):
     assert other.returncode != 0 and "73.71.01.1001" in other.stderr
 
 
+@pytest.mark.slow
 def test_data_dir_comes_from_the_environment(tmp_path):
     env = {**os.environ, "BERJASA_DATA_DIR": str(tmp_path / "env")}
     answer = subprocess.run([*BERJASA, "init", "--kelurahan", "73.71.01.1001"], env=env,
@@ -65,6 +66,7 @@ def test_data_dir_comes_from_the_environment(tmp_path):
     assert (tmp_path / "env" / "kelurahan.db").exists()
 
 
+@pytest.mark.slow
 def test_user_add_hashes_with_argon2_and_refuses_duplicates(tmp_path):
     run("init", "--kelurahan", "73.71.01.1001", data_dir=tmp_path)
     # a real process: this one hashes with the product's argon2 parameters
@@ -131,6 +133,7 @@ def test_commands_before_init_say_so(tmp_path):
     assert answer.returncode != 0 and "berjasa init" in answer.stderr
 
 
+@pytest.mark.slow
 def test_serve_answers_health_and_login(tmp_path):
     run("init", "--kelurahan", "73.71.01.1001", data_dir=tmp_path)
     run("user", "add", "ani", "--role", "enumerator", "--password-stdin",
@@ -148,6 +151,7 @@ def test_serve_answers_health_and_login(tmp_path):
         server.wait(timeout=10)
 
 
+@pytest.mark.slow
 def test_a_started_server_keeps_answering_after_a_pipes_worth_of_log_lines(tmp_path):
     """Each request writes a ~250-byte log line to the server's stderr. When that
     was a pipe nobody read (the demo's servers), the server froze mid-request after
@@ -169,6 +173,7 @@ def test_a_started_server_keeps_answering_after_a_pipes_worth_of_log_lines(tmp_p
         server.wait(timeout=10)
 
 
+@pytest.mark.slow
 def test_a_server_that_stops_while_starting_says_why(tmp_path):
     port = processes.free_port()
     with pytest.raises(processes.ServerDidNotStart) as stopped:
@@ -201,6 +206,7 @@ def test_another_programs_answer_on_the_port_never_passes_for_the_started_server
         stranger.server_close()
 
 
+@pytest.mark.slow
 def test_a_stopped_servers_port_is_free_at_once_for_the_next_one(tmp_path):
     """The server closes each ``Connection: close`` answer first, so its port keeps
     connections in TIME_WAIT for a minute after it stops: ``berjasa demo`` started
@@ -226,6 +232,7 @@ def test_a_stopped_servers_port_is_free_at_once_for_the_next_one(tmp_path):
 
 # Both servers bind through one core helper (berjasa.commandline), so each takes one
 # of the two kinds of bad host: a name that resolves to nothing, a malformed address.
+@pytest.mark.slow
 @pytest.mark.parametrize(("command", "host"), [(("serve",), "bad.invalid"),
                                                (("central", "serve"), "999.1.1.1")])
 def test_a_host_that_is_no_address_is_one_clear_line(tmp_path, command, host):
@@ -240,6 +247,7 @@ def test_a_host_that_is_no_address_is_one_clear_line(tmp_path, command, host):
     assert " di http://" not in done.stderr and "berjalan di" not in done.stdout
 
 
+@pytest.mark.slow
 def test_serve_on_port_0_says_the_port_it_got(tmp_path):
     run("init", "--kelurahan", "73.71.01.1001", data_dir=tmp_path, check=True)
     server = subprocess.Popen([*BERJASA, "serve", "--port", "0", "--data-dir", str(tmp_path)],

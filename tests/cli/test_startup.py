@@ -52,6 +52,7 @@ def run_python(code: str):
     return json.loads(answer.stdout)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("args", [["--help"], ["central", "--help"], ["init", "--help"],
                                   ["sync", "status", "--help"]], ids=" ".join)
 def test_help_imports_no_heavy_library(args):
@@ -61,6 +62,7 @@ def test_help_imports_no_heavy_library(args):
     assert loaded == []
 
 
+@pytest.mark.slow
 def test_the_probe_sees_a_heavy_import(tmp_path):
     """The probe can fail: a command that needs psycopg to run (central init on an
     unreachable PostgreSQL) shows it in the list."""
@@ -71,6 +73,7 @@ def test_the_probe_sees_a_heavy_import(tmp_path):
     assert "psycopg" in loaded
 
 
+@pytest.mark.slow
 def test_listing_the_commands_imports_no_part():
     """``berjasa``'s group lists its commands from berjasa.cli.COMMANDS without
     importing a part's commands (server, central, sync) or the demo; only the
@@ -100,6 +103,7 @@ def test_every_listed_command_loads_under_its_name():
         assert command.name == name
 
 
+@pytest.mark.slow
 def test_central_on_sqlite_imports_no_psycopg_nor_flask(tmp_path):
     """psycopg is for a PostgreSQL central only (central.storage.db imports it when
     one is opened), Flask and marshmallow for its web pages: central commands on
@@ -113,6 +117,7 @@ def test_central_on_sqlite_imports_no_psycopg_nor_flask(tmp_path):
         assert not {"psycopg", "flask", "marshmallow"} & set(loaded), (args, loaded)
 
 
+@pytest.mark.slow
 def test_the_kelurahan_app_loads_the_sync_agent_only_when_asked():
     """``serve`` builds server.app; the agent (requests, APScheduler) comes in only
     when a supervisor presses "sync now" (server/api/sync_status.py): on an old

@@ -11,6 +11,7 @@ import os
 import subprocess
 from pathlib import Path
 
+import pytest
 import requests
 
 from berjasa.logs import configure_logging, get_logger
@@ -31,6 +32,7 @@ def _json_lines(text: str) -> list[dict]:
     return lines
 
 
+@pytest.mark.slow
 def test_one_record_followed_from_phone_to_central_without_personal_data(data_dir, tmp_path,
                                                                          records):
     central_dir = tmp_path / "pusat"

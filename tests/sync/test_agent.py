@@ -136,6 +136,7 @@ def test_second_run_while_one_holds_the_lease_is_busy(central, kelurahan):
     assert run_once(kelurahan, h.agent_settings(kelurahan), "test").records_sent == 1
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("central", ["sqlite"], indirect=True)
 def test_a_killed_agent_never_blocks_the_next_run(central, kelurahan):
     """kill -9 in the middle of a run (central stalls), then `sync run --once`
@@ -335,6 +336,7 @@ def test_central_answers_a_batch_by_id_only_to_its_device(central, kelurahan, tm
     assert requests.get(central.url + path).status_code in (400, 401)
 
 
+@pytest.mark.slow  # its run encodes in a helper process
 @pytest.mark.parametrize("central", ["sqlite"], indirect=True)
 def test_the_first_batch_is_read_and_packed_alone(central, kelurahan, monkeypatch):
     """With a helper process encoding, the first batch is read (500 rows, not the
@@ -365,6 +367,7 @@ def test_the_first_batch_is_read_and_packed_alone(central, kelurahan, monkeypatc
     assert reads[1] == 12 and sum(len(b["record_ids"]) for b in [first, *rest]) == 12
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("central", ["sqlite"], indirect=True)
 def test_a_damaged_stored_batch_fails_the_run_instead_of_hanging_it(central, kelurahan):
     """A sender that meets something unexpected (here stored headers that are not

@@ -9,6 +9,7 @@ import itertools
 import sys
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -45,6 +46,7 @@ def test_every_record_once_and_no_batch_above_the_setting(queued, size, parallel
     assert all(0 < n <= size for n in sizes)
 
 
+@pytest.mark.slow
 def test_a_run_sends_the_planned_sizes(central, kelurahan):
     h.seed_approved(kelurahan, 450, seed=7)
     settings = h.agent_settings(kelurahan, sync_batch_size=200, sync_parallel_requests=2)

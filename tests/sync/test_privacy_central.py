@@ -288,6 +288,7 @@ def _wait_for_bytes_held_at(port: int, size: int, deadline: float) -> None:
     raise AssertionError(f"no request of {size} bytes reached port {port}")
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(os.name == "nt", reason="SIGSTOP is POSIX")
 @pytest.mark.parametrize("backend_name", ["sqlite", "postgresql"])
 def test_in_flight_batch_then_erasure_end_to_end(tmp_path, backend_name, request):
@@ -342,6 +343,7 @@ def test_in_flight_batch_then_erasure_end_to_end(tmp_path, backend_name, request
         central.stop()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("crash_at", ["after_build", "after_answer"])
 def test_erase_right_after_a_killed_agent(central, kelurahan, crash_at, backend):
     """The agent dies (like kill -9) with the person packed in a stored batch, before

@@ -89,6 +89,7 @@ def _sync(folder: Path) -> None:
     assert report.ok, report.error
 
 
+@pytest.mark.slow
 def test_registered_workers_stay_registered_after_central_is_restored(office, tmp_path):
     url, backups = office
     central = h.central_in_thread(url, tmp_path / "central")
@@ -151,6 +152,7 @@ def _cli(central, *args: str, check: bool = True):
                    env={"BERJASA_CENTRAL_DATABASE_URL": central.database_url})
 
 
+@pytest.mark.slow
 def test_an_older_laptop_after_a_restore_puts_nobody_on_a_registration_file(office, tmp_path):
     """A protocol-2 laptop resends its registered workers without their KPJ: central
     cannot tell them from new ones. Recorded with `central restored`, the restore holds

@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -20,6 +22,7 @@ def run_bench(*args: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=120, check=False)
 
 
+@pytest.mark.slow
 def test_a_quick_subset_writes_figures_with_baselines_and_ratios(tmp_path):
     out = tmp_path / "bench.json"
     done = run_bench("--quick", "--only", "identity,scale", "--out", str(out))
@@ -46,6 +49,7 @@ def test_a_quick_subset_writes_figures_with_baselines_and_ratios(tmp_path):
     assert str(out) in done.stdout
 
 
+@pytest.mark.slow
 def test_an_unknown_bench_name_is_refused_before_anything_runs(tmp_path):
     out = tmp_path / "bench.json"
     done = run_bench("--quick", "--only", "identity,nope", "--out", str(out))

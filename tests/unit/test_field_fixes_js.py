@@ -12,6 +12,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
 def test_fixes_module_under_node():
     done = subprocess.run(["node", "--test", str(ROOT / "field_client/tests/fixes.test.mjs")],

@@ -68,6 +68,7 @@ def _codes(ranges: list[str]) -> set[int]:
     return codes
 
 
+@pytest.mark.slow
 @needs_node
 def test_js_constants_match_reference_data():
     script = ("import('./field_client/js/rules.js').then(m => console.log(JSON.stringify("
@@ -84,6 +85,7 @@ def test_js_constants_match_reference_data():
 RUN_ELSEWHERE = {"dedupe.test.mjs", "phone2.test.mjs"}
 
 
+@pytest.mark.slow
 @needs_node
 def test_node_unit_tests_pass():
     files = sorted(str(path.relative_to(ROOT)) for path in (ROOT / "field_client" / "tests")

@@ -115,6 +115,7 @@ def _node_test(extra_env: dict) -> str:
     return result.stdout
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
 def test_node_side_runs_the_same_vectors():
     _node_test({"DEDUPE_BIG": ""})
@@ -127,6 +128,7 @@ def test_node_side_measures_the_same_150000_filter(big):
     assert "# skipped 0" in _node_test({"DEDUPE_BIG": str(big["path"])})
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
 def test_node_phone_round2_modules():
     """freshness.js (a phone clock days off), nikpropose.js, receipt.js under node --test."""

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
@@ -20,6 +22,7 @@ CONTRACTS = {c["id"]: c for c in
              ["tool"]["importlinter"]["contracts"]}
 
 
+@pytest.mark.slow
 def test_import_contracts_are_kept():
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     done = subprocess.run(

@@ -106,8 +106,9 @@ def test_the_quick_loop_runs_a_two_backend_test_on_one_backend_ci_on_both(reques
     backends runs once, about half on each backend; plain ``pytest`` runs both."""
     if request.config.option.keyword or request.config.option.deselect:
         pytest.skip("-k or --deselect chose the tests")
+    left_out = {"browser", "reliability", "slow"} if quick_run() else {"browser", "reliability"}
     collected = [t for t, names in _markers(request.config).items()
-                 if not names & {"browser", "reliability"}]  # what the quick loop selects
+                 if not names & left_out]  # what the quick loop selects
     running = [item.nodeid for item in request.session.items]
     every = _pairs(collected)
     pairs = {base: backends for base, backends in every.items() if len(backends) == 2}
