@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Response, current_app, render_template, request
 
 from central import trail
-from central.downloads import stamped_name
 from central.app import get_db
+from central.downloads import stamped_name
 from central.http import current_actor
 
 
