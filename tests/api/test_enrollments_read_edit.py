@@ -120,6 +120,23 @@ def test_patch_with_bad_values_is_422_and_changes_nothing(api, records):
     assert client.get(url).json()["version"] == 1
 
 
+def test_patch_refuses_a_tab_in_a_one_line_field_and_keeps_it_in_a_multi_line_one(api, records):
+    """An edit follows the intake's text rule (docs/api.md "Free text"): a tab in
+    ``birth_place`` is 422 ``unprintable_characters`` naming U+0009, the record
+    unchanged; the address, a multi-line field, keeps its tab with its line breaks."""
+    client = api("enumerator")
+    created = create(client, records.enrollment())
+    url = f"/api/v1/enrollments/{created['id']}"
+    answer = client.patch(url, json={"birth_place": "Makassar\tGowa"}, headers={"If-Match": "1"})
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["error_codes"] == {"birth_place": ["unprintable_characters"]}
+    assert "U+0009" in answer.json()["errors"]["birth_place"][0]
+    assert client.get(url).json()["birth_place"] == created["birth_place"]
+    address = "Jl. Somba Opu\nRT 002\tdekat masjid"
+    kept = client.patch(url, json={"address": address}, headers={"If-Match": "1"})
+    assert kept.status_code == 200 and kept.json()["address"] == address
+
+
 @pytest.mark.parametrize("status", ["approved", "rejected", "synced"])
 def test_patch_when_status_forbids_is_409(api, records, data_dir, status):
     client = api("enumerator")
