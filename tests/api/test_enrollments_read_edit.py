@@ -173,6 +173,27 @@ def test_patch_cannot_change_the_id(api, records):
     assert answer.status_code == 422 and "id" in answer.json()["errors"]
 
 
+# The lines of an edited-then-approved record after tamper_with_history, as flagged.
+TAMPERED = [("edit", False, ["changed_by", "old_values.rt"]), ("approve", True, []),
+            ("approve", False, ["trail_entry"])]
+
+
+def tamper_with_history(data_dir, enrollment_id: str) -> None:
+    """What someone with the database file can do to an edited (rt) and approved
+    record's history: rewrite the edit's author and old value, copy the approval."""
+    conn = sqlite3.connect(data_dir / "kelurahan.db")
+    conn.execute("UPDATE enrollment_history SET changed_by = 'supervisor2',"
+                 " old_values = json_object('rt', '009') WHERE enrollment_id = ? AND action = 'edit'",
+                 (enrollment_id,))
+    conn.execute("INSERT INTO enrollment_history (enrollment_id, version, status, changed_at,"
+                 " changed_by, action, old_values, new_values, reason) SELECT enrollment_id,"
+                 " version, status, changed_at, changed_by, action, old_values, new_values, reason"
+                 " FROM enrollment_history WHERE enrollment_id = ? AND action = 'approve'",
+                 (enrollment_id,))
+    conn.commit()
+    conn.close()
+
+
 def test_history_lines_the_sealed_trail_does_not_stand_for_are_flagged(api, records, data_dir):
     """A history row changed or added in SQLite by hand is shown with ``verified: false``
     and the parts that differ, by name only; the genuine lines stay verified."""
@@ -187,24 +208,10 @@ def test_history_lines_the_sealed_trail_does_not_stand_for_are_flagged(api, reco
         [("edit", True, []), ("approve", True, [])]
     assert decided.json()["history"] == history  # the review's answer shows the same lines
 
-    conn = sqlite3.connect(data_dir / "kelurahan.db")
-    conn.execute("UPDATE enrollment_history SET changed_by = 'supervisor2',"
-                 " old_values = json_object('rt', '009') WHERE enrollment_id = ? AND action = 'edit'",
-                 (created["id"],))
-    conn.execute("INSERT INTO enrollment_history (enrollment_id, version, status, changed_at,"
-                 " changed_by, action, old_values, new_values, reason) SELECT enrollment_id,"
-                 " version, status, changed_at, changed_by, action, old_values, new_values, reason"
-                 " FROM enrollment_history WHERE enrollment_id = ? AND action = 'approve'",
-                 (created["id"],))
-    conn.commit()
-    conn.close()
+    tamper_with_history(data_dir, created["id"])
     answer = api("supervisor").get(url)
     assert answer.status_code == 200
     history = answer.json()["history"]
-    assert [(line["action"], line["verified"], line["mismatch"]) for line in history] == [
-        ("edit", False, ["changed_by", "old_values.rt"]),
-        ("approve", True, []),
-        ("approve", False, ["trail_entry"]),
-    ]
+    assert [(line["action"], line["verified"], line["mismatch"]) for line in history] == TAMPERED
     assert history[0]["old_values"] == {"rt": "009"}  # shown as held, flagged, not hidden
     assert created["nik"] not in answer.text.split('"history"')[1]

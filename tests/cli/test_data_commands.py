@@ -12,6 +12,7 @@ from berjasa.database import connect
 from berjasa.settings import load_settings
 from server import intake
 from server.storage.audit import Actor
+from tests.api.test_enrollments_read_edit import TAMPERED, tamper_with_history
 from tests.helpers import PASSPHRASE, berjasa
 
 
@@ -264,23 +265,9 @@ def test_privacy_export_flags_history_lines_the_sealed_trail_does_not_stand_for(
     url = f"/api/v1/enrollments/{made['id']}"
     assert enumerator.patch(url, json={"rt": "7"}, headers={"If-Match": "1"}).status_code == 200
     assert api("supervisor").post(f"{url}/review", json={"decision": "approve"}).status_code == 200
-    conn = sqlite3.connect(data_dir / "kelurahan.db")
-    conn.execute("UPDATE enrollment_history SET changed_by = 'supervisor2',"
-                 " old_values = json_object('rt', '009') WHERE enrollment_id = ? AND action = 'edit'",
-                 (made["id"],))
-    conn.execute("INSERT INTO enrollment_history (enrollment_id, version, status, changed_at,"
-                 " changed_by, action, old_values, new_values, reason) SELECT enrollment_id,"
-                 " version, status, changed_at, changed_by, action, old_values, new_values, reason"
-                 " FROM enrollment_history WHERE enrollment_id = ? AND action = 'approve'",
-                 (made["id"],))
-    conn.commit()
-    conn.close()
+    tamper_with_history(data_dir, made["id"])
     shown = api("supervisor").get(url).json()["history"]
     exported = berjasa("privacy", "export", made["nik"], "--json", data_dir=data_dir, check=True)
     history = json.loads(exported.stdout)["records"][0]["history"]
-    assert [(line["action"], line["verified"], line["mismatch"]) for line in history] == [
-        ("edit", False, ["changed_by", "old_values.rt"]),
-        ("approve", True, []),
-        ("approve", False, ["trail_entry"]),
-    ]
+    assert [(line["action"], line["verified"], line["mismatch"]) for line in history] == TAMPERED
     assert history == shown  # the same lines, from the same check
