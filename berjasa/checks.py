@@ -168,8 +168,12 @@ def has_visible_text(text: str | None) -> bool:
 # U+FEFF and U+00AD hide inside a word, and tag characters (U+E0020-E007F) smuggle
 # invisible ASCII. docs/api.md "Free text" holds the decision.
 
-# Line breaks and the tab a textarea can give (a one-line field allows the tab only).
+# Line breaks and the tab a textarea can give: what a multi-line field allows.
 TYPED_CONTROLS = "\n\r\t"
+# What a one-line field (a birth place, an imported name) allows: no control at all. A
+# tab there was pasted from a spreadsheet row; it would split the field's exported cell
+# (a tab-separated file, Excel's paste) as a line break would, so both are refused.
+ONE_LINE_CONTROLS = ""
 # The two format characters real text needs: the zero-width non-joiner and joiner
 # (Arabic-script and Indic shaping, Persian ZWNJ, emoji sequences such as the family
 # emoji). Nothing else of category Cf is needed by the scripts of Indonesia: Lontara

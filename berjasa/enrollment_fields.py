@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 from marshmallow import ValidationError, fields
 
 from berjasa import identity
-from berjasa.checks import TYPED_CONTROLS, unprintable_problem
+from berjasa.checks import ONE_LINE_CONTROLS, TYPED_CONTROLS, unprintable_problem
 from berjasa.messages import (
     NOT_BOOLEAN,
     NOT_INTEGER,
@@ -122,7 +122,8 @@ class DuplicateHint(fields.Field):
 class FreeText(fields.Field):
     """Any printable text, stored exactly as typed (escaped wherever shown):
     :func:`berjasa.checks.unprintable_problem` refuses controls and invisible format
-    characters (U+202E...) other than the line breaks of a multi-line field."""
+    characters (U+202E...) other than the line breaks and tab of a multi-line field (a
+    one-line field takes none, :data:`berjasa.checks.ONE_LINE_CONTROLS`)."""
 
     default_error_messages = field_errors(NOT_TEXT)
 
@@ -141,7 +142,7 @@ class FreeText(fields.Field):
         if len(value) > self.max_length:
             raise ValidationError(coded(f"Terlalu panjang: paling banyak {self.max_length} "
                                         "karakter.", "too_long"))
-        problem = unprintable_problem(value, TYPED_CONTROLS if self.multiline else "\t")
+        problem = unprintable_problem(value, TYPED_CONTROLS if self.multiline else ONE_LINE_CONTROLS)
         if problem:
             raise ValidationError(coded(problem.message, problem.code))
         return value

@@ -30,6 +30,12 @@ def wita_column(moment: Any) -> str:
     return _in_wita(moment, "%Y-%m-%d %H:%M:%S")
 
 
+def file_stamp(moment: Any) -> str:
+    """A stored UTC time as a file name carries it: "2026-11-26-1230" in Makassar time
+    (names sort as the moments do; no ":", which Windows refuses in a file name)."""
+    return _in_wita(moment, "%Y-%m-%d-%H%M")
+
+
 def _in_wita(moment: Any, shape: str) -> str:
     """``moment`` (ISO-8601, UTC when it names no offset) in WITA as ``shape`` says;
     "" for nothing, the value as text when it is not a time."""

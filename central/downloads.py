@@ -12,13 +12,14 @@ from __future__ import annotations
 from typing import Any
 
 from berjasa.audit import Actor
+from berjasa.local_time import file_stamp
 from berjasa.problems import BadFilter, ExportRefused, NotFound
 from central import exports, trail
 from central.accounts import AUDITOR
 from central.export_bpkad import PaymentListRefused
 from central.export_fields import ExportError
 from central.schemas import DownloadQuery
-from central.storage.db import Database
+from central.storage.db import Database, utc_now
 
 FORMATS = {"csv": "text/csv", "xlsx":
            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
@@ -99,10 +100,23 @@ def _export_options(filters: dict[str, Any], settings: dict[str, Any]) -> dict[s
     return options
 
 
-def file_name(what: str, filters: dict[str, Any]) -> str:
-    """The download's file name, e.g. ``payment-list-2025-10.xlsx``."""
-    suffix = f"-{filters['month']}" if filters.get("month") else ""
-    return f"{what}{suffix}.{filters['format']}"
+def file_name(what: str, filters: dict[str, Any], at: str) -> str:
+    """The download's file name: which export, and which of its downloads, so that two
+    files a person keeps never share a name (a browser would save the second as
+    "payment-list (1).xlsx"). The payment list names its month and whether it is the
+    draft or the final list (``payment-list-2025-10-draft.xlsx``,
+    ``payment-list-2025-10-final.xlsx``); every other export names when it was made
+    (``at``, in WITA: ``bpjs-registration-2025-10-14-0930.csv``). Never a NIK or a
+    name: the filters hold neither."""
+    if "month" in filters:
+        kind = "draft" if filters.get("draft") else "final"
+        return f"{what}-{filters['month']}-{kind}.{filters['format']}"
+    return stamped_name(what, filters["format"], at)
+
+
+def stamped_name(prefix: str, extension: str, at: str | None = None) -> str:
+    """``PREFIX-YYYY-MM-DD-HHMM.EXT``, the time ``at`` (default now) in WITA."""
+    return f"{prefix}-{file_stamp(at or utc_now())}.{extension}"
 
 
 def produce(db: Database, what: str, filters: dict[str, Any], actor: Actor,
@@ -124,7 +138,8 @@ def produce(db: Database, what: str, filters: dict[str, Any], actor: Actor,
     except ExportError as exc:
         raise ExportRefused(str(exc)) from exc
     return {"content": result.content, "rows": result.rows, "sha256": result.sha256,
-            "file_name": file_name(what, filters), "mimetype": FORMATS[filters["format"]]}
+            "file_name": file_name(what, {**filters, **result.filters}, utc_now()),
+            "mimetype": FORMATS[filters["format"]]}
 
 
 def record(db: Database, actor: Actor, what: str, filters: dict[str, Any], rows: int,

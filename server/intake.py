@@ -42,7 +42,6 @@ from server.intake_writer import Batch, Outcome, Prepared, group_writer, identit
 from server.schemas.messages import flatten_errors
 from server.storage import enrollments as store
 from server.storage.audit import Actor, record_audit_entry
-from server.storage.history_check import row_mismatches
 
 EDITABLE_STATUSES = ("submitted", "needs_fix")
 WRITER_EXTENSION = "berjasa.enrollment_writer"  # the app's group_writer(), in app.extensions
@@ -222,20 +221,6 @@ def mask_number(value: Any) -> Any:
 def _as_input(values: dict[str, Any]) -> dict[str, Any]:
     """A stored record as a client payload again (drop empty optionals)."""
     return {k: v for k, v in values.items() if v is not None}
-
-
-def record_history(conn: sqlite3.Connection, enrollment_id: str) -> list[dict[str, Any]]:
-    """A record's earlier versions and decisions, oldest first, each checked against
-    the sealed trail (:func:`server.storage.history_check.row_mismatches`, as ``audit
-    verify`` checks it): ``verified``, and ``mismatch``, the parts its trail entry does
-    not stand for (names only, never a value; empty when verified)."""
-    rows = store.history(conn, enrollment_id)
-    # Read after the rows: a row appended meanwhile only adds a check at the end.
-    checks = row_mismatches(conn, enrollment_id, lifecycle.ACTIONS)
-    for index, row in enumerate(rows):
-        parts = checks[index] if index < len(checks) else ["trail_entry"]
-        row["verified"], row["mismatch"] = not parts, parts
-    return rows
 
 
 def visible_record(conn: sqlite3.Connection, enrollment_id: str, actor: Actor) -> dict:

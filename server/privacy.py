@@ -29,6 +29,7 @@ from berjasa.erasure import checked_nik, erasure_reason, record_names, retention
 from berjasa.local_time import wita
 from berjasa.problems import NotFound
 from berjasa.pseudonyms import key_for_connection, pseudonym
+from server import trail
 from server.storage import audit as audit_store
 from server.storage import enrollments as store
 from server.storage import privacy as privacy_store
@@ -46,7 +47,9 @@ def nik_pseudonym(conn: sqlite3.Connection, nik: str) -> str:
 
 def export_subject(conn: sqlite3.Connection, nik: str, actor: Actor,
                    reason: str | None = None) -> dict[str, Any]:
-    """Every record, its history and its audit entries for one NIK; audited, with the
+    """Every record, its history (each line ``verified`` against the sealed trail, or
+    not, with its ``mismatch``: :func:`server.trail.checked_history`) and its audit
+    entries for one NIK; audited, with the
     request's reason (the letter number) when one is given: one that names the
     person is refused (:func:`berjasa.erasure.erasure_reason`)."""
     nik = checked_nik(nik)
@@ -68,7 +71,9 @@ def export_subject(conn: sqlite3.Connection, nik: str, actor: Actor,
         "exported_at": utc_now(),
         "records": [{**{k: r[k] for k in store.CLIENT_FIELDS},
                      **{k: r[k] for k in store.SERVER_FIELDS if k in r},
-                     "history": store.history(conn, r["id"])} for r in records],
+                     # flagged as the API flags it: a line the sealed trail does not
+                     # stand for is never handed out as if it did
+                     "history": trail.checked_history(conn, r["id"])} for r in records],
         "audit": [audit_store.with_values(e, values) for e in entries],
     }
     with transaction(conn):

@@ -13,6 +13,8 @@ from berjasa.audit import RESTORE_ACTION
 from berjasa.local_time import wita, wita_column
 from server import backup_trail, lifecycle
 from server.storage import audit as store
+from server.storage import enrollments
+from server.storage.history_check import row_mismatches
 
 GENESIS_HASH = store.GENESIS_HASH
 
@@ -80,6 +82,22 @@ def record_history(conn: sqlite3.Connection, record_id: str) -> list[dict[str, A
                       "unmatched": shown.get("unmatched_values", []),
                       "entry_broken": entry["seq"] in broken})
     return lines
+
+
+def checked_history(conn: sqlite3.Connection, enrollment_id: str) -> list[dict[str, Any]]:
+    """A record's earlier versions and decisions as stored (``enrollment_history``),
+    oldest first, each checked against the sealed trail
+    (:func:`server.storage.history_check.row_mismatches`, as ``audit verify`` checks it):
+    ``verified``, and ``mismatch``, the parts its trail entry does not stand for (names
+    only, never a value; empty when verified). The ``history`` of the API's record
+    (``HistoryEntry``) and of a person's copy of their data (``privacy export``)."""
+    rows = enrollments.history(conn, enrollment_id)
+    # Read after the rows: a row appended meanwhile only adds a check at the end.
+    checks = row_mismatches(conn, enrollment_id, lifecycle.ACTIONS)
+    for index, row in enumerate(rows):
+        parts = checks[index] if index < len(checks) else ["trail_entry"]
+        row["verified"], row["mismatch"] = not parts, parts
+    return rows
 
 
 def verify(conn: sqlite3.Connection) -> tuple[int, dict[str, Any] | None]:

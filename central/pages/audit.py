@@ -6,6 +6,7 @@ from flask import Response, current_app, render_template, request
 
 from central import trail
 from central.app import get_db
+from central.downloads import stamped_name
 from central.http import current_actor
 
 
@@ -36,4 +37,4 @@ def audit_export():
     written = trail.export_csv(db, filters)
     trail.record_trail_export(db, current_actor(), filters, written)
     return Response(written.content, mimetype="text/csv", headers={
-        "Content-Disposition": 'attachment; filename="jejak-audit-pusat.csv"'})
+        "Content-Disposition": f'attachment; filename="{stamped_name("jejak-audit-pusat", "csv")}"'})

@@ -12,7 +12,7 @@
 
 // --- free text -------------------------------------------------------------------
 
-// Line breaks and the tab a textarea gives (a one-line field allows the tab only).
+// Line breaks and the tab a textarea gives (a one-line field allows none).
 export const TYPED_CONTROLS = '\n\r\t';
 // The format characters real text needs: zero-width non-joiner and joiner.
 export const TEXT_JOINERS = '\u200c\u200d';

@@ -11,8 +11,10 @@ import {
 } from './typed.js';
 
 // Free text and what it may hold besides printable characters (the server's FreeText:
-// a one-line birth place takes a tab, the address and notes line breaks too).
-const FREE_TEXT_FIELDS = [['birth_place', '\t'], ['address', TYPED_CONTROLS], ['notes', TYPED_CONTROLS]];
+// the address and notes take line breaks and a tab; a one-line birth place no control
+// at all, berjasa.checks.ONE_LINE_CONTROLS: a tab pasted from a spreadsheet row would
+// split its exported cell).
+const FREE_TEXT_FIELDS = [['birth_place', ''], ['address', TYPED_CONTROLS], ['notes', TYPED_CONTROLS]];
 
 /** Why an income value is not a whole rupiah amount (a key of RUPIAH_PROBLEMS). */
 function incomeProblem(value) {

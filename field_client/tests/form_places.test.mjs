@@ -93,3 +93,11 @@ test('every error and warning has a place on the form', () => {
   const ran = validateRecord(TRIPS[4], REFERENCE).warnings;
   assert.ok(ran.birth_date && ran.monthly_income, JSON.stringify(ran));
 });
+
+test('a tab in the one-line birth place is an error; the address keeps it', () => {
+  // berjasa.checks.ONE_LINE_CONTROLS: the server refuses it too (422 unprintable_characters)
+  const data = { ...GOOD, birth_place: 'Makassar\tGowa', address: 'Jl. Ratulangi 5\nRT 002\tdekat pasar' };
+  const { errors } = validateRecord(data, REFERENCE);
+  assert.match(String(errors.birth_place), /U\+0009 \(karakter kontrol\)/);
+  assert.equal(errors.address, undefined);
+});

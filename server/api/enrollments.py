@@ -15,7 +15,7 @@ from berjasa.request_log import note_records
 from berjasa.web.answers import problems
 from berjasa.web.arguments import Blueprint, JsonBody, QueryArgs, whole_number
 from berjasa.web.bodies import read_json
-from server import intake, listing
+from server import intake, listing, trail
 from server.db import get_db
 from server.http import current_actor
 
@@ -131,7 +131,7 @@ def _site() -> tuple[dict, str]:
 
 def _shown(record: dict, with_history: bool = False) -> dict:
     settings, site = _site()
-    history = intake.record_history(get_db(), record["id"]) if with_history else None
+    history = trail.checked_history(get_db(), record["id"]) if with_history else None
     return intake.present(record, settings, site, history)
 
 

@@ -11,7 +11,7 @@ from marshmallow import fields, validate
 from berjasa.messages import coded
 from berjasa.web.answers import problems
 from berjasa.web.arguments import Blueprint, JsonBody
-from server import intake, review
+from server import intake, review, trail
 from server.db import get_db
 from server.http import current_actor
 
@@ -53,5 +53,5 @@ def review_enrollment(body: dict, enrollment_id: str):
     record = review.review_enrollment(conn, enrollment_id, body["decision"], body.get("reason"),
                                       current_actor(), settings, site,
                                       expected_version=body.get("version"))
-    shown = intake.present(record, settings, site, intake.record_history(conn, enrollment_id))
+    shown = intake.present(record, settings, site, trail.checked_history(conn, enrollment_id))
     return shown, 200, {"ETag": f'"{record["version"]}"'}

@@ -194,6 +194,9 @@ BAD_FIELDS = [
     ("notes", "a\x00b", "unprintable_characters"),
     ("notes", "a\u202eb", "unprintable_characters"),
     ("address", "Jl. A\u2028RT 2", "unprintable_characters"),
+    # a one-line field takes no tab (pasted from a spreadsheet row, it splits the cell)
+    ("birth_place", "Makassar\tSulawesi Selatan", "unprintable_characters"),
+    ("birth_place", "Makassar\t", "unprintable_characters"),
     ("work_category", "Pilot", "unknown_work_category"),
 ]
 

@@ -120,6 +120,23 @@ def test_patch_with_bad_values_is_422_and_changes_nothing(api, records):
     assert client.get(url).json()["version"] == 1
 
 
+def test_patch_refuses_a_tab_in_a_one_line_field_and_keeps_it_in_a_multi_line_one(api, records):
+    """An edit follows the intake's text rule (docs/api.md "Free text"): a tab in
+    ``birth_place`` is 422 ``unprintable_characters`` naming U+0009, the record
+    unchanged; the address, a multi-line field, keeps its tab with its line breaks."""
+    client = api("enumerator")
+    created = create(client, records.enrollment())
+    url = f"/api/v1/enrollments/{created['id']}"
+    answer = client.patch(url, json={"birth_place": "Makassar\tGowa"}, headers={"If-Match": "1"})
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["error_codes"] == {"birth_place": ["unprintable_characters"]}
+    assert "U+0009" in answer.json()["errors"]["birth_place"][0]
+    assert client.get(url).json()["birth_place"] == created["birth_place"]
+    address = "Jl. Somba Opu\nRT 002\tdekat masjid"
+    kept = client.patch(url, json={"address": address}, headers={"If-Match": "1"})
+    assert kept.status_code == 200 and kept.json()["address"] == address
+
+
 @pytest.mark.parametrize("status", ["approved", "rejected", "synced"])
 def test_patch_when_status_forbids_is_409(api, records, data_dir, status):
     client = api("enumerator")
@@ -156,6 +173,27 @@ def test_patch_cannot_change_the_id(api, records):
     assert answer.status_code == 422 and "id" in answer.json()["errors"]
 
 
+# The lines of an edited-then-approved record after tamper_with_history, as flagged.
+TAMPERED = [("edit", False, ["changed_by", "old_values.rt"]), ("approve", True, []),
+            ("approve", False, ["trail_entry"])]
+
+
+def tamper_with_history(data_dir, enrollment_id: str) -> None:
+    """What someone with the database file can do to an edited (rt) and approved
+    record's history: rewrite the edit's author and old value, copy the approval."""
+    conn = sqlite3.connect(data_dir / "kelurahan.db")
+    conn.execute("UPDATE enrollment_history SET changed_by = 'supervisor2',"
+                 " old_values = json_object('rt', '009') WHERE enrollment_id = ? AND action = 'edit'",
+                 (enrollment_id,))
+    conn.execute("INSERT INTO enrollment_history (enrollment_id, version, status, changed_at,"
+                 " changed_by, action, old_values, new_values, reason) SELECT enrollment_id,"
+                 " version, status, changed_at, changed_by, action, old_values, new_values, reason"
+                 " FROM enrollment_history WHERE enrollment_id = ? AND action = 'approve'",
+                 (enrollment_id,))
+    conn.commit()
+    conn.close()
+
+
 def test_history_lines_the_sealed_trail_does_not_stand_for_are_flagged(api, records, data_dir):
     """A history row changed or added in SQLite by hand is shown with ``verified: false``
     and the parts that differ, by name only; the genuine lines stay verified."""
@@ -170,24 +208,10 @@ def test_history_lines_the_sealed_trail_does_not_stand_for_are_flagged(api, reco
         [("edit", True, []), ("approve", True, [])]
     assert decided.json()["history"] == history  # the review's answer shows the same lines
 
-    conn = sqlite3.connect(data_dir / "kelurahan.db")
-    conn.execute("UPDATE enrollment_history SET changed_by = 'supervisor2',"
-                 " old_values = json_object('rt', '009') WHERE enrollment_id = ? AND action = 'edit'",
-                 (created["id"],))
-    conn.execute("INSERT INTO enrollment_history (enrollment_id, version, status, changed_at,"
-                 " changed_by, action, old_values, new_values, reason) SELECT enrollment_id,"
-                 " version, status, changed_at, changed_by, action, old_values, new_values, reason"
-                 " FROM enrollment_history WHERE enrollment_id = ? AND action = 'approve'",
-                 (created["id"],))
-    conn.commit()
-    conn.close()
+    tamper_with_history(data_dir, created["id"])
     answer = api("supervisor").get(url)
     assert answer.status_code == 200
     history = answer.json()["history"]
-    assert [(line["action"], line["verified"], line["mismatch"]) for line in history] == [
-        ("edit", False, ["changed_by", "old_values.rt"]),
-        ("approve", True, []),
-        ("approve", False, ["trail_entry"]),
-    ]
+    assert [(line["action"], line["verified"], line["mismatch"]) for line in history] == TAMPERED
     assert history[0]["old_values"] == {"rt": "009"}  # shown as held, flagged, not hidden
     assert created["nik"] not in answer.text.split('"history"')[1]

@@ -66,6 +66,8 @@ BAD_FIELDS = [
     ("address empty", {"address": ""}, ["invalid_address"]),
     ("address with an escape character", {"address": "Jl. Nuri\x1b[2J"}, ["invalid_address"]),
     ("birth place missing", {"birth_place": None}, ["invalid_birth_place"]),
+    # an old laptop took a tab in a one-line field; today's kelurahan refuses it
+    ("birth place with a tab", {"birth_place": "Makassar\tGowa"}, ["invalid_birth_place"]),
     ("captured a month ahead", {"captured_at": FAR_FUTURE}, ["invalid_captured_at"]),
     ("captured without a time zone", {"captured_at": "2025-10-06T09:00:00"}, ["invalid_captured_at"]),
     ("location off the globe", {"location": {"lat": 500.0, "lon": 0.0, "accuracy_m": 5.0}},

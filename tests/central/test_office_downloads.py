@@ -28,7 +28,7 @@ def test_operator_downloads_the_payment_list_and_the_auditor_sees_it_in_the_trai
     assert answer.status_code == 200, answer.text[:300]
     assert answer.headers["Content-Type"].startswith(
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    assert "payment-list-2025-10.xlsx" in answer.headers["Content-Disposition"]
+    assert 'filename="payment-list-2025-10-draft.xlsx"' in answer.headers["Content-Disposition"]
     digest = hashlib.sha256(answer.content).hexdigest()
     assert answer.headers["X-Berjasa-SHA256"] == digest
     sheet = load_workbook(io.BytesIO(answer.content)).active
@@ -61,6 +61,44 @@ def test_operator_downloads_the_payment_list_and_the_auditor_sees_it_in_the_trai
     # the export of the trail is itself in the trail
     actions = [e["action"] for e in central.query("SELECT action FROM audit_log ORDER BY seq")]
     assert actions[-1] == "download.audit"
+
+
+def _file_name(answer) -> str:
+    """The name a browser saves a download under."""
+    assert answer.status_code == 200, answer.text[:300]
+    return re.fullmatch(r'attachment; filename="([^"]+)"',
+                        answer.headers["Content-Disposition"]).group(1)
+
+
+def test_every_download_has_a_file_name_of_its_own(central):
+    """The draft and the final payment list of a month, and lists of other months, are
+    saved under names that tell them apart (never "payment-list (1).xlsx"): the month
+    and "draft"/"final"; without a month the name says the month the list is for.
+    Exports without a month say when they were made (WITA), so a second registration
+    file does not take the first one's name; no name holds a NIK or a name."""
+    from berjasa.local_time import today
+
+    central.register().send(records(2))
+    operator = signed_in(central, "operator")
+    base = f"{central.url}/unduh/payment-list?format=xlsx"
+    names = {query: _file_name(operator.get(base + query, timeout=60))
+             for query in ("&month=2025-10", "&month=2025-10&draft=1", "&month=2025-11&draft=0",
+                           "", "&draft=1")}
+    this_month = today().strftime("%Y-%m")
+    assert names == {"&month=2025-10": "payment-list-2025-10-final.xlsx",
+                     "&month=2025-10&draft=1": "payment-list-2025-10-draft.xlsx",
+                     "&month=2025-11&draft=0": "payment-list-2025-11-final.xlsx",
+                     "": f"payment-list-{this_month}-final.xlsx",
+                     "&draft=1": f"payment-list-{this_month}-draft.xlsx"}
+    for what in ("rejections", "progress", "all"):
+        name = _file_name(operator.get(f"{central.url}/unduh/{what}?format=csv", timeout=60))
+        assert re.fullmatch(rf"{what}-{today().isoformat()}-\d{{4}}\.csv", name), name
+    auditor = signed_in(central, "auditor")
+    name = _file_name(auditor.get(f"{central.url}/unduh/bpjs-registration?format=xlsx",
+                                  timeout=60))
+    assert re.fullmatch(rf"bpjs-registration-{today().isoformat()}-\d{{4}}\.xlsx", name), name
+    trail = _file_name(auditor.get(f"{central.url}/audit/export.csv?action=login", timeout=30))
+    assert re.fullmatch(rf"jejak-audit-pusat-{today().isoformat()}-\d{{4}}\.csv", trail), trail
 
 
 def test_forged_download_filters_are_400_with_a_clear_message(central):

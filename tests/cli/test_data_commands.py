@@ -12,6 +12,7 @@ from berjasa.database import connect
 from berjasa.settings import load_settings
 from server import intake
 from server.storage.audit import Actor
+from tests.api.test_enrollments_read_edit import TAMPERED, tamper_with_history
 from tests.helpers import PASSPHRASE, berjasa
 
 
@@ -251,3 +252,22 @@ def test_audit_export_gives_the_auditor_the_values_still_held(filled, tmp_path):
     after = {r["seq"]: r for r in exported("--with-values")}
     assert after[edit["seq"]]["held_values"] == "" and after[edit["seq"]]["changes"] == edit["changes"]
     assert "Nusantara" not in json.dumps(list(after.values()))
+
+
+def test_privacy_export_flags_history_lines_the_sealed_trail_does_not_stand_for(
+        api, records, data_dir):
+    """A person's copy shows each line of a record's history as the API does
+    (``GET /api/v1/enrollments/<id>``): ``verified`` and ``mismatch`` (names of the parts
+    its trail entry does not stand for). A line changed or added in SQLite by hand is
+    never handed out as if the sealed trail backed it."""
+    enumerator = api("enumerator")
+    made = enumerator.post("/api/v1/enrollments", json=records.enrollment(rt="001")).json()
+    url = f"/api/v1/enrollments/{made['id']}"
+    assert enumerator.patch(url, json={"rt": "7"}, headers={"If-Match": "1"}).status_code == 200
+    assert api("supervisor").post(f"{url}/review", json={"decision": "approve"}).status_code == 200
+    tamper_with_history(data_dir, made["id"])
+    shown = api("supervisor").get(url).json()["history"]
+    exported = berjasa("privacy", "export", made["nik"], "--json", data_dir=data_dir, check=True)
+    history = json.loads(exported.stdout)["records"][0]["history"]
+    assert [(line["action"], line["verified"], line["mismatch"]) for line in history] == TAMPERED
+    assert history == shown  # the same lines, from the same check

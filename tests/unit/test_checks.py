@@ -6,7 +6,7 @@ import datetime as dt
 import unicodedata
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from berjasa.checks import (
@@ -15,10 +15,13 @@ from berjasa.checks import (
     unprintable_characters,
     unprintable_problem,
 )
+from berjasa.enrollment_schema import intake_load
 from berjasa.erasure import erasure_reason
 from berjasa.problems import ValidationFailed
-from berjasa.synthetic import make_nik
+from berjasa.settings import load_settings
+from berjasa.synthetic import EnrollmentFaker, make_nik
 from server.review import check_decision
+from tests.helpers import examples
 
 TODAY = dt.date(2026, 11, 26)
 NOW = dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.timezone.utc)
@@ -148,6 +151,41 @@ def test_the_rule_is_the_categories_but_the_typed_and_the_joiners(text):
     assert unprintable_characters(text, allowed="") == [
         c for c in dict.fromkeys(text) if unicodedata.category(c) in REFUSED_CATEGORIES
         and c not in "\u200c\u200d"]
+
+
+# The enrollment's free text by kind of field (berjasa/enrollment_schema.py): a one-line
+# field takes no control character at all, the tab included (pasted from a spreadsheet
+# row, it splits the exported cell); a multi-line field keeps line breaks and the tab.
+ONE_LINE_FIELDS = ("birth_place",)
+MULTI_LINE_FIELDS = ("address", "notes")
+PRINTABLE = st.text(st.characters(blacklist_categories=REFUSED_CATEGORIES), max_size=40)
+INTAKE_SETTINGS = load_settings(None)
+INTAKE_RECORD = EnrollmentFaker("73.71.01.1001", seed=3).enrollment()
+
+
+@settings(max_examples=examples(200), deadline=None)
+@given(PRINTABLE, st.lists(st.sampled_from("\t\n\r"), min_size=1, max_size=3), PRINTABLE,
+       st.sampled_from(ONE_LINE_FIELDS), st.sampled_from(MULTI_LINE_FIELDS))
+def test_a_tab_or_line_break_in_one_line_free_text_is_refused_in_multi_line_kept(
+        before, typed, after, one_line, multi_line):
+    """The intake's validator (the kelurahan's POST and PATCH, central's ingest):
+    anywhere in a one-line field, a tab or a line break is a 422 on that field naming
+    it by its code; in a multi-line field the same text is stored as typed."""
+    value = before + "".join(typed) + after
+    assume(value.strip())  # blank is "required", another rule
+    loaded, found = intake_load({**INTAKE_RECORD, one_line: value}, INTAKE_SETTINGS)
+    assert loaded is None and found == {one_line: ["unprintable_characters"]}
+    message = unprintable_problem(value, "").message
+    assert all(f"U+{ord(c):04X} (karakter kontrol)" in message for c in typed)
+    loaded, found = intake_load({**INTAKE_RECORD, multi_line: value}, INTAKE_SETTINGS)
+    assert found == {} and loaded[multi_line] == value
+
+
+@settings(max_examples=examples(100), deadline=None)
+@given(PRINTABLE.filter(str.strip), st.sampled_from(ONE_LINE_FIELDS + MULTI_LINE_FIELDS))
+def test_printable_free_text_is_stored_as_typed(value, field):
+    loaded, found = intake_load({**INTAKE_RECORD, field: value}, INTAKE_SETTINGS)
+    assert found == {} and loaded[field] == value
 
 
 @pytest.mark.parametrize("char", INVISIBLE)

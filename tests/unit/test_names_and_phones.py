@@ -115,6 +115,17 @@ def test_inserting_a_forbidden_character_anywhere_fails(typed, bad, data):
 
 
 @PROPERTY
+@given(names(), names(), st.sampled_from(["\t", "\n", "\r", "\x0b", "\x0c"]))
+def test_a_tab_or_line_break_inside_a_name_is_refused_at_its_ends_trimmed(first, second, control):
+    """A name is one line (its cell in every export): a tab or a line break between
+    its words is refused, named by its code, never collapsed into a space; at either
+    end it is trimmed like a space (nothing of it is stored)."""
+    error = refusal(normalise_person_name, first.strip() + control + second.strip())
+    assert error.code == "name_invalid_characters" and f"U+{ord(control):04X}" in error.message
+    assert normalise_person_name(control + first + control) == normalise_person_name(first)
+
+
+@PROPERTY
 @given(names(), st.characters(categories=["Cf"]), st.data())
 def test_a_format_character_anywhere_in_a_name_fails_naming_its_code(typed, invisible, data):
     """Names are letters, marks, spaces and . , ' ’ - (design.md): an invisible format
