@@ -20,6 +20,8 @@ import posixpath
 import re
 import zipfile
 
+from central.import_archive import open_member
+
 _NS = rb"(?:[A-Za-z_][\w.-]*:)?"
 # a formula element followed by no value (group 1: the cell's end), or an empty one
 _FORMULA_WITHOUT_VALUE = re.compile(
@@ -48,7 +50,7 @@ class UnstoredFormulas:
         if row == self.header_line or (row > self.header_line and column in self.columns):
             self.count += 1
             self.where.add(0 if row == self.header_line else column)
-            self.first = self.first or (f"{_letters(column)}{row}", row)
+            self.first = self.first or (f"{column_letters(column)}{row}", row)
 
 
 def _cell_attributes(text: bytes, position: int) -> bytes | None:
@@ -74,7 +76,7 @@ def scan_sheet(archive: zipfile.ZipFile, member: str, unstored: UnstoredFormulas
     merges: dict[str, None] = {}
     unplaced = False
     tail = b""
-    with archive.open(member) as source:
+    with open_member(archive, member) as source:
         while block := source.read(1 << 20):
             text = tail + block
             # a formula element starts "<f" or "<x:f": without one (a sheet of values) the
@@ -123,7 +125,7 @@ def formulas_without_value(archive: zipfile.ZipFile, member: str, unstored: Unst
 
     row = column = 0
     sheet_data = None
-    with archive.open(member) as source:
+    with open_member(archive, member) as source:
         for event, element in iterparse(source, events=("start", "end")):
             name = element.tag.rpartition("}")[2]
             if event == "start":
@@ -146,7 +148,13 @@ def formulas_without_value(archive: zipfile.ZipFile, member: str, unstored: Unst
                 sheet_data.clear()  # rows read are dropped: memory stays flat
 
 
-def _letters(column: int) -> str:
+def _read(archive: zipfile.ZipFile, member: str) -> bytes:
+    """A small part whole, never more than it declares (the sizes were checked first)."""
+    with open_member(archive, member) as source:
+        return source.read()
+
+
+def column_letters(column: int) -> str:
     letters = ""
     while column:
         column, rest = divmod(column - 1, 26)
@@ -180,7 +188,7 @@ def _relationships(archive: zipfile.ZipFile, rels: str, folder: str) -> list[tup
     from defusedxml.ElementTree import fromstring
 
     return [(_attribute(r, "Id") or "", _attribute(r, "Type") or "", _part(folder, _attribute(r, "Target") or ""))
-            for r in fromstring(archive.read(rels))
+            for r in fromstring(_read(archive, rels))
             if _local(r) == "Relationship" and _attribute(r, "TargetMode") != "External"]
 
 
@@ -201,7 +209,7 @@ def sheet_members(archive: zipfile.ZipFile) -> dict[str, str]:
     targets = {rel_id: target for rel_id, _, target in
                _relationships(archive, posixpath.join(folder, "_rels", f"{name}.rels"), folder)}
     members: dict[str, str] = {}
-    for element in fromstring(archive.read(workbook)).iter():
+    for element in fromstring(_read(archive, workbook)).iter():
         if _local(element) == "sheet":
             target = targets.get(_attribute(element, "id") or "")
             if target is not None:

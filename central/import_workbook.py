@@ -10,6 +10,13 @@ header), is refused naming each sheet and its rows: importing one of them would 
 the list in force by a part of it. Hidden and empty sheets are never read; every sheet
 not read is named in the summary (``sheets_not_read``).
 
+**Limits** (docs/central.md "Hostile files"): the zip is checked before openpyxl opens
+it (:mod:`central.import_archive`); each sheet is read without the size its dimension
+record claims (openpyxl pads every row to it: a few hundred bytes claiming A1:XFD1048576
+made 17 billion cells, and a record smaller than the data dropped the rows past it); a
+row past Excel's last (1,048,576), more cells in all than a quarter of the import's byte
+limit, or a cell longer than Excel's 32,767 characters refuses the file.
+
 **Cells read empty** (openpyxl's read-only mode, cached values): a formula whose result
 the file does not store (a workbook written by openpyxl or another program that does not
 calculate; Excel stores the result) reads as empty, and so does every cell of a merged
@@ -33,16 +40,22 @@ from typing import Any, BinaryIO
 from xml.etree.ElementTree import ParseError
 
 from berjasa.logs import mask_identity_numbers
+from berjasa.number_text import thousands
 from berjasa.os_errors import os_error_text
+from central.import_archive import check_workbook, lie_in, unreadable
 from central.import_columns import REQUIRED, match_header
 from central.import_reading import XLSX, ImportFileError, Reading, map_header
 from central.import_sheet_xml import (
     UnstoredFormulas,
+    column_letters,
     formulas_without_value,
     merge_bounds,
     scan_sheet,
     sheet_members,
 )
+
+MAX_ROWS = 1_048_576  # Excel's last row
+MAX_CELL = 32_767     # the most characters an Excel cell holds
 
 
 def xlsx_text(value: Any) -> str:
@@ -97,6 +110,8 @@ class _OpenWorkbook:
 
 
 def _damaged(name: str, exc: BaseException) -> ImportFileError:
+    if lie_in(exc) is not None:
+        return unreadable(name, exc)
     return ImportFileError(f"{name} rusak di tengah lembar kerja ({exc.__class__.__name__}); "
                            f"data lama tidak diganti")
 
@@ -105,8 +120,33 @@ def _workbook_rows(rows: Iterator[tuple[int, list[str]]], name: str) -> Iterator
     """The sheet's rows with their row numbers; a damaged part of the file becomes one clear ImportFileError."""
     try:
         yield from rows
+    except ImportFileError:
+        raise
     except Exception as exc:  # zip or XML damage found while streaming
         raise _damaged(name, exc) from exc
+
+
+def _sheet_rows(sheet: Any, title: str, name: str, cells_left: list[int]) -> Iterator[tuple[int, list[str]]]:
+    """(row number, cells as text) of an openpyxl read-only sheet, its dimension record
+    ignored; ImportFileError past Excel's last row, past ``cells_left[0]`` cells in all
+    (shared by the workbook's sheets) or at a cell longer than Excel's (module docstring)."""
+    sheet.reset_dimensions()
+    for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+        cells_left[0] -= len(row)
+        if number > MAX_ROWS or cells_left[0] < 0:
+            why = (f"ada baris di bawah baris {thousands(MAX_ROWS)} (baris terakhir Excel)" if number > MAX_ROWS
+                   else "berisi lebih banyak sel dari batas impor (satu sel untuk setiap 4 byte "
+                        "central_import_max_bytes)")
+            raise ImportFileError(f"{name}: lembar \"{title}\" {why}: berkas rusak atau bukan dari Excel; "
+                                  f"data lama tidak diganti")
+        cells = ["" if value is None else xlsx_text(value) for value in row]
+        if cells and max(map(len, cells)) > MAX_CELL:
+            column = next(i for i, cell in enumerate(cells, start=1) if len(cell) > MAX_CELL)
+            raise ImportFileError(
+                f"{name}: lembar \"{title}\", sel {column_letters(column)}{number}: "
+                f"{thousands(len(cells[column - 1]))} karakter, lebih dari {thousands(MAX_CELL)} (batas satu sel "
+                f"Excel): berkas rusak atau bukan dari Excel; data lama tidak diganti")
+        yield number, cells
 
 
 @dataclass
@@ -159,12 +199,15 @@ _KIND_NAMES = {"dtsen": "ekstrak DTSEN", "bpjs-participants": "daftar peserta BP
                "cohort": "kohort 2024", "jht": "daftar JHT"}
 
 
-def open_workbook(path: Path, kind: str) -> tuple[Reading, Any]:
-    """(reading, the workbook to close) of the sheet that holds the ``kind`` list
-    (module docstring); ImportFileError when none does, when more than one may, or when
-    a cell the import reads would be read empty (a formula without its result, a merge)."""
+def open_workbook(path: Path, kind: str, max_bytes: int) -> tuple[Reading, Any]:
+    """(reading, the workbook to close) of the sheet that holds the ``kind`` list (module
+    docstring); ImportFileError when none does, when more than one may, when a cell the
+    import reads would be read empty (a formula without its result, a merge), or when the
+    file could cost more than an import of ``max_bytes`` (:mod:`central.import_archive`)."""
     from openpyxl import load_workbook  # only an XLSX import needs it
 
+    check_workbook(path, max_bytes)
+    cells_left = [max_bytes // 4]
     try:
         counter = _DigestOnly(path)
         raw = path.open("rb")  # a file, not the name: openpyxl would refuse other suffixes
@@ -174,23 +217,22 @@ def open_workbook(path: Path, kind: str) -> tuple[Reading, Any]:
     try:
         try:
             opened.book = load_workbook(raw, read_only=True, data_only=True)
-            sheets = [_Sheet(_printable(ws.title), ws.sheet_state != "visible",
-                             ws.title,
-                             enumerate(([xlsx_text(v) for v in row]
-                                        for row in ws.iter_rows(values_only=True)), start=1))
+            sheets = [_Sheet(_printable(ws.title), ws.sheet_state != "visible", ws.title,
+                             _sheet_rows(ws, _printable(ws.title), path.name, cells_left))
                       for ws in opened.book.worksheets]
             for sheet in sheets:
                 sheet.read_header()
         except ImportFileError:
             raise
         except Exception as exc:  # a damaged zip or XML: one clear line
-            raise ImportFileError(f"{path.name} tidak terbaca sebagai buku kerja Excel (XLSX): "
-                                  f"simpan ulang dari Excel, atau simpan sebagai CSV UTF-8") from exc
+            raise unreadable(path.name, exc) from exc
         chosen = _choose(sheets, kind, path.name)
         try:
             others = [sheet for sheet in sheets if sheet is not chosen]
             continued = [sheet for sheet in others if sheet.header is not None and sheet.count_rest()
                          and not sheet.hidden]
+        except ImportFileError:
+            raise
         except Exception as exc:
             raise _damaged(path.name, exc) from exc
         if continued:

@@ -5,7 +5,8 @@ Files are what Excel saves (design.md "Central office (round 2)"): UTF-8 with or
 without BOM, else Windows-1252 (decided by one streaming pass that checks the
 bytes are valid UTF-8), and UTF-16 with its BOM (Excel's "Unicode Text"), ``,``
 ``;`` or tab (sniffed from the header); or the workbook itself (XLSX, the sheet
-holding the list, read streaming by openpyxl with defusedxml guarding the XML;
+holding the list, read streaming by openpyxl once the zip and its XML passed
+:mod:`central.import_archive`;
 :mod:`central.import_workbook`: formulas without their result and merged cells in a
 column read refuse the file): a cell is read as the text a CSV would hold
 (:func:`central.import_workbook.xlsx_text`), and a NIK, KK or KPJ typed as a number of
@@ -74,6 +75,7 @@ from central.import_reading import (
     XLSX,
     ImportFileError,
     Reading,
+    import_max_bytes,
     map_header,
     open_file,
     unused_columns,
@@ -123,7 +125,7 @@ def import_file(db: Database, path: Path, kind: str, data_dir: Path,
     if kind not in KINDS:
         raise ImportFileError(f"jenis impor tidak dikenal: {kind} (pilih {', '.join(KINDS)})")
     settings = rechecking.as_settings(settings)
-    reading, stream = open_file(path, kind)
+    reading, stream = open_file(path, kind, import_max_bytes(settings))
     try:
         found = map_header(reading.header, kind)
         rejects = Rejects(data_dir / "imports", kind, reading, found)

@@ -25,6 +25,9 @@ CENTRAL_SETTINGS = (
     Setting("central_max_decompressed_bytes", 67_108_864,
             "Largest decompressed batch (decompression-bomb guard; 413 above)."),
     Setting("central_max_batch_records", 1000, "Most records in one batch (413 above)."),
+    Setting("central_import_max_bytes", 1_073_741_824,
+            "Largest list `central import` reads: a CSV's size, or an XLSX workbook's content "
+            "once unzipped (decompression-bomb guard; the workbook's other limits derive from it)."),
     Setting("central_request_max_skew_seconds", 300,
             "Allowed difference between a device's signed request time and central's clock."),
     Setting("central_updates_page_size", 500, "Most update entries in one /api/v1/updates answer."),
