@@ -114,3 +114,18 @@ def test_a_batch_in_a_group_with_single_posts_is_decided_in_arrival_order(data_d
     assert same_nik["id"] not in stored
     assert verify_chain(conn)[1] is None
     conn.close()
+
+
+def test_the_writers_connection_keeps_statement_journals_in_memory(data_dir):
+    """The app's writer (``group_writer(db_path)``) writes on a connection with
+    ``temp_store=MEMORY``: a batch's multi-row INSERTs inside its savepoint copy the
+    pages they change into a statement journal, which otherwise spilled past 64 KiB
+    into a temporary file (opened, unlinked, two writes a page: 4.3 writes a record)."""
+    writer = intake_writer.group_writer(str(data_dir / "kelurahan.db"))
+    conn = connect(data_dir / "kelurahan.db")
+    faker = EnrollmentFaker("73.71.01.1001", seed=9)
+    results = intake.create_batch(conn, [faker.enrollment() for _ in range(200)], ENUMERATOR,
+                                  SETTINGS, writer)
+    assert {r["status"] for r in results} == {201}
+    assert writer._writer_connection().execute("PRAGMA temp_store").fetchone()[0] == 2
+    conn.close()
