@@ -87,6 +87,12 @@ _HOLDS_PAYMENT = ("f.status = 'open' AND f.kind NOT IN ("
                   + ", ".join(f"'{kind}'" for kind in FINDINGS_NOT_HOLDING_PAYMENT) + ")")
 NO_FINDING_HOLDING_PAYMENT = (
     f"NOT EXISTS (SELECT 1 FROM findings f WHERE f.central_id = r.central_id AND {_HOLDS_PAYMENT})")
+# A 2024 cohort row (``c``) whose NIK's registered record an open finding holds off the
+# payment list: one person, held as one. The cohort row pays a registered worker the
+# cohort also lists (h1 #12), so without this a death Dukcapil reported on the
+# registration, waiting for a verifier, held the record while its cohort row paid on.
+COHORT_HELD = ("EXISTS (SELECT 1 FROM records h JOIN findings f ON f.central_id = h.central_id"
+               f" WHERE h.nik = c.nik AND h.status = 'registered' AND {_HOLDS_PAYMENT})")
 
 # What holds a record off the BPJS registration file until a verifier decides
 # (design.md: "a record with an open finding stays off the registration file until a
@@ -186,7 +192,8 @@ def stream_payable(db: Database, month: str) -> Iterator[dict[str, Any]]:
     """Everyone the city pays for in ``month`` (YYYY-MM): the 2024 cohort whose
     coverage started by then, whom the BPJS list in force does not show as not
     participating (:data:`COHORT_NOT_ACTIVE_BPJS`) and whose participation no verifier
-    ended before then (:data:`COHORT_PARTICIPATION_ENDED`), and registered new workers whose coverage started by
+    ended before then (:data:`COHORT_PARTICIPATION_ENDED`) and whose registration no open
+    finding holds (:data:`COHORT_HELD`), and registered new workers whose coverage started by
     then (a NIK the cohort pays that month is paid once, as cohort) and have no open
     verification finding holding payment; by kelurahan then NIK, streamed. ``jht`` is
     1 when the row's own flag says so or the JHT list has the NIK from ``month`` or
@@ -195,7 +202,7 @@ def stream_payable(db: Database, month: str) -> Iterator[dict[str, Any]]:
         "SELECT 'cohort' AS source, c.nik, c.kpj_number, c.full_name, c.kelurahan_code,"
         f" c.coverage_start, c.monthly_income, {_jht('c')} AS jht, NULL AS eligibility"
         f" FROM cohort c WHERE c.coverage_start <= ? AND NOT {COHORT_NOT_ACTIVE_BPJS}"
-        f" AND NOT {COHORT_PARTICIPATION_ENDED}"
+        f" AND NOT {COHORT_PARTICIPATION_ENDED} AND NOT {COHORT_HELD}"
         " UNION ALL"
         " SELECT 'new' AS source, r.nik, r.kpj_number, r.full_name, r.kelurahan_code,"
         f" r.coverage_start, r.monthly_income, {_jht('r')} AS jht, r.eligibility FROM records r"
@@ -216,13 +223,25 @@ def cohort_not_active_bpjs(db: Database, month: str) -> list[dict[str, Any]]:
                     " GROUP BY TRIM(p.status) ORDER BY TRIM(p.status)", (month,) * 4)
 
 
+# A registered record ``r`` whose worker is due in month ``?`` (four times), under the
+# registration (its coverage months) or as the 2024 cohort row of its NIK that would
+# pay them (:data:`COHORT_HELD` holds that row with the record).
+_WORKER_DUE = (
+    "r.status = 'registered' AND ((r.coverage_start IS NOT NULL AND r.coverage_start <= ?"
+    " AND (r.coverage_end IS NULL OR r.coverage_end >= ?)) OR EXISTS (SELECT 1 FROM cohort c"
+    f" WHERE c.nik = r.nik AND c.coverage_start <= ? AND NOT {COHORT_NOT_ACTIVE_BPJS}"
+    f" AND NOT {COHORT_PARTICIPATION_ENDED}))")
+
+
 def payment_held(db: Database, month: str) -> list[dict[str, Any]]:
     """The registered workers due in ``month`` whom an open finding keeps off the
-    payment list (:data:`NO_FINDING_HOLDING_PAYMENT`): one row ``{central_id, kind}``
-    per record and kind of open finding holding it (a record may have several)."""
+    payment list (:data:`NO_FINDING_HOLDING_PAYMENT`, and :data:`COHORT_HELD` for the
+    cohort row of their NIK): one row ``{central_id, kind}`` per record and kind of
+    open finding holding it (a record may have several); a worker counts once,
+    whichever of the two would have paid them."""
     return db.query("SELECT r.central_id, f.kind FROM records r JOIN findings f"
-                    f" ON f.central_id = r.central_id WHERE {REGISTERED_DUE} AND {_HOLDS_PAYMENT}"
-                    " ORDER BY r.central_id, f.kind", (month,) * 3)
+                    f" ON f.central_id = r.central_id WHERE {_WORKER_DUE} AND {_HOLDS_PAYMENT}"
+                    " ORDER BY r.central_id, f.kind", (month,) * 4)
 
 
 def payable_with_a_failing_rule(db: Database, month: str) -> list[dict[str, Any]]:
