@@ -94,7 +94,7 @@ def export_command(fmt: str, what: str, month: str | None, draft: bool, output: 
                             contributions_file=settings["central_contributions_file"] or None,
                             targets_file=settings["central_targets_file"] or None,
                             columns_file=settings["central_export_columns_file"] or None,
-                            work_categories=list(settings["work_categories"]))
+                            work_categories=list(settings["work_categories"]), settings=settings)
         except ExportError as exc:
             raise click.ClickException(str(exc)) from exc
         except OSError as exc:

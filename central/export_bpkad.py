@@ -6,11 +6,12 @@ while a row uses an unconfirmed band or rate unless it is a draft.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import date
 from typing import Any
 
 from berjasa import local_time
+from berjasa.eligibility import ParameterError
 from berjasa.spreadsheet import EMPHASIS
 from central import holds
 from central.contributions import Calculator
@@ -48,7 +49,7 @@ class PaymentList(Builder):
     MONEY = ("jkk", "jkm", "jht", "total")
 
     def __init__(self, db: Database, month: str, draft: bool, config: dict[str, Any],
-                 generated_at: str) -> None:
+                 generated_at: str, settings: Mapping[str, Any] | None = None) -> None:
         super().__init__()
         self.db, self.month, self.draft = db, month, draft
         year, number = (int(p) for p in month.split("-"))
@@ -72,7 +73,11 @@ class PaymentList(Builder):
         ]
         # who this month's list leaves out, and why: BPJS bills for every registered
         # participant, so the treasurer reconciles the two with this line
-        self.left_out = holds.payment_left_out(db, month)
+        try:  # the BPU age limits of the month's first day (settings may override them)
+            self.ages = holds.age_window(month, settings)
+            self.left_out = holds.payment_left_out(db, month, settings=settings)
+        except ParameterError as exc:
+            raise ExportError(str(exc)) from exc
         held = holds.payment_line(self.left_out, month, cohort=False)
         if held:
             self.title_lines.append(held)
@@ -99,7 +104,7 @@ class PaymentList(Builder):
         total: their sums are one row of their own above the total."""
         grand, placeholder = dict.fromkeys(self.MONEY, 0), dict.fromkeys(self.MONEY, 0)
         current, sums, workers, left_out = None, dict.fromkeys(self.MONEY, 0), 0, 0
-        for r in reports.stream_payable(self.db, self.month):
+        for r in reports.stream_payable(self.db, self.month, self.ages):
             if r["source"] == "new" and income_failed(r["eligibility"]):
                 self.excluded_income += 1
                 continue

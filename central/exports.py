@@ -191,7 +191,8 @@ def export(db: Database, what: str, fmt: str, output: Path | IO[bytes] | None,
            as_of: date | None = None, contributions_file: str | None = None,
            targets_file: str | None = None, columns_file: str | None = None,
            work_categories: list[str] | None = None, marks: bool = True,
-           record: Callable[[ExportResult], Any] | None = None) -> ExportResult:
+           record: Callable[[ExportResult], Any] | None = None,
+           settings: dict[str, Any] | None = None) -> ExportResult:
     """Build one export, write it (a path: atomically; a binary stream: copied after it
     is complete; None: returned in ``content``), and audit it (who, what, filters, row
     count, SHA-256). ExportError (PaymentListRefused) for what the user must change.
@@ -202,7 +203,9 @@ def export(db: Database, what: str, fmt: str, output: Path | IO[bytes] | None,
     reads, it never changes what the recheck decides by). ``record``: writes the
     export's trail entry (``central.downloads.record``) in the transaction that marks
     the records and writes ``export_audit``, so a registration file never marks a
-    record without the entry naming it (an entry that fails rolls the marks back)."""
+    record without the entry naming it (an entry that fails rolls the marks back).
+    ``settings``: central's settings, for the eligibility parameters the payment list
+    reads (the BPU age limits of its month)."""
     if what not in WHATS:
         raise ExportError(f"--what tidak dikenal: {what} (pilih dari: {', '.join(WHATS)})")
     if fmt not in ("csv", "xlsx"):
@@ -223,7 +226,7 @@ def export(db: Database, what: str, fmt: str, output: Path | IO[bytes] | None,
             year, number = (int(p) for p in month.split("-"))
             builder = Registration(db, Calculator(config, date(year, number, 1)))
         elif what == "payment-list":
-            builder = PaymentList(db, month, draft, config, generated_at)
+            builder = PaymentList(db, month, draft, config, generated_at, settings)
             filters = {"month": month, "draft": draft}
         elif what == "rejections":
             builder = Rejections(db)

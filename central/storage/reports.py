@@ -7,7 +7,7 @@ whole list, so a 100,000-row export keeps memory bounded.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 from central.storage.db import Database
 
@@ -188,7 +188,36 @@ _REGISTERED_RECORD_DUE = (
     " AND (d.coverage_end IS NULL OR d.coverage_end >= ?))")
 
 
-def stream_payable(db: Database, month: str) -> Iterator[dict[str, Any]]:
+# A 2024 cohort row (``c``) the list for month ``?`` (twice) pays but for the ages.
+_COHORT_DUE = (f"c.coverage_start <= ? AND NOT {COHORT_NOT_ACTIVE_BPJS}"
+               f" AND NOT {COHORT_PARTICIPATION_ENDED} AND NOT {COHORT_HELD}")
+
+
+# A worker row (``alias``) whose age on the first day of the month paid is outside the
+# BPU limits: born on or before ``?`` (too old) or after ``?`` (too young), the
+# :class:`AgeWindow`'s two dates; a row without a birth date is not judged here.
+def outside_ages(alias: str) -> str:
+    """SQL (two parameters, :meth:`AgeWindow.params`): row ``alias`` is outside the ages."""
+    return (f"({alias}.birth_date IS NOT NULL AND {alias}.birth_date <> ''"
+            f" AND ({alias}.birth_date <= ? OR {alias}.birth_date > ?))")
+
+
+class AgeWindow(NamedTuple):
+    """The birth dates a month pays (ISO dates): after ``born_after`` (not yet older
+    than ``age_max`` on the month's first day) and on or before ``born_by`` (``age_min``
+    reached by then)."""
+
+    born_after: str
+    born_by: str
+    age_min: int
+    age_max: int
+
+    def params(self) -> tuple[str, str]:
+        """The two parameters of :func:`outside_ages`."""
+        return self.born_after, self.born_by
+
+
+def stream_payable(db: Database, month: str, ages: AgeWindow) -> Iterator[dict[str, Any]]:
     """Everyone the city pays for in ``month`` (YYYY-MM): the 2024 cohort whose
     coverage started by then, whom the BPJS list in force does not show as not
     participating (:data:`COHORT_NOT_ACTIVE_BPJS`) and whose participation no verifier
@@ -197,17 +226,29 @@ def stream_payable(db: Database, month: str) -> Iterator[dict[str, Any]]:
     then (a NIK the cohort pays that month is paid once, as cohort) and have no open
     verification finding holding payment; by kelurahan then NIK, streamed. ``jht`` is
     1 when the row's own flag says so or the JHT list has the NIK from ``month`` or
-    earlier. The service drops those whose stored income rule failed."""
+    earlier. Neither is paid for a month on whose first day their age is outside the
+    BPU limits (``ages``, :func:`outside_ages`). The service drops those whose stored
+    income rule failed."""
     return db.stream(
         "SELECT 'cohort' AS source, c.nik, c.kpj_number, c.full_name, c.kelurahan_code,"
         f" c.coverage_start, c.monthly_income, {_jht('c')} AS jht, NULL AS eligibility"
-        f" FROM cohort c WHERE c.coverage_start <= ? AND NOT {COHORT_NOT_ACTIVE_BPJS}"
-        f" AND NOT {COHORT_PARTICIPATION_ENDED} AND NOT {COHORT_HELD}"
+        f" FROM cohort c WHERE {_COHORT_DUE} AND NOT {outside_ages('c')}"
         " UNION ALL"
         " SELECT 'new' AS source, r.nik, r.kpj_number, r.full_name, r.kelurahan_code,"
         f" r.coverage_start, r.monthly_income, {_jht('r')} AS jht, r.eligibility FROM records r"
-        f" WHERE {REGISTERED_DUE} AND {NO_FINDING_HOLDING_PAYMENT}"
-        " ORDER BY kelurahan_code, nik", (month,) * 7)
+        f" WHERE {REGISTERED_DUE} AND {NO_FINDING_HOLDING_PAYMENT} AND NOT {outside_ages('r')}"
+        " ORDER BY kelurahan_code, nik",
+        (month, month, month, *ages.params(), month, month, month, month, *ages.params()))
+
+
+def payable_outside_ages(db: Database, month: str, ages: AgeWindow) -> int:
+    """The workers :func:`stream_payable` leaves out of ``month`` for their age only
+    (the cohort rows and registered workers it would pay otherwise)."""
+    row = db.one(f"SELECT (SELECT COUNT(*) FROM cohort c WHERE {_COHORT_DUE} AND {outside_ages('c')})"
+                 f" + (SELECT COUNT(*) FROM records r WHERE {REGISTERED_DUE}"
+                 f" AND {NO_FINDING_HOLDING_PAYMENT} AND {outside_ages('r')}) AS n",
+                 (month, month, *ages.params(), month, month, month, *ages.params()))
+    return int(row["n"]) if row else 0
 
 
 def cohort_not_active_bpjs(db: Database, month: str) -> list[dict[str, Any]]:
@@ -244,14 +285,15 @@ def payment_held(db: Database, month: str) -> list[dict[str, Any]]:
                     " ORDER BY r.central_id, f.kind", (month,) * 4)
 
 
-def payable_with_a_failing_rule(db: Database, month: str) -> list[dict[str, Any]]:
+def payable_with_a_failing_rule(db: Database, month: str, ages: AgeWindow) -> list[dict[str, Any]]:
     """The stored ``eligibility`` of the registered workers due in ``month`` that no
-    finding holds and that have a failing rule (the text holds ``"fail"``: registered
-    workers nearly all pass, so this is a handful of rows); the service picks those
-    whose income rule failed, which the payment list does not bill."""
+    finding holds, within the ``ages`` that month, and that have a failing rule (the
+    text holds ``"fail"``: registered workers nearly all pass, so this is a handful of
+    rows); the service picks those whose income rule failed, which the payment list
+    does not bill."""
     return db.query(f"SELECT r.eligibility FROM records r WHERE {REGISTERED_DUE}"
-                    f" AND {NO_FINDING_HOLDING_PAYMENT} AND r.eligibility LIKE ?",
-                    (month, month, month, '%"fail"%'))
+                    f" AND {NO_FINDING_HOLDING_PAYMENT} AND NOT {outside_ages('r')}"
+                    " AND r.eligibility LIKE ?", (month, month, month, *ages.params(), '%"fail"%'))
 
 
 def open_finding_kinds(db: Database, central_ids: list[int]) -> list[dict[str, Any]]:
