@@ -105,6 +105,8 @@ def export_command(fmt: str, what: str, month: str | None, draft: bool, output: 
         payment_line(result.filters, result.filters["month"]) if what == "payment-list" else None)
     if held:  # on stderr: stdout may be the CSV itself
         click.echo(held, err=True)
+    for note in result.notes:  # what the file's header says besides (a final list made again)
+        click.echo(note, err=True)
     unconfirmed = unconfirmed_line(result.filters) if what == "bpjs-registration" else None
     if unconfirmed:
         click.echo(unconfirmed, err=True)

@@ -15,7 +15,14 @@ from berjasa.eligibility import ParameterError
 from berjasa.spreadsheet import EMPHASIS
 from central import holds
 from central.contributions import Calculator
-from central.export_fields import CITY, Builder, ExportError, income_failed, region_names
+from central.export_fields import (
+    CITY,
+    Builder,
+    ExportError,
+    income_failed,
+    region_names,
+    stored_json,
+)
 from central.storage import reports, snapshots
 from central.storage.db import Database
 
@@ -41,6 +48,21 @@ def month_label(month: str) -> str:
     """2025-10 -> Oktober 2025."""
     year, number = month.split("-")
     return f"{MONTH_NAMES[int(number) - 1]} {year}"
+
+
+def reissue_line(month: str, earlier: list[dict[str, Any]]) -> str:
+    """The final list's header line when ``earlier`` final lists of ``month`` were made
+    (``export_audit`` rows, oldest first): which issue this is, the first and the last
+    before it (when, by whom, workers, SHA-256), and that it replaces them."""
+    def made(row: dict[str, Any]) -> str:
+        return (f"{local_time.wita(row['at'], seconds=True)} oleh {row['actor']}, "
+                f"{row['row_count']} pekerja, SHA-256 {str(row['sha256'] or '')[:16]}")
+    which = (f"sebelumnya dibuat {made(earlier[0])}" if len(earlier) == 1 else
+             f"sebelumnya dibuat {len(earlier)} kali: pertama {made(earlier[0])}; terakhir "
+             f"{made(earlier[-1])}")
+    return (f"Perhatian: daftar final bulan {month} ini penerbitan ke-{len(earlier) + 1}; {which}. "
+            "Daftar ini menggantikan yang sebelumnya, bukan tambahan: iuran satu bulan dibayar "
+            "satu kali saja (yang sudah dibayar dari daftar sebelumnya tidak dibayar lagi).")
 
 
 class PaymentList(Builder):
@@ -81,6 +103,12 @@ class PaymentList(Builder):
         held = holds.payment_line(self.left_out, month, cohort=False)
         if held:
             self.title_lines.append(held)
+        # the final lists made for this month before: a second one replaces, never adds
+        self.earlier = [made for made in reports.payment_lists_of(db, month)
+                        if not stored_json(made["filters"], {}).get("draft")]
+        self.reissue = reissue_line(month, self.earlier) if self.earlier and not draft else None
+        if self.reissue:
+            self.title_lines.append(self.reissue)
         cohort = snapshots.in_force(db, "cohort")
         if cohort and cohort["rejected"]:
             # a cohort row the import refused is nobody's row here: not paid until fixed

@@ -101,6 +101,9 @@ class ExportResult:
     # the records a registration file put on a file, as the trail's record targets
     # ((KELURAHAN/RECORD_ID, outcome)); None when the export marks none
     targets: list[tuple[str, str]] | None = None
+    # header lines of the file the command says on stderr too (a final payment list
+    # made again for its month: central.export_bpkad.reissue_line)
+    notes: list[str] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
         """The JSON answer of the CLI (no file content)."""
@@ -252,11 +255,14 @@ def export(db: Database, what: str, fmt: str, output: Path | IO[bytes] | None,
         # who the list leaves out (central.holds), the income count as the rows met it
         filters.update(builder.left_out)
         filters["excluded_income_failed"] = builder.excluded_income
+        filters["earlier_final_lists"] = len(builder.earlier)
         if builder.unconfirmed_rows:
             filters["unconfirmed_rows"] = builder.unconfirmed_rows
     targets = builder.targets if isinstance(builder, Registration) and marks else None
     result = ExportResult(what, fmt, builder.count, written.sha256, written.size, where, filters,
-                          written.content, targets)
+                          written.content, targets,
+                          [builder.reissue] if isinstance(builder, PaymentList) and builder.reissue
+                          else [])
     with db.transaction():
         if marks:
             builder.finished(db, at)

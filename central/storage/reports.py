@@ -366,6 +366,14 @@ def add_export_audit(db: Database, at: str, actor: str, what: str, fmt: str, row
            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (at, actor, what, fmt, rows, output, sha256, filters))
 
 
+def payment_lists_of(db: Database, month: str) -> list[dict[str, Any]]:
+    """The payment lists made for ``month`` (YYYY-MM, checked by the caller), oldest first:
+    ``{at, actor, format, row_count, sha256, filters}`` (the caller reads ``draft``)."""
+    return db.query("SELECT at, actor, format, row_count, sha256, filters FROM export_audit"
+                    " WHERE what = 'payment-list' AND filters LIKE ? ORDER BY id",
+                    (f'%"month": "{month}"%',))
+
+
 def export_audit(db: Database) -> list[dict[str, Any]]:
     """The export audit, oldest first."""
     return db.query("SELECT * FROM export_audit ORDER BY id")
