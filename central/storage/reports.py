@@ -18,6 +18,19 @@ EXPORT_COLUMNS = (
     " duplicate_of_record, kpj_number, received_at, updated_at, disability, jht, eligibility,"
     " eligibility_snapshots, evaluated_at, registration_exported_at, coverage_start, coverage_end"
 )
+# A record looked up by the NIK of a cohort row, per cohort row: SQLite without
+# statistics (central never runs ANALYZE) reads it through ``records_status``, every
+# registered record for each cohort row (5 ms a row at 20,000 registered: the payment
+# list of 80,000 cohort rows took some 400 s, the dashboard's first count as long), so
+# on SQLite the lookup names ``records_nik`` (:func:`planned`); PostgreSQL plans it.
+BY_NIK = " /*records_by_nik*/"
+
+
+def planned(db: Database, sql: str) -> str:
+    """``sql`` with the NIK lookups (:data:`BY_NIK`) through ``records_nik`` on SQLite."""
+    return sql.replace(BY_NIK, " INDEXED BY records_nik") if db.dialect == "sqlite" else sql
+
+
 # BPJS participant status values that mean "active" (as central.eligibility reads them).
 ACTIVE_BPJS_STATUSES = ("aktif", "active", "a", "1", "ya", "y")
 
@@ -49,7 +62,7 @@ COHORT_NOT_ACTIVE_BPJS = cohort_not_active("c")
 # own start (never a participant under that registration: BPJS refused it) says
 # nothing of the cohort's participation and stops nothing here.
 COHORT_PARTICIPATION_ENDED = (
-    "EXISTS (SELECT 1 FROM records e WHERE e.nik = c.nik AND e.status = 'registered'"
+    f"EXISTS (SELECT 1 FROM records e{BY_NIK} WHERE e.nik = c.nik AND e.status = 'registered'"
     " AND e.coverage_end IS NOT NULL AND e.coverage_end >= e.coverage_start"
     " AND e.coverage_end < ?)")
 
@@ -91,8 +104,9 @@ NO_FINDING_HOLDING_PAYMENT = (
 # payment list: one person, held as one. The cohort row pays a registered worker the
 # cohort also lists (h1 #12), so without this a death Dukcapil reported on the
 # registration, waiting for a verifier, held the record while its cohort row paid on.
-COHORT_HELD = ("EXISTS (SELECT 1 FROM records h JOIN findings f ON f.central_id = h.central_id"
-               f" WHERE h.nik = c.nik AND h.status = 'registered' AND {_HOLDS_PAYMENT})")
+COHORT_HELD = (f"EXISTS (SELECT 1 FROM records h{BY_NIK} WHERE h.nik = c.nik"
+               " AND h.status = 'registered' AND EXISTS (SELECT 1 FROM findings f"
+               f" WHERE f.central_id = h.central_id AND {_HOLDS_PAYMENT}))")
 
 # What holds a record off the BPJS registration file until a verifier decides
 # (design.md: "a record with an open finding stays off the registration file until a
@@ -183,7 +197,7 @@ REGISTERED_DUE = (
 # cohort row left off for the BPJS list's status is accounted for by that record (paid,
 # or held by its finding and counted as held), not as a cohort row waiting for a list.
 _REGISTERED_RECORD_DUE = (
-    "EXISTS (SELECT 1 FROM records d WHERE d.nik = c.nik AND d.status = 'registered'"
+    f"EXISTS (SELECT 1 FROM records d{BY_NIK} WHERE d.nik = c.nik AND d.status = 'registered'"
     " AND d.coverage_start IS NOT NULL AND d.coverage_start <= ?"
     " AND (d.coverage_end IS NULL OR d.coverage_end >= ?))")
 
@@ -229,7 +243,8 @@ def stream_payable(db: Database, month: str, ages: AgeWindow) -> Iterator[dict[s
     earlier. Neither is paid for a month on whose first day their age is outside the
     BPU limits (``ages``, :func:`outside_ages`). The service drops those whose stored
     income rule failed."""
-    return db.stream(
+    return db.stream(planned(
+        db,
         "SELECT 'cohort' AS source, c.nik, c.kpj_number, c.full_name, c.kelurahan_code,"
         f" c.coverage_start, c.monthly_income, {_jht('c')} AS jht, NULL AS eligibility"
         f" FROM cohort c WHERE {_COHORT_DUE} AND NOT {outside_ages('c')}"
@@ -237,16 +252,17 @@ def stream_payable(db: Database, month: str, ages: AgeWindow) -> Iterator[dict[s
         " SELECT 'new' AS source, r.nik, r.kpj_number, r.full_name, r.kelurahan_code,"
         f" r.coverage_start, r.monthly_income, {_jht('r')} AS jht, r.eligibility FROM records r"
         f" WHERE {REGISTERED_DUE} AND {NO_FINDING_HOLDING_PAYMENT} AND NOT {outside_ages('r')}"
-        " ORDER BY kelurahan_code, nik",
+        " ORDER BY kelurahan_code, nik"),
         (month, month, month, *ages.params(), month, month, month, month, *ages.params()))
 
 
 def payable_outside_ages(db: Database, month: str, ages: AgeWindow) -> int:
     """The workers :func:`stream_payable` leaves out of ``month`` for their age only
     (the cohort rows and registered workers it would pay otherwise)."""
-    row = db.one(f"SELECT (SELECT COUNT(*) FROM cohort c WHERE {_COHORT_DUE} AND {outside_ages('c')})"
-                 f" + (SELECT COUNT(*) FROM records r WHERE {REGISTERED_DUE}"
-                 f" AND {NO_FINDING_HOLDING_PAYMENT} AND {outside_ages('r')}) AS n",
+    row = db.one(planned(db, f"SELECT (SELECT COUNT(*) FROM cohort c WHERE {_COHORT_DUE}"
+                             f" AND {outside_ages('c')}) + (SELECT COUNT(*) FROM records r"
+                             f" WHERE {REGISTERED_DUE} AND {NO_FINDING_HOLDING_PAYMENT}"
+                             f" AND {outside_ages('r')}) AS n"),
                  (month, month, *ages.params(), month, month, month, *ages.params()))
     return int(row["n"]) if row else 0
 
@@ -257,11 +273,11 @@ def cohort_not_active_bpjs(db: Database, month: str) -> list[dict[str, Any]]:
     as written (trimmed): ``{status, n}`` rows, status order. A row whose participation
     a verifier ended is not among them (a newer list would not pay it again), nor one
     whose NIK has a registered record due that month (the record pays or is held)."""
-    return db.query("SELECT TRIM(p.status) AS status, COUNT(*) AS n FROM cohort c"
-                    " JOIN bpjs_participants p ON p.nik = c.nik"
-                    f" WHERE c.coverage_start <= ? AND NOT ({bpjs_active('p')})"
-                    f" AND NOT {COHORT_PARTICIPATION_ENDED} AND NOT {_REGISTERED_RECORD_DUE}"
-                    " GROUP BY TRIM(p.status) ORDER BY TRIM(p.status)", (month,) * 4)
+    return db.query(planned(db, "SELECT TRIM(p.status) AS status, COUNT(*) AS n FROM cohort c"
+                            " JOIN bpjs_participants p ON p.nik = c.nik"
+                            f" WHERE c.coverage_start <= ? AND NOT ({bpjs_active('p')})"
+                            f" AND NOT {COHORT_PARTICIPATION_ENDED} AND NOT {_REGISTERED_RECORD_DUE}"
+                            " GROUP BY TRIM(p.status) ORDER BY TRIM(p.status)"), (month,) * 4)
 
 
 # A registered record ``r`` whose worker is due in month ``?`` (four times), under the
@@ -280,9 +296,9 @@ def payment_held(db: Database, month: str) -> list[dict[str, Any]]:
     cohort row of their NIK): one row ``{central_id, kind}`` per record and kind of
     open finding holding it (a record may have several); a worker counts once,
     whichever of the two would have paid them."""
-    return db.query("SELECT r.central_id, f.kind FROM records r JOIN findings f"
-                    f" ON f.central_id = r.central_id WHERE {_WORKER_DUE} AND {_HOLDS_PAYMENT}"
-                    " ORDER BY r.central_id, f.kind", (month,) * 4)
+    return db.query(planned(db, "SELECT r.central_id, f.kind FROM records r JOIN findings f"
+                            f" ON f.central_id = r.central_id WHERE {_WORKER_DUE} AND {_HOLDS_PAYMENT}"
+                            " ORDER BY r.central_id, f.kind"), (month,) * 4)
 
 
 def payable_with_a_failing_rule(db: Database, month: str, ages: AgeWindow) -> list[dict[str, Any]]:
