@@ -94,7 +94,7 @@ def export_command(fmt: str, what: str, month: str | None, draft: bool, output: 
                             contributions_file=settings["central_contributions_file"] or None,
                             targets_file=settings["central_targets_file"] or None,
                             columns_file=settings["central_export_columns_file"] or None,
-                            work_categories=list(settings["work_categories"]))
+                            work_categories=list(settings["work_categories"]), settings=settings)
         except ExportError as exc:
             raise click.ClickException(str(exc)) from exc
         except OSError as exc:
@@ -105,6 +105,8 @@ def export_command(fmt: str, what: str, month: str | None, draft: bool, output: 
         payment_line(result.filters, result.filters["month"]) if what == "payment-list" else None)
     if held:  # on stderr: stdout may be the CSV itself
         click.echo(held, err=True)
+    for note in result.notes:  # what the file's header says besides (a final list made again)
+        click.echo(note, err=True)
     unconfirmed = unconfirmed_line(result.filters) if what == "bpjs-registration" else None
     if unconfirmed:
         click.echo(unconfirmed, err=True)

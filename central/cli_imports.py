@@ -57,6 +57,8 @@ def import_command(kind: str, file: Path, force: bool, by: str | None, data_dir:
     statuses = rechecked.get("bpjs_status")
     if statuses:  # registered workers the list shows no longer active (docs/central.md)
         summary["bpjs_not_active"] = statuses
+    if rechecked.get("bpjs_before_file"):  # participants since before central's file
+        summary["bpjs_before_file"] = rechecked["bpjs_before_file"]
     if as_json:
         emit(summary, as_json)
         return
@@ -72,6 +74,11 @@ def import_command(kind: str, file: Path, force: bool, by: str | None, data_dir:
         click.echo(f"{statuses['raised']} pekerja terdaftar tercantum dengan status tidak aktif "
                    "(bukan peserta aktif): temuan untuk verifikator; iurannya ditahan sampai "
                    "diputus (berjasa central findings --kind bpjs_not_active).")
+    if rechecked.get("bpjs_before_file"):
+        click.echo(f"{rechecked['bpjs_before_file']} pekerja terdaftar menurut daftar BPJS sudah "
+                   "menjadi peserta sebelum pusat memasukkannya ke berkas pendaftaran (kepesertaan "
+                   "pihak lain?): temuan untuk verifikator; iurannya ditahan sampai diputus "
+                   "(berjasa central findings --kind bpjs_before_file).")
     if statuses and statuses["closed"]:
         click.echo(f"{statuses['closed']} temuan status tidak aktif ditutup: daftar ini menunjukkan "
                    "pesertanya aktif lagi, iurannya dibayar lagi.")

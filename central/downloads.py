@@ -92,6 +92,7 @@ def _export_options(filters: dict[str, Any], settings: dict[str, Any]) -> dict[s
         "targets_file": settings.get("central_targets_file") or None,
         "columns_file": settings.get("central_export_columns_file") or None,
         "work_categories": list(settings.get("work_categories") or []),
+        "settings": settings,
     }
     if "month" in filters:
         options["month"] = filters["month"]

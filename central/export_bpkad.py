@@ -6,15 +6,23 @@ while a row uses an unconfirmed band or rate unless it is a draft.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import date
 from typing import Any
 
 from berjasa import local_time
+from berjasa.eligibility import ParameterError
 from berjasa.spreadsheet import EMPHASIS
 from central import holds
 from central.contributions import Calculator
-from central.export_fields import CITY, Builder, ExportError, income_failed, region_names
+from central.export_fields import (
+    CITY,
+    Builder,
+    ExportError,
+    income_failed,
+    region_names,
+    stored_json,
+)
 from central.storage import reports, snapshots
 from central.storage.db import Database
 
@@ -42,13 +50,28 @@ def month_label(month: str) -> str:
     return f"{MONTH_NAMES[int(number) - 1]} {year}"
 
 
+def reissue_line(month: str, earlier: list[dict[str, Any]]) -> str:
+    """The final list's header line when ``earlier`` final lists of ``month`` were made
+    (``export_audit`` rows, oldest first): which issue this is, the first and the last
+    before it (when, by whom, workers, SHA-256), and that it replaces them."""
+    def made(row: dict[str, Any]) -> str:
+        return (f"{local_time.wita(row['at'], seconds=True)} oleh {row['actor']}, "
+                f"{row['row_count']} pekerja, SHA-256 {str(row['sha256'] or '')[:16]}")
+    which = (f"sebelumnya dibuat {made(earlier[0])}" if len(earlier) == 1 else
+             f"sebelumnya dibuat {len(earlier)} kali: pertama {made(earlier[0])}; terakhir "
+             f"{made(earlier[-1])}")
+    return (f"Perhatian: daftar final bulan {month} ini penerbitan ke-{len(earlier) + 1}; {which}. "
+            "Daftar ini menggantikan yang sebelumnya, bukan tambahan: iuran satu bulan dibayar "
+            "satu kali saja (yang sudah dibayar dari daftar sebelumnya tidak dibayar lagi).")
+
+
 class PaymentList(Builder):
     """BPKAD's monthly payment list with subtotals per kelurahan and a grand total."""
 
     MONEY = ("jkk", "jkm", "jht", "total")
 
     def __init__(self, db: Database, month: str, draft: bool, config: dict[str, Any],
-                 generated_at: str) -> None:
+                 generated_at: str, settings: Mapping[str, Any] | None = None) -> None:
         super().__init__()
         self.db, self.month, self.draft = db, month, draft
         year, number = (int(p) for p in month.split("-"))
@@ -72,10 +95,20 @@ class PaymentList(Builder):
         ]
         # who this month's list leaves out, and why: BPJS bills for every registered
         # participant, so the treasurer reconciles the two with this line
-        self.left_out = holds.payment_left_out(db, month)
+        try:  # the BPU age limits of the month's first day (settings may override them)
+            self.ages = holds.age_window(month, settings)
+            self.left_out = holds.payment_left_out(db, month, settings=settings)
+        except ParameterError as exc:
+            raise ExportError(str(exc)) from exc
         held = holds.payment_line(self.left_out, month, cohort=False)
         if held:
             self.title_lines.append(held)
+        # the final lists made for this month before: a second one replaces, never adds
+        self.earlier = [made for made in reports.payment_lists_of(db, month)
+                        if not stored_json(made["filters"], {}).get("draft")]
+        self.reissue = reissue_line(month, self.earlier) if self.earlier and not draft else None
+        if self.reissue:
+            self.title_lines.append(self.reissue)
         cohort = snapshots.in_force(db, "cohort")
         if cohort and cohort["rejected"]:
             # a cohort row the import refused is nobody's row here: not paid until fixed
@@ -99,7 +132,7 @@ class PaymentList(Builder):
         total: their sums are one row of their own above the total."""
         grand, placeholder = dict.fromkeys(self.MONEY, 0), dict.fromkeys(self.MONEY, 0)
         current, sums, workers, left_out = None, dict.fromkeys(self.MONEY, 0), 0, 0
-        for r in reports.stream_payable(self.db, self.month):
+        for r in reports.stream_payable(self.db, self.month, self.ages):
             if r["source"] == "new" and income_failed(r["eligibility"]):
                 self.excluded_income += 1
                 continue

@@ -101,6 +101,9 @@ class ExportResult:
     # the records a registration file put on a file, as the trail's record targets
     # ((KELURAHAN/RECORD_ID, outcome)); None when the export marks none
     targets: list[tuple[str, str]] | None = None
+    # header lines of the file the command says on stderr too (a final payment list
+    # made again for its month: central.export_bpkad.reissue_line)
+    notes: list[str] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
         """The JSON answer of the CLI (no file content)."""
@@ -191,7 +194,8 @@ def export(db: Database, what: str, fmt: str, output: Path | IO[bytes] | None,
            as_of: date | None = None, contributions_file: str | None = None,
            targets_file: str | None = None, columns_file: str | None = None,
            work_categories: list[str] | None = None, marks: bool = True,
-           record: Callable[[ExportResult], Any] | None = None) -> ExportResult:
+           record: Callable[[ExportResult], Any] | None = None,
+           settings: dict[str, Any] | None = None) -> ExportResult:
     """Build one export, write it (a path: atomically; a binary stream: copied after it
     is complete; None: returned in ``content``), and audit it (who, what, filters, row
     count, SHA-256). ExportError (PaymentListRefused) for what the user must change.
@@ -202,7 +206,9 @@ def export(db: Database, what: str, fmt: str, output: Path | IO[bytes] | None,
     reads, it never changes what the recheck decides by). ``record``: writes the
     export's trail entry (``central.downloads.record``) in the transaction that marks
     the records and writes ``export_audit``, so a registration file never marks a
-    record without the entry naming it (an entry that fails rolls the marks back)."""
+    record without the entry naming it (an entry that fails rolls the marks back).
+    ``settings``: central's settings, for the eligibility parameters the payment list
+    reads (the BPU age limits of its month)."""
     if what not in WHATS:
         raise ExportError(f"--what tidak dikenal: {what} (pilih dari: {', '.join(WHATS)})")
     if fmt not in ("csv", "xlsx"):
@@ -223,7 +229,7 @@ def export(db: Database, what: str, fmt: str, output: Path | IO[bytes] | None,
             year, number = (int(p) for p in month.split("-"))
             builder = Registration(db, Calculator(config, date(year, number, 1)))
         elif what == "payment-list":
-            builder = PaymentList(db, month, draft, config, generated_at)
+            builder = PaymentList(db, month, draft, config, generated_at, settings)
             filters = {"month": month, "draft": draft}
         elif what == "rejections":
             builder = Rejections(db)
@@ -249,11 +255,14 @@ def export(db: Database, what: str, fmt: str, output: Path | IO[bytes] | None,
         # who the list leaves out (central.holds), the income count as the rows met it
         filters.update(builder.left_out)
         filters["excluded_income_failed"] = builder.excluded_income
+        filters["earlier_final_lists"] = len(builder.earlier)
         if builder.unconfirmed_rows:
             filters["unconfirmed_rows"] = builder.unconfirmed_rows
     targets = builder.targets if isinstance(builder, Registration) and marks else None
     result = ExportResult(what, fmt, builder.count, written.sha256, written.size, where, filters,
-                          written.content, targets)
+                          written.content, targets,
+                          [builder.reissue] if isinstance(builder, PaymentList) and builder.reissue
+                          else [])
     with db.transaction():
         if marks:
             builder.finished(db, at)

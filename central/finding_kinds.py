@@ -30,8 +30,13 @@ NIK_FINDINGS = frozenset({"dukcapil_deceased", "dukcapil_multiple_nik", "dukcapi
 # payment; a fix from the kelurahan does not close it (it is about the participant at BPJS).
 STATUS_FINDING = "bpjs_not_active"
 DEATH_FINDING = "dukcapil_deceased"
+# A worker central registered whom the BPJS list shows as a participant since a month
+# before central first put them on a registration file: someone else's participation
+# (their own, an employer's, another payer's), not the program's registration
+# (docs/central.md "When participation ends"); it holds the payment like any finding.
+BEFORE_FILE_FINDING = "bpjs_before_file"
 # The findings a verifier answers with "still a participant" or "participation ended"
-PARTICIPATION_FINDINGS = frozenset({STATUS_FINDING, DEATH_FINDING})
+PARTICIPATION_FINDINGS = frozenset({STATUS_FINDING, DEATH_FINDING, BEFORE_FILE_FINDING})
 # A record accepted although its NIK was erased at its owner's request before: captured
 # and consented to after the erasure (a new consent), so a verifier makes sure of it
 # before the person goes on a registration file (docs/central.md "A person erased on

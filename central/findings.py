@@ -21,6 +21,7 @@ from berjasa.local_time import wita
 from berjasa.record_reasons import names_consent
 from central import identity_match
 from central.finding_kinds import (
+    BEFORE_FILE_FINDING,
     CLAIM_FINDING,
     COHORT_FINDING,
     DEATH_FINDING,
@@ -34,6 +35,7 @@ from central.finding_kinds import (
     record_trail,
 )
 from central.findings_bpjs import (
+    before_file_checked,
     bpjs_status_checked,
     kpj_claims_checked,
     nik_known_to_bpjs,
@@ -45,9 +47,9 @@ from central.storage import pairs as pairs_store
 from central.storage.db import Database, utc_now
 
 # every finding central raises by itself, in one name (the ingest, the recheck, the imports)
-__all__ = ["CLAIM_FINDING", "COHORT_FINDING", "DEATH_FINDING", "ERASED_FINDING", "NIK_FINDINGS",
+__all__ = ["BEFORE_FILE_FINDING", "CLAIM_FINDING", "COHORT_FINDING", "DEATH_FINDING", "ERASED_FINDING", "NIK_FINDINGS",
            "PARTICIPATION_FINDINGS", "STATUS_FINDING", "SYSTEM", "VERIFIER_REJECTION",
-           "after_new_version", "bpjs_status_checked", "check_cohort", "check_dtsen",
+           "after_new_version", "before_file_checked", "bpjs_status_checked", "check_cohort", "check_dtsen",
            "cohort_evidence", "erased_before", "erased_message", "final_decisions",
            "kpj_claims_checked", "new_version_refused", "nik_known_to_bpjs",
            "raise_finding", "record_trail", "registered_nik_changed", "same_person",
@@ -157,7 +159,7 @@ def after_new_version(db: Database, row: dict[str, Any], at: str, device_id: str
     fixed = store.close_open_findings(db, central_id, "fixed", "versi baru dari kelurahan",
                                       SYSTEM, at, kinds=("sent_back",))
     still_true = {f["kind"] for f in store.list_findings(db, "open", central_id=central_id)
-                  if f["kind"] == STATUS_FINDING or (
+                  if f["kind"] in (STATUS_FINDING, BEFORE_FILE_FINDING) or (
                       f["kind"] in NIK_FINDINGS
                       and (f["evidence"].get("record") or {}).get("nik") == row.get("nik"))}
     stale = tuple(kind for kind in store.open_kinds(db, central_id) if kind not in still_true)

@@ -12,7 +12,13 @@ from typing import Any
 
 from berjasa.eligibility import is_active_status, is_deceased_status
 from central import identity_match
-from central.finding_kinds import CLAIM_FINDING, STATUS_FINDING, SYSTEM, raise_finding
+from central.finding_kinds import (
+    BEFORE_FILE_FINDING,
+    CLAIM_FINDING,
+    STATUS_FINDING,
+    SYSTEM,
+    raise_finding,
+)
 from central.storage import findings as store
 from central.storage import snapshots
 from central.storage.db import Database
@@ -143,3 +149,25 @@ def bpjs_status_checked(db: Database, rows: list[dict[str, Any]], open_found: di
         if raise_finding(db, row, STATUS_FINDING, "bpjs", evidence, at=at):
             raised += 1
     return {"raised": raised, "closed": closed}
+
+
+def before_file_checked(db: Database, rows: list[dict[str, Any]], at: str) -> int:
+    """Records the recheck registered just now (``rows``, with the list's ``bpjs_*``
+    columns and ``file_month``) whose participation the BPJS list says began before the
+    month central first put them on a registration file: a ``bpjs_before_file``
+    finding each (the list's start month, the file's month, the KPJ, the file and the
+    line), which holds the payment until a verifier decides whether the participation
+    is the program's (docs/central.md "When participation ends"). Inside the caller's
+    transaction; the findings raised."""
+    in_force = snapshots.in_force(db, "bpjs") or {}
+    raised = 0
+    for row in rows:
+        evidence = {"source": "bpjs", "bpjs_coverage": row["bpjs_coverage"],
+                    "file_month": row["file_month"],
+                    "registration_exported_at": row["registration_exported_at"],
+                    "bpjs_kpj": row["bpjs_kpj"], "bpjs_status": row["bpjs_status"],
+                    "file": in_force.get("file_name"), "line": row["bpjs_line"],
+                    "snapshot_id": in_force.get("id"), "coverage_start": row["coverage_start"]}
+        if raise_finding(db, row, BEFORE_FILE_FINDING, "bpjs", evidence, at=at):
+            raised += 1
+    return raised

@@ -12,10 +12,12 @@ no change here.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from berjasa import eligibility as rules
 from central.export_fields import income_failed
 from central.storage import reports, snapshots
 from central.storage.db import Database
@@ -55,25 +57,59 @@ def registration_finding_kinds(db: Database, central_ids: list[int]) -> dict[str
     return by_finding_kind(reports.open_finding_kinds(db, central_ids)) if central_ids else {}
 
 
-def payment_not_held(db: Database, month: str) -> dict[str, Any]:
+def age_limits(month: str, settings: Mapping[str, Any] | None = None) -> tuple[int, int]:
+    """(age_min, age_max) of the eligibility parameters in force on the first day of
+    ``month`` (YYYY-MM), with the settings' overrides (``berjasa.eligibility``)."""
+    year, number = (int(p) for p in month.split("-"))
+    settings = dict(settings or {})
+    first = dt.date(year, number, 1)
+    sets = rules.load_sets(settings.get("eligibility_parameters_file"))
+    if sets and all(s["valid_from"] > first.isoformat() for s in sets):
+        # a month before the program's first parameter set (a list with nobody to pay,
+        # or a cohort start typed too early): the earliest set's limits
+        first = dt.date.fromisoformat(min(s["valid_from"] for s in sets))
+    params = rules.parameters_on(first, settings)
+    return params.age_min, params.age_max
+
+
+def age_window(month: str, settings: Mapping[str, Any] | None = None) -> reports.AgeWindow:
+    """The birth dates the payment list for ``month`` pays: whole years within
+    :func:`age_limits` on the month's first day (the birthday counts, as the rule
+    ``age`` reads it), so the month a worker turns 66 after its first day is paid and
+    the next is not, and the month they turn 15 after its first day is not."""
+    low, high = age_limits(month, settings)
+    year, number = (int(p) for p in month.split("-"))
+    return reports.AgeWindow(born_after=dt.date(year - high - 1, number, 1).isoformat(),
+                             born_by=dt.date(year - low, number, 1).isoformat(),
+                             age_min=low, age_max=high)
+
+
+def payment_not_held(db: Database, month: str,
+                     settings: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The part of :func:`payment_left_out` no verifier's decision changes (it moves
     with imports and rechecks only: the dashboard keeps it with its cached figures):
+    ``excluded_age`` (workers, registered or of the cohort, whose age on the month's
+    first day is outside ``age_limits`` [min, max]: not paid that month),
     ``excluded_income_failed``, ``cohort_rows_refused``, ``cohort_not_active_bpjs``
     (cohort workers due whom the BPJS list in force shows not participating) and
-    ``cohort_not_active_bpjs_by_status`` (``{status as the import reads it (central.bpjs_status): workers}``)."""
-    failed = sum(1 for row in reports.payable_with_a_failing_rule(db, month)
+    ``cohort_not_active_bpjs_by_status`` (``{status as the import reads it (central.bpjs_status): workers}``).
+    ``settings``: the eligibility settings (age limits overridden, another parameters file)."""
+    ages = age_window(month, settings)
+    failed = sum(1 for row in reports.payable_with_a_failing_rule(db, month, ages)
                  if income_failed(row["eligibility"]))
     cohort = snapshots.in_force(db, "cohort")
     by_status = {str(row["status"]): int(row["n"])
                  for row in reports.cohort_not_active_bpjs(db, month)}
-    return {"excluded_income_failed": failed,
+    return {"excluded_age": reports.payable_outside_ages(db, month, ages),
+            "age_limits": [ages.age_min, ages.age_max],
+            "excluded_income_failed": failed,
             "cohort_rows_refused": int(cohort["rejected"] or 0) if cohort else 0,
             "cohort_not_active_bpjs": sum(by_status.values()),
             "cohort_not_active_bpjs_by_status": by_status}
 
 
-def payment_left_out(db: Database, month: str,
-                     not_held: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def payment_left_out(db: Database, month: str, not_held: Mapping[str, Any] | None = None,
+                     settings: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Who the payment list for ``month`` leaves out and why, counted before it is
     written (the file's note, the command's line and the dashboard say the same):
     ``held_for_verifier`` and ``held_open_finding`` (registered workers due that month
@@ -86,11 +122,12 @@ def payment_left_out(db: Database, month: str,
     the BPJS participant list in force shows as not participating: Meninggal Dunia,
     Non Aktif, Keluar, Ditolak; paid again when a newer list shows them active, or gone
     with a corrected cohort file).
-    ``not_held``: :func:`payment_not_held` for the month when the caller has it."""
+    ``not_held``: :func:`payment_not_held` for the month when the caller has it, else
+    counted with ``settings`` (the eligibility settings: the age limits)."""
     held = reports.payment_held(db, month)  # open findings: counted live, always
     records = len({int(row["central_id"]) for row in held})
     return {"held_for_verifier": records, "held_open_finding": records, **by_finding_kind(held),
-            **(not_held if not_held is not None else payment_not_held(db, month))}
+            **(not_held if not_held is not None else payment_not_held(db, month, settings))}
 
 
 def payment_line(counts: Mapping[str, Any], month: str, cohort: bool = True) -> str | None:
@@ -104,6 +141,11 @@ def payment_line(counts: Mapping[str, Any], month: str, cohort: bool = True) -> 
     if held:
         parts.append(f"{held} pekerja terdaftar BPJS ditahan temuan terbuka yang menunggu keputusan "
                      f"verifikator ({finding_kinds_text(counts)})")
+    aged = int(counts.get("excluded_age") or 0)
+    if aged:
+        low, high = counts.get("age_limits") or ("?", "?")
+        parts.append(f"{aged} pekerja yang umurnya pada awal bulan di luar batas {low}-{high} tahun "
+                     "[age]: tidak dibayar untuk bulan ini")
     failed = int(counts.get("excluded_income_failed") or 0)
     if failed:
         parts.append(f"{failed} pekerja terdaftar BPJS yang aturan penghasilannya tidak terpenuhi")

@@ -121,12 +121,13 @@ _CACHE: dict[str, tuple[float, tuple, dict[str, Any]]] = {}
 _CACHE_LOCK = threading.Lock()
 
 
-def dashboard_cached(db: Database, targets_file: str | None, ttl_seconds: float) -> dict[str, Any]:
+def dashboard_cached(db: Database, targets_file: str | None, ttl_seconds: float,
+                     settings: dict[str, Any] | None = None) -> dict[str, Any]:
     """:func:`dashboard`, reused for up to ``ttl_seconds`` while the data it counts
     has not changed (:func:`central.storage.dashboard.data_version`), so a room of
     people refreshing the page does not recount 100,000 records each time."""
     if ttl_seconds <= 0:
-        return dashboard(db, targets_file)
+        return dashboard(db, targets_file, settings)
     key = f"{db.url}|{targets_file}"
     version = store.data_version(db)
     now = time.monotonic()
@@ -134,15 +135,17 @@ def dashboard_cached(db: Database, targets_file: str | None, ttl_seconds: float)
         hit = _CACHE.get(key)
     if hit and hit[0] > now and hit[1] == version:
         return hit[2]
-    data = dashboard(db, targets_file)
+    data = dashboard(db, targets_file, settings)
     with _CACHE_LOCK:
         _CACHE[key] = (now + ttl_seconds, version, data)
     return data
 
 
-def dashboard(db: Database, targets_file: str | None) -> dict[str, Any]:
+def dashboard(db: Database, targets_file: str | None,
+              settings: dict[str, Any] | None = None) -> dict[str, Any]:
     """Everything the dashboard page shows (but the live counts: verification, and
-    the registered workers an open finding keeps off this month's payment list)."""
+    the registered workers an open finding keeps off this month's payment list);
+    ``settings``: the eligibility settings the payment list reads (its age limits)."""
     counts = reports.counts_by_kelurahan(db)
     cohort = store.cohort_by_kelurahan(db)
     kecamatan = progress_by_kecamatan(counts, targets_file)
@@ -151,7 +154,7 @@ def dashboard(db: Database, targets_file: str | None) -> dict[str, Any]:
             # who this month's payment list leaves out besides the finding holds (a
             # scan of the registered records' rules: kept with the cached figures,
             # which an import or a recheck renews)
-            "payment_month": month, "payment_not_held": holds.payment_not_held(db, month),
+            "payment_month": month, "payment_not_held": holds.payment_not_held(db, month, settings),
             "counted_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "weekly": received_weekly(db),
             "sync": last_sync(store.last_sync_by_kelurahan(db)),

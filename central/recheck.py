@@ -86,6 +86,7 @@ def recheck(db: Database, settings: dict[str, Any] | int | None = None, *,
     # registered workers the list shows: whether they are still participants
     open_status = finding_store.open_of_kind(db, findings.STATUS_FINDING)
     listed_registered: list[dict[str, Any]] = []
+    before_file: list[dict[str, Any]] = []  # registered now by someone else's participation
     for page in snapshots.records_for_recheck(db, chunk, central_ids):
         writes, updates, wanting_active = [], [], []
         decided = []
@@ -129,6 +130,9 @@ def recheck(db: Database, settings: dict[str, Any] | int | None = None, *,
                 None if row["status"] == "rejected" else row["reasons"])
             writes.append((row["central_id"], status, new_reasons, kpj, coverage, _json(results), stamp,
                            now, now if (status_changed or results_changed) else row["updated_at"]))
+            if status == "registered" and row["status"] != "registered" and _listed_before_file(row):
+                before_file.append({**row, "status": status, "kpj_number": kpj,
+                                    "coverage_start": coverage, "file_month": _file_month(row)})
             if row["kpj_claim"] is not None and status in ("accepted", "registered"):
                 claims.append({**row, "status": status, "kpj_number": kpj})
             if status == "registered" and _listed(row, loaded, unreadable.get(row["nik"])) and (
@@ -140,6 +144,8 @@ def recheck(db: Database, settings: dict[str, Any] | int | None = None, *,
         record_store.add_updates(db, updates, now)
     if claims and loaded.get("bpjs") is not None:
         summary["kpj_claims"] = findings.kpj_claims_checked(db, claims, now)
+    if before_file:
+        summary["bpjs_before_file"] = findings.before_file_checked(db, before_file, now)
     if listed_registered:
         checked = findings.bpjs_status_checked(db, listed_registered, open_status, now)
         if checked["raised"] or checked["closed"]:
@@ -170,7 +176,10 @@ def _decide(row: dict[str, Any], params: rules.Parameters, loaded: dict[str, Any
     status, kpj, coverage = row["status"], row["kpj_number"], row["coverage_start"]
     if ours and listed and row["bpjs_kpj"]:
         status, kpj = "registered", row["bpjs_kpj"]
-        coverage = coverage or row["bpjs_coverage"] or import_month
+        # never from before the month central first put it on a file: a participation
+        # older than that is someone else's (a verifier decides, findings.before_file_checked)
+        coverage = coverage or (_file_month(row) if _listed_before_file(row)
+                                else row["bpjs_coverage"]) or import_month
         codes = []
     elif status == "accepted" and codes:
         status = "rejected"
@@ -184,3 +193,18 @@ def _listed(row: dict[str, Any], loaded: dict[str, Any], refused: list[dict] | N
     if row["bpjs_nik"] is None or loaded.get("bpjs") is None:
         return False
     return not (refused and "bpjs" in central_rules.unreadable_of(refused))
+
+
+def _file_month(row: dict[str, Any]) -> str | None:
+    """The month (Makassar's, YYYY-MM) central first put the record on a registration
+    file; None when it never did (a KPJ claim the list confirmed after a restore)."""
+    at = row.get("registration_exported_at")
+    return local_time.wita_column(at)[:7] if at else None
+
+
+def _listed_before_file(row: dict[str, Any]) -> bool:
+    """The loaded BPJS list gives the record's participation a start month earlier
+    than the month central first put it on a registration file: not the program's
+    registration (the city's file cannot have registered anyone before it existed)."""
+    month = _file_month(row)
+    return bool(month and row.get("bpjs_coverage") and row["bpjs_coverage"] < month)

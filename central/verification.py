@@ -39,6 +39,7 @@ from berjasa.problems import (
 )
 from central.export_bpjs import kpj_claims_held
 from central.finding_kinds import (
+    BEFORE_FILE_FINDING,
     CLAIM_FINDING,
     DEATH_FINDING,
     PARTICIPATION_FINDINGS,
@@ -283,9 +284,12 @@ def never_a_participant(finding: dict[str, Any]) -> bool:
     """A BPJS status finding saying the worker never became a participant: BPJS refused
     the registration (``Ditolak``), or the list that registered them already showed a
     status that is not participation (``registered_now``: dead or inactive on their very
-    first listing). Ending their coverage pays no month (docs/central.md "When
-    participation ends")."""
+    first listing); or a ``bpjs_before_file`` finding (the participation is someone
+    else's, older than central's file). Ending their coverage pays no month
+    (docs/central.md "When participation ends")."""
     evidence = finding.get("evidence") or {}
+    if finding["kind"] == BEFORE_FILE_FINDING:
+        return True  # someone else's participation: the program's never began
     return finding["kind"] == STATUS_FINDING and bool(
         evidence.get("registered_now") or is_refused_status(evidence.get("bpjs_status")))
 

@@ -15,7 +15,13 @@ from typing import Any
 from berjasa.audit import Actor
 from berjasa.checks import has_visible_text, reason_unprintable_problem
 from berjasa.problems import ValidationFailed
-from central.finding_kinds import CLAIM_FINDING, DEATH_FINDING, ERASED_FINDING, STATUS_FINDING
+from central.finding_kinds import (
+    BEFORE_FILE_FINDING,
+    CLAIM_FINDING,
+    DEATH_FINDING,
+    ERASED_FINDING,
+    STATUS_FINDING,
+)
 from central.storage.db import Database
 from central.waiting import judge_waiting
 
@@ -30,6 +36,7 @@ KIND_LABELS = {
     "bpjs_nik_changed": "NIK diperbaiki setelah terdaftar di BPJS: perbaiki NIK di BPJS",
     "kpj_claim_unconfirmed": "KPJ dari kelurahan tidak cocok dengan daftar peserta BPJS",
     "bpjs_not_active": "Daftar peserta BPJS: status peserta tidak aktif",
+    BEFORE_FILE_FINDING: "Daftar peserta BPJS: sudah peserta sebelum didaftarkan program ini",
     ERASED_FINDING: "NIK ini pernah dihapus atas permintaan: pastikan persetujuan baru",
     "cohort_duplicate": "Kemungkinan orang yang sama dengan pekerja kohort 2024 (NIK lain)",
 }
@@ -54,6 +61,11 @@ KIND_DECISIONS = {
                     "send_back": "NIK salah ketik: kirim balik ke kelurahan"},
     STATUS_FINDING: {CONTINUE: "Masih peserta aktif: tetap dibayar",
                      END_COVERAGE: "Bukan peserta lagi: hentikan iuran"},
+    # the list's participation began before central's file: the program's after all
+    # (paid from the file's month), or someone else's (no month paid by the city)
+    BEFORE_FILE_FINDING: {CONTINUE: "Didaftarkan lewat berkas program ini: bayar sejak bulan berkas",
+                          END_COVERAGE: "Sudah peserta sebelumnya, dibayar pihak lain: kota tidak "
+                                        "membayar"},
     # a person erased on request, recorded again after it: the new consent is real, or not
     ERASED_FINDING: {"confirm": "Persetujuan baru sudah dipastikan: lanjutkan",
                      "send_back": FINDING_DECISIONS["send_back"],

@@ -17,7 +17,7 @@ def dashboard():
     sync per kelurahan, central rejections, verification, and the downloads."""
     db = get_db()
     data = overview.dashboard_cached(db, setting("central_targets_file") or None,
-                                     setting("central_dashboard_cache_seconds"))
+                                     setting("central_dashboard_cache_seconds"), settings())
     this_month = local_time.today().strftime("%Y-%m")
     month = data["payment_month"]
     return render_template("central/dashboard.html", **data,

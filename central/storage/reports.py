@@ -7,7 +7,7 @@ whole list, so a 100,000-row export keeps memory bounded.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 from central.storage.db import Database
 
@@ -18,6 +18,19 @@ EXPORT_COLUMNS = (
     " duplicate_of_record, kpj_number, received_at, updated_at, disability, jht, eligibility,"
     " eligibility_snapshots, evaluated_at, registration_exported_at, coverage_start, coverage_end"
 )
+# A record looked up by the NIK of a cohort row, per cohort row: SQLite without
+# statistics (central never runs ANALYZE) reads it through ``records_status``, every
+# registered record for each cohort row (5 ms a row at 20,000 registered: the payment
+# list of 80,000 cohort rows took some 400 s, the dashboard's first count as long), so
+# on SQLite the lookup names ``records_nik`` (:func:`planned`); PostgreSQL plans it.
+BY_NIK = " /*records_by_nik*/"
+
+
+def planned(db: Database, sql: str) -> str:
+    """``sql`` with the NIK lookups (:data:`BY_NIK`) through ``records_nik`` on SQLite."""
+    return sql.replace(BY_NIK, " INDEXED BY records_nik") if db.dialect == "sqlite" else sql
+
+
 # BPJS participant status values that mean "active" (as central.eligibility reads them).
 ACTIVE_BPJS_STATUSES = ("aktif", "active", "a", "1", "ya", "y")
 
@@ -49,7 +62,7 @@ COHORT_NOT_ACTIVE_BPJS = cohort_not_active("c")
 # own start (never a participant under that registration: BPJS refused it) says
 # nothing of the cohort's participation and stops nothing here.
 COHORT_PARTICIPATION_ENDED = (
-    "EXISTS (SELECT 1 FROM records e WHERE e.nik = c.nik AND e.status = 'registered'"
+    f"EXISTS (SELECT 1 FROM records e{BY_NIK} WHERE e.nik = c.nik AND e.status = 'registered'"
     " AND e.coverage_end IS NOT NULL AND e.coverage_end >= e.coverage_start"
     " AND e.coverage_end < ?)")
 
@@ -87,6 +100,13 @@ _HOLDS_PAYMENT = ("f.status = 'open' AND f.kind NOT IN ("
                   + ", ".join(f"'{kind}'" for kind in FINDINGS_NOT_HOLDING_PAYMENT) + ")")
 NO_FINDING_HOLDING_PAYMENT = (
     f"NOT EXISTS (SELECT 1 FROM findings f WHERE f.central_id = r.central_id AND {_HOLDS_PAYMENT})")
+# A 2024 cohort row (``c``) whose NIK's registered record an open finding holds off the
+# payment list: one person, held as one. The cohort row pays a registered worker the
+# cohort also lists (h1 #12), so without this a death Dukcapil reported on the
+# registration, waiting for a verifier, held the record while its cohort row paid on.
+COHORT_HELD = (f"EXISTS (SELECT 1 FROM records h{BY_NIK} WHERE h.nik = c.nik"
+               " AND h.status = 'registered' AND EXISTS (SELECT 1 FROM findings f"
+               f" WHERE f.central_id = h.central_id AND {_HOLDS_PAYMENT}))")
 
 # What holds a record off the BPJS registration file until a verifier decides
 # (design.md: "a record with an open finding stays off the registration file until a
@@ -177,30 +197,74 @@ REGISTERED_DUE = (
 # cohort row left off for the BPJS list's status is accounted for by that record (paid,
 # or held by its finding and counted as held), not as a cohort row waiting for a list.
 _REGISTERED_RECORD_DUE = (
-    "EXISTS (SELECT 1 FROM records d WHERE d.nik = c.nik AND d.status = 'registered'"
+    f"EXISTS (SELECT 1 FROM records d{BY_NIK} WHERE d.nik = c.nik AND d.status = 'registered'"
     " AND d.coverage_start IS NOT NULL AND d.coverage_start <= ?"
     " AND (d.coverage_end IS NULL OR d.coverage_end >= ?))")
 
 
-def stream_payable(db: Database, month: str) -> Iterator[dict[str, Any]]:
+# A 2024 cohort row (``c``) the list for month ``?`` (twice) pays but for the ages.
+_COHORT_DUE = (f"c.coverage_start <= ? AND NOT {COHORT_NOT_ACTIVE_BPJS}"
+               f" AND NOT {COHORT_PARTICIPATION_ENDED} AND NOT {COHORT_HELD}")
+
+
+# A worker row (``alias``) whose age on the first day of the month paid is outside the
+# BPU limits: born on or before ``?`` (too old) or after ``?`` (too young), the
+# :class:`AgeWindow`'s two dates; a row without a birth date is not judged here.
+def outside_ages(alias: str) -> str:
+    """SQL (two parameters, :meth:`AgeWindow.params`): row ``alias`` is outside the ages."""
+    return (f"({alias}.birth_date IS NOT NULL AND {alias}.birth_date <> ''"
+            f" AND ({alias}.birth_date <= ? OR {alias}.birth_date > ?))")
+
+
+class AgeWindow(NamedTuple):
+    """The birth dates a month pays (ISO dates): after ``born_after`` (not yet older
+    than ``age_max`` on the month's first day) and on or before ``born_by`` (``age_min``
+    reached by then)."""
+
+    born_after: str
+    born_by: str
+    age_min: int
+    age_max: int
+
+    def params(self) -> tuple[str, str]:
+        """The two parameters of :func:`outside_ages`."""
+        return self.born_after, self.born_by
+
+
+def stream_payable(db: Database, month: str, ages: AgeWindow) -> Iterator[dict[str, Any]]:
     """Everyone the city pays for in ``month`` (YYYY-MM): the 2024 cohort whose
     coverage started by then, whom the BPJS list in force does not show as not
     participating (:data:`COHORT_NOT_ACTIVE_BPJS`) and whose participation no verifier
-    ended before then (:data:`COHORT_PARTICIPATION_ENDED`), and registered new workers whose coverage started by
+    ended before then (:data:`COHORT_PARTICIPATION_ENDED`) and whose registration no open
+    finding holds (:data:`COHORT_HELD`), and registered new workers whose coverage started by
     then (a NIK the cohort pays that month is paid once, as cohort) and have no open
     verification finding holding payment; by kelurahan then NIK, streamed. ``jht`` is
     1 when the row's own flag says so or the JHT list has the NIK from ``month`` or
-    earlier. The service drops those whose stored income rule failed."""
-    return db.stream(
+    earlier. Neither is paid for a month on whose first day their age is outside the
+    BPU limits (``ages``, :func:`outside_ages`). The service drops those whose stored
+    income rule failed."""
+    return db.stream(planned(
+        db,
         "SELECT 'cohort' AS source, c.nik, c.kpj_number, c.full_name, c.kelurahan_code,"
         f" c.coverage_start, c.monthly_income, {_jht('c')} AS jht, NULL AS eligibility"
-        f" FROM cohort c WHERE c.coverage_start <= ? AND NOT {COHORT_NOT_ACTIVE_BPJS}"
-        f" AND NOT {COHORT_PARTICIPATION_ENDED}"
+        f" FROM cohort c WHERE {_COHORT_DUE} AND NOT {outside_ages('c')}"
         " UNION ALL"
         " SELECT 'new' AS source, r.nik, r.kpj_number, r.full_name, r.kelurahan_code,"
         f" r.coverage_start, r.monthly_income, {_jht('r')} AS jht, r.eligibility FROM records r"
-        f" WHERE {REGISTERED_DUE} AND {NO_FINDING_HOLDING_PAYMENT}"
-        " ORDER BY kelurahan_code, nik", (month,) * 7)
+        f" WHERE {REGISTERED_DUE} AND {NO_FINDING_HOLDING_PAYMENT} AND NOT {outside_ages('r')}"
+        " ORDER BY kelurahan_code, nik"),
+        (month, month, month, *ages.params(), month, month, month, month, *ages.params()))
+
+
+def payable_outside_ages(db: Database, month: str, ages: AgeWindow) -> int:
+    """The workers :func:`stream_payable` leaves out of ``month`` for their age only
+    (the cohort rows and registered workers it would pay otherwise)."""
+    row = db.one(planned(db, f"SELECT (SELECT COUNT(*) FROM cohort c WHERE {_COHORT_DUE}"
+                             f" AND {outside_ages('c')}) + (SELECT COUNT(*) FROM records r"
+                             f" WHERE {REGISTERED_DUE} AND {NO_FINDING_HOLDING_PAYMENT}"
+                             f" AND {outside_ages('r')}) AS n"),
+                 (month, month, *ages.params(), month, month, month, *ages.params()))
+    return int(row["n"]) if row else 0
 
 
 def cohort_not_active_bpjs(db: Database, month: str) -> list[dict[str, Any]]:
@@ -209,30 +273,43 @@ def cohort_not_active_bpjs(db: Database, month: str) -> list[dict[str, Any]]:
     as written (trimmed): ``{status, n}`` rows, status order. A row whose participation
     a verifier ended is not among them (a newer list would not pay it again), nor one
     whose NIK has a registered record due that month (the record pays or is held)."""
-    return db.query("SELECT TRIM(p.status) AS status, COUNT(*) AS n FROM cohort c"
-                    " JOIN bpjs_participants p ON p.nik = c.nik"
-                    f" WHERE c.coverage_start <= ? AND NOT ({bpjs_active('p')})"
-                    f" AND NOT {COHORT_PARTICIPATION_ENDED} AND NOT {_REGISTERED_RECORD_DUE}"
-                    " GROUP BY TRIM(p.status) ORDER BY TRIM(p.status)", (month,) * 4)
+    return db.query(planned(db, "SELECT TRIM(p.status) AS status, COUNT(*) AS n FROM cohort c"
+                            " JOIN bpjs_participants p ON p.nik = c.nik"
+                            f" WHERE c.coverage_start <= ? AND NOT ({bpjs_active('p')})"
+                            f" AND NOT {COHORT_PARTICIPATION_ENDED} AND NOT {_REGISTERED_RECORD_DUE}"
+                            " GROUP BY TRIM(p.status) ORDER BY TRIM(p.status)"), (month,) * 4)
+
+
+# A registered record ``r`` whose worker is due in month ``?`` (four times), under the
+# registration (its coverage months) or as the 2024 cohort row of its NIK that would
+# pay them (:data:`COHORT_HELD` holds that row with the record).
+_WORKER_DUE = (
+    "r.status = 'registered' AND ((r.coverage_start IS NOT NULL AND r.coverage_start <= ?"
+    " AND (r.coverage_end IS NULL OR r.coverage_end >= ?)) OR EXISTS (SELECT 1 FROM cohort c"
+    f" WHERE c.nik = r.nik AND c.coverage_start <= ? AND NOT {COHORT_NOT_ACTIVE_BPJS}"
+    f" AND NOT {COHORT_PARTICIPATION_ENDED}))")
 
 
 def payment_held(db: Database, month: str) -> list[dict[str, Any]]:
     """The registered workers due in ``month`` whom an open finding keeps off the
-    payment list (:data:`NO_FINDING_HOLDING_PAYMENT`): one row ``{central_id, kind}``
-    per record and kind of open finding holding it (a record may have several)."""
-    return db.query("SELECT r.central_id, f.kind FROM records r JOIN findings f"
-                    f" ON f.central_id = r.central_id WHERE {REGISTERED_DUE} AND {_HOLDS_PAYMENT}"
-                    " ORDER BY r.central_id, f.kind", (month,) * 3)
+    payment list (:data:`NO_FINDING_HOLDING_PAYMENT`, and :data:`COHORT_HELD` for the
+    cohort row of their NIK): one row ``{central_id, kind}`` per record and kind of
+    open finding holding it (a record may have several); a worker counts once,
+    whichever of the two would have paid them."""
+    return db.query(planned(db, "SELECT r.central_id, f.kind FROM records r JOIN findings f"
+                            f" ON f.central_id = r.central_id WHERE {_WORKER_DUE} AND {_HOLDS_PAYMENT}"
+                            " ORDER BY r.central_id, f.kind"), (month,) * 4)
 
 
-def payable_with_a_failing_rule(db: Database, month: str) -> list[dict[str, Any]]:
+def payable_with_a_failing_rule(db: Database, month: str, ages: AgeWindow) -> list[dict[str, Any]]:
     """The stored ``eligibility`` of the registered workers due in ``month`` that no
-    finding holds and that have a failing rule (the text holds ``"fail"``: registered
-    workers nearly all pass, so this is a handful of rows); the service picks those
-    whose income rule failed, which the payment list does not bill."""
+    finding holds, within the ``ages`` that month, and that have a failing rule (the
+    text holds ``"fail"``: registered workers nearly all pass, so this is a handful of
+    rows); the service picks those whose income rule failed, which the payment list
+    does not bill."""
     return db.query(f"SELECT r.eligibility FROM records r WHERE {REGISTERED_DUE}"
-                    f" AND {NO_FINDING_HOLDING_PAYMENT} AND r.eligibility LIKE ?",
-                    (month, month, month, '%"fail"%'))
+                    f" AND {NO_FINDING_HOLDING_PAYMENT} AND NOT {outside_ages('r')}"
+                    " AND r.eligibility LIKE ?", (month, month, month, *ages.params(), '%"fail"%'))
 
 
 def open_finding_kinds(db: Database, central_ids: list[int]) -> list[dict[str, Any]]:
@@ -303,6 +380,14 @@ def add_export_audit(db: Database, at: str, actor: str, what: str, fmt: str, row
     """Who exported what, when, with which filters, and the file's SHA-256."""
     db.run("INSERT INTO export_audit (at, actor, what, format, row_count, output, sha256, filters)"
            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (at, actor, what, fmt, rows, output, sha256, filters))
+
+
+def payment_lists_of(db: Database, month: str) -> list[dict[str, Any]]:
+    """The payment lists made for ``month`` (YYYY-MM, checked by the caller), oldest first:
+    ``{at, actor, format, row_count, sha256, filters}`` (the caller reads ``draft``)."""
+    return db.query("SELECT at, actor, format, row_count, sha256, filters FROM export_audit"
+                    " WHERE what = 'payment-list' AND filters LIKE ? ORDER BY id",
+                    (f'%"month": "{month}"%',))
 
 
 def export_audit(db: Database) -> list[dict[str, Any]]:

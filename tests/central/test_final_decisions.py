@@ -130,7 +130,9 @@ def _registered_and_sent_back(central, tmp_path, device, first):
     """The tester's steps up to the fix: synced, put on a registration file, sent
     back, then the BPJS list shows it active with a KPJ."""
     device.send([first])
-    central.change("UPDATE records SET registration_exported_at = '2026-01-05T00:00:00+00:00'"
+    # the file went to BPJS in the month the list says coverage began (an older start
+    # is someone else's participation: a bpjs_before_file finding)
+    central.change("UPDATE records SET registration_exported_at = '2025-10-05T00:00:00+00:00'"
                    " WHERE record_id = ?", (first["id"],))
     _db_call(central, verification.send_back, first["nik"], "NIK salah ketik", "vera")
     path = tmp_path / "bpjs.csv"

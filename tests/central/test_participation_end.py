@@ -58,6 +58,10 @@ class Office:
         self.run("export", "--what", "bpjs-registration", "--output", str(out))
         with out.open(encoding="utf-8-sig") as f:
             assert {r["NIK"].lstrip("'") for r in csv.DictReader(f)} >= {p["nik"] for p in people}
+        # the story: the file went to BPJS in START, the month the lists say coverage
+        # began (a participation older than the file is someone else's: bpjs_before_file)
+        self.central.change("UPDATE records SET registration_exported_at = ?"
+                            " WHERE registration_exported_at IS NOT NULL", (f"{START}-05T00:00:00+00:00",))
 
     def bpjs_list(self, rows: list[tuple[str, str, str]], as_json: bool = False):
         """Import a BPJS participant list: the unrelated participant first (line 2),

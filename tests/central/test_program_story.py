@@ -73,6 +73,9 @@ def test_from_the_dtsen_import_to_a_payment_list_checked_by_hand(central, tmp_pa
     registered = [r["NIK"] for r in rows]
     assert registered and all(isinstance(nik, str) and len(nik) == 16 for nik in registered)
     assert all(r["NO_KK"] and r["NAMA_AHLI_WARIS"] and r["PENGHASILAN"] for r in rows)
+    # the story's file went to BPJS in 2025-11, the month BPJS's answer starts coverage
+    central.change("UPDATE records SET registration_exported_at = '2025-11-03T01:00:00+00:00'"
+                   " WHERE registration_exported_at IS NOT NULL")
 
     # BPJS's answer, as their office saves it: the old list plus our NIKs with a KPJ
     answer = paths["bpjs-participants"].read_text(encoding="utf-8-sig").splitlines()

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from berjasa import local_time
 from central.exports import export
 from central.imports import import_file
 from central.storage.db import Database
@@ -22,7 +23,9 @@ from tests.helpers import berjasa
 
 from .conftest import A, h
 
-MONTH = "2025-11"
+# the month of the registration file (now): BPJS's answer starts coverage then (a start
+# before the file's month is someone else's participation, docs/central.md)
+MONTH = local_time.today().strftime("%Y-%m")
 UNRELATED = "7371014501900001"  # a participant of the lists who is none of ours
 
 
