@@ -73,15 +73,12 @@ def age_limits(month: str, settings: Mapping[str, Any] | None = None) -> tuple[i
 
 
 def age_window(month: str, settings: Mapping[str, Any] | None = None) -> reports.AgeWindow:
-    """The birth dates the payment list for ``month`` pays: whole years within
-    :func:`age_limits` on the month's first day (the birthday counts, as the rule
-    ``age`` reads it), so the month a worker turns 66 after its first day is paid and
-    the next is not, and the month they turn 15 after its first day is not."""
-    low, high = age_limits(month, settings)
-    year, number = (int(p) for p in month.split("-"))
-    return reports.AgeWindow(born_after=dt.date(year - high - 1, number, 1).isoformat(),
-                             born_by=dt.date(year - low, number, 1).isoformat(),
-                             age_min=low, age_max=high)
+    """The ages at which a participation the list for ``month`` pays may have begun:
+    :func:`age_limits` of the month (the age rule of registration, read at each
+    worker's coverage start: a worker who turns 66 while covered stays paid until the
+    BPJS list says the participation ended; a cohort row whose coverage began at 13 or
+    at 84 is not paid)."""
+    return reports.AgeWindow(*age_limits(month, settings))
 
 
 def payment_not_held(db: Database, month: str,
@@ -144,8 +141,8 @@ def payment_line(counts: Mapping[str, Any], month: str, cohort: bool = True) -> 
     aged = int(counts.get("excluded_age") or 0)
     if aged:
         low, high = counts.get("age_limits") or ("?", "?")
-        parts.append(f"{aged} pekerja yang umurnya pada awal bulan di luar batas {low}-{high} tahun "
-                     "[age]: tidak dibayar untuk bulan ini")
+        parts.append(f"{aged} pekerja yang umurnya saat mulai kepesertaan di luar batas {low}-{high} "
+                     "tahun [age]: tidak dibayar")
     failed = int(counts.get("excluded_income_failed") or 0)
     if failed:
         parts.append(f"{failed} pekerja terdaftar BPJS yang aturan penghasilannya tidak terpenuhi")

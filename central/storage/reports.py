@@ -207,28 +207,35 @@ _COHORT_DUE = (f"c.coverage_start <= ? AND NOT {COHORT_NOT_ACTIVE_BPJS}"
                f" AND NOT {COHORT_PARTICIPATION_ENDED} AND NOT {COHORT_HELD}")
 
 
-# A worker row (``alias``) whose age on the first day of the month paid is outside the
-# BPU limits: born on or before ``?`` (too old) or after ``?`` (too young), the
-# :class:`AgeWindow`'s two dates; a row without a birth date is not judged here.
+# A worker row (``alias``) whose age when its coverage began (the first day of
+# ``coverage_start``'s month) was outside the BPU limits: under ``?`` or over ``?`` (the
+# :class:`AgeWindow`'s two limits), whole years with the birthday counting, as the
+# eligibility rule ``age`` reads them at registration. Judged at entry only: whether a
+# participation goes on past ``age_max`` is BPJS's to say (its participant list: a
+# "Non Aktif" or "Keluar" stops payment), not an unconfirmed setting's. A row without a
+# well-formed birth date or coverage start is not judged here (CASE first: PostgreSQL
+# casts only what the LIKEs let through).
 def outside_ages(alias: str) -> str:
-    """SQL (two parameters, :meth:`AgeWindow.params`): row ``alias`` is outside the ages."""
-    return (f"({alias}.birth_date IS NOT NULL AND {alias}.birth_date <> ''"
-            f" AND ({alias}.birth_date <= ? OR {alias}.birth_date > ?))")
+    """SQL (two parameters, :meth:`AgeWindow.params`): row ``alias`` began outside the ages."""
+    age = (f"CAST(substr({alias}.coverage_start, 1, 4) AS INTEGER)"
+           f" - CAST(substr({alias}.birth_date, 1, 4) AS INTEGER)"
+           f" - CASE WHEN substr({alias}.birth_date, 6, 5)"
+           f" > substr({alias}.coverage_start, 6, 2) || '-01' THEN 1 ELSE 0 END")
+    return (f"(CASE WHEN {alias}.birth_date LIKE '____-__-__'"
+            f" AND substr({alias}.coverage_start, 1, 7) LIKE '____-__'"
+            f" THEN ({age}) NOT BETWEEN ? AND ? ELSE FALSE END)")
 
 
 class AgeWindow(NamedTuple):
-    """The birth dates a month pays (ISO dates): after ``born_after`` (not yet older
-    than ``age_max`` on the month's first day) and on or before ``born_by`` (``age_min``
-    reached by then)."""
+    """The ages (whole years) at which a participation may begin: ``age_min`` to
+    ``age_max``, the eligibility parameters in force in the month paid."""
 
-    born_after: str
-    born_by: str
     age_min: int
     age_max: int
 
-    def params(self) -> tuple[str, str]:
+    def params(self) -> tuple[int, int]:
         """The two parameters of :func:`outside_ages`."""
-        return self.born_after, self.born_by
+        return self.age_min, self.age_max
 
 
 def stream_payable(db: Database, month: str, ages: AgeWindow) -> Iterator[dict[str, Any]]:
@@ -240,7 +247,7 @@ def stream_payable(db: Database, month: str, ages: AgeWindow) -> Iterator[dict[s
     then (a NIK the cohort pays that month is paid once, as cohort) and have no open
     verification finding holding payment; by kelurahan then NIK, streamed. ``jht`` is
     1 when the row's own flag says so or the JHT list has the NIK from ``month`` or
-    earlier. Neither is paid for a month on whose first day their age is outside the
+    earlier. Neither is paid when their age as their coverage began was outside the
     BPU limits (``ages``, :func:`outside_ages`). The service drops those whose stored
     income rule failed."""
     return db.stream(planned(

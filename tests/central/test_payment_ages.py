@@ -1,11 +1,12 @@
-"""The BPU age limits on the month paid (both backends, through `berjasa central`): the
-payment list pays a worker, registered or of the 2024 cohort, only for the months on
-whose first day their age is within the limits of the eligibility parameters in force
-that day (berjasa/data/eligibility.json, 15-65 today); whoever it leaves out for their
-age is counted and said (`excluded_age` in --json and the trail, the `Perhatian:` line of
-the file, stderr and the dashboard). Before, the rule was read once, when the record was
-put on the registration file: a worker who turned 66 was paid for ever, and a cohort
-row's birth date was never read. docs/central.md "payment-list"."""
+"""The BPU age limits at entry (both backends, through `berjasa central`): the payment
+list pays a worker, registered or of the 2024 cohort, only when their age as their
+coverage began was within the limits of the eligibility parameters in force
+(berjasa/data/eligibility.json, 15-65 today), as registration reads the rule; a worker
+who passes 65 while covered stays paid until the BPJS list says the participation
+ended. Whoever it leaves out for their age is counted and said (`excluded_age` in --json
+and the trail, the `Perhatian:` line of the file, stderr and the dashboard). Before, a
+cohort row's birth date was never read: a row whose coverage began at 13 or at 84 was
+paid. docs/central.md "payment-list"."""
 
 from __future__ import annotations
 
@@ -57,12 +58,14 @@ def test_a_worker_is_paid_only_for_the_months_their_age_is_within_the_limits(cen
     # 65 on the first: paid; 86 and 14: not; a cohort row without a birth date: paid
     assert paid == {turning_66["nik"], "7371010101800007"}, paid
     assert filters["excluded_age"] == 2 and filters["age_limits"] == [15, 65]
-    said = "2 pekerja yang umurnya pada awal bulan di luar batas 15-65 tahun [age]"
+    said = "2 pekerja yang umurnya saat mulai kepesertaan di luar batas 15-65 tahun [age]"
     assert said in stderr and any(said in line for line in header), (stderr, header)
 
     paid, filters, stderr, _ = office.payment_list(after)
-    assert paid == {young_nik, "7371010101800007"}, "paid after turning 66 / not after turning 15"
-    assert filters["excluded_age"] == 2 and old_nik not in paid
+    # 66 now, 65 when covered: still paid (BPJS's list says when a participation ends);
+    # the cohort row covered from 13 is not paid on turning 15 either
+    assert paid == {turning_66["nik"], "7371010101800007"}, paid
+    assert filters["excluded_age"] == 2 and {old_nik, young_nik}.isdisjoint(paid)
 
     page = signed_in(central, "operator").get(f"{central.url}/", timeout=10).text
-    assert "di luar batas 15-65 tahun [age]" in page  # this month: the 86-year-old and the 14-year-old
+    assert "di luar batas 15-65 tahun [age]" in page  # the cohort rows covered from 84 and from 13
