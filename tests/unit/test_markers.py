@@ -122,7 +122,7 @@ def test_the_quick_loop_runs_a_two_backend_test_on_one_backend_ci_on_both(reques
     if quick_run():
         assert [base for base in pairs if len(ran.get(base, ())) != 1] == []
         on_postgresql = sum("postgresql" in ran[base] for base in pairs)
-        if len(pairs) > 100:  # the whole suite: about half on each
-            assert 0.35 < on_postgresql / len(pairs) < 0.65
+        if len(pairs) > 100:  # the whole suite: about a quarter on PostgreSQL
+            assert 0.15 < on_postgresql / len(pairs) < 0.35
     elif not request.config.option.markexpr:
         assert [base for base in pairs if ran.get(base) != {"sqlite", "postgresql"}] == []
