@@ -208,8 +208,8 @@ def _leave_out_slow(config: pytest.Config, items: list[pytest.Item]) -> None:
     """The quick loop runs in this process only: it leaves out the tests marked
     ``slow``, those that start a process (the ``berjasa`` command as a real process,
     its servers, the demo, node, ruff, lint-imports, pg_dump) and the long loops; CI's
-    plain ``pytest`` runs them, as does ``pytest -m slow``. A ``-m`` expression that
-    names ``slow`` itself decides alone. A quick-loop test that starts a process
+    plain ``pytest`` runs them, as does ``pytest -m "slow and not reliability"``. A
+    ``-m`` expression that names ``slow`` itself decides alone. A quick-loop test that starts a process
     without the mark fails (``pytest_runtest_makereport`` below)."""
     if "slow" in (config.option.markexpr or ""):
         return
