@@ -6,6 +6,7 @@ tests/artifacts/central-<role>.png; no CSP violations on the way."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -124,7 +125,7 @@ def test_operator_downloads_the_payment_list_and_the_auditor_sees_it(browser, ce
             form.locator("button[type=submit]").click()
         saved = tmp_path / info.value.suggested_filename
         info.value.save_as(saved)
-        assert saved.name == "payment-list-2025-10.xlsx"
+        assert saved.name == "payment-list-2025-10-draft.xlsx"  # a draft says so in its name
         workbook = load_workbook(saved)
         cells = [c for row in workbook.active.iter_rows(values_only=True) for c in row if c]
         assert any("NIK" in str(c) for c in cells)
@@ -174,7 +175,8 @@ def test_the_registration_file_is_posted_and_another_sites_link_is_refused(brows
             form.locator("button[value=xlsx]").click()
         saved = tmp_path / info.value.suggested_filename
         info.value.save_as(saved)
-        assert saved.name == "bpjs-registration.xlsx"
+        # when it was made, in WITA: a second download never takes the first one's name
+        assert re.fullmatch(r"bpjs-registration-\d{4}-\d{2}-\d{2}-\d{4}\.xlsx", saved.name), saved.name
         rows = list(load_workbook(saved).active.iter_rows(values_only=True))
         assert rows[0][0] == "NIK" and len(rows) - 1 == marked() > 0
         assert tab.csp_violations == []

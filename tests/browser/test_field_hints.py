@@ -77,9 +77,20 @@ def test_hint_offline_flag_travels_receipt_and_logout(browser, server):
     # run of 1,666 the hint was read still shown right after the NIK was changed
     page.wait_for_selector("#dedupe-hint", state="visible")
     assert "NIK ini" in page.locator("#dedupe-hint").inner_text()
-    new_nik = make_nik(dt.date(1980, 3, 12), "P", serial=4242)
-    page.fill("[name=nik]", new_nik)
-    page.wait_for_selector("#dedupe-hint", state="hidden")
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    # another NIK: the hint goes. The downloaded hints are a filter keyed by this
+    # run's central key, so any one other NIK is flagged with its small false-positive
+    # rate (a CI run saw it): the first of a few that the filter passes
+    for serial in (4242, 4243, 4244, 4245):
+        page.fill("[name=nik]", make_nik(dt.date(1980, 3, 12), "P", serial=serial))
+        try:
+            page.wait_for_selector("#dedupe-hint", state="hidden", timeout=5000)
+            break
+        except PlaywrightTimeout:
+            continue
+    else:
+        raise AssertionError("the hint stayed for four other NIKs")
     page.fill("[name=nik]", ELSEWHERE_NIK)
     page.wait_for_selector("#dedupe-hint", state="visible")
     page.locator("#dedupe-hint").scroll_into_view_if_needed()
