@@ -95,7 +95,7 @@ class PaymentList(Builder):
         ]
         # who this month's list leaves out, and why: BPJS bills for every registered
         # participant, so the treasurer reconciles the two with this line
-        try:  # the BPU age limits of the month's first day (settings may override them)
+        try:  # the BPU age limits in force that month, read at each coverage start
             self.ages = holds.age_window(month, settings)
             self.left_out = holds.payment_left_out(db, month, settings=settings)
         except ParameterError as exc:

@@ -85,8 +85,8 @@ def payment_not_held(db: Database, month: str,
                      settings: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The part of :func:`payment_left_out` no verifier's decision changes (it moves
     with imports and rechecks only: the dashboard keeps it with its cached figures):
-    ``excluded_age`` (workers, registered or of the cohort, whose age on the month's
-    first day is outside ``age_limits`` [min, max]: not paid that month),
+    ``excluded_age`` (workers, registered or of the cohort, whose age as their coverage
+    began was outside ``age_limits`` [min, max]: not paid),
     ``excluded_income_failed``, ``cohort_rows_refused``, ``cohort_not_active_bpjs``
     (cohort workers due whom the BPJS list in force shows not participating) and
     ``cohort_not_active_bpjs_by_status`` (``{status as the import reads it (central.bpjs_status): workers}``).

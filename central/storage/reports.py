@@ -310,7 +310,7 @@ def payment_held(db: Database, month: str) -> list[dict[str, Any]]:
 
 def payable_with_a_failing_rule(db: Database, month: str, ages: AgeWindow) -> list[dict[str, Any]]:
     """The stored ``eligibility`` of the registered workers due in ``month`` that no
-    finding holds, within the ``ages`` that month, and that have a failing rule (the
+    finding holds, whose coverage began within the ``ages``, and that have a failing rule (the
     text holds ``"fail"``: registered workers nearly all pass, so this is a handful of
     rows); the service picks those whose income rule failed, which the payment list
     does not bill."""
