@@ -147,10 +147,11 @@ export function onRecordChange(event) {
   // A field the enumerator has changed no longer shows the server's old complaint.
   const changed = event.detail.name === 'consent_method' ? 'consent_method' : event.detail.name;
   for (const key of Object.keys(state.serverErrors)) if (fieldForServerKey(key) === changed) delete state.serverErrors[key];
-  scheduleAutosave();
-  recheck();
+  // the hints first: a check that fails on a half-loaded form never leaves a stale hint
   if (['nik', 'full_name', 'birth_date'].includes(event.detail.name)) refreshDedupeHint();
   if (['nik', 'birth_date', 'sex'].includes(event.detail.name)) refreshNikProposal();
+  scheduleAutosave();
+  recheck();
 }
 
 export function recheck() {
