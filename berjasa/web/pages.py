@@ -15,6 +15,7 @@ from jinja2.bccache import Bucket, BytecodeCache
 from markupsafe import Markup, escape
 
 from berjasa.web.csrf import check_csrf, csrf_token
+from berjasa.web.user_pages import UserPages
 
 # Templates both apps' pages use (``web/forms.html``: the login and add-user forms).
 TEMPLATES = Path(__file__).parent / "templates"
@@ -172,14 +173,13 @@ def protect(blueprint: Blueprint) -> Blueprint:
     return blueprint
 
 
-def add_account_routes(blueprint: Blueprint, auth: Any, users: Any) -> None:
+def add_account_routes(blueprint: Blueprint, auth: Any, users: UserPages) -> None:
     """The routes both apps' pages have: sign-in and sign-out (``auth.login``,
-    ``auth.logout``) and the admin's user page (``users.users_page``,
-    ``users.create_user``, ``users.update_user``); endpoint names are rows of
-    each app's role matrix."""
+    ``auth.logout``) and the admin's user page (``users``: its list, add and
+    change views); endpoint names are rows of each app's role matrix."""
     blueprint.add_url_rule("/login", "login", auth.login, methods=["GET", "POST"])
     blueprint.add_url_rule("/logout", "logout", auth.logout, methods=["POST"])
-    blueprint.add_url_rule("/admin/users", "users", users.users_page)
-    blueprint.add_url_rule("/admin/users", "user_create", users.create_user, methods=["POST"])
-    blueprint.add_url_rule("/admin/users/<user_id>", "user_update", users.update_user,
+    blueprint.add_url_rule("/admin/users", "users", users.page)
+    blueprint.add_url_rule("/admin/users", "user_create", users.create, methods=["POST"])
+    blueprint.add_url_rule("/admin/users/<user_id>", "user_update", users.update,
                            methods=["POST"])

@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response
 
 from berjasa.audit import Actor
 from berjasa.problems import NotFound, ValidationFailed
+from berjasa.web import notices
 
 
 @dataclass(frozen=True)
@@ -28,8 +29,6 @@ class UserPages:
     add_user: Callable[[Any, str, str, str, Actor], Any]  # -> the new user's id
     update_user: Callable[..., dict[str, Any]]  # (conn, user_id, actor, **changes) -> user
     toggle_actions: tuple[str, str]  # the form's action values that (enable, disable)
-    added: Callable[[Any, str], None]  # (user id, name): the notice on the next page
-    updated: Callable[[dict[str, Any]], None]
     empty_password: str | None = None  # a message: an empty new password is refused
 
     def render(self, status_code: int = 200, errors: dict | None = None,
@@ -50,7 +49,8 @@ class UserPages:
                                     request.form.get("password", ""), self.actor())
         except ValidationFailed as exc:
             return self.render(422, exc.errors, form)
-        self.added(user_id, form["username"].strip())
+        # the notice on the next page names the user by id (no name in the cookie)
+        notices.user_changed(user_id, "added")
         return redirect(url_for("pages.users"), code=303)
 
     def update(self, user_id: str) -> Response | tuple[str, int]:
@@ -75,5 +75,5 @@ class UserPages:
             user = self.update_user(self.connection(), int(user_id), self.actor(), **changes)
         except ValidationFailed as exc:
             return self.render(422, exc.errors)
-        self.updated(user)
+        notices.user_changed(user["id"], "updated")
         return redirect(url_for("pages.users"), code=303)

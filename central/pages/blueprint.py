@@ -21,7 +21,7 @@ from central.pages import audit, auth, dashboard, devices, downloads, users, ver
 from central.trail_labels import action_label, detail_lines, role_label
 
 blp = web_pages.protect(Blueprint("pages", __name__, template_folder=web_pages.TEMPLATES))
-web_pages.add_account_routes(blp, auth, users)  # /login, /logout, /admin/users[/<user_id>]
+web_pages.add_account_routes(blp, auth, users.PAGES)  # /login, /logout, /admin/users[/<user_id>]
 
 blp.add_url_rule("/", "dashboard", dashboard.dashboard)
 blp.add_url_rule("/kecamatan/<code>", "kecamatan", dashboard.kecamatan)

@@ -15,12 +15,7 @@ from central.http import current_actor
 PAGES = UserPages(
     template="central/users.html", roles=accounts.ROLES, connection=get_db, actor=current_actor,
     list_users=accounts.list_users, add_user=accounts.add_user,
-    update_user=accounts.update_user_by_id, toggle_actions=("enable", "disable"),
-    added=lambda user_id, _name: notices.user_changed(user_id, "added"),
-    updated=lambda user: notices.user_changed(user["id"], "updated"))
-users_page = PAGES.page
-create_user = PAGES.create
-update_user = PAGES.update
+    update_user=accounts.update_user_by_id, toggle_actions=("enable", "disable"))
 
 
 def notice_texts() -> list[str]:

@@ -38,7 +38,7 @@ from server.pages import auth, labels, review, sync_panel, users
 
 log = logging.getLogger("berjasa.server")
 blp = web_pages.protect(Blueprint("pages", __name__, template_folder=web_pages.TEMPLATES))
-web_pages.add_account_routes(blp, auth, users)  # /login, /logout, /admin/users[/<user_id>]
+web_pages.add_account_routes(blp, auth, users.PAGES)  # /login, /logout, /admin/users[/<user_id>]
 
 blp.add_url_rule("/", "queue", review.queue)
 blp.add_url_rule("/enrollments", "by_status", review.by_status)

@@ -25,11 +25,6 @@ def record_decided(record_id: str, status: str) -> None:
     flash(f"record|{record_id}|{status}")
 
 
-def user_changed(user_id: int, change: str) -> None:
-    """Queue "Pengguna <name> ditambahkan/diperbarui." for the next page."""
-    notices.user_changed(user_id, change)
-
-
 def _text(message: str) -> str | None:
     kind, _, rest = message.partition("|")
     ref, _, word = rest.partition("|")

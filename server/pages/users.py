@@ -8,16 +8,9 @@ from berjasa.web.user_pages import UserPages
 from server import accounts, user_admin
 from server.db import get_db
 from server.http import current_actor
-from server.pages import notices
 
 PAGES = UserPages(
     template="pages/users.html", roles=accounts.ROLES, connection=get_db, actor=current_actor,
     list_users=user_admin.list_users, add_user=user_admin.create_user,
     update_user=user_admin.update_user, toggle_actions=("activate", "deactivate"),
-    # no name in the cookie: the notice names the user by id
-    added=lambda user_id, _name: notices.user_changed(user_id, "added"),
-    updated=lambda user: notices.user_changed(user["id"], "updated"),
     empty_password="Kata sandi baru wajib diisi.")
-users_page = PAGES.page
-create_user = PAGES.create
-update_user = PAGES.update
