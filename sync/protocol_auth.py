@@ -29,16 +29,24 @@ or replayed for a later one.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import secrets
 import time
 from collections.abc import Callable, Mapping
+from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 
-from sync.protocol_body import PROTOCOL_VERSION, header, protocol_version, verify_signature
+from sync.protocol_body import (
+    PROTOCOL_VERSION,
+    b64,
+    b64_decode,
+    header,
+    protocol_version,
+    verify_signature,
+)
 from sync.protocol_errors import ProtocolError
 
 DEFAULT_MAX_SKEW_SECONDS = 300
@@ -49,32 +57,35 @@ def generate_private_key() -> Ed25519PrivateKey:
     return Ed25519PrivateKey.generate()
 
 
-def private_key_pem(key: Ed25519PrivateKey) -> bytes:
-    """PEM (PKCS#8, unencrypted: the data folder is the laptop's protected store)."""
+def private_key_pem(key: Ed25519PrivateKey | X25519PrivateKey) -> bytes:
+    """PEM (PKCS#8, unencrypted: the data folder is the laptop's protected store) of a
+    device key, or of a static exchange key (:mod:`sync.protocol_sealed`)."""
     return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                              serialization.NoEncryption())
 
 
-def load_private_key(pem: bytes) -> Ed25519PrivateKey:
-    """The key back from :func:`private_key_pem`."""
+def load_private_key(pem: bytes, kind: type = Ed25519PrivateKey) -> Any:
+    """The key back from :func:`private_key_pem`, of ``kind`` (a device key unless told)."""
     key = serialization.load_pem_private_key(pem, password=None)
-    if not isinstance(key, Ed25519PrivateKey):
+    if not isinstance(key, kind):
         # ValueError like cryptography's own for a bad PEM: callers treat both as unreadable
-        raise ValueError("not an Ed25519 key")  # noqa: TRY004
+        raise ValueError(f"not an {kind.__name__.removesuffix('PrivateKey')} private key")  # noqa: TRY004
     return key
 
 
-def public_key_text(key: Ed25519PrivateKey | Ed25519PublicKey) -> str:
-    """The raw 32-byte public key as unpadded base64url (what registration sends)."""
-    public = key.public_key() if isinstance(key, Ed25519PrivateKey) else key
-    raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+def public_key_text(key: Ed25519PrivateKey | Ed25519PublicKey | X25519PrivateKey
+                    | X25519PublicKey) -> str:
+    """The raw 32-byte public key as unpadded base64url, 43 characters (what
+    registration sends; a static exchange key's too)."""
+    private = isinstance(key, (Ed25519PrivateKey, X25519PrivateKey))
+    public = key.public_key() if private else key
+    return b64(public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw))
 
 
 def load_public_key(text: str) -> Ed25519PublicKey:
     """Parse :func:`public_key_text` output; ValueError when it is not a key."""
     try:
-        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        raw = b64_decode(text)
     except (ValueError, TypeError) as exc:
         raise ValueError("public key is not base64url") from exc
     if len(raw) != 32:
@@ -94,14 +105,14 @@ def sign_request(private_key: Ed25519PrivateKey, device_id: str, method: str, pa
     """Headers authenticating one request; ``path_qs`` is the path with its query
     string exactly as sent (``/api/v1/updates?since=42``)."""
     timestamp = str(int(now if now is not None else time.time()))
-    nonce = nonce or base64.urlsafe_b64encode(secrets.token_bytes(16)).rstrip(b"=").decode()
+    nonce = nonce or b64(secrets.token_bytes(16))
     signature = private_key.sign(request_message(method, path_qs, timestamp, nonce, device_id))
     return {
         "Berjasa-Protocol": str(PROTOCOL_VERSION),
         "Berjasa-Device": device_id,
         "Berjasa-Timestamp": timestamp,
         "Berjasa-Nonce": nonce,
-        "Berjasa-Signature": base64.urlsafe_b64encode(signature).rstrip(b"=").decode(),
+        "Berjasa-Signature": b64(signature),
     }
 
 
@@ -157,8 +168,7 @@ def answer_version(request_headers: Mapping[str, str],
 
 def key_id(key: Ed25519PrivateKey | Ed25519PublicKey) -> str:
     """A short name for a public key: 16 base64url characters of its SHA-256."""
-    raw = base64.urlsafe_b64decode(public_key_text(key) + "=")
-    return base64.urlsafe_b64encode(hashlib.sha256(raw).digest()).decode()[:16]
+    return b64(hashlib.sha256(b64_decode(public_key_text(key))).digest())[:16]
 
 
 def answer_message(method: str, path_qs: str, status: int, binding: str, next_key: str,
@@ -175,7 +185,7 @@ def sign_answer(key: Ed25519PrivateKey, method: str, path_qs: str, status: int, 
     """Headers signing one answer with central's key, in the request's ``version``."""
     signature = key.sign(answer_message(method, path_qs, status, binding, next_key, body, version))
     headers = {"Berjasa-Central-Key": key_id(key),
-               "Berjasa-Central-Signature": base64.urlsafe_b64encode(signature).rstrip(b"=").decode()}
+               "Berjasa-Central-Signature": b64(signature)}
     if next_key:
         headers["Berjasa-Central-Next-Key"] = next_key
     return headers

@@ -146,10 +146,15 @@ def b64(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
 
 
+def b64_decode(text: str) -> bytes:
+    """Decode unpadded base64url of any length (ValueError when it is not base64)."""
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
 def unb64(text: str, length: int) -> bytes:
     """Decode unpadded base64url of exactly ``length`` bytes."""
     try:
-        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        raw = b64_decode(text)
     except (ValueError, TypeError) as exc:
         raise ProtocolError("malformed", "bad base64 in a header") from exc
     if len(raw) != length or b64(raw) != text:

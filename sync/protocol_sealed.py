@@ -39,6 +39,9 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from sync.protocol_auth import load_private_key, private_key_pem, public_key_text
+from sync.protocol_body import b64, b64_decode
+
 MAGIC = b"BERJASA-USB/1\n"
 FORMAT = "berjasa-usb/1"
 KINDS = ("batches", "answers")
@@ -49,14 +52,6 @@ MAX_PLAIN_BYTES = 4 << 30
 
 class SealedFileError(ValueError):
     """The file is not a sealed berjasa file, not for this reader, or damaged."""
-
-
-def _b64(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 def new_exchange_key() -> X25519PrivateKey:
@@ -75,8 +70,7 @@ def exchange_key_from_device_key(device_key: Ed25519PrivateKey) -> X25519Private
 
 def public_text(key: X25519PrivateKey | X25519PublicKey) -> str:
     """The public half as unpadded base64url text (43 characters)."""
-    public = key.public_key() if isinstance(key, X25519PrivateKey) else key
-    return _b64(public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw))
+    return public_key_text(key)
 
 
 def load_public(text: Any) -> X25519PublicKey:
@@ -84,24 +78,19 @@ def load_public(text: Any) -> X25519PublicKey:
     if not isinstance(text, str) or len(text) != 43:
         raise ValueError("not an X25519 public key")
     try:
-        return X25519PublicKey.from_public_bytes(_unb64(text))
+        return X25519PublicKey.from_public_bytes(b64_decode(text))
     except Exception as exc:  # binascii.Error, ValueError
         raise ValueError("not an X25519 public key") from exc
 
 
 def private_pem(key: X25519PrivateKey) -> bytes:
     """PEM of a static exchange key (kept owner-only in the data folder)."""
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                             serialization.NoEncryption())
+    return private_key_pem(key)
 
 
 def load_private_pem(data: bytes) -> X25519PrivateKey:
-    """A static exchange key from its PEM."""
-    key = serialization.load_pem_private_key(data, password=None)
-    if not isinstance(key, X25519PrivateKey):
-        # ValueError like cryptography's own for a bad PEM: callers treat both as unreadable
-        raise ValueError("not an X25519 private key")  # noqa: TRY004
-    return key
+    """A static exchange key from its PEM (ValueError when it is not one)."""
+    return load_private_key(data, X25519PrivateKey)
 
 
 def _file_key(ephemeral_secret: bytes, static_secret: bytes, header: bytes) -> bytes:
@@ -118,7 +107,7 @@ def seal(kind: str, payload: dict[str, Any], writer: X25519PrivateKey, reader: X
     nonce = os.urandom(12)
     header = json.dumps({
         "format": FORMAT, "kind": kind, "writer": public_text(writer), "reader": public_text(reader),
-        "ephemeral": public_text(ephemeral), "nonce": _b64(nonce),
+        "ephemeral": public_text(ephemeral), "nonce": b64(nonce),
         "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), **meta,
     }, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
     key = _file_key(ephemeral.exchange(reader), writer.exchange(reader), header)
@@ -171,7 +160,7 @@ def open_sealed(data: bytes, reader: X25519PrivateKey, kind: str,
     raw_header = data[len(MAGIC) + 4:len(MAGIC) + 4 + length]
     try:
         ephemeral = load_public(header.get("ephemeral"))
-        nonce = _unb64(header.get("nonce") or "")
+        nonce = b64_decode(header.get("nonce") or "")
         key = _file_key(reader.exchange(ephemeral), reader.exchange(writer), raw_header)
         plain = AESGCM(key).decrypt(nonce, data[len(MAGIC) + 4 + length:], raw_header)
     except (ValueError, InvalidTag) as exc:
