@@ -88,8 +88,8 @@ class Registration(Builder):
     """The BPJS registration file."""
 
     def __init__(self, db: Database, calculator: Calculator) -> None:
-        super().__init__()
-        self.db, self.calculator = db, calculator
+        super().__init__(db)
+        self.calculator = calculator
         self.central_ids: list[int] = []
         self.targets: list[tuple[str, str]] = []
         # records that pass every rule but are held: per hold (a record may be in

@@ -72,8 +72,8 @@ class PaymentList(Builder):
 
     def __init__(self, db: Database, month: str, draft: bool, config: dict[str, Any],
                  generated_at: str, settings: Mapping[str, Any] | None = None) -> None:
-        super().__init__()
-        self.db, self.month, self.draft = db, month, draft
+        super().__init__(db)
+        self.month, self.draft = month, draft
         year, number = (int(p) for p in month.split("-"))
         self.calculator = Calculator(config, date(year, number, 1))
         schedule = self.calculator.schedule

@@ -30,10 +30,6 @@ from central.storage.db import Database
 class Rejections(Builder):
     """Rejected and duplicate records with reason codes and Indonesian reasons."""
 
-    def __init__(self, db: Database) -> None:
-        super().__init__()
-        self.db = db
-
     def rows(self) -> Iterator[dict[str, Any]]:
         for r in reports.stream_rejections(self.db):
             codes, texts = reason_codes([str(c) for c in stored_json(r["reasons"], [])])
@@ -79,8 +75,8 @@ class Progress(Builder):
 
     def __init__(self, db: Database, targets_file: str | None,
                  work_categories: list[str]) -> None:
-        super().__init__()
-        self.db, self.targets_file, self.categories = db, targets_file, work_categories
+        super().__init__(db)
+        self.targets_file, self.categories = targets_file, work_categories
 
     def work_columns(self) -> list[tuple[str, str]]:
         """(key, header) of the work-category columns, in order: one per category,
@@ -121,10 +117,6 @@ class Progress(Builder):
 
 class AllRecords(Builder):
     """One row per record held at central with its central status."""
-
-    def __init__(self, db: Database) -> None:
-        super().__init__()
-        self.db = db
 
     def rows(self) -> Iterator[dict[str, Any]]:
         for r in reports.stream_records(self.db):

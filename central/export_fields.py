@@ -122,7 +122,8 @@ class Builder:
 
     title_lines: list[str]
 
-    def __init__(self) -> None:
+    def __init__(self, db: Database) -> None:
+        self.db = db
         self.title_lines = []
         self.count = 0
 
