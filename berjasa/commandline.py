@@ -192,14 +192,17 @@ def emit(value: Any, as_json: bool, text: str | None = None) -> None:
 
 
 def report_chain(checked: int, broken: dict[str, Any] | None, as_json: bool,
-                 trail: str = "Jejak audit", notes: list[str] | None = None,
-                 extra: dict[str, Any] | None = None) -> None:
+                 trail: str = "Jejak audit", restores: list[dict[str, Any]] | None = None,
+                 notes: list[str] | None = None) -> None:
     """``audit verify``'s answer for either trail (``trail`` names it): intact, exit 0;
-    else the first broken entry, exit 1. ``notes``: lines said before the verdict
-    (a kelurahan trail's restores from a backup), ``extra``: what ``--json`` adds."""
+    else the first broken entry, exit 1. ``restores``: the restores from a backup the
+    trail declares (breaks in its continuity), said before the verdict as ``notes``
+    and listed by ``--json``, whose answer keeps its shape (``{"intact", "checked"}``)
+    until a restore happened."""
     if not as_json:
         for line in notes or ():
             click.echo(line)
+    extra = {"restores": restores} if restores else None
     if broken is None:
         emit({"intact": True, "checked": checked, **(extra or {})}, as_json,
              f"{trail} utuh: {checked} entri diperiksa.")

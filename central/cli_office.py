@@ -146,10 +146,8 @@ def audit_verify(data_dir: Path | None, as_json: bool) -> None:
     from central import trail
     with central_db(data_dir) as (db, _, _):
         checked, broken = trail.verify(db)
-        restores = trail.restores(db)  # breaks in continuity the trail declares
-    # the JSON keeps its shape ({"intact", "checked"}) until a restore happened
-    report_chain(checked, broken, as_json, "Jejak audit pusat", notes=trail.restore_lines(restores),
-                 extra={"restores": restores} if restores else None)
+        restores = trail.restores(db)
+    report_chain(checked, broken, as_json, "Jejak audit pusat", restores, trail.restore_lines(restores))
 
 
 @audit_group.command("history")
