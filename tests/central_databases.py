@@ -22,7 +22,8 @@ import secrets
 import shutil
 import subprocess
 import threading
-from contextlib import closing
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -63,6 +64,16 @@ _RESTART_SEQUENCES = """
 SELECT setval(format('%%I.%%I', schemaname, sequencename)::regclass, 1, false)
 FROM pg_sequences WHERE schemaname = %(s)s AND last_value IS NOT NULL
 """
+
+
+@contextmanager
+def migrated(url: str) -> Iterator[Database]:
+    """A connection to the central database at ``url`` once ``central migrate`` has
+    run on it (a test of what migrating leaves, on an empty ``database_url``),
+    closed on leaving."""
+    with closing(Database(url)) as db:
+        migrate(db)
+        yield db
 
 
 def migrated_sqlite_template(folder: Path) -> Path:

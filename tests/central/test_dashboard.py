@@ -9,7 +9,7 @@ from berjasa.synthetic import born_on
 from central import overview, verification
 from central.privacy import erase_nik
 from central.storage.dashboard import data_version
-from central.storage.db import Database, migrate
+from tests.central_databases import migrated
 
 from .conftest import KELURAHAN_A, KELURAHAN_B, records
 from .office import signed_in
@@ -154,9 +154,7 @@ def test_week_chart_counts_makassar_weeks_from_index_ranges(database_url):
     older than the 26 weeks shown, or ahead of this week, are not in the chart;
     each week is a range on the received_at index, never a pass over every record
     (a GROUP BY over the table cost 650 ms at 100,000 records)."""
-    db = Database(database_url)
-    try:
-        migrate(db)
+    with migrated(database_url) as db:
         _received(db, ["2026-11-22T16:00:00.000000+00:00", "2026-11-26T10:00:00+00:00",
                        "2026-11-22T15:59:59.999999+00:00", "2026-05-31T16:00:00+00:00",
                        "2025-01-06T08:00:00+00:00", "2026-11-29T16:00:00+00:00"])
@@ -176,8 +174,6 @@ def test_week_chart_counts_makassar_weeks_from_index_ranges(database_url):
             else:
                 plan = " | ".join(r["QUERY PLAN"] for r in db.query("EXPLAIN " + sql, params))
                 assert "Sort" not in plan and "Index Cond: ((received_at >=" in plan, plan
-    finally:
-        db.close()
 
 
 def test_enumerator_quality_leaves_erased_records_out(central):

@@ -15,6 +15,7 @@ from central import dedupe
 from central.storage import privacy
 from central.storage import records as store
 from central.storage.db import Database, migrate
+from tests.central_databases import migrated
 from tests.helpers import examples
 
 HERE, OTHER, THIRD = "73.71.01.1001", "73.71.02.1001", "73.71.03.1001"
@@ -98,9 +99,7 @@ incoming_people = st.lists(st.tuples(names, st.sampled_from(DATES[:2]), st.sampl
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(held=held_people, incoming=incoming_people)
 def test_narrowed_lookup_finds_exactly_the_pairs_of_the_full_scan(database_url, held, incoming):
-    db = Database(database_url)
-    try:
-        migrate(db)
+    with migrated(database_url) as db:
         with db.transaction():
             db.run("DELETE FROM record_name_words")
             db.run("DELETE FROM records")
@@ -117,8 +116,6 @@ def test_narrowed_lookup_finds_exactly_the_pairs_of_the_full_scan(database_url, 
             scanned, narrowed, scanned_rows, narrowed_rows = _both(db, rows, other_than)
             assert narrowed == scanned
             assert narrowed_rows <= scanned_rows
-    finally:
-        db.close()
 
 
 @settings(max_examples=examples(500), deadline=None)
@@ -131,9 +128,7 @@ def test_similar_names_share_a_word_or_are_both_one_word(a, b):
 
 
 def test_each_kind_of_pair_is_found_with_fewer_candidate_rows(database_url):
-    db = Database(database_url)
-    try:
-        migrate(db)
+    with migrated(database_url) as db:
         date = DATES[0]
         held = [_row(1, OTHER, "MUHAMMAD RIDWAN DG. TOMPO", date, None),   # similar name
                 _row(2, OTHER, "Sukarmo", date, None),                      # one word, one slip
@@ -152,8 +147,6 @@ def test_each_kind_of_pair_is_found_with_fewer_candidate_rows(database_url):
                                        ("r101", ids["r2"], "similar_name_birth_date"),
                                        ("r102", ids["r3"], "same_kk_birth_date")}
         assert narrowed_rows == 3 < scanned_rows == len(held)
-    finally:
-        db.close()
 
 
 def _words(db: Database) -> set[tuple]:
@@ -162,9 +155,7 @@ def _words(db: Database) -> set[tuple]:
 
 
 def test_name_words_follow_insert_replace_and_erasure(database_url):
-    db = Database(database_url)
-    try:
-        migrate(db)
+    with migrated(database_url) as db:
         first = _row(1, OTHER, "Hj. St. Aminah Daeng Ngalle", DATES[0], None)
         second = _row(2, OTHER, "Ali Ali", DATES[1], None)
         with db.transaction():
@@ -180,15 +171,11 @@ def test_name_words_follow_insert_replace_and_erasure(database_url):
             privacy.wipe_record(db, a, "pseudonym", "t")
             privacy.delete_traces(db, a, OTHER, "r1")
         assert _words(db) == {(b, DATES[1], "ali", 2)}  # nothing of the erased name is left
-    finally:
-        db.close()
 
 
 def test_migration_0010_indexes_the_records_already_held(database_url):
     """Records stored before the table existed get their words from name_key."""
-    db = Database(database_url)
-    try:
-        migrate(db)
+    with migrated(database_url) as db:
         rows = [_row(1, OTHER, "Muh. Ridwan Daeng Tompo", DATES[0], None),
                 _row(2, OTHER, "Sukarno", DATES[1], None, status="rejected"),
                 _row(3, OTHER, "Ali Ali", DATES[2], None),
@@ -205,5 +192,3 @@ def test_migration_0010_indexes_the_records_already_held(database_url):
         assert migrate(db) == ["0010_name_words.sql"]
         assert _words(db) == expected
         assert {w[2] for w in expected} == {"muhammad", "ridwan", "tompo", "sukarno", "ali"}
-    finally:
-        db.close()

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from central.storage import records as store
 from central.storage.db import Database, migrate
+from tests.central_databases import migrated
 from tests.helpers import examples
 
 
@@ -24,9 +25,7 @@ def _row(record_id: str, nik: str, kelurahan: str = "73.71.01.1001") -> dict:
 
 
 def test_bulk_insert_gives_central_ids_and_stores_json(database_url):
-    db = Database(database_url)
-    try:
-        migrate(db)
+    with migrated(database_url) as db:
         rows = [_row("r1", "7371010101800001"), _row("r2", "7371010101800002")]
         with db.transaction():
             assert store.insert_records(db, rows) == []
@@ -34,14 +33,10 @@ def test_bulk_insert_gives_central_ids_and_stores_json(database_url):
         assert [r["central_id"] for r in stored] == [r["central_id"] for r in rows]
         assert stored[0]["consent"] == '{"given":true,"method":"signature"}'
         assert stored[1]["checks"] == '[{"result":"unknown","rule":"x"}]'
-    finally:
-        db.close()
 
 
 def test_nik_made_active_by_another_writer_becomes_duplicate(database_url):
-    db = Database(database_url)
-    try:
-        migrate(db)
+    with migrated(database_url) as db:
         with db.transaction():
             store.insert_records(db, [_row("first", "7371010101800001", "73.71.02.1001")])
         rows = [_row("a", "7371010101800009"), _row("b", "7371010101800001")]
@@ -54,8 +49,6 @@ def test_nik_made_active_by_another_writer_becomes_duplicate(database_url):
         assert stored["b"] == {"record_id": "b", "status": "duplicate",
                                "duplicate_of_kelurahan": "73.71.02.1001",
                                "duplicate_of_record": "first"}
-    finally:
-        db.close()
 
 
 TRICKY = ['"},{"', "Daeng Ngérang", "ᨕᨗᨊᨈ", "<b>x</b>", "\\u0000", "\u2028", "😀", ""]
@@ -64,9 +57,7 @@ TRICKY = ['"},{"', "Daeng Ngérang", "ᨕᨗᨊᨈ", "<b>x</b>", "\\u0000", "\u2
 def test_json_columns_and_update_payloads_round_trip(database_url):
     """What goes into the JSON columns comes back equal, whatever the text holds
     (a ``"},{"`` inside a value once broke a hand-split encoder)."""
-    db = Database(database_url)
-    try:
-        migrate(db)
+    with migrated(database_url) as db:
         rows = []
         for number, text in enumerate(TRICKY):
             row = _row(f"r{number}", f"737101010180{number:04d}")
@@ -89,8 +80,6 @@ def test_json_columns_and_update_payloads_round_trip(database_url):
         updates = store.updates_since(db, "73.71.01.1001", 0, 100)
         assert [(u["record_id"], u["checks"], u["central_id"]) for u in updates] == [
             (r["record_id"], r["checks"], r["central_id"]) for r in rows]
-    finally:
-        db.close()
 
 
 _json_values = st.recursive(

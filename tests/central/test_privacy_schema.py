@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from central.storage.db import Database, integrity_errors, migrate
+from central.storage.db import Database, integrity_errors
+from tests.central_databases import migrated
 
 COLUMNS = ("kelurahan_code", "record_id", "batch_id", "nik", "name_key", "status",
            "content_hash", "received_at", "updated_at")
@@ -18,9 +19,7 @@ def insert(db: Database, record_id: str, nik: str, status: str) -> None:
 
 
 def test_erased_status_and_the_active_nik_index(database_url):
-    db = Database(database_url)
-    try:
-        migrate(db)
+    with migrated(database_url) as db:
         with db.transaction():
             insert(db, "r1", "7371014101900001", "accepted")
         with pytest.raises(integrity_errors()), db.transaction():
@@ -37,5 +36,3 @@ def test_erased_status_and_the_active_nik_index(database_url):
                 "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'records'")}
             assert {"records_active_nik", "records_nik", "records_birth_date",
                     "records_kelurahan_status", "records_status"} <= names
-    finally:
-        db.close()
