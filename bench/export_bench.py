@@ -154,7 +154,7 @@ def child(kind: str, url: str, output: Path) -> dict[str, Any]:
             rows = result.rows
         else:
             from central.holds import age_window
-            from central.storage import reports
+            from central.storage import payments, reports
             ages = age_window(MONTH)  # the same query as the list's (its age limits too)
             columns = ("source", "nik", "kpj_number", "full_name", "kelurahan_code",
                        "coverage_start", "monthly_income", "jht")
@@ -164,7 +164,7 @@ def child(kind: str, url: str, output: Path) -> dict[str, Any]:
                 with output.open("w", encoding="utf-8", newline="") as f:
                     writer = csv.writer(f)
                     writer.writerow(columns)
-                    for r in reports.stream_payable(db, MONTH, ages):
+                    for r in payments.stream_payable(db, MONTH, ages):
                         writer.writerow([r[c] for c in columns])
                         rows += 1
             else:
@@ -172,7 +172,7 @@ def child(kind: str, url: str, output: Path) -> dict[str, Any]:
                 workbook = Workbook(write_only=True)
                 sheet = workbook.create_sheet("Data")
                 sheet.append(columns)
-                source = reports.stream_payable(db, MONTH, ages)
+                source = payments.stream_payable(db, MONTH, ages)
                 if kind == "baseline_bpjs":
                     columns = tuple(c.strip() for c in reports.EXPORT_COLUMNS.split(",")
                                     if c.strip() not in ("eligibility", "eligibility_snapshots"))

@@ -19,12 +19,12 @@ of the 153 kelurahan:
    million here: the name + birth-date candidates of each batch grow with the table
    (see the JSON's ``candidates_per_batch_median``).
 3. At full size: the two city-wide lookups central's dedupe runs for each batch
-   (``records.active_by_nik``: by NIK; ``records.likely_duplicate_candidates``: the
-   candidates for name + birth date, with the full scan of the dates that it
-   replaced beside it) for 30 batches of 500 new people (median, p95;
-   the same after the first chunk = the baseline), ``EXPLAIN`` of both, and
-   ``--tail`` more records through central's ingest (the rate at size, against the
-   first chunk's).
+   (``records.active_by_nik``: by NIK;
+   ``duplicate_candidates.likely_duplicate_candidates``: the candidates for name +
+   birth date, with the full scan of the dates that it replaced beside it) for 30
+   batches of 500 new people (median, p95; the same after the first chunk = the
+   baseline), ``EXPLAIN`` of both, and ``--tail`` more records through central's
+   ingest (the rate at size, against the first chunk's).
 
 Checks free disk first (about 2.5 kB per record with indexes; half the free space at
 most) and measures what fits. The database is dropped at the end, also on SIGTERM.
@@ -61,6 +61,7 @@ from berjasa.reference import kelurahan_list
 from berjasa.synthetic import EnrollmentFaker, make_kk, make_nik
 from central import dedupe
 from central.ingest import ingest_batch
+from central.storage import duplicate_candidates as candidate_store
 from central.storage import records as store
 from central.storage.db import Database, utc_now
 from central.storage.devices import add_device
@@ -126,9 +127,10 @@ def probes(makers: dict[str, Callable[[], dict]], rounds: int = 30,
 
 def lookups(db: Database, batches: list[protocol.Batch]) -> dict[str, Any]:
     """The city-wide dedupe lookups central runs for each batch, timed per batch:
-    by NIK, and the likely-duplicate candidates (``records.likely_duplicate_candidates``,
-    by birth date with KK or a name word); the full scan of everyone born on the
-    batch's dates (``records.active_by_birth_date``, what ingest ran before migration
+    by NIK, and the likely-duplicate candidates
+    (``duplicate_candidates.likely_duplicate_candidates``, by birth date with KK or a
+    name word); the full scan of everyone born on the batch's dates
+    (``duplicate_candidates.active_by_birth_date``, what ingest ran before migration
     0010) is timed beside it."""
     store.active_by_nik(db, [r["nik"] for r in batches[0].records])   # warm the connection
     nik_times, date_times, scan_times, candidates, scanned = [], [], [], [], []
@@ -139,12 +141,13 @@ def lookups(db: Database, batches: list[protocol.Batch]) -> dict[str, Any]:
         store.active_by_nik(db, niks)
         nik_times.append(time.perf_counter() - started)
         started = time.perf_counter()
-        found = store.likely_duplicate_candidates(db, rows, other_than=batch.kelurahan_code)
+        found = candidate_store.likely_duplicate_candidates(db, rows,
+                                                            other_than=batch.kelurahan_code)
         date_times.append(time.perf_counter() - started)
         candidates.append(len(found))
         started = time.perf_counter()
-        found = store.active_by_birth_date(db, [r["birth_date"] for r in rows],
-                                           other_than=batch.kelurahan_code)
+        found = candidate_store.active_by_birth_date(db, [r["birth_date"] for r in rows],
+                                                     other_than=batch.kelurahan_code)
         scan_times.append(time.perf_counter() - started)
         scanned.append(len(found))
     return {"nik_lookup_500_ms": ms(nik_times), "likely_duplicate_candidates_500_ms": ms(date_times),

@@ -24,8 +24,8 @@ city's 150,000 by default) over the 153 kelurahan, by COPY, then ``VACUUM ANALYZ
   send-back by NIK). Baseline: ``SELECT * FROM records WHERE nik = %s LIMIT 1`` by
   psycopg directly.
 * ``dedupe_lookup``: what ``central.ingest`` asks of the register for one 500-record
-  batch (``records.active_by_nik`` + ``records.active_by_birth_date``). Baseline:
-  the two plain ``IN (...)`` queries for the same values by psycopg directly.
+  batch (``records.active_by_nik`` + ``duplicate_candidates.active_by_birth_date``).
+  Baseline: the two plain ``IN (...)`` queries for the same values by psycopg directly.
 
 Prints JSON: p50/p95 in ms of each and the ratios of the p95s (ours / baseline).
 """
@@ -55,6 +55,7 @@ from berjasa.database import connect, transaction
 from berjasa.reference import kelurahan_list
 from berjasa.settings import read_app_config
 from berjasa.synthetic import EnrollmentFaker
+from central.storage import duplicate_candidates as candidate_store
 from central.storage import findings
 from central.storage import records as central_records
 from central.storage.db import Database, migrate
@@ -236,7 +237,7 @@ def central_search(pg_server: str, count: int, queries: int) -> dict[str, Any]:
 
             def ours_batch(code: str, batch_niks: list[str], dates: list[str]) -> None:
                 central_records.active_by_nik(db, batch_niks)
-                central_records.active_by_birth_date(db, dates, other_than=code)
+                candidate_store.active_by_birth_date(db, dates, other_than=code)
 
             def plain_batch(code: str, batch_niks: list[str], dates: list[str]) -> None:
                 marks = ", ".join(["%s"] * len(batch_niks))

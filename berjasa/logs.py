@@ -23,7 +23,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 # Between two digits of a NIK: any run of whitespace (the search drops every
-# whitespace character, however many: server/storage/enrollments.py) or '+' (a
+# whitespace character, however many: server/storage/enrollment_lists.py) or '+' (a
 # space in a URL query), with up to three other separators among it.
 _SPACE = r"[\s+]"
 _OTHER_SEPARATOR = r"[\-._/\u2010-\u2015\u2212\u30fc\uff0d\uff0e]"

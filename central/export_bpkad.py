@@ -23,7 +23,7 @@ from central.export_fields import (
     region_names,
     stored_json,
 )
-from central.storage import reports, snapshots
+from central.storage import payments, reports, snapshots
 from central.storage.db import Database
 
 DRAFT_WATERMARK = ("DRAF - BUKAN UNTUK PEMBAYARAN: memakai band atau tarif yang belum "
@@ -132,7 +132,7 @@ class PaymentList(Builder):
         total: their sums are one row of their own above the total."""
         grand, placeholder = dict.fromkeys(self.MONEY, 0), dict.fromkeys(self.MONEY, 0)
         current, sums, workers, left_out = None, dict.fromkeys(self.MONEY, 0), 0, 0
-        for r in reports.stream_payable(self.db, self.month, self.ages):
+        for r in payments.stream_payable(self.db, self.month, self.ages):
             if r["source"] == "new" and income_failed(r["eligibility"]):
                 self.excluded_income += 1
                 continue

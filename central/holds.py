@@ -19,7 +19,7 @@ from typing import Any
 
 from berjasa import eligibility as rules
 from central.export_fields import income_failed
-from central.storage import reports, snapshots
+from central.storage import payments, reports, snapshots
 from central.storage.db import Database
 
 FINDING_KEY = "held_finding_"  # + kind: records held by an open finding of that kind
@@ -72,13 +72,13 @@ def age_limits(month: str, settings: Mapping[str, Any] | None = None) -> tuple[i
     return params.age_min, params.age_max
 
 
-def age_window(month: str, settings: Mapping[str, Any] | None = None) -> reports.AgeWindow:
+def age_window(month: str, settings: Mapping[str, Any] | None = None) -> payments.AgeWindow:
     """The ages at which a participation the list for ``month`` pays may have begun:
     :func:`age_limits` of the month (the age rule of registration, read at each
     worker's coverage start: a worker who turns 66 while covered stays paid until the
     BPJS list says the participation ended; a cohort row whose coverage began at 13 or
     at 84 is not paid)."""
-    return reports.AgeWindow(*age_limits(month, settings))
+    return payments.AgeWindow(*age_limits(month, settings))
 
 
 def payment_not_held(db: Database, month: str,
@@ -92,12 +92,12 @@ def payment_not_held(db: Database, month: str,
     ``cohort_not_active_bpjs_by_status`` (``{status as the import reads it (central.bpjs_status): workers}``).
     ``settings``: the eligibility settings (age limits overridden, another parameters file)."""
     ages = age_window(month, settings)
-    failed = sum(1 for row in reports.payable_with_a_failing_rule(db, month, ages)
+    failed = sum(1 for row in payments.payable_with_a_failing_rule(db, month, ages)
                  if income_failed(row["eligibility"]))
     cohort = snapshots.in_force(db, "cohort")
     by_status = {str(row["status"]): int(row["n"])
-                 for row in reports.cohort_not_active_bpjs(db, month)}
-    return {"excluded_age": reports.payable_outside_ages(db, month, ages),
+                 for row in payments.cohort_not_active_bpjs(db, month)}
+    return {"excluded_age": payments.payable_outside_ages(db, month, ages),
             "age_limits": [ages.age_min, ages.age_max],
             "excluded_income_failed": failed,
             "cohort_rows_refused": int(cohort["rejected"] or 0) if cohort else 0,
@@ -110,7 +110,7 @@ def payment_left_out(db: Database, month: str, not_held: Mapping[str, Any] | Non
     """Who the payment list for ``month`` leaves out and why, counted before it is
     written (the file's note, the command's line and the dashboard say the same):
     ``held_for_verifier`` and ``held_open_finding`` (registered workers due that month
-    whom an open finding holds, ``reports.NO_FINDING_HOLDING_PAYMENT``; the same number
+    whom an open finding holds, ``payments.NO_FINDING_HOLDING_PAYMENT``; the same number
     under both names, as the registration export names its holds), ``held_finding_<kind>``
     per kind, ``excluded_income_failed`` (registered workers due whose stored income
     rule failed: not billed) and ``cohort_rows_refused`` (rows of the 2024 cohort in
@@ -121,7 +121,7 @@ def payment_left_out(db: Database, month: str, not_held: Mapping[str, Any] | Non
     with a corrected cohort file).
     ``not_held``: :func:`payment_not_held` for the month when the caller has it, else
     counted with ``settings`` (the eligibility settings: the age limits)."""
-    held = reports.payment_held(db, month)  # open findings: counted live, always
+    held = payments.payment_held(db, month)  # open findings: counted live, always
     records = len({int(row["central_id"]) for row in held})
     return {"held_for_verifier": records, "held_open_finding": records, **by_finding_kind(held),
             **(not_held if not_held is not None else payment_not_held(db, month, settings))}

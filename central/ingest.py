@@ -37,9 +37,11 @@ from central import cohort_memory, dedupe, eligibility, findings, likely_duplica
 from central import ingest_answers as answers
 from central.ingest_answers import Delivery
 from central.recheck import as_settings, recheck
+from central.storage import duplicate_candidates as candidate_store
 from central.storage import privacy as privacy_store
 from central.storage import records as store
 from central.storage import snapshots
+from central.storage import updates as update_store
 from central.storage.db import Database, utc_now
 from central.waiting import judge_waiting
 from sync import protocol
@@ -72,7 +74,7 @@ def ingest_batch(db: Database, batch: protocol.Batch, body_bytes: int,
         settings = as_settings(settings)
         results, updates, claimed, freed = _decide(db, batch, digest, now, settings)
         answer = protocol.encode_results(batch.batch_id, results)
-        store.add_updates(db, updates, now)
+        update_store.add_updates(db, updates, now)
         if claimed:  # after the batch's own entries: a registration follows its acceptance
             recheck(db, settings, central_ids=claimed)
         if freed:  # fixes that let go of a NIK: the records waiting for it are judged
@@ -186,7 +188,7 @@ def _decide(db: Database, batch: protocol.Batch, digest: str, now: str,
         results.append(row)
     # the active records they could be likely duplicates of, looked up before the batch is
     # stored: its own rows (excluded anyway) would be most of what the index probes find
-    candidates = store.likely_duplicate_candidates(
+    candidates = candidate_store.likely_duplicate_candidates(
         db, [r for r in rows + [row for row, _old in replaced] if r["status"] == "accepted"],
         excluding=[int(old["central_id"]) for _row, old in replaced])
     store.insert_records(db, rows)  # gives each row its central_id

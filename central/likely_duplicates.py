@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from central import dedupe
+from central.storage import duplicate_candidates as candidate_store
 from central.storage import records as store
 from central.storage.db import Database
 
@@ -22,13 +23,13 @@ def flag(db: Database, rows: list[dict[str, Any]], now: str,
     ``record_id``) against the active records of any kelurahan and against each
     other; the update entries to add (two per new pair). ``candidates``: those
     active records (but ``rows``), when the caller looked them up already
-    (:func:`central.storage.records.likely_duplicate_candidates`: the ingest does,
-    before it stores the rows)."""
+    (:func:`central.storage.duplicate_candidates.likely_duplicate_candidates`: the
+    ingest does, before it stores the rows)."""
     if not rows:
         return []
     if candidates is None:
         # the rows themselves are compared with each other here, not fetched again
-        candidates = store.likely_duplicate_candidates(
+        candidates = candidate_store.likely_duplicate_candidates(
             db, rows, excluding={row["central_id"] for row in rows})
     by_date: dict[str, list[dict]] = {}
     for candidate in (*candidates, *rows):

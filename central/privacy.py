@@ -35,6 +35,7 @@ from berjasa.pseudonyms import load_key, pseudonym
 from central.storage import audit as trail
 from central.storage import privacy as store
 from central.storage import records as records_store
+from central.storage import updates as update_store
 from central.storage.db import Database, utc_now
 from central.waiting import judge_waiting
 from sync.protocol_erasures import Erasures
@@ -113,7 +114,7 @@ def erase_nik(db: Database, data_dir: Path, nik: str, reason: str,
             updates.append({"kelurahan_code": record["kelurahan_code"],
                             "record_id": record["record_id"], "kind": "erased",
                             "central_status": "erased"})
-        records_store.add_updates(db, updates, now)
+        update_store.add_updates(db, updates, now)
     if earlier:  # erased before: nothing to do but an earlier compaction still owed
         return {"erased": [], "already_erased": [
             {"kelurahan_code": e["kelurahan_code"], "record_id": e["record_id"]}

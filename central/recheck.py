@@ -42,8 +42,8 @@ from berjasa import local_time
 from central import eligibility as central_rules
 from central import findings
 from central.storage import findings as finding_store
-from central.storage import records as record_store
 from central.storage import snapshots
+from central.storage import updates as update_store
 from central.storage.db import Database, utc_now
 
 
@@ -141,7 +141,7 @@ def recheck(db: Database, settings: dict[str, Any] | int | None = None, *,
                 listed_registered.append({**row, "kpj_number": kpj, "coverage_start": coverage,
                                           "registered_now": row["status"] != "registered"})
         snapshots.write_evaluations(db, writes)
-        record_store.add_updates(db, updates, now)
+        update_store.add_updates(db, updates, now)
     if claims and loaded.get("bpjs") is not None:
         summary["kpj_claims"] = findings.kpj_claims_checked(db, claims, now)
     if before_file:

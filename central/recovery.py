@@ -20,6 +20,7 @@ from typing import Any
 from berjasa.audit import Actor
 from central import trail
 from central.storage import records as store
+from central.storage import updates as update_store
 from central.storage.db import Database
 
 PAGE_SIZE = 200  # records a page at most: about 1 KB of JSON each, 30-40 KB zstd
@@ -36,7 +37,7 @@ def records_page(db: Database, device: dict[str, Any], after: int, limit: int) -
     rows = rows[:limit]
     held = [row["record_id"] for row in rows if row["status"] != "erased"]
     updates: dict[str, list[dict[str, Any]]] = {}
-    for entry in store.updates_of_records(db, kelurahan, held):
+    for entry in update_store.updates_of_records(db, kelurahan, held):
         updates.setdefault(entry["record_id"], []).append(entry)
     records = [_record(row, updates.get(row["record_id"], [])) for row in rows]
     cursor = rows[-1]["central_id"] if rows else after

@@ -12,6 +12,7 @@ from typing import Any
 from central.devices import active_device
 from central.storage import devices as device_store
 from central.storage import records as store
+from central.storage import updates as update_store
 from central.storage.db import Database, integrity_errors
 from sync.protocol_auth import load_public_key, verify_request
 from sync.protocol_errors import ProtocolError
@@ -118,7 +119,7 @@ def batch_answers(db: Database, device_id: str, batch_ids: list[str]) -> dict[st
 def updates_page(db: Database, kelurahan_code: str, since: int, limit: int,
                  skip_kinds: tuple[str, ...] = ()) -> dict[str, Any]:
     """Up to ``limit`` entries after ``since``, the next cursor, and whether more wait."""
-    entries = store.updates_since(db, kelurahan_code, since, limit + 1, skip_kinds)
+    entries = update_store.updates_since(db, kelurahan_code, since, limit + 1, skip_kinds)
     more = len(entries) > limit
     entries = entries[:limit]
     cursor = str(entries[-1]["seq"]) if entries else str(since)

@@ -24,7 +24,7 @@ from central.privacy import erase_from_device
 from central.receive import receive_signed_batch
 from central.storage import devices as device_store
 from central.storage import privacy as privacy_store
-from central.storage import records as record_store
+from central.storage import updates as update_store
 from central.storage.db import Database
 from sync import protocol_sealed as sealed
 from sync.protocol_auth import load_public_key
@@ -150,7 +150,7 @@ def export_answers(db: Database, data_dir: Path, kelurahan_code: str,
     answers = [{"batch_id": b["batch_id"], "answer": sealed.encode_bytes(b["answer"])}
                for b in device_store.batches_of_kelurahan(db, kelurahan_code)]
     # the laptop has every "accepted" from the answers themselves (as online: skip=accepted)
-    updates = record_store.updates_since(db, kelurahan_code, 0, 10_000_000, ("accepted",))
+    updates = update_store.updates_since(db, kelurahan_code, 0, 10_000_000, ("accepted",))
     duplicate_hints = hints.full_set(db, {name: settings[name] for name in hints.SETTINGS},
                                      device["device_id"])
     payload = {"kelurahan_code": kelurahan_code, "device_id": device["device_id"],

@@ -51,6 +51,7 @@ from central.finding_kinds import (
 from central.storage import findings as store
 from central.storage import pairs as pairs_store
 from central.storage import records as records_store
+from central.storage import updates as update_store
 from central.storage.db import Database, utc_now
 from central.verification_pairs import decide_pair, pair_decisions
 from central.verification_rules import (
@@ -128,7 +129,7 @@ def _send_back_record(db: Database, record: dict[str, Any], text: str, who: Acto
                             raised_by=actor, at=now)
     if finding is None:
         raise AlreadySentBack()
-    records_store.add_updates(db, [{
+    update_store.add_updates(db, [{
         "kelurahan_code": record["kelurahan_code"], "record_id": record["record_id"],
         "kind": "needs_fix", "central_status": "sent_back", "reason": text,
         "central_id": record["central_id"], "version": record.get("version"),
@@ -247,7 +248,7 @@ def _reject(db: Database, record: dict[str, Any], reasons: list[str], text: str,
     kelurahan hears ``rejected`` with the reasons. Inside the decision's transaction."""
     store.set_record_status(db, record["central_id"], "rejected", reasons, now)
     store.close_open_findings(db, record["central_id"], "reject", text, actor, now)
-    records_store.add_updates(db, [{
+    update_store.add_updates(db, [{
         "kelurahan_code": record["kelurahan_code"], "record_id": record["record_id"],
         "kind": "rejected", "central_status": "rejected", "reasons": reasons}], now)
 
@@ -272,7 +273,7 @@ def _end_participation(db: Database, finding: dict[str, Any], record: dict[str, 
         kinds=tuple(sorted(PARTICIPATION_FINDINGS)))
     cause = ("deceased" if finding["kind"] == DEATH_FINDING or finding["evidence"].get("deceased")
              else "not_participant")
-    records_store.add_updates(db, [{
+    update_store.add_updates(db, [{
         "kelurahan_code": record["kelurahan_code"], "record_id": record["record_id"],
         "kind": "coverage_ended", "central_status": "registered", "last_month": last,
         "cause": cause, "reason": text, "kpj_number": record.get("kpj_number")}], now)

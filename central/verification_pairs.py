@@ -21,6 +21,7 @@ from central.finding_kinds import record_trail
 from central.storage import findings as store
 from central.storage import pairs as pairs_store
 from central.storage import records as records_store
+from central.storage import updates as update_store
 from central.storage.db import Database, utc_now
 from central.verification_rules import (
     PAIR_DECISIONS,
@@ -139,7 +140,7 @@ def decide_pair(db: Database, central_id_a: int, central_id_b: int, decision: st
                                 "central_status": "duplicate", "same_person": True,
                                 "duplicate_of": {"kelurahan_code": keep["kelurahan_code"],
                                                  "record_id": keep["record_id"]}})
-        records_store.add_updates(db, updates, now)
+        update_store.add_updates(db, updates, now)
         if freed is not None:  # after the decision's own updates
             judge_freed_nik(db, settings, freed, who, now, details)
         record_trail(db, who, f"decision.pair.{decision}", a, details)

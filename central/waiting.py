@@ -30,6 +30,7 @@ from central import findings, likely_duplicates
 from central.recheck import recheck
 from central.storage import audit as trail
 from central.storage import records as store
+from central.storage import updates as update_store
 from central.storage.db import Database, utc_now
 
 
@@ -82,7 +83,7 @@ def judge_waiting(db: Database, settings: Mapping[str, Any] | None,
                          {"status": ["duplicate", row["status"]], "duplicate_of": before,
                           "central_id": row["central_id"]})
         updates += likely_duplicates.flag(db, [r for r in promoted if r["status"] == "accepted"], now)
-        store.add_updates(db, updates, now)
+        update_store.add_updates(db, updates, now)
         active = [r for r in promoted if r["status"] in store.ACTIVE]
         findings.check_dtsen(db, [r["central_id"] for r in active], at=now)
         findings.check_cohort(db, active, at=now)

@@ -23,7 +23,8 @@ from berjasa.os_errors import os_error_text
 from berjasa.paths import kelurahan_db_path
 from berjasa.spreadsheet import NUMBER, TEXT, Column, write_export
 from server import trail
-from server.storage.audit import prove, record_audit_entry
+from server.storage.audit import record_audit_entry
+from server.storage.audit_values import prove
 
 # The CSV goes through berjasa.spreadsheet like every export: UTF-8 with BOM, no
 # cell a spreadsheet would run as a formula; `audit verify` on the database

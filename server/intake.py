@@ -22,13 +22,14 @@ from marshmallow import ValidationError
 
 from berjasa.canonical import canonical_bytes
 from berjasa.compiled_schema import NeedsFullLoad
-from berjasa.database import GroupCommit, transaction, utc_now
+from berjasa.database import transaction, utc_now
 from berjasa.enrollment_schema import (
     EnrollmentSchema,
     consent_time_held,
     loaders,
     to_storable,
 )
+from berjasa.group_commit import GroupCommit
 from berjasa.problems import (
     InvalidTransition,
     NotFound,

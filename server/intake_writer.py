@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from berjasa import identity
-from berjasa.database import ONE_STATEMENT_ROWS, GroupCommit, connect, transaction, utc_now
+from berjasa.database import ONE_STATEMENT_ROWS, connect, transaction, utc_now
+from berjasa.group_commit import GroupCommit
 from berjasa.problems import DuplicateNik, IdConflict, Problem, RecordErased
 from berjasa.pseudonyms import key_for_connection
 from server import erased_niks

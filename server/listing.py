@@ -8,13 +8,13 @@ import datetime as dt
 import sqlite3
 from typing import Any
 
-from server.storage import enrollments as store
+from server.storage import enrollment_lists as list_store
 from server.storage import privacy as privacy_store
 
 
 def decode_cursor(cursor: str) -> tuple[str, str] | None:
     """The position a ``next_cursor`` names, or None when it is not one of ours."""
-    return store.decode_cursor(cursor)
+    return list_store.decode_cursor(cursor)
 
 
 def list_records(conn: sqlite3.Connection, *, status: str | None = None,
@@ -22,13 +22,13 @@ def list_records(conn: sqlite3.Connection, *, status: str | None = None,
                  after: tuple[str, str] | None = None, limit: int = 50,
                  oldest_first: bool = False) -> tuple[list[dict[str, Any]], str | None]:
     """A page of records (newest first unless ``oldest_first``) and the next cursor."""
-    return store.list_enrollments(conn, status=status, query=query, enumerator=enumerator,
-                                  after=after, limit=limit, oldest_first=oldest_first)
+    return list_store.list_enrollments(conn, status=status, query=query, enumerator=enumerator,
+                                       after=after, limit=limit, oldest_first=oldest_first)
 
 
 def status_counts(conn: sqlite3.Connection) -> dict[str, int]:
     """How many records are in each status."""
-    return store.count_by_status(conn)
+    return list_store.count_by_status(conn)
 
 
 # A change is looked for again this long before the last one the phone saw: a write
@@ -58,7 +58,8 @@ def own_statuses(conn: sqlite3.Connection, username: str, *, since: tuple[str, s
     records erased since the look's start (``{"id", "status": "erased", "updated_at"}``,
     nothing else: the record is gone), so a phone still holding one deletes it."""
     start = _earlier(since[0], STATUS_OVERLAP) if since else None
-    rows, next_cursor = store.list_statuses(conn, username, since=start, after=after, limit=limit)
+    rows, next_cursor = list_store.list_statuses(conn, username, since=start, after=after,
+                                                 limit=limit)
     items = [{"id": row["id"], "version": row["version"], "status": row["status"],
               "review_reason": row["review_reason"], "updated_at": row["updated_at"],
               "central": {"status": row["central_status"], "reason": row["central_reason"],
@@ -72,5 +73,5 @@ def own_statuses(conn: sqlite3.Connection, username: str, *, since: tuple[str, s
     seen = [tuple(position) for position in (since, after) if position]
     if rows:
         seen.append((rows[-1]["updated_at"], rows[-1]["id"]))
-    reached = store.encode_cursor(*max(seen)) if seen else None
+    reached = list_store.encode_cursor(*max(seen)) if seen else None
     return {"items": items, "next_cursor": next_cursor, "since": reached}

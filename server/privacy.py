@@ -30,7 +30,7 @@ from berjasa.local_time import wita
 from berjasa.problems import NotFound
 from berjasa.pseudonyms import key_for_connection, pseudonym
 from server import trail
-from server.storage import audit as audit_store
+from server.storage import audit_values
 from server.storage import enrollments as store
 from server.storage import privacy as privacy_store
 from server.storage.audit import Actor, record_audit_entry
@@ -65,7 +65,7 @@ def export_subject(conn: sqlite3.Connection, nik: str, actor: Actor,
         raise NotFound("Tidak ada data dengan NIK ini di kelurahan ini.")
     ids = [r["id"] for r in records]
     entries = privacy_store.audit_entries_for(conn, ids)
-    values = audit_store.values_for(conn, entries)
+    values = audit_values.values_for(conn, entries)
     answer = {
         "nik": nik,
         "exported_at": utc_now(),
@@ -74,7 +74,7 @@ def export_subject(conn: sqlite3.Connection, nik: str, actor: Actor,
                      # flagged as the API flags it: a line the sealed trail does not
                      # stand for is never handed out as if it did
                      "history": trail.checked_history(conn, r["id"])} for r in records],
-        "audit": [audit_store.with_values(e, values) for e in entries],
+        "audit": [audit_values.with_values(e, values) for e in entries],
     }
     with transaction(conn):
         record_audit_entry(conn, actor, "privacy.export", None,
@@ -220,7 +220,7 @@ def _erase_record(conn: sqlite3.Connection, record: dict[str, Any], alias: str, 
         else:
             privacy_store.strip_answered_body(conn, batch["batch_id"])
     privacy_store.delete_record(conn, record_id)
-    audit_store.erase_values(conn, [record_id])
+    audit_values.erase_values(conn, [record_id])
     now = utc_now()
     notify = origin == "kelurahan" if notify_central is None else notify_central
     privacy_store.add_erasure(conn, {

@@ -1,6 +1,7 @@
 """The kelurahan's audit trail as a service for the HTTP layer: a page of entries
 as a role may see them, and the chain's verification (no HTTP, no SQL here; the
-SQL and the sealing are :mod:`server.storage.audit`)."""
+SQL and the sealing are :mod:`server.storage.audit` and
+:mod:`server.storage.audit_values`)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from berjasa.audit import RESTORE_ACTION
 from berjasa.local_time import wita, wita_column
 from server import backup_trail, lifecycle
 from server.storage import audit as store
-from server.storage import enrollments
+from server.storage import audit_values, enrollments
 from server.storage.history_check import row_mismatches
 
 GENESIS_HASH = store.GENESIS_HASH
@@ -26,8 +27,8 @@ def shown(conn: sqlite3.Connection, entries: list[dict[str, Any]],
     (field names, who, when, keyed tags)."""
     if not personal:
         return [store.sealed_view(e) for e in entries]
-    held = store.values_for(conn, entries)
-    return [store.with_values(e, held) for e in entries]
+    held = audit_values.values_for(conn, entries)
+    return [audit_values.with_values(e, held) for e in entries]
 
 
 def page(conn: sqlite3.Connection, *, after: int, limit: int, personal: bool,
@@ -60,11 +61,11 @@ def record_history(conn: sqlite3.Connection, record_id: str) -> list[dict[str, A
     trail holds them."""
     entries = [e for e in store.iter_entries(conn, record_id=record_id)
                if e["action"].startswith("enrollment.")]
-    held = store.values_for(conn, entries)
+    held = audit_values.values_for(conn, entries)
     broken = store.unsealed(conn, entries)
     lines = []
     for entry in entries:
-        shown = store.with_values(entry, held)
+        shown = audit_values.with_values(entry, held)
         pairs = {field: pair for field, pair in shown["changes"].items()
                  if isinstance(pair, list) and len(pair) == 2}
         status = pairs.get("status")
@@ -157,10 +158,10 @@ def export_rows(conn: sqlite3.Connection, since: str | None = None, values: bool
 
 
 def _with_held(conn: sqlite3.Connection, entries: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-    values = store.values_for(conn, entries)
+    values = audit_values.values_for(conn, entries)
     for entry in entries:
         held = dict(values.get(entry["seq"]) or {})
-        reason = held.pop(store.REASON_FIELD, None)
+        reason = held.pop(audit_values.REASON_FIELD, None)
         yield {**entry, "at_wita": wita_column(entry["at"]),
                "held_values": json.dumps(held, ensure_ascii=False) if held else "",
                "held_reason": reason[1] if reason else "",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from server.storage import enrollments as enrollment_store
+from server.storage import enrollment_lists
 from sync import storage, storage_central
 
 _ATTEMPT_FIELDS = ("id", "started_at", "finished_at", "trigger", "result", "batches_sent",
@@ -20,7 +20,7 @@ def sync_status(conn: sqlite3.Connection, attempts: int = 10) -> dict[str, Any]:
     usb = storage.usb_events(conn)
     error = storage.last_error(conn)
     counts = storage.outbox_counts(conn)
-    statuses = enrollment_store.count_by_status(conn)
+    statuses = enrollment_lists.count_by_status(conn)
     holder = storage.lease_holder(conn)
     return {
         "registered": device is not None,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from central.storage import records
+from central.storage import duplicate_candidates, records
 from central.storage.db import Database
 
 _RECORD_SUMMARY = ("r.central_id, r.kelurahan_code, r.record_id, r.nik, r.kk_number, r.full_name,"
@@ -283,8 +283,8 @@ def active_with_dtsen(db: Database, central_ids: list[int] | None = None,
         if not central_ids:
             return []
         among, ids = db.in_list("r.central_id", list(central_ids), "bigint")
-        # these records by id, their status filtered (records.status_among)
-        active, statuses = records.status_among(db, records.ACTIVE, "r.status")
+        # these records by id, their status filtered (duplicate_candidates.status_among)
+        active, statuses = duplicate_candidates.status_among(db, records.ACTIVE, "r.status")
         sql += f" WHERE {among} AND {active}"
         params += [*ids, *statuses]
     sql += " ORDER BY r.central_id"

@@ -1,9 +1,10 @@
 """SQL for enrollments and their edit history. Functions take the connection
-first and return plain dicts; database errors become domain problems here."""
+first and return plain dicts; database errors become domain problems here. Pages
+of enrollments (lists, search, cursors, counts) are
+:mod:`server.storage.enrollment_lists`."""
 
 from __future__ import annotations
 
-import base64
 import json
 import operator
 import re
@@ -77,7 +78,8 @@ def register_functions(conn: sqlite3.Connection) -> None:
     conn.create_function("berjasa_name_key", 1, name_key, deterministic=True)
 
 
-def _from_row(row: sqlite3.Row | None) -> dict[str, Any] | None:
+def from_row(row: sqlite3.Row | None) -> dict[str, Any] | None:
+    """An ``enrollments`` row as a dict, its JSON columns parsed (None: no row)."""
     if row is None:
         return None
     record = dict(row)
@@ -108,7 +110,7 @@ _READ_AS_BOUND = frozenset({str, int, type(None)})  # in their own columns
 def stored_row(columns: dict[str, Any]) -> dict[str, Any] | None:
     """What :func:`get_enrollment` reads back right after a record was inserted
     by :func:`insert_enrollments` with these columns (one dict of its answer,
-    which becomes the row): the JSON columns' text parsed as :func:`_from_row`
+    which becomes the row): the JSON columns' text parsed as :func:`from_row`
     parses it, unwritten columns None. None when a value is of a type SQLite
     would convert on the way in (an integer in a TEXT column, text in an INTEGER
     one, a float...): then read the row instead."""
@@ -136,7 +138,7 @@ def stored_row(columns: dict[str, Any]) -> dict[str, Any] | None:
 def get_enrollment(conn: sqlite3.Connection, enrollment_id: str) -> dict[str, Any] | None:
     """One enrollment by its client id."""
     row = conn.execute("SELECT * FROM enrollments WHERE id = ?", (enrollment_id,)).fetchone()
-    return _from_row(row)
+    return from_row(row)
 
 
 def active_id_for_nik(conn: sqlite3.Connection, nik: str) -> str | None:
@@ -312,103 +314,6 @@ def history(conn: sqlite3.Connection, enrollment_id: str) -> list[dict[str, Any]
          "new_values": json.loads(row["new_values"])}
         for row in rows
     ]
-
-
-def encode_cursor(received_at: str, enrollment_id: str) -> str:
-    """An opaque cursor for the next page."""
-    raw = json.dumps([received_at, enrollment_id]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[str, str] | None:
-    """The position a cursor points after, or None if it is not ours."""
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        received_at, enrollment_id = json.loads(base64.urlsafe_b64decode(padded))
-    except (ValueError, TypeError):
-        return None
-    if not isinstance(received_at, str) or not isinstance(enrollment_id, str):
-        return None
-    return received_at, enrollment_id
-
-
-def list_enrollments(conn: sqlite3.Connection, *, status: str | None = None,
-                     query: str | None = None, enumerator: str | None = None,
-                     after: tuple[str, str] | None = None, limit: int = 50,
-                     oldest_first: bool = False) -> tuple[list[dict[str, Any]], str | None]:
-    """A page of enrollments, newest received first (a review queue: oldest first),
-    and the cursor of the next page."""
-    where, params = ["1=1"], []
-    if status:
-        where.append("status = ?")
-        params.append(status)
-    if enumerator:
-        where.append("enumerator = ?")
-        params.append(enumerator)
-    if query:
-        digits = "".join(query.split())
-        if digits.isdigit():
-            where.append("(nik LIKE ? ESCAPE '\\' OR kk_number = ?)")
-            params += [_like_prefix(digits), digits]
-        elif folded := name_key(query):
-            where.append("name_key LIKE ? ESCAPE '\\'")
-            params.append("%" + _escape_like(folded) + "%")
-        else:  # only punctuation: no name holds "nothing"
-            where.append("0")
-    if after:
-        where.append(f"(received_at, id) {'>' if oldest_first else '<'} (?, ?)")
-        params += list(after)
-    order = "ASC" if oldest_first else "DESC"
-    return _page(conn, "*", where, params, f"received_at {order}, id {order}", limit, _from_row,
-                 "received_at")
-
-
-def _page(conn: sqlite3.Connection, columns: str, where: list[str], params: list, order: str,
-          limit: int, convert: Any, position: str) -> tuple[list[dict[str, Any]], str | None]:
-    """Up to ``limit`` enrollments (each ``convert``-ed) and, when more follow, the
-    cursor after the last one (its ``position`` column and id)."""
-    rows = conn.execute(f"SELECT {columns} FROM enrollments WHERE {' AND '.join(where)}"
-                        f" ORDER BY {order} LIMIT ?", (*params, limit + 1)).fetchall()
-    items = [convert(row) for row in rows[:limit]]
-    more = len(rows) > limit
-    return items, (encode_cursor(items[-1][position], items[-1]["id"]) if more else None)
-
-
-STATUS_LIST_COLUMNS = ("id", "version", "status", "review_reason", "central_status",
-                       "central_reason", "kpj_number", "updated_at")
-
-
-def list_statuses(conn: sqlite3.Connection, enumerator: str, *, since: str | None = None,
-                  after: tuple[str, str] | None = None,
-                  limit: int = 500) -> tuple[list[dict[str, Any]], str | None]:
-    """The status columns (no personal field but the KPJ number) of one enumerator's
-    records changed at or after ``since`` (``updated_at`` text), oldest change
-    first, after ``after`` (``updated_at``, id); and the cursor of the next page.
-    It walks the enumerator's index: an enumerator holds hundreds to a few thousand
-    records, and sorting those by ``updated_at`` costs less than a migration."""
-    where, params = ["enumerator = ?"], [enumerator]
-    if since:
-        where.append("updated_at >= ?")
-        params.append(since)
-    if after:
-        where.append("(updated_at, id) > (?, ?)")
-        params += list(after)
-    return _page(conn, ", ".join(STATUS_LIST_COLUMNS), where, params, "updated_at, id", limit, dict,
-                 "updated_at")
-
-
-def count_by_status(conn: sqlite3.Connection) -> dict[str, int]:
-    """How many enrollments are in each status."""
-    return {row[0]: row[1] for row in
-            conn.execute("SELECT status, count(*) FROM enrollments GROUP BY status")}
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _like_prefix(text: str) -> str:
-    return _escape_like(text) + "%"
 
 
 def central_notices(conn: sqlite3.Connection, enrollment_id: str) -> list[dict[str, Any]]:

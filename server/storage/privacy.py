@@ -11,19 +11,19 @@ from pathlib import Path
 from typing import Any
 
 from berjasa.database import checkpoint_truncate
-from server.storage.enrollments import _from_row
+from server.storage.enrollments import from_row
 
 
 def enrollments_for_nik(conn: sqlite3.Connection, nik: str) -> list[dict[str, Any]]:
     """Every enrollment (any status) with this NIK."""
     rows = conn.execute("SELECT * FROM enrollments WHERE nik = ? ORDER BY received_at", (nik,))
-    return [_from_row(row) for row in rows]
+    return [from_row(row) for row in rows]
 
 
 def enrollment_by_id(conn: sqlite3.Connection, record_id: str) -> dict[str, Any] | None:
     """One enrollment by id, or None."""
     row = conn.execute("SELECT * FROM enrollments WHERE id = ?", (record_id,)).fetchone()
-    return _from_row(row) if row else None
+    return from_row(row) if row else None
 
 
 def audit_entries_for(conn: sqlite3.Connection, record_ids: list[str]) -> list[dict[str, Any]]:
@@ -171,7 +171,7 @@ def rejected_before(conn: sqlite3.Connection, cutoff: str) -> list[dict[str, Any
     """Records rejected at the kelurahan whose last change is older than ``cutoff``."""
     rows = conn.execute("SELECT * FROM enrollments WHERE status = 'rejected' AND updated_at < ?"
                         " ORDER BY updated_at", (cutoff,))
-    return [_from_row(row) for row in rows]
+    return [from_row(row) for row in rows]
 
 
 def delete_erasure_traces(conn: sqlite3.Connection, cutoff: str) -> int:

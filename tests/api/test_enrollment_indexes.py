@@ -7,7 +7,7 @@ import pytest
 
 from berjasa.database import connect
 from server.install import init_kelurahan
-from server.storage import enrollments as store
+from server.storage import enrollment_lists as list_store
 
 KELURAHAN = "73.71.01.1001"
 LISTS = [{}, {"query": "budi"}, {"query": "budi", "status": "submitted"},
@@ -26,7 +26,7 @@ def conn(tmp_path):
 def plans(conn, **filters) -> list[str]:
     statements: list[str] = []
     conn.set_trace_callback(statements.append)
-    store.list_enrollments(conn, **filters)
+    list_store.list_enrollments(conn, **filters)
     conn.set_trace_callback(None)
     return [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + statements[-1])]
 
@@ -49,7 +49,7 @@ def test_no_index_on_the_name_key(conn):
 def test_the_phones_status_look_walks_the_enumerators_index(conn, look):
     statements: list[str] = []
     conn.set_trace_callback(statements.append)
-    store.list_statuses(conn, "enum1", **look)
+    list_store.list_statuses(conn, "enum1", **look)
     conn.set_trace_callback(None)
     steps = " ".join(row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + statements[-1]))
     assert "USING INDEX enrollments_enumerator" in steps

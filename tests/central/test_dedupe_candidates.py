@@ -1,5 +1,5 @@
-"""central.storage.records.likely_duplicate_candidates: the narrowed lookup (by
-birth date and KK, by birth date and name word, one-word names by birth date)
+"""central.storage.duplicate_candidates.likely_duplicate_candidates: the narrowed
+lookup (by birth date and KK, by birth date and name word, one-word names by birth date)
 finds exactly the pairs the full scan of everyone born that day found, and the
 name-word rows follow their record (insert, replace, erasure, migration 0010).
 Both backends."""
@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from central import dedupe
+from central.storage import duplicate_candidates as candidate_store
 from central.storage import privacy
 from central.storage import records as store
 from central.storage.db import Database, migrate
@@ -62,8 +63,9 @@ def _both(db: Database, rows: list[dict], other_than: str | None = None) -> tupl
     """Pairs found by the full date scan and by the narrowed lookup, and how many
     candidate rows each pulled: city-wide, as ingest asks (``other_than``: leaving
     out one kelurahan, as ingest asked before it compared a kelurahan's own records)."""
-    scanned = store.active_by_birth_date(db, [r["birth_date"] for r in rows], other_than)
-    narrowed = store.likely_duplicate_candidates(db, rows, other_than)
+    scanned = candidate_store.active_by_birth_date(db, [r["birth_date"] for r in rows],
+                                                   other_than)
+    narrowed = candidate_store.likely_duplicate_candidates(db, rows, other_than)
     return _pairs(db, rows, scanned), _pairs(db, rows, narrowed), len(scanned), len(narrowed)
 
 

@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from central.storage import records as store
+from central.storage import updates as update_store
 from central.storage.db import Database, migrate
 from tests.central_databases import migrated
 from tests.helpers import examples
@@ -67,17 +68,18 @@ def test_json_columns_and_update_payloads_round_trip(database_url):
             rows.append(row)
         with db.transaction():
             store.insert_records(db, rows)
-            store.add_updates(db, [{"kelurahan_code": "73.71.01.1001", "record_id": r["record_id"],
-                                    "kind": "accepted", "central_id": r["central_id"],
-                                    "central_status": "accepted", "checks": r["checks"]}
-                                   for r in rows], "t")
+            update_store.add_updates(db, [{"kelurahan_code": "73.71.01.1001",
+                                           "record_id": r["record_id"], "kind": "accepted",
+                                           "central_id": r["central_id"],
+                                           "central_status": "accepted", "checks": r["checks"]}
+                                          for r in rows], "t")
         stored = {r["record_id"]: r for r in db.query(
             "SELECT record_id, consent, location, checks FROM records")}
         for row in rows:
             got = stored[row["record_id"]]
             assert [json.loads(got[c]) for c in ("consent", "location", "checks")] == [
                 row["consent"], row["location"], row["checks"]]
-        updates = store.updates_since(db, "73.71.01.1001", 0, 100)
+        updates = update_store.updates_since(db, "73.71.01.1001", 0, 100)
         assert [(u["record_id"], u["checks"], u["central_id"]) for u in updates] == [
             (r["record_id"], r["checks"], r["central_id"]) for r in rows]
 

@@ -21,7 +21,7 @@ from berjasa.database import connect
 from berjasa.settings import load_settings, read_app_config
 from berjasa.synthetic import EnrollmentFaker
 from central.storage.db import Database, utc_now
-from central.storage.records import add_updates
+from central.storage.updates import add_updates
 from server import lifecycle
 from server.install import init_kelurahan
 from server.intake import create_batch

@@ -21,7 +21,7 @@ from berjasa.background_server import BackgroundServer
 from berjasa.database import connect
 from berjasa.settings import read_app_config
 from central.storage.db import Database, utc_now
-from central.storage.records import add_updates
+from central.storage.updates import add_updates
 from sync.agent import run_once
 from sync.keys import load_device
 from sync.packing import build_batch

@@ -1,4 +1,4 @@
-"""unit: berjasa.database.GroupCommit — concurrent writes sharing one transaction,
+"""unit: berjasa.group_commit.GroupCommit — concurrent writes sharing one transaction,
 on a real SQLite file with real threads."""
 
 from __future__ import annotations
@@ -8,7 +8,8 @@ import threading
 
 import pytest
 
-from berjasa.database import GroupCommit, connect
+from berjasa.database import connect
+from berjasa.group_commit import GroupCommit
 
 
 @pytest.fixture

@@ -102,7 +102,7 @@ WHITESPACE = [" ", "\t", "\n", "\u00a0", "\u2003", "\u3000", "\x1f"]
        st.sampled_from(["plain", "quote_plus"]))
 def test_any_run_of_whitespace_the_search_drops_is_masked(nik, gaps, carried):
     """The search reads q= as a NIK after dropping every whitespace character
-    (``"".join(q.split())``, server/storage/enrollments.py), however many sit
+    (``"".join(q.split())``, server/storage/enrollment_lists.py), however many sit
     between two digits; the mask must follow it (four spaces got through)."""
     text = nik[0] + "".join("".join(gap) + digit for gap, digit in zip(gaps, nik[1:]))
     assert "".join(text.split()) == nik  # a form the search takes as this NIK
