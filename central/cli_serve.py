@@ -41,9 +41,10 @@ def serve_command(host: str | None, port: int | None, data_dir: Path | None) -> 
     """
     from waitress import create_server
 
+    from berjasa.serving import serve_until_stopped
     from berjasa.settings import AppConfig
     from berjasa.tcp import listen_options
-    from central.app import create_app, waitress_options
+    from central.app import create_app, stop_waiting, waitress_options
     from central.storage.db import pending_migrations
 
     with central_db(data_dir) as (db, settings, folder):
@@ -64,7 +65,9 @@ def serve_command(host: str | None, port: int | None, data_dir: Path | None) -> 
     # waitress buffers a body before the app sees it: cap that at twice the batch limit
     # (the app answers 413 in the JSON shape for anything over its own limits)
     with listening(host, port):
-        server = create_server(app, **listen_options(host, port), threads=settings["central_threads"],
+        server_map: dict = {}
+        server = create_server(app, map=server_map, **listen_options(host, port),
+                               threads=settings["central_threads"],
                                ident="berjasa-central",
                                max_request_body_size=2 * settings["central_max_batch_bytes"],
                                **waitress_options(settings))
@@ -72,7 +75,8 @@ def serve_command(host: str | None, port: int | None, data_dir: Path | None) -> 
         # said once the socket is bound: the port it really has (--port 0: any free one)
         click.echo(f"Registri pusat berjalan di http://{host}:{server.effective_port}/ "
                    f"(Ctrl+C untuk berhenti)")
-        server.run()
+        # Ctrl+C / SIGTERM: the waiting updates requests answer now, then it exits
+        serve_until_stopped(server, server_map, on_stop=lambda: stop_waiting(app))
     running.release()
 
 

@@ -63,7 +63,8 @@ def ingest_batch(db: Database, batch: protocol.Batch, body_bytes: int,
     one ``batch.receive`` entry to central's trail in the batch's transaction; a replay
     changes nothing and writes none."""
     digest = digest or protocol.content_hash(batch)
-    with db.transaction():
+    # a batch's pages journalled in memory, not in a temporary file (central.storage.db)
+    with db.statement_journals_in_memory(), db.transaction():
         db.lock_ingest()
         stored = store.get_batch(db, batch.batch_id)
         if stored is not None:

@@ -186,6 +186,27 @@ class Database:
             with self.conn.transaction():
                 yield self
 
+    @contextmanager
+    def statement_journals_in_memory(self) -> Iterator[None]:
+        """SQLite, around a transaction begun inside: its statement journals stay in
+        memory (``temp_store=MEMORY``, the earlier value restored after). Inside a
+        transaction SQLite copies each page a multi-row INSERT (or any statement in a
+        savepoint) changes into a statement journal, which past 64 KiB spilled to a
+        temporary file (open, unlink, two writes a page; bench/README.md "Session q").
+        For a batch-sized transaction only: it would also hold a VACUUM's copy or a big
+        temporary index in memory. SQLite decides where the journal goes as the write
+        transaction begins, so inside one (or on PostgreSQL) this changes nothing."""
+        if self.dialect != "sqlite" or self.conn.in_transaction:
+            yield
+            return
+        (before,) = self.conn.execute("PRAGMA temp_store").fetchone()
+        self.conn.execute("PRAGMA temp_store=MEMORY")
+        try:
+            yield
+        finally:
+            if not self.conn.in_transaction:
+                self.conn.execute(f"PRAGMA temp_store={int(before)}")
+
     def lock_ingest(self) -> None:
         """Serialise batch ingestion for the rest of the transaction (SQLite's
         BEGIN IMMEDIATE already holds the write lock)."""
