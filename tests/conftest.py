@@ -348,6 +348,8 @@ class ApiClient:
     def __init__(self, base: str, username: str | None = None) -> None:
         self.base = base
         self.session = requests.Session()
+        # always 127.0.0.1: no proxy lookup in the environment on every request
+        self.session.trust_env = False
         self.username = username
         if username:
             answer = self.session.post(f"{base}/api/v1/auth/token",
