@@ -348,6 +348,8 @@ class ApiClient:
     def __init__(self, base: str, username: str | None = None) -> None:
         self.base = base
         self.session = requests.Session()
+        # always 127.0.0.1: no proxy lookup in the environment on every request
+        self.session.trust_env = False
         self.username = username
         if username:
             answer = self.session.post(f"{base}/api/v1/auth/token",
@@ -374,6 +376,35 @@ class ApiClient:
 def api(live_server: str):
     """``api("enumerator")`` is a client logged in as that user; ``api()`` is anonymous."""
     return lambda username=None: ApiClient(live_server, username)
+
+
+@pytest.fixture(scope="module")
+def module_data_dir(tmp_path_factory: pytest.TempPathFactory, _template_data_dir: Path) -> Path:
+    """A data folder like ``data_dir`` shared by one module's tests that store nothing
+    in it (refusals) or only read what the module's own fixture stored once: such a
+    test still asserts that what it relies on is unchanged. Building an app costs
+    ~15 ms of CPU (werkzeug compiling its URL builders); a test that writes keeps
+    ``data_dir``/``live_server``/``api`` of its own."""
+    folder = tmp_path_factory.mktemp("module") / "kelurahan"
+    shutil.copytree(_template_data_dir, folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def module_live_server(module_data_dir: Path) -> Iterator[str]:
+    """The app on ``module_data_dir`` (default settings), served like ``live_server``."""
+    from server.app import create_app
+
+    app = create_app(AppConfig(module_data_dir, load_settings(module_data_dir, {}), testing=True))
+    server = BackgroundServer(app, threads=8).start()
+    yield server.url
+    server.stop()
+
+
+@pytest.fixture
+def module_api(module_live_server: str):
+    """``api`` on the module's shared server (a new login per call, as ``api``)."""
+    return lambda username=None: ApiClient(module_live_server, username)
 
 
 @pytest.fixture

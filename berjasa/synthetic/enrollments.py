@@ -15,11 +15,10 @@ import uuid
 import zlib
 from typing import Any
 
-from faker import Faker
-
 from berjasa import reference
 from berjasa.local_time import WITA
 from berjasa.synthetic.numbers import make_kk, make_nik
+from berjasa.synthetic.people import seeded_faker
 
 # Informal work with its usual KTP occupation and a plausible monthly income range.
 WORK = [
@@ -51,8 +50,7 @@ class EnrollmentFaker:
                  start: dt.datetime | None = None) -> None:
         self.kelurahan_code = kelurahan_code
         self.random = random.Random(seed)
-        self.fake = Faker("id_ID")
-        self.fake.seed_instance(seed)
+        self.fake = seeded_faker(seed)
         self.kecamatan = [c for c in sorted(reference.kecamatan_codes())]
         self.serial = self.random.randint(1, 5000)
         self.occupations = {o.casefold(): o for o in reference.occupations()}

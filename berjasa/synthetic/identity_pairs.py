@@ -11,7 +11,7 @@ import datetime as dt
 import random
 from typing import Any
 
-from faker import Faker
+from berjasa.synthetic.people import seeded_faker
 
 # Common Makassar given names and family/daeng names (KTP spellings)
 MAKASSAR_MALE = ["Baso", "Muhammad", "Andi", "Abdul", "Syamsuddin", "Haeruddin", "Jumardi",
@@ -40,8 +40,7 @@ class IdentityPairs:
 
     def __init__(self, seed: int = 10) -> None:
         self.random = random.Random(seed)
-        self.fake = Faker("id_ID")
-        self.fake.seed_instance(seed)
+        self.fake = seeded_faker(seed)
 
     # --- people ---------------------------------------------------------------
 

@@ -8,11 +8,10 @@ import random
 from pathlib import Path
 from typing import Any
 
-from faker import Faker
-
 from berjasa import reference
 from berjasa.number_text import thousands
 from berjasa.synthetic.numbers import make_kk, make_nik
+from berjasa.synthetic.people import seeded_faker
 
 # Excel's short month names in an Indonesian locale (a date cell formatted mmm-yy).
 MONTHS_ID = ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des")
@@ -30,8 +29,7 @@ class ProgramDataFaker:
 
     def __init__(self, seed: int = 0) -> None:
         self.random = random.Random(seed)
-        self.fake = Faker("id_ID")
-        self.fake.seed_instance(seed)
+        self.fake = seeded_faker(seed)
         self.kelurahan = [r.code for r in reference.kelurahan_list()]
         self.serial = self.random.randint(5000, 9000)
 

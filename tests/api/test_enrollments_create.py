@@ -202,16 +202,18 @@ BAD_FIELDS = [
 
 
 @pytest.mark.parametrize("field,value,code", BAD_FIELDS)
-def test_bad_field_is_422_naming_it(api, records, data_dir, field, value, code):
+def test_bad_field_is_422_naming_it(module_api, records, module_data_dir, field, value, code):
+    """One server for every case (tests/conftest.py module_data_dir): each refusal
+    stores nothing, which each case checks."""
     record = records.enrollment(**{field: value})
-    answer = api("enumerator").post("/api/v1/enrollments", json=record)
+    answer = module_api("enumerator").post("/api/v1/enrollments", json=record)
     assert answer.status_code == 422, answer.text
     body = answer.json()
     assert body["code"] == "validation_error"
     prefix = field if field != "consent" or code == "not_object" else "consent.given"
     assert code in body["error_codes"][prefix], body
     assert all(isinstance(m, str) and m for m in body["errors"][prefix])
-    assert snapshot(data_dir) == []
+    assert snapshot(module_data_dir) == []
 
 
 def test_every_bad_field_is_named_at_once(api, records):

@@ -7,19 +7,34 @@ from __future__ import annotations
 
 import pytest
 
+from berjasa.synthetic import EnrollmentFaker
+from tests.conftest import KELURAHAN, ApiClient
+
 NAMES = ("Ma’ruf Daéng Ngëmba", "Hj. St. Aminah", "Abdul-Rahman Hasan", "Andi Baso'",
          "Muhammad Ali")
 
 
-@pytest.fixture
-def held(api, records) -> dict[str, str]:
-    client = api("enumerator")
+def store_names(client) -> dict[str, str]:
+    """One record per name in ``NAMES``, posted by ``client``: name -> id."""
+    faker = EnrollmentFaker(KELURAHAN, seed=7)
     ids = {}
     for name in NAMES:
-        payload = records.enrollment(full_name=name)
+        payload = faker.enrollment(full_name=name)
         assert client.post("/api/v1/enrollments", json=payload).status_code == 201
         ids[name] = payload["id"]
     return ids
+
+
+@pytest.fixture
+def held(api) -> dict[str, str]:
+    return store_names(api("enumerator"))
+
+
+@pytest.fixture(scope="module")
+def held_for_searches(module_live_server: str) -> dict[str, str]:
+    """The records, stored once for the searches that only read (tests/conftest.py
+    module_data_dir); each search checks it finds exactly its one name."""
+    return store_names(ApiClient(module_live_server, "enumerator"))
 
 
 @pytest.mark.parametrize("query,found", [
@@ -31,15 +46,16 @@ def held(api, records) -> dict[str, str]:
     ("Abdul Rahman", "Abdul-Rahman Hasan"), ("abdul-rahman", "Abdul-Rahman Hasan"),
     ("andi baso", "Andi Baso'"), ("Baso’", "Andi Baso'"),
 ])
-def test_names_are_found_whatever_the_apostrophes_and_punctuation(api, held, query, found):
-    answer = api("supervisor").get("/api/v1/enrollments", params={"q": query})
+def test_names_are_found_whatever_the_apostrophes_and_punctuation(module_api, held_for_searches,
+                                                                  query, found):
+    answer = module_api("supervisor").get("/api/v1/enrollments", params={"q": query})
     assert answer.status_code == 200
     assert [item["full_name"] for item in answer.json()["items"]] == [found], query
 
 
 @pytest.mark.parametrize("query", ["'", "’ . -", "Ma'ruf Ali", "hjst"])
-def test_punctuation_alone_or_other_words_find_nothing(api, held, query):
-    answer = api("supervisor").get("/api/v1/enrollments", params={"q": query})
+def test_punctuation_alone_or_other_words_find_nothing(module_api, held_for_searches, query):
+    answer = module_api("supervisor").get("/api/v1/enrollments", params={"q": query})
     assert answer.status_code == 200 and answer.json()["items"] == [], query
 
 
