@@ -30,7 +30,7 @@ import {
 } from './form_assist.js';
 import { problemLines, showOutbox } from './outbox_view.js';
 import { hintsInForce, myRecords } from './session.js';
-import { $, inert, say, show, state } from './ui.js';
+import { $, NOTICE_MS, inert, say, show, state } from './ui.js';
 
 let form;
 let clock = clockOf(); // the server's time as the phone knows it (consent time), read as a form opens
@@ -297,7 +297,7 @@ export async function leaveAnswer(answer) {
   } else if (answer === 'discard' && state.record) {
     const label = STATE_LABELS[state.record.state] || FIX_STATE_LABELS[state.record.state] || state.record.state;
     const notice = `Perubahan dibuang: data tetap seperti sebelum diubah (${label}).`;
-    state.notice = { text: notice, until: Date.now() + 60000 }; // a send the closing starts (signal there) adds its result to it
+    state.notice = { text: notice, until: Date.now() + NOTICE_MS }; // a send the closing starts (signal there) adds its result to it
     await leaveForm(state.record);
     if (state.notice) say(notice, 'warn'); // not yet taken by a send's result
   }

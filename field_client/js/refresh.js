@@ -10,7 +10,7 @@ import { offsetOf, stamp } from './freshness.js';
 import { applyServerStatuses, erasedIds } from './outbox.js';
 import { mergeFixes, serverView } from './fixes.js';
 import { expireSession, ownedByMe, sessionValid } from './session.js';
-import { say, state } from './ui.js';
+import { sayNotice, state } from './ui.js';
 import { clockOf } from './validate.js';
 
 /** What the phone says after deleting records the server erased. */
@@ -141,7 +141,7 @@ export async function refreshFromServer() {
       }
     }
     const dropped = await pullStatuses();
-    if (dropped) say(erasedText(dropped), 'warn');
+    if (dropped) sayNotice(erasedText(dropped)); // a send that follows adds to it
     document.body.dataset.refreshedAt = new Date().toISOString(); // lists, hints and statuses are current
   } catch {
     // no connection: the cached lists stay in use

@@ -36,6 +36,20 @@ export function show(view) {
   for (const id of ['view-loading', 'view-login', 'view-outbox', 'view-form', 'view-receipt']) $(`#${id}`).hidden = id !== view;
 }
 
+/** How long a notice waits for a send's result to be added to it, not said over it. */
+export const NOTICE_MS = 60000;
+
+/**
+ * Say a warning the enumerator must still read after the next send: a send's
+ * result that comes within a minute is added to it (send()), not said over it.
+ * A notice still waiting is kept in front.
+ */
+export function sayNotice(text) {
+  const waiting = state.notice && state.notice.until > Date.now() ? `${state.notice.text} ` : '';
+  state.notice = { text: `${waiting}${text}`, until: Date.now() + NOTICE_MS };
+  say(state.notice.text, 'warn');
+}
+
 export function say(text, kind = '') {
   const box = $('#message');
   box.textContent = inert(text ?? '');

@@ -116,3 +116,46 @@ def test_the_app_opened_online_drops_a_card_erased_meanwhile(context, server):
     assert "1 data dihapus dari HP ini" in page.inner_text("#message")
     assert card(page, "Hasnawati Baso").count() == 0
     assert "Hasnawati Baso" not in _held(page)
+
+
+def test_a_send_under_way_keeps_the_erasure_notice_of_the_refresh_beside_it(context, server):
+    """The signal returns: the phone's send and its own refresh run side by side. The
+    refresh deletes a card erased meanwhile and says so; the send's result, said
+    later, is added to that notice, not said over it (the enumerator would never
+    learn why the card is gone: a CI run of the test above saw it)."""
+    gone, waiting = person(45, full_name="Rosmini Daeng Ngai"), person(46, full_name="Sumarni Laupe")
+    page = open_app(context, server, "ani")
+    context.set_offline(True)
+    page.wait_for_selector("#net-status.offline")
+    fill_record(page, gone)
+    save(page)
+    context.set_offline(False)
+    force_send(page)
+    page.wait_for_selector(".card[data-state=accepted]:has-text('Rosmini Daeng Ngai')")
+    context.set_offline(True)
+    page.wait_for_selector("#net-status.offline")
+    fill_record(page, waiting)
+    save(page)
+    _erase(server, gone["nik"])
+
+    held: list = []  # the send's batch waits until the refresh is done
+    page.route("**/api/v1/enrollments:batch", lambda route: held.append(route))
+    refreshed = page.evaluate("() => document.body.dataset.refreshedAt")
+    context.set_offline(False)  # the 'online' event: the app refreshes by itself
+    page.evaluate("""() => { window.sendUnderWay = (async () => {
+      const { state } = await import('/app/js/ui.js');
+      while (state.sending) await new Promise((done) => setTimeout(done, 50));
+      await (await import('/app/js/outbox_view.js')).send();
+    })(); }""")
+    page.wait_for_function("(before) => document.body.dataset.refreshedAt !== before", arg=refreshed)
+    assert card(page, "Rosmini Daeng Ngai").count() == 0
+    page.wait_for_function("() => true")  # let the held request's route reach us
+    assert held, "the send's batch was not under way"
+    for route in held:
+        route.continue_()
+    page.unroute("**/api/v1/enrollments:batch")
+    page.evaluate("() => window.sendUnderWay")
+    message = page.inner_text("#message")
+    assert "1 data dihapus dari HP ini" in message, message
+    assert "Terkirim: 1 diterima" in message, message
+    assert card(page, "Sumarni Laupe").get_attribute("data-state") == "accepted"
