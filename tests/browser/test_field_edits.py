@@ -70,11 +70,15 @@ def step(page, n: int) -> None:
 
 def force_send(page) -> None:
     """What the phone does by itself when the signal returns (Background Sync's
-    message, the retry timer, the next open): the app's own send, awaited."""
+    message, the retry timer, the next open): the app's own send, awaited. A send
+    the phone began by itself is waited for first, and ours is called in the same
+    turn as the wait ends (an ``await`` between them had let such a send begin, and
+    ours returned at once: a CI run read "Mengirim…" as the result)."""
     page.evaluate("""async () => {
       const { state } = await import('/app/js/ui.js');
+      const { send } = await import('/app/js/outbox_view.js');
       while (state.sending) await new Promise((done) => setTimeout(done, 50));
-      await (await import('/app/js/outbox_view.js')).send();
+      await send();
     }""")
 
 

@@ -144,8 +144,9 @@ def test_a_send_under_way_keeps_the_erasure_notice_of_the_refresh_beside_it(cont
     context.set_offline(False)  # the 'online' event: the app refreshes by itself
     page.evaluate("""() => { window.sendUnderWay = (async () => {
       const { state } = await import('/app/js/ui.js');
+      const { send } = await import('/app/js/outbox_view.js');
       while (state.sending) await new Promise((done) => setTimeout(done, 50));
-      await (await import('/app/js/outbox_view.js')).send();
+      await send();
     })(); }""")
     page.wait_for_function("(before) => document.body.dataset.refreshedAt !== before", arg=refreshed)
     assert card(page, "Rosmini Daeng Ngai").count() == 0
