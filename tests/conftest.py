@@ -10,6 +10,7 @@ import shutil
 import sys
 import zlib
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -314,9 +315,7 @@ def _template_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def data_dir(tmp_path: Path, _template_data_dir: Path) -> Path:
     """A kelurahan data folder after ``berjasa init``, with one user per role
     (``enumerator``, ``enumerator2``, ``supervisor``, ``supervisor2``, ``admin``, ``auditor``)."""
-    folder = tmp_path / "kelurahan"
-    shutil.copytree(_template_data_dir, folder)
-    return folder
+    return _kelurahan_folder(tmp_path, _template_data_dir)
 
 
 @pytest.fixture
@@ -328,18 +327,38 @@ def settings_overrides() -> dict[str, Any]:
 @pytest.fixture
 def app(data_dir: Path, settings_overrides: dict[str, Any]):
     """The kelurahan Flask app on the data folder."""
-    from server.app import create_app
-
-    settings = load_settings(data_dir, settings_overrides)
-    return create_app(AppConfig(data_dir, settings, testing=True))
+    return _kelurahan_app(data_dir, settings_overrides)
 
 
 @pytest.fixture
 def live_server(app) -> Iterator[str]:
     """The app served by waitress on 127.0.0.1 (a free port); yields its base URL."""
+    with _served(app) as url:
+        yield url
+
+
+def _kelurahan_folder(parent: Path, template: Path) -> Path:
+    """A copy of the initialised data folder (``_template_data_dir``) in ``parent``."""
+    folder = parent / "kelurahan"
+    shutil.copytree(template, folder)
+    return folder
+
+
+def _kelurahan_app(folder: Path, overrides: dict[str, Any]):
+    """The kelurahan Flask app on ``folder`` with settings ``overrides``."""
+    from server.app import create_app
+
+    return create_app(AppConfig(folder, load_settings(folder, overrides), testing=True))
+
+
+@contextmanager
+def _served(app) -> Iterator[str]:
+    """``app`` served by waitress on 127.0.0.1 (a free port): its base URL."""
     server = BackgroundServer(app, threads=8).start()
-    yield server.url
-    server.stop()
+    try:
+        yield server.url
+    finally:
+        server.stop()
 
 
 class ApiClient:
@@ -385,20 +404,14 @@ def module_data_dir(tmp_path_factory: pytest.TempPathFactory, _template_data_dir
     test still asserts that what it relies on is unchanged. Building an app costs
     ~15 ms of CPU (werkzeug compiling its URL builders); a test that writes keeps
     ``data_dir``/``live_server``/``api`` of its own."""
-    folder = tmp_path_factory.mktemp("module") / "kelurahan"
-    shutil.copytree(_template_data_dir, folder)
-    return folder
+    return _kelurahan_folder(tmp_path_factory.mktemp("module"), _template_data_dir)
 
 
 @pytest.fixture(scope="module")
 def module_live_server(module_data_dir: Path) -> Iterator[str]:
     """The app on ``module_data_dir`` (default settings), served like ``live_server``."""
-    from server.app import create_app
-
-    app = create_app(AppConfig(module_data_dir, load_settings(module_data_dir, {}), testing=True))
-    server = BackgroundServer(app, threads=8).start()
-    yield server.url
-    server.stop()
+    with _served(_kelurahan_app(module_data_dir, {})) as url:
+        yield url
 
 
 @pytest.fixture
